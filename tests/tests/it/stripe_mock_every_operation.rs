@@ -412,7 +412,7 @@ async fn op_get_billing_alerts(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_billing_alerts(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateBillingAlert::new(
-        <stripe_types::billing_alert::AlertType as std::str::FromStr>::from_str(
+        <stripe_types::billing_alert::create_lists::AlertType as std::str::FromStr>::from_str(
                 "usage_threshold",
             )
             .unwrap_or_else(|e| match e {}),
@@ -1545,7 +1545,7 @@ async fn op_post_financial_connections_sessions(client: &Client) -> Result<(), E
                 .unwrap_or_else(|e| match e {}),
         ),
         vec![
-            < stripe_types::financial_connections_session::Permissions as
+            < stripe_types::financial_connections_session::params::Permissions as
             std::str::FromStr > ::from_str("balances").unwrap_or_else(| e | match e {})
         ],
     );
@@ -2091,7 +2091,7 @@ async fn op_post_link_account_sessions(client: &Client) -> Result<(), Error> {
                 .unwrap_or_else(|e| match e {}),
         ),
         vec![
-            < stripe_types::financial_connections_session::Permissions as
+            < stripe_types::financial_connections_session::params::Permissions as
             std::str::FromStr > ::from_str("balances").unwrap_or_else(| e | match e {})
         ],
     );

@@ -11,7 +11,7 @@ pub struct BillingCreditGrant {
     /// The `applicability_config` field.
     pub applicability_config: crate::BillingCreditGrantsResourceApplicabilityConfig,
     /// The category of this credit grant. This is for tracking purposes and isn't displayed to the customer.
-    pub category: crate::billing_credit_grant::billing_credit_grant::Category,
+    pub category: crate::billing_credit_grant::Category,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// ID of the customer receiving the billing credits.
@@ -55,9 +55,7 @@ impl crate::rt::Decode for BillingCreditGrant {
             f1: crate::rt::json::Slot<
                 crate::BillingCreditGrantsResourceApplicabilityConfig,
             >,
-            f2: crate::rt::json::Slot<
-                crate::billing_credit_grant::billing_credit_grant::Category,
-            >,
+            f2: crate::rt::json::Slot<crate::billing_credit_grant::Category>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
             f4: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,

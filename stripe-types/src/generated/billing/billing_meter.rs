@@ -17,13 +17,13 @@ pub struct BillingMeter {
     /// The name of the meter event to record usage for. Corresponds with the `event_name` field on meter events.
     pub event_name: String,
     /// The time window which meter events have been pre-aggregated for, if any.
-    pub event_time_window: Option<crate::billing_meter::billing_meter::EventTimeWindow>,
+    pub event_time_window: Option<crate::billing_meter::EventTimeWindow>,
     /// Unique identifier for the object.
     pub id: crate::BillingMeterId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The meter's status.
-    pub status: crate::billing_meter::billing_meter::Status,
+    pub status: crate::billing_meter::Status,
     /// The `status_transitions` field.
     pub status_transitions: crate::BillingMeterResourceBillingMeterStatusTransitions,
     /// Time at which the object was last updated. Measured in seconds since the Unix epoch.
@@ -50,12 +50,10 @@ impl crate::rt::Decode for BillingMeter {
             f2: crate::rt::json::Slot<crate::BillingMeterResourceAggregationSettings>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<
-                crate::billing_meter::billing_meter::EventTimeWindow,
-            >,
+            f5: crate::rt::json::Slot<crate::billing_meter::EventTimeWindow>,
             f6: crate::rt::json::Slot<crate::BillingMeterId>,
             f7: crate::rt::json::Slot<bool>,
-            f8: crate::rt::json::Slot<crate::billing_meter::billing_meter::Status>,
+            f8: crate::rt::json::Slot<crate::billing_meter::Status>,
             f9: crate::rt::json::Slot<
                 crate::BillingMeterResourceBillingMeterStatusTransitions,
             >,

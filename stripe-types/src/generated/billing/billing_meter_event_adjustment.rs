@@ -14,7 +14,7 @@ pub struct BillingMeterEventAdjustment {
     /// The meter event adjustment's status.
     pub status: crate::billing_meter_event_adjustment::Status,
     /// Specifies whether to cancel a single event or a range of events for a time period. Time period cancellation is not supported yet.
-    pub r#type: crate::billing_meter_event_adjustment::shared::Type,
+    pub r#type: crate::billing_meter_event_adjustment::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -34,9 +34,7 @@ impl crate::rt::Decode for BillingMeterEventAdjustment {
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<bool>,
             f3: crate::rt::json::Slot<crate::billing_meter_event_adjustment::Status>,
-            f4: crate::rt::json::Slot<
-                crate::billing_meter_event_adjustment::shared::Type,
-            >,
+            f4: crate::rt::json::Slot<crate::billing_meter_event_adjustment::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -33,7 +33,7 @@ pub struct BillingPortalSession {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The IETF language tag of the locale Customer Portal is displayed in. If blank or auto, the customer’s `preferred_locales` or browser’s locale is used.
-    pub locale: Option<crate::billing_portal_session::billing_portal_session::Locale>,
+    pub locale: Option<crate::billing_portal_session::Locale>,
     /// The account for which the session was created on behalf of. When specified, only subscriptions and invoices with this `on_behalf_of` account appear in the portal. For more information, see the [docs](https://docs.stripe.com/connect/separate-charges-and-transfers#settlement-merchant). Use the [Accounts API](https://docs.stripe.com/api/accounts/object#account_object-settings-branding) to modify the `on_behalf_of` account's branding settings, which the portal displays.
     pub on_behalf_of: Option<String>,
     /// The URL to redirect customers to when they click on the portal's link to return to your website.
@@ -65,9 +65,7 @@ impl crate::rt::Decode for BillingPortalSession {
             f4: crate::rt::json::Slot<crate::PortalFlowsFlow>,
             f5: crate::rt::json::Slot<crate::BillingPortalSessionId>,
             f6: crate::rt::json::Slot<bool>,
-            f7: crate::rt::json::Slot<
-                crate::billing_portal_session::billing_portal_session::Locale,
-            >,
+            f7: crate::rt::json::Slot<crate::billing_portal_session::Locale>,
             f8: crate::rt::json::Slot<String>,
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<crate::rt::Secret<String>>,

@@ -19,7 +19,7 @@ pub struct Coupon {
         std::collections::BTreeMap<String, crate::CouponCurrencyOption>,
     >,
     /// One of `forever`, `once`, or `repeating`. Describes how long a customer who applies this coupon will get the discount.
-    pub duration: crate::coupon::coupon::Duration,
+    pub duration: crate::coupon::Duration,
     /// If `duration` is `repeating`, the number of months the coupon applies. Null if coupon `duration` is `forever` or `once`.
     pub duration_in_months: Option<i64>,
     /// Unique identifier for the object.
@@ -60,7 +60,7 @@ impl crate::rt::Decode for Coupon {
             f4: crate::rt::json::Slot<
                 std::collections::BTreeMap<String, crate::CouponCurrencyOption>,
             >,
-            f5: crate::rt::json::Slot<crate::coupon::coupon::Duration>,
+            f5: crate::rt::json::Slot<crate::coupon::Duration>,
             f6: crate::rt::json::Slot<i64>,
             f7: crate::rt::json::Slot<crate::CouponId>,
             f8: crate::rt::json::Slot<bool>,

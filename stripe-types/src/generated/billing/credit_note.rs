@@ -42,7 +42,7 @@ pub struct CreateCreditNote {
     /// The integer amount in cents (or local equivalent) representing the amount that is credited outside of Stripe.
     pub out_of_band_amount: Option<i64>,
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub reason: Option<crate::credit_note::Reason>,
+    pub reason: Option<crate::credit_note::params::Reason>,
     /// The integer amount in cents (or local equivalent) representing the amount to refund. If set, a refund will be created for the charge associated with the invoice.
     pub refund_amount: Option<i64>,
     /// Refunds to link to this credit note.
@@ -169,7 +169,7 @@ impl CreateCreditNote {
         self
     }
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub fn reason(mut self, v: impl Into<crate::credit_note::Reason>) -> Self {
+    pub fn reason(mut self, v: impl Into<crate::credit_note::params::Reason>) -> Self {
         self.reason = Some(v.into());
         self
     }
@@ -264,7 +264,7 @@ pub struct CreditNote {
     /// The pretax credit amounts (ex: discount, credit grants, etc) for all line items.
     pub pretax_credit_amounts: Vec<crate::CreditNotesPretaxCreditAmount>,
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub reason: Option<crate::credit_note::credit_note::Reason>,
+    pub reason: Option<crate::credit_note::Reason>,
     /// Refunds related to this credit note.
     pub refunds: Vec<crate::CreditNoteRefund>,
     /// The details of the cost of shipping, including the ShippingRate applied to the invoice.
@@ -282,7 +282,7 @@ pub struct CreditNote {
     /// The aggregate tax information for all line items.
     pub total_taxes: Option<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
     /// Type of this credit note, one of `pre_payment` or `post_payment`. A `pre_payment` credit note means it was issued when the invoice was open. A `post_payment` credit note means it was issued when the invoice was paid.
-    pub r#type: crate::credit_note::credit_note::Type,
+    pub r#type: crate::credit_note::Type,
     /// The time that the credit note was voided.
     pub voided_at: Option<crate::rt::Timestamp>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -327,7 +327,7 @@ impl crate::rt::Decode for CreditNote {
             f19: crate::rt::json::Slot<i64>,
             f20: crate::rt::json::Slot<i64>,
             f21: crate::rt::json::Slot<Vec<crate::CreditNotesPretaxCreditAmount>>,
-            f22: crate::rt::json::Slot<crate::credit_note::credit_note::Reason>,
+            f22: crate::rt::json::Slot<crate::credit_note::Reason>,
             f23: crate::rt::json::Slot<Vec<crate::CreditNoteRefund>>,
             f24: crate::rt::json::Slot<crate::InvoicesResourceShippingCost>,
             f25: crate::rt::json::Slot<crate::credit_note::Status>,
@@ -336,7 +336,7 @@ impl crate::rt::Decode for CreditNote {
             f28: crate::rt::json::Slot<i64>,
             f29: crate::rt::json::Slot<i64>,
             f30: crate::rt::json::Slot<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
-            f31: crate::rt::json::Slot<crate::credit_note::credit_note::Type>,
+            f31: crate::rt::json::Slot<crate::credit_note::Type>,
             f32: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
@@ -907,7 +907,7 @@ pub struct PreviewCreditNote {
     /// The integer amount in cents (or local equivalent) representing the amount that is credited outside of Stripe.
     pub out_of_band_amount: Option<i64>,
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub reason: Option<crate::credit_note::Reason>,
+    pub reason: Option<crate::credit_note::params::Reason>,
     /// The integer amount in cents (or local equivalent) representing the amount to refund. If set, a refund will be created for the charge associated with the invoice.
     pub refund_amount: Option<i64>,
     /// Refunds to link to this credit note.
@@ -1034,7 +1034,7 @@ impl PreviewCreditNote {
         self
     }
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub fn reason(mut self, v: impl Into<crate::credit_note::Reason>) -> Self {
+    pub fn reason(mut self, v: impl Into<crate::credit_note::params::Reason>) -> Self {
         self.reason = Some(v.into());
         self
     }

@@ -194,7 +194,7 @@ pub struct CreateInvoice {
     /// The time when this invoice should be scheduled to finalize (up to 5 years in the future). The invoice is finalized at this time if it's still in draft state.
     pub automatically_finalizes_at: Option<crate::rt::Timestamp>,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay this invoice using the default source attached to the customer. When sending an invoice, Stripe will email this invoice to the customer with payment instructions. Defaults to `charge_automatically`.
-    pub collection_method: Option<crate::subscription::CollectionMethod>,
+    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
     /// The currency to create this invoice in. Defaults to that of `customer` if not specified.
     pub currency: Option<String>,
     /// A list of up to 4 custom fields to be displayed on the invoice.
@@ -436,7 +436,7 @@ impl CreateInvoice {
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay this invoice using the default source attached to the customer. When sending an invoice, Stripe will email this invoice to the customer with payment instructions. Defaults to `charge_automatically`.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::subscription::CollectionMethod>,
+        v: impl Into<crate::subscription::params::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
@@ -1119,7 +1119,7 @@ pub struct Invoice {
     /// * `upcoming`: Reserved for upcoming invoices created through the Create Preview Invoice API or when an `invoice.upcoming` event is generated for an upcoming invoice on a subscription.
     pub billing_reason: Option<crate::invoice::BillingReason>,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay this invoice using the default source attached to the customer. When sending an invoice, Stripe will email this invoice to the customer with payment instructions.
-    pub collection_method: crate::subscription::shared::CollectionMethod,
+    pub collection_method: crate::subscription::CollectionMethod,
     /// The confirmation secret associated with this invoice. Currently, this contains the client_secret of the PaymentIntent that Stripe creates during invoice finalization.
     pub confirmation_secret: Option<crate::InvoicesResourceConfirmationSecret>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
@@ -1143,7 +1143,7 @@ pub struct Invoice {
     /// The customer's shipping information. Until the invoice is finalized, this field will equal `customer.shipping`. Once the invoice is finalized, this field will no longer be updated.
     pub customer_shipping: Option<crate::Shipping>,
     /// The customer's tax exempt status. Until the invoice is finalized, this field will equal `customer.tax_exempt`. Once the invoice is finalized, this field will no longer be updated.
-    pub customer_tax_exempt: Option<crate::customer::shared::TaxExempt>,
+    pub customer_tax_exempt: Option<crate::customer::TaxExempt>,
     /// The customer's tax IDs. Until the invoice is finalized, this field will contain the same tax IDs as `customer.tax_ids`. Once the invoice is finalized, this field will no longer be updated.
     pub customer_tax_ids: Option<Vec<crate::InvoicesResourceInvoiceTaxId>>,
     /// ID of the default payment method for the invoice. It must belong to the customer associated with the invoice. If not set, defaults to the subscription's default payment method, if any, or to the default payment method in the customer's invoice settings.
@@ -1217,7 +1217,7 @@ pub struct Invoice {
     /// Extra information about an invoice for the customer's credit card statement.
     pub statement_descriptor: Option<String>,
     /// The status of the invoice, one of `draft`, `open`, `paid`, `uncollectible`, or `void`. [Learn more](https://docs.stripe.com/billing/invoices/workflow#workflow-overview)
-    pub status: Option<crate::invoice::invoice::Status>,
+    pub status: Option<crate::invoice::Status>,
     /// The `status_transitions` field.
     pub status_transitions: crate::InvoicesResourceStatusTransitions,
     /// Total of all subscriptions, invoice items, and prorations on the invoice before any invoice level discount or exclusive tax is applied. Item discounts are already incorporated
@@ -1274,7 +1274,7 @@ impl crate::rt::Decode for Invoice {
             f12: crate::rt::json::Slot<crate::AutomaticTax>,
             f13: crate::rt::json::Slot<crate::rt::Timestamp>,
             f14: crate::rt::json::Slot<crate::invoice::BillingReason>,
-            f15: crate::rt::json::Slot<crate::subscription::shared::CollectionMethod>,
+            f15: crate::rt::json::Slot<crate::subscription::CollectionMethod>,
             f16: crate::rt::json::Slot<crate::InvoicesResourceConfirmationSecret>,
             f17: crate::rt::json::Slot<crate::rt::Timestamp>,
             f18: crate::rt::json::Slot<String>,
@@ -1288,7 +1288,7 @@ impl crate::rt::Decode for Invoice {
             f24: crate::rt::json::Slot<String>,
             f25: crate::rt::json::Slot<String>,
             f26: crate::rt::json::Slot<crate::Shipping>,
-            f27: crate::rt::json::Slot<crate::customer::shared::TaxExempt>,
+            f27: crate::rt::json::Slot<crate::customer::TaxExempt>,
             f28: crate::rt::json::Slot<Vec<crate::InvoicesResourceInvoiceTaxId>>,
             f29: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
             f30: crate::rt::json::Slot<
@@ -1331,7 +1331,7 @@ impl crate::rt::Decode for Invoice {
             f61: crate::rt::json::Slot<crate::Shipping>,
             f62: crate::rt::json::Slot<i64>,
             f63: crate::rt::json::Slot<String>,
-            f64: crate::rt::json::Slot<crate::invoice::invoice::Status>,
+            f64: crate::rt::json::Slot<crate::invoice::Status>,
             f65: crate::rt::json::Slot<crate::InvoicesResourceStatusTransitions>,
             f66: crate::rt::json::Slot<i64>,
             f67: crate::rt::json::Slot<i64>,
@@ -2996,7 +2996,7 @@ impl serde::Serialize for InvoiceThresholdReason {
 #[non_exhaustive]
 pub struct ListInvoices {
     /// The collection method of the invoice to retrieve. Either `charge_automatically` or `send_invoice`.
-    pub collection_method: Option<crate::subscription::CollectionMethod>,
+    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
     /// Only return invoices that were created during the given date interval.
     pub created: Option<crate::invoice::Created>,
     /// Only return invoices for the customer specified by this customer ID.
@@ -3081,7 +3081,7 @@ impl ListInvoices {
     /// The collection method of the invoice to retrieve. Either `charge_automatically` or `send_invoice`.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::subscription::CollectionMethod>,
+        v: impl Into<crate::subscription::params::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
@@ -3716,7 +3716,7 @@ pub struct UpdateInvoice {
     /// The time when this invoice should be scheduled to finalize (up to 5 years in the future). The invoice is finalized at this time if it's still in draft state. To turn off automatic finalization, set `auto_advance` to false.
     pub automatically_finalizes_at: Option<crate::rt::Timestamp>,
     /// Either `charge_automatically` or `send_invoice`. This field can be updated only on `draft` invoices.
-    pub collection_method: Option<crate::subscription::CollectionMethod>,
+    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
     /// A list of up to 4 custom fields to be displayed on the invoice. If a value for `custom_fields` is specified, the list specified will replace the existing custom field list on this invoice. Pass an empty string to remove previously-defined fields.
     pub custom_fields: Option<crate::rt::Clearable<Vec<crate::customer::CustomFields>>>,
     /// The number of days from which the invoice is created until it is due. Only valid for invoices where `collection_method=send_invoice`. This field can only be updated on `draft` invoices.
@@ -3921,7 +3921,7 @@ impl UpdateInvoice {
     /// Either `charge_automatically` or `send_invoice`. This field can be updated only on `draft` invoices.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::subscription::CollectionMethod>,
+        v: impl Into<crate::subscription::params::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self

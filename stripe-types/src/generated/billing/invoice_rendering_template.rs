@@ -78,7 +78,7 @@ pub struct InvoiceRenderingTemplate {
     /// A brief description of the template, hidden from customers
     pub nickname: Option<String>,
     /// The status of the template, one of `active` or `archived`.
-    pub status: crate::invoice_rendering_template::invoice_rendering_template::Status,
+    pub status: crate::invoice_rendering_template::Status,
     /// Version of this template; version increases by one when an update on the template changes any field that controls invoice rendering
     pub version: i64,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -102,9 +102,7 @@ impl crate::rt::Decode for InvoiceRenderingTemplate {
             f2: crate::rt::json::Slot<bool>,
             f3: crate::rt::json::Slot<crate::rt::Metadata>,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<
-                crate::invoice_rendering_template::invoice_rendering_template::Status,
-            >,
+            f5: crate::rt::json::Slot<crate::invoice_rendering_template::Status>,
             f6: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {

@@ -512,7 +512,7 @@ pub struct Plan {
     /// The unit amount in cents (or local equivalent) to be charged, represented as a decimal string with at most 12 decimal places. Only set if `billing_scheme=per_unit`.
     pub amount_decimal: Option<crate::rt::Decimal>,
     /// Describes how to compute the price per period. Either `per_unit` or `tiered`. `per_unit` indicates that the fixed amount (specified in `amount`) will be charged per unit in `quantity` (for plans with `usage_type=licensed`), or per unit of total usage (for plans with `usage_type=metered`). `tiered` indicates that the unit pricing will be computed using a tiering strategy as defined using the `tiers` and `tiers_mode` attributes.
-    pub billing_scheme: crate::plan::plan_price::BillingScheme,
+    pub billing_scheme: crate::plan::BillingScheme,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
@@ -520,7 +520,7 @@ pub struct Plan {
     /// Unique identifier for the object.
     pub id: crate::PlanId,
     /// The frequency at which a subscription is billed. One of `day`, `week`, `month` or `year`.
-    pub interval: crate::plan::plan::Interval,
+    pub interval: crate::plan::Interval,
     /// The number of intervals (specified in the `interval` attribute) between subscription billings. For example, `interval=month` and `interval_count=3` bills every 3 months.
     pub interval_count: i64,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -536,7 +536,7 @@ pub struct Plan {
     /// Each element represents a pricing tier. This parameter requires `billing_scheme` to be set to `tiered`. See also the documentation for `billing_scheme`.
     pub tiers: Option<Vec<crate::PlanTier>>,
     /// Defines if the tiering price should be `graduated` or `volume` based. In `volume`-based tiering, the maximum quantity within a period determines the per unit price. In `graduated` tiering, pricing can change as the quantity grows.
-    pub tiers_mode: Option<crate::plan::plan_price::TiersMode>,
+    pub tiers_mode: Option<crate::plan::TiersMode>,
     /// Apply a transformation to the reported usage or set quantity before computing the amount billed. Cannot be combined with `tiers`.
     pub transform_usage: Option<crate::TransformUsage>,
     /// Default number of trial days when subscribing a customer to this plan using [`trial_from_plan=true`](https://docs.stripe.com/api#create_subscription-trial_from_plan).
@@ -562,11 +562,11 @@ impl crate::rt::Decode for Plan {
             f0: crate::rt::json::Slot<bool>,
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<crate::rt::Decimal>,
-            f3: crate::rt::json::Slot<crate::plan::plan_price::BillingScheme>,
+            f3: crate::rt::json::Slot<crate::plan::BillingScheme>,
             f4: crate::rt::json::Slot<crate::rt::Timestamp>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<crate::PlanId>,
-            f7: crate::rt::json::Slot<crate::plan::plan::Interval>,
+            f7: crate::rt::json::Slot<crate::plan::Interval>,
             f8: crate::rt::json::Slot<i64>,
             f9: crate::rt::json::Slot<bool>,
             f10: crate::rt::json::Slot<crate::rt::Metadata>,
@@ -576,7 +576,7 @@ impl crate::rt::Decode for Plan {
                 crate::rt::Expandable<crate::ProductOrDeletedProduct>,
             >,
             f14: crate::rt::json::Slot<Vec<crate::PlanTier>>,
-            f15: crate::rt::json::Slot<crate::plan::plan_price::TiersMode>,
+            f15: crate::rt::json::Slot<crate::plan::TiersMode>,
             f16: crate::rt::json::Slot<crate::TransformUsage>,
             f17: crate::rt::json::Slot<i64>,
             f18: crate::rt::json::Slot<crate::plan::UsageType>,

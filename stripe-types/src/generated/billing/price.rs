@@ -524,7 +524,7 @@ pub struct Price {
     /// Whether the price can be used for new purchases.
     pub active: bool,
     /// Describes how to compute the price per period. Either `per_unit` or `tiered`. `per_unit` indicates that the fixed amount (specified in `unit_amount` or `unit_amount_decimal`) will be charged per unit in `quantity` (for prices with `usage_type=licensed`), or per unit of total usage (for prices with `usage_type=metered`). `tiered` indicates that the unit pricing will be computed using a tiering strategy as defined using the `tiers` and `tiers_mode` attributes.
-    pub billing_scheme: crate::plan::plan_price::BillingScheme,
+    pub billing_scheme: crate::plan::BillingScheme,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
@@ -554,11 +554,11 @@ pub struct Price {
     /// Each element represents a pricing tier. This parameter requires `billing_scheme` to be set to `tiered`. See also the documentation for `billing_scheme`.
     pub tiers: Option<Vec<crate::PriceTier>>,
     /// Defines if the tiering price should be `graduated` or `volume` based. In `volume`-based tiering, the maximum quantity within a period determines the per unit price. In `graduated` tiering, pricing can change as the quantity grows.
-    pub tiers_mode: Option<crate::plan::plan_price::TiersMode>,
+    pub tiers_mode: Option<crate::plan::TiersMode>,
     /// Apply a transformation to the reported usage or set quantity before computing the amount billed. Cannot be combined with `tiers`.
     pub transform_quantity: Option<crate::TransformQuantity>,
     /// One of `one_time` or `recurring` depending on whether the price is for a one-time purchase or a recurring (subscription) purchase.
-    pub r#type: crate::price::price::Type,
+    pub r#type: crate::price::Type,
     /// The unit amount in cents (or local equivalent) to be charged, represented as a whole integer if possible. Only set if `billing_scheme=per_unit`.
     pub unit_amount: Option<i64>,
     /// The unit amount in cents (or local equivalent) to be charged, represented as a decimal string with at most 12 decimal places. Only set if `billing_scheme=per_unit`.
@@ -577,7 +577,7 @@ impl crate::rt::Decode for Price {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::plan::plan_price::BillingScheme>,
+            f1: crate::rt::json::Slot<crate::plan::BillingScheme>,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<
@@ -595,9 +595,9 @@ impl crate::rt::Decode for Price {
             f12: crate::rt::json::Slot<crate::Recurring>,
             f13: crate::rt::json::Slot<crate::shipping_rate::TaxBehavior>,
             f14: crate::rt::json::Slot<Vec<crate::PriceTier>>,
-            f15: crate::rt::json::Slot<crate::plan::plan_price::TiersMode>,
+            f15: crate::rt::json::Slot<crate::plan::TiersMode>,
             f16: crate::rt::json::Slot<crate::TransformQuantity>,
-            f17: crate::rt::json::Slot<crate::price::price::Type>,
+            f17: crate::rt::json::Slot<crate::price::Type>,
             f18: crate::rt::json::Slot<i64>,
             f19: crate::rt::json::Slot<crate::rt::Decimal>,
         }

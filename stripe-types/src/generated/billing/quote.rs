@@ -136,7 +136,7 @@ pub struct CreateQuote {
     /// Settings for automatic tax lookup for this quote and resulting invoices and subscriptions.
     pub automatic_tax: Option<crate::invoice::AutomaticTax>,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay invoices at the end of the subscription cycle or at invoice finalization using the default payment method attached to the subscription or customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`. Defaults to `charge_automatically`.
-    pub collection_method: Option<crate::subscription::CollectionMethod>,
+    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
     /// The customer for which this quote belongs to. A customer is required before finalizing the quote. Once specified, it cannot be changed.
     pub customer: Option<crate::CustomerId>,
     /// The account for which this quote belongs to. A customer or account is required before finalizing the quote. Once specified, it cannot be changed.
@@ -296,7 +296,7 @@ impl CreateQuote {
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay invoices at the end of the subscription cycle or at invoice finalization using the default payment method attached to the subscription or customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`. Defaults to `charge_automatically`.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::subscription::CollectionMethod>,
+        v: impl Into<crate::subscription::params::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
@@ -642,7 +642,7 @@ pub struct Quote {
     /// The `automatic_tax` field.
     pub automatic_tax: crate::QuotesResourceAutomaticTax,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay invoices at the end of the subscription cycle or on finalization using the default payment method attached to the subscription or customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`. Defaults to `charge_automatically`.
-    pub collection_method: crate::subscription::shared::CollectionMethod,
+    pub collection_method: crate::subscription::CollectionMethod,
     /// The `computed` field.
     pub computed: crate::QuotesResourceComputed,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
@@ -684,7 +684,7 @@ pub struct Quote {
     /// The account on behalf of which to charge. See the [Connect documentation](https://support.stripe.com/questions/sending-invoices-on-behalf-of-connected-accounts) for details.
     pub on_behalf_of: Option<crate::rt::Expandable<crate::Account>>,
     /// The status of the quote.
-    pub status: crate::quote::quote::Status,
+    pub status: crate::quote::Status,
     /// The `status_transitions` field.
     pub status_transitions: crate::QuotesResourceStatusTransitions,
     /// The subscription that was created or updated from this quote.
@@ -722,7 +722,7 @@ impl crate::rt::Decode for Quote {
             f3: crate::rt::json::Slot<i64>,
             f4: crate::rt::json::Slot<f64>,
             f5: crate::rt::json::Slot<crate::QuotesResourceAutomaticTax>,
-            f6: crate::rt::json::Slot<crate::subscription::shared::CollectionMethod>,
+            f6: crate::rt::json::Slot<crate::subscription::CollectionMethod>,
             f7: crate::rt::json::Slot<crate::QuotesResourceComputed>,
             f8: crate::rt::json::Slot<crate::rt::Timestamp>,
             f9: crate::rt::json::Slot<String>,
@@ -747,7 +747,7 @@ impl crate::rt::Decode for Quote {
             f24: crate::rt::json::Slot<crate::rt::Metadata>,
             f25: crate::rt::json::Slot<String>,
             f26: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
-            f27: crate::rt::json::Slot<crate::quote::quote::Status>,
+            f27: crate::rt::json::Slot<crate::quote::Status>,
             f28: crate::rt::json::Slot<crate::QuotesResourceStatusTransitions>,
             f29: crate::rt::json::Slot<crate::rt::Expandable<crate::Subscription>>,
             f30: crate::rt::json::Slot<
@@ -1153,7 +1153,7 @@ pub struct UpdateQuote {
     /// Settings for automatic tax lookup for this quote and resulting invoices and subscriptions.
     pub automatic_tax: Option<crate::invoice::AutomaticTax>,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay invoices at the end of the subscription cycle or at invoice finalization using the default payment method attached to the subscription or customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`. Defaults to `charge_automatically`.
-    pub collection_method: Option<crate::subscription::CollectionMethod>,
+    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
     /// The customer for which this quote belongs to. A customer is required before finalizing the quote. Once specified, it cannot be changed.
     pub customer: Option<crate::CustomerId>,
     /// The account for which this quote belongs to. A customer or account is required before finalizing the quote. Once specified, it cannot be changed.
@@ -1302,7 +1302,7 @@ impl UpdateQuote {
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay invoices at the end of the subscription cycle or at invoice finalization using the default payment method attached to the subscription or customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`. Defaults to `charge_automatically`.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::subscription::CollectionMethod>,
+        v: impl Into<crate::subscription::params::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self

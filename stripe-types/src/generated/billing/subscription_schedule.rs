@@ -101,7 +101,7 @@ pub struct CreateSubscriptionSchedule {
     /// Object representing the subscription schedule's default settings.
     pub default_settings: Option<crate::subscription_schedule::DefaultSettings>,
     /// Behavior of the subscription schedule and underlying subscription when it ends. Possible values are `release` or `cancel` with the default being `release`. `release` will end the subscription schedule and keep the underlying subscription running. `cancel` will end the subscription schedule and cancel the underlying subscription.
-    pub end_behavior: Option<crate::subscription_schedule::EndBehavior>,
+    pub end_behavior: Option<crate::subscription_schedule::create_update::EndBehavior>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Migrate an existing subscription to be managed by a subscription schedule. If this parameter is set, a subscription schedule will be created using the subscription's item(s), set to auto-renew using the subscription's interval. When using this parameter, other parameters (such as phase values) cannot be set. To create a subscription schedule with other modifications, we recommend making two separate API calls.
@@ -195,7 +195,7 @@ impl CreateSubscriptionSchedule {
     /// Behavior of the subscription schedule and underlying subscription when it ends. Possible values are `release` or `cancel` with the default being `release`. `release` will end the subscription schedule and keep the underlying subscription running. `cancel` will end the subscription schedule and cancel the underlying subscription.
     pub fn end_behavior(
         mut self,
-        v: impl Into<crate::subscription_schedule::EndBehavior>,
+        v: impl Into<crate::subscription_schedule::create_update::EndBehavior>,
     ) -> Self {
         self.end_behavior = Some(v.into());
         self
@@ -643,7 +643,7 @@ pub struct SubscriptionSchedule {
     /// The `default_settings` field.
     pub default_settings: crate::SubscriptionSchedulesResourceDefaultSettings,
     /// Behavior of the subscription schedule and underlying subscription when it ends. Possible values are `release` or `cancel` with the default being `release`. `release` will end the subscription schedule and keep the underlying subscription running. `cancel` will end the subscription schedule and cancel the underlying subscription.
-    pub end_behavior: crate::subscription_schedule::subscription_schedule::EndBehavior,
+    pub end_behavior: crate::subscription_schedule::EndBehavior,
     /// Unique identifier for the object.
     pub id: crate::SubscriptionScheduleId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -690,9 +690,7 @@ impl crate::rt::Decode for SubscriptionSchedule {
             f8: crate::rt::json::Slot<
                 crate::SubscriptionSchedulesResourceDefaultSettings,
             >,
-            f9: crate::rt::json::Slot<
-                crate::subscription_schedule::subscription_schedule::EndBehavior,
-            >,
+            f9: crate::rt::json::Slot<crate::subscription_schedule::EndBehavior>,
             f10: crate::rt::json::Slot<crate::SubscriptionScheduleId>,
             f11: crate::rt::json::Slot<bool>,
             f12: crate::rt::json::Slot<crate::rt::Metadata>,
@@ -1295,7 +1293,7 @@ pub struct SubscriptionSchedulePhaseConfiguration {
     /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period
     pub billing_thresholds: Option<crate::SubscriptionBillingThresholds>,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay the underlying subscription at the end of each billing cycle using the default source attached to the customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`.
-    pub collection_method: Option<crate::subscription::shared::CollectionMethod>,
+    pub collection_method: Option<crate::subscription::CollectionMethod>,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// ID of the default payment method for the subscription schedule. It must belong to the customer associated with the subscription schedule. If not set, invoices will use the default payment method in the customer's invoice settings.
@@ -1336,7 +1334,7 @@ impl crate::rt::Decode for SubscriptionSchedulePhaseConfiguration {
             f2: crate::rt::json::Slot<crate::SchedulesPhaseAutomaticTax>,
             f3: crate::rt::json::Slot<crate::subscription::shared::BillingCycleAnchor>,
             f4: crate::rt::json::Slot<crate::SubscriptionBillingThresholds>,
-            f5: crate::rt::json::Slot<crate::subscription::shared::CollectionMethod>,
+            f5: crate::rt::json::Slot<crate::subscription::CollectionMethod>,
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
             f8: crate::rt::json::Slot<Vec<crate::TaxRate>>,
@@ -1570,7 +1568,7 @@ pub struct UpdateSubscriptionSchedule {
     /// Object representing the subscription schedule's default settings.
     pub default_settings: Option<crate::subscription_schedule::DefaultSettings>,
     /// Behavior of the subscription schedule and underlying subscription when it ends. Possible values are `release` or `cancel` with the default being `release`. `release` will end the subscription schedule and keep the underlying subscription running. `cancel` will end the subscription schedule and cancel the underlying subscription.
-    pub end_behavior: Option<crate::subscription_schedule::EndBehavior>,
+    pub end_behavior: Option<crate::subscription_schedule::create_update::EndBehavior>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -1632,7 +1630,7 @@ impl UpdateSubscriptionSchedule {
     /// Behavior of the subscription schedule and underlying subscription when it ends. Possible values are `release` or `cancel` with the default being `release`. `release` will end the subscription schedule and keep the underlying subscription running. `cancel` will end the subscription schedule and cancel the underlying subscription.
     pub fn end_behavior(
         mut self,
-        v: impl Into<crate::subscription_schedule::EndBehavior>,
+        v: impl Into<crate::subscription_schedule::create_update::EndBehavior>,
     ) -> Self {
         self.end_behavior = Some(v.into());
         self

@@ -100,17 +100,17 @@ pub struct CheckoutSession {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The IETF language tag of the locale Checkout is displayed in. If blank or `auto`, the browser's locale is used.
-    pub locale: Option<crate::checkout_session::checkout_session::Locale>,
+    pub locale: Option<crate::checkout_session::Locale>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
     /// The mode of the Checkout Session.
-    pub mode: crate::checkout_session::checkout_session::Mode,
+    pub mode: crate::checkout_session::Mode,
     /// The `name_collection` field.
     pub name_collection: Option<crate::PaymentPagesCheckoutSessionNameCollection>,
     /// The optional items presented to the customer at checkout.
     pub optional_items: Option<Vec<crate::PaymentPagesCheckoutSessionOptionalItem>>,
     /// Where the user is coming from. This informs the optimizations that are applied to the session.
-    pub origin_context: Option<crate::checkout_session::checkout_session::OriginContext>,
+    pub origin_context: Option<crate::checkout_session::OriginContext>,
     /// The ID of the PaymentIntent for Checkout Sessions in `payment` mode. You can't confirm or cancel the PaymentIntent for a Checkout Session. To cancel, [expire the Checkout Session](https://docs.stripe.com/api/checkout/sessions/expire) instead.
     pub payment_intent: Option<crate::rt::Expandable<crate::PaymentIntent>>,
     /// The ID of the Payment Link that created this Session.
@@ -144,9 +144,7 @@ pub struct CheckoutSession {
     /// The ID of the original expired Checkout Session that triggered the recovery flow.
     pub recovered_from: Option<String>,
     /// This parameter applies to `ui_mode: embedded`. Learn more about the [redirect behavior](https://docs.stripe.com/payments/checkout/custom-success-page?payment-ui=embedded-form) of embedded sessions. Defaults to `always`.
-    pub redirect_on_completion: Option<
-        crate::checkout_session::checkout_session::RedirectOnCompletion,
-    >,
+    pub redirect_on_completion: Option<crate::checkout_session::RedirectOnCompletion>,
     /// Applies to Checkout Sessions with `ui_mode: embedded` or `ui_mode: custom`. The URL to redirect your customer back to after they authenticate or cancel their payment on the payment method's app or site.
     pub return_url: Option<String>,
     /// Controls saved payment method settings for the session. Only available in `payment` and `subscription` mode.
@@ -164,7 +162,7 @@ pub struct CheckoutSession {
     /// The shipping rate options applied to this Session.
     pub shipping_options: Vec<crate::PaymentPagesCheckoutSessionShippingOption>,
     /// The status of the Checkout Session, one of `open`, `complete`, or `expired`.
-    pub status: Option<crate::checkout_session::checkout_session::Status>,
+    pub status: Option<crate::checkout_session::Status>,
     /// Describes the type of transaction being performed by Checkout in order to customize
     /// relevant text on the page, such as the submit button. `submit_type` can only be
     /// specified on Checkout Sessions in `payment` mode. If blank or `auto`, `pay` is used.
@@ -179,7 +177,7 @@ pub struct CheckoutSession {
     /// Tax and discount details for the computed total amount.
     pub total_details: Option<crate::PaymentPagesCheckoutSessionTotalDetails>,
     /// The UI mode of the Session. Defaults to `hosted`.
-    pub ui_mode: Option<crate::checkout_session::checkout_session::UiMode>,
+    pub ui_mode: Option<crate::checkout_session::UiMode>,
     /// The URL to the Checkout Session. Applies to Checkout Sessions with `ui_mode: hosted`. Redirect customers to this URL to take them to Checkout. If you’re using [Custom Domains](https://docs.stripe.com/payments/checkout/custom-domains), the URL will use your subdomain. Otherwise, it’ll use `checkout.stripe.com.`
     /// This value is only present when the session is active.
     pub url: Option<String>,
@@ -249,18 +247,14 @@ impl crate::rt::Decode for CheckoutSession {
             >,
             f30: crate::rt::json::Slot<crate::rt::List<crate::Item>>,
             f31: crate::rt::json::Slot<bool>,
-            f32: crate::rt::json::Slot<
-                crate::checkout_session::checkout_session::Locale,
-            >,
+            f32: crate::rt::json::Slot<crate::checkout_session::Locale>,
             f33: crate::rt::json::Slot<crate::rt::Metadata>,
-            f34: crate::rt::json::Slot<crate::checkout_session::checkout_session::Mode>,
+            f34: crate::rt::json::Slot<crate::checkout_session::Mode>,
             f35: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionNameCollection>,
             f36: crate::rt::json::Slot<
                 Vec<crate::PaymentPagesCheckoutSessionOptionalItem>,
             >,
-            f37: crate::rt::json::Slot<
-                crate::checkout_session::checkout_session::OriginContext,
-            >,
+            f37: crate::rt::json::Slot<crate::checkout_session::OriginContext>,
             f38: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
             f39: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentLink>>,
             f40: crate::rt::json::Slot<crate::checkout_session::PaymentMethodCollection>,
@@ -278,9 +272,7 @@ impl crate::rt::Decode for CheckoutSession {
                 crate::PaymentFlowsPaymentIntentPresentmentDetails,
             >,
             f48: crate::rt::json::Slot<String>,
-            f49: crate::rt::json::Slot<
-                crate::checkout_session::checkout_session::RedirectOnCompletion,
-            >,
+            f49: crate::rt::json::Slot<crate::checkout_session::RedirectOnCompletion>,
             f50: crate::rt::json::Slot<String>,
             f51: crate::rt::json::Slot<
                 crate::PaymentPagesCheckoutSessionSavedPaymentMethodOptions,
@@ -293,9 +285,7 @@ impl crate::rt::Decode for CheckoutSession {
             f55: crate::rt::json::Slot<
                 Vec<crate::PaymentPagesCheckoutSessionShippingOption>,
             >,
-            f56: crate::rt::json::Slot<
-                crate::checkout_session::checkout_session::Status,
-            >,
+            f56: crate::rt::json::Slot<crate::checkout_session::Status>,
             f57: crate::rt::json::Slot<crate::checkout_session::SubmitType>,
             f58: crate::rt::json::Slot<crate::rt::Expandable<crate::Subscription>>,
             f59: crate::rt::json::Slot<String>,
@@ -303,9 +293,7 @@ impl crate::rt::Decode for CheckoutSession {
                 crate::PaymentPagesCheckoutSessionTaxIdCollection,
             >,
             f61: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionTotalDetails>,
-            f62: crate::rt::json::Slot<
-                crate::checkout_session::checkout_session::UiMode,
-            >,
+            f62: crate::rt::json::Slot<crate::checkout_session::UiMode>,
             f63: crate::rt::json::Slot<String>,
             f64: crate::rt::json::Slot<crate::CheckoutSessionWalletOptions>,
         }
@@ -1445,7 +1433,7 @@ pub struct CreateCheckoutSession {
     pub discounts: Option<Vec<crate::checkout_session::Discounts>>,
     /// A list of the types of payment methods (e.g., `card`) that should be excluded from this Checkout Session. This should only be used when payment methods for this Checkout Session are managed through the [Stripe Dashboard](https://dashboard.stripe.com/settings/payment_methods).
     pub excluded_payment_method_types: Option<
-        Vec<crate::payment_intent::ExcludedPaymentMethodTypes>,
+        Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
     >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1922,7 +1910,7 @@ impl CreateCheckoutSession {
     pub fn excluded_payment_method_types(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::payment_intent::ExcludedPaymentMethodTypes>,
+            Item = impl Into<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
         >,
     ) -> Self {
         self.excluded_payment_method_types = Some(

@@ -60,7 +60,9 @@ pub struct CreatePaymentLink {
     /// If you'd like information on how to collect a payment method outside of Checkout, read the guide on [configuring subscriptions with a free trial](https://docs.stripe.com/payments/checkout/free-trials).
     pub payment_method_collection: Option<crate::payment_link::PaymentMethodCollection>,
     /// The list of payment method types that customers can use. If no value is passed, Stripe will dynamically show relevant payment methods from your [payment method settings](https://dashboard.stripe.com/settings/payment_methods) (20+ payment methods [supported](https://docs.stripe.com/payments/payment-methods/integration-options#payment-method-product-support)).
-    pub payment_method_types: Option<Vec<crate::payment_link::PaymentMethodTypes>>,
+    pub payment_method_types: Option<
+        Vec<crate::payment_link::create_update::PaymentMethodTypes>,
+    >,
     /// Controls phone number collection settings during checkout.
     ///
     /// We recommend that you review your privacy policy and check with your legal contacts.
@@ -362,7 +364,9 @@ impl CreatePaymentLink {
     /// The list of payment method types that customers can use. If no value is passed, Stripe will dynamically show relevant payment methods from your [payment method settings](https://dashboard.stripe.com/settings/payment_methods) (20+ payment methods [supported](https://docs.stripe.com/payments/payment-methods/integration-options#payment-method-product-support)).
     pub fn payment_method_types(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::payment_link::PaymentMethodTypes>>,
+        v: impl IntoIterator<
+            Item = impl Into<crate::payment_link::create_update::PaymentMethodTypes>,
+        >,
     ) -> Self {
         self.payment_method_types = Some(v.into_iter().map(Into::into).collect());
         self
@@ -603,9 +607,7 @@ pub struct PaymentLink {
     /// Configuration for collecting a payment method during checkout. Defaults to `always`.
     pub payment_method_collection: crate::checkout_session::PaymentMethodCollection,
     /// The list of payment method types that customers can use. When `null`, Stripe will dynamically show relevant payment methods you've enabled in your [payment method settings](https://dashboard.stripe.com/settings/payment_methods).
-    pub payment_method_types: Option<
-        Vec<crate::payment_link::payment_link::PaymentMethodTypes>,
-    >,
+    pub payment_method_types: Option<Vec<crate::payment_link::PaymentMethodTypes>>,
     /// The `phone_number_collection` field.
     pub phone_number_collection: crate::PaymentLinksResourcePhoneNumberCollection,
     /// Settings that restrict the usage of a payment link.
@@ -668,9 +670,7 @@ impl crate::rt::Decode for PaymentLink {
             f21: crate::rt::json::Slot<Vec<crate::PaymentLinksResourceOptionalItem>>,
             f22: crate::rt::json::Slot<crate::PaymentLinksResourcePaymentIntentData>,
             f23: crate::rt::json::Slot<crate::checkout_session::PaymentMethodCollection>,
-            f24: crate::rt::json::Slot<
-                Vec<crate::payment_link::payment_link::PaymentMethodTypes>,
-            >,
+            f24: crate::rt::json::Slot<Vec<crate::payment_link::PaymentMethodTypes>>,
             f25: crate::rt::json::Slot<crate::PaymentLinksResourcePhoneNumberCollection>,
             f26: crate::rt::json::Slot<crate::PaymentLinksResourceRestrictions>,
             f27: crate::rt::json::Slot<
@@ -1118,7 +1118,7 @@ pub struct UpdatePaymentLink {
     pub payment_method_collection: Option<crate::payment_link::PaymentMethodCollection>,
     /// The list of payment method types that customers can use. Pass an empty string to enable dynamic payment methods that use your [payment method settings](https://dashboard.stripe.com/settings/payment_methods).
     pub payment_method_types: Option<
-        crate::rt::Clearable<Vec<crate::payment_link::PaymentMethodTypes>>,
+        crate::rt::Clearable<Vec<crate::payment_link::create_update::PaymentMethodTypes>>,
     >,
     /// Controls phone number collection settings during checkout.
     ///
@@ -1366,7 +1366,11 @@ impl UpdatePaymentLink {
     /// The list of payment method types that customers can use. Pass an empty string to enable dynamic payment methods that use your [payment method settings](https://dashboard.stripe.com/settings/payment_methods).
     pub fn payment_method_types(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::payment_link::PaymentMethodTypes>>>,
+        v: impl Into<
+            crate::rt::Clearable<
+                Vec<crate::payment_link::create_update::PaymentMethodTypes>,
+            >,
+        >,
     ) -> Self {
         self.payment_method_types = Some(v.into());
         self

@@ -335,7 +335,7 @@ pub struct ShippingRate {
     /// A [tax code](https://docs.stripe.com/tax/tax-categories) ID. The Shipping tax code is `txcd_92010001`.
     pub tax_code: Option<crate::rt::Expandable<crate::TaxCode>>,
     /// The type of calculation to use on the shipping rate.
-    pub r#type: crate::shipping_rate::shipping_rate::Type,
+    pub r#type: crate::shipping_rate::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -359,7 +359,7 @@ impl crate::rt::Decode for ShippingRate {
             f7: crate::rt::json::Slot<crate::rt::Metadata>,
             f8: crate::rt::json::Slot<crate::shipping_rate::TaxBehavior>,
             f9: crate::rt::json::Slot<crate::rt::Expandable<crate::TaxCode>>,
-            f10: crate::rt::json::Slot<crate::shipping_rate::shipping_rate::Type>,
+            f10: crate::rt::json::Slot<crate::shipping_rate::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -18,7 +18,7 @@ pub struct Account {
     /// Business information about the account.
     pub business_profile: Option<crate::AccountBusinessProfile>,
     /// The business type.
-    pub business_type: Option<crate::account::account::BusinessType>,
+    pub business_type: Option<crate::account::BusinessType>,
     /// The `capabilities` field.
     pub capabilities: Option<crate::AccountCapabilities>,
     /// Whether the account can process charges.
@@ -58,7 +58,7 @@ pub struct Account {
     /// The `tos_acceptance` field.
     pub tos_acceptance: Option<crate::AccountTosAcceptance>,
     /// The Stripe account type. Can be `standard`, `express`, `custom`, or `none`.
-    pub r#type: Option<crate::account::account::Type>,
+    pub r#type: Option<crate::account::Type>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -73,7 +73,7 @@ impl crate::rt::Decode for Account {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::AccountBusinessProfile>,
-            f1: crate::rt::json::Slot<crate::account::account::BusinessType>,
+            f1: crate::rt::json::Slot<crate::account::BusinessType>,
             f2: crate::rt::json::Slot<crate::AccountCapabilities>,
             f3: crate::rt::json::Slot<bool>,
             f4: crate::rt::json::Slot<crate::LegalEntityCompany>,
@@ -93,7 +93,7 @@ impl crate::rt::Decode for Account {
             f18: crate::rt::json::Slot<crate::AccountRequirements>,
             f19: crate::rt::json::Slot<crate::AccountSettings>,
             f20: crate::rt::json::Slot<crate::AccountTosAcceptance>,
-            f21: crate::rt::json::Slot<crate::account::account::Type>,
+            f21: crate::rt::json::Slot<crate::account::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -3545,7 +3545,7 @@ pub struct CreateAccount {
     /// Business information about the account.
     pub business_profile: Option<crate::account::create::BusinessProfile>,
     /// The business type. Once you create an [Account Link](/api/account_links) or [Account Session](/api/account_sessions), this property can only be updated for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `application`, which includes Custom accounts.
-    pub business_type: Option<crate::account::BusinessType>,
+    pub business_type: Option<crate::account::params::BusinessType>,
     /// Each key of the dictionary represents a capability, and each capability
     /// maps to its settings (for example, whether it has been requested or not). Each
     /// capability is inactive until you have provided its specific
@@ -3700,7 +3700,10 @@ impl CreateAccount {
         self
     }
     /// The business type. Once you create an [Account Link](/api/account_links) or [Account Session](/api/account_sessions), this property can only be updated for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `application`, which includes Custom accounts.
-    pub fn business_type(mut self, v: impl Into<crate::account::BusinessType>) -> Self {
+    pub fn business_type(
+        mut self,
+        v: impl Into<crate::account::params::BusinessType>,
+    ) -> Self {
         self.business_type = Some(v.into());
         self
     }
@@ -4254,7 +4257,7 @@ pub struct UpdateAccount {
     /// Business information about the account.
     pub business_profile: Option<crate::account::update::BusinessProfile>,
     /// The business type. Once you create an [Account Link](/api/account_links) or [Account Session](/api/account_sessions), this property can only be updated for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `application`, which includes Custom accounts.
-    pub business_type: Option<crate::account::BusinessType>,
+    pub business_type: Option<crate::account::params::BusinessType>,
     /// Each key of the dictionary represents a capability, and each capability
     /// maps to its settings (for example, whether it has been requested or not). Each
     /// capability is inactive until you have provided its specific
@@ -4380,7 +4383,10 @@ impl UpdateAccount {
         self
     }
     /// The business type. Once you create an [Account Link](/api/account_links) or [Account Session](/api/account_sessions), this property can only be updated for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `application`, which includes Custom accounts.
-    pub fn business_type(mut self, v: impl Into<crate::account::BusinessType>) -> Self {
+    pub fn business_type(
+        mut self,
+        v: impl Into<crate::account::params::BusinessType>,
+    ) -> Self {
         self.business_type = Some(v.into());
         self
     }

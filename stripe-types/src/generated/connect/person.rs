@@ -1247,9 +1247,7 @@ pub struct Person {
     /// The person's phone number.
     pub phone: Option<String>,
     /// Indicates if the person or any of their representatives, family members, or other closely related persons, declares that they hold or have held an important public job or function, in any jurisdiction.
-    pub political_exposure: Option<
-        crate::person::person_v2_core_account::PoliticalExposure,
-    >,
+    pub political_exposure: Option<crate::person::PoliticalExposure>,
     /// The `registered_address` field.
     pub registered_address: Option<crate::Address>,
     /// The `relationship` field.
@@ -1299,9 +1297,7 @@ impl crate::rt::Decode for Person {
             f21: crate::rt::json::Slot<crate::rt::Metadata>,
             f22: crate::rt::json::Slot<String>,
             f23: crate::rt::json::Slot<String>,
-            f24: crate::rt::json::Slot<
-                crate::person::person_v2_core_account::PoliticalExposure,
-            >,
+            f24: crate::rt::json::Slot<crate::person::PoliticalExposure>,
             f25: crate::rt::json::Slot<crate::Address>,
             f26: crate::rt::json::Slot<crate::PersonRelationship>,
             f27: crate::rt::json::Slot<crate::PersonRequirements>,

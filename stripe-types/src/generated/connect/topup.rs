@@ -391,7 +391,7 @@ pub struct Topup {
     /// Extra information about a top-up. This will appear on your source's bank statement. It must contain at least one letter.
     pub statement_descriptor: Option<String>,
     /// The status of the top-up is either `canceled`, `failed`, `pending`, `reversed`, or `succeeded`.
-    pub status: crate::topup::topup::Status,
+    pub status: crate::topup::Status,
     /// A string that identifies this top-up as part of a group.
     pub transfer_group: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -420,7 +420,7 @@ impl crate::rt::Decode for Topup {
             f10: crate::rt::json::Slot<crate::rt::Metadata>,
             f11: crate::rt::json::Slot<crate::Source>,
             f12: crate::rt::json::Slot<String>,
-            f13: crate::rt::json::Slot<crate::topup::topup::Status>,
+            f13: crate::rt::json::Slot<crate::topup::Status>,
             f14: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {

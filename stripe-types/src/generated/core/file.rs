@@ -94,7 +94,7 @@ pub struct File {
     /// A list of [file links](https://api.stripe.com#file_links) that point at this file.
     pub links: Option<crate::rt::List<crate::FileLink>>,
     /// The [purpose](https://docs.stripe.com/file-upload#uploading-a-file) of the uploaded file.
-    pub purpose: crate::file::file::Purpose,
+    pub purpose: crate::file::Purpose,
     /// The size of the file object in bytes.
     pub size: i64,
     /// A suitable title for the document.
@@ -121,7 +121,7 @@ impl crate::rt::Decode for File {
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<crate::FileId>,
             f4: crate::rt::json::Slot<crate::rt::List<crate::FileLink>>,
-            f5: crate::rt::json::Slot<crate::file::file::Purpose>,
+            f5: crate::rt::json::Slot<crate::file::Purpose>,
             f6: crate::rt::json::Slot<i64>,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<String>,

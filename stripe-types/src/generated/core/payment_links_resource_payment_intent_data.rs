@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct PaymentLinksResourcePaymentIntentData {
     /// Indicates when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_intent::payment::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::CaptureMethod>,
     /// An arbitrary string attached to the object. Often useful for displaying to users.
     pub description: Option<String>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that will set metadata on [Payment Intents](https://docs.stripe.com/api/payment_intents) generated from this payment link.
@@ -25,7 +25,7 @@ impl crate::rt::Decode for PaymentLinksResourcePaymentIntentData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_intent::payment::CaptureMethod>,
+            f0: crate::rt::json::Slot<crate::payment_intent::CaptureMethod>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<crate::rt::Metadata>,
             f3: crate::rt::json::Slot<crate::confirmation_token::SetupFutureUsage>,

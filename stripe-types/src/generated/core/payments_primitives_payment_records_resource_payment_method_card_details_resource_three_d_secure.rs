@@ -10,7 +10,7 @@ pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResou
     >,
     /// The `result` field.
     pub result: Option<
-        crate::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult,
+        crate::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult,
     >,
     /// The `result_reason` field.
     pub result_reason: Option<
@@ -32,7 +32,7 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThre
                 crate::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::AuthenticationFlow,
             >,
             f1: crate::rt::json::Slot<
-                crate::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult,
+                crate::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult,
             >,
             f2: crate::rt::json::Slot<
                 crate::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::ResultReason,

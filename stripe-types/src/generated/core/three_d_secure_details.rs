@@ -15,9 +15,7 @@ pub struct ThreeDSecureDetails {
         crate::three_d_secure_details::ElectronicCommerceIndicator,
     >,
     /// Indicates the outcome of 3D Secure authentication.
-    pub result: Option<
-        crate::three_d_secure_details::three_d_secure_details::ThreeDSecureDetailsResult,
-    >,
+    pub result: Option<crate::three_d_secure_details::ThreeDSecureDetailsResult>,
     /// Additional information about why 3D Secure succeeded or failed based
     /// on the `result`.
     pub result_reason: Option<
@@ -42,7 +40,7 @@ impl crate::rt::Decode for ThreeDSecureDetails {
                 crate::three_d_secure_details::ElectronicCommerceIndicator,
             >,
             f2: crate::rt::json::Slot<
-                crate::three_d_secure_details::three_d_secure_details::ThreeDSecureDetailsResult,
+                crate::three_d_secure_details::ThreeDSecureDetailsResult,
             >,
             f3: crate::rt::json::Slot<
                 crate::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::ResultReason,

@@ -23,7 +23,7 @@ pub struct ThreeDSecureDetailsCharge {
     pub exemption_indicator_applied: Option<bool>,
     /// Indicates the outcome of 3D Secure authentication.
     pub result: Option<
-        crate::three_d_secure_details_charge::three_d_secure_details_charge::ThreeDSecureDetailsChargeResult,
+        crate::three_d_secure_details_charge::ThreeDSecureDetailsChargeResult,
     >,
     /// Additional information about why 3D Secure succeeded or failed based
     /// on the `result`.
@@ -53,7 +53,7 @@ impl crate::rt::Decode for ThreeDSecureDetailsCharge {
             >,
             f3: crate::rt::json::Slot<bool>,
             f4: crate::rt::json::Slot<
-                crate::three_d_secure_details_charge::three_d_secure_details_charge::ThreeDSecureDetailsChargeResult,
+                crate::three_d_secure_details_charge::ThreeDSecureDetailsChargeResult,
             >,
             f5: crate::rt::json::Slot<
                 crate::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::ResultReason,

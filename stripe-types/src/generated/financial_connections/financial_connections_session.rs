@@ -18,9 +18,9 @@ pub struct CreateFinancialConnectionsSession {
     /// List of data features that you would like to request access to.
     ///
     /// Possible values are `balances`, `transactions`, `ownership`, and `payment_method`.
-    pub permissions: Vec<crate::financial_connections_session::Permissions>,
+    pub permissions: Vec<crate::financial_connections_session::params::Permissions>,
     /// List of data features that you would like to retrieve upon account creation.
-    pub prefetch: Option<Vec<crate::financial_connections_session::Prefetch>>,
+    pub prefetch: Option<Vec<crate::financial_connections_session::params::Prefetch>>,
     /// For webview integrations only. Upon completing OAuth login in the native browser, the user will be redirected to this URL to return to your app.
     pub return_url: Option<String>,
 }
@@ -53,7 +53,7 @@ impl CreateFinancialConnectionsSession {
     pub fn new(
         account_holder: impl Into<crate::financial_connections_session::AccountHolder>,
         permissions: impl IntoIterator<
-            Item = impl Into<crate::financial_connections_session::Permissions>,
+            Item = impl Into<crate::financial_connections_session::params::Permissions>,
         >,
     ) -> Self {
         Self {
@@ -82,7 +82,7 @@ impl CreateFinancialConnectionsSession {
     pub fn prefetch(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::financial_connections_session::Prefetch>,
+            Item = impl Into<crate::financial_connections_session::params::Prefetch>,
         >,
     ) -> Self {
         self.prefetch = Some(v.into_iter().map(Into::into).collect());
@@ -127,9 +127,9 @@ pub struct CreateLinkAccountSession {
     /// List of data features that you would like to request access to.
     ///
     /// Possible values are `balances`, `transactions`, `ownership`, and `payment_method`.
-    pub permissions: Vec<crate::financial_connections_session::Permissions>,
+    pub permissions: Vec<crate::financial_connections_session::params::Permissions>,
     /// List of data features that you would like to retrieve upon account creation.
-    pub prefetch: Option<Vec<crate::financial_connections_session::Prefetch>>,
+    pub prefetch: Option<Vec<crate::financial_connections_session::params::Prefetch>>,
     /// For webview integrations only. Upon completing OAuth login in the native browser, the user will be redirected to this URL to return to your app.
     pub return_url: Option<String>,
 }
@@ -162,7 +162,7 @@ impl CreateLinkAccountSession {
     pub fn new(
         account_holder: impl Into<crate::financial_connections_session::AccountHolder>,
         permissions: impl IntoIterator<
-            Item = impl Into<crate::financial_connections_session::Permissions>,
+            Item = impl Into<crate::financial_connections_session::params::Permissions>,
         >,
     ) -> Self {
         Self {
@@ -191,7 +191,7 @@ impl CreateLinkAccountSession {
     pub fn prefetch(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::financial_connections_session::Prefetch>,
+            Item = impl Into<crate::financial_connections_session::params::Prefetch>,
         >,
     ) -> Self {
         self.prefetch = Some(v.into_iter().map(Into::into).collect());
@@ -236,15 +236,9 @@ pub struct FinancialConnectionsSession {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Permissions requested for accounts collected during this session.
-    pub permissions: Vec<
-        crate::financial_connections_session::financial_connections_session::Permissions,
-    >,
+    pub permissions: Vec<crate::financial_connections_session::Permissions>,
     /// Data features requested to be retrieved upon account creation.
-    pub prefetch: Option<
-        Vec<
-            crate::financial_connections_session::financial_connections_session::Prefetch,
-        >,
-    >,
+    pub prefetch: Option<Vec<crate::financial_connections_session::Prefetch>>,
     /// For webview integrations only. Upon completing OAuth login in the native browser, the user will be redirected to this URL to return to your app.
     pub return_url: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -274,14 +268,10 @@ impl crate::rt::Decode for FinancialConnectionsSession {
             f4: crate::rt::json::Slot<crate::FinancialConnectionsSessionId>,
             f5: crate::rt::json::Slot<bool>,
             f6: crate::rt::json::Slot<
-                Vec<
-                    crate::financial_connections_session::financial_connections_session::Permissions,
-                >,
+                Vec<crate::financial_connections_session::Permissions>,
             >,
             f7: crate::rt::json::Slot<
-                Vec<
-                    crate::financial_connections_session::financial_connections_session::Prefetch,
-                >,
+                Vec<crate::financial_connections_session::Prefetch>,
             >,
             f8: crate::rt::json::Slot<String>,
         }

@@ -124,7 +124,7 @@ pub struct ForwardingRequest {
     /// The PaymentMethod to insert into the forwarded request. Forwarding previously consumed PaymentMethods is allowed.
     pub payment_method: String,
     /// The field kinds to be replaced in the forwarded request.
-    pub replacements: Vec<crate::forwarding_request::forwarding_request::Replacements>,
+    pub replacements: Vec<crate::forwarding_request::Replacements>,
     /// Context about the request from Stripe's servers to the destination endpoint.
     pub request_context: Option<crate::ForwardedRequestContext>,
     /// The request that was sent to the destination endpoint. We redact any sensitive fields.
@@ -154,9 +154,7 @@ impl crate::rt::Decode for ForwardingRequest {
             f2: crate::rt::json::Slot<bool>,
             f3: crate::rt::json::Slot<crate::rt::Metadata>,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<
-                Vec<crate::forwarding_request::forwarding_request::Replacements>,
-            >,
+            f5: crate::rt::json::Slot<Vec<crate::forwarding_request::Replacements>>,
             f6: crate::rt::json::Slot<crate::ForwardedRequestContext>,
             f7: crate::rt::json::Slot<crate::ForwardedRequestDetails>,
             f8: crate::rt::json::Slot<crate::ForwardedResponseDetails>,

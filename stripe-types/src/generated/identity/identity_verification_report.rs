@@ -36,7 +36,7 @@ pub struct IdentityVerificationReport {
     /// The `selfie` field.
     pub selfie: Option<crate::GelatoSelfieReport>,
     /// Type of report.
-    pub r#type: crate::identity_verification_report::identity_verification_report::Type,
+    pub r#type: crate::identity_verification_report::Type,
     /// The configuration token of a verification flow from the dashboard.
     pub verification_flow: Option<String>,
     /// ID of the VerificationSession that created this report.
@@ -67,9 +67,7 @@ impl crate::rt::Decode for IdentityVerificationReport {
             f7: crate::rt::json::Slot<crate::GelatoVerificationReportOptions>,
             f8: crate::rt::json::Slot<crate::GelatoPhoneReport>,
             f9: crate::rt::json::Slot<crate::GelatoSelfieReport>,
-            f10: crate::rt::json::Slot<
-                crate::identity_verification_report::identity_verification_report::Type,
-            >,
+            f10: crate::rt::json::Slot<crate::identity_verification_report::Type>,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<String>,
         }

@@ -97,7 +97,7 @@ pub struct CreateIdentityVerificationSession {
     /// The URL that the user will be redirected to upon completing the verification flow.
     pub return_url: Option<String>,
     /// The type of [verification check](https://docs.stripe.com/identity/verification-checks) to be performed. You must provide a `type` if not passing `verification_flow`.
-    pub r#type: Option<crate::identity_verification_session::Type>,
+    pub r#type: Option<crate::identity_verification_session::create_update::Type>,
     /// The ID of a verification flow from the Dashboard. See https://docs.stripe.com/identity/verification-flows.
     pub verification_flow: Option<String>,
 }
@@ -218,7 +218,7 @@ impl CreateIdentityVerificationSession {
     /// The type of [verification check](https://docs.stripe.com/identity/verification-checks) to be performed. You must provide a `type` if not passing `verification_flow`.
     pub fn r#type(
         mut self,
-        v: impl Into<crate::identity_verification_session::Type>,
+        v: impl Into<crate::identity_verification_session::create_update::Type>,
     ) -> Self {
         self.r#type = Some(v.into());
         self
@@ -290,9 +290,9 @@ pub struct IdentityVerificationSession {
     /// The `related_person` field.
     pub related_person: Option<crate::GelatoRelatedPerson>,
     /// Status of this VerificationSession. [Learn more about the lifecycle of sessions](https://docs.stripe.com/identity/how-sessions-work).
-    pub status: crate::identity_verification_session::identity_verification_session::Status,
+    pub status: crate::identity_verification_session::Status,
     /// The type of [verification check](https://docs.stripe.com/identity/verification-checks) to be performed.
-    pub r#type: crate::identity_verification_session::identity_verification_session::Type,
+    pub r#type: crate::identity_verification_session::Type,
     /// The short-lived URL that you use to redirect a user to Stripe to submit their identity information. This URL expires after 48 hours and can only be used once. Don’t store it, log it, send it in emails or expose it to anyone other than the user. Refer to our docs on [verifying identity documents](https://docs.stripe.com/identity/verify-identity-documents?platform=web&type=redirect) to learn how to redirect users to Stripe.
     pub url: Option<String>,
     /// The configuration token of a verification flow from the dashboard.
@@ -331,12 +331,8 @@ impl crate::rt::Decode for IdentityVerificationSession {
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<String>,
             f13: crate::rt::json::Slot<crate::GelatoRelatedPerson>,
-            f14: crate::rt::json::Slot<
-                crate::identity_verification_session::identity_verification_session::Status,
-            >,
-            f15: crate::rt::json::Slot<
-                crate::identity_verification_session::identity_verification_session::Type,
-            >,
+            f14: crate::rt::json::Slot<crate::identity_verification_session::Status>,
+            f15: crate::rt::json::Slot<crate::identity_verification_session::Type>,
             f16: crate::rt::json::Slot<String>,
             f17: crate::rt::json::Slot<String>,
             f18: crate::rt::json::Slot<crate::GelatoVerifiedOutputs>,
@@ -840,7 +836,7 @@ pub struct UpdateIdentityVerificationSession {
     /// Details provided about the user being verified. These details may be shown to the user.
     pub provided_details: Option<crate::identity_verification_session::ProvidedDetails>,
     /// The type of [verification check](https://docs.stripe.com/identity/verification-checks) to be performed.
-    pub r#type: Option<crate::identity_verification_session::Type>,
+    pub r#type: Option<crate::identity_verification_session::create_update::Type>,
 }
 #[cfg(feature = "identity")]
 impl serde::Serialize for UpdateIdentityVerificationSession {
@@ -908,7 +904,7 @@ impl UpdateIdentityVerificationSession {
     /// The type of [verification check](https://docs.stripe.com/identity/verification-checks) to be performed.
     pub fn r#type(
         mut self,
-        v: impl Into<crate::identity_verification_session::Type>,
+        v: impl Into<crate::identity_verification_session::create_update::Type>,
     ) -> Self {
         self.r#type = Some(v.into());
         self

@@ -766,7 +766,7 @@ pub struct IssuingAuthorization {
     /// Whether the authorization has been approved.
     pub approved: bool,
     /// How the card details were provided.
-    pub authorization_method: crate::issuing_authorization::issuing_authorization::AuthorizationMethod,
+    pub authorization_method: crate::issuing_authorization::AuthorizationMethod,
     /// List of balance transactions associated with this authorization.
     pub balance_transactions: Vec<crate::BalanceTransaction>,
     /// The `card` field.
@@ -802,7 +802,7 @@ pub struct IssuingAuthorization {
     /// History of every time a `pending_request` authorization was approved/declined, either by you directly or by Stripe (e.g. based on your spending_controls). If the merchant changes the authorization by performing an incremental authorization, you can look at this field to see the previous requests for the authorization. This field can be helpful in determining why a given authorization was approved/declined.
     pub request_history: Vec<crate::IssuingAuthorizationRequest>,
     /// The current status of the authorization in its lifecycle.
-    pub status: crate::issuing_authorization::issuing_authorization::Status,
+    pub status: crate::issuing_authorization::Status,
     /// [Token](https://docs.stripe.com/api/issuing/tokens/object) object used for this authorization. If a network token was not used for this authorization, this field will be null.
     pub token: Option<crate::rt::Expandable<crate::IssuingToken>>,
     /// List of [transactions](https://docs.stripe.com/api/issuing/transactions) associated with this authorization.
@@ -831,9 +831,7 @@ impl crate::rt::Decode for IssuingAuthorization {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<crate::IssuingAuthorizationAmountDetails>,
             f2: crate::rt::json::Slot<bool>,
-            f3: crate::rt::json::Slot<
-                crate::issuing_authorization::issuing_authorization::AuthorizationMethod,
-            >,
+            f3: crate::rt::json::Slot<crate::issuing_authorization::AuthorizationMethod>,
             f4: crate::rt::json::Slot<Vec<crate::BalanceTransaction>>,
             f5: crate::rt::json::Slot<crate::IssuingCard>,
             f6: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingCardholder>>,
@@ -851,9 +849,7 @@ impl crate::rt::Decode for IssuingAuthorization {
             f18: crate::rt::json::Slot<crate::IssuingAuthorizationNetworkData>,
             f19: crate::rt::json::Slot<crate::IssuingAuthorizationPendingRequest>,
             f20: crate::rt::json::Slot<Vec<crate::IssuingAuthorizationRequest>>,
-            f21: crate::rt::json::Slot<
-                crate::issuing_authorization::issuing_authorization::Status,
-            >,
+            f21: crate::rt::json::Slot<crate::issuing_authorization::Status>,
             f22: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingToken>>,
             f23: crate::rt::json::Slot<Vec<crate::IssuingTransaction>>,
             f24: crate::rt::json::Slot<crate::IssuingAuthorizationTreasury>,
@@ -2475,7 +2471,7 @@ impl serde::Serialize for IssuingAuthorizationRequest {
 #[non_exhaustive]
 pub struct IssuingAuthorizationThreeDSecure {
     /// The outcome of the 3D Secure authentication request.
-    pub result: crate::issuing_authorization::three_d_secure::ThreeDSecureResult,
+    pub result: crate::issuing_authorization::IssuingAuthorizationThreeDSecureResult,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -2484,7 +2480,7 @@ impl crate::rt::Decode for IssuingAuthorizationThreeDSecure {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::issuing_authorization::three_d_secure::ThreeDSecureResult,
+                crate::issuing_authorization::IssuingAuthorizationThreeDSecureResult,
             >,
         }
         let mut b = Slots {

@@ -342,9 +342,7 @@ pub struct IssuingCard {
     /// The brand of the card.
     pub brand: String,
     /// The reason why the card was canceled.
-    pub cancellation_reason: Option<
-        crate::issuing_card::issuing_card::CancellationReason,
-    >,
+    pub cancellation_reason: Option<crate::issuing_card::CancellationReason>,
     /// The `cardholder` field.
     pub cardholder: crate::IssuingCardholder,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
@@ -380,7 +378,7 @@ pub struct IssuingCard {
     /// The card this card replaces, if any.
     pub replacement_for: Option<crate::rt::Expandable<crate::IssuingCard>>,
     /// The reason why the previous card needed to be replaced.
-    pub replacement_reason: Option<crate::issuing_card::issuing_card::ReplacementReason>,
+    pub replacement_reason: Option<crate::issuing_card::ReplacementReason>,
     /// Text separate from cardholder name, printed on the card.
     pub second_line: Option<String>,
     /// Where and how the card will be shipped.
@@ -388,9 +386,9 @@ pub struct IssuingCard {
     /// The `spending_controls` field.
     pub spending_controls: crate::IssuingCardAuthorizationControls,
     /// Whether authorizations can be approved on this card. May be blocked from activating cards depending on past-due Cardholder requirements. Defaults to `inactive`.
-    pub status: crate::issuing_card::issuing_card::Status,
+    pub status: crate::issuing_card::Status,
     /// The type of the card.
-    pub r#type: crate::issuing_card::issuing_card::Type,
+    pub r#type: crate::issuing_card::Type,
     /// Information relating to digital wallets (like Apple Pay and Google Pay).
     pub wallets: Option<crate::IssuingCardWallets>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -407,9 +405,7 @@ impl crate::rt::Decode for IssuingCard {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<
-                crate::issuing_card::issuing_card::CancellationReason,
-            >,
+            f1: crate::rt::json::Slot<crate::issuing_card::CancellationReason>,
             f2: crate::rt::json::Slot<crate::IssuingCardholder>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
             f4: crate::rt::json::Slot<String>,
@@ -428,14 +424,12 @@ impl crate::rt::Decode for IssuingCard {
             >,
             f16: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingCard>>,
             f17: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingCard>>,
-            f18: crate::rt::json::Slot<
-                crate::issuing_card::issuing_card::ReplacementReason,
-            >,
+            f18: crate::rt::json::Slot<crate::issuing_card::ReplacementReason>,
             f19: crate::rt::json::Slot<String>,
             f20: crate::rt::json::Slot<crate::IssuingCardShipping>,
             f21: crate::rt::json::Slot<crate::IssuingCardAuthorizationControls>,
-            f22: crate::rt::json::Slot<crate::issuing_card::issuing_card::Status>,
-            f23: crate::rt::json::Slot<crate::issuing_card::issuing_card::Type>,
+            f22: crate::rt::json::Slot<crate::issuing_card::Status>,
+            f23: crate::rt::json::Slot<crate::issuing_card::Type>,
             f24: crate::rt::json::Slot<crate::IssuingCardWallets>,
         }
         let mut b = Slots {
@@ -1205,9 +1199,7 @@ pub struct IssuingCardShippingAddressValidation {
     /// The normalized shipping address.
     pub normalized_address: Option<crate::Address>,
     /// The validation result for the shipping address.
-    pub result: Option<
-        crate::issuing_card::shipping_address_validation::ShippingAddressValidationResult,
-    >,
+    pub result: Option<crate::issuing_card::IssuingCardShippingAddressValidationResult>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1220,7 +1212,7 @@ impl crate::rt::Decode for IssuingCardShippingAddressValidation {
             >,
             f1: crate::rt::json::Slot<crate::Address>,
             f2: crate::rt::json::Slot<
-                crate::issuing_card::shipping_address_validation::ShippingAddressValidationResult,
+                crate::issuing_card::IssuingCardShippingAddressValidationResult,
             >,
         }
         let mut b = Slots {

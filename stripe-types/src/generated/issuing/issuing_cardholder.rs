@@ -27,11 +27,13 @@ pub struct CreateIssuingCardholder {
     pub phone_number: Option<String>,
     /// The cardholder’s preferred locales (languages), ordered by preference. Locales can be `de`, `en`, `es`, `fr`, or `it`.
     ///  This changes the language of the [3D Secure flow](https://docs.stripe.com/issuing/3d-secure) and one-time password messages sent to the cardholder.
-    pub preferred_locales: Option<Vec<crate::issuing_cardholder::PreferredLocales>>,
+    pub preferred_locales: Option<
+        Vec<crate::issuing_cardholder::create_update::PreferredLocales>,
+    >,
     /// Rules that control spending across this cardholder's cards. Refer to our [documentation](https://docs.stripe.com/issuing/controls/spending-controls) for more details.
     pub spending_controls: Option<crate::issuing_cardholder::SpendingControls>,
     /// Specifies whether to permit authorizations on this cardholder's cards. Defaults to `active`.
-    pub status: Option<crate::issuing_cardholder::Status>,
+    pub status: Option<crate::issuing_cardholder::create_update::Status>,
     /// One of `individual` or `company`. See [Choose a cardholder type](https://docs.stripe.com/issuing/other/choose-cardholder) for more details.
     pub r#type: Option<crate::issuing_cardholder::create::Type>,
 }
@@ -136,7 +138,7 @@ impl CreateIssuingCardholder {
     pub fn preferred_locales(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::issuing_cardholder::PreferredLocales>,
+            Item = impl Into<crate::issuing_cardholder::create_update::PreferredLocales>,
         >,
     ) -> Self {
         self.preferred_locales = Some(v.into_iter().map(Into::into).collect());
@@ -151,7 +153,10 @@ impl CreateIssuingCardholder {
         self
     }
     /// Specifies whether to permit authorizations on this cardholder's cards. Defaults to `active`.
-    pub fn status(mut self, v: impl Into<crate::issuing_cardholder::Status>) -> Self {
+    pub fn status(
+        mut self,
+        v: impl Into<crate::issuing_cardholder::create_update::Status>,
+    ) -> Self {
         self.status = Some(v.into());
         self
     }
@@ -207,17 +212,15 @@ pub struct IssuingCardholder {
     pub phone_number: Option<String>,
     /// The cardholder’s preferred locales (languages), ordered by preference. Locales can be `de`, `en`, `es`, `fr`, or `it`.
     ///  This changes the language of the [3D Secure flow](https://docs.stripe.com/issuing/3d-secure) and one-time password messages sent to the cardholder.
-    pub preferred_locales: Option<
-        Vec<crate::issuing_cardholder::issuing_cardholder::PreferredLocales>,
-    >,
+    pub preferred_locales: Option<Vec<crate::issuing_cardholder::PreferredLocales>>,
     /// The `requirements` field.
     pub requirements: crate::IssuingCardholderRequirements,
     /// Rules that control spending across this cardholder's cards. Refer to our [documentation](https://docs.stripe.com/issuing/controls/spending-controls) for more details.
     pub spending_controls: Option<crate::IssuingCardholderAuthorizationControls>,
     /// Specifies whether to permit authorizations on this cardholder's cards.
-    pub status: crate::issuing_cardholder::issuing_cardholder::Status,
+    pub status: crate::issuing_cardholder::Status,
     /// One of `individual` or `company`. See [Choose a cardholder type](https://docs.stripe.com/issuing/other/choose-cardholder) for more details.
-    pub r#type: crate::issuing_cardholder::issuing_cardholder::Type,
+    pub r#type: crate::issuing_cardholder::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -241,17 +244,11 @@ impl crate::rt::Decode for IssuingCardholder {
             f7: crate::rt::json::Slot<crate::rt::Metadata>,
             f8: crate::rt::json::Slot<String>,
             f9: crate::rt::json::Slot<String>,
-            f10: crate::rt::json::Slot<
-                Vec<crate::issuing_cardholder::issuing_cardholder::PreferredLocales>,
-            >,
+            f10: crate::rt::json::Slot<Vec<crate::issuing_cardholder::PreferredLocales>>,
             f11: crate::rt::json::Slot<crate::IssuingCardholderRequirements>,
             f12: crate::rt::json::Slot<crate::IssuingCardholderAuthorizationControls>,
-            f13: crate::rt::json::Slot<
-                crate::issuing_cardholder::issuing_cardholder::Status,
-            >,
-            f14: crate::rt::json::Slot<
-                crate::issuing_cardholder::issuing_cardholder::Type,
-            >,
+            f13: crate::rt::json::Slot<crate::issuing_cardholder::Status>,
+            f14: crate::rt::json::Slot<crate::issuing_cardholder::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1472,11 +1469,13 @@ pub struct UpdateIssuingCardholder {
     pub phone_number: Option<String>,
     /// The cardholder’s preferred locales (languages), ordered by preference. Locales can be `de`, `en`, `es`, `fr`, or `it`.
     ///  This changes the language of the [3D Secure flow](https://docs.stripe.com/issuing/3d-secure) and one-time password messages sent to the cardholder.
-    pub preferred_locales: Option<Vec<crate::issuing_cardholder::PreferredLocales>>,
+    pub preferred_locales: Option<
+        Vec<crate::issuing_cardholder::create_update::PreferredLocales>,
+    >,
     /// Rules that control spending across this cardholder's cards. Refer to our [documentation](https://docs.stripe.com/issuing/controls/spending-controls) for more details.
     pub spending_controls: Option<crate::issuing_cardholder::SpendingControls>,
     /// Specifies whether to permit authorizations on this cardholder's cards.
-    pub status: Option<crate::issuing_cardholder::Status>,
+    pub status: Option<crate::issuing_cardholder::create_update::Status>,
 }
 #[cfg(feature = "issuing")]
 impl serde::Serialize for UpdateIssuingCardholder {
@@ -1578,7 +1577,7 @@ impl UpdateIssuingCardholder {
     pub fn preferred_locales(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::issuing_cardholder::PreferredLocales>,
+            Item = impl Into<crate::issuing_cardholder::create_update::PreferredLocales>,
         >,
     ) -> Self {
         self.preferred_locales = Some(v.into_iter().map(Into::into).collect());
@@ -1593,7 +1592,10 @@ impl UpdateIssuingCardholder {
         self
     }
     /// Specifies whether to permit authorizations on this cardholder's cards.
-    pub fn status(mut self, v: impl Into<crate::issuing_cardholder::Status>) -> Self {
+    pub fn status(
+        mut self,
+        v: impl Into<crate::issuing_cardholder::create_update::Status>,
+    ) -> Self {
         self.status = Some(v.into());
         self
     }

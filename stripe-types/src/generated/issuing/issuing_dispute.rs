@@ -133,7 +133,7 @@ pub struct IssuingDispute {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: crate::rt::Metadata,
     /// Current status of the dispute.
-    pub status: crate::issuing_dispute::issuing_dispute::Status,
+    pub status: crate::issuing_dispute::Status,
     /// The transaction being disputed.
     pub transaction: crate::rt::Expandable<crate::IssuingTransaction>,
     /// [Treasury](https://docs.stripe.com/api/treasury) details related to this dispute if it was created on a [FinancialAccount](/docs/api/treasury/financial_accounts
@@ -160,7 +160,7 @@ impl crate::rt::Decode for IssuingDispute {
             f6: crate::rt::json::Slot<bool>,
             f7: crate::rt::json::Slot<crate::issuing_dispute::LossReason>,
             f8: crate::rt::json::Slot<crate::rt::Metadata>,
-            f9: crate::rt::json::Slot<crate::issuing_dispute::issuing_dispute::Status>,
+            f9: crate::rt::json::Slot<crate::issuing_dispute::Status>,
             f10: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingTransaction>>,
             f11: crate::rt::json::Slot<crate::IssuingDisputeTreasury>,
         }

@@ -293,7 +293,7 @@ pub struct IssuingPersonalizationDesign {
     /// The `rejection_reasons` field.
     pub rejection_reasons: crate::IssuingPersonalizationDesignRejectionReasons,
     /// Whether this personalization design can be used to create cards.
-    pub status: crate::issuing_personalization_design::issuing_personalization_design::Status,
+    pub status: crate::issuing_personalization_design::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -322,9 +322,7 @@ impl crate::rt::Decode for IssuingPersonalizationDesign {
             f10: crate::rt::json::Slot<
                 crate::IssuingPersonalizationDesignRejectionReasons,
             >,
-            f11: crate::rt::json::Slot<
-                crate::issuing_personalization_design::issuing_personalization_design::Status,
-            >,
+            f11: crate::rt::json::Slot<crate::issuing_personalization_design::Status>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -13,9 +13,9 @@ pub struct IssuingPhysicalBundle {
     /// Friendly display name.
     pub name: String,
     /// Whether this physical bundle can be used to create cards.
-    pub status: crate::issuing_physical_bundle::issuing_physical_bundle::Status,
+    pub status: crate::issuing_physical_bundle::Status,
     /// Whether this physical bundle is a standard Stripe offering or custom-made for you.
-    pub r#type: crate::issuing_physical_bundle::issuing_physical_bundle::Type,
+    pub r#type: crate::issuing_physical_bundle::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -33,12 +33,8 @@ impl crate::rt::Decode for IssuingPhysicalBundle {
             f1: crate::rt::json::Slot<crate::IssuingPhysicalBundleId>,
             f2: crate::rt::json::Slot<bool>,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<
-                crate::issuing_physical_bundle::issuing_physical_bundle::Status,
-            >,
-            f5: crate::rt::json::Slot<
-                crate::issuing_physical_bundle::issuing_physical_bundle::Type,
-            >,
+            f4: crate::rt::json::Slot<crate::issuing_physical_bundle::Status>,
+            f5: crate::rt::json::Slot<crate::issuing_physical_bundle::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

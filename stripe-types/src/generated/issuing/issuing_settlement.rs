@@ -225,7 +225,7 @@ pub struct IssuingSettlement {
     /// The total net amount required to settle with the network.
     pub net_total_amount: i64,
     /// The card network for this settlement report. One of ["visa", "maestro"]
-    pub network: crate::issuing_settlement::issuing_settlement::Network,
+    pub network: crate::issuing_settlement::Network,
     /// The total amount of fees owed to the network.
     pub network_fees_amount: i64,
     /// The Settlement Identification Number assigned by the network.
@@ -263,9 +263,7 @@ impl crate::rt::Decode for IssuingSettlement {
             f6: crate::rt::json::Slot<bool>,
             f7: crate::rt::json::Slot<crate::rt::Metadata>,
             f8: crate::rt::json::Slot<i64>,
-            f9: crate::rt::json::Slot<
-                crate::issuing_settlement::issuing_settlement::Network,
-            >,
+            f9: crate::rt::json::Slot<crate::issuing_settlement::Network>,
             f10: crate::rt::json::Slot<i64>,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<String>,

@@ -23,7 +23,7 @@ pub struct IssuingToken {
     /// Time at which the token was last updated by the card network. Measured in seconds since the Unix epoch.
     pub network_updated_at: crate::rt::Timestamp,
     /// The usage state of the token.
-    pub status: crate::issuing_token::issuing_token::Status,
+    pub status: crate::issuing_token::Status,
     /// The digital wallet for this token, if one was used.
     pub wallet_provider: Option<crate::issuing_token::WalletProvider>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -48,7 +48,7 @@ impl crate::rt::Decode for IssuingToken {
             f6: crate::rt::json::Slot<crate::issuing_token::Network>,
             f7: crate::rt::json::Slot<crate::IssuingNetworkTokenNetworkData>,
             f8: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f9: crate::rt::json::Slot<crate::issuing_token::issuing_token::Status>,
+            f9: crate::rt::json::Slot<crate::issuing_token::Status>,
             f10: crate::rt::json::Slot<crate::issuing_token::WalletProvider>,
         }
         let mut b = Slots {

@@ -251,7 +251,7 @@ pub struct IssuingTransaction {
     /// [Treasury](https://docs.stripe.com/api/treasury) details related to this transaction if it was created on a [FinancialAccount](/docs/api/treasury/financial_accounts
     pub treasury: Option<crate::IssuingTransactionTreasury>,
     /// The nature of the transaction.
-    pub r#type: crate::issuing_transaction::issuing_transaction::Type,
+    pub r#type: crate::issuing_transaction::Type,
     /// The digital wallet used for this transaction. One of `apple_pay`, `google_pay`, or `samsung_pay`.
     pub wallet: Option<crate::issuing_transaction::Wallet>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -288,9 +288,7 @@ impl crate::rt::Decode for IssuingTransaction {
             f16: crate::rt::json::Slot<crate::IssuingTransactionPurchaseDetails>,
             f17: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingToken>>,
             f18: crate::rt::json::Slot<crate::IssuingTransactionTreasury>,
-            f19: crate::rt::json::Slot<
-                crate::issuing_transaction::issuing_transaction::Type,
-            >,
+            f19: crate::rt::json::Slot<crate::issuing_transaction::Type>,
             f20: crate::rt::json::Slot<crate::issuing_transaction::Wallet>,
         }
         let mut b = Slots {

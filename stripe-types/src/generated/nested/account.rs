@@ -1014,8 +1014,7 @@ impl Branding {
         self
     }
 }
-/// Values of `business_type` in `CreateAccount`, `CreateToken` and `UpdateAccount`.
-#[cfg(any(feature = "connect", feature = "payments"))]
+/// Values of `business_type` in `Account`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BusinessType {
@@ -1030,7 +1029,6 @@ pub enum BusinessType {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "connect", feature = "payments"))]
 impl BusinessType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1043,7 +1041,6 @@ impl BusinessType {
         }
     }
 }
-#[cfg(any(feature = "connect", feature = "payments"))]
 impl std::str::FromStr for BusinessType {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -1062,22 +1059,24 @@ impl std::str::FromStr for BusinessType {
         )
     }
 }
-#[cfg(any(feature = "connect", feature = "payments"))]
 impl std::fmt::Display for BusinessType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "connect", feature = "payments"))]
 impl serde::Serialize for BusinessType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "connect", feature = "payments"))]
 impl<'de> serde::Deserialize<'de> for BusinessType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for BusinessType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `capabilities` in the parameters of `CreateAccount` and `UpdateAccount`.
@@ -6873,6 +6872,71 @@ impl crate::rt::Decode for TwintPayments {
         r.str_enum()
     }
 }
+/// Values of `type` in `Account`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Type {
+    /// `custom`
+    Custom,
+    /// `express`
+    Express,
+    /// `none`
+    None,
+    /// `standard`
+    Standard,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl Type {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Type::Custom => "custom",
+            Type::Express => "express",
+            Type::None => "none",
+            Type::Standard => "standard",
+            Type::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for Type {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["custom", "express", "none", "standard"],
+            ) {
+                Some(0) => Type::Custom,
+                Some(1) => Type::Express,
+                Some(2) => Type::None,
+                Some(3) => Type::Standard,
+                _ => Type::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for Type {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for Type {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `us_bank_account_ach_payments` in `AccountCapabilities`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -7175,139 +7239,6 @@ impl<'de> serde::Deserialize<'de> for ZipPayments {
 impl crate::rt::Decode for ZipPayments {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
-    }
-}
-/// Types of `account` whose field path another type of `account` also has.
-pub mod account {
-    /// Values of `business_type` in `Account`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum BusinessType {
-        /// `company`
-        Company,
-        /// `government_entity`
-        GovernmentEntity,
-        /// `individual`
-        Individual,
-        /// `non_profit`
-        NonProfit,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl BusinessType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                BusinessType::Company => "company",
-                BusinessType::GovernmentEntity => "government_entity",
-                BusinessType::Individual => "individual",
-                BusinessType::NonProfit => "non_profit",
-                BusinessType::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for BusinessType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["company", "government_entity", "individual", "non_profit"],
-                ) {
-                    Some(0) => BusinessType::Company,
-                    Some(1) => BusinessType::GovernmentEntity,
-                    Some(2) => BusinessType::Individual,
-                    Some(3) => BusinessType::NonProfit,
-                    _ => BusinessType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for BusinessType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for BusinessType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for BusinessType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for BusinessType {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `type` in `Account`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `custom`
-        Custom,
-        /// `express`
-        Express,
-        /// `none`
-        None,
-        /// `standard`
-        Standard,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::Custom => "custom",
-                Type::Express => "express",
-                Type::None => "none",
-                Type::Standard => "standard",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["custom", "express", "none", "standard"],
-                ) {
-                    Some(0) => Type::Custom,
-                    Some(1) => Type::Express,
-                    Some(2) => Type::None,
-                    Some(3) => Type::Standard,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Type {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
     }
 }
 /// Types of `business_profile` whose field path another type of `account` also has.
@@ -8343,6 +8274,75 @@ pub mod invoices_settings {
     impl crate::rt::Decode for HostedPaymentMethodSave {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
+        }
+    }
+}
+/// Types of `params` whose field path another type of `account` also has.
+pub mod params {
+    /// Values of `business_type` in `CreateAccount`, `CreateToken` and `UpdateAccount`.
+    #[cfg(any(feature = "connect", feature = "payments"))]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum BusinessType {
+        /// `company`
+        Company,
+        /// `government_entity`
+        GovernmentEntity,
+        /// `individual`
+        Individual,
+        /// `non_profit`
+        NonProfit,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(any(feature = "connect", feature = "payments"))]
+    impl BusinessType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                BusinessType::Company => "company",
+                BusinessType::GovernmentEntity => "government_entity",
+                BusinessType::Individual => "individual",
+                BusinessType::NonProfit => "non_profit",
+                BusinessType::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(any(feature = "connect", feature = "payments"))]
+    impl std::str::FromStr for BusinessType {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(
+                    s,
+                    &["company", "government_entity", "individual", "non_profit"],
+                ) {
+                    Some(0) => BusinessType::Company,
+                    Some(1) => BusinessType::GovernmentEntity,
+                    Some(2) => BusinessType::Individual,
+                    Some(3) => BusinessType::NonProfit,
+                    _ => BusinessType::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(any(feature = "connect", feature = "payments"))]
+    impl std::fmt::Display for BusinessType {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "connect", feature = "payments"))]
+    impl serde::Serialize for BusinessType {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "connect", feature = "payments"))]
+    impl<'de> serde::Deserialize<'de> for BusinessType {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
         }
     }
 }

@@ -61,10 +61,10 @@ impl<'de> serde::Deserialize<'de> for Collect {
 #[non_exhaustive]
 pub struct CollectionOptions {
     /// The `fields` parameter.
-    pub fields: Option<crate::v2_core_account_link::CollectionOptionsFields>,
+    pub fields: Option<crate::v2_core_account_link::params::Fields>,
     /// The `future_requirements` parameter.
     pub future_requirements: Option<
-        crate::v2_core_account_link::CollectionOptionsFutureRequirements,
+        crate::v2_core_account_link::params::FutureRequirements,
     >,
 }
 #[cfg(feature = "connect")]
@@ -94,7 +94,7 @@ impl CollectionOptions {
     /// The `fields` parameter.
     pub fn fields(
         mut self,
-        v: impl Into<crate::v2_core_account_link::CollectionOptionsFields>,
+        v: impl Into<crate::v2_core_account_link::params::Fields>,
     ) -> Self {
         self.fields = Some(v.into());
         self
@@ -102,7 +102,7 @@ impl CollectionOptions {
     /// The `future_requirements` parameter.
     pub fn future_requirements(
         mut self,
-        v: impl Into<crate::v2_core_account_link::CollectionOptionsFutureRequirements>,
+        v: impl Into<crate::v2_core_account_link::params::FutureRequirements>,
     ) -> Self {
         self.future_requirements = Some(v.into());
         self

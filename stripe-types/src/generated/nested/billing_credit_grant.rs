@@ -68,6 +68,60 @@ impl ApplicabilityConfig {
         Self { scope: scope.into() }
     }
 }
+/// Values of `category` in `BillingCreditGrant`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Category {
+    /// `paid`
+    Paid,
+    /// `promotional`
+    Promotional,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl Category {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Category::Paid => "paid",
+            Category::Promotional => "promotional",
+            Category::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for Category {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["paid", "promotional"]) {
+                Some(0) => Category::Paid,
+                Some(1) => Category::Promotional,
+                _ => Category::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for Category {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for Category {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for Category {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `amount.monetary` in the parameters of `CreateBillingCreditGrant`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
@@ -148,63 +202,6 @@ impl serde::Serialize for Type {
 impl<'de> serde::Deserialize<'de> for Type {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
-    }
-}
-/// Types of `billing_credit_grant` whose field path another type of `billing_credit_grant` also has.
-pub mod billing_credit_grant {
-    /// Values of `category` in `BillingCreditGrant`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Category {
-        /// `paid`
-        Paid,
-        /// `promotional`
-        Promotional,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Category {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Category::Paid => "paid",
-                Category::Promotional => "promotional",
-                Category::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Category {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["paid", "promotional"]) {
-                    Some(0) => Category::Paid,
-                    Some(1) => Category::Promotional,
-                    _ => Category::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Category {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Category {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Category {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Category {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
     }
 }
 /// Types of `create` whose field path another type of `billing_credit_grant` also has.

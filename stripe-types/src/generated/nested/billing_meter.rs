@@ -171,6 +171,114 @@ impl<'de> serde::Deserialize<'de> for DefaultAggregationFormula {
         crate::rt::de::str_enum(d)
     }
 }
+/// Values of `event_time_window` in `BillingMeter`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EventTimeWindow {
+    /// `day`
+    Day,
+    /// `hour`
+    Hour,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl EventTimeWindow {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            EventTimeWindow::Day => "day",
+            EventTimeWindow::Hour => "hour",
+            EventTimeWindow::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for EventTimeWindow {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["day", "hour"]) {
+                Some(0) => EventTimeWindow::Day,
+                Some(1) => EventTimeWindow::Hour,
+                _ => EventTimeWindow::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for EventTimeWindow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for EventTimeWindow {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for EventTimeWindow {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for EventTimeWindow {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `status` in `BillingMeter`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// `active`
+    Active,
+    /// `inactive`
+    Inactive,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Active => "active",
+            Status::Inactive => "inactive",
+            Status::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for Status {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["active", "inactive"]) {
+                Some(0) => Status::Active,
+                Some(1) => Status::Inactive,
+                _ => Status::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `value_settings` in the parameters of `CreateBillingMeter`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
@@ -195,117 +303,6 @@ impl ValueSettings {
     pub fn new(event_payload_key: impl Into<String>) -> Self {
         Self {
             event_payload_key: event_payload_key.into(),
-        }
-    }
-}
-/// Types of `billing_meter` whose field path another type of `billing_meter` also has.
-pub mod billing_meter {
-    /// Values of `event_time_window` in `BillingMeter`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum EventTimeWindow {
-        /// `day`
-        Day,
-        /// `hour`
-        Hour,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl EventTimeWindow {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                EventTimeWindow::Day => "day",
-                EventTimeWindow::Hour => "hour",
-                EventTimeWindow::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for EventTimeWindow {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["day", "hour"]) {
-                    Some(0) => EventTimeWindow::Day,
-                    Some(1) => EventTimeWindow::Hour,
-                    _ => EventTimeWindow::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for EventTimeWindow {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for EventTimeWindow {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for EventTimeWindow {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for EventTimeWindow {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `status` in `BillingMeter`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `active`
-        Active,
-        /// `inactive`
-        Inactive,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Active => "active",
-                Status::Inactive => "inactive",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["active", "inactive"]) {
-                    Some(0) => Status::Active,
-                    Some(1) => Status::Inactive,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

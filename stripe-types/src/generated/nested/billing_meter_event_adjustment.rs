@@ -93,6 +93,63 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
+/// Values of `type` in `BillingMeterEventAdjustment` and `V2BillingMeterEventAdjustment`.
+#[cfg(any(feature = "billing", feature = "v2"))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Type {
+    /// `cancel`
+    Cancel,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(any(feature = "billing", feature = "v2"))]
+impl Type {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Type::Cancel => "cancel",
+            Type::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(any(feature = "billing", feature = "v2"))]
+impl std::str::FromStr for Type {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["cancel"]) {
+                Some(0) => Type::Cancel,
+                _ => Type::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(any(feature = "billing", feature = "v2"))]
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "billing", feature = "v2"))]
+impl serde::Serialize for Type {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "billing", feature = "v2"))]
+impl<'de> serde::Deserialize<'de> for Type {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "v2"))]
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Types of `create_create_v2` whose field path another type of `billing_meter_event_adjustment` also has.
 pub mod create_create_v2 {
     /// Values of `type` in `CreateBillingMeterEventAdjustment` and `CreateV2BillingMeterEventAdjustment`.
@@ -144,66 +201,6 @@ pub mod create_create_v2 {
     impl<'de> serde::Deserialize<'de> for Type {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `shared` whose field path another type of `billing_meter_event_adjustment` also has.
-pub mod shared {
-    /// Values of `type` in `BillingMeterEventAdjustment` and `V2BillingMeterEventAdjustment`.
-    #[cfg(any(feature = "billing", feature = "v2"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `cancel`
-        Cancel,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "billing", feature = "v2"))]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::Cancel => "cancel",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "v2"))]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["cancel"]) {
-                    Some(0) => Type::Cancel,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "v2"))]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "v2"))]
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "v2"))]
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "v2"))]
-    impl crate::rt::Decode for Type {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

@@ -426,6 +426,298 @@ impl Items {
         self
     }
 }
+/// Values of `locale` in `BillingPortalSession`.
+#[cfg(feature = "billing")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Locale {
+    /// `auto`
+    Auto,
+    /// `bg`
+    Bg,
+    /// `cs`
+    Cs,
+    /// `da`
+    Da,
+    /// `de`
+    De,
+    /// `el`
+    El,
+    /// `en`
+    En,
+    /// `en-AU`
+    EnAu,
+    /// `en-CA`
+    EnCa,
+    /// `en-GB`
+    EnGb,
+    /// `en-IE`
+    EnIe,
+    /// `en-IN`
+    EnIn,
+    /// `en-NZ`
+    EnNz,
+    /// `en-SG`
+    EnSg,
+    /// `es`
+    Es,
+    /// `es-419`
+    Es419,
+    /// `et`
+    Et,
+    /// `fi`
+    Fi,
+    /// `fil`
+    Fil,
+    /// `fr`
+    Fr,
+    /// `fr-CA`
+    FrCa,
+    /// `hr`
+    Hr,
+    /// `hu`
+    Hu,
+    /// `id`
+    Id,
+    /// `it`
+    It,
+    /// `ja`
+    Ja,
+    /// `ko`
+    Ko,
+    /// `lt`
+    Lt,
+    /// `lv`
+    Lv,
+    /// `ms`
+    Ms,
+    /// `mt`
+    Mt,
+    /// `nb`
+    Nb,
+    /// `nl`
+    Nl,
+    /// `pl`
+    Pl,
+    /// `pt`
+    Pt,
+    /// `pt-BR`
+    PtBr,
+    /// `ro`
+    Ro,
+    /// `ru`
+    Ru,
+    /// `sk`
+    Sk,
+    /// `sl`
+    Sl,
+    /// `sv`
+    Sv,
+    /// `th`
+    Th,
+    /// `tr`
+    Tr,
+    /// `vi`
+    Vi,
+    /// `zh`
+    Zh,
+    /// `zh-HK`
+    ZhHk,
+    /// `zh-TW`
+    ZhTw,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "billing")]
+impl Locale {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Locale::Auto => "auto",
+            Locale::Bg => "bg",
+            Locale::Cs => "cs",
+            Locale::Da => "da",
+            Locale::De => "de",
+            Locale::El => "el",
+            Locale::En => "en",
+            Locale::EnAu => "en-AU",
+            Locale::EnCa => "en-CA",
+            Locale::EnGb => "en-GB",
+            Locale::EnIe => "en-IE",
+            Locale::EnIn => "en-IN",
+            Locale::EnNz => "en-NZ",
+            Locale::EnSg => "en-SG",
+            Locale::Es => "es",
+            Locale::Es419 => "es-419",
+            Locale::Et => "et",
+            Locale::Fi => "fi",
+            Locale::Fil => "fil",
+            Locale::Fr => "fr",
+            Locale::FrCa => "fr-CA",
+            Locale::Hr => "hr",
+            Locale::Hu => "hu",
+            Locale::Id => "id",
+            Locale::It => "it",
+            Locale::Ja => "ja",
+            Locale::Ko => "ko",
+            Locale::Lt => "lt",
+            Locale::Lv => "lv",
+            Locale::Ms => "ms",
+            Locale::Mt => "mt",
+            Locale::Nb => "nb",
+            Locale::Nl => "nl",
+            Locale::Pl => "pl",
+            Locale::Pt => "pt",
+            Locale::PtBr => "pt-BR",
+            Locale::Ro => "ro",
+            Locale::Ru => "ru",
+            Locale::Sk => "sk",
+            Locale::Sl => "sl",
+            Locale::Sv => "sv",
+            Locale::Th => "th",
+            Locale::Tr => "tr",
+            Locale::Vi => "vi",
+            Locale::Zh => "zh",
+            Locale::ZhHk => "zh-HK",
+            Locale::ZhTw => "zh-TW",
+            Locale::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "billing")]
+impl std::str::FromStr for Locale {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "auto",
+                    "bg",
+                    "cs",
+                    "da",
+                    "de",
+                    "el",
+                    "en",
+                    "en-AU",
+                    "en-CA",
+                    "en-GB",
+                    "en-IE",
+                    "en-IN",
+                    "en-NZ",
+                    "en-SG",
+                    "es",
+                    "es-419",
+                    "et",
+                    "fi",
+                    "fil",
+                    "fr",
+                    "fr-CA",
+                    "hr",
+                    "hu",
+                    "id",
+                    "it",
+                    "ja",
+                    "ko",
+                    "lt",
+                    "lv",
+                    "ms",
+                    "mt",
+                    "nb",
+                    "nl",
+                    "pl",
+                    "pt",
+                    "pt-BR",
+                    "ro",
+                    "ru",
+                    "sk",
+                    "sl",
+                    "sv",
+                    "th",
+                    "tr",
+                    "vi",
+                    "zh",
+                    "zh-HK",
+                    "zh-TW",
+                ],
+            ) {
+                Some(0) => Locale::Auto,
+                Some(1) => Locale::Bg,
+                Some(2) => Locale::Cs,
+                Some(3) => Locale::Da,
+                Some(4) => Locale::De,
+                Some(5) => Locale::El,
+                Some(6) => Locale::En,
+                Some(7) => Locale::EnAu,
+                Some(8) => Locale::EnCa,
+                Some(9) => Locale::EnGb,
+                Some(10) => Locale::EnIe,
+                Some(11) => Locale::EnIn,
+                Some(12) => Locale::EnNz,
+                Some(13) => Locale::EnSg,
+                Some(14) => Locale::Es,
+                Some(15) => Locale::Es419,
+                Some(16) => Locale::Et,
+                Some(17) => Locale::Fi,
+                Some(18) => Locale::Fil,
+                Some(19) => Locale::Fr,
+                Some(20) => Locale::FrCa,
+                Some(21) => Locale::Hr,
+                Some(22) => Locale::Hu,
+                Some(23) => Locale::Id,
+                Some(24) => Locale::It,
+                Some(25) => Locale::Ja,
+                Some(26) => Locale::Ko,
+                Some(27) => Locale::Lt,
+                Some(28) => Locale::Lv,
+                Some(29) => Locale::Ms,
+                Some(30) => Locale::Mt,
+                Some(31) => Locale::Nb,
+                Some(32) => Locale::Nl,
+                Some(33) => Locale::Pl,
+                Some(34) => Locale::Pt,
+                Some(35) => Locale::PtBr,
+                Some(36) => Locale::Ro,
+                Some(37) => Locale::Ru,
+                Some(38) => Locale::Sk,
+                Some(39) => Locale::Sl,
+                Some(40) => Locale::Sv,
+                Some(41) => Locale::Th,
+                Some(42) => Locale::Tr,
+                Some(43) => Locale::Vi,
+                Some(44) => Locale::Zh,
+                Some(45) => Locale::ZhHk,
+                Some(46) => Locale::ZhTw,
+                _ => Locale::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "billing")]
+impl std::fmt::Display for Locale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "billing")]
+impl serde::Serialize for Locale {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for Locale {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "billing")]
+impl crate::rt::Decode for Locale {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `flow_data.after_completion.redirect` in the parameters of `CreateBillingPortalSession`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
@@ -652,301 +944,6 @@ impl SubscriptionUpdateConfirm {
     ) -> Self {
         self.discounts = Some(v.into_iter().map(Into::into).collect());
         self
-    }
-}
-/// Types of `billing_portal_session` whose field path another type of `billing_portal_session` also has.
-pub mod billing_portal_session {
-    /// Values of `locale` in `BillingPortalSession`.
-    #[cfg(feature = "billing")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Locale {
-        /// `auto`
-        Auto,
-        /// `bg`
-        Bg,
-        /// `cs`
-        Cs,
-        /// `da`
-        Da,
-        /// `de`
-        De,
-        /// `el`
-        El,
-        /// `en`
-        En,
-        /// `en-AU`
-        EnAu,
-        /// `en-CA`
-        EnCa,
-        /// `en-GB`
-        EnGb,
-        /// `en-IE`
-        EnIe,
-        /// `en-IN`
-        EnIn,
-        /// `en-NZ`
-        EnNz,
-        /// `en-SG`
-        EnSg,
-        /// `es`
-        Es,
-        /// `es-419`
-        Es419,
-        /// `et`
-        Et,
-        /// `fi`
-        Fi,
-        /// `fil`
-        Fil,
-        /// `fr`
-        Fr,
-        /// `fr-CA`
-        FrCa,
-        /// `hr`
-        Hr,
-        /// `hu`
-        Hu,
-        /// `id`
-        Id,
-        /// `it`
-        It,
-        /// `ja`
-        Ja,
-        /// `ko`
-        Ko,
-        /// `lt`
-        Lt,
-        /// `lv`
-        Lv,
-        /// `ms`
-        Ms,
-        /// `mt`
-        Mt,
-        /// `nb`
-        Nb,
-        /// `nl`
-        Nl,
-        /// `pl`
-        Pl,
-        /// `pt`
-        Pt,
-        /// `pt-BR`
-        PtBr,
-        /// `ro`
-        Ro,
-        /// `ru`
-        Ru,
-        /// `sk`
-        Sk,
-        /// `sl`
-        Sl,
-        /// `sv`
-        Sv,
-        /// `th`
-        Th,
-        /// `tr`
-        Tr,
-        /// `vi`
-        Vi,
-        /// `zh`
-        Zh,
-        /// `zh-HK`
-        ZhHk,
-        /// `zh-TW`
-        ZhTw,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "billing")]
-    impl Locale {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Locale::Auto => "auto",
-                Locale::Bg => "bg",
-                Locale::Cs => "cs",
-                Locale::Da => "da",
-                Locale::De => "de",
-                Locale::El => "el",
-                Locale::En => "en",
-                Locale::EnAu => "en-AU",
-                Locale::EnCa => "en-CA",
-                Locale::EnGb => "en-GB",
-                Locale::EnIe => "en-IE",
-                Locale::EnIn => "en-IN",
-                Locale::EnNz => "en-NZ",
-                Locale::EnSg => "en-SG",
-                Locale::Es => "es",
-                Locale::Es419 => "es-419",
-                Locale::Et => "et",
-                Locale::Fi => "fi",
-                Locale::Fil => "fil",
-                Locale::Fr => "fr",
-                Locale::FrCa => "fr-CA",
-                Locale::Hr => "hr",
-                Locale::Hu => "hu",
-                Locale::Id => "id",
-                Locale::It => "it",
-                Locale::Ja => "ja",
-                Locale::Ko => "ko",
-                Locale::Lt => "lt",
-                Locale::Lv => "lv",
-                Locale::Ms => "ms",
-                Locale::Mt => "mt",
-                Locale::Nb => "nb",
-                Locale::Nl => "nl",
-                Locale::Pl => "pl",
-                Locale::Pt => "pt",
-                Locale::PtBr => "pt-BR",
-                Locale::Ro => "ro",
-                Locale::Ru => "ru",
-                Locale::Sk => "sk",
-                Locale::Sl => "sl",
-                Locale::Sv => "sv",
-                Locale::Th => "th",
-                Locale::Tr => "tr",
-                Locale::Vi => "vi",
-                Locale::Zh => "zh",
-                Locale::ZhHk => "zh-HK",
-                Locale::ZhTw => "zh-TW",
-                Locale::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "billing")]
-    impl std::str::FromStr for Locale {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "auto",
-                        "bg",
-                        "cs",
-                        "da",
-                        "de",
-                        "el",
-                        "en",
-                        "en-AU",
-                        "en-CA",
-                        "en-GB",
-                        "en-IE",
-                        "en-IN",
-                        "en-NZ",
-                        "en-SG",
-                        "es",
-                        "es-419",
-                        "et",
-                        "fi",
-                        "fil",
-                        "fr",
-                        "fr-CA",
-                        "hr",
-                        "hu",
-                        "id",
-                        "it",
-                        "ja",
-                        "ko",
-                        "lt",
-                        "lv",
-                        "ms",
-                        "mt",
-                        "nb",
-                        "nl",
-                        "pl",
-                        "pt",
-                        "pt-BR",
-                        "ro",
-                        "ru",
-                        "sk",
-                        "sl",
-                        "sv",
-                        "th",
-                        "tr",
-                        "vi",
-                        "zh",
-                        "zh-HK",
-                        "zh-TW",
-                    ],
-                ) {
-                    Some(0) => Locale::Auto,
-                    Some(1) => Locale::Bg,
-                    Some(2) => Locale::Cs,
-                    Some(3) => Locale::Da,
-                    Some(4) => Locale::De,
-                    Some(5) => Locale::El,
-                    Some(6) => Locale::En,
-                    Some(7) => Locale::EnAu,
-                    Some(8) => Locale::EnCa,
-                    Some(9) => Locale::EnGb,
-                    Some(10) => Locale::EnIe,
-                    Some(11) => Locale::EnIn,
-                    Some(12) => Locale::EnNz,
-                    Some(13) => Locale::EnSg,
-                    Some(14) => Locale::Es,
-                    Some(15) => Locale::Es419,
-                    Some(16) => Locale::Et,
-                    Some(17) => Locale::Fi,
-                    Some(18) => Locale::Fil,
-                    Some(19) => Locale::Fr,
-                    Some(20) => Locale::FrCa,
-                    Some(21) => Locale::Hr,
-                    Some(22) => Locale::Hu,
-                    Some(23) => Locale::Id,
-                    Some(24) => Locale::It,
-                    Some(25) => Locale::Ja,
-                    Some(26) => Locale::Ko,
-                    Some(27) => Locale::Lt,
-                    Some(28) => Locale::Lv,
-                    Some(29) => Locale::Ms,
-                    Some(30) => Locale::Mt,
-                    Some(31) => Locale::Nb,
-                    Some(32) => Locale::Nl,
-                    Some(33) => Locale::Pl,
-                    Some(34) => Locale::Pt,
-                    Some(35) => Locale::PtBr,
-                    Some(36) => Locale::Ro,
-                    Some(37) => Locale::Ru,
-                    Some(38) => Locale::Sk,
-                    Some(39) => Locale::Sl,
-                    Some(40) => Locale::Sv,
-                    Some(41) => Locale::Th,
-                    Some(42) => Locale::Tr,
-                    Some(43) => Locale::Vi,
-                    Some(44) => Locale::Zh,
-                    Some(45) => Locale::ZhHk,
-                    Some(46) => Locale::ZhTw,
-                    _ => Locale::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "billing")]
-    impl std::fmt::Display for Locale {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "billing")]
-    impl serde::Serialize for Locale {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "billing")]
-    impl<'de> serde::Deserialize<'de> for Locale {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(feature = "billing")]
-    impl crate::rt::Decode for Locale {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
     }
 }
 /// Types of `create` whose field path another type of `billing_portal_session` also has.

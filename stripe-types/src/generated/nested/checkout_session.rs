@@ -2188,6 +2188,268 @@ impl Link {
         self
     }
 }
+/// Values of `locale` in `CheckoutSession`.
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Locale {
+    /// `auto`
+    Auto,
+    /// `bg`
+    Bg,
+    /// `cs`
+    Cs,
+    /// `da`
+    Da,
+    /// `de`
+    De,
+    /// `el`
+    El,
+    /// `en`
+    En,
+    /// `en-GB`
+    EnGb,
+    /// `es`
+    Es,
+    /// `es-419`
+    Es419,
+    /// `et`
+    Et,
+    /// `fi`
+    Fi,
+    /// `fil`
+    Fil,
+    /// `fr`
+    Fr,
+    /// `fr-CA`
+    FrCa,
+    /// `hr`
+    Hr,
+    /// `hu`
+    Hu,
+    /// `id`
+    Id,
+    /// `it`
+    It,
+    /// `ja`
+    Ja,
+    /// `ko`
+    Ko,
+    /// `lt`
+    Lt,
+    /// `lv`
+    Lv,
+    /// `ms`
+    Ms,
+    /// `mt`
+    Mt,
+    /// `nb`
+    Nb,
+    /// `nl`
+    Nl,
+    /// `pl`
+    Pl,
+    /// `pt`
+    Pt,
+    /// `pt-BR`
+    PtBr,
+    /// `ro`
+    Ro,
+    /// `ru`
+    Ru,
+    /// `sk`
+    Sk,
+    /// `sl`
+    Sl,
+    /// `sv`
+    Sv,
+    /// `th`
+    Th,
+    /// `tr`
+    Tr,
+    /// `vi`
+    Vi,
+    /// `zh`
+    Zh,
+    /// `zh-HK`
+    ZhHk,
+    /// `zh-TW`
+    ZhTw,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl Locale {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Locale::Auto => "auto",
+            Locale::Bg => "bg",
+            Locale::Cs => "cs",
+            Locale::Da => "da",
+            Locale::De => "de",
+            Locale::El => "el",
+            Locale::En => "en",
+            Locale::EnGb => "en-GB",
+            Locale::Es => "es",
+            Locale::Es419 => "es-419",
+            Locale::Et => "et",
+            Locale::Fi => "fi",
+            Locale::Fil => "fil",
+            Locale::Fr => "fr",
+            Locale::FrCa => "fr-CA",
+            Locale::Hr => "hr",
+            Locale::Hu => "hu",
+            Locale::Id => "id",
+            Locale::It => "it",
+            Locale::Ja => "ja",
+            Locale::Ko => "ko",
+            Locale::Lt => "lt",
+            Locale::Lv => "lv",
+            Locale::Ms => "ms",
+            Locale::Mt => "mt",
+            Locale::Nb => "nb",
+            Locale::Nl => "nl",
+            Locale::Pl => "pl",
+            Locale::Pt => "pt",
+            Locale::PtBr => "pt-BR",
+            Locale::Ro => "ro",
+            Locale::Ru => "ru",
+            Locale::Sk => "sk",
+            Locale::Sl => "sl",
+            Locale::Sv => "sv",
+            Locale::Th => "th",
+            Locale::Tr => "tr",
+            Locale::Vi => "vi",
+            Locale::Zh => "zh",
+            Locale::ZhHk => "zh-HK",
+            Locale::ZhTw => "zh-TW",
+            Locale::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl std::str::FromStr for Locale {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "auto",
+                    "bg",
+                    "cs",
+                    "da",
+                    "de",
+                    "el",
+                    "en",
+                    "en-GB",
+                    "es",
+                    "es-419",
+                    "et",
+                    "fi",
+                    "fil",
+                    "fr",
+                    "fr-CA",
+                    "hr",
+                    "hu",
+                    "id",
+                    "it",
+                    "ja",
+                    "ko",
+                    "lt",
+                    "lv",
+                    "ms",
+                    "mt",
+                    "nb",
+                    "nl",
+                    "pl",
+                    "pt",
+                    "pt-BR",
+                    "ro",
+                    "ru",
+                    "sk",
+                    "sl",
+                    "sv",
+                    "th",
+                    "tr",
+                    "vi",
+                    "zh",
+                    "zh-HK",
+                    "zh-TW",
+                ],
+            ) {
+                Some(0) => Locale::Auto,
+                Some(1) => Locale::Bg,
+                Some(2) => Locale::Cs,
+                Some(3) => Locale::Da,
+                Some(4) => Locale::De,
+                Some(5) => Locale::El,
+                Some(6) => Locale::En,
+                Some(7) => Locale::EnGb,
+                Some(8) => Locale::Es,
+                Some(9) => Locale::Es419,
+                Some(10) => Locale::Et,
+                Some(11) => Locale::Fi,
+                Some(12) => Locale::Fil,
+                Some(13) => Locale::Fr,
+                Some(14) => Locale::FrCa,
+                Some(15) => Locale::Hr,
+                Some(16) => Locale::Hu,
+                Some(17) => Locale::Id,
+                Some(18) => Locale::It,
+                Some(19) => Locale::Ja,
+                Some(20) => Locale::Ko,
+                Some(21) => Locale::Lt,
+                Some(22) => Locale::Lv,
+                Some(23) => Locale::Ms,
+                Some(24) => Locale::Mt,
+                Some(25) => Locale::Nb,
+                Some(26) => Locale::Nl,
+                Some(27) => Locale::Pl,
+                Some(28) => Locale::Pt,
+                Some(29) => Locale::PtBr,
+                Some(30) => Locale::Ro,
+                Some(31) => Locale::Ru,
+                Some(32) => Locale::Sk,
+                Some(33) => Locale::Sl,
+                Some(34) => Locale::Sv,
+                Some(35) => Locale::Th,
+                Some(36) => Locale::Tr,
+                Some(37) => Locale::Vi,
+                Some(38) => Locale::Zh,
+                Some(39) => Locale::ZhHk,
+                Some(40) => Locale::ZhTw,
+                _ => Locale::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl std::fmt::Display for Locale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl serde::Serialize for Locale {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl<'de> serde::Deserialize<'de> for Locale {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for Locale {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `branding_settings.logo` in the parameters of `CreateCheckoutSession`.
 #[cfg(feature = "checkout")]
 #[derive(Clone, Debug)]
@@ -2592,6 +2854,71 @@ impl<'de> serde::Deserialize<'de> for MinimumUnit {
         crate::rt::de::str_enum(d)
     }
 }
+/// Values of `mode` in `CheckoutSession`.
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Mode {
+    /// `payment`
+    Payment,
+    /// `setup`
+    Setup,
+    /// `subscription`
+    Subscription,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl Mode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Mode::Payment => "payment",
+            Mode::Setup => "setup",
+            Mode::Subscription => "subscription",
+            Mode::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl std::str::FromStr for Mode {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["payment", "setup", "subscription"]) {
+                Some(0) => Mode::Payment,
+                Some(1) => Mode::Setup,
+                Some(2) => Mode::Subscription,
+                _ => Mode::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl serde::Serialize for Mode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl<'de> serde::Deserialize<'de> for Mode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for Mode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `customer_update.name` in `CreateCheckoutSession`.
 #[cfg(feature = "checkout")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -2741,6 +3068,67 @@ impl OptionalItemsAdjustableQuantity {
     pub fn minimum(mut self, v: impl Into<i64>) -> Self {
         self.minimum = Some(v.into());
         self
+    }
+}
+/// Values of `origin_context` in `CheckoutSession`.
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OriginContext {
+    /// `mobile_app`
+    MobileApp,
+    /// `web`
+    Web,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl OriginContext {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            OriginContext::MobileApp => "mobile_app",
+            OriginContext::Web => "web",
+            OriginContext::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl std::str::FromStr for OriginContext {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["mobile_app", "web"]) {
+                Some(0) => OriginContext::MobileApp,
+                Some(1) => OriginContext::Web,
+                _ => OriginContext::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl std::fmt::Display for OriginContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl serde::Serialize for OriginContext {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl<'de> serde::Deserialize<'de> for OriginContext {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for OriginContext {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `payment_intent_data` in the parameters of `CreateCheckoutSession`.
@@ -4620,6 +5008,71 @@ impl Recovery {
         self
     }
 }
+/// Values of `redirect_on_completion` in `CheckoutSession`.
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RedirectOnCompletion {
+    /// `always`
+    Always,
+    /// `if_required`
+    IfRequired,
+    /// `never`
+    Never,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl RedirectOnCompletion {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            RedirectOnCompletion::Always => "always",
+            RedirectOnCompletion::IfRequired => "if_required",
+            RedirectOnCompletion::Never => "never",
+            RedirectOnCompletion::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl std::str::FromStr for RedirectOnCompletion {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["always", "if_required", "never"]) {
+                Some(0) => RedirectOnCompletion::Always,
+                Some(1) => RedirectOnCompletion::IfRequired,
+                Some(2) => RedirectOnCompletion::Never,
+                _ => RedirectOnCompletion::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl std::fmt::Display for RedirectOnCompletion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl serde::Serialize for RedirectOnCompletion {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl<'de> serde::Deserialize<'de> for RedirectOnCompletion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for RedirectOnCompletion {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `payment_method_options.card.restrictions` in the parameters of `CreateCheckoutSession`.
 #[cfg(feature = "checkout")]
 #[derive(Clone, Debug, Default)]
@@ -5101,6 +5554,71 @@ impl<'de> serde::Deserialize<'de> for ShippingRateDataType {
         crate::rt::de::str_enum(d)
     }
 }
+/// Values of `status` in `CheckoutSession`.
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// `complete`
+    Complete,
+    /// `expired`
+    Expired,
+    /// `open`
+    Open,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Complete => "complete",
+            Status::Expired => "expired",
+            Status::Open => "open",
+            Status::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl std::str::FromStr for Status {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["complete", "expired", "open"]) {
+                Some(0) => Status::Complete,
+                Some(1) => Status::Expired,
+                Some(2) => Status::Open,
+                _ => Status::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `submit_type` in `CheckoutSession` and `PaymentLink`.
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -5483,6 +6001,71 @@ impl TransferData {
         self
     }
 }
+/// Values of `ui_mode` in `CheckoutSession`.
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UiMode {
+    /// `custom`
+    Custom,
+    /// `embedded`
+    Embedded,
+    /// `hosted`
+    Hosted,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl UiMode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            UiMode::Custom => "custom",
+            UiMode::Embedded => "embedded",
+            UiMode::Hosted => "hosted",
+            UiMode::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl std::str::FromStr for UiMode {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["custom", "embedded", "hosted"]) {
+                Some(0) => UiMode::Custom,
+                Some(1) => UiMode::Embedded,
+                Some(2) => UiMode::Hosted,
+                _ => UiMode::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl std::fmt::Display for UiMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl serde::Serialize for UiMode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl<'de> serde::Deserialize<'de> for UiMode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for UiMode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `permissions.update_shipping_details` in `CreateCheckoutSession`.
 #[cfg(feature = "checkout")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -5789,595 +6372,6 @@ impl WechatPay {
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
-    }
-}
-/// Types of `checkout_session` whose field path another type of `checkout_session` also has.
-pub mod checkout_session {
-    /// Values of `locale` in `CheckoutSession`.
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Locale {
-        /// `auto`
-        Auto,
-        /// `bg`
-        Bg,
-        /// `cs`
-        Cs,
-        /// `da`
-        Da,
-        /// `de`
-        De,
-        /// `el`
-        El,
-        /// `en`
-        En,
-        /// `en-GB`
-        EnGb,
-        /// `es`
-        Es,
-        /// `es-419`
-        Es419,
-        /// `et`
-        Et,
-        /// `fi`
-        Fi,
-        /// `fil`
-        Fil,
-        /// `fr`
-        Fr,
-        /// `fr-CA`
-        FrCa,
-        /// `hr`
-        Hr,
-        /// `hu`
-        Hu,
-        /// `id`
-        Id,
-        /// `it`
-        It,
-        /// `ja`
-        Ja,
-        /// `ko`
-        Ko,
-        /// `lt`
-        Lt,
-        /// `lv`
-        Lv,
-        /// `ms`
-        Ms,
-        /// `mt`
-        Mt,
-        /// `nb`
-        Nb,
-        /// `nl`
-        Nl,
-        /// `pl`
-        Pl,
-        /// `pt`
-        Pt,
-        /// `pt-BR`
-        PtBr,
-        /// `ro`
-        Ro,
-        /// `ru`
-        Ru,
-        /// `sk`
-        Sk,
-        /// `sl`
-        Sl,
-        /// `sv`
-        Sv,
-        /// `th`
-        Th,
-        /// `tr`
-        Tr,
-        /// `vi`
-        Vi,
-        /// `zh`
-        Zh,
-        /// `zh-HK`
-        ZhHk,
-        /// `zh-TW`
-        ZhTw,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl Locale {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Locale::Auto => "auto",
-                Locale::Bg => "bg",
-                Locale::Cs => "cs",
-                Locale::Da => "da",
-                Locale::De => "de",
-                Locale::El => "el",
-                Locale::En => "en",
-                Locale::EnGb => "en-GB",
-                Locale::Es => "es",
-                Locale::Es419 => "es-419",
-                Locale::Et => "et",
-                Locale::Fi => "fi",
-                Locale::Fil => "fil",
-                Locale::Fr => "fr",
-                Locale::FrCa => "fr-CA",
-                Locale::Hr => "hr",
-                Locale::Hu => "hu",
-                Locale::Id => "id",
-                Locale::It => "it",
-                Locale::Ja => "ja",
-                Locale::Ko => "ko",
-                Locale::Lt => "lt",
-                Locale::Lv => "lv",
-                Locale::Ms => "ms",
-                Locale::Mt => "mt",
-                Locale::Nb => "nb",
-                Locale::Nl => "nl",
-                Locale::Pl => "pl",
-                Locale::Pt => "pt",
-                Locale::PtBr => "pt-BR",
-                Locale::Ro => "ro",
-                Locale::Ru => "ru",
-                Locale::Sk => "sk",
-                Locale::Sl => "sl",
-                Locale::Sv => "sv",
-                Locale::Th => "th",
-                Locale::Tr => "tr",
-                Locale::Vi => "vi",
-                Locale::Zh => "zh",
-                Locale::ZhHk => "zh-HK",
-                Locale::ZhTw => "zh-TW",
-                Locale::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl std::str::FromStr for Locale {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "auto",
-                        "bg",
-                        "cs",
-                        "da",
-                        "de",
-                        "el",
-                        "en",
-                        "en-GB",
-                        "es",
-                        "es-419",
-                        "et",
-                        "fi",
-                        "fil",
-                        "fr",
-                        "fr-CA",
-                        "hr",
-                        "hu",
-                        "id",
-                        "it",
-                        "ja",
-                        "ko",
-                        "lt",
-                        "lv",
-                        "ms",
-                        "mt",
-                        "nb",
-                        "nl",
-                        "pl",
-                        "pt",
-                        "pt-BR",
-                        "ro",
-                        "ru",
-                        "sk",
-                        "sl",
-                        "sv",
-                        "th",
-                        "tr",
-                        "vi",
-                        "zh",
-                        "zh-HK",
-                        "zh-TW",
-                    ],
-                ) {
-                    Some(0) => Locale::Auto,
-                    Some(1) => Locale::Bg,
-                    Some(2) => Locale::Cs,
-                    Some(3) => Locale::Da,
-                    Some(4) => Locale::De,
-                    Some(5) => Locale::El,
-                    Some(6) => Locale::En,
-                    Some(7) => Locale::EnGb,
-                    Some(8) => Locale::Es,
-                    Some(9) => Locale::Es419,
-                    Some(10) => Locale::Et,
-                    Some(11) => Locale::Fi,
-                    Some(12) => Locale::Fil,
-                    Some(13) => Locale::Fr,
-                    Some(14) => Locale::FrCa,
-                    Some(15) => Locale::Hr,
-                    Some(16) => Locale::Hu,
-                    Some(17) => Locale::Id,
-                    Some(18) => Locale::It,
-                    Some(19) => Locale::Ja,
-                    Some(20) => Locale::Ko,
-                    Some(21) => Locale::Lt,
-                    Some(22) => Locale::Lv,
-                    Some(23) => Locale::Ms,
-                    Some(24) => Locale::Mt,
-                    Some(25) => Locale::Nb,
-                    Some(26) => Locale::Nl,
-                    Some(27) => Locale::Pl,
-                    Some(28) => Locale::Pt,
-                    Some(29) => Locale::PtBr,
-                    Some(30) => Locale::Ro,
-                    Some(31) => Locale::Ru,
-                    Some(32) => Locale::Sk,
-                    Some(33) => Locale::Sl,
-                    Some(34) => Locale::Sv,
-                    Some(35) => Locale::Th,
-                    Some(36) => Locale::Tr,
-                    Some(37) => Locale::Vi,
-                    Some(38) => Locale::Zh,
-                    Some(39) => Locale::ZhHk,
-                    Some(40) => Locale::ZhTw,
-                    _ => Locale::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl std::fmt::Display for Locale {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl serde::Serialize for Locale {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl<'de> serde::Deserialize<'de> for Locale {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl crate::rt::Decode for Locale {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `mode` in `CheckoutSession`.
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Mode {
-        /// `payment`
-        Payment,
-        /// `setup`
-        Setup,
-        /// `subscription`
-        Subscription,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl Mode {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Mode::Payment => "payment",
-                Mode::Setup => "setup",
-                Mode::Subscription => "subscription",
-                Mode::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl std::str::FromStr for Mode {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["payment", "setup", "subscription"],
-                ) {
-                    Some(0) => Mode::Payment,
-                    Some(1) => Mode::Setup,
-                    Some(2) => Mode::Subscription,
-                    _ => Mode::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl std::fmt::Display for Mode {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl serde::Serialize for Mode {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl<'de> serde::Deserialize<'de> for Mode {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl crate::rt::Decode for Mode {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `origin_context` in `CheckoutSession`.
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum OriginContext {
-        /// `mobile_app`
-        MobileApp,
-        /// `web`
-        Web,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl OriginContext {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                OriginContext::MobileApp => "mobile_app",
-                OriginContext::Web => "web",
-                OriginContext::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl std::str::FromStr for OriginContext {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["mobile_app", "web"]) {
-                    Some(0) => OriginContext::MobileApp,
-                    Some(1) => OriginContext::Web,
-                    _ => OriginContext::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl std::fmt::Display for OriginContext {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl serde::Serialize for OriginContext {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl<'de> serde::Deserialize<'de> for OriginContext {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl crate::rt::Decode for OriginContext {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `redirect_on_completion` in `CheckoutSession`.
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum RedirectOnCompletion {
-        /// `always`
-        Always,
-        /// `if_required`
-        IfRequired,
-        /// `never`
-        Never,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl RedirectOnCompletion {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                RedirectOnCompletion::Always => "always",
-                RedirectOnCompletion::IfRequired => "if_required",
-                RedirectOnCompletion::Never => "never",
-                RedirectOnCompletion::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl std::str::FromStr for RedirectOnCompletion {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["always", "if_required", "never"]) {
-                    Some(0) => RedirectOnCompletion::Always,
-                    Some(1) => RedirectOnCompletion::IfRequired,
-                    Some(2) => RedirectOnCompletion::Never,
-                    _ => RedirectOnCompletion::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl std::fmt::Display for RedirectOnCompletion {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl serde::Serialize for RedirectOnCompletion {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl<'de> serde::Deserialize<'de> for RedirectOnCompletion {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl crate::rt::Decode for RedirectOnCompletion {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `status` in `CheckoutSession`.
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `complete`
-        Complete,
-        /// `expired`
-        Expired,
-        /// `open`
-        Open,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Complete => "complete",
-                Status::Expired => "expired",
-                Status::Open => "open",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["complete", "expired", "open"]) {
-                    Some(0) => Status::Complete,
-                    Some(1) => Status::Expired,
-                    Some(2) => Status::Open,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `ui_mode` in `CheckoutSession`.
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum UiMode {
-        /// `custom`
-        Custom,
-        /// `embedded`
-        Embedded,
-        /// `hosted`
-        Hosted,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl UiMode {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                UiMode::Custom => "custom",
-                UiMode::Embedded => "embedded",
-                UiMode::Hosted => "hosted",
-                UiMode::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl std::str::FromStr for UiMode {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["custom", "embedded", "hosted"]) {
-                    Some(0) => UiMode::Custom,
-                    Some(1) => UiMode::Embedded,
-                    Some(2) => UiMode::Hosted,
-                    _ => UiMode::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl std::fmt::Display for UiMode {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl serde::Serialize for UiMode {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl<'de> serde::Deserialize<'de> for UiMode {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl crate::rt::Decode for UiMode {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
     }
 }
 /// Types of `create` whose field path another type of `checkout_session` also has.

@@ -304,8 +304,8 @@ impl PaymentRecordRefund {
         }
     }
 }
-/// Values of `reason` in `CreateCreditNote`, `PreviewCreditNote` and `PreviewLinesCreditNote`.
-#[cfg(feature = "billing")]
+/// Values of `reason` in `CreditNote`.
+#[cfg(any(feature = "billing", feature = "payments"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Reason {
@@ -320,7 +320,7 @@ pub enum Reason {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "billing")]
+#[cfg(any(feature = "billing", feature = "payments"))]
 impl Reason {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -333,7 +333,7 @@ impl Reason {
         }
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(any(feature = "billing", feature = "payments"))]
 impl std::str::FromStr for Reason {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -352,22 +352,28 @@ impl std::str::FromStr for Reason {
         )
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(any(feature = "billing", feature = "payments"))]
 impl std::fmt::Display for Reason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(any(feature = "billing", feature = "payments"))]
 impl serde::Serialize for Reason {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(any(feature = "billing", feature = "payments"))]
 impl<'de> serde::Deserialize<'de> for Reason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl crate::rt::Decode for Reason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `refunds` in the parameters of `CreateCreditNote`, `PreviewCreditNote` and `PreviewLinesCreditNote`.
@@ -634,10 +640,78 @@ impl TaxAmounts {
         }
     }
 }
-/// Types of `credit_note` whose field path another type of `credit_note` also has.
-pub mod credit_note {
-    /// Values of `reason` in `CreditNote`.
-    #[cfg(any(feature = "billing", feature = "payments"))]
+/// Values of `type` in `CreditNote`.
+#[cfg(any(feature = "billing", feature = "payments"))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Type {
+    /// `mixed`
+    Mixed,
+    /// `post_payment`
+    PostPayment,
+    /// `pre_payment`
+    PrePayment,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl Type {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Type::Mixed => "mixed",
+            Type::PostPayment => "post_payment",
+            Type::PrePayment => "pre_payment",
+            Type::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl std::str::FromStr for Type {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["mixed", "post_payment", "pre_payment"],
+            ) {
+                Some(0) => Type::Mixed,
+                Some(1) => Type::PostPayment,
+                Some(2) => Type::PrePayment,
+                _ => Type::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl serde::Serialize for Type {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl<'de> serde::Deserialize<'de> for Type {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Types of `params` whose field path another type of `credit_note` also has.
+pub mod params {
+    /// Values of `reason` in `CreateCreditNote`, `PreviewCreditNote` and `PreviewLinesCreditNote`.
+    #[cfg(feature = "billing")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum Reason {
@@ -652,7 +726,7 @@ pub mod credit_note {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
-    #[cfg(any(feature = "billing", feature = "payments"))]
+    #[cfg(feature = "billing")]
     impl Reason {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -665,7 +739,7 @@ pub mod credit_note {
             }
         }
     }
-    #[cfg(any(feature = "billing", feature = "payments"))]
+    #[cfg(feature = "billing")]
     impl std::str::FromStr for Reason {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -689,96 +763,22 @@ pub mod credit_note {
             )
         }
     }
-    #[cfg(any(feature = "billing", feature = "payments"))]
+    #[cfg(feature = "billing")]
     impl std::fmt::Display for Reason {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
-    #[cfg(any(feature = "billing", feature = "payments"))]
+    #[cfg(feature = "billing")]
     impl serde::Serialize for Reason {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
-    #[cfg(any(feature = "billing", feature = "payments"))]
+    #[cfg(feature = "billing")]
     impl<'de> serde::Deserialize<'de> for Reason {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "payments"))]
-    impl crate::rt::Decode for Reason {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `type` in `CreditNote`.
-    #[cfg(any(feature = "billing", feature = "payments"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `mixed`
-        Mixed,
-        /// `post_payment`
-        PostPayment,
-        /// `pre_payment`
-        PrePayment,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "billing", feature = "payments"))]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::Mixed => "mixed",
-                Type::PostPayment => "post_payment",
-                Type::PrePayment => "pre_payment",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "payments"))]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["mixed", "post_payment", "pre_payment"],
-                ) {
-                    Some(0) => Type::Mixed,
-                    Some(1) => Type::PostPayment,
-                    Some(2) => Type::PrePayment,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "payments"))]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "payments"))]
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "payments"))]
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "payments"))]
-    impl crate::rt::Decode for Type {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

@@ -822,8 +822,7 @@ impl crate::rt::Decode for Source {
         r.str_enum()
     }
 }
-/// Values of `tax_exempt` in `CreateCustomer`, `CreatePreviewInvoice` and 3 more.
-#[cfg(any(feature = "billing", feature = "payments", feature = "v2"))]
+/// Values of `tax_exempt` in `Customer`, `Invoice` and 2 more.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TaxExempt {
@@ -836,7 +835,6 @@ pub enum TaxExempt {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "billing", feature = "payments", feature = "v2"))]
 impl TaxExempt {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -848,7 +846,6 @@ impl TaxExempt {
         }
     }
 }
-#[cfg(any(feature = "billing", feature = "payments", feature = "v2"))]
 impl std::str::FromStr for TaxExempt {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -863,22 +860,24 @@ impl std::str::FromStr for TaxExempt {
         )
     }
 }
-#[cfg(any(feature = "billing", feature = "payments", feature = "v2"))]
 impl std::fmt::Display for TaxExempt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "billing", feature = "payments", feature = "v2"))]
 impl serde::Serialize for TaxExempt {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "billing", feature = "payments", feature = "v2"))]
 impl<'de> serde::Deserialize<'de> for TaxExempt {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for TaxExempt {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `tax_id_data` in the parameters of `CreateCustomer`.
@@ -1875,9 +1874,10 @@ pub mod create {
         }
     }
 }
-/// Types of `shared` whose field path another type of `customer` also has.
-pub mod shared {
-    /// Values of `tax_exempt` in `Customer`, `Invoice` and 2 more.
+/// Types of `params` whose field path another type of `customer` also has.
+pub mod params {
+    /// Values of `tax_exempt` in `CreateCustomer`, `CreatePreviewInvoice` and 3 more.
+    #[cfg(any(feature = "billing", feature = "payments", feature = "v2"))]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum TaxExempt {
@@ -1890,6 +1890,7 @@ pub mod shared {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
+    #[cfg(any(feature = "billing", feature = "payments", feature = "v2"))]
     impl TaxExempt {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -1901,6 +1902,7 @@ pub mod shared {
             }
         }
     }
+    #[cfg(any(feature = "billing", feature = "payments", feature = "v2"))]
     impl std::str::FromStr for TaxExempt {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -1915,24 +1917,22 @@ pub mod shared {
             )
         }
     }
+    #[cfg(any(feature = "billing", feature = "payments", feature = "v2"))]
     impl std::fmt::Display for TaxExempt {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "billing", feature = "payments", feature = "v2"))]
     impl serde::Serialize for TaxExempt {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "billing", feature = "payments", feature = "v2"))]
     impl<'de> serde::Deserialize<'de> for TaxExempt {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for TaxExempt {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

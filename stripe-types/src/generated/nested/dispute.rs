@@ -1091,6 +1091,96 @@ impl ShippingAddress {
         self
     }
 }
+/// Values of `status` in `Dispute`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// `lost`
+    Lost,
+    /// `needs_response`
+    NeedsResponse,
+    /// `prevented`
+    Prevented,
+    /// `under_review`
+    UnderReview,
+    /// `warning_closed`
+    WarningClosed,
+    /// `warning_needs_response`
+    WarningNeedsResponse,
+    /// `warning_under_review`
+    WarningUnderReview,
+    /// `won`
+    Won,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Lost => "lost",
+            Status::NeedsResponse => "needs_response",
+            Status::Prevented => "prevented",
+            Status::UnderReview => "under_review",
+            Status::WarningClosed => "warning_closed",
+            Status::WarningNeedsResponse => "warning_needs_response",
+            Status::WarningUnderReview => "warning_under_review",
+            Status::Won => "won",
+            Status::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for Status {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "lost",
+                    "needs_response",
+                    "prevented",
+                    "under_review",
+                    "warning_closed",
+                    "warning_needs_response",
+                    "warning_under_review",
+                    "won",
+                ],
+            ) {
+                Some(0) => Status::Lost,
+                Some(1) => Status::NeedsResponse,
+                Some(2) => Status::Prevented,
+                Some(3) => Status::UnderReview,
+                Some(4) => Status::WarningClosed,
+                Some(5) => Status::WarningNeedsResponse,
+                Some(6) => Status::WarningUnderReview,
+                Some(7) => Status::Won,
+                _ => Status::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `type` in `DisputePaymentMethodDetails`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1243,99 +1333,6 @@ impl VisaCompliance {
     pub fn fee_acknowledged(mut self, v: impl Into<bool>) -> Self {
         self.fee_acknowledged = Some(v.into());
         self
-    }
-}
-/// Types of `dispute` whose field path another type of `dispute` also has.
-pub mod dispute {
-    /// Values of `status` in `Dispute`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `lost`
-        Lost,
-        /// `needs_response`
-        NeedsResponse,
-        /// `prevented`
-        Prevented,
-        /// `under_review`
-        UnderReview,
-        /// `warning_closed`
-        WarningClosed,
-        /// `warning_needs_response`
-        WarningNeedsResponse,
-        /// `warning_under_review`
-        WarningUnderReview,
-        /// `won`
-        Won,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Lost => "lost",
-                Status::NeedsResponse => "needs_response",
-                Status::Prevented => "prevented",
-                Status::UnderReview => "under_review",
-                Status::WarningClosed => "warning_closed",
-                Status::WarningNeedsResponse => "warning_needs_response",
-                Status::WarningUnderReview => "warning_under_review",
-                Status::Won => "won",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "lost",
-                        "needs_response",
-                        "prevented",
-                        "under_review",
-                        "warning_closed",
-                        "warning_needs_response",
-                        "warning_under_review",
-                        "won",
-                    ],
-                ) {
-                    Some(0) => Status::Lost,
-                    Some(1) => Status::NeedsResponse,
-                    Some(2) => Status::Prevented,
-                    Some(3) => Status::UnderReview,
-                    Some(4) => Status::WarningClosed,
-                    Some(5) => Status::WarningNeedsResponse,
-                    Some(6) => Status::WarningUnderReview,
-                    Some(7) => Status::Won,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
     }
 }
 /// Types of `enhanced_eligibility_visa_compelling_evidence3` whose field path another type of `dispute` also has.

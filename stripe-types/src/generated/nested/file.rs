@@ -78,6 +78,153 @@ impl FileLinkData {
         self
     }
 }
+/// Values of `purpose` in `File`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Purpose {
+    /// `account_requirement`
+    AccountRequirement,
+    /// `additional_verification`
+    AdditionalVerification,
+    /// `business_icon`
+    BusinessIcon,
+    /// `business_logo`
+    BusinessLogo,
+    /// `customer_signature`
+    CustomerSignature,
+    /// `dispute_evidence`
+    DisputeEvidence,
+    /// `document_provider_identity_document`
+    DocumentProviderIdentityDocument,
+    /// `finance_report_run`
+    FinanceReportRun,
+    /// `financial_account_statement`
+    FinancialAccountStatement,
+    /// `identity_document`
+    IdentityDocument,
+    /// `identity_document_downloadable`
+    IdentityDocumentDownloadable,
+    /// `issuing_regulatory_reporting`
+    IssuingRegulatoryReporting,
+    /// `pci_document`
+    PciDocument,
+    /// `platform_terms_of_service`
+    PlatformTermsOfService,
+    /// `selfie`
+    Selfie,
+    /// `sigma_scheduled_query`
+    SigmaScheduledQuery,
+    /// `tax_document_user_upload`
+    TaxDocumentUserUpload,
+    /// `terminal_android_apk`
+    TerminalAndroidApk,
+    /// `terminal_reader_splashscreen`
+    TerminalReaderSplashscreen,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl Purpose {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Purpose::AccountRequirement => "account_requirement",
+            Purpose::AdditionalVerification => "additional_verification",
+            Purpose::BusinessIcon => "business_icon",
+            Purpose::BusinessLogo => "business_logo",
+            Purpose::CustomerSignature => "customer_signature",
+            Purpose::DisputeEvidence => "dispute_evidence",
+            Purpose::DocumentProviderIdentityDocument => {
+                "document_provider_identity_document"
+            }
+            Purpose::FinanceReportRun => "finance_report_run",
+            Purpose::FinancialAccountStatement => "financial_account_statement",
+            Purpose::IdentityDocument => "identity_document",
+            Purpose::IdentityDocumentDownloadable => "identity_document_downloadable",
+            Purpose::IssuingRegulatoryReporting => "issuing_regulatory_reporting",
+            Purpose::PciDocument => "pci_document",
+            Purpose::PlatformTermsOfService => "platform_terms_of_service",
+            Purpose::Selfie => "selfie",
+            Purpose::SigmaScheduledQuery => "sigma_scheduled_query",
+            Purpose::TaxDocumentUserUpload => "tax_document_user_upload",
+            Purpose::TerminalAndroidApk => "terminal_android_apk",
+            Purpose::TerminalReaderSplashscreen => "terminal_reader_splashscreen",
+            Purpose::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for Purpose {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "account_requirement",
+                    "additional_verification",
+                    "business_icon",
+                    "business_logo",
+                    "customer_signature",
+                    "dispute_evidence",
+                    "document_provider_identity_document",
+                    "finance_report_run",
+                    "financial_account_statement",
+                    "identity_document",
+                    "identity_document_downloadable",
+                    "issuing_regulatory_reporting",
+                    "pci_document",
+                    "platform_terms_of_service",
+                    "selfie",
+                    "sigma_scheduled_query",
+                    "tax_document_user_upload",
+                    "terminal_android_apk",
+                    "terminal_reader_splashscreen",
+                ],
+            ) {
+                Some(0) => Purpose::AccountRequirement,
+                Some(1) => Purpose::AdditionalVerification,
+                Some(2) => Purpose::BusinessIcon,
+                Some(3) => Purpose::BusinessLogo,
+                Some(4) => Purpose::CustomerSignature,
+                Some(5) => Purpose::DisputeEvidence,
+                Some(6) => Purpose::DocumentProviderIdentityDocument,
+                Some(7) => Purpose::FinanceReportRun,
+                Some(8) => Purpose::FinancialAccountStatement,
+                Some(9) => Purpose::IdentityDocument,
+                Some(10) => Purpose::IdentityDocumentDownloadable,
+                Some(11) => Purpose::IssuingRegulatoryReporting,
+                Some(12) => Purpose::PciDocument,
+                Some(13) => Purpose::PlatformTermsOfService,
+                Some(14) => Purpose::Selfie,
+                Some(15) => Purpose::SigmaScheduledQuery,
+                Some(16) => Purpose::TaxDocumentUserUpload,
+                Some(17) => Purpose::TerminalAndroidApk,
+                Some(18) => Purpose::TerminalReaderSplashscreen,
+                _ => Purpose::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for Purpose {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for Purpose {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for Purpose {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for Purpose {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Types of `create` whose field path another type of `file` also has.
 pub mod create {
     /// Values of `purpose` in `CreateFile`.
@@ -188,156 +335,6 @@ pub mod create {
     impl<'de> serde::Deserialize<'de> for Purpose {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `file` whose field path another type of `file` also has.
-pub mod file {
-    /// Values of `purpose` in `File`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Purpose {
-        /// `account_requirement`
-        AccountRequirement,
-        /// `additional_verification`
-        AdditionalVerification,
-        /// `business_icon`
-        BusinessIcon,
-        /// `business_logo`
-        BusinessLogo,
-        /// `customer_signature`
-        CustomerSignature,
-        /// `dispute_evidence`
-        DisputeEvidence,
-        /// `document_provider_identity_document`
-        DocumentProviderIdentityDocument,
-        /// `finance_report_run`
-        FinanceReportRun,
-        /// `financial_account_statement`
-        FinancialAccountStatement,
-        /// `identity_document`
-        IdentityDocument,
-        /// `identity_document_downloadable`
-        IdentityDocumentDownloadable,
-        /// `issuing_regulatory_reporting`
-        IssuingRegulatoryReporting,
-        /// `pci_document`
-        PciDocument,
-        /// `platform_terms_of_service`
-        PlatformTermsOfService,
-        /// `selfie`
-        Selfie,
-        /// `sigma_scheduled_query`
-        SigmaScheduledQuery,
-        /// `tax_document_user_upload`
-        TaxDocumentUserUpload,
-        /// `terminal_android_apk`
-        TerminalAndroidApk,
-        /// `terminal_reader_splashscreen`
-        TerminalReaderSplashscreen,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Purpose {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Purpose::AccountRequirement => "account_requirement",
-                Purpose::AdditionalVerification => "additional_verification",
-                Purpose::BusinessIcon => "business_icon",
-                Purpose::BusinessLogo => "business_logo",
-                Purpose::CustomerSignature => "customer_signature",
-                Purpose::DisputeEvidence => "dispute_evidence",
-                Purpose::DocumentProviderIdentityDocument => {
-                    "document_provider_identity_document"
-                }
-                Purpose::FinanceReportRun => "finance_report_run",
-                Purpose::FinancialAccountStatement => "financial_account_statement",
-                Purpose::IdentityDocument => "identity_document",
-                Purpose::IdentityDocumentDownloadable => "identity_document_downloadable",
-                Purpose::IssuingRegulatoryReporting => "issuing_regulatory_reporting",
-                Purpose::PciDocument => "pci_document",
-                Purpose::PlatformTermsOfService => "platform_terms_of_service",
-                Purpose::Selfie => "selfie",
-                Purpose::SigmaScheduledQuery => "sigma_scheduled_query",
-                Purpose::TaxDocumentUserUpload => "tax_document_user_upload",
-                Purpose::TerminalAndroidApk => "terminal_android_apk",
-                Purpose::TerminalReaderSplashscreen => "terminal_reader_splashscreen",
-                Purpose::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Purpose {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "account_requirement",
-                        "additional_verification",
-                        "business_icon",
-                        "business_logo",
-                        "customer_signature",
-                        "dispute_evidence",
-                        "document_provider_identity_document",
-                        "finance_report_run",
-                        "financial_account_statement",
-                        "identity_document",
-                        "identity_document_downloadable",
-                        "issuing_regulatory_reporting",
-                        "pci_document",
-                        "platform_terms_of_service",
-                        "selfie",
-                        "sigma_scheduled_query",
-                        "tax_document_user_upload",
-                        "terminal_android_apk",
-                        "terminal_reader_splashscreen",
-                    ],
-                ) {
-                    Some(0) => Purpose::AccountRequirement,
-                    Some(1) => Purpose::AdditionalVerification,
-                    Some(2) => Purpose::BusinessIcon,
-                    Some(3) => Purpose::BusinessLogo,
-                    Some(4) => Purpose::CustomerSignature,
-                    Some(5) => Purpose::DisputeEvidence,
-                    Some(6) => Purpose::DocumentProviderIdentityDocument,
-                    Some(7) => Purpose::FinanceReportRun,
-                    Some(8) => Purpose::FinancialAccountStatement,
-                    Some(9) => Purpose::IdentityDocument,
-                    Some(10) => Purpose::IdentityDocumentDownloadable,
-                    Some(11) => Purpose::IssuingRegulatoryReporting,
-                    Some(12) => Purpose::PciDocument,
-                    Some(13) => Purpose::PlatformTermsOfService,
-                    Some(14) => Purpose::Selfie,
-                    Some(15) => Purpose::SigmaScheduledQuery,
-                    Some(16) => Purpose::TaxDocumentUserUpload,
-                    Some(17) => Purpose::TerminalAndroidApk,
-                    Some(18) => Purpose::TerminalReaderSplashscreen,
-                    _ => Purpose::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Purpose {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Purpose {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Purpose {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Purpose {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

@@ -182,7 +182,7 @@ impl Filters {
         self
     }
 }
-/// Values of `permissions` in `CreateFinancialConnectionsSession` and `CreateLinkAccountSession`.
+/// Values of `permissions` in `FinancialConnectionsSession`.
 #[cfg(feature = "financial_connections")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -248,7 +248,13 @@ impl<'de> serde::Deserialize<'de> for Permissions {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `prefetch` in `CreateFinancialConnectionsSession` and `CreateLinkAccountSession`.
+#[cfg(feature = "financial_connections")]
+impl crate::rt::Decode for Permissions {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `prefetch` in `FinancialConnectionsSession`.
 #[cfg(feature = "financial_connections")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -310,6 +316,12 @@ impl<'de> serde::Deserialize<'de> for Prefetch {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "financial_connections")]
+impl crate::rt::Decode for Prefetch {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `account_holder.type` in `CreateFinancialConnectionsSession` and `CreateLinkAccountSession`.
 #[cfg(feature = "financial_connections")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -365,9 +377,9 @@ impl<'de> serde::Deserialize<'de> for Type {
         crate::rt::de::str_enum(d)
     }
 }
-/// Types of `financial_connections_session` whose field path another type of `financial_connections_session` also has.
-pub mod financial_connections_session {
-    /// Values of `permissions` in `FinancialConnectionsSession`.
+/// Types of `params` whose field path another type of `financial_connections_session` also has.
+pub mod params {
+    /// Values of `permissions` in `CreateFinancialConnectionsSession` and `CreateLinkAccountSession`.
     #[cfg(feature = "financial_connections")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
@@ -433,13 +445,7 @@ pub mod financial_connections_session {
             crate::rt::de::str_enum(d)
         }
     }
-    #[cfg(feature = "financial_connections")]
-    impl crate::rt::Decode for Permissions {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `prefetch` in `FinancialConnectionsSession`.
+    /// Values of `prefetch` in `CreateFinancialConnectionsSession` and `CreateLinkAccountSession`.
     #[cfg(feature = "financial_connections")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
@@ -499,12 +505,6 @@ pub mod financial_connections_session {
     impl<'de> serde::Deserialize<'de> for Prefetch {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(feature = "financial_connections")]
-    impl crate::rt::Decode for Prefetch {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

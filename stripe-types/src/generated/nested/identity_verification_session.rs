@@ -255,7 +255,79 @@ impl RelatedPerson {
         }
     }
 }
-/// Values of `type` in `CreateIdentityVerificationSession` and `UpdateIdentityVerificationSession`.
+/// Values of `status` in `IdentityVerificationSession`.
+#[cfg(feature = "identity")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// `canceled`
+    Canceled,
+    /// `processing`
+    Processing,
+    /// `requires_input`
+    RequiresInput,
+    /// `verified`
+    Verified,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "identity")]
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Canceled => "canceled",
+            Status::Processing => "processing",
+            Status::RequiresInput => "requires_input",
+            Status::Verified => "verified",
+            Status::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "identity")]
+impl std::str::FromStr for Status {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["canceled", "processing", "requires_input", "verified"],
+            ) {
+                Some(0) => Status::Canceled,
+                Some(1) => Status::Processing,
+                Some(2) => Status::RequiresInput,
+                Some(3) => Status::Verified,
+                _ => Status::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "identity")]
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "identity")]
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "identity")]
+impl crate::rt::Decode for Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `type` in `IdentityVerificationSession`.
 #[cfg(feature = "identity")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -264,6 +336,8 @@ pub enum Type {
     Document,
     /// `id_number`
     IdNumber,
+    /// `verification_flow`
+    VerificationFlow,
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
@@ -274,6 +348,7 @@ impl Type {
         match self {
             Type::Document => "document",
             Type::IdNumber => "id_number",
+            Type::VerificationFlow => "verification_flow",
             Type::Unknown(v) => v,
         }
     }
@@ -284,9 +359,13 @@ impl std::str::FromStr for Type {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match crate::rt::json::variant(s, &["document", "id_number"]) {
+            match crate::rt::json::variant(
+                s,
+                &["document", "id_number", "verification_flow"],
+            ) {
                 Some(0) => Type::Document,
                 Some(1) => Type::IdNumber,
+                Some(2) => Type::VerificationFlow,
                 _ => Type::Unknown(s.to_owned()),
             },
         )
@@ -310,81 +389,15 @@ impl<'de> serde::Deserialize<'de> for Type {
         crate::rt::de::str_enum(d)
     }
 }
-/// Types of `identity_verification_session` whose field path another type of `identity_verification_session` also has.
-pub mod identity_verification_session {
-    /// Values of `status` in `IdentityVerificationSession`.
-    #[cfg(feature = "identity")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `canceled`
-        Canceled,
-        /// `processing`
-        Processing,
-        /// `requires_input`
-        RequiresInput,
-        /// `verified`
-        Verified,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
+#[cfg(feature = "identity")]
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
-    #[cfg(feature = "identity")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Canceled => "canceled",
-                Status::Processing => "processing",
-                Status::RequiresInput => "requires_input",
-                Status::Verified => "verified",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "identity")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["canceled", "processing", "requires_input", "verified"],
-                ) {
-                    Some(0) => Status::Canceled,
-                    Some(1) => Status::Processing,
-                    Some(2) => Status::RequiresInput,
-                    Some(3) => Status::Verified,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "identity")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "identity")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "identity")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(feature = "identity")]
-    impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `type` in `IdentityVerificationSession`.
+}
+/// Types of `create_update` whose field path another type of `identity_verification_session` also has.
+pub mod create_update {
+    /// Values of `type` in `CreateIdentityVerificationSession` and `UpdateIdentityVerificationSession`.
     #[cfg(feature = "identity")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
@@ -393,8 +406,6 @@ pub mod identity_verification_session {
         Document,
         /// `id_number`
         IdNumber,
-        /// `verification_flow`
-        VerificationFlow,
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
@@ -405,7 +416,6 @@ pub mod identity_verification_session {
             match self {
                 Type::Document => "document",
                 Type::IdNumber => "id_number",
-                Type::VerificationFlow => "verification_flow",
                 Type::Unknown(v) => v,
             }
         }
@@ -416,13 +426,9 @@ pub mod identity_verification_session {
         #[inline(never)]
         fn from_str(s: &str) -> Result<Self, Self::Err> {
             Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["document", "id_number", "verification_flow"],
-                ) {
+                match crate::rt::json::variant(s, &["document", "id_number"]) {
                     Some(0) => Type::Document,
                     Some(1) => Type::IdNumber,
-                    Some(2) => Type::VerificationFlow,
                     _ => Type::Unknown(s.to_owned()),
                 },
             )
@@ -444,12 +450,6 @@ pub mod identity_verification_session {
     impl<'de> serde::Deserialize<'de> for Type {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(feature = "identity")]
-    impl crate::rt::Decode for Type {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

@@ -661,7 +661,7 @@ pub struct CustomerDetails {
     /// The `tax` parameter.
     pub tax: Option<crate::invoice::Tax>,
     /// The `tax_exempt` parameter.
-    pub tax_exempt: Option<crate::customer::TaxExempt>,
+    pub tax_exempt: Option<crate::customer::params::TaxExempt>,
     /// The `tax_ids` parameter.
     pub tax_ids: Option<Vec<crate::invoice::TaxIds>>,
 }
@@ -723,7 +723,10 @@ impl CustomerDetails {
         self
     }
     /// The `tax_exempt` parameter.
-    pub fn tax_exempt(mut self, v: impl Into<crate::customer::TaxExempt>) -> Self {
+    pub fn tax_exempt(
+        mut self,
+        v: impl Into<crate::customer::params::TaxExempt>,
+    ) -> Self {
         self.tax_exempt = Some(v.into());
         self
     }
@@ -1809,7 +1812,7 @@ pub struct Phases {
         crate::rt::Clearable<crate::subscription::params::BillingThresholds>,
     >,
     /// The `collection_method` parameter.
-    pub collection_method: Option<crate::subscription::CollectionMethod>,
+    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
     /// The `default_payment_method` parameter.
     pub default_payment_method: Option<String>,
     /// The `default_tax_rates` parameter.
@@ -1987,7 +1990,7 @@ impl Phases {
     /// The `collection_method` parameter.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::subscription::CollectionMethod>,
+        v: impl Into<crate::subscription::params::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
@@ -2596,6 +2599,75 @@ impl ShippingCost {
     ) -> Self {
         self.shipping_rate_data = Some(v.into());
         self
+    }
+}
+/// Values of `status` in `Invoice`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// `draft`
+    Draft,
+    /// `open`
+    Open,
+    /// `paid`
+    Paid,
+    /// `uncollectible`
+    Uncollectible,
+    /// `void`
+    Void,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Draft => "draft",
+            Status::Open => "open",
+            Status::Paid => "paid",
+            Status::Uncollectible => "uncollectible",
+            Status::Void => "void",
+            Status::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for Status {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["draft", "open", "paid", "uncollectible", "void"],
+            ) {
+                Some(0) => Status::Draft,
+                Some(1) => Status::Open,
+                Some(2) => Status::Paid,
+                Some(3) => Status::Uncollectible,
+                Some(4) => Status::Void,
+                _ => Status::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `subscription_details` in the parameters of `CreatePreviewInvoice`.
@@ -4155,78 +4227,6 @@ pub mod add_lines {
         ) -> Self {
             self.tax_rates = Some(v.into());
             self
-        }
-    }
-}
-/// Types of `invoice` whose field path another type of `invoice` also has.
-pub mod invoice {
-    /// Values of `status` in `Invoice`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `draft`
-        Draft,
-        /// `open`
-        Open,
-        /// `paid`
-        Paid,
-        /// `uncollectible`
-        Uncollectible,
-        /// `void`
-        Void,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Draft => "draft",
-                Status::Open => "open",
-                Status::Paid => "paid",
-                Status::Uncollectible => "uncollectible",
-                Status::Void => "void",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["draft", "open", "paid", "uncollectible", "void"],
-                ) {
-                    Some(0) => Status::Draft,
-                    Some(1) => Status::Open,
-                    Some(2) => Status::Paid,
-                    Some(3) => Status::Uncollectible,
-                    Some(4) => Status::Void,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

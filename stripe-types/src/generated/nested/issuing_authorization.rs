@@ -200,6 +200,75 @@ impl<'de> serde::Deserialize<'de> for AuthenticationExemptionType {
         crate::rt::de::str_enum(d)
     }
 }
+/// Values of `authorization_method` in `IssuingAuthorization`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthorizationMethod {
+    /// `chip`
+    Chip,
+    /// `contactless`
+    Contactless,
+    /// `keyed_in`
+    KeyedIn,
+    /// `online`
+    Online,
+    /// `swipe`
+    Swipe,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl AuthorizationMethod {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AuthorizationMethod::Chip => "chip",
+            AuthorizationMethod::Contactless => "contactless",
+            AuthorizationMethod::KeyedIn => "keyed_in",
+            AuthorizationMethod::Online => "online",
+            AuthorizationMethod::Swipe => "swipe",
+            AuthorizationMethod::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for AuthorizationMethod {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["chip", "contactless", "keyed_in", "online", "swipe"],
+            ) {
+                Some(0) => AuthorizationMethod::Chip,
+                Some(1) => AuthorizationMethod::Contactless,
+                Some(2) => AuthorizationMethod::KeyedIn,
+                Some(3) => AuthorizationMethod::Online,
+                Some(4) => AuthorizationMethod::Swipe,
+                _ => AuthorizationMethod::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for AuthorizationMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for AuthorizationMethod {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for AuthorizationMethod {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AuthorizationMethod {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `risk_assessment.card_testing_risk` in the parameters of `CreateTestHelpersIssuingAuthorization`.
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
@@ -811,6 +880,73 @@ impl<'de> serde::Deserialize<'de> for FuelUnit {
         crate::rt::de::str_enum(d)
     }
 }
+/// Values of `result` in `IssuingAuthorizationThreeDSecure`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IssuingAuthorizationThreeDSecureResult {
+    /// `attempt_acknowledged`
+    AttemptAcknowledged,
+    /// `authenticated`
+    Authenticated,
+    /// `failed`
+    Failed,
+    /// `required`
+    Required,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl IssuingAuthorizationThreeDSecureResult {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            IssuingAuthorizationThreeDSecureResult::AttemptAcknowledged => {
+                "attempt_acknowledged"
+            }
+            IssuingAuthorizationThreeDSecureResult::Authenticated => "authenticated",
+            IssuingAuthorizationThreeDSecureResult::Failed => "failed",
+            IssuingAuthorizationThreeDSecureResult::Required => "required",
+            IssuingAuthorizationThreeDSecureResult::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for IssuingAuthorizationThreeDSecureResult {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["attempt_acknowledged", "authenticated", "failed", "required"],
+            ) {
+                Some(0) => IssuingAuthorizationThreeDSecureResult::AttemptAcknowledged,
+                Some(1) => IssuingAuthorizationThreeDSecureResult::Authenticated,
+                Some(2) => IssuingAuthorizationThreeDSecureResult::Failed,
+                Some(3) => IssuingAuthorizationThreeDSecureResult::Required,
+                _ => IssuingAuthorizationThreeDSecureResult::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for IssuingAuthorizationThreeDSecureResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for IssuingAuthorizationThreeDSecureResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingAuthorizationThreeDSecureResult {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingAuthorizationThreeDSecureResult {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `risk_assessment.merchant_dispute_risk` in the parameters of `CreateTestHelpersIssuingAuthorization`.
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
@@ -1377,6 +1513,71 @@ impl serde::Serialize for RiskLevel {
 impl<'de> serde::Deserialize<'de> for RiskLevel {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+/// Values of `status` in `IssuingAuthorization`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// `closed`
+    Closed,
+    /// `expired`
+    Expired,
+    /// `pending`
+    Pending,
+    /// `reversed`
+    Reversed,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Closed => "closed",
+            Status::Expired => "expired",
+            Status::Pending => "pending",
+            Status::Reversed => "reversed",
+            Status::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for Status {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["closed", "expired", "pending", "reversed"],
+            ) {
+                Some(0) => Status::Closed,
+                Some(1) => Status::Expired,
+                Some(2) => Status::Pending,
+                Some(3) => Status::Reversed,
+                _ => Status::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `fleet.reported_breakdown.tax` in the parameters of `CaptureTestHelpersIssuingAuthorization`, `CreateForceCaptureTestHelpersIssuingTransaction` and 3 more.
@@ -2624,143 +2825,6 @@ pub mod fuel_data {
         }
     }
 }
-/// Types of `issuing_authorization` whose field path another type of `issuing_authorization` also has.
-pub mod issuing_authorization {
-    /// Values of `authorization_method` in `IssuingAuthorization`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum AuthorizationMethod {
-        /// `chip`
-        Chip,
-        /// `contactless`
-        Contactless,
-        /// `keyed_in`
-        KeyedIn,
-        /// `online`
-        Online,
-        /// `swipe`
-        Swipe,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl AuthorizationMethod {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                AuthorizationMethod::Chip => "chip",
-                AuthorizationMethod::Contactless => "contactless",
-                AuthorizationMethod::KeyedIn => "keyed_in",
-                AuthorizationMethod::Online => "online",
-                AuthorizationMethod::Swipe => "swipe",
-                AuthorizationMethod::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for AuthorizationMethod {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["chip", "contactless", "keyed_in", "online", "swipe"],
-                ) {
-                    Some(0) => AuthorizationMethod::Chip,
-                    Some(1) => AuthorizationMethod::Contactless,
-                    Some(2) => AuthorizationMethod::KeyedIn,
-                    Some(3) => AuthorizationMethod::Online,
-                    Some(4) => AuthorizationMethod::Swipe,
-                    _ => AuthorizationMethod::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for AuthorizationMethod {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for AuthorizationMethod {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for AuthorizationMethod {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for AuthorizationMethod {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `status` in `IssuingAuthorization`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `closed`
-        Closed,
-        /// `expired`
-        Expired,
-        /// `pending`
-        Pending,
-        /// `reversed`
-        Reversed,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Closed => "closed",
-                Status::Expired => "expired",
-                Status::Pending => "pending",
-                Status::Reversed => "reversed",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["closed", "expired", "pending", "reversed"],
-                ) {
-                    Some(0) => Status::Closed,
-                    Some(1) => Status::Expired,
-                    Some(2) => Status::Pending,
-                    Some(3) => Status::Reversed,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-}
 /// Types of `lists` whose field path another type of `issuing_authorization` also has.
 pub mod lists {
     /// Values of `status` in `ListIssuingAuthorizations`.
@@ -2914,74 +2978,6 @@ pub mod params {
         pub fn unit_cost_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
             self.unit_cost_decimal = Some(v.into());
             self
-        }
-    }
-}
-/// Types of `three_d_secure` whose field path another type of `issuing_authorization` also has.
-pub mod three_d_secure {
-    /// Values of `result` in `IssuingAuthorizationThreeDSecure`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum ThreeDSecureResult {
-        /// `attempt_acknowledged`
-        AttemptAcknowledged,
-        /// `authenticated`
-        Authenticated,
-        /// `failed`
-        Failed,
-        /// `required`
-        Required,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl ThreeDSecureResult {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ThreeDSecureResult::AttemptAcknowledged => "attempt_acknowledged",
-                ThreeDSecureResult::Authenticated => "authenticated",
-                ThreeDSecureResult::Failed => "failed",
-                ThreeDSecureResult::Required => "required",
-                ThreeDSecureResult::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for ThreeDSecureResult {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["attempt_acknowledged", "authenticated", "failed", "required"],
-                ) {
-                    Some(0) => ThreeDSecureResult::AttemptAcknowledged,
-                    Some(1) => ThreeDSecureResult::Authenticated,
-                    Some(2) => ThreeDSecureResult::Failed,
-                    Some(3) => ThreeDSecureResult::Required,
-                    _ => ThreeDSecureResult::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for ThreeDSecureResult {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for ThreeDSecureResult {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for ThreeDSecureResult {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for ThreeDSecureResult {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

@@ -163,6 +163,64 @@ impl<'de> serde::Deserialize<'de> for AddressValidationMode {
         crate::rt::de::str_enum(d)
     }
 }
+/// Values of `cancellation_reason` in `IssuingCard`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CancellationReason {
+    /// `design_rejected`
+    DesignRejected,
+    /// `lost`
+    Lost,
+    /// `stolen`
+    Stolen,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl CancellationReason {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            CancellationReason::DesignRejected => "design_rejected",
+            CancellationReason::Lost => "lost",
+            CancellationReason::Stolen => "stolen",
+            CancellationReason::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for CancellationReason {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["design_rejected", "lost", "stolen"]) {
+                Some(0) => CancellationReason::DesignRejected,
+                Some(1) => CancellationReason::Lost,
+                Some(2) => CancellationReason::Stolen,
+                _ => CancellationReason::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for CancellationReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for CancellationReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CancellationReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for CancellationReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `carrier` in `IssuingCardShipping`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -355,6 +413,73 @@ impl crate::rt::Decode for IneligibleReason {
         r.str_enum()
     }
 }
+/// Values of `result` in `IssuingCardShippingAddressValidation`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IssuingCardShippingAddressValidationResult {
+    /// `indeterminate`
+    Indeterminate,
+    /// `likely_deliverable`
+    LikelyDeliverable,
+    /// `likely_undeliverable`
+    LikelyUndeliverable,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl IssuingCardShippingAddressValidationResult {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            IssuingCardShippingAddressValidationResult::Indeterminate => "indeterminate",
+            IssuingCardShippingAddressValidationResult::LikelyDeliverable => {
+                "likely_deliverable"
+            }
+            IssuingCardShippingAddressValidationResult::LikelyUndeliverable => {
+                "likely_undeliverable"
+            }
+            IssuingCardShippingAddressValidationResult::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for IssuingCardShippingAddressValidationResult {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["indeterminate", "likely_deliverable", "likely_undeliverable"],
+            ) {
+                Some(0) => IssuingCardShippingAddressValidationResult::Indeterminate,
+                Some(1) => IssuingCardShippingAddressValidationResult::LikelyDeliverable,
+                Some(2) => {
+                    IssuingCardShippingAddressValidationResult::LikelyUndeliverable
+                }
+                _ => IssuingCardShippingAddressValidationResult::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for IssuingCardShippingAddressValidationResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for IssuingCardShippingAddressValidationResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingCardShippingAddressValidationResult {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingCardShippingAddressValidationResult {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `pin` in the parameters of `CreateIssuingCard` and `UpdateIssuingCard`.
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug, Default)]
@@ -385,6 +510,71 @@ impl Pin {
     pub fn encrypted_number(mut self, v: impl Into<String>) -> Self {
         self.encrypted_number = Some(v.into());
         self
+    }
+}
+/// Values of `replacement_reason` in `IssuingCard`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReplacementReason {
+    /// `damaged`
+    Damaged,
+    /// `expired`
+    Expired,
+    /// `lost`
+    Lost,
+    /// `stolen`
+    Stolen,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl ReplacementReason {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ReplacementReason::Damaged => "damaged",
+            ReplacementReason::Expired => "expired",
+            ReplacementReason::Lost => "lost",
+            ReplacementReason::Stolen => "stolen",
+            ReplacementReason::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for ReplacementReason {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["damaged", "expired", "lost", "stolen"],
+            ) {
+                Some(0) => ReplacementReason::Damaged,
+                Some(1) => ReplacementReason::Expired,
+                Some(2) => ReplacementReason::Lost,
+                Some(3) => ReplacementReason::Stolen,
+                _ => ReplacementReason::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for ReplacementReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ReplacementReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for ReplacementReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for ReplacementReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `shipping` in the parameters of `CreateIssuingCard` and `UpdateIssuingCard`.
@@ -7015,6 +7205,118 @@ impl<'de> serde::Deserialize<'de> for SpendingLimitsInterval {
         crate::rt::de::str_enum(d)
     }
 }
+/// Values of `status` in `IssuingCard`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// `active`
+    Active,
+    /// `canceled`
+    Canceled,
+    /// `inactive`
+    Inactive,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Active => "active",
+            Status::Canceled => "canceled",
+            Status::Inactive => "inactive",
+            Status::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for Status {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["active", "canceled", "inactive"]) {
+                Some(0) => Status::Active,
+                Some(1) => Status::Canceled,
+                Some(2) => Status::Inactive,
+                _ => Status::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `type` in `IssuingCard`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Type {
+    /// `physical`
+    Physical,
+    /// `virtual`
+    Virtual,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl Type {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Type::Physical => "physical",
+            Type::Virtual => "virtual",
+            Type::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for Type {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["physical", "virtual"]) {
+                Some(0) => Type::Physical,
+                Some(1) => Type::Virtual,
+                _ => Type::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for Type {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for Type {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Types of `create` whose field path another type of `issuing_card` also has.
 pub mod create {
     /// Values of `replacement_reason` in `CreateIssuingCard`.
@@ -7241,247 +7543,6 @@ pub mod fraud_warning {
                     Some(1) => Type::FraudDisputeFiled,
                     Some(2) => Type::ThirdPartyReported,
                     Some(3) => Type::UserIndicatedFraud,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Type {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-}
-/// Types of `issuing_card` whose field path another type of `issuing_card` also has.
-pub mod issuing_card {
-    /// Values of `cancellation_reason` in `IssuingCard`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum CancellationReason {
-        /// `design_rejected`
-        DesignRejected,
-        /// `lost`
-        Lost,
-        /// `stolen`
-        Stolen,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl CancellationReason {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                CancellationReason::DesignRejected => "design_rejected",
-                CancellationReason::Lost => "lost",
-                CancellationReason::Stolen => "stolen",
-                CancellationReason::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for CancellationReason {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["design_rejected", "lost", "stolen"],
-                ) {
-                    Some(0) => CancellationReason::DesignRejected,
-                    Some(1) => CancellationReason::Lost,
-                    Some(2) => CancellationReason::Stolen,
-                    _ => CancellationReason::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for CancellationReason {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for CancellationReason {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for CancellationReason {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for CancellationReason {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `replacement_reason` in `IssuingCard`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum ReplacementReason {
-        /// `damaged`
-        Damaged,
-        /// `expired`
-        Expired,
-        /// `lost`
-        Lost,
-        /// `stolen`
-        Stolen,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl ReplacementReason {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ReplacementReason::Damaged => "damaged",
-                ReplacementReason::Expired => "expired",
-                ReplacementReason::Lost => "lost",
-                ReplacementReason::Stolen => "stolen",
-                ReplacementReason::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for ReplacementReason {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["damaged", "expired", "lost", "stolen"],
-                ) {
-                    Some(0) => ReplacementReason::Damaged,
-                    Some(1) => ReplacementReason::Expired,
-                    Some(2) => ReplacementReason::Lost,
-                    Some(3) => ReplacementReason::Stolen,
-                    _ => ReplacementReason::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for ReplacementReason {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for ReplacementReason {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for ReplacementReason {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for ReplacementReason {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `status` in `IssuingCard`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `active`
-        Active,
-        /// `canceled`
-        Canceled,
-        /// `inactive`
-        Inactive,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Active => "active",
-                Status::Canceled => "canceled",
-                Status::Inactive => "inactive",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["active", "canceled", "inactive"]) {
-                    Some(0) => Status::Active,
-                    Some(1) => Status::Canceled,
-                    Some(2) => Status::Inactive,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `type` in `IssuingCard`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `physical`
-        Physical,
-        /// `virtual`
-        Virtual,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::Physical => "physical",
-                Type::Virtual => "virtual",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["physical", "virtual"]) {
-                    Some(0) => Type::Physical,
-                    Some(1) => Type::Virtual,
                     _ => Type::Unknown(s.to_owned()),
                 },
             )
@@ -13304,71 +13365,6 @@ pub mod shipping_address_validation {
         }
     }
     impl crate::rt::Decode for Mode {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `result` in `IssuingCardShippingAddressValidation`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum ShippingAddressValidationResult {
-        /// `indeterminate`
-        Indeterminate,
-        /// `likely_deliverable`
-        LikelyDeliverable,
-        /// `likely_undeliverable`
-        LikelyUndeliverable,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl ShippingAddressValidationResult {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ShippingAddressValidationResult::Indeterminate => "indeterminate",
-                ShippingAddressValidationResult::LikelyDeliverable => {
-                    "likely_deliverable"
-                }
-                ShippingAddressValidationResult::LikelyUndeliverable => {
-                    "likely_undeliverable"
-                }
-                ShippingAddressValidationResult::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for ShippingAddressValidationResult {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["indeterminate", "likely_deliverable", "likely_undeliverable"],
-                ) {
-                    Some(0) => ShippingAddressValidationResult::Indeterminate,
-                    Some(1) => ShippingAddressValidationResult::LikelyDeliverable,
-                    Some(2) => ShippingAddressValidationResult::LikelyUndeliverable,
-                    _ => ShippingAddressValidationResult::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for ShippingAddressValidationResult {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for ShippingAddressValidationResult {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for ShippingAddressValidationResult {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for ShippingAddressValidationResult {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
         }

@@ -417,8 +417,7 @@ impl crate::rt::Decode for PastDue {
         r.str_enum()
     }
 }
-/// Values of `preferred_locales` in `CreateIssuingCardholder` and `UpdateIssuingCardholder`.
-#[cfg(feature = "issuing")]
+/// Values of `preferred_locales` in `IssuingCardholder`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PreferredLocales {
@@ -435,7 +434,6 @@ pub enum PreferredLocales {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "issuing")]
 impl PreferredLocales {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -449,7 +447,6 @@ impl PreferredLocales {
         }
     }
 }
-#[cfg(feature = "issuing")]
 impl std::str::FromStr for PreferredLocales {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -466,22 +463,24 @@ impl std::str::FromStr for PreferredLocales {
         )
     }
 }
-#[cfg(feature = "issuing")]
 impl std::fmt::Display for PreferredLocales {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(feature = "issuing")]
 impl serde::Serialize for PreferredLocales {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(feature = "issuing")]
 impl<'de> serde::Deserialize<'de> for PreferredLocales {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PreferredLocales {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `spending_controls` in the parameters of `CreateIssuingCardholder` and `UpdateIssuingCardholder`.
@@ -596,59 +595,116 @@ impl SpendingControls {
         self
     }
 }
-/// Values of `status` in `CreateIssuingCardholder` and `UpdateIssuingCardholder`.
-#[cfg(feature = "issuing")]
+/// Values of `status` in `IssuingCardholder`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Status {
     /// `active`
     Active,
+    /// `blocked`
+    Blocked,
     /// `inactive`
     Inactive,
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "issuing")]
 impl Status {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Status::Active => "active",
+            Status::Blocked => "blocked",
             Status::Inactive => "inactive",
             Status::Unknown(v) => v,
         }
     }
 }
-#[cfg(feature = "issuing")]
 impl std::str::FromStr for Status {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match crate::rt::json::variant(s, &["active", "inactive"]) {
+            match crate::rt::json::variant(s, &["active", "blocked", "inactive"]) {
                 Some(0) => Status::Active,
-                Some(1) => Status::Inactive,
+                Some(1) => Status::Blocked,
+                Some(2) => Status::Inactive,
                 _ => Status::Unknown(s.to_owned()),
             },
         )
     }
 }
-#[cfg(feature = "issuing")]
 impl std::fmt::Display for Status {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(feature = "issuing")]
 impl serde::Serialize for Status {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(feature = "issuing")]
 impl<'de> serde::Deserialize<'de> for Status {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `type` in `IssuingCardholder`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Type {
+    /// `company`
+    Company,
+    /// `individual`
+    Individual,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl Type {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Type::Company => "company",
+            Type::Individual => "individual",
+            Type::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for Type {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["company", "individual"]) {
+                Some(0) => Type::Company,
+                Some(1) => Type::Individual,
+                _ => Type::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for Type {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for Type {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `individual.card_issuing.user_terms_acceptance` in the parameters of `CreateIssuingCardholder` and `UpdateIssuingCardholder`.
@@ -800,9 +856,10 @@ pub mod create {
         }
     }
 }
-/// Types of `issuing_cardholder` whose field path another type of `issuing_cardholder` also has.
-pub mod issuing_cardholder {
-    /// Values of `preferred_locales` in `IssuingCardholder`.
+/// Types of `create_update` whose field path another type of `issuing_cardholder` also has.
+pub mod create_update {
+    /// Values of `preferred_locales` in `CreateIssuingCardholder` and `UpdateIssuingCardholder`.
+    #[cfg(feature = "issuing")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum PreferredLocales {
@@ -819,6 +876,7 @@ pub mod issuing_cardholder {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
+    #[cfg(feature = "issuing")]
     impl PreferredLocales {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -832,6 +890,7 @@ pub mod issuing_cardholder {
             }
         }
     }
+    #[cfg(feature = "issuing")]
     impl std::str::FromStr for PreferredLocales {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -848,136 +907,77 @@ pub mod issuing_cardholder {
             )
         }
     }
+    #[cfg(feature = "issuing")]
     impl std::fmt::Display for PreferredLocales {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "issuing")]
     impl serde::Serialize for PreferredLocales {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "issuing")]
     impl<'de> serde::Deserialize<'de> for PreferredLocales {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
-    impl crate::rt::Decode for PreferredLocales {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `status` in `IssuingCardholder`.
+    /// Values of `status` in `CreateIssuingCardholder` and `UpdateIssuingCardholder`.
+    #[cfg(feature = "issuing")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum Status {
         /// `active`
         Active,
-        /// `blocked`
-        Blocked,
         /// `inactive`
         Inactive,
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
+    #[cfg(feature = "issuing")]
     impl Status {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
             match self {
                 Status::Active => "active",
-                Status::Blocked => "blocked",
                 Status::Inactive => "inactive",
                 Status::Unknown(v) => v,
             }
         }
     }
+    #[cfg(feature = "issuing")]
     impl std::str::FromStr for Status {
         type Err = std::convert::Infallible;
         #[inline(never)]
         fn from_str(s: &str) -> Result<Self, Self::Err> {
             Ok(
-                match crate::rt::json::variant(s, &["active", "blocked", "inactive"]) {
+                match crate::rt::json::variant(s, &["active", "inactive"]) {
                     Some(0) => Status::Active,
-                    Some(1) => Status::Blocked,
-                    Some(2) => Status::Inactive,
+                    Some(1) => Status::Inactive,
                     _ => Status::Unknown(s.to_owned()),
                 },
             )
         }
     }
+    #[cfg(feature = "issuing")]
     impl std::fmt::Display for Status {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "issuing")]
     impl serde::Serialize for Status {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "issuing")]
     impl<'de> serde::Deserialize<'de> for Status {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `type` in `IssuingCardholder`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `company`
-        Company,
-        /// `individual`
-        Individual,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::Company => "company",
-                Type::Individual => "individual",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["company", "individual"]) {
-                    Some(0) => Type::Company,
-                    Some(1) => Type::Individual,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Type {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

@@ -1236,6 +1236,75 @@ impl ServiceNotAsDescribed {
         self
     }
 }
+/// Values of `status` in `IssuingDispute`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// `expired`
+    Expired,
+    /// `lost`
+    Lost,
+    /// `submitted`
+    Submitted,
+    /// `unsubmitted`
+    Unsubmitted,
+    /// `won`
+    Won,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Expired => "expired",
+            Status::Lost => "lost",
+            Status::Submitted => "submitted",
+            Status::Unsubmitted => "unsubmitted",
+            Status::Won => "won",
+            Status::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for Status {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["expired", "lost", "submitted", "unsubmitted", "won"],
+            ) {
+                Some(0) => Status::Expired,
+                Some(1) => Status::Lost,
+                Some(2) => Status::Submitted,
+                Some(3) => Status::Unsubmitted,
+                Some(4) => Status::Won,
+                _ => Status::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `treasury` in the parameters of `CreateIssuingDispute`.
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
@@ -1459,78 +1528,6 @@ pub mod evidence {
         }
     }
     impl crate::rt::Decode for ReturnStatus {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-}
-/// Types of `issuing_dispute` whose field path another type of `issuing_dispute` also has.
-pub mod issuing_dispute {
-    /// Values of `status` in `IssuingDispute`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `expired`
-        Expired,
-        /// `lost`
-        Lost,
-        /// `submitted`
-        Submitted,
-        /// `unsubmitted`
-        Unsubmitted,
-        /// `won`
-        Won,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Expired => "expired",
-                Status::Lost => "lost",
-                Status::Submitted => "submitted",
-                Status::Unsubmitted => "unsubmitted",
-                Status::Won => "won",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["expired", "lost", "submitted", "unsubmitted", "won"],
-                ) {
-                    Some(0) => Status::Expired,
-                    Some(1) => Status::Lost,
-                    Some(2) => Status::Submitted,
-                    Some(3) => Status::Unsubmitted,
-                    Some(4) => Status::Won,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Status {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
         }

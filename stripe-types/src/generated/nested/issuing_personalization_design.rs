@@ -334,72 +334,69 @@ impl<'de> serde::Deserialize<'de> for RejectionReasonsCarrierText {
         crate::rt::de::str_enum(d)
     }
 }
-/// Types of `issuing_personalization_design` whose field path another type of `issuing_personalization_design` also has.
-pub mod issuing_personalization_design {
-    /// Values of `status` in `IssuingPersonalizationDesign`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `active`
-        Active,
-        /// `inactive`
-        Inactive,
-        /// `rejected`
-        Rejected,
-        /// `review`
-        Review,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Active => "active",
-                Status::Inactive => "inactive",
-                Status::Rejected => "rejected",
-                Status::Review => "review",
-                Status::Unknown(v) => v,
-            }
+/// Values of `status` in `IssuingPersonalizationDesign`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// `active`
+    Active,
+    /// `inactive`
+    Inactive,
+    /// `rejected`
+    Rejected,
+    /// `review`
+    Review,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Active => "active",
+            Status::Inactive => "inactive",
+            Status::Rejected => "rejected",
+            Status::Review => "review",
+            Status::Unknown(v) => v,
         }
     }
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["active", "inactive", "rejected", "review"],
-                ) {
-                    Some(0) => Status::Active,
-                    Some(1) => Status::Inactive,
-                    Some(2) => Status::Rejected,
-                    Some(3) => Status::Review,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
+}
+impl std::str::FromStr for Status {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["active", "inactive", "rejected", "review"],
+            ) {
+                Some(0) => Status::Active,
+                Some(1) => Status::Inactive,
+                Some(2) => Status::Rejected,
+                Some(3) => Status::Review,
+                _ => Status::Unknown(s.to_owned()),
+            },
+        )
     }
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
+}
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
+}
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
+}
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
     }
-    impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
+}
+impl crate::rt::Decode for Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Types of `lists` whose field path another type of `issuing_personalization_design` also has.

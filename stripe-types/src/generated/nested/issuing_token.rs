@@ -87,6 +87,71 @@ impl crate::rt::Decode for Network {
         r.str_enum()
     }
 }
+/// Values of `status` in `IssuingToken`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// `active`
+    Active,
+    /// `deleted`
+    Deleted,
+    /// `requested`
+    Requested,
+    /// `suspended`
+    Suspended,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Active => "active",
+            Status::Deleted => "deleted",
+            Status::Requested => "requested",
+            Status::Suspended => "suspended",
+            Status::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for Status {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["active", "deleted", "requested", "suspended"],
+            ) {
+                Some(0) => Status::Active,
+                Some(1) => Status::Deleted,
+                Some(2) => Status::Requested,
+                Some(3) => Status::Suspended,
+                _ => Status::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `wallet_provider` in `IssuingToken`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -146,74 +211,6 @@ impl<'de> serde::Deserialize<'de> for WalletProvider {
 impl crate::rt::Decode for WalletProvider {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
-    }
-}
-/// Types of `issuing_token` whose field path another type of `issuing_token` also has.
-pub mod issuing_token {
-    /// Values of `status` in `IssuingToken`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `active`
-        Active,
-        /// `deleted`
-        Deleted,
-        /// `requested`
-        Requested,
-        /// `suspended`
-        Suspended,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Active => "active",
-                Status::Deleted => "deleted",
-                Status::Requested => "requested",
-                Status::Suspended => "suspended",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["active", "deleted", "requested", "suspended"],
-                ) {
-                    Some(0) => Status::Active,
-                    Some(1) => Status::Deleted,
-                    Some(2) => Status::Requested,
-                    Some(3) => Status::Suspended,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
     }
 }
 /// Types of `lists` whose field path another type of `issuing_token` also has.

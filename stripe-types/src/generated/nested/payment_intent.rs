@@ -552,93 +552,72 @@ impl<'de> serde::Deserialize<'de> for AmazonPaySetupFutureUsage {
         crate::rt::de::str_enum(d)
     }
 }
-/// `amount_details` in the parameters of `CapturePaymentIntent`, `ConfirmPaymentIntent` and 3 more.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
+/// One of several shapes of `PaymentIntentAmountDetails`.
+#[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct AmountDetails {
-    /// The `discount_amount` parameter.
-    pub discount_amount: Option<crate::rt::Clearable<i64>>,
-    /// The `enforce_arithmetic_validation` parameter.
-    pub enforce_arithmetic_validation: Option<bool>,
-    /// The `line_items` parameter.
-    pub line_items: Option<crate::rt::Clearable<Vec<crate::payment_intent::LineItems>>>,
-    /// The `shipping` parameter.
-    pub shipping: Option<
-        crate::rt::Clearable<crate::payment_intent::AmountDetailsShipping>,
-    >,
-    /// The `tax` parameter.
-    pub tax: Option<crate::rt::Clearable<crate::payment_intent::AmountDetailsTax>>,
+pub enum AmountDetails {
+    /// A `PaymentFlowsAmountDetails`.
+    PaymentFlowsAmountDetails(crate::rt::Boxed<crate::PaymentFlowsAmountDetails>),
+    /// A `PaymentFlowsAmountDetailsClient`.
+    PaymentFlowsAmountDetailsClient(
+        crate::rt::Boxed<crate::PaymentFlowsAmountDetailsClient>,
+    ),
+    /// A shape this version of the SDK does not know; kept as raw JSON.
+    Unknown(serde_json::Value),
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for AmountDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.discount_amount {
-            map.serialize_entry("discount_amount", v)?;
+        match self {
+            AmountDetails::PaymentFlowsAmountDetails(x) => x.serialize(s),
+            AmountDetails::PaymentFlowsAmountDetailsClient(x) => x.serialize(s),
+            AmountDetails::Unknown(v) => v.serialize(s),
         }
-        if let Some(v) = &self.enforce_arithmetic_validation {
-            map.serialize_entry("enforce_arithmetic_validation", v)?;
-        }
-        if let Some(v) = &self.line_items {
-            map.serialize_entry("line_items", v)?;
-        }
-        if let Some(v) = &self.shipping {
-            map.serialize_entry("shipping", v)?;
-        }
-        if let Some(v) = &self.tax {
-            map.serialize_entry("tax", v)?;
-        }
-        map.end()
     }
 }
-#[cfg(feature = "payments")]
-impl AmountDetails {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            discount_amount: None,
-            enforce_arithmetic_validation: None,
-            line_items: None,
-            shipping: None,
-            tax: None,
+impl From<crate::PaymentFlowsAmountDetails> for AmountDetails {
+    #[inline]
+    fn from(v: crate::PaymentFlowsAmountDetails) -> Self {
+        AmountDetails::PaymentFlowsAmountDetails(crate::rt::Boxed::new(v))
+    }
+}
+impl From<crate::PaymentFlowsAmountDetailsClient> for AmountDetails {
+    #[inline]
+    fn from(v: crate::PaymentFlowsAmountDetailsClient) -> Self {
+        AmountDetails::PaymentFlowsAmountDetailsClient(crate::rt::Boxed::new(v))
+    }
+}
+impl crate::rt::Decode for AmountDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => return Ok(AmountDetails::PaymentFlowsAmountDetails(x)),
+            Err(_) => r.restore(back),
         }
+        match r.decode() {
+            Ok(x) => return Ok(AmountDetails::PaymentFlowsAmountDetailsClient(x)),
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(AmountDetails::Unknown)
     }
-    /// The `discount_amount` parameter.
-    pub fn discount_amount(mut self, v: impl Into<crate::rt::Clearable<i64>>) -> Self {
-        self.discount_amount = Some(v.into());
-        self
+}
+impl<'de> serde::Deserialize<'de> for AmountDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
-    /// The `enforce_arithmetic_validation` parameter.
-    pub fn enforce_arithmetic_validation(mut self, v: impl Into<bool>) -> Self {
-        self.enforce_arithmetic_validation = Some(v.into());
-        self
-    }
-    /// The `line_items` parameter.
-    pub fn line_items(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::payment_intent::LineItems>>>,
-    ) -> Self {
-        self.line_items = Some(v.into());
-        self
-    }
-    /// The `shipping` parameter.
-    pub fn shipping(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::payment_intent::AmountDetailsShipping>>,
-    ) -> Self {
-        self.shipping = Some(v.into());
-        self
-    }
-    /// The `tax` parameter.
-    pub fn tax(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::payment_intent::AmountDetailsTax>>,
-    ) -> Self {
-        self.tax = Some(v.into());
-        self
+}
+impl crate::rt::HasId for AmountDetails {
+    fn id_str(&self) -> Option<&str> {
+        match self {
+            AmountDetails::PaymentFlowsAmountDetails(x) => {
+                crate::rt::HasId::id_str(x.as_ref())
+            }
+            AmountDetails::PaymentFlowsAmountDetailsClient(x) => {
+                crate::rt::HasId::id_str(x.as_ref())
+            }
+            AmountDetails::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
+        }
     }
 }
 /// `amount_details.shipping` in the parameters of `CapturePaymentIntent`, `ConfirmPaymentIntent` and 3 more.
@@ -1386,6 +1365,157 @@ impl BillingDetails {
         self
     }
 }
+/// Values of `cancellation_reason` in `PaymentIntent`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CancellationReason {
+    /// `abandoned`
+    Abandoned,
+    /// `automatic`
+    Automatic,
+    /// `duplicate`
+    Duplicate,
+    /// `expired`
+    Expired,
+    /// `failed_invoice`
+    FailedInvoice,
+    /// `fraudulent`
+    Fraudulent,
+    /// `requested_by_customer`
+    RequestedByCustomer,
+    /// `void_invoice`
+    VoidInvoice,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl CancellationReason {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            CancellationReason::Abandoned => "abandoned",
+            CancellationReason::Automatic => "automatic",
+            CancellationReason::Duplicate => "duplicate",
+            CancellationReason::Expired => "expired",
+            CancellationReason::FailedInvoice => "failed_invoice",
+            CancellationReason::Fraudulent => "fraudulent",
+            CancellationReason::RequestedByCustomer => "requested_by_customer",
+            CancellationReason::VoidInvoice => "void_invoice",
+            CancellationReason::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for CancellationReason {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "abandoned",
+                    "automatic",
+                    "duplicate",
+                    "expired",
+                    "failed_invoice",
+                    "fraudulent",
+                    "requested_by_customer",
+                    "void_invoice",
+                ],
+            ) {
+                Some(0) => CancellationReason::Abandoned,
+                Some(1) => CancellationReason::Automatic,
+                Some(2) => CancellationReason::Duplicate,
+                Some(3) => CancellationReason::Expired,
+                Some(4) => CancellationReason::FailedInvoice,
+                Some(5) => CancellationReason::Fraudulent,
+                Some(6) => CancellationReason::RequestedByCustomer,
+                Some(7) => CancellationReason::VoidInvoice,
+                _ => CancellationReason::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for CancellationReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for CancellationReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CancellationReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for CancellationReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `capture_method` in `PaymentIntent` and `PaymentLinksResourcePaymentIntentData`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CaptureMethod {
+    /// `automatic`
+    Automatic,
+    /// `automatic_async`
+    AutomaticAsync,
+    /// `manual`
+    Manual,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl CaptureMethod {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            CaptureMethod::Automatic => "automatic",
+            CaptureMethod::AutomaticAsync => "automatic_async",
+            CaptureMethod::Manual => "manual",
+            CaptureMethod::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for CaptureMethod {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["automatic", "automatic_async", "manual"],
+            ) {
+                Some(0) => CaptureMethod::Automatic,
+                Some(1) => CaptureMethod::AutomaticAsync,
+                Some(2) => CaptureMethod::Manual,
+                _ => CaptureMethod::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for CaptureMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for CaptureMethod {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CaptureMethod {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for CaptureMethod {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `payment_method_options.card.mandate_options` in the parameters of `ConfirmPaymentIntent`, `CreatePaymentIntent` and `UpdatePaymentIntent`.
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
@@ -1990,6 +2120,60 @@ impl<'de> serde::Deserialize<'de> for CollectionMethod {
         crate::rt::de::str_enum(d)
     }
 }
+/// Values of `confirmation_method` in `PaymentIntent`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConfirmationMethod {
+    /// `automatic`
+    Automatic,
+    /// `manual`
+    Manual,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl ConfirmationMethod {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ConfirmationMethod::Automatic => "automatic",
+            ConfirmationMethod::Manual => "manual",
+            ConfirmationMethod::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for ConfirmationMethod {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["automatic", "manual"]) {
+                Some(0) => ConfirmationMethod::Automatic,
+                Some(1) => ConfirmationMethod::Manual,
+                _ => ConfirmationMethod::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for ConfirmationMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ConfirmationMethod {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for ConfirmationMethod {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for ConfirmationMethod {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `payment_method_data.sofort.country` in `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -2542,8 +2726,7 @@ impl EuBankTransfer {
         Self { country: country.into() }
     }
 }
-/// Values of `excluded_payment_method_types` in `ConfirmPaymentIntent`, `CreateCheckoutSession` and 4 more.
-#[cfg(any(feature = "checkout", feature = "payments"))]
+/// Values of `excluded_payment_method_types` in `PaymentIntent` and `SetupIntent`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ExcludedPaymentMethodTypes {
@@ -2648,7 +2831,6 @@ pub enum ExcludedPaymentMethodTypes {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
 impl ExcludedPaymentMethodTypes {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -2706,7 +2888,6 @@ impl ExcludedPaymentMethodTypes {
         }
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for ExcludedPaymentMethodTypes {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -2820,22 +3001,24 @@ impl std::str::FromStr for ExcludedPaymentMethodTypes {
         )
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
 impl std::fmt::Display for ExcludedPaymentMethodTypes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
 impl serde::Serialize for ExcludedPaymentMethodTypes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
 impl<'de> serde::Deserialize<'de> for ExcludedPaymentMethodTypes {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for ExcludedPaymentMethodTypes {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `payment_method_options.card.three_d_secure.exemption_indicator` in `ConfirmPaymentIntent`, `CreatePaymentIntent` and `UpdatePaymentIntent`.
@@ -12964,9 +13147,184 @@ pub mod increment_authorization {
         }
     }
 }
-/// Types of `intent` whose field path another type of `payment_intent` also has.
-pub mod intent {
-    /// Values of `excluded_payment_method_types` in `PaymentIntent` and `SetupIntent`.
+/// Types of `next_action_display_bank_transfer_instructions` whose field path another type of `payment_intent` also has.
+pub mod next_action_display_bank_transfer_instructions {
+    /// Values of `type` in `PaymentIntentNextActionDisplayBankTransferInstructions`.
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Type {
+        /// `eu_bank_transfer`
+        EuBankTransfer,
+        /// `gb_bank_transfer`
+        GbBankTransfer,
+        /// `jp_bank_transfer`
+        JpBankTransfer,
+        /// `mx_bank_transfer`
+        MxBankTransfer,
+        /// `us_bank_transfer`
+        UsBankTransfer,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    impl Type {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Type::EuBankTransfer => "eu_bank_transfer",
+                Type::GbBankTransfer => "gb_bank_transfer",
+                Type::JpBankTransfer => "jp_bank_transfer",
+                Type::MxBankTransfer => "mx_bank_transfer",
+                Type::UsBankTransfer => "us_bank_transfer",
+                Type::Unknown(v) => v,
+            }
+        }
+    }
+    impl std::str::FromStr for Type {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(
+                    s,
+                    &[
+                        "eu_bank_transfer",
+                        "gb_bank_transfer",
+                        "jp_bank_transfer",
+                        "mx_bank_transfer",
+                        "us_bank_transfer",
+                    ],
+                ) {
+                    Some(0) => Type::EuBankTransfer,
+                    Some(1) => Type::GbBankTransfer,
+                    Some(2) => Type::JpBankTransfer,
+                    Some(3) => Type::MxBankTransfer,
+                    Some(4) => Type::UsBankTransfer,
+                    _ => Type::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    impl std::fmt::Display for Type {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl serde::Serialize for Type {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for Type {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    impl crate::rt::Decode for Type {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
+        }
+    }
+}
+/// Types of `params` whose field path another type of `payment_intent` also has.
+pub mod params {
+    /// `amount_details` in the parameters of `CapturePaymentIntent`, `ConfirmPaymentIntent` and 3 more.
+    #[cfg(feature = "payments")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct AmountDetails {
+        /// The `discount_amount` parameter.
+        pub discount_amount: Option<crate::rt::Clearable<i64>>,
+        /// The `enforce_arithmetic_validation` parameter.
+        pub enforce_arithmetic_validation: Option<bool>,
+        /// The `line_items` parameter.
+        pub line_items: Option<
+            crate::rt::Clearable<Vec<crate::payment_intent::LineItems>>,
+        >,
+        /// The `shipping` parameter.
+        pub shipping: Option<
+            crate::rt::Clearable<crate::payment_intent::AmountDetailsShipping>,
+        >,
+        /// The `tax` parameter.
+        pub tax: Option<crate::rt::Clearable<crate::payment_intent::AmountDetailsTax>>,
+    }
+    #[cfg(feature = "payments")]
+    impl serde::Serialize for AmountDetails {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.discount_amount {
+                map.serialize_entry("discount_amount", v)?;
+            }
+            if let Some(v) = &self.enforce_arithmetic_validation {
+                map.serialize_entry("enforce_arithmetic_validation", v)?;
+            }
+            if let Some(v) = &self.line_items {
+                map.serialize_entry("line_items", v)?;
+            }
+            if let Some(v) = &self.shipping {
+                map.serialize_entry("shipping", v)?;
+            }
+            if let Some(v) = &self.tax {
+                map.serialize_entry("tax", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "payments")]
+    impl AmountDetails {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                discount_amount: None,
+                enforce_arithmetic_validation: None,
+                line_items: None,
+                shipping: None,
+                tax: None,
+            }
+        }
+        /// The `discount_amount` parameter.
+        pub fn discount_amount(
+            mut self,
+            v: impl Into<crate::rt::Clearable<i64>>,
+        ) -> Self {
+            self.discount_amount = Some(v.into());
+            self
+        }
+        /// The `enforce_arithmetic_validation` parameter.
+        pub fn enforce_arithmetic_validation(mut self, v: impl Into<bool>) -> Self {
+            self.enforce_arithmetic_validation = Some(v.into());
+            self
+        }
+        /// The `line_items` parameter.
+        pub fn line_items(
+            mut self,
+            v: impl Into<crate::rt::Clearable<Vec<crate::payment_intent::LineItems>>>,
+        ) -> Self {
+            self.line_items = Some(v.into());
+            self
+        }
+        /// The `shipping` parameter.
+        pub fn shipping(
+            mut self,
+            v: impl Into<
+                crate::rt::Clearable<crate::payment_intent::AmountDetailsShipping>,
+            >,
+        ) -> Self {
+            self.shipping = Some(v.into());
+            self
+        }
+        /// The `tax` parameter.
+        pub fn tax(
+            mut self,
+            v: impl Into<crate::rt::Clearable<crate::payment_intent::AmountDetailsTax>>,
+        ) -> Self {
+            self.tax = Some(v.into());
+            self
+        }
+    }
+    /// Values of `excluded_payment_method_types` in `ConfirmPaymentIntent`, `CreateCheckoutSession` and 4 more.
+    #[cfg(any(feature = "checkout", feature = "payments"))]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum ExcludedPaymentMethodTypes {
@@ -13071,6 +13429,7 @@ pub mod intent {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
     impl ExcludedPaymentMethodTypes {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -13128,6 +13487,7 @@ pub mod intent {
             }
         }
     }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
     impl std::str::FromStr for ExcludedPaymentMethodTypes {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -13241,107 +13601,24 @@ pub mod intent {
             )
         }
     }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
     impl std::fmt::Display for ExcludedPaymentMethodTypes {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
     impl serde::Serialize for ExcludedPaymentMethodTypes {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
     impl<'de> serde::Deserialize<'de> for ExcludedPaymentMethodTypes {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
-    impl crate::rt::Decode for ExcludedPaymentMethodTypes {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-}
-/// Types of `next_action_display_bank_transfer_instructions` whose field path another type of `payment_intent` also has.
-pub mod next_action_display_bank_transfer_instructions {
-    /// Values of `type` in `PaymentIntentNextActionDisplayBankTransferInstructions`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `eu_bank_transfer`
-        EuBankTransfer,
-        /// `gb_bank_transfer`
-        GbBankTransfer,
-        /// `jp_bank_transfer`
-        JpBankTransfer,
-        /// `mx_bank_transfer`
-        MxBankTransfer,
-        /// `us_bank_transfer`
-        UsBankTransfer,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::EuBankTransfer => "eu_bank_transfer",
-                Type::GbBankTransfer => "gb_bank_transfer",
-                Type::JpBankTransfer => "jp_bank_transfer",
-                Type::MxBankTransfer => "mx_bank_transfer",
-                Type::UsBankTransfer => "us_bank_transfer",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "eu_bank_transfer",
-                        "gb_bank_transfer",
-                        "jp_bank_transfer",
-                        "mx_bank_transfer",
-                        "us_bank_transfer",
-                    ],
-                ) {
-                    Some(0) => Type::EuBankTransfer,
-                    Some(1) => Type::GbBankTransfer,
-                    Some(2) => Type::JpBankTransfer,
-                    Some(3) => Type::MxBankTransfer,
-                    Some(4) => Type::UsBankTransfer,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Type {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-}
-/// Types of `params` whose field path another type of `payment_intent` also has.
-pub mod params {
     /// `payment_method_options.paypal` in the parameters of `ConfirmPaymentIntent`, `CreateCheckoutSession` and 2 more.
     #[cfg(any(feature = "checkout", feature = "payments"))]
     #[derive(Clone, Debug, Default)]
@@ -13494,285 +13771,6 @@ pub mod params {
         pub fn tracking_number(mut self, v: impl Into<String>) -> Self {
             self.tracking_number = Some(v.into());
             self
-        }
-    }
-}
-/// Types of `payment` whose field path another type of `payment_intent` also has.
-pub mod payment {
-    /// Values of `capture_method` in `PaymentIntent` and `PaymentLinksResourcePaymentIntentData`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum CaptureMethod {
-        /// `automatic`
-        Automatic,
-        /// `automatic_async`
-        AutomaticAsync,
-        /// `manual`
-        Manual,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl CaptureMethod {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                CaptureMethod::Automatic => "automatic",
-                CaptureMethod::AutomaticAsync => "automatic_async",
-                CaptureMethod::Manual => "manual",
-                CaptureMethod::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for CaptureMethod {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["automatic", "automatic_async", "manual"],
-                ) {
-                    Some(0) => CaptureMethod::Automatic,
-                    Some(1) => CaptureMethod::AutomaticAsync,
-                    Some(2) => CaptureMethod::Manual,
-                    _ => CaptureMethod::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for CaptureMethod {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for CaptureMethod {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for CaptureMethod {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for CaptureMethod {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-}
-/// Types of `payment_intent` whose field path another type of `payment_intent` also has.
-pub mod payment_intent {
-    /// One of several shapes of `PaymentIntentAmountDetails`.
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub enum AmountDetails {
-        /// A `PaymentFlowsAmountDetails`.
-        PaymentFlowsAmountDetails(crate::rt::Boxed<crate::PaymentFlowsAmountDetails>),
-        /// A `PaymentFlowsAmountDetailsClient`.
-        PaymentFlowsAmountDetailsClient(
-            crate::rt::Boxed<crate::PaymentFlowsAmountDetailsClient>,
-        ),
-        /// A shape this version of the SDK does not know; kept as raw JSON.
-        Unknown(serde_json::Value),
-    }
-    #[cfg(feature = "serialize")]
-    impl serde::Serialize for AmountDetails {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            match self {
-                AmountDetails::PaymentFlowsAmountDetails(x) => x.serialize(s),
-                AmountDetails::PaymentFlowsAmountDetailsClient(x) => x.serialize(s),
-                AmountDetails::Unknown(v) => v.serialize(s),
-            }
-        }
-    }
-    impl From<crate::PaymentFlowsAmountDetails> for AmountDetails {
-        #[inline]
-        fn from(v: crate::PaymentFlowsAmountDetails) -> Self {
-            AmountDetails::PaymentFlowsAmountDetails(crate::rt::Boxed::new(v))
-        }
-    }
-    impl From<crate::PaymentFlowsAmountDetailsClient> for AmountDetails {
-        #[inline]
-        fn from(v: crate::PaymentFlowsAmountDetailsClient) -> Self {
-            AmountDetails::PaymentFlowsAmountDetailsClient(crate::rt::Boxed::new(v))
-        }
-    }
-    impl crate::rt::Decode for AmountDetails {
-        #[inline(never)]
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            let back = r.checkpoint();
-            match r.decode() {
-                Ok(x) => return Ok(AmountDetails::PaymentFlowsAmountDetails(x)),
-                Err(_) => r.restore(back),
-            }
-            match r.decode() {
-                Ok(x) => return Ok(AmountDetails::PaymentFlowsAmountDetailsClient(x)),
-                Err(_) => r.restore(back),
-            }
-            r.decode().map(AmountDetails::Unknown)
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for AmountDetails {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::json::deserialize(d)
-        }
-    }
-    impl crate::rt::HasId for AmountDetails {
-        fn id_str(&self) -> Option<&str> {
-            match self {
-                AmountDetails::PaymentFlowsAmountDetails(x) => {
-                    crate::rt::HasId::id_str(x.as_ref())
-                }
-                AmountDetails::PaymentFlowsAmountDetailsClient(x) => {
-                    crate::rt::HasId::id_str(x.as_ref())
-                }
-                AmountDetails::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-            }
-        }
-    }
-    /// Values of `cancellation_reason` in `PaymentIntent`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum CancellationReason {
-        /// `abandoned`
-        Abandoned,
-        /// `automatic`
-        Automatic,
-        /// `duplicate`
-        Duplicate,
-        /// `expired`
-        Expired,
-        /// `failed_invoice`
-        FailedInvoice,
-        /// `fraudulent`
-        Fraudulent,
-        /// `requested_by_customer`
-        RequestedByCustomer,
-        /// `void_invoice`
-        VoidInvoice,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl CancellationReason {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                CancellationReason::Abandoned => "abandoned",
-                CancellationReason::Automatic => "automatic",
-                CancellationReason::Duplicate => "duplicate",
-                CancellationReason::Expired => "expired",
-                CancellationReason::FailedInvoice => "failed_invoice",
-                CancellationReason::Fraudulent => "fraudulent",
-                CancellationReason::RequestedByCustomer => "requested_by_customer",
-                CancellationReason::VoidInvoice => "void_invoice",
-                CancellationReason::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for CancellationReason {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "abandoned",
-                        "automatic",
-                        "duplicate",
-                        "expired",
-                        "failed_invoice",
-                        "fraudulent",
-                        "requested_by_customer",
-                        "void_invoice",
-                    ],
-                ) {
-                    Some(0) => CancellationReason::Abandoned,
-                    Some(1) => CancellationReason::Automatic,
-                    Some(2) => CancellationReason::Duplicate,
-                    Some(3) => CancellationReason::Expired,
-                    Some(4) => CancellationReason::FailedInvoice,
-                    Some(5) => CancellationReason::Fraudulent,
-                    Some(6) => CancellationReason::RequestedByCustomer,
-                    Some(7) => CancellationReason::VoidInvoice,
-                    _ => CancellationReason::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for CancellationReason {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for CancellationReason {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for CancellationReason {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for CancellationReason {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `confirmation_method` in `PaymentIntent`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum ConfirmationMethod {
-        /// `automatic`
-        Automatic,
-        /// `manual`
-        Manual,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl ConfirmationMethod {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ConfirmationMethod::Automatic => "automatic",
-                ConfirmationMethod::Manual => "manual",
-                ConfirmationMethod::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for ConfirmationMethod {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["automatic", "manual"]) {
-                    Some(0) => ConfirmationMethod::Automatic,
-                    Some(1) => ConfirmationMethod::Manual,
-                    _ => ConfirmationMethod::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for ConfirmationMethod {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for ConfirmationMethod {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for ConfirmationMethod {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for ConfirmationMethod {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

@@ -2350,8 +2350,8 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCollection {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `payment_method_types` in `CreatePaymentLink` and `UpdatePaymentLink`.
-#[cfg(feature = "checkout")]
+/// Values of `payment_method_types` in `PaymentLink`.
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PaymentMethodTypes {
@@ -2436,7 +2436,7 @@ pub enum PaymentMethodTypes {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "checkout")]
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl PaymentMethodTypes {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -2484,7 +2484,7 @@ impl PaymentMethodTypes {
         }
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for PaymentMethodTypes {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -2578,22 +2578,28 @@ impl std::str::FromStr for PaymentMethodTypes {
         )
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::fmt::Display for PaymentMethodTypes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl serde::Serialize for PaymentMethodTypes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodTypes {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for PaymentMethodTypes {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `phone_number_collection` in the parameters of `CreateCheckoutSession`, `CreatePaymentLink` and `UpdatePaymentLink`.
@@ -3407,10 +3413,10 @@ pub mod create {
         }
     }
 }
-/// Types of `payment_link` whose field path another type of `payment_link` also has.
-pub mod payment_link {
-    /// Values of `payment_method_types` in `PaymentLink`.
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+/// Types of `create_update` whose field path another type of `payment_link` also has.
+pub mod create_update {
+    /// Values of `payment_method_types` in `CreatePaymentLink` and `UpdatePaymentLink`.
+    #[cfg(feature = "checkout")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum PaymentMethodTypes {
@@ -3495,7 +3501,7 @@ pub mod payment_link {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+    #[cfg(feature = "checkout")]
     impl PaymentMethodTypes {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -3543,7 +3549,7 @@ pub mod payment_link {
             }
         }
     }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+    #[cfg(feature = "checkout")]
     impl std::str::FromStr for PaymentMethodTypes {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -3637,28 +3643,22 @@ pub mod payment_link {
             )
         }
     }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+    #[cfg(feature = "checkout")]
     impl std::fmt::Display for PaymentMethodTypes {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+    #[cfg(feature = "checkout")]
     impl serde::Serialize for PaymentMethodTypes {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+    #[cfg(feature = "checkout")]
     impl<'de> serde::Deserialize<'de> for PaymentMethodTypes {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    impl crate::rt::Decode for PaymentMethodTypes {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

@@ -1906,6 +1906,321 @@ impl TokenParams {
         Self { token: token.into() }
     }
 }
+/// Values of `type` in `PaymentMethod`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Type {
+    /// `acss_debit`
+    AcssDebit,
+    /// `affirm`
+    Affirm,
+    /// `afterpay_clearpay`
+    AfterpayClearpay,
+    /// `alipay`
+    Alipay,
+    /// `alma`
+    Alma,
+    /// `amazon_pay`
+    AmazonPay,
+    /// `au_becs_debit`
+    AuBecsDebit,
+    /// `bacs_debit`
+    BacsDebit,
+    /// `bancontact`
+    Bancontact,
+    /// `billie`
+    Billie,
+    /// `blik`
+    Blik,
+    /// `boleto`
+    Boleto,
+    /// `card`
+    Card,
+    /// `card_present`
+    CardPresent,
+    /// `cashapp`
+    Cashapp,
+    /// `crypto`
+    Crypto,
+    /// `custom`
+    Custom,
+    /// `customer_balance`
+    CustomerBalance,
+    /// `eps`
+    Eps,
+    /// `fpx`
+    Fpx,
+    /// `giropay`
+    Giropay,
+    /// `grabpay`
+    Grabpay,
+    /// `ideal`
+    Ideal,
+    /// `interac_present`
+    InteracPresent,
+    /// `kakao_pay`
+    KakaoPay,
+    /// `klarna`
+    Klarna,
+    /// `konbini`
+    Konbini,
+    /// `kr_card`
+    KrCard,
+    /// `link`
+    Link,
+    /// `mb_way`
+    MbWay,
+    /// `mobilepay`
+    Mobilepay,
+    /// `multibanco`
+    Multibanco,
+    /// `naver_pay`
+    NaverPay,
+    /// `nz_bank_account`
+    NzBankAccount,
+    /// `oxxo`
+    Oxxo,
+    /// `p24`
+    P24,
+    /// `pay_by_bank`
+    PayByBank,
+    /// `payco`
+    Payco,
+    /// `paynow`
+    Paynow,
+    /// `paypal`
+    Paypal,
+    /// `payto`
+    Payto,
+    /// `pix`
+    Pix,
+    /// `promptpay`
+    Promptpay,
+    /// `revolut_pay`
+    RevolutPay,
+    /// `samsung_pay`
+    SamsungPay,
+    /// `satispay`
+    Satispay,
+    /// `sepa_debit`
+    SepaDebit,
+    /// `sofort`
+    Sofort,
+    /// `swish`
+    Swish,
+    /// `twint`
+    Twint,
+    /// `us_bank_account`
+    UsBankAccount,
+    /// `wechat_pay`
+    WechatPay,
+    /// `zip`
+    Zip,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl Type {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Type::AcssDebit => "acss_debit",
+            Type::Affirm => "affirm",
+            Type::AfterpayClearpay => "afterpay_clearpay",
+            Type::Alipay => "alipay",
+            Type::Alma => "alma",
+            Type::AmazonPay => "amazon_pay",
+            Type::AuBecsDebit => "au_becs_debit",
+            Type::BacsDebit => "bacs_debit",
+            Type::Bancontact => "bancontact",
+            Type::Billie => "billie",
+            Type::Blik => "blik",
+            Type::Boleto => "boleto",
+            Type::Card => "card",
+            Type::CardPresent => "card_present",
+            Type::Cashapp => "cashapp",
+            Type::Crypto => "crypto",
+            Type::Custom => "custom",
+            Type::CustomerBalance => "customer_balance",
+            Type::Eps => "eps",
+            Type::Fpx => "fpx",
+            Type::Giropay => "giropay",
+            Type::Grabpay => "grabpay",
+            Type::Ideal => "ideal",
+            Type::InteracPresent => "interac_present",
+            Type::KakaoPay => "kakao_pay",
+            Type::Klarna => "klarna",
+            Type::Konbini => "konbini",
+            Type::KrCard => "kr_card",
+            Type::Link => "link",
+            Type::MbWay => "mb_way",
+            Type::Mobilepay => "mobilepay",
+            Type::Multibanco => "multibanco",
+            Type::NaverPay => "naver_pay",
+            Type::NzBankAccount => "nz_bank_account",
+            Type::Oxxo => "oxxo",
+            Type::P24 => "p24",
+            Type::PayByBank => "pay_by_bank",
+            Type::Payco => "payco",
+            Type::Paynow => "paynow",
+            Type::Paypal => "paypal",
+            Type::Payto => "payto",
+            Type::Pix => "pix",
+            Type::Promptpay => "promptpay",
+            Type::RevolutPay => "revolut_pay",
+            Type::SamsungPay => "samsung_pay",
+            Type::Satispay => "satispay",
+            Type::SepaDebit => "sepa_debit",
+            Type::Sofort => "sofort",
+            Type::Swish => "swish",
+            Type::Twint => "twint",
+            Type::UsBankAccount => "us_bank_account",
+            Type::WechatPay => "wechat_pay",
+            Type::Zip => "zip",
+            Type::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for Type {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "acss_debit",
+                    "affirm",
+                    "afterpay_clearpay",
+                    "alipay",
+                    "alma",
+                    "amazon_pay",
+                    "au_becs_debit",
+                    "bacs_debit",
+                    "bancontact",
+                    "billie",
+                    "blik",
+                    "boleto",
+                    "card",
+                    "card_present",
+                    "cashapp",
+                    "crypto",
+                    "custom",
+                    "customer_balance",
+                    "eps",
+                    "fpx",
+                    "giropay",
+                    "grabpay",
+                    "ideal",
+                    "interac_present",
+                    "kakao_pay",
+                    "klarna",
+                    "konbini",
+                    "kr_card",
+                    "link",
+                    "mb_way",
+                    "mobilepay",
+                    "multibanco",
+                    "naver_pay",
+                    "nz_bank_account",
+                    "oxxo",
+                    "p24",
+                    "pay_by_bank",
+                    "payco",
+                    "paynow",
+                    "paypal",
+                    "payto",
+                    "pix",
+                    "promptpay",
+                    "revolut_pay",
+                    "samsung_pay",
+                    "satispay",
+                    "sepa_debit",
+                    "sofort",
+                    "swish",
+                    "twint",
+                    "us_bank_account",
+                    "wechat_pay",
+                    "zip",
+                ],
+            ) {
+                Some(0) => Type::AcssDebit,
+                Some(1) => Type::Affirm,
+                Some(2) => Type::AfterpayClearpay,
+                Some(3) => Type::Alipay,
+                Some(4) => Type::Alma,
+                Some(5) => Type::AmazonPay,
+                Some(6) => Type::AuBecsDebit,
+                Some(7) => Type::BacsDebit,
+                Some(8) => Type::Bancontact,
+                Some(9) => Type::Billie,
+                Some(10) => Type::Blik,
+                Some(11) => Type::Boleto,
+                Some(12) => Type::Card,
+                Some(13) => Type::CardPresent,
+                Some(14) => Type::Cashapp,
+                Some(15) => Type::Crypto,
+                Some(16) => Type::Custom,
+                Some(17) => Type::CustomerBalance,
+                Some(18) => Type::Eps,
+                Some(19) => Type::Fpx,
+                Some(20) => Type::Giropay,
+                Some(21) => Type::Grabpay,
+                Some(22) => Type::Ideal,
+                Some(23) => Type::InteracPresent,
+                Some(24) => Type::KakaoPay,
+                Some(25) => Type::Klarna,
+                Some(26) => Type::Konbini,
+                Some(27) => Type::KrCard,
+                Some(28) => Type::Link,
+                Some(29) => Type::MbWay,
+                Some(30) => Type::Mobilepay,
+                Some(31) => Type::Multibanco,
+                Some(32) => Type::NaverPay,
+                Some(33) => Type::NzBankAccount,
+                Some(34) => Type::Oxxo,
+                Some(35) => Type::P24,
+                Some(36) => Type::PayByBank,
+                Some(37) => Type::Payco,
+                Some(38) => Type::Paynow,
+                Some(39) => Type::Paypal,
+                Some(40) => Type::Payto,
+                Some(41) => Type::Pix,
+                Some(42) => Type::Promptpay,
+                Some(43) => Type::RevolutPay,
+                Some(44) => Type::SamsungPay,
+                Some(45) => Type::Satispay,
+                Some(46) => Type::SepaDebit,
+                Some(47) => Type::Sofort,
+                Some(48) => Type::Swish,
+                Some(49) => Type::Twint,
+                Some(50) => Type::UsBankAccount,
+                Some(51) => Type::WechatPay,
+                Some(52) => Type::Zip,
+                _ => Type::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for Type {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for Type {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `us_bank_account` in the parameters of `UpdatePaymentMethod`.
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
@@ -3708,324 +4023,6 @@ pub mod lists_customer {
     impl<'de> serde::Deserialize<'de> for Type {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `payment_method` whose field path another type of `payment_method` also has.
-pub mod payment_method {
-    /// Values of `type` in `PaymentMethod`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `acss_debit`
-        AcssDebit,
-        /// `affirm`
-        Affirm,
-        /// `afterpay_clearpay`
-        AfterpayClearpay,
-        /// `alipay`
-        Alipay,
-        /// `alma`
-        Alma,
-        /// `amazon_pay`
-        AmazonPay,
-        /// `au_becs_debit`
-        AuBecsDebit,
-        /// `bacs_debit`
-        BacsDebit,
-        /// `bancontact`
-        Bancontact,
-        /// `billie`
-        Billie,
-        /// `blik`
-        Blik,
-        /// `boleto`
-        Boleto,
-        /// `card`
-        Card,
-        /// `card_present`
-        CardPresent,
-        /// `cashapp`
-        Cashapp,
-        /// `crypto`
-        Crypto,
-        /// `custom`
-        Custom,
-        /// `customer_balance`
-        CustomerBalance,
-        /// `eps`
-        Eps,
-        /// `fpx`
-        Fpx,
-        /// `giropay`
-        Giropay,
-        /// `grabpay`
-        Grabpay,
-        /// `ideal`
-        Ideal,
-        /// `interac_present`
-        InteracPresent,
-        /// `kakao_pay`
-        KakaoPay,
-        /// `klarna`
-        Klarna,
-        /// `konbini`
-        Konbini,
-        /// `kr_card`
-        KrCard,
-        /// `link`
-        Link,
-        /// `mb_way`
-        MbWay,
-        /// `mobilepay`
-        Mobilepay,
-        /// `multibanco`
-        Multibanco,
-        /// `naver_pay`
-        NaverPay,
-        /// `nz_bank_account`
-        NzBankAccount,
-        /// `oxxo`
-        Oxxo,
-        /// `p24`
-        P24,
-        /// `pay_by_bank`
-        PayByBank,
-        /// `payco`
-        Payco,
-        /// `paynow`
-        Paynow,
-        /// `paypal`
-        Paypal,
-        /// `payto`
-        Payto,
-        /// `pix`
-        Pix,
-        /// `promptpay`
-        Promptpay,
-        /// `revolut_pay`
-        RevolutPay,
-        /// `samsung_pay`
-        SamsungPay,
-        /// `satispay`
-        Satispay,
-        /// `sepa_debit`
-        SepaDebit,
-        /// `sofort`
-        Sofort,
-        /// `swish`
-        Swish,
-        /// `twint`
-        Twint,
-        /// `us_bank_account`
-        UsBankAccount,
-        /// `wechat_pay`
-        WechatPay,
-        /// `zip`
-        Zip,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::AcssDebit => "acss_debit",
-                Type::Affirm => "affirm",
-                Type::AfterpayClearpay => "afterpay_clearpay",
-                Type::Alipay => "alipay",
-                Type::Alma => "alma",
-                Type::AmazonPay => "amazon_pay",
-                Type::AuBecsDebit => "au_becs_debit",
-                Type::BacsDebit => "bacs_debit",
-                Type::Bancontact => "bancontact",
-                Type::Billie => "billie",
-                Type::Blik => "blik",
-                Type::Boleto => "boleto",
-                Type::Card => "card",
-                Type::CardPresent => "card_present",
-                Type::Cashapp => "cashapp",
-                Type::Crypto => "crypto",
-                Type::Custom => "custom",
-                Type::CustomerBalance => "customer_balance",
-                Type::Eps => "eps",
-                Type::Fpx => "fpx",
-                Type::Giropay => "giropay",
-                Type::Grabpay => "grabpay",
-                Type::Ideal => "ideal",
-                Type::InteracPresent => "interac_present",
-                Type::KakaoPay => "kakao_pay",
-                Type::Klarna => "klarna",
-                Type::Konbini => "konbini",
-                Type::KrCard => "kr_card",
-                Type::Link => "link",
-                Type::MbWay => "mb_way",
-                Type::Mobilepay => "mobilepay",
-                Type::Multibanco => "multibanco",
-                Type::NaverPay => "naver_pay",
-                Type::NzBankAccount => "nz_bank_account",
-                Type::Oxxo => "oxxo",
-                Type::P24 => "p24",
-                Type::PayByBank => "pay_by_bank",
-                Type::Payco => "payco",
-                Type::Paynow => "paynow",
-                Type::Paypal => "paypal",
-                Type::Payto => "payto",
-                Type::Pix => "pix",
-                Type::Promptpay => "promptpay",
-                Type::RevolutPay => "revolut_pay",
-                Type::SamsungPay => "samsung_pay",
-                Type::Satispay => "satispay",
-                Type::SepaDebit => "sepa_debit",
-                Type::Sofort => "sofort",
-                Type::Swish => "swish",
-                Type::Twint => "twint",
-                Type::UsBankAccount => "us_bank_account",
-                Type::WechatPay => "wechat_pay",
-                Type::Zip => "zip",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "acss_debit",
-                        "affirm",
-                        "afterpay_clearpay",
-                        "alipay",
-                        "alma",
-                        "amazon_pay",
-                        "au_becs_debit",
-                        "bacs_debit",
-                        "bancontact",
-                        "billie",
-                        "blik",
-                        "boleto",
-                        "card",
-                        "card_present",
-                        "cashapp",
-                        "crypto",
-                        "custom",
-                        "customer_balance",
-                        "eps",
-                        "fpx",
-                        "giropay",
-                        "grabpay",
-                        "ideal",
-                        "interac_present",
-                        "kakao_pay",
-                        "klarna",
-                        "konbini",
-                        "kr_card",
-                        "link",
-                        "mb_way",
-                        "mobilepay",
-                        "multibanco",
-                        "naver_pay",
-                        "nz_bank_account",
-                        "oxxo",
-                        "p24",
-                        "pay_by_bank",
-                        "payco",
-                        "paynow",
-                        "paypal",
-                        "payto",
-                        "pix",
-                        "promptpay",
-                        "revolut_pay",
-                        "samsung_pay",
-                        "satispay",
-                        "sepa_debit",
-                        "sofort",
-                        "swish",
-                        "twint",
-                        "us_bank_account",
-                        "wechat_pay",
-                        "zip",
-                    ],
-                ) {
-                    Some(0) => Type::AcssDebit,
-                    Some(1) => Type::Affirm,
-                    Some(2) => Type::AfterpayClearpay,
-                    Some(3) => Type::Alipay,
-                    Some(4) => Type::Alma,
-                    Some(5) => Type::AmazonPay,
-                    Some(6) => Type::AuBecsDebit,
-                    Some(7) => Type::BacsDebit,
-                    Some(8) => Type::Bancontact,
-                    Some(9) => Type::Billie,
-                    Some(10) => Type::Blik,
-                    Some(11) => Type::Boleto,
-                    Some(12) => Type::Card,
-                    Some(13) => Type::CardPresent,
-                    Some(14) => Type::Cashapp,
-                    Some(15) => Type::Crypto,
-                    Some(16) => Type::Custom,
-                    Some(17) => Type::CustomerBalance,
-                    Some(18) => Type::Eps,
-                    Some(19) => Type::Fpx,
-                    Some(20) => Type::Giropay,
-                    Some(21) => Type::Grabpay,
-                    Some(22) => Type::Ideal,
-                    Some(23) => Type::InteracPresent,
-                    Some(24) => Type::KakaoPay,
-                    Some(25) => Type::Klarna,
-                    Some(26) => Type::Konbini,
-                    Some(27) => Type::KrCard,
-                    Some(28) => Type::Link,
-                    Some(29) => Type::MbWay,
-                    Some(30) => Type::Mobilepay,
-                    Some(31) => Type::Multibanco,
-                    Some(32) => Type::NaverPay,
-                    Some(33) => Type::NzBankAccount,
-                    Some(34) => Type::Oxxo,
-                    Some(35) => Type::P24,
-                    Some(36) => Type::PayByBank,
-                    Some(37) => Type::Payco,
-                    Some(38) => Type::Paynow,
-                    Some(39) => Type::Paypal,
-                    Some(40) => Type::Payto,
-                    Some(41) => Type::Pix,
-                    Some(42) => Type::Promptpay,
-                    Some(43) => Type::RevolutPay,
-                    Some(44) => Type::SamsungPay,
-                    Some(45) => Type::Satispay,
-                    Some(46) => Type::SepaDebit,
-                    Some(47) => Type::Sofort,
-                    Some(48) => Type::Swish,
-                    Some(49) => Type::Twint,
-                    Some(50) => Type::UsBankAccount,
-                    Some(51) => Type::WechatPay,
-                    Some(52) => Type::Zip,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Type {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

@@ -54,6 +54,121 @@ impl crate::rt::Decode for AuthenticationFlow {
         r.str_enum()
     }
 }
+/// Values of `result` in `PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecure`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult {
+    /// `attempt_acknowledged`
+    AttemptAcknowledged,
+    /// `authenticated`
+    Authenticated,
+    /// `exempted`
+    Exempted,
+    /// `failed`
+    Failed,
+    /// `not_supported`
+    NotSupported,
+    /// `processing_error`
+    ProcessingError,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::AttemptAcknowledged => {
+                "attempt_acknowledged"
+            }
+            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::Authenticated => {
+                "authenticated"
+            }
+            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::Exempted => {
+                "exempted"
+            }
+            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::Failed => {
+                "failed"
+            }
+            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::NotSupported => {
+                "not_supported"
+            }
+            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::ProcessingError => {
+                "processing_error"
+            }
+            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::Unknown(
+                v,
+            ) => v,
+        }
+    }
+}
+impl std::str::FromStr
+for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "attempt_acknowledged",
+                    "authenticated",
+                    "exempted",
+                    "failed",
+                    "not_supported",
+                    "processing_error",
+                ],
+            ) {
+                Some(0) => {
+                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::AttemptAcknowledged
+                }
+                Some(1) => {
+                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::Authenticated
+                }
+                Some(2) => {
+                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::Exempted
+                }
+                Some(3) => {
+                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::Failed
+                }
+                Some(4) => {
+                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::NotSupported
+                }
+                Some(5) => {
+                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::ProcessingError
+                }
+                _ => {
+                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::Unknown(
+                        s.to_owned(),
+                    )
+                }
+            },
+        )
+    }
+}
+impl std::fmt::Display
+for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize
+for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode
+for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `result_reason` in `PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecure`, `ThreeDSecureDetails` and `ThreeDSecureDetailsCharge`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -195,123 +310,5 @@ impl<'de> serde::Deserialize<'de> for Version {
 impl crate::rt::Decode for Version {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
-    }
-}
-/// Types of `payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure` whose field path another type of `payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure` also has.
-pub mod payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure {
-    /// Values of `result` in `PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecure`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult {
-        /// `attempt_acknowledged`
-        AttemptAcknowledged,
-        /// `authenticated`
-        Authenticated,
-        /// `exempted`
-        Exempted,
-        /// `failed`
-        Failed,
-        /// `not_supported`
-        NotSupported,
-        /// `processing_error`
-        ProcessingError,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::AttemptAcknowledged => {
-                    "attempt_acknowledged"
-                }
-                PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::Authenticated => {
-                    "authenticated"
-                }
-                PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::Exempted => {
-                    "exempted"
-                }
-                PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::Failed => {
-                    "failed"
-                }
-                PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::NotSupported => {
-                    "not_supported"
-                }
-                PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::ProcessingError => {
-                    "processing_error"
-                }
-                PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::Unknown(
-                    v,
-                ) => v,
-            }
-        }
-    }
-    impl std::str::FromStr
-    for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "attempt_acknowledged",
-                        "authenticated",
-                        "exempted",
-                        "failed",
-                        "not_supported",
-                        "processing_error",
-                    ],
-                ) {
-                    Some(0) => {
-                        PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::AttemptAcknowledged
-                    }
-                    Some(1) => {
-                        PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::Authenticated
-                    }
-                    Some(2) => {
-                        PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::Exempted
-                    }
-                    Some(3) => {
-                        PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::Failed
-                    }
-                    Some(4) => {
-                        PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::NotSupported
-                    }
-                    Some(5) => {
-                        PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::ProcessingError
-                    }
-                    _ => {
-                        PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::Unknown(
-                            s.to_owned(),
-                        )
-                    }
-                },
-            )
-        }
-    }
-    impl std::fmt::Display
-    for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize
-    for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de>
-    for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode
-    for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
     }
 }

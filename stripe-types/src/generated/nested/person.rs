@@ -497,6 +497,60 @@ impl PersonVerificationDocumentSpecs {
         self
     }
 }
+/// Values of `political_exposure` in `Person`, `V2CoreAccount` and `V2CoreAccountPerson`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PoliticalExposure {
+    /// `existing`
+    Existing,
+    /// `none`
+    None,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl PoliticalExposure {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            PoliticalExposure::Existing => "existing",
+            PoliticalExposure::None => "none",
+            PoliticalExposure::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for PoliticalExposure {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["existing", "none"]) {
+                Some(0) => PoliticalExposure::Existing,
+                Some(1) => PoliticalExposure::None,
+                _ => PoliticalExposure::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for PoliticalExposure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for PoliticalExposure {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for PoliticalExposure {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PoliticalExposure {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `us_cfpb_data.race_details` in the parameters of `CreateAccountPerson`, `CreatePerson` and 3 more.
 #[cfg(any(feature = "connect", feature = "payments"))]
 #[derive(Clone, Debug, Default)]
@@ -1120,63 +1174,6 @@ pub mod params {
         pub fn representative(mut self, v: impl Into<bool>) -> Self {
             self.representative = Some(v.into());
             self
-        }
-    }
-}
-/// Types of `person_v2_core_account` whose field path another type of `person` also has.
-pub mod person_v2_core_account {
-    /// Values of `political_exposure` in `Person`, `V2CoreAccount` and `V2CoreAccountPerson`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum PoliticalExposure {
-        /// `existing`
-        Existing,
-        /// `none`
-        None,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl PoliticalExposure {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                PoliticalExposure::Existing => "existing",
-                PoliticalExposure::None => "none",
-                PoliticalExposure::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for PoliticalExposure {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["existing", "none"]) {
-                    Some(0) => PoliticalExposure::Existing,
-                    Some(1) => PoliticalExposure::None,
-                    _ => PoliticalExposure::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for PoliticalExposure {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for PoliticalExposure {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for PoliticalExposure {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for PoliticalExposure {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

@@ -253,6 +253,60 @@ impl TransformQuantity {
         }
     }
 }
+/// Values of `type` in `Price`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Type {
+    /// `one_time`
+    OneTime,
+    /// `recurring`
+    Recurring,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl Type {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Type::OneTime => "one_time",
+            Type::Recurring => "recurring",
+            Type::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for Type {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["one_time", "recurring"]) {
+                Some(0) => Type::OneTime,
+                Some(1) => Type::Recurring,
+                _ => Type::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for Type {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for Type {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// One of several shapes of `CreatePlanTiersUpTo`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
@@ -653,63 +707,6 @@ pub mod lists {
     impl<'de> serde::Deserialize<'de> for Type {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `price` whose field path another type of `price` also has.
-pub mod price {
-    /// Values of `type` in `Price`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `one_time`
-        OneTime,
-        /// `recurring`
-        Recurring,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::OneTime => "one_time",
-                Type::Recurring => "recurring",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["one_time", "recurring"]) {
-                    Some(0) => Type::OneTime,
-                    Some(1) => Type::Recurring,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Type {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

@@ -251,6 +251,71 @@ impl PriceData {
         self
     }
 }
+/// Values of `status` in `Quote`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// `accepted`
+    Accepted,
+    /// `canceled`
+    Canceled,
+    /// `draft`
+    Draft,
+    /// `open`
+    Open,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Accepted => "accepted",
+            Status::Canceled => "canceled",
+            Status::Draft => "draft",
+            Status::Open => "open",
+            Status::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for Status {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["accepted", "canceled", "draft", "open"],
+            ) {
+                Some(0) => Status::Accepted,
+                Some(1) => Status::Canceled,
+                Some(2) => Status::Draft,
+                Some(3) => Status::Open,
+                _ => Status::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `transfer_data` in the parameters of `CreateQuote` and `UpdateQuote`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
@@ -540,74 +605,6 @@ pub mod lists {
     impl<'de> serde::Deserialize<'de> for Status {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `quote` whose field path another type of `quote` also has.
-pub mod quote {
-    /// Values of `status` in `Quote`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `accepted`
-        Accepted,
-        /// `canceled`
-        Canceled,
-        /// `draft`
-        Draft,
-        /// `open`
-        Open,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Accepted => "accepted",
-                Status::Canceled => "canceled",
-                Status::Draft => "draft",
-                Status::Open => "open",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["accepted", "canceled", "draft", "open"],
-                ) {
-                    Some(0) => Status::Accepted,
-                    Some(1) => Status::Canceled,
-                    Some(2) => Status::Draft,
-                    Some(3) => Status::Open,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

@@ -145,13 +145,14 @@ impl crate::rt::Decode for PendingReason {
         r.str_enum()
     }
 }
-/// Values of `reason` in `CreateChargeRefund` and `CreateRefund`.
-#[cfg(feature = "payments")]
+/// Values of `reason` in `Refund`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Reason {
     /// `duplicate`
     Duplicate,
+    /// `expired_uncaptured_charge`
+    ExpiredUncapturedCharge,
     /// `fraudulent`
     Fraudulent,
     /// `requested_by_customer`
@@ -159,19 +160,18 @@ pub enum Reason {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "payments")]
 impl Reason {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Reason::Duplicate => "duplicate",
+            Reason::ExpiredUncapturedCharge => "expired_uncaptured_charge",
             Reason::Fraudulent => "fraudulent",
             Reason::RequestedByCustomer => "requested_by_customer",
             Reason::Unknown(v) => v,
         }
     }
 }
-#[cfg(feature = "payments")]
 impl std::str::FromStr for Reason {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -179,32 +179,40 @@ impl std::str::FromStr for Reason {
         Ok(
             match crate::rt::json::variant(
                 s,
-                &["duplicate", "fraudulent", "requested_by_customer"],
+                &[
+                    "duplicate",
+                    "expired_uncaptured_charge",
+                    "fraudulent",
+                    "requested_by_customer",
+                ],
             ) {
                 Some(0) => Reason::Duplicate,
-                Some(1) => Reason::Fraudulent,
-                Some(2) => Reason::RequestedByCustomer,
+                Some(1) => Reason::ExpiredUncapturedCharge,
+                Some(2) => Reason::Fraudulent,
+                Some(3) => Reason::RequestedByCustomer,
                 _ => Reason::Unknown(s.to_owned()),
             },
         )
     }
 }
-#[cfg(feature = "payments")]
 impl std::fmt::Display for Reason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(feature = "payments")]
 impl serde::Serialize for Reason {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(feature = "payments")]
 impl<'de> serde::Deserialize<'de> for Reason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for Reason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `type` in `RefundDestinationDetailsCard`.
@@ -265,16 +273,15 @@ impl crate::rt::Decode for Type {
         r.str_enum()
     }
 }
-/// Types of `refund` whose field path another type of `refund` also has.
-pub mod refund {
-    /// Values of `reason` in `Refund`.
+/// Types of `create_create_charge` whose field path another type of `refund` also has.
+pub mod create_create_charge {
+    /// Values of `reason` in `CreateChargeRefund` and `CreateRefund`.
+    #[cfg(feature = "payments")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum Reason {
         /// `duplicate`
         Duplicate,
-        /// `expired_uncaptured_charge`
-        ExpiredUncapturedCharge,
         /// `fraudulent`
         Fraudulent,
         /// `requested_by_customer`
@@ -282,18 +289,19 @@ pub mod refund {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
+    #[cfg(feature = "payments")]
     impl Reason {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
             match self {
                 Reason::Duplicate => "duplicate",
-                Reason::ExpiredUncapturedCharge => "expired_uncaptured_charge",
                 Reason::Fraudulent => "fraudulent",
                 Reason::RequestedByCustomer => "requested_by_customer",
                 Reason::Unknown(v) => v,
             }
         }
     }
+    #[cfg(feature = "payments")]
     impl std::str::FromStr for Reason {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -301,40 +309,32 @@ pub mod refund {
             Ok(
                 match crate::rt::json::variant(
                     s,
-                    &[
-                        "duplicate",
-                        "expired_uncaptured_charge",
-                        "fraudulent",
-                        "requested_by_customer",
-                    ],
+                    &["duplicate", "fraudulent", "requested_by_customer"],
                 ) {
                     Some(0) => Reason::Duplicate,
-                    Some(1) => Reason::ExpiredUncapturedCharge,
-                    Some(2) => Reason::Fraudulent,
-                    Some(3) => Reason::RequestedByCustomer,
+                    Some(1) => Reason::Fraudulent,
+                    Some(2) => Reason::RequestedByCustomer,
                     _ => Reason::Unknown(s.to_owned()),
                 },
             )
         }
     }
+    #[cfg(feature = "payments")]
     impl std::fmt::Display for Reason {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "payments")]
     impl serde::Serialize for Reason {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "payments")]
     impl<'de> serde::Deserialize<'de> for Reason {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Reason {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

@@ -147,6 +147,67 @@ impl AcssDebitMandateOptions {
         self
     }
 }
+/// Values of `cancellation_reason` in `SetupIntent`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CancellationReason {
+    /// `abandoned`
+    Abandoned,
+    /// `duplicate`
+    Duplicate,
+    /// `requested_by_customer`
+    RequestedByCustomer,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl CancellationReason {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            CancellationReason::Abandoned => "abandoned",
+            CancellationReason::Duplicate => "duplicate",
+            CancellationReason::RequestedByCustomer => "requested_by_customer",
+            CancellationReason::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for CancellationReason {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["abandoned", "duplicate", "requested_by_customer"],
+            ) {
+                Some(0) => CancellationReason::Abandoned,
+                Some(1) => CancellationReason::Duplicate,
+                Some(2) => CancellationReason::RequestedByCustomer,
+                _ => CancellationReason::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for CancellationReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for CancellationReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CancellationReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for CancellationReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `payment_method_options.card.mandate_options` in the parameters of `ConfirmSetupIntent`, `CreateSetupIntent` and `UpdateSetupIntent`.
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
@@ -2398,70 +2459,6 @@ pub mod payment_method_options_acss_debit {
         }
     }
     impl crate::rt::Decode for Currency {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-}
-/// Types of `setup_intent` whose field path another type of `setup_intent` also has.
-pub mod setup_intent {
-    /// Values of `cancellation_reason` in `SetupIntent`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum CancellationReason {
-        /// `abandoned`
-        Abandoned,
-        /// `duplicate`
-        Duplicate,
-        /// `requested_by_customer`
-        RequestedByCustomer,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl CancellationReason {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                CancellationReason::Abandoned => "abandoned",
-                CancellationReason::Duplicate => "duplicate",
-                CancellationReason::RequestedByCustomer => "requested_by_customer",
-                CancellationReason::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for CancellationReason {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["abandoned", "duplicate", "requested_by_customer"],
-                ) {
-                    Some(0) => CancellationReason::Abandoned,
-                    Some(1) => CancellationReason::Duplicate,
-                    Some(2) => CancellationReason::RequestedByCustomer,
-                    _ => CancellationReason::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for CancellationReason {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for CancellationReason {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for CancellationReason {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for CancellationReason {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
         }

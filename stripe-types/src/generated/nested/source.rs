@@ -1105,6 +1105,146 @@ impl<'de> serde::Deserialize<'de> for Status {
         crate::rt::de::str_enum(d)
     }
 }
+/// Values of `type` in `Source`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Type {
+    /// `ach_credit_transfer`
+    AchCreditTransfer,
+    /// `ach_debit`
+    AchDebit,
+    /// `acss_debit`
+    AcssDebit,
+    /// `alipay`
+    Alipay,
+    /// `au_becs_debit`
+    AuBecsDebit,
+    /// `bancontact`
+    Bancontact,
+    /// `card`
+    Card,
+    /// `card_present`
+    CardPresent,
+    /// `eps`
+    Eps,
+    /// `giropay`
+    Giropay,
+    /// `ideal`
+    Ideal,
+    /// `klarna`
+    Klarna,
+    /// `multibanco`
+    Multibanco,
+    /// `p24`
+    P24,
+    /// `sepa_debit`
+    SepaDebit,
+    /// `sofort`
+    Sofort,
+    /// `three_d_secure`
+    ThreeDSecure,
+    /// `wechat`
+    Wechat,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl Type {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Type::AchCreditTransfer => "ach_credit_transfer",
+            Type::AchDebit => "ach_debit",
+            Type::AcssDebit => "acss_debit",
+            Type::Alipay => "alipay",
+            Type::AuBecsDebit => "au_becs_debit",
+            Type::Bancontact => "bancontact",
+            Type::Card => "card",
+            Type::CardPresent => "card_present",
+            Type::Eps => "eps",
+            Type::Giropay => "giropay",
+            Type::Ideal => "ideal",
+            Type::Klarna => "klarna",
+            Type::Multibanco => "multibanco",
+            Type::P24 => "p24",
+            Type::SepaDebit => "sepa_debit",
+            Type::Sofort => "sofort",
+            Type::ThreeDSecure => "three_d_secure",
+            Type::Wechat => "wechat",
+            Type::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for Type {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ach_credit_transfer",
+                    "ach_debit",
+                    "acss_debit",
+                    "alipay",
+                    "au_becs_debit",
+                    "bancontact",
+                    "card",
+                    "card_present",
+                    "eps",
+                    "giropay",
+                    "ideal",
+                    "klarna",
+                    "multibanco",
+                    "p24",
+                    "sepa_debit",
+                    "sofort",
+                    "three_d_secure",
+                    "wechat",
+                ],
+            ) {
+                Some(0) => Type::AchCreditTransfer,
+                Some(1) => Type::AchDebit,
+                Some(2) => Type::AcssDebit,
+                Some(3) => Type::Alipay,
+                Some(4) => Type::AuBecsDebit,
+                Some(5) => Type::Bancontact,
+                Some(6) => Type::Card,
+                Some(7) => Type::CardPresent,
+                Some(8) => Type::Eps,
+                Some(9) => Type::Giropay,
+                Some(10) => Type::Ideal,
+                Some(11) => Type::Klarna,
+                Some(12) => Type::Multibanco,
+                Some(13) => Type::P24,
+                Some(14) => Type::SepaDebit,
+                Some(15) => Type::Sofort,
+                Some(16) => Type::ThreeDSecure,
+                Some(17) => Type::Wechat,
+                _ => Type::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for Type {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for Type {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `usage` in `CreateSource`.
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -1208,149 +1348,6 @@ pub mod create {
         pub fn shipping(mut self, v: impl Into<crate::source::Shipping>) -> Self {
             self.shipping = Some(v.into());
             self
-        }
-    }
-}
-/// Types of `source` whose field path another type of `source` also has.
-pub mod source {
-    /// Values of `type` in `Source`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `ach_credit_transfer`
-        AchCreditTransfer,
-        /// `ach_debit`
-        AchDebit,
-        /// `acss_debit`
-        AcssDebit,
-        /// `alipay`
-        Alipay,
-        /// `au_becs_debit`
-        AuBecsDebit,
-        /// `bancontact`
-        Bancontact,
-        /// `card`
-        Card,
-        /// `card_present`
-        CardPresent,
-        /// `eps`
-        Eps,
-        /// `giropay`
-        Giropay,
-        /// `ideal`
-        Ideal,
-        /// `klarna`
-        Klarna,
-        /// `multibanco`
-        Multibanco,
-        /// `p24`
-        P24,
-        /// `sepa_debit`
-        SepaDebit,
-        /// `sofort`
-        Sofort,
-        /// `three_d_secure`
-        ThreeDSecure,
-        /// `wechat`
-        Wechat,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::AchCreditTransfer => "ach_credit_transfer",
-                Type::AchDebit => "ach_debit",
-                Type::AcssDebit => "acss_debit",
-                Type::Alipay => "alipay",
-                Type::AuBecsDebit => "au_becs_debit",
-                Type::Bancontact => "bancontact",
-                Type::Card => "card",
-                Type::CardPresent => "card_present",
-                Type::Eps => "eps",
-                Type::Giropay => "giropay",
-                Type::Ideal => "ideal",
-                Type::Klarna => "klarna",
-                Type::Multibanco => "multibanco",
-                Type::P24 => "p24",
-                Type::SepaDebit => "sepa_debit",
-                Type::Sofort => "sofort",
-                Type::ThreeDSecure => "three_d_secure",
-                Type::Wechat => "wechat",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "ach_credit_transfer",
-                        "ach_debit",
-                        "acss_debit",
-                        "alipay",
-                        "au_becs_debit",
-                        "bancontact",
-                        "card",
-                        "card_present",
-                        "eps",
-                        "giropay",
-                        "ideal",
-                        "klarna",
-                        "multibanco",
-                        "p24",
-                        "sepa_debit",
-                        "sofort",
-                        "three_d_secure",
-                        "wechat",
-                    ],
-                ) {
-                    Some(0) => Type::AchCreditTransfer,
-                    Some(1) => Type::AchDebit,
-                    Some(2) => Type::AcssDebit,
-                    Some(3) => Type::Alipay,
-                    Some(4) => Type::AuBecsDebit,
-                    Some(5) => Type::Bancontact,
-                    Some(6) => Type::Card,
-                    Some(7) => Type::CardPresent,
-                    Some(8) => Type::Eps,
-                    Some(9) => Type::Giropay,
-                    Some(10) => Type::Ideal,
-                    Some(11) => Type::Klarna,
-                    Some(12) => Type::Multibanco,
-                    Some(13) => Type::P24,
-                    Some(14) => Type::SepaDebit,
-                    Some(15) => Type::Sofort,
-                    Some(16) => Type::ThreeDSecure,
-                    Some(17) => Type::Wechat,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Type {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

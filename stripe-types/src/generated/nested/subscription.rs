@@ -917,8 +917,7 @@ impl CardMandateOptions {
         self
     }
 }
-/// Values of `collection_method` in `CreateCustomerSubscription`, `CreateInvoice` and 11 more.
-#[cfg(any(feature = "billing", feature = "payments"))]
+/// Values of `collection_method` in `Invoice`, `Quote` and 3 more.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CollectionMethod {
@@ -929,7 +928,6 @@ pub enum CollectionMethod {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "billing", feature = "payments"))]
 impl CollectionMethod {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -940,7 +938,6 @@ impl CollectionMethod {
         }
     }
 }
-#[cfg(any(feature = "billing", feature = "payments"))]
 impl std::str::FromStr for CollectionMethod {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -957,22 +954,24 @@ impl std::str::FromStr for CollectionMethod {
         )
     }
 }
-#[cfg(any(feature = "billing", feature = "payments"))]
 impl std::fmt::Display for CollectionMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "billing", feature = "payments"))]
 impl serde::Serialize for CollectionMethod {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "billing", feature = "payments"))]
 impl<'de> serde::Deserialize<'de> for CollectionMethod {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for CollectionMethod {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// One of several shapes of `ListSubscriptionsCreated`.
@@ -3534,6 +3533,96 @@ impl<'de> serde::Deserialize<'de> for StartType {
         crate::rt::de::str_enum(d)
     }
 }
+/// Values of `status` in `Subscription`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// `active`
+    Active,
+    /// `canceled`
+    Canceled,
+    /// `incomplete`
+    Incomplete,
+    /// `incomplete_expired`
+    IncompleteExpired,
+    /// `past_due`
+    PastDue,
+    /// `paused`
+    Paused,
+    /// `trialing`
+    Trialing,
+    /// `unpaid`
+    Unpaid,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Active => "active",
+            Status::Canceled => "canceled",
+            Status::Incomplete => "incomplete",
+            Status::IncompleteExpired => "incomplete_expired",
+            Status::PastDue => "past_due",
+            Status::Paused => "paused",
+            Status::Trialing => "trialing",
+            Status::Unpaid => "unpaid",
+            Status::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for Status {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "active",
+                    "canceled",
+                    "incomplete",
+                    "incomplete_expired",
+                    "past_due",
+                    "paused",
+                    "trialing",
+                    "unpaid",
+                ],
+            ) {
+                Some(0) => Status::Active,
+                Some(1) => Status::Canceled,
+                Some(2) => Status::Incomplete,
+                Some(3) => Status::IncompleteExpired,
+                Some(4) => Status::PastDue,
+                Some(5) => Status::Paused,
+                Some(6) => Status::Trialing,
+                Some(7) => Status::Unpaid,
+                _ => Status::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `features.subscription_update.billing_cycle_anchor` in `CreateBillingPortalConfiguration`, `ResumeSubscription` and 3 more.
 #[cfg(any(feature = "billing", feature = "payments"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -4201,6 +4290,64 @@ pub mod params {
             self
         }
     }
+    /// Values of `collection_method` in `CreateCustomerSubscription`, `CreateInvoice` and 11 more.
+    #[cfg(any(feature = "billing", feature = "payments"))]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum CollectionMethod {
+        /// `charge_automatically`
+        ChargeAutomatically,
+        /// `send_invoice`
+        SendInvoice,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(any(feature = "billing", feature = "payments"))]
+    impl CollectionMethod {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                CollectionMethod::ChargeAutomatically => "charge_automatically",
+                CollectionMethod::SendInvoice => "send_invoice",
+                CollectionMethod::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(any(feature = "billing", feature = "payments"))]
+    impl std::str::FromStr for CollectionMethod {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(
+                    s,
+                    &["charge_automatically", "send_invoice"],
+                ) {
+                    Some(0) => CollectionMethod::ChargeAutomatically,
+                    Some(1) => CollectionMethod::SendInvoice,
+                    _ => CollectionMethod::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(any(feature = "billing", feature = "payments"))]
+    impl std::fmt::Display for CollectionMethod {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "billing", feature = "payments"))]
+    impl serde::Serialize for CollectionMethod {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "billing", feature = "payments"))]
+    impl<'de> serde::Deserialize<'de> for CollectionMethod {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
 }
 /// Types of `pending_invoice_item_interval` whose field path another type of `subscription` also has.
 pub mod pending_invoice_item_interval {
@@ -4447,156 +4594,6 @@ pub mod shared {
         }
     }
     impl crate::rt::Decode for BillingCycleAnchor {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `collection_method` in `Invoice`, `Quote` and 3 more.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum CollectionMethod {
-        /// `charge_automatically`
-        ChargeAutomatically,
-        /// `send_invoice`
-        SendInvoice,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl CollectionMethod {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                CollectionMethod::ChargeAutomatically => "charge_automatically",
-                CollectionMethod::SendInvoice => "send_invoice",
-                CollectionMethod::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for CollectionMethod {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["charge_automatically", "send_invoice"],
-                ) {
-                    Some(0) => CollectionMethod::ChargeAutomatically,
-                    Some(1) => CollectionMethod::SendInvoice,
-                    _ => CollectionMethod::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for CollectionMethod {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for CollectionMethod {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for CollectionMethod {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for CollectionMethod {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-}
-/// Types of `subscription` whose field path another type of `subscription` also has.
-pub mod subscription {
-    /// Values of `status` in `Subscription`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `active`
-        Active,
-        /// `canceled`
-        Canceled,
-        /// `incomplete`
-        Incomplete,
-        /// `incomplete_expired`
-        IncompleteExpired,
-        /// `past_due`
-        PastDue,
-        /// `paused`
-        Paused,
-        /// `trialing`
-        Trialing,
-        /// `unpaid`
-        Unpaid,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Active => "active",
-                Status::Canceled => "canceled",
-                Status::Incomplete => "incomplete",
-                Status::IncompleteExpired => "incomplete_expired",
-                Status::PastDue => "past_due",
-                Status::Paused => "paused",
-                Status::Trialing => "trialing",
-                Status::Unpaid => "unpaid",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "active",
-                        "canceled",
-                        "incomplete",
-                        "incomplete_expired",
-                        "past_due",
-                        "paused",
-                        "trialing",
-                        "unpaid",
-                    ],
-                ) {
-                    Some(0) => Status::Active,
-                    Some(1) => Status::Canceled,
-                    Some(2) => Status::Incomplete,
-                    Some(3) => Status::IncompleteExpired,
-                    Some(4) => Status::PastDue,
-                    Some(5) => Status::Paused,
-                    Some(6) => Status::Trialing,
-                    Some(7) => Status::Unpaid,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Status {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
         }

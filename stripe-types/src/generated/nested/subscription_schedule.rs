@@ -276,7 +276,7 @@ pub struct DefaultSettings {
         crate::rt::Clearable<crate::subscription::params::BillingThresholds>,
     >,
     /// The `collection_method` parameter.
-    pub collection_method: Option<crate::subscription::CollectionMethod>,
+    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
     /// The `default_payment_method` parameter.
     pub default_payment_method: Option<String>,
     /// The `description` parameter.
@@ -380,7 +380,7 @@ impl DefaultSettings {
     /// The `collection_method` parameter.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::subscription::CollectionMethod>,
+        v: impl Into<crate::subscription::params::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
@@ -608,8 +608,7 @@ impl End {
         self
     }
 }
-/// Values of `end_behavior` in `CreateSubscriptionSchedule` and `UpdateSubscriptionSchedule`.
-#[cfg(feature = "billing")]
+/// Values of `end_behavior` in `SubscriptionSchedule`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EndBehavior {
@@ -624,7 +623,6 @@ pub enum EndBehavior {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "billing")]
 impl EndBehavior {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -637,7 +635,6 @@ impl EndBehavior {
         }
     }
 }
-#[cfg(feature = "billing")]
 impl std::str::FromStr for EndBehavior {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -653,22 +650,24 @@ impl std::str::FromStr for EndBehavior {
         )
     }
 }
-#[cfg(feature = "billing")]
 impl std::fmt::Display for EndBehavior {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(feature = "billing")]
 impl serde::Serialize for EndBehavior {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(feature = "billing")]
 impl<'de> serde::Deserialize<'de> for EndBehavior {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for EndBehavior {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `schedule_details.phases.end_date.string` in `CreatePreviewInvoice`, `CreateSubscriptionSchedule` and `UpdateSubscriptionSchedule`.
@@ -1012,7 +1011,7 @@ pub struct Phases {
         crate::rt::Clearable<crate::subscription::params::BillingThresholds>,
     >,
     /// The `collection_method` parameter.
-    pub collection_method: Option<crate::subscription::CollectionMethod>,
+    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
     /// The `currency` parameter.
     pub currency: Option<String>,
     /// The `default_payment_method` parameter.
@@ -1190,7 +1189,7 @@ impl Phases {
     /// The `collection_method` parameter.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::subscription::CollectionMethod>,
+        v: impl Into<crate::subscription::params::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
@@ -1642,9 +1641,10 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// Types of `subscription_schedule` whose field path another type of `subscription_schedule` also has.
-pub mod subscription_schedule {
-    /// Values of `end_behavior` in `SubscriptionSchedule`.
+/// Types of `create_update` whose field path another type of `subscription_schedule` also has.
+pub mod create_update {
+    /// Values of `end_behavior` in `CreateSubscriptionSchedule` and `UpdateSubscriptionSchedule`.
+    #[cfg(feature = "billing")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum EndBehavior {
@@ -1659,6 +1659,7 @@ pub mod subscription_schedule {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
+    #[cfg(feature = "billing")]
     impl EndBehavior {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -1671,6 +1672,7 @@ pub mod subscription_schedule {
             }
         }
     }
+    #[cfg(feature = "billing")]
     impl std::str::FromStr for EndBehavior {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -1689,24 +1691,22 @@ pub mod subscription_schedule {
             )
         }
     }
+    #[cfg(feature = "billing")]
     impl std::fmt::Display for EndBehavior {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "billing")]
     impl serde::Serialize for EndBehavior {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "billing")]
     impl<'de> serde::Deserialize<'de> for EndBehavior {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for EndBehavior {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

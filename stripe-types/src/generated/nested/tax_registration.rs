@@ -9436,6 +9436,71 @@ impl StateSalesTax {
         }
     }
 }
+/// Values of `status` in `TaxRegistration`.
+#[cfg(feature = "tax")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// `active`
+    Active,
+    /// `expired`
+    Expired,
+    /// `scheduled`
+    Scheduled,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "tax")]
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Active => "active",
+            Status::Expired => "expired",
+            Status::Scheduled => "scheduled",
+            Status::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "tax")]
+impl std::str::FromStr for Status {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["active", "expired", "scheduled"]) {
+                Some(0) => Status::Active,
+                Some(1) => Status::Expired,
+                Some(2) => Status::Scheduled,
+                _ => Status::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "tax")]
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "tax")]
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "tax")]
+impl crate::rt::Decode for Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `country_options.th` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax")]
 #[derive(Clone, Debug)]
@@ -10690,74 +10755,6 @@ pub mod lists {
     impl<'de> serde::Deserialize<'de> for Status {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `tax_registration` whose field path another type of `tax_registration` also has.
-pub mod tax_registration {
-    /// Values of `status` in `TaxRegistration`.
-    #[cfg(feature = "tax")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `active`
-        Active,
-        /// `expired`
-        Expired,
-        /// `scheduled`
-        Scheduled,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "tax")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Active => "active",
-                Status::Expired => "expired",
-                Status::Scheduled => "scheduled",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "tax")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["active", "expired", "scheduled"]) {
-                    Some(0) => Status::Active,
-                    Some(1) => Status::Expired,
-                    Some(2) => Status::Scheduled,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "tax")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "tax")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "tax")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(feature = "tax")]
-    impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

@@ -66,6 +66,86 @@ impl crate::rt::Decode for ElectronicCommerceIndicator {
         r.str_enum()
     }
 }
+/// Values of `result` in `ThreeDSecureDetails`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ThreeDSecureDetailsResult {
+    /// `attempt_acknowledged`
+    AttemptAcknowledged,
+    /// `authenticated`
+    Authenticated,
+    /// `exempted`
+    Exempted,
+    /// `failed`
+    Failed,
+    /// `not_supported`
+    NotSupported,
+    /// `processing_error`
+    ProcessingError,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl ThreeDSecureDetailsResult {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ThreeDSecureDetailsResult::AttemptAcknowledged => "attempt_acknowledged",
+            ThreeDSecureDetailsResult::Authenticated => "authenticated",
+            ThreeDSecureDetailsResult::Exempted => "exempted",
+            ThreeDSecureDetailsResult::Failed => "failed",
+            ThreeDSecureDetailsResult::NotSupported => "not_supported",
+            ThreeDSecureDetailsResult::ProcessingError => "processing_error",
+            ThreeDSecureDetailsResult::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for ThreeDSecureDetailsResult {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "attempt_acknowledged",
+                    "authenticated",
+                    "exempted",
+                    "failed",
+                    "not_supported",
+                    "processing_error",
+                ],
+            ) {
+                Some(0) => ThreeDSecureDetailsResult::AttemptAcknowledged,
+                Some(1) => ThreeDSecureDetailsResult::Authenticated,
+                Some(2) => ThreeDSecureDetailsResult::Exempted,
+                Some(3) => ThreeDSecureDetailsResult::Failed,
+                Some(4) => ThreeDSecureDetailsResult::NotSupported,
+                Some(5) => ThreeDSecureDetailsResult::ProcessingError,
+                _ => ThreeDSecureDetailsResult::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for ThreeDSecureDetailsResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ThreeDSecureDetailsResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for ThreeDSecureDetailsResult {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for ThreeDSecureDetailsResult {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `version` in `ThreeDSecureDetails`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -133,88 +213,5 @@ impl<'de> serde::Deserialize<'de> for Version {
 impl crate::rt::Decode for Version {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
-    }
-}
-/// Types of `three_d_secure_details` whose field path another type of `three_d_secure_details` also has.
-pub mod three_d_secure_details {
-    /// Values of `result` in `ThreeDSecureDetails`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum ThreeDSecureDetailsResult {
-        /// `attempt_acknowledged`
-        AttemptAcknowledged,
-        /// `authenticated`
-        Authenticated,
-        /// `exempted`
-        Exempted,
-        /// `failed`
-        Failed,
-        /// `not_supported`
-        NotSupported,
-        /// `processing_error`
-        ProcessingError,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl ThreeDSecureDetailsResult {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ThreeDSecureDetailsResult::AttemptAcknowledged => "attempt_acknowledged",
-                ThreeDSecureDetailsResult::Authenticated => "authenticated",
-                ThreeDSecureDetailsResult::Exempted => "exempted",
-                ThreeDSecureDetailsResult::Failed => "failed",
-                ThreeDSecureDetailsResult::NotSupported => "not_supported",
-                ThreeDSecureDetailsResult::ProcessingError => "processing_error",
-                ThreeDSecureDetailsResult::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for ThreeDSecureDetailsResult {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "attempt_acknowledged",
-                        "authenticated",
-                        "exempted",
-                        "failed",
-                        "not_supported",
-                        "processing_error",
-                    ],
-                ) {
-                    Some(0) => ThreeDSecureDetailsResult::AttemptAcknowledged,
-                    Some(1) => ThreeDSecureDetailsResult::Authenticated,
-                    Some(2) => ThreeDSecureDetailsResult::Exempted,
-                    Some(3) => ThreeDSecureDetailsResult::Failed,
-                    Some(4) => ThreeDSecureDetailsResult::NotSupported,
-                    Some(5) => ThreeDSecureDetailsResult::ProcessingError,
-                    _ => ThreeDSecureDetailsResult::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for ThreeDSecureDetailsResult {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for ThreeDSecureDetailsResult {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for ThreeDSecureDetailsResult {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for ThreeDSecureDetailsResult {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
     }
 }

@@ -54,6 +54,88 @@ impl crate::rt::Decode for ExemptionIndicator {
         r.str_enum()
     }
 }
+/// Values of `result` in `ThreeDSecureDetailsCharge`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ThreeDSecureDetailsChargeResult {
+    /// `attempt_acknowledged`
+    AttemptAcknowledged,
+    /// `authenticated`
+    Authenticated,
+    /// `exempted`
+    Exempted,
+    /// `failed`
+    Failed,
+    /// `not_supported`
+    NotSupported,
+    /// `processing_error`
+    ProcessingError,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl ThreeDSecureDetailsChargeResult {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ThreeDSecureDetailsChargeResult::AttemptAcknowledged => {
+                "attempt_acknowledged"
+            }
+            ThreeDSecureDetailsChargeResult::Authenticated => "authenticated",
+            ThreeDSecureDetailsChargeResult::Exempted => "exempted",
+            ThreeDSecureDetailsChargeResult::Failed => "failed",
+            ThreeDSecureDetailsChargeResult::NotSupported => "not_supported",
+            ThreeDSecureDetailsChargeResult::ProcessingError => "processing_error",
+            ThreeDSecureDetailsChargeResult::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for ThreeDSecureDetailsChargeResult {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "attempt_acknowledged",
+                    "authenticated",
+                    "exempted",
+                    "failed",
+                    "not_supported",
+                    "processing_error",
+                ],
+            ) {
+                Some(0) => ThreeDSecureDetailsChargeResult::AttemptAcknowledged,
+                Some(1) => ThreeDSecureDetailsChargeResult::Authenticated,
+                Some(2) => ThreeDSecureDetailsChargeResult::Exempted,
+                Some(3) => ThreeDSecureDetailsChargeResult::Failed,
+                Some(4) => ThreeDSecureDetailsChargeResult::NotSupported,
+                Some(5) => ThreeDSecureDetailsChargeResult::ProcessingError,
+                _ => ThreeDSecureDetailsChargeResult::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for ThreeDSecureDetailsChargeResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ThreeDSecureDetailsChargeResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for ThreeDSecureDetailsChargeResult {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for ThreeDSecureDetailsChargeResult {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `version` in `ThreeDSecureDetailsCharge`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -121,90 +203,5 @@ impl<'de> serde::Deserialize<'de> for Version {
 impl crate::rt::Decode for Version {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
-    }
-}
-/// Types of `three_d_secure_details_charge` whose field path another type of `three_d_secure_details_charge` also has.
-pub mod three_d_secure_details_charge {
-    /// Values of `result` in `ThreeDSecureDetailsCharge`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum ThreeDSecureDetailsChargeResult {
-        /// `attempt_acknowledged`
-        AttemptAcknowledged,
-        /// `authenticated`
-        Authenticated,
-        /// `exempted`
-        Exempted,
-        /// `failed`
-        Failed,
-        /// `not_supported`
-        NotSupported,
-        /// `processing_error`
-        ProcessingError,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl ThreeDSecureDetailsChargeResult {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ThreeDSecureDetailsChargeResult::AttemptAcknowledged => {
-                    "attempt_acknowledged"
-                }
-                ThreeDSecureDetailsChargeResult::Authenticated => "authenticated",
-                ThreeDSecureDetailsChargeResult::Exempted => "exempted",
-                ThreeDSecureDetailsChargeResult::Failed => "failed",
-                ThreeDSecureDetailsChargeResult::NotSupported => "not_supported",
-                ThreeDSecureDetailsChargeResult::ProcessingError => "processing_error",
-                ThreeDSecureDetailsChargeResult::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for ThreeDSecureDetailsChargeResult {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "attempt_acknowledged",
-                        "authenticated",
-                        "exempted",
-                        "failed",
-                        "not_supported",
-                        "processing_error",
-                    ],
-                ) {
-                    Some(0) => ThreeDSecureDetailsChargeResult::AttemptAcknowledged,
-                    Some(1) => ThreeDSecureDetailsChargeResult::Authenticated,
-                    Some(2) => ThreeDSecureDetailsChargeResult::Exempted,
-                    Some(3) => ThreeDSecureDetailsChargeResult::Failed,
-                    Some(4) => ThreeDSecureDetailsChargeResult::NotSupported,
-                    Some(5) => ThreeDSecureDetailsChargeResult::ProcessingError,
-                    _ => ThreeDSecureDetailsChargeResult::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for ThreeDSecureDetailsChargeResult {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for ThreeDSecureDetailsChargeResult {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for ThreeDSecureDetailsChargeResult {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for ThreeDSecureDetailsChargeResult {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
     }
 }

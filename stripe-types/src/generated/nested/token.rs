@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct Account {
     /// The `business_type` parameter.
-    pub business_type: Option<crate::account::BusinessType>,
+    pub business_type: Option<crate::account::params::BusinessType>,
     /// The `company` parameter.
     pub company: Option<crate::token::Company>,
     /// The `individual` parameter.
@@ -47,7 +47,10 @@ impl Account {
         }
     }
     /// The `business_type` parameter.
-    pub fn business_type(mut self, v: impl Into<crate::account::BusinessType>) -> Self {
+    pub fn business_type(
+        mut self,
+        v: impl Into<crate::account::params::BusinessType>,
+    ) -> Self {
         self.business_type = Some(v.into());
         self
     }

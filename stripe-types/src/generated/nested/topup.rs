@@ -66,6 +66,75 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
+/// Values of `status` in `Topup`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// `canceled`
+    Canceled,
+    /// `failed`
+    Failed,
+    /// `pending`
+    Pending,
+    /// `reversed`
+    Reversed,
+    /// `succeeded`
+    Succeeded,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Canceled => "canceled",
+            Status::Failed => "failed",
+            Status::Pending => "pending",
+            Status::Reversed => "reversed",
+            Status::Succeeded => "succeeded",
+            Status::Unknown(v) => v,
+        }
+    }
+}
+impl std::str::FromStr for Status {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["canceled", "failed", "pending", "reversed", "succeeded"],
+            ) {
+                Some(0) => Status::Canceled,
+                Some(1) => Status::Failed,
+                Some(2) => Status::Pending,
+                Some(3) => Status::Reversed,
+                Some(4) => Status::Succeeded,
+                _ => Status::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Types of `lists` whose field path another type of `topup` also has.
 pub mod lists {
     /// Values of `status` in `ListTopups`.
@@ -132,78 +201,6 @@ pub mod lists {
     impl<'de> serde::Deserialize<'de> for Status {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `topup` whose field path another type of `topup` also has.
-pub mod topup {
-    /// Values of `status` in `Topup`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `canceled`
-        Canceled,
-        /// `failed`
-        Failed,
-        /// `pending`
-        Pending,
-        /// `reversed`
-        Reversed,
-        /// `succeeded`
-        Succeeded,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Canceled => "canceled",
-                Status::Failed => "failed",
-                Status::Pending => "pending",
-                Status::Reversed => "reversed",
-                Status::Succeeded => "succeeded",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["canceled", "failed", "pending", "reversed", "succeeded"],
-                ) {
-                    Some(0) => Status::Canceled,
-                    Some(1) => Status::Failed,
-                    Some(2) => Status::Pending,
-                    Some(3) => Status::Reversed,
-                    Some(4) => Status::Succeeded,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

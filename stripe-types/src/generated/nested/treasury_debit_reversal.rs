@@ -116,6 +116,71 @@ impl<'de> serde::Deserialize<'de> for Resolution {
         crate::rt::de::str_enum(d)
     }
 }
+/// Values of `status` in `TreasuryDebitReversal`.
+#[cfg(feature = "treasury")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// `failed`
+    Failed,
+    /// `processing`
+    Processing,
+    /// `succeeded`
+    Succeeded,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "treasury")]
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Failed => "failed",
+            Status::Processing => "processing",
+            Status::Succeeded => "succeeded",
+            Status::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "treasury")]
+impl std::str::FromStr for Status {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["failed", "processing", "succeeded"]) {
+                Some(0) => Status::Failed,
+                Some(1) => Status::Processing,
+                Some(2) => Status::Succeeded,
+                _ => Status::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "treasury")]
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "treasury")]
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Types of `lists` whose field path another type of `treasury_debit_reversal` also has.
 pub mod lists {
     /// Values of `status` in `ListTreasuryDebitReversals`.
@@ -178,77 +243,6 @@ pub mod lists {
     impl<'de> serde::Deserialize<'de> for Status {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `treasury_debit_reversal` whose field path another type of `treasury_debit_reversal` also has.
-pub mod treasury_debit_reversal {
-    /// Values of `status` in `TreasuryDebitReversal`.
-    #[cfg(feature = "treasury")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `failed`
-        Failed,
-        /// `processing`
-        Processing,
-        /// `succeeded`
-        Succeeded,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "treasury")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Failed => "failed",
-                Status::Processing => "processing",
-                Status::Succeeded => "succeeded",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["failed", "processing", "succeeded"],
-                ) {
-                    Some(0) => Status::Failed,
-                    Some(1) => Status::Processing,
-                    Some(2) => Status::Succeeded,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

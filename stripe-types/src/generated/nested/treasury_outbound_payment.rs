@@ -499,6 +499,82 @@ impl ReturnedDetails {
         self
     }
 }
+/// Values of `status` in `TreasuryOutboundPayment`.
+#[cfg(feature = "treasury")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// `canceled`
+    Canceled,
+    /// `failed`
+    Failed,
+    /// `posted`
+    Posted,
+    /// `processing`
+    Processing,
+    /// `returned`
+    Returned,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "treasury")]
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Canceled => "canceled",
+            Status::Failed => "failed",
+            Status::Posted => "posted",
+            Status::Processing => "processing",
+            Status::Returned => "returned",
+            Status::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "treasury")]
+impl std::str::FromStr for Status {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["canceled", "failed", "posted", "processing", "returned"],
+            ) {
+                Some(0) => Status::Canceled,
+                Some(1) => Status::Failed,
+                Some(2) => Status::Posted,
+                Some(3) => Status::Processing,
+                Some(4) => Status::Returned,
+                _ => Status::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "treasury")]
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "treasury")]
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `tracking_details` in the parameters of `UpdateTestHelpersTreasuryOutboundPayment` and `UpdateTestHelpersTreasuryOutboundTransfer`.
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
@@ -769,85 +845,6 @@ pub mod lists {
     impl<'de> serde::Deserialize<'de> for Status {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `treasury_outbound_payment` whose field path another type of `treasury_outbound_payment` also has.
-pub mod treasury_outbound_payment {
-    /// Values of `status` in `TreasuryOutboundPayment`.
-    #[cfg(feature = "treasury")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `canceled`
-        Canceled,
-        /// `failed`
-        Failed,
-        /// `posted`
-        Posted,
-        /// `processing`
-        Processing,
-        /// `returned`
-        Returned,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "treasury")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Canceled => "canceled",
-                Status::Failed => "failed",
-                Status::Posted => "posted",
-                Status::Processing => "processing",
-                Status::Returned => "returned",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["canceled", "failed", "posted", "processing", "returned"],
-                ) {
-                    Some(0) => Status::Canceled,
-                    Some(1) => Status::Failed,
-                    Some(2) => Status::Posted,
-                    Some(3) => Status::Processing,
-                    Some(4) => Status::Returned,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

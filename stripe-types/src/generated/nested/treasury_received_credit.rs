@@ -147,6 +147,78 @@ impl LinkedFlows {
         }
     }
 }
+/// Values of `network` in `TreasuryReceivedCredit`.
+#[cfg(feature = "treasury")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Network {
+    /// `ach`
+    Ach,
+    /// `card`
+    Card,
+    /// `stripe`
+    Stripe,
+    /// `us_domestic_wire`
+    UsDomesticWire,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "treasury")]
+impl Network {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Network::Ach => "ach",
+            Network::Card => "card",
+            Network::Stripe => "stripe",
+            Network::UsDomesticWire => "us_domestic_wire",
+            Network::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "treasury")]
+impl std::str::FromStr for Network {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["ach", "card", "stripe", "us_domestic_wire"],
+            ) {
+                Some(0) => Network::Ach,
+                Some(1) => Network::Card,
+                Some(2) => Network::Stripe,
+                Some(3) => Network::UsDomesticWire,
+                _ => Network::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "treasury")]
+impl std::fmt::Display for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "treasury")]
+impl serde::Serialize for Network {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for Network {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for Network {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `linked_flows.source_flow_type` in `ListTreasuryReceivedCredits`.
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -221,6 +293,67 @@ impl serde::Serialize for SourceFlowType {
 impl<'de> serde::Deserialize<'de> for SourceFlowType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+/// Values of `status` in `TreasuryReceivedCredit`.
+#[cfg(feature = "treasury")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// `failed`
+    Failed,
+    /// `succeeded`
+    Succeeded,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "treasury")]
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Failed => "failed",
+            Status::Succeeded => "succeeded",
+            Status::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "treasury")]
+impl std::str::FromStr for Status {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["failed", "succeeded"]) {
+                Some(0) => Status::Failed,
+                Some(1) => Status::Succeeded,
+                _ => Status::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "treasury")]
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "treasury")]
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `initiating_payment_method_details.type` in `CreateTestHelpersTreasuryReceivedCredit` and `CreateTestHelpersTreasuryReceivedDebit`.
@@ -443,142 +576,6 @@ pub mod lists {
     impl<'de> serde::Deserialize<'de> for Status {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `treasury_received_credit` whose field path another type of `treasury_received_credit` also has.
-pub mod treasury_received_credit {
-    /// Values of `network` in `TreasuryReceivedCredit`.
-    #[cfg(feature = "treasury")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Network {
-        /// `ach`
-        Ach,
-        /// `card`
-        Card,
-        /// `stripe`
-        Stripe,
-        /// `us_domestic_wire`
-        UsDomesticWire,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "treasury")]
-    impl Network {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Network::Ach => "ach",
-                Network::Card => "card",
-                Network::Stripe => "stripe",
-                Network::UsDomesticWire => "us_domestic_wire",
-                Network::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl std::str::FromStr for Network {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["ach", "card", "stripe", "us_domestic_wire"],
-                ) {
-                    Some(0) => Network::Ach,
-                    Some(1) => Network::Card,
-                    Some(2) => Network::Stripe,
-                    Some(3) => Network::UsDomesticWire,
-                    _ => Network::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl std::fmt::Display for Network {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl serde::Serialize for Network {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl<'de> serde::Deserialize<'de> for Network {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl crate::rt::Decode for Network {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `status` in `TreasuryReceivedCredit`.
-    #[cfg(feature = "treasury")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `failed`
-        Failed,
-        /// `succeeded`
-        Succeeded,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "treasury")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Failed => "failed",
-                Status::Succeeded => "succeeded",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["failed", "succeeded"]) {
-                    Some(0) => Status::Failed,
-                    Some(1) => Status::Succeeded,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

@@ -82,6 +82,132 @@ impl crate::rt::Decode for FailureCode {
         r.str_enum()
     }
 }
+/// Values of `network` in `TreasuryReceivedDebit`.
+#[cfg(feature = "treasury")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Network {
+    /// `ach`
+    Ach,
+    /// `card`
+    Card,
+    /// `stripe`
+    Stripe,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "treasury")]
+impl Network {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Network::Ach => "ach",
+            Network::Card => "card",
+            Network::Stripe => "stripe",
+            Network::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "treasury")]
+impl std::str::FromStr for Network {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["ach", "card", "stripe"]) {
+                Some(0) => Network::Ach,
+                Some(1) => Network::Card,
+                Some(2) => Network::Stripe,
+                _ => Network::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "treasury")]
+impl std::fmt::Display for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "treasury")]
+impl serde::Serialize for Network {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for Network {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for Network {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `status` in `TreasuryReceivedDebit`.
+#[cfg(feature = "treasury")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// `failed`
+    Failed,
+    /// `succeeded`
+    Succeeded,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "treasury")]
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Failed => "failed",
+            Status::Succeeded => "succeeded",
+            Status::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "treasury")]
+impl std::str::FromStr for Status {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["failed", "succeeded"]) {
+                Some(0) => Status::Failed,
+                Some(1) => Status::Succeeded,
+                _ => Status::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "treasury")]
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "treasury")]
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Types of `create_test_helpers` whose field path another type of `treasury_received_debit` also has.
 pub mod create_test_helpers {
     /// Values of `network` in `CreateTestHelpersTreasuryReceivedDebit`.
@@ -191,135 +317,6 @@ pub mod lists {
     impl<'de> serde::Deserialize<'de> for Status {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `treasury_received_debit` whose field path another type of `treasury_received_debit` also has.
-pub mod treasury_received_debit {
-    /// Values of `network` in `TreasuryReceivedDebit`.
-    #[cfg(feature = "treasury")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Network {
-        /// `ach`
-        Ach,
-        /// `card`
-        Card,
-        /// `stripe`
-        Stripe,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "treasury")]
-    impl Network {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Network::Ach => "ach",
-                Network::Card => "card",
-                Network::Stripe => "stripe",
-                Network::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl std::str::FromStr for Network {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["ach", "card", "stripe"]) {
-                    Some(0) => Network::Ach,
-                    Some(1) => Network::Card,
-                    Some(2) => Network::Stripe,
-                    _ => Network::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl std::fmt::Display for Network {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl serde::Serialize for Network {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl<'de> serde::Deserialize<'de> for Network {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl crate::rt::Decode for Network {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `status` in `TreasuryReceivedDebit`.
-    #[cfg(feature = "treasury")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `failed`
-        Failed,
-        /// `succeeded`
-        Succeeded,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "treasury")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Failed => "failed",
-                Status::Succeeded => "succeeded",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["failed", "succeeded"]) {
-                    Some(0) => Status::Failed,
-                    Some(1) => Status::Succeeded,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(feature = "treasury")]
-    impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

@@ -35,29 +35,342 @@ impl AdditionalTermsOfService {
         self
     }
 }
-/// `relationship` in the parameters of `CreateV2CoreAccountPerson` and `UpdateV2CoreAccountPerson`.
+/// `address` of `V2CoreAccountPerson`.
 #[cfg(feature = "v2")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Address {
+    /// City, district, suburb, town, or village.
+    pub city: Option<String>,
+    /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
+    pub country: Option<String>,
+    /// Address line 1 (e.g., street, PO Box, or company name).
+    pub line1: Option<String>,
+    /// Address line 2 (e.g., apartment, suite, unit, or building).
+    pub line2: Option<String>,
+    /// ZIP or postal code.
+    pub postal_code: Option<String>,
+    /// State, county, province, or region.
+    pub state: Option<String>,
+    /// Town or district.
+    pub town: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for Address {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a Address object",
+                &["city", "country", "line1", "line2", "postal_code", "state", "town"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Address {
+            city: b.f0.take(),
+            country: b.f1.take(),
+            line1: b.f2.take(),
+            line2: b.f3.take(),
+            postal_code: b.f4.take(),
+            state: b.f5.take(),
+            town: b.f6.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for Address {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for Address {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Address {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.city {
+            map.serialize_entry("city", v)?;
+        }
+        if let Some(v) = &self.country {
+            map.serialize_entry("country", v)?;
+        }
+        if let Some(v) = &self.line1 {
+            map.serialize_entry("line1", v)?;
+        }
+        if let Some(v) = &self.line2 {
+            map.serialize_entry("line2", v)?;
+        }
+        if let Some(v) = &self.postal_code {
+            map.serialize_entry("postal_code", v)?;
+        }
+        if let Some(v) = &self.state {
+            map.serialize_entry("state", v)?;
+        }
+        if let Some(v) = &self.town {
+            map.serialize_entry("town", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `documents` of `V2CoreAccountPerson`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Documents {
+    /// One or more documents that demonstrate proof that this person is authorized to represent the company.
+    pub company_authorization: Option<
+        crate::v2_core_account::IndividualDocumentsCompanyAuthorization,
+    >,
+    /// One or more documents showing the person’s passport page with photo and personal data.
+    pub passport: Option<crate::v2_core_account::IdentityIndividualDocumentsPassport>,
+    /// An identifying document showing the person's name, either a passport or local ID card.
+    pub primary_verification: Option<
+        crate::v2_core_account::DocumentsPrimaryVerification,
+    >,
+    /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
+    pub secondary_verification: Option<
+        crate::v2_core_account::IndividualDocumentsSecondaryVerification,
+    >,
+    /// One or more documents showing the person’s visa required for living in the country where they are residing.
+    pub visa: Option<crate::v2_core_account::IdentityIndividualDocumentsVisa>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for Documents {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<
+                crate::v2_core_account::IndividualDocumentsCompanyAuthorization,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::v2_core_account::IdentityIndividualDocumentsPassport,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::v2_core_account::DocumentsPrimaryVerification,
+            >,
+            f3: crate::rt::json::Slot<
+                crate::v2_core_account::IndividualDocumentsSecondaryVerification,
+            >,
+            f4: crate::rt::json::Slot<
+                crate::v2_core_account::IdentityIndividualDocumentsVisa,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a Documents object",
+                &[
+                    "company_authorization",
+                    "passport",
+                    "primary_verification",
+                    "secondary_verification",
+                    "visa",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Documents {
+            company_authorization: b.f0.take(),
+            passport: b.f1.take(),
+            primary_verification: b.f2.take(),
+            secondary_verification: b.f3.take(),
+            visa: b.f4.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for Documents {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for Documents {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Documents {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.company_authorization {
+            map.serialize_entry("company_authorization", v)?;
+        }
+        if let Some(v) = &self.passport {
+            map.serialize_entry("passport", v)?;
+        }
+        if let Some(v) = &self.primary_verification {
+            map.serialize_entry("primary_verification", v)?;
+        }
+        if let Some(v) = &self.secondary_verification {
+            map.serialize_entry("secondary_verification", v)?;
+        }
+        if let Some(v) = &self.visa {
+            map.serialize_entry("visa", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `relationship` of `V2CoreAccountPerson`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Relationship {
     /// Whether the individual is an authorizer of the Account's identity.
     pub authorizer: Option<bool>,
-    /// Indicates whether the person is a director of the associated legal entity.
+    /// Whether the individual is a director of the Account's identity. Directors are typically members of the governing board of the company or are responsible for making sure that the company meets its regulatory obligations.
     pub director: Option<bool>,
-    /// Indicates whether the person is an executive of the associated legal entity.
+    /// Whether the individual has significant responsibility to control, manage, or direct the organization.
     pub executive: Option<bool>,
-    /// Indicates whether the person is a legal guardian of the associated legal entity.
+    /// Whether the individual is the legal guardian of the Account's representative.
     pub legal_guardian: Option<bool>,
-    /// Indicates whether the person is an owner of the associated legal entity.
+    /// Whether the individual is an owner of the Account's identity.
     pub owner: Option<bool>,
-    /// The percentage of ownership the person has in the associated legal entity.
+    /// The percentage of the Account's identity that the individual owns.
     pub percent_ownership: Option<crate::rt::Decimal>,
-    /// Indicates whether the person is a representative of the associated legal entity.
+    /// Whether the individual is authorized as the primary representative of the Account. This is the person nominated by the business to provide information about themselves, and general information about the account. There can only be one representative at any given time. At the time the account is created, this person should be set to the person responsible for opening the account.
     pub representative: Option<bool>,
-    /// The title or position the person holds in the associated legal entity.
+    /// The individual's title (e.g., CEO, Support Engineer).
     pub title: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for Relationship {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<bool>,
+            f5: crate::rt::json::Slot<crate::rt::Decimal>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a Relationship object",
+                &[
+                    "authorizer",
+                    "director",
+                    "executive",
+                    "legal_guardian",
+                    "owner",
+                    "percent_ownership",
+                    "representative",
+                    "title",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Relationship {
+            authorizer: b.f0.take(),
+            director: b.f1.take(),
+            executive: b.f2.take(),
+            legal_guardian: b.f3.take(),
+            owner: b.f4.take(),
+            percent_ownership: b.f5.take(),
+            representative: b.f6.take(),
+            title: b.f7.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for Relationship {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for Relationship {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Relationship {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -86,64 +399,10 @@ impl serde::Serialize for Relationship {
         if let Some(v) = &self.title {
             map.serialize_entry("title", v)?;
         }
-        map.end()
-    }
-}
-#[cfg(feature = "v2")]
-impl Relationship {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            authorizer: None,
-            director: None,
-            executive: None,
-            legal_guardian: None,
-            owner: None,
-            percent_ownership: None,
-            representative: None,
-            title: None,
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
-    }
-    /// Whether the individual is an authorizer of the Account's identity.
-    pub fn authorizer(mut self, v: impl Into<bool>) -> Self {
-        self.authorizer = Some(v.into());
-        self
-    }
-    /// Indicates whether the person is a director of the associated legal entity.
-    pub fn director(mut self, v: impl Into<bool>) -> Self {
-        self.director = Some(v.into());
-        self
-    }
-    /// Indicates whether the person is an executive of the associated legal entity.
-    pub fn executive(mut self, v: impl Into<bool>) -> Self {
-        self.executive = Some(v.into());
-        self
-    }
-    /// Indicates whether the person is a legal guardian of the associated legal entity.
-    pub fn legal_guardian(mut self, v: impl Into<bool>) -> Self {
-        self.legal_guardian = Some(v.into());
-        self
-    }
-    /// Indicates whether the person is an owner of the associated legal entity.
-    pub fn owner(mut self, v: impl Into<bool>) -> Self {
-        self.owner = Some(v.into());
-        self
-    }
-    /// The percentage of ownership the person has in the associated legal entity.
-    pub fn percent_ownership(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
-        self.percent_ownership = Some(v.into());
-        self
-    }
-    /// Indicates whether the person is a representative of the associated legal entity.
-    pub fn representative(mut self, v: impl Into<bool>) -> Self {
-        self.representative = Some(v.into());
-        self
-    }
-    /// The title or position the person holds in the associated legal entity.
-    pub fn title(mut self, v: impl Into<String>) -> Self {
-        self.title = Some(v.into());
-        self
+        map.end()
     }
 }
 /// Types of `create` whose field path another type of `v2_core_account_person` also has.
@@ -248,12 +507,10 @@ pub mod create {
     pub struct Documents {
         /// One or more documents that demonstrate proof that this person is authorized to represent the company.
         pub company_authorization: Option<
-            crate::v2_core_account::IndividualDocumentsCompanyAuthorization,
+            crate::v2_core_account::params::CompanyAuthorization,
         >,
         /// One or more documents showing the person’s passport page with photo and personal data.
-        pub passport: Option<
-            crate::v2_core_account::IdentityIndividualDocumentsPassport,
-        >,
+        pub passport: Option<crate::v2_core_account::params::Passport>,
         /// An identifying document showing the person's name, either a passport or local ID card.
         pub primary_verification: Option<
             crate::v2_core_account::create_create_person::PrimaryVerification,
@@ -263,7 +520,7 @@ pub mod create {
             crate::v2_core_account::create_create_person::SecondaryVerification,
         >,
         /// One or more documents showing the person’s visa required for living in the country where they are residing.
-        pub visa: Option<crate::v2_core_account::IdentityIndividualDocumentsVisa>,
+        pub visa: Option<crate::v2_core_account::params::Visa>,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for Documents {
@@ -304,7 +561,7 @@ pub mod create {
         /// One or more documents that demonstrate proof that this person is authorized to represent the company.
         pub fn company_authorization(
             mut self,
-            v: impl Into<crate::v2_core_account::IndividualDocumentsCompanyAuthorization>,
+            v: impl Into<crate::v2_core_account::params::CompanyAuthorization>,
         ) -> Self {
             self.company_authorization = Some(v.into());
             self
@@ -312,7 +569,7 @@ pub mod create {
         /// One or more documents showing the person’s passport page with photo and personal data.
         pub fn passport(
             mut self,
-            v: impl Into<crate::v2_core_account::IdentityIndividualDocumentsPassport>,
+            v: impl Into<crate::v2_core_account::params::Passport>,
         ) -> Self {
             self.passport = Some(v.into());
             self
@@ -340,9 +597,123 @@ pub mod create {
         /// One or more documents showing the person’s visa required for living in the country where they are residing.
         pub fn visa(
             mut self,
-            v: impl Into<crate::v2_core_account::IdentityIndividualDocumentsVisa>,
+            v: impl Into<crate::v2_core_account::params::Visa>,
         ) -> Self {
             self.visa = Some(v.into());
+            self
+        }
+    }
+}
+/// Types of `create_update` whose field path another type of `v2_core_account_person` also has.
+pub mod create_update {
+    /// `relationship` in the parameters of `CreateV2CoreAccountPerson` and `UpdateV2CoreAccountPerson`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Relationship {
+        /// Whether the individual is an authorizer of the Account's identity.
+        pub authorizer: Option<bool>,
+        /// Indicates whether the person is a director of the associated legal entity.
+        pub director: Option<bool>,
+        /// Indicates whether the person is an executive of the associated legal entity.
+        pub executive: Option<bool>,
+        /// Indicates whether the person is a legal guardian of the associated legal entity.
+        pub legal_guardian: Option<bool>,
+        /// Indicates whether the person is an owner of the associated legal entity.
+        pub owner: Option<bool>,
+        /// The percentage of ownership the person has in the associated legal entity.
+        pub percent_ownership: Option<crate::rt::Decimal>,
+        /// Indicates whether the person is a representative of the associated legal entity.
+        pub representative: Option<bool>,
+        /// The title or position the person holds in the associated legal entity.
+        pub title: Option<String>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for Relationship {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.authorizer {
+                map.serialize_entry("authorizer", v)?;
+            }
+            if let Some(v) = &self.director {
+                map.serialize_entry("director", v)?;
+            }
+            if let Some(v) = &self.executive {
+                map.serialize_entry("executive", v)?;
+            }
+            if let Some(v) = &self.legal_guardian {
+                map.serialize_entry("legal_guardian", v)?;
+            }
+            if let Some(v) = &self.owner {
+                map.serialize_entry("owner", v)?;
+            }
+            if let Some(v) = &self.percent_ownership {
+                map.serialize_entry("percent_ownership", v)?;
+            }
+            if let Some(v) = &self.representative {
+                map.serialize_entry("representative", v)?;
+            }
+            if let Some(v) = &self.title {
+                map.serialize_entry("title", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl Relationship {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                authorizer: None,
+                director: None,
+                executive: None,
+                legal_guardian: None,
+                owner: None,
+                percent_ownership: None,
+                representative: None,
+                title: None,
+            }
+        }
+        /// Whether the individual is an authorizer of the Account's identity.
+        pub fn authorizer(mut self, v: impl Into<bool>) -> Self {
+            self.authorizer = Some(v.into());
+            self
+        }
+        /// Indicates whether the person is a director of the associated legal entity.
+        pub fn director(mut self, v: impl Into<bool>) -> Self {
+            self.director = Some(v.into());
+            self
+        }
+        /// Indicates whether the person is an executive of the associated legal entity.
+        pub fn executive(mut self, v: impl Into<bool>) -> Self {
+            self.executive = Some(v.into());
+            self
+        }
+        /// Indicates whether the person is a legal guardian of the associated legal entity.
+        pub fn legal_guardian(mut self, v: impl Into<bool>) -> Self {
+            self.legal_guardian = Some(v.into());
+            self
+        }
+        /// Indicates whether the person is an owner of the associated legal entity.
+        pub fn owner(mut self, v: impl Into<bool>) -> Self {
+            self.owner = Some(v.into());
+            self
+        }
+        /// The percentage of ownership the person has in the associated legal entity.
+        pub fn percent_ownership(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
+            self.percent_ownership = Some(v.into());
+            self
+        }
+        /// Indicates whether the person is a representative of the associated legal entity.
+        pub fn representative(mut self, v: impl Into<bool>) -> Self {
+            self.representative = Some(v.into());
+            self
+        }
+        /// The title or position the person holds in the associated legal entity.
+        pub fn title(mut self, v: impl Into<String>) -> Self {
+            self.title = Some(v.into());
             self
         }
     }
@@ -456,22 +827,20 @@ pub mod update {
     pub struct Documents {
         /// One or more documents that demonstrate proof that this person is authorized to represent the company.
         pub company_authorization: Option<
-            crate::v2_core_account::IndividualDocumentsCompanyAuthorization,
+            crate::v2_core_account::params::CompanyAuthorization,
         >,
         /// One or more documents showing the person’s passport page with photo and personal data.
-        pub passport: Option<
-            crate::v2_core_account::IdentityIndividualDocumentsPassport,
-        >,
+        pub passport: Option<crate::v2_core_account::params::Passport>,
         /// An identifying document showing the person's name, either a passport or local ID card.
         pub primary_verification: Option<
-            crate::v2_core_account::DocumentsPrimaryVerification,
+            crate::v2_core_account::params::PrimaryVerification,
         >,
         /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
         pub secondary_verification: Option<
-            crate::v2_core_account::IndividualDocumentsSecondaryVerification,
+            crate::v2_core_account::params::SecondaryVerification,
         >,
         /// One or more documents showing the person’s visa required for living in the country where they are residing.
-        pub visa: Option<crate::v2_core_account::IdentityIndividualDocumentsVisa>,
+        pub visa: Option<crate::v2_core_account::params::Visa>,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for Documents {
@@ -512,7 +881,7 @@ pub mod update {
         /// One or more documents that demonstrate proof that this person is authorized to represent the company.
         pub fn company_authorization(
             mut self,
-            v: impl Into<crate::v2_core_account::IndividualDocumentsCompanyAuthorization>,
+            v: impl Into<crate::v2_core_account::params::CompanyAuthorization>,
         ) -> Self {
             self.company_authorization = Some(v.into());
             self
@@ -520,7 +889,7 @@ pub mod update {
         /// One or more documents showing the person’s passport page with photo and personal data.
         pub fn passport(
             mut self,
-            v: impl Into<crate::v2_core_account::IdentityIndividualDocumentsPassport>,
+            v: impl Into<crate::v2_core_account::params::Passport>,
         ) -> Self {
             self.passport = Some(v.into());
             self
@@ -528,7 +897,7 @@ pub mod update {
         /// An identifying document showing the person's name, either a passport or local ID card.
         pub fn primary_verification(
             mut self,
-            v: impl Into<crate::v2_core_account::DocumentsPrimaryVerification>,
+            v: impl Into<crate::v2_core_account::params::PrimaryVerification>,
         ) -> Self {
             self.primary_verification = Some(v.into());
             self
@@ -536,9 +905,7 @@ pub mod update {
         /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
         pub fn secondary_verification(
             mut self,
-            v: impl Into<
-                crate::v2_core_account::IndividualDocumentsSecondaryVerification,
-            >,
+            v: impl Into<crate::v2_core_account::params::SecondaryVerification>,
         ) -> Self {
             self.secondary_verification = Some(v.into());
             self
@@ -546,391 +913,10 @@ pub mod update {
         /// One or more documents showing the person’s visa required for living in the country where they are residing.
         pub fn visa(
             mut self,
-            v: impl Into<crate::v2_core_account::IdentityIndividualDocumentsVisa>,
+            v: impl Into<crate::v2_core_account::params::Visa>,
         ) -> Self {
             self.visa = Some(v.into());
             self
-        }
-    }
-}
-/// Types of `v2_core_account_person` whose field path another type of `v2_core_account_person` also has.
-pub mod v2_core_account_person {
-    /// `address` of `V2CoreAccountPerson`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub struct Address {
-        /// City, district, suburb, town, or village.
-        pub city: Option<String>,
-        /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-        pub country: Option<String>,
-        /// Address line 1 (e.g., street, PO Box, or company name).
-        pub line1: Option<String>,
-        /// Address line 2 (e.g., apartment, suite, unit, or building).
-        pub line2: Option<String>,
-        /// ZIP or postal code.
-        pub postal_code: Option<String>,
-        /// State, county, province, or region.
-        pub state: Option<String>,
-        /// Town or district.
-        pub town: Option<String>,
-        /// Fields the pinned spec does not name, kept as raw JSON.
-        pub extra: crate::rt::Extra,
-    }
-    #[cfg(feature = "v2")]
-    impl crate::rt::Decode for Address {
-        #[inline(never)]
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            struct Slots {
-                f0: crate::rt::json::Slot<String>,
-                f1: crate::rt::json::Slot<String>,
-                f2: crate::rt::json::Slot<String>,
-                f3: crate::rt::json::Slot<String>,
-                f4: crate::rt::json::Slot<String>,
-                f5: crate::rt::json::Slot<String>,
-                f6: crate::rt::json::Slot<String>,
-            }
-            let mut b = Slots {
-                f0: crate::rt::json::Slot::new(),
-                f1: crate::rt::json::Slot::new(),
-                f2: crate::rt::json::Slot::new(),
-                f3: crate::rt::json::Slot::new(),
-                f4: crate::rt::json::Slot::new(),
-                f5: crate::rt::json::Slot::new(),
-                f6: crate::rt::json::Slot::new(),
-            };
-            let extra = r
-                .fields(
-                    "a Address object",
-                    &[
-                        "city",
-                        "country",
-                        "line1",
-                        "line2",
-                        "postal_code",
-                        "state",
-                        "town",
-                    ],
-                    &mut |r, i| match i {
-                        0 => r.optional(&mut b.f0),
-                        1 => r.optional(&mut b.f1),
-                        2 => r.optional(&mut b.f2),
-                        3 => r.optional(&mut b.f3),
-                        4 => r.optional(&mut b.f4),
-                        5 => r.optional(&mut b.f5),
-                        6 => r.optional(&mut b.f6),
-                        _ => r.skip(),
-                    },
-                )?;
-            Ok(Address {
-                city: b.f0.take(),
-                country: b.f1.take(),
-                line1: b.f2.take(),
-                line2: b.f3.take(),
-                postal_code: b.f4.take(),
-                state: b.f5.take(),
-                town: b.f6.take(),
-                extra,
-            })
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for Address {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::json::deserialize(d)
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl crate::rt::HasId for Address {
-        fn id_str(&self) -> Option<&str> {
-            None
-        }
-    }
-    #[cfg(feature = "v2")]
-    #[cfg(feature = "serialize")]
-    impl serde::Serialize for Address {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.city {
-                map.serialize_entry("city", v)?;
-            }
-            if let Some(v) = &self.country {
-                map.serialize_entry("country", v)?;
-            }
-            if let Some(v) = &self.line1 {
-                map.serialize_entry("line1", v)?;
-            }
-            if let Some(v) = &self.line2 {
-                map.serialize_entry("line2", v)?;
-            }
-            if let Some(v) = &self.postal_code {
-                map.serialize_entry("postal_code", v)?;
-            }
-            if let Some(v) = &self.state {
-                map.serialize_entry("state", v)?;
-            }
-            if let Some(v) = &self.town {
-                map.serialize_entry("town", v)?;
-            }
-            for (k, v) in self.extra.iter() {
-                map.serialize_entry(k, v)?;
-            }
-            map.end()
-        }
-    }
-    /// `documents` of `V2CoreAccountPerson`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub struct Documents {
-        /// One or more documents that demonstrate proof that this person is authorized to represent the company.
-        pub company_authorization: Option<
-            crate::v2_core_account::person_v2_core_account::CompanyAuthorization,
-        >,
-        /// One or more documents showing the person’s passport page with photo and personal data.
-        pub passport: Option<crate::v2_core_account::person_v2_core_account::Passport>,
-        /// An identifying document showing the person's name, either a passport or local ID card.
-        pub primary_verification: Option<
-            crate::v2_core_account::person_v2_core_account::PrimaryVerification,
-        >,
-        /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
-        pub secondary_verification: Option<
-            crate::v2_core_account::person_v2_core_account::SecondaryVerification,
-        >,
-        /// One or more documents showing the person’s visa required for living in the country where they are residing.
-        pub visa: Option<crate::v2_core_account::person_v2_core_account::Visa>,
-        /// Fields the pinned spec does not name, kept as raw JSON.
-        pub extra: crate::rt::Extra,
-    }
-    #[cfg(feature = "v2")]
-    impl crate::rt::Decode for Documents {
-        #[inline(never)]
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            struct Slots {
-                f0: crate::rt::json::Slot<
-                    crate::v2_core_account::person_v2_core_account::CompanyAuthorization,
-                >,
-                f1: crate::rt::json::Slot<
-                    crate::v2_core_account::person_v2_core_account::Passport,
-                >,
-                f2: crate::rt::json::Slot<
-                    crate::v2_core_account::person_v2_core_account::PrimaryVerification,
-                >,
-                f3: crate::rt::json::Slot<
-                    crate::v2_core_account::person_v2_core_account::SecondaryVerification,
-                >,
-                f4: crate::rt::json::Slot<
-                    crate::v2_core_account::person_v2_core_account::Visa,
-                >,
-            }
-            let mut b = Slots {
-                f0: crate::rt::json::Slot::new(),
-                f1: crate::rt::json::Slot::new(),
-                f2: crate::rt::json::Slot::new(),
-                f3: crate::rt::json::Slot::new(),
-                f4: crate::rt::json::Slot::new(),
-            };
-            let extra = r
-                .fields(
-                    "a Documents object",
-                    &[
-                        "company_authorization",
-                        "passport",
-                        "primary_verification",
-                        "secondary_verification",
-                        "visa",
-                    ],
-                    &mut |r, i| match i {
-                        0 => r.optional(&mut b.f0),
-                        1 => r.optional(&mut b.f1),
-                        2 => r.optional(&mut b.f2),
-                        3 => r.optional(&mut b.f3),
-                        4 => r.optional(&mut b.f4),
-                        _ => r.skip(),
-                    },
-                )?;
-            Ok(Documents {
-                company_authorization: b.f0.take(),
-                passport: b.f1.take(),
-                primary_verification: b.f2.take(),
-                secondary_verification: b.f3.take(),
-                visa: b.f4.take(),
-                extra,
-            })
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for Documents {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::json::deserialize(d)
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl crate::rt::HasId for Documents {
-        fn id_str(&self) -> Option<&str> {
-            None
-        }
-    }
-    #[cfg(feature = "v2")]
-    #[cfg(feature = "serialize")]
-    impl serde::Serialize for Documents {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.company_authorization {
-                map.serialize_entry("company_authorization", v)?;
-            }
-            if let Some(v) = &self.passport {
-                map.serialize_entry("passport", v)?;
-            }
-            if let Some(v) = &self.primary_verification {
-                map.serialize_entry("primary_verification", v)?;
-            }
-            if let Some(v) = &self.secondary_verification {
-                map.serialize_entry("secondary_verification", v)?;
-            }
-            if let Some(v) = &self.visa {
-                map.serialize_entry("visa", v)?;
-            }
-            for (k, v) in self.extra.iter() {
-                map.serialize_entry(k, v)?;
-            }
-            map.end()
-        }
-    }
-    /// `relationship` of `V2CoreAccountPerson`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub struct Relationship {
-        /// Whether the individual is an authorizer of the Account's identity.
-        pub authorizer: Option<bool>,
-        /// Whether the individual is a director of the Account's identity. Directors are typically members of the governing board of the company or are responsible for making sure that the company meets its regulatory obligations.
-        pub director: Option<bool>,
-        /// Whether the individual has significant responsibility to control, manage, or direct the organization.
-        pub executive: Option<bool>,
-        /// Whether the individual is the legal guardian of the Account's representative.
-        pub legal_guardian: Option<bool>,
-        /// Whether the individual is an owner of the Account's identity.
-        pub owner: Option<bool>,
-        /// The percentage of the Account's identity that the individual owns.
-        pub percent_ownership: Option<crate::rt::Decimal>,
-        /// Whether the individual is authorized as the primary representative of the Account. This is the person nominated by the business to provide information about themselves, and general information about the account. There can only be one representative at any given time. At the time the account is created, this person should be set to the person responsible for opening the account.
-        pub representative: Option<bool>,
-        /// The individual's title (e.g., CEO, Support Engineer).
-        pub title: Option<String>,
-        /// Fields the pinned spec does not name, kept as raw JSON.
-        pub extra: crate::rt::Extra,
-    }
-    #[cfg(feature = "v2")]
-    impl crate::rt::Decode for Relationship {
-        #[inline(never)]
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            struct Slots {
-                f0: crate::rt::json::Slot<bool>,
-                f1: crate::rt::json::Slot<bool>,
-                f2: crate::rt::json::Slot<bool>,
-                f3: crate::rt::json::Slot<bool>,
-                f4: crate::rt::json::Slot<bool>,
-                f5: crate::rt::json::Slot<crate::rt::Decimal>,
-                f6: crate::rt::json::Slot<bool>,
-                f7: crate::rt::json::Slot<String>,
-            }
-            let mut b = Slots {
-                f0: crate::rt::json::Slot::new(),
-                f1: crate::rt::json::Slot::new(),
-                f2: crate::rt::json::Slot::new(),
-                f3: crate::rt::json::Slot::new(),
-                f4: crate::rt::json::Slot::new(),
-                f5: crate::rt::json::Slot::new(),
-                f6: crate::rt::json::Slot::new(),
-                f7: crate::rt::json::Slot::new(),
-            };
-            let extra = r
-                .fields(
-                    "a Relationship object",
-                    &[
-                        "authorizer",
-                        "director",
-                        "executive",
-                        "legal_guardian",
-                        "owner",
-                        "percent_ownership",
-                        "representative",
-                        "title",
-                    ],
-                    &mut |r, i| match i {
-                        0 => r.optional(&mut b.f0),
-                        1 => r.optional(&mut b.f1),
-                        2 => r.optional(&mut b.f2),
-                        3 => r.optional(&mut b.f3),
-                        4 => r.optional(&mut b.f4),
-                        5 => r.optional(&mut b.f5),
-                        6 => r.optional(&mut b.f6),
-                        7 => r.optional(&mut b.f7),
-                        _ => r.skip(),
-                    },
-                )?;
-            Ok(Relationship {
-                authorizer: b.f0.take(),
-                director: b.f1.take(),
-                executive: b.f2.take(),
-                legal_guardian: b.f3.take(),
-                owner: b.f4.take(),
-                percent_ownership: b.f5.take(),
-                representative: b.f6.take(),
-                title: b.f7.take(),
-                extra,
-            })
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for Relationship {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::json::deserialize(d)
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl crate::rt::HasId for Relationship {
-        fn id_str(&self) -> Option<&str> {
-            None
-        }
-    }
-    #[cfg(feature = "v2")]
-    #[cfg(feature = "serialize")]
-    impl serde::Serialize for Relationship {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.authorizer {
-                map.serialize_entry("authorizer", v)?;
-            }
-            if let Some(v) = &self.director {
-                map.serialize_entry("director", v)?;
-            }
-            if let Some(v) = &self.executive {
-                map.serialize_entry("executive", v)?;
-            }
-            if let Some(v) = &self.legal_guardian {
-                map.serialize_entry("legal_guardian", v)?;
-            }
-            if let Some(v) = &self.owner {
-                map.serialize_entry("owner", v)?;
-            }
-            if let Some(v) = &self.percent_ownership {
-                map.serialize_entry("percent_ownership", v)?;
-            }
-            if let Some(v) = &self.representative {
-                map.serialize_entry("representative", v)?;
-            }
-            if let Some(v) = &self.title {
-                map.serialize_entry("title", v)?;
-            }
-            for (k, v) in self.extra.iter() {
-                map.serialize_entry(k, v)?;
-            }
-            map.end()
         }
     }
 }

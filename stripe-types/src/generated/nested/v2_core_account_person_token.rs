@@ -139,20 +139,20 @@ impl Address {
 pub struct Documents {
     /// One or more documents that demonstrate proof that this person is authorized to represent the company.
     pub company_authorization: Option<
-        crate::v2_core_account::IndividualDocumentsCompanyAuthorization,
+        crate::v2_core_account::params::CompanyAuthorization,
     >,
     /// One or more documents showing the person’s passport page with photo and personal data.
-    pub passport: Option<crate::v2_core_account::IdentityIndividualDocumentsPassport>,
+    pub passport: Option<crate::v2_core_account::params::Passport>,
     /// An identifying document showing the person's name, either a passport or local ID card.
     pub primary_verification: Option<
-        crate::v2_core_account::DocumentsPrimaryVerification,
+        crate::v2_core_account::params::PrimaryVerification,
     >,
     /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
     pub secondary_verification: Option<
-        crate::v2_core_account::IndividualDocumentsSecondaryVerification,
+        crate::v2_core_account::params::SecondaryVerification,
     >,
     /// One or more documents showing the person’s visa required for living in the country where they are residing.
-    pub visa: Option<crate::v2_core_account::IdentityIndividualDocumentsVisa>,
+    pub visa: Option<crate::v2_core_account::params::Visa>,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for Documents {
@@ -193,7 +193,7 @@ impl Documents {
     /// One or more documents that demonstrate proof that this person is authorized to represent the company.
     pub fn company_authorization(
         mut self,
-        v: impl Into<crate::v2_core_account::IndividualDocumentsCompanyAuthorization>,
+        v: impl Into<crate::v2_core_account::params::CompanyAuthorization>,
     ) -> Self {
         self.company_authorization = Some(v.into());
         self
@@ -201,7 +201,7 @@ impl Documents {
     /// One or more documents showing the person’s passport page with photo and personal data.
     pub fn passport(
         mut self,
-        v: impl Into<crate::v2_core_account::IdentityIndividualDocumentsPassport>,
+        v: impl Into<crate::v2_core_account::params::Passport>,
     ) -> Self {
         self.passport = Some(v.into());
         self
@@ -209,7 +209,7 @@ impl Documents {
     /// An identifying document showing the person's name, either a passport or local ID card.
     pub fn primary_verification(
         mut self,
-        v: impl Into<crate::v2_core_account::DocumentsPrimaryVerification>,
+        v: impl Into<crate::v2_core_account::params::PrimaryVerification>,
     ) -> Self {
         self.primary_verification = Some(v.into());
         self
@@ -217,16 +217,13 @@ impl Documents {
     /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
     pub fn secondary_verification(
         mut self,
-        v: impl Into<crate::v2_core_account::IndividualDocumentsSecondaryVerification>,
+        v: impl Into<crate::v2_core_account::params::SecondaryVerification>,
     ) -> Self {
         self.secondary_verification = Some(v.into());
         self
     }
     /// One or more documents showing the person’s visa required for living in the country where they are residing.
-    pub fn visa(
-        mut self,
-        v: impl Into<crate::v2_core_account::IdentityIndividualDocumentsVisa>,
-    ) -> Self {
+    pub fn visa(mut self, v: impl Into<crate::v2_core_account::params::Visa>) -> Self {
         self.visa = Some(v.into());
         self
     }

@@ -48,7 +48,7 @@ pub struct CreateCustomer {
     /// Tax details about the customer.
     pub tax: Option<crate::customer::create::Tax>,
     /// The customer's tax exemption. One of `none`, `exempt`, or `reverse`.
-    pub tax_exempt: Option<crate::customer::TaxExempt>,
+    pub tax_exempt: Option<crate::customer::params::TaxExempt>,
     /// The customer's tax IDs.
     pub tax_id_data: Option<Vec<crate::customer::TaxIdData>>,
     /// ID of the test clock to attach to the customer.
@@ -272,7 +272,10 @@ impl CreateCustomer {
         self
     }
     /// The customer's tax exemption. One of `none`, `exempt`, or `reverse`.
-    pub fn tax_exempt(mut self, v: impl Into<crate::customer::TaxExempt>) -> Self {
+    pub fn tax_exempt(
+        mut self,
+        v: impl Into<crate::customer::params::TaxExempt>,
+    ) -> Self {
         self.tax_exempt = Some(v.into());
         self
     }
@@ -371,7 +374,7 @@ pub struct Customer {
     /// The `tax` field.
     pub tax: Option<crate::CustomerTax>,
     /// Describes the customer's tax exemption status, which is `none`, `exempt`, or `reverse`. When set to `reverse`, invoice and receipt PDFs include the following text: **"Reverse charge"**.
-    pub tax_exempt: Option<crate::customer::shared::TaxExempt>,
+    pub tax_exempt: Option<crate::customer::TaxExempt>,
     /// The customer's tax IDs.
     pub tax_ids: Option<crate::rt::List<crate::TaxId>>,
     /// ID of the test clock that this customer belongs to.
@@ -420,7 +423,7 @@ impl crate::rt::Decode for Customer {
             >,
             f25: crate::rt::json::Slot<crate::rt::List<crate::Subscription>>,
             f26: crate::rt::json::Slot<crate::CustomerTax>,
-            f27: crate::rt::json::Slot<crate::customer::shared::TaxExempt>,
+            f27: crate::rt::json::Slot<crate::customer::TaxExempt>,
             f28: crate::rt::json::Slot<crate::rt::List<crate::TaxId>>,
             f29: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::TestHelpersTestClock>,
@@ -2366,7 +2369,7 @@ pub struct UpdateCustomer {
     /// Tax details about the customer.
     pub tax: Option<crate::customer::update::Tax>,
     /// The customer's tax exemption. One of `none`, `exempt`, or `reverse`.
-    pub tax_exempt: Option<crate::customer::TaxExempt>,
+    pub tax_exempt: Option<crate::customer::params::TaxExempt>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for UpdateCustomer {
@@ -2631,7 +2634,10 @@ impl UpdateCustomer {
         self
     }
     /// The customer's tax exemption. One of `none`, `exempt`, or `reverse`.
-    pub fn tax_exempt(mut self, v: impl Into<crate::customer::TaxExempt>) -> Self {
+    pub fn tax_exempt(
+        mut self,
+        v: impl Into<crate::customer::params::TaxExempt>,
+    ) -> Self {
         self.tax_exempt = Some(v.into());
         self
     }

@@ -252,7 +252,7 @@ pub struct Dispute {
     /// Reason given by cardholder for dispute. Possible values are `bank_cannot_process`, `check_returned`, `credit_not_processed`, `customer_initiated`, `debit_not_authorized`, `duplicate`, `fraudulent`, `general`, `incorrect_account_details`, `insufficient_funds`, `noncompliant`, `product_not_received`, `product_unacceptable`, `subscription_canceled`, or `unrecognized`. Learn more about [dispute reasons](https://docs.stripe.com/disputes/categories).
     pub reason: String,
     /// The current status of a dispute. Possible values include:`warning_needs_response`, `warning_under_review`, `warning_closed`, `needs_response`, `under_review`, `won`, `lost`, or `prevented`.
-    pub status: crate::dispute::dispute::Status,
+    pub status: crate::dispute::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -281,7 +281,7 @@ impl crate::rt::Decode for Dispute {
             f12: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
             f13: crate::rt::json::Slot<crate::DisputePaymentMethodDetails>,
             f14: crate::rt::json::Slot<String>,
-            f15: crate::rt::json::Slot<crate::dispute::dispute::Status>,
+            f15: crate::rt::json::Slot<crate::dispute::Status>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

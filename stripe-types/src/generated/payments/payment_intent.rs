@@ -186,7 +186,7 @@ pub struct CapturePaymentIntent {
     /// The `intent` parameter.
     pub intent: crate::PaymentIntentId,
     /// Provides industry-specific information about the amount.
-    pub amount_details: Option<crate::payment_intent::AmountDetails>,
+    pub amount_details: Option<crate::payment_intent::params::AmountDetails>,
     /// The amount to capture from the PaymentIntent, which must be less than or equal to the original amount. Defaults to the full `amount_capturable` if it's not provided.
     pub amount_to_capture: Option<i64>,
     /// The amount of the application fee (if any) that will be requested to be applied to the payment and transferred to the application owner's Stripe account. The amount of the application fee collected will be capped at the total amount captured. For more information, see the PaymentIntents [use case for connected accounts](https://docs.stripe.com/payments/connected-accounts).
@@ -277,7 +277,7 @@ impl CapturePaymentIntent {
     /// Provides industry-specific information about the amount.
     pub fn amount_details(
         mut self,
-        v: impl Into<crate::payment_intent::AmountDetails>,
+        v: impl Into<crate::payment_intent::params::AmountDetails>,
     ) -> Self {
         self.amount_details = Some(v.into());
         self
@@ -409,7 +409,7 @@ pub struct ConfirmPaymentIntent {
     pub intent: crate::PaymentIntentId,
     /// Provides industry-specific information about the amount.
     pub amount_details: Option<
-        crate::rt::Clearable<crate::payment_intent::AmountDetails>,
+        crate::rt::Clearable<crate::payment_intent::params::AmountDetails>,
     >,
     /// Controls when the funds will be captured from the customer's account.
     pub capture_method: Option<crate::payment_intent::PaymentIntentDataCaptureMethod>,
@@ -423,7 +423,9 @@ pub struct ConfirmPaymentIntent {
     pub error_on_requires_action: Option<bool>,
     /// The list of payment method types to exclude from use with this payment.
     pub excluded_payment_method_types: Option<
-        crate::rt::Clearable<Vec<crate::payment_intent::ExcludedPaymentMethodTypes>>,
+        crate::rt::Clearable<
+            Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
+        >,
     >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -585,7 +587,7 @@ impl ConfirmPaymentIntent {
     /// Provides industry-specific information about the amount.
     pub fn amount_details(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::payment_intent::AmountDetails>>,
+        v: impl Into<crate::rt::Clearable<crate::payment_intent::params::AmountDetails>>,
     ) -> Self {
         self.amount_details = Some(v.into());
         self
@@ -622,7 +624,9 @@ impl ConfirmPaymentIntent {
     pub fn excluded_payment_method_types(
         mut self,
         v: impl Into<
-            crate::rt::Clearable<Vec<crate::payment_intent::ExcludedPaymentMethodTypes>>,
+            crate::rt::Clearable<
+                Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
+            >,
         >,
     ) -> Self {
         self.excluded_payment_method_types = Some(v.into());
@@ -790,7 +794,7 @@ pub struct CreatePaymentIntent {
     /// Amount intended to be collected by this PaymentIntent. A positive integer representing how much to charge in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal) (e.g., 100 cents to charge $1.00 or 100 to charge ¥100, a zero-decimal currency). The minimum amount is $0.50 US or [equivalent in charge currency](https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts). The amount value supports up to eight digits (e.g., a value of 99999999 for a USD charge of $999,999.99).
     pub amount: i64,
     /// Provides industry-specific information about the amount.
-    pub amount_details: Option<crate::payment_intent::AmountDetails>,
+    pub amount_details: Option<crate::payment_intent::params::AmountDetails>,
     /// The amount of the application fee (if any) that will be requested to be applied to the payment and transferred to the application owner's Stripe account. The amount of the application fee collected will be capped at the total amount captured. For more information, see the PaymentIntents [use case for connected accounts](https://docs.stripe.com/payments/connected-accounts).
     pub application_fee_amount: Option<i64>,
     /// When you enable this parameter, this PaymentIntent accepts payment methods that you enable in the Dashboard and that are compatible with this PaymentIntent's other parameters.
@@ -827,7 +831,7 @@ pub struct CreatePaymentIntent {
     pub error_on_requires_action: Option<bool>,
     /// The list of payment method types to exclude from use with this payment.
     pub excluded_payment_method_types: Option<
-        Vec<crate::payment_intent::ExcludedPaymentMethodTypes>,
+        Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
     >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1059,7 +1063,7 @@ impl CreatePaymentIntent {
     /// Provides industry-specific information about the amount.
     pub fn amount_details(
         mut self,
-        v: impl Into<crate::payment_intent::AmountDetails>,
+        v: impl Into<crate::payment_intent::params::AmountDetails>,
     ) -> Self {
         self.amount_details = Some(v.into());
         self
@@ -1140,7 +1144,7 @@ impl CreatePaymentIntent {
     pub fn excluded_payment_method_types(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::payment_intent::ExcludedPaymentMethodTypes>,
+            Item = impl Into<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
         >,
     ) -> Self {
         self.excluded_payment_method_types = Some(
@@ -1363,7 +1367,7 @@ pub struct IncrementAuthorizationPaymentIntent {
     /// The updated total amount that you intend to collect from the cardholder. This amount must be greater than the currently authorized amount.
     pub amount: i64,
     /// Provides industry-specific information about the amount.
-    pub amount_details: Option<crate::payment_intent::AmountDetails>,
+    pub amount_details: Option<crate::payment_intent::params::AmountDetails>,
     /// The amount of the application fee (if any) that will be requested to be applied to the payment and transferred to the application owner's Stripe account. The amount of the application fee collected will be capped at the total amount captured. For more information, see the PaymentIntents [use case for connected accounts](https://docs.stripe.com/payments/connected-accounts).
     pub application_fee_amount: Option<i64>,
     /// An arbitrary string attached to the object. Often useful for displaying to users.
@@ -1445,7 +1449,7 @@ impl IncrementAuthorizationPaymentIntent {
     /// Provides industry-specific information about the amount.
     pub fn amount_details(
         mut self,
-        v: impl Into<crate::payment_intent::AmountDetails>,
+        v: impl Into<crate::payment_intent::params::AmountDetails>,
     ) -> Self {
         self.amount_details = Some(v.into());
         self
@@ -1656,7 +1660,7 @@ pub struct PaymentIntent {
     /// Amount that can be captured from this PaymentIntent.
     pub amount_capturable: Option<i64>,
     /// The `amount_details` field.
-    pub amount_details: Option<crate::payment_intent::payment_intent::AmountDetails>,
+    pub amount_details: Option<crate::payment_intent::AmountDetails>,
     /// Amount that this PaymentIntent collects.
     pub amount_received: Option<i64>,
     /// ID of the Connect application that created the PaymentIntent.
@@ -1670,11 +1674,9 @@ pub struct PaymentIntent {
     /// Populated when `status` is `canceled`, this is the time at which the PaymentIntent was canceled. Measured in seconds since the Unix epoch.
     pub canceled_at: Option<crate::rt::Timestamp>,
     /// Reason for cancellation of this PaymentIntent, either user-provided (`duplicate`, `fraudulent`, `requested_by_customer`, or `abandoned`) or generated by Stripe internally (`failed_invoice`, `void_invoice`, `automatic`, or `expired`).
-    pub cancellation_reason: Option<
-        crate::payment_intent::payment_intent::CancellationReason,
-    >,
+    pub cancellation_reason: Option<crate::payment_intent::CancellationReason>,
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_intent::payment::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::CaptureMethod>,
     /// The client secret of this PaymentIntent. Used for client-side retrieval using a publishable key.
     ///
     /// The client secret can be used to complete a payment from your frontend. It should not be stored, logged, or exposed to anyone other than the customer. Make sure that you have TLS enabled on any page that includes the client secret.
@@ -1682,9 +1684,7 @@ pub struct PaymentIntent {
     /// Refer to our docs to [accept a payment](https://docs.stripe.com/payments/accept-a-payment?ui=elements) and learn about how `client_secret` should be handled.
     pub client_secret: Option<crate::rt::Secret<String>>,
     /// Describes whether we can confirm this PaymentIntent automatically, or if it requires customer action to confirm the payment.
-    pub confirmation_method: Option<
-        crate::payment_intent::payment_intent::ConfirmationMethod,
-    >,
+    pub confirmation_method: Option<crate::payment_intent::ConfirmationMethod>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
@@ -1705,7 +1705,7 @@ pub struct PaymentIntent {
     pub description: Option<String>,
     /// The list of payment method types to exclude from use with this payment.
     pub excluded_payment_method_types: Option<
-        Vec<crate::payment_intent::intent::ExcludedPaymentMethodTypes>,
+        Vec<crate::payment_intent::ExcludedPaymentMethodTypes>,
     >,
     /// The `hooks` field.
     pub hooks: Option<crate::PaymentFlowsPaymentIntentAsyncWorkflows>,
@@ -1781,9 +1781,7 @@ impl crate::rt::Decode for PaymentIntent {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<i64>,
-            f2: crate::rt::json::Slot<
-                crate::payment_intent::payment_intent::AmountDetails,
-            >,
+            f2: crate::rt::json::Slot<crate::payment_intent::AmountDetails>,
             f3: crate::rt::json::Slot<i64>,
             f4: crate::rt::json::Slot<crate::rt::Expandable<crate::Application>>,
             f5: crate::rt::json::Slot<i64>,
@@ -1791,14 +1789,10 @@ impl crate::rt::Decode for PaymentIntent {
                 crate::PaymentFlowsAutomaticPaymentMethodsPaymentIntent,
             >,
             f7: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f8: crate::rt::json::Slot<
-                crate::payment_intent::payment_intent::CancellationReason,
-            >,
-            f9: crate::rt::json::Slot<crate::payment_intent::payment::CaptureMethod>,
+            f8: crate::rt::json::Slot<crate::payment_intent::CancellationReason>,
+            f9: crate::rt::json::Slot<crate::payment_intent::CaptureMethod>,
             f10: crate::rt::json::Slot<crate::rt::Secret<String>>,
-            f11: crate::rt::json::Slot<
-                crate::payment_intent::payment_intent::ConfirmationMethod,
-            >,
+            f11: crate::rt::json::Slot<crate::payment_intent::ConfirmationMethod>,
             f12: crate::rt::json::Slot<crate::rt::Timestamp>,
             f13: crate::rt::json::Slot<String>,
             f14: crate::rt::json::Slot<
@@ -1807,7 +1801,7 @@ impl crate::rt::Decode for PaymentIntent {
             f15: crate::rt::json::Slot<String>,
             f16: crate::rt::json::Slot<String>,
             f17: crate::rt::json::Slot<
-                Vec<crate::payment_intent::intent::ExcludedPaymentMethodTypes>,
+                Vec<crate::payment_intent::ExcludedPaymentMethodTypes>,
             >,
             f18: crate::rt::json::Slot<crate::PaymentFlowsPaymentIntentAsyncWorkflows>,
             f19: crate::rt::json::Slot<crate::PaymentIntentId>,
@@ -7163,7 +7157,7 @@ pub struct UpdatePaymentIntent {
     pub amount: Option<i64>,
     /// Provides industry-specific information about the amount.
     pub amount_details: Option<
-        crate::rt::Clearable<crate::payment_intent::AmountDetails>,
+        crate::rt::Clearable<crate::payment_intent::params::AmountDetails>,
     >,
     /// The amount of the application fee (if any) that will be requested to be applied to the payment and transferred to the application owner's Stripe account. The amount of the application fee collected will be capped at the total amount captured. For more information, see the PaymentIntents [use case for connected accounts](https://docs.stripe.com/payments/connected-accounts).
     pub application_fee_amount: Option<crate::rt::Clearable<i64>>,
@@ -7187,7 +7181,9 @@ pub struct UpdatePaymentIntent {
     pub description: Option<String>,
     /// The list of payment method types to exclude from use with this payment.
     pub excluded_payment_method_types: Option<
-        crate::rt::Clearable<Vec<crate::payment_intent::ExcludedPaymentMethodTypes>>,
+        crate::rt::Clearable<
+            Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
+        >,
     >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -7365,7 +7361,7 @@ impl UpdatePaymentIntent {
     /// Provides industry-specific information about the amount.
     pub fn amount_details(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::payment_intent::AmountDetails>>,
+        v: impl Into<crate::rt::Clearable<crate::payment_intent::params::AmountDetails>>,
     ) -> Self {
         self.amount_details = Some(v.into());
         self
@@ -7418,7 +7414,9 @@ impl UpdatePaymentIntent {
     pub fn excluded_payment_method_types(
         mut self,
         v: impl Into<
-            crate::rt::Clearable<Vec<crate::payment_intent::ExcludedPaymentMethodTypes>>,
+            crate::rt::Clearable<
+                Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
+            >,
         >,
     ) -> Self {
         self.excluded_payment_method_types = Some(v.into());

@@ -1305,7 +1305,7 @@ pub struct PaymentMethod {
     /// The `twint` field.
     pub twint: Option<crate::PaymentMethodTwint>,
     /// The type of the PaymentMethod. An additional hash is included on the PaymentMethod with a name matching this value. It contains additional information specific to the PaymentMethod type.
-    pub r#type: crate::payment_method::payment_method::Type,
+    pub r#type: crate::payment_method::Type,
     /// The `us_bank_account` field.
     pub us_bank_account: Option<crate::PaymentMethodUsBankAccount>,
     /// The `wechat_pay` field.
@@ -1384,7 +1384,7 @@ impl crate::rt::Decode for PaymentMethod {
             f56: crate::rt::json::Slot<crate::PaymentMethodSofort>,
             f57: crate::rt::json::Slot<crate::PaymentMethodSwish>,
             f58: crate::rt::json::Slot<crate::PaymentMethodTwint>,
-            f59: crate::rt::json::Slot<crate::payment_method::payment_method::Type>,
+            f59: crate::rt::json::Slot<crate::payment_method::Type>,
             f60: crate::rt::json::Slot<crate::PaymentMethodUsBankAccount>,
             f61: crate::rt::json::Slot<crate::PaymentMethodWechatPay>,
             f62: crate::rt::json::Slot<crate::PaymentMethodZip>,

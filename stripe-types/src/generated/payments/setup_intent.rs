@@ -299,7 +299,7 @@ pub struct CreateSetupIntent {
     pub description: Option<String>,
     /// The list of payment method types to exclude from use with this SetupIntent.
     pub excluded_payment_method_types: Option<
-        Vec<crate::payment_intent::ExcludedPaymentMethodTypes>,
+        Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
     >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -494,7 +494,7 @@ impl CreateSetupIntent {
     pub fn excluded_payment_method_types(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::payment_intent::ExcludedPaymentMethodTypes>,
+            Item = impl Into<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
         >,
     ) -> Self {
         self.excluded_payment_method_types = Some(
@@ -867,9 +867,7 @@ pub struct SetupIntent {
         crate::PaymentFlowsAutomaticPaymentMethodsSetupIntent,
     >,
     /// Reason for cancellation of this SetupIntent, one of `abandoned`, `requested_by_customer`, or `duplicate`.
-    pub cancellation_reason: Option<
-        crate::setup_intent::setup_intent::CancellationReason,
-    >,
+    pub cancellation_reason: Option<crate::setup_intent::CancellationReason>,
     /// The client secret of this SetupIntent. Used for client-side retrieval using a publishable key.
     ///
     /// The client secret can be used to complete payment setup from your frontend. It should not be stored, logged, or exposed to anyone other than the customer. Make sure that you have TLS enabled on any page that includes the client secret.
@@ -888,7 +886,7 @@ pub struct SetupIntent {
     pub description: Option<String>,
     /// Payment method types that are excluded from this SetupIntent.
     pub excluded_payment_method_types: Option<
-        Vec<crate::payment_intent::intent::ExcludedPaymentMethodTypes>,
+        Vec<crate::payment_intent::ExcludedPaymentMethodTypes>,
     >,
     /// Indicates the directions of money movement for which this payment method is intended to be used.
     ///
@@ -946,9 +944,7 @@ impl crate::rt::Decode for SetupIntent {
             f2: crate::rt::json::Slot<
                 crate::PaymentFlowsAutomaticPaymentMethodsSetupIntent,
             >,
-            f3: crate::rt::json::Slot<
-                crate::setup_intent::setup_intent::CancellationReason,
-            >,
+            f3: crate::rt::json::Slot<crate::setup_intent::CancellationReason>,
             f4: crate::rt::json::Slot<crate::rt::Secret<String>>,
             f5: crate::rt::json::Slot<crate::rt::Timestamp>,
             f6: crate::rt::json::Slot<
@@ -957,7 +953,7 @@ impl crate::rt::Decode for SetupIntent {
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<String>,
             f9: crate::rt::json::Slot<
-                Vec<crate::payment_intent::intent::ExcludedPaymentMethodTypes>,
+                Vec<crate::payment_intent::ExcludedPaymentMethodTypes>,
             >,
             f10: crate::rt::json::Slot<Vec<crate::setup_attempt::FlowDirections>>,
             f11: crate::rt::json::Slot<crate::SetupIntentId>,
@@ -2941,7 +2937,9 @@ pub struct UpdateSetupIntent {
     pub description: Option<String>,
     /// The list of payment method types to exclude from use with this SetupIntent.
     pub excluded_payment_method_types: Option<
-        crate::rt::Clearable<Vec<crate::payment_intent::ExcludedPaymentMethodTypes>>,
+        crate::rt::Clearable<
+            Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
+        >,
     >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -3062,7 +3060,9 @@ impl UpdateSetupIntent {
     pub fn excluded_payment_method_types(
         mut self,
         v: impl Into<
-            crate::rt::Clearable<Vec<crate::payment_intent::ExcludedPaymentMethodTypes>>,
+            crate::rt::Clearable<
+                Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
+            >,
         >,
     ) -> Self {
         self.excluded_payment_method_types = Some(v.into());

@@ -372,7 +372,7 @@ pub struct Source {
     /// The `three_d_secure` field.
     pub three_d_secure: Option<crate::SourceTypeThreeDSecure>,
     /// The `type` of the source. The `type` is a payment method, one of `ach_credit_transfer`, `ach_debit`, `alipay`, `bancontact`, `card`, `card_present`, `eps`, `giropay`, `ideal`, `multibanco`, `klarna`, `p24`, `sepa_debit`, `sofort`, `three_d_secure`, or `wechat`. An additional hash is included on the source with a name matching this value. It contains additional information specific to the [payment method](https://docs.stripe.com/sources) used.
-    pub r#type: crate::source::source::Type,
+    pub r#type: crate::source::Type,
     /// Either `reusable` or `single_use`. Whether this source should be reusable or not. Some source types may or may not be reusable by construction, while others may leave the option at creation. If an incompatible value is passed, an error will be returned.
     pub usage: Option<String>,
     /// The `wechat` field.
@@ -424,7 +424,7 @@ impl crate::rt::Decode for Source {
             f31: crate::rt::json::Slot<String>,
             f32: crate::rt::json::Slot<String>,
             f33: crate::rt::json::Slot<crate::SourceTypeThreeDSecure>,
-            f34: crate::rt::json::Slot<crate::source::source::Type>,
+            f34: crate::rt::json::Slot<crate::source::Type>,
             f35: crate::rt::json::Slot<String>,
             f36: crate::rt::json::Slot<crate::SourceTypeWechat>,
         }

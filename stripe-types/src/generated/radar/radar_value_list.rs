@@ -368,7 +368,7 @@ pub struct RadarValueList {
     /// Unique identifier for the object.
     pub id: crate::RadarValueListId,
     /// The type of items in the value list. One of `card_fingerprint`, `card_bin`, `email`, `ip_address`, `country`, `string`, `case_sensitive_string`, `customer_id`, `sepa_debit_fingerprint`, or `us_bank_account_fingerprint`.
-    pub item_type: crate::radar_value_list::radar_value_list::ItemType,
+    pub item_type: crate::radar_value_list::ItemType,
     /// List of items contained within this value list.
     pub list_items: crate::rt::List<crate::RadarValueListItem>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -397,9 +397,7 @@ impl crate::rt::Decode for RadarValueList {
             f1: crate::rt::json::Slot<crate::rt::Timestamp>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<crate::RadarValueListId>,
-            f4: crate::rt::json::Slot<
-                crate::radar_value_list::radar_value_list::ItemType,
-            >,
+            f4: crate::rt::json::Slot<crate::radar_value_list::ItemType>,
             f5: crate::rt::json::Slot<crate::rt::List<crate::RadarValueListItem>>,
             f6: crate::rt::json::Slot<bool>,
             f7: crate::rt::json::Slot<crate::rt::Metadata>,

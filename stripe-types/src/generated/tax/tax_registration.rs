@@ -265,7 +265,7 @@ pub struct TaxRegistration {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The status of the registration. This field is present for convenience and can be deduced from `active_from` and `expires_at`.
-    pub status: crate::tax_registration::tax_registration::Status,
+    pub status: crate::tax_registration::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -291,7 +291,7 @@ impl crate::rt::Decode for TaxRegistration {
             f4: crate::rt::json::Slot<crate::rt::Timestamp>,
             f5: crate::rt::json::Slot<crate::TaxRegistrationId>,
             f6: crate::rt::json::Slot<bool>,
-            f7: crate::rt::json::Slot<crate::tax_registration::tax_registration::Status>,
+            f7: crate::rt::json::Slot<crate::tax_registration::Status>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

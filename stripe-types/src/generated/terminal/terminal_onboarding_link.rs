@@ -83,7 +83,7 @@ pub struct TerminalOnboardingLink {
     /// The `link_options` field.
     pub link_options: crate::TerminalOnboardingLinkLinkOptions,
     /// The type of link being generated.
-    pub link_type: crate::terminal_onboarding_link::terminal_onboarding_link::LinkType,
+    pub link_type: crate::terminal_onboarding_link::LinkType,
     /// Stripe account ID to generate the link for.
     pub on_behalf_of: Option<String>,
     /// The link passed back to the user for their onboarding.
@@ -102,9 +102,7 @@ impl crate::rt::Decode for TerminalOnboardingLink {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::TerminalOnboardingLinkLinkOptions>,
-            f1: crate::rt::json::Slot<
-                crate::terminal_onboarding_link::terminal_onboarding_link::LinkType,
-            >,
+            f1: crate::rt::json::Slot<crate::terminal_onboarding_link::LinkType>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
         }

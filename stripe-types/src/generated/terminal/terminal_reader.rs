@@ -1337,7 +1337,7 @@ pub struct TerminalReader {
     /// The current software version of the reader.
     pub device_sw_version: Option<String>,
     /// Device type of the reader.
-    pub device_type: crate::terminal_reader::terminal_reader::DeviceType,
+    pub device_type: crate::terminal_reader::DeviceType,
     /// Unique identifier for the object.
     pub id: crate::TerminalReaderId,
     /// The local IP address of the reader.
@@ -1355,7 +1355,7 @@ pub struct TerminalReader {
     /// Serial number of the reader.
     pub serial_number: String,
     /// The networking status of the reader. We do not recommend using this field in flows that may block taking payments.
-    pub status: Option<crate::terminal_reader::terminal_reader::Status>,
+    pub status: Option<crate::terminal_reader::Status>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1374,9 +1374,7 @@ impl crate::rt::Decode for TerminalReader {
         struct Slots {
             f0: crate::rt::json::Slot<crate::TerminalReaderReaderResourceReaderAction>,
             f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<
-                crate::terminal_reader::terminal_reader::DeviceType,
-            >,
+            f2: crate::rt::json::Slot<crate::terminal_reader::DeviceType>,
             f3: crate::rt::json::Slot<crate::TerminalReaderId>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<String>,
@@ -1385,7 +1383,7 @@ impl crate::rt::Decode for TerminalReader {
             f8: crate::rt::json::Slot<crate::rt::Expandable<crate::TerminalLocation>>,
             f9: crate::rt::json::Slot<crate::rt::Metadata>,
             f10: crate::rt::json::Slot<String>,
-            f11: crate::rt::json::Slot<crate::terminal_reader::terminal_reader::Status>,
+            f11: crate::rt::json::Slot<crate::terminal_reader::Status>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -270,7 +270,7 @@ pub struct TreasuryCreditReversal {
     /// The ReceivedCredit being reversed.
     pub received_credit: String,
     /// Status of the CreditReversal
-    pub status: crate::treasury_credit_reversal::treasury_credit_reversal::Status,
+    pub status: crate::treasury_credit_reversal::Status,
     /// The `status_transitions` field.
     pub status_transitions: crate::TreasuryReceivedCreditsResourceStatusTransitions,
     /// The Transaction associated with this object.
@@ -301,9 +301,7 @@ impl crate::rt::Decode for TreasuryCreditReversal {
             f7: crate::rt::json::Slot<crate::rt::Metadata>,
             f8: crate::rt::json::Slot<crate::treasury_credit_reversal::Network>,
             f9: crate::rt::json::Slot<String>,
-            f10: crate::rt::json::Slot<
-                crate::treasury_credit_reversal::treasury_credit_reversal::Status,
-            >,
+            f10: crate::rt::json::Slot<crate::treasury_credit_reversal::Status>,
             f11: crate::rt::json::Slot<
                 crate::TreasuryReceivedCreditsResourceStatusTransitions,
             >,

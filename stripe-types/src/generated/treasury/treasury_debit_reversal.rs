@@ -288,7 +288,7 @@ pub struct TreasuryDebitReversal {
     /// The ReceivedDebit being reversed.
     pub received_debit: String,
     /// Status of the DebitReversal
-    pub status: crate::treasury_debit_reversal::treasury_debit_reversal::Status,
+    pub status: crate::treasury_debit_reversal::Status,
     /// The `status_transitions` field.
     pub status_transitions: crate::TreasuryReceivedDebitsResourceStatusTransitions,
     /// The Transaction associated with this object.
@@ -322,9 +322,7 @@ impl crate::rt::Decode for TreasuryDebitReversal {
             f8: crate::rt::json::Slot<crate::rt::Metadata>,
             f9: crate::rt::json::Slot<crate::treasury_debit_reversal::Network>,
             f10: crate::rt::json::Slot<String>,
-            f11: crate::rt::json::Slot<
-                crate::treasury_debit_reversal::treasury_debit_reversal::Status,
-            >,
+            f11: crate::rt::json::Slot<crate::treasury_debit_reversal::Status>,
             f12: crate::rt::json::Slot<
                 crate::TreasuryReceivedDebitsResourceStatusTransitions,
             >,

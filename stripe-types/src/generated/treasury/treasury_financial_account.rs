@@ -406,7 +406,7 @@ pub struct TreasuryFinancialAccount {
         Vec<crate::treasury_financial_account::RestrictedFeatures>,
     >,
     /// Status of this FinancialAccount.
-    pub status: crate::treasury_financial_account::treasury_financial_account::Status,
+    pub status: crate::treasury_financial_account::Status,
     /// The `status_details` field.
     pub status_details: crate::TreasuryFinancialAccountsResourceStatusDetails,
     /// The currencies the FinancialAccount can hold a balance in. Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase.
@@ -451,9 +451,7 @@ impl crate::rt::Decode for TreasuryFinancialAccount {
             f13: crate::rt::json::Slot<
                 Vec<crate::treasury_financial_account::RestrictedFeatures>,
             >,
-            f14: crate::rt::json::Slot<
-                crate::treasury_financial_account::treasury_financial_account::Status,
-            >,
+            f14: crate::rt::json::Slot<crate::treasury_financial_account::Status>,
             f15: crate::rt::json::Slot<
                 crate::TreasuryFinancialAccountsResourceStatusDetails,
             >,

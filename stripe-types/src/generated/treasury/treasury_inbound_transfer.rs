@@ -578,7 +578,7 @@ pub struct TreasuryInboundTransfer {
     /// Statement descriptor shown when funds are debited from the source. Not all payment networks support `statement_descriptor`.
     pub statement_descriptor: String,
     /// Status of the InboundTransfer: `processing`, `succeeded`, `failed`, and `canceled`. An InboundTransfer is `processing` if it is created and pending. The status changes to `succeeded` once the funds have been "confirmed" and a `transaction` is created and posted. The status changes to `failed` if the transfer fails.
-    pub status: crate::treasury_inbound_transfer::treasury_inbound_transfer::Status,
+    pub status: crate::treasury_inbound_transfer::Status,
     /// The `status_transitions` field.
     pub status_transitions: crate::TreasuryInboundTransfersResourceInboundTransferResourceStatusTransitions,
     /// The Transaction associated with this object.
@@ -619,9 +619,7 @@ impl crate::rt::Decode for TreasuryInboundTransfer {
             f13: crate::rt::json::Slot<crate::InboundTransfers>,
             f14: crate::rt::json::Slot<bool>,
             f15: crate::rt::json::Slot<String>,
-            f16: crate::rt::json::Slot<
-                crate::treasury_inbound_transfer::treasury_inbound_transfer::Status,
-            >,
+            f16: crate::rt::json::Slot<crate::treasury_inbound_transfer::Status>,
             f17: crate::rt::json::Slot<
                 crate::TreasuryInboundTransfersResourceInboundTransferResourceStatusTransitions,
             >,

@@ -670,7 +670,7 @@ pub struct TreasuryOutboundPayment {
     /// The description that appears on the receiving end for an OutboundPayment (for example, bank statement for external bank transfer).
     pub statement_descriptor: String,
     /// Current status of the OutboundPayment: `processing`, `failed`, `posted`, `returned`, `canceled`. An OutboundPayment is `processing` if it has been created and is pending. The status changes to `posted` once the OutboundPayment has been "confirmed" and funds have left the account, or to `failed` or `canceled`. If an OutboundPayment fails to arrive at its destination, its status will change to `returned`.
-    pub status: crate::treasury_outbound_payment::treasury_outbound_payment::Status,
+    pub status: crate::treasury_outbound_payment::Status,
     /// The `status_transitions` field.
     pub status_transitions: crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceStatusTransitions,
     /// Details about network-specific tracking information if available.
@@ -716,9 +716,7 @@ impl crate::rt::Decode for TreasuryOutboundPayment {
                 crate::TreasuryOutboundPaymentsResourceReturnedStatus,
             >,
             f16: crate::rt::json::Slot<String>,
-            f17: crate::rt::json::Slot<
-                crate::treasury_outbound_payment::treasury_outbound_payment::Status,
-            >,
+            f17: crate::rt::json::Slot<crate::treasury_outbound_payment::Status>,
             f18: crate::rt::json::Slot<
                 crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceStatusTransitions,
             >,

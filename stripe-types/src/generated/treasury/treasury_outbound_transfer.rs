@@ -617,7 +617,7 @@ pub struct TreasuryOutboundTransfer {
     /// Information about the OutboundTransfer to be sent to the recipient account.
     pub statement_descriptor: String,
     /// Current status of the OutboundTransfer: `processing`, `failed`, `canceled`, `posted`, `returned`. An OutboundTransfer is `processing` if it has been created and is pending. The status changes to `posted` once the OutboundTransfer has been "confirmed" and funds have left the account, or to `failed` or `canceled`. If an OutboundTransfer fails to arrive at its destination, its status will change to `returned`.
-    pub status: crate::treasury_outbound_transfer::treasury_outbound_transfer::Status,
+    pub status: crate::treasury_outbound_transfer::Status,
     /// The `status_transitions` field.
     pub status_transitions: crate::TreasuryOutboundTransfersResourceStatusTransitions,
     /// Details about network-specific tracking information if available.
@@ -659,9 +659,7 @@ impl crate::rt::Decode for TreasuryOutboundTransfer {
                 crate::TreasuryOutboundTransfersResourceReturnedDetails,
             >,
             f14: crate::rt::json::Slot<String>,
-            f15: crate::rt::json::Slot<
-                crate::treasury_outbound_transfer::treasury_outbound_transfer::Status,
-            >,
+            f15: crate::rt::json::Slot<crate::treasury_outbound_transfer::Status>,
             f16: crate::rt::json::Slot<
                 crate::TreasuryOutboundTransfersResourceStatusTransitions,
             >,

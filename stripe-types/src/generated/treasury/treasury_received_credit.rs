@@ -318,11 +318,11 @@ pub struct TreasuryReceivedCredit {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The rails used to send the funds.
-    pub network: crate::treasury_received_credit::treasury_received_credit::Network,
+    pub network: crate::treasury_received_credit::Network,
     /// Details describing when a ReceivedCredit may be reversed.
     pub reversal_details: Option<crate::TreasuryReceivedCreditsResourceReversalDetails>,
     /// Status of the ReceivedCredit. ReceivedCredits are created either `succeeded` (approved) or `failed` (declined). If a ReceivedCredit is declined, the failure reason can be found in the `failure_code` field.
-    pub status: crate::treasury_received_credit::treasury_received_credit::Status,
+    pub status: crate::treasury_received_credit::Status,
     /// The Transaction associated with this object.
     pub transaction: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -354,15 +354,11 @@ impl crate::rt::Decode for TreasuryReceivedCredit {
             >,
             f9: crate::rt::json::Slot<crate::TreasuryReceivedCreditsResourceLinkedFlows>,
             f10: crate::rt::json::Slot<bool>,
-            f11: crate::rt::json::Slot<
-                crate::treasury_received_credit::treasury_received_credit::Network,
-            >,
+            f11: crate::rt::json::Slot<crate::treasury_received_credit::Network>,
             f12: crate::rt::json::Slot<
                 crate::TreasuryReceivedCreditsResourceReversalDetails,
             >,
-            f13: crate::rt::json::Slot<
-                crate::treasury_received_credit::treasury_received_credit::Status,
-            >,
+            f13: crate::rt::json::Slot<crate::treasury_received_credit::Status>,
             f14: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::TreasuryTransaction>,
             >,

@@ -306,11 +306,11 @@ pub struct TreasuryReceivedDebit {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The network used for the ReceivedDebit.
-    pub network: crate::treasury_received_debit::treasury_received_debit::Network,
+    pub network: crate::treasury_received_debit::Network,
     /// Details describing when a ReceivedDebit might be reversed.
     pub reversal_details: Option<crate::TreasuryReceivedDebitsResourceReversalDetails>,
     /// Status of the ReceivedDebit. ReceivedDebits are created with a status of either `succeeded` (approved) or `failed` (declined). The failure reason can be found under the `failure_code`.
-    pub status: crate::treasury_received_debit::treasury_received_debit::Status,
+    pub status: crate::treasury_received_debit::Status,
     /// The Transaction associated with this object.
     pub transaction: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -342,15 +342,11 @@ impl crate::rt::Decode for TreasuryReceivedDebit {
             >,
             f9: crate::rt::json::Slot<crate::TreasuryReceivedDebitsResourceLinkedFlows>,
             f10: crate::rt::json::Slot<bool>,
-            f11: crate::rt::json::Slot<
-                crate::treasury_received_debit::treasury_received_debit::Network,
-            >,
+            f11: crate::rt::json::Slot<crate::treasury_received_debit::Network>,
             f12: crate::rt::json::Slot<
                 crate::TreasuryReceivedDebitsResourceReversalDetails,
             >,
-            f13: crate::rt::json::Slot<
-                crate::treasury_received_debit::treasury_received_debit::Status,
-            >,
+            f13: crate::rt::json::Slot<crate::treasury_received_debit::Status>,
             f14: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::TreasuryTransaction>,
             >,

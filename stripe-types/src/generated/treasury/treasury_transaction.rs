@@ -234,7 +234,7 @@ pub struct TreasuryTransaction {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Status of the Transaction.
-    pub status: crate::treasury_transaction::treasury_transaction::Status,
+    pub status: crate::treasury_transaction::Status,
     /// The `status_transitions` field.
     pub status_transitions: crate::TreasuryTransactionsResourceAbstractTransactionResourceStatusTransitions,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -265,9 +265,7 @@ impl crate::rt::Decode for TreasuryTransaction {
             f9: crate::rt::json::Slot<crate::treasury_transaction::FlowType>,
             f10: crate::rt::json::Slot<crate::TreasuryTransactionId>,
             f11: crate::rt::json::Slot<bool>,
-            f12: crate::rt::json::Slot<
-                crate::treasury_transaction::treasury_transaction::Status,
-            >,
+            f12: crate::rt::json::Slot<crate::treasury_transaction::Status>,
             f13: crate::rt::json::Slot<
                 crate::TreasuryTransactionsResourceAbstractTransactionResourceStatusTransitions,
             >,

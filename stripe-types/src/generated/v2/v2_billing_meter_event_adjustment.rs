@@ -64,7 +64,7 @@ impl crate::rt::StripeRequest for CreateV2BillingMeterEventAdjustment {
 #[non_exhaustive]
 pub struct V2BillingMeterEventAdjustment {
     /// Specifies which event to cancel.
-    pub cancel: crate::v2_billing_meter_event_adjustment::v2_billing_meter_event_adjustment::Cancel,
+    pub cancel: crate::v2_billing_meter_event_adjustment::Cancel,
     /// The time the adjustment was created.
     pub created: crate::rt::DateTime,
     /// The name of the meter event. Corresponds with the `event_name` field on a meter.
@@ -76,7 +76,7 @@ pub struct V2BillingMeterEventAdjustment {
     /// Open Enum. The meter event adjustment’s status.
     pub status: crate::billing_meter_event_adjustment::Status,
     /// Open Enum. Specifies whether to cancel a single event or a range of events for a time period. Time period cancellation is not supported yet.
-    pub r#type: crate::billing_meter_event_adjustment::shared::Type,
+    pub r#type: crate::billing_meter_event_adjustment::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -90,17 +90,13 @@ impl crate::rt::Decode for V2BillingMeterEventAdjustment {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::v2_billing_meter_event_adjustment::v2_billing_meter_event_adjustment::Cancel,
-            >,
+            f0: crate::rt::json::Slot<crate::v2_billing_meter_event_adjustment::Cancel>,
             f1: crate::rt::json::Slot<crate::rt::DateTime>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<bool>,
             f5: crate::rt::json::Slot<crate::billing_meter_event_adjustment::Status>,
-            f6: crate::rt::json::Slot<
-                crate::billing_meter_event_adjustment::shared::Type,
-            >,
+            f6: crate::rt::json::Slot<crate::billing_meter_event_adjustment::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -13,7 +13,7 @@ pub struct CloseV2CoreAccount {
     pub id: crate::AccountId,
     /// Configurations on the Account to be closed. All configurations on the Account must be passed in for this request to succeed.
     pub applied_configurations: Option<
-        Vec<crate::v2_core_account::AppliedConfigurations>,
+        Vec<crate::v2_core_account::close_lists::AppliedConfigurations>,
     >,
 }
 #[cfg(feature = "v2")]
@@ -41,7 +41,7 @@ impl CloseV2CoreAccount {
     pub fn applied_configurations(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::v2_core_account::AppliedConfigurations>,
+            Item = impl Into<crate::v2_core_account::close_lists::AppliedConfigurations>,
         >,
     ) -> Self {
         self.applied_configurations = Some(v.into_iter().map(Into::into).collect());
@@ -86,9 +86,9 @@ pub struct CreateV2CoreAccount {
     /// The default contact phone for the Account.
     pub contact_phone: Option<String>,
     /// A value indicating the Stripe dashboard this Account has access to. This will depend on which configurations are enabled for this account.
-    pub dashboard: Option<crate::v2_core_account::Dashboard>,
+    pub dashboard: Option<crate::v2_core_account::create_update::Dashboard>,
     /// Default values to be used on Account Configurations.
-    pub defaults: Option<crate::v2_core_account::Defaults>,
+    pub defaults: Option<crate::v2_core_account::create_update::Defaults>,
     /// A descriptive name for the Account. This name will be surfaced in the Stripe Dashboard and on any invoices sent to the Account.
     pub display_name: Option<String>,
     /// Information about the company, individual, and business represented by the Account.
@@ -178,12 +178,18 @@ impl CreateV2CoreAccount {
         self
     }
     /// A value indicating the Stripe dashboard this Account has access to. This will depend on which configurations are enabled for this account.
-    pub fn dashboard(mut self, v: impl Into<crate::v2_core_account::Dashboard>) -> Self {
+    pub fn dashboard(
+        mut self,
+        v: impl Into<crate::v2_core_account::create_update::Dashboard>,
+    ) -> Self {
         self.dashboard = Some(v.into());
         self
     }
     /// Default values to be used on Account Configurations.
-    pub fn defaults(mut self, v: impl Into<crate::v2_core_account::Defaults>) -> Self {
+    pub fn defaults(
+        mut self,
+        v: impl Into<crate::v2_core_account::create_update::Defaults>,
+    ) -> Self {
         self.defaults = Some(v.into());
         self
     }
@@ -240,7 +246,7 @@ impl crate::rt::StripeRequest for CreateV2CoreAccount {
 pub struct ListV2CoreAccounts {
     /// Filter only accounts that have all of the configurations specified. If omitted, returns all accounts regardless of which configurations they have.
     pub applied_configurations: Option<
-        Vec<crate::v2_core_account::AppliedConfigurations>,
+        Vec<crate::v2_core_account::close_lists::AppliedConfigurations>,
     >,
     /// Filter by whether the account is closed. If omitted, returns only Accounts that are not closed.
     pub closed: Option<bool>,
@@ -285,7 +291,7 @@ impl ListV2CoreAccounts {
     pub fn applied_configurations(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::v2_core_account::AppliedConfigurations>,
+            Item = impl Into<crate::v2_core_account::close_lists::AppliedConfigurations>,
         >,
     ) -> Self {
         self.applied_configurations = Some(v.into_iter().map(Into::into).collect());
@@ -405,9 +411,9 @@ pub struct UpdateV2CoreAccount {
     /// The default contact phone for the Account.
     pub contact_phone: Option<String>,
     /// A value indicating the Stripe dashboard this Account has access to. This will depend on which configurations are enabled for this account.
-    pub dashboard: Option<crate::v2_core_account::Dashboard>,
+    pub dashboard: Option<crate::v2_core_account::create_update::Dashboard>,
     /// Default values to be used on Account Configurations.
-    pub defaults: Option<crate::v2_core_account::Defaults>,
+    pub defaults: Option<crate::v2_core_account::create_update::Defaults>,
     /// A descriptive name for the Account. This name will be surfaced in the Stripe Dashboard and on any invoices sent to the Account.
     pub display_name: Option<String>,
     /// Information about the company, individual, and business represented by the Account.
@@ -498,12 +504,18 @@ impl UpdateV2CoreAccount {
         self
     }
     /// A value indicating the Stripe dashboard this Account has access to. This will depend on which configurations are enabled for this account.
-    pub fn dashboard(mut self, v: impl Into<crate::v2_core_account::Dashboard>) -> Self {
+    pub fn dashboard(
+        mut self,
+        v: impl Into<crate::v2_core_account::create_update::Dashboard>,
+    ) -> Self {
         self.dashboard = Some(v.into());
         self
     }
     /// Default values to be used on Account Configurations.
-    pub fn defaults(mut self, v: impl Into<crate::v2_core_account::Defaults>) -> Self {
+    pub fn defaults(
+        mut self,
+        v: impl Into<crate::v2_core_account::create_update::Defaults>,
+    ) -> Self {
         self.defaults = Some(v.into());
         self
     }
@@ -559,9 +571,7 @@ impl crate::rt::StripeRequest for UpdateV2CoreAccount {
 #[non_exhaustive]
 pub struct V2CoreAccount {
     /// The configurations that have been applied to this account.
-    pub applied_configurations: Vec<
-        crate::v2_core_account::v2_core_account::AppliedConfigurations,
-    >,
+    pub applied_configurations: Vec<crate::v2_core_account::AppliedConfigurations>,
     /// Indicates whether the account has been closed.
     pub closed: Option<bool>,
     /// An Account represents a company, individual, or other entity that a user interacts with. Accounts store identity information and one or more configurations that enable product-specific capabilities. You can assign configurations at creation or add them later.
@@ -573,9 +583,9 @@ pub struct V2CoreAccount {
     /// Time at which the object was created. Represented as a RFC 3339 date & time UTC value in millisecond precision, for example: 2022-09-18T13:22:18.123Z.
     pub created: crate::rt::DateTime,
     /// A value indicating the Stripe dashboard this Account has access to. This will depend on which configurations are enabled for this account.
-    pub dashboard: Option<crate::v2_core_account::v2_core_account::Dashboard>,
+    pub dashboard: Option<crate::v2_core_account::Dashboard>,
     /// Default values for settings shared across Account configurations.
-    pub defaults: Option<crate::v2_core_account::v2_core_account::Defaults>,
+    pub defaults: Option<crate::v2_core_account::Defaults>,
     /// A descriptive name for the Account. This name will be surfaced in the Stripe Dashboard and on any invoices sent to the Account.
     pub display_name: Option<String>,
     /// Information about the future requirements for the Account that will eventually come into effect, including what information needs to be collected, and by when.
@@ -583,7 +593,7 @@ pub struct V2CoreAccount {
     /// Unique identifier for the Account.
     pub id: String,
     /// Information about the company, individual, and business represented by the Account.
-    pub identity: Option<crate::v2_core_account::v2_core_account::Identity>,
+    pub identity: Option<crate::v2_core_account::Identity>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
@@ -604,7 +614,7 @@ impl crate::rt::Decode for V2CoreAccount {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                Vec<crate::v2_core_account::v2_core_account::AppliedConfigurations>,
+                Vec<crate::v2_core_account::AppliedConfigurations>,
             >,
             f1: crate::rt::json::Slot<bool>,
             f2: crate::rt::json::Slot<
@@ -613,16 +623,12 @@ impl crate::rt::Decode for V2CoreAccount {
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<crate::rt::DateTime>,
-            f6: crate::rt::json::Slot<
-                crate::v2_core_account::v2_core_account::Dashboard,
-            >,
-            f7: crate::rt::json::Slot<crate::v2_core_account::v2_core_account::Defaults>,
+            f6: crate::rt::json::Slot<crate::v2_core_account::Dashboard>,
+            f7: crate::rt::json::Slot<crate::v2_core_account::Defaults>,
             f8: crate::rt::json::Slot<String>,
             f9: crate::rt::json::Slot<crate::v2_core_account::FutureRequirements>,
             f10: crate::rt::json::Slot<String>,
-            f11: crate::rt::json::Slot<
-                crate::v2_core_account::v2_core_account::Identity,
-            >,
+            f11: crate::rt::json::Slot<crate::v2_core_account::Identity>,
             f12: crate::rt::json::Slot<bool>,
             f13: crate::rt::json::Slot<crate::rt::Metadata>,
             f14: crate::rt::json::Slot<crate::v2_core_account::Requirements>,

@@ -69,7 +69,7 @@ pub struct V2CoreAccountLink {
     /// The URL at which the account can access the Stripe-hosted flow.
     pub url: crate::rt::Secret<String>,
     /// Hash containing usage options.
-    pub use_case: crate::v2_core_account_link::v2_core_account_link::UseCase,
+    pub use_case: crate::v2_core_account_link::UseCase,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -88,9 +88,7 @@ impl crate::rt::Decode for V2CoreAccountLink {
             f2: crate::rt::json::Slot<crate::rt::DateTime>,
             f3: crate::rt::json::Slot<bool>,
             f4: crate::rt::json::Slot<crate::rt::Secret<String>>,
-            f5: crate::rt::json::Slot<
-                crate::v2_core_account_link::v2_core_account_link::UseCase,
-            >,
+            f5: crate::rt::json::Slot<crate::v2_core_account_link::UseCase>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -16,9 +16,7 @@ pub struct CreateV2CoreAccountPerson {
         Vec<crate::v2_core_account::create_create_person::AdditionalAddresses>,
     >,
     /// Additional names (e.g. aliases) associated with the person.
-    pub additional_names: Option<
-        Vec<crate::v2_core_account::IdentityIndividualAdditionalNames>,
-    >,
+    pub additional_names: Option<Vec<crate::v2_core_account::params::AdditionalNames>>,
     /// Attestations of accepted terms of service agreements.
     pub additional_terms_of_service: Option<
         crate::v2_core_account::create_create_person::TermsOfService,
@@ -26,7 +24,7 @@ pub struct CreateV2CoreAccountPerson {
     /// The person's residential address.
     pub address: Option<crate::v2_core_account_person::create::Address>,
     /// The person's date of birth.
-    pub date_of_birth: Option<crate::v2_core_account::IdentityIndividualDateOfBirth>,
+    pub date_of_birth: Option<crate::v2_core_account::params::DateOfBirth>,
     /// Documents that may be submitted to satisfy various informational requests.
     pub documents: Option<crate::v2_core_account_person::create::Documents>,
     /// Email.
@@ -34,9 +32,9 @@ pub struct CreateV2CoreAccountPerson {
     /// The person's first name.
     pub given_name: Option<String>,
     /// The identification numbers (e.g., SSN) associated with the person.
-    pub id_numbers: Option<Vec<crate::v2_core_account::IdentityIndividualIdNumbers>>,
+    pub id_numbers: Option<Vec<crate::v2_core_account::params::IndividualIdNumbers>>,
     /// The person's gender (International regulations require either "male" or "female").
-    pub legal_gender: Option<crate::v2_core_account::IdentityIndividualLegalGender>,
+    pub legal_gender: Option<crate::v2_core_account::params::LegalGender>,
     /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
     /// The nationalities (countries) this person is associated with.
@@ -48,13 +46,13 @@ pub struct CreateV2CoreAccountPerson {
     /// The person's political exposure.
     pub political_exposure: Option<crate::person::IndividualPoliticalExposure>,
     /// The relationship that this person has with the Account's business or legal entity.
-    pub relationship: Option<crate::v2_core_account_person::Relationship>,
+    pub relationship: Option<crate::v2_core_account_person::create_update::Relationship>,
     /// The script addresses (e.g., non-Latin characters) associated with the person.
     pub script_addresses: Option<
         crate::v2_core_account::create_create_person::ScriptAddresses,
     >,
     /// The script names (e.g. non-Latin characters) associated with the person.
-    pub script_names: Option<crate::v2_core_account::IdentityIndividualScriptNames>,
+    pub script_names: Option<crate::v2_core_account::params::IndividualScriptNames>,
     /// The person's last name.
     pub surname: Option<String>,
 }
@@ -167,7 +165,7 @@ impl CreateV2CoreAccountPerson {
     pub fn additional_names(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::v2_core_account::IdentityIndividualAdditionalNames>,
+            Item = impl Into<crate::v2_core_account::params::AdditionalNames>,
         >,
     ) -> Self {
         self.additional_names = Some(v.into_iter().map(Into::into).collect());
@@ -192,7 +190,7 @@ impl CreateV2CoreAccountPerson {
     /// The person's date of birth.
     pub fn date_of_birth(
         mut self,
-        v: impl Into<crate::v2_core_account::IdentityIndividualDateOfBirth>,
+        v: impl Into<crate::v2_core_account::params::DateOfBirth>,
     ) -> Self {
         self.date_of_birth = Some(v.into());
         self
@@ -219,7 +217,7 @@ impl CreateV2CoreAccountPerson {
     pub fn id_numbers(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::v2_core_account::IdentityIndividualIdNumbers>,
+            Item = impl Into<crate::v2_core_account::params::IndividualIdNumbers>,
         >,
     ) -> Self {
         self.id_numbers = Some(v.into_iter().map(Into::into).collect());
@@ -228,7 +226,7 @@ impl CreateV2CoreAccountPerson {
     /// The person's gender (International regulations require either "male" or "female").
     pub fn legal_gender(
         mut self,
-        v: impl Into<crate::v2_core_account::IdentityIndividualLegalGender>,
+        v: impl Into<crate::v2_core_account::params::LegalGender>,
     ) -> Self {
         self.legal_gender = Some(v.into());
         self
@@ -267,7 +265,7 @@ impl CreateV2CoreAccountPerson {
     /// The relationship that this person has with the Account's business or legal entity.
     pub fn relationship(
         mut self,
-        v: impl Into<crate::v2_core_account_person::Relationship>,
+        v: impl Into<crate::v2_core_account_person::create_update::Relationship>,
     ) -> Self {
         self.relationship = Some(v.into());
         self
@@ -283,7 +281,7 @@ impl CreateV2CoreAccountPerson {
     /// The script names (e.g. non-Latin characters) associated with the person.
     pub fn script_names(
         mut self,
-        v: impl Into<crate::v2_core_account::IdentityIndividualScriptNames>,
+        v: impl Into<crate::v2_core_account::params::IndividualScriptNames>,
     ) -> Self {
         self.script_names = Some(v.into());
         self
@@ -457,12 +455,10 @@ pub struct UpdateV2CoreAccountPerson {
     pub id: crate::PersonId,
     /// Additional addresses associated with the person.
     pub additional_addresses: Option<
-        Vec<crate::v2_core_account::IdentityIndividualAdditionalAddresses>,
+        Vec<crate::v2_core_account::params::AdditionalAddresses>,
     >,
     /// Additional names (e.g. aliases) associated with the person.
-    pub additional_names: Option<
-        Vec<crate::v2_core_account::IdentityIndividualAdditionalNames>,
-    >,
+    pub additional_names: Option<Vec<crate::v2_core_account::params::AdditionalNames>>,
     /// Attestations of accepted terms of service agreements.
     pub additional_terms_of_service: Option<
         crate::v2_core_account_person::AdditionalTermsOfService,
@@ -470,7 +466,7 @@ pub struct UpdateV2CoreAccountPerson {
     /// The primary address associated with the person.
     pub address: Option<crate::v2_core_account_person::update::Address>,
     /// The person's date of birth.
-    pub date_of_birth: Option<crate::v2_core_account::IdentityIndividualDateOfBirth>,
+    pub date_of_birth: Option<crate::v2_core_account::params::DateOfBirth>,
     /// Documents that may be submitted to satisfy various informational requests.
     pub documents: Option<crate::v2_core_account_person::update::Documents>,
     /// Email.
@@ -478,9 +474,9 @@ pub struct UpdateV2CoreAccountPerson {
     /// The person's first name.
     pub given_name: Option<String>,
     /// The identification numbers (e.g., SSN) associated with the person.
-    pub id_numbers: Option<Vec<crate::v2_core_account::IdentityIndividualIdNumbers>>,
+    pub id_numbers: Option<Vec<crate::v2_core_account::params::IndividualIdNumbers>>,
     /// The person's gender (International regulations require either "male" or "female").
-    pub legal_gender: Option<crate::v2_core_account::IdentityIndividualLegalGender>,
+    pub legal_gender: Option<crate::v2_core_account::params::LegalGender>,
     /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
     /// The nationalities (countries) this person is associated with.
@@ -492,13 +488,11 @@ pub struct UpdateV2CoreAccountPerson {
     /// The person's political exposure.
     pub political_exposure: Option<crate::person::IndividualPoliticalExposure>,
     /// The relationship that this person has with the Account's business or legal entity.
-    pub relationship: Option<crate::v2_core_account_person::Relationship>,
+    pub relationship: Option<crate::v2_core_account_person::create_update::Relationship>,
     /// The script addresses (e.g., non-Latin characters) associated with the person.
-    pub script_addresses: Option<
-        crate::v2_core_account::IdentityBusinessDetailsScriptAddresses,
-    >,
+    pub script_addresses: Option<crate::v2_core_account::params::ScriptAddresses>,
     /// The script names (e.g. non-Latin characters) associated with the person.
-    pub script_names: Option<crate::v2_core_account::IdentityIndividualScriptNames>,
+    pub script_names: Option<crate::v2_core_account::params::IndividualScriptNames>,
     /// The person's last name.
     pub surname: Option<String>,
 }
@@ -603,9 +597,7 @@ impl UpdateV2CoreAccountPerson {
     pub fn additional_addresses(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<
-                crate::v2_core_account::IdentityIndividualAdditionalAddresses,
-            >,
+            Item = impl Into<crate::v2_core_account::params::AdditionalAddresses>,
         >,
     ) -> Self {
         self.additional_addresses = Some(v.into_iter().map(Into::into).collect());
@@ -615,7 +607,7 @@ impl UpdateV2CoreAccountPerson {
     pub fn additional_names(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::v2_core_account::IdentityIndividualAdditionalNames>,
+            Item = impl Into<crate::v2_core_account::params::AdditionalNames>,
         >,
     ) -> Self {
         self.additional_names = Some(v.into_iter().map(Into::into).collect());
@@ -640,7 +632,7 @@ impl UpdateV2CoreAccountPerson {
     /// The person's date of birth.
     pub fn date_of_birth(
         mut self,
-        v: impl Into<crate::v2_core_account::IdentityIndividualDateOfBirth>,
+        v: impl Into<crate::v2_core_account::params::DateOfBirth>,
     ) -> Self {
         self.date_of_birth = Some(v.into());
         self
@@ -667,7 +659,7 @@ impl UpdateV2CoreAccountPerson {
     pub fn id_numbers(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::v2_core_account::IdentityIndividualIdNumbers>,
+            Item = impl Into<crate::v2_core_account::params::IndividualIdNumbers>,
         >,
     ) -> Self {
         self.id_numbers = Some(v.into_iter().map(Into::into).collect());
@@ -676,7 +668,7 @@ impl UpdateV2CoreAccountPerson {
     /// The person's gender (International regulations require either "male" or "female").
     pub fn legal_gender(
         mut self,
-        v: impl Into<crate::v2_core_account::IdentityIndividualLegalGender>,
+        v: impl Into<crate::v2_core_account::params::LegalGender>,
     ) -> Self {
         self.legal_gender = Some(v.into());
         self
@@ -715,7 +707,7 @@ impl UpdateV2CoreAccountPerson {
     /// The relationship that this person has with the Account's business or legal entity.
     pub fn relationship(
         mut self,
-        v: impl Into<crate::v2_core_account_person::Relationship>,
+        v: impl Into<crate::v2_core_account_person::create_update::Relationship>,
     ) -> Self {
         self.relationship = Some(v.into());
         self
@@ -723,7 +715,7 @@ impl UpdateV2CoreAccountPerson {
     /// The script addresses (e.g., non-Latin characters) associated with the person.
     pub fn script_addresses(
         mut self,
-        v: impl Into<crate::v2_core_account::IdentityBusinessDetailsScriptAddresses>,
+        v: impl Into<crate::v2_core_account::params::ScriptAddresses>,
     ) -> Self {
         self.script_addresses = Some(v.into());
         self
@@ -731,7 +723,7 @@ impl UpdateV2CoreAccountPerson {
     /// The script names (e.g. non-Latin characters) associated with the person.
     pub fn script_names(
         mut self,
-        v: impl Into<crate::v2_core_account::IdentityIndividualScriptNames>,
+        v: impl Into<crate::v2_core_account::params::IndividualScriptNames>,
     ) -> Self {
         self.script_names = Some(v.into());
         self
@@ -771,28 +763,24 @@ pub struct V2CoreAccountPerson {
     pub account: String,
     /// Additional addresses associated with the person.
     pub additional_addresses: Option<
-        Vec<crate::v2_core_account::person_v2_core_account::AdditionalAddresses>,
+        Vec<crate::v2_core_account::IdentityIndividualAdditionalAddresses>,
     >,
     /// Additional names (e.g. aliases) associated with the person.
     pub additional_names: Option<
-        Vec<crate::v2_core_account::person_v2_core_account::AdditionalNames>,
+        Vec<crate::v2_core_account::IdentityIndividualAdditionalNames>,
     >,
     /// Attestations of accepted terms of service agreements.
     pub additional_terms_of_service: Option<
         crate::v2_core_account::IdentityAttestationsTermsOfService,
     >,
     /// The person's residential address.
-    pub address: Option<crate::v2_core_account_person::v2_core_account_person::Address>,
+    pub address: Option<crate::v2_core_account_person::Address>,
     /// Time at which the object was created. Represented as a RFC 3339 date & time UTC value in millisecond precision, for example: 2022-09-18T13:22:18.123Z.
     pub created: crate::rt::DateTime,
     /// The person's date of birth.
-    pub date_of_birth: Option<
-        crate::v2_core_account::person_v2_core_account::DateOfBirth,
-    >,
+    pub date_of_birth: Option<crate::v2_core_account::IdentityIndividualDateOfBirth>,
     /// Documents that may be submitted to satisfy various informational requests.
-    pub documents: Option<
-        crate::v2_core_account_person::v2_core_account_person::Documents,
-    >,
+    pub documents: Option<crate::v2_core_account_person::Documents>,
     /// The person's email address.
     pub email: Option<String>,
     /// The person's first name.
@@ -800,13 +788,9 @@ pub struct V2CoreAccountPerson {
     /// Unique identifier for the Person.
     pub id: String,
     /// The identification numbers (e.g., SSN) associated with the person.
-    pub id_numbers: Option<
-        Vec<crate::v2_core_account::person_v2_core_account::IdNumbers>,
-    >,
+    pub id_numbers: Option<Vec<crate::v2_core_account::IdentityIndividualIdNumbers>>,
     /// The person's gender (International regulations require either "male" or "female").
-    pub legal_gender: Option<
-        crate::v2_core_account::person_v2_core_account::LegalGender,
-    >,
+    pub legal_gender: Option<crate::v2_core_account::IdentityIndividualLegalGender>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
@@ -816,21 +800,15 @@ pub struct V2CoreAccountPerson {
     /// The person's phone number.
     pub phone: Option<String>,
     /// The person's political exposure.
-    pub political_exposure: Option<
-        crate::person::person_v2_core_account::PoliticalExposure,
-    >,
+    pub political_exposure: Option<crate::person::PoliticalExposure>,
     /// The relationship that this person has with the Account's business or legal entity.
-    pub relationship: Option<
-        crate::v2_core_account_person::v2_core_account_person::Relationship,
-    >,
+    pub relationship: Option<crate::v2_core_account_person::Relationship>,
     /// The script addresses (e.g., non-Latin characters) associated with the person.
     pub script_addresses: Option<
-        crate::v2_core_account::person_v2_core_account::ScriptAddresses,
+        crate::v2_core_account::IdentityBusinessDetailsScriptAddresses,
     >,
     /// The script names (e.g. non-Latin characters) associated with the person.
-    pub script_names: Option<
-        crate::v2_core_account::person_v2_core_account::ScriptNames,
-    >,
+    pub script_names: Option<crate::v2_core_account::IdentityIndividualScriptNames>,
     /// The person's last name.
     pub surname: Option<String>,
     /// Time at which the object was last updated. Represented as a RFC 3339 date & time UTC value in millisecond precision, for example: 2022-09-18T13:22:18.123Z.
@@ -850,48 +828,40 @@ impl crate::rt::Decode for V2CoreAccountPerson {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<
-                Vec<crate::v2_core_account::person_v2_core_account::AdditionalAddresses>,
+                Vec<crate::v2_core_account::IdentityIndividualAdditionalAddresses>,
             >,
             f2: crate::rt::json::Slot<
-                Vec<crate::v2_core_account::person_v2_core_account::AdditionalNames>,
+                Vec<crate::v2_core_account::IdentityIndividualAdditionalNames>,
             >,
             f3: crate::rt::json::Slot<
                 crate::v2_core_account::IdentityAttestationsTermsOfService,
             >,
-            f4: crate::rt::json::Slot<
-                crate::v2_core_account_person::v2_core_account_person::Address,
-            >,
+            f4: crate::rt::json::Slot<crate::v2_core_account_person::Address>,
             f5: crate::rt::json::Slot<crate::rt::DateTime>,
             f6: crate::rt::json::Slot<
-                crate::v2_core_account::person_v2_core_account::DateOfBirth,
+                crate::v2_core_account::IdentityIndividualDateOfBirth,
             >,
-            f7: crate::rt::json::Slot<
-                crate::v2_core_account_person::v2_core_account_person::Documents,
-            >,
+            f7: crate::rt::json::Slot<crate::v2_core_account_person::Documents>,
             f8: crate::rt::json::Slot<String>,
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<String>,
             f11: crate::rt::json::Slot<
-                Vec<crate::v2_core_account::person_v2_core_account::IdNumbers>,
+                Vec<crate::v2_core_account::IdentityIndividualIdNumbers>,
             >,
             f12: crate::rt::json::Slot<
-                crate::v2_core_account::person_v2_core_account::LegalGender,
+                crate::v2_core_account::IdentityIndividualLegalGender,
             >,
             f13: crate::rt::json::Slot<bool>,
             f14: crate::rt::json::Slot<crate::rt::Metadata>,
             f15: crate::rt::json::Slot<Vec<String>>,
             f16: crate::rt::json::Slot<String>,
-            f17: crate::rt::json::Slot<
-                crate::person::person_v2_core_account::PoliticalExposure,
-            >,
-            f18: crate::rt::json::Slot<
-                crate::v2_core_account_person::v2_core_account_person::Relationship,
-            >,
+            f17: crate::rt::json::Slot<crate::person::PoliticalExposure>,
+            f18: crate::rt::json::Slot<crate::v2_core_account_person::Relationship>,
             f19: crate::rt::json::Slot<
-                crate::v2_core_account::person_v2_core_account::ScriptAddresses,
+                crate::v2_core_account::IdentityBusinessDetailsScriptAddresses,
             >,
             f20: crate::rt::json::Slot<
-                crate::v2_core_account::person_v2_core_account::ScriptNames,
+                crate::v2_core_account::IdentityIndividualScriptNames,
             >,
             f21: crate::rt::json::Slot<String>,
             f22: crate::rt::json::Slot<crate::rt::DateTime>,

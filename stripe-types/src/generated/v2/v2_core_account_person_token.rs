@@ -13,12 +13,10 @@ pub struct PersonTokensV2CoreAccount {
     pub account_id: crate::AccountId,
     /// Additional addresses associated with the person.
     pub additional_addresses: Option<
-        Vec<crate::v2_core_account::IdentityIndividualAdditionalAddresses>,
+        Vec<crate::v2_core_account::params::AdditionalAddresses>,
     >,
     /// Additional names (e.g. aliases) associated with the person.
-    pub additional_names: Option<
-        Vec<crate::v2_core_account::IdentityIndividualAdditionalNames>,
-    >,
+    pub additional_names: Option<Vec<crate::v2_core_account::params::AdditionalNames>>,
     /// Attestations of accepted terms of service agreements.
     pub additional_terms_of_service: Option<
         crate::v2_core_account_person_token::TermsOfService,
@@ -26,7 +24,7 @@ pub struct PersonTokensV2CoreAccount {
     /// The person's residential address.
     pub address: Option<crate::v2_core_account_person_token::Address>,
     /// The person's date of birth.
-    pub date_of_birth: Option<crate::v2_core_account::IdentityIndividualDateOfBirth>,
+    pub date_of_birth: Option<crate::v2_core_account::params::DateOfBirth>,
     /// Documents that may be submitted to satisfy various informational requests.
     pub documents: Option<crate::v2_core_account_person_token::Documents>,
     /// Email.
@@ -34,9 +32,9 @@ pub struct PersonTokensV2CoreAccount {
     /// The person's first name.
     pub given_name: Option<String>,
     /// The identification numbers (e.g., SSN) associated with the person.
-    pub id_numbers: Option<Vec<crate::v2_core_account::IdentityIndividualIdNumbers>>,
+    pub id_numbers: Option<Vec<crate::v2_core_account::params::IndividualIdNumbers>>,
     /// The person's gender (International regulations require either "male" or "female").
-    pub legal_gender: Option<crate::v2_core_account::IdentityIndividualLegalGender>,
+    pub legal_gender: Option<crate::v2_core_account::params::LegalGender>,
     /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
     /// The nationalities (countries) this person is associated with.
@@ -48,11 +46,9 @@ pub struct PersonTokensV2CoreAccount {
     /// The relationship that this person has with the Account's business or legal entity.
     pub relationship: Option<crate::v2_core_account_person_token::Relationship>,
     /// The script addresses (e.g., non-Latin characters) associated with the person.
-    pub script_addresses: Option<
-        crate::v2_core_account::IdentityBusinessDetailsScriptAddresses,
-    >,
+    pub script_addresses: Option<crate::v2_core_account::params::ScriptAddresses>,
     /// The script names (e.g. non-Latin characters) associated with the person.
-    pub script_names: Option<crate::v2_core_account::IdentityIndividualScriptNames>,
+    pub script_names: Option<crate::v2_core_account::params::IndividualScriptNames>,
     /// The person's last name.
     pub surname: Option<String>,
 }
@@ -149,9 +145,7 @@ impl PersonTokensV2CoreAccount {
     pub fn additional_addresses(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<
-                crate::v2_core_account::IdentityIndividualAdditionalAddresses,
-            >,
+            Item = impl Into<crate::v2_core_account::params::AdditionalAddresses>,
         >,
     ) -> Self {
         self.additional_addresses = Some(v.into_iter().map(Into::into).collect());
@@ -161,7 +155,7 @@ impl PersonTokensV2CoreAccount {
     pub fn additional_names(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::v2_core_account::IdentityIndividualAdditionalNames>,
+            Item = impl Into<crate::v2_core_account::params::AdditionalNames>,
         >,
     ) -> Self {
         self.additional_names = Some(v.into_iter().map(Into::into).collect());
@@ -186,7 +180,7 @@ impl PersonTokensV2CoreAccount {
     /// The person's date of birth.
     pub fn date_of_birth(
         mut self,
-        v: impl Into<crate::v2_core_account::IdentityIndividualDateOfBirth>,
+        v: impl Into<crate::v2_core_account::params::DateOfBirth>,
     ) -> Self {
         self.date_of_birth = Some(v.into());
         self
@@ -213,7 +207,7 @@ impl PersonTokensV2CoreAccount {
     pub fn id_numbers(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::v2_core_account::IdentityIndividualIdNumbers>,
+            Item = impl Into<crate::v2_core_account::params::IndividualIdNumbers>,
         >,
     ) -> Self {
         self.id_numbers = Some(v.into_iter().map(Into::into).collect());
@@ -222,7 +216,7 @@ impl PersonTokensV2CoreAccount {
     /// The person's gender (International regulations require either "male" or "female").
     pub fn legal_gender(
         mut self,
-        v: impl Into<crate::v2_core_account::IdentityIndividualLegalGender>,
+        v: impl Into<crate::v2_core_account::params::LegalGender>,
     ) -> Self {
         self.legal_gender = Some(v.into());
         self
@@ -264,7 +258,7 @@ impl PersonTokensV2CoreAccount {
     /// The script addresses (e.g., non-Latin characters) associated with the person.
     pub fn script_addresses(
         mut self,
-        v: impl Into<crate::v2_core_account::IdentityBusinessDetailsScriptAddresses>,
+        v: impl Into<crate::v2_core_account::params::ScriptAddresses>,
     ) -> Self {
         self.script_addresses = Some(v.into());
         self
@@ -272,7 +266,7 @@ impl PersonTokensV2CoreAccount {
     /// The script names (e.g. non-Latin characters) associated with the person.
     pub fn script_names(
         mut self,
-        v: impl Into<crate::v2_core_account::IdentityIndividualScriptNames>,
+        v: impl Into<crate::v2_core_account::params::IndividualScriptNames>,
     ) -> Self {
         self.script_names = Some(v.into());
         self

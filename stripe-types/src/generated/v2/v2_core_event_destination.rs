@@ -32,7 +32,9 @@ pub struct CreateV2CoreEventDestination {
     /// Event destination type.
     pub r#type: crate::v2_core_event_destination::create::Type,
     /// Webhook endpoint configuration.
-    pub webhook_endpoint: Option<crate::v2_core_event_destination::WebhookEndpoint>,
+    pub webhook_endpoint: Option<
+        crate::v2_core_event_destination::create_update::WebhookEndpoint,
+    >,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for CreateV2CoreEventDestination {
@@ -137,7 +139,7 @@ impl CreateV2CoreEventDestination {
     /// Webhook endpoint configuration.
     pub fn webhook_endpoint(
         mut self,
-        v: impl Into<crate::v2_core_event_destination::WebhookEndpoint>,
+        v: impl Into<crate::v2_core_event_destination::create_update::WebhookEndpoint>,
     ) -> Self {
         self.webhook_endpoint = Some(v.into());
         self
@@ -420,7 +422,9 @@ pub struct UpdateV2CoreEventDestination {
     /// Event destination name.
     pub name: Option<String>,
     /// Webhook endpoint configuration.
-    pub webhook_endpoint: Option<crate::v2_core_event_destination::WebhookEndpoint>,
+    pub webhook_endpoint: Option<
+        crate::v2_core_event_destination::create_update::WebhookEndpoint,
+    >,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for UpdateV2CoreEventDestination {
@@ -497,7 +501,7 @@ impl UpdateV2CoreEventDestination {
     /// Webhook endpoint configuration.
     pub fn webhook_endpoint(
         mut self,
-        v: impl Into<crate::v2_core_event_destination::WebhookEndpoint>,
+        v: impl Into<crate::v2_core_event_destination::create_update::WebhookEndpoint>,
     ) -> Self {
         self.webhook_endpoint = Some(v.into());
         self
@@ -529,9 +533,7 @@ impl crate::rt::StripeRequest for UpdateV2CoreEventDestination {
 #[non_exhaustive]
 pub struct V2CoreEventDestination {
     /// Amazon EventBridge configuration.
-    pub amazon_eventbridge: Option<
-        crate::v2_core_event_destination::v2_core_event_destination::AmazonEventbridge,
-    >,
+    pub amazon_eventbridge: Option<crate::v2_core_event_destination::AmazonEventbridge>,
     /// Time at which the object was created.
     pub created: crate::rt::DateTime,
     /// An optional description of what the event destination is used for.
@@ -539,11 +541,9 @@ pub struct V2CoreEventDestination {
     /// The list of events to enable for this endpoint.
     pub enabled_events: Vec<String>,
     /// Payload type of events being subscribed to.
-    pub event_payload: crate::v2_core_event_destination::v2_core_event_destination::EventPayload,
+    pub event_payload: crate::v2_core_event_destination::EventPayload,
     /// Where events should be routed from.
-    pub events_from: Option<
-        Vec<crate::v2_core_event_destination::v2_core_event_destination::EventsFrom>,
-    >,
+    pub events_from: Option<Vec<crate::v2_core_event_destination::EventsFrom>>,
     /// Unique identifier for the object.
     pub id: String,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -559,13 +559,11 @@ pub struct V2CoreEventDestination {
     /// Additional information about event destination status.
     pub status_details: Option<crate::v2_core_event_destination::StatusDetails>,
     /// Event destination type.
-    pub r#type: crate::v2_core_event_destination::v2_core_event_destination::Type,
+    pub r#type: crate::v2_core_event_destination::Type,
     /// Time at which the object was last updated.
     pub updated: crate::rt::DateTime,
     /// Webhook endpoint configuration.
-    pub webhook_endpoint: Option<
-        crate::v2_core_event_destination::v2_core_event_destination::WebhookEndpoint,
-    >,
+    pub webhook_endpoint: Option<crate::v2_core_event_destination::WebhookEndpoint>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -580,19 +578,13 @@ impl crate::rt::Decode for V2CoreEventDestination {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::v2_core_event_destination::v2_core_event_destination::AmazonEventbridge,
+                crate::v2_core_event_destination::AmazonEventbridge,
             >,
             f1: crate::rt::json::Slot<crate::rt::DateTime>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<Vec<String>>,
-            f4: crate::rt::json::Slot<
-                crate::v2_core_event_destination::v2_core_event_destination::EventPayload,
-            >,
-            f5: crate::rt::json::Slot<
-                Vec<
-                    crate::v2_core_event_destination::v2_core_event_destination::EventsFrom,
-                >,
-            >,
+            f4: crate::rt::json::Slot<crate::v2_core_event_destination::EventPayload>,
+            f5: crate::rt::json::Slot<Vec<crate::v2_core_event_destination::EventsFrom>>,
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<bool>,
             f8: crate::rt::json::Slot<crate::rt::Metadata>,
@@ -600,12 +592,10 @@ impl crate::rt::Decode for V2CoreEventDestination {
             f10: crate::rt::json::Slot<String>,
             f11: crate::rt::json::Slot<crate::v2_core_event_destination::Status>,
             f12: crate::rt::json::Slot<crate::v2_core_event_destination::StatusDetails>,
-            f13: crate::rt::json::Slot<
-                crate::v2_core_event_destination::v2_core_event_destination::Type,
-            >,
+            f13: crate::rt::json::Slot<crate::v2_core_event_destination::Type>,
             f14: crate::rt::json::Slot<crate::rt::DateTime>,
             f15: crate::rt::json::Slot<
-                crate::v2_core_event_destination::v2_core_event_destination::WebhookEndpoint,
+                crate::v2_core_event_destination::WebhookEndpoint,
             >,
         }
         let mut b = Slots {
