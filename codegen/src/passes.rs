@@ -278,8 +278,24 @@ const MODULE_RESERVED: &[&str] = &[
     "Self_",
 ];
 
-/// The longest scope module joined from several owners' names (`confirm_create_update`).
+/// The longest scope module joined from two owners' names (`create_update`).
 const SCOPE_MAX: usize = 24;
+
+/// The scope of a type several owners share: their names joined while that stays short
+/// (two of them, `create_update`); past that, the words all their names share, else `params` for request
+/// types and `shared` for response types.
+fn scope_of(owners: &[String], requests: bool) -> String {
+    let joined = owners.join("_");
+    if owners.len() == 1 || (owners.len() == 2 && joined.len() <= SCOPE_MAX) {
+        joined
+    } else if let Some(common) = common_words(owners) {
+        common
+    } else if requests {
+        "params".to_string()
+    } else {
+        "shared".to_string()
+    }
+}
 
 /// The words all owners' names end with, or else begin with (`card_mandate_options` for
 /// `payment_method_options_card_mandate_options` and `setup_intent_card_mandate_options`),
@@ -337,9 +353,11 @@ fn module_ident(file: &str, areas: &BTreeSet<String>) -> String {
 ///    uses have in common, never after one of them.
 /// 4. When types share their whole field path (the `card` options of two operations that
 ///    differ), the type of the resource's own object keeps the plain name, else the one with
-///    the most uses; each other moves into a submodule named after its owners: the operation
-///    or schema name without the module's resource, snake_case (`payment_intent::update::Card`).
-///    Several owners join their names while that stays short (`confirm_create`); past that,
+///    the most uses; each other moves into a submodule named after its owners: an operation's
+///    verb (`payment_intent::update::Card`, also for `CreateCustomerSubscription` in
+///    `subscription`), or its name without the module's resource when verbs still collide
+///    (`create_customer`); a schema's name without the module's resource.
+///    Two owners join their names while that stays short (`create_update`); past that,
 ///    the words all their names share, else `params` for request types and `shared` for
 ///    response types, never the name of one of them.
 /// 5. A union of up to three components is named after them (`CustomerOrDeletedCustomer`)
@@ -465,7 +483,13 @@ pub fn assign_names(m: &mut Model) {
         let mut used_by: Vec<String> = uses.iter().map(|&u| m.items[u].owner.clone()).collect();
         used_by.sort();
         used_by.dedup();
-        let mut owners: Vec<String> = Vec::new();
+        // An operation's scope is its verb (`create` for `CreateSubscription` and for
+        // `CreateCustomerSubscription`), and if that does not settle a collision, its name
+        // without the resource (`create_customer`); a schema's is its name without the
+        // resource.
+        // Schemas' names come before operations' (`person_create_update`).
+        let mut verbs: Vec<(bool, String)> = Vec::new();
+        let mut owners: Vec<(bool, String)> = Vec::new();
         for &u in uses {
             let owner = &m.items[u].owner;
             let short = owner.replacen(&resource, "", 1);
@@ -477,11 +501,23 @@ pub fn assign_names(m: &mut Model) {
             let short = crate::names::field_ident(&short)
                 .trim_start_matches("r#")
                 .to_string();
-            if !owners.contains(&short) {
-                owners.push(short);
+            let op = op_names.contains(owner);
+            let verb = if op {
+                short.split('_').next().unwrap_or(&short).to_string()
+            } else {
+                short.clone()
+            };
+            if !owners.contains(&(op, short.clone())) {
+                owners.push((op, short));
+            }
+            if !verbs.contains(&(op, verb.clone())) {
+                verbs.push((op, verb));
             }
         }
         owners.sort();
+        verbs.sort();
+        let owners: Vec<String> = owners.into_iter().map(|(_, o)| o).collect();
+        let verbs: Vec<String> = verbs.into_iter().map(|(_, o)| o).collect();
         // A type of one owner moves into the owner's scope when its whole path collides; a
         // shared type keeps the plain name (the shared `card` options stay `Card`, the one
         // operation's own variant becomes `update::Card`).
@@ -505,20 +541,15 @@ pub fn assign_names(m: &mut Model) {
             let first = used_by.first().cloned().unwrap_or_default();
             scoped.push((String::new(), format!("{first}{}", segs.concat())));
         }
-        // Two shared types with one path: each moves into the scope of its owners, joined
-        // while that stays short (`confirm_create::CaptureMethod`); past that, request types
-        // share `params` and response types `shared`, never one owner's name.
-        let joined = owners.join("_");
-        let scope = if owners.len() == 1 || (owners.len() <= 3 && joined.len() <= SCOPE_MAX) {
-            joined
-        } else if let Some(common) = common_words(&owners) {
-            common
-        } else if uses.iter().all(|&u| op_names.contains(&m.items[u].owner)) {
-            "params".to_string()
-        } else {
-            "shared".to_string()
-        };
-        scoped.extend(candidates.iter().map(|c| (scope.clone(), c.clone())));
+        // Two shared types with one path: each moves into the scope of its owners
+        // (`create_update::CaptureMethod`, see `scope_of`), never one owner's name.
+        let requests = uses.iter().all(|&u| op_names.contains(&m.items[u].owner));
+        let scope = scope_of(&owners, requests);
+        let verb_scope = scope_of(&verbs, requests);
+        scoped.extend(candidates.iter().map(|c| (verb_scope.clone(), c.clone())));
+        if scope != verb_scope {
+            scoped.extend(candidates.iter().map(|c| (scope.clone(), c.clone())));
+        }
         // A path that is only a reserved word (`Result`): the owners' name goes first.
         let owner = crate::names::type_ident(&scope);
         scoped.push((scope.clone(), format!("{owner}{}", segs.concat())));
