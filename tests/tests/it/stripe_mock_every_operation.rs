@@ -534,7 +534,7 @@ async fn op_post_billing_credit_grants_id_void(client: &Client) -> Result<(), Er
 async fn op_post_billing_meter_event_adjustments(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateBillingMeterEventAdjustment::new(
             String::from("x"),
-            <stripe_types::billing_meter_event_adjustment::create_create_v2::Type as std::str::FromStr>::from_str(
+            <stripe_types::billing_meter_event_adjustment::create::Type as std::str::FromStr>::from_str(
                     "cancel",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -1282,9 +1282,7 @@ async fn op_get_customers_customer_tax_ids(client: &Client) -> Result<(), Error>
 async fn op_post_customers_customer_tax_ids(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateCustomerTaxId::new(
         stripe_types::rt::Id::new("id_123"),
-        <stripe_types::tax_id::create_create_customer::Type as std::str::FromStr>::from_str(
-                "ad_nrt",
-            )
+        <stripe_types::tax_id::create::Type as std::str::FromStr>::from_str("ad_nrt")
             .unwrap_or_else(|e| match e {}),
         String::from("x"),
     );
@@ -1499,7 +1497,7 @@ async fn op_post_financial_connections_accounts_account_refresh(
     let req = stripe_types::RefreshFinancialConnectionsAccount::new(
         stripe_types::rt::Id::new("id_123"),
         vec![
-            < stripe_types::financial_connections_account::params::Features as
+            < stripe_types::financial_connections_account::refresh::Features as
             std::str::FromStr > ::from_str("balance").unwrap_or_else(| e | match e {})
         ],
     );
@@ -1545,7 +1543,7 @@ async fn op_post_financial_connections_sessions(client: &Client) -> Result<(), E
                 .unwrap_or_else(|e| match e {}),
         ),
         vec![
-            < stripe_types::financial_connections_session::params::Permissions as
+            < stripe_types::financial_connections_session::create::Permissions as
             std::str::FromStr > ::from_str("balances").unwrap_or_else(| e | match e {})
         ],
     );
@@ -1772,7 +1770,7 @@ async fn op_delete_invoices_invoice(client: &Client) -> Result<(), Error> {
 async fn op_post_invoices_invoice_add_lines(client: &Client) -> Result<(), Error> {
     let req = stripe_types::AddLinesInvoice::new(
         stripe_types::rt::Id::new("id_123"),
-        vec![stripe_types::invoice::add_lines::Lines::new().amount(1i64)],
+        vec![stripe_types::invoice::add::Lines::new().amount(1i64)],
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1824,9 +1822,9 @@ async fn op_post_invoices_invoice_remove_lines(client: &Client) -> Result<(), Er
     let req = stripe_types::RemoveLinesInvoice::new(
         stripe_types::rt::Id::new("id_123"),
         vec![
-            stripe_types::invoice::remove_lines::Lines::new(<
-            stripe_types::invoice::Behavior as std::str::FromStr > ::from_str("delete")
-            .unwrap_or_else(| e | match e {}), String::from("x"))
+            stripe_types::invoice::remove::Lines::new(< stripe_types::invoice::Behavior
+            as std::str::FromStr > ::from_str("delete").unwrap_or_else(| e | match e {}),
+            String::from("x"))
         ],
     );
     let _answer = req.send(client).await?;
@@ -1840,7 +1838,7 @@ async fn op_post_invoices_invoice_send(client: &Client) -> Result<(), Error> {
 async fn op_post_invoices_invoice_update_lines(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateLinesInvoice::new(
         stripe_types::rt::Id::new("id_123"),
-        vec![stripe_types::invoice::update_lines::Lines::new(String::from("x"))],
+        vec![stripe_types::invoice::update::Lines::new(String::from("x"))],
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2091,7 +2089,7 @@ async fn op_post_link_account_sessions(client: &Client) -> Result<(), Error> {
                 .unwrap_or_else(|e| match e {}),
         ),
         vec![
-            < stripe_types::financial_connections_session::params::Permissions as
+            < stripe_types::financial_connections_session::create::Permissions as
             std::str::FromStr > ::from_str("balances").unwrap_or_else(| e | match e {})
         ],
     );
@@ -2138,7 +2136,7 @@ async fn op_post_linked_accounts_account_refresh(client: &Client) -> Result<(), 
     let req = stripe_types::RefreshLinkedAccount::new(
         stripe_types::rt::Id::new("id_123"),
         vec![
-            < stripe_types::financial_connections_account::params::Features as
+            < stripe_types::financial_connections_account::refresh::Features as
             std::str::FromStr > ::from_str("balance").unwrap_or_else(| e | match e {})
         ],
     );
@@ -2460,7 +2458,7 @@ async fn op_post_payment_records_id_report_payment_attempt_informational(
 async fn op_post_payment_records_id_report_refund(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ReportRefundPaymentRecord::new(
         stripe_types::rt::Id::new("id_123"),
-        <stripe_types::payment_record::report_refund::Outcome as std::str::FromStr>::from_str(
+        <stripe_types::payment_record::report::Outcome as std::str::FromStr>::from_str(
                 "refunded",
             )
             .unwrap_or_else(|e| match e {}),
@@ -3287,9 +3285,7 @@ async fn op_get_tax_ids(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_tax_ids(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateTaxId::new(
-        <stripe_types::tax_id::create_create_customer::Type as std::str::FromStr>::from_str(
-                "ad_nrt",
-            )
+        <stripe_types::tax_id::create::Type as std::str::FromStr>::from_str("ad_nrt")
             .unwrap_or_else(|e| match e {}),
         String::from("x"),
     );
@@ -3527,9 +3523,7 @@ async fn op_post_terminal_readers_reader_set_reader_display(
 ) -> Result<(), Error> {
     let req = stripe_types::SetReaderDisplayTerminalReader::new(
         stripe_types::rt::Id::new("id_123"),
-        <stripe_types::terminal_reader::set_reader_display::Type as std::str::FromStr>::from_str(
-                "cart",
-            )
+        <stripe_types::terminal_reader::set::Type as std::str::FromStr>::from_str("cart")
             .unwrap_or_else(|e| match e {}),
     );
     let _answer = req.send(client).await?;
@@ -3940,7 +3934,7 @@ async fn op_post_test_helpers_treasury_received_credits(
         amount: 1i64,
         currency: String::from("x"),
         financial_account: String::from("x"),
-        network: <stripe_types::treasury_received_credit::create_test_helpers::Network as std::str::FromStr>::from_str(
+        network: <stripe_types::treasury_received_credit::create::Network as std::str::FromStr>::from_str(
                 "ach",
             )
             .unwrap_or_else(|e| match e {}),
@@ -3955,7 +3949,7 @@ async fn op_post_test_helpers_treasury_received_debits(
         amount: 1i64,
         currency: String::from("x"),
         financial_account: String::from("x"),
-        network: <stripe_types::treasury_received_debit::create_test_helpers::Network as std::str::FromStr>::from_str(
+        network: <stripe_types::treasury_received_debit::create::Network as std::str::FromStr>::from_str(
                 "ach",
             )
             .unwrap_or_else(|e| match e {}),

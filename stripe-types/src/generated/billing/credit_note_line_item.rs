@@ -355,7 +355,7 @@ pub struct PreviewLinesCreditNote {
     /// The integer amount in cents (or local equivalent) representing the amount that is credited outside of Stripe.
     pub out_of_band_amount: Option<i64>,
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub reason: Option<crate::credit_note::params::Reason>,
+    pub reason: Option<crate::credit_note::create_preview::Reason>,
     /// The integer amount in cents (or local equivalent) representing the amount to refund. If set, a refund will be created for the charge associated with the invoice.
     pub refund_amount: Option<i64>,
     /// Refunds to link to this credit note.
@@ -506,7 +506,10 @@ impl PreviewLinesCreditNote {
         self
     }
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub fn reason(mut self, v: impl Into<crate::credit_note::params::Reason>) -> Self {
+    pub fn reason(
+        mut self,
+        v: impl Into<crate::credit_note::create_preview::Reason>,
+    ) -> Self {
         self.reason = Some(v.into());
         self
     }

@@ -16,7 +16,7 @@ pub struct AddLinesInvoice {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub invoice_metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// The line items to add.
-    pub lines: Vec<crate::invoice::add_lines::Lines>,
+    pub lines: Vec<crate::invoice::add::Lines>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for AddLinesInvoice {
@@ -39,7 +39,7 @@ impl AddLinesInvoice {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         invoice: impl Into<crate::InvoiceId>,
-        lines: impl IntoIterator<Item = impl Into<crate::invoice::add_lines::Lines>>,
+        lines: impl IntoIterator<Item = impl Into<crate::invoice::add::Lines>>,
     ) -> Self {
         Self {
             invoice: invoice.into(),
@@ -3360,7 +3360,7 @@ pub struct RemoveLinesInvoice {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub invoice_metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// The line items to remove.
-    pub lines: Vec<crate::invoice::remove_lines::Lines>,
+    pub lines: Vec<crate::invoice::remove::Lines>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for RemoveLinesInvoice {
@@ -3383,7 +3383,7 @@ impl RemoveLinesInvoice {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         invoice: impl Into<crate::InvoiceId>,
-        lines: impl IntoIterator<Item = impl Into<crate::invoice::remove_lines::Lines>>,
+        lines: impl IntoIterator<Item = impl Into<crate::invoice::remove::Lines>>,
     ) -> Self {
         Self {
             invoice: invoice.into(),
@@ -4098,7 +4098,7 @@ pub struct UpdateLinesInvoice {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`. For [type=subscription](https://docs.stripe.com/api/invoices/line_item#invoice_line_item_object-type) line items, the incoming metadata specified on the request is directly used to set this value, in contrast to [type=invoiceitem](api/invoices/line_item#invoice_line_item_object-type) line items, where any existing metadata on the invoice line is merged with the incoming data.
     pub invoice_metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// The line items to update.
-    pub lines: Vec<crate::invoice::update_lines::Lines>,
+    pub lines: Vec<crate::invoice::update::Lines>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for UpdateLinesInvoice {
@@ -4121,7 +4121,7 @@ impl UpdateLinesInvoice {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         invoice: impl Into<crate::InvoiceId>,
-        lines: impl IntoIterator<Item = impl Into<crate::invoice::update_lines::Lines>>,
+        lines: impl IntoIterator<Item = impl Into<crate::invoice::update::Lines>>,
     ) -> Self {
         Self {
             invoice: invoice.into(),

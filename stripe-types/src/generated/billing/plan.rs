@@ -16,7 +16,7 @@ pub struct CreatePlan {
     /// Same as `amount`, but accepts a decimal value with at most 12 decimal places. Only one of `amount` and `amount_decimal` can be set.
     pub amount_decimal: Option<crate::rt::Decimal>,
     /// Describes how to compute the price per period. Either `per_unit` or `tiered`. `per_unit` indicates that the fixed amount (specified in `amount`) will be charged per unit in `quantity` (for plans with `usage_type=licensed`), or per unit of total usage (for plans with `usage_type=metered`). `tiered` indicates that the unit pricing will be computed using a tiering strategy as defined using the `tiers` and `tiers_mode` attributes.
-    pub billing_scheme: Option<crate::plan::create_create_price::BillingScheme>,
+    pub billing_scheme: Option<crate::plan::create::BillingScheme>,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// Specifies which fields in the response should be expanded.
@@ -38,7 +38,7 @@ pub struct CreatePlan {
     /// Each element represents a pricing tier. This parameter requires `billing_scheme` to be set to `tiered`. See also the documentation for `billing_scheme`.
     pub tiers: Option<Vec<crate::price::Tiers>>,
     /// Defines if the tiering price should be `graduated` or `volume` based. In `volume`-based tiering, the maximum quantity within a period determines the per unit price, in `graduated` tiering pricing can successively change as the quantity grows.
-    pub tiers_mode: Option<crate::plan::create_create_price::TiersMode>,
+    pub tiers_mode: Option<crate::plan::create::TiersMode>,
     /// Apply a transformation to the reported usage or set quantity before computing the billed price. Cannot be combined with `tiers`.
     pub transform_usage: Option<crate::plan::TransformUsage>,
     /// Default number of trial days when subscribing a customer to this plan using [`trial_from_plan=true`](https://docs.stripe.com/api#create_subscription-trial_from_plan).
@@ -151,7 +151,7 @@ impl CreatePlan {
     /// Describes how to compute the price per period. Either `per_unit` or `tiered`. `per_unit` indicates that the fixed amount (specified in `amount`) will be charged per unit in `quantity` (for plans with `usage_type=licensed`), or per unit of total usage (for plans with `usage_type=metered`). `tiered` indicates that the unit pricing will be computed using a tiering strategy as defined using the `tiers` and `tiers_mode` attributes.
     pub fn billing_scheme(
         mut self,
-        v: impl Into<crate::plan::create_create_price::BillingScheme>,
+        v: impl Into<crate::plan::create::BillingScheme>,
     ) -> Self {
         self.billing_scheme = Some(v.into());
         self
@@ -203,10 +203,7 @@ impl CreatePlan {
         self
     }
     /// Defines if the tiering price should be `graduated` or `volume` based. In `volume`-based tiering, the maximum quantity within a period determines the per unit price, in `graduated` tiering pricing can successively change as the quantity grows.
-    pub fn tiers_mode(
-        mut self,
-        v: impl Into<crate::plan::create_create_price::TiersMode>,
-    ) -> Self {
+    pub fn tiers_mode(mut self, v: impl Into<crate::plan::create::TiersMode>) -> Self {
         self.tiers_mode = Some(v.into());
         self
     }

@@ -12,7 +12,7 @@ pub struct CreatePrice {
     /// Whether the price can be used for new purchases. Defaults to `true`.
     pub active: Option<bool>,
     /// Describes how to compute the price per period. Either `per_unit` or `tiered`. `per_unit` indicates that the fixed amount (specified in `unit_amount` or `unit_amount_decimal`) will be charged per unit in `quantity` (for prices with `usage_type=licensed`), or per unit of total usage (for prices with `usage_type=metered`). `tiered` indicates that the unit pricing will be computed using a tiering strategy as defined using the `tiers` and `tiers_mode` attributes.
-    pub billing_scheme: Option<crate::plan::create_create_price::BillingScheme>,
+    pub billing_scheme: Option<crate::plan::create::BillingScheme>,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// Prices defined in each available currency option. Each key must be a three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html) and a [supported currency](https://stripe.com/docs/currencies).
@@ -40,7 +40,7 @@ pub struct CreatePrice {
     /// Each element represents a pricing tier. This parameter requires `billing_scheme` to be set to `tiered`. See also the documentation for `billing_scheme`.
     pub tiers: Option<Vec<crate::price::Tiers>>,
     /// Defines if the tiering price should be `graduated` or `volume` based. In `volume`-based tiering, the maximum quantity within a period determines the per unit price, in `graduated` tiering pricing can successively change as the quantity grows.
-    pub tiers_mode: Option<crate::plan::create_create_price::TiersMode>,
+    pub tiers_mode: Option<crate::plan::create::TiersMode>,
     /// If set to true, will atomically remove the lookup key from the existing price, and assign it to this price.
     pub transfer_lookup_key: Option<bool>,
     /// Apply a transformation to the reported usage or set quantity before computing the billed price. Cannot be combined with `tiers`.
@@ -148,7 +148,7 @@ impl CreatePrice {
     /// Describes how to compute the price per period. Either `per_unit` or `tiered`. `per_unit` indicates that the fixed amount (specified in `unit_amount` or `unit_amount_decimal`) will be charged per unit in `quantity` (for prices with `usage_type=licensed`), or per unit of total usage (for prices with `usage_type=metered`). `tiered` indicates that the unit pricing will be computed using a tiering strategy as defined using the `tiers` and `tiers_mode` attributes.
     pub fn billing_scheme(
         mut self,
-        v: impl Into<crate::plan::create_create_price::BillingScheme>,
+        v: impl Into<crate::plan::create::BillingScheme>,
     ) -> Self {
         self.billing_scheme = Some(v.into());
         self
@@ -221,10 +221,7 @@ impl CreatePrice {
         self
     }
     /// Defines if the tiering price should be `graduated` or `volume` based. In `volume`-based tiering, the maximum quantity within a period determines the per unit price, in `graduated` tiering pricing can successively change as the quantity grows.
-    pub fn tiers_mode(
-        mut self,
-        v: impl Into<crate::plan::create_create_price::TiersMode>,
-    ) -> Self {
+    pub fn tiers_mode(mut self, v: impl Into<crate::plan::create::TiersMode>) -> Self {
         self.tiers_mode = Some(v.into());
         self
     }

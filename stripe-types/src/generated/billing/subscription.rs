@@ -134,7 +134,7 @@ pub struct CreateSubscription {
     pub billing_mode: Option<crate::invoice::BillingMode>,
     /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period. When updating, pass an empty string to remove previously-defined thresholds.
     pub billing_thresholds: Option<
-        crate::rt::Clearable<crate::subscription::params::BillingThresholds>,
+        crate::rt::Clearable<crate::subscription::create_update::BillingThresholds>,
     >,
     /// A timestamp at which the subscription should cancel. If set to a date before the current period ends, this will cause a proration if prorations have been enabled using `proration_behavior`. If set during a future period, this will always cause a proration for that period.
     pub cancel_at: Option<crate::subscription::CancelAt>,
@@ -165,7 +165,7 @@ pub struct CreateSubscription {
     /// All invoices will be billed using the specified settings.
     pub invoice_settings: Option<crate::subscription::InvoiceSettings>,
     /// A list of up to 20 subscription items, each with an attached price.
-    pub items: Option<Vec<crate::subscription::create_create_customer::Items>>,
+    pub items: Option<Vec<crate::subscription::create::Items>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// Indicates if a customer is on or off-session while an invoice payment is attempted. Defaults to `false` (on-session).
@@ -410,7 +410,7 @@ impl CreateSubscription {
     pub fn billing_thresholds(
         mut self,
         v: impl Into<
-            crate::rt::Clearable<crate::subscription::params::BillingThresholds>,
+            crate::rt::Clearable<crate::subscription::create_update::BillingThresholds>,
         >,
     ) -> Self {
         self.billing_thresholds = Some(v.into());
@@ -501,9 +501,7 @@ impl CreateSubscription {
     /// A list of up to 20 subscription items, each with an attached price.
     pub fn items(
         mut self,
-        v: impl IntoIterator<
-            Item = impl Into<crate::subscription::create_create_customer::Items>,
-        >,
+        v: impl IntoIterator<Item = impl Into<crate::subscription::create::Items>>,
     ) -> Self {
         self.items = Some(v.into_iter().map(Into::into).collect());
         self
@@ -1181,7 +1179,7 @@ pub struct UpdateSubscription {
     >,
     /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period. When updating, pass an empty string to remove previously-defined thresholds.
     pub billing_thresholds: Option<
-        crate::rt::Clearable<crate::subscription::params::BillingThresholds>,
+        crate::rt::Clearable<crate::subscription::create_update::BillingThresholds>,
     >,
     /// A timestamp at which the subscription should cancel. If set to a date before the current period ends, this will cause a proration if prorations have been enabled using `proration_behavior`. If set during a future period, this will always cause a proration for that period.
     pub cancel_at: Option<crate::rt::Clearable<crate::subscription::CancelAt>>,
@@ -1423,7 +1421,7 @@ impl UpdateSubscription {
     pub fn billing_thresholds(
         mut self,
         v: impl Into<
-            crate::rt::Clearable<crate::subscription::params::BillingThresholds>,
+            crate::rt::Clearable<crate::subscription::create_update::BillingThresholds>,
         >,
     ) -> Self {
         self.billing_thresholds = Some(v.into());

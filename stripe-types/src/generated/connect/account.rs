@@ -3545,7 +3545,7 @@ pub struct CreateAccount {
     /// Business information about the account.
     pub business_profile: Option<crate::account::create::BusinessProfile>,
     /// The business type. Once you create an [Account Link](/api/account_links) or [Account Session](/api/account_sessions), this property can only be updated for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `application`, which includes Custom accounts.
-    pub business_type: Option<crate::account::params::BusinessType>,
+    pub business_type: Option<crate::account::create_update::BusinessType>,
     /// Each key of the dictionary represents a capability, and each capability
     /// maps to its settings (for example, whether it has been requested or not). Each
     /// capability is inactive until you have provided its specific
@@ -3702,7 +3702,7 @@ impl CreateAccount {
     /// The business type. Once you create an [Account Link](/api/account_links) or [Account Session](/api/account_sessions), this property can only be updated for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `application`, which includes Custom accounts.
     pub fn business_type(
         mut self,
-        v: impl Into<crate::account::params::BusinessType>,
+        v: impl Into<crate::account::create_update::BusinessType>,
     ) -> Self {
         self.business_type = Some(v.into());
         self
@@ -4257,7 +4257,7 @@ pub struct UpdateAccount {
     /// Business information about the account.
     pub business_profile: Option<crate::account::update::BusinessProfile>,
     /// The business type. Once you create an [Account Link](/api/account_links) or [Account Session](/api/account_sessions), this property can only be updated for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `application`, which includes Custom accounts.
-    pub business_type: Option<crate::account::params::BusinessType>,
+    pub business_type: Option<crate::account::create_update::BusinessType>,
     /// Each key of the dictionary represents a capability, and each capability
     /// maps to its settings (for example, whether it has been requested or not). Each
     /// capability is inactive until you have provided its specific
@@ -4385,7 +4385,7 @@ impl UpdateAccount {
     /// The business type. Once you create an [Account Link](/api/account_links) or [Account Session](/api/account_sessions), this property can only be updated for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `application`, which includes Custom accounts.
     pub fn business_type(
         mut self,
-        v: impl Into<crate::account::params::BusinessType>,
+        v: impl Into<crate::account::create_update::BusinessType>,
     ) -> Self {
         self.business_type = Some(v.into());
         self

@@ -765,7 +765,7 @@ pub struct RefreshFinancialConnectionsAccount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The list of account features that you would like to refresh.
-    pub features: Vec<crate::financial_connections_account::params::Features>,
+    pub features: Vec<crate::financial_connections_account::refresh::Features>,
 }
 #[cfg(feature = "financial_connections")]
 impl serde::Serialize for RefreshFinancialConnectionsAccount {
@@ -786,7 +786,7 @@ impl RefreshFinancialConnectionsAccount {
     pub fn new(
         account: impl Into<crate::FinancialConnectionsAccountId>,
         features: impl IntoIterator<
-            Item = impl Into<crate::financial_connections_account::params::Features>,
+            Item = impl Into<crate::financial_connections_account::refresh::Features>,
         >,
     ) -> Self {
         Self {
@@ -835,7 +835,7 @@ pub struct RefreshLinkedAccount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The list of account features that you would like to refresh.
-    pub features: Vec<crate::financial_connections_account::params::Features>,
+    pub features: Vec<crate::financial_connections_account::refresh::Features>,
 }
 #[cfg(feature = "financial_connections")]
 impl serde::Serialize for RefreshLinkedAccount {
@@ -856,7 +856,7 @@ impl RefreshLinkedAccount {
     pub fn new(
         account: impl Into<crate::FinancialConnectionsAccountId>,
         features: impl IntoIterator<
-            Item = impl Into<crate::financial_connections_account::params::Features>,
+            Item = impl Into<crate::financial_connections_account::refresh::Features>,
         >,
     ) -> Self {
         Self {

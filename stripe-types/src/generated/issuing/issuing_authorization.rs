@@ -199,7 +199,7 @@ pub struct CreateTestHelpersIssuingAuthorization {
     pub amount_details: Option<crate::issuing_authorization::AmountDetails>,
     /// How the card details were provided. Defaults to online.
     pub authorization_method: Option<
-        crate::issuing_authorization::create_test_helpers::AuthorizationMethod,
+        crate::issuing_authorization::create::AuthorizationMethod,
     >,
     /// Card associated with this authorization.
     pub card: crate::CardId,
@@ -208,7 +208,7 @@ pub struct CreateTestHelpersIssuingAuthorization {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Fleet-specific information for authorizations using Fleet cards.
-    pub fleet: Option<crate::issuing_authorization::create_test_helpers::Fleet>,
+    pub fleet: Option<crate::issuing_authorization::create::Fleet>,
     /// Probability that this transaction can be disputed in the event of fraud. Assessed by comparing the characteristics of the authorization to card network rules.
     pub fraud_disputability_likelihood: Option<
         crate::issuing_authorization::FraudDisputabilityLikelihood,
@@ -330,9 +330,7 @@ impl CreateTestHelpersIssuingAuthorization {
     /// How the card details were provided. Defaults to online.
     pub fn authorization_method(
         mut self,
-        v: impl Into<
-            crate::issuing_authorization::create_test_helpers::AuthorizationMethod,
-        >,
+        v: impl Into<crate::issuing_authorization::create::AuthorizationMethod>,
     ) -> Self {
         self.authorization_method = Some(v.into());
         self
@@ -350,7 +348,7 @@ impl CreateTestHelpersIssuingAuthorization {
     /// Fleet-specific information for authorizations using Fleet cards.
     pub fn fleet(
         mut self,
-        v: impl Into<crate::issuing_authorization::create_test_helpers::Fleet>,
+        v: impl Into<crate::issuing_authorization::create::Fleet>,
     ) -> Self {
         self.fleet = Some(v.into());
         self

@@ -83,7 +83,7 @@ pub struct CreateTestHelpersIssuingSettlement {
     /// The total net amount required to settle with the network.
     pub net_total_amount: i64,
     /// The card network for this settlement. One of ["visa", "maestro"]
-    pub network: Option<crate::issuing_settlement::create_test_helpers::Network>,
+    pub network: Option<crate::issuing_settlement::create::Network>,
     /// The Settlement Identification Number assigned by the network.
     pub network_settlement_identifier: Option<String>,
     /// The total transaction amount reflected in this settlement.
@@ -165,7 +165,7 @@ impl CreateTestHelpersIssuingSettlement {
     /// The card network for this settlement. One of ["visa", "maestro"]
     pub fn network(
         mut self,
-        v: impl Into<crate::issuing_settlement::create_test_helpers::Network>,
+        v: impl Into<crate::issuing_settlement::create::Network>,
     ) -> Self {
         self.network = Some(v.into());
         self

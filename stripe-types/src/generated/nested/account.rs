@@ -8216,69 +8216,8 @@ pub mod create {
         }
     }
 }
-/// Types of `invoices_settings` whose field path another type of `account` also has.
-pub mod invoices_settings {
-    /// Values of `hosted_payment_method_save` in `AccountInvoicesSettings`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum HostedPaymentMethodSave {
-        /// `always`
-        Always,
-        /// `never`
-        Never,
-        /// `offer`
-        Offer,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl HostedPaymentMethodSave {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                HostedPaymentMethodSave::Always => "always",
-                HostedPaymentMethodSave::Never => "never",
-                HostedPaymentMethodSave::Offer => "offer",
-                HostedPaymentMethodSave::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for HostedPaymentMethodSave {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["always", "never", "offer"]) {
-                    Some(0) => HostedPaymentMethodSave::Always,
-                    Some(1) => HostedPaymentMethodSave::Never,
-                    Some(2) => HostedPaymentMethodSave::Offer,
-                    _ => HostedPaymentMethodSave::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for HostedPaymentMethodSave {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for HostedPaymentMethodSave {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for HostedPaymentMethodSave {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for HostedPaymentMethodSave {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-}
-/// Types of `params` whose field path another type of `account` also has.
-pub mod params {
+/// Types of `create_update` whose field path another type of `account` also has.
+pub mod create_update {
     /// Values of `business_type` in `CreateAccount`, `CreateToken` and `UpdateAccount`.
     #[cfg(any(feature = "connect", feature = "payments"))]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -8343,6 +8282,67 @@ pub mod params {
     impl<'de> serde::Deserialize<'de> for BusinessType {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
+        }
+    }
+}
+/// Types of `invoices_settings` whose field path another type of `account` also has.
+pub mod invoices_settings {
+    /// Values of `hosted_payment_method_save` in `AccountInvoicesSettings`.
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum HostedPaymentMethodSave {
+        /// `always`
+        Always,
+        /// `never`
+        Never,
+        /// `offer`
+        Offer,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    impl HostedPaymentMethodSave {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                HostedPaymentMethodSave::Always => "always",
+                HostedPaymentMethodSave::Never => "never",
+                HostedPaymentMethodSave::Offer => "offer",
+                HostedPaymentMethodSave::Unknown(v) => v,
+            }
+        }
+    }
+    impl std::str::FromStr for HostedPaymentMethodSave {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["always", "never", "offer"]) {
+                    Some(0) => HostedPaymentMethodSave::Always,
+                    Some(1) => HostedPaymentMethodSave::Never,
+                    Some(2) => HostedPaymentMethodSave::Offer,
+                    _ => HostedPaymentMethodSave::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    impl std::fmt::Display for HostedPaymentMethodSave {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl serde::Serialize for HostedPaymentMethodSave {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for HostedPaymentMethodSave {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    impl crate::rt::Decode for HostedPaymentMethodSave {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
         }
     }
 }

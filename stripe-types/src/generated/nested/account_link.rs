@@ -61,10 +61,10 @@ impl<'de> serde::Deserialize<'de> for Collect {
 #[non_exhaustive]
 pub struct CollectionOptions {
     /// The `fields` parameter.
-    pub fields: Option<crate::v2_core_account_link::params::Fields>,
+    pub fields: Option<crate::v2_core_account_link::create::Fields>,
     /// The `future_requirements` parameter.
     pub future_requirements: Option<
-        crate::v2_core_account_link::params::FutureRequirements,
+        crate::v2_core_account_link::create::FutureRequirements,
     >,
 }
 #[cfg(feature = "connect")]
@@ -94,7 +94,7 @@ impl CollectionOptions {
     /// The `fields` parameter.
     pub fn fields(
         mut self,
-        v: impl Into<crate::v2_core_account_link::params::Fields>,
+        v: impl Into<crate::v2_core_account_link::create::Fields>,
     ) -> Self {
         self.fields = Some(v.into());
         self
@@ -102,7 +102,7 @@ impl CollectionOptions {
     /// The `future_requirements` parameter.
     pub fn future_requirements(
         mut self,
-        v: impl Into<crate::v2_core_account_link::params::FutureRequirements>,
+        v: impl Into<crate::v2_core_account_link::create::FutureRequirements>,
     ) -> Self {
         self.future_requirements = Some(v.into());
         self

@@ -613,8 +613,8 @@ impl crate::rt::Decode for Type {
         r.str_enum()
     }
 }
-/// Types of `list_balance_history` whose field path another type of `balance_transaction` also has.
-pub mod list_balance_history {
+/// Types of `list` whose field path another type of `balance_transaction` also has.
+pub mod list {
     /// One of several shapes of `ListBalanceHistoryCreated`.
     #[cfg(feature = "payments")]
     #[derive(Clone, Debug)]

@@ -150,8 +150,8 @@ impl crate::rt::Decode for Type {
         r.str_enum()
     }
 }
-/// Types of `create_create_v2` whose field path another type of `billing_meter_event_adjustment` also has.
-pub mod create_create_v2 {
+/// Types of `create` whose field path another type of `billing_meter_event_adjustment` also has.
+pub mod create {
     /// Values of `type` in `CreateBillingMeterEventAdjustment` and `CreateV2BillingMeterEventAdjustment`.
     #[cfg(any(feature = "billing", feature = "v2"))]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -5119,10 +5119,10 @@ pub struct SavedPaymentMethodOptions {
     >,
     /// The `payment_method_remove` parameter.
     pub payment_method_remove: Option<
-        crate::customer_session::params::PaymentMethodRemove,
+        crate::customer_session::create::PaymentMethodRemove,
     >,
     /// The `payment_method_save` parameter.
-    pub payment_method_save: Option<crate::customer_session::params::PaymentMethodSave>,
+    pub payment_method_save: Option<crate::customer_session::create::PaymentMethodSave>,
 }
 #[cfg(feature = "checkout")]
 impl serde::Serialize for SavedPaymentMethodOptions {
@@ -5165,7 +5165,7 @@ impl SavedPaymentMethodOptions {
     /// The `payment_method_remove` parameter.
     pub fn payment_method_remove(
         mut self,
-        v: impl Into<crate::customer_session::params::PaymentMethodRemove>,
+        v: impl Into<crate::customer_session::create::PaymentMethodRemove>,
     ) -> Self {
         self.payment_method_remove = Some(v.into());
         self
@@ -5173,7 +5173,7 @@ impl SavedPaymentMethodOptions {
     /// The `payment_method_save` parameter.
     pub fn payment_method_save(
         mut self,
-        v: impl Into<crate::customer_session::params::PaymentMethodSave>,
+        v: impl Into<crate::customer_session::create::PaymentMethodSave>,
     ) -> Self {
         self.payment_method_save = Some(v.into());
         self

@@ -708,8 +708,8 @@ impl crate::rt::Decode for Type {
         r.str_enum()
     }
 }
-/// Types of `params` whose field path another type of `credit_note` also has.
-pub mod params {
+/// Types of `create_preview` whose field path another type of `credit_note` also has.
+pub mod create_preview {
     /// Values of `reason` in `CreateCreditNote`, `PreviewCreditNote` and `PreviewLinesCreditNote`.
     #[cfg(feature = "billing")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -1874,8 +1874,8 @@ pub mod create {
         }
     }
 }
-/// Types of `params` whose field path another type of `customer` also has.
-pub mod params {
+/// Types of `create_update` whose field path another type of `customer` also has.
+pub mod create_update {
     /// Values of `tax_exempt` in `CreateCustomer`, `CreatePreviewInvoice` and 3 more.
     #[cfg(any(feature = "billing", feature = "payments", feature = "v2"))]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -229,7 +229,7 @@ pub struct CustomerSheetFeatures {
     >,
     /// The `payment_method_remove` parameter.
     pub payment_method_remove: Option<
-        crate::customer_session::params::PaymentMethodRemove,
+        crate::customer_session::create::PaymentMethodRemove,
     >,
 }
 #[cfg(feature = "payments")]
@@ -271,7 +271,7 @@ impl CustomerSheetFeatures {
     /// The `payment_method_remove` parameter.
     pub fn payment_method_remove(
         mut self,
-        v: impl Into<crate::customer_session::params::PaymentMethodRemove>,
+        v: impl Into<crate::customer_session::create::PaymentMethodRemove>,
     ) -> Self {
         self.payment_method_remove = Some(v.into());
         self
@@ -443,10 +443,10 @@ pub struct MobilePaymentElementFeatures {
     >,
     /// The `payment_method_remove` parameter.
     pub payment_method_remove: Option<
-        crate::customer_session::params::PaymentMethodRemove,
+        crate::customer_session::create::PaymentMethodRemove,
     >,
     /// The `payment_method_save` parameter.
-    pub payment_method_save: Option<crate::customer_session::params::PaymentMethodSave>,
+    pub payment_method_save: Option<crate::customer_session::create::PaymentMethodSave>,
     /// The `payment_method_save_allow_redisplay_override` parameter.
     pub payment_method_save_allow_redisplay_override: Option<
         crate::customer_session::create::PaymentMethodSaveAllowRedisplayOverride,
@@ -511,7 +511,7 @@ impl MobilePaymentElementFeatures {
     /// The `payment_method_remove` parameter.
     pub fn payment_method_remove(
         mut self,
-        v: impl Into<crate::customer_session::params::PaymentMethodRemove>,
+        v: impl Into<crate::customer_session::create::PaymentMethodRemove>,
     ) -> Self {
         self.payment_method_remove = Some(v.into());
         self
@@ -519,7 +519,7 @@ impl MobilePaymentElementFeatures {
     /// The `payment_method_save` parameter.
     pub fn payment_method_save(
         mut self,
-        v: impl Into<crate::customer_session::params::PaymentMethodSave>,
+        v: impl Into<crate::customer_session::create::PaymentMethodSave>,
     ) -> Self {
         self.payment_method_save = Some(v.into());
         self
@@ -593,10 +593,10 @@ pub struct PaymentElementFeatures {
     pub payment_method_redisplay_limit: Option<i64>,
     /// The `payment_method_remove` parameter.
     pub payment_method_remove: Option<
-        crate::customer_session::params::PaymentMethodRemove,
+        crate::customer_session::create::PaymentMethodRemove,
     >,
     /// The `payment_method_save` parameter.
-    pub payment_method_save: Option<crate::customer_session::params::PaymentMethodSave>,
+    pub payment_method_save: Option<crate::customer_session::create::PaymentMethodSave>,
     /// The `payment_method_save_usage` parameter.
     pub payment_method_save_usage: Option<
         crate::customer_session::FeaturesPaymentMethodSaveUsage,
@@ -670,7 +670,7 @@ impl PaymentElementFeatures {
     /// The `payment_method_remove` parameter.
     pub fn payment_method_remove(
         mut self,
-        v: impl Into<crate::customer_session::params::PaymentMethodRemove>,
+        v: impl Into<crate::customer_session::create::PaymentMethodRemove>,
     ) -> Self {
         self.payment_method_remove = Some(v.into());
         self
@@ -678,7 +678,7 @@ impl PaymentElementFeatures {
     /// The `payment_method_save` parameter.
     pub fn payment_method_save(
         mut self,
-        v: impl Into<crate::customer_session::params::PaymentMethodSave>,
+        v: impl Into<crate::customer_session::create::PaymentMethodSave>,
     ) -> Self {
         self.payment_method_save = Some(v.into());
         self
@@ -777,71 +777,6 @@ impl PricingTable {
 }
 /// Types of `create` whose field path another type of `customer_session` also has.
 pub mod create {
-    /// Values of `components.mobile_payment_element.features.payment_method_save_allow_redisplay_override` in `CreateCustomerSession`.
-    #[cfg(feature = "payments")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum PaymentMethodSaveAllowRedisplayOverride {
-        /// `always`
-        Always,
-        /// `limited`
-        Limited,
-        /// `unspecified`
-        Unspecified,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "payments")]
-    impl PaymentMethodSaveAllowRedisplayOverride {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                PaymentMethodSaveAllowRedisplayOverride::Always => "always",
-                PaymentMethodSaveAllowRedisplayOverride::Limited => "limited",
-                PaymentMethodSaveAllowRedisplayOverride::Unspecified => "unspecified",
-                PaymentMethodSaveAllowRedisplayOverride::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "payments")]
-    impl std::str::FromStr for PaymentMethodSaveAllowRedisplayOverride {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["always", "limited", "unspecified"],
-                ) {
-                    Some(0) => PaymentMethodSaveAllowRedisplayOverride::Always,
-                    Some(1) => PaymentMethodSaveAllowRedisplayOverride::Limited,
-                    Some(2) => PaymentMethodSaveAllowRedisplayOverride::Unspecified,
-                    _ => PaymentMethodSaveAllowRedisplayOverride::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "payments")]
-    impl std::fmt::Display for PaymentMethodSaveAllowRedisplayOverride {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "payments")]
-    impl serde::Serialize for PaymentMethodSaveAllowRedisplayOverride {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "payments")]
-    impl<'de> serde::Deserialize<'de> for PaymentMethodSaveAllowRedisplayOverride {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `params` whose field path another type of `customer_session` also has.
-pub mod params {
     /// Values of `saved_payment_method_options.payment_method_remove` in `CreateCheckoutSession` and `CreateCustomerSession`.
     #[cfg(any(feature = "checkout", feature = "payments"))]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -948,6 +883,68 @@ pub mod params {
     }
     #[cfg(any(feature = "checkout", feature = "payments"))]
     impl<'de> serde::Deserialize<'de> for PaymentMethodSave {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    /// Values of `components.mobile_payment_element.features.payment_method_save_allow_redisplay_override` in `CreateCustomerSession`.
+    #[cfg(feature = "payments")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum PaymentMethodSaveAllowRedisplayOverride {
+        /// `always`
+        Always,
+        /// `limited`
+        Limited,
+        /// `unspecified`
+        Unspecified,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "payments")]
+    impl PaymentMethodSaveAllowRedisplayOverride {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                PaymentMethodSaveAllowRedisplayOverride::Always => "always",
+                PaymentMethodSaveAllowRedisplayOverride::Limited => "limited",
+                PaymentMethodSaveAllowRedisplayOverride::Unspecified => "unspecified",
+                PaymentMethodSaveAllowRedisplayOverride::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "payments")]
+    impl std::str::FromStr for PaymentMethodSaveAllowRedisplayOverride {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(
+                    s,
+                    &["always", "limited", "unspecified"],
+                ) {
+                    Some(0) => PaymentMethodSaveAllowRedisplayOverride::Always,
+                    Some(1) => PaymentMethodSaveAllowRedisplayOverride::Limited,
+                    Some(2) => PaymentMethodSaveAllowRedisplayOverride::Unspecified,
+                    _ => PaymentMethodSaveAllowRedisplayOverride::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "payments")]
+    impl std::fmt::Display for PaymentMethodSaveAllowRedisplayOverride {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "payments")]
+    impl serde::Serialize for PaymentMethodSaveAllowRedisplayOverride {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "payments")]
+    impl<'de> serde::Deserialize<'de> for PaymentMethodSaveAllowRedisplayOverride {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }

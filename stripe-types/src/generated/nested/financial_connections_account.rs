@@ -470,8 +470,8 @@ impl crate::rt::Decode for SupportedPaymentMethodTypes {
         r.str_enum()
     }
 }
-/// Types of `params` whose field path another type of `financial_connections_account` also has.
-pub mod params {
+/// Types of `refresh` whose field path another type of `financial_connections_account` also has.
+pub mod refresh {
     /// Values of `features` in `RefreshFinancialConnectionsAccount` and `RefreshLinkedAccount`.
     #[cfg(feature = "financial_connections")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

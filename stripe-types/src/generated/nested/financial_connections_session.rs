@@ -377,8 +377,8 @@ impl<'de> serde::Deserialize<'de> for Type {
         crate::rt::de::str_enum(d)
     }
 }
-/// Types of `params` whose field path another type of `financial_connections_session` also has.
-pub mod params {
+/// Types of `create` whose field path another type of `financial_connections_session` also has.
+pub mod create {
     /// Values of `permissions` in `CreateFinancialConnectionsSession` and `CreateLinkAccountSession`.
     #[cfg(feature = "financial_connections")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -661,7 +661,7 @@ pub struct CustomerDetails {
     /// The `tax` parameter.
     pub tax: Option<crate::invoice::Tax>,
     /// The `tax_exempt` parameter.
-    pub tax_exempt: Option<crate::customer::params::TaxExempt>,
+    pub tax_exempt: Option<crate::customer::create_update::TaxExempt>,
     /// The `tax_ids` parameter.
     pub tax_ids: Option<Vec<crate::invoice::TaxIds>>,
 }
@@ -725,7 +725,7 @@ impl CustomerDetails {
     /// The `tax_exempt` parameter.
     pub fn tax_exempt(
         mut self,
-        v: impl Into<crate::customer::params::TaxExempt>,
+        v: impl Into<crate::customer::create_update::TaxExempt>,
     ) -> Self {
         self.tax_exempt = Some(v.into());
         self
@@ -1809,7 +1809,7 @@ pub struct Phases {
     pub billing_cycle_anchor: Option<crate::subscription_schedule::BillingCycleAnchor>,
     /// The `billing_thresholds` parameter.
     pub billing_thresholds: Option<
-        crate::rt::Clearable<crate::subscription::params::BillingThresholds>,
+        crate::rt::Clearable<crate::subscription::create_update::BillingThresholds>,
     >,
     /// The `collection_method` parameter.
     pub collection_method: Option<crate::subscription::params::CollectionMethod>,
@@ -1981,7 +1981,7 @@ impl Phases {
     pub fn billing_thresholds(
         mut self,
         v: impl Into<
-            crate::rt::Clearable<crate::subscription::params::BillingThresholds>,
+            crate::rt::Clearable<crate::subscription::create_update::BillingThresholds>,
         >,
     ) -> Self {
         self.billing_thresholds = Some(v.into());
@@ -4060,8 +4060,8 @@ impl From<crate::subscription::TrialEndString> for TrialEnd {
         TrialEnd::String(v)
     }
 }
-/// Types of `add_lines` whose field path another type of `invoice` also has.
-pub mod add_lines {
+/// Types of `add` whose field path another type of `invoice` also has.
+pub mod add {
     /// `lines` in the parameters of `AddLinesInvoice`.
     #[cfg(feature = "billing")]
     #[derive(Clone, Debug, Default)]
@@ -4303,8 +4303,8 @@ pub mod lists {
         }
     }
 }
-/// Types of `remove_lines` whose field path another type of `invoice` also has.
-pub mod remove_lines {
+/// Types of `remove` whose field path another type of `invoice` also has.
+pub mod remove {
     /// `lines` in the parameters of `RemoveLinesInvoice`.
     #[cfg(feature = "billing")]
     #[derive(Clone, Debug)]
@@ -4401,8 +4401,8 @@ pub mod rendering_pdf {
         }
     }
 }
-/// Types of `update_lines` whose field path another type of `invoice` also has.
-pub mod update_lines {
+/// Types of `update` whose field path another type of `invoice` also has.
+pub mod update {
     /// `lines` in the parameters of `UpdateLinesInvoice`.
     #[cfg(feature = "billing")]
     #[derive(Clone, Debug)]

@@ -2306,8 +2306,8 @@ pub mod authentication_exemption {
         }
     }
 }
-/// Types of `create_test_helpers` whose field path another type of `issuing_authorization` also has.
-pub mod create_test_helpers {
+/// Types of `create` whose field path another type of `issuing_authorization` also has.
+pub mod create {
     /// Values of `authorization_method` in `CreateTestHelpersIssuingAuthorization`.
     #[cfg(feature = "issuing")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -122,8 +122,8 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// Types of `create_test_helpers` whose field path another type of `issuing_settlement` also has.
-pub mod create_test_helpers {
+/// Types of `create` whose field path another type of `issuing_settlement` also has.
+pub mod create {
     /// Values of `network` in `CreateTestHelpersIssuingSettlement`.
     #[cfg(feature = "issuing")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

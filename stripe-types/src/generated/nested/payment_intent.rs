@@ -11637,8 +11637,332 @@ pub mod confirm_create {
         }
     }
 }
-/// Types of `confirm_create_update` whose field path another type of `payment_intent` also has.
-pub mod confirm_create_update {
+/// Types of `create` whose field path another type of `payment_intent` also has.
+pub mod create {
+    /// Values of `confirmation_method` in `CreatePaymentIntent`.
+    #[cfg(feature = "payments")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum ConfirmationMethod {
+        /// `automatic`
+        Automatic,
+        /// `manual`
+        Manual,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "payments")]
+    impl ConfirmationMethod {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                ConfirmationMethod::Automatic => "automatic",
+                ConfirmationMethod::Manual => "manual",
+                ConfirmationMethod::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "payments")]
+    impl std::str::FromStr for ConfirmationMethod {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["automatic", "manual"]) {
+                    Some(0) => ConfirmationMethod::Automatic,
+                    Some(1) => ConfirmationMethod::Manual,
+                    _ => ConfirmationMethod::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "payments")]
+    impl std::fmt::Display for ConfirmationMethod {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "payments")]
+    impl serde::Serialize for ConfirmationMethod {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "payments")]
+    impl<'de> serde::Deserialize<'de> for ConfirmationMethod {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    /// `transfer_data` in the parameters of `CreatePaymentIntent`.
+    #[cfg(feature = "payments")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct TransferData {
+        /// The `amount` parameter.
+        pub amount: Option<i64>,
+        /// The `destination` parameter.
+        pub destination: String,
+    }
+    #[cfg(feature = "payments")]
+    impl serde::Serialize for TransferData {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.amount {
+                map.serialize_entry("amount", v)?;
+            }
+            map.serialize_entry("destination", &self.destination)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "payments")]
+    impl TransferData {
+        /// Start with the required parameters: `destination`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(destination: impl Into<String>) -> Self {
+            Self {
+                amount: None,
+                destination: destination.into(),
+            }
+        }
+        /// The `amount` parameter.
+        pub fn amount(mut self, v: impl Into<i64>) -> Self {
+            self.amount = Some(v.into());
+            self
+        }
+    }
+}
+/// Types of `increment` whose field path another type of `payment_intent` also has.
+pub mod increment {
+    /// `payment_details` in the parameters of `IncrementAuthorizationPaymentIntent`.
+    #[cfg(feature = "payments")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct PaymentDetails {
+        /// The `customer_reference` parameter.
+        pub customer_reference: Option<crate::rt::Clearable<String>>,
+        /// The `order_reference` parameter.
+        pub order_reference: Option<crate::rt::Clearable<String>>,
+    }
+    #[cfg(feature = "payments")]
+    impl serde::Serialize for PaymentDetails {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.customer_reference {
+                map.serialize_entry("customer_reference", v)?;
+            }
+            if let Some(v) = &self.order_reference {
+                map.serialize_entry("order_reference", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "payments")]
+    impl PaymentDetails {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                customer_reference: None,
+                order_reference: None,
+            }
+        }
+        /// The `customer_reference` parameter.
+        pub fn customer_reference(
+            mut self,
+            v: impl Into<crate::rt::Clearable<String>>,
+        ) -> Self {
+            self.customer_reference = Some(v.into());
+            self
+        }
+        /// The `order_reference` parameter.
+        pub fn order_reference(
+            mut self,
+            v: impl Into<crate::rt::Clearable<String>>,
+        ) -> Self {
+            self.order_reference = Some(v.into());
+            self
+        }
+    }
+}
+/// Types of `next_action_display_bank_transfer_instructions` whose field path another type of `payment_intent` also has.
+pub mod next_action_display_bank_transfer_instructions {
+    /// Values of `type` in `PaymentIntentNextActionDisplayBankTransferInstructions`.
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Type {
+        /// `eu_bank_transfer`
+        EuBankTransfer,
+        /// `gb_bank_transfer`
+        GbBankTransfer,
+        /// `jp_bank_transfer`
+        JpBankTransfer,
+        /// `mx_bank_transfer`
+        MxBankTransfer,
+        /// `us_bank_transfer`
+        UsBankTransfer,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    impl Type {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Type::EuBankTransfer => "eu_bank_transfer",
+                Type::GbBankTransfer => "gb_bank_transfer",
+                Type::JpBankTransfer => "jp_bank_transfer",
+                Type::MxBankTransfer => "mx_bank_transfer",
+                Type::UsBankTransfer => "us_bank_transfer",
+                Type::Unknown(v) => v,
+            }
+        }
+    }
+    impl std::str::FromStr for Type {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(
+                    s,
+                    &[
+                        "eu_bank_transfer",
+                        "gb_bank_transfer",
+                        "jp_bank_transfer",
+                        "mx_bank_transfer",
+                        "us_bank_transfer",
+                    ],
+                ) {
+                    Some(0) => Type::EuBankTransfer,
+                    Some(1) => Type::GbBankTransfer,
+                    Some(2) => Type::JpBankTransfer,
+                    Some(3) => Type::MxBankTransfer,
+                    Some(4) => Type::UsBankTransfer,
+                    _ => Type::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    impl std::fmt::Display for Type {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl serde::Serialize for Type {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for Type {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    impl crate::rt::Decode for Type {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
+        }
+    }
+}
+/// Types of `params` whose field path another type of `payment_intent` also has.
+pub mod params {
+    /// `amount_details` in the parameters of `CapturePaymentIntent`, `ConfirmPaymentIntent` and 3 more.
+    #[cfg(feature = "payments")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct AmountDetails {
+        /// The `discount_amount` parameter.
+        pub discount_amount: Option<crate::rt::Clearable<i64>>,
+        /// The `enforce_arithmetic_validation` parameter.
+        pub enforce_arithmetic_validation: Option<bool>,
+        /// The `line_items` parameter.
+        pub line_items: Option<
+            crate::rt::Clearable<Vec<crate::payment_intent::LineItems>>,
+        >,
+        /// The `shipping` parameter.
+        pub shipping: Option<
+            crate::rt::Clearable<crate::payment_intent::AmountDetailsShipping>,
+        >,
+        /// The `tax` parameter.
+        pub tax: Option<crate::rt::Clearable<crate::payment_intent::AmountDetailsTax>>,
+    }
+    #[cfg(feature = "payments")]
+    impl serde::Serialize for AmountDetails {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.discount_amount {
+                map.serialize_entry("discount_amount", v)?;
+            }
+            if let Some(v) = &self.enforce_arithmetic_validation {
+                map.serialize_entry("enforce_arithmetic_validation", v)?;
+            }
+            if let Some(v) = &self.line_items {
+                map.serialize_entry("line_items", v)?;
+            }
+            if let Some(v) = &self.shipping {
+                map.serialize_entry("shipping", v)?;
+            }
+            if let Some(v) = &self.tax {
+                map.serialize_entry("tax", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "payments")]
+    impl AmountDetails {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                discount_amount: None,
+                enforce_arithmetic_validation: None,
+                line_items: None,
+                shipping: None,
+                tax: None,
+            }
+        }
+        /// The `discount_amount` parameter.
+        pub fn discount_amount(
+            mut self,
+            v: impl Into<crate::rt::Clearable<i64>>,
+        ) -> Self {
+            self.discount_amount = Some(v.into());
+            self
+        }
+        /// The `enforce_arithmetic_validation` parameter.
+        pub fn enforce_arithmetic_validation(mut self, v: impl Into<bool>) -> Self {
+            self.enforce_arithmetic_validation = Some(v.into());
+            self
+        }
+        /// The `line_items` parameter.
+        pub fn line_items(
+            mut self,
+            v: impl Into<crate::rt::Clearable<Vec<crate::payment_intent::LineItems>>>,
+        ) -> Self {
+            self.line_items = Some(v.into());
+            self
+        }
+        /// The `shipping` parameter.
+        pub fn shipping(
+            mut self,
+            v: impl Into<
+                crate::rt::Clearable<crate::payment_intent::AmountDetailsShipping>,
+            >,
+        ) -> Self {
+            self.shipping = Some(v.into());
+            self
+        }
+        /// The `tax` parameter.
+        pub fn tax(
+            mut self,
+            v: impl Into<crate::rt::Clearable<crate::payment_intent::AmountDetailsTax>>,
+        ) -> Self {
+            self.tax = Some(v.into());
+            self
+        }
+    }
     /// `payment_method_options.card` in the parameters of `ConfirmPaymentIntent`, `CreatePaymentIntent` and `UpdatePaymentIntent`.
     #[cfg(feature = "payments")]
     #[derive(Clone, Debug, Default)]
@@ -11940,6 +12264,302 @@ pub mod confirm_create_update {
             self
         }
     }
+    /// Values of `excluded_payment_method_types` in `ConfirmPaymentIntent`, `CreateCheckoutSession` and 4 more.
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum ExcludedPaymentMethodTypes {
+        /// `acss_debit`
+        AcssDebit,
+        /// `affirm`
+        Affirm,
+        /// `afterpay_clearpay`
+        AfterpayClearpay,
+        /// `alipay`
+        Alipay,
+        /// `alma`
+        Alma,
+        /// `amazon_pay`
+        AmazonPay,
+        /// `au_becs_debit`
+        AuBecsDebit,
+        /// `bacs_debit`
+        BacsDebit,
+        /// `bancontact`
+        Bancontact,
+        /// `billie`
+        Billie,
+        /// `blik`
+        Blik,
+        /// `boleto`
+        Boleto,
+        /// `card`
+        Card,
+        /// `cashapp`
+        Cashapp,
+        /// `crypto`
+        Crypto,
+        /// `customer_balance`
+        CustomerBalance,
+        /// `eps`
+        Eps,
+        /// `fpx`
+        Fpx,
+        /// `giropay`
+        Giropay,
+        /// `grabpay`
+        Grabpay,
+        /// `ideal`
+        Ideal,
+        /// `kakao_pay`
+        KakaoPay,
+        /// `klarna`
+        Klarna,
+        /// `konbini`
+        Konbini,
+        /// `kr_card`
+        KrCard,
+        /// `mb_way`
+        MbWay,
+        /// `mobilepay`
+        Mobilepay,
+        /// `multibanco`
+        Multibanco,
+        /// `naver_pay`
+        NaverPay,
+        /// `nz_bank_account`
+        NzBankAccount,
+        /// `oxxo`
+        Oxxo,
+        /// `p24`
+        P24,
+        /// `pay_by_bank`
+        PayByBank,
+        /// `payco`
+        Payco,
+        /// `paynow`
+        Paynow,
+        /// `paypal`
+        Paypal,
+        /// `payto`
+        Payto,
+        /// `pix`
+        Pix,
+        /// `promptpay`
+        Promptpay,
+        /// `revolut_pay`
+        RevolutPay,
+        /// `samsung_pay`
+        SamsungPay,
+        /// `satispay`
+        Satispay,
+        /// `sepa_debit`
+        SepaDebit,
+        /// `sofort`
+        Sofort,
+        /// `swish`
+        Swish,
+        /// `twint`
+        Twint,
+        /// `us_bank_account`
+        UsBankAccount,
+        /// `wechat_pay`
+        WechatPay,
+        /// `zip`
+        Zip,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl ExcludedPaymentMethodTypes {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                ExcludedPaymentMethodTypes::AcssDebit => "acss_debit",
+                ExcludedPaymentMethodTypes::Affirm => "affirm",
+                ExcludedPaymentMethodTypes::AfterpayClearpay => "afterpay_clearpay",
+                ExcludedPaymentMethodTypes::Alipay => "alipay",
+                ExcludedPaymentMethodTypes::Alma => "alma",
+                ExcludedPaymentMethodTypes::AmazonPay => "amazon_pay",
+                ExcludedPaymentMethodTypes::AuBecsDebit => "au_becs_debit",
+                ExcludedPaymentMethodTypes::BacsDebit => "bacs_debit",
+                ExcludedPaymentMethodTypes::Bancontact => "bancontact",
+                ExcludedPaymentMethodTypes::Billie => "billie",
+                ExcludedPaymentMethodTypes::Blik => "blik",
+                ExcludedPaymentMethodTypes::Boleto => "boleto",
+                ExcludedPaymentMethodTypes::Card => "card",
+                ExcludedPaymentMethodTypes::Cashapp => "cashapp",
+                ExcludedPaymentMethodTypes::Crypto => "crypto",
+                ExcludedPaymentMethodTypes::CustomerBalance => "customer_balance",
+                ExcludedPaymentMethodTypes::Eps => "eps",
+                ExcludedPaymentMethodTypes::Fpx => "fpx",
+                ExcludedPaymentMethodTypes::Giropay => "giropay",
+                ExcludedPaymentMethodTypes::Grabpay => "grabpay",
+                ExcludedPaymentMethodTypes::Ideal => "ideal",
+                ExcludedPaymentMethodTypes::KakaoPay => "kakao_pay",
+                ExcludedPaymentMethodTypes::Klarna => "klarna",
+                ExcludedPaymentMethodTypes::Konbini => "konbini",
+                ExcludedPaymentMethodTypes::KrCard => "kr_card",
+                ExcludedPaymentMethodTypes::MbWay => "mb_way",
+                ExcludedPaymentMethodTypes::Mobilepay => "mobilepay",
+                ExcludedPaymentMethodTypes::Multibanco => "multibanco",
+                ExcludedPaymentMethodTypes::NaverPay => "naver_pay",
+                ExcludedPaymentMethodTypes::NzBankAccount => "nz_bank_account",
+                ExcludedPaymentMethodTypes::Oxxo => "oxxo",
+                ExcludedPaymentMethodTypes::P24 => "p24",
+                ExcludedPaymentMethodTypes::PayByBank => "pay_by_bank",
+                ExcludedPaymentMethodTypes::Payco => "payco",
+                ExcludedPaymentMethodTypes::Paynow => "paynow",
+                ExcludedPaymentMethodTypes::Paypal => "paypal",
+                ExcludedPaymentMethodTypes::Payto => "payto",
+                ExcludedPaymentMethodTypes::Pix => "pix",
+                ExcludedPaymentMethodTypes::Promptpay => "promptpay",
+                ExcludedPaymentMethodTypes::RevolutPay => "revolut_pay",
+                ExcludedPaymentMethodTypes::SamsungPay => "samsung_pay",
+                ExcludedPaymentMethodTypes::Satispay => "satispay",
+                ExcludedPaymentMethodTypes::SepaDebit => "sepa_debit",
+                ExcludedPaymentMethodTypes::Sofort => "sofort",
+                ExcludedPaymentMethodTypes::Swish => "swish",
+                ExcludedPaymentMethodTypes::Twint => "twint",
+                ExcludedPaymentMethodTypes::UsBankAccount => "us_bank_account",
+                ExcludedPaymentMethodTypes::WechatPay => "wechat_pay",
+                ExcludedPaymentMethodTypes::Zip => "zip",
+                ExcludedPaymentMethodTypes::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl std::str::FromStr for ExcludedPaymentMethodTypes {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(
+                    s,
+                    &[
+                        "acss_debit",
+                        "affirm",
+                        "afterpay_clearpay",
+                        "alipay",
+                        "alma",
+                        "amazon_pay",
+                        "au_becs_debit",
+                        "bacs_debit",
+                        "bancontact",
+                        "billie",
+                        "blik",
+                        "boleto",
+                        "card",
+                        "cashapp",
+                        "crypto",
+                        "customer_balance",
+                        "eps",
+                        "fpx",
+                        "giropay",
+                        "grabpay",
+                        "ideal",
+                        "kakao_pay",
+                        "klarna",
+                        "konbini",
+                        "kr_card",
+                        "mb_way",
+                        "mobilepay",
+                        "multibanco",
+                        "naver_pay",
+                        "nz_bank_account",
+                        "oxxo",
+                        "p24",
+                        "pay_by_bank",
+                        "payco",
+                        "paynow",
+                        "paypal",
+                        "payto",
+                        "pix",
+                        "promptpay",
+                        "revolut_pay",
+                        "samsung_pay",
+                        "satispay",
+                        "sepa_debit",
+                        "sofort",
+                        "swish",
+                        "twint",
+                        "us_bank_account",
+                        "wechat_pay",
+                        "zip",
+                    ],
+                ) {
+                    Some(0) => ExcludedPaymentMethodTypes::AcssDebit,
+                    Some(1) => ExcludedPaymentMethodTypes::Affirm,
+                    Some(2) => ExcludedPaymentMethodTypes::AfterpayClearpay,
+                    Some(3) => ExcludedPaymentMethodTypes::Alipay,
+                    Some(4) => ExcludedPaymentMethodTypes::Alma,
+                    Some(5) => ExcludedPaymentMethodTypes::AmazonPay,
+                    Some(6) => ExcludedPaymentMethodTypes::AuBecsDebit,
+                    Some(7) => ExcludedPaymentMethodTypes::BacsDebit,
+                    Some(8) => ExcludedPaymentMethodTypes::Bancontact,
+                    Some(9) => ExcludedPaymentMethodTypes::Billie,
+                    Some(10) => ExcludedPaymentMethodTypes::Blik,
+                    Some(11) => ExcludedPaymentMethodTypes::Boleto,
+                    Some(12) => ExcludedPaymentMethodTypes::Card,
+                    Some(13) => ExcludedPaymentMethodTypes::Cashapp,
+                    Some(14) => ExcludedPaymentMethodTypes::Crypto,
+                    Some(15) => ExcludedPaymentMethodTypes::CustomerBalance,
+                    Some(16) => ExcludedPaymentMethodTypes::Eps,
+                    Some(17) => ExcludedPaymentMethodTypes::Fpx,
+                    Some(18) => ExcludedPaymentMethodTypes::Giropay,
+                    Some(19) => ExcludedPaymentMethodTypes::Grabpay,
+                    Some(20) => ExcludedPaymentMethodTypes::Ideal,
+                    Some(21) => ExcludedPaymentMethodTypes::KakaoPay,
+                    Some(22) => ExcludedPaymentMethodTypes::Klarna,
+                    Some(23) => ExcludedPaymentMethodTypes::Konbini,
+                    Some(24) => ExcludedPaymentMethodTypes::KrCard,
+                    Some(25) => ExcludedPaymentMethodTypes::MbWay,
+                    Some(26) => ExcludedPaymentMethodTypes::Mobilepay,
+                    Some(27) => ExcludedPaymentMethodTypes::Multibanco,
+                    Some(28) => ExcludedPaymentMethodTypes::NaverPay,
+                    Some(29) => ExcludedPaymentMethodTypes::NzBankAccount,
+                    Some(30) => ExcludedPaymentMethodTypes::Oxxo,
+                    Some(31) => ExcludedPaymentMethodTypes::P24,
+                    Some(32) => ExcludedPaymentMethodTypes::PayByBank,
+                    Some(33) => ExcludedPaymentMethodTypes::Payco,
+                    Some(34) => ExcludedPaymentMethodTypes::Paynow,
+                    Some(35) => ExcludedPaymentMethodTypes::Paypal,
+                    Some(36) => ExcludedPaymentMethodTypes::Payto,
+                    Some(37) => ExcludedPaymentMethodTypes::Pix,
+                    Some(38) => ExcludedPaymentMethodTypes::Promptpay,
+                    Some(39) => ExcludedPaymentMethodTypes::RevolutPay,
+                    Some(40) => ExcludedPaymentMethodTypes::SamsungPay,
+                    Some(41) => ExcludedPaymentMethodTypes::Satispay,
+                    Some(42) => ExcludedPaymentMethodTypes::SepaDebit,
+                    Some(43) => ExcludedPaymentMethodTypes::Sofort,
+                    Some(44) => ExcludedPaymentMethodTypes::Swish,
+                    Some(45) => ExcludedPaymentMethodTypes::Twint,
+                    Some(46) => ExcludedPaymentMethodTypes::UsBankAccount,
+                    Some(47) => ExcludedPaymentMethodTypes::WechatPay,
+                    Some(48) => ExcludedPaymentMethodTypes::Zip,
+                    _ => ExcludedPaymentMethodTypes::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl std::fmt::Display for ExcludedPaymentMethodTypes {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl serde::Serialize for ExcludedPaymentMethodTypes {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl<'de> serde::Deserialize<'de> for ExcludedPaymentMethodTypes {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
     /// `payment_method_options.klarna` in the parameters of `ConfirmPaymentIntent`, `CreatePaymentIntent` and `UpdatePaymentIntent`.
     #[cfg(feature = "payments")]
     #[derive(Clone, Debug, Default)]
@@ -12087,14 +12707,10 @@ pub mod confirm_create_update {
             crate::rt::Clearable<crate::payment_intent::PaymentMethodOptionsBoleto>,
         >,
         /// The `card` parameter.
-        pub card: Option<
-            crate::rt::Clearable<crate::payment_intent::confirm_create_update::Card>,
-        >,
+        pub card: Option<crate::rt::Clearable<crate::payment_intent::params::Card>>,
         /// The `card_present` parameter.
         pub card_present: Option<
-            crate::rt::Clearable<
-                crate::payment_intent::confirm_create_update::CardPresent,
-            >,
+            crate::rt::Clearable<crate::payment_intent::params::CardPresent>,
         >,
         /// The `cashapp` parameter.
         pub cashapp: Option<
@@ -12137,9 +12753,7 @@ pub mod confirm_create_update {
             crate::rt::Clearable<crate::payment_intent::PaymentMethodOptionsAmazonPay>,
         >,
         /// The `klarna` parameter.
-        pub klarna: Option<
-            crate::rt::Clearable<crate::payment_intent::confirm_create_update::Klarna>,
-        >,
+        pub klarna: Option<crate::rt::Clearable<crate::payment_intent::params::Klarna>>,
         /// The `konbini` parameter.
         pub konbini: Option<
             crate::rt::Clearable<crate::payment_intent::PaymentMethodOptionsKonbini>,
@@ -12592,9 +13206,7 @@ pub mod confirm_create_update {
         /// The `card` parameter.
         pub fn card(
             mut self,
-            v: impl Into<
-                crate::rt::Clearable<crate::payment_intent::confirm_create_update::Card>,
-            >,
+            v: impl Into<crate::rt::Clearable<crate::payment_intent::params::Card>>,
         ) -> Self {
             self.card = Some(v.into());
             self
@@ -12603,9 +13215,7 @@ pub mod confirm_create_update {
         pub fn card_present(
             mut self,
             v: impl Into<
-                crate::rt::Clearable<
-                    crate::payment_intent::confirm_create_update::CardPresent,
-                >,
+                crate::rt::Clearable<crate::payment_intent::params::CardPresent>,
             >,
         ) -> Self {
             self.card_present = Some(v.into());
@@ -12714,11 +13324,7 @@ pub mod confirm_create_update {
         /// The `klarna` parameter.
         pub fn klarna(
             mut self,
-            v: impl Into<
-                crate::rt::Clearable<
-                    crate::payment_intent::confirm_create_update::Klarna,
-                >,
-            >,
+            v: impl Into<crate::rt::Clearable<crate::payment_intent::params::Klarna>>,
         ) -> Self {
             self.klarna = Some(v.into());
             self
@@ -12994,629 +13600,6 @@ pub mod confirm_create_update {
         ) -> Self {
             self.zip = Some(v.into());
             self
-        }
-    }
-}
-/// Types of `create` whose field path another type of `payment_intent` also has.
-pub mod create {
-    /// Values of `confirmation_method` in `CreatePaymentIntent`.
-    #[cfg(feature = "payments")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum ConfirmationMethod {
-        /// `automatic`
-        Automatic,
-        /// `manual`
-        Manual,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "payments")]
-    impl ConfirmationMethod {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ConfirmationMethod::Automatic => "automatic",
-                ConfirmationMethod::Manual => "manual",
-                ConfirmationMethod::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "payments")]
-    impl std::str::FromStr for ConfirmationMethod {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["automatic", "manual"]) {
-                    Some(0) => ConfirmationMethod::Automatic,
-                    Some(1) => ConfirmationMethod::Manual,
-                    _ => ConfirmationMethod::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "payments")]
-    impl std::fmt::Display for ConfirmationMethod {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "payments")]
-    impl serde::Serialize for ConfirmationMethod {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "payments")]
-    impl<'de> serde::Deserialize<'de> for ConfirmationMethod {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// `transfer_data` in the parameters of `CreatePaymentIntent`.
-    #[cfg(feature = "payments")]
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub struct TransferData {
-        /// The `amount` parameter.
-        pub amount: Option<i64>,
-        /// The `destination` parameter.
-        pub destination: String,
-    }
-    #[cfg(feature = "payments")]
-    impl serde::Serialize for TransferData {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.amount {
-                map.serialize_entry("amount", v)?;
-            }
-            map.serialize_entry("destination", &self.destination)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "payments")]
-    impl TransferData {
-        /// Start with the required parameters: `destination`.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(destination: impl Into<String>) -> Self {
-            Self {
-                amount: None,
-                destination: destination.into(),
-            }
-        }
-        /// The `amount` parameter.
-        pub fn amount(mut self, v: impl Into<i64>) -> Self {
-            self.amount = Some(v.into());
-            self
-        }
-    }
-}
-/// Types of `increment_authorization` whose field path another type of `payment_intent` also has.
-pub mod increment_authorization {
-    /// `payment_details` in the parameters of `IncrementAuthorizationPaymentIntent`.
-    #[cfg(feature = "payments")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct PaymentDetails {
-        /// The `customer_reference` parameter.
-        pub customer_reference: Option<crate::rt::Clearable<String>>,
-        /// The `order_reference` parameter.
-        pub order_reference: Option<crate::rt::Clearable<String>>,
-    }
-    #[cfg(feature = "payments")]
-    impl serde::Serialize for PaymentDetails {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.customer_reference {
-                map.serialize_entry("customer_reference", v)?;
-            }
-            if let Some(v) = &self.order_reference {
-                map.serialize_entry("order_reference", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "payments")]
-    impl PaymentDetails {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self {
-                customer_reference: None,
-                order_reference: None,
-            }
-        }
-        /// The `customer_reference` parameter.
-        pub fn customer_reference(
-            mut self,
-            v: impl Into<crate::rt::Clearable<String>>,
-        ) -> Self {
-            self.customer_reference = Some(v.into());
-            self
-        }
-        /// The `order_reference` parameter.
-        pub fn order_reference(
-            mut self,
-            v: impl Into<crate::rt::Clearable<String>>,
-        ) -> Self {
-            self.order_reference = Some(v.into());
-            self
-        }
-    }
-}
-/// Types of `next_action_display_bank_transfer_instructions` whose field path another type of `payment_intent` also has.
-pub mod next_action_display_bank_transfer_instructions {
-    /// Values of `type` in `PaymentIntentNextActionDisplayBankTransferInstructions`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `eu_bank_transfer`
-        EuBankTransfer,
-        /// `gb_bank_transfer`
-        GbBankTransfer,
-        /// `jp_bank_transfer`
-        JpBankTransfer,
-        /// `mx_bank_transfer`
-        MxBankTransfer,
-        /// `us_bank_transfer`
-        UsBankTransfer,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::EuBankTransfer => "eu_bank_transfer",
-                Type::GbBankTransfer => "gb_bank_transfer",
-                Type::JpBankTransfer => "jp_bank_transfer",
-                Type::MxBankTransfer => "mx_bank_transfer",
-                Type::UsBankTransfer => "us_bank_transfer",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "eu_bank_transfer",
-                        "gb_bank_transfer",
-                        "jp_bank_transfer",
-                        "mx_bank_transfer",
-                        "us_bank_transfer",
-                    ],
-                ) {
-                    Some(0) => Type::EuBankTransfer,
-                    Some(1) => Type::GbBankTransfer,
-                    Some(2) => Type::JpBankTransfer,
-                    Some(3) => Type::MxBankTransfer,
-                    Some(4) => Type::UsBankTransfer,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    impl crate::rt::Decode for Type {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-}
-/// Types of `params` whose field path another type of `payment_intent` also has.
-pub mod params {
-    /// `amount_details` in the parameters of `CapturePaymentIntent`, `ConfirmPaymentIntent` and 3 more.
-    #[cfg(feature = "payments")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct AmountDetails {
-        /// The `discount_amount` parameter.
-        pub discount_amount: Option<crate::rt::Clearable<i64>>,
-        /// The `enforce_arithmetic_validation` parameter.
-        pub enforce_arithmetic_validation: Option<bool>,
-        /// The `line_items` parameter.
-        pub line_items: Option<
-            crate::rt::Clearable<Vec<crate::payment_intent::LineItems>>,
-        >,
-        /// The `shipping` parameter.
-        pub shipping: Option<
-            crate::rt::Clearable<crate::payment_intent::AmountDetailsShipping>,
-        >,
-        /// The `tax` parameter.
-        pub tax: Option<crate::rt::Clearable<crate::payment_intent::AmountDetailsTax>>,
-    }
-    #[cfg(feature = "payments")]
-    impl serde::Serialize for AmountDetails {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.discount_amount {
-                map.serialize_entry("discount_amount", v)?;
-            }
-            if let Some(v) = &self.enforce_arithmetic_validation {
-                map.serialize_entry("enforce_arithmetic_validation", v)?;
-            }
-            if let Some(v) = &self.line_items {
-                map.serialize_entry("line_items", v)?;
-            }
-            if let Some(v) = &self.shipping {
-                map.serialize_entry("shipping", v)?;
-            }
-            if let Some(v) = &self.tax {
-                map.serialize_entry("tax", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "payments")]
-    impl AmountDetails {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self {
-                discount_amount: None,
-                enforce_arithmetic_validation: None,
-                line_items: None,
-                shipping: None,
-                tax: None,
-            }
-        }
-        /// The `discount_amount` parameter.
-        pub fn discount_amount(
-            mut self,
-            v: impl Into<crate::rt::Clearable<i64>>,
-        ) -> Self {
-            self.discount_amount = Some(v.into());
-            self
-        }
-        /// The `enforce_arithmetic_validation` parameter.
-        pub fn enforce_arithmetic_validation(mut self, v: impl Into<bool>) -> Self {
-            self.enforce_arithmetic_validation = Some(v.into());
-            self
-        }
-        /// The `line_items` parameter.
-        pub fn line_items(
-            mut self,
-            v: impl Into<crate::rt::Clearable<Vec<crate::payment_intent::LineItems>>>,
-        ) -> Self {
-            self.line_items = Some(v.into());
-            self
-        }
-        /// The `shipping` parameter.
-        pub fn shipping(
-            mut self,
-            v: impl Into<
-                crate::rt::Clearable<crate::payment_intent::AmountDetailsShipping>,
-            >,
-        ) -> Self {
-            self.shipping = Some(v.into());
-            self
-        }
-        /// The `tax` parameter.
-        pub fn tax(
-            mut self,
-            v: impl Into<crate::rt::Clearable<crate::payment_intent::AmountDetailsTax>>,
-        ) -> Self {
-            self.tax = Some(v.into());
-            self
-        }
-    }
-    /// Values of `excluded_payment_method_types` in `ConfirmPaymentIntent`, `CreateCheckoutSession` and 4 more.
-    #[cfg(any(feature = "checkout", feature = "payments"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum ExcludedPaymentMethodTypes {
-        /// `acss_debit`
-        AcssDebit,
-        /// `affirm`
-        Affirm,
-        /// `afterpay_clearpay`
-        AfterpayClearpay,
-        /// `alipay`
-        Alipay,
-        /// `alma`
-        Alma,
-        /// `amazon_pay`
-        AmazonPay,
-        /// `au_becs_debit`
-        AuBecsDebit,
-        /// `bacs_debit`
-        BacsDebit,
-        /// `bancontact`
-        Bancontact,
-        /// `billie`
-        Billie,
-        /// `blik`
-        Blik,
-        /// `boleto`
-        Boleto,
-        /// `card`
-        Card,
-        /// `cashapp`
-        Cashapp,
-        /// `crypto`
-        Crypto,
-        /// `customer_balance`
-        CustomerBalance,
-        /// `eps`
-        Eps,
-        /// `fpx`
-        Fpx,
-        /// `giropay`
-        Giropay,
-        /// `grabpay`
-        Grabpay,
-        /// `ideal`
-        Ideal,
-        /// `kakao_pay`
-        KakaoPay,
-        /// `klarna`
-        Klarna,
-        /// `konbini`
-        Konbini,
-        /// `kr_card`
-        KrCard,
-        /// `mb_way`
-        MbWay,
-        /// `mobilepay`
-        Mobilepay,
-        /// `multibanco`
-        Multibanco,
-        /// `naver_pay`
-        NaverPay,
-        /// `nz_bank_account`
-        NzBankAccount,
-        /// `oxxo`
-        Oxxo,
-        /// `p24`
-        P24,
-        /// `pay_by_bank`
-        PayByBank,
-        /// `payco`
-        Payco,
-        /// `paynow`
-        Paynow,
-        /// `paypal`
-        Paypal,
-        /// `payto`
-        Payto,
-        /// `pix`
-        Pix,
-        /// `promptpay`
-        Promptpay,
-        /// `revolut_pay`
-        RevolutPay,
-        /// `samsung_pay`
-        SamsungPay,
-        /// `satispay`
-        Satispay,
-        /// `sepa_debit`
-        SepaDebit,
-        /// `sofort`
-        Sofort,
-        /// `swish`
-        Swish,
-        /// `twint`
-        Twint,
-        /// `us_bank_account`
-        UsBankAccount,
-        /// `wechat_pay`
-        WechatPay,
-        /// `zip`
-        Zip,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "checkout", feature = "payments"))]
-    impl ExcludedPaymentMethodTypes {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ExcludedPaymentMethodTypes::AcssDebit => "acss_debit",
-                ExcludedPaymentMethodTypes::Affirm => "affirm",
-                ExcludedPaymentMethodTypes::AfterpayClearpay => "afterpay_clearpay",
-                ExcludedPaymentMethodTypes::Alipay => "alipay",
-                ExcludedPaymentMethodTypes::Alma => "alma",
-                ExcludedPaymentMethodTypes::AmazonPay => "amazon_pay",
-                ExcludedPaymentMethodTypes::AuBecsDebit => "au_becs_debit",
-                ExcludedPaymentMethodTypes::BacsDebit => "bacs_debit",
-                ExcludedPaymentMethodTypes::Bancontact => "bancontact",
-                ExcludedPaymentMethodTypes::Billie => "billie",
-                ExcludedPaymentMethodTypes::Blik => "blik",
-                ExcludedPaymentMethodTypes::Boleto => "boleto",
-                ExcludedPaymentMethodTypes::Card => "card",
-                ExcludedPaymentMethodTypes::Cashapp => "cashapp",
-                ExcludedPaymentMethodTypes::Crypto => "crypto",
-                ExcludedPaymentMethodTypes::CustomerBalance => "customer_balance",
-                ExcludedPaymentMethodTypes::Eps => "eps",
-                ExcludedPaymentMethodTypes::Fpx => "fpx",
-                ExcludedPaymentMethodTypes::Giropay => "giropay",
-                ExcludedPaymentMethodTypes::Grabpay => "grabpay",
-                ExcludedPaymentMethodTypes::Ideal => "ideal",
-                ExcludedPaymentMethodTypes::KakaoPay => "kakao_pay",
-                ExcludedPaymentMethodTypes::Klarna => "klarna",
-                ExcludedPaymentMethodTypes::Konbini => "konbini",
-                ExcludedPaymentMethodTypes::KrCard => "kr_card",
-                ExcludedPaymentMethodTypes::MbWay => "mb_way",
-                ExcludedPaymentMethodTypes::Mobilepay => "mobilepay",
-                ExcludedPaymentMethodTypes::Multibanco => "multibanco",
-                ExcludedPaymentMethodTypes::NaverPay => "naver_pay",
-                ExcludedPaymentMethodTypes::NzBankAccount => "nz_bank_account",
-                ExcludedPaymentMethodTypes::Oxxo => "oxxo",
-                ExcludedPaymentMethodTypes::P24 => "p24",
-                ExcludedPaymentMethodTypes::PayByBank => "pay_by_bank",
-                ExcludedPaymentMethodTypes::Payco => "payco",
-                ExcludedPaymentMethodTypes::Paynow => "paynow",
-                ExcludedPaymentMethodTypes::Paypal => "paypal",
-                ExcludedPaymentMethodTypes::Payto => "payto",
-                ExcludedPaymentMethodTypes::Pix => "pix",
-                ExcludedPaymentMethodTypes::Promptpay => "promptpay",
-                ExcludedPaymentMethodTypes::RevolutPay => "revolut_pay",
-                ExcludedPaymentMethodTypes::SamsungPay => "samsung_pay",
-                ExcludedPaymentMethodTypes::Satispay => "satispay",
-                ExcludedPaymentMethodTypes::SepaDebit => "sepa_debit",
-                ExcludedPaymentMethodTypes::Sofort => "sofort",
-                ExcludedPaymentMethodTypes::Swish => "swish",
-                ExcludedPaymentMethodTypes::Twint => "twint",
-                ExcludedPaymentMethodTypes::UsBankAccount => "us_bank_account",
-                ExcludedPaymentMethodTypes::WechatPay => "wechat_pay",
-                ExcludedPaymentMethodTypes::Zip => "zip",
-                ExcludedPaymentMethodTypes::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "checkout", feature = "payments"))]
-    impl std::str::FromStr for ExcludedPaymentMethodTypes {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "acss_debit",
-                        "affirm",
-                        "afterpay_clearpay",
-                        "alipay",
-                        "alma",
-                        "amazon_pay",
-                        "au_becs_debit",
-                        "bacs_debit",
-                        "bancontact",
-                        "billie",
-                        "blik",
-                        "boleto",
-                        "card",
-                        "cashapp",
-                        "crypto",
-                        "customer_balance",
-                        "eps",
-                        "fpx",
-                        "giropay",
-                        "grabpay",
-                        "ideal",
-                        "kakao_pay",
-                        "klarna",
-                        "konbini",
-                        "kr_card",
-                        "mb_way",
-                        "mobilepay",
-                        "multibanco",
-                        "naver_pay",
-                        "nz_bank_account",
-                        "oxxo",
-                        "p24",
-                        "pay_by_bank",
-                        "payco",
-                        "paynow",
-                        "paypal",
-                        "payto",
-                        "pix",
-                        "promptpay",
-                        "revolut_pay",
-                        "samsung_pay",
-                        "satispay",
-                        "sepa_debit",
-                        "sofort",
-                        "swish",
-                        "twint",
-                        "us_bank_account",
-                        "wechat_pay",
-                        "zip",
-                    ],
-                ) {
-                    Some(0) => ExcludedPaymentMethodTypes::AcssDebit,
-                    Some(1) => ExcludedPaymentMethodTypes::Affirm,
-                    Some(2) => ExcludedPaymentMethodTypes::AfterpayClearpay,
-                    Some(3) => ExcludedPaymentMethodTypes::Alipay,
-                    Some(4) => ExcludedPaymentMethodTypes::Alma,
-                    Some(5) => ExcludedPaymentMethodTypes::AmazonPay,
-                    Some(6) => ExcludedPaymentMethodTypes::AuBecsDebit,
-                    Some(7) => ExcludedPaymentMethodTypes::BacsDebit,
-                    Some(8) => ExcludedPaymentMethodTypes::Bancontact,
-                    Some(9) => ExcludedPaymentMethodTypes::Billie,
-                    Some(10) => ExcludedPaymentMethodTypes::Blik,
-                    Some(11) => ExcludedPaymentMethodTypes::Boleto,
-                    Some(12) => ExcludedPaymentMethodTypes::Card,
-                    Some(13) => ExcludedPaymentMethodTypes::Cashapp,
-                    Some(14) => ExcludedPaymentMethodTypes::Crypto,
-                    Some(15) => ExcludedPaymentMethodTypes::CustomerBalance,
-                    Some(16) => ExcludedPaymentMethodTypes::Eps,
-                    Some(17) => ExcludedPaymentMethodTypes::Fpx,
-                    Some(18) => ExcludedPaymentMethodTypes::Giropay,
-                    Some(19) => ExcludedPaymentMethodTypes::Grabpay,
-                    Some(20) => ExcludedPaymentMethodTypes::Ideal,
-                    Some(21) => ExcludedPaymentMethodTypes::KakaoPay,
-                    Some(22) => ExcludedPaymentMethodTypes::Klarna,
-                    Some(23) => ExcludedPaymentMethodTypes::Konbini,
-                    Some(24) => ExcludedPaymentMethodTypes::KrCard,
-                    Some(25) => ExcludedPaymentMethodTypes::MbWay,
-                    Some(26) => ExcludedPaymentMethodTypes::Mobilepay,
-                    Some(27) => ExcludedPaymentMethodTypes::Multibanco,
-                    Some(28) => ExcludedPaymentMethodTypes::NaverPay,
-                    Some(29) => ExcludedPaymentMethodTypes::NzBankAccount,
-                    Some(30) => ExcludedPaymentMethodTypes::Oxxo,
-                    Some(31) => ExcludedPaymentMethodTypes::P24,
-                    Some(32) => ExcludedPaymentMethodTypes::PayByBank,
-                    Some(33) => ExcludedPaymentMethodTypes::Payco,
-                    Some(34) => ExcludedPaymentMethodTypes::Paynow,
-                    Some(35) => ExcludedPaymentMethodTypes::Paypal,
-                    Some(36) => ExcludedPaymentMethodTypes::Payto,
-                    Some(37) => ExcludedPaymentMethodTypes::Pix,
-                    Some(38) => ExcludedPaymentMethodTypes::Promptpay,
-                    Some(39) => ExcludedPaymentMethodTypes::RevolutPay,
-                    Some(40) => ExcludedPaymentMethodTypes::SamsungPay,
-                    Some(41) => ExcludedPaymentMethodTypes::Satispay,
-                    Some(42) => ExcludedPaymentMethodTypes::SepaDebit,
-                    Some(43) => ExcludedPaymentMethodTypes::Sofort,
-                    Some(44) => ExcludedPaymentMethodTypes::Swish,
-                    Some(45) => ExcludedPaymentMethodTypes::Twint,
-                    Some(46) => ExcludedPaymentMethodTypes::UsBankAccount,
-                    Some(47) => ExcludedPaymentMethodTypes::WechatPay,
-                    Some(48) => ExcludedPaymentMethodTypes::Zip,
-                    _ => ExcludedPaymentMethodTypes::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "checkout", feature = "payments"))]
-    impl std::fmt::Display for ExcludedPaymentMethodTypes {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "checkout", feature = "payments"))]
-    impl serde::Serialize for ExcludedPaymentMethodTypes {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "checkout", feature = "payments"))]
-    impl<'de> serde::Deserialize<'de> for ExcludedPaymentMethodTypes {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
     /// `payment_method_options.paypal` in the parameters of `ConfirmPaymentIntent`, `CreateCheckoutSession` and 2 more.

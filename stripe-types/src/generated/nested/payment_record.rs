@@ -670,6 +670,60 @@ impl<'de> serde::Deserialize<'de> for Type {
         crate::rt::de::str_enum(d)
     }
 }
+/// Types of `report` whose field path another type of `payment_record` also has.
+pub mod report {
+    /// Values of `outcome` in `ReportRefundPaymentRecord`.
+    #[cfg(feature = "payments")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Outcome {
+        /// `refunded`
+        Refunded,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "payments")]
+    impl Outcome {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Outcome::Refunded => "refunded",
+                Outcome::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "payments")]
+    impl std::str::FromStr for Outcome {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["refunded"]) {
+                    Some(0) => Outcome::Refunded,
+                    _ => Outcome::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "payments")]
+    impl std::fmt::Display for Outcome {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "payments")]
+    impl serde::Serialize for Outcome {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "payments")]
+    impl<'de> serde::Deserialize<'de> for Outcome {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+}
 /// Types of `report_payment` whose field path another type of `payment_record` also has.
 pub mod report_payment {
     /// `processor_details.custom` in the parameters of `ReportPaymentPaymentRecord`.
@@ -768,57 +822,6 @@ pub mod report_refund {
             Self {
                 refund_reference: refund_reference.into(),
             }
-        }
-    }
-    /// Values of `outcome` in `ReportRefundPaymentRecord`.
-    #[cfg(feature = "payments")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Outcome {
-        /// `refunded`
-        Refunded,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "payments")]
-    impl Outcome {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Outcome::Refunded => "refunded",
-                Outcome::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "payments")]
-    impl std::str::FromStr for Outcome {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["refunded"]) {
-                    Some(0) => Outcome::Refunded,
-                    _ => Outcome::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "payments")]
-    impl std::fmt::Display for Outcome {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "payments")]
-    impl serde::Serialize for Outcome {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "payments")]
-    impl<'de> serde::Deserialize<'de> for Outcome {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
     /// `processor_details` in the parameters of `ReportRefundPaymentRecord`.

@@ -403,7 +403,7 @@ pub mod create {
     #[cfg(feature = "payments")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
-    pub enum Card {
+    pub enum CreateCard {
         /// A `card`.
         CustomerPaymentSourceCard(
             crate::rt::Boxed<crate::payment_source::CustomerPaymentSourceCard>,
@@ -412,26 +412,26 @@ pub mod create {
         String(String),
     }
     #[cfg(feature = "payments")]
-    impl serde::Serialize for Card {
+    impl serde::Serialize for CreateCard {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             match self {
-                Card::CustomerPaymentSourceCard(x) => x.serialize(s),
-                Card::String(x) => x.serialize(s),
+                CreateCard::CustomerPaymentSourceCard(x) => x.serialize(s),
+                CreateCard::String(x) => x.serialize(s),
             }
         }
     }
     #[cfg(feature = "payments")]
-    impl From<crate::payment_source::CustomerPaymentSourceCard> for Card {
+    impl From<crate::payment_source::CustomerPaymentSourceCard> for CreateCard {
         #[inline]
         fn from(v: crate::payment_source::CustomerPaymentSourceCard) -> Self {
-            Card::CustomerPaymentSourceCard(crate::rt::Boxed::new(v))
+            CreateCard::CustomerPaymentSourceCard(crate::rt::Boxed::new(v))
         }
     }
     #[cfg(feature = "payments")]
-    impl From<String> for Card {
+    impl From<String> for CreateCard {
         #[inline]
         fn from(v: String) -> Self {
-            Card::String(v)
+            CreateCard::String(v)
         }
     }
 }

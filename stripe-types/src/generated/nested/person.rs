@@ -1085,8 +1085,8 @@ pub mod ethnicity_details {
         }
     }
 }
-/// Types of `params` whose field path another type of `person` also has.
-pub mod params {
+/// Types of `list_lists` whose field path another type of `person` also has.
+pub mod list_lists {
     /// `relationship` in the parameters of `ListAccountPeople` and `ListPersons`.
     #[cfg(feature = "connect")]
     #[derive(Clone, Debug, Default)]

@@ -478,6 +478,61 @@ impl crate::rt::Decode for UsageType {
 }
 /// Types of `create` whose field path another type of `plan` also has.
 pub mod create {
+    /// Values of `billing_scheme` in `CreatePlan` and `CreatePrice`.
+    #[cfg(feature = "billing")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum BillingScheme {
+        /// `per_unit`
+        PerUnit,
+        /// `tiered`
+        Tiered,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "billing")]
+    impl BillingScheme {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                BillingScheme::PerUnit => "per_unit",
+                BillingScheme::Tiered => "tiered",
+                BillingScheme::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "billing")]
+    impl std::str::FromStr for BillingScheme {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["per_unit", "tiered"]) {
+                    Some(0) => BillingScheme::PerUnit,
+                    Some(1) => BillingScheme::Tiered,
+                    _ => BillingScheme::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "billing")]
+    impl std::fmt::Display for BillingScheme {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "billing")]
+    impl serde::Serialize for BillingScheme {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "billing")]
+    impl<'de> serde::Deserialize<'de> for BillingScheme {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
     /// Values of `interval` in `CreatePlan`.
     #[cfg(feature = "billing")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -537,64 +592,6 @@ pub mod create {
     }
     #[cfg(feature = "billing")]
     impl<'de> serde::Deserialize<'de> for Interval {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `create_create_price` whose field path another type of `plan` also has.
-pub mod create_create_price {
-    /// Values of `billing_scheme` in `CreatePlan` and `CreatePrice`.
-    #[cfg(feature = "billing")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum BillingScheme {
-        /// `per_unit`
-        PerUnit,
-        /// `tiered`
-        Tiered,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "billing")]
-    impl BillingScheme {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                BillingScheme::PerUnit => "per_unit",
-                BillingScheme::Tiered => "tiered",
-                BillingScheme::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "billing")]
-    impl std::str::FromStr for BillingScheme {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["per_unit", "tiered"]) {
-                    Some(0) => BillingScheme::PerUnit,
-                    Some(1) => BillingScheme::Tiered,
-                    _ => BillingScheme::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "billing")]
-    impl std::fmt::Display for BillingScheme {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "billing")]
-    impl serde::Serialize for BillingScheme {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "billing")]
-    impl<'de> serde::Deserialize<'de> for BillingScheme {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }

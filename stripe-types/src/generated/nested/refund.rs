@@ -273,8 +273,8 @@ impl crate::rt::Decode for Type {
         r.str_enum()
     }
 }
-/// Types of `create_create_charge` whose field path another type of `refund` also has.
-pub mod create_create_charge {
+/// Types of `create` whose field path another type of `refund` also has.
+pub mod create {
     /// Values of `reason` in `CreateChargeRefund` and `CreateRefund`.
     #[cfg(feature = "payments")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

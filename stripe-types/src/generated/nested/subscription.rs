@@ -3995,8 +3995,8 @@ impl<'de> serde::Deserialize<'de> for VerificationMethod {
         crate::rt::de::str_enum(d)
     }
 }
-/// Types of `create_create_customer` whose field path another type of `subscription` also has.
-pub mod create_create_customer {
+/// Types of `create` whose field path another type of `subscription` also has.
+pub mod create {
     /// `items` in the parameters of `CreateCustomerSubscription` and `CreateSubscription`.
     #[cfg(any(feature = "billing", feature = "payments"))]
     #[derive(Clone, Debug, Default)]
@@ -4110,6 +4110,54 @@ pub mod create_create_customer {
             v: impl Into<crate::rt::Clearable<Vec<String>>>,
         ) -> Self {
             self.tax_rates = Some(v.into());
+            self
+        }
+    }
+}
+/// Types of `create_update` whose field path another type of `subscription` also has.
+pub mod create_update {
+    /// `billing_thresholds` in the parameters of `CreateCustomerSubscription`, `CreatePreviewInvoice` and 5 more.
+    #[cfg(any(feature = "billing", feature = "payments"))]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct BillingThresholds {
+        /// The `amount_gte` parameter.
+        pub amount_gte: Option<i64>,
+        /// The `reset_billing_cycle_anchor` parameter.
+        pub reset_billing_cycle_anchor: Option<bool>,
+    }
+    #[cfg(any(feature = "billing", feature = "payments"))]
+    impl serde::Serialize for BillingThresholds {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.amount_gte {
+                map.serialize_entry("amount_gte", v)?;
+            }
+            if let Some(v) = &self.reset_billing_cycle_anchor {
+                map.serialize_entry("reset_billing_cycle_anchor", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(any(feature = "billing", feature = "payments"))]
+    impl BillingThresholds {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                amount_gte: None,
+                reset_billing_cycle_anchor: None,
+            }
+        }
+        /// The `amount_gte` parameter.
+        pub fn amount_gte(mut self, v: impl Into<i64>) -> Self {
+            self.amount_gte = Some(v.into());
+            self
+        }
+        /// The `reset_billing_cycle_anchor` parameter.
+        pub fn reset_billing_cycle_anchor(mut self, v: impl Into<bool>) -> Self {
+            self.reset_billing_cycle_anchor = Some(v.into());
             self
         }
     }
@@ -4245,51 +4293,6 @@ pub mod lists {
 }
 /// Types of `params` whose field path another type of `subscription` also has.
 pub mod params {
-    /// `billing_thresholds` in the parameters of `CreateCustomerSubscription`, `CreatePreviewInvoice` and 5 more.
-    #[cfg(any(feature = "billing", feature = "payments"))]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct BillingThresholds {
-        /// The `amount_gte` parameter.
-        pub amount_gte: Option<i64>,
-        /// The `reset_billing_cycle_anchor` parameter.
-        pub reset_billing_cycle_anchor: Option<bool>,
-    }
-    #[cfg(any(feature = "billing", feature = "payments"))]
-    impl serde::Serialize for BillingThresholds {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.amount_gte {
-                map.serialize_entry("amount_gte", v)?;
-            }
-            if let Some(v) = &self.reset_billing_cycle_anchor {
-                map.serialize_entry("reset_billing_cycle_anchor", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(any(feature = "billing", feature = "payments"))]
-    impl BillingThresholds {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self {
-                amount_gte: None,
-                reset_billing_cycle_anchor: None,
-            }
-        }
-        /// The `amount_gte` parameter.
-        pub fn amount_gte(mut self, v: impl Into<i64>) -> Self {
-            self.amount_gte = Some(v.into());
-            self
-        }
-        /// The `reset_billing_cycle_anchor` parameter.
-        pub fn reset_billing_cycle_anchor(mut self, v: impl Into<bool>) -> Self {
-            self.reset_billing_cycle_anchor = Some(v.into());
-            self
-        }
-    }
     /// Values of `collection_method` in `CreateCustomerSubscription`, `CreateInvoice` and 11 more.
     #[cfg(any(feature = "billing", feature = "payments"))]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -273,7 +273,7 @@ pub struct DefaultSettings {
     pub billing_cycle_anchor: Option<crate::subscription_schedule::BillingCycleAnchor>,
     /// The `billing_thresholds` parameter.
     pub billing_thresholds: Option<
-        crate::rt::Clearable<crate::subscription::params::BillingThresholds>,
+        crate::rt::Clearable<crate::subscription::create_update::BillingThresholds>,
     >,
     /// The `collection_method` parameter.
     pub collection_method: Option<crate::subscription::params::CollectionMethod>,
@@ -371,7 +371,7 @@ impl DefaultSettings {
     pub fn billing_thresholds(
         mut self,
         v: impl Into<
-            crate::rt::Clearable<crate::subscription::params::BillingThresholds>,
+            crate::rt::Clearable<crate::subscription::create_update::BillingThresholds>,
         >,
     ) -> Self {
         self.billing_thresholds = Some(v.into());
@@ -1008,7 +1008,7 @@ pub struct Phases {
     pub billing_cycle_anchor: Option<crate::subscription_schedule::BillingCycleAnchor>,
     /// The `billing_thresholds` parameter.
     pub billing_thresholds: Option<
-        crate::rt::Clearable<crate::subscription::params::BillingThresholds>,
+        crate::rt::Clearable<crate::subscription::create_update::BillingThresholds>,
     >,
     /// The `collection_method` parameter.
     pub collection_method: Option<crate::subscription::params::CollectionMethod>,
@@ -1180,7 +1180,7 @@ impl Phases {
     pub fn billing_thresholds(
         mut self,
         v: impl Into<
-            crate::rt::Clearable<crate::subscription::params::BillingThresholds>,
+            crate::rt::Clearable<crate::subscription::create_update::BillingThresholds>,
         >,
     ) -> Self {
         self.billing_thresholds = Some(v.into());

@@ -191,8 +191,8 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// Types of `create_create_customer` whose field path another type of `tax_id` also has.
-pub mod create_create_customer {
+/// Types of `create` whose field path another type of `tax_id` also has.
+pub mod create {
     /// Values of `type` in `CreateCustomerTaxId` and `CreateTaxId`.
     #[cfg(any(feature = "payments", feature = "tax"))]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

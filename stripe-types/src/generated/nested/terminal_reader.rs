@@ -1341,8 +1341,8 @@ pub mod lists {
         }
     }
 }
-/// Types of `present_payment_method_test_helpers` whose field path another type of `terminal_reader` also has.
-pub mod present_payment_method_test_helpers {
+/// Types of `present` whose field path another type of `terminal_reader` also has.
+pub mod present {
     /// Values of `type` in `PresentPaymentMethodTestHelpersTerminalReader`.
     #[cfg(feature = "terminal")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -1961,8 +1961,8 @@ pub mod reader_resource_toggle {
         }
     }
 }
-/// Types of `set_reader_display` whose field path another type of `terminal_reader` also has.
-pub mod set_reader_display {
+/// Types of `set` whose field path another type of `terminal_reader` also has.
+pub mod set {
     /// Values of `type` in `SetReaderDisplayTerminalReader`.
     #[cfg(feature = "terminal")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct Account {
     /// The `business_type` parameter.
-    pub business_type: Option<crate::account::params::BusinessType>,
+    pub business_type: Option<crate::account::create_update::BusinessType>,
     /// The `company` parameter.
     pub company: Option<crate::token::Company>,
     /// The `individual` parameter.
@@ -49,7 +49,7 @@ impl Account {
     /// The `business_type` parameter.
     pub fn business_type(
         mut self,
-        v: impl Into<crate::account::params::BusinessType>,
+        v: impl Into<crate::account::create_update::BusinessType>,
     ) -> Self {
         self.business_type = Some(v.into());
         self

@@ -463,8 +463,8 @@ impl UsBankAccount {
         self
     }
 }
-/// Types of `create_test_helpers` whose field path another type of `treasury_received_credit` also has.
-pub mod create_test_helpers {
+/// Types of `create` whose field path another type of `treasury_received_credit` also has.
+pub mod create {
     /// Values of `network` in `CreateTestHelpersTreasuryReceivedCredit`.
     #[cfg(feature = "treasury")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

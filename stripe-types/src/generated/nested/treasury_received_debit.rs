@@ -208,8 +208,8 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// Types of `create_test_helpers` whose field path another type of `treasury_received_debit` also has.
-pub mod create_test_helpers {
+/// Types of `create` whose field path another type of `treasury_received_debit` also has.
+pub mod create {
     /// Values of `network` in `CreateTestHelpersTreasuryReceivedDebit`.
     #[cfg(feature = "treasury")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -16968,6 +16968,48 @@ pub mod close_lists {
 }
 /// Types of `create` whose field path another type of `v2_core_account` also has.
 pub mod create {
+    /// `identity.attestations.terms_of_service.account` in the parameters of `CreateV2CoreAccount` and `CreateV2CoreAccountPerson`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct Account {
+        /// The time when the Account's representative accepted the terms of service. Represented as a RFC 3339 date & time UTC value in millisecond precision, for example: 2022-09-18T13:22:18.123Z.
+        pub date: crate::rt::DateTime,
+        /// The IP address from which the Account's representative accepted the terms of service.
+        pub ip: String,
+        /// The user agent of the browser from which the Account's representative accepted the terms of service.
+        pub user_agent: Option<String>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for Account {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("date", &self.date)?;
+            map.serialize_entry("ip", &self.ip)?;
+            if let Some(v) = &self.user_agent {
+                map.serialize_entry("user_agent", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl Account {
+        /// Start with the required parameters: `date`, `ip`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(date: impl Into<crate::rt::DateTime>, ip: impl Into<String>) -> Self {
+            Self {
+                date: date.into(),
+                ip: ip.into(),
+                user_agent: None,
+            }
+        }
+        /// The user agent of the browser from which the Account's representative accepted the terms of service.
+        pub fn user_agent(mut self, v: impl Into<String>) -> Self {
+            self.user_agent = Some(v.into());
+            self
+        }
+    }
     /// `configuration.merchant.capabilities.ach_debit_payments` in the parameters of `CreateV2CoreAccount`.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug)]
@@ -16993,6 +17035,108 @@ pub mod create {
             Self {
                 requested: requested.into(),
             }
+        }
+    }
+    /// `identity.individual.additional_addresses` in the parameters of `CreateV2CoreAccount` and `CreateV2CoreAccountPerson`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct AdditionalAddresses {
+        /// City, district, suburb, town, or village.
+        pub city: Option<String>,
+        /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
+        pub country: String,
+        /// Address line 1 (e.g., street, PO Box, or company name).
+        pub line1: Option<String>,
+        /// Address line 2 (e.g., apartment, suite, unit, or building).
+        pub line2: Option<String>,
+        /// ZIP or postal code.
+        pub postal_code: Option<String>,
+        /// Purpose of additional address.
+        pub purpose: crate::v2_core_account::params::AdditionalAddressesPurpose,
+        /// State, county, province, or region.
+        pub state: Option<String>,
+        /// Town or district.
+        pub town: Option<String>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for AdditionalAddresses {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.city {
+                map.serialize_entry("city", v)?;
+            }
+            map.serialize_entry("country", &self.country)?;
+            if let Some(v) = &self.line1 {
+                map.serialize_entry("line1", v)?;
+            }
+            if let Some(v) = &self.line2 {
+                map.serialize_entry("line2", v)?;
+            }
+            if let Some(v) = &self.postal_code {
+                map.serialize_entry("postal_code", v)?;
+            }
+            map.serialize_entry("purpose", &self.purpose)?;
+            if let Some(v) = &self.state {
+                map.serialize_entry("state", v)?;
+            }
+            if let Some(v) = &self.town {
+                map.serialize_entry("town", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl AdditionalAddresses {
+        /// Start with the required parameters: `country`, `purpose`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            country: impl Into<String>,
+            purpose: impl Into<
+                crate::v2_core_account::params::AdditionalAddressesPurpose,
+            >,
+        ) -> Self {
+            Self {
+                city: None,
+                country: country.into(),
+                line1: None,
+                line2: None,
+                postal_code: None,
+                purpose: purpose.into(),
+                state: None,
+                town: None,
+            }
+        }
+        /// City, district, suburb, town, or village.
+        pub fn city(mut self, v: impl Into<String>) -> Self {
+            self.city = Some(v.into());
+            self
+        }
+        /// Address line 1 (e.g., street, PO Box, or company name).
+        pub fn line1(mut self, v: impl Into<String>) -> Self {
+            self.line1 = Some(v.into());
+            self
+        }
+        /// Address line 2 (e.g., apartment, suite, unit, or building).
+        pub fn line2(mut self, v: impl Into<String>) -> Self {
+            self.line2 = Some(v.into());
+            self
+        }
+        /// ZIP or postal code.
+        pub fn postal_code(mut self, v: impl Into<String>) -> Self {
+            self.postal_code = Some(v.into());
+            self
+        }
+        /// State, county, province, or region.
+        pub fn state(mut self, v: impl Into<String>) -> Self {
+            self.state = Some(v.into());
+            self
+        }
+        /// Town or district.
+        pub fn town(mut self, v: impl Into<String>) -> Self {
+            self.town = Some(v.into());
+            self
         }
     }
     /// `configuration.merchant.support.address` in the parameters of `CreateV2CoreAccount`.
@@ -17210,15 +17354,15 @@ pub mod create {
             crate::v2_core_account::create_update::OwnershipDeclaration,
         >,
         /// Attestation that all Persons with a specific Relationship value have been provided.
-        pub persons_provided: Option<crate::v2_core_account::params::PersonsProvided>,
+        pub persons_provided: Option<
+            crate::v2_core_account::create_update::PersonsProvided,
+        >,
         /// This hash is used to attest that the representative is authorized to act as the representative of their legal entity.
         pub representative_declaration: Option<
             crate::v2_core_account::create_update::RepresentativeDeclaration,
         >,
         /// Attestations of accepted terms of service agreements.
-        pub terms_of_service: Option<
-            crate::v2_core_account::create_create_person::TermsOfService,
-        >,
+        pub terms_of_service: Option<crate::v2_core_account::create::TermsOfService>,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for Attestations {
@@ -17275,7 +17419,7 @@ pub mod create {
         /// Attestation that all Persons with a specific Relationship value have been provided.
         pub fn persons_provided(
             mut self,
-            v: impl Into<crate::v2_core_account::params::PersonsProvided>,
+            v: impl Into<crate::v2_core_account::create_update::PersonsProvided>,
         ) -> Self {
             self.persons_provided = Some(v.into());
             self
@@ -17293,7 +17437,7 @@ pub mod create {
         /// Attestations of accepted terms of service agreements.
         pub fn terms_of_service(
             mut self,
-            v: impl Into<crate::v2_core_account::create_create_person::TermsOfService>,
+            v: impl Into<crate::v2_core_account::create::TermsOfService>,
         ) -> Self {
             self.terms_of_service = Some(v.into());
             self
@@ -17423,35 +17567,31 @@ pub mod create {
         /// The business registration address of the business entity.
         pub address: Option<crate::v2_core_account::create::BusinessDetailsAddress>,
         /// The business gross annual revenue for its preceding fiscal year.
-        pub annual_revenue: Option<crate::v2_core_account::params::AnnualRevenue>,
+        pub annual_revenue: Option<crate::v2_core_account::create_update::AnnualRevenue>,
         /// A document verifying the business.
         pub documents: Option<crate::v2_core_account::create::BusinessDetailsDocuments>,
         /// Estimated maximum number of workers currently engaged by the business (including employees, contractors, and vendors).
         pub estimated_worker_count: Option<i64>,
         /// The ID numbers of a business entity.
-        pub id_numbers: Option<
-            Vec<crate::v2_core_account::params::BusinessDetailsIdNumbers>,
-        >,
+        pub id_numbers: Option<Vec<crate::v2_core_account::create_update::IdNumbers>>,
         /// An estimate of the monthly revenue of the business.
         pub monthly_estimated_revenue: Option<
-            crate::v2_core_account::params::MonthlyEstimatedRevenue,
+            crate::v2_core_account::create_update::MonthlyEstimatedRevenue,
         >,
         /// The phone number of the Business Entity.
         pub phone: Option<String>,
         /// The business legal name.
         pub registered_name: Option<String>,
         /// When the business was incorporated or registered.
-        pub registration_date: Option<crate::v2_core_account::params::RegistrationDate>,
+        pub registration_date: Option<
+            crate::v2_core_account::create_update::RegistrationDate,
+        >,
         /// The business registration address of the business entity in non latin script.
-        pub script_addresses: Option<
-            crate::v2_core_account::create_create_person::ScriptAddresses,
-        >,
+        pub script_addresses: Option<crate::v2_core_account::create::ScriptAddresses>,
         /// The business legal name in non latin script.
-        pub script_names: Option<
-            crate::v2_core_account::params::BusinessDetailsScriptNames,
-        >,
+        pub script_names: Option<crate::v2_core_account::create_update::ScriptNames>,
         /// The category identifying the legal structure of the business.
-        pub structure: Option<crate::v2_core_account::params::Structure>,
+        pub structure: Option<crate::v2_core_account::create_update::Structure>,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for BusinessDetails {
@@ -17528,7 +17668,7 @@ pub mod create {
         /// The business gross annual revenue for its preceding fiscal year.
         pub fn annual_revenue(
             mut self,
-            v: impl Into<crate::v2_core_account::params::AnnualRevenue>,
+            v: impl Into<crate::v2_core_account::create_update::AnnualRevenue>,
         ) -> Self {
             self.annual_revenue = Some(v.into());
             self
@@ -17550,9 +17690,7 @@ pub mod create {
         pub fn id_numbers(
             mut self,
             v: impl IntoIterator<
-                Item = impl Into<
-                    crate::v2_core_account::params::BusinessDetailsIdNumbers,
-                >,
+                Item = impl Into<crate::v2_core_account::create_update::IdNumbers>,
             >,
         ) -> Self {
             self.id_numbers = Some(v.into_iter().map(Into::into).collect());
@@ -17561,7 +17699,7 @@ pub mod create {
         /// An estimate of the monthly revenue of the business.
         pub fn monthly_estimated_revenue(
             mut self,
-            v: impl Into<crate::v2_core_account::params::MonthlyEstimatedRevenue>,
+            v: impl Into<crate::v2_core_account::create_update::MonthlyEstimatedRevenue>,
         ) -> Self {
             self.monthly_estimated_revenue = Some(v.into());
             self
@@ -17579,7 +17717,7 @@ pub mod create {
         /// When the business was incorporated or registered.
         pub fn registration_date(
             mut self,
-            v: impl Into<crate::v2_core_account::params::RegistrationDate>,
+            v: impl Into<crate::v2_core_account::create_update::RegistrationDate>,
         ) -> Self {
             self.registration_date = Some(v.into());
             self
@@ -17587,7 +17725,7 @@ pub mod create {
         /// The business registration address of the business entity in non latin script.
         pub fn script_addresses(
             mut self,
-            v: impl Into<crate::v2_core_account::create_create_person::ScriptAddresses>,
+            v: impl Into<crate::v2_core_account::create::ScriptAddresses>,
         ) -> Self {
             self.script_addresses = Some(v.into());
             self
@@ -17595,7 +17733,7 @@ pub mod create {
         /// The business legal name in non latin script.
         pub fn script_names(
             mut self,
-            v: impl Into<crate::v2_core_account::params::BusinessDetailsScriptNames>,
+            v: impl Into<crate::v2_core_account::create_update::ScriptNames>,
         ) -> Self {
             self.script_names = Some(v.into());
             self
@@ -17603,7 +17741,7 @@ pub mod create {
         /// The category identifying the legal structure of the business.
         pub fn structure(
             mut self,
-            v: impl Into<crate::v2_core_account::params::Structure>,
+            v: impl Into<crate::v2_core_account::create_update::Structure>,
         ) -> Self {
             self.structure = Some(v.into());
             self
@@ -17709,39 +17847,43 @@ pub mod create {
     pub struct BusinessDetailsDocuments {
         /// One or more documents that support the bank account ownership verification requirement. Must be a document associated with the account’s primary active bank account that displays the last 4 digits of the account number, either a statement or a check.
         pub bank_account_ownership_verification: Option<
-            crate::v2_core_account::params::BankAccountOwnershipVerification,
+            crate::v2_core_account::create_update::BankAccountOwnershipVerification,
         >,
         /// One or more documents that demonstrate proof of a company’s license to operate.
-        pub company_license: Option<crate::v2_core_account::params::CompanyLicense>,
+        pub company_license: Option<
+            crate::v2_core_account::create_update::CompanyLicense,
+        >,
         /// One or more documents showing the company’s Memorandum of Association.
         pub company_memorandum_of_association: Option<
-            crate::v2_core_account::params::CompanyMemorandumOfAssociation,
+            crate::v2_core_account::create_update::CompanyMemorandumOfAssociation,
         >,
         /// Certain countries only: One or more documents showing the ministerial decree legalizing the company’s establishment.
         pub company_ministerial_decree: Option<
-            crate::v2_core_account::params::CompanyMinisterialDecree,
+            crate::v2_core_account::create_update::CompanyMinisterialDecree,
         >,
         /// One or more documents that demonstrate proof of a company’s registration with the appropriate local authorities.
         pub company_registration_verification: Option<
-            crate::v2_core_account::params::CompanyRegistrationVerification,
+            crate::v2_core_account::create_update::CompanyRegistrationVerification,
         >,
         /// One or more documents that demonstrate proof of a company’s tax ID.
         pub company_tax_id_verification: Option<
-            crate::v2_core_account::params::CompanyTaxIdVerification,
+            crate::v2_core_account::create_update::CompanyTaxIdVerification,
         >,
         /// A document verifying the business.
         pub primary_verification: Option<
-            crate::v2_core_account::create_create_person::PrimaryVerification,
+            crate::v2_core_account::create::PrimaryVerification,
         >,
         /// One or more documents that demonstrate proof of address.
-        pub proof_of_address: Option<crate::v2_core_account::params::ProofOfAddress>,
+        pub proof_of_address: Option<
+            crate::v2_core_account::create_update::ProofOfAddress,
+        >,
         /// One or more documents showing the company’s proof of registration with the national business registry.
         pub proof_of_registration: Option<
-            crate::v2_core_account::params::ProofOfRegistration,
+            crate::v2_core_account::create_update::ProofOfRegistration,
         >,
         /// One or more documents that demonstrate proof of ultimate beneficial ownership.
         pub proof_of_ultimate_beneficial_ownership: Option<
-            crate::v2_core_account::params::ProofOfUltimateBeneficialOwnership,
+            crate::v2_core_account::create_update::ProofOfUltimateBeneficialOwnership,
         >,
     }
     #[cfg(feature = "v2")]
@@ -17804,7 +17946,7 @@ pub mod create {
         pub fn bank_account_ownership_verification(
             mut self,
             v: impl Into<
-                crate::v2_core_account::params::BankAccountOwnershipVerification,
+                crate::v2_core_account::create_update::BankAccountOwnershipVerification,
             >,
         ) -> Self {
             self.bank_account_ownership_verification = Some(v.into());
@@ -17813,7 +17955,7 @@ pub mod create {
         /// One or more documents that demonstrate proof of a company’s license to operate.
         pub fn company_license(
             mut self,
-            v: impl Into<crate::v2_core_account::params::CompanyLicense>,
+            v: impl Into<crate::v2_core_account::create_update::CompanyLicense>,
         ) -> Self {
             self.company_license = Some(v.into());
             self
@@ -17821,7 +17963,9 @@ pub mod create {
         /// One or more documents showing the company’s Memorandum of Association.
         pub fn company_memorandum_of_association(
             mut self,
-            v: impl Into<crate::v2_core_account::params::CompanyMemorandumOfAssociation>,
+            v: impl Into<
+                crate::v2_core_account::create_update::CompanyMemorandumOfAssociation,
+            >,
         ) -> Self {
             self.company_memorandum_of_association = Some(v.into());
             self
@@ -17829,7 +17973,7 @@ pub mod create {
         /// Certain countries only: One or more documents showing the ministerial decree legalizing the company’s establishment.
         pub fn company_ministerial_decree(
             mut self,
-            v: impl Into<crate::v2_core_account::params::CompanyMinisterialDecree>,
+            v: impl Into<crate::v2_core_account::create_update::CompanyMinisterialDecree>,
         ) -> Self {
             self.company_ministerial_decree = Some(v.into());
             self
@@ -17837,7 +17981,9 @@ pub mod create {
         /// One or more documents that demonstrate proof of a company’s registration with the appropriate local authorities.
         pub fn company_registration_verification(
             mut self,
-            v: impl Into<crate::v2_core_account::params::CompanyRegistrationVerification>,
+            v: impl Into<
+                crate::v2_core_account::create_update::CompanyRegistrationVerification,
+            >,
         ) -> Self {
             self.company_registration_verification = Some(v.into());
             self
@@ -17845,7 +17991,7 @@ pub mod create {
         /// One or more documents that demonstrate proof of a company’s tax ID.
         pub fn company_tax_id_verification(
             mut self,
-            v: impl Into<crate::v2_core_account::params::CompanyTaxIdVerification>,
+            v: impl Into<crate::v2_core_account::create_update::CompanyTaxIdVerification>,
         ) -> Self {
             self.company_tax_id_verification = Some(v.into());
             self
@@ -17853,9 +17999,7 @@ pub mod create {
         /// A document verifying the business.
         pub fn primary_verification(
             mut self,
-            v: impl Into<
-                crate::v2_core_account::create_create_person::PrimaryVerification,
-            >,
+            v: impl Into<crate::v2_core_account::create::PrimaryVerification>,
         ) -> Self {
             self.primary_verification = Some(v.into());
             self
@@ -17863,7 +18007,7 @@ pub mod create {
         /// One or more documents that demonstrate proof of address.
         pub fn proof_of_address(
             mut self,
-            v: impl Into<crate::v2_core_account::params::ProofOfAddress>,
+            v: impl Into<crate::v2_core_account::create_update::ProofOfAddress>,
         ) -> Self {
             self.proof_of_address = Some(v.into());
             self
@@ -17871,7 +18015,7 @@ pub mod create {
         /// One or more documents showing the company’s proof of registration with the national business registry.
         pub fn proof_of_registration(
             mut self,
-            v: impl Into<crate::v2_core_account::params::ProofOfRegistration>,
+            v: impl Into<crate::v2_core_account::create_update::ProofOfRegistration>,
         ) -> Self {
             self.proof_of_registration = Some(v.into());
             self
@@ -17880,7 +18024,7 @@ pub mod create {
         pub fn proof_of_ultimate_beneficial_ownership(
             mut self,
             v: impl Into<
-                crate::v2_core_account::params::ProofOfUltimateBeneficialOwnership,
+                crate::v2_core_account::create_update::ProofOfUltimateBeneficialOwnership,
             >,
         ) -> Self {
             self.proof_of_ultimate_beneficial_ownership = Some(v.into());
@@ -18158,7 +18302,7 @@ pub mod create {
     #[non_exhaustive]
     pub struct CustomerAutomaticIndirectTax {
         /// Describes the customer's tax exemption status, which is `none`, `exempt`, or `reverse`. When set to reverse, invoice and receipt PDFs include the following text: “Reverse charge”.
-        pub exempt: Option<crate::customer::params::TaxExempt>,
+        pub exempt: Option<crate::customer::create_update::TaxExempt>,
         /// A recent IP address of the customer used for tax reporting and tax location inference.
         pub ip_address: Option<String>,
     }
@@ -18189,7 +18333,7 @@ pub mod create {
         /// Describes the customer's tax exemption status, which is `none`, `exempt`, or `reverse`. When set to reverse, invoice and receipt PDFs include the following text: “Reverse charge”.
         pub fn exempt(
             mut self,
-            v: impl Into<crate::customer::params::TaxExempt>,
+            v: impl Into<crate::customer::create_update::TaxExempt>,
         ) -> Self {
             self.exempt = Some(v.into());
             self
@@ -18295,6 +18439,44 @@ pub mod create {
             }
         }
     }
+    /// `identity.business_details.documents.primary_verification.front_back` in the parameters of `CreateV2CoreAccount` and `CreateV2CoreAccountPerson`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct FrontBack {
+        /// A [file upload](https://docs.stripe.com/api/persons/update#create_file) token representing the back of the verification document. The purpose of the uploaded file should be 'identity_document'. The uploaded file needs to be a color image (smaller than 8,000px by 8,000px), in JPG, PNG, or PDF format, and less than 10 MB in size.
+        pub back: Option<String>,
+        /// A [file upload](https://docs.stripe.com/api/persons/update#create_file) token representing the front of the verification document. The purpose of the uploaded file should be 'identity_document'. The uploaded file needs to be a color image (smaller than 8,000px by 8,000px), in JPG, PNG, or PDF format, and less than 10 MB in size.
+        pub front: String,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for FrontBack {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.back {
+                map.serialize_entry("back", v)?;
+            }
+            map.serialize_entry("front", &self.front)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl FrontBack {
+        /// Start with the required parameters: `front`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(front: impl Into<String>) -> Self {
+            Self {
+                back: None,
+                front: front.into(),
+            }
+        }
+        /// A [file upload](https://docs.stripe.com/api/persons/update#create_file) token representing the back of the verification document. The purpose of the uploaded file should be 'identity_document'. The uploaded file needs to be a color image (smaller than 8,000px by 8,000px), in JPG, PNG, or PDF format, and less than 10 MB in size.
+        pub fn back(mut self, v: impl Into<String>) -> Self {
+            self.back = Some(v.into());
+            self
+        }
+    }
     /// `configuration.merchant.capabilities.gb_bank_transfer_payments` in the parameters of `CreateV2CoreAccount`.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug)]
@@ -18388,7 +18570,7 @@ pub mod create {
         /// The country in which the account holder resides, or in which the business is legally established. This should be an [ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2) country code.
         pub country: Option<String>,
         /// The entity type.
-        pub entity_type: Option<crate::v2_core_account::params::EntityType>,
+        pub entity_type: Option<crate::v2_core_account::create_update::EntityType>,
         /// Information about the person represented by the account.
         pub individual: Option<crate::v2_core_account::create::Individual>,
     }
@@ -18452,7 +18634,7 @@ pub mod create {
         /// The entity type.
         pub fn entity_type(
             mut self,
-            v: impl Into<crate::v2_core_account::params::EntityType>,
+            v: impl Into<crate::v2_core_account::create_update::EntityType>,
         ) -> Self {
             self.entity_type = Some(v.into());
             self
@@ -18473,7 +18655,7 @@ pub mod create {
     pub struct Individual {
         /// Additional addresses associated with the individual.
         pub additional_addresses: Option<
-            Vec<crate::v2_core_account::create_create_person::AdditionalAddresses>,
+            Vec<crate::v2_core_account::create::AdditionalAddresses>,
         >,
         /// Additional names (e.g. aliases) associated with the individual.
         pub additional_names: Option<
@@ -18490,7 +18672,7 @@ pub mod create {
         /// The individual's first name.
         pub given_name: Option<String>,
         /// The identification numbers (e.g., SSN) associated with the individual.
-        pub id_numbers: Option<Vec<crate::v2_core_account::params::IndividualIdNumbers>>,
+        pub id_numbers: Option<Vec<crate::v2_core_account::params::IdNumbers>>,
         /// The individual's gender (International regulations require either "male" or "female").
         pub legal_gender: Option<crate::v2_core_account::params::LegalGender>,
         /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
@@ -18502,13 +18684,11 @@ pub mod create {
         /// The individual's political exposure.
         pub political_exposure: Option<crate::person::IndividualPoliticalExposure>,
         /// The relationship that this individual has with the account's identity.
-        pub relationship: Option<crate::v2_core_account::params::Relationship>,
+        pub relationship: Option<crate::v2_core_account::create_update::Relationship>,
         /// The script addresses (e.g., non-Latin characters) associated with the individual.
-        pub script_addresses: Option<
-            crate::v2_core_account::create_create_person::ScriptAddresses,
-        >,
+        pub script_addresses: Option<crate::v2_core_account::create::ScriptAddresses>,
         /// The individuals primary name in non latin script.
-        pub script_names: Option<crate::v2_core_account::params::IndividualScriptNames>,
+        pub script_names: Option<crate::v2_core_account::params::ScriptNames>,
         /// The individual's last name.
         pub surname: Option<String>,
     }
@@ -18600,9 +18780,7 @@ pub mod create {
         pub fn additional_addresses(
             mut self,
             v: impl IntoIterator<
-                Item = impl Into<
-                    crate::v2_core_account::create_create_person::AdditionalAddresses,
-                >,
+                Item = impl Into<crate::v2_core_account::create::AdditionalAddresses>,
             >,
         ) -> Self {
             self.additional_addresses = Some(v.into_iter().map(Into::into).collect());
@@ -18656,7 +18834,7 @@ pub mod create {
         pub fn id_numbers(
             mut self,
             v: impl IntoIterator<
-                Item = impl Into<crate::v2_core_account::params::IndividualIdNumbers>,
+                Item = impl Into<crate::v2_core_account::params::IdNumbers>,
             >,
         ) -> Self {
             self.id_numbers = Some(v.into_iter().map(Into::into).collect());
@@ -18699,7 +18877,7 @@ pub mod create {
         /// The relationship that this individual has with the account's identity.
         pub fn relationship(
             mut self,
-            v: impl Into<crate::v2_core_account::params::Relationship>,
+            v: impl Into<crate::v2_core_account::create_update::Relationship>,
         ) -> Self {
             self.relationship = Some(v.into());
             self
@@ -18707,7 +18885,7 @@ pub mod create {
         /// The script addresses (e.g., non-Latin characters) associated with the individual.
         pub fn script_addresses(
             mut self,
-            v: impl Into<crate::v2_core_account::create_create_person::ScriptAddresses>,
+            v: impl Into<crate::v2_core_account::create::ScriptAddresses>,
         ) -> Self {
             self.script_addresses = Some(v.into());
             self
@@ -18715,7 +18893,7 @@ pub mod create {
         /// The individuals primary name in non latin script.
         pub fn script_names(
             mut self,
-            v: impl Into<crate::v2_core_account::params::IndividualScriptNames>,
+            v: impl Into<crate::v2_core_account::params::ScriptNames>,
         ) -> Self {
             self.script_names = Some(v.into());
             self
@@ -18832,11 +19010,11 @@ pub mod create {
         pub passport: Option<crate::v2_core_account::params::Passport>,
         /// An identifying document showing the person's name, either a passport or local ID card.
         pub primary_verification: Option<
-            crate::v2_core_account::create_create_person::PrimaryVerification,
+            crate::v2_core_account::create::PrimaryVerification,
         >,
         /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
         pub secondary_verification: Option<
-            crate::v2_core_account::create_create_person::SecondaryVerification,
+            crate::v2_core_account::create::SecondaryVerification,
         >,
         /// One or more documents showing the person’s visa required for living in the country where they are residing.
         pub visa: Option<crate::v2_core_account::params::Visa>,
@@ -18896,9 +19074,7 @@ pub mod create {
         /// An identifying document showing the person's name, either a passport or local ID card.
         pub fn primary_verification(
             mut self,
-            v: impl Into<
-                crate::v2_core_account::create_create_person::PrimaryVerification,
-            >,
+            v: impl Into<crate::v2_core_account::create::PrimaryVerification>,
         ) -> Self {
             self.primary_verification = Some(v.into());
             self
@@ -18906,9 +19082,7 @@ pub mod create {
         /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
         pub fn secondary_verification(
             mut self,
-            v: impl Into<
-                crate::v2_core_account::create_create_person::SecondaryVerification,
-            >,
+            v: impl Into<crate::v2_core_account::create::SecondaryVerification>,
         ) -> Self {
             self.secondary_verification = Some(v.into());
             self
@@ -18947,6 +19121,192 @@ pub mod create {
             Self {
                 requested: requested.into(),
             }
+        }
+    }
+    /// `identity.business_details.script_addresses.kana` in the parameters of `CreateV2CoreAccount` and `CreateV2CoreAccountPerson`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct Kana {
+        /// City, district, suburb, town, or village.
+        pub city: Option<String>,
+        /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
+        pub country: String,
+        /// Address line 1 (e.g., street, PO Box, or company name).
+        pub line1: Option<String>,
+        /// Address line 2 (e.g., apartment, suite, unit, or building).
+        pub line2: Option<String>,
+        /// ZIP or postal code.
+        pub postal_code: Option<String>,
+        /// State, county, province, or region.
+        pub state: Option<String>,
+        /// Town or district.
+        pub town: Option<String>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for Kana {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.city {
+                map.serialize_entry("city", v)?;
+            }
+            map.serialize_entry("country", &self.country)?;
+            if let Some(v) = &self.line1 {
+                map.serialize_entry("line1", v)?;
+            }
+            if let Some(v) = &self.line2 {
+                map.serialize_entry("line2", v)?;
+            }
+            if let Some(v) = &self.postal_code {
+                map.serialize_entry("postal_code", v)?;
+            }
+            if let Some(v) = &self.state {
+                map.serialize_entry("state", v)?;
+            }
+            if let Some(v) = &self.town {
+                map.serialize_entry("town", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl Kana {
+        /// Start with the required parameters: `country`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(country: impl Into<String>) -> Self {
+            Self {
+                city: None,
+                country: country.into(),
+                line1: None,
+                line2: None,
+                postal_code: None,
+                state: None,
+                town: None,
+            }
+        }
+        /// City, district, suburb, town, or village.
+        pub fn city(mut self, v: impl Into<String>) -> Self {
+            self.city = Some(v.into());
+            self
+        }
+        /// Address line 1 (e.g., street, PO Box, or company name).
+        pub fn line1(mut self, v: impl Into<String>) -> Self {
+            self.line1 = Some(v.into());
+            self
+        }
+        /// Address line 2 (e.g., apartment, suite, unit, or building).
+        pub fn line2(mut self, v: impl Into<String>) -> Self {
+            self.line2 = Some(v.into());
+            self
+        }
+        /// ZIP or postal code.
+        pub fn postal_code(mut self, v: impl Into<String>) -> Self {
+            self.postal_code = Some(v.into());
+            self
+        }
+        /// State, county, province, or region.
+        pub fn state(mut self, v: impl Into<String>) -> Self {
+            self.state = Some(v.into());
+            self
+        }
+        /// Town or district.
+        pub fn town(mut self, v: impl Into<String>) -> Self {
+            self.town = Some(v.into());
+            self
+        }
+    }
+    /// `identity.business_details.script_addresses.kanji` in the parameters of `CreateV2CoreAccount` and `CreateV2CoreAccountPerson`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct Kanji {
+        /// City, district, suburb, town, or village.
+        pub city: Option<String>,
+        /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
+        pub country: String,
+        /// Address line 1 (e.g., street, PO Box, or company name).
+        pub line1: Option<String>,
+        /// Address line 2 (e.g., apartment, suite, unit, or building).
+        pub line2: Option<String>,
+        /// ZIP or postal code.
+        pub postal_code: Option<String>,
+        /// State, county, province, or region.
+        pub state: Option<String>,
+        /// Town or district.
+        pub town: Option<String>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for Kanji {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.city {
+                map.serialize_entry("city", v)?;
+            }
+            map.serialize_entry("country", &self.country)?;
+            if let Some(v) = &self.line1 {
+                map.serialize_entry("line1", v)?;
+            }
+            if let Some(v) = &self.line2 {
+                map.serialize_entry("line2", v)?;
+            }
+            if let Some(v) = &self.postal_code {
+                map.serialize_entry("postal_code", v)?;
+            }
+            if let Some(v) = &self.state {
+                map.serialize_entry("state", v)?;
+            }
+            if let Some(v) = &self.town {
+                map.serialize_entry("town", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl Kanji {
+        /// Start with the required parameters: `country`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(country: impl Into<String>) -> Self {
+            Self {
+                city: None,
+                country: country.into(),
+                line1: None,
+                line2: None,
+                postal_code: None,
+                state: None,
+                town: None,
+            }
+        }
+        /// City, district, suburb, town, or village.
+        pub fn city(mut self, v: impl Into<String>) -> Self {
+            self.city = Some(v.into());
+            self
+        }
+        /// Address line 1 (e.g., street, PO Box, or company name).
+        pub fn line1(mut self, v: impl Into<String>) -> Self {
+            self.line1 = Some(v.into());
+            self
+        }
+        /// Address line 2 (e.g., apartment, suite, unit, or building).
+        pub fn line2(mut self, v: impl Into<String>) -> Self {
+            self.line2 = Some(v.into());
+            self
+        }
+        /// ZIP or postal code.
+        pub fn postal_code(mut self, v: impl Into<String>) -> Self {
+            self.postal_code = Some(v.into());
+            self
+        }
+        /// State, county, province, or region.
+        pub fn state(mut self, v: impl Into<String>) -> Self {
+            self.state = Some(v.into());
+            self
+        }
+        /// Town or district.
+        pub fn town(mut self, v: impl Into<String>) -> Self {
+            self.town = Some(v.into());
+            self
         }
     }
     /// `configuration.merchant.capabilities.klarna_payments` in the parameters of `CreateV2CoreAccount`.
@@ -20056,6 +20416,40 @@ pub mod create {
             }
         }
     }
+    /// `identity.business_details.documents.primary_verification` in the parameters of `CreateV2CoreAccount` and `CreateV2CoreAccountPerson`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct PrimaryVerification {
+        /// The [file upload](https://docs.stripe.com/api/persons/update#create_file) tokens referring to each side of the document.
+        pub front_back: crate::v2_core_account::create::FrontBack,
+        /// The format of the verification document. Currently supports `front_back` only.
+        pub r#type: crate::v2_core_account::params::PrimaryVerificationType,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for PrimaryVerification {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("front_back", &self.front_back)?;
+            map.serialize_entry("type", &self.r#type)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl PrimaryVerification {
+        /// Start with the required parameters: `front_back`, `type`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            front_back: impl Into<crate::v2_core_account::create::FrontBack>,
+            r#type: impl Into<crate::v2_core_account::params::PrimaryVerificationType>,
+        ) -> Self {
+            Self {
+                front_back: front_back.into(),
+                r#type: r#type.into(),
+            }
+        }
+    }
     /// `configuration.merchant.capabilities.promptpay_payments` in the parameters of `CreateV2CoreAccount`.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug)]
@@ -20151,6 +20545,88 @@ pub mod create {
         ) -> Self {
             self.stripe_balance = Some(v.into());
             self
+        }
+    }
+    /// `identity.business_details.script_addresses` in the parameters of `CreateV2CoreAccount` and `CreateV2CoreAccountPerson`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct ScriptAddresses {
+        /// Kana Address.
+        pub kana: Option<crate::v2_core_account::create::Kana>,
+        /// Kanji Address.
+        pub kanji: Option<crate::v2_core_account::create::Kanji>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for ScriptAddresses {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.kana {
+                map.serialize_entry("kana", v)?;
+            }
+            if let Some(v) = &self.kanji {
+                map.serialize_entry("kanji", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl ScriptAddresses {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self { kana: None, kanji: None }
+        }
+        /// Kana Address.
+        pub fn kana(
+            mut self,
+            v: impl Into<crate::v2_core_account::create::Kana>,
+        ) -> Self {
+            self.kana = Some(v.into());
+            self
+        }
+        /// Kanji Address.
+        pub fn kanji(
+            mut self,
+            v: impl Into<crate::v2_core_account::create::Kanji>,
+        ) -> Self {
+            self.kanji = Some(v.into());
+            self
+        }
+    }
+    /// `identity.individual.documents.secondary_verification` in the parameters of `CreateV2CoreAccount` and `CreateV2CoreAccountPerson`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct SecondaryVerification {
+        /// The [file upload](https://docs.stripe.com/api/persons/update#create_file) tokens referring to each side of the document.
+        pub front_back: crate::v2_core_account::create::FrontBack,
+        /// The format of the verification document. Currently supports `front_back` only.
+        pub r#type: crate::v2_core_account::params::PrimaryVerificationType,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for SecondaryVerification {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("front_back", &self.front_back)?;
+            map.serialize_entry("type", &self.r#type)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl SecondaryVerification {
+        /// Start with the required parameters: `front_back`, `type`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            front_back: impl Into<crate::v2_core_account::create::FrontBack>,
+            r#type: impl Into<crate::v2_core_account::params::PrimaryVerificationType>,
+        ) -> Self {
+            Self {
+                front_back: front_back.into(),
+                r#type: r#type.into(),
+            }
         }
     }
     /// `configuration.recipient.capabilities.stripe_balance` in the parameters of `CreateV2CoreAccount`.
@@ -20312,6 +20788,41 @@ pub mod create {
             }
         }
     }
+    /// `identity.attestations.terms_of_service` in the parameters of `CreateV2CoreAccount` and `CreateV2CoreAccountPerson`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct TermsOfService {
+        /// Details on the Account's acceptance of the [Stripe Services Agreement](https://docs.stripe.com/connect/updating-accounts#tos-acceptance).
+        pub account: Option<crate::v2_core_account::create::Account>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for TermsOfService {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.account {
+                map.serialize_entry("account", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl TermsOfService {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self { account: None }
+        }
+        /// Details on the Account's acceptance of the [Stripe Services Agreement](https://docs.stripe.com/connect/updating-accounts#tos-acceptance).
+        pub fn account(
+            mut self,
+            v: impl Into<crate::v2_core_account::create::Account>,
+        ) -> Self {
+            self.account = Some(v.into());
+            self
+        }
+    }
     /// `configuration.merchant.capabilities.twint_payments` in the parameters of `CreateV2CoreAccount`.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug)]
@@ -20367,81 +20878,37 @@ pub mod create {
         }
     }
 }
-/// Types of `create_create_person` whose field path another type of `v2_core_account` also has.
-pub mod create_create_person {
-    /// `identity.attestations.terms_of_service.account` in the parameters of `CreateV2CoreAccount` and `CreateV2CoreAccountPerson`.
+/// Types of `create_update` whose field path another type of `v2_core_account` also has.
+pub mod create_update {
+    /// `configuration.customer.shipping.address` in the parameters of `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
     #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
+    #[derive(Clone, Debug, Default)]
     #[non_exhaustive]
-    pub struct Account {
-        /// The time when the Account's representative accepted the terms of service. Represented as a RFC 3339 date & time UTC value in millisecond precision, for example: 2022-09-18T13:22:18.123Z.
-        pub date: crate::rt::DateTime,
-        /// The IP address from which the Account's representative accepted the terms of service.
-        pub ip: String,
-        /// The user agent of the browser from which the Account's representative accepted the terms of service.
-        pub user_agent: Option<String>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for Account {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            map.serialize_entry("date", &self.date)?;
-            map.serialize_entry("ip", &self.ip)?;
-            if let Some(v) = &self.user_agent {
-                map.serialize_entry("user_agent", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl Account {
-        /// Start with the required parameters: `date`, `ip`.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(date: impl Into<crate::rt::DateTime>, ip: impl Into<String>) -> Self {
-            Self {
-                date: date.into(),
-                ip: ip.into(),
-                user_agent: None,
-            }
-        }
-        /// The user agent of the browser from which the Account's representative accepted the terms of service.
-        pub fn user_agent(mut self, v: impl Into<String>) -> Self {
-            self.user_agent = Some(v.into());
-            self
-        }
-    }
-    /// `identity.individual.additional_addresses` in the parameters of `CreateV2CoreAccount` and `CreateV2CoreAccountPerson`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub struct AdditionalAddresses {
+    pub struct Address {
         /// City, district, suburb, town, or village.
         pub city: Option<String>,
         /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-        pub country: String,
+        pub country: Option<String>,
         /// Address line 1 (e.g., street, PO Box, or company name).
         pub line1: Option<String>,
         /// Address line 2 (e.g., apartment, suite, unit, or building).
         pub line2: Option<String>,
         /// ZIP or postal code.
         pub postal_code: Option<String>,
-        /// Purpose of additional address.
-        pub purpose: crate::v2_core_account::params::AdditionalAddressesPurpose,
         /// State, county, province, or region.
         pub state: Option<String>,
-        /// Town or district.
-        pub town: Option<String>,
     }
     #[cfg(feature = "v2")]
-    impl serde::Serialize for AdditionalAddresses {
+    impl serde::Serialize for Address {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             use serde::ser::SerializeMap;
             let mut map = s.serialize_map(None)?;
             if let Some(v) = &self.city {
                 map.serialize_entry("city", v)?;
             }
-            map.serialize_entry("country", &self.country)?;
+            if let Some(v) = &self.country {
+                map.serialize_entry("country", v)?;
+            }
             if let Some(v) = &self.line1 {
                 map.serialize_entry("line1", v)?;
             }
@@ -20451,450 +20918,336 @@ pub mod create_create_person {
             if let Some(v) = &self.postal_code {
                 map.serialize_entry("postal_code", v)?;
             }
-            map.serialize_entry("purpose", &self.purpose)?;
             if let Some(v) = &self.state {
                 map.serialize_entry("state", v)?;
-            }
-            if let Some(v) = &self.town {
-                map.serialize_entry("town", v)?;
             }
             map.end()
         }
     }
     #[cfg(feature = "v2")]
-    impl AdditionalAddresses {
-        /// Start with the required parameters: `country`, `purpose`.
+    impl Address {
+        /// Start with no parameters set.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(
-            country: impl Into<String>,
-            purpose: impl Into<
-                crate::v2_core_account::params::AdditionalAddressesPurpose,
-            >,
+        pub fn new() -> Self {
+            Self {
+                city: None,
+                country: None,
+                line1: None,
+                line2: None,
+                postal_code: None,
+                state: None,
+            }
+        }
+        /// City, district, suburb, town, or village.
+        pub fn city(mut self, v: impl Into<String>) -> Self {
+            self.city = Some(v.into());
+            self
+        }
+        /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
+        pub fn country(mut self, v: impl Into<String>) -> Self {
+            self.country = Some(v.into());
+            self
+        }
+        /// Address line 1 (e.g., street, PO Box, or company name).
+        pub fn line1(mut self, v: impl Into<String>) -> Self {
+            self.line1 = Some(v.into());
+            self
+        }
+        /// Address line 2 (e.g., apartment, suite, unit, or building).
+        pub fn line2(mut self, v: impl Into<String>) -> Self {
+            self.line2 = Some(v.into());
+            self
+        }
+        /// ZIP or postal code.
+        pub fn postal_code(mut self, v: impl Into<String>) -> Self {
+            self.postal_code = Some(v.into());
+            self
+        }
+        /// State, county, province, or region.
+        pub fn state(mut self, v: impl Into<String>) -> Self {
+            self.state = Some(v.into());
+            self
+        }
+    }
+    /// `identity.business_details.annual_revenue.amount` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Amount {
+        /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
+        pub currency: Option<String>,
+        /// A non-negative integer representing how much to charge in the [smallest currency unit](https://docs.stripe.com/currencies#minor-units).
+        pub value: Option<i64>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for Amount {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.currency {
+                map.serialize_entry("currency", v)?;
+            }
+            if let Some(v) = &self.value {
+                map.serialize_entry("value", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl Amount {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                currency: None,
+                value: None,
+            }
+        }
+        /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
+        pub fn currency(mut self, v: impl Into<String>) -> Self {
+            self.currency = Some(v.into());
+            self
+        }
+        /// A non-negative integer representing how much to charge in the [smallest currency unit](https://docs.stripe.com/currencies#minor-units).
+        pub fn value(mut self, v: impl Into<i64>) -> Self {
+            self.value = Some(v.into());
+            self
+        }
+    }
+    /// `identity.business_details.annual_revenue` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct AnnualRevenue {
+        /// A non-negative integer representing the amount in the smallest currency unit.
+        pub amount: Option<crate::v2_core_account::create_update::Amount>,
+        /// The close-out date of the preceding fiscal year in ISO 8601 format. E.g. 2023-12-31 for the 31st of December, 2023.
+        pub fiscal_year_end: Option<String>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for AnnualRevenue {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.amount {
+                map.serialize_entry("amount", v)?;
+            }
+            if let Some(v) = &self.fiscal_year_end {
+                map.serialize_entry("fiscal_year_end", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl AnnualRevenue {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                amount: None,
+                fiscal_year_end: None,
+            }
+        }
+        /// A non-negative integer representing the amount in the smallest currency unit.
+        pub fn amount(
+            mut self,
+            v: impl Into<crate::v2_core_account::create_update::Amount>,
         ) -> Self {
-            Self {
-                city: None,
-                country: country.into(),
-                line1: None,
-                line2: None,
-                postal_code: None,
-                purpose: purpose.into(),
-                state: None,
-                town: None,
-            }
-        }
-        /// City, district, suburb, town, or village.
-        pub fn city(mut self, v: impl Into<String>) -> Self {
-            self.city = Some(v.into());
+            self.amount = Some(v.into());
             self
         }
-        /// Address line 1 (e.g., street, PO Box, or company name).
-        pub fn line1(mut self, v: impl Into<String>) -> Self {
-            self.line1 = Some(v.into());
-            self
-        }
-        /// Address line 2 (e.g., apartment, suite, unit, or building).
-        pub fn line2(mut self, v: impl Into<String>) -> Self {
-            self.line2 = Some(v.into());
-            self
-        }
-        /// ZIP or postal code.
-        pub fn postal_code(mut self, v: impl Into<String>) -> Self {
-            self.postal_code = Some(v.into());
-            self
-        }
-        /// State, county, province, or region.
-        pub fn state(mut self, v: impl Into<String>) -> Self {
-            self.state = Some(v.into());
-            self
-        }
-        /// Town or district.
-        pub fn town(mut self, v: impl Into<String>) -> Self {
-            self.town = Some(v.into());
+        /// The close-out date of the preceding fiscal year in ISO 8601 format. E.g. 2023-12-31 for the 31st of December, 2023.
+        pub fn fiscal_year_end(mut self, v: impl Into<String>) -> Self {
+            self.fiscal_year_end = Some(v.into());
             self
         }
     }
-    /// `identity.business_details.documents.primary_verification.front_back` in the parameters of `CreateV2CoreAccount` and `CreateV2CoreAccountPerson`.
+    /// `configuration.merchant.bacs_debit_payments` in the parameters of `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
     #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
+    #[derive(Clone, Debug, Default)]
     #[non_exhaustive]
-    pub struct FrontBack {
-        /// A [file upload](https://docs.stripe.com/api/persons/update#create_file) token representing the back of the verification document. The purpose of the uploaded file should be 'identity_document'. The uploaded file needs to be a color image (smaller than 8,000px by 8,000px), in JPG, PNG, or PDF format, and less than 10 MB in size.
-        pub back: Option<String>,
-        /// A [file upload](https://docs.stripe.com/api/persons/update#create_file) token representing the front of the verification document. The purpose of the uploaded file should be 'identity_document'. The uploaded file needs to be a color image (smaller than 8,000px by 8,000px), in JPG, PNG, or PDF format, and less than 10 MB in size.
-        pub front: String,
+    pub struct BacsDebitPayments {
+        /// Display name for Bacs Direct Debit payments.
+        pub display_name: Option<String>,
     }
     #[cfg(feature = "v2")]
-    impl serde::Serialize for FrontBack {
+    impl serde::Serialize for BacsDebitPayments {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             use serde::ser::SerializeMap;
             let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.back {
-                map.serialize_entry("back", v)?;
-            }
-            map.serialize_entry("front", &self.front)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl FrontBack {
-        /// Start with the required parameters: `front`.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(front: impl Into<String>) -> Self {
-            Self {
-                back: None,
-                front: front.into(),
-            }
-        }
-        /// A [file upload](https://docs.stripe.com/api/persons/update#create_file) token representing the back of the verification document. The purpose of the uploaded file should be 'identity_document'. The uploaded file needs to be a color image (smaller than 8,000px by 8,000px), in JPG, PNG, or PDF format, and less than 10 MB in size.
-        pub fn back(mut self, v: impl Into<String>) -> Self {
-            self.back = Some(v.into());
-            self
-        }
-    }
-    /// `identity.business_details.script_addresses.kana` in the parameters of `CreateV2CoreAccount` and `CreateV2CoreAccountPerson`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub struct Kana {
-        /// City, district, suburb, town, or village.
-        pub city: Option<String>,
-        /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-        pub country: String,
-        /// Address line 1 (e.g., street, PO Box, or company name).
-        pub line1: Option<String>,
-        /// Address line 2 (e.g., apartment, suite, unit, or building).
-        pub line2: Option<String>,
-        /// ZIP or postal code.
-        pub postal_code: Option<String>,
-        /// State, county, province, or region.
-        pub state: Option<String>,
-        /// Town or district.
-        pub town: Option<String>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for Kana {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.city {
-                map.serialize_entry("city", v)?;
-            }
-            map.serialize_entry("country", &self.country)?;
-            if let Some(v) = &self.line1 {
-                map.serialize_entry("line1", v)?;
-            }
-            if let Some(v) = &self.line2 {
-                map.serialize_entry("line2", v)?;
-            }
-            if let Some(v) = &self.postal_code {
-                map.serialize_entry("postal_code", v)?;
-            }
-            if let Some(v) = &self.state {
-                map.serialize_entry("state", v)?;
-            }
-            if let Some(v) = &self.town {
-                map.serialize_entry("town", v)?;
+            if let Some(v) = &self.display_name {
+                map.serialize_entry("display_name", v)?;
             }
             map.end()
         }
     }
     #[cfg(feature = "v2")]
-    impl Kana {
-        /// Start with the required parameters: `country`.
+    impl BacsDebitPayments {
+        /// Start with no parameters set.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(country: impl Into<String>) -> Self {
-            Self {
-                city: None,
-                country: country.into(),
-                line1: None,
-                line2: None,
-                postal_code: None,
-                state: None,
-                town: None,
-            }
+        pub fn new() -> Self {
+            Self { display_name: None }
         }
-        /// City, district, suburb, town, or village.
-        pub fn city(mut self, v: impl Into<String>) -> Self {
-            self.city = Some(v.into());
-            self
-        }
-        /// Address line 1 (e.g., street, PO Box, or company name).
-        pub fn line1(mut self, v: impl Into<String>) -> Self {
-            self.line1 = Some(v.into());
-            self
-        }
-        /// Address line 2 (e.g., apartment, suite, unit, or building).
-        pub fn line2(mut self, v: impl Into<String>) -> Self {
-            self.line2 = Some(v.into());
-            self
-        }
-        /// ZIP or postal code.
-        pub fn postal_code(mut self, v: impl Into<String>) -> Self {
-            self.postal_code = Some(v.into());
-            self
-        }
-        /// State, county, province, or region.
-        pub fn state(mut self, v: impl Into<String>) -> Self {
-            self.state = Some(v.into());
-            self
-        }
-        /// Town or district.
-        pub fn town(mut self, v: impl Into<String>) -> Self {
-            self.town = Some(v.into());
+        /// Display name for Bacs Direct Debit payments.
+        pub fn display_name(mut self, v: impl Into<String>) -> Self {
+            self.display_name = Some(v.into());
             self
         }
     }
-    /// `identity.business_details.script_addresses.kanji` in the parameters of `CreateV2CoreAccount` and `CreateV2CoreAccountPerson`.
+    /// `identity.business_details.documents.bank_account_ownership_verification` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
-    pub struct Kanji {
-        /// City, district, suburb, town, or village.
-        pub city: Option<String>,
-        /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-        pub country: String,
-        /// Address line 1 (e.g., street, PO Box, or company name).
-        pub line1: Option<String>,
-        /// Address line 2 (e.g., apartment, suite, unit, or building).
-        pub line2: Option<String>,
-        /// ZIP or postal code.
-        pub postal_code: Option<String>,
-        /// State, county, province, or region.
-        pub state: Option<String>,
-        /// Town or district.
-        pub town: Option<String>,
+    pub struct BankAccountOwnershipVerification {
+        /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
+        pub files: Vec<String>,
+        /// The format of the document. Currently supports `files` only.
+        pub r#type: crate::v2_core_account::create_update::BankAccountOwnershipVerificationType,
     }
     #[cfg(feature = "v2")]
-    impl serde::Serialize for Kanji {
+    impl serde::Serialize for BankAccountOwnershipVerification {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             use serde::ser::SerializeMap;
             let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.city {
-                map.serialize_entry("city", v)?;
-            }
-            map.serialize_entry("country", &self.country)?;
-            if let Some(v) = &self.line1 {
-                map.serialize_entry("line1", v)?;
-            }
-            if let Some(v) = &self.line2 {
-                map.serialize_entry("line2", v)?;
-            }
-            if let Some(v) = &self.postal_code {
-                map.serialize_entry("postal_code", v)?;
-            }
-            if let Some(v) = &self.state {
-                map.serialize_entry("state", v)?;
-            }
-            if let Some(v) = &self.town {
-                map.serialize_entry("town", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl Kanji {
-        /// Start with the required parameters: `country`.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(country: impl Into<String>) -> Self {
-            Self {
-                city: None,
-                country: country.into(),
-                line1: None,
-                line2: None,
-                postal_code: None,
-                state: None,
-                town: None,
-            }
-        }
-        /// City, district, suburb, town, or village.
-        pub fn city(mut self, v: impl Into<String>) -> Self {
-            self.city = Some(v.into());
-            self
-        }
-        /// Address line 1 (e.g., street, PO Box, or company name).
-        pub fn line1(mut self, v: impl Into<String>) -> Self {
-            self.line1 = Some(v.into());
-            self
-        }
-        /// Address line 2 (e.g., apartment, suite, unit, or building).
-        pub fn line2(mut self, v: impl Into<String>) -> Self {
-            self.line2 = Some(v.into());
-            self
-        }
-        /// ZIP or postal code.
-        pub fn postal_code(mut self, v: impl Into<String>) -> Self {
-            self.postal_code = Some(v.into());
-            self
-        }
-        /// State, county, province, or region.
-        pub fn state(mut self, v: impl Into<String>) -> Self {
-            self.state = Some(v.into());
-            self
-        }
-        /// Town or district.
-        pub fn town(mut self, v: impl Into<String>) -> Self {
-            self.town = Some(v.into());
-            self
-        }
-    }
-    /// `identity.business_details.documents.primary_verification` in the parameters of `CreateV2CoreAccount` and `CreateV2CoreAccountPerson`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub struct PrimaryVerification {
-        /// The [file upload](https://docs.stripe.com/api/persons/update#create_file) tokens referring to each side of the document.
-        pub front_back: crate::v2_core_account::create_create_person::FrontBack,
-        /// The format of the verification document. Currently supports `front_back` only.
-        pub r#type: crate::v2_core_account::params::PrimaryVerificationType,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for PrimaryVerification {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            map.serialize_entry("front_back", &self.front_back)?;
+            map.serialize_entry("files", &self.files)?;
             map.serialize_entry("type", &self.r#type)?;
             map.end()
         }
     }
     #[cfg(feature = "v2")]
-    impl PrimaryVerification {
-        /// Start with the required parameters: `front_back`, `type`.
+    impl BankAccountOwnershipVerification {
+        /// Start with the required parameters: `files`, `type`.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
-            front_back: impl Into<
-                crate::v2_core_account::create_create_person::FrontBack,
+            files: impl IntoIterator<Item = impl Into<String>>,
+            r#type: impl Into<
+                crate::v2_core_account::create_update::BankAccountOwnershipVerificationType,
             >,
-            r#type: impl Into<crate::v2_core_account::params::PrimaryVerificationType>,
         ) -> Self {
             Self {
-                front_back: front_back.into(),
+                files: files.into_iter().map(Into::into).collect(),
                 r#type: r#type.into(),
             }
         }
     }
-    /// `identity.business_details.script_addresses` in the parameters of `CreateV2CoreAccount` and `CreateV2CoreAccountPerson`.
+    /// Values of `identity.business_details.documents.bank_account_ownership_verification.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum BankAccountOwnershipVerificationType {
+        /// `files`
+        Files,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "v2")]
+    impl BankAccountOwnershipVerificationType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                BankAccountOwnershipVerificationType::Files => "files",
+                BankAccountOwnershipVerificationType::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::str::FromStr for BankAccountOwnershipVerificationType {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["files"]) {
+                    Some(0) => BankAccountOwnershipVerificationType::Files,
+                    _ => BankAccountOwnershipVerificationType::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::fmt::Display for BankAccountOwnershipVerificationType {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for BankAccountOwnershipVerificationType {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl<'de> serde::Deserialize<'de> for BankAccountOwnershipVerificationType {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    /// `configuration.merchant.branding` in the parameters of `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug, Default)]
     #[non_exhaustive]
-    pub struct ScriptAddresses {
-        /// Kana Address.
-        pub kana: Option<crate::v2_core_account::create_create_person::Kana>,
-        /// Kanji Address.
-        pub kanji: Option<crate::v2_core_account::create_create_person::Kanji>,
+    pub struct Branding {
+        /// ID of a [file upload](https://docs.stripe.com/api/persons/update#create_file): An icon for the merchant. Must be square and at least 128px x 128px.
+        pub icon: Option<String>,
+        /// ID of a [file upload](https://docs.stripe.com/api/persons/update#create_file): A logo for the merchant that will be used in Checkout instead of the icon and without the merchant's name next to it if provided. Must be at least 128px x 128px.
+        pub logo: Option<String>,
+        /// A CSS hex color value representing the primary branding color for the merchant.
+        pub primary_color: Option<String>,
+        /// A CSS hex color value representing the secondary branding color for the merchant.
+        pub secondary_color: Option<String>,
     }
     #[cfg(feature = "v2")]
-    impl serde::Serialize for ScriptAddresses {
+    impl serde::Serialize for Branding {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             use serde::ser::SerializeMap;
             let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.kana {
-                map.serialize_entry("kana", v)?;
+            if let Some(v) = &self.icon {
+                map.serialize_entry("icon", v)?;
             }
-            if let Some(v) = &self.kanji {
-                map.serialize_entry("kanji", v)?;
+            if let Some(v) = &self.logo {
+                map.serialize_entry("logo", v)?;
+            }
+            if let Some(v) = &self.primary_color {
+                map.serialize_entry("primary_color", v)?;
+            }
+            if let Some(v) = &self.secondary_color {
+                map.serialize_entry("secondary_color", v)?;
             }
             map.end()
         }
     }
     #[cfg(feature = "v2")]
-    impl ScriptAddresses {
+    impl Branding {
         /// Start with no parameters set.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new() -> Self {
-            Self { kana: None, kanji: None }
-        }
-        /// Kana Address.
-        pub fn kana(
-            mut self,
-            v: impl Into<crate::v2_core_account::create_create_person::Kana>,
-        ) -> Self {
-            self.kana = Some(v.into());
-            self
-        }
-        /// Kanji Address.
-        pub fn kanji(
-            mut self,
-            v: impl Into<crate::v2_core_account::create_create_person::Kanji>,
-        ) -> Self {
-            self.kanji = Some(v.into());
-            self
-        }
-    }
-    /// `identity.individual.documents.secondary_verification` in the parameters of `CreateV2CoreAccount` and `CreateV2CoreAccountPerson`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub struct SecondaryVerification {
-        /// The [file upload](https://docs.stripe.com/api/persons/update#create_file) tokens referring to each side of the document.
-        pub front_back: crate::v2_core_account::create_create_person::FrontBack,
-        /// The format of the verification document. Currently supports `front_back` only.
-        pub r#type: crate::v2_core_account::params::PrimaryVerificationType,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for SecondaryVerification {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            map.serialize_entry("front_back", &self.front_back)?;
-            map.serialize_entry("type", &self.r#type)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl SecondaryVerification {
-        /// Start with the required parameters: `front_back`, `type`.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(
-            front_back: impl Into<
-                crate::v2_core_account::create_create_person::FrontBack,
-            >,
-            r#type: impl Into<crate::v2_core_account::params::PrimaryVerificationType>,
-        ) -> Self {
             Self {
-                front_back: front_back.into(),
-                r#type: r#type.into(),
+                icon: None,
+                logo: None,
+                primary_color: None,
+                secondary_color: None,
             }
         }
-    }
-    /// `identity.attestations.terms_of_service` in the parameters of `CreateV2CoreAccount` and `CreateV2CoreAccountPerson`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct TermsOfService {
-        /// Details on the Account's acceptance of the [Stripe Services Agreement](https://docs.stripe.com/connect/updating-accounts#tos-acceptance).
-        pub account: Option<crate::v2_core_account::create_create_person::Account>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for TermsOfService {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.account {
-                map.serialize_entry("account", v)?;
-            }
-            map.end()
+        /// ID of a [file upload](https://docs.stripe.com/api/persons/update#create_file): An icon for the merchant. Must be square and at least 128px x 128px.
+        pub fn icon(mut self, v: impl Into<String>) -> Self {
+            self.icon = Some(v.into());
+            self
         }
-    }
-    #[cfg(feature = "v2")]
-    impl TermsOfService {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self { account: None }
+        /// ID of a [file upload](https://docs.stripe.com/api/persons/update#create_file): A logo for the merchant that will be used in Checkout instead of the icon and without the merchant's name next to it if provided. Must be at least 128px x 128px.
+        pub fn logo(mut self, v: impl Into<String>) -> Self {
+            self.logo = Some(v.into());
+            self
         }
-        /// Details on the Account's acceptance of the [Stripe Services Agreement](https://docs.stripe.com/connect/updating-accounts#tos-acceptance).
-        pub fn account(
-            mut self,
-            v: impl Into<crate::v2_core_account::create_create_person::Account>,
-        ) -> Self {
-            self.account = Some(v.into());
+        /// A CSS hex color value representing the primary branding color for the merchant.
+        pub fn primary_color(mut self, v: impl Into<String>) -> Self {
+            self.primary_color = Some(v.into());
+            self
+        }
+        /// A CSS hex color value representing the secondary branding color for the merchant.
+        pub fn secondary_color(mut self, v: impl Into<String>) -> Self {
+            self.secondary_color = Some(v.into());
             self
         }
     }
-}
-/// Types of `create_token_update` whose field path another type of `v2_core_account` also has.
-pub mod create_token_update {
     /// `identity.business_details` in the parameters of `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug, Default)]
@@ -20902,38 +21255,36 @@ pub mod create_token_update {
     pub struct BusinessDetails {
         /// The business registration address of the business entity.
         pub address: Option<
-            crate::v2_core_account::create_token_update::BusinessDetailsAddress,
+            crate::v2_core_account::create_update::BusinessDetailsAddress,
         >,
         /// The business gross annual revenue for its preceding fiscal year.
-        pub annual_revenue: Option<crate::v2_core_account::params::AnnualRevenue>,
+        pub annual_revenue: Option<crate::v2_core_account::create_update::AnnualRevenue>,
         /// A document verifying the business.
         pub documents: Option<
-            crate::v2_core_account::create_token_update::BusinessDetailsDocuments,
+            crate::v2_core_account::create_update::BusinessDetailsDocuments,
         >,
         /// Estimated maximum number of workers currently engaged by the business (including employees, contractors, and vendors).
         pub estimated_worker_count: Option<i64>,
         /// The ID numbers of a business entity.
-        pub id_numbers: Option<
-            Vec<crate::v2_core_account::params::BusinessDetailsIdNumbers>,
-        >,
+        pub id_numbers: Option<Vec<crate::v2_core_account::create_update::IdNumbers>>,
         /// An estimate of the monthly revenue of the business.
         pub monthly_estimated_revenue: Option<
-            crate::v2_core_account::params::MonthlyEstimatedRevenue,
+            crate::v2_core_account::create_update::MonthlyEstimatedRevenue,
         >,
         /// The phone number of the Business Entity.
         pub phone: Option<String>,
         /// The business legal name.
         pub registered_name: Option<String>,
         /// When the business was incorporated or registered.
-        pub registration_date: Option<crate::v2_core_account::params::RegistrationDate>,
+        pub registration_date: Option<
+            crate::v2_core_account::create_update::RegistrationDate,
+        >,
         /// The business registration address of the business entity in non latin script.
         pub script_addresses: Option<crate::v2_core_account::params::ScriptAddresses>,
         /// The business legal name in non latin script.
-        pub script_names: Option<
-            crate::v2_core_account::params::BusinessDetailsScriptNames,
-        >,
+        pub script_names: Option<crate::v2_core_account::create_update::ScriptNames>,
         /// The category identifying the legal structure of the business.
-        pub structure: Option<crate::v2_core_account::params::Structure>,
+        pub structure: Option<crate::v2_core_account::create_update::Structure>,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for BusinessDetails {
@@ -21002,9 +21353,7 @@ pub mod create_token_update {
         /// The business registration address of the business entity.
         pub fn address(
             mut self,
-            v: impl Into<
-                crate::v2_core_account::create_token_update::BusinessDetailsAddress,
-            >,
+            v: impl Into<crate::v2_core_account::create_update::BusinessDetailsAddress>,
         ) -> Self {
             self.address = Some(v.into());
             self
@@ -21012,7 +21361,7 @@ pub mod create_token_update {
         /// The business gross annual revenue for its preceding fiscal year.
         pub fn annual_revenue(
             mut self,
-            v: impl Into<crate::v2_core_account::params::AnnualRevenue>,
+            v: impl Into<crate::v2_core_account::create_update::AnnualRevenue>,
         ) -> Self {
             self.annual_revenue = Some(v.into());
             self
@@ -21020,9 +21369,7 @@ pub mod create_token_update {
         /// A document verifying the business.
         pub fn documents(
             mut self,
-            v: impl Into<
-                crate::v2_core_account::create_token_update::BusinessDetailsDocuments,
-            >,
+            v: impl Into<crate::v2_core_account::create_update::BusinessDetailsDocuments>,
         ) -> Self {
             self.documents = Some(v.into());
             self
@@ -21036,9 +21383,7 @@ pub mod create_token_update {
         pub fn id_numbers(
             mut self,
             v: impl IntoIterator<
-                Item = impl Into<
-                    crate::v2_core_account::params::BusinessDetailsIdNumbers,
-                >,
+                Item = impl Into<crate::v2_core_account::create_update::IdNumbers>,
             >,
         ) -> Self {
             self.id_numbers = Some(v.into_iter().map(Into::into).collect());
@@ -21047,7 +21392,7 @@ pub mod create_token_update {
         /// An estimate of the monthly revenue of the business.
         pub fn monthly_estimated_revenue(
             mut self,
-            v: impl Into<crate::v2_core_account::params::MonthlyEstimatedRevenue>,
+            v: impl Into<crate::v2_core_account::create_update::MonthlyEstimatedRevenue>,
         ) -> Self {
             self.monthly_estimated_revenue = Some(v.into());
             self
@@ -21065,7 +21410,7 @@ pub mod create_token_update {
         /// When the business was incorporated or registered.
         pub fn registration_date(
             mut self,
-            v: impl Into<crate::v2_core_account::params::RegistrationDate>,
+            v: impl Into<crate::v2_core_account::create_update::RegistrationDate>,
         ) -> Self {
             self.registration_date = Some(v.into());
             self
@@ -21081,7 +21426,7 @@ pub mod create_token_update {
         /// The business legal name in non latin script.
         pub fn script_names(
             mut self,
-            v: impl Into<crate::v2_core_account::params::BusinessDetailsScriptNames>,
+            v: impl Into<crate::v2_core_account::create_update::ScriptNames>,
         ) -> Self {
             self.script_names = Some(v.into());
             self
@@ -21089,7 +21434,7 @@ pub mod create_token_update {
         /// The category identifying the legal structure of the business.
         pub fn structure(
             mut self,
-            v: impl Into<crate::v2_core_account::params::Structure>,
+            v: impl Into<crate::v2_core_account::create_update::Structure>,
         ) -> Self {
             self.structure = Some(v.into());
             self
@@ -21202,39 +21547,43 @@ pub mod create_token_update {
     pub struct BusinessDetailsDocuments {
         /// One or more documents that support the bank account ownership verification requirement. Must be a document associated with the account’s primary active bank account that displays the last 4 digits of the account number, either a statement or a check.
         pub bank_account_ownership_verification: Option<
-            crate::v2_core_account::params::BankAccountOwnershipVerification,
+            crate::v2_core_account::create_update::BankAccountOwnershipVerification,
         >,
         /// One or more documents that demonstrate proof of a company’s license to operate.
-        pub company_license: Option<crate::v2_core_account::params::CompanyLicense>,
+        pub company_license: Option<
+            crate::v2_core_account::create_update::CompanyLicense,
+        >,
         /// One or more documents showing the company’s Memorandum of Association.
         pub company_memorandum_of_association: Option<
-            crate::v2_core_account::params::CompanyMemorandumOfAssociation,
+            crate::v2_core_account::create_update::CompanyMemorandumOfAssociation,
         >,
         /// Certain countries only: One or more documents showing the ministerial decree legalizing the company’s establishment.
         pub company_ministerial_decree: Option<
-            crate::v2_core_account::params::CompanyMinisterialDecree,
+            crate::v2_core_account::create_update::CompanyMinisterialDecree,
         >,
         /// One or more documents that demonstrate proof of a company’s registration with the appropriate local authorities.
         pub company_registration_verification: Option<
-            crate::v2_core_account::params::CompanyRegistrationVerification,
+            crate::v2_core_account::create_update::CompanyRegistrationVerification,
         >,
         /// One or more documents that demonstrate proof of a company’s tax ID.
         pub company_tax_id_verification: Option<
-            crate::v2_core_account::params::CompanyTaxIdVerification,
+            crate::v2_core_account::create_update::CompanyTaxIdVerification,
         >,
         /// A document verifying the business.
         pub primary_verification: Option<
             crate::v2_core_account::params::PrimaryVerification,
         >,
         /// One or more documents that demonstrate proof of address.
-        pub proof_of_address: Option<crate::v2_core_account::params::ProofOfAddress>,
+        pub proof_of_address: Option<
+            crate::v2_core_account::create_update::ProofOfAddress,
+        >,
         /// One or more documents showing the company’s proof of registration with the national business registry.
         pub proof_of_registration: Option<
-            crate::v2_core_account::params::ProofOfRegistration,
+            crate::v2_core_account::create_update::ProofOfRegistration,
         >,
         /// One or more documents that demonstrate proof of ultimate beneficial ownership.
         pub proof_of_ultimate_beneficial_ownership: Option<
-            crate::v2_core_account::params::ProofOfUltimateBeneficialOwnership,
+            crate::v2_core_account::create_update::ProofOfUltimateBeneficialOwnership,
         >,
     }
     #[cfg(feature = "v2")]
@@ -21297,7 +21646,7 @@ pub mod create_token_update {
         pub fn bank_account_ownership_verification(
             mut self,
             v: impl Into<
-                crate::v2_core_account::params::BankAccountOwnershipVerification,
+                crate::v2_core_account::create_update::BankAccountOwnershipVerification,
             >,
         ) -> Self {
             self.bank_account_ownership_verification = Some(v.into());
@@ -21306,7 +21655,7 @@ pub mod create_token_update {
         /// One or more documents that demonstrate proof of a company’s license to operate.
         pub fn company_license(
             mut self,
-            v: impl Into<crate::v2_core_account::params::CompanyLicense>,
+            v: impl Into<crate::v2_core_account::create_update::CompanyLicense>,
         ) -> Self {
             self.company_license = Some(v.into());
             self
@@ -21314,7 +21663,9 @@ pub mod create_token_update {
         /// One or more documents showing the company’s Memorandum of Association.
         pub fn company_memorandum_of_association(
             mut self,
-            v: impl Into<crate::v2_core_account::params::CompanyMemorandumOfAssociation>,
+            v: impl Into<
+                crate::v2_core_account::create_update::CompanyMemorandumOfAssociation,
+            >,
         ) -> Self {
             self.company_memorandum_of_association = Some(v.into());
             self
@@ -21322,7 +21673,7 @@ pub mod create_token_update {
         /// Certain countries only: One or more documents showing the ministerial decree legalizing the company’s establishment.
         pub fn company_ministerial_decree(
             mut self,
-            v: impl Into<crate::v2_core_account::params::CompanyMinisterialDecree>,
+            v: impl Into<crate::v2_core_account::create_update::CompanyMinisterialDecree>,
         ) -> Self {
             self.company_ministerial_decree = Some(v.into());
             self
@@ -21330,7 +21681,9 @@ pub mod create_token_update {
         /// One or more documents that demonstrate proof of a company’s registration with the appropriate local authorities.
         pub fn company_registration_verification(
             mut self,
-            v: impl Into<crate::v2_core_account::params::CompanyRegistrationVerification>,
+            v: impl Into<
+                crate::v2_core_account::create_update::CompanyRegistrationVerification,
+            >,
         ) -> Self {
             self.company_registration_verification = Some(v.into());
             self
@@ -21338,7 +21691,7 @@ pub mod create_token_update {
         /// One or more documents that demonstrate proof of a company’s tax ID.
         pub fn company_tax_id_verification(
             mut self,
-            v: impl Into<crate::v2_core_account::params::CompanyTaxIdVerification>,
+            v: impl Into<crate::v2_core_account::create_update::CompanyTaxIdVerification>,
         ) -> Self {
             self.company_tax_id_verification = Some(v.into());
             self
@@ -21354,7 +21707,7 @@ pub mod create_token_update {
         /// One or more documents that demonstrate proof of address.
         pub fn proof_of_address(
             mut self,
-            v: impl Into<crate::v2_core_account::params::ProofOfAddress>,
+            v: impl Into<crate::v2_core_account::create_update::ProofOfAddress>,
         ) -> Self {
             self.proof_of_address = Some(v.into());
             self
@@ -21362,7 +21715,7 @@ pub mod create_token_update {
         /// One or more documents showing the company’s proof of registration with the national business registry.
         pub fn proof_of_registration(
             mut self,
-            v: impl Into<crate::v2_core_account::params::ProofOfRegistration>,
+            v: impl Into<crate::v2_core_account::create_update::ProofOfRegistration>,
         ) -> Self {
             self.proof_of_registration = Some(v.into());
             self
@@ -21371,662 +21724,10 @@ pub mod create_token_update {
         pub fn proof_of_ultimate_beneficial_ownership(
             mut self,
             v: impl Into<
-                crate::v2_core_account::params::ProofOfUltimateBeneficialOwnership,
+                crate::v2_core_account::create_update::ProofOfUltimateBeneficialOwnership,
             >,
         ) -> Self {
             self.proof_of_ultimate_beneficial_ownership = Some(v.into());
-            self
-        }
-    }
-    /// `identity.individual` in the parameters of `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct Individual {
-        /// Additional addresses associated with the individual.
-        pub additional_addresses: Option<
-            Vec<crate::v2_core_account::params::AdditionalAddresses>,
-        >,
-        /// Additional names (e.g. aliases) associated with the individual.
-        pub additional_names: Option<
-            Vec<crate::v2_core_account::params::AdditionalNames>,
-        >,
-        /// The individual's residential address.
-        pub address: Option<
-            crate::v2_core_account::create_token_update::IndividualAddress,
-        >,
-        /// The individual's date of birth.
-        pub date_of_birth: Option<crate::v2_core_account::params::DateOfBirth>,
-        /// Documents that may be submitted to satisfy various informational requests.
-        pub documents: Option<
-            crate::v2_core_account::create_token_update::IndividualDocuments,
-        >,
-        /// The individual's email address.
-        pub email: Option<String>,
-        /// The individual's first name.
-        pub given_name: Option<String>,
-        /// The identification numbers (e.g., SSN) associated with the individual.
-        pub id_numbers: Option<Vec<crate::v2_core_account::params::IndividualIdNumbers>>,
-        /// The individual's gender (International regulations require either "male" or "female").
-        pub legal_gender: Option<crate::v2_core_account::params::LegalGender>,
-        /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
-        pub metadata: Option<crate::rt::Metadata>,
-        /// The countries where the individual is a national. Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-        pub nationalities: Option<Vec<String>>,
-        /// The individual's phone number.
-        pub phone: Option<String>,
-        /// The individual's political exposure.
-        pub political_exposure: Option<crate::person::IndividualPoliticalExposure>,
-        /// The relationship that this individual has with the account's identity.
-        pub relationship: Option<crate::v2_core_account::params::Relationship>,
-        /// The script addresses (e.g., non-Latin characters) associated with the individual.
-        pub script_addresses: Option<crate::v2_core_account::params::ScriptAddresses>,
-        /// The individuals primary name in non latin script.
-        pub script_names: Option<crate::v2_core_account::params::IndividualScriptNames>,
-        /// The individual's last name.
-        pub surname: Option<String>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for Individual {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.additional_addresses {
-                map.serialize_entry("additional_addresses", v)?;
-            }
-            if let Some(v) = &self.additional_names {
-                map.serialize_entry("additional_names", v)?;
-            }
-            if let Some(v) = &self.address {
-                map.serialize_entry("address", v)?;
-            }
-            if let Some(v) = &self.date_of_birth {
-                map.serialize_entry("date_of_birth", v)?;
-            }
-            if let Some(v) = &self.documents {
-                map.serialize_entry("documents", v)?;
-            }
-            if let Some(v) = &self.email {
-                map.serialize_entry("email", v)?;
-            }
-            if let Some(v) = &self.given_name {
-                map.serialize_entry("given_name", v)?;
-            }
-            if let Some(v) = &self.id_numbers {
-                map.serialize_entry("id_numbers", v)?;
-            }
-            if let Some(v) = &self.legal_gender {
-                map.serialize_entry("legal_gender", v)?;
-            }
-            if let Some(v) = &self.metadata {
-                map.serialize_entry("metadata", v)?;
-            }
-            if let Some(v) = &self.nationalities {
-                map.serialize_entry("nationalities", v)?;
-            }
-            if let Some(v) = &self.phone {
-                map.serialize_entry("phone", v)?;
-            }
-            if let Some(v) = &self.political_exposure {
-                map.serialize_entry("political_exposure", v)?;
-            }
-            if let Some(v) = &self.relationship {
-                map.serialize_entry("relationship", v)?;
-            }
-            if let Some(v) = &self.script_addresses {
-                map.serialize_entry("script_addresses", v)?;
-            }
-            if let Some(v) = &self.script_names {
-                map.serialize_entry("script_names", v)?;
-            }
-            if let Some(v) = &self.surname {
-                map.serialize_entry("surname", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl Individual {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self {
-                additional_addresses: None,
-                additional_names: None,
-                address: None,
-                date_of_birth: None,
-                documents: None,
-                email: None,
-                given_name: None,
-                id_numbers: None,
-                legal_gender: None,
-                metadata: None,
-                nationalities: None,
-                phone: None,
-                political_exposure: None,
-                relationship: None,
-                script_addresses: None,
-                script_names: None,
-                surname: None,
-            }
-        }
-        /// Additional addresses associated with the individual.
-        pub fn additional_addresses(
-            mut self,
-            v: impl IntoIterator<
-                Item = impl Into<crate::v2_core_account::params::AdditionalAddresses>,
-            >,
-        ) -> Self {
-            self.additional_addresses = Some(v.into_iter().map(Into::into).collect());
-            self
-        }
-        /// Additional names (e.g. aliases) associated with the individual.
-        pub fn additional_names(
-            mut self,
-            v: impl IntoIterator<
-                Item = impl Into<crate::v2_core_account::params::AdditionalNames>,
-            >,
-        ) -> Self {
-            self.additional_names = Some(v.into_iter().map(Into::into).collect());
-            self
-        }
-        /// The individual's residential address.
-        pub fn address(
-            mut self,
-            v: impl Into<crate::v2_core_account::create_token_update::IndividualAddress>,
-        ) -> Self {
-            self.address = Some(v.into());
-            self
-        }
-        /// The individual's date of birth.
-        pub fn date_of_birth(
-            mut self,
-            v: impl Into<crate::v2_core_account::params::DateOfBirth>,
-        ) -> Self {
-            self.date_of_birth = Some(v.into());
-            self
-        }
-        /// Documents that may be submitted to satisfy various informational requests.
-        pub fn documents(
-            mut self,
-            v: impl Into<
-                crate::v2_core_account::create_token_update::IndividualDocuments,
-            >,
-        ) -> Self {
-            self.documents = Some(v.into());
-            self
-        }
-        /// The individual's email address.
-        pub fn email(mut self, v: impl Into<String>) -> Self {
-            self.email = Some(v.into());
-            self
-        }
-        /// The individual's first name.
-        pub fn given_name(mut self, v: impl Into<String>) -> Self {
-            self.given_name = Some(v.into());
-            self
-        }
-        /// The identification numbers (e.g., SSN) associated with the individual.
-        pub fn id_numbers(
-            mut self,
-            v: impl IntoIterator<
-                Item = impl Into<crate::v2_core_account::params::IndividualIdNumbers>,
-            >,
-        ) -> Self {
-            self.id_numbers = Some(v.into_iter().map(Into::into).collect());
-            self
-        }
-        /// The individual's gender (International regulations require either "male" or "female").
-        pub fn legal_gender(
-            mut self,
-            v: impl Into<crate::v2_core_account::params::LegalGender>,
-        ) -> Self {
-            self.legal_gender = Some(v.into());
-            self
-        }
-        /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
-        pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
-            self.metadata = Some(v.into());
-            self
-        }
-        /// The countries where the individual is a national. Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-        pub fn nationalities(
-            mut self,
-            v: impl IntoIterator<Item = impl Into<String>>,
-        ) -> Self {
-            self.nationalities = Some(v.into_iter().map(Into::into).collect());
-            self
-        }
-        /// The individual's phone number.
-        pub fn phone(mut self, v: impl Into<String>) -> Self {
-            self.phone = Some(v.into());
-            self
-        }
-        /// The individual's political exposure.
-        pub fn political_exposure(
-            mut self,
-            v: impl Into<crate::person::IndividualPoliticalExposure>,
-        ) -> Self {
-            self.political_exposure = Some(v.into());
-            self
-        }
-        /// The relationship that this individual has with the account's identity.
-        pub fn relationship(
-            mut self,
-            v: impl Into<crate::v2_core_account::params::Relationship>,
-        ) -> Self {
-            self.relationship = Some(v.into());
-            self
-        }
-        /// The script addresses (e.g., non-Latin characters) associated with the individual.
-        pub fn script_addresses(
-            mut self,
-            v: impl Into<crate::v2_core_account::params::ScriptAddresses>,
-        ) -> Self {
-            self.script_addresses = Some(v.into());
-            self
-        }
-        /// The individuals primary name in non latin script.
-        pub fn script_names(
-            mut self,
-            v: impl Into<crate::v2_core_account::params::IndividualScriptNames>,
-        ) -> Self {
-            self.script_names = Some(v.into());
-            self
-        }
-        /// The individual's last name.
-        pub fn surname(mut self, v: impl Into<String>) -> Self {
-            self.surname = Some(v.into());
-            self
-        }
-    }
-    /// `identity.individual.address` in the parameters of `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct IndividualAddress {
-        /// City, district, suburb, town, or village.
-        pub city: Option<String>,
-        /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-        pub country: Option<String>,
-        /// Address line 1 (e.g., street, PO Box, or company name).
-        pub line1: Option<String>,
-        /// Address line 2 (e.g., apartment, suite, unit, or building).
-        pub line2: Option<String>,
-        /// ZIP or postal code.
-        pub postal_code: Option<String>,
-        /// State, county, province, or region.
-        pub state: Option<String>,
-        /// Town or district.
-        pub town: Option<String>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for IndividualAddress {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.city {
-                map.serialize_entry("city", v)?;
-            }
-            if let Some(v) = &self.country {
-                map.serialize_entry("country", v)?;
-            }
-            if let Some(v) = &self.line1 {
-                map.serialize_entry("line1", v)?;
-            }
-            if let Some(v) = &self.line2 {
-                map.serialize_entry("line2", v)?;
-            }
-            if let Some(v) = &self.postal_code {
-                map.serialize_entry("postal_code", v)?;
-            }
-            if let Some(v) = &self.state {
-                map.serialize_entry("state", v)?;
-            }
-            if let Some(v) = &self.town {
-                map.serialize_entry("town", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl IndividualAddress {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self {
-                city: None,
-                country: None,
-                line1: None,
-                line2: None,
-                postal_code: None,
-                state: None,
-                town: None,
-            }
-        }
-        /// City, district, suburb, town, or village.
-        pub fn city(mut self, v: impl Into<String>) -> Self {
-            self.city = Some(v.into());
-            self
-        }
-        /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-        pub fn country(mut self, v: impl Into<String>) -> Self {
-            self.country = Some(v.into());
-            self
-        }
-        /// Address line 1 (e.g., street, PO Box, or company name).
-        pub fn line1(mut self, v: impl Into<String>) -> Self {
-            self.line1 = Some(v.into());
-            self
-        }
-        /// Address line 2 (e.g., apartment, suite, unit, or building).
-        pub fn line2(mut self, v: impl Into<String>) -> Self {
-            self.line2 = Some(v.into());
-            self
-        }
-        /// ZIP or postal code.
-        pub fn postal_code(mut self, v: impl Into<String>) -> Self {
-            self.postal_code = Some(v.into());
-            self
-        }
-        /// State, county, province, or region.
-        pub fn state(mut self, v: impl Into<String>) -> Self {
-            self.state = Some(v.into());
-            self
-        }
-        /// Town or district.
-        pub fn town(mut self, v: impl Into<String>) -> Self {
-            self.town = Some(v.into());
-            self
-        }
-    }
-    /// `identity.individual.documents` in the parameters of `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct IndividualDocuments {
-        /// One or more documents that demonstrate proof that this person is authorized to represent the company.
-        pub company_authorization: Option<
-            crate::v2_core_account::params::CompanyAuthorization,
-        >,
-        /// One or more documents showing the person’s passport page with photo and personal data.
-        pub passport: Option<crate::v2_core_account::params::Passport>,
-        /// An identifying document showing the person's name, either a passport or local ID card.
-        pub primary_verification: Option<
-            crate::v2_core_account::params::PrimaryVerification,
-        >,
-        /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
-        pub secondary_verification: Option<
-            crate::v2_core_account::params::SecondaryVerification,
-        >,
-        /// One or more documents showing the person’s visa required for living in the country where they are residing.
-        pub visa: Option<crate::v2_core_account::params::Visa>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for IndividualDocuments {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.company_authorization {
-                map.serialize_entry("company_authorization", v)?;
-            }
-            if let Some(v) = &self.passport {
-                map.serialize_entry("passport", v)?;
-            }
-            if let Some(v) = &self.primary_verification {
-                map.serialize_entry("primary_verification", v)?;
-            }
-            if let Some(v) = &self.secondary_verification {
-                map.serialize_entry("secondary_verification", v)?;
-            }
-            if let Some(v) = &self.visa {
-                map.serialize_entry("visa", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl IndividualDocuments {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self {
-                company_authorization: None,
-                passport: None,
-                primary_verification: None,
-                secondary_verification: None,
-                visa: None,
-            }
-        }
-        /// One or more documents that demonstrate proof that this person is authorized to represent the company.
-        pub fn company_authorization(
-            mut self,
-            v: impl Into<crate::v2_core_account::params::CompanyAuthorization>,
-        ) -> Self {
-            self.company_authorization = Some(v.into());
-            self
-        }
-        /// One or more documents showing the person’s passport page with photo and personal data.
-        pub fn passport(
-            mut self,
-            v: impl Into<crate::v2_core_account::params::Passport>,
-        ) -> Self {
-            self.passport = Some(v.into());
-            self
-        }
-        /// An identifying document showing the person's name, either a passport or local ID card.
-        pub fn primary_verification(
-            mut self,
-            v: impl Into<crate::v2_core_account::params::PrimaryVerification>,
-        ) -> Self {
-            self.primary_verification = Some(v.into());
-            self
-        }
-        /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
-        pub fn secondary_verification(
-            mut self,
-            v: impl Into<crate::v2_core_account::params::SecondaryVerification>,
-        ) -> Self {
-            self.secondary_verification = Some(v.into());
-            self
-        }
-        /// One or more documents showing the person’s visa required for living in the country where they are residing.
-        pub fn visa(
-            mut self,
-            v: impl Into<crate::v2_core_account::params::Visa>,
-        ) -> Self {
-            self.visa = Some(v.into());
-            self
-        }
-    }
-}
-/// Types of `create_update` whose field path another type of `v2_core_account` also has.
-pub mod create_update {
-    /// `configuration.customer.shipping.address` in the parameters of `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct Address {
-        /// City, district, suburb, town, or village.
-        pub city: Option<String>,
-        /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-        pub country: Option<String>,
-        /// Address line 1 (e.g., street, PO Box, or company name).
-        pub line1: Option<String>,
-        /// Address line 2 (e.g., apartment, suite, unit, or building).
-        pub line2: Option<String>,
-        /// ZIP or postal code.
-        pub postal_code: Option<String>,
-        /// State, county, province, or region.
-        pub state: Option<String>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for Address {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.city {
-                map.serialize_entry("city", v)?;
-            }
-            if let Some(v) = &self.country {
-                map.serialize_entry("country", v)?;
-            }
-            if let Some(v) = &self.line1 {
-                map.serialize_entry("line1", v)?;
-            }
-            if let Some(v) = &self.line2 {
-                map.serialize_entry("line2", v)?;
-            }
-            if let Some(v) = &self.postal_code {
-                map.serialize_entry("postal_code", v)?;
-            }
-            if let Some(v) = &self.state {
-                map.serialize_entry("state", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl Address {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self {
-                city: None,
-                country: None,
-                line1: None,
-                line2: None,
-                postal_code: None,
-                state: None,
-            }
-        }
-        /// City, district, suburb, town, or village.
-        pub fn city(mut self, v: impl Into<String>) -> Self {
-            self.city = Some(v.into());
-            self
-        }
-        /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-        pub fn country(mut self, v: impl Into<String>) -> Self {
-            self.country = Some(v.into());
-            self
-        }
-        /// Address line 1 (e.g., street, PO Box, or company name).
-        pub fn line1(mut self, v: impl Into<String>) -> Self {
-            self.line1 = Some(v.into());
-            self
-        }
-        /// Address line 2 (e.g., apartment, suite, unit, or building).
-        pub fn line2(mut self, v: impl Into<String>) -> Self {
-            self.line2 = Some(v.into());
-            self
-        }
-        /// ZIP or postal code.
-        pub fn postal_code(mut self, v: impl Into<String>) -> Self {
-            self.postal_code = Some(v.into());
-            self
-        }
-        /// State, county, province, or region.
-        pub fn state(mut self, v: impl Into<String>) -> Self {
-            self.state = Some(v.into());
-            self
-        }
-    }
-    /// `configuration.merchant.bacs_debit_payments` in the parameters of `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct BacsDebitPayments {
-        /// Display name for Bacs Direct Debit payments.
-        pub display_name: Option<String>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for BacsDebitPayments {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.display_name {
-                map.serialize_entry("display_name", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl BacsDebitPayments {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self { display_name: None }
-        }
-        /// Display name for Bacs Direct Debit payments.
-        pub fn display_name(mut self, v: impl Into<String>) -> Self {
-            self.display_name = Some(v.into());
-            self
-        }
-    }
-    /// `configuration.merchant.branding` in the parameters of `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct Branding {
-        /// ID of a [file upload](https://docs.stripe.com/api/persons/update#create_file): An icon for the merchant. Must be square and at least 128px x 128px.
-        pub icon: Option<String>,
-        /// ID of a [file upload](https://docs.stripe.com/api/persons/update#create_file): A logo for the merchant that will be used in Checkout instead of the icon and without the merchant's name next to it if provided. Must be at least 128px x 128px.
-        pub logo: Option<String>,
-        /// A CSS hex color value representing the primary branding color for the merchant.
-        pub primary_color: Option<String>,
-        /// A CSS hex color value representing the secondary branding color for the merchant.
-        pub secondary_color: Option<String>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for Branding {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.icon {
-                map.serialize_entry("icon", v)?;
-            }
-            if let Some(v) = &self.logo {
-                map.serialize_entry("logo", v)?;
-            }
-            if let Some(v) = &self.primary_color {
-                map.serialize_entry("primary_color", v)?;
-            }
-            if let Some(v) = &self.secondary_color {
-                map.serialize_entry("secondary_color", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl Branding {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self {
-                icon: None,
-                logo: None,
-                primary_color: None,
-                secondary_color: None,
-            }
-        }
-        /// ID of a [file upload](https://docs.stripe.com/api/persons/update#create_file): An icon for the merchant. Must be square and at least 128px x 128px.
-        pub fn icon(mut self, v: impl Into<String>) -> Self {
-            self.icon = Some(v.into());
-            self
-        }
-        /// ID of a [file upload](https://docs.stripe.com/api/persons/update#create_file): A logo for the merchant that will be used in Checkout instead of the icon and without the merchant's name next to it if provided. Must be at least 128px x 128px.
-        pub fn logo(mut self, v: impl Into<String>) -> Self {
-            self.logo = Some(v.into());
-            self
-        }
-        /// A CSS hex color value representing the primary branding color for the merchant.
-        pub fn primary_color(mut self, v: impl Into<String>) -> Self {
-            self.primary_color = Some(v.into());
-            self
-        }
-        /// A CSS hex color value representing the secondary branding color for the merchant.
-        pub fn secondary_color(mut self, v: impl Into<String>) -> Self {
-            self.secondary_color = Some(v.into());
             self
         }
     }
@@ -22063,6 +21764,337 @@ pub mod create_update {
         ) -> Self {
             self.decline_on = Some(v.into());
             self
+        }
+    }
+    /// `identity.business_details.documents.company_license` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct CompanyLicense {
+        /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
+        pub files: Vec<String>,
+        /// The format of the document. Currently supports `files` only.
+        pub r#type: crate::v2_core_account::create_update::CompanyLicenseType,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for CompanyLicense {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("files", &self.files)?;
+            map.serialize_entry("type", &self.r#type)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl CompanyLicense {
+        /// Start with the required parameters: `files`, `type`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            files: impl IntoIterator<Item = impl Into<String>>,
+            r#type: impl Into<crate::v2_core_account::create_update::CompanyLicenseType>,
+        ) -> Self {
+            Self {
+                files: files.into_iter().map(Into::into).collect(),
+                r#type: r#type.into(),
+            }
+        }
+    }
+    /// Values of `identity.business_details.documents.company_license.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum CompanyLicenseType {
+        /// `files`
+        Files,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "v2")]
+    impl CompanyLicenseType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                CompanyLicenseType::Files => "files",
+                CompanyLicenseType::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::str::FromStr for CompanyLicenseType {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["files"]) {
+                    Some(0) => CompanyLicenseType::Files,
+                    _ => CompanyLicenseType::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::fmt::Display for CompanyLicenseType {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for CompanyLicenseType {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl<'de> serde::Deserialize<'de> for CompanyLicenseType {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    /// `identity.business_details.documents.company_memorandum_of_association` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct CompanyMemorandumOfAssociation {
+        /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
+        pub files: Vec<String>,
+        /// The format of the document. Currently supports `files` only.
+        pub r#type: crate::v2_core_account::create_update::CompanyMemorandumOfAssociationType,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for CompanyMemorandumOfAssociation {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("files", &self.files)?;
+            map.serialize_entry("type", &self.r#type)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl CompanyMemorandumOfAssociation {
+        /// Start with the required parameters: `files`, `type`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            files: impl IntoIterator<Item = impl Into<String>>,
+            r#type: impl Into<
+                crate::v2_core_account::create_update::CompanyMemorandumOfAssociationType,
+            >,
+        ) -> Self {
+            Self {
+                files: files.into_iter().map(Into::into).collect(),
+                r#type: r#type.into(),
+            }
+        }
+    }
+    /// Values of `identity.business_details.documents.company_memorandum_of_association.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum CompanyMemorandumOfAssociationType {
+        /// `files`
+        Files,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "v2")]
+    impl CompanyMemorandumOfAssociationType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                CompanyMemorandumOfAssociationType::Files => "files",
+                CompanyMemorandumOfAssociationType::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::str::FromStr for CompanyMemorandumOfAssociationType {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["files"]) {
+                    Some(0) => CompanyMemorandumOfAssociationType::Files,
+                    _ => CompanyMemorandumOfAssociationType::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::fmt::Display for CompanyMemorandumOfAssociationType {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for CompanyMemorandumOfAssociationType {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl<'de> serde::Deserialize<'de> for CompanyMemorandumOfAssociationType {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    /// `identity.business_details.documents.company_ministerial_decree` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct CompanyMinisterialDecree {
+        /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
+        pub files: Vec<String>,
+        /// The format of the document. Currently supports `files` only.
+        pub r#type: crate::v2_core_account::create_update::CompanyMinisterialDecreeType,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for CompanyMinisterialDecree {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("files", &self.files)?;
+            map.serialize_entry("type", &self.r#type)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl CompanyMinisterialDecree {
+        /// Start with the required parameters: `files`, `type`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            files: impl IntoIterator<Item = impl Into<String>>,
+            r#type: impl Into<
+                crate::v2_core_account::create_update::CompanyMinisterialDecreeType,
+            >,
+        ) -> Self {
+            Self {
+                files: files.into_iter().map(Into::into).collect(),
+                r#type: r#type.into(),
+            }
+        }
+    }
+    /// Values of `identity.business_details.documents.company_ministerial_decree.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum CompanyMinisterialDecreeType {
+        /// `files`
+        Files,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "v2")]
+    impl CompanyMinisterialDecreeType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                CompanyMinisterialDecreeType::Files => "files",
+                CompanyMinisterialDecreeType::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::str::FromStr for CompanyMinisterialDecreeType {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["files"]) {
+                    Some(0) => CompanyMinisterialDecreeType::Files,
+                    _ => CompanyMinisterialDecreeType::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::fmt::Display for CompanyMinisterialDecreeType {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for CompanyMinisterialDecreeType {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl<'de> serde::Deserialize<'de> for CompanyMinisterialDecreeType {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    /// `identity.business_details.documents.company_registration_verification` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct CompanyRegistrationVerification {
+        /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
+        pub files: Vec<String>,
+        /// The format of the document. Currently supports `files` only.
+        pub r#type: crate::v2_core_account::create_update::BankAccountOwnershipVerificationType,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for CompanyRegistrationVerification {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("files", &self.files)?;
+            map.serialize_entry("type", &self.r#type)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl CompanyRegistrationVerification {
+        /// Start with the required parameters: `files`, `type`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            files: impl IntoIterator<Item = impl Into<String>>,
+            r#type: impl Into<
+                crate::v2_core_account::create_update::BankAccountOwnershipVerificationType,
+            >,
+        ) -> Self {
+            Self {
+                files: files.into_iter().map(Into::into).collect(),
+                r#type: r#type.into(),
+            }
+        }
+    }
+    /// `identity.business_details.documents.company_tax_id_verification` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct CompanyTaxIdVerification {
+        /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
+        pub files: Vec<String>,
+        /// The format of the document. Currently supports `files` only.
+        pub r#type: crate::v2_core_account::create_update::BankAccountOwnershipVerificationType,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for CompanyTaxIdVerification {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("files", &self.files)?;
+            map.serialize_entry("type", &self.r#type)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl CompanyTaxIdVerification {
+        /// Start with the required parameters: `files`, `type`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            files: impl IntoIterator<Item = impl Into<String>>,
+            r#type: impl Into<
+                crate::v2_core_account::create_update::BankAccountOwnershipVerificationType,
+            >,
+        ) -> Self {
+            Self {
+                files: files.into_iter().map(Into::into).collect(),
+                r#type: r#type.into(),
+            }
         }
     }
     /// `configuration.customer.billing.invoice.custom_fields` in the parameters of `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
@@ -22345,6 +22377,72 @@ pub mod create_update {
             self
         }
     }
+    /// Values of `identity.entity_type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum EntityType {
+        /// `company`
+        Company,
+        /// `government_entity`
+        GovernmentEntity,
+        /// `individual`
+        Individual,
+        /// `non_profit`
+        NonProfit,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "v2")]
+    impl EntityType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                EntityType::Company => "company",
+                EntityType::GovernmentEntity => "government_entity",
+                EntityType::Individual => "individual",
+                EntityType::NonProfit => "non_profit",
+                EntityType::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::str::FromStr for EntityType {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(
+                    s,
+                    &["company", "government_entity", "individual", "non_profit"],
+                ) {
+                    Some(0) => EntityType::Company,
+                    Some(1) => EntityType::GovernmentEntity,
+                    Some(2) => EntityType::Individual,
+                    Some(3) => EntityType::NonProfit,
+                    _ => EntityType::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::fmt::Display for EntityType {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for EntityType {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl<'de> serde::Deserialize<'de> for EntityType {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
     /// Values of `defaults.responsibilities.fees_collector` in `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -22461,6 +22559,508 @@ pub mod create_update {
             self
         }
     }
+    /// `identity.business_details.id_numbers` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct IdNumbers {
+        /// The registrar of the ID number (Only valid for DE ID number types).
+        pub registrar: Option<String>,
+        /// Open Enum. The ID number type of a business entity.
+        pub r#type: crate::v2_core_account::create_update::Type,
+        /// The value of the ID number.
+        pub value: String,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for IdNumbers {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.registrar {
+                map.serialize_entry("registrar", v)?;
+            }
+            map.serialize_entry("type", &self.r#type)?;
+            map.serialize_entry("value", &self.value)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl IdNumbers {
+        /// Start with the required parameters: `type`, `value`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            r#type: impl Into<crate::v2_core_account::create_update::Type>,
+            value: impl Into<String>,
+        ) -> Self {
+            Self {
+                registrar: None,
+                r#type: r#type.into(),
+                value: value.into(),
+            }
+        }
+        /// The registrar of the ID number (Only valid for DE ID number types).
+        pub fn registrar(mut self, v: impl Into<String>) -> Self {
+            self.registrar = Some(v.into());
+            self
+        }
+    }
+    /// `identity.individual` in the parameters of `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Individual {
+        /// Additional addresses associated with the individual.
+        pub additional_addresses: Option<
+            Vec<crate::v2_core_account::params::AdditionalAddresses>,
+        >,
+        /// Additional names (e.g. aliases) associated with the individual.
+        pub additional_names: Option<
+            Vec<crate::v2_core_account::params::AdditionalNames>,
+        >,
+        /// The individual's residential address.
+        pub address: Option<crate::v2_core_account::create_update::IndividualAddress>,
+        /// The individual's date of birth.
+        pub date_of_birth: Option<crate::v2_core_account::params::DateOfBirth>,
+        /// Documents that may be submitted to satisfy various informational requests.
+        pub documents: Option<
+            crate::v2_core_account::create_update::IndividualDocuments,
+        >,
+        /// The individual's email address.
+        pub email: Option<String>,
+        /// The individual's first name.
+        pub given_name: Option<String>,
+        /// The identification numbers (e.g., SSN) associated with the individual.
+        pub id_numbers: Option<Vec<crate::v2_core_account::params::IdNumbers>>,
+        /// The individual's gender (International regulations require either "male" or "female").
+        pub legal_gender: Option<crate::v2_core_account::params::LegalGender>,
+        /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
+        pub metadata: Option<crate::rt::Metadata>,
+        /// The countries where the individual is a national. Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
+        pub nationalities: Option<Vec<String>>,
+        /// The individual's phone number.
+        pub phone: Option<String>,
+        /// The individual's political exposure.
+        pub political_exposure: Option<crate::person::IndividualPoliticalExposure>,
+        /// The relationship that this individual has with the account's identity.
+        pub relationship: Option<crate::v2_core_account::create_update::Relationship>,
+        /// The script addresses (e.g., non-Latin characters) associated with the individual.
+        pub script_addresses: Option<crate::v2_core_account::params::ScriptAddresses>,
+        /// The individuals primary name in non latin script.
+        pub script_names: Option<crate::v2_core_account::params::ScriptNames>,
+        /// The individual's last name.
+        pub surname: Option<String>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for Individual {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.additional_addresses {
+                map.serialize_entry("additional_addresses", v)?;
+            }
+            if let Some(v) = &self.additional_names {
+                map.serialize_entry("additional_names", v)?;
+            }
+            if let Some(v) = &self.address {
+                map.serialize_entry("address", v)?;
+            }
+            if let Some(v) = &self.date_of_birth {
+                map.serialize_entry("date_of_birth", v)?;
+            }
+            if let Some(v) = &self.documents {
+                map.serialize_entry("documents", v)?;
+            }
+            if let Some(v) = &self.email {
+                map.serialize_entry("email", v)?;
+            }
+            if let Some(v) = &self.given_name {
+                map.serialize_entry("given_name", v)?;
+            }
+            if let Some(v) = &self.id_numbers {
+                map.serialize_entry("id_numbers", v)?;
+            }
+            if let Some(v) = &self.legal_gender {
+                map.serialize_entry("legal_gender", v)?;
+            }
+            if let Some(v) = &self.metadata {
+                map.serialize_entry("metadata", v)?;
+            }
+            if let Some(v) = &self.nationalities {
+                map.serialize_entry("nationalities", v)?;
+            }
+            if let Some(v) = &self.phone {
+                map.serialize_entry("phone", v)?;
+            }
+            if let Some(v) = &self.political_exposure {
+                map.serialize_entry("political_exposure", v)?;
+            }
+            if let Some(v) = &self.relationship {
+                map.serialize_entry("relationship", v)?;
+            }
+            if let Some(v) = &self.script_addresses {
+                map.serialize_entry("script_addresses", v)?;
+            }
+            if let Some(v) = &self.script_names {
+                map.serialize_entry("script_names", v)?;
+            }
+            if let Some(v) = &self.surname {
+                map.serialize_entry("surname", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl Individual {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                additional_addresses: None,
+                additional_names: None,
+                address: None,
+                date_of_birth: None,
+                documents: None,
+                email: None,
+                given_name: None,
+                id_numbers: None,
+                legal_gender: None,
+                metadata: None,
+                nationalities: None,
+                phone: None,
+                political_exposure: None,
+                relationship: None,
+                script_addresses: None,
+                script_names: None,
+                surname: None,
+            }
+        }
+        /// Additional addresses associated with the individual.
+        pub fn additional_addresses(
+            mut self,
+            v: impl IntoIterator<
+                Item = impl Into<crate::v2_core_account::params::AdditionalAddresses>,
+            >,
+        ) -> Self {
+            self.additional_addresses = Some(v.into_iter().map(Into::into).collect());
+            self
+        }
+        /// Additional names (e.g. aliases) associated with the individual.
+        pub fn additional_names(
+            mut self,
+            v: impl IntoIterator<
+                Item = impl Into<crate::v2_core_account::params::AdditionalNames>,
+            >,
+        ) -> Self {
+            self.additional_names = Some(v.into_iter().map(Into::into).collect());
+            self
+        }
+        /// The individual's residential address.
+        pub fn address(
+            mut self,
+            v: impl Into<crate::v2_core_account::create_update::IndividualAddress>,
+        ) -> Self {
+            self.address = Some(v.into());
+            self
+        }
+        /// The individual's date of birth.
+        pub fn date_of_birth(
+            mut self,
+            v: impl Into<crate::v2_core_account::params::DateOfBirth>,
+        ) -> Self {
+            self.date_of_birth = Some(v.into());
+            self
+        }
+        /// Documents that may be submitted to satisfy various informational requests.
+        pub fn documents(
+            mut self,
+            v: impl Into<crate::v2_core_account::create_update::IndividualDocuments>,
+        ) -> Self {
+            self.documents = Some(v.into());
+            self
+        }
+        /// The individual's email address.
+        pub fn email(mut self, v: impl Into<String>) -> Self {
+            self.email = Some(v.into());
+            self
+        }
+        /// The individual's first name.
+        pub fn given_name(mut self, v: impl Into<String>) -> Self {
+            self.given_name = Some(v.into());
+            self
+        }
+        /// The identification numbers (e.g., SSN) associated with the individual.
+        pub fn id_numbers(
+            mut self,
+            v: impl IntoIterator<
+                Item = impl Into<crate::v2_core_account::params::IdNumbers>,
+            >,
+        ) -> Self {
+            self.id_numbers = Some(v.into_iter().map(Into::into).collect());
+            self
+        }
+        /// The individual's gender (International regulations require either "male" or "female").
+        pub fn legal_gender(
+            mut self,
+            v: impl Into<crate::v2_core_account::params::LegalGender>,
+        ) -> Self {
+            self.legal_gender = Some(v.into());
+            self
+        }
+        /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
+        pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
+            self.metadata = Some(v.into());
+            self
+        }
+        /// The countries where the individual is a national. Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
+        pub fn nationalities(
+            mut self,
+            v: impl IntoIterator<Item = impl Into<String>>,
+        ) -> Self {
+            self.nationalities = Some(v.into_iter().map(Into::into).collect());
+            self
+        }
+        /// The individual's phone number.
+        pub fn phone(mut self, v: impl Into<String>) -> Self {
+            self.phone = Some(v.into());
+            self
+        }
+        /// The individual's political exposure.
+        pub fn political_exposure(
+            mut self,
+            v: impl Into<crate::person::IndividualPoliticalExposure>,
+        ) -> Self {
+            self.political_exposure = Some(v.into());
+            self
+        }
+        /// The relationship that this individual has with the account's identity.
+        pub fn relationship(
+            mut self,
+            v: impl Into<crate::v2_core_account::create_update::Relationship>,
+        ) -> Self {
+            self.relationship = Some(v.into());
+            self
+        }
+        /// The script addresses (e.g., non-Latin characters) associated with the individual.
+        pub fn script_addresses(
+            mut self,
+            v: impl Into<crate::v2_core_account::params::ScriptAddresses>,
+        ) -> Self {
+            self.script_addresses = Some(v.into());
+            self
+        }
+        /// The individuals primary name in non latin script.
+        pub fn script_names(
+            mut self,
+            v: impl Into<crate::v2_core_account::params::ScriptNames>,
+        ) -> Self {
+            self.script_names = Some(v.into());
+            self
+        }
+        /// The individual's last name.
+        pub fn surname(mut self, v: impl Into<String>) -> Self {
+            self.surname = Some(v.into());
+            self
+        }
+    }
+    /// `identity.individual.address` in the parameters of `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct IndividualAddress {
+        /// City, district, suburb, town, or village.
+        pub city: Option<String>,
+        /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
+        pub country: Option<String>,
+        /// Address line 1 (e.g., street, PO Box, or company name).
+        pub line1: Option<String>,
+        /// Address line 2 (e.g., apartment, suite, unit, or building).
+        pub line2: Option<String>,
+        /// ZIP or postal code.
+        pub postal_code: Option<String>,
+        /// State, county, province, or region.
+        pub state: Option<String>,
+        /// Town or district.
+        pub town: Option<String>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for IndividualAddress {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.city {
+                map.serialize_entry("city", v)?;
+            }
+            if let Some(v) = &self.country {
+                map.serialize_entry("country", v)?;
+            }
+            if let Some(v) = &self.line1 {
+                map.serialize_entry("line1", v)?;
+            }
+            if let Some(v) = &self.line2 {
+                map.serialize_entry("line2", v)?;
+            }
+            if let Some(v) = &self.postal_code {
+                map.serialize_entry("postal_code", v)?;
+            }
+            if let Some(v) = &self.state {
+                map.serialize_entry("state", v)?;
+            }
+            if let Some(v) = &self.town {
+                map.serialize_entry("town", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl IndividualAddress {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                city: None,
+                country: None,
+                line1: None,
+                line2: None,
+                postal_code: None,
+                state: None,
+                town: None,
+            }
+        }
+        /// City, district, suburb, town, or village.
+        pub fn city(mut self, v: impl Into<String>) -> Self {
+            self.city = Some(v.into());
+            self
+        }
+        /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
+        pub fn country(mut self, v: impl Into<String>) -> Self {
+            self.country = Some(v.into());
+            self
+        }
+        /// Address line 1 (e.g., street, PO Box, or company name).
+        pub fn line1(mut self, v: impl Into<String>) -> Self {
+            self.line1 = Some(v.into());
+            self
+        }
+        /// Address line 2 (e.g., apartment, suite, unit, or building).
+        pub fn line2(mut self, v: impl Into<String>) -> Self {
+            self.line2 = Some(v.into());
+            self
+        }
+        /// ZIP or postal code.
+        pub fn postal_code(mut self, v: impl Into<String>) -> Self {
+            self.postal_code = Some(v.into());
+            self
+        }
+        /// State, county, province, or region.
+        pub fn state(mut self, v: impl Into<String>) -> Self {
+            self.state = Some(v.into());
+            self
+        }
+        /// Town or district.
+        pub fn town(mut self, v: impl Into<String>) -> Self {
+            self.town = Some(v.into());
+            self
+        }
+    }
+    /// `identity.individual.documents` in the parameters of `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct IndividualDocuments {
+        /// One or more documents that demonstrate proof that this person is authorized to represent the company.
+        pub company_authorization: Option<
+            crate::v2_core_account::params::CompanyAuthorization,
+        >,
+        /// One or more documents showing the person’s passport page with photo and personal data.
+        pub passport: Option<crate::v2_core_account::params::Passport>,
+        /// An identifying document showing the person's name, either a passport or local ID card.
+        pub primary_verification: Option<
+            crate::v2_core_account::params::PrimaryVerification,
+        >,
+        /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
+        pub secondary_verification: Option<
+            crate::v2_core_account::params::SecondaryVerification,
+        >,
+        /// One or more documents showing the person’s visa required for living in the country where they are residing.
+        pub visa: Option<crate::v2_core_account::params::Visa>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for IndividualDocuments {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.company_authorization {
+                map.serialize_entry("company_authorization", v)?;
+            }
+            if let Some(v) = &self.passport {
+                map.serialize_entry("passport", v)?;
+            }
+            if let Some(v) = &self.primary_verification {
+                map.serialize_entry("primary_verification", v)?;
+            }
+            if let Some(v) = &self.secondary_verification {
+                map.serialize_entry("secondary_verification", v)?;
+            }
+            if let Some(v) = &self.visa {
+                map.serialize_entry("visa", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl IndividualDocuments {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                company_authorization: None,
+                passport: None,
+                primary_verification: None,
+                secondary_verification: None,
+                visa: None,
+            }
+        }
+        /// One or more documents that demonstrate proof that this person is authorized to represent the company.
+        pub fn company_authorization(
+            mut self,
+            v: impl Into<crate::v2_core_account::params::CompanyAuthorization>,
+        ) -> Self {
+            self.company_authorization = Some(v.into());
+            self
+        }
+        /// One or more documents showing the person’s passport page with photo and personal data.
+        pub fn passport(
+            mut self,
+            v: impl Into<crate::v2_core_account::params::Passport>,
+        ) -> Self {
+            self.passport = Some(v.into());
+            self
+        }
+        /// An identifying document showing the person's name, either a passport or local ID card.
+        pub fn primary_verification(
+            mut self,
+            v: impl Into<crate::v2_core_account::params::PrimaryVerification>,
+        ) -> Self {
+            self.primary_verification = Some(v.into());
+            self
+        }
+        /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
+        pub fn secondary_verification(
+            mut self,
+            v: impl Into<crate::v2_core_account::params::SecondaryVerification>,
+        ) -> Self {
+            self.secondary_verification = Some(v.into());
+            self
+        }
+        /// One or more documents showing the person’s visa required for living in the country where they are residing.
+        pub fn visa(
+            mut self,
+            v: impl Into<crate::v2_core_account::params::Visa>,
+        ) -> Self {
+            self.visa = Some(v.into());
+            self
+        }
+    }
     /// `configuration.customer.billing.invoice` in the parameters of `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug, Default)]
@@ -22546,96 +23146,6 @@ pub mod create_update {
             v: impl Into<crate::v2_core_account::create_update::Rendering>,
         ) -> Self {
             self.rendering = Some(v.into());
-            self
-        }
-    }
-    /// `configuration.merchant.script_statement_descriptor.kana` in the parameters of `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct Kana {
-        /// The default text that appears on statements for non-card charges outside of Japan. For card charges, if you don’t set a statement_descriptor_prefix, this text is also used as the statement descriptor prefix. In that case, if concatenating the statement descriptor suffix causes the combined statement descriptor to exceed 22 characters, we truncate the statement_descriptor text to limit the full descriptor to 22 characters. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
-        pub descriptor: Option<String>,
-        /// Default text that appears on statements for card charges outside of Japan, prefixing any dynamic statement_descriptor_suffix specified on the charge. To maximize space for the dynamic part of the descriptor, keep this text short. If you don’t specify this value, statement_descriptor is used as the prefix. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
-        pub prefix: Option<String>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for Kana {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.descriptor {
-                map.serialize_entry("descriptor", v)?;
-            }
-            if let Some(v) = &self.prefix {
-                map.serialize_entry("prefix", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl Kana {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self {
-                descriptor: None,
-                prefix: None,
-            }
-        }
-        /// The default text that appears on statements for non-card charges outside of Japan. For card charges, if you don’t set a statement_descriptor_prefix, this text is also used as the statement descriptor prefix. In that case, if concatenating the statement descriptor suffix causes the combined statement descriptor to exceed 22 characters, we truncate the statement_descriptor text to limit the full descriptor to 22 characters. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
-        pub fn descriptor(mut self, v: impl Into<String>) -> Self {
-            self.descriptor = Some(v.into());
-            self
-        }
-        /// Default text that appears on statements for card charges outside of Japan, prefixing any dynamic statement_descriptor_suffix specified on the charge. To maximize space for the dynamic part of the descriptor, keep this text short. If you don’t specify this value, statement_descriptor is used as the prefix. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
-        pub fn prefix(mut self, v: impl Into<String>) -> Self {
-            self.prefix = Some(v.into());
-            self
-        }
-    }
-    /// `configuration.merchant.script_statement_descriptor.kanji` in the parameters of `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct Kanji {
-        /// The default text that appears on statements for non-card charges outside of Japan. For card charges, if you don’t set a statement_descriptor_prefix, this text is also used as the statement descriptor prefix. In that case, if concatenating the statement descriptor suffix causes the combined statement descriptor to exceed 22 characters, we truncate the statement_descriptor text to limit the full descriptor to 22 characters. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
-        pub descriptor: Option<String>,
-        /// Default text that appears on statements for card charges outside of Japan, prefixing any dynamic statement_descriptor_suffix specified on the charge. To maximize space for the dynamic part of the descriptor, keep this text short. If you don’t specify this value, statement_descriptor is used as the prefix. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
-        pub prefix: Option<String>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for Kanji {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.descriptor {
-                map.serialize_entry("descriptor", v)?;
-            }
-            if let Some(v) = &self.prefix {
-                map.serialize_entry("prefix", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl Kanji {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self {
-                descriptor: None,
-                prefix: None,
-            }
-        }
-        /// The default text that appears on statements for non-card charges outside of Japan. For card charges, if you don’t set a statement_descriptor_prefix, this text is also used as the statement descriptor prefix. In that case, if concatenating the statement descriptor suffix causes the combined statement descriptor to exceed 22 characters, we truncate the statement_descriptor text to limit the full descriptor to 22 characters. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
-        pub fn descriptor(mut self, v: impl Into<String>) -> Self {
-            self.descriptor = Some(v.into());
-            self
-        }
-        /// Default text that appears on statements for card charges outside of Japan, prefixing any dynamic statement_descriptor_suffix specified on the charge. To maximize space for the dynamic part of the descriptor, keep this text short. If you don’t specify this value, statement_descriptor is used as the prefix. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
-        pub fn prefix(mut self, v: impl Into<String>) -> Self {
-            self.prefix = Some(v.into());
             self
         }
     }
@@ -23200,6 +23710,41 @@ pub mod create_update {
             crate::rt::de::str_enum(d)
         }
     }
+    /// `identity.business_details.monthly_estimated_revenue` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct MonthlyEstimatedRevenue {
+        /// A non-negative integer representing the amount in the smallest currency unit.
+        pub amount: Option<crate::v2_core_account::create_update::Amount>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for MonthlyEstimatedRevenue {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.amount {
+                map.serialize_entry("amount", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl MonthlyEstimatedRevenue {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self { amount: None }
+        }
+        /// A non-negative integer representing the amount in the smallest currency unit.
+        pub fn amount(
+            mut self,
+            v: impl Into<crate::v2_core_account::create_update::Amount>,
+        ) -> Self {
+            self.amount = Some(v.into());
+            self
+        }
+    }
     /// `identity.attestations.ownership_declaration` in the parameters of `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug, Default)]
@@ -23256,6 +23801,76 @@ pub mod create_update {
             self
         }
     }
+    /// `identity.attestations.persons_provided` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct PersonsProvided {
+        /// Whether the company’s directors have been provided. Set this Boolean to true after creating all the company’s directors with the [Persons API](https://docs.stripe.com/api/v2/core/accounts/createperson).
+        pub directors: Option<bool>,
+        /// Whether the company’s executives have been provided. Set this Boolean to true after creating all the company’s executives with the [Persons API](https://docs.stripe.com/api/v2/core/accounts/createperson).
+        pub executives: Option<bool>,
+        /// Whether the company’s owners have been provided. Set this Boolean to true after creating all the company’s owners with the [Persons API](https://docs.stripe.com/api/v2/core/accounts/createperson).
+        pub owners: Option<bool>,
+        /// Reason for why the company is exempt from providing ownership information.
+        pub ownership_exemption_reason: Option<crate::account::OwnershipExemptionReason>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for PersonsProvided {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.directors {
+                map.serialize_entry("directors", v)?;
+            }
+            if let Some(v) = &self.executives {
+                map.serialize_entry("executives", v)?;
+            }
+            if let Some(v) = &self.owners {
+                map.serialize_entry("owners", v)?;
+            }
+            if let Some(v) = &self.ownership_exemption_reason {
+                map.serialize_entry("ownership_exemption_reason", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl PersonsProvided {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                directors: None,
+                executives: None,
+                owners: None,
+                ownership_exemption_reason: None,
+            }
+        }
+        /// Whether the company’s directors have been provided. Set this Boolean to true after creating all the company’s directors with the [Persons API](https://docs.stripe.com/api/v2/core/accounts/createperson).
+        pub fn directors(mut self, v: impl Into<bool>) -> Self {
+            self.directors = Some(v.into());
+            self
+        }
+        /// Whether the company’s executives have been provided. Set this Boolean to true after creating all the company’s executives with the [Persons API](https://docs.stripe.com/api/v2/core/accounts/createperson).
+        pub fn executives(mut self, v: impl Into<bool>) -> Self {
+            self.executives = Some(v.into());
+            self
+        }
+        /// Whether the company’s owners have been provided. Set this Boolean to true after creating all the company’s owners with the [Persons API](https://docs.stripe.com/api/v2/core/accounts/createperson).
+        pub fn owners(mut self, v: impl Into<bool>) -> Self {
+            self.owners = Some(v.into());
+            self
+        }
+        /// Reason for why the company is exempt from providing ownership information.
+        pub fn ownership_exemption_reason(
+            mut self,
+            v: impl Into<crate::account::OwnershipExemptionReason>,
+        ) -> Self {
+            self.ownership_exemption_reason = Some(v.into());
+            self
+        }
+    }
     /// `defaults.profile` in the parameters of `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug, Default)]
@@ -23309,6 +23924,389 @@ pub mod create_update {
         /// Internal-only description of the product sold or service provided by the business. It's used by Stripe for risk and underwriting purposes.
         pub fn product_description(mut self, v: impl Into<String>) -> Self {
             self.product_description = Some(v.into());
+            self
+        }
+    }
+    /// `identity.business_details.documents.proof_of_address` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct ProofOfAddress {
+        /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
+        pub files: Vec<String>,
+        /// The format of the document. Currently supports `files` only.
+        pub r#type: crate::v2_core_account::create_update::ProofOfAddressType,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for ProofOfAddress {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("files", &self.files)?;
+            map.serialize_entry("type", &self.r#type)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl ProofOfAddress {
+        /// Start with the required parameters: `files`, `type`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            files: impl IntoIterator<Item = impl Into<String>>,
+            r#type: impl Into<crate::v2_core_account::create_update::ProofOfAddressType>,
+        ) -> Self {
+            Self {
+                files: files.into_iter().map(Into::into).collect(),
+                r#type: r#type.into(),
+            }
+        }
+    }
+    /// Values of `identity.business_details.documents.proof_of_address.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum ProofOfAddressType {
+        /// `files`
+        Files,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "v2")]
+    impl ProofOfAddressType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                ProofOfAddressType::Files => "files",
+                ProofOfAddressType::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::str::FromStr for ProofOfAddressType {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["files"]) {
+                    Some(0) => ProofOfAddressType::Files,
+                    _ => ProofOfAddressType::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::fmt::Display for ProofOfAddressType {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for ProofOfAddressType {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl<'de> serde::Deserialize<'de> for ProofOfAddressType {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    /// `identity.business_details.documents.proof_of_registration` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct ProofOfRegistration {
+        /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
+        pub files: Vec<String>,
+        /// The format of the document. Currently supports `files` only.
+        pub r#type: crate::v2_core_account::create_update::ProofOfRegistrationType,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for ProofOfRegistration {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("files", &self.files)?;
+            map.serialize_entry("type", &self.r#type)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl ProofOfRegistration {
+        /// Start with the required parameters: `files`, `type`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            files: impl IntoIterator<Item = impl Into<String>>,
+            r#type: impl Into<
+                crate::v2_core_account::create_update::ProofOfRegistrationType,
+            >,
+        ) -> Self {
+            Self {
+                files: files.into_iter().map(Into::into).collect(),
+                r#type: r#type.into(),
+            }
+        }
+    }
+    /// Values of `identity.business_details.documents.proof_of_registration.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum ProofOfRegistrationType {
+        /// `files`
+        Files,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "v2")]
+    impl ProofOfRegistrationType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                ProofOfRegistrationType::Files => "files",
+                ProofOfRegistrationType::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::str::FromStr for ProofOfRegistrationType {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["files"]) {
+                    Some(0) => ProofOfRegistrationType::Files,
+                    _ => ProofOfRegistrationType::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::fmt::Display for ProofOfRegistrationType {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for ProofOfRegistrationType {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl<'de> serde::Deserialize<'de> for ProofOfRegistrationType {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    /// `identity.business_details.documents.proof_of_ultimate_beneficial_ownership` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct ProofOfUltimateBeneficialOwnership {
+        /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
+        pub files: Vec<String>,
+        /// The format of the document. Currently supports `files` only.
+        pub r#type: crate::v2_core_account::create_update::ProofOfUltimateBeneficialOwnershipType,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for ProofOfUltimateBeneficialOwnership {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("files", &self.files)?;
+            map.serialize_entry("type", &self.r#type)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl ProofOfUltimateBeneficialOwnership {
+        /// Start with the required parameters: `files`, `type`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            files: impl IntoIterator<Item = impl Into<String>>,
+            r#type: impl Into<
+                crate::v2_core_account::create_update::ProofOfUltimateBeneficialOwnershipType,
+            >,
+        ) -> Self {
+            Self {
+                files: files.into_iter().map(Into::into).collect(),
+                r#type: r#type.into(),
+            }
+        }
+    }
+    /// Values of `identity.business_details.documents.proof_of_ultimate_beneficial_ownership.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum ProofOfUltimateBeneficialOwnershipType {
+        /// `files`
+        Files,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "v2")]
+    impl ProofOfUltimateBeneficialOwnershipType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                ProofOfUltimateBeneficialOwnershipType::Files => "files",
+                ProofOfUltimateBeneficialOwnershipType::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::str::FromStr for ProofOfUltimateBeneficialOwnershipType {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["files"]) {
+                    Some(0) => ProofOfUltimateBeneficialOwnershipType::Files,
+                    _ => ProofOfUltimateBeneficialOwnershipType::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::fmt::Display for ProofOfUltimateBeneficialOwnershipType {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for ProofOfUltimateBeneficialOwnershipType {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl<'de> serde::Deserialize<'de> for ProofOfUltimateBeneficialOwnershipType {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    /// `identity.business_details.registration_date` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct RegistrationDate {
+        /// The day of registration, between 1 and 31.
+        pub day: i64,
+        /// The month of registration, between 1 and 12.
+        pub month: i64,
+        /// The four-digit year of registration.
+        pub year: i64,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for RegistrationDate {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("day", &self.day)?;
+            map.serialize_entry("month", &self.month)?;
+            map.serialize_entry("year", &self.year)?;
+            map.end()
+        }
+    }
+    /// The required parameters of [`RegistrationDate::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug)]
+    pub struct RegistrationDateArgs {
+        /// The day of registration, between 1 and 31.
+        pub day: i64,
+        /// The month of registration, between 1 and 12.
+        pub month: i64,
+        /// The four-digit year of registration.
+        pub year: i64,
+    }
+    #[cfg(feature = "v2")]
+    impl RegistrationDate {
+        /// Start with the required parameters, named in [`RegistrationDateArgs`]: `day`, `month`, `year`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(args: RegistrationDateArgs) -> Self {
+            Self {
+                day: args.day,
+                month: args.month,
+                year: args.year,
+            }
+        }
+    }
+    /// `identity.individual.relationship` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Relationship {
+        /// Whether the person is a director of the account's identity. Directors are typically members of the governing board of the company, or responsible for ensuring the company meets its regulatory obligations.
+        pub director: Option<bool>,
+        /// Whether the person has significant responsibility to control, manage, or direct the organization.
+        pub executive: Option<bool>,
+        /// Whether the person is an owner of the account’s identity.
+        pub owner: Option<bool>,
+        /// The percent owned by the person of the account's legal entity.
+        pub percent_ownership: Option<crate::rt::Decimal>,
+        /// The person's title (e.g., CEO, Support Engineer).
+        pub title: Option<String>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for Relationship {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.director {
+                map.serialize_entry("director", v)?;
+            }
+            if let Some(v) = &self.executive {
+                map.serialize_entry("executive", v)?;
+            }
+            if let Some(v) = &self.owner {
+                map.serialize_entry("owner", v)?;
+            }
+            if let Some(v) = &self.percent_ownership {
+                map.serialize_entry("percent_ownership", v)?;
+            }
+            if let Some(v) = &self.title {
+                map.serialize_entry("title", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl Relationship {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                director: None,
+                executive: None,
+                owner: None,
+                percent_ownership: None,
+                title: None,
+            }
+        }
+        /// Whether the person is a director of the account's identity. Directors are typically members of the governing board of the company, or responsible for ensuring the company meets its regulatory obligations.
+        pub fn director(mut self, v: impl Into<bool>) -> Self {
+            self.director = Some(v.into());
+            self
+        }
+        /// Whether the person has significant responsibility to control, manage, or direct the organization.
+        pub fn executive(mut self, v: impl Into<bool>) -> Self {
+            self.executive = Some(v.into());
+            self
+        }
+        /// Whether the person is an owner of the account’s identity.
+        pub fn owner(mut self, v: impl Into<bool>) -> Self {
+            self.owner = Some(v.into());
+            self
+        }
+        /// The percent owned by the person of the account's legal entity.
+        pub fn percent_ownership(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
+            self.percent_ownership = Some(v.into());
+            self
+        }
+        /// The person's title (e.g., CEO, Support Engineer).
+        pub fn title(mut self, v: impl Into<String>) -> Self {
+            self.title = Some(v.into());
             self
         }
     }
@@ -23454,15 +24452,131 @@ pub mod create_update {
             }
         }
     }
+    /// `identity.business_details.script_names` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct ScriptNames {
+        /// Kana name.
+        pub kana: Option<crate::v2_core_account::create_update::ScriptNamesKana>,
+        /// Kanji name.
+        pub kanji: Option<crate::v2_core_account::create_update::ScriptNamesKanji>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for ScriptNames {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.kana {
+                map.serialize_entry("kana", v)?;
+            }
+            if let Some(v) = &self.kanji {
+                map.serialize_entry("kanji", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl ScriptNames {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self { kana: None, kanji: None }
+        }
+        /// Kana name.
+        pub fn kana(
+            mut self,
+            v: impl Into<crate::v2_core_account::create_update::ScriptNamesKana>,
+        ) -> Self {
+            self.kana = Some(v.into());
+            self
+        }
+        /// Kanji name.
+        pub fn kanji(
+            mut self,
+            v: impl Into<crate::v2_core_account::create_update::ScriptNamesKanji>,
+        ) -> Self {
+            self.kanji = Some(v.into());
+            self
+        }
+    }
+    /// `identity.business_details.script_names.kana` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct ScriptNamesKana {
+        /// Registered name of the business.
+        pub registered_name: Option<String>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for ScriptNamesKana {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.registered_name {
+                map.serialize_entry("registered_name", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl ScriptNamesKana {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self { registered_name: None }
+        }
+        /// Registered name of the business.
+        pub fn registered_name(mut self, v: impl Into<String>) -> Self {
+            self.registered_name = Some(v.into());
+            self
+        }
+    }
+    /// `identity.business_details.script_names.kanji` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct ScriptNamesKanji {
+        /// Registered name of the business.
+        pub registered_name: Option<String>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for ScriptNamesKanji {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.registered_name {
+                map.serialize_entry("registered_name", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl ScriptNamesKanji {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self { registered_name: None }
+        }
+        /// Registered name of the business.
+        pub fn registered_name(mut self, v: impl Into<String>) -> Self {
+            self.registered_name = Some(v.into());
+            self
+        }
+    }
     /// `configuration.merchant.script_statement_descriptor` in the parameters of `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug, Default)]
     #[non_exhaustive]
     pub struct ScriptStatementDescriptor {
         /// The Kana variation of statement_descriptor used for charges in Japan. Japanese statement descriptors have [special requirements](https://docs.stripe.com/get-started/account/statement-descriptors#set-japanese-statement-descriptors).
-        pub kana: Option<crate::v2_core_account::create_update::Kana>,
+        pub kana: Option<
+            crate::v2_core_account::create_update::ScriptStatementDescriptorKana,
+        >,
         /// The Kanji variation of statement_descriptor used for charges in Japan. Japanese statement descriptors have [special requirements](https://docs.stripe.com/get-started/account/statement-descriptors#set-japanese-statement-descriptors).
-        pub kanji: Option<crate::v2_core_account::create_update::Kanji>,
+        pub kanji: Option<
+            crate::v2_core_account::create_update::ScriptStatementDescriptorKanji,
+        >,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for ScriptStatementDescriptor {
@@ -23488,7 +24602,9 @@ pub mod create_update {
         /// The Kana variation of statement_descriptor used for charges in Japan. Japanese statement descriptors have [special requirements](https://docs.stripe.com/get-started/account/statement-descriptors#set-japanese-statement-descriptors).
         pub fn kana(
             mut self,
-            v: impl Into<crate::v2_core_account::create_update::Kana>,
+            v: impl Into<
+                crate::v2_core_account::create_update::ScriptStatementDescriptorKana,
+            >,
         ) -> Self {
             self.kana = Some(v.into());
             self
@@ -23496,9 +24612,101 @@ pub mod create_update {
         /// The Kanji variation of statement_descriptor used for charges in Japan. Japanese statement descriptors have [special requirements](https://docs.stripe.com/get-started/account/statement-descriptors#set-japanese-statement-descriptors).
         pub fn kanji(
             mut self,
-            v: impl Into<crate::v2_core_account::create_update::Kanji>,
+            v: impl Into<
+                crate::v2_core_account::create_update::ScriptStatementDescriptorKanji,
+            >,
         ) -> Self {
             self.kanji = Some(v.into());
+            self
+        }
+    }
+    /// `configuration.merchant.script_statement_descriptor.kana` in the parameters of `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct ScriptStatementDescriptorKana {
+        /// The default text that appears on statements for non-card charges outside of Japan. For card charges, if you don’t set a statement_descriptor_prefix, this text is also used as the statement descriptor prefix. In that case, if concatenating the statement descriptor suffix causes the combined statement descriptor to exceed 22 characters, we truncate the statement_descriptor text to limit the full descriptor to 22 characters. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
+        pub descriptor: Option<String>,
+        /// Default text that appears on statements for card charges outside of Japan, prefixing any dynamic statement_descriptor_suffix specified on the charge. To maximize space for the dynamic part of the descriptor, keep this text short. If you don’t specify this value, statement_descriptor is used as the prefix. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
+        pub prefix: Option<String>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for ScriptStatementDescriptorKana {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.descriptor {
+                map.serialize_entry("descriptor", v)?;
+            }
+            if let Some(v) = &self.prefix {
+                map.serialize_entry("prefix", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl ScriptStatementDescriptorKana {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                descriptor: None,
+                prefix: None,
+            }
+        }
+        /// The default text that appears on statements for non-card charges outside of Japan. For card charges, if you don’t set a statement_descriptor_prefix, this text is also used as the statement descriptor prefix. In that case, if concatenating the statement descriptor suffix causes the combined statement descriptor to exceed 22 characters, we truncate the statement_descriptor text to limit the full descriptor to 22 characters. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
+        pub fn descriptor(mut self, v: impl Into<String>) -> Self {
+            self.descriptor = Some(v.into());
+            self
+        }
+        /// Default text that appears on statements for card charges outside of Japan, prefixing any dynamic statement_descriptor_suffix specified on the charge. To maximize space for the dynamic part of the descriptor, keep this text short. If you don’t specify this value, statement_descriptor is used as the prefix. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
+        pub fn prefix(mut self, v: impl Into<String>) -> Self {
+            self.prefix = Some(v.into());
+            self
+        }
+    }
+    /// `configuration.merchant.script_statement_descriptor.kanji` in the parameters of `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct ScriptStatementDescriptorKanji {
+        /// The default text that appears on statements for non-card charges outside of Japan. For card charges, if you don’t set a statement_descriptor_prefix, this text is also used as the statement descriptor prefix. In that case, if concatenating the statement descriptor suffix causes the combined statement descriptor to exceed 22 characters, we truncate the statement_descriptor text to limit the full descriptor to 22 characters. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
+        pub descriptor: Option<String>,
+        /// Default text that appears on statements for card charges outside of Japan, prefixing any dynamic statement_descriptor_suffix specified on the charge. To maximize space for the dynamic part of the descriptor, keep this text short. If you don’t specify this value, statement_descriptor is used as the prefix. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
+        pub prefix: Option<String>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for ScriptStatementDescriptorKanji {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.descriptor {
+                map.serialize_entry("descriptor", v)?;
+            }
+            if let Some(v) = &self.prefix {
+                map.serialize_entry("prefix", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl ScriptStatementDescriptorKanji {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                descriptor: None,
+                prefix: None,
+            }
+        }
+        /// The default text that appears on statements for non-card charges outside of Japan. For card charges, if you don’t set a statement_descriptor_prefix, this text is also used as the statement descriptor prefix. In that case, if concatenating the statement descriptor suffix causes the combined statement descriptor to exceed 22 characters, we truncate the statement_descriptor text to limit the full descriptor to 22 characters. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
+        pub fn descriptor(mut self, v: impl Into<String>) -> Self {
+            self.descriptor = Some(v.into());
+            self
+        }
+        /// Default text that appears on statements for card charges outside of Japan, prefixing any dynamic statement_descriptor_suffix specified on the charge. To maximize space for the dynamic part of the descriptor, keep this text short. If you don’t specify this value, statement_descriptor is used as the prefix. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
+        pub fn prefix(mut self, v: impl Into<String>) -> Self {
+            self.prefix = Some(v.into());
             self
         }
     }
@@ -23606,6 +24814,194 @@ pub mod create_update {
             self
         }
     }
+    /// Values of `identity.business_details.structure` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Structure {
+        /// `cooperative`
+        Cooperative,
+        /// `free_zone_establishment`
+        FreeZoneEstablishment,
+        /// `free_zone_llc`
+        FreeZoneLlc,
+        /// `government_instrumentality`
+        GovernmentInstrumentality,
+        /// `governmental_unit`
+        GovernmentalUnit,
+        /// `incorporated_association`
+        IncorporatedAssociation,
+        /// `incorporated_non_profit`
+        IncorporatedNonProfit,
+        /// `incorporated_partnership`
+        IncorporatedPartnership,
+        /// `limited_liability_partnership`
+        LimitedLiabilityPartnership,
+        /// `llc`
+        Llc,
+        /// `multi_member_llc`
+        MultiMemberLlc,
+        /// `private_company`
+        PrivateCompany,
+        /// `private_corporation`
+        PrivateCorporation,
+        /// `private_partnership`
+        PrivatePartnership,
+        /// `public_company`
+        PublicCompany,
+        /// `public_corporation`
+        PublicCorporation,
+        /// `public_listed_corporation`
+        PublicListedCorporation,
+        /// `public_partnership`
+        PublicPartnership,
+        /// `registered_charity`
+        RegisteredCharity,
+        /// `single_member_llc`
+        SingleMemberLlc,
+        /// `sole_establishment`
+        SoleEstablishment,
+        /// `sole_proprietorship`
+        SoleProprietorship,
+        /// `tax_exempt_government_instrumentality`
+        TaxExemptGovernmentInstrumentality,
+        /// `trust`
+        Trust,
+        /// `unincorporated_association`
+        UnincorporatedAssociation,
+        /// `unincorporated_non_profit`
+        UnincorporatedNonProfit,
+        /// `unincorporated_partnership`
+        UnincorporatedPartnership,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "v2")]
+    impl Structure {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Structure::Cooperative => "cooperative",
+                Structure::FreeZoneEstablishment => "free_zone_establishment",
+                Structure::FreeZoneLlc => "free_zone_llc",
+                Structure::GovernmentInstrumentality => "government_instrumentality",
+                Structure::GovernmentalUnit => "governmental_unit",
+                Structure::IncorporatedAssociation => "incorporated_association",
+                Structure::IncorporatedNonProfit => "incorporated_non_profit",
+                Structure::IncorporatedPartnership => "incorporated_partnership",
+                Structure::LimitedLiabilityPartnership => "limited_liability_partnership",
+                Structure::Llc => "llc",
+                Structure::MultiMemberLlc => "multi_member_llc",
+                Structure::PrivateCompany => "private_company",
+                Structure::PrivateCorporation => "private_corporation",
+                Structure::PrivatePartnership => "private_partnership",
+                Structure::PublicCompany => "public_company",
+                Structure::PublicCorporation => "public_corporation",
+                Structure::PublicListedCorporation => "public_listed_corporation",
+                Structure::PublicPartnership => "public_partnership",
+                Structure::RegisteredCharity => "registered_charity",
+                Structure::SingleMemberLlc => "single_member_llc",
+                Structure::SoleEstablishment => "sole_establishment",
+                Structure::SoleProprietorship => "sole_proprietorship",
+                Structure::TaxExemptGovernmentInstrumentality => {
+                    "tax_exempt_government_instrumentality"
+                }
+                Structure::Trust => "trust",
+                Structure::UnincorporatedAssociation => "unincorporated_association",
+                Structure::UnincorporatedNonProfit => "unincorporated_non_profit",
+                Structure::UnincorporatedPartnership => "unincorporated_partnership",
+                Structure::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::str::FromStr for Structure {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(
+                    s,
+                    &[
+                        "cooperative",
+                        "free_zone_establishment",
+                        "free_zone_llc",
+                        "government_instrumentality",
+                        "governmental_unit",
+                        "incorporated_association",
+                        "incorporated_non_profit",
+                        "incorporated_partnership",
+                        "limited_liability_partnership",
+                        "llc",
+                        "multi_member_llc",
+                        "private_company",
+                        "private_corporation",
+                        "private_partnership",
+                        "public_company",
+                        "public_corporation",
+                        "public_listed_corporation",
+                        "public_partnership",
+                        "registered_charity",
+                        "single_member_llc",
+                        "sole_establishment",
+                        "sole_proprietorship",
+                        "tax_exempt_government_instrumentality",
+                        "trust",
+                        "unincorporated_association",
+                        "unincorporated_non_profit",
+                        "unincorporated_partnership",
+                    ],
+                ) {
+                    Some(0) => Structure::Cooperative,
+                    Some(1) => Structure::FreeZoneEstablishment,
+                    Some(2) => Structure::FreeZoneLlc,
+                    Some(3) => Structure::GovernmentInstrumentality,
+                    Some(4) => Structure::GovernmentalUnit,
+                    Some(5) => Structure::IncorporatedAssociation,
+                    Some(6) => Structure::IncorporatedNonProfit,
+                    Some(7) => Structure::IncorporatedPartnership,
+                    Some(8) => Structure::LimitedLiabilityPartnership,
+                    Some(9) => Structure::Llc,
+                    Some(10) => Structure::MultiMemberLlc,
+                    Some(11) => Structure::PrivateCompany,
+                    Some(12) => Structure::PrivateCorporation,
+                    Some(13) => Structure::PrivatePartnership,
+                    Some(14) => Structure::PublicCompany,
+                    Some(15) => Structure::PublicCorporation,
+                    Some(16) => Structure::PublicListedCorporation,
+                    Some(17) => Structure::PublicPartnership,
+                    Some(18) => Structure::RegisteredCharity,
+                    Some(19) => Structure::SingleMemberLlc,
+                    Some(20) => Structure::SoleEstablishment,
+                    Some(21) => Structure::SoleProprietorship,
+                    Some(22) => Structure::TaxExemptGovernmentInstrumentality,
+                    Some(23) => Structure::Trust,
+                    Some(24) => Structure::UnincorporatedAssociation,
+                    Some(25) => Structure::UnincorporatedNonProfit,
+                    Some(26) => Structure::UnincorporatedPartnership,
+                    _ => Structure::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::fmt::Display for Structure {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for Structure {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl<'de> serde::Deserialize<'de> for Structure {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
     /// `configuration.merchant.konbini_payments.support` in the parameters of `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug, Default)]
@@ -23663,6 +25059,632 @@ pub mod create_update {
         pub fn phone(mut self, v: impl Into<String>) -> Self {
             self.phone = Some(v.into());
             self
+        }
+    }
+    /// Values of `identity.business_details.id_numbers.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Type {
+        /// `ae_crn`
+        AeCrn,
+        /// `ae_vat`
+        AeVat,
+        /// `ao_nif`
+        AoNif,
+        /// `ar_cuit`
+        ArCuit,
+        /// `at_fn`
+        AtFn,
+        /// `at_stn`
+        AtStn,
+        /// `at_vat`
+        AtVat,
+        /// `au_abn`
+        AuAbn,
+        /// `au_acn`
+        AuAcn,
+        /// `au_in`
+        AuIn,
+        /// `az_tin`
+        AzTin,
+        /// `bd_etin`
+        BdEtin,
+        /// `be_cbe`
+        BeCbe,
+        /// `be_vat`
+        BeVat,
+        /// `bg_uic`
+        BgUic,
+        /// `bg_vat`
+        BgVat,
+        /// `br_cnpj`
+        BrCnpj,
+        /// `ca_cn`
+        CaCn,
+        /// `ca_crarr`
+        CaCrarr,
+        /// `ca_gst_hst`
+        CaGstHst,
+        /// `ca_neq`
+        CaNeq,
+        /// `ca_rid`
+        CaRid,
+        /// `ch_chid`
+        ChChid,
+        /// `ch_uid`
+        ChUid,
+        /// `cr_cpj`
+        CrCpj,
+        /// `cr_nite`
+        CrNite,
+        /// `cy_he`
+        CyHe,
+        /// `cy_tic`
+        CyTic,
+        /// `cy_vat`
+        CyVat,
+        /// `cz_ico`
+        CzIco,
+        /// `cz_vat`
+        CzVat,
+        /// `de_hrn`
+        DeHrn,
+        /// `de_stn`
+        DeStn,
+        /// `de_vat`
+        DeVat,
+        /// `dk_cvr`
+        DkCvr,
+        /// `dk_vat`
+        DkVat,
+        /// `do_rcn`
+        DoRcn,
+        /// `ee_rk`
+        EeRk,
+        /// `ee_vat`
+        EeVat,
+        /// `es_cif`
+        EsCif,
+        /// `es_vat`
+        EsVat,
+        /// `fi_vat`
+        FiVat,
+        /// `fi_yt`
+        FiYt,
+        /// `fr_rna`
+        FrRna,
+        /// `fr_siren`
+        FrSiren,
+        /// `fr_vat`
+        FrVat,
+        /// `gb_crn`
+        GbCrn,
+        /// `gb_vat`
+        GbVat,
+        /// `gi_crn`
+        GiCrn,
+        /// `gr_afm`
+        GrAfm,
+        /// `gr_gemi`
+        GrGemi,
+        /// `gr_vat`
+        GrVat,
+        /// `gt_nit`
+        GtNit,
+        /// `hk_br`
+        HkBr,
+        /// `hk_cr`
+        HkCr,
+        /// `hr_mbs`
+        HrMbs,
+        /// `hr_oib`
+        HrOib,
+        /// `hr_vat`
+        HrVat,
+        /// `hu_cjs`
+        HuCjs,
+        /// `hu_tin`
+        HuTin,
+        /// `hu_vat`
+        HuVat,
+        /// `ie_crn`
+        IeCrn,
+        /// `ie_trn`
+        IeTrn,
+        /// `ie_vat`
+        IeVat,
+        /// `it_rea`
+        ItRea,
+        /// `it_vat`
+        ItVat,
+        /// `jp_cn`
+        JpCn,
+        /// `kz_bin`
+        KzBin,
+        /// `li_uid`
+        LiUid,
+        /// `lt_ccrn`
+        LtCcrn,
+        /// `lt_vat`
+        LtVat,
+        /// `lu_nif`
+        LuNif,
+        /// `lu_rcs`
+        LuRcs,
+        /// `lu_vat`
+        LuVat,
+        /// `lv_urn`
+        LvUrn,
+        /// `lv_vat`
+        LvVat,
+        /// `mt_crn`
+        MtCrn,
+        /// `mt_tin`
+        MtTin,
+        /// `mt_vat`
+        MtVat,
+        /// `mx_rfc`
+        MxRfc,
+        /// `my_brn`
+        MyBrn,
+        /// `my_coid`
+        MyCoid,
+        /// `my_itn`
+        MyItn,
+        /// `my_sst`
+        MySst,
+        /// `mz_nuit`
+        MzNuit,
+        /// `nl_kvk`
+        NlKvk,
+        /// `nl_rsin`
+        NlRsin,
+        /// `nl_vat`
+        NlVat,
+        /// `no_orgnr`
+        NoOrgnr,
+        /// `nz_bn`
+        NzBn,
+        /// `nz_ird`
+        NzIrd,
+        /// `pe_ruc`
+        PeRuc,
+        /// `pk_ntn`
+        PkNtn,
+        /// `pl_nip`
+        PlNip,
+        /// `pl_regon`
+        PlRegon,
+        /// `pl_vat`
+        PlVat,
+        /// `pt_vat`
+        PtVat,
+        /// `ro_cui`
+        RoCui,
+        /// `ro_orc`
+        RoOrc,
+        /// `ro_vat`
+        RoVat,
+        /// `sa_crn`
+        SaCrn,
+        /// `sa_tin`
+        SaTin,
+        /// `se_orgnr`
+        SeOrgnr,
+        /// `se_vat`
+        SeVat,
+        /// `sg_uen`
+        SgUen,
+        /// `si_msp`
+        SiMsp,
+        /// `si_tin`
+        SiTin,
+        /// `si_vat`
+        SiVat,
+        /// `sk_dic`
+        SkDic,
+        /// `sk_ico`
+        SkIco,
+        /// `sk_vat`
+        SkVat,
+        /// `th_crn`
+        ThCrn,
+        /// `th_prn`
+        ThPrn,
+        /// `th_tin`
+        ThTin,
+        /// `us_ein`
+        UsEin,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "v2")]
+    impl Type {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Type::AeCrn => "ae_crn",
+                Type::AeVat => "ae_vat",
+                Type::AoNif => "ao_nif",
+                Type::ArCuit => "ar_cuit",
+                Type::AtFn => "at_fn",
+                Type::AtStn => "at_stn",
+                Type::AtVat => "at_vat",
+                Type::AuAbn => "au_abn",
+                Type::AuAcn => "au_acn",
+                Type::AuIn => "au_in",
+                Type::AzTin => "az_tin",
+                Type::BdEtin => "bd_etin",
+                Type::BeCbe => "be_cbe",
+                Type::BeVat => "be_vat",
+                Type::BgUic => "bg_uic",
+                Type::BgVat => "bg_vat",
+                Type::BrCnpj => "br_cnpj",
+                Type::CaCn => "ca_cn",
+                Type::CaCrarr => "ca_crarr",
+                Type::CaGstHst => "ca_gst_hst",
+                Type::CaNeq => "ca_neq",
+                Type::CaRid => "ca_rid",
+                Type::ChChid => "ch_chid",
+                Type::ChUid => "ch_uid",
+                Type::CrCpj => "cr_cpj",
+                Type::CrNite => "cr_nite",
+                Type::CyHe => "cy_he",
+                Type::CyTic => "cy_tic",
+                Type::CyVat => "cy_vat",
+                Type::CzIco => "cz_ico",
+                Type::CzVat => "cz_vat",
+                Type::DeHrn => "de_hrn",
+                Type::DeStn => "de_stn",
+                Type::DeVat => "de_vat",
+                Type::DkCvr => "dk_cvr",
+                Type::DkVat => "dk_vat",
+                Type::DoRcn => "do_rcn",
+                Type::EeRk => "ee_rk",
+                Type::EeVat => "ee_vat",
+                Type::EsCif => "es_cif",
+                Type::EsVat => "es_vat",
+                Type::FiVat => "fi_vat",
+                Type::FiYt => "fi_yt",
+                Type::FrRna => "fr_rna",
+                Type::FrSiren => "fr_siren",
+                Type::FrVat => "fr_vat",
+                Type::GbCrn => "gb_crn",
+                Type::GbVat => "gb_vat",
+                Type::GiCrn => "gi_crn",
+                Type::GrAfm => "gr_afm",
+                Type::GrGemi => "gr_gemi",
+                Type::GrVat => "gr_vat",
+                Type::GtNit => "gt_nit",
+                Type::HkBr => "hk_br",
+                Type::HkCr => "hk_cr",
+                Type::HrMbs => "hr_mbs",
+                Type::HrOib => "hr_oib",
+                Type::HrVat => "hr_vat",
+                Type::HuCjs => "hu_cjs",
+                Type::HuTin => "hu_tin",
+                Type::HuVat => "hu_vat",
+                Type::IeCrn => "ie_crn",
+                Type::IeTrn => "ie_trn",
+                Type::IeVat => "ie_vat",
+                Type::ItRea => "it_rea",
+                Type::ItVat => "it_vat",
+                Type::JpCn => "jp_cn",
+                Type::KzBin => "kz_bin",
+                Type::LiUid => "li_uid",
+                Type::LtCcrn => "lt_ccrn",
+                Type::LtVat => "lt_vat",
+                Type::LuNif => "lu_nif",
+                Type::LuRcs => "lu_rcs",
+                Type::LuVat => "lu_vat",
+                Type::LvUrn => "lv_urn",
+                Type::LvVat => "lv_vat",
+                Type::MtCrn => "mt_crn",
+                Type::MtTin => "mt_tin",
+                Type::MtVat => "mt_vat",
+                Type::MxRfc => "mx_rfc",
+                Type::MyBrn => "my_brn",
+                Type::MyCoid => "my_coid",
+                Type::MyItn => "my_itn",
+                Type::MySst => "my_sst",
+                Type::MzNuit => "mz_nuit",
+                Type::NlKvk => "nl_kvk",
+                Type::NlRsin => "nl_rsin",
+                Type::NlVat => "nl_vat",
+                Type::NoOrgnr => "no_orgnr",
+                Type::NzBn => "nz_bn",
+                Type::NzIrd => "nz_ird",
+                Type::PeRuc => "pe_ruc",
+                Type::PkNtn => "pk_ntn",
+                Type::PlNip => "pl_nip",
+                Type::PlRegon => "pl_regon",
+                Type::PlVat => "pl_vat",
+                Type::PtVat => "pt_vat",
+                Type::RoCui => "ro_cui",
+                Type::RoOrc => "ro_orc",
+                Type::RoVat => "ro_vat",
+                Type::SaCrn => "sa_crn",
+                Type::SaTin => "sa_tin",
+                Type::SeOrgnr => "se_orgnr",
+                Type::SeVat => "se_vat",
+                Type::SgUen => "sg_uen",
+                Type::SiMsp => "si_msp",
+                Type::SiTin => "si_tin",
+                Type::SiVat => "si_vat",
+                Type::SkDic => "sk_dic",
+                Type::SkIco => "sk_ico",
+                Type::SkVat => "sk_vat",
+                Type::ThCrn => "th_crn",
+                Type::ThPrn => "th_prn",
+                Type::ThTin => "th_tin",
+                Type::UsEin => "us_ein",
+                Type::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::str::FromStr for Type {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(
+                    s,
+                    &[
+                        "ae_crn",
+                        "ae_vat",
+                        "ao_nif",
+                        "ar_cuit",
+                        "at_fn",
+                        "at_stn",
+                        "at_vat",
+                        "au_abn",
+                        "au_acn",
+                        "au_in",
+                        "az_tin",
+                        "bd_etin",
+                        "be_cbe",
+                        "be_vat",
+                        "bg_uic",
+                        "bg_vat",
+                        "br_cnpj",
+                        "ca_cn",
+                        "ca_crarr",
+                        "ca_gst_hst",
+                        "ca_neq",
+                        "ca_rid",
+                        "ch_chid",
+                        "ch_uid",
+                        "cr_cpj",
+                        "cr_nite",
+                        "cy_he",
+                        "cy_tic",
+                        "cy_vat",
+                        "cz_ico",
+                        "cz_vat",
+                        "de_hrn",
+                        "de_stn",
+                        "de_vat",
+                        "dk_cvr",
+                        "dk_vat",
+                        "do_rcn",
+                        "ee_rk",
+                        "ee_vat",
+                        "es_cif",
+                        "es_vat",
+                        "fi_vat",
+                        "fi_yt",
+                        "fr_rna",
+                        "fr_siren",
+                        "fr_vat",
+                        "gb_crn",
+                        "gb_vat",
+                        "gi_crn",
+                        "gr_afm",
+                        "gr_gemi",
+                        "gr_vat",
+                        "gt_nit",
+                        "hk_br",
+                        "hk_cr",
+                        "hr_mbs",
+                        "hr_oib",
+                        "hr_vat",
+                        "hu_cjs",
+                        "hu_tin",
+                        "hu_vat",
+                        "ie_crn",
+                        "ie_trn",
+                        "ie_vat",
+                        "it_rea",
+                        "it_vat",
+                        "jp_cn",
+                        "kz_bin",
+                        "li_uid",
+                        "lt_ccrn",
+                        "lt_vat",
+                        "lu_nif",
+                        "lu_rcs",
+                        "lu_vat",
+                        "lv_urn",
+                        "lv_vat",
+                        "mt_crn",
+                        "mt_tin",
+                        "mt_vat",
+                        "mx_rfc",
+                        "my_brn",
+                        "my_coid",
+                        "my_itn",
+                        "my_sst",
+                        "mz_nuit",
+                        "nl_kvk",
+                        "nl_rsin",
+                        "nl_vat",
+                        "no_orgnr",
+                        "nz_bn",
+                        "nz_ird",
+                        "pe_ruc",
+                        "pk_ntn",
+                        "pl_nip",
+                        "pl_regon",
+                        "pl_vat",
+                        "pt_vat",
+                        "ro_cui",
+                        "ro_orc",
+                        "ro_vat",
+                        "sa_crn",
+                        "sa_tin",
+                        "se_orgnr",
+                        "se_vat",
+                        "sg_uen",
+                        "si_msp",
+                        "si_tin",
+                        "si_vat",
+                        "sk_dic",
+                        "sk_ico",
+                        "sk_vat",
+                        "th_crn",
+                        "th_prn",
+                        "th_tin",
+                        "us_ein",
+                    ],
+                ) {
+                    Some(0) => Type::AeCrn,
+                    Some(1) => Type::AeVat,
+                    Some(2) => Type::AoNif,
+                    Some(3) => Type::ArCuit,
+                    Some(4) => Type::AtFn,
+                    Some(5) => Type::AtStn,
+                    Some(6) => Type::AtVat,
+                    Some(7) => Type::AuAbn,
+                    Some(8) => Type::AuAcn,
+                    Some(9) => Type::AuIn,
+                    Some(10) => Type::AzTin,
+                    Some(11) => Type::BdEtin,
+                    Some(12) => Type::BeCbe,
+                    Some(13) => Type::BeVat,
+                    Some(14) => Type::BgUic,
+                    Some(15) => Type::BgVat,
+                    Some(16) => Type::BrCnpj,
+                    Some(17) => Type::CaCn,
+                    Some(18) => Type::CaCrarr,
+                    Some(19) => Type::CaGstHst,
+                    Some(20) => Type::CaNeq,
+                    Some(21) => Type::CaRid,
+                    Some(22) => Type::ChChid,
+                    Some(23) => Type::ChUid,
+                    Some(24) => Type::CrCpj,
+                    Some(25) => Type::CrNite,
+                    Some(26) => Type::CyHe,
+                    Some(27) => Type::CyTic,
+                    Some(28) => Type::CyVat,
+                    Some(29) => Type::CzIco,
+                    Some(30) => Type::CzVat,
+                    Some(31) => Type::DeHrn,
+                    Some(32) => Type::DeStn,
+                    Some(33) => Type::DeVat,
+                    Some(34) => Type::DkCvr,
+                    Some(35) => Type::DkVat,
+                    Some(36) => Type::DoRcn,
+                    Some(37) => Type::EeRk,
+                    Some(38) => Type::EeVat,
+                    Some(39) => Type::EsCif,
+                    Some(40) => Type::EsVat,
+                    Some(41) => Type::FiVat,
+                    Some(42) => Type::FiYt,
+                    Some(43) => Type::FrRna,
+                    Some(44) => Type::FrSiren,
+                    Some(45) => Type::FrVat,
+                    Some(46) => Type::GbCrn,
+                    Some(47) => Type::GbVat,
+                    Some(48) => Type::GiCrn,
+                    Some(49) => Type::GrAfm,
+                    Some(50) => Type::GrGemi,
+                    Some(51) => Type::GrVat,
+                    Some(52) => Type::GtNit,
+                    Some(53) => Type::HkBr,
+                    Some(54) => Type::HkCr,
+                    Some(55) => Type::HrMbs,
+                    Some(56) => Type::HrOib,
+                    Some(57) => Type::HrVat,
+                    Some(58) => Type::HuCjs,
+                    Some(59) => Type::HuTin,
+                    Some(60) => Type::HuVat,
+                    Some(61) => Type::IeCrn,
+                    Some(62) => Type::IeTrn,
+                    Some(63) => Type::IeVat,
+                    Some(64) => Type::ItRea,
+                    Some(65) => Type::ItVat,
+                    Some(66) => Type::JpCn,
+                    Some(67) => Type::KzBin,
+                    Some(68) => Type::LiUid,
+                    Some(69) => Type::LtCcrn,
+                    Some(70) => Type::LtVat,
+                    Some(71) => Type::LuNif,
+                    Some(72) => Type::LuRcs,
+                    Some(73) => Type::LuVat,
+                    Some(74) => Type::LvUrn,
+                    Some(75) => Type::LvVat,
+                    Some(76) => Type::MtCrn,
+                    Some(77) => Type::MtTin,
+                    Some(78) => Type::MtVat,
+                    Some(79) => Type::MxRfc,
+                    Some(80) => Type::MyBrn,
+                    Some(81) => Type::MyCoid,
+                    Some(82) => Type::MyItn,
+                    Some(83) => Type::MySst,
+                    Some(84) => Type::MzNuit,
+                    Some(85) => Type::NlKvk,
+                    Some(86) => Type::NlRsin,
+                    Some(87) => Type::NlVat,
+                    Some(88) => Type::NoOrgnr,
+                    Some(89) => Type::NzBn,
+                    Some(90) => Type::NzIrd,
+                    Some(91) => Type::PeRuc,
+                    Some(92) => Type::PkNtn,
+                    Some(93) => Type::PlNip,
+                    Some(94) => Type::PlRegon,
+                    Some(95) => Type::PlVat,
+                    Some(96) => Type::PtVat,
+                    Some(97) => Type::RoCui,
+                    Some(98) => Type::RoOrc,
+                    Some(99) => Type::RoVat,
+                    Some(100) => Type::SaCrn,
+                    Some(101) => Type::SaTin,
+                    Some(102) => Type::SeOrgnr,
+                    Some(103) => Type::SeVat,
+                    Some(104) => Type::SgUen,
+                    Some(105) => Type::SiMsp,
+                    Some(106) => Type::SiTin,
+                    Some(107) => Type::SiVat,
+                    Some(108) => Type::SkDic,
+                    Some(109) => Type::SkIco,
+                    Some(110) => Type::SkVat,
+                    Some(111) => Type::ThCrn,
+                    Some(112) => Type::ThPrn,
+                    Some(113) => Type::ThTin,
+                    Some(114) => Type::UsEin,
+                    _ => Type::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::fmt::Display for Type {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for Type {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl<'de> serde::Deserialize<'de> for Type {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
         }
     }
 }
@@ -23944,973 +25966,6 @@ pub mod params {
             crate::rt::de::str_enum(d)
         }
     }
-    /// `identity.business_details.annual_revenue.amount` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct Amount {
-        /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
-        pub currency: Option<String>,
-        /// A non-negative integer representing how much to charge in the [smallest currency unit](https://docs.stripe.com/currencies#minor-units).
-        pub value: Option<i64>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for Amount {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.currency {
-                map.serialize_entry("currency", v)?;
-            }
-            if let Some(v) = &self.value {
-                map.serialize_entry("value", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl Amount {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self {
-                currency: None,
-                value: None,
-            }
-        }
-        /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
-        pub fn currency(mut self, v: impl Into<String>) -> Self {
-            self.currency = Some(v.into());
-            self
-        }
-        /// A non-negative integer representing how much to charge in the [smallest currency unit](https://docs.stripe.com/currencies#minor-units).
-        pub fn value(mut self, v: impl Into<i64>) -> Self {
-            self.value = Some(v.into());
-            self
-        }
-    }
-    /// `identity.business_details.annual_revenue` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct AnnualRevenue {
-        /// A non-negative integer representing the amount in the smallest currency unit.
-        pub amount: Option<crate::v2_core_account::params::Amount>,
-        /// The close-out date of the preceding fiscal year in ISO 8601 format. E.g. 2023-12-31 for the 31st of December, 2023.
-        pub fiscal_year_end: Option<String>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for AnnualRevenue {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.amount {
-                map.serialize_entry("amount", v)?;
-            }
-            if let Some(v) = &self.fiscal_year_end {
-                map.serialize_entry("fiscal_year_end", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl AnnualRevenue {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self {
-                amount: None,
-                fiscal_year_end: None,
-            }
-        }
-        /// A non-negative integer representing the amount in the smallest currency unit.
-        pub fn amount(
-            mut self,
-            v: impl Into<crate::v2_core_account::params::Amount>,
-        ) -> Self {
-            self.amount = Some(v.into());
-            self
-        }
-        /// The close-out date of the preceding fiscal year in ISO 8601 format. E.g. 2023-12-31 for the 31st of December, 2023.
-        pub fn fiscal_year_end(mut self, v: impl Into<String>) -> Self {
-            self.fiscal_year_end = Some(v.into());
-            self
-        }
-    }
-    /// `identity.business_details.documents.bank_account_ownership_verification` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub struct BankAccountOwnershipVerification {
-        /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
-        pub files: Vec<String>,
-        /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::params::BankAccountOwnershipVerificationType,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for BankAccountOwnershipVerification {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            map.serialize_entry("files", &self.files)?;
-            map.serialize_entry("type", &self.r#type)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl BankAccountOwnershipVerification {
-        /// Start with the required parameters: `files`, `type`.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(
-            files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<
-                crate::v2_core_account::params::BankAccountOwnershipVerificationType,
-            >,
-        ) -> Self {
-            Self {
-                files: files.into_iter().map(Into::into).collect(),
-                r#type: r#type.into(),
-            }
-        }
-    }
-    /// Values of `identity.business_details.documents.bank_account_ownership_verification.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum BankAccountOwnershipVerificationType {
-        /// `files`
-        Files,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl BankAccountOwnershipVerificationType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                BankAccountOwnershipVerificationType::Files => "files",
-                BankAccountOwnershipVerificationType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for BankAccountOwnershipVerificationType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["files"]) {
-                    Some(0) => BankAccountOwnershipVerificationType::Files,
-                    _ => BankAccountOwnershipVerificationType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for BankAccountOwnershipVerificationType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for BankAccountOwnershipVerificationType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for BankAccountOwnershipVerificationType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// `identity.business_details.id_numbers` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub struct BusinessDetailsIdNumbers {
-        /// The registrar of the ID number (Only valid for DE ID number types).
-        pub registrar: Option<String>,
-        /// Open Enum. The ID number type of a business entity.
-        pub r#type: crate::v2_core_account::params::BusinessDetailsIdNumbersType,
-        /// The value of the ID number.
-        pub value: String,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for BusinessDetailsIdNumbers {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.registrar {
-                map.serialize_entry("registrar", v)?;
-            }
-            map.serialize_entry("type", &self.r#type)?;
-            map.serialize_entry("value", &self.value)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl BusinessDetailsIdNumbers {
-        /// Start with the required parameters: `type`, `value`.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(
-            r#type: impl Into<
-                crate::v2_core_account::params::BusinessDetailsIdNumbersType,
-            >,
-            value: impl Into<String>,
-        ) -> Self {
-            Self {
-                registrar: None,
-                r#type: r#type.into(),
-                value: value.into(),
-            }
-        }
-        /// The registrar of the ID number (Only valid for DE ID number types).
-        pub fn registrar(mut self, v: impl Into<String>) -> Self {
-            self.registrar = Some(v.into());
-            self
-        }
-    }
-    /// Values of `identity.business_details.id_numbers.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum BusinessDetailsIdNumbersType {
-        /// `ae_crn`
-        AeCrn,
-        /// `ae_vat`
-        AeVat,
-        /// `ao_nif`
-        AoNif,
-        /// `ar_cuit`
-        ArCuit,
-        /// `at_fn`
-        AtFn,
-        /// `at_stn`
-        AtStn,
-        /// `at_vat`
-        AtVat,
-        /// `au_abn`
-        AuAbn,
-        /// `au_acn`
-        AuAcn,
-        /// `au_in`
-        AuIn,
-        /// `az_tin`
-        AzTin,
-        /// `bd_etin`
-        BdEtin,
-        /// `be_cbe`
-        BeCbe,
-        /// `be_vat`
-        BeVat,
-        /// `bg_uic`
-        BgUic,
-        /// `bg_vat`
-        BgVat,
-        /// `br_cnpj`
-        BrCnpj,
-        /// `ca_cn`
-        CaCn,
-        /// `ca_crarr`
-        CaCrarr,
-        /// `ca_gst_hst`
-        CaGstHst,
-        /// `ca_neq`
-        CaNeq,
-        /// `ca_rid`
-        CaRid,
-        /// `ch_chid`
-        ChChid,
-        /// `ch_uid`
-        ChUid,
-        /// `cr_cpj`
-        CrCpj,
-        /// `cr_nite`
-        CrNite,
-        /// `cy_he`
-        CyHe,
-        /// `cy_tic`
-        CyTic,
-        /// `cy_vat`
-        CyVat,
-        /// `cz_ico`
-        CzIco,
-        /// `cz_vat`
-        CzVat,
-        /// `de_hrn`
-        DeHrn,
-        /// `de_stn`
-        DeStn,
-        /// `de_vat`
-        DeVat,
-        /// `dk_cvr`
-        DkCvr,
-        /// `dk_vat`
-        DkVat,
-        /// `do_rcn`
-        DoRcn,
-        /// `ee_rk`
-        EeRk,
-        /// `ee_vat`
-        EeVat,
-        /// `es_cif`
-        EsCif,
-        /// `es_vat`
-        EsVat,
-        /// `fi_vat`
-        FiVat,
-        /// `fi_yt`
-        FiYt,
-        /// `fr_rna`
-        FrRna,
-        /// `fr_siren`
-        FrSiren,
-        /// `fr_vat`
-        FrVat,
-        /// `gb_crn`
-        GbCrn,
-        /// `gb_vat`
-        GbVat,
-        /// `gi_crn`
-        GiCrn,
-        /// `gr_afm`
-        GrAfm,
-        /// `gr_gemi`
-        GrGemi,
-        /// `gr_vat`
-        GrVat,
-        /// `gt_nit`
-        GtNit,
-        /// `hk_br`
-        HkBr,
-        /// `hk_cr`
-        HkCr,
-        /// `hr_mbs`
-        HrMbs,
-        /// `hr_oib`
-        HrOib,
-        /// `hr_vat`
-        HrVat,
-        /// `hu_cjs`
-        HuCjs,
-        /// `hu_tin`
-        HuTin,
-        /// `hu_vat`
-        HuVat,
-        /// `ie_crn`
-        IeCrn,
-        /// `ie_trn`
-        IeTrn,
-        /// `ie_vat`
-        IeVat,
-        /// `it_rea`
-        ItRea,
-        /// `it_vat`
-        ItVat,
-        /// `jp_cn`
-        JpCn,
-        /// `kz_bin`
-        KzBin,
-        /// `li_uid`
-        LiUid,
-        /// `lt_ccrn`
-        LtCcrn,
-        /// `lt_vat`
-        LtVat,
-        /// `lu_nif`
-        LuNif,
-        /// `lu_rcs`
-        LuRcs,
-        /// `lu_vat`
-        LuVat,
-        /// `lv_urn`
-        LvUrn,
-        /// `lv_vat`
-        LvVat,
-        /// `mt_crn`
-        MtCrn,
-        /// `mt_tin`
-        MtTin,
-        /// `mt_vat`
-        MtVat,
-        /// `mx_rfc`
-        MxRfc,
-        /// `my_brn`
-        MyBrn,
-        /// `my_coid`
-        MyCoid,
-        /// `my_itn`
-        MyItn,
-        /// `my_sst`
-        MySst,
-        /// `mz_nuit`
-        MzNuit,
-        /// `nl_kvk`
-        NlKvk,
-        /// `nl_rsin`
-        NlRsin,
-        /// `nl_vat`
-        NlVat,
-        /// `no_orgnr`
-        NoOrgnr,
-        /// `nz_bn`
-        NzBn,
-        /// `nz_ird`
-        NzIrd,
-        /// `pe_ruc`
-        PeRuc,
-        /// `pk_ntn`
-        PkNtn,
-        /// `pl_nip`
-        PlNip,
-        /// `pl_regon`
-        PlRegon,
-        /// `pl_vat`
-        PlVat,
-        /// `pt_vat`
-        PtVat,
-        /// `ro_cui`
-        RoCui,
-        /// `ro_orc`
-        RoOrc,
-        /// `ro_vat`
-        RoVat,
-        /// `sa_crn`
-        SaCrn,
-        /// `sa_tin`
-        SaTin,
-        /// `se_orgnr`
-        SeOrgnr,
-        /// `se_vat`
-        SeVat,
-        /// `sg_uen`
-        SgUen,
-        /// `si_msp`
-        SiMsp,
-        /// `si_tin`
-        SiTin,
-        /// `si_vat`
-        SiVat,
-        /// `sk_dic`
-        SkDic,
-        /// `sk_ico`
-        SkIco,
-        /// `sk_vat`
-        SkVat,
-        /// `th_crn`
-        ThCrn,
-        /// `th_prn`
-        ThPrn,
-        /// `th_tin`
-        ThTin,
-        /// `us_ein`
-        UsEin,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl BusinessDetailsIdNumbersType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                BusinessDetailsIdNumbersType::AeCrn => "ae_crn",
-                BusinessDetailsIdNumbersType::AeVat => "ae_vat",
-                BusinessDetailsIdNumbersType::AoNif => "ao_nif",
-                BusinessDetailsIdNumbersType::ArCuit => "ar_cuit",
-                BusinessDetailsIdNumbersType::AtFn => "at_fn",
-                BusinessDetailsIdNumbersType::AtStn => "at_stn",
-                BusinessDetailsIdNumbersType::AtVat => "at_vat",
-                BusinessDetailsIdNumbersType::AuAbn => "au_abn",
-                BusinessDetailsIdNumbersType::AuAcn => "au_acn",
-                BusinessDetailsIdNumbersType::AuIn => "au_in",
-                BusinessDetailsIdNumbersType::AzTin => "az_tin",
-                BusinessDetailsIdNumbersType::BdEtin => "bd_etin",
-                BusinessDetailsIdNumbersType::BeCbe => "be_cbe",
-                BusinessDetailsIdNumbersType::BeVat => "be_vat",
-                BusinessDetailsIdNumbersType::BgUic => "bg_uic",
-                BusinessDetailsIdNumbersType::BgVat => "bg_vat",
-                BusinessDetailsIdNumbersType::BrCnpj => "br_cnpj",
-                BusinessDetailsIdNumbersType::CaCn => "ca_cn",
-                BusinessDetailsIdNumbersType::CaCrarr => "ca_crarr",
-                BusinessDetailsIdNumbersType::CaGstHst => "ca_gst_hst",
-                BusinessDetailsIdNumbersType::CaNeq => "ca_neq",
-                BusinessDetailsIdNumbersType::CaRid => "ca_rid",
-                BusinessDetailsIdNumbersType::ChChid => "ch_chid",
-                BusinessDetailsIdNumbersType::ChUid => "ch_uid",
-                BusinessDetailsIdNumbersType::CrCpj => "cr_cpj",
-                BusinessDetailsIdNumbersType::CrNite => "cr_nite",
-                BusinessDetailsIdNumbersType::CyHe => "cy_he",
-                BusinessDetailsIdNumbersType::CyTic => "cy_tic",
-                BusinessDetailsIdNumbersType::CyVat => "cy_vat",
-                BusinessDetailsIdNumbersType::CzIco => "cz_ico",
-                BusinessDetailsIdNumbersType::CzVat => "cz_vat",
-                BusinessDetailsIdNumbersType::DeHrn => "de_hrn",
-                BusinessDetailsIdNumbersType::DeStn => "de_stn",
-                BusinessDetailsIdNumbersType::DeVat => "de_vat",
-                BusinessDetailsIdNumbersType::DkCvr => "dk_cvr",
-                BusinessDetailsIdNumbersType::DkVat => "dk_vat",
-                BusinessDetailsIdNumbersType::DoRcn => "do_rcn",
-                BusinessDetailsIdNumbersType::EeRk => "ee_rk",
-                BusinessDetailsIdNumbersType::EeVat => "ee_vat",
-                BusinessDetailsIdNumbersType::EsCif => "es_cif",
-                BusinessDetailsIdNumbersType::EsVat => "es_vat",
-                BusinessDetailsIdNumbersType::FiVat => "fi_vat",
-                BusinessDetailsIdNumbersType::FiYt => "fi_yt",
-                BusinessDetailsIdNumbersType::FrRna => "fr_rna",
-                BusinessDetailsIdNumbersType::FrSiren => "fr_siren",
-                BusinessDetailsIdNumbersType::FrVat => "fr_vat",
-                BusinessDetailsIdNumbersType::GbCrn => "gb_crn",
-                BusinessDetailsIdNumbersType::GbVat => "gb_vat",
-                BusinessDetailsIdNumbersType::GiCrn => "gi_crn",
-                BusinessDetailsIdNumbersType::GrAfm => "gr_afm",
-                BusinessDetailsIdNumbersType::GrGemi => "gr_gemi",
-                BusinessDetailsIdNumbersType::GrVat => "gr_vat",
-                BusinessDetailsIdNumbersType::GtNit => "gt_nit",
-                BusinessDetailsIdNumbersType::HkBr => "hk_br",
-                BusinessDetailsIdNumbersType::HkCr => "hk_cr",
-                BusinessDetailsIdNumbersType::HrMbs => "hr_mbs",
-                BusinessDetailsIdNumbersType::HrOib => "hr_oib",
-                BusinessDetailsIdNumbersType::HrVat => "hr_vat",
-                BusinessDetailsIdNumbersType::HuCjs => "hu_cjs",
-                BusinessDetailsIdNumbersType::HuTin => "hu_tin",
-                BusinessDetailsIdNumbersType::HuVat => "hu_vat",
-                BusinessDetailsIdNumbersType::IeCrn => "ie_crn",
-                BusinessDetailsIdNumbersType::IeTrn => "ie_trn",
-                BusinessDetailsIdNumbersType::IeVat => "ie_vat",
-                BusinessDetailsIdNumbersType::ItRea => "it_rea",
-                BusinessDetailsIdNumbersType::ItVat => "it_vat",
-                BusinessDetailsIdNumbersType::JpCn => "jp_cn",
-                BusinessDetailsIdNumbersType::KzBin => "kz_bin",
-                BusinessDetailsIdNumbersType::LiUid => "li_uid",
-                BusinessDetailsIdNumbersType::LtCcrn => "lt_ccrn",
-                BusinessDetailsIdNumbersType::LtVat => "lt_vat",
-                BusinessDetailsIdNumbersType::LuNif => "lu_nif",
-                BusinessDetailsIdNumbersType::LuRcs => "lu_rcs",
-                BusinessDetailsIdNumbersType::LuVat => "lu_vat",
-                BusinessDetailsIdNumbersType::LvUrn => "lv_urn",
-                BusinessDetailsIdNumbersType::LvVat => "lv_vat",
-                BusinessDetailsIdNumbersType::MtCrn => "mt_crn",
-                BusinessDetailsIdNumbersType::MtTin => "mt_tin",
-                BusinessDetailsIdNumbersType::MtVat => "mt_vat",
-                BusinessDetailsIdNumbersType::MxRfc => "mx_rfc",
-                BusinessDetailsIdNumbersType::MyBrn => "my_brn",
-                BusinessDetailsIdNumbersType::MyCoid => "my_coid",
-                BusinessDetailsIdNumbersType::MyItn => "my_itn",
-                BusinessDetailsIdNumbersType::MySst => "my_sst",
-                BusinessDetailsIdNumbersType::MzNuit => "mz_nuit",
-                BusinessDetailsIdNumbersType::NlKvk => "nl_kvk",
-                BusinessDetailsIdNumbersType::NlRsin => "nl_rsin",
-                BusinessDetailsIdNumbersType::NlVat => "nl_vat",
-                BusinessDetailsIdNumbersType::NoOrgnr => "no_orgnr",
-                BusinessDetailsIdNumbersType::NzBn => "nz_bn",
-                BusinessDetailsIdNumbersType::NzIrd => "nz_ird",
-                BusinessDetailsIdNumbersType::PeRuc => "pe_ruc",
-                BusinessDetailsIdNumbersType::PkNtn => "pk_ntn",
-                BusinessDetailsIdNumbersType::PlNip => "pl_nip",
-                BusinessDetailsIdNumbersType::PlRegon => "pl_regon",
-                BusinessDetailsIdNumbersType::PlVat => "pl_vat",
-                BusinessDetailsIdNumbersType::PtVat => "pt_vat",
-                BusinessDetailsIdNumbersType::RoCui => "ro_cui",
-                BusinessDetailsIdNumbersType::RoOrc => "ro_orc",
-                BusinessDetailsIdNumbersType::RoVat => "ro_vat",
-                BusinessDetailsIdNumbersType::SaCrn => "sa_crn",
-                BusinessDetailsIdNumbersType::SaTin => "sa_tin",
-                BusinessDetailsIdNumbersType::SeOrgnr => "se_orgnr",
-                BusinessDetailsIdNumbersType::SeVat => "se_vat",
-                BusinessDetailsIdNumbersType::SgUen => "sg_uen",
-                BusinessDetailsIdNumbersType::SiMsp => "si_msp",
-                BusinessDetailsIdNumbersType::SiTin => "si_tin",
-                BusinessDetailsIdNumbersType::SiVat => "si_vat",
-                BusinessDetailsIdNumbersType::SkDic => "sk_dic",
-                BusinessDetailsIdNumbersType::SkIco => "sk_ico",
-                BusinessDetailsIdNumbersType::SkVat => "sk_vat",
-                BusinessDetailsIdNumbersType::ThCrn => "th_crn",
-                BusinessDetailsIdNumbersType::ThPrn => "th_prn",
-                BusinessDetailsIdNumbersType::ThTin => "th_tin",
-                BusinessDetailsIdNumbersType::UsEin => "us_ein",
-                BusinessDetailsIdNumbersType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for BusinessDetailsIdNumbersType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "ae_crn",
-                        "ae_vat",
-                        "ao_nif",
-                        "ar_cuit",
-                        "at_fn",
-                        "at_stn",
-                        "at_vat",
-                        "au_abn",
-                        "au_acn",
-                        "au_in",
-                        "az_tin",
-                        "bd_etin",
-                        "be_cbe",
-                        "be_vat",
-                        "bg_uic",
-                        "bg_vat",
-                        "br_cnpj",
-                        "ca_cn",
-                        "ca_crarr",
-                        "ca_gst_hst",
-                        "ca_neq",
-                        "ca_rid",
-                        "ch_chid",
-                        "ch_uid",
-                        "cr_cpj",
-                        "cr_nite",
-                        "cy_he",
-                        "cy_tic",
-                        "cy_vat",
-                        "cz_ico",
-                        "cz_vat",
-                        "de_hrn",
-                        "de_stn",
-                        "de_vat",
-                        "dk_cvr",
-                        "dk_vat",
-                        "do_rcn",
-                        "ee_rk",
-                        "ee_vat",
-                        "es_cif",
-                        "es_vat",
-                        "fi_vat",
-                        "fi_yt",
-                        "fr_rna",
-                        "fr_siren",
-                        "fr_vat",
-                        "gb_crn",
-                        "gb_vat",
-                        "gi_crn",
-                        "gr_afm",
-                        "gr_gemi",
-                        "gr_vat",
-                        "gt_nit",
-                        "hk_br",
-                        "hk_cr",
-                        "hr_mbs",
-                        "hr_oib",
-                        "hr_vat",
-                        "hu_cjs",
-                        "hu_tin",
-                        "hu_vat",
-                        "ie_crn",
-                        "ie_trn",
-                        "ie_vat",
-                        "it_rea",
-                        "it_vat",
-                        "jp_cn",
-                        "kz_bin",
-                        "li_uid",
-                        "lt_ccrn",
-                        "lt_vat",
-                        "lu_nif",
-                        "lu_rcs",
-                        "lu_vat",
-                        "lv_urn",
-                        "lv_vat",
-                        "mt_crn",
-                        "mt_tin",
-                        "mt_vat",
-                        "mx_rfc",
-                        "my_brn",
-                        "my_coid",
-                        "my_itn",
-                        "my_sst",
-                        "mz_nuit",
-                        "nl_kvk",
-                        "nl_rsin",
-                        "nl_vat",
-                        "no_orgnr",
-                        "nz_bn",
-                        "nz_ird",
-                        "pe_ruc",
-                        "pk_ntn",
-                        "pl_nip",
-                        "pl_regon",
-                        "pl_vat",
-                        "pt_vat",
-                        "ro_cui",
-                        "ro_orc",
-                        "ro_vat",
-                        "sa_crn",
-                        "sa_tin",
-                        "se_orgnr",
-                        "se_vat",
-                        "sg_uen",
-                        "si_msp",
-                        "si_tin",
-                        "si_vat",
-                        "sk_dic",
-                        "sk_ico",
-                        "sk_vat",
-                        "th_crn",
-                        "th_prn",
-                        "th_tin",
-                        "us_ein",
-                    ],
-                ) {
-                    Some(0) => BusinessDetailsIdNumbersType::AeCrn,
-                    Some(1) => BusinessDetailsIdNumbersType::AeVat,
-                    Some(2) => BusinessDetailsIdNumbersType::AoNif,
-                    Some(3) => BusinessDetailsIdNumbersType::ArCuit,
-                    Some(4) => BusinessDetailsIdNumbersType::AtFn,
-                    Some(5) => BusinessDetailsIdNumbersType::AtStn,
-                    Some(6) => BusinessDetailsIdNumbersType::AtVat,
-                    Some(7) => BusinessDetailsIdNumbersType::AuAbn,
-                    Some(8) => BusinessDetailsIdNumbersType::AuAcn,
-                    Some(9) => BusinessDetailsIdNumbersType::AuIn,
-                    Some(10) => BusinessDetailsIdNumbersType::AzTin,
-                    Some(11) => BusinessDetailsIdNumbersType::BdEtin,
-                    Some(12) => BusinessDetailsIdNumbersType::BeCbe,
-                    Some(13) => BusinessDetailsIdNumbersType::BeVat,
-                    Some(14) => BusinessDetailsIdNumbersType::BgUic,
-                    Some(15) => BusinessDetailsIdNumbersType::BgVat,
-                    Some(16) => BusinessDetailsIdNumbersType::BrCnpj,
-                    Some(17) => BusinessDetailsIdNumbersType::CaCn,
-                    Some(18) => BusinessDetailsIdNumbersType::CaCrarr,
-                    Some(19) => BusinessDetailsIdNumbersType::CaGstHst,
-                    Some(20) => BusinessDetailsIdNumbersType::CaNeq,
-                    Some(21) => BusinessDetailsIdNumbersType::CaRid,
-                    Some(22) => BusinessDetailsIdNumbersType::ChChid,
-                    Some(23) => BusinessDetailsIdNumbersType::ChUid,
-                    Some(24) => BusinessDetailsIdNumbersType::CrCpj,
-                    Some(25) => BusinessDetailsIdNumbersType::CrNite,
-                    Some(26) => BusinessDetailsIdNumbersType::CyHe,
-                    Some(27) => BusinessDetailsIdNumbersType::CyTic,
-                    Some(28) => BusinessDetailsIdNumbersType::CyVat,
-                    Some(29) => BusinessDetailsIdNumbersType::CzIco,
-                    Some(30) => BusinessDetailsIdNumbersType::CzVat,
-                    Some(31) => BusinessDetailsIdNumbersType::DeHrn,
-                    Some(32) => BusinessDetailsIdNumbersType::DeStn,
-                    Some(33) => BusinessDetailsIdNumbersType::DeVat,
-                    Some(34) => BusinessDetailsIdNumbersType::DkCvr,
-                    Some(35) => BusinessDetailsIdNumbersType::DkVat,
-                    Some(36) => BusinessDetailsIdNumbersType::DoRcn,
-                    Some(37) => BusinessDetailsIdNumbersType::EeRk,
-                    Some(38) => BusinessDetailsIdNumbersType::EeVat,
-                    Some(39) => BusinessDetailsIdNumbersType::EsCif,
-                    Some(40) => BusinessDetailsIdNumbersType::EsVat,
-                    Some(41) => BusinessDetailsIdNumbersType::FiVat,
-                    Some(42) => BusinessDetailsIdNumbersType::FiYt,
-                    Some(43) => BusinessDetailsIdNumbersType::FrRna,
-                    Some(44) => BusinessDetailsIdNumbersType::FrSiren,
-                    Some(45) => BusinessDetailsIdNumbersType::FrVat,
-                    Some(46) => BusinessDetailsIdNumbersType::GbCrn,
-                    Some(47) => BusinessDetailsIdNumbersType::GbVat,
-                    Some(48) => BusinessDetailsIdNumbersType::GiCrn,
-                    Some(49) => BusinessDetailsIdNumbersType::GrAfm,
-                    Some(50) => BusinessDetailsIdNumbersType::GrGemi,
-                    Some(51) => BusinessDetailsIdNumbersType::GrVat,
-                    Some(52) => BusinessDetailsIdNumbersType::GtNit,
-                    Some(53) => BusinessDetailsIdNumbersType::HkBr,
-                    Some(54) => BusinessDetailsIdNumbersType::HkCr,
-                    Some(55) => BusinessDetailsIdNumbersType::HrMbs,
-                    Some(56) => BusinessDetailsIdNumbersType::HrOib,
-                    Some(57) => BusinessDetailsIdNumbersType::HrVat,
-                    Some(58) => BusinessDetailsIdNumbersType::HuCjs,
-                    Some(59) => BusinessDetailsIdNumbersType::HuTin,
-                    Some(60) => BusinessDetailsIdNumbersType::HuVat,
-                    Some(61) => BusinessDetailsIdNumbersType::IeCrn,
-                    Some(62) => BusinessDetailsIdNumbersType::IeTrn,
-                    Some(63) => BusinessDetailsIdNumbersType::IeVat,
-                    Some(64) => BusinessDetailsIdNumbersType::ItRea,
-                    Some(65) => BusinessDetailsIdNumbersType::ItVat,
-                    Some(66) => BusinessDetailsIdNumbersType::JpCn,
-                    Some(67) => BusinessDetailsIdNumbersType::KzBin,
-                    Some(68) => BusinessDetailsIdNumbersType::LiUid,
-                    Some(69) => BusinessDetailsIdNumbersType::LtCcrn,
-                    Some(70) => BusinessDetailsIdNumbersType::LtVat,
-                    Some(71) => BusinessDetailsIdNumbersType::LuNif,
-                    Some(72) => BusinessDetailsIdNumbersType::LuRcs,
-                    Some(73) => BusinessDetailsIdNumbersType::LuVat,
-                    Some(74) => BusinessDetailsIdNumbersType::LvUrn,
-                    Some(75) => BusinessDetailsIdNumbersType::LvVat,
-                    Some(76) => BusinessDetailsIdNumbersType::MtCrn,
-                    Some(77) => BusinessDetailsIdNumbersType::MtTin,
-                    Some(78) => BusinessDetailsIdNumbersType::MtVat,
-                    Some(79) => BusinessDetailsIdNumbersType::MxRfc,
-                    Some(80) => BusinessDetailsIdNumbersType::MyBrn,
-                    Some(81) => BusinessDetailsIdNumbersType::MyCoid,
-                    Some(82) => BusinessDetailsIdNumbersType::MyItn,
-                    Some(83) => BusinessDetailsIdNumbersType::MySst,
-                    Some(84) => BusinessDetailsIdNumbersType::MzNuit,
-                    Some(85) => BusinessDetailsIdNumbersType::NlKvk,
-                    Some(86) => BusinessDetailsIdNumbersType::NlRsin,
-                    Some(87) => BusinessDetailsIdNumbersType::NlVat,
-                    Some(88) => BusinessDetailsIdNumbersType::NoOrgnr,
-                    Some(89) => BusinessDetailsIdNumbersType::NzBn,
-                    Some(90) => BusinessDetailsIdNumbersType::NzIrd,
-                    Some(91) => BusinessDetailsIdNumbersType::PeRuc,
-                    Some(92) => BusinessDetailsIdNumbersType::PkNtn,
-                    Some(93) => BusinessDetailsIdNumbersType::PlNip,
-                    Some(94) => BusinessDetailsIdNumbersType::PlRegon,
-                    Some(95) => BusinessDetailsIdNumbersType::PlVat,
-                    Some(96) => BusinessDetailsIdNumbersType::PtVat,
-                    Some(97) => BusinessDetailsIdNumbersType::RoCui,
-                    Some(98) => BusinessDetailsIdNumbersType::RoOrc,
-                    Some(99) => BusinessDetailsIdNumbersType::RoVat,
-                    Some(100) => BusinessDetailsIdNumbersType::SaCrn,
-                    Some(101) => BusinessDetailsIdNumbersType::SaTin,
-                    Some(102) => BusinessDetailsIdNumbersType::SeOrgnr,
-                    Some(103) => BusinessDetailsIdNumbersType::SeVat,
-                    Some(104) => BusinessDetailsIdNumbersType::SgUen,
-                    Some(105) => BusinessDetailsIdNumbersType::SiMsp,
-                    Some(106) => BusinessDetailsIdNumbersType::SiTin,
-                    Some(107) => BusinessDetailsIdNumbersType::SiVat,
-                    Some(108) => BusinessDetailsIdNumbersType::SkDic,
-                    Some(109) => BusinessDetailsIdNumbersType::SkIco,
-                    Some(110) => BusinessDetailsIdNumbersType::SkVat,
-                    Some(111) => BusinessDetailsIdNumbersType::ThCrn,
-                    Some(112) => BusinessDetailsIdNumbersType::ThPrn,
-                    Some(113) => BusinessDetailsIdNumbersType::ThTin,
-                    Some(114) => BusinessDetailsIdNumbersType::UsEin,
-                    _ => BusinessDetailsIdNumbersType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for BusinessDetailsIdNumbersType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for BusinessDetailsIdNumbersType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for BusinessDetailsIdNumbersType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// `identity.business_details.script_names` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct BusinessDetailsScriptNames {
-        /// Kana name.
-        pub kana: Option<crate::v2_core_account::params::BusinessDetailsScriptNamesKana>,
-        /// Kanji name.
-        pub kanji: Option<
-            crate::v2_core_account::params::BusinessDetailsScriptNamesKanji,
-        >,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for BusinessDetailsScriptNames {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.kana {
-                map.serialize_entry("kana", v)?;
-            }
-            if let Some(v) = &self.kanji {
-                map.serialize_entry("kanji", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl BusinessDetailsScriptNames {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self { kana: None, kanji: None }
-        }
-        /// Kana name.
-        pub fn kana(
-            mut self,
-            v: impl Into<crate::v2_core_account::params::BusinessDetailsScriptNamesKana>,
-        ) -> Self {
-            self.kana = Some(v.into());
-            self
-        }
-        /// Kanji name.
-        pub fn kanji(
-            mut self,
-            v: impl Into<crate::v2_core_account::params::BusinessDetailsScriptNamesKanji>,
-        ) -> Self {
-            self.kanji = Some(v.into());
-            self
-        }
-    }
-    /// `identity.business_details.script_names.kana` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct BusinessDetailsScriptNamesKana {
-        /// Registered name of the business.
-        pub registered_name: Option<String>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for BusinessDetailsScriptNamesKana {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.registered_name {
-                map.serialize_entry("registered_name", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl BusinessDetailsScriptNamesKana {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self { registered_name: None }
-        }
-        /// Registered name of the business.
-        pub fn registered_name(mut self, v: impl Into<String>) -> Self {
-            self.registered_name = Some(v.into());
-            self
-        }
-    }
-    /// `identity.business_details.script_names.kanji` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct BusinessDetailsScriptNamesKanji {
-        /// Registered name of the business.
-        pub registered_name: Option<String>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for BusinessDetailsScriptNamesKanji {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.registered_name {
-                map.serialize_entry("registered_name", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl BusinessDetailsScriptNamesKanji {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self { registered_name: None }
-        }
-        /// Registered name of the business.
-        pub fn registered_name(mut self, v: impl Into<String>) -> Self {
-            self.registered_name = Some(v.into());
-            self
-        }
-    }
     /// `identity.individual.documents.company_authorization` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug)]
@@ -24996,337 +26051,6 @@ pub mod params {
             crate::rt::de::str_enum(d)
         }
     }
-    /// `identity.business_details.documents.company_license` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub struct CompanyLicense {
-        /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
-        pub files: Vec<String>,
-        /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::params::CompanyLicenseType,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for CompanyLicense {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            map.serialize_entry("files", &self.files)?;
-            map.serialize_entry("type", &self.r#type)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl CompanyLicense {
-        /// Start with the required parameters: `files`, `type`.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(
-            files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<crate::v2_core_account::params::CompanyLicenseType>,
-        ) -> Self {
-            Self {
-                files: files.into_iter().map(Into::into).collect(),
-                r#type: r#type.into(),
-            }
-        }
-    }
-    /// Values of `identity.business_details.documents.company_license.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum CompanyLicenseType {
-        /// `files`
-        Files,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl CompanyLicenseType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                CompanyLicenseType::Files => "files",
-                CompanyLicenseType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for CompanyLicenseType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["files"]) {
-                    Some(0) => CompanyLicenseType::Files,
-                    _ => CompanyLicenseType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for CompanyLicenseType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for CompanyLicenseType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for CompanyLicenseType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// `identity.business_details.documents.company_memorandum_of_association` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub struct CompanyMemorandumOfAssociation {
-        /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
-        pub files: Vec<String>,
-        /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::params::CompanyMemorandumOfAssociationType,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for CompanyMemorandumOfAssociation {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            map.serialize_entry("files", &self.files)?;
-            map.serialize_entry("type", &self.r#type)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl CompanyMemorandumOfAssociation {
-        /// Start with the required parameters: `files`, `type`.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(
-            files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<
-                crate::v2_core_account::params::CompanyMemorandumOfAssociationType,
-            >,
-        ) -> Self {
-            Self {
-                files: files.into_iter().map(Into::into).collect(),
-                r#type: r#type.into(),
-            }
-        }
-    }
-    /// Values of `identity.business_details.documents.company_memorandum_of_association.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum CompanyMemorandumOfAssociationType {
-        /// `files`
-        Files,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl CompanyMemorandumOfAssociationType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                CompanyMemorandumOfAssociationType::Files => "files",
-                CompanyMemorandumOfAssociationType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for CompanyMemorandumOfAssociationType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["files"]) {
-                    Some(0) => CompanyMemorandumOfAssociationType::Files,
-                    _ => CompanyMemorandumOfAssociationType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for CompanyMemorandumOfAssociationType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for CompanyMemorandumOfAssociationType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for CompanyMemorandumOfAssociationType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// `identity.business_details.documents.company_ministerial_decree` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub struct CompanyMinisterialDecree {
-        /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
-        pub files: Vec<String>,
-        /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::params::CompanyMinisterialDecreeType,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for CompanyMinisterialDecree {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            map.serialize_entry("files", &self.files)?;
-            map.serialize_entry("type", &self.r#type)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl CompanyMinisterialDecree {
-        /// Start with the required parameters: `files`, `type`.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(
-            files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<
-                crate::v2_core_account::params::CompanyMinisterialDecreeType,
-            >,
-        ) -> Self {
-            Self {
-                files: files.into_iter().map(Into::into).collect(),
-                r#type: r#type.into(),
-            }
-        }
-    }
-    /// Values of `identity.business_details.documents.company_ministerial_decree.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum CompanyMinisterialDecreeType {
-        /// `files`
-        Files,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl CompanyMinisterialDecreeType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                CompanyMinisterialDecreeType::Files => "files",
-                CompanyMinisterialDecreeType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for CompanyMinisterialDecreeType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["files"]) {
-                    Some(0) => CompanyMinisterialDecreeType::Files,
-                    _ => CompanyMinisterialDecreeType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for CompanyMinisterialDecreeType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for CompanyMinisterialDecreeType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for CompanyMinisterialDecreeType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// `identity.business_details.documents.company_registration_verification` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub struct CompanyRegistrationVerification {
-        /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
-        pub files: Vec<String>,
-        /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::params::BankAccountOwnershipVerificationType,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for CompanyRegistrationVerification {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            map.serialize_entry("files", &self.files)?;
-            map.serialize_entry("type", &self.r#type)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl CompanyRegistrationVerification {
-        /// Start with the required parameters: `files`, `type`.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(
-            files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<
-                crate::v2_core_account::params::BankAccountOwnershipVerificationType,
-            >,
-        ) -> Self {
-            Self {
-                files: files.into_iter().map(Into::into).collect(),
-                r#type: r#type.into(),
-            }
-        }
-    }
-    /// `identity.business_details.documents.company_tax_id_verification` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub struct CompanyTaxIdVerification {
-        /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
-        pub files: Vec<String>,
-        /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::params::BankAccountOwnershipVerificationType,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for CompanyTaxIdVerification {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            map.serialize_entry("files", &self.files)?;
-            map.serialize_entry("type", &self.r#type)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl CompanyTaxIdVerification {
-        /// Start with the required parameters: `files`, `type`.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(
-            files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<
-                crate::v2_core_account::params::BankAccountOwnershipVerificationType,
-            >,
-        ) -> Self {
-            Self {
-                files: files.into_iter().map(Into::into).collect(),
-                r#type: r#type.into(),
-            }
-        }
-    }
     /// `identity.individual.date_of_birth` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug)]
@@ -25371,72 +26095,6 @@ pub mod params {
                 month: args.month,
                 year: args.year,
             }
-        }
-    }
-    /// Values of `identity.entity_type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum EntityType {
-        /// `company`
-        Company,
-        /// `government_entity`
-        GovernmentEntity,
-        /// `individual`
-        Individual,
-        /// `non_profit`
-        NonProfit,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl EntityType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                EntityType::Company => "company",
-                EntityType::GovernmentEntity => "government_entity",
-                EntityType::Individual => "individual",
-                EntityType::NonProfit => "non_profit",
-                EntityType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for EntityType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["company", "government_entity", "individual", "non_profit"],
-                ) {
-                    Some(0) => EntityType::Company,
-                    Some(1) => EntityType::GovernmentEntity,
-                    Some(2) => EntityType::Individual,
-                    Some(3) => EntityType::NonProfit,
-                    _ => EntityType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for EntityType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for EntityType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for EntityType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
     /// `identity.business_details.documents.primary_verification.front_back` in the parameters of `CreateV2CoreAccountToken`, `PersonTokensV2CoreAccount` and 2 more.
@@ -25485,14 +26143,14 @@ pub mod params {
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
-    pub struct IndividualIdNumbers {
+    pub struct IdNumbers {
         /// The ID number type of an individual.
-        pub r#type: crate::v2_core_account::params::IndividualIdNumbersType,
+        pub r#type: crate::v2_core_account::params::IdNumbersType,
         /// The value of the ID number.
         pub value: String,
     }
     #[cfg(feature = "v2")]
-    impl serde::Serialize for IndividualIdNumbers {
+    impl serde::Serialize for IdNumbers {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             use serde::ser::SerializeMap;
             let mut map = s.serialize_map(None)?;
@@ -25502,11 +26160,11 @@ pub mod params {
         }
     }
     #[cfg(feature = "v2")]
-    impl IndividualIdNumbers {
+    impl IdNumbers {
         /// Start with the required parameters: `type`, `value`.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
-            r#type: impl Into<crate::v2_core_account::params::IndividualIdNumbersType>,
+            r#type: impl Into<crate::v2_core_account::params::IdNumbersType>,
             value: impl Into<String>,
         ) -> Self {
             Self {
@@ -25519,7 +26177,7 @@ pub mod params {
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
-    pub enum IndividualIdNumbersType {
+    pub enum IdNumbersType {
         /// `ae_eid`
         AeEid,
         /// `ao_nif`
@@ -25678,93 +26336,93 @@ pub mod params {
         Unknown(String),
     }
     #[cfg(feature = "v2")]
-    impl IndividualIdNumbersType {
+    impl IdNumbersType {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
             match self {
-                IndividualIdNumbersType::AeEid => "ae_eid",
-                IndividualIdNumbersType::AoNif => "ao_nif",
-                IndividualIdNumbersType::ArCuil => "ar_cuil",
-                IndividualIdNumbersType::ArDni => "ar_dni",
-                IndividualIdNumbersType::AtStn => "at_stn",
-                IndividualIdNumbersType::AzTin => "az_tin",
-                IndividualIdNumbersType::BdBrc => "bd_brc",
-                IndividualIdNumbersType::BdEtin => "bd_etin",
-                IndividualIdNumbersType::BdNid => "bd_nid",
-                IndividualIdNumbersType::BeNrn => "be_nrn",
-                IndividualIdNumbersType::BgUcn => "bg_ucn",
-                IndividualIdNumbersType::BnNric => "bn_nric",
-                IndividualIdNumbersType::BrCpf => "br_cpf",
-                IndividualIdNumbersType::CaSin => "ca_sin",
-                IndividualIdNumbersType::ChOasi => "ch_oasi",
-                IndividualIdNumbersType::ClRut => "cl_rut",
-                IndividualIdNumbersType::CnPp => "cn_pp",
-                IndividualIdNumbersType::CoNuip => "co_nuip",
-                IndividualIdNumbersType::CrCi => "cr_ci",
-                IndividualIdNumbersType::CrCpf => "cr_cpf",
-                IndividualIdNumbersType::CrDimex => "cr_dimex",
-                IndividualIdNumbersType::CrNite => "cr_nite",
-                IndividualIdNumbersType::CyTic => "cy_tic",
-                IndividualIdNumbersType::CzRc => "cz_rc",
-                IndividualIdNumbersType::DeStn => "de_stn",
-                IndividualIdNumbersType::DkCpr => "dk_cpr",
-                IndividualIdNumbersType::DoCie => "do_cie",
-                IndividualIdNumbersType::DoRcn => "do_rcn",
-                IndividualIdNumbersType::EcCi => "ec_ci",
-                IndividualIdNumbersType::EeIk => "ee_ik",
-                IndividualIdNumbersType::EsNif => "es_nif",
-                IndividualIdNumbersType::FiHetu => "fi_hetu",
-                IndividualIdNumbersType::FrNir => "fr_nir",
-                IndividualIdNumbersType::GbNino => "gb_nino",
-                IndividualIdNumbersType::GrAfm => "gr_afm",
-                IndividualIdNumbersType::GtNit => "gt_nit",
-                IndividualIdNumbersType::HkId => "hk_id",
-                IndividualIdNumbersType::HrOib => "hr_oib",
-                IndividualIdNumbersType::HuAd => "hu_ad",
-                IndividualIdNumbersType::IdNik => "id_nik",
-                IndividualIdNumbersType::IePpsn => "ie_ppsn",
-                IndividualIdNumbersType::IsKt => "is_kt",
-                IndividualIdNumbersType::ItCf => "it_cf",
-                IndividualIdNumbersType::JpInc => "jp_inc",
-                IndividualIdNumbersType::KePin => "ke_pin",
-                IndividualIdNumbersType::KzIin => "kz_iin",
-                IndividualIdNumbersType::LiPeid => "li_peid",
-                IndividualIdNumbersType::LtAk => "lt_ak",
-                IndividualIdNumbersType::LuNif => "lu_nif",
-                IndividualIdNumbersType::LvPk => "lv_pk",
-                IndividualIdNumbersType::MxRfc => "mx_rfc",
-                IndividualIdNumbersType::MyNric => "my_nric",
-                IndividualIdNumbersType::MzNuit => "mz_nuit",
-                IndividualIdNumbersType::NgNin => "ng_nin",
-                IndividualIdNumbersType::NlBsn => "nl_bsn",
-                IndividualIdNumbersType::NoNin => "no_nin",
-                IndividualIdNumbersType::NzIrd => "nz_ird",
-                IndividualIdNumbersType::PeDni => "pe_dni",
-                IndividualIdNumbersType::PkCnic => "pk_cnic",
-                IndividualIdNumbersType::PkSnic => "pk_snic",
-                IndividualIdNumbersType::PlPesel => "pl_pesel",
-                IndividualIdNumbersType::PtNif => "pt_nif",
-                IndividualIdNumbersType::RoCnp => "ro_cnp",
-                IndividualIdNumbersType::SaTin => "sa_tin",
-                IndividualIdNumbersType::SePin => "se_pin",
-                IndividualIdNumbersType::SgFin => "sg_fin",
-                IndividualIdNumbersType::SgNric => "sg_nric",
-                IndividualIdNumbersType::SkDic => "sk_dic",
-                IndividualIdNumbersType::ThLc => "th_lc",
-                IndividualIdNumbersType::ThPin => "th_pin",
-                IndividualIdNumbersType::TrTin => "tr_tin",
-                IndividualIdNumbersType::UsItin => "us_itin",
-                IndividualIdNumbersType::UsItinLast4 => "us_itin_last_4",
-                IndividualIdNumbersType::UsSsn => "us_ssn",
-                IndividualIdNumbersType::UsSsnLast4 => "us_ssn_last_4",
-                IndividualIdNumbersType::UyDni => "uy_dni",
-                IndividualIdNumbersType::ZaId => "za_id",
-                IndividualIdNumbersType::Unknown(v) => v,
+                IdNumbersType::AeEid => "ae_eid",
+                IdNumbersType::AoNif => "ao_nif",
+                IdNumbersType::ArCuil => "ar_cuil",
+                IdNumbersType::ArDni => "ar_dni",
+                IdNumbersType::AtStn => "at_stn",
+                IdNumbersType::AzTin => "az_tin",
+                IdNumbersType::BdBrc => "bd_brc",
+                IdNumbersType::BdEtin => "bd_etin",
+                IdNumbersType::BdNid => "bd_nid",
+                IdNumbersType::BeNrn => "be_nrn",
+                IdNumbersType::BgUcn => "bg_ucn",
+                IdNumbersType::BnNric => "bn_nric",
+                IdNumbersType::BrCpf => "br_cpf",
+                IdNumbersType::CaSin => "ca_sin",
+                IdNumbersType::ChOasi => "ch_oasi",
+                IdNumbersType::ClRut => "cl_rut",
+                IdNumbersType::CnPp => "cn_pp",
+                IdNumbersType::CoNuip => "co_nuip",
+                IdNumbersType::CrCi => "cr_ci",
+                IdNumbersType::CrCpf => "cr_cpf",
+                IdNumbersType::CrDimex => "cr_dimex",
+                IdNumbersType::CrNite => "cr_nite",
+                IdNumbersType::CyTic => "cy_tic",
+                IdNumbersType::CzRc => "cz_rc",
+                IdNumbersType::DeStn => "de_stn",
+                IdNumbersType::DkCpr => "dk_cpr",
+                IdNumbersType::DoCie => "do_cie",
+                IdNumbersType::DoRcn => "do_rcn",
+                IdNumbersType::EcCi => "ec_ci",
+                IdNumbersType::EeIk => "ee_ik",
+                IdNumbersType::EsNif => "es_nif",
+                IdNumbersType::FiHetu => "fi_hetu",
+                IdNumbersType::FrNir => "fr_nir",
+                IdNumbersType::GbNino => "gb_nino",
+                IdNumbersType::GrAfm => "gr_afm",
+                IdNumbersType::GtNit => "gt_nit",
+                IdNumbersType::HkId => "hk_id",
+                IdNumbersType::HrOib => "hr_oib",
+                IdNumbersType::HuAd => "hu_ad",
+                IdNumbersType::IdNik => "id_nik",
+                IdNumbersType::IePpsn => "ie_ppsn",
+                IdNumbersType::IsKt => "is_kt",
+                IdNumbersType::ItCf => "it_cf",
+                IdNumbersType::JpInc => "jp_inc",
+                IdNumbersType::KePin => "ke_pin",
+                IdNumbersType::KzIin => "kz_iin",
+                IdNumbersType::LiPeid => "li_peid",
+                IdNumbersType::LtAk => "lt_ak",
+                IdNumbersType::LuNif => "lu_nif",
+                IdNumbersType::LvPk => "lv_pk",
+                IdNumbersType::MxRfc => "mx_rfc",
+                IdNumbersType::MyNric => "my_nric",
+                IdNumbersType::MzNuit => "mz_nuit",
+                IdNumbersType::NgNin => "ng_nin",
+                IdNumbersType::NlBsn => "nl_bsn",
+                IdNumbersType::NoNin => "no_nin",
+                IdNumbersType::NzIrd => "nz_ird",
+                IdNumbersType::PeDni => "pe_dni",
+                IdNumbersType::PkCnic => "pk_cnic",
+                IdNumbersType::PkSnic => "pk_snic",
+                IdNumbersType::PlPesel => "pl_pesel",
+                IdNumbersType::PtNif => "pt_nif",
+                IdNumbersType::RoCnp => "ro_cnp",
+                IdNumbersType::SaTin => "sa_tin",
+                IdNumbersType::SePin => "se_pin",
+                IdNumbersType::SgFin => "sg_fin",
+                IdNumbersType::SgNric => "sg_nric",
+                IdNumbersType::SkDic => "sk_dic",
+                IdNumbersType::ThLc => "th_lc",
+                IdNumbersType::ThPin => "th_pin",
+                IdNumbersType::TrTin => "tr_tin",
+                IdNumbersType::UsItin => "us_itin",
+                IdNumbersType::UsItinLast4 => "us_itin_last_4",
+                IdNumbersType::UsSsn => "us_ssn",
+                IdNumbersType::UsSsnLast4 => "us_ssn_last_4",
+                IdNumbersType::UyDni => "uy_dni",
+                IdNumbersType::ZaId => "za_id",
+                IdNumbersType::Unknown(v) => v,
             }
         }
     }
     #[cfg(feature = "v2")]
-    impl std::str::FromStr for IndividualIdNumbersType {
+    impl std::str::FromStr for IdNumbersType {
         type Err = std::convert::Infallible;
         #[inline(never)]
         fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -25851,242 +26509,104 @@ pub mod params {
                         "za_id",
                     ],
                 ) {
-                    Some(0) => IndividualIdNumbersType::AeEid,
-                    Some(1) => IndividualIdNumbersType::AoNif,
-                    Some(2) => IndividualIdNumbersType::ArCuil,
-                    Some(3) => IndividualIdNumbersType::ArDni,
-                    Some(4) => IndividualIdNumbersType::AtStn,
-                    Some(5) => IndividualIdNumbersType::AzTin,
-                    Some(6) => IndividualIdNumbersType::BdBrc,
-                    Some(7) => IndividualIdNumbersType::BdEtin,
-                    Some(8) => IndividualIdNumbersType::BdNid,
-                    Some(9) => IndividualIdNumbersType::BeNrn,
-                    Some(10) => IndividualIdNumbersType::BgUcn,
-                    Some(11) => IndividualIdNumbersType::BnNric,
-                    Some(12) => IndividualIdNumbersType::BrCpf,
-                    Some(13) => IndividualIdNumbersType::CaSin,
-                    Some(14) => IndividualIdNumbersType::ChOasi,
-                    Some(15) => IndividualIdNumbersType::ClRut,
-                    Some(16) => IndividualIdNumbersType::CnPp,
-                    Some(17) => IndividualIdNumbersType::CoNuip,
-                    Some(18) => IndividualIdNumbersType::CrCi,
-                    Some(19) => IndividualIdNumbersType::CrCpf,
-                    Some(20) => IndividualIdNumbersType::CrDimex,
-                    Some(21) => IndividualIdNumbersType::CrNite,
-                    Some(22) => IndividualIdNumbersType::CyTic,
-                    Some(23) => IndividualIdNumbersType::CzRc,
-                    Some(24) => IndividualIdNumbersType::DeStn,
-                    Some(25) => IndividualIdNumbersType::DkCpr,
-                    Some(26) => IndividualIdNumbersType::DoCie,
-                    Some(27) => IndividualIdNumbersType::DoRcn,
-                    Some(28) => IndividualIdNumbersType::EcCi,
-                    Some(29) => IndividualIdNumbersType::EeIk,
-                    Some(30) => IndividualIdNumbersType::EsNif,
-                    Some(31) => IndividualIdNumbersType::FiHetu,
-                    Some(32) => IndividualIdNumbersType::FrNir,
-                    Some(33) => IndividualIdNumbersType::GbNino,
-                    Some(34) => IndividualIdNumbersType::GrAfm,
-                    Some(35) => IndividualIdNumbersType::GtNit,
-                    Some(36) => IndividualIdNumbersType::HkId,
-                    Some(37) => IndividualIdNumbersType::HrOib,
-                    Some(38) => IndividualIdNumbersType::HuAd,
-                    Some(39) => IndividualIdNumbersType::IdNik,
-                    Some(40) => IndividualIdNumbersType::IePpsn,
-                    Some(41) => IndividualIdNumbersType::IsKt,
-                    Some(42) => IndividualIdNumbersType::ItCf,
-                    Some(43) => IndividualIdNumbersType::JpInc,
-                    Some(44) => IndividualIdNumbersType::KePin,
-                    Some(45) => IndividualIdNumbersType::KzIin,
-                    Some(46) => IndividualIdNumbersType::LiPeid,
-                    Some(47) => IndividualIdNumbersType::LtAk,
-                    Some(48) => IndividualIdNumbersType::LuNif,
-                    Some(49) => IndividualIdNumbersType::LvPk,
-                    Some(50) => IndividualIdNumbersType::MxRfc,
-                    Some(51) => IndividualIdNumbersType::MyNric,
-                    Some(52) => IndividualIdNumbersType::MzNuit,
-                    Some(53) => IndividualIdNumbersType::NgNin,
-                    Some(54) => IndividualIdNumbersType::NlBsn,
-                    Some(55) => IndividualIdNumbersType::NoNin,
-                    Some(56) => IndividualIdNumbersType::NzIrd,
-                    Some(57) => IndividualIdNumbersType::PeDni,
-                    Some(58) => IndividualIdNumbersType::PkCnic,
-                    Some(59) => IndividualIdNumbersType::PkSnic,
-                    Some(60) => IndividualIdNumbersType::PlPesel,
-                    Some(61) => IndividualIdNumbersType::PtNif,
-                    Some(62) => IndividualIdNumbersType::RoCnp,
-                    Some(63) => IndividualIdNumbersType::SaTin,
-                    Some(64) => IndividualIdNumbersType::SePin,
-                    Some(65) => IndividualIdNumbersType::SgFin,
-                    Some(66) => IndividualIdNumbersType::SgNric,
-                    Some(67) => IndividualIdNumbersType::SkDic,
-                    Some(68) => IndividualIdNumbersType::ThLc,
-                    Some(69) => IndividualIdNumbersType::ThPin,
-                    Some(70) => IndividualIdNumbersType::TrTin,
-                    Some(71) => IndividualIdNumbersType::UsItin,
-                    Some(72) => IndividualIdNumbersType::UsItinLast4,
-                    Some(73) => IndividualIdNumbersType::UsSsn,
-                    Some(74) => IndividualIdNumbersType::UsSsnLast4,
-                    Some(75) => IndividualIdNumbersType::UyDni,
-                    Some(76) => IndividualIdNumbersType::ZaId,
-                    _ => IndividualIdNumbersType::Unknown(s.to_owned()),
+                    Some(0) => IdNumbersType::AeEid,
+                    Some(1) => IdNumbersType::AoNif,
+                    Some(2) => IdNumbersType::ArCuil,
+                    Some(3) => IdNumbersType::ArDni,
+                    Some(4) => IdNumbersType::AtStn,
+                    Some(5) => IdNumbersType::AzTin,
+                    Some(6) => IdNumbersType::BdBrc,
+                    Some(7) => IdNumbersType::BdEtin,
+                    Some(8) => IdNumbersType::BdNid,
+                    Some(9) => IdNumbersType::BeNrn,
+                    Some(10) => IdNumbersType::BgUcn,
+                    Some(11) => IdNumbersType::BnNric,
+                    Some(12) => IdNumbersType::BrCpf,
+                    Some(13) => IdNumbersType::CaSin,
+                    Some(14) => IdNumbersType::ChOasi,
+                    Some(15) => IdNumbersType::ClRut,
+                    Some(16) => IdNumbersType::CnPp,
+                    Some(17) => IdNumbersType::CoNuip,
+                    Some(18) => IdNumbersType::CrCi,
+                    Some(19) => IdNumbersType::CrCpf,
+                    Some(20) => IdNumbersType::CrDimex,
+                    Some(21) => IdNumbersType::CrNite,
+                    Some(22) => IdNumbersType::CyTic,
+                    Some(23) => IdNumbersType::CzRc,
+                    Some(24) => IdNumbersType::DeStn,
+                    Some(25) => IdNumbersType::DkCpr,
+                    Some(26) => IdNumbersType::DoCie,
+                    Some(27) => IdNumbersType::DoRcn,
+                    Some(28) => IdNumbersType::EcCi,
+                    Some(29) => IdNumbersType::EeIk,
+                    Some(30) => IdNumbersType::EsNif,
+                    Some(31) => IdNumbersType::FiHetu,
+                    Some(32) => IdNumbersType::FrNir,
+                    Some(33) => IdNumbersType::GbNino,
+                    Some(34) => IdNumbersType::GrAfm,
+                    Some(35) => IdNumbersType::GtNit,
+                    Some(36) => IdNumbersType::HkId,
+                    Some(37) => IdNumbersType::HrOib,
+                    Some(38) => IdNumbersType::HuAd,
+                    Some(39) => IdNumbersType::IdNik,
+                    Some(40) => IdNumbersType::IePpsn,
+                    Some(41) => IdNumbersType::IsKt,
+                    Some(42) => IdNumbersType::ItCf,
+                    Some(43) => IdNumbersType::JpInc,
+                    Some(44) => IdNumbersType::KePin,
+                    Some(45) => IdNumbersType::KzIin,
+                    Some(46) => IdNumbersType::LiPeid,
+                    Some(47) => IdNumbersType::LtAk,
+                    Some(48) => IdNumbersType::LuNif,
+                    Some(49) => IdNumbersType::LvPk,
+                    Some(50) => IdNumbersType::MxRfc,
+                    Some(51) => IdNumbersType::MyNric,
+                    Some(52) => IdNumbersType::MzNuit,
+                    Some(53) => IdNumbersType::NgNin,
+                    Some(54) => IdNumbersType::NlBsn,
+                    Some(55) => IdNumbersType::NoNin,
+                    Some(56) => IdNumbersType::NzIrd,
+                    Some(57) => IdNumbersType::PeDni,
+                    Some(58) => IdNumbersType::PkCnic,
+                    Some(59) => IdNumbersType::PkSnic,
+                    Some(60) => IdNumbersType::PlPesel,
+                    Some(61) => IdNumbersType::PtNif,
+                    Some(62) => IdNumbersType::RoCnp,
+                    Some(63) => IdNumbersType::SaTin,
+                    Some(64) => IdNumbersType::SePin,
+                    Some(65) => IdNumbersType::SgFin,
+                    Some(66) => IdNumbersType::SgNric,
+                    Some(67) => IdNumbersType::SkDic,
+                    Some(68) => IdNumbersType::ThLc,
+                    Some(69) => IdNumbersType::ThPin,
+                    Some(70) => IdNumbersType::TrTin,
+                    Some(71) => IdNumbersType::UsItin,
+                    Some(72) => IdNumbersType::UsItinLast4,
+                    Some(73) => IdNumbersType::UsSsn,
+                    Some(74) => IdNumbersType::UsSsnLast4,
+                    Some(75) => IdNumbersType::UyDni,
+                    Some(76) => IdNumbersType::ZaId,
+                    _ => IdNumbersType::Unknown(s.to_owned()),
                 },
             )
         }
     }
     #[cfg(feature = "v2")]
-    impl std::fmt::Display for IndividualIdNumbersType {
+    impl std::fmt::Display for IdNumbersType {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
     #[cfg(feature = "v2")]
-    impl serde::Serialize for IndividualIdNumbersType {
+    impl serde::Serialize for IdNumbersType {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
     #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for IndividualIdNumbersType {
+    impl<'de> serde::Deserialize<'de> for IdNumbersType {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-    /// `identity.individual.script_names` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct IndividualScriptNames {
-        /// Persons name in kana script.
-        pub kana: Option<crate::v2_core_account::params::IndividualScriptNamesKana>,
-        /// Persons name in kanji script.
-        pub kanji: Option<crate::v2_core_account::params::IndividualScriptNamesKanji>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for IndividualScriptNames {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.kana {
-                map.serialize_entry("kana", v)?;
-            }
-            if let Some(v) = &self.kanji {
-                map.serialize_entry("kanji", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl IndividualScriptNames {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self { kana: None, kanji: None }
-        }
-        /// Persons name in kana script.
-        pub fn kana(
-            mut self,
-            v: impl Into<crate::v2_core_account::params::IndividualScriptNamesKana>,
-        ) -> Self {
-            self.kana = Some(v.into());
-            self
-        }
-        /// Persons name in kanji script.
-        pub fn kanji(
-            mut self,
-            v: impl Into<crate::v2_core_account::params::IndividualScriptNamesKanji>,
-        ) -> Self {
-            self.kanji = Some(v.into());
-            self
-        }
-    }
-    /// `identity.individual.script_names.kana` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct IndividualScriptNamesKana {
-        /// The person's first or given name.
-        pub given_name: Option<String>,
-        /// The person's last or family name.
-        pub surname: Option<String>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for IndividualScriptNamesKana {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.given_name {
-                map.serialize_entry("given_name", v)?;
-            }
-            if let Some(v) = &self.surname {
-                map.serialize_entry("surname", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl IndividualScriptNamesKana {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self {
-                given_name: None,
-                surname: None,
-            }
-        }
-        /// The person's first or given name.
-        pub fn given_name(mut self, v: impl Into<String>) -> Self {
-            self.given_name = Some(v.into());
-            self
-        }
-        /// The person's last or family name.
-        pub fn surname(mut self, v: impl Into<String>) -> Self {
-            self.surname = Some(v.into());
-            self
-        }
-    }
-    /// `identity.individual.script_names.kanji` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct IndividualScriptNamesKanji {
-        /// The person's first or given name.
-        pub given_name: Option<String>,
-        /// The person's last or family name.
-        pub surname: Option<String>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for IndividualScriptNamesKanji {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.given_name {
-                map.serialize_entry("given_name", v)?;
-            }
-            if let Some(v) = &self.surname {
-                map.serialize_entry("surname", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl IndividualScriptNamesKanji {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self {
-                given_name: None,
-                surname: None,
-            }
-        }
-        /// The person's first or given name.
-        pub fn given_name(mut self, v: impl Into<String>) -> Self {
-            self.given_name = Some(v.into());
-            self
-        }
-        /// The person's last or family name.
-        pub fn surname(mut self, v: impl Into<String>) -> Self {
-            self.surname = Some(v.into());
-            self
         }
     }
     /// Values of `identity.individual.legal_gender` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
@@ -26142,41 +26662,6 @@ pub mod params {
     impl<'de> serde::Deserialize<'de> for LegalGender {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-    /// `identity.business_details.monthly_estimated_revenue` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct MonthlyEstimatedRevenue {
-        /// A non-negative integer representing the amount in the smallest currency unit.
-        pub amount: Option<crate::v2_core_account::params::Amount>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for MonthlyEstimatedRevenue {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.amount {
-                map.serialize_entry("amount", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl MonthlyEstimatedRevenue {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self { amount: None }
-        }
-        /// A non-negative integer representing the amount in the smallest currency unit.
-        pub fn amount(
-            mut self,
-            v: impl Into<crate::v2_core_account::params::Amount>,
-        ) -> Self {
-            self.amount = Some(v.into());
-            self
         }
     }
     /// `identity.individual.documents.passport` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
@@ -26264,76 +26749,6 @@ pub mod params {
             crate::rt::de::str_enum(d)
         }
     }
-    /// `identity.attestations.persons_provided` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct PersonsProvided {
-        /// Whether the company’s directors have been provided. Set this Boolean to true after creating all the company’s directors with the [Persons API](https://docs.stripe.com/api/v2/core/accounts/createperson).
-        pub directors: Option<bool>,
-        /// Whether the company’s executives have been provided. Set this Boolean to true after creating all the company’s executives with the [Persons API](https://docs.stripe.com/api/v2/core/accounts/createperson).
-        pub executives: Option<bool>,
-        /// Whether the company’s owners have been provided. Set this Boolean to true after creating all the company’s owners with the [Persons API](https://docs.stripe.com/api/v2/core/accounts/createperson).
-        pub owners: Option<bool>,
-        /// Reason for why the company is exempt from providing ownership information.
-        pub ownership_exemption_reason: Option<crate::account::OwnershipExemptionReason>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for PersonsProvided {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.directors {
-                map.serialize_entry("directors", v)?;
-            }
-            if let Some(v) = &self.executives {
-                map.serialize_entry("executives", v)?;
-            }
-            if let Some(v) = &self.owners {
-                map.serialize_entry("owners", v)?;
-            }
-            if let Some(v) = &self.ownership_exemption_reason {
-                map.serialize_entry("ownership_exemption_reason", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl PersonsProvided {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self {
-                directors: None,
-                executives: None,
-                owners: None,
-                ownership_exemption_reason: None,
-            }
-        }
-        /// Whether the company’s directors have been provided. Set this Boolean to true after creating all the company’s directors with the [Persons API](https://docs.stripe.com/api/v2/core/accounts/createperson).
-        pub fn directors(mut self, v: impl Into<bool>) -> Self {
-            self.directors = Some(v.into());
-            self
-        }
-        /// Whether the company’s executives have been provided. Set this Boolean to true after creating all the company’s executives with the [Persons API](https://docs.stripe.com/api/v2/core/accounts/createperson).
-        pub fn executives(mut self, v: impl Into<bool>) -> Self {
-            self.executives = Some(v.into());
-            self
-        }
-        /// Whether the company’s owners have been provided. Set this Boolean to true after creating all the company’s owners with the [Persons API](https://docs.stripe.com/api/v2/core/accounts/createperson).
-        pub fn owners(mut self, v: impl Into<bool>) -> Self {
-            self.owners = Some(v.into());
-            self
-        }
-        /// Reason for why the company is exempt from providing ownership information.
-        pub fn ownership_exemption_reason(
-            mut self,
-            v: impl Into<crate::account::OwnershipExemptionReason>,
-        ) -> Self {
-            self.ownership_exemption_reason = Some(v.into());
-            self
-        }
-    }
     /// `identity.business_details.documents.primary_verification` in the parameters of `CreateV2CoreAccountToken`, `PersonTokensV2CoreAccount` and 2 more.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug)]
@@ -26417,387 +26832,6 @@ pub mod params {
     impl<'de> serde::Deserialize<'de> for PrimaryVerificationType {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
-        }
-    }
-    /// `identity.business_details.documents.proof_of_address` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub struct ProofOfAddress {
-        /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
-        pub files: Vec<String>,
-        /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::params::ProofOfAddressType,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for ProofOfAddress {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            map.serialize_entry("files", &self.files)?;
-            map.serialize_entry("type", &self.r#type)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl ProofOfAddress {
-        /// Start with the required parameters: `files`, `type`.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(
-            files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<crate::v2_core_account::params::ProofOfAddressType>,
-        ) -> Self {
-            Self {
-                files: files.into_iter().map(Into::into).collect(),
-                r#type: r#type.into(),
-            }
-        }
-    }
-    /// Values of `identity.business_details.documents.proof_of_address.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum ProofOfAddressType {
-        /// `files`
-        Files,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl ProofOfAddressType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ProofOfAddressType::Files => "files",
-                ProofOfAddressType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for ProofOfAddressType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["files"]) {
-                    Some(0) => ProofOfAddressType::Files,
-                    _ => ProofOfAddressType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for ProofOfAddressType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for ProofOfAddressType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for ProofOfAddressType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// `identity.business_details.documents.proof_of_registration` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub struct ProofOfRegistration {
-        /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
-        pub files: Vec<String>,
-        /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::params::ProofOfRegistrationType,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for ProofOfRegistration {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            map.serialize_entry("files", &self.files)?;
-            map.serialize_entry("type", &self.r#type)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl ProofOfRegistration {
-        /// Start with the required parameters: `files`, `type`.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(
-            files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<crate::v2_core_account::params::ProofOfRegistrationType>,
-        ) -> Self {
-            Self {
-                files: files.into_iter().map(Into::into).collect(),
-                r#type: r#type.into(),
-            }
-        }
-    }
-    /// Values of `identity.business_details.documents.proof_of_registration.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum ProofOfRegistrationType {
-        /// `files`
-        Files,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl ProofOfRegistrationType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ProofOfRegistrationType::Files => "files",
-                ProofOfRegistrationType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for ProofOfRegistrationType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["files"]) {
-                    Some(0) => ProofOfRegistrationType::Files,
-                    _ => ProofOfRegistrationType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for ProofOfRegistrationType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for ProofOfRegistrationType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for ProofOfRegistrationType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// `identity.business_details.documents.proof_of_ultimate_beneficial_ownership` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub struct ProofOfUltimateBeneficialOwnership {
-        /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
-        pub files: Vec<String>,
-        /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::params::ProofOfUltimateBeneficialOwnershipType,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for ProofOfUltimateBeneficialOwnership {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            map.serialize_entry("files", &self.files)?;
-            map.serialize_entry("type", &self.r#type)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl ProofOfUltimateBeneficialOwnership {
-        /// Start with the required parameters: `files`, `type`.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(
-            files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<
-                crate::v2_core_account::params::ProofOfUltimateBeneficialOwnershipType,
-            >,
-        ) -> Self {
-            Self {
-                files: files.into_iter().map(Into::into).collect(),
-                r#type: r#type.into(),
-            }
-        }
-    }
-    /// Values of `identity.business_details.documents.proof_of_ultimate_beneficial_ownership.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum ProofOfUltimateBeneficialOwnershipType {
-        /// `files`
-        Files,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl ProofOfUltimateBeneficialOwnershipType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ProofOfUltimateBeneficialOwnershipType::Files => "files",
-                ProofOfUltimateBeneficialOwnershipType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for ProofOfUltimateBeneficialOwnershipType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["files"]) {
-                    Some(0) => ProofOfUltimateBeneficialOwnershipType::Files,
-                    _ => ProofOfUltimateBeneficialOwnershipType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for ProofOfUltimateBeneficialOwnershipType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for ProofOfUltimateBeneficialOwnershipType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for ProofOfUltimateBeneficialOwnershipType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// `identity.business_details.registration_date` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub struct RegistrationDate {
-        /// The day of registration, between 1 and 31.
-        pub day: i64,
-        /// The month of registration, between 1 and 12.
-        pub month: i64,
-        /// The four-digit year of registration.
-        pub year: i64,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for RegistrationDate {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            map.serialize_entry("day", &self.day)?;
-            map.serialize_entry("month", &self.month)?;
-            map.serialize_entry("year", &self.year)?;
-            map.end()
-        }
-    }
-    /// The required parameters of [`RegistrationDate::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
-    pub struct RegistrationDateArgs {
-        /// The day of registration, between 1 and 31.
-        pub day: i64,
-        /// The month of registration, between 1 and 12.
-        pub month: i64,
-        /// The four-digit year of registration.
-        pub year: i64,
-    }
-    #[cfg(feature = "v2")]
-    impl RegistrationDate {
-        /// Start with the required parameters, named in [`RegistrationDateArgs`]: `day`, `month`, `year`.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(args: RegistrationDateArgs) -> Self {
-            Self {
-                day: args.day,
-                month: args.month,
-                year: args.year,
-            }
-        }
-    }
-    /// `identity.individual.relationship` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct Relationship {
-        /// Whether the person is a director of the account's identity. Directors are typically members of the governing board of the company, or responsible for ensuring the company meets its regulatory obligations.
-        pub director: Option<bool>,
-        /// Whether the person has significant responsibility to control, manage, or direct the organization.
-        pub executive: Option<bool>,
-        /// Whether the person is an owner of the account’s identity.
-        pub owner: Option<bool>,
-        /// The percent owned by the person of the account's legal entity.
-        pub percent_ownership: Option<crate::rt::Decimal>,
-        /// The person's title (e.g., CEO, Support Engineer).
-        pub title: Option<String>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for Relationship {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.director {
-                map.serialize_entry("director", v)?;
-            }
-            if let Some(v) = &self.executive {
-                map.serialize_entry("executive", v)?;
-            }
-            if let Some(v) = &self.owner {
-                map.serialize_entry("owner", v)?;
-            }
-            if let Some(v) = &self.percent_ownership {
-                map.serialize_entry("percent_ownership", v)?;
-            }
-            if let Some(v) = &self.title {
-                map.serialize_entry("title", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl Relationship {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self {
-                director: None,
-                executive: None,
-                owner: None,
-                percent_ownership: None,
-                title: None,
-            }
-        }
-        /// Whether the person is a director of the account's identity. Directors are typically members of the governing board of the company, or responsible for ensuring the company meets its regulatory obligations.
-        pub fn director(mut self, v: impl Into<bool>) -> Self {
-            self.director = Some(v.into());
-            self
-        }
-        /// Whether the person has significant responsibility to control, manage, or direct the organization.
-        pub fn executive(mut self, v: impl Into<bool>) -> Self {
-            self.executive = Some(v.into());
-            self
-        }
-        /// Whether the person is an owner of the account’s identity.
-        pub fn owner(mut self, v: impl Into<bool>) -> Self {
-            self.owner = Some(v.into());
-            self
-        }
-        /// The percent owned by the person of the account's legal entity.
-        pub fn percent_ownership(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
-            self.percent_ownership = Some(v.into());
-            self
-        }
-        /// The person's title (e.g., CEO, Support Engineer).
-        pub fn title(mut self, v: impl Into<String>) -> Self {
-            self.title = Some(v.into());
-            self
         }
     }
     /// `identity.business_details.script_addresses` in the parameters of `CreateV2CoreAccountToken`, `PersonTokensV2CoreAccount` and 2 more.
@@ -27048,6 +27082,144 @@ pub mod params {
             self
         }
     }
+    /// `identity.individual.script_names` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct ScriptNames {
+        /// Persons name in kana script.
+        pub kana: Option<crate::v2_core_account::params::ScriptNamesKana>,
+        /// Persons name in kanji script.
+        pub kanji: Option<crate::v2_core_account::params::ScriptNamesKanji>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for ScriptNames {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.kana {
+                map.serialize_entry("kana", v)?;
+            }
+            if let Some(v) = &self.kanji {
+                map.serialize_entry("kanji", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl ScriptNames {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self { kana: None, kanji: None }
+        }
+        /// Persons name in kana script.
+        pub fn kana(
+            mut self,
+            v: impl Into<crate::v2_core_account::params::ScriptNamesKana>,
+        ) -> Self {
+            self.kana = Some(v.into());
+            self
+        }
+        /// Persons name in kanji script.
+        pub fn kanji(
+            mut self,
+            v: impl Into<crate::v2_core_account::params::ScriptNamesKanji>,
+        ) -> Self {
+            self.kanji = Some(v.into());
+            self
+        }
+    }
+    /// `identity.individual.script_names.kana` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct ScriptNamesKana {
+        /// The person's first or given name.
+        pub given_name: Option<String>,
+        /// The person's last or family name.
+        pub surname: Option<String>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for ScriptNamesKana {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.given_name {
+                map.serialize_entry("given_name", v)?;
+            }
+            if let Some(v) = &self.surname {
+                map.serialize_entry("surname", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl ScriptNamesKana {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                given_name: None,
+                surname: None,
+            }
+        }
+        /// The person's first or given name.
+        pub fn given_name(mut self, v: impl Into<String>) -> Self {
+            self.given_name = Some(v.into());
+            self
+        }
+        /// The person's last or family name.
+        pub fn surname(mut self, v: impl Into<String>) -> Self {
+            self.surname = Some(v.into());
+            self
+        }
+    }
+    /// `identity.individual.script_names.kanji` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct ScriptNamesKanji {
+        /// The person's first or given name.
+        pub given_name: Option<String>,
+        /// The person's last or family name.
+        pub surname: Option<String>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for ScriptNamesKanji {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.given_name {
+                map.serialize_entry("given_name", v)?;
+            }
+            if let Some(v) = &self.surname {
+                map.serialize_entry("surname", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl ScriptNamesKanji {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                given_name: None,
+                surname: None,
+            }
+        }
+        /// The person's first or given name.
+        pub fn given_name(mut self, v: impl Into<String>) -> Self {
+            self.given_name = Some(v.into());
+            self
+        }
+        /// The person's last or family name.
+        pub fn surname(mut self, v: impl Into<String>) -> Self {
+            self.surname = Some(v.into());
+            self
+        }
+    }
     /// `identity.individual.documents.secondary_verification` in the parameters of `CreateV2CoreAccountToken`, `PersonTokensV2CoreAccount` and 2 more.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug)]
@@ -27080,194 +27252,6 @@ pub mod params {
                 front_back: front_back.into(),
                 r#type: r#type.into(),
             }
-        }
-    }
-    /// Values of `identity.business_details.structure` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Structure {
-        /// `cooperative`
-        Cooperative,
-        /// `free_zone_establishment`
-        FreeZoneEstablishment,
-        /// `free_zone_llc`
-        FreeZoneLlc,
-        /// `government_instrumentality`
-        GovernmentInstrumentality,
-        /// `governmental_unit`
-        GovernmentalUnit,
-        /// `incorporated_association`
-        IncorporatedAssociation,
-        /// `incorporated_non_profit`
-        IncorporatedNonProfit,
-        /// `incorporated_partnership`
-        IncorporatedPartnership,
-        /// `limited_liability_partnership`
-        LimitedLiabilityPartnership,
-        /// `llc`
-        Llc,
-        /// `multi_member_llc`
-        MultiMemberLlc,
-        /// `private_company`
-        PrivateCompany,
-        /// `private_corporation`
-        PrivateCorporation,
-        /// `private_partnership`
-        PrivatePartnership,
-        /// `public_company`
-        PublicCompany,
-        /// `public_corporation`
-        PublicCorporation,
-        /// `public_listed_corporation`
-        PublicListedCorporation,
-        /// `public_partnership`
-        PublicPartnership,
-        /// `registered_charity`
-        RegisteredCharity,
-        /// `single_member_llc`
-        SingleMemberLlc,
-        /// `sole_establishment`
-        SoleEstablishment,
-        /// `sole_proprietorship`
-        SoleProprietorship,
-        /// `tax_exempt_government_instrumentality`
-        TaxExemptGovernmentInstrumentality,
-        /// `trust`
-        Trust,
-        /// `unincorporated_association`
-        UnincorporatedAssociation,
-        /// `unincorporated_non_profit`
-        UnincorporatedNonProfit,
-        /// `unincorporated_partnership`
-        UnincorporatedPartnership,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl Structure {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Structure::Cooperative => "cooperative",
-                Structure::FreeZoneEstablishment => "free_zone_establishment",
-                Structure::FreeZoneLlc => "free_zone_llc",
-                Structure::GovernmentInstrumentality => "government_instrumentality",
-                Structure::GovernmentalUnit => "governmental_unit",
-                Structure::IncorporatedAssociation => "incorporated_association",
-                Structure::IncorporatedNonProfit => "incorporated_non_profit",
-                Structure::IncorporatedPartnership => "incorporated_partnership",
-                Structure::LimitedLiabilityPartnership => "limited_liability_partnership",
-                Structure::Llc => "llc",
-                Structure::MultiMemberLlc => "multi_member_llc",
-                Structure::PrivateCompany => "private_company",
-                Structure::PrivateCorporation => "private_corporation",
-                Structure::PrivatePartnership => "private_partnership",
-                Structure::PublicCompany => "public_company",
-                Structure::PublicCorporation => "public_corporation",
-                Structure::PublicListedCorporation => "public_listed_corporation",
-                Structure::PublicPartnership => "public_partnership",
-                Structure::RegisteredCharity => "registered_charity",
-                Structure::SingleMemberLlc => "single_member_llc",
-                Structure::SoleEstablishment => "sole_establishment",
-                Structure::SoleProprietorship => "sole_proprietorship",
-                Structure::TaxExemptGovernmentInstrumentality => {
-                    "tax_exempt_government_instrumentality"
-                }
-                Structure::Trust => "trust",
-                Structure::UnincorporatedAssociation => "unincorporated_association",
-                Structure::UnincorporatedNonProfit => "unincorporated_non_profit",
-                Structure::UnincorporatedPartnership => "unincorporated_partnership",
-                Structure::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for Structure {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "cooperative",
-                        "free_zone_establishment",
-                        "free_zone_llc",
-                        "government_instrumentality",
-                        "governmental_unit",
-                        "incorporated_association",
-                        "incorporated_non_profit",
-                        "incorporated_partnership",
-                        "limited_liability_partnership",
-                        "llc",
-                        "multi_member_llc",
-                        "private_company",
-                        "private_corporation",
-                        "private_partnership",
-                        "public_company",
-                        "public_corporation",
-                        "public_listed_corporation",
-                        "public_partnership",
-                        "registered_charity",
-                        "single_member_llc",
-                        "sole_establishment",
-                        "sole_proprietorship",
-                        "tax_exempt_government_instrumentality",
-                        "trust",
-                        "unincorporated_association",
-                        "unincorporated_non_profit",
-                        "unincorporated_partnership",
-                    ],
-                ) {
-                    Some(0) => Structure::Cooperative,
-                    Some(1) => Structure::FreeZoneEstablishment,
-                    Some(2) => Structure::FreeZoneLlc,
-                    Some(3) => Structure::GovernmentInstrumentality,
-                    Some(4) => Structure::GovernmentalUnit,
-                    Some(5) => Structure::IncorporatedAssociation,
-                    Some(6) => Structure::IncorporatedNonProfit,
-                    Some(7) => Structure::IncorporatedPartnership,
-                    Some(8) => Structure::LimitedLiabilityPartnership,
-                    Some(9) => Structure::Llc,
-                    Some(10) => Structure::MultiMemberLlc,
-                    Some(11) => Structure::PrivateCompany,
-                    Some(12) => Structure::PrivateCorporation,
-                    Some(13) => Structure::PrivatePartnership,
-                    Some(14) => Structure::PublicCompany,
-                    Some(15) => Structure::PublicCorporation,
-                    Some(16) => Structure::PublicListedCorporation,
-                    Some(17) => Structure::PublicPartnership,
-                    Some(18) => Structure::RegisteredCharity,
-                    Some(19) => Structure::SingleMemberLlc,
-                    Some(20) => Structure::SoleEstablishment,
-                    Some(21) => Structure::SoleProprietorship,
-                    Some(22) => Structure::TaxExemptGovernmentInstrumentality,
-                    Some(23) => Structure::Trust,
-                    Some(24) => Structure::UnincorporatedAssociation,
-                    Some(25) => Structure::UnincorporatedNonProfit,
-                    Some(26) => Structure::UnincorporatedPartnership,
-                    _ => Structure::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for Structure {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for Structure {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for Structure {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
     /// `identity.individual.documents.visa` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
@@ -27632,7 +27616,9 @@ pub mod update {
             crate::v2_core_account::create_update::OwnershipDeclaration,
         >,
         /// Attestation that all Persons with a specific Relationship value have been provided.
-        pub persons_provided: Option<crate::v2_core_account::params::PersonsProvided>,
+        pub persons_provided: Option<
+            crate::v2_core_account::create_update::PersonsProvided,
+        >,
         /// This hash is used to attest that the representative is authorized to act as the representative of their legal entity.
         pub representative_declaration: Option<
             crate::v2_core_account::create_update::RepresentativeDeclaration,
@@ -27695,7 +27681,7 @@ pub mod update {
         /// Attestation that all Persons with a specific Relationship value have been provided.
         pub fn persons_provided(
             mut self,
-            v: impl Into<crate::v2_core_account::params::PersonsProvided>,
+            v: impl Into<crate::v2_core_account::create_update::PersonsProvided>,
         ) -> Self {
             self.persons_provided = Some(v.into());
             self
@@ -28165,7 +28151,7 @@ pub mod update {
     #[non_exhaustive]
     pub struct CustomerAutomaticIndirectTax {
         /// The customer account's tax exemption status: `none`, `exempt`, or `reverse`. When `reverse`, invoice and receipt PDFs include "Reverse charge".
-        pub exempt: Option<crate::customer::params::TaxExempt>,
+        pub exempt: Option<crate::customer::create_update::TaxExempt>,
         /// A recent IP address of the customer used for tax reporting and tax location inference.
         pub ip_address: Option<String>,
         /// A per-request flag that indicates when Stripe should validate the customer tax location - defaults to `auto`.
@@ -28202,7 +28188,7 @@ pub mod update {
         /// The customer account's tax exemption status: `none`, `exempt`, or `reverse`. When `reverse`, invoice and receipt PDFs include "Reverse charge".
         pub fn exempt(
             mut self,
-            v: impl Into<crate::customer::params::TaxExempt>,
+            v: impl Into<crate::customer::create_update::TaxExempt>,
         ) -> Self {
             self.exempt = Some(v.into());
             self
@@ -28431,14 +28417,14 @@ pub mod update {
         pub attestations: Option<crate::v2_core_account::update::Attestations>,
         /// Information about the company or business.
         pub business_details: Option<
-            crate::v2_core_account::create_token_update::BusinessDetails,
+            crate::v2_core_account::create_update::BusinessDetails,
         >,
         /// The country in which the account holder resides, or in which the business is legally established. This should be an [ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2) country code.
         pub country: Option<String>,
         /// The entity type.
-        pub entity_type: Option<crate::v2_core_account::params::EntityType>,
+        pub entity_type: Option<crate::v2_core_account::create_update::EntityType>,
         /// Information about the individual represented by the Account. This property is `null` unless `entity_type` is set to `individual`.
-        pub individual: Option<crate::v2_core_account::create_token_update::Individual>,
+        pub individual: Option<crate::v2_core_account::create_update::Individual>,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for Identity {
@@ -28487,7 +28473,7 @@ pub mod update {
         /// Information about the company or business.
         pub fn business_details(
             mut self,
-            v: impl Into<crate::v2_core_account::create_token_update::BusinessDetails>,
+            v: impl Into<crate::v2_core_account::create_update::BusinessDetails>,
         ) -> Self {
             self.business_details = Some(v.into());
             self
@@ -28500,7 +28486,7 @@ pub mod update {
         /// The entity type.
         pub fn entity_type(
             mut self,
-            v: impl Into<crate::v2_core_account::params::EntityType>,
+            v: impl Into<crate::v2_core_account::create_update::EntityType>,
         ) -> Self {
             self.entity_type = Some(v.into());
             self
@@ -28508,7 +28494,7 @@ pub mod update {
         /// Information about the individual represented by the Account. This property is `null` unless `entity_type` is set to `individual`.
         pub fn individual(
             mut self,
-            v: impl Into<crate::v2_core_account::create_token_update::Individual>,
+            v: impl Into<crate::v2_core_account::create_update::Individual>,
         ) -> Self {
             self.individual = Some(v.into());
             self

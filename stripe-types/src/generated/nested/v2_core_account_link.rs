@@ -968,10 +968,10 @@ pub mod create {
     #[non_exhaustive]
     pub struct CollectionOptions {
         /// Specifies whether the platform collects only currently_due requirements (`currently_due`) or both currently_due and eventually_due requirements (`eventually_due`). If you don’t specify collection_options, the default value is currently_due.
-        pub fields: Option<crate::v2_core_account_link::params::Fields>,
+        pub fields: Option<crate::v2_core_account_link::create::Fields>,
         /// Specifies whether the platform collects future_requirements in addition to requirements in Connect Onboarding. The default value is `omit`.
         pub future_requirements: Option<
-            crate::v2_core_account_link::params::FutureRequirements,
+            crate::v2_core_account_link::create::FutureRequirements,
         >,
     }
     #[cfg(feature = "v2")]
@@ -1001,7 +1001,7 @@ pub mod create {
         /// Specifies whether the platform collects only currently_due requirements (`currently_due`) or both currently_due and eventually_due requirements (`eventually_due`). If you don’t specify collection_options, the default value is currently_due.
         pub fn fields(
             mut self,
-            v: impl Into<crate::v2_core_account_link::params::Fields>,
+            v: impl Into<crate::v2_core_account_link::create::Fields>,
         ) -> Self {
             self.fields = Some(v.into());
             self
@@ -1009,10 +1009,120 @@ pub mod create {
         /// Specifies whether the platform collects future_requirements in addition to requirements in Connect Onboarding. The default value is `omit`.
         pub fn future_requirements(
             mut self,
-            v: impl Into<crate::v2_core_account_link::params::FutureRequirements>,
+            v: impl Into<crate::v2_core_account_link::create::FutureRequirements>,
         ) -> Self {
             self.future_requirements = Some(v.into());
             self
+        }
+    }
+    /// Values of `collection_options.fields` in `CreateAccountLink` and `CreateV2CoreAccountLink`.
+    #[cfg(any(feature = "connect", feature = "v2"))]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Fields {
+        /// `currently_due`
+        CurrentlyDue,
+        /// `eventually_due`
+        EventuallyDue,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(any(feature = "connect", feature = "v2"))]
+    impl Fields {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Fields::CurrentlyDue => "currently_due",
+                Fields::EventuallyDue => "eventually_due",
+                Fields::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(any(feature = "connect", feature = "v2"))]
+    impl std::str::FromStr for Fields {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["currently_due", "eventually_due"]) {
+                    Some(0) => Fields::CurrentlyDue,
+                    Some(1) => Fields::EventuallyDue,
+                    _ => Fields::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(any(feature = "connect", feature = "v2"))]
+    impl std::fmt::Display for Fields {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "connect", feature = "v2"))]
+    impl serde::Serialize for Fields {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "connect", feature = "v2"))]
+    impl<'de> serde::Deserialize<'de> for Fields {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    /// Values of `collection_options.future_requirements` in `CreateAccountLink` and `CreateV2CoreAccountLink`.
+    #[cfg(any(feature = "connect", feature = "v2"))]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum FutureRequirements {
+        /// `include`
+        Include,
+        /// `omit`
+        Omit,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(any(feature = "connect", feature = "v2"))]
+    impl FutureRequirements {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                FutureRequirements::Include => "include",
+                FutureRequirements::Omit => "omit",
+                FutureRequirements::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(any(feature = "connect", feature = "v2"))]
+    impl std::str::FromStr for FutureRequirements {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["include", "omit"]) {
+                    Some(0) => FutureRequirements::Include,
+                    Some(1) => FutureRequirements::Omit,
+                    _ => FutureRequirements::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(any(feature = "connect", feature = "v2"))]
+    impl std::fmt::Display for FutureRequirements {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "connect", feature = "v2"))]
+    impl serde::Serialize for FutureRequirements {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "connect", feature = "v2"))]
+    impl<'de> serde::Deserialize<'de> for FutureRequirements {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
         }
     }
     /// Values of `use_case.type` in `CreateV2CoreAccountLink`.
@@ -1130,119 +1240,6 @@ pub mod create {
         ) -> Self {
             self.account_update = Some(v.into());
             self
-        }
-    }
-}
-/// Types of `params` whose field path another type of `v2_core_account_link` also has.
-pub mod params {
-    /// Values of `collection_options.fields` in `CreateAccountLink` and `CreateV2CoreAccountLink`.
-    #[cfg(any(feature = "connect", feature = "v2"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Fields {
-        /// `currently_due`
-        CurrentlyDue,
-        /// `eventually_due`
-        EventuallyDue,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "connect", feature = "v2"))]
-    impl Fields {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Fields::CurrentlyDue => "currently_due",
-                Fields::EventuallyDue => "eventually_due",
-                Fields::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "connect", feature = "v2"))]
-    impl std::str::FromStr for Fields {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["currently_due", "eventually_due"]) {
-                    Some(0) => Fields::CurrentlyDue,
-                    Some(1) => Fields::EventuallyDue,
-                    _ => Fields::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "connect", feature = "v2"))]
-    impl std::fmt::Display for Fields {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "connect", feature = "v2"))]
-    impl serde::Serialize for Fields {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "connect", feature = "v2"))]
-    impl<'de> serde::Deserialize<'de> for Fields {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// Values of `collection_options.future_requirements` in `CreateAccountLink` and `CreateV2CoreAccountLink`.
-    #[cfg(any(feature = "connect", feature = "v2"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum FutureRequirements {
-        /// `include`
-        Include,
-        /// `omit`
-        Omit,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "connect", feature = "v2"))]
-    impl FutureRequirements {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                FutureRequirements::Include => "include",
-                FutureRequirements::Omit => "omit",
-                FutureRequirements::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "connect", feature = "v2"))]
-    impl std::str::FromStr for FutureRequirements {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["include", "omit"]) {
-                    Some(0) => FutureRequirements::Include,
-                    Some(1) => FutureRequirements::Omit,
-                    _ => FutureRequirements::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "connect", feature = "v2"))]
-    impl std::fmt::Display for FutureRequirements {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "connect", feature = "v2"))]
-    impl serde::Serialize for FutureRequirements {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "connect", feature = "v2"))]
-    impl<'de> serde::Deserialize<'de> for FutureRequirements {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
 }

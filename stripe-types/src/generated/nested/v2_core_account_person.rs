@@ -513,11 +513,11 @@ pub mod create {
         pub passport: Option<crate::v2_core_account::params::Passport>,
         /// An identifying document showing the person's name, either a passport or local ID card.
         pub primary_verification: Option<
-            crate::v2_core_account::create_create_person::PrimaryVerification,
+            crate::v2_core_account::create::PrimaryVerification,
         >,
         /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
         pub secondary_verification: Option<
-            crate::v2_core_account::create_create_person::SecondaryVerification,
+            crate::v2_core_account::create::SecondaryVerification,
         >,
         /// One or more documents showing the person’s visa required for living in the country where they are residing.
         pub visa: Option<crate::v2_core_account::params::Visa>,
@@ -577,9 +577,7 @@ pub mod create {
         /// An identifying document showing the person's name, either a passport or local ID card.
         pub fn primary_verification(
             mut self,
-            v: impl Into<
-                crate::v2_core_account::create_create_person::PrimaryVerification,
-            >,
+            v: impl Into<crate::v2_core_account::create::PrimaryVerification>,
         ) -> Self {
             self.primary_verification = Some(v.into());
             self
@@ -587,9 +585,7 @@ pub mod create {
         /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
         pub fn secondary_verification(
             mut self,
-            v: impl Into<
-                crate::v2_core_account::create_create_person::SecondaryVerification,
-            >,
+            v: impl Into<crate::v2_core_account::create::SecondaryVerification>,
         ) -> Self {
             self.secondary_verification = Some(v.into());
             self

@@ -14,7 +14,7 @@ pub struct Attestations {
         crate::v2_core_account_token::OwnershipDeclaration,
     >,
     /// Attestation that all Persons with a specific Relationship value have been provided.
-    pub persons_provided: Option<crate::v2_core_account::params::PersonsProvided>,
+    pub persons_provided: Option<crate::v2_core_account::create_update::PersonsProvided>,
     /// This hash is used to attest that the representative is authorized to act as the representative of their legal entity; IP, date, and User Agent are expanded by Stripe.
     pub representative_declaration: Option<
         crate::v2_core_account_token::RepresentativeDeclaration,
@@ -77,7 +77,7 @@ impl Attestations {
     /// Attestation that all Persons with a specific Relationship value have been provided.
     pub fn persons_provided(
         mut self,
-        v: impl Into<crate::v2_core_account::params::PersonsProvided>,
+        v: impl Into<crate::v2_core_account::create_update::PersonsProvided>,
     ) -> Self {
         self.persons_provided = Some(v.into());
         self
@@ -139,13 +139,11 @@ pub struct Identity {
     /// Attestations from the identity's key people, e.g. owners, executives, directors, representatives.
     pub attestations: Option<crate::v2_core_account_token::Attestations>,
     /// Information about the company or business.
-    pub business_details: Option<
-        crate::v2_core_account::create_token_update::BusinessDetails,
-    >,
+    pub business_details: Option<crate::v2_core_account::create_update::BusinessDetails>,
     /// The entity type.
-    pub entity_type: Option<crate::v2_core_account::params::EntityType>,
+    pub entity_type: Option<crate::v2_core_account::create_update::EntityType>,
     /// Information about the person represented by the account.
-    pub individual: Option<crate::v2_core_account::create_token_update::Individual>,
+    pub individual: Option<crate::v2_core_account::create_update::Individual>,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for Identity {
@@ -190,7 +188,7 @@ impl Identity {
     /// Information about the company or business.
     pub fn business_details(
         mut self,
-        v: impl Into<crate::v2_core_account::create_token_update::BusinessDetails>,
+        v: impl Into<crate::v2_core_account::create_update::BusinessDetails>,
     ) -> Self {
         self.business_details = Some(v.into());
         self
@@ -198,7 +196,7 @@ impl Identity {
     /// The entity type.
     pub fn entity_type(
         mut self,
-        v: impl Into<crate::v2_core_account::params::EntityType>,
+        v: impl Into<crate::v2_core_account::create_update::EntityType>,
     ) -> Self {
         self.entity_type = Some(v.into());
         self
@@ -206,7 +204,7 @@ impl Identity {
     /// Information about the person represented by the account.
     pub fn individual(
         mut self,
-        v: impl Into<crate::v2_core_account::create_token_update::Individual>,
+        v: impl Into<crate::v2_core_account::create_update::Individual>,
     ) -> Self {
         self.individual = Some(v.into());
         self

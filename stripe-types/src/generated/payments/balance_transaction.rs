@@ -251,7 +251,7 @@ impl serde::Serialize for BalanceTransaction {
 #[non_exhaustive]
 pub struct ListBalanceHistory {
     /// Only return transactions that were created during the given date interval.
-    pub created: Option<crate::balance_transaction::list_balance_history::Created>,
+    pub created: Option<crate::balance_transaction::list::Created>,
     /// Only return transactions in a certain currency. Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: Option<String>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
@@ -324,7 +324,7 @@ impl ListBalanceHistory {
     /// Only return transactions that were created during the given date interval.
     pub fn created(
         mut self,
-        v: impl Into<crate::balance_transaction::list_balance_history::Created>,
+        v: impl Into<crate::balance_transaction::list::Created>,
     ) -> Self {
         self.created = Some(v.into());
         self

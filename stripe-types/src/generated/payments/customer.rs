@@ -48,7 +48,7 @@ pub struct CreateCustomer {
     /// Tax details about the customer.
     pub tax: Option<crate::customer::create::Tax>,
     /// The customer's tax exemption. One of `none`, `exempt`, or `reverse`.
-    pub tax_exempt: Option<crate::customer::params::TaxExempt>,
+    pub tax_exempt: Option<crate::customer::create_update::TaxExempt>,
     /// The customer's tax IDs.
     pub tax_id_data: Option<Vec<crate::customer::TaxIdData>>,
     /// ID of the test clock to attach to the customer.
@@ -274,7 +274,7 @@ impl CreateCustomer {
     /// The customer's tax exemption. One of `none`, `exempt`, or `reverse`.
     pub fn tax_exempt(
         mut self,
-        v: impl Into<crate::customer::params::TaxExempt>,
+        v: impl Into<crate::customer::create_update::TaxExempt>,
     ) -> Self {
         self.tax_exempt = Some(v.into());
         self
@@ -2369,7 +2369,7 @@ pub struct UpdateCustomer {
     /// Tax details about the customer.
     pub tax: Option<crate::customer::update::Tax>,
     /// The customer's tax exemption. One of `none`, `exempt`, or `reverse`.
-    pub tax_exempt: Option<crate::customer::params::TaxExempt>,
+    pub tax_exempt: Option<crate::customer::create_update::TaxExempt>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for UpdateCustomer {
@@ -2636,7 +2636,7 @@ impl UpdateCustomer {
     /// The customer's tax exemption. One of `none`, `exempt`, or `reverse`.
     pub fn tax_exempt(
         mut self,
-        v: impl Into<crate::customer::params::TaxExempt>,
+        v: impl Into<crate::customer::create_update::TaxExempt>,
     ) -> Self {
         self.tax_exempt = Some(v.into());
         self

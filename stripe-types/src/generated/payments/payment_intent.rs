@@ -450,7 +450,7 @@ pub struct ConfirmPaymentIntent {
     pub payment_method_data: Option<crate::payment_intent::PaymentMethodData>,
     /// Payment method-specific configuration for this PaymentIntent.
     pub payment_method_options: Option<
-        crate::payment_intent::confirm_create_update::PaymentMethodOptions,
+        crate::payment_intent::params::PaymentMethodOptions,
     >,
     /// The list of payment method types (for example, a card) that this PaymentIntent can use. Use `automatic_payment_methods` to manage payment methods from the [Stripe Dashboard](https://dashboard.stripe.com/settings/payment_methods). A list of valid payment method types can be found [here](https://docs.stripe.com/api/payment_methods/object#payment_method_object-type).
     pub payment_method_types: Option<Vec<String>>,
@@ -690,7 +690,7 @@ impl ConfirmPaymentIntent {
     /// Payment method-specific configuration for this PaymentIntent.
     pub fn payment_method_options(
         mut self,
-        v: impl Into<crate::payment_intent::confirm_create_update::PaymentMethodOptions>,
+        v: impl Into<crate::payment_intent::params::PaymentMethodOptions>,
     ) -> Self {
         self.payment_method_options = Some(v.into());
         self
@@ -864,7 +864,7 @@ pub struct CreatePaymentIntent {
     pub payment_method_data: Option<crate::payment_intent::PaymentMethodData>,
     /// Payment method-specific configuration for this PaymentIntent.
     pub payment_method_options: Option<
-        crate::payment_intent::confirm_create_update::PaymentMethodOptions,
+        crate::payment_intent::params::PaymentMethodOptions,
     >,
     /// The list of payment method types (for example, a card) that this PaymentIntent can use. If you don't provide this, Stripe will dynamically show relevant payment methods from your [payment method settings](https://dashboard.stripe.com/settings/payment_methods). A list of valid payment method types can be found [here](https://docs.stripe.com/api/payment_methods/object#payment_method_object-type).
     pub payment_method_types: Option<Vec<String>>,
@@ -1230,7 +1230,7 @@ impl CreatePaymentIntent {
     /// Payment method-specific configuration for this PaymentIntent.
     pub fn payment_method_options(
         mut self,
-        v: impl Into<crate::payment_intent::confirm_create_update::PaymentMethodOptions>,
+        v: impl Into<crate::payment_intent::params::PaymentMethodOptions>,
     ) -> Self {
         self.payment_method_options = Some(v.into());
         self
@@ -1379,9 +1379,7 @@ pub struct IncrementAuthorizationPaymentIntent {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// Provides industry-specific information about the charge.
-    pub payment_details: Option<
-        crate::payment_intent::increment_authorization::PaymentDetails,
-    >,
+    pub payment_details: Option<crate::payment_intent::increment::PaymentDetails>,
     /// Text that appears on the customer's statement as the statement descriptor for a non-card or card charge. This value overrides the account's default statement descriptor. For information about requirements, including the 22-character limit, see [the Statement Descriptor docs](https://docs.stripe.com/get-started/account/statement-descriptors).
     pub statement_descriptor: Option<String>,
     /// The parameters used to automatically create a transfer after the payment is captured.
@@ -1482,7 +1480,7 @@ impl IncrementAuthorizationPaymentIntent {
     /// Provides industry-specific information about the charge.
     pub fn payment_details(
         mut self,
-        v: impl Into<crate::payment_intent::increment_authorization::PaymentDetails>,
+        v: impl Into<crate::payment_intent::increment::PaymentDetails>,
     ) -> Self {
         self.payment_details = Some(v.into());
         self
@@ -7205,7 +7203,7 @@ pub struct UpdatePaymentIntent {
     pub payment_method_data: Option<crate::payment_intent::PaymentMethodData>,
     /// Payment-method-specific configuration for this PaymentIntent.
     pub payment_method_options: Option<
-        crate::payment_intent::confirm_create_update::PaymentMethodOptions,
+        crate::payment_intent::params::PaymentMethodOptions,
     >,
     /// The list of payment method types (for example, card) that this PaymentIntent can use. Use `automatic_payment_methods` to manage payment methods from the [Stripe Dashboard](https://dashboard.stripe.com/settings/payment_methods). A list of valid payment method types can be found [here](https://docs.stripe.com/api/payment_methods/object#payment_method_object-type).
     pub payment_method_types: Option<Vec<String>>,
@@ -7474,7 +7472,7 @@ impl UpdatePaymentIntent {
     /// Payment-method-specific configuration for this PaymentIntent.
     pub fn payment_method_options(
         mut self,
-        v: impl Into<crate::payment_intent::confirm_create_update::PaymentMethodOptions>,
+        v: impl Into<crate::payment_intent::params::PaymentMethodOptions>,
     ) -> Self {
         self.payment_method_options = Some(v.into());
         self

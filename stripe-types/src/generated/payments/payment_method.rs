@@ -947,7 +947,7 @@ pub struct ListPaymentMethods {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Filters the list by the object `type` field. Unfiltered, the list returns all payment method types except `custom`. If your integration expects only one type of payment method in the response, specify that type value in the request to reduce your payload.
-    pub r#type: Option<crate::payment_method::lists::Type>,
+    pub r#type: Option<crate::payment_method::lists::ListsType>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for ListPaymentMethods {
@@ -1036,7 +1036,10 @@ impl ListPaymentMethods {
         self
     }
     /// Filters the list by the object `type` field. Unfiltered, the list returns all payment method types except `custom`. If your integration expects only one type of payment method in the response, specify that type value in the request to reduce your payload.
-    pub fn r#type(mut self, v: impl Into<crate::payment_method::lists::Type>) -> Self {
+    pub fn r#type(
+        mut self,
+        v: impl Into<crate::payment_method::lists::ListsType>,
+    ) -> Self {
         self.r#type = Some(v.into());
         self
     }

@@ -1054,7 +1054,7 @@ pub struct ReportRefundPaymentRecord {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// The outcome of the reported refund.
-    pub outcome: crate::payment_record::report_refund::Outcome,
+    pub outcome: crate::payment_record::report::Outcome,
     /// Processor information for this refund.
     pub processor_details: crate::payment_record::report_refund::ProcessorDetails,
     /// Information about the payment attempt refund.
@@ -1089,7 +1089,7 @@ impl ReportRefundPaymentRecord {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<crate::PaymentRecordId>,
-        outcome: impl Into<crate::payment_record::report_refund::Outcome>,
+        outcome: impl Into<crate::payment_record::report::Outcome>,
         processor_details: impl Into<
             crate::payment_record::report_refund::ProcessorDetails,
         >,

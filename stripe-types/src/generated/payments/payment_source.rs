@@ -272,7 +272,7 @@ pub struct CreatePaymentSource {
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
     pub bank_account: Option<crate::payment_source::BankAccount>,
     /// A token, like the ones returned by [Stripe.js](https://stripe.com/docs/js).
-    pub card: Option<crate::payment_source::create::Card>,
+    pub card: Option<crate::payment_source::create::CreateCard>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -335,7 +335,10 @@ impl CreatePaymentSource {
         self
     }
     /// A token, like the ones returned by [Stripe.js](https://stripe.com/docs/js).
-    pub fn card(mut self, v: impl Into<crate::payment_source::create::Card>) -> Self {
+    pub fn card(
+        mut self,
+        v: impl Into<crate::payment_source::create::CreateCard>,
+    ) -> Self {
         self.card = Some(v.into());
         self
     }

@@ -691,9 +691,7 @@ pub struct PresentPaymentMethodTestHelpersTerminalReader {
     /// Simulated data for the interac_present payment method.
     pub interac_present: Option<crate::terminal_reader::InteracPresent>,
     /// Simulated payment type.
-    pub r#type: Option<
-        crate::terminal_reader::present_payment_method_test_helpers::Type,
-    >,
+    pub r#type: Option<crate::terminal_reader::present::Type>,
 }
 #[cfg(feature = "terminal")]
 impl serde::Serialize for PresentPaymentMethodTestHelpersTerminalReader {
@@ -770,7 +768,7 @@ impl PresentPaymentMethodTestHelpersTerminalReader {
     /// Simulated payment type.
     pub fn r#type(
         mut self,
-        v: impl Into<crate::terminal_reader::present_payment_method_test_helpers::Type>,
+        v: impl Into<crate::terminal_reader::present::Type>,
     ) -> Self {
         self.r#type = Some(v.into());
         self
@@ -1187,7 +1185,7 @@ pub struct SetReaderDisplayTerminalReader {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Type of information to display. Only `cart` is currently supported.
-    pub r#type: crate::terminal_reader::set_reader_display::Type,
+    pub r#type: crate::terminal_reader::set::Type,
 }
 #[cfg(feature = "terminal")]
 impl serde::Serialize for SetReaderDisplayTerminalReader {
@@ -1210,7 +1208,7 @@ impl SetReaderDisplayTerminalReader {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         reader: impl Into<crate::TerminalReaderId>,
-        r#type: impl Into<crate::terminal_reader::set_reader_display::Type>,
+        r#type: impl Into<crate::terminal_reader::set::Type>,
     ) -> Self {
         Self {
             reader: reader.into(),

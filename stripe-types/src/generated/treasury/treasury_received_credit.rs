@@ -24,7 +24,7 @@ pub struct CreateTestHelpersTreasuryReceivedCredit {
         crate::treasury_received_credit::InitiatingPaymentMethodDetails,
     >,
     /// Specifies the network rails to be used. If not set, will default to the PaymentMethod's preferred network. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
-    pub network: crate::treasury_received_credit::create_test_helpers::Network,
+    pub network: crate::treasury_received_credit::create::Network,
 }
 #[cfg(feature = "treasury")]
 impl serde::Serialize for CreateTestHelpersTreasuryReceivedCredit {
@@ -58,7 +58,7 @@ pub struct CreateTestHelpersTreasuryReceivedCreditArgs {
     /// The FinancialAccount to send funds to.
     pub financial_account: String,
     /// Specifies the network rails to be used. If not set, will default to the PaymentMethod's preferred network. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
-    pub network: crate::treasury_received_credit::create_test_helpers::Network,
+    pub network: crate::treasury_received_credit::create::Network,
 }
 #[cfg(feature = "treasury")]
 impl CreateTestHelpersTreasuryReceivedCredit {

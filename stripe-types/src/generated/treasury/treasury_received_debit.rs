@@ -24,7 +24,7 @@ pub struct CreateTestHelpersTreasuryReceivedDebit {
         crate::treasury_received_credit::InitiatingPaymentMethodDetails,
     >,
     /// Specifies the network rails to be used. If not set, will default to the PaymentMethod's preferred network. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
-    pub network: crate::treasury_received_debit::create_test_helpers::Network,
+    pub network: crate::treasury_received_debit::create::Network,
 }
 #[cfg(feature = "treasury")]
 impl serde::Serialize for CreateTestHelpersTreasuryReceivedDebit {
@@ -58,7 +58,7 @@ pub struct CreateTestHelpersTreasuryReceivedDebitArgs {
     /// The FinancialAccount to pull funds from.
     pub financial_account: String,
     /// Specifies the network rails to be used. If not set, will default to the PaymentMethod's preferred network. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
-    pub network: crate::treasury_received_debit::create_test_helpers::Network,
+    pub network: crate::treasury_received_debit::create::Network,
 }
 #[cfg(feature = "treasury")]
 impl CreateTestHelpersTreasuryReceivedDebit {

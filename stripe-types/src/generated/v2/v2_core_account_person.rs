@@ -13,13 +13,13 @@ pub struct CreateV2CoreAccountPerson {
     pub account_id: crate::AccountId,
     /// Additional addresses associated with the person.
     pub additional_addresses: Option<
-        Vec<crate::v2_core_account::create_create_person::AdditionalAddresses>,
+        Vec<crate::v2_core_account::create::AdditionalAddresses>,
     >,
     /// Additional names (e.g. aliases) associated with the person.
     pub additional_names: Option<Vec<crate::v2_core_account::params::AdditionalNames>>,
     /// Attestations of accepted terms of service agreements.
     pub additional_terms_of_service: Option<
-        crate::v2_core_account::create_create_person::TermsOfService,
+        crate::v2_core_account::create::TermsOfService,
     >,
     /// The person's residential address.
     pub address: Option<crate::v2_core_account_person::create::Address>,
@@ -32,7 +32,7 @@ pub struct CreateV2CoreAccountPerson {
     /// The person's first name.
     pub given_name: Option<String>,
     /// The identification numbers (e.g., SSN) associated with the person.
-    pub id_numbers: Option<Vec<crate::v2_core_account::params::IndividualIdNumbers>>,
+    pub id_numbers: Option<Vec<crate::v2_core_account::params::IdNumbers>>,
     /// The person's gender (International regulations require either "male" or "female").
     pub legal_gender: Option<crate::v2_core_account::params::LegalGender>,
     /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
@@ -48,11 +48,9 @@ pub struct CreateV2CoreAccountPerson {
     /// The relationship that this person has with the Account's business or legal entity.
     pub relationship: Option<crate::v2_core_account_person::create_update::Relationship>,
     /// The script addresses (e.g., non-Latin characters) associated with the person.
-    pub script_addresses: Option<
-        crate::v2_core_account::create_create_person::ScriptAddresses,
-    >,
+    pub script_addresses: Option<crate::v2_core_account::create::ScriptAddresses>,
     /// The script names (e.g. non-Latin characters) associated with the person.
-    pub script_names: Option<crate::v2_core_account::params::IndividualScriptNames>,
+    pub script_names: Option<crate::v2_core_account::params::ScriptNames>,
     /// The person's last name.
     pub surname: Option<String>,
 }
@@ -153,9 +151,7 @@ impl CreateV2CoreAccountPerson {
     pub fn additional_addresses(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<
-                crate::v2_core_account::create_create_person::AdditionalAddresses,
-            >,
+            Item = impl Into<crate::v2_core_account::create::AdditionalAddresses>,
         >,
     ) -> Self {
         self.additional_addresses = Some(v.into_iter().map(Into::into).collect());
@@ -174,7 +170,7 @@ impl CreateV2CoreAccountPerson {
     /// Attestations of accepted terms of service agreements.
     pub fn additional_terms_of_service(
         mut self,
-        v: impl Into<crate::v2_core_account::create_create_person::TermsOfService>,
+        v: impl Into<crate::v2_core_account::create::TermsOfService>,
     ) -> Self {
         self.additional_terms_of_service = Some(v.into());
         self
@@ -216,9 +212,7 @@ impl CreateV2CoreAccountPerson {
     /// The identification numbers (e.g., SSN) associated with the person.
     pub fn id_numbers(
         mut self,
-        v: impl IntoIterator<
-            Item = impl Into<crate::v2_core_account::params::IndividualIdNumbers>,
-        >,
+        v: impl IntoIterator<Item = impl Into<crate::v2_core_account::params::IdNumbers>>,
     ) -> Self {
         self.id_numbers = Some(v.into_iter().map(Into::into).collect());
         self
@@ -273,7 +267,7 @@ impl CreateV2CoreAccountPerson {
     /// The script addresses (e.g., non-Latin characters) associated with the person.
     pub fn script_addresses(
         mut self,
-        v: impl Into<crate::v2_core_account::create_create_person::ScriptAddresses>,
+        v: impl Into<crate::v2_core_account::create::ScriptAddresses>,
     ) -> Self {
         self.script_addresses = Some(v.into());
         self
@@ -281,7 +275,7 @@ impl CreateV2CoreAccountPerson {
     /// The script names (e.g. non-Latin characters) associated with the person.
     pub fn script_names(
         mut self,
-        v: impl Into<crate::v2_core_account::params::IndividualScriptNames>,
+        v: impl Into<crate::v2_core_account::params::ScriptNames>,
     ) -> Self {
         self.script_names = Some(v.into());
         self
@@ -474,7 +468,7 @@ pub struct UpdateV2CoreAccountPerson {
     /// The person's first name.
     pub given_name: Option<String>,
     /// The identification numbers (e.g., SSN) associated with the person.
-    pub id_numbers: Option<Vec<crate::v2_core_account::params::IndividualIdNumbers>>,
+    pub id_numbers: Option<Vec<crate::v2_core_account::params::IdNumbers>>,
     /// The person's gender (International regulations require either "male" or "female").
     pub legal_gender: Option<crate::v2_core_account::params::LegalGender>,
     /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
@@ -492,7 +486,7 @@ pub struct UpdateV2CoreAccountPerson {
     /// The script addresses (e.g., non-Latin characters) associated with the person.
     pub script_addresses: Option<crate::v2_core_account::params::ScriptAddresses>,
     /// The script names (e.g. non-Latin characters) associated with the person.
-    pub script_names: Option<crate::v2_core_account::params::IndividualScriptNames>,
+    pub script_names: Option<crate::v2_core_account::params::ScriptNames>,
     /// The person's last name.
     pub surname: Option<String>,
 }
@@ -658,9 +652,7 @@ impl UpdateV2CoreAccountPerson {
     /// The identification numbers (e.g., SSN) associated with the person.
     pub fn id_numbers(
         mut self,
-        v: impl IntoIterator<
-            Item = impl Into<crate::v2_core_account::params::IndividualIdNumbers>,
-        >,
+        v: impl IntoIterator<Item = impl Into<crate::v2_core_account::params::IdNumbers>>,
     ) -> Self {
         self.id_numbers = Some(v.into_iter().map(Into::into).collect());
         self
@@ -723,7 +715,7 @@ impl UpdateV2CoreAccountPerson {
     /// The script names (e.g. non-Latin characters) associated with the person.
     pub fn script_names(
         mut self,
-        v: impl Into<crate::v2_core_account::params::IndividualScriptNames>,
+        v: impl Into<crate::v2_core_account::params::ScriptNames>,
     ) -> Self {
         self.script_names = Some(v.into());
         self

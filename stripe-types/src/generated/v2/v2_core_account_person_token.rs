@@ -32,7 +32,7 @@ pub struct PersonTokensV2CoreAccount {
     /// The person's first name.
     pub given_name: Option<String>,
     /// The identification numbers (e.g., SSN) associated with the person.
-    pub id_numbers: Option<Vec<crate::v2_core_account::params::IndividualIdNumbers>>,
+    pub id_numbers: Option<Vec<crate::v2_core_account::params::IdNumbers>>,
     /// The person's gender (International regulations require either "male" or "female").
     pub legal_gender: Option<crate::v2_core_account::params::LegalGender>,
     /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
@@ -48,7 +48,7 @@ pub struct PersonTokensV2CoreAccount {
     /// The script addresses (e.g., non-Latin characters) associated with the person.
     pub script_addresses: Option<crate::v2_core_account::params::ScriptAddresses>,
     /// The script names (e.g. non-Latin characters) associated with the person.
-    pub script_names: Option<crate::v2_core_account::params::IndividualScriptNames>,
+    pub script_names: Option<crate::v2_core_account::params::ScriptNames>,
     /// The person's last name.
     pub surname: Option<String>,
 }
@@ -206,9 +206,7 @@ impl PersonTokensV2CoreAccount {
     /// The identification numbers (e.g., SSN) associated with the person.
     pub fn id_numbers(
         mut self,
-        v: impl IntoIterator<
-            Item = impl Into<crate::v2_core_account::params::IndividualIdNumbers>,
-        >,
+        v: impl IntoIterator<Item = impl Into<crate::v2_core_account::params::IdNumbers>>,
     ) -> Self {
         self.id_numbers = Some(v.into_iter().map(Into::into).collect());
         self
@@ -266,7 +264,7 @@ impl PersonTokensV2CoreAccount {
     /// The script names (e.g. non-Latin characters) associated with the person.
     pub fn script_names(
         mut self,
-        v: impl Into<crate::v2_core_account::params::IndividualScriptNames>,
+        v: impl Into<crate::v2_core_account::params::ScriptNames>,
     ) -> Self {
         self.script_names = Some(v.into());
         self
