@@ -459,7 +459,12 @@ pub fn assign_names(m: &mut Model) {
                 candidates.push(crate::names::type_ident(t));
             }
         }
-        let segs: Vec<String> = if paths[0].is_empty() {
+        // Only the path every use shares names the type; past it, a longer name would be the
+        // path of one use (`PaymentIntentDataCaptureMethod` for the capture method that
+        // checkout's `payment_intent_data` shares with `ConfirmPaymentIntent`).
+        let segs: Vec<String> = if !common.is_empty() {
+            common.clone()
+        } else if paths[0].is_empty() {
             vec!["Item".into()]
         } else {
             paths[0].clone()
@@ -553,6 +558,12 @@ pub fn assign_names(m: &mut Model) {
         // A path that is only a reserved word (`Result`): the owners' name goes first.
         let owner = crate::names::type_ident(&scope);
         scoped.push((scope.clone(), format!("{owner}{}", segs.concat())));
+        // Last, the longer path of the first use, when the shared part settles nothing.
+        let first = &paths[0];
+        scoped.extend(
+            (segs.len() + 1..=first.len())
+                .map(|k| (scope.clone(), first[first.len() - k..].concat())),
+        );
         scoped.extend(long_names.iter().map(|c| (String::new(), (*c).clone())));
         let own = used_by.contains(&resource);
         namings.push(Naming {
