@@ -903,9 +903,7 @@ pub struct ResumeSubscription {
     /// The `subscription` parameter.
     pub subscription: crate::SubscriptionId,
     /// The billing cycle anchor that applies when the subscription is resumed. Either `now` or `unchanged`. The default is `now`. For more information, see the billing cycle [documentation](https://docs.stripe.com/billing/subscriptions/billing-cycle).
-    pub billing_cycle_anchor: Option<
-        crate::subscription::SubscriptionUpdateBillingCycleAnchor,
-    >,
+    pub billing_cycle_anchor: Option<crate::subscription::BillingCycleAnchor>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) resulting from the `billing_cycle_anchor` being `unchanged`. When the `billing_cycle_anchor` is set to `now` (default value), no prorations are generated. If no value is passed, the default is `create_prorations`.
@@ -949,7 +947,7 @@ impl ResumeSubscription {
     /// The billing cycle anchor that applies when the subscription is resumed. Either `now` or `unchanged`. The default is `now`. For more information, see the billing cycle [documentation](https://docs.stripe.com/billing/subscriptions/billing-cycle).
     pub fn billing_cycle_anchor(
         mut self,
-        v: impl Into<crate::subscription::SubscriptionUpdateBillingCycleAnchor>,
+        v: impl Into<crate::subscription::BillingCycleAnchor>,
     ) -> Self {
         self.billing_cycle_anchor = Some(v.into());
         self
@@ -1174,9 +1172,7 @@ pub struct UpdateSubscription {
     /// Automatic tax settings for this subscription. We recommend you only include this parameter when the existing value is being changed.
     pub automatic_tax: Option<crate::subscription::AutomaticTax>,
     /// Either `now` or `unchanged`. Setting the value to `now` resets the subscription's billing cycle anchor to the current time (in UTC). For more information, see the billing cycle [documentation](https://docs.stripe.com/billing/subscriptions/billing-cycle).
-    pub billing_cycle_anchor: Option<
-        crate::subscription::SubscriptionUpdateBillingCycleAnchor,
-    >,
+    pub billing_cycle_anchor: Option<crate::subscription::BillingCycleAnchor>,
     /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period. When updating, pass an empty string to remove previously-defined thresholds.
     pub billing_thresholds: Option<
         crate::rt::Clearable<crate::subscription::create_update::BillingThresholds>,
@@ -1412,7 +1408,7 @@ impl UpdateSubscription {
     /// Either `now` or `unchanged`. Setting the value to `now` resets the subscription's billing cycle anchor to the current time (in UTC). For more information, see the billing cycle [documentation](https://docs.stripe.com/billing/subscriptions/billing-cycle).
     pub fn billing_cycle_anchor(
         mut self,
-        v: impl Into<crate::subscription::SubscriptionUpdateBillingCycleAnchor>,
+        v: impl Into<crate::subscription::BillingCycleAnchor>,
     ) -> Self {
         self.billing_cycle_anchor = Some(v.into());
         self

@@ -11,7 +11,7 @@
 pub struct CreateSubscriptionItem {
     /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period. Pass an empty string to remove previously-defined thresholds.
     pub billing_thresholds: Option<
-        crate::rt::Clearable<crate::subscription::ItemsBillingThresholds>,
+        crate::rt::Clearable<crate::subscription::BillingThresholds>,
     >,
     /// The coupons to redeem into discounts for the subscription item.
     pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
@@ -30,7 +30,7 @@ pub struct CreateSubscriptionItem {
     /// The ID of the price object.
     pub price: Option<crate::PriceId>,
     /// Data used to generate a new [Price](https://docs.stripe.com/api/prices) object inline.
-    pub price_data: Option<crate::subscription::ItemsPriceData>,
+    pub price_data: Option<crate::subscription::PriceData>,
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) when the billing cycle changes (e.g., when switching plans, resetting `billing_cycle_anchor=now`, or starting a trial), or if an item's `quantity` changes. The default value is `create_prorations`.
     pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
     /// If set, the proration will be calculated as though the subscription was updated at the given time. This can be used to apply the same proration that was previewed with the [upcoming invoice](https://api.stripe.com#retrieve_customer_invoice) endpoint.
@@ -107,7 +107,7 @@ impl CreateSubscriptionItem {
     /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period. Pass an empty string to remove previously-defined thresholds.
     pub fn billing_thresholds(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::subscription::ItemsBillingThresholds>>,
+        v: impl Into<crate::rt::Clearable<crate::subscription::BillingThresholds>>,
     ) -> Self {
         self.billing_thresholds = Some(v.into());
         self
@@ -150,10 +150,7 @@ impl CreateSubscriptionItem {
         self
     }
     /// Data used to generate a new [Price](https://docs.stripe.com/api/prices) object inline.
-    pub fn price_data(
-        mut self,
-        v: impl Into<crate::subscription::ItemsPriceData>,
-    ) -> Self {
+    pub fn price_data(mut self, v: impl Into<crate::subscription::PriceData>) -> Self {
         self.price_data = Some(v.into());
         self
     }
@@ -782,7 +779,7 @@ pub struct UpdateSubscriptionItem {
     pub item: crate::SubscriptionItemId,
     /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period. Pass an empty string to remove previously-defined thresholds.
     pub billing_thresholds: Option<
-        crate::rt::Clearable<crate::subscription::ItemsBillingThresholds>,
+        crate::rt::Clearable<crate::subscription::BillingThresholds>,
     >,
     /// The coupons to redeem into discounts for the subscription item.
     pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
@@ -803,7 +800,7 @@ pub struct UpdateSubscriptionItem {
     /// The ID of the price object. One of `price` or `price_data` is required. When changing a subscription item's price, `quantity` is set to 1 unless a `quantity` parameter is provided.
     pub price: Option<crate::PriceId>,
     /// Data used to generate a new [Price](https://docs.stripe.com/api/prices) object inline. One of `price` or `price_data` is required.
-    pub price_data: Option<crate::subscription::ItemsPriceData>,
+    pub price_data: Option<crate::subscription::PriceData>,
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) when the billing cycle changes (e.g., when switching plans, resetting `billing_cycle_anchor=now`, or starting a trial), or if an item's `quantity` changes. The default value is `create_prorations`.
     pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
     /// If set, the proration will be calculated as though the subscription was updated at the given time. This can be used to apply the same proration that was previewed with the [upcoming invoice](https://api.stripe.com#retrieve_customer_invoice) endpoint.
@@ -881,7 +878,7 @@ impl UpdateSubscriptionItem {
     /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period. Pass an empty string to remove previously-defined thresholds.
     pub fn billing_thresholds(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::subscription::ItemsBillingThresholds>>,
+        v: impl Into<crate::rt::Clearable<crate::subscription::BillingThresholds>>,
     ) -> Self {
         self.billing_thresholds = Some(v.into());
         self
@@ -932,10 +929,7 @@ impl UpdateSubscriptionItem {
         self
     }
     /// Data used to generate a new [Price](https://docs.stripe.com/api/prices) object inline. One of `price` or `price_data` is required.
-    pub fn price_data(
-        mut self,
-        v: impl Into<crate::subscription::ItemsPriceData>,
-    ) -> Self {
+    pub fn price_data(mut self, v: impl Into<crate::subscription::PriceData>) -> Self {
         self.price_data = Some(v.into());
         self
     }

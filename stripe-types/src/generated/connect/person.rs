@@ -58,7 +58,7 @@ pub struct CreateAccountPerson {
     /// The person's phone number.
     pub phone: Option<String>,
     /// Indicates if the person or any of their representatives, family members, or other closely related persons, declares that they hold or have held an important public job or function, in any jurisdiction.
-    pub political_exposure: Option<crate::person::IndividualPoliticalExposure>,
+    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
     /// The person's registered address.
     pub registered_address: Option<crate::account::AddressSpecs>,
     /// The relationship that this person has with the account's legal entity.
@@ -333,7 +333,7 @@ impl CreateAccountPerson {
     /// Indicates if the person or any of their representatives, family members, or other closely related persons, declares that they hold or have held an important public job or function, in any jurisdiction.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::person::IndividualPoliticalExposure>,
+        v: impl Into<crate::person::params::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self
@@ -445,7 +445,7 @@ pub struct CreatePerson {
     /// The person's phone number.
     pub phone: Option<String>,
     /// Indicates if the person or any of their representatives, family members, or other closely related persons, declares that they hold or have held an important public job or function, in any jurisdiction.
-    pub political_exposure: Option<crate::person::IndividualPoliticalExposure>,
+    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
     /// The person's registered address.
     pub registered_address: Option<crate::account::AddressSpecs>,
     /// The relationship that this person has with the account's legal entity.
@@ -720,7 +720,7 @@ impl CreatePerson {
     /// Indicates if the person or any of their representatives, family members, or other closely related persons, declares that they hold or have held an important public job or function, in any jurisdiction.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::person::IndividualPoliticalExposure>,
+        v: impl Into<crate::person::params::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self
@@ -2465,7 +2465,7 @@ pub struct UpdateAccountPerson {
     /// The person's phone number.
     pub phone: Option<String>,
     /// Indicates if the person or any of their representatives, family members, or other closely related persons, declares that they hold or have held an important public job or function, in any jurisdiction.
-    pub political_exposure: Option<crate::person::IndividualPoliticalExposure>,
+    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
     /// The person's registered address.
     pub registered_address: Option<crate::account::AddressSpecs>,
     /// The relationship that this person has with the account's legal entity.
@@ -2744,7 +2744,7 @@ impl UpdateAccountPerson {
     /// Indicates if the person or any of their representatives, family members, or other closely related persons, declares that they hold or have held an important public job or function, in any jurisdiction.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::person::IndividualPoliticalExposure>,
+        v: impl Into<crate::person::params::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self
@@ -2858,7 +2858,7 @@ pub struct UpdatePerson {
     /// The person's phone number.
     pub phone: Option<String>,
     /// Indicates if the person or any of their representatives, family members, or other closely related persons, declares that they hold or have held an important public job or function, in any jurisdiction.
-    pub political_exposure: Option<crate::person::IndividualPoliticalExposure>,
+    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
     /// The person's registered address.
     pub registered_address: Option<crate::account::AddressSpecs>,
     /// The relationship that this person has with the account's legal entity.
@@ -3137,7 +3137,7 @@ impl UpdatePerson {
     /// Indicates if the person or any of their representatives, family members, or other closely related persons, declares that they hold or have held an important public job or function, in any jurisdiction.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::person::IndividualPoliticalExposure>,
+        v: impl Into<crate::person::params::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self

@@ -590,7 +590,7 @@ pub struct FinalizeAmountTestHelpersIssuingAuthorization {
     /// The final authorization amount that will be captured by the merchant. This amount is in the authorization currency and in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
     pub final_amount: i64,
     /// Fleet-specific information for authorizations using Fleet cards.
-    pub fleet: Option<crate::issuing_authorization::PurchaseDetailsFleet>,
+    pub fleet: Option<crate::issuing_authorization::Fleet>,
     /// Information about fuel that was purchased with this transaction.
     pub fuel: Option<crate::issuing_authorization::params::Fuel>,
 }
@@ -634,10 +634,7 @@ impl FinalizeAmountTestHelpersIssuingAuthorization {
         self
     }
     /// Fleet-specific information for authorizations using Fleet cards.
-    pub fn fleet(
-        mut self,
-        v: impl Into<crate::issuing_authorization::PurchaseDetailsFleet>,
-    ) -> Self {
+    pub fn fleet(mut self, v: impl Into<crate::issuing_authorization::Fleet>) -> Self {
         self.fleet = Some(v.into());
         self
     }

@@ -3855,7 +3855,7 @@ pub struct Individual {
     /// The `phone` parameter.
     pub phone: Option<String>,
     /// The `political_exposure` parameter.
-    pub political_exposure: Option<crate::person::IndividualPoliticalExposure>,
+    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
     /// The `registered_address` parameter.
     pub registered_address: Option<crate::account::AddressSpecs>,
     /// The `relationship` parameter.
@@ -4075,7 +4075,7 @@ impl Individual {
     /// The `political_exposure` parameter.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::person::IndividualPoliticalExposure>,
+        v: impl Into<crate::person::params::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self
@@ -9420,7 +9420,7 @@ pub mod update {
         /// The `phone` parameter.
         pub phone: Option<String>,
         /// The `political_exposure` parameter.
-        pub political_exposure: Option<crate::person::IndividualPoliticalExposure>,
+        pub political_exposure: Option<crate::person::params::PoliticalExposure>,
         /// The `registered_address` parameter.
         pub registered_address: Option<crate::account::AddressSpecs>,
         /// The `relationship` parameter.
@@ -9646,7 +9646,7 @@ pub mod update {
         /// The `political_exposure` parameter.
         pub fn political_exposure(
             mut self,
-            v: impl Into<crate::person::IndividualPoliticalExposure>,
+            v: impl Into<crate::person::params::PoliticalExposure>,
         ) -> Self {
             self.political_exposure = Some(v.into());
             self

@@ -8,7 +8,7 @@ pub struct AccountConfigParam {
     /// The `enabled` parameter.
     pub enabled: bool,
     /// The `features` parameter.
-    pub features: Option<crate::account_session::AccountManagementFeatures>,
+    pub features: Option<crate::account_session::create::AccountManagementFeatures>,
 }
 #[cfg(feature = "connect")]
 impl serde::Serialize for AccountConfigParam {
@@ -35,132 +35,9 @@ impl AccountConfigParam {
     /// The `features` parameter.
     pub fn features(
         mut self,
-        v: impl Into<crate::account_session::AccountManagementFeatures>,
+        v: impl Into<crate::account_session::create::AccountManagementFeatures>,
     ) -> Self {
         self.features = Some(v.into());
-        self
-    }
-}
-/// `components.account_management.features` in the parameters of `CreateAccountSession`.
-#[cfg(feature = "connect")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct AccountManagementFeatures {
-    /// The `disable_stripe_user_authentication` parameter.
-    pub disable_stripe_user_authentication: Option<bool>,
-    /// The `external_account_collection` parameter.
-    pub external_account_collection: Option<bool>,
-}
-#[cfg(feature = "connect")]
-impl serde::Serialize for AccountManagementFeatures {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.disable_stripe_user_authentication {
-            map.serialize_entry("disable_stripe_user_authentication", v)?;
-        }
-        if let Some(v) = &self.external_account_collection {
-            map.serialize_entry("external_account_collection", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "connect")]
-impl AccountManagementFeatures {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            disable_stripe_user_authentication: None,
-            external_account_collection: None,
-        }
-    }
-    /// The `disable_stripe_user_authentication` parameter.
-    pub fn disable_stripe_user_authentication(mut self, v: impl Into<bool>) -> Self {
-        self.disable_stripe_user_authentication = Some(v.into());
-        self
-    }
-    /// The `external_account_collection` parameter.
-    pub fn external_account_collection(mut self, v: impl Into<bool>) -> Self {
-        self.external_account_collection = Some(v.into());
-        self
-    }
-}
-/// `components.balances.features` in the parameters of `CreateAccountSession`.
-#[cfg(feature = "connect")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct BalancesFeatures {
-    /// The `disable_stripe_user_authentication` parameter.
-    pub disable_stripe_user_authentication: Option<bool>,
-    /// The `edit_payout_schedule` parameter.
-    pub edit_payout_schedule: Option<bool>,
-    /// The `external_account_collection` parameter.
-    pub external_account_collection: Option<bool>,
-    /// The `instant_payouts` parameter.
-    pub instant_payouts: Option<bool>,
-    /// The `standard_payouts` parameter.
-    pub standard_payouts: Option<bool>,
-}
-#[cfg(feature = "connect")]
-impl serde::Serialize for BalancesFeatures {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.disable_stripe_user_authentication {
-            map.serialize_entry("disable_stripe_user_authentication", v)?;
-        }
-        if let Some(v) = &self.edit_payout_schedule {
-            map.serialize_entry("edit_payout_schedule", v)?;
-        }
-        if let Some(v) = &self.external_account_collection {
-            map.serialize_entry("external_account_collection", v)?;
-        }
-        if let Some(v) = &self.instant_payouts {
-            map.serialize_entry("instant_payouts", v)?;
-        }
-        if let Some(v) = &self.standard_payouts {
-            map.serialize_entry("standard_payouts", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "connect")]
-impl BalancesFeatures {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            disable_stripe_user_authentication: None,
-            edit_payout_schedule: None,
-            external_account_collection: None,
-            instant_payouts: None,
-            standard_payouts: None,
-        }
-    }
-    /// The `disable_stripe_user_authentication` parameter.
-    pub fn disable_stripe_user_authentication(mut self, v: impl Into<bool>) -> Self {
-        self.disable_stripe_user_authentication = Some(v.into());
-        self
-    }
-    /// The `edit_payout_schedule` parameter.
-    pub fn edit_payout_schedule(mut self, v: impl Into<bool>) -> Self {
-        self.edit_payout_schedule = Some(v.into());
-        self
-    }
-    /// The `external_account_collection` parameter.
-    pub fn external_account_collection(mut self, v: impl Into<bool>) -> Self {
-        self.external_account_collection = Some(v.into());
-        self
-    }
-    /// The `instant_payouts` parameter.
-    pub fn instant_payouts(mut self, v: impl Into<bool>) -> Self {
-        self.instant_payouts = Some(v.into());
-        self
-    }
-    /// The `standard_payouts` parameter.
-    pub fn standard_payouts(mut self, v: impl Into<bool>) -> Self {
-        self.standard_payouts = Some(v.into());
         self
     }
 }
@@ -172,7 +49,7 @@ pub struct BaseConfigParam {
     /// The `enabled` parameter.
     pub enabled: bool,
     /// The `features` parameter.
-    pub features: Option<crate::account_session::DocumentsFeatures>,
+    pub features: Option<crate::account_session::Features>,
 }
 #[cfg(feature = "connect")]
 impl serde::Serialize for BaseConfigParam {
@@ -197,10 +74,7 @@ impl BaseConfigParam {
         }
     }
     /// The `features` parameter.
-    pub fn features(
-        mut self,
-        v: impl Into<crate::account_session::DocumentsFeatures>,
-    ) -> Self {
+    pub fn features(mut self, v: impl Into<crate::account_session::Features>) -> Self {
         self.features = Some(v.into());
         self
     }
@@ -613,9 +487,9 @@ impl DisputesListFeatures {
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct DocumentsFeatures {}
+pub struct Features {}
 #[cfg(feature = "connect")]
-impl serde::Serialize for DocumentsFeatures {
+impl serde::Serialize for Features {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let map = s.serialize_map(None)?;
@@ -623,7 +497,7 @@ impl serde::Serialize for DocumentsFeatures {
     }
 }
 #[cfg(feature = "connect")]
-impl DocumentsFeatures {
+impl Features {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
@@ -1137,76 +1011,6 @@ impl IssuingCardsListFeatures {
         self
     }
 }
-/// `components.payment_details.features` in the parameters of `CreateAccountSession`.
-#[cfg(feature = "connect")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct PaymentDetailsFeatures {
-    /// The `capture_payments` parameter.
-    pub capture_payments: Option<bool>,
-    /// The `destination_on_behalf_of_charge_management` parameter.
-    pub destination_on_behalf_of_charge_management: Option<bool>,
-    /// The `dispute_management` parameter.
-    pub dispute_management: Option<bool>,
-    /// The `refund_management` parameter.
-    pub refund_management: Option<bool>,
-}
-#[cfg(feature = "connect")]
-impl serde::Serialize for PaymentDetailsFeatures {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.capture_payments {
-            map.serialize_entry("capture_payments", v)?;
-        }
-        if let Some(v) = &self.destination_on_behalf_of_charge_management {
-            map.serialize_entry("destination_on_behalf_of_charge_management", v)?;
-        }
-        if let Some(v) = &self.dispute_management {
-            map.serialize_entry("dispute_management", v)?;
-        }
-        if let Some(v) = &self.refund_management {
-            map.serialize_entry("refund_management", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "connect")]
-impl PaymentDetailsFeatures {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            capture_payments: None,
-            destination_on_behalf_of_charge_management: None,
-            dispute_management: None,
-            refund_management: None,
-        }
-    }
-    /// The `capture_payments` parameter.
-    pub fn capture_payments(mut self, v: impl Into<bool>) -> Self {
-        self.capture_payments = Some(v.into());
-        self
-    }
-    /// The `destination_on_behalf_of_charge_management` parameter.
-    pub fn destination_on_behalf_of_charge_management(
-        mut self,
-        v: impl Into<bool>,
-    ) -> Self {
-        self.destination_on_behalf_of_charge_management = Some(v.into());
-        self
-    }
-    /// The `dispute_management` parameter.
-    pub fn dispute_management(mut self, v: impl Into<bool>) -> Self {
-        self.dispute_management = Some(v.into());
-        self
-    }
-    /// The `refund_management` parameter.
-    pub fn refund_management(mut self, v: impl Into<bool>) -> Self {
-        self.refund_management = Some(v.into());
-        self
-    }
-}
 /// `components.payment_disputes` in the parameters of `CreateAccountSession`.
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
@@ -1315,7 +1119,7 @@ pub struct PaymentsConfigParam {
     /// The `enabled` parameter.
     pub enabled: bool,
     /// The `features` parameter.
-    pub features: Option<crate::account_session::PaymentDetailsFeatures>,
+    pub features: Option<crate::account_session::create::PaymentDetailsFeatures>,
 }
 #[cfg(feature = "connect")]
 impl serde::Serialize for PaymentsConfigParam {
@@ -1342,7 +1146,7 @@ impl PaymentsConfigParam {
     /// The `features` parameter.
     pub fn features(
         mut self,
-        v: impl Into<crate::account_session::PaymentDetailsFeatures>,
+        v: impl Into<crate::account_session::create::PaymentDetailsFeatures>,
     ) -> Self {
         self.features = Some(v.into());
         self
@@ -1356,7 +1160,7 @@ pub struct PayoutsConfigParam {
     /// The `enabled` parameter.
     pub enabled: bool,
     /// The `features` parameter.
-    pub features: Option<crate::account_session::BalancesFeatures>,
+    pub features: Option<crate::account_session::create::BalancesFeatures>,
 }
 #[cfg(feature = "connect")]
 impl serde::Serialize for PayoutsConfigParam {
@@ -1383,9 +1187,205 @@ impl PayoutsConfigParam {
     /// The `features` parameter.
     pub fn features(
         mut self,
-        v: impl Into<crate::account_session::BalancesFeatures>,
+        v: impl Into<crate::account_session::create::BalancesFeatures>,
     ) -> Self {
         self.features = Some(v.into());
         self
+    }
+}
+/// Types of `create` whose field path another type of `account_session` also has.
+pub mod create {
+    /// `components.account_management.features` in the parameters of `CreateAccountSession`.
+    #[cfg(feature = "connect")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct AccountManagementFeatures {
+        /// The `disable_stripe_user_authentication` parameter.
+        pub disable_stripe_user_authentication: Option<bool>,
+        /// The `external_account_collection` parameter.
+        pub external_account_collection: Option<bool>,
+    }
+    #[cfg(feature = "connect")]
+    impl serde::Serialize for AccountManagementFeatures {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.disable_stripe_user_authentication {
+                map.serialize_entry("disable_stripe_user_authentication", v)?;
+            }
+            if let Some(v) = &self.external_account_collection {
+                map.serialize_entry("external_account_collection", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "connect")]
+    impl AccountManagementFeatures {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                disable_stripe_user_authentication: None,
+                external_account_collection: None,
+            }
+        }
+        /// The `disable_stripe_user_authentication` parameter.
+        pub fn disable_stripe_user_authentication(mut self, v: impl Into<bool>) -> Self {
+            self.disable_stripe_user_authentication = Some(v.into());
+            self
+        }
+        /// The `external_account_collection` parameter.
+        pub fn external_account_collection(mut self, v: impl Into<bool>) -> Self {
+            self.external_account_collection = Some(v.into());
+            self
+        }
+    }
+    /// `components.balances.features` in the parameters of `CreateAccountSession`.
+    #[cfg(feature = "connect")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct BalancesFeatures {
+        /// The `disable_stripe_user_authentication` parameter.
+        pub disable_stripe_user_authentication: Option<bool>,
+        /// The `edit_payout_schedule` parameter.
+        pub edit_payout_schedule: Option<bool>,
+        /// The `external_account_collection` parameter.
+        pub external_account_collection: Option<bool>,
+        /// The `instant_payouts` parameter.
+        pub instant_payouts: Option<bool>,
+        /// The `standard_payouts` parameter.
+        pub standard_payouts: Option<bool>,
+    }
+    #[cfg(feature = "connect")]
+    impl serde::Serialize for BalancesFeatures {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.disable_stripe_user_authentication {
+                map.serialize_entry("disable_stripe_user_authentication", v)?;
+            }
+            if let Some(v) = &self.edit_payout_schedule {
+                map.serialize_entry("edit_payout_schedule", v)?;
+            }
+            if let Some(v) = &self.external_account_collection {
+                map.serialize_entry("external_account_collection", v)?;
+            }
+            if let Some(v) = &self.instant_payouts {
+                map.serialize_entry("instant_payouts", v)?;
+            }
+            if let Some(v) = &self.standard_payouts {
+                map.serialize_entry("standard_payouts", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "connect")]
+    impl BalancesFeatures {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                disable_stripe_user_authentication: None,
+                edit_payout_schedule: None,
+                external_account_collection: None,
+                instant_payouts: None,
+                standard_payouts: None,
+            }
+        }
+        /// The `disable_stripe_user_authentication` parameter.
+        pub fn disable_stripe_user_authentication(mut self, v: impl Into<bool>) -> Self {
+            self.disable_stripe_user_authentication = Some(v.into());
+            self
+        }
+        /// The `edit_payout_schedule` parameter.
+        pub fn edit_payout_schedule(mut self, v: impl Into<bool>) -> Self {
+            self.edit_payout_schedule = Some(v.into());
+            self
+        }
+        /// The `external_account_collection` parameter.
+        pub fn external_account_collection(mut self, v: impl Into<bool>) -> Self {
+            self.external_account_collection = Some(v.into());
+            self
+        }
+        /// The `instant_payouts` parameter.
+        pub fn instant_payouts(mut self, v: impl Into<bool>) -> Self {
+            self.instant_payouts = Some(v.into());
+            self
+        }
+        /// The `standard_payouts` parameter.
+        pub fn standard_payouts(mut self, v: impl Into<bool>) -> Self {
+            self.standard_payouts = Some(v.into());
+            self
+        }
+    }
+    /// `components.payment_details.features` in the parameters of `CreateAccountSession`.
+    #[cfg(feature = "connect")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct PaymentDetailsFeatures {
+        /// The `capture_payments` parameter.
+        pub capture_payments: Option<bool>,
+        /// The `destination_on_behalf_of_charge_management` parameter.
+        pub destination_on_behalf_of_charge_management: Option<bool>,
+        /// The `dispute_management` parameter.
+        pub dispute_management: Option<bool>,
+        /// The `refund_management` parameter.
+        pub refund_management: Option<bool>,
+    }
+    #[cfg(feature = "connect")]
+    impl serde::Serialize for PaymentDetailsFeatures {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.capture_payments {
+                map.serialize_entry("capture_payments", v)?;
+            }
+            if let Some(v) = &self.destination_on_behalf_of_charge_management {
+                map.serialize_entry("destination_on_behalf_of_charge_management", v)?;
+            }
+            if let Some(v) = &self.dispute_management {
+                map.serialize_entry("dispute_management", v)?;
+            }
+            if let Some(v) = &self.refund_management {
+                map.serialize_entry("refund_management", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "connect")]
+    impl PaymentDetailsFeatures {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                capture_payments: None,
+                destination_on_behalf_of_charge_management: None,
+                dispute_management: None,
+                refund_management: None,
+            }
+        }
+        /// The `capture_payments` parameter.
+        pub fn capture_payments(mut self, v: impl Into<bool>) -> Self {
+            self.capture_payments = Some(v.into());
+            self
+        }
+        /// The `destination_on_behalf_of_charge_management` parameter.
+        pub fn destination_on_behalf_of_charge_management(
+            mut self,
+            v: impl Into<bool>,
+        ) -> Self {
+            self.destination_on_behalf_of_charge_management = Some(v.into());
+            self
+        }
+        /// The `dispute_management` parameter.
+        pub fn dispute_management(mut self, v: impl Into<bool>) -> Self {
+            self.dispute_management = Some(v.into());
+            self
+        }
+        /// The `refund_management` parameter.
+        pub fn refund_management(mut self, v: impl Into<bool>) -> Self {
+            self.refund_management = Some(v.into());
+            self
+        }
     }
 }

@@ -967,9 +967,7 @@ pub mod create {
     #[non_exhaustive]
     pub struct SubscriptionUpdate {
         /// The `billing_cycle_anchor` parameter.
-        pub billing_cycle_anchor: Option<
-            crate::subscription::SubscriptionUpdateBillingCycleAnchor,
-        >,
+        pub billing_cycle_anchor: Option<crate::subscription::BillingCycleAnchor>,
         /// The `default_allowed_updates` parameter.
         pub default_allowed_updates: Option<
             crate::rt::Clearable<
@@ -1038,7 +1036,7 @@ pub mod create {
         /// The `billing_cycle_anchor` parameter.
         pub fn billing_cycle_anchor(
             mut self,
-            v: impl Into<crate::subscription::SubscriptionUpdateBillingCycleAnchor>,
+            v: impl Into<crate::subscription::BillingCycleAnchor>,
         ) -> Self {
             self.billing_cycle_anchor = Some(v.into());
             self
@@ -1509,9 +1507,7 @@ pub mod update {
     #[non_exhaustive]
     pub struct SubscriptionUpdate {
         /// The `billing_cycle_anchor` parameter.
-        pub billing_cycle_anchor: Option<
-            crate::subscription::SubscriptionUpdateBillingCycleAnchor,
-        >,
+        pub billing_cycle_anchor: Option<crate::subscription::BillingCycleAnchor>,
         /// The `default_allowed_updates` parameter.
         pub default_allowed_updates: Option<
             crate::rt::Clearable<
@@ -1582,7 +1578,7 @@ pub mod update {
         /// The `billing_cycle_anchor` parameter.
         pub fn billing_cycle_anchor(
             mut self,
-            v: impl Into<crate::subscription::SubscriptionUpdateBillingCycleAnchor>,
+            v: impl Into<crate::subscription::BillingCycleAnchor>,
         ) -> Self {
             self.billing_cycle_anchor = Some(v.into());
             self

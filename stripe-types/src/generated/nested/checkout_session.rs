@@ -10,7 +10,9 @@ pub struct AcssDebit {
     /// The `mandate_options` parameter.
     pub mandate_options: Option<crate::checkout_session::MandateOptions>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AcssDebitSetupFutureUsage>,
+    pub setup_future_usage: Option<
+        crate::payment_intent::params::AcssDebitSetupFutureUsage,
+    >,
     /// The `target_date` parameter.
     pub target_date: Option<String>,
     /// The `verification_method` parameter.
@@ -71,7 +73,7 @@ impl AcssDebit {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AcssDebitSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::AcssDebitSetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -128,9 +130,9 @@ impl AdaptivePricing {
 #[non_exhaustive]
 pub struct Affirm {
     /// The `capture_method` parameter.
-    pub capture_method: Option<crate::payment_intent::AffirmCaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::params::AffirmCaptureMethod>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AffirmSetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
 }
 #[cfg(any(feature = "checkout", feature = "payments"))]
 impl serde::Serialize for Affirm {
@@ -159,7 +161,7 @@ impl Affirm {
     /// The `capture_method` parameter.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmCaptureMethod>,
+        v: impl Into<crate::payment_intent::params::AffirmCaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
@@ -167,7 +169,7 @@ impl Affirm {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -211,7 +213,7 @@ impl AfterExpiration {
 #[non_exhaustive]
 pub struct AuBecsDebit {
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AffirmSetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// The `target_date` parameter.
     pub target_date: Option<String>,
 }
@@ -242,7 +244,7 @@ impl AuBecsDebit {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -259,9 +261,11 @@ impl AuBecsDebit {
 #[non_exhaustive]
 pub struct BacsDebit {
     /// The `mandate_options` parameter.
-    pub mandate_options: Option<crate::payment_intent::BacsDebitMandateOptions>,
+    pub mandate_options: Option<crate::payment_intent::MandateOptions>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AcssDebitSetupFutureUsage>,
+    pub setup_future_usage: Option<
+        crate::payment_intent::params::AcssDebitSetupFutureUsage,
+    >,
     /// The `target_date` parameter.
     pub target_date: Option<String>,
 }
@@ -296,7 +300,7 @@ impl BacsDebit {
     /// The `mandate_options` parameter.
     pub fn mandate_options(
         mut self,
-        v: impl Into<crate::payment_intent::BacsDebitMandateOptions>,
+        v: impl Into<crate::payment_intent::MandateOptions>,
     ) -> Self {
         self.mandate_options = Some(v.into());
         self
@@ -304,7 +308,7 @@ impl BacsDebit {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AcssDebitSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::AcssDebitSetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -616,7 +620,7 @@ impl<'de> serde::Deserialize<'de> for BrandsBlocked {
 #[non_exhaustive]
 pub struct Card {
     /// The `capture_method` parameter.
-    pub capture_method: Option<crate::payment_intent::AffirmCaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::params::AffirmCaptureMethod>,
     /// The `installments` parameter.
     pub installments: Option<crate::checkout_session::Installments>,
     /// The `request_extended_authorization` parameter.
@@ -637,7 +641,7 @@ pub struct Card {
     pub restrictions: Option<crate::checkout_session::Restrictions>,
     /// The `setup_future_usage` parameter.
     pub setup_future_usage: Option<
-        crate::payment_intent::PaymentIntentDataSetupFutureUsage,
+        crate::payment_intent::params::PaymentIntentDataSetupFutureUsage,
     >,
     /// The `statement_descriptor_suffix_kana` parameter.
     pub statement_descriptor_suffix_kana: Option<String>,
@@ -707,7 +711,7 @@ impl Card {
     /// The `capture_method` parameter.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmCaptureMethod>,
+        v: impl Into<crate::payment_intent::params::AffirmCaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
@@ -771,7 +775,7 @@ impl Card {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::PaymentIntentDataSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::PaymentIntentDataSetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -793,9 +797,11 @@ impl Card {
 #[non_exhaustive]
 pub struct Cashapp {
     /// The `capture_method` parameter.
-    pub capture_method: Option<crate::payment_intent::AffirmCaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::params::AffirmCaptureMethod>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AcssDebitSetupFutureUsage>,
+    pub setup_future_usage: Option<
+        crate::payment_intent::params::AcssDebitSetupFutureUsage,
+    >,
 }
 #[cfg(feature = "checkout")]
 impl serde::Serialize for Cashapp {
@@ -824,7 +830,7 @@ impl Cashapp {
     /// The `capture_method` parameter.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmCaptureMethod>,
+        v: impl Into<crate::payment_intent::params::AffirmCaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
@@ -832,7 +838,7 @@ impl Cashapp {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AcssDebitSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::AcssDebitSetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -983,7 +989,7 @@ pub struct CustomerBalance {
     /// The `funding_type` parameter.
     pub funding_type: Option<crate::payment_intent::FundingType>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AffirmSetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
 }
 #[cfg(feature = "checkout")]
 impl serde::Serialize for CustomerBalance {
@@ -1032,7 +1038,7 @@ impl CustomerBalance {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -2046,9 +2052,9 @@ impl InvoiceSettings {
 #[non_exhaustive]
 pub struct Klarna {
     /// The `capture_method` parameter.
-    pub capture_method: Option<crate::payment_intent::AffirmCaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::params::AffirmCaptureMethod>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AffirmSetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// The `subscriptions` parameter.
     pub subscriptions: Option<
         crate::rt::Clearable<Vec<crate::setup_intent::Subscriptions>>,
@@ -2085,7 +2091,7 @@ impl Klarna {
     /// The `capture_method` parameter.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmCaptureMethod>,
+        v: impl Into<crate::payment_intent::params::AffirmCaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
@@ -2093,7 +2099,7 @@ impl Klarna {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -3139,7 +3145,9 @@ pub struct PaymentIntentData {
     /// The `application_fee_amount` parameter.
     pub application_fee_amount: Option<i64>,
     /// The `capture_method` parameter.
-    pub capture_method: Option<crate::payment_intent::PaymentIntentDataCaptureMethod>,
+    pub capture_method: Option<
+        crate::payment_intent::params::PaymentIntentDataCaptureMethod,
+    >,
     /// The `description` parameter.
     pub description: Option<String>,
     /// The `metadata` parameter.
@@ -3150,7 +3158,7 @@ pub struct PaymentIntentData {
     pub receipt_email: Option<String>,
     /// The `setup_future_usage` parameter.
     pub setup_future_usage: Option<
-        crate::payment_intent::PaymentIntentDataSetupFutureUsage,
+        crate::payment_intent::params::PaymentIntentDataSetupFutureUsage,
     >,
     /// The `shipping` parameter.
     pub shipping: Option<crate::checkout_session::PaymentIntentDataShipping>,
@@ -3235,7 +3243,7 @@ impl PaymentIntentData {
     /// The `capture_method` parameter.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::PaymentIntentDataCaptureMethod>,
+        v: impl Into<crate::payment_intent::params::PaymentIntentDataCaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
@@ -3263,7 +3271,7 @@ impl PaymentIntentData {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::PaymentIntentDataSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::PaymentIntentDataSetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -4485,7 +4493,9 @@ pub struct Payto {
     /// The `mandate_options` parameter.
     pub mandate_options: Option<crate::setup_intent::PaytoMandateOptions>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AmazonPaySetupFutureUsage>,
+    pub setup_future_usage: Option<
+        crate::payment_intent::params::AmazonPaySetupFutureUsage,
+    >,
 }
 #[cfg(feature = "checkout")]
 impl serde::Serialize for Payto {
@@ -4522,7 +4532,7 @@ impl Payto {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AmazonPaySetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::AmazonPaySetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -4575,7 +4585,7 @@ pub struct Pix {
     /// The `expires_after_seconds` parameter.
     pub expires_after_seconds: Option<i64>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AffirmSetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
 }
 #[cfg(feature = "checkout")]
 impl serde::Serialize for Pix {
@@ -4621,7 +4631,7 @@ impl Pix {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -6129,7 +6139,9 @@ pub struct UsBankAccount {
     /// The `financial_connections` parameter.
     pub financial_connections: Option<crate::checkout_session::FinancialConnections>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AcssDebitSetupFutureUsage>,
+    pub setup_future_usage: Option<
+        crate::payment_intent::params::AcssDebitSetupFutureUsage,
+    >,
     /// The `target_date` parameter.
     pub target_date: Option<String>,
     /// The `verification_method` parameter.
@@ -6178,7 +6190,7 @@ impl UsBankAccount {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AcssDebitSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::AcssDebitSetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -6332,7 +6344,7 @@ pub struct WechatPay {
     /// The `client` parameter.
     pub client: crate::payment_intent::Client,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AffirmSetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
 }
 #[cfg(feature = "checkout")]
 impl serde::Serialize for WechatPay {
@@ -6368,7 +6380,7 @@ impl WechatPay {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self

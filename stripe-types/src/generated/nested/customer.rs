@@ -1520,13 +1520,11 @@ impl<'de> serde::Deserialize<'de> for TaxIdDataType {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `tax.validate_location` in `UpdateCustomer` and `UpdateV2CoreAccount`.
-#[cfg(any(feature = "payments", feature = "v2"))]
+/// Values of `tax.validate_location` in `CreateCustomer`.
+#[cfg(feature = "payments")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TaxValidateLocation {
-    /// `auto`
-    Auto,
     /// `deferred`
     Deferred,
     /// `immediately`
@@ -1534,46 +1532,44 @@ pub enum TaxValidateLocation {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "payments", feature = "v2"))]
+#[cfg(feature = "payments")]
 impl TaxValidateLocation {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            TaxValidateLocation::Auto => "auto",
             TaxValidateLocation::Deferred => "deferred",
             TaxValidateLocation::Immediately => "immediately",
             TaxValidateLocation::Unknown(v) => v,
         }
     }
 }
-#[cfg(any(feature = "payments", feature = "v2"))]
+#[cfg(feature = "payments")]
 impl std::str::FromStr for TaxValidateLocation {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match crate::rt::json::variant(s, &["auto", "deferred", "immediately"]) {
-                Some(0) => TaxValidateLocation::Auto,
-                Some(1) => TaxValidateLocation::Deferred,
-                Some(2) => TaxValidateLocation::Immediately,
+            match crate::rt::json::variant(s, &["deferred", "immediately"]) {
+                Some(0) => TaxValidateLocation::Deferred,
+                Some(1) => TaxValidateLocation::Immediately,
                 _ => TaxValidateLocation::Unknown(s.to_owned()),
             },
         )
     }
 }
-#[cfg(any(feature = "payments", feature = "v2"))]
+#[cfg(feature = "payments")]
 impl std::fmt::Display for TaxValidateLocation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "payments", feature = "v2"))]
+#[cfg(feature = "payments")]
 impl serde::Serialize for TaxValidateLocation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "payments", feature = "v2"))]
+#[cfg(feature = "payments")]
 impl<'de> serde::Deserialize<'de> for TaxValidateLocation {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
@@ -1652,6 +1648,65 @@ impl<'de> serde::Deserialize<'de> for Type {
 impl crate::rt::Decode for Type {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
+    }
+}
+/// Values of `tax.validate_location` in `UpdateCustomer` and `UpdateV2CoreAccount`.
+#[cfg(any(feature = "payments", feature = "v2"))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ValidateLocation {
+    /// `auto`
+    Auto,
+    /// `deferred`
+    Deferred,
+    /// `immediately`
+    Immediately,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(any(feature = "payments", feature = "v2"))]
+impl ValidateLocation {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ValidateLocation::Auto => "auto",
+            ValidateLocation::Deferred => "deferred",
+            ValidateLocation::Immediately => "immediately",
+            ValidateLocation::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(any(feature = "payments", feature = "v2"))]
+impl std::str::FromStr for ValidateLocation {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["auto", "deferred", "immediately"]) {
+                Some(0) => ValidateLocation::Auto,
+                Some(1) => ValidateLocation::Deferred,
+                Some(2) => ValidateLocation::Immediately,
+                _ => ValidateLocation::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(any(feature = "payments", feature = "v2"))]
+impl std::fmt::Display for ValidateLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "payments", feature = "v2"))]
+impl serde::Serialize for ValidateLocation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "payments", feature = "v2"))]
+impl<'de> serde::Deserialize<'de> for ValidateLocation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
     }
 }
 /// Types of `acceptance` whose field path another type of `customer` also has.
@@ -1778,7 +1833,7 @@ pub mod create {
         /// The `ip_address` parameter.
         pub ip_address: Option<crate::rt::Clearable<String>>,
         /// The `validate_location` parameter.
-        pub validate_location: Option<crate::customer::create::ValidateLocation>,
+        pub validate_location: Option<crate::customer::TaxValidateLocation>,
     }
     #[cfg(feature = "payments")]
     impl serde::Serialize for Tax {
@@ -1812,65 +1867,10 @@ pub mod create {
         /// The `validate_location` parameter.
         pub fn validate_location(
             mut self,
-            v: impl Into<crate::customer::create::ValidateLocation>,
+            v: impl Into<crate::customer::TaxValidateLocation>,
         ) -> Self {
             self.validate_location = Some(v.into());
             self
-        }
-    }
-    /// Values of `tax.validate_location` in `CreateCustomer`.
-    #[cfg(feature = "payments")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum ValidateLocation {
-        /// `deferred`
-        Deferred,
-        /// `immediately`
-        Immediately,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "payments")]
-    impl ValidateLocation {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ValidateLocation::Deferred => "deferred",
-                ValidateLocation::Immediately => "immediately",
-                ValidateLocation::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "payments")]
-    impl std::str::FromStr for ValidateLocation {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["deferred", "immediately"]) {
-                    Some(0) => ValidateLocation::Deferred,
-                    Some(1) => ValidateLocation::Immediately,
-                    _ => ValidateLocation::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "payments")]
-    impl std::fmt::Display for ValidateLocation {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "payments")]
-    impl serde::Serialize for ValidateLocation {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "payments")]
-    impl<'de> serde::Deserialize<'de> for ValidateLocation {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
 }
@@ -1946,7 +1946,7 @@ pub mod update {
         /// The `ip_address` parameter.
         pub ip_address: Option<crate::rt::Clearable<String>>,
         /// The `validate_location` parameter.
-        pub validate_location: Option<crate::customer::TaxValidateLocation>,
+        pub validate_location: Option<crate::customer::ValidateLocation>,
     }
     #[cfg(feature = "payments")]
     impl serde::Serialize for Tax {
@@ -1980,7 +1980,7 @@ pub mod update {
         /// The `validate_location` parameter.
         pub fn validate_location(
             mut self,
-            v: impl Into<crate::customer::TaxValidateLocation>,
+            v: impl Into<crate::customer::ValidateLocation>,
         ) -> Self {
             self.validate_location = Some(v.into());
             self

@@ -213,7 +213,7 @@ pub struct ExternalAccountPayoutBankAccount {
     /// The `documents` parameter.
     pub documents: Option<crate::external_account::Documents>,
     /// The `object` parameter.
-    pub object: Option<crate::payment_source::ExternalAccountPayoutBankAccountObject>,
+    pub object: Option<crate::payment_source::Object>,
     /// The `routing_number` parameter.
     pub routing_number: Option<String>,
 }
@@ -309,10 +309,7 @@ impl ExternalAccountPayoutBankAccount {
         self
     }
     /// The `object` parameter.
-    pub fn object(
-        mut self,
-        v: impl Into<crate::payment_source::ExternalAccountPayoutBankAccountObject>,
-    ) -> Self {
+    pub fn object(mut self, v: impl Into<crate::payment_source::Object>) -> Self {
         self.object = Some(v.into());
         self
     }

@@ -485,6 +485,87 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
+/// `purchase_details.fleet` in the parameters of `CaptureTestHelpersIssuingAuthorization`, `CreateForceCaptureTestHelpersIssuingTransaction` and 2 more.
+#[cfg(feature = "issuing")]
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct Fleet {
+    /// The `cardholder_prompt_data` parameter.
+    pub cardholder_prompt_data: Option<
+        crate::issuing_authorization::CardholderPromptData,
+    >,
+    /// The `purchase_type` parameter.
+    pub purchase_type: Option<crate::issuing_authorization::FleetPurchaseType>,
+    /// The `reported_breakdown` parameter.
+    pub reported_breakdown: Option<crate::issuing_authorization::ReportedBreakdown>,
+    /// The `service_type` parameter.
+    pub service_type: Option<crate::issuing_authorization::FleetServiceType>,
+}
+#[cfg(feature = "issuing")]
+impl serde::Serialize for Fleet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.cardholder_prompt_data {
+            map.serialize_entry("cardholder_prompt_data", v)?;
+        }
+        if let Some(v) = &self.purchase_type {
+            map.serialize_entry("purchase_type", v)?;
+        }
+        if let Some(v) = &self.reported_breakdown {
+            map.serialize_entry("reported_breakdown", v)?;
+        }
+        if let Some(v) = &self.service_type {
+            map.serialize_entry("service_type", v)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "issuing")]
+impl Fleet {
+    /// Start with no parameters set.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            cardholder_prompt_data: None,
+            purchase_type: None,
+            reported_breakdown: None,
+            service_type: None,
+        }
+    }
+    /// The `cardholder_prompt_data` parameter.
+    pub fn cardholder_prompt_data(
+        mut self,
+        v: impl Into<crate::issuing_authorization::CardholderPromptData>,
+    ) -> Self {
+        self.cardholder_prompt_data = Some(v.into());
+        self
+    }
+    /// The `purchase_type` parameter.
+    pub fn purchase_type(
+        mut self,
+        v: impl Into<crate::issuing_authorization::FleetPurchaseType>,
+    ) -> Self {
+        self.purchase_type = Some(v.into());
+        self
+    }
+    /// The `reported_breakdown` parameter.
+    pub fn reported_breakdown(
+        mut self,
+        v: impl Into<crate::issuing_authorization::ReportedBreakdown>,
+    ) -> Self {
+        self.reported_breakdown = Some(v.into());
+        self
+    }
+    /// The `service_type` parameter.
+    pub fn service_type(
+        mut self,
+        v: impl Into<crate::issuing_authorization::FleetServiceType>,
+    ) -> Self {
+        self.service_type = Some(v.into());
+        self
+    }
+}
 /// Values of `fleet.purchase_type` in `CaptureTestHelpersIssuingAuthorization`, `CreateForceCaptureTestHelpersIssuingTransaction` and 3 more.
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -1048,87 +1129,6 @@ impl NonFuel {
     /// The `gross_amount_decimal` parameter.
     pub fn gross_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
         self.gross_amount_decimal = Some(v.into());
-        self
-    }
-}
-/// `purchase_details.fleet` in the parameters of `CaptureTestHelpersIssuingAuthorization`, `CreateForceCaptureTestHelpersIssuingTransaction` and 2 more.
-#[cfg(feature = "issuing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct PurchaseDetailsFleet {
-    /// The `cardholder_prompt_data` parameter.
-    pub cardholder_prompt_data: Option<
-        crate::issuing_authorization::CardholderPromptData,
-    >,
-    /// The `purchase_type` parameter.
-    pub purchase_type: Option<crate::issuing_authorization::FleetPurchaseType>,
-    /// The `reported_breakdown` parameter.
-    pub reported_breakdown: Option<crate::issuing_authorization::ReportedBreakdown>,
-    /// The `service_type` parameter.
-    pub service_type: Option<crate::issuing_authorization::FleetServiceType>,
-}
-#[cfg(feature = "issuing")]
-impl serde::Serialize for PurchaseDetailsFleet {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.cardholder_prompt_data {
-            map.serialize_entry("cardholder_prompt_data", v)?;
-        }
-        if let Some(v) = &self.purchase_type {
-            map.serialize_entry("purchase_type", v)?;
-        }
-        if let Some(v) = &self.reported_breakdown {
-            map.serialize_entry("reported_breakdown", v)?;
-        }
-        if let Some(v) = &self.service_type {
-            map.serialize_entry("service_type", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "issuing")]
-impl PurchaseDetailsFleet {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            cardholder_prompt_data: None,
-            purchase_type: None,
-            reported_breakdown: None,
-            service_type: None,
-        }
-    }
-    /// The `cardholder_prompt_data` parameter.
-    pub fn cardholder_prompt_data(
-        mut self,
-        v: impl Into<crate::issuing_authorization::CardholderPromptData>,
-    ) -> Self {
-        self.cardholder_prompt_data = Some(v.into());
-        self
-    }
-    /// The `purchase_type` parameter.
-    pub fn purchase_type(
-        mut self,
-        v: impl Into<crate::issuing_authorization::FleetPurchaseType>,
-    ) -> Self {
-        self.purchase_type = Some(v.into());
-        self
-    }
-    /// The `reported_breakdown` parameter.
-    pub fn reported_breakdown(
-        mut self,
-        v: impl Into<crate::issuing_authorization::ReportedBreakdown>,
-    ) -> Self {
-        self.reported_breakdown = Some(v.into());
-        self
-    }
-    /// The `service_type` parameter.
-    pub fn service_type(
-        mut self,
-        v: impl Into<crate::issuing_authorization::FleetServiceType>,
-    ) -> Self {
-        self.service_type = Some(v.into());
         self
     }
 }

@@ -20,9 +20,9 @@ pub struct Canceled {
     /// The `product_description` parameter.
     pub product_description: Option<crate::rt::Clearable<String>>,
     /// The `product_type` parameter.
-    pub product_type: Option<crate::issuing_dispute::CanceledProductType>,
+    pub product_type: Option<crate::issuing_dispute::ProductType>,
     /// The `return_status` parameter.
-    pub return_status: Option<crate::issuing_dispute::CanceledReturnStatus>,
+    pub return_status: Option<crate::issuing_dispute::ReturnStatus>,
     /// The `returned_at` parameter.
     pub returned_at: Option<crate::rt::Clearable<crate::rt::Timestamp>>,
 }
@@ -138,7 +138,7 @@ impl Canceled {
     /// The `product_type` parameter.
     pub fn product_type(
         mut self,
-        v: impl Into<crate::issuing_dispute::CanceledProductType>,
+        v: impl Into<crate::issuing_dispute::ProductType>,
     ) -> Self {
         self.product_type = Some(v.into());
         self
@@ -146,7 +146,7 @@ impl Canceled {
     /// The `return_status` parameter.
     pub fn return_status(
         mut self,
-        v: impl Into<crate::issuing_dispute::CanceledReturnStatus>,
+        v: impl Into<crate::issuing_dispute::ReturnStatus>,
     ) -> Self {
         self.return_status = Some(v.into());
         self
@@ -158,116 +158,6 @@ impl Canceled {
     ) -> Self {
         self.returned_at = Some(v.into());
         self
-    }
-}
-/// Values of `evidence.canceled.product_type` in `CreateIssuingDispute` and `UpdateIssuingDispute`.
-#[cfg(feature = "issuing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CanceledProductType {
-    /// `merchandise`
-    Merchandise,
-    /// `service`
-    Service,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "issuing")]
-impl CanceledProductType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CanceledProductType::Merchandise => "merchandise",
-            CanceledProductType::Service => "service",
-            CanceledProductType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::str::FromStr for CanceledProductType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["merchandise", "service"]) {
-                Some(0) => CanceledProductType::Merchandise,
-                Some(1) => CanceledProductType::Service,
-                _ => CanceledProductType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::fmt::Display for CanceledProductType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl serde::Serialize for CanceledProductType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl<'de> serde::Deserialize<'de> for CanceledProductType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `evidence.canceled.return_status` in `CreateIssuingDispute` and `UpdateIssuingDispute`.
-#[cfg(feature = "issuing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CanceledReturnStatus {
-    /// `merchant_rejected`
-    MerchantRejected,
-    /// `successful`
-    Successful,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "issuing")]
-impl CanceledReturnStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CanceledReturnStatus::MerchantRejected => "merchant_rejected",
-            CanceledReturnStatus::Successful => "successful",
-            CanceledReturnStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::str::FromStr for CanceledReturnStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["merchant_rejected", "successful"]) {
-                Some(0) => CanceledReturnStatus::MerchantRejected,
-                Some(1) => CanceledReturnStatus::Successful,
-                _ => CanceledReturnStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::fmt::Display for CanceledReturnStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl serde::Serialize for CanceledReturnStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl<'de> serde::Deserialize<'de> for CanceledReturnStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `evidence.duplicate` in the parameters of `CreateIssuingDispute` and `UpdateIssuingDispute`.
@@ -842,7 +732,7 @@ pub struct MerchandiseNotAsDescribed {
     /// The `return_description` parameter.
     pub return_description: Option<crate::rt::Clearable<String>>,
     /// The `return_status` parameter.
-    pub return_status: Option<crate::issuing_dispute::CanceledReturnStatus>,
+    pub return_status: Option<crate::issuing_dispute::ReturnStatus>,
     /// The `returned_at` parameter.
     pub returned_at: Option<crate::rt::Clearable<crate::rt::Timestamp>>,
 }
@@ -918,7 +808,7 @@ impl MerchandiseNotAsDescribed {
     /// The `return_status` parameter.
     pub fn return_status(
         mut self,
-        v: impl Into<crate::issuing_dispute::CanceledReturnStatus>,
+        v: impl Into<crate::issuing_dispute::ReturnStatus>,
     ) -> Self {
         self.return_status = Some(v.into());
         self
@@ -994,7 +884,7 @@ pub struct NotReceived {
     /// The `product_description` parameter.
     pub product_description: Option<crate::rt::Clearable<String>>,
     /// The `product_type` parameter.
-    pub product_type: Option<crate::issuing_dispute::CanceledProductType>,
+    pub product_type: Option<crate::issuing_dispute::ProductType>,
 }
 #[cfg(feature = "issuing")]
 impl serde::Serialize for NotReceived {
@@ -1064,7 +954,7 @@ impl NotReceived {
     /// The `product_type` parameter.
     pub fn product_type(
         mut self,
-        v: impl Into<crate::issuing_dispute::CanceledProductType>,
+        v: impl Into<crate::issuing_dispute::ProductType>,
     ) -> Self {
         self.product_type = Some(v.into());
         self
@@ -1082,7 +972,7 @@ pub struct Other {
     /// The `product_description` parameter.
     pub product_description: Option<crate::rt::Clearable<String>>,
     /// The `product_type` parameter.
-    pub product_type: Option<crate::issuing_dispute::CanceledProductType>,
+    pub product_type: Option<crate::issuing_dispute::ProductType>,
 }
 #[cfg(feature = "issuing")]
 impl serde::Serialize for Other {
@@ -1140,10 +1030,120 @@ impl Other {
     /// The `product_type` parameter.
     pub fn product_type(
         mut self,
-        v: impl Into<crate::issuing_dispute::CanceledProductType>,
+        v: impl Into<crate::issuing_dispute::ProductType>,
     ) -> Self {
         self.product_type = Some(v.into());
         self
+    }
+}
+/// Values of `evidence.canceled.product_type` in `CreateIssuingDispute` and `UpdateIssuingDispute`.
+#[cfg(feature = "issuing")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProductType {
+    /// `merchandise`
+    Merchandise,
+    /// `service`
+    Service,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "issuing")]
+impl ProductType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ProductType::Merchandise => "merchandise",
+            ProductType::Service => "service",
+            ProductType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "issuing")]
+impl std::str::FromStr for ProductType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["merchandise", "service"]) {
+                Some(0) => ProductType::Merchandise,
+                Some(1) => ProductType::Service,
+                _ => ProductType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "issuing")]
+impl std::fmt::Display for ProductType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "issuing")]
+impl serde::Serialize for ProductType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "issuing")]
+impl<'de> serde::Deserialize<'de> for ProductType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+/// Values of `evidence.canceled.return_status` in `CreateIssuingDispute` and `UpdateIssuingDispute`.
+#[cfg(feature = "issuing")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReturnStatus {
+    /// `merchant_rejected`
+    MerchantRejected,
+    /// `successful`
+    Successful,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "issuing")]
+impl ReturnStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ReturnStatus::MerchantRejected => "merchant_rejected",
+            ReturnStatus::Successful => "successful",
+            ReturnStatus::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "issuing")]
+impl std::str::FromStr for ReturnStatus {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["merchant_rejected", "successful"]) {
+                Some(0) => ReturnStatus::MerchantRejected,
+                Some(1) => ReturnStatus::Successful,
+                _ => ReturnStatus::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "issuing")]
+impl std::fmt::Display for ReturnStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "issuing")]
+impl serde::Serialize for ReturnStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "issuing")]
+impl<'de> serde::Deserialize<'de> for ReturnStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
     }
 }
 /// `evidence.service_not_as_described` in the parameters of `CreateIssuingDispute` and `UpdateIssuingDispute`.

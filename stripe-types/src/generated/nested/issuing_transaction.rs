@@ -1896,7 +1896,7 @@ impl MerchantData {
 #[non_exhaustive]
 pub struct PurchaseDetails {
     /// The `fleet` parameter.
-    pub fleet: Option<crate::issuing_authorization::PurchaseDetailsFleet>,
+    pub fleet: Option<crate::issuing_authorization::Fleet>,
     /// The `flight` parameter.
     pub flight: Option<crate::issuing_transaction::Flight>,
     /// The `fuel` parameter.
@@ -1949,10 +1949,7 @@ impl PurchaseDetails {
         }
     }
     /// The `fleet` parameter.
-    pub fn fleet(
-        mut self,
-        v: impl Into<crate::issuing_authorization::PurchaseDetailsFleet>,
-    ) -> Self {
+    pub fn fleet(mut self, v: impl Into<crate::issuing_authorization::Fleet>) -> Self {
         self.fleet = Some(v.into());
         self
     }

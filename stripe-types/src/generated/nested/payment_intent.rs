@@ -55,6 +55,52 @@ impl<'de> serde::Deserialize<'de> for AccountType {
         crate::rt::de::str_enum(d)
     }
 }
+/// `payment_method_data.acss_debit` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AcssDebit {
+    /// The `account_number` parameter.
+    pub account_number: String,
+    /// The `institution_number` parameter.
+    pub institution_number: String,
+    /// The `transit_number` parameter.
+    pub transit_number: String,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for AcssDebit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("account_number", &self.account_number)?;
+        map.serialize_entry("institution_number", &self.institution_number)?;
+        map.serialize_entry("transit_number", &self.transit_number)?;
+        map.end()
+    }
+}
+/// The required parameters of [`AcssDebit::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug)]
+pub struct AcssDebitArgs {
+    /// The `account_number` parameter.
+    pub account_number: String,
+    /// The `institution_number` parameter.
+    pub institution_number: String,
+    /// The `transit_number` parameter.
+    pub transit_number: String,
+}
+#[cfg(feature = "payments")]
+impl AcssDebit {
+    /// Start with the required parameters, named in [`AcssDebitArgs`]: `account_number`, `institution_number`, `transit_number`.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(args: AcssDebitArgs) -> Self {
+        Self {
+            account_number: args.account_number,
+            institution_number: args.institution_number,
+            transit_number: args.transit_number,
+        }
+    }
+}
 /// `payment_method_options.acss_debit.mandate_options` in the parameters of `ConfirmPaymentIntent`, `CreatePaymentIntent` and `UpdatePaymentIntent`.
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
@@ -192,65 +238,6 @@ impl<'de> serde::Deserialize<'de> for AcssDebitMandateOptionsPaymentSchedule {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `payment_method_options.acss_debit.setup_future_usage` in `ConfirmPaymentIntent`, `CreateCheckoutSession` and 2 more.
-#[cfg(any(feature = "checkout", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AcssDebitSetupFutureUsage {
-    /// `none`
-    None,
-    /// `off_session`
-    OffSession,
-    /// `on_session`
-    OnSession,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl AcssDebitSetupFutureUsage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AcssDebitSetupFutureUsage::None => "none",
-            AcssDebitSetupFutureUsage::OffSession => "off_session",
-            AcssDebitSetupFutureUsage::OnSession => "on_session",
-            AcssDebitSetupFutureUsage::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl std::str::FromStr for AcssDebitSetupFutureUsage {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["none", "off_session", "on_session"]) {
-                Some(0) => AcssDebitSetupFutureUsage::None,
-                Some(1) => AcssDebitSetupFutureUsage::OffSession,
-                Some(2) => AcssDebitSetupFutureUsage::OnSession,
-                _ => AcssDebitSetupFutureUsage::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl std::fmt::Display for AcssDebitSetupFutureUsage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl serde::Serialize for AcssDebitSetupFutureUsage {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for AcssDebitSetupFutureUsage {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `payment_method_data.billing_details.address` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 8 more.
 #[cfg(any(feature = "payments", feature = "treasury"))]
 #[derive(Clone, Debug, Default)]
@@ -340,108 +327,6 @@ impl Address {
         self
     }
 }
-/// Values of `payment_method_options.affirm.capture_method` in `ConfirmPaymentIntent`, `CreateCheckoutSession` and 2 more.
-#[cfg(any(feature = "checkout", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AffirmCaptureMethod {
-    /// `manual`
-    Manual,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl AffirmCaptureMethod {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AffirmCaptureMethod::Manual => "manual",
-            AffirmCaptureMethod::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl std::str::FromStr for AffirmCaptureMethod {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["manual"]) {
-                Some(0) => AffirmCaptureMethod::Manual,
-                _ => AffirmCaptureMethod::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl std::fmt::Display for AffirmCaptureMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl serde::Serialize for AffirmCaptureMethod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for AffirmCaptureMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `payment_method_options.affirm.setup_future_usage` in `ConfirmPaymentIntent`, `CreateCheckoutSession` and 2 more.
-#[cfg(any(feature = "checkout", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AffirmSetupFutureUsage {
-    /// `none`
-    None,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl AffirmSetupFutureUsage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AffirmSetupFutureUsage::None => "none",
-            AffirmSetupFutureUsage::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl std::str::FromStr for AffirmSetupFutureUsage {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["none"]) {
-                Some(0) => AffirmSetupFutureUsage::None,
-                _ => AffirmSetupFutureUsage::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl std::fmt::Display for AffirmSetupFutureUsage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl serde::Serialize for AffirmSetupFutureUsage {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for AffirmSetupFutureUsage {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// Values of `automatic_payment_methods.allow_redirects` in `CreatePaymentIntent` and `CreateSetupIntent`.
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -493,61 +378,6 @@ impl serde::Serialize for AllowRedirects {
 }
 #[cfg(feature = "payments")]
 impl<'de> serde::Deserialize<'de> for AllowRedirects {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `payment_method_options.amazon_pay.setup_future_usage` in `ConfirmPaymentIntent`, `CreateCheckoutSession` and 2 more.
-#[cfg(any(feature = "checkout", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AmazonPaySetupFutureUsage {
-    /// `none`
-    None,
-    /// `off_session`
-    OffSession,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl AmazonPaySetupFutureUsage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AmazonPaySetupFutureUsage::None => "none",
-            AmazonPaySetupFutureUsage::OffSession => "off_session",
-            AmazonPaySetupFutureUsage::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl std::str::FromStr for AmazonPaySetupFutureUsage {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["none", "off_session"]) {
-                Some(0) => AmazonPaySetupFutureUsage::None,
-                Some(1) => AmazonPaySetupFutureUsage::OffSession,
-                _ => AmazonPaySetupFutureUsage::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl std::fmt::Display for AmazonPaySetupFutureUsage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl serde::Serialize for AmazonPaySetupFutureUsage {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for AmazonPaySetupFutureUsage {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
@@ -891,52 +721,44 @@ impl<'de> serde::Deserialize<'de> for AresTransStatus {
         crate::rt::de::str_enum(d)
     }
 }
-/// `payment_method_options.au_becs_debit` in the parameters of `ConfirmPaymentIntent`, `CreatePaymentIntent` and `UpdatePaymentIntent`.
+/// `payment_method_data.au_becs_debit` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
 #[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AuBecsDebit {
-    /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AcssDebitSetupFutureUsage>,
-    /// The `target_date` parameter.
-    pub target_date: Option<String>,
+    /// The `account_number` parameter.
+    pub account_number: String,
+    /// The `bsb_number` parameter.
+    pub bsb_number: String,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for AuBecsDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.setup_future_usage {
-            map.serialize_entry("setup_future_usage", v)?;
-        }
-        if let Some(v) = &self.target_date {
-            map.serialize_entry("target_date", v)?;
-        }
+        map.serialize_entry("account_number", &self.account_number)?;
+        map.serialize_entry("bsb_number", &self.bsb_number)?;
         map.end()
     }
 }
+/// The required parameters of [`AuBecsDebit::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug)]
+pub struct AuBecsDebitArgs {
+    /// The `account_number` parameter.
+    pub account_number: String,
+    /// The `bsb_number` parameter.
+    pub bsb_number: String,
+}
 #[cfg(feature = "payments")]
 impl AuBecsDebit {
-    /// Start with no parameters set.
+    /// Start with the required parameters, named in [`AuBecsDebitArgs`]: `account_number`, `bsb_number`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
+    pub fn new(args: AuBecsDebitArgs) -> Self {
         Self {
-            setup_future_usage: None,
-            target_date: None,
+            account_number: args.account_number,
+            bsb_number: args.bsb_number,
         }
-    }
-    /// The `setup_future_usage` parameter.
-    pub fn setup_future_usage(
-        mut self,
-        v: impl Into<crate::payment_intent::AcssDebitSetupFutureUsage>,
-    ) -> Self {
-        self.setup_future_usage = Some(v.into());
-        self
-    }
-    /// The `target_date` parameter.
-    pub fn target_date(mut self, v: impl Into<String>) -> Self {
-        self.target_date = Some(v.into());
-        self
     }
 }
 /// `automatic_payment_methods` in the parameters of `CreatePaymentIntent` and `CreateSetupIntent`.
@@ -980,31 +802,26 @@ impl AutomaticPaymentMethods {
         self
     }
 }
-/// `payment_method_options.bacs_debit` in the parameters of `ConfirmPaymentIntent`, `CreatePaymentIntent` and `UpdatePaymentIntent`.
+/// `payment_method_data.bacs_debit` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct BacsDebit {
-    /// The `mandate_options` parameter.
-    pub mandate_options: Option<crate::payment_intent::BacsDebitMandateOptions>,
-    /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AcssDebitSetupFutureUsage>,
-    /// The `target_date` parameter.
-    pub target_date: Option<String>,
+    /// The `account_number` parameter.
+    pub account_number: Option<String>,
+    /// The `sort_code` parameter.
+    pub sort_code: Option<String>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for BacsDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.mandate_options {
-            map.serialize_entry("mandate_options", v)?;
+        if let Some(v) = &self.account_number {
+            map.serialize_entry("account_number", v)?;
         }
-        if let Some(v) = &self.setup_future_usage {
-            map.serialize_entry("setup_future_usage", v)?;
-        }
-        if let Some(v) = &self.target_date {
-            map.serialize_entry("target_date", v)?;
+        if let Some(v) = &self.sort_code {
+            map.serialize_entry("sort_code", v)?;
         }
         map.end()
     }
@@ -1015,65 +832,18 @@ impl BacsDebit {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
-            mandate_options: None,
-            setup_future_usage: None,
-            target_date: None,
+            account_number: None,
+            sort_code: None,
         }
     }
-    /// The `mandate_options` parameter.
-    pub fn mandate_options(
-        mut self,
-        v: impl Into<crate::payment_intent::BacsDebitMandateOptions>,
-    ) -> Self {
-        self.mandate_options = Some(v.into());
+    /// The `account_number` parameter.
+    pub fn account_number(mut self, v: impl Into<String>) -> Self {
+        self.account_number = Some(v.into());
         self
     }
-    /// The `setup_future_usage` parameter.
-    pub fn setup_future_usage(
-        mut self,
-        v: impl Into<crate::payment_intent::AcssDebitSetupFutureUsage>,
-    ) -> Self {
-        self.setup_future_usage = Some(v.into());
-        self
-    }
-    /// The `target_date` parameter.
-    pub fn target_date(mut self, v: impl Into<String>) -> Self {
-        self.target_date = Some(v.into());
-        self
-    }
-}
-/// `payment_method_options.bacs_debit.mandate_options` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 5 more.
-#[cfg(any(feature = "checkout", feature = "payments"))]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct BacsDebitMandateOptions {
-    /// The `reference_prefix` parameter.
-    pub reference_prefix: Option<crate::rt::Clearable<String>>,
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl serde::Serialize for BacsDebitMandateOptions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.reference_prefix {
-            map.serialize_entry("reference_prefix", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl BacsDebitMandateOptions {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { reference_prefix: None }
-    }
-    /// The `reference_prefix` parameter.
-    pub fn reference_prefix(
-        mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
-    ) -> Self {
-        self.reference_prefix = Some(v.into());
+    /// The `sort_code` parameter.
+    pub fn sort_code(mut self, v: impl Into<String>) -> Self {
+        self.sort_code = Some(v.into());
         self
     }
 }
@@ -1363,6 +1133,31 @@ impl BillingDetails {
     pub fn tax_id(mut self, v: impl Into<String>) -> Self {
         self.tax_id = Some(v.into());
         self
+    }
+}
+/// `payment_method_data.boleto` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Boleto {
+    /// The `tax_id` parameter.
+    pub tax_id: String,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for Boleto {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("tax_id", &self.tax_id)?;
+        map.end()
+    }
+}
+#[cfg(feature = "payments")]
+impl Boleto {
+    /// Start with the required parameters: `tax_id`.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(tax_id: impl Into<String>) -> Self {
+        Self { tax_id: tax_id.into() }
     }
 }
 /// Values of `cancellation_reason` in `PaymentIntent`.
@@ -1947,7 +1742,7 @@ pub struct ClientKeyParamCustomerAcceptance {
     /// The `online` parameter.
     pub online: crate::payment_intent::ClientKeyParamCustomerAcceptanceOnline,
     /// The `type` parameter.
-    pub r#type: crate::payment_intent::ClientKeyParamCustomerAcceptanceType,
+    pub r#type: crate::payment_intent::CustomerAcceptanceType,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for ClientKeyParamCustomerAcceptance {
@@ -1965,7 +1760,7 @@ impl ClientKeyParamCustomerAcceptance {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         online: impl Into<crate::payment_intent::ClientKeyParamCustomerAcceptanceOnline>,
-        r#type: impl Into<crate::payment_intent::ClientKeyParamCustomerAcceptanceType>,
+        r#type: impl Into<crate::payment_intent::CustomerAcceptanceType>,
     ) -> Self {
         Self {
             online: online.into(),
@@ -2016,57 +1811,6 @@ impl ClientKeyParamCustomerAcceptanceOnline {
     pub fn user_agent(mut self, v: impl Into<String>) -> Self {
         self.user_agent = Some(v.into());
         self
-    }
-}
-/// Values of `mandate_data.client_key_param.customer_acceptance.type` in `ConfirmPaymentIntent` and `ConfirmSetupIntent`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ClientKeyParamCustomerAcceptanceType {
-    /// `online`
-    Online,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl ClientKeyParamCustomerAcceptanceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ClientKeyParamCustomerAcceptanceType::Online => "online",
-            ClientKeyParamCustomerAcceptanceType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for ClientKeyParamCustomerAcceptanceType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["online"]) {
-                Some(0) => ClientKeyParamCustomerAcceptanceType::Online,
-                _ => ClientKeyParamCustomerAcceptanceType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for ClientKeyParamCustomerAcceptanceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for ClientKeyParamCustomerAcceptanceType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for ClientKeyParamCustomerAcceptanceType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Values of `payment_method_options.us_bank_account.mandate_options.collection_method` in `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 4 more.
@@ -2350,13 +2094,169 @@ impl crate::rt::HasId for Crypto {
         }
     }
 }
+/// `mandate_data.customer_acceptance` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 2 more.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CustomerAcceptance {
+    /// The `accepted_at` parameter.
+    pub accepted_at: Option<crate::rt::Timestamp>,
+    /// The `offline` parameter.
+    pub offline: Option<crate::payment_intent::Offline>,
+    /// The `online` parameter.
+    pub online: Option<crate::payment_intent::CustomerAcceptanceOnline>,
+    /// The `type` parameter.
+    pub r#type: crate::payment_intent::params::Type,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for CustomerAcceptance {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.accepted_at {
+            map.serialize_entry("accepted_at", v)?;
+        }
+        if let Some(v) = &self.offline {
+            map.serialize_entry("offline", v)?;
+        }
+        if let Some(v) = &self.online {
+            map.serialize_entry("online", v)?;
+        }
+        map.serialize_entry("type", &self.r#type)?;
+        map.end()
+    }
+}
+#[cfg(feature = "payments")]
+impl CustomerAcceptance {
+    /// Start with the required parameters: `type`.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(r#type: impl Into<crate::payment_intent::params::Type>) -> Self {
+        Self {
+            accepted_at: None,
+            offline: None,
+            online: None,
+            r#type: r#type.into(),
+        }
+    }
+    /// The `accepted_at` parameter.
+    pub fn accepted_at(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
+        self.accepted_at = Some(v.into());
+        self
+    }
+    /// The `offline` parameter.
+    pub fn offline(mut self, v: impl Into<crate::payment_intent::Offline>) -> Self {
+        self.offline = Some(v.into());
+        self
+    }
+    /// The `online` parameter.
+    pub fn online(
+        mut self,
+        v: impl Into<crate::payment_intent::CustomerAcceptanceOnline>,
+    ) -> Self {
+        self.online = Some(v.into());
+        self
+    }
+}
+/// `mandate_data.customer_acceptance.online` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 2 more.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CustomerAcceptanceOnline {
+    /// The `ip_address` parameter.
+    pub ip_address: String,
+    /// The `user_agent` parameter.
+    pub user_agent: String,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for CustomerAcceptanceOnline {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("ip_address", &self.ip_address)?;
+        map.serialize_entry("user_agent", &self.user_agent)?;
+        map.end()
+    }
+}
+/// The required parameters of [`CustomerAcceptanceOnline::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug)]
+pub struct CustomerAcceptanceOnlineArgs {
+    /// The `ip_address` parameter.
+    pub ip_address: String,
+    /// The `user_agent` parameter.
+    pub user_agent: String,
+}
+#[cfg(feature = "payments")]
+impl CustomerAcceptanceOnline {
+    /// Start with the required parameters, named in [`CustomerAcceptanceOnlineArgs`]: `ip_address`, `user_agent`.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(args: CustomerAcceptanceOnlineArgs) -> Self {
+        Self {
+            ip_address: args.ip_address,
+            user_agent: args.user_agent,
+        }
+    }
+}
+/// Values of `mandate_data.client_key_param.customer_acceptance.type` in `ConfirmPaymentIntent` and `ConfirmSetupIntent`.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CustomerAcceptanceType {
+    /// `online`
+    Online,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "payments")]
+impl CustomerAcceptanceType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            CustomerAcceptanceType::Online => "online",
+            CustomerAcceptanceType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "payments")]
+impl std::str::FromStr for CustomerAcceptanceType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["online"]) {
+                Some(0) => CustomerAcceptanceType::Online,
+                _ => CustomerAcceptanceType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "payments")]
+impl std::fmt::Display for CustomerAcceptanceType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for CustomerAcceptanceType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for CustomerAcceptanceType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
 /// `payment_method_options.demo_pay` in the parameters of `ConfirmPaymentIntent`, `CreateCheckoutSession` and 2 more.
 #[cfg(any(feature = "checkout", feature = "payments"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct DemoPay {
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AmazonPaySetupFutureUsage>,
+    pub setup_future_usage: Option<
+        crate::payment_intent::params::AmazonPaySetupFutureUsage,
+    >,
 }
 #[cfg(any(feature = "checkout", feature = "payments"))]
 impl serde::Serialize for DemoPay {
@@ -2379,7 +2279,7 @@ impl DemoPay {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AmazonPaySetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::AmazonPaySetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -2496,6 +2396,38 @@ impl serde::Serialize for ElectronicCommerceIndicator {
 impl<'de> serde::Deserialize<'de> for ElectronicCommerceIndicator {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+/// `payment_method_data.eps` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct Eps {
+    /// The `bank` parameter.
+    pub bank: Option<crate::payment_intent::EpsBank>,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for Eps {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.bank {
+            map.serialize_entry("bank", v)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "payments")]
+impl Eps {
+    /// Start with no parameters set.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self { bank: None }
+    }
+    /// The `bank` parameter.
+    pub fn bank(mut self, v: impl Into<crate::payment_intent::EpsBank>) -> Self {
+        self.bank = Some(v.into());
+        self
     }
 }
 /// Values of `payment_method_data.eps.bank` in `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
@@ -3186,6 +3118,31 @@ impl FinancialConnections {
         self
     }
 }
+/// `payment_method_data.fpx` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Fpx {
+    /// The `bank` parameter.
+    pub bank: crate::payment_intent::FpxBank,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for Fpx {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("bank", &self.bank)?;
+        map.end()
+    }
+}
+#[cfg(feature = "payments")]
+impl Fpx {
+    /// Start with the required parameters: `bank`.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(bank: impl Into<crate::payment_intent::FpxBank>) -> Self {
+        Self { bank: bank.into() }
+    }
+}
 /// Values of `payment_method_data.fpx.bank` in `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -3637,6 +3594,38 @@ impl Hooks {
         self
     }
 }
+/// `payment_method_data.ideal` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct Ideal {
+    /// The `bank` parameter.
+    pub bank: Option<crate::payment_intent::IdealBank>,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for Ideal {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.bank {
+            map.serialize_entry("bank", v)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "payments")]
+impl Ideal {
+    /// Start with no parameters set.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self { bank: None }
+    }
+    /// The `bank` parameter.
+    pub fn bank(mut self, v: impl Into<crate::payment_intent::IdealBank>) -> Self {
+        self.bank = Some(v.into());
+        self
+    }
+}
 /// Values of `payment_method_data.ideal.bank` in `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -4066,6 +4055,38 @@ impl crate::rt::HasId for KakaoPay {
         }
     }
 }
+/// `payment_method_data.klarna` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct Klarna {
+    /// The `dob` parameter.
+    pub dob: Option<crate::payment_intent::Dob>,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for Klarna {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.dob {
+            map.serialize_entry("dob", v)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "payments")]
+impl Klarna {
+    /// Start with no parameters set.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self { dob: None }
+    }
+    /// The `dob` parameter.
+    pub fn dob(mut self, v: impl Into<crate::payment_intent::Dob>) -> Self {
+        self.dob = Some(v.into());
+        self
+    }
+}
 /// Values of `payment_method_options.klarna.preferred_locale` in `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 4 more.
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -4355,7 +4376,7 @@ pub struct Konbini {
     /// The `expires_after_days` parameter.
     pub expires_after_days: Option<i64>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AffirmSetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
 }
 #[cfg(any(feature = "checkout", feature = "payments"))]
 impl serde::Serialize for Konbini {
@@ -4389,7 +4410,7 @@ impl Konbini {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -4901,164 +4922,39 @@ impl From<crate::payment_intent::ClientKeyParam> for MandateData {
         MandateData::ClientKeyParam(crate::rt::Boxed::new(v))
     }
 }
-/// `mandate_data.customer_acceptance` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 2 more.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
+/// `payment_method_options.bacs_debit.mandate_options` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 5 more.
+#[cfg(any(feature = "checkout", feature = "payments"))]
+#[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct MandateDataCustomerAcceptance {
-    /// The `accepted_at` parameter.
-    pub accepted_at: Option<crate::rt::Timestamp>,
-    /// The `offline` parameter.
-    pub offline: Option<crate::payment_intent::Offline>,
-    /// The `online` parameter.
-    pub online: Option<crate::payment_intent::MandateDataCustomerAcceptanceOnline>,
-    /// The `type` parameter.
-    pub r#type: crate::payment_intent::MandateDataCustomerAcceptanceType,
+pub struct MandateOptions {
+    /// The `reference_prefix` parameter.
+    pub reference_prefix: Option<crate::rt::Clearable<String>>,
 }
-#[cfg(feature = "payments")]
-impl serde::Serialize for MandateDataCustomerAcceptance {
+#[cfg(any(feature = "checkout", feature = "payments"))]
+impl serde::Serialize for MandateOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.accepted_at {
-            map.serialize_entry("accepted_at", v)?;
+        if let Some(v) = &self.reference_prefix {
+            map.serialize_entry("reference_prefix", v)?;
         }
-        if let Some(v) = &self.offline {
-            map.serialize_entry("offline", v)?;
-        }
-        if let Some(v) = &self.online {
-            map.serialize_entry("online", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
         map.end()
     }
 }
-#[cfg(feature = "payments")]
-impl MandateDataCustomerAcceptance {
-    /// Start with the required parameters: `type`.
+#[cfg(any(feature = "checkout", feature = "payments"))]
+impl MandateOptions {
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::payment_intent::MandateDataCustomerAcceptanceType>,
-    ) -> Self {
-        Self {
-            accepted_at: None,
-            offline: None,
-            online: None,
-            r#type: r#type.into(),
-        }
+    pub fn new() -> Self {
+        Self { reference_prefix: None }
     }
-    /// The `accepted_at` parameter.
-    pub fn accepted_at(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
-        self.accepted_at = Some(v.into());
-        self
-    }
-    /// The `offline` parameter.
-    pub fn offline(mut self, v: impl Into<crate::payment_intent::Offline>) -> Self {
-        self.offline = Some(v.into());
-        self
-    }
-    /// The `online` parameter.
-    pub fn online(
+    /// The `reference_prefix` parameter.
+    pub fn reference_prefix(
         mut self,
-        v: impl Into<crate::payment_intent::MandateDataCustomerAcceptanceOnline>,
+        v: impl Into<crate::rt::Clearable<String>>,
     ) -> Self {
-        self.online = Some(v.into());
+        self.reference_prefix = Some(v.into());
         self
-    }
-}
-/// `mandate_data.customer_acceptance.online` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 2 more.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MandateDataCustomerAcceptanceOnline {
-    /// The `ip_address` parameter.
-    pub ip_address: String,
-    /// The `user_agent` parameter.
-    pub user_agent: String,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for MandateDataCustomerAcceptanceOnline {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("ip_address", &self.ip_address)?;
-        map.serialize_entry("user_agent", &self.user_agent)?;
-        map.end()
-    }
-}
-/// The required parameters of [`MandateDataCustomerAcceptanceOnline::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-pub struct MandateDataCustomerAcceptanceOnlineArgs {
-    /// The `ip_address` parameter.
-    pub ip_address: String,
-    /// The `user_agent` parameter.
-    pub user_agent: String,
-}
-#[cfg(feature = "payments")]
-impl MandateDataCustomerAcceptanceOnline {
-    /// Start with the required parameters, named in [`MandateDataCustomerAcceptanceOnlineArgs`]: `ip_address`, `user_agent`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: MandateDataCustomerAcceptanceOnlineArgs) -> Self {
-        Self {
-            ip_address: args.ip_address,
-            user_agent: args.user_agent,
-        }
-    }
-}
-/// Values of `mandate_data.customer_acceptance.type` in `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 4 more.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MandateDataCustomerAcceptanceType {
-    /// `offline`
-    Offline,
-    /// `online`
-    Online,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl MandateDataCustomerAcceptanceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MandateDataCustomerAcceptanceType::Offline => "offline",
-            MandateDataCustomerAcceptanceType::Online => "online",
-            MandateDataCustomerAcceptanceType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for MandateDataCustomerAcceptanceType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["offline", "online"]) {
-                Some(0) => MandateDataCustomerAcceptanceType::Offline,
-                Some(1) => MandateDataCustomerAcceptanceType::Online,
-                _ => MandateDataCustomerAcceptanceType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for MandateDataCustomerAcceptanceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for MandateDataCustomerAcceptanceType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for MandateDataCustomerAcceptanceType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Values of `payment_method_options.card.mandate_options.interval` in `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 4 more.
@@ -5413,6 +5309,38 @@ impl crate::rt::HasId for Multibanco {
         }
     }
 }
+/// `payment_method_data.naver_pay` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct NaverPay {
+    /// The `funding` parameter.
+    pub funding: Option<crate::payment_intent::Funding>,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for NaverPay {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.funding {
+            map.serialize_entry("funding", v)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "payments")]
+impl NaverPay {
+    /// Start with no parameters set.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self { funding: None }
+    }
+    /// The `funding` parameter.
+    pub fn funding(mut self, v: impl Into<crate::payment_intent::Funding>) -> Self {
+        self.funding = Some(v.into());
+        self
+    }
+}
 /// Values of `network` in `PaymentIntentPaymentMethodOptionsCard`, `SetupIntentPaymentMethodOptionsCard` and `SubscriptionPaymentMethodOptionsCard`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -5627,6 +5555,80 @@ impl NextBilling {
             amount: amount.into(),
             date: date.into(),
         }
+    }
+}
+/// `payment_method_data.nz_bank_account` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct NzBankAccount {
+    /// The `account_holder_name` parameter.
+    pub account_holder_name: Option<String>,
+    /// The `account_number` parameter.
+    pub account_number: String,
+    /// The `bank_code` parameter.
+    pub bank_code: String,
+    /// The `branch_code` parameter.
+    pub branch_code: String,
+    /// The `reference` parameter.
+    pub reference: Option<String>,
+    /// The `suffix` parameter.
+    pub suffix: String,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for NzBankAccount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.account_holder_name {
+            map.serialize_entry("account_holder_name", v)?;
+        }
+        map.serialize_entry("account_number", &self.account_number)?;
+        map.serialize_entry("bank_code", &self.bank_code)?;
+        map.serialize_entry("branch_code", &self.branch_code)?;
+        if let Some(v) = &self.reference {
+            map.serialize_entry("reference", v)?;
+        }
+        map.serialize_entry("suffix", &self.suffix)?;
+        map.end()
+    }
+}
+/// The required parameters of [`NzBankAccount::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug)]
+pub struct NzBankAccountArgs {
+    /// The `account_number` parameter.
+    pub account_number: String,
+    /// The `bank_code` parameter.
+    pub bank_code: String,
+    /// The `branch_code` parameter.
+    pub branch_code: String,
+    /// The `suffix` parameter.
+    pub suffix: String,
+}
+#[cfg(feature = "payments")]
+impl NzBankAccount {
+    /// Start with the required parameters, named in [`NzBankAccountArgs`]: `account_number`, `bank_code`, `branch_code`, `suffix`.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(args: NzBankAccountArgs) -> Self {
+        Self {
+            account_holder_name: None,
+            account_number: args.account_number,
+            bank_code: args.bank_code,
+            branch_code: args.branch_code,
+            reference: None,
+            suffix: args.suffix,
+        }
+    }
+    /// The `account_holder_name` parameter.
+    pub fn account_holder_name(mut self, v: impl Into<String>) -> Self {
+        self.account_holder_name = Some(v.into());
+        self
+    }
+    /// The `reference` parameter.
+    pub fn reference(mut self, v: impl Into<String>) -> Self {
+        self.reference = Some(v.into());
+        self
     }
 }
 /// One of several shapes of `CreatePaymentIntentOffSession`.
@@ -5889,6 +5891,38 @@ impl crate::rt::HasId for Oxxo {
             }
             Oxxo::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
         }
+    }
+}
+/// `payment_method_data.p24` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct P24 {
+    /// The `bank` parameter.
+    pub bank: Option<crate::payment_intent::P24Bank>,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for P24 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.bank {
+            map.serialize_entry("bank", v)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "payments")]
+impl P24 {
+    /// Start with no parameters set.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self { bank: None }
+    }
+    /// The `bank` parameter.
+    pub fn bank(mut self, v: impl Into<crate::payment_intent::P24Bank>) -> Self {
+        self.bank = Some(v.into());
+        self
     }
 }
 /// Values of `payment_method_data.p24.bank` in `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
@@ -6253,130 +6287,13 @@ impl PaymentDetails {
         self
     }
 }
-/// Values of `payment_intent_data.capture_method` in `ConfirmPaymentIntent`, `CreateCheckoutSession` and 3 more.
-#[cfg(any(feature = "checkout", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentIntentDataCaptureMethod {
-    /// `automatic`
-    Automatic,
-    /// `automatic_async`
-    AutomaticAsync,
-    /// `manual`
-    Manual,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl PaymentIntentDataCaptureMethod {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentIntentDataCaptureMethod::Automatic => "automatic",
-            PaymentIntentDataCaptureMethod::AutomaticAsync => "automatic_async",
-            PaymentIntentDataCaptureMethod::Manual => "manual",
-            PaymentIntentDataCaptureMethod::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl std::str::FromStr for PaymentIntentDataCaptureMethod {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["automatic", "automatic_async", "manual"],
-            ) {
-                Some(0) => PaymentIntentDataCaptureMethod::Automatic,
-                Some(1) => PaymentIntentDataCaptureMethod::AutomaticAsync,
-                Some(2) => PaymentIntentDataCaptureMethod::Manual,
-                _ => PaymentIntentDataCaptureMethod::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl std::fmt::Display for PaymentIntentDataCaptureMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl serde::Serialize for PaymentIntentDataCaptureMethod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for PaymentIntentDataCaptureMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `payment_intent_data.setup_future_usage` in `ConfirmPaymentIntent`, `CreateCheckoutSession` and 4 more.
-#[cfg(any(feature = "checkout", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentIntentDataSetupFutureUsage {
-    /// `off_session`
-    OffSession,
-    /// `on_session`
-    OnSession,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl PaymentIntentDataSetupFutureUsage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentIntentDataSetupFutureUsage::OffSession => "off_session",
-            PaymentIntentDataSetupFutureUsage::OnSession => "on_session",
-            PaymentIntentDataSetupFutureUsage::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl std::str::FromStr for PaymentIntentDataSetupFutureUsage {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["off_session", "on_session"]) {
-                Some(0) => PaymentIntentDataSetupFutureUsage::OffSession,
-                Some(1) => PaymentIntentDataSetupFutureUsage::OnSession,
-                _ => PaymentIntentDataSetupFutureUsage::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl std::fmt::Display for PaymentIntentDataSetupFutureUsage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl serde::Serialize for PaymentIntentDataSetupFutureUsage {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for PaymentIntentDataSetupFutureUsage {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `payment_method_data` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 5 more.
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodData {
     /// The `acss_debit` parameter.
-    pub acss_debit: Option<crate::payment_intent::PaymentMethodDataAcssDebit>,
+    pub acss_debit: Option<crate::payment_intent::AcssDebit>,
     /// The `affirm` parameter.
     pub affirm: Option<crate::payment_intent::Param>,
     /// The `afterpay_clearpay` parameter.
@@ -6390,9 +6307,9 @@ pub struct PaymentMethodData {
     /// The `amazon_pay` parameter.
     pub amazon_pay: Option<crate::payment_intent::Param>,
     /// The `au_becs_debit` parameter.
-    pub au_becs_debit: Option<crate::payment_intent::PaymentMethodDataAuBecsDebit>,
+    pub au_becs_debit: Option<crate::payment_intent::AuBecsDebit>,
     /// The `bacs_debit` parameter.
-    pub bacs_debit: Option<crate::payment_intent::PaymentMethodDataBacsDebit>,
+    pub bacs_debit: Option<crate::payment_intent::BacsDebit>,
     /// The `bancontact` parameter.
     pub bancontact: Option<crate::payment_intent::Param>,
     /// The `billie` parameter.
@@ -6402,7 +6319,7 @@ pub struct PaymentMethodData {
     /// The `blik` parameter.
     pub blik: Option<crate::payment_intent::Param>,
     /// The `boleto` parameter.
-    pub boleto: Option<crate::payment_intent::PaymentMethodDataBoleto>,
+    pub boleto: Option<crate::payment_intent::Boleto>,
     /// The `cashapp` parameter.
     pub cashapp: Option<crate::payment_intent::Param>,
     /// The `crypto` parameter.
@@ -6410,21 +6327,21 @@ pub struct PaymentMethodData {
     /// The `customer_balance` parameter.
     pub customer_balance: Option<crate::payment_intent::Param>,
     /// The `eps` parameter.
-    pub eps: Option<crate::payment_intent::PaymentMethodDataEps>,
+    pub eps: Option<crate::payment_intent::Eps>,
     /// The `fpx` parameter.
-    pub fpx: Option<crate::payment_intent::PaymentMethodDataFpx>,
+    pub fpx: Option<crate::payment_intent::Fpx>,
     /// The `giropay` parameter.
     pub giropay: Option<crate::payment_intent::Param>,
     /// The `grabpay` parameter.
     pub grabpay: Option<crate::payment_intent::Param>,
     /// The `ideal` parameter.
-    pub ideal: Option<crate::payment_intent::PaymentMethodDataIdeal>,
+    pub ideal: Option<crate::payment_intent::Ideal>,
     /// The `interac_present` parameter.
     pub interac_present: Option<crate::payment_intent::Param>,
     /// The `kakao_pay` parameter.
     pub kakao_pay: Option<crate::payment_intent::Param>,
     /// The `klarna` parameter.
-    pub klarna: Option<crate::payment_intent::PaymentMethodDataKlarna>,
+    pub klarna: Option<crate::payment_intent::Klarna>,
     /// The `konbini` parameter.
     pub konbini: Option<crate::payment_intent::Param>,
     /// The `kr_card` parameter.
@@ -6440,13 +6357,13 @@ pub struct PaymentMethodData {
     /// The `multibanco` parameter.
     pub multibanco: Option<crate::payment_intent::Param>,
     /// The `naver_pay` parameter.
-    pub naver_pay: Option<crate::payment_intent::PaymentMethodDataNaverPay>,
+    pub naver_pay: Option<crate::payment_intent::NaverPay>,
     /// The `nz_bank_account` parameter.
-    pub nz_bank_account: Option<crate::payment_intent::PaymentMethodDataNzBankAccount>,
+    pub nz_bank_account: Option<crate::payment_intent::NzBankAccount>,
     /// The `oxxo` parameter.
     pub oxxo: Option<crate::payment_intent::Param>,
     /// The `p24` parameter.
-    pub p24: Option<crate::payment_intent::PaymentMethodDataP24>,
+    pub p24: Option<crate::payment_intent::P24>,
     /// The `pay_by_bank` parameter.
     pub pay_by_bank: Option<crate::payment_intent::Param>,
     /// The `payco` parameter.
@@ -6456,7 +6373,7 @@ pub struct PaymentMethodData {
     /// The `paypal` parameter.
     pub paypal: Option<crate::payment_intent::Param>,
     /// The `payto` parameter.
-    pub payto: Option<crate::payment_intent::PaymentMethodDataPayto>,
+    pub payto: Option<crate::payment_intent::Payto>,
     /// The `pix` parameter.
     pub pix: Option<crate::payment_intent::Param>,
     /// The `promptpay` parameter.
@@ -6470,9 +6387,9 @@ pub struct PaymentMethodData {
     /// The `satispay` parameter.
     pub satispay: Option<crate::payment_intent::Param>,
     /// The `sepa_debit` parameter.
-    pub sepa_debit: Option<crate::payment_intent::PaymentMethodDataSepaDebit>,
+    pub sepa_debit: Option<crate::payment_intent::SepaDebit>,
     /// The `sofort` parameter.
-    pub sofort: Option<crate::payment_intent::PaymentMethodDataSofort>,
+    pub sofort: Option<crate::payment_intent::Sofort>,
     /// The `swish` parameter.
     pub swish: Option<crate::payment_intent::Param>,
     /// The `twint` parameter.
@@ -6480,7 +6397,7 @@ pub struct PaymentMethodData {
     /// The `type` parameter.
     pub r#type: crate::payment_intent::PaymentMethodDataType,
     /// The `us_bank_account` parameter.
-    pub us_bank_account: Option<crate::payment_intent::PaymentMethodDataUsBankAccount>,
+    pub us_bank_account: Option<crate::payment_intent::UsBankAccount>,
     /// The `wechat_pay` parameter.
     pub wechat_pay: Option<crate::payment_intent::Param>,
     /// The `zip` parameter.
@@ -6721,10 +6638,7 @@ impl PaymentMethodData {
         }
     }
     /// The `acss_debit` parameter.
-    pub fn acss_debit(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataAcssDebit>,
-    ) -> Self {
+    pub fn acss_debit(mut self, v: impl Into<crate::payment_intent::AcssDebit>) -> Self {
         self.acss_debit = Some(v.into());
         self
     }
@@ -6767,16 +6681,13 @@ impl PaymentMethodData {
     /// The `au_becs_debit` parameter.
     pub fn au_becs_debit(
         mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataAuBecsDebit>,
+        v: impl Into<crate::payment_intent::AuBecsDebit>,
     ) -> Self {
         self.au_becs_debit = Some(v.into());
         self
     }
     /// The `bacs_debit` parameter.
-    pub fn bacs_debit(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataBacsDebit>,
-    ) -> Self {
+    pub fn bacs_debit(mut self, v: impl Into<crate::payment_intent::BacsDebit>) -> Self {
         self.bacs_debit = Some(v.into());
         self
     }
@@ -6804,10 +6715,7 @@ impl PaymentMethodData {
         self
     }
     /// The `boleto` parameter.
-    pub fn boleto(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataBoleto>,
-    ) -> Self {
+    pub fn boleto(mut self, v: impl Into<crate::payment_intent::Boleto>) -> Self {
         self.boleto = Some(v.into());
         self
     }
@@ -6830,18 +6738,12 @@ impl PaymentMethodData {
         self
     }
     /// The `eps` parameter.
-    pub fn eps(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataEps>,
-    ) -> Self {
+    pub fn eps(mut self, v: impl Into<crate::payment_intent::Eps>) -> Self {
         self.eps = Some(v.into());
         self
     }
     /// The `fpx` parameter.
-    pub fn fpx(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataFpx>,
-    ) -> Self {
+    pub fn fpx(mut self, v: impl Into<crate::payment_intent::Fpx>) -> Self {
         self.fpx = Some(v.into());
         self
     }
@@ -6856,10 +6758,7 @@ impl PaymentMethodData {
         self
     }
     /// The `ideal` parameter.
-    pub fn ideal(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataIdeal>,
-    ) -> Self {
+    pub fn ideal(mut self, v: impl Into<crate::payment_intent::Ideal>) -> Self {
         self.ideal = Some(v.into());
         self
     }
@@ -6877,10 +6776,7 @@ impl PaymentMethodData {
         self
     }
     /// The `klarna` parameter.
-    pub fn klarna(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataKlarna>,
-    ) -> Self {
+    pub fn klarna(mut self, v: impl Into<crate::payment_intent::Klarna>) -> Self {
         self.klarna = Some(v.into());
         self
     }
@@ -6920,17 +6816,14 @@ impl PaymentMethodData {
         self
     }
     /// The `naver_pay` parameter.
-    pub fn naver_pay(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataNaverPay>,
-    ) -> Self {
+    pub fn naver_pay(mut self, v: impl Into<crate::payment_intent::NaverPay>) -> Self {
         self.naver_pay = Some(v.into());
         self
     }
     /// The `nz_bank_account` parameter.
     pub fn nz_bank_account(
         mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataNzBankAccount>,
+        v: impl Into<crate::payment_intent::NzBankAccount>,
     ) -> Self {
         self.nz_bank_account = Some(v.into());
         self
@@ -6941,10 +6834,7 @@ impl PaymentMethodData {
         self
     }
     /// The `p24` parameter.
-    pub fn p24(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataP24>,
-    ) -> Self {
+    pub fn p24(mut self, v: impl Into<crate::payment_intent::P24>) -> Self {
         self.p24 = Some(v.into());
         self
     }
@@ -6969,10 +6859,7 @@ impl PaymentMethodData {
         self
     }
     /// The `payto` parameter.
-    pub fn payto(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataPayto>,
-    ) -> Self {
+    pub fn payto(mut self, v: impl Into<crate::payment_intent::Payto>) -> Self {
         self.payto = Some(v.into());
         self
     }
@@ -7010,18 +6897,12 @@ impl PaymentMethodData {
         self
     }
     /// The `sepa_debit` parameter.
-    pub fn sepa_debit(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataSepaDebit>,
-    ) -> Self {
+    pub fn sepa_debit(mut self, v: impl Into<crate::payment_intent::SepaDebit>) -> Self {
         self.sepa_debit = Some(v.into());
         self
     }
     /// The `sofort` parameter.
-    pub fn sofort(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataSofort>,
-    ) -> Self {
+    pub fn sofort(mut self, v: impl Into<crate::payment_intent::Sofort>) -> Self {
         self.sofort = Some(v.into());
         self
     }
@@ -7038,7 +6919,7 @@ impl PaymentMethodData {
     /// The `us_bank_account` parameter.
     pub fn us_bank_account(
         mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataUsBankAccount>,
+        v: impl Into<crate::payment_intent::UsBankAccount>,
     ) -> Self {
         self.us_bank_account = Some(v.into());
         self
@@ -7052,527 +6933,6 @@ impl PaymentMethodData {
     pub fn zip(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.zip = Some(v.into());
         self
-    }
-}
-/// `payment_method_data.acss_debit` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PaymentMethodDataAcssDebit {
-    /// The `account_number` parameter.
-    pub account_number: String,
-    /// The `institution_number` parameter.
-    pub institution_number: String,
-    /// The `transit_number` parameter.
-    pub transit_number: String,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for PaymentMethodDataAcssDebit {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("account_number", &self.account_number)?;
-        map.serialize_entry("institution_number", &self.institution_number)?;
-        map.serialize_entry("transit_number", &self.transit_number)?;
-        map.end()
-    }
-}
-/// The required parameters of [`PaymentMethodDataAcssDebit::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-pub struct PaymentMethodDataAcssDebitArgs {
-    /// The `account_number` parameter.
-    pub account_number: String,
-    /// The `institution_number` parameter.
-    pub institution_number: String,
-    /// The `transit_number` parameter.
-    pub transit_number: String,
-}
-#[cfg(feature = "payments")]
-impl PaymentMethodDataAcssDebit {
-    /// Start with the required parameters, named in [`PaymentMethodDataAcssDebitArgs`]: `account_number`, `institution_number`, `transit_number`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: PaymentMethodDataAcssDebitArgs) -> Self {
-        Self {
-            account_number: args.account_number,
-            institution_number: args.institution_number,
-            transit_number: args.transit_number,
-        }
-    }
-}
-/// `payment_method_data.au_becs_debit` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PaymentMethodDataAuBecsDebit {
-    /// The `account_number` parameter.
-    pub account_number: String,
-    /// The `bsb_number` parameter.
-    pub bsb_number: String,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for PaymentMethodDataAuBecsDebit {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("account_number", &self.account_number)?;
-        map.serialize_entry("bsb_number", &self.bsb_number)?;
-        map.end()
-    }
-}
-/// The required parameters of [`PaymentMethodDataAuBecsDebit::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-pub struct PaymentMethodDataAuBecsDebitArgs {
-    /// The `account_number` parameter.
-    pub account_number: String,
-    /// The `bsb_number` parameter.
-    pub bsb_number: String,
-}
-#[cfg(feature = "payments")]
-impl PaymentMethodDataAuBecsDebit {
-    /// Start with the required parameters, named in [`PaymentMethodDataAuBecsDebitArgs`]: `account_number`, `bsb_number`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: PaymentMethodDataAuBecsDebitArgs) -> Self {
-        Self {
-            account_number: args.account_number,
-            bsb_number: args.bsb_number,
-        }
-    }
-}
-/// `payment_method_data.bacs_debit` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct PaymentMethodDataBacsDebit {
-    /// The `account_number` parameter.
-    pub account_number: Option<String>,
-    /// The `sort_code` parameter.
-    pub sort_code: Option<String>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for PaymentMethodDataBacsDebit {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.account_number {
-            map.serialize_entry("account_number", v)?;
-        }
-        if let Some(v) = &self.sort_code {
-            map.serialize_entry("sort_code", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl PaymentMethodDataBacsDebit {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            account_number: None,
-            sort_code: None,
-        }
-    }
-    /// The `account_number` parameter.
-    pub fn account_number(mut self, v: impl Into<String>) -> Self {
-        self.account_number = Some(v.into());
-        self
-    }
-    /// The `sort_code` parameter.
-    pub fn sort_code(mut self, v: impl Into<String>) -> Self {
-        self.sort_code = Some(v.into());
-        self
-    }
-}
-/// `payment_method_data.boleto` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PaymentMethodDataBoleto {
-    /// The `tax_id` parameter.
-    pub tax_id: String,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for PaymentMethodDataBoleto {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("tax_id", &self.tax_id)?;
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl PaymentMethodDataBoleto {
-    /// Start with the required parameters: `tax_id`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(tax_id: impl Into<String>) -> Self {
-        Self { tax_id: tax_id.into() }
-    }
-}
-/// `payment_method_data.eps` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct PaymentMethodDataEps {
-    /// The `bank` parameter.
-    pub bank: Option<crate::payment_intent::EpsBank>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for PaymentMethodDataEps {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.bank {
-            map.serialize_entry("bank", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl PaymentMethodDataEps {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { bank: None }
-    }
-    /// The `bank` parameter.
-    pub fn bank(mut self, v: impl Into<crate::payment_intent::EpsBank>) -> Self {
-        self.bank = Some(v.into());
-        self
-    }
-}
-/// `payment_method_data.fpx` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PaymentMethodDataFpx {
-    /// The `bank` parameter.
-    pub bank: crate::payment_intent::FpxBank,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for PaymentMethodDataFpx {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("bank", &self.bank)?;
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl PaymentMethodDataFpx {
-    /// Start with the required parameters: `bank`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(bank: impl Into<crate::payment_intent::FpxBank>) -> Self {
-        Self { bank: bank.into() }
-    }
-}
-/// `payment_method_data.ideal` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct PaymentMethodDataIdeal {
-    /// The `bank` parameter.
-    pub bank: Option<crate::payment_intent::IdealBank>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for PaymentMethodDataIdeal {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.bank {
-            map.serialize_entry("bank", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl PaymentMethodDataIdeal {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { bank: None }
-    }
-    /// The `bank` parameter.
-    pub fn bank(mut self, v: impl Into<crate::payment_intent::IdealBank>) -> Self {
-        self.bank = Some(v.into());
-        self
-    }
-}
-/// `payment_method_data.klarna` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct PaymentMethodDataKlarna {
-    /// The `dob` parameter.
-    pub dob: Option<crate::payment_intent::Dob>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for PaymentMethodDataKlarna {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.dob {
-            map.serialize_entry("dob", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl PaymentMethodDataKlarna {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { dob: None }
-    }
-    /// The `dob` parameter.
-    pub fn dob(mut self, v: impl Into<crate::payment_intent::Dob>) -> Self {
-        self.dob = Some(v.into());
-        self
-    }
-}
-/// `payment_method_data.naver_pay` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct PaymentMethodDataNaverPay {
-    /// The `funding` parameter.
-    pub funding: Option<crate::payment_intent::Funding>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for PaymentMethodDataNaverPay {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.funding {
-            map.serialize_entry("funding", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl PaymentMethodDataNaverPay {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { funding: None }
-    }
-    /// The `funding` parameter.
-    pub fn funding(mut self, v: impl Into<crate::payment_intent::Funding>) -> Self {
-        self.funding = Some(v.into());
-        self
-    }
-}
-/// `payment_method_data.nz_bank_account` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PaymentMethodDataNzBankAccount {
-    /// The `account_holder_name` parameter.
-    pub account_holder_name: Option<String>,
-    /// The `account_number` parameter.
-    pub account_number: String,
-    /// The `bank_code` parameter.
-    pub bank_code: String,
-    /// The `branch_code` parameter.
-    pub branch_code: String,
-    /// The `reference` parameter.
-    pub reference: Option<String>,
-    /// The `suffix` parameter.
-    pub suffix: String,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for PaymentMethodDataNzBankAccount {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.account_holder_name {
-            map.serialize_entry("account_holder_name", v)?;
-        }
-        map.serialize_entry("account_number", &self.account_number)?;
-        map.serialize_entry("bank_code", &self.bank_code)?;
-        map.serialize_entry("branch_code", &self.branch_code)?;
-        if let Some(v) = &self.reference {
-            map.serialize_entry("reference", v)?;
-        }
-        map.serialize_entry("suffix", &self.suffix)?;
-        map.end()
-    }
-}
-/// The required parameters of [`PaymentMethodDataNzBankAccount::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-pub struct PaymentMethodDataNzBankAccountArgs {
-    /// The `account_number` parameter.
-    pub account_number: String,
-    /// The `bank_code` parameter.
-    pub bank_code: String,
-    /// The `branch_code` parameter.
-    pub branch_code: String,
-    /// The `suffix` parameter.
-    pub suffix: String,
-}
-#[cfg(feature = "payments")]
-impl PaymentMethodDataNzBankAccount {
-    /// Start with the required parameters, named in [`PaymentMethodDataNzBankAccountArgs`]: `account_number`, `bank_code`, `branch_code`, `suffix`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: PaymentMethodDataNzBankAccountArgs) -> Self {
-        Self {
-            account_holder_name: None,
-            account_number: args.account_number,
-            bank_code: args.bank_code,
-            branch_code: args.branch_code,
-            reference: None,
-            suffix: args.suffix,
-        }
-    }
-    /// The `account_holder_name` parameter.
-    pub fn account_holder_name(mut self, v: impl Into<String>) -> Self {
-        self.account_holder_name = Some(v.into());
-        self
-    }
-    /// The `reference` parameter.
-    pub fn reference(mut self, v: impl Into<String>) -> Self {
-        self.reference = Some(v.into());
-        self
-    }
-}
-/// `payment_method_data.p24` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct PaymentMethodDataP24 {
-    /// The `bank` parameter.
-    pub bank: Option<crate::payment_intent::P24Bank>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for PaymentMethodDataP24 {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.bank {
-            map.serialize_entry("bank", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl PaymentMethodDataP24 {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { bank: None }
-    }
-    /// The `bank` parameter.
-    pub fn bank(mut self, v: impl Into<crate::payment_intent::P24Bank>) -> Self {
-        self.bank = Some(v.into());
-        self
-    }
-}
-/// `payment_method_data.payto` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 7 more.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct PaymentMethodDataPayto {
-    /// The `account_number` parameter.
-    pub account_number: Option<String>,
-    /// The `bsb_number` parameter.
-    pub bsb_number: Option<String>,
-    /// The `pay_id` parameter.
-    pub pay_id: Option<String>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for PaymentMethodDataPayto {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.account_number {
-            map.serialize_entry("account_number", v)?;
-        }
-        if let Some(v) = &self.bsb_number {
-            map.serialize_entry("bsb_number", v)?;
-        }
-        if let Some(v) = &self.pay_id {
-            map.serialize_entry("pay_id", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl PaymentMethodDataPayto {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            account_number: None,
-            bsb_number: None,
-            pay_id: None,
-        }
-    }
-    /// The `account_number` parameter.
-    pub fn account_number(mut self, v: impl Into<String>) -> Self {
-        self.account_number = Some(v.into());
-        self
-    }
-    /// The `bsb_number` parameter.
-    pub fn bsb_number(mut self, v: impl Into<String>) -> Self {
-        self.bsb_number = Some(v.into());
-        self
-    }
-    /// The `pay_id` parameter.
-    pub fn pay_id(mut self, v: impl Into<String>) -> Self {
-        self.pay_id = Some(v.into());
-        self
-    }
-}
-/// `payment_method_data.sepa_debit` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PaymentMethodDataSepaDebit {
-    /// The `iban` parameter.
-    pub iban: String,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for PaymentMethodDataSepaDebit {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("iban", &self.iban)?;
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl PaymentMethodDataSepaDebit {
-    /// Start with the required parameters: `iban`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(iban: impl Into<String>) -> Self {
-        Self { iban: iban.into() }
-    }
-}
-/// `payment_method_data.sofort` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PaymentMethodDataSofort {
-    /// The `country` parameter.
-    pub country: crate::payment_intent::Country,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for PaymentMethodDataSofort {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("country", &self.country)?;
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl PaymentMethodDataSofort {
-    /// Start with the required parameters: `country`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(country: impl Into<crate::payment_intent::Country>) -> Self {
-        Self { country: country.into() }
     }
 }
 /// Values of `payment_method_data.type` in `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 5 more.
@@ -7871,90 +7231,6 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDataType {
         crate::rt::de::str_enum(d)
     }
 }
-/// `payment_method_data.us_bank_account` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 7 more.
-#[cfg(any(feature = "payments", feature = "treasury"))]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct PaymentMethodDataUsBankAccount {
-    /// The `account_holder_type` parameter.
-    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
-    /// The `account_number` parameter.
-    pub account_number: Option<String>,
-    /// The `account_type` parameter.
-    pub account_type: Option<crate::payment_intent::AccountType>,
-    /// The `financial_connections_account` parameter.
-    pub financial_connections_account: Option<String>,
-    /// The `routing_number` parameter.
-    pub routing_number: Option<String>,
-}
-#[cfg(any(feature = "payments", feature = "treasury"))]
-impl serde::Serialize for PaymentMethodDataUsBankAccount {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.account_holder_type {
-            map.serialize_entry("account_holder_type", v)?;
-        }
-        if let Some(v) = &self.account_number {
-            map.serialize_entry("account_number", v)?;
-        }
-        if let Some(v) = &self.account_type {
-            map.serialize_entry("account_type", v)?;
-        }
-        if let Some(v) = &self.financial_connections_account {
-            map.serialize_entry("financial_connections_account", v)?;
-        }
-        if let Some(v) = &self.routing_number {
-            map.serialize_entry("routing_number", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(any(feature = "payments", feature = "treasury"))]
-impl PaymentMethodDataUsBankAccount {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            account_holder_type: None,
-            account_number: None,
-            account_type: None,
-            financial_connections_account: None,
-            routing_number: None,
-        }
-    }
-    /// The `account_holder_type` parameter.
-    pub fn account_holder_type(
-        mut self,
-        v: impl Into<crate::external_account::AccountHolderType>,
-    ) -> Self {
-        self.account_holder_type = Some(v.into());
-        self
-    }
-    /// The `account_number` parameter.
-    pub fn account_number(mut self, v: impl Into<String>) -> Self {
-        self.account_number = Some(v.into());
-        self
-    }
-    /// The `account_type` parameter.
-    pub fn account_type(
-        mut self,
-        v: impl Into<crate::payment_intent::AccountType>,
-    ) -> Self {
-        self.account_type = Some(v.into());
-        self
-    }
-    /// The `financial_connections_account` parameter.
-    pub fn financial_connections_account(mut self, v: impl Into<String>) -> Self {
-        self.financial_connections_account = Some(v.into());
-        self
-    }
-    /// The `routing_number` parameter.
-    pub fn routing_number(mut self, v: impl Into<String>) -> Self {
-        self.routing_number = Some(v.into());
-        self
-    }
-}
 /// `payment_method_options.acss_debit` in the parameters of `ConfirmPaymentIntent`, `CreatePaymentIntent` and `UpdatePaymentIntent`.
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
@@ -7963,7 +7239,9 @@ pub struct PaymentMethodOptionsAcssDebit {
     /// The `mandate_options` parameter.
     pub mandate_options: Option<crate::payment_intent::AcssDebitMandateOptions>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AcssDebitSetupFutureUsage>,
+    pub setup_future_usage: Option<
+        crate::payment_intent::params::AcssDebitSetupFutureUsage,
+    >,
     /// The `target_date` parameter.
     pub target_date: Option<String>,
     /// The `verification_method` parameter.
@@ -8012,7 +7290,7 @@ impl PaymentMethodOptionsAcssDebit {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AcssDebitSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::AcssDebitSetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -8037,11 +7315,11 @@ impl PaymentMethodOptionsAcssDebit {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsAffirm {
     /// The `capture_method` parameter.
-    pub capture_method: Option<crate::payment_intent::AffirmCaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::params::AffirmCaptureMethod>,
     /// The `preferred_locale` parameter.
     pub preferred_locale: Option<String>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AffirmSetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for PaymentMethodOptionsAffirm {
@@ -8074,7 +7352,7 @@ impl PaymentMethodOptionsAffirm {
     /// The `capture_method` parameter.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmCaptureMethod>,
+        v: impl Into<crate::payment_intent::params::AffirmCaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
@@ -8087,7 +7365,7 @@ impl PaymentMethodOptionsAffirm {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -8099,11 +7377,11 @@ impl PaymentMethodOptionsAffirm {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsAfterpayClearpay {
     /// The `capture_method` parameter.
-    pub capture_method: Option<crate::payment_intent::AffirmCaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::params::AffirmCaptureMethod>,
     /// The `reference` parameter.
     pub reference: Option<String>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AffirmSetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for PaymentMethodOptionsAfterpayClearpay {
@@ -8136,7 +7414,7 @@ impl PaymentMethodOptionsAfterpayClearpay {
     /// The `capture_method` parameter.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmCaptureMethod>,
+        v: impl Into<crate::payment_intent::params::AffirmCaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
@@ -8149,7 +7427,7 @@ impl PaymentMethodOptionsAfterpayClearpay {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -8161,7 +7439,7 @@ impl PaymentMethodOptionsAfterpayClearpay {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsAlipay {
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AffirmSetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
 }
 #[cfg(any(feature = "checkout", feature = "payments"))]
 impl serde::Serialize for PaymentMethodOptionsAlipay {
@@ -8184,7 +7462,7 @@ impl PaymentMethodOptionsAlipay {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -8196,7 +7474,7 @@ impl PaymentMethodOptionsAlipay {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsAlma {
     /// The `capture_method` parameter.
-    pub capture_method: Option<crate::payment_intent::AffirmCaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::params::AffirmCaptureMethod>,
 }
 #[cfg(any(feature = "checkout", feature = "payments"))]
 impl serde::Serialize for PaymentMethodOptionsAlma {
@@ -8219,7 +7497,7 @@ impl PaymentMethodOptionsAlma {
     /// The `capture_method` parameter.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmCaptureMethod>,
+        v: impl Into<crate::payment_intent::params::AffirmCaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
@@ -8231,9 +7509,11 @@ impl PaymentMethodOptionsAlma {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsAmazonPay {
     /// The `capture_method` parameter.
-    pub capture_method: Option<crate::payment_intent::AffirmCaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::params::AffirmCaptureMethod>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AmazonPaySetupFutureUsage>,
+    pub setup_future_usage: Option<
+        crate::payment_intent::params::AmazonPaySetupFutureUsage,
+    >,
 }
 #[cfg(any(feature = "checkout", feature = "payments"))]
 impl serde::Serialize for PaymentMethodOptionsAmazonPay {
@@ -8262,7 +7542,7 @@ impl PaymentMethodOptionsAmazonPay {
     /// The `capture_method` parameter.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmCaptureMethod>,
+        v: impl Into<crate::payment_intent::params::AffirmCaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
@@ -8270,9 +7550,123 @@ impl PaymentMethodOptionsAmazonPay {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AmazonPaySetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::AmazonPaySetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
+        self
+    }
+}
+/// `payment_method_options.au_becs_debit` in the parameters of `ConfirmPaymentIntent`, `CreatePaymentIntent` and `UpdatePaymentIntent`.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct PaymentMethodOptionsAuBecsDebit {
+    /// The `setup_future_usage` parameter.
+    pub setup_future_usage: Option<
+        crate::payment_intent::params::AcssDebitSetupFutureUsage,
+    >,
+    /// The `target_date` parameter.
+    pub target_date: Option<String>,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for PaymentMethodOptionsAuBecsDebit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.setup_future_usage {
+            map.serialize_entry("setup_future_usage", v)?;
+        }
+        if let Some(v) = &self.target_date {
+            map.serialize_entry("target_date", v)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "payments")]
+impl PaymentMethodOptionsAuBecsDebit {
+    /// Start with no parameters set.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            setup_future_usage: None,
+            target_date: None,
+        }
+    }
+    /// The `setup_future_usage` parameter.
+    pub fn setup_future_usage(
+        mut self,
+        v: impl Into<crate::payment_intent::params::AcssDebitSetupFutureUsage>,
+    ) -> Self {
+        self.setup_future_usage = Some(v.into());
+        self
+    }
+    /// The `target_date` parameter.
+    pub fn target_date(mut self, v: impl Into<String>) -> Self {
+        self.target_date = Some(v.into());
+        self
+    }
+}
+/// `payment_method_options.bacs_debit` in the parameters of `ConfirmPaymentIntent`, `CreatePaymentIntent` and `UpdatePaymentIntent`.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct PaymentMethodOptionsBacsDebit {
+    /// The `mandate_options` parameter.
+    pub mandate_options: Option<crate::payment_intent::MandateOptions>,
+    /// The `setup_future_usage` parameter.
+    pub setup_future_usage: Option<
+        crate::payment_intent::params::AcssDebitSetupFutureUsage,
+    >,
+    /// The `target_date` parameter.
+    pub target_date: Option<String>,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for PaymentMethodOptionsBacsDebit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.mandate_options {
+            map.serialize_entry("mandate_options", v)?;
+        }
+        if let Some(v) = &self.setup_future_usage {
+            map.serialize_entry("setup_future_usage", v)?;
+        }
+        if let Some(v) = &self.target_date {
+            map.serialize_entry("target_date", v)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "payments")]
+impl PaymentMethodOptionsBacsDebit {
+    /// Start with no parameters set.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            mandate_options: None,
+            setup_future_usage: None,
+            target_date: None,
+        }
+    }
+    /// The `mandate_options` parameter.
+    pub fn mandate_options(
+        mut self,
+        v: impl Into<crate::payment_intent::MandateOptions>,
+    ) -> Self {
+        self.mandate_options = Some(v.into());
+        self
+    }
+    /// The `setup_future_usage` parameter.
+    pub fn setup_future_usage(
+        mut self,
+        v: impl Into<crate::payment_intent::params::AcssDebitSetupFutureUsage>,
+    ) -> Self {
+        self.setup_future_usage = Some(v.into());
+        self
+    }
+    /// The `target_date` parameter.
+    pub fn target_date(mut self, v: impl Into<String>) -> Self {
+        self.target_date = Some(v.into());
         self
     }
 }
@@ -8284,7 +7678,9 @@ pub struct PaymentMethodOptionsBancontact {
     /// The `preferred_language` parameter.
     pub preferred_language: Option<crate::subscription::PreferredLanguage>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AmazonPaySetupFutureUsage>,
+    pub setup_future_usage: Option<
+        crate::payment_intent::params::AmazonPaySetupFutureUsage,
+    >,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for PaymentMethodOptionsBancontact {
@@ -8321,7 +7717,7 @@ impl PaymentMethodOptionsBancontact {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AmazonPaySetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::AmazonPaySetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -8335,7 +7731,7 @@ pub struct PaymentMethodOptionsBlik {
     /// The `code` parameter.
     pub code: Option<String>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AffirmSetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for PaymentMethodOptionsBlik {
@@ -8369,7 +7765,7 @@ impl PaymentMethodOptionsBlik {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -8383,7 +7779,9 @@ pub struct PaymentMethodOptionsBoleto {
     /// The `expires_after_days` parameter.
     pub expires_after_days: Option<i64>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AcssDebitSetupFutureUsage>,
+    pub setup_future_usage: Option<
+        crate::payment_intent::params::AcssDebitSetupFutureUsage,
+    >,
 }
 #[cfg(any(feature = "checkout", feature = "payments"))]
 impl serde::Serialize for PaymentMethodOptionsBoleto {
@@ -8417,7 +7815,7 @@ impl PaymentMethodOptionsBoleto {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AcssDebitSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::AcssDebitSetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -8429,9 +7827,11 @@ impl PaymentMethodOptionsBoleto {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsCashapp {
     /// The `capture_method` parameter.
-    pub capture_method: Option<crate::payment_intent::AffirmCaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::params::AffirmCaptureMethod>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AcssDebitSetupFutureUsage>,
+    pub setup_future_usage: Option<
+        crate::payment_intent::params::AcssDebitSetupFutureUsage,
+    >,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for PaymentMethodOptionsCashapp {
@@ -8460,7 +7860,7 @@ impl PaymentMethodOptionsCashapp {
     /// The `capture_method` parameter.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmCaptureMethod>,
+        v: impl Into<crate::payment_intent::params::AffirmCaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
@@ -8468,7 +7868,7 @@ impl PaymentMethodOptionsCashapp {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AcssDebitSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::AcssDebitSetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -8484,7 +7884,7 @@ pub struct PaymentMethodOptionsCustomerBalance {
     /// The `funding_type` parameter.
     pub funding_type: Option<crate::payment_intent::FundingType>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AffirmSetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for PaymentMethodOptionsCustomerBalance {
@@ -8533,7 +7933,7 @@ impl PaymentMethodOptionsCustomerBalance {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -8545,7 +7945,7 @@ impl PaymentMethodOptionsCustomerBalance {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsEps {
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AffirmSetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for PaymentMethodOptionsEps {
@@ -8568,7 +7968,7 @@ impl PaymentMethodOptionsEps {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -8588,7 +7988,7 @@ pub struct PaymentMethodOptionsKonbini {
     /// The `product_description` parameter.
     pub product_description: Option<crate::rt::Clearable<String>>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AffirmSetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for PaymentMethodOptionsKonbini {
@@ -8661,7 +8061,7 @@ impl PaymentMethodOptionsKonbini {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -8673,9 +8073,11 @@ impl PaymentMethodOptionsKonbini {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsLink {
     /// The `capture_method` parameter.
-    pub capture_method: Option<crate::payment_intent::AffirmCaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::params::AffirmCaptureMethod>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AmazonPaySetupFutureUsage>,
+    pub setup_future_usage: Option<
+        crate::payment_intent::params::AmazonPaySetupFutureUsage,
+    >,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for PaymentMethodOptionsLink {
@@ -8704,7 +8106,7 @@ impl PaymentMethodOptionsLink {
     /// The `capture_method` parameter.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmCaptureMethod>,
+        v: impl Into<crate::payment_intent::params::AffirmCaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
@@ -8712,7 +8114,7 @@ impl PaymentMethodOptionsLink {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AmazonPaySetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::AmazonPaySetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -8724,7 +8126,7 @@ impl PaymentMethodOptionsLink {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsP24 {
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AffirmSetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// The `tos_shown_and_accepted` parameter.
     pub tos_shown_and_accepted: Option<bool>,
 }
@@ -8755,7 +8157,7 @@ impl PaymentMethodOptionsP24 {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -8795,7 +8197,9 @@ pub struct PaymentMethodOptionsPayto {
     /// The `mandate_options` parameter.
     pub mandate_options: Option<crate::payment_intent::PaytoMandateOptions>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AmazonPaySetupFutureUsage>,
+    pub setup_future_usage: Option<
+        crate::payment_intent::params::AmazonPaySetupFutureUsage,
+    >,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for PaymentMethodOptionsPayto {
@@ -8832,7 +8236,7 @@ impl PaymentMethodOptionsPayto {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AmazonPaySetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::AmazonPaySetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -8850,7 +8254,7 @@ pub struct PaymentMethodOptionsPix {
     /// The `expires_at` parameter.
     pub expires_at: Option<crate::rt::Timestamp>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AffirmSetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for PaymentMethodOptionsPix {
@@ -8905,7 +8309,7 @@ impl PaymentMethodOptionsPix {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -8919,7 +8323,9 @@ pub struct PaymentMethodOptionsSofort {
     /// The `preferred_language` parameter.
     pub preferred_language: Option<crate::payment_intent::PreferredLanguage>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AmazonPaySetupFutureUsage>,
+    pub setup_future_usage: Option<
+        crate::payment_intent::params::AmazonPaySetupFutureUsage,
+    >,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for PaymentMethodOptionsSofort {
@@ -8956,7 +8362,7 @@ impl PaymentMethodOptionsSofort {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AmazonPaySetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::AmazonPaySetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -8970,7 +8376,7 @@ pub struct PaymentMethodOptionsSwish {
     /// The `reference` parameter.
     pub reference: Option<crate::rt::Clearable<String>>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AffirmSetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for PaymentMethodOptionsSwish {
@@ -9004,7 +8410,7 @@ impl PaymentMethodOptionsSwish {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -9022,7 +8428,9 @@ pub struct PaymentMethodOptionsUsBankAccount {
     /// The `networks` parameter.
     pub networks: Option<crate::payment_intent::Networks>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AcssDebitSetupFutureUsage>,
+    pub setup_future_usage: Option<
+        crate::payment_intent::params::AcssDebitSetupFutureUsage,
+    >,
     /// The `target_date` parameter.
     pub target_date: Option<String>,
     /// The `verification_method` parameter.
@@ -9092,7 +8500,7 @@ impl PaymentMethodOptionsUsBankAccount {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AcssDebitSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::AcssDebitSetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -9121,7 +8529,7 @@ pub struct PaymentMethodOptionsWechatPay {
     /// The `client` parameter.
     pub client: Option<crate::payment_intent::Client>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<crate::payment_intent::AffirmSetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for PaymentMethodOptionsWechatPay {
@@ -9164,7 +8572,7 @@ impl PaymentMethodOptionsWechatPay {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::AffirmSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -9396,6 +8804,62 @@ impl serde::Serialize for PaypalPreferredLocale {
 impl<'de> serde::Deserialize<'de> for PaypalPreferredLocale {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+/// `payment_method_data.payto` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 7 more.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct Payto {
+    /// The `account_number` parameter.
+    pub account_number: Option<String>,
+    /// The `bsb_number` parameter.
+    pub bsb_number: Option<String>,
+    /// The `pay_id` parameter.
+    pub pay_id: Option<String>,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for Payto {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.account_number {
+            map.serialize_entry("account_number", v)?;
+        }
+        if let Some(v) = &self.bsb_number {
+            map.serialize_entry("bsb_number", v)?;
+        }
+        if let Some(v) = &self.pay_id {
+            map.serialize_entry("pay_id", v)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "payments")]
+impl Payto {
+    /// Start with no parameters set.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            account_number: None,
+            bsb_number: None,
+            pay_id: None,
+        }
+    }
+    /// The `account_number` parameter.
+    pub fn account_number(mut self, v: impl Into<String>) -> Self {
+        self.account_number = Some(v.into());
+        self
+    }
+    /// The `bsb_number` parameter.
+    pub fn bsb_number(mut self, v: impl Into<String>) -> Self {
+        self.bsb_number = Some(v.into());
+        self
+    }
+    /// The `pay_id` parameter.
+    pub fn pay_id(mut self, v: impl Into<String>) -> Self {
+        self.pay_id = Some(v.into());
+        self
     }
 }
 /// `payment_method_options.payto.mandate_options` in the parameters of `ConfirmPaymentIntent`, `CreatePaymentIntent` and `UpdatePaymentIntent`.
@@ -10698,7 +10162,7 @@ impl crate::rt::HasId for Satispay {
 #[non_exhaustive]
 pub struct SecretKeyParam {
     /// The `customer_acceptance` parameter.
-    pub customer_acceptance: crate::payment_intent::MandateDataCustomerAcceptance,
+    pub customer_acceptance: crate::payment_intent::CustomerAcceptance,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for SecretKeyParam {
@@ -10714,13 +10178,112 @@ impl SecretKeyParam {
     /// Start with the required parameters: `customer_acceptance`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        customer_acceptance: impl Into<
-            crate::payment_intent::MandateDataCustomerAcceptance,
-        >,
+        customer_acceptance: impl Into<crate::payment_intent::CustomerAcceptance>,
     ) -> Self {
         Self {
             customer_acceptance: customer_acceptance.into(),
         }
+    }
+}
+/// `payment_method_data.sepa_debit` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SepaDebit {
+    /// The `iban` parameter.
+    pub iban: String,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for SepaDebit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("iban", &self.iban)?;
+        map.end()
+    }
+}
+#[cfg(feature = "payments")]
+impl SepaDebit {
+    /// Start with the required parameters: `iban`.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(iban: impl Into<String>) -> Self {
+        Self { iban: iban.into() }
+    }
+}
+/// Values of `payment_method_options.affirm.setup_future_usage` in `ConfirmPaymentIntent`, `CreateCheckoutSession` and 2 more.
+#[cfg(any(feature = "checkout", feature = "payments"))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SetupFutureUsage {
+    /// `none`
+    None,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(any(feature = "checkout", feature = "payments"))]
+impl SetupFutureUsage {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SetupFutureUsage::None => "none",
+            SetupFutureUsage::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(any(feature = "checkout", feature = "payments"))]
+impl std::str::FromStr for SetupFutureUsage {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["none"]) {
+                Some(0) => SetupFutureUsage::None,
+                _ => SetupFutureUsage::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(any(feature = "checkout", feature = "payments"))]
+impl std::fmt::Display for SetupFutureUsage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "checkout", feature = "payments"))]
+impl serde::Serialize for SetupFutureUsage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "checkout", feature = "payments"))]
+impl<'de> serde::Deserialize<'de> for SetupFutureUsage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+/// `payment_method_data.sofort` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 6 more.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Sofort {
+    /// The `country` parameter.
+    pub country: crate::payment_intent::Country,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for Sofort {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("country", &self.country)?;
+        map.end()
+    }
+}
+#[cfg(feature = "payments")]
+impl Sofort {
+    /// Start with the required parameters: `country`.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(country: impl Into<crate::payment_intent::Country>) -> Self {
+        Self { country: country.into() }
     }
 }
 /// Values of `status` in `PaymentIntent`.
@@ -11209,6 +10772,90 @@ impl crate::rt::HasId for Twint {
             }
             Twint::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
         }
+    }
+}
+/// `payment_method_data.us_bank_account` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 7 more.
+#[cfg(any(feature = "payments", feature = "treasury"))]
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct UsBankAccount {
+    /// The `account_holder_type` parameter.
+    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
+    /// The `account_number` parameter.
+    pub account_number: Option<String>,
+    /// The `account_type` parameter.
+    pub account_type: Option<crate::payment_intent::AccountType>,
+    /// The `financial_connections_account` parameter.
+    pub financial_connections_account: Option<String>,
+    /// The `routing_number` parameter.
+    pub routing_number: Option<String>,
+}
+#[cfg(any(feature = "payments", feature = "treasury"))]
+impl serde::Serialize for UsBankAccount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.account_holder_type {
+            map.serialize_entry("account_holder_type", v)?;
+        }
+        if let Some(v) = &self.account_number {
+            map.serialize_entry("account_number", v)?;
+        }
+        if let Some(v) = &self.account_type {
+            map.serialize_entry("account_type", v)?;
+        }
+        if let Some(v) = &self.financial_connections_account {
+            map.serialize_entry("financial_connections_account", v)?;
+        }
+        if let Some(v) = &self.routing_number {
+            map.serialize_entry("routing_number", v)?;
+        }
+        map.end()
+    }
+}
+#[cfg(any(feature = "payments", feature = "treasury"))]
+impl UsBankAccount {
+    /// Start with no parameters set.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            account_holder_type: None,
+            account_number: None,
+            account_type: None,
+            financial_connections_account: None,
+            routing_number: None,
+        }
+    }
+    /// The `account_holder_type` parameter.
+    pub fn account_holder_type(
+        mut self,
+        v: impl Into<crate::external_account::AccountHolderType>,
+    ) -> Self {
+        self.account_holder_type = Some(v.into());
+        self
+    }
+    /// The `account_number` parameter.
+    pub fn account_number(mut self, v: impl Into<String>) -> Self {
+        self.account_number = Some(v.into());
+        self
+    }
+    /// The `account_type` parameter.
+    pub fn account_type(
+        mut self,
+        v: impl Into<crate::payment_intent::AccountType>,
+    ) -> Self {
+        self.account_type = Some(v.into());
+        self
+    }
+    /// The `financial_connections_account` parameter.
+    pub fn financial_connections_account(mut self, v: impl Into<String>) -> Self {
+        self.financial_connections_account = Some(v.into());
+        self
+    }
+    /// The `routing_number` parameter.
+    pub fn routing_number(mut self, v: impl Into<String>) -> Self {
+        self.routing_number = Some(v.into());
+        self
     }
 }
 /// `payment_method_options.us_bank_account.mandate_options` in the parameters of `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 4 more.
@@ -11867,6 +11514,174 @@ pub mod next_action_display_bank_transfer_instructions {
 }
 /// Types of `params` whose field path another type of `payment_intent` also has.
 pub mod params {
+    /// Values of `payment_method_options.acss_debit.setup_future_usage` in `ConfirmPaymentIntent`, `CreateCheckoutSession` and 2 more.
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum AcssDebitSetupFutureUsage {
+        /// `none`
+        None,
+        /// `off_session`
+        OffSession,
+        /// `on_session`
+        OnSession,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl AcssDebitSetupFutureUsage {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                AcssDebitSetupFutureUsage::None => "none",
+                AcssDebitSetupFutureUsage::OffSession => "off_session",
+                AcssDebitSetupFutureUsage::OnSession => "on_session",
+                AcssDebitSetupFutureUsage::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl std::str::FromStr for AcssDebitSetupFutureUsage {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(
+                    s,
+                    &["none", "off_session", "on_session"],
+                ) {
+                    Some(0) => AcssDebitSetupFutureUsage::None,
+                    Some(1) => AcssDebitSetupFutureUsage::OffSession,
+                    Some(2) => AcssDebitSetupFutureUsage::OnSession,
+                    _ => AcssDebitSetupFutureUsage::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl std::fmt::Display for AcssDebitSetupFutureUsage {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl serde::Serialize for AcssDebitSetupFutureUsage {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl<'de> serde::Deserialize<'de> for AcssDebitSetupFutureUsage {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    /// Values of `payment_method_options.affirm.capture_method` in `ConfirmPaymentIntent`, `CreateCheckoutSession` and 2 more.
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum AffirmCaptureMethod {
+        /// `manual`
+        Manual,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl AffirmCaptureMethod {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                AffirmCaptureMethod::Manual => "manual",
+                AffirmCaptureMethod::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl std::str::FromStr for AffirmCaptureMethod {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["manual"]) {
+                    Some(0) => AffirmCaptureMethod::Manual,
+                    _ => AffirmCaptureMethod::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl std::fmt::Display for AffirmCaptureMethod {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl serde::Serialize for AffirmCaptureMethod {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl<'de> serde::Deserialize<'de> for AffirmCaptureMethod {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    /// Values of `payment_method_options.amazon_pay.setup_future_usage` in `ConfirmPaymentIntent`, `CreateCheckoutSession` and 2 more.
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum AmazonPaySetupFutureUsage {
+        /// `none`
+        None,
+        /// `off_session`
+        OffSession,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl AmazonPaySetupFutureUsage {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                AmazonPaySetupFutureUsage::None => "none",
+                AmazonPaySetupFutureUsage::OffSession => "off_session",
+                AmazonPaySetupFutureUsage::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl std::str::FromStr for AmazonPaySetupFutureUsage {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["none", "off_session"]) {
+                    Some(0) => AmazonPaySetupFutureUsage::None,
+                    Some(1) => AmazonPaySetupFutureUsage::OffSession,
+                    _ => AmazonPaySetupFutureUsage::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl std::fmt::Display for AmazonPaySetupFutureUsage {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl serde::Serialize for AmazonPaySetupFutureUsage {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl<'de> serde::Deserialize<'de> for AmazonPaySetupFutureUsage {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
     /// `amount_details` in the parameters of `CapturePaymentIntent`, `ConfirmPaymentIntent` and 3 more.
     #[cfg(feature = "payments")]
     #[derive(Clone, Debug, Default)]
@@ -11969,7 +11784,7 @@ pub mod params {
     #[non_exhaustive]
     pub struct Card {
         /// The `capture_method` parameter.
-        pub capture_method: Option<crate::payment_intent::AffirmCaptureMethod>,
+        pub capture_method: Option<crate::payment_intent::params::AffirmCaptureMethod>,
         /// The `cvc_token` parameter.
         pub cvc_token: Option<String>,
         /// The `installments` parameter.
@@ -11995,7 +11810,9 @@ pub mod params {
         /// The `require_cvc_recollection` parameter.
         pub require_cvc_recollection: Option<bool>,
         /// The `setup_future_usage` parameter.
-        pub setup_future_usage: Option<crate::payment_intent::AcssDebitSetupFutureUsage>,
+        pub setup_future_usage: Option<
+            crate::payment_intent::params::AcssDebitSetupFutureUsage,
+        >,
         /// The `statement_descriptor_suffix_kana` parameter.
         pub statement_descriptor_suffix_kana: Option<crate::rt::Clearable<String>>,
         /// The `statement_descriptor_suffix_kanji` parameter.
@@ -12082,7 +11899,7 @@ pub mod params {
         /// The `capture_method` parameter.
         pub fn capture_method(
             mut self,
-            v: impl Into<crate::payment_intent::AffirmCaptureMethod>,
+            v: impl Into<crate::payment_intent::params::AffirmCaptureMethod>,
         ) -> Self {
             self.capture_method = Some(v.into());
             self
@@ -12161,7 +11978,7 @@ pub mod params {
         /// The `setup_future_usage` parameter.
         pub fn setup_future_usage(
             mut self,
-            v: impl Into<crate::payment_intent::AcssDebitSetupFutureUsage>,
+            v: impl Into<crate::payment_intent::params::AcssDebitSetupFutureUsage>,
         ) -> Self {
             self.setup_future_usage = Some(v.into());
             self
@@ -12566,13 +12383,15 @@ pub mod params {
     #[non_exhaustive]
     pub struct Klarna {
         /// The `capture_method` parameter.
-        pub capture_method: Option<crate::payment_intent::AffirmCaptureMethod>,
+        pub capture_method: Option<crate::payment_intent::params::AffirmCaptureMethod>,
         /// The `on_demand` parameter.
         pub on_demand: Option<crate::payment_intent::OnDemand>,
         /// The `preferred_locale` parameter.
         pub preferred_locale: Option<crate::payment_intent::KlarnaPreferredLocale>,
         /// The `setup_future_usage` parameter.
-        pub setup_future_usage: Option<crate::payment_intent::AcssDebitSetupFutureUsage>,
+        pub setup_future_usage: Option<
+            crate::payment_intent::params::AcssDebitSetupFutureUsage,
+        >,
         /// The `subscriptions` parameter.
         pub subscriptions: Option<
             crate::rt::Clearable<Vec<crate::payment_intent::Subscriptions>>,
@@ -12617,7 +12436,7 @@ pub mod params {
         /// The `capture_method` parameter.
         pub fn capture_method(
             mut self,
-            v: impl Into<crate::payment_intent::AffirmCaptureMethod>,
+            v: impl Into<crate::payment_intent::params::AffirmCaptureMethod>,
         ) -> Self {
             self.capture_method = Some(v.into());
             self
@@ -12641,7 +12460,7 @@ pub mod params {
         /// The `setup_future_usage` parameter.
         pub fn setup_future_usage(
             mut self,
-            v: impl Into<crate::payment_intent::AcssDebitSetupFutureUsage>,
+            v: impl Into<crate::payment_intent::params::AcssDebitSetupFutureUsage>,
         ) -> Self {
             self.setup_future_usage = Some(v.into());
             self
@@ -12653,6 +12472,123 @@ pub mod params {
         ) -> Self {
             self.subscriptions = Some(v.into());
             self
+        }
+    }
+    /// Values of `payment_intent_data.capture_method` in `ConfirmPaymentIntent`, `CreateCheckoutSession` and 3 more.
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum PaymentIntentDataCaptureMethod {
+        /// `automatic`
+        Automatic,
+        /// `automatic_async`
+        AutomaticAsync,
+        /// `manual`
+        Manual,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl PaymentIntentDataCaptureMethod {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                PaymentIntentDataCaptureMethod::Automatic => "automatic",
+                PaymentIntentDataCaptureMethod::AutomaticAsync => "automatic_async",
+                PaymentIntentDataCaptureMethod::Manual => "manual",
+                PaymentIntentDataCaptureMethod::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl std::str::FromStr for PaymentIntentDataCaptureMethod {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(
+                    s,
+                    &["automatic", "automatic_async", "manual"],
+                ) {
+                    Some(0) => PaymentIntentDataCaptureMethod::Automatic,
+                    Some(1) => PaymentIntentDataCaptureMethod::AutomaticAsync,
+                    Some(2) => PaymentIntentDataCaptureMethod::Manual,
+                    _ => PaymentIntentDataCaptureMethod::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl std::fmt::Display for PaymentIntentDataCaptureMethod {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl serde::Serialize for PaymentIntentDataCaptureMethod {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl<'de> serde::Deserialize<'de> for PaymentIntentDataCaptureMethod {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    /// Values of `payment_intent_data.setup_future_usage` in `ConfirmPaymentIntent`, `CreateCheckoutSession` and 4 more.
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum PaymentIntentDataSetupFutureUsage {
+        /// `off_session`
+        OffSession,
+        /// `on_session`
+        OnSession,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl PaymentIntentDataSetupFutureUsage {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                PaymentIntentDataSetupFutureUsage::OffSession => "off_session",
+                PaymentIntentDataSetupFutureUsage::OnSession => "on_session",
+                PaymentIntentDataSetupFutureUsage::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl std::str::FromStr for PaymentIntentDataSetupFutureUsage {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["off_session", "on_session"]) {
+                    Some(0) => PaymentIntentDataSetupFutureUsage::OffSession,
+                    Some(1) => PaymentIntentDataSetupFutureUsage::OnSession,
+                    _ => PaymentIntentDataSetupFutureUsage::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl std::fmt::Display for PaymentIntentDataSetupFutureUsage {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl serde::Serialize for PaymentIntentDataSetupFutureUsage {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "checkout", feature = "payments"))]
+    impl<'de> serde::Deserialize<'de> for PaymentIntentDataSetupFutureUsage {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
         }
     }
     /// `payment_method_options` in the parameters of `ConfirmPaymentIntent`, `CreatePaymentIntent` and `UpdatePaymentIntent`.
@@ -12686,10 +12622,12 @@ pub mod params {
         >,
         /// The `au_becs_debit` parameter.
         pub au_becs_debit: Option<
-            crate::rt::Clearable<crate::payment_intent::AuBecsDebit>,
+            crate::rt::Clearable<crate::payment_intent::PaymentMethodOptionsAuBecsDebit>,
         >,
         /// The `bacs_debit` parameter.
-        pub bacs_debit: Option<crate::rt::Clearable<crate::payment_intent::BacsDebit>>,
+        pub bacs_debit: Option<
+            crate::rt::Clearable<crate::payment_intent::PaymentMethodOptionsBacsDebit>,
+        >,
         /// The `bancontact` parameter.
         pub bancontact: Option<
             crate::rt::Clearable<crate::payment_intent::PaymentMethodOptionsBancontact>,
@@ -12782,7 +12720,7 @@ pub mod params {
         >,
         /// The `nz_bank_account` parameter.
         pub nz_bank_account: Option<
-            crate::rt::Clearable<crate::payment_intent::AuBecsDebit>,
+            crate::rt::Clearable<crate::payment_intent::PaymentMethodOptionsAuBecsDebit>,
         >,
         /// The `oxxo` parameter.
         pub oxxo: Option<crate::rt::Clearable<crate::payment_intent::Konbini>>,
@@ -12829,7 +12767,9 @@ pub mod params {
             crate::rt::Clearable<crate::payment_intent::PaymentMethodOptionsAlma>,
         >,
         /// The `sepa_debit` parameter.
-        pub sepa_debit: Option<crate::rt::Clearable<crate::payment_intent::BacsDebit>>,
+        pub sepa_debit: Option<
+            crate::rt::Clearable<crate::payment_intent::PaymentMethodOptionsBacsDebit>,
+        >,
         /// The `sofort` parameter.
         pub sofort: Option<
             crate::rt::Clearable<crate::payment_intent::PaymentMethodOptionsSofort>,
@@ -13148,7 +13088,11 @@ pub mod params {
         /// The `au_becs_debit` parameter.
         pub fn au_becs_debit(
             mut self,
-            v: impl Into<crate::rt::Clearable<crate::payment_intent::AuBecsDebit>>,
+            v: impl Into<
+                crate::rt::Clearable<
+                    crate::payment_intent::PaymentMethodOptionsAuBecsDebit,
+                >,
+            >,
         ) -> Self {
             self.au_becs_debit = Some(v.into());
             self
@@ -13156,7 +13100,11 @@ pub mod params {
         /// The `bacs_debit` parameter.
         pub fn bacs_debit(
             mut self,
-            v: impl Into<crate::rt::Clearable<crate::payment_intent::BacsDebit>>,
+            v: impl Into<
+                crate::rt::Clearable<
+                    crate::payment_intent::PaymentMethodOptionsBacsDebit,
+                >,
+            >,
         ) -> Self {
             self.bacs_debit = Some(v.into());
             self
@@ -13404,7 +13352,11 @@ pub mod params {
         /// The `nz_bank_account` parameter.
         pub fn nz_bank_account(
             mut self,
-            v: impl Into<crate::rt::Clearable<crate::payment_intent::AuBecsDebit>>,
+            v: impl Into<
+                crate::rt::Clearable<
+                    crate::payment_intent::PaymentMethodOptionsAuBecsDebit,
+                >,
+            >,
         ) -> Self {
             self.nz_bank_account = Some(v.into());
             self
@@ -13532,7 +13484,11 @@ pub mod params {
         /// The `sepa_debit` parameter.
         pub fn sepa_debit(
             mut self,
-            v: impl Into<crate::rt::Clearable<crate::payment_intent::BacsDebit>>,
+            v: impl Into<
+                crate::rt::Clearable<
+                    crate::payment_intent::PaymentMethodOptionsBacsDebit,
+                >,
+            >,
         ) -> Self {
             self.sepa_debit = Some(v.into());
             self
@@ -13608,7 +13564,7 @@ pub mod params {
     #[non_exhaustive]
     pub struct Paypal {
         /// The `capture_method` parameter.
-        pub capture_method: Option<crate::payment_intent::AffirmCaptureMethod>,
+        pub capture_method: Option<crate::payment_intent::params::AffirmCaptureMethod>,
         /// The `preferred_locale` parameter.
         pub preferred_locale: Option<crate::payment_intent::PaypalPreferredLocale>,
         /// The `reference` parameter.
@@ -13616,7 +13572,9 @@ pub mod params {
         /// The `risk_correlation_id` parameter.
         pub risk_correlation_id: Option<String>,
         /// The `setup_future_usage` parameter.
-        pub setup_future_usage: Option<crate::payment_intent::AmazonPaySetupFutureUsage>,
+        pub setup_future_usage: Option<
+            crate::payment_intent::params::AmazonPaySetupFutureUsage,
+        >,
     }
     #[cfg(any(feature = "checkout", feature = "payments"))]
     impl serde::Serialize for Paypal {
@@ -13657,7 +13615,7 @@ pub mod params {
         /// The `capture_method` parameter.
         pub fn capture_method(
             mut self,
-            v: impl Into<crate::payment_intent::AffirmCaptureMethod>,
+            v: impl Into<crate::payment_intent::params::AffirmCaptureMethod>,
         ) -> Self {
             self.capture_method = Some(v.into());
             self
@@ -13683,7 +13641,7 @@ pub mod params {
         /// The `setup_future_usage` parameter.
         pub fn setup_future_usage(
             mut self,
-            v: impl Into<crate::payment_intent::AmazonPaySetupFutureUsage>,
+            v: impl Into<crate::payment_intent::params::AmazonPaySetupFutureUsage>,
         ) -> Self {
             self.setup_future_usage = Some(v.into());
             self
@@ -13754,6 +13712,61 @@ pub mod params {
         pub fn tracking_number(mut self, v: impl Into<String>) -> Self {
             self.tracking_number = Some(v.into());
             self
+        }
+    }
+    /// Values of `mandate_data.customer_acceptance.type` in `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 4 more.
+    #[cfg(feature = "payments")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Type {
+        /// `offline`
+        Offline,
+        /// `online`
+        Online,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "payments")]
+    impl Type {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Type::Offline => "offline",
+                Type::Online => "online",
+                Type::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "payments")]
+    impl std::str::FromStr for Type {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["offline", "online"]) {
+                    Some(0) => Type::Offline,
+                    Some(1) => Type::Online,
+                    _ => Type::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "payments")]
+    impl std::fmt::Display for Type {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "payments")]
+    impl serde::Serialize for Type {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "payments")]
+    impl<'de> serde::Deserialize<'de> for Type {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
         }
     }
 }

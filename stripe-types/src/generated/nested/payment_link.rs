@@ -3225,7 +3225,7 @@ pub mod create {
     pub struct PaymentIntentData {
         /// The `capture_method` parameter.
         pub capture_method: Option<
-            crate::payment_intent::PaymentIntentDataCaptureMethod,
+            crate::payment_intent::params::PaymentIntentDataCaptureMethod,
         >,
         /// The `description` parameter.
         pub description: Option<String>,
@@ -3233,7 +3233,7 @@ pub mod create {
         pub metadata: Option<crate::rt::Metadata>,
         /// The `setup_future_usage` parameter.
         pub setup_future_usage: Option<
-            crate::payment_intent::PaymentIntentDataSetupFutureUsage,
+            crate::payment_intent::params::PaymentIntentDataSetupFutureUsage,
         >,
         /// The `statement_descriptor` parameter.
         pub statement_descriptor: Option<String>,
@@ -3289,7 +3289,7 @@ pub mod create {
         /// The `capture_method` parameter.
         pub fn capture_method(
             mut self,
-            v: impl Into<crate::payment_intent::PaymentIntentDataCaptureMethod>,
+            v: impl Into<crate::payment_intent::params::PaymentIntentDataCaptureMethod>,
         ) -> Self {
             self.capture_method = Some(v.into());
             self
@@ -3307,7 +3307,9 @@ pub mod create {
         /// The `setup_future_usage` parameter.
         pub fn setup_future_usage(
             mut self,
-            v: impl Into<crate::payment_intent::PaymentIntentDataSetupFutureUsage>,
+            v: impl Into<
+                crate::payment_intent::params::PaymentIntentDataSetupFutureUsage,
+            >,
         ) -> Self {
             self.setup_future_usage = Some(v.into());
             self

@@ -51,7 +51,7 @@ pub struct CustomerPaymentSourceBankAccount {
     /// The `currency` parameter.
     pub currency: Option<String>,
     /// The `object` parameter.
-    pub object: Option<crate::payment_source::ExternalAccountPayoutBankAccountObject>,
+    pub object: Option<crate::payment_source::Object>,
     /// The `routing_number` parameter.
     pub routing_number: Option<String>,
 }
@@ -123,10 +123,7 @@ impl CustomerPaymentSourceBankAccount {
         self
     }
     /// The `object` parameter.
-    pub fn object(
-        mut self,
-        v: impl Into<crate::payment_source::ExternalAccountPayoutBankAccountObject>,
-    ) -> Self {
+    pub fn object(mut self, v: impl Into<crate::payment_source::Object>) -> Self {
         self.object = Some(v.into());
         self
     }
@@ -350,49 +347,49 @@ impl<'de> serde::Deserialize<'de> for CustomerPaymentSourceCardObject {
 #[cfg(any(feature = "connect", feature = "payments"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum ExternalAccountPayoutBankAccountObject {
+pub enum Object {
     /// `bank_account`
     BankAccount,
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
-impl ExternalAccountPayoutBankAccountObject {
+impl Object {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            ExternalAccountPayoutBankAccountObject::BankAccount => "bank_account",
-            ExternalAccountPayoutBankAccountObject::Unknown(v) => v,
+            Object::BankAccount => "bank_account",
+            Object::Unknown(v) => v,
         }
     }
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
-impl std::str::FromStr for ExternalAccountPayoutBankAccountObject {
+impl std::str::FromStr for Object {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match crate::rt::json::variant(s, &["bank_account"]) {
-                Some(0) => ExternalAccountPayoutBankAccountObject::BankAccount,
-                _ => ExternalAccountPayoutBankAccountObject::Unknown(s.to_owned()),
+                Some(0) => Object::BankAccount,
+                _ => Object::Unknown(s.to_owned()),
             },
         )
     }
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
-impl std::fmt::Display for ExternalAccountPayoutBankAccountObject {
+impl std::fmt::Display for Object {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
-impl serde::Serialize for ExternalAccountPayoutBankAccountObject {
+impl serde::Serialize for Object {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for ExternalAccountPayoutBankAccountObject {
+impl<'de> serde::Deserialize<'de> for Object {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }

@@ -400,61 +400,6 @@ impl<'de> serde::Deserialize<'de> for EthnicityDetailsEthnicity {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `individual.political_exposure` in `CreateAccount`, `CreateAccountPerson` and 11 more.
-#[cfg(any(feature = "connect", feature = "payments", feature = "v2"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IndividualPoliticalExposure {
-    /// `existing`
-    Existing,
-    /// `none`
-    None,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "connect", feature = "payments", feature = "v2"))]
-impl IndividualPoliticalExposure {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IndividualPoliticalExposure::Existing => "existing",
-            IndividualPoliticalExposure::None => "none",
-            IndividualPoliticalExposure::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "connect", feature = "payments", feature = "v2"))]
-impl std::str::FromStr for IndividualPoliticalExposure {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["existing", "none"]) {
-                Some(0) => IndividualPoliticalExposure::Existing,
-                Some(1) => IndividualPoliticalExposure::None,
-                _ => IndividualPoliticalExposure::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "connect", feature = "payments", feature = "v2"))]
-impl std::fmt::Display for IndividualPoliticalExposure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "connect", feature = "payments", feature = "v2"))]
-impl serde::Serialize for IndividualPoliticalExposure {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "connect", feature = "payments", feature = "v2"))]
-impl<'de> serde::Deserialize<'de> for IndividualPoliticalExposure {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `individual.verification.additional_document` in the parameters of `CreateAccount`, `CreateAccountPerson` and 5 more.
 #[cfg(any(feature = "connect", feature = "payments"))]
 #[derive(Clone, Debug, Default)]
@@ -1174,6 +1119,64 @@ pub mod list_lists {
         pub fn representative(mut self, v: impl Into<bool>) -> Self {
             self.representative = Some(v.into());
             self
+        }
+    }
+}
+/// Types of `params` whose field path another type of `person` also has.
+pub mod params {
+    /// Values of `individual.political_exposure` in `CreateAccount`, `CreateAccountPerson` and 11 more.
+    #[cfg(any(feature = "connect", feature = "payments", feature = "v2"))]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum PoliticalExposure {
+        /// `existing`
+        Existing,
+        /// `none`
+        None,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(any(feature = "connect", feature = "payments", feature = "v2"))]
+    impl PoliticalExposure {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                PoliticalExposure::Existing => "existing",
+                PoliticalExposure::None => "none",
+                PoliticalExposure::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(any(feature = "connect", feature = "payments", feature = "v2"))]
+    impl std::str::FromStr for PoliticalExposure {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["existing", "none"]) {
+                    Some(0) => PoliticalExposure::Existing,
+                    Some(1) => PoliticalExposure::None,
+                    _ => PoliticalExposure::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(any(feature = "connect", feature = "payments", feature = "v2"))]
+    impl std::fmt::Display for PoliticalExposure {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "connect", feature = "payments", feature = "v2"))]
+    impl serde::Serialize for PoliticalExposure {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "connect", feature = "payments", feature = "v2"))]
+    impl<'de> serde::Deserialize<'de> for PoliticalExposure {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
         }
     }
 }

@@ -850,7 +850,7 @@ impl PaymentMethodOptionsAmazonPay {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsBacsDebit {
     /// The `mandate_options` parameter.
-    pub mandate_options: Option<crate::payment_intent::BacsDebitMandateOptions>,
+    pub mandate_options: Option<crate::payment_intent::MandateOptions>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for PaymentMethodOptionsBacsDebit {
@@ -873,7 +873,7 @@ impl PaymentMethodOptionsBacsDebit {
     /// The `mandate_options` parameter.
     pub fn mandate_options(
         mut self,
-        v: impl Into<crate::payment_intent::BacsDebitMandateOptions>,
+        v: impl Into<crate::payment_intent::MandateOptions>,
     ) -> Self {
         self.mandate_options = Some(v.into());
         self

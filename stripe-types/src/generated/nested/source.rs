@@ -16,7 +16,7 @@ pub struct Acceptance {
     /// The `status` parameter.
     pub status: crate::source::Status,
     /// The `type` parameter.
-    pub r#type: Option<crate::payment_intent::MandateDataCustomerAcceptanceType>,
+    pub r#type: Option<crate::payment_intent::params::Type>,
     /// The `user_agent` parameter.
     pub user_agent: Option<String>,
 }
@@ -83,10 +83,7 @@ impl Acceptance {
         self
     }
     /// The `type` parameter.
-    pub fn r#type(
-        mut self,
-        v: impl Into<crate::payment_intent::MandateDataCustomerAcceptanceType>,
-    ) -> Self {
+    pub fn r#type(mut self, v: impl Into<crate::payment_intent::params::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }

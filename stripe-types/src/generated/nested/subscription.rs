@@ -503,6 +503,61 @@ impl<'de> serde::Deserialize<'de> for Behavior {
         crate::rt::de::str_enum(d)
     }
 }
+/// Values of `features.subscription_update.billing_cycle_anchor` in `CreateBillingPortalConfiguration`, `ResumeSubscription` and 3 more.
+#[cfg(any(feature = "billing", feature = "payments"))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BillingCycleAnchor {
+    /// `now`
+    Now,
+    /// `unchanged`
+    Unchanged,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl BillingCycleAnchor {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            BillingCycleAnchor::Now => "now",
+            BillingCycleAnchor::Unchanged => "unchanged",
+            BillingCycleAnchor::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl std::str::FromStr for BillingCycleAnchor {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["now", "unchanged"]) {
+                Some(0) => BillingCycleAnchor::Now,
+                Some(1) => BillingCycleAnchor::Unchanged,
+                _ => BillingCycleAnchor::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl std::fmt::Display for BillingCycleAnchor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl serde::Serialize for BillingCycleAnchor {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl<'de> serde::Deserialize<'de> for BillingCycleAnchor {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
 /// `billing_cycle_anchor_config` in the parameters of `CreateSubscription`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
@@ -661,6 +716,33 @@ impl serde::Serialize for BillingModeType {
 impl<'de> serde::Deserialize<'de> for BillingModeType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+/// `items.billing_thresholds` in the parameters of `CreateCustomerSubscription`, `CreatePreviewInvoice` and 7 more.
+#[cfg(any(feature = "billing", feature = "payments"))]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct BillingThresholds {
+    /// The `usage_gte` parameter.
+    pub usage_gte: i64,
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl serde::Serialize for BillingThresholds {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("usage_gte", &self.usage_gte)?;
+        map.end()
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl BillingThresholds {
+    /// Start with the required parameters: `usage_gte`.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(usage_gte: impl Into<i64>) -> Self {
+        Self {
+            usage_gte: usage_gte.into(),
+        }
     }
 }
 /// One of several shapes of `CreateCustomerSubscriptionCancelAt`.
@@ -1640,7 +1722,7 @@ impl InvoiceSettings {
 pub struct Items {
     /// The `billing_thresholds` parameter.
     pub billing_thresholds: Option<
-        crate::rt::Clearable<crate::subscription::ItemsBillingThresholds>,
+        crate::rt::Clearable<crate::subscription::BillingThresholds>,
     >,
     /// The `clear_usage` parameter.
     pub clear_usage: Option<bool>,
@@ -1655,7 +1737,7 @@ pub struct Items {
     /// The `price` parameter.
     pub price: Option<String>,
     /// The `price_data` parameter.
-    pub price_data: Option<crate::subscription::ItemsPriceData>,
+    pub price_data: Option<crate::subscription::PriceData>,
     /// The `quantity` parameter.
     pub quantity: Option<i64>,
     /// The `tax_rates` parameter.
@@ -1720,7 +1802,7 @@ impl Items {
     /// The `billing_thresholds` parameter.
     pub fn billing_thresholds(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::subscription::ItemsBillingThresholds>>,
+        v: impl Into<crate::rt::Clearable<crate::subscription::BillingThresholds>>,
     ) -> Self {
         self.billing_thresholds = Some(v.into());
         self
@@ -1762,10 +1844,7 @@ impl Items {
         self
     }
     /// The `price_data` parameter.
-    pub fn price_data(
-        mut self,
-        v: impl Into<crate::subscription::ItemsPriceData>,
-    ) -> Self {
+    pub fn price_data(mut self, v: impl Into<crate::subscription::PriceData>) -> Self {
         self.price_data = Some(v.into());
         self
     }
@@ -1777,112 +1856,6 @@ impl Items {
     /// The `tax_rates` parameter.
     pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
         self.tax_rates = Some(v.into());
-        self
-    }
-}
-/// `items.billing_thresholds` in the parameters of `CreateCustomerSubscription`, `CreatePreviewInvoice` and 7 more.
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ItemsBillingThresholds {
-    /// The `usage_gte` parameter.
-    pub usage_gte: i64,
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl serde::Serialize for ItemsBillingThresholds {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("usage_gte", &self.usage_gte)?;
-        map.end()
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl ItemsBillingThresholds {
-    /// Start with the required parameters: `usage_gte`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(usage_gte: impl Into<i64>) -> Self {
-        Self {
-            usage_gte: usage_gte.into(),
-        }
-    }
-}
-/// `items.price_data` in the parameters of `CreateCustomerSubscription`, `CreatePreviewInvoice` and 7 more.
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ItemsPriceData {
-    /// The `currency` parameter.
-    pub currency: String,
-    /// The `product` parameter.
-    pub product: String,
-    /// The `recurring` parameter.
-    pub recurring: crate::subscription::Recurring,
-    /// The `tax_behavior` parameter.
-    pub tax_behavior: Option<crate::invoice::TaxBehavior>,
-    /// The `unit_amount` parameter.
-    pub unit_amount: Option<i64>,
-    /// The `unit_amount_decimal` parameter.
-    pub unit_amount_decimal: Option<crate::rt::Decimal>,
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl serde::Serialize for ItemsPriceData {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("currency", &self.currency)?;
-        map.serialize_entry("product", &self.product)?;
-        map.serialize_entry("recurring", &self.recurring)?;
-        if let Some(v) = &self.tax_behavior {
-            map.serialize_entry("tax_behavior", v)?;
-        }
-        if let Some(v) = &self.unit_amount {
-            map.serialize_entry("unit_amount", v)?;
-        }
-        if let Some(v) = &self.unit_amount_decimal {
-            map.serialize_entry("unit_amount_decimal", v)?;
-        }
-        map.end()
-    }
-}
-/// The required parameters of [`ItemsPriceData::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug)]
-pub struct ItemsPriceDataArgs {
-    /// The `currency` parameter.
-    pub currency: String,
-    /// The `product` parameter.
-    pub product: String,
-    /// The `recurring` parameter.
-    pub recurring: crate::subscription::Recurring,
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl ItemsPriceData {
-    /// Start with the required parameters, named in [`ItemsPriceDataArgs`]: `currency`, `product`, `recurring`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: ItemsPriceDataArgs) -> Self {
-        Self {
-            currency: args.currency,
-            product: args.product,
-            recurring: args.recurring,
-            tax_behavior: None,
-            unit_amount: None,
-            unit_amount_decimal: None,
-        }
-    }
-    /// The `tax_behavior` parameter.
-    pub fn tax_behavior(mut self, v: impl Into<crate::invoice::TaxBehavior>) -> Self {
-        self.tax_behavior = Some(v.into());
-        self
-    }
-    /// The `unit_amount` parameter.
-    pub fn unit_amount(mut self, v: impl Into<i64>) -> Self {
-        self.unit_amount = Some(v.into());
-        self
-    }
-    /// The `unit_amount_decimal` parameter.
-    pub fn unit_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
-        self.unit_amount_decimal = Some(v.into());
         self
     }
 }
@@ -3050,6 +3023,85 @@ impl<'de> serde::Deserialize<'de> for Prefetch {
         crate::rt::de::str_enum(d)
     }
 }
+/// `items.price_data` in the parameters of `CreateCustomerSubscription`, `CreatePreviewInvoice` and 7 more.
+#[cfg(any(feature = "billing", feature = "payments"))]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PriceData {
+    /// The `currency` parameter.
+    pub currency: String,
+    /// The `product` parameter.
+    pub product: String,
+    /// The `recurring` parameter.
+    pub recurring: crate::subscription::Recurring,
+    /// The `tax_behavior` parameter.
+    pub tax_behavior: Option<crate::invoice::TaxBehavior>,
+    /// The `unit_amount` parameter.
+    pub unit_amount: Option<i64>,
+    /// The `unit_amount_decimal` parameter.
+    pub unit_amount_decimal: Option<crate::rt::Decimal>,
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl serde::Serialize for PriceData {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("currency", &self.currency)?;
+        map.serialize_entry("product", &self.product)?;
+        map.serialize_entry("recurring", &self.recurring)?;
+        if let Some(v) = &self.tax_behavior {
+            map.serialize_entry("tax_behavior", v)?;
+        }
+        if let Some(v) = &self.unit_amount {
+            map.serialize_entry("unit_amount", v)?;
+        }
+        if let Some(v) = &self.unit_amount_decimal {
+            map.serialize_entry("unit_amount_decimal", v)?;
+        }
+        map.end()
+    }
+}
+/// The required parameters of [`PriceData::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(any(feature = "billing", feature = "payments"))]
+#[derive(Clone, Debug)]
+pub struct PriceDataArgs {
+    /// The `currency` parameter.
+    pub currency: String,
+    /// The `product` parameter.
+    pub product: String,
+    /// The `recurring` parameter.
+    pub recurring: crate::subscription::Recurring,
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl PriceData {
+    /// Start with the required parameters, named in [`PriceDataArgs`]: `currency`, `product`, `recurring`.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(args: PriceDataArgs) -> Self {
+        Self {
+            currency: args.currency,
+            product: args.product,
+            recurring: args.recurring,
+            tax_behavior: None,
+            unit_amount: None,
+            unit_amount_decimal: None,
+        }
+    }
+    /// The `tax_behavior` parameter.
+    pub fn tax_behavior(mut self, v: impl Into<crate::invoice::TaxBehavior>) -> Self {
+        self.tax_behavior = Some(v.into());
+        self
+    }
+    /// The `unit_amount` parameter.
+    pub fn unit_amount(mut self, v: impl Into<i64>) -> Self {
+        self.unit_amount = Some(v.into());
+        self
+    }
+    /// The `unit_amount_decimal` parameter.
+    pub fn unit_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
+        self.unit_amount_decimal = Some(v.into());
+        self
+    }
+}
 /// Values of `features.subscription_cancel.proration_behavior` in `CreateBillingPortalConfiguration`, `CreateCustomerSubscription` and 11 more.
 #[cfg(any(feature = "billing", feature = "payments"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -3623,61 +3675,6 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// Values of `features.subscription_update.billing_cycle_anchor` in `CreateBillingPortalConfiguration`, `ResumeSubscription` and 3 more.
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SubscriptionUpdateBillingCycleAnchor {
-    /// `now`
-    Now,
-    /// `unchanged`
-    Unchanged,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl SubscriptionUpdateBillingCycleAnchor {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SubscriptionUpdateBillingCycleAnchor::Now => "now",
-            SubscriptionUpdateBillingCycleAnchor::Unchanged => "unchanged",
-            SubscriptionUpdateBillingCycleAnchor::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::str::FromStr for SubscriptionUpdateBillingCycleAnchor {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["now", "unchanged"]) {
-                Some(0) => SubscriptionUpdateBillingCycleAnchor::Now,
-                Some(1) => SubscriptionUpdateBillingCycleAnchor::Unchanged,
-                _ => SubscriptionUpdateBillingCycleAnchor::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::fmt::Display for SubscriptionUpdateBillingCycleAnchor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl serde::Serialize for SubscriptionUpdateBillingCycleAnchor {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for SubscriptionUpdateBillingCycleAnchor {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// Values of `payment_method_options.acss_debit.mandate_options.transaction_type` in `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 11 more.
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -4004,7 +4001,7 @@ pub mod create {
     pub struct Items {
         /// The `billing_thresholds` parameter.
         pub billing_thresholds: Option<
-            crate::rt::Clearable<crate::subscription::ItemsBillingThresholds>,
+            crate::rt::Clearable<crate::subscription::BillingThresholds>,
         >,
         /// The `discounts` parameter.
         pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
@@ -4013,7 +4010,7 @@ pub mod create {
         /// The `price` parameter.
         pub price: Option<String>,
         /// The `price_data` parameter.
-        pub price_data: Option<crate::subscription::ItemsPriceData>,
+        pub price_data: Option<crate::subscription::PriceData>,
         /// The `quantity` parameter.
         pub quantity: Option<i64>,
         /// The `tax_rates` parameter.
@@ -4066,9 +4063,7 @@ pub mod create {
         /// The `billing_thresholds` parameter.
         pub fn billing_thresholds(
             mut self,
-            v: impl Into<
-                crate::rt::Clearable<crate::subscription::ItemsBillingThresholds>,
-            >,
+            v: impl Into<crate::rt::Clearable<crate::subscription::BillingThresholds>>,
         ) -> Self {
             self.billing_thresholds = Some(v.into());
             self
@@ -4094,7 +4089,7 @@ pub mod create {
         /// The `price_data` parameter.
         pub fn price_data(
             mut self,
-            v: impl Into<crate::subscription::ItemsPriceData>,
+            v: impl Into<crate::subscription::PriceData>,
         ) -> Self {
             self.price_data = Some(v.into());
             self

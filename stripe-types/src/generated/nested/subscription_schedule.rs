@@ -227,6 +227,57 @@ impl From<i64> for CompletedAt {
         CompletedAt::Integer(v)
     }
 }
+/// Values of `schedule_details.phases.end_date.string` in `CreatePreviewInvoice`, `CreateSubscriptionSchedule` and `UpdateSubscriptionSchedule`.
+#[cfg(feature = "billing")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreatePreviewInvoiceString {
+    /// `now`
+    Now,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "billing")]
+impl CreatePreviewInvoiceString {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            CreatePreviewInvoiceString::Now => "now",
+            CreatePreviewInvoiceString::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "billing")]
+impl std::str::FromStr for CreatePreviewInvoiceString {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["now"]) {
+                Some(0) => CreatePreviewInvoiceString::Now,
+                _ => CreatePreviewInvoiceString::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "billing")]
+impl std::fmt::Display for CreatePreviewInvoiceString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "billing")]
+impl serde::Serialize for CreatePreviewInvoiceString {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CreatePreviewInvoiceString {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
 /// One of several shapes of `ListSubscriptionSchedulesCreated`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
@@ -670,57 +721,6 @@ impl crate::rt::Decode for EndBehavior {
         r.str_enum()
     }
 }
-/// Values of `schedule_details.phases.end_date.string` in `CreatePreviewInvoice`, `CreateSubscriptionSchedule` and `UpdateSubscriptionSchedule`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum EndDateString {
-    /// `now`
-    Now,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl EndDateString {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            EndDateString::Now => "now",
-            EndDateString::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for EndDateString {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["now"]) {
-                Some(0) => EndDateString::Now,
-                _ => EndDateString::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for EndDateString {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for EndDateString {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for EndDateString {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// Values of `schedule_details.phases.add_invoice_items.period.end.type` in `CreatePreviewInvoice`, `CreateSubscriptionSchedule` and `UpdateSubscriptionSchedule`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -853,7 +853,7 @@ impl<'de> serde::Deserialize<'de> for Interval {
 pub struct Items {
     /// The `billing_thresholds` parameter.
     pub billing_thresholds: Option<
-        crate::rt::Clearable<crate::subscription::ItemsBillingThresholds>,
+        crate::rt::Clearable<crate::subscription::BillingThresholds>,
     >,
     /// The `discounts` parameter.
     pub discounts: Option<
@@ -864,7 +864,7 @@ pub struct Items {
     /// The `price` parameter.
     pub price: Option<String>,
     /// The `price_data` parameter.
-    pub price_data: Option<crate::subscription::ItemsPriceData>,
+    pub price_data: Option<crate::subscription::PriceData>,
     /// The `quantity` parameter.
     pub quantity: Option<i64>,
     /// The `tax_rates` parameter.
@@ -917,7 +917,7 @@ impl Items {
     /// The `billing_thresholds` parameter.
     pub fn billing_thresholds(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::subscription::ItemsBillingThresholds>>,
+        v: impl Into<crate::rt::Clearable<crate::subscription::BillingThresholds>>,
     ) -> Self {
         self.billing_thresholds = Some(v.into());
         self
@@ -941,10 +941,7 @@ impl Items {
         self
     }
     /// The `price_data` parameter.
-    pub fn price_data(
-        mut self,
-        v: impl Into<crate::subscription::ItemsPriceData>,
-    ) -> Self {
+    pub fn price_data(mut self, v: impl Into<crate::subscription::PriceData>) -> Self {
         self.price_data = Some(v.into());
         self
     }
@@ -1485,7 +1482,7 @@ pub enum StartDate {
     /// A `Integer`.
     Integer(crate::rt::Timestamp),
     /// A `String`.
-    String(crate::subscription_schedule::EndDateString),
+    String(crate::subscription_schedule::CreatePreviewInvoiceString),
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for StartDate {
@@ -1504,9 +1501,9 @@ impl From<crate::rt::Timestamp> for StartDate {
     }
 }
 #[cfg(feature = "billing")]
-impl From<crate::subscription_schedule::EndDateString> for StartDate {
+impl From<crate::subscription_schedule::CreatePreviewInvoiceString> for StartDate {
     #[inline]
-    fn from(v: crate::subscription_schedule::EndDateString) -> Self {
+    fn from(v: crate::subscription_schedule::CreatePreviewInvoiceString) -> Self {
         StartDate::String(v)
     }
 }

@@ -90,7 +90,7 @@ impl<'de> serde::Deserialize<'de> for ActiveFromString {
 #[non_exhaustive]
 pub struct Ae {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::AeType,
 }
@@ -117,106 +117,9 @@ impl Ae {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
-    }
-}
-/// `country_options.ae.standard` in the parameters of `CreateTaxRegistration`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct AeStandard {
-    /// The `place_of_supply_scheme` parameter.
-    pub place_of_supply_scheme: Option<
-        crate::tax_registration::AeStandardPlaceOfSupplyScheme,
-    >,
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for AeStandard {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.place_of_supply_scheme {
-            map.serialize_entry("place_of_supply_scheme", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "tax")]
-impl AeStandard {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            place_of_supply_scheme: None,
-        }
-    }
-    /// The `place_of_supply_scheme` parameter.
-    pub fn place_of_supply_scheme(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandardPlaceOfSupplyScheme>,
-    ) -> Self {
-        self.place_of_supply_scheme = Some(v.into());
-        self
-    }
-}
-/// Values of `country_options.ae.standard.place_of_supply_scheme` in `CreateTaxRegistration`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AeStandardPlaceOfSupplyScheme {
-    /// `inbound_goods`
-    InboundGoods,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl AeStandardPlaceOfSupplyScheme {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AeStandardPlaceOfSupplyScheme::InboundGoods => "inbound_goods",
-            AeStandardPlaceOfSupplyScheme::Standard => "standard",
-            AeStandardPlaceOfSupplyScheme::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr for AeStandardPlaceOfSupplyScheme {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["inbound_goods", "standard"]) {
-                Some(0) => AeStandardPlaceOfSupplyScheme::InboundGoods,
-                Some(1) => AeStandardPlaceOfSupplyScheme::Standard,
-                _ => AeStandardPlaceOfSupplyScheme::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display for AeStandardPlaceOfSupplyScheme {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for AeStandardPlaceOfSupplyScheme {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for AeStandardPlaceOfSupplyScheme {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Values of `country_options.ae.type` in `CreateTaxRegistration`.
@@ -276,7 +179,7 @@ impl<'de> serde::Deserialize<'de> for AeType {
 #[non_exhaustive]
 pub struct Al {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::AlType,
 }
@@ -303,10 +206,7 @@ impl Al {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -444,7 +344,7 @@ impl<'de> serde::Deserialize<'de> for AmType {
 #[non_exhaustive]
 pub struct Ao {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::AoType,
 }
@@ -471,10 +371,7 @@ impl Ao {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -536,7 +433,7 @@ impl<'de> serde::Deserialize<'de> for AoType {
 #[non_exhaustive]
 pub struct At {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::AtType,
 }
@@ -565,103 +462,10 @@ impl At {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
-    }
-}
-/// `country_options.at.standard` in the parameters of `CreateTaxRegistration`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct AtStandard {
-    /// The `place_of_supply_scheme` parameter.
-    pub place_of_supply_scheme: crate::tax_registration::AtStandardPlaceOfSupplyScheme,
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for AtStandard {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("place_of_supply_scheme", &self.place_of_supply_scheme)?;
-        map.end()
-    }
-}
-#[cfg(feature = "tax")]
-impl AtStandard {
-    /// Start with the required parameters: `place_of_supply_scheme`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        place_of_supply_scheme: impl Into<
-            crate::tax_registration::AtStandardPlaceOfSupplyScheme,
-        >,
-    ) -> Self {
-        Self {
-            place_of_supply_scheme: place_of_supply_scheme.into(),
-        }
-    }
-}
-/// Values of `country_options.at.standard.place_of_supply_scheme` in `CreateTaxRegistration`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AtStandardPlaceOfSupplyScheme {
-    /// `inbound_goods`
-    InboundGoods,
-    /// `small_seller`
-    SmallSeller,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl AtStandardPlaceOfSupplyScheme {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AtStandardPlaceOfSupplyScheme::InboundGoods => "inbound_goods",
-            AtStandardPlaceOfSupplyScheme::SmallSeller => "small_seller",
-            AtStandardPlaceOfSupplyScheme::Standard => "standard",
-            AtStandardPlaceOfSupplyScheme::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr for AtStandardPlaceOfSupplyScheme {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["inbound_goods", "small_seller", "standard"],
-            ) {
-                Some(0) => AtStandardPlaceOfSupplyScheme::InboundGoods,
-                Some(1) => AtStandardPlaceOfSupplyScheme::SmallSeller,
-                Some(2) => AtStandardPlaceOfSupplyScheme::Standard,
-                _ => AtStandardPlaceOfSupplyScheme::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display for AtStandardPlaceOfSupplyScheme {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for AtStandardPlaceOfSupplyScheme {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for AtStandardPlaceOfSupplyScheme {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Values of `country_options.at.type` in `CreateTaxRegistration`.
@@ -736,7 +540,7 @@ impl<'de> serde::Deserialize<'de> for AtType {
 #[non_exhaustive]
 pub struct Au {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::AuType,
 }
@@ -763,10 +567,7 @@ impl Au {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -828,7 +629,7 @@ impl<'de> serde::Deserialize<'de> for AuType {
 #[non_exhaustive]
 pub struct Aw {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::AwType,
 }
@@ -855,10 +656,7 @@ impl Aw {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -996,7 +794,7 @@ impl<'de> serde::Deserialize<'de> for AzType {
 #[non_exhaustive]
 pub struct Ba {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::BaType,
 }
@@ -1023,10 +821,7 @@ impl Ba {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -1088,7 +883,7 @@ impl<'de> serde::Deserialize<'de> for BaType {
 #[non_exhaustive]
 pub struct Bb {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::BbType,
 }
@@ -1115,10 +910,7 @@ impl Bb {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -1180,7 +972,7 @@ impl<'de> serde::Deserialize<'de> for BbType {
 #[non_exhaustive]
 pub struct Bd {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::BdType,
 }
@@ -1207,10 +999,7 @@ impl Bd {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -1272,7 +1061,7 @@ impl<'de> serde::Deserialize<'de> for BdType {
 #[non_exhaustive]
 pub struct Be {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::BeType,
 }
@@ -1301,7 +1090,7 @@ impl Be {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -1379,7 +1168,7 @@ impl<'de> serde::Deserialize<'de> for BeType {
 #[non_exhaustive]
 pub struct Bf {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::BfType,
 }
@@ -1406,10 +1195,7 @@ impl Bf {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -1471,7 +1257,7 @@ impl<'de> serde::Deserialize<'de> for BfType {
 #[non_exhaustive]
 pub struct Bg {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::BgType,
 }
@@ -1500,7 +1286,7 @@ impl Bg {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -1578,7 +1364,7 @@ impl<'de> serde::Deserialize<'de> for BgType {
 #[non_exhaustive]
 pub struct Bh {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::BhType,
 }
@@ -1605,10 +1391,7 @@ impl Bh {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -1746,7 +1529,7 @@ impl<'de> serde::Deserialize<'de> for BjType {
 #[non_exhaustive]
 pub struct Bs {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::BsType,
 }
@@ -1773,10 +1556,7 @@ impl Bs {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -2017,7 +1797,7 @@ impl<'de> serde::Deserialize<'de> for CaType {
 #[non_exhaustive]
 pub struct Cd {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::CdType,
 }
@@ -2044,10 +1824,7 @@ impl Cd {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -2109,7 +1886,7 @@ impl<'de> serde::Deserialize<'de> for CdType {
 #[non_exhaustive]
 pub struct Ch {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::ChType,
 }
@@ -2136,10 +1913,7 @@ impl Ch {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -3704,7 +3478,7 @@ impl<'de> serde::Deserialize<'de> for CvType {
 #[non_exhaustive]
 pub struct Cy {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::CyType,
 }
@@ -3733,7 +3507,7 @@ impl Cy {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -3811,7 +3585,7 @@ impl<'de> serde::Deserialize<'de> for CyType {
 #[non_exhaustive]
 pub struct Cz {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::CzType,
 }
@@ -3840,7 +3614,7 @@ impl Cz {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -3918,7 +3692,7 @@ impl<'de> serde::Deserialize<'de> for CzType {
 #[non_exhaustive]
 pub struct De {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::DeType,
 }
@@ -3947,7 +3721,7 @@ impl De {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -4025,7 +3799,7 @@ impl<'de> serde::Deserialize<'de> for DeType {
 #[non_exhaustive]
 pub struct Dk {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::DkType,
 }
@@ -4054,7 +3828,7 @@ impl Dk {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -4208,7 +3982,7 @@ impl<'de> serde::Deserialize<'de> for EcType {
 #[non_exhaustive]
 pub struct Ee {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::EeType,
 }
@@ -4237,7 +4011,7 @@ impl Ee {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -4491,7 +4265,7 @@ impl<'de> serde::Deserialize<'de> for ElectionsType {
 #[non_exhaustive]
 pub struct Es {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::EsType,
 }
@@ -4520,7 +4294,7 @@ impl Es {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -4598,7 +4372,7 @@ impl<'de> serde::Deserialize<'de> for EsType {
 #[non_exhaustive]
 pub struct Et {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::EtType,
 }
@@ -4625,10 +4399,7 @@ impl Et {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -4690,7 +4461,7 @@ impl<'de> serde::Deserialize<'de> for EtType {
 #[non_exhaustive]
 pub struct Fi {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::FiType,
 }
@@ -4719,7 +4490,7 @@ impl Fi {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -4797,7 +4568,7 @@ impl<'de> serde::Deserialize<'de> for FiType {
 #[non_exhaustive]
 pub struct Fr {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::FrType,
 }
@@ -4826,7 +4597,7 @@ impl Fr {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -4904,7 +4675,7 @@ impl<'de> serde::Deserialize<'de> for FrType {
 #[non_exhaustive]
 pub struct Gb {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::GbType,
 }
@@ -4931,10 +4702,7 @@ impl Gb {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -5072,7 +4840,7 @@ impl<'de> serde::Deserialize<'de> for GeType {
 #[non_exhaustive]
 pub struct Gn {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::GnType,
 }
@@ -5099,10 +4867,7 @@ impl Gn {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -5164,7 +4929,7 @@ impl<'de> serde::Deserialize<'de> for GnType {
 #[non_exhaustive]
 pub struct Gr {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::GrType,
 }
@@ -5193,7 +4958,7 @@ impl Gr {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -5271,7 +5036,7 @@ impl<'de> serde::Deserialize<'de> for GrType {
 #[non_exhaustive]
 pub struct Hr {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::HrType,
 }
@@ -5300,7 +5065,7 @@ impl Hr {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -5378,7 +5143,7 @@ impl<'de> serde::Deserialize<'de> for HrType {
 #[non_exhaustive]
 pub struct Hu {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::HuType,
 }
@@ -5407,7 +5172,7 @@ impl Hu {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -5561,7 +5326,7 @@ impl<'de> serde::Deserialize<'de> for IdType {
 #[non_exhaustive]
 pub struct Ie {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::IeType,
 }
@@ -5590,7 +5355,7 @@ impl Ie {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -5744,7 +5509,7 @@ impl<'de> serde::Deserialize<'de> for InType {
 #[non_exhaustive]
 pub struct Is {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::IsType,
 }
@@ -5771,10 +5536,7 @@ impl Is {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -5836,7 +5598,7 @@ impl<'de> serde::Deserialize<'de> for IsType {
 #[non_exhaustive]
 pub struct It {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::ItType,
 }
@@ -5865,7 +5627,7 @@ impl It {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -5943,7 +5705,7 @@ impl<'de> serde::Deserialize<'de> for ItType {
 #[non_exhaustive]
 pub struct Jp {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::JpType,
 }
@@ -5970,10 +5732,7 @@ impl Jp {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -6545,7 +6304,7 @@ impl LocalLeaseTax {
 #[non_exhaustive]
 pub struct Lt {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::LtType,
 }
@@ -6574,7 +6333,7 @@ impl Lt {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -6652,7 +6411,7 @@ impl<'de> serde::Deserialize<'de> for LtType {
 #[non_exhaustive]
 pub struct Lu {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::LuType,
 }
@@ -6681,7 +6440,7 @@ impl Lu {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -6759,7 +6518,7 @@ impl<'de> serde::Deserialize<'de> for LuType {
 #[non_exhaustive]
 pub struct Lv {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::LvType,
 }
@@ -6788,7 +6547,7 @@ impl Lv {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -7018,7 +6777,7 @@ impl<'de> serde::Deserialize<'de> for MdType {
 #[non_exhaustive]
 pub struct Me {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::MeType,
 }
@@ -7045,10 +6804,7 @@ impl Me {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -7110,7 +6866,7 @@ impl<'de> serde::Deserialize<'de> for MeType {
 #[non_exhaustive]
 pub struct Mk {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::MkType,
 }
@@ -7137,10 +6893,7 @@ impl Mk {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -7202,7 +6955,7 @@ impl<'de> serde::Deserialize<'de> for MkType {
 #[non_exhaustive]
 pub struct Mr {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::MrType,
 }
@@ -7229,10 +6982,7 @@ impl Mr {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -7294,7 +7044,7 @@ impl<'de> serde::Deserialize<'de> for MrType {
 #[non_exhaustive]
 pub struct Mt {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::MtType,
 }
@@ -7323,7 +7073,7 @@ impl Mt {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -7629,7 +7379,7 @@ impl<'de> serde::Deserialize<'de> for NgType {
 #[non_exhaustive]
 pub struct Nl {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::NlType,
 }
@@ -7658,7 +7408,7 @@ impl Nl {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -7736,7 +7486,7 @@ impl<'de> serde::Deserialize<'de> for NlType {
 #[non_exhaustive]
 pub struct No {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::NoType,
 }
@@ -7763,10 +7513,7 @@ impl No {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -7904,7 +7651,7 @@ impl<'de> serde::Deserialize<'de> for NpType {
 #[non_exhaustive]
 pub struct Nz {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::NzType,
 }
@@ -7931,10 +7678,7 @@ impl Nz {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -7996,7 +7740,7 @@ impl<'de> serde::Deserialize<'de> for NzType {
 #[non_exhaustive]
 pub struct Om {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::OmType,
 }
@@ -8023,10 +7767,7 @@ impl Om {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -8240,7 +7981,7 @@ impl<'de> serde::Deserialize<'de> for PhType {
 #[non_exhaustive]
 pub struct Pl {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::PlType,
 }
@@ -8269,7 +8010,7 @@ impl Pl {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -8372,7 +8113,7 @@ impl ProvinceStandard {
 #[non_exhaustive]
 pub struct Pt {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::PtType,
 }
@@ -8401,7 +8142,7 @@ impl Pt {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -8479,7 +8220,7 @@ impl<'de> serde::Deserialize<'de> for PtType {
 #[non_exhaustive]
 pub struct Ro {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::RoType,
 }
@@ -8508,7 +8249,7 @@ impl Ro {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -8586,7 +8327,7 @@ impl<'de> serde::Deserialize<'de> for RoType {
 #[non_exhaustive]
 pub struct Rs {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::RsType,
 }
@@ -8613,10 +8354,7 @@ impl Rs {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -8830,7 +8568,7 @@ impl<'de> serde::Deserialize<'de> for SaType {
 #[non_exhaustive]
 pub struct Se {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::SeType,
 }
@@ -8859,7 +8597,7 @@ impl Se {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -8937,7 +8675,7 @@ impl<'de> serde::Deserialize<'de> for SeType {
 #[non_exhaustive]
 pub struct Sg {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::SgType,
 }
@@ -8964,10 +8702,7 @@ impl Sg {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -9029,7 +8764,7 @@ impl<'de> serde::Deserialize<'de> for SgType {
 #[non_exhaustive]
 pub struct Si {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::SiType,
 }
@@ -9058,7 +8793,7 @@ impl Si {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -9136,7 +8871,7 @@ impl<'de> serde::Deserialize<'de> for SiType {
 #[non_exhaustive]
 pub struct Sk {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AtStandard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::SkType,
 }
@@ -9165,7 +8900,7 @@ impl Sk {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::AtStandard>,
+        v: impl Into<crate::tax_registration::create::Standard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -9319,7 +9054,7 @@ impl<'de> serde::Deserialize<'de> for SnType {
 #[non_exhaustive]
 pub struct Sr {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::SrType,
 }
@@ -9346,10 +9081,7 @@ impl Sr {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -9401,6 +9133,100 @@ impl serde::Serialize for SrType {
 }
 #[cfg(feature = "tax")]
 impl<'de> serde::Deserialize<'de> for SrType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+/// `country_options.ae.standard` in the parameters of `CreateTaxRegistration`.
+#[cfg(feature = "tax")]
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct Standard {
+    /// The `place_of_supply_scheme` parameter.
+    pub place_of_supply_scheme: Option<
+        crate::tax_registration::StandardPlaceOfSupplyScheme,
+    >,
+}
+#[cfg(feature = "tax")]
+impl serde::Serialize for Standard {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.place_of_supply_scheme {
+            map.serialize_entry("place_of_supply_scheme", v)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "tax")]
+impl Standard {
+    /// Start with no parameters set.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            place_of_supply_scheme: None,
+        }
+    }
+    /// The `place_of_supply_scheme` parameter.
+    pub fn place_of_supply_scheme(
+        mut self,
+        v: impl Into<crate::tax_registration::StandardPlaceOfSupplyScheme>,
+    ) -> Self {
+        self.place_of_supply_scheme = Some(v.into());
+        self
+    }
+}
+/// Values of `country_options.ae.standard.place_of_supply_scheme` in `CreateTaxRegistration`.
+#[cfg(feature = "tax")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StandardPlaceOfSupplyScheme {
+    /// `inbound_goods`
+    InboundGoods,
+    /// `standard`
+    Standard,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "tax")]
+impl StandardPlaceOfSupplyScheme {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            StandardPlaceOfSupplyScheme::InboundGoods => "inbound_goods",
+            StandardPlaceOfSupplyScheme::Standard => "standard",
+            StandardPlaceOfSupplyScheme::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "tax")]
+impl std::str::FromStr for StandardPlaceOfSupplyScheme {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["inbound_goods", "standard"]) {
+                Some(0) => StandardPlaceOfSupplyScheme::InboundGoods,
+                Some(1) => StandardPlaceOfSupplyScheme::Standard,
+                _ => StandardPlaceOfSupplyScheme::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "tax")]
+impl std::fmt::Display for StandardPlaceOfSupplyScheme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "tax")]
+impl serde::Serialize for StandardPlaceOfSupplyScheme {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de> for StandardPlaceOfSupplyScheme {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
@@ -10191,7 +10017,7 @@ impl<'de> serde::Deserialize<'de> for UsType {
 #[non_exhaustive]
 pub struct Uy {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::UyType,
 }
@@ -10218,10 +10044,7 @@ impl Uy {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -10435,7 +10258,7 @@ impl<'de> serde::Deserialize<'de> for VnType {
 #[non_exhaustive]
 pub struct Za {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::ZaType,
 }
@@ -10462,10 +10285,7 @@ impl Za {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -10603,7 +10423,7 @@ impl<'de> serde::Deserialize<'de> for ZmType {
 #[non_exhaustive]
 pub struct Zw {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::AeStandard>,
+    pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
     pub r#type: crate::tax_registration::ZwType,
 }
@@ -10630,10 +10450,7 @@ impl Zw {
         }
     }
     /// The `standard` parameter.
-    pub fn standard(
-        mut self,
-        v: impl Into<crate::tax_registration::AeStandard>,
-    ) -> Self {
+    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -10687,6 +10504,102 @@ impl serde::Serialize for ZwType {
 impl<'de> serde::Deserialize<'de> for ZwType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+/// Types of `create` whose field path another type of `tax_registration` also has.
+pub mod create {
+    /// Values of `country_options.at.standard.place_of_supply_scheme` in `CreateTaxRegistration`.
+    #[cfg(feature = "tax")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum PlaceOfSupplyScheme {
+        /// `inbound_goods`
+        InboundGoods,
+        /// `small_seller`
+        SmallSeller,
+        /// `standard`
+        Standard,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "tax")]
+    impl PlaceOfSupplyScheme {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                PlaceOfSupplyScheme::InboundGoods => "inbound_goods",
+                PlaceOfSupplyScheme::SmallSeller => "small_seller",
+                PlaceOfSupplyScheme::Standard => "standard",
+                PlaceOfSupplyScheme::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "tax")]
+    impl std::str::FromStr for PlaceOfSupplyScheme {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(
+                    s,
+                    &["inbound_goods", "small_seller", "standard"],
+                ) {
+                    Some(0) => PlaceOfSupplyScheme::InboundGoods,
+                    Some(1) => PlaceOfSupplyScheme::SmallSeller,
+                    Some(2) => PlaceOfSupplyScheme::Standard,
+                    _ => PlaceOfSupplyScheme::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "tax")]
+    impl std::fmt::Display for PlaceOfSupplyScheme {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "tax")]
+    impl serde::Serialize for PlaceOfSupplyScheme {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "tax")]
+    impl<'de> serde::Deserialize<'de> for PlaceOfSupplyScheme {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    /// `country_options.at.standard` in the parameters of `CreateTaxRegistration`.
+    #[cfg(feature = "tax")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct Standard {
+        /// The `place_of_supply_scheme` parameter.
+        pub place_of_supply_scheme: crate::tax_registration::create::PlaceOfSupplyScheme,
+    }
+    #[cfg(feature = "tax")]
+    impl serde::Serialize for Standard {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("place_of_supply_scheme", &self.place_of_supply_scheme)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "tax")]
+    impl Standard {
+        /// Start with the required parameters: `place_of_supply_scheme`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            place_of_supply_scheme: impl Into<
+                crate::tax_registration::create::PlaceOfSupplyScheme,
+            >,
+        ) -> Self {
+            Self {
+                place_of_supply_scheme: place_of_supply_scheme.into(),
+            }
+        }
     }
 }
 /// Types of `lists` whose field path another type of `tax_registration` also has.

@@ -780,7 +780,7 @@ pub struct Person {
     /// The `phone` parameter.
     pub phone: Option<String>,
     /// The `political_exposure` parameter.
-    pub political_exposure: Option<crate::person::IndividualPoliticalExposure>,
+    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
     /// The `registered_address` parameter.
     pub registered_address: Option<crate::account::AddressSpecs>,
     /// The `relationship` parameter.
@@ -1036,7 +1036,7 @@ impl Person {
     /// The `political_exposure` parameter.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::person::IndividualPoliticalExposure>,
+        v: impl Into<crate::person::params::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self

@@ -54,6 +54,33 @@ impl Access {
         }
     }
 }
+/// `features.outbound_payments.ach` in the parameters of `CreateTreasuryFinancialAccount`, `UpdateFeaturesTreasuryFinancialAccount` and `UpdateTreasuryFinancialAccount`.
+#[cfg(feature = "treasury")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Ach {
+    /// The `requested` parameter.
+    pub requested: bool,
+}
+#[cfg(feature = "treasury")]
+impl serde::Serialize for Ach {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("requested", &self.requested)?;
+        map.end()
+    }
+}
+#[cfg(feature = "treasury")]
+impl Ach {
+    /// Start with the required parameters: `requested`.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(requested: impl Into<bool>) -> Self {
+        Self {
+            requested: requested.into(),
+        }
+    }
+}
 /// Values of `active_features` in `TreasuryFinancialAccount`.
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -554,7 +581,7 @@ impl<'de> serde::Deserialize<'de> for OutboundFlows {
 #[non_exhaustive]
 pub struct OutboundPayments {
     /// The `ach` parameter.
-    pub ach: Option<crate::treasury_financial_account::OutboundPaymentsAch>,
+    pub ach: Option<crate::treasury_financial_account::Ach>,
     /// The `us_domestic_wire` parameter.
     pub us_domestic_wire: Option<crate::treasury_financial_account::Access>,
 }
@@ -583,10 +610,7 @@ impl OutboundPayments {
         }
     }
     /// The `ach` parameter.
-    pub fn ach(
-        mut self,
-        v: impl Into<crate::treasury_financial_account::OutboundPaymentsAch>,
-    ) -> Self {
+    pub fn ach(mut self, v: impl Into<crate::treasury_financial_account::Ach>) -> Self {
         self.ach = Some(v.into());
         self
     }
@@ -599,40 +623,13 @@ impl OutboundPayments {
         self
     }
 }
-/// `features.outbound_payments.ach` in the parameters of `CreateTreasuryFinancialAccount`, `UpdateFeaturesTreasuryFinancialAccount` and `UpdateTreasuryFinancialAccount`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct OutboundPaymentsAch {
-    /// The `requested` parameter.
-    pub requested: bool,
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for OutboundPaymentsAch {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("requested", &self.requested)?;
-        map.end()
-    }
-}
-#[cfg(feature = "treasury")]
-impl OutboundPaymentsAch {
-    /// Start with the required parameters: `requested`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(requested: impl Into<bool>) -> Self {
-        Self {
-            requested: requested.into(),
-        }
-    }
-}
 /// `features.outbound_transfers` in the parameters of `CreateTreasuryFinancialAccount`, `UpdateFeaturesTreasuryFinancialAccount` and `UpdateTreasuryFinancialAccount`.
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct OutboundTransfers {
     /// The `ach` parameter.
-    pub ach: Option<crate::treasury_financial_account::OutboundPaymentsAch>,
+    pub ach: Option<crate::treasury_financial_account::Ach>,
     /// The `us_domestic_wire` parameter.
     pub us_domestic_wire: Option<crate::treasury_financial_account::Access>,
 }
@@ -661,10 +658,7 @@ impl OutboundTransfers {
         }
     }
     /// The `ach` parameter.
-    pub fn ach(
-        mut self,
-        v: impl Into<crate::treasury_financial_account::OutboundPaymentsAch>,
-    ) -> Self {
+    pub fn ach(mut self, v: impl Into<crate::treasury_financial_account::Ach>) -> Self {
         self.ach = Some(v.into());
         self
     }

@@ -210,7 +210,7 @@ pub struct DestinationPaymentMethodData {
     /// The `type` parameter.
     pub r#type: crate::treasury_outbound_payment::DestinationPaymentMethodDataType,
     /// The `us_bank_account` parameter.
-    pub us_bank_account: Option<crate::payment_intent::PaymentMethodDataUsBankAccount>,
+    pub us_bank_account: Option<crate::payment_intent::UsBankAccount>,
 }
 #[cfg(feature = "treasury")]
 impl serde::Serialize for DestinationPaymentMethodData {
@@ -271,7 +271,7 @@ impl DestinationPaymentMethodData {
     /// The `us_bank_account` parameter.
     pub fn us_bank_account(
         mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataUsBankAccount>,
+        v: impl Into<crate::payment_intent::UsBankAccount>,
     ) -> Self {
         self.us_bank_account = Some(v.into());
         self

@@ -4,11 +4,9 @@
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct AccountOnboardingCollectionOptions {
+pub struct CollectionOptions {
     /// Specifies whether the platform collects only currently_due requirements (`currently_due`) or both currently_due and eventually_due requirements (`eventually_due`). If you don’t specify collection_options, the default value is currently_due.
-    pub fields: Option<
-        crate::v2_core_account_link::AccountOnboardingCollectionOptionsFields,
-    >,
+    pub fields: Option<crate::v2_core_account_link::CollectionOptionsFields>,
     /// Specifies whether the platform collects future_requirements in addition to requirements in Connect Onboarding. The default value is `omit`.
     pub future_requirements: Option<
         crate::v2_core_account_link::CollectionOptionsFutureRequirements,
@@ -17,12 +15,12 @@ pub struct AccountOnboardingCollectionOptions {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for AccountOnboardingCollectionOptions {
+impl crate::rt::Decode for CollectionOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::v2_core_account_link::AccountOnboardingCollectionOptionsFields,
+                crate::v2_core_account_link::CollectionOptionsFields,
             >,
             f1: crate::rt::json::Slot<
                 crate::v2_core_account_link::CollectionOptionsFutureRequirements,
@@ -34,7 +32,7 @@ impl crate::rt::Decode for AccountOnboardingCollectionOptions {
         };
         let extra = r
             .fields(
-                "a AccountOnboardingCollectionOptions object",
+                "a CollectionOptions object",
                 &["fields", "future_requirements"],
                 &mut |r, i| match i {
                     0 => r.optional(&mut b.f0),
@@ -42,7 +40,7 @@ impl crate::rt::Decode for AccountOnboardingCollectionOptions {
                     _ => r.skip(),
                 },
             )?;
-        Ok(AccountOnboardingCollectionOptions {
+        Ok(CollectionOptions {
             fields: b.f0.take(),
             future_requirements: b.f1.take(),
             extra,
@@ -50,20 +48,20 @@ impl crate::rt::Decode for AccountOnboardingCollectionOptions {
     }
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for AccountOnboardingCollectionOptions {
+impl<'de> serde::Deserialize<'de> for CollectionOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::HasId for AccountOnboardingCollectionOptions {
+impl crate::rt::HasId for CollectionOptions {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
 #[cfg(feature = "v2")]
 #[cfg(feature = "serialize")]
-impl serde::Serialize for AccountOnboardingCollectionOptions {
+impl serde::Serialize for CollectionOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -83,7 +81,7 @@ impl serde::Serialize for AccountOnboardingCollectionOptions {
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum AccountOnboardingCollectionOptionsFields {
+pub enum CollectionOptionsFields {
     /// `currently_due`
     CurrentlyDue,
     /// `eventually_due`
@@ -92,50 +90,50 @@ pub enum AccountOnboardingCollectionOptionsFields {
     Unknown(String),
 }
 #[cfg(feature = "v2")]
-impl AccountOnboardingCollectionOptionsFields {
+impl CollectionOptionsFields {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            AccountOnboardingCollectionOptionsFields::CurrentlyDue => "currently_due",
-            AccountOnboardingCollectionOptionsFields::EventuallyDue => "eventually_due",
-            AccountOnboardingCollectionOptionsFields::Unknown(v) => v,
+            CollectionOptionsFields::CurrentlyDue => "currently_due",
+            CollectionOptionsFields::EventuallyDue => "eventually_due",
+            CollectionOptionsFields::Unknown(v) => v,
         }
     }
 }
 #[cfg(feature = "v2")]
-impl std::str::FromStr for AccountOnboardingCollectionOptionsFields {
+impl std::str::FromStr for CollectionOptionsFields {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match crate::rt::json::variant(s, &["currently_due", "eventually_due"]) {
-                Some(0) => AccountOnboardingCollectionOptionsFields::CurrentlyDue,
-                Some(1) => AccountOnboardingCollectionOptionsFields::EventuallyDue,
-                _ => AccountOnboardingCollectionOptionsFields::Unknown(s.to_owned()),
+                Some(0) => CollectionOptionsFields::CurrentlyDue,
+                Some(1) => CollectionOptionsFields::EventuallyDue,
+                _ => CollectionOptionsFields::Unknown(s.to_owned()),
             },
         )
     }
 }
 #[cfg(feature = "v2")]
-impl std::fmt::Display for AccountOnboardingCollectionOptionsFields {
+impl std::fmt::Display for CollectionOptionsFields {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 #[cfg(feature = "v2")]
-impl serde::Serialize for AccountOnboardingCollectionOptionsFields {
+impl serde::Serialize for CollectionOptionsFields {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for AccountOnboardingCollectionOptionsFields {
+impl<'de> serde::Deserialize<'de> for CollectionOptionsFields {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for AccountOnboardingCollectionOptionsFields {
+impl crate::rt::Decode for CollectionOptionsFields {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
@@ -300,9 +298,7 @@ impl serde::Serialize for UseCase {
 #[non_exhaustive]
 pub struct UseCaseAccountOnboarding {
     /// Specifies the requirements that Stripe collects from v2/core/accounts in the Onboarding flow.
-    pub collection_options: Option<
-        crate::v2_core_account_link::AccountOnboardingCollectionOptions,
-    >,
+    pub collection_options: Option<crate::v2_core_account_link::CollectionOptions>,
     /// Open Enum. A v2/core/account can be configured to enable certain functionality. The configuration param targets the v2/core/account_link to collect information for the specified v2/core/account configuration/s.
     pub configurations: Vec<
         crate::v2_core_account_link::UseCaseAccountOnboardingConfigurations,
@@ -319,9 +315,7 @@ impl crate::rt::Decode for UseCaseAccountOnboarding {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::v2_core_account_link::AccountOnboardingCollectionOptions,
-            >,
+            f0: crate::rt::json::Slot<crate::v2_core_account_link::CollectionOptions>,
             f1: crate::rt::json::Slot<
                 Vec<crate::v2_core_account_link::UseCaseAccountOnboardingConfigurations>,
             >,
@@ -472,9 +466,7 @@ impl crate::rt::Decode for UseCaseAccountOnboardingConfigurations {
 #[non_exhaustive]
 pub struct UseCaseAccountUpdate {
     /// Specifies the requirements that Stripe collects from v2/core/accounts in the Onboarding flow.
-    pub collection_options: Option<
-        crate::v2_core_account_link::AccountOnboardingCollectionOptions,
-    >,
+    pub collection_options: Option<crate::v2_core_account_link::CollectionOptions>,
     /// Open Enum. A v2/account can be configured to enable certain functionality. The configuration param targets the v2/account_link to collect information for the specified v2/account configuration/s.
     pub configurations: Vec<
         crate::v2_core_account_link::UseCaseAccountUpdateConfigurations,
@@ -491,9 +483,7 @@ impl crate::rt::Decode for UseCaseAccountUpdate {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::v2_core_account_link::AccountOnboardingCollectionOptions,
-            >,
+            f0: crate::rt::json::Slot<crate::v2_core_account_link::CollectionOptions>,
             f1: crate::rt::json::Slot<
                 Vec<crate::v2_core_account_link::UseCaseAccountUpdateConfigurations>,
             >,

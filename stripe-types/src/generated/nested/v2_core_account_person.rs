@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct AdditionalTermsOfService {
     /// Stripe terms of service agreement.
-    pub account: Option<crate::v2_core_account::AdditionalTermsOfServiceAccount>,
+    pub account: Option<crate::v2_core_account::update::Account>,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for AdditionalTermsOfService {
@@ -29,7 +29,7 @@ impl AdditionalTermsOfService {
     /// Stripe terms of service agreement.
     pub fn account(
         mut self,
-        v: impl Into<crate::v2_core_account::AdditionalTermsOfServiceAccount>,
+        v: impl Into<crate::v2_core_account::update::Account>,
     ) -> Self {
         self.account = Some(v.into());
         self
@@ -158,20 +158,20 @@ impl serde::Serialize for Address {
 pub struct Documents {
     /// One or more documents that demonstrate proof that this person is authorized to represent the company.
     pub company_authorization: Option<
-        crate::v2_core_account::IndividualDocumentsCompanyAuthorization,
+        crate::v2_core_account::DocumentsCompanyAuthorization,
     >,
     /// One or more documents showing the person’s passport page with photo and personal data.
-    pub passport: Option<crate::v2_core_account::IdentityIndividualDocumentsPassport>,
+    pub passport: Option<crate::v2_core_account::DocumentsPassport>,
     /// An identifying document showing the person's name, either a passport or local ID card.
     pub primary_verification: Option<
         crate::v2_core_account::DocumentsPrimaryVerification,
     >,
     /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
     pub secondary_verification: Option<
-        crate::v2_core_account::IndividualDocumentsSecondaryVerification,
+        crate::v2_core_account::DocumentsSecondaryVerification,
     >,
     /// One or more documents showing the person’s visa required for living in the country where they are residing.
-    pub visa: Option<crate::v2_core_account::IdentityIndividualDocumentsVisa>,
+    pub visa: Option<crate::v2_core_account::DocumentsVisa>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -181,20 +181,16 @@ impl crate::rt::Decode for Documents {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::v2_core_account::IndividualDocumentsCompanyAuthorization,
+                crate::v2_core_account::DocumentsCompanyAuthorization,
             >,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityIndividualDocumentsPassport,
-            >,
+            f1: crate::rt::json::Slot<crate::v2_core_account::DocumentsPassport>,
             f2: crate::rt::json::Slot<
                 crate::v2_core_account::DocumentsPrimaryVerification,
             >,
             f3: crate::rt::json::Slot<
-                crate::v2_core_account::IndividualDocumentsSecondaryVerification,
+                crate::v2_core_account::DocumentsSecondaryVerification,
             >,
-            f4: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityIndividualDocumentsVisa,
-            >,
+            f4: crate::rt::json::Slot<crate::v2_core_account::DocumentsVisa>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

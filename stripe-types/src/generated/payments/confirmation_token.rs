@@ -242,7 +242,7 @@ pub struct CreateTestHelpersConfirmationToken {
     ///
     /// The presence of this property will [attach the payment method](https://docs.stripe.com/payments/save-during-payment) to the PaymentIntent's Customer, if present, after the PaymentIntent is confirmed and any required actions from the user are complete.
     pub setup_future_usage: Option<
-        crate::payment_intent::PaymentIntentDataSetupFutureUsage,
+        crate::payment_intent::params::PaymentIntentDataSetupFutureUsage,
     >,
     /// Shipping information for this ConfirmationToken.
     pub shipping: Option<crate::invoice::RecipientShippingWithOptionalFieldsAddress>,
@@ -327,7 +327,7 @@ impl CreateTestHelpersConfirmationToken {
     /// The presence of this property will [attach the payment method](https://docs.stripe.com/payments/save-during-payment) to the PaymentIntent's Customer, if present, after the PaymentIntent is confirmed and any required actions from the user are complete.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::PaymentIntentDataSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::PaymentIntentDataSetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self

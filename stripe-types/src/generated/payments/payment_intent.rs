@@ -412,7 +412,9 @@ pub struct ConfirmPaymentIntent {
         crate::rt::Clearable<crate::payment_intent::params::AmountDetails>,
     >,
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_intent::PaymentIntentDataCaptureMethod>,
+    pub capture_method: Option<
+        crate::payment_intent::params::PaymentIntentDataCaptureMethod,
+    >,
     /// The client secret of the PaymentIntent.
     pub client_secret: Option<crate::rt::Secret<String>>,
     /// ID of the ConfirmationToken used to confirm this PaymentIntent.
@@ -472,7 +474,7 @@ pub struct ConfirmPaymentIntent {
     ///
     /// If you've already set `setup_future_usage` and you're performing a request using a publishable key, you can only update the value from `on_session` to `off_session`.
     pub setup_future_usage: Option<
-        crate::payment_intent::PaymentIntentDataSetupFutureUsage,
+        crate::payment_intent::params::PaymentIntentDataSetupFutureUsage,
     >,
     /// Shipping information for this PaymentIntent.
     pub shipping: Option<crate::rt::Clearable<crate::payment_intent::params::Shipping>>,
@@ -595,7 +597,7 @@ impl ConfirmPaymentIntent {
     /// Controls when the funds will be captured from the customer's account.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::PaymentIntentDataCaptureMethod>,
+        v: impl Into<crate::payment_intent::params::PaymentIntentDataCaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
@@ -734,7 +736,7 @@ impl ConfirmPaymentIntent {
     /// If you've already set `setup_future_usage` and you're performing a request using a publishable key, you can only update the value from `on_session` to `off_session`.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::PaymentIntentDataSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::PaymentIntentDataSetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -802,7 +804,9 @@ pub struct CreatePaymentIntent {
         crate::payment_intent::AutomaticPaymentMethods,
     >,
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_intent::PaymentIntentDataCaptureMethod>,
+    pub capture_method: Option<
+        crate::payment_intent::params::PaymentIntentDataCaptureMethod,
+    >,
     /// Set to `true` to attempt to [confirm this PaymentIntent](https://docs.stripe.com/api/payment_intents/confirm) immediately. This parameter defaults to `false`. When creating and confirming a PaymentIntent at the same time, you can also provide the parameters available in the [Confirm API](https://docs.stripe.com/api/payment_intents/confirm).
     pub confirm: Option<bool>,
     /// Describes whether we can confirm this PaymentIntent automatically, or if it requires customer action to confirm the payment.
@@ -882,7 +886,7 @@ pub struct CreatePaymentIntent {
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
     pub setup_future_usage: Option<
-        crate::payment_intent::PaymentIntentDataSetupFutureUsage,
+        crate::payment_intent::params::PaymentIntentDataSetupFutureUsage,
     >,
     /// Shipping information for this PaymentIntent.
     pub shipping: Option<crate::payment_intent::params::Shipping>,
@@ -1084,7 +1088,7 @@ impl CreatePaymentIntent {
     /// Controls when the funds will be captured from the customer's account.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::PaymentIntentDataCaptureMethod>,
+        v: impl Into<crate::payment_intent::params::PaymentIntentDataCaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
@@ -1270,7 +1274,7 @@ impl CreatePaymentIntent {
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::PaymentIntentDataSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::PaymentIntentDataSetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -7160,7 +7164,9 @@ pub struct UpdatePaymentIntent {
     /// The amount of the application fee (if any) that will be requested to be applied to the payment and transferred to the application owner's Stripe account. The amount of the application fee collected will be capped at the total amount captured. For more information, see the PaymentIntents [use case for connected accounts](https://docs.stripe.com/payments/connected-accounts).
     pub application_fee_amount: Option<crate::rt::Clearable<i64>>,
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_intent::PaymentIntentDataCaptureMethod>,
+    pub capture_method: Option<
+        crate::payment_intent::params::PaymentIntentDataCaptureMethod,
+    >,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: Option<String>,
     /// ID of the Customer this PaymentIntent belongs to, if one exists.
@@ -7219,7 +7225,7 @@ pub struct UpdatePaymentIntent {
     ///
     /// If you've already set `setup_future_usage` and you're performing a request using a publishable key, you can only update the value from `on_session` to `off_session`.
     pub setup_future_usage: Option<
-        crate::payment_intent::PaymentIntentDataSetupFutureUsage,
+        crate::payment_intent::params::PaymentIntentDataSetupFutureUsage,
     >,
     /// Shipping information for this PaymentIntent.
     pub shipping: Option<crate::rt::Clearable<crate::payment_intent::params::Shipping>>,
@@ -7375,7 +7381,7 @@ impl UpdatePaymentIntent {
     /// Controls when the funds will be captured from the customer's account.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::PaymentIntentDataCaptureMethod>,
+        v: impl Into<crate::payment_intent::params::PaymentIntentDataCaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
@@ -7501,7 +7507,7 @@ impl UpdatePaymentIntent {
     /// If you've already set `setup_future_usage` and you're performing a request using a publishable key, you can only update the value from `on_session` to `off_session`.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::PaymentIntentDataSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::params::PaymentIntentDataSetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self

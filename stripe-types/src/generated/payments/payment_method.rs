@@ -107,7 +107,7 @@ impl crate::rt::StripeRequest for AttachPaymentMethod {
 #[non_exhaustive]
 pub struct CreatePaymentMethod {
     /// If this is an `acss_debit` PaymentMethod, this hash contains details about the ACSS Debit payment method.
-    pub acss_debit: Option<crate::payment_intent::PaymentMethodDataAcssDebit>,
+    pub acss_debit: Option<crate::payment_intent::AcssDebit>,
     /// If this is an `affirm` PaymentMethod, this hash contains details about the Affirm payment method.
     pub affirm: Option<crate::payment_intent::Param>,
     /// If this is an `AfterpayClearpay` PaymentMethod, this hash contains details about the AfterpayClearpay payment method.
@@ -121,9 +121,9 @@ pub struct CreatePaymentMethod {
     /// If this is a AmazonPay PaymentMethod, this hash contains details about the AmazonPay payment method.
     pub amazon_pay: Option<crate::payment_intent::Param>,
     /// If this is an `au_becs_debit` PaymentMethod, this hash contains details about the bank account.
-    pub au_becs_debit: Option<crate::payment_intent::PaymentMethodDataAuBecsDebit>,
+    pub au_becs_debit: Option<crate::payment_intent::AuBecsDebit>,
     /// If this is a `bacs_debit` PaymentMethod, this hash contains details about the Bacs Direct Debit bank account.
-    pub bacs_debit: Option<crate::payment_intent::PaymentMethodDataBacsDebit>,
+    pub bacs_debit: Option<crate::payment_intent::BacsDebit>,
     /// If this is a `bancontact` PaymentMethod, this hash contains details about the Bancontact payment method.
     pub bancontact: Option<crate::payment_intent::Param>,
     /// If this is a `billie` PaymentMethod, this hash contains details about the Billie payment method.
@@ -133,7 +133,7 @@ pub struct CreatePaymentMethod {
     /// If this is a `blik` PaymentMethod, this hash contains details about the BLIK payment method.
     pub blik: Option<crate::payment_intent::Param>,
     /// If this is a `boleto` PaymentMethod, this hash contains details about the Boleto payment method.
-    pub boleto: Option<crate::payment_intent::PaymentMethodDataBoleto>,
+    pub boleto: Option<crate::payment_intent::Boleto>,
     /// If this is a `card` PaymentMethod, this hash contains the user's card details. For backwards compatibility, you can alternatively provide a Stripe token (e.g., for Apple Pay, Amex Express Checkout, or legacy Checkout) into the card hash with format `card: {token: "tok_visa"}`. When providing a card number, you must meet the requirements for [PCI compliance](https://stripe.com/docs/security#validating-pci-compliance). We strongly recommend using Stripe.js instead of interacting with this API directly.
     pub card: Option<crate::payment_method::create::Card>,
     /// If this is a `cashapp` PaymentMethod, this hash contains details about the Cash App Pay payment method.
@@ -147,23 +147,23 @@ pub struct CreatePaymentMethod {
     /// If this is a `customer_balance` PaymentMethod, this hash contains details about the CustomerBalance payment method.
     pub customer_balance: Option<crate::payment_intent::Param>,
     /// If this is an `eps` PaymentMethod, this hash contains details about the EPS payment method.
-    pub eps: Option<crate::payment_intent::PaymentMethodDataEps>,
+    pub eps: Option<crate::payment_intent::Eps>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// If this is an `fpx` PaymentMethod, this hash contains details about the FPX payment method.
-    pub fpx: Option<crate::payment_intent::PaymentMethodDataFpx>,
+    pub fpx: Option<crate::payment_intent::Fpx>,
     /// If this is a `giropay` PaymentMethod, this hash contains details about the Giropay payment method.
     pub giropay: Option<crate::payment_intent::Param>,
     /// If this is a `grabpay` PaymentMethod, this hash contains details about the GrabPay payment method.
     pub grabpay: Option<crate::payment_intent::Param>,
     /// If this is an `ideal` PaymentMethod, this hash contains details about the iDEAL payment method.
-    pub ideal: Option<crate::payment_intent::PaymentMethodDataIdeal>,
+    pub ideal: Option<crate::payment_intent::Ideal>,
     /// If this is an `interac_present` PaymentMethod, this hash contains details about the Interac Present payment method.
     pub interac_present: Option<crate::payment_intent::Param>,
     /// If this is a `kakao_pay` PaymentMethod, this hash contains details about the Kakao Pay payment method.
     pub kakao_pay: Option<crate::payment_intent::Param>,
     /// If this is a `klarna` PaymentMethod, this hash contains details about the Klarna payment method.
-    pub klarna: Option<crate::payment_intent::PaymentMethodDataKlarna>,
+    pub klarna: Option<crate::payment_intent::Klarna>,
     /// If this is a `konbini` PaymentMethod, this hash contains details about the Konbini payment method.
     pub konbini: Option<crate::payment_intent::Param>,
     /// If this is a `kr_card` PaymentMethod, this hash contains details about the Korean Card payment method.
@@ -179,13 +179,13 @@ pub struct CreatePaymentMethod {
     /// If this is a `multibanco` PaymentMethod, this hash contains details about the Multibanco payment method.
     pub multibanco: Option<crate::payment_intent::Param>,
     /// If this is a `naver_pay` PaymentMethod, this hash contains details about the Naver Pay payment method.
-    pub naver_pay: Option<crate::payment_intent::PaymentMethodDataNaverPay>,
+    pub naver_pay: Option<crate::payment_intent::NaverPay>,
     /// If this is an nz_bank_account PaymentMethod, this hash contains details about the nz_bank_account payment method.
-    pub nz_bank_account: Option<crate::payment_intent::PaymentMethodDataNzBankAccount>,
+    pub nz_bank_account: Option<crate::payment_intent::NzBankAccount>,
     /// If this is an `oxxo` PaymentMethod, this hash contains details about the OXXO payment method.
     pub oxxo: Option<crate::payment_intent::Param>,
     /// If this is a `p24` PaymentMethod, this hash contains details about the P24 payment method.
-    pub p24: Option<crate::payment_intent::PaymentMethodDataP24>,
+    pub p24: Option<crate::payment_intent::P24>,
     /// If this is a `pay_by_bank` PaymentMethod, this hash contains details about the PayByBank payment method.
     pub pay_by_bank: Option<crate::payment_intent::Param>,
     /// If this is a `payco` PaymentMethod, this hash contains details about the PAYCO payment method.
@@ -197,7 +197,7 @@ pub struct CreatePaymentMethod {
     /// If this is a `paypal` PaymentMethod, this hash contains details about the PayPal payment method.
     pub paypal: Option<crate::payment_intent::Param>,
     /// If this is a `payto` PaymentMethod, this hash contains details about the PayTo payment method.
-    pub payto: Option<crate::payment_intent::PaymentMethodDataPayto>,
+    pub payto: Option<crate::payment_intent::Payto>,
     /// If this is a `pix` PaymentMethod, this hash contains details about the Pix payment method.
     pub pix: Option<crate::payment_intent::Param>,
     /// If this is a `promptpay` PaymentMethod, this hash contains details about the PromptPay payment method.
@@ -211,9 +211,9 @@ pub struct CreatePaymentMethod {
     /// If this is a `satispay` PaymentMethod, this hash contains details about the Satispay payment method.
     pub satispay: Option<crate::payment_intent::Param>,
     /// If this is a `sepa_debit` PaymentMethod, this hash contains details about the SEPA debit bank account.
-    pub sepa_debit: Option<crate::payment_intent::PaymentMethodDataSepaDebit>,
+    pub sepa_debit: Option<crate::payment_intent::SepaDebit>,
     /// If this is a `sofort` PaymentMethod, this hash contains details about the SOFORT payment method.
-    pub sofort: Option<crate::payment_intent::PaymentMethodDataSofort>,
+    pub sofort: Option<crate::payment_intent::Sofort>,
     /// If this is a `swish` PaymentMethod, this hash contains details about the Swish payment method.
     pub swish: Option<crate::payment_intent::Param>,
     /// If this is a TWINT PaymentMethod, this hash contains details about the TWINT payment method.
@@ -221,7 +221,7 @@ pub struct CreatePaymentMethod {
     /// The type of the PaymentMethod. An additional hash is included on the PaymentMethod with a name matching this value. It contains additional information specific to the PaymentMethod type.
     pub r#type: Option<crate::payment_method::create::Type>,
     /// If this is an `us_bank_account` PaymentMethod, this hash contains details about the US bank account payment method.
-    pub us_bank_account: Option<crate::payment_intent::PaymentMethodDataUsBankAccount>,
+    pub us_bank_account: Option<crate::payment_intent::UsBankAccount>,
     /// If this is an `wechat_pay` PaymentMethod, this hash contains details about the wechat_pay payment method.
     pub wechat_pay: Option<crate::payment_intent::Param>,
     /// If this is a `zip` PaymentMethod, this hash contains details about the Zip payment method.
@@ -484,10 +484,7 @@ impl CreatePaymentMethod {
         }
     }
     /// If this is an `acss_debit` PaymentMethod, this hash contains details about the ACSS Debit payment method.
-    pub fn acss_debit(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataAcssDebit>,
-    ) -> Self {
+    pub fn acss_debit(mut self, v: impl Into<crate::payment_intent::AcssDebit>) -> Self {
         self.acss_debit = Some(v.into());
         self
     }
@@ -530,16 +527,13 @@ impl CreatePaymentMethod {
     /// If this is an `au_becs_debit` PaymentMethod, this hash contains details about the bank account.
     pub fn au_becs_debit(
         mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataAuBecsDebit>,
+        v: impl Into<crate::payment_intent::AuBecsDebit>,
     ) -> Self {
         self.au_becs_debit = Some(v.into());
         self
     }
     /// If this is a `bacs_debit` PaymentMethod, this hash contains details about the Bacs Direct Debit bank account.
-    pub fn bacs_debit(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataBacsDebit>,
-    ) -> Self {
+    pub fn bacs_debit(mut self, v: impl Into<crate::payment_intent::BacsDebit>) -> Self {
         self.bacs_debit = Some(v.into());
         self
     }
@@ -567,10 +561,7 @@ impl CreatePaymentMethod {
         self
     }
     /// If this is a `boleto` PaymentMethod, this hash contains details about the Boleto payment method.
-    pub fn boleto(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataBoleto>,
-    ) -> Self {
+    pub fn boleto(mut self, v: impl Into<crate::payment_intent::Boleto>) -> Self {
         self.boleto = Some(v.into());
         self
     }
@@ -608,10 +599,7 @@ impl CreatePaymentMethod {
         self
     }
     /// If this is an `eps` PaymentMethod, this hash contains details about the EPS payment method.
-    pub fn eps(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataEps>,
-    ) -> Self {
+    pub fn eps(mut self, v: impl Into<crate::payment_intent::Eps>) -> Self {
         self.eps = Some(v.into());
         self
     }
@@ -621,10 +609,7 @@ impl CreatePaymentMethod {
         self
     }
     /// If this is an `fpx` PaymentMethod, this hash contains details about the FPX payment method.
-    pub fn fpx(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataFpx>,
-    ) -> Self {
+    pub fn fpx(mut self, v: impl Into<crate::payment_intent::Fpx>) -> Self {
         self.fpx = Some(v.into());
         self
     }
@@ -639,10 +624,7 @@ impl CreatePaymentMethod {
         self
     }
     /// If this is an `ideal` PaymentMethod, this hash contains details about the iDEAL payment method.
-    pub fn ideal(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataIdeal>,
-    ) -> Self {
+    pub fn ideal(mut self, v: impl Into<crate::payment_intent::Ideal>) -> Self {
         self.ideal = Some(v.into());
         self
     }
@@ -660,10 +642,7 @@ impl CreatePaymentMethod {
         self
     }
     /// If this is a `klarna` PaymentMethod, this hash contains details about the Klarna payment method.
-    pub fn klarna(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataKlarna>,
-    ) -> Self {
+    pub fn klarna(mut self, v: impl Into<crate::payment_intent::Klarna>) -> Self {
         self.klarna = Some(v.into());
         self
     }
@@ -703,17 +682,14 @@ impl CreatePaymentMethod {
         self
     }
     /// If this is a `naver_pay` PaymentMethod, this hash contains details about the Naver Pay payment method.
-    pub fn naver_pay(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataNaverPay>,
-    ) -> Self {
+    pub fn naver_pay(mut self, v: impl Into<crate::payment_intent::NaverPay>) -> Self {
         self.naver_pay = Some(v.into());
         self
     }
     /// If this is an nz_bank_account PaymentMethod, this hash contains details about the nz_bank_account payment method.
     pub fn nz_bank_account(
         mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataNzBankAccount>,
+        v: impl Into<crate::payment_intent::NzBankAccount>,
     ) -> Self {
         self.nz_bank_account = Some(v.into());
         self
@@ -724,10 +700,7 @@ impl CreatePaymentMethod {
         self
     }
     /// If this is a `p24` PaymentMethod, this hash contains details about the P24 payment method.
-    pub fn p24(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataP24>,
-    ) -> Self {
+    pub fn p24(mut self, v: impl Into<crate::payment_intent::P24>) -> Self {
         self.p24 = Some(v.into());
         self
     }
@@ -757,10 +730,7 @@ impl CreatePaymentMethod {
         self
     }
     /// If this is a `payto` PaymentMethod, this hash contains details about the PayTo payment method.
-    pub fn payto(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataPayto>,
-    ) -> Self {
+    pub fn payto(mut self, v: impl Into<crate::payment_intent::Payto>) -> Self {
         self.payto = Some(v.into());
         self
     }
@@ -798,18 +768,12 @@ impl CreatePaymentMethod {
         self
     }
     /// If this is a `sepa_debit` PaymentMethod, this hash contains details about the SEPA debit bank account.
-    pub fn sepa_debit(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataSepaDebit>,
-    ) -> Self {
+    pub fn sepa_debit(mut self, v: impl Into<crate::payment_intent::SepaDebit>) -> Self {
         self.sepa_debit = Some(v.into());
         self
     }
     /// If this is a `sofort` PaymentMethod, this hash contains details about the SOFORT payment method.
-    pub fn sofort(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataSofort>,
-    ) -> Self {
+    pub fn sofort(mut self, v: impl Into<crate::payment_intent::Sofort>) -> Self {
         self.sofort = Some(v.into());
         self
     }
@@ -831,7 +795,7 @@ impl CreatePaymentMethod {
     /// If this is an `us_bank_account` PaymentMethod, this hash contains details about the US bank account payment method.
     pub fn us_bank_account(
         mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataUsBankAccount>,
+        v: impl Into<crate::payment_intent::UsBankAccount>,
     ) -> Self {
         self.us_bank_account = Some(v.into());
         self
@@ -16767,7 +16731,7 @@ pub struct UpdatePaymentMethod {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// If this is a `payto` PaymentMethod, this hash contains details about the PayTo payment method.
-    pub payto: Option<crate::payment_intent::PaymentMethodDataPayto>,
+    pub payto: Option<crate::payment_intent::Payto>,
     /// If this is an `us_bank_account` PaymentMethod, this hash contains details about the US bank account payment method.
     pub us_bank_account: Option<crate::payment_method::UsBankAccount>,
 }
@@ -16851,10 +16815,7 @@ impl UpdatePaymentMethod {
         self
     }
     /// If this is a `payto` PaymentMethod, this hash contains details about the PayTo payment method.
-    pub fn payto(
-        mut self,
-        v: impl Into<crate::payment_intent::PaymentMethodDataPayto>,
-    ) -> Self {
+    pub fn payto(mut self, v: impl Into<crate::payment_intent::Payto>) -> Self {
         self.payto = Some(v.into());
         self
     }

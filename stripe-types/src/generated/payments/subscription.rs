@@ -2073,9 +2073,7 @@ pub struct UpdateCustomerSubscription {
     /// Automatic tax settings for this subscription. We recommend you only include this parameter when the existing value is being changed.
     pub automatic_tax: Option<crate::subscription::AutomaticTax>,
     /// Either `now` or `unchanged`. Setting the value to `now` resets the subscription's billing cycle anchor to the current time. For more information, see the billing cycle [documentation](https://docs.stripe.com/billing/subscriptions/billing-cycle).
-    pub billing_cycle_anchor: Option<
-        crate::subscription::SubscriptionUpdateBillingCycleAnchor,
-    >,
+    pub billing_cycle_anchor: Option<crate::subscription::BillingCycleAnchor>,
     /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period. When updating, pass an empty string to remove previously-defined thresholds.
     pub billing_thresholds: Option<
         crate::rt::Clearable<crate::subscription::create_update::BillingThresholds>,
@@ -2303,7 +2301,7 @@ impl UpdateCustomerSubscription {
     /// Either `now` or `unchanged`. Setting the value to `now` resets the subscription's billing cycle anchor to the current time. For more information, see the billing cycle [documentation](https://docs.stripe.com/billing/subscriptions/billing-cycle).
     pub fn billing_cycle_anchor(
         mut self,
-        v: impl Into<crate::subscription::SubscriptionUpdateBillingCycleAnchor>,
+        v: impl Into<crate::subscription::BillingCycleAnchor>,
     ) -> Self {
         self.billing_cycle_anchor = Some(v.into());
         self

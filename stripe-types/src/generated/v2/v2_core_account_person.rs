@@ -44,7 +44,7 @@ pub struct CreateV2CoreAccountPerson {
     /// The phone number for this person.
     pub phone: Option<String>,
     /// The person's political exposure.
-    pub political_exposure: Option<crate::person::IndividualPoliticalExposure>,
+    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
     /// The relationship that this person has with the Account's business or legal entity.
     pub relationship: Option<crate::v2_core_account_person::create_update::Relationship>,
     /// The script addresses (e.g., non-Latin characters) associated with the person.
@@ -251,7 +251,7 @@ impl CreateV2CoreAccountPerson {
     /// The person's political exposure.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::person::IndividualPoliticalExposure>,
+        v: impl Into<crate::person::params::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self
@@ -480,7 +480,7 @@ pub struct UpdateV2CoreAccountPerson {
     /// The phone number for this person.
     pub phone: Option<String>,
     /// The person's political exposure.
-    pub political_exposure: Option<crate::person::IndividualPoliticalExposure>,
+    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
     /// The relationship that this person has with the Account's business or legal entity.
     pub relationship: Option<crate::v2_core_account_person::create_update::Relationship>,
     /// The script addresses (e.g., non-Latin characters) associated with the person.
@@ -691,7 +691,7 @@ impl UpdateV2CoreAccountPerson {
     /// The person's political exposure.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::person::IndividualPoliticalExposure>,
+        v: impl Into<crate::person::params::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self
@@ -754,13 +754,9 @@ pub struct V2CoreAccountPerson {
     /// The account ID which the individual belongs to.
     pub account: String,
     /// Additional addresses associated with the person.
-    pub additional_addresses: Option<
-        Vec<crate::v2_core_account::IdentityIndividualAdditionalAddresses>,
-    >,
+    pub additional_addresses: Option<Vec<crate::v2_core_account::AdditionalAddresses>>,
     /// Additional names (e.g. aliases) associated with the person.
-    pub additional_names: Option<
-        Vec<crate::v2_core_account::IdentityIndividualAdditionalNames>,
-    >,
+    pub additional_names: Option<Vec<crate::v2_core_account::AdditionalNames>>,
     /// Attestations of accepted terms of service agreements.
     pub additional_terms_of_service: Option<
         crate::v2_core_account::IdentityAttestationsTermsOfService,
@@ -770,7 +766,7 @@ pub struct V2CoreAccountPerson {
     /// Time at which the object was created. Represented as a RFC 3339 date & time UTC value in millisecond precision, for example: 2022-09-18T13:22:18.123Z.
     pub created: crate::rt::DateTime,
     /// The person's date of birth.
-    pub date_of_birth: Option<crate::v2_core_account::IdentityIndividualDateOfBirth>,
+    pub date_of_birth: Option<crate::v2_core_account::DateOfBirth>,
     /// Documents that may be submitted to satisfy various informational requests.
     pub documents: Option<crate::v2_core_account_person::Documents>,
     /// The person's email address.
@@ -780,9 +776,9 @@ pub struct V2CoreAccountPerson {
     /// Unique identifier for the Person.
     pub id: String,
     /// The identification numbers (e.g., SSN) associated with the person.
-    pub id_numbers: Option<Vec<crate::v2_core_account::IdentityIndividualIdNumbers>>,
+    pub id_numbers: Option<Vec<crate::v2_core_account::IdNumbers>>,
     /// The person's gender (International regulations require either "male" or "female").
-    pub legal_gender: Option<crate::v2_core_account::IdentityIndividualLegalGender>,
+    pub legal_gender: Option<crate::v2_core_account::LegalGender>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
@@ -796,11 +792,9 @@ pub struct V2CoreAccountPerson {
     /// The relationship that this person has with the Account's business or legal entity.
     pub relationship: Option<crate::v2_core_account_person::Relationship>,
     /// The script addresses (e.g., non-Latin characters) associated with the person.
-    pub script_addresses: Option<
-        crate::v2_core_account::IdentityBusinessDetailsScriptAddresses,
-    >,
+    pub script_addresses: Option<crate::v2_core_account::ScriptAddresses>,
     /// The script names (e.g. non-Latin characters) associated with the person.
-    pub script_names: Option<crate::v2_core_account::IdentityIndividualScriptNames>,
+    pub script_names: Option<crate::v2_core_account::ScriptNames>,
     /// The person's last name.
     pub surname: Option<String>,
     /// Time at which the object was last updated. Represented as a RFC 3339 date & time UTC value in millisecond precision, for example: 2022-09-18T13:22:18.123Z.
@@ -819,42 +813,28 @@ impl crate::rt::Decode for V2CoreAccountPerson {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<
-                Vec<crate::v2_core_account::IdentityIndividualAdditionalAddresses>,
-            >,
-            f2: crate::rt::json::Slot<
-                Vec<crate::v2_core_account::IdentityIndividualAdditionalNames>,
-            >,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::AdditionalAddresses>>,
+            f2: crate::rt::json::Slot<Vec<crate::v2_core_account::AdditionalNames>>,
             f3: crate::rt::json::Slot<
                 crate::v2_core_account::IdentityAttestationsTermsOfService,
             >,
             f4: crate::rt::json::Slot<crate::v2_core_account_person::Address>,
             f5: crate::rt::json::Slot<crate::rt::DateTime>,
-            f6: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityIndividualDateOfBirth,
-            >,
+            f6: crate::rt::json::Slot<crate::v2_core_account::DateOfBirth>,
             f7: crate::rt::json::Slot<crate::v2_core_account_person::Documents>,
             f8: crate::rt::json::Slot<String>,
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<String>,
-            f11: crate::rt::json::Slot<
-                Vec<crate::v2_core_account::IdentityIndividualIdNumbers>,
-            >,
-            f12: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityIndividualLegalGender,
-            >,
+            f11: crate::rt::json::Slot<Vec<crate::v2_core_account::IdNumbers>>,
+            f12: crate::rt::json::Slot<crate::v2_core_account::LegalGender>,
             f13: crate::rt::json::Slot<bool>,
             f14: crate::rt::json::Slot<crate::rt::Metadata>,
             f15: crate::rt::json::Slot<Vec<String>>,
             f16: crate::rt::json::Slot<String>,
             f17: crate::rt::json::Slot<crate::person::PoliticalExposure>,
             f18: crate::rt::json::Slot<crate::v2_core_account_person::Relationship>,
-            f19: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityBusinessDetailsScriptAddresses,
-            >,
-            f20: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityIndividualScriptNames,
-            >,
+            f19: crate::rt::json::Slot<crate::v2_core_account::ScriptAddresses>,
+            f20: crate::rt::json::Slot<crate::v2_core_account::ScriptNames>,
             f21: crate::rt::json::Slot<String>,
             f22: crate::rt::json::Slot<crate::rt::DateTime>,
         }

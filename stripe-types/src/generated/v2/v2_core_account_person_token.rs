@@ -42,7 +42,7 @@ pub struct PersonTokensV2CoreAccount {
     /// The phone number for this person.
     pub phone: Option<String>,
     /// The person's political exposure.
-    pub political_exposure: Option<crate::person::IndividualPoliticalExposure>,
+    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
     /// The relationship that this person has with the Account's business or legal entity.
     pub relationship: Option<crate::v2_core_account_person_token::Relationship>,
     /// The script addresses (e.g., non-Latin characters) associated with the person.
@@ -240,7 +240,7 @@ impl PersonTokensV2CoreAccount {
     /// The person's political exposure.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::person::IndividualPoliticalExposure>,
+        v: impl Into<crate::person::params::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self
