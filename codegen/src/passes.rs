@@ -540,11 +540,16 @@ pub fn assign_names(m: &mut Model) {
             .iter()
             .map(|c| (String::new(), (*c).clone()))
             .collect();
-        // A path that is only a reserved word (`Result`) is named after its owner first
+        // A path that is only a reserved word is named with the field above it
+        // (`EndDateString`), or at the top of an object, after its owner
         // (`ThreeDSecureDetailsResult`).
         if MODULE_RESERVED.contains(&segs.concat().as_str()) {
-            let first = used_by.first().cloned().unwrap_or_default();
-            scoped.push((String::new(), format!("{first}{}", segs.concat())));
+            let first = &paths[0];
+            let name = match first.len() {
+                0 | 1 => used_by.first().cloned().unwrap_or_default() + &segs.concat(),
+                n => first[n - 2..].concat(),
+            };
+            scoped.push((String::new(), name));
         }
         // Two shared types with one path: each moves into the scope of its owners
         // (`create_update::CaptureMethod`, see `scope_of`), never one owner's name.
