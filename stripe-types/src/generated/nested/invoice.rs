@@ -835,7 +835,7 @@ pub enum EndDate {
     /// A `Integer`.
     Integer(crate::rt::Timestamp),
     /// A `String`.
-    String(crate::subscription_schedule::CreatePreviewInvoiceString),
+    String(crate::subscription_schedule::EndDateString),
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for EndDate {
@@ -854,9 +854,9 @@ impl From<crate::rt::Timestamp> for EndDate {
     }
 }
 #[cfg(feature = "billing")]
-impl From<crate::subscription_schedule::CreatePreviewInvoiceString> for EndDate {
+impl From<crate::subscription_schedule::EndDateString> for EndDate {
     #[inline]
-    fn from(v: crate::subscription_schedule::CreatePreviewInvoiceString) -> Self {
+    fn from(v: crate::subscription_schedule::EndDateString) -> Self {
         EndDate::String(v)
     }
 }

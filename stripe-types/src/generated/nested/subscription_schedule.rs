@@ -227,57 +227,6 @@ impl From<i64> for CompletedAt {
         CompletedAt::Integer(v)
     }
 }
-/// Values of `schedule_details.phases.end_date.string` in `CreatePreviewInvoice`, `CreateSubscriptionSchedule` and `UpdateSubscriptionSchedule`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreatePreviewInvoiceString {
-    /// `now`
-    Now,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreatePreviewInvoiceString {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreatePreviewInvoiceString::Now => "now",
-            CreatePreviewInvoiceString::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreatePreviewInvoiceString {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["now"]) {
-                Some(0) => CreatePreviewInvoiceString::Now,
-                _ => CreatePreviewInvoiceString::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreatePreviewInvoiceString {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreatePreviewInvoiceString {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreatePreviewInvoiceString {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// One of several shapes of `ListSubscriptionSchedulesCreated`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
@@ -719,6 +668,57 @@ impl<'de> serde::Deserialize<'de> for EndBehavior {
 impl crate::rt::Decode for EndBehavior {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
+    }
+}
+/// Values of `schedule_details.phases.end_date.string` in `CreatePreviewInvoice`, `CreateSubscriptionSchedule` and `UpdateSubscriptionSchedule`.
+#[cfg(feature = "billing")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EndDateString {
+    /// `now`
+    Now,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "billing")]
+impl EndDateString {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            EndDateString::Now => "now",
+            EndDateString::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "billing")]
+impl std::str::FromStr for EndDateString {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["now"]) {
+                Some(0) => EndDateString::Now,
+                _ => EndDateString::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "billing")]
+impl std::fmt::Display for EndDateString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "billing")]
+impl serde::Serialize for EndDateString {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for EndDateString {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
     }
 }
 /// Values of `schedule_details.phases.add_invoice_items.period.end.type` in `CreatePreviewInvoice`, `CreateSubscriptionSchedule` and `UpdateSubscriptionSchedule`.
@@ -1482,7 +1482,7 @@ pub enum StartDate {
     /// A `Integer`.
     Integer(crate::rt::Timestamp),
     /// A `String`.
-    String(crate::subscription_schedule::CreatePreviewInvoiceString),
+    String(crate::subscription_schedule::EndDateString),
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for StartDate {
@@ -1501,9 +1501,9 @@ impl From<crate::rt::Timestamp> for StartDate {
     }
 }
 #[cfg(feature = "billing")]
-impl From<crate::subscription_schedule::CreatePreviewInvoiceString> for StartDate {
+impl From<crate::subscription_schedule::EndDateString> for StartDate {
     #[inline]
-    fn from(v: crate::subscription_schedule::CreatePreviewInvoiceString) -> Self {
+    fn from(v: crate::subscription_schedule::EndDateString) -> Self {
         StartDate::String(v)
     }
 }
