@@ -24,11 +24,18 @@ struct Ctx {
     ser: bool,
     area: String,
     file: String,
+    /// The component schema or operation the schema sits in (its Rust name).
+    owner: String,
+    /// The field path from the owner (PascalCase segments).
+    path: Vec<String>,
 }
 
 impl Ctx {
     fn child(&self, field: &str) -> Ctx {
+        let mut path = self.path.clone();
+        path.push(type_ident(field));
         Ctx {
+            path,
             parent: format!("{}{}", self.parent, type_ident(field)),
             field: field.to_string(),
             at: format!("{}.{}", self.at, field),
@@ -138,6 +145,10 @@ pub fn convert(api: &OpenAPI, policy: &Policy, stripe_names: &NameTable) -> Resu
             cfg: BTreeSet::new(),
             id_alias: None,
             merged_into: None,
+            used_by: Vec::new(),
+            module: Vec::new(),
+            owner: type_ident(name),
+            path: Vec::new(),
         });
         c.model.components.insert(name.clone(), id);
     }
@@ -328,6 +339,8 @@ impl<'a> Converter<'a> {
             ser: false,
             area,
             file: self.model.items[id].file.clone(),
+            owner: type_ident(name),
+            path: Vec::new(),
         };
         let kind = match &schema.schema_kind {
             SchemaKind::Type(Type::Object(_)) | SchemaKind::Any(_) => {
@@ -453,6 +466,10 @@ impl<'a> Converter<'a> {
             cfg: BTreeSet::new(),
             id_alias: None,
             merged_into: None,
+            used_by: Vec::new(),
+            module: Vec::new(),
+            owner: ctx.owner.clone(),
+            path: ctx.path.clone(),
         });
         id
     }
@@ -723,8 +740,11 @@ impl<'a> Converter<'a> {
                     (name, object, deleted)
                 }
             };
+            let mut path = ctx.path.clone();
+            path.push(name.clone());
             let vctx = Ctx {
                 parent: format!("{}{}", ctx.parent, name),
+                path,
                 ..ctx.clone()
             };
             let ty = self.ty(m, &vctx)?;
@@ -796,6 +816,8 @@ impl<'a> Converter<'a> {
             ser: true,
             area: area.clone(),
             file: file.clone(),
+            owner: name.clone(),
+            path: Vec::new(),
         };
 
         let mut fields = Vec::new();
@@ -1093,6 +1115,8 @@ impl<'a> Converter<'a> {
             ser: false,
             area: area.to_string(),
             file: "responses".into(),
+            owner: type_ident(op_id),
+            path: vec!["Response".into()],
         };
         if let ReferenceOr::Reference { reference } = schema {
             let n = ref_name(reference).to_string();

@@ -60,16 +60,29 @@ fn cfg_attr(cfg: &BTreeSet<String>) -> TokenStream {
     }
 }
 
+/// The path of item `id` from `root` (`crate` or `stripe_types`): `root::Name` for the
+/// root's types, `root::payment_intent::CaptureMethod` for a resource module's.
+fn item_path(m: &Model, id: ItemId, root: TokenStream) -> TokenStream {
+    let item = &m.items[m.resolve(id)];
+    let mods = item.module.iter().map(|s| ident(s));
+    let n = ident(&item.name);
+    quote!(#root #(::#mods)* :: #n)
+}
+
+/// The path of the typed-id alias of item `id` (beside the item).
+fn alias_path(m: &Model, id: ItemId, alias: &str) -> TokenStream {
+    let item = &m.items[m.resolve(id)];
+    let mods = item.module.iter().map(|s| ident(s));
+    let a = ident(alias);
+    quote!(crate #(::#mods)* :: #a)
+}
+
 struct Emitter<'a> {
     m: &'a Model,
     header: String,
 }
 
 impl<'a> Emitter<'a> {
-    fn name(&self, id: ItemId) -> Ident {
-        ident(&self.m.items[self.m.resolve(id)].name)
-    }
-
     fn ty(&self, t: &Ty) -> TokenStream {
         match t {
             Ty::Bool => quote!(bool),
@@ -83,17 +96,11 @@ impl<'a> Emitter<'a> {
             Ty::Json | Ty::Unit => quote!(serde_json::Value),
             Ty::Binary => quote!(crate::rt::Binary),
             Ty::Metadata => quote!(crate::rt::Metadata),
-            Ty::Named(id) => {
-                let n = self.name(*id);
-                quote!(crate::#n)
-            }
+            Ty::Named(id) => item_path(self.m, *id, quote!(crate)),
             Ty::Id(id) => {
                 let item = &self.m.items[self.m.resolve(*id)];
                 match &item.id_alias {
-                    Some(a) => {
-                        let a = ident(a);
-                        quote!(crate::#a)
-                    }
+                    Some(a) => alias_path(self.m, *id, a),
                     None => quote!(String),
                 }
             }
@@ -177,8 +184,12 @@ impl<'a> Emitter<'a> {
         let what = if de { "field" } else { "parameter" };
         let fallback = match &item.schema {
             Some(schema) => format!("The `{schema}` object."),
-            None if de => format!("Part of a response (`{}`).", item.long_name),
-            None => format!("Part of a request's parameters (`{}`).", item.long_name),
+            None if de => format!("`{}` of {}.", field_path(item), used_by(item)),
+            None => format!(
+                "`{}` in the parameters of {}.",
+                field_path(item),
+                used_by(item)
+            ),
         };
         let doc = doc_attrs(Some(item.doc.as_deref().unwrap_or(&fallback)));
         let decls = fields.iter().map(|f| {
@@ -615,11 +626,11 @@ impl<'a> Emitter<'a> {
         let item = &self.m.items[id];
         let name = ident(&item.name);
         let cfg = cfg_attr(&item.cfg);
-        let doc = doc_attrs(Some(
-            item.doc
-                .as_deref()
-                .unwrap_or(&format!("Values of `{}`.", item.long_name)),
-        ));
+        let doc = doc_attrs(Some(item.doc.as_deref().unwrap_or(&format!(
+            "Values of `{}` in {}.",
+            field_path(item),
+            used_by(item)
+        ))));
         let mut used = BTreeSet::new();
         let variants: Vec<Ident> = values
             .iter()
@@ -917,19 +928,21 @@ impl<'a> Emitter<'a> {
             } else {
                 ident(&type_ident(obj))
             };
-            let tn = ident(&item.name);
+            let tn = item_path(self.m, *id, quote!(crate));
             let d = format!(
                 " A `{obj}`{} object.",
                 if *deleted { " (deleted)" } else { "" }
             );
-            vdefs.push(quote!(#[doc = #d] #cfg #vname(crate::rt::Boxed<crate::#tn>),));
+            vdefs.push(quote!(#[doc = #d] #cfg #vname(crate::rt::Boxed<#tn>),));
             let has_sibling = by_object.contains_key(&(obj.clone(), !deleted));
             let pat = if has_sibling {
                 quote!((Some(#obj), #deleted))
             } else {
                 quote!((Some(#obj), _))
             };
-            arms.push(quote!(#cfg #pat => r.decode::<crate::rt::Boxed<crate::#tn>>().map(EventObject::#vname),));
+            arms.push(
+                quote!(#cfg #pat => r.decode::<crate::rt::Boxed<#tn>>().map(EventObject::#vname),),
+            );
             names.push(quote!(#cfg EventObject::#vname(_) => Some(#obj),));
         }
         quote! {
@@ -1011,6 +1024,40 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// The contents of a resource module: its types, then each scope's as a submodule.
+    fn module_body(
+        &self,
+        top: &str,
+        groups: &BTreeMap<Vec<String>, Vec<ItemId>>,
+        ops: &BTreeMap<ItemId, &Operation>,
+        item_bytes: &mut Vec<(BTreeSet<String>, usize)>,
+    ) -> TokenStream {
+        let mut own = TokenStream::new();
+        let mut subs = TokenStream::new();
+        for (path, ids) in groups.iter().filter(|(p, _)| p[0] == top) {
+            let mut ids = ids.clone();
+            ids.sort_by(|a, b| self.m.items[*a].name.cmp(&self.m.items[*b].name));
+            let mut body = TokenStream::new();
+            for &id in &ids {
+                let t = self.item(id, ops);
+                item_bytes.push((self.m.items[id].cfg.clone(), t.to_string().len()));
+                body.extend(t);
+            }
+            match path.as_slice() {
+                [_] => own.extend(body),
+                [_, sub] => {
+                    let i = ident(sub);
+                    let d = format!(
+                        " Types of `{sub}` whose field path another type of `{top}` also has."
+                    );
+                    subs.extend(quote!(#[doc = #d] pub mod #i { #body }));
+                }
+                _ => {}
+            }
+        }
+        quote!(#own #subs)
+    }
+
     fn file(&self, tokens: TokenStream) -> Result<String, crate::Error> {
         let parsed: syn::File =
             syn::parse2(tokens).map_err(|e| crate::Error::Emit(e.to_string()))?;
@@ -1035,10 +1082,28 @@ pub fn emit_single(m: &Model, sha256: &str) -> Result<String, crate::Error> {
                 .iter()
                 .any(|s| Some(&s.at) == m.items[i].schema.as_ref()))
     });
+    let mut groups: BTreeMap<Vec<String>, Vec<ItemId>> = BTreeMap::new();
+    for &id in &ids {
+        if !m.items[id].module.is_empty() {
+            groups
+                .entry(m.items[id].module.clone())
+                .or_default()
+                .push(id);
+        }
+    }
+    ids.retain(|&i| m.items[i].module.is_empty());
     ids.sort_by(|a, b| m.items[*a].name.cmp(&m.items[*b].name));
     let items = ids.iter().map(|&id| e.item(id, &ops));
+    let tops: BTreeSet<&String> = groups.keys().map(|p| &p[0]).collect();
+    let mut bytes = Vec::new();
+    let modules = tops.iter().map(|top| {
+        let body = e.module_body(top, &groups, &ops, &mut bytes);
+        let i = ident(top);
+        quote!(pub mod #i { #body })
+    });
+    let modules: Vec<TokenStream> = modules.collect();
     let events = e.events();
-    e.file(quote!(#(#items)* #events))
+    e.file(quote!(#(#items)* #(#modules)* #events))
 }
 
 fn header(m: &Model, sha256: &str) -> String {
@@ -1060,8 +1125,13 @@ pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
     let ops: BTreeMap<ItemId, &Operation> = m.operations.iter().map(|o| (o.params, o)).collect();
     // Group live items by (area, file).
     let mut files: BTreeMap<(String, String), Vec<ItemId>> = BTreeMap::new();
+    let mut groups: BTreeMap<Vec<String>, Vec<ItemId>> = BTreeMap::new();
     for (id, item) in m.items.iter().enumerate() {
         if item.merged_into.is_some() {
+            continue;
+        }
+        if !item.module.is_empty() {
+            groups.entry(item.module.clone()).or_default().push(id);
             continue;
         }
         if item.schema.is_some()
@@ -1097,6 +1167,17 @@ pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
         });
         out.insert(format!("{area}/mod.rs"), e.file(quote!(#(#decls)*))?);
     }
+    let tops: BTreeSet<String> = groups.keys().map(|p| p[0].clone()).collect();
+    for top in &tops {
+        let body = e.module_body(top, &groups, &ops, &mut item_bytes);
+        out.insert(format!("nested/{top}.rs"), e.file(body)?);
+    }
+    let decls = tops.iter().map(|t| {
+        let i = ident(t);
+        let d = format!(" Types nested in the `{t}` resource's objects and parameters.");
+        quote!(#[doc = #d] pub mod #i;)
+    });
+    out.insert("nested/mod.rs".into(), e.file(quote!(#(#decls)*))?);
     out.insert("events.rs".into(), e.file(e.events())?);
     let area_decls = areas.keys().map(|a| {
         let i = ident(a);
@@ -1113,6 +1194,8 @@ pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
             #(#area_decls)*
             mod events;
             pub use events::*;
+            mod nested;
+            pub use nested::*;
         })?,
     );
     let features = areas
@@ -1131,23 +1214,50 @@ pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
 /// args struct as [`takes_args_struct`] decides.
 fn constructor_call(
     m: &Model,
-    name: &str,
+    id: ItemId,
     fields: &[Field],
     mut value: impl FnMut(&Field) -> TokenStream,
 ) -> TokenStream {
-    let n = ident(name);
+    let path = item_path(m, id, quote!(stripe_types));
     let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
     if takes_args_struct(m, fields) {
-        let args = format_ident!("{name}Args");
+        let item = &m.items[m.resolve(id)];
+        let mods = item.module.iter().map(|s| ident(s));
+        let args = format_ident!("{}Args", item.name);
         let inits = required.iter().map(|f| {
             let fi = ident(&f.ident);
             let v = value(f);
             quote!(#fi: #v)
         });
-        quote!(stripe_types::#n::new(stripe_types::#args { #(#inits),* }))
+        quote!(#path::new(stripe_types #(::#mods)* :: #args { #(#inits),* }))
     } else {
         let vals = required.iter().map(|f| value(f));
-        quote!(stripe_types::#n::new(#(#vals),*))
+        quote!(#path::new(#(#vals),*))
+    }
+}
+
+/// The field path of an inline type, as on the wire (`payment_method_options.card`).
+fn field_path(item: &Item) -> String {
+    let segs: Vec<String> = item
+        .path
+        .iter()
+        .map(|s| heck::ToSnakeCase::to_snake_case(s.as_str()))
+        .collect();
+    segs.join(".")
+}
+
+/// The schemas and operations that use an inline type, for its doc: "`A`, `B` and 3 more".
+fn used_by(item: &Item) -> String {
+    let names: Vec<String> = item.used_by.iter().map(|n| format!("`{n}`")).collect();
+    match names.len() {
+        0 => format!("`{}`", item.owner),
+        1 => names[0].clone(),
+        2 | 3 => format!(
+            "{} and {}",
+            names[..names.len() - 1].join(", "),
+            names[names.len() - 1]
+        ),
+        n => format!("{} and {} more", names[..2].join(", "), n - 2),
     }
 }
 
@@ -1272,11 +1382,11 @@ fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
         Ty::Named(id) => {
             let id = m.resolve(*id);
             let item = &m.items[id];
-            let name = ident(&item.name);
+            let name = item_path(m, id, quote!(stripe_types));
             match &item.kind {
                 Kind::Enum { values } => {
                     let v = values.first().cloned().unwrap_or_default();
-                    quote!(<stripe_types::#name as std::str::FromStr>::from_str(#v).unwrap_or_else(|e| match e {}))
+                    quote!(<#name as std::str::FromStr>::from_str(#v).unwrap_or_else(|e| match e {}))
                 }
                 Kind::Union { variants } => {
                     // Prefer a scalar variant: the smallest valid value.
@@ -1288,9 +1398,9 @@ fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
                     let payload = sample(e, &v.ty, depth + 1);
                     let vn = ident(&v.name);
                     if boxed_variant(m, v) {
-                        quote!(stripe_types::#name::#vn(stripe_types::rt::Boxed::new(#payload)))
+                        quote!(#name::#vn(stripe_types::rt::Boxed::new(#payload)))
                     } else {
-                        quote!(stripe_types::#name::#vn(#payload))
+                        quote!(#name::#vn(#payload))
                     }
                 }
                 Kind::Struct { fields, .. } => {
@@ -1299,8 +1409,7 @@ fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
                         .filter(|f| f.required && f.location == Location::Params)
                         .map(|f| sample(e, &f.ty, depth + 1))
                         .collect();
-                    let mut expr =
-                        constructor_call(m, &item.name, fields, |f| sample(e, &f.ty, depth + 1));
+                    let mut expr = constructor_call(m, id, fields, |f| sample(e, &f.ty, depth + 1));
                     // An object with only optional fields would encode to nothing, which the
                     // API reads as absent: set one field, preferring a scalar one.
                     if args.is_empty() && depth > 0 && depth < 8 {
@@ -1352,9 +1461,7 @@ pub fn mock_test(m: &Model, sha256: &str) -> Result<String, crate::Error> {
             continue;
         };
         let fname = format_ident!("op_{}", field_ident(&op.id).trim_start_matches("r#"));
-        let call = constructor_call(m, &m.items[op.params].name, fields, |f| {
-            sample(&e, &f.ty, 1)
-        });
+        let call = constructor_call(m, op.params, fields, |f| sample(&e, &f.ty, 1));
         let guarded = fields
             .iter()
             .filter(|f| !f.required && GUARD_REQUIRED.contains(&(op.id.as_str(), f.name.as_str())))

@@ -27,6 +27,15 @@
 //!   ([`emit::takes_args_struct`]).
 //! - **Docs**: every generated item has one; an operation's names its HTTP method and path,
 //!   Stripe's method, and links to Stripe's API reference.
+//! - **Type names**: component schemas and operation structs keep their names at the crate
+//!   root (`stripe_types::PaymentIntent`, `stripe_types::CreatePaymentIntent`). Every type
+//!   nested in them lives in the module of its resource, named by the end of its field path
+//!   (`payment_intent::CaptureMethod`, `price::RecurringInterval`). A type several operations
+//!   share is named by the path its uses have in common, in the resource most of them belong
+//!   to, never after one of them. A collision lengthens the name by one field at a time; types
+//!   that share a whole field path move into a submodule named after the operation that owns
+//!   them (`payment_intent::update::Card`). No name carries a collision number. The full rule
+//!   is on [`passes::assign_names`]; `cargo xtask codegen --stats` measures it.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -228,6 +237,152 @@ pub struct Stats {
     pub args_structs: usize,
     /// Constructors that still take two positional arguments of one type (swappable).
     pub swappable_constructors: usize,
+    /// How readable the type names are.
+    pub naming: NamingStats,
+}
+
+/// Type-name figures (`cargo xtask codegen --stats`).
+#[derive(Debug, Default)]
+pub struct NamingStats {
+    /// (operation, type of one of its parameters) pairs.
+    pub direct_pairs: usize,
+    /// Of those, pairs whose type is named after a different operation.
+    pub direct_foreign: usize,
+    /// (operation, type reachable from its parameters) pairs.
+    pub pairs: usize,
+    /// Of those, pairs whose type is named after a different operation.
+    pub foreign: usize,
+    /// Type names that end in a digit (collision numbers).
+    pub numbered: Vec<String>,
+    /// Median, 90th percentile and maximum length of the type names, in characters.
+    pub len_median: usize,
+    /// 90th percentile of the name lengths.
+    pub len_p90: usize,
+    /// Longest type name.
+    pub len_max: usize,
+}
+
+impl NamingStats {
+    /// Measure the names of a model after the passes.
+    pub fn measure(m: &model::Model) -> NamingStats {
+        use std::collections::BTreeSet;
+        let skipped = |i: &model::Item| {
+            i.schema
+                .as_ref()
+                .is_some_and(|s| m.skipped.iter().any(|d| &d.at == s))
+        };
+        let live: Vec<&model::Item> = m
+            .items
+            .iter()
+            .filter(|i| i.merged_into.is_none() && !skipped(i))
+            .collect();
+        let mut lens: Vec<usize> = live.iter().map(|i| i.name.len()).collect();
+        lens.sort_unstable();
+        let pct = |p: usize| {
+            lens.get((lens.len() * p / 100).min(lens.len().saturating_sub(1)))
+                .copied()
+                .unwrap_or(0)
+        };
+        let numbered = live
+            .iter()
+            .filter(|i| {
+                // Digits the spec's own names carry (`P24`, `V2`) are not collision numbers.
+                let given = [
+                    Some(i.long_name.as_str()),
+                    i.schema.as_deref(),
+                    i.title.as_deref(),
+                    i.path.last().map(String::as_str),
+                ];
+                let digit = |s: &str| s.ends_with(|c: char| c.is_ascii_digit());
+                digit(&i.name) && !given.iter().flatten().any(|g| digit(g))
+            })
+            .map(|i| i.name.clone())
+            .collect();
+        // A type is named after an operation when its name, or a module it sits in, starts
+        // with that operation's struct name; the longest such operation name counts.
+        let op_names: Vec<&str> = m.operations.iter().map(|o| o.name.as_str()).collect();
+        let named_after = |item: &model::Item| -> Option<&str> {
+            let mut segs: Vec<String> = item.module.iter().map(|s| names::type_ident(s)).collect();
+            segs.push(item.name.clone());
+            op_names
+                .iter()
+                .filter(|o| segs.iter().any(|s| s.starts_with(**o)))
+                .max_by_key(|o| o.len())
+                .copied()
+        };
+        let (mut pairs, mut foreign, mut direct_pairs, mut direct_foreign) = (0, 0, 0, 0);
+        for op in &m.operations {
+            let mut seen = BTreeSet::new();
+            let mut stack = vec![m.resolve(op.params)];
+            while let Some(id) = stack.pop() {
+                let id = m.resolve(id);
+                if !seen.insert(id) {
+                    continue;
+                }
+                let mut refs = BTreeSet::new();
+                match &m.items[id].kind {
+                    model::Kind::Struct { fields, .. } => {
+                        fields.iter().for_each(|f| f.ty.refs_except_ids(&mut refs))
+                    }
+                    model::Kind::Union { variants } => variants
+                        .iter()
+                        .for_each(|v| v.ty.refs_except_ids(&mut refs)),
+                    model::Kind::Enum { .. } => {}
+                }
+                stack.extend(refs);
+            }
+            seen.remove(&m.resolve(op.params));
+            let mut direct = BTreeSet::new();
+            if let model::Kind::Struct { fields, .. } = &m.items[m.resolve(op.params)].kind {
+                fields
+                    .iter()
+                    .for_each(|f| f.ty.refs_except_ids(&mut direct));
+            }
+            let direct: BTreeSet<usize> = direct.into_iter().map(|i| m.resolve(i)).collect();
+            for id in seen {
+                let is_foreign = named_after(&m.items[id]).is_some_and(|o| o != op.name);
+                pairs += 1;
+                foreign += usize::from(is_foreign);
+                if direct.contains(&id) {
+                    direct_pairs += 1;
+                    direct_foreign += usize::from(is_foreign);
+                }
+            }
+        }
+        NamingStats {
+            direct_pairs,
+            direct_foreign,
+            pairs,
+            foreign,
+            numbered,
+            len_median: pct(50),
+            len_p90: pct(90),
+            len_max: lens.last().copied().unwrap_or(0),
+        }
+    }
+
+    /// The report lines.
+    pub fn render(&self) -> String {
+        format!(
+            "type names: named after another operation: {} of {} (operation, parameter type) pairs, \
+             {} of {} (operation, type its parameters reach)\n\
+             type names: {} end in a collision number{}\n\
+             type names: length median {}, p90 {}, max {} characters\n",
+            self.direct_foreign,
+            self.direct_pairs,
+            self.foreign,
+            self.pairs,
+            self.numbered.len(),
+            if self.numbered.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", self.numbered.join(", "))
+            },
+            self.len_median,
+            self.len_p90,
+            self.len_max
+        )
+    }
 }
 
 impl Stats {
@@ -288,6 +443,7 @@ impl Stats {
             self.default_bytes as f64 / 1048576.0,
             self.full_bytes as f64 / 1048576.0
         ));
+        s.push_str(&self.naming.render());
         s.push_str(&format!(
             "operation names from Stripe's table: {} of {}; verb differs from Stripe's method: {} (path-based names: {})\n",
             self.names_from_table, self.operations, self.verb_mismatches, self.path_verb_mismatches
@@ -493,6 +649,7 @@ pub fn generate_from_bytes(
             .map(|(_, b)| b)
             .sum(),
         full_bytes: emitted.item_bytes.iter().map(|(_, b)| b).sum(),
+        naming: NamingStats::measure(&model),
         unmapped: model.unmapped.iter().cloned().collect(),
         ..Stats::default()
     };
@@ -575,6 +732,7 @@ pub fn generate_single_file(bytes: &[u8]) -> Result<(String, Stats), Error> {
         event_types: model.event_types.len(),
         default_bytes: 0,
         full_bytes: text.len(),
+        naming: NamingStats::measure(&model),
         unmapped: model.unmapped.iter().cloned().collect(),
         ..Stats::default()
     };

@@ -189,6 +189,16 @@ pub struct Item {
     pub area: String,
     /// The module file (within the area) that holds it.
     pub file: String,
+    /// The public module path (from the crate root) the type is named in; empty: the root.
+    pub module: Vec<String>,
+    /// The component schema or operation (its Rust name) an inline type sits in.
+    pub owner: String,
+    /// The field path from `owner` to an inline type (PascalCase segments); empty for
+    /// component schemas and operation parameter structs.
+    pub path: Vec<String>,
+    /// The schemas and operations (Rust names) whose fields use an inline type, sorted;
+    /// set when names are assigned.
+    pub used_by: Vec<String>,
     /// The features that compile it (empty: always compiled).
     pub cfg: BTreeSet<String>,
     /// `x-resourceId` resources with a string `id` get a typed id alias.

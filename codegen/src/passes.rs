@@ -214,75 +214,442 @@ pub fn box_recursive_fields(m: &mut Model) {
     }
 }
 
-/// Unique Rust names: component schemas and operations keep theirs; inline types take
-/// their title when it is free, else their long (parent + field) name, else a numbered one.
+/// Names the root may not use: the runtime's own types and the prelude's.
+const ROOT_RESERVED: &[&str] = &[
+    "Event",
+    "EventObject",
+    "EventType",
+    "List",
+    "SearchList",
+    "V2List",
+    "Expandable",
+    "Id",
+    "Timestamp",
+    "DateTime",
+    "Decimal",
+    "Metadata",
+    "Secret",
+    "Clearable",
+    "FileUpload",
+    "Binary",
+    "Extra",
+    "Option",
+    "Result",
+    "String",
+    "Vec",
+    "Box",
+];
+
+/// Names a resource module may not use: the generated code names these unqualified.
+const MODULE_RESERVED: &[&str] = &[
+    "Option",
+    "Result",
+    "String",
+    "Vec",
+    "Box",
+    "Default",
+    "Clone",
+    "Debug",
+    "From",
+    "Into",
+    "IntoIterator",
+    "Iterator",
+    "Send",
+    "Sync",
+    "Sized",
+    "Copy",
+    "Eq",
+    "PartialEq",
+    "Ord",
+    "PartialOrd",
+    "Hash",
+    "Drop",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "AsRef",
+    "AsMut",
+    "ToString",
+    "ToOwned",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Self_",
+];
+
+/// The longest scope module joined from two owners' names (`create_update`).
+const SCOPE_MAX: usize = 24;
+
+/// The scope of a type several owners share: their names joined while that stays short
+/// (two of them, `create_update`); past that, the words all their names share, else `params` for request
+/// types and `shared` for response types.
+fn scope_of(owners: &[String], requests: bool) -> String {
+    let joined = owners.join("_");
+    if owners.len() == 1 || (owners.len() == 2 && joined.len() <= SCOPE_MAX) {
+        joined
+    } else if let Some(common) = common_words(owners) {
+        common
+    } else if requests {
+        "params".to_string()
+    } else {
+        "shared".to_string()
+    }
+}
+
+/// The words all owners' names end with, or else begin with (`card_mandate_options` for
+/// `payment_method_options_card_mandate_options` and `setup_intent_card_mandate_options`),
+/// when that is at most 40 characters.
+fn common_words(owners: &[String]) -> Option<String> {
+    let words: Vec<Vec<&str>> = owners.iter().map(|o| o.split('_').collect()).collect();
+    let first = words.first()?;
+    let shared = |ends: &dyn Fn(&Vec<&str>, usize) -> Option<String>| {
+        (1..=first.len())
+            .rev()
+            .filter_map(|n| {
+                let c = ends(first, n)?;
+                words
+                    .iter()
+                    .all(|w| ends(w, n).as_deref() == Some(c.as_str()))
+                    .then_some(c)
+            })
+            .next()
+    };
+    let suffix = shared(&|w, n| (n <= w.len()).then(|| w[w.len() - n..].join("_")));
+    let prefix = shared(&|w, n| (n <= w.len()).then(|| w[..n].join("_")));
+    suffix
+        .or(prefix)
+        .filter(|c| c.len() <= 40 && !owners.contains(c))
+}
+
+/// Module names the generated root already uses.
+const ROOT_MODULES: &[&str] = &["rt", "events", "nested", "generated"];
+
+/// The resource module of a file name (`payment_intent`), clear of the root's own modules
+/// and the API-area modules.
+fn module_ident(file: &str, areas: &BTreeSet<String>) -> String {
+    let m = crate::names::field_ident(file)
+        .trim_start_matches("r#")
+        .to_string();
+    if ROOT_MODULES.contains(&m.as_str()) || areas.contains(&m) {
+        format!("{m}_types")
+    } else {
+        m
+    }
+}
+
+/// Rust names and module paths. The rule (also in the crate docs of `stripe-types`):
+///
+/// 1. Component schemas and operation parameter structs keep their names and live at the
+///    crate root. One whose name the runtime reserves (`Event`) lives in its resource
+///    module instead (`event::Event`).
+/// 2. Every other (inline) type lives in the module of its resource (`payment_intent`,
+///    `checkout_session`): the module file of the schemas and operations that use it,
+///    the one most of its uses share when several resources use it.
+/// 3. Its name is the end of its field path, as short as the module allows:
+///    `capture_method` → `CaptureMethod`; when two types of a module would share a name,
+///    each takes one more field of its path (`PaymentMethodOptionsCard` beside
+///    `PaymentMethodDataCard`). A type several operations share is named by the path its
+///    uses have in common, never after one of them.
+/// 4. When types share their whole field path (the `card` options of two operations that
+///    differ), the type of the resource's own object keeps the plain name, else the one with
+///    the most uses; each other moves into a submodule named after its owners: an operation's
+///    verb (`payment_intent::update::Card`, also for `CreateCustomerSubscription` in
+///    `subscription`), or its name without the module's resource when verbs still collide
+///    (`create_customer`); a schema's name without the module's resource.
+///    Two owners join their names while that stays short (`create_update`); past that,
+///    the words all their names share, else `params` for request types and `shared` for
+///    response types, never the name of one of them.
+/// 5. A union of up to three components is named after them (`CustomerOrDeletedCustomer`)
+///    and sits at the root.
+///
+/// A name that would pass 40 characters takes the scope of rule 4 instead.
+///
+/// No name carries a collision number: a collision only lengthens names, by a rule that
+/// looks at every colliding type at once, so the order of the spec does not matter.
 pub fn assign_names(m: &mut Model) {
-    let mut taken: BTreeSet<String> = BTreeSet::new();
-    let reserved = [
-        "Event",
-        "EventObject",
-        "EventType",
-        "List",
-        "SearchList",
-        "V2List",
-        "Expandable",
-        "Id",
-        "Timestamp",
-        "DateTime",
-        "Decimal",
-        "Metadata",
-        "Secret",
-        "Clearable",
-        "FileUpload",
-        "Binary",
-        "Extra",
-        "Option",
-        "Result",
-        "String",
-        "Vec",
-        "Box",
-    ];
-    taken.extend(reserved.iter().map(|s| s.to_string()));
+    let areas: BTreeSet<String> = m.items.iter().map(|i| i.area.clone()).collect();
     let op_params: BTreeSet<ItemId> = m.operations.iter().map(|o| o.params).collect();
-    // Components first, then operations, then inline items (in creation order).
+    let op_names: BTreeSet<String> = m.operations.iter().map(|o| o.name.clone()).collect();
+    let mut root: BTreeSet<String> = ROOT_RESERVED.iter().map(|s| s.to_string()).collect();
+    // Names fixed in each module before the inline types are named there.
+    let mut fixed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut order: Vec<ItemId> = m.components.values().copied().collect();
     order.extend(m.operations.iter().map(|o| o.params));
-    order.extend(live(m).filter(|i| m.items[*i].schema.is_none() && !op_params.contains(i)));
     for id in order {
         let item = &m.items[id];
-        let mut candidates: Vec<String> = Vec::new();
-        if item.schema.is_some() || op_params.contains(&id) {
-            candidates.push(item.name.clone());
-        } else {
-            if let Some(t) = &item.title {
-                candidates.push(crate::names::type_ident(t));
-            }
-            candidates.push(item.long_name.clone());
-        }
-        let mut chosen = None;
-        for c in &candidates {
-            let alias_free = |n: &str| !taken.contains(&format!("{n}Id"));
-            if !taken.contains(c) && (item.id_alias.is_none() || alias_free(c)) {
-                chosen = Some(c.clone());
-                break;
-            }
-        }
-        let name = chosen.unwrap_or_else(|| {
-            let base = candidates.last().cloned().unwrap_or_else(|| "Item".into());
-            let mut k = 2;
-            while taken.contains(&format!("{base}{k}")) {
-                k += 1;
-            }
-            format!("{base}{k}")
-        });
-        taken.insert(name.clone());
+        let name = item.name.clone();
+        let alias = format!("{name}Id");
+        let clash = root.contains(&name) || (item.id_alias.is_some() && root.contains(&alias));
         let item = &mut m.items[id];
+        if clash {
+            let module = module_ident(&item.file, &areas);
+            let f = fixed.entry(module.clone()).or_default();
+            f.insert(name.clone());
+            f.insert(alias.clone());
+            item.module = vec![module];
+        } else {
+            root.insert(name.clone());
+            if item.id_alias.is_some() {
+                root.insert(alias.clone());
+            }
+        }
         if item.id_alias.is_some() {
-            let alias = format!("{name}Id");
-            taken.insert(alias.clone());
             item.id_alias = Some(alias);
         }
+    }
+
+    // Every use site of each surviving inline type: itself and the items merged into it.
+    let inline = |i: &Item, id: ItemId| i.schema.is_none() && !op_params.contains(&id);
+    let mut sites: BTreeMap<ItemId, Vec<ItemId>> = BTreeMap::new();
+    for (id, item) in m.items.iter().enumerate() {
+        if inline(item, id) {
+            sites.entry(m.resolve(id)).or_default().push(id);
+        }
+    }
+    // A union of components is named after them (`CustomerOrDeletedCustomer`): that names
+    // what it is wherever it is used, so it sits at the root beside its variants.
+    sites.retain(|&id, uses| {
+        let item = &m.items[id];
+        let title = match (&item.kind, &item.title) {
+            (Kind::Union { .. }, Some(t)) => crate::names::type_ident(t),
+            _ => return true,
+        };
+        if root.contains(&title) {
+            return true;
+        }
+        root.insert(title.clone());
+        let mut used_by: Vec<String> = uses.iter().map(|&u| m.items[u].owner.clone()).collect();
+        used_by.sort();
+        used_by.dedup();
+        let item = &mut m.items[id];
+        item.name = title;
+        item.used_by = used_by;
+        item.module = Vec::new();
+        false
+    });
+    struct Naming {
+        id: ItemId,
+        used_by: Vec<String>,
+        module: String,
+        /// Who keeps the plain name in a collision: a type of the resource's own object
+        /// first, then the type with the most uses.
+        owners: (bool, usize),
+        candidates: Vec<(String, String)>,
+        level: usize,
+    }
+    let mut namings: Vec<Naming> = Vec::new();
+    for (&id, uses) in &sites {
+        let paths: Vec<&Vec<String>> = uses.iter().map(|&u| &m.items[u].path).collect();
+        // The field path every use shares, from the end.
+        let mut common: Vec<String> = paths[0].clone();
+        for p in &paths[1..] {
+            let n = common
+                .iter()
+                .rev()
+                .zip(p.iter().rev())
+                .take_while(|(a, b)| a == b)
+                .count();
+            common = common[common.len() - n..].to_vec();
+        }
+        // Past the shared part, the path of the first use tells types apart.
+        let mut candidates: Vec<String> = Vec::new();
+        if common.is_empty() {
+            if let Some(t) = &m.items[id].title {
+                candidates.push(crate::names::type_ident(t));
+            }
+        }
+        // Only the path every use shares names the type; past it, a longer name would be the
+        // path of one use (`PaymentIntentDataCaptureMethod` for the capture method that
+        // checkout's `payment_intent_data` shares with `ConfirmPaymentIntent`).
+        let segs: Vec<String> = if !common.is_empty() {
+            common.clone()
+        } else if paths[0].is_empty() {
+            vec!["Item".into()]
+        } else {
+            paths[0].clone()
+        };
+        candidates.extend((1..=segs.len()).map(|k| segs[segs.len() - k..].concat()));
+        let mut votes: BTreeMap<&str, usize> = BTreeMap::new();
+        for &u in uses {
+            *votes.entry(m.items[u].file.as_str()).or_default() += 1;
+        }
+        let top = votes.values().copied().max().unwrap_or(0);
+        let file = votes
+            .iter()
+            .find(|(_, &n)| n == top)
+            .map(|(f, _)| f.to_string())
+            .unwrap_or_default();
+        let module = module_ident(&file, &areas);
+        // The owners' scope, for types whose whole path is not unique in the module: the
+        // owner without the module's resource (`update` for `UpdatePaymentIntent` in
+        // `payment_intent`), every owner's for a shared type (`create_confirm`).
+        let resource = crate::names::type_ident(&module);
+        let mut used_by: Vec<String> = uses.iter().map(|&u| m.items[u].owner.clone()).collect();
+        used_by.sort();
+        used_by.dedup();
+        // An operation's scope is its verb (`create` for `CreateSubscription` and for
+        // `CreateCustomerSubscription`), and if that does not settle a collision, its name
+        // without the resource (`create_customer`); a schema's is its name without the
+        // resource.
+        // Schemas' names come before operations' (`person_create_update`).
+        let mut verbs: Vec<(bool, String)> = Vec::new();
+        let mut owners: Vec<(bool, String)> = Vec::new();
+        for &u in uses {
+            let owner = &m.items[u].owner;
+            let short = owner.replacen(&resource, "", 1);
+            let short = if short.is_empty() {
+                owner.clone()
+            } else {
+                short
+            };
+            let short = crate::names::field_ident(&short)
+                .trim_start_matches("r#")
+                .to_string();
+            let op = op_names.contains(owner);
+            let verb = if op {
+                short.split('_').next().unwrap_or(&short).to_string()
+            } else {
+                short.clone()
+            };
+            if !owners.contains(&(op, short.clone())) {
+                owners.push((op, short));
+            }
+            if !verbs.contains(&(op, verb.clone())) {
+                verbs.push((op, verb));
+            }
+        }
+        owners.sort();
+        verbs.sort();
+        let owners: Vec<String> = owners.into_iter().map(|(_, o)| o).collect();
+        let verbs: Vec<String> = verbs.into_iter().map(|(_, o)| o).collect();
+        // A type of one owner moves into the owner's scope when its whole path collides; a
+        // shared type keeps the plain name (the shared `card` options stay `Card`, the one
+        // operation's own variant becomes `update::Card`).
+        // Names past 40 characters come after the scoped ones: a scope is shorter to read.
+        let fits = |k: usize, c: &String| k == 0 || c.len() <= 40;
+        let short_names: Vec<&String> = (candidates.iter().enumerate())
+            .filter(|(k, c)| fits(*k, c))
+            .map(|(_, c)| c)
+            .collect();
+        let long_names: Vec<&String> = (candidates.iter().enumerate())
+            .filter(|(k, c)| !fits(*k, c))
+            .map(|(_, c)| c)
+            .collect();
+        let mut scoped: Vec<(String, String)> = short_names
+            .iter()
+            .map(|c| (String::new(), (*c).clone()))
+            .collect();
+        // A path that is only a reserved word is named with the field above it
+        // (`EndDateString`), or at the top of an object, after its owner
+        // (`ThreeDSecureDetailsResult`).
+        if MODULE_RESERVED.contains(&segs.concat().as_str()) {
+            let first = &paths[0];
+            let name = match first.len() {
+                0 | 1 => used_by.first().cloned().unwrap_or_default() + &segs.concat(),
+                n => first[n - 2..].concat(),
+            };
+            scoped.push((String::new(), name));
+        }
+        // Two shared types with one path: each moves into the scope of its owners
+        // (`create_update::CaptureMethod`, see `scope_of`), never one owner's name.
+        let requests = uses.iter().all(|&u| op_names.contains(&m.items[u].owner));
+        let scope = scope_of(&owners, requests);
+        let verb_scope = scope_of(&verbs, requests);
+        scoped.extend(candidates.iter().map(|c| (verb_scope.clone(), c.clone())));
+        if scope != verb_scope {
+            scoped.extend(candidates.iter().map(|c| (scope.clone(), c.clone())));
+        }
+        // A path that is only a reserved word (`Result`): the owners' name goes first.
+        let owner = crate::names::type_ident(&scope);
+        scoped.push((scope.clone(), format!("{owner}{}", segs.concat())));
+        // Last, the longer path of the first use, when the shared part settles nothing.
+        let first = &paths[0];
+        scoped.extend(
+            (segs.len() + 1..=first.len())
+                .map(|k| (scope.clone(), first[first.len() - k..].concat())),
+        );
+        scoped.extend(long_names.iter().map(|c| (String::new(), (*c).clone())));
+        let own = used_by.contains(&resource);
+        namings.push(Naming {
+            used_by,
+            id,
+            module,
+            owners: (own, uses.len()),
+            candidates: scoped,
+            level: 0,
+        });
+    }
+    // Every type of a colliding group takes its next candidate, until no group collides.
+    loop {
+        let mut groups: BTreeMap<(&str, &str, &str), Vec<usize>> = BTreeMap::new();
+        for (k, n) in namings.iter().enumerate() {
+            let (sub, name) = &n.candidates[n.level];
+            groups
+                .entry((n.module.as_str(), sub.as_str(), name.as_str()))
+                .or_default()
+                .push(k);
+        }
+        let mut advance = Vec::new();
+        for ((module, sub, name), members) in &groups {
+            let blocked = MODULE_RESERVED.contains(name)
+                || (sub.is_empty() && fixed.get(*module).is_some_and(|f| f.contains(*name)));
+            // The resource's own type, else the one with the most uses, keeps the plain name.
+            let most = members
+                .iter()
+                .map(|&k| namings[k].owners)
+                .max()
+                .unwrap_or_default();
+            let with_most = members
+                .iter()
+                .filter(|&&k| namings[k].owners == most)
+                .count();
+            for &k in members {
+                let n = &namings[k];
+                let into_scope = n
+                    .candidates
+                    .get(n.level + 1)
+                    .is_some_and(|(s, _)| !s.is_empty() && sub.is_empty());
+                let stays = n.owners == most && with_most == 1 && into_scope && !blocked;
+                if (members.len() > 1 || blocked) && !stays {
+                    advance.push(k);
+                }
+            }
+        }
+        let mut moved = false;
+        for k in advance {
+            let n = &mut namings[k];
+            if n.level + 1 < n.candidates.len() {
+                n.level += 1;
+                moved = true;
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    // Candidates run out only if two types share owners and field path; a number then
+    // keeps them apart (`--stats` counts it).
+    let mut used: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for n in namings {
+        let (sub, base) = n.candidates[n.level].clone();
+        let mut name = base.clone();
+        let mut k = 2;
+        while used.contains(&(n.module.clone(), sub.clone(), name.clone()))
+            || MODULE_RESERVED.contains(&name.as_str())
+            || (sub.is_empty() && fixed.get(&n.module).is_some_and(|f| f.contains(&name)))
+        {
+            name = format!("{base}{k}");
+            k += 1;
+        }
+        used.insert((n.module.clone(), sub.clone(), name.clone()));
+        let item = &mut m.items[n.id];
         item.name = name;
+        item.used_by = n.used_by;
+        item.module = vec![n.module];
+        if !sub.is_empty() {
+            item.module.push(sub);
+        }
     }
 }
 

@@ -18,6 +18,7 @@ const FIXTURES: &[&str] = &[
     "v2_json_body",
     "multipart_body",
     "operation_server",
+    "type_names",
 ];
 
 fn check(name: &str) {
@@ -55,7 +56,8 @@ snapshots!(
     recursive_type,
     v2_json_body,
     multipart_body,
-    operation_server
+    operation_server,
+    type_names
 );
 
 #[test]

@@ -11,8 +11,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 use stripe_client::encode;
 use stripe_types::{
-    CreateCheckoutSession, CreateCheckoutSessionMode, LineItemParams, PriceDataWithProductData,
-    ProductData,
+    checkout_session::create::LineItems, checkout_session::create::Mode,
+    checkout_session::PriceData, checkout_session::ProductData, CreateCheckoutSession,
 };
 
 struct Item {
@@ -37,16 +37,16 @@ fn typed(items: &[Item]) -> String {
     let mut meta = BTreeMap::new();
     meta.insert("order_id".to_string(), "10423".to_string());
     let params = CreateCheckoutSession::new()
-        .mode(CreateCheckoutSessionMode::Payment)
+        .mode(Mode::Payment)
         .success_url("https://example.com/success?session_id={CHECKOUT_SESSION_ID}")
         .customer_email("jenny.rosen@example.com")
         .metadata(meta)
         .line_items(items.iter().map(|it| {
             let mut m = BTreeMap::new();
             m.insert("sku".to_string(), it.sku.clone());
-            LineItemParams::new()
+            LineItems::new()
                 .price_data(
-                    PriceDataWithProductData::new("usd")
+                    PriceData::new("usd")
                         .product_data(ProductData::new(it.name.as_str()).metadata(m))
                         .unit_amount(it.amount),
                 )

@@ -44,19 +44,19 @@ fn charge(customer: &str, status: &str) -> Charge {
 #[test]
 fn unknown_enum_value_is_kept_and_round_trips() {
     let c = charge("null", "quantum_pending");
-    assert_eq!(c.status, ChargeStatus::Unknown("quantum_pending".into()));
+    assert_eq!(c.status, charge::Status::Unknown("quantum_pending".into()));
     assert_eq!(c.status.as_str(), "quantum_pending");
     assert_eq!(
         serde_json::to_string(&c.status).unwrap(),
         "\"quantum_pending\""
     );
     let known = charge("null", "succeeded");
-    assert_eq!(known.status, ChargeStatus::Succeeded);
+    assert_eq!(known.status, charge::Status::Succeeded);
     assert_eq!(
-        "succeeded".parse::<ChargeStatus>().unwrap(),
-        ChargeStatus::Succeeded
+        "succeeded".parse::<charge::Status>().unwrap(),
+        charge::Status::Succeeded
     );
-    assert_eq!(ChargeStatus::Succeeded.to_string(), "succeeded");
+    assert_eq!(charge::Status::Succeeded.to_string(), "succeeded");
 }
 
 #[test]
@@ -233,21 +233,21 @@ fn every_event_type_parses_back_from_its_wire_name() {
         );
     }
     for (s, v) in [
-        ("canceled", PaymentIntentStatus::Canceled),
-        ("processing", PaymentIntentStatus::Processing),
-        ("requires_action", PaymentIntentStatus::RequiresAction),
-        ("requires_capture", PaymentIntentStatus::RequiresCapture),
+        ("canceled", payment_intent::Status::Canceled),
+        ("processing", payment_intent::Status::Processing),
+        ("requires_action", payment_intent::Status::RequiresAction),
+        ("requires_capture", payment_intent::Status::RequiresCapture),
         (
             "requires_confirmation",
-            PaymentIntentStatus::RequiresConfirmation,
+            payment_intent::Status::RequiresConfirmation,
         ),
         (
             "requires_payment_method",
-            PaymentIntentStatus::RequiresPaymentMethod,
+            payment_intent::Status::RequiresPaymentMethod,
         ),
-        ("succeeded", PaymentIntentStatus::Succeeded),
+        ("succeeded", payment_intent::Status::Succeeded),
     ] {
-        assert_eq!(s.parse::<PaymentIntentStatus>().unwrap(), v);
+        assert_eq!(s.parse::<payment_intent::Status>().unwrap(), v);
         assert_eq!(v.as_str(), s);
     }
 }

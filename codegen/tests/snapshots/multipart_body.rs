@@ -7,9 +7,9 @@ pub struct CreateFile {
     /// The `file` parameter.
     pub file: crate::rt::FileUpload,
     /// The `file_link_data` parameter.
-    pub file_link_data: Option<crate::FileLinkCreationParams>,
+    pub file_link_data: Option<crate::file::FileLinkData>,
     /// The `purpose` parameter.
-    pub purpose: crate::CreateFilePurpose,
+    pub purpose: crate::file::Purpose,
 }
 impl serde::Serialize for CreateFile {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -28,7 +28,7 @@ impl CreateFile {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         file: impl Into<crate::rt::FileUpload>,
-        purpose: impl Into<crate::CreateFilePurpose>,
+        purpose: impl Into<crate::file::Purpose>,
     ) -> Self {
         Self {
             file: file.into(),
@@ -37,10 +37,7 @@ impl CreateFile {
         }
     }
     /// The `file_link_data` parameter.
-    pub fn file_link_data(
-        mut self,
-        v: impl Into<crate::FileLinkCreationParams>,
-    ) -> Self {
+    pub fn file_link_data(mut self, v: impl Into<crate::file::FileLinkData>) -> Self {
         self.file_link_data = Some(v.into());
         self
     }
@@ -57,58 +54,6 @@ impl crate::rt::StripeRequest for CreateFile {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `CreateFilePurpose`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateFilePurpose {
-    /// `dispute_evidence`
-    DisputeEvidence,
-    /// `identity_document`
-    IdentityDocument,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CreateFilePurpose {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateFilePurpose::DisputeEvidence => "dispute_evidence",
-            CreateFilePurpose::IdentityDocument => "identity_document",
-            CreateFilePurpose::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CreateFilePurpose {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["dispute_evidence", "identity_document"],
-            ) {
-                Some(0) => CreateFilePurpose::DisputeEvidence,
-                Some(1) => CreateFilePurpose::IdentityDocument,
-                _ => CreateFilePurpose::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for CreateFilePurpose {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CreateFilePurpose {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CreateFilePurpose {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// The `file` object.
@@ -186,26 +131,80 @@ impl serde::Serialize for File {
         map.end()
     }
 }
-/// Part of a request's parameters (`CreateFileFileLinkData`).
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct FileLinkCreationParams {
-    /// The `create` parameter.
-    pub create: bool,
-}
-impl serde::Serialize for FileLinkCreationParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("create", &self.create)?;
-        map.end()
+pub mod file {
+    /// `file_link_data` in the parameters of `CreateFile`.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct FileLinkData {
+        /// The `create` parameter.
+        pub create: bool,
     }
-}
-impl FileLinkCreationParams {
-    /// Start with the required parameters: `create`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(create: impl Into<bool>) -> Self {
-        Self { create: create.into() }
+    impl serde::Serialize for FileLinkData {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("create", &self.create)?;
+            map.end()
+        }
+    }
+    impl FileLinkData {
+        /// Start with the required parameters: `create`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(create: impl Into<bool>) -> Self {
+            Self { create: create.into() }
+        }
+    }
+    /// Values of `purpose` in `CreateFile`.
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Purpose {
+        /// `dispute_evidence`
+        DisputeEvidence,
+        /// `identity_document`
+        IdentityDocument,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    impl Purpose {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Purpose::DisputeEvidence => "dispute_evidence",
+                Purpose::IdentityDocument => "identity_document",
+                Purpose::Unknown(v) => v,
+            }
+        }
+    }
+    impl std::str::FromStr for Purpose {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(
+                    s,
+                    &["dispute_evidence", "identity_document"],
+                ) {
+                    Some(0) => Purpose::DisputeEvidence,
+                    Some(1) => Purpose::IdentityDocument,
+                    _ => Purpose::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    impl std::fmt::Display for Purpose {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl serde::Serialize for Purpose {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for Purpose {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
     }
 }
 /// The type of a webhook event (`payment_intent.succeeded`, ...): every type the

@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct CreatePrice {
     /// The `recurring` parameter.
-    pub recurring: Option<crate::CreatePriceRecurring>,
+    pub recurring: Option<crate::price::Recurring>,
 }
 impl serde::Serialize for CreatePrice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -24,7 +24,7 @@ impl CreatePrice {
         Self { recurring: None }
     }
     /// The `recurring` parameter.
-    pub fn recurring(mut self, v: impl Into<crate::CreatePriceRecurring>) -> Self {
+    pub fn recurring(mut self, v: impl Into<crate::price::Recurring>) -> Self {
         self.recurring = Some(v.into());
         self
     }
@@ -41,87 +41,6 @@ impl crate::rt::StripeRequest for CreatePrice {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`CreatePriceRecurring`).
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreatePriceRecurring {
-    /// The `interval` parameter.
-    pub interval: Option<crate::CreatePriceRecurringInterval>,
-}
-impl serde::Serialize for CreatePriceRecurring {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.interval {
-            map.serialize_entry("interval", v)?;
-        }
-        map.end()
-    }
-}
-impl CreatePriceRecurring {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { interval: None }
-    }
-    /// The `interval` parameter.
-    pub fn interval(
-        mut self,
-        v: impl Into<crate::CreatePriceRecurringInterval>,
-    ) -> Self {
-        self.interval = Some(v.into());
-        self
-    }
-}
-/// Values of `CreatePriceRecurringInterval`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreatePriceRecurringInterval {
-    /// `day`
-    Day,
-    /// `month`
-    Month,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CreatePriceRecurringInterval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreatePriceRecurringInterval::Day => "day",
-            CreatePriceRecurringInterval::Month => "month",
-            CreatePriceRecurringInterval::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CreatePriceRecurringInterval {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["day", "month"]) {
-                Some(0) => CreatePriceRecurringInterval::Day,
-                Some(1) => CreatePriceRecurringInterval::Month,
-                _ => CreatePriceRecurringInterval::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for CreatePriceRecurringInterval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CreatePriceRecurringInterval {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CreatePriceRecurringInterval {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// The `price` object.
@@ -202,9 +121,9 @@ impl serde::Serialize for Price {
 #[non_exhaustive]
 pub struct Recurring {
     /// The `interval` field.
-    pub interval: crate::RecurringInterval,
+    pub interval: crate::recurring::Interval,
     /// The `usage_type` field.
-    pub usage_type: crate::RecurringUsageType,
+    pub usage_type: crate::recurring::UsageType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -212,8 +131,8 @@ impl crate::rt::Decode for Recurring {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::RecurringInterval>,
-            f1: crate::rt::json::Slot<crate::RecurringUsageType>,
+            f0: crate::rt::json::Slot<crate::recurring::Interval>,
+            f1: crate::rt::json::Slot<crate::recurring::UsageType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -270,120 +189,202 @@ impl serde::Serialize for Recurring {
         map.end()
     }
 }
-/// Values of `RecurringInterval`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RecurringInterval {
-    /// `day`
-    Day,
-    /// `month`
-    Month,
-    /// `week`
-    Week,
-    /// `year`
-    Year,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl RecurringInterval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            RecurringInterval::Day => "day",
-            RecurringInterval::Month => "month",
-            RecurringInterval::Week => "week",
-            RecurringInterval::Year => "year",
-            RecurringInterval::Unknown(v) => v,
+pub mod price {
+    /// Values of `recurring.interval` in `CreatePrice`.
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Interval {
+        /// `day`
+        Day,
+        /// `month`
+        Month,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    impl Interval {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Interval::Day => "day",
+                Interval::Month => "month",
+                Interval::Unknown(v) => v,
+            }
+        }
+    }
+    impl std::str::FromStr for Interval {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["day", "month"]) {
+                    Some(0) => Interval::Day,
+                    Some(1) => Interval::Month,
+                    _ => Interval::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    impl std::fmt::Display for Interval {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl serde::Serialize for Interval {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for Interval {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    /// `recurring` in the parameters of `CreatePrice`.
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Recurring {
+        /// The `interval` parameter.
+        pub interval: Option<crate::price::Interval>,
+    }
+    impl serde::Serialize for Recurring {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.interval {
+                map.serialize_entry("interval", v)?;
+            }
+            map.end()
+        }
+    }
+    impl Recurring {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self { interval: None }
+        }
+        /// The `interval` parameter.
+        pub fn interval(mut self, v: impl Into<crate::price::Interval>) -> Self {
+            self.interval = Some(v.into());
+            self
         }
     }
 }
-impl std::str::FromStr for RecurringInterval {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["day", "month", "week", "year"]) {
-                Some(0) => RecurringInterval::Day,
-                Some(1) => RecurringInterval::Month,
-                Some(2) => RecurringInterval::Week,
-                Some(3) => RecurringInterval::Year,
-                _ => RecurringInterval::Unknown(s.to_owned()),
-            },
-        )
+pub mod recurring {
+    /// Values of `interval` in `Recurring`.
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Interval {
+        /// `day`
+        Day,
+        /// `month`
+        Month,
+        /// `week`
+        Week,
+        /// `year`
+        Year,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
     }
-}
-impl std::fmt::Display for RecurringInterval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for RecurringInterval {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for RecurringInterval {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for RecurringInterval {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `RecurringUsageType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RecurringUsageType {
-    /// `licensed`
-    Licensed,
-    /// `metered`
-    Metered,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl RecurringUsageType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            RecurringUsageType::Licensed => "licensed",
-            RecurringUsageType::Metered => "metered",
-            RecurringUsageType::Unknown(v) => v,
+    impl Interval {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Interval::Day => "day",
+                Interval::Month => "month",
+                Interval::Week => "week",
+                Interval::Year => "year",
+                Interval::Unknown(v) => v,
+            }
         }
     }
-}
-impl std::str::FromStr for RecurringUsageType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["licensed", "metered"]) {
-                Some(0) => RecurringUsageType::Licensed,
-                Some(1) => RecurringUsageType::Metered,
-                _ => RecurringUsageType::Unknown(s.to_owned()),
-            },
-        )
+    impl std::str::FromStr for Interval {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["day", "month", "week", "year"]) {
+                    Some(0) => Interval::Day,
+                    Some(1) => Interval::Month,
+                    Some(2) => Interval::Week,
+                    Some(3) => Interval::Year,
+                    _ => Interval::Unknown(s.to_owned()),
+                },
+            )
+        }
     }
-}
-impl std::fmt::Display for RecurringUsageType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+    impl std::fmt::Display for Interval {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
     }
-}
-impl serde::Serialize for RecurringUsageType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+    impl serde::Serialize for Interval {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
     }
-}
-impl<'de> serde::Deserialize<'de> for RecurringUsageType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
+    impl<'de> serde::Deserialize<'de> for Interval {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
     }
-}
-impl crate::rt::Decode for RecurringUsageType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
+    impl crate::rt::Decode for Interval {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
+        }
+    }
+    /// Values of `usage_type` in `Recurring`.
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum UsageType {
+        /// `licensed`
+        Licensed,
+        /// `metered`
+        Metered,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    impl UsageType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                UsageType::Licensed => "licensed",
+                UsageType::Metered => "metered",
+                UsageType::Unknown(v) => v,
+            }
+        }
+    }
+    impl std::str::FromStr for UsageType {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["licensed", "metered"]) {
+                    Some(0) => UsageType::Licensed,
+                    Some(1) => UsageType::Metered,
+                    _ => UsageType::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    impl std::fmt::Display for UsageType {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl serde::Serialize for UsageType {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for UsageType {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    impl crate::rt::Decode for UsageType {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
+        }
     }
 }
 /// The type of a webhook event (`payment_intent.succeeded`, ...): every type the

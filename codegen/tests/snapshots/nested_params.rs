@@ -5,13 +5,13 @@
 #[non_exhaustive]
 pub struct CreateSubscription {
     /// The `collection_method` parameter.
-    pub collection_method: Option<crate::CreateSubscriptionCollectionMethod>,
+    pub collection_method: Option<crate::subscription::CollectionMethod>,
     /// The `customer` parameter.
     pub customer: String,
     /// The `description` parameter.
     pub description: Option<crate::rt::Clearable<String>>,
     /// The `items` parameter.
-    pub items: Option<Vec<crate::SubscriptionItemCreateParams>>,
+    pub items: Option<Vec<crate::subscription::Items>>,
     /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
@@ -50,7 +50,7 @@ impl CreateSubscription {
     /// The `collection_method` parameter.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::CreateSubscriptionCollectionMethod>,
+        v: impl Into<crate::subscription::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
@@ -63,7 +63,7 @@ impl CreateSubscription {
     /// The `items` parameter.
     pub fn items(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::SubscriptionItemCreateParams>>,
+        v: impl IntoIterator<Item = impl Into<crate::subscription::Items>>,
     ) -> Self {
         self.items = Some(v.into_iter().map(Into::into).collect());
         self
@@ -88,84 +88,6 @@ impl crate::rt::StripeRequest for CreateSubscription {
             encoding: crate::rt::Encoding::Form,
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
-        }
-    }
-}
-/// Values of `CreateSubscriptionCollectionMethod`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateSubscriptionCollectionMethod {
-    /// `charge_automatically`
-    ChargeAutomatically,
-    /// `send_invoice`
-    SendInvoice,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CreateSubscriptionCollectionMethod {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateSubscriptionCollectionMethod::ChargeAutomatically => {
-                "charge_automatically"
-            }
-            CreateSubscriptionCollectionMethod::SendInvoice => "send_invoice",
-            CreateSubscriptionCollectionMethod::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CreateSubscriptionCollectionMethod {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["charge_automatically", "send_invoice"],
-            ) {
-                Some(0) => CreateSubscriptionCollectionMethod::ChargeAutomatically,
-                Some(1) => CreateSubscriptionCollectionMethod::SendInvoice,
-                _ => CreateSubscriptionCollectionMethod::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for CreateSubscriptionCollectionMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CreateSubscriptionCollectionMethod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CreateSubscriptionCollectionMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`CreateSubscriptionItemsBillingThresholds`).
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ItemBillingThresholdsParam {
-    /// The `usage_gte` parameter.
-    pub usage_gte: i64,
-}
-impl serde::Serialize for ItemBillingThresholdsParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("usage_gte", &self.usage_gte)?;
-        map.end()
-    }
-}
-impl ItemBillingThresholdsParam {
-    /// Start with the required parameters: `usage_gte`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(usage_gte: impl Into<i64>) -> Self {
-        Self {
-            usage_gte: usage_gte.into(),
         }
     }
 }
@@ -236,55 +158,133 @@ impl serde::Serialize for Subscription {
         map.end()
     }
 }
-/// Part of a request's parameters (`CreateSubscriptionItems`).
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SubscriptionItemCreateParams {
-    /// The `billing_thresholds` parameter.
-    pub billing_thresholds: Option<
-        crate::rt::Clearable<crate::ItemBillingThresholdsParam>,
-    >,
-    /// The `price` parameter.
-    pub price: String,
-    /// The `quantity` parameter.
-    pub quantity: Option<i64>,
-}
-impl serde::Serialize for SubscriptionItemCreateParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.billing_thresholds {
-            map.serialize_entry("billing_thresholds", v)?;
-        }
-        map.serialize_entry("price", &self.price)?;
-        if let Some(v) = &self.quantity {
-            map.serialize_entry("quantity", v)?;
-        }
-        map.end()
+pub mod subscription {
+    /// `items.billing_thresholds` in the parameters of `CreateSubscription`.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct BillingThresholds {
+        /// The `usage_gte` parameter.
+        pub usage_gte: i64,
     }
-}
-impl SubscriptionItemCreateParams {
-    /// Start with the required parameters: `price`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(price: impl Into<String>) -> Self {
-        Self {
-            billing_thresholds: None,
-            price: price.into(),
-            quantity: None,
+    impl serde::Serialize for BillingThresholds {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("usage_gte", &self.usage_gte)?;
+            map.end()
         }
     }
-    /// The `billing_thresholds` parameter.
-    pub fn billing_thresholds(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::ItemBillingThresholdsParam>>,
-    ) -> Self {
-        self.billing_thresholds = Some(v.into());
-        self
+    impl BillingThresholds {
+        /// Start with the required parameters: `usage_gte`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(usage_gte: impl Into<i64>) -> Self {
+            Self {
+                usage_gte: usage_gte.into(),
+            }
+        }
     }
-    /// The `quantity` parameter.
-    pub fn quantity(mut self, v: impl Into<i64>) -> Self {
-        self.quantity = Some(v.into());
-        self
+    /// Values of `collection_method` in `CreateSubscription`.
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum CollectionMethod {
+        /// `charge_automatically`
+        ChargeAutomatically,
+        /// `send_invoice`
+        SendInvoice,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    impl CollectionMethod {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                CollectionMethod::ChargeAutomatically => "charge_automatically",
+                CollectionMethod::SendInvoice => "send_invoice",
+                CollectionMethod::Unknown(v) => v,
+            }
+        }
+    }
+    impl std::str::FromStr for CollectionMethod {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(
+                    s,
+                    &["charge_automatically", "send_invoice"],
+                ) {
+                    Some(0) => CollectionMethod::ChargeAutomatically,
+                    Some(1) => CollectionMethod::SendInvoice,
+                    _ => CollectionMethod::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    impl std::fmt::Display for CollectionMethod {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl serde::Serialize for CollectionMethod {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for CollectionMethod {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    /// `items` in the parameters of `CreateSubscription`.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct Items {
+        /// The `billing_thresholds` parameter.
+        pub billing_thresholds: Option<
+            crate::rt::Clearable<crate::subscription::BillingThresholds>,
+        >,
+        /// The `price` parameter.
+        pub price: String,
+        /// The `quantity` parameter.
+        pub quantity: Option<i64>,
+    }
+    impl serde::Serialize for Items {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.billing_thresholds {
+                map.serialize_entry("billing_thresholds", v)?;
+            }
+            map.serialize_entry("price", &self.price)?;
+            if let Some(v) = &self.quantity {
+                map.serialize_entry("quantity", v)?;
+            }
+            map.end()
+        }
+    }
+    impl Items {
+        /// Start with the required parameters: `price`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(price: impl Into<String>) -> Self {
+            Self {
+                billing_thresholds: None,
+                price: price.into(),
+                quantity: None,
+            }
+        }
+        /// The `billing_thresholds` parameter.
+        pub fn billing_thresholds(
+            mut self,
+            v: impl Into<crate::rt::Clearable<crate::subscription::BillingThresholds>>,
+        ) -> Self {
+            self.billing_thresholds = Some(v.into());
+            self
+        }
+        /// The `quantity` parameter.
+        pub fn quantity(mut self, v: impl Into<i64>) -> Self {
+            self.quantity = Some(v.into());
+            self
+        }
     }
 }
 /// The type of a webhook event (`payment_intent.succeeded`, ...): every type the

@@ -7,9 +7,9 @@ pub struct Payout {
     /// The `id` field.
     pub id: String,
     /// The `method` field.
-    pub method: Option<crate::PayoutMethod>,
+    pub method: Option<crate::payout::Method>,
     /// Current status.
-    pub status: crate::PayoutStatus,
+    pub status: crate::payout::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18,8 +18,8 @@ impl crate::rt::Decode for Payout {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<crate::PayoutMethod>,
-            f2: crate::rt::json::Slot<crate::PayoutStatus>,
+            f1: crate::rt::json::Slot<crate::payout::Method>,
+            f2: crate::rt::json::Slot<crate::payout::Status>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -82,131 +82,133 @@ impl serde::Serialize for Payout {
         map.end()
     }
 }
-/// Values of `PayoutMethod`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PayoutMethod {
-    /// `instant`
-    Instant,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PayoutMethod {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PayoutMethod::Instant => "instant",
-            PayoutMethod::Standard => "standard",
-            PayoutMethod::Unknown(v) => v,
+pub mod payout {
+    /// Values of `method` in `Payout`.
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Method {
+        /// `instant`
+        Instant,
+        /// `standard`
+        Standard,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    impl Method {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Method::Instant => "instant",
+                Method::Standard => "standard",
+                Method::Unknown(v) => v,
+            }
         }
     }
-}
-impl std::str::FromStr for PayoutMethod {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["instant", "standard"]) {
-                Some(0) => PayoutMethod::Instant,
-                Some(1) => PayoutMethod::Standard,
-                _ => PayoutMethod::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PayoutMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PayoutMethod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PayoutMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PayoutMethod {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `PayoutStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PayoutStatus {
-    /// `canceled`
-    Canceled,
-    /// `failed`
-    Failed,
-    /// `in_transit`
-    InTransit,
-    /// `paid`
-    Paid,
-    /// `pending`
-    Pending,
-    /// `unknown`
-    UnknownValue,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PayoutStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PayoutStatus::Canceled => "canceled",
-            PayoutStatus::Failed => "failed",
-            PayoutStatus::InTransit => "in_transit",
-            PayoutStatus::Paid => "paid",
-            PayoutStatus::Pending => "pending",
-            PayoutStatus::UnknownValue => "unknown",
-            PayoutStatus::Unknown(v) => v,
+    impl std::str::FromStr for Method {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["instant", "standard"]) {
+                    Some(0) => Method::Instant,
+                    Some(1) => Method::Standard,
+                    _ => Method::Unknown(s.to_owned()),
+                },
+            )
         }
     }
-}
-impl std::str::FromStr for PayoutStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["canceled", "failed", "in_transit", "paid", "pending", "unknown"],
-            ) {
-                Some(0) => PayoutStatus::Canceled,
-                Some(1) => PayoutStatus::Failed,
-                Some(2) => PayoutStatus::InTransit,
-                Some(3) => PayoutStatus::Paid,
-                Some(4) => PayoutStatus::Pending,
-                Some(5) => PayoutStatus::UnknownValue,
-                _ => PayoutStatus::Unknown(s.to_owned()),
-            },
-        )
+    impl std::fmt::Display for Method {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
     }
-}
-impl std::fmt::Display for PayoutStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+    impl serde::Serialize for Method {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
     }
-}
-impl serde::Serialize for PayoutStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+    impl<'de> serde::Deserialize<'de> for Method {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
     }
-}
-impl<'de> serde::Deserialize<'de> for PayoutStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
+    impl crate::rt::Decode for Method {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
+        }
     }
-}
-impl crate::rt::Decode for PayoutStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
+    /// Values of `status` in `Payout`.
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Status {
+        /// `canceled`
+        Canceled,
+        /// `failed`
+        Failed,
+        /// `in_transit`
+        InTransit,
+        /// `paid`
+        Paid,
+        /// `pending`
+        Pending,
+        /// `unknown`
+        UnknownValue,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    impl Status {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Status::Canceled => "canceled",
+                Status::Failed => "failed",
+                Status::InTransit => "in_transit",
+                Status::Paid => "paid",
+                Status::Pending => "pending",
+                Status::UnknownValue => "unknown",
+                Status::Unknown(v) => v,
+            }
+        }
+    }
+    impl std::str::FromStr for Status {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(
+                    s,
+                    &["canceled", "failed", "in_transit", "paid", "pending", "unknown"],
+                ) {
+                    Some(0) => Status::Canceled,
+                    Some(1) => Status::Failed,
+                    Some(2) => Status::InTransit,
+                    Some(3) => Status::Paid,
+                    Some(4) => Status::Pending,
+                    Some(5) => Status::UnknownValue,
+                    _ => Status::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    impl std::fmt::Display for Status {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl serde::Serialize for Status {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for Status {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    impl crate::rt::Decode for Status {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
+        }
     }
 }
 /// The type of a webhook event (`payment_intent.succeeded`, ...): every type the

@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct CreateV2BillingMeterEventStream {
     /// The `events` parameter.
-    pub events: Vec<crate::CreateV2BillingMeterEventStreamEvents>,
+    pub events: Vec<crate::billing_meter_event_stream::Events>,
 }
 impl serde::Serialize for CreateV2BillingMeterEventStream {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -20,7 +20,7 @@ impl CreateV2BillingMeterEventStream {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         events: impl IntoIterator<
-            Item = impl Into<crate::CreateV2BillingMeterEventStreamEvents>,
+            Item = impl Into<crate::billing_meter_event_stream::Events>,
         >,
     ) -> Self {
         Self {
@@ -40,48 +40,6 @@ impl crate::rt::StripeRequest for CreateV2BillingMeterEventStream {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`CreateV2BillingMeterEventStreamEvents`).
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreateV2BillingMeterEventStreamEvents {
-    /// The `event_name` parameter.
-    pub event_name: String,
-    /// The `identifier` parameter.
-    pub identifier: Option<String>,
-    /// The `payload` parameter.
-    pub payload: crate::rt::Secret<std::collections::BTreeMap<String, String>>,
-}
-impl serde::Serialize for CreateV2BillingMeterEventStreamEvents {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("event_name", &self.event_name)?;
-        if let Some(v) = &self.identifier {
-            map.serialize_entry("identifier", v)?;
-        }
-        map.serialize_entry("payload", &self.payload)?;
-        map.end()
-    }
-}
-impl CreateV2BillingMeterEventStreamEvents {
-    /// Start with the required parameters: `event_name`, `payload`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        event_name: impl Into<String>,
-        payload: impl Into<crate::rt::Secret<std::collections::BTreeMap<String, String>>>,
-    ) -> Self {
-        Self {
-            event_name: event_name.into(),
-            identifier: None,
-            payload: payload.into(),
-        }
-    }
-    /// The `identifier` parameter.
-    pub fn identifier(mut self, v: impl Into<String>) -> Self {
-        self.identifier = Some(v.into());
-        self
     }
 }
 /// `GET /v1/quotes/{quote}/pdf` · [API reference](https://docs.stripe.com/api/quotes/pdf)
@@ -120,6 +78,52 @@ impl crate::rt::StripeRequest for RetrieveQuotePdf {
             encoding: crate::rt::Encoding::Form,
             response: crate::rt::ResponseKind::Binary,
             pagination: crate::rt::Pagination::None,
+        }
+    }
+}
+pub mod billing_meter_event_stream {
+    /// `events` in the parameters of `CreateV2BillingMeterEventStream`.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct Events {
+        /// The `event_name` parameter.
+        pub event_name: String,
+        /// The `identifier` parameter.
+        pub identifier: Option<String>,
+        /// The `payload` parameter.
+        pub payload: crate::rt::Secret<std::collections::BTreeMap<String, String>>,
+    }
+    impl serde::Serialize for Events {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("event_name", &self.event_name)?;
+            if let Some(v) = &self.identifier {
+                map.serialize_entry("identifier", v)?;
+            }
+            map.serialize_entry("payload", &self.payload)?;
+            map.end()
+        }
+    }
+    impl Events {
+        /// Start with the required parameters: `event_name`, `payload`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            event_name: impl Into<String>,
+            payload: impl Into<
+                crate::rt::Secret<std::collections::BTreeMap<String, String>>,
+            >,
+        ) -> Self {
+            Self {
+                event_name: event_name.into(),
+                identifier: None,
+                payload: payload.into(),
+            }
+        }
+        /// The `identifier` parameter.
+        pub fn identifier(mut self, v: impl Into<String>) -> Self {
+            self.identifier = Some(v.into());
+            self
         }
     }
 }

@@ -118,7 +118,7 @@ pub async fn payments(t: &mut Tour) -> R {
     note("a bad request: a capture method the API does not know");
     let bad = call!(CreatePaymentIntent::new(2000, "usd")
         .capture_method(
-            CreateCheckoutSessionPaymentIntentDataCaptureMethod::Unknown("sometimes".into())
+            payment_intent::params::PaymentIntentDataCaptureMethod::Unknown("sometimes".into())
         )
         .send(&client))
     .await;
@@ -153,7 +153,7 @@ pub async fn payments(t: &mut Tour) -> R {
 
     let si = call!(CreateSetupIntent::new()
         .customer(customer.id.as_str())
-        .usage(CreateSetupIntentUsage::OffSession)
+        .usage(setup_intent::Usage::OffSession)
         .send(&client))
     .await
     .map_err(|e| fail("create setup intent", e))?;
@@ -188,8 +188,8 @@ pub async fn billing(t: &mut Tour) -> R {
     let price = call!(CreatePrice::new("usd")
         .product(product.id.as_str())
         .unit_amount(1500)
-        .recurring(CreatePriceRecurring::new(
-            CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Month
+        .recurring(price::create::Recurring::new(
+            subscription::RecurringInterval::Month
         ))
         .send(&client))
     .await
@@ -204,7 +204,7 @@ pub async fn billing(t: &mut Tour) -> R {
     .map_err(|e| fail("subscription builder", e))?;
     // The builder gives the generated struct: its other setters stay available.
     let sub = call!(params
-        .payment_behavior(CreateCustomerSubscriptionPaymentBehavior::DefaultIncomplete)
+        .payment_behavior(subscription::PaymentBehavior::DefaultIncomplete)
         .send(&client))
     .await
     .map_err(|e| fail("create subscription", e))?;
@@ -299,8 +299,8 @@ pub async fn metering(t: &mut Tour) -> R {
 
     note("a `sum` meter without value_settings: refused before the network (GUARD-01)");
     let refused = call!(CreateBillingMeter::new(CreateBillingMeterArgs {
-        default_aggregation: AggregationSettingsParam::new(
-            CreateBillingMeterDefaultAggregationFormula::Sum
+        default_aggregation: billing_meter::DefaultAggregation::new(
+            billing_meter::DefaultAggregationFormula::Sum
         ),
         display_name: "API calls".into(),
         event_name: event_name.clone(),
@@ -339,7 +339,7 @@ pub async fn metering(t: &mut Tour) -> R {
     note("a cancel adjustment names the event in cancel.identifier (GUARD-03):");
     let refused = call!(CreateBillingMeterEventAdjustment::new(
         event_name.clone(),
-        CreateBillingMeterEventAdjustmentType::Cancel
+        billing_meter_event_adjustment::create::Type::Cancel
     )
     .send(&client))
     .await;
@@ -398,9 +398,9 @@ pub async fn customer_session(t: &mut Tour) -> R {
     let client = t.client()?.clone();
     let customer = t.customer.clone().ok_or("no customer (Payments failed)")?;
     let cs = call!(CreateCustomerSession::new(
-        Components::new()
-            .buy_button(BuyButtonParam::new(true))
-            .pricing_table(PricingTableParam::new(true))
+        customer_session::Components::new()
+            .buy_button(customer_session::BuyButton::new(true))
+            .pricing_table(customer_session::PricingTable::new(true))
     )
     .customer(customer.as_str())
     .send(&client))
@@ -420,7 +420,7 @@ pub async fn customer_session(t: &mut Tour) -> R {
 pub async fn connect(t: &mut Tour) -> R {
     let client = t.client()?.clone();
     let account = call!(CreateAccount::new()
-        .r#type(CreateAccountType::Express)
+        .r#type(account::create::Type::Express)
         .country("US")
         .email("seller@example.com")
         .send(&client))
@@ -438,7 +438,7 @@ pub async fn connect(t: &mut Tour) -> R {
 
     let link = call!(CreateAccountLink::new(
         account.id.clone(),
-        CreateAccountLinkType::AccountOnboarding
+        account_link::Type::AccountOnboarding
     )
     .refresh_url("https://example.com/reauth")
     .return_url("https://example.com/return")
@@ -781,7 +781,7 @@ pub async fn files(t: &mut Tour) -> R {
     let file = call!(CreateFile::new(
         FileUpload::from_bytes("receipt.txt", b"Order 1234: 1 x Explorer Pro\n".to_vec())
             .content_type("text/plain"),
-        CreateFilePurpose::DisputeEvidence
+        file::create::Purpose::DisputeEvidence
     )
     .send(&client))
     .await
@@ -795,7 +795,7 @@ pub async fn files(t: &mut Tour) -> R {
     let price = t.price.clone().ok_or("no price (Billing failed)")?;
     let quote = call!(CreateQuote::new()
         .customer(customer.as_str())
-        .line_items([LineItemCreateParams::new().price(price).quantity(1)])
+        .line_items([quote::create::LineItems::new().price(price).quantity(1)])
         .send(&client))
     .await
     .map_err(|e| fail("quote", e))?;

@@ -2,7 +2,7 @@
 
 use super::{BuildError, CheckoutMode, PriceItem};
 use stripe_types::rt::Metadata;
-use stripe_types::{CreateCheckoutSession, LineItemParams};
+use stripe_types::{checkout_session::create::LineItems, CreateCheckoutSession};
 
 /// A Checkout Session: the mode, the line items and where to send the customer.
 /// `build()` gives the generated [`CreateCheckoutSession`].
@@ -119,7 +119,7 @@ impl CheckoutSessionBuilder {
         let mut items = Vec::with_capacity(self.line_items.len());
         for (i, it) in self.line_items.iter().enumerate() {
             it.checked(|| format!("line_items[{i}].price"))?;
-            let mut p = LineItemParams::new().price(it.price.clone());
+            let mut p = LineItems::new().price(it.price.clone());
             if let Some(q) = it.quantity_i64() {
                 p = p.quantity(q);
             }

@@ -40,11 +40,11 @@ mod subscription_schedule;
 #[cfg(feature = "checkout")]
 pub use checkout::CheckoutSessionBuilder;
 #[cfg(feature = "checkout")]
-pub use stripe_types::CreateCheckoutSessionMode as CheckoutMode;
+pub use stripe_types::checkout_session::create::Mode as CheckoutMode;
 #[cfg(feature = "billing")]
-pub use stripe_types::CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval as Interval;
+pub use stripe_types::subscription_schedule::create_update::EndBehavior;
 #[cfg(feature = "billing")]
-pub use stripe_types::CreateSubscriptionScheduleEndBehavior as EndBehavior;
+pub use stripe_types::subscription_schedule::Interval;
 #[cfg(feature = "billing")]
 pub use subscription::SubscriptionBuilder;
 #[cfg(feature = "billing")]

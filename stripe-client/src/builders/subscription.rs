@@ -2,7 +2,7 @@
 
 use super::{BuildError, PriceItem};
 use stripe_types::rt::Metadata;
-use stripe_types::{CreateSubscription, SubscriptionItemCreateParams};
+use stripe_types::{subscription::create::Items, CreateSubscription};
 
 /// A subscription: a customer and the prices they subscribe to. `build()` gives the
 /// generated [`CreateSubscription`].
@@ -83,7 +83,7 @@ impl SubscriptionBuilder {
         let mut items = Vec::with_capacity(self.items.len());
         for (i, it) in self.items.iter().enumerate() {
             it.checked(|| format!("items[{i}].price"))?;
-            let mut p = SubscriptionItemCreateParams::new().price(it.price.clone());
+            let mut p = Items::new().price(it.price.clone());
             if let Some(q) = it.quantity_i64() {
                 p = p.quantity(q);
             }

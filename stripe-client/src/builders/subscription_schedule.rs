@@ -2,11 +2,8 @@
 
 use super::{BuildError, EndBehavior, Interval, PriceItem};
 use stripe_types::rt::{Metadata, Timestamp};
-use stripe_types::{
-    ConfigurationItemParams, CreatePreviewInvoiceScheduleDetailsPhasesEndDateString,
-    CreatePreviewInvoiceScheduleDetailsPhasesStartDate, CreateSubscriptionSchedule,
-    CreateSubscriptionSchedulePhases, DurationParams,
-};
+use stripe_types::subscription_schedule::{self as schedule, Duration, Items, Phases};
+use stripe_types::CreateSubscriptionSchedule;
 
 /// When a schedule starts: `now`, or a Unix timestamp (past dates backdate it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,10 +20,10 @@ impl From<Timestamp> for StartDate {
     }
 }
 
-impl From<StartDate> for CreatePreviewInvoiceScheduleDetailsPhasesStartDate {
+impl From<StartDate> for schedule::StartDate {
     fn from(s: StartDate) -> Self {
         match s {
-            StartDate::Now => CreatePreviewInvoiceScheduleDetailsPhasesEndDateString::Now.into(),
+            StartDate::Now => schedule::EndDateString::Now.into(),
             StartDate::At(t) => t.into(),
         }
     }
@@ -188,20 +185,20 @@ impl PhaseBuilder {
         self
     }
 
-    fn build_at(self, index: usize) -> Result<CreateSubscriptionSchedulePhases, BuildError> {
+    fn build_at(self, index: usize) -> Result<Phases, BuildError> {
         if self.items.is_empty() {
             return Err(BuildError::missing(format!("phases[{index}].items")));
         }
         let mut items = Vec::with_capacity(self.items.len());
         for (j, it) in self.items.iter().enumerate() {
             it.checked(|| format!("phases[{index}].items[{j}].price"))?;
-            let mut p = ConfigurationItemParams::new().price(it.price.clone());
+            let mut p = Items::new().price(it.price.clone());
             if let Some(q) = it.quantity_i64() {
                 p = p.quantity(q);
             }
             items.push(p);
         }
-        let mut phase = CreateSubscriptionSchedulePhases::new(items);
+        let mut phase = Phases::new(items);
         if let Some((interval, count)) = self.duration {
             if count == 0 {
                 return Err(BuildError::invalid(
@@ -209,7 +206,7 @@ impl PhaseBuilder {
                     "must be at least 1",
                 ));
             }
-            phase = phase.duration(DurationParams::new(interval).interval_count(i64::from(count)));
+            phase = phase.duration(Duration::new(interval).interval_count(i64::from(count)));
         }
         if let Some(t) = self.end_date {
             phase = phase.end_date(t);

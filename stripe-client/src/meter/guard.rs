@@ -543,9 +543,9 @@ mod tests {
     use super::GuardKind;
     use crate::{Client, Error, MockTransport, StripeRequestExt};
     use stripe_types::{
-        AggregationSettingsParam, CreateBillingMeter, CreateBillingMeterArgs,
-        CreateBillingMeterDefaultAggregationFormula, CreateBillingMeterEventAdjustment,
-        CreateBillingMeterEventAdjustmentType,
+        billing_meter::DefaultAggregation, billing_meter::DefaultAggregationFormula,
+        billing_meter_event_adjustment::create::Type as AdjustmentType, CreateBillingMeter,
+        CreateBillingMeterArgs, CreateBillingMeterEventAdjustment,
     };
 
     fn kind<T: std::fmt::Debug>(r: Result<T, Error>) -> GuardKind {
@@ -564,9 +564,7 @@ mod tests {
             .build()
             .unwrap();
         let meter = CreateBillingMeter::new(CreateBillingMeterArgs {
-            default_aggregation: AggregationSettingsParam::new(
-                CreateBillingMeterDefaultAggregationFormula::Sum,
-            ),
+            default_aggregation: DefaultAggregation::new(DefaultAggregationFormula::Sum),
             display_name: "API requests".into(),
             event_name: "api_requests".into(),
         });
@@ -574,10 +572,8 @@ mod tests {
             kind(meter.send(&client).await),
             GuardKind::ValueSettingsRequired
         );
-        let adjustment = CreateBillingMeterEventAdjustment::new(
-            "api_requests",
-            CreateBillingMeterEventAdjustmentType::Cancel,
-        );
+        let adjustment =
+            CreateBillingMeterEventAdjustment::new("api_requests", AdjustmentType::Cancel);
         assert_eq!(
             kind(adjustment.send(&client).await),
             GuardKind::CancelIdentifierRequired

@@ -243,9 +243,9 @@ pub async fn create_v2_adjustment(
     identifier: &str,
 ) -> Result<stripe_types::V2BillingMeterEventAdjustment, Error> {
     let params = stripe_types::CreateV2BillingMeterEventAdjustment::new(
-        stripe_types::CreateV2BillingMeterEventAdjustmentCancel::new(identifier),
+        stripe_types::v2_billing_meter_event_adjustment::create::Cancel::new(identifier),
         event_name,
-        stripe_types::CreateBillingMeterEventAdjustmentType::Cancel,
+        stripe_types::billing_meter_event_adjustment::create::Type::Cancel,
     );
     client.send(&params).await
 }

@@ -8,15 +8,16 @@ use crate::retry::Clock;
 use crate::{Client, Error, RequestOptions, StripeRequestExt};
 use stripe_types::rt::{Method, Timestamp};
 use stripe_types::{
-    AggregationSettingsParam, BillingMeter, BillingMeterEvent, BillingMeterEventAdjustment,
-    BillingMeterEventSummary, CreateBillingMeter, CreateBillingMeterArgs,
-    CreateBillingMeterCustomerMappingType, CreateBillingMeterDefaultAggregationFormula,
-    CreateBillingMeterEvent, CreateBillingMeterEventAdjustment,
-    CreateBillingMeterEventAdjustmentType, CreateBillingMeterEventTimeWindow, CustomerMappingParam,
-    DeactivateBillingMeter, EventAdjustmentCancelSettingsParam, ListBillingMeterEventSummaries,
-    ListBillingMeterEventSummariesArgs, ListBillingMeterEventSummariesValueGroupingWindow,
-    ListBillingMeters, MeterValueSettingsParam, ReactivateBillingMeter, RetrieveBillingMeter,
-    UpdateBillingMeter,
+    billing_meter::create::EventTimeWindow, billing_meter::CustomerMapping,
+    billing_meter::CustomerMappingType, billing_meter::DefaultAggregation,
+    billing_meter::DefaultAggregationFormula, billing_meter::ValueSettings,
+    billing_meter_event_adjustment::create::Type as AdjustmentType,
+    billing_meter_event_adjustment::Cancel, billing_meter_event_summary::ValueGroupingWindow,
+    BillingMeter, BillingMeterEvent, BillingMeterEventAdjustment, BillingMeterEventSummary,
+    CreateBillingMeter, CreateBillingMeterArgs, CreateBillingMeterEvent,
+    CreateBillingMeterEventAdjustment, DeactivateBillingMeter, ListBillingMeterEventSummaries,
+    ListBillingMeterEventSummariesArgs, ListBillingMeters, ReactivateBillingMeter,
+    RetrieveBillingMeter, UpdateBillingMeter,
 };
 
 /// A typed meter definition: the constructor picks the formula, and `sum` / `last` take the
@@ -32,17 +33,17 @@ use stripe_types::{
 pub struct MeterBuilder {
     display_name: String,
     event_name: String,
-    formula: CreateBillingMeterDefaultAggregationFormula,
+    formula: DefaultAggregationFormula,
     value_key: Option<String>,
     customer_key: Option<String>,
-    window: Option<CreateBillingMeterEventTimeWindow>,
+    window: Option<EventTimeWindow>,
 }
 
 impl MeterBuilder {
     fn new(
         display_name: impl Into<String>,
         event_name: impl Into<String>,
-        formula: CreateBillingMeterDefaultAggregationFormula,
+        formula: DefaultAggregationFormula,
         value_key: Option<String>,
     ) -> Self {
         MeterBuilder {
@@ -63,7 +64,7 @@ impl MeterBuilder {
         Self::new(
             display_name,
             event_name,
-            CreateBillingMeterDefaultAggregationFormula::Sum,
+            DefaultAggregationFormula::Sum,
             Some(value_key.into()),
         )
     }
@@ -76,7 +77,7 @@ impl MeterBuilder {
         Self::new(
             display_name,
             event_name,
-            CreateBillingMeterDefaultAggregationFormula::Last,
+            DefaultAggregationFormula::Last,
             Some(value_key.into()),
         )
     }
@@ -85,7 +86,7 @@ impl MeterBuilder {
         Self::new(
             display_name,
             event_name,
-            CreateBillingMeterDefaultAggregationFormula::Count,
+            DefaultAggregationFormula::Count,
             None,
         )
     }
@@ -95,25 +96,22 @@ impl MeterBuilder {
         self
     }
     /// Events are pre-aggregated per hour or day.
-    pub fn event_time_window(mut self, w: CreateBillingMeterEventTimeWindow) -> Self {
+    pub fn event_time_window(mut self, w: EventTimeWindow) -> Self {
         self.window = Some(w);
         self
     }
     /// The generated parameters.
     pub fn build(self) -> CreateBillingMeter {
         let mut p = CreateBillingMeter::new(CreateBillingMeterArgs {
-            default_aggregation: AggregationSettingsParam::new(self.formula),
+            default_aggregation: DefaultAggregation::new(self.formula),
             display_name: self.display_name,
             event_name: self.event_name,
         });
         if let Some(k) = self.value_key {
-            p = p.value_settings(MeterValueSettingsParam::new(k));
+            p = p.value_settings(ValueSettings::new(k));
         }
         if let Some(k) = self.customer_key {
-            p = p.customer_mapping(CustomerMappingParam::new(
-                k,
-                CreateBillingMeterCustomerMappingType::ById,
-            ));
+            p = p.customer_mapping(CustomerMapping::new(k, CustomerMappingType::ById));
         }
         if let Some(w) = self.window {
             p = p.event_time_window(w);
@@ -204,7 +202,7 @@ pub fn event_summaries(
     customer: &str,
     start: impl Into<Timestamp>,
     end: impl Into<Timestamp>,
-    window: Option<ListBillingMeterEventSummariesValueGroupingWindow>,
+    window: Option<ValueGroupingWindow>,
 ) -> ItemStream<BillingMeterEventSummary> {
     let mut p = ListBillingMeterEventSummaries::new(ListBillingMeterEventSummariesArgs {
         id: meter_id.into(),
@@ -268,11 +266,8 @@ impl MeterEventAdjustment {
     }
     /// The generated v1 parameters.
     pub fn to_v1_params(&self) -> CreateBillingMeterEventAdjustment {
-        CreateBillingMeterEventAdjustment::new(
-            self.event_name.clone(),
-            CreateBillingMeterEventAdjustmentType::Cancel,
-        )
-        .cancel(EventAdjustmentCancelSettingsParam::new().identifier(self.identifier.clone()))
+        CreateBillingMeterEventAdjustment::new(self.event_name.clone(), AdjustmentType::Cancel)
+            .cancel(Cancel::new().identifier(self.identifier.clone()))
     }
     /// `POST /v1/billing/meter_event_adjustments` after the guards.
     pub async fn send(&self, client: &Client) -> Result<BillingMeterEventAdjustment, Error> {

@@ -1823,7 +1823,7 @@ pub enum EventObject {
     #[cfg(feature = "payments")]
     EphemeralKey(crate::rt::Boxed<crate::EphemeralKey>),
     /// A `event` object.
-    Event(crate::rt::Boxed<crate::Event2>),
+    Event(crate::rt::Boxed<crate::event::Event>),
     /// A `exchange_rate` object.
     #[cfg(feature = "payments")]
     ExchangeRate(crate::rt::Boxed<crate::ExchangeRate>),
@@ -2755,7 +2755,8 @@ impl crate::rt::Decode for EventObject {
                     .map(EventObject::EphemeralKey)
             }
             (Some("event"), _) => {
-                r.decode::<crate::rt::Boxed<crate::Event2>>().map(EventObject::Event)
+                r.decode::<crate::rt::Boxed<crate::event::Event>>()
+                    .map(EventObject::Event)
             }
             #[cfg(feature = "payments")]
             (Some("exchange_rate"), _) => {

@@ -53,3 +53,5 @@ pub mod v2;
 pub use v2::*;
 mod events;
 pub use events::*;
+mod nested;
+pub use nested::*;

@@ -9,13 +9,11 @@ use stripe_client::Error;
 
 fn payment_evaluation() -> stripe_types::CreateRadarPaymentEvaluation {
     stripe_types::CreateRadarPaymentEvaluation::new(
-        stripe_types::CreateRadarPaymentEvaluationCustomerDetails::new().customer("cus_1"),
-        stripe_types::CreateRadarPaymentEvaluationPaymentDetails::new(
+        stripe_types::radar_payment_evaluation::CustomerDetails::new().customer("cus_1"),
+        stripe_types::radar_payment_evaluation::PaymentDetails::new(
             1000,
             "usd",
-            stripe_types::CreateRadarPaymentEvaluationPaymentDetailsPaymentMethodDetails::new(
-                "pm_1",
-            ),
+            stripe_types::radar_payment_evaluation::PaymentMethodDetails::new("pm_1"),
         ),
     )
 }

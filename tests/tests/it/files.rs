@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use stripe_client::prelude::*;
 use stripe_client::Client;
 use stripe_types::rt::FileUpload;
-use stripe_types::{CreateFile, CreateFilePurpose, PdfQuote};
+use stripe_types::{file::create::Purpose, CreateFile, PdfQuote};
 
 /// One upload as received: its `Content-Type` header and raw body.
 type Upload = (String, Vec<u8>);
@@ -148,7 +148,7 @@ async fn upload_from_bytes_is_multipart_to_the_files_host() {
     let data = b"receipt\r\n--not-a-boundary\r\n\x00\xff bytes".to_vec();
     let file = CreateFile::new(
         FileUpload::from_bytes("receipt.bin", data.clone()),
-        CreateFilePurpose::DisputeEvidence,
+        Purpose::DisputeEvidence,
     )
     .send(&client)
     .await
@@ -177,7 +177,7 @@ async fn upload_from_a_path_with_a_content_type_and_expand() {
     let upload = FileUpload::from_path(&path)
         .unwrap()
         .content_type("text/plain");
-    let file = CreateFile::new(upload, CreateFilePurpose::DisputeEvidence)
+    let file = CreateFile::new(upload, Purpose::DisputeEvidence)
         .expand(["links"])
         .send(&client)
         .await
@@ -216,7 +216,7 @@ async fn upload_and_pdf_against_stripe_mock() {
     let client = integration_tests::client_for(&integration_tests::stripe_mock());
     let file = CreateFile::new(
         FileUpload::from_bytes("a.txt", b"hello".to_vec()),
-        CreateFilePurpose::DisputeEvidence,
+        Purpose::DisputeEvidence,
     )
     .send(&client)
     .await

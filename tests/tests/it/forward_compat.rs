@@ -53,7 +53,7 @@ async fn customer_with_unknown_fields_enum_values_and_object_types() {
         );
         assert_eq!(cus.extra.get("another_new_field"), Some(&json!("hello")));
         match &cus.tax_exempt {
-            Some(stripe_types::CustomerTaxExempt::Unknown(v)) => {
+            Some(stripe_types::customer::TaxExempt::Unknown(v)) => {
                 assert_eq!(v, "partially_exempt_from_the_future")
             }
             other => panic!("tax_exempt: {other:?}"),
@@ -89,7 +89,7 @@ async fn charge_with_unknown_status_and_fields() {
         .expect("decodes through the client");
     for charge in [&direct, &via_client] {
         assert!(
-            matches!(&charge.status, stripe_types::ChargeStatus::Unknown(s) if s == "teleported"),
+            matches!(&charge.status, stripe_types::charge::Status::Unknown(s) if s == "teleported"),
             "{:?}",
             charge.status
         );
@@ -100,7 +100,7 @@ async fn charge_with_unknown_status_and_fields() {
     // A known value still decodes to its variant.
     ch["status"] = json!("succeeded");
     let known: stripe_types::Charge = serde_json::from_value(ch).unwrap();
-    assert_eq!(known.status, stripe_types::ChargeStatus::Succeeded);
+    assert_eq!(known.status, stripe_types::charge::Status::Succeeded);
 }
 
 const SECRET: &str = "whsec_forward_compat";

@@ -12,12 +12,11 @@ use stripe_client::meter::{GuardKind, MeterBuilder, MeterEvent, MeterEventAdjust
 use stripe_client::prelude::*;
 use stripe_client::retry::ManualClock;
 use stripe_client::types::{
-    AggregationSettingsParam, CreateBillingMeter, CreateBillingMeterArgs,
-    CreateBillingMeterDefaultAggregationFormula, CreateBillingMeterEvent,
-    CreateBillingMeterEventAdjustment, CreateBillingMeterEventAdjustmentType,
-    CreateV2BillingMeterEvent, CreateV2BillingMeterEventAdjustment,
-    CreateV2BillingMeterEventAdjustmentCancel, EventAdjustmentCancelSettingsParam,
-    MeterValueSettingsParam,
+    billing_meter::DefaultAggregation, billing_meter::DefaultAggregationFormula,
+    billing_meter::ValueSettings, billing_meter_event_adjustment::create::Type as AdjustmentType,
+    billing_meter_event_adjustment::Cancel, CreateBillingMeter, CreateBillingMeterArgs,
+    CreateBillingMeterEvent, CreateBillingMeterEventAdjustment, CreateV2BillingMeterEvent,
+    CreateV2BillingMeterEventAdjustment,
 };
 use stripe_client::{Client, Error};
 
@@ -39,19 +38,14 @@ fn kind<T: std::fmt::Debug>(r: Result<T, Error>) -> GuardKind {
 
 fn sum_meter_without_value_settings() -> CreateBillingMeter {
     CreateBillingMeter::new(CreateBillingMeterArgs {
-        default_aggregation: AggregationSettingsParam::new(
-            CreateBillingMeterDefaultAggregationFormula::Sum,
-        ),
+        default_aggregation: DefaultAggregation::new(DefaultAggregationFormula::Sum),
         display_name: "API requests".into(),
         event_name: "api_requests".into(),
     })
 }
 
 fn adjustment_without_cancel() -> CreateBillingMeterEventAdjustment {
-    CreateBillingMeterEventAdjustment::new(
-        "api_requests",
-        CreateBillingMeterEventAdjustmentType::Cancel,
-    )
+    CreateBillingMeterEventAdjustment::new("api_requests", AdjustmentType::Cancel)
 }
 
 fn payload() -> BTreeMap<String, String> {
@@ -87,7 +81,7 @@ async fn generated_structs_are_guarded_however_they_are_sent() {
     assert_eq!(
         kind(
             adjustment_without_cancel()
-                .cancel(EventAdjustmentCancelSettingsParam::new())
+                .cancel(Cancel::new())
                 .send(&c)
                 .await
         ),
@@ -108,9 +102,9 @@ async fn generated_structs_are_guarded_however_they_are_sent() {
     assert_eq!(
         kind(
             CreateV2BillingMeterEventAdjustment::new(
-                CreateV2BillingMeterEventAdjustmentCancel::new(""),
+                stripe_client::types::v2_billing_meter_event_adjustment::create::Cancel::new(""),
                 "api_requests",
-                CreateBillingMeterEventAdjustmentType::Cancel,
+                AdjustmentType::Cancel,
             )
             .send(&c)
             .await
@@ -124,7 +118,7 @@ async fn generated_structs_are_guarded_however_they_are_sent() {
     assert_eq!(server.count(), 0, "nothing reached the network");
 
     // A valid meter goes through: the guard is not in the way.
-    let ok = sum_meter_without_value_settings().value_settings(MeterValueSettingsParam::new("v"));
+    let ok = sum_meter_without_value_settings().value_settings(ValueSettings::new("v"));
     let _ = ok.send(&c).await;
     assert_eq!(server.count(), 1);
 }

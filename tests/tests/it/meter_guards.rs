@@ -10,10 +10,10 @@ use stripe_client::meter::{
 };
 use stripe_client::retry::{ManualClock, TokioClock};
 use stripe_client::types::{
-    AggregationSettingsParam, CreateBillingMeter, CreateBillingMeterArgs,
-    CreateBillingMeterDefaultAggregationFormula, CreateBillingMeterEvent,
-    CreateBillingMeterEventAdjustment, CreateBillingMeterEventAdjustmentType,
-    MeterValueSettingsParam,
+    billing_meter::DefaultAggregation, billing_meter::DefaultAggregationFormula,
+    billing_meter::ValueSettings, billing_meter_event_adjustment::create::Type as AdjustmentType,
+    CreateBillingMeter, CreateBillingMeterArgs, CreateBillingMeterEvent,
+    CreateBillingMeterEventAdjustment,
 };
 use stripe_client::{Client, Error, RequestOptions};
 
@@ -37,9 +37,7 @@ fn validation(e: Error) -> String {
 
 fn sum_without_value_settings() -> CreateBillingMeter {
     CreateBillingMeter::new(CreateBillingMeterArgs {
-        default_aggregation: AggregationSettingsParam::new(
-            CreateBillingMeterDefaultAggregationFormula::Sum,
-        ),
+        default_aggregation: DefaultAggregation::new(DefaultAggregationFormula::Sum),
         display_name: "API requests".into(),
         event_name: "api_requests".into(),
     })
@@ -68,9 +66,7 @@ async fn sum_meter_without_value_settings_is_refused_before_the_network() {
 #[test]
 fn last_meter_without_value_settings_is_refused() {
     let p = CreateBillingMeter::new(CreateBillingMeterArgs {
-        default_aggregation: AggregationSettingsParam::new(
-            CreateBillingMeterDefaultAggregationFormula::Last,
-        ),
+        default_aggregation: DefaultAggregation::new(DefaultAggregationFormula::Last),
         display_name: "Seats".into(),
         event_name: "seats".into(),
     });
@@ -78,7 +74,7 @@ fn last_meter_without_value_settings_is_refused() {
     assert_eq!(err.kind, GuardKind::ValueSettingsRequired);
     assert!(err.message.contains("formula `last`"), "{}", err.message);
     // With value settings it passes.
-    assert!(check_create_meter(&p.value_settings(MeterValueSettingsParam::new("seats"))).is_ok());
+    assert!(check_create_meter(&p.value_settings(ValueSettings::new("seats"))).is_ok());
 }
 
 #[test]
@@ -128,10 +124,7 @@ async fn untyped_meter_params_are_checked() {
 
 #[tokio::test]
 async fn adjustment_without_cancel_identifier_is_refused() {
-    let p = CreateBillingMeterEventAdjustment::new(
-        "api_requests",
-        CreateBillingMeterEventAdjustmentType::Cancel,
-    );
+    let p = CreateBillingMeterEventAdjustment::new("api_requests", AdjustmentType::Cancel);
     let err = check_create_adjustment(&p).unwrap_err();
     assert_eq!(err.kind, GuardKind::CancelIdentifierRequired);
     assert!(

@@ -9,8 +9,8 @@ use stripe_client::meter::{
 };
 use stripe_client::prelude::*;
 use stripe_client::types::{
-    rt::Timestamp, BillingMeterStatus, ListBillingMeterEventSummariesValueGroupingWindow,
-    ListBillingMeters, ListBillingMetersStatus,
+    billing_meter::Status, billing_meter_event_summary::ValueGroupingWindow, rt::Timestamp,
+    ListBillingMeters,
 };
 use stripe_client::{ApiErrorKind, Error};
 
@@ -34,7 +34,7 @@ async fn create_retrieve_update_deactivate_reactivate() {
     let d = meter::deactivate_meter(&c, m.id.as_str()).await.unwrap();
     assert!(matches!(
         d.status,
-        BillingMeterStatus::Active | BillingMeterStatus::Inactive | BillingMeterStatus::Unknown(_)
+        Status::Active | Status::Inactive | Status::Unknown(_)
     ));
     let a = meter::reactivate_meter(&c, m.id.as_str()).await.unwrap();
     assert!(!a.id.as_str().is_empty());
@@ -56,7 +56,7 @@ async fn list_stream_and_event_summaries() {
         &c,
         &ListBillingMeters::new()
             .limit(3)
-            .status(ListBillingMetersStatus::Active),
+            .status(stripe_client::types::billing_meter::lists::Status::Active),
     )
     .await
     .unwrap();
@@ -74,7 +74,7 @@ async fn list_stream_and_event_summaries() {
         "cus_123",
         now - 86_400,
         now,
-        Some(ListBillingMeterEventSummariesValueGroupingWindow::Hour),
+        Some(ValueGroupingWindow::Hour),
     )
     .take(3)
     .try_collect()

@@ -99,7 +99,7 @@ async fn no_secret_reaches_logs_observers_debug_or_display() {
     let link = stripe_types::CreateAccountLink::new(
         stripe_types::rt::Id::new("acct_123"),
         "account_onboarding"
-            .parse::<stripe_types::CreateAccountLinkType>()
+            .parse::<stripe_types::account_link::Type>()
             .unwrap_or_else(|e| match e {}),
     )
     .send(&c)
@@ -110,7 +110,8 @@ async fn no_secret_reaches_logs_observers_debug_or_display() {
     shown.push(format!("{}", link.url));
 
     let cs = stripe_types::CreateCustomerSession::new(
-        stripe_types::Components::new().buy_button(stripe_types::BuyButtonParam::new(true)),
+        stripe_types::customer_session::Components::new()
+            .buy_button(stripe_types::customer_session::BuyButton::new(true)),
     )
     .send(&c)
     .await

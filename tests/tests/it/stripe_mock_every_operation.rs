@@ -16,7 +16,7 @@ async fn op_get_account(client: &Client) -> Result<(), Error> {
 async fn op_post_account_links(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateAccountLink::new(
         stripe_types::rt::Id::new("id_123"),
-        <stripe_types::CreateAccountLinkType as std::str::FromStr>::from_str(
+        <stripe_types::account_link::Type as std::str::FromStr>::from_str(
                 "account_onboarding",
             )
             .unwrap_or_else(|e| match e {}),
@@ -27,8 +27,10 @@ async fn op_post_account_links(client: &Client) -> Result<(), Error> {
 async fn op_post_account_sessions(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateAccountSession::new(
         stripe_types::rt::Id::new("id_123"),
-        stripe_types::AccountSessionCreateComponentsParam::new()
-            .account_management(stripe_types::AccountConfigParam::new(true)),
+        stripe_types::account_session::Components::new()
+            .account_management(
+                stripe_types::account_session::AccountConfigParam::new(true),
+            ),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -322,10 +324,8 @@ async fn op_post_application_fees_id_refunds(client: &Client) -> Result<(), Erro
 }
 async fn op_get_apps_secrets(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ListAppsSecrets::new(
-        stripe_types::ScopeParam::new(
-            <stripe_types::ListAppsSecretsScopeType as std::str::FromStr>::from_str(
-                    "account",
-                )
+        stripe_types::apps_secret::Scope::new(
+            <stripe_types::apps_secret::Type as std::str::FromStr>::from_str("account")
                 .unwrap_or_else(|e| match e {}),
         ),
     );
@@ -336,10 +336,8 @@ async fn op_post_apps_secrets(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateAppsSecret::new(stripe_types::CreateAppsSecretArgs {
         name: String::from("x"),
         payload: String::from("x"),
-        scope: stripe_types::ScopeParam::new(
-            <stripe_types::ListAppsSecretsScopeType as std::str::FromStr>::from_str(
-                    "account",
-                )
+        scope: stripe_types::apps_secret::Scope::new(
+            <stripe_types::apps_secret::Type as std::str::FromStr>::from_str("account")
                 .unwrap_or_else(|e| match e {}),
         ),
     });
@@ -349,10 +347,8 @@ async fn op_post_apps_secrets(client: &Client) -> Result<(), Error> {
 async fn op_post_apps_secrets_delete(client: &Client) -> Result<(), Error> {
     let req = stripe_types::DeleteWhereAppsSecret::new(
         String::from("x"),
-        stripe_types::ScopeParam::new(
-            <stripe_types::ListAppsSecretsScopeType as std::str::FromStr>::from_str(
-                    "account",
-                )
+        stripe_types::apps_secret::Scope::new(
+            <stripe_types::apps_secret::Type as std::str::FromStr>::from_str("account")
                 .unwrap_or_else(|e| match e {}),
         ),
     );
@@ -362,10 +358,8 @@ async fn op_post_apps_secrets_delete(client: &Client) -> Result<(), Error> {
 async fn op_get_apps_secrets_find(client: &Client) -> Result<(), Error> {
     let req = stripe_types::FindAppsSecret::new(
         String::from("x"),
-        stripe_types::ScopeParam::new(
-            <stripe_types::ListAppsSecretsScopeType as std::str::FromStr>::from_str(
-                    "account",
-                )
+        stripe_types::apps_secret::Scope::new(
+            <stripe_types::apps_secret::Type as std::str::FromStr>::from_str("account")
                 .unwrap_or_else(|e| match e {}),
         ),
     );
@@ -418,7 +412,7 @@ async fn op_get_billing_alerts(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_billing_alerts(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateBillingAlert::new(
-        <stripe_types::ListBillingAlertsAlertType as std::str::FromStr>::from_str(
+        <stripe_types::billing_alert::create_lists::AlertType as std::str::FromStr>::from_str(
                 "usage_threshold",
             )
             .unwrap_or_else(|e| match e {}),
@@ -457,8 +451,8 @@ async fn op_post_billing_alerts_id_deactivate(client: &Client) -> Result<(), Err
 }
 async fn op_get_billing_credit_balance_summary(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveBillingCreditBalanceSummary::new(
-        stripe_types::BalanceSummaryFilterParam::new(
-            <stripe_types::RetrieveBillingCreditBalanceSummaryFilterType as std::str::FromStr>::from_str(
+        stripe_types::billing_credit_balance_summary::Filter::new(
+            <stripe_types::billing_credit_balance_summary::Type as std::str::FromStr>::from_str(
                     "applicability_scope",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -490,16 +484,16 @@ async fn op_get_billing_credit_grants(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_billing_credit_grants(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateBillingCreditGrant::new(
-        stripe_types::AmountParam::new(
-            <stripe_types::CreateBillingCreditGrantAmountType as std::str::FromStr>::from_str(
+        stripe_types::billing_credit_grant::Amount::new(
+            <stripe_types::billing_credit_grant::Type as std::str::FromStr>::from_str(
                     "monetary",
                 )
                 .unwrap_or_else(|e| match e {}),
         ),
-        stripe_types::ApplicabilityConfigParam::new(
-            stripe_types::RetrieveBillingCreditBalanceSummaryFilterApplicabilityScope::new()
+        stripe_types::billing_credit_grant::ApplicabilityConfig::new(
+            stripe_types::billing_credit_balance_summary::ScopeParam::new()
                 .price_type(
-                    <stripe_types::RetrieveBillingCreditBalanceSummaryFilterApplicabilityScopePriceType as std::str::FromStr>::from_str(
+                    <stripe_types::billing_credit_balance_summary::PriceType as std::str::FromStr>::from_str(
                             "metered",
                         )
                         .unwrap_or_else(|e| match e {}),
@@ -540,13 +534,13 @@ async fn op_post_billing_credit_grants_id_void(client: &Client) -> Result<(), Er
 async fn op_post_billing_meter_event_adjustments(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateBillingMeterEventAdjustment::new(
             String::from("x"),
-            <stripe_types::CreateBillingMeterEventAdjustmentType as std::str::FromStr>::from_str(
+            <stripe_types::billing_meter_event_adjustment::create::Type as std::str::FromStr>::from_str(
                     "cancel",
                 )
                 .unwrap_or_else(|e| match e {}),
         )
         .cancel(
-            stripe_types::EventAdjustmentCancelSettingsParam::new()
+            stripe_types::billing_meter_event_adjustment::Cancel::new()
                 .identifier(String::from("x")),
         );
     let _answer = req.send(client).await?;
@@ -569,8 +563,8 @@ async fn op_get_billing_meters(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_billing_meters(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateBillingMeter::new(stripe_types::CreateBillingMeterArgs {
-        default_aggregation: stripe_types::AggregationSettingsParam::new(
-            <stripe_types::CreateBillingMeterDefaultAggregationFormula as std::str::FromStr>::from_str(
+        default_aggregation: stripe_types::billing_meter::DefaultAggregation::new(
+            <stripe_types::billing_meter::DefaultAggregationFormula as std::str::FromStr>::from_str(
                     "count",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -624,8 +618,12 @@ async fn op_get_billing_portal_configurations(client: &Client) -> Result<(), Err
 }
 async fn op_post_billing_portal_configurations(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateBillingPortalConfiguration::new(
-        stripe_types::FeaturesCreationParam::new()
-            .customer_update(stripe_types::CustomerUpdateCreationParam::new(true)),
+        stripe_types::billing_portal_configuration::create::Features::new()
+            .customer_update(
+                stripe_types::billing_portal_configuration::create::CustomerUpdate::new(
+                    true,
+                ),
+            ),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -918,8 +916,8 @@ async fn op_post_credit_notes_id_void(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_customer_sessions(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateCustomerSession::new(
-        stripe_types::Components::new()
-            .buy_button(stripe_types::BuyButtonParam::new(true)),
+        stripe_types::customer_session::Components::new()
+            .buy_button(stripe_types::customer_session::BuyButton::new(true)),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1132,14 +1130,14 @@ async fn op_post_customers_customer_funding_instructions(
 ) -> Result<(), Error> {
     let req = stripe_types::CreateFundingInstructionsCustomer::new(
         stripe_types::rt::Id::new("id_123"),
-        stripe_types::BankTransferParams::new(
-            <stripe_types::CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferType as std::str::FromStr>::from_str(
+        stripe_types::funding_instructions::BankTransfer::new(
+            <stripe_types::payment_intent::BankTransferType as std::str::FromStr>::from_str(
                     "eu_bank_transfer",
                 )
                 .unwrap_or_else(|e| match e {}),
         ),
         String::from("x"),
-        <stripe_types::CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceFundingType as std::str::FromStr>::from_str(
+        <stripe_types::payment_intent::FundingType as std::str::FromStr>::from_str(
                 "bank_transfer",
             )
             .unwrap_or_else(|e| match e {}),
@@ -1284,7 +1282,7 @@ async fn op_get_customers_customer_tax_ids(client: &Client) -> Result<(), Error>
 async fn op_post_customers_customer_tax_ids(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateCustomerTaxId::new(
         stripe_types::rt::Id::new("id_123"),
-        <stripe_types::CreateCustomerTaxIdType as std::str::FromStr>::from_str("ad_nrt")
+        <stripe_types::tax_id::create::Type as std::str::FromStr>::from_str("ad_nrt")
             .unwrap_or_else(|e| match e {}),
         String::from("x"),
     );
@@ -1447,7 +1445,7 @@ async fn op_get_files(client: &Client) -> Result<(), Error> {
 async fn op_post_files(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateFile::new(
         stripe_types::rt::FileUpload::from_bytes("receipt.txt", b"hello".to_vec()),
-        <stripe_types::CreateFilePurpose as std::str::FromStr>::from_str(
+        <stripe_types::file::create::Purpose as std::str::FromStr>::from_str(
                 "account_requirement",
             )
             .unwrap_or_else(|e| match e {}),
@@ -1499,7 +1497,7 @@ async fn op_post_financial_connections_accounts_account_refresh(
     let req = stripe_types::RefreshFinancialConnectionsAccount::new(
         stripe_types::rt::Id::new("id_123"),
         vec![
-            < stripe_types::RefreshFinancialConnectionsAccountFeatures as
+            < stripe_types::financial_connections_account::refresh::Features as
             std::str::FromStr > ::from_str("balance").unwrap_or_else(| e | match e {})
         ],
     );
@@ -1512,9 +1510,10 @@ async fn op_post_financial_connections_accounts_account_subscribe(
     let req = stripe_types::SubscribeFinancialConnectionsAccount::new(
         stripe_types::rt::Id::new("id_123"),
         vec![
-            < stripe_types::SubscribeFinancialConnectionsAccountFeatures as
-            std::str::FromStr > ::from_str("transactions").unwrap_or_else(| e | match e
-            {})
+            <
+            stripe_types::financial_connections_account::subscribe_unsubscribe::Features
+            as std::str::FromStr > ::from_str("transactions").unwrap_or_else(| e | match
+            e {})
         ],
     );
     let _answer = req.send(client).await?;
@@ -1526,9 +1525,10 @@ async fn op_post_financial_connections_accounts_account_unsubscribe(
     let req = stripe_types::UnsubscribeFinancialConnectionsAccount::new(
         stripe_types::rt::Id::new("id_123"),
         vec![
-            < stripe_types::SubscribeFinancialConnectionsAccountFeatures as
-            std::str::FromStr > ::from_str("transactions").unwrap_or_else(| e | match e
-            {})
+            <
+            stripe_types::financial_connections_account::subscribe_unsubscribe::Features
+            as std::str::FromStr > ::from_str("transactions").unwrap_or_else(| e | match
+            e {})
         ],
     );
     let _answer = req.send(client).await?;
@@ -1536,14 +1536,14 @@ async fn op_post_financial_connections_accounts_account_unsubscribe(
 }
 async fn op_post_financial_connections_sessions(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateFinancialConnectionsSession::new(
-        stripe_types::CreateFinancialConnectionsSessionAccountHolder::new(
-            <stripe_types::CreateFinancialConnectionsSessionAccountHolderType as std::str::FromStr>::from_str(
+        stripe_types::financial_connections_session::AccountHolder::new(
+            <stripe_types::financial_connections_session::Type as std::str::FromStr>::from_str(
                     "account",
                 )
                 .unwrap_or_else(|e| match e {}),
         ),
         vec![
-            < stripe_types::CreateFinancialConnectionsSessionPermissions as
+            < stripe_types::financial_connections_session::create::Permissions as
             std::str::FromStr > ::from_str("balances").unwrap_or_else(| e | match e {})
         ],
     );
@@ -1586,8 +1586,8 @@ async fn op_post_forwarding_requests(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateForwardingRequest::new(
         stripe_types::rt::Id::new("id_123"),
         vec![
-            < stripe_types::CreateForwardingRequestReplacements as std::str::FromStr >
-            ::from_str("card_cvc").unwrap_or_else(| e | match e {})
+            < stripe_types::forwarding_request::create::Replacements as std::str::FromStr
+            > ::from_str("card_cvc").unwrap_or_else(| e | match e {})
         ],
         String::from("x"),
     );
@@ -1770,7 +1770,7 @@ async fn op_delete_invoices_invoice(client: &Client) -> Result<(), Error> {
 async fn op_post_invoices_invoice_add_lines(client: &Client) -> Result<(), Error> {
     let req = stripe_types::AddLinesInvoice::new(
         stripe_types::rt::Id::new("id_123"),
-        vec![stripe_types::LinesDataParam::new().amount(1i64)],
+        vec![stripe_types::invoice::add::Lines::new().amount(1i64)],
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1822,9 +1822,9 @@ async fn op_post_invoices_invoice_remove_lines(client: &Client) -> Result<(), Er
     let req = stripe_types::RemoveLinesInvoice::new(
         stripe_types::rt::Id::new("id_123"),
         vec![
-            stripe_types::RemoveLinesInvoiceLines::new(<
-            stripe_types::RemoveLinesInvoiceLinesBehavior as std::str::FromStr >
-            ::from_str("delete").unwrap_or_else(| e | match e {}), String::from("x"))
+            stripe_types::invoice::remove::Lines::new(< stripe_types::invoice::Behavior
+            as std::str::FromStr > ::from_str("delete").unwrap_or_else(| e | match e {}),
+            String::from("x"))
         ],
     );
     let _answer = req.send(client).await?;
@@ -1838,7 +1838,7 @@ async fn op_post_invoices_invoice_send(client: &Client) -> Result<(), Error> {
 async fn op_post_invoices_invoice_update_lines(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateLinesInvoice::new(
         stripe_types::rt::Id::new("id_123"),
-        vec![stripe_types::UpdateLinesInvoiceLines::new(String::from("x"))],
+        vec![stripe_types::invoice::update::Lines::new(String::from("x"))],
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1896,8 +1896,8 @@ async fn op_get_issuing_cardholders(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_issuing_cardholders(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateIssuingCardholder::new(
-        stripe_types::BillingSpecs::new(
-            stripe_types::RequiredAddress::new(stripe_types::RequiredAddressArgs {
+        stripe_types::issuing_cardholder::Billing::new(
+            stripe_types::issuing_card::Address::new(stripe_types::issuing_card::AddressArgs {
                 city: String::from("x"),
                 country: String::from("x"),
                 line1: String::from("x"),
@@ -1931,7 +1931,9 @@ async fn op_get_issuing_cards(client: &Client) -> Result<(), Error> {
 async fn op_post_issuing_cards(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateIssuingCard::new(
         String::from("x"),
-        <stripe_types::CreateIssuingCardType as std::str::FromStr>::from_str("physical")
+        <stripe_types::issuing_card::create::Type as std::str::FromStr>::from_str(
+                "physical",
+            )
             .unwrap_or_else(|e| match e {}),
     );
     let _answer = req.send(client).await?;
@@ -2051,7 +2053,9 @@ async fn op_get_issuing_tokens_token(client: &Client) -> Result<(), Error> {
 async fn op_post_issuing_tokens_token(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateIssuingToken::new(
         stripe_types::rt::Id::new("id_123"),
-        <stripe_types::UpdateIssuingTokenStatus as std::str::FromStr>::from_str("active")
+        <stripe_types::issuing_token::update::Status as std::str::FromStr>::from_str(
+                "active",
+            )
             .unwrap_or_else(|e| match e {}),
     );
     let _answer = req.send(client).await?;
@@ -2078,14 +2082,14 @@ async fn op_post_issuing_transactions_transaction(client: &Client) -> Result<(),
 }
 async fn op_post_link_account_sessions(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateLinkAccountSession::new(
-        stripe_types::CreateFinancialConnectionsSessionAccountHolder::new(
-            <stripe_types::CreateFinancialConnectionsSessionAccountHolderType as std::str::FromStr>::from_str(
+        stripe_types::financial_connections_session::AccountHolder::new(
+            <stripe_types::financial_connections_session::Type as std::str::FromStr>::from_str(
                     "account",
                 )
                 .unwrap_or_else(|e| match e {}),
         ),
         vec![
-            < stripe_types::CreateFinancialConnectionsSessionPermissions as
+            < stripe_types::financial_connections_session::create::Permissions as
             std::str::FromStr > ::from_str("balances").unwrap_or_else(| e | match e {})
         ],
     );
@@ -2132,7 +2136,7 @@ async fn op_post_linked_accounts_account_refresh(client: &Client) -> Result<(), 
     let req = stripe_types::RefreshLinkedAccount::new(
         stripe_types::rt::Id::new("id_123"),
         vec![
-            < stripe_types::RefreshFinancialConnectionsAccountFeatures as
+            < stripe_types::financial_connections_account::refresh::Features as
             std::str::FromStr > ::from_str("balance").unwrap_or_else(| e | match e {})
         ],
     );
@@ -2252,7 +2256,7 @@ async fn op_get_payment_links(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_payment_links(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreatePaymentLink::new(
-        vec![stripe_types::LineItemsCreateParams::new(1i64)],
+        vec![stripe_types::payment_link::create::LineItems::new(1i64)],
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2387,9 +2391,9 @@ async fn op_post_payment_methods_payment_method_detach(
 }
 async fn op_post_payment_records_report_payment(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ReportPaymentPaymentRecord::new(
-        stripe_types::Amount::new(String::from("x"), 1i64),
+        stripe_types::payment_record::Amount::new(String::from("x"), 1i64),
         stripe_types::rt::Timestamp(1_700_000_000),
-        stripe_types::ReportPaymentPaymentRecordPaymentMethodDetails::new()
+        stripe_types::payment_record::PaymentMethodDetails::new()
             .payment_method(String::from("x")),
     );
     let _answer = req.send(client).await?;
@@ -2454,17 +2458,17 @@ async fn op_post_payment_records_id_report_payment_attempt_informational(
 async fn op_post_payment_records_id_report_refund(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ReportRefundPaymentRecord::new(
         stripe_types::rt::Id::new("id_123"),
-        <stripe_types::ReportRefundPaymentRecordOutcome as std::str::FromStr>::from_str(
+        <stripe_types::payment_record::report::Outcome as std::str::FromStr>::from_str(
                 "refunded",
             )
             .unwrap_or_else(|e| match e {}),
-        stripe_types::ReportRefundPaymentRecordProcessorDetails::new(
-            <stripe_types::ReportPaymentPaymentRecordPaymentMethodDetailsType as std::str::FromStr>::from_str(
-                    "custom",
-                )
+        stripe_types::payment_record::report_refund::ProcessorDetails::new(
+            <stripe_types::payment_record::Type as std::str::FromStr>::from_str("custom")
                 .unwrap_or_else(|e| match e {}),
         ),
-        stripe_types::Refunded::new(stripe_types::rt::Timestamp(1_700_000_000)),
+        stripe_types::payment_record::Refunded::new(
+            stripe_types::rt::Timestamp(1_700_000_000),
+        ),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2507,7 +2511,7 @@ async fn op_get_plans(client: &Client) -> Result<(), Error> {
 async fn op_post_plans(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreatePlan::new(
         String::from("x"),
-        <stripe_types::CreatePlanInterval as std::str::FromStr>::from_str("day")
+        <stripe_types::plan::create::Interval as std::str::FromStr>::from_str("day")
             .unwrap_or_else(|e| match e {}),
     );
     let _answer = req.send(client).await?;
@@ -2621,10 +2625,8 @@ async fn op_get_promotion_codes(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_promotion_codes(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreatePromotionCode::new(
-        stripe_types::Promotion::new(
-            <stripe_types::CreatePromotionCodePromotionType as std::str::FromStr>::from_str(
-                    "coupon",
-                )
+        stripe_types::promotion_code::Promotion::new(
+            <stripe_types::promotion_code::Type as std::str::FromStr>::from_str("coupon")
                 .unwrap_or_else(|e| match e {}),
         ),
     );
@@ -2715,12 +2717,12 @@ async fn op_get_radar_early_fraud_warnings_early_fraud_warning(
 }
 async fn op_post_radar_payment_evaluations(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateRadarPaymentEvaluation::new(
-        stripe_types::CreateRadarPaymentEvaluationCustomerDetails::new()
+        stripe_types::radar_payment_evaluation::CustomerDetails::new()
             .customer(String::from("x")),
-        stripe_types::CreateRadarPaymentEvaluationPaymentDetails::new(
+        stripe_types::radar_payment_evaluation::PaymentDetails::new(
             1i64,
             String::from("x"),
-            stripe_types::CreateRadarPaymentEvaluationPaymentDetailsPaymentMethodDetails::new(
+            stripe_types::radar_payment_evaluation::PaymentMethodDetails::new(
                 String::from("x"),
             ),
         ),
@@ -3134,8 +3136,8 @@ async fn op_post_subscriptions_subscription_migrate(
 ) -> Result<(), Error> {
     let req = stripe_types::MigrateSubscription::new(
         stripe_types::rt::Id::new("id_123"),
-        stripe_types::BillingModeMigrate::new(
-            <stripe_types::MigrateSubscriptionBillingModeType as std::str::FromStr>::from_str(
+        stripe_types::subscription::BillingMode::new(
+            <stripe_types::subscription::BillingModeType as std::str::FromStr>::from_str(
                     "flexible",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -3159,7 +3161,7 @@ async fn op_get_tax_associations_find(client: &Client) -> Result<(), Error> {
 async fn op_post_tax_calculations(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateTaxCalculation::new(
         String::from("x"),
-        vec![stripe_types::CalculationLineItem::new(1i64)],
+        vec![stripe_types::tax_calculation::LineItems::new(1i64)],
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3187,14 +3189,14 @@ async fn op_get_tax_registrations(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_tax_registrations(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateTaxRegistration::new(
-        stripe_types::CreateTaxRegistrationActiveFrom::Integer(
+        stripe_types::tax_registration::ActiveFrom::Integer(
             stripe_types::rt::Timestamp(1_700_000_000),
         ),
         String::from("x"),
-        stripe_types::CountryOptions::new()
+        stripe_types::tax_registration::CountryOptions::new()
             .ae(
-                stripe_types::Default::new(
-                    <stripe_types::CreateTaxRegistrationCountryOptionsAeType as std::str::FromStr>::from_str(
+                stripe_types::tax_registration::Ae::new(
+                    <stripe_types::tax_registration::AeType as std::str::FromStr>::from_str(
                             "standard",
                         )
                         .unwrap_or_else(|e| match e {}),
@@ -3240,7 +3242,7 @@ async fn op_post_tax_transactions_create_from_calculation(
 }
 async fn op_post_tax_transactions_create_reversal(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateReversalTaxTransaction::new(stripe_types::CreateReversalTaxTransactionArgs {
-        mode: <stripe_types::CreateReversalTaxTransactionMode as std::str::FromStr>::from_str(
+        mode: <stripe_types::tax_transaction::Mode as std::str::FromStr>::from_str(
                 "full",
             )
             .unwrap_or_else(|e| match e {}),
@@ -3283,7 +3285,7 @@ async fn op_get_tax_ids(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_tax_ids(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateTaxId::new(
-        <stripe_types::CreateCustomerTaxIdType as std::str::FromStr>::from_str("ad_nrt")
+        <stripe_types::tax_id::create::Type as std::str::FromStr>::from_str("ad_nrt")
             .unwrap_or_else(|e| match e {}),
         String::from("x"),
     );
@@ -3395,11 +3397,13 @@ async fn op_delete_terminal_locations_location(client: &Client) -> Result<(), Er
 }
 async fn op_post_terminal_onboarding_links(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateTerminalOnboardingLink::new(
-        stripe_types::LinkOptionsParams::new()
+        stripe_types::terminal_onboarding_link::LinkOptions::new()
             .apple_terms_and_conditions(
-                stripe_types::AppleTermsAndConditionsParams::new(String::from("x")),
+                stripe_types::terminal_onboarding_link::AppleTermsAndConditions::new(
+                    String::from("x"),
+                ),
             ),
-        <stripe_types::CreateTerminalOnboardingLinkLinkType as std::str::FromStr>::from_str(
+        <stripe_types::terminal_onboarding_link::create::LinkType as std::str::FromStr>::from_str(
                 "apple_terms_and_conditions",
             )
             .unwrap_or_else(|e| match e {}),
@@ -3453,8 +3457,8 @@ async fn op_post_terminal_readers_reader_collect_inputs(
     let req = stripe_types::CollectInputsTerminalReader::new(
         stripe_types::rt::Id::new("id_123"),
         vec![
-            stripe_types::InputParams::new(stripe_types::CustomTextParams::new(String::from("x")),
-            < stripe_types::CollectInputsTerminalReaderInputsType as std::str::FromStr >
+            stripe_types::terminal_reader::Inputs::new(stripe_types::terminal_reader::CustomText::new(String::from("x")),
+            < stripe_types::terminal_reader::InputsType as std::str::FromStr >
             ::from_str("email").unwrap_or_else(| e | match e {}))
         ],
     );
@@ -3496,7 +3500,7 @@ async fn op_post_terminal_readers_reader_process_setup_intent(
 ) -> Result<(), Error> {
     let req = stripe_types::ProcessSetupIntentTerminalReader::new(
         stripe_types::rt::Id::new("id_123"),
-        <stripe_types::CreateCheckoutSessionPaymentMethodDataAllowRedisplay as std::str::FromStr>::from_str(
+        <stripe_types::payment_method::AllowRedisplay as std::str::FromStr>::from_str(
                 "always",
             )
             .unwrap_or_else(|e| match e {}),
@@ -3519,9 +3523,7 @@ async fn op_post_terminal_readers_reader_set_reader_display(
 ) -> Result<(), Error> {
     let req = stripe_types::SetReaderDisplayTerminalReader::new(
         stripe_types::rt::Id::new("id_123"),
-        <stripe_types::SetReaderDisplayTerminalReaderType as std::str::FromStr>::from_str(
-                "cart",
-            )
+        <stripe_types::terminal_reader::set::Type as std::str::FromStr>::from_str("cart")
             .unwrap_or_else(|e| match e {}),
     );
     let _answer = req.send(client).await?;
@@ -3677,11 +3679,11 @@ async fn op_post_test_helpers_issuing_personalization_designs_personalization_de
 ) -> Result<(), Error> {
     let req = stripe_types::RejectTestHelpersIssuingPersonalizationDesign::new(
         stripe_types::rt::Id::new("id_123"),
-        stripe_types::RejectionReasonsParam::new()
+        stripe_types::issuing_personalization_design::RejectionReasons::new()
             .card_logo(
                 vec![
                     <
-                    stripe_types::RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo
+                    stripe_types::issuing_personalization_design::RejectionReasonsCardLogo
                     as std::str::FromStr > ::from_str("geographic_location")
                     .unwrap_or_else(| e | match e {})
                 ],
@@ -3846,8 +3848,8 @@ async fn op_post_test_helpers_treasury_outbound_payments_id(
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateTestHelpersTreasuryOutboundPayment::new(
         stripe_types::rt::Id::new("id_123"),
-        stripe_types::TrackingDetailsParams::new(
-            <stripe_types::UpdateTestHelpersTreasuryOutboundPaymentTrackingDetailsType as std::str::FromStr>::from_str(
+        stripe_types::treasury_outbound_payment::TrackingDetails::new(
+            <stripe_types::treasury_outbound_payment::TrackingDetailsType as std::str::FromStr>::from_str(
                     "ach",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -3888,8 +3890,8 @@ async fn op_post_test_helpers_treasury_outbound_transfers_outbound_transfer(
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateTestHelpersTreasuryOutboundTransfer::new(
         stripe_types::rt::Id::new("id_123"),
-        stripe_types::TrackingDetailsParams::new(
-            <stripe_types::UpdateTestHelpersTreasuryOutboundPaymentTrackingDetailsType as std::str::FromStr>::from_str(
+        stripe_types::treasury_outbound_payment::TrackingDetails::new(
+            <stripe_types::treasury_outbound_payment::TrackingDetailsType as std::str::FromStr>::from_str(
                     "ach",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -3932,7 +3934,7 @@ async fn op_post_test_helpers_treasury_received_credits(
         amount: 1i64,
         currency: String::from("x"),
         financial_account: String::from("x"),
-        network: <stripe_types::CreateTestHelpersTreasuryReceivedCreditNetwork as std::str::FromStr>::from_str(
+        network: <stripe_types::treasury_received_credit::create::Network as std::str::FromStr>::from_str(
                 "ach",
             )
             .unwrap_or_else(|e| match e {}),
@@ -3947,7 +3949,7 @@ async fn op_post_test_helpers_treasury_received_debits(
         amount: 1i64,
         currency: String::from("x"),
         financial_account: String::from("x"),
-        network: <stripe_types::CreateTestHelpersTreasuryReceivedDebitNetwork as std::str::FromStr>::from_str(
+        network: <stripe_types::treasury_received_debit::create::Network as std::str::FromStr>::from_str(
                 "ach",
             )
             .unwrap_or_else(|e| match e {}),
@@ -4285,7 +4287,7 @@ async fn op_get_webhook_endpoints(client: &Client) -> Result<(), Error> {
 async fn op_post_webhook_endpoints(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateWebhookEndpoint::new(
         vec![
-            < stripe_types::CreateWebhookEndpointEnabledEvents as std::str::FromStr >
+            < stripe_types::webhook_endpoint::EnabledEvents as std::str::FromStr >
             ::from_str("*").unwrap_or_else(| e | match e {})
         ],
         String::from("x"),

@@ -78,7 +78,7 @@ async fn main() -> Result<()> {
     println!("payment intent {} {}", pi.id, pi.status);
     let si = CreateSetupIntent::new()
         .customer(customer.id.as_str())
-        .usage(CreateSetupIntentUsage::OffSession)
+        .usage(setup_intent::Usage::OffSession)
         .send(&client)
         .await?;
     println!("setup intent {} {}", si.id, si.status);
@@ -94,15 +94,15 @@ async fn main() -> Result<()> {
     let price = CreatePrice::new("usd")
         .product(product.id.as_str())
         .unit_amount(1500)
-        .recurring(CreatePriceRecurring::new(
-            CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Month,
+        .recurring(price::create::Recurring::new(
+            subscription::RecurringInterval::Month,
         ))
         .send(&client)
         .await?;
     println!("product {} price {}", product.id, price.id);
     let sub = CreateSubscription::new()
         .customer(customer.id.as_str())
-        .items([SubscriptionItemCreateParams::new()
+        .items([subscription::create::Items::new()
             .price(price.id.as_str())
             .quantity(1)])
         .send(&client)
@@ -112,15 +112,15 @@ async fn main() -> Result<()> {
     // Usage-based billing: a meter and one event (v1 endpoint).
     let event_name = format!("sample_api_calls_{run}");
     let meter = CreateBillingMeter::new(CreateBillingMeterArgs {
-        default_aggregation: AggregationSettingsParam::new(CreateBillingMeterDefaultAggregationFormula::Sum),
+        default_aggregation: billing_meter::DefaultAggregation::new(billing_meter::DefaultAggregationFormula::Sum),
         display_name: "API calls".into(),
         event_name: event_name.clone(),
     })
-    .customer_mapping(CustomerMappingParam::new(
+    .customer_mapping(billing_meter::CustomerMapping::new(
         "stripe_customer_id",
-        CreateBillingMeterCustomerMappingType::ById,
+        billing_meter::CustomerMappingType::ById,
     ))
-    .value_settings(MeterValueSettingsParam::new("value"))
+    .value_settings(billing_meter::ValueSettings::new("value"))
     .send(&client)
     .await?;
     let payload: BTreeMap<String, String> = [

@@ -128,13 +128,13 @@ impl crate::rt::StripeRequest for ArchiveBillingAlert {
 #[non_exhaustive]
 pub struct BillingAlert {
     /// Defines the type of the alert.
-    pub alert_type: crate::BillingAlertAlertType,
+    pub alert_type: crate::billing_alert::AlertType,
     /// Unique identifier for the object.
     pub id: crate::BillingAlertId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Status of the alert. This can be active, inactive or archived.
-    pub status: Option<crate::BillingAlertStatus>,
+    pub status: Option<crate::billing_alert::Status>,
     /// Title of the alert.
     pub title: String,
     /// Encapsulates configuration of the alert to monitor usage on a specific [Billing Meter](https://docs.stripe.com/api/billing/meter).
@@ -155,10 +155,10 @@ impl crate::rt::Decode for BillingAlert {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::BillingAlertAlertType>,
+            f0: crate::rt::json::Slot<crate::billing_alert::AlertType>,
             f1: crate::rt::json::Slot<crate::BillingAlertId>,
             f2: crate::rt::json::Slot<bool>,
-            f3: crate::rt::json::Slot<crate::BillingAlertStatus>,
+            f3: crate::rt::json::Slot<crate::billing_alert::Status>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<crate::ThresholdsResourceUsageThresholdConfig>,
         }
@@ -255,128 +255,6 @@ impl serde::Serialize for BillingAlert {
         map.end()
     }
 }
-/// Values of `BillingAlertAlertType`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BillingAlertAlertType {
-    /// `usage_threshold`
-    UsageThreshold,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl BillingAlertAlertType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BillingAlertAlertType::UsageThreshold => "usage_threshold",
-            BillingAlertAlertType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for BillingAlertAlertType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["usage_threshold"]) {
-                Some(0) => BillingAlertAlertType::UsageThreshold,
-                _ => BillingAlertAlertType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for BillingAlertAlertType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for BillingAlertAlertType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for BillingAlertAlertType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "billing")]
-impl crate::rt::Decode for BillingAlertAlertType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `BillingAlertStatus`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BillingAlertStatus {
-    /// `active`
-    Active,
-    /// `archived`
-    Archived,
-    /// `inactive`
-    Inactive,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl BillingAlertStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BillingAlertStatus::Active => "active",
-            BillingAlertStatus::Archived => "archived",
-            BillingAlertStatus::Inactive => "inactive",
-            BillingAlertStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for BillingAlertStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["active", "archived", "inactive"]) {
-                Some(0) => BillingAlertStatus::Active,
-                Some(1) => BillingAlertStatus::Archived,
-                Some(2) => BillingAlertStatus::Inactive,
-                _ => BillingAlertStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for BillingAlertStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for BillingAlertStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for BillingAlertStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "billing")]
-impl crate::rt::Decode for BillingAlertStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// Create a billing alert
 ///
 /// Creates a billing alert
@@ -387,13 +265,13 @@ impl crate::rt::Decode for BillingAlertStatus {
 #[non_exhaustive]
 pub struct CreateBillingAlert {
     /// The type of alert to create.
-    pub alert_type: crate::ListBillingAlertsAlertType,
+    pub alert_type: crate::billing_alert::create_lists::AlertType,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The title of the alert.
     pub title: String,
     /// The configuration of the usage threshold.
-    pub usage_threshold: Option<crate::UsageThresholdConfig>,
+    pub usage_threshold: Option<crate::billing_alert::UsageThreshold>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for CreateBillingAlert {
@@ -416,7 +294,7 @@ impl CreateBillingAlert {
     /// Start with the required parameters: `alert_type`, `title`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        alert_type: impl Into<crate::ListBillingAlertsAlertType>,
+        alert_type: impl Into<crate::billing_alert::create_lists::AlertType>,
         title: impl Into<String>,
     ) -> Self {
         Self {
@@ -432,7 +310,10 @@ impl CreateBillingAlert {
         self
     }
     /// The configuration of the usage threshold.
-    pub fn usage_threshold(mut self, v: impl Into<crate::UsageThresholdConfig>) -> Self {
+    pub fn usage_threshold(
+        mut self,
+        v: impl Into<crate::billing_alert::UsageThreshold>,
+    ) -> Self {
         self.usage_threshold = Some(v.into());
         self
     }
@@ -450,108 +331,6 @@ impl crate::rt::StripeRequest for CreateBillingAlert {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `CreateBillingAlertUsageThresholdFiltersType`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateBillingAlertUsageThresholdFiltersType {
-    /// `customer`
-    Customer,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateBillingAlertUsageThresholdFiltersType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateBillingAlertUsageThresholdFiltersType::Customer => "customer",
-            CreateBillingAlertUsageThresholdFiltersType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreateBillingAlertUsageThresholdFiltersType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["customer"]) {
-                Some(0) => CreateBillingAlertUsageThresholdFiltersType::Customer,
-                _ => CreateBillingAlertUsageThresholdFiltersType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreateBillingAlertUsageThresholdFiltersType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateBillingAlertUsageThresholdFiltersType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreateBillingAlertUsageThresholdFiltersType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateBillingAlertUsageThresholdRecurrence`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateBillingAlertUsageThresholdRecurrence {
-    /// `one_time`
-    OneTime,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateBillingAlertUsageThresholdRecurrence {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateBillingAlertUsageThresholdRecurrence::OneTime => "one_time",
-            CreateBillingAlertUsageThresholdRecurrence::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreateBillingAlertUsageThresholdRecurrence {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["one_time"]) {
-                Some(0) => CreateBillingAlertUsageThresholdRecurrence::OneTime,
-                _ => CreateBillingAlertUsageThresholdRecurrence::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreateBillingAlertUsageThresholdRecurrence {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateBillingAlertUsageThresholdRecurrence {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreateBillingAlertUsageThresholdRecurrence {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Deactivate a billing alert
@@ -625,7 +404,7 @@ impl crate::rt::StripeRequest for DeactivateBillingAlert {
 #[non_exhaustive]
 pub struct ListBillingAlerts {
     /// Filter results to only include this type of alert.
-    pub alert_type: Option<crate::ListBillingAlertsAlertType>,
+    pub alert_type: Option<crate::billing_alert::create_lists::AlertType>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -680,7 +459,7 @@ impl ListBillingAlerts {
     /// Filter results to only include this type of alert.
     pub fn alert_type(
         mut self,
-        v: impl Into<crate::ListBillingAlertsAlertType>,
+        v: impl Into<crate::billing_alert::create_lists::AlertType>,
     ) -> Self {
         self.alert_type = Some(v.into());
         self
@@ -724,57 +503,6 @@ impl crate::rt::StripeRequest for ListBillingAlerts {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// Values of `ListBillingAlertsAlertType`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListBillingAlertsAlertType {
-    /// `usage_threshold`
-    UsageThreshold,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl ListBillingAlertsAlertType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListBillingAlertsAlertType::UsageThreshold => "usage_threshold",
-            ListBillingAlertsAlertType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for ListBillingAlertsAlertType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["usage_threshold"]) {
-                Some(0) => ListBillingAlertsAlertType::UsageThreshold,
-                _ => ListBillingAlertsAlertType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for ListBillingAlertsAlertType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListBillingAlertsAlertType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for ListBillingAlertsAlertType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Retrieve a billing alert
@@ -835,98 +563,5 @@ impl crate::rt::StripeRequest for RetrieveBillingAlert {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`CreateBillingAlertUsageThresholdFilters`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct UsageAlertFilter {
-    /// The `customer` parameter.
-    pub customer: Option<String>,
-    /// The `type` parameter.
-    pub r#type: crate::CreateBillingAlertUsageThresholdFiltersType,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for UsageAlertFilter {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.customer {
-            map.serialize_entry("customer", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl UsageAlertFilter {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::CreateBillingAlertUsageThresholdFiltersType>,
-    ) -> Self {
-        Self {
-            customer: None,
-            r#type: r#type.into(),
-        }
-    }
-    /// The `customer` parameter.
-    pub fn customer(mut self, v: impl Into<String>) -> Self {
-        self.customer = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateBillingAlertUsageThreshold`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct UsageThresholdConfig {
-    /// The `filters` parameter.
-    pub filters: Option<Vec<crate::UsageAlertFilter>>,
-    /// The `gte` parameter.
-    pub gte: i64,
-    /// The `meter` parameter.
-    pub meter: String,
-    /// The `recurrence` parameter.
-    pub recurrence: crate::CreateBillingAlertUsageThresholdRecurrence,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for UsageThresholdConfig {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.filters {
-            map.serialize_entry("filters", v)?;
-        }
-        map.serialize_entry("gte", &self.gte)?;
-        map.serialize_entry("meter", &self.meter)?;
-        map.serialize_entry("recurrence", &self.recurrence)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl UsageThresholdConfig {
-    /// Start with the required parameters: `gte`, `meter`, `recurrence`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        gte: impl Into<i64>,
-        meter: impl Into<String>,
-        recurrence: impl Into<crate::CreateBillingAlertUsageThresholdRecurrence>,
-    ) -> Self {
-        Self {
-            filters: None,
-            gte: gte.into(),
-            meter: meter.into(),
-            recurrence: recurrence.into(),
-        }
-    }
-    /// The `filters` parameter.
-    pub fn filters(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::UsageAlertFilter>>,
-    ) -> Self {
-        self.filters = Some(v.into_iter().map(Into::into).collect());
-        self
     }
 }

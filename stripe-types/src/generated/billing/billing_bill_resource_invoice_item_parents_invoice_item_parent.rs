@@ -10,7 +10,7 @@ pub struct BillingBillResourceInvoiceItemParentsInvoiceItemParent {
         crate::BillingBillResourceInvoiceItemParentsInvoiceItemSubscriptionParent,
     >,
     /// The type of parent that generated this invoice item
-    pub r#type: crate::BillingBillResourceInvoiceItemParentsInvoiceItemParentType,
+    pub r#type: crate::billing_bill_resource_invoice_item_parents_invoice_item_parent::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -23,7 +23,7 @@ impl crate::rt::Decode for BillingBillResourceInvoiceItemParentsInvoiceItemParen
                 crate::BillingBillResourceInvoiceItemParentsInvoiceItemSubscriptionParent,
             >,
             f1: crate::rt::json::Slot<
-                crate::BillingBillResourceInvoiceItemParentsInvoiceItemParentType,
+                crate::billing_bill_resource_invoice_item_parents_invoice_item_parent::Type,
             >,
         }
         let mut b = Slots {
@@ -85,71 +85,5 @@ impl serde::Serialize for BillingBillResourceInvoiceItemParentsInvoiceItemParent
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `BillingBillResourceInvoiceItemParentsInvoiceItemParentType`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BillingBillResourceInvoiceItemParentsInvoiceItemParentType {
-    /// `subscription_details`
-    SubscriptionDetails,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl BillingBillResourceInvoiceItemParentsInvoiceItemParentType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BillingBillResourceInvoiceItemParentsInvoiceItemParentType::SubscriptionDetails => {
-                "subscription_details"
-            }
-            BillingBillResourceInvoiceItemParentsInvoiceItemParentType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for BillingBillResourceInvoiceItemParentsInvoiceItemParentType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["subscription_details"]) {
-                Some(0) => {
-                    BillingBillResourceInvoiceItemParentsInvoiceItemParentType::SubscriptionDetails
-                }
-                _ => {
-                    BillingBillResourceInvoiceItemParentsInvoiceItemParentType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for BillingBillResourceInvoiceItemParentsInvoiceItemParentType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for BillingBillResourceInvoiceItemParentsInvoiceItemParentType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
-for BillingBillResourceInvoiceItemParentsInvoiceItemParentType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "billing")]
-impl crate::rt::Decode for BillingBillResourceInvoiceItemParentsInvoiceItemParentType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

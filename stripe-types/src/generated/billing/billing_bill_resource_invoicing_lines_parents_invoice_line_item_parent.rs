@@ -13,7 +13,7 @@ pub struct BillingBillResourceInvoicingLinesParentsInvoiceLineItemParent {
         crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemSubscriptionItemParent,
     >,
     /// The type of parent that generated this line item
-    pub r#type: crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType,
+    pub r#type: crate::billing_bill_resource_invoicing_lines_parents_invoice_line_item_parent::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -29,7 +29,7 @@ for BillingBillResourceInvoicingLinesParentsInvoiceLineItemParent {
                 crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemSubscriptionItemParent,
             >,
             f2: crate::rt::json::Slot<
-                crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType,
+                crate::billing_bill_resource_invoicing_lines_parents_invoice_line_item_parent::Type,
             >,
         }
         let mut b = Slots {
@@ -94,81 +94,5 @@ impl serde::Serialize for BillingBillResourceInvoicingLinesParentsInvoiceLineIte
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType {
-    /// `invoice_item_details`
-    InvoiceItemDetails,
-    /// `subscription_item_details`
-    SubscriptionItemDetails,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType::InvoiceItemDetails => {
-                "invoice_item_details"
-            }
-            BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType::SubscriptionItemDetails => {
-                "subscription_item_details"
-            }
-            BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["invoice_item_details", "subscription_item_details"],
-            ) {
-                Some(0) => {
-                    BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType::InvoiceItemDetails
-                }
-                Some(1) => {
-                    BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType::SubscriptionItemDetails
-                }
-                _ => {
-                    BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -13,7 +13,7 @@ pub struct BillingBillResourceInvoicingParentsInvoiceParent {
         crate::BillingBillResourceInvoicingParentsInvoiceSubscriptionParent,
     >,
     /// The type of parent that generated this invoice
-    pub r#type: crate::BillingBillResourceInvoicingParentsInvoiceParentType,
+    pub r#type: crate::billing_bill_resource_invoicing_parents_invoice_parent::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -28,7 +28,7 @@ impl crate::rt::Decode for BillingBillResourceInvoicingParentsInvoiceParent {
                 crate::BillingBillResourceInvoicingParentsInvoiceSubscriptionParent,
             >,
             f2: crate::rt::json::Slot<
-                crate::BillingBillResourceInvoicingParentsInvoiceParentType,
+                crate::billing_bill_resource_invoicing_parents_invoice_parent::Type,
             >,
         }
         let mut b = Slots {
@@ -92,75 +92,5 @@ impl serde::Serialize for BillingBillResourceInvoicingParentsInvoiceParent {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `BillingBillResourceInvoicingParentsInvoiceParentType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BillingBillResourceInvoicingParentsInvoiceParentType {
-    /// `quote_details`
-    QuoteDetails,
-    /// `subscription_details`
-    SubscriptionDetails,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BillingBillResourceInvoicingParentsInvoiceParentType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BillingBillResourceInvoicingParentsInvoiceParentType::QuoteDetails => {
-                "quote_details"
-            }
-            BillingBillResourceInvoicingParentsInvoiceParentType::SubscriptionDetails => {
-                "subscription_details"
-            }
-            BillingBillResourceInvoicingParentsInvoiceParentType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for BillingBillResourceInvoicingParentsInvoiceParentType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["quote_details", "subscription_details"],
-            ) {
-                Some(0) => {
-                    BillingBillResourceInvoicingParentsInvoiceParentType::QuoteDetails
-                }
-                Some(1) => {
-                    BillingBillResourceInvoicingParentsInvoiceParentType::SubscriptionDetails
-                }
-                _ => {
-                    BillingBillResourceInvoicingParentsInvoiceParentType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for BillingBillResourceInvoicingParentsInvoiceParentType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BillingBillResourceInvoicingParentsInvoiceParentType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for BillingBillResourceInvoicingParentsInvoiceParentType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for BillingBillResourceInvoicingParentsInvoiceParentType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -9,7 +9,7 @@ pub struct BillingBillResourceInvoicingPricingPricing {
         crate::BillingBillResourceInvoicingPricingPricingPriceDetails,
     >,
     /// The type of the pricing details.
-    pub r#type: crate::BillingBillResourceInvoicingPricingPricingType,
+    pub r#type: crate::billing_bill_resource_invoicing_pricing_pricing::Type,
     /// The unit amount (in the `currency` specified) of the item which contains a decimal value with at most 12 decimal places.
     pub unit_amount_decimal: Option<crate::rt::Decimal>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -23,7 +23,7 @@ impl crate::rt::Decode for BillingBillResourceInvoicingPricingPricing {
                 crate::BillingBillResourceInvoicingPricingPricingPriceDetails,
             >,
             f1: crate::rt::json::Slot<
-                crate::BillingBillResourceInvoicingPricingPricingType,
+                crate::billing_bill_resource_invoicing_pricing_pricing::Type,
             >,
             f2: crate::rt::json::Slot<crate::rt::Decimal>,
         }
@@ -88,59 +88,5 @@ impl serde::Serialize for BillingBillResourceInvoicingPricingPricing {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `BillingBillResourceInvoicingPricingPricingType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BillingBillResourceInvoicingPricingPricingType {
-    /// `price_details`
-    PriceDetails,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BillingBillResourceInvoicingPricingPricingType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BillingBillResourceInvoicingPricingPricingType::PriceDetails => {
-                "price_details"
-            }
-            BillingBillResourceInvoicingPricingPricingType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for BillingBillResourceInvoicingPricingPricingType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["price_details"]) {
-                Some(0) => BillingBillResourceInvoicingPricingPricingType::PriceDetails,
-                _ => {
-                    BillingBillResourceInvoicingPricingPricingType::Unknown(s.to_owned())
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for BillingBillResourceInvoicingPricingPricingType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BillingBillResourceInvoicingPricingPricingType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BillingBillResourceInvoicingPricingPricingType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for BillingBillResourceInvoicingPricingPricingType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -7,15 +7,15 @@ pub struct BillingBillResourceInvoicingTaxesTax {
     /// The amount of the tax, in cents (or local equivalent).
     pub amount: i64,
     /// Whether this tax is inclusive or exclusive.
-    pub tax_behavior: crate::BillingBillResourceInvoicingTaxesTaxTaxBehavior,
+    pub tax_behavior: crate::billing_bill_resource_invoicing_taxes_tax::TaxBehavior,
     /// Additional details about the tax rate. Only present when `type` is `tax_rate_details`.
     pub tax_rate_details: Option<crate::BillingBillResourceInvoicingTaxesTaxRateDetails>,
     /// The reasoning behind this tax, for example, if the product is tax exempt. The possible values for this field may be extended as new tax rules are supported.
-    pub taxability_reason: crate::BillingBillResourceInvoicingTaxesTaxTaxabilityReason,
+    pub taxability_reason: crate::billing_bill_resource_invoicing_taxes_tax::TaxabilityReason,
     /// The amount on which tax is calculated, in cents (or local equivalent).
     pub taxable_amount: Option<i64>,
     /// The type of tax information.
-    pub r#type: crate::BillingBillResourceInvoicingTaxesTaxType,
+    pub r#type: crate::billing_bill_resource_invoicing_taxes_tax::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -25,16 +25,18 @@ impl crate::rt::Decode for BillingBillResourceInvoicingTaxesTax {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<
-                crate::BillingBillResourceInvoicingTaxesTaxTaxBehavior,
+                crate::billing_bill_resource_invoicing_taxes_tax::TaxBehavior,
             >,
             f2: crate::rt::json::Slot<
                 crate::BillingBillResourceInvoicingTaxesTaxRateDetails,
             >,
             f3: crate::rt::json::Slot<
-                crate::BillingBillResourceInvoicingTaxesTaxTaxabilityReason,
+                crate::billing_bill_resource_invoicing_taxes_tax::TaxabilityReason,
             >,
             f4: crate::rt::json::Slot<i64>,
-            f5: crate::rt::json::Slot<crate::BillingBillResourceInvoicingTaxesTaxType>,
+            f5: crate::rt::json::Slot<
+                crate::billing_bill_resource_invoicing_taxes_tax::Type,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -121,314 +123,5 @@ impl serde::Serialize for BillingBillResourceInvoicingTaxesTax {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `BillingBillResourceInvoicingTaxesTaxTaxBehavior`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BillingBillResourceInvoicingTaxesTaxTaxBehavior {
-    /// `exclusive`
-    Exclusive,
-    /// `inclusive`
-    Inclusive,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BillingBillResourceInvoicingTaxesTaxTaxBehavior {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BillingBillResourceInvoicingTaxesTaxTaxBehavior::Exclusive => "exclusive",
-            BillingBillResourceInvoicingTaxesTaxTaxBehavior::Inclusive => "inclusive",
-            BillingBillResourceInvoicingTaxesTaxTaxBehavior::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for BillingBillResourceInvoicingTaxesTaxTaxBehavior {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["exclusive", "inclusive"]) {
-                Some(0) => BillingBillResourceInvoicingTaxesTaxTaxBehavior::Exclusive,
-                Some(1) => BillingBillResourceInvoicingTaxesTaxTaxBehavior::Inclusive,
-                _ => {
-                    BillingBillResourceInvoicingTaxesTaxTaxBehavior::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for BillingBillResourceInvoicingTaxesTaxTaxBehavior {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BillingBillResourceInvoicingTaxesTaxTaxBehavior {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BillingBillResourceInvoicingTaxesTaxTaxBehavior {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for BillingBillResourceInvoicingTaxesTaxTaxBehavior {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `BillingBillResourceInvoicingTaxesTaxTaxabilityReason`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BillingBillResourceInvoicingTaxesTaxTaxabilityReason {
-    /// `customer_exempt`
-    CustomerExempt,
-    /// `not_available`
-    NotAvailable,
-    /// `not_collecting`
-    NotCollecting,
-    /// `not_subject_to_tax`
-    NotSubjectToTax,
-    /// `not_supported`
-    NotSupported,
-    /// `portion_product_exempt`
-    PortionProductExempt,
-    /// `portion_reduced_rated`
-    PortionReducedRated,
-    /// `portion_standard_rated`
-    PortionStandardRated,
-    /// `product_exempt`
-    ProductExempt,
-    /// `product_exempt_holiday`
-    ProductExemptHoliday,
-    /// `proportionally_rated`
-    ProportionallyRated,
-    /// `reduced_rated`
-    ReducedRated,
-    /// `reverse_charge`
-    ReverseCharge,
-    /// `standard_rated`
-    StandardRated,
-    /// `taxable_basis_reduced`
-    TaxableBasisReduced,
-    /// `zero_rated`
-    ZeroRated,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BillingBillResourceInvoicingTaxesTaxTaxabilityReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BillingBillResourceInvoicingTaxesTaxTaxabilityReason::CustomerExempt => {
-                "customer_exempt"
-            }
-            BillingBillResourceInvoicingTaxesTaxTaxabilityReason::NotAvailable => {
-                "not_available"
-            }
-            BillingBillResourceInvoicingTaxesTaxTaxabilityReason::NotCollecting => {
-                "not_collecting"
-            }
-            BillingBillResourceInvoicingTaxesTaxTaxabilityReason::NotSubjectToTax => {
-                "not_subject_to_tax"
-            }
-            BillingBillResourceInvoicingTaxesTaxTaxabilityReason::NotSupported => {
-                "not_supported"
-            }
-            BillingBillResourceInvoicingTaxesTaxTaxabilityReason::PortionProductExempt => {
-                "portion_product_exempt"
-            }
-            BillingBillResourceInvoicingTaxesTaxTaxabilityReason::PortionReducedRated => {
-                "portion_reduced_rated"
-            }
-            BillingBillResourceInvoicingTaxesTaxTaxabilityReason::PortionStandardRated => {
-                "portion_standard_rated"
-            }
-            BillingBillResourceInvoicingTaxesTaxTaxabilityReason::ProductExempt => {
-                "product_exempt"
-            }
-            BillingBillResourceInvoicingTaxesTaxTaxabilityReason::ProductExemptHoliday => {
-                "product_exempt_holiday"
-            }
-            BillingBillResourceInvoicingTaxesTaxTaxabilityReason::ProportionallyRated => {
-                "proportionally_rated"
-            }
-            BillingBillResourceInvoicingTaxesTaxTaxabilityReason::ReducedRated => {
-                "reduced_rated"
-            }
-            BillingBillResourceInvoicingTaxesTaxTaxabilityReason::ReverseCharge => {
-                "reverse_charge"
-            }
-            BillingBillResourceInvoicingTaxesTaxTaxabilityReason::StandardRated => {
-                "standard_rated"
-            }
-            BillingBillResourceInvoicingTaxesTaxTaxabilityReason::TaxableBasisReduced => {
-                "taxable_basis_reduced"
-            }
-            BillingBillResourceInvoicingTaxesTaxTaxabilityReason::ZeroRated => {
-                "zero_rated"
-            }
-            BillingBillResourceInvoicingTaxesTaxTaxabilityReason::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for BillingBillResourceInvoicingTaxesTaxTaxabilityReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "customer_exempt",
-                    "not_available",
-                    "not_collecting",
-                    "not_subject_to_tax",
-                    "not_supported",
-                    "portion_product_exempt",
-                    "portion_reduced_rated",
-                    "portion_standard_rated",
-                    "product_exempt",
-                    "product_exempt_holiday",
-                    "proportionally_rated",
-                    "reduced_rated",
-                    "reverse_charge",
-                    "standard_rated",
-                    "taxable_basis_reduced",
-                    "zero_rated",
-                ],
-            ) {
-                Some(0) => {
-                    BillingBillResourceInvoicingTaxesTaxTaxabilityReason::CustomerExempt
-                }
-                Some(1) => {
-                    BillingBillResourceInvoicingTaxesTaxTaxabilityReason::NotAvailable
-                }
-                Some(2) => {
-                    BillingBillResourceInvoicingTaxesTaxTaxabilityReason::NotCollecting
-                }
-                Some(3) => {
-                    BillingBillResourceInvoicingTaxesTaxTaxabilityReason::NotSubjectToTax
-                }
-                Some(4) => {
-                    BillingBillResourceInvoicingTaxesTaxTaxabilityReason::NotSupported
-                }
-                Some(5) => {
-                    BillingBillResourceInvoicingTaxesTaxTaxabilityReason::PortionProductExempt
-                }
-                Some(6) => {
-                    BillingBillResourceInvoicingTaxesTaxTaxabilityReason::PortionReducedRated
-                }
-                Some(7) => {
-                    BillingBillResourceInvoicingTaxesTaxTaxabilityReason::PortionStandardRated
-                }
-                Some(8) => {
-                    BillingBillResourceInvoicingTaxesTaxTaxabilityReason::ProductExempt
-                }
-                Some(9) => {
-                    BillingBillResourceInvoicingTaxesTaxTaxabilityReason::ProductExemptHoliday
-                }
-                Some(10) => {
-                    BillingBillResourceInvoicingTaxesTaxTaxabilityReason::ProportionallyRated
-                }
-                Some(11) => {
-                    BillingBillResourceInvoicingTaxesTaxTaxabilityReason::ReducedRated
-                }
-                Some(12) => {
-                    BillingBillResourceInvoicingTaxesTaxTaxabilityReason::ReverseCharge
-                }
-                Some(13) => {
-                    BillingBillResourceInvoicingTaxesTaxTaxabilityReason::StandardRated
-                }
-                Some(14) => {
-                    BillingBillResourceInvoicingTaxesTaxTaxabilityReason::TaxableBasisReduced
-                }
-                Some(15) => {
-                    BillingBillResourceInvoicingTaxesTaxTaxabilityReason::ZeroRated
-                }
-                _ => {
-                    BillingBillResourceInvoicingTaxesTaxTaxabilityReason::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for BillingBillResourceInvoicingTaxesTaxTaxabilityReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BillingBillResourceInvoicingTaxesTaxTaxabilityReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for BillingBillResourceInvoicingTaxesTaxTaxabilityReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for BillingBillResourceInvoicingTaxesTaxTaxabilityReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `BillingBillResourceInvoicingTaxesTaxType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BillingBillResourceInvoicingTaxesTaxType {
-    /// `tax_rate_details`
-    TaxRateDetails,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BillingBillResourceInvoicingTaxesTaxType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BillingBillResourceInvoicingTaxesTaxType::TaxRateDetails => {
-                "tax_rate_details"
-            }
-            BillingBillResourceInvoicingTaxesTaxType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for BillingBillResourceInvoicingTaxesTaxType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["tax_rate_details"]) {
-                Some(0) => BillingBillResourceInvoicingTaxesTaxType::TaxRateDetails,
-                _ => BillingBillResourceInvoicingTaxesTaxType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for BillingBillResourceInvoicingTaxesTaxType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BillingBillResourceInvoicingTaxesTaxType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BillingBillResourceInvoicingTaxesTaxType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for BillingBillResourceInvoicingTaxesTaxType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

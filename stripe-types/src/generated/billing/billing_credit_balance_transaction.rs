@@ -21,7 +21,7 @@ pub struct BillingCreditBalanceTransaction {
     /// ID of the test clock this credit balance transaction belongs to.
     pub test_clock: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
     /// The type of credit balance transaction (credit or debit).
-    pub r#type: Option<crate::BillingCreditBalanceTransactionType>,
+    pub r#type: Option<crate::billing_credit_balance_transaction::Type>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -47,7 +47,7 @@ impl crate::rt::Decode for BillingCreditBalanceTransaction {
             f7: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::TestHelpersTestClock>,
             >,
-            f8: crate::rt::json::Slot<crate::BillingCreditBalanceTransactionType>,
+            f8: crate::rt::json::Slot<crate::billing_credit_balance_transaction::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -157,60 +157,6 @@ impl serde::Serialize for BillingCreditBalanceTransaction {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `BillingCreditBalanceTransactionType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BillingCreditBalanceTransactionType {
-    /// `credit`
-    Credit,
-    /// `debit`
-    Debit,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BillingCreditBalanceTransactionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BillingCreditBalanceTransactionType::Credit => "credit",
-            BillingCreditBalanceTransactionType::Debit => "debit",
-            BillingCreditBalanceTransactionType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for BillingCreditBalanceTransactionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["credit", "debit"]) {
-                Some(0) => BillingCreditBalanceTransactionType::Credit,
-                Some(1) => BillingCreditBalanceTransactionType::Debit,
-                _ => BillingCreditBalanceTransactionType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for BillingCreditBalanceTransactionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BillingCreditBalanceTransactionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BillingCreditBalanceTransactionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for BillingCreditBalanceTransactionType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// List credit balance transactions

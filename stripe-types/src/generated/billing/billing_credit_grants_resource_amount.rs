@@ -7,7 +7,7 @@ pub struct BillingCreditGrantsResourceAmount {
     /// The monetary amount.
     pub monetary: Option<crate::BillingCreditGrantsResourceMonetaryAmount>,
     /// The type of this amount. We currently only support `monetary` billing credits.
-    pub r#type: crate::BillingCreditGrantsResourceAmountType,
+    pub r#type: crate::billing_credit_grants_resource_amount::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,7 +16,9 @@ impl crate::rt::Decode for BillingCreditGrantsResourceAmount {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::BillingCreditGrantsResourceMonetaryAmount>,
-            f1: crate::rt::json::Slot<crate::BillingCreditGrantsResourceAmountType>,
+            f1: crate::rt::json::Slot<
+                crate::billing_credit_grants_resource_amount::Type,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -73,55 +75,5 @@ impl serde::Serialize for BillingCreditGrantsResourceAmount {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `BillingCreditGrantsResourceAmountType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BillingCreditGrantsResourceAmountType {
-    /// `monetary`
-    Monetary,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BillingCreditGrantsResourceAmountType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BillingCreditGrantsResourceAmountType::Monetary => "monetary",
-            BillingCreditGrantsResourceAmountType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for BillingCreditGrantsResourceAmountType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["monetary"]) {
-                Some(0) => BillingCreditGrantsResourceAmountType::Monetary,
-                _ => BillingCreditGrantsResourceAmountType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for BillingCreditGrantsResourceAmountType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BillingCreditGrantsResourceAmountType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BillingCreditGrantsResourceAmountType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for BillingCreditGrantsResourceAmountType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

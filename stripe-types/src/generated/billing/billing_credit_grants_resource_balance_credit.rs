@@ -11,7 +11,7 @@ pub struct BillingCreditGrantsResourceBalanceCredit {
         crate::BillingCreditGrantsResourceBalanceCreditsApplicationInvoiceVoided,
     >,
     /// The type of credit transaction.
-    pub r#type: crate::BillingCreditGrantsResourceBalanceCreditType,
+    pub r#type: crate::billing_credit_grants_resource_balance_credit::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -24,7 +24,7 @@ impl crate::rt::Decode for BillingCreditGrantsResourceBalanceCredit {
                 crate::BillingCreditGrantsResourceBalanceCreditsApplicationInvoiceVoided,
             >,
             f2: crate::rt::json::Slot<
-                crate::BillingCreditGrantsResourceBalanceCreditType,
+                crate::billing_credit_grants_resource_balance_credit::Type,
             >,
         }
         let mut b = Slots {
@@ -86,68 +86,5 @@ impl serde::Serialize for BillingCreditGrantsResourceBalanceCredit {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `BillingCreditGrantsResourceBalanceCreditType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BillingCreditGrantsResourceBalanceCreditType {
-    /// `credits_application_invoice_voided`
-    CreditsApplicationInvoiceVoided,
-    /// `credits_granted`
-    CreditsGranted,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BillingCreditGrantsResourceBalanceCreditType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BillingCreditGrantsResourceBalanceCreditType::CreditsApplicationInvoiceVoided => {
-                "credits_application_invoice_voided"
-            }
-            BillingCreditGrantsResourceBalanceCreditType::CreditsGranted => {
-                "credits_granted"
-            }
-            BillingCreditGrantsResourceBalanceCreditType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for BillingCreditGrantsResourceBalanceCreditType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["credits_application_invoice_voided", "credits_granted"],
-            ) {
-                Some(0) => {
-                    BillingCreditGrantsResourceBalanceCreditType::CreditsApplicationInvoiceVoided
-                }
-                Some(1) => BillingCreditGrantsResourceBalanceCreditType::CreditsGranted,
-                _ => BillingCreditGrantsResourceBalanceCreditType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for BillingCreditGrantsResourceBalanceCreditType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BillingCreditGrantsResourceBalanceCreditType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BillingCreditGrantsResourceBalanceCreditType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for BillingCreditGrantsResourceBalanceCreditType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -9,7 +9,7 @@ pub struct BillingCreditGrantsResourceBalanceDebit {
     /// Details of how the billing credits were applied to an invoice. Only present if `type` is `credits_applied`.
     pub credits_applied: Option<crate::BillingCreditGrantsResourceBalanceCreditsApplied>,
     /// The type of debit transaction.
-    pub r#type: crate::BillingCreditGrantsResourceBalanceDebitType,
+    pub r#type: crate::billing_credit_grants_resource_balance_debit::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -22,7 +22,7 @@ impl crate::rt::Decode for BillingCreditGrantsResourceBalanceDebit {
                 crate::BillingCreditGrantsResourceBalanceCreditsApplied,
             >,
             f2: crate::rt::json::Slot<
-                crate::BillingCreditGrantsResourceBalanceDebitType,
+                crate::billing_credit_grants_resource_balance_debit::Type,
             >,
         }
         let mut b = Slots {
@@ -84,72 +84,5 @@ impl serde::Serialize for BillingCreditGrantsResourceBalanceDebit {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `BillingCreditGrantsResourceBalanceDebitType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BillingCreditGrantsResourceBalanceDebitType {
-    /// `credits_applied`
-    CreditsApplied,
-    /// `credits_expired`
-    CreditsExpired,
-    /// `credits_voided`
-    CreditsVoided,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BillingCreditGrantsResourceBalanceDebitType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BillingCreditGrantsResourceBalanceDebitType::CreditsApplied => {
-                "credits_applied"
-            }
-            BillingCreditGrantsResourceBalanceDebitType::CreditsExpired => {
-                "credits_expired"
-            }
-            BillingCreditGrantsResourceBalanceDebitType::CreditsVoided => {
-                "credits_voided"
-            }
-            BillingCreditGrantsResourceBalanceDebitType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for BillingCreditGrantsResourceBalanceDebitType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["credits_applied", "credits_expired", "credits_voided"],
-            ) {
-                Some(0) => BillingCreditGrantsResourceBalanceDebitType::CreditsApplied,
-                Some(1) => BillingCreditGrantsResourceBalanceDebitType::CreditsExpired,
-                Some(2) => BillingCreditGrantsResourceBalanceDebitType::CreditsVoided,
-                _ => BillingCreditGrantsResourceBalanceDebitType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for BillingCreditGrantsResourceBalanceDebitType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BillingCreditGrantsResourceBalanceDebitType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BillingCreditGrantsResourceBalanceDebitType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for BillingCreditGrantsResourceBalanceDebitType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct BillingCreditGrantsResourceScope {
     /// The price type that credit grants can apply to. We currently only support the `metered` price type. This refers to prices that have a [Billing Meter](https://docs.stripe.com/api/billing/meter) attached to them. Cannot be used in combination with `prices`.
-    pub price_type: Option<crate::BillingCreditGrantsResourceScopePriceType>,
+    pub price_type: Option<crate::billing_credit_grants_resource_scope::PriceType>,
     /// The prices that credit grants can apply to. We currently only support `metered` prices. This refers to prices that have a [Billing Meter](https://docs.stripe.com/api/billing/meter) attached to them. Cannot be used in combination with `price_type`.
     pub prices: Option<Vec<crate::BillingCreditGrantsResourceApplicablePrice>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -15,7 +15,9 @@ impl crate::rt::Decode for BillingCreditGrantsResourceScope {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::BillingCreditGrantsResourceScopePriceType>,
+            f0: crate::rt::json::Slot<
+                crate::billing_credit_grants_resource_scope::PriceType,
+            >,
             f1: crate::rt::json::Slot<
                 Vec<crate::BillingCreditGrantsResourceApplicablePrice>,
             >,
@@ -66,55 +68,5 @@ impl serde::Serialize for BillingCreditGrantsResourceScope {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `BillingCreditGrantsResourceScopePriceType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BillingCreditGrantsResourceScopePriceType {
-    /// `metered`
-    Metered,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BillingCreditGrantsResourceScopePriceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BillingCreditGrantsResourceScopePriceType::Metered => "metered",
-            BillingCreditGrantsResourceScopePriceType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for BillingCreditGrantsResourceScopePriceType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["metered"]) {
-                Some(0) => BillingCreditGrantsResourceScopePriceType::Metered,
-                _ => BillingCreditGrantsResourceScopePriceType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for BillingCreditGrantsResourceScopePriceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BillingCreditGrantsResourceScopePriceType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BillingCreditGrantsResourceScopePriceType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for BillingCreditGrantsResourceScopePriceType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

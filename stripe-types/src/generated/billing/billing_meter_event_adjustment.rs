@@ -12,9 +12,9 @@ pub struct BillingMeterEventAdjustment {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The meter event adjustment's status.
-    pub status: crate::BillingMeterEventAdjustmentStatus,
+    pub status: crate::billing_meter_event_adjustment::Status,
     /// Specifies whether to cancel a single event or a range of events for a time period. Time period cancellation is not supported yet.
-    pub r#type: crate::BillingMeterEventAdjustmentType,
+    pub r#type: crate::billing_meter_event_adjustment::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -33,8 +33,8 @@ impl crate::rt::Decode for BillingMeterEventAdjustment {
             >,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<bool>,
-            f3: crate::rt::json::Slot<crate::BillingMeterEventAdjustmentStatus>,
-            f4: crate::rt::json::Slot<crate::BillingMeterEventAdjustmentType>,
+            f3: crate::rt::json::Slot<crate::billing_meter_event_adjustment::Status>,
+            f4: crate::rt::json::Slot<crate::billing_meter_event_adjustment::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -115,124 +115,6 @@ impl serde::Serialize for BillingMeterEventAdjustment {
         map.end()
     }
 }
-/// Values of `BillingMeterEventAdjustmentStatus`.
-#[cfg(any(feature = "billing", feature = "v2"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BillingMeterEventAdjustmentStatus {
-    /// `complete`
-    Complete,
-    /// `pending`
-    Pending,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "billing", feature = "v2"))]
-impl BillingMeterEventAdjustmentStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BillingMeterEventAdjustmentStatus::Complete => "complete",
-            BillingMeterEventAdjustmentStatus::Pending => "pending",
-            BillingMeterEventAdjustmentStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "v2"))]
-impl std::str::FromStr for BillingMeterEventAdjustmentStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["complete", "pending"]) {
-                Some(0) => BillingMeterEventAdjustmentStatus::Complete,
-                Some(1) => BillingMeterEventAdjustmentStatus::Pending,
-                _ => BillingMeterEventAdjustmentStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "billing", feature = "v2"))]
-impl std::fmt::Display for BillingMeterEventAdjustmentStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "v2"))]
-impl serde::Serialize for BillingMeterEventAdjustmentStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "v2"))]
-impl<'de> serde::Deserialize<'de> for BillingMeterEventAdjustmentStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(any(feature = "billing", feature = "v2"))]
-impl crate::rt::Decode for BillingMeterEventAdjustmentStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `BillingMeterEventAdjustmentType`.
-#[cfg(any(feature = "billing", feature = "v2"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BillingMeterEventAdjustmentType {
-    /// `cancel`
-    Cancel,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "billing", feature = "v2"))]
-impl BillingMeterEventAdjustmentType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BillingMeterEventAdjustmentType::Cancel => "cancel",
-            BillingMeterEventAdjustmentType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "v2"))]
-impl std::str::FromStr for BillingMeterEventAdjustmentType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["cancel"]) {
-                Some(0) => BillingMeterEventAdjustmentType::Cancel,
-                _ => BillingMeterEventAdjustmentType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "billing", feature = "v2"))]
-impl std::fmt::Display for BillingMeterEventAdjustmentType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "v2"))]
-impl serde::Serialize for BillingMeterEventAdjustmentType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "v2"))]
-impl<'de> serde::Deserialize<'de> for BillingMeterEventAdjustmentType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(any(feature = "billing", feature = "v2"))]
-impl crate::rt::Decode for BillingMeterEventAdjustmentType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// Create a billing meter event adjustment
 ///
 /// Creates a billing meter event adjustment.
@@ -243,13 +125,13 @@ impl crate::rt::Decode for BillingMeterEventAdjustmentType {
 #[non_exhaustive]
 pub struct CreateBillingMeterEventAdjustment {
     /// Specifies which event to cancel.
-    pub cancel: Option<crate::EventAdjustmentCancelSettingsParam>,
+    pub cancel: Option<crate::billing_meter_event_adjustment::Cancel>,
     /// The name of the meter event. Corresponds with the `event_name` field on a meter.
     pub event_name: String,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Specifies whether to cancel a single event or a range of events for a time period. Time period cancellation is not supported yet.
-    pub r#type: crate::CreateBillingMeterEventAdjustmentType,
+    pub r#type: crate::billing_meter_event_adjustment::create::Type,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for CreateBillingMeterEventAdjustment {
@@ -273,7 +155,7 @@ impl CreateBillingMeterEventAdjustment {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         event_name: impl Into<String>,
-        r#type: impl Into<crate::CreateBillingMeterEventAdjustmentType>,
+        r#type: impl Into<crate::billing_meter_event_adjustment::create::Type>,
     ) -> Self {
         Self {
             cancel: None,
@@ -285,7 +167,7 @@ impl CreateBillingMeterEventAdjustment {
     /// Specifies which event to cancel.
     pub fn cancel(
         mut self,
-        v: impl Into<crate::EventAdjustmentCancelSettingsParam>,
+        v: impl Into<crate::billing_meter_event_adjustment::Cancel>,
     ) -> Self {
         self.cancel = Some(v.into());
         self
@@ -309,88 +191,5 @@ impl crate::rt::StripeRequest for CreateBillingMeterEventAdjustment {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `CreateBillingMeterEventAdjustmentType`.
-#[cfg(any(feature = "billing", feature = "v2"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateBillingMeterEventAdjustmentType {
-    /// `cancel`
-    Cancel,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "billing", feature = "v2"))]
-impl CreateBillingMeterEventAdjustmentType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateBillingMeterEventAdjustmentType::Cancel => "cancel",
-            CreateBillingMeterEventAdjustmentType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "v2"))]
-impl std::str::FromStr for CreateBillingMeterEventAdjustmentType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["cancel"]) {
-                Some(0) => CreateBillingMeterEventAdjustmentType::Cancel,
-                _ => CreateBillingMeterEventAdjustmentType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "billing", feature = "v2"))]
-impl std::fmt::Display for CreateBillingMeterEventAdjustmentType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "v2"))]
-impl serde::Serialize for CreateBillingMeterEventAdjustmentType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "v2"))]
-impl<'de> serde::Deserialize<'de> for CreateBillingMeterEventAdjustmentType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`CreateBillingMeterEventAdjustmentCancel`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct EventAdjustmentCancelSettingsParam {
-    /// The `identifier` parameter.
-    pub identifier: Option<String>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for EventAdjustmentCancelSettingsParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.identifier {
-            map.serialize_entry("identifier", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl EventAdjustmentCancelSettingsParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { identifier: None }
-    }
-    /// The `identifier` parameter.
-    pub fn identifier(mut self, v: impl Into<String>) -> Self {
-        self.identifier = Some(v.into());
-        self
     }
 }

@@ -168,7 +168,7 @@ pub struct ListBillingMeterEventSummaries {
     pub starting_after: Option<String>,
     /// Specifies what granularity to use when generating event summaries. If not specified, a single event summary would be returned for the specified time range. For hourly granularity, start and end times must align with hour boundaries (e.g., 00:00, 01:00, ..., 23:00). For daily granularity, start and end times must align with UTC day boundaries (00:00 UTC).
     pub value_grouping_window: Option<
-        crate::ListBillingMeterEventSummariesValueGroupingWindow,
+        crate::billing_meter_event_summary::ValueGroupingWindow,
     >,
 }
 #[cfg(feature = "billing")]
@@ -250,7 +250,7 @@ impl ListBillingMeterEventSummaries {
     /// Specifies what granularity to use when generating event summaries. If not specified, a single event summary would be returned for the specified time range. For hourly granularity, start and end times must align with hour boundaries (e.g., 00:00, 01:00, ..., 23:00). For daily granularity, start and end times must align with UTC day boundaries (00:00 UTC).
     pub fn value_grouping_window(
         mut self,
-        v: impl Into<crate::ListBillingMeterEventSummariesValueGroupingWindow>,
+        v: impl Into<crate::billing_meter_event_summary::ValueGroupingWindow>,
     ) -> Self {
         self.value_grouping_window = Some(v.into());
         self
@@ -274,64 +274,5 @@ impl crate::rt::StripeRequest for ListBillingMeterEventSummaries {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// Values of `ListBillingMeterEventSummariesValueGroupingWindow`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListBillingMeterEventSummariesValueGroupingWindow {
-    /// `day`
-    Day,
-    /// `hour`
-    Hour,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl ListBillingMeterEventSummariesValueGroupingWindow {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListBillingMeterEventSummariesValueGroupingWindow::Day => "day",
-            ListBillingMeterEventSummariesValueGroupingWindow::Hour => "hour",
-            ListBillingMeterEventSummariesValueGroupingWindow::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for ListBillingMeterEventSummariesValueGroupingWindow {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["day", "hour"]) {
-                Some(0) => ListBillingMeterEventSummariesValueGroupingWindow::Day,
-                Some(1) => ListBillingMeterEventSummariesValueGroupingWindow::Hour,
-                _ => {
-                    ListBillingMeterEventSummariesValueGroupingWindow::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for ListBillingMeterEventSummariesValueGroupingWindow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListBillingMeterEventSummariesValueGroupingWindow {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for ListBillingMeterEventSummariesValueGroupingWindow {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }

@@ -28,13 +28,13 @@ pub struct CreateCreditNote {
     /// The date when this credit note is in effect. Same as `created` unless overwritten. When defined, this value replaces the system-generated 'Date of issue' printed on the credit note PDF.
     pub effective_at: Option<crate::rt::Timestamp>,
     /// Type of email to send to the customer, one of `credit_note` or `none` and the default is `credit_note`.
-    pub email_type: Option<crate::CreateCreditNoteEmailType>,
+    pub email_type: Option<crate::credit_note::EmailType>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// ID of the invoice.
     pub invoice: crate::InvoiceId,
     /// Line items that make up the credit note. One of `amount`, `lines`, or `shipping_cost` must be provided.
-    pub lines: Option<Vec<crate::CreditNoteLineItemParams>>,
+    pub lines: Option<Vec<crate::credit_note::Lines>>,
     /// The credit note's memo appears on the credit note PDF.
     pub memo: Option<String>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -42,13 +42,13 @@ pub struct CreateCreditNote {
     /// The integer amount in cents (or local equivalent) representing the amount that is credited outside of Stripe.
     pub out_of_band_amount: Option<i64>,
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub reason: Option<crate::CreateCreditNoteReason>,
+    pub reason: Option<crate::credit_note::create_preview::Reason>,
     /// The integer amount in cents (or local equivalent) representing the amount to refund. If set, a refund will be created for the charge associated with the invoice.
     pub refund_amount: Option<i64>,
     /// Refunds to link to this credit note.
-    pub refunds: Option<Vec<crate::CreditNoteRefundParams>>,
+    pub refunds: Option<Vec<crate::credit_note::Refunds>>,
     /// When shipping_cost contains the shipping_rate from the invoice, the shipping_cost is included in the credit note. One of `amount`, `lines`, or `shipping_cost` must be provided.
-    pub shipping_cost: Option<crate::CreditNoteShippingCost>,
+    pub shipping_cost: Option<crate::credit_note::ShippingCost>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for CreateCreditNote {
@@ -136,7 +136,7 @@ impl CreateCreditNote {
         self
     }
     /// Type of email to send to the customer, one of `credit_note` or `none` and the default is `credit_note`.
-    pub fn email_type(mut self, v: impl Into<crate::CreateCreditNoteEmailType>) -> Self {
+    pub fn email_type(mut self, v: impl Into<crate::credit_note::EmailType>) -> Self {
         self.email_type = Some(v.into());
         self
     }
@@ -148,7 +148,7 @@ impl CreateCreditNote {
     /// Line items that make up the credit note. One of `amount`, `lines`, or `shipping_cost` must be provided.
     pub fn lines(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::CreditNoteLineItemParams>>,
+        v: impl IntoIterator<Item = impl Into<crate::credit_note::Lines>>,
     ) -> Self {
         self.lines = Some(v.into_iter().map(Into::into).collect());
         self
@@ -169,7 +169,10 @@ impl CreateCreditNote {
         self
     }
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub fn reason(mut self, v: impl Into<crate::CreateCreditNoteReason>) -> Self {
+    pub fn reason(
+        mut self,
+        v: impl Into<crate::credit_note::create_preview::Reason>,
+    ) -> Self {
         self.reason = Some(v.into());
         self
     }
@@ -181,13 +184,16 @@ impl CreateCreditNote {
     /// Refunds to link to this credit note.
     pub fn refunds(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::CreditNoteRefundParams>>,
+        v: impl IntoIterator<Item = impl Into<crate::credit_note::Refunds>>,
     ) -> Self {
         self.refunds = Some(v.into_iter().map(Into::into).collect());
         self
     }
     /// When shipping_cost contains the shipping_rate from the invoice, the shipping_cost is included in the credit note. One of `amount`, `lines`, or `shipping_cost` must be provided.
-    pub fn shipping_cost(mut self, v: impl Into<crate::CreditNoteShippingCost>) -> Self {
+    pub fn shipping_cost(
+        mut self,
+        v: impl Into<crate::credit_note::ShippingCost>,
+    ) -> Self {
         self.shipping_cost = Some(v.into());
         self
     }
@@ -205,240 +211,6 @@ impl crate::rt::StripeRequest for CreateCreditNote {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `CreateCreditNoteEmailType`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateCreditNoteEmailType {
-    /// `credit_note`
-    CreditNote,
-    /// `none`
-    None,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateCreditNoteEmailType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateCreditNoteEmailType::CreditNote => "credit_note",
-            CreateCreditNoteEmailType::None => "none",
-            CreateCreditNoteEmailType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreateCreditNoteEmailType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["credit_note", "none"]) {
-                Some(0) => CreateCreditNoteEmailType::CreditNote,
-                Some(1) => CreateCreditNoteEmailType::None,
-                _ => CreateCreditNoteEmailType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreateCreditNoteEmailType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateCreditNoteEmailType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreateCreditNoteEmailType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateCreditNoteLinesType`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateCreditNoteLinesType {
-    /// `custom_line_item`
-    CustomLineItem,
-    /// `invoice_line_item`
-    InvoiceLineItem,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateCreditNoteLinesType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateCreditNoteLinesType::CustomLineItem => "custom_line_item",
-            CreateCreditNoteLinesType::InvoiceLineItem => "invoice_line_item",
-            CreateCreditNoteLinesType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreateCreditNoteLinesType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["custom_line_item", "invoice_line_item"],
-            ) {
-                Some(0) => CreateCreditNoteLinesType::CustomLineItem,
-                Some(1) => CreateCreditNoteLinesType::InvoiceLineItem,
-                _ => CreateCreditNoteLinesType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreateCreditNoteLinesType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateCreditNoteLinesType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreateCreditNoteLinesType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateCreditNoteReason`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateCreditNoteReason {
-    /// `duplicate`
-    Duplicate,
-    /// `fraudulent`
-    Fraudulent,
-    /// `order_change`
-    OrderChange,
-    /// `product_unsatisfactory`
-    ProductUnsatisfactory,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateCreditNoteReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateCreditNoteReason::Duplicate => "duplicate",
-            CreateCreditNoteReason::Fraudulent => "fraudulent",
-            CreateCreditNoteReason::OrderChange => "order_change",
-            CreateCreditNoteReason::ProductUnsatisfactory => "product_unsatisfactory",
-            CreateCreditNoteReason::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreateCreditNoteReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["duplicate", "fraudulent", "order_change", "product_unsatisfactory"],
-            ) {
-                Some(0) => CreateCreditNoteReason::Duplicate,
-                Some(1) => CreateCreditNoteReason::Fraudulent,
-                Some(2) => CreateCreditNoteReason::OrderChange,
-                Some(3) => CreateCreditNoteReason::ProductUnsatisfactory,
-                _ => CreateCreditNoteReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreateCreditNoteReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateCreditNoteReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreateCreditNoteReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateCreditNoteRefundsType`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateCreditNoteRefundsType {
-    /// `payment_record_refund`
-    PaymentRecordRefund,
-    /// `refund`
-    Refund,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateCreditNoteRefundsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateCreditNoteRefundsType::PaymentRecordRefund => "payment_record_refund",
-            CreateCreditNoteRefundsType::Refund => "refund",
-            CreateCreditNoteRefundsType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreateCreditNoteRefundsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["payment_record_refund", "refund"]) {
-                Some(0) => CreateCreditNoteRefundsType::PaymentRecordRefund,
-                Some(1) => CreateCreditNoteRefundsType::Refund,
-                _ => CreateCreditNoteRefundsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreateCreditNoteRefundsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateCreditNoteRefundsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreateCreditNoteRefundsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Issue a credit note to adjust an invoice's amount after the invoice is finalized.
@@ -495,13 +267,13 @@ pub struct CreditNote {
     /// The pretax credit amounts (ex: discount, credit grants, etc) for all line items.
     pub pretax_credit_amounts: Vec<crate::CreditNotesPretaxCreditAmount>,
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub reason: Option<crate::CreditNoteReason>,
+    pub reason: Option<crate::credit_note::Reason>,
     /// Refunds related to this credit note.
     pub refunds: Vec<crate::CreditNoteRefund>,
     /// The details of the cost of shipping, including the ShippingRate applied to the invoice.
     pub shipping_cost: Option<crate::InvoicesResourceShippingCost>,
     /// Status of this credit note, one of `issued` or `void`. Learn more about [voiding credit notes](https://docs.stripe.com/billing/invoices/credit-notes#voiding).
-    pub status: crate::CreditNoteStatus,
+    pub status: crate::credit_note::Status,
     /// The integer amount in cents (or local equivalent) representing the amount of the credit note, excluding exclusive tax and invoice level discounts.
     pub subtotal: i64,
     /// The integer amount in cents (or local equivalent) representing the amount of the credit note, excluding all tax and invoice level discounts.
@@ -513,7 +285,7 @@ pub struct CreditNote {
     /// The aggregate tax information for all line items.
     pub total_taxes: Option<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
     /// Type of this credit note, one of `pre_payment` or `post_payment`. A `pre_payment` credit note means it was issued when the invoice was open. A `post_payment` credit note means it was issued when the invoice was paid.
-    pub r#type: crate::CreditNoteType,
+    pub r#type: crate::credit_note::Type,
     /// The time that the credit note was voided.
     pub voided_at: Option<crate::rt::Timestamp>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -558,16 +330,16 @@ impl crate::rt::Decode for CreditNote {
             f19: crate::rt::json::Slot<i64>,
             f20: crate::rt::json::Slot<i64>,
             f21: crate::rt::json::Slot<Vec<crate::CreditNotesPretaxCreditAmount>>,
-            f22: crate::rt::json::Slot<crate::CreditNoteReason>,
+            f22: crate::rt::json::Slot<crate::credit_note::Reason>,
             f23: crate::rt::json::Slot<Vec<crate::CreditNoteRefund>>,
             f24: crate::rt::json::Slot<crate::InvoicesResourceShippingCost>,
-            f25: crate::rt::json::Slot<crate::CreditNoteStatus>,
+            f25: crate::rt::json::Slot<crate::credit_note::Status>,
             f26: crate::rt::json::Slot<i64>,
             f27: crate::rt::json::Slot<i64>,
             f28: crate::rt::json::Slot<i64>,
             f29: crate::rt::json::Slot<i64>,
             f30: crate::rt::json::Slot<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
-            f31: crate::rt::json::Slot<crate::CreditNoteType>,
+            f31: crate::rt::json::Slot<crate::credit_note::Type>,
             f32: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
@@ -879,196 +651,6 @@ impl serde::Serialize for CreditNote {
         map.end()
     }
 }
-/// Part of a request's parameters (`CreateCreditNoteLines`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreditNoteLineItemParams {
-    /// The `amount` parameter.
-    pub amount: Option<i64>,
-    /// The `description` parameter.
-    pub description: Option<String>,
-    /// The `invoice_line_item` parameter.
-    pub invoice_line_item: Option<String>,
-    /// The `quantity` parameter.
-    pub quantity: Option<i64>,
-    /// The `tax_amounts` parameter.
-    pub tax_amounts: Option<crate::rt::Clearable<Vec<crate::TaxAmountWithTaxRateParam>>>,
-    /// The `tax_rates` parameter.
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
-    /// The `type` parameter.
-    pub r#type: crate::CreateCreditNoteLinesType,
-    /// The `unit_amount` parameter.
-    pub unit_amount: Option<i64>,
-    /// The `unit_amount_decimal` parameter.
-    pub unit_amount_decimal: Option<crate::rt::Decimal>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreditNoteLineItemParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount {
-            map.serialize_entry("amount", v)?;
-        }
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        if let Some(v) = &self.invoice_line_item {
-            map.serialize_entry("invoice_line_item", v)?;
-        }
-        if let Some(v) = &self.quantity {
-            map.serialize_entry("quantity", v)?;
-        }
-        if let Some(v) = &self.tax_amounts {
-            map.serialize_entry("tax_amounts", v)?;
-        }
-        if let Some(v) = &self.tax_rates {
-            map.serialize_entry("tax_rates", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
-        if let Some(v) = &self.unit_amount {
-            map.serialize_entry("unit_amount", v)?;
-        }
-        if let Some(v) = &self.unit_amount_decimal {
-            map.serialize_entry("unit_amount_decimal", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreditNoteLineItemParams {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::CreateCreditNoteLinesType>) -> Self {
-        Self {
-            amount: None,
-            description: None,
-            invoice_line_item: None,
-            quantity: None,
-            tax_amounts: None,
-            tax_rates: None,
-            r#type: r#type.into(),
-            unit_amount: None,
-            unit_amount_decimal: None,
-        }
-    }
-    /// The `amount` parameter.
-    pub fn amount(mut self, v: impl Into<i64>) -> Self {
-        self.amount = Some(v.into());
-        self
-    }
-    /// The `description` parameter.
-    pub fn description(mut self, v: impl Into<String>) -> Self {
-        self.description = Some(v.into());
-        self
-    }
-    /// The `invoice_line_item` parameter.
-    pub fn invoice_line_item(mut self, v: impl Into<String>) -> Self {
-        self.invoice_line_item = Some(v.into());
-        self
-    }
-    /// The `quantity` parameter.
-    pub fn quantity(mut self, v: impl Into<i64>) -> Self {
-        self.quantity = Some(v.into());
-        self
-    }
-    /// The `tax_amounts` parameter.
-    pub fn tax_amounts(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::TaxAmountWithTaxRateParam>>>,
-    ) -> Self {
-        self.tax_amounts = Some(v.into());
-        self
-    }
-    /// The `tax_rates` parameter.
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
-        self.tax_rates = Some(v.into());
-        self
-    }
-    /// The `unit_amount` parameter.
-    pub fn unit_amount(mut self, v: impl Into<i64>) -> Self {
-        self.unit_amount = Some(v.into());
-        self
-    }
-    /// The `unit_amount_decimal` parameter.
-    pub fn unit_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
-        self.unit_amount_decimal = Some(v.into());
-        self
-    }
-}
-/// Values of `CreditNoteReason`.
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreditNoteReason {
-    /// `duplicate`
-    Duplicate,
-    /// `fraudulent`
-    Fraudulent,
-    /// `order_change`
-    OrderChange,
-    /// `product_unsatisfactory`
-    ProductUnsatisfactory,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl CreditNoteReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreditNoteReason::Duplicate => "duplicate",
-            CreditNoteReason::Fraudulent => "fraudulent",
-            CreditNoteReason::OrderChange => "order_change",
-            CreditNoteReason::ProductUnsatisfactory => "product_unsatisfactory",
-            CreditNoteReason::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::str::FromStr for CreditNoteReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["duplicate", "fraudulent", "order_change", "product_unsatisfactory"],
-            ) {
-                Some(0) => CreditNoteReason::Duplicate,
-                Some(1) => CreditNoteReason::Fraudulent,
-                Some(2) => CreditNoteReason::OrderChange,
-                Some(3) => CreditNoteReason::ProductUnsatisfactory,
-                _ => CreditNoteReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::fmt::Display for CreditNoteReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl serde::Serialize for CreditNoteReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for CreditNoteReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl crate::rt::Decode for CreditNoteReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// CreditNoteRefund
 #[cfg(any(feature = "billing", feature = "payments"))]
 #[derive(Clone, Debug)]
@@ -1081,7 +663,7 @@ pub struct CreditNoteRefund {
     /// ID of the refund.
     pub refund: crate::rt::Expandable<crate::Refund>,
     /// Type of the refund, one of `refund` or `payment_record_refund`.
-    pub r#type: Option<crate::CreditNoteRefundType>,
+    pub r#type: Option<crate::credit_note::refund::Type>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1093,7 +675,7 @@ impl crate::rt::Decode for CreditNoteRefund {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<crate::CreditNotesPaymentRecordRefund>,
             f2: crate::rt::json::Slot<crate::rt::Expandable<crate::Refund>>,
-            f3: crate::rt::json::Slot<crate::CreditNoteRefundType>,
+            f3: crate::rt::json::Slot<crate::credit_note::refund::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1168,298 +750,6 @@ impl serde::Serialize for CreditNoteRefund {
         map.end()
     }
 }
-/// Part of a request's parameters (`CreateCreditNoteRefunds`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreditNoteRefundParams {
-    /// The `amount_refunded` parameter.
-    pub amount_refunded: Option<i64>,
-    /// The `payment_record_refund` parameter.
-    pub payment_record_refund: Option<crate::PaymentRecordRefundParams>,
-    /// The `refund` parameter.
-    pub refund: Option<String>,
-    /// The `type` parameter.
-    pub r#type: Option<crate::CreateCreditNoteRefundsType>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreditNoteRefundParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount_refunded {
-            map.serialize_entry("amount_refunded", v)?;
-        }
-        if let Some(v) = &self.payment_record_refund {
-            map.serialize_entry("payment_record_refund", v)?;
-        }
-        if let Some(v) = &self.refund {
-            map.serialize_entry("refund", v)?;
-        }
-        if let Some(v) = &self.r#type {
-            map.serialize_entry("type", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreditNoteRefundParams {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            amount_refunded: None,
-            payment_record_refund: None,
-            refund: None,
-            r#type: None,
-        }
-    }
-    /// The `amount_refunded` parameter.
-    pub fn amount_refunded(mut self, v: impl Into<i64>) -> Self {
-        self.amount_refunded = Some(v.into());
-        self
-    }
-    /// The `payment_record_refund` parameter.
-    pub fn payment_record_refund(
-        mut self,
-        v: impl Into<crate::PaymentRecordRefundParams>,
-    ) -> Self {
-        self.payment_record_refund = Some(v.into());
-        self
-    }
-    /// The `refund` parameter.
-    pub fn refund(mut self, v: impl Into<String>) -> Self {
-        self.refund = Some(v.into());
-        self
-    }
-    /// The `type` parameter.
-    pub fn r#type(mut self, v: impl Into<crate::CreateCreditNoteRefundsType>) -> Self {
-        self.r#type = Some(v.into());
-        self
-    }
-}
-/// Values of `CreditNoteRefundType`.
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreditNoteRefundType {
-    /// `payment_record_refund`
-    PaymentRecordRefund,
-    /// `refund`
-    Refund,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl CreditNoteRefundType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreditNoteRefundType::PaymentRecordRefund => "payment_record_refund",
-            CreditNoteRefundType::Refund => "refund",
-            CreditNoteRefundType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::str::FromStr for CreditNoteRefundType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["payment_record_refund", "refund"]) {
-                Some(0) => CreditNoteRefundType::PaymentRecordRefund,
-                Some(1) => CreditNoteRefundType::Refund,
-                _ => CreditNoteRefundType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::fmt::Display for CreditNoteRefundType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl serde::Serialize for CreditNoteRefundType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for CreditNoteRefundType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl crate::rt::Decode for CreditNoteRefundType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Part of a request's parameters (`CreateCreditNoteShippingCost`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreditNoteShippingCost {
-    /// The `shipping_rate` parameter.
-    pub shipping_rate: Option<String>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreditNoteShippingCost {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.shipping_rate {
-            map.serialize_entry("shipping_rate", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreditNoteShippingCost {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { shipping_rate: None }
-    }
-    /// The `shipping_rate` parameter.
-    pub fn shipping_rate(mut self, v: impl Into<String>) -> Self {
-        self.shipping_rate = Some(v.into());
-        self
-    }
-}
-/// Values of `CreditNoteStatus`.
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreditNoteStatus {
-    /// `issued`
-    Issued,
-    /// `void`
-    Void,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl CreditNoteStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreditNoteStatus::Issued => "issued",
-            CreditNoteStatus::Void => "void",
-            CreditNoteStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::str::FromStr for CreditNoteStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["issued", "void"]) {
-                Some(0) => CreditNoteStatus::Issued,
-                Some(1) => CreditNoteStatus::Void,
-                _ => CreditNoteStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::fmt::Display for CreditNoteStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl serde::Serialize for CreditNoteStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for CreditNoteStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl crate::rt::Decode for CreditNoteStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `CreditNoteType`.
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreditNoteType {
-    /// `mixed`
-    Mixed,
-    /// `post_payment`
-    PostPayment,
-    /// `pre_payment`
-    PrePayment,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl CreditNoteType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreditNoteType::Mixed => "mixed",
-            CreditNoteType::PostPayment => "post_payment",
-            CreditNoteType::PrePayment => "pre_payment",
-            CreditNoteType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::str::FromStr for CreditNoteType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["mixed", "post_payment", "pre_payment"],
-            ) {
-                Some(0) => CreditNoteType::Mixed,
-                Some(1) => CreditNoteType::PostPayment,
-                Some(2) => CreditNoteType::PrePayment,
-                _ => CreditNoteType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::fmt::Display for CreditNoteType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl serde::Serialize for CreditNoteType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for CreditNoteType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl crate::rt::Decode for CreditNoteType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// List all credit notes
 ///
 /// Returns a list of credit notes.
@@ -1470,7 +760,7 @@ impl crate::rt::Decode for CreditNoteType {
 #[non_exhaustive]
 pub struct ListCreditNotes {
     /// Only return credit notes that were created during the given date interval.
-    pub created: Option<crate::ListCreditNotesCreated>,
+    pub created: Option<crate::credit_note::Created>,
     /// Only return credit notes for the customer specified by this customer ID.
     pub customer: Option<crate::CustomerId>,
     /// Only return credit notes for the account representing the customer specified by this account ID.
@@ -1535,7 +825,7 @@ impl ListCreditNotes {
         }
     }
     /// Only return credit notes that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListCreditNotesCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::credit_note::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -1590,79 +880,6 @@ impl crate::rt::StripeRequest for ListCreditNotes {
         }
     }
 }
-/// One of several shapes of `ListCreditNotesCreated`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListCreditNotesCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListCreditNotesCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListCreditNotesCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListCreditNotesCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::RangeQuerySpecs> for ListCreditNotesCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListCreditNotesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "billing")]
-impl From<i64> for ListCreditNotesCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListCreditNotesCreated::Integer(v)
-    }
-}
-/// Part of a request's parameters (`CreateCreditNoteRefundsPaymentRecordRefund`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PaymentRecordRefundParams {
-    /// The `payment_record` parameter.
-    pub payment_record: String,
-    /// The `refund_group` parameter.
-    pub refund_group: String,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for PaymentRecordRefundParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("payment_record", &self.payment_record)?;
-        map.serialize_entry("refund_group", &self.refund_group)?;
-        map.end()
-    }
-}
-/// The required parameters of [`PaymentRecordRefundParams::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-pub struct PaymentRecordRefundParamsArgs {
-    /// The `payment_record` parameter.
-    pub payment_record: String,
-    /// The `refund_group` parameter.
-    pub refund_group: String,
-}
-#[cfg(feature = "billing")]
-impl PaymentRecordRefundParams {
-    /// Start with the required parameters, named in [`PaymentRecordRefundParamsArgs`]: `payment_record`, `refund_group`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: PaymentRecordRefundParamsArgs) -> Self {
-        Self {
-            payment_record: args.payment_record,
-            refund_group: args.refund_group,
-        }
-    }
-}
 /// Preview a credit note
 ///
 /// Get a preview of a credit note without creating it.
@@ -1679,13 +896,13 @@ pub struct PreviewCreditNote {
     /// The date when this credit note is in effect. Same as `created` unless overwritten. When defined, this value replaces the system-generated 'Date of issue' printed on the credit note PDF.
     pub effective_at: Option<crate::rt::Timestamp>,
     /// Type of email to send to the customer, one of `credit_note` or `none` and the default is `credit_note`.
-    pub email_type: Option<crate::CreateCreditNoteEmailType>,
+    pub email_type: Option<crate::credit_note::EmailType>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// ID of the invoice.
     pub invoice: crate::InvoiceId,
     /// Line items that make up the credit note. One of `amount`, `lines`, or `shipping_cost` must be provided.
-    pub lines: Option<Vec<crate::CreditNoteLineItemParams>>,
+    pub lines: Option<Vec<crate::credit_note::Lines>>,
     /// The credit note's memo appears on the credit note PDF.
     pub memo: Option<String>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -1693,13 +910,13 @@ pub struct PreviewCreditNote {
     /// The integer amount in cents (or local equivalent) representing the amount that is credited outside of Stripe.
     pub out_of_band_amount: Option<i64>,
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub reason: Option<crate::CreateCreditNoteReason>,
+    pub reason: Option<crate::credit_note::create_preview::Reason>,
     /// The integer amount in cents (or local equivalent) representing the amount to refund. If set, a refund will be created for the charge associated with the invoice.
     pub refund_amount: Option<i64>,
     /// Refunds to link to this credit note.
-    pub refunds: Option<Vec<crate::CreditNoteRefundParams>>,
+    pub refunds: Option<Vec<crate::credit_note::Refunds>>,
     /// When shipping_cost contains the shipping_rate from the invoice, the shipping_cost is included in the credit note. One of `amount`, `lines`, or `shipping_cost` must be provided.
-    pub shipping_cost: Option<crate::CreditNoteShippingCost>,
+    pub shipping_cost: Option<crate::credit_note::ShippingCost>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for PreviewCreditNote {
@@ -1787,7 +1004,7 @@ impl PreviewCreditNote {
         self
     }
     /// Type of email to send to the customer, one of `credit_note` or `none` and the default is `credit_note`.
-    pub fn email_type(mut self, v: impl Into<crate::CreateCreditNoteEmailType>) -> Self {
+    pub fn email_type(mut self, v: impl Into<crate::credit_note::EmailType>) -> Self {
         self.email_type = Some(v.into());
         self
     }
@@ -1799,7 +1016,7 @@ impl PreviewCreditNote {
     /// Line items that make up the credit note. One of `amount`, `lines`, or `shipping_cost` must be provided.
     pub fn lines(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::CreditNoteLineItemParams>>,
+        v: impl IntoIterator<Item = impl Into<crate::credit_note::Lines>>,
     ) -> Self {
         self.lines = Some(v.into_iter().map(Into::into).collect());
         self
@@ -1820,7 +1037,10 @@ impl PreviewCreditNote {
         self
     }
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub fn reason(mut self, v: impl Into<crate::CreateCreditNoteReason>) -> Self {
+    pub fn reason(
+        mut self,
+        v: impl Into<crate::credit_note::create_preview::Reason>,
+    ) -> Self {
         self.reason = Some(v.into());
         self
     }
@@ -1832,13 +1052,16 @@ impl PreviewCreditNote {
     /// Refunds to link to this credit note.
     pub fn refunds(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::CreditNoteRefundParams>>,
+        v: impl IntoIterator<Item = impl Into<crate::credit_note::Refunds>>,
     ) -> Self {
         self.refunds = Some(v.into_iter().map(Into::into).collect());
         self
     }
     /// When shipping_cost contains the shipping_rate from the invoice, the shipping_cost is included in the credit note. One of `amount`, `lines`, or `shipping_cost` must be provided.
-    pub fn shipping_cost(mut self, v: impl Into<crate::CreditNoteShippingCost>) -> Self {
+    pub fn shipping_cost(
+        mut self,
+        v: impl Into<crate::credit_note::ShippingCost>,
+    ) -> Self {
         self.shipping_cost = Some(v.into());
         self
     }
@@ -1915,52 +1138,6 @@ impl crate::rt::StripeRequest for RetrieveCreditNote {
             encoding: crate::rt::Encoding::Form,
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
-        }
-    }
-}
-/// Part of a request's parameters (`CreateCreditNoteLinesTaxAmounts`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TaxAmountWithTaxRateParam {
-    /// The `amount` parameter.
-    pub amount: i64,
-    /// The `tax_rate` parameter.
-    pub tax_rate: String,
-    /// The `taxable_amount` parameter.
-    pub taxable_amount: i64,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for TaxAmountWithTaxRateParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("amount", &self.amount)?;
-        map.serialize_entry("tax_rate", &self.tax_rate)?;
-        map.serialize_entry("taxable_amount", &self.taxable_amount)?;
-        map.end()
-    }
-}
-/// The required parameters of [`TaxAmountWithTaxRateParam::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-pub struct TaxAmountWithTaxRateParamArgs {
-    /// The `amount` parameter.
-    pub amount: i64,
-    /// The `tax_rate` parameter.
-    pub tax_rate: String,
-    /// The `taxable_amount` parameter.
-    pub taxable_amount: i64,
-}
-#[cfg(feature = "billing")]
-impl TaxAmountWithTaxRateParam {
-    /// Start with the required parameters, named in [`TaxAmountWithTaxRateParamArgs`]: `amount`, `tax_rate`, `taxable_amount`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: TaxAmountWithTaxRateParamArgs) -> Self {
-        Self {
-            amount: args.amount,
-            tax_rate: args.tax_rate,
-            taxable_amount: args.taxable_amount,
         }
     }
 }

@@ -28,7 +28,7 @@ pub struct CreditNoteLineItem {
     /// The tax information of the line item.
     pub taxes: Option<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
     /// The type of the credit note line item, one of `invoice_line_item` or `custom_line_item`. When the type is `invoice_line_item` there is an additional `invoice_line_item` property on the resource the value of which is the id of the credited line item on the invoice.
-    pub r#type: crate::CreditNoteLineItemType,
+    pub r#type: crate::credit_note_line_item::Type,
     /// The cost of each unit of product being credited.
     pub unit_amount: Option<i64>,
     /// Same as `unit_amount`, but contains a decimal value with at most 12 decimal places.
@@ -60,7 +60,7 @@ impl crate::rt::Decode for CreditNoteLineItem {
             f8: crate::rt::json::Slot<i64>,
             f9: crate::rt::json::Slot<Vec<crate::TaxRate>>,
             f10: crate::rt::json::Slot<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
-            f11: crate::rt::json::Slot<crate::CreditNoteLineItemType>,
+            f11: crate::rt::json::Slot<crate::credit_note_line_item::Type>,
             f12: crate::rt::json::Slot<i64>,
             f13: crate::rt::json::Slot<crate::rt::Decimal>,
         }
@@ -227,70 +227,6 @@ impl serde::Serialize for CreditNoteLineItem {
         map.end()
     }
 }
-/// Values of `CreditNoteLineItemType`.
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreditNoteLineItemType {
-    /// `custom_line_item`
-    CustomLineItem,
-    /// `invoice_line_item`
-    InvoiceLineItem,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl CreditNoteLineItemType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreditNoteLineItemType::CustomLineItem => "custom_line_item",
-            CreditNoteLineItemType::InvoiceLineItem => "invoice_line_item",
-            CreditNoteLineItemType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::str::FromStr for CreditNoteLineItemType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["custom_line_item", "invoice_line_item"],
-            ) {
-                Some(0) => CreditNoteLineItemType::CustomLineItem,
-                Some(1) => CreditNoteLineItemType::InvoiceLineItem,
-                _ => CreditNoteLineItemType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::fmt::Display for CreditNoteLineItemType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl serde::Serialize for CreditNoteLineItemType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for CreditNoteLineItemType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl crate::rt::Decode for CreditNoteLineItemType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// Retrieve a credit note's line items
 ///
 /// When retrieving a credit note, you’ll get a **lines** property containing the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of line items.
@@ -401,7 +337,7 @@ pub struct PreviewLinesCreditNote {
     /// The date when this credit note is in effect. Same as `created` unless overwritten. When defined, this value replaces the system-generated 'Date of issue' printed on the credit note PDF.
     pub effective_at: Option<crate::rt::Timestamp>,
     /// Type of email to send to the customer, one of `credit_note` or `none` and the default is `credit_note`.
-    pub email_type: Option<crate::CreateCreditNoteEmailType>,
+    pub email_type: Option<crate::credit_note::EmailType>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -411,7 +347,7 @@ pub struct PreviewLinesCreditNote {
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// Line items that make up the credit note. One of `amount`, `lines`, or `shipping_cost` must be provided.
-    pub lines: Option<Vec<crate::CreditNoteLineItemParams>>,
+    pub lines: Option<Vec<crate::credit_note::Lines>>,
     /// The credit note's memo appears on the credit note PDF.
     pub memo: Option<String>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -419,13 +355,13 @@ pub struct PreviewLinesCreditNote {
     /// The integer amount in cents (or local equivalent) representing the amount that is credited outside of Stripe.
     pub out_of_band_amount: Option<i64>,
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub reason: Option<crate::CreateCreditNoteReason>,
+    pub reason: Option<crate::credit_note::create_preview::Reason>,
     /// The integer amount in cents (or local equivalent) representing the amount to refund. If set, a refund will be created for the charge associated with the invoice.
     pub refund_amount: Option<i64>,
     /// Refunds to link to this credit note.
-    pub refunds: Option<Vec<crate::CreditNoteRefundParams>>,
+    pub refunds: Option<Vec<crate::credit_note::Refunds>>,
     /// When shipping_cost contains the shipping_rate from the invoice, the shipping_cost is included in the credit note. One of `amount`, `lines`, or `shipping_cost` must be provided.
-    pub shipping_cost: Option<crate::CreditNoteShippingCost>,
+    pub shipping_cost: Option<crate::credit_note::ShippingCost>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
@@ -527,7 +463,7 @@ impl PreviewLinesCreditNote {
         self
     }
     /// Type of email to send to the customer, one of `credit_note` or `none` and the default is `credit_note`.
-    pub fn email_type(mut self, v: impl Into<crate::CreateCreditNoteEmailType>) -> Self {
+    pub fn email_type(mut self, v: impl Into<crate::credit_note::EmailType>) -> Self {
         self.email_type = Some(v.into());
         self
     }
@@ -549,7 +485,7 @@ impl PreviewLinesCreditNote {
     /// Line items that make up the credit note. One of `amount`, `lines`, or `shipping_cost` must be provided.
     pub fn lines(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::CreditNoteLineItemParams>>,
+        v: impl IntoIterator<Item = impl Into<crate::credit_note::Lines>>,
     ) -> Self {
         self.lines = Some(v.into_iter().map(Into::into).collect());
         self
@@ -570,7 +506,10 @@ impl PreviewLinesCreditNote {
         self
     }
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub fn reason(mut self, v: impl Into<crate::CreateCreditNoteReason>) -> Self {
+    pub fn reason(
+        mut self,
+        v: impl Into<crate::credit_note::create_preview::Reason>,
+    ) -> Self {
         self.reason = Some(v.into());
         self
     }
@@ -582,13 +521,16 @@ impl PreviewLinesCreditNote {
     /// Refunds to link to this credit note.
     pub fn refunds(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::CreditNoteRefundParams>>,
+        v: impl IntoIterator<Item = impl Into<crate::credit_note::Refunds>>,
     ) -> Self {
         self.refunds = Some(v.into_iter().map(Into::into).collect());
         self
     }
     /// When shipping_cost contains the shipping_rate from the invoice, the shipping_cost is included in the credit note. One of `amount`, `lines`, or `shipping_cost` must be provided.
-    pub fn shipping_cost(mut self, v: impl Into<crate::CreditNoteShippingCost>) -> Self {
+    pub fn shipping_cost(
+        mut self,
+        v: impl Into<crate::credit_note::ShippingCost>,
+    ) -> Self {
         self.shipping_cost = Some(v.into());
         self
     }

@@ -16,7 +16,7 @@ pub struct AddLinesInvoice {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub invoice_metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// The line items to add.
-    pub lines: Vec<crate::LinesDataParam>,
+    pub lines: Vec<crate::invoice::add::Lines>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for AddLinesInvoice {
@@ -39,7 +39,7 @@ impl AddLinesInvoice {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         invoice: impl Into<crate::InvoiceId>,
-        lines: impl IntoIterator<Item = impl Into<crate::LinesDataParam>>,
+        lines: impl IntoIterator<Item = impl Into<crate::invoice::add::Lines>>,
     ) -> Self {
         Self {
             invoice: invoice.into(),
@@ -80,410 +80,6 @@ impl crate::rt::StripeRequest for AddLinesInvoice {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel {
-    /// `city`
-    City,
-    /// `country`
-    Country,
-    /// `county`
-    County,
-    /// `district`
-    District,
-    /// `multiple`
-    Multiple,
-    /// `state`
-    State,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::City => "city",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::Country => {
-                "country"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::County => {
-                "county"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::District => {
-                "district"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::Multiple => {
-                "multiple"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::State => "state",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["city", "country", "county", "district", "multiple", "state"],
-            ) {
-                Some(0) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::City
-                }
-                Some(1) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::Country
-                }
-                Some(2) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::County
-                }
-                Some(3) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::District
-                }
-                Some(4) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::Multiple
-                }
-                Some(5) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::State
-                }
-                _ => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
-for AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType {
-    /// `amusement_tax`
-    AmusementTax,
-    /// `communications_tax`
-    CommunicationsTax,
-    /// `gst`
-    Gst,
-    /// `hst`
-    Hst,
-    /// `igst`
-    Igst,
-    /// `jct`
-    Jct,
-    /// `lease_tax`
-    LeaseTax,
-    /// `pst`
-    Pst,
-    /// `qst`
-    Qst,
-    /// `retail_delivery_fee`
-    RetailDeliveryFee,
-    /// `rst`
-    Rst,
-    /// `sales_tax`
-    SalesTax,
-    /// `service_tax`
-    ServiceTax,
-    /// `vat`
-    Vat,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::AmusementTax => {
-                "amusement_tax"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::CommunicationsTax => {
-                "communications_tax"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Gst => "gst",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Hst => "hst",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Igst => "igst",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Jct => "jct",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::LeaseTax => "lease_tax",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Pst => "pst",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Qst => "qst",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::RetailDeliveryFee => {
-                "retail_delivery_fee"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Rst => "rst",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::SalesTax => "sales_tax",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::ServiceTax => "service_tax",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Vat => "vat",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "amusement_tax",
-                    "communications_tax",
-                    "gst",
-                    "hst",
-                    "igst",
-                    "jct",
-                    "lease_tax",
-                    "pst",
-                    "qst",
-                    "retail_delivery_fee",
-                    "rst",
-                    "sales_tax",
-                    "service_tax",
-                    "vat",
-                ],
-            ) {
-                Some(0) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::AmusementTax,
-                Some(1) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::CommunicationsTax
-                }
-                Some(2) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Gst,
-                Some(3) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Hst,
-                Some(4) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Igst,
-                Some(5) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Jct,
-                Some(6) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::LeaseTax,
-                Some(7) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Pst,
-                Some(8) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Qst,
-                Some(9) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::RetailDeliveryFee
-                }
-                Some(10) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Rst,
-                Some(11) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::SalesTax,
-                Some(12) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::ServiceTax,
-                Some(13) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Vat,
-                _ => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `AddLinesInvoiceLinesTaxAmountsTaxabilityReason`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AddLinesInvoiceLinesTaxAmountsTaxabilityReason {
-    /// `customer_exempt`
-    CustomerExempt,
-    /// `not_collecting`
-    NotCollecting,
-    /// `not_subject_to_tax`
-    NotSubjectToTax,
-    /// `not_supported`
-    NotSupported,
-    /// `portion_product_exempt`
-    PortionProductExempt,
-    /// `portion_reduced_rated`
-    PortionReducedRated,
-    /// `portion_standard_rated`
-    PortionStandardRated,
-    /// `product_exempt`
-    ProductExempt,
-    /// `product_exempt_holiday`
-    ProductExemptHoliday,
-    /// `proportionally_rated`
-    ProportionallyRated,
-    /// `reduced_rated`
-    ReducedRated,
-    /// `reverse_charge`
-    ReverseCharge,
-    /// `standard_rated`
-    StandardRated,
-    /// `taxable_basis_reduced`
-    TaxableBasisReduced,
-    /// `zero_rated`
-    ZeroRated,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl AddLinesInvoiceLinesTaxAmountsTaxabilityReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::CustomerExempt => {
-                "customer_exempt"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::NotCollecting => {
-                "not_collecting"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::NotSubjectToTax => {
-                "not_subject_to_tax"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::NotSupported => {
-                "not_supported"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::PortionProductExempt => {
-                "portion_product_exempt"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::PortionReducedRated => {
-                "portion_reduced_rated"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::PortionStandardRated => {
-                "portion_standard_rated"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ProductExempt => {
-                "product_exempt"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ProductExemptHoliday => {
-                "product_exempt_holiday"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ProportionallyRated => {
-                "proportionally_rated"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ReducedRated => {
-                "reduced_rated"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ReverseCharge => {
-                "reverse_charge"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::StandardRated => {
-                "standard_rated"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::TaxableBasisReduced => {
-                "taxable_basis_reduced"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ZeroRated => "zero_rated",
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for AddLinesInvoiceLinesTaxAmountsTaxabilityReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "customer_exempt",
-                    "not_collecting",
-                    "not_subject_to_tax",
-                    "not_supported",
-                    "portion_product_exempt",
-                    "portion_reduced_rated",
-                    "portion_standard_rated",
-                    "product_exempt",
-                    "product_exempt_holiday",
-                    "proportionally_rated",
-                    "reduced_rated",
-                    "reverse_charge",
-                    "standard_rated",
-                    "taxable_basis_reduced",
-                    "zero_rated",
-                ],
-            ) {
-                Some(0) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::CustomerExempt,
-                Some(1) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::NotCollecting,
-                Some(2) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::NotSubjectToTax
-                }
-                Some(3) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::NotSupported,
-                Some(4) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::PortionProductExempt
-                }
-                Some(5) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::PortionReducedRated
-                }
-                Some(6) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::PortionStandardRated
-                }
-                Some(7) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ProductExempt,
-                Some(8) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ProductExemptHoliday
-                }
-                Some(9) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ProportionallyRated
-                }
-                Some(10) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ReducedRated,
-                Some(11) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ReverseCharge,
-                Some(12) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::StandardRated,
-                Some(13) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::TaxableBasisReduced
-                }
-                Some(14) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ZeroRated,
-                _ => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::Unknown(s.to_owned())
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for AddLinesInvoiceLinesTaxAmountsTaxabilityReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for AddLinesInvoiceLinesTaxAmountsTaxabilityReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for AddLinesInvoiceLinesTaxAmountsTaxabilityReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Attach a payment to an Invoice
@@ -578,152 +174,6 @@ impl crate::rt::StripeRequest for AttachPaymentInvoice {
         }
     }
 }
-/// Part of a request's parameters (`CreateInvoiceAutomaticTax`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct AutomaticTaxParam {
-    /// The `enabled` parameter.
-    pub enabled: bool,
-    /// The `liability` parameter.
-    pub liability: Option<crate::Param>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for AutomaticTaxParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("enabled", &self.enabled)?;
-        if let Some(v) = &self.liability {
-            map.serialize_entry("liability", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl AutomaticTaxParam {
-    /// Start with the required parameters: `enabled`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(enabled: impl Into<bool>) -> Self {
-        Self {
-            enabled: enabled.into(),
-            liability: None,
-        }
-    }
-    /// The `liability` parameter.
-    pub fn liability(mut self, v: impl Into<crate::Param>) -> Self {
-        self.liability = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreatePreviewInvoiceScheduleDetailsPhasesItems`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct ConfigurationItemParams {
-    /// The `billing_thresholds` parameter.
-    pub billing_thresholds: Option<
-        crate::rt::Clearable<crate::ItemBillingThresholdsParam>,
-    >,
-    /// The `discounts` parameter.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::ScheduleDiscountsDataParam>>>,
-    /// The `metadata` parameter.
-    pub metadata: Option<crate::rt::Metadata>,
-    /// The `price` parameter.
-    pub price: Option<String>,
-    /// The `price_data` parameter.
-    pub price_data: Option<crate::RecurringPriceData>,
-    /// The `quantity` parameter.
-    pub quantity: Option<i64>,
-    /// The `tax_rates` parameter.
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ConfigurationItemParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.billing_thresholds {
-            map.serialize_entry("billing_thresholds", v)?;
-        }
-        if let Some(v) = &self.discounts {
-            map.serialize_entry("discounts", v)?;
-        }
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        if let Some(v) = &self.price {
-            map.serialize_entry("price", v)?;
-        }
-        if let Some(v) = &self.price_data {
-            map.serialize_entry("price_data", v)?;
-        }
-        if let Some(v) = &self.quantity {
-            map.serialize_entry("quantity", v)?;
-        }
-        if let Some(v) = &self.tax_rates {
-            map.serialize_entry("tax_rates", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl ConfigurationItemParams {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            billing_thresholds: None,
-            discounts: None,
-            metadata: None,
-            price: None,
-            price_data: None,
-            quantity: None,
-            tax_rates: None,
-        }
-    }
-    /// The `billing_thresholds` parameter.
-    pub fn billing_thresholds(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::ItemBillingThresholdsParam>>,
-    ) -> Self {
-        self.billing_thresholds = Some(v.into());
-        self
-    }
-    /// The `discounts` parameter.
-    pub fn discounts(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::ScheduleDiscountsDataParam>>>,
-    ) -> Self {
-        self.discounts = Some(v.into());
-        self
-    }
-    /// The `metadata` parameter.
-    pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
-        self.metadata = Some(v.into());
-        self
-    }
-    /// The `price` parameter.
-    pub fn price(mut self, v: impl Into<String>) -> Self {
-        self.price = Some(v.into());
-        self
-    }
-    /// The `price_data` parameter.
-    pub fn price_data(mut self, v: impl Into<crate::RecurringPriceData>) -> Self {
-        self.price_data = Some(v.into());
-        self
-    }
-    /// The `quantity` parameter.
-    pub fn quantity(mut self, v: impl Into<i64>) -> Self {
-        self.quantity = Some(v.into());
-        self
-    }
-    /// The `tax_rates` parameter.
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
-        self.tax_rates = Some(v.into());
-        self
-    }
-}
 /// Create an invoice
 ///
 /// This endpoint creates a draft invoice for a given customer. The invoice remains a draft until you [finalize](#finalize_invoice) the invoice, which allows you to [pay](https://docs.stripe.com/api/invoices/pay) or [send](https://docs.stripe.com/api/invoices/send) the invoice to your customers.
@@ -740,15 +190,15 @@ pub struct CreateInvoice {
     /// Controls whether Stripe performs [automatic collection](https://docs.stripe.com/invoicing/integration/automatic-advancement-collection) of the invoice. If `false`, the invoice's state doesn't automatically advance without an explicit action. Defaults to false.
     pub auto_advance: Option<bool>,
     /// Settings for automatic tax lookup for this invoice.
-    pub automatic_tax: Option<crate::AutomaticTaxParam>,
+    pub automatic_tax: Option<crate::invoice::AutomaticTax>,
     /// The time when this invoice should be scheduled to finalize (up to 5 years in the future). The invoice is finalized at this time if it's still in draft state.
     pub automatically_finalizes_at: Option<crate::rt::Timestamp>,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay this invoice using the default source attached to the customer. When sending an invoice, Stripe will email this invoice to the customer with payment instructions. Defaults to `charge_automatically`.
-    pub collection_method: Option<crate::CreateCustomerSubscriptionCollectionMethod>,
+    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
     /// The currency to create this invoice in. Defaults to that of `customer` if not specified.
     pub currency: Option<String>,
     /// A list of up to 4 custom fields to be displayed on the invoice.
-    pub custom_fields: Option<crate::rt::Clearable<Vec<crate::CustomFieldParams>>>,
+    pub custom_fields: Option<crate::rt::Clearable<Vec<crate::customer::CustomFields>>>,
     /// The ID of the customer to bill.
     pub customer: Option<crate::CustomerId>,
     /// The ID of the account to bill.
@@ -764,7 +214,7 @@ pub struct CreateInvoice {
     /// An arbitrary string attached to the object. Often useful for displaying to users. Referenced as 'memo' in the Dashboard.
     pub description: Option<String>,
     /// The coupons and promotion codes to redeem into discounts for the invoice. If not specified, inherits the discount from the invoice's customer. Pass an empty string to avoid inheriting any discounts.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+    pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     /// The date on which payment for this invoice is due. Valid only for invoices where `collection_method=send_invoice`.
     pub due_date: Option<crate::rt::Timestamp>,
     /// The date when this invoice is in effect. Same as `finalized_at` unless overwritten. When defined, this value replaces the system-generated 'Date of issue' printed on the invoice PDF and receipt.
@@ -774,9 +224,9 @@ pub struct CreateInvoice {
     /// Footer to be displayed on the invoice.
     pub footer: Option<String>,
     /// Revise an existing invoice. The new invoice will be created in `status=draft`. See the [revision documentation](https://docs.stripe.com/invoicing/invoice-revisions) for more details.
-    pub from_invoice: Option<crate::FromInvoice>,
+    pub from_invoice: Option<crate::invoice::FromInvoice>,
     /// The connected account that issues the invoice. The invoice is presented with the branding and support information of the specified account.
-    pub issuer: Option<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
+    pub issuer: Option<crate::invoice::Issuer>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// Set the number for this invoice. If no number is present then a number will be assigned automatically when the invoice is finalized. In many markets, regulations require invoices to be unique, sequential and / or gapless. You are responsible for ensuring this is true across all your different invoicing systems in the event that you edit the invoice number using our API. If you use only Stripe for your invoices and do not change invoice numbers, Stripe handles this aspect of compliance for you automatically.
@@ -784,23 +234,25 @@ pub struct CreateInvoice {
     /// The account (if any) for which the funds of the invoice payment are intended. If set, the invoice will be presented with the branding and support information of the specified account. See the [Invoices with Connect](https://docs.stripe.com/billing/invoices/connect) documentation for details.
     pub on_behalf_of: Option<String>,
     /// Configuration settings for the PaymentIntent that is generated when the invoice is finalized.
-    pub payment_settings: Option<crate::CreateInvoicePaymentSettings>,
+    pub payment_settings: Option<crate::invoice::PaymentSettings>,
     /// How to handle pending invoice items on invoice creation. Defaults to `exclude` if the parameter is omitted.
     pub pending_invoice_items_behavior: Option<
-        crate::CreateInvoicePendingInvoiceItemsBehavior,
+        crate::invoice::PendingInvoiceItemsBehavior,
     >,
     /// The rendering-related settings that control how the invoice is displayed on customer-facing surfaces such as PDF and Hosted Invoice Page.
-    pub rendering: Option<crate::RenderingParam>,
+    pub rendering: Option<crate::invoice::Rendering>,
     /// Settings for the cost of shipping for this invoice.
-    pub shipping_cost: Option<crate::ShippingCost>,
+    pub shipping_cost: Option<crate::invoice::ShippingCost>,
     /// Shipping details for the invoice. The Invoice PDF will use the `shipping_details` value if it is set, otherwise the PDF will render the shipping address from the customer.
-    pub shipping_details: Option<crate::RecipientShippingWithOptionalFieldsAddress>,
+    pub shipping_details: Option<
+        crate::invoice::RecipientShippingWithOptionalFieldsAddress,
+    >,
     /// Extra information about a charge for the customer's credit card statement. It must contain at least one letter. If not specified and this invoice is part of a subscription, the default `statement_descriptor` will be set to the first subscription item's product's `statement_descriptor`.
     pub statement_descriptor: Option<String>,
     /// The ID of the subscription to invoice, if any. If set, the created invoice will only include pending invoice items for that subscription. The subscription's billing cycle and regular subscription events won't be affected.
     pub subscription: Option<crate::SubscriptionId>,
     /// If specified, the funds from the invoice will be transferred to the destination and the ID of the resulting transfer will be found on the invoice's charge.
-    pub transfer_data: Option<crate::TransferDataSpecs>,
+    pub transfer_data: Option<crate::invoice::TransferData>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for CreateInvoice {
@@ -969,7 +421,7 @@ impl CreateInvoice {
         self
     }
     /// Settings for automatic tax lookup for this invoice.
-    pub fn automatic_tax(mut self, v: impl Into<crate::AutomaticTaxParam>) -> Self {
+    pub fn automatic_tax(mut self, v: impl Into<crate::invoice::AutomaticTax>) -> Self {
         self.automatic_tax = Some(v.into());
         self
     }
@@ -984,7 +436,7 @@ impl CreateInvoice {
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay this invoice using the default source attached to the customer. When sending an invoice, Stripe will email this invoice to the customer with payment instructions. Defaults to `charge_automatically`.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::CreateCustomerSubscriptionCollectionMethod>,
+        v: impl Into<crate::subscription::params::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
@@ -997,7 +449,7 @@ impl CreateInvoice {
     /// A list of up to 4 custom fields to be displayed on the invoice.
     pub fn custom_fields(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::CustomFieldParams>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::customer::CustomFields>>>,
     ) -> Self {
         self.custom_fields = Some(v.into());
         self
@@ -1043,7 +495,7 @@ impl CreateInvoice {
     /// The coupons and promotion codes to redeem into discounts for the invoice. If not specified, inherits the discount from the invoice's customer. Pass an empty string to avoid inheriting any discounts.
     pub fn discounts(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     ) -> Self {
         self.discounts = Some(v.into());
         self
@@ -1069,15 +521,12 @@ impl CreateInvoice {
         self
     }
     /// Revise an existing invoice. The new invoice will be created in `status=draft`. See the [revision documentation](https://docs.stripe.com/invoicing/invoice-revisions) for more details.
-    pub fn from_invoice(mut self, v: impl Into<crate::FromInvoice>) -> Self {
+    pub fn from_invoice(mut self, v: impl Into<crate::invoice::FromInvoice>) -> Self {
         self.from_invoice = Some(v.into());
         self
     }
     /// The connected account that issues the invoice. The invoice is presented with the branding and support information of the specified account.
-    pub fn issuer(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
-    ) -> Self {
+    pub fn issuer(mut self, v: impl Into<crate::invoice::Issuer>) -> Self {
         self.issuer = Some(v.into());
         self
     }
@@ -1102,7 +551,7 @@ impl CreateInvoice {
     /// Configuration settings for the PaymentIntent that is generated when the invoice is finalized.
     pub fn payment_settings(
         mut self,
-        v: impl Into<crate::CreateInvoicePaymentSettings>,
+        v: impl Into<crate::invoice::PaymentSettings>,
     ) -> Self {
         self.payment_settings = Some(v.into());
         self
@@ -1110,25 +559,25 @@ impl CreateInvoice {
     /// How to handle pending invoice items on invoice creation. Defaults to `exclude` if the parameter is omitted.
     pub fn pending_invoice_items_behavior(
         mut self,
-        v: impl Into<crate::CreateInvoicePendingInvoiceItemsBehavior>,
+        v: impl Into<crate::invoice::PendingInvoiceItemsBehavior>,
     ) -> Self {
         self.pending_invoice_items_behavior = Some(v.into());
         self
     }
     /// The rendering-related settings that control how the invoice is displayed on customer-facing surfaces such as PDF and Hosted Invoice Page.
-    pub fn rendering(mut self, v: impl Into<crate::RenderingParam>) -> Self {
+    pub fn rendering(mut self, v: impl Into<crate::invoice::Rendering>) -> Self {
         self.rendering = Some(v.into());
         self
     }
     /// Settings for the cost of shipping for this invoice.
-    pub fn shipping_cost(mut self, v: impl Into<crate::ShippingCost>) -> Self {
+    pub fn shipping_cost(mut self, v: impl Into<crate::invoice::ShippingCost>) -> Self {
         self.shipping_cost = Some(v.into());
         self
     }
     /// Shipping details for the invoice. The Invoice PDF will use the `shipping_details` value if it is set, otherwise the PDF will render the shipping address from the customer.
     pub fn shipping_details(
         mut self,
-        v: impl Into<crate::RecipientShippingWithOptionalFieldsAddress>,
+        v: impl Into<crate::invoice::RecipientShippingWithOptionalFieldsAddress>,
     ) -> Self {
         self.shipping_details = Some(v.into());
         self
@@ -1144,7 +593,7 @@ impl CreateInvoice {
         self
     }
     /// If specified, the funds from the invoice will be transferred to the destination and the ID of the resulting transfer will be found on the invoice's charge.
-    pub fn transfer_data(mut self, v: impl Into<crate::TransferDataSpecs>) -> Self {
+    pub fn transfer_data(mut self, v: impl Into<crate::invoice::TransferData>) -> Self {
         self.transfer_data = Some(v.into());
         self
     }
@@ -1162,688 +611,6 @@ impl crate::rt::StripeRequest for CreateInvoice {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `CreateInvoiceFromInvoiceAction`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvoiceFromInvoiceAction {
-    /// `revision`
-    Revision,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateInvoiceFromInvoiceAction {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateInvoiceFromInvoiceAction::Revision => "revision",
-            CreateInvoiceFromInvoiceAction::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreateInvoiceFromInvoiceAction {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["revision"]) {
-                Some(0) => CreateInvoiceFromInvoiceAction::Revision,
-                _ => CreateInvoiceFromInvoiceAction::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreateInvoiceFromInvoiceAction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoiceFromInvoiceAction {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreateInvoiceFromInvoiceAction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`CreateInvoicePaymentSettings`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateInvoicePaymentSettings {
-    /// The `default_mandate` parameter.
-    pub default_mandate: Option<crate::rt::Clearable<String>>,
-    /// The `payment_method_options` parameter.
-    pub payment_method_options: Option<
-        crate::CreateInvoicePaymentSettingsPaymentMethodOptions,
-    >,
-    /// The `payment_method_types` parameter.
-    pub payment_method_types: Option<
-        crate::rt::Clearable<
-            Vec<crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes>,
-        >,
-    >,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicePaymentSettings {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.default_mandate {
-            map.serialize_entry("default_mandate", v)?;
-        }
-        if let Some(v) = &self.payment_method_options {
-            map.serialize_entry("payment_method_options", v)?;
-        }
-        if let Some(v) = &self.payment_method_types {
-            map.serialize_entry("payment_method_types", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicePaymentSettings {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            default_mandate: None,
-            payment_method_options: None,
-            payment_method_types: None,
-        }
-    }
-    /// The `default_mandate` parameter.
-    pub fn default_mandate(
-        mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
-    ) -> Self {
-        self.default_mandate = Some(v.into());
-        self
-    }
-    /// The `payment_method_options` parameter.
-    pub fn payment_method_options(
-        mut self,
-        v: impl Into<crate::CreateInvoicePaymentSettingsPaymentMethodOptions>,
-    ) -> Self {
-        self.payment_method_options = Some(v.into());
-        self
-    }
-    /// The `payment_method_types` parameter.
-    pub fn payment_method_types(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<
-                Vec<crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes>,
-            >,
-        >,
-    ) -> Self {
-        self.payment_method_types = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateInvoicePaymentSettingsPaymentMethodOptions`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateInvoicePaymentSettingsPaymentMethodOptions {
-    /// The `acss_debit` parameter.
-    pub acss_debit: Option<
-        crate::rt::Clearable<crate::InvoicePaymentMethodOptionsParam>,
-    >,
-    /// The `bancontact` parameter.
-    pub bancontact: Option<
-        crate::rt::Clearable<
-            crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsBancontact,
-        >,
-    >,
-    /// The `card` parameter.
-    pub card: Option<
-        crate::rt::Clearable<crate::CreateInvoicePaymentSettingsPaymentMethodOptionsCard>,
-    >,
-    /// The `customer_balance` parameter.
-    pub customer_balance: Option<
-        crate::rt::Clearable<
-            crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCustomerBalance,
-        >,
-    >,
-    /// The `konbini` parameter.
-    pub konbini: Option<
-        crate::rt::Clearable<
-            crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsKonbini,
-        >,
-    >,
-    /// The `payto` parameter.
-    pub payto: Option<
-        crate::rt::Clearable<
-            crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsPayto,
-        >,
-    >,
-    /// The `sepa_debit` parameter.
-    pub sepa_debit: Option<
-        crate::rt::Clearable<
-            crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsKonbini,
-        >,
-    >,
-    /// The `us_bank_account` parameter.
-    pub us_bank_account: Option<
-        crate::rt::Clearable<
-            crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsUsBankAccount,
-        >,
-    >,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicePaymentSettingsPaymentMethodOptions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.acss_debit {
-            map.serialize_entry("acss_debit", v)?;
-        }
-        if let Some(v) = &self.bancontact {
-            map.serialize_entry("bancontact", v)?;
-        }
-        if let Some(v) = &self.card {
-            map.serialize_entry("card", v)?;
-        }
-        if let Some(v) = &self.customer_balance {
-            map.serialize_entry("customer_balance", v)?;
-        }
-        if let Some(v) = &self.konbini {
-            map.serialize_entry("konbini", v)?;
-        }
-        if let Some(v) = &self.payto {
-            map.serialize_entry("payto", v)?;
-        }
-        if let Some(v) = &self.sepa_debit {
-            map.serialize_entry("sepa_debit", v)?;
-        }
-        if let Some(v) = &self.us_bank_account {
-            map.serialize_entry("us_bank_account", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicePaymentSettingsPaymentMethodOptions {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            acss_debit: None,
-            bancontact: None,
-            card: None,
-            customer_balance: None,
-            konbini: None,
-            payto: None,
-            sepa_debit: None,
-            us_bank_account: None,
-        }
-    }
-    /// The `acss_debit` parameter.
-    pub fn acss_debit(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::InvoicePaymentMethodOptionsParam>>,
-    ) -> Self {
-        self.acss_debit = Some(v.into());
-        self
-    }
-    /// The `bancontact` parameter.
-    pub fn bancontact(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<
-                crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsBancontact,
-            >,
-        >,
-    ) -> Self {
-        self.bancontact = Some(v.into());
-        self
-    }
-    /// The `card` parameter.
-    pub fn card(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<
-                crate::CreateInvoicePaymentSettingsPaymentMethodOptionsCard,
-            >,
-        >,
-    ) -> Self {
-        self.card = Some(v.into());
-        self
-    }
-    /// The `customer_balance` parameter.
-    pub fn customer_balance(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<
-                crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCustomerBalance,
-            >,
-        >,
-    ) -> Self {
-        self.customer_balance = Some(v.into());
-        self
-    }
-    /// The `konbini` parameter.
-    pub fn konbini(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<
-                crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsKonbini,
-            >,
-        >,
-    ) -> Self {
-        self.konbini = Some(v.into());
-        self
-    }
-    /// The `payto` parameter.
-    pub fn payto(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<
-                crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsPayto,
-            >,
-        >,
-    ) -> Self {
-        self.payto = Some(v.into());
-        self
-    }
-    /// The `sepa_debit` parameter.
-    pub fn sepa_debit(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<
-                crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsKonbini,
-            >,
-        >,
-    ) -> Self {
-        self.sepa_debit = Some(v.into());
-        self
-    }
-    /// The `us_bank_account` parameter.
-    pub fn us_bank_account(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<
-                crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsUsBankAccount,
-            >,
-        >,
-    ) -> Self {
-        self.us_bank_account = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateInvoicePaymentSettingsPaymentMethodOptionsCard`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateInvoicePaymentSettingsPaymentMethodOptionsCard {
-    /// The `installments` parameter.
-    pub installments: Option<
-        crate::CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallments,
-    >,
-    /// The `request_three_d_secure` parameter.
-    pub request_three_d_secure: Option<
-        crate::CreateCheckoutSessionPaymentMethodOptionsCardRequestThreeDSecure,
-    >,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicePaymentSettingsPaymentMethodOptionsCard {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.installments {
-            map.serialize_entry("installments", v)?;
-        }
-        if let Some(v) = &self.request_three_d_secure {
-            map.serialize_entry("request_three_d_secure", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicePaymentSettingsPaymentMethodOptionsCard {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            installments: None,
-            request_three_d_secure: None,
-        }
-    }
-    /// The `installments` parameter.
-    pub fn installments(
-        mut self,
-        v: impl Into<
-            crate::CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallments,
-        >,
-    ) -> Self {
-        self.installments = Some(v.into());
-        self
-    }
-    /// The `request_three_d_secure` parameter.
-    pub fn request_three_d_secure(
-        mut self,
-        v: impl Into<
-            crate::CreateCheckoutSessionPaymentMethodOptionsCardRequestThreeDSecure,
-        >,
-    ) -> Self {
-        self.request_three_d_secure = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallments`).
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallments {
-    /// The `enabled` parameter.
-    pub enabled: Option<bool>,
-    /// The `plan` parameter.
-    pub plan: Option<crate::rt::Clearable<crate::InstallmentPlan>>,
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl serde::Serialize
-for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.enabled {
-            map.serialize_entry("enabled", v)?;
-        }
-        if let Some(v) = &self.plan {
-            map.serialize_entry("plan", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallments {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { enabled: None, plan: None }
-    }
-    /// The `enabled` parameter.
-    pub fn enabled(mut self, v: impl Into<bool>) -> Self {
-        self.enabled = Some(v.into());
-        self
-    }
-    /// The `plan` parameter.
-    pub fn plan(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::InstallmentPlan>>,
-    ) -> Self {
-        self.plan = Some(v.into());
-        self
-    }
-}
-/// Values of `CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval`.
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval {
-    /// `month`
-    Month,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval::Month => {
-                "month"
-            }
-            CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::str::FromStr
-for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["month"]) {
-                Some(0) => {
-                    CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval::Month
-                }
-                _ => {
-                    CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::fmt::Display
-for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl serde::Serialize
-for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl<'de> serde::Deserialize<'de>
-for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType`.
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType {
-    /// `bonus`
-    Bonus,
-    /// `fixed_count`
-    FixedCount,
-    /// `revolving`
-    Revolving,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType::Bonus => {
-                "bonus"
-            }
-            CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType::FixedCount => {
-                "fixed_count"
-            }
-            CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType::Revolving => {
-                "revolving"
-            }
-            CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::str::FromStr
-for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["bonus", "fixed_count", "revolving"]) {
-                Some(0) => {
-                    CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType::Bonus
-                }
-                Some(1) => {
-                    CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType::FixedCount
-                }
-                Some(2) => {
-                    CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType::Revolving
-                }
-                _ => {
-                    CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::fmt::Display
-for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl serde::Serialize
-for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl<'de> serde::Deserialize<'de>
-for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateInvoicePendingInvoiceItemsBehavior`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvoicePendingInvoiceItemsBehavior {
-    /// `exclude`
-    Exclude,
-    /// `include`
-    Include,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicePendingInvoiceItemsBehavior {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateInvoicePendingInvoiceItemsBehavior::Exclude => "exclude",
-            CreateInvoicePendingInvoiceItemsBehavior::Include => "include",
-            CreateInvoicePendingInvoiceItemsBehavior::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreateInvoicePendingInvoiceItemsBehavior {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["exclude", "include"]) {
-                Some(0) => CreateInvoicePendingInvoiceItemsBehavior::Exclude,
-                Some(1) => CreateInvoicePendingInvoiceItemsBehavior::Include,
-                _ => CreateInvoicePendingInvoiceItemsBehavior::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreateInvoicePendingInvoiceItemsBehavior {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicePendingInvoiceItemsBehavior {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreateInvoicePendingInvoiceItemsBehavior {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateInvoiceRenderingPdfPageSize`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvoiceRenderingPdfPageSize {
-    /// `a4`
-    A4,
-    /// `auto`
-    Auto,
-    /// `letter`
-    Letter,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateInvoiceRenderingPdfPageSize {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateInvoiceRenderingPdfPageSize::A4 => "a4",
-            CreateInvoiceRenderingPdfPageSize::Auto => "auto",
-            CreateInvoiceRenderingPdfPageSize::Letter => "letter",
-            CreateInvoiceRenderingPdfPageSize::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreateInvoiceRenderingPdfPageSize {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["a4", "auto", "letter"]) {
-                Some(0) => CreateInvoiceRenderingPdfPageSize::A4,
-                Some(1) => CreateInvoiceRenderingPdfPageSize::Auto,
-                Some(2) => CreateInvoiceRenderingPdfPageSize::Letter,
-                _ => CreateInvoiceRenderingPdfPageSize::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreateInvoiceRenderingPdfPageSize {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoiceRenderingPdfPageSize {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreateInvoiceRenderingPdfPageSize {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Create a preview invoice
@@ -1864,7 +631,7 @@ impl<'de> serde::Deserialize<'de> for CreateInvoiceRenderingPdfPageSize {
 #[non_exhaustive]
 pub struct CreatePreviewInvoice {
     /// Settings for automatic tax lookup for this invoice preview.
-    pub automatic_tax: Option<crate::AutomaticTaxParam>,
+    pub automatic_tax: Option<crate::invoice::AutomaticTax>,
     /// The currency to preview this invoice in. Defaults to that of `customer` if not specified.
     pub currency: Option<String>,
     /// The identifier of the customer whose upcoming invoice you're retrieving. If `automatic_tax` is enabled then one of `customer`, `customer_details`, `subscription`, or `schedule` must be set.
@@ -1872,27 +639,27 @@ pub struct CreatePreviewInvoice {
     /// The identifier of the account representing the customer whose upcoming invoice you're retrieving. If `automatic_tax` is enabled then one of `customer`, `customer_account`, `customer_details`, `subscription`, or `schedule` must be set.
     pub customer_account: Option<String>,
     /// Details about the customer you want to invoice or overrides for an existing customer. If `automatic_tax` is enabled then one of `customer`, `customer_details`, `subscription`, or `schedule` must be set.
-    pub customer_details: Option<crate::CustomerDetailsParam>,
+    pub customer_details: Option<crate::invoice::CustomerDetails>,
     /// The coupons to redeem into discounts for the invoice preview. If not specified, inherits the discount from the subscription or customer. This works for both coupons directly applied to an invoice and coupons applied to a subscription. Pass an empty string to avoid inheriting any discounts.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+    pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// List of invoice items to add or update in the upcoming invoice preview (up to 250).
-    pub invoice_items: Option<Vec<crate::InvoiceItemPreviewParams>>,
+    pub invoice_items: Option<Vec<crate::invoice::InvoiceItems>>,
     /// The connected account that issues the invoice. The invoice is presented with the branding and support information of the specified account.
-    pub issuer: Option<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
+    pub issuer: Option<crate::invoice::Issuer>,
     /// The account (if any) for which the funds of the invoice payment are intended. If set, the invoice will be presented with the branding and support information of the specified account. See the [Invoices with Connect](https://docs.stripe.com/billing/invoices/connect) documentation for details.
     pub on_behalf_of: Option<crate::rt::Clearable<String>>,
     /// Customizes the types of values to include when calculating the invoice. Defaults to `next` if unspecified.
-    pub preview_mode: Option<crate::CreatePreviewInvoicePreviewMode>,
+    pub preview_mode: Option<crate::invoice::PreviewMode>,
     /// The identifier of the schedule whose upcoming invoice you'd like to retrieve. Cannot be used with subscription or subscription fields.
     pub schedule: Option<String>,
     /// The schedule creation or modification params to apply as a preview. Cannot be used with `subscription` or `subscription_` prefixed fields.
-    pub schedule_details: Option<crate::ScheduleDetailsParams>,
+    pub schedule_details: Option<crate::invoice::ScheduleDetails>,
     /// The identifier of the subscription for which you'd like to retrieve the upcoming invoice. If not provided, but a `subscription_details.items` is provided, you will preview creating a subscription with those items. If neither `subscription` nor `subscription_details.items` is provided, you will retrieve the next upcoming invoice from among the customer's subscriptions.
     pub subscription: Option<crate::SubscriptionId>,
     /// The subscription creation or modification params to apply as a preview. Cannot be used with `schedule` or `schedule_details` fields.
-    pub subscription_details: Option<crate::SubscriptionDetailsParams>,
+    pub subscription_details: Option<crate::invoice::SubscriptionDetails>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for CreatePreviewInvoice {
@@ -1971,7 +738,7 @@ impl CreatePreviewInvoice {
         }
     }
     /// Settings for automatic tax lookup for this invoice preview.
-    pub fn automatic_tax(mut self, v: impl Into<crate::AutomaticTaxParam>) -> Self {
+    pub fn automatic_tax(mut self, v: impl Into<crate::invoice::AutomaticTax>) -> Self {
         self.automatic_tax = Some(v.into());
         self
     }
@@ -1993,7 +760,7 @@ impl CreatePreviewInvoice {
     /// Details about the customer you want to invoice or overrides for an existing customer. If `automatic_tax` is enabled then one of `customer`, `customer_details`, `subscription`, or `schedule` must be set.
     pub fn customer_details(
         mut self,
-        v: impl Into<crate::CustomerDetailsParam>,
+        v: impl Into<crate::invoice::CustomerDetails>,
     ) -> Self {
         self.customer_details = Some(v.into());
         self
@@ -2001,7 +768,7 @@ impl CreatePreviewInvoice {
     /// The coupons to redeem into discounts for the invoice preview. If not specified, inherits the discount from the subscription or customer. This works for both coupons directly applied to an invoice and coupons applied to a subscription. Pass an empty string to avoid inheriting any discounts.
     pub fn discounts(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     ) -> Self {
         self.discounts = Some(v.into());
         self
@@ -2014,16 +781,13 @@ impl CreatePreviewInvoice {
     /// List of invoice items to add or update in the upcoming invoice preview (up to 250).
     pub fn invoice_items(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::InvoiceItemPreviewParams>>,
+        v: impl IntoIterator<Item = impl Into<crate::invoice::InvoiceItems>>,
     ) -> Self {
         self.invoice_items = Some(v.into_iter().map(Into::into).collect());
         self
     }
     /// The connected account that issues the invoice. The invoice is presented with the branding and support information of the specified account.
-    pub fn issuer(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
-    ) -> Self {
+    pub fn issuer(mut self, v: impl Into<crate::invoice::Issuer>) -> Self {
         self.issuer = Some(v.into());
         self
     }
@@ -2033,10 +797,7 @@ impl CreatePreviewInvoice {
         self
     }
     /// Customizes the types of values to include when calculating the invoice. Defaults to `next` if unspecified.
-    pub fn preview_mode(
-        mut self,
-        v: impl Into<crate::CreatePreviewInvoicePreviewMode>,
-    ) -> Self {
+    pub fn preview_mode(mut self, v: impl Into<crate::invoice::PreviewMode>) -> Self {
         self.preview_mode = Some(v.into());
         self
     }
@@ -2048,7 +809,7 @@ impl CreatePreviewInvoice {
     /// The schedule creation or modification params to apply as a preview. Cannot be used with `subscription` or `subscription_` prefixed fields.
     pub fn schedule_details(
         mut self,
-        v: impl Into<crate::ScheduleDetailsParams>,
+        v: impl Into<crate::invoice::ScheduleDetails>,
     ) -> Self {
         self.schedule_details = Some(v.into());
         self
@@ -2061,7 +822,7 @@ impl CreatePreviewInvoice {
     /// The subscription creation or modification params to apply as a preview. Cannot be used with `schedule` or `schedule_details` fields.
     pub fn subscription_details(
         mut self,
-        v: impl Into<crate::SubscriptionDetailsParams>,
+        v: impl Into<crate::invoice::SubscriptionDetails>,
     ) -> Self {
         self.subscription_details = Some(v.into());
         self
@@ -2080,1730 +841,6 @@ impl crate::rt::StripeRequest for CreatePreviewInvoice {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`CreatePreviewInvoiceCustomerDetailsTaxIds`).
-#[cfg(any(feature = "billing", feature = "tax"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreatePreviewInvoiceCustomerDetailsTaxIds {
-    /// The `type` parameter.
-    pub r#type: crate::CreatePreviewInvoiceCustomerDetailsTaxIdsType,
-    /// The `value` parameter.
-    pub value: String,
-}
-#[cfg(any(feature = "billing", feature = "tax"))]
-impl serde::Serialize for CreatePreviewInvoiceCustomerDetailsTaxIds {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("type", &self.r#type)?;
-        map.serialize_entry("value", &self.value)?;
-        map.end()
-    }
-}
-#[cfg(any(feature = "billing", feature = "tax"))]
-impl CreatePreviewInvoiceCustomerDetailsTaxIds {
-    /// Start with the required parameters: `type`, `value`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::CreatePreviewInvoiceCustomerDetailsTaxIdsType>,
-        value: impl Into<String>,
-    ) -> Self {
-        Self {
-            r#type: r#type.into(),
-            value: value.into(),
-        }
-    }
-}
-/// Values of `CreatePreviewInvoiceCustomerDetailsTaxIdsType`.
-#[cfg(any(feature = "billing", feature = "tax"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreatePreviewInvoiceCustomerDetailsTaxIdsType {
-    /// `ad_nrt`
-    AdNrt,
-    /// `ae_trn`
-    AeTrn,
-    /// `al_tin`
-    AlTin,
-    /// `am_tin`
-    AmTin,
-    /// `ao_tin`
-    AoTin,
-    /// `ar_cuit`
-    ArCuit,
-    /// `au_abn`
-    AuAbn,
-    /// `au_arn`
-    AuArn,
-    /// `aw_tin`
-    AwTin,
-    /// `az_tin`
-    AzTin,
-    /// `ba_tin`
-    BaTin,
-    /// `bb_tin`
-    BbTin,
-    /// `bd_bin`
-    BdBin,
-    /// `bf_ifu`
-    BfIfu,
-    /// `bg_uic`
-    BgUic,
-    /// `bh_vat`
-    BhVat,
-    /// `bj_ifu`
-    BjIfu,
-    /// `bo_tin`
-    BoTin,
-    /// `br_cnpj`
-    BrCnpj,
-    /// `br_cpf`
-    BrCpf,
-    /// `bs_tin`
-    BsTin,
-    /// `by_tin`
-    ByTin,
-    /// `ca_bn`
-    CaBn,
-    /// `ca_gst_hst`
-    CaGstHst,
-    /// `ca_pst_bc`
-    CaPstBc,
-    /// `ca_pst_mb`
-    CaPstMb,
-    /// `ca_pst_sk`
-    CaPstSk,
-    /// `ca_qst`
-    CaQst,
-    /// `cd_nif`
-    CdNif,
-    /// `ch_uid`
-    ChUid,
-    /// `ch_vat`
-    ChVat,
-    /// `cl_tin`
-    ClTin,
-    /// `cm_niu`
-    CmNiu,
-    /// `cn_tin`
-    CnTin,
-    /// `co_nit`
-    CoNit,
-    /// `cr_tin`
-    CrTin,
-    /// `cv_nif`
-    CvNif,
-    /// `de_stn`
-    DeStn,
-    /// `do_rcn`
-    DoRcn,
-    /// `ec_ruc`
-    EcRuc,
-    /// `eg_tin`
-    EgTin,
-    /// `es_cif`
-    EsCif,
-    /// `et_tin`
-    EtTin,
-    /// `eu_oss_vat`
-    EuOssVat,
-    /// `eu_vat`
-    EuVat,
-    /// `gb_vat`
-    GbVat,
-    /// `ge_vat`
-    GeVat,
-    /// `gn_nif`
-    GnNif,
-    /// `hk_br`
-    HkBr,
-    /// `hr_oib`
-    HrOib,
-    /// `hu_tin`
-    HuTin,
-    /// `id_npwp`
-    IdNpwp,
-    /// `il_vat`
-    IlVat,
-    /// `in_gst`
-    InGst,
-    /// `is_vat`
-    IsVat,
-    /// `jp_cn`
-    JpCn,
-    /// `jp_rn`
-    JpRn,
-    /// `jp_trn`
-    JpTrn,
-    /// `ke_pin`
-    KePin,
-    /// `kg_tin`
-    KgTin,
-    /// `kh_tin`
-    KhTin,
-    /// `kr_brn`
-    KrBrn,
-    /// `kz_bin`
-    KzBin,
-    /// `la_tin`
-    LaTin,
-    /// `li_uid`
-    LiUid,
-    /// `li_vat`
-    LiVat,
-    /// `ma_vat`
-    MaVat,
-    /// `md_vat`
-    MdVat,
-    /// `me_pib`
-    MePib,
-    /// `mk_vat`
-    MkVat,
-    /// `mr_nif`
-    MrNif,
-    /// `mx_rfc`
-    MxRfc,
-    /// `my_frp`
-    MyFrp,
-    /// `my_itn`
-    MyItn,
-    /// `my_sst`
-    MySst,
-    /// `ng_tin`
-    NgTin,
-    /// `no_vat`
-    NoVat,
-    /// `no_voec`
-    NoVoec,
-    /// `np_pan`
-    NpPan,
-    /// `nz_gst`
-    NzGst,
-    /// `om_vat`
-    OmVat,
-    /// `pe_ruc`
-    PeRuc,
-    /// `ph_tin`
-    PhTin,
-    /// `pl_nip`
-    PlNip,
-    /// `ro_tin`
-    RoTin,
-    /// `rs_pib`
-    RsPib,
-    /// `ru_inn`
-    RuInn,
-    /// `ru_kpp`
-    RuKpp,
-    /// `sa_vat`
-    SaVat,
-    /// `sg_gst`
-    SgGst,
-    /// `sg_uen`
-    SgUen,
-    /// `si_tin`
-    SiTin,
-    /// `sn_ninea`
-    SnNinea,
-    /// `sr_fin`
-    SrFin,
-    /// `sv_nit`
-    SvNit,
-    /// `th_vat`
-    ThVat,
-    /// `tj_tin`
-    TjTin,
-    /// `tr_tin`
-    TrTin,
-    /// `tw_vat`
-    TwVat,
-    /// `tz_vat`
-    TzVat,
-    /// `ua_vat`
-    UaVat,
-    /// `ug_tin`
-    UgTin,
-    /// `us_ein`
-    UsEin,
-    /// `uy_ruc`
-    UyRuc,
-    /// `uz_tin`
-    UzTin,
-    /// `uz_vat`
-    UzVat,
-    /// `ve_rif`
-    VeRif,
-    /// `vn_tin`
-    VnTin,
-    /// `za_vat`
-    ZaVat,
-    /// `zm_tin`
-    ZmTin,
-    /// `zw_tin`
-    ZwTin,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "billing", feature = "tax"))]
-impl CreatePreviewInvoiceCustomerDetailsTaxIdsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::AdNrt => "ad_nrt",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::AeTrn => "ae_trn",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::AlTin => "al_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::AmTin => "am_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::AoTin => "ao_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::ArCuit => "ar_cuit",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::AuAbn => "au_abn",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::AuArn => "au_arn",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::AwTin => "aw_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::AzTin => "az_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BaTin => "ba_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BbTin => "bb_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BdBin => "bd_bin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BfIfu => "bf_ifu",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BgUic => "bg_uic",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BhVat => "bh_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BjIfu => "bj_ifu",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BoTin => "bo_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BrCnpj => "br_cnpj",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BrCpf => "br_cpf",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BsTin => "bs_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::ByTin => "by_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaBn => "ca_bn",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaGstHst => "ca_gst_hst",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaPstBc => "ca_pst_bc",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaPstMb => "ca_pst_mb",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaPstSk => "ca_pst_sk",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaQst => "ca_qst",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CdNif => "cd_nif",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::ChUid => "ch_uid",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::ChVat => "ch_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::ClTin => "cl_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CmNiu => "cm_niu",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CnTin => "cn_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CoNit => "co_nit",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CrTin => "cr_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CvNif => "cv_nif",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::DeStn => "de_stn",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::DoRcn => "do_rcn",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::EcRuc => "ec_ruc",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::EgTin => "eg_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::EsCif => "es_cif",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::EtTin => "et_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::EuOssVat => "eu_oss_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::EuVat => "eu_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::GbVat => "gb_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::GeVat => "ge_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::GnNif => "gn_nif",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::HkBr => "hk_br",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::HrOib => "hr_oib",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::HuTin => "hu_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::IdNpwp => "id_npwp",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::IlVat => "il_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::InGst => "in_gst",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::IsVat => "is_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::JpCn => "jp_cn",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::JpRn => "jp_rn",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::JpTrn => "jp_trn",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::KePin => "ke_pin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::KgTin => "kg_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::KhTin => "kh_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::KrBrn => "kr_brn",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::KzBin => "kz_bin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::LaTin => "la_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::LiUid => "li_uid",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::LiVat => "li_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::MaVat => "ma_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::MdVat => "md_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::MePib => "me_pib",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::MkVat => "mk_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::MrNif => "mr_nif",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::MxRfc => "mx_rfc",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::MyFrp => "my_frp",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::MyItn => "my_itn",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::MySst => "my_sst",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::NgTin => "ng_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::NoVat => "no_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::NoVoec => "no_voec",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::NpPan => "np_pan",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::NzGst => "nz_gst",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::OmVat => "om_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::PeRuc => "pe_ruc",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::PhTin => "ph_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::PlNip => "pl_nip",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::RoTin => "ro_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::RsPib => "rs_pib",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::RuInn => "ru_inn",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::RuKpp => "ru_kpp",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::SaVat => "sa_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::SgGst => "sg_gst",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::SgUen => "sg_uen",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::SiTin => "si_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::SnNinea => "sn_ninea",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::SrFin => "sr_fin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::SvNit => "sv_nit",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::ThVat => "th_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::TjTin => "tj_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::TrTin => "tr_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::TwVat => "tw_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::TzVat => "tz_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::UaVat => "ua_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::UgTin => "ug_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::UsEin => "us_ein",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::UyRuc => "uy_ruc",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::UzTin => "uz_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::UzVat => "uz_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::VeRif => "ve_rif",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::VnTin => "vn_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::ZaVat => "za_vat",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::ZmTin => "zm_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::ZwTin => "zw_tin",
-            CreatePreviewInvoiceCustomerDetailsTaxIdsType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "tax"))]
-impl std::str::FromStr for CreatePreviewInvoiceCustomerDetailsTaxIdsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "ad_nrt",
-                    "ae_trn",
-                    "al_tin",
-                    "am_tin",
-                    "ao_tin",
-                    "ar_cuit",
-                    "au_abn",
-                    "au_arn",
-                    "aw_tin",
-                    "az_tin",
-                    "ba_tin",
-                    "bb_tin",
-                    "bd_bin",
-                    "bf_ifu",
-                    "bg_uic",
-                    "bh_vat",
-                    "bj_ifu",
-                    "bo_tin",
-                    "br_cnpj",
-                    "br_cpf",
-                    "bs_tin",
-                    "by_tin",
-                    "ca_bn",
-                    "ca_gst_hst",
-                    "ca_pst_bc",
-                    "ca_pst_mb",
-                    "ca_pst_sk",
-                    "ca_qst",
-                    "cd_nif",
-                    "ch_uid",
-                    "ch_vat",
-                    "cl_tin",
-                    "cm_niu",
-                    "cn_tin",
-                    "co_nit",
-                    "cr_tin",
-                    "cv_nif",
-                    "de_stn",
-                    "do_rcn",
-                    "ec_ruc",
-                    "eg_tin",
-                    "es_cif",
-                    "et_tin",
-                    "eu_oss_vat",
-                    "eu_vat",
-                    "gb_vat",
-                    "ge_vat",
-                    "gn_nif",
-                    "hk_br",
-                    "hr_oib",
-                    "hu_tin",
-                    "id_npwp",
-                    "il_vat",
-                    "in_gst",
-                    "is_vat",
-                    "jp_cn",
-                    "jp_rn",
-                    "jp_trn",
-                    "ke_pin",
-                    "kg_tin",
-                    "kh_tin",
-                    "kr_brn",
-                    "kz_bin",
-                    "la_tin",
-                    "li_uid",
-                    "li_vat",
-                    "ma_vat",
-                    "md_vat",
-                    "me_pib",
-                    "mk_vat",
-                    "mr_nif",
-                    "mx_rfc",
-                    "my_frp",
-                    "my_itn",
-                    "my_sst",
-                    "ng_tin",
-                    "no_vat",
-                    "no_voec",
-                    "np_pan",
-                    "nz_gst",
-                    "om_vat",
-                    "pe_ruc",
-                    "ph_tin",
-                    "pl_nip",
-                    "ro_tin",
-                    "rs_pib",
-                    "ru_inn",
-                    "ru_kpp",
-                    "sa_vat",
-                    "sg_gst",
-                    "sg_uen",
-                    "si_tin",
-                    "sn_ninea",
-                    "sr_fin",
-                    "sv_nit",
-                    "th_vat",
-                    "tj_tin",
-                    "tr_tin",
-                    "tw_vat",
-                    "tz_vat",
-                    "ua_vat",
-                    "ug_tin",
-                    "us_ein",
-                    "uy_ruc",
-                    "uz_tin",
-                    "uz_vat",
-                    "ve_rif",
-                    "vn_tin",
-                    "za_vat",
-                    "zm_tin",
-                    "zw_tin",
-                ],
-            ) {
-                Some(0) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::AdNrt,
-                Some(1) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::AeTrn,
-                Some(2) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::AlTin,
-                Some(3) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::AmTin,
-                Some(4) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::AoTin,
-                Some(5) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::ArCuit,
-                Some(6) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::AuAbn,
-                Some(7) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::AuArn,
-                Some(8) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::AwTin,
-                Some(9) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::AzTin,
-                Some(10) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BaTin,
-                Some(11) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BbTin,
-                Some(12) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BdBin,
-                Some(13) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BfIfu,
-                Some(14) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BgUic,
-                Some(15) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BhVat,
-                Some(16) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BjIfu,
-                Some(17) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BoTin,
-                Some(18) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BrCnpj,
-                Some(19) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BrCpf,
-                Some(20) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BsTin,
-                Some(21) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::ByTin,
-                Some(22) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaBn,
-                Some(23) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaGstHst,
-                Some(24) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaPstBc,
-                Some(25) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaPstMb,
-                Some(26) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaPstSk,
-                Some(27) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaQst,
-                Some(28) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CdNif,
-                Some(29) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::ChUid,
-                Some(30) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::ChVat,
-                Some(31) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::ClTin,
-                Some(32) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CmNiu,
-                Some(33) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CnTin,
-                Some(34) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CoNit,
-                Some(35) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CrTin,
-                Some(36) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CvNif,
-                Some(37) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::DeStn,
-                Some(38) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::DoRcn,
-                Some(39) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::EcRuc,
-                Some(40) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::EgTin,
-                Some(41) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::EsCif,
-                Some(42) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::EtTin,
-                Some(43) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::EuOssVat,
-                Some(44) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::EuVat,
-                Some(45) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::GbVat,
-                Some(46) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::GeVat,
-                Some(47) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::GnNif,
-                Some(48) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::HkBr,
-                Some(49) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::HrOib,
-                Some(50) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::HuTin,
-                Some(51) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::IdNpwp,
-                Some(52) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::IlVat,
-                Some(53) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::InGst,
-                Some(54) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::IsVat,
-                Some(55) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::JpCn,
-                Some(56) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::JpRn,
-                Some(57) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::JpTrn,
-                Some(58) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::KePin,
-                Some(59) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::KgTin,
-                Some(60) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::KhTin,
-                Some(61) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::KrBrn,
-                Some(62) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::KzBin,
-                Some(63) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::LaTin,
-                Some(64) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::LiUid,
-                Some(65) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::LiVat,
-                Some(66) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::MaVat,
-                Some(67) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::MdVat,
-                Some(68) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::MePib,
-                Some(69) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::MkVat,
-                Some(70) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::MrNif,
-                Some(71) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::MxRfc,
-                Some(72) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::MyFrp,
-                Some(73) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::MyItn,
-                Some(74) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::MySst,
-                Some(75) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::NgTin,
-                Some(76) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::NoVat,
-                Some(77) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::NoVoec,
-                Some(78) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::NpPan,
-                Some(79) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::NzGst,
-                Some(80) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::OmVat,
-                Some(81) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::PeRuc,
-                Some(82) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::PhTin,
-                Some(83) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::PlNip,
-                Some(84) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::RoTin,
-                Some(85) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::RsPib,
-                Some(86) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::RuInn,
-                Some(87) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::RuKpp,
-                Some(88) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::SaVat,
-                Some(89) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::SgGst,
-                Some(90) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::SgUen,
-                Some(91) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::SiTin,
-                Some(92) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::SnNinea,
-                Some(93) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::SrFin,
-                Some(94) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::SvNit,
-                Some(95) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::ThVat,
-                Some(96) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::TjTin,
-                Some(97) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::TrTin,
-                Some(98) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::TwVat,
-                Some(99) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::TzVat,
-                Some(100) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::UaVat,
-                Some(101) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::UgTin,
-                Some(102) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::UsEin,
-                Some(103) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::UyRuc,
-                Some(104) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::UzTin,
-                Some(105) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::UzVat,
-                Some(106) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::VeRif,
-                Some(107) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::VnTin,
-                Some(108) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::ZaVat,
-                Some(109) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::ZmTin,
-                Some(110) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::ZwTin,
-                _ => CreatePreviewInvoiceCustomerDetailsTaxIdsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "billing", feature = "tax"))]
-impl std::fmt::Display for CreatePreviewInvoiceCustomerDetailsTaxIdsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "tax"))]
-impl serde::Serialize for CreatePreviewInvoiceCustomerDetailsTaxIdsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "tax"))]
-impl<'de> serde::Deserialize<'de> for CreatePreviewInvoiceCustomerDetailsTaxIdsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreatePreviewInvoicePreviewMode`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreatePreviewInvoicePreviewMode {
-    /// `next`
-    Next,
-    /// `recurring`
-    Recurring,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreatePreviewInvoicePreviewMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreatePreviewInvoicePreviewMode::Next => "next",
-            CreatePreviewInvoicePreviewMode::Recurring => "recurring",
-            CreatePreviewInvoicePreviewMode::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreatePreviewInvoicePreviewMode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["next", "recurring"]) {
-                Some(0) => CreatePreviewInvoicePreviewMode::Next,
-                Some(1) => CreatePreviewInvoicePreviewMode::Recurring,
-                _ => CreatePreviewInvoicePreviewMode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreatePreviewInvoicePreviewMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreatePreviewInvoicePreviewMode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreatePreviewInvoicePreviewMode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreatePreviewInvoiceScheduleDetailsEndBehavior`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreatePreviewInvoiceScheduleDetailsEndBehavior {
-    /// `cancel`
-    Cancel,
-    /// `release`
-    Release,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreatePreviewInvoiceScheduleDetailsEndBehavior {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreatePreviewInvoiceScheduleDetailsEndBehavior::Cancel => "cancel",
-            CreatePreviewInvoiceScheduleDetailsEndBehavior::Release => "release",
-            CreatePreviewInvoiceScheduleDetailsEndBehavior::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreatePreviewInvoiceScheduleDetailsEndBehavior {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["cancel", "release"]) {
-                Some(0) => CreatePreviewInvoiceScheduleDetailsEndBehavior::Cancel,
-                Some(1) => CreatePreviewInvoiceScheduleDetailsEndBehavior::Release,
-                _ => {
-                    CreatePreviewInvoiceScheduleDetailsEndBehavior::Unknown(s.to_owned())
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreatePreviewInvoiceScheduleDetailsEndBehavior {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreatePreviewInvoiceScheduleDetailsEndBehavior {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreatePreviewInvoiceScheduleDetailsEndBehavior {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItems`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItems {
-    /// The `discounts` parameter.
-    pub discounts: Option<Vec<crate::DiscountsDataParam>>,
-    /// The `metadata` parameter.
-    pub metadata: Option<crate::rt::Metadata>,
-    /// The `period` parameter.
-    pub period: Option<
-        crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriod,
-    >,
-    /// The `price` parameter.
-    pub price: Option<String>,
-    /// The `price_data` parameter.
-    pub price_data: Option<crate::OneTimePriceDataWithNegativeAmounts>,
-    /// The `quantity` parameter.
-    pub quantity: Option<i64>,
-    /// The `tax_rates` parameter.
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItems {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.discounts {
-            map.serialize_entry("discounts", v)?;
-        }
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        if let Some(v) = &self.period {
-            map.serialize_entry("period", v)?;
-        }
-        if let Some(v) = &self.price {
-            map.serialize_entry("price", v)?;
-        }
-        if let Some(v) = &self.price_data {
-            map.serialize_entry("price_data", v)?;
-        }
-        if let Some(v) = &self.quantity {
-            map.serialize_entry("quantity", v)?;
-        }
-        if let Some(v) = &self.tax_rates {
-            map.serialize_entry("tax_rates", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItems {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            discounts: None,
-            metadata: None,
-            period: None,
-            price: None,
-            price_data: None,
-            quantity: None,
-            tax_rates: None,
-        }
-    }
-    /// The `discounts` parameter.
-    pub fn discounts(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::DiscountsDataParam>>,
-    ) -> Self {
-        self.discounts = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// The `metadata` parameter.
-    pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
-        self.metadata = Some(v.into());
-        self
-    }
-    /// The `period` parameter.
-    pub fn period(
-        mut self,
-        v: impl Into<
-            crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriod,
-        >,
-    ) -> Self {
-        self.period = Some(v.into());
-        self
-    }
-    /// The `price` parameter.
-    pub fn price(mut self, v: impl Into<String>) -> Self {
-        self.price = Some(v.into());
-        self
-    }
-    /// The `price_data` parameter.
-    pub fn price_data(
-        mut self,
-        v: impl Into<crate::OneTimePriceDataWithNegativeAmounts>,
-    ) -> Self {
-        self.price_data = Some(v.into());
-        self
-    }
-    /// The `quantity` parameter.
-    pub fn quantity(mut self, v: impl Into<i64>) -> Self {
-        self.quantity = Some(v.into());
-        self
-    }
-    /// The `tax_rates` parameter.
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
-        self.tax_rates = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriod`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriod {
-    /// The `end` parameter.
-    pub end: crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEnd,
-    /// The `start` parameter.
-    pub start: crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStart,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize
-for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("end", &self.end)?;
-        map.serialize_entry("start", &self.start)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriod {
-    /// Start with the required parameters: `end`, `start`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        end: impl Into<
-            crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEnd,
-        >,
-        start: impl Into<
-            crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStart,
-        >,
-    ) -> Self {
-        Self {
-            end: end.into(),
-            start: start.into(),
-        }
-    }
-}
-/// Part of a request's parameters (`CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEnd`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEnd {
-    /// The `timestamp` parameter.
-    pub timestamp: Option<crate::rt::Timestamp>,
-    /// The `type` parameter.
-    pub r#type: crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize
-for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEnd {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.timestamp {
-            map.serialize_entry("timestamp", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEnd {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType,
-        >,
-    ) -> Self {
-        Self {
-            timestamp: None,
-            r#type: r#type.into(),
-        }
-    }
-    /// The `timestamp` parameter.
-    pub fn timestamp(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
-        self.timestamp = Some(v.into());
-        self
-    }
-}
-/// Values of `CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
-    /// `min_item_period_end`
-    MinItemPeriodEnd,
-    /// `phase_end`
-    PhaseEnd,
-    /// `timestamp`
-    Timestamp,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::MinItemPeriodEnd => {
-                "min_item_period_end"
-            }
-            CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::PhaseEnd => {
-                "phase_end"
-            }
-            CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::Timestamp => {
-                "timestamp"
-            }
-            CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr
-for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["min_item_period_end", "phase_end", "timestamp"],
-            ) {
-                Some(0) => {
-                    CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::MinItemPeriodEnd
-                }
-                Some(1) => {
-                    CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::PhaseEnd
-                }
-                Some(2) => {
-                    CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::Timestamp
-                }
-                _ => {
-                    CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display
-for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize
-for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
-for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStart`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStart {
-    /// The `timestamp` parameter.
-    pub timestamp: Option<crate::rt::Timestamp>,
-    /// The `type` parameter.
-    pub r#type: crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize
-for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStart {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.timestamp {
-            map.serialize_entry("timestamp", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStart {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType,
-        >,
-    ) -> Self {
-        Self {
-            timestamp: None,
-            r#type: r#type.into(),
-        }
-    }
-    /// The `timestamp` parameter.
-    pub fn timestamp(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
-        self.timestamp = Some(v.into());
-        self
-    }
-}
-/// Values of `CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
-    /// `max_item_period_start`
-    MaxItemPeriodStart,
-    /// `phase_start`
-    PhaseStart,
-    /// `timestamp`
-    Timestamp,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::MaxItemPeriodStart => {
-                "max_item_period_start"
-            }
-            CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::PhaseStart => {
-                "phase_start"
-            }
-            CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::Timestamp => {
-                "timestamp"
-            }
-            CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr
-for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["max_item_period_start", "phase_start", "timestamp"],
-            ) {
-                Some(0) => {
-                    CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::MaxItemPeriodStart
-                }
-                Some(1) => {
-                    CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::PhaseStart
-                }
-                Some(2) => {
-                    CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::Timestamp
-                }
-                _ => {
-                    CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display
-for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize
-for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
-for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor {
-    /// `automatic`
-    Automatic,
-    /// `phase_start`
-    PhaseStart,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor::Automatic => {
-                "automatic"
-            }
-            CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor::PhaseStart => {
-                "phase_start"
-            }
-            CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["automatic", "phase_start"]) {
-                Some(0) => {
-                    CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor::Automatic
-                }
-                Some(1) => {
-                    CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor::PhaseStart
-                }
-                _ => {
-                    CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
-for CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval {
-    /// `day`
-    Day,
-    /// `month`
-    Month,
-    /// `week`
-    Week,
-    /// `year`
-    Year,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval::Day => "day",
-            CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval::Month => "month",
-            CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval::Week => "week",
-            CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval::Year => "year",
-            CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["day", "month", "week", "year"]) {
-                Some(0) => CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval::Day,
-                Some(1) => {
-                    CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval::Month
-                }
-                Some(2) => {
-                    CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval::Week
-                }
-                Some(3) => {
-                    CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval::Year
-                }
-                _ => {
-                    CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
-for CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// One of several shapes of `CreatePreviewInvoiceScheduleDetailsPhasesEndDate`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CreatePreviewInvoiceScheduleDetailsPhasesEndDate {
-    /// A `Integer`.
-    Integer(crate::rt::Timestamp),
-    /// A `String`.
-    String(crate::CreatePreviewInvoiceScheduleDetailsPhasesEndDateString),
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreatePreviewInvoiceScheduleDetailsPhasesEndDate {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CreatePreviewInvoiceScheduleDetailsPhasesEndDate::Integer(x) => {
-                x.serialize(s)
-            }
-            CreatePreviewInvoiceScheduleDetailsPhasesEndDate::String(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::rt::Timestamp> for CreatePreviewInvoiceScheduleDetailsPhasesEndDate {
-    #[inline]
-    fn from(v: crate::rt::Timestamp) -> Self {
-        CreatePreviewInvoiceScheduleDetailsPhasesEndDate::Integer(v)
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::CreatePreviewInvoiceScheduleDetailsPhasesEndDateString>
-for CreatePreviewInvoiceScheduleDetailsPhasesEndDate {
-    #[inline]
-    fn from(v: crate::CreatePreviewInvoiceScheduleDetailsPhasesEndDateString) -> Self {
-        CreatePreviewInvoiceScheduleDetailsPhasesEndDate::String(v)
-    }
-}
-/// Values of `CreatePreviewInvoiceScheduleDetailsPhasesEndDateString`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreatePreviewInvoiceScheduleDetailsPhasesEndDateString {
-    /// `now`
-    Now,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreatePreviewInvoiceScheduleDetailsPhasesEndDateString {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreatePreviewInvoiceScheduleDetailsPhasesEndDateString::Now => "now",
-            CreatePreviewInvoiceScheduleDetailsPhasesEndDateString::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreatePreviewInvoiceScheduleDetailsPhasesEndDateString {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["now"]) {
-                Some(0) => CreatePreviewInvoiceScheduleDetailsPhasesEndDateString::Now,
-                _ => {
-                    CreatePreviewInvoiceScheduleDetailsPhasesEndDateString::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreatePreviewInvoiceScheduleDetailsPhasesEndDateString {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreatePreviewInvoiceScheduleDetailsPhasesEndDateString {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
-for CreatePreviewInvoiceScheduleDetailsPhasesEndDateString {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// One of several shapes of `CreatePreviewInvoiceScheduleDetailsPhasesStartDate`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CreatePreviewInvoiceScheduleDetailsPhasesStartDate {
-    /// A `Integer`.
-    Integer(crate::rt::Timestamp),
-    /// A `String`.
-    String(crate::CreatePreviewInvoiceScheduleDetailsPhasesEndDateString),
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreatePreviewInvoiceScheduleDetailsPhasesStartDate {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CreatePreviewInvoiceScheduleDetailsPhasesStartDate::Integer(x) => {
-                x.serialize(s)
-            }
-            CreatePreviewInvoiceScheduleDetailsPhasesStartDate::String(x) => {
-                x.serialize(s)
-            }
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::rt::Timestamp> for CreatePreviewInvoiceScheduleDetailsPhasesStartDate {
-    #[inline]
-    fn from(v: crate::rt::Timestamp) -> Self {
-        CreatePreviewInvoiceScheduleDetailsPhasesStartDate::Integer(v)
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::CreatePreviewInvoiceScheduleDetailsPhasesEndDateString>
-for CreatePreviewInvoiceScheduleDetailsPhasesStartDate {
-    #[inline]
-    fn from(v: crate::CreatePreviewInvoiceScheduleDetailsPhasesEndDateString) -> Self {
-        CreatePreviewInvoiceScheduleDetailsPhasesStartDate::String(v)
-    }
-}
-/// One of several shapes of `CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd {
-    /// A `Integer`.
-    Integer(crate::rt::Timestamp),
-    /// A `String`.
-    String(crate::CreateCustomerSubscriptionTrialEndString),
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd::Integer(x) => {
-                x.serialize(s)
-            }
-            CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd::String(x) => {
-                x.serialize(s)
-            }
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::rt::Timestamp> for CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd {
-    #[inline]
-    fn from(v: crate::rt::Timestamp) -> Self {
-        CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd::Integer(v)
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::CreateCustomerSubscriptionTrialEndString>
-for CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd {
-    #[inline]
-    fn from(v: crate::CreateCustomerSubscriptionTrialEndString) -> Self {
-        CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd::String(v)
-    }
-}
-/// One of several shapes of `CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor {
-    /// A `String`.
-    String(crate::CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString),
-    /// A `Integer`.
-    Integer(crate::rt::Timestamp),
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor::String(x) => {
-                x.serialize(s)
-            }
-            CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor::Integer(x) => {
-                x.serialize(s)
-            }
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString>
-for CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor {
-    #[inline]
-    fn from(
-        v: crate::CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString,
-    ) -> Self {
-        CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor::String(v)
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::rt::Timestamp>
-for CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor {
-    #[inline]
-    fn from(v: crate::rt::Timestamp) -> Self {
-        CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor::Integer(v)
-    }
-}
-/// Values of `CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString {
-    /// `now`
-    Now,
-    /// `unchanged`
-    Unchanged,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString::Now => "now",
-            CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString::Unchanged => {
-                "unchanged"
-            }
-            CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr
-for CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["now", "unchanged"]) {
-                Some(0) => {
-                    CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString::Now
-                }
-                Some(1) => {
-                    CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString::Unchanged
-                }
-                _ => {
-                    CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display
-for CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize
-for CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
-for CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreatePreviewInvoiceSubscriptionDetailsResumeAt`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreatePreviewInvoiceSubscriptionDetailsResumeAt {
-    /// `now`
-    Now,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreatePreviewInvoiceSubscriptionDetailsResumeAt {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreatePreviewInvoiceSubscriptionDetailsResumeAt::Now => "now",
-            CreatePreviewInvoiceSubscriptionDetailsResumeAt::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreatePreviewInvoiceSubscriptionDetailsResumeAt {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["now"]) {
-                Some(0) => CreatePreviewInvoiceSubscriptionDetailsResumeAt::Now,
-                _ => {
-                    CreatePreviewInvoiceSubscriptionDetailsResumeAt::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreatePreviewInvoiceSubscriptionDetailsResumeAt {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreatePreviewInvoiceSubscriptionDetailsResumeAt {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreatePreviewInvoiceSubscriptionDetailsResumeAt {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`CreatePreviewInvoiceCustomerDetails`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CustomerDetailsParam {
-    /// The `address` parameter.
-    pub address: Option<crate::rt::Clearable<crate::OptionalFieldsAddress>>,
-    /// The `shipping` parameter.
-    pub shipping: Option<crate::rt::Clearable<crate::CustomerShipping>>,
-    /// The `tax` parameter.
-    pub tax: Option<crate::TaxParam>,
-    /// The `tax_exempt` parameter.
-    pub tax_exempt: Option<crate::CreateCustomerTaxExempt>,
-    /// The `tax_ids` parameter.
-    pub tax_ids: Option<Vec<crate::CreatePreviewInvoiceCustomerDetailsTaxIds>>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CustomerDetailsParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.address {
-            map.serialize_entry("address", v)?;
-        }
-        if let Some(v) = &self.shipping {
-            map.serialize_entry("shipping", v)?;
-        }
-        if let Some(v) = &self.tax {
-            map.serialize_entry("tax", v)?;
-        }
-        if let Some(v) = &self.tax_exempt {
-            map.serialize_entry("tax_exempt", v)?;
-        }
-        if let Some(v) = &self.tax_ids {
-            map.serialize_entry("tax_ids", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CustomerDetailsParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            address: None,
-            shipping: None,
-            tax: None,
-            tax_exempt: None,
-            tax_ids: None,
-        }
-    }
-    /// The `address` parameter.
-    pub fn address(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::OptionalFieldsAddress>>,
-    ) -> Self {
-        self.address = Some(v.into());
-        self
-    }
-    /// The `shipping` parameter.
-    pub fn shipping(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::CustomerShipping>>,
-    ) -> Self {
-        self.shipping = Some(v.into());
-        self
-    }
-    /// The `tax` parameter.
-    pub fn tax(mut self, v: impl Into<crate::TaxParam>) -> Self {
-        self.tax = Some(v.into());
-        self
-    }
-    /// The `tax_exempt` parameter.
-    pub fn tax_exempt(mut self, v: impl Into<crate::CreateCustomerTaxExempt>) -> Self {
-        self.tax_exempt = Some(v.into());
-        self
-    }
-    /// The `tax_ids` parameter.
-    pub fn tax_ids(
-        mut self,
-        v: impl IntoIterator<
-            Item = impl Into<crate::CreatePreviewInvoiceCustomerDetailsTaxIds>,
-        >,
-    ) -> Self {
-        self.tax_ids = Some(v.into_iter().map(Into::into).collect());
-        self
     }
 }
 /// Delete a draft invoice
@@ -3934,48 +971,6 @@ impl serde::Serialize for DeletedInvoice {
         map.end()
     }
 }
-/// Part of a request's parameters (`CreatePreviewInvoiceScheduleDetailsPhasesDuration`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct DurationParams {
-    /// The `interval` parameter.
-    pub interval: crate::CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval,
-    /// The `interval_count` parameter.
-    pub interval_count: Option<i64>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for DurationParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("interval", &self.interval)?;
-        if let Some(v) = &self.interval_count {
-            map.serialize_entry("interval_count", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl DurationParams {
-    /// Start with the required parameters: `interval`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        interval: impl Into<
-            crate::CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval,
-        >,
-    ) -> Self {
-        Self {
-            interval: interval.into(),
-            interval_count: None,
-        }
-    }
-    /// The `interval_count` parameter.
-    pub fn interval_count(mut self, v: impl Into<i64>) -> Self {
-        self.interval_count = Some(v.into());
-        self
-    }
-}
 /// Finalize an invoice
 ///
 /// Stripe automatically finalizes drafts before sending and attempting payment on invoices. However, if you’d like to finalize a draft invoice manually, you can do so using this method.
@@ -4046,100 +1041,6 @@ impl crate::rt::StripeRequest for FinalizeInvoice {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`CreateInvoiceFromInvoice`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct FromInvoice {
-    /// The `action` parameter.
-    pub action: crate::CreateInvoiceFromInvoiceAction,
-    /// The `invoice` parameter.
-    pub invoice: String,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for FromInvoice {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("action", &self.action)?;
-        map.serialize_entry("invoice", &self.invoice)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl FromInvoice {
-    /// Start with the required parameters: `action`, `invoice`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        action: impl Into<crate::CreateInvoiceFromInvoiceAction>,
-        invoice: impl Into<String>,
-    ) -> Self {
-        Self {
-            action: action.into(),
-            invoice: invoice.into(),
-        }
-    }
-}
-/// Part of a request's parameters (`CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlan`).
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct InstallmentPlan {
-    /// The `count` parameter.
-    pub count: Option<i64>,
-    /// The `interval` parameter.
-    pub interval: Option<
-        crate::CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval,
-    >,
-    /// The `type` parameter.
-    pub r#type: crate::CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType,
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl serde::Serialize for InstallmentPlan {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.count {
-            map.serialize_entry("count", v)?;
-        }
-        if let Some(v) = &self.interval {
-            map.serialize_entry("interval", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
-        map.end()
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl InstallmentPlan {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType,
-        >,
-    ) -> Self {
-        Self {
-            count: None,
-            interval: None,
-            r#type: r#type.into(),
-        }
-    }
-    /// The `count` parameter.
-    pub fn count(mut self, v: impl Into<i64>) -> Self {
-        self.count = Some(v.into());
-        self
-    }
-    /// The `interval` parameter.
-    pub fn interval(
-        mut self,
-        v: impl Into<
-            crate::CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval,
-        >,
-    ) -> Self {
-        self.interval = Some(v.into());
-        self
     }
 }
 /// Invoices are statements of amounts owed by a customer, and are either
@@ -4216,9 +1117,9 @@ pub struct Invoice {
     /// * `subscription_threshold`: A subscription reached a billing threshold.
     /// * `subscription_update`: A subscription was updated.
     /// * `upcoming`: Reserved for upcoming invoices created through the Create Preview Invoice API or when an `invoice.upcoming` event is generated for an upcoming invoice on a subscription.
-    pub billing_reason: Option<crate::InvoiceBillingReason>,
+    pub billing_reason: Option<crate::invoice::BillingReason>,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay this invoice using the default source attached to the customer. When sending an invoice, Stripe will email this invoice to the customer with payment instructions.
-    pub collection_method: crate::InvoiceCollectionMethod,
+    pub collection_method: crate::subscription::CollectionMethod,
     /// The confirmation secret associated with this invoice. Currently, this contains the client_secret of the PaymentIntent that Stripe creates during invoice finalization.
     pub confirmation_secret: Option<crate::InvoicesResourceConfirmationSecret>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
@@ -4242,7 +1143,7 @@ pub struct Invoice {
     /// The customer's shipping information. Until the invoice is finalized, this field will equal `customer.shipping`. Once the invoice is finalized, this field will no longer be updated.
     pub customer_shipping: Option<crate::Shipping>,
     /// The customer's tax exempt status. Until the invoice is finalized, this field will equal `customer.tax_exempt`. Once the invoice is finalized, this field will no longer be updated.
-    pub customer_tax_exempt: Option<crate::CustomerTaxExempt>,
+    pub customer_tax_exempt: Option<crate::customer::TaxExempt>,
     /// The customer's tax IDs. Until the invoice is finalized, this field will contain the same tax IDs as `customer.tax_ids`. Once the invoice is finalized, this field will no longer be updated.
     pub customer_tax_ids: Option<Vec<crate::InvoicesResourceInvoiceTaxId>>,
     /// ID of the default payment method for the invoice. It must belong to the customer associated with the invoice. If not set, defaults to the subscription's default payment method, if any, or to the default payment method in the customer's invoice settings.
@@ -4316,7 +1217,7 @@ pub struct Invoice {
     /// Extra information about an invoice for the customer's credit card statement.
     pub statement_descriptor: Option<String>,
     /// The status of the invoice, one of `draft`, `open`, `paid`, `uncollectible`, or `void`. [Learn more](https://docs.stripe.com/billing/invoices/workflow#workflow-overview)
-    pub status: Option<crate::InvoiceStatus>,
+    pub status: Option<crate::invoice::Status>,
     /// The `status_transitions` field.
     pub status_transitions: crate::InvoicesResourceStatusTransitions,
     /// Total of all subscriptions, invoice items, and prorations on the invoice before any invoice level discount or exclusive tax is applied. Item discounts are already incorporated
@@ -4372,8 +1273,8 @@ impl crate::rt::Decode for Invoice {
             f11: crate::rt::json::Slot<bool>,
             f12: crate::rt::json::Slot<crate::AutomaticTax>,
             f13: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f14: crate::rt::json::Slot<crate::InvoiceBillingReason>,
-            f15: crate::rt::json::Slot<crate::InvoiceCollectionMethod>,
+            f14: crate::rt::json::Slot<crate::invoice::BillingReason>,
+            f15: crate::rt::json::Slot<crate::subscription::CollectionMethod>,
             f16: crate::rt::json::Slot<crate::InvoicesResourceConfirmationSecret>,
             f17: crate::rt::json::Slot<crate::rt::Timestamp>,
             f18: crate::rt::json::Slot<String>,
@@ -4387,7 +1288,7 @@ impl crate::rt::Decode for Invoice {
             f24: crate::rt::json::Slot<String>,
             f25: crate::rt::json::Slot<String>,
             f26: crate::rt::json::Slot<crate::Shipping>,
-            f27: crate::rt::json::Slot<crate::CustomerTaxExempt>,
+            f27: crate::rt::json::Slot<crate::customer::TaxExempt>,
             f28: crate::rt::json::Slot<Vec<crate::InvoicesResourceInvoiceTaxId>>,
             f29: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
             f30: crate::rt::json::Slot<
@@ -4430,7 +1331,7 @@ impl crate::rt::Decode for Invoice {
             f61: crate::rt::json::Slot<crate::Shipping>,
             f62: crate::rt::json::Slot<i64>,
             f63: crate::rt::json::Slot<String>,
-            f64: crate::rt::json::Slot<crate::InvoiceStatus>,
+            f64: crate::rt::json::Slot<crate::invoice::Status>,
             f65: crate::rt::json::Slot<crate::InvoicesResourceStatusTransitions>,
             f66: crate::rt::json::Slot<i64>,
             f67: crate::rt::json::Slot<i64>,
@@ -5065,160 +1966,6 @@ impl serde::Serialize for Invoice {
         map.end()
     }
 }
-/// Values of `InvoiceBillingReason`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InvoiceBillingReason {
-    /// `automatic_pending_invoice_item_invoice`
-    AutomaticPendingInvoiceItemInvoice,
-    /// `manual`
-    Manual,
-    /// `quote_accept`
-    QuoteAccept,
-    /// `subscription`
-    Subscription,
-    /// `subscription_create`
-    SubscriptionCreate,
-    /// `subscription_cycle`
-    SubscriptionCycle,
-    /// `subscription_threshold`
-    SubscriptionThreshold,
-    /// `subscription_update`
-    SubscriptionUpdate,
-    /// `upcoming`
-    Upcoming,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InvoiceBillingReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InvoiceBillingReason::AutomaticPendingInvoiceItemInvoice => {
-                "automatic_pending_invoice_item_invoice"
-            }
-            InvoiceBillingReason::Manual => "manual",
-            InvoiceBillingReason::QuoteAccept => "quote_accept",
-            InvoiceBillingReason::Subscription => "subscription",
-            InvoiceBillingReason::SubscriptionCreate => "subscription_create",
-            InvoiceBillingReason::SubscriptionCycle => "subscription_cycle",
-            InvoiceBillingReason::SubscriptionThreshold => "subscription_threshold",
-            InvoiceBillingReason::SubscriptionUpdate => "subscription_update",
-            InvoiceBillingReason::Upcoming => "upcoming",
-            InvoiceBillingReason::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InvoiceBillingReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "automatic_pending_invoice_item_invoice",
-                    "manual",
-                    "quote_accept",
-                    "subscription",
-                    "subscription_create",
-                    "subscription_cycle",
-                    "subscription_threshold",
-                    "subscription_update",
-                    "upcoming",
-                ],
-            ) {
-                Some(0) => InvoiceBillingReason::AutomaticPendingInvoiceItemInvoice,
-                Some(1) => InvoiceBillingReason::Manual,
-                Some(2) => InvoiceBillingReason::QuoteAccept,
-                Some(3) => InvoiceBillingReason::Subscription,
-                Some(4) => InvoiceBillingReason::SubscriptionCreate,
-                Some(5) => InvoiceBillingReason::SubscriptionCycle,
-                Some(6) => InvoiceBillingReason::SubscriptionThreshold,
-                Some(7) => InvoiceBillingReason::SubscriptionUpdate,
-                Some(8) => InvoiceBillingReason::Upcoming,
-                _ => InvoiceBillingReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for InvoiceBillingReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InvoiceBillingReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for InvoiceBillingReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InvoiceBillingReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `InvoiceCollectionMethod`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InvoiceCollectionMethod {
-    /// `charge_automatically`
-    ChargeAutomatically,
-    /// `send_invoice`
-    SendInvoice,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InvoiceCollectionMethod {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InvoiceCollectionMethod::ChargeAutomatically => "charge_automatically",
-            InvoiceCollectionMethod::SendInvoice => "send_invoice",
-            InvoiceCollectionMethod::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InvoiceCollectionMethod {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["charge_automatically", "send_invoice"],
-            ) {
-                Some(0) => InvoiceCollectionMethod::ChargeAutomatically,
-                Some(1) => InvoiceCollectionMethod::SendInvoice,
-                _ => InvoiceCollectionMethod::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for InvoiceCollectionMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InvoiceCollectionMethod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for InvoiceCollectionMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InvoiceCollectionMethod {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// invoice_installments_card
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5274,214 +2021,6 @@ impl serde::Serialize for InvoiceInstallmentsCard {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Part of a request's parameters (`CreatePreviewInvoiceInvoiceItems`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct InvoiceItemPreviewParams {
-    /// The `amount` parameter.
-    pub amount: Option<i64>,
-    /// The `currency` parameter.
-    pub currency: Option<String>,
-    /// The `description` parameter.
-    pub description: Option<String>,
-    /// The `discountable` parameter.
-    pub discountable: Option<bool>,
-    /// The `discounts` parameter.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
-    /// The `invoiceitem` parameter.
-    pub invoiceitem: Option<String>,
-    /// The `metadata` parameter.
-    pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
-    /// The `period` parameter.
-    pub period: Option<crate::Period>,
-    /// The `price` parameter.
-    pub price: Option<String>,
-    /// The `price_data` parameter.
-    pub price_data: Option<crate::OneTimePriceData>,
-    /// The `quantity` parameter.
-    pub quantity: Option<i64>,
-    /// The `tax_behavior` parameter.
-    pub tax_behavior: Option<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
-    /// The `tax_code` parameter.
-    pub tax_code: Option<crate::rt::Clearable<String>>,
-    /// The `tax_rates` parameter.
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
-    /// The `unit_amount` parameter.
-    pub unit_amount: Option<i64>,
-    /// The `unit_amount_decimal` parameter.
-    pub unit_amount_decimal: Option<crate::rt::Decimal>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for InvoiceItemPreviewParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount {
-            map.serialize_entry("amount", v)?;
-        }
-        if let Some(v) = &self.currency {
-            map.serialize_entry("currency", v)?;
-        }
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        if let Some(v) = &self.discountable {
-            map.serialize_entry("discountable", v)?;
-        }
-        if let Some(v) = &self.discounts {
-            map.serialize_entry("discounts", v)?;
-        }
-        if let Some(v) = &self.invoiceitem {
-            map.serialize_entry("invoiceitem", v)?;
-        }
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        if let Some(v) = &self.period {
-            map.serialize_entry("period", v)?;
-        }
-        if let Some(v) = &self.price {
-            map.serialize_entry("price", v)?;
-        }
-        if let Some(v) = &self.price_data {
-            map.serialize_entry("price_data", v)?;
-        }
-        if let Some(v) = &self.quantity {
-            map.serialize_entry("quantity", v)?;
-        }
-        if let Some(v) = &self.tax_behavior {
-            map.serialize_entry("tax_behavior", v)?;
-        }
-        if let Some(v) = &self.tax_code {
-            map.serialize_entry("tax_code", v)?;
-        }
-        if let Some(v) = &self.tax_rates {
-            map.serialize_entry("tax_rates", v)?;
-        }
-        if let Some(v) = &self.unit_amount {
-            map.serialize_entry("unit_amount", v)?;
-        }
-        if let Some(v) = &self.unit_amount_decimal {
-            map.serialize_entry("unit_amount_decimal", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl InvoiceItemPreviewParams {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            amount: None,
-            currency: None,
-            description: None,
-            discountable: None,
-            discounts: None,
-            invoiceitem: None,
-            metadata: None,
-            period: None,
-            price: None,
-            price_data: None,
-            quantity: None,
-            tax_behavior: None,
-            tax_code: None,
-            tax_rates: None,
-            unit_amount: None,
-            unit_amount_decimal: None,
-        }
-    }
-    /// The `amount` parameter.
-    pub fn amount(mut self, v: impl Into<i64>) -> Self {
-        self.amount = Some(v.into());
-        self
-    }
-    /// The `currency` parameter.
-    pub fn currency(mut self, v: impl Into<String>) -> Self {
-        self.currency = Some(v.into());
-        self
-    }
-    /// The `description` parameter.
-    pub fn description(mut self, v: impl Into<String>) -> Self {
-        self.description = Some(v.into());
-        self
-    }
-    /// The `discountable` parameter.
-    pub fn discountable(mut self, v: impl Into<bool>) -> Self {
-        self.discountable = Some(v.into());
-        self
-    }
-    /// The `discounts` parameter.
-    pub fn discounts(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
-    ) -> Self {
-        self.discounts = Some(v.into());
-        self
-    }
-    /// The `invoiceitem` parameter.
-    pub fn invoiceitem(mut self, v: impl Into<String>) -> Self {
-        self.invoiceitem = Some(v.into());
-        self
-    }
-    /// The `metadata` parameter.
-    pub fn metadata(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::rt::Metadata>>,
-    ) -> Self {
-        self.metadata = Some(v.into());
-        self
-    }
-    /// The `period` parameter.
-    pub fn period(mut self, v: impl Into<crate::Period>) -> Self {
-        self.period = Some(v.into());
-        self
-    }
-    /// The `price` parameter.
-    pub fn price(mut self, v: impl Into<String>) -> Self {
-        self.price = Some(v.into());
-        self
-    }
-    /// The `price_data` parameter.
-    pub fn price_data(mut self, v: impl Into<crate::OneTimePriceData>) -> Self {
-        self.price_data = Some(v.into());
-        self
-    }
-    /// The `quantity` parameter.
-    pub fn quantity(mut self, v: impl Into<i64>) -> Self {
-        self.quantity = Some(v.into());
-        self
-    }
-    /// The `tax_behavior` parameter.
-    pub fn tax_behavior(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
-    ) -> Self {
-        self.tax_behavior = Some(v.into());
-        self
-    }
-    /// The `tax_code` parameter.
-    pub fn tax_code(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.tax_code = Some(v.into());
-        self
-    }
-    /// The `tax_rates` parameter.
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
-        self.tax_rates = Some(v.into());
-        self
-    }
-    /// The `unit_amount` parameter.
-    pub fn unit_amount(mut self, v: impl Into<i64>) -> Self {
-        self.unit_amount = Some(v.into());
-        self
-    }
-    /// The `unit_amount_decimal` parameter.
-    pub fn unit_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
-        self.unit_amount_decimal = Some(v.into());
-        self
     }
 }
 /// InvoiceItemThresholdReason
@@ -5640,7 +2179,7 @@ pub struct InvoiceMandateOptionsCard {
     /// Amount to be charged for future payments.
     pub amount: Option<i64>,
     /// One of `fixed` or `maximum`. If `fixed`, the `amount` param refers to the exact amount to be charged in future payments. If `maximum`, the amount charged can be up to the value passed for the `amount` param.
-    pub amount_type: Option<crate::InvoiceMandateOptionsCardAmountType>,
+    pub amount_type: Option<crate::invoice::AmountType>,
     /// A description of the mandate or subscription that is meant to be displayed to the customer.
     pub description: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -5651,7 +2190,7 @@ impl crate::rt::Decode for InvoiceMandateOptionsCard {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::InvoiceMandateOptionsCardAmountType>,
+            f1: crate::rt::json::Slot<crate::invoice::AmountType>,
             f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -5708,60 +2247,6 @@ impl serde::Serialize for InvoiceMandateOptionsCard {
         map.end()
     }
 }
-/// Values of `InvoiceMandateOptionsCardAmountType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InvoiceMandateOptionsCardAmountType {
-    /// `fixed`
-    Fixed,
-    /// `maximum`
-    Maximum,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InvoiceMandateOptionsCardAmountType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InvoiceMandateOptionsCardAmountType::Fixed => "fixed",
-            InvoiceMandateOptionsCardAmountType::Maximum => "maximum",
-            InvoiceMandateOptionsCardAmountType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InvoiceMandateOptionsCardAmountType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["fixed", "maximum"]) {
-                Some(0) => InvoiceMandateOptionsCardAmountType::Fixed,
-                Some(1) => InvoiceMandateOptionsCardAmountType::Maximum,
-                _ => InvoiceMandateOptionsCardAmountType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for InvoiceMandateOptionsCardAmountType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InvoiceMandateOptionsCardAmountType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for InvoiceMandateOptionsCardAmountType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InvoiceMandateOptionsCardAmountType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// invoice_mandate_options_payto
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5769,9 +2254,9 @@ pub struct InvoiceMandateOptionsPayto {
     /// The maximum amount that can be collected in a single invoice. If you don't specify a maximum, then there is no limit.
     pub amount: Option<i64>,
     /// Only `maximum` is supported.
-    pub amount_type: Option<crate::InvoiceMandateOptionsCardAmountType>,
+    pub amount_type: Option<crate::invoice::AmountType>,
     /// The purpose for which payments are made. Has a default value based on your merchant category code.
-    pub purpose: Option<crate::InvoiceMandateOptionsPaytoPurpose>,
+    pub purpose: Option<crate::mandate::Purpose>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -5780,8 +2265,8 @@ impl crate::rt::Decode for InvoiceMandateOptionsPayto {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::InvoiceMandateOptionsCardAmountType>,
-            f2: crate::rt::json::Slot<crate::InvoiceMandateOptionsPaytoPurpose>,
+            f1: crate::rt::json::Slot<crate::invoice::AmountType>,
+            f2: crate::rt::json::Slot<crate::mandate::Purpose>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -5837,117 +2322,12 @@ impl serde::Serialize for InvoiceMandateOptionsPayto {
         map.end()
     }
 }
-/// Values of `InvoiceMandateOptionsPaytoPurpose`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InvoiceMandateOptionsPaytoPurpose {
-    /// `dependant_support`
-    DependantSupport,
-    /// `government`
-    Government,
-    /// `loan`
-    Loan,
-    /// `mortgage`
-    Mortgage,
-    /// `other`
-    Other,
-    /// `pension`
-    Pension,
-    /// `personal`
-    Personal,
-    /// `retail`
-    Retail,
-    /// `salary`
-    Salary,
-    /// `tax`
-    Tax,
-    /// `utility`
-    Utility,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InvoiceMandateOptionsPaytoPurpose {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InvoiceMandateOptionsPaytoPurpose::DependantSupport => "dependant_support",
-            InvoiceMandateOptionsPaytoPurpose::Government => "government",
-            InvoiceMandateOptionsPaytoPurpose::Loan => "loan",
-            InvoiceMandateOptionsPaytoPurpose::Mortgage => "mortgage",
-            InvoiceMandateOptionsPaytoPurpose::Other => "other",
-            InvoiceMandateOptionsPaytoPurpose::Pension => "pension",
-            InvoiceMandateOptionsPaytoPurpose::Personal => "personal",
-            InvoiceMandateOptionsPaytoPurpose::Retail => "retail",
-            InvoiceMandateOptionsPaytoPurpose::Salary => "salary",
-            InvoiceMandateOptionsPaytoPurpose::Tax => "tax",
-            InvoiceMandateOptionsPaytoPurpose::Utility => "utility",
-            InvoiceMandateOptionsPaytoPurpose::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InvoiceMandateOptionsPaytoPurpose {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "dependant_support",
-                    "government",
-                    "loan",
-                    "mortgage",
-                    "other",
-                    "pension",
-                    "personal",
-                    "retail",
-                    "salary",
-                    "tax",
-                    "utility",
-                ],
-            ) {
-                Some(0) => InvoiceMandateOptionsPaytoPurpose::DependantSupport,
-                Some(1) => InvoiceMandateOptionsPaytoPurpose::Government,
-                Some(2) => InvoiceMandateOptionsPaytoPurpose::Loan,
-                Some(3) => InvoiceMandateOptionsPaytoPurpose::Mortgage,
-                Some(4) => InvoiceMandateOptionsPaytoPurpose::Other,
-                Some(5) => InvoiceMandateOptionsPaytoPurpose::Pension,
-                Some(6) => InvoiceMandateOptionsPaytoPurpose::Personal,
-                Some(7) => InvoiceMandateOptionsPaytoPurpose::Retail,
-                Some(8) => InvoiceMandateOptionsPaytoPurpose::Salary,
-                Some(9) => InvoiceMandateOptionsPaytoPurpose::Tax,
-                Some(10) => InvoiceMandateOptionsPaytoPurpose::Utility,
-                _ => InvoiceMandateOptionsPaytoPurpose::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for InvoiceMandateOptionsPaytoPurpose {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InvoiceMandateOptionsPaytoPurpose {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for InvoiceMandateOptionsPaytoPurpose {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InvoiceMandateOptionsPaytoPurpose {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// InvoiceRenderingPdf
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoiceRenderingPdf {
     /// Page size of invoice pdf. Options include a4, letter, and auto. If set to auto, page size will be switched to a4 or letter based on customer locale.
-    pub page_size: Option<crate::InvoiceRenderingPdfPageSize>,
+    pub page_size: Option<crate::invoice::rendering_pdf::PageSize>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -5955,7 +2335,7 @@ impl crate::rt::Decode for InvoiceRenderingPdf {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::InvoiceRenderingPdfPageSize>,
+            f0: crate::rt::json::Slot<crate::invoice::rendering_pdf::PageSize>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -5997,64 +2377,6 @@ impl serde::Serialize for InvoiceRenderingPdf {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `InvoiceRenderingPdfPageSize`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InvoiceRenderingPdfPageSize {
-    /// `a4`
-    A4,
-    /// `auto`
-    Auto,
-    /// `letter`
-    Letter,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InvoiceRenderingPdfPageSize {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InvoiceRenderingPdfPageSize::A4 => "a4",
-            InvoiceRenderingPdfPageSize::Auto => "auto",
-            InvoiceRenderingPdfPageSize::Letter => "letter",
-            InvoiceRenderingPdfPageSize::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InvoiceRenderingPdfPageSize {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["a4", "auto", "letter"]) {
-                Some(0) => InvoiceRenderingPdfPageSize::A4,
-                Some(1) => InvoiceRenderingPdfPageSize::Auto,
-                Some(2) => InvoiceRenderingPdfPageSize::Letter,
-                _ => InvoiceRenderingPdfPageSize::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for InvoiceRenderingPdfPageSize {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InvoiceRenderingPdfPageSize {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for InvoiceRenderingPdfPageSize {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InvoiceRenderingPdfPageSize {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// invoice_setting_checkout_rendering_options
@@ -6589,137 +2911,6 @@ impl serde::Serialize for InvoiceSettingSubscriptionScheduleSetting {
         map.end()
     }
 }
-/// Part of a request's parameters (`CreatePreviewInvoiceScheduleDetailsPhasesInvoiceSettings`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct InvoiceSettings {
-    /// The `account_tax_ids` parameter.
-    pub account_tax_ids: Option<crate::rt::Clearable<Vec<String>>>,
-    /// The `days_until_due` parameter.
-    pub days_until_due: Option<i64>,
-    /// The `issuer` parameter.
-    pub issuer: Option<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for InvoiceSettings {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.account_tax_ids {
-            map.serialize_entry("account_tax_ids", v)?;
-        }
-        if let Some(v) = &self.days_until_due {
-            map.serialize_entry("days_until_due", v)?;
-        }
-        if let Some(v) = &self.issuer {
-            map.serialize_entry("issuer", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl InvoiceSettings {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            account_tax_ids: None,
-            days_until_due: None,
-            issuer: None,
-        }
-    }
-    /// The `account_tax_ids` parameter.
-    pub fn account_tax_ids(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
-    ) -> Self {
-        self.account_tax_ids = Some(v.into());
-        self
-    }
-    /// The `days_until_due` parameter.
-    pub fn days_until_due(mut self, v: impl Into<i64>) -> Self {
-        self.days_until_due = Some(v.into());
-        self
-    }
-    /// The `issuer` parameter.
-    pub fn issuer(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
-    ) -> Self {
-        self.issuer = Some(v.into());
-        self
-    }
-}
-/// Values of `InvoiceStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InvoiceStatus {
-    /// `draft`
-    Draft,
-    /// `open`
-    Open,
-    /// `paid`
-    Paid,
-    /// `uncollectible`
-    Uncollectible,
-    /// `void`
-    Void,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InvoiceStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InvoiceStatus::Draft => "draft",
-            InvoiceStatus::Open => "open",
-            InvoiceStatus::Paid => "paid",
-            InvoiceStatus::Uncollectible => "uncollectible",
-            InvoiceStatus::Void => "void",
-            InvoiceStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InvoiceStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["draft", "open", "paid", "uncollectible", "void"],
-            ) {
-                Some(0) => InvoiceStatus::Draft,
-                Some(1) => InvoiceStatus::Open,
-                Some(2) => InvoiceStatus::Paid,
-                Some(3) => InvoiceStatus::Uncollectible,
-                Some(4) => InvoiceStatus::Void,
-                _ => InvoiceStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for InvoiceStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InvoiceStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for InvoiceStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InvoiceStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// InvoiceThresholdReason
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6795,173 +2986,6 @@ impl serde::Serialize for InvoiceThresholdReason {
         map.end()
     }
 }
-/// Part of a request's parameters (`AddLinesInvoiceLines`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct LinesDataParam {
-    /// The `amount` parameter.
-    pub amount: Option<i64>,
-    /// The `description` parameter.
-    pub description: Option<String>,
-    /// The `discountable` parameter.
-    pub discountable: Option<bool>,
-    /// The `discounts` parameter.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
-    /// The `invoice_item` parameter.
-    pub invoice_item: Option<String>,
-    /// The `metadata` parameter.
-    pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
-    /// The `period` parameter.
-    pub period: Option<crate::Period>,
-    /// The `price_data` parameter.
-    pub price_data: Option<crate::OneTimePriceDataWithProductData>,
-    /// The `pricing` parameter.
-    pub pricing: Option<crate::PricingParam>,
-    /// The `quantity` parameter.
-    pub quantity: Option<i64>,
-    /// The `tax_amounts` parameter.
-    pub tax_amounts: Option<crate::rt::Clearable<Vec<crate::TaxAmountParam>>>,
-    /// The `tax_rates` parameter.
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for LinesDataParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount {
-            map.serialize_entry("amount", v)?;
-        }
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        if let Some(v) = &self.discountable {
-            map.serialize_entry("discountable", v)?;
-        }
-        if let Some(v) = &self.discounts {
-            map.serialize_entry("discounts", v)?;
-        }
-        if let Some(v) = &self.invoice_item {
-            map.serialize_entry("invoice_item", v)?;
-        }
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        if let Some(v) = &self.period {
-            map.serialize_entry("period", v)?;
-        }
-        if let Some(v) = &self.price_data {
-            map.serialize_entry("price_data", v)?;
-        }
-        if let Some(v) = &self.pricing {
-            map.serialize_entry("pricing", v)?;
-        }
-        if let Some(v) = &self.quantity {
-            map.serialize_entry("quantity", v)?;
-        }
-        if let Some(v) = &self.tax_amounts {
-            map.serialize_entry("tax_amounts", v)?;
-        }
-        if let Some(v) = &self.tax_rates {
-            map.serialize_entry("tax_rates", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl LinesDataParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            amount: None,
-            description: None,
-            discountable: None,
-            discounts: None,
-            invoice_item: None,
-            metadata: None,
-            period: None,
-            price_data: None,
-            pricing: None,
-            quantity: None,
-            tax_amounts: None,
-            tax_rates: None,
-        }
-    }
-    /// The `amount` parameter.
-    pub fn amount(mut self, v: impl Into<i64>) -> Self {
-        self.amount = Some(v.into());
-        self
-    }
-    /// The `description` parameter.
-    pub fn description(mut self, v: impl Into<String>) -> Self {
-        self.description = Some(v.into());
-        self
-    }
-    /// The `discountable` parameter.
-    pub fn discountable(mut self, v: impl Into<bool>) -> Self {
-        self.discountable = Some(v.into());
-        self
-    }
-    /// The `discounts` parameter.
-    pub fn discounts(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
-    ) -> Self {
-        self.discounts = Some(v.into());
-        self
-    }
-    /// The `invoice_item` parameter.
-    pub fn invoice_item(mut self, v: impl Into<String>) -> Self {
-        self.invoice_item = Some(v.into());
-        self
-    }
-    /// The `metadata` parameter.
-    pub fn metadata(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::rt::Metadata>>,
-    ) -> Self {
-        self.metadata = Some(v.into());
-        self
-    }
-    /// The `period` parameter.
-    pub fn period(mut self, v: impl Into<crate::Period>) -> Self {
-        self.period = Some(v.into());
-        self
-    }
-    /// The `price_data` parameter.
-    pub fn price_data(
-        mut self,
-        v: impl Into<crate::OneTimePriceDataWithProductData>,
-    ) -> Self {
-        self.price_data = Some(v.into());
-        self
-    }
-    /// The `pricing` parameter.
-    pub fn pricing(mut self, v: impl Into<crate::PricingParam>) -> Self {
-        self.pricing = Some(v.into());
-        self
-    }
-    /// The `quantity` parameter.
-    pub fn quantity(mut self, v: impl Into<i64>) -> Self {
-        self.quantity = Some(v.into());
-        self
-    }
-    /// The `tax_amounts` parameter.
-    pub fn tax_amounts(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::TaxAmountParam>>>,
-    ) -> Self {
-        self.tax_amounts = Some(v.into());
-        self
-    }
-    /// The `tax_rates` parameter.
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
-        self.tax_rates = Some(v.into());
-        self
-    }
-}
 /// List all invoices
 ///
 /// You can list all invoices, or list the invoices for a specific customer. The invoices are returned sorted by creation date, with the most recently created invoices appearing first.
@@ -6972,15 +2996,15 @@ impl LinesDataParam {
 #[non_exhaustive]
 pub struct ListInvoices {
     /// The collection method of the invoice to retrieve. Either `charge_automatically` or `send_invoice`.
-    pub collection_method: Option<crate::CreateCustomerSubscriptionCollectionMethod>,
+    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
     /// Only return invoices that were created during the given date interval.
-    pub created: Option<crate::ListInvoicesCreated>,
+    pub created: Option<crate::invoice::Created>,
     /// Only return invoices for the customer specified by this customer ID.
     pub customer: Option<crate::CustomerId>,
     /// Only return invoices for the account representing the customer specified by this account ID.
     pub customer_account: Option<String>,
     /// The `due_date` parameter.
-    pub due_date: Option<crate::ListInvoicesDueDate>,
+    pub due_date: Option<crate::invoice::DueDate>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -6990,7 +3014,7 @@ pub struct ListInvoices {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// The status of the invoice, one of `draft`, `open`, `paid`, `uncollectible`, or `void`. [Learn more](https://docs.stripe.com/billing/invoices/workflow#workflow-overview)
-    pub status: Option<crate::ListInvoicesStatus>,
+    pub status: Option<crate::invoice::lists::Status>,
     /// Only return invoices for the subscription specified by this subscription ID.
     pub subscription: Option<crate::SubscriptionId>,
 }
@@ -7057,13 +3081,13 @@ impl ListInvoices {
     /// The collection method of the invoice to retrieve. Either `charge_automatically` or `send_invoice`.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::CreateCustomerSubscriptionCollectionMethod>,
+        v: impl Into<crate::subscription::params::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
     }
     /// Only return invoices that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListInvoicesCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::invoice::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -7078,7 +3102,7 @@ impl ListInvoices {
         self
     }
     /// The `due_date` parameter.
-    pub fn due_date(mut self, v: impl Into<crate::ListInvoicesDueDate>) -> Self {
+    pub fn due_date(mut self, v: impl Into<crate::invoice::DueDate>) -> Self {
         self.due_date = Some(v.into());
         self
     }
@@ -7103,7 +3127,7 @@ impl ListInvoices {
         self
     }
     /// The status of the invoice, one of `draft`, `open`, `paid`, `uncollectible`, or `void`. [Learn more](https://docs.stripe.com/billing/invoices/workflow#workflow-overview)
-    pub fn status(mut self, v: impl Into<crate::ListInvoicesStatus>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::invoice::lists::Status>) -> Self {
         self.status = Some(v.into());
         self
     }
@@ -7126,142 +3150,6 @@ impl crate::rt::StripeRequest for ListInvoices {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListInvoicesCreated`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListInvoicesCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListInvoicesCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListInvoicesCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListInvoicesCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::RangeQuerySpecs> for ListInvoicesCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListInvoicesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "billing")]
-impl From<i64> for ListInvoicesCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListInvoicesCreated::Integer(v)
-    }
-}
-/// One of several shapes of `ListInvoicesDueDate`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListInvoicesDueDate {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListInvoicesDueDate {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListInvoicesDueDate::RangeQuerySpecs(x) => x.serialize(s),
-            ListInvoicesDueDate::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::RangeQuerySpecs> for ListInvoicesDueDate {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListInvoicesDueDate::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "billing")]
-impl From<i64> for ListInvoicesDueDate {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListInvoicesDueDate::Integer(v)
-    }
-}
-/// Values of `ListInvoicesStatus`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListInvoicesStatus {
-    /// `draft`
-    Draft,
-    /// `open`
-    Open,
-    /// `paid`
-    Paid,
-    /// `uncollectible`
-    Uncollectible,
-    /// `void`
-    Void,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl ListInvoicesStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListInvoicesStatus::Draft => "draft",
-            ListInvoicesStatus::Open => "open",
-            ListInvoicesStatus::Paid => "paid",
-            ListInvoicesStatus::Uncollectible => "uncollectible",
-            ListInvoicesStatus::Void => "void",
-            ListInvoicesStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for ListInvoicesStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["draft", "open", "paid", "uncollectible", "void"],
-            ) {
-                Some(0) => ListInvoicesStatus::Draft,
-                Some(1) => ListInvoicesStatus::Open,
-                Some(2) => ListInvoicesStatus::Paid,
-                Some(3) => ListInvoicesStatus::Uncollectible,
-                Some(4) => ListInvoicesStatus::Void,
-                _ => ListInvoicesStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for ListInvoicesStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListInvoicesStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for ListInvoicesStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Mark an invoice as uncollectible
@@ -7323,91 +3211,6 @@ impl crate::rt::StripeRequest for MarkUncollectibleInvoice {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`AddLinesInvoiceLinesPriceData`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct OneTimePriceDataWithProductData {
-    /// The `currency` parameter.
-    pub currency: String,
-    /// The `product` parameter.
-    pub product: Option<String>,
-    /// The `product_data` parameter.
-    pub product_data: Option<crate::ProductData>,
-    /// The `tax_behavior` parameter.
-    pub tax_behavior: Option<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
-    /// The `unit_amount` parameter.
-    pub unit_amount: Option<i64>,
-    /// The `unit_amount_decimal` parameter.
-    pub unit_amount_decimal: Option<crate::rt::Decimal>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for OneTimePriceDataWithProductData {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("currency", &self.currency)?;
-        if let Some(v) = &self.product {
-            map.serialize_entry("product", v)?;
-        }
-        if let Some(v) = &self.product_data {
-            map.serialize_entry("product_data", v)?;
-        }
-        if let Some(v) = &self.tax_behavior {
-            map.serialize_entry("tax_behavior", v)?;
-        }
-        if let Some(v) = &self.unit_amount {
-            map.serialize_entry("unit_amount", v)?;
-        }
-        if let Some(v) = &self.unit_amount_decimal {
-            map.serialize_entry("unit_amount_decimal", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl OneTimePriceDataWithProductData {
-    /// Start with the required parameters: `currency`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(currency: impl Into<String>) -> Self {
-        Self {
-            currency: currency.into(),
-            product: None,
-            product_data: None,
-            tax_behavior: None,
-            unit_amount: None,
-            unit_amount_decimal: None,
-        }
-    }
-    /// The `product` parameter.
-    pub fn product(mut self, v: impl Into<String>) -> Self {
-        self.product = Some(v.into());
-        self
-    }
-    /// The `product_data` parameter.
-    pub fn product_data(mut self, v: impl Into<crate::ProductData>) -> Self {
-        self.product_data = Some(v.into());
-        self
-    }
-    /// The `tax_behavior` parameter.
-    pub fn tax_behavior(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
-    ) -> Self {
-        self.tax_behavior = Some(v.into());
-        self
-    }
-    /// The `unit_amount` parameter.
-    pub fn unit_amount(mut self, v: impl Into<i64>) -> Self {
-        self.unit_amount = Some(v.into());
-        self
-    }
-    /// The `unit_amount_decimal` parameter.
-    pub fn unit_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
-        self.unit_amount_decimal = Some(v.into());
-        self
     }
 }
 /// Pay an invoice
@@ -7541,345 +3344,6 @@ impl crate::rt::StripeRequest for PayInvoice {
         }
     }
 }
-/// Part of a request's parameters (`CreatePreviewInvoiceScheduleDetailsPhases`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PhaseConfigurationParams {
-    /// The `add_invoice_items` parameter.
-    pub add_invoice_items: Option<
-        Vec<crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItems>,
-    >,
-    /// The `application_fee_percent` parameter.
-    pub application_fee_percent: Option<f64>,
-    /// The `automatic_tax` parameter.
-    pub automatic_tax: Option<crate::AutomaticTaxConfig>,
-    /// The `billing_cycle_anchor` parameter.
-    pub billing_cycle_anchor: Option<
-        crate::CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor,
-    >,
-    /// The `billing_thresholds` parameter.
-    pub billing_thresholds: Option<crate::rt::Clearable<crate::BillingThresholdsParam>>,
-    /// The `collection_method` parameter.
-    pub collection_method: Option<crate::CreateCustomerSubscriptionCollectionMethod>,
-    /// The `default_payment_method` parameter.
-    pub default_payment_method: Option<String>,
-    /// The `default_tax_rates` parameter.
-    pub default_tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
-    /// The `description` parameter.
-    pub description: Option<crate::rt::Clearable<String>>,
-    /// The `discounts` parameter.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::ScheduleDiscountsDataParam>>>,
-    /// The `duration` parameter.
-    pub duration: Option<crate::DurationParams>,
-    /// The `end_date` parameter.
-    pub end_date: Option<crate::CreatePreviewInvoiceScheduleDetailsPhasesEndDate>,
-    /// The `invoice_settings` parameter.
-    pub invoice_settings: Option<crate::InvoiceSettings>,
-    /// The `items` parameter.
-    pub items: Vec<crate::ConfigurationItemParams>,
-    /// The `metadata` parameter.
-    pub metadata: Option<crate::rt::Metadata>,
-    /// The `on_behalf_of` parameter.
-    pub on_behalf_of: Option<String>,
-    /// The `proration_behavior` parameter.
-    pub proration_behavior: Option<
-        crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-    >,
-    /// The `start_date` parameter.
-    pub start_date: Option<crate::CreatePreviewInvoiceScheduleDetailsPhasesStartDate>,
-    /// The `transfer_data` parameter.
-    pub transfer_data: Option<crate::CreateCheckoutSessionSubscriptionDataTransferData>,
-    /// The `trial` parameter.
-    pub trial: Option<bool>,
-    /// The `trial_end` parameter.
-    pub trial_end: Option<crate::CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for PhaseConfigurationParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.add_invoice_items {
-            map.serialize_entry("add_invoice_items", v)?;
-        }
-        if let Some(v) = &self.application_fee_percent {
-            map.serialize_entry("application_fee_percent", v)?;
-        }
-        if let Some(v) = &self.automatic_tax {
-            map.serialize_entry("automatic_tax", v)?;
-        }
-        if let Some(v) = &self.billing_cycle_anchor {
-            map.serialize_entry("billing_cycle_anchor", v)?;
-        }
-        if let Some(v) = &self.billing_thresholds {
-            map.serialize_entry("billing_thresholds", v)?;
-        }
-        if let Some(v) = &self.collection_method {
-            map.serialize_entry("collection_method", v)?;
-        }
-        if let Some(v) = &self.default_payment_method {
-            map.serialize_entry("default_payment_method", v)?;
-        }
-        if let Some(v) = &self.default_tax_rates {
-            map.serialize_entry("default_tax_rates", v)?;
-        }
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        if let Some(v) = &self.discounts {
-            map.serialize_entry("discounts", v)?;
-        }
-        if let Some(v) = &self.duration {
-            map.serialize_entry("duration", v)?;
-        }
-        if let Some(v) = &self.end_date {
-            map.serialize_entry("end_date", v)?;
-        }
-        if let Some(v) = &self.invoice_settings {
-            map.serialize_entry("invoice_settings", v)?;
-        }
-        map.serialize_entry("items", &self.items)?;
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        if let Some(v) = &self.on_behalf_of {
-            map.serialize_entry("on_behalf_of", v)?;
-        }
-        if let Some(v) = &self.proration_behavior {
-            map.serialize_entry("proration_behavior", v)?;
-        }
-        if let Some(v) = &self.start_date {
-            map.serialize_entry("start_date", v)?;
-        }
-        if let Some(v) = &self.transfer_data {
-            map.serialize_entry("transfer_data", v)?;
-        }
-        if let Some(v) = &self.trial {
-            map.serialize_entry("trial", v)?;
-        }
-        if let Some(v) = &self.trial_end {
-            map.serialize_entry("trial_end", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl PhaseConfigurationParams {
-    /// Start with the required parameters: `items`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        items: impl IntoIterator<Item = impl Into<crate::ConfigurationItemParams>>,
-    ) -> Self {
-        Self {
-            add_invoice_items: None,
-            application_fee_percent: None,
-            automatic_tax: None,
-            billing_cycle_anchor: None,
-            billing_thresholds: None,
-            collection_method: None,
-            default_payment_method: None,
-            default_tax_rates: None,
-            description: None,
-            discounts: None,
-            duration: None,
-            end_date: None,
-            invoice_settings: None,
-            items: items.into_iter().map(Into::into).collect(),
-            metadata: None,
-            on_behalf_of: None,
-            proration_behavior: None,
-            start_date: None,
-            transfer_data: None,
-            trial: None,
-            trial_end: None,
-        }
-    }
-    /// The `add_invoice_items` parameter.
-    pub fn add_invoice_items(
-        mut self,
-        v: impl IntoIterator<
-            Item = impl Into<
-                crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItems,
-            >,
-        >,
-    ) -> Self {
-        self.add_invoice_items = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// The `application_fee_percent` parameter.
-    pub fn application_fee_percent(mut self, v: impl Into<f64>) -> Self {
-        self.application_fee_percent = Some(v.into());
-        self
-    }
-    /// The `automatic_tax` parameter.
-    pub fn automatic_tax(mut self, v: impl Into<crate::AutomaticTaxConfig>) -> Self {
-        self.automatic_tax = Some(v.into());
-        self
-    }
-    /// The `billing_cycle_anchor` parameter.
-    pub fn billing_cycle_anchor(
-        mut self,
-        v: impl Into<crate::CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor>,
-    ) -> Self {
-        self.billing_cycle_anchor = Some(v.into());
-        self
-    }
-    /// The `billing_thresholds` parameter.
-    pub fn billing_thresholds(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::BillingThresholdsParam>>,
-    ) -> Self {
-        self.billing_thresholds = Some(v.into());
-        self
-    }
-    /// The `collection_method` parameter.
-    pub fn collection_method(
-        mut self,
-        v: impl Into<crate::CreateCustomerSubscriptionCollectionMethod>,
-    ) -> Self {
-        self.collection_method = Some(v.into());
-        self
-    }
-    /// The `default_payment_method` parameter.
-    pub fn default_payment_method(mut self, v: impl Into<String>) -> Self {
-        self.default_payment_method = Some(v.into());
-        self
-    }
-    /// The `default_tax_rates` parameter.
-    pub fn default_tax_rates(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
-    ) -> Self {
-        self.default_tax_rates = Some(v.into());
-        self
-    }
-    /// The `description` parameter.
-    pub fn description(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.description = Some(v.into());
-        self
-    }
-    /// The `discounts` parameter.
-    pub fn discounts(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::ScheduleDiscountsDataParam>>>,
-    ) -> Self {
-        self.discounts = Some(v.into());
-        self
-    }
-    /// The `duration` parameter.
-    pub fn duration(mut self, v: impl Into<crate::DurationParams>) -> Self {
-        self.duration = Some(v.into());
-        self
-    }
-    /// The `end_date` parameter.
-    pub fn end_date(
-        mut self,
-        v: impl Into<crate::CreatePreviewInvoiceScheduleDetailsPhasesEndDate>,
-    ) -> Self {
-        self.end_date = Some(v.into());
-        self
-    }
-    /// The `invoice_settings` parameter.
-    pub fn invoice_settings(mut self, v: impl Into<crate::InvoiceSettings>) -> Self {
-        self.invoice_settings = Some(v.into());
-        self
-    }
-    /// The `metadata` parameter.
-    pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
-        self.metadata = Some(v.into());
-        self
-    }
-    /// The `on_behalf_of` parameter.
-    pub fn on_behalf_of(mut self, v: impl Into<String>) -> Self {
-        self.on_behalf_of = Some(v.into());
-        self
-    }
-    /// The `proration_behavior` parameter.
-    pub fn proration_behavior(
-        mut self,
-        v: impl Into<
-            crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-        >,
-    ) -> Self {
-        self.proration_behavior = Some(v.into());
-        self
-    }
-    /// The `start_date` parameter.
-    pub fn start_date(
-        mut self,
-        v: impl Into<crate::CreatePreviewInvoiceScheduleDetailsPhasesStartDate>,
-    ) -> Self {
-        self.start_date = Some(v.into());
-        self
-    }
-    /// The `transfer_data` parameter.
-    pub fn transfer_data(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionSubscriptionDataTransferData>,
-    ) -> Self {
-        self.transfer_data = Some(v.into());
-        self
-    }
-    /// The `trial` parameter.
-    pub fn trial(mut self, v: impl Into<bool>) -> Self {
-        self.trial = Some(v.into());
-        self
-    }
-    /// The `trial_end` parameter.
-    pub fn trial_end(
-        mut self,
-        v: impl Into<crate::CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd>,
-    ) -> Self {
-        self.trial_end = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateInvoiceShippingDetails`).
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct RecipientShippingWithOptionalFieldsAddress {
-    /// The `address` parameter.
-    pub address: crate::OptionalFieldsAddress,
-    /// The `name` parameter.
-    pub name: String,
-    /// The `phone` parameter.
-    pub phone: Option<crate::rt::Clearable<String>>,
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl serde::Serialize for RecipientShippingWithOptionalFieldsAddress {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("address", &self.address)?;
-        map.serialize_entry("name", &self.name)?;
-        if let Some(v) = &self.phone {
-            map.serialize_entry("phone", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl RecipientShippingWithOptionalFieldsAddress {
-    /// Start with the required parameters: `address`, `name`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        address: impl Into<crate::OptionalFieldsAddress>,
-        name: impl Into<String>,
-    ) -> Self {
-        Self {
-            address: address.into(),
-            name: name.into(),
-            phone: None,
-        }
-    }
-    /// The `phone` parameter.
-    pub fn phone(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.phone = Some(v.into());
-        self
-    }
-}
 /// Bulk remove invoice line items
 ///
 /// Removes multiple line items from an invoice. This is only possible when an invoice is still a draft.
@@ -7896,7 +3360,7 @@ pub struct RemoveLinesInvoice {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub invoice_metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// The line items to remove.
-    pub lines: Vec<crate::RemoveLinesInvoiceLines>,
+    pub lines: Vec<crate::invoice::remove::Lines>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for RemoveLinesInvoice {
@@ -7919,7 +3383,7 @@ impl RemoveLinesInvoice {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         invoice: impl Into<crate::InvoiceId>,
-        lines: impl IntoIterator<Item = impl Into<crate::RemoveLinesInvoiceLines>>,
+        lines: impl IntoIterator<Item = impl Into<crate::invoice::remove::Lines>>,
     ) -> Self {
         Self {
             invoice: invoice.into(),
@@ -7960,204 +3424,6 @@ impl crate::rt::StripeRequest for RemoveLinesInvoice {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`RemoveLinesInvoiceLines`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct RemoveLinesInvoiceLines {
-    /// The `behavior` parameter.
-    pub behavior: crate::RemoveLinesInvoiceLinesBehavior,
-    /// The `id` parameter.
-    pub id: String,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for RemoveLinesInvoiceLines {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("behavior", &self.behavior)?;
-        map.serialize_entry("id", &self.id)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl RemoveLinesInvoiceLines {
-    /// Start with the required parameters: `behavior`, `id`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        behavior: impl Into<crate::RemoveLinesInvoiceLinesBehavior>,
-        id: impl Into<String>,
-    ) -> Self {
-        Self {
-            behavior: behavior.into(),
-            id: id.into(),
-        }
-    }
-}
-/// Values of `RemoveLinesInvoiceLinesBehavior`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RemoveLinesInvoiceLinesBehavior {
-    /// `delete`
-    Delete,
-    /// `unassign`
-    Unassign,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl RemoveLinesInvoiceLinesBehavior {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            RemoveLinesInvoiceLinesBehavior::Delete => "delete",
-            RemoveLinesInvoiceLinesBehavior::Unassign => "unassign",
-            RemoveLinesInvoiceLinesBehavior::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for RemoveLinesInvoiceLinesBehavior {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["delete", "unassign"]) {
-                Some(0) => RemoveLinesInvoiceLinesBehavior::Delete,
-                Some(1) => RemoveLinesInvoiceLinesBehavior::Unassign,
-                _ => RemoveLinesInvoiceLinesBehavior::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for RemoveLinesInvoiceLinesBehavior {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for RemoveLinesInvoiceLinesBehavior {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for RemoveLinesInvoiceLinesBehavior {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`CreateInvoiceRendering`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct RenderingParam {
-    /// The `amount_tax_display` parameter.
-    pub amount_tax_display: Option<
-        crate::CreateCheckoutSessionInvoiceCreationInvoiceDataRenderingOptionsAmountTaxDisplay,
-    >,
-    /// The `pdf` parameter.
-    pub pdf: Option<crate::RenderingPdfParam>,
-    /// The `template` parameter.
-    pub template: Option<String>,
-    /// The `template_version` parameter.
-    pub template_version: Option<crate::rt::Clearable<i64>>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for RenderingParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount_tax_display {
-            map.serialize_entry("amount_tax_display", v)?;
-        }
-        if let Some(v) = &self.pdf {
-            map.serialize_entry("pdf", v)?;
-        }
-        if let Some(v) = &self.template {
-            map.serialize_entry("template", v)?;
-        }
-        if let Some(v) = &self.template_version {
-            map.serialize_entry("template_version", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl RenderingParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            amount_tax_display: None,
-            pdf: None,
-            template: None,
-            template_version: None,
-        }
-    }
-    /// The `amount_tax_display` parameter.
-    pub fn amount_tax_display(
-        mut self,
-        v: impl Into<
-            crate::CreateCheckoutSessionInvoiceCreationInvoiceDataRenderingOptionsAmountTaxDisplay,
-        >,
-    ) -> Self {
-        self.amount_tax_display = Some(v.into());
-        self
-    }
-    /// The `pdf` parameter.
-    pub fn pdf(mut self, v: impl Into<crate::RenderingPdfParam>) -> Self {
-        self.pdf = Some(v.into());
-        self
-    }
-    /// The `template` parameter.
-    pub fn template(mut self, v: impl Into<String>) -> Self {
-        self.template = Some(v.into());
-        self
-    }
-    /// The `template_version` parameter.
-    pub fn template_version(mut self, v: impl Into<crate::rt::Clearable<i64>>) -> Self {
-        self.template_version = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateInvoiceRenderingPdf`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct RenderingPdfParam {
-    /// The `page_size` parameter.
-    pub page_size: Option<crate::CreateInvoiceRenderingPdfPageSize>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for RenderingPdfParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.page_size {
-            map.serialize_entry("page_size", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl RenderingPdfParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { page_size: None }
-    }
-    /// The `page_size` parameter.
-    pub fn page_size(
-        mut self,
-        v: impl Into<crate::CreateInvoiceRenderingPdfPageSize>,
-    ) -> Self {
-        self.page_size = Some(v.into());
-        self
     }
 }
 /// Retrieve an invoice
@@ -8218,142 +3484,6 @@ impl crate::rt::StripeRequest for RetrieveInvoice {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`CreatePreviewInvoiceScheduleDetails`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct ScheduleDetailsParams {
-    /// The `billing_mode` parameter.
-    pub billing_mode: Option<crate::BillingMode>,
-    /// The `end_behavior` parameter.
-    pub end_behavior: Option<crate::CreatePreviewInvoiceScheduleDetailsEndBehavior>,
-    /// The `phases` parameter.
-    pub phases: Option<Vec<crate::PhaseConfigurationParams>>,
-    /// The `proration_behavior` parameter.
-    pub proration_behavior: Option<
-        crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-    >,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ScheduleDetailsParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.billing_mode {
-            map.serialize_entry("billing_mode", v)?;
-        }
-        if let Some(v) = &self.end_behavior {
-            map.serialize_entry("end_behavior", v)?;
-        }
-        if let Some(v) = &self.phases {
-            map.serialize_entry("phases", v)?;
-        }
-        if let Some(v) = &self.proration_behavior {
-            map.serialize_entry("proration_behavior", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl ScheduleDetailsParams {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            billing_mode: None,
-            end_behavior: None,
-            phases: None,
-            proration_behavior: None,
-        }
-    }
-    /// The `billing_mode` parameter.
-    pub fn billing_mode(mut self, v: impl Into<crate::BillingMode>) -> Self {
-        self.billing_mode = Some(v.into());
-        self
-    }
-    /// The `end_behavior` parameter.
-    pub fn end_behavior(
-        mut self,
-        v: impl Into<crate::CreatePreviewInvoiceScheduleDetailsEndBehavior>,
-    ) -> Self {
-        self.end_behavior = Some(v.into());
-        self
-    }
-    /// The `phases` parameter.
-    pub fn phases(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::PhaseConfigurationParams>>,
-    ) -> Self {
-        self.phases = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// The `proration_behavior` parameter.
-    pub fn proration_behavior(
-        mut self,
-        v: impl Into<
-            crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-        >,
-    ) -> Self {
-        self.proration_behavior = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreatePreviewInvoiceScheduleDetailsPhasesDiscounts`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct ScheduleDiscountsDataParam {
-    /// The `coupon` parameter.
-    pub coupon: Option<String>,
-    /// The `discount` parameter.
-    pub discount: Option<String>,
-    /// The `promotion_code` parameter.
-    pub promotion_code: Option<String>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ScheduleDiscountsDataParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.coupon {
-            map.serialize_entry("coupon", v)?;
-        }
-        if let Some(v) = &self.discount {
-            map.serialize_entry("discount", v)?;
-        }
-        if let Some(v) = &self.promotion_code {
-            map.serialize_entry("promotion_code", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl ScheduleDiscountsDataParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            coupon: None,
-            discount: None,
-            promotion_code: None,
-        }
-    }
-    /// The `coupon` parameter.
-    pub fn coupon(mut self, v: impl Into<String>) -> Self {
-        self.coupon = Some(v.into());
-        self
-    }
-    /// The `discount` parameter.
-    pub fn discount(mut self, v: impl Into<String>) -> Self {
-        self.discount = Some(v.into());
-        self
-    }
-    /// The `promotion_code` parameter.
-    pub fn promotion_code(mut self, v: impl Into<String>) -> Self {
-        self.promotion_code = Some(v.into());
-        self
     }
 }
 /// Search invoices
@@ -8501,295 +3631,6 @@ impl crate::rt::StripeRequest for SendInvoice {
         }
     }
 }
-/// Part of a request's parameters (`CreateInvoiceShippingCost`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct ShippingCost {
-    /// The `shipping_rate` parameter.
-    pub shipping_rate: Option<String>,
-    /// The `shipping_rate_data` parameter.
-    pub shipping_rate_data: Option<crate::MethodParams>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ShippingCost {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.shipping_rate {
-            map.serialize_entry("shipping_rate", v)?;
-        }
-        if let Some(v) = &self.shipping_rate_data {
-            map.serialize_entry("shipping_rate_data", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl ShippingCost {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            shipping_rate: None,
-            shipping_rate_data: None,
-        }
-    }
-    /// The `shipping_rate` parameter.
-    pub fn shipping_rate(mut self, v: impl Into<String>) -> Self {
-        self.shipping_rate = Some(v.into());
-        self
-    }
-    /// The `shipping_rate_data` parameter.
-    pub fn shipping_rate_data(mut self, v: impl Into<crate::MethodParams>) -> Self {
-        self.shipping_rate_data = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreatePreviewInvoiceSubscriptionDetails`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct SubscriptionDetailsParams {
-    /// The `billing_cycle_anchor` parameter.
-    pub billing_cycle_anchor: Option<
-        crate::CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor,
-    >,
-    /// The `billing_mode` parameter.
-    pub billing_mode: Option<crate::BillingMode>,
-    /// The `cancel_at` parameter.
-    pub cancel_at: Option<
-        crate::rt::Clearable<crate::CreateCustomerSubscriptionCancelAt>,
-    >,
-    /// The `cancel_at_period_end` parameter.
-    pub cancel_at_period_end: Option<bool>,
-    /// The `cancel_now` parameter.
-    pub cancel_now: Option<bool>,
-    /// The `default_tax_rates` parameter.
-    pub default_tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
-    /// The `items` parameter.
-    pub items: Option<Vec<crate::SubscriptionItemUpdateParams>>,
-    /// The `proration_behavior` parameter.
-    pub proration_behavior: Option<
-        crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-    >,
-    /// The `proration_date` parameter.
-    pub proration_date: Option<crate::rt::Timestamp>,
-    /// The `resume_at` parameter.
-    pub resume_at: Option<crate::CreatePreviewInvoiceSubscriptionDetailsResumeAt>,
-    /// The `start_date` parameter.
-    pub start_date: Option<crate::rt::Timestamp>,
-    /// The `trial_end` parameter.
-    pub trial_end: Option<crate::CreateCustomerSubscriptionTrialEnd>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for SubscriptionDetailsParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.billing_cycle_anchor {
-            map.serialize_entry("billing_cycle_anchor", v)?;
-        }
-        if let Some(v) = &self.billing_mode {
-            map.serialize_entry("billing_mode", v)?;
-        }
-        if let Some(v) = &self.cancel_at {
-            map.serialize_entry("cancel_at", v)?;
-        }
-        if let Some(v) = &self.cancel_at_period_end {
-            map.serialize_entry("cancel_at_period_end", v)?;
-        }
-        if let Some(v) = &self.cancel_now {
-            map.serialize_entry("cancel_now", v)?;
-        }
-        if let Some(v) = &self.default_tax_rates {
-            map.serialize_entry("default_tax_rates", v)?;
-        }
-        if let Some(v) = &self.items {
-            map.serialize_entry("items", v)?;
-        }
-        if let Some(v) = &self.proration_behavior {
-            map.serialize_entry("proration_behavior", v)?;
-        }
-        if let Some(v) = &self.proration_date {
-            map.serialize_entry("proration_date", v)?;
-        }
-        if let Some(v) = &self.resume_at {
-            map.serialize_entry("resume_at", v)?;
-        }
-        if let Some(v) = &self.start_date {
-            map.serialize_entry("start_date", v)?;
-        }
-        if let Some(v) = &self.trial_end {
-            map.serialize_entry("trial_end", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl SubscriptionDetailsParams {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            billing_cycle_anchor: None,
-            billing_mode: None,
-            cancel_at: None,
-            cancel_at_period_end: None,
-            cancel_now: None,
-            default_tax_rates: None,
-            items: None,
-            proration_behavior: None,
-            proration_date: None,
-            resume_at: None,
-            start_date: None,
-            trial_end: None,
-        }
-    }
-    /// The `billing_cycle_anchor` parameter.
-    pub fn billing_cycle_anchor(
-        mut self,
-        v: impl Into<crate::CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor>,
-    ) -> Self {
-        self.billing_cycle_anchor = Some(v.into());
-        self
-    }
-    /// The `billing_mode` parameter.
-    pub fn billing_mode(mut self, v: impl Into<crate::BillingMode>) -> Self {
-        self.billing_mode = Some(v.into());
-        self
-    }
-    /// The `cancel_at` parameter.
-    pub fn cancel_at(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::CreateCustomerSubscriptionCancelAt>>,
-    ) -> Self {
-        self.cancel_at = Some(v.into());
-        self
-    }
-    /// The `cancel_at_period_end` parameter.
-    pub fn cancel_at_period_end(mut self, v: impl Into<bool>) -> Self {
-        self.cancel_at_period_end = Some(v.into());
-        self
-    }
-    /// The `cancel_now` parameter.
-    pub fn cancel_now(mut self, v: impl Into<bool>) -> Self {
-        self.cancel_now = Some(v.into());
-        self
-    }
-    /// The `default_tax_rates` parameter.
-    pub fn default_tax_rates(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
-    ) -> Self {
-        self.default_tax_rates = Some(v.into());
-        self
-    }
-    /// The `items` parameter.
-    pub fn items(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::SubscriptionItemUpdateParams>>,
-    ) -> Self {
-        self.items = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// The `proration_behavior` parameter.
-    pub fn proration_behavior(
-        mut self,
-        v: impl Into<
-            crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-        >,
-    ) -> Self {
-        self.proration_behavior = Some(v.into());
-        self
-    }
-    /// The `proration_date` parameter.
-    pub fn proration_date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
-        self.proration_date = Some(v.into());
-        self
-    }
-    /// The `resume_at` parameter.
-    pub fn resume_at(
-        mut self,
-        v: impl Into<crate::CreatePreviewInvoiceSubscriptionDetailsResumeAt>,
-    ) -> Self {
-        self.resume_at = Some(v.into());
-        self
-    }
-    /// The `start_date` parameter.
-    pub fn start_date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
-        self.start_date = Some(v.into());
-        self
-    }
-    /// The `trial_end` parameter.
-    pub fn trial_end(
-        mut self,
-        v: impl Into<crate::CreateCustomerSubscriptionTrialEnd>,
-    ) -> Self {
-        self.trial_end = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`AddLinesInvoiceLinesTaxAmounts`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TaxAmountParam {
-    /// The `amount` parameter.
-    pub amount: i64,
-    /// The `tax_rate_data` parameter.
-    pub tax_rate_data: crate::TaxRateDataParam,
-    /// The `taxability_reason` parameter.
-    pub taxability_reason: Option<crate::AddLinesInvoiceLinesTaxAmountsTaxabilityReason>,
-    /// The `taxable_amount` parameter.
-    pub taxable_amount: i64,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for TaxAmountParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("amount", &self.amount)?;
-        map.serialize_entry("tax_rate_data", &self.tax_rate_data)?;
-        if let Some(v) = &self.taxability_reason {
-            map.serialize_entry("taxability_reason", v)?;
-        }
-        map.serialize_entry("taxable_amount", &self.taxable_amount)?;
-        map.end()
-    }
-}
-/// The required parameters of [`TaxAmountParam::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-pub struct TaxAmountParamArgs {
-    /// The `amount` parameter.
-    pub amount: i64,
-    /// The `tax_rate_data` parameter.
-    pub tax_rate_data: crate::TaxRateDataParam,
-    /// The `taxable_amount` parameter.
-    pub taxable_amount: i64,
-}
-#[cfg(feature = "billing")]
-impl TaxAmountParam {
-    /// Start with the required parameters, named in [`TaxAmountParamArgs`]: `amount`, `tax_rate_data`, `taxable_amount`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: TaxAmountParamArgs) -> Self {
-        Self {
-            amount: args.amount,
-            tax_rate_data: args.tax_rate_data,
-            taxability_reason: None,
-            taxable_amount: args.taxable_amount,
-        }
-    }
-    /// The `taxability_reason` parameter.
-    pub fn taxability_reason(
-        mut self,
-        v: impl Into<crate::AddLinesInvoiceLinesTaxAmountsTaxabilityReason>,
-    ) -> Self {
-        self.taxability_reason = Some(v.into());
-        self
-    }
-}
 /// One of several shapes of `InvoiceAccountTaxIds`.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -8848,151 +3689,6 @@ impl crate::rt::HasId for TaxIdOrDeletedTaxId {
         }
     }
 }
-/// Part of a request's parameters (`CreatePreviewInvoiceCustomerDetailsTax`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct TaxParam {
-    /// The `ip_address` parameter.
-    pub ip_address: Option<crate::rt::Clearable<String>>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for TaxParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.ip_address {
-            map.serialize_entry("ip_address", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl TaxParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { ip_address: None }
-    }
-    /// The `ip_address` parameter.
-    pub fn ip_address(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.ip_address = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`AddLinesInvoiceLinesTaxAmountsTaxRateData`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TaxRateDataParam {
-    /// The `country` parameter.
-    pub country: Option<String>,
-    /// The `description` parameter.
-    pub description: Option<String>,
-    /// The `display_name` parameter.
-    pub display_name: String,
-    /// The `inclusive` parameter.
-    pub inclusive: bool,
-    /// The `jurisdiction` parameter.
-    pub jurisdiction: Option<String>,
-    /// The `jurisdiction_level` parameter.
-    pub jurisdiction_level: Option<
-        crate::AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel,
-    >,
-    /// The `percentage` parameter.
-    pub percentage: f64,
-    /// The `state` parameter.
-    pub state: Option<String>,
-    /// The `tax_type` parameter.
-    pub tax_type: Option<crate::AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for TaxRateDataParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.country {
-            map.serialize_entry("country", v)?;
-        }
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        map.serialize_entry("display_name", &self.display_name)?;
-        map.serialize_entry("inclusive", &self.inclusive)?;
-        if let Some(v) = &self.jurisdiction {
-            map.serialize_entry("jurisdiction", v)?;
-        }
-        if let Some(v) = &self.jurisdiction_level {
-            map.serialize_entry("jurisdiction_level", v)?;
-        }
-        map.serialize_entry("percentage", &self.percentage)?;
-        if let Some(v) = &self.state {
-            map.serialize_entry("state", v)?;
-        }
-        if let Some(v) = &self.tax_type {
-            map.serialize_entry("tax_type", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl TaxRateDataParam {
-    /// Start with the required parameters: `display_name`, `inclusive`, `percentage`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        display_name: impl Into<String>,
-        inclusive: impl Into<bool>,
-        percentage: impl Into<f64>,
-    ) -> Self {
-        Self {
-            country: None,
-            description: None,
-            display_name: display_name.into(),
-            inclusive: inclusive.into(),
-            jurisdiction: None,
-            jurisdiction_level: None,
-            percentage: percentage.into(),
-            state: None,
-            tax_type: None,
-        }
-    }
-    /// The `country` parameter.
-    pub fn country(mut self, v: impl Into<String>) -> Self {
-        self.country = Some(v.into());
-        self
-    }
-    /// The `description` parameter.
-    pub fn description(mut self, v: impl Into<String>) -> Self {
-        self.description = Some(v.into());
-        self
-    }
-    /// The `jurisdiction` parameter.
-    pub fn jurisdiction(mut self, v: impl Into<String>) -> Self {
-        self.jurisdiction = Some(v.into());
-        self
-    }
-    /// The `jurisdiction_level` parameter.
-    pub fn jurisdiction_level(
-        mut self,
-        v: impl Into<crate::AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel>,
-    ) -> Self {
-        self.jurisdiction_level = Some(v.into());
-        self
-    }
-    /// The `state` parameter.
-    pub fn state(mut self, v: impl Into<String>) -> Self {
-        self.state = Some(v.into());
-        self
-    }
-    /// The `tax_type` parameter.
-    pub fn tax_type(
-        mut self,
-        v: impl Into<crate::AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType>,
-    ) -> Self {
-        self.tax_type = Some(v.into());
-        self
-    }
-}
 /// Update an invoice
 ///
 /// Draft invoices are fully editable. Once an invoice is [finalized](https://docs.stripe.com/docs/billing/invoices/workflow#finalized),
@@ -9016,13 +3712,13 @@ pub struct UpdateInvoice {
     /// Controls whether Stripe performs [automatic collection](https://docs.stripe.com/invoicing/integration/automatic-advancement-collection) of the invoice.
     pub auto_advance: Option<bool>,
     /// Settings for automatic tax lookup for this invoice.
-    pub automatic_tax: Option<crate::AutomaticTaxParam>,
+    pub automatic_tax: Option<crate::invoice::AutomaticTax>,
     /// The time when this invoice should be scheduled to finalize (up to 5 years in the future). The invoice is finalized at this time if it's still in draft state. To turn off automatic finalization, set `auto_advance` to false.
     pub automatically_finalizes_at: Option<crate::rt::Timestamp>,
     /// Either `charge_automatically` or `send_invoice`. This field can be updated only on `draft` invoices.
-    pub collection_method: Option<crate::CreateCustomerSubscriptionCollectionMethod>,
+    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
     /// A list of up to 4 custom fields to be displayed on the invoice. If a value for `custom_fields` is specified, the list specified will replace the existing custom field list on this invoice. Pass an empty string to remove previously-defined fields.
-    pub custom_fields: Option<crate::rt::Clearable<Vec<crate::CustomFieldParams>>>,
+    pub custom_fields: Option<crate::rt::Clearable<Vec<crate::customer::CustomFields>>>,
     /// The number of days from which the invoice is created until it is due. Only valid for invoices where `collection_method=send_invoice`. This field can only be updated on `draft` invoices.
     pub days_until_due: Option<i64>,
     /// ID of the default payment method for the invoice. It must belong to the customer associated with the invoice. If not set, defaults to the subscription's default payment method, if any, or to the default payment method in the customer's invoice settings.
@@ -9034,7 +3730,7 @@ pub struct UpdateInvoice {
     /// An arbitrary string attached to the object. Often useful for displaying to users. Referenced as 'memo' in the Dashboard.
     pub description: Option<String>,
     /// The discounts that will apply to the invoice. Pass an empty string to remove previously-defined discounts.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+    pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     /// The date on which payment for this invoice is due. Only valid for invoices where `collection_method=send_invoice`. This field can only be updated on `draft` invoices.
     pub due_date: Option<crate::rt::Timestamp>,
     /// The date when this invoice is in effect. Same as `finalized_at` unless overwritten. When defined, this value replaces the system-generated 'Date of issue' printed on the invoice PDF and receipt.
@@ -9044,7 +3740,7 @@ pub struct UpdateInvoice {
     /// Footer to be displayed on the invoice.
     pub footer: Option<String>,
     /// The connected account that issues the invoice. The invoice is presented with the branding and support information of the specified account.
-    pub issuer: Option<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
+    pub issuer: Option<crate::invoice::Issuer>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// Set the number for this invoice. If no number is present then a number will be assigned automatically when the invoice is finalized. In many markets, regulations require invoices to be unique, sequential and / or gapless. You are responsible for ensuring this is true across all your different invoicing systems in the event that you edit the invoice number using our API. If you use only Stripe for your invoices and do not change invoice numbers, Stripe handles this aspect of compliance for you automatically.
@@ -9052,19 +3748,19 @@ pub struct UpdateInvoice {
     /// The account (if any) for which the funds of the invoice payment are intended. If set, the invoice will be presented with the branding and support information of the specified account. See the [Invoices with Connect](https://docs.stripe.com/billing/invoices/connect) documentation for details.
     pub on_behalf_of: Option<crate::rt::Clearable<String>>,
     /// Configuration settings for the PaymentIntent that is generated when the invoice is finalized.
-    pub payment_settings: Option<crate::CreateInvoicePaymentSettings>,
+    pub payment_settings: Option<crate::invoice::PaymentSettings>,
     /// The rendering-related settings that control how the invoice is displayed on customer-facing surfaces such as PDF and Hosted Invoice Page.
-    pub rendering: Option<crate::RenderingParam>,
+    pub rendering: Option<crate::invoice::Rendering>,
     /// Settings for the cost of shipping for this invoice.
-    pub shipping_cost: Option<crate::rt::Clearable<crate::ShippingCost>>,
+    pub shipping_cost: Option<crate::rt::Clearable<crate::invoice::ShippingCost>>,
     /// Shipping details for the invoice. The Invoice PDF will use the `shipping_details` value if it is set, otherwise the PDF will render the shipping address from the customer.
     pub shipping_details: Option<
-        crate::rt::Clearable<crate::RecipientShippingWithOptionalFieldsAddress>,
+        crate::rt::Clearable<crate::invoice::RecipientShippingWithOptionalFieldsAddress>,
     >,
     /// Extra information about a charge for the customer's credit card statement. It must contain at least one letter. If not specified and this invoice is part of a subscription, the default `statement_descriptor` will be set to the first subscription item's product's `statement_descriptor`.
     pub statement_descriptor: Option<String>,
     /// If specified, the funds from the invoice will be transferred to the destination and the ID of the resulting transfer will be found on the invoice's charge. This will be unset if you POST an empty value.
-    pub transfer_data: Option<crate::rt::Clearable<crate::TransferDataSpecs>>,
+    pub transfer_data: Option<crate::rt::Clearable<crate::invoice::TransferData>>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for UpdateInvoice {
@@ -9210,7 +3906,7 @@ impl UpdateInvoice {
         self
     }
     /// Settings for automatic tax lookup for this invoice.
-    pub fn automatic_tax(mut self, v: impl Into<crate::AutomaticTaxParam>) -> Self {
+    pub fn automatic_tax(mut self, v: impl Into<crate::invoice::AutomaticTax>) -> Self {
         self.automatic_tax = Some(v.into());
         self
     }
@@ -9225,7 +3921,7 @@ impl UpdateInvoice {
     /// Either `charge_automatically` or `send_invoice`. This field can be updated only on `draft` invoices.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::CreateCustomerSubscriptionCollectionMethod>,
+        v: impl Into<crate::subscription::params::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
@@ -9233,7 +3929,7 @@ impl UpdateInvoice {
     /// A list of up to 4 custom fields to be displayed on the invoice. If a value for `custom_fields` is specified, the list specified will replace the existing custom field list on this invoice. Pass an empty string to remove previously-defined fields.
     pub fn custom_fields(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::CustomFieldParams>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::customer::CustomFields>>>,
     ) -> Self {
         self.custom_fields = Some(v.into());
         self
@@ -9269,7 +3965,7 @@ impl UpdateInvoice {
     /// The discounts that will apply to the invoice. Pass an empty string to remove previously-defined discounts.
     pub fn discounts(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     ) -> Self {
         self.discounts = Some(v.into());
         self
@@ -9298,10 +3994,7 @@ impl UpdateInvoice {
         self
     }
     /// The connected account that issues the invoice. The invoice is presented with the branding and support information of the specified account.
-    pub fn issuer(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
-    ) -> Self {
+    pub fn issuer(mut self, v: impl Into<crate::invoice::Issuer>) -> Self {
         self.issuer = Some(v.into());
         self
     }
@@ -9326,20 +4019,20 @@ impl UpdateInvoice {
     /// Configuration settings for the PaymentIntent that is generated when the invoice is finalized.
     pub fn payment_settings(
         mut self,
-        v: impl Into<crate::CreateInvoicePaymentSettings>,
+        v: impl Into<crate::invoice::PaymentSettings>,
     ) -> Self {
         self.payment_settings = Some(v.into());
         self
     }
     /// The rendering-related settings that control how the invoice is displayed on customer-facing surfaces such as PDF and Hosted Invoice Page.
-    pub fn rendering(mut self, v: impl Into<crate::RenderingParam>) -> Self {
+    pub fn rendering(mut self, v: impl Into<crate::invoice::Rendering>) -> Self {
         self.rendering = Some(v.into());
         self
     }
     /// Settings for the cost of shipping for this invoice.
     pub fn shipping_cost(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::ShippingCost>>,
+        v: impl Into<crate::rt::Clearable<crate::invoice::ShippingCost>>,
     ) -> Self {
         self.shipping_cost = Some(v.into());
         self
@@ -9348,7 +4041,9 @@ impl UpdateInvoice {
     pub fn shipping_details(
         mut self,
         v: impl Into<
-            crate::rt::Clearable<crate::RecipientShippingWithOptionalFieldsAddress>,
+            crate::rt::Clearable<
+                crate::invoice::RecipientShippingWithOptionalFieldsAddress,
+            >,
         >,
     ) -> Self {
         self.shipping_details = Some(v.into());
@@ -9362,7 +4057,7 @@ impl UpdateInvoice {
     /// If specified, the funds from the invoice will be transferred to the destination and the ID of the resulting transfer will be found on the invoice's charge. This will be unset if you POST an empty value.
     pub fn transfer_data(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::TransferDataSpecs>>,
+        v: impl Into<crate::rt::Clearable<crate::invoice::TransferData>>,
     ) -> Self {
         self.transfer_data = Some(v.into());
         self
@@ -9403,7 +4098,7 @@ pub struct UpdateLinesInvoice {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`. For [type=subscription](https://docs.stripe.com/api/invoices/line_item#invoice_line_item_object-type) line items, the incoming metadata specified on the request is directly used to set this value, in contrast to [type=invoiceitem](api/invoices/line_item#invoice_line_item_object-type) line items, where any existing metadata on the invoice line is merged with the incoming data.
     pub invoice_metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// The line items to update.
-    pub lines: Vec<crate::UpdateLinesInvoiceLines>,
+    pub lines: Vec<crate::invoice::update::Lines>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for UpdateLinesInvoice {
@@ -9426,7 +4121,7 @@ impl UpdateLinesInvoice {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         invoice: impl Into<crate::InvoiceId>,
-        lines: impl IntoIterator<Item = impl Into<crate::UpdateLinesInvoiceLines>>,
+        lines: impl IntoIterator<Item = impl Into<crate::invoice::update::Lines>>,
     ) -> Self {
         Self {
             invoice: invoice.into(),
@@ -9467,166 +4162,6 @@ impl crate::rt::StripeRequest for UpdateLinesInvoice {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`UpdateLinesInvoiceLines`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct UpdateLinesInvoiceLines {
-    /// The `amount` parameter.
-    pub amount: Option<i64>,
-    /// The `description` parameter.
-    pub description: Option<String>,
-    /// The `discountable` parameter.
-    pub discountable: Option<bool>,
-    /// The `discounts` parameter.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
-    /// The `id` parameter.
-    pub id: String,
-    /// The `metadata` parameter.
-    pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
-    /// The `period` parameter.
-    pub period: Option<crate::Period>,
-    /// The `price_data` parameter.
-    pub price_data: Option<crate::OneTimePriceDataWithProductData>,
-    /// The `pricing` parameter.
-    pub pricing: Option<crate::PricingParam>,
-    /// The `quantity` parameter.
-    pub quantity: Option<i64>,
-    /// The `tax_amounts` parameter.
-    pub tax_amounts: Option<crate::rt::Clearable<Vec<crate::TaxAmountParam>>>,
-    /// The `tax_rates` parameter.
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for UpdateLinesInvoiceLines {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount {
-            map.serialize_entry("amount", v)?;
-        }
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        if let Some(v) = &self.discountable {
-            map.serialize_entry("discountable", v)?;
-        }
-        if let Some(v) = &self.discounts {
-            map.serialize_entry("discounts", v)?;
-        }
-        map.serialize_entry("id", &self.id)?;
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        if let Some(v) = &self.period {
-            map.serialize_entry("period", v)?;
-        }
-        if let Some(v) = &self.price_data {
-            map.serialize_entry("price_data", v)?;
-        }
-        if let Some(v) = &self.pricing {
-            map.serialize_entry("pricing", v)?;
-        }
-        if let Some(v) = &self.quantity {
-            map.serialize_entry("quantity", v)?;
-        }
-        if let Some(v) = &self.tax_amounts {
-            map.serialize_entry("tax_amounts", v)?;
-        }
-        if let Some(v) = &self.tax_rates {
-            map.serialize_entry("tax_rates", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl UpdateLinesInvoiceLines {
-    /// Start with the required parameters: `id`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
-        Self {
-            amount: None,
-            description: None,
-            discountable: None,
-            discounts: None,
-            id: id.into(),
-            metadata: None,
-            period: None,
-            price_data: None,
-            pricing: None,
-            quantity: None,
-            tax_amounts: None,
-            tax_rates: None,
-        }
-    }
-    /// The `amount` parameter.
-    pub fn amount(mut self, v: impl Into<i64>) -> Self {
-        self.amount = Some(v.into());
-        self
-    }
-    /// The `description` parameter.
-    pub fn description(mut self, v: impl Into<String>) -> Self {
-        self.description = Some(v.into());
-        self
-    }
-    /// The `discountable` parameter.
-    pub fn discountable(mut self, v: impl Into<bool>) -> Self {
-        self.discountable = Some(v.into());
-        self
-    }
-    /// The `discounts` parameter.
-    pub fn discounts(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
-    ) -> Self {
-        self.discounts = Some(v.into());
-        self
-    }
-    /// The `metadata` parameter.
-    pub fn metadata(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::rt::Metadata>>,
-    ) -> Self {
-        self.metadata = Some(v.into());
-        self
-    }
-    /// The `period` parameter.
-    pub fn period(mut self, v: impl Into<crate::Period>) -> Self {
-        self.period = Some(v.into());
-        self
-    }
-    /// The `price_data` parameter.
-    pub fn price_data(
-        mut self,
-        v: impl Into<crate::OneTimePriceDataWithProductData>,
-    ) -> Self {
-        self.price_data = Some(v.into());
-        self
-    }
-    /// The `pricing` parameter.
-    pub fn pricing(mut self, v: impl Into<crate::PricingParam>) -> Self {
-        self.pricing = Some(v.into());
-        self
-    }
-    /// The `quantity` parameter.
-    pub fn quantity(mut self, v: impl Into<i64>) -> Self {
-        self.quantity = Some(v.into());
-        self
-    }
-    /// The `tax_amounts` parameter.
-    pub fn tax_amounts(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::TaxAmountParam>>>,
-    ) -> Self {
-        self.tax_amounts = Some(v.into());
-        self
-    }
-    /// The `tax_rates` parameter.
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
-        self.tax_rates = Some(v.into());
-        self
     }
 }
 /// Void an invoice

@@ -276,9 +276,7 @@ pub struct InvoicePaymentMethodOptionsAcssDebit {
         crate::InvoicePaymentMethodOptionsAcssDebitMandateOptions,
     >,
     /// Bank account verification method.
-    pub verification_method: Option<
-        crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-    >,
+    pub verification_method: Option<crate::payment_intent::VerificationMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -289,9 +287,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsAcssDebit {
             f0: crate::rt::json::Slot<
                 crate::InvoicePaymentMethodOptionsAcssDebitMandateOptions,
             >,
-            f1: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-            >,
+            f1: crate::rt::json::Slot<crate::payment_intent::VerificationMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -346,7 +342,9 @@ impl serde::Serialize for InvoicePaymentMethodOptionsAcssDebit {
 #[non_exhaustive]
 pub struct InvoicePaymentMethodOptionsAcssDebitMandateOptions {
     /// Transaction type of the mandate.
-    pub transaction_type: Option<crate::CheckoutAcssDebitMandateOptionsTransactionType>,
+    pub transaction_type: Option<
+        crate::checkout_acss_debit_mandate_options::TransactionType,
+    >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -355,7 +353,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsAcssDebitMandateOptions {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitMandateOptionsTransactionType,
+                crate::checkout_acss_debit_mandate_options::TransactionType,
             >,
         }
         let mut b = Slots {
@@ -406,7 +404,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsAcssDebitMandateOptions {
 #[non_exhaustive]
 pub struct InvoicePaymentMethodOptionsBancontact {
     /// Preferred language of the Bancontact authorization page that the customer is redirected to.
-    pub preferred_language: crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
+    pub preferred_language: crate::payment_method::PreferredLanguage,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -414,9 +412,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsBancontact {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::PreferredLanguage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -469,73 +465,6 @@ impl serde::Serialize for InvoicePaymentMethodOptionsBancontact {
         map.end()
     }
 }
-/// Values of `InvoicePaymentMethodOptionsBancontactPreferredLanguage`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InvoicePaymentMethodOptionsBancontactPreferredLanguage {
-    /// `de`
-    De,
-    /// `en`
-    En,
-    /// `fr`
-    Fr,
-    /// `nl`
-    Nl,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InvoicePaymentMethodOptionsBancontactPreferredLanguage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InvoicePaymentMethodOptionsBancontactPreferredLanguage::De => "de",
-            InvoicePaymentMethodOptionsBancontactPreferredLanguage::En => "en",
-            InvoicePaymentMethodOptionsBancontactPreferredLanguage::Fr => "fr",
-            InvoicePaymentMethodOptionsBancontactPreferredLanguage::Nl => "nl",
-            InvoicePaymentMethodOptionsBancontactPreferredLanguage::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InvoicePaymentMethodOptionsBancontactPreferredLanguage {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["de", "en", "fr", "nl"]) {
-                Some(0) => InvoicePaymentMethodOptionsBancontactPreferredLanguage::De,
-                Some(1) => InvoicePaymentMethodOptionsBancontactPreferredLanguage::En,
-                Some(2) => InvoicePaymentMethodOptionsBancontactPreferredLanguage::Fr,
-                Some(3) => InvoicePaymentMethodOptionsBancontactPreferredLanguage::Nl,
-                _ => {
-                    InvoicePaymentMethodOptionsBancontactPreferredLanguage::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for InvoicePaymentMethodOptionsBancontactPreferredLanguage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InvoicePaymentMethodOptionsBancontactPreferredLanguage {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for InvoicePaymentMethodOptionsBancontactPreferredLanguage {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InvoicePaymentMethodOptionsBancontactPreferredLanguage {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// invoice_payment_method_options_card
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -544,7 +473,7 @@ pub struct InvoicePaymentMethodOptionsCard {
     pub installments: Option<crate::InvoiceInstallmentsCard>,
     /// We strongly recommend that you rely on our SCA Engine to automatically prompt your customers for authentication based on risk level and [other requirements](https://docs.stripe.com/strong-customer-authentication). However, if you wish to request 3D Secure based on logic from your own fraud engine, provide this option. Read our guide on [manually requesting 3D Secure](https://docs.stripe.com/payments/3d-secure/authentication-flow#manual-three-ds) for more information on how this configuration interacts with Radar and our SCA Engine.
     pub request_three_d_secure: Option<
-        crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure,
+        crate::checkout_card_payment_method_options::RequestThreeDSecure,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -555,7 +484,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsCard {
         struct Slots {
             f0: crate::rt::json::Slot<crate::InvoiceInstallmentsCard>,
             f1: crate::rt::json::Slot<
-                crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure,
+                crate::checkout_card_payment_method_options::RequestThreeDSecure,
             >,
         }
         let mut b = Slots {
@@ -616,7 +545,7 @@ pub struct InvoicePaymentMethodOptionsCustomerBalance {
     >,
     /// The funding method type to be used when there are not enough funds in the customer balance. Permitted values include: `bank_transfer`.
     pub funding_type: Option<
-        crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType,
+        crate::checkout_customer_balance_payment_method_options::FundingType,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -629,7 +558,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsCustomerBalance {
                 crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransfer,
             >,
             f1: crate::rt::json::Slot<
-                crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType,
+                crate::checkout_customer_balance_payment_method_options::FundingType,
             >,
         }
         let mut b = Slots {
@@ -756,7 +685,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsCustomerBalanceBankTransfer
 #[non_exhaustive]
 pub struct InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
     /// The desired country code of the bank account information. Permitted values include: `BE`, `DE`, `ES`, `FR`, `IE`, or `NL`.
-    pub country: crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry,
+    pub country: crate::invoice_payment::Country,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -765,9 +694,7 @@ for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry,
-            >,
+            f0: crate::rt::json::Slot<crate::invoice_payment::Country>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -821,111 +748,6 @@ for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry {
-    /// `BE`
-    Be,
-    /// `DE`
-    De,
-    /// `ES`
-    Es,
-    /// `FR`
-    Fr,
-    /// `IE`
-    Ie,
-    /// `NL`
-    Nl,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::Be => {
-                "BE"
-            }
-            InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::De => {
-                "DE"
-            }
-            InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::Es => {
-                "ES"
-            }
-            InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::Fr => {
-                "FR"
-            }
-            InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::Ie => {
-                "IE"
-            }
-            InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::Nl => {
-                "NL"
-            }
-            InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["BE", "DE", "ES", "FR", "IE", "NL"]) {
-                Some(0) => {
-                    InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::Be
-                }
-                Some(1) => {
-                    InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::De
-                }
-                Some(2) => {
-                    InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::Es
-                }
-                Some(3) => {
-                    InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::Fr
-                }
-                Some(4) => {
-                    InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::Ie
-                }
-                Some(5) => {
-                    InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::Nl
-                }
-                _ => {
-                    InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// invoice_payment_method_options_konbini
@@ -1082,9 +904,7 @@ pub struct InvoicePaymentMethodOptionsUsBankAccount {
         crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions,
     >,
     /// Bank account verification method.
-    pub verification_method: Option<
-        crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-    >,
+    pub verification_method: Option<crate::payment_intent::VerificationMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1095,9 +915,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsUsBankAccount {
             f0: crate::rt::json::Slot<
                 crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions,
             >,
-            f1: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-            >,
+            f1: crate::rt::json::Slot<crate::payment_intent::VerificationMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1156,15 +974,9 @@ pub struct InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
         crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters,
     >,
     /// The list of permissions to request. The `payment_method` permission must be included.
-    pub permissions: Option<
-        Vec<
-            crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions,
-        >,
-    >,
+    pub permissions: Option<Vec<crate::invoice_payment::Permissions>>,
     /// Data features requested to be retrieved upon account creation.
-    pub prefetch: Option<
-        Vec<crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch>,
-    >,
+    pub prefetch: Option<Vec<crate::invoice_payment::Prefetch>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1175,16 +987,8 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsUsBankAccountLinkedAccount
             f0: crate::rt::json::Slot<
                 crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters,
             >,
-            f1: crate::rt::json::Slot<
-                Vec<
-                    crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions,
-                >,
-            >,
-            f2: crate::rt::json::Slot<
-                Vec<
-                    crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch,
-                >,
-            >,
+            f1: crate::rt::json::Slot<Vec<crate::invoice_payment::Permissions>>,
+            f2: crate::rt::json::Slot<Vec<crate::invoice_payment::Prefetch>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1246,11 +1050,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountO
 #[non_exhaustive]
 pub struct InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
     /// The account subcategories to use to filter for possible accounts to link. Valid subcategories are `checking` and `savings`.
-    pub account_subcategories: Option<
-        Vec<
-            crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories,
-        >,
-    >,
+    pub account_subcategories: Option<Vec<crate::invoice_payment::AccountSubcategories>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1259,11 +1059,7 @@ for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                Vec<
-                    crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories,
-                >,
-            >,
+            f0: crate::rt::json::Slot<Vec<crate::invoice_payment::AccountSubcategories>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1310,255 +1106,6 @@ for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
         map.end()
     }
 }
-/// Values of `InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories {
-    /// `checking`
-    Checking,
-    /// `savings`
-    Savings,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories::Checking => {
-                "checking"
-            }
-            InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories::Savings => {
-                "savings"
-            }
-            InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["checking", "savings"]) {
-                Some(0) => {
-                    InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories::Checking
-                }
-                Some(1) => {
-                    InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories::Savings
-                }
-                _ => {
-                    InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions {
-    /// `balances`
-    Balances,
-    /// `ownership`
-    Ownership,
-    /// `payment_method`
-    PaymentMethod,
-    /// `transactions`
-    Transactions,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions::Balances => {
-                "balances"
-            }
-            InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions::Ownership => {
-                "ownership"
-            }
-            InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions::PaymentMethod => {
-                "payment_method"
-            }
-            InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions::Transactions => {
-                "transactions"
-            }
-            InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["balances", "ownership", "payment_method", "transactions"],
-            ) {
-                Some(0) => {
-                    InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions::Balances
-                }
-                Some(1) => {
-                    InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions::Ownership
-                }
-                Some(2) => {
-                    InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions::PaymentMethod
-                }
-                Some(3) => {
-                    InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions::Transactions
-                }
-                _ => {
-                    InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch {
-    /// `balances`
-    Balances,
-    /// `ownership`
-    Ownership,
-    /// `transactions`
-    Transactions,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch::Balances => {
-                "balances"
-            }
-            InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch::Ownership => {
-                "ownership"
-            }
-            InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch::Transactions => {
-                "transactions"
-            }
-            InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["balances", "ownership", "transactions"],
-            ) {
-                Some(0) => {
-                    InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch::Balances
-                }
-                Some(1) => {
-                    InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch::Ownership
-                }
-                Some(2) => {
-                    InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch::Transactions
-                }
-                _ => {
-                    InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// List all payments for an invoice
 ///
 /// When retrieving an invoice, there is an includable payments property containing the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of payments.
@@ -1569,7 +1116,7 @@ for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch {
 #[non_exhaustive]
 pub struct ListInvoicePayments {
     /// Only return invoice payments that were created during the given date interval.
-    pub created: Option<crate::ListInvoicePaymentsCreated>,
+    pub created: Option<crate::invoice_payment::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -1579,11 +1126,11 @@ pub struct ListInvoicePayments {
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// The payment details of the invoice payments to return.
-    pub payment: Option<crate::PaymentParam>,
+    pub payment: Option<crate::invoice_payment::Payment>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// The status of the invoice payments to return.
-    pub status: Option<crate::ListInvoicePaymentsStatus>,
+    pub status: Option<crate::invoice_payment::Status>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for ListInvoicePayments {
@@ -1634,7 +1181,7 @@ impl ListInvoicePayments {
         }
     }
     /// Only return invoice payments that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListInvoicePaymentsCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::invoice_payment::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -1659,7 +1206,7 @@ impl ListInvoicePayments {
         self
     }
     /// The payment details of the invoice payments to return.
-    pub fn payment(mut self, v: impl Into<crate::PaymentParam>) -> Self {
+    pub fn payment(mut self, v: impl Into<crate::invoice_payment::Payment>) -> Self {
         self.payment = Some(v.into());
         self
     }
@@ -1669,7 +1216,7 @@ impl ListInvoicePayments {
         self
     }
     /// The status of the invoice payments to return.
-    pub fn status(mut self, v: impl Into<crate::ListInvoicePaymentsStatus>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::invoice_payment::Status>) -> Self {
         self.status = Some(v.into());
         self
     }
@@ -1687,202 +1234,6 @@ impl crate::rt::StripeRequest for ListInvoicePayments {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListInvoicePaymentsCreated`.
-#[cfg(any(feature = "billing", feature = "treasury"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListInvoicePaymentsCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(any(feature = "billing", feature = "treasury"))]
-impl serde::Serialize for ListInvoicePaymentsCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListInvoicePaymentsCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListInvoicePaymentsCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "treasury"))]
-impl From<crate::RangeQuerySpecs> for ListInvoicePaymentsCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListInvoicePaymentsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(any(feature = "billing", feature = "treasury"))]
-impl From<i64> for ListInvoicePaymentsCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListInvoicePaymentsCreated::Integer(v)
-    }
-}
-/// Values of `ListInvoicePaymentsPaymentType`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListInvoicePaymentsPaymentType {
-    /// `payment_intent`
-    PaymentIntent,
-    /// `payment_record`
-    PaymentRecord,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl ListInvoicePaymentsPaymentType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListInvoicePaymentsPaymentType::PaymentIntent => "payment_intent",
-            ListInvoicePaymentsPaymentType::PaymentRecord => "payment_record",
-            ListInvoicePaymentsPaymentType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for ListInvoicePaymentsPaymentType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["payment_intent", "payment_record"]) {
-                Some(0) => ListInvoicePaymentsPaymentType::PaymentIntent,
-                Some(1) => ListInvoicePaymentsPaymentType::PaymentRecord,
-                _ => ListInvoicePaymentsPaymentType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for ListInvoicePaymentsPaymentType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListInvoicePaymentsPaymentType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for ListInvoicePaymentsPaymentType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `ListInvoicePaymentsStatus`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListInvoicePaymentsStatus {
-    /// `canceled`
-    Canceled,
-    /// `open`
-    Open,
-    /// `paid`
-    Paid,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl ListInvoicePaymentsStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListInvoicePaymentsStatus::Canceled => "canceled",
-            ListInvoicePaymentsStatus::Open => "open",
-            ListInvoicePaymentsStatus::Paid => "paid",
-            ListInvoicePaymentsStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for ListInvoicePaymentsStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["canceled", "open", "paid"]) {
-                Some(0) => ListInvoicePaymentsStatus::Canceled,
-                Some(1) => ListInvoicePaymentsStatus::Open,
-                Some(2) => ListInvoicePaymentsStatus::Paid,
-                _ => ListInvoicePaymentsStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for ListInvoicePaymentsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListInvoicePaymentsStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for ListInvoicePaymentsStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`ListInvoicePaymentsPayment`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PaymentParam {
-    /// The `payment_intent` parameter.
-    pub payment_intent: Option<String>,
-    /// The `payment_record` parameter.
-    pub payment_record: Option<String>,
-    /// The `type` parameter.
-    pub r#type: crate::ListInvoicePaymentsPaymentType,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for PaymentParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.payment_intent {
-            map.serialize_entry("payment_intent", v)?;
-        }
-        if let Some(v) = &self.payment_record {
-            map.serialize_entry("payment_record", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl PaymentParam {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::ListInvoicePaymentsPaymentType>) -> Self {
-        Self {
-            payment_intent: None,
-            payment_record: None,
-            r#type: r#type.into(),
-        }
-    }
-    /// The `payment_intent` parameter.
-    pub fn payment_intent(mut self, v: impl Into<String>) -> Self {
-        self.payment_intent = Some(v.into());
-        self
-    }
-    /// The `payment_record` parameter.
-    pub fn payment_record(mut self, v: impl Into<String>) -> Self {
-        self.payment_record = Some(v.into());
-        self
     }
 }
 /// Retrieve an InvoicePayment

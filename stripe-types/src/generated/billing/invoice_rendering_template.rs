@@ -78,7 +78,7 @@ pub struct InvoiceRenderingTemplate {
     /// A brief description of the template, hidden from customers
     pub nickname: Option<String>,
     /// The status of the template, one of `active` or `archived`.
-    pub status: crate::InvoiceRenderingTemplateStatus,
+    pub status: crate::invoice_rendering_template::Status,
     /// Version of this template; version increases by one when an update on the template changes any field that controls invoice rendering
     pub version: i64,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -102,7 +102,7 @@ impl crate::rt::Decode for InvoiceRenderingTemplate {
             f2: crate::rt::json::Slot<bool>,
             f3: crate::rt::json::Slot<crate::rt::Metadata>,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<crate::InvoiceRenderingTemplateStatus>,
+            f5: crate::rt::json::Slot<crate::invoice_rendering_template::Status>,
             f6: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
@@ -204,67 +204,6 @@ impl serde::Serialize for InvoiceRenderingTemplate {
         map.end()
     }
 }
-/// Values of `InvoiceRenderingTemplateStatus`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InvoiceRenderingTemplateStatus {
-    /// `active`
-    Active,
-    /// `archived`
-    Archived,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl InvoiceRenderingTemplateStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InvoiceRenderingTemplateStatus::Active => "active",
-            InvoiceRenderingTemplateStatus::Archived => "archived",
-            InvoiceRenderingTemplateStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for InvoiceRenderingTemplateStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["active", "archived"]) {
-                Some(0) => InvoiceRenderingTemplateStatus::Active,
-                Some(1) => InvoiceRenderingTemplateStatus::Archived,
-                _ => InvoiceRenderingTemplateStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for InvoiceRenderingTemplateStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for InvoiceRenderingTemplateStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for InvoiceRenderingTemplateStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "billing")]
-impl crate::rt::Decode for InvoiceRenderingTemplateStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// List all invoice rendering templates
 ///
 /// List all templates, ordered by creation date, with the most recently created template appearing first.
@@ -283,7 +222,7 @@ pub struct ListInvoiceRenderingTemplates {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// The `status` parameter.
-    pub status: Option<crate::ListInvoiceRenderingTemplatesStatus>,
+    pub status: Option<crate::invoice_rendering_template::lists::Status>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for ListInvoiceRenderingTemplates {
@@ -344,7 +283,7 @@ impl ListInvoiceRenderingTemplates {
     /// The `status` parameter.
     pub fn status(
         mut self,
-        v: impl Into<crate::ListInvoiceRenderingTemplatesStatus>,
+        v: impl Into<crate::invoice_rendering_template::lists::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self
@@ -363,61 +302,6 @@ impl crate::rt::StripeRequest for ListInvoiceRenderingTemplates {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// Values of `ListInvoiceRenderingTemplatesStatus`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListInvoiceRenderingTemplatesStatus {
-    /// `active`
-    Active,
-    /// `archived`
-    Archived,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl ListInvoiceRenderingTemplatesStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListInvoiceRenderingTemplatesStatus::Active => "active",
-            ListInvoiceRenderingTemplatesStatus::Archived => "archived",
-            ListInvoiceRenderingTemplatesStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for ListInvoiceRenderingTemplatesStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["active", "archived"]) {
-                Some(0) => ListInvoiceRenderingTemplatesStatus::Active,
-                Some(1) => ListInvoiceRenderingTemplatesStatus::Archived,
-                _ => ListInvoiceRenderingTemplatesStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for ListInvoiceRenderingTemplatesStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListInvoiceRenderingTemplatesStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for ListInvoiceRenderingTemplatesStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Retrieve an invoice rendering template

@@ -22,7 +22,7 @@ pub struct CreateInvoiceItem {
     /// Controls whether discounts apply to this invoice item. Defaults to false for prorations or negative invoice items, and true for all other invoice items.
     pub discountable: Option<bool>,
     /// The coupons and promotion codes to redeem into discounts for the invoice item or invoice line item.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+    pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The ID of an existing invoice to add this invoice item to. For subscription invoices, when left blank, the invoice item will be added to the next upcoming scheduled invoice. For standalone invoices, the invoice item won't be automatically added unless you pass `pending_invoice_item_behavior: 'include'` when creating the invoice. This is useful when adding invoice items in response to an invoice.created webhook. You can only add invoice items to draft invoices and there is a maximum of 250 items per invoice.
@@ -30,17 +30,17 @@ pub struct CreateInvoiceItem {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// The period associated with this invoice item. When set to different values, the period will be rendered on the invoice. If you have [Stripe Revenue Recognition](https://docs.stripe.com/revenue-recognition) enabled, the period will be used to recognize and defer revenue. See the [Revenue Recognition documentation](https://docs.stripe.com/revenue-recognition/methodology/subscriptions-and-invoicing) for details.
-    pub period: Option<crate::Period>,
+    pub period: Option<crate::invoice::Period>,
     /// Data used to generate a new [Price](https://docs.stripe.com/api/prices) object inline.
-    pub price_data: Option<crate::OneTimePriceData>,
+    pub price_data: Option<crate::invoiceitem::PriceData>,
     /// The pricing information for the invoice item.
-    pub pricing: Option<crate::PricingParam>,
+    pub pricing: Option<crate::invoice::Pricing>,
     /// Non-negative integer. The quantity of units for the invoice item.
     pub quantity: Option<i64>,
     /// The ID of a subscription to add this invoice item to. When left blank, the invoice item is added to the next upcoming scheduled invoice. When set, scheduled invoices for subscriptions other than the specified subscription will ignore the invoice item. Use this when you want to express that an invoice item has been accrued within the context of a particular subscription.
     pub subscription: Option<crate::SubscriptionId>,
     /// Only required if a [default tax behavior](https://docs.stripe.com/tax/products-prices-tax-categories-tax-behavior#setting-a-default-tax-behavior-(recommended)) was not provided in the Stripe Tax settings. Specifies whether the price is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`. Once specified as either `inclusive` or `exclusive`, it cannot be changed.
-    pub tax_behavior: Option<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
+    pub tax_behavior: Option<crate::invoice::TaxBehavior>,
     /// A [tax code](https://docs.stripe.com/tax/tax-categories) ID.
     pub tax_code: Option<crate::rt::Clearable<String>>,
     /// The tax rates which apply to the invoice item. When set, the `default_tax_rates` on the invoice do not apply to this invoice item.
@@ -173,7 +173,7 @@ impl CreateInvoiceItem {
     /// The coupons and promotion codes to redeem into discounts for the invoice item or invoice line item.
     pub fn discounts(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     ) -> Self {
         self.discounts = Some(v.into());
         self
@@ -197,17 +197,17 @@ impl CreateInvoiceItem {
         self
     }
     /// The period associated with this invoice item. When set to different values, the period will be rendered on the invoice. If you have [Stripe Revenue Recognition](https://docs.stripe.com/revenue-recognition) enabled, the period will be used to recognize and defer revenue. See the [Revenue Recognition documentation](https://docs.stripe.com/revenue-recognition/methodology/subscriptions-and-invoicing) for details.
-    pub fn period(mut self, v: impl Into<crate::Period>) -> Self {
+    pub fn period(mut self, v: impl Into<crate::invoice::Period>) -> Self {
         self.period = Some(v.into());
         self
     }
     /// Data used to generate a new [Price](https://docs.stripe.com/api/prices) object inline.
-    pub fn price_data(mut self, v: impl Into<crate::OneTimePriceData>) -> Self {
+    pub fn price_data(mut self, v: impl Into<crate::invoiceitem::PriceData>) -> Self {
         self.price_data = Some(v.into());
         self
     }
     /// The pricing information for the invoice item.
-    pub fn pricing(mut self, v: impl Into<crate::PricingParam>) -> Self {
+    pub fn pricing(mut self, v: impl Into<crate::invoice::Pricing>) -> Self {
         self.pricing = Some(v.into());
         self
     }
@@ -222,10 +222,7 @@ impl CreateInvoiceItem {
         self
     }
     /// Only required if a [default tax behavior](https://docs.stripe.com/tax/products-prices-tax-categories-tax-behavior#setting-a-default-tax-behavior-(recommended)) was not provided in the Stripe Tax settings. Specifies whether the price is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`. Once specified as either `inclusive` or `exclusive`, it cannot be changed.
-    pub fn tax_behavior(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
-    ) -> Self {
+    pub fn tax_behavior(mut self, v: impl Into<crate::invoice::TaxBehavior>) -> Self {
         self.tax_behavior = Some(v.into());
         self
     }
@@ -722,7 +719,7 @@ impl serde::Serialize for Invoiceitem {
 #[non_exhaustive]
 pub struct ListInvoiceItems {
     /// Only return invoice items that were created during the given date interval.
-    pub created: Option<crate::ListInvoiceItemsCreated>,
+    pub created: Option<crate::invoiceitem::Created>,
     /// The identifier of the customer whose invoice items to return. If none is provided, returns all invoice items.
     pub customer: Option<crate::CustomerId>,
     /// The identifier of the account representing the customer whose invoice items to return. If none is provided, returns all invoice items.
@@ -793,7 +790,7 @@ impl ListInvoiceItems {
         }
     }
     /// Only return invoice items that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListInvoiceItemsCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::invoiceitem::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -851,187 +848,6 @@ impl crate::rt::StripeRequest for ListInvoiceItems {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListInvoiceItemsCreated`.
-#[cfg(any(feature = "billing", feature = "radar"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListInvoiceItemsCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(any(feature = "billing", feature = "radar"))]
-impl serde::Serialize for ListInvoiceItemsCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListInvoiceItemsCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListInvoiceItemsCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "radar"))]
-impl From<crate::RangeQuerySpecs> for ListInvoiceItemsCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListInvoiceItemsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(any(feature = "billing", feature = "radar"))]
-impl From<i64> for ListInvoiceItemsCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListInvoiceItemsCreated::Integer(v)
-    }
-}
-/// Part of a request's parameters (`CreateInvoiceItemPriceData`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct OneTimePriceData {
-    /// The `currency` parameter.
-    pub currency: String,
-    /// The `product` parameter.
-    pub product: String,
-    /// The `tax_behavior` parameter.
-    pub tax_behavior: Option<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
-    /// The `unit_amount` parameter.
-    pub unit_amount: Option<i64>,
-    /// The `unit_amount_decimal` parameter.
-    pub unit_amount_decimal: Option<crate::rt::Decimal>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for OneTimePriceData {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("currency", &self.currency)?;
-        map.serialize_entry("product", &self.product)?;
-        if let Some(v) = &self.tax_behavior {
-            map.serialize_entry("tax_behavior", v)?;
-        }
-        if let Some(v) = &self.unit_amount {
-            map.serialize_entry("unit_amount", v)?;
-        }
-        if let Some(v) = &self.unit_amount_decimal {
-            map.serialize_entry("unit_amount_decimal", v)?;
-        }
-        map.end()
-    }
-}
-/// The required parameters of [`OneTimePriceData::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-pub struct OneTimePriceDataArgs {
-    /// The `currency` parameter.
-    pub currency: String,
-    /// The `product` parameter.
-    pub product: String,
-}
-#[cfg(feature = "billing")]
-impl OneTimePriceData {
-    /// Start with the required parameters, named in [`OneTimePriceDataArgs`]: `currency`, `product`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: OneTimePriceDataArgs) -> Self {
-        Self {
-            currency: args.currency,
-            product: args.product,
-            tax_behavior: None,
-            unit_amount: None,
-            unit_amount_decimal: None,
-        }
-    }
-    /// The `tax_behavior` parameter.
-    pub fn tax_behavior(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
-    ) -> Self {
-        self.tax_behavior = Some(v.into());
-        self
-    }
-    /// The `unit_amount` parameter.
-    pub fn unit_amount(mut self, v: impl Into<i64>) -> Self {
-        self.unit_amount = Some(v.into());
-        self
-    }
-    /// The `unit_amount_decimal` parameter.
-    pub fn unit_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
-        self.unit_amount_decimal = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateInvoiceItemPeriod`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct Period {
-    /// The `end` parameter.
-    pub end: crate::rt::Timestamp,
-    /// The `start` parameter.
-    pub start: crate::rt::Timestamp,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for Period {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("end", &self.end)?;
-        map.serialize_entry("start", &self.start)?;
-        map.end()
-    }
-}
-/// The required parameters of [`Period::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-pub struct PeriodArgs {
-    /// The `end` parameter.
-    pub end: crate::rt::Timestamp,
-    /// The `start` parameter.
-    pub start: crate::rt::Timestamp,
-}
-#[cfg(feature = "billing")]
-impl Period {
-    /// Start with the required parameters, named in [`PeriodArgs`]: `end`, `start`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: PeriodArgs) -> Self {
-        Self {
-            end: args.end,
-            start: args.start,
-        }
-    }
-}
-/// Part of a request's parameters (`CreateInvoiceItemPricing`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct PricingParam {
-    /// The `price` parameter.
-    pub price: Option<String>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for PricingParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.price {
-            map.serialize_entry("price", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl PricingParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { price: None }
-    }
-    /// The `price` parameter.
-    pub fn price(mut self, v: impl Into<String>) -> Self {
-        self.price = Some(v.into());
-        self
     }
 }
 /// Retrieve an invoice item
@@ -1113,21 +929,21 @@ pub struct UpdateInvoiceItem {
     /// Controls whether discounts apply to this invoice item. Defaults to false for prorations or negative invoice items, and true for all other invoice items. Cannot be set to true for prorations.
     pub discountable: Option<bool>,
     /// The coupons, promotion codes & existing discounts which apply to the invoice item or invoice line item. Item discounts are applied before invoice discounts. Pass an empty string to remove previously-defined discounts.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+    pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// The period associated with this invoice item. When set to different values, the period will be rendered on the invoice. If you have [Stripe Revenue Recognition](https://docs.stripe.com/revenue-recognition) enabled, the period will be used to recognize and defer revenue. See the [Revenue Recognition documentation](https://docs.stripe.com/revenue-recognition/methodology/subscriptions-and-invoicing) for details.
-    pub period: Option<crate::Period>,
+    pub period: Option<crate::invoice::Period>,
     /// Data used to generate a new [Price](https://docs.stripe.com/api/prices) object inline.
-    pub price_data: Option<crate::OneTimePriceData>,
+    pub price_data: Option<crate::invoiceitem::PriceData>,
     /// The pricing information for the invoice item.
-    pub pricing: Option<crate::PricingParam>,
+    pub pricing: Option<crate::invoice::Pricing>,
     /// Non-negative integer. The quantity of units for the invoice item.
     pub quantity: Option<i64>,
     /// Only required if a [default tax behavior](https://docs.stripe.com/tax/products-prices-tax-categories-tax-behavior#setting-a-default-tax-behavior-(recommended)) was not provided in the Stripe Tax settings. Specifies whether the price is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`. Once specified as either `inclusive` or `exclusive`, it cannot be changed.
-    pub tax_behavior: Option<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
+    pub tax_behavior: Option<crate::invoice::TaxBehavior>,
     /// A [tax code](https://docs.stripe.com/tax/tax-categories) ID.
     pub tax_code: Option<crate::rt::Clearable<String>>,
     /// The tax rates which apply to the invoice item. When set, the `default_tax_rates` on the invoice do not apply to this invoice item. Pass an empty string to remove previously-defined tax rates.
@@ -1226,7 +1042,7 @@ impl UpdateInvoiceItem {
     /// The coupons, promotion codes & existing discounts which apply to the invoice item or invoice line item. Item discounts are applied before invoice discounts. Pass an empty string to remove previously-defined discounts.
     pub fn discounts(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     ) -> Self {
         self.discounts = Some(v.into());
         self
@@ -1245,17 +1061,17 @@ impl UpdateInvoiceItem {
         self
     }
     /// The period associated with this invoice item. When set to different values, the period will be rendered on the invoice. If you have [Stripe Revenue Recognition](https://docs.stripe.com/revenue-recognition) enabled, the period will be used to recognize and defer revenue. See the [Revenue Recognition documentation](https://docs.stripe.com/revenue-recognition/methodology/subscriptions-and-invoicing) for details.
-    pub fn period(mut self, v: impl Into<crate::Period>) -> Self {
+    pub fn period(mut self, v: impl Into<crate::invoice::Period>) -> Self {
         self.period = Some(v.into());
         self
     }
     /// Data used to generate a new [Price](https://docs.stripe.com/api/prices) object inline.
-    pub fn price_data(mut self, v: impl Into<crate::OneTimePriceData>) -> Self {
+    pub fn price_data(mut self, v: impl Into<crate::invoiceitem::PriceData>) -> Self {
         self.price_data = Some(v.into());
         self
     }
     /// The pricing information for the invoice item.
-    pub fn pricing(mut self, v: impl Into<crate::PricingParam>) -> Self {
+    pub fn pricing(mut self, v: impl Into<crate::invoice::Pricing>) -> Self {
         self.pricing = Some(v.into());
         self
     }
@@ -1265,10 +1081,7 @@ impl UpdateInvoiceItem {
         self
     }
     /// Only required if a [default tax behavior](https://docs.stripe.com/tax/products-prices-tax-categories-tax-behavior#setting-a-default-tax-behavior-(recommended)) was not provided in the Stripe Tax settings. Specifies whether the price is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`. Once specified as either `inclusive` or `exclusive`, it cannot be changed.
-    pub fn tax_behavior(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
-    ) -> Self {
+    pub fn tax_behavior(mut self, v: impl Into<crate::invoice::TaxBehavior>) -> Self {
         self.tax_behavior = Some(v.into());
         self
     }

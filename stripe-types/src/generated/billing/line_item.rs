@@ -117,21 +117,21 @@ pub struct UpdateInvoiceLineItem {
     /// Controls whether discounts apply to this line item. Defaults to false for prorations or negative line items, and true for all other line items. Cannot be set to true for prorations.
     pub discountable: Option<bool>,
     /// The coupons, promotion codes & existing discounts which apply to the line item. Item discounts are applied before invoice discounts. Pass an empty string to remove previously-defined discounts.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+    pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`. For [type=subscription](https://docs.stripe.com/api/invoices/line_item#invoice_line_item_object-type) line items, the incoming metadata specified on the request is directly used to set this value, in contrast to [type=invoiceitem](api/invoices/line_item#invoice_line_item_object-type) line items, where any existing metadata on the invoice line is merged with the incoming data.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// The period associated with this invoice item. When set to different values, the period will be rendered on the invoice. If you have [Stripe Revenue Recognition](https://docs.stripe.com/revenue-recognition) enabled, the period will be used to recognize and defer revenue. See the [Revenue Recognition documentation](https://docs.stripe.com/revenue-recognition/methodology/subscriptions-and-invoicing) for details.
-    pub period: Option<crate::Period>,
+    pub period: Option<crate::invoice::Period>,
     /// Data used to generate a new [Price](https://docs.stripe.com/api/prices) object inline.
-    pub price_data: Option<crate::OneTimePriceDataWithProductData>,
+    pub price_data: Option<crate::invoice::PriceData>,
     /// The pricing information for the invoice item.
-    pub pricing: Option<crate::PricingParam>,
+    pub pricing: Option<crate::invoice::Pricing>,
     /// Non-negative integer. The quantity of units for the line item.
     pub quantity: Option<i64>,
     /// A list of up to 10 tax amounts for this line item. This can be useful if you calculate taxes on your own or use a third-party to calculate them. You cannot set tax amounts if any line item has [tax_rates](https://docs.stripe.com/api/invoices/line_item#invoice_line_item_object-tax_rates) or if the invoice has [default_tax_rates](https://docs.stripe.com/api/invoices/object#invoice_object-default_tax_rates) or uses [automatic tax](https://docs.stripe.com/tax/invoicing). Pass an empty string to remove previously defined tax amounts.
-    pub tax_amounts: Option<crate::rt::Clearable<Vec<crate::TaxAmountParam>>>,
+    pub tax_amounts: Option<crate::rt::Clearable<Vec<crate::invoice::TaxAmounts>>>,
     /// The tax rates which apply to the line item. When set, the `default_tax_rates` on the invoice do not apply to this line item. Pass an empty string to remove previously-defined tax rates.
     pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
 }
@@ -222,7 +222,7 @@ impl UpdateInvoiceLineItem {
     /// The coupons, promotion codes & existing discounts which apply to the line item. Item discounts are applied before invoice discounts. Pass an empty string to remove previously-defined discounts.
     pub fn discounts(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     ) -> Self {
         self.discounts = Some(v.into());
         self
@@ -241,20 +241,17 @@ impl UpdateInvoiceLineItem {
         self
     }
     /// The period associated with this invoice item. When set to different values, the period will be rendered on the invoice. If you have [Stripe Revenue Recognition](https://docs.stripe.com/revenue-recognition) enabled, the period will be used to recognize and defer revenue. See the [Revenue Recognition documentation](https://docs.stripe.com/revenue-recognition/methodology/subscriptions-and-invoicing) for details.
-    pub fn period(mut self, v: impl Into<crate::Period>) -> Self {
+    pub fn period(mut self, v: impl Into<crate::invoice::Period>) -> Self {
         self.period = Some(v.into());
         self
     }
     /// Data used to generate a new [Price](https://docs.stripe.com/api/prices) object inline.
-    pub fn price_data(
-        mut self,
-        v: impl Into<crate::OneTimePriceDataWithProductData>,
-    ) -> Self {
+    pub fn price_data(mut self, v: impl Into<crate::invoice::PriceData>) -> Self {
         self.price_data = Some(v.into());
         self
     }
     /// The pricing information for the invoice item.
-    pub fn pricing(mut self, v: impl Into<crate::PricingParam>) -> Self {
+    pub fn pricing(mut self, v: impl Into<crate::invoice::Pricing>) -> Self {
         self.pricing = Some(v.into());
         self
     }
@@ -266,7 +263,7 @@ impl UpdateInvoiceLineItem {
     /// A list of up to 10 tax amounts for this line item. This can be useful if you calculate taxes on your own or use a third-party to calculate them. You cannot set tax amounts if any line item has [tax_rates](https://docs.stripe.com/api/invoices/line_item#invoice_line_item_object-tax_rates) or if the invoice has [default_tax_rates](https://docs.stripe.com/api/invoices/object#invoice_object-default_tax_rates) or uses [automatic tax](https://docs.stripe.com/tax/invoicing). Pass an empty string to remove previously defined tax amounts.
     pub fn tax_amounts(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::TaxAmountParam>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::invoice::TaxAmounts>>>,
     ) -> Self {
         self.tax_amounts = Some(v.into());
         self

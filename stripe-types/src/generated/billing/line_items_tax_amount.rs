@@ -9,7 +9,7 @@ pub struct LineItemsTaxAmount {
     /// The `rate` field.
     pub rate: crate::TaxRate,
     /// The reasoning behind this tax, for example, if the product is tax exempt. The possible values for this field may be extended as new tax rules are supported.
-    pub taxability_reason: Option<crate::LineItemsTaxAmountTaxabilityReason>,
+    pub taxability_reason: Option<crate::line_items_tax_amount::TaxabilityReason>,
     /// The amount on which tax is calculated, in cents (or local equivalent).
     pub taxable_amount: Option<i64>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -21,7 +21,7 @@ impl crate::rt::Decode for LineItemsTaxAmount {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<crate::TaxRate>,
-            f2: crate::rt::json::Slot<crate::LineItemsTaxAmountTaxabilityReason>,
+            f2: crate::rt::json::Slot<crate::line_items_tax_amount::TaxabilityReason>,
             f3: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
@@ -89,142 +89,5 @@ impl serde::Serialize for LineItemsTaxAmount {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `LineItemsTaxAmountTaxabilityReason`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum LineItemsTaxAmountTaxabilityReason {
-    /// `customer_exempt`
-    CustomerExempt,
-    /// `not_collecting`
-    NotCollecting,
-    /// `not_subject_to_tax`
-    NotSubjectToTax,
-    /// `not_supported`
-    NotSupported,
-    /// `portion_product_exempt`
-    PortionProductExempt,
-    /// `portion_reduced_rated`
-    PortionReducedRated,
-    /// `portion_standard_rated`
-    PortionStandardRated,
-    /// `product_exempt`
-    ProductExempt,
-    /// `product_exempt_holiday`
-    ProductExemptHoliday,
-    /// `proportionally_rated`
-    ProportionallyRated,
-    /// `reduced_rated`
-    ReducedRated,
-    /// `reverse_charge`
-    ReverseCharge,
-    /// `standard_rated`
-    StandardRated,
-    /// `taxable_basis_reduced`
-    TaxableBasisReduced,
-    /// `zero_rated`
-    ZeroRated,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl LineItemsTaxAmountTaxabilityReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            LineItemsTaxAmountTaxabilityReason::CustomerExempt => "customer_exempt",
-            LineItemsTaxAmountTaxabilityReason::NotCollecting => "not_collecting",
-            LineItemsTaxAmountTaxabilityReason::NotSubjectToTax => "not_subject_to_tax",
-            LineItemsTaxAmountTaxabilityReason::NotSupported => "not_supported",
-            LineItemsTaxAmountTaxabilityReason::PortionProductExempt => {
-                "portion_product_exempt"
-            }
-            LineItemsTaxAmountTaxabilityReason::PortionReducedRated => {
-                "portion_reduced_rated"
-            }
-            LineItemsTaxAmountTaxabilityReason::PortionStandardRated => {
-                "portion_standard_rated"
-            }
-            LineItemsTaxAmountTaxabilityReason::ProductExempt => "product_exempt",
-            LineItemsTaxAmountTaxabilityReason::ProductExemptHoliday => {
-                "product_exempt_holiday"
-            }
-            LineItemsTaxAmountTaxabilityReason::ProportionallyRated => {
-                "proportionally_rated"
-            }
-            LineItemsTaxAmountTaxabilityReason::ReducedRated => "reduced_rated",
-            LineItemsTaxAmountTaxabilityReason::ReverseCharge => "reverse_charge",
-            LineItemsTaxAmountTaxabilityReason::StandardRated => "standard_rated",
-            LineItemsTaxAmountTaxabilityReason::TaxableBasisReduced => {
-                "taxable_basis_reduced"
-            }
-            LineItemsTaxAmountTaxabilityReason::ZeroRated => "zero_rated",
-            LineItemsTaxAmountTaxabilityReason::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for LineItemsTaxAmountTaxabilityReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "customer_exempt",
-                    "not_collecting",
-                    "not_subject_to_tax",
-                    "not_supported",
-                    "portion_product_exempt",
-                    "portion_reduced_rated",
-                    "portion_standard_rated",
-                    "product_exempt",
-                    "product_exempt_holiday",
-                    "proportionally_rated",
-                    "reduced_rated",
-                    "reverse_charge",
-                    "standard_rated",
-                    "taxable_basis_reduced",
-                    "zero_rated",
-                ],
-            ) {
-                Some(0) => LineItemsTaxAmountTaxabilityReason::CustomerExempt,
-                Some(1) => LineItemsTaxAmountTaxabilityReason::NotCollecting,
-                Some(2) => LineItemsTaxAmountTaxabilityReason::NotSubjectToTax,
-                Some(3) => LineItemsTaxAmountTaxabilityReason::NotSupported,
-                Some(4) => LineItemsTaxAmountTaxabilityReason::PortionProductExempt,
-                Some(5) => LineItemsTaxAmountTaxabilityReason::PortionReducedRated,
-                Some(6) => LineItemsTaxAmountTaxabilityReason::PortionStandardRated,
-                Some(7) => LineItemsTaxAmountTaxabilityReason::ProductExempt,
-                Some(8) => LineItemsTaxAmountTaxabilityReason::ProductExemptHoliday,
-                Some(9) => LineItemsTaxAmountTaxabilityReason::ProportionallyRated,
-                Some(10) => LineItemsTaxAmountTaxabilityReason::ReducedRated,
-                Some(11) => LineItemsTaxAmountTaxabilityReason::ReverseCharge,
-                Some(12) => LineItemsTaxAmountTaxabilityReason::StandardRated,
-                Some(13) => LineItemsTaxAmountTaxabilityReason::TaxableBasisReduced,
-                Some(14) => LineItemsTaxAmountTaxabilityReason::ZeroRated,
-                _ => LineItemsTaxAmountTaxabilityReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for LineItemsTaxAmountTaxabilityReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for LineItemsTaxAmountTaxabilityReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for LineItemsTaxAmountTaxabilityReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for LineItemsTaxAmountTaxabilityReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

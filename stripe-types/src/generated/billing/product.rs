@@ -12,7 +12,7 @@ pub struct CreateProduct {
     /// Whether the product is currently available for purchase. Defaults to `true`.
     pub active: Option<bool>,
     /// Data used to generate a new [Price](https://docs.stripe.com/api/prices) object. This Price will be set as the default price for this product.
-    pub default_price_data: Option<crate::PriceDataWithoutProductWithMetadata>,
+    pub default_price_data: Option<crate::product::DefaultPriceData>,
     /// The product's description, meant to be displayable to the customer. Use this field to optionally store a long form explanation of the product being sold for your own rendering purposes.
     pub description: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -22,13 +22,13 @@ pub struct CreateProduct {
     /// A list of up to 8 URLs of images for this product, meant to be displayable to the customer.
     pub images: Option<Vec<String>>,
     /// A list of up to 15 marketing features for this product. These are displayed in [pricing tables](https://docs.stripe.com/payments/checkout/pricing-table).
-    pub marketing_features: Option<Vec<crate::Features>>,
+    pub marketing_features: Option<Vec<crate::product::MarketingFeatures>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The product's name, meant to be displayable to the customer.
     pub name: String,
     /// The dimensions of this product for shipping purposes.
-    pub package_dimensions: Option<crate::PackageDimensionsSpecs>,
+    pub package_dimensions: Option<crate::product::PackageDimensions>,
     /// Whether this product is shipped (i.e., physical goods).
     pub shippable: Option<bool>,
     /// An arbitrary string to be displayed on your customer's credit card or bank statement. While most banks display this information consistently, some may display it incorrectly or not at all.
@@ -125,7 +125,7 @@ impl CreateProduct {
     /// Data used to generate a new [Price](https://docs.stripe.com/api/prices) object. This Price will be set as the default price for this product.
     pub fn default_price_data(
         mut self,
-        v: impl Into<crate::PriceDataWithoutProductWithMetadata>,
+        v: impl Into<crate::product::DefaultPriceData>,
     ) -> Self {
         self.default_price_data = Some(v.into());
         self
@@ -153,7 +153,7 @@ impl CreateProduct {
     /// A list of up to 15 marketing features for this product. These are displayed in [pricing tables](https://docs.stripe.com/payments/checkout/pricing-table).
     pub fn marketing_features(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::Features>>,
+        v: impl IntoIterator<Item = impl Into<crate::product::MarketingFeatures>>,
     ) -> Self {
         self.marketing_features = Some(v.into_iter().map(Into::into).collect());
         self
@@ -166,7 +166,7 @@ impl CreateProduct {
     /// The dimensions of this product for shipping purposes.
     pub fn package_dimensions(
         mut self,
-        v: impl Into<crate::PackageDimensionsSpecs>,
+        v: impl Into<crate::product::PackageDimensions>,
     ) -> Self {
         self.package_dimensions = Some(v.into());
         self
@@ -260,31 +260,6 @@ impl crate::rt::StripeRequest for DeleteProduct {
         }
     }
 }
-/// Part of a request's parameters (`CreateProductMarketingFeatures`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct Features {
-    /// The `name` parameter.
-    pub name: String,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for Features {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("name", &self.name)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl Features {
-    /// Start with the required parameters: `name`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(name: impl Into<String>) -> Self {
-        Self { name: name.into() }
-    }
-}
 /// List all products
 ///
 /// Returns a list of your products. The products are returned sorted by creation date, with the most recently created products appearing first.
@@ -297,7 +272,7 @@ pub struct ListProducts {
     /// Only return products that are active or inactive (e.g., pass `false` to list all inactive products).
     pub active: Option<bool>,
     /// Only return products that were created during the given date interval.
-    pub created: Option<crate::ListProductsCreated>,
+    pub created: Option<crate::product::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -371,7 +346,7 @@ impl ListProducts {
         self
     }
     /// Only return products that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListProductsCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::product::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -424,210 +399,6 @@ impl crate::rt::StripeRequest for ListProducts {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListProductsCreated`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListProductsCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListProductsCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListProductsCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListProductsCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::RangeQuerySpecs> for ListProductsCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListProductsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "billing")]
-impl From<i64> for ListProductsCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListProductsCreated::Integer(v)
-    }
-}
-/// Part of a request's parameters (`CreateProductPackageDimensions`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PackageDimensionsSpecs {
-    /// The `height` parameter.
-    pub height: f64,
-    /// The `length` parameter.
-    pub length: f64,
-    /// The `weight` parameter.
-    pub weight: f64,
-    /// The `width` parameter.
-    pub width: f64,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for PackageDimensionsSpecs {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("height", &self.height)?;
-        map.serialize_entry("length", &self.length)?;
-        map.serialize_entry("weight", &self.weight)?;
-        map.serialize_entry("width", &self.width)?;
-        map.end()
-    }
-}
-/// The required parameters of [`PackageDimensionsSpecs::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-pub struct PackageDimensionsSpecsArgs {
-    /// The `height` parameter.
-    pub height: f64,
-    /// The `length` parameter.
-    pub length: f64,
-    /// The `weight` parameter.
-    pub weight: f64,
-    /// The `width` parameter.
-    pub width: f64,
-}
-#[cfg(feature = "billing")]
-impl PackageDimensionsSpecs {
-    /// Start with the required parameters, named in [`PackageDimensionsSpecsArgs`]: `height`, `length`, `weight`, `width`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: PackageDimensionsSpecsArgs) -> Self {
-        Self {
-            height: args.height,
-            length: args.length,
-            weight: args.weight,
-            width: args.width,
-        }
-    }
-}
-/// Part of a request's parameters (`CreateProductDefaultPriceData`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PriceDataWithoutProductWithMetadata {
-    /// The `currency` parameter.
-    pub currency: String,
-    /// The `currency_options` parameter.
-    pub currency_options: Option<
-        std::collections::BTreeMap<String, crate::CreatePriceCurrencyOptionsValue>,
-    >,
-    /// The `custom_unit_amount` parameter.
-    pub custom_unit_amount: Option<
-        crate::CreatePriceCurrencyOptionsValueCustomUnitAmount,
-    >,
-    /// The `metadata` parameter.
-    pub metadata: Option<crate::rt::Metadata>,
-    /// The `recurring` parameter.
-    pub recurring: Option<crate::RecurringAdhoc>,
-    /// The `tax_behavior` parameter.
-    pub tax_behavior: Option<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
-    /// The `unit_amount` parameter.
-    pub unit_amount: Option<i64>,
-    /// The `unit_amount_decimal` parameter.
-    pub unit_amount_decimal: Option<crate::rt::Decimal>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for PriceDataWithoutProductWithMetadata {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("currency", &self.currency)?;
-        if let Some(v) = &self.currency_options {
-            map.serialize_entry("currency_options", v)?;
-        }
-        if let Some(v) = &self.custom_unit_amount {
-            map.serialize_entry("custom_unit_amount", v)?;
-        }
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        if let Some(v) = &self.recurring {
-            map.serialize_entry("recurring", v)?;
-        }
-        if let Some(v) = &self.tax_behavior {
-            map.serialize_entry("tax_behavior", v)?;
-        }
-        if let Some(v) = &self.unit_amount {
-            map.serialize_entry("unit_amount", v)?;
-        }
-        if let Some(v) = &self.unit_amount_decimal {
-            map.serialize_entry("unit_amount_decimal", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl PriceDataWithoutProductWithMetadata {
-    /// Start with the required parameters: `currency`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(currency: impl Into<String>) -> Self {
-        Self {
-            currency: currency.into(),
-            currency_options: None,
-            custom_unit_amount: None,
-            metadata: None,
-            recurring: None,
-            tax_behavior: None,
-            unit_amount: None,
-            unit_amount_decimal: None,
-        }
-    }
-    /// The `currency_options` parameter.
-    pub fn currency_options(
-        mut self,
-        v: impl Into<
-            std::collections::BTreeMap<String, crate::CreatePriceCurrencyOptionsValue>,
-        >,
-    ) -> Self {
-        self.currency_options = Some(v.into());
-        self
-    }
-    /// The `custom_unit_amount` parameter.
-    pub fn custom_unit_amount(
-        mut self,
-        v: impl Into<crate::CreatePriceCurrencyOptionsValueCustomUnitAmount>,
-    ) -> Self {
-        self.custom_unit_amount = Some(v.into());
-        self
-    }
-    /// The `metadata` parameter.
-    pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
-        self.metadata = Some(v.into());
-        self
-    }
-    /// The `recurring` parameter.
-    pub fn recurring(mut self, v: impl Into<crate::RecurringAdhoc>) -> Self {
-        self.recurring = Some(v.into());
-        self
-    }
-    /// The `tax_behavior` parameter.
-    pub fn tax_behavior(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
-    ) -> Self {
-        self.tax_behavior = Some(v.into());
-        self
-    }
-    /// The `unit_amount` parameter.
-    pub fn unit_amount(mut self, v: impl Into<i64>) -> Self {
-        self.unit_amount = Some(v.into());
-        self
-    }
-    /// The `unit_amount_decimal` parameter.
-    pub fn unit_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
-        self.unit_amount_decimal = Some(v.into());
-        self
     }
 }
 /// Retrieve a product
@@ -792,13 +563,17 @@ pub struct UpdateProduct {
     /// A list of up to 8 URLs of images for this product, meant to be displayable to the customer.
     pub images: Option<crate::rt::Clearable<Vec<String>>>,
     /// A list of up to 15 marketing features for this product. These are displayed in [pricing tables](https://docs.stripe.com/payments/checkout/pricing-table).
-    pub marketing_features: Option<crate::rt::Clearable<Vec<crate::Features>>>,
+    pub marketing_features: Option<
+        crate::rt::Clearable<Vec<crate::product::MarketingFeatures>>,
+    >,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// The product's name, meant to be displayable to the customer.
     pub name: Option<String>,
     /// The dimensions of this product for shipping purposes.
-    pub package_dimensions: Option<crate::rt::Clearable<crate::PackageDimensionsSpecs>>,
+    pub package_dimensions: Option<
+        crate::rt::Clearable<crate::product::PackageDimensions>,
+    >,
     /// Whether this product is shipped (i.e., physical goods).
     pub shippable: Option<bool>,
     /// An arbitrary string to be displayed on your customer's credit card or bank statement. While most banks display this information consistently, some may display it incorrectly or not at all.
@@ -914,7 +689,7 @@ impl UpdateProduct {
     /// A list of up to 15 marketing features for this product. These are displayed in [pricing tables](https://docs.stripe.com/payments/checkout/pricing-table).
     pub fn marketing_features(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::Features>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::product::MarketingFeatures>>>,
     ) -> Self {
         self.marketing_features = Some(v.into());
         self
@@ -935,7 +710,7 @@ impl UpdateProduct {
     /// The dimensions of this product for shipping purposes.
     pub fn package_dimensions(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::PackageDimensionsSpecs>>,
+        v: impl Into<crate::rt::Clearable<crate::product::PackageDimensions>>,
     ) -> Self {
         self.package_dimensions = Some(v.into());
         self

@@ -28,9 +28,9 @@ pub struct CreatePromotionCode {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The promotion referenced by this promotion code.
-    pub promotion: crate::Promotion,
+    pub promotion: crate::promotion_code::Promotion,
     /// Settings that restrict the redemption of the promotion code.
-    pub restrictions: Option<crate::CreatePromotionCodeRestrictions>,
+    pub restrictions: Option<crate::promotion_code::create::Restrictions>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for CreatePromotionCode {
@@ -72,7 +72,7 @@ impl serde::Serialize for CreatePromotionCode {
 impl CreatePromotionCode {
     /// Start with the required parameters: `promotion`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(promotion: impl Into<crate::Promotion>) -> Self {
+    pub fn new(promotion: impl Into<crate::promotion_code::Promotion>) -> Self {
         Self {
             active: None,
             code: None,
@@ -131,7 +131,7 @@ impl CreatePromotionCode {
     /// Settings that restrict the redemption of the promotion code.
     pub fn restrictions(
         mut self,
-        v: impl Into<crate::CreatePromotionCodeRestrictions>,
+        v: impl Into<crate::promotion_code::create::Restrictions>,
     ) -> Self {
         self.restrictions = Some(v.into());
         self
@@ -152,169 +152,6 @@ impl crate::rt::StripeRequest for CreatePromotionCode {
         }
     }
 }
-/// Values of `CreatePromotionCodePromotionType`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreatePromotionCodePromotionType {
-    /// `coupon`
-    Coupon,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreatePromotionCodePromotionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreatePromotionCodePromotionType::Coupon => "coupon",
-            CreatePromotionCodePromotionType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreatePromotionCodePromotionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["coupon"]) {
-                Some(0) => CreatePromotionCodePromotionType::Coupon,
-                _ => CreatePromotionCodePromotionType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreatePromotionCodePromotionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreatePromotionCodePromotionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreatePromotionCodePromotionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`CreatePromotionCodeRestrictions`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreatePromotionCodeRestrictions {
-    /// The `currency_options` parameter.
-    pub currency_options: Option<
-        std::collections::BTreeMap<
-            String,
-            crate::CreatePromotionCodeRestrictionsCurrencyOptionsValue,
-        >,
-    >,
-    /// The `first_time_transaction` parameter.
-    pub first_time_transaction: Option<bool>,
-    /// The `minimum_amount` parameter.
-    pub minimum_amount: Option<i64>,
-    /// The `minimum_amount_currency` parameter.
-    pub minimum_amount_currency: Option<String>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreatePromotionCodeRestrictions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.currency_options {
-            map.serialize_entry("currency_options", v)?;
-        }
-        if let Some(v) = &self.first_time_transaction {
-            map.serialize_entry("first_time_transaction", v)?;
-        }
-        if let Some(v) = &self.minimum_amount {
-            map.serialize_entry("minimum_amount", v)?;
-        }
-        if let Some(v) = &self.minimum_amount_currency {
-            map.serialize_entry("minimum_amount_currency", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreatePromotionCodeRestrictions {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            currency_options: None,
-            first_time_transaction: None,
-            minimum_amount: None,
-            minimum_amount_currency: None,
-        }
-    }
-    /// The `currency_options` parameter.
-    pub fn currency_options(
-        mut self,
-        v: impl Into<
-            std::collections::BTreeMap<
-                String,
-                crate::CreatePromotionCodeRestrictionsCurrencyOptionsValue,
-            >,
-        >,
-    ) -> Self {
-        self.currency_options = Some(v.into());
-        self
-    }
-    /// The `first_time_transaction` parameter.
-    pub fn first_time_transaction(mut self, v: impl Into<bool>) -> Self {
-        self.first_time_transaction = Some(v.into());
-        self
-    }
-    /// The `minimum_amount` parameter.
-    pub fn minimum_amount(mut self, v: impl Into<i64>) -> Self {
-        self.minimum_amount = Some(v.into());
-        self
-    }
-    /// The `minimum_amount_currency` parameter.
-    pub fn minimum_amount_currency(mut self, v: impl Into<String>) -> Self {
-        self.minimum_amount_currency = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreatePromotionCodeRestrictionsCurrencyOptionsValue`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreatePromotionCodeRestrictionsCurrencyOptionsValue {
-    /// The `minimum_amount` parameter.
-    pub minimum_amount: Option<i64>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreatePromotionCodeRestrictionsCurrencyOptionsValue {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.minimum_amount {
-            map.serialize_entry("minimum_amount", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreatePromotionCodeRestrictionsCurrencyOptionsValue {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { minimum_amount: None }
-    }
-    /// The `minimum_amount` parameter.
-    pub fn minimum_amount(mut self, v: impl Into<i64>) -> Self {
-        self.minimum_amount = Some(v.into());
-        self
-    }
-}
 /// List all promotion codes
 ///
 /// Returns a list of your promotion codes.
@@ -331,7 +168,7 @@ pub struct ListPromotionCodes {
     /// Only return promotion codes for this coupon.
     pub coupon: Option<crate::CouponId>,
     /// A filter on the list, based on the object `created` field. The value can be a string with an integer Unix timestamp, or it can be a dictionary with a number of different query options.
-    pub created: Option<crate::ListPromotionCodesCreated>,
+    pub created: Option<crate::promotion_code::Created>,
     /// Only return promotion codes that are restricted to this customer.
     pub customer: Option<crate::CustomerId>,
     /// Only return promotion codes that are restricted to this account representing the customer.
@@ -417,7 +254,7 @@ impl ListPromotionCodes {
         self
     }
     /// A filter on the list, based on the object `created` field. The value can be a string with an integer Unix timestamp, or it can be a dictionary with a number of different query options.
-    pub fn created(mut self, v: impl Into<crate::ListPromotionCodesCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::promotion_code::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -465,77 +302,6 @@ impl crate::rt::StripeRequest for ListPromotionCodes {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListPromotionCodesCreated`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListPromotionCodesCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListPromotionCodesCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListPromotionCodesCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListPromotionCodesCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::RangeQuerySpecs> for ListPromotionCodesCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListPromotionCodesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "billing")]
-impl From<i64> for ListPromotionCodesCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListPromotionCodesCreated::Integer(v)
-    }
-}
-/// Part of a request's parameters (`CreatePromotionCodePromotion`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct Promotion {
-    /// The `coupon` parameter.
-    pub coupon: Option<String>,
-    /// The `type` parameter.
-    pub r#type: crate::CreatePromotionCodePromotionType,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for Promotion {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.coupon {
-            map.serialize_entry("coupon", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl Promotion {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::CreatePromotionCodePromotionType>) -> Self {
-        Self {
-            coupon: None,
-            r#type: r#type.into(),
-        }
-    }
-    /// The `coupon` parameter.
-    pub fn coupon(mut self, v: impl Into<String>) -> Self {
-        self.coupon = Some(v.into());
-        self
     }
 }
 /// A Promotion Code represents a customer-redeemable code for an underlying promotion.
@@ -899,7 +665,7 @@ pub struct UpdatePromotionCode {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// Settings that restrict the redemption of the promotion code.
-    pub restrictions: Option<crate::UpdatePromotionCodeRestrictions>,
+    pub restrictions: Option<crate::promotion_code::update::Restrictions>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for UpdatePromotionCode {
@@ -955,7 +721,7 @@ impl UpdatePromotionCode {
     /// Settings that restrict the redemption of the promotion code.
     pub fn restrictions(
         mut self,
-        v: impl Into<crate::UpdatePromotionCodeRestrictions>,
+        v: impl Into<crate::promotion_code::update::Restrictions>,
     ) -> Self {
         self.restrictions = Some(v.into());
         self
@@ -979,50 +745,5 @@ impl crate::rt::StripeRequest for UpdatePromotionCode {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`UpdatePromotionCodeRestrictions`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct UpdatePromotionCodeRestrictions {
-    /// The `currency_options` parameter.
-    pub currency_options: Option<
-        std::collections::BTreeMap<
-            String,
-            crate::CreatePromotionCodeRestrictionsCurrencyOptionsValue,
-        >,
-    >,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for UpdatePromotionCodeRestrictions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.currency_options {
-            map.serialize_entry("currency_options", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl UpdatePromotionCodeRestrictions {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { currency_options: None }
-    }
-    /// The `currency_options` parameter.
-    pub fn currency_options(
-        mut self,
-        v: impl Into<
-            std::collections::BTreeMap<
-                String,
-                crate::CreatePromotionCodeRestrictionsCurrencyOptionsValue,
-            >,
-        >,
-    ) -> Self {
-        self.currency_options = Some(v.into());
-        self
     }
 }

@@ -134,9 +134,9 @@ pub struct CreateQuote {
     /// A non-negative decimal between 0 and 100, with at most two decimal places. This represents the percentage of the subscription invoice total that will be transferred to the application owner's Stripe account. There must be at least 1 line item with a recurring price to use this field.
     pub application_fee_percent: Option<crate::rt::Clearable<f64>>,
     /// Settings for automatic tax lookup for this quote and resulting invoices and subscriptions.
-    pub automatic_tax: Option<crate::AutomaticTaxParam>,
+    pub automatic_tax: Option<crate::invoice::AutomaticTax>,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay invoices at the end of the subscription cycle or at invoice finalization using the default payment method attached to the subscription or customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`. Defaults to `charge_automatically`.
-    pub collection_method: Option<crate::CreateCustomerSubscriptionCollectionMethod>,
+    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
     /// The customer for which this quote belongs to. A customer is required before finalizing the quote. Once specified, it cannot be changed.
     pub customer: Option<crate::CustomerId>,
     /// The account for which this quote belongs to. A customer or account is required before finalizing the quote. Once specified, it cannot be changed.
@@ -146,7 +146,7 @@ pub struct CreateQuote {
     /// A description that will be displayed on the quote PDF. If no value is passed, the default description configured in your [quote template settings](https://dashboard.stripe.com/settings/billing/quote) will be used.
     pub description: Option<crate::rt::Clearable<String>>,
     /// The discounts applied to the quote.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+    pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// A future timestamp on which the quote will be canceled if in `open` or `draft` status. Measured in seconds since the Unix epoch. If no value is passed, the default expiration date configured in your [quote template settings](https://dashboard.stripe.com/settings/billing/quote) will be used.
@@ -154,23 +154,23 @@ pub struct CreateQuote {
     /// A footer that will be displayed on the quote PDF. If no value is passed, the default footer configured in your [quote template settings](https://dashboard.stripe.com/settings/billing/quote) will be used.
     pub footer: Option<crate::rt::Clearable<String>>,
     /// Clone an existing quote. The new quote will be created in `status=draft`. When using this parameter, you cannot specify any other parameters except for `expires_at`.
-    pub from_quote: Option<crate::FromQuoteParams>,
+    pub from_quote: Option<crate::quote::FromQuote>,
     /// A header that will be displayed on the quote PDF. If no value is passed, the default header configured in your [quote template settings](https://dashboard.stripe.com/settings/billing/quote) will be used.
     pub header: Option<crate::rt::Clearable<String>>,
     /// All invoices will be billed using the specified settings.
-    pub invoice_settings: Option<crate::QuoteParam>,
+    pub invoice_settings: Option<crate::quote::InvoiceSettings>,
     /// A list of line items the customer is being quoted for. Each line item includes information about the product, the quantity, and the resulting cost.
-    pub line_items: Option<Vec<crate::LineItemCreateParams>>,
+    pub line_items: Option<Vec<crate::quote::create::LineItems>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The account on behalf of which to charge.
     pub on_behalf_of: Option<crate::rt::Clearable<String>>,
     /// When creating a subscription or subscription schedule, the specified configuration data will be used. There must be at least one line item with a recurring price for a subscription or subscription schedule to be created. A subscription schedule is created if `subscription_data[effective_date]` is present and in the future, otherwise a subscription is created.
-    pub subscription_data: Option<crate::SubscriptionDataCreateParams>,
+    pub subscription_data: Option<crate::quote::create::SubscriptionData>,
     /// ID of the test clock to attach to the quote.
     pub test_clock: Option<String>,
     /// The data with which to automatically create a Transfer for each of the invoices.
-    pub transfer_data: Option<crate::rt::Clearable<crate::CreateQuoteTransferData>>,
+    pub transfer_data: Option<crate::rt::Clearable<crate::quote::TransferData>>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for CreateQuote {
@@ -289,14 +289,14 @@ impl CreateQuote {
         self
     }
     /// Settings for automatic tax lookup for this quote and resulting invoices and subscriptions.
-    pub fn automatic_tax(mut self, v: impl Into<crate::AutomaticTaxParam>) -> Self {
+    pub fn automatic_tax(mut self, v: impl Into<crate::invoice::AutomaticTax>) -> Self {
         self.automatic_tax = Some(v.into());
         self
     }
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay invoices at the end of the subscription cycle or at invoice finalization using the default payment method attached to the subscription or customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`. Defaults to `charge_automatically`.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::CreateCustomerSubscriptionCollectionMethod>,
+        v: impl Into<crate::subscription::params::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
@@ -327,7 +327,7 @@ impl CreateQuote {
     /// The discounts applied to the quote.
     pub fn discounts(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     ) -> Self {
         self.discounts = Some(v.into());
         self
@@ -348,7 +348,7 @@ impl CreateQuote {
         self
     }
     /// Clone an existing quote. The new quote will be created in `status=draft`. When using this parameter, you cannot specify any other parameters except for `expires_at`.
-    pub fn from_quote(mut self, v: impl Into<crate::FromQuoteParams>) -> Self {
+    pub fn from_quote(mut self, v: impl Into<crate::quote::FromQuote>) -> Self {
         self.from_quote = Some(v.into());
         self
     }
@@ -358,14 +358,17 @@ impl CreateQuote {
         self
     }
     /// All invoices will be billed using the specified settings.
-    pub fn invoice_settings(mut self, v: impl Into<crate::QuoteParam>) -> Self {
+    pub fn invoice_settings(
+        mut self,
+        v: impl Into<crate::quote::InvoiceSettings>,
+    ) -> Self {
         self.invoice_settings = Some(v.into());
         self
     }
     /// A list of line items the customer is being quoted for. Each line item includes information about the product, the quantity, and the resulting cost.
     pub fn line_items(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::LineItemCreateParams>>,
+        v: impl IntoIterator<Item = impl Into<crate::quote::create::LineItems>>,
     ) -> Self {
         self.line_items = Some(v.into_iter().map(Into::into).collect());
         self
@@ -383,7 +386,7 @@ impl CreateQuote {
     /// When creating a subscription or subscription schedule, the specified configuration data will be used. There must be at least one line item with a recurring price for a subscription or subscription schedule to be created. A subscription schedule is created if `subscription_data[effective_date]` is present and in the future, otherwise a subscription is created.
     pub fn subscription_data(
         mut self,
-        v: impl Into<crate::SubscriptionDataCreateParams>,
+        v: impl Into<crate::quote::create::SubscriptionData>,
     ) -> Self {
         self.subscription_data = Some(v.into());
         self
@@ -396,7 +399,7 @@ impl CreateQuote {
     /// The data with which to automatically create a Transfer for each of the invoices.
     pub fn transfer_data(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::CreateQuoteTransferData>>,
+        v: impl Into<crate::rt::Clearable<crate::quote::TransferData>>,
     ) -> Self {
         self.transfer_data = Some(v.into());
         self
@@ -415,146 +418,6 @@ impl crate::rt::StripeRequest for CreateQuote {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// One of several shapes of `CreateQuoteSubscriptionDataEffectiveDate`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CreateQuoteSubscriptionDataEffectiveDate {
-    /// A `String`.
-    String(crate::CreateQuoteSubscriptionDataEffectiveDateString),
-    /// A `Integer`.
-    Integer(crate::rt::Timestamp),
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateQuoteSubscriptionDataEffectiveDate {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CreateQuoteSubscriptionDataEffectiveDate::String(x) => x.serialize(s),
-            CreateQuoteSubscriptionDataEffectiveDate::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::CreateQuoteSubscriptionDataEffectiveDateString>
-for CreateQuoteSubscriptionDataEffectiveDate {
-    #[inline]
-    fn from(v: crate::CreateQuoteSubscriptionDataEffectiveDateString) -> Self {
-        CreateQuoteSubscriptionDataEffectiveDate::String(v)
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::rt::Timestamp> for CreateQuoteSubscriptionDataEffectiveDate {
-    #[inline]
-    fn from(v: crate::rt::Timestamp) -> Self {
-        CreateQuoteSubscriptionDataEffectiveDate::Integer(v)
-    }
-}
-/// Values of `CreateQuoteSubscriptionDataEffectiveDateString`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateQuoteSubscriptionDataEffectiveDateString {
-    /// `current_period_end`
-    CurrentPeriodEnd,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateQuoteSubscriptionDataEffectiveDateString {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateQuoteSubscriptionDataEffectiveDateString::CurrentPeriodEnd => {
-                "current_period_end"
-            }
-            CreateQuoteSubscriptionDataEffectiveDateString::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreateQuoteSubscriptionDataEffectiveDateString {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["current_period_end"]) {
-                Some(0) => {
-                    CreateQuoteSubscriptionDataEffectiveDateString::CurrentPeriodEnd
-                }
-                _ => {
-                    CreateQuoteSubscriptionDataEffectiveDateString::Unknown(s.to_owned())
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreateQuoteSubscriptionDataEffectiveDateString {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateQuoteSubscriptionDataEffectiveDateString {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreateQuoteSubscriptionDataEffectiveDateString {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`CreateQuoteTransferData`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreateQuoteTransferData {
-    /// The `amount` parameter.
-    pub amount: Option<i64>,
-    /// The `amount_percent` parameter.
-    pub amount_percent: Option<f64>,
-    /// The `destination` parameter.
-    pub destination: String,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateQuoteTransferData {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount {
-            map.serialize_entry("amount", v)?;
-        }
-        if let Some(v) = &self.amount_percent {
-            map.serialize_entry("amount_percent", v)?;
-        }
-        map.serialize_entry("destination", &self.destination)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreateQuoteTransferData {
-    /// Start with the required parameters: `destination`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(destination: impl Into<String>) -> Self {
-        Self {
-            amount: None,
-            amount_percent: None,
-            destination: destination.into(),
-        }
-    }
-    /// The `amount` parameter.
-    pub fn amount(mut self, v: impl Into<i64>) -> Self {
-        self.amount = Some(v.into());
-        self
-    }
-    /// The `amount_percent` parameter.
-    pub fn amount_percent(mut self, v: impl Into<f64>) -> Self {
-        self.amount_percent = Some(v.into());
-        self
     }
 }
 /// Finalize a quote
@@ -629,217 +492,6 @@ impl crate::rt::StripeRequest for FinalizeQuote {
         }
     }
 }
-/// Part of a request's parameters (`CreateQuoteFromQuote`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct FromQuoteParams {
-    /// The `is_revision` parameter.
-    pub is_revision: Option<bool>,
-    /// The `quote` parameter.
-    pub quote: String,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for FromQuoteParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.is_revision {
-            map.serialize_entry("is_revision", v)?;
-        }
-        map.serialize_entry("quote", &self.quote)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl FromQuoteParams {
-    /// Start with the required parameters: `quote`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(quote: impl Into<String>) -> Self {
-        Self {
-            is_revision: None,
-            quote: quote.into(),
-        }
-    }
-    /// The `is_revision` parameter.
-    pub fn is_revision(mut self, v: impl Into<bool>) -> Self {
-        self.is_revision = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateQuoteLineItems`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct LineItemCreateParams {
-    /// The `discounts` parameter.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
-    /// The `price` parameter.
-    pub price: Option<String>,
-    /// The `price_data` parameter.
-    pub price_data: Option<crate::PriceData>,
-    /// The `quantity` parameter.
-    pub quantity: Option<i64>,
-    /// The `tax_rates` parameter.
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for LineItemCreateParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.discounts {
-            map.serialize_entry("discounts", v)?;
-        }
-        if let Some(v) = &self.price {
-            map.serialize_entry("price", v)?;
-        }
-        if let Some(v) = &self.price_data {
-            map.serialize_entry("price_data", v)?;
-        }
-        if let Some(v) = &self.quantity {
-            map.serialize_entry("quantity", v)?;
-        }
-        if let Some(v) = &self.tax_rates {
-            map.serialize_entry("tax_rates", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl LineItemCreateParams {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            discounts: None,
-            price: None,
-            price_data: None,
-            quantity: None,
-            tax_rates: None,
-        }
-    }
-    /// The `discounts` parameter.
-    pub fn discounts(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
-    ) -> Self {
-        self.discounts = Some(v.into());
-        self
-    }
-    /// The `price` parameter.
-    pub fn price(mut self, v: impl Into<String>) -> Self {
-        self.price = Some(v.into());
-        self
-    }
-    /// The `price_data` parameter.
-    pub fn price_data(mut self, v: impl Into<crate::PriceData>) -> Self {
-        self.price_data = Some(v.into());
-        self
-    }
-    /// The `quantity` parameter.
-    pub fn quantity(mut self, v: impl Into<i64>) -> Self {
-        self.quantity = Some(v.into());
-        self
-    }
-    /// The `tax_rates` parameter.
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
-        self.tax_rates = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`UpdateQuoteLineItems`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct LineItemUpdateParams {
-    /// The `discounts` parameter.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
-    /// The `id` parameter.
-    pub id: Option<String>,
-    /// The `price` parameter.
-    pub price: Option<String>,
-    /// The `price_data` parameter.
-    pub price_data: Option<crate::PriceData>,
-    /// The `quantity` parameter.
-    pub quantity: Option<i64>,
-    /// The `tax_rates` parameter.
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for LineItemUpdateParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.discounts {
-            map.serialize_entry("discounts", v)?;
-        }
-        if let Some(v) = &self.id {
-            map.serialize_entry("id", v)?;
-        }
-        if let Some(v) = &self.price {
-            map.serialize_entry("price", v)?;
-        }
-        if let Some(v) = &self.price_data {
-            map.serialize_entry("price_data", v)?;
-        }
-        if let Some(v) = &self.quantity {
-            map.serialize_entry("quantity", v)?;
-        }
-        if let Some(v) = &self.tax_rates {
-            map.serialize_entry("tax_rates", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl LineItemUpdateParams {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            discounts: None,
-            id: None,
-            price: None,
-            price_data: None,
-            quantity: None,
-            tax_rates: None,
-        }
-    }
-    /// The `discounts` parameter.
-    pub fn discounts(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
-    ) -> Self {
-        self.discounts = Some(v.into());
-        self
-    }
-    /// The `id` parameter.
-    pub fn id(mut self, v: impl Into<String>) -> Self {
-        self.id = Some(v.into());
-        self
-    }
-    /// The `price` parameter.
-    pub fn price(mut self, v: impl Into<String>) -> Self {
-        self.price = Some(v.into());
-        self
-    }
-    /// The `price_data` parameter.
-    pub fn price_data(mut self, v: impl Into<crate::PriceData>) -> Self {
-        self.price_data = Some(v.into());
-        self
-    }
-    /// The `quantity` parameter.
-    pub fn quantity(mut self, v: impl Into<i64>) -> Self {
-        self.quantity = Some(v.into());
-        self
-    }
-    /// The `tax_rates` parameter.
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
-        self.tax_rates = Some(v.into());
-        self
-    }
-}
 /// List all quotes
 ///
 /// Returns a list of your quotes.
@@ -862,7 +514,7 @@ pub struct ListQuotes {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// The status of the quote.
-    pub status: Option<crate::ListQuotesStatus>,
+    pub status: Option<crate::quote::lists::Status>,
     /// Provides a list of quotes that are associated with the specified test clock. The response will not include quotes with test clocks if this and the customer parameter is not set.
     pub test_clock: Option<String>,
 }
@@ -945,7 +597,7 @@ impl ListQuotes {
         self
     }
     /// The status of the quote.
-    pub fn status(mut self, v: impl Into<crate::ListQuotesStatus>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::quote::lists::Status>) -> Self {
         self.status = Some(v.into());
         self
     }
@@ -970,159 +622,6 @@ impl crate::rt::StripeRequest for ListQuotes {
         }
     }
 }
-/// Values of `ListQuotesStatus`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListQuotesStatus {
-    /// `accepted`
-    Accepted,
-    /// `canceled`
-    Canceled,
-    /// `draft`
-    Draft,
-    /// `open`
-    Open,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl ListQuotesStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListQuotesStatus::Accepted => "accepted",
-            ListQuotesStatus::Canceled => "canceled",
-            ListQuotesStatus::Draft => "draft",
-            ListQuotesStatus::Open => "open",
-            ListQuotesStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for ListQuotesStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["accepted", "canceled", "draft", "open"],
-            ) {
-                Some(0) => ListQuotesStatus::Accepted,
-                Some(1) => ListQuotesStatus::Canceled,
-                Some(2) => ListQuotesStatus::Draft,
-                Some(3) => ListQuotesStatus::Open,
-                _ => ListQuotesStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for ListQuotesStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListQuotesStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for ListQuotesStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`CreateQuoteLineItemsPriceData`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PriceData {
-    /// The `currency` parameter.
-    pub currency: String,
-    /// The `product` parameter.
-    pub product: String,
-    /// The `recurring` parameter.
-    pub recurring: Option<crate::RecurringAdhoc>,
-    /// The `tax_behavior` parameter.
-    pub tax_behavior: Option<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
-    /// The `unit_amount` parameter.
-    pub unit_amount: Option<i64>,
-    /// The `unit_amount_decimal` parameter.
-    pub unit_amount_decimal: Option<crate::rt::Decimal>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for PriceData {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("currency", &self.currency)?;
-        map.serialize_entry("product", &self.product)?;
-        if let Some(v) = &self.recurring {
-            map.serialize_entry("recurring", v)?;
-        }
-        if let Some(v) = &self.tax_behavior {
-            map.serialize_entry("tax_behavior", v)?;
-        }
-        if let Some(v) = &self.unit_amount {
-            map.serialize_entry("unit_amount", v)?;
-        }
-        if let Some(v) = &self.unit_amount_decimal {
-            map.serialize_entry("unit_amount_decimal", v)?;
-        }
-        map.end()
-    }
-}
-/// The required parameters of [`PriceData::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-pub struct PriceDataArgs {
-    /// The `currency` parameter.
-    pub currency: String,
-    /// The `product` parameter.
-    pub product: String,
-}
-#[cfg(feature = "billing")]
-impl PriceData {
-    /// Start with the required parameters, named in [`PriceDataArgs`]: `currency`, `product`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: PriceDataArgs) -> Self {
-        Self {
-            currency: args.currency,
-            product: args.product,
-            recurring: None,
-            tax_behavior: None,
-            unit_amount: None,
-            unit_amount_decimal: None,
-        }
-    }
-    /// The `recurring` parameter.
-    pub fn recurring(mut self, v: impl Into<crate::RecurringAdhoc>) -> Self {
-        self.recurring = Some(v.into());
-        self
-    }
-    /// The `tax_behavior` parameter.
-    pub fn tax_behavior(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
-    ) -> Self {
-        self.tax_behavior = Some(v.into());
-        self
-    }
-    /// The `unit_amount` parameter.
-    pub fn unit_amount(mut self, v: impl Into<i64>) -> Self {
-        self.unit_amount = Some(v.into());
-        self
-    }
-    /// The `unit_amount_decimal` parameter.
-    pub fn unit_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
-        self.unit_amount_decimal = Some(v.into());
-        self
-    }
-}
 /// A Quote is a way to model prices that you'd like to provide to a customer.
 /// Once accepted, it will automatically create an invoice, subscription or subscription schedule.
 #[derive(Clone, Debug)]
@@ -1143,7 +642,7 @@ pub struct Quote {
     /// The `automatic_tax` field.
     pub automatic_tax: crate::QuotesResourceAutomaticTax,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay invoices at the end of the subscription cycle or on finalization using the default payment method attached to the subscription or customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`. Defaults to `charge_automatically`.
-    pub collection_method: crate::InvoiceCollectionMethod,
+    pub collection_method: crate::subscription::CollectionMethod,
     /// The `computed` field.
     pub computed: crate::QuotesResourceComputed,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
@@ -1185,7 +684,7 @@ pub struct Quote {
     /// The account on behalf of which to charge. See the [Connect documentation](https://support.stripe.com/questions/sending-invoices-on-behalf-of-connected-accounts) for details.
     pub on_behalf_of: Option<crate::rt::Expandable<crate::Account>>,
     /// The status of the quote.
-    pub status: crate::QuoteStatus,
+    pub status: crate::quote::Status,
     /// The `status_transitions` field.
     pub status_transitions: crate::QuotesResourceStatusTransitions,
     /// The subscription that was created or updated from this quote.
@@ -1223,7 +722,7 @@ impl crate::rt::Decode for Quote {
             f3: crate::rt::json::Slot<i64>,
             f4: crate::rt::json::Slot<f64>,
             f5: crate::rt::json::Slot<crate::QuotesResourceAutomaticTax>,
-            f6: crate::rt::json::Slot<crate::InvoiceCollectionMethod>,
+            f6: crate::rt::json::Slot<crate::subscription::CollectionMethod>,
             f7: crate::rt::json::Slot<crate::QuotesResourceComputed>,
             f8: crate::rt::json::Slot<crate::rt::Timestamp>,
             f9: crate::rt::json::Slot<String>,
@@ -1248,7 +747,7 @@ impl crate::rt::Decode for Quote {
             f24: crate::rt::json::Slot<crate::rt::Metadata>,
             f25: crate::rt::json::Slot<String>,
             f26: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
-            f27: crate::rt::json::Slot<crate::QuoteStatus>,
+            f27: crate::rt::json::Slot<crate::quote::Status>,
             f28: crate::rt::json::Slot<crate::QuotesResourceStatusTransitions>,
             f29: crate::rt::json::Slot<crate::rt::Expandable<crate::Subscription>>,
             f30: crate::rt::json::Slot<
@@ -1578,119 +1077,6 @@ impl serde::Serialize for Quote {
         map.end()
     }
 }
-/// Part of a request's parameters (`CreateQuoteInvoiceSettings`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct QuoteParam {
-    /// The `days_until_due` parameter.
-    pub days_until_due: Option<i64>,
-    /// The `issuer` parameter.
-    pub issuer: Option<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for QuoteParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.days_until_due {
-            map.serialize_entry("days_until_due", v)?;
-        }
-        if let Some(v) = &self.issuer {
-            map.serialize_entry("issuer", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl QuoteParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            days_until_due: None,
-            issuer: None,
-        }
-    }
-    /// The `days_until_due` parameter.
-    pub fn days_until_due(mut self, v: impl Into<i64>) -> Self {
-        self.days_until_due = Some(v.into());
-        self
-    }
-    /// The `issuer` parameter.
-    pub fn issuer(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
-    ) -> Self {
-        self.issuer = Some(v.into());
-        self
-    }
-}
-/// Values of `QuoteStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum QuoteStatus {
-    /// `accepted`
-    Accepted,
-    /// `canceled`
-    Canceled,
-    /// `draft`
-    Draft,
-    /// `open`
-    Open,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl QuoteStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            QuoteStatus::Accepted => "accepted",
-            QuoteStatus::Canceled => "canceled",
-            QuoteStatus::Draft => "draft",
-            QuoteStatus::Open => "open",
-            QuoteStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for QuoteStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["accepted", "canceled", "draft", "open"],
-            ) {
-                Some(0) => QuoteStatus::Accepted,
-                Some(1) => QuoteStatus::Canceled,
-                Some(2) => QuoteStatus::Draft,
-                Some(3) => QuoteStatus::Open,
-                _ => QuoteStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for QuoteStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for QuoteStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for QuoteStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for QuoteStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// Retrieve a quote
 ///
 /// Retrieves the quote with the given ID.
@@ -1749,91 +1135,6 @@ impl crate::rt::StripeRequest for RetrieveQuote {
         }
     }
 }
-/// Part of a request's parameters (`CreateQuoteSubscriptionData`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct SubscriptionDataCreateParams {
-    /// The `billing_mode` parameter.
-    pub billing_mode: Option<crate::BillingMode>,
-    /// The `description` parameter.
-    pub description: Option<String>,
-    /// The `effective_date` parameter.
-    pub effective_date: Option<
-        crate::rt::Clearable<crate::CreateQuoteSubscriptionDataEffectiveDate>,
-    >,
-    /// The `metadata` parameter.
-    pub metadata: Option<crate::rt::Metadata>,
-    /// The `trial_period_days` parameter.
-    pub trial_period_days: Option<crate::rt::Clearable<i64>>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for SubscriptionDataCreateParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.billing_mode {
-            map.serialize_entry("billing_mode", v)?;
-        }
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        if let Some(v) = &self.effective_date {
-            map.serialize_entry("effective_date", v)?;
-        }
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        if let Some(v) = &self.trial_period_days {
-            map.serialize_entry("trial_period_days", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl SubscriptionDataCreateParams {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            billing_mode: None,
-            description: None,
-            effective_date: None,
-            metadata: None,
-            trial_period_days: None,
-        }
-    }
-    /// The `billing_mode` parameter.
-    pub fn billing_mode(mut self, v: impl Into<crate::BillingMode>) -> Self {
-        self.billing_mode = Some(v.into());
-        self
-    }
-    /// The `description` parameter.
-    pub fn description(mut self, v: impl Into<String>) -> Self {
-        self.description = Some(v.into());
-        self
-    }
-    /// The `effective_date` parameter.
-    pub fn effective_date(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<crate::CreateQuoteSubscriptionDataEffectiveDate>,
-        >,
-    ) -> Self {
-        self.effective_date = Some(v.into());
-        self
-    }
-    /// The `metadata` parameter.
-    pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
-        self.metadata = Some(v.into());
-        self
-    }
-    /// The `trial_period_days` parameter.
-    pub fn trial_period_days(mut self, v: impl Into<crate::rt::Clearable<i64>>) -> Self {
-        self.trial_period_days = Some(v.into());
-        self
-    }
-}
 /// Update a quote
 ///
 /// A quote models prices and services for a customer.
@@ -1850,9 +1151,9 @@ pub struct UpdateQuote {
     /// A non-negative decimal between 0 and 100, with at most two decimal places. This represents the percentage of the subscription invoice total that will be transferred to the application owner's Stripe account. There must be at least 1 line item with a recurring price to use this field.
     pub application_fee_percent: Option<crate::rt::Clearable<f64>>,
     /// Settings for automatic tax lookup for this quote and resulting invoices and subscriptions.
-    pub automatic_tax: Option<crate::AutomaticTaxParam>,
+    pub automatic_tax: Option<crate::invoice::AutomaticTax>,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay invoices at the end of the subscription cycle or at invoice finalization using the default payment method attached to the subscription or customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`. Defaults to `charge_automatically`.
-    pub collection_method: Option<crate::CreateCustomerSubscriptionCollectionMethod>,
+    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
     /// The customer for which this quote belongs to. A customer is required before finalizing the quote. Once specified, it cannot be changed.
     pub customer: Option<crate::CustomerId>,
     /// The account for which this quote belongs to. A customer or account is required before finalizing the quote. Once specified, it cannot be changed.
@@ -1862,7 +1163,7 @@ pub struct UpdateQuote {
     /// A description that will be displayed on the quote PDF.
     pub description: Option<crate::rt::Clearable<String>>,
     /// The discounts applied to the quote.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+    pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// A future timestamp on which the quote will be canceled if in `open` or `draft` status. Measured in seconds since the Unix epoch.
@@ -1872,17 +1173,17 @@ pub struct UpdateQuote {
     /// A header that will be displayed on the quote PDF.
     pub header: Option<crate::rt::Clearable<String>>,
     /// All invoices will be billed using the specified settings.
-    pub invoice_settings: Option<crate::QuoteParam>,
+    pub invoice_settings: Option<crate::quote::InvoiceSettings>,
     /// A list of line items the customer is being quoted for. Each line item includes information about the product, the quantity, and the resulting cost.
-    pub line_items: Option<Vec<crate::LineItemUpdateParams>>,
+    pub line_items: Option<Vec<crate::quote::update::LineItems>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The account on behalf of which to charge.
     pub on_behalf_of: Option<crate::rt::Clearable<String>>,
     /// When creating a subscription or subscription schedule, the specified configuration data will be used. There must be at least one line item with a recurring price for a subscription or subscription schedule to be created. A subscription schedule is created if `subscription_data[effective_date]` is present and in the future, otherwise a subscription is created.
-    pub subscription_data: Option<crate::UpdateQuoteSubscriptionData>,
+    pub subscription_data: Option<crate::quote::update::SubscriptionData>,
     /// The data with which to automatically create a Transfer for each of the invoices.
-    pub transfer_data: Option<crate::rt::Clearable<crate::CreateQuoteTransferData>>,
+    pub transfer_data: Option<crate::rt::Clearable<crate::quote::TransferData>>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for UpdateQuote {
@@ -1994,14 +1295,14 @@ impl UpdateQuote {
         self
     }
     /// Settings for automatic tax lookup for this quote and resulting invoices and subscriptions.
-    pub fn automatic_tax(mut self, v: impl Into<crate::AutomaticTaxParam>) -> Self {
+    pub fn automatic_tax(mut self, v: impl Into<crate::invoice::AutomaticTax>) -> Self {
         self.automatic_tax = Some(v.into());
         self
     }
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay invoices at the end of the subscription cycle or at invoice finalization using the default payment method attached to the subscription or customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`. Defaults to `charge_automatically`.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::CreateCustomerSubscriptionCollectionMethod>,
+        v: impl Into<crate::subscription::params::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
@@ -2032,7 +1333,7 @@ impl UpdateQuote {
     /// The discounts applied to the quote.
     pub fn discounts(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     ) -> Self {
         self.discounts = Some(v.into());
         self
@@ -2058,14 +1359,17 @@ impl UpdateQuote {
         self
     }
     /// All invoices will be billed using the specified settings.
-    pub fn invoice_settings(mut self, v: impl Into<crate::QuoteParam>) -> Self {
+    pub fn invoice_settings(
+        mut self,
+        v: impl Into<crate::quote::InvoiceSettings>,
+    ) -> Self {
         self.invoice_settings = Some(v.into());
         self
     }
     /// A list of line items the customer is being quoted for. Each line item includes information about the product, the quantity, and the resulting cost.
     pub fn line_items(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::LineItemUpdateParams>>,
+        v: impl IntoIterator<Item = impl Into<crate::quote::update::LineItems>>,
     ) -> Self {
         self.line_items = Some(v.into_iter().map(Into::into).collect());
         self
@@ -2083,7 +1387,7 @@ impl UpdateQuote {
     /// When creating a subscription or subscription schedule, the specified configuration data will be used. There must be at least one line item with a recurring price for a subscription or subscription schedule to be created. A subscription schedule is created if `subscription_data[effective_date]` is present and in the future, otherwise a subscription is created.
     pub fn subscription_data(
         mut self,
-        v: impl Into<crate::UpdateQuoteSubscriptionData>,
+        v: impl Into<crate::quote::update::SubscriptionData>,
     ) -> Self {
         self.subscription_data = Some(v.into());
         self
@@ -2091,7 +1395,7 @@ impl UpdateQuote {
     /// The data with which to automatically create a Transfer for each of the invoices.
     pub fn transfer_data(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::CreateQuoteTransferData>>,
+        v: impl Into<crate::rt::Clearable<crate::quote::TransferData>>,
     ) -> Self {
         self.transfer_data = Some(v.into());
         self
@@ -2112,79 +1416,5 @@ impl crate::rt::StripeRequest for UpdateQuote {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`UpdateQuoteSubscriptionData`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct UpdateQuoteSubscriptionData {
-    /// The `description` parameter.
-    pub description: Option<crate::rt::Clearable<String>>,
-    /// The `effective_date` parameter.
-    pub effective_date: Option<
-        crate::rt::Clearable<crate::CreateQuoteSubscriptionDataEffectiveDate>,
-    >,
-    /// The `metadata` parameter.
-    pub metadata: Option<crate::rt::Metadata>,
-    /// The `trial_period_days` parameter.
-    pub trial_period_days: Option<crate::rt::Clearable<i64>>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for UpdateQuoteSubscriptionData {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        if let Some(v) = &self.effective_date {
-            map.serialize_entry("effective_date", v)?;
-        }
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        if let Some(v) = &self.trial_period_days {
-            map.serialize_entry("trial_period_days", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl UpdateQuoteSubscriptionData {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            description: None,
-            effective_date: None,
-            metadata: None,
-            trial_period_days: None,
-        }
-    }
-    /// The `description` parameter.
-    pub fn description(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.description = Some(v.into());
-        self
-    }
-    /// The `effective_date` parameter.
-    pub fn effective_date(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<crate::CreateQuoteSubscriptionDataEffectiveDate>,
-        >,
-    ) -> Self {
-        self.effective_date = Some(v.into());
-        self
-    }
-    /// The `metadata` parameter.
-    pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
-        self.metadata = Some(v.into());
-        self
-    }
-    /// The `trial_period_days` parameter.
-    pub fn trial_period_days(mut self, v: impl Into<crate::rt::Clearable<i64>>) -> Self {
-        self.trial_period_days = Some(v.into());
-        self
     }
 }

@@ -11,10 +11,10 @@
 pub struct CreateSubscriptionItem {
     /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period. Pass an empty string to remove previously-defined thresholds.
     pub billing_thresholds: Option<
-        crate::rt::Clearable<crate::ItemBillingThresholdsParam>,
+        crate::rt::Clearable<crate::subscription::BillingThresholds>,
     >,
     /// The coupons to redeem into discounts for the subscription item.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+    pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -26,15 +26,13 @@ pub struct CreateSubscriptionItem {
     /// Use `pending_if_incomplete` to update the subscription using [pending updates](https://docs.stripe.com/billing/subscriptions/pending-updates). When you use `pending_if_incomplete` you can only pass the parameters [supported by pending updates](https://docs.stripe.com/billing/pending-updates-reference#supported-attributes).
     ///
     /// Use `error_if_incomplete` if you want Stripe to return an HTTP 402 status code if a subscription's invoice cannot be paid. For example, if a payment method requires 3DS authentication due to SCA regulation and further user action is needed, this parameter does not update the subscription and returns an error instead. This was the default behavior for API versions prior to 2019-03-14. See the [changelog](https://docs.stripe.com/changelog/2019-03-14) to learn more.
-    pub payment_behavior: Option<crate::CreateCustomerSubscriptionPaymentBehavior>,
+    pub payment_behavior: Option<crate::subscription::PaymentBehavior>,
     /// The ID of the price object.
     pub price: Option<crate::PriceId>,
     /// Data used to generate a new [Price](https://docs.stripe.com/api/prices) object inline.
-    pub price_data: Option<crate::RecurringPriceData>,
+    pub price_data: Option<crate::subscription::PriceData>,
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) when the billing cycle changes (e.g., when switching plans, resetting `billing_cycle_anchor=now`, or starting a trial), or if an item's `quantity` changes. The default value is `create_prorations`.
-    pub proration_behavior: Option<
-        crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-    >,
+    pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
     /// If set, the proration will be calculated as though the subscription was updated at the given time. This can be used to apply the same proration that was previewed with the [upcoming invoice](https://api.stripe.com#retrieve_customer_invoice) endpoint.
     pub proration_date: Option<crate::rt::Timestamp>,
     /// The quantity you'd like to apply to the subscription item you're creating.
@@ -109,7 +107,7 @@ impl CreateSubscriptionItem {
     /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period. Pass an empty string to remove previously-defined thresholds.
     pub fn billing_thresholds(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::ItemBillingThresholdsParam>>,
+        v: impl Into<crate::rt::Clearable<crate::subscription::BillingThresholds>>,
     ) -> Self {
         self.billing_thresholds = Some(v.into());
         self
@@ -117,7 +115,7 @@ impl CreateSubscriptionItem {
     /// The coupons to redeem into discounts for the subscription item.
     pub fn discounts(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     ) -> Self {
         self.discounts = Some(v.into());
         self
@@ -141,7 +139,7 @@ impl CreateSubscriptionItem {
     /// Use `error_if_incomplete` if you want Stripe to return an HTTP 402 status code if a subscription's invoice cannot be paid. For example, if a payment method requires 3DS authentication due to SCA regulation and further user action is needed, this parameter does not update the subscription and returns an error instead. This was the default behavior for API versions prior to 2019-03-14. See the [changelog](https://docs.stripe.com/changelog/2019-03-14) to learn more.
     pub fn payment_behavior(
         mut self,
-        v: impl Into<crate::CreateCustomerSubscriptionPaymentBehavior>,
+        v: impl Into<crate::subscription::PaymentBehavior>,
     ) -> Self {
         self.payment_behavior = Some(v.into());
         self
@@ -152,16 +150,14 @@ impl CreateSubscriptionItem {
         self
     }
     /// Data used to generate a new [Price](https://docs.stripe.com/api/prices) object inline.
-    pub fn price_data(mut self, v: impl Into<crate::RecurringPriceData>) -> Self {
+    pub fn price_data(mut self, v: impl Into<crate::subscription::PriceData>) -> Self {
         self.price_data = Some(v.into());
         self
     }
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) when the billing cycle changes (e.g., when switching plans, resetting `billing_cycle_anchor=now`, or starting a trial), or if an item's `quantity` changes. The default value is `create_prorations`.
     pub fn proration_behavior(
         mut self,
-        v: impl Into<
-            crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-        >,
+        v: impl Into<crate::subscription::ProrationBehavior>,
     ) -> Self {
         self.proration_behavior = Some(v.into());
         self
@@ -211,9 +207,7 @@ pub struct DeleteSubscriptionItem {
     /// Delete all usage for the given subscription item. Allowed only when the current plan's `usage_type` is `metered`.
     pub clear_usage: Option<bool>,
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) when the billing cycle changes (e.g., when switching plans, resetting `billing_cycle_anchor=now`, or starting a trial), or if an item's `quantity` changes. The default value is `create_prorations`.
-    pub proration_behavior: Option<
-        crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-    >,
+    pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
     /// If set, the proration will be calculated as though the subscription was updated at the given time. This can be used to apply the same proration that was previewed with the [upcoming invoice](https://api.stripe.com#retrieve_customer_invoice) endpoint.
     pub proration_date: Option<crate::rt::Timestamp>,
 }
@@ -254,9 +248,7 @@ impl DeleteSubscriptionItem {
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) when the billing cycle changes (e.g., when switching plans, resetting `billing_cycle_anchor=now`, or starting a trial), or if an item's `quantity` changes. The default value is `create_prorations`.
     pub fn proration_behavior(
         mut self,
-        v: impl Into<
-            crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-        >,
+        v: impl Into<crate::subscription::ProrationBehavior>,
     ) -> Self {
         self.proration_behavior = Some(v.into());
         self
@@ -787,10 +779,10 @@ pub struct UpdateSubscriptionItem {
     pub item: crate::SubscriptionItemId,
     /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period. Pass an empty string to remove previously-defined thresholds.
     pub billing_thresholds: Option<
-        crate::rt::Clearable<crate::ItemBillingThresholdsParam>,
+        crate::rt::Clearable<crate::subscription::BillingThresholds>,
     >,
     /// The coupons to redeem into discounts for the subscription item.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+    pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -804,15 +796,13 @@ pub struct UpdateSubscriptionItem {
     /// Use `pending_if_incomplete` to update the subscription using [pending updates](https://docs.stripe.com/billing/subscriptions/pending-updates). When you use `pending_if_incomplete` you can only pass the parameters [supported by pending updates](https://docs.stripe.com/billing/pending-updates-reference#supported-attributes).
     ///
     /// Use `error_if_incomplete` if you want Stripe to return an HTTP 402 status code if a subscription's invoice cannot be paid. For example, if a payment method requires 3DS authentication due to SCA regulation and further user action is needed, this parameter does not update the subscription and returns an error instead. This was the default behavior for API versions prior to 2019-03-14. See the [changelog](https://docs.stripe.com/changelog/2019-03-14) to learn more.
-    pub payment_behavior: Option<crate::CreateCustomerSubscriptionPaymentBehavior>,
+    pub payment_behavior: Option<crate::subscription::PaymentBehavior>,
     /// The ID of the price object. One of `price` or `price_data` is required. When changing a subscription item's price, `quantity` is set to 1 unless a `quantity` parameter is provided.
     pub price: Option<crate::PriceId>,
     /// Data used to generate a new [Price](https://docs.stripe.com/api/prices) object inline. One of `price` or `price_data` is required.
-    pub price_data: Option<crate::RecurringPriceData>,
+    pub price_data: Option<crate::subscription::PriceData>,
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) when the billing cycle changes (e.g., when switching plans, resetting `billing_cycle_anchor=now`, or starting a trial), or if an item's `quantity` changes. The default value is `create_prorations`.
-    pub proration_behavior: Option<
-        crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-    >,
+    pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
     /// If set, the proration will be calculated as though the subscription was updated at the given time. This can be used to apply the same proration that was previewed with the [upcoming invoice](https://api.stripe.com#retrieve_customer_invoice) endpoint.
     pub proration_date: Option<crate::rt::Timestamp>,
     /// The quantity you'd like to apply to the subscription item you're creating.
@@ -888,7 +878,7 @@ impl UpdateSubscriptionItem {
     /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period. Pass an empty string to remove previously-defined thresholds.
     pub fn billing_thresholds(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::ItemBillingThresholdsParam>>,
+        v: impl Into<crate::rt::Clearable<crate::subscription::BillingThresholds>>,
     ) -> Self {
         self.billing_thresholds = Some(v.into());
         self
@@ -896,7 +886,7 @@ impl UpdateSubscriptionItem {
     /// The coupons to redeem into discounts for the subscription item.
     pub fn discounts(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     ) -> Self {
         self.discounts = Some(v.into());
         self
@@ -928,7 +918,7 @@ impl UpdateSubscriptionItem {
     /// Use `error_if_incomplete` if you want Stripe to return an HTTP 402 status code if a subscription's invoice cannot be paid. For example, if a payment method requires 3DS authentication due to SCA regulation and further user action is needed, this parameter does not update the subscription and returns an error instead. This was the default behavior for API versions prior to 2019-03-14. See the [changelog](https://docs.stripe.com/changelog/2019-03-14) to learn more.
     pub fn payment_behavior(
         mut self,
-        v: impl Into<crate::CreateCustomerSubscriptionPaymentBehavior>,
+        v: impl Into<crate::subscription::PaymentBehavior>,
     ) -> Self {
         self.payment_behavior = Some(v.into());
         self
@@ -939,16 +929,14 @@ impl UpdateSubscriptionItem {
         self
     }
     /// Data used to generate a new [Price](https://docs.stripe.com/api/prices) object inline. One of `price` or `price_data` is required.
-    pub fn price_data(mut self, v: impl Into<crate::RecurringPriceData>) -> Self {
+    pub fn price_data(mut self, v: impl Into<crate::subscription::PriceData>) -> Self {
         self.price_data = Some(v.into());
         self
     }
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) when the billing cycle changes (e.g., when switching plans, resetting `billing_cycle_anchor=now`, or starting a trial), or if an item's `quantity` changes. The default value is `create_prorations`.
     pub fn proration_behavior(
         mut self,
-        v: impl Into<
-            crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-        >,
+        v: impl Into<crate::subscription::ProrationBehavior>,
     ) -> Self {
         self.proration_behavior = Some(v.into());
         self

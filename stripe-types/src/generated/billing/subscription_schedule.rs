@@ -93,15 +93,15 @@ impl crate::rt::StripeRequest for CancelSubscriptionSchedule {
 #[non_exhaustive]
 pub struct CreateSubscriptionSchedule {
     /// Controls how prorations and invoices for subscriptions are calculated and orchestrated.
-    pub billing_mode: Option<crate::BillingMode>,
+    pub billing_mode: Option<crate::invoice::BillingMode>,
     /// The identifier of the customer to create the subscription schedule for.
     pub customer: Option<crate::CustomerId>,
     /// The identifier of the account to create the subscription schedule for.
     pub customer_account: Option<String>,
     /// Object representing the subscription schedule's default settings.
-    pub default_settings: Option<crate::DefaultSettingsParams>,
+    pub default_settings: Option<crate::subscription_schedule::DefaultSettings>,
     /// Behavior of the subscription schedule and underlying subscription when it ends. Possible values are `release` or `cancel` with the default being `release`. `release` will end the subscription schedule and keep the underlying subscription running. `cancel` will end the subscription schedule and cancel the underlying subscription.
-    pub end_behavior: Option<crate::CreateSubscriptionScheduleEndBehavior>,
+    pub end_behavior: Option<crate::subscription_schedule::create_update::EndBehavior>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Migrate an existing subscription to be managed by a subscription schedule. If this parameter is set, a subscription schedule will be created using the subscription's item(s), set to auto-renew using the subscription's interval. When using this parameter, other parameters (such as phase values) cannot be set. To create a subscription schedule with other modifications, we recommend making two separate API calls.
@@ -109,9 +109,9 @@ pub struct CreateSubscriptionSchedule {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// List representing phases of the subscription schedule. Each phase can be customized to have different durations, plans, and coupons. If there are multiple phases, the `end_date` of one phase will always equal the `start_date` of the next phase.
-    pub phases: Option<Vec<crate::CreateSubscriptionSchedulePhases>>,
+    pub phases: Option<Vec<crate::subscription_schedule::Phases>>,
     /// When the subscription schedule starts. We recommend using `now` so that it starts the subscription immediately. You can also use a Unix timestamp to backdate the subscription so that it starts on a past date, or set a future date for the subscription to start on.
-    pub start_date: Option<crate::CreatePreviewInvoiceScheduleDetailsPhasesStartDate>,
+    pub start_date: Option<crate::subscription_schedule::StartDate>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for CreateSubscriptionSchedule {
@@ -170,7 +170,7 @@ impl CreateSubscriptionSchedule {
         }
     }
     /// Controls how prorations and invoices for subscriptions are calculated and orchestrated.
-    pub fn billing_mode(mut self, v: impl Into<crate::BillingMode>) -> Self {
+    pub fn billing_mode(mut self, v: impl Into<crate::invoice::BillingMode>) -> Self {
         self.billing_mode = Some(v.into());
         self
     }
@@ -187,7 +187,7 @@ impl CreateSubscriptionSchedule {
     /// Object representing the subscription schedule's default settings.
     pub fn default_settings(
         mut self,
-        v: impl Into<crate::DefaultSettingsParams>,
+        v: impl Into<crate::subscription_schedule::DefaultSettings>,
     ) -> Self {
         self.default_settings = Some(v.into());
         self
@@ -195,7 +195,7 @@ impl CreateSubscriptionSchedule {
     /// Behavior of the subscription schedule and underlying subscription when it ends. Possible values are `release` or `cancel` with the default being `release`. `release` will end the subscription schedule and keep the underlying subscription running. `cancel` will end the subscription schedule and cancel the underlying subscription.
     pub fn end_behavior(
         mut self,
-        v: impl Into<crate::CreateSubscriptionScheduleEndBehavior>,
+        v: impl Into<crate::subscription_schedule::create_update::EndBehavior>,
     ) -> Self {
         self.end_behavior = Some(v.into());
         self
@@ -221,7 +221,7 @@ impl CreateSubscriptionSchedule {
     /// List representing phases of the subscription schedule. Each phase can be customized to have different durations, plans, and coupons. If there are multiple phases, the `end_date` of one phase will always equal the `start_date` of the next phase.
     pub fn phases(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::CreateSubscriptionSchedulePhases>>,
+        v: impl IntoIterator<Item = impl Into<crate::subscription_schedule::Phases>>,
     ) -> Self {
         self.phases = Some(v.into_iter().map(Into::into).collect());
         self
@@ -229,7 +229,7 @@ impl CreateSubscriptionSchedule {
     /// When the subscription schedule starts. We recommend using `now` so that it starts the subscription immediately. You can also use a Unix timestamp to backdate the subscription so that it starts on a past date, or set a future date for the subscription to start on.
     pub fn start_date(
         mut self,
-        v: impl Into<crate::CreatePreviewInvoiceScheduleDetailsPhasesStartDate>,
+        v: impl Into<crate::subscription_schedule::StartDate>,
     ) -> Self {
         self.start_date = Some(v.into());
         self
@@ -250,510 +250,6 @@ impl crate::rt::StripeRequest for CreateSubscriptionSchedule {
         }
     }
 }
-/// Values of `CreateSubscriptionScheduleEndBehavior`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateSubscriptionScheduleEndBehavior {
-    /// `cancel`
-    Cancel,
-    /// `none`
-    None,
-    /// `release`
-    Release,
-    /// `renew`
-    Renew,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateSubscriptionScheduleEndBehavior {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateSubscriptionScheduleEndBehavior::Cancel => "cancel",
-            CreateSubscriptionScheduleEndBehavior::None => "none",
-            CreateSubscriptionScheduleEndBehavior::Release => "release",
-            CreateSubscriptionScheduleEndBehavior::Renew => "renew",
-            CreateSubscriptionScheduleEndBehavior::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreateSubscriptionScheduleEndBehavior {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["cancel", "none", "release", "renew"]) {
-                Some(0) => CreateSubscriptionScheduleEndBehavior::Cancel,
-                Some(1) => CreateSubscriptionScheduleEndBehavior::None,
-                Some(2) => CreateSubscriptionScheduleEndBehavior::Release,
-                Some(3) => CreateSubscriptionScheduleEndBehavior::Renew,
-                _ => CreateSubscriptionScheduleEndBehavior::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreateSubscriptionScheduleEndBehavior {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateSubscriptionScheduleEndBehavior {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreateSubscriptionScheduleEndBehavior {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`CreateSubscriptionSchedulePhases`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreateSubscriptionSchedulePhases {
-    /// The `add_invoice_items` parameter.
-    pub add_invoice_items: Option<
-        Vec<crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItems>,
-    >,
-    /// The `application_fee_percent` parameter.
-    pub application_fee_percent: Option<f64>,
-    /// The `automatic_tax` parameter.
-    pub automatic_tax: Option<crate::AutomaticTaxConfig>,
-    /// The `billing_cycle_anchor` parameter.
-    pub billing_cycle_anchor: Option<
-        crate::CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor,
-    >,
-    /// The `billing_thresholds` parameter.
-    pub billing_thresholds: Option<crate::rt::Clearable<crate::BillingThresholdsParam>>,
-    /// The `collection_method` parameter.
-    pub collection_method: Option<crate::CreateCustomerSubscriptionCollectionMethod>,
-    /// The `currency` parameter.
-    pub currency: Option<String>,
-    /// The `default_payment_method` parameter.
-    pub default_payment_method: Option<String>,
-    /// The `default_tax_rates` parameter.
-    pub default_tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
-    /// The `description` parameter.
-    pub description: Option<crate::rt::Clearable<String>>,
-    /// The `discounts` parameter.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::ScheduleDiscountsDataParam>>>,
-    /// The `duration` parameter.
-    pub duration: Option<crate::DurationParams>,
-    /// The `end_date` parameter.
-    pub end_date: Option<crate::rt::Timestamp>,
-    /// The `invoice_settings` parameter.
-    pub invoice_settings: Option<crate::InvoiceSettings>,
-    /// The `items` parameter.
-    pub items: Vec<crate::ConfigurationItemParams>,
-    /// The `metadata` parameter.
-    pub metadata: Option<crate::rt::Metadata>,
-    /// The `on_behalf_of` parameter.
-    pub on_behalf_of: Option<String>,
-    /// The `proration_behavior` parameter.
-    pub proration_behavior: Option<
-        crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-    >,
-    /// The `transfer_data` parameter.
-    pub transfer_data: Option<crate::CreateCheckoutSessionSubscriptionDataTransferData>,
-    /// The `trial` parameter.
-    pub trial: Option<bool>,
-    /// The `trial_end` parameter.
-    pub trial_end: Option<crate::rt::Timestamp>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateSubscriptionSchedulePhases {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.add_invoice_items {
-            map.serialize_entry("add_invoice_items", v)?;
-        }
-        if let Some(v) = &self.application_fee_percent {
-            map.serialize_entry("application_fee_percent", v)?;
-        }
-        if let Some(v) = &self.automatic_tax {
-            map.serialize_entry("automatic_tax", v)?;
-        }
-        if let Some(v) = &self.billing_cycle_anchor {
-            map.serialize_entry("billing_cycle_anchor", v)?;
-        }
-        if let Some(v) = &self.billing_thresholds {
-            map.serialize_entry("billing_thresholds", v)?;
-        }
-        if let Some(v) = &self.collection_method {
-            map.serialize_entry("collection_method", v)?;
-        }
-        if let Some(v) = &self.currency {
-            map.serialize_entry("currency", v)?;
-        }
-        if let Some(v) = &self.default_payment_method {
-            map.serialize_entry("default_payment_method", v)?;
-        }
-        if let Some(v) = &self.default_tax_rates {
-            map.serialize_entry("default_tax_rates", v)?;
-        }
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        if let Some(v) = &self.discounts {
-            map.serialize_entry("discounts", v)?;
-        }
-        if let Some(v) = &self.duration {
-            map.serialize_entry("duration", v)?;
-        }
-        if let Some(v) = &self.end_date {
-            map.serialize_entry("end_date", v)?;
-        }
-        if let Some(v) = &self.invoice_settings {
-            map.serialize_entry("invoice_settings", v)?;
-        }
-        map.serialize_entry("items", &self.items)?;
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        if let Some(v) = &self.on_behalf_of {
-            map.serialize_entry("on_behalf_of", v)?;
-        }
-        if let Some(v) = &self.proration_behavior {
-            map.serialize_entry("proration_behavior", v)?;
-        }
-        if let Some(v) = &self.transfer_data {
-            map.serialize_entry("transfer_data", v)?;
-        }
-        if let Some(v) = &self.trial {
-            map.serialize_entry("trial", v)?;
-        }
-        if let Some(v) = &self.trial_end {
-            map.serialize_entry("trial_end", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreateSubscriptionSchedulePhases {
-    /// Start with the required parameters: `items`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        items: impl IntoIterator<Item = impl Into<crate::ConfigurationItemParams>>,
-    ) -> Self {
-        Self {
-            add_invoice_items: None,
-            application_fee_percent: None,
-            automatic_tax: None,
-            billing_cycle_anchor: None,
-            billing_thresholds: None,
-            collection_method: None,
-            currency: None,
-            default_payment_method: None,
-            default_tax_rates: None,
-            description: None,
-            discounts: None,
-            duration: None,
-            end_date: None,
-            invoice_settings: None,
-            items: items.into_iter().map(Into::into).collect(),
-            metadata: None,
-            on_behalf_of: None,
-            proration_behavior: None,
-            transfer_data: None,
-            trial: None,
-            trial_end: None,
-        }
-    }
-    /// The `add_invoice_items` parameter.
-    pub fn add_invoice_items(
-        mut self,
-        v: impl IntoIterator<
-            Item = impl Into<
-                crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItems,
-            >,
-        >,
-    ) -> Self {
-        self.add_invoice_items = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// The `application_fee_percent` parameter.
-    pub fn application_fee_percent(mut self, v: impl Into<f64>) -> Self {
-        self.application_fee_percent = Some(v.into());
-        self
-    }
-    /// The `automatic_tax` parameter.
-    pub fn automatic_tax(mut self, v: impl Into<crate::AutomaticTaxConfig>) -> Self {
-        self.automatic_tax = Some(v.into());
-        self
-    }
-    /// The `billing_cycle_anchor` parameter.
-    pub fn billing_cycle_anchor(
-        mut self,
-        v: impl Into<crate::CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor>,
-    ) -> Self {
-        self.billing_cycle_anchor = Some(v.into());
-        self
-    }
-    /// The `billing_thresholds` parameter.
-    pub fn billing_thresholds(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::BillingThresholdsParam>>,
-    ) -> Self {
-        self.billing_thresholds = Some(v.into());
-        self
-    }
-    /// The `collection_method` parameter.
-    pub fn collection_method(
-        mut self,
-        v: impl Into<crate::CreateCustomerSubscriptionCollectionMethod>,
-    ) -> Self {
-        self.collection_method = Some(v.into());
-        self
-    }
-    /// The `currency` parameter.
-    pub fn currency(mut self, v: impl Into<String>) -> Self {
-        self.currency = Some(v.into());
-        self
-    }
-    /// The `default_payment_method` parameter.
-    pub fn default_payment_method(mut self, v: impl Into<String>) -> Self {
-        self.default_payment_method = Some(v.into());
-        self
-    }
-    /// The `default_tax_rates` parameter.
-    pub fn default_tax_rates(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
-    ) -> Self {
-        self.default_tax_rates = Some(v.into());
-        self
-    }
-    /// The `description` parameter.
-    pub fn description(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.description = Some(v.into());
-        self
-    }
-    /// The `discounts` parameter.
-    pub fn discounts(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::ScheduleDiscountsDataParam>>>,
-    ) -> Self {
-        self.discounts = Some(v.into());
-        self
-    }
-    /// The `duration` parameter.
-    pub fn duration(mut self, v: impl Into<crate::DurationParams>) -> Self {
-        self.duration = Some(v.into());
-        self
-    }
-    /// The `end_date` parameter.
-    pub fn end_date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
-        self.end_date = Some(v.into());
-        self
-    }
-    /// The `invoice_settings` parameter.
-    pub fn invoice_settings(mut self, v: impl Into<crate::InvoiceSettings>) -> Self {
-        self.invoice_settings = Some(v.into());
-        self
-    }
-    /// The `metadata` parameter.
-    pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
-        self.metadata = Some(v.into());
-        self
-    }
-    /// The `on_behalf_of` parameter.
-    pub fn on_behalf_of(mut self, v: impl Into<String>) -> Self {
-        self.on_behalf_of = Some(v.into());
-        self
-    }
-    /// The `proration_behavior` parameter.
-    pub fn proration_behavior(
-        mut self,
-        v: impl Into<
-            crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-        >,
-    ) -> Self {
-        self.proration_behavior = Some(v.into());
-        self
-    }
-    /// The `transfer_data` parameter.
-    pub fn transfer_data(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionSubscriptionDataTransferData>,
-    ) -> Self {
-        self.transfer_data = Some(v.into());
-        self
-    }
-    /// The `trial` parameter.
-    pub fn trial(mut self, v: impl Into<bool>) -> Self {
-        self.trial = Some(v.into());
-        self
-    }
-    /// The `trial_end` parameter.
-    pub fn trial_end(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
-        self.trial_end = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateSubscriptionScheduleDefaultSettings`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct DefaultSettingsParams {
-    /// The `application_fee_percent` parameter.
-    pub application_fee_percent: Option<f64>,
-    /// The `automatic_tax` parameter.
-    pub automatic_tax: Option<crate::AutomaticTaxConfig>,
-    /// The `billing_cycle_anchor` parameter.
-    pub billing_cycle_anchor: Option<
-        crate::CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor,
-    >,
-    /// The `billing_thresholds` parameter.
-    pub billing_thresholds: Option<crate::rt::Clearable<crate::BillingThresholdsParam>>,
-    /// The `collection_method` parameter.
-    pub collection_method: Option<crate::CreateCustomerSubscriptionCollectionMethod>,
-    /// The `default_payment_method` parameter.
-    pub default_payment_method: Option<String>,
-    /// The `description` parameter.
-    pub description: Option<crate::rt::Clearable<String>>,
-    /// The `invoice_settings` parameter.
-    pub invoice_settings: Option<crate::SubscriptionScheduleDefaultSettingsParam>,
-    /// The `on_behalf_of` parameter.
-    pub on_behalf_of: Option<crate::rt::Clearable<String>>,
-    /// The `transfer_data` parameter.
-    pub transfer_data: Option<
-        crate::rt::Clearable<crate::CreateCheckoutSessionSubscriptionDataTransferData>,
-    >,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for DefaultSettingsParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.application_fee_percent {
-            map.serialize_entry("application_fee_percent", v)?;
-        }
-        if let Some(v) = &self.automatic_tax {
-            map.serialize_entry("automatic_tax", v)?;
-        }
-        if let Some(v) = &self.billing_cycle_anchor {
-            map.serialize_entry("billing_cycle_anchor", v)?;
-        }
-        if let Some(v) = &self.billing_thresholds {
-            map.serialize_entry("billing_thresholds", v)?;
-        }
-        if let Some(v) = &self.collection_method {
-            map.serialize_entry("collection_method", v)?;
-        }
-        if let Some(v) = &self.default_payment_method {
-            map.serialize_entry("default_payment_method", v)?;
-        }
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        if let Some(v) = &self.invoice_settings {
-            map.serialize_entry("invoice_settings", v)?;
-        }
-        if let Some(v) = &self.on_behalf_of {
-            map.serialize_entry("on_behalf_of", v)?;
-        }
-        if let Some(v) = &self.transfer_data {
-            map.serialize_entry("transfer_data", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl DefaultSettingsParams {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            application_fee_percent: None,
-            automatic_tax: None,
-            billing_cycle_anchor: None,
-            billing_thresholds: None,
-            collection_method: None,
-            default_payment_method: None,
-            description: None,
-            invoice_settings: None,
-            on_behalf_of: None,
-            transfer_data: None,
-        }
-    }
-    /// The `application_fee_percent` parameter.
-    pub fn application_fee_percent(mut self, v: impl Into<f64>) -> Self {
-        self.application_fee_percent = Some(v.into());
-        self
-    }
-    /// The `automatic_tax` parameter.
-    pub fn automatic_tax(mut self, v: impl Into<crate::AutomaticTaxConfig>) -> Self {
-        self.automatic_tax = Some(v.into());
-        self
-    }
-    /// The `billing_cycle_anchor` parameter.
-    pub fn billing_cycle_anchor(
-        mut self,
-        v: impl Into<crate::CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor>,
-    ) -> Self {
-        self.billing_cycle_anchor = Some(v.into());
-        self
-    }
-    /// The `billing_thresholds` parameter.
-    pub fn billing_thresholds(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::BillingThresholdsParam>>,
-    ) -> Self {
-        self.billing_thresholds = Some(v.into());
-        self
-    }
-    /// The `collection_method` parameter.
-    pub fn collection_method(
-        mut self,
-        v: impl Into<crate::CreateCustomerSubscriptionCollectionMethod>,
-    ) -> Self {
-        self.collection_method = Some(v.into());
-        self
-    }
-    /// The `default_payment_method` parameter.
-    pub fn default_payment_method(mut self, v: impl Into<String>) -> Self {
-        self.default_payment_method = Some(v.into());
-        self
-    }
-    /// The `description` parameter.
-    pub fn description(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.description = Some(v.into());
-        self
-    }
-    /// The `invoice_settings` parameter.
-    pub fn invoice_settings(
-        mut self,
-        v: impl Into<crate::SubscriptionScheduleDefaultSettingsParam>,
-    ) -> Self {
-        self.invoice_settings = Some(v.into());
-        self
-    }
-    /// The `on_behalf_of` parameter.
-    pub fn on_behalf_of(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.on_behalf_of = Some(v.into());
-        self
-    }
-    /// The `transfer_data` parameter.
-    pub fn transfer_data(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<
-                crate::CreateCheckoutSessionSubscriptionDataTransferData,
-            >,
-        >,
-    ) -> Self {
-        self.transfer_data = Some(v.into());
-        self
-    }
-}
 /// List all schedules
 ///
 /// Retrieves the list of your subscription schedules.
@@ -764,11 +260,11 @@ impl DefaultSettingsParams {
 #[non_exhaustive]
 pub struct ListSubscriptionSchedules {
     /// Only return subscription schedules that were created canceled the given date interval.
-    pub canceled_at: Option<crate::ListSubscriptionSchedulesCanceledAt>,
+    pub canceled_at: Option<crate::subscription_schedule::CanceledAt>,
     /// Only return subscription schedules that completed during the given date interval.
-    pub completed_at: Option<crate::ListSubscriptionSchedulesCompletedAt>,
+    pub completed_at: Option<crate::subscription_schedule::CompletedAt>,
     /// Only return subscription schedules that were created during the given date interval.
-    pub created: Option<crate::ListSubscriptionSchedulesCreated>,
+    pub created: Option<crate::subscription_schedule::Created>,
     /// Only return subscription schedules for the given customer.
     pub customer: Option<crate::CustomerId>,
     /// Only return subscription schedules for the given account.
@@ -780,7 +276,7 @@ pub struct ListSubscriptionSchedules {
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// Only return subscription schedules that were released during the given date interval.
-    pub released_at: Option<crate::ListSubscriptionSchedulesReleasedAt>,
+    pub released_at: Option<crate::subscription_schedule::ReleasedAt>,
     /// Only return subscription schedules that have not started yet.
     pub scheduled: Option<bool>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
@@ -849,7 +345,7 @@ impl ListSubscriptionSchedules {
     /// Only return subscription schedules that were created canceled the given date interval.
     pub fn canceled_at(
         mut self,
-        v: impl Into<crate::ListSubscriptionSchedulesCanceledAt>,
+        v: impl Into<crate::subscription_schedule::CanceledAt>,
     ) -> Self {
         self.canceled_at = Some(v.into());
         self
@@ -857,7 +353,7 @@ impl ListSubscriptionSchedules {
     /// Only return subscription schedules that completed during the given date interval.
     pub fn completed_at(
         mut self,
-        v: impl Into<crate::ListSubscriptionSchedulesCompletedAt>,
+        v: impl Into<crate::subscription_schedule::CompletedAt>,
     ) -> Self {
         self.completed_at = Some(v.into());
         self
@@ -865,7 +361,7 @@ impl ListSubscriptionSchedules {
     /// Only return subscription schedules that were created during the given date interval.
     pub fn created(
         mut self,
-        v: impl Into<crate::ListSubscriptionSchedulesCreated>,
+        v: impl Into<crate::subscription_schedule::Created>,
     ) -> Self {
         self.created = Some(v.into());
         self
@@ -898,7 +394,7 @@ impl ListSubscriptionSchedules {
     /// Only return subscription schedules that were released during the given date interval.
     pub fn released_at(
         mut self,
-        v: impl Into<crate::ListSubscriptionSchedulesReleasedAt>,
+        v: impl Into<crate::subscription_schedule::ReleasedAt>,
     ) -> Self {
         self.released_at = Some(v.into());
         self
@@ -927,138 +423,6 @@ impl crate::rt::StripeRequest for ListSubscriptionSchedules {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListSubscriptionSchedulesCanceledAt`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListSubscriptionSchedulesCanceledAt {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListSubscriptionSchedulesCanceledAt {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListSubscriptionSchedulesCanceledAt::RangeQuerySpecs(x) => x.serialize(s),
-            ListSubscriptionSchedulesCanceledAt::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::RangeQuerySpecs> for ListSubscriptionSchedulesCanceledAt {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListSubscriptionSchedulesCanceledAt::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "billing")]
-impl From<i64> for ListSubscriptionSchedulesCanceledAt {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListSubscriptionSchedulesCanceledAt::Integer(v)
-    }
-}
-/// One of several shapes of `ListSubscriptionSchedulesCompletedAt`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListSubscriptionSchedulesCompletedAt {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListSubscriptionSchedulesCompletedAt {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListSubscriptionSchedulesCompletedAt::RangeQuerySpecs(x) => x.serialize(s),
-            ListSubscriptionSchedulesCompletedAt::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::RangeQuerySpecs> for ListSubscriptionSchedulesCompletedAt {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListSubscriptionSchedulesCompletedAt::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "billing")]
-impl From<i64> for ListSubscriptionSchedulesCompletedAt {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListSubscriptionSchedulesCompletedAt::Integer(v)
-    }
-}
-/// One of several shapes of `ListSubscriptionSchedulesCreated`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListSubscriptionSchedulesCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListSubscriptionSchedulesCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListSubscriptionSchedulesCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListSubscriptionSchedulesCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::RangeQuerySpecs> for ListSubscriptionSchedulesCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListSubscriptionSchedulesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "billing")]
-impl From<i64> for ListSubscriptionSchedulesCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListSubscriptionSchedulesCreated::Integer(v)
-    }
-}
-/// One of several shapes of `ListSubscriptionSchedulesReleasedAt`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListSubscriptionSchedulesReleasedAt {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListSubscriptionSchedulesReleasedAt {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListSubscriptionSchedulesReleasedAt::RangeQuerySpecs(x) => x.serialize(s),
-            ListSubscriptionSchedulesReleasedAt::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::RangeQuerySpecs> for ListSubscriptionSchedulesReleasedAt {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListSubscriptionSchedulesReleasedAt::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "billing")]
-impl From<i64> for ListSubscriptionSchedulesReleasedAt {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListSubscriptionSchedulesReleasedAt::Integer(v)
     }
 }
 /// One of several shapes of `SubscriptionScheduleAddInvoiceItemPrice`.
@@ -1279,7 +643,7 @@ pub struct SubscriptionSchedule {
     /// The `default_settings` field.
     pub default_settings: crate::SubscriptionSchedulesResourceDefaultSettings,
     /// Behavior of the subscription schedule and underlying subscription when it ends. Possible values are `release` or `cancel` with the default being `release`. `release` will end the subscription schedule and keep the underlying subscription running. `cancel` will end the subscription schedule and cancel the underlying subscription.
-    pub end_behavior: crate::SubscriptionScheduleEndBehavior,
+    pub end_behavior: crate::subscription_schedule::EndBehavior,
     /// Unique identifier for the object.
     pub id: crate::SubscriptionScheduleId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -1293,7 +657,7 @@ pub struct SubscriptionSchedule {
     /// ID of the subscription once managed by the subscription schedule (if it is released).
     pub released_subscription: Option<String>,
     /// The present status of the subscription schedule. Possible values are `not_started`, `active`, `completed`, `released`, and `canceled`. You can read more about the different states in our [behavior guide](https://docs.stripe.com/billing/subscriptions/subscription-schedules).
-    pub status: crate::SubscriptionScheduleStatus,
+    pub status: crate::subscription_schedule::Status,
     /// ID of the subscription managed by the subscription schedule.
     pub subscription: Option<crate::rt::Expandable<crate::Subscription>>,
     /// ID of the test clock this subscription schedule belongs to.
@@ -1326,7 +690,7 @@ impl crate::rt::Decode for SubscriptionSchedule {
             f8: crate::rt::json::Slot<
                 crate::SubscriptionSchedulesResourceDefaultSettings,
             >,
-            f9: crate::rt::json::Slot<crate::SubscriptionScheduleEndBehavior>,
+            f9: crate::rt::json::Slot<crate::subscription_schedule::EndBehavior>,
             f10: crate::rt::json::Slot<crate::SubscriptionScheduleId>,
             f11: crate::rt::json::Slot<bool>,
             f12: crate::rt::json::Slot<crate::rt::Metadata>,
@@ -1335,7 +699,7 @@ impl crate::rt::Decode for SubscriptionSchedule {
             >,
             f14: crate::rt::json::Slot<crate::rt::Timestamp>,
             f15: crate::rt::json::Slot<String>,
-            f16: crate::rt::json::Slot<crate::SubscriptionScheduleStatus>,
+            f16: crate::rt::json::Slot<crate::subscription_schedule::Status>,
             f17: crate::rt::json::Slot<crate::rt::Expandable<crate::Subscription>>,
             f18: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::TestHelpersTestClock>,
@@ -1914,130 +1278,6 @@ impl serde::Serialize for SubscriptionScheduleCurrentPhase {
         map.end()
     }
 }
-/// Part of a request's parameters (`CreateSubscriptionScheduleDefaultSettingsInvoiceSettings`).
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct SubscriptionScheduleDefaultSettingsParam {
-    /// The `account_tax_ids` parameter.
-    pub account_tax_ids: Option<crate::rt::Clearable<Vec<String>>>,
-    /// The `days_until_due` parameter.
-    pub days_until_due: Option<i64>,
-    /// The `issuer` parameter.
-    pub issuer: Option<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for SubscriptionScheduleDefaultSettingsParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.account_tax_ids {
-            map.serialize_entry("account_tax_ids", v)?;
-        }
-        if let Some(v) = &self.days_until_due {
-            map.serialize_entry("days_until_due", v)?;
-        }
-        if let Some(v) = &self.issuer {
-            map.serialize_entry("issuer", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl SubscriptionScheduleDefaultSettingsParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            account_tax_ids: None,
-            days_until_due: None,
-            issuer: None,
-        }
-    }
-    /// The `account_tax_ids` parameter.
-    pub fn account_tax_ids(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
-    ) -> Self {
-        self.account_tax_ids = Some(v.into());
-        self
-    }
-    /// The `days_until_due` parameter.
-    pub fn days_until_due(mut self, v: impl Into<i64>) -> Self {
-        self.days_until_due = Some(v.into());
-        self
-    }
-    /// The `issuer` parameter.
-    pub fn issuer(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
-    ) -> Self {
-        self.issuer = Some(v.into());
-        self
-    }
-}
-/// Values of `SubscriptionScheduleEndBehavior`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SubscriptionScheduleEndBehavior {
-    /// `cancel`
-    Cancel,
-    /// `none`
-    None,
-    /// `release`
-    Release,
-    /// `renew`
-    Renew,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl SubscriptionScheduleEndBehavior {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SubscriptionScheduleEndBehavior::Cancel => "cancel",
-            SubscriptionScheduleEndBehavior::None => "none",
-            SubscriptionScheduleEndBehavior::Release => "release",
-            SubscriptionScheduleEndBehavior::Renew => "renew",
-            SubscriptionScheduleEndBehavior::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for SubscriptionScheduleEndBehavior {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["cancel", "none", "release", "renew"]) {
-                Some(0) => SubscriptionScheduleEndBehavior::Cancel,
-                Some(1) => SubscriptionScheduleEndBehavior::None,
-                Some(2) => SubscriptionScheduleEndBehavior::Release,
-                Some(3) => SubscriptionScheduleEndBehavior::Renew,
-                _ => SubscriptionScheduleEndBehavior::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for SubscriptionScheduleEndBehavior {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SubscriptionScheduleEndBehavior {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for SubscriptionScheduleEndBehavior {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for SubscriptionScheduleEndBehavior {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// A phase describes the plans, coupon, and trialing status of a subscription for a predefined time period.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2049,13 +1289,11 @@ pub struct SubscriptionSchedulePhaseConfiguration {
     /// The `automatic_tax` field.
     pub automatic_tax: Option<crate::SchedulesPhaseAutomaticTax>,
     /// Possible values are `phase_start` or `automatic`. If `phase_start` then billing cycle anchor of the subscription is set to the start of the phase when entering the phase. If `automatic` then the billing cycle anchor is automatically modified as needed when entering the phase. For more information, see the billing cycle [documentation](https://docs.stripe.com/billing/subscriptions/billing-cycle).
-    pub billing_cycle_anchor: Option<
-        crate::SubscriptionSchedulePhaseConfigurationBillingCycleAnchor,
-    >,
+    pub billing_cycle_anchor: Option<crate::subscription::shared::BillingCycleAnchor>,
     /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period
     pub billing_thresholds: Option<crate::SubscriptionBillingThresholds>,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay the underlying subscription at the end of each billing cycle using the default source attached to the customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`.
-    pub collection_method: Option<crate::InvoiceCollectionMethod>,
+    pub collection_method: Option<crate::subscription::CollectionMethod>,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// ID of the default payment method for the subscription schedule. It must belong to the customer associated with the subscription schedule. If not set, invoices will use the default payment method in the customer's invoice settings.
@@ -2077,7 +1315,7 @@ pub struct SubscriptionSchedulePhaseConfiguration {
     /// The account (if any) the charge was made on behalf of for charges associated with the schedule's subscription. See the Connect documentation for details.
     pub on_behalf_of: Option<crate::rt::Expandable<crate::Account>>,
     /// When transitioning phases, controls how prorations are handled (if any). Possible values are `create_prorations`, `none`, and `always_invoice`.
-    pub proration_behavior: crate::PortalSubscriptionCancelProrationBehavior,
+    pub proration_behavior: crate::portal_subscription_cancel::ProrationBehavior,
     /// The start of this phase of the subscription schedule.
     pub start_date: crate::rt::Timestamp,
     /// The account (if any) the associated subscription's payments will be attributed to for tax reporting, and where funds from each payment will be transferred to for each of the subscription's invoices.
@@ -2094,11 +1332,9 @@ impl crate::rt::Decode for SubscriptionSchedulePhaseConfiguration {
             f0: crate::rt::json::Slot<Vec<crate::SubscriptionScheduleAddInvoiceItem>>,
             f1: crate::rt::json::Slot<f64>,
             f2: crate::rt::json::Slot<crate::SchedulesPhaseAutomaticTax>,
-            f3: crate::rt::json::Slot<
-                crate::SubscriptionSchedulePhaseConfigurationBillingCycleAnchor,
-            >,
+            f3: crate::rt::json::Slot<crate::subscription::shared::BillingCycleAnchor>,
             f4: crate::rt::json::Slot<crate::SubscriptionBillingThresholds>,
-            f5: crate::rt::json::Slot<crate::InvoiceCollectionMethod>,
+            f5: crate::rt::json::Slot<crate::subscription::CollectionMethod>,
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
             f8: crate::rt::json::Slot<Vec<crate::TaxRate>>,
@@ -2113,7 +1349,9 @@ impl crate::rt::Decode for SubscriptionSchedulePhaseConfiguration {
             >,
             f14: crate::rt::json::Slot<crate::rt::Metadata>,
             f15: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
-            f16: crate::rt::json::Slot<crate::PortalSubscriptionCancelProrationBehavior>,
+            f16: crate::rt::json::Slot<
+                crate::portal_subscription_cancel::ProrationBehavior,
+            >,
             f17: crate::rt::json::Slot<crate::rt::Timestamp>,
             f18: crate::rt::json::Slot<crate::SubscriptionTransferData>,
             f19: crate::rt::json::Slot<crate::rt::Timestamp>,
@@ -2316,142 +1554,6 @@ impl serde::Serialize for SubscriptionSchedulePhaseConfiguration {
         map.end()
     }
 }
-/// Values of `SubscriptionSchedulePhaseConfigurationBillingCycleAnchor`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SubscriptionSchedulePhaseConfigurationBillingCycleAnchor {
-    /// `automatic`
-    Automatic,
-    /// `phase_start`
-    PhaseStart,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl SubscriptionSchedulePhaseConfigurationBillingCycleAnchor {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SubscriptionSchedulePhaseConfigurationBillingCycleAnchor::Automatic => {
-                "automatic"
-            }
-            SubscriptionSchedulePhaseConfigurationBillingCycleAnchor::PhaseStart => {
-                "phase_start"
-            }
-            SubscriptionSchedulePhaseConfigurationBillingCycleAnchor::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for SubscriptionSchedulePhaseConfigurationBillingCycleAnchor {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["automatic", "phase_start"]) {
-                Some(0) => {
-                    SubscriptionSchedulePhaseConfigurationBillingCycleAnchor::Automatic
-                }
-                Some(1) => {
-                    SubscriptionSchedulePhaseConfigurationBillingCycleAnchor::PhaseStart
-                }
-                _ => {
-                    SubscriptionSchedulePhaseConfigurationBillingCycleAnchor::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for SubscriptionSchedulePhaseConfigurationBillingCycleAnchor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SubscriptionSchedulePhaseConfigurationBillingCycleAnchor {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for SubscriptionSchedulePhaseConfigurationBillingCycleAnchor {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for SubscriptionSchedulePhaseConfigurationBillingCycleAnchor {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `SubscriptionScheduleStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SubscriptionScheduleStatus {
-    /// `active`
-    Active,
-    /// `canceled`
-    Canceled,
-    /// `completed`
-    Completed,
-    /// `not_started`
-    NotStarted,
-    /// `released`
-    Released,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl SubscriptionScheduleStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SubscriptionScheduleStatus::Active => "active",
-            SubscriptionScheduleStatus::Canceled => "canceled",
-            SubscriptionScheduleStatus::Completed => "completed",
-            SubscriptionScheduleStatus::NotStarted => "not_started",
-            SubscriptionScheduleStatus::Released => "released",
-            SubscriptionScheduleStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for SubscriptionScheduleStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["active", "canceled", "completed", "not_started", "released"],
-            ) {
-                Some(0) => SubscriptionScheduleStatus::Active,
-                Some(1) => SubscriptionScheduleStatus::Canceled,
-                Some(2) => SubscriptionScheduleStatus::Completed,
-                Some(3) => SubscriptionScheduleStatus::NotStarted,
-                Some(4) => SubscriptionScheduleStatus::Released,
-                _ => SubscriptionScheduleStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for SubscriptionScheduleStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SubscriptionScheduleStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for SubscriptionScheduleStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for SubscriptionScheduleStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// Update a schedule
 ///
 /// Updates an existing subscription schedule.
@@ -2464,19 +1566,17 @@ pub struct UpdateSubscriptionSchedule {
     /// The `schedule` parameter.
     pub schedule: crate::SubscriptionScheduleId,
     /// Object representing the subscription schedule's default settings.
-    pub default_settings: Option<crate::DefaultSettingsParams>,
+    pub default_settings: Option<crate::subscription_schedule::DefaultSettings>,
     /// Behavior of the subscription schedule and underlying subscription when it ends. Possible values are `release` or `cancel` with the default being `release`. `release` will end the subscription schedule and keep the underlying subscription running. `cancel` will end the subscription schedule and cancel the underlying subscription.
-    pub end_behavior: Option<crate::CreateSubscriptionScheduleEndBehavior>,
+    pub end_behavior: Option<crate::subscription_schedule::create_update::EndBehavior>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// List representing phases of the subscription schedule. Each phase can be customized to have different durations, plans, and coupons. If there are multiple phases, the `end_date` of one phase will always equal the `start_date` of the next phase. Note that past phases can be omitted.
-    pub phases: Option<Vec<crate::PhaseConfigurationParams>>,
+    pub phases: Option<Vec<crate::invoice::Phases>>,
     /// If the update changes the billing configuration (item price, quantity, etc.) of the current phase, indicates how prorations from this change should be handled. The default value is `create_prorations`.
-    pub proration_behavior: Option<
-        crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-    >,
+    pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for UpdateSubscriptionSchedule {
@@ -2522,7 +1622,7 @@ impl UpdateSubscriptionSchedule {
     /// Object representing the subscription schedule's default settings.
     pub fn default_settings(
         mut self,
-        v: impl Into<crate::DefaultSettingsParams>,
+        v: impl Into<crate::subscription_schedule::DefaultSettings>,
     ) -> Self {
         self.default_settings = Some(v.into());
         self
@@ -2530,7 +1630,7 @@ impl UpdateSubscriptionSchedule {
     /// Behavior of the subscription schedule and underlying subscription when it ends. Possible values are `release` or `cancel` with the default being `release`. `release` will end the subscription schedule and keep the underlying subscription running. `cancel` will end the subscription schedule and cancel the underlying subscription.
     pub fn end_behavior(
         mut self,
-        v: impl Into<crate::CreateSubscriptionScheduleEndBehavior>,
+        v: impl Into<crate::subscription_schedule::create_update::EndBehavior>,
     ) -> Self {
         self.end_behavior = Some(v.into());
         self
@@ -2551,7 +1651,7 @@ impl UpdateSubscriptionSchedule {
     /// List representing phases of the subscription schedule. Each phase can be customized to have different durations, plans, and coupons. If there are multiple phases, the `end_date` of one phase will always equal the `start_date` of the next phase. Note that past phases can be omitted.
     pub fn phases(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::PhaseConfigurationParams>>,
+        v: impl IntoIterator<Item = impl Into<crate::invoice::Phases>>,
     ) -> Self {
         self.phases = Some(v.into_iter().map(Into::into).collect());
         self
@@ -2559,9 +1659,7 @@ impl UpdateSubscriptionSchedule {
     /// If the update changes the billing configuration (item price, quantity, etc.) of the current phase, indicates how prorations from this change should be handled. The default value is `create_prorations`.
     pub fn proration_behavior(
         mut self,
-        v: impl Into<
-            crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-        >,
+        v: impl Into<crate::subscription::ProrationBehavior>,
     ) -> Self {
         self.proration_behavior = Some(v.into());
         self

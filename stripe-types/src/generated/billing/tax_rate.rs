@@ -30,7 +30,7 @@ pub struct CreateTaxRate {
     /// [ISO 3166-2 subdivision code](https://en.wikipedia.org/wiki/ISO_3166-2), without country prefix. For example, "NY" for New York, United States.
     pub state: Option<String>,
     /// The high-level tax type, such as `vat` or `sales_tax`.
-    pub tax_type: Option<crate::AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType>,
+    pub tax_type: Option<crate::invoice::TaxType>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for CreateTaxRate {
@@ -126,10 +126,7 @@ impl CreateTaxRate {
         self
     }
     /// The high-level tax type, such as `vat` or `sales_tax`.
-    pub fn tax_type(
-        mut self,
-        v: impl Into<crate::AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType>,
-    ) -> Self {
+    pub fn tax_type(mut self, v: impl Into<crate::invoice::TaxType>) -> Self {
         self.tax_type = Some(v.into());
         self
     }
@@ -161,7 +158,7 @@ pub struct ListTaxRates {
     /// Optional flag to filter by tax rates that are either active or inactive (archived).
     pub active: Option<bool>,
     /// Optional range for filtering created date.
-    pub created: Option<crate::ListShippingRatesCreated>,
+    pub created: Option<crate::shipping_rate::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -223,7 +220,7 @@ impl ListTaxRates {
         self
     }
     /// Optional range for filtering created date.
-    pub fn created(mut self, v: impl Into<crate::ListShippingRatesCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::shipping_rate::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -357,7 +354,7 @@ pub struct TaxRate {
     /// The jurisdiction for the tax rate. You can use this label field for tax reporting purposes. It also appears on your customer’s invoice.
     pub jurisdiction: Option<String>,
     /// The level of the jurisdiction that imposes this tax rate. Will be `null` for manually defined tax rates.
-    pub jurisdiction_level: Option<crate::TaxRateJurisdictionLevel>,
+    pub jurisdiction_level: Option<crate::tax_rate::JurisdictionLevel>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
@@ -365,11 +362,13 @@ pub struct TaxRate {
     /// Tax rate percentage out of 100. For tax calculations with automatic_tax[enabled]=true, this percentage includes the statutory tax rate of non-taxable jurisdictions.
     pub percentage: f64,
     /// Indicates the type of tax rate applied to the taxable amount. This value can be `null` when no tax applies to the location. This field is only present for TaxRates created by Stripe Tax.
-    pub rate_type: Option<crate::TaxProductResourceTaxRateDetailsRateType>,
+    pub rate_type: Option<crate::tax_product_resource_tax_rate_details::RateType>,
     /// [ISO 3166-2 subdivision code](https://en.wikipedia.org/wiki/ISO_3166-2), without country prefix. For example, "NY" for New York, United States.
     pub state: Option<String>,
     /// The high-level tax type, such as `vat` or `sales_tax`.
-    pub tax_type: Option<crate::TaxProductResourceLineItemTaxRateDetailsTaxType>,
+    pub tax_type: Option<
+        crate::tax_product_resource_line_item_tax_rate_details::TaxType,
+    >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -393,14 +392,16 @@ impl crate::rt::Decode for TaxRate {
             f7: crate::rt::json::Slot<crate::TaxRateId>,
             f8: crate::rt::json::Slot<bool>,
             f9: crate::rt::json::Slot<String>,
-            f10: crate::rt::json::Slot<crate::TaxRateJurisdictionLevel>,
+            f10: crate::rt::json::Slot<crate::tax_rate::JurisdictionLevel>,
             f11: crate::rt::json::Slot<bool>,
             f12: crate::rt::json::Slot<crate::rt::Metadata>,
             f13: crate::rt::json::Slot<f64>,
-            f14: crate::rt::json::Slot<crate::TaxProductResourceTaxRateDetailsRateType>,
+            f14: crate::rt::json::Slot<
+                crate::tax_product_resource_tax_rate_details::RateType,
+            >,
             f15: crate::rt::json::Slot<String>,
             f16: crate::rt::json::Slot<
-                crate::TaxProductResourceLineItemTaxRateDetailsTaxType,
+                crate::tax_product_resource_line_item_tax_rate_details::TaxType,
             >,
         }
         let mut b = Slots {
@@ -648,79 +649,6 @@ impl serde::Serialize for TaxRateFlatAmount {
         map.end()
     }
 }
-/// Values of `TaxRateJurisdictionLevel`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxRateJurisdictionLevel {
-    /// `city`
-    City,
-    /// `country`
-    Country,
-    /// `county`
-    County,
-    /// `district`
-    District,
-    /// `multiple`
-    Multiple,
-    /// `state`
-    State,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl TaxRateJurisdictionLevel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxRateJurisdictionLevel::City => "city",
-            TaxRateJurisdictionLevel::Country => "country",
-            TaxRateJurisdictionLevel::County => "county",
-            TaxRateJurisdictionLevel::District => "district",
-            TaxRateJurisdictionLevel::Multiple => "multiple",
-            TaxRateJurisdictionLevel::State => "state",
-            TaxRateJurisdictionLevel::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for TaxRateJurisdictionLevel {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["city", "country", "county", "district", "multiple", "state"],
-            ) {
-                Some(0) => TaxRateJurisdictionLevel::City,
-                Some(1) => TaxRateJurisdictionLevel::Country,
-                Some(2) => TaxRateJurisdictionLevel::County,
-                Some(3) => TaxRateJurisdictionLevel::District,
-                Some(4) => TaxRateJurisdictionLevel::Multiple,
-                Some(5) => TaxRateJurisdictionLevel::State,
-                _ => TaxRateJurisdictionLevel::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for TaxRateJurisdictionLevel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TaxRateJurisdictionLevel {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TaxRateJurisdictionLevel {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for TaxRateJurisdictionLevel {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// Update a tax rate
 ///
 /// Updates an existing tax rate.
@@ -749,7 +677,7 @@ pub struct UpdateTaxRate {
     /// [ISO 3166-2 subdivision code](https://en.wikipedia.org/wiki/ISO_3166-2), without country prefix. For example, "NY" for New York, United States.
     pub state: Option<String>,
     /// The high-level tax type, such as `vat` or `sales_tax`.
-    pub tax_type: Option<crate::AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType>,
+    pub tax_type: Option<crate::invoice::TaxType>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for UpdateTaxRate {
@@ -848,10 +776,7 @@ impl UpdateTaxRate {
         self
     }
     /// The high-level tax type, such as `vat` or `sales_tax`.
-    pub fn tax_type(
-        mut self,
-        v: impl Into<crate::AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType>,
-    ) -> Self {
+    pub fn tax_type(mut self, v: impl Into<crate::invoice::TaxType>) -> Self {
         self.tax_type = Some(v.into());
         self
     }

@@ -8,13 +8,17 @@ pub struct CheckoutAcssDebitMandateOptions {
     /// A URL for custom mandate text
     pub custom_mandate_url: Option<String>,
     /// List of Stripe products where this mandate can be selected automatically. Returned when the Session is in `setup` mode.
-    pub default_for: Option<Vec<crate::CheckoutAcssDebitMandateOptionsDefaultFor>>,
+    pub default_for: Option<Vec<crate::checkout_acss_debit_mandate_options::DefaultFor>>,
     /// Description of the interval. Only required if the 'payment_schedule' parameter is 'interval' or 'combined'.
     pub interval_description: Option<String>,
     /// Payment schedule for the mandate.
-    pub payment_schedule: Option<crate::CheckoutAcssDebitMandateOptionsPaymentSchedule>,
+    pub payment_schedule: Option<
+        crate::checkout_acss_debit_mandate_options::PaymentSchedule,
+    >,
     /// Transaction type of the mandate.
-    pub transaction_type: Option<crate::CheckoutAcssDebitMandateOptionsTransactionType>,
+    pub transaction_type: Option<
+        crate::checkout_acss_debit_mandate_options::TransactionType,
+    >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -25,14 +29,14 @@ impl crate::rt::Decode for CheckoutAcssDebitMandateOptions {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<
-                Vec<crate::CheckoutAcssDebitMandateOptionsDefaultFor>,
+                Vec<crate::checkout_acss_debit_mandate_options::DefaultFor>,
             >,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitMandateOptionsPaymentSchedule,
+                crate::checkout_acss_debit_mandate_options::PaymentSchedule,
             >,
             f4: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitMandateOptionsTransactionType,
+                crate::checkout_acss_debit_mandate_options::TransactionType,
             >,
         }
         let mut b = Slots {
@@ -108,175 +112,5 @@ impl serde::Serialize for CheckoutAcssDebitMandateOptions {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `CheckoutAcssDebitMandateOptionsDefaultFor`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CheckoutAcssDebitMandateOptionsDefaultFor {
-    /// `invoice`
-    Invoice,
-    /// `subscription`
-    Subscription,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CheckoutAcssDebitMandateOptionsDefaultFor {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CheckoutAcssDebitMandateOptionsDefaultFor::Invoice => "invoice",
-            CheckoutAcssDebitMandateOptionsDefaultFor::Subscription => "subscription",
-            CheckoutAcssDebitMandateOptionsDefaultFor::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CheckoutAcssDebitMandateOptionsDefaultFor {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["invoice", "subscription"]) {
-                Some(0) => CheckoutAcssDebitMandateOptionsDefaultFor::Invoice,
-                Some(1) => CheckoutAcssDebitMandateOptionsDefaultFor::Subscription,
-                _ => CheckoutAcssDebitMandateOptionsDefaultFor::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for CheckoutAcssDebitMandateOptionsDefaultFor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CheckoutAcssDebitMandateOptionsDefaultFor {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CheckoutAcssDebitMandateOptionsDefaultFor {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for CheckoutAcssDebitMandateOptionsDefaultFor {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `CheckoutAcssDebitMandateOptionsPaymentSchedule`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CheckoutAcssDebitMandateOptionsPaymentSchedule {
-    /// `combined`
-    Combined,
-    /// `interval`
-    Interval,
-    /// `sporadic`
-    Sporadic,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CheckoutAcssDebitMandateOptionsPaymentSchedule {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CheckoutAcssDebitMandateOptionsPaymentSchedule::Combined => "combined",
-            CheckoutAcssDebitMandateOptionsPaymentSchedule::Interval => "interval",
-            CheckoutAcssDebitMandateOptionsPaymentSchedule::Sporadic => "sporadic",
-            CheckoutAcssDebitMandateOptionsPaymentSchedule::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CheckoutAcssDebitMandateOptionsPaymentSchedule {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["combined", "interval", "sporadic"]) {
-                Some(0) => CheckoutAcssDebitMandateOptionsPaymentSchedule::Combined,
-                Some(1) => CheckoutAcssDebitMandateOptionsPaymentSchedule::Interval,
-                Some(2) => CheckoutAcssDebitMandateOptionsPaymentSchedule::Sporadic,
-                _ => {
-                    CheckoutAcssDebitMandateOptionsPaymentSchedule::Unknown(s.to_owned())
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for CheckoutAcssDebitMandateOptionsPaymentSchedule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CheckoutAcssDebitMandateOptionsPaymentSchedule {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CheckoutAcssDebitMandateOptionsPaymentSchedule {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for CheckoutAcssDebitMandateOptionsPaymentSchedule {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `CheckoutAcssDebitMandateOptionsTransactionType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CheckoutAcssDebitMandateOptionsTransactionType {
-    /// `business`
-    Business,
-    /// `personal`
-    Personal,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CheckoutAcssDebitMandateOptionsTransactionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CheckoutAcssDebitMandateOptionsTransactionType::Business => "business",
-            CheckoutAcssDebitMandateOptionsTransactionType::Personal => "personal",
-            CheckoutAcssDebitMandateOptionsTransactionType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CheckoutAcssDebitMandateOptionsTransactionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["business", "personal"]) {
-                Some(0) => CheckoutAcssDebitMandateOptionsTransactionType::Business,
-                Some(1) => CheckoutAcssDebitMandateOptionsTransactionType::Personal,
-                _ => {
-                    CheckoutAcssDebitMandateOptionsTransactionType::Unknown(s.to_owned())
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for CheckoutAcssDebitMandateOptionsTransactionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CheckoutAcssDebitMandateOptionsTransactionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CheckoutAcssDebitMandateOptionsTransactionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for CheckoutAcssDebitMandateOptionsTransactionType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

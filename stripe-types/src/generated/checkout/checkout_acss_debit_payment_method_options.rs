@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct CheckoutAcssDebitPaymentMethodOptions {
     /// Currency supported by the bank account. Returned when the Session is in `setup` mode.
-    pub currency: Option<crate::CheckoutAcssDebitPaymentMethodOptionsCurrency>,
+    pub currency: Option<crate::checkout_acss_debit_payment_method_options::Currency>,
     /// The `mandate_options` field.
     pub mandate_options: Option<crate::CheckoutAcssDebitMandateOptions>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
@@ -16,15 +16,11 @@ pub struct CheckoutAcssDebitPaymentMethodOptions {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
     /// Controls when Stripe will attempt to debit the funds from the customer's account. The date must be a string in YYYY-MM-DD format. The date must be in the future and between 3 and 15 calendar days from now.
     pub target_date: Option<String>,
     /// Bank account verification method.
-    pub verification_method: Option<
-        crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-    >,
+    pub verification_method: Option<crate::payment_intent::VerificationMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -34,16 +30,12 @@ impl crate::rt::Decode for CheckoutAcssDebitPaymentMethodOptions {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitPaymentMethodOptionsCurrency,
+                crate::checkout_acss_debit_payment_method_options::Currency,
             >,
             f1: crate::rt::json::Slot<crate::CheckoutAcssDebitMandateOptions>,
-            f2: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f2: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-            >,
+            f4: crate::rt::json::Slot<crate::payment_intent::VerificationMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -118,213 +110,5 @@ impl serde::Serialize for CheckoutAcssDebitPaymentMethodOptions {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `CheckoutAcssDebitPaymentMethodOptionsCurrency`.
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CheckoutAcssDebitPaymentMethodOptionsCurrency {
-    /// `cad`
-    Cad,
-    /// `usd`
-    Usd,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl CheckoutAcssDebitPaymentMethodOptionsCurrency {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CheckoutAcssDebitPaymentMethodOptionsCurrency::Cad => "cad",
-            CheckoutAcssDebitPaymentMethodOptionsCurrency::Usd => "usd",
-            CheckoutAcssDebitPaymentMethodOptionsCurrency::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl std::str::FromStr for CheckoutAcssDebitPaymentMethodOptionsCurrency {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["cad", "usd"]) {
-                Some(0) => CheckoutAcssDebitPaymentMethodOptionsCurrency::Cad,
-                Some(1) => CheckoutAcssDebitPaymentMethodOptionsCurrency::Usd,
-                _ => CheckoutAcssDebitPaymentMethodOptionsCurrency::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl std::fmt::Display for CheckoutAcssDebitPaymentMethodOptionsCurrency {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl serde::Serialize for CheckoutAcssDebitPaymentMethodOptionsCurrency {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for CheckoutAcssDebitPaymentMethodOptionsCurrency {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl crate::rt::Decode for CheckoutAcssDebitPaymentMethodOptionsCurrency {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage {
-    /// `none`
-    None,
-    /// `off_session`
-    OffSession,
-    /// `on_session`
-    OnSession,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage::None => "none",
-            CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage::OffSession => {
-                "off_session"
-            }
-            CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage::OnSession => {
-                "on_session"
-            }
-            CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["none", "off_session", "on_session"]) {
-                Some(0) => CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage::None,
-                Some(1) => {
-                    CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage::OffSession
-                }
-                Some(2) => {
-                    CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage::OnSession
-                }
-                _ => {
-                    CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `CheckoutAcssDebitPaymentMethodOptionsVerificationMethod`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CheckoutAcssDebitPaymentMethodOptionsVerificationMethod {
-    /// `automatic`
-    Automatic,
-    /// `instant`
-    Instant,
-    /// `microdeposits`
-    Microdeposits,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CheckoutAcssDebitPaymentMethodOptionsVerificationMethod {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CheckoutAcssDebitPaymentMethodOptionsVerificationMethod::Automatic => {
-                "automatic"
-            }
-            CheckoutAcssDebitPaymentMethodOptionsVerificationMethod::Instant => "instant",
-            CheckoutAcssDebitPaymentMethodOptionsVerificationMethod::Microdeposits => {
-                "microdeposits"
-            }
-            CheckoutAcssDebitPaymentMethodOptionsVerificationMethod::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CheckoutAcssDebitPaymentMethodOptionsVerificationMethod {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["automatic", "instant", "microdeposits"],
-            ) {
-                Some(0) => {
-                    CheckoutAcssDebitPaymentMethodOptionsVerificationMethod::Automatic
-                }
-                Some(1) => {
-                    CheckoutAcssDebitPaymentMethodOptionsVerificationMethod::Instant
-                }
-                Some(2) => {
-                    CheckoutAcssDebitPaymentMethodOptionsVerificationMethod::Microdeposits
-                }
-                _ => {
-                    CheckoutAcssDebitPaymentMethodOptionsVerificationMethod::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for CheckoutAcssDebitPaymentMethodOptionsVerificationMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CheckoutAcssDebitPaymentMethodOptionsVerificationMethod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for CheckoutAcssDebitPaymentMethodOptionsVerificationMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for CheckoutAcssDebitPaymentMethodOptionsVerificationMethod {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct CheckoutAffirmPaymentMethodOptions {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+    pub capture_method: Option<crate::payment_method::CaptureMethod>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -14,9 +14,7 @@ pub struct CheckoutAffirmPaymentMethodOptions {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -25,12 +23,8 @@ impl crate::rt::Decode for CheckoutAffirmPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
+            f1: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -81,114 +75,5 @@ impl serde::Serialize for CheckoutAffirmPaymentMethodOptions {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `CheckoutAffirmPaymentMethodOptionsCaptureMethod`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CheckoutAffirmPaymentMethodOptionsCaptureMethod {
-    /// `manual`
-    Manual,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CheckoutAffirmPaymentMethodOptionsCaptureMethod {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CheckoutAffirmPaymentMethodOptionsCaptureMethod::Manual => "manual",
-            CheckoutAffirmPaymentMethodOptionsCaptureMethod::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CheckoutAffirmPaymentMethodOptionsCaptureMethod {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["manual"]) {
-                Some(0) => CheckoutAffirmPaymentMethodOptionsCaptureMethod::Manual,
-                _ => {
-                    CheckoutAffirmPaymentMethodOptionsCaptureMethod::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for CheckoutAffirmPaymentMethodOptionsCaptureMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CheckoutAffirmPaymentMethodOptionsCaptureMethod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CheckoutAffirmPaymentMethodOptionsCaptureMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for CheckoutAffirmPaymentMethodOptionsCaptureMethod {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `CheckoutAffirmPaymentMethodOptionsSetupFutureUsage`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CheckoutAffirmPaymentMethodOptionsSetupFutureUsage {
-    /// `none`
-    None,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CheckoutAffirmPaymentMethodOptionsSetupFutureUsage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CheckoutAffirmPaymentMethodOptionsSetupFutureUsage::None => "none",
-            CheckoutAffirmPaymentMethodOptionsSetupFutureUsage::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CheckoutAffirmPaymentMethodOptionsSetupFutureUsage {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["none"]) {
-                Some(0) => CheckoutAffirmPaymentMethodOptionsSetupFutureUsage::None,
-                _ => {
-                    CheckoutAffirmPaymentMethodOptionsSetupFutureUsage::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for CheckoutAffirmPaymentMethodOptionsSetupFutureUsage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CheckoutAffirmPaymentMethodOptionsSetupFutureUsage {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for CheckoutAffirmPaymentMethodOptionsSetupFutureUsage {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for CheckoutAffirmPaymentMethodOptionsSetupFutureUsage {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -6,27 +6,27 @@
 #[non_exhaustive]
 pub struct CheckoutCardPaymentMethodOptions {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+    pub capture_method: Option<crate::payment_method::CaptureMethod>,
     /// The `installments` field.
     pub installments: Option<crate::CheckoutCardInstallmentsOptions>,
     /// Request ability to [capture beyond the standard authorization validity window](/payments/extended-authorization) for this CheckoutSession.
     pub request_extended_authorization: Option<
-        crate::CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization,
+        crate::checkout_card_payment_method_options::RequestExtendedAuthorization,
     >,
     /// Request ability to [increment the authorization](/payments/incremental-authorization) for this CheckoutSession.
     pub request_incremental_authorization: Option<
-        crate::CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization,
+        crate::checkout_card_payment_method_options::RequestIncrementalAuthorization,
     >,
     /// Request ability to make [multiple captures](/payments/multicapture) for this CheckoutSession.
     pub request_multicapture: Option<
-        crate::CheckoutCardPaymentMethodOptionsRequestMulticapture,
+        crate::checkout_card_payment_method_options::RequestMulticapture,
     >,
     /// Request ability to [overcapture](/payments/overcapture) for this CheckoutSession.
     pub request_overcapture: Option<
-        crate::CheckoutCardPaymentMethodOptionsRequestOvercapture,
+        crate::checkout_card_payment_method_options::RequestOvercapture,
     >,
     /// We strongly recommend that you rely on our SCA Engine to automatically prompt your customers for authentication based on risk level and [other requirements](https://docs.stripe.com/strong-customer-authentication). However, if you wish to request 3D Secure based on logic from your own fraud engine, provide this option. If not provided, this value defaults to `automatic`. Read our guide on [manually requesting 3D Secure](https://docs.stripe.com/payments/3d-secure/authentication-flow#manual-three-ds) for more information on how this configuration interacts with Radar and our SCA Engine.
-    pub request_three_d_secure: crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure,
+    pub request_three_d_secure: crate::checkout_card_payment_method_options::RequestThreeDSecure,
     /// The `restrictions` field.
     pub restrictions: Option<
         crate::PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions,
@@ -38,9 +38,7 @@ pub struct CheckoutCardPaymentMethodOptions {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
     /// Provides information about a card payment that customers see on their statements. Concatenated with the Kana prefix (shortened Kana descriptor) or Kana statement descriptor that’s set on the account to form the complete statement descriptor. Maximum 22 characters. On card statements, the *concatenation* of both prefix and suffix (including separators) will appear truncated to 22 characters.
     pub statement_descriptor_suffix_kana: Option<String>,
     /// Provides information about a card payment that customers see on their statements. Concatenated with the Kanji prefix (shortened Kanji descriptor) or Kanji statement descriptor that’s set on the account to form the complete statement descriptor. Maximum 17 characters. On card statements, the *concatenation* of both prefix and suffix (including separators) will appear truncated to 17 characters.
@@ -53,31 +51,27 @@ impl crate::rt::Decode for CheckoutCardPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
             f1: crate::rt::json::Slot<crate::CheckoutCardInstallmentsOptions>,
             f2: crate::rt::json::Slot<
-                crate::CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization,
+                crate::checkout_card_payment_method_options::RequestExtendedAuthorization,
             >,
             f3: crate::rt::json::Slot<
-                crate::CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization,
+                crate::checkout_card_payment_method_options::RequestIncrementalAuthorization,
             >,
             f4: crate::rt::json::Slot<
-                crate::CheckoutCardPaymentMethodOptionsRequestMulticapture,
+                crate::checkout_card_payment_method_options::RequestMulticapture,
             >,
             f5: crate::rt::json::Slot<
-                crate::CheckoutCardPaymentMethodOptionsRequestOvercapture,
+                crate::checkout_card_payment_method_options::RequestOvercapture,
             >,
             f6: crate::rt::json::Slot<
-                crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure,
+                crate::checkout_card_payment_method_options::RequestThreeDSecure,
             >,
             f7: crate::rt::json::Slot<
                 crate::PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions,
             >,
-            f8: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f8: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<String>,
         }
@@ -205,334 +199,5 @@ impl serde::Serialize for CheckoutCardPaymentMethodOptions {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization {
-    /// `if_available`
-    IfAvailable,
-    /// `never`
-    Never,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization::IfAvailable => {
-                "if_available"
-            }
-            CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization::Never => {
-                "never"
-            }
-            CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["if_available", "never"]) {
-                Some(0) => {
-                    CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization::IfAvailable
-                }
-                Some(1) => {
-                    CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization::Never
-                }
-                _ => {
-                    CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization {
-    /// `if_available`
-    IfAvailable,
-    /// `never`
-    Never,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization::IfAvailable => {
-                "if_available"
-            }
-            CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization::Never => {
-                "never"
-            }
-            CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["if_available", "never"]) {
-                Some(0) => {
-                    CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization::IfAvailable
-                }
-                Some(1) => {
-                    CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization::Never
-                }
-                _ => {
-                    CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `CheckoutCardPaymentMethodOptionsRequestMulticapture`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CheckoutCardPaymentMethodOptionsRequestMulticapture {
-    /// `if_available`
-    IfAvailable,
-    /// `never`
-    Never,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CheckoutCardPaymentMethodOptionsRequestMulticapture {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CheckoutCardPaymentMethodOptionsRequestMulticapture::IfAvailable => {
-                "if_available"
-            }
-            CheckoutCardPaymentMethodOptionsRequestMulticapture::Never => "never",
-            CheckoutCardPaymentMethodOptionsRequestMulticapture::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CheckoutCardPaymentMethodOptionsRequestMulticapture {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["if_available", "never"]) {
-                Some(0) => {
-                    CheckoutCardPaymentMethodOptionsRequestMulticapture::IfAvailable
-                }
-                Some(1) => CheckoutCardPaymentMethodOptionsRequestMulticapture::Never,
-                _ => {
-                    CheckoutCardPaymentMethodOptionsRequestMulticapture::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for CheckoutCardPaymentMethodOptionsRequestMulticapture {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CheckoutCardPaymentMethodOptionsRequestMulticapture {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for CheckoutCardPaymentMethodOptionsRequestMulticapture {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for CheckoutCardPaymentMethodOptionsRequestMulticapture {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `CheckoutCardPaymentMethodOptionsRequestOvercapture`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CheckoutCardPaymentMethodOptionsRequestOvercapture {
-    /// `if_available`
-    IfAvailable,
-    /// `never`
-    Never,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CheckoutCardPaymentMethodOptionsRequestOvercapture {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CheckoutCardPaymentMethodOptionsRequestOvercapture::IfAvailable => {
-                "if_available"
-            }
-            CheckoutCardPaymentMethodOptionsRequestOvercapture::Never => "never",
-            CheckoutCardPaymentMethodOptionsRequestOvercapture::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CheckoutCardPaymentMethodOptionsRequestOvercapture {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["if_available", "never"]) {
-                Some(0) => {
-                    CheckoutCardPaymentMethodOptionsRequestOvercapture::IfAvailable
-                }
-                Some(1) => CheckoutCardPaymentMethodOptionsRequestOvercapture::Never,
-                _ => {
-                    CheckoutCardPaymentMethodOptionsRequestOvercapture::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for CheckoutCardPaymentMethodOptionsRequestOvercapture {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CheckoutCardPaymentMethodOptionsRequestOvercapture {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for CheckoutCardPaymentMethodOptionsRequestOvercapture {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for CheckoutCardPaymentMethodOptionsRequestOvercapture {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `CheckoutCardPaymentMethodOptionsRequestThreeDSecure`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CheckoutCardPaymentMethodOptionsRequestThreeDSecure {
-    /// `any`
-    Any,
-    /// `automatic`
-    Automatic,
-    /// `challenge`
-    Challenge,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CheckoutCardPaymentMethodOptionsRequestThreeDSecure {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CheckoutCardPaymentMethodOptionsRequestThreeDSecure::Any => "any",
-            CheckoutCardPaymentMethodOptionsRequestThreeDSecure::Automatic => "automatic",
-            CheckoutCardPaymentMethodOptionsRequestThreeDSecure::Challenge => "challenge",
-            CheckoutCardPaymentMethodOptionsRequestThreeDSecure::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CheckoutCardPaymentMethodOptionsRequestThreeDSecure {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["any", "automatic", "challenge"]) {
-                Some(0) => CheckoutCardPaymentMethodOptionsRequestThreeDSecure::Any,
-                Some(1) => CheckoutCardPaymentMethodOptionsRequestThreeDSecure::Automatic,
-                Some(2) => CheckoutCardPaymentMethodOptionsRequestThreeDSecure::Challenge,
-                _ => {
-                    CheckoutCardPaymentMethodOptionsRequestThreeDSecure::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for CheckoutCardPaymentMethodOptionsRequestThreeDSecure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CheckoutCardPaymentMethodOptionsRequestThreeDSecure {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for CheckoutCardPaymentMethodOptionsRequestThreeDSecure {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for CheckoutCardPaymentMethodOptionsRequestThreeDSecure {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -14,12 +14,12 @@ pub struct CheckoutCustomerBalanceBankTransferPaymentMethodOptions {
     /// Permitted values include: `sort_code`, `zengin`, `iban`, or `spei`.
     pub requested_address_types: Option<
         Vec<
-            crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes,
+            crate::checkout_customer_balance_bank_transfer_payment_method_options::RequestedAddressTypes,
         >,
     >,
     /// The bank transfer type that this PaymentIntent is allowed to use for funding Permitted values include: `eu_bank_transfer`, `gb_bank_transfer`, `jp_bank_transfer`, `mx_bank_transfer`, or `us_bank_transfer`.
     pub r#type: Option<
-        crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType,
+        crate::checkout_customer_balance_bank_transfer_payment_method_options::Type,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -34,11 +34,11 @@ impl crate::rt::Decode for CheckoutCustomerBalanceBankTransferPaymentMethodOptio
             >,
             f1: crate::rt::json::Slot<
                 Vec<
-                    crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes,
+                    crate::checkout_customer_balance_bank_transfer_payment_method_options::RequestedAddressTypes,
                 >,
             >,
             f2: crate::rt::json::Slot<
-                crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType,
+                crate::checkout_customer_balance_bank_transfer_payment_method_options::Type,
             >,
         }
         let mut b = Slots {
@@ -97,228 +97,5 @@ impl serde::Serialize for CheckoutCustomerBalanceBankTransferPaymentMethodOption
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes {
-    /// `aba`
-    Aba,
-    /// `iban`
-    Iban,
-    /// `sepa`
-    Sepa,
-    /// `sort_code`
-    SortCode,
-    /// `spei`
-    Spei,
-    /// `swift`
-    Swift,
-    /// `zengin`
-    Zengin,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Aba => {
-                "aba"
-            }
-            CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Iban => {
-                "iban"
-            }
-            CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Sepa => {
-                "sepa"
-            }
-            CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::SortCode => {
-                "sort_code"
-            }
-            CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Spei => {
-                "spei"
-            }
-            CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Swift => {
-                "swift"
-            }
-            CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Zengin => {
-                "zengin"
-            }
-            CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["aba", "iban", "sepa", "sort_code", "spei", "swift", "zengin"],
-            ) {
-                Some(0) => {
-                    CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Aba
-                }
-                Some(1) => {
-                    CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Iban
-                }
-                Some(2) => {
-                    CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Sepa
-                }
-                Some(3) => {
-                    CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::SortCode
-                }
-                Some(4) => {
-                    CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Spei
-                }
-                Some(5) => {
-                    CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Swift
-                }
-                Some(6) => {
-                    CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Zengin
-                }
-                _ => {
-                    CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType`.
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType {
-    /// `eu_bank_transfer`
-    EuBankTransfer,
-    /// `gb_bank_transfer`
-    GbBankTransfer,
-    /// `jp_bank_transfer`
-    JpBankTransfer,
-    /// `mx_bank_transfer`
-    MxBankTransfer,
-    /// `us_bank_transfer`
-    UsBankTransfer,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType::EuBankTransfer => {
-                "eu_bank_transfer"
-            }
-            CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType::GbBankTransfer => {
-                "gb_bank_transfer"
-            }
-            CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType::JpBankTransfer => {
-                "jp_bank_transfer"
-            }
-            CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType::MxBankTransfer => {
-                "mx_bank_transfer"
-            }
-            CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType::UsBankTransfer => {
-                "us_bank_transfer"
-            }
-            CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl std::str::FromStr for CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "eu_bank_transfer",
-                    "gb_bank_transfer",
-                    "jp_bank_transfer",
-                    "mx_bank_transfer",
-                    "us_bank_transfer",
-                ],
-            ) {
-                Some(0) => {
-                    CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType::EuBankTransfer
-                }
-                Some(1) => {
-                    CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType::GbBankTransfer
-                }
-                Some(2) => {
-                    CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType::JpBankTransfer
-                }
-                Some(3) => {
-                    CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType::MxBankTransfer
-                }
-                Some(4) => {
-                    CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType::UsBankTransfer
-                }
-                _ => {
-                    CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl std::fmt::Display for CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl serde::Serialize for CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl<'de> serde::Deserialize<'de>
-for CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl crate::rt::Decode for CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

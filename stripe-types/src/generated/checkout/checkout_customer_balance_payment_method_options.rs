@@ -11,7 +11,7 @@ pub struct CheckoutCustomerBalancePaymentMethodOptions {
     >,
     /// The funding method type to be used when there are not enough funds in the customer balance. Permitted values include: `bank_transfer`.
     pub funding_type: Option<
-        crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType,
+        crate::checkout_customer_balance_payment_method_options::FundingType,
     >,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
@@ -20,9 +20,7 @@ pub struct CheckoutCustomerBalancePaymentMethodOptions {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -35,11 +33,9 @@ impl crate::rt::Decode for CheckoutCustomerBalancePaymentMethodOptions {
                 crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptions,
             >,
             f1: crate::rt::json::Slot<
-                crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType,
+                crate::checkout_customer_balance_payment_method_options::FundingType,
             >,
-            f2: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f2: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -96,64 +92,5 @@ impl serde::Serialize for CheckoutCustomerBalancePaymentMethodOptions {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `CheckoutCustomerBalancePaymentMethodOptionsFundingType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CheckoutCustomerBalancePaymentMethodOptionsFundingType {
-    /// `bank_transfer`
-    BankTransfer,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CheckoutCustomerBalancePaymentMethodOptionsFundingType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CheckoutCustomerBalancePaymentMethodOptionsFundingType::BankTransfer => {
-                "bank_transfer"
-            }
-            CheckoutCustomerBalancePaymentMethodOptionsFundingType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CheckoutCustomerBalancePaymentMethodOptionsFundingType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["bank_transfer"]) {
-                Some(0) => {
-                    CheckoutCustomerBalancePaymentMethodOptionsFundingType::BankTransfer
-                }
-                _ => {
-                    CheckoutCustomerBalancePaymentMethodOptionsFundingType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for CheckoutCustomerBalancePaymentMethodOptionsFundingType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CheckoutCustomerBalancePaymentMethodOptionsFundingType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for CheckoutCustomerBalancePaymentMethodOptionsFundingType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for CheckoutCustomerBalancePaymentMethodOptionsFundingType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct CheckoutLinkWalletOptions {
     /// Describes whether Checkout should display Link. Defaults to `auto`.
-    pub display: Option<crate::CheckoutLinkWalletOptionsDisplay>,
+    pub display: Option<crate::checkout_link_wallet_options::Display>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15,7 +15,7 @@ impl crate::rt::Decode for CheckoutLinkWalletOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::CheckoutLinkWalletOptionsDisplay>,
+            f0: crate::rt::json::Slot<crate::checkout_link_wallet_options::Display>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -60,66 +60,5 @@ impl serde::Serialize for CheckoutLinkWalletOptions {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `CheckoutLinkWalletOptionsDisplay`.
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CheckoutLinkWalletOptionsDisplay {
-    /// `auto`
-    Auto,
-    /// `never`
-    Never,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl CheckoutLinkWalletOptionsDisplay {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CheckoutLinkWalletOptionsDisplay::Auto => "auto",
-            CheckoutLinkWalletOptionsDisplay::Never => "never",
-            CheckoutLinkWalletOptionsDisplay::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl std::str::FromStr for CheckoutLinkWalletOptionsDisplay {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["auto", "never"]) {
-                Some(0) => CheckoutLinkWalletOptionsDisplay::Auto,
-                Some(1) => CheckoutLinkWalletOptionsDisplay::Never,
-                _ => CheckoutLinkWalletOptionsDisplay::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl std::fmt::Display for CheckoutLinkWalletOptionsDisplay {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl serde::Serialize for CheckoutLinkWalletOptionsDisplay {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for CheckoutLinkWalletOptionsDisplay {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl crate::rt::Decode for CheckoutLinkWalletOptionsDisplay {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

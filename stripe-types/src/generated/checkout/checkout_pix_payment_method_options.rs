@@ -7,7 +7,7 @@
 pub struct CheckoutPixPaymentMethodOptions {
     /// Determines if the amount includes the IOF tax.
     pub amount_includes_iof: Option<
-        crate::CheckoutPixPaymentMethodOptionsAmountIncludesIof,
+        crate::checkout_pix_payment_method_options::AmountIncludesIof,
     >,
     /// The number of seconds after which Pix payment will expire.
     pub expires_after_seconds: Option<i64>,
@@ -18,9 +18,7 @@ pub struct CheckoutPixPaymentMethodOptions {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -30,12 +28,10 @@ impl crate::rt::Decode for CheckoutPixPaymentMethodOptions {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::CheckoutPixPaymentMethodOptionsAmountIncludesIof,
+                crate::checkout_pix_payment_method_options::AmountIncludesIof,
             >,
             f1: crate::rt::json::Slot<i64>,
-            f2: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f2: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -92,63 +88,5 @@ impl serde::Serialize for CheckoutPixPaymentMethodOptions {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `CheckoutPixPaymentMethodOptionsAmountIncludesIof`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CheckoutPixPaymentMethodOptionsAmountIncludesIof {
-    /// `always`
-    Always,
-    /// `never`
-    Never,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CheckoutPixPaymentMethodOptionsAmountIncludesIof {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CheckoutPixPaymentMethodOptionsAmountIncludesIof::Always => "always",
-            CheckoutPixPaymentMethodOptionsAmountIncludesIof::Never => "never",
-            CheckoutPixPaymentMethodOptionsAmountIncludesIof::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CheckoutPixPaymentMethodOptionsAmountIncludesIof {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["always", "never"]) {
-                Some(0) => CheckoutPixPaymentMethodOptionsAmountIncludesIof::Always,
-                Some(1) => CheckoutPixPaymentMethodOptionsAmountIncludesIof::Never,
-                _ => {
-                    CheckoutPixPaymentMethodOptionsAmountIncludesIof::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for CheckoutPixPaymentMethodOptionsAmountIncludesIof {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CheckoutPixPaymentMethodOptionsAmountIncludesIof {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CheckoutPixPaymentMethodOptionsAmountIncludesIof {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for CheckoutPixPaymentMethodOptionsAmountIncludesIof {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

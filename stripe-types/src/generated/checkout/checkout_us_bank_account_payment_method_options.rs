@@ -14,14 +14,12 @@ pub struct CheckoutUsBankAccountPaymentMethodOptions {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
     /// Controls when Stripe will attempt to debit the funds from the customer's account. The date must be a string in YYYY-MM-DD format. The date must be in the future and between 3 and 15 calendar days from now.
     pub target_date: Option<String>,
     /// Bank account verification method.
     pub verification_method: Option<
-        crate::CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod,
+        crate::checkout_us_bank_account_payment_method_options::VerificationMethod,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -32,12 +30,10 @@ impl crate::rt::Decode for CheckoutUsBankAccountPaymentMethodOptions {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::LinkedAccountOptionsCommon>,
-            f1: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f1: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<
-                crate::CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod,
+                crate::checkout_us_bank_account_payment_method_options::VerificationMethod,
             >,
         }
         let mut b = Slots {
@@ -106,79 +102,5 @@ impl serde::Serialize for CheckoutUsBankAccountPaymentMethodOptions {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod`.
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod {
-    /// `automatic`
-    Automatic,
-    /// `instant`
-    Instant,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod::Automatic => {
-                "automatic"
-            }
-            CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod::Instant => {
-                "instant"
-            }
-            CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl std::str::FromStr for CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["automatic", "instant"]) {
-                Some(0) => {
-                    CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod::Automatic
-                }
-                Some(1) => {
-                    CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod::Instant
-                }
-                _ => {
-                    CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl std::fmt::Display for CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl serde::Serialize for CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl<'de> serde::Deserialize<'de>
-for CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl crate::rt::Decode for CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -10,21 +10,21 @@
 #[non_exhaustive]
 pub struct CreateShippingRate {
     /// The estimated range for how long shipping will take, meant to be displayable to the customer. This will appear on CheckoutSessions.
-    pub delivery_estimate: Option<crate::DeliveryEstimate>,
+    pub delivery_estimate: Option<crate::checkout_session::DeliveryEstimate>,
     /// The name of the shipping rate, meant to be displayable to the customer. This will appear on CheckoutSessions.
     pub display_name: String,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Describes a fixed amount to charge for shipping. Must be present if type is `fixed_amount`.
-    pub fixed_amount: Option<crate::FixedAmount>,
+    pub fixed_amount: Option<crate::checkout_session::FixedAmount>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// Specifies whether the rate is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`.
-    pub tax_behavior: Option<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
+    pub tax_behavior: Option<crate::invoice::TaxBehavior>,
     /// A [tax code](https://docs.stripe.com/tax/tax-categories) ID. The Shipping tax code is `txcd_92010001`.
     pub tax_code: Option<crate::TaxCodeId>,
     /// The type of calculation to use on the shipping rate.
-    pub r#type: Option<crate::CreateShippingRateType>,
+    pub r#type: Option<crate::shipping_rate::create::Type>,
 }
 #[cfg(feature = "checkout")]
 impl serde::Serialize for CreateShippingRate {
@@ -73,7 +73,10 @@ impl CreateShippingRate {
         }
     }
     /// The estimated range for how long shipping will take, meant to be displayable to the customer. This will appear on CheckoutSessions.
-    pub fn delivery_estimate(mut self, v: impl Into<crate::DeliveryEstimate>) -> Self {
+    pub fn delivery_estimate(
+        mut self,
+        v: impl Into<crate::checkout_session::DeliveryEstimate>,
+    ) -> Self {
         self.delivery_estimate = Some(v.into());
         self
     }
@@ -83,7 +86,10 @@ impl CreateShippingRate {
         self
     }
     /// Describes a fixed amount to charge for shipping. Must be present if type is `fixed_amount`.
-    pub fn fixed_amount(mut self, v: impl Into<crate::FixedAmount>) -> Self {
+    pub fn fixed_amount(
+        mut self,
+        v: impl Into<crate::checkout_session::FixedAmount>,
+    ) -> Self {
         self.fixed_amount = Some(v.into());
         self
     }
@@ -93,10 +99,7 @@ impl CreateShippingRate {
         self
     }
     /// Specifies whether the rate is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`.
-    pub fn tax_behavior(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
-    ) -> Self {
+    pub fn tax_behavior(mut self, v: impl Into<crate::invoice::TaxBehavior>) -> Self {
         self.tax_behavior = Some(v.into());
         self
     }
@@ -106,7 +109,7 @@ impl CreateShippingRate {
         self
     }
     /// The type of calculation to use on the shipping rate.
-    pub fn r#type(mut self, v: impl Into<crate::CreateShippingRateType>) -> Self {
+    pub fn r#type(mut self, v: impl Into<crate::shipping_rate::create::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }
@@ -126,142 +129,6 @@ impl crate::rt::StripeRequest for CreateShippingRate {
         }
     }
 }
-/// Values of `CreateShippingRateType`.
-#[cfg(feature = "checkout")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateShippingRateType {
-    /// `fixed_amount`
-    FixedAmount,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "checkout")]
-impl CreateShippingRateType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateShippingRateType::FixedAmount => "fixed_amount",
-            CreateShippingRateType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "checkout")]
-impl std::str::FromStr for CreateShippingRateType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["fixed_amount"]) {
-                Some(0) => CreateShippingRateType::FixedAmount,
-                _ => CreateShippingRateType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "checkout")]
-impl std::fmt::Display for CreateShippingRateType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "checkout")]
-impl serde::Serialize for CreateShippingRateType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "checkout")]
-impl<'de> serde::Deserialize<'de> for CreateShippingRateType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`UpdateShippingRateFixedAmountCurrencyOptionsValue`).
-#[cfg(feature = "checkout")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CurrencyOptionUpdate {
-    /// The `amount` parameter.
-    pub amount: Option<i64>,
-    /// The `tax_behavior` parameter.
-    pub tax_behavior: Option<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
-}
-#[cfg(feature = "checkout")]
-impl serde::Serialize for CurrencyOptionUpdate {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount {
-            map.serialize_entry("amount", v)?;
-        }
-        if let Some(v) = &self.tax_behavior {
-            map.serialize_entry("tax_behavior", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "checkout")]
-impl CurrencyOptionUpdate {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            amount: None,
-            tax_behavior: None,
-        }
-    }
-    /// The `amount` parameter.
-    pub fn amount(mut self, v: impl Into<i64>) -> Self {
-        self.amount = Some(v.into());
-        self
-    }
-    /// The `tax_behavior` parameter.
-    pub fn tax_behavior(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
-    ) -> Self {
-        self.tax_behavior = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`UpdateShippingRateFixedAmount`).
-#[cfg(feature = "checkout")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct FixedAmountUpdate {
-    /// The `currency_options` parameter.
-    pub currency_options: Option<
-        std::collections::BTreeMap<String, crate::CurrencyOptionUpdate>,
-    >,
-}
-#[cfg(feature = "checkout")]
-impl serde::Serialize for FixedAmountUpdate {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.currency_options {
-            map.serialize_entry("currency_options", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "checkout")]
-impl FixedAmountUpdate {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { currency_options: None }
-    }
-    /// The `currency_options` parameter.
-    pub fn currency_options(
-        mut self,
-        v: impl Into<std::collections::BTreeMap<String, crate::CurrencyOptionUpdate>>,
-    ) -> Self {
-        self.currency_options = Some(v.into());
-        self
-    }
-}
 /// List all shipping rates
 ///
 /// Returns a list of your shipping rates.
@@ -274,7 +141,7 @@ pub struct ListShippingRates {
     /// Only return shipping rates that are active or inactive.
     pub active: Option<bool>,
     /// A filter on the list, based on the object `created` field. The value can be a string with an integer Unix timestamp, or it can be a dictionary with a number of different query options.
-    pub created: Option<crate::ListShippingRatesCreated>,
+    pub created: Option<crate::shipping_rate::Created>,
     /// Only return shipping rates for the given currency.
     pub currency: Option<String>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
@@ -336,7 +203,7 @@ impl ListShippingRates {
         self
     }
     /// A filter on the list, based on the object `created` field. The value can be a string with an integer Unix timestamp, or it can be a dictionary with a number of different query options.
-    pub fn created(mut self, v: impl Into<crate::ListShippingRatesCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::shipping_rate::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -379,39 +246,6 @@ impl crate::rt::StripeRequest for ListShippingRates {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListShippingRatesCreated`.
-#[cfg(any(feature = "billing", feature = "checkout"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListShippingRatesCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(any(feature = "billing", feature = "checkout"))]
-impl serde::Serialize for ListShippingRatesCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListShippingRatesCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListShippingRatesCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout"))]
-impl From<crate::RangeQuerySpecs> for ListShippingRatesCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListShippingRatesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout"))]
-impl From<i64> for ListShippingRatesCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListShippingRatesCreated::Integer(v)
     }
 }
 /// Retrieve a shipping rate
@@ -497,11 +331,11 @@ pub struct ShippingRate {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: crate::rt::Metadata,
     /// Specifies whether the rate is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`.
-    pub tax_behavior: Option<crate::CurrencyOptionTaxBehavior>,
+    pub tax_behavior: Option<crate::shipping_rate::TaxBehavior>,
     /// A [tax code](https://docs.stripe.com/tax/tax-categories) ID. The Shipping tax code is `txcd_92010001`.
     pub tax_code: Option<crate::rt::Expandable<crate::TaxCode>>,
     /// The type of calculation to use on the shipping rate.
-    pub r#type: crate::ShippingRateType,
+    pub r#type: crate::shipping_rate::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -523,9 +357,9 @@ impl crate::rt::Decode for ShippingRate {
             f5: crate::rt::json::Slot<crate::ShippingRateId>,
             f6: crate::rt::json::Slot<bool>,
             f7: crate::rt::json::Slot<crate::rt::Metadata>,
-            f8: crate::rt::json::Slot<crate::CurrencyOptionTaxBehavior>,
+            f8: crate::rt::json::Slot<crate::shipping_rate::TaxBehavior>,
             f9: crate::rt::json::Slot<crate::rt::Expandable<crate::TaxCode>>,
-            f10: crate::rt::json::Slot<crate::ShippingRateType>,
+            f10: crate::rt::json::Slot<crate::shipping_rate::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -664,7 +498,7 @@ pub struct ShippingRateCurrencyOption {
     /// A non-negative integer in cents representing how much to charge.
     pub amount: i64,
     /// Specifies whether the rate is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`.
-    pub tax_behavior: crate::CurrencyOptionTaxBehavior,
+    pub tax_behavior: crate::shipping_rate::TaxBehavior,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -673,7 +507,7 @@ impl crate::rt::Decode for ShippingRateCurrencyOption {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::CurrencyOptionTaxBehavior>,
+            f1: crate::rt::json::Slot<crate::shipping_rate::TaxBehavior>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -801,7 +635,7 @@ impl serde::Serialize for ShippingRateDeliveryEstimate {
 #[non_exhaustive]
 pub struct ShippingRateDeliveryEstimateBound {
     /// A unit of time.
-    pub unit: crate::ShippingRateDeliveryEstimateBoundUnit,
+    pub unit: crate::shipping_rate::Unit,
     /// Must be greater than 0.
     pub value: i64,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -811,7 +645,7 @@ impl crate::rt::Decode for ShippingRateDeliveryEstimateBound {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::ShippingRateDeliveryEstimateBoundUnit>,
+            f0: crate::rt::json::Slot<crate::shipping_rate::Unit>,
             f1: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
@@ -867,75 +701,6 @@ impl serde::Serialize for ShippingRateDeliveryEstimateBound {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `ShippingRateDeliveryEstimateBoundUnit`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ShippingRateDeliveryEstimateBoundUnit {
-    /// `business_day`
-    BusinessDay,
-    /// `day`
-    Day,
-    /// `hour`
-    Hour,
-    /// `month`
-    Month,
-    /// `week`
-    Week,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl ShippingRateDeliveryEstimateBoundUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ShippingRateDeliveryEstimateBoundUnit::BusinessDay => "business_day",
-            ShippingRateDeliveryEstimateBoundUnit::Day => "day",
-            ShippingRateDeliveryEstimateBoundUnit::Hour => "hour",
-            ShippingRateDeliveryEstimateBoundUnit::Month => "month",
-            ShippingRateDeliveryEstimateBoundUnit::Week => "week",
-            ShippingRateDeliveryEstimateBoundUnit::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for ShippingRateDeliveryEstimateBoundUnit {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["business_day", "day", "hour", "month", "week"],
-            ) {
-                Some(0) => ShippingRateDeliveryEstimateBoundUnit::BusinessDay,
-                Some(1) => ShippingRateDeliveryEstimateBoundUnit::Day,
-                Some(2) => ShippingRateDeliveryEstimateBoundUnit::Hour,
-                Some(3) => ShippingRateDeliveryEstimateBoundUnit::Month,
-                Some(4) => ShippingRateDeliveryEstimateBoundUnit::Week,
-                _ => ShippingRateDeliveryEstimateBoundUnit::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for ShippingRateDeliveryEstimateBoundUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ShippingRateDeliveryEstimateBoundUnit {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ShippingRateDeliveryEstimateBoundUnit {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for ShippingRateDeliveryEstimateBoundUnit {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// ShippingRateFixedAmount
@@ -1024,56 +789,6 @@ impl serde::Serialize for ShippingRateFixedAmount {
         map.end()
     }
 }
-/// Values of `ShippingRateType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ShippingRateType {
-    /// `fixed_amount`
-    FixedAmount,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl ShippingRateType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ShippingRateType::FixedAmount => "fixed_amount",
-            ShippingRateType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for ShippingRateType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["fixed_amount"]) {
-                Some(0) => ShippingRateType::FixedAmount,
-                _ => ShippingRateType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for ShippingRateType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ShippingRateType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ShippingRateType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for ShippingRateType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// Update a shipping rate
 ///
 /// Updates an existing shipping rate object.
@@ -1090,11 +805,11 @@ pub struct UpdateShippingRate {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Describes a fixed amount to charge for shipping. Must be present if type is `fixed_amount`.
-    pub fixed_amount: Option<crate::FixedAmountUpdate>,
+    pub fixed_amount: Option<crate::shipping_rate::FixedAmount>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// Specifies whether the rate is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`.
-    pub tax_behavior: Option<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
+    pub tax_behavior: Option<crate::invoice::TaxBehavior>,
 }
 #[cfg(feature = "checkout")]
 impl serde::Serialize for UpdateShippingRate {
@@ -1144,7 +859,10 @@ impl UpdateShippingRate {
         self
     }
     /// Describes a fixed amount to charge for shipping. Must be present if type is `fixed_amount`.
-    pub fn fixed_amount(mut self, v: impl Into<crate::FixedAmountUpdate>) -> Self {
+    pub fn fixed_amount(
+        mut self,
+        v: impl Into<crate::shipping_rate::FixedAmount>,
+    ) -> Self {
         self.fixed_amount = Some(v.into());
         self
     }
@@ -1157,10 +875,7 @@ impl UpdateShippingRate {
         self
     }
     /// Specifies whether the rate is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`.
-    pub fn tax_behavior(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
-    ) -> Self {
+    pub fn tax_behavior(mut self, v: impl Into<crate::invoice::TaxBehavior>) -> Self {
         self.tax_behavior = Some(v.into());
         self
     }

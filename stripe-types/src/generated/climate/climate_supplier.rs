@@ -16,7 +16,7 @@ pub struct ClimateSupplier {
     /// Name of this carbon removal supplier.
     pub name: String,
     /// The scientific pathway used for carbon removal.
-    pub removal_pathway: crate::ClimateSupplierRemovalPathway,
+    pub removal_pathway: crate::climate_supplier::RemovalPathway,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -38,7 +38,7 @@ impl crate::rt::Decode for ClimateSupplier {
             f2: crate::rt::json::Slot<bool>,
             f3: crate::rt::json::Slot<Vec<crate::ClimateRemovalsLocation>>,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<crate::ClimateSupplierRemovalPathway>,
+            f5: crate::rt::json::Slot<crate::climate_supplier::RemovalPathway>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -136,80 +136,6 @@ impl serde::Serialize for ClimateSupplier {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `ClimateSupplierRemovalPathway`.
-#[cfg(feature = "climate")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ClimateSupplierRemovalPathway {
-    /// `biomass_carbon_removal_and_storage`
-    BiomassCarbonRemovalAndStorage,
-    /// `direct_air_capture`
-    DirectAirCapture,
-    /// `enhanced_weathering`
-    EnhancedWeathering,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "climate")]
-impl ClimateSupplierRemovalPathway {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ClimateSupplierRemovalPathway::BiomassCarbonRemovalAndStorage => {
-                "biomass_carbon_removal_and_storage"
-            }
-            ClimateSupplierRemovalPathway::DirectAirCapture => "direct_air_capture",
-            ClimateSupplierRemovalPathway::EnhancedWeathering => "enhanced_weathering",
-            ClimateSupplierRemovalPathway::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "climate")]
-impl std::str::FromStr for ClimateSupplierRemovalPathway {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "biomass_carbon_removal_and_storage",
-                    "direct_air_capture",
-                    "enhanced_weathering",
-                ],
-            ) {
-                Some(0) => ClimateSupplierRemovalPathway::BiomassCarbonRemovalAndStorage,
-                Some(1) => ClimateSupplierRemovalPathway::DirectAirCapture,
-                Some(2) => ClimateSupplierRemovalPathway::EnhancedWeathering,
-                _ => ClimateSupplierRemovalPathway::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "climate")]
-impl std::fmt::Display for ClimateSupplierRemovalPathway {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "climate")]
-impl serde::Serialize for ClimateSupplierRemovalPathway {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "climate")]
-impl<'de> serde::Deserialize<'de> for ClimateSupplierRemovalPathway {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "climate")]
-impl crate::rt::Decode for ClimateSupplierRemovalPathway {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// List suppliers

@@ -18,7 +18,7 @@ pub struct ListAccountExternalAccounts {
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// Filter external accounts according to a particular object type.
-    pub object: Option<crate::ListAccountExternalAccountsObject>,
+    pub object: Option<crate::account_external_account::Object>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
@@ -77,7 +77,7 @@ impl ListAccountExternalAccounts {
     /// Filter external accounts according to a particular object type.
     pub fn object(
         mut self,
-        v: impl Into<crate::ListAccountExternalAccountsObject>,
+        v: impl Into<crate::account_external_account::Object>,
     ) -> Self {
         self.object = Some(v.into());
         self
@@ -106,60 +106,5 @@ impl crate::rt::StripeRequest for ListAccountExternalAccounts {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// Values of `ListAccountExternalAccountsObject`.
-#[cfg(feature = "connect")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListAccountExternalAccountsObject {
-    /// `bank_account`
-    BankAccount,
-    /// `card`
-    Card,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "connect")]
-impl ListAccountExternalAccountsObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListAccountExternalAccountsObject::BankAccount => "bank_account",
-            ListAccountExternalAccountsObject::Card => "card",
-            ListAccountExternalAccountsObject::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "connect")]
-impl std::str::FromStr for ListAccountExternalAccountsObject {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["bank_account", "card"]) {
-                Some(0) => ListAccountExternalAccountsObject::BankAccount,
-                Some(1) => ListAccountExternalAccountsObject::Card,
-                _ => ListAccountExternalAccountsObject::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "connect")]
-impl std::fmt::Display for ListAccountExternalAccountsObject {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "connect")]
-impl serde::Serialize for ListAccountExternalAccountsObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "connect")]
-impl<'de> serde::Deserialize<'de> for ListAccountExternalAccountsObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }

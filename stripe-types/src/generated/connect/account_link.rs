@@ -99,59 +99,6 @@ impl serde::Serialize for AccountLink {
         map.end()
     }
 }
-/// Part of a request's parameters (`CreateAccountLinkCollectionOptions`).
-#[cfg(feature = "connect")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CollectionOptionsParams {
-    /// The `fields` parameter.
-    pub fields: Option<crate::CreateAccountLinkCollectionOptionsFields>,
-    /// The `future_requirements` parameter.
-    pub future_requirements: Option<
-        crate::CreateAccountLinkCollectionOptionsFutureRequirements,
-    >,
-}
-#[cfg(feature = "connect")]
-impl serde::Serialize for CollectionOptionsParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.fields {
-            map.serialize_entry("fields", v)?;
-        }
-        if let Some(v) = &self.future_requirements {
-            map.serialize_entry("future_requirements", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "connect")]
-impl CollectionOptionsParams {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            fields: None,
-            future_requirements: None,
-        }
-    }
-    /// The `fields` parameter.
-    pub fn fields(
-        mut self,
-        v: impl Into<crate::CreateAccountLinkCollectionOptionsFields>,
-    ) -> Self {
-        self.fields = Some(v.into());
-        self
-    }
-    /// The `future_requirements` parameter.
-    pub fn future_requirements(
-        mut self,
-        v: impl Into<crate::CreateAccountLinkCollectionOptionsFutureRequirements>,
-    ) -> Self {
-        self.future_requirements = Some(v.into());
-        self
-    }
-}
 /// Create an account link
 ///
 /// Creates an AccountLink object that includes a single-use Stripe URL that the platform can redirect their user to in order to take them through the Connect Onboarding flow.
@@ -164,9 +111,9 @@ pub struct CreateAccountLink {
     /// The identifier of the account to create an account link for.
     pub account: crate::AccountId,
     /// The collect parameter is deprecated. Use `collection_options` instead.
-    pub collect: Option<crate::CreateAccountLinkCollect>,
+    pub collect: Option<crate::account_link::Collect>,
     /// Specifies the requirements that Stripe collects from connected accounts in the Connect Onboarding flow.
-    pub collection_options: Option<crate::CollectionOptionsParams>,
+    pub collection_options: Option<crate::account_link::CollectionOptions>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The URL the user will be redirected to if the account link is expired, has been previously-visited, or is otherwise invalid. The URL you specify should attempt to generate a new account link with the same parameters used to create the original account link, then redirect the user to the new account link's URL so they can continue with Connect Onboarding. If a new account link cannot be generated or the redirect fails you should display a useful error to the user.
@@ -176,7 +123,7 @@ pub struct CreateAccountLink {
     /// The type of account link the user is requesting.
     ///
     /// You can create Account Links of type `account_update` only for connected accounts where your platform is responsible for collecting requirements, including Custom accounts. You can't create them for accounts that have access to a Stripe-hosted Dashboard. If you use [Connect embedded components](/connect/get-started-connect-embedded-components), you can include components that allow your connected accounts to update their own information. For an account without Stripe-hosted Dashboard access where Stripe is liable for negative balances, you must use embedded components.
-    pub r#type: crate::CreateAccountLinkType,
+    pub r#type: crate::account_link::Type,
 }
 #[cfg(feature = "connect")]
 impl serde::Serialize for CreateAccountLink {
@@ -209,7 +156,7 @@ impl CreateAccountLink {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         account: impl Into<crate::AccountId>,
-        r#type: impl Into<crate::CreateAccountLinkType>,
+        r#type: impl Into<crate::account_link::Type>,
     ) -> Self {
         Self {
             account: account.into(),
@@ -222,14 +169,14 @@ impl CreateAccountLink {
         }
     }
     /// The collect parameter is deprecated. Use `collection_options` instead.
-    pub fn collect(mut self, v: impl Into<crate::CreateAccountLinkCollect>) -> Self {
+    pub fn collect(mut self, v: impl Into<crate::account_link::Collect>) -> Self {
         self.collect = Some(v.into());
         self
     }
     /// Specifies the requirements that Stripe collects from connected accounts in the Connect Onboarding flow.
     pub fn collection_options(
         mut self,
-        v: impl Into<crate::CollectionOptionsParams>,
+        v: impl Into<crate::account_link::CollectionOptions>,
     ) -> Self {
         self.collection_options = Some(v.into());
         self
@@ -263,233 +210,5 @@ impl crate::rt::StripeRequest for CreateAccountLink {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `CreateAccountLinkCollect`.
-#[cfg(feature = "connect")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateAccountLinkCollect {
-    /// `currently_due`
-    CurrentlyDue,
-    /// `eventually_due`
-    EventuallyDue,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "connect")]
-impl CreateAccountLinkCollect {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateAccountLinkCollect::CurrentlyDue => "currently_due",
-            CreateAccountLinkCollect::EventuallyDue => "eventually_due",
-            CreateAccountLinkCollect::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "connect")]
-impl std::str::FromStr for CreateAccountLinkCollect {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["currently_due", "eventually_due"]) {
-                Some(0) => CreateAccountLinkCollect::CurrentlyDue,
-                Some(1) => CreateAccountLinkCollect::EventuallyDue,
-                _ => CreateAccountLinkCollect::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "connect")]
-impl std::fmt::Display for CreateAccountLinkCollect {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "connect")]
-impl serde::Serialize for CreateAccountLinkCollect {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "connect")]
-impl<'de> serde::Deserialize<'de> for CreateAccountLinkCollect {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateAccountLinkCollectionOptionsFields`.
-#[cfg(any(feature = "connect", feature = "v2"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateAccountLinkCollectionOptionsFields {
-    /// `currently_due`
-    CurrentlyDue,
-    /// `eventually_due`
-    EventuallyDue,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "connect", feature = "v2"))]
-impl CreateAccountLinkCollectionOptionsFields {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateAccountLinkCollectionOptionsFields::CurrentlyDue => "currently_due",
-            CreateAccountLinkCollectionOptionsFields::EventuallyDue => "eventually_due",
-            CreateAccountLinkCollectionOptionsFields::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "connect", feature = "v2"))]
-impl std::str::FromStr for CreateAccountLinkCollectionOptionsFields {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["currently_due", "eventually_due"]) {
-                Some(0) => CreateAccountLinkCollectionOptionsFields::CurrentlyDue,
-                Some(1) => CreateAccountLinkCollectionOptionsFields::EventuallyDue,
-                _ => CreateAccountLinkCollectionOptionsFields::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "connect", feature = "v2"))]
-impl std::fmt::Display for CreateAccountLinkCollectionOptionsFields {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "connect", feature = "v2"))]
-impl serde::Serialize for CreateAccountLinkCollectionOptionsFields {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "connect", feature = "v2"))]
-impl<'de> serde::Deserialize<'de> for CreateAccountLinkCollectionOptionsFields {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateAccountLinkCollectionOptionsFutureRequirements`.
-#[cfg(any(feature = "connect", feature = "v2"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateAccountLinkCollectionOptionsFutureRequirements {
-    /// `include`
-    Include,
-    /// `omit`
-    Omit,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "connect", feature = "v2"))]
-impl CreateAccountLinkCollectionOptionsFutureRequirements {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateAccountLinkCollectionOptionsFutureRequirements::Include => "include",
-            CreateAccountLinkCollectionOptionsFutureRequirements::Omit => "omit",
-            CreateAccountLinkCollectionOptionsFutureRequirements::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "connect", feature = "v2"))]
-impl std::str::FromStr for CreateAccountLinkCollectionOptionsFutureRequirements {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["include", "omit"]) {
-                Some(0) => CreateAccountLinkCollectionOptionsFutureRequirements::Include,
-                Some(1) => CreateAccountLinkCollectionOptionsFutureRequirements::Omit,
-                _ => {
-                    CreateAccountLinkCollectionOptionsFutureRequirements::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(any(feature = "connect", feature = "v2"))]
-impl std::fmt::Display for CreateAccountLinkCollectionOptionsFutureRequirements {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "connect", feature = "v2"))]
-impl serde::Serialize for CreateAccountLinkCollectionOptionsFutureRequirements {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "connect", feature = "v2"))]
-impl<'de> serde::Deserialize<'de>
-for CreateAccountLinkCollectionOptionsFutureRequirements {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateAccountLinkType`.
-#[cfg(feature = "connect")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateAccountLinkType {
-    /// `account_onboarding`
-    AccountOnboarding,
-    /// `account_update`
-    AccountUpdate,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "connect")]
-impl CreateAccountLinkType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateAccountLinkType::AccountOnboarding => "account_onboarding",
-            CreateAccountLinkType::AccountUpdate => "account_update",
-            CreateAccountLinkType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "connect")]
-impl std::str::FromStr for CreateAccountLinkType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["account_onboarding", "account_update"],
-            ) {
-                Some(0) => CreateAccountLinkType::AccountOnboarding,
-                Some(1) => CreateAccountLinkType::AccountUpdate,
-                _ => CreateAccountLinkType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "connect")]
-impl std::fmt::Display for CreateAccountLinkType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "connect")]
-impl serde::Serialize for CreateAccountLinkType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "connect")]
-impl<'de> serde::Deserialize<'de> for CreateAccountLinkType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }

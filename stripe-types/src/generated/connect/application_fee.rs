@@ -235,7 +235,7 @@ pub struct ListApplicationFees {
     /// Only return application fees for the charge specified by this charge ID.
     pub charge: Option<crate::ChargeId>,
     /// Only return applications fees that were created during the given date interval.
-    pub created: Option<crate::ListApplicationFeesCreated>,
+    pub created: Option<crate::application_fee::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -291,7 +291,7 @@ impl ListApplicationFees {
         self
     }
     /// Only return applications fees that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListApplicationFeesCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::application_fee::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -329,39 +329,6 @@ impl crate::rt::StripeRequest for ListApplicationFees {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListApplicationFeesCreated`.
-#[cfg(feature = "connect")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListApplicationFeesCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "connect")]
-impl serde::Serialize for ListApplicationFeesCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListApplicationFeesCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListApplicationFeesCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "connect")]
-impl From<crate::RangeQuerySpecs> for ListApplicationFeesCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListApplicationFeesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "connect")]
-impl From<i64> for ListApplicationFeesCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListApplicationFeesCreated::Integer(v)
     }
 }
 /// `POST /v1/application_fees/{id}/refund` · [API reference](https://docs.stripe.com/api/application_fees)

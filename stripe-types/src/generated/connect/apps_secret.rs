@@ -178,7 +178,7 @@ pub struct CreateAppsSecret {
     /// The plaintext secret value to be stored.
     pub payload: String,
     /// Specifies the scoping of the secret. Requests originating from UI extensions can only access account-scoped secrets or secrets scoped to their own user.
-    pub scope: crate::ScopeParam,
+    pub scope: crate::apps_secret::Scope,
 }
 #[cfg(feature = "connect")]
 impl serde::Serialize for CreateAppsSecret {
@@ -206,7 +206,7 @@ pub struct CreateAppsSecretArgs {
     /// The plaintext secret value to be stored.
     pub payload: String,
     /// Specifies the scoping of the secret. Requests originating from UI extensions can only access account-scoped secrets or secrets scoped to their own user.
-    pub scope: crate::ScopeParam,
+    pub scope: crate::apps_secret::Scope,
 }
 #[cfg(feature = "connect")]
 impl CreateAppsSecret {
@@ -261,7 +261,7 @@ pub struct DeleteWhereAppsSecret {
     /// A name for the secret that's unique within the scope.
     pub name: String,
     /// Specifies the scoping of the secret. Requests originating from UI extensions can only access account-scoped secrets or secrets scoped to their own user.
-    pub scope: crate::ScopeParam,
+    pub scope: crate::apps_secret::Scope,
 }
 #[cfg(feature = "connect")]
 impl serde::Serialize for DeleteWhereAppsSecret {
@@ -280,7 +280,10 @@ impl serde::Serialize for DeleteWhereAppsSecret {
 impl DeleteWhereAppsSecret {
     /// Start with the required parameters: `name`, `scope`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(name: impl Into<String>, scope: impl Into<crate::ScopeParam>) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        scope: impl Into<crate::apps_secret::Scope>,
+    ) -> Self {
         Self {
             expand: None,
             name: name.into(),
@@ -322,7 +325,7 @@ pub struct FindAppsSecret {
     /// A name for the secret that's unique within the scope.
     pub name: String,
     /// Specifies the scoping of the secret. Requests originating from UI extensions can only access account-scoped secrets or secrets scoped to their own user.
-    pub scope: crate::ScopeParam,
+    pub scope: crate::apps_secret::Scope,
 }
 #[cfg(feature = "connect")]
 impl serde::Serialize for FindAppsSecret {
@@ -341,7 +344,10 @@ impl serde::Serialize for FindAppsSecret {
 impl FindAppsSecret {
     /// Start with the required parameters: `name`, `scope`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(name: impl Into<String>, scope: impl Into<crate::ScopeParam>) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        scope: impl Into<crate::apps_secret::Scope>,
+    ) -> Self {
         Self {
             expand: None,
             name: name.into(),
@@ -385,7 +391,7 @@ pub struct ListAppsSecrets {
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// Specifies the scoping of the secret. Requests originating from UI extensions can only access account-scoped secrets or secrets scoped to their own user.
-    pub scope: crate::ScopeParam,
+    pub scope: crate::apps_secret::Scope,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
@@ -414,7 +420,7 @@ impl serde::Serialize for ListAppsSecrets {
 impl ListAppsSecrets {
     /// Start with the required parameters: `scope`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(scope: impl Into<crate::ScopeParam>) -> Self {
+    pub fn new(scope: impl Into<crate::apps_secret::Scope>) -> Self {
         Self {
             ending_before: None,
             expand: None,
@@ -457,98 +463,5 @@ impl crate::rt::StripeRequest for ListAppsSecrets {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// Values of `ListAppsSecretsScopeType`.
-#[cfg(feature = "connect")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListAppsSecretsScopeType {
-    /// `account`
-    Account,
-    /// `user`
-    User,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "connect")]
-impl ListAppsSecretsScopeType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListAppsSecretsScopeType::Account => "account",
-            ListAppsSecretsScopeType::User => "user",
-            ListAppsSecretsScopeType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "connect")]
-impl std::str::FromStr for ListAppsSecretsScopeType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["account", "user"]) {
-                Some(0) => ListAppsSecretsScopeType::Account,
-                Some(1) => ListAppsSecretsScopeType::User,
-                _ => ListAppsSecretsScopeType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "connect")]
-impl std::fmt::Display for ListAppsSecretsScopeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "connect")]
-impl serde::Serialize for ListAppsSecretsScopeType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "connect")]
-impl<'de> serde::Deserialize<'de> for ListAppsSecretsScopeType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`ListAppsSecretsScope`).
-#[cfg(feature = "connect")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ScopeParam {
-    /// The `type` parameter.
-    pub r#type: crate::ListAppsSecretsScopeType,
-    /// The `user` parameter.
-    pub user: Option<String>,
-}
-#[cfg(feature = "connect")]
-impl serde::Serialize for ScopeParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("type", &self.r#type)?;
-        if let Some(v) = &self.user {
-            map.serialize_entry("user", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "connect")]
-impl ScopeParam {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::ListAppsSecretsScopeType>) -> Self {
-        Self {
-            r#type: r#type.into(),
-            user: None,
-        }
-    }
-    /// The `user` parameter.
-    pub fn user(mut self, v: impl Into<String>) -> Self {
-        self.user = Some(v.into());
-        self
     }
 }

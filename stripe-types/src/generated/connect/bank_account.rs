@@ -19,7 +19,9 @@ pub struct BankAccount {
     /// The bank account type. This can only be `checking` or `savings` in most countries. In Japan, this can only be `futsu` or `toza`.
     pub account_type: Option<String>,
     /// A set of available payout methods for this bank account. Only values from this set should be passed as the `method` when creating a payout.
-    pub available_payout_methods: Option<Vec<crate::BankAccountAvailablePayoutMethods>>,
+    pub available_payout_methods: Option<
+        Vec<crate::bank_account::AvailablePayoutMethods>,
+    >,
     /// Name of the bank associated with the routing number (e.g., `WELLS FARGO`).
     pub bank_name: Option<String>,
     /// Two-letter ISO code representing the country the bank account is located in.
@@ -65,7 +67,7 @@ impl crate::rt::Decode for BankAccount {
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<Vec<crate::BankAccountAvailablePayoutMethods>>,
+            f4: crate::rt::json::Slot<Vec<crate::bank_account::AvailablePayoutMethods>>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<String>,
@@ -253,60 +255,6 @@ impl serde::Serialize for BankAccount {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `BankAccountAvailablePayoutMethods`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BankAccountAvailablePayoutMethods {
-    /// `instant`
-    Instant,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BankAccountAvailablePayoutMethods {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BankAccountAvailablePayoutMethods::Instant => "instant",
-            BankAccountAvailablePayoutMethods::Standard => "standard",
-            BankAccountAvailablePayoutMethods::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for BankAccountAvailablePayoutMethods {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["instant", "standard"]) {
-                Some(0) => BankAccountAvailablePayoutMethods::Instant,
-                Some(1) => BankAccountAvailablePayoutMethods::Standard,
-                _ => BankAccountAvailablePayoutMethods::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for BankAccountAvailablePayoutMethods {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BankAccountAvailablePayoutMethods {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BankAccountAvailablePayoutMethods {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for BankAccountAvailablePayoutMethods {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// One of several shapes of `BankAccountCustomer`.

@@ -20,7 +20,7 @@ pub struct Capability {
     /// The `requirements` field.
     pub requirements: Option<crate::AccountCapabilityRequirements>,
     /// The status of the capability.
-    pub status: crate::CapabilityStatus,
+    pub status: crate::capability::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -43,7 +43,7 @@ impl crate::rt::Decode for Capability {
             f3: crate::rt::json::Slot<bool>,
             f4: crate::rt::json::Slot<crate::rt::Timestamp>,
             f5: crate::rt::json::Slot<crate::AccountCapabilityRequirements>,
-            f6: crate::rt::json::Slot<crate::CapabilityStatus>,
+            f6: crate::rt::json::Slot<crate::capability::Status>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -143,78 +143,6 @@ impl serde::Serialize for Capability {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `CapabilityStatus`.
-#[cfg(feature = "connect")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CapabilityStatus {
-    /// `active`
-    Active,
-    /// `inactive`
-    Inactive,
-    /// `pending`
-    Pending,
-    /// `unrequested`
-    Unrequested,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "connect")]
-impl CapabilityStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CapabilityStatus::Active => "active",
-            CapabilityStatus::Inactive => "inactive",
-            CapabilityStatus::Pending => "pending",
-            CapabilityStatus::Unrequested => "unrequested",
-            CapabilityStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "connect")]
-impl std::str::FromStr for CapabilityStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["active", "inactive", "pending", "unrequested"],
-            ) {
-                Some(0) => CapabilityStatus::Active,
-                Some(1) => CapabilityStatus::Inactive,
-                Some(2) => CapabilityStatus::Pending,
-                Some(3) => CapabilityStatus::Unrequested,
-                _ => CapabilityStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "connect")]
-impl std::fmt::Display for CapabilityStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "connect")]
-impl serde::Serialize for CapabilityStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "connect")]
-impl<'de> serde::Deserialize<'de> for CapabilityStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "connect")]
-impl crate::rt::Decode for CapabilityStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// List all account capabilities

@@ -12,7 +12,7 @@ pub struct BankAccountsAccount {
     /// The `account` parameter.
     pub account: crate::AccountId,
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
-    pub bank_account: Option<crate::CreateAccountBankAccount>,
+    pub bank_account: Option<crate::external_account::BankAccount>,
     /// When set to true, or if this is the first external account added in this currency, this account becomes the default external account for its currency.
     pub default_for_currency: Option<bool>,
     /// Specifies which fields in the response should be expanded.
@@ -62,7 +62,7 @@ impl BankAccountsAccount {
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
     pub fn bank_account(
         mut self,
-        v: impl Into<crate::CreateAccountBankAccount>,
+        v: impl Into<crate::external_account::BankAccount>,
     ) -> Self {
         self.bank_account = Some(v.into());
         self
@@ -120,7 +120,7 @@ pub struct CreateAccountExternalAccount {
     /// The `account` parameter.
     pub account: crate::AccountId,
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
-    pub bank_account: Option<crate::CreateAccountBankAccount>,
+    pub bank_account: Option<crate::external_account::BankAccount>,
     /// When set to true, or if this is the first external account added in this currency, this account becomes the default external account for its currency.
     pub default_for_currency: Option<bool>,
     /// Specifies which fields in the response should be expanded.
@@ -170,7 +170,7 @@ impl CreateAccountExternalAccount {
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
     pub fn bank_account(
         mut self,
-        v: impl Into<crate::CreateAccountBankAccount>,
+        v: impl Into<crate::external_account::BankAccount>,
     ) -> Self {
         self.bank_account = Some(v.into());
         self
@@ -699,13 +699,9 @@ pub struct UpdateAccountBankAccount {
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
-    pub account_holder_type: Option<
-        crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-    >,
+    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
     /// The bank account type. This can only be `checking` or `savings` in most countries. In Japan, this can only be `futsu` or `toza`.
-    pub account_type: Option<
-        crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType,
-    >,
+    pub account_type: Option<crate::external_account::AccountType>,
     /// City/District/Suburb/Town/Village.
     pub address_city: Option<String>,
     /// Billing address country, if provided when creating card.
@@ -721,7 +717,7 @@ pub struct UpdateAccountBankAccount {
     /// When set to true, this becomes the default external account for its currency.
     pub default_for_currency: Option<bool>,
     /// Documents that may be submitted to satisfy various informational requests.
-    pub documents: Option<crate::ExternalAccountDocumentsParam>,
+    pub documents: Option<crate::external_account::Documents>,
     /// Two digit number representing the card’s expiration month.
     pub exp_month: Option<String>,
     /// Four digit number representing the card’s expiration year.
@@ -826,9 +822,7 @@ impl UpdateAccountBankAccount {
     /// The type of entity that holds the account. This can be either `individual` or `company`.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<
-            crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-        >,
+        v: impl Into<crate::external_account::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self
@@ -836,9 +830,7 @@ impl UpdateAccountBankAccount {
     /// The bank account type. This can only be `checking` or `savings` in most countries. In Japan, this can only be `futsu` or `toza`.
     pub fn account_type(
         mut self,
-        v: impl Into<
-            crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType,
-        >,
+        v: impl Into<crate::external_account::AccountType>,
     ) -> Self {
         self.account_type = Some(v.into());
         self
@@ -881,7 +873,7 @@ impl UpdateAccountBankAccount {
     /// Documents that may be submitted to satisfy various informational requests.
     pub fn documents(
         mut self,
-        v: impl Into<crate::ExternalAccountDocumentsParam>,
+        v: impl Into<crate::external_account::Documents>,
     ) -> Self {
         self.documents = Some(v.into());
         self
@@ -956,13 +948,9 @@ pub struct UpdateAccountExternalAccount {
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
-    pub account_holder_type: Option<
-        crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-    >,
+    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
     /// The bank account type. This can only be `checking` or `savings` in most countries. In Japan, this can only be `futsu` or `toza`.
-    pub account_type: Option<
-        crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType,
-    >,
+    pub account_type: Option<crate::external_account::AccountType>,
     /// City/District/Suburb/Town/Village.
     pub address_city: Option<String>,
     /// Billing address country, if provided when creating card.
@@ -978,7 +966,7 @@ pub struct UpdateAccountExternalAccount {
     /// When set to true, this becomes the default external account for its currency.
     pub default_for_currency: Option<bool>,
     /// Documents that may be submitted to satisfy various informational requests.
-    pub documents: Option<crate::ExternalAccountDocumentsParam>,
+    pub documents: Option<crate::external_account::Documents>,
     /// Two digit number representing the card’s expiration month.
     pub exp_month: Option<String>,
     /// Four digit number representing the card’s expiration year.
@@ -1080,9 +1068,7 @@ impl UpdateAccountExternalAccount {
     /// The type of entity that holds the account. This can be either `individual` or `company`.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<
-            crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-        >,
+        v: impl Into<crate::external_account::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self
@@ -1090,9 +1076,7 @@ impl UpdateAccountExternalAccount {
     /// The bank account type. This can only be `checking` or `savings` in most countries. In Japan, this can only be `futsu` or `toza`.
     pub fn account_type(
         mut self,
-        v: impl Into<
-            crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType,
-        >,
+        v: impl Into<crate::external_account::AccountType>,
     ) -> Self {
         self.account_type = Some(v.into());
         self
@@ -1135,7 +1119,7 @@ impl UpdateAccountExternalAccount {
     /// Documents that may be submitted to satisfy various informational requests.
     pub fn documents(
         mut self,
-        v: impl Into<crate::ExternalAccountDocumentsParam>,
+        v: impl Into<crate::external_account::Documents>,
     ) -> Self {
         self.documents = Some(v.into());
         self
@@ -1209,13 +1193,9 @@ pub struct UpdateExternalAccount {
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
-    pub account_holder_type: Option<
-        crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-    >,
+    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
     /// The bank account type. This can only be `checking` or `savings` in most countries. In Japan, this can only be `futsu` or `toza`.
-    pub account_type: Option<
-        crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType,
-    >,
+    pub account_type: Option<crate::external_account::AccountType>,
     /// City/District/Suburb/Town/Village.
     pub address_city: Option<String>,
     /// Billing address country, if provided when creating card.
@@ -1231,7 +1211,7 @@ pub struct UpdateExternalAccount {
     /// When set to true, this becomes the default external account for its currency.
     pub default_for_currency: Option<bool>,
     /// Documents that may be submitted to satisfy various informational requests.
-    pub documents: Option<crate::ExternalAccountDocumentsParam>,
+    pub documents: Option<crate::external_account::Documents>,
     /// Two digit number representing the card’s expiration month.
     pub exp_month: Option<String>,
     /// Four digit number representing the card’s expiration year.
@@ -1332,9 +1312,7 @@ impl UpdateExternalAccount {
     /// The type of entity that holds the account. This can be either `individual` or `company`.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<
-            crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-        >,
+        v: impl Into<crate::external_account::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self
@@ -1342,9 +1320,7 @@ impl UpdateExternalAccount {
     /// The bank account type. This can only be `checking` or `savings` in most countries. In Japan, this can only be `futsu` or `toza`.
     pub fn account_type(
         mut self,
-        v: impl Into<
-            crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType,
-        >,
+        v: impl Into<crate::external_account::AccountType>,
     ) -> Self {
         self.account_type = Some(v.into());
         self
@@ -1387,7 +1363,7 @@ impl UpdateExternalAccount {
     /// Documents that may be submitted to satisfy various informational requests.
     pub fn documents(
         mut self,
-        v: impl Into<crate::ExternalAccountDocumentsParam>,
+        v: impl Into<crate::external_account::Documents>,
     ) -> Self {
         self.documents = Some(v.into());
         self

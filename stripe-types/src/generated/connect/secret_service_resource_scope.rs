@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct SecretServiceResourceScope {
     /// The secret scope type.
-    pub r#type: crate::SecretServiceResourceScopeType,
+    pub r#type: crate::secret_service_resource_scope::Type,
     /// The user ID, if type is set to "user"
     pub user: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -17,7 +17,7 @@ impl crate::rt::Decode for SecretServiceResourceScope {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::SecretServiceResourceScopeType>,
+            f0: crate::rt::json::Slot<crate::secret_service_resource_scope::Type>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -78,66 +78,5 @@ impl serde::Serialize for SecretServiceResourceScope {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `SecretServiceResourceScopeType`.
-#[cfg(feature = "connect")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SecretServiceResourceScopeType {
-    /// `account`
-    Account,
-    /// `user`
-    User,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "connect")]
-impl SecretServiceResourceScopeType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SecretServiceResourceScopeType::Account => "account",
-            SecretServiceResourceScopeType::User => "user",
-            SecretServiceResourceScopeType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "connect")]
-impl std::str::FromStr for SecretServiceResourceScopeType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["account", "user"]) {
-                Some(0) => SecretServiceResourceScopeType::Account,
-                Some(1) => SecretServiceResourceScopeType::User,
-                _ => SecretServiceResourceScopeType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "connect")]
-impl std::fmt::Display for SecretServiceResourceScopeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "connect")]
-impl serde::Serialize for SecretServiceResourceScopeType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "connect")]
-impl<'de> serde::Deserialize<'de> for SecretServiceResourceScopeType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "connect")]
-impl crate::rt::Decode for SecretServiceResourceScopeType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

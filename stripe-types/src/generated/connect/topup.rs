@@ -189,9 +189,9 @@ impl crate::rt::StripeRequest for CreateTopup {
 #[non_exhaustive]
 pub struct ListTopups {
     /// A positive integer representing how much to transfer.
-    pub amount: Option<crate::ListTopupsAmount>,
+    pub amount: Option<crate::topup::Amount>,
     /// A filter on the list, based on the object `created` field. The value can be a string with an integer Unix timestamp, or it can be a dictionary with a number of different query options.
-    pub created: Option<crate::ListTopupsCreated>,
+    pub created: Option<crate::topup::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -201,7 +201,7 @@ pub struct ListTopups {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return top-ups that have the given status. One of `canceled`, `failed`, `pending` or `succeeded`.
-    pub status: Option<crate::ListTopupsStatus>,
+    pub status: Option<crate::topup::lists::Status>,
 }
 #[cfg(feature = "connect")]
 impl serde::Serialize for ListTopups {
@@ -248,12 +248,12 @@ impl ListTopups {
         }
     }
     /// A positive integer representing how much to transfer.
-    pub fn amount(mut self, v: impl Into<crate::ListTopupsAmount>) -> Self {
+    pub fn amount(mut self, v: impl Into<crate::topup::Amount>) -> Self {
         self.amount = Some(v.into());
         self
     }
     /// A filter on the list, based on the object `created` field. The value can be a string with an integer Unix timestamp, or it can be a dictionary with a number of different query options.
-    pub fn created(mut self, v: impl Into<crate::ListTopupsCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::topup::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -278,7 +278,7 @@ impl ListTopups {
         self
     }
     /// Only return top-ups that have the given status. One of `canceled`, `failed`, `pending` or `succeeded`.
-    pub fn status(mut self, v: impl Into<crate::ListTopupsStatus>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::topup::lists::Status>) -> Self {
         self.status = Some(v.into());
         self
     }
@@ -296,138 +296,6 @@ impl crate::rt::StripeRequest for ListTopups {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListTopupsAmount`.
-#[cfg(feature = "connect")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListTopupsAmount {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "connect")]
-impl serde::Serialize for ListTopupsAmount {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListTopupsAmount::RangeQuerySpecs(x) => x.serialize(s),
-            ListTopupsAmount::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "connect")]
-impl From<crate::RangeQuerySpecs> for ListTopupsAmount {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListTopupsAmount::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "connect")]
-impl From<i64> for ListTopupsAmount {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListTopupsAmount::Integer(v)
-    }
-}
-/// One of several shapes of `ListTopupsCreated`.
-#[cfg(feature = "connect")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListTopupsCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "connect")]
-impl serde::Serialize for ListTopupsCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListTopupsCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListTopupsCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "connect")]
-impl From<crate::RangeQuerySpecs> for ListTopupsCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListTopupsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "connect")]
-impl From<i64> for ListTopupsCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListTopupsCreated::Integer(v)
-    }
-}
-/// Values of `ListTopupsStatus`.
-#[cfg(feature = "connect")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListTopupsStatus {
-    /// `canceled`
-    Canceled,
-    /// `failed`
-    Failed,
-    /// `pending`
-    Pending,
-    /// `succeeded`
-    Succeeded,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "connect")]
-impl ListTopupsStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListTopupsStatus::Canceled => "canceled",
-            ListTopupsStatus::Failed => "failed",
-            ListTopupsStatus::Pending => "pending",
-            ListTopupsStatus::Succeeded => "succeeded",
-            ListTopupsStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "connect")]
-impl std::str::FromStr for ListTopupsStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["canceled", "failed", "pending", "succeeded"],
-            ) {
-                Some(0) => ListTopupsStatus::Canceled,
-                Some(1) => ListTopupsStatus::Failed,
-                Some(2) => ListTopupsStatus::Pending,
-                Some(3) => ListTopupsStatus::Succeeded,
-                _ => ListTopupsStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "connect")]
-impl std::fmt::Display for ListTopupsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "connect")]
-impl serde::Serialize for ListTopupsStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "connect")]
-impl<'de> serde::Deserialize<'de> for ListTopupsStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Retrieve a top-up
@@ -523,7 +391,7 @@ pub struct Topup {
     /// Extra information about a top-up. This will appear on your source's bank statement. It must contain at least one letter.
     pub statement_descriptor: Option<String>,
     /// The status of the top-up is either `canceled`, `failed`, `pending`, `reversed`, or `succeeded`.
-    pub status: crate::TopupStatus,
+    pub status: crate::topup::Status,
     /// A string that identifies this top-up as part of a group.
     pub transfer_group: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -552,7 +420,7 @@ impl crate::rt::Decode for Topup {
             f10: crate::rt::json::Slot<crate::rt::Metadata>,
             f11: crate::rt::json::Slot<crate::Source>,
             f12: crate::rt::json::Slot<String>,
-            f13: crate::rt::json::Slot<crate::TopupStatus>,
+            f13: crate::rt::json::Slot<crate::topup::Status>,
             f14: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -711,75 +579,6 @@ impl serde::Serialize for Topup {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TopupStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TopupStatus {
-    /// `canceled`
-    Canceled,
-    /// `failed`
-    Failed,
-    /// `pending`
-    Pending,
-    /// `reversed`
-    Reversed,
-    /// `succeeded`
-    Succeeded,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl TopupStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TopupStatus::Canceled => "canceled",
-            TopupStatus::Failed => "failed",
-            TopupStatus::Pending => "pending",
-            TopupStatus::Reversed => "reversed",
-            TopupStatus::Succeeded => "succeeded",
-            TopupStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for TopupStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["canceled", "failed", "pending", "reversed", "succeeded"],
-            ) {
-                Some(0) => TopupStatus::Canceled,
-                Some(1) => TopupStatus::Failed,
-                Some(2) => TopupStatus::Pending,
-                Some(3) => TopupStatus::Reversed,
-                Some(4) => TopupStatus::Succeeded,
-                _ => TopupStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for TopupStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TopupStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TopupStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for TopupStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// Update a top-up

@@ -24,7 +24,7 @@ pub struct CreateTransfer {
     /// You can use this parameter to transfer funds from a charge before they are added to your available balance. A pending balance will transfer immediately but the funds will not become available until the original charge becomes available. [See the Connect documentation](https://docs.stripe.com/connect/separate-charges-and-transfers#transfer-availability) for details.
     pub source_transaction: Option<crate::SourceTransactionId>,
     /// The source balance to use for this transfer. One of `bank_account`, `card`, or `fpx`. For most users, this will default to `card`.
-    pub source_type: Option<crate::CreatePayoutSourceType>,
+    pub source_type: Option<crate::payout::SourceType>,
     /// A string that identifies this transaction as part of a group. See the [Connect documentation](https://docs.stripe.com/connect/separate-charges-and-transfers#transfer-options) for details.
     pub transfer_group: Option<String>,
 }
@@ -114,7 +114,7 @@ impl CreateTransfer {
         self
     }
     /// The source balance to use for this transfer. One of `bank_account`, `card`, or `fpx`. For most users, this will default to `card`.
-    pub fn source_type(mut self, v: impl Into<crate::CreatePayoutSourceType>) -> Self {
+    pub fn source_type(mut self, v: impl Into<crate::payout::SourceType>) -> Self {
         self.source_type = Some(v.into());
         self
     }
@@ -149,7 +149,7 @@ impl crate::rt::StripeRequest for CreateTransfer {
 #[non_exhaustive]
 pub struct ListTransfers {
     /// Only return transfers that were created during the given date interval.
-    pub created: Option<crate::ListTransfersCreated>,
+    pub created: Option<crate::transfer::Created>,
     /// Only return transfers for the destination specified by this account ID.
     pub destination: Option<String>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
@@ -208,7 +208,7 @@ impl ListTransfers {
         }
     }
     /// Only return transfers that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListTransfersCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::transfer::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -256,39 +256,6 @@ impl crate::rt::StripeRequest for ListTransfers {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListTransfersCreated`.
-#[cfg(feature = "connect")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListTransfersCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "connect")]
-impl serde::Serialize for ListTransfersCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListTransfersCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListTransfersCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "connect")]
-impl From<crate::RangeQuerySpecs> for ListTransfersCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListTransfersCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "connect")]
-impl From<i64> for ListTransfersCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListTransfersCreated::Integer(v)
     }
 }
 /// Retrieve a transfer
@@ -693,9 +660,7 @@ pub struct TransferSchedule {
     /// The day of the week funds will be paid out, of the style 'monday', 'tuesday', etc. Only shown if `interval` is weekly.
     pub weekly_anchor: Option<String>,
     /// The days of the week when available funds are paid out, specified as an array, for example, [`monday`, `tuesday`]. Only shown if `interval` is weekly.
-    pub weekly_payout_days: Option<
-        Vec<crate::BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays>,
-    >,
+    pub weekly_payout_days: Option<Vec<crate::balance_settings::WeeklyPayoutDays>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -708,9 +673,7 @@ impl crate::rt::Decode for TransferSchedule {
             f2: crate::rt::json::Slot<i64>,
             f3: crate::rt::json::Slot<Vec<i64>>,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<
-                Vec<crate::BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays>,
-            >,
+            f5: crate::rt::json::Slot<Vec<crate::balance_settings::WeeklyPayoutDays>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -7,7 +7,9 @@ pub struct AmazonPayUnderlyingPaymentMethodFundingDetails {
     /// The `card` field.
     pub card: Option<crate::PaymentMethodDetailsPassthroughCard>,
     /// funding type of the underlying payment method.
-    pub r#type: Option<crate::AmazonPayUnderlyingPaymentMethodFundingDetailsType>,
+    pub r#type: Option<
+        crate::amazon_pay_underlying_payment_method_funding_details::Type,
+    >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17,7 +19,7 @@ impl crate::rt::Decode for AmazonPayUnderlyingPaymentMethodFundingDetails {
         struct Slots {
             f0: crate::rt::json::Slot<crate::PaymentMethodDetailsPassthroughCard>,
             f1: crate::rt::json::Slot<
-                crate::AmazonPayUnderlyingPaymentMethodFundingDetailsType,
+                crate::amazon_pay_underlying_payment_method_funding_details::Type,
             >,
         }
         let mut b = Slots {
@@ -66,60 +68,5 @@ impl serde::Serialize for AmazonPayUnderlyingPaymentMethodFundingDetails {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `AmazonPayUnderlyingPaymentMethodFundingDetailsType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AmazonPayUnderlyingPaymentMethodFundingDetailsType {
-    /// `card`
-    Card,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl AmazonPayUnderlyingPaymentMethodFundingDetailsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AmazonPayUnderlyingPaymentMethodFundingDetailsType::Card => "card",
-            AmazonPayUnderlyingPaymentMethodFundingDetailsType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for AmazonPayUnderlyingPaymentMethodFundingDetailsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["card"]) {
-                Some(0) => AmazonPayUnderlyingPaymentMethodFundingDetailsType::Card,
-                _ => {
-                    AmazonPayUnderlyingPaymentMethodFundingDetailsType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for AmazonPayUnderlyingPaymentMethodFundingDetailsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for AmazonPayUnderlyingPaymentMethodFundingDetailsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for AmazonPayUnderlyingPaymentMethodFundingDetailsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for AmazonPayUnderlyingPaymentMethodFundingDetailsType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

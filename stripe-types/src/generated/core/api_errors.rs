@@ -35,7 +35,7 @@ pub struct ApiErrors {
     /// The [source object](https://docs.stripe.com/api/sources/object) for errors returned on a request involving a source.
     pub source: Option<crate::BankAccountOrCardOrSource>,
     /// The type of error returned. One of `api_error`, `card_error`, `idempotency_error`, or `invalid_request_error`
-    pub r#type: crate::ApiErrorsType,
+    pub r#type: crate::api_errors::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -58,7 +58,7 @@ impl crate::rt::Decode for ApiErrors {
             f12: crate::rt::json::Slot<String>,
             f13: crate::rt::json::Slot<crate::rt::Boxed<crate::SetupIntent>>,
             f14: crate::rt::json::Slot<crate::BankAccountOrCardOrSource>,
-            f15: crate::rt::json::Slot<crate::ApiErrorsType>,
+            f15: crate::rt::json::Slot<crate::api_errors::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -216,76 +216,6 @@ impl serde::Serialize for ApiErrors {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `ApiErrorsType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ApiErrorsType {
-    /// `api_error`
-    ApiError,
-    /// `card_error`
-    CardError,
-    /// `idempotency_error`
-    IdempotencyError,
-    /// `invalid_request_error`
-    InvalidRequestError,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl ApiErrorsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ApiErrorsType::ApiError => "api_error",
-            ApiErrorsType::CardError => "card_error",
-            ApiErrorsType::IdempotencyError => "idempotency_error",
-            ApiErrorsType::InvalidRequestError => "invalid_request_error",
-            ApiErrorsType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for ApiErrorsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "api_error",
-                    "card_error",
-                    "idempotency_error",
-                    "invalid_request_error",
-                ],
-            ) {
-                Some(0) => ApiErrorsType::ApiError,
-                Some(1) => ApiErrorsType::CardError,
-                Some(2) => ApiErrorsType::IdempotencyError,
-                Some(3) => ApiErrorsType::InvalidRequestError,
-                _ => ApiErrorsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for ApiErrorsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ApiErrorsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ApiErrorsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for ApiErrorsType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// One of several shapes of `ApiErrorsSource`.

@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct AutomaticTax {
     /// If Stripe disabled automatic tax, this enum describes why.
-    pub disabled_reason: Option<crate::AutomaticTaxDisabledReason>,
+    pub disabled_reason: Option<crate::automatic_tax::DisabledReason>,
     /// Whether Stripe automatically computes tax on this invoice. Note that incompatible invoice items (invoice items with manually specified [tax rates](https://docs.stripe.com/api/tax_rates), negative amounts, or `tax_behavior=unspecified`) cannot be added to automatic tax invoices.
     pub enabled: bool,
     /// The account that's liable for tax. If set, the business address and tax registrations required to perform the tax calculation are loaded from this account. The tax transaction is returned in the report of the connected account.
@@ -13,7 +13,7 @@ pub struct AutomaticTax {
     /// The tax provider powering automatic tax.
     pub provider: Option<String>,
     /// The status of the most recent automated tax calculation for this invoice.
-    pub status: Option<crate::AutomaticTaxStatus>,
+    pub status: Option<crate::automatic_tax::Status>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -21,11 +21,11 @@ impl crate::rt::Decode for AutomaticTax {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::AutomaticTaxDisabledReason>,
+            f0: crate::rt::json::Slot<crate::automatic_tax::DisabledReason>,
             f1: crate::rt::json::Slot<bool>,
             f2: crate::rt::json::Slot<crate::ConnectAccountReference>,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<crate::AutomaticTaxStatus>,
+            f4: crate::rt::json::Slot<crate::automatic_tax::Status>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -100,127 +100,5 @@ impl serde::Serialize for AutomaticTax {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `AutomaticTaxDisabledReason`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AutomaticTaxDisabledReason {
-    /// `finalization_requires_location_inputs`
-    FinalizationRequiresLocationInputs,
-    /// `finalization_system_error`
-    FinalizationSystemError,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl AutomaticTaxDisabledReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AutomaticTaxDisabledReason::FinalizationRequiresLocationInputs => {
-                "finalization_requires_location_inputs"
-            }
-            AutomaticTaxDisabledReason::FinalizationSystemError => {
-                "finalization_system_error"
-            }
-            AutomaticTaxDisabledReason::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for AutomaticTaxDisabledReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["finalization_requires_location_inputs", "finalization_system_error"],
-            ) {
-                Some(0) => AutomaticTaxDisabledReason::FinalizationRequiresLocationInputs,
-                Some(1) => AutomaticTaxDisabledReason::FinalizationSystemError,
-                _ => AutomaticTaxDisabledReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for AutomaticTaxDisabledReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for AutomaticTaxDisabledReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for AutomaticTaxDisabledReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for AutomaticTaxDisabledReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `AutomaticTaxStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AutomaticTaxStatus {
-    /// `complete`
-    Complete,
-    /// `failed`
-    Failed,
-    /// `requires_location_inputs`
-    RequiresLocationInputs,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl AutomaticTaxStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AutomaticTaxStatus::Complete => "complete",
-            AutomaticTaxStatus::Failed => "failed",
-            AutomaticTaxStatus::RequiresLocationInputs => "requires_location_inputs",
-            AutomaticTaxStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for AutomaticTaxStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["complete", "failed", "requires_location_inputs"],
-            ) {
-                Some(0) => AutomaticTaxStatus::Complete,
-                Some(1) => AutomaticTaxStatus::Failed,
-                Some(2) => AutomaticTaxStatus::RequiresLocationInputs,
-                _ => AutomaticTaxStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for AutomaticTaxStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for AutomaticTaxStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for AutomaticTaxStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for AutomaticTaxStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -7,12 +7,12 @@ pub struct BankConnectionsResourceAccountNumberDetails {
     /// When the account number is expected to expire, if applicable.
     pub expected_expiry_date: Option<crate::rt::Timestamp>,
     /// The type of account number associated with the account.
-    pub identifier_type: crate::BankConnectionsResourceAccountNumberDetailsIdentifierType,
+    pub identifier_type: crate::bank_connections_resource_account_number_details::IdentifierType,
     /// Whether the account number is currently active and usable for transactions.
-    pub status: crate::BankConnectionsResourceAccountNumberDetailsStatus,
+    pub status: crate::bank_connections_resource_account_number_details::Status,
     /// The payment networks that the account number can be used for.
     pub supported_networks: Vec<
-        crate::BankConnectionsResourceAccountNumberDetailsSupportedNetworks,
+        crate::bank_connections_resource_account_number_details::SupportedNetworks,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -23,13 +23,15 @@ impl crate::rt::Decode for BankConnectionsResourceAccountNumberDetails {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Timestamp>,
             f1: crate::rt::json::Slot<
-                crate::BankConnectionsResourceAccountNumberDetailsIdentifierType,
+                crate::bank_connections_resource_account_number_details::IdentifierType,
             >,
             f2: crate::rt::json::Slot<
-                crate::BankConnectionsResourceAccountNumberDetailsStatus,
+                crate::bank_connections_resource_account_number_details::Status,
             >,
             f3: crate::rt::json::Slot<
-                Vec<crate::BankConnectionsResourceAccountNumberDetailsSupportedNetworks>,
+                Vec<
+                    crate::bank_connections_resource_account_number_details::SupportedNetworks,
+                >,
             >,
         }
         let mut b = Slots {
@@ -104,196 +106,5 @@ impl serde::Serialize for BankConnectionsResourceAccountNumberDetails {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `BankConnectionsResourceAccountNumberDetailsIdentifierType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BankConnectionsResourceAccountNumberDetailsIdentifierType {
-    /// `account_number`
-    AccountNumber,
-    /// `tokenized_account_number`
-    TokenizedAccountNumber,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BankConnectionsResourceAccountNumberDetailsIdentifierType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BankConnectionsResourceAccountNumberDetailsIdentifierType::AccountNumber => {
-                "account_number"
-            }
-            BankConnectionsResourceAccountNumberDetailsIdentifierType::TokenizedAccountNumber => {
-                "tokenized_account_number"
-            }
-            BankConnectionsResourceAccountNumberDetailsIdentifierType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for BankConnectionsResourceAccountNumberDetailsIdentifierType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["account_number", "tokenized_account_number"],
-            ) {
-                Some(0) => {
-                    BankConnectionsResourceAccountNumberDetailsIdentifierType::AccountNumber
-                }
-                Some(1) => {
-                    BankConnectionsResourceAccountNumberDetailsIdentifierType::TokenizedAccountNumber
-                }
-                _ => {
-                    BankConnectionsResourceAccountNumberDetailsIdentifierType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for BankConnectionsResourceAccountNumberDetailsIdentifierType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BankConnectionsResourceAccountNumberDetailsIdentifierType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for BankConnectionsResourceAccountNumberDetailsIdentifierType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for BankConnectionsResourceAccountNumberDetailsIdentifierType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `BankConnectionsResourceAccountNumberDetailsStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BankConnectionsResourceAccountNumberDetailsStatus {
-    /// `deactivated`
-    Deactivated,
-    /// `transactable`
-    Transactable,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BankConnectionsResourceAccountNumberDetailsStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BankConnectionsResourceAccountNumberDetailsStatus::Deactivated => {
-                "deactivated"
-            }
-            BankConnectionsResourceAccountNumberDetailsStatus::Transactable => {
-                "transactable"
-            }
-            BankConnectionsResourceAccountNumberDetailsStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for BankConnectionsResourceAccountNumberDetailsStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["deactivated", "transactable"]) {
-                Some(0) => BankConnectionsResourceAccountNumberDetailsStatus::Deactivated,
-                Some(1) => {
-                    BankConnectionsResourceAccountNumberDetailsStatus::Transactable
-                }
-                _ => {
-                    BankConnectionsResourceAccountNumberDetailsStatus::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for BankConnectionsResourceAccountNumberDetailsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BankConnectionsResourceAccountNumberDetailsStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BankConnectionsResourceAccountNumberDetailsStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for BankConnectionsResourceAccountNumberDetailsStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `BankConnectionsResourceAccountNumberDetailsSupportedNetworks`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BankConnectionsResourceAccountNumberDetailsSupportedNetworks {
-    /// `ach`
-    Ach,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BankConnectionsResourceAccountNumberDetailsSupportedNetworks {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BankConnectionsResourceAccountNumberDetailsSupportedNetworks::Ach => "ach",
-            BankConnectionsResourceAccountNumberDetailsSupportedNetworks::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for BankConnectionsResourceAccountNumberDetailsSupportedNetworks {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["ach"]) {
-                Some(0) => {
-                    BankConnectionsResourceAccountNumberDetailsSupportedNetworks::Ach
-                }
-                _ => {
-                    BankConnectionsResourceAccountNumberDetailsSupportedNetworks::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for BankConnectionsResourceAccountNumberDetailsSupportedNetworks {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BankConnectionsResourceAccountNumberDetailsSupportedNetworks {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for BankConnectionsResourceAccountNumberDetailsSupportedNetworks {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for BankConnectionsResourceAccountNumberDetailsSupportedNetworks {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -11,7 +11,7 @@ pub struct BankConnectionsResourceAccountholder {
     /// The `customer_account` field.
     pub customer_account: Option<String>,
     /// Type of account holder that this account belongs to.
-    pub r#type: crate::BankConnectionsResourceAccountholderType,
+    pub r#type: crate::bank_connections_resource_accountholder::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -22,7 +22,9 @@ impl crate::rt::Decode for BankConnectionsResourceAccountholder {
             f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
             f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Customer>>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::BankConnectionsResourceAccountholderType>,
+            f3: crate::rt::json::Slot<
+                crate::bank_connections_resource_accountholder::Type,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -91,59 +93,5 @@ impl serde::Serialize for BankConnectionsResourceAccountholder {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `BankConnectionsResourceAccountholderType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BankConnectionsResourceAccountholderType {
-    /// `account`
-    Account,
-    /// `customer`
-    Customer,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BankConnectionsResourceAccountholderType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BankConnectionsResourceAccountholderType::Account => "account",
-            BankConnectionsResourceAccountholderType::Customer => "customer",
-            BankConnectionsResourceAccountholderType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for BankConnectionsResourceAccountholderType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["account", "customer"]) {
-                Some(0) => BankConnectionsResourceAccountholderType::Account,
-                Some(1) => BankConnectionsResourceAccountholderType::Customer,
-                _ => BankConnectionsResourceAccountholderType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for BankConnectionsResourceAccountholderType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BankConnectionsResourceAccountholderType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BankConnectionsResourceAccountholderType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for BankConnectionsResourceAccountholderType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

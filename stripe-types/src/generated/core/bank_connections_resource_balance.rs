@@ -17,7 +17,7 @@ pub struct BankConnectionsResourceBalance {
     /// Each value is a integer amount. A positive amount indicates money owed to the account holder. A negative amount indicates money owed by the account holder.
     pub current: std::collections::BTreeMap<String, i64>,
     /// The `type` of the balance. An additional hash is included on the balance with a name matching this value.
-    pub r#type: crate::BankConnectionsResourceBalanceType,
+    pub r#type: crate::bank_connections_resource_balance::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -33,7 +33,7 @@ impl crate::rt::Decode for BankConnectionsResourceBalance {
                 crate::BankConnectionsResourceBalanceApiResourceCreditBalance,
             >,
             f3: crate::rt::json::Slot<std::collections::BTreeMap<String, i64>>,
-            f4: crate::rt::json::Slot<crate::BankConnectionsResourceBalanceType>,
+            f4: crate::rt::json::Slot<crate::bank_connections_resource_balance::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -108,59 +108,5 @@ impl serde::Serialize for BankConnectionsResourceBalance {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `BankConnectionsResourceBalanceType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BankConnectionsResourceBalanceType {
-    /// `cash`
-    Cash,
-    /// `credit`
-    Credit,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BankConnectionsResourceBalanceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BankConnectionsResourceBalanceType::Cash => "cash",
-            BankConnectionsResourceBalanceType::Credit => "credit",
-            BankConnectionsResourceBalanceType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for BankConnectionsResourceBalanceType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["cash", "credit"]) {
-                Some(0) => BankConnectionsResourceBalanceType::Cash,
-                Some(1) => BankConnectionsResourceBalanceType::Credit,
-                _ => BankConnectionsResourceBalanceType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for BankConnectionsResourceBalanceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BankConnectionsResourceBalanceType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BankConnectionsResourceBalanceType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for BankConnectionsResourceBalanceType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

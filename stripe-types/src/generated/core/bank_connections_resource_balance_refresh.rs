@@ -9,7 +9,7 @@ pub struct BankConnectionsResourceBalanceRefresh {
     /// Time at which the next balance refresh can be initiated. This value will be `null` when `status` is `pending`. Measured in seconds since the Unix epoch.
     pub next_refresh_available_at: Option<crate::rt::Timestamp>,
     /// The status of the last refresh attempt.
-    pub status: crate::BankConnectionsResourceBalanceRefreshStatus,
+    pub status: crate::bank_connections_resource_balance_refresh::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -20,7 +20,7 @@ impl crate::rt::Decode for BankConnectionsResourceBalanceRefresh {
             f0: crate::rt::json::Slot<crate::rt::Timestamp>,
             f1: crate::rt::json::Slot<crate::rt::Timestamp>,
             f2: crate::rt::json::Slot<
-                crate::BankConnectionsResourceBalanceRefreshStatus,
+                crate::bank_connections_resource_balance_refresh::Status,
             >,
         }
         let mut b = Slots {
@@ -85,63 +85,5 @@ impl serde::Serialize for BankConnectionsResourceBalanceRefresh {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `BankConnectionsResourceBalanceRefreshStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BankConnectionsResourceBalanceRefreshStatus {
-    /// `failed`
-    Failed,
-    /// `pending`
-    Pending,
-    /// `succeeded`
-    Succeeded,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BankConnectionsResourceBalanceRefreshStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BankConnectionsResourceBalanceRefreshStatus::Failed => "failed",
-            BankConnectionsResourceBalanceRefreshStatus::Pending => "pending",
-            BankConnectionsResourceBalanceRefreshStatus::Succeeded => "succeeded",
-            BankConnectionsResourceBalanceRefreshStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for BankConnectionsResourceBalanceRefreshStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["failed", "pending", "succeeded"]) {
-                Some(0) => BankConnectionsResourceBalanceRefreshStatus::Failed,
-                Some(1) => BankConnectionsResourceBalanceRefreshStatus::Pending,
-                Some(2) => BankConnectionsResourceBalanceRefreshStatus::Succeeded,
-                _ => BankConnectionsResourceBalanceRefreshStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for BankConnectionsResourceBalanceRefreshStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BankConnectionsResourceBalanceRefreshStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BankConnectionsResourceBalanceRefreshStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for BankConnectionsResourceBalanceRefreshStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

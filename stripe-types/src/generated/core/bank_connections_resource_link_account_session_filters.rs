@@ -6,7 +6,9 @@
 pub struct BankConnectionsResourceLinkAccountSessionFilters {
     /// Restricts the Session to subcategories of accounts that can be linked. Valid subcategories are: `checking`, `savings`, `mortgage`, `line_of_credit`, `credit_card`.
     pub account_subcategories: Option<
-        Vec<crate::BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories>,
+        Vec<
+            crate::bank_connections_resource_link_account_session_filters::AccountSubcategories,
+        >,
     >,
     /// List of countries from which to filter accounts.
     pub countries: Option<Vec<String>>,
@@ -19,7 +21,7 @@ impl crate::rt::Decode for BankConnectionsResourceLinkAccountSessionFilters {
         struct Slots {
             f0: crate::rt::json::Slot<
                 Vec<
-                    crate::BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories,
+                    crate::bank_connections_resource_link_account_session_filters::AccountSubcategories,
                 >,
             >,
             f1: crate::rt::json::Slot<Vec<String>>,
@@ -70,105 +72,5 @@ impl serde::Serialize for BankConnectionsResourceLinkAccountSessionFilters {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories {
-    /// `checking`
-    Checking,
-    /// `credit_card`
-    CreditCard,
-    /// `line_of_credit`
-    LineOfCredit,
-    /// `mortgage`
-    Mortgage,
-    /// `savings`
-    Savings,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories::Checking => {
-                "checking"
-            }
-            BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories::CreditCard => {
-                "credit_card"
-            }
-            BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories::LineOfCredit => {
-                "line_of_credit"
-            }
-            BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories::Mortgage => {
-                "mortgage"
-            }
-            BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories::Savings => {
-                "savings"
-            }
-            BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["checking", "credit_card", "line_of_credit", "mortgage", "savings"],
-            ) {
-                Some(0) => {
-                    BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories::Checking
-                }
-                Some(1) => {
-                    BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories::CreditCard
-                }
-                Some(2) => {
-                    BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories::LineOfCredit
-                }
-                Some(3) => {
-                    BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories::Mortgage
-                }
-                Some(4) => {
-                    BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories::Savings
-                }
-                _ => {
-                    BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

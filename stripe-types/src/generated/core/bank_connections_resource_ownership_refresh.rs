@@ -9,7 +9,7 @@ pub struct BankConnectionsResourceOwnershipRefresh {
     /// Time at which the next ownership refresh can be initiated. This value will be `null` when `status` is `pending`. Measured in seconds since the Unix epoch.
     pub next_refresh_available_at: Option<crate::rt::Timestamp>,
     /// The status of the last refresh attempt.
-    pub status: crate::BankConnectionsResourceBalanceRefreshStatus,
+    pub status: crate::bank_connections_resource_balance_refresh::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -20,7 +20,7 @@ impl crate::rt::Decode for BankConnectionsResourceOwnershipRefresh {
             f0: crate::rt::json::Slot<crate::rt::Timestamp>,
             f1: crate::rt::json::Slot<crate::rt::Timestamp>,
             f2: crate::rt::json::Slot<
-                crate::BankConnectionsResourceBalanceRefreshStatus,
+                crate::bank_connections_resource_balance_refresh::Status,
             >,
         }
         let mut b = Slots {

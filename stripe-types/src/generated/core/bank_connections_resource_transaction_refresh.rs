@@ -11,7 +11,7 @@ pub struct BankConnectionsResourceTransactionRefresh {
     /// Time at which the next transaction refresh can be initiated. This value will be `null` when `status` is `pending`. Measured in seconds since the Unix epoch.
     pub next_refresh_available_at: Option<crate::rt::Timestamp>,
     /// The status of the last refresh attempt.
-    pub status: crate::BankConnectionsResourceBalanceRefreshStatus,
+    pub status: crate::bank_connections_resource_balance_refresh::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -23,7 +23,7 @@ impl crate::rt::Decode for BankConnectionsResourceTransactionRefresh {
             f1: crate::rt::json::Slot<crate::rt::Timestamp>,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<
-                crate::BankConnectionsResourceBalanceRefreshStatus,
+                crate::bank_connections_resource_balance_refresh::Status,
             >,
         }
         let mut b = Slots {

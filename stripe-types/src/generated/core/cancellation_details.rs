@@ -7,9 +7,9 @@ pub struct CancellationDetails {
     /// Additional comments about why the user canceled the subscription, if the subscription was canceled explicitly by the user.
     pub comment: Option<String>,
     /// The customer submitted reason for why they canceled, if the subscription was canceled explicitly by the user.
-    pub feedback: Option<crate::CancellationDetailsFeedback>,
+    pub feedback: Option<crate::cancellation_details::Feedback>,
     /// Why this subscription was canceled.
-    pub reason: Option<crate::CancellationDetailsReason>,
+    pub reason: Option<crate::cancellation_details::Reason>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18,8 +18,8 @@ impl crate::rt::Decode for CancellationDetails {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<crate::CancellationDetailsFeedback>,
-            f2: crate::rt::json::Slot<crate::CancellationDetailsReason>,
+            f1: crate::rt::json::Slot<crate::cancellation_details::Feedback>,
+            f2: crate::rt::json::Slot<crate::cancellation_details::Reason>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -73,156 +73,5 @@ impl serde::Serialize for CancellationDetails {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `CancellationDetailsFeedback`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CancellationDetailsFeedback {
-    /// `customer_service`
-    CustomerService,
-    /// `low_quality`
-    LowQuality,
-    /// `missing_features`
-    MissingFeatures,
-    /// `other`
-    Other,
-    /// `switched_service`
-    SwitchedService,
-    /// `too_complex`
-    TooComplex,
-    /// `too_expensive`
-    TooExpensive,
-    /// `unused`
-    Unused,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CancellationDetailsFeedback {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CancellationDetailsFeedback::CustomerService => "customer_service",
-            CancellationDetailsFeedback::LowQuality => "low_quality",
-            CancellationDetailsFeedback::MissingFeatures => "missing_features",
-            CancellationDetailsFeedback::Other => "other",
-            CancellationDetailsFeedback::SwitchedService => "switched_service",
-            CancellationDetailsFeedback::TooComplex => "too_complex",
-            CancellationDetailsFeedback::TooExpensive => "too_expensive",
-            CancellationDetailsFeedback::Unused => "unused",
-            CancellationDetailsFeedback::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CancellationDetailsFeedback {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "customer_service",
-                    "low_quality",
-                    "missing_features",
-                    "other",
-                    "switched_service",
-                    "too_complex",
-                    "too_expensive",
-                    "unused",
-                ],
-            ) {
-                Some(0) => CancellationDetailsFeedback::CustomerService,
-                Some(1) => CancellationDetailsFeedback::LowQuality,
-                Some(2) => CancellationDetailsFeedback::MissingFeatures,
-                Some(3) => CancellationDetailsFeedback::Other,
-                Some(4) => CancellationDetailsFeedback::SwitchedService,
-                Some(5) => CancellationDetailsFeedback::TooComplex,
-                Some(6) => CancellationDetailsFeedback::TooExpensive,
-                Some(7) => CancellationDetailsFeedback::Unused,
-                _ => CancellationDetailsFeedback::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for CancellationDetailsFeedback {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CancellationDetailsFeedback {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CancellationDetailsFeedback {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for CancellationDetailsFeedback {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `CancellationDetailsReason`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CancellationDetailsReason {
-    /// `cancellation_requested`
-    CancellationRequested,
-    /// `payment_disputed`
-    PaymentDisputed,
-    /// `payment_failed`
-    PaymentFailed,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CancellationDetailsReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CancellationDetailsReason::CancellationRequested => "cancellation_requested",
-            CancellationDetailsReason::PaymentDisputed => "payment_disputed",
-            CancellationDetailsReason::PaymentFailed => "payment_failed",
-            CancellationDetailsReason::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CancellationDetailsReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["cancellation_requested", "payment_disputed", "payment_failed"],
-            ) {
-                Some(0) => CancellationDetailsReason::CancellationRequested,
-                Some(1) => CancellationDetailsReason::PaymentDisputed,
-                Some(2) => CancellationDetailsReason::PaymentFailed,
-                _ => CancellationDetailsReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for CancellationDetailsReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CancellationDetailsReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CancellationDetailsReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for CancellationDetailsReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -7,7 +7,7 @@ pub struct ConnectAccountReference {
     /// The connected account being referenced when `type` is `account`.
     pub account: Option<crate::rt::Expandable<crate::Account>>,
     /// Type of the account referenced.
-    pub r#type: crate::ConnectAccountReferenceType,
+    pub r#type: crate::connect_account_reference::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,7 +16,7 @@ impl crate::rt::Decode for ConnectAccountReference {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
-            f1: crate::rt::json::Slot<crate::ConnectAccountReferenceType>,
+            f1: crate::rt::json::Slot<crate::connect_account_reference::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -73,59 +73,5 @@ impl serde::Serialize for ConnectAccountReference {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `ConnectAccountReferenceType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ConnectAccountReferenceType {
-    /// `account`
-    Account,
-    /// `self`
-    Self_,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl ConnectAccountReferenceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ConnectAccountReferenceType::Account => "account",
-            ConnectAccountReferenceType::Self_ => "self",
-            ConnectAccountReferenceType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for ConnectAccountReferenceType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["account", "self"]) {
-                Some(0) => ConnectAccountReferenceType::Account,
-                Some(1) => ConnectAccountReferenceType::Self_,
-                _ => ConnectAccountReferenceType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for ConnectAccountReferenceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ConnectAccountReferenceType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ConnectAccountReferenceType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for ConnectAccountReferenceType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

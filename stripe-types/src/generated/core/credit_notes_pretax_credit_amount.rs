@@ -13,7 +13,7 @@ pub struct CreditNotesPretaxCreditAmount {
     /// The discount that was applied to get this pretax credit amount.
     pub discount: Option<crate::rt::Expandable<crate::DiscountOrDeletedDiscount>>,
     /// Type of the pretax credit amount referenced.
-    pub r#type: crate::CreditNotesPretaxCreditAmountType,
+    pub r#type: crate::credit_notes_pretax_credit_amount::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -28,7 +28,7 @@ impl crate::rt::Decode for CreditNotesPretaxCreditAmount {
             f2: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::DiscountOrDeletedDiscount>,
             >,
-            f3: crate::rt::json::Slot<crate::CreditNotesPretaxCreditAmountType>,
+            f3: crate::rt::json::Slot<crate::credit_notes_pretax_credit_amount::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -95,65 +95,6 @@ impl serde::Serialize for CreditNotesPretaxCreditAmount {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `CreditNotesPretaxCreditAmountType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreditNotesPretaxCreditAmountType {
-    /// `credit_balance_transaction`
-    CreditBalanceTransaction,
-    /// `discount`
-    Discount,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CreditNotesPretaxCreditAmountType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreditNotesPretaxCreditAmountType::CreditBalanceTransaction => {
-                "credit_balance_transaction"
-            }
-            CreditNotesPretaxCreditAmountType::Discount => "discount",
-            CreditNotesPretaxCreditAmountType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CreditNotesPretaxCreditAmountType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["credit_balance_transaction", "discount"],
-            ) {
-                Some(0) => CreditNotesPretaxCreditAmountType::CreditBalanceTransaction,
-                Some(1) => CreditNotesPretaxCreditAmountType::Discount,
-                _ => CreditNotesPretaxCreditAmountType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for CreditNotesPretaxCreditAmountType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CreditNotesPretaxCreditAmountType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CreditNotesPretaxCreditAmountType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for CreditNotesPretaxCreditAmountType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// One of several shapes of `CreditNotesPretaxCreditAmountDiscount`.

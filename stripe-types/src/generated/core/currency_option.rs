@@ -7,7 +7,7 @@ pub struct CurrencyOption {
     /// When set, provides configuration for the amount to be adjusted by the customer during Checkout Sessions and Payment Links.
     pub custom_unit_amount: Option<crate::CustomUnitAmount>,
     /// Only required if a [default tax behavior](https://docs.stripe.com/tax/products-prices-tax-categories-tax-behavior#setting-a-default-tax-behavior-(recommended)) was not provided in the Stripe Tax settings. Specifies whether the price is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`. Once specified as either `inclusive` or `exclusive`, it cannot be changed.
-    pub tax_behavior: Option<crate::CurrencyOptionTaxBehavior>,
+    pub tax_behavior: Option<crate::shipping_rate::TaxBehavior>,
     /// Each element represents a pricing tier. This parameter requires `billing_scheme` to be set to `tiered`. See also the documentation for `billing_scheme`.
     pub tiers: Option<Vec<crate::PriceTier>>,
     /// The unit amount in cents (or local equivalent) to be charged, represented as a whole integer if possible. Only set if `billing_scheme=per_unit`.
@@ -22,7 +22,7 @@ impl crate::rt::Decode for CurrencyOption {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::CustomUnitAmount>,
-            f1: crate::rt::json::Slot<crate::CurrencyOptionTaxBehavior>,
+            f1: crate::rt::json::Slot<crate::shipping_rate::TaxBehavior>,
             f2: crate::rt::json::Slot<Vec<crate::PriceTier>>,
             f3: crate::rt::json::Slot<i64>,
             f4: crate::rt::json::Slot<crate::rt::Decimal>,
@@ -97,66 +97,5 @@ impl serde::Serialize for CurrencyOption {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `CurrencyOptionTaxBehavior`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CurrencyOptionTaxBehavior {
-    /// `exclusive`
-    Exclusive,
-    /// `inclusive`
-    Inclusive,
-    /// `unspecified`
-    Unspecified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CurrencyOptionTaxBehavior {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CurrencyOptionTaxBehavior::Exclusive => "exclusive",
-            CurrencyOptionTaxBehavior::Inclusive => "inclusive",
-            CurrencyOptionTaxBehavior::Unspecified => "unspecified",
-            CurrencyOptionTaxBehavior::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CurrencyOptionTaxBehavior {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["exclusive", "inclusive", "unspecified"],
-            ) {
-                Some(0) => CurrencyOptionTaxBehavior::Exclusive,
-                Some(1) => CurrencyOptionTaxBehavior::Inclusive,
-                Some(2) => CurrencyOptionTaxBehavior::Unspecified,
-                _ => CurrencyOptionTaxBehavior::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for CurrencyOptionTaxBehavior {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CurrencyOptionTaxBehavior {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CurrencyOptionTaxBehavior {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for CurrencyOptionTaxBehavior {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

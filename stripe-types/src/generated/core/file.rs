@@ -15,9 +15,9 @@ pub struct CreateFile {
     /// A file to upload. Make sure that the specifications follow RFC 2388, which defines file transfers for the `multipart/form-data` protocol.
     pub file: crate::rt::FileUpload,
     /// Optional parameters that automatically create a [file link](https://api.stripe.com#file_links) for the newly created file.
-    pub file_link_data: Option<crate::FileLinkCreationParams>,
+    pub file_link_data: Option<crate::file::FileLinkData>,
     /// The [purpose](https://docs.stripe.com/file-upload#uploading-a-file) of the uploaded file.
-    pub purpose: crate::CreateFilePurpose,
+    pub purpose: crate::file::create::Purpose,
 }
 impl serde::Serialize for CreateFile {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -39,7 +39,7 @@ impl CreateFile {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         file: impl Into<crate::rt::FileUpload>,
-        purpose: impl Into<crate::CreateFilePurpose>,
+        purpose: impl Into<crate::file::create::Purpose>,
     ) -> Self {
         Self {
             expand: None,
@@ -54,10 +54,7 @@ impl CreateFile {
         self
     }
     /// Optional parameters that automatically create a [file link](https://api.stripe.com#file_links) for the newly created file.
-    pub fn file_link_data(
-        mut self,
-        v: impl Into<crate::FileLinkCreationParams>,
-    ) -> Self {
+    pub fn file_link_data(mut self, v: impl Into<crate::file::FileLinkData>) -> Self {
         self.file_link_data = Some(v.into());
         self
     }
@@ -74,120 +71,6 @@ impl crate::rt::StripeRequest for CreateFile {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `CreateFilePurpose`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateFilePurpose {
-    /// `account_requirement`
-    AccountRequirement,
-    /// `additional_verification`
-    AdditionalVerification,
-    /// `business_icon`
-    BusinessIcon,
-    /// `business_logo`
-    BusinessLogo,
-    /// `customer_signature`
-    CustomerSignature,
-    /// `dispute_evidence`
-    DisputeEvidence,
-    /// `identity_document`
-    IdentityDocument,
-    /// `issuing_regulatory_reporting`
-    IssuingRegulatoryReporting,
-    /// `pci_document`
-    PciDocument,
-    /// `platform_terms_of_service`
-    PlatformTermsOfService,
-    /// `tax_document_user_upload`
-    TaxDocumentUserUpload,
-    /// `terminal_android_apk`
-    TerminalAndroidApk,
-    /// `terminal_reader_splashscreen`
-    TerminalReaderSplashscreen,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CreateFilePurpose {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateFilePurpose::AccountRequirement => "account_requirement",
-            CreateFilePurpose::AdditionalVerification => "additional_verification",
-            CreateFilePurpose::BusinessIcon => "business_icon",
-            CreateFilePurpose::BusinessLogo => "business_logo",
-            CreateFilePurpose::CustomerSignature => "customer_signature",
-            CreateFilePurpose::DisputeEvidence => "dispute_evidence",
-            CreateFilePurpose::IdentityDocument => "identity_document",
-            CreateFilePurpose::IssuingRegulatoryReporting => {
-                "issuing_regulatory_reporting"
-            }
-            CreateFilePurpose::PciDocument => "pci_document",
-            CreateFilePurpose::PlatformTermsOfService => "platform_terms_of_service",
-            CreateFilePurpose::TaxDocumentUserUpload => "tax_document_user_upload",
-            CreateFilePurpose::TerminalAndroidApk => "terminal_android_apk",
-            CreateFilePurpose::TerminalReaderSplashscreen => {
-                "terminal_reader_splashscreen"
-            }
-            CreateFilePurpose::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CreateFilePurpose {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "account_requirement",
-                    "additional_verification",
-                    "business_icon",
-                    "business_logo",
-                    "customer_signature",
-                    "dispute_evidence",
-                    "identity_document",
-                    "issuing_regulatory_reporting",
-                    "pci_document",
-                    "platform_terms_of_service",
-                    "tax_document_user_upload",
-                    "terminal_android_apk",
-                    "terminal_reader_splashscreen",
-                ],
-            ) {
-                Some(0) => CreateFilePurpose::AccountRequirement,
-                Some(1) => CreateFilePurpose::AdditionalVerification,
-                Some(2) => CreateFilePurpose::BusinessIcon,
-                Some(3) => CreateFilePurpose::BusinessLogo,
-                Some(4) => CreateFilePurpose::CustomerSignature,
-                Some(5) => CreateFilePurpose::DisputeEvidence,
-                Some(6) => CreateFilePurpose::IdentityDocument,
-                Some(7) => CreateFilePurpose::IssuingRegulatoryReporting,
-                Some(8) => CreateFilePurpose::PciDocument,
-                Some(9) => CreateFilePurpose::PlatformTermsOfService,
-                Some(10) => CreateFilePurpose::TaxDocumentUserUpload,
-                Some(11) => CreateFilePurpose::TerminalAndroidApk,
-                Some(12) => CreateFilePurpose::TerminalReaderSplashscreen,
-                _ => CreateFilePurpose::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for CreateFilePurpose {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CreateFilePurpose {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CreateFilePurpose {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// This object represents files hosted on Stripe's servers. You can upload
@@ -211,7 +94,7 @@ pub struct File {
     /// A list of [file links](https://api.stripe.com#file_links) that point at this file.
     pub links: Option<crate::rt::List<crate::FileLink>>,
     /// The [purpose](https://docs.stripe.com/file-upload#uploading-a-file) of the uploaded file.
-    pub purpose: crate::FilePurpose,
+    pub purpose: crate::file::Purpose,
     /// The size of the file object in bytes.
     pub size: i64,
     /// A suitable title for the document.
@@ -238,7 +121,7 @@ impl crate::rt::Decode for File {
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<crate::FileId>,
             f4: crate::rt::json::Slot<crate::rt::List<crate::FileLink>>,
-            f5: crate::rt::json::Slot<crate::FilePurpose>,
+            f5: crate::rt::json::Slot<crate::file::Purpose>,
             f6: crate::rt::json::Slot<i64>,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<String>,
@@ -362,202 +245,6 @@ impl serde::Serialize for File {
         map.end()
     }
 }
-/// Part of a request's parameters (`CreateFileFileLinkData`).
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct FileLinkCreationParams {
-    /// The `create` parameter.
-    pub create: bool,
-    /// The `expires_at` parameter.
-    pub expires_at: Option<crate::rt::Timestamp>,
-    /// The `metadata` parameter.
-    pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
-}
-impl serde::Serialize for FileLinkCreationParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("create", &self.create)?;
-        if let Some(v) = &self.expires_at {
-            map.serialize_entry("expires_at", v)?;
-        }
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        map.end()
-    }
-}
-impl FileLinkCreationParams {
-    /// Start with the required parameters: `create`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(create: impl Into<bool>) -> Self {
-        Self {
-            create: create.into(),
-            expires_at: None,
-            metadata: None,
-        }
-    }
-    /// The `expires_at` parameter.
-    pub fn expires_at(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
-        self.expires_at = Some(v.into());
-        self
-    }
-    /// The `metadata` parameter.
-    pub fn metadata(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::rt::Metadata>>,
-    ) -> Self {
-        self.metadata = Some(v.into());
-        self
-    }
-}
-/// Values of `FilePurpose`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FilePurpose {
-    /// `account_requirement`
-    AccountRequirement,
-    /// `additional_verification`
-    AdditionalVerification,
-    /// `business_icon`
-    BusinessIcon,
-    /// `business_logo`
-    BusinessLogo,
-    /// `customer_signature`
-    CustomerSignature,
-    /// `dispute_evidence`
-    DisputeEvidence,
-    /// `document_provider_identity_document`
-    DocumentProviderIdentityDocument,
-    /// `finance_report_run`
-    FinanceReportRun,
-    /// `financial_account_statement`
-    FinancialAccountStatement,
-    /// `identity_document`
-    IdentityDocument,
-    /// `identity_document_downloadable`
-    IdentityDocumentDownloadable,
-    /// `issuing_regulatory_reporting`
-    IssuingRegulatoryReporting,
-    /// `pci_document`
-    PciDocument,
-    /// `platform_terms_of_service`
-    PlatformTermsOfService,
-    /// `selfie`
-    Selfie,
-    /// `sigma_scheduled_query`
-    SigmaScheduledQuery,
-    /// `tax_document_user_upload`
-    TaxDocumentUserUpload,
-    /// `terminal_android_apk`
-    TerminalAndroidApk,
-    /// `terminal_reader_splashscreen`
-    TerminalReaderSplashscreen,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl FilePurpose {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            FilePurpose::AccountRequirement => "account_requirement",
-            FilePurpose::AdditionalVerification => "additional_verification",
-            FilePurpose::BusinessIcon => "business_icon",
-            FilePurpose::BusinessLogo => "business_logo",
-            FilePurpose::CustomerSignature => "customer_signature",
-            FilePurpose::DisputeEvidence => "dispute_evidence",
-            FilePurpose::DocumentProviderIdentityDocument => {
-                "document_provider_identity_document"
-            }
-            FilePurpose::FinanceReportRun => "finance_report_run",
-            FilePurpose::FinancialAccountStatement => "financial_account_statement",
-            FilePurpose::IdentityDocument => "identity_document",
-            FilePurpose::IdentityDocumentDownloadable => "identity_document_downloadable",
-            FilePurpose::IssuingRegulatoryReporting => "issuing_regulatory_reporting",
-            FilePurpose::PciDocument => "pci_document",
-            FilePurpose::PlatformTermsOfService => "platform_terms_of_service",
-            FilePurpose::Selfie => "selfie",
-            FilePurpose::SigmaScheduledQuery => "sigma_scheduled_query",
-            FilePurpose::TaxDocumentUserUpload => "tax_document_user_upload",
-            FilePurpose::TerminalAndroidApk => "terminal_android_apk",
-            FilePurpose::TerminalReaderSplashscreen => "terminal_reader_splashscreen",
-            FilePurpose::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for FilePurpose {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "account_requirement",
-                    "additional_verification",
-                    "business_icon",
-                    "business_logo",
-                    "customer_signature",
-                    "dispute_evidence",
-                    "document_provider_identity_document",
-                    "finance_report_run",
-                    "financial_account_statement",
-                    "identity_document",
-                    "identity_document_downloadable",
-                    "issuing_regulatory_reporting",
-                    "pci_document",
-                    "platform_terms_of_service",
-                    "selfie",
-                    "sigma_scheduled_query",
-                    "tax_document_user_upload",
-                    "terminal_android_apk",
-                    "terminal_reader_splashscreen",
-                ],
-            ) {
-                Some(0) => FilePurpose::AccountRequirement,
-                Some(1) => FilePurpose::AdditionalVerification,
-                Some(2) => FilePurpose::BusinessIcon,
-                Some(3) => FilePurpose::BusinessLogo,
-                Some(4) => FilePurpose::CustomerSignature,
-                Some(5) => FilePurpose::DisputeEvidence,
-                Some(6) => FilePurpose::DocumentProviderIdentityDocument,
-                Some(7) => FilePurpose::FinanceReportRun,
-                Some(8) => FilePurpose::FinancialAccountStatement,
-                Some(9) => FilePurpose::IdentityDocument,
-                Some(10) => FilePurpose::IdentityDocumentDownloadable,
-                Some(11) => FilePurpose::IssuingRegulatoryReporting,
-                Some(12) => FilePurpose::PciDocument,
-                Some(13) => FilePurpose::PlatformTermsOfService,
-                Some(14) => FilePurpose::Selfie,
-                Some(15) => FilePurpose::SigmaScheduledQuery,
-                Some(16) => FilePurpose::TaxDocumentUserUpload,
-                Some(17) => FilePurpose::TerminalAndroidApk,
-                Some(18) => FilePurpose::TerminalReaderSplashscreen,
-                _ => FilePurpose::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for FilePurpose {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for FilePurpose {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for FilePurpose {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for FilePurpose {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// List all files
 ///
 /// Returns a list of the files that your account has access to. Stripe sorts and returns the files by their creation dates, placing the most recently created files at the top.
@@ -567,7 +254,7 @@ impl crate::rt::Decode for FilePurpose {
 #[non_exhaustive]
 pub struct ListFiles {
     /// Only return files that were created during the given date interval.
-    pub created: Option<crate::ListFilesCreated>,
+    pub created: Option<crate::file::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -575,7 +262,7 @@ pub struct ListFiles {
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// Filter queries by the file purpose. If you don't provide a purpose, the queries return unfiltered files.
-    pub purpose: Option<crate::ListFilesPurpose>,
+    pub purpose: Option<crate::file::lists::Purpose>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
@@ -618,7 +305,7 @@ impl ListFiles {
         }
     }
     /// Only return files that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListFilesCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::file::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -638,7 +325,7 @@ impl ListFiles {
         self
     }
     /// Filter queries by the file purpose. If you don't provide a purpose, the queries return unfiltered files.
-    pub fn purpose(mut self, v: impl Into<crate::ListFilesPurpose>) -> Self {
+    pub fn purpose(mut self, v: impl Into<crate::file::lists::Purpose>) -> Self {
         self.purpose = Some(v.into());
         self
     }
@@ -660,183 +347,6 @@ impl crate::rt::StripeRequest for ListFiles {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListFilesCreated`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListFilesCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-impl serde::Serialize for ListFilesCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListFilesCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListFilesCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-impl From<crate::RangeQuerySpecs> for ListFilesCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListFilesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-impl From<i64> for ListFilesCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListFilesCreated::Integer(v)
-    }
-}
-/// Values of `ListFilesPurpose`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListFilesPurpose {
-    /// `account_requirement`
-    AccountRequirement,
-    /// `additional_verification`
-    AdditionalVerification,
-    /// `business_icon`
-    BusinessIcon,
-    /// `business_logo`
-    BusinessLogo,
-    /// `customer_signature`
-    CustomerSignature,
-    /// `dispute_evidence`
-    DisputeEvidence,
-    /// `document_provider_identity_document`
-    DocumentProviderIdentityDocument,
-    /// `finance_report_run`
-    FinanceReportRun,
-    /// `financial_account_statement`
-    FinancialAccountStatement,
-    /// `identity_document`
-    IdentityDocument,
-    /// `identity_document_downloadable`
-    IdentityDocumentDownloadable,
-    /// `issuing_regulatory_reporting`
-    IssuingRegulatoryReporting,
-    /// `pci_document`
-    PciDocument,
-    /// `platform_terms_of_service`
-    PlatformTermsOfService,
-    /// `selfie`
-    Selfie,
-    /// `sigma_scheduled_query`
-    SigmaScheduledQuery,
-    /// `tax_document_user_upload`
-    TaxDocumentUserUpload,
-    /// `terminal_android_apk`
-    TerminalAndroidApk,
-    /// `terminal_reader_splashscreen`
-    TerminalReaderSplashscreen,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl ListFilesPurpose {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListFilesPurpose::AccountRequirement => "account_requirement",
-            ListFilesPurpose::AdditionalVerification => "additional_verification",
-            ListFilesPurpose::BusinessIcon => "business_icon",
-            ListFilesPurpose::BusinessLogo => "business_logo",
-            ListFilesPurpose::CustomerSignature => "customer_signature",
-            ListFilesPurpose::DisputeEvidence => "dispute_evidence",
-            ListFilesPurpose::DocumentProviderIdentityDocument => {
-                "document_provider_identity_document"
-            }
-            ListFilesPurpose::FinanceReportRun => "finance_report_run",
-            ListFilesPurpose::FinancialAccountStatement => "financial_account_statement",
-            ListFilesPurpose::IdentityDocument => "identity_document",
-            ListFilesPurpose::IdentityDocumentDownloadable => {
-                "identity_document_downloadable"
-            }
-            ListFilesPurpose::IssuingRegulatoryReporting => {
-                "issuing_regulatory_reporting"
-            }
-            ListFilesPurpose::PciDocument => "pci_document",
-            ListFilesPurpose::PlatformTermsOfService => "platform_terms_of_service",
-            ListFilesPurpose::Selfie => "selfie",
-            ListFilesPurpose::SigmaScheduledQuery => "sigma_scheduled_query",
-            ListFilesPurpose::TaxDocumentUserUpload => "tax_document_user_upload",
-            ListFilesPurpose::TerminalAndroidApk => "terminal_android_apk",
-            ListFilesPurpose::TerminalReaderSplashscreen => {
-                "terminal_reader_splashscreen"
-            }
-            ListFilesPurpose::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for ListFilesPurpose {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "account_requirement",
-                    "additional_verification",
-                    "business_icon",
-                    "business_logo",
-                    "customer_signature",
-                    "dispute_evidence",
-                    "document_provider_identity_document",
-                    "finance_report_run",
-                    "financial_account_statement",
-                    "identity_document",
-                    "identity_document_downloadable",
-                    "issuing_regulatory_reporting",
-                    "pci_document",
-                    "platform_terms_of_service",
-                    "selfie",
-                    "sigma_scheduled_query",
-                    "tax_document_user_upload",
-                    "terminal_android_apk",
-                    "terminal_reader_splashscreen",
-                ],
-            ) {
-                Some(0) => ListFilesPurpose::AccountRequirement,
-                Some(1) => ListFilesPurpose::AdditionalVerification,
-                Some(2) => ListFilesPurpose::BusinessIcon,
-                Some(3) => ListFilesPurpose::BusinessLogo,
-                Some(4) => ListFilesPurpose::CustomerSignature,
-                Some(5) => ListFilesPurpose::DisputeEvidence,
-                Some(6) => ListFilesPurpose::DocumentProviderIdentityDocument,
-                Some(7) => ListFilesPurpose::FinanceReportRun,
-                Some(8) => ListFilesPurpose::FinancialAccountStatement,
-                Some(9) => ListFilesPurpose::IdentityDocument,
-                Some(10) => ListFilesPurpose::IdentityDocumentDownloadable,
-                Some(11) => ListFilesPurpose::IssuingRegulatoryReporting,
-                Some(12) => ListFilesPurpose::PciDocument,
-                Some(13) => ListFilesPurpose::PlatformTermsOfService,
-                Some(14) => ListFilesPurpose::Selfie,
-                Some(15) => ListFilesPurpose::SigmaScheduledQuery,
-                Some(16) => ListFilesPurpose::TaxDocumentUserUpload,
-                Some(17) => ListFilesPurpose::TerminalAndroidApk,
-                Some(18) => ListFilesPurpose::TerminalReaderSplashscreen,
-                _ => ListFilesPurpose::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for ListFilesPurpose {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ListFilesPurpose {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ListFilesPurpose {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Retrieve a file

@@ -240,7 +240,7 @@ impl serde::Serialize for FileLink {
 #[non_exhaustive]
 pub struct ListFileLinks {
     /// Only return links that were created during the given date interval.
-    pub created: Option<crate::ListFileLinksCreated>,
+    pub created: Option<crate::file_link::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -297,7 +297,7 @@ impl ListFileLinks {
         }
     }
     /// Only return links that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListFileLinksCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::file_link::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -344,35 +344,6 @@ impl crate::rt::StripeRequest for ListFileLinks {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListFileLinksCreated`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListFileLinksCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-impl serde::Serialize for ListFileLinksCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListFileLinksCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListFileLinksCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-impl From<crate::RangeQuerySpecs> for ListFileLinksCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListFileLinksCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-impl From<i64> for ListFileLinksCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListFileLinksCreated::Integer(v)
     }
 }
 /// Retrieve a file link
@@ -444,7 +415,7 @@ pub struct UpdateFileLink {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// A future timestamp after which the link will no longer be usable, or `now` to expire the link immediately.
-    pub expires_at: Option<crate::rt::Clearable<crate::UpdateFileLinkExpiresAt>>,
+    pub expires_at: Option<crate::rt::Clearable<crate::file_link::ExpiresAt>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
@@ -483,7 +454,7 @@ impl UpdateFileLink {
     /// A future timestamp after which the link will no longer be usable, or `now` to expire the link immediately.
     pub fn expires_at(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::UpdateFileLinkExpiresAt>>,
+        v: impl Into<crate::rt::Clearable<crate::file_link::ExpiresAt>>,
     ) -> Self {
         self.expires_at = Some(v.into());
         self
@@ -513,79 +484,5 @@ impl crate::rt::StripeRequest for UpdateFileLink {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// One of several shapes of `UpdateFileLinkExpiresAt`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum UpdateFileLinkExpiresAt {
-    /// A `String`.
-    String(crate::UpdateFileLinkExpiresAtString),
-    /// A `Integer`.
-    Integer(crate::rt::Timestamp),
-}
-impl serde::Serialize for UpdateFileLinkExpiresAt {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            UpdateFileLinkExpiresAt::String(x) => x.serialize(s),
-            UpdateFileLinkExpiresAt::Integer(x) => x.serialize(s),
-        }
-    }
-}
-impl From<crate::UpdateFileLinkExpiresAtString> for UpdateFileLinkExpiresAt {
-    #[inline]
-    fn from(v: crate::UpdateFileLinkExpiresAtString) -> Self {
-        UpdateFileLinkExpiresAt::String(v)
-    }
-}
-impl From<crate::rt::Timestamp> for UpdateFileLinkExpiresAt {
-    #[inline]
-    fn from(v: crate::rt::Timestamp) -> Self {
-        UpdateFileLinkExpiresAt::Integer(v)
-    }
-}
-/// Values of `UpdateFileLinkExpiresAtString`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UpdateFileLinkExpiresAtString {
-    /// `now`
-    Now,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl UpdateFileLinkExpiresAtString {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            UpdateFileLinkExpiresAtString::Now => "now",
-            UpdateFileLinkExpiresAtString::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for UpdateFileLinkExpiresAtString {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["now"]) {
-                Some(0) => UpdateFileLinkExpiresAtString::Now,
-                _ => UpdateFileLinkExpiresAtString::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for UpdateFileLinkExpiresAtString {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for UpdateFileLinkExpiresAtString {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for UpdateFileLinkExpiresAtString {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }

@@ -9,7 +9,7 @@ pub struct ForwardedRequestDetails {
     /// The headers to include in the forwarded request. Can be omitted if no additional headers (excluding Stripe-generated ones such as the Content-Type header) should be included.
     pub headers: Vec<crate::ForwardedRequestHeader>,
     /// The HTTP method used to call the destination endpoint.
-    pub http_method: crate::ForwardedRequestDetailsHttpMethod,
+    pub http_method: crate::forwarded_request_details::HttpMethod,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19,7 +19,7 @@ impl crate::rt::Decode for ForwardedRequestDetails {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<Vec<crate::ForwardedRequestHeader>>,
-            f2: crate::rt::json::Slot<crate::ForwardedRequestDetailsHttpMethod>,
+            f2: crate::rt::json::Slot<crate::forwarded_request_details::HttpMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -82,55 +82,5 @@ impl serde::Serialize for ForwardedRequestDetails {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `ForwardedRequestDetailsHttpMethod`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ForwardedRequestDetailsHttpMethod {
-    /// `POST`
-    Post,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl ForwardedRequestDetailsHttpMethod {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ForwardedRequestDetailsHttpMethod::Post => "POST",
-            ForwardedRequestDetailsHttpMethod::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for ForwardedRequestDetailsHttpMethod {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["POST"]) {
-                Some(0) => ForwardedRequestDetailsHttpMethod::Post,
-                _ => ForwardedRequestDetailsHttpMethod::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for ForwardedRequestDetailsHttpMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ForwardedRequestDetailsHttpMethod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ForwardedRequestDetailsHttpMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for ForwardedRequestDetailsHttpMethod {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -13,7 +13,7 @@ pub struct FundingInstructions {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// The `funding_type` of the returned instructions
-    pub funding_type: crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType,
+    pub funding_type: crate::checkout_customer_balance_payment_method_options::FundingType,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -30,7 +30,7 @@ impl crate::rt::Decode for FundingInstructions {
             f0: crate::rt::json::Slot<crate::FundingInstructionsBankTransfer>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<
-                crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType,
+                crate::checkout_customer_balance_payment_method_options::FundingType,
             >,
             f3: crate::rt::json::Slot<bool>,
         }
@@ -113,7 +113,7 @@ pub struct FundingInstructionsBankTransfer {
     /// A list of financial addresses that can be used to fund a particular balance
     pub financial_addresses: Vec<crate::FundingInstructionsBankTransferFinancialAddress>,
     /// The bank_transfer type
-    pub r#type: crate::FundingInstructionsBankTransferType,
+    pub r#type: crate::funding_instructions::bank_transfer::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -125,7 +125,7 @@ impl crate::rt::Decode for FundingInstructionsBankTransfer {
             f1: crate::rt::json::Slot<
                 Vec<crate::FundingInstructionsBankTransferFinancialAddress>,
             >,
-            f2: crate::rt::json::Slot<crate::FundingInstructionsBankTransferType>,
+            f2: crate::rt::json::Slot<crate::funding_instructions::bank_transfer::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -335,13 +335,11 @@ pub struct FundingInstructionsBankTransferFinancialAddress {
     /// The `spei` field.
     pub spei: Option<crate::FundingInstructionsBankTransferSpeiRecord>,
     /// The payment networks supported by this FinancialAddress
-    pub supported_networks: Option<
-        Vec<crate::FundingInstructionsBankTransferFinancialAddressSupportedNetworks>,
-    >,
+    pub supported_networks: Option<Vec<crate::funding_instructions::SupportedNetworks>>,
     /// The `swift` field.
     pub swift: Option<crate::FundingInstructionsBankTransferSwiftRecord>,
     /// The type of financial address
-    pub r#type: crate::FundingInstructionsBankTransferFinancialAddressType,
+    pub r#type: crate::funding_instructions::bank_transfer_financial_address::Type,
     /// The `zengin` field.
     pub zengin: Option<crate::FundingInstructionsBankTransferZenginRecord>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -358,13 +356,11 @@ impl crate::rt::Decode for FundingInstructionsBankTransferFinancialAddress {
             >,
             f3: crate::rt::json::Slot<crate::FundingInstructionsBankTransferSpeiRecord>,
             f4: crate::rt::json::Slot<
-                Vec<
-                    crate::FundingInstructionsBankTransferFinancialAddressSupportedNetworks,
-                >,
+                Vec<crate::funding_instructions::SupportedNetworks>,
             >,
             f5: crate::rt::json::Slot<crate::FundingInstructionsBankTransferSwiftRecord>,
             f6: crate::rt::json::Slot<
-                crate::FundingInstructionsBankTransferFinancialAddressType,
+                crate::funding_instructions::bank_transfer_financial_address::Type,
             >,
             f7: crate::rt::json::Slot<
                 crate::FundingInstructionsBankTransferZenginRecord,
@@ -470,217 +466,6 @@ impl serde::Serialize for FundingInstructionsBankTransferFinancialAddress {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `FundingInstructionsBankTransferFinancialAddressSupportedNetworks`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FundingInstructionsBankTransferFinancialAddressSupportedNetworks {
-    /// `ach`
-    Ach,
-    /// `bacs`
-    Bacs,
-    /// `domestic_wire_us`
-    DomesticWireUs,
-    /// `fps`
-    Fps,
-    /// `sepa`
-    Sepa,
-    /// `spei`
-    Spei,
-    /// `swift`
-    Swift,
-    /// `zengin`
-    Zengin,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl FundingInstructionsBankTransferFinancialAddressSupportedNetworks {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Ach => {
-                "ach"
-            }
-            FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Bacs => {
-                "bacs"
-            }
-            FundingInstructionsBankTransferFinancialAddressSupportedNetworks::DomesticWireUs => {
-                "domestic_wire_us"
-            }
-            FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Fps => {
-                "fps"
-            }
-            FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Sepa => {
-                "sepa"
-            }
-            FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Spei => {
-                "spei"
-            }
-            FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Swift => {
-                "swift"
-            }
-            FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Zengin => {
-                "zengin"
-            }
-            FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for FundingInstructionsBankTransferFinancialAddressSupportedNetworks {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "ach",
-                    "bacs",
-                    "domestic_wire_us",
-                    "fps",
-                    "sepa",
-                    "spei",
-                    "swift",
-                    "zengin",
-                ],
-            ) {
-                Some(0) => {
-                    FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Ach
-                }
-                Some(1) => {
-                    FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Bacs
-                }
-                Some(2) => {
-                    FundingInstructionsBankTransferFinancialAddressSupportedNetworks::DomesticWireUs
-                }
-                Some(3) => {
-                    FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Fps
-                }
-                Some(4) => {
-                    FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Sepa
-                }
-                Some(5) => {
-                    FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Spei
-                }
-                Some(6) => {
-                    FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Swift
-                }
-                Some(7) => {
-                    FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Zengin
-                }
-                _ => {
-                    FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for FundingInstructionsBankTransferFinancialAddressSupportedNetworks {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for FundingInstructionsBankTransferFinancialAddressSupportedNetworks {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for FundingInstructionsBankTransferFinancialAddressSupportedNetworks {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for FundingInstructionsBankTransferFinancialAddressSupportedNetworks {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `FundingInstructionsBankTransferFinancialAddressType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FundingInstructionsBankTransferFinancialAddressType {
-    /// `aba`
-    Aba,
-    /// `iban`
-    Iban,
-    /// `sort_code`
-    SortCode,
-    /// `spei`
-    Spei,
-    /// `swift`
-    Swift,
-    /// `zengin`
-    Zengin,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl FundingInstructionsBankTransferFinancialAddressType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            FundingInstructionsBankTransferFinancialAddressType::Aba => "aba",
-            FundingInstructionsBankTransferFinancialAddressType::Iban => "iban",
-            FundingInstructionsBankTransferFinancialAddressType::SortCode => "sort_code",
-            FundingInstructionsBankTransferFinancialAddressType::Spei => "spei",
-            FundingInstructionsBankTransferFinancialAddressType::Swift => "swift",
-            FundingInstructionsBankTransferFinancialAddressType::Zengin => "zengin",
-            FundingInstructionsBankTransferFinancialAddressType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for FundingInstructionsBankTransferFinancialAddressType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["aba", "iban", "sort_code", "spei", "swift", "zengin"],
-            ) {
-                Some(0) => FundingInstructionsBankTransferFinancialAddressType::Aba,
-                Some(1) => FundingInstructionsBankTransferFinancialAddressType::Iban,
-                Some(2) => FundingInstructionsBankTransferFinancialAddressType::SortCode,
-                Some(3) => FundingInstructionsBankTransferFinancialAddressType::Spei,
-                Some(4) => FundingInstructionsBankTransferFinancialAddressType::Swift,
-                Some(5) => FundingInstructionsBankTransferFinancialAddressType::Zengin,
-                _ => {
-                    FundingInstructionsBankTransferFinancialAddressType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for FundingInstructionsBankTransferFinancialAddressType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for FundingInstructionsBankTransferFinancialAddressType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for FundingInstructionsBankTransferFinancialAddressType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for FundingInstructionsBankTransferFinancialAddressType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// Iban Records contain E.U. bank account details per the SEPA format.
@@ -1163,63 +948,6 @@ impl serde::Serialize for FundingInstructionsBankTransferSwiftRecord {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `FundingInstructionsBankTransferType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FundingInstructionsBankTransferType {
-    /// `eu_bank_transfer`
-    EuBankTransfer,
-    /// `jp_bank_transfer`
-    JpBankTransfer,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl FundingInstructionsBankTransferType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            FundingInstructionsBankTransferType::EuBankTransfer => "eu_bank_transfer",
-            FundingInstructionsBankTransferType::JpBankTransfer => "jp_bank_transfer",
-            FundingInstructionsBankTransferType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for FundingInstructionsBankTransferType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["eu_bank_transfer", "jp_bank_transfer"],
-            ) {
-                Some(0) => FundingInstructionsBankTransferType::EuBankTransfer,
-                Some(1) => FundingInstructionsBankTransferType::JpBankTransfer,
-                _ => FundingInstructionsBankTransferType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for FundingInstructionsBankTransferType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for FundingInstructionsBankTransferType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for FundingInstructionsBankTransferType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// Zengin Records contain Japan bank account details per the Zengin format.

@@ -25,11 +25,11 @@ pub struct GelatoDocumentReport {
     /// Document ID number.
     pub number: Option<String>,
     /// Sex of the person in the document.
-    pub sex: Option<crate::GelatoDocumentReportSex>,
+    pub sex: Option<crate::gelato_document_report::Sex>,
     /// Status of this `document` check.
-    pub status: crate::GelatoDocumentReportStatus,
+    pub status: crate::gelato_document_report::Status,
     /// Type of the document.
-    pub r#type: Option<crate::GelatoDocumentReportType>,
+    pub r#type: Option<crate::gelato_document_report::Type>,
     /// Place of birth as it appears in the document.
     pub unparsed_place_of_birth: Option<String>,
     /// Sex as it appears in the document.
@@ -51,9 +51,9 @@ impl crate::rt::Decode for GelatoDocumentReport {
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<String>,
             f9: crate::rt::json::Slot<String>,
-            f10: crate::rt::json::Slot<crate::GelatoDocumentReportSex>,
-            f11: crate::rt::json::Slot<crate::GelatoDocumentReportStatus>,
-            f12: crate::rt::json::Slot<crate::GelatoDocumentReportType>,
+            f10: crate::rt::json::Slot<crate::gelato_document_report::Sex>,
+            f11: crate::rt::json::Slot<crate::gelato_document_report::Status>,
+            f12: crate::rt::json::Slot<crate::gelato_document_report::Type>,
             f13: crate::rt::json::Slot<String>,
             f14: crate::rt::json::Slot<String>,
         }
@@ -206,185 +206,5 @@ impl serde::Serialize for GelatoDocumentReport {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `GelatoDocumentReportSex`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GelatoDocumentReportSex {
-    /// `[redacted]`
-    Redacted,
-    /// `female`
-    Female,
-    /// `male`
-    Male,
-    /// `unknown`
-    UnknownValue,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl GelatoDocumentReportSex {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GelatoDocumentReportSex::Redacted => "[redacted]",
-            GelatoDocumentReportSex::Female => "female",
-            GelatoDocumentReportSex::Male => "male",
-            GelatoDocumentReportSex::UnknownValue => "unknown",
-            GelatoDocumentReportSex::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for GelatoDocumentReportSex {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["[redacted]", "female", "male", "unknown"],
-            ) {
-                Some(0) => GelatoDocumentReportSex::Redacted,
-                Some(1) => GelatoDocumentReportSex::Female,
-                Some(2) => GelatoDocumentReportSex::Male,
-                Some(3) => GelatoDocumentReportSex::UnknownValue,
-                _ => GelatoDocumentReportSex::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for GelatoDocumentReportSex {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for GelatoDocumentReportSex {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for GelatoDocumentReportSex {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for GelatoDocumentReportSex {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `GelatoDocumentReportStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GelatoDocumentReportStatus {
-    /// `unverified`
-    Unverified,
-    /// `verified`
-    Verified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl GelatoDocumentReportStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GelatoDocumentReportStatus::Unverified => "unverified",
-            GelatoDocumentReportStatus::Verified => "verified",
-            GelatoDocumentReportStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for GelatoDocumentReportStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["unverified", "verified"]) {
-                Some(0) => GelatoDocumentReportStatus::Unverified,
-                Some(1) => GelatoDocumentReportStatus::Verified,
-                _ => GelatoDocumentReportStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for GelatoDocumentReportStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for GelatoDocumentReportStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for GelatoDocumentReportStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for GelatoDocumentReportStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `GelatoDocumentReportType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GelatoDocumentReportType {
-    /// `driving_license`
-    DrivingLicense,
-    /// `id_card`
-    IdCard,
-    /// `passport`
-    Passport,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl GelatoDocumentReportType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GelatoDocumentReportType::DrivingLicense => "driving_license",
-            GelatoDocumentReportType::IdCard => "id_card",
-            GelatoDocumentReportType::Passport => "passport",
-            GelatoDocumentReportType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for GelatoDocumentReportType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["driving_license", "id_card", "passport"],
-            ) {
-                Some(0) => GelatoDocumentReportType::DrivingLicense,
-                Some(1) => GelatoDocumentReportType::IdCard,
-                Some(2) => GelatoDocumentReportType::Passport,
-                _ => GelatoDocumentReportType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for GelatoDocumentReportType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for GelatoDocumentReportType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for GelatoDocumentReportType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for GelatoDocumentReportType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct GelatoDocumentReportError {
     /// A short machine-readable string giving the reason for the verification failure.
-    pub code: Option<crate::GelatoDocumentReportErrorCode>,
+    pub code: Option<crate::gelato_document_report_error::Code>,
     /// A human-readable message giving the reason for the failure. These messages can be shown to your users.
     pub reason: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -15,7 +15,7 @@ impl crate::rt::Decode for GelatoDocumentReportError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::GelatoDocumentReportErrorCode>,
+            f0: crate::rt::json::Slot<crate::gelato_document_report_error::Code>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -64,74 +64,5 @@ impl serde::Serialize for GelatoDocumentReportError {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `GelatoDocumentReportErrorCode`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GelatoDocumentReportErrorCode {
-    /// `document_expired`
-    DocumentExpired,
-    /// `document_type_not_supported`
-    DocumentTypeNotSupported,
-    /// `document_unverified_other`
-    DocumentUnverifiedOther,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl GelatoDocumentReportErrorCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GelatoDocumentReportErrorCode::DocumentExpired => "document_expired",
-            GelatoDocumentReportErrorCode::DocumentTypeNotSupported => {
-                "document_type_not_supported"
-            }
-            GelatoDocumentReportErrorCode::DocumentUnverifiedOther => {
-                "document_unverified_other"
-            }
-            GelatoDocumentReportErrorCode::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for GelatoDocumentReportErrorCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "document_expired",
-                    "document_type_not_supported",
-                    "document_unverified_other",
-                ],
-            ) {
-                Some(0) => GelatoDocumentReportErrorCode::DocumentExpired,
-                Some(1) => GelatoDocumentReportErrorCode::DocumentTypeNotSupported,
-                Some(2) => GelatoDocumentReportErrorCode::DocumentUnverifiedOther,
-                _ => GelatoDocumentReportErrorCode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for GelatoDocumentReportErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for GelatoDocumentReportErrorCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for GelatoDocumentReportErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for GelatoDocumentReportErrorCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -9,7 +9,7 @@ pub struct GelatoEmailReport {
     /// Details on the verification error. Present when status is `unverified`.
     pub error: Option<crate::GelatoEmailReportError>,
     /// Status of this `email` check.
-    pub status: crate::GelatoDocumentReportStatus,
+    pub status: crate::gelato_document_report::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19,7 +19,7 @@ impl crate::rt::Decode for GelatoEmailReport {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<crate::GelatoEmailReportError>,
-            f2: crate::rt::json::Slot<crate::GelatoDocumentReportStatus>,
+            f2: crate::rt::json::Slot<crate::gelato_document_report::Status>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct GelatoEmailReportError {
     /// A short machine-readable string giving the reason for the verification failure.
-    pub code: Option<crate::GelatoEmailReportErrorCode>,
+    pub code: Option<crate::gelato_email_report_error::Code>,
     /// A human-readable message giving the reason for the failure. These messages can be shown to your users.
     pub reason: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -15,7 +15,7 @@ impl crate::rt::Decode for GelatoEmailReportError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::GelatoEmailReportErrorCode>,
+            f0: crate::rt::json::Slot<crate::gelato_email_report_error::Code>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -64,64 +64,5 @@ impl serde::Serialize for GelatoEmailReportError {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `GelatoEmailReportErrorCode`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GelatoEmailReportErrorCode {
-    /// `email_unverified_other`
-    EmailUnverifiedOther,
-    /// `email_verification_declined`
-    EmailVerificationDeclined,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl GelatoEmailReportErrorCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GelatoEmailReportErrorCode::EmailUnverifiedOther => "email_unverified_other",
-            GelatoEmailReportErrorCode::EmailVerificationDeclined => {
-                "email_verification_declined"
-            }
-            GelatoEmailReportErrorCode::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for GelatoEmailReportErrorCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["email_unverified_other", "email_verification_declined"],
-            ) {
-                Some(0) => GelatoEmailReportErrorCode::EmailUnverifiedOther,
-                Some(1) => GelatoEmailReportErrorCode::EmailVerificationDeclined,
-                _ => GelatoEmailReportErrorCode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for GelatoEmailReportErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for GelatoEmailReportErrorCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for GelatoEmailReportErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for GelatoEmailReportErrorCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -13,11 +13,11 @@ pub struct GelatoIdNumberReport {
     /// ID number. When `id_number_type` is `us_ssn`, only the last 4 digits are present.
     pub id_number: Option<String>,
     /// Type of ID number.
-    pub id_number_type: Option<crate::GelatoIdNumberReportIdNumberType>,
+    pub id_number_type: Option<crate::gelato_id_number_report::IdNumberType>,
     /// Last name.
     pub last_name: Option<String>,
     /// Status of this `id_number` check.
-    pub status: crate::GelatoDocumentReportStatus,
+    pub status: crate::gelato_document_report::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -29,9 +29,9 @@ impl crate::rt::Decode for GelatoIdNumberReport {
             f1: crate::rt::json::Slot<crate::GelatoIdNumberReportError>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<crate::GelatoIdNumberReportIdNumberType>,
+            f4: crate::rt::json::Slot<crate::gelato_id_number_report::IdNumberType>,
             f5: crate::rt::json::Slot<String>,
-            f6: crate::rt::json::Slot<crate::GelatoDocumentReportStatus>,
+            f6: crate::rt::json::Slot<crate::gelato_document_report::Status>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -126,63 +126,5 @@ impl serde::Serialize for GelatoIdNumberReport {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `GelatoIdNumberReportIdNumberType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GelatoIdNumberReportIdNumberType {
-    /// `br_cpf`
-    BrCpf,
-    /// `sg_nric`
-    SgNric,
-    /// `us_ssn`
-    UsSsn,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl GelatoIdNumberReportIdNumberType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GelatoIdNumberReportIdNumberType::BrCpf => "br_cpf",
-            GelatoIdNumberReportIdNumberType::SgNric => "sg_nric",
-            GelatoIdNumberReportIdNumberType::UsSsn => "us_ssn",
-            GelatoIdNumberReportIdNumberType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for GelatoIdNumberReportIdNumberType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["br_cpf", "sg_nric", "us_ssn"]) {
-                Some(0) => GelatoIdNumberReportIdNumberType::BrCpf,
-                Some(1) => GelatoIdNumberReportIdNumberType::SgNric,
-                Some(2) => GelatoIdNumberReportIdNumberType::UsSsn,
-                _ => GelatoIdNumberReportIdNumberType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for GelatoIdNumberReportIdNumberType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for GelatoIdNumberReportIdNumberType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for GelatoIdNumberReportIdNumberType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for GelatoIdNumberReportIdNumberType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

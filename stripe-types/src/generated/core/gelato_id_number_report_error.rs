@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct GelatoIdNumberReportError {
     /// A short machine-readable string giving the reason for the verification failure.
-    pub code: Option<crate::GelatoIdNumberReportErrorCode>,
+    pub code: Option<crate::gelato_id_number_report_error::Code>,
     /// A human-readable message giving the reason for the failure. These messages can be shown to your users.
     pub reason: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -15,7 +15,7 @@ impl crate::rt::Decode for GelatoIdNumberReportError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::GelatoIdNumberReportErrorCode>,
+            f0: crate::rt::json::Slot<crate::gelato_id_number_report_error::Code>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -64,76 +64,5 @@ impl serde::Serialize for GelatoIdNumberReportError {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `GelatoIdNumberReportErrorCode`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GelatoIdNumberReportErrorCode {
-    /// `id_number_insufficient_document_data`
-    IdNumberInsufficientDocumentData,
-    /// `id_number_mismatch`
-    IdNumberMismatch,
-    /// `id_number_unverified_other`
-    IdNumberUnverifiedOther,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl GelatoIdNumberReportErrorCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GelatoIdNumberReportErrorCode::IdNumberInsufficientDocumentData => {
-                "id_number_insufficient_document_data"
-            }
-            GelatoIdNumberReportErrorCode::IdNumberMismatch => "id_number_mismatch",
-            GelatoIdNumberReportErrorCode::IdNumberUnverifiedOther => {
-                "id_number_unverified_other"
-            }
-            GelatoIdNumberReportErrorCode::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for GelatoIdNumberReportErrorCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "id_number_insufficient_document_data",
-                    "id_number_mismatch",
-                    "id_number_unverified_other",
-                ],
-            ) {
-                Some(0) => {
-                    GelatoIdNumberReportErrorCode::IdNumberInsufficientDocumentData
-                }
-                Some(1) => GelatoIdNumberReportErrorCode::IdNumberMismatch,
-                Some(2) => GelatoIdNumberReportErrorCode::IdNumberUnverifiedOther,
-                _ => GelatoIdNumberReportErrorCode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for GelatoIdNumberReportErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for GelatoIdNumberReportErrorCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for GelatoIdNumberReportErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for GelatoIdNumberReportErrorCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -9,7 +9,7 @@ pub struct GelatoPhoneReport {
     /// Phone to be verified.
     pub phone: Option<String>,
     /// Status of this `phone` check.
-    pub status: crate::GelatoDocumentReportStatus,
+    pub status: crate::gelato_document_report::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19,7 +19,7 @@ impl crate::rt::Decode for GelatoPhoneReport {
         struct Slots {
             f0: crate::rt::json::Slot<crate::GelatoPhoneReportError>,
             f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<crate::GelatoDocumentReportStatus>,
+            f2: crate::rt::json::Slot<crate::gelato_document_report::Status>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct GelatoPhoneReportError {
     /// A short machine-readable string giving the reason for the verification failure.
-    pub code: Option<crate::GelatoPhoneReportErrorCode>,
+    pub code: Option<crate::gelato_phone_report_error::Code>,
     /// A human-readable message giving the reason for the failure. These messages can be shown to your users.
     pub reason: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -15,7 +15,7 @@ impl crate::rt::Decode for GelatoPhoneReportError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::GelatoPhoneReportErrorCode>,
+            f0: crate::rt::json::Slot<crate::gelato_phone_report_error::Code>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -64,64 +64,5 @@ impl serde::Serialize for GelatoPhoneReportError {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `GelatoPhoneReportErrorCode`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GelatoPhoneReportErrorCode {
-    /// `phone_unverified_other`
-    PhoneUnverifiedOther,
-    /// `phone_verification_declined`
-    PhoneVerificationDeclined,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl GelatoPhoneReportErrorCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GelatoPhoneReportErrorCode::PhoneUnverifiedOther => "phone_unverified_other",
-            GelatoPhoneReportErrorCode::PhoneVerificationDeclined => {
-                "phone_verification_declined"
-            }
-            GelatoPhoneReportErrorCode::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for GelatoPhoneReportErrorCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["phone_unverified_other", "phone_verification_declined"],
-            ) {
-                Some(0) => GelatoPhoneReportErrorCode::PhoneUnverifiedOther,
-                Some(1) => GelatoPhoneReportErrorCode::PhoneVerificationDeclined,
-                _ => GelatoPhoneReportErrorCode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for GelatoPhoneReportErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for GelatoPhoneReportErrorCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for GelatoPhoneReportErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for GelatoPhoneReportErrorCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

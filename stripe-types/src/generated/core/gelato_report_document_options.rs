@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct GelatoReportDocumentOptions {
     /// Array of strings of allowed identity document types. If the provided identity document isn’t one of the allowed types, the verification check will fail with a document_type_not_allowed error code.
-    pub allowed_types: Option<Vec<crate::GelatoReportDocumentOptionsAllowedTypes>>,
+    pub allowed_types: Option<Vec<crate::gelato_report_document_options::AllowedTypes>>,
     /// Collect an ID number and perform an [ID number check](https://docs.stripe.com/identity/verification-checks?type=id-number) with the document’s extracted name and date of birth.
     pub require_id_number: Option<bool>,
     /// Disable image uploads, identity document images have to be captured using the device’s camera.
@@ -20,7 +20,7 @@ impl crate::rt::Decode for GelatoReportDocumentOptions {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                Vec<crate::GelatoReportDocumentOptionsAllowedTypes>,
+                Vec<crate::gelato_report_document_options::AllowedTypes>,
             >,
             f1: crate::rt::json::Slot<bool>,
             f2: crate::rt::json::Slot<bool>,
@@ -89,66 +89,5 @@ impl serde::Serialize for GelatoReportDocumentOptions {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `GelatoReportDocumentOptionsAllowedTypes`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GelatoReportDocumentOptionsAllowedTypes {
-    /// `driving_license`
-    DrivingLicense,
-    /// `id_card`
-    IdCard,
-    /// `passport`
-    Passport,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl GelatoReportDocumentOptionsAllowedTypes {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GelatoReportDocumentOptionsAllowedTypes::DrivingLicense => "driving_license",
-            GelatoReportDocumentOptionsAllowedTypes::IdCard => "id_card",
-            GelatoReportDocumentOptionsAllowedTypes::Passport => "passport",
-            GelatoReportDocumentOptionsAllowedTypes::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for GelatoReportDocumentOptionsAllowedTypes {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["driving_license", "id_card", "passport"],
-            ) {
-                Some(0) => GelatoReportDocumentOptionsAllowedTypes::DrivingLicense,
-                Some(1) => GelatoReportDocumentOptionsAllowedTypes::IdCard,
-                Some(2) => GelatoReportDocumentOptionsAllowedTypes::Passport,
-                _ => GelatoReportDocumentOptionsAllowedTypes::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for GelatoReportDocumentOptionsAllowedTypes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for GelatoReportDocumentOptionsAllowedTypes {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for GelatoReportDocumentOptionsAllowedTypes {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for GelatoReportDocumentOptionsAllowedTypes {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -11,7 +11,7 @@ pub struct GelatoSelfieReport {
     /// ID of the [File](https://docs.stripe.com/api/files) holding the image of the selfie used in this check.
     pub selfie: Option<String>,
     /// Status of this `selfie` check.
-    pub status: crate::GelatoDocumentReportStatus,
+    pub status: crate::gelato_document_report::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -22,7 +22,7 @@ impl crate::rt::Decode for GelatoSelfieReport {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<crate::GelatoSelfieReportError>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::GelatoDocumentReportStatus>,
+            f3: crate::rt::json::Slot<crate::gelato_document_report::Status>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

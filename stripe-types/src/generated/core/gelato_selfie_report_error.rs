@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct GelatoSelfieReportError {
     /// A short machine-readable string giving the reason for the verification failure.
-    pub code: Option<crate::GelatoSelfieReportErrorCode>,
+    pub code: Option<crate::gelato_selfie_report_error::Code>,
     /// A human-readable message giving the reason for the failure. These messages can be shown to your users.
     pub reason: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -15,7 +15,7 @@ impl crate::rt::Decode for GelatoSelfieReportError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::GelatoSelfieReportErrorCode>,
+            f0: crate::rt::json::Slot<crate::gelato_selfie_report_error::Code>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -64,79 +64,5 @@ impl serde::Serialize for GelatoSelfieReportError {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `GelatoSelfieReportErrorCode`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GelatoSelfieReportErrorCode {
-    /// `selfie_document_missing_photo`
-    SelfieDocumentMissingPhoto,
-    /// `selfie_face_mismatch`
-    SelfieFaceMismatch,
-    /// `selfie_manipulated`
-    SelfieManipulated,
-    /// `selfie_unverified_other`
-    SelfieUnverifiedOther,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl GelatoSelfieReportErrorCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GelatoSelfieReportErrorCode::SelfieDocumentMissingPhoto => {
-                "selfie_document_missing_photo"
-            }
-            GelatoSelfieReportErrorCode::SelfieFaceMismatch => "selfie_face_mismatch",
-            GelatoSelfieReportErrorCode::SelfieManipulated => "selfie_manipulated",
-            GelatoSelfieReportErrorCode::SelfieUnverifiedOther => {
-                "selfie_unverified_other"
-            }
-            GelatoSelfieReportErrorCode::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for GelatoSelfieReportErrorCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "selfie_document_missing_photo",
-                    "selfie_face_mismatch",
-                    "selfie_manipulated",
-                    "selfie_unverified_other",
-                ],
-            ) {
-                Some(0) => GelatoSelfieReportErrorCode::SelfieDocumentMissingPhoto,
-                Some(1) => GelatoSelfieReportErrorCode::SelfieFaceMismatch,
-                Some(2) => GelatoSelfieReportErrorCode::SelfieManipulated,
-                Some(3) => GelatoSelfieReportErrorCode::SelfieUnverifiedOther,
-                _ => GelatoSelfieReportErrorCode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for GelatoSelfieReportErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for GelatoSelfieReportErrorCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for GelatoSelfieReportErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for GelatoSelfieReportErrorCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

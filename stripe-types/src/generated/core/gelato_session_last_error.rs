@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct GelatoSessionLastError {
     /// A short machine-readable string giving the reason for the verification or user-session failure.
-    pub code: Option<crate::GelatoSessionLastErrorCode>,
+    pub code: Option<crate::gelato_session_last_error::Code>,
     /// A message that explains the reason for verification or user-session failure.
     pub reason: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -15,7 +15,7 @@ impl crate::rt::Decode for GelatoSessionLastError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::GelatoSessionLastErrorCode>,
+            f0: crate::rt::json::Slot<crate::gelato_session_last_error::Code>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -64,166 +64,5 @@ impl serde::Serialize for GelatoSessionLastError {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `GelatoSessionLastErrorCode`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GelatoSessionLastErrorCode {
-    /// `abandoned`
-    Abandoned,
-    /// `consent_declined`
-    ConsentDeclined,
-    /// `country_not_supported`
-    CountryNotSupported,
-    /// `device_not_supported`
-    DeviceNotSupported,
-    /// `document_expired`
-    DocumentExpired,
-    /// `document_type_not_supported`
-    DocumentTypeNotSupported,
-    /// `document_unverified_other`
-    DocumentUnverifiedOther,
-    /// `email_unverified_other`
-    EmailUnverifiedOther,
-    /// `email_verification_declined`
-    EmailVerificationDeclined,
-    /// `id_number_insufficient_document_data`
-    IdNumberInsufficientDocumentData,
-    /// `id_number_mismatch`
-    IdNumberMismatch,
-    /// `id_number_unverified_other`
-    IdNumberUnverifiedOther,
-    /// `phone_unverified_other`
-    PhoneUnverifiedOther,
-    /// `phone_verification_declined`
-    PhoneVerificationDeclined,
-    /// `selfie_document_missing_photo`
-    SelfieDocumentMissingPhoto,
-    /// `selfie_face_mismatch`
-    SelfieFaceMismatch,
-    /// `selfie_manipulated`
-    SelfieManipulated,
-    /// `selfie_unverified_other`
-    SelfieUnverifiedOther,
-    /// `under_supported_age`
-    UnderSupportedAge,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl GelatoSessionLastErrorCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GelatoSessionLastErrorCode::Abandoned => "abandoned",
-            GelatoSessionLastErrorCode::ConsentDeclined => "consent_declined",
-            GelatoSessionLastErrorCode::CountryNotSupported => "country_not_supported",
-            GelatoSessionLastErrorCode::DeviceNotSupported => "device_not_supported",
-            GelatoSessionLastErrorCode::DocumentExpired => "document_expired",
-            GelatoSessionLastErrorCode::DocumentTypeNotSupported => {
-                "document_type_not_supported"
-            }
-            GelatoSessionLastErrorCode::DocumentUnverifiedOther => {
-                "document_unverified_other"
-            }
-            GelatoSessionLastErrorCode::EmailUnverifiedOther => "email_unverified_other",
-            GelatoSessionLastErrorCode::EmailVerificationDeclined => {
-                "email_verification_declined"
-            }
-            GelatoSessionLastErrorCode::IdNumberInsufficientDocumentData => {
-                "id_number_insufficient_document_data"
-            }
-            GelatoSessionLastErrorCode::IdNumberMismatch => "id_number_mismatch",
-            GelatoSessionLastErrorCode::IdNumberUnverifiedOther => {
-                "id_number_unverified_other"
-            }
-            GelatoSessionLastErrorCode::PhoneUnverifiedOther => "phone_unverified_other",
-            GelatoSessionLastErrorCode::PhoneVerificationDeclined => {
-                "phone_verification_declined"
-            }
-            GelatoSessionLastErrorCode::SelfieDocumentMissingPhoto => {
-                "selfie_document_missing_photo"
-            }
-            GelatoSessionLastErrorCode::SelfieFaceMismatch => "selfie_face_mismatch",
-            GelatoSessionLastErrorCode::SelfieManipulated => "selfie_manipulated",
-            GelatoSessionLastErrorCode::SelfieUnverifiedOther => {
-                "selfie_unverified_other"
-            }
-            GelatoSessionLastErrorCode::UnderSupportedAge => "under_supported_age",
-            GelatoSessionLastErrorCode::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for GelatoSessionLastErrorCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "abandoned",
-                    "consent_declined",
-                    "country_not_supported",
-                    "device_not_supported",
-                    "document_expired",
-                    "document_type_not_supported",
-                    "document_unverified_other",
-                    "email_unverified_other",
-                    "email_verification_declined",
-                    "id_number_insufficient_document_data",
-                    "id_number_mismatch",
-                    "id_number_unverified_other",
-                    "phone_unverified_other",
-                    "phone_verification_declined",
-                    "selfie_document_missing_photo",
-                    "selfie_face_mismatch",
-                    "selfie_manipulated",
-                    "selfie_unverified_other",
-                    "under_supported_age",
-                ],
-            ) {
-                Some(0) => GelatoSessionLastErrorCode::Abandoned,
-                Some(1) => GelatoSessionLastErrorCode::ConsentDeclined,
-                Some(2) => GelatoSessionLastErrorCode::CountryNotSupported,
-                Some(3) => GelatoSessionLastErrorCode::DeviceNotSupported,
-                Some(4) => GelatoSessionLastErrorCode::DocumentExpired,
-                Some(5) => GelatoSessionLastErrorCode::DocumentTypeNotSupported,
-                Some(6) => GelatoSessionLastErrorCode::DocumentUnverifiedOther,
-                Some(7) => GelatoSessionLastErrorCode::EmailUnverifiedOther,
-                Some(8) => GelatoSessionLastErrorCode::EmailVerificationDeclined,
-                Some(9) => GelatoSessionLastErrorCode::IdNumberInsufficientDocumentData,
-                Some(10) => GelatoSessionLastErrorCode::IdNumberMismatch,
-                Some(11) => GelatoSessionLastErrorCode::IdNumberUnverifiedOther,
-                Some(12) => GelatoSessionLastErrorCode::PhoneUnverifiedOther,
-                Some(13) => GelatoSessionLastErrorCode::PhoneVerificationDeclined,
-                Some(14) => GelatoSessionLastErrorCode::SelfieDocumentMissingPhoto,
-                Some(15) => GelatoSessionLastErrorCode::SelfieFaceMismatch,
-                Some(16) => GelatoSessionLastErrorCode::SelfieManipulated,
-                Some(17) => GelatoSessionLastErrorCode::SelfieUnverifiedOther,
-                Some(18) => GelatoSessionLastErrorCode::UnderSupportedAge,
-                _ => GelatoSessionLastErrorCode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for GelatoSessionLastErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for GelatoSessionLastErrorCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for GelatoSessionLastErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for GelatoSessionLastErrorCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -5,9 +5,9 @@
 #[non_exhaustive]
 pub struct GelatoSessionMatchingOptions {
     /// Strictness of the DOB matching policy to apply.
-    pub dob: Option<crate::GelatoSessionMatchingOptionsDob>,
+    pub dob: Option<crate::gelato_session_matching_options::Dob>,
     /// Strictness of the name matching policy to apply.
-    pub name: Option<crate::GelatoSessionMatchingOptionsName>,
+    pub name: Option<crate::gelato_session_matching_options::Name>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15,8 +15,8 @@ impl crate::rt::Decode for GelatoSessionMatchingOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::GelatoSessionMatchingOptionsDob>,
-            f1: crate::rt::json::Slot<crate::GelatoSessionMatchingOptionsName>,
+            f0: crate::rt::json::Slot<crate::gelato_session_matching_options::Dob>,
+            f1: crate::rt::json::Slot<crate::gelato_session_matching_options::Name>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -64,113 +64,5 @@ impl serde::Serialize for GelatoSessionMatchingOptions {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `GelatoSessionMatchingOptionsDob`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GelatoSessionMatchingOptionsDob {
-    /// `none`
-    None,
-    /// `similar`
-    Similar,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl GelatoSessionMatchingOptionsDob {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GelatoSessionMatchingOptionsDob::None => "none",
-            GelatoSessionMatchingOptionsDob::Similar => "similar",
-            GelatoSessionMatchingOptionsDob::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for GelatoSessionMatchingOptionsDob {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["none", "similar"]) {
-                Some(0) => GelatoSessionMatchingOptionsDob::None,
-                Some(1) => GelatoSessionMatchingOptionsDob::Similar,
-                _ => GelatoSessionMatchingOptionsDob::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for GelatoSessionMatchingOptionsDob {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for GelatoSessionMatchingOptionsDob {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for GelatoSessionMatchingOptionsDob {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for GelatoSessionMatchingOptionsDob {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `GelatoSessionMatchingOptionsName`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GelatoSessionMatchingOptionsName {
-    /// `none`
-    None,
-    /// `similar`
-    Similar,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl GelatoSessionMatchingOptionsName {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GelatoSessionMatchingOptionsName::None => "none",
-            GelatoSessionMatchingOptionsName::Similar => "similar",
-            GelatoSessionMatchingOptionsName::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for GelatoSessionMatchingOptionsName {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["none", "similar"]) {
-                Some(0) => GelatoSessionMatchingOptionsName::None,
-                Some(1) => GelatoSessionMatchingOptionsName::Similar,
-                _ => GelatoSessionMatchingOptionsName::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for GelatoSessionMatchingOptionsName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for GelatoSessionMatchingOptionsName {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for GelatoSessionMatchingOptionsName {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for GelatoSessionMatchingOptionsName {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -15,13 +15,13 @@ pub struct GelatoVerifiedOutputs {
     /// The user's verified id number.
     pub id_number: Option<String>,
     /// The user's verified id number type.
-    pub id_number_type: Option<crate::GelatoIdNumberReportIdNumberType>,
+    pub id_number_type: Option<crate::gelato_id_number_report::IdNumberType>,
     /// The user's verified last name.
     pub last_name: Option<String>,
     /// The user's verified phone number
     pub phone: Option<String>,
     /// The user's verified sex.
-    pub sex: Option<crate::GelatoVerifiedOutputsSex>,
+    pub sex: Option<crate::gelato_verified_outputs::Sex>,
     /// The user's verified place of birth as it appears in the document.
     pub unparsed_place_of_birth: Option<String>,
     /// The user's verified sex as it appears in the document.
@@ -38,10 +38,10 @@ impl crate::rt::Decode for GelatoVerifiedOutputs {
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<crate::GelatoIdNumberReportIdNumberType>,
+            f5: crate::rt::json::Slot<crate::gelato_id_number_report::IdNumberType>,
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<String>,
-            f8: crate::rt::json::Slot<crate::GelatoVerifiedOutputsSex>,
+            f8: crate::rt::json::Slot<crate::gelato_verified_outputs::Sex>,
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<String>,
         }
@@ -157,70 +157,5 @@ impl serde::Serialize for GelatoVerifiedOutputs {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `GelatoVerifiedOutputsSex`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GelatoVerifiedOutputsSex {
-    /// `[redacted]`
-    Redacted,
-    /// `female`
-    Female,
-    /// `male`
-    Male,
-    /// `unknown`
-    UnknownValue,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl GelatoVerifiedOutputsSex {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GelatoVerifiedOutputsSex::Redacted => "[redacted]",
-            GelatoVerifiedOutputsSex::Female => "female",
-            GelatoVerifiedOutputsSex::Male => "male",
-            GelatoVerifiedOutputsSex::UnknownValue => "unknown",
-            GelatoVerifiedOutputsSex::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for GelatoVerifiedOutputsSex {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["[redacted]", "female", "male", "unknown"],
-            ) {
-                Some(0) => GelatoVerifiedOutputsSex::Redacted,
-                Some(1) => GelatoVerifiedOutputsSex::Female,
-                Some(2) => GelatoVerifiedOutputsSex::Male,
-                Some(3) => GelatoVerifiedOutputsSex::UnknownValue,
-                _ => GelatoVerifiedOutputsSex::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for GelatoVerifiedOutputsSex {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for GelatoVerifiedOutputsSex {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for GelatoVerifiedOutputsSex {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for GelatoVerifiedOutputsSex {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

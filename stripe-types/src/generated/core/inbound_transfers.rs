@@ -7,7 +7,7 @@ pub struct InboundTransfers {
     /// The `billing_details` field.
     pub billing_details: crate::TreasurySharedResourceBillingDetails,
     /// The type of the payment method used in the InboundTransfer.
-    pub r#type: crate::InboundTransfersType,
+    pub r#type: crate::inbound_transfers::Type,
     /// The `us_bank_account` field.
     pub us_bank_account: Option<
         crate::InboundTransfersPaymentMethodDetailsUsBankAccount,
@@ -20,7 +20,7 @@ impl crate::rt::Decode for InboundTransfers {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::TreasurySharedResourceBillingDetails>,
-            f1: crate::rt::json::Slot<crate::InboundTransfersType>,
+            f1: crate::rt::json::Slot<crate::inbound_transfers::Type>,
             f2: crate::rt::json::Slot<
                 crate::InboundTransfersPaymentMethodDetailsUsBankAccount,
             >,
@@ -87,55 +87,5 @@ impl serde::Serialize for InboundTransfers {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `InboundTransfersType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InboundTransfersType {
-    /// `us_bank_account`
-    UsBankAccount,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InboundTransfersType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InboundTransfersType::UsBankAccount => "us_bank_account",
-            InboundTransfersType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InboundTransfersType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["us_bank_account"]) {
-                Some(0) => InboundTransfersType::UsBankAccount,
-                _ => InboundTransfersType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for InboundTransfersType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InboundTransfersType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for InboundTransfersType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InboundTransfersType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

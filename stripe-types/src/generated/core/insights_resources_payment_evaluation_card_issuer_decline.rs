@@ -7,7 +7,7 @@ pub struct InsightsResourcesPaymentEvaluationCardIssuerDecline {
     /// Stripe Radar's evaluation of the likelihood that the payment will be declined by the card issuer. Scores range from 0 to 100, with higher values indicating a higher likelihood of decline.
     pub model_score: f64,
     /// Recommended action based on the model score. Possible values are `block` and `continue`.
-    pub recommended_action: crate::InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction,
+    pub recommended_action: crate::insights_resources_payment_evaluation_card_issuer_decline::RecommendedAction,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17,7 +17,7 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationCardIssuerDecline {
         struct Slots {
             f0: crate::rt::json::Slot<f64>,
             f1: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction,
+                crate::insights_resources_payment_evaluation_card_issuer_decline::RecommendedAction,
             >,
         }
         let mut b = Slots {
@@ -77,78 +77,5 @@ impl serde::Serialize for InsightsResourcesPaymentEvaluationCardIssuerDecline {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction {
-    /// `block`
-    Block,
-    /// `continue`
-    Continue,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction::Block => {
-                "block"
-            }
-            InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction::Continue => {
-                "continue"
-            }
-            InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["block", "continue"]) {
-                Some(0) => {
-                    InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction::Block
-                }
-                Some(1) => {
-                    InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction::Continue
-                }
-                _ => {
-                    InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -9,7 +9,7 @@ pub struct InsightsResourcesPaymentEvaluationDisputeOpened {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// Reason given by cardholder for dispute.
-    pub reason: crate::InsightsResourcesPaymentEvaluationDisputeOpenedReason,
+    pub reason: crate::insights_resources_payment_evaluation_dispute_opened::Reason,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -20,7 +20,7 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationDisputeOpened {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationDisputeOpenedReason,
+                crate::insights_resources_payment_evaluation_dispute_opened::Reason,
             >,
         }
         let mut b = Slots {
@@ -84,155 +84,5 @@ impl serde::Serialize for InsightsResourcesPaymentEvaluationDisputeOpened {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `InsightsResourcesPaymentEvaluationDisputeOpenedReason`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InsightsResourcesPaymentEvaluationDisputeOpenedReason {
-    /// `account_not_available`
-    AccountNotAvailable,
-    /// `credit_not_processed`
-    CreditNotProcessed,
-    /// `customer_initiated`
-    CustomerInitiated,
-    /// `duplicate`
-    Duplicate,
-    /// `fraudulent`
-    Fraudulent,
-    /// `general`
-    General,
-    /// `noncompliant`
-    Noncompliant,
-    /// `product_not_received`
-    ProductNotReceived,
-    /// `product_unacceptable`
-    ProductUnacceptable,
-    /// `subscription_canceled`
-    SubscriptionCanceled,
-    /// `unrecognized`
-    Unrecognized,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InsightsResourcesPaymentEvaluationDisputeOpenedReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InsightsResourcesPaymentEvaluationDisputeOpenedReason::AccountNotAvailable => {
-                "account_not_available"
-            }
-            InsightsResourcesPaymentEvaluationDisputeOpenedReason::CreditNotProcessed => {
-                "credit_not_processed"
-            }
-            InsightsResourcesPaymentEvaluationDisputeOpenedReason::CustomerInitiated => {
-                "customer_initiated"
-            }
-            InsightsResourcesPaymentEvaluationDisputeOpenedReason::Duplicate => {
-                "duplicate"
-            }
-            InsightsResourcesPaymentEvaluationDisputeOpenedReason::Fraudulent => {
-                "fraudulent"
-            }
-            InsightsResourcesPaymentEvaluationDisputeOpenedReason::General => "general",
-            InsightsResourcesPaymentEvaluationDisputeOpenedReason::Noncompliant => {
-                "noncompliant"
-            }
-            InsightsResourcesPaymentEvaluationDisputeOpenedReason::ProductNotReceived => {
-                "product_not_received"
-            }
-            InsightsResourcesPaymentEvaluationDisputeOpenedReason::ProductUnacceptable => {
-                "product_unacceptable"
-            }
-            InsightsResourcesPaymentEvaluationDisputeOpenedReason::SubscriptionCanceled => {
-                "subscription_canceled"
-            }
-            InsightsResourcesPaymentEvaluationDisputeOpenedReason::Unrecognized => {
-                "unrecognized"
-            }
-            InsightsResourcesPaymentEvaluationDisputeOpenedReason::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InsightsResourcesPaymentEvaluationDisputeOpenedReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "account_not_available",
-                    "credit_not_processed",
-                    "customer_initiated",
-                    "duplicate",
-                    "fraudulent",
-                    "general",
-                    "noncompliant",
-                    "product_not_received",
-                    "product_unacceptable",
-                    "subscription_canceled",
-                    "unrecognized",
-                ],
-            ) {
-                Some(0) => {
-                    InsightsResourcesPaymentEvaluationDisputeOpenedReason::AccountNotAvailable
-                }
-                Some(1) => {
-                    InsightsResourcesPaymentEvaluationDisputeOpenedReason::CreditNotProcessed
-                }
-                Some(2) => {
-                    InsightsResourcesPaymentEvaluationDisputeOpenedReason::CustomerInitiated
-                }
-                Some(3) => {
-                    InsightsResourcesPaymentEvaluationDisputeOpenedReason::Duplicate
-                }
-                Some(4) => {
-                    InsightsResourcesPaymentEvaluationDisputeOpenedReason::Fraudulent
-                }
-                Some(5) => InsightsResourcesPaymentEvaluationDisputeOpenedReason::General,
-                Some(6) => {
-                    InsightsResourcesPaymentEvaluationDisputeOpenedReason::Noncompliant
-                }
-                Some(7) => {
-                    InsightsResourcesPaymentEvaluationDisputeOpenedReason::ProductNotReceived
-                }
-                Some(8) => {
-                    InsightsResourcesPaymentEvaluationDisputeOpenedReason::ProductUnacceptable
-                }
-                Some(9) => {
-                    InsightsResourcesPaymentEvaluationDisputeOpenedReason::SubscriptionCanceled
-                }
-                Some(10) => {
-                    InsightsResourcesPaymentEvaluationDisputeOpenedReason::Unrecognized
-                }
-                _ => {
-                    InsightsResourcesPaymentEvaluationDisputeOpenedReason::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for InsightsResourcesPaymentEvaluationDisputeOpenedReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InsightsResourcesPaymentEvaluationDisputeOpenedReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for InsightsResourcesPaymentEvaluationDisputeOpenedReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InsightsResourcesPaymentEvaluationDisputeOpenedReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct InsightsResourcesPaymentEvaluationEarlyFraudWarningReceived {
     /// The type of fraud labeled by the issuer.
-    pub fraud_type: crate::InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType,
+    pub fraud_type: crate::insights_resources_payment_evaluation_early_fraud_warning_received::FraudType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -14,7 +14,7 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationEarlyFraudWarningRe
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType,
+                crate::insights_resources_payment_evaluation_early_fraud_warning_received::FraudType,
             >,
         }
         let mut b = Slots {
@@ -67,102 +67,5 @@ impl serde::Serialize for InsightsResourcesPaymentEvaluationEarlyFraudWarningRec
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType {
-    /// `made_with_lost_card`
-    MadeWithLostCard,
-    /// `made_with_stolen_card`
-    MadeWithStolenCard,
-    /// `other`
-    Other,
-    /// `unauthorized_use_of_card`
-    UnauthorizedUseOfCard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType::MadeWithLostCard => {
-                "made_with_lost_card"
-            }
-            InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType::MadeWithStolenCard => {
-                "made_with_stolen_card"
-            }
-            InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType::Other => {
-                "other"
-            }
-            InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType::UnauthorizedUseOfCard => {
-                "unauthorized_use_of_card"
-            }
-            InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "made_with_lost_card",
-                    "made_with_stolen_card",
-                    "other",
-                    "unauthorized_use_of_card",
-                ],
-            ) {
-                Some(0) => {
-                    InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType::MadeWithLostCard
-                }
-                Some(1) => {
-                    InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType::MadeWithStolenCard
-                }
-                Some(2) => {
-                    InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType::Other
-                }
-                Some(3) => {
-                    InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType::UnauthorizedUseOfCard
-                }
-                _ => {
-                    InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

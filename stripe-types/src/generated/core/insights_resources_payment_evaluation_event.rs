@@ -15,7 +15,7 @@ pub struct InsightsResourcesPaymentEvaluationEvent {
     /// The `refunded` field.
     pub refunded: Option<crate::InsightsResourcesPaymentEvaluationRefunded>,
     /// Indicates the type of event attached to the payment evaluation.
-    pub r#type: crate::InsightsResourcesPaymentEvaluationEventType,
+    pub r#type: crate::insights_resources_payment_evaluation_event::Type,
     /// The `user_intervention_raised` field.
     pub user_intervention_raised: Option<
         crate::InsightsResourcesPaymentEvaluationUserInterventionRaised,
@@ -40,7 +40,7 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationEvent {
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<crate::InsightsResourcesPaymentEvaluationRefunded>,
             f4: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationEventType,
+                crate::insights_resources_payment_evaluation_event::Type,
             >,
             f5: crate::rt::json::Slot<
                 crate::InsightsResourcesPaymentEvaluationUserInterventionRaised,
@@ -140,94 +140,5 @@ impl serde::Serialize for InsightsResourcesPaymentEvaluationEvent {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `InsightsResourcesPaymentEvaluationEventType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InsightsResourcesPaymentEvaluationEventType {
-    /// `dispute_opened`
-    DisputeOpened,
-    /// `early_fraud_warning_received`
-    EarlyFraudWarningReceived,
-    /// `refunded`
-    Refunded,
-    /// `user_intervention_raised`
-    UserInterventionRaised,
-    /// `user_intervention_resolved`
-    UserInterventionResolved,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InsightsResourcesPaymentEvaluationEventType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InsightsResourcesPaymentEvaluationEventType::DisputeOpened => {
-                "dispute_opened"
-            }
-            InsightsResourcesPaymentEvaluationEventType::EarlyFraudWarningReceived => {
-                "early_fraud_warning_received"
-            }
-            InsightsResourcesPaymentEvaluationEventType::Refunded => "refunded",
-            InsightsResourcesPaymentEvaluationEventType::UserInterventionRaised => {
-                "user_intervention_raised"
-            }
-            InsightsResourcesPaymentEvaluationEventType::UserInterventionResolved => {
-                "user_intervention_resolved"
-            }
-            InsightsResourcesPaymentEvaluationEventType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InsightsResourcesPaymentEvaluationEventType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "dispute_opened",
-                    "early_fraud_warning_received",
-                    "refunded",
-                    "user_intervention_raised",
-                    "user_intervention_resolved",
-                ],
-            ) {
-                Some(0) => InsightsResourcesPaymentEvaluationEventType::DisputeOpened,
-                Some(1) => {
-                    InsightsResourcesPaymentEvaluationEventType::EarlyFraudWarningReceived
-                }
-                Some(2) => InsightsResourcesPaymentEvaluationEventType::Refunded,
-                Some(3) => {
-                    InsightsResourcesPaymentEvaluationEventType::UserInterventionRaised
-                }
-                Some(4) => {
-                    InsightsResourcesPaymentEvaluationEventType::UserInterventionResolved
-                }
-                _ => InsightsResourcesPaymentEvaluationEventType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for InsightsResourcesPaymentEvaluationEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InsightsResourcesPaymentEvaluationEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InsightsResourcesPaymentEvaluationEventType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

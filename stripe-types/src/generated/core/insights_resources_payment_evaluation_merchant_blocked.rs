@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct InsightsResourcesPaymentEvaluationMerchantBlocked {
     /// The reason the payment was blocked by the merchant.
-    pub reason: crate::InsightsResourcesPaymentEvaluationMerchantBlockedReason,
+    pub reason: crate::insights_resources_payment_evaluation_merchant_blocked::Reason,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -14,7 +14,7 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationMerchantBlocked {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationMerchantBlockedReason,
+                crate::insights_resources_payment_evaluation_merchant_blocked::Reason,
             >,
         }
         let mut b = Slots {
@@ -66,92 +66,5 @@ impl serde::Serialize for InsightsResourcesPaymentEvaluationMerchantBlocked {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `InsightsResourcesPaymentEvaluationMerchantBlockedReason`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InsightsResourcesPaymentEvaluationMerchantBlockedReason {
-    /// `authentication_required`
-    AuthenticationRequired,
-    /// `blocked_for_fraud`
-    BlockedForFraud,
-    /// `invalid_payment`
-    InvalidPayment,
-    /// `other`
-    Other,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InsightsResourcesPaymentEvaluationMerchantBlockedReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InsightsResourcesPaymentEvaluationMerchantBlockedReason::AuthenticationRequired => {
-                "authentication_required"
-            }
-            InsightsResourcesPaymentEvaluationMerchantBlockedReason::BlockedForFraud => {
-                "blocked_for_fraud"
-            }
-            InsightsResourcesPaymentEvaluationMerchantBlockedReason::InvalidPayment => {
-                "invalid_payment"
-            }
-            InsightsResourcesPaymentEvaluationMerchantBlockedReason::Other => "other",
-            InsightsResourcesPaymentEvaluationMerchantBlockedReason::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InsightsResourcesPaymentEvaluationMerchantBlockedReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "authentication_required",
-                    "blocked_for_fraud",
-                    "invalid_payment",
-                    "other",
-                ],
-            ) {
-                Some(0) => {
-                    InsightsResourcesPaymentEvaluationMerchantBlockedReason::AuthenticationRequired
-                }
-                Some(1) => {
-                    InsightsResourcesPaymentEvaluationMerchantBlockedReason::BlockedForFraud
-                }
-                Some(2) => {
-                    InsightsResourcesPaymentEvaluationMerchantBlockedReason::InvalidPayment
-                }
-                Some(3) => InsightsResourcesPaymentEvaluationMerchantBlockedReason::Other,
-                _ => {
-                    InsightsResourcesPaymentEvaluationMerchantBlockedReason::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for InsightsResourcesPaymentEvaluationMerchantBlockedReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InsightsResourcesPaymentEvaluationMerchantBlockedReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for InsightsResourcesPaymentEvaluationMerchantBlockedReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InsightsResourcesPaymentEvaluationMerchantBlockedReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

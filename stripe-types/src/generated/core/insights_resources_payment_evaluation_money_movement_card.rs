@@ -6,11 +6,11 @@
 pub struct InsightsResourcesPaymentEvaluationMoneyMovementCard {
     /// Describes the presence of the customer during the payment.
     pub customer_presence: Option<
-        crate::InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence,
+        crate::insights_resources_payment_evaluation_money_movement_card::CustomerPresence,
     >,
     /// Describes the type of payment.
     pub payment_type: Option<
-        crate::InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType,
+        crate::insights_resources_payment_evaluation_money_movement_card::PaymentType,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -20,10 +20,10 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationMoneyMovementCard {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence,
+                crate::insights_resources_payment_evaluation_money_movement_card::CustomerPresence,
             >,
             f1: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType,
+                crate::insights_resources_payment_evaluation_money_movement_card::PaymentType,
             >,
         }
         let mut b = Slots {
@@ -73,170 +73,5 @@ impl serde::Serialize for InsightsResourcesPaymentEvaluationMoneyMovementCard {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence {
-    /// `off_session`
-    OffSession,
-    /// `on_session`
-    OnSession,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence::OffSession => {
-                "off_session"
-            }
-            InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence::OnSession => {
-                "on_session"
-            }
-            InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["off_session", "on_session"]) {
-                Some(0) => {
-                    InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence::OffSession
-                }
-                Some(1) => {
-                    InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence::OnSession
-                }
-                _ => {
-                    InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType {
-    /// `one_off`
-    OneOff,
-    /// `recurring`
-    Recurring,
-    /// `setup_one_off`
-    SetupOneOff,
-    /// `setup_recurring`
-    SetupRecurring,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType::OneOff => {
-                "one_off"
-            }
-            InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType::Recurring => {
-                "recurring"
-            }
-            InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType::SetupOneOff => {
-                "setup_one_off"
-            }
-            InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType::SetupRecurring => {
-                "setup_recurring"
-            }
-            InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["one_off", "recurring", "setup_one_off", "setup_recurring"],
-            ) {
-                Some(0) => {
-                    InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType::OneOff
-                }
-                Some(1) => {
-                    InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType::Recurring
-                }
-                Some(2) => {
-                    InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType::SetupOneOff
-                }
-                Some(3) => {
-                    InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType::SetupRecurring
-                }
-                _ => {
-                    InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -7,7 +7,7 @@ pub struct InsightsResourcesPaymentEvaluationMoneyMovementDetails {
     /// Describes card money movement details for the payment evaluation.
     pub card: Option<crate::InsightsResourcesPaymentEvaluationMoneyMovementCard>,
     /// Describes the type of money movement. Currently only `card` is supported.
-    pub money_movement_type: crate::InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType,
+    pub money_movement_type: crate::insights_resources_payment_evaluation_money_movement_details::MoneyMovementType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19,7 +19,7 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationMoneyMovementDetail
                 crate::InsightsResourcesPaymentEvaluationMoneyMovementCard,
             >,
             f1: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType,
+                crate::insights_resources_payment_evaluation_money_movement_details::MoneyMovementType,
             >,
         }
         let mut b = Slots {
@@ -78,70 +78,5 @@ impl serde::Serialize for InsightsResourcesPaymentEvaluationMoneyMovementDetails
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType {
-    /// `card`
-    Card,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType::Card => {
-                "card"
-            }
-            InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["card"]) {
-                Some(0) => {
-                    InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType::Card
-                }
-                _ => {
-                    InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

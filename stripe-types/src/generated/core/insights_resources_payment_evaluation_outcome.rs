@@ -15,7 +15,7 @@ pub struct InsightsResourcesPaymentEvaluationOutcome {
     /// The `succeeded` field.
     pub succeeded: Option<crate::InsightsResourcesPaymentEvaluationSucceeded>,
     /// Indicates the outcome of the payment evaluation.
-    pub r#type: crate::InsightsResourcesPaymentEvaluationOutcomeType,
+    pub r#type: crate::insights_resources_payment_evaluation_outcome::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -32,7 +32,7 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationOutcome {
                 crate::InsightsResourcesPaymentEvaluationSucceeded,
             >,
             f4: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationOutcomeType,
+                crate::insights_resources_payment_evaluation_outcome::Type,
             >,
         }
         let mut b = Slots {
@@ -114,72 +114,5 @@ impl serde::Serialize for InsightsResourcesPaymentEvaluationOutcome {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `InsightsResourcesPaymentEvaluationOutcomeType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InsightsResourcesPaymentEvaluationOutcomeType {
-    /// `failed`
-    Failed,
-    /// `merchant_blocked`
-    MerchantBlocked,
-    /// `rejected`
-    Rejected,
-    /// `succeeded`
-    Succeeded,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InsightsResourcesPaymentEvaluationOutcomeType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InsightsResourcesPaymentEvaluationOutcomeType::Failed => "failed",
-            InsightsResourcesPaymentEvaluationOutcomeType::MerchantBlocked => {
-                "merchant_blocked"
-            }
-            InsightsResourcesPaymentEvaluationOutcomeType::Rejected => "rejected",
-            InsightsResourcesPaymentEvaluationOutcomeType::Succeeded => "succeeded",
-            InsightsResourcesPaymentEvaluationOutcomeType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InsightsResourcesPaymentEvaluationOutcomeType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["failed", "merchant_blocked", "rejected", "succeeded"],
-            ) {
-                Some(0) => InsightsResourcesPaymentEvaluationOutcomeType::Failed,
-                Some(1) => InsightsResourcesPaymentEvaluationOutcomeType::MerchantBlocked,
-                Some(2) => InsightsResourcesPaymentEvaluationOutcomeType::Rejected,
-                Some(3) => InsightsResourcesPaymentEvaluationOutcomeType::Succeeded,
-                _ => InsightsResourcesPaymentEvaluationOutcomeType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for InsightsResourcesPaymentEvaluationOutcomeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InsightsResourcesPaymentEvaluationOutcomeType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationOutcomeType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InsightsResourcesPaymentEvaluationOutcomeType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -9,7 +9,7 @@ pub struct InsightsResourcesPaymentEvaluationRefunded {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// Indicates the reason for the refund.
-    pub reason: crate::InsightsResourcesPaymentEvaluationRefundedReason,
+    pub reason: crate::insights_resources_payment_evaluation_refunded::Reason,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -20,7 +20,7 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationRefunded {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationRefundedReason,
+                crate::insights_resources_payment_evaluation_refunded::Reason,
             >,
         }
         let mut b = Slots {
@@ -84,78 +84,5 @@ impl serde::Serialize for InsightsResourcesPaymentEvaluationRefunded {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `InsightsResourcesPaymentEvaluationRefundedReason`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InsightsResourcesPaymentEvaluationRefundedReason {
-    /// `duplicate`
-    Duplicate,
-    /// `fraudulent`
-    Fraudulent,
-    /// `other`
-    Other,
-    /// `requested_by_customer`
-    RequestedByCustomer,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InsightsResourcesPaymentEvaluationRefundedReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InsightsResourcesPaymentEvaluationRefundedReason::Duplicate => "duplicate",
-            InsightsResourcesPaymentEvaluationRefundedReason::Fraudulent => "fraudulent",
-            InsightsResourcesPaymentEvaluationRefundedReason::Other => "other",
-            InsightsResourcesPaymentEvaluationRefundedReason::RequestedByCustomer => {
-                "requested_by_customer"
-            }
-            InsightsResourcesPaymentEvaluationRefundedReason::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InsightsResourcesPaymentEvaluationRefundedReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["duplicate", "fraudulent", "other", "requested_by_customer"],
-            ) {
-                Some(0) => InsightsResourcesPaymentEvaluationRefundedReason::Duplicate,
-                Some(1) => InsightsResourcesPaymentEvaluationRefundedReason::Fraudulent,
-                Some(2) => InsightsResourcesPaymentEvaluationRefundedReason::Other,
-                Some(3) => {
-                    InsightsResourcesPaymentEvaluationRefundedReason::RequestedByCustomer
-                }
-                _ => {
-                    InsightsResourcesPaymentEvaluationRefundedReason::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for InsightsResourcesPaymentEvaluationRefundedReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InsightsResourcesPaymentEvaluationRefundedReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationRefundedReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InsightsResourcesPaymentEvaluationRefundedReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

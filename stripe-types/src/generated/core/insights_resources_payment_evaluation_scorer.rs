@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct InsightsResourcesPaymentEvaluationScorer {
     /// Recommended action based on the risk score. Possible values are `block` and `continue`.
-    pub recommended_action: crate::InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction,
+    pub recommended_action: crate::insights_resources_payment_evaluation_card_issuer_decline::RecommendedAction,
     /// Stripe Radar’s evaluation of the risk level of the payment. Possible values for evaluated payments are between 0 and 100, with higher scores indicating higher risk.
     pub risk_score: i64,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -16,7 +16,7 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationScorer {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction,
+                crate::insights_resources_payment_evaluation_card_issuer_decline::RecommendedAction,
             >,
             f1: crate::rt::json::Slot<i64>,
         }

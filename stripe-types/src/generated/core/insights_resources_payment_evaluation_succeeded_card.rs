@@ -5,11 +5,11 @@
 #[non_exhaustive]
 pub struct InsightsResourcesPaymentEvaluationSucceededCard {
     /// Result of the address line 1 check.
-    pub address_line1_check: crate::InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check,
+    pub address_line1_check: crate::insights_resources_payment_evaluation_rejected_card::AddressLine1Check,
     /// Indicates whether the cardholder provided a postal code and if it matched the cardholder’s billing address.
-    pub address_postal_code_check: crate::InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck,
+    pub address_postal_code_check: crate::insights_resources_payment_evaluation_rejected_card::AddressPostalCodeCheck,
     /// Result of the CVC check.
-    pub cvc_check: crate::InsightsResourcesPaymentEvaluationRejectedCardCvcCheck,
+    pub cvc_check: crate::insights_resources_payment_evaluation_rejected_card::CvcCheck,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18,13 +18,13 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationSucceededCard {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check,
+                crate::insights_resources_payment_evaluation_rejected_card::AddressLine1Check,
             >,
             f1: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck,
+                crate::insights_resources_payment_evaluation_rejected_card::AddressPostalCodeCheck,
             >,
             f2: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationRejectedCardCvcCheck,
+                crate::insights_resources_payment_evaluation_rejected_card::CvcCheck,
             >,
         }
         let mut b = Slots {

@@ -11,7 +11,7 @@ pub struct InsightsResourcesPaymentEvaluationUserInterventionRaised {
     /// Unique identifier for the user intervention event.
     pub key: String,
     /// Type of user intervention raised.
-    pub r#type: crate::InsightsResourcesPaymentEvaluationUserInterventionRaisedType,
+    pub r#type: crate::insights_resources_payment_evaluation_user_intervention_raised::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -24,7 +24,7 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationUserInterventionRai
             >,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationUserInterventionRaisedType,
+                crate::insights_resources_payment_evaluation_user_intervention_raised::Type,
             >,
         }
         let mut b = Slots {
@@ -87,78 +87,5 @@ impl serde::Serialize for InsightsResourcesPaymentEvaluationUserInterventionRais
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `InsightsResourcesPaymentEvaluationUserInterventionRaisedType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InsightsResourcesPaymentEvaluationUserInterventionRaisedType {
-    /// `3ds`
-    V3ds,
-    /// `captcha`
-    Captcha,
-    /// `custom`
-    Custom,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InsightsResourcesPaymentEvaluationUserInterventionRaisedType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InsightsResourcesPaymentEvaluationUserInterventionRaisedType::V3ds => "3ds",
-            InsightsResourcesPaymentEvaluationUserInterventionRaisedType::Captcha => {
-                "captcha"
-            }
-            InsightsResourcesPaymentEvaluationUserInterventionRaisedType::Custom => {
-                "custom"
-            }
-            InsightsResourcesPaymentEvaluationUserInterventionRaisedType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InsightsResourcesPaymentEvaluationUserInterventionRaisedType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["3ds", "captcha", "custom"]) {
-                Some(0) => {
-                    InsightsResourcesPaymentEvaluationUserInterventionRaisedType::V3ds
-                }
-                Some(1) => {
-                    InsightsResourcesPaymentEvaluationUserInterventionRaisedType::Captcha
-                }
-                Some(2) => {
-                    InsightsResourcesPaymentEvaluationUserInterventionRaisedType::Custom
-                }
-                _ => {
-                    InsightsResourcesPaymentEvaluationUserInterventionRaisedType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for InsightsResourcesPaymentEvaluationUserInterventionRaisedType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InsightsResourcesPaymentEvaluationUserInterventionRaisedType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for InsightsResourcesPaymentEvaluationUserInterventionRaisedType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InsightsResourcesPaymentEvaluationUserInterventionRaisedType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -8,7 +8,7 @@ pub struct InsightsResourcesPaymentEvaluationUserInterventionResolved {
     pub key: String,
     /// Result of the intervention if it has been completed.
     pub outcome: Option<
-        crate::InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome,
+        crate::insights_resources_payment_evaluation_user_intervention_resolved::Outcome,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -19,7 +19,7 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationUserInterventionRes
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome,
+                crate::insights_resources_payment_evaluation_user_intervention_resolved::Outcome,
             >,
         }
         let mut b = Slots {
@@ -76,86 +76,5 @@ impl serde::Serialize for InsightsResourcesPaymentEvaluationUserInterventionReso
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome {
-    /// `abandoned`
-    Abandoned,
-    /// `failed`
-    Failed,
-    /// `passed`
-    Passed,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome::Abandoned => {
-                "abandoned"
-            }
-            InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome::Failed => {
-                "failed"
-            }
-            InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome::Passed => {
-                "passed"
-            }
-            InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["abandoned", "failed", "passed"]) {
-                Some(0) => {
-                    InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome::Abandoned
-                }
-                Some(1) => {
-                    InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome::Failed
-                }
-                Some(2) => {
-                    InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome::Passed
-                }
-                _ => {
-                    InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

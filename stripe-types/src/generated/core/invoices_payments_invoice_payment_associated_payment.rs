@@ -11,7 +11,7 @@ pub struct InvoicesPaymentsInvoicePaymentAssociatedPayment {
     /// ID of the PaymentRecord associated with this payment when `type` is `payment_record`.
     pub payment_record: Option<crate::rt::Expandable<crate::PaymentRecord>>,
     /// Type of payment object associated with this invoice payment.
-    pub r#type: crate::InvoicesPaymentsInvoicePaymentAssociatedPaymentType,
+    pub r#type: crate::invoices_payments_invoice_payment_associated_payment::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -23,7 +23,7 @@ impl crate::rt::Decode for InvoicesPaymentsInvoicePaymentAssociatedPayment {
             f1: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
             f2: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentRecord>>,
             f3: crate::rt::json::Slot<
-                crate::InvoicesPaymentsInvoicePaymentAssociatedPaymentType,
+                crate::invoices_payments_invoice_payment_associated_payment::Type,
             >,
         }
         let mut b = Slots {
@@ -93,79 +93,5 @@ impl serde::Serialize for InvoicesPaymentsInvoicePaymentAssociatedPayment {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `InvoicesPaymentsInvoicePaymentAssociatedPaymentType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InvoicesPaymentsInvoicePaymentAssociatedPaymentType {
-    /// `charge`
-    Charge,
-    /// `payment_intent`
-    PaymentIntent,
-    /// `payment_record`
-    PaymentRecord,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InvoicesPaymentsInvoicePaymentAssociatedPaymentType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InvoicesPaymentsInvoicePaymentAssociatedPaymentType::Charge => "charge",
-            InvoicesPaymentsInvoicePaymentAssociatedPaymentType::PaymentIntent => {
-                "payment_intent"
-            }
-            InvoicesPaymentsInvoicePaymentAssociatedPaymentType::PaymentRecord => {
-                "payment_record"
-            }
-            InvoicesPaymentsInvoicePaymentAssociatedPaymentType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InvoicesPaymentsInvoicePaymentAssociatedPaymentType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["charge", "payment_intent", "payment_record"],
-            ) {
-                Some(0) => InvoicesPaymentsInvoicePaymentAssociatedPaymentType::Charge,
-                Some(1) => {
-                    InvoicesPaymentsInvoicePaymentAssociatedPaymentType::PaymentIntent
-                }
-                Some(2) => {
-                    InvoicesPaymentsInvoicePaymentAssociatedPaymentType::PaymentRecord
-                }
-                _ => {
-                    InvoicesPaymentsInvoicePaymentAssociatedPaymentType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for InvoicesPaymentsInvoicePaymentAssociatedPaymentType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InvoicesPaymentsInvoicePaymentAssociatedPaymentType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for InvoicesPaymentsInvoicePaymentAssociatedPaymentType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InvoicesPaymentsInvoicePaymentAssociatedPaymentType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

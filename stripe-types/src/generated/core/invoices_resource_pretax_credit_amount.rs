@@ -13,7 +13,7 @@ pub struct InvoicesResourcePretaxCreditAmount {
     /// The discount that was applied to get this pretax credit amount.
     pub discount: Option<crate::rt::Expandable<crate::DiscountOrDeletedDiscount>>,
     /// Type of the pretax credit amount referenced.
-    pub r#type: crate::CreditNotesPretaxCreditAmountType,
+    pub r#type: crate::credit_notes_pretax_credit_amount::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -28,7 +28,7 @@ impl crate::rt::Decode for InvoicesResourcePretaxCreditAmount {
             f2: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::DiscountOrDeletedDiscount>,
             >,
-            f3: crate::rt::json::Slot<crate::CreditNotesPretaxCreditAmountType>,
+            f3: crate::rt::json::Slot<crate::credit_notes_pretax_credit_amount::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -32,7 +32,7 @@ pub struct LegalEntityCompany {
     pub ownership_declaration: Option<crate::LegalEntityUboDeclaration>,
     /// This value is used to determine if a business is exempt from providing ultimate beneficial owners. See [this support article](https://support.stripe.com/questions/exemption-from-providing-ownership-details) and [changelog](https://docs.stripe.com/changelog/acacia/2025-01-27/ownership-exemption-reason-accounts-api) for more details.
     pub ownership_exemption_reason: Option<
-        crate::LegalEntityCompanyOwnershipExemptionReason,
+        crate::legal_entity_company::OwnershipExemptionReason,
     >,
     /// The company's phone number (used for verification).
     pub phone: Option<String>,
@@ -41,7 +41,7 @@ pub struct LegalEntityCompany {
     /// This hash is used to attest that the representative is authorized to act as the representative of their legal entity.
     pub representative_declaration: Option<crate::LegalEntityRepresentativeDeclaration>,
     /// The category identifying the legal structure of the company or legal entity. Also available for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `stripe`. See [Business structure](https://docs.stripe.com/connect/identity-verification#business-structure) for more details.
-    pub structure: Option<crate::LegalEntityCompanyStructure>,
+    pub structure: Option<crate::legal_entity_company::Structure>,
     /// Whether the company's business ID number was provided.
     pub tax_id_provided: Option<bool>,
     /// The jurisdiction in which the `tax_id` is registered (Germany-based companies only).
@@ -71,12 +71,12 @@ impl crate::rt::Decode for LegalEntityCompany {
             f11: crate::rt::json::Slot<bool>,
             f12: crate::rt::json::Slot<crate::LegalEntityUboDeclaration>,
             f13: crate::rt::json::Slot<
-                crate::LegalEntityCompanyOwnershipExemptionReason,
+                crate::legal_entity_company::OwnershipExemptionReason,
             >,
             f14: crate::rt::json::Slot<String>,
             f15: crate::rt::json::Slot<crate::LegalEntityRegistrationDate>,
             f16: crate::rt::json::Slot<crate::LegalEntityRepresentativeDeclaration>,
-            f17: crate::rt::json::Slot<crate::LegalEntityCompanyStructure>,
+            f17: crate::rt::json::Slot<crate::legal_entity_company::Structure>,
             f18: crate::rt::json::Slot<bool>,
             f19: crate::rt::json::Slot<String>,
             f20: crate::rt::json::Slot<bool>,
@@ -271,258 +271,5 @@ impl serde::Serialize for LegalEntityCompany {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `LegalEntityCompanyOwnershipExemptionReason`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum LegalEntityCompanyOwnershipExemptionReason {
-    /// `qualified_entity_exceeds_ownership_threshold`
-    QualifiedEntityExceedsOwnershipThreshold,
-    /// `qualifies_as_financial_institution`
-    QualifiesAsFinancialInstitution,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl LegalEntityCompanyOwnershipExemptionReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            LegalEntityCompanyOwnershipExemptionReason::QualifiedEntityExceedsOwnershipThreshold => {
-                "qualified_entity_exceeds_ownership_threshold"
-            }
-            LegalEntityCompanyOwnershipExemptionReason::QualifiesAsFinancialInstitution => {
-                "qualifies_as_financial_institution"
-            }
-            LegalEntityCompanyOwnershipExemptionReason::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for LegalEntityCompanyOwnershipExemptionReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "qualified_entity_exceeds_ownership_threshold",
-                    "qualifies_as_financial_institution",
-                ],
-            ) {
-                Some(0) => {
-                    LegalEntityCompanyOwnershipExemptionReason::QualifiedEntityExceedsOwnershipThreshold
-                }
-                Some(1) => {
-                    LegalEntityCompanyOwnershipExemptionReason::QualifiesAsFinancialInstitution
-                }
-                _ => LegalEntityCompanyOwnershipExemptionReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for LegalEntityCompanyOwnershipExemptionReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for LegalEntityCompanyOwnershipExemptionReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for LegalEntityCompanyOwnershipExemptionReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for LegalEntityCompanyOwnershipExemptionReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `LegalEntityCompanyStructure`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum LegalEntityCompanyStructure {
-    /// `free_zone_establishment`
-    FreeZoneEstablishment,
-    /// `free_zone_llc`
-    FreeZoneLlc,
-    /// `government_instrumentality`
-    GovernmentInstrumentality,
-    /// `governmental_unit`
-    GovernmentalUnit,
-    /// `incorporated_non_profit`
-    IncorporatedNonProfit,
-    /// `incorporated_partnership`
-    IncorporatedPartnership,
-    /// `limited_liability_partnership`
-    LimitedLiabilityPartnership,
-    /// `llc`
-    Llc,
-    /// `multi_member_llc`
-    MultiMemberLlc,
-    /// `private_company`
-    PrivateCompany,
-    /// `private_corporation`
-    PrivateCorporation,
-    /// `private_partnership`
-    PrivatePartnership,
-    /// `public_company`
-    PublicCompany,
-    /// `public_corporation`
-    PublicCorporation,
-    /// `public_partnership`
-    PublicPartnership,
-    /// `registered_charity`
-    RegisteredCharity,
-    /// `single_member_llc`
-    SingleMemberLlc,
-    /// `sole_establishment`
-    SoleEstablishment,
-    /// `sole_proprietorship`
-    SoleProprietorship,
-    /// `tax_exempt_government_instrumentality`
-    TaxExemptGovernmentInstrumentality,
-    /// `unincorporated_association`
-    UnincorporatedAssociation,
-    /// `unincorporated_non_profit`
-    UnincorporatedNonProfit,
-    /// `unincorporated_partnership`
-    UnincorporatedPartnership,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl LegalEntityCompanyStructure {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            LegalEntityCompanyStructure::FreeZoneEstablishment => {
-                "free_zone_establishment"
-            }
-            LegalEntityCompanyStructure::FreeZoneLlc => "free_zone_llc",
-            LegalEntityCompanyStructure::GovernmentInstrumentality => {
-                "government_instrumentality"
-            }
-            LegalEntityCompanyStructure::GovernmentalUnit => "governmental_unit",
-            LegalEntityCompanyStructure::IncorporatedNonProfit => {
-                "incorporated_non_profit"
-            }
-            LegalEntityCompanyStructure::IncorporatedPartnership => {
-                "incorporated_partnership"
-            }
-            LegalEntityCompanyStructure::LimitedLiabilityPartnership => {
-                "limited_liability_partnership"
-            }
-            LegalEntityCompanyStructure::Llc => "llc",
-            LegalEntityCompanyStructure::MultiMemberLlc => "multi_member_llc",
-            LegalEntityCompanyStructure::PrivateCompany => "private_company",
-            LegalEntityCompanyStructure::PrivateCorporation => "private_corporation",
-            LegalEntityCompanyStructure::PrivatePartnership => "private_partnership",
-            LegalEntityCompanyStructure::PublicCompany => "public_company",
-            LegalEntityCompanyStructure::PublicCorporation => "public_corporation",
-            LegalEntityCompanyStructure::PublicPartnership => "public_partnership",
-            LegalEntityCompanyStructure::RegisteredCharity => "registered_charity",
-            LegalEntityCompanyStructure::SingleMemberLlc => "single_member_llc",
-            LegalEntityCompanyStructure::SoleEstablishment => "sole_establishment",
-            LegalEntityCompanyStructure::SoleProprietorship => "sole_proprietorship",
-            LegalEntityCompanyStructure::TaxExemptGovernmentInstrumentality => {
-                "tax_exempt_government_instrumentality"
-            }
-            LegalEntityCompanyStructure::UnincorporatedAssociation => {
-                "unincorporated_association"
-            }
-            LegalEntityCompanyStructure::UnincorporatedNonProfit => {
-                "unincorporated_non_profit"
-            }
-            LegalEntityCompanyStructure::UnincorporatedPartnership => {
-                "unincorporated_partnership"
-            }
-            LegalEntityCompanyStructure::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for LegalEntityCompanyStructure {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "free_zone_establishment",
-                    "free_zone_llc",
-                    "government_instrumentality",
-                    "governmental_unit",
-                    "incorporated_non_profit",
-                    "incorporated_partnership",
-                    "limited_liability_partnership",
-                    "llc",
-                    "multi_member_llc",
-                    "private_company",
-                    "private_corporation",
-                    "private_partnership",
-                    "public_company",
-                    "public_corporation",
-                    "public_partnership",
-                    "registered_charity",
-                    "single_member_llc",
-                    "sole_establishment",
-                    "sole_proprietorship",
-                    "tax_exempt_government_instrumentality",
-                    "unincorporated_association",
-                    "unincorporated_non_profit",
-                    "unincorporated_partnership",
-                ],
-            ) {
-                Some(0) => LegalEntityCompanyStructure::FreeZoneEstablishment,
-                Some(1) => LegalEntityCompanyStructure::FreeZoneLlc,
-                Some(2) => LegalEntityCompanyStructure::GovernmentInstrumentality,
-                Some(3) => LegalEntityCompanyStructure::GovernmentalUnit,
-                Some(4) => LegalEntityCompanyStructure::IncorporatedNonProfit,
-                Some(5) => LegalEntityCompanyStructure::IncorporatedPartnership,
-                Some(6) => LegalEntityCompanyStructure::LimitedLiabilityPartnership,
-                Some(7) => LegalEntityCompanyStructure::Llc,
-                Some(8) => LegalEntityCompanyStructure::MultiMemberLlc,
-                Some(9) => LegalEntityCompanyStructure::PrivateCompany,
-                Some(10) => LegalEntityCompanyStructure::PrivateCorporation,
-                Some(11) => LegalEntityCompanyStructure::PrivatePartnership,
-                Some(12) => LegalEntityCompanyStructure::PublicCompany,
-                Some(13) => LegalEntityCompanyStructure::PublicCorporation,
-                Some(14) => LegalEntityCompanyStructure::PublicPartnership,
-                Some(15) => LegalEntityCompanyStructure::RegisteredCharity,
-                Some(16) => LegalEntityCompanyStructure::SingleMemberLlc,
-                Some(17) => LegalEntityCompanyStructure::SoleEstablishment,
-                Some(18) => LegalEntityCompanyStructure::SoleProprietorship,
-                Some(19) => {
-                    LegalEntityCompanyStructure::TaxExemptGovernmentInstrumentality
-                }
-                Some(20) => LegalEntityCompanyStructure::UnincorporatedAssociation,
-                Some(21) => LegalEntityCompanyStructure::UnincorporatedNonProfit,
-                Some(22) => LegalEntityCompanyStructure::UnincorporatedPartnership,
-                _ => LegalEntityCompanyStructure::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for LegalEntityCompanyStructure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for LegalEntityCompanyStructure {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for LegalEntityCompanyStructure {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for LegalEntityCompanyStructure {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -11,7 +11,7 @@ pub struct OutboundPaymentsPaymentMethodDetails {
         crate::OutboundPaymentsPaymentMethodDetailsFinancialAccount,
     >,
     /// The type of the payment method used in the OutboundPayment.
-    pub r#type: crate::OutboundPaymentsPaymentMethodDetailsType,
+    pub r#type: crate::outbound_payments_payment_method_details::Type,
     /// The `us_bank_account` field.
     pub us_bank_account: Option<
         crate::OutboundPaymentsPaymentMethodDetailsUsBankAccount,
@@ -27,7 +27,9 @@ impl crate::rt::Decode for OutboundPaymentsPaymentMethodDetails {
             f1: crate::rt::json::Slot<
                 crate::OutboundPaymentsPaymentMethodDetailsFinancialAccount,
             >,
-            f2: crate::rt::json::Slot<crate::OutboundPaymentsPaymentMethodDetailsType>,
+            f2: crate::rt::json::Slot<
+                crate::outbound_payments_payment_method_details::Type,
+            >,
             f3: crate::rt::json::Slot<
                 crate::OutboundPaymentsPaymentMethodDetailsUsBankAccount,
             >,
@@ -100,64 +102,5 @@ impl serde::Serialize for OutboundPaymentsPaymentMethodDetails {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `OutboundPaymentsPaymentMethodDetailsType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum OutboundPaymentsPaymentMethodDetailsType {
-    /// `financial_account`
-    FinancialAccount,
-    /// `us_bank_account`
-    UsBankAccount,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl OutboundPaymentsPaymentMethodDetailsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            OutboundPaymentsPaymentMethodDetailsType::FinancialAccount => {
-                "financial_account"
-            }
-            OutboundPaymentsPaymentMethodDetailsType::UsBankAccount => "us_bank_account",
-            OutboundPaymentsPaymentMethodDetailsType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for OutboundPaymentsPaymentMethodDetailsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["financial_account", "us_bank_account"],
-            ) {
-                Some(0) => OutboundPaymentsPaymentMethodDetailsType::FinancialAccount,
-                Some(1) => OutboundPaymentsPaymentMethodDetailsType::UsBankAccount,
-                _ => OutboundPaymentsPaymentMethodDetailsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for OutboundPaymentsPaymentMethodDetailsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for OutboundPaymentsPaymentMethodDetailsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for OutboundPaymentsPaymentMethodDetailsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for OutboundPaymentsPaymentMethodDetailsType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

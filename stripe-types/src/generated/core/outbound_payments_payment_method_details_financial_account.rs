@@ -7,7 +7,7 @@ pub struct OutboundPaymentsPaymentMethodDetailsFinancialAccount {
     /// Token of the FinancialAccount.
     pub id: String,
     /// The rails used to send funds.
-    pub network: crate::OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork,
+    pub network: crate::outbound_payments_payment_method_details_financial_account::Network,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17,7 +17,7 @@ impl crate::rt::Decode for OutboundPaymentsPaymentMethodDetailsFinancialAccount 
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<
-                crate::OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork,
+                crate::outbound_payments_payment_method_details_financial_account::Network,
             >,
         }
         let mut b = Slots {
@@ -74,64 +74,5 @@ impl serde::Serialize for OutboundPaymentsPaymentMethodDetailsFinancialAccount {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork {
-    /// `stripe`
-    Stripe,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork::Stripe => {
-                "stripe"
-            }
-            OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["stripe"]) {
-                Some(0) => {
-                    OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork::Stripe
-                }
-                _ => {
-                    OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

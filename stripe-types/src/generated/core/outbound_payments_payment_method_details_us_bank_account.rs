@@ -5,13 +5,9 @@
 #[non_exhaustive]
 pub struct OutboundPaymentsPaymentMethodDetailsUsBankAccount {
     /// Account holder type: individual or company.
-    pub account_holder_type: Option<
-        crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
-    >,
+    pub account_holder_type: Option<crate::payment_method::AccountHolderType>,
     /// Account type: checkings or savings. Defaults to checking if omitted.
-    pub account_type: Option<
-        crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
-    >,
+    pub account_type: Option<crate::payment_method::AccountType>,
     /// Name of the bank associated with the bank account.
     pub bank_name: Option<String>,
     /// Uniquely identifies this particular bank account. You can use this attribute to check whether two bank accounts are the same.
@@ -21,7 +17,7 @@ pub struct OutboundPaymentsPaymentMethodDetailsUsBankAccount {
     /// ID of the mandate used to make this payment.
     pub mandate: Option<crate::rt::Expandable<crate::Mandate>>,
     /// The network rails used. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
-    pub network: crate::OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork,
+    pub network: crate::outbound_payments_payment_method_details_us_bank_account::Network,
     /// Routing number of the bank account.
     pub routing_number: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -31,18 +27,14 @@ impl crate::rt::Decode for OutboundPaymentsPaymentMethodDetailsUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::AccountHolderType>,
+            f1: crate::rt::json::Slot<crate::payment_method::AccountType>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
             f6: crate::rt::json::Slot<
-                crate::OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork,
+                crate::outbound_payments_payment_method_details_us_bank_account::Network,
             >,
             f7: crate::rt::json::Slot<String>,
         }
@@ -146,68 +138,5 @@ impl serde::Serialize for OutboundPaymentsPaymentMethodDetailsUsBankAccount {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork {
-    /// `ach`
-    Ach,
-    /// `us_domestic_wire`
-    UsDomesticWire,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork::Ach => "ach",
-            OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork::UsDomesticWire => {
-                "us_domestic_wire"
-            }
-            OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["ach", "us_domestic_wire"]) {
-                Some(0) => OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork::Ach,
-                Some(1) => {
-                    OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork::UsDomesticWire
-                }
-                _ => {
-                    OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -11,7 +11,7 @@ pub struct OutboundTransfersPaymentMethodDetails {
         crate::OutboundTransfersPaymentMethodDetailsFinancialAccount,
     >,
     /// The type of the payment method used in the OutboundTransfer.
-    pub r#type: crate::OutboundPaymentsPaymentMethodDetailsType,
+    pub r#type: crate::outbound_payments_payment_method_details::Type,
     /// The `us_bank_account` field.
     pub us_bank_account: Option<
         crate::OutboundTransfersPaymentMethodDetailsUsBankAccount,
@@ -27,7 +27,9 @@ impl crate::rt::Decode for OutboundTransfersPaymentMethodDetails {
             f1: crate::rt::json::Slot<
                 crate::OutboundTransfersPaymentMethodDetailsFinancialAccount,
             >,
-            f2: crate::rt::json::Slot<crate::OutboundPaymentsPaymentMethodDetailsType>,
+            f2: crate::rt::json::Slot<
+                crate::outbound_payments_payment_method_details::Type,
+            >,
             f3: crate::rt::json::Slot<
                 crate::OutboundTransfersPaymentMethodDetailsUsBankAccount,
             >,

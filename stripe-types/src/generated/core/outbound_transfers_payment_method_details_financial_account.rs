@@ -7,7 +7,7 @@ pub struct OutboundTransfersPaymentMethodDetailsFinancialAccount {
     /// Token of the FinancialAccount.
     pub id: String,
     /// The rails used to send funds.
-    pub network: crate::OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork,
+    pub network: crate::outbound_payments_payment_method_details_financial_account::Network,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17,7 +17,7 @@ impl crate::rt::Decode for OutboundTransfersPaymentMethodDetailsFinancialAccount
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<
-                crate::OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork,
+                crate::outbound_payments_payment_method_details_financial_account::Network,
             >,
         }
         let mut b = Slots {

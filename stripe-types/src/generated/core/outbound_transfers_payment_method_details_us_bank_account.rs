@@ -5,13 +5,9 @@
 #[non_exhaustive]
 pub struct OutboundTransfersPaymentMethodDetailsUsBankAccount {
     /// Account holder type: individual or company.
-    pub account_holder_type: Option<
-        crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
-    >,
+    pub account_holder_type: Option<crate::payment_method::AccountHolderType>,
     /// Account type: checkings or savings. Defaults to checking if omitted.
-    pub account_type: Option<
-        crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
-    >,
+    pub account_type: Option<crate::payment_method::AccountType>,
     /// Name of the bank associated with the bank account.
     pub bank_name: Option<String>,
     /// Uniquely identifies this particular bank account. You can use this attribute to check whether two bank accounts are the same.
@@ -21,7 +17,7 @@ pub struct OutboundTransfersPaymentMethodDetailsUsBankAccount {
     /// ID of the mandate used to make this payment.
     pub mandate: Option<crate::rt::Expandable<crate::Mandate>>,
     /// The network rails used. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
-    pub network: crate::OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork,
+    pub network: crate::outbound_payments_payment_method_details_us_bank_account::Network,
     /// Routing number of the bank account.
     pub routing_number: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -31,18 +27,14 @@ impl crate::rt::Decode for OutboundTransfersPaymentMethodDetailsUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::AccountHolderType>,
+            f1: crate::rt::json::Slot<crate::payment_method::AccountType>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
             f6: crate::rt::json::Slot<
-                crate::OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork,
+                crate::outbound_payments_payment_method_details_us_bank_account::Network,
             >,
             f7: crate::rt::json::Slot<String>,
         }

@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct PaymentFlowsAmountDetailsResourceError {
     /// The code of the error that occurred when validating the current amount details.
-    pub code: Option<crate::PaymentFlowsAmountDetailsResourceErrorCode>,
+    pub code: Option<crate::payment_flows_amount_details_resource_error::Code>,
     /// A message providing more details about the error.
     pub message: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -15,7 +15,9 @@ impl crate::rt::Decode for PaymentFlowsAmountDetailsResourceError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::PaymentFlowsAmountDetailsResourceErrorCode>,
+            f0: crate::rt::json::Slot<
+                crate::payment_flows_amount_details_resource_error::Code,
+            >,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -64,73 +66,5 @@ impl serde::Serialize for PaymentFlowsAmountDetailsResourceError {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentFlowsAmountDetailsResourceErrorCode`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentFlowsAmountDetailsResourceErrorCode {
-    /// `amount_details_amount_mismatch`
-    AmountDetailsAmountMismatch,
-    /// `amount_details_tax_shipping_discount_greater_than_amount`
-    AmountDetailsTaxShippingDiscountGreaterThanAmount,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentFlowsAmountDetailsResourceErrorCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentFlowsAmountDetailsResourceErrorCode::AmountDetailsAmountMismatch => {
-                "amount_details_amount_mismatch"
-            }
-            PaymentFlowsAmountDetailsResourceErrorCode::AmountDetailsTaxShippingDiscountGreaterThanAmount => {
-                "amount_details_tax_shipping_discount_greater_than_amount"
-            }
-            PaymentFlowsAmountDetailsResourceErrorCode::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentFlowsAmountDetailsResourceErrorCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "amount_details_amount_mismatch",
-                    "amount_details_tax_shipping_discount_greater_than_amount",
-                ],
-            ) {
-                Some(0) => {
-                    PaymentFlowsAmountDetailsResourceErrorCode::AmountDetailsAmountMismatch
-                }
-                Some(1) => {
-                    PaymentFlowsAmountDetailsResourceErrorCode::AmountDetailsTaxShippingDiscountGreaterThanAmount
-                }
-                _ => PaymentFlowsAmountDetailsResourceErrorCode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentFlowsAmountDetailsResourceErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentFlowsAmountDetailsResourceErrorCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentFlowsAmountDetailsResourceErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentFlowsAmountDetailsResourceErrorCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -8,7 +8,7 @@ pub struct PaymentFlowsAutomaticPaymentMethodsPaymentIntent {
     ///
     /// Redirect-based payment methods may require your customer to be redirected to a payment method's app or site for authentication or additional steps. To [confirm](https://docs.stripe.com/api/payment_intents/confirm) this PaymentIntent, you may be required to provide a `return_url` to redirect customers back to your site after they authenticate or complete the payment.
     pub allow_redirects: Option<
-        crate::PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects,
+        crate::payment_flows_automatic_payment_methods_payment_intent::AllowRedirects,
     >,
     /// Automatically calculates compatible payment methods
     pub enabled: bool,
@@ -20,7 +20,7 @@ impl crate::rt::Decode for PaymentFlowsAutomaticPaymentMethodsPaymentIntent {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects,
+                crate::payment_flows_automatic_payment_methods_payment_intent::AllowRedirects,
             >,
             f1: crate::rt::json::Slot<bool>,
         }
@@ -79,78 +79,5 @@ impl serde::Serialize for PaymentFlowsAutomaticPaymentMethodsPaymentIntent {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects {
-    /// `always`
-    Always,
-    /// `never`
-    Never,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects::Always => {
-                "always"
-            }
-            PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects::Never => {
-                "never"
-            }
-            PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["always", "never"]) {
-                Some(0) => {
-                    PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects::Always
-                }
-                Some(1) => {
-                    PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects::Never
-                }
-                _ => {
-                    PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -8,7 +8,7 @@ pub struct PaymentFlowsAutomaticPaymentMethodsSetupIntent {
     ///
     /// Redirect-based payment methods may require your customer to be redirected to a payment method's app or site for authentication or additional steps. To [confirm](https://docs.stripe.com/api/setup_intents/confirm) this SetupIntent, you may be required to provide a `return_url` to redirect customers back to your site after they authenticate or complete the setup.
     pub allow_redirects: Option<
-        crate::PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects,
+        crate::payment_flows_automatic_payment_methods_payment_intent::AllowRedirects,
     >,
     /// Automatically calculates compatible payment methods
     pub enabled: Option<bool>,
@@ -20,7 +20,7 @@ impl crate::rt::Decode for PaymentFlowsAutomaticPaymentMethodsSetupIntent {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects,
+                crate::payment_flows_automatic_payment_methods_payment_intent::AllowRedirects,
             >,
             f1: crate::rt::json::Slot<bool>,
         }

@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticapture {
     /// Indicates whether or not multiple captures are supported.
-    pub status: crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus,
+    pub status: crate::payment_flows_private_payment_methods_card_details_api_resource_multicapture::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15,7 +15,7 @@ for PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticapture {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus,
+                crate::payment_flows_private_payment_methods_card_details_api_resource_multicapture::Status,
             >,
         }
         let mut b = Slots {
@@ -70,78 +70,5 @@ for PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticapture {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus {
-    /// `available`
-    Available,
-    /// `unavailable`
-    Unavailable,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus::Available => {
-                "available"
-            }
-            PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus::Unavailable => {
-                "unavailable"
-            }
-            PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["available", "unavailable"]) {
-                Some(0) => {
-                    PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus::Available
-                }
-                Some(1) => {
-                    PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus::Unavailable
-                }
-                _ => {
-                    PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

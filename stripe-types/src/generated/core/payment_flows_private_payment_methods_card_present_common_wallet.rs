@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet {
     /// The type of mobile wallet, one of `apple_pay`, `google_pay`, `samsung_pay`, or `unknown`.
-    pub r#type: crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType,
+    pub r#type: crate::payment_flows_private_payment_methods_card_present_common_wallet::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -14,7 +14,7 @@ impl crate::rt::Decode for PaymentFlowsPrivatePaymentMethodsCardPresentCommonWal
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType,
+                crate::payment_flows_private_payment_methods_card_present_common_wallet::Type,
             >,
         }
         let mut b = Slots {
@@ -67,91 +67,5 @@ impl serde::Serialize for PaymentFlowsPrivatePaymentMethodsCardPresentCommonWall
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType {
-    /// `apple_pay`
-    ApplePay,
-    /// `google_pay`
-    GooglePay,
-    /// `samsung_pay`
-    SamsungPay,
-    /// `unknown`
-    UnknownValue,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType::ApplePay => {
-                "apple_pay"
-            }
-            PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType::GooglePay => {
-                "google_pay"
-            }
-            PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType::SamsungPay => {
-                "samsung_pay"
-            }
-            PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType::UnknownValue => {
-                "unknown"
-            }
-            PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["apple_pay", "google_pay", "samsung_pay", "unknown"],
-            ) {
-                Some(0) => {
-                    PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType::ApplePay
-                }
-                Some(1) => {
-                    PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType::GooglePay
-                }
-                Some(2) => {
-                    PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType::SamsungPay
-                }
-                Some(3) => {
-                    PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType::UnknownValue
-                }
-                _ => {
-                    PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -5,11 +5,7 @@
 #[non_exhaustive]
 pub struct PaymentFlowsPrivatePaymentMethodsFinancialConnectionsCommonLinkedAccountOptionsFilters {
     /// The account subcategories to use to filter for possible accounts to link. Valid subcategories are `checking` and `savings`.
-    pub account_subcategories: Option<
-        Vec<
-            crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories,
-        >,
-    >,
+    pub account_subcategories: Option<Vec<crate::invoice_payment::AccountSubcategories>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18,11 +14,7 @@ for PaymentFlowsPrivatePaymentMethodsFinancialConnectionsCommonLinkedAccountOpti
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                Vec<
-                    crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories,
-                >,
-            >,
+            f0: crate::rt::json::Slot<Vec<crate::invoice_payment::AccountSubcategories>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

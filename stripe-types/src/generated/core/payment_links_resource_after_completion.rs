@@ -11,7 +11,7 @@ pub struct PaymentLinksResourceAfterCompletion {
     /// The `redirect` field.
     pub redirect: Option<crate::PaymentLinksResourceCompletionBehaviorRedirect>,
     /// The specified behavior after the purchase is complete.
-    pub r#type: crate::PaymentLinksResourceAfterCompletionType,
+    pub r#type: crate::payment_links_resource_after_completion::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -25,7 +25,9 @@ impl crate::rt::Decode for PaymentLinksResourceAfterCompletion {
             f1: crate::rt::json::Slot<
                 crate::PaymentLinksResourceCompletionBehaviorRedirect,
             >,
-            f2: crate::rt::json::Slot<crate::PaymentLinksResourceAfterCompletionType>,
+            f2: crate::rt::json::Slot<
+                crate::payment_links_resource_after_completion::Type,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -88,61 +90,5 @@ impl serde::Serialize for PaymentLinksResourceAfterCompletion {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentLinksResourceAfterCompletionType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentLinksResourceAfterCompletionType {
-    /// `hosted_confirmation`
-    HostedConfirmation,
-    /// `redirect`
-    Redirect,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentLinksResourceAfterCompletionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentLinksResourceAfterCompletionType::HostedConfirmation => {
-                "hosted_confirmation"
-            }
-            PaymentLinksResourceAfterCompletionType::Redirect => "redirect",
-            PaymentLinksResourceAfterCompletionType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentLinksResourceAfterCompletionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["hosted_confirmation", "redirect"]) {
-                Some(0) => PaymentLinksResourceAfterCompletionType::HostedConfirmation,
-                Some(1) => PaymentLinksResourceAfterCompletionType::Redirect,
-                _ => PaymentLinksResourceAfterCompletionType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentLinksResourceAfterCompletionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentLinksResourceAfterCompletionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentLinksResourceAfterCompletionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentLinksResourceAfterCompletionType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

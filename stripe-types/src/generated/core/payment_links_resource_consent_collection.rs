@@ -9,10 +9,10 @@ pub struct PaymentLinksResourceConsentCollection {
         crate::PaymentLinksResourcePaymentMethodReuseAgreement,
     >,
     /// If set to `auto`, enables the collection of customer consent for promotional communications.
-    pub promotions: Option<crate::PaymentLinksResourceConsentCollectionPromotions>,
+    pub promotions: Option<crate::payment_links_resource_consent_collection::Promotions>,
     /// If set to `required`, it requires cutomers to accept the terms of service before being able to pay. If set to `none`, customers won't be shown a checkbox to accept the terms of service.
     pub terms_of_service: Option<
-        crate::PaymentLinksResourceConsentCollectionTermsOfService,
+        crate::payment_links_resource_consent_collection::TermsOfService,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -25,10 +25,10 @@ impl crate::rt::Decode for PaymentLinksResourceConsentCollection {
                 crate::PaymentLinksResourcePaymentMethodReuseAgreement,
             >,
             f1: crate::rt::json::Slot<
-                crate::PaymentLinksResourceConsentCollectionPromotions,
+                crate::payment_links_resource_consent_collection::Promotions,
             >,
             f2: crate::rt::json::Slot<
-                crate::PaymentLinksResourceConsentCollectionTermsOfService,
+                crate::payment_links_resource_consent_collection::TermsOfService,
             >,
         }
         let mut b = Slots {
@@ -83,122 +83,5 @@ impl serde::Serialize for PaymentLinksResourceConsentCollection {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentLinksResourceConsentCollectionPromotions`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentLinksResourceConsentCollectionPromotions {
-    /// `auto`
-    Auto,
-    /// `none`
-    None,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentLinksResourceConsentCollectionPromotions {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentLinksResourceConsentCollectionPromotions::Auto => "auto",
-            PaymentLinksResourceConsentCollectionPromotions::None => "none",
-            PaymentLinksResourceConsentCollectionPromotions::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentLinksResourceConsentCollectionPromotions {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["auto", "none"]) {
-                Some(0) => PaymentLinksResourceConsentCollectionPromotions::Auto,
-                Some(1) => PaymentLinksResourceConsentCollectionPromotions::None,
-                _ => {
-                    PaymentLinksResourceConsentCollectionPromotions::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentLinksResourceConsentCollectionPromotions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentLinksResourceConsentCollectionPromotions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentLinksResourceConsentCollectionPromotions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentLinksResourceConsentCollectionPromotions {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `PaymentLinksResourceConsentCollectionTermsOfService`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentLinksResourceConsentCollectionTermsOfService {
-    /// `none`
-    None,
-    /// `required`
-    Required,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentLinksResourceConsentCollectionTermsOfService {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentLinksResourceConsentCollectionTermsOfService::None => "none",
-            PaymentLinksResourceConsentCollectionTermsOfService::Required => "required",
-            PaymentLinksResourceConsentCollectionTermsOfService::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentLinksResourceConsentCollectionTermsOfService {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["none", "required"]) {
-                Some(0) => PaymentLinksResourceConsentCollectionTermsOfService::None,
-                Some(1) => PaymentLinksResourceConsentCollectionTermsOfService::Required,
-                _ => {
-                    PaymentLinksResourceConsentCollectionTermsOfService::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentLinksResourceConsentCollectionTermsOfService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentLinksResourceConsentCollectionTermsOfService {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for PaymentLinksResourceConsentCollectionTermsOfService {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentLinksResourceConsentCollectionTermsOfService {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

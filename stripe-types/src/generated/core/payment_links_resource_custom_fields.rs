@@ -17,7 +17,7 @@ pub struct PaymentLinksResourceCustomFields {
     /// The `text` field.
     pub text: Option<crate::PaymentLinksResourceCustomFieldsText>,
     /// The type of the field.
-    pub r#type: crate::PaymentLinksResourceCustomFieldsType,
+    pub r#type: crate::payment_links_resource_custom_fields::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -31,7 +31,7 @@ impl crate::rt::Decode for PaymentLinksResourceCustomFields {
             f3: crate::rt::json::Slot<crate::PaymentLinksResourceCustomFieldsNumeric>,
             f4: crate::rt::json::Slot<bool>,
             f5: crate::rt::json::Slot<crate::PaymentLinksResourceCustomFieldsText>,
-            f6: crate::rt::json::Slot<crate::PaymentLinksResourceCustomFieldsType>,
+            f6: crate::rt::json::Slot<crate::payment_links_resource_custom_fields::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -117,63 +117,5 @@ impl serde::Serialize for PaymentLinksResourceCustomFields {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentLinksResourceCustomFieldsType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentLinksResourceCustomFieldsType {
-    /// `dropdown`
-    Dropdown,
-    /// `numeric`
-    Numeric,
-    /// `text`
-    Text,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentLinksResourceCustomFieldsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentLinksResourceCustomFieldsType::Dropdown => "dropdown",
-            PaymentLinksResourceCustomFieldsType::Numeric => "numeric",
-            PaymentLinksResourceCustomFieldsType::Text => "text",
-            PaymentLinksResourceCustomFieldsType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentLinksResourceCustomFieldsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["dropdown", "numeric", "text"]) {
-                Some(0) => PaymentLinksResourceCustomFieldsType::Dropdown,
-                Some(1) => PaymentLinksResourceCustomFieldsType::Numeric,
-                Some(2) => PaymentLinksResourceCustomFieldsType::Text,
-                _ => PaymentLinksResourceCustomFieldsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentLinksResourceCustomFieldsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentLinksResourceCustomFieldsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentLinksResourceCustomFieldsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentLinksResourceCustomFieldsType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

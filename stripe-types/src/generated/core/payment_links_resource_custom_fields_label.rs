@@ -7,7 +7,7 @@ pub struct PaymentLinksResourceCustomFieldsLabel {
     /// Custom text for the label, displayed to the customer. Up to 50 characters.
     pub custom: Option<String>,
     /// The type of the label.
-    pub r#type: crate::PaymentLinksResourceCustomFieldsLabelType,
+    pub r#type: crate::payment_links_resource_custom_fields_label::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,7 +16,9 @@ impl crate::rt::Decode for PaymentLinksResourceCustomFieldsLabel {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<crate::PaymentLinksResourceCustomFieldsLabelType>,
+            f1: crate::rt::json::Slot<
+                crate::payment_links_resource_custom_fields_label::Type,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -73,55 +75,5 @@ impl serde::Serialize for PaymentLinksResourceCustomFieldsLabel {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentLinksResourceCustomFieldsLabelType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentLinksResourceCustomFieldsLabelType {
-    /// `custom`
-    Custom,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentLinksResourceCustomFieldsLabelType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentLinksResourceCustomFieldsLabelType::Custom => "custom",
-            PaymentLinksResourceCustomFieldsLabelType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentLinksResourceCustomFieldsLabelType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["custom"]) {
-                Some(0) => PaymentLinksResourceCustomFieldsLabelType::Custom,
-                _ => PaymentLinksResourceCustomFieldsLabelType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentLinksResourceCustomFieldsLabelType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentLinksResourceCustomFieldsLabelType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentLinksResourceCustomFieldsLabelType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentLinksResourceCustomFieldsLabelType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

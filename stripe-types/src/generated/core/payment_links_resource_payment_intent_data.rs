@@ -5,13 +5,13 @@
 #[non_exhaustive]
 pub struct PaymentLinksResourcePaymentIntentData {
     /// Indicates when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::PaymentIntentCaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::CaptureMethod>,
     /// An arbitrary string attached to the object. Often useful for displaying to users.
     pub description: Option<String>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that will set metadata on [Payment Intents](https://docs.stripe.com/api/payment_intents) generated from this payment link.
     pub metadata: crate::rt::Metadata,
     /// Indicates that you intend to make future payments with the payment method collected during checkout.
-    pub setup_future_usage: Option<crate::ConfirmationTokenSetupFutureUsage>,
+    pub setup_future_usage: Option<crate::confirmation_token::SetupFutureUsage>,
     /// For a non-card payment, information about the charge that appears on the customer's statement when this payment succeeds in creating a charge.
     pub statement_descriptor: Option<String>,
     /// For a card payment, information about the charge that appears on the customer's statement when this payment succeeds in creating a charge. Concatenated with the account's statement descriptor prefix to form the complete statement descriptor.
@@ -25,10 +25,10 @@ impl crate::rt::Decode for PaymentLinksResourcePaymentIntentData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::PaymentIntentCaptureMethod>,
+            f0: crate::rt::json::Slot<crate::payment_intent::CaptureMethod>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<crate::rt::Metadata>,
-            f3: crate::rt::json::Slot<crate::ConfirmationTokenSetupFutureUsage>,
+            f3: crate::rt::json::Slot<crate::confirmation_token::SetupFutureUsage>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<String>,

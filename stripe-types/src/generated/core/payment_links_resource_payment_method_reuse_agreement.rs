@@ -7,7 +7,7 @@ pub struct PaymentLinksResourcePaymentMethodReuseAgreement {
     /// Determines the position and visibility of the payment method reuse agreement in the UI. When set to `auto`, Stripe's defaults will be used.
     ///
     /// When set to `hidden`, the payment method reuse agreement text will always be hidden in the UI.
-    pub position: crate::PaymentLinksResourcePaymentMethodReuseAgreementPosition,
+    pub position: crate::payment_links_resource_payment_method_reuse_agreement::Position,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,7 +16,7 @@ impl crate::rt::Decode for PaymentLinksResourcePaymentMethodReuseAgreement {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::PaymentLinksResourcePaymentMethodReuseAgreementPosition,
+                crate::payment_links_resource_payment_method_reuse_agreement::Position,
             >,
         }
         let mut b = Slots {
@@ -68,66 +68,5 @@ impl serde::Serialize for PaymentLinksResourcePaymentMethodReuseAgreement {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentLinksResourcePaymentMethodReuseAgreementPosition`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentLinksResourcePaymentMethodReuseAgreementPosition {
-    /// `auto`
-    Auto,
-    /// `hidden`
-    Hidden,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentLinksResourcePaymentMethodReuseAgreementPosition {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentLinksResourcePaymentMethodReuseAgreementPosition::Auto => "auto",
-            PaymentLinksResourcePaymentMethodReuseAgreementPosition::Hidden => "hidden",
-            PaymentLinksResourcePaymentMethodReuseAgreementPosition::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentLinksResourcePaymentMethodReuseAgreementPosition {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["auto", "hidden"]) {
-                Some(0) => PaymentLinksResourcePaymentMethodReuseAgreementPosition::Auto,
-                Some(1) => {
-                    PaymentLinksResourcePaymentMethodReuseAgreementPosition::Hidden
-                }
-                _ => {
-                    PaymentLinksResourcePaymentMethodReuseAgreementPosition::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentLinksResourcePaymentMethodReuseAgreementPosition {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentLinksResourcePaymentMethodReuseAgreementPosition {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for PaymentLinksResourcePaymentMethodReuseAgreementPosition {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentLinksResourcePaymentMethodReuseAgreementPosition {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

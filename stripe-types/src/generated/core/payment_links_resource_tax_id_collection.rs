@@ -7,7 +7,7 @@ pub struct PaymentLinksResourceTaxIdCollection {
     /// Indicates whether tax ID collection is enabled for the session.
     pub enabled: bool,
     /// The `required` field.
-    pub required: crate::PaymentLinksResourceTaxIdCollectionRequired,
+    pub required: crate::payment_links_resource_tax_id_collection::Required,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17,7 +17,7 @@ impl crate::rt::Decode for PaymentLinksResourceTaxIdCollection {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
             f1: crate::rt::json::Slot<
-                crate::PaymentLinksResourceTaxIdCollectionRequired,
+                crate::payment_links_resource_tax_id_collection::Required,
             >,
         }
         let mut b = Slots {
@@ -73,59 +73,5 @@ impl serde::Serialize for PaymentLinksResourceTaxIdCollection {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentLinksResourceTaxIdCollectionRequired`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentLinksResourceTaxIdCollectionRequired {
-    /// `if_supported`
-    IfSupported,
-    /// `never`
-    Never,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentLinksResourceTaxIdCollectionRequired {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentLinksResourceTaxIdCollectionRequired::IfSupported => "if_supported",
-            PaymentLinksResourceTaxIdCollectionRequired::Never => "never",
-            PaymentLinksResourceTaxIdCollectionRequired::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentLinksResourceTaxIdCollectionRequired {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["if_supported", "never"]) {
-                Some(0) => PaymentLinksResourceTaxIdCollectionRequired::IfSupported,
-                Some(1) => PaymentLinksResourceTaxIdCollectionRequired::Never,
-                _ => PaymentLinksResourceTaxIdCollectionRequired::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentLinksResourceTaxIdCollectionRequired {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentLinksResourceTaxIdCollectionRequired {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentLinksResourceTaxIdCollectionRequired {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentLinksResourceTaxIdCollectionRequired {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

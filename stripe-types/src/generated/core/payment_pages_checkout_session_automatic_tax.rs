@@ -11,7 +11,7 @@ pub struct PaymentPagesCheckoutSessionAutomaticTax {
     /// The tax provider powering automatic tax.
     pub provider: Option<String>,
     /// The status of the most recent automated tax calculation for this session.
-    pub status: Option<crate::AutomaticTaxStatus>,
+    pub status: Option<crate::automatic_tax::Status>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -22,7 +22,7 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionAutomaticTax {
             f0: crate::rt::json::Slot<bool>,
             f1: crate::rt::json::Slot<crate::ConnectAccountReference>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::AutomaticTaxStatus>,
+            f3: crate::rt::json::Slot<crate::automatic_tax::Status>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -7,7 +7,7 @@ pub struct PaymentPagesCheckoutSessionBrandingSettings {
     /// A hex color value starting with `#` representing the background color for the Checkout Session.
     pub background_color: String,
     /// The border style for the Checkout Session. Must be one of `rounded`, `rectangular`, or `pill`.
-    pub border_style: crate::PaymentPagesCheckoutSessionBrandingSettingsBorderStyle,
+    pub border_style: crate::payment_pages_checkout_session_branding_settings::BorderStyle,
     /// A hex color value starting with `#` representing the button color for the Checkout Session.
     pub button_color: String,
     /// The display name shown on the Checkout Session.
@@ -27,7 +27,7 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionBrandingSettings {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<
-                crate::PaymentPagesCheckoutSessionBrandingSettingsBorderStyle,
+                crate::payment_pages_checkout_session_branding_settings::BorderStyle,
             >,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
@@ -130,74 +130,5 @@ impl serde::Serialize for PaymentPagesCheckoutSessionBrandingSettings {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentPagesCheckoutSessionBrandingSettingsBorderStyle`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentPagesCheckoutSessionBrandingSettingsBorderStyle {
-    /// `pill`
-    Pill,
-    /// `rectangular`
-    Rectangular,
-    /// `rounded`
-    Rounded,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentPagesCheckoutSessionBrandingSettingsBorderStyle {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentPagesCheckoutSessionBrandingSettingsBorderStyle::Pill => "pill",
-            PaymentPagesCheckoutSessionBrandingSettingsBorderStyle::Rectangular => {
-                "rectangular"
-            }
-            PaymentPagesCheckoutSessionBrandingSettingsBorderStyle::Rounded => "rounded",
-            PaymentPagesCheckoutSessionBrandingSettingsBorderStyle::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentPagesCheckoutSessionBrandingSettingsBorderStyle {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["pill", "rectangular", "rounded"]) {
-                Some(0) => PaymentPagesCheckoutSessionBrandingSettingsBorderStyle::Pill,
-                Some(1) => {
-                    PaymentPagesCheckoutSessionBrandingSettingsBorderStyle::Rectangular
-                }
-                Some(2) => {
-                    PaymentPagesCheckoutSessionBrandingSettingsBorderStyle::Rounded
-                }
-                _ => {
-                    PaymentPagesCheckoutSessionBrandingSettingsBorderStyle::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentPagesCheckoutSessionBrandingSettingsBorderStyle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentPagesCheckoutSessionBrandingSettingsBorderStyle {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for PaymentPagesCheckoutSessionBrandingSettingsBorderStyle {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentPagesCheckoutSessionBrandingSettingsBorderStyle {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

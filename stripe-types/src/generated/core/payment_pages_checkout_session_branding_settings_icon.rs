@@ -7,7 +7,7 @@ pub struct PaymentPagesCheckoutSessionBrandingSettingsIcon {
     /// The ID of a [File upload](https://stripe.com/docs/api/files) representing the icon. Purpose must be `business_icon`. Required if `type` is `file` and disallowed otherwise.
     pub file: Option<String>,
     /// The type of image for the icon. Must be one of `file` or `url`.
-    pub r#type: crate::PaymentPagesCheckoutSessionBrandingSettingsIconType,
+    pub r#type: crate::payment_pages_checkout_session_branding_settings_icon::Type,
     /// The URL of the image. Present when `type` is `url`.
     pub url: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -19,7 +19,7 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionBrandingSettingsIcon {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<
-                crate::PaymentPagesCheckoutSessionBrandingSettingsIconType,
+                crate::payment_pages_checkout_session_branding_settings_icon::Type,
             >,
             f2: crate::rt::json::Slot<String>,
         }
@@ -84,64 +84,5 @@ impl serde::Serialize for PaymentPagesCheckoutSessionBrandingSettingsIcon {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentPagesCheckoutSessionBrandingSettingsIconType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentPagesCheckoutSessionBrandingSettingsIconType {
-    /// `file`
-    File,
-    /// `url`
-    Url,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentPagesCheckoutSessionBrandingSettingsIconType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentPagesCheckoutSessionBrandingSettingsIconType::File => "file",
-            PaymentPagesCheckoutSessionBrandingSettingsIconType::Url => "url",
-            PaymentPagesCheckoutSessionBrandingSettingsIconType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentPagesCheckoutSessionBrandingSettingsIconType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["file", "url"]) {
-                Some(0) => PaymentPagesCheckoutSessionBrandingSettingsIconType::File,
-                Some(1) => PaymentPagesCheckoutSessionBrandingSettingsIconType::Url,
-                _ => {
-                    PaymentPagesCheckoutSessionBrandingSettingsIconType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentPagesCheckoutSessionBrandingSettingsIconType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentPagesCheckoutSessionBrandingSettingsIconType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for PaymentPagesCheckoutSessionBrandingSettingsIconType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentPagesCheckoutSessionBrandingSettingsIconType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

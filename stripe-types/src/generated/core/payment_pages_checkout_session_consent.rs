@@ -6,10 +6,10 @@
 pub struct PaymentPagesCheckoutSessionConsent {
     /// If `opt_in`, the customer consents to receiving promotional communications
     /// from the merchant about this Checkout Session.
-    pub promotions: Option<crate::PaymentPagesCheckoutSessionConsentPromotions>,
+    pub promotions: Option<crate::payment_pages_checkout_session_consent::Promotions>,
     /// If `accepted`, the customer in this Checkout Session has agreed to the merchant's terms of service.
     pub terms_of_service: Option<
-        crate::PaymentPagesCheckoutSessionConsentTermsOfService,
+        crate::payment_pages_checkout_session_consent::TermsOfService,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -19,10 +19,10 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionConsent {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::PaymentPagesCheckoutSessionConsentPromotions,
+                crate::payment_pages_checkout_session_consent::Promotions,
             >,
             f1: crate::rt::json::Slot<
-                crate::PaymentPagesCheckoutSessionConsentTermsOfService,
+                crate::payment_pages_checkout_session_consent::TermsOfService,
             >,
         }
         let mut b = Slots {
@@ -71,113 +71,5 @@ impl serde::Serialize for PaymentPagesCheckoutSessionConsent {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentPagesCheckoutSessionConsentPromotions`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentPagesCheckoutSessionConsentPromotions {
-    /// `opt_in`
-    OptIn,
-    /// `opt_out`
-    OptOut,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentPagesCheckoutSessionConsentPromotions {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentPagesCheckoutSessionConsentPromotions::OptIn => "opt_in",
-            PaymentPagesCheckoutSessionConsentPromotions::OptOut => "opt_out",
-            PaymentPagesCheckoutSessionConsentPromotions::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentPagesCheckoutSessionConsentPromotions {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["opt_in", "opt_out"]) {
-                Some(0) => PaymentPagesCheckoutSessionConsentPromotions::OptIn,
-                Some(1) => PaymentPagesCheckoutSessionConsentPromotions::OptOut,
-                _ => PaymentPagesCheckoutSessionConsentPromotions::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentPagesCheckoutSessionConsentPromotions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentPagesCheckoutSessionConsentPromotions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionConsentPromotions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentPagesCheckoutSessionConsentPromotions {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `PaymentPagesCheckoutSessionConsentTermsOfService`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentPagesCheckoutSessionConsentTermsOfService {
-    /// `accepted`
-    Accepted,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentPagesCheckoutSessionConsentTermsOfService {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentPagesCheckoutSessionConsentTermsOfService::Accepted => "accepted",
-            PaymentPagesCheckoutSessionConsentTermsOfService::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentPagesCheckoutSessionConsentTermsOfService {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["accepted"]) {
-                Some(0) => PaymentPagesCheckoutSessionConsentTermsOfService::Accepted,
-                _ => {
-                    PaymentPagesCheckoutSessionConsentTermsOfService::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentPagesCheckoutSessionConsentTermsOfService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentPagesCheckoutSessionConsentTermsOfService {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionConsentTermsOfService {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentPagesCheckoutSessionConsentTermsOfService {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

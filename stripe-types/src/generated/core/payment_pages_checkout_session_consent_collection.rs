@@ -11,10 +11,10 @@ pub struct PaymentPagesCheckoutSessionConsentCollection {
     /// If set to `auto`, enables the collection of customer consent for promotional communications. The Checkout
     /// Session will determine whether to display an option to opt into promotional communication
     /// from the merchant depending on the customer's locale. Only available to US merchants.
-    pub promotions: Option<crate::PaymentLinksResourceConsentCollectionPromotions>,
+    pub promotions: Option<crate::payment_links_resource_consent_collection::Promotions>,
     /// If set to `required`, it requires customers to accept the terms of service before being able to pay.
     pub terms_of_service: Option<
-        crate::PaymentLinksResourceConsentCollectionTermsOfService,
+        crate::payment_links_resource_consent_collection::TermsOfService,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -27,10 +27,10 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionConsentCollection {
                 crate::PaymentPagesCheckoutSessionPaymentMethodReuseAgreement,
             >,
             f1: crate::rt::json::Slot<
-                crate::PaymentLinksResourceConsentCollectionPromotions,
+                crate::payment_links_resource_consent_collection::Promotions,
             >,
             f2: crate::rt::json::Slot<
-                crate::PaymentLinksResourceConsentCollectionTermsOfService,
+                crate::payment_links_resource_consent_collection::TermsOfService,
             >,
         }
         let mut b = Slots {

@@ -17,7 +17,7 @@ pub struct PaymentPagesCheckoutSessionCustomFields {
     /// The `text` field.
     pub text: Option<crate::PaymentPagesCheckoutSessionCustomFieldsText>,
     /// The type of the field.
-    pub r#type: crate::PaymentLinksResourceCustomFieldsType,
+    pub r#type: crate::payment_links_resource_custom_fields::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -39,7 +39,7 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionCustomFields {
             f5: crate::rt::json::Slot<
                 crate::PaymentPagesCheckoutSessionCustomFieldsText,
             >,
-            f6: crate::rt::json::Slot<crate::PaymentLinksResourceCustomFieldsType>,
+            f6: crate::rt::json::Slot<crate::payment_links_resource_custom_fields::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -18,7 +18,7 @@ pub struct PaymentPagesCheckoutSessionCustomerDetails {
     /// The customer's phone number after a completed Checkout Session.
     pub phone: Option<String>,
     /// The customer’s tax exempt status after a completed Checkout Session.
-    pub tax_exempt: Option<crate::CustomerTaxExempt>,
+    pub tax_exempt: Option<crate::customer::TaxExempt>,
     /// The customer’s tax IDs after a completed Checkout Session.
     pub tax_ids: Option<Vec<crate::PaymentPagesCheckoutSessionTaxId>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -34,7 +34,7 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionCustomerDetails {
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<String>,
-            f6: crate::rt::json::Slot<crate::CustomerTaxExempt>,
+            f6: crate::rt::json::Slot<crate::customer::TaxExempt>,
             f7: crate::rt::json::Slot<Vec<crate::PaymentPagesCheckoutSessionTaxId>>,
         }
         let mut b = Slots {

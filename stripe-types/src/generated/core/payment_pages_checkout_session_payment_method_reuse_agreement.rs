@@ -7,7 +7,7 @@ pub struct PaymentPagesCheckoutSessionPaymentMethodReuseAgreement {
     /// Determines the position and visibility of the payment method reuse agreement in the UI. When set to `auto`, Stripe's defaults will be used.
     ///
     /// When set to `hidden`, the payment method reuse agreement text will always be hidden in the UI.
-    pub position: crate::PaymentLinksResourcePaymentMethodReuseAgreementPosition,
+    pub position: crate::payment_links_resource_payment_method_reuse_agreement::Position,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,7 +16,7 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionPaymentMethodReuseAgreemen
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::PaymentLinksResourcePaymentMethodReuseAgreementPosition,
+                crate::payment_links_resource_payment_method_reuse_agreement::Position,
             >,
         }
         let mut b = Slots {

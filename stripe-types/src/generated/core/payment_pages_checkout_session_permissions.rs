@@ -10,7 +10,7 @@ pub struct PaymentPagesCheckoutSessionPermissions {
     ///
     /// When set to `server_only`, you must add the onShippingDetailsChange event handler when initializing the Stripe Checkout client and manually update the shipping details from your server using the Stripe API.
     pub update_shipping_details: Option<
-        crate::PaymentPagesCheckoutSessionPermissionsUpdateShippingDetails,
+        crate::payment_pages_checkout_session_permissions::UpdateShippingDetails,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -20,7 +20,7 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionPermissions {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::PaymentPagesCheckoutSessionPermissionsUpdateShippingDetails,
+                crate::payment_pages_checkout_session_permissions::UpdateShippingDetails,
             >,
         }
         let mut b = Slots {
@@ -63,72 +63,5 @@ impl serde::Serialize for PaymentPagesCheckoutSessionPermissions {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentPagesCheckoutSessionPermissionsUpdateShippingDetails`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentPagesCheckoutSessionPermissionsUpdateShippingDetails {
-    /// `client_only`
-    ClientOnly,
-    /// `server_only`
-    ServerOnly,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentPagesCheckoutSessionPermissionsUpdateShippingDetails {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentPagesCheckoutSessionPermissionsUpdateShippingDetails::ClientOnly => {
-                "client_only"
-            }
-            PaymentPagesCheckoutSessionPermissionsUpdateShippingDetails::ServerOnly => {
-                "server_only"
-            }
-            PaymentPagesCheckoutSessionPermissionsUpdateShippingDetails::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentPagesCheckoutSessionPermissionsUpdateShippingDetails {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["client_only", "server_only"]) {
-                Some(0) => {
-                    PaymentPagesCheckoutSessionPermissionsUpdateShippingDetails::ClientOnly
-                }
-                Some(1) => {
-                    PaymentPagesCheckoutSessionPermissionsUpdateShippingDetails::ServerOnly
-                }
-                _ => {
-                    PaymentPagesCheckoutSessionPermissionsUpdateShippingDetails::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentPagesCheckoutSessionPermissionsUpdateShippingDetails {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentPagesCheckoutSessionPermissionsUpdateShippingDetails {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for PaymentPagesCheckoutSessionPermissionsUpdateShippingDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentPagesCheckoutSessionPermissionsUpdateShippingDetails {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

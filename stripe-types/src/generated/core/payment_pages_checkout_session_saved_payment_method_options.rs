@@ -6,18 +6,14 @@
 pub struct PaymentPagesCheckoutSessionSavedPaymentMethodOptions {
     /// Uses the `allow_redisplay` value of each saved payment method to filter the set presented to a returning customer. By default, only saved payment methods with ’allow_redisplay: ‘always’ are shown in Checkout.
     pub allow_redisplay_filters: Option<
-        Vec<
-            crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters,
-        >,
+        Vec<crate::customer_session::PaymentMethodAllowRedisplayFilters>,
     >,
     /// Enable customers to choose if they wish to remove their saved payment methods. Disabled by default.
     pub payment_method_remove: Option<
-        crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove,
+        crate::customer_session::shared::PaymentMethodRemove,
     >,
     /// Enable customers to choose if they wish to save their payment method for future use. Disabled by default.
-    pub payment_method_save: Option<
-        crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave,
-    >,
+    pub payment_method_save: Option<crate::customer_session::shared::PaymentMethodSave>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -26,15 +22,13 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionSavedPaymentMethodOptions 
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                Vec<
-                    crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters,
-                >,
+                Vec<crate::customer_session::PaymentMethodAllowRedisplayFilters>,
             >,
             f1: crate::rt::json::Slot<
-                crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove,
+                crate::customer_session::shared::PaymentMethodRemove,
             >,
             f2: crate::rt::json::Slot<
-                crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave,
+                crate::customer_session::shared::PaymentMethodSave,
             >,
         }
         let mut b = Slots {

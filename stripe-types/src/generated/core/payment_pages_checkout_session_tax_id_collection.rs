@@ -7,7 +7,7 @@ pub struct PaymentPagesCheckoutSessionTaxIdCollection {
     /// Indicates whether tax ID collection is enabled for the session
     pub enabled: bool,
     /// Indicates whether a tax ID is required on the payment page
-    pub required: crate::PaymentLinksResourceTaxIdCollectionRequired,
+    pub required: crate::payment_links_resource_tax_id_collection::Required,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17,7 +17,7 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionTaxIdCollection {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
             f1: crate::rt::json::Slot<
-                crate::PaymentLinksResourceTaxIdCollectionRequired,
+                crate::payment_links_resource_tax_id_collection::Required,
             >,
         }
         let mut b = Slots {

@@ -7,7 +7,7 @@ pub struct PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions {
     /// Specify the card brands to block in the Checkout Session. If a customer enters or selects a card belonging to a blocked brand, they can't complete the Session.
     pub brands_blocked: Option<
         Vec<
-            crate::PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked,
+            crate::payment_pages_private_card_payment_method_options_resource_restrictions::BrandsBlocked,
         >,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -20,7 +20,7 @@ for PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions {
         struct Slots {
             f0: crate::rt::json::Slot<
                 Vec<
-                    crate::PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked,
+                    crate::payment_pages_private_card_payment_method_options_resource_restrictions::BrandsBlocked,
                 >,
             >,
         }
@@ -67,97 +67,5 @@ for PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked {
-    /// `american_express`
-    AmericanExpress,
-    /// `discover_global_network`
-    DiscoverGlobalNetwork,
-    /// `mastercard`
-    Mastercard,
-    /// `visa`
-    Visa,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked::AmericanExpress => {
-                "american_express"
-            }
-            PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked::DiscoverGlobalNetwork => {
-                "discover_global_network"
-            }
-            PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked::Mastercard => {
-                "mastercard"
-            }
-            PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked::Visa => {
-                "visa"
-            }
-            PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["american_express", "discover_global_network", "mastercard", "visa"],
-            ) {
-                Some(0) => {
-                    PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked::AmericanExpress
-                }
-                Some(1) => {
-                    PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked::DiscoverGlobalNetwork
-                }
-                Some(2) => {
-                    PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked::Mastercard
-                }
-                Some(3) => {
-                    PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked::Visa
-                }
-                _ => {
-                    PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

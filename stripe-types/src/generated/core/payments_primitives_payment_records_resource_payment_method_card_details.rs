@@ -7,7 +7,7 @@ pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails {
     /// The authorization code of the payment.
     pub authorization_code: Option<String>,
     /// Card brand. Can be `amex`, `cartes_bancaires`, `diners`, `discover`, `eftpos_au`, `jcb`, `link`, `mastercard`, `unionpay`, `visa` or `unknown`.
-    pub brand: crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand,
+    pub brand: crate::payments_primitives_payment_records_resource_payment_method_card_details::Brand,
     /// When using manual capture, a future timestamp at which the charge will be automatically refunded if uncaptured.
     pub capture_before: Option<crate::rt::Timestamp>,
     /// Check results by Card networks on Card address and CVC at time of payment.
@@ -27,7 +27,7 @@ pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails {
     /// *As of May 1, 2021, card fingerprint in India for Connect changed to allow two fingerprints for the same card---one for India and one for the rest of the world.*
     pub fingerprint: Option<String>,
     /// Card funding type. Can be `credit`, `debit`, `prepaid`, or `unknown`.
-    pub funding: crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding,
+    pub funding: crate::payments_primitives_payment_records_resource_payment_method_card_details::Funding,
     /// Issuer identification number of the card.
     pub iin: Option<String>,
     /// Installment details for this payment.
@@ -40,7 +40,7 @@ pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails {
     pub last4: String,
     /// Identifies which network this charge was processed on. Can be `amex`, `cartes_bancaires`, `diners`, `discover`, `eftpos_au`, `interac`, `jcb`, `link`, `mastercard`, `unionpay`, `visa`, or `unknown`.
     pub network: Option<
-        crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork,
+        crate::payments_primitives_payment_records_resource_payment_method_card_details::Network,
     >,
     /// Advice code from the card network for the failed payment.
     pub network_advice_code: Option<String>,
@@ -54,7 +54,7 @@ pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails {
     pub network_transaction_id: Option<String>,
     /// The transaction type that was passed for an off-session, Merchant-Initiated transaction, one of `recurring` or `unscheduled`.
     pub stored_credential_usage: Option<
-        crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage,
+        crate::payments_primitives_payment_records_resource_payment_method_card_details::StoredCredentialUsage,
     >,
     /// Populated if this transaction used 3D Secure authentication.
     pub three_d_secure: Option<
@@ -74,7 +74,7 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<
-                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand,
+                crate::payments_primitives_payment_records_resource_payment_method_card_details::Brand,
             >,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<
@@ -86,7 +86,7 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails {
             f7: crate::rt::json::Slot<i64>,
             f8: crate::rt::json::Slot<String>,
             f9: crate::rt::json::Slot<
-                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding,
+                crate::payments_primitives_payment_records_resource_payment_method_card_details::Funding,
             >,
             f10: crate::rt::json::Slot<String>,
             f11: crate::rt::json::Slot<
@@ -95,7 +95,7 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails {
             f12: crate::rt::json::Slot<String>,
             f13: crate::rt::json::Slot<String>,
             f14: crate::rt::json::Slot<
-                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork,
+                crate::payments_primitives_payment_records_resource_payment_method_card_details::Network,
             >,
             f15: crate::rt::json::Slot<String>,
             f16: crate::rt::json::Slot<String>,
@@ -104,7 +104,7 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails {
             >,
             f18: crate::rt::json::Slot<String>,
             f19: crate::rt::json::Slot<
-                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage,
+                crate::payments_primitives_payment_records_resource_payment_method_card_details::StoredCredentialUsage,
             >,
             f20: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecure,
@@ -312,508 +312,5 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand {
-    /// `amex`
-    Amex,
-    /// `cartes_bancaires`
-    CartesBancaires,
-    /// `diners`
-    Diners,
-    /// `discover`
-    Discover,
-    /// `eftpos_au`
-    EftposAu,
-    /// `interac`
-    Interac,
-    /// `jcb`
-    Jcb,
-    /// `link`
-    Link,
-    /// `mastercard`
-    Mastercard,
-    /// `unionpay`
-    Unionpay,
-    /// `unknown`
-    UnknownValue,
-    /// `visa`
-    Visa,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Amex => {
-                "amex"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::CartesBancaires => {
-                "cartes_bancaires"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Diners => {
-                "diners"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Discover => {
-                "discover"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::EftposAu => {
-                "eftpos_au"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Interac => {
-                "interac"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Jcb => {
-                "jcb"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Link => {
-                "link"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Mastercard => {
-                "mastercard"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Unionpay => {
-                "unionpay"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::UnknownValue => {
-                "unknown"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Visa => {
-                "visa"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "amex",
-                    "cartes_bancaires",
-                    "diners",
-                    "discover",
-                    "eftpos_au",
-                    "interac",
-                    "jcb",
-                    "link",
-                    "mastercard",
-                    "unionpay",
-                    "unknown",
-                    "visa",
-                ],
-            ) {
-                Some(0) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Amex
-                }
-                Some(1) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::CartesBancaires
-                }
-                Some(2) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Diners
-                }
-                Some(3) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Discover
-                }
-                Some(4) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::EftposAu
-                }
-                Some(5) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Interac
-                }
-                Some(6) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Jcb
-                }
-                Some(7) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Link
-                }
-                Some(8) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Mastercard
-                }
-                Some(9) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Unionpay
-                }
-                Some(10) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::UnknownValue
-                }
-                Some(11) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Visa
-                }
-                _ => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding {
-    /// `credit`
-    Credit,
-    /// `debit`
-    Debit,
-    /// `prepaid`
-    Prepaid,
-    /// `unknown`
-    UnknownValue,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding::Credit => {
-                "credit"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding::Debit => {
-                "debit"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding::Prepaid => {
-                "prepaid"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding::UnknownValue => {
-                "unknown"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["credit", "debit", "prepaid", "unknown"],
-            ) {
-                Some(0) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding::Credit
-                }
-                Some(1) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding::Debit
-                }
-                Some(2) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding::Prepaid
-                }
-                Some(3) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding::UnknownValue
-                }
-                _ => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork {
-    /// `amex`
-    Amex,
-    /// `cartes_bancaires`
-    CartesBancaires,
-    /// `diners`
-    Diners,
-    /// `discover`
-    Discover,
-    /// `eftpos_au`
-    EftposAu,
-    /// `interac`
-    Interac,
-    /// `jcb`
-    Jcb,
-    /// `link`
-    Link,
-    /// `mastercard`
-    Mastercard,
-    /// `unionpay`
-    Unionpay,
-    /// `unknown`
-    UnknownValue,
-    /// `visa`
-    Visa,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Amex => {
-                "amex"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::CartesBancaires => {
-                "cartes_bancaires"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Diners => {
-                "diners"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Discover => {
-                "discover"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::EftposAu => {
-                "eftpos_au"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Interac => {
-                "interac"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Jcb => {
-                "jcb"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Link => {
-                "link"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Mastercard => {
-                "mastercard"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Unionpay => {
-                "unionpay"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::UnknownValue => {
-                "unknown"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Visa => {
-                "visa"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "amex",
-                    "cartes_bancaires",
-                    "diners",
-                    "discover",
-                    "eftpos_au",
-                    "interac",
-                    "jcb",
-                    "link",
-                    "mastercard",
-                    "unionpay",
-                    "unknown",
-                    "visa",
-                ],
-            ) {
-                Some(0) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Amex
-                }
-                Some(1) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::CartesBancaires
-                }
-                Some(2) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Diners
-                }
-                Some(3) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Discover
-                }
-                Some(4) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::EftposAu
-                }
-                Some(5) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Interac
-                }
-                Some(6) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Jcb
-                }
-                Some(7) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Link
-                }
-                Some(8) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Mastercard
-                }
-                Some(9) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Unionpay
-                }
-                Some(10) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::UnknownValue
-                }
-                Some(11) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Visa
-                }
-                _ => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage {
-    /// `recurring`
-    Recurring,
-    /// `unscheduled`
-    Unscheduled,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage::Recurring => {
-                "recurring"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage::Unscheduled => {
-                "unscheduled"
-            }
-            PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["recurring", "unscheduled"]) {
-                Some(0) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage::Recurring
-                }
-                Some(1) => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage::Unscheduled
-                }
-                _ => {
-                    PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -6,14 +6,16 @@
 pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceChecks {
     /// The `address_line1_check` field.
     pub address_line1_check: Option<
-        crate::InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check,
+        crate::insights_resources_payment_evaluation_rejected_card::AddressLine1Check,
     >,
     /// The `address_postal_code_check` field.
     pub address_postal_code_check: Option<
-        crate::InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck,
+        crate::insights_resources_payment_evaluation_rejected_card::AddressPostalCodeCheck,
     >,
     /// The `cvc_check` field.
-    pub cvc_check: Option<crate::InsightsResourcesPaymentEvaluationRejectedCardCvcCheck>,
+    pub cvc_check: Option<
+        crate::insights_resources_payment_evaluation_rejected_card::CvcCheck,
+    >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -23,13 +25,13 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceChec
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check,
+                crate::insights_resources_payment_evaluation_rejected_card::AddressLine1Check,
             >,
             f1: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck,
+                crate::insights_resources_payment_evaluation_rejected_card::AddressPostalCodeCheck,
             >,
             f2: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationRejectedCardCvcCheck,
+                crate::insights_resources_payment_evaluation_rejected_card::CvcCheck,
             >,
         }
         let mut b = Slots {

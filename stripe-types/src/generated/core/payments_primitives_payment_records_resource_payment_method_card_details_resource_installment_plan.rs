@@ -7,9 +7,9 @@ pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResou
     /// For `fixed_count` installment plans, this is the number of installment payments your customer will make to their credit card.
     pub count: Option<i64>,
     /// For `fixed_count` installment plans, this is the interval between installment payments your customer will make to their credit card. One of `month`.
-    pub interval: Option<crate::PaymentMethodDetailsCardInstallmentsPlanInterval>,
+    pub interval: Option<crate::payment_method::plan::Interval>,
     /// Type of installment plan, one of `fixed_count`, `revolving`, or `bonus`.
-    pub r#type: crate::PaymentMethodDetailsCardInstallmentsPlanType,
+    pub r#type: crate::payment_method::plan::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19,12 +19,8 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceInst
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<
-                crate::PaymentMethodDetailsCardInstallmentsPlanInterval,
-            >,
-            f2: crate::rt::json::Slot<
-                crate::PaymentMethodDetailsCardInstallmentsPlanType,
-            >,
+            f1: crate::rt::json::Slot<crate::payment_method::plan::Interval>,
+            f2: crate::rt::json::Slot<crate::payment_method::plan::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodKonbiniDetailsResourceStore {
     /// The name of the convenience store chain where the payment was completed.
-    pub chain: Option<crate::PaymentMethodDetailsKonbiniStoreChain>,
+    pub chain: Option<crate::payment_method::Chain>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -14,7 +14,7 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodKonbiniDetailsResourceS
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsKonbiniStoreChain>,
+            f0: crate::rt::json::Slot<crate::payment_method::Chain>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

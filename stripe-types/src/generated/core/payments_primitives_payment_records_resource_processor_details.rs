@@ -9,7 +9,7 @@ pub struct PaymentsPrimitivesPaymentRecordsResourceProcessorDetails {
         crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails,
     >,
     /// The processor used for this payment attempt.
-    pub r#type: crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType,
+    pub r#type: crate::payments_primitives_payment_records_resource_processor_details::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -21,7 +21,7 @@ impl crate::rt::Decode for PaymentsPrimitivesPaymentRecordsResourceProcessorDeta
                 crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails,
             >,
             f1: crate::rt::json::Slot<
-                crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType,
+                crate::payments_primitives_payment_records_resource_processor_details::Type,
             >,
         }
         let mut b = Slots {
@@ -80,64 +80,5 @@ impl serde::Serialize for PaymentsPrimitivesPaymentRecordsResourceProcessorDetai
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType {
-    /// `custom`
-    Custom,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType::Custom => {
-                "custom"
-            }
-            PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["custom"]) {
-                Some(0) => {
-                    PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType::Custom
-                }
-                _ => {
-                    PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

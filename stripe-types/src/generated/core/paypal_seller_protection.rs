@@ -5,9 +5,11 @@
 #[non_exhaustive]
 pub struct PaypalSellerProtection {
     /// An array of conditions that are covered for the transaction, if applicable.
-    pub dispute_categories: Option<Vec<crate::PaypalSellerProtectionDisputeCategories>>,
+    pub dispute_categories: Option<
+        Vec<crate::paypal_seller_protection::DisputeCategories>,
+    >,
     /// Indicates whether the transaction is eligible for PayPal's seller protection.
-    pub status: crate::PaypalSellerProtectionStatus,
+    pub status: crate::paypal_seller_protection::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,9 +18,9 @@ impl crate::rt::Decode for PaypalSellerProtection {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                Vec<crate::PaypalSellerProtectionDisputeCategories>,
+                Vec<crate::paypal_seller_protection::DisputeCategories>,
             >,
-            f1: crate::rt::json::Slot<crate::PaypalSellerProtectionStatus>,
+            f1: crate::rt::json::Slot<crate::paypal_seller_protection::Status>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -75,122 +77,5 @@ impl serde::Serialize for PaypalSellerProtection {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaypalSellerProtectionDisputeCategories`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaypalSellerProtectionDisputeCategories {
-    /// `fraudulent`
-    Fraudulent,
-    /// `product_not_received`
-    ProductNotReceived,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaypalSellerProtectionDisputeCategories {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaypalSellerProtectionDisputeCategories::Fraudulent => "fraudulent",
-            PaypalSellerProtectionDisputeCategories::ProductNotReceived => {
-                "product_not_received"
-            }
-            PaypalSellerProtectionDisputeCategories::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaypalSellerProtectionDisputeCategories {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["fraudulent", "product_not_received"]) {
-                Some(0) => PaypalSellerProtectionDisputeCategories::Fraudulent,
-                Some(1) => PaypalSellerProtectionDisputeCategories::ProductNotReceived,
-                _ => PaypalSellerProtectionDisputeCategories::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaypalSellerProtectionDisputeCategories {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaypalSellerProtectionDisputeCategories {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaypalSellerProtectionDisputeCategories {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaypalSellerProtectionDisputeCategories {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `PaypalSellerProtectionStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaypalSellerProtectionStatus {
-    /// `eligible`
-    Eligible,
-    /// `not_eligible`
-    NotEligible,
-    /// `partially_eligible`
-    PartiallyEligible,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaypalSellerProtectionStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaypalSellerProtectionStatus::Eligible => "eligible",
-            PaypalSellerProtectionStatus::NotEligible => "not_eligible",
-            PaypalSellerProtectionStatus::PartiallyEligible => "partially_eligible",
-            PaypalSellerProtectionStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaypalSellerProtectionStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["eligible", "not_eligible", "partially_eligible"],
-            ) {
-                Some(0) => PaypalSellerProtectionStatus::Eligible,
-                Some(1) => PaypalSellerProtectionStatus::NotEligible,
-                Some(2) => PaypalSellerProtectionStatus::PartiallyEligible,
-                _ => PaypalSellerProtectionStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaypalSellerProtectionStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaypalSellerProtectionStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaypalSellerProtectionStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaypalSellerProtectionStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -9,7 +9,7 @@ pub struct PlatformEarningFeeSource {
     /// Payout ID that created this application fee.
     pub payout: Option<String>,
     /// Type of object that created the application fee.
-    pub r#type: crate::PlatformEarningFeeSourceType,
+    pub r#type: crate::platform_earning_fee_source::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19,7 +19,7 @@ impl crate::rt::Decode for PlatformEarningFeeSource {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<crate::PlatformEarningFeeSourceType>,
+            f2: crate::rt::json::Slot<crate::platform_earning_fee_source::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -82,59 +82,5 @@ impl serde::Serialize for PlatformEarningFeeSource {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PlatformEarningFeeSourceType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PlatformEarningFeeSourceType {
-    /// `charge`
-    Charge,
-    /// `payout`
-    Payout,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PlatformEarningFeeSourceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PlatformEarningFeeSourceType::Charge => "charge",
-            PlatformEarningFeeSourceType::Payout => "payout",
-            PlatformEarningFeeSourceType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PlatformEarningFeeSourceType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["charge", "payout"]) {
-                Some(0) => PlatformEarningFeeSourceType::Charge,
-                Some(1) => PlatformEarningFeeSourceType::Payout,
-                _ => PlatformEarningFeeSourceType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PlatformEarningFeeSourceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PlatformEarningFeeSourceType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PlatformEarningFeeSourceType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PlatformEarningFeeSourceType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct PortalCustomerUpdate {
     /// The types of customer updates that are supported. When empty, customers are not updateable.
-    pub allowed_updates: Vec<crate::PortalCustomerUpdateAllowedUpdates>,
+    pub allowed_updates: Vec<crate::portal_customer_update::AllowedUpdates>,
     /// Whether the feature is enabled.
     pub enabled: bool,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -15,7 +15,9 @@ impl crate::rt::Decode for PortalCustomerUpdate {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<Vec<crate::PortalCustomerUpdateAllowedUpdates>>,
+            f0: crate::rt::json::Slot<
+                Vec<crate::portal_customer_update::AllowedUpdates>,
+            >,
             f1: crate::rt::json::Slot<bool>,
         }
         let mut b = Slots {
@@ -74,78 +76,5 @@ impl serde::Serialize for PortalCustomerUpdate {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PortalCustomerUpdateAllowedUpdates`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PortalCustomerUpdateAllowedUpdates {
-    /// `address`
-    Address,
-    /// `email`
-    Email,
-    /// `name`
-    Name,
-    /// `phone`
-    Phone,
-    /// `shipping`
-    Shipping,
-    /// `tax_id`
-    TaxId,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PortalCustomerUpdateAllowedUpdates {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PortalCustomerUpdateAllowedUpdates::Address => "address",
-            PortalCustomerUpdateAllowedUpdates::Email => "email",
-            PortalCustomerUpdateAllowedUpdates::Name => "name",
-            PortalCustomerUpdateAllowedUpdates::Phone => "phone",
-            PortalCustomerUpdateAllowedUpdates::Shipping => "shipping",
-            PortalCustomerUpdateAllowedUpdates::TaxId => "tax_id",
-            PortalCustomerUpdateAllowedUpdates::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PortalCustomerUpdateAllowedUpdates {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["address", "email", "name", "phone", "shipping", "tax_id"],
-            ) {
-                Some(0) => PortalCustomerUpdateAllowedUpdates::Address,
-                Some(1) => PortalCustomerUpdateAllowedUpdates::Email,
-                Some(2) => PortalCustomerUpdateAllowedUpdates::Name,
-                Some(3) => PortalCustomerUpdateAllowedUpdates::Phone,
-                Some(4) => PortalCustomerUpdateAllowedUpdates::Shipping,
-                Some(5) => PortalCustomerUpdateAllowedUpdates::TaxId,
-                _ => PortalCustomerUpdateAllowedUpdates::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PortalCustomerUpdateAllowedUpdates {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PortalCustomerUpdateAllowedUpdates {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PortalCustomerUpdateAllowedUpdates {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PortalCustomerUpdateAllowedUpdates {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -15,7 +15,7 @@ pub struct PortalFlowsFlow {
         crate::PortalFlowsFlowSubscriptionUpdateConfirm,
     >,
     /// Type of flow that the customer will go through.
-    pub r#type: crate::PortalFlowsFlowType,
+    pub r#type: crate::portal_flows_flow::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -27,7 +27,7 @@ impl crate::rt::Decode for PortalFlowsFlow {
             f1: crate::rt::json::Slot<crate::PortalFlowsFlowSubscriptionCancel>,
             f2: crate::rt::json::Slot<crate::PortalFlowsFlowSubscriptionUpdate>,
             f3: crate::rt::json::Slot<crate::PortalFlowsFlowSubscriptionUpdateConfirm>,
-            f4: crate::rt::json::Slot<crate::PortalFlowsFlowType>,
+            f4: crate::rt::json::Slot<crate::portal_flows_flow::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -109,77 +109,5 @@ impl serde::Serialize for PortalFlowsFlow {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PortalFlowsFlowType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PortalFlowsFlowType {
-    /// `payment_method_update`
-    PaymentMethodUpdate,
-    /// `subscription_cancel`
-    SubscriptionCancel,
-    /// `subscription_update`
-    SubscriptionUpdate,
-    /// `subscription_update_confirm`
-    SubscriptionUpdateConfirm,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PortalFlowsFlowType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PortalFlowsFlowType::PaymentMethodUpdate => "payment_method_update",
-            PortalFlowsFlowType::SubscriptionCancel => "subscription_cancel",
-            PortalFlowsFlowType::SubscriptionUpdate => "subscription_update",
-            PortalFlowsFlowType::SubscriptionUpdateConfirm => {
-                "subscription_update_confirm"
-            }
-            PortalFlowsFlowType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PortalFlowsFlowType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "payment_method_update",
-                    "subscription_cancel",
-                    "subscription_update",
-                    "subscription_update_confirm",
-                ],
-            ) {
-                Some(0) => PortalFlowsFlowType::PaymentMethodUpdate,
-                Some(1) => PortalFlowsFlowType::SubscriptionCancel,
-                Some(2) => PortalFlowsFlowType::SubscriptionUpdate,
-                Some(3) => PortalFlowsFlowType::SubscriptionUpdateConfirm,
-                _ => PortalFlowsFlowType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PortalFlowsFlowType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PortalFlowsFlowType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PortalFlowsFlowType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PortalFlowsFlowType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -9,7 +9,7 @@ pub struct PortalFlowsFlowAfterCompletion {
     /// Configuration when `after_completion.type=redirect`.
     pub redirect: Option<crate::PortalFlowsAfterCompletionRedirect>,
     /// The specified type of behavior after the flow is completed.
-    pub r#type: crate::PortalFlowsFlowAfterCompletionType,
+    pub r#type: crate::portal_flows_flow_after_completion::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -21,7 +21,7 @@ impl crate::rt::Decode for PortalFlowsFlowAfterCompletion {
                 crate::PortalFlowsAfterCompletionHostedConfirmation,
             >,
             f1: crate::rt::json::Slot<crate::PortalFlowsAfterCompletionRedirect>,
-            f2: crate::rt::json::Slot<crate::PortalFlowsFlowAfterCompletionType>,
+            f2: crate::rt::json::Slot<crate::portal_flows_flow_after_completion::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -84,68 +84,5 @@ impl serde::Serialize for PortalFlowsFlowAfterCompletion {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PortalFlowsFlowAfterCompletionType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PortalFlowsFlowAfterCompletionType {
-    /// `hosted_confirmation`
-    HostedConfirmation,
-    /// `portal_homepage`
-    PortalHomepage,
-    /// `redirect`
-    Redirect,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PortalFlowsFlowAfterCompletionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PortalFlowsFlowAfterCompletionType::HostedConfirmation => {
-                "hosted_confirmation"
-            }
-            PortalFlowsFlowAfterCompletionType::PortalHomepage => "portal_homepage",
-            PortalFlowsFlowAfterCompletionType::Redirect => "redirect",
-            PortalFlowsFlowAfterCompletionType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PortalFlowsFlowAfterCompletionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["hosted_confirmation", "portal_homepage", "redirect"],
-            ) {
-                Some(0) => PortalFlowsFlowAfterCompletionType::HostedConfirmation,
-                Some(1) => PortalFlowsFlowAfterCompletionType::PortalHomepage,
-                Some(2) => PortalFlowsFlowAfterCompletionType::Redirect,
-                _ => PortalFlowsFlowAfterCompletionType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PortalFlowsFlowAfterCompletionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PortalFlowsFlowAfterCompletionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PortalFlowsFlowAfterCompletionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PortalFlowsFlowAfterCompletionType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -7,7 +7,7 @@ pub struct PortalFlowsRetention {
     /// Configuration when `retention.type=coupon_offer`.
     pub coupon_offer: Option<crate::PortalFlowsCouponOffer>,
     /// Type of retention strategy that will be used.
-    pub r#type: crate::PortalFlowsRetentionType,
+    pub r#type: crate::portal_flows_retention::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,7 +16,7 @@ impl crate::rt::Decode for PortalFlowsRetention {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::PortalFlowsCouponOffer>,
-            f1: crate::rt::json::Slot<crate::PortalFlowsRetentionType>,
+            f1: crate::rt::json::Slot<crate::portal_flows_retention::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -73,55 +73,5 @@ impl serde::Serialize for PortalFlowsRetention {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PortalFlowsRetentionType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PortalFlowsRetentionType {
-    /// `coupon_offer`
-    CouponOffer,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PortalFlowsRetentionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PortalFlowsRetentionType::CouponOffer => "coupon_offer",
-            PortalFlowsRetentionType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PortalFlowsRetentionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["coupon_offer"]) {
-                Some(0) => PortalFlowsRetentionType::CouponOffer,
-                _ => PortalFlowsRetentionType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PortalFlowsRetentionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PortalFlowsRetentionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PortalFlowsRetentionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PortalFlowsRetentionType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct PortalResourceScheduleUpdateAtPeriodEndCondition {
     /// The type of condition.
-    pub r#type: crate::PortalResourceScheduleUpdateAtPeriodEndConditionType,
+    pub r#type: crate::portal_resource_schedule_update_at_period_end_condition::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -14,7 +14,7 @@ impl crate::rt::Decode for PortalResourceScheduleUpdateAtPeriodEndCondition {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::PortalResourceScheduleUpdateAtPeriodEndConditionType,
+                crate::portal_resource_schedule_update_at_period_end_condition::Type,
             >,
         }
         let mut b = Slots {
@@ -66,75 +66,5 @@ impl serde::Serialize for PortalResourceScheduleUpdateAtPeriodEndCondition {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PortalResourceScheduleUpdateAtPeriodEndConditionType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PortalResourceScheduleUpdateAtPeriodEndConditionType {
-    /// `decreasing_item_amount`
-    DecreasingItemAmount,
-    /// `shortening_interval`
-    ShorteningInterval,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PortalResourceScheduleUpdateAtPeriodEndConditionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PortalResourceScheduleUpdateAtPeriodEndConditionType::DecreasingItemAmount => {
-                "decreasing_item_amount"
-            }
-            PortalResourceScheduleUpdateAtPeriodEndConditionType::ShorteningInterval => {
-                "shortening_interval"
-            }
-            PortalResourceScheduleUpdateAtPeriodEndConditionType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PortalResourceScheduleUpdateAtPeriodEndConditionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["decreasing_item_amount", "shortening_interval"],
-            ) {
-                Some(0) => {
-                    PortalResourceScheduleUpdateAtPeriodEndConditionType::DecreasingItemAmount
-                }
-                Some(1) => {
-                    PortalResourceScheduleUpdateAtPeriodEndConditionType::ShorteningInterval
-                }
-                _ => {
-                    PortalResourceScheduleUpdateAtPeriodEndConditionType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for PortalResourceScheduleUpdateAtPeriodEndConditionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PortalResourceScheduleUpdateAtPeriodEndConditionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for PortalResourceScheduleUpdateAtPeriodEndConditionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PortalResourceScheduleUpdateAtPeriodEndConditionType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -9,9 +9,9 @@ pub struct PortalSubscriptionCancel {
     /// Whether the feature is enabled.
     pub enabled: bool,
     /// Whether to cancel subscriptions immediately or at the end of the billing period.
-    pub mode: crate::PortalSubscriptionCancelMode,
+    pub mode: crate::portal_subscription_cancel::Mode,
     /// Whether to create prorations when canceling subscriptions. Possible values are `none` and `create_prorations`.
-    pub proration_behavior: crate::PortalSubscriptionCancelProrationBehavior,
+    pub proration_behavior: crate::portal_subscription_cancel::ProrationBehavior,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -21,8 +21,10 @@ impl crate::rt::Decode for PortalSubscriptionCancel {
         struct Slots {
             f0: crate::rt::json::Slot<crate::PortalSubscriptionCancellationReason>,
             f1: crate::rt::json::Slot<bool>,
-            f2: crate::rt::json::Slot<crate::PortalSubscriptionCancelMode>,
-            f3: crate::rt::json::Slot<crate::PortalSubscriptionCancelProrationBehavior>,
+            f2: crate::rt::json::Slot<crate::portal_subscription_cancel::Mode>,
+            f3: crate::rt::json::Slot<
+                crate::portal_subscription_cancel::ProrationBehavior,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -90,122 +92,5 @@ impl serde::Serialize for PortalSubscriptionCancel {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PortalSubscriptionCancelMode`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PortalSubscriptionCancelMode {
-    /// `at_period_end`
-    AtPeriodEnd,
-    /// `immediately`
-    Immediately,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PortalSubscriptionCancelMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PortalSubscriptionCancelMode::AtPeriodEnd => "at_period_end",
-            PortalSubscriptionCancelMode::Immediately => "immediately",
-            PortalSubscriptionCancelMode::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PortalSubscriptionCancelMode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["at_period_end", "immediately"]) {
-                Some(0) => PortalSubscriptionCancelMode::AtPeriodEnd,
-                Some(1) => PortalSubscriptionCancelMode::Immediately,
-                _ => PortalSubscriptionCancelMode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PortalSubscriptionCancelMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PortalSubscriptionCancelMode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PortalSubscriptionCancelMode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PortalSubscriptionCancelMode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `PortalSubscriptionCancelProrationBehavior`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PortalSubscriptionCancelProrationBehavior {
-    /// `always_invoice`
-    AlwaysInvoice,
-    /// `create_prorations`
-    CreateProrations,
-    /// `none`
-    None,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PortalSubscriptionCancelProrationBehavior {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PortalSubscriptionCancelProrationBehavior::AlwaysInvoice => "always_invoice",
-            PortalSubscriptionCancelProrationBehavior::CreateProrations => {
-                "create_prorations"
-            }
-            PortalSubscriptionCancelProrationBehavior::None => "none",
-            PortalSubscriptionCancelProrationBehavior::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PortalSubscriptionCancelProrationBehavior {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["always_invoice", "create_prorations", "none"],
-            ) {
-                Some(0) => PortalSubscriptionCancelProrationBehavior::AlwaysInvoice,
-                Some(1) => PortalSubscriptionCancelProrationBehavior::CreateProrations,
-                Some(2) => PortalSubscriptionCancelProrationBehavior::None,
-                _ => PortalSubscriptionCancelProrationBehavior::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PortalSubscriptionCancelProrationBehavior {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PortalSubscriptionCancelProrationBehavior {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PortalSubscriptionCancelProrationBehavior {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PortalSubscriptionCancelProrationBehavior {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -7,7 +7,7 @@ pub struct PortalSubscriptionCancellationReason {
     /// Whether the feature is enabled.
     pub enabled: bool,
     /// Which cancellation reasons will be given as options to the customer.
-    pub options: Vec<crate::PortalSubscriptionCancellationReasonOptions>,
+    pub options: Vec<crate::portal_subscription_cancellation_reason::Options>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17,7 +17,7 @@ impl crate::rt::Decode for PortalSubscriptionCancellationReason {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
             f1: crate::rt::json::Slot<
-                Vec<crate::PortalSubscriptionCancellationReasonOptions>,
+                Vec<crate::portal_subscription_cancellation_reason::Options>,
             >,
         }
         let mut b = Slots {
@@ -73,101 +73,5 @@ impl serde::Serialize for PortalSubscriptionCancellationReason {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PortalSubscriptionCancellationReasonOptions`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PortalSubscriptionCancellationReasonOptions {
-    /// `customer_service`
-    CustomerService,
-    /// `low_quality`
-    LowQuality,
-    /// `missing_features`
-    MissingFeatures,
-    /// `other`
-    Other,
-    /// `switched_service`
-    SwitchedService,
-    /// `too_complex`
-    TooComplex,
-    /// `too_expensive`
-    TooExpensive,
-    /// `unused`
-    Unused,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PortalSubscriptionCancellationReasonOptions {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PortalSubscriptionCancellationReasonOptions::CustomerService => {
-                "customer_service"
-            }
-            PortalSubscriptionCancellationReasonOptions::LowQuality => "low_quality",
-            PortalSubscriptionCancellationReasonOptions::MissingFeatures => {
-                "missing_features"
-            }
-            PortalSubscriptionCancellationReasonOptions::Other => "other",
-            PortalSubscriptionCancellationReasonOptions::SwitchedService => {
-                "switched_service"
-            }
-            PortalSubscriptionCancellationReasonOptions::TooComplex => "too_complex",
-            PortalSubscriptionCancellationReasonOptions::TooExpensive => "too_expensive",
-            PortalSubscriptionCancellationReasonOptions::Unused => "unused",
-            PortalSubscriptionCancellationReasonOptions::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PortalSubscriptionCancellationReasonOptions {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "customer_service",
-                    "low_quality",
-                    "missing_features",
-                    "other",
-                    "switched_service",
-                    "too_complex",
-                    "too_expensive",
-                    "unused",
-                ],
-            ) {
-                Some(0) => PortalSubscriptionCancellationReasonOptions::CustomerService,
-                Some(1) => PortalSubscriptionCancellationReasonOptions::LowQuality,
-                Some(2) => PortalSubscriptionCancellationReasonOptions::MissingFeatures,
-                Some(3) => PortalSubscriptionCancellationReasonOptions::Other,
-                Some(4) => PortalSubscriptionCancellationReasonOptions::SwitchedService,
-                Some(5) => PortalSubscriptionCancellationReasonOptions::TooComplex,
-                Some(6) => PortalSubscriptionCancellationReasonOptions::TooExpensive,
-                Some(7) => PortalSubscriptionCancellationReasonOptions::Unused,
-                _ => PortalSubscriptionCancellationReasonOptions::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PortalSubscriptionCancellationReasonOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PortalSubscriptionCancellationReasonOptions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PortalSubscriptionCancellationReasonOptions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PortalSubscriptionCancellationReasonOptions {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -5,21 +5,23 @@
 #[non_exhaustive]
 pub struct PortalSubscriptionUpdate {
     /// Determines the value to use for the billing cycle anchor on subscription updates. Valid values are `now` or `unchanged`, and the default value is `unchanged`. Setting the value to `now` resets the subscription's billing cycle anchor to the current time (in UTC). For more information, see the billing cycle [documentation](https://docs.stripe.com/billing/subscriptions/billing-cycle).
-    pub billing_cycle_anchor: Option<crate::PortalSubscriptionUpdateBillingCycleAnchor>,
+    pub billing_cycle_anchor: Option<
+        crate::portal_subscription_update::BillingCycleAnchor,
+    >,
     /// The types of subscription updates that are supported for items listed in the `products` attribute. When empty, subscriptions are not updateable.
     pub default_allowed_updates: Vec<
-        crate::PortalSubscriptionUpdateDefaultAllowedUpdates,
+        crate::portal_subscription_update::DefaultAllowedUpdates,
     >,
     /// Whether the feature is enabled.
     pub enabled: bool,
     /// The list of up to 10 products that support subscription updates.
     pub products: Option<Vec<crate::PortalSubscriptionUpdateProduct>>,
     /// Determines how to handle prorations resulting from subscription updates. Valid values are `none`, `create_prorations`, and `always_invoice`. Defaults to a value of `none` if you don't set it during creation.
-    pub proration_behavior: crate::PortalSubscriptionCancelProrationBehavior,
+    pub proration_behavior: crate::portal_subscription_cancel::ProrationBehavior,
     /// The `schedule_at_period_end` field.
     pub schedule_at_period_end: crate::PortalResourceScheduleUpdateAtPeriodEnd,
     /// Determines how handle updates to trialing subscriptions. Valid values are `end_trial` and `continue_trial`. Defaults to a value of `end_trial` if you don't set it during creation.
-    pub trial_update_behavior: crate::PortalSubscriptionUpdateTrialUpdateBehavior,
+    pub trial_update_behavior: crate::portal_subscription_update::TrialUpdateBehavior,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -27,16 +29,20 @@ impl crate::rt::Decode for PortalSubscriptionUpdate {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::PortalSubscriptionUpdateBillingCycleAnchor>,
+            f0: crate::rt::json::Slot<
+                crate::portal_subscription_update::BillingCycleAnchor,
+            >,
             f1: crate::rt::json::Slot<
-                Vec<crate::PortalSubscriptionUpdateDefaultAllowedUpdates>,
+                Vec<crate::portal_subscription_update::DefaultAllowedUpdates>,
             >,
             f2: crate::rt::json::Slot<bool>,
             f3: crate::rt::json::Slot<Vec<crate::PortalSubscriptionUpdateProduct>>,
-            f4: crate::rt::json::Slot<crate::PortalSubscriptionCancelProrationBehavior>,
+            f4: crate::rt::json::Slot<
+                crate::portal_subscription_cancel::ProrationBehavior,
+            >,
             f5: crate::rt::json::Slot<crate::PortalResourceScheduleUpdateAtPeriodEnd>,
             f6: crate::rt::json::Slot<
-                crate::PortalSubscriptionUpdateTrialUpdateBehavior,
+                crate::portal_subscription_update::TrialUpdateBehavior,
             >,
         }
         let mut b = Slots {
@@ -130,175 +136,5 @@ impl serde::Serialize for PortalSubscriptionUpdate {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PortalSubscriptionUpdateBillingCycleAnchor`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PortalSubscriptionUpdateBillingCycleAnchor {
-    /// `now`
-    Now,
-    /// `unchanged`
-    Unchanged,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PortalSubscriptionUpdateBillingCycleAnchor {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PortalSubscriptionUpdateBillingCycleAnchor::Now => "now",
-            PortalSubscriptionUpdateBillingCycleAnchor::Unchanged => "unchanged",
-            PortalSubscriptionUpdateBillingCycleAnchor::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PortalSubscriptionUpdateBillingCycleAnchor {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["now", "unchanged"]) {
-                Some(0) => PortalSubscriptionUpdateBillingCycleAnchor::Now,
-                Some(1) => PortalSubscriptionUpdateBillingCycleAnchor::Unchanged,
-                _ => PortalSubscriptionUpdateBillingCycleAnchor::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PortalSubscriptionUpdateBillingCycleAnchor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PortalSubscriptionUpdateBillingCycleAnchor {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PortalSubscriptionUpdateBillingCycleAnchor {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PortalSubscriptionUpdateBillingCycleAnchor {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `PortalSubscriptionUpdateDefaultAllowedUpdates`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PortalSubscriptionUpdateDefaultAllowedUpdates {
-    /// `price`
-    Price,
-    /// `promotion_code`
-    PromotionCode,
-    /// `quantity`
-    Quantity,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PortalSubscriptionUpdateDefaultAllowedUpdates {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PortalSubscriptionUpdateDefaultAllowedUpdates::Price => "price",
-            PortalSubscriptionUpdateDefaultAllowedUpdates::PromotionCode => {
-                "promotion_code"
-            }
-            PortalSubscriptionUpdateDefaultAllowedUpdates::Quantity => "quantity",
-            PortalSubscriptionUpdateDefaultAllowedUpdates::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PortalSubscriptionUpdateDefaultAllowedUpdates {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["price", "promotion_code", "quantity"]) {
-                Some(0) => PortalSubscriptionUpdateDefaultAllowedUpdates::Price,
-                Some(1) => PortalSubscriptionUpdateDefaultAllowedUpdates::PromotionCode,
-                Some(2) => PortalSubscriptionUpdateDefaultAllowedUpdates::Quantity,
-                _ => PortalSubscriptionUpdateDefaultAllowedUpdates::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PortalSubscriptionUpdateDefaultAllowedUpdates {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PortalSubscriptionUpdateDefaultAllowedUpdates {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PortalSubscriptionUpdateDefaultAllowedUpdates {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PortalSubscriptionUpdateDefaultAllowedUpdates {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `PortalSubscriptionUpdateTrialUpdateBehavior`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PortalSubscriptionUpdateTrialUpdateBehavior {
-    /// `continue_trial`
-    ContinueTrial,
-    /// `end_trial`
-    EndTrial,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PortalSubscriptionUpdateTrialUpdateBehavior {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PortalSubscriptionUpdateTrialUpdateBehavior::ContinueTrial => {
-                "continue_trial"
-            }
-            PortalSubscriptionUpdateTrialUpdateBehavior::EndTrial => "end_trial",
-            PortalSubscriptionUpdateTrialUpdateBehavior::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PortalSubscriptionUpdateTrialUpdateBehavior {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["continue_trial", "end_trial"]) {
-                Some(0) => PortalSubscriptionUpdateTrialUpdateBehavior::ContinueTrial,
-                Some(1) => PortalSubscriptionUpdateTrialUpdateBehavior::EndTrial,
-                _ => PortalSubscriptionUpdateTrialUpdateBehavior::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PortalSubscriptionUpdateTrialUpdateBehavior {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PortalSubscriptionUpdateTrialUpdateBehavior {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PortalSubscriptionUpdateTrialUpdateBehavior {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PortalSubscriptionUpdateTrialUpdateBehavior {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

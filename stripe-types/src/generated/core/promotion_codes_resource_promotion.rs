@@ -7,7 +7,7 @@ pub struct PromotionCodesResourcePromotion {
     /// If promotion `type` is `coupon`, the coupon for this promotion.
     pub coupon: Option<crate::rt::Expandable<crate::Coupon>>,
     /// The type of promotion.
-    pub r#type: crate::PromotionCodesResourcePromotionType,
+    pub r#type: crate::promotion_codes_resource_promotion::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,7 +16,7 @@ impl crate::rt::Decode for PromotionCodesResourcePromotion {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Coupon>>,
-            f1: crate::rt::json::Slot<crate::PromotionCodesResourcePromotionType>,
+            f1: crate::rt::json::Slot<crate::promotion_codes_resource_promotion::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -73,55 +73,5 @@ impl serde::Serialize for PromotionCodesResourcePromotion {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PromotionCodesResourcePromotionType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PromotionCodesResourcePromotionType {
-    /// `coupon`
-    Coupon,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PromotionCodesResourcePromotionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PromotionCodesResourcePromotionType::Coupon => "coupon",
-            PromotionCodesResourcePromotionType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PromotionCodesResourcePromotionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["coupon"]) {
-                Some(0) => PromotionCodesResourcePromotionType::Coupon,
-                _ => PromotionCodesResourcePromotionType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PromotionCodesResourcePromotionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PromotionCodesResourcePromotionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PromotionCodesResourcePromotionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PromotionCodesResourcePromotionType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

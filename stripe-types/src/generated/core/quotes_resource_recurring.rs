@@ -9,7 +9,7 @@ pub struct QuotesResourceRecurring {
     /// Total after discounts and taxes are applied.
     pub amount_total: i64,
     /// The frequency at which a subscription is billed. One of `day`, `week`, `month` or `year`.
-    pub interval: crate::QuotesResourceRecurringInterval,
+    pub interval: crate::quotes_resource_recurring::Interval,
     /// The number of intervals (specified in the `interval` attribute) between subscription billings. For example, `interval=month` and `interval_count=3` bills every 3 months.
     pub interval_count: i64,
     /// The `total_details` field.
@@ -23,7 +23,7 @@ impl crate::rt::Decode for QuotesResourceRecurring {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<i64>,
-            f2: crate::rt::json::Slot<crate::QuotesResourceRecurringInterval>,
+            f2: crate::rt::json::Slot<crate::quotes_resource_recurring::Interval>,
             f3: crate::rt::json::Slot<i64>,
             f4: crate::rt::json::Slot<crate::QuotesResourceTotalDetails>,
         }
@@ -104,67 +104,5 @@ impl serde::Serialize for QuotesResourceRecurring {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `QuotesResourceRecurringInterval`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum QuotesResourceRecurringInterval {
-    /// `day`
-    Day,
-    /// `month`
-    Month,
-    /// `week`
-    Week,
-    /// `year`
-    Year,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl QuotesResourceRecurringInterval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            QuotesResourceRecurringInterval::Day => "day",
-            QuotesResourceRecurringInterval::Month => "month",
-            QuotesResourceRecurringInterval::Week => "week",
-            QuotesResourceRecurringInterval::Year => "year",
-            QuotesResourceRecurringInterval::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for QuotesResourceRecurringInterval {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["day", "month", "week", "year"]) {
-                Some(0) => QuotesResourceRecurringInterval::Day,
-                Some(1) => QuotesResourceRecurringInterval::Month,
-                Some(2) => QuotesResourceRecurringInterval::Week,
-                Some(3) => QuotesResourceRecurringInterval::Year,
-                _ => QuotesResourceRecurringInterval::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for QuotesResourceRecurringInterval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for QuotesResourceRecurringInterval {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for QuotesResourceRecurringInterval {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for QuotesResourceRecurringInterval {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

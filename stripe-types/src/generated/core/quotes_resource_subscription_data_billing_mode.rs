@@ -7,7 +7,7 @@ pub struct QuotesResourceSubscriptionDataBillingMode {
     /// The `flexible` field.
     pub flexible: Option<crate::SubscriptionsResourceBillingModeFlexible>,
     /// Controls how prorations and invoices for subscriptions are calculated and orchestrated.
-    pub r#type: crate::QuotesResourceSubscriptionDataBillingModeType,
+    pub r#type: crate::quotes_resource_subscription_data_billing_mode::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17,7 +17,7 @@ impl crate::rt::Decode for QuotesResourceSubscriptionDataBillingMode {
         struct Slots {
             f0: crate::rt::json::Slot<crate::SubscriptionsResourceBillingModeFlexible>,
             f1: crate::rt::json::Slot<
-                crate::QuotesResourceSubscriptionDataBillingModeType,
+                crate::quotes_resource_subscription_data_billing_mode::Type,
             >,
         }
         let mut b = Slots {
@@ -75,59 +75,5 @@ impl serde::Serialize for QuotesResourceSubscriptionDataBillingMode {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `QuotesResourceSubscriptionDataBillingModeType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum QuotesResourceSubscriptionDataBillingModeType {
-    /// `classic`
-    Classic,
-    /// `flexible`
-    Flexible,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl QuotesResourceSubscriptionDataBillingModeType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            QuotesResourceSubscriptionDataBillingModeType::Classic => "classic",
-            QuotesResourceSubscriptionDataBillingModeType::Flexible => "flexible",
-            QuotesResourceSubscriptionDataBillingModeType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for QuotesResourceSubscriptionDataBillingModeType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["classic", "flexible"]) {
-                Some(0) => QuotesResourceSubscriptionDataBillingModeType::Classic,
-                Some(1) => QuotesResourceSubscriptionDataBillingModeType::Flexible,
-                _ => QuotesResourceSubscriptionDataBillingModeType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for QuotesResourceSubscriptionDataBillingModeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for QuotesResourceSubscriptionDataBillingModeType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for QuotesResourceSubscriptionDataBillingModeType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for QuotesResourceSubscriptionDataBillingModeType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

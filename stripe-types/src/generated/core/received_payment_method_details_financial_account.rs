@@ -7,7 +7,7 @@ pub struct ReceivedPaymentMethodDetailsFinancialAccount {
     /// The FinancialAccount ID.
     pub id: String,
     /// The rails the ReceivedCredit was sent over. A FinancialAccount can only send funds over `stripe`.
-    pub network: crate::OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork,
+    pub network: crate::outbound_payments_payment_method_details_financial_account::Network,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17,7 +17,7 @@ impl crate::rt::Decode for ReceivedPaymentMethodDetailsFinancialAccount {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<
-                crate::OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork,
+                crate::outbound_payments_payment_method_details_financial_account::Network,
             >,
         }
         let mut b = Slots {

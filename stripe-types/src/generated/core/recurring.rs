@@ -5,13 +5,13 @@
 #[non_exhaustive]
 pub struct Recurring {
     /// The frequency at which a subscription is billed. One of `day`, `week`, `month` or `year`.
-    pub interval: crate::QuotesResourceRecurringInterval,
+    pub interval: crate::quotes_resource_recurring::Interval,
     /// The number of intervals (specified in the `interval` attribute) between subscription billings. For example, `interval=month` and `interval_count=3` bills every 3 months.
     pub interval_count: i64,
     /// The meter tracking the usage of a metered price
     pub meter: Option<String>,
     /// Configures how the quantity per period should be determined. Can be either `metered` or `licensed`. `licensed` automatically bills the `quantity` set when adding it to a subscription. `metered` aggregates the total usage based on usage records. Defaults to `licensed`.
-    pub usage_type: crate::PlanUsageType,
+    pub usage_type: crate::plan::UsageType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19,10 +19,10 @@ impl crate::rt::Decode for Recurring {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::QuotesResourceRecurringInterval>,
+            f0: crate::rt::json::Slot<crate::quotes_resource_recurring::Interval>,
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::PlanUsageType>,
+            f3: crate::rt::json::Slot<crate::plan::UsageType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

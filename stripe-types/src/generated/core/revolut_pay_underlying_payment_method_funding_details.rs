@@ -7,7 +7,9 @@ pub struct RevolutPayUnderlyingPaymentMethodFundingDetails {
     /// The `card` field.
     pub card: Option<crate::PaymentMethodDetailsPassthroughCard>,
     /// funding type of the underlying payment method.
-    pub r#type: Option<crate::AmazonPayUnderlyingPaymentMethodFundingDetailsType>,
+    pub r#type: Option<
+        crate::amazon_pay_underlying_payment_method_funding_details::Type,
+    >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17,7 +19,7 @@ impl crate::rt::Decode for RevolutPayUnderlyingPaymentMethodFundingDetails {
         struct Slots {
             f0: crate::rt::json::Slot<crate::PaymentMethodDetailsPassthroughCard>,
             f1: crate::rt::json::Slot<
-                crate::AmazonPayUnderlyingPaymentMethodFundingDetailsType,
+                crate::amazon_pay_underlying_payment_method_funding_details::Type,
             >,
         }
         let mut b = Slots {

@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct SchedulesPhaseAutomaticTax {
     /// If Stripe disabled automatic tax, this enum describes why.
-    pub disabled_reason: Option<crate::SchedulesPhaseAutomaticTaxDisabledReason>,
+    pub disabled_reason: Option<crate::subscription::DisabledReason>,
     /// Whether Stripe automatically computes tax on invoices created during this phase.
     pub enabled: bool,
     /// The account that's liable for tax. If set, the business address and tax registrations required to perform the tax calculation are loaded from this account. The tax transaction is returned in the report of the connected account.
@@ -17,7 +17,7 @@ impl crate::rt::Decode for SchedulesPhaseAutomaticTax {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::SchedulesPhaseAutomaticTaxDisabledReason>,
+            f0: crate::rt::json::Slot<crate::subscription::DisabledReason>,
             f1: crate::rt::json::Slot<bool>,
             f2: crate::rt::json::Slot<crate::ConnectAccountReference>,
         }
@@ -82,59 +82,5 @@ impl serde::Serialize for SchedulesPhaseAutomaticTax {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `SchedulesPhaseAutomaticTaxDisabledReason`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SchedulesPhaseAutomaticTaxDisabledReason {
-    /// `requires_location_inputs`
-    RequiresLocationInputs,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl SchedulesPhaseAutomaticTaxDisabledReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SchedulesPhaseAutomaticTaxDisabledReason::RequiresLocationInputs => {
-                "requires_location_inputs"
-            }
-            SchedulesPhaseAutomaticTaxDisabledReason::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for SchedulesPhaseAutomaticTaxDisabledReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["requires_location_inputs"]) {
-                Some(0) => {
-                    SchedulesPhaseAutomaticTaxDisabledReason::RequiresLocationInputs
-                }
-                _ => SchedulesPhaseAutomaticTaxDisabledReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for SchedulesPhaseAutomaticTaxDisabledReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SchedulesPhaseAutomaticTaxDisabledReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for SchedulesPhaseAutomaticTaxDisabledReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for SchedulesPhaseAutomaticTaxDisabledReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

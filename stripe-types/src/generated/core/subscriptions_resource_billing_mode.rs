@@ -7,7 +7,7 @@ pub struct SubscriptionsResourceBillingMode {
     /// Configure behavior for flexible billing mode
     pub flexible: Option<crate::SubscriptionsResourceBillingModeFlexible>,
     /// Controls how prorations and invoices for subscriptions are calculated and orchestrated.
-    pub r#type: crate::QuotesResourceSubscriptionDataBillingModeType,
+    pub r#type: crate::quotes_resource_subscription_data_billing_mode::Type,
     /// Details on when the current billing_mode was adopted.
     pub updated_at: Option<crate::rt::Timestamp>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -19,7 +19,7 @@ impl crate::rt::Decode for SubscriptionsResourceBillingMode {
         struct Slots {
             f0: crate::rt::json::Slot<crate::SubscriptionsResourceBillingModeFlexible>,
             f1: crate::rt::json::Slot<
-                crate::QuotesResourceSubscriptionDataBillingModeType,
+                crate::quotes_resource_subscription_data_billing_mode::Type,
             >,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
         }

@@ -6,7 +6,7 @@
 pub struct SubscriptionsResourceBillingModeFlexible {
     /// Controls how invoices and invoice items display proration amounts and discount amounts.
     pub proration_discounts: Option<
-        crate::SubscriptionsResourceBillingModeFlexibleProrationDiscounts,
+        crate::subscriptions_resource_billing_mode_flexible::ProrationDiscounts,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -16,7 +16,7 @@ impl crate::rt::Decode for SubscriptionsResourceBillingModeFlexible {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::SubscriptionsResourceBillingModeFlexibleProrationDiscounts,
+                crate::subscriptions_resource_billing_mode_flexible::ProrationDiscounts,
             >,
         }
         let mut b = Slots {
@@ -59,72 +59,5 @@ impl serde::Serialize for SubscriptionsResourceBillingModeFlexible {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `SubscriptionsResourceBillingModeFlexibleProrationDiscounts`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SubscriptionsResourceBillingModeFlexibleProrationDiscounts {
-    /// `included`
-    Included,
-    /// `itemized`
-    Itemized,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl SubscriptionsResourceBillingModeFlexibleProrationDiscounts {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SubscriptionsResourceBillingModeFlexibleProrationDiscounts::Included => {
-                "included"
-            }
-            SubscriptionsResourceBillingModeFlexibleProrationDiscounts::Itemized => {
-                "itemized"
-            }
-            SubscriptionsResourceBillingModeFlexibleProrationDiscounts::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for SubscriptionsResourceBillingModeFlexibleProrationDiscounts {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["included", "itemized"]) {
-                Some(0) => {
-                    SubscriptionsResourceBillingModeFlexibleProrationDiscounts::Included
-                }
-                Some(1) => {
-                    SubscriptionsResourceBillingModeFlexibleProrationDiscounts::Itemized
-                }
-                _ => {
-                    SubscriptionsResourceBillingModeFlexibleProrationDiscounts::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for SubscriptionsResourceBillingModeFlexibleProrationDiscounts {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SubscriptionsResourceBillingModeFlexibleProrationDiscounts {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for SubscriptionsResourceBillingModeFlexibleProrationDiscounts {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for SubscriptionsResourceBillingModeFlexibleProrationDiscounts {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct SubscriptionsResourcePauseCollection {
     /// The payment collection behavior for this subscription while paused. One of `keep_as_draft`, `mark_uncollectible`, or `void`.
-    pub behavior: crate::SubscriptionsResourcePauseCollectionBehavior,
+    pub behavior: crate::subscriptions_resource_pause_collection::Behavior,
     /// The time after which the subscription will resume collecting payments.
     pub resumes_at: Option<crate::rt::Timestamp>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -17,7 +17,7 @@ impl crate::rt::Decode for SubscriptionsResourcePauseCollection {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::SubscriptionsResourcePauseCollectionBehavior,
+                crate::subscriptions_resource_pause_collection::Behavior,
             >,
             f1: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
@@ -76,70 +76,5 @@ impl serde::Serialize for SubscriptionsResourcePauseCollection {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `SubscriptionsResourcePauseCollectionBehavior`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SubscriptionsResourcePauseCollectionBehavior {
-    /// `keep_as_draft`
-    KeepAsDraft,
-    /// `mark_uncollectible`
-    MarkUncollectible,
-    /// `void`
-    Void,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl SubscriptionsResourcePauseCollectionBehavior {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SubscriptionsResourcePauseCollectionBehavior::KeepAsDraft => "keep_as_draft",
-            SubscriptionsResourcePauseCollectionBehavior::MarkUncollectible => {
-                "mark_uncollectible"
-            }
-            SubscriptionsResourcePauseCollectionBehavior::Void => "void",
-            SubscriptionsResourcePauseCollectionBehavior::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for SubscriptionsResourcePauseCollectionBehavior {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["keep_as_draft", "mark_uncollectible", "void"],
-            ) {
-                Some(0) => SubscriptionsResourcePauseCollectionBehavior::KeepAsDraft,
-                Some(1) => {
-                    SubscriptionsResourcePauseCollectionBehavior::MarkUncollectible
-                }
-                Some(2) => SubscriptionsResourcePauseCollectionBehavior::Void,
-                _ => SubscriptionsResourcePauseCollectionBehavior::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for SubscriptionsResourcePauseCollectionBehavior {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SubscriptionsResourcePauseCollectionBehavior {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for SubscriptionsResourcePauseCollectionBehavior {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for SubscriptionsResourcePauseCollectionBehavior {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -8,11 +8,11 @@ pub struct SubscriptionsResourcePaymentSettings {
     pub payment_method_options: Option<crate::SubscriptionsResourcePaymentMethodOptions>,
     /// The list of payment method types to provide to every invoice created by the subscription. If not set, Stripe attempts to automatically determine the types to use by looking at the invoice’s default payment method, the subscription’s default payment method, the customer’s default payment method, and your [invoice template settings](https://dashboard.stripe.com/settings/billing/invoice).
     pub payment_method_types: Option<
-        Vec<crate::InvoicesPaymentSettingsPaymentMethodTypes>,
+        Vec<crate::invoices_payment_settings::PaymentMethodTypes>,
     >,
     /// Configure whether Stripe updates `subscription.default_payment_method` when payment succeeds. Defaults to `off`.
     pub save_default_payment_method: Option<
-        crate::SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod,
+        crate::subscriptions_resource_payment_settings::SaveDefaultPaymentMethod,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -23,10 +23,10 @@ impl crate::rt::Decode for SubscriptionsResourcePaymentSettings {
         struct Slots {
             f0: crate::rt::json::Slot<crate::SubscriptionsResourcePaymentMethodOptions>,
             f1: crate::rt::json::Slot<
-                Vec<crate::InvoicesPaymentSettingsPaymentMethodTypes>,
+                Vec<crate::invoices_payment_settings::PaymentMethodTypes>,
             >,
             f2: crate::rt::json::Slot<
-                crate::SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod,
+                crate::subscriptions_resource_payment_settings::SaveDefaultPaymentMethod,
             >,
         }
         let mut b = Slots {
@@ -85,70 +85,5 @@ impl serde::Serialize for SubscriptionsResourcePaymentSettings {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod {
-    /// `off`
-    Off,
-    /// `on_subscription`
-    OnSubscription,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod::Off => "off",
-            SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod::OnSubscription => {
-                "on_subscription"
-            }
-            SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["off", "on_subscription"]) {
-                Some(0) => {
-                    SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod::Off
-                }
-                Some(1) => {
-                    SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod::OnSubscription
-                }
-                _ => {
-                    SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct SubscriptionsTrialsResourceEndBehavior {
     /// Indicates how the subscription should change when the trial ends if the user did not provide a payment method.
-    pub missing_payment_method: crate::SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod,
+    pub missing_payment_method: crate::subscriptions_trials_resource_end_behavior::MissingPaymentMethod,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -14,7 +14,7 @@ impl crate::rt::Decode for SubscriptionsTrialsResourceEndBehavior {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod,
+                crate::subscriptions_trials_resource_end_behavior::MissingPaymentMethod,
             >,
         }
         let mut b = Slots {
@@ -66,78 +66,5 @@ impl serde::Serialize for SubscriptionsTrialsResourceEndBehavior {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod {
-    /// `cancel`
-    Cancel,
-    /// `create_invoice`
-    CreateInvoice,
-    /// `pause`
-    Pause,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod::Cancel => {
-                "cancel"
-            }
-            SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod::CreateInvoice => {
-                "create_invoice"
-            }
-            SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod::Pause => "pause",
-            SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["cancel", "create_invoice", "pause"]) {
-                Some(0) => {
-                    SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod::Cancel
-                }
-                Some(1) => {
-                    SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod::CreateInvoice
-                }
-                Some(2) => {
-                    SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod::Pause
-                }
-                _ => {
-                    SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

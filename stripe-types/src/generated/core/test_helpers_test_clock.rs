@@ -100,7 +100,7 @@ pub struct TestHelpersTestClock {
     /// The custom name supplied at creation.
     pub name: Option<String>,
     /// The status of the Test Clock.
-    pub status: crate::TestHelpersTestClockStatus,
+    pub status: crate::test_helpers_test_clock::Status,
     /// The `status_details` field.
     pub status_details: crate::BillingClocksResourceStatusDetailsStatusDetails,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -122,7 +122,7 @@ impl crate::rt::Decode for TestHelpersTestClock {
             f3: crate::rt::json::Slot<crate::TestHelpersTestClockId>,
             f4: crate::rt::json::Slot<bool>,
             f5: crate::rt::json::Slot<String>,
-            f6: crate::rt::json::Slot<crate::TestHelpersTestClockStatus>,
+            f6: crate::rt::json::Slot<crate::test_helpers_test_clock::Status>,
             f7: crate::rt::json::Slot<
                 crate::BillingClocksResourceStatusDetailsStatusDetails,
             >,
@@ -234,66 +234,5 @@ impl serde::Serialize for TestHelpersTestClock {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TestHelpersTestClockStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TestHelpersTestClockStatus {
-    /// `advancing`
-    Advancing,
-    /// `internal_failure`
-    InternalFailure,
-    /// `ready`
-    Ready,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl TestHelpersTestClockStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TestHelpersTestClockStatus::Advancing => "advancing",
-            TestHelpersTestClockStatus::InternalFailure => "internal_failure",
-            TestHelpersTestClockStatus::Ready => "ready",
-            TestHelpersTestClockStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for TestHelpersTestClockStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["advancing", "internal_failure", "ready"],
-            ) {
-                Some(0) => TestHelpersTestClockStatus::Advancing,
-                Some(1) => TestHelpersTestClockStatus::InternalFailure,
-                Some(2) => TestHelpersTestClockStatus::Ready,
-                _ => TestHelpersTestClockStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for TestHelpersTestClockStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TestHelpersTestClockStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TestHelpersTestClockStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for TestHelpersTestClockStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

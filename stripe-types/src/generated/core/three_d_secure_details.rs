@@ -7,25 +7,25 @@ pub struct ThreeDSecureDetails {
     /// For authenticated transactions: how the customer was authenticated by
     /// the issuing bank.
     pub authentication_flow: Option<
-        crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureAuthenticationFlow,
+        crate::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::AuthenticationFlow,
     >,
     /// The Electronic Commerce Indicator (ECI). A protocol-level field
     /// indicating what degree of authentication was performed.
     pub electronic_commerce_indicator: Option<
-        crate::ThreeDSecureDetailsElectronicCommerceIndicator,
+        crate::three_d_secure_details::ElectronicCommerceIndicator,
     >,
     /// Indicates the outcome of 3D Secure authentication.
-    pub result: Option<crate::ThreeDSecureDetailsResult>,
+    pub result: Option<crate::three_d_secure_details::ThreeDSecureDetailsResult>,
     /// Additional information about why 3D Secure succeeded or failed based
     /// on the `result`.
     pub result_reason: Option<
-        crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResultReason,
+        crate::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::ResultReason,
     >,
     /// The 3D Secure 1 XID or 3D Secure 2 Directory Server Transaction ID
     /// (dsTransId) for this payment.
     pub transaction_id: Option<String>,
     /// The version of 3D Secure that was used.
-    pub version: Option<crate::ThreeDSecureDetailsVersion>,
+    pub version: Option<crate::three_d_secure_details::Version>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -34,17 +34,19 @@ impl crate::rt::Decode for ThreeDSecureDetails {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureAuthenticationFlow,
+                crate::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::AuthenticationFlow,
             >,
             f1: crate::rt::json::Slot<
-                crate::ThreeDSecureDetailsElectronicCommerceIndicator,
+                crate::three_d_secure_details::ElectronicCommerceIndicator,
             >,
-            f2: crate::rt::json::Slot<crate::ThreeDSecureDetailsResult>,
+            f2: crate::rt::json::Slot<
+                crate::three_d_secure_details::ThreeDSecureDetailsResult,
+            >,
             f3: crate::rt::json::Slot<
-                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResultReason,
+                crate::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::ResultReason,
             >,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<crate::ThreeDSecureDetailsVersion>,
+            f5: crate::rt::json::Slot<crate::three_d_secure_details::Version>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -123,222 +125,5 @@ impl serde::Serialize for ThreeDSecureDetails {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `ThreeDSecureDetailsElectronicCommerceIndicator`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ThreeDSecureDetailsElectronicCommerceIndicator {
-    /// `01`
-    V01,
-    /// `02`
-    V02,
-    /// `05`
-    V05,
-    /// `06`
-    V06,
-    /// `07`
-    V07,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl ThreeDSecureDetailsElectronicCommerceIndicator {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ThreeDSecureDetailsElectronicCommerceIndicator::V01 => "01",
-            ThreeDSecureDetailsElectronicCommerceIndicator::V02 => "02",
-            ThreeDSecureDetailsElectronicCommerceIndicator::V05 => "05",
-            ThreeDSecureDetailsElectronicCommerceIndicator::V06 => "06",
-            ThreeDSecureDetailsElectronicCommerceIndicator::V07 => "07",
-            ThreeDSecureDetailsElectronicCommerceIndicator::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for ThreeDSecureDetailsElectronicCommerceIndicator {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["01", "02", "05", "06", "07"]) {
-                Some(0) => ThreeDSecureDetailsElectronicCommerceIndicator::V01,
-                Some(1) => ThreeDSecureDetailsElectronicCommerceIndicator::V02,
-                Some(2) => ThreeDSecureDetailsElectronicCommerceIndicator::V05,
-                Some(3) => ThreeDSecureDetailsElectronicCommerceIndicator::V06,
-                Some(4) => ThreeDSecureDetailsElectronicCommerceIndicator::V07,
-                _ => {
-                    ThreeDSecureDetailsElectronicCommerceIndicator::Unknown(s.to_owned())
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for ThreeDSecureDetailsElectronicCommerceIndicator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ThreeDSecureDetailsElectronicCommerceIndicator {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ThreeDSecureDetailsElectronicCommerceIndicator {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for ThreeDSecureDetailsElectronicCommerceIndicator {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `ThreeDSecureDetailsResult`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ThreeDSecureDetailsResult {
-    /// `attempt_acknowledged`
-    AttemptAcknowledged,
-    /// `authenticated`
-    Authenticated,
-    /// `exempted`
-    Exempted,
-    /// `failed`
-    Failed,
-    /// `not_supported`
-    NotSupported,
-    /// `processing_error`
-    ProcessingError,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl ThreeDSecureDetailsResult {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ThreeDSecureDetailsResult::AttemptAcknowledged => "attempt_acknowledged",
-            ThreeDSecureDetailsResult::Authenticated => "authenticated",
-            ThreeDSecureDetailsResult::Exempted => "exempted",
-            ThreeDSecureDetailsResult::Failed => "failed",
-            ThreeDSecureDetailsResult::NotSupported => "not_supported",
-            ThreeDSecureDetailsResult::ProcessingError => "processing_error",
-            ThreeDSecureDetailsResult::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for ThreeDSecureDetailsResult {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "attempt_acknowledged",
-                    "authenticated",
-                    "exempted",
-                    "failed",
-                    "not_supported",
-                    "processing_error",
-                ],
-            ) {
-                Some(0) => ThreeDSecureDetailsResult::AttemptAcknowledged,
-                Some(1) => ThreeDSecureDetailsResult::Authenticated,
-                Some(2) => ThreeDSecureDetailsResult::Exempted,
-                Some(3) => ThreeDSecureDetailsResult::Failed,
-                Some(4) => ThreeDSecureDetailsResult::NotSupported,
-                Some(5) => ThreeDSecureDetailsResult::ProcessingError,
-                _ => ThreeDSecureDetailsResult::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for ThreeDSecureDetailsResult {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ThreeDSecureDetailsResult {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ThreeDSecureDetailsResult {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for ThreeDSecureDetailsResult {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `ThreeDSecureDetailsVersion`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ThreeDSecureDetailsVersion {
-    /// `1.0.2`
-    V102,
-    /// `2.1.0`
-    V210,
-    /// `2.2.0`
-    V220,
-    /// `2.3.0`
-    V230,
-    /// `2.3.1`
-    V231,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl ThreeDSecureDetailsVersion {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ThreeDSecureDetailsVersion::V102 => "1.0.2",
-            ThreeDSecureDetailsVersion::V210 => "2.1.0",
-            ThreeDSecureDetailsVersion::V220 => "2.2.0",
-            ThreeDSecureDetailsVersion::V230 => "2.3.0",
-            ThreeDSecureDetailsVersion::V231 => "2.3.1",
-            ThreeDSecureDetailsVersion::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for ThreeDSecureDetailsVersion {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["1.0.2", "2.1.0", "2.2.0", "2.3.0", "2.3.1"],
-            ) {
-                Some(0) => ThreeDSecureDetailsVersion::V102,
-                Some(1) => ThreeDSecureDetailsVersion::V210,
-                Some(2) => ThreeDSecureDetailsVersion::V220,
-                Some(3) => ThreeDSecureDetailsVersion::V230,
-                Some(4) => ThreeDSecureDetailsVersion::V231,
-                _ => ThreeDSecureDetailsVersion::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for ThreeDSecureDetailsVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ThreeDSecureDetailsVersion {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ThreeDSecureDetailsVersion {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for ThreeDSecureDetailsVersion {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

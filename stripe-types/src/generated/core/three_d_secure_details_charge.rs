@@ -7,30 +7,34 @@ pub struct ThreeDSecureDetailsCharge {
     /// For authenticated transactions: how the customer was authenticated by
     /// the issuing bank.
     pub authentication_flow: Option<
-        crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureAuthenticationFlow,
+        crate::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::AuthenticationFlow,
     >,
     /// The Electronic Commerce Indicator (ECI). A protocol-level field
     /// indicating what degree of authentication was performed.
     pub electronic_commerce_indicator: Option<
-        crate::ThreeDSecureDetailsElectronicCommerceIndicator,
+        crate::three_d_secure_details::ElectronicCommerceIndicator,
     >,
     /// The exemption requested via 3DS and accepted by the issuer at authentication time.
-    pub exemption_indicator: Option<crate::ThreeDSecureDetailsChargeExemptionIndicator>,
+    pub exemption_indicator: Option<
+        crate::three_d_secure_details_charge::ExemptionIndicator,
+    >,
     /// Whether Stripe requested the value of `exemption_indicator` in the transaction. This will depend on
     /// the outcome of Stripe's internal risk assessment.
     pub exemption_indicator_applied: Option<bool>,
     /// Indicates the outcome of 3D Secure authentication.
-    pub result: Option<crate::ThreeDSecureDetailsChargeResult>,
+    pub result: Option<
+        crate::three_d_secure_details_charge::ThreeDSecureDetailsChargeResult,
+    >,
     /// Additional information about why 3D Secure succeeded or failed based
     /// on the `result`.
     pub result_reason: Option<
-        crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResultReason,
+        crate::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::ResultReason,
     >,
     /// The 3D Secure 1 XID or 3D Secure 2 Directory Server Transaction ID
     /// (dsTransId) for this payment.
     pub transaction_id: Option<String>,
     /// The version of 3D Secure that was used.
-    pub version: Option<crate::ThreeDSecureDetailsChargeVersion>,
+    pub version: Option<crate::three_d_secure_details_charge::Version>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -39,21 +43,23 @@ impl crate::rt::Decode for ThreeDSecureDetailsCharge {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureAuthenticationFlow,
+                crate::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::AuthenticationFlow,
             >,
             f1: crate::rt::json::Slot<
-                crate::ThreeDSecureDetailsElectronicCommerceIndicator,
+                crate::three_d_secure_details::ElectronicCommerceIndicator,
             >,
             f2: crate::rt::json::Slot<
-                crate::ThreeDSecureDetailsChargeExemptionIndicator,
+                crate::three_d_secure_details_charge::ExemptionIndicator,
             >,
             f3: crate::rt::json::Slot<bool>,
-            f4: crate::rt::json::Slot<crate::ThreeDSecureDetailsChargeResult>,
+            f4: crate::rt::json::Slot<
+                crate::three_d_secure_details_charge::ThreeDSecureDetailsChargeResult,
+            >,
             f5: crate::rt::json::Slot<
-                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResultReason,
+                crate::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::ResultReason,
             >,
             f6: crate::rt::json::Slot<String>,
-            f7: crate::rt::json::Slot<crate::ThreeDSecureDetailsChargeVersion>,
+            f7: crate::rt::json::Slot<crate::three_d_secure_details_charge::Version>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -146,210 +152,5 @@ impl serde::Serialize for ThreeDSecureDetailsCharge {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `ThreeDSecureDetailsChargeExemptionIndicator`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ThreeDSecureDetailsChargeExemptionIndicator {
-    /// `low_risk`
-    LowRisk,
-    /// `none`
-    None,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl ThreeDSecureDetailsChargeExemptionIndicator {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ThreeDSecureDetailsChargeExemptionIndicator::LowRisk => "low_risk",
-            ThreeDSecureDetailsChargeExemptionIndicator::None => "none",
-            ThreeDSecureDetailsChargeExemptionIndicator::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for ThreeDSecureDetailsChargeExemptionIndicator {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["low_risk", "none"]) {
-                Some(0) => ThreeDSecureDetailsChargeExemptionIndicator::LowRisk,
-                Some(1) => ThreeDSecureDetailsChargeExemptionIndicator::None,
-                _ => ThreeDSecureDetailsChargeExemptionIndicator::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for ThreeDSecureDetailsChargeExemptionIndicator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ThreeDSecureDetailsChargeExemptionIndicator {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ThreeDSecureDetailsChargeExemptionIndicator {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for ThreeDSecureDetailsChargeExemptionIndicator {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `ThreeDSecureDetailsChargeResult`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ThreeDSecureDetailsChargeResult {
-    /// `attempt_acknowledged`
-    AttemptAcknowledged,
-    /// `authenticated`
-    Authenticated,
-    /// `exempted`
-    Exempted,
-    /// `failed`
-    Failed,
-    /// `not_supported`
-    NotSupported,
-    /// `processing_error`
-    ProcessingError,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl ThreeDSecureDetailsChargeResult {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ThreeDSecureDetailsChargeResult::AttemptAcknowledged => {
-                "attempt_acknowledged"
-            }
-            ThreeDSecureDetailsChargeResult::Authenticated => "authenticated",
-            ThreeDSecureDetailsChargeResult::Exempted => "exempted",
-            ThreeDSecureDetailsChargeResult::Failed => "failed",
-            ThreeDSecureDetailsChargeResult::NotSupported => "not_supported",
-            ThreeDSecureDetailsChargeResult::ProcessingError => "processing_error",
-            ThreeDSecureDetailsChargeResult::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for ThreeDSecureDetailsChargeResult {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "attempt_acknowledged",
-                    "authenticated",
-                    "exempted",
-                    "failed",
-                    "not_supported",
-                    "processing_error",
-                ],
-            ) {
-                Some(0) => ThreeDSecureDetailsChargeResult::AttemptAcknowledged,
-                Some(1) => ThreeDSecureDetailsChargeResult::Authenticated,
-                Some(2) => ThreeDSecureDetailsChargeResult::Exempted,
-                Some(3) => ThreeDSecureDetailsChargeResult::Failed,
-                Some(4) => ThreeDSecureDetailsChargeResult::NotSupported,
-                Some(5) => ThreeDSecureDetailsChargeResult::ProcessingError,
-                _ => ThreeDSecureDetailsChargeResult::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for ThreeDSecureDetailsChargeResult {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ThreeDSecureDetailsChargeResult {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ThreeDSecureDetailsChargeResult {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for ThreeDSecureDetailsChargeResult {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `ThreeDSecureDetailsChargeVersion`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ThreeDSecureDetailsChargeVersion {
-    /// `1.0.2`
-    V102,
-    /// `2.1.0`
-    V210,
-    /// `2.2.0`
-    V220,
-    /// `2.3.0`
-    V230,
-    /// `2.3.1`
-    V231,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl ThreeDSecureDetailsChargeVersion {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ThreeDSecureDetailsChargeVersion::V102 => "1.0.2",
-            ThreeDSecureDetailsChargeVersion::V210 => "2.1.0",
-            ThreeDSecureDetailsChargeVersion::V220 => "2.2.0",
-            ThreeDSecureDetailsChargeVersion::V230 => "2.3.0",
-            ThreeDSecureDetailsChargeVersion::V231 => "2.3.1",
-            ThreeDSecureDetailsChargeVersion::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for ThreeDSecureDetailsChargeVersion {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["1.0.2", "2.1.0", "2.2.0", "2.3.0", "2.3.1"],
-            ) {
-                Some(0) => ThreeDSecureDetailsChargeVersion::V102,
-                Some(1) => ThreeDSecureDetailsChargeVersion::V210,
-                Some(2) => ThreeDSecureDetailsChargeVersion::V220,
-                Some(3) => ThreeDSecureDetailsChargeVersion::V230,
-                Some(4) => ThreeDSecureDetailsChargeVersion::V231,
-                _ => ThreeDSecureDetailsChargeVersion::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for ThreeDSecureDetailsChargeVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ThreeDSecureDetailsChargeVersion {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ThreeDSecureDetailsChargeVersion {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for ThreeDSecureDetailsChargeVersion {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

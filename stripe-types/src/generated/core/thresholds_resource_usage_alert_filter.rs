@@ -7,7 +7,7 @@ pub struct ThresholdsResourceUsageAlertFilter {
     /// Limit the scope of the alert to this customer ID
     pub customer: Option<crate::rt::Expandable<crate::Customer>>,
     /// The `type` field.
-    pub r#type: crate::ThresholdsResourceUsageAlertFilterType,
+    pub r#type: crate::thresholds_resource_usage_alert_filter::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,7 +16,9 @@ impl crate::rt::Decode for ThresholdsResourceUsageAlertFilter {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Customer>>,
-            f1: crate::rt::json::Slot<crate::ThresholdsResourceUsageAlertFilterType>,
+            f1: crate::rt::json::Slot<
+                crate::thresholds_resource_usage_alert_filter::Type,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -73,55 +75,5 @@ impl serde::Serialize for ThresholdsResourceUsageAlertFilter {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `ThresholdsResourceUsageAlertFilterType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ThresholdsResourceUsageAlertFilterType {
-    /// `customer`
-    Customer,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl ThresholdsResourceUsageAlertFilterType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ThresholdsResourceUsageAlertFilterType::Customer => "customer",
-            ThresholdsResourceUsageAlertFilterType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for ThresholdsResourceUsageAlertFilterType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["customer"]) {
-                Some(0) => ThresholdsResourceUsageAlertFilterType::Customer,
-                _ => ThresholdsResourceUsageAlertFilterType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for ThresholdsResourceUsageAlertFilterType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ThresholdsResourceUsageAlertFilterType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ThresholdsResourceUsageAlertFilterType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for ThresholdsResourceUsageAlertFilterType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

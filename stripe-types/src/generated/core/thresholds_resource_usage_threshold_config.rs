@@ -11,7 +11,7 @@ pub struct ThresholdsResourceUsageThresholdConfig {
     /// The [Billing Meter](/api/billing/meter) ID whose usage is monitored.
     pub meter: crate::rt::Expandable<crate::BillingMeter>,
     /// Defines how the alert will behave.
-    pub recurrence: crate::ThresholdsResourceUsageThresholdConfigRecurrence,
+    pub recurrence: crate::thresholds_resource_usage_threshold_config::Recurrence,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -23,7 +23,7 @@ impl crate::rt::Decode for ThresholdsResourceUsageThresholdConfig {
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<crate::rt::Expandable<crate::BillingMeter>>,
             f3: crate::rt::json::Slot<
-                crate::ThresholdsResourceUsageThresholdConfigRecurrence,
+                crate::thresholds_resource_usage_threshold_config::Recurrence,
             >,
         }
         let mut b = Slots {
@@ -93,59 +93,5 @@ impl serde::Serialize for ThresholdsResourceUsageThresholdConfig {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `ThresholdsResourceUsageThresholdConfigRecurrence`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ThresholdsResourceUsageThresholdConfigRecurrence {
-    /// `one_time`
-    OneTime,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl ThresholdsResourceUsageThresholdConfigRecurrence {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ThresholdsResourceUsageThresholdConfigRecurrence::OneTime => "one_time",
-            ThresholdsResourceUsageThresholdConfigRecurrence::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for ThresholdsResourceUsageThresholdConfigRecurrence {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["one_time"]) {
-                Some(0) => ThresholdsResourceUsageThresholdConfigRecurrence::OneTime,
-                _ => {
-                    ThresholdsResourceUsageThresholdConfigRecurrence::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for ThresholdsResourceUsageThresholdConfigRecurrence {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ThresholdsResourceUsageThresholdConfigRecurrence {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ThresholdsResourceUsageThresholdConfigRecurrence {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for ThresholdsResourceUsageThresholdConfigRecurrence {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -7,7 +7,7 @@ pub struct TransformQuantity {
     /// Divide usage by this number.
     pub divide_by: i64,
     /// After division, either round the result `up` or `down`.
-    pub round: crate::TransformQuantityRound,
+    pub round: crate::transform_quantity::Round,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,7 +16,7 @@ impl crate::rt::Decode for TransformQuantity {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::TransformQuantityRound>,
+            f1: crate::rt::json::Slot<crate::transform_quantity::Round>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -71,59 +71,5 @@ impl serde::Serialize for TransformQuantity {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TransformQuantityRound`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TransformQuantityRound {
-    /// `down`
-    Down,
-    /// `up`
-    Up,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl TransformQuantityRound {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TransformQuantityRound::Down => "down",
-            TransformQuantityRound::Up => "up",
-            TransformQuantityRound::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for TransformQuantityRound {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["down", "up"]) {
-                Some(0) => TransformQuantityRound::Down,
-                Some(1) => TransformQuantityRound::Up,
-                _ => TransformQuantityRound::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for TransformQuantityRound {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TransformQuantityRound {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TransformQuantityRound {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for TransformQuantityRound {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

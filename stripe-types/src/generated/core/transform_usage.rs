@@ -7,7 +7,7 @@ pub struct TransformUsage {
     /// Divide usage by this number.
     pub divide_by: i64,
     /// After division, either round the result `up` or `down`.
-    pub round: crate::TransformUsageRound,
+    pub round: crate::transform_usage::Round,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,7 +16,7 @@ impl crate::rt::Decode for TransformUsage {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::TransformUsageRound>,
+            f1: crate::rt::json::Slot<crate::transform_usage::Round>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -71,59 +71,5 @@ impl serde::Serialize for TransformUsage {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TransformUsageRound`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TransformUsageRound {
-    /// `down`
-    Down,
-    /// `up`
-    Up,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl TransformUsageRound {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TransformUsageRound::Down => "down",
-            TransformUsageRound::Up => "up",
-            TransformUsageRound::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for TransformUsageRound {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["down", "up"]) {
-                Some(0) => TransformUsageRound::Down,
-                Some(1) => TransformUsageRound::Up,
-                _ => TransformUsageRound::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for TransformUsageRound {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TransformUsageRound {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TransformUsageRound {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for TransformUsageRound {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

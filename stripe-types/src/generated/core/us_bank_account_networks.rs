@@ -7,7 +7,7 @@ pub struct UsBankAccountNetworks {
     /// The preferred network.
     pub preferred: Option<String>,
     /// All supported networks.
-    pub supported: Vec<crate::UsBankAccountNetworksSupported>,
+    pub supported: Vec<crate::us_bank_account_networks::Supported>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,7 +16,7 @@ impl crate::rt::Decode for UsBankAccountNetworks {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<Vec<crate::UsBankAccountNetworksSupported>>,
+            f1: crate::rt::json::Slot<Vec<crate::us_bank_account_networks::Supported>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -73,59 +73,5 @@ impl serde::Serialize for UsBankAccountNetworks {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `UsBankAccountNetworksSupported`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UsBankAccountNetworksSupported {
-    /// `ach`
-    Ach,
-    /// `us_domestic_wire`
-    UsDomesticWire,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl UsBankAccountNetworksSupported {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            UsBankAccountNetworksSupported::Ach => "ach",
-            UsBankAccountNetworksSupported::UsDomesticWire => "us_domestic_wire",
-            UsBankAccountNetworksSupported::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for UsBankAccountNetworksSupported {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["ach", "us_domestic_wire"]) {
-                Some(0) => UsBankAccountNetworksSupported::Ach,
-                Some(1) => UsBankAccountNetworksSupported::UsDomesticWire,
-                _ => UsBankAccountNetworksSupported::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for UsBankAccountNetworksSupported {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for UsBankAccountNetworksSupported {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for UsBankAccountNetworksSupported {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for UsBankAccountNetworksSupported {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -10,17 +10,17 @@
 #[non_exhaustive]
 pub struct CreateFinancialConnectionsSession {
     /// The account holder to link accounts for.
-    pub account_holder: crate::CreateFinancialConnectionsSessionAccountHolder,
+    pub account_holder: crate::financial_connections_session::AccountHolder,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Filters to restrict the kinds of accounts to collect.
-    pub filters: Option<crate::FiltersParams>,
+    pub filters: Option<crate::financial_connections_session::Filters>,
     /// List of data features that you would like to request access to.
     ///
     /// Possible values are `balances`, `transactions`, `ownership`, and `payment_method`.
-    pub permissions: Vec<crate::CreateFinancialConnectionsSessionPermissions>,
+    pub permissions: Vec<crate::financial_connections_session::create::Permissions>,
     /// List of data features that you would like to retrieve upon account creation.
-    pub prefetch: Option<Vec<crate::CreateFinancialConnectionsSessionPrefetch>>,
+    pub prefetch: Option<Vec<crate::financial_connections_session::create::Prefetch>>,
     /// For webview integrations only. Upon completing OAuth login in the native browser, the user will be redirected to this URL to return to your app.
     pub return_url: Option<String>,
 }
@@ -51,9 +51,9 @@ impl CreateFinancialConnectionsSession {
     /// Start with the required parameters: `account_holder`, `permissions`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        account_holder: impl Into<crate::CreateFinancialConnectionsSessionAccountHolder>,
+        account_holder: impl Into<crate::financial_connections_session::AccountHolder>,
         permissions: impl IntoIterator<
-            Item = impl Into<crate::CreateFinancialConnectionsSessionPermissions>,
+            Item = impl Into<crate::financial_connections_session::create::Permissions>,
         >,
     ) -> Self {
         Self {
@@ -71,7 +71,10 @@ impl CreateFinancialConnectionsSession {
         self
     }
     /// Filters to restrict the kinds of accounts to collect.
-    pub fn filters(mut self, v: impl Into<crate::FiltersParams>) -> Self {
+    pub fn filters(
+        mut self,
+        v: impl Into<crate::financial_connections_session::Filters>,
+    ) -> Self {
         self.filters = Some(v.into());
         self
     }
@@ -79,7 +82,7 @@ impl CreateFinancialConnectionsSession {
     pub fn prefetch(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::CreateFinancialConnectionsSessionPrefetch>,
+            Item = impl Into<crate::financial_connections_session::create::Prefetch>,
         >,
     ) -> Self {
         self.prefetch = Some(v.into_iter().map(Into::into).collect());
@@ -106,353 +109,6 @@ impl crate::rt::StripeRequest for CreateFinancialConnectionsSession {
         }
     }
 }
-/// Part of a request's parameters (`CreateFinancialConnectionsSessionAccountHolder`).
-#[cfg(feature = "financial_connections")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreateFinancialConnectionsSessionAccountHolder {
-    /// The `account` parameter.
-    pub account: Option<String>,
-    /// The `customer` parameter.
-    pub customer: Option<String>,
-    /// The `customer_account` parameter.
-    pub customer_account: Option<String>,
-    /// The `type` parameter.
-    pub r#type: crate::CreateFinancialConnectionsSessionAccountHolderType,
-}
-#[cfg(feature = "financial_connections")]
-impl serde::Serialize for CreateFinancialConnectionsSessionAccountHolder {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.account {
-            map.serialize_entry("account", v)?;
-        }
-        if let Some(v) = &self.customer {
-            map.serialize_entry("customer", v)?;
-        }
-        if let Some(v) = &self.customer_account {
-            map.serialize_entry("customer_account", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
-        map.end()
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl CreateFinancialConnectionsSessionAccountHolder {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::CreateFinancialConnectionsSessionAccountHolderType>,
-    ) -> Self {
-        Self {
-            account: None,
-            customer: None,
-            customer_account: None,
-            r#type: r#type.into(),
-        }
-    }
-    /// The `account` parameter.
-    pub fn account(mut self, v: impl Into<String>) -> Self {
-        self.account = Some(v.into());
-        self
-    }
-    /// The `customer` parameter.
-    pub fn customer(mut self, v: impl Into<String>) -> Self {
-        self.customer = Some(v.into());
-        self
-    }
-    /// The `customer_account` parameter.
-    pub fn customer_account(mut self, v: impl Into<String>) -> Self {
-        self.customer_account = Some(v.into());
-        self
-    }
-}
-/// Values of `CreateFinancialConnectionsSessionAccountHolderType`.
-#[cfg(feature = "financial_connections")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateFinancialConnectionsSessionAccountHolderType {
-    /// `account`
-    Account,
-    /// `customer`
-    Customer,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "financial_connections")]
-impl CreateFinancialConnectionsSessionAccountHolderType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateFinancialConnectionsSessionAccountHolderType::Account => "account",
-            CreateFinancialConnectionsSessionAccountHolderType::Customer => "customer",
-            CreateFinancialConnectionsSessionAccountHolderType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl std::str::FromStr for CreateFinancialConnectionsSessionAccountHolderType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["account", "customer"]) {
-                Some(0) => CreateFinancialConnectionsSessionAccountHolderType::Account,
-                Some(1) => CreateFinancialConnectionsSessionAccountHolderType::Customer,
-                _ => {
-                    CreateFinancialConnectionsSessionAccountHolderType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl std::fmt::Display for CreateFinancialConnectionsSessionAccountHolderType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl serde::Serialize for CreateFinancialConnectionsSessionAccountHolderType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl<'de> serde::Deserialize<'de>
-for CreateFinancialConnectionsSessionAccountHolderType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateFinancialConnectionsSessionFiltersAccountSubcategories`.
-#[cfg(feature = "financial_connections")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateFinancialConnectionsSessionFiltersAccountSubcategories {
-    /// `checking`
-    Checking,
-    /// `credit_card`
-    CreditCard,
-    /// `line_of_credit`
-    LineOfCredit,
-    /// `mortgage`
-    Mortgage,
-    /// `savings`
-    Savings,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "financial_connections")]
-impl CreateFinancialConnectionsSessionFiltersAccountSubcategories {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateFinancialConnectionsSessionFiltersAccountSubcategories::Checking => {
-                "checking"
-            }
-            CreateFinancialConnectionsSessionFiltersAccountSubcategories::CreditCard => {
-                "credit_card"
-            }
-            CreateFinancialConnectionsSessionFiltersAccountSubcategories::LineOfCredit => {
-                "line_of_credit"
-            }
-            CreateFinancialConnectionsSessionFiltersAccountSubcategories::Mortgage => {
-                "mortgage"
-            }
-            CreateFinancialConnectionsSessionFiltersAccountSubcategories::Savings => {
-                "savings"
-            }
-            CreateFinancialConnectionsSessionFiltersAccountSubcategories::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl std::str::FromStr for CreateFinancialConnectionsSessionFiltersAccountSubcategories {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["checking", "credit_card", "line_of_credit", "mortgage", "savings"],
-            ) {
-                Some(0) => {
-                    CreateFinancialConnectionsSessionFiltersAccountSubcategories::Checking
-                }
-                Some(1) => {
-                    CreateFinancialConnectionsSessionFiltersAccountSubcategories::CreditCard
-                }
-                Some(2) => {
-                    CreateFinancialConnectionsSessionFiltersAccountSubcategories::LineOfCredit
-                }
-                Some(3) => {
-                    CreateFinancialConnectionsSessionFiltersAccountSubcategories::Mortgage
-                }
-                Some(4) => {
-                    CreateFinancialConnectionsSessionFiltersAccountSubcategories::Savings
-                }
-                _ => {
-                    CreateFinancialConnectionsSessionFiltersAccountSubcategories::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl std::fmt::Display for CreateFinancialConnectionsSessionFiltersAccountSubcategories {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl serde::Serialize for CreateFinancialConnectionsSessionFiltersAccountSubcategories {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl<'de> serde::Deserialize<'de>
-for CreateFinancialConnectionsSessionFiltersAccountSubcategories {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateFinancialConnectionsSessionPermissions`.
-#[cfg(feature = "financial_connections")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateFinancialConnectionsSessionPermissions {
-    /// `balances`
-    Balances,
-    /// `ownership`
-    Ownership,
-    /// `payment_method`
-    PaymentMethod,
-    /// `transactions`
-    Transactions,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "financial_connections")]
-impl CreateFinancialConnectionsSessionPermissions {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateFinancialConnectionsSessionPermissions::Balances => "balances",
-            CreateFinancialConnectionsSessionPermissions::Ownership => "ownership",
-            CreateFinancialConnectionsSessionPermissions::PaymentMethod => {
-                "payment_method"
-            }
-            CreateFinancialConnectionsSessionPermissions::Transactions => "transactions",
-            CreateFinancialConnectionsSessionPermissions::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl std::str::FromStr for CreateFinancialConnectionsSessionPermissions {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["balances", "ownership", "payment_method", "transactions"],
-            ) {
-                Some(0) => CreateFinancialConnectionsSessionPermissions::Balances,
-                Some(1) => CreateFinancialConnectionsSessionPermissions::Ownership,
-                Some(2) => CreateFinancialConnectionsSessionPermissions::PaymentMethod,
-                Some(3) => CreateFinancialConnectionsSessionPermissions::Transactions,
-                _ => CreateFinancialConnectionsSessionPermissions::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl std::fmt::Display for CreateFinancialConnectionsSessionPermissions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl serde::Serialize for CreateFinancialConnectionsSessionPermissions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl<'de> serde::Deserialize<'de> for CreateFinancialConnectionsSessionPermissions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateFinancialConnectionsSessionPrefetch`.
-#[cfg(feature = "financial_connections")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateFinancialConnectionsSessionPrefetch {
-    /// `balances`
-    Balances,
-    /// `ownership`
-    Ownership,
-    /// `transactions`
-    Transactions,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "financial_connections")]
-impl CreateFinancialConnectionsSessionPrefetch {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateFinancialConnectionsSessionPrefetch::Balances => "balances",
-            CreateFinancialConnectionsSessionPrefetch::Ownership => "ownership",
-            CreateFinancialConnectionsSessionPrefetch::Transactions => "transactions",
-            CreateFinancialConnectionsSessionPrefetch::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl std::str::FromStr for CreateFinancialConnectionsSessionPrefetch {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["balances", "ownership", "transactions"],
-            ) {
-                Some(0) => CreateFinancialConnectionsSessionPrefetch::Balances,
-                Some(1) => CreateFinancialConnectionsSessionPrefetch::Ownership,
-                Some(2) => CreateFinancialConnectionsSessionPrefetch::Transactions,
-                _ => CreateFinancialConnectionsSessionPrefetch::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl std::fmt::Display for CreateFinancialConnectionsSessionPrefetch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl serde::Serialize for CreateFinancialConnectionsSessionPrefetch {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl<'de> serde::Deserialize<'de> for CreateFinancialConnectionsSessionPrefetch {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// Create a Session
 ///
 /// To launch the Financial Connections authorization flow, create a `Session`. The session’s `client_secret` can be used to launch the flow using Stripe.js.
@@ -463,17 +119,17 @@ impl<'de> serde::Deserialize<'de> for CreateFinancialConnectionsSessionPrefetch 
 #[non_exhaustive]
 pub struct CreateLinkAccountSession {
     /// The account holder to link accounts for.
-    pub account_holder: crate::CreateFinancialConnectionsSessionAccountHolder,
+    pub account_holder: crate::financial_connections_session::AccountHolder,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Filters to restrict the kinds of accounts to collect.
-    pub filters: Option<crate::FiltersParams>,
+    pub filters: Option<crate::financial_connections_session::Filters>,
     /// List of data features that you would like to request access to.
     ///
     /// Possible values are `balances`, `transactions`, `ownership`, and `payment_method`.
-    pub permissions: Vec<crate::CreateFinancialConnectionsSessionPermissions>,
+    pub permissions: Vec<crate::financial_connections_session::create::Permissions>,
     /// List of data features that you would like to retrieve upon account creation.
-    pub prefetch: Option<Vec<crate::CreateFinancialConnectionsSessionPrefetch>>,
+    pub prefetch: Option<Vec<crate::financial_connections_session::create::Prefetch>>,
     /// For webview integrations only. Upon completing OAuth login in the native browser, the user will be redirected to this URL to return to your app.
     pub return_url: Option<String>,
 }
@@ -504,9 +160,9 @@ impl CreateLinkAccountSession {
     /// Start with the required parameters: `account_holder`, `permissions`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        account_holder: impl Into<crate::CreateFinancialConnectionsSessionAccountHolder>,
+        account_holder: impl Into<crate::financial_connections_session::AccountHolder>,
         permissions: impl IntoIterator<
-            Item = impl Into<crate::CreateFinancialConnectionsSessionPermissions>,
+            Item = impl Into<crate::financial_connections_session::create::Permissions>,
         >,
     ) -> Self {
         Self {
@@ -524,7 +180,10 @@ impl CreateLinkAccountSession {
         self
     }
     /// Filters to restrict the kinds of accounts to collect.
-    pub fn filters(mut self, v: impl Into<crate::FiltersParams>) -> Self {
+    pub fn filters(
+        mut self,
+        v: impl Into<crate::financial_connections_session::Filters>,
+    ) -> Self {
         self.filters = Some(v.into());
         self
     }
@@ -532,7 +191,7 @@ impl CreateLinkAccountSession {
     pub fn prefetch(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::CreateFinancialConnectionsSessionPrefetch>,
+            Item = impl Into<crate::financial_connections_session::create::Prefetch>,
         >,
     ) -> Self {
         self.prefetch = Some(v.into_iter().map(Into::into).collect());
@@ -559,60 +218,6 @@ impl crate::rt::StripeRequest for CreateLinkAccountSession {
         }
     }
 }
-/// Part of a request's parameters (`CreateFinancialConnectionsSessionFilters`).
-#[cfg(feature = "financial_connections")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct FiltersParams {
-    /// The `account_subcategories` parameter.
-    pub account_subcategories: Option<
-        Vec<crate::CreateFinancialConnectionsSessionFiltersAccountSubcategories>,
-    >,
-    /// The `countries` parameter.
-    pub countries: Option<Vec<String>>,
-}
-#[cfg(feature = "financial_connections")]
-impl serde::Serialize for FiltersParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.account_subcategories {
-            map.serialize_entry("account_subcategories", v)?;
-        }
-        if let Some(v) = &self.countries {
-            map.serialize_entry("countries", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl FiltersParams {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            account_subcategories: None,
-            countries: None,
-        }
-    }
-    /// The `account_subcategories` parameter.
-    pub fn account_subcategories(
-        mut self,
-        v: impl IntoIterator<
-            Item = impl Into<
-                crate::CreateFinancialConnectionsSessionFiltersAccountSubcategories,
-            >,
-        >,
-    ) -> Self {
-        self.account_subcategories = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// The `countries` parameter.
-    pub fn countries(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.countries = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-}
 /// A Financial Connections Session is the secure way to programmatically launch the client-side Stripe.js modal that lets your users link their accounts.
 #[cfg(feature = "financial_connections")]
 #[derive(Clone, Debug)]
@@ -631,9 +236,9 @@ pub struct FinancialConnectionsSession {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Permissions requested for accounts collected during this session.
-    pub permissions: Vec<crate::FinancialConnectionsSessionPermissions>,
+    pub permissions: Vec<crate::financial_connections_session::Permissions>,
     /// Data features requested to be retrieved upon account creation.
-    pub prefetch: Option<Vec<crate::FinancialConnectionsSessionPrefetch>>,
+    pub prefetch: Option<Vec<crate::financial_connections_session::Prefetch>>,
     /// For webview integrations only. Upon completing OAuth login in the native browser, the user will be redirected to this URL to return to your app.
     pub return_url: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -663,9 +268,11 @@ impl crate::rt::Decode for FinancialConnectionsSession {
             f4: crate::rt::json::Slot<crate::FinancialConnectionsSessionId>,
             f5: crate::rt::json::Slot<bool>,
             f6: crate::rt::json::Slot<
-                Vec<crate::FinancialConnectionsSessionPermissions>,
+                Vec<crate::financial_connections_session::Permissions>,
             >,
-            f7: crate::rt::json::Slot<Vec<crate::FinancialConnectionsSessionPrefetch>>,
+            f7: crate::rt::json::Slot<
+                Vec<crate::financial_connections_session::Prefetch>,
+            >,
             f8: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -780,146 +387,6 @@ impl serde::Serialize for FinancialConnectionsSession {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `FinancialConnectionsSessionPermissions`.
-#[cfg(feature = "financial_connections")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FinancialConnectionsSessionPermissions {
-    /// `balances`
-    Balances,
-    /// `ownership`
-    Ownership,
-    /// `payment_method`
-    PaymentMethod,
-    /// `transactions`
-    Transactions,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "financial_connections")]
-impl FinancialConnectionsSessionPermissions {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            FinancialConnectionsSessionPermissions::Balances => "balances",
-            FinancialConnectionsSessionPermissions::Ownership => "ownership",
-            FinancialConnectionsSessionPermissions::PaymentMethod => "payment_method",
-            FinancialConnectionsSessionPermissions::Transactions => "transactions",
-            FinancialConnectionsSessionPermissions::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl std::str::FromStr for FinancialConnectionsSessionPermissions {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["balances", "ownership", "payment_method", "transactions"],
-            ) {
-                Some(0) => FinancialConnectionsSessionPermissions::Balances,
-                Some(1) => FinancialConnectionsSessionPermissions::Ownership,
-                Some(2) => FinancialConnectionsSessionPermissions::PaymentMethod,
-                Some(3) => FinancialConnectionsSessionPermissions::Transactions,
-                _ => FinancialConnectionsSessionPermissions::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl std::fmt::Display for FinancialConnectionsSessionPermissions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl serde::Serialize for FinancialConnectionsSessionPermissions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl<'de> serde::Deserialize<'de> for FinancialConnectionsSessionPermissions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl crate::rt::Decode for FinancialConnectionsSessionPermissions {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `FinancialConnectionsSessionPrefetch`.
-#[cfg(feature = "financial_connections")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FinancialConnectionsSessionPrefetch {
-    /// `balances`
-    Balances,
-    /// `ownership`
-    Ownership,
-    /// `transactions`
-    Transactions,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "financial_connections")]
-impl FinancialConnectionsSessionPrefetch {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            FinancialConnectionsSessionPrefetch::Balances => "balances",
-            FinancialConnectionsSessionPrefetch::Ownership => "ownership",
-            FinancialConnectionsSessionPrefetch::Transactions => "transactions",
-            FinancialConnectionsSessionPrefetch::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl std::str::FromStr for FinancialConnectionsSessionPrefetch {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["balances", "ownership", "transactions"],
-            ) {
-                Some(0) => FinancialConnectionsSessionPrefetch::Balances,
-                Some(1) => FinancialConnectionsSessionPrefetch::Ownership,
-                Some(2) => FinancialConnectionsSessionPrefetch::Transactions,
-                _ => FinancialConnectionsSessionPrefetch::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl std::fmt::Display for FinancialConnectionsSessionPrefetch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl serde::Serialize for FinancialConnectionsSessionPrefetch {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl<'de> serde::Deserialize<'de> for FinancialConnectionsSessionPrefetch {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl crate::rt::Decode for FinancialConnectionsSessionPrefetch {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// Retrieve a Session

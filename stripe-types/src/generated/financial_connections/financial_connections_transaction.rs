@@ -18,7 +18,7 @@ pub struct FinancialConnectionsTransaction {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The status of the transaction.
-    pub status: crate::FinancialConnectionsTransactionStatus,
+    pub status: crate::financial_connections_transaction::Status,
     /// The `status_transitions` field.
     pub status_transitions: crate::BankConnectionsResourceTransactionResourceStatusTransitions,
     /// Time at which the transaction was transacted. Measured in seconds since the Unix epoch.
@@ -51,7 +51,7 @@ impl crate::rt::Decode for FinancialConnectionsTransaction {
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<crate::FinancialConnectionsTransactionId>,
             f5: crate::rt::json::Slot<bool>,
-            f6: crate::rt::json::Slot<crate::FinancialConnectionsTransactionStatus>,
+            f6: crate::rt::json::Slot<crate::financial_connections_transaction::Status>,
             f7: crate::rt::json::Slot<
                 crate::BankConnectionsResourceTransactionResourceStatusTransitions,
             >,
@@ -204,71 +204,6 @@ impl serde::Serialize for FinancialConnectionsTransaction {
         map.end()
     }
 }
-/// Values of `FinancialConnectionsTransactionStatus`.
-#[cfg(feature = "financial_connections")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FinancialConnectionsTransactionStatus {
-    /// `pending`
-    Pending,
-    /// `posted`
-    Posted,
-    /// `void`
-    Void,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "financial_connections")]
-impl FinancialConnectionsTransactionStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            FinancialConnectionsTransactionStatus::Pending => "pending",
-            FinancialConnectionsTransactionStatus::Posted => "posted",
-            FinancialConnectionsTransactionStatus::Void => "void",
-            FinancialConnectionsTransactionStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl std::str::FromStr for FinancialConnectionsTransactionStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["pending", "posted", "void"]) {
-                Some(0) => FinancialConnectionsTransactionStatus::Pending,
-                Some(1) => FinancialConnectionsTransactionStatus::Posted,
-                Some(2) => FinancialConnectionsTransactionStatus::Void,
-                _ => FinancialConnectionsTransactionStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl std::fmt::Display for FinancialConnectionsTransactionStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl serde::Serialize for FinancialConnectionsTransactionStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl<'de> serde::Deserialize<'de> for FinancialConnectionsTransactionStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl crate::rt::Decode for FinancialConnectionsTransactionStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// List Transactions
 ///
 /// Returns a list of Financial Connections `Transaction` objects.
@@ -289,9 +224,11 @@ pub struct ListFinancialConnectionsTransactions {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// A filter on the list based on the object `transacted_at` field. The value can be a string with an integer Unix timestamp, or it can be a dictionary with the following options:
-    pub transacted_at: Option<crate::ListFinancialConnectionsTransactionsTransactedAt>,
+    pub transacted_at: Option<crate::financial_connections_transaction::TransactedAt>,
     /// A filter on the list based on the object `transaction_refresh` field. The value can be a dictionary with the following options:
-    pub transaction_refresh: Option<crate::TransactionRefreshParams>,
+    pub transaction_refresh: Option<
+        crate::financial_connections_transaction::TransactionRefresh,
+    >,
 }
 #[cfg(feature = "financial_connections")]
 impl serde::Serialize for ListFinancialConnectionsTransactions {
@@ -358,7 +295,7 @@ impl ListFinancialConnectionsTransactions {
     /// A filter on the list based on the object `transacted_at` field. The value can be a string with an integer Unix timestamp, or it can be a dictionary with the following options:
     pub fn transacted_at(
         mut self,
-        v: impl Into<crate::ListFinancialConnectionsTransactionsTransactedAt>,
+        v: impl Into<crate::financial_connections_transaction::TransactedAt>,
     ) -> Self {
         self.transacted_at = Some(v.into());
         self
@@ -366,7 +303,7 @@ impl ListFinancialConnectionsTransactions {
     /// A filter on the list based on the object `transaction_refresh` field. The value can be a dictionary with the following options:
     pub fn transaction_refresh(
         mut self,
-        v: impl Into<crate::TransactionRefreshParams>,
+        v: impl Into<crate::financial_connections_transaction::TransactionRefresh>,
     ) -> Self {
         self.transaction_refresh = Some(v.into());
         self
@@ -385,45 +322,6 @@ impl crate::rt::StripeRequest for ListFinancialConnectionsTransactions {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListFinancialConnectionsTransactionsTransactedAt`.
-#[cfg(feature = "financial_connections")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListFinancialConnectionsTransactionsTransactedAt {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "financial_connections")]
-impl serde::Serialize for ListFinancialConnectionsTransactionsTransactedAt {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListFinancialConnectionsTransactionsTransactedAt::RangeQuerySpecs(x) => {
-                x.serialize(s)
-            }
-            ListFinancialConnectionsTransactionsTransactedAt::Integer(x) => {
-                x.serialize(s)
-            }
-        }
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl From<crate::RangeQuerySpecs> for ListFinancialConnectionsTransactionsTransactedAt {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListFinancialConnectionsTransactionsTransactedAt::RangeQuerySpecs(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl From<i64> for ListFinancialConnectionsTransactionsTransactedAt {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListFinancialConnectionsTransactionsTransactedAt::Integer(v)
     }
 }
 /// Retrieve a Transaction
@@ -487,30 +385,5 @@ impl crate::rt::StripeRequest for RetrieveFinancialConnectionsTransaction {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`ListFinancialConnectionsTransactionsTransactionRefresh`).
-#[cfg(feature = "financial_connections")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TransactionRefreshParams {
-    /// The `after` parameter.
-    pub after: String,
-}
-#[cfg(feature = "financial_connections")]
-impl serde::Serialize for TransactionRefreshParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("after", &self.after)?;
-        map.end()
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl TransactionRefreshParams {
-    /// Start with the required parameters: `after`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(after: impl Into<String>) -> Self {
-        Self { after: after.into() }
     }
 }

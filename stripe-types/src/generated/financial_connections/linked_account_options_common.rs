@@ -9,9 +9,9 @@ pub struct LinkedAccountOptionsCommon {
         crate::PaymentFlowsPrivatePaymentMethodsFinancialConnectionsCommonLinkedAccountOptionsFilters,
     >,
     /// The list of permissions to request. The `payment_method` permission must be included.
-    pub permissions: Option<Vec<crate::LinkedAccountOptionsCommonPermissions>>,
+    pub permissions: Option<Vec<crate::linked_account_options_common::Permissions>>,
     /// Data features requested to be retrieved upon account creation.
-    pub prefetch: Option<Vec<crate::LinkedAccountOptionsCommonPrefetch>>,
+    pub prefetch: Option<Vec<crate::linked_account_options_common::Prefetch>>,
     /// For webview integrations only. Upon completing OAuth login in the native browser, the user will be redirected to this URL to return to your app.
     pub return_url: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -24,8 +24,12 @@ impl crate::rt::Decode for LinkedAccountOptionsCommon {
             f0: crate::rt::json::Slot<
                 crate::PaymentFlowsPrivatePaymentMethodsFinancialConnectionsCommonLinkedAccountOptionsFilters,
             >,
-            f1: crate::rt::json::Slot<Vec<crate::LinkedAccountOptionsCommonPermissions>>,
-            f2: crate::rt::json::Slot<Vec<crate::LinkedAccountOptionsCommonPrefetch>>,
+            f1: crate::rt::json::Slot<
+                Vec<crate::linked_account_options_common::Permissions>,
+            >,
+            f2: crate::rt::json::Slot<
+                Vec<crate::linked_account_options_common::Prefetch>,
+            >,
             f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -86,131 +90,5 @@ impl serde::Serialize for LinkedAccountOptionsCommon {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `LinkedAccountOptionsCommonPermissions`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum LinkedAccountOptionsCommonPermissions {
-    /// `balances`
-    Balances,
-    /// `ownership`
-    Ownership,
-    /// `payment_method`
-    PaymentMethod,
-    /// `transactions`
-    Transactions,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl LinkedAccountOptionsCommonPermissions {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            LinkedAccountOptionsCommonPermissions::Balances => "balances",
-            LinkedAccountOptionsCommonPermissions::Ownership => "ownership",
-            LinkedAccountOptionsCommonPermissions::PaymentMethod => "payment_method",
-            LinkedAccountOptionsCommonPermissions::Transactions => "transactions",
-            LinkedAccountOptionsCommonPermissions::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for LinkedAccountOptionsCommonPermissions {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["balances", "ownership", "payment_method", "transactions"],
-            ) {
-                Some(0) => LinkedAccountOptionsCommonPermissions::Balances,
-                Some(1) => LinkedAccountOptionsCommonPermissions::Ownership,
-                Some(2) => LinkedAccountOptionsCommonPermissions::PaymentMethod,
-                Some(3) => LinkedAccountOptionsCommonPermissions::Transactions,
-                _ => LinkedAccountOptionsCommonPermissions::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for LinkedAccountOptionsCommonPermissions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for LinkedAccountOptionsCommonPermissions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for LinkedAccountOptionsCommonPermissions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for LinkedAccountOptionsCommonPermissions {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `LinkedAccountOptionsCommonPrefetch`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum LinkedAccountOptionsCommonPrefetch {
-    /// `balances`
-    Balances,
-    /// `ownership`
-    Ownership,
-    /// `transactions`
-    Transactions,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl LinkedAccountOptionsCommonPrefetch {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            LinkedAccountOptionsCommonPrefetch::Balances => "balances",
-            LinkedAccountOptionsCommonPrefetch::Ownership => "ownership",
-            LinkedAccountOptionsCommonPrefetch::Transactions => "transactions",
-            LinkedAccountOptionsCommonPrefetch::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for LinkedAccountOptionsCommonPrefetch {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["balances", "ownership", "transactions"],
-            ) {
-                Some(0) => LinkedAccountOptionsCommonPrefetch::Balances,
-                Some(1) => LinkedAccountOptionsCommonPrefetch::Ownership,
-                Some(2) => LinkedAccountOptionsCommonPrefetch::Transactions,
-                _ => LinkedAccountOptionsCommonPrefetch::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for LinkedAccountOptionsCommonPrefetch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for LinkedAccountOptionsCommonPrefetch {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for LinkedAccountOptionsCommonPrefetch {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for LinkedAccountOptionsCommonPrefetch {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -16,9 +16,9 @@ pub struct CreateForwardingRequest {
     /// The PaymentMethod to insert into the forwarded request. Forwarding previously consumed PaymentMethods is allowed.
     pub payment_method: crate::PaymentMethodId,
     /// The field kinds to be replaced in the forwarded request.
-    pub replacements: Vec<crate::CreateForwardingRequestReplacements>,
+    pub replacements: Vec<crate::forwarding_request::create::Replacements>,
     /// The request body and headers to be sent to the destination endpoint.
-    pub request: Option<crate::RequestParam>,
+    pub request: Option<crate::forwarding_request::Request>,
     /// The destination URL for the forwarded request. Must be supported by the config.
     pub url: String,
 }
@@ -49,7 +49,7 @@ impl CreateForwardingRequest {
     pub fn new(
         payment_method: impl Into<crate::PaymentMethodId>,
         replacements: impl IntoIterator<
-            Item = impl Into<crate::CreateForwardingRequestReplacements>,
+            Item = impl Into<crate::forwarding_request::create::Replacements>,
         >,
         url: impl Into<String>,
     ) -> Self {
@@ -73,7 +73,7 @@ impl CreateForwardingRequest {
         self
     }
     /// The request body and headers to be sent to the destination endpoint.
-    pub fn request(mut self, v: impl Into<crate::RequestParam>) -> Self {
+    pub fn request(mut self, v: impl Into<crate::forwarding_request::Request>) -> Self {
         self.request = Some(v.into());
         self
     }
@@ -91,149 +91,6 @@ impl crate::rt::StripeRequest for CreateForwardingRequest {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `CreateForwardingRequestReplacements`.
-#[cfg(feature = "forwarding")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateForwardingRequestReplacements {
-    /// `card_cvc`
-    CardCvc,
-    /// `card_expiry`
-    CardExpiry,
-    /// `card_number`
-    CardNumber,
-    /// `cardholder_name`
-    CardholderName,
-    /// `request_signature`
-    RequestSignature,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "forwarding")]
-impl CreateForwardingRequestReplacements {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateForwardingRequestReplacements::CardCvc => "card_cvc",
-            CreateForwardingRequestReplacements::CardExpiry => "card_expiry",
-            CreateForwardingRequestReplacements::CardNumber => "card_number",
-            CreateForwardingRequestReplacements::CardholderName => "cardholder_name",
-            CreateForwardingRequestReplacements::RequestSignature => "request_signature",
-            CreateForwardingRequestReplacements::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "forwarding")]
-impl std::str::FromStr for CreateForwardingRequestReplacements {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "card_cvc",
-                    "card_expiry",
-                    "card_number",
-                    "cardholder_name",
-                    "request_signature",
-                ],
-            ) {
-                Some(0) => CreateForwardingRequestReplacements::CardCvc,
-                Some(1) => CreateForwardingRequestReplacements::CardExpiry,
-                Some(2) => CreateForwardingRequestReplacements::CardNumber,
-                Some(3) => CreateForwardingRequestReplacements::CardholderName,
-                Some(4) => CreateForwardingRequestReplacements::RequestSignature,
-                _ => CreateForwardingRequestReplacements::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "forwarding")]
-impl std::fmt::Display for CreateForwardingRequestReplacements {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "forwarding")]
-impl serde::Serialize for CreateForwardingRequestReplacements {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "forwarding")]
-impl<'de> serde::Deserialize<'de> for CreateForwardingRequestReplacements {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`ListForwardingRequestsCreated`).
-#[cfg(feature = "forwarding")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreatedParam {
-    /// The `gt` parameter.
-    pub gt: Option<i64>,
-    /// The `gte` parameter.
-    pub gte: Option<i64>,
-    /// The `lt` parameter.
-    pub lt: Option<i64>,
-    /// The `lte` parameter.
-    pub lte: Option<i64>,
-}
-#[cfg(feature = "forwarding")]
-impl serde::Serialize for CreatedParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.gt {
-            map.serialize_entry("gt", v)?;
-        }
-        if let Some(v) = &self.gte {
-            map.serialize_entry("gte", v)?;
-        }
-        if let Some(v) = &self.lt {
-            map.serialize_entry("lt", v)?;
-        }
-        if let Some(v) = &self.lte {
-            map.serialize_entry("lte", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "forwarding")]
-impl CreatedParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            gt: None,
-            gte: None,
-            lt: None,
-            lte: None,
-        }
-    }
-    /// The `gt` parameter.
-    pub fn gt(mut self, v: impl Into<i64>) -> Self {
-        self.gt = Some(v.into());
-        self
-    }
-    /// The `gte` parameter.
-    pub fn gte(mut self, v: impl Into<i64>) -> Self {
-        self.gte = Some(v.into());
-        self
-    }
-    /// The `lt` parameter.
-    pub fn lt(mut self, v: impl Into<i64>) -> Self {
-        self.lt = Some(v.into());
-        self
-    }
-    /// The `lte` parameter.
-    pub fn lte(mut self, v: impl Into<i64>) -> Self {
-        self.lte = Some(v.into());
-        self
     }
 }
 /// Instructs Stripe to make a request on your behalf using the destination URL. The destination URL
@@ -267,7 +124,7 @@ pub struct ForwardingRequest {
     /// The PaymentMethod to insert into the forwarded request. Forwarding previously consumed PaymentMethods is allowed.
     pub payment_method: String,
     /// The field kinds to be replaced in the forwarded request.
-    pub replacements: Vec<crate::ForwardingRequestReplacements>,
+    pub replacements: Vec<crate::forwarding_request::Replacements>,
     /// Context about the request from Stripe's servers to the destination endpoint.
     pub request_context: Option<crate::ForwardedRequestContext>,
     /// The request that was sent to the destination endpoint. We redact any sensitive fields.
@@ -297,7 +154,7 @@ impl crate::rt::Decode for ForwardingRequest {
             f2: crate::rt::json::Slot<bool>,
             f3: crate::rt::json::Slot<crate::rt::Metadata>,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<Vec<crate::ForwardingRequestReplacements>>,
+            f5: crate::rt::json::Slot<Vec<crate::forwarding_request::Replacements>>,
             f6: crate::rt::json::Slot<crate::ForwardedRequestContext>,
             f7: crate::rt::json::Slot<crate::ForwardedRequestDetails>,
             f8: crate::rt::json::Slot<crate::ForwardedResponseDetails>,
@@ -423,128 +280,6 @@ impl serde::Serialize for ForwardingRequest {
         map.end()
     }
 }
-/// Values of `ForwardingRequestReplacements`.
-#[cfg(feature = "forwarding")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ForwardingRequestReplacements {
-    /// `card_cvc`
-    CardCvc,
-    /// `card_expiry`
-    CardExpiry,
-    /// `card_number`
-    CardNumber,
-    /// `cardholder_name`
-    CardholderName,
-    /// `request_signature`
-    RequestSignature,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "forwarding")]
-impl ForwardingRequestReplacements {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ForwardingRequestReplacements::CardCvc => "card_cvc",
-            ForwardingRequestReplacements::CardExpiry => "card_expiry",
-            ForwardingRequestReplacements::CardNumber => "card_number",
-            ForwardingRequestReplacements::CardholderName => "cardholder_name",
-            ForwardingRequestReplacements::RequestSignature => "request_signature",
-            ForwardingRequestReplacements::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "forwarding")]
-impl std::str::FromStr for ForwardingRequestReplacements {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "card_cvc",
-                    "card_expiry",
-                    "card_number",
-                    "cardholder_name",
-                    "request_signature",
-                ],
-            ) {
-                Some(0) => ForwardingRequestReplacements::CardCvc,
-                Some(1) => ForwardingRequestReplacements::CardExpiry,
-                Some(2) => ForwardingRequestReplacements::CardNumber,
-                Some(3) => ForwardingRequestReplacements::CardholderName,
-                Some(4) => ForwardingRequestReplacements::RequestSignature,
-                _ => ForwardingRequestReplacements::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "forwarding")]
-impl std::fmt::Display for ForwardingRequestReplacements {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "forwarding")]
-impl serde::Serialize for ForwardingRequestReplacements {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "forwarding")]
-impl<'de> serde::Deserialize<'de> for ForwardingRequestReplacements {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "forwarding")]
-impl crate::rt::Decode for ForwardingRequestReplacements {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Part of a request's parameters (`CreateForwardingRequestRequestHeaders`).
-#[cfg(feature = "forwarding")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct HeaderParam {
-    /// The `name` parameter.
-    pub name: String,
-    /// The `value` parameter.
-    pub value: String,
-}
-#[cfg(feature = "forwarding")]
-impl serde::Serialize for HeaderParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("name", &self.name)?;
-        map.serialize_entry("value", &self.value)?;
-        map.end()
-    }
-}
-/// The required parameters of [`HeaderParam::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "forwarding")]
-#[derive(Clone, Debug)]
-pub struct HeaderParamArgs {
-    /// The `name` parameter.
-    pub name: String,
-    /// The `value` parameter.
-    pub value: String,
-}
-#[cfg(feature = "forwarding")]
-impl HeaderParam {
-    /// Start with the required parameters, named in [`HeaderParamArgs`]: `name`, `value`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: HeaderParamArgs) -> Self {
-        Self {
-            name: args.name,
-            value: args.value,
-        }
-    }
-}
 /// List all ForwardingRequests
 ///
 /// Lists all ForwardingRequest objects.
@@ -555,7 +290,7 @@ impl HeaderParam {
 #[non_exhaustive]
 pub struct ListForwardingRequests {
     /// Similar to other List endpoints, filters results based on created timestamp. You can pass gt, gte, lt, and lte timestamp values.
-    pub created: Option<crate::CreatedParam>,
+    pub created: Option<crate::forwarding_request::Created>,
     /// A pagination cursor to fetch the previous page of the list. The value must be a ForwardingRequest ID.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -602,7 +337,7 @@ impl ListForwardingRequests {
         }
     }
     /// Similar to other List endpoints, filters results based on created timestamp. You can pass gt, gte, lt, and lte timestamp values.
-    pub fn created(mut self, v: impl Into<crate::CreatedParam>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::forwarding_request::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -640,51 +375,6 @@ impl crate::rt::StripeRequest for ListForwardingRequests {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// Part of a request's parameters (`CreateForwardingRequestRequest`).
-#[cfg(feature = "forwarding")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct RequestParam {
-    /// The `body` parameter.
-    pub body: Option<String>,
-    /// The `headers` parameter.
-    pub headers: Option<Vec<crate::HeaderParam>>,
-}
-#[cfg(feature = "forwarding")]
-impl serde::Serialize for RequestParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.body {
-            map.serialize_entry("body", v)?;
-        }
-        if let Some(v) = &self.headers {
-            map.serialize_entry("headers", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "forwarding")]
-impl RequestParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { body: None, headers: None }
-    }
-    /// The `body` parameter.
-    pub fn body(mut self, v: impl Into<String>) -> Self {
-        self.body = Some(v.into());
-        self
-    }
-    /// The `headers` parameter.
-    pub fn headers(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::HeaderParam>>,
-    ) -> Self {
-        self.headers = Some(v.into_iter().map(Into::into).collect());
-        self
     }
 }
 /// Retrieve a ForwardingRequest

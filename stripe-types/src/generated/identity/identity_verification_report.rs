@@ -36,7 +36,7 @@ pub struct IdentityVerificationReport {
     /// The `selfie` field.
     pub selfie: Option<crate::GelatoSelfieReport>,
     /// Type of report.
-    pub r#type: crate::IdentityVerificationReportType,
+    pub r#type: crate::identity_verification_report::Type,
     /// The configuration token of a verification flow from the dashboard.
     pub verification_flow: Option<String>,
     /// ID of the VerificationSession that created this report.
@@ -67,7 +67,7 @@ impl crate::rt::Decode for IdentityVerificationReport {
             f7: crate::rt::json::Slot<crate::GelatoVerificationReportOptions>,
             f8: crate::rt::json::Slot<crate::GelatoPhoneReport>,
             f9: crate::rt::json::Slot<crate::GelatoSelfieReport>,
-            f10: crate::rt::json::Slot<crate::IdentityVerificationReportType>,
+            f10: crate::rt::json::Slot<crate::identity_verification_report::Type>,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<String>,
         }
@@ -213,74 +213,6 @@ impl serde::Serialize for IdentityVerificationReport {
         map.end()
     }
 }
-/// Values of `IdentityVerificationReportType`.
-#[cfg(feature = "identity")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IdentityVerificationReportType {
-    /// `document`
-    Document,
-    /// `id_number`
-    IdNumber,
-    /// `verification_flow`
-    VerificationFlow,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "identity")]
-impl IdentityVerificationReportType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IdentityVerificationReportType::Document => "document",
-            IdentityVerificationReportType::IdNumber => "id_number",
-            IdentityVerificationReportType::VerificationFlow => "verification_flow",
-            IdentityVerificationReportType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "identity")]
-impl std::str::FromStr for IdentityVerificationReportType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["document", "id_number", "verification_flow"],
-            ) {
-                Some(0) => IdentityVerificationReportType::Document,
-                Some(1) => IdentityVerificationReportType::IdNumber,
-                Some(2) => IdentityVerificationReportType::VerificationFlow,
-                _ => IdentityVerificationReportType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "identity")]
-impl std::fmt::Display for IdentityVerificationReportType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "identity")]
-impl serde::Serialize for IdentityVerificationReportType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for IdentityVerificationReportType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "identity")]
-impl crate::rt::Decode for IdentityVerificationReportType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// List VerificationReports
 ///
 /// List all verification reports.
@@ -293,7 +225,7 @@ pub struct ListIdentityVerificationReports {
     /// A string to reference this user. This can be a customer ID, a session ID, or similar, and can be used to reconcile this verification with your internal systems.
     pub client_reference_id: Option<String>,
     /// Only return VerificationReports that were created during the given date interval.
-    pub created: Option<crate::ListIdentityVerificationReportsCreated>,
+    pub created: Option<crate::identity_verification_report::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -303,7 +235,7 @@ pub struct ListIdentityVerificationReports {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return VerificationReports of this type
-    pub r#type: Option<crate::ListIdentityVerificationReportsType>,
+    pub r#type: Option<crate::identity_verification_report::lists::Type>,
     /// Only return VerificationReports created by this VerificationSession ID. It is allowed to provide a VerificationIntent ID.
     pub verification_session: Option<String>,
 }
@@ -363,7 +295,7 @@ impl ListIdentityVerificationReports {
     /// Only return VerificationReports that were created during the given date interval.
     pub fn created(
         mut self,
-        v: impl Into<crate::ListIdentityVerificationReportsCreated>,
+        v: impl Into<crate::identity_verification_report::Created>,
     ) -> Self {
         self.created = Some(v.into());
         self
@@ -391,7 +323,7 @@ impl ListIdentityVerificationReports {
     /// Only return VerificationReports of this type
     pub fn r#type(
         mut self,
-        v: impl Into<crate::ListIdentityVerificationReportsType>,
+        v: impl Into<crate::identity_verification_report::lists::Type>,
     ) -> Self {
         self.r#type = Some(v.into());
         self
@@ -415,94 +347,6 @@ impl crate::rt::StripeRequest for ListIdentityVerificationReports {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListIdentityVerificationReportsCreated`.
-#[cfg(feature = "identity")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListIdentityVerificationReportsCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "identity")]
-impl serde::Serialize for ListIdentityVerificationReportsCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListIdentityVerificationReportsCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListIdentityVerificationReportsCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "identity")]
-impl From<crate::RangeQuerySpecs> for ListIdentityVerificationReportsCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListIdentityVerificationReportsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "identity")]
-impl From<i64> for ListIdentityVerificationReportsCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListIdentityVerificationReportsCreated::Integer(v)
-    }
-}
-/// Values of `ListIdentityVerificationReportsType`.
-#[cfg(feature = "identity")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListIdentityVerificationReportsType {
-    /// `document`
-    Document,
-    /// `id_number`
-    IdNumber,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "identity")]
-impl ListIdentityVerificationReportsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListIdentityVerificationReportsType::Document => "document",
-            ListIdentityVerificationReportsType::IdNumber => "id_number",
-            ListIdentityVerificationReportsType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "identity")]
-impl std::str::FromStr for ListIdentityVerificationReportsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["document", "id_number"]) {
-                Some(0) => ListIdentityVerificationReportsType::Document,
-                Some(1) => ListIdentityVerificationReportsType::IdNumber,
-                _ => ListIdentityVerificationReportsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "identity")]
-impl std::fmt::Display for ListIdentityVerificationReportsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "identity")]
-impl serde::Serialize for ListIdentityVerificationReportsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for ListIdentityVerificationReportsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Retrieve a VerificationReport

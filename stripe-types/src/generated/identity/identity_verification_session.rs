@@ -85,19 +85,19 @@ pub struct CreateIdentityVerificationSession {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// A set of options for the session’s verification checks.
-    pub options: Option<crate::SessionOptionsParam>,
+    pub options: Option<crate::identity_verification_session::Options>,
     /// Details provided about the user being verified. These details may be shown to the user.
-    pub provided_details: Option<crate::ProvidedDetailsParam>,
+    pub provided_details: Option<crate::identity_verification_session::ProvidedDetails>,
     /// Customer ID
     pub related_customer: Option<String>,
     /// The ID of the Account representing a customer.
     pub related_customer_account: Option<String>,
     /// Tokens referencing a Person resource and it's associated account.
-    pub related_person: Option<crate::RelatedPersonParam>,
+    pub related_person: Option<crate::identity_verification_session::RelatedPerson>,
     /// The URL that the user will be redirected to upon completing the verification flow.
     pub return_url: Option<String>,
     /// The type of [verification check](https://docs.stripe.com/identity/verification-checks) to be performed. You must provide a `type` if not passing `verification_flow`.
-    pub r#type: Option<crate::CreateIdentityVerificationSessionType>,
+    pub r#type: Option<crate::identity_verification_session::create_update::Type>,
     /// The ID of a verification flow from the Dashboard. See https://docs.stripe.com/identity/verification-flows.
     pub verification_flow: Option<String>,
 }
@@ -177,14 +177,17 @@ impl CreateIdentityVerificationSession {
         self
     }
     /// A set of options for the session’s verification checks.
-    pub fn options(mut self, v: impl Into<crate::SessionOptionsParam>) -> Self {
+    pub fn options(
+        mut self,
+        v: impl Into<crate::identity_verification_session::Options>,
+    ) -> Self {
         self.options = Some(v.into());
         self
     }
     /// Details provided about the user being verified. These details may be shown to the user.
     pub fn provided_details(
         mut self,
-        v: impl Into<crate::ProvidedDetailsParam>,
+        v: impl Into<crate::identity_verification_session::ProvidedDetails>,
     ) -> Self {
         self.provided_details = Some(v.into());
         self
@@ -200,7 +203,10 @@ impl CreateIdentityVerificationSession {
         self
     }
     /// Tokens referencing a Person resource and it's associated account.
-    pub fn related_person(mut self, v: impl Into<crate::RelatedPersonParam>) -> Self {
+    pub fn related_person(
+        mut self,
+        v: impl Into<crate::identity_verification_session::RelatedPerson>,
+    ) -> Self {
         self.related_person = Some(v.into());
         self
     }
@@ -212,7 +218,7 @@ impl CreateIdentityVerificationSession {
     /// The type of [verification check](https://docs.stripe.com/identity/verification-checks) to be performed. You must provide a `type` if not passing `verification_flow`.
     pub fn r#type(
         mut self,
-        v: impl Into<crate::CreateIdentityVerificationSessionType>,
+        v: impl Into<crate::identity_verification_session::create_update::Type>,
     ) -> Self {
         self.r#type = Some(v.into());
         self
@@ -236,216 +242,6 @@ impl crate::rt::StripeRequest for CreateIdentityVerificationSession {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `CreateIdentityVerificationSessionOptionsDocumentAllowedTypes`.
-#[cfg(feature = "identity")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateIdentityVerificationSessionOptionsDocumentAllowedTypes {
-    /// `driving_license`
-    DrivingLicense,
-    /// `id_card`
-    IdCard,
-    /// `passport`
-    Passport,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "identity")]
-impl CreateIdentityVerificationSessionOptionsDocumentAllowedTypes {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateIdentityVerificationSessionOptionsDocumentAllowedTypes::DrivingLicense => {
-                "driving_license"
-            }
-            CreateIdentityVerificationSessionOptionsDocumentAllowedTypes::IdCard => {
-                "id_card"
-            }
-            CreateIdentityVerificationSessionOptionsDocumentAllowedTypes::Passport => {
-                "passport"
-            }
-            CreateIdentityVerificationSessionOptionsDocumentAllowedTypes::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "identity")]
-impl std::str::FromStr for CreateIdentityVerificationSessionOptionsDocumentAllowedTypes {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["driving_license", "id_card", "passport"],
-            ) {
-                Some(0) => {
-                    CreateIdentityVerificationSessionOptionsDocumentAllowedTypes::DrivingLicense
-                }
-                Some(1) => {
-                    CreateIdentityVerificationSessionOptionsDocumentAllowedTypes::IdCard
-                }
-                Some(2) => {
-                    CreateIdentityVerificationSessionOptionsDocumentAllowedTypes::Passport
-                }
-                _ => {
-                    CreateIdentityVerificationSessionOptionsDocumentAllowedTypes::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "identity")]
-impl std::fmt::Display for CreateIdentityVerificationSessionOptionsDocumentAllowedTypes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "identity")]
-impl serde::Serialize for CreateIdentityVerificationSessionOptionsDocumentAllowedTypes {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de>
-for CreateIdentityVerificationSessionOptionsDocumentAllowedTypes {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateIdentityVerificationSessionType`.
-#[cfg(feature = "identity")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateIdentityVerificationSessionType {
-    /// `document`
-    Document,
-    /// `id_number`
-    IdNumber,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "identity")]
-impl CreateIdentityVerificationSessionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateIdentityVerificationSessionType::Document => "document",
-            CreateIdentityVerificationSessionType::IdNumber => "id_number",
-            CreateIdentityVerificationSessionType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "identity")]
-impl std::str::FromStr for CreateIdentityVerificationSessionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["document", "id_number"]) {
-                Some(0) => CreateIdentityVerificationSessionType::Document,
-                Some(1) => CreateIdentityVerificationSessionType::IdNumber,
-                _ => CreateIdentityVerificationSessionType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "identity")]
-impl std::fmt::Display for CreateIdentityVerificationSessionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "identity")]
-impl serde::Serialize for CreateIdentityVerificationSessionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for CreateIdentityVerificationSessionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`CreateIdentityVerificationSessionOptionsDocument`).
-#[cfg(feature = "identity")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct DocumentOptions {
-    /// The `allowed_types` parameter.
-    pub allowed_types: Option<
-        Vec<crate::CreateIdentityVerificationSessionOptionsDocumentAllowedTypes>,
-    >,
-    /// The `require_id_number` parameter.
-    pub require_id_number: Option<bool>,
-    /// The `require_live_capture` parameter.
-    pub require_live_capture: Option<bool>,
-    /// The `require_matching_selfie` parameter.
-    pub require_matching_selfie: Option<bool>,
-}
-#[cfg(feature = "identity")]
-impl serde::Serialize for DocumentOptions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.allowed_types {
-            map.serialize_entry("allowed_types", v)?;
-        }
-        if let Some(v) = &self.require_id_number {
-            map.serialize_entry("require_id_number", v)?;
-        }
-        if let Some(v) = &self.require_live_capture {
-            map.serialize_entry("require_live_capture", v)?;
-        }
-        if let Some(v) = &self.require_matching_selfie {
-            map.serialize_entry("require_matching_selfie", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl DocumentOptions {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            allowed_types: None,
-            require_id_number: None,
-            require_live_capture: None,
-            require_matching_selfie: None,
-        }
-    }
-    /// The `allowed_types` parameter.
-    pub fn allowed_types(
-        mut self,
-        v: impl IntoIterator<
-            Item = impl Into<
-                crate::CreateIdentityVerificationSessionOptionsDocumentAllowedTypes,
-            >,
-        >,
-    ) -> Self {
-        self.allowed_types = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// The `require_id_number` parameter.
-    pub fn require_id_number(mut self, v: impl Into<bool>) -> Self {
-        self.require_id_number = Some(v.into());
-        self
-    }
-    /// The `require_live_capture` parameter.
-    pub fn require_live_capture(mut self, v: impl Into<bool>) -> Self {
-        self.require_live_capture = Some(v.into());
-        self
-    }
-    /// The `require_matching_selfie` parameter.
-    pub fn require_matching_selfie(mut self, v: impl Into<bool>) -> Self {
-        self.require_matching_selfie = Some(v.into());
-        self
     }
 }
 /// A VerificationSession guides you through the process of collecting and verifying the identities
@@ -494,9 +290,9 @@ pub struct IdentityVerificationSession {
     /// The `related_person` field.
     pub related_person: Option<crate::GelatoRelatedPerson>,
     /// Status of this VerificationSession. [Learn more about the lifecycle of sessions](https://docs.stripe.com/identity/how-sessions-work).
-    pub status: crate::IdentityVerificationSessionStatus,
+    pub status: crate::identity_verification_session::Status,
     /// The type of [verification check](https://docs.stripe.com/identity/verification-checks) to be performed.
-    pub r#type: crate::IdentityVerificationSessionType,
+    pub r#type: crate::identity_verification_session::Type,
     /// The short-lived URL that you use to redirect a user to Stripe to submit their identity information. This URL expires after 48 hours and can only be used once. Don’t store it, log it, send it in emails or expose it to anyone other than the user. Refer to our docs on [verifying identity documents](https://docs.stripe.com/identity/verify-identity-documents?platform=web&type=redirect) to learn how to redirect users to Stripe.
     pub url: Option<String>,
     /// The configuration token of a verification flow from the dashboard.
@@ -535,8 +331,8 @@ impl crate::rt::Decode for IdentityVerificationSession {
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<String>,
             f13: crate::rt::json::Slot<crate::GelatoRelatedPerson>,
-            f14: crate::rt::json::Slot<crate::IdentityVerificationSessionStatus>,
-            f15: crate::rt::json::Slot<crate::IdentityVerificationSessionType>,
+            f14: crate::rt::json::Slot<crate::identity_verification_session::Status>,
+            f15: crate::rt::json::Slot<crate::identity_verification_session::Type>,
             f16: crate::rt::json::Slot<String>,
             f17: crate::rt::json::Slot<String>,
             f18: crate::rt::json::Slot<crate::GelatoVerifiedOutputs>,
@@ -730,146 +526,6 @@ impl serde::Serialize for IdentityVerificationSession {
         map.end()
     }
 }
-/// Values of `IdentityVerificationSessionStatus`.
-#[cfg(feature = "identity")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IdentityVerificationSessionStatus {
-    /// `canceled`
-    Canceled,
-    /// `processing`
-    Processing,
-    /// `requires_input`
-    RequiresInput,
-    /// `verified`
-    Verified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "identity")]
-impl IdentityVerificationSessionStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IdentityVerificationSessionStatus::Canceled => "canceled",
-            IdentityVerificationSessionStatus::Processing => "processing",
-            IdentityVerificationSessionStatus::RequiresInput => "requires_input",
-            IdentityVerificationSessionStatus::Verified => "verified",
-            IdentityVerificationSessionStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "identity")]
-impl std::str::FromStr for IdentityVerificationSessionStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["canceled", "processing", "requires_input", "verified"],
-            ) {
-                Some(0) => IdentityVerificationSessionStatus::Canceled,
-                Some(1) => IdentityVerificationSessionStatus::Processing,
-                Some(2) => IdentityVerificationSessionStatus::RequiresInput,
-                Some(3) => IdentityVerificationSessionStatus::Verified,
-                _ => IdentityVerificationSessionStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "identity")]
-impl std::fmt::Display for IdentityVerificationSessionStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "identity")]
-impl serde::Serialize for IdentityVerificationSessionStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for IdentityVerificationSessionStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "identity")]
-impl crate::rt::Decode for IdentityVerificationSessionStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `IdentityVerificationSessionType`.
-#[cfg(feature = "identity")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IdentityVerificationSessionType {
-    /// `document`
-    Document,
-    /// `id_number`
-    IdNumber,
-    /// `verification_flow`
-    VerificationFlow,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "identity")]
-impl IdentityVerificationSessionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IdentityVerificationSessionType::Document => "document",
-            IdentityVerificationSessionType::IdNumber => "id_number",
-            IdentityVerificationSessionType::VerificationFlow => "verification_flow",
-            IdentityVerificationSessionType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "identity")]
-impl std::str::FromStr for IdentityVerificationSessionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["document", "id_number", "verification_flow"],
-            ) {
-                Some(0) => IdentityVerificationSessionType::Document,
-                Some(1) => IdentityVerificationSessionType::IdNumber,
-                Some(2) => IdentityVerificationSessionType::VerificationFlow,
-                _ => IdentityVerificationSessionType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "identity")]
-impl std::fmt::Display for IdentityVerificationSessionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "identity")]
-impl serde::Serialize for IdentityVerificationSessionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for IdentityVerificationSessionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "identity")]
-impl crate::rt::Decode for IdentityVerificationSessionType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// List VerificationSessions
 ///
 /// Returns a list of VerificationSessions
@@ -882,7 +538,7 @@ pub struct ListIdentityVerificationSessions {
     /// A string to reference this user. This can be a customer ID, a session ID, or similar, and can be used to reconcile this verification with your internal systems.
     pub client_reference_id: Option<String>,
     /// Only return VerificationSessions that were created during the given date interval.
-    pub created: Option<crate::ListCheckoutSessionsCreated>,
+    pub created: Option<crate::checkout_session::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -896,7 +552,7 @@ pub struct ListIdentityVerificationSessions {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return VerificationSessions with this status. [Learn more about the lifecycle of sessions](https://docs.stripe.com/identity/how-sessions-work).
-    pub status: Option<crate::ListIdentityVerificationSessionsStatus>,
+    pub status: Option<crate::identity_verification_session::lists::Status>,
 }
 #[cfg(feature = "identity")]
 impl serde::Serialize for ListIdentityVerificationSessions {
@@ -956,7 +612,7 @@ impl ListIdentityVerificationSessions {
         self
     }
     /// Only return VerificationSessions that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListCheckoutSessionsCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::checkout_session::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -993,7 +649,7 @@ impl ListIdentityVerificationSessions {
     /// Only return VerificationSessions with this status. [Learn more about the lifecycle of sessions](https://docs.stripe.com/identity/how-sessions-work).
     pub fn status(
         mut self,
-        v: impl Into<crate::ListIdentityVerificationSessionsStatus>,
+        v: impl Into<crate::identity_verification_session::lists::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self
@@ -1012,114 +668,6 @@ impl crate::rt::StripeRequest for ListIdentityVerificationSessions {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// Values of `ListIdentityVerificationSessionsStatus`.
-#[cfg(feature = "identity")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListIdentityVerificationSessionsStatus {
-    /// `canceled`
-    Canceled,
-    /// `processing`
-    Processing,
-    /// `requires_input`
-    RequiresInput,
-    /// `verified`
-    Verified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "identity")]
-impl ListIdentityVerificationSessionsStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListIdentityVerificationSessionsStatus::Canceled => "canceled",
-            ListIdentityVerificationSessionsStatus::Processing => "processing",
-            ListIdentityVerificationSessionsStatus::RequiresInput => "requires_input",
-            ListIdentityVerificationSessionsStatus::Verified => "verified",
-            ListIdentityVerificationSessionsStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "identity")]
-impl std::str::FromStr for ListIdentityVerificationSessionsStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["canceled", "processing", "requires_input", "verified"],
-            ) {
-                Some(0) => ListIdentityVerificationSessionsStatus::Canceled,
-                Some(1) => ListIdentityVerificationSessionsStatus::Processing,
-                Some(2) => ListIdentityVerificationSessionsStatus::RequiresInput,
-                Some(3) => ListIdentityVerificationSessionsStatus::Verified,
-                _ => ListIdentityVerificationSessionsStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "identity")]
-impl std::fmt::Display for ListIdentityVerificationSessionsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "identity")]
-impl serde::Serialize for ListIdentityVerificationSessionsStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for ListIdentityVerificationSessionsStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`CreateIdentityVerificationSessionProvidedDetails`).
-#[cfg(feature = "identity")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct ProvidedDetailsParam {
-    /// The `email` parameter.
-    pub email: Option<String>,
-    /// The `phone` parameter.
-    pub phone: Option<String>,
-}
-#[cfg(feature = "identity")]
-impl serde::Serialize for ProvidedDetailsParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.email {
-            map.serialize_entry("email", v)?;
-        }
-        if let Some(v) = &self.phone {
-            map.serialize_entry("phone", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl ProvidedDetailsParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { email: None, phone: None }
-    }
-    /// The `email` parameter.
-    pub fn email(mut self, v: impl Into<String>) -> Self {
-        self.email = Some(v.into());
-        self
-    }
-    /// The `phone` parameter.
-    pub fn phone(mut self, v: impl Into<String>) -> Self {
-        self.phone = Some(v.into());
-        self
     }
 }
 /// Redact a VerificationSession
@@ -1201,46 +749,6 @@ impl crate::rt::StripeRequest for RedactIdentityVerificationSession {
         }
     }
 }
-/// Part of a request's parameters (`CreateIdentityVerificationSessionRelatedPerson`).
-#[cfg(feature = "identity")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct RelatedPersonParam {
-    /// The `account` parameter.
-    pub account: String,
-    /// The `person` parameter.
-    pub person: String,
-}
-#[cfg(feature = "identity")]
-impl serde::Serialize for RelatedPersonParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("account", &self.account)?;
-        map.serialize_entry("person", &self.person)?;
-        map.end()
-    }
-}
-/// The required parameters of [`RelatedPersonParam::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "identity")]
-#[derive(Clone, Debug)]
-pub struct RelatedPersonParamArgs {
-    /// The `account` parameter.
-    pub account: String,
-    /// The `person` parameter.
-    pub person: String,
-}
-#[cfg(feature = "identity")]
-impl RelatedPersonParam {
-    /// Start with the required parameters, named in [`RelatedPersonParamArgs`]: `account`, `person`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: RelatedPersonParamArgs) -> Self {
-        Self {
-            account: args.account,
-            person: args.person,
-        }
-    }
-}
 /// Retrieve a VerificationSession
 ///
 /// Retrieves the details of a VerificationSession that was previously created.
@@ -1305,41 +813,6 @@ impl crate::rt::StripeRequest for RetrieveIdentityVerificationSession {
         }
     }
 }
-/// Part of a request's parameters (`CreateIdentityVerificationSessionOptions`).
-#[cfg(feature = "identity")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct SessionOptionsParam {
-    /// The `document` parameter.
-    pub document: Option<crate::rt::Clearable<crate::DocumentOptions>>,
-}
-#[cfg(feature = "identity")]
-impl serde::Serialize for SessionOptionsParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.document {
-            map.serialize_entry("document", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl SessionOptionsParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { document: None }
-    }
-    /// The `document` parameter.
-    pub fn document(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::DocumentOptions>>,
-    ) -> Self {
-        self.document = Some(v.into());
-        self
-    }
-}
 /// Update a VerificationSession
 ///
 /// Updates a VerificationSession object.
@@ -1359,11 +832,11 @@ pub struct UpdateIdentityVerificationSession {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// A set of options for the session’s verification checks.
-    pub options: Option<crate::SessionOptionsParam>,
+    pub options: Option<crate::identity_verification_session::Options>,
     /// Details provided about the user being verified. These details may be shown to the user.
-    pub provided_details: Option<crate::ProvidedDetailsParam>,
+    pub provided_details: Option<crate::identity_verification_session::ProvidedDetails>,
     /// The type of [verification check](https://docs.stripe.com/identity/verification-checks) to be performed.
-    pub r#type: Option<crate::CreateIdentityVerificationSessionType>,
+    pub r#type: Option<crate::identity_verification_session::create_update::Type>,
 }
 #[cfg(feature = "identity")]
 impl serde::Serialize for UpdateIdentityVerificationSession {
@@ -1413,14 +886,17 @@ impl UpdateIdentityVerificationSession {
         self
     }
     /// A set of options for the session’s verification checks.
-    pub fn options(mut self, v: impl Into<crate::SessionOptionsParam>) -> Self {
+    pub fn options(
+        mut self,
+        v: impl Into<crate::identity_verification_session::Options>,
+    ) -> Self {
         self.options = Some(v.into());
         self
     }
     /// Details provided about the user being verified. These details may be shown to the user.
     pub fn provided_details(
         mut self,
-        v: impl Into<crate::ProvidedDetailsParam>,
+        v: impl Into<crate::identity_verification_session::ProvidedDetails>,
     ) -> Self {
         self.provided_details = Some(v.into());
         self
@@ -1428,7 +904,7 @@ impl UpdateIdentityVerificationSession {
     /// The type of [verification check](https://docs.stripe.com/identity/verification-checks) to be performed.
     pub fn r#type(
         mut self,
-        v: impl Into<crate::CreateIdentityVerificationSessionType>,
+        v: impl Into<crate::identity_verification_session::create_update::Type>,
     ) -> Self {
         self.r#type = Some(v.into());
         self

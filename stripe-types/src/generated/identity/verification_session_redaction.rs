@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct VerificationSessionRedaction {
     /// Indicates whether this object and its related objects have been redacted or not.
-    pub status: crate::VerificationSessionRedactionStatus,
+    pub status: crate::verification_session_redaction::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15,7 +15,7 @@ impl crate::rt::Decode for VerificationSessionRedaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::VerificationSessionRedactionStatus>,
+            f0: crate::rt::json::Slot<crate::verification_session_redaction::Status>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -69,66 +69,5 @@ impl serde::Serialize for VerificationSessionRedaction {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `VerificationSessionRedactionStatus`.
-#[cfg(feature = "identity")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum VerificationSessionRedactionStatus {
-    /// `processing`
-    Processing,
-    /// `redacted`
-    Redacted,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "identity")]
-impl VerificationSessionRedactionStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            VerificationSessionRedactionStatus::Processing => "processing",
-            VerificationSessionRedactionStatus::Redacted => "redacted",
-            VerificationSessionRedactionStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "identity")]
-impl std::str::FromStr for VerificationSessionRedactionStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["processing", "redacted"]) {
-                Some(0) => VerificationSessionRedactionStatus::Processing,
-                Some(1) => VerificationSessionRedactionStatus::Redacted,
-                _ => VerificationSessionRedactionStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "identity")]
-impl std::fmt::Display for VerificationSessionRedactionStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "identity")]
-impl serde::Serialize for VerificationSessionRedactionStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for VerificationSessionRedactionStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "identity")]
-impl crate::rt::Decode for VerificationSessionRedactionStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -15,7 +15,7 @@ pub struct IssuingNetworkTokenDevice {
     /// The phone number of the device used for tokenization.
     pub phone_number: Option<String>,
     /// The type of device used for tokenization.
-    pub r#type: Option<crate::IssuingNetworkTokenDeviceType>,
+    pub r#type: Option<crate::issuing_network_token_device::Type>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -28,7 +28,7 @@ impl crate::rt::Decode for IssuingNetworkTokenDevice {
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<crate::IssuingNetworkTokenDeviceType>,
+            f5: crate::rt::json::Slot<crate::issuing_network_token_device::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -107,63 +107,5 @@ impl serde::Serialize for IssuingNetworkTokenDevice {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `IssuingNetworkTokenDeviceType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IssuingNetworkTokenDeviceType {
-    /// `other`
-    Other,
-    /// `phone`
-    Phone,
-    /// `watch`
-    Watch,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl IssuingNetworkTokenDeviceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IssuingNetworkTokenDeviceType::Other => "other",
-            IssuingNetworkTokenDeviceType::Phone => "phone",
-            IssuingNetworkTokenDeviceType::Watch => "watch",
-            IssuingNetworkTokenDeviceType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for IssuingNetworkTokenDeviceType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["other", "phone", "watch"]) {
-                Some(0) => IssuingNetworkTokenDeviceType::Other,
-                Some(1) => IssuingNetworkTokenDeviceType::Phone,
-                Some(2) => IssuingNetworkTokenDeviceType::Watch,
-                _ => IssuingNetworkTokenDeviceType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for IssuingNetworkTokenDeviceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for IssuingNetworkTokenDeviceType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for IssuingNetworkTokenDeviceType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for IssuingNetworkTokenDeviceType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -9,7 +9,7 @@ pub struct IssuingNetworkTokenNetworkData {
     /// The `mastercard` field.
     pub mastercard: Option<crate::IssuingNetworkTokenMastercard>,
     /// The network that the token is associated with. An additional hash is included with a name matching this value, containing tokenization data specific to the card network.
-    pub r#type: crate::IssuingNetworkTokenNetworkDataType,
+    pub r#type: crate::issuing_network_token_network_data::Type,
     /// The `visa` field.
     pub visa: Option<crate::IssuingNetworkTokenVisa>,
     /// The `wallet_provider` field.
@@ -23,7 +23,7 @@ impl crate::rt::Decode for IssuingNetworkTokenNetworkData {
         struct Slots {
             f0: crate::rt::json::Slot<crate::IssuingNetworkTokenDevice>,
             f1: crate::rt::json::Slot<crate::IssuingNetworkTokenMastercard>,
-            f2: crate::rt::json::Slot<crate::IssuingNetworkTokenNetworkDataType>,
+            f2: crate::rt::json::Slot<crate::issuing_network_token_network_data::Type>,
             f3: crate::rt::json::Slot<crate::IssuingNetworkTokenVisa>,
             f4: crate::rt::json::Slot<crate::IssuingNetworkTokenWalletProvider>,
         }
@@ -100,59 +100,5 @@ impl serde::Serialize for IssuingNetworkTokenNetworkData {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `IssuingNetworkTokenNetworkDataType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IssuingNetworkTokenNetworkDataType {
-    /// `mastercard`
-    Mastercard,
-    /// `visa`
-    Visa,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl IssuingNetworkTokenNetworkDataType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IssuingNetworkTokenNetworkDataType::Mastercard => "mastercard",
-            IssuingNetworkTokenNetworkDataType::Visa => "visa",
-            IssuingNetworkTokenNetworkDataType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for IssuingNetworkTokenNetworkDataType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["mastercard", "visa"]) {
-                Some(0) => IssuingNetworkTokenNetworkDataType::Mastercard,
-                Some(1) => IssuingNetworkTokenNetworkDataType::Visa,
-                _ => IssuingNetworkTokenNetworkDataType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for IssuingNetworkTokenNetworkDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for IssuingNetworkTokenNetworkDataType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for IssuingNetworkTokenNetworkDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for IssuingNetworkTokenNetworkDataType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -63,73 +63,6 @@ impl crate::rt::StripeRequest for ActivateTestHelpersIssuingPersonalizationDesig
         }
     }
 }
-/// Part of a request's parameters (`CreateIssuingPersonalizationDesignCarrierText`).
-#[cfg(feature = "issuing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CarrierTextParam {
-    /// The `footer_body` parameter.
-    pub footer_body: Option<crate::rt::Clearable<String>>,
-    /// The `footer_title` parameter.
-    pub footer_title: Option<crate::rt::Clearable<String>>,
-    /// The `header_body` parameter.
-    pub header_body: Option<crate::rt::Clearable<String>>,
-    /// The `header_title` parameter.
-    pub header_title: Option<crate::rt::Clearable<String>>,
-}
-#[cfg(feature = "issuing")]
-impl serde::Serialize for CarrierTextParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.footer_body {
-            map.serialize_entry("footer_body", v)?;
-        }
-        if let Some(v) = &self.footer_title {
-            map.serialize_entry("footer_title", v)?;
-        }
-        if let Some(v) = &self.header_body {
-            map.serialize_entry("header_body", v)?;
-        }
-        if let Some(v) = &self.header_title {
-            map.serialize_entry("header_title", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "issuing")]
-impl CarrierTextParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            footer_body: None,
-            footer_title: None,
-            header_body: None,
-            header_title: None,
-        }
-    }
-    /// The `footer_body` parameter.
-    pub fn footer_body(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.footer_body = Some(v.into());
-        self
-    }
-    /// The `footer_title` parameter.
-    pub fn footer_title(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.footer_title = Some(v.into());
-        self
-    }
-    /// The `header_body` parameter.
-    pub fn header_body(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.header_body = Some(v.into());
-        self
-    }
-    /// The `header_title` parameter.
-    pub fn header_title(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.header_title = Some(v.into());
-        self
-    }
-}
 /// Create a personalization design
 ///
 /// Creates a personalization design object.
@@ -142,7 +75,7 @@ pub struct CreateIssuingPersonalizationDesign {
     /// The file for the card logo, for use with physical bundles that support card logos. Must have a `purpose` value of `issuing_logo`.
     pub card_logo: Option<String>,
     /// Hash containing carrier text, for use with physical bundles that support carrier text.
-    pub carrier_text: Option<crate::CarrierTextParam>,
+    pub carrier_text: Option<crate::issuing_personalization_design::CarrierText>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// A lookup key used to retrieve personalization designs dynamically from a static string. This may be up to 200 characters.
@@ -154,7 +87,7 @@ pub struct CreateIssuingPersonalizationDesign {
     /// The physical bundle object belonging to this personalization design.
     pub physical_bundle: String,
     /// Information on whether this personalization design is used to create cards when one is not specified.
-    pub preferences: Option<crate::PreferencesParam>,
+    pub preferences: Option<crate::issuing_personalization_design::Preferences>,
     /// If set to true, will atomically remove the lookup key from the existing personalization design, and assign it to this personalization design.
     pub transfer_lookup_key: Option<bool>,
 }
@@ -214,7 +147,10 @@ impl CreateIssuingPersonalizationDesign {
         self
     }
     /// Hash containing carrier text, for use with physical bundles that support carrier text.
-    pub fn carrier_text(mut self, v: impl Into<crate::CarrierTextParam>) -> Self {
+    pub fn carrier_text(
+        mut self,
+        v: impl Into<crate::issuing_personalization_design::CarrierText>,
+    ) -> Self {
         self.carrier_text = Some(v.into());
         self
     }
@@ -239,7 +175,10 @@ impl CreateIssuingPersonalizationDesign {
         self
     }
     /// Information on whether this personalization design is used to create cards when one is not specified.
-    pub fn preferences(mut self, v: impl Into<crate::PreferencesParam>) -> Self {
+    pub fn preferences(
+        mut self,
+        v: impl Into<crate::issuing_personalization_design::Preferences>,
+    ) -> Self {
         self.preferences = Some(v.into());
         self
     }
@@ -354,7 +293,7 @@ pub struct IssuingPersonalizationDesign {
     /// The `rejection_reasons` field.
     pub rejection_reasons: crate::IssuingPersonalizationDesignRejectionReasons,
     /// Whether this personalization design can be used to create cards.
-    pub status: crate::IssuingPersonalizationDesignStatus,
+    pub status: crate::issuing_personalization_design::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -383,7 +322,7 @@ impl crate::rt::Decode for IssuingPersonalizationDesign {
             f10: crate::rt::json::Slot<
                 crate::IssuingPersonalizationDesignRejectionReasons,
             >,
-            f11: crate::rt::json::Slot<crate::IssuingPersonalizationDesignStatus>,
+            f11: crate::rt::json::Slot<crate::issuing_personalization_design::Status>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -696,11 +635,11 @@ impl serde::Serialize for IssuingPersonalizationDesignPreferences {
 pub struct IssuingPersonalizationDesignRejectionReasons {
     /// The reason(s) the card logo was rejected.
     pub card_logo: Option<
-        Vec<crate::IssuingPersonalizationDesignRejectionReasonsCardLogo>,
+        Vec<crate::issuing_personalization_design::rejection_reasons::CardLogo>,
     >,
     /// The reason(s) the carrier text was rejected.
     pub carrier_text: Option<
-        Vec<crate::IssuingPersonalizationDesignRejectionReasonsCarrierText>,
+        Vec<crate::issuing_personalization_design::rejection_reasons::CarrierText>,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -710,10 +649,12 @@ impl crate::rt::Decode for IssuingPersonalizationDesignRejectionReasons {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                Vec<crate::IssuingPersonalizationDesignRejectionReasonsCardLogo>,
+                Vec<crate::issuing_personalization_design::rejection_reasons::CardLogo>,
             >,
             f1: crate::rt::json::Slot<
-                Vec<crate::IssuingPersonalizationDesignRejectionReasonsCarrierText>,
+                Vec<
+                    crate::issuing_personalization_design::rejection_reasons::CarrierText,
+                >,
             >,
         }
         let mut b = Slots {
@@ -764,308 +705,6 @@ impl serde::Serialize for IssuingPersonalizationDesignRejectionReasons {
         map.end()
     }
 }
-/// Values of `IssuingPersonalizationDesignRejectionReasonsCardLogo`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IssuingPersonalizationDesignRejectionReasonsCardLogo {
-    /// `geographic_location`
-    GeographicLocation,
-    /// `inappropriate`
-    Inappropriate,
-    /// `network_name`
-    NetworkName,
-    /// `non_binary_image`
-    NonBinaryImage,
-    /// `non_fiat_currency`
-    NonFiatCurrency,
-    /// `other`
-    Other,
-    /// `other_entity`
-    OtherEntity,
-    /// `promotional_material`
-    PromotionalMaterial,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl IssuingPersonalizationDesignRejectionReasonsCardLogo {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IssuingPersonalizationDesignRejectionReasonsCardLogo::GeographicLocation => {
-                "geographic_location"
-            }
-            IssuingPersonalizationDesignRejectionReasonsCardLogo::Inappropriate => {
-                "inappropriate"
-            }
-            IssuingPersonalizationDesignRejectionReasonsCardLogo::NetworkName => {
-                "network_name"
-            }
-            IssuingPersonalizationDesignRejectionReasonsCardLogo::NonBinaryImage => {
-                "non_binary_image"
-            }
-            IssuingPersonalizationDesignRejectionReasonsCardLogo::NonFiatCurrency => {
-                "non_fiat_currency"
-            }
-            IssuingPersonalizationDesignRejectionReasonsCardLogo::Other => "other",
-            IssuingPersonalizationDesignRejectionReasonsCardLogo::OtherEntity => {
-                "other_entity"
-            }
-            IssuingPersonalizationDesignRejectionReasonsCardLogo::PromotionalMaterial => {
-                "promotional_material"
-            }
-            IssuingPersonalizationDesignRejectionReasonsCardLogo::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for IssuingPersonalizationDesignRejectionReasonsCardLogo {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "geographic_location",
-                    "inappropriate",
-                    "network_name",
-                    "non_binary_image",
-                    "non_fiat_currency",
-                    "other",
-                    "other_entity",
-                    "promotional_material",
-                ],
-            ) {
-                Some(0) => {
-                    IssuingPersonalizationDesignRejectionReasonsCardLogo::GeographicLocation
-                }
-                Some(1) => {
-                    IssuingPersonalizationDesignRejectionReasonsCardLogo::Inappropriate
-                }
-                Some(2) => {
-                    IssuingPersonalizationDesignRejectionReasonsCardLogo::NetworkName
-                }
-                Some(3) => {
-                    IssuingPersonalizationDesignRejectionReasonsCardLogo::NonBinaryImage
-                }
-                Some(4) => {
-                    IssuingPersonalizationDesignRejectionReasonsCardLogo::NonFiatCurrency
-                }
-                Some(5) => IssuingPersonalizationDesignRejectionReasonsCardLogo::Other,
-                Some(6) => {
-                    IssuingPersonalizationDesignRejectionReasonsCardLogo::OtherEntity
-                }
-                Some(7) => {
-                    IssuingPersonalizationDesignRejectionReasonsCardLogo::PromotionalMaterial
-                }
-                _ => {
-                    IssuingPersonalizationDesignRejectionReasonsCardLogo::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for IssuingPersonalizationDesignRejectionReasonsCardLogo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for IssuingPersonalizationDesignRejectionReasonsCardLogo {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for IssuingPersonalizationDesignRejectionReasonsCardLogo {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for IssuingPersonalizationDesignRejectionReasonsCardLogo {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `IssuingPersonalizationDesignRejectionReasonsCarrierText`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IssuingPersonalizationDesignRejectionReasonsCarrierText {
-    /// `geographic_location`
-    GeographicLocation,
-    /// `inappropriate`
-    Inappropriate,
-    /// `network_name`
-    NetworkName,
-    /// `non_fiat_currency`
-    NonFiatCurrency,
-    /// `other`
-    Other,
-    /// `other_entity`
-    OtherEntity,
-    /// `promotional_material`
-    PromotionalMaterial,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl IssuingPersonalizationDesignRejectionReasonsCarrierText {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IssuingPersonalizationDesignRejectionReasonsCarrierText::GeographicLocation => {
-                "geographic_location"
-            }
-            IssuingPersonalizationDesignRejectionReasonsCarrierText::Inappropriate => {
-                "inappropriate"
-            }
-            IssuingPersonalizationDesignRejectionReasonsCarrierText::NetworkName => {
-                "network_name"
-            }
-            IssuingPersonalizationDesignRejectionReasonsCarrierText::NonFiatCurrency => {
-                "non_fiat_currency"
-            }
-            IssuingPersonalizationDesignRejectionReasonsCarrierText::Other => "other",
-            IssuingPersonalizationDesignRejectionReasonsCarrierText::OtherEntity => {
-                "other_entity"
-            }
-            IssuingPersonalizationDesignRejectionReasonsCarrierText::PromotionalMaterial => {
-                "promotional_material"
-            }
-            IssuingPersonalizationDesignRejectionReasonsCarrierText::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for IssuingPersonalizationDesignRejectionReasonsCarrierText {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "geographic_location",
-                    "inappropriate",
-                    "network_name",
-                    "non_fiat_currency",
-                    "other",
-                    "other_entity",
-                    "promotional_material",
-                ],
-            ) {
-                Some(0) => {
-                    IssuingPersonalizationDesignRejectionReasonsCarrierText::GeographicLocation
-                }
-                Some(1) => {
-                    IssuingPersonalizationDesignRejectionReasonsCarrierText::Inappropriate
-                }
-                Some(2) => {
-                    IssuingPersonalizationDesignRejectionReasonsCarrierText::NetworkName
-                }
-                Some(3) => {
-                    IssuingPersonalizationDesignRejectionReasonsCarrierText::NonFiatCurrency
-                }
-                Some(4) => IssuingPersonalizationDesignRejectionReasonsCarrierText::Other,
-                Some(5) => {
-                    IssuingPersonalizationDesignRejectionReasonsCarrierText::OtherEntity
-                }
-                Some(6) => {
-                    IssuingPersonalizationDesignRejectionReasonsCarrierText::PromotionalMaterial
-                }
-                _ => {
-                    IssuingPersonalizationDesignRejectionReasonsCarrierText::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for IssuingPersonalizationDesignRejectionReasonsCarrierText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for IssuingPersonalizationDesignRejectionReasonsCarrierText {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for IssuingPersonalizationDesignRejectionReasonsCarrierText {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for IssuingPersonalizationDesignRejectionReasonsCarrierText {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `IssuingPersonalizationDesignStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IssuingPersonalizationDesignStatus {
-    /// `active`
-    Active,
-    /// `inactive`
-    Inactive,
-    /// `rejected`
-    Rejected,
-    /// `review`
-    Review,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl IssuingPersonalizationDesignStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IssuingPersonalizationDesignStatus::Active => "active",
-            IssuingPersonalizationDesignStatus::Inactive => "inactive",
-            IssuingPersonalizationDesignStatus::Rejected => "rejected",
-            IssuingPersonalizationDesignStatus::Review => "review",
-            IssuingPersonalizationDesignStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for IssuingPersonalizationDesignStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["active", "inactive", "rejected", "review"],
-            ) {
-                Some(0) => IssuingPersonalizationDesignStatus::Active,
-                Some(1) => IssuingPersonalizationDesignStatus::Inactive,
-                Some(2) => IssuingPersonalizationDesignStatus::Rejected,
-                Some(3) => IssuingPersonalizationDesignStatus::Review,
-                _ => IssuingPersonalizationDesignStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for IssuingPersonalizationDesignStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for IssuingPersonalizationDesignStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for IssuingPersonalizationDesignStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for IssuingPersonalizationDesignStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// List all personalization designs
 ///
 /// Returns a list of personalization design objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
@@ -1084,11 +723,11 @@ pub struct ListIssuingPersonalizationDesigns {
     /// Only return personalization designs with the given lookup keys.
     pub lookup_keys: Option<Vec<String>>,
     /// Only return personalization designs with the given preferences.
-    pub preferences: Option<crate::PreferencesListParam>,
+    pub preferences: Option<crate::issuing_personalization_design::lists::Preferences>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return personalization designs with the given status.
-    pub status: Option<crate::ListIssuingPersonalizationDesignsStatus>,
+    pub status: Option<crate::issuing_personalization_design::lists::Status>,
 }
 #[cfg(feature = "issuing")]
 impl serde::Serialize for ListIssuingPersonalizationDesigns {
@@ -1158,7 +797,10 @@ impl ListIssuingPersonalizationDesigns {
         self
     }
     /// Only return personalization designs with the given preferences.
-    pub fn preferences(mut self, v: impl Into<crate::PreferencesListParam>) -> Self {
+    pub fn preferences(
+        mut self,
+        v: impl Into<crate::issuing_personalization_design::lists::Preferences>,
+    ) -> Self {
         self.preferences = Some(v.into());
         self
     }
@@ -1170,7 +812,7 @@ impl ListIssuingPersonalizationDesigns {
     /// Only return personalization designs with the given status.
     pub fn status(
         mut self,
-        v: impl Into<crate::ListIssuingPersonalizationDesignsStatus>,
+        v: impl Into<crate::issuing_personalization_design::lists::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self
@@ -1191,144 +833,6 @@ impl crate::rt::StripeRequest for ListIssuingPersonalizationDesigns {
         }
     }
 }
-/// Values of `ListIssuingPersonalizationDesignsStatus`.
-#[cfg(feature = "issuing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListIssuingPersonalizationDesignsStatus {
-    /// `active`
-    Active,
-    /// `inactive`
-    Inactive,
-    /// `rejected`
-    Rejected,
-    /// `review`
-    Review,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "issuing")]
-impl ListIssuingPersonalizationDesignsStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListIssuingPersonalizationDesignsStatus::Active => "active",
-            ListIssuingPersonalizationDesignsStatus::Inactive => "inactive",
-            ListIssuingPersonalizationDesignsStatus::Rejected => "rejected",
-            ListIssuingPersonalizationDesignsStatus::Review => "review",
-            ListIssuingPersonalizationDesignsStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::str::FromStr for ListIssuingPersonalizationDesignsStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["active", "inactive", "rejected", "review"],
-            ) {
-                Some(0) => ListIssuingPersonalizationDesignsStatus::Active,
-                Some(1) => ListIssuingPersonalizationDesignsStatus::Inactive,
-                Some(2) => ListIssuingPersonalizationDesignsStatus::Rejected,
-                Some(3) => ListIssuingPersonalizationDesignsStatus::Review,
-                _ => ListIssuingPersonalizationDesignsStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::fmt::Display for ListIssuingPersonalizationDesignsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl serde::Serialize for ListIssuingPersonalizationDesignsStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl<'de> serde::Deserialize<'de> for ListIssuingPersonalizationDesignsStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`ListIssuingPersonalizationDesignsPreferences`).
-#[cfg(feature = "issuing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct PreferencesListParam {
-    /// The `is_default` parameter.
-    pub is_default: Option<bool>,
-    /// The `is_platform_default` parameter.
-    pub is_platform_default: Option<bool>,
-}
-#[cfg(feature = "issuing")]
-impl serde::Serialize for PreferencesListParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.is_default {
-            map.serialize_entry("is_default", v)?;
-        }
-        if let Some(v) = &self.is_platform_default {
-            map.serialize_entry("is_platform_default", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "issuing")]
-impl PreferencesListParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            is_default: None,
-            is_platform_default: None,
-        }
-    }
-    /// The `is_default` parameter.
-    pub fn is_default(mut self, v: impl Into<bool>) -> Self {
-        self.is_default = Some(v.into());
-        self
-    }
-    /// The `is_platform_default` parameter.
-    pub fn is_platform_default(mut self, v: impl Into<bool>) -> Self {
-        self.is_platform_default = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateIssuingPersonalizationDesignPreferences`).
-#[cfg(feature = "issuing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PreferencesParam {
-    /// The `is_default` parameter.
-    pub is_default: bool,
-}
-#[cfg(feature = "issuing")]
-impl serde::Serialize for PreferencesParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("is_default", &self.is_default)?;
-        map.end()
-    }
-}
-#[cfg(feature = "issuing")]
-impl PreferencesParam {
-    /// Start with the required parameters: `is_default`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(is_default: impl Into<bool>) -> Self {
-        Self {
-            is_default: is_default.into(),
-        }
-    }
-}
 /// Reject a testmode personalization design
 ///
 /// Updates the `status` of the specified testmode personalization design object to `rejected`.
@@ -1343,7 +847,7 @@ pub struct RejectTestHelpersIssuingPersonalizationDesign {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The reason(s) the personalization design was rejected.
-    pub rejection_reasons: crate::RejectionReasonsParam,
+    pub rejection_reasons: crate::issuing_personalization_design::RejectionReasons,
 }
 #[cfg(feature = "issuing")]
 impl serde::Serialize for RejectTestHelpersIssuingPersonalizationDesign {
@@ -1363,7 +867,9 @@ impl RejectTestHelpersIssuingPersonalizationDesign {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         personalization_design: impl Into<crate::IssuingPersonalizationDesignId>,
-        rejection_reasons: impl Into<crate::RejectionReasonsParam>,
+        rejection_reasons: impl Into<
+            crate::issuing_personalization_design::RejectionReasons,
+        >,
     ) -> Self {
         Self {
             personalization_design: personalization_design.into(),
@@ -1395,328 +901,6 @@ impl crate::rt::StripeRequest for RejectTestHelpersIssuingPersonalizationDesign 
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo`.
-#[cfg(feature = "issuing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo {
-    /// `geographic_location`
-    GeographicLocation,
-    /// `inappropriate`
-    Inappropriate,
-    /// `network_name`
-    NetworkName,
-    /// `non_binary_image`
-    NonBinaryImage,
-    /// `non_fiat_currency`
-    NonFiatCurrency,
-    /// `other`
-    Other,
-    /// `other_entity`
-    OtherEntity,
-    /// `promotional_material`
-    PromotionalMaterial,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "issuing")]
-impl RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::GeographicLocation => {
-                "geographic_location"
-            }
-            RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::Inappropriate => {
-                "inappropriate"
-            }
-            RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::NetworkName => {
-                "network_name"
-            }
-            RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::NonBinaryImage => {
-                "non_binary_image"
-            }
-            RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::NonFiatCurrency => {
-                "non_fiat_currency"
-            }
-            RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::Other => {
-                "other"
-            }
-            RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::OtherEntity => {
-                "other_entity"
-            }
-            RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::PromotionalMaterial => {
-                "promotional_material"
-            }
-            RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::str::FromStr
-for RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "geographic_location",
-                    "inappropriate",
-                    "network_name",
-                    "non_binary_image",
-                    "non_fiat_currency",
-                    "other",
-                    "other_entity",
-                    "promotional_material",
-                ],
-            ) {
-                Some(0) => {
-                    RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::GeographicLocation
-                }
-                Some(1) => {
-                    RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::Inappropriate
-                }
-                Some(2) => {
-                    RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::NetworkName
-                }
-                Some(3) => {
-                    RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::NonBinaryImage
-                }
-                Some(4) => {
-                    RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::NonFiatCurrency
-                }
-                Some(5) => {
-                    RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::Other
-                }
-                Some(6) => {
-                    RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::OtherEntity
-                }
-                Some(7) => {
-                    RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::PromotionalMaterial
-                }
-                _ => {
-                    RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::fmt::Display
-for RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl serde::Serialize
-for RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl<'de> serde::Deserialize<'de>
-for RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText`.
-#[cfg(feature = "issuing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText {
-    /// `geographic_location`
-    GeographicLocation,
-    /// `inappropriate`
-    Inappropriate,
-    /// `network_name`
-    NetworkName,
-    /// `non_fiat_currency`
-    NonFiatCurrency,
-    /// `other`
-    Other,
-    /// `other_entity`
-    OtherEntity,
-    /// `promotional_material`
-    PromotionalMaterial,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "issuing")]
-impl RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::GeographicLocation => {
-                "geographic_location"
-            }
-            RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::Inappropriate => {
-                "inappropriate"
-            }
-            RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::NetworkName => {
-                "network_name"
-            }
-            RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::NonFiatCurrency => {
-                "non_fiat_currency"
-            }
-            RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::Other => {
-                "other"
-            }
-            RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::OtherEntity => {
-                "other_entity"
-            }
-            RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::PromotionalMaterial => {
-                "promotional_material"
-            }
-            RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::str::FromStr
-for RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "geographic_location",
-                    "inappropriate",
-                    "network_name",
-                    "non_fiat_currency",
-                    "other",
-                    "other_entity",
-                    "promotional_material",
-                ],
-            ) {
-                Some(0) => {
-                    RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::GeographicLocation
-                }
-                Some(1) => {
-                    RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::Inappropriate
-                }
-                Some(2) => {
-                    RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::NetworkName
-                }
-                Some(3) => {
-                    RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::NonFiatCurrency
-                }
-                Some(4) => {
-                    RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::Other
-                }
-                Some(5) => {
-                    RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::OtherEntity
-                }
-                Some(6) => {
-                    RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::PromotionalMaterial
-                }
-                _ => {
-                    RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::fmt::Display
-for RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl serde::Serialize
-for RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl<'de> serde::Deserialize<'de>
-for RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`RejectTestHelpersIssuingPersonalizationDesignRejectionReasons`).
-#[cfg(feature = "issuing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct RejectionReasonsParam {
-    /// The `card_logo` parameter.
-    pub card_logo: Option<
-        Vec<crate::RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo>,
-    >,
-    /// The `carrier_text` parameter.
-    pub carrier_text: Option<
-        Vec<
-            crate::RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText,
-        >,
-    >,
-}
-#[cfg(feature = "issuing")]
-impl serde::Serialize for RejectionReasonsParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.card_logo {
-            map.serialize_entry("card_logo", v)?;
-        }
-        if let Some(v) = &self.carrier_text {
-            map.serialize_entry("carrier_text", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "issuing")]
-impl RejectionReasonsParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            card_logo: None,
-            carrier_text: None,
-        }
-    }
-    /// The `card_logo` parameter.
-    pub fn card_logo(
-        mut self,
-        v: impl IntoIterator<
-            Item = impl Into<
-                crate::RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo,
-            >,
-        >,
-    ) -> Self {
-        self.card_logo = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// The `carrier_text` parameter.
-    pub fn carrier_text(
-        mut self,
-        v: impl IntoIterator<
-            Item = impl Into<
-                crate::RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText,
-            >,
-        >,
-    ) -> Self {
-        self.carrier_text = Some(v.into_iter().map(Into::into).collect());
-        self
     }
 }
 /// Retrieve a personalization design
@@ -1796,7 +980,9 @@ pub struct UpdateIssuingPersonalizationDesign {
     /// The file for the card logo, for use with physical bundles that support card logos. Must have a `purpose` value of `issuing_logo`.
     pub card_logo: Option<crate::rt::Clearable<String>>,
     /// Hash containing carrier text, for use with physical bundles that support carrier text.
-    pub carrier_text: Option<crate::rt::Clearable<crate::CarrierTextParam>>,
+    pub carrier_text: Option<
+        crate::rt::Clearable<crate::issuing_personalization_design::CarrierText>,
+    >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// A lookup key used to retrieve personalization designs dynamically from a static string. This may be up to 200 characters.
@@ -1808,7 +994,7 @@ pub struct UpdateIssuingPersonalizationDesign {
     /// The physical bundle object belonging to this personalization design.
     pub physical_bundle: Option<String>,
     /// Information on whether this personalization design is used to create cards when one is not specified.
-    pub preferences: Option<crate::PreferencesParam>,
+    pub preferences: Option<crate::issuing_personalization_design::Preferences>,
     /// If set to true, will atomically remove the lookup key from the existing personalization design, and assign it to this personalization design.
     pub transfer_lookup_key: Option<bool>,
 }
@@ -1875,7 +1061,9 @@ impl UpdateIssuingPersonalizationDesign {
     /// Hash containing carrier text, for use with physical bundles that support carrier text.
     pub fn carrier_text(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::CarrierTextParam>>,
+        v: impl Into<
+            crate::rt::Clearable<crate::issuing_personalization_design::CarrierText>,
+        >,
     ) -> Self {
         self.carrier_text = Some(v.into());
         self
@@ -1906,7 +1094,10 @@ impl UpdateIssuingPersonalizationDesign {
         self
     }
     /// Information on whether this personalization design is used to create cards when one is not specified.
-    pub fn preferences(mut self, v: impl Into<crate::PreferencesParam>) -> Self {
+    pub fn preferences(
+        mut self,
+        v: impl Into<crate::issuing_personalization_design::Preferences>,
+    ) -> Self {
         self.preferences = Some(v.into());
         self
     }

@@ -13,9 +13,9 @@ pub struct IssuingPhysicalBundle {
     /// Friendly display name.
     pub name: String,
     /// Whether this physical bundle can be used to create cards.
-    pub status: crate::IssuingPhysicalBundleStatus,
+    pub status: crate::issuing_physical_bundle::Status,
     /// Whether this physical bundle is a standard Stripe offering or custom-made for you.
-    pub r#type: crate::IssuingPhysicalBundleType,
+    pub r#type: crate::issuing_physical_bundle::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -33,8 +33,8 @@ impl crate::rt::Decode for IssuingPhysicalBundle {
             f1: crate::rt::json::Slot<crate::IssuingPhysicalBundleId>,
             f2: crate::rt::json::Slot<bool>,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<crate::IssuingPhysicalBundleStatus>,
-            f5: crate::rt::json::Slot<crate::IssuingPhysicalBundleType>,
+            f4: crate::rt::json::Slot<crate::issuing_physical_bundle::Status>,
+            f5: crate::rt::json::Slot<crate::issuing_physical_bundle::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -128,11 +128,11 @@ impl serde::Serialize for IssuingPhysicalBundle {
 #[non_exhaustive]
 pub struct IssuingPhysicalBundleFeatures {
     /// The policy for how to use card logo images in a card design with this physical bundle.
-    pub card_logo: crate::IssuingPhysicalBundleFeaturesCardLogo,
+    pub card_logo: crate::issuing_physical_bundle::CardLogo,
     /// The policy for how to use carrier letter text in a card design with this physical bundle.
-    pub carrier_text: crate::IssuingPhysicalBundleFeaturesCarrierText,
+    pub carrier_text: crate::issuing_physical_bundle::CarrierText,
     /// The policy for how to use a second line on a card with this physical bundle.
-    pub second_line: crate::IssuingPhysicalBundleFeaturesSecondLine,
+    pub second_line: crate::issuing_physical_bundle::SecondLine,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -140,9 +140,9 @@ impl crate::rt::Decode for IssuingPhysicalBundleFeatures {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::IssuingPhysicalBundleFeaturesCardLogo>,
-            f1: crate::rt::json::Slot<crate::IssuingPhysicalBundleFeaturesCarrierText>,
-            f2: crate::rt::json::Slot<crate::IssuingPhysicalBundleFeaturesSecondLine>,
+            f0: crate::rt::json::Slot<crate::issuing_physical_bundle::CardLogo>,
+            f1: crate::rt::json::Slot<crate::issuing_physical_bundle::CarrierText>,
+            f2: crate::rt::json::Slot<crate::issuing_physical_bundle::SecondLine>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -207,292 +207,6 @@ impl serde::Serialize for IssuingPhysicalBundleFeatures {
         map.end()
     }
 }
-/// Values of `IssuingPhysicalBundleFeaturesCardLogo`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IssuingPhysicalBundleFeaturesCardLogo {
-    /// `optional`
-    Optional,
-    /// `required`
-    Required,
-    /// `unsupported`
-    Unsupported,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl IssuingPhysicalBundleFeaturesCardLogo {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IssuingPhysicalBundleFeaturesCardLogo::Optional => "optional",
-            IssuingPhysicalBundleFeaturesCardLogo::Required => "required",
-            IssuingPhysicalBundleFeaturesCardLogo::Unsupported => "unsupported",
-            IssuingPhysicalBundleFeaturesCardLogo::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for IssuingPhysicalBundleFeaturesCardLogo {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["optional", "required", "unsupported"]) {
-                Some(0) => IssuingPhysicalBundleFeaturesCardLogo::Optional,
-                Some(1) => IssuingPhysicalBundleFeaturesCardLogo::Required,
-                Some(2) => IssuingPhysicalBundleFeaturesCardLogo::Unsupported,
-                _ => IssuingPhysicalBundleFeaturesCardLogo::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for IssuingPhysicalBundleFeaturesCardLogo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for IssuingPhysicalBundleFeaturesCardLogo {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for IssuingPhysicalBundleFeaturesCardLogo {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for IssuingPhysicalBundleFeaturesCardLogo {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `IssuingPhysicalBundleFeaturesCarrierText`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IssuingPhysicalBundleFeaturesCarrierText {
-    /// `optional`
-    Optional,
-    /// `required`
-    Required,
-    /// `unsupported`
-    Unsupported,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl IssuingPhysicalBundleFeaturesCarrierText {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IssuingPhysicalBundleFeaturesCarrierText::Optional => "optional",
-            IssuingPhysicalBundleFeaturesCarrierText::Required => "required",
-            IssuingPhysicalBundleFeaturesCarrierText::Unsupported => "unsupported",
-            IssuingPhysicalBundleFeaturesCarrierText::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for IssuingPhysicalBundleFeaturesCarrierText {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["optional", "required", "unsupported"]) {
-                Some(0) => IssuingPhysicalBundleFeaturesCarrierText::Optional,
-                Some(1) => IssuingPhysicalBundleFeaturesCarrierText::Required,
-                Some(2) => IssuingPhysicalBundleFeaturesCarrierText::Unsupported,
-                _ => IssuingPhysicalBundleFeaturesCarrierText::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for IssuingPhysicalBundleFeaturesCarrierText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for IssuingPhysicalBundleFeaturesCarrierText {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for IssuingPhysicalBundleFeaturesCarrierText {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for IssuingPhysicalBundleFeaturesCarrierText {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `IssuingPhysicalBundleFeaturesSecondLine`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IssuingPhysicalBundleFeaturesSecondLine {
-    /// `optional`
-    Optional,
-    /// `required`
-    Required,
-    /// `unsupported`
-    Unsupported,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl IssuingPhysicalBundleFeaturesSecondLine {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IssuingPhysicalBundleFeaturesSecondLine::Optional => "optional",
-            IssuingPhysicalBundleFeaturesSecondLine::Required => "required",
-            IssuingPhysicalBundleFeaturesSecondLine::Unsupported => "unsupported",
-            IssuingPhysicalBundleFeaturesSecondLine::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for IssuingPhysicalBundleFeaturesSecondLine {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["optional", "required", "unsupported"]) {
-                Some(0) => IssuingPhysicalBundleFeaturesSecondLine::Optional,
-                Some(1) => IssuingPhysicalBundleFeaturesSecondLine::Required,
-                Some(2) => IssuingPhysicalBundleFeaturesSecondLine::Unsupported,
-                _ => IssuingPhysicalBundleFeaturesSecondLine::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for IssuingPhysicalBundleFeaturesSecondLine {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for IssuingPhysicalBundleFeaturesSecondLine {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for IssuingPhysicalBundleFeaturesSecondLine {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for IssuingPhysicalBundleFeaturesSecondLine {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `IssuingPhysicalBundleStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IssuingPhysicalBundleStatus {
-    /// `active`
-    Active,
-    /// `inactive`
-    Inactive,
-    /// `review`
-    Review,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl IssuingPhysicalBundleStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IssuingPhysicalBundleStatus::Active => "active",
-            IssuingPhysicalBundleStatus::Inactive => "inactive",
-            IssuingPhysicalBundleStatus::Review => "review",
-            IssuingPhysicalBundleStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for IssuingPhysicalBundleStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["active", "inactive", "review"]) {
-                Some(0) => IssuingPhysicalBundleStatus::Active,
-                Some(1) => IssuingPhysicalBundleStatus::Inactive,
-                Some(2) => IssuingPhysicalBundleStatus::Review,
-                _ => IssuingPhysicalBundleStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for IssuingPhysicalBundleStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for IssuingPhysicalBundleStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for IssuingPhysicalBundleStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for IssuingPhysicalBundleStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `IssuingPhysicalBundleType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IssuingPhysicalBundleType {
-    /// `custom`
-    Custom,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl IssuingPhysicalBundleType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IssuingPhysicalBundleType::Custom => "custom",
-            IssuingPhysicalBundleType::Standard => "standard",
-            IssuingPhysicalBundleType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for IssuingPhysicalBundleType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["custom", "standard"]) {
-                Some(0) => IssuingPhysicalBundleType::Custom,
-                Some(1) => IssuingPhysicalBundleType::Standard,
-                _ => IssuingPhysicalBundleType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for IssuingPhysicalBundleType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for IssuingPhysicalBundleType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for IssuingPhysicalBundleType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for IssuingPhysicalBundleType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// List all physical bundles
 ///
 /// Returns a list of physical bundle objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
@@ -511,9 +225,9 @@ pub struct ListIssuingPhysicalBundles {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return physical bundles with the given status.
-    pub status: Option<crate::ListIssuingPhysicalBundlesStatus>,
+    pub status: Option<crate::issuing_physical_bundle::lists::Status>,
     /// Only return physical bundles with the given type.
-    pub r#type: Option<crate::ListIssuingPhysicalBundlesType>,
+    pub r#type: Option<crate::issuing_physical_bundle::lists::Type>,
 }
 #[cfg(feature = "issuing")]
 impl serde::Serialize for ListIssuingPhysicalBundles {
@@ -578,7 +292,7 @@ impl ListIssuingPhysicalBundles {
     /// Only return physical bundles with the given status.
     pub fn status(
         mut self,
-        v: impl Into<crate::ListIssuingPhysicalBundlesStatus>,
+        v: impl Into<crate::issuing_physical_bundle::lists::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self
@@ -586,7 +300,7 @@ impl ListIssuingPhysicalBundles {
     /// Only return physical bundles with the given type.
     pub fn r#type(
         mut self,
-        v: impl Into<crate::ListIssuingPhysicalBundlesType>,
+        v: impl Into<crate::issuing_physical_bundle::lists::Type>,
     ) -> Self {
         self.r#type = Some(v.into());
         self
@@ -605,120 +319,6 @@ impl crate::rt::StripeRequest for ListIssuingPhysicalBundles {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// Values of `ListIssuingPhysicalBundlesStatus`.
-#[cfg(feature = "issuing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListIssuingPhysicalBundlesStatus {
-    /// `active`
-    Active,
-    /// `inactive`
-    Inactive,
-    /// `review`
-    Review,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "issuing")]
-impl ListIssuingPhysicalBundlesStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListIssuingPhysicalBundlesStatus::Active => "active",
-            ListIssuingPhysicalBundlesStatus::Inactive => "inactive",
-            ListIssuingPhysicalBundlesStatus::Review => "review",
-            ListIssuingPhysicalBundlesStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::str::FromStr for ListIssuingPhysicalBundlesStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["active", "inactive", "review"]) {
-                Some(0) => ListIssuingPhysicalBundlesStatus::Active,
-                Some(1) => ListIssuingPhysicalBundlesStatus::Inactive,
-                Some(2) => ListIssuingPhysicalBundlesStatus::Review,
-                _ => ListIssuingPhysicalBundlesStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::fmt::Display for ListIssuingPhysicalBundlesStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl serde::Serialize for ListIssuingPhysicalBundlesStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl<'de> serde::Deserialize<'de> for ListIssuingPhysicalBundlesStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `ListIssuingPhysicalBundlesType`.
-#[cfg(feature = "issuing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListIssuingPhysicalBundlesType {
-    /// `custom`
-    Custom,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "issuing")]
-impl ListIssuingPhysicalBundlesType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListIssuingPhysicalBundlesType::Custom => "custom",
-            ListIssuingPhysicalBundlesType::Standard => "standard",
-            ListIssuingPhysicalBundlesType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::str::FromStr for ListIssuingPhysicalBundlesType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["custom", "standard"]) {
-                Some(0) => ListIssuingPhysicalBundlesType::Custom,
-                Some(1) => ListIssuingPhysicalBundlesType::Standard,
-                _ => ListIssuingPhysicalBundlesType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::fmt::Display for ListIssuingPhysicalBundlesType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl serde::Serialize for ListIssuingPhysicalBundlesType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl<'de> serde::Deserialize<'de> for ListIssuingPhysicalBundlesType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Retrieve a physical bundle

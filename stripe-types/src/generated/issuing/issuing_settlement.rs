@@ -83,7 +83,7 @@ pub struct CreateTestHelpersIssuingSettlement {
     /// The total net amount required to settle with the network.
     pub net_total_amount: i64,
     /// The card network for this settlement. One of ["visa", "maestro"]
-    pub network: Option<crate::CreateTestHelpersIssuingSettlementNetwork>,
+    pub network: Option<crate::issuing_settlement::create::Network>,
     /// The Settlement Identification Number assigned by the network.
     pub network_settlement_identifier: Option<String>,
     /// The total transaction amount reflected in this settlement.
@@ -165,7 +165,7 @@ impl CreateTestHelpersIssuingSettlement {
     /// The card network for this settlement. One of ["visa", "maestro"]
     pub fn network(
         mut self,
-        v: impl Into<crate::CreateTestHelpersIssuingSettlementNetwork>,
+        v: impl Into<crate::issuing_settlement::create::Network>,
     ) -> Self {
         self.network = Some(v.into());
         self
@@ -201,61 +201,6 @@ impl crate::rt::StripeRequest for CreateTestHelpersIssuingSettlement {
         }
     }
 }
-/// Values of `CreateTestHelpersIssuingSettlementNetwork`.
-#[cfg(feature = "issuing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateTestHelpersIssuingSettlementNetwork {
-    /// `maestro`
-    Maestro,
-    /// `visa`
-    Visa,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "issuing")]
-impl CreateTestHelpersIssuingSettlementNetwork {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateTestHelpersIssuingSettlementNetwork::Maestro => "maestro",
-            CreateTestHelpersIssuingSettlementNetwork::Visa => "visa",
-            CreateTestHelpersIssuingSettlementNetwork::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::str::FromStr for CreateTestHelpersIssuingSettlementNetwork {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["maestro", "visa"]) {
-                Some(0) => CreateTestHelpersIssuingSettlementNetwork::Maestro,
-                Some(1) => CreateTestHelpersIssuingSettlementNetwork::Visa,
-                _ => CreateTestHelpersIssuingSettlementNetwork::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::fmt::Display for CreateTestHelpersIssuingSettlementNetwork {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl serde::Serialize for CreateTestHelpersIssuingSettlementNetwork {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl<'de> serde::Deserialize<'de> for CreateTestHelpersIssuingSettlementNetwork {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// When a non-stripe BIN is used, any use of an [issued card](https://docs.stripe.com/issuing) must be settled directly with the card network. The net amount owed is represented by an Issuing `Settlement` object.
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
@@ -280,7 +225,7 @@ pub struct IssuingSettlement {
     /// The total net amount required to settle with the network.
     pub net_total_amount: i64,
     /// The card network for this settlement report. One of ["visa", "maestro"]
-    pub network: crate::IssuingSettlementNetwork,
+    pub network: crate::issuing_settlement::Network,
     /// The total amount of fees owed to the network.
     pub network_fees_amount: i64,
     /// The Settlement Identification Number assigned by the network.
@@ -288,7 +233,7 @@ pub struct IssuingSettlement {
     /// One of `international` or `uk_national_net`.
     pub settlement_service: String,
     /// The current processing status of this settlement.
-    pub status: crate::IssuingSettlementStatus,
+    pub status: crate::issuing_settlement::Status,
     /// The total transaction amount reflected in this settlement.
     pub transaction_amount: i64,
     /// The total number of transactions reflected in this settlement.
@@ -318,11 +263,11 @@ impl crate::rt::Decode for IssuingSettlement {
             f6: crate::rt::json::Slot<bool>,
             f7: crate::rt::json::Slot<crate::rt::Metadata>,
             f8: crate::rt::json::Slot<i64>,
-            f9: crate::rt::json::Slot<crate::IssuingSettlementNetwork>,
+            f9: crate::rt::json::Slot<crate::issuing_settlement::Network>,
             f10: crate::rt::json::Slot<i64>,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<String>,
-            f13: crate::rt::json::Slot<crate::IssuingSettlementStatus>,
+            f13: crate::rt::json::Slot<crate::issuing_settlement::Status>,
             f14: crate::rt::json::Slot<i64>,
             f15: crate::rt::json::Slot<i64>,
         }
@@ -512,128 +457,6 @@ impl serde::Serialize for IssuingSettlement {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `IssuingSettlementNetwork`.
-#[cfg(feature = "issuing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IssuingSettlementNetwork {
-    /// `maestro`
-    Maestro,
-    /// `visa`
-    Visa,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "issuing")]
-impl IssuingSettlementNetwork {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IssuingSettlementNetwork::Maestro => "maestro",
-            IssuingSettlementNetwork::Visa => "visa",
-            IssuingSettlementNetwork::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::str::FromStr for IssuingSettlementNetwork {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["maestro", "visa"]) {
-                Some(0) => IssuingSettlementNetwork::Maestro,
-                Some(1) => IssuingSettlementNetwork::Visa,
-                _ => IssuingSettlementNetwork::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::fmt::Display for IssuingSettlementNetwork {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl serde::Serialize for IssuingSettlementNetwork {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl<'de> serde::Deserialize<'de> for IssuingSettlementNetwork {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "issuing")]
-impl crate::rt::Decode for IssuingSettlementNetwork {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `IssuingSettlementStatus`.
-#[cfg(feature = "issuing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IssuingSettlementStatus {
-    /// `complete`
-    Complete,
-    /// `pending`
-    Pending,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "issuing")]
-impl IssuingSettlementStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IssuingSettlementStatus::Complete => "complete",
-            IssuingSettlementStatus::Pending => "pending",
-            IssuingSettlementStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::str::FromStr for IssuingSettlementStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["complete", "pending"]) {
-                Some(0) => IssuingSettlementStatus::Complete,
-                Some(1) => IssuingSettlementStatus::Pending,
-                _ => IssuingSettlementStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::fmt::Display for IssuingSettlementStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl serde::Serialize for IssuingSettlementStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl<'de> serde::Deserialize<'de> for IssuingSettlementStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "issuing")]
-impl crate::rt::Decode for IssuingSettlementStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// Retrieve a settlement

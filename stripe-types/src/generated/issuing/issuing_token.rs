@@ -17,15 +17,15 @@ pub struct IssuingToken {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The token service provider / card network associated with the token.
-    pub network: crate::IssuingTokenNetwork,
+    pub network: crate::issuing_token::Network,
     /// The `network_data` field.
     pub network_data: Option<crate::IssuingNetworkTokenNetworkData>,
     /// Time at which the token was last updated by the card network. Measured in seconds since the Unix epoch.
     pub network_updated_at: crate::rt::Timestamp,
     /// The usage state of the token.
-    pub status: crate::IssuingTokenStatus,
+    pub status: crate::issuing_token::Status,
     /// The digital wallet for this token, if one was used.
-    pub wallet_provider: Option<crate::IssuingTokenWalletProvider>,
+    pub wallet_provider: Option<crate::issuing_token::WalletProvider>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -45,11 +45,11 @@ impl crate::rt::Decode for IssuingToken {
             f3: crate::rt::json::Slot<crate::IssuingTokenId>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<bool>,
-            f6: crate::rt::json::Slot<crate::IssuingTokenNetwork>,
+            f6: crate::rt::json::Slot<crate::issuing_token::Network>,
             f7: crate::rt::json::Slot<crate::IssuingNetworkTokenNetworkData>,
             f8: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f9: crate::rt::json::Slot<crate::IssuingTokenStatus>,
-            f10: crate::rt::json::Slot<crate::IssuingTokenWalletProvider>,
+            f9: crate::rt::json::Slot<crate::issuing_token::Status>,
+            f10: crate::rt::json::Slot<crate::issuing_token::WalletProvider>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -181,186 +181,6 @@ impl serde::Serialize for IssuingToken {
         map.end()
     }
 }
-/// Values of `IssuingTokenNetwork`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IssuingTokenNetwork {
-    /// `mastercard`
-    Mastercard,
-    /// `visa`
-    Visa,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl IssuingTokenNetwork {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IssuingTokenNetwork::Mastercard => "mastercard",
-            IssuingTokenNetwork::Visa => "visa",
-            IssuingTokenNetwork::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for IssuingTokenNetwork {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["mastercard", "visa"]) {
-                Some(0) => IssuingTokenNetwork::Mastercard,
-                Some(1) => IssuingTokenNetwork::Visa,
-                _ => IssuingTokenNetwork::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for IssuingTokenNetwork {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for IssuingTokenNetwork {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for IssuingTokenNetwork {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for IssuingTokenNetwork {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `IssuingTokenStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IssuingTokenStatus {
-    /// `active`
-    Active,
-    /// `deleted`
-    Deleted,
-    /// `requested`
-    Requested,
-    /// `suspended`
-    Suspended,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl IssuingTokenStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IssuingTokenStatus::Active => "active",
-            IssuingTokenStatus::Deleted => "deleted",
-            IssuingTokenStatus::Requested => "requested",
-            IssuingTokenStatus::Suspended => "suspended",
-            IssuingTokenStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for IssuingTokenStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["active", "deleted", "requested", "suspended"],
-            ) {
-                Some(0) => IssuingTokenStatus::Active,
-                Some(1) => IssuingTokenStatus::Deleted,
-                Some(2) => IssuingTokenStatus::Requested,
-                Some(3) => IssuingTokenStatus::Suspended,
-                _ => IssuingTokenStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for IssuingTokenStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for IssuingTokenStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for IssuingTokenStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for IssuingTokenStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `IssuingTokenWalletProvider`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IssuingTokenWalletProvider {
-    /// `apple_pay`
-    ApplePay,
-    /// `google_pay`
-    GooglePay,
-    /// `samsung_pay`
-    SamsungPay,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl IssuingTokenWalletProvider {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IssuingTokenWalletProvider::ApplePay => "apple_pay",
-            IssuingTokenWalletProvider::GooglePay => "google_pay",
-            IssuingTokenWalletProvider::SamsungPay => "samsung_pay",
-            IssuingTokenWalletProvider::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for IssuingTokenWalletProvider {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["apple_pay", "google_pay", "samsung_pay"],
-            ) {
-                Some(0) => IssuingTokenWalletProvider::ApplePay,
-                Some(1) => IssuingTokenWalletProvider::GooglePay,
-                Some(2) => IssuingTokenWalletProvider::SamsungPay,
-                _ => IssuingTokenWalletProvider::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for IssuingTokenWalletProvider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for IssuingTokenWalletProvider {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for IssuingTokenWalletProvider {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for IssuingTokenWalletProvider {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// List all issuing tokens for card
 ///
 /// Lists all Issuing `Token` objects for a given card.
@@ -373,7 +193,7 @@ pub struct ListIssuingTokens {
     /// The Issuing card identifier to list tokens for.
     pub card: crate::CardId,
     /// Only return Issuing tokens that were created during the given date interval.
-    pub created: Option<crate::ListIssuingTokensCreated>,
+    pub created: Option<crate::issuing_token::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -383,7 +203,7 @@ pub struct ListIssuingTokens {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Select Issuing tokens with the given status.
-    pub status: Option<crate::ListIssuingTokensStatus>,
+    pub status: Option<crate::issuing_token::lists::Status>,
 }
 #[cfg(feature = "issuing")]
 impl serde::Serialize for ListIssuingTokens {
@@ -428,7 +248,7 @@ impl ListIssuingTokens {
         }
     }
     /// Only return Issuing tokens that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListIssuingTokensCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::issuing_token::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -453,7 +273,7 @@ impl ListIssuingTokens {
         self
     }
     /// Select Issuing tokens with the given status.
-    pub fn status(mut self, v: impl Into<crate::ListIssuingTokensStatus>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::issuing_token::lists::Status>) -> Self {
         self.status = Some(v.into());
         self
     }
@@ -471,105 +291,6 @@ impl crate::rt::StripeRequest for ListIssuingTokens {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListIssuingTokensCreated`.
-#[cfg(feature = "issuing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListIssuingTokensCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "issuing")]
-impl serde::Serialize for ListIssuingTokensCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListIssuingTokensCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListIssuingTokensCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "issuing")]
-impl From<crate::RangeQuerySpecs> for ListIssuingTokensCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListIssuingTokensCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "issuing")]
-impl From<i64> for ListIssuingTokensCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListIssuingTokensCreated::Integer(v)
-    }
-}
-/// Values of `ListIssuingTokensStatus`.
-#[cfg(feature = "issuing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListIssuingTokensStatus {
-    /// `active`
-    Active,
-    /// `deleted`
-    Deleted,
-    /// `requested`
-    Requested,
-    /// `suspended`
-    Suspended,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "issuing")]
-impl ListIssuingTokensStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListIssuingTokensStatus::Active => "active",
-            ListIssuingTokensStatus::Deleted => "deleted",
-            ListIssuingTokensStatus::Requested => "requested",
-            ListIssuingTokensStatus::Suspended => "suspended",
-            ListIssuingTokensStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::str::FromStr for ListIssuingTokensStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["active", "deleted", "requested", "suspended"],
-            ) {
-                Some(0) => ListIssuingTokensStatus::Active,
-                Some(1) => ListIssuingTokensStatus::Deleted,
-                Some(2) => ListIssuingTokensStatus::Requested,
-                Some(3) => ListIssuingTokensStatus::Suspended,
-                _ => ListIssuingTokensStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::fmt::Display for ListIssuingTokensStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl serde::Serialize for ListIssuingTokensStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl<'de> serde::Deserialize<'de> for ListIssuingTokensStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Retrieve an issuing token
@@ -647,7 +368,7 @@ pub struct UpdateIssuingToken {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Specifies which status the token should be updated to.
-    pub status: crate::UpdateIssuingTokenStatus,
+    pub status: crate::issuing_token::update::Status,
 }
 #[cfg(feature = "issuing")]
 impl serde::Serialize for UpdateIssuingToken {
@@ -667,7 +388,7 @@ impl UpdateIssuingToken {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         token: impl Into<crate::IssuingTokenId>,
-        status: impl Into<crate::UpdateIssuingTokenStatus>,
+        status: impl Into<crate::issuing_token::update::Status>,
     ) -> Self {
         Self {
             token: token.into(),
@@ -699,64 +420,5 @@ impl crate::rt::StripeRequest for UpdateIssuingToken {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `UpdateIssuingTokenStatus`.
-#[cfg(feature = "issuing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UpdateIssuingTokenStatus {
-    /// `active`
-    Active,
-    /// `deleted`
-    Deleted,
-    /// `suspended`
-    Suspended,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "issuing")]
-impl UpdateIssuingTokenStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            UpdateIssuingTokenStatus::Active => "active",
-            UpdateIssuingTokenStatus::Deleted => "deleted",
-            UpdateIssuingTokenStatus::Suspended => "suspended",
-            UpdateIssuingTokenStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::str::FromStr for UpdateIssuingTokenStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["active", "deleted", "suspended"]) {
-                Some(0) => UpdateIssuingTokenStatus::Active,
-                Some(1) => UpdateIssuingTokenStatus::Deleted,
-                Some(2) => UpdateIssuingTokenStatus::Suspended,
-                _ => UpdateIssuingTokenStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::fmt::Display for UpdateIssuingTokenStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl serde::Serialize for UpdateIssuingTokenStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl<'de> serde::Deserialize<'de> for UpdateIssuingTokenStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }

@@ -18,9 +18,9 @@ pub struct CreateForceCaptureTestHelpersIssuingTransaction {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Details about the seller (grocery store, e-commerce website, etc.) where the card authorization happened.
-    pub merchant_data: Option<crate::MerchantDataSpecs>,
+    pub merchant_data: Option<crate::issuing_transaction::MerchantData>,
     /// Additional purchase information that is optionally provided by the merchant.
-    pub purchase_details: Option<crate::PurchaseDetailsSpecs>,
+    pub purchase_details: Option<crate::issuing_transaction::PurchaseDetails>,
 }
 #[cfg(feature = "issuing")]
 impl serde::Serialize for CreateForceCaptureTestHelpersIssuingTransaction {
@@ -69,14 +69,17 @@ impl CreateForceCaptureTestHelpersIssuingTransaction {
         self
     }
     /// Details about the seller (grocery store, e-commerce website, etc.) where the card authorization happened.
-    pub fn merchant_data(mut self, v: impl Into<crate::MerchantDataSpecs>) -> Self {
+    pub fn merchant_data(
+        mut self,
+        v: impl Into<crate::issuing_transaction::MerchantData>,
+    ) -> Self {
         self.merchant_data = Some(v.into());
         self
     }
     /// Additional purchase information that is optionally provided by the merchant.
     pub fn purchase_details(
         mut self,
-        v: impl Into<crate::PurchaseDetailsSpecs>,
+        v: impl Into<crate::issuing_transaction::PurchaseDetails>,
     ) -> Self {
         self.purchase_details = Some(v.into());
         self
@@ -117,9 +120,9 @@ pub struct CreateUnlinkedRefundTestHelpersIssuingTransaction {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Details about the seller (grocery store, e-commerce website, etc.) where the card authorization happened.
-    pub merchant_data: Option<crate::MerchantDataSpecs>,
+    pub merchant_data: Option<crate::issuing_transaction::MerchantData>,
     /// Additional purchase information that is optionally provided by the merchant.
-    pub purchase_details: Option<crate::PurchaseDetailsSpecs>,
+    pub purchase_details: Option<crate::issuing_transaction::PurchaseDetails>,
 }
 #[cfg(feature = "issuing")]
 impl serde::Serialize for CreateUnlinkedRefundTestHelpersIssuingTransaction {
@@ -168,14 +171,17 @@ impl CreateUnlinkedRefundTestHelpersIssuingTransaction {
         self
     }
     /// Details about the seller (grocery store, e-commerce website, etc.) where the card authorization happened.
-    pub fn merchant_data(mut self, v: impl Into<crate::MerchantDataSpecs>) -> Self {
+    pub fn merchant_data(
+        mut self,
+        v: impl Into<crate::issuing_transaction::MerchantData>,
+    ) -> Self {
         self.merchant_data = Some(v.into());
         self
     }
     /// Additional purchase information that is optionally provided by the merchant.
     pub fn purchase_details(
         mut self,
-        v: impl Into<crate::PurchaseDetailsSpecs>,
+        v: impl Into<crate::issuing_transaction::PurchaseDetails>,
     ) -> Self {
         self.purchase_details = Some(v.into());
         self
@@ -245,9 +251,9 @@ pub struct IssuingTransaction {
     /// [Treasury](https://docs.stripe.com/api/treasury) details related to this transaction if it was created on a [FinancialAccount](/docs/api/treasury/financial_accounts
     pub treasury: Option<crate::IssuingTransactionTreasury>,
     /// The nature of the transaction.
-    pub r#type: crate::IssuingTransactionType,
+    pub r#type: crate::issuing_transaction::Type,
     /// The digital wallet used for this transaction. One of `apple_pay`, `google_pay`, or `samsung_pay`.
-    pub wallet: Option<crate::IssuingTransactionWallet>,
+    pub wallet: Option<crate::issuing_transaction::Wallet>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -282,8 +288,8 @@ impl crate::rt::Decode for IssuingTransaction {
             f16: crate::rt::json::Slot<crate::IssuingTransactionPurchaseDetails>,
             f17: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingToken>>,
             f18: crate::rt::json::Slot<crate::IssuingTransactionTreasury>,
-            f19: crate::rt::json::Slot<crate::IssuingTransactionType>,
-            f20: crate::rt::json::Slot<crate::IssuingTransactionWallet>,
+            f19: crate::rt::json::Slot<crate::issuing_transaction::Type>,
+            f20: crate::rt::json::Slot<crate::issuing_transaction::Wallet>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1719,121 +1725,6 @@ impl serde::Serialize for IssuingTransactionTreasury {
         map.end()
     }
 }
-/// Values of `IssuingTransactionType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IssuingTransactionType {
-    /// `capture`
-    Capture,
-    /// `refund`
-    Refund,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl IssuingTransactionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IssuingTransactionType::Capture => "capture",
-            IssuingTransactionType::Refund => "refund",
-            IssuingTransactionType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for IssuingTransactionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["capture", "refund"]) {
-                Some(0) => IssuingTransactionType::Capture,
-                Some(1) => IssuingTransactionType::Refund,
-                _ => IssuingTransactionType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for IssuingTransactionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for IssuingTransactionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for IssuingTransactionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for IssuingTransactionType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `IssuingTransactionWallet`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IssuingTransactionWallet {
-    /// `apple_pay`
-    ApplePay,
-    /// `google_pay`
-    GooglePay,
-    /// `samsung_pay`
-    SamsungPay,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl IssuingTransactionWallet {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IssuingTransactionWallet::ApplePay => "apple_pay",
-            IssuingTransactionWallet::GooglePay => "google_pay",
-            IssuingTransactionWallet::SamsungPay => "samsung_pay",
-            IssuingTransactionWallet::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for IssuingTransactionWallet {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["apple_pay", "google_pay", "samsung_pay"],
-            ) {
-                Some(0) => IssuingTransactionWallet::ApplePay,
-                Some(1) => IssuingTransactionWallet::GooglePay,
-                Some(2) => IssuingTransactionWallet::SamsungPay,
-                _ => IssuingTransactionWallet::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for IssuingTransactionWallet {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for IssuingTransactionWallet {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for IssuingTransactionWallet {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for IssuingTransactionWallet {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// List all transactions
 ///
 /// Returns a list of Issuing `Transaction` objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
@@ -1848,7 +1739,7 @@ pub struct ListIssuingTransactions {
     /// Only return transactions that belong to the given cardholder.
     pub cardholder: Option<String>,
     /// Only return transactions that were created during the given date interval.
-    pub created: Option<crate::ListBalanceTransactionsCreated>,
+    pub created: Option<crate::balance_transaction::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -1858,7 +1749,7 @@ pub struct ListIssuingTransactions {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return transactions that have the given type. One of `capture` or `refund`.
-    pub r#type: Option<crate::ListIssuingTransactionsType>,
+    pub r#type: Option<crate::issuing_transaction::lists::Type>,
 }
 #[cfg(feature = "issuing")]
 impl serde::Serialize for ListIssuingTransactions {
@@ -1919,10 +1810,7 @@ impl ListIssuingTransactions {
         self
     }
     /// Only return transactions that were created during the given date interval.
-    pub fn created(
-        mut self,
-        v: impl Into<crate::ListBalanceTransactionsCreated>,
-    ) -> Self {
+    pub fn created(mut self, v: impl Into<crate::balance_transaction::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -1947,7 +1835,10 @@ impl ListIssuingTransactions {
         self
     }
     /// Only return transactions that have the given type. One of `capture` or `refund`.
-    pub fn r#type(mut self, v: impl Into<crate::ListIssuingTransactionsType>) -> Self {
+    pub fn r#type(
+        mut self,
+        v: impl Into<crate::issuing_transaction::lists::Type>,
+    ) -> Self {
         self.r#type = Some(v.into());
         self
     }
@@ -1965,61 +1856,6 @@ impl crate::rt::StripeRequest for ListIssuingTransactions {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// Values of `ListIssuingTransactionsType`.
-#[cfg(feature = "issuing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListIssuingTransactionsType {
-    /// `capture`
-    Capture,
-    /// `refund`
-    Refund,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "issuing")]
-impl ListIssuingTransactionsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListIssuingTransactionsType::Capture => "capture",
-            ListIssuingTransactionsType::Refund => "refund",
-            ListIssuingTransactionsType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::str::FromStr for ListIssuingTransactionsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["capture", "refund"]) {
-                Some(0) => ListIssuingTransactionsType::Capture,
-                Some(1) => ListIssuingTransactionsType::Refund,
-                _ => ListIssuingTransactionsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "issuing")]
-impl std::fmt::Display for ListIssuingTransactionsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl serde::Serialize for ListIssuingTransactionsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing")]
-impl<'de> serde::Deserialize<'de> for ListIssuingTransactionsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Refund a test-mode transaction

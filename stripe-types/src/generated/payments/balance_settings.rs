@@ -173,13 +173,11 @@ impl serde::Serialize for BalanceSettingsResourcePayments {
 #[non_exhaustive]
 pub struct BalanceSettingsResourcePayoutSchedule {
     /// How frequently funds will be paid out. One of `manual` (payouts only created via API call), `daily`, `weekly`, or `monthly`.
-    pub interval: Option<crate::BalanceSettingsResourcePayoutScheduleInterval>,
+    pub interval: Option<crate::balance_settings::Interval>,
     /// The day of the month funds will be paid out. Only shown if `interval` is monthly. Payouts scheduled between the 29th and 31st of the month are sent on the last day of shorter months.
     pub monthly_payout_days: Option<Vec<i64>>,
     /// The days of the week when available funds are paid out, specified as an array, for example, [`monday`, `tuesday`]. Only shown if `interval` is weekly.
-    pub weekly_payout_days: Option<
-        Vec<crate::BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays>,
-    >,
+    pub weekly_payout_days: Option<Vec<crate::balance_settings::WeeklyPayoutDays>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -188,13 +186,9 @@ impl crate::rt::Decode for BalanceSettingsResourcePayoutSchedule {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::BalanceSettingsResourcePayoutScheduleInterval,
-            >,
+            f0: crate::rt::json::Slot<crate::balance_settings::Interval>,
             f1: crate::rt::json::Slot<Vec<i64>>,
-            f2: crate::rt::json::Slot<
-                Vec<crate::BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays>,
-            >,
+            f2: crate::rt::json::Slot<Vec<crate::balance_settings::WeeklyPayoutDays>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -253,158 +247,6 @@ impl serde::Serialize for BalanceSettingsResourcePayoutSchedule {
         map.end()
     }
 }
-/// Values of `BalanceSettingsResourcePayoutScheduleInterval`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BalanceSettingsResourcePayoutScheduleInterval {
-    /// `daily`
-    Daily,
-    /// `manual`
-    Manual,
-    /// `monthly`
-    Monthly,
-    /// `weekly`
-    Weekly,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl BalanceSettingsResourcePayoutScheduleInterval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BalanceSettingsResourcePayoutScheduleInterval::Daily => "daily",
-            BalanceSettingsResourcePayoutScheduleInterval::Manual => "manual",
-            BalanceSettingsResourcePayoutScheduleInterval::Monthly => "monthly",
-            BalanceSettingsResourcePayoutScheduleInterval::Weekly => "weekly",
-            BalanceSettingsResourcePayoutScheduleInterval::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for BalanceSettingsResourcePayoutScheduleInterval {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["daily", "manual", "monthly", "weekly"],
-            ) {
-                Some(0) => BalanceSettingsResourcePayoutScheduleInterval::Daily,
-                Some(1) => BalanceSettingsResourcePayoutScheduleInterval::Manual,
-                Some(2) => BalanceSettingsResourcePayoutScheduleInterval::Monthly,
-                Some(3) => BalanceSettingsResourcePayoutScheduleInterval::Weekly,
-                _ => BalanceSettingsResourcePayoutScheduleInterval::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for BalanceSettingsResourcePayoutScheduleInterval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for BalanceSettingsResourcePayoutScheduleInterval {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for BalanceSettingsResourcePayoutScheduleInterval {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "payments")]
-impl crate::rt::Decode for BalanceSettingsResourcePayoutScheduleInterval {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays {
-    /// `friday`
-    Friday,
-    /// `monday`
-    Monday,
-    /// `thursday`
-    Thursday,
-    /// `tuesday`
-    Tuesday,
-    /// `wednesday`
-    Wednesday,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Friday => "friday",
-            BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Monday => "monday",
-            BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Thursday => "thursday",
-            BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Tuesday => "tuesday",
-            BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Wednesday => {
-                "wednesday"
-            }
-            BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["friday", "monday", "thursday", "tuesday", "wednesday"],
-            ) {
-                Some(0) => BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Friday,
-                Some(1) => BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Monday,
-                Some(2) => {
-                    BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Thursday
-                }
-                Some(3) => BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Tuesday,
-                Some(4) => {
-                    BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Wednesday
-                }
-                _ => {
-                    BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// BalanceSettingsResourcePayouts
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
@@ -417,7 +259,7 @@ pub struct BalanceSettingsResourcePayouts {
     /// The text that appears on the bank account statement for payouts. If not set, this defaults to the platform's bank descriptor as set in the Dashboard.
     pub statement_descriptor: Option<String>,
     /// Whether the funds in this account can be paid out.
-    pub status: crate::BalanceSettingsResourcePayoutsStatus,
+    pub status: crate::balance_settings::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -429,7 +271,7 @@ impl crate::rt::Decode for BalanceSettingsResourcePayouts {
             f0: crate::rt::json::Slot<std::collections::BTreeMap<String, i64>>,
             f1: crate::rt::json::Slot<crate::BalanceSettingsResourcePayoutSchedule>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::BalanceSettingsResourcePayoutsStatus>,
+            f3: crate::rt::json::Slot<crate::balance_settings::Status>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -506,67 +348,6 @@ impl serde::Serialize for BalanceSettingsResourcePayouts {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `BalanceSettingsResourcePayoutsStatus`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BalanceSettingsResourcePayoutsStatus {
-    /// `disabled`
-    Disabled,
-    /// `enabled`
-    Enabled,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl BalanceSettingsResourcePayoutsStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BalanceSettingsResourcePayoutsStatus::Disabled => "disabled",
-            BalanceSettingsResourcePayoutsStatus::Enabled => "enabled",
-            BalanceSettingsResourcePayoutsStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for BalanceSettingsResourcePayoutsStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["disabled", "enabled"]) {
-                Some(0) => BalanceSettingsResourcePayoutsStatus::Disabled,
-                Some(1) => BalanceSettingsResourcePayoutsStatus::Enabled,
-                _ => BalanceSettingsResourcePayoutsStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for BalanceSettingsResourcePayoutsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for BalanceSettingsResourcePayoutsStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for BalanceSettingsResourcePayoutsStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "payments")]
-impl crate::rt::Decode for BalanceSettingsResourcePayoutsStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// BalanceSettingsResourceSettlementTiming
@@ -649,198 +430,6 @@ impl serde::Serialize for BalanceSettingsResourceSettlementTiming {
         map.end()
     }
 }
-/// Part of a request's parameters (`UpdateBalanceSettingsPayments`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct Payments {
-    /// The `debit_negative_balances` parameter.
-    pub debit_negative_balances: Option<bool>,
-    /// The `payouts` parameter.
-    pub payouts: Option<crate::Payouts>,
-    /// The `settlement_timing` parameter.
-    pub settlement_timing: Option<crate::SettlementTiming>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for Payments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.debit_negative_balances {
-            map.serialize_entry("debit_negative_balances", v)?;
-        }
-        if let Some(v) = &self.payouts {
-            map.serialize_entry("payouts", v)?;
-        }
-        if let Some(v) = &self.settlement_timing {
-            map.serialize_entry("settlement_timing", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl Payments {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            debit_negative_balances: None,
-            payouts: None,
-            settlement_timing: None,
-        }
-    }
-    /// The `debit_negative_balances` parameter.
-    pub fn debit_negative_balances(mut self, v: impl Into<bool>) -> Self {
-        self.debit_negative_balances = Some(v.into());
-        self
-    }
-    /// The `payouts` parameter.
-    pub fn payouts(mut self, v: impl Into<crate::Payouts>) -> Self {
-        self.payouts = Some(v.into());
-        self
-    }
-    /// The `settlement_timing` parameter.
-    pub fn settlement_timing(mut self, v: impl Into<crate::SettlementTiming>) -> Self {
-        self.settlement_timing = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`UpdateBalanceSettingsPaymentsPayoutsSchedule`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct PayoutSchedule {
-    /// The `interval` parameter.
-    pub interval: Option<crate::CreateAccountSettingsPayoutsScheduleInterval>,
-    /// The `monthly_payout_days` parameter.
-    pub monthly_payout_days: Option<Vec<i64>>,
-    /// The `weekly_payout_days` parameter.
-    pub weekly_payout_days: Option<
-        Vec<crate::CreateAccountSettingsPayoutsScheduleWeeklyPayoutDays>,
-    >,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for PayoutSchedule {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.interval {
-            map.serialize_entry("interval", v)?;
-        }
-        if let Some(v) = &self.monthly_payout_days {
-            map.serialize_entry("monthly_payout_days", v)?;
-        }
-        if let Some(v) = &self.weekly_payout_days {
-            map.serialize_entry("weekly_payout_days", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl PayoutSchedule {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            interval: None,
-            monthly_payout_days: None,
-            weekly_payout_days: None,
-        }
-    }
-    /// The `interval` parameter.
-    pub fn interval(
-        mut self,
-        v: impl Into<crate::CreateAccountSettingsPayoutsScheduleInterval>,
-    ) -> Self {
-        self.interval = Some(v.into());
-        self
-    }
-    /// The `monthly_payout_days` parameter.
-    pub fn monthly_payout_days(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<i64>>,
-    ) -> Self {
-        self.monthly_payout_days = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// The `weekly_payout_days` parameter.
-    pub fn weekly_payout_days(
-        mut self,
-        v: impl IntoIterator<
-            Item = impl Into<crate::CreateAccountSettingsPayoutsScheduleWeeklyPayoutDays>,
-        >,
-    ) -> Self {
-        self.weekly_payout_days = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-}
-/// Part of a request's parameters (`UpdateBalanceSettingsPaymentsPayouts`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct Payouts {
-    /// The `minimum_balance_by_currency` parameter.
-    pub minimum_balance_by_currency: Option<
-        crate::rt::Clearable<
-            std::collections::BTreeMap<String, crate::rt::Clearable<i64>>,
-        >,
-    >,
-    /// The `schedule` parameter.
-    pub schedule: Option<crate::PayoutSchedule>,
-    /// The `statement_descriptor` parameter.
-    pub statement_descriptor: Option<String>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for Payouts {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.minimum_balance_by_currency {
-            map.serialize_entry("minimum_balance_by_currency", v)?;
-        }
-        if let Some(v) = &self.schedule {
-            map.serialize_entry("schedule", v)?;
-        }
-        if let Some(v) = &self.statement_descriptor {
-            map.serialize_entry("statement_descriptor", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl Payouts {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            minimum_balance_by_currency: None,
-            schedule: None,
-            statement_descriptor: None,
-        }
-    }
-    /// The `minimum_balance_by_currency` parameter.
-    pub fn minimum_balance_by_currency(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<
-                std::collections::BTreeMap<String, crate::rt::Clearable<i64>>,
-            >,
-        >,
-    ) -> Self {
-        self.minimum_balance_by_currency = Some(v.into());
-        self
-    }
-    /// The `schedule` parameter.
-    pub fn schedule(mut self, v: impl Into<crate::PayoutSchedule>) -> Self {
-        self.schedule = Some(v.into());
-        self
-    }
-    /// The `statement_descriptor` parameter.
-    pub fn statement_descriptor(mut self, v: impl Into<String>) -> Self {
-        self.statement_descriptor = Some(v.into());
-        self
-    }
-}
 /// Retrieve balance settings
 ///
 /// Retrieves balance settings for a given connected account.
@@ -893,41 +482,6 @@ impl crate::rt::StripeRequest for RetrieveBalanceSettings {
         }
     }
 }
-/// Part of a request's parameters (`UpdateBalanceSettingsPaymentsSettlementTiming`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct SettlementTiming {
-    /// The `delay_days_override` parameter.
-    pub delay_days_override: Option<crate::rt::Clearable<i64>>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for SettlementTiming {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.delay_days_override {
-            map.serialize_entry("delay_days_override", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl SettlementTiming {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { delay_days_override: None }
-    }
-    /// The `delay_days_override` parameter.
-    pub fn delay_days_override(
-        mut self,
-        v: impl Into<crate::rt::Clearable<i64>>,
-    ) -> Self {
-        self.delay_days_override = Some(v.into());
-        self
-    }
-}
 /// Update balance settings
 ///
 /// Updates balance settings for a given connected account.
@@ -941,7 +495,7 @@ pub struct UpdateBalanceSettings {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Settings that apply to the [Payments Balance](https://docs.stripe.com/api/balance).
-    pub payments: Option<crate::Payments>,
+    pub payments: Option<crate::balance_settings::Payments>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for UpdateBalanceSettings {
@@ -973,7 +527,7 @@ impl UpdateBalanceSettings {
         self
     }
     /// Settings that apply to the [Payments Balance](https://docs.stripe.com/api/balance).
-    pub fn payments(mut self, v: impl Into<crate::Payments>) -> Self {
+    pub fn payments(mut self, v: impl Into<crate::balance_settings::Payments>) -> Self {
         self.payments = Some(v.into());
         self
     }

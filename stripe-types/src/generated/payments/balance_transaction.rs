@@ -12,7 +12,7 @@ pub struct BalanceTransaction {
     /// The date that the transaction's net funds become available in the Stripe balance.
     pub available_on: crate::rt::Timestamp,
     /// The balance that this transaction impacts.
-    pub balance_type: crate::BalanceTransactionBalanceType,
+    pub balance_type: crate::balance_transaction::BalanceType,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
@@ -32,11 +32,11 @@ pub struct BalanceTransaction {
     /// Learn more about how [reporting categories](https://stripe.com/docs/reports/reporting-categories) can help you understand balance transactions from an accounting perspective.
     pub reporting_category: String,
     /// This transaction relates to the Stripe object.
-    pub source: Option<crate::rt::Expandable<crate::BalanceTransactionSource>>,
+    pub source: Option<crate::rt::Expandable<crate::balance_transaction::Source>>,
     /// The transaction's net funds status in the Stripe balance, which are either `available` or `pending`.
     pub status: String,
     /// Transaction type: `adjustment`, `advance`, `advance_funding`, `anticipation_repayment`, `application_fee`, `application_fee_refund`, `charge`, `climate_order_purchase`, `climate_order_refund`, `connect_collection_transfer`, `contribution`, `issuing_authorization_hold`, `issuing_authorization_release`, `issuing_dispute`, `issuing_transaction`, `obligation_outbound`, `obligation_reversal_inbound`, `payment`, `payment_failure_refund`, `payment_network_reserve_hold`, `payment_network_reserve_release`, `payment_refund`, `payment_reversal`, `payment_unreconciled`, `payout`, `payout_cancel`, `payout_failure`, `payout_minimum_balance_hold`, `payout_minimum_balance_release`, `refund`, `refund_failure`, `reserve_transaction`, `reserved_funds`, `reserve_hold`, `reserve_release`, `stripe_fee`, `stripe_fx_fee`, `stripe_balance_payment_debit`, `stripe_balance_payment_debit_reversal`, `tax_fee`, `topup`, `topup_reversal`, `transfer`, `transfer_cancel`, `transfer_failure`, or `transfer_refund`. Learn more about [balance transaction types and what they represent](https://stripe.com/docs/reports/balance-transaction-types). To classify transactions for accounting purposes, consider `reporting_category` instead.
-    pub r#type: crate::BalanceTransactionType,
+    pub r#type: crate::balance_transaction::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -52,7 +52,7 @@ impl crate::rt::Decode for BalanceTransaction {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f2: crate::rt::json::Slot<crate::BalanceTransactionBalanceType>,
+            f2: crate::rt::json::Slot<crate::balance_transaction::BalanceType>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<String>,
@@ -63,10 +63,10 @@ impl crate::rt::Decode for BalanceTransaction {
             f10: crate::rt::json::Slot<i64>,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::BalanceTransactionSource>,
+                crate::rt::Expandable<crate::balance_transaction::Source>,
             >,
             f13: crate::rt::json::Slot<String>,
-            f14: crate::rt::json::Slot<crate::BalanceTransactionType>,
+            f14: crate::rt::json::Slot<crate::balance_transaction::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -239,634 +239,6 @@ impl serde::Serialize for BalanceTransaction {
         map.end()
     }
 }
-/// Values of `BalanceTransactionBalanceType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BalanceTransactionBalanceType {
-    /// `issuing`
-    Issuing,
-    /// `payments`
-    Payments,
-    /// `refund_and_dispute_prefunding`
-    RefundAndDisputePrefunding,
-    /// `risk_reserved`
-    RiskReserved,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BalanceTransactionBalanceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BalanceTransactionBalanceType::Issuing => "issuing",
-            BalanceTransactionBalanceType::Payments => "payments",
-            BalanceTransactionBalanceType::RefundAndDisputePrefunding => {
-                "refund_and_dispute_prefunding"
-            }
-            BalanceTransactionBalanceType::RiskReserved => "risk_reserved",
-            BalanceTransactionBalanceType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for BalanceTransactionBalanceType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "issuing",
-                    "payments",
-                    "refund_and_dispute_prefunding",
-                    "risk_reserved",
-                ],
-            ) {
-                Some(0) => BalanceTransactionBalanceType::Issuing,
-                Some(1) => BalanceTransactionBalanceType::Payments,
-                Some(2) => BalanceTransactionBalanceType::RefundAndDisputePrefunding,
-                Some(3) => BalanceTransactionBalanceType::RiskReserved,
-                _ => BalanceTransactionBalanceType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for BalanceTransactionBalanceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BalanceTransactionBalanceType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BalanceTransactionBalanceType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for BalanceTransactionBalanceType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// One of several shapes of `BalanceTransactionSource`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum BalanceTransactionSource {
-    /// A `application_fee`.
-    ApplicationFee(crate::rt::Boxed<crate::ApplicationFee>),
-    /// A `charge`.
-    Charge(crate::rt::Boxed<crate::Charge>),
-    /// A `connect_collection_transfer`.
-    ConnectCollectionTransfer(crate::rt::Boxed<crate::ConnectCollectionTransfer>),
-    /// A `customer_cash_balance_transaction`.
-    CustomerCashBalanceTransaction(
-        crate::rt::Boxed<crate::CustomerCashBalanceTransaction>,
-    ),
-    /// A `dispute`.
-    Dispute(crate::rt::Boxed<crate::Dispute>),
-    /// A `fee_refund`.
-    FeeRefund(crate::rt::Boxed<crate::FeeRefund>),
-    /// A `issuing.authorization`.
-    IssuingAuthorization(crate::rt::Boxed<crate::IssuingAuthorization>),
-    /// A `issuing.dispute`.
-    IssuingDispute(crate::rt::Boxed<crate::IssuingDispute>),
-    /// A `issuing.transaction`.
-    IssuingTransaction(crate::rt::Boxed<crate::IssuingTransaction>),
-    /// A `payout`.
-    Payout(crate::rt::Boxed<crate::Payout>),
-    /// A `refund`.
-    Refund(crate::rt::Boxed<crate::Refund>),
-    /// A `reserve_transaction`.
-    ReserveTransaction(crate::rt::Boxed<crate::ReserveTransaction>),
-    /// A `tax_deducted_at_source`.
-    TaxDeductedAtSource(crate::rt::Boxed<crate::TaxDeductedAtSource>),
-    /// A `topup`.
-    Topup(crate::rt::Boxed<crate::Topup>),
-    /// A `transfer`.
-    Transfer(crate::rt::Boxed<crate::Transfer>),
-    /// A `transfer_reversal`.
-    TransferReversal(crate::rt::Boxed<crate::TransferReversal>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for BalanceTransactionSource {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            BalanceTransactionSource::ApplicationFee(x) => x.serialize(s),
-            BalanceTransactionSource::Charge(x) => x.serialize(s),
-            BalanceTransactionSource::ConnectCollectionTransfer(x) => x.serialize(s),
-            BalanceTransactionSource::CustomerCashBalanceTransaction(x) => x.serialize(s),
-            BalanceTransactionSource::Dispute(x) => x.serialize(s),
-            BalanceTransactionSource::FeeRefund(x) => x.serialize(s),
-            BalanceTransactionSource::IssuingAuthorization(x) => x.serialize(s),
-            BalanceTransactionSource::IssuingDispute(x) => x.serialize(s),
-            BalanceTransactionSource::IssuingTransaction(x) => x.serialize(s),
-            BalanceTransactionSource::Payout(x) => x.serialize(s),
-            BalanceTransactionSource::Refund(x) => x.serialize(s),
-            BalanceTransactionSource::ReserveTransaction(x) => x.serialize(s),
-            BalanceTransactionSource::TaxDeductedAtSource(x) => x.serialize(s),
-            BalanceTransactionSource::Topup(x) => x.serialize(s),
-            BalanceTransactionSource::Transfer(x) => x.serialize(s),
-            BalanceTransactionSource::TransferReversal(x) => x.serialize(s),
-            BalanceTransactionSource::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::ApplicationFee> for BalanceTransactionSource {
-    #[inline]
-    fn from(v: crate::ApplicationFee) -> Self {
-        BalanceTransactionSource::ApplicationFee(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::Charge> for BalanceTransactionSource {
-    #[inline]
-    fn from(v: crate::Charge) -> Self {
-        BalanceTransactionSource::Charge(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::ConnectCollectionTransfer> for BalanceTransactionSource {
-    #[inline]
-    fn from(v: crate::ConnectCollectionTransfer) -> Self {
-        BalanceTransactionSource::ConnectCollectionTransfer(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::CustomerCashBalanceTransaction> for BalanceTransactionSource {
-    #[inline]
-    fn from(v: crate::CustomerCashBalanceTransaction) -> Self {
-        BalanceTransactionSource::CustomerCashBalanceTransaction(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl From<crate::Dispute> for BalanceTransactionSource {
-    #[inline]
-    fn from(v: crate::Dispute) -> Self {
-        BalanceTransactionSource::Dispute(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::FeeRefund> for BalanceTransactionSource {
-    #[inline]
-    fn from(v: crate::FeeRefund) -> Self {
-        BalanceTransactionSource::FeeRefund(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::IssuingAuthorization> for BalanceTransactionSource {
-    #[inline]
-    fn from(v: crate::IssuingAuthorization) -> Self {
-        BalanceTransactionSource::IssuingAuthorization(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::IssuingDispute> for BalanceTransactionSource {
-    #[inline]
-    fn from(v: crate::IssuingDispute) -> Self {
-        BalanceTransactionSource::IssuingDispute(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::IssuingTransaction> for BalanceTransactionSource {
-    #[inline]
-    fn from(v: crate::IssuingTransaction) -> Self {
-        BalanceTransactionSource::IssuingTransaction(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::Payout> for BalanceTransactionSource {
-    #[inline]
-    fn from(v: crate::Payout) -> Self {
-        BalanceTransactionSource::Payout(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::Refund> for BalanceTransactionSource {
-    #[inline]
-    fn from(v: crate::Refund) -> Self {
-        BalanceTransactionSource::Refund(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::ReserveTransaction> for BalanceTransactionSource {
-    #[inline]
-    fn from(v: crate::ReserveTransaction) -> Self {
-        BalanceTransactionSource::ReserveTransaction(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::TaxDeductedAtSource> for BalanceTransactionSource {
-    #[inline]
-    fn from(v: crate::TaxDeductedAtSource) -> Self {
-        BalanceTransactionSource::TaxDeductedAtSource(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::Topup> for BalanceTransactionSource {
-    #[inline]
-    fn from(v: crate::Topup) -> Self {
-        BalanceTransactionSource::Topup(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::Transfer> for BalanceTransactionSource {
-    #[inline]
-    fn from(v: crate::Transfer) -> Self {
-        BalanceTransactionSource::Transfer(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::TransferReversal> for BalanceTransactionSource {
-    #[inline]
-    fn from(v: crate::TransferReversal) -> Self {
-        BalanceTransactionSource::TransferReversal(crate::rt::Boxed::new(v))
-    }
-}
-impl crate::rt::Decode for BalanceTransactionSource {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        let (object, deleted) = r.discriminator()?;
-        match (object.as_deref(), deleted) {
-            (Some("application_fee"), _) => {
-                r.decode().map(BalanceTransactionSource::ApplicationFee)
-            }
-            (Some("charge"), _) => r.decode().map(BalanceTransactionSource::Charge),
-            (Some("connect_collection_transfer"), _) => {
-                r.decode().map(BalanceTransactionSource::ConnectCollectionTransfer)
-            }
-            (Some("customer_cash_balance_transaction"), _) => {
-                r.decode().map(BalanceTransactionSource::CustomerCashBalanceTransaction)
-            }
-            (Some("dispute"), _) => r.decode().map(BalanceTransactionSource::Dispute),
-            (Some("fee_refund"), _) => {
-                r.decode().map(BalanceTransactionSource::FeeRefund)
-            }
-            (Some("issuing.authorization"), _) => {
-                r.decode().map(BalanceTransactionSource::IssuingAuthorization)
-            }
-            (Some("issuing.dispute"), _) => {
-                r.decode().map(BalanceTransactionSource::IssuingDispute)
-            }
-            (Some("issuing.transaction"), _) => {
-                r.decode().map(BalanceTransactionSource::IssuingTransaction)
-            }
-            (Some("payout"), _) => r.decode().map(BalanceTransactionSource::Payout),
-            (Some("refund"), _) => r.decode().map(BalanceTransactionSource::Refund),
-            (Some("reserve_transaction"), _) => {
-                r.decode().map(BalanceTransactionSource::ReserveTransaction)
-            }
-            (Some("tax_deducted_at_source"), _) => {
-                r.decode().map(BalanceTransactionSource::TaxDeductedAtSource)
-            }
-            (Some("topup"), _) => r.decode().map(BalanceTransactionSource::Topup),
-            (Some("transfer"), _) => r.decode().map(BalanceTransactionSource::Transfer),
-            (Some("transfer_reversal"), _) => {
-                r.decode().map(BalanceTransactionSource::TransferReversal)
-            }
-            _ => r.decode().map(BalanceTransactionSource::Unknown),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for BalanceTransactionSource {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-impl crate::rt::HasId for BalanceTransactionSource {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            BalanceTransactionSource::ApplicationFee(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            BalanceTransactionSource::Charge(x) => crate::rt::HasId::id_str(x.as_ref()),
-            BalanceTransactionSource::ConnectCollectionTransfer(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            BalanceTransactionSource::CustomerCashBalanceTransaction(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            BalanceTransactionSource::Dispute(x) => crate::rt::HasId::id_str(x.as_ref()),
-            BalanceTransactionSource::FeeRefund(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            BalanceTransactionSource::IssuingAuthorization(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            BalanceTransactionSource::IssuingDispute(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            BalanceTransactionSource::IssuingTransaction(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            BalanceTransactionSource::Payout(x) => crate::rt::HasId::id_str(x.as_ref()),
-            BalanceTransactionSource::Refund(x) => crate::rt::HasId::id_str(x.as_ref()),
-            BalanceTransactionSource::ReserveTransaction(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            BalanceTransactionSource::TaxDeductedAtSource(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            BalanceTransactionSource::Topup(x) => crate::rt::HasId::id_str(x.as_ref()),
-            BalanceTransactionSource::Transfer(x) => crate::rt::HasId::id_str(x.as_ref()),
-            BalanceTransactionSource::TransferReversal(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            BalanceTransactionSource::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
-    }
-}
-/// Values of `BalanceTransactionType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BalanceTransactionType {
-    /// `adjustment`
-    Adjustment,
-    /// `advance`
-    Advance,
-    /// `advance_funding`
-    AdvanceFunding,
-    /// `anticipation_repayment`
-    AnticipationRepayment,
-    /// `application_fee`
-    ApplicationFee,
-    /// `application_fee_refund`
-    ApplicationFeeRefund,
-    /// `charge`
-    Charge,
-    /// `climate_order_purchase`
-    ClimateOrderPurchase,
-    /// `climate_order_refund`
-    ClimateOrderRefund,
-    /// `connect_collection_transfer`
-    ConnectCollectionTransfer,
-    /// `contribution`
-    Contribution,
-    /// `issuing_authorization_hold`
-    IssuingAuthorizationHold,
-    /// `issuing_authorization_release`
-    IssuingAuthorizationRelease,
-    /// `issuing_dispute`
-    IssuingDispute,
-    /// `issuing_transaction`
-    IssuingTransaction,
-    /// `obligation_outbound`
-    ObligationOutbound,
-    /// `obligation_reversal_inbound`
-    ObligationReversalInbound,
-    /// `payment`
-    Payment,
-    /// `payment_failure_refund`
-    PaymentFailureRefund,
-    /// `payment_network_reserve_hold`
-    PaymentNetworkReserveHold,
-    /// `payment_network_reserve_release`
-    PaymentNetworkReserveRelease,
-    /// `payment_refund`
-    PaymentRefund,
-    /// `payment_reversal`
-    PaymentReversal,
-    /// `payment_unreconciled`
-    PaymentUnreconciled,
-    /// `payout`
-    Payout,
-    /// `payout_cancel`
-    PayoutCancel,
-    /// `payout_failure`
-    PayoutFailure,
-    /// `payout_minimum_balance_hold`
-    PayoutMinimumBalanceHold,
-    /// `payout_minimum_balance_release`
-    PayoutMinimumBalanceRelease,
-    /// `refund`
-    Refund,
-    /// `refund_failure`
-    RefundFailure,
-    /// `reserve_hold`
-    ReserveHold,
-    /// `reserve_release`
-    ReserveRelease,
-    /// `reserve_transaction`
-    ReserveTransaction,
-    /// `reserved_funds`
-    ReservedFunds,
-    /// `stripe_balance_payment_debit`
-    StripeBalancePaymentDebit,
-    /// `stripe_balance_payment_debit_reversal`
-    StripeBalancePaymentDebitReversal,
-    /// `stripe_fee`
-    StripeFee,
-    /// `stripe_fx_fee`
-    StripeFxFee,
-    /// `tax_fee`
-    TaxFee,
-    /// `topup`
-    Topup,
-    /// `topup_reversal`
-    TopupReversal,
-    /// `transfer`
-    Transfer,
-    /// `transfer_cancel`
-    TransferCancel,
-    /// `transfer_failure`
-    TransferFailure,
-    /// `transfer_refund`
-    TransferRefund,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl BalanceTransactionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BalanceTransactionType::Adjustment => "adjustment",
-            BalanceTransactionType::Advance => "advance",
-            BalanceTransactionType::AdvanceFunding => "advance_funding",
-            BalanceTransactionType::AnticipationRepayment => "anticipation_repayment",
-            BalanceTransactionType::ApplicationFee => "application_fee",
-            BalanceTransactionType::ApplicationFeeRefund => "application_fee_refund",
-            BalanceTransactionType::Charge => "charge",
-            BalanceTransactionType::ClimateOrderPurchase => "climate_order_purchase",
-            BalanceTransactionType::ClimateOrderRefund => "climate_order_refund",
-            BalanceTransactionType::ConnectCollectionTransfer => {
-                "connect_collection_transfer"
-            }
-            BalanceTransactionType::Contribution => "contribution",
-            BalanceTransactionType::IssuingAuthorizationHold => {
-                "issuing_authorization_hold"
-            }
-            BalanceTransactionType::IssuingAuthorizationRelease => {
-                "issuing_authorization_release"
-            }
-            BalanceTransactionType::IssuingDispute => "issuing_dispute",
-            BalanceTransactionType::IssuingTransaction => "issuing_transaction",
-            BalanceTransactionType::ObligationOutbound => "obligation_outbound",
-            BalanceTransactionType::ObligationReversalInbound => {
-                "obligation_reversal_inbound"
-            }
-            BalanceTransactionType::Payment => "payment",
-            BalanceTransactionType::PaymentFailureRefund => "payment_failure_refund",
-            BalanceTransactionType::PaymentNetworkReserveHold => {
-                "payment_network_reserve_hold"
-            }
-            BalanceTransactionType::PaymentNetworkReserveRelease => {
-                "payment_network_reserve_release"
-            }
-            BalanceTransactionType::PaymentRefund => "payment_refund",
-            BalanceTransactionType::PaymentReversal => "payment_reversal",
-            BalanceTransactionType::PaymentUnreconciled => "payment_unreconciled",
-            BalanceTransactionType::Payout => "payout",
-            BalanceTransactionType::PayoutCancel => "payout_cancel",
-            BalanceTransactionType::PayoutFailure => "payout_failure",
-            BalanceTransactionType::PayoutMinimumBalanceHold => {
-                "payout_minimum_balance_hold"
-            }
-            BalanceTransactionType::PayoutMinimumBalanceRelease => {
-                "payout_minimum_balance_release"
-            }
-            BalanceTransactionType::Refund => "refund",
-            BalanceTransactionType::RefundFailure => "refund_failure",
-            BalanceTransactionType::ReserveHold => "reserve_hold",
-            BalanceTransactionType::ReserveRelease => "reserve_release",
-            BalanceTransactionType::ReserveTransaction => "reserve_transaction",
-            BalanceTransactionType::ReservedFunds => "reserved_funds",
-            BalanceTransactionType::StripeBalancePaymentDebit => {
-                "stripe_balance_payment_debit"
-            }
-            BalanceTransactionType::StripeBalancePaymentDebitReversal => {
-                "stripe_balance_payment_debit_reversal"
-            }
-            BalanceTransactionType::StripeFee => "stripe_fee",
-            BalanceTransactionType::StripeFxFee => "stripe_fx_fee",
-            BalanceTransactionType::TaxFee => "tax_fee",
-            BalanceTransactionType::Topup => "topup",
-            BalanceTransactionType::TopupReversal => "topup_reversal",
-            BalanceTransactionType::Transfer => "transfer",
-            BalanceTransactionType::TransferCancel => "transfer_cancel",
-            BalanceTransactionType::TransferFailure => "transfer_failure",
-            BalanceTransactionType::TransferRefund => "transfer_refund",
-            BalanceTransactionType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for BalanceTransactionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "adjustment",
-                    "advance",
-                    "advance_funding",
-                    "anticipation_repayment",
-                    "application_fee",
-                    "application_fee_refund",
-                    "charge",
-                    "climate_order_purchase",
-                    "climate_order_refund",
-                    "connect_collection_transfer",
-                    "contribution",
-                    "issuing_authorization_hold",
-                    "issuing_authorization_release",
-                    "issuing_dispute",
-                    "issuing_transaction",
-                    "obligation_outbound",
-                    "obligation_reversal_inbound",
-                    "payment",
-                    "payment_failure_refund",
-                    "payment_network_reserve_hold",
-                    "payment_network_reserve_release",
-                    "payment_refund",
-                    "payment_reversal",
-                    "payment_unreconciled",
-                    "payout",
-                    "payout_cancel",
-                    "payout_failure",
-                    "payout_minimum_balance_hold",
-                    "payout_minimum_balance_release",
-                    "refund",
-                    "refund_failure",
-                    "reserve_hold",
-                    "reserve_release",
-                    "reserve_transaction",
-                    "reserved_funds",
-                    "stripe_balance_payment_debit",
-                    "stripe_balance_payment_debit_reversal",
-                    "stripe_fee",
-                    "stripe_fx_fee",
-                    "tax_fee",
-                    "topup",
-                    "topup_reversal",
-                    "transfer",
-                    "transfer_cancel",
-                    "transfer_failure",
-                    "transfer_refund",
-                ],
-            ) {
-                Some(0) => BalanceTransactionType::Adjustment,
-                Some(1) => BalanceTransactionType::Advance,
-                Some(2) => BalanceTransactionType::AdvanceFunding,
-                Some(3) => BalanceTransactionType::AnticipationRepayment,
-                Some(4) => BalanceTransactionType::ApplicationFee,
-                Some(5) => BalanceTransactionType::ApplicationFeeRefund,
-                Some(6) => BalanceTransactionType::Charge,
-                Some(7) => BalanceTransactionType::ClimateOrderPurchase,
-                Some(8) => BalanceTransactionType::ClimateOrderRefund,
-                Some(9) => BalanceTransactionType::ConnectCollectionTransfer,
-                Some(10) => BalanceTransactionType::Contribution,
-                Some(11) => BalanceTransactionType::IssuingAuthorizationHold,
-                Some(12) => BalanceTransactionType::IssuingAuthorizationRelease,
-                Some(13) => BalanceTransactionType::IssuingDispute,
-                Some(14) => BalanceTransactionType::IssuingTransaction,
-                Some(15) => BalanceTransactionType::ObligationOutbound,
-                Some(16) => BalanceTransactionType::ObligationReversalInbound,
-                Some(17) => BalanceTransactionType::Payment,
-                Some(18) => BalanceTransactionType::PaymentFailureRefund,
-                Some(19) => BalanceTransactionType::PaymentNetworkReserveHold,
-                Some(20) => BalanceTransactionType::PaymentNetworkReserveRelease,
-                Some(21) => BalanceTransactionType::PaymentRefund,
-                Some(22) => BalanceTransactionType::PaymentReversal,
-                Some(23) => BalanceTransactionType::PaymentUnreconciled,
-                Some(24) => BalanceTransactionType::Payout,
-                Some(25) => BalanceTransactionType::PayoutCancel,
-                Some(26) => BalanceTransactionType::PayoutFailure,
-                Some(27) => BalanceTransactionType::PayoutMinimumBalanceHold,
-                Some(28) => BalanceTransactionType::PayoutMinimumBalanceRelease,
-                Some(29) => BalanceTransactionType::Refund,
-                Some(30) => BalanceTransactionType::RefundFailure,
-                Some(31) => BalanceTransactionType::ReserveHold,
-                Some(32) => BalanceTransactionType::ReserveRelease,
-                Some(33) => BalanceTransactionType::ReserveTransaction,
-                Some(34) => BalanceTransactionType::ReservedFunds,
-                Some(35) => BalanceTransactionType::StripeBalancePaymentDebit,
-                Some(36) => BalanceTransactionType::StripeBalancePaymentDebitReversal,
-                Some(37) => BalanceTransactionType::StripeFee,
-                Some(38) => BalanceTransactionType::StripeFxFee,
-                Some(39) => BalanceTransactionType::TaxFee,
-                Some(40) => BalanceTransactionType::Topup,
-                Some(41) => BalanceTransactionType::TopupReversal,
-                Some(42) => BalanceTransactionType::Transfer,
-                Some(43) => BalanceTransactionType::TransferCancel,
-                Some(44) => BalanceTransactionType::TransferFailure,
-                Some(45) => BalanceTransactionType::TransferRefund,
-                _ => BalanceTransactionType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for BalanceTransactionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BalanceTransactionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BalanceTransactionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for BalanceTransactionType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// List all balance transactions
 ///
 /// Returns a list of transactions that have contributed to the Stripe account balance (e.g., charges, transfers, and so forth). The transactions are returned in sorted order, with the most recent transactions appearing first.
@@ -879,7 +251,7 @@ impl crate::rt::Decode for BalanceTransactionType {
 #[non_exhaustive]
 pub struct ListBalanceHistory {
     /// Only return transactions that were created during the given date interval.
-    pub created: Option<crate::ListBalanceHistoryCreated>,
+    pub created: Option<crate::balance_transaction::list::Created>,
     /// Only return transactions in a certain currency. Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: Option<String>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
@@ -950,7 +322,10 @@ impl ListBalanceHistory {
         }
     }
     /// Only return transactions that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListBalanceHistoryCreated>) -> Self {
+    pub fn created(
+        mut self,
+        v: impl Into<crate::balance_transaction::list::Created>,
+    ) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -1010,39 +385,6 @@ impl crate::rt::StripeRequest for ListBalanceHistory {
         }
     }
 }
-/// One of several shapes of `ListBalanceHistoryCreated`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListBalanceHistoryCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for ListBalanceHistoryCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListBalanceHistoryCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListBalanceHistoryCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl From<crate::RangeQuerySpecs> for ListBalanceHistoryCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListBalanceHistoryCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "payments")]
-impl From<i64> for ListBalanceHistoryCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListBalanceHistoryCreated::Integer(v)
-    }
-}
 /// List all balance transactions
 ///
 /// Returns a list of transactions that have contributed to the Stripe account balance (e.g., charges, transfers, and so forth). The transactions are returned in sorted order, with the most recent transactions appearing first.
@@ -1055,7 +397,7 @@ impl From<i64> for ListBalanceHistoryCreated {
 #[non_exhaustive]
 pub struct ListBalanceTransactions {
     /// Only return transactions that were created during the given date interval.
-    pub created: Option<crate::ListBalanceTransactionsCreated>,
+    pub created: Option<crate::balance_transaction::Created>,
     /// Only return transactions in a certain currency. Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: Option<String>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
@@ -1126,10 +468,7 @@ impl ListBalanceTransactions {
         }
     }
     /// Only return transactions that were created during the given date interval.
-    pub fn created(
-        mut self,
-        v: impl Into<crate::ListBalanceTransactionsCreated>,
-    ) -> Self {
+    pub fn created(mut self, v: impl Into<crate::balance_transaction::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -1187,39 +526,6 @@ impl crate::rt::StripeRequest for ListBalanceTransactions {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListBalanceTransactionsCreated`.
-#[cfg(any(feature = "issuing", feature = "payments", feature = "treasury"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListBalanceTransactionsCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(any(feature = "issuing", feature = "payments", feature = "treasury"))]
-impl serde::Serialize for ListBalanceTransactionsCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListBalanceTransactionsCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListBalanceTransactionsCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(any(feature = "issuing", feature = "payments", feature = "treasury"))]
-impl From<crate::RangeQuerySpecs> for ListBalanceTransactionsCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListBalanceTransactionsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(any(feature = "issuing", feature = "payments", feature = "treasury"))]
-impl From<i64> for ListBalanceTransactionsCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListBalanceTransactionsCreated::Integer(v)
     }
 }
 /// Retrieve a balance transaction

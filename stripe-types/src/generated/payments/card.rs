@@ -27,9 +27,11 @@ pub struct Card {
     /// If `address_zip` was provided, results of the check: `pass`, `fail`, `unavailable`, or `unchecked`.
     pub address_zip_check: Option<String>,
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow. The field defaults to “unspecified”.
-    pub allow_redisplay: Option<crate::CardAllowRedisplay>,
+    pub allow_redisplay: Option<crate::card::AllowRedisplay>,
     /// A set of available payout methods for this card. Only values from this set should be passed as the `method` when creating a payout.
-    pub available_payout_methods: Option<Vec<crate::BankAccountAvailablePayoutMethods>>,
+    pub available_payout_methods: Option<
+        Vec<crate::bank_account::AvailablePayoutMethods>,
+    >,
     /// Card brand. Can be `American Express`, `Cartes Bancaires`, `Diners Club`, `Discover`, `Eftpos Australia`, `Girocard`, `JCB`, `MasterCard`, `UnionPay`, `Visa`, or `Unknown`.
     pub brand: String,
     /// Two-letter ISO code representing the country of the card. You could use this attribute to get a sense of the international breakdown of cards you've collected.
@@ -67,7 +69,7 @@ pub struct Card {
     /// The `networks` field.
     pub networks: Option<crate::TokenCardNetworks>,
     /// Status of a card based on the card issuer.
-    pub regulated_status: Option<crate::CardRegulatedStatus>,
+    pub regulated_status: Option<crate::payment_method::RegulatedStatus>,
     /// For external accounts that are cards, possible values are `new` and `errored`. If a payout fails, the status is set to `errored` and [scheduled payouts](https://stripe.com/docs/payouts#payout-schedule) are stopped until account details are updated.
     pub status: Option<String>,
     /// If the card number is tokenized, this is the method that was used. Can be `android_pay` (includes Google Pay), `apple_pay`, `masterpass`, `visa_checkout`, or null.
@@ -94,8 +96,8 @@ impl crate::rt::Decode for Card {
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<String>,
-            f9: crate::rt::json::Slot<crate::CardAllowRedisplay>,
-            f10: crate::rt::json::Slot<Vec<crate::BankAccountAvailablePayoutMethods>>,
+            f9: crate::rt::json::Slot<crate::card::AllowRedisplay>,
+            f10: crate::rt::json::Slot<Vec<crate::bank_account::AvailablePayoutMethods>>,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<String>,
             f13: crate::rt::json::Slot<String>,
@@ -115,7 +117,7 @@ impl crate::rt::Decode for Card {
             f25: crate::rt::json::Slot<crate::rt::Metadata>,
             f26: crate::rt::json::Slot<String>,
             f27: crate::rt::json::Slot<crate::TokenCardNetworks>,
-            f28: crate::rt::json::Slot<crate::CardRegulatedStatus>,
+            f28: crate::rt::json::Slot<crate::payment_method::RegulatedStatus>,
             f29: crate::rt::json::Slot<String>,
             f30: crate::rt::json::Slot<String>,
         }
@@ -389,64 +391,6 @@ impl serde::Serialize for Card {
         map.end()
     }
 }
-/// Values of `CardAllowRedisplay`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CardAllowRedisplay {
-    /// `always`
-    Always,
-    /// `limited`
-    Limited,
-    /// `unspecified`
-    Unspecified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CardAllowRedisplay {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CardAllowRedisplay::Always => "always",
-            CardAllowRedisplay::Limited => "limited",
-            CardAllowRedisplay::Unspecified => "unspecified",
-            CardAllowRedisplay::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CardAllowRedisplay {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["always", "limited", "unspecified"]) {
-                Some(0) => CardAllowRedisplay::Always,
-                Some(1) => CardAllowRedisplay::Limited,
-                Some(2) => CardAllowRedisplay::Unspecified,
-                _ => CardAllowRedisplay::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for CardAllowRedisplay {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CardAllowRedisplay {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CardAllowRedisplay {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for CardAllowRedisplay {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// card_generated_from_payment_method_details
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -639,60 +583,6 @@ impl serde::Serialize for CardMandatePaymentMethodDetails {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `CardRegulatedStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CardRegulatedStatus {
-    /// `regulated`
-    Regulated,
-    /// `unregulated`
-    Unregulated,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CardRegulatedStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CardRegulatedStatus::Regulated => "regulated",
-            CardRegulatedStatus::Unregulated => "unregulated",
-            CardRegulatedStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CardRegulatedStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["regulated", "unregulated"]) {
-                Some(0) => CardRegulatedStatus::Regulated,
-                Some(1) => CardRegulatedStatus::Unregulated,
-                _ => CardRegulatedStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for CardRegulatedStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CardRegulatedStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CardRegulatedStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for CardRegulatedStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// DeletedCard

@@ -190,7 +190,7 @@ pub struct UpdateCashBalance {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// A hash of settings for this cash balance.
-    pub settings: Option<crate::BalanceSettingsParam>,
+    pub settings: Option<crate::customer::Settings>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for UpdateCashBalance {
@@ -223,7 +223,7 @@ impl UpdateCashBalance {
         self
     }
     /// A hash of settings for this cash balance.
-    pub fn settings(mut self, v: impl Into<crate::BalanceSettingsParam>) -> Self {
+    pub fn settings(mut self, v: impl Into<crate::customer::Settings>) -> Self {
         self.settings = Some(v.into());
         self
     }

@@ -32,7 +32,7 @@ pub struct CaptureCharge {
     /// Provides information about a card charge. Concatenated to the account's [statement descriptor prefix](https://docs.stripe.com/get-started/account/statement-descriptors#static) to form the complete statement descriptor that appears on the customer's statement. If the account has no prefix value, the suffix is concatenated to the account's statement descriptor.
     pub statement_descriptor_suffix: Option<String>,
     /// An optional dictionary including the account to automatically transfer to as part of a destination charge. [See the Connect documentation](https://docs.stripe.com/connect/destination-charges) for details.
-    pub transfer_data: Option<crate::CaptureChargeTransferData>,
+    pub transfer_data: Option<crate::charge::TransferData>,
     /// A string that identifies this transaction as part of a group. `transfer_group` may only be provided if it has not been set. See the [Connect documentation](https://docs.stripe.com/connect/separate-charges-and-transfers#transfer-options) for details.
     pub transfer_group: Option<String>,
 }
@@ -127,10 +127,7 @@ impl CaptureCharge {
         self
     }
     /// An optional dictionary including the account to automatically transfer to as part of a destination charge. [See the Connect documentation](https://docs.stripe.com/connect/destination-charges) for details.
-    pub fn transfer_data(
-        mut self,
-        v: impl Into<crate::CaptureChargeTransferData>,
-    ) -> Self {
+    pub fn transfer_data(mut self, v: impl Into<crate::charge::TransferData>) -> Self {
         self.transfer_data = Some(v.into());
         self
     }
@@ -158,38 +155,6 @@ impl crate::rt::StripeRequest for CaptureCharge {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`CaptureChargeTransferData`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CaptureChargeTransferData {
-    /// The `amount` parameter.
-    pub amount: Option<i64>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CaptureChargeTransferData {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount {
-            map.serialize_entry("amount", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl CaptureChargeTransferData {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { amount: None }
-    }
-    /// The `amount` parameter.
-    pub fn amount(mut self, v: impl Into<i64>) -> Self {
-        self.amount = Some(v.into());
-        self
     }
 }
 /// The `Charge` object represents a single attempt to move money into your Stripe account.
@@ -283,7 +248,7 @@ pub struct Charge {
     /// Provides information about a card charge. Concatenated to the account's [statement descriptor prefix](https://docs.stripe.com/get-started/account/statement-descriptors#static) to form the complete statement descriptor that appears on the customer's statement. If the account has no prefix value, the suffix is concatenated to the account's statement descriptor.
     pub statement_descriptor_suffix: Option<String>,
     /// The status of the payment is either `succeeded`, `pending`, or `failed`.
-    pub status: crate::ChargeStatus,
+    pub status: crate::charge::Status,
     /// ID of the transfer to the `destination` account (only applicable if the charge was created using the `destination` parameter).
     pub transfer: Option<crate::rt::Expandable<crate::Transfer>>,
     /// An optional dictionary including the account to automatically transfer to as part of a destination charge. [See the Connect documentation](https://docs.stripe.com/connect/destination-charges) for details.
@@ -347,7 +312,7 @@ impl crate::rt::Decode for Charge {
             f37: crate::rt::json::Slot<crate::rt::Expandable<crate::Transfer>>,
             f38: crate::rt::json::Slot<String>,
             f39: crate::rt::json::Slot<String>,
-            f40: crate::rt::json::Slot<crate::ChargeStatus>,
+            f40: crate::rt::json::Slot<crate::charge::Status>,
             f41: crate::rt::json::Slot<crate::rt::Expandable<crate::Transfer>>,
             f42: crate::rt::json::Slot<crate::ChargeTransferData>,
             f43: crate::rt::json::Slot<String>,
@@ -799,7 +764,7 @@ impl serde::Serialize for ChargeFraudDetails {
 #[non_exhaustive]
 pub struct ChargeOutcome {
     /// An enumerated value providing a more detailed explanation on [how to proceed with an error](https://docs.stripe.com/declines#retrying-issuer-declines).
-    pub advice_code: Option<crate::ChargeOutcomeAdviceCode>,
+    pub advice_code: Option<crate::charge::AdviceCode>,
     /// For charges declined by the network, a 2 digit code which indicates the advice returned by the network on how to proceed with an error.
     pub network_advice_code: Option<String>,
     /// For charges declined by the network, an alphanumeric code which indicates the reason the charge failed.
@@ -825,7 +790,7 @@ impl crate::rt::Decode for ChargeOutcome {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::ChargeOutcomeAdviceCode>,
+            f0: crate::rt::json::Slot<crate::charge::AdviceCode>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
@@ -952,125 +917,6 @@ impl serde::Serialize for ChargeOutcome {
         map.end()
     }
 }
-/// Values of `ChargeOutcomeAdviceCode`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ChargeOutcomeAdviceCode {
-    /// `confirm_card_data`
-    ConfirmCardData,
-    /// `do_not_try_again`
-    DoNotTryAgain,
-    /// `try_again_later`
-    TryAgainLater,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl ChargeOutcomeAdviceCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ChargeOutcomeAdviceCode::ConfirmCardData => "confirm_card_data",
-            ChargeOutcomeAdviceCode::DoNotTryAgain => "do_not_try_again",
-            ChargeOutcomeAdviceCode::TryAgainLater => "try_again_later",
-            ChargeOutcomeAdviceCode::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for ChargeOutcomeAdviceCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["confirm_card_data", "do_not_try_again", "try_again_later"],
-            ) {
-                Some(0) => ChargeOutcomeAdviceCode::ConfirmCardData,
-                Some(1) => ChargeOutcomeAdviceCode::DoNotTryAgain,
-                Some(2) => ChargeOutcomeAdviceCode::TryAgainLater,
-                _ => ChargeOutcomeAdviceCode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for ChargeOutcomeAdviceCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ChargeOutcomeAdviceCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ChargeOutcomeAdviceCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for ChargeOutcomeAdviceCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `ChargeStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ChargeStatus {
-    /// `failed`
-    Failed,
-    /// `pending`
-    Pending,
-    /// `succeeded`
-    Succeeded,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl ChargeStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ChargeStatus::Failed => "failed",
-            ChargeStatus::Pending => "pending",
-            ChargeStatus::Succeeded => "succeeded",
-            ChargeStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for ChargeStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["failed", "pending", "succeeded"]) {
-                Some(0) => ChargeStatus::Failed,
-                Some(1) => ChargeStatus::Pending,
-                Some(2) => ChargeStatus::Succeeded,
-                _ => ChargeStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for ChargeStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ChargeStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ChargeStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for ChargeStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// ChargeTransferData
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1164,7 +1010,7 @@ pub struct CreateCharge {
     /// Whether to immediately capture the charge. Defaults to `true`. When `false`, the charge issues an authorization (or pre-authorization), and will need to be [captured](https://api.stripe.com#capture_charge) later. Uncaptured charges expire after a set number of days (7 by default). For more information, see the [authorizing charges and settling later](https://docs.stripe.com/charges/placing-a-hold) documentation.
     pub capture: Option<bool>,
     /// A token, like the ones returned by [Stripe.js](https://stripe.com/docs/js).
-    pub card: Option<crate::CreateChargeCard>,
+    pub card: Option<crate::charge::Card>,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: Option<String>,
     /// The ID of an existing customer that will be charged in this request.
@@ -1172,7 +1018,7 @@ pub struct CreateCharge {
     /// An arbitrary string which you can attach to a `Charge` object. It is displayed when in the web interface alongside the charge. Note that if you use Stripe to send automatic email receipts to your customers, your receipt emails will include the `description` of the charge(s) that they are describing.
     pub description: Option<String>,
     /// The `destination` parameter.
-    pub destination: Option<crate::CreateChargeDestination>,
+    pub destination: Option<crate::charge::Destination>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -1180,11 +1026,11 @@ pub struct CreateCharge {
     /// The Stripe account ID for which these funds are intended. You can specify the business of record as the connected account using the `on_behalf_of` attribute on the charge. For details, see [Creating Separate Charges and Transfers](https://docs.stripe.com/connect/separate-charges-and-transfers#settlement-merchant).
     pub on_behalf_of: Option<String>,
     /// Options to configure Radar. See [Radar Session](https://docs.stripe.com/radar/radar-session) for more information.
-    pub radar_options: Option<crate::RadarOptionsWithHiddenOptions>,
+    pub radar_options: Option<crate::payment_intent::RadarOptions>,
     /// The email address to which this charge's [receipt](https://docs.stripe.com/dashboard/receipts) will be sent. The receipt will not be sent until the charge is paid, and no receipts will be sent for test mode charges. If this charge is for a [Customer](https://docs.stripe.com/api/customers/object), the email address specified here will override the customer's email address. If `receipt_email` is specified for a charge in live mode, a receipt will be sent regardless of your [email settings](https://dashboard.stripe.com/account/emails).
     pub receipt_email: Option<String>,
     /// Shipping information for the charge. Helps prevent fraud on charges for physical goods.
-    pub shipping: Option<crate::OptionalFieldsShipping>,
+    pub shipping: Option<crate::payment_intent::params::Shipping>,
     /// A payment source to be charged. This can be the ID of a [card](https://docs.stripe.com/api#cards) (i.e., credit or debit card), a [bank account](https://docs.stripe.com/api#bank_accounts), a [source](https://docs.stripe.com/api#sources), a [token](https://docs.stripe.com/api#tokens), or a [connected account](https://docs.stripe.com/connect/account-debits#charging-a-connected-account). For certain sources---namely, [cards](https://docs.stripe.com/api#cards), [bank accounts](https://docs.stripe.com/api#bank_accounts), and attached [sources](https://docs.stripe.com/api#sources)---you must also pass the ID of the associated customer.
     pub source: Option<crate::SourceId>,
     /// For a non-card charge, text that appears on the customer's statement as the statement descriptor. This value overrides the account's default statement descriptor. For information about requirements, including the 22-character limit, see [the Statement Descriptor docs](https://docs.stripe.com/get-started/account/statement-descriptors).
@@ -1194,7 +1040,7 @@ pub struct CreateCharge {
     /// Provides information about a card charge. Concatenated to the account's [statement descriptor prefix](https://docs.stripe.com/get-started/account/statement-descriptors#static) to form the complete statement descriptor that appears on the customer's statement. If the account has no prefix value, the suffix is concatenated to the account's statement descriptor.
     pub statement_descriptor_suffix: Option<String>,
     /// An optional dictionary including the account to automatically transfer to as part of a destination charge. [See the Connect documentation](https://docs.stripe.com/connect/destination-charges) for details.
-    pub transfer_data: Option<crate::TransferDataSpecs>,
+    pub transfer_data: Option<crate::invoice::TransferData>,
     /// A string that identifies this transaction as part of a group. For details, see [Grouping transactions](https://docs.stripe.com/connect/separate-charges-and-transfers#transfer-options).
     pub transfer_group: Option<String>,
 }
@@ -1315,7 +1161,7 @@ impl CreateCharge {
         self
     }
     /// A token, like the ones returned by [Stripe.js](https://stripe.com/docs/js).
-    pub fn card(mut self, v: impl Into<crate::CreateChargeCard>) -> Self {
+    pub fn card(mut self, v: impl Into<crate::charge::Card>) -> Self {
         self.card = Some(v.into());
         self
     }
@@ -1335,7 +1181,7 @@ impl CreateCharge {
         self
     }
     /// The `destination` parameter.
-    pub fn destination(mut self, v: impl Into<crate::CreateChargeDestination>) -> Self {
+    pub fn destination(mut self, v: impl Into<crate::charge::Destination>) -> Self {
         self.destination = Some(v.into());
         self
     }
@@ -1360,7 +1206,7 @@ impl CreateCharge {
     /// Options to configure Radar. See [Radar Session](https://docs.stripe.com/radar/radar-session) for more information.
     pub fn radar_options(
         mut self,
-        v: impl Into<crate::RadarOptionsWithHiddenOptions>,
+        v: impl Into<crate::payment_intent::RadarOptions>,
     ) -> Self {
         self.radar_options = Some(v.into());
         self
@@ -1371,7 +1217,10 @@ impl CreateCharge {
         self
     }
     /// Shipping information for the charge. Helps prevent fraud on charges for physical goods.
-    pub fn shipping(mut self, v: impl Into<crate::OptionalFieldsShipping>) -> Self {
+    pub fn shipping(
+        mut self,
+        v: impl Into<crate::payment_intent::params::Shipping>,
+    ) -> Self {
         self.shipping = Some(v.into());
         self
     }
@@ -1393,7 +1242,7 @@ impl CreateCharge {
         self
     }
     /// An optional dictionary including the account to automatically transfer to as part of a destination charge. [See the Connect documentation](https://docs.stripe.com/connect/destination-charges) for details.
-    pub fn transfer_data(mut self, v: impl Into<crate::TransferDataSpecs>) -> Self {
+    pub fn transfer_data(mut self, v: impl Into<crate::invoice::TransferData>) -> Self {
         self.transfer_data = Some(v.into());
         self
     }
@@ -1418,353 +1267,6 @@ impl crate::rt::StripeRequest for CreateCharge {
         }
     }
 }
-/// One of several shapes of `CreateChargeCard`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CreateChargeCard {
-    /// A `card`.
-    CustomerPaymentSourceCard(crate::rt::Boxed<crate::CustomerPaymentSourceCard>),
-    /// A `String`.
-    String(String),
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateChargeCard {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CreateChargeCard::CustomerPaymentSourceCard(x) => x.serialize(s),
-            CreateChargeCard::String(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl From<crate::CustomerPaymentSourceCard> for CreateChargeCard {
-    #[inline]
-    fn from(v: crate::CustomerPaymentSourceCard) -> Self {
-        CreateChargeCard::CustomerPaymentSourceCard(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "payments")]
-impl From<String> for CreateChargeCard {
-    #[inline]
-    fn from(v: String) -> Self {
-        CreateChargeCard::String(v)
-    }
-}
-/// Values of `CreateChargeCardCustomerPaymentSourceCardObject`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateChargeCardCustomerPaymentSourceCardObject {
-    /// `card`
-    Card,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl CreateChargeCardCustomerPaymentSourceCardObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateChargeCardCustomerPaymentSourceCardObject::Card => "card",
-            CreateChargeCardCustomerPaymentSourceCardObject::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for CreateChargeCardCustomerPaymentSourceCardObject {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["card"]) {
-                Some(0) => CreateChargeCardCustomerPaymentSourceCardObject::Card,
-                _ => {
-                    CreateChargeCardCustomerPaymentSourceCardObject::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for CreateChargeCardCustomerPaymentSourceCardObject {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateChargeCardCustomerPaymentSourceCardObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for CreateChargeCardCustomerPaymentSourceCardObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// One of several shapes of `CreateChargeDestination`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CreateChargeDestination {
-    /// A `DestinationSpecs`.
-    DestinationSpecs(crate::rt::Boxed<crate::DestinationSpecs>),
-    /// A `String`.
-    String(String),
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateChargeDestination {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CreateChargeDestination::DestinationSpecs(x) => x.serialize(s),
-            CreateChargeDestination::String(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl From<crate::DestinationSpecs> for CreateChargeDestination {
-    #[inline]
-    fn from(v: crate::DestinationSpecs) -> Self {
-        CreateChargeDestination::DestinationSpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "payments")]
-impl From<String> for CreateChargeDestination {
-    #[inline]
-    fn from(v: String) -> Self {
-        CreateChargeDestination::String(v)
-    }
-}
-/// Part of a request's parameters (`CreateChargeCardCustomerPaymentSourceCard`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CustomerPaymentSourceCard {
-    /// The `address_city` parameter.
-    pub address_city: Option<String>,
-    /// The `address_country` parameter.
-    pub address_country: Option<String>,
-    /// The `address_line1` parameter.
-    pub address_line1: Option<String>,
-    /// The `address_line2` parameter.
-    pub address_line2: Option<String>,
-    /// The `address_state` parameter.
-    pub address_state: Option<String>,
-    /// The `address_zip` parameter.
-    pub address_zip: Option<String>,
-    /// The `cvc` parameter.
-    pub cvc: Option<String>,
-    /// The `exp_month` parameter.
-    pub exp_month: i64,
-    /// The `exp_year` parameter.
-    pub exp_year: i64,
-    /// The `metadata` parameter.
-    pub metadata: Option<crate::rt::Metadata>,
-    /// The `name` parameter.
-    pub name: Option<String>,
-    /// The `number` parameter.
-    pub number: String,
-    /// The `object` parameter.
-    pub object: Option<crate::CreateChargeCardCustomerPaymentSourceCardObject>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CustomerPaymentSourceCard {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.address_city {
-            map.serialize_entry("address_city", v)?;
-        }
-        if let Some(v) = &self.address_country {
-            map.serialize_entry("address_country", v)?;
-        }
-        if let Some(v) = &self.address_line1 {
-            map.serialize_entry("address_line1", v)?;
-        }
-        if let Some(v) = &self.address_line2 {
-            map.serialize_entry("address_line2", v)?;
-        }
-        if let Some(v) = &self.address_state {
-            map.serialize_entry("address_state", v)?;
-        }
-        if let Some(v) = &self.address_zip {
-            map.serialize_entry("address_zip", v)?;
-        }
-        if let Some(v) = &self.cvc {
-            map.serialize_entry("cvc", v)?;
-        }
-        map.serialize_entry("exp_month", &self.exp_month)?;
-        map.serialize_entry("exp_year", &self.exp_year)?;
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        if let Some(v) = &self.name {
-            map.serialize_entry("name", v)?;
-        }
-        map.serialize_entry("number", &self.number)?;
-        if let Some(v) = &self.object {
-            map.serialize_entry("object", v)?;
-        }
-        map.end()
-    }
-}
-/// The required parameters of [`CustomerPaymentSourceCard::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-pub struct CustomerPaymentSourceCardArgs {
-    /// The `exp_month` parameter.
-    pub exp_month: i64,
-    /// The `exp_year` parameter.
-    pub exp_year: i64,
-    /// The `number` parameter.
-    pub number: String,
-}
-#[cfg(feature = "payments")]
-impl CustomerPaymentSourceCard {
-    /// Start with the required parameters, named in [`CustomerPaymentSourceCardArgs`]: `exp_month`, `exp_year`, `number`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: CustomerPaymentSourceCardArgs) -> Self {
-        Self {
-            address_city: None,
-            address_country: None,
-            address_line1: None,
-            address_line2: None,
-            address_state: None,
-            address_zip: None,
-            cvc: None,
-            exp_month: args.exp_month,
-            exp_year: args.exp_year,
-            metadata: None,
-            name: None,
-            number: args.number,
-            object: None,
-        }
-    }
-    /// The `address_city` parameter.
-    pub fn address_city(mut self, v: impl Into<String>) -> Self {
-        self.address_city = Some(v.into());
-        self
-    }
-    /// The `address_country` parameter.
-    pub fn address_country(mut self, v: impl Into<String>) -> Self {
-        self.address_country = Some(v.into());
-        self
-    }
-    /// The `address_line1` parameter.
-    pub fn address_line1(mut self, v: impl Into<String>) -> Self {
-        self.address_line1 = Some(v.into());
-        self
-    }
-    /// The `address_line2` parameter.
-    pub fn address_line2(mut self, v: impl Into<String>) -> Self {
-        self.address_line2 = Some(v.into());
-        self
-    }
-    /// The `address_state` parameter.
-    pub fn address_state(mut self, v: impl Into<String>) -> Self {
-        self.address_state = Some(v.into());
-        self
-    }
-    /// The `address_zip` parameter.
-    pub fn address_zip(mut self, v: impl Into<String>) -> Self {
-        self.address_zip = Some(v.into());
-        self
-    }
-    /// The `cvc` parameter.
-    pub fn cvc(mut self, v: impl Into<String>) -> Self {
-        self.cvc = Some(v.into());
-        self
-    }
-    /// The `metadata` parameter.
-    pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
-        self.metadata = Some(v.into());
-        self
-    }
-    /// The `name` parameter.
-    pub fn name(mut self, v: impl Into<String>) -> Self {
-        self.name = Some(v.into());
-        self
-    }
-    /// The `object` parameter.
-    pub fn object(
-        mut self,
-        v: impl Into<crate::CreateChargeCardCustomerPaymentSourceCardObject>,
-    ) -> Self {
-        self.object = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateChargeDestinationDestinationSpecs`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct DestinationSpecs {
-    /// The `account` parameter.
-    pub account: String,
-    /// The `amount` parameter.
-    pub amount: Option<i64>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for DestinationSpecs {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("account", &self.account)?;
-        if let Some(v) = &self.amount {
-            map.serialize_entry("amount", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl DestinationSpecs {
-    /// Start with the required parameters: `account`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account: impl Into<String>) -> Self {
-        Self {
-            account: account.into(),
-            amount: None,
-        }
-    }
-    /// The `amount` parameter.
-    pub fn amount(mut self, v: impl Into<i64>) -> Self {
-        self.amount = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`UpdateChargeFraudDetails`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct FraudDetails {
-    /// The `user_report` parameter.
-    pub user_report: crate::UpdateChargeFraudDetailsUserReport,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for FraudDetails {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("user_report", &self.user_report)?;
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl FraudDetails {
-    /// Start with the required parameters: `user_report`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        user_report: impl Into<crate::UpdateChargeFraudDetailsUserReport>,
-    ) -> Self {
-        Self {
-            user_report: user_report.into(),
-        }
-    }
-}
 /// List all charges
 ///
 /// Returns a list of charges you’ve previously created. The charges are returned in sorted order, with the most recent charges appearing first.
@@ -1775,7 +1277,7 @@ impl FraudDetails {
 #[non_exhaustive]
 pub struct ListCharges {
     /// Only return charges that were created during the given date interval.
-    pub created: Option<crate::ListChargesCreated>,
+    pub created: Option<crate::charge::Created>,
     /// Only return charges for the customer specified by this customer ID.
     pub customer: Option<crate::CustomerId>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
@@ -1840,7 +1342,7 @@ impl ListCharges {
         }
     }
     /// Only return charges that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListChargesCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::charge::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -1895,227 +1397,6 @@ impl crate::rt::StripeRequest for ListCharges {
         }
     }
 }
-/// One of several shapes of `ListChargesCreated`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListChargesCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for ListChargesCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListChargesCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListChargesCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl From<crate::RangeQuerySpecs> for ListChargesCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListChargesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "payments")]
-impl From<i64> for ListChargesCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListChargesCreated::Integer(v)
-    }
-}
-/// Part of a request's parameters (`CreateChargeShippingAddress`).
-#[cfg(any(feature = "billing", feature = "payments", feature = "terminal"))]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct OptionalFieldsAddress {
-    /// The `city` parameter.
-    pub city: Option<String>,
-    /// The `country` parameter.
-    pub country: Option<String>,
-    /// The `line1` parameter.
-    pub line1: Option<String>,
-    /// The `line2` parameter.
-    pub line2: Option<String>,
-    /// The `postal_code` parameter.
-    pub postal_code: Option<String>,
-    /// The `state` parameter.
-    pub state: Option<String>,
-}
-#[cfg(any(feature = "billing", feature = "payments", feature = "terminal"))]
-impl serde::Serialize for OptionalFieldsAddress {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.city {
-            map.serialize_entry("city", v)?;
-        }
-        if let Some(v) = &self.country {
-            map.serialize_entry("country", v)?;
-        }
-        if let Some(v) = &self.line1 {
-            map.serialize_entry("line1", v)?;
-        }
-        if let Some(v) = &self.line2 {
-            map.serialize_entry("line2", v)?;
-        }
-        if let Some(v) = &self.postal_code {
-            map.serialize_entry("postal_code", v)?;
-        }
-        if let Some(v) = &self.state {
-            map.serialize_entry("state", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments", feature = "terminal"))]
-impl OptionalFieldsAddress {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            city: None,
-            country: None,
-            line1: None,
-            line2: None,
-            postal_code: None,
-            state: None,
-        }
-    }
-    /// The `city` parameter.
-    pub fn city(mut self, v: impl Into<String>) -> Self {
-        self.city = Some(v.into());
-        self
-    }
-    /// The `country` parameter.
-    pub fn country(mut self, v: impl Into<String>) -> Self {
-        self.country = Some(v.into());
-        self
-    }
-    /// The `line1` parameter.
-    pub fn line1(mut self, v: impl Into<String>) -> Self {
-        self.line1 = Some(v.into());
-        self
-    }
-    /// The `line2` parameter.
-    pub fn line2(mut self, v: impl Into<String>) -> Self {
-        self.line2 = Some(v.into());
-        self
-    }
-    /// The `postal_code` parameter.
-    pub fn postal_code(mut self, v: impl Into<String>) -> Self {
-        self.postal_code = Some(v.into());
-        self
-    }
-    /// The `state` parameter.
-    pub fn state(mut self, v: impl Into<String>) -> Self {
-        self.state = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateChargeShipping`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct OptionalFieldsShipping {
-    /// The `address` parameter.
-    pub address: crate::OptionalFieldsAddress,
-    /// The `carrier` parameter.
-    pub carrier: Option<String>,
-    /// The `name` parameter.
-    pub name: String,
-    /// The `phone` parameter.
-    pub phone: Option<String>,
-    /// The `tracking_number` parameter.
-    pub tracking_number: Option<String>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for OptionalFieldsShipping {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("address", &self.address)?;
-        if let Some(v) = &self.carrier {
-            map.serialize_entry("carrier", v)?;
-        }
-        map.serialize_entry("name", &self.name)?;
-        if let Some(v) = &self.phone {
-            map.serialize_entry("phone", v)?;
-        }
-        if let Some(v) = &self.tracking_number {
-            map.serialize_entry("tracking_number", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl OptionalFieldsShipping {
-    /// Start with the required parameters: `address`, `name`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        address: impl Into<crate::OptionalFieldsAddress>,
-        name: impl Into<String>,
-    ) -> Self {
-        Self {
-            address: address.into(),
-            carrier: None,
-            name: name.into(),
-            phone: None,
-            tracking_number: None,
-        }
-    }
-    /// The `carrier` parameter.
-    pub fn carrier(mut self, v: impl Into<String>) -> Self {
-        self.carrier = Some(v.into());
-        self
-    }
-    /// The `phone` parameter.
-    pub fn phone(mut self, v: impl Into<String>) -> Self {
-        self.phone = Some(v.into());
-        self
-    }
-    /// The `tracking_number` parameter.
-    pub fn tracking_number(mut self, v: impl Into<String>) -> Self {
-        self.tracking_number = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateChargeRadarOptions`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct RadarOptionsWithHiddenOptions {
-    /// The `session` parameter.
-    pub session: Option<String>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for RadarOptionsWithHiddenOptions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.session {
-            map.serialize_entry("session", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl RadarOptionsWithHiddenOptions {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { session: None }
-    }
-    /// The `session` parameter.
-    pub fn session(mut self, v: impl Into<String>) -> Self {
-        self.session = Some(v.into());
-        self
-    }
-}
 /// Create a refund
 ///
 /// When you create a new refund, you must specify either a Charge or a PaymentIntent object.
@@ -2148,7 +1429,7 @@ pub struct RefundCharge {
     /// The identifier of the PaymentIntent to refund.
     pub payment_intent: Option<crate::PaymentIntentId>,
     /// String indicating the reason for the refund. If set, possible values are `duplicate`, `fraudulent`, and `requested_by_customer`. If you believe the charge to be fraudulent, specifying `fraudulent` as the reason will add the associated card and email to your [block lists](https://docs.stripe.com/radar/lists), and will also help us improve our fraud detection algorithms.
-    pub reason: Option<crate::RefundChargeReason>,
+    pub reason: Option<crate::charge::Reason>,
     /// Boolean indicating whether the application fee should be refunded when refunding this charge. If a full charge refund is given, the full application fee will be refunded. Otherwise, the application fee will be refunded in an amount proportional to the amount of the charge refunded. An application fee can be refunded only by the application that created the charge.
     pub refund_application_fee: Option<bool>,
     /// Boolean indicating whether the transfer should be reversed when refunding this charge. The transfer will be reversed proportionally to the amount being refunded (either the entire or partial amount).
@@ -2234,7 +1515,7 @@ impl RefundCharge {
         self
     }
     /// String indicating the reason for the refund. If set, possible values are `duplicate`, `fraudulent`, and `requested_by_customer`. If you believe the charge to be fraudulent, specifying `fraudulent` as the reason will add the associated card and email to your [block lists](https://docs.stripe.com/radar/lists), and will also help us improve our fraud detection algorithms.
-    pub fn reason(mut self, v: impl Into<crate::RefundChargeReason>) -> Self {
+    pub fn reason(mut self, v: impl Into<crate::charge::Reason>) -> Self {
         self.reason = Some(v.into());
         self
     }
@@ -2269,68 +1550,6 @@ impl crate::rt::StripeRequest for RefundCharge {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `RefundChargeReason`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RefundChargeReason {
-    /// `duplicate`
-    Duplicate,
-    /// `fraudulent`
-    Fraudulent,
-    /// `requested_by_customer`
-    RequestedByCustomer,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl RefundChargeReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            RefundChargeReason::Duplicate => "duplicate",
-            RefundChargeReason::Fraudulent => "fraudulent",
-            RefundChargeReason::RequestedByCustomer => "requested_by_customer",
-            RefundChargeReason::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for RefundChargeReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["duplicate", "fraudulent", "requested_by_customer"],
-            ) {
-                Some(0) => RefundChargeReason::Duplicate,
-                Some(1) => RefundChargeReason::Fraudulent,
-                Some(2) => RefundChargeReason::RequestedByCustomer,
-                _ => RefundChargeReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for RefundChargeReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for RefundChargeReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for RefundChargeReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Retrieve a charge
@@ -2473,44 +1692,6 @@ impl crate::rt::StripeRequest for SearchCharges {
         }
     }
 }
-/// Part of a request's parameters (`CreateChargeTransferData`).
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TransferDataSpecs {
-    /// The `amount` parameter.
-    pub amount: Option<i64>,
-    /// The `destination` parameter.
-    pub destination: String,
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl serde::Serialize for TransferDataSpecs {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount {
-            map.serialize_entry("amount", v)?;
-        }
-        map.serialize_entry("destination", &self.destination)?;
-        map.end()
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl TransferDataSpecs {
-    /// Start with the required parameters: `destination`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(destination: impl Into<String>) -> Self {
-        Self {
-            amount: None,
-            destination: destination.into(),
-        }
-    }
-    /// The `amount` parameter.
-    pub fn amount(mut self, v: impl Into<i64>) -> Self {
-        self.amount = Some(v.into());
-        self
-    }
-}
 /// Update a charge
 ///
 /// Updates the specified charge by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
@@ -2529,13 +1710,13 @@ pub struct UpdateCharge {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// A set of key-value pairs you can attach to a charge giving information about its riskiness. If you believe a charge is fraudulent, include a `user_report` key with a value of `fraudulent`. If you believe a charge is safe, include a `user_report` key with a value of `safe`. Stripe will use the information you send to improve our fraud detection algorithms.
-    pub fraud_details: Option<crate::FraudDetails>,
+    pub fraud_details: Option<crate::charge::FraudDetails>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// This is the email address that the receipt for this charge will be sent to. If this field is updated, then a new email receipt will be sent to the updated address.
     pub receipt_email: Option<String>,
     /// Shipping information for the charge. Helps prevent fraud on charges for physical goods.
-    pub shipping: Option<crate::OptionalFieldsShipping>,
+    pub shipping: Option<crate::payment_intent::params::Shipping>,
     /// A string that identifies this transaction as part of a group. `transfer_group` may only be provided if it has not been set. See the [Connect documentation](https://docs.stripe.com/connect/separate-charges-and-transfers#transfer-options) for details.
     pub transfer_group: Option<String>,
 }
@@ -2604,7 +1785,7 @@ impl UpdateCharge {
         self
     }
     /// A set of key-value pairs you can attach to a charge giving information about its riskiness. If you believe a charge is fraudulent, include a `user_report` key with a value of `fraudulent`. If you believe a charge is safe, include a `user_report` key with a value of `safe`. Stripe will use the information you send to improve our fraud detection algorithms.
-    pub fn fraud_details(mut self, v: impl Into<crate::FraudDetails>) -> Self {
+    pub fn fraud_details(mut self, v: impl Into<crate::charge::FraudDetails>) -> Self {
         self.fraud_details = Some(v.into());
         self
     }
@@ -2622,7 +1803,10 @@ impl UpdateCharge {
         self
     }
     /// Shipping information for the charge. Helps prevent fraud on charges for physical goods.
-    pub fn shipping(mut self, v: impl Into<crate::OptionalFieldsShipping>) -> Self {
+    pub fn shipping(
+        mut self,
+        v: impl Into<crate::payment_intent::params::Shipping>,
+    ) -> Self {
         self.shipping = Some(v.into());
         self
     }
@@ -2647,60 +1831,5 @@ impl crate::rt::StripeRequest for UpdateCharge {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `UpdateChargeFraudDetailsUserReport`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UpdateChargeFraudDetailsUserReport {
-    /// `fraudulent`
-    Fraudulent,
-    /// `safe`
-    Safe,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl UpdateChargeFraudDetailsUserReport {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            UpdateChargeFraudDetailsUserReport::Fraudulent => "fraudulent",
-            UpdateChargeFraudDetailsUserReport::Safe => "safe",
-            UpdateChargeFraudDetailsUserReport::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for UpdateChargeFraudDetailsUserReport {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["fraudulent", "safe"]) {
-                Some(0) => UpdateChargeFraudDetailsUserReport::Fraudulent,
-                Some(1) => UpdateChargeFraudDetailsUserReport::Safe,
-                _ => UpdateChargeFraudDetailsUserReport::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for UpdateChargeFraudDetailsUserReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for UpdateChargeFraudDetailsUserReport {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for UpdateChargeFraudDetailsUserReport {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }

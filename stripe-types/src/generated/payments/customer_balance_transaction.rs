@@ -135,7 +135,7 @@ pub struct CustomerBalanceTransaction {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
     /// Transaction type: `adjustment`, `applied_to_invoice`, `credit_note`, `initial`, `invoice_overpaid`, `invoice_too_large`, `invoice_too_small`, `unspent_receiver_credit`, `unapplied_from_invoice`, `checkout_session_subscription_payment`, or `checkout_session_subscription_payment_canceled`. See the [Customer Balance page](https://docs.stripe.com/billing/customer/balance#types) to learn more about transaction types.
-    pub r#type: crate::CustomerBalanceTransactionType,
+    pub r#type: crate::customer_balance_transaction::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -165,7 +165,7 @@ impl crate::rt::Decode for CustomerBalanceTransaction {
             f10: crate::rt::json::Slot<crate::rt::Expandable<crate::Invoice>>,
             f11: crate::rt::json::Slot<bool>,
             f12: crate::rt::json::Slot<crate::rt::Metadata>,
-            f13: crate::rt::json::Slot<crate::CustomerBalanceTransactionType>,
+            f13: crate::rt::json::Slot<crate::customer_balance_transaction::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -330,135 +330,6 @@ impl serde::Serialize for CustomerBalanceTransaction {
         map.end()
     }
 }
-/// Values of `CustomerBalanceTransactionType`.
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CustomerBalanceTransactionType {
-    /// `adjustment`
-    Adjustment,
-    /// `applied_to_invoice`
-    AppliedToInvoice,
-    /// `checkout_session_subscription_payment`
-    CheckoutSessionSubscriptionPayment,
-    /// `checkout_session_subscription_payment_canceled`
-    CheckoutSessionSubscriptionPaymentCanceled,
-    /// `credit_note`
-    CreditNote,
-    /// `initial`
-    Initial,
-    /// `invoice_overpaid`
-    InvoiceOverpaid,
-    /// `invoice_too_large`
-    InvoiceTooLarge,
-    /// `invoice_too_small`
-    InvoiceTooSmall,
-    /// `migration`
-    Migration,
-    /// `unapplied_from_invoice`
-    UnappliedFromInvoice,
-    /// `unspent_receiver_credit`
-    UnspentReceiverCredit,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl CustomerBalanceTransactionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CustomerBalanceTransactionType::Adjustment => "adjustment",
-            CustomerBalanceTransactionType::AppliedToInvoice => "applied_to_invoice",
-            CustomerBalanceTransactionType::CheckoutSessionSubscriptionPayment => {
-                "checkout_session_subscription_payment"
-            }
-            CustomerBalanceTransactionType::CheckoutSessionSubscriptionPaymentCanceled => {
-                "checkout_session_subscription_payment_canceled"
-            }
-            CustomerBalanceTransactionType::CreditNote => "credit_note",
-            CustomerBalanceTransactionType::Initial => "initial",
-            CustomerBalanceTransactionType::InvoiceOverpaid => "invoice_overpaid",
-            CustomerBalanceTransactionType::InvoiceTooLarge => "invoice_too_large",
-            CustomerBalanceTransactionType::InvoiceTooSmall => "invoice_too_small",
-            CustomerBalanceTransactionType::Migration => "migration",
-            CustomerBalanceTransactionType::UnappliedFromInvoice => {
-                "unapplied_from_invoice"
-            }
-            CustomerBalanceTransactionType::UnspentReceiverCredit => {
-                "unspent_receiver_credit"
-            }
-            CustomerBalanceTransactionType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::str::FromStr for CustomerBalanceTransactionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "adjustment",
-                    "applied_to_invoice",
-                    "checkout_session_subscription_payment",
-                    "checkout_session_subscription_payment_canceled",
-                    "credit_note",
-                    "initial",
-                    "invoice_overpaid",
-                    "invoice_too_large",
-                    "invoice_too_small",
-                    "migration",
-                    "unapplied_from_invoice",
-                    "unspent_receiver_credit",
-                ],
-            ) {
-                Some(0) => CustomerBalanceTransactionType::Adjustment,
-                Some(1) => CustomerBalanceTransactionType::AppliedToInvoice,
-                Some(2) => {
-                    CustomerBalanceTransactionType::CheckoutSessionSubscriptionPayment
-                }
-                Some(3) => {
-                    CustomerBalanceTransactionType::CheckoutSessionSubscriptionPaymentCanceled
-                }
-                Some(4) => CustomerBalanceTransactionType::CreditNote,
-                Some(5) => CustomerBalanceTransactionType::Initial,
-                Some(6) => CustomerBalanceTransactionType::InvoiceOverpaid,
-                Some(7) => CustomerBalanceTransactionType::InvoiceTooLarge,
-                Some(8) => CustomerBalanceTransactionType::InvoiceTooSmall,
-                Some(9) => CustomerBalanceTransactionType::Migration,
-                Some(10) => CustomerBalanceTransactionType::UnappliedFromInvoice,
-                Some(11) => CustomerBalanceTransactionType::UnspentReceiverCredit,
-                _ => CustomerBalanceTransactionType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::fmt::Display for CustomerBalanceTransactionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl serde::Serialize for CustomerBalanceTransactionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for CustomerBalanceTransactionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl crate::rt::Decode for CustomerBalanceTransactionType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// List customer balance transactions
 ///
 /// Returns a list of transactions that updated the customer’s [balances](https://docs.stripe.com/docs/billing/customer/balance).
@@ -471,7 +342,7 @@ pub struct ListCustomerBalanceTransactions {
     /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// Only return customer balance transactions that were created during the given date interval.
-    pub created: Option<crate::ListBalanceTransactionsCreated>,
+    pub created: Option<crate::balance_transaction::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -525,10 +396,7 @@ impl ListCustomerBalanceTransactions {
         }
     }
     /// Only return customer balance transactions that were created during the given date interval.
-    pub fn created(
-        mut self,
-        v: impl Into<crate::ListBalanceTransactionsCreated>,
-    ) -> Self {
+    pub fn created(mut self, v: impl Into<crate::balance_transaction::Created>) -> Self {
         self.created = Some(v.into());
         self
     }

@@ -49,7 +49,7 @@ impl DeleteCustomerBankAccount {
 }
 #[cfg(feature = "payments")]
 impl crate::rt::StripeRequest for DeleteCustomerBankAccount {
-    type Output = crate::DeleteCustomersCustomerBankAccountsIdResponse;
+    type Output = crate::responses::Response;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteCustomersCustomerBankAccountsId",
@@ -68,162 +68,6 @@ impl crate::rt::StripeRequest for DeleteCustomerBankAccount {
         }
     }
 }
-/// Part of a request's parameters (`UpdateCustomerBankAccountOwner`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct Owner {
-    /// The `address` parameter.
-    pub address: Option<crate::SourceAddress>,
-    /// The `email` parameter.
-    pub email: Option<String>,
-    /// The `name` parameter.
-    pub name: Option<String>,
-    /// The `phone` parameter.
-    pub phone: Option<String>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for Owner {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.address {
-            map.serialize_entry("address", v)?;
-        }
-        if let Some(v) = &self.email {
-            map.serialize_entry("email", v)?;
-        }
-        if let Some(v) = &self.name {
-            map.serialize_entry("name", v)?;
-        }
-        if let Some(v) = &self.phone {
-            map.serialize_entry("phone", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl Owner {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            address: None,
-            email: None,
-            name: None,
-            phone: None,
-        }
-    }
-    /// The `address` parameter.
-    pub fn address(mut self, v: impl Into<crate::SourceAddress>) -> Self {
-        self.address = Some(v.into());
-        self
-    }
-    /// The `email` parameter.
-    pub fn email(mut self, v: impl Into<String>) -> Self {
-        self.email = Some(v.into());
-        self
-    }
-    /// The `name` parameter.
-    pub fn name(mut self, v: impl Into<String>) -> Self {
-        self.name = Some(v.into());
-        self
-    }
-    /// The `phone` parameter.
-    pub fn phone(mut self, v: impl Into<String>) -> Self {
-        self.phone = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`UpdateCustomerBankAccountOwnerAddress`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct SourceAddress {
-    /// The `city` parameter.
-    pub city: Option<String>,
-    /// The `country` parameter.
-    pub country: Option<String>,
-    /// The `line1` parameter.
-    pub line1: Option<String>,
-    /// The `line2` parameter.
-    pub line2: Option<String>,
-    /// The `postal_code` parameter.
-    pub postal_code: Option<String>,
-    /// The `state` parameter.
-    pub state: Option<String>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for SourceAddress {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.city {
-            map.serialize_entry("city", v)?;
-        }
-        if let Some(v) = &self.country {
-            map.serialize_entry("country", v)?;
-        }
-        if let Some(v) = &self.line1 {
-            map.serialize_entry("line1", v)?;
-        }
-        if let Some(v) = &self.line2 {
-            map.serialize_entry("line2", v)?;
-        }
-        if let Some(v) = &self.postal_code {
-            map.serialize_entry("postal_code", v)?;
-        }
-        if let Some(v) = &self.state {
-            map.serialize_entry("state", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl SourceAddress {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            city: None,
-            country: None,
-            line1: None,
-            line2: None,
-            postal_code: None,
-            state: None,
-        }
-    }
-    /// The `city` parameter.
-    pub fn city(mut self, v: impl Into<String>) -> Self {
-        self.city = Some(v.into());
-        self
-    }
-    /// The `country` parameter.
-    pub fn country(mut self, v: impl Into<String>) -> Self {
-        self.country = Some(v.into());
-        self
-    }
-    /// The `line1` parameter.
-    pub fn line1(mut self, v: impl Into<String>) -> Self {
-        self.line1 = Some(v.into());
-        self
-    }
-    /// The `line2` parameter.
-    pub fn line2(mut self, v: impl Into<String>) -> Self {
-        self.line2 = Some(v.into());
-        self
-    }
-    /// The `postal_code` parameter.
-    pub fn postal_code(mut self, v: impl Into<String>) -> Self {
-        self.postal_code = Some(v.into());
-        self
-    }
-    /// The `state` parameter.
-    pub fn state(mut self, v: impl Into<String>) -> Self {
-        self.state = Some(v.into());
-        self
-    }
-}
 /// Update a specified source for a given customer.
 ///
 /// `POST /v1/customers/{customer}/bank_accounts/{id}` · [API reference](https://docs.stripe.com/api/customers/bank_accounts)
@@ -238,9 +82,7 @@ pub struct UpdateCustomerBankAccount {
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
-    pub account_holder_type: Option<
-        crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-    >,
+    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
     /// City/District/Suburb/Town/Village.
     pub address_city: Option<String>,
     /// Billing address country, if provided when creating card.
@@ -264,7 +106,7 @@ pub struct UpdateCustomerBankAccount {
     /// Cardholder name.
     pub name: Option<String>,
     /// The `owner` parameter.
-    pub owner: Option<crate::Owner>,
+    pub owner: Option<crate::source::Owner>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for UpdateCustomerBankAccount {
@@ -351,9 +193,7 @@ impl UpdateCustomerBankAccount {
     /// The type of entity that holds the account. This can be either `individual` or `company`.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<
-            crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-        >,
+        v: impl Into<crate::external_account::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self
@@ -417,7 +257,7 @@ impl UpdateCustomerBankAccount {
         self
     }
     /// The `owner` parameter.
-    pub fn owner(mut self, v: impl Into<crate::Owner>) -> Self {
+    pub fn owner(mut self, v: impl Into<crate::source::Owner>) -> Self {
         self.owner = Some(v.into());
         self
     }

@@ -49,7 +49,7 @@ impl DeleteCustomerCard {
 }
 #[cfg(feature = "payments")]
 impl crate::rt::StripeRequest for DeleteCustomerCard {
-    type Output = crate::DeleteCustomersCustomerBankAccountsIdResponse;
+    type Output = crate::responses::Response;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteCustomersCustomerCardsId",
@@ -81,9 +81,7 @@ pub struct UpdateCustomerCard {
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
-    pub account_holder_type: Option<
-        crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-    >,
+    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
     /// City/District/Suburb/Town/Village.
     pub address_city: Option<String>,
     /// Billing address country, if provided when creating card.
@@ -107,7 +105,7 @@ pub struct UpdateCustomerCard {
     /// Cardholder name.
     pub name: Option<String>,
     /// The `owner` parameter.
-    pub owner: Option<crate::Owner>,
+    pub owner: Option<crate::source::Owner>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for UpdateCustomerCard {
@@ -194,9 +192,7 @@ impl UpdateCustomerCard {
     /// The type of entity that holds the account. This can be either `individual` or `company`.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<
-            crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-        >,
+        v: impl Into<crate::external_account::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self
@@ -260,7 +256,7 @@ impl UpdateCustomerCard {
         self
     }
     /// The `owner` parameter.
-    pub fn owner(mut self, v: impl Into<crate::Owner>) -> Self {
+    pub fn owner(mut self, v: impl Into<crate::source::Owner>) -> Self {
         self.owner = Some(v.into());
         self
     }

@@ -44,7 +44,7 @@ pub struct CustomerCashBalanceTransaction {
         crate::CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance,
     >,
     /// The type of the cash balance transaction. New types may be added in future. See [Customer Balance](https://docs.stripe.com/payments/customer-balance#types) to learn more about these types.
-    pub r#type: crate::CustomerCashBalanceTransactionType,
+    pub r#type: crate::customer_cash_balance_transaction::Type,
     /// The `unapplied_from_payment` field.
     pub unapplied_from_payment: Option<
         crate::CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction,
@@ -87,7 +87,7 @@ impl crate::rt::Decode for CustomerCashBalanceTransaction {
             f12: crate::rt::json::Slot<
                 crate::CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance,
             >,
-            f13: crate::rt::json::Slot<crate::CustomerCashBalanceTransactionType>,
+            f13: crate::rt::json::Slot<crate::customer_cash_balance_transaction::Type>,
             f14: crate::rt::json::Slot<
                 crate::CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction,
             >,
@@ -257,109 +257,6 @@ impl serde::Serialize for CustomerCashBalanceTransaction {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `CustomerCashBalanceTransactionType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CustomerCashBalanceTransactionType {
-    /// `adjusted_for_overdraft`
-    AdjustedForOverdraft,
-    /// `applied_to_payment`
-    AppliedToPayment,
-    /// `funded`
-    Funded,
-    /// `funding_reversed`
-    FundingReversed,
-    /// `refunded_from_payment`
-    RefundedFromPayment,
-    /// `return_canceled`
-    ReturnCanceled,
-    /// `return_initiated`
-    ReturnInitiated,
-    /// `transferred_to_balance`
-    TransferredToBalance,
-    /// `unapplied_from_payment`
-    UnappliedFromPayment,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl CustomerCashBalanceTransactionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CustomerCashBalanceTransactionType::AdjustedForOverdraft => {
-                "adjusted_for_overdraft"
-            }
-            CustomerCashBalanceTransactionType::AppliedToPayment => "applied_to_payment",
-            CustomerCashBalanceTransactionType::Funded => "funded",
-            CustomerCashBalanceTransactionType::FundingReversed => "funding_reversed",
-            CustomerCashBalanceTransactionType::RefundedFromPayment => {
-                "refunded_from_payment"
-            }
-            CustomerCashBalanceTransactionType::ReturnCanceled => "return_canceled",
-            CustomerCashBalanceTransactionType::ReturnInitiated => "return_initiated",
-            CustomerCashBalanceTransactionType::TransferredToBalance => {
-                "transferred_to_balance"
-            }
-            CustomerCashBalanceTransactionType::UnappliedFromPayment => {
-                "unapplied_from_payment"
-            }
-            CustomerCashBalanceTransactionType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for CustomerCashBalanceTransactionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "adjusted_for_overdraft",
-                    "applied_to_payment",
-                    "funded",
-                    "funding_reversed",
-                    "refunded_from_payment",
-                    "return_canceled",
-                    "return_initiated",
-                    "transferred_to_balance",
-                    "unapplied_from_payment",
-                ],
-            ) {
-                Some(0) => CustomerCashBalanceTransactionType::AdjustedForOverdraft,
-                Some(1) => CustomerCashBalanceTransactionType::AppliedToPayment,
-                Some(2) => CustomerCashBalanceTransactionType::Funded,
-                Some(3) => CustomerCashBalanceTransactionType::FundingReversed,
-                Some(4) => CustomerCashBalanceTransactionType::RefundedFromPayment,
-                Some(5) => CustomerCashBalanceTransactionType::ReturnCanceled,
-                Some(6) => CustomerCashBalanceTransactionType::ReturnInitiated,
-                Some(7) => CustomerCashBalanceTransactionType::TransferredToBalance,
-                Some(8) => CustomerCashBalanceTransactionType::UnappliedFromPayment,
-                _ => CustomerCashBalanceTransactionType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for CustomerCashBalanceTransactionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CustomerCashBalanceTransactionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CustomerCashBalanceTransactionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for CustomerCashBalanceTransactionType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// Fund a test mode cash balance

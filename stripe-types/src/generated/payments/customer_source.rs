@@ -49,7 +49,7 @@ impl DeletePaymentSource {
 }
 #[cfg(feature = "payments")]
 impl crate::rt::StripeRequest for DeletePaymentSource {
-    type Output = crate::DeleteCustomersCustomerBankAccountsIdResponse;
+    type Output = crate::responses::Response;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteCustomersCustomerSourcesId",
@@ -184,9 +184,7 @@ pub struct UpdatePaymentSource {
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
-    pub account_holder_type: Option<
-        crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-    >,
+    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
     /// City/District/Suburb/Town/Village.
     pub address_city: Option<String>,
     /// Billing address country, if provided when creating card.
@@ -210,7 +208,7 @@ pub struct UpdatePaymentSource {
     /// Cardholder name.
     pub name: Option<String>,
     /// The `owner` parameter.
-    pub owner: Option<crate::Owner>,
+    pub owner: Option<crate::source::Owner>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for UpdatePaymentSource {
@@ -297,9 +295,7 @@ impl UpdatePaymentSource {
     /// The type of entity that holds the account. This can be either `individual` or `company`.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<
-            crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-        >,
+        v: impl Into<crate::external_account::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self
@@ -363,7 +359,7 @@ impl UpdatePaymentSource {
         self
     }
     /// The `owner` parameter.
-    pub fn owner(mut self, v: impl Into<crate::Owner>) -> Self {
+    pub fn owner(mut self, v: impl Into<crate::source::Owner>) -> Self {
         self.owner = Some(v.into());
         self
     }

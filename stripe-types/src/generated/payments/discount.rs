@@ -492,7 +492,7 @@ pub struct DiscountSource {
     /// The coupon that was redeemed to create this discount.
     pub coupon: Option<crate::rt::Expandable<crate::Coupon>>,
     /// The source type of the discount.
-    pub r#type: crate::DiscountSourceType,
+    pub r#type: crate::discount::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -501,7 +501,7 @@ impl crate::rt::Decode for DiscountSource {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Coupon>>,
-            f1: crate::rt::json::Slot<crate::DiscountSourceType>,
+            f1: crate::rt::json::Slot<crate::discount::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -558,56 +558,6 @@ impl serde::Serialize for DiscountSource {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `DiscountSourceType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DiscountSourceType {
-    /// `coupon`
-    Coupon,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl DiscountSourceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DiscountSourceType::Coupon => "coupon",
-            DiscountSourceType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for DiscountSourceType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["coupon"]) {
-                Some(0) => DiscountSourceType::Coupon,
-                _ => DiscountSourceType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for DiscountSourceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for DiscountSourceType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for DiscountSourceType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for DiscountSourceType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// `GET /v1/customers/{customer}/discount` · [API reference](https://docs.stripe.com/api/discounts)

@@ -71,7 +71,7 @@ pub struct CreateChargeDispute {
     /// The `charge` parameter.
     pub charge: crate::ChargeId,
     /// Evidence to upload, to respond to a dispute. Updating any field in the hash will submit all fields in the hash for review. The combined character count of all fields is limited to 150,000.
-    pub evidence: Option<crate::DisputeEvidenceParams>,
+    pub evidence: Option<crate::dispute::Evidence>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -113,7 +113,7 @@ impl CreateChargeDispute {
         }
     }
     /// Evidence to upload, to respond to a dispute. Updating any field in the hash will submit all fields in the hash for review. The combined character count of all fields is limited to 150,000.
-    pub fn evidence(mut self, v: impl Into<crate::DisputeEvidenceParams>) -> Self {
+    pub fn evidence(mut self, v: impl Into<crate::dispute::Evidence>) -> Self {
         self.evidence = Some(v.into());
         self
     }
@@ -213,79 +213,6 @@ impl crate::rt::StripeRequest for CreateChargeDisputeClose {
         }
     }
 }
-/// Values of `CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices {
-    /// `merchandise`
-    Merchandise,
-    /// `services`
-    Services,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices::Merchandise => {
-                "merchandise"
-            }
-            CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices::Services => {
-                "services"
-            }
-            CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr
-for CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["merchandise", "services"]) {
-                Some(0) => {
-                    CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices::Merchandise
-                }
-                Some(1) => {
-                    CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices::Services
-                }
-                _ => {
-                    CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display
-for CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize
-for CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de>
-for CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// A dispute occurs when a customer questions your charge with their card issuer.
 /// When this happens, you have the opportunity to respond to the dispute with
 /// evidence that shows that the charge is legitimate.
@@ -305,7 +232,7 @@ pub struct Dispute {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// List of eligibility types that are included in `enhanced_evidence`.
-    pub enhanced_eligibility_types: Vec<crate::DisputeEnhancedEligibilityTypes>,
+    pub enhanced_eligibility_types: Vec<crate::dispute::EnhancedEligibilityTypes>,
     /// The `evidence` field.
     pub evidence: crate::DisputeEvidence,
     /// The `evidence_details` field.
@@ -325,7 +252,7 @@ pub struct Dispute {
     /// Reason given by cardholder for dispute. Possible values are `bank_cannot_process`, `check_returned`, `credit_not_processed`, `customer_initiated`, `debit_not_authorized`, `duplicate`, `fraudulent`, `general`, `incorrect_account_details`, `insufficient_funds`, `noncompliant`, `product_not_received`, `product_unacceptable`, `subscription_canceled`, or `unrecognized`. Learn more about [dispute reasons](https://docs.stripe.com/disputes/categories).
     pub reason: String,
     /// The current status of a dispute. Possible values include:`warning_needs_response`, `warning_under_review`, `warning_closed`, `needs_response`, `under_review`, `won`, `lost`, or `prevented`.
-    pub status: crate::DisputeStatus,
+    pub status: crate::dispute::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -344,7 +271,7 @@ impl crate::rt::Decode for Dispute {
             f2: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<Vec<crate::DisputeEnhancedEligibilityTypes>>,
+            f5: crate::rt::json::Slot<Vec<crate::dispute::EnhancedEligibilityTypes>>,
             f6: crate::rt::json::Slot<crate::DisputeEvidence>,
             f7: crate::rt::json::Slot<crate::DisputeEvidenceDetails>,
             f8: crate::rt::json::Slot<crate::DisputeId>,
@@ -354,7 +281,7 @@ impl crate::rt::Decode for Dispute {
             f12: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
             f13: crate::rt::json::Slot<crate::DisputePaymentMethodDetails>,
             f14: crate::rt::json::Slot<String>,
-            f15: crate::rt::json::Slot<crate::DisputeStatus>,
+            f15: crate::rt::json::Slot<crate::dispute::Status>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -609,75 +536,14 @@ impl serde::Serialize for DisputeEnhancedEligibility {
         map.end()
     }
 }
-/// Values of `DisputeEnhancedEligibilityTypes`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DisputeEnhancedEligibilityTypes {
-    /// `visa_compelling_evidence_3`
-    VisaCompellingEvidence3,
-    /// `visa_compliance`
-    VisaCompliance,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl DisputeEnhancedEligibilityTypes {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DisputeEnhancedEligibilityTypes::VisaCompellingEvidence3 => {
-                "visa_compelling_evidence_3"
-            }
-            DisputeEnhancedEligibilityTypes::VisaCompliance => "visa_compliance",
-            DisputeEnhancedEligibilityTypes::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for DisputeEnhancedEligibilityTypes {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["visa_compelling_evidence_3", "visa_compliance"],
-            ) {
-                Some(0) => DisputeEnhancedEligibilityTypes::VisaCompellingEvidence3,
-                Some(1) => DisputeEnhancedEligibilityTypes::VisaCompliance,
-                _ => DisputeEnhancedEligibilityTypes::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for DisputeEnhancedEligibilityTypes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for DisputeEnhancedEligibilityTypes {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for DisputeEnhancedEligibilityTypes {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for DisputeEnhancedEligibilityTypes {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// DisputeEnhancedEligibilityVisaCompellingEvidence3
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeEnhancedEligibilityVisaCompellingEvidence3 {
     /// List of actions required to qualify dispute for Visa Compelling Evidence 3.0 evidence submission.
-    pub required_actions: Vec<
-        crate::DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions,
-    >,
+    pub required_actions: Vec<crate::dispute::RequiredActions>,
     /// Visa Compelling Evidence 3.0 eligibility status.
-    pub status: crate::DisputeEnhancedEligibilityVisaCompellingEvidence3Status,
+    pub status: crate::dispute::enhanced_eligibility_visa_compelling_evidence3::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -685,13 +551,9 @@ impl crate::rt::Decode for DisputeEnhancedEligibilityVisaCompellingEvidence3 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                Vec<
-                    crate::DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions,
-                >,
-            >,
+            f0: crate::rt::json::Slot<Vec<crate::dispute::RequiredActions>>,
             f1: crate::rt::json::Slot<
-                crate::DisputeEnhancedEligibilityVisaCompellingEvidence3Status,
+                crate::dispute::enhanced_eligibility_visa_compelling_evidence3::Status,
             >,
         }
         let mut b = Slots {
@@ -752,196 +614,12 @@ impl serde::Serialize for DisputeEnhancedEligibilityVisaCompellingEvidence3 {
         map.end()
     }
 }
-/// Values of `DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions {
-    /// `missing_customer_identifiers`
-    MissingCustomerIdentifiers,
-    /// `missing_disputed_transaction_description`
-    MissingDisputedTransactionDescription,
-    /// `missing_merchandise_or_services`
-    MissingMerchandiseOrServices,
-    /// `missing_prior_undisputed_transaction_description`
-    MissingPriorUndisputedTransactionDescription,
-    /// `missing_prior_undisputed_transactions`
-    MissingPriorUndisputedTransactions,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions::MissingCustomerIdentifiers => {
-                "missing_customer_identifiers"
-            }
-            DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions::MissingDisputedTransactionDescription => {
-                "missing_disputed_transaction_description"
-            }
-            DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions::MissingMerchandiseOrServices => {
-                "missing_merchandise_or_services"
-            }
-            DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions::MissingPriorUndisputedTransactionDescription => {
-                "missing_prior_undisputed_transaction_description"
-            }
-            DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions::MissingPriorUndisputedTransactions => {
-                "missing_prior_undisputed_transactions"
-            }
-            DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "missing_customer_identifiers",
-                    "missing_disputed_transaction_description",
-                    "missing_merchandise_or_services",
-                    "missing_prior_undisputed_transaction_description",
-                    "missing_prior_undisputed_transactions",
-                ],
-            ) {
-                Some(0) => {
-                    DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions::MissingCustomerIdentifiers
-                }
-                Some(1) => {
-                    DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions::MissingDisputedTransactionDescription
-                }
-                Some(2) => {
-                    DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions::MissingMerchandiseOrServices
-                }
-                Some(3) => {
-                    DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions::MissingPriorUndisputedTransactionDescription
-                }
-                Some(4) => {
-                    DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions::MissingPriorUndisputedTransactions
-                }
-                _ => {
-                    DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `DisputeEnhancedEligibilityVisaCompellingEvidence3Status`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DisputeEnhancedEligibilityVisaCompellingEvidence3Status {
-    /// `not_qualified`
-    NotQualified,
-    /// `qualified`
-    Qualified,
-    /// `requires_action`
-    RequiresAction,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl DisputeEnhancedEligibilityVisaCompellingEvidence3Status {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DisputeEnhancedEligibilityVisaCompellingEvidence3Status::NotQualified => {
-                "not_qualified"
-            }
-            DisputeEnhancedEligibilityVisaCompellingEvidence3Status::Qualified => {
-                "qualified"
-            }
-            DisputeEnhancedEligibilityVisaCompellingEvidence3Status::RequiresAction => {
-                "requires_action"
-            }
-            DisputeEnhancedEligibilityVisaCompellingEvidence3Status::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for DisputeEnhancedEligibilityVisaCompellingEvidence3Status {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["not_qualified", "qualified", "requires_action"],
-            ) {
-                Some(0) => {
-                    DisputeEnhancedEligibilityVisaCompellingEvidence3Status::NotQualified
-                }
-                Some(1) => {
-                    DisputeEnhancedEligibilityVisaCompellingEvidence3Status::Qualified
-                }
-                Some(2) => {
-                    DisputeEnhancedEligibilityVisaCompellingEvidence3Status::RequiresAction
-                }
-                _ => {
-                    DisputeEnhancedEligibilityVisaCompellingEvidence3Status::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for DisputeEnhancedEligibilityVisaCompellingEvidence3Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for DisputeEnhancedEligibilityVisaCompellingEvidence3Status {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for DisputeEnhancedEligibilityVisaCompellingEvidence3Status {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for DisputeEnhancedEligibilityVisaCompellingEvidence3Status {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// DisputeEnhancedEligibilityVisaCompliance
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeEnhancedEligibilityVisaCompliance {
     /// Visa compliance eligibility status.
-    pub status: crate::DisputeEnhancedEligibilityVisaComplianceStatus,
+    pub status: crate::dispute::enhanced_eligibility_visa_compliance::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -950,7 +628,7 @@ impl crate::rt::Decode for DisputeEnhancedEligibilityVisaCompliance {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::DisputeEnhancedEligibilityVisaComplianceStatus,
+                crate::dispute::enhanced_eligibility_visa_compliance::Status,
             >,
         }
         let mut b = Slots {
@@ -1002,73 +680,6 @@ impl serde::Serialize for DisputeEnhancedEligibilityVisaCompliance {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `DisputeEnhancedEligibilityVisaComplianceStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DisputeEnhancedEligibilityVisaComplianceStatus {
-    /// `fee_acknowledged`
-    FeeAcknowledged,
-    /// `requires_fee_acknowledgement`
-    RequiresFeeAcknowledgement,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl DisputeEnhancedEligibilityVisaComplianceStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DisputeEnhancedEligibilityVisaComplianceStatus::FeeAcknowledged => {
-                "fee_acknowledged"
-            }
-            DisputeEnhancedEligibilityVisaComplianceStatus::RequiresFeeAcknowledgement => {
-                "requires_fee_acknowledgement"
-            }
-            DisputeEnhancedEligibilityVisaComplianceStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for DisputeEnhancedEligibilityVisaComplianceStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["fee_acknowledged", "requires_fee_acknowledgement"],
-            ) {
-                Some(0) => {
-                    DisputeEnhancedEligibilityVisaComplianceStatus::FeeAcknowledged
-                }
-                Some(1) => {
-                    DisputeEnhancedEligibilityVisaComplianceStatus::RequiresFeeAcknowledgement
-                }
-                _ => {
-                    DisputeEnhancedEligibilityVisaComplianceStatus::Unknown(s.to_owned())
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for DisputeEnhancedEligibilityVisaComplianceStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for DisputeEnhancedEligibilityVisaComplianceStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for DisputeEnhancedEligibilityVisaComplianceStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for DisputeEnhancedEligibilityVisaComplianceStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// DisputeEnhancedEvidence
@@ -1738,340 +1349,6 @@ impl serde::Serialize for DisputeEvidenceDetails {
         map.end()
     }
 }
-/// Part of a request's parameters (`CreateChargeDisputeEvidence`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct DisputeEvidenceParams {
-    /// The `access_activity_log` parameter.
-    pub access_activity_log: Option<String>,
-    /// The `billing_address` parameter.
-    pub billing_address: Option<String>,
-    /// The `cancellation_policy` parameter.
-    pub cancellation_policy: Option<String>,
-    /// The `cancellation_policy_disclosure` parameter.
-    pub cancellation_policy_disclosure: Option<String>,
-    /// The `cancellation_rebuttal` parameter.
-    pub cancellation_rebuttal: Option<String>,
-    /// The `customer_communication` parameter.
-    pub customer_communication: Option<String>,
-    /// The `customer_email_address` parameter.
-    pub customer_email_address: Option<String>,
-    /// The `customer_name` parameter.
-    pub customer_name: Option<String>,
-    /// The `customer_purchase_ip` parameter.
-    pub customer_purchase_ip: Option<String>,
-    /// The `customer_signature` parameter.
-    pub customer_signature: Option<String>,
-    /// The `duplicate_charge_documentation` parameter.
-    pub duplicate_charge_documentation: Option<String>,
-    /// The `duplicate_charge_explanation` parameter.
-    pub duplicate_charge_explanation: Option<String>,
-    /// The `duplicate_charge_id` parameter.
-    pub duplicate_charge_id: Option<String>,
-    /// The `enhanced_evidence` parameter.
-    pub enhanced_evidence: Option<crate::rt::Clearable<crate::EnhancedEvidence>>,
-    /// The `product_description` parameter.
-    pub product_description: Option<String>,
-    /// The `receipt` parameter.
-    pub receipt: Option<String>,
-    /// The `refund_policy` parameter.
-    pub refund_policy: Option<String>,
-    /// The `refund_policy_disclosure` parameter.
-    pub refund_policy_disclosure: Option<String>,
-    /// The `refund_refusal_explanation` parameter.
-    pub refund_refusal_explanation: Option<String>,
-    /// The `service_date` parameter.
-    pub service_date: Option<String>,
-    /// The `service_documentation` parameter.
-    pub service_documentation: Option<String>,
-    /// The `shipping_address` parameter.
-    pub shipping_address: Option<String>,
-    /// The `shipping_carrier` parameter.
-    pub shipping_carrier: Option<String>,
-    /// The `shipping_date` parameter.
-    pub shipping_date: Option<String>,
-    /// The `shipping_documentation` parameter.
-    pub shipping_documentation: Option<String>,
-    /// The `shipping_tracking_number` parameter.
-    pub shipping_tracking_number: Option<String>,
-    /// The `uncategorized_file` parameter.
-    pub uncategorized_file: Option<String>,
-    /// The `uncategorized_text` parameter.
-    pub uncategorized_text: Option<String>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for DisputeEvidenceParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.access_activity_log {
-            map.serialize_entry("access_activity_log", v)?;
-        }
-        if let Some(v) = &self.billing_address {
-            map.serialize_entry("billing_address", v)?;
-        }
-        if let Some(v) = &self.cancellation_policy {
-            map.serialize_entry("cancellation_policy", v)?;
-        }
-        if let Some(v) = &self.cancellation_policy_disclosure {
-            map.serialize_entry("cancellation_policy_disclosure", v)?;
-        }
-        if let Some(v) = &self.cancellation_rebuttal {
-            map.serialize_entry("cancellation_rebuttal", v)?;
-        }
-        if let Some(v) = &self.customer_communication {
-            map.serialize_entry("customer_communication", v)?;
-        }
-        if let Some(v) = &self.customer_email_address {
-            map.serialize_entry("customer_email_address", v)?;
-        }
-        if let Some(v) = &self.customer_name {
-            map.serialize_entry("customer_name", v)?;
-        }
-        if let Some(v) = &self.customer_purchase_ip {
-            map.serialize_entry("customer_purchase_ip", v)?;
-        }
-        if let Some(v) = &self.customer_signature {
-            map.serialize_entry("customer_signature", v)?;
-        }
-        if let Some(v) = &self.duplicate_charge_documentation {
-            map.serialize_entry("duplicate_charge_documentation", v)?;
-        }
-        if let Some(v) = &self.duplicate_charge_explanation {
-            map.serialize_entry("duplicate_charge_explanation", v)?;
-        }
-        if let Some(v) = &self.duplicate_charge_id {
-            map.serialize_entry("duplicate_charge_id", v)?;
-        }
-        if let Some(v) = &self.enhanced_evidence {
-            map.serialize_entry("enhanced_evidence", v)?;
-        }
-        if let Some(v) = &self.product_description {
-            map.serialize_entry("product_description", v)?;
-        }
-        if let Some(v) = &self.receipt {
-            map.serialize_entry("receipt", v)?;
-        }
-        if let Some(v) = &self.refund_policy {
-            map.serialize_entry("refund_policy", v)?;
-        }
-        if let Some(v) = &self.refund_policy_disclosure {
-            map.serialize_entry("refund_policy_disclosure", v)?;
-        }
-        if let Some(v) = &self.refund_refusal_explanation {
-            map.serialize_entry("refund_refusal_explanation", v)?;
-        }
-        if let Some(v) = &self.service_date {
-            map.serialize_entry("service_date", v)?;
-        }
-        if let Some(v) = &self.service_documentation {
-            map.serialize_entry("service_documentation", v)?;
-        }
-        if let Some(v) = &self.shipping_address {
-            map.serialize_entry("shipping_address", v)?;
-        }
-        if let Some(v) = &self.shipping_carrier {
-            map.serialize_entry("shipping_carrier", v)?;
-        }
-        if let Some(v) = &self.shipping_date {
-            map.serialize_entry("shipping_date", v)?;
-        }
-        if let Some(v) = &self.shipping_documentation {
-            map.serialize_entry("shipping_documentation", v)?;
-        }
-        if let Some(v) = &self.shipping_tracking_number {
-            map.serialize_entry("shipping_tracking_number", v)?;
-        }
-        if let Some(v) = &self.uncategorized_file {
-            map.serialize_entry("uncategorized_file", v)?;
-        }
-        if let Some(v) = &self.uncategorized_text {
-            map.serialize_entry("uncategorized_text", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl DisputeEvidenceParams {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            access_activity_log: None,
-            billing_address: None,
-            cancellation_policy: None,
-            cancellation_policy_disclosure: None,
-            cancellation_rebuttal: None,
-            customer_communication: None,
-            customer_email_address: None,
-            customer_name: None,
-            customer_purchase_ip: None,
-            customer_signature: None,
-            duplicate_charge_documentation: None,
-            duplicate_charge_explanation: None,
-            duplicate_charge_id: None,
-            enhanced_evidence: None,
-            product_description: None,
-            receipt: None,
-            refund_policy: None,
-            refund_policy_disclosure: None,
-            refund_refusal_explanation: None,
-            service_date: None,
-            service_documentation: None,
-            shipping_address: None,
-            shipping_carrier: None,
-            shipping_date: None,
-            shipping_documentation: None,
-            shipping_tracking_number: None,
-            uncategorized_file: None,
-            uncategorized_text: None,
-        }
-    }
-    /// The `access_activity_log` parameter.
-    pub fn access_activity_log(mut self, v: impl Into<String>) -> Self {
-        self.access_activity_log = Some(v.into());
-        self
-    }
-    /// The `billing_address` parameter.
-    pub fn billing_address(mut self, v: impl Into<String>) -> Self {
-        self.billing_address = Some(v.into());
-        self
-    }
-    /// The `cancellation_policy` parameter.
-    pub fn cancellation_policy(mut self, v: impl Into<String>) -> Self {
-        self.cancellation_policy = Some(v.into());
-        self
-    }
-    /// The `cancellation_policy_disclosure` parameter.
-    pub fn cancellation_policy_disclosure(mut self, v: impl Into<String>) -> Self {
-        self.cancellation_policy_disclosure = Some(v.into());
-        self
-    }
-    /// The `cancellation_rebuttal` parameter.
-    pub fn cancellation_rebuttal(mut self, v: impl Into<String>) -> Self {
-        self.cancellation_rebuttal = Some(v.into());
-        self
-    }
-    /// The `customer_communication` parameter.
-    pub fn customer_communication(mut self, v: impl Into<String>) -> Self {
-        self.customer_communication = Some(v.into());
-        self
-    }
-    /// The `customer_email_address` parameter.
-    pub fn customer_email_address(mut self, v: impl Into<String>) -> Self {
-        self.customer_email_address = Some(v.into());
-        self
-    }
-    /// The `customer_name` parameter.
-    pub fn customer_name(mut self, v: impl Into<String>) -> Self {
-        self.customer_name = Some(v.into());
-        self
-    }
-    /// The `customer_purchase_ip` parameter.
-    pub fn customer_purchase_ip(mut self, v: impl Into<String>) -> Self {
-        self.customer_purchase_ip = Some(v.into());
-        self
-    }
-    /// The `customer_signature` parameter.
-    pub fn customer_signature(mut self, v: impl Into<String>) -> Self {
-        self.customer_signature = Some(v.into());
-        self
-    }
-    /// The `duplicate_charge_documentation` parameter.
-    pub fn duplicate_charge_documentation(mut self, v: impl Into<String>) -> Self {
-        self.duplicate_charge_documentation = Some(v.into());
-        self
-    }
-    /// The `duplicate_charge_explanation` parameter.
-    pub fn duplicate_charge_explanation(mut self, v: impl Into<String>) -> Self {
-        self.duplicate_charge_explanation = Some(v.into());
-        self
-    }
-    /// The `duplicate_charge_id` parameter.
-    pub fn duplicate_charge_id(mut self, v: impl Into<String>) -> Self {
-        self.duplicate_charge_id = Some(v.into());
-        self
-    }
-    /// The `enhanced_evidence` parameter.
-    pub fn enhanced_evidence(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::EnhancedEvidence>>,
-    ) -> Self {
-        self.enhanced_evidence = Some(v.into());
-        self
-    }
-    /// The `product_description` parameter.
-    pub fn product_description(mut self, v: impl Into<String>) -> Self {
-        self.product_description = Some(v.into());
-        self
-    }
-    /// The `receipt` parameter.
-    pub fn receipt(mut self, v: impl Into<String>) -> Self {
-        self.receipt = Some(v.into());
-        self
-    }
-    /// The `refund_policy` parameter.
-    pub fn refund_policy(mut self, v: impl Into<String>) -> Self {
-        self.refund_policy = Some(v.into());
-        self
-    }
-    /// The `refund_policy_disclosure` parameter.
-    pub fn refund_policy_disclosure(mut self, v: impl Into<String>) -> Self {
-        self.refund_policy_disclosure = Some(v.into());
-        self
-    }
-    /// The `refund_refusal_explanation` parameter.
-    pub fn refund_refusal_explanation(mut self, v: impl Into<String>) -> Self {
-        self.refund_refusal_explanation = Some(v.into());
-        self
-    }
-    /// The `service_date` parameter.
-    pub fn service_date(mut self, v: impl Into<String>) -> Self {
-        self.service_date = Some(v.into());
-        self
-    }
-    /// The `service_documentation` parameter.
-    pub fn service_documentation(mut self, v: impl Into<String>) -> Self {
-        self.service_documentation = Some(v.into());
-        self
-    }
-    /// The `shipping_address` parameter.
-    pub fn shipping_address(mut self, v: impl Into<String>) -> Self {
-        self.shipping_address = Some(v.into());
-        self
-    }
-    /// The `shipping_carrier` parameter.
-    pub fn shipping_carrier(mut self, v: impl Into<String>) -> Self {
-        self.shipping_carrier = Some(v.into());
-        self
-    }
-    /// The `shipping_date` parameter.
-    pub fn shipping_date(mut self, v: impl Into<String>) -> Self {
-        self.shipping_date = Some(v.into());
-        self
-    }
-    /// The `shipping_documentation` parameter.
-    pub fn shipping_documentation(mut self, v: impl Into<String>) -> Self {
-        self.shipping_documentation = Some(v.into());
-        self
-    }
-    /// The `shipping_tracking_number` parameter.
-    pub fn shipping_tracking_number(mut self, v: impl Into<String>) -> Self {
-        self.shipping_tracking_number = Some(v.into());
-        self
-    }
-    /// The `uncategorized_file` parameter.
-    pub fn uncategorized_file(mut self, v: impl Into<String>) -> Self {
-        self.uncategorized_file = Some(v.into());
-        self
-    }
-    /// The `uncategorized_text` parameter.
-    pub fn uncategorized_text(mut self, v: impl Into<String>) -> Self {
-        self.uncategorized_text = Some(v.into());
-        self
-    }
-}
 /// DisputePaymentMethodDetails
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2085,7 +1362,7 @@ pub struct DisputePaymentMethodDetails {
     /// The `paypal` field.
     pub paypal: Option<crate::DisputePaymentMethodDetailsPaypal>,
     /// Payment method type.
-    pub r#type: crate::DisputePaymentMethodDetailsType,
+    pub r#type: crate::dispute::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -2097,7 +1374,7 @@ impl crate::rt::Decode for DisputePaymentMethodDetails {
             f1: crate::rt::json::Slot<crate::DisputePaymentMethodDetailsCard>,
             f2: crate::rt::json::Slot<crate::DisputePaymentMethodDetailsKlarna>,
             f3: crate::rt::json::Slot<crate::DisputePaymentMethodDetailsPaypal>,
-            f4: crate::rt::json::Slot<crate::DisputePaymentMethodDetailsType>,
+            f4: crate::rt::json::Slot<crate::dispute::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -2179,7 +1456,7 @@ impl serde::Serialize for DisputePaymentMethodDetails {
 #[non_exhaustive]
 pub struct DisputePaymentMethodDetailsAmazonPay {
     /// The AmazonPay dispute type, chargeback or claim
-    pub dispute_type: Option<crate::DisputePaymentMethodDetailsAmazonPayDisputeType>,
+    pub dispute_type: Option<crate::dispute::DisputeType>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -2187,9 +1464,7 @@ impl crate::rt::Decode for DisputePaymentMethodDetailsAmazonPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::DisputePaymentMethodDetailsAmazonPayDisputeType,
-            >,
+            f0: crate::rt::json::Slot<crate::dispute::DisputeType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -2233,64 +1508,6 @@ impl serde::Serialize for DisputePaymentMethodDetailsAmazonPay {
         map.end()
     }
 }
-/// Values of `DisputePaymentMethodDetailsAmazonPayDisputeType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DisputePaymentMethodDetailsAmazonPayDisputeType {
-    /// `chargeback`
-    Chargeback,
-    /// `claim`
-    Claim,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl DisputePaymentMethodDetailsAmazonPayDisputeType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DisputePaymentMethodDetailsAmazonPayDisputeType::Chargeback => "chargeback",
-            DisputePaymentMethodDetailsAmazonPayDisputeType::Claim => "claim",
-            DisputePaymentMethodDetailsAmazonPayDisputeType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for DisputePaymentMethodDetailsAmazonPayDisputeType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["chargeback", "claim"]) {
-                Some(0) => DisputePaymentMethodDetailsAmazonPayDisputeType::Chargeback,
-                Some(1) => DisputePaymentMethodDetailsAmazonPayDisputeType::Claim,
-                _ => {
-                    DisputePaymentMethodDetailsAmazonPayDisputeType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for DisputePaymentMethodDetailsAmazonPayDisputeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for DisputePaymentMethodDetailsAmazonPayDisputeType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsAmazonPayDisputeType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for DisputePaymentMethodDetailsAmazonPayDisputeType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// DisputePaymentMethodDetailsCard
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2298,7 +1515,7 @@ pub struct DisputePaymentMethodDetailsCard {
     /// Card brand. Can be `amex`, `cartes_bancaires`, `diners`, `discover`, `eftpos_au`, `jcb`, `link`, `mastercard`, `unionpay`, `visa` or `unknown`.
     pub brand: String,
     /// The type of dispute opened. Different case types may have varying fees and financial impact.
-    pub case_type: crate::DisputePaymentMethodDetailsCardCaseType,
+    pub case_type: crate::dispute::CaseType,
     /// The card network's specific dispute reason code, which maps to one of Stripe's primary dispute categories to simplify response guidance. The [Network code map](https://stripe.com/docs/disputes/categories#network-code-map) lists all available dispute reason codes by network.
     pub network_reason_code: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -2309,7 +1526,7 @@ impl crate::rt::Decode for DisputePaymentMethodDetailsCard {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<crate::DisputePaymentMethodDetailsCardCaseType>,
+            f1: crate::rt::json::Slot<crate::dispute::CaseType>,
             f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -2371,75 +1588,6 @@ impl serde::Serialize for DisputePaymentMethodDetailsCard {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `DisputePaymentMethodDetailsCardCaseType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DisputePaymentMethodDetailsCardCaseType {
-    /// `block`
-    Block,
-    /// `chargeback`
-    Chargeback,
-    /// `compliance`
-    Compliance,
-    /// `inquiry`
-    Inquiry,
-    /// `resolution`
-    Resolution,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl DisputePaymentMethodDetailsCardCaseType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DisputePaymentMethodDetailsCardCaseType::Block => "block",
-            DisputePaymentMethodDetailsCardCaseType::Chargeback => "chargeback",
-            DisputePaymentMethodDetailsCardCaseType::Compliance => "compliance",
-            DisputePaymentMethodDetailsCardCaseType::Inquiry => "inquiry",
-            DisputePaymentMethodDetailsCardCaseType::Resolution => "resolution",
-            DisputePaymentMethodDetailsCardCaseType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for DisputePaymentMethodDetailsCardCaseType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["block", "chargeback", "compliance", "inquiry", "resolution"],
-            ) {
-                Some(0) => DisputePaymentMethodDetailsCardCaseType::Block,
-                Some(1) => DisputePaymentMethodDetailsCardCaseType::Chargeback,
-                Some(2) => DisputePaymentMethodDetailsCardCaseType::Compliance,
-                Some(3) => DisputePaymentMethodDetailsCardCaseType::Inquiry,
-                Some(4) => DisputePaymentMethodDetailsCardCaseType::Resolution,
-                _ => DisputePaymentMethodDetailsCardCaseType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for DisputePaymentMethodDetailsCardCaseType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for DisputePaymentMethodDetailsCardCaseType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsCardCaseType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for DisputePaymentMethodDetailsCardCaseType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// DisputePaymentMethodDetailsKlarna
@@ -2574,161 +1722,6 @@ impl serde::Serialize for DisputePaymentMethodDetailsPaypal {
         map.end()
     }
 }
-/// Values of `DisputePaymentMethodDetailsType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DisputePaymentMethodDetailsType {
-    /// `amazon_pay`
-    AmazonPay,
-    /// `card`
-    Card,
-    /// `klarna`
-    Klarna,
-    /// `paypal`
-    Paypal,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl DisputePaymentMethodDetailsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DisputePaymentMethodDetailsType::AmazonPay => "amazon_pay",
-            DisputePaymentMethodDetailsType::Card => "card",
-            DisputePaymentMethodDetailsType::Klarna => "klarna",
-            DisputePaymentMethodDetailsType::Paypal => "paypal",
-            DisputePaymentMethodDetailsType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for DisputePaymentMethodDetailsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["amazon_pay", "card", "klarna", "paypal"],
-            ) {
-                Some(0) => DisputePaymentMethodDetailsType::AmazonPay,
-                Some(1) => DisputePaymentMethodDetailsType::Card,
-                Some(2) => DisputePaymentMethodDetailsType::Klarna,
-                Some(3) => DisputePaymentMethodDetailsType::Paypal,
-                _ => DisputePaymentMethodDetailsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for DisputePaymentMethodDetailsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for DisputePaymentMethodDetailsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for DisputePaymentMethodDetailsType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `DisputeStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DisputeStatus {
-    /// `lost`
-    Lost,
-    /// `needs_response`
-    NeedsResponse,
-    /// `prevented`
-    Prevented,
-    /// `under_review`
-    UnderReview,
-    /// `warning_closed`
-    WarningClosed,
-    /// `warning_needs_response`
-    WarningNeedsResponse,
-    /// `warning_under_review`
-    WarningUnderReview,
-    /// `won`
-    Won,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl DisputeStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DisputeStatus::Lost => "lost",
-            DisputeStatus::NeedsResponse => "needs_response",
-            DisputeStatus::Prevented => "prevented",
-            DisputeStatus::UnderReview => "under_review",
-            DisputeStatus::WarningClosed => "warning_closed",
-            DisputeStatus::WarningNeedsResponse => "warning_needs_response",
-            DisputeStatus::WarningUnderReview => "warning_under_review",
-            DisputeStatus::Won => "won",
-            DisputeStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for DisputeStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "lost",
-                    "needs_response",
-                    "prevented",
-                    "under_review",
-                    "warning_closed",
-                    "warning_needs_response",
-                    "warning_under_review",
-                    "won",
-                ],
-            ) {
-                Some(0) => DisputeStatus::Lost,
-                Some(1) => DisputeStatus::NeedsResponse,
-                Some(2) => DisputeStatus::Prevented,
-                Some(3) => DisputeStatus::UnderReview,
-                Some(4) => DisputeStatus::WarningClosed,
-                Some(5) => DisputeStatus::WarningNeedsResponse,
-                Some(6) => DisputeStatus::WarningUnderReview,
-                Some(7) => DisputeStatus::Won,
-                _ => DisputeStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for DisputeStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for DisputeStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for DisputeStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for DisputeStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// DisputeTransactionShippingAddress
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2847,7 +1840,7 @@ pub struct DisputeVisaCompellingEvidence3DisputedTransaction {
     pub customer_purchase_ip: Option<String>,
     /// Categorization of disputed payment.
     pub merchandise_or_services: Option<
-        crate::DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices,
+        crate::dispute::visa_compelling_evidence3_disputed_transaction::MerchandiseOrServices,
     >,
     /// A description of the product or service that was sold.
     pub product_description: Option<String>,
@@ -2866,7 +1859,7 @@ impl crate::rt::Decode for DisputeVisaCompellingEvidence3DisputedTransaction {
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<
-                crate::DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices,
+                crate::dispute::visa_compelling_evidence3_disputed_transaction::MerchandiseOrServices,
             >,
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<crate::DisputeTransactionShippingAddress>,
@@ -2962,79 +1955,6 @@ impl serde::Serialize for DisputeVisaCompellingEvidence3DisputedTransaction {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices {
-    /// `merchandise`
-    Merchandise,
-    /// `services`
-    Services,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices::Merchandise => {
-                "merchandise"
-            }
-            DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices::Services => {
-                "services"
-            }
-            DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-impl std::str::FromStr
-for DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["merchandise", "services"]) {
-                Some(0) => {
-                    DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices::Merchandise
-                }
-                Some(1) => {
-                    DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices::Services
-                }
-                _ => {
-                    DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display
-for DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize
-for DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode
-for DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// DisputeVisaCompellingEvidence3PriorUndisputedTransaction
@@ -3176,54 +2096,6 @@ impl serde::Serialize for DisputeVisaCompellingEvidence3PriorUndisputedTransacti
         map.end()
     }
 }
-/// Part of a request's parameters (`CreateChargeDisputeEvidenceEnhancedEvidence`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct EnhancedEvidence {
-    /// The `visa_compelling_evidence_3` parameter.
-    pub visa_compelling_evidence_3: Option<crate::VisaCompellingEvidence3>,
-    /// The `visa_compliance` parameter.
-    pub visa_compliance: Option<crate::VisaCompliance>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for EnhancedEvidence {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.visa_compelling_evidence_3 {
-            map.serialize_entry("visa_compelling_evidence_3", v)?;
-        }
-        if let Some(v) = &self.visa_compliance {
-            map.serialize_entry("visa_compliance", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl EnhancedEvidence {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            visa_compelling_evidence_3: None,
-            visa_compliance: None,
-        }
-    }
-    /// The `visa_compelling_evidence_3` parameter.
-    pub fn visa_compelling_evidence_3(
-        mut self,
-        v: impl Into<crate::VisaCompellingEvidence3>,
-    ) -> Self {
-        self.visa_compelling_evidence_3 = Some(v.into());
-        self
-    }
-    /// The `visa_compliance` parameter.
-    pub fn visa_compliance(mut self, v: impl Into<crate::VisaCompliance>) -> Self {
-        self.visa_compliance = Some(v.into());
-        self
-    }
-}
 /// List all disputes
 ///
 /// Returns a list of your disputes.
@@ -3236,7 +2108,7 @@ pub struct ListDisputes {
     /// Only return disputes associated to the charge specified by this charge ID.
     pub charge: Option<crate::ChargeId>,
     /// Only return disputes that were created during the given date interval.
-    pub created: Option<crate::ListDisputesCreated>,
+    pub created: Option<crate::dispute::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -3298,7 +2170,7 @@ impl ListDisputes {
         self
     }
     /// Only return disputes that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListDisputesCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::dispute::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -3341,39 +2213,6 @@ impl crate::rt::StripeRequest for ListDisputes {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListDisputesCreated`.
-#[cfg(any(feature = "issuing", feature = "payments"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListDisputesCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(any(feature = "issuing", feature = "payments"))]
-impl serde::Serialize for ListDisputesCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListDisputesCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListDisputesCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(any(feature = "issuing", feature = "payments"))]
-impl From<crate::RangeQuerySpecs> for ListDisputesCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListDisputesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(any(feature = "issuing", feature = "payments"))]
-impl From<i64> for ListDisputesCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListDisputesCreated::Integer(v)
     }
 }
 /// Retrieve a dispute for a specified charge.
@@ -3495,95 +2334,6 @@ impl crate::rt::StripeRequest for RetrieveDispute {
         }
     }
 }
-/// Part of a request's parameters (`CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionShippingAddress`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct ShippingAddress {
-    /// The `city` parameter.
-    pub city: Option<crate::rt::Clearable<String>>,
-    /// The `country` parameter.
-    pub country: Option<crate::rt::Clearable<String>>,
-    /// The `line1` parameter.
-    pub line1: Option<crate::rt::Clearable<String>>,
-    /// The `line2` parameter.
-    pub line2: Option<crate::rt::Clearable<String>>,
-    /// The `postal_code` parameter.
-    pub postal_code: Option<crate::rt::Clearable<String>>,
-    /// The `state` parameter.
-    pub state: Option<crate::rt::Clearable<String>>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for ShippingAddress {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.city {
-            map.serialize_entry("city", v)?;
-        }
-        if let Some(v) = &self.country {
-            map.serialize_entry("country", v)?;
-        }
-        if let Some(v) = &self.line1 {
-            map.serialize_entry("line1", v)?;
-        }
-        if let Some(v) = &self.line2 {
-            map.serialize_entry("line2", v)?;
-        }
-        if let Some(v) = &self.postal_code {
-            map.serialize_entry("postal_code", v)?;
-        }
-        if let Some(v) = &self.state {
-            map.serialize_entry("state", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl ShippingAddress {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            city: None,
-            country: None,
-            line1: None,
-            line2: None,
-            postal_code: None,
-            state: None,
-        }
-    }
-    /// The `city` parameter.
-    pub fn city(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.city = Some(v.into());
-        self
-    }
-    /// The `country` parameter.
-    pub fn country(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.country = Some(v.into());
-        self
-    }
-    /// The `line1` parameter.
-    pub fn line1(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.line1 = Some(v.into());
-        self
-    }
-    /// The `line2` parameter.
-    pub fn line2(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.line2 = Some(v.into());
-        self
-    }
-    /// The `postal_code` parameter.
-    pub fn postal_code(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.postal_code = Some(v.into());
-        self
-    }
-    /// The `state` parameter.
-    pub fn state(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.state = Some(v.into());
-        self
-    }
-}
 /// Update a dispute
 ///
 /// When you get a dispute, contacting your customer is always the best first step. If that doesn’t work, you can submit evidence to help us resolve the dispute in your favor. You can do this in your [dashboard](https://dashboard.stripe.com/disputes), but if you prefer, you can use the API to submit evidence programmatically.
@@ -3598,7 +2348,7 @@ pub struct UpdateDispute {
     /// The `dispute` parameter.
     pub dispute: crate::DisputeId,
     /// Evidence to upload, to respond to a dispute. Updating any field in the hash will submit all fields in the hash for review. The combined character count of all fields is limited to 150,000.
-    pub evidence: Option<crate::DisputeEvidenceParams>,
+    pub evidence: Option<crate::dispute::Evidence>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -3640,7 +2390,7 @@ impl UpdateDispute {
         }
     }
     /// Evidence to upload, to respond to a dispute. Updating any field in the hash will submit all fields in the hash for review. The combined character count of all fields is limited to 150,000.
-    pub fn evidence(mut self, v: impl Into<crate::DisputeEvidenceParams>) -> Self {
+    pub fn evidence(mut self, v: impl Into<crate::dispute::Evidence>) -> Self {
         self.evidence = Some(v.into());
         self
     }
@@ -3680,352 +2430,5 @@ impl crate::rt::StripeRequest for UpdateDispute {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct VisaCompellingEvidence3 {
-    /// The `disputed_transaction` parameter.
-    pub disputed_transaction: Option<crate::VisaCompellingEvidence3DisputedTransaction>,
-    /// The `prior_undisputed_transactions` parameter.
-    pub prior_undisputed_transactions: Option<
-        Vec<crate::VisaCompellingEvidence3PriorUndisputedTransaction>,
-    >,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for VisaCompellingEvidence3 {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.disputed_transaction {
-            map.serialize_entry("disputed_transaction", v)?;
-        }
-        if let Some(v) = &self.prior_undisputed_transactions {
-            map.serialize_entry("prior_undisputed_transactions", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl VisaCompellingEvidence3 {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            disputed_transaction: None,
-            prior_undisputed_transactions: None,
-        }
-    }
-    /// The `disputed_transaction` parameter.
-    pub fn disputed_transaction(
-        mut self,
-        v: impl Into<crate::VisaCompellingEvidence3DisputedTransaction>,
-    ) -> Self {
-        self.disputed_transaction = Some(v.into());
-        self
-    }
-    /// The `prior_undisputed_transactions` parameter.
-    pub fn prior_undisputed_transactions(
-        mut self,
-        v: impl IntoIterator<
-            Item = impl Into<crate::VisaCompellingEvidence3PriorUndisputedTransaction>,
-        >,
-    ) -> Self {
-        self.prior_undisputed_transactions = Some(
-            v.into_iter().map(Into::into).collect(),
-        );
-        self
-    }
-}
-/// Part of a request's parameters (`CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransaction`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct VisaCompellingEvidence3DisputedTransaction {
-    /// The `customer_account_id` parameter.
-    pub customer_account_id: Option<crate::rt::Clearable<String>>,
-    /// The `customer_device_fingerprint` parameter.
-    pub customer_device_fingerprint: Option<crate::rt::Clearable<String>>,
-    /// The `customer_device_id` parameter.
-    pub customer_device_id: Option<crate::rt::Clearable<String>>,
-    /// The `customer_email_address` parameter.
-    pub customer_email_address: Option<crate::rt::Clearable<String>>,
-    /// The `customer_purchase_ip` parameter.
-    pub customer_purchase_ip: Option<crate::rt::Clearable<String>>,
-    /// The `merchandise_or_services` parameter.
-    pub merchandise_or_services: Option<
-        crate::CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices,
-    >,
-    /// The `product_description` parameter.
-    pub product_description: Option<crate::rt::Clearable<String>>,
-    /// The `shipping_address` parameter.
-    pub shipping_address: Option<crate::ShippingAddress>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for VisaCompellingEvidence3DisputedTransaction {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.customer_account_id {
-            map.serialize_entry("customer_account_id", v)?;
-        }
-        if let Some(v) = &self.customer_device_fingerprint {
-            map.serialize_entry("customer_device_fingerprint", v)?;
-        }
-        if let Some(v) = &self.customer_device_id {
-            map.serialize_entry("customer_device_id", v)?;
-        }
-        if let Some(v) = &self.customer_email_address {
-            map.serialize_entry("customer_email_address", v)?;
-        }
-        if let Some(v) = &self.customer_purchase_ip {
-            map.serialize_entry("customer_purchase_ip", v)?;
-        }
-        if let Some(v) = &self.merchandise_or_services {
-            map.serialize_entry("merchandise_or_services", v)?;
-        }
-        if let Some(v) = &self.product_description {
-            map.serialize_entry("product_description", v)?;
-        }
-        if let Some(v) = &self.shipping_address {
-            map.serialize_entry("shipping_address", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl VisaCompellingEvidence3DisputedTransaction {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            customer_account_id: None,
-            customer_device_fingerprint: None,
-            customer_device_id: None,
-            customer_email_address: None,
-            customer_purchase_ip: None,
-            merchandise_or_services: None,
-            product_description: None,
-            shipping_address: None,
-        }
-    }
-    /// The `customer_account_id` parameter.
-    pub fn customer_account_id(
-        mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
-    ) -> Self {
-        self.customer_account_id = Some(v.into());
-        self
-    }
-    /// The `customer_device_fingerprint` parameter.
-    pub fn customer_device_fingerprint(
-        mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
-    ) -> Self {
-        self.customer_device_fingerprint = Some(v.into());
-        self
-    }
-    /// The `customer_device_id` parameter.
-    pub fn customer_device_id(
-        mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
-    ) -> Self {
-        self.customer_device_id = Some(v.into());
-        self
-    }
-    /// The `customer_email_address` parameter.
-    pub fn customer_email_address(
-        mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
-    ) -> Self {
-        self.customer_email_address = Some(v.into());
-        self
-    }
-    /// The `customer_purchase_ip` parameter.
-    pub fn customer_purchase_ip(
-        mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
-    ) -> Self {
-        self.customer_purchase_ip = Some(v.into());
-        self
-    }
-    /// The `merchandise_or_services` parameter.
-    pub fn merchandise_or_services(
-        mut self,
-        v: impl Into<
-            crate::CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices,
-        >,
-    ) -> Self {
-        self.merchandise_or_services = Some(v.into());
-        self
-    }
-    /// The `product_description` parameter.
-    pub fn product_description(
-        mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
-    ) -> Self {
-        self.product_description = Some(v.into());
-        self
-    }
-    /// The `shipping_address` parameter.
-    pub fn shipping_address(mut self, v: impl Into<crate::ShippingAddress>) -> Self {
-        self.shipping_address = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3PriorUndisputedTransactions`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct VisaCompellingEvidence3PriorUndisputedTransaction {
-    /// The `charge` parameter.
-    pub charge: String,
-    /// The `customer_account_id` parameter.
-    pub customer_account_id: Option<crate::rt::Clearable<String>>,
-    /// The `customer_device_fingerprint` parameter.
-    pub customer_device_fingerprint: Option<crate::rt::Clearable<String>>,
-    /// The `customer_device_id` parameter.
-    pub customer_device_id: Option<crate::rt::Clearable<String>>,
-    /// The `customer_email_address` parameter.
-    pub customer_email_address: Option<crate::rt::Clearable<String>>,
-    /// The `customer_purchase_ip` parameter.
-    pub customer_purchase_ip: Option<crate::rt::Clearable<String>>,
-    /// The `product_description` parameter.
-    pub product_description: Option<crate::rt::Clearable<String>>,
-    /// The `shipping_address` parameter.
-    pub shipping_address: Option<crate::ShippingAddress>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for VisaCompellingEvidence3PriorUndisputedTransaction {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("charge", &self.charge)?;
-        if let Some(v) = &self.customer_account_id {
-            map.serialize_entry("customer_account_id", v)?;
-        }
-        if let Some(v) = &self.customer_device_fingerprint {
-            map.serialize_entry("customer_device_fingerprint", v)?;
-        }
-        if let Some(v) = &self.customer_device_id {
-            map.serialize_entry("customer_device_id", v)?;
-        }
-        if let Some(v) = &self.customer_email_address {
-            map.serialize_entry("customer_email_address", v)?;
-        }
-        if let Some(v) = &self.customer_purchase_ip {
-            map.serialize_entry("customer_purchase_ip", v)?;
-        }
-        if let Some(v) = &self.product_description {
-            map.serialize_entry("product_description", v)?;
-        }
-        if let Some(v) = &self.shipping_address {
-            map.serialize_entry("shipping_address", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl VisaCompellingEvidence3PriorUndisputedTransaction {
-    /// Start with the required parameters: `charge`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(charge: impl Into<String>) -> Self {
-        Self {
-            charge: charge.into(),
-            customer_account_id: None,
-            customer_device_fingerprint: None,
-            customer_device_id: None,
-            customer_email_address: None,
-            customer_purchase_ip: None,
-            product_description: None,
-            shipping_address: None,
-        }
-    }
-    /// The `customer_account_id` parameter.
-    pub fn customer_account_id(
-        mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
-    ) -> Self {
-        self.customer_account_id = Some(v.into());
-        self
-    }
-    /// The `customer_device_fingerprint` parameter.
-    pub fn customer_device_fingerprint(
-        mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
-    ) -> Self {
-        self.customer_device_fingerprint = Some(v.into());
-        self
-    }
-    /// The `customer_device_id` parameter.
-    pub fn customer_device_id(
-        mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
-    ) -> Self {
-        self.customer_device_id = Some(v.into());
-        self
-    }
-    /// The `customer_email_address` parameter.
-    pub fn customer_email_address(
-        mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
-    ) -> Self {
-        self.customer_email_address = Some(v.into());
-        self
-    }
-    /// The `customer_purchase_ip` parameter.
-    pub fn customer_purchase_ip(
-        mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
-    ) -> Self {
-        self.customer_purchase_ip = Some(v.into());
-        self
-    }
-    /// The `product_description` parameter.
-    pub fn product_description(
-        mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
-    ) -> Self {
-        self.product_description = Some(v.into());
-        self
-    }
-    /// The `shipping_address` parameter.
-    pub fn shipping_address(mut self, v: impl Into<crate::ShippingAddress>) -> Self {
-        self.shipping_address = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompliance`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct VisaCompliance {
-    /// The `fee_acknowledged` parameter.
-    pub fee_acknowledged: Option<bool>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for VisaCompliance {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.fee_acknowledged {
-            map.serialize_entry("fee_acknowledged", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl VisaCompliance {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { fee_acknowledged: None }
-    }
-    /// The `fee_acknowledged` parameter.
-    pub fn fee_acknowledged(mut self, v: impl Into<bool>) -> Self {
-        self.fee_acknowledged = Some(v.into());
-        self
     }
 }

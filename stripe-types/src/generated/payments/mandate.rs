@@ -21,9 +21,9 @@ pub struct Mandate {
     /// The `single_use` field.
     pub single_use: Option<crate::MandateSingleUse>,
     /// The mandate status indicates whether or not you can use it to initiate a payment.
-    pub status: crate::MandateStatus,
+    pub status: crate::mandate::Status,
     /// The type of the mandate.
-    pub r#type: crate::MandateType,
+    pub r#type: crate::mandate::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -45,8 +45,8 @@ impl crate::rt::Decode for Mandate {
             f5: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
             f6: crate::rt::json::Slot<crate::MandatePaymentMethodDetails>,
             f7: crate::rt::json::Slot<crate::MandateSingleUse>,
-            f8: crate::rt::json::Slot<crate::MandateStatus>,
-            f9: crate::rt::json::Slot<crate::MandateType>,
+            f8: crate::rt::json::Slot<crate::mandate::Status>,
+            f9: crate::rt::json::Slot<crate::mandate::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -176,13 +176,13 @@ impl serde::Serialize for Mandate {
 #[non_exhaustive]
 pub struct MandateAcssDebit {
     /// List of Stripe products where this mandate can be selected automatically.
-    pub default_for: Option<Vec<crate::CheckoutAcssDebitMandateOptionsDefaultFor>>,
+    pub default_for: Option<Vec<crate::checkout_acss_debit_mandate_options::DefaultFor>>,
     /// Description of the interval. Only required if the 'payment_schedule' parameter is 'interval' or 'combined'.
     pub interval_description: Option<String>,
     /// Payment schedule for the mandate.
-    pub payment_schedule: crate::CheckoutAcssDebitMandateOptionsPaymentSchedule,
+    pub payment_schedule: crate::checkout_acss_debit_mandate_options::PaymentSchedule,
     /// Transaction type of the mandate.
-    pub transaction_type: crate::CheckoutAcssDebitMandateOptionsTransactionType,
+    pub transaction_type: crate::checkout_acss_debit_mandate_options::TransactionType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -191,14 +191,14 @@ impl crate::rt::Decode for MandateAcssDebit {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                Vec<crate::CheckoutAcssDebitMandateOptionsDefaultFor>,
+                Vec<crate::checkout_acss_debit_mandate_options::DefaultFor>,
             >,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitMandateOptionsPaymentSchedule,
+                crate::checkout_acss_debit_mandate_options::PaymentSchedule,
             >,
             f3: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitMandateOptionsTransactionType,
+                crate::checkout_acss_debit_mandate_options::TransactionType,
             >,
         }
         let mut b = Slots {
@@ -387,11 +387,11 @@ impl serde::Serialize for MandateAuBecsDebit {
 #[non_exhaustive]
 pub struct MandateBacsDebit {
     /// The status of the mandate on the Bacs network. Can be one of `pending`, `revoked`, `refused`, or `accepted`.
-    pub network_status: crate::MandateBacsDebitNetworkStatus,
+    pub network_status: crate::mandate::NetworkStatus,
     /// The unique reference identifying the mandate on the Bacs network.
     pub reference: String,
     /// When the mandate is revoked on the Bacs network this field displays the reason for the revocation.
-    pub revocation_reason: Option<crate::MandateBacsDebitRevocationReason>,
+    pub revocation_reason: Option<crate::mandate::RevocationReason>,
     /// The URL that will contain the mandate that the customer has signed.
     pub url: String,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -401,9 +401,9 @@ impl crate::rt::Decode for MandateBacsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::MandateBacsDebitNetworkStatus>,
+            f0: crate::rt::json::Slot<crate::mandate::NetworkStatus>,
             f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<crate::MandateBacsDebitRevocationReason>,
+            f2: crate::rt::json::Slot<crate::mandate::RevocationReason>,
             f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -473,152 +473,6 @@ impl serde::Serialize for MandateBacsDebit {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `MandateBacsDebitNetworkStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MandateBacsDebitNetworkStatus {
-    /// `accepted`
-    Accepted,
-    /// `pending`
-    Pending,
-    /// `refused`
-    Refused,
-    /// `revoked`
-    Revoked,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl MandateBacsDebitNetworkStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MandateBacsDebitNetworkStatus::Accepted => "accepted",
-            MandateBacsDebitNetworkStatus::Pending => "pending",
-            MandateBacsDebitNetworkStatus::Refused => "refused",
-            MandateBacsDebitNetworkStatus::Revoked => "revoked",
-            MandateBacsDebitNetworkStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for MandateBacsDebitNetworkStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["accepted", "pending", "refused", "revoked"],
-            ) {
-                Some(0) => MandateBacsDebitNetworkStatus::Accepted,
-                Some(1) => MandateBacsDebitNetworkStatus::Pending,
-                Some(2) => MandateBacsDebitNetworkStatus::Refused,
-                Some(3) => MandateBacsDebitNetworkStatus::Revoked,
-                _ => MandateBacsDebitNetworkStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for MandateBacsDebitNetworkStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for MandateBacsDebitNetworkStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for MandateBacsDebitNetworkStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for MandateBacsDebitNetworkStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `MandateBacsDebitRevocationReason`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MandateBacsDebitRevocationReason {
-    /// `account_closed`
-    AccountClosed,
-    /// `bank_account_restricted`
-    BankAccountRestricted,
-    /// `bank_ownership_changed`
-    BankOwnershipChanged,
-    /// `could_not_process`
-    CouldNotProcess,
-    /// `debit_not_authorized`
-    DebitNotAuthorized,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl MandateBacsDebitRevocationReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MandateBacsDebitRevocationReason::AccountClosed => "account_closed",
-            MandateBacsDebitRevocationReason::BankAccountRestricted => {
-                "bank_account_restricted"
-            }
-            MandateBacsDebitRevocationReason::BankOwnershipChanged => {
-                "bank_ownership_changed"
-            }
-            MandateBacsDebitRevocationReason::CouldNotProcess => "could_not_process",
-            MandateBacsDebitRevocationReason::DebitNotAuthorized => {
-                "debit_not_authorized"
-            }
-            MandateBacsDebitRevocationReason::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for MandateBacsDebitRevocationReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "account_closed",
-                    "bank_account_restricted",
-                    "bank_ownership_changed",
-                    "could_not_process",
-                    "debit_not_authorized",
-                ],
-            ) {
-                Some(0) => MandateBacsDebitRevocationReason::AccountClosed,
-                Some(1) => MandateBacsDebitRevocationReason::BankAccountRestricted,
-                Some(2) => MandateBacsDebitRevocationReason::BankOwnershipChanged,
-                Some(3) => MandateBacsDebitRevocationReason::CouldNotProcess,
-                Some(4) => MandateBacsDebitRevocationReason::DebitNotAuthorized,
-                _ => MandateBacsDebitRevocationReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for MandateBacsDebitRevocationReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for MandateBacsDebitRevocationReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for MandateBacsDebitRevocationReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for MandateBacsDebitRevocationReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// mandate_cashapp
@@ -965,15 +819,15 @@ pub struct MandateOptionsPayto {
     /// Amount that will be collected. It is required when `amount_type` is `fixed`.
     pub amount: Option<i64>,
     /// The type of amount that will be collected. The amount charged must be exact or up to the value of `amount` param for `fixed` or `maximum` type respectively. Defaults to `maximum`.
-    pub amount_type: Option<crate::InvoiceMandateOptionsCardAmountType>,
+    pub amount_type: Option<crate::invoice::AmountType>,
     /// Date, in YYYY-MM-DD format, after which payments will not be collected. Defaults to no end date.
     pub end_date: Option<String>,
     /// The periodicity at which payments will be collected. Defaults to `adhoc`.
-    pub payment_schedule: Option<crate::MandateOptionsPaytoPaymentSchedule>,
+    pub payment_schedule: Option<crate::mandate::PaymentSchedule>,
     /// The number of payments that will be made during a payment period. Defaults to 1 except for when `payment_schedule` is `adhoc`. In that case, it defaults to no limit.
     pub payments_per_period: Option<i64>,
     /// The purpose for which payments are made. Has a default value based on your merchant category code.
-    pub purpose: Option<crate::InvoiceMandateOptionsPaytoPurpose>,
+    pub purpose: Option<crate::mandate::Purpose>,
     /// Date, in YYYY-MM-DD format, from which payments will be collected. Defaults to confirmation time.
     pub start_date: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -985,11 +839,11 @@ impl crate::rt::Decode for MandateOptionsPayto {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::InvoiceMandateOptionsCardAmountType>,
+            f1: crate::rt::json::Slot<crate::invoice::AmountType>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::MandateOptionsPaytoPaymentSchedule>,
+            f3: crate::rt::json::Slot<crate::mandate::PaymentSchedule>,
             f4: crate::rt::json::Slot<i64>,
-            f5: crate::rt::json::Slot<crate::InvoiceMandateOptionsPaytoPurpose>,
+            f5: crate::rt::json::Slot<crate::mandate::Purpose>,
             f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -1079,96 +933,6 @@ impl serde::Serialize for MandateOptionsPayto {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `MandateOptionsPaytoPaymentSchedule`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MandateOptionsPaytoPaymentSchedule {
-    /// `adhoc`
-    Adhoc,
-    /// `annual`
-    Annual,
-    /// `daily`
-    Daily,
-    /// `fortnightly`
-    Fortnightly,
-    /// `monthly`
-    Monthly,
-    /// `quarterly`
-    Quarterly,
-    /// `semi_annual`
-    SemiAnnual,
-    /// `weekly`
-    Weekly,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl MandateOptionsPaytoPaymentSchedule {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MandateOptionsPaytoPaymentSchedule::Adhoc => "adhoc",
-            MandateOptionsPaytoPaymentSchedule::Annual => "annual",
-            MandateOptionsPaytoPaymentSchedule::Daily => "daily",
-            MandateOptionsPaytoPaymentSchedule::Fortnightly => "fortnightly",
-            MandateOptionsPaytoPaymentSchedule::Monthly => "monthly",
-            MandateOptionsPaytoPaymentSchedule::Quarterly => "quarterly",
-            MandateOptionsPaytoPaymentSchedule::SemiAnnual => "semi_annual",
-            MandateOptionsPaytoPaymentSchedule::Weekly => "weekly",
-            MandateOptionsPaytoPaymentSchedule::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for MandateOptionsPaytoPaymentSchedule {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "adhoc",
-                    "annual",
-                    "daily",
-                    "fortnightly",
-                    "monthly",
-                    "quarterly",
-                    "semi_annual",
-                    "weekly",
-                ],
-            ) {
-                Some(0) => MandateOptionsPaytoPaymentSchedule::Adhoc,
-                Some(1) => MandateOptionsPaytoPaymentSchedule::Annual,
-                Some(2) => MandateOptionsPaytoPaymentSchedule::Daily,
-                Some(3) => MandateOptionsPaytoPaymentSchedule::Fortnightly,
-                Some(4) => MandateOptionsPaytoPaymentSchedule::Monthly,
-                Some(5) => MandateOptionsPaytoPaymentSchedule::Quarterly,
-                Some(6) => MandateOptionsPaytoPaymentSchedule::SemiAnnual,
-                Some(7) => MandateOptionsPaytoPaymentSchedule::Weekly,
-                _ => MandateOptionsPaytoPaymentSchedule::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for MandateOptionsPaytoPaymentSchedule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for MandateOptionsPaytoPaymentSchedule {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for MandateOptionsPaytoPaymentSchedule {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for MandateOptionsPaytoPaymentSchedule {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// mandate_payment_method_details
@@ -1482,15 +1246,15 @@ pub struct MandatePayto {
     /// Amount that will be collected. It is required when `amount_type` is `fixed`.
     pub amount: Option<i64>,
     /// The type of amount that will be collected. The amount charged must be exact or up to the value of `amount` param for `fixed` or `maximum` type respectively. Defaults to `maximum`.
-    pub amount_type: crate::InvoiceMandateOptionsCardAmountType,
+    pub amount_type: crate::invoice::AmountType,
     /// Date, in YYYY-MM-DD format, after which payments will not be collected. Defaults to no end date.
     pub end_date: Option<String>,
     /// The periodicity at which payments will be collected. Defaults to `adhoc`.
-    pub payment_schedule: crate::MandateOptionsPaytoPaymentSchedule,
+    pub payment_schedule: crate::mandate::PaymentSchedule,
     /// The number of payments that will be made during a payment period. Defaults to 1 except for when `payment_schedule` is `adhoc`. In that case, it defaults to no limit.
     pub payments_per_period: Option<i64>,
     /// The purpose for which payments are made. Has a default value based on your merchant category code.
-    pub purpose: Option<crate::InvoiceMandateOptionsPaytoPurpose>,
+    pub purpose: Option<crate::mandate::Purpose>,
     /// Date, in YYYY-MM-DD format, from which payments will be collected. Defaults to confirmation time.
     pub start_date: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -1501,11 +1265,11 @@ impl crate::rt::Decode for MandatePayto {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::InvoiceMandateOptionsCardAmountType>,
+            f1: crate::rt::json::Slot<crate::invoice::AmountType>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::MandateOptionsPaytoPaymentSchedule>,
+            f3: crate::rt::json::Slot<crate::mandate::PaymentSchedule>,
             f4: crate::rt::json::Slot<i64>,
-            f5: crate::rt::json::Slot<crate::InvoiceMandateOptionsPaytoPurpose>,
+            f5: crate::rt::json::Slot<crate::mandate::Purpose>,
             f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -1792,124 +1556,12 @@ impl serde::Serialize for MandateSingleUse {
         map.end()
     }
 }
-/// Values of `MandateStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MandateStatus {
-    /// `active`
-    Active,
-    /// `inactive`
-    Inactive,
-    /// `pending`
-    Pending,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl MandateStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MandateStatus::Active => "active",
-            MandateStatus::Inactive => "inactive",
-            MandateStatus::Pending => "pending",
-            MandateStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for MandateStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
-                Some(0) => MandateStatus::Active,
-                Some(1) => MandateStatus::Inactive,
-                Some(2) => MandateStatus::Pending,
-                _ => MandateStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for MandateStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for MandateStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for MandateStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for MandateStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `MandateType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MandateType {
-    /// `multi_use`
-    MultiUse,
-    /// `single_use`
-    SingleUse,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl MandateType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MandateType::MultiUse => "multi_use",
-            MandateType::SingleUse => "single_use",
-            MandateType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for MandateType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["multi_use", "single_use"]) {
-                Some(0) => MandateType::MultiUse,
-                Some(1) => MandateType::SingleUse,
-                _ => MandateType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for MandateType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for MandateType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for MandateType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for MandateType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// mandate_us_bank_account
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct MandateUsBankAccount {
     /// Mandate collection method
-    pub collection_method: Option<crate::MandateUsBankAccountCollectionMethod>,
+    pub collection_method: Option<crate::mandate::CollectionMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1917,7 +1569,7 @@ impl crate::rt::Decode for MandateUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::MandateUsBankAccountCollectionMethod>,
+            f0: crate::rt::json::Slot<crate::mandate::CollectionMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1959,56 +1611,6 @@ impl serde::Serialize for MandateUsBankAccount {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `MandateUsBankAccountCollectionMethod`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MandateUsBankAccountCollectionMethod {
-    /// `paper`
-    Paper,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl MandateUsBankAccountCollectionMethod {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MandateUsBankAccountCollectionMethod::Paper => "paper",
-            MandateUsBankAccountCollectionMethod::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for MandateUsBankAccountCollectionMethod {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["paper"]) {
-                Some(0) => MandateUsBankAccountCollectionMethod::Paper,
-                _ => MandateUsBankAccountCollectionMethod::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for MandateUsBankAccountCollectionMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for MandateUsBankAccountCollectionMethod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for MandateUsBankAccountCollectionMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for MandateUsBankAccountCollectionMethod {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// Retrieve a Mandate

@@ -111,7 +111,7 @@ pub struct PaymentAttemptRecord {
     >,
     /// Indicates whether the customer was present in your checkout flow during this payment.
     pub customer_presence: Option<
-        crate::InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence,
+        crate::insights_resources_payment_evaluation_money_movement_card::CustomerPresence,
     >,
     /// An arbitrary string attached to the object. Often useful for displaying to users.
     pub description: Option<String>,
@@ -130,7 +130,7 @@ pub struct PaymentAttemptRecord {
     /// The `processor_details` field.
     pub processor_details: crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetails,
     /// Indicates who reported the payment.
-    pub reported_by: crate::PaymentAttemptRecordReportedBy,
+    pub reported_by: crate::payment_attempt_record::ReportedBy,
     /// Shipping information for this payment.
     pub shipping_details: Option<
         crate::PaymentsPrimitivesPaymentRecordsResourceShippingDetails,
@@ -178,7 +178,7 @@ impl crate::rt::Decode for PaymentAttemptRecord {
                 crate::PaymentsPrimitivesPaymentRecordsResourceCustomerDetails,
             >,
             f10: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence,
+                crate::insights_resources_payment_evaluation_money_movement_card::CustomerPresence,
             >,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<crate::PaymentAttemptRecordId>,
@@ -191,7 +191,7 @@ impl crate::rt::Decode for PaymentAttemptRecord {
             f17: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetails,
             >,
-            f18: crate::rt::json::Slot<crate::PaymentAttemptRecordReportedBy>,
+            f18: crate::rt::json::Slot<crate::payment_attempt_record::ReportedBy>,
             f19: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourceShippingDetails,
             >,
@@ -404,60 +404,6 @@ impl serde::Serialize for PaymentAttemptRecord {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentAttemptRecordReportedBy`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentAttemptRecordReportedBy {
-    /// `self`
-    Self_,
-    /// `stripe`
-    Stripe,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentAttemptRecordReportedBy {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentAttemptRecordReportedBy::Self_ => "self",
-            PaymentAttemptRecordReportedBy::Stripe => "stripe",
-            PaymentAttemptRecordReportedBy::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentAttemptRecordReportedBy {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["self", "stripe"]) {
-                Some(0) => PaymentAttemptRecordReportedBy::Self_,
-                Some(1) => PaymentAttemptRecordReportedBy::Stripe,
-                _ => PaymentAttemptRecordReportedBy::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentAttemptRecordReportedBy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentAttemptRecordReportedBy {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentAttemptRecordReportedBy {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentAttemptRecordReportedBy {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// Retrieve a Payment Attempt Record

@@ -95,99 +95,6 @@ impl crate::rt::StripeRequest for AttachPaymentMethod {
         }
     }
 }
-/// Part of a request's parameters (`CreatePaymentMethodCardCardDetailsParams`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CardDetailsParams {
-    /// The `cvc` parameter.
-    pub cvc: Option<String>,
-    /// The `exp_month` parameter.
-    pub exp_month: i64,
-    /// The `exp_year` parameter.
-    pub exp_year: i64,
-    /// The `networks` parameter.
-    pub networks: Option<crate::NetworksParams>,
-    /// The `number` parameter.
-    pub number: String,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CardDetailsParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.cvc {
-            map.serialize_entry("cvc", v)?;
-        }
-        map.serialize_entry("exp_month", &self.exp_month)?;
-        map.serialize_entry("exp_year", &self.exp_year)?;
-        if let Some(v) = &self.networks {
-            map.serialize_entry("networks", v)?;
-        }
-        map.serialize_entry("number", &self.number)?;
-        map.end()
-    }
-}
-/// The required parameters of [`CardDetailsParams::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-pub struct CardDetailsParamsArgs {
-    /// The `exp_month` parameter.
-    pub exp_month: i64,
-    /// The `exp_year` parameter.
-    pub exp_year: i64,
-    /// The `number` parameter.
-    pub number: String,
-}
-#[cfg(feature = "payments")]
-impl CardDetailsParams {
-    /// Start with the required parameters, named in [`CardDetailsParamsArgs`]: `exp_month`, `exp_year`, `number`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: CardDetailsParamsArgs) -> Self {
-        Self {
-            cvc: None,
-            exp_month: args.exp_month,
-            exp_year: args.exp_year,
-            networks: None,
-            number: args.number,
-        }
-    }
-    /// The `cvc` parameter.
-    pub fn cvc(mut self, v: impl Into<String>) -> Self {
-        self.cvc = Some(v.into());
-        self
-    }
-    /// The `networks` parameter.
-    pub fn networks(mut self, v: impl Into<crate::NetworksParams>) -> Self {
-        self.networks = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreatePaymentMethodCustom`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreateParam {
-    /// The `type` parameter.
-    pub r#type: String,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("type", &self.r#type)?;
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl CreateParam {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<String>) -> Self {
-        Self { r#type: r#type.into() }
-    }
-}
 /// Shares a PaymentMethod
 ///
 /// Creates a PaymentMethod object. Read the [Stripe.js reference](https://docs.stripe.com/docs/stripe-js/reference#stripe-create-payment-method) to learn how to create PaymentMethods via Stripe.js.
@@ -200,131 +107,125 @@ impl CreateParam {
 #[non_exhaustive]
 pub struct CreatePaymentMethod {
     /// If this is an `acss_debit` PaymentMethod, this hash contains details about the ACSS Debit payment method.
-    pub acss_debit: Option<crate::PaymentMethodParam>,
+    pub acss_debit: Option<crate::payment_intent::AcssDebit>,
     /// If this is an `affirm` PaymentMethod, this hash contains details about the Affirm payment method.
-    pub affirm: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub affirm: Option<crate::payment_intent::Param>,
     /// If this is an `AfterpayClearpay` PaymentMethod, this hash contains details about the AfterpayClearpay payment method.
-    pub afterpay_clearpay: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub afterpay_clearpay: Option<crate::payment_intent::Param>,
     /// If this is an `Alipay` PaymentMethod, this hash contains details about the Alipay payment method.
-    pub alipay: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub alipay: Option<crate::payment_intent::Param>,
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow. The field defaults to `unspecified`.
-    pub allow_redisplay: Option<
-        crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay,
-    >,
+    pub allow_redisplay: Option<crate::payment_method::AllowRedisplay>,
     /// If this is a Alma PaymentMethod, this hash contains details about the Alma payment method.
-    pub alma: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub alma: Option<crate::payment_intent::Param>,
     /// If this is a AmazonPay PaymentMethod, this hash contains details about the AmazonPay payment method.
-    pub amazon_pay: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub amazon_pay: Option<crate::payment_intent::Param>,
     /// If this is an `au_becs_debit` PaymentMethod, this hash contains details about the bank account.
-    pub au_becs_debit: Option<crate::CreatePaymentIntentPaymentMethodDataAuBecsDebit>,
+    pub au_becs_debit: Option<crate::payment_intent::AuBecsDebit>,
     /// If this is a `bacs_debit` PaymentMethod, this hash contains details about the Bacs Direct Debit bank account.
-    pub bacs_debit: Option<crate::CreatePaymentIntentPaymentMethodDataBacsDebit>,
+    pub bacs_debit: Option<crate::payment_intent::BacsDebit>,
     /// If this is a `bancontact` PaymentMethod, this hash contains details about the Bancontact payment method.
-    pub bancontact: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub bancontact: Option<crate::payment_intent::Param>,
     /// If this is a `billie` PaymentMethod, this hash contains details about the Billie payment method.
-    pub billie: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub billie: Option<crate::payment_intent::Param>,
     /// Billing information associated with the PaymentMethod that may be used or required by particular types of payment methods.
-    pub billing_details: Option<crate::BillingDetailsInnerParams>,
+    pub billing_details: Option<crate::payment_intent::BillingDetails>,
     /// If this is a `blik` PaymentMethod, this hash contains details about the BLIK payment method.
-    pub blik: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub blik: Option<crate::payment_intent::Param>,
     /// If this is a `boleto` PaymentMethod, this hash contains details about the Boleto payment method.
-    pub boleto: Option<crate::CreatePaymentIntentPaymentMethodDataBoleto>,
+    pub boleto: Option<crate::payment_intent::Boleto>,
     /// If this is a `card` PaymentMethod, this hash contains the user's card details. For backwards compatibility, you can alternatively provide a Stripe token (e.g., for Apple Pay, Amex Express Checkout, or legacy Checkout) into the card hash with format `card: {token: "tok_visa"}`. When providing a card number, you must meet the requirements for [PCI compliance](https://stripe.com/docs/security#validating-pci-compliance). We strongly recommend using Stripe.js instead of interacting with this API directly.
-    pub card: Option<crate::CreatePaymentMethodCard>,
+    pub card: Option<crate::payment_method::create::Card>,
     /// If this is a `cashapp` PaymentMethod, this hash contains details about the Cash App Pay payment method.
-    pub cashapp: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub cashapp: Option<crate::payment_intent::Param>,
     /// If this is a Crypto PaymentMethod, this hash contains details about the Crypto payment method.
-    pub crypto: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub crypto: Option<crate::payment_intent::Param>,
     /// If this is a `custom` PaymentMethod, this hash contains details about the Custom payment method.
-    pub custom: Option<crate::CreateParam>,
+    pub custom: Option<crate::payment_method::Custom>,
     /// The `Customer` to whom the original PaymentMethod is attached.
     pub customer: Option<crate::CustomerId>,
     /// If this is a `customer_balance` PaymentMethod, this hash contains details about the CustomerBalance payment method.
-    pub customer_balance: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub customer_balance: Option<crate::payment_intent::Param>,
     /// If this is an `eps` PaymentMethod, this hash contains details about the EPS payment method.
-    pub eps: Option<crate::CreatePaymentIntentPaymentMethodDataEps>,
+    pub eps: Option<crate::payment_intent::Eps>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// If this is an `fpx` PaymentMethod, this hash contains details about the FPX payment method.
-    pub fpx: Option<crate::CreatePaymentIntentPaymentMethodDataFpx>,
+    pub fpx: Option<crate::payment_intent::Fpx>,
     /// If this is a `giropay` PaymentMethod, this hash contains details about the Giropay payment method.
-    pub giropay: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub giropay: Option<crate::payment_intent::Param>,
     /// If this is a `grabpay` PaymentMethod, this hash contains details about the GrabPay payment method.
-    pub grabpay: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub grabpay: Option<crate::payment_intent::Param>,
     /// If this is an `ideal` PaymentMethod, this hash contains details about the iDEAL payment method.
-    pub ideal: Option<crate::CreatePaymentIntentPaymentMethodDataIdeal>,
+    pub ideal: Option<crate::payment_intent::Ideal>,
     /// If this is an `interac_present` PaymentMethod, this hash contains details about the Interac Present payment method.
-    pub interac_present: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub interac_present: Option<crate::payment_intent::Param>,
     /// If this is a `kakao_pay` PaymentMethod, this hash contains details about the Kakao Pay payment method.
-    pub kakao_pay: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub kakao_pay: Option<crate::payment_intent::Param>,
     /// If this is a `klarna` PaymentMethod, this hash contains details about the Klarna payment method.
-    pub klarna: Option<crate::CreatePaymentIntentPaymentMethodDataKlarna>,
+    pub klarna: Option<crate::payment_intent::Klarna>,
     /// If this is a `konbini` PaymentMethod, this hash contains details about the Konbini payment method.
-    pub konbini: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub konbini: Option<crate::payment_intent::Param>,
     /// If this is a `kr_card` PaymentMethod, this hash contains details about the Korean Card payment method.
-    pub kr_card: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub kr_card: Option<crate::payment_intent::Param>,
     /// If this is an `Link` PaymentMethod, this hash contains details about the Link payment method.
-    pub link: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub link: Option<crate::payment_intent::Param>,
     /// If this is a MB WAY PaymentMethod, this hash contains details about the MB WAY payment method.
-    pub mb_way: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub mb_way: Option<crate::payment_intent::Param>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// If this is a `mobilepay` PaymentMethod, this hash contains details about the MobilePay payment method.
-    pub mobilepay: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub mobilepay: Option<crate::payment_intent::Param>,
     /// If this is a `multibanco` PaymentMethod, this hash contains details about the Multibanco payment method.
-    pub multibanco: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub multibanco: Option<crate::payment_intent::Param>,
     /// If this is a `naver_pay` PaymentMethod, this hash contains details about the Naver Pay payment method.
-    pub naver_pay: Option<crate::CreatePaymentIntentPaymentMethodDataNaverPay>,
+    pub naver_pay: Option<crate::payment_intent::NaverPay>,
     /// If this is an nz_bank_account PaymentMethod, this hash contains details about the nz_bank_account payment method.
-    pub nz_bank_account: Option<
-        crate::CreatePaymentIntentPaymentMethodDataNzBankAccount,
-    >,
+    pub nz_bank_account: Option<crate::payment_intent::NzBankAccount>,
     /// If this is an `oxxo` PaymentMethod, this hash contains details about the OXXO payment method.
-    pub oxxo: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub oxxo: Option<crate::payment_intent::Param>,
     /// If this is a `p24` PaymentMethod, this hash contains details about the P24 payment method.
-    pub p24: Option<crate::CreatePaymentIntentPaymentMethodDataP24>,
+    pub p24: Option<crate::payment_intent::P24>,
     /// If this is a `pay_by_bank` PaymentMethod, this hash contains details about the PayByBank payment method.
-    pub pay_by_bank: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub pay_by_bank: Option<crate::payment_intent::Param>,
     /// If this is a `payco` PaymentMethod, this hash contains details about the PAYCO payment method.
-    pub payco: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub payco: Option<crate::payment_intent::Param>,
     /// The PaymentMethod to share.
     pub payment_method: Option<crate::PaymentMethodId>,
     /// If this is a `paynow` PaymentMethod, this hash contains details about the PayNow payment method.
-    pub paynow: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub paynow: Option<crate::payment_intent::Param>,
     /// If this is a `paypal` PaymentMethod, this hash contains details about the PayPal payment method.
-    pub paypal: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub paypal: Option<crate::payment_intent::Param>,
     /// If this is a `payto` PaymentMethod, this hash contains details about the PayTo payment method.
-    pub payto: Option<crate::CreatePaymentIntentPaymentMethodDataPayto>,
+    pub payto: Option<crate::payment_intent::Payto>,
     /// If this is a `pix` PaymentMethod, this hash contains details about the Pix payment method.
-    pub pix: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub pix: Option<crate::payment_intent::Param>,
     /// If this is a `promptpay` PaymentMethod, this hash contains details about the PromptPay payment method.
-    pub promptpay: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub promptpay: Option<crate::payment_intent::Param>,
     /// Options to configure Radar. See [Radar Session](https://docs.stripe.com/radar/radar-session) for more information.
-    pub radar_options: Option<crate::RadarOptionsWithHiddenOptions>,
+    pub radar_options: Option<crate::payment_intent::RadarOptions>,
     /// If this is a `revolut_pay` PaymentMethod, this hash contains details about the Revolut Pay payment method.
-    pub revolut_pay: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub revolut_pay: Option<crate::payment_intent::Param>,
     /// If this is a `samsung_pay` PaymentMethod, this hash contains details about the SamsungPay payment method.
-    pub samsung_pay: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub samsung_pay: Option<crate::payment_intent::Param>,
     /// If this is a `satispay` PaymentMethod, this hash contains details about the Satispay payment method.
-    pub satispay: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub satispay: Option<crate::payment_intent::Param>,
     /// If this is a `sepa_debit` PaymentMethod, this hash contains details about the SEPA debit bank account.
-    pub sepa_debit: Option<crate::CreatePaymentIntentPaymentMethodDataSepaDebit>,
+    pub sepa_debit: Option<crate::payment_intent::SepaDebit>,
     /// If this is a `sofort` PaymentMethod, this hash contains details about the SOFORT payment method.
-    pub sofort: Option<crate::CreatePaymentIntentPaymentMethodDataSofort>,
+    pub sofort: Option<crate::payment_intent::Sofort>,
     /// If this is a `swish` PaymentMethod, this hash contains details about the Swish payment method.
-    pub swish: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub swish: Option<crate::payment_intent::Param>,
     /// If this is a TWINT PaymentMethod, this hash contains details about the TWINT payment method.
-    pub twint: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub twint: Option<crate::payment_intent::Param>,
     /// The type of the PaymentMethod. An additional hash is included on the PaymentMethod with a name matching this value. It contains additional information specific to the PaymentMethod type.
-    pub r#type: Option<crate::CreatePaymentMethodType>,
+    pub r#type: Option<crate::payment_method::create::Type>,
     /// If this is an `us_bank_account` PaymentMethod, this hash contains details about the US bank account payment method.
-    pub us_bank_account: Option<
-        crate::CreatePaymentIntentPaymentMethodDataUsBankAccount,
-    >,
+    pub us_bank_account: Option<crate::payment_intent::UsBankAccount>,
     /// If this is an `wechat_pay` PaymentMethod, this hash contains details about the wechat_pay payment method.
-    pub wechat_pay: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub wechat_pay: Option<crate::payment_intent::Param>,
     /// If this is a `zip` PaymentMethod, this hash contains details about the Zip payment method.
-    pub zip: Option<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+    pub zip: Option<crate::payment_intent::Param>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for CreatePaymentMethod {
@@ -583,137 +484,104 @@ impl CreatePaymentMethod {
         }
     }
     /// If this is an `acss_debit` PaymentMethod, this hash contains details about the ACSS Debit payment method.
-    pub fn acss_debit(mut self, v: impl Into<crate::PaymentMethodParam>) -> Self {
+    pub fn acss_debit(mut self, v: impl Into<crate::payment_intent::AcssDebit>) -> Self {
         self.acss_debit = Some(v.into());
         self
     }
     /// If this is an `affirm` PaymentMethod, this hash contains details about the Affirm payment method.
-    pub fn affirm(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn affirm(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.affirm = Some(v.into());
         self
     }
     /// If this is an `AfterpayClearpay` PaymentMethod, this hash contains details about the AfterpayClearpay payment method.
     pub fn afterpay_clearpay(
         mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+        v: impl Into<crate::payment_intent::Param>,
     ) -> Self {
         self.afterpay_clearpay = Some(v.into());
         self
     }
     /// If this is an `Alipay` PaymentMethod, this hash contains details about the Alipay payment method.
-    pub fn alipay(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn alipay(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.alipay = Some(v.into());
         self
     }
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow. The field defaults to `unspecified`.
     pub fn allow_redisplay(
         mut self,
-        v: impl Into<crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay>,
+        v: impl Into<crate::payment_method::AllowRedisplay>,
     ) -> Self {
         self.allow_redisplay = Some(v.into());
         self
     }
     /// If this is a Alma PaymentMethod, this hash contains details about the Alma payment method.
-    pub fn alma(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn alma(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.alma = Some(v.into());
         self
     }
     /// If this is a AmazonPay PaymentMethod, this hash contains details about the AmazonPay payment method.
-    pub fn amazon_pay(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn amazon_pay(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.amazon_pay = Some(v.into());
         self
     }
     /// If this is an `au_becs_debit` PaymentMethod, this hash contains details about the bank account.
     pub fn au_becs_debit(
         mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAuBecsDebit>,
+        v: impl Into<crate::payment_intent::AuBecsDebit>,
     ) -> Self {
         self.au_becs_debit = Some(v.into());
         self
     }
     /// If this is a `bacs_debit` PaymentMethod, this hash contains details about the Bacs Direct Debit bank account.
-    pub fn bacs_debit(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataBacsDebit>,
-    ) -> Self {
+    pub fn bacs_debit(mut self, v: impl Into<crate::payment_intent::BacsDebit>) -> Self {
         self.bacs_debit = Some(v.into());
         self
     }
     /// If this is a `bancontact` PaymentMethod, this hash contains details about the Bancontact payment method.
-    pub fn bancontact(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn bancontact(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.bancontact = Some(v.into());
         self
     }
     /// If this is a `billie` PaymentMethod, this hash contains details about the Billie payment method.
-    pub fn billie(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn billie(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.billie = Some(v.into());
         self
     }
     /// Billing information associated with the PaymentMethod that may be used or required by particular types of payment methods.
     pub fn billing_details(
         mut self,
-        v: impl Into<crate::BillingDetailsInnerParams>,
+        v: impl Into<crate::payment_intent::BillingDetails>,
     ) -> Self {
         self.billing_details = Some(v.into());
         self
     }
     /// If this is a `blik` PaymentMethod, this hash contains details about the BLIK payment method.
-    pub fn blik(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn blik(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.blik = Some(v.into());
         self
     }
     /// If this is a `boleto` PaymentMethod, this hash contains details about the Boleto payment method.
-    pub fn boleto(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataBoleto>,
-    ) -> Self {
+    pub fn boleto(mut self, v: impl Into<crate::payment_intent::Boleto>) -> Self {
         self.boleto = Some(v.into());
         self
     }
     /// If this is a `card` PaymentMethod, this hash contains the user's card details. For backwards compatibility, you can alternatively provide a Stripe token (e.g., for Apple Pay, Amex Express Checkout, or legacy Checkout) into the card hash with format `card: {token: "tok_visa"}`. When providing a card number, you must meet the requirements for [PCI compliance](https://stripe.com/docs/security#validating-pci-compliance). We strongly recommend using Stripe.js instead of interacting with this API directly.
-    pub fn card(mut self, v: impl Into<crate::CreatePaymentMethodCard>) -> Self {
+    pub fn card(mut self, v: impl Into<crate::payment_method::create::Card>) -> Self {
         self.card = Some(v.into());
         self
     }
     /// If this is a `cashapp` PaymentMethod, this hash contains details about the Cash App Pay payment method.
-    pub fn cashapp(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn cashapp(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.cashapp = Some(v.into());
         self
     }
     /// If this is a Crypto PaymentMethod, this hash contains details about the Crypto payment method.
-    pub fn crypto(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn crypto(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.crypto = Some(v.into());
         self
     }
     /// If this is a `custom` PaymentMethod, this hash contains details about the Custom payment method.
-    pub fn custom(mut self, v: impl Into<crate::CreateParam>) -> Self {
+    pub fn custom(mut self, v: impl Into<crate::payment_method::Custom>) -> Self {
         self.custom = Some(v.into());
         self
     }
@@ -725,16 +593,13 @@ impl CreatePaymentMethod {
     /// If this is a `customer_balance` PaymentMethod, this hash contains details about the CustomerBalance payment method.
     pub fn customer_balance(
         mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+        v: impl Into<crate::payment_intent::Param>,
     ) -> Self {
         self.customer_balance = Some(v.into());
         self
     }
     /// If this is an `eps` PaymentMethod, this hash contains details about the EPS payment method.
-    pub fn eps(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataEps>,
-    ) -> Self {
+    pub fn eps(mut self, v: impl Into<crate::payment_intent::Eps>) -> Self {
         self.eps = Some(v.into());
         self
     }
@@ -744,90 +609,60 @@ impl CreatePaymentMethod {
         self
     }
     /// If this is an `fpx` PaymentMethod, this hash contains details about the FPX payment method.
-    pub fn fpx(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataFpx>,
-    ) -> Self {
+    pub fn fpx(mut self, v: impl Into<crate::payment_intent::Fpx>) -> Self {
         self.fpx = Some(v.into());
         self
     }
     /// If this is a `giropay` PaymentMethod, this hash contains details about the Giropay payment method.
-    pub fn giropay(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn giropay(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.giropay = Some(v.into());
         self
     }
     /// If this is a `grabpay` PaymentMethod, this hash contains details about the GrabPay payment method.
-    pub fn grabpay(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn grabpay(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.grabpay = Some(v.into());
         self
     }
     /// If this is an `ideal` PaymentMethod, this hash contains details about the iDEAL payment method.
-    pub fn ideal(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataIdeal>,
-    ) -> Self {
+    pub fn ideal(mut self, v: impl Into<crate::payment_intent::Ideal>) -> Self {
         self.ideal = Some(v.into());
         self
     }
     /// If this is an `interac_present` PaymentMethod, this hash contains details about the Interac Present payment method.
     pub fn interac_present(
         mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
+        v: impl Into<crate::payment_intent::Param>,
     ) -> Self {
         self.interac_present = Some(v.into());
         self
     }
     /// If this is a `kakao_pay` PaymentMethod, this hash contains details about the Kakao Pay payment method.
-    pub fn kakao_pay(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn kakao_pay(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.kakao_pay = Some(v.into());
         self
     }
     /// If this is a `klarna` PaymentMethod, this hash contains details about the Klarna payment method.
-    pub fn klarna(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataKlarna>,
-    ) -> Self {
+    pub fn klarna(mut self, v: impl Into<crate::payment_intent::Klarna>) -> Self {
         self.klarna = Some(v.into());
         self
     }
     /// If this is a `konbini` PaymentMethod, this hash contains details about the Konbini payment method.
-    pub fn konbini(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn konbini(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.konbini = Some(v.into());
         self
     }
     /// If this is a `kr_card` PaymentMethod, this hash contains details about the Korean Card payment method.
-    pub fn kr_card(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn kr_card(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.kr_card = Some(v.into());
         self
     }
     /// If this is an `Link` PaymentMethod, this hash contains details about the Link payment method.
-    pub fn link(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn link(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.link = Some(v.into());
         self
     }
     /// If this is a MB WAY PaymentMethod, this hash contains details about the MB WAY payment method.
-    pub fn mb_way(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn mb_way(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.mb_way = Some(v.into());
         self
     }
@@ -837,66 +672,45 @@ impl CreatePaymentMethod {
         self
     }
     /// If this is a `mobilepay` PaymentMethod, this hash contains details about the MobilePay payment method.
-    pub fn mobilepay(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn mobilepay(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.mobilepay = Some(v.into());
         self
     }
     /// If this is a `multibanco` PaymentMethod, this hash contains details about the Multibanco payment method.
-    pub fn multibanco(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn multibanco(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.multibanco = Some(v.into());
         self
     }
     /// If this is a `naver_pay` PaymentMethod, this hash contains details about the Naver Pay payment method.
-    pub fn naver_pay(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataNaverPay>,
-    ) -> Self {
+    pub fn naver_pay(mut self, v: impl Into<crate::payment_intent::NaverPay>) -> Self {
         self.naver_pay = Some(v.into());
         self
     }
     /// If this is an nz_bank_account PaymentMethod, this hash contains details about the nz_bank_account payment method.
     pub fn nz_bank_account(
         mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataNzBankAccount>,
+        v: impl Into<crate::payment_intent::NzBankAccount>,
     ) -> Self {
         self.nz_bank_account = Some(v.into());
         self
     }
     /// If this is an `oxxo` PaymentMethod, this hash contains details about the OXXO payment method.
-    pub fn oxxo(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn oxxo(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.oxxo = Some(v.into());
         self
     }
     /// If this is a `p24` PaymentMethod, this hash contains details about the P24 payment method.
-    pub fn p24(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataP24>,
-    ) -> Self {
+    pub fn p24(mut self, v: impl Into<crate::payment_intent::P24>) -> Self {
         self.p24 = Some(v.into());
         self
     }
     /// If this is a `pay_by_bank` PaymentMethod, this hash contains details about the PayByBank payment method.
-    pub fn pay_by_bank(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn pay_by_bank(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.pay_by_bank = Some(v.into());
         self
     }
     /// If this is a `payco` PaymentMethod, this hash contains details about the PAYCO payment method.
-    pub fn payco(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn payco(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.payco = Some(v.into());
         self
     }
@@ -906,135 +720,93 @@ impl CreatePaymentMethod {
         self
     }
     /// If this is a `paynow` PaymentMethod, this hash contains details about the PayNow payment method.
-    pub fn paynow(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn paynow(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.paynow = Some(v.into());
         self
     }
     /// If this is a `paypal` PaymentMethod, this hash contains details about the PayPal payment method.
-    pub fn paypal(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn paypal(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.paypal = Some(v.into());
         self
     }
     /// If this is a `payto` PaymentMethod, this hash contains details about the PayTo payment method.
-    pub fn payto(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataPayto>,
-    ) -> Self {
+    pub fn payto(mut self, v: impl Into<crate::payment_intent::Payto>) -> Self {
         self.payto = Some(v.into());
         self
     }
     /// If this is a `pix` PaymentMethod, this hash contains details about the Pix payment method.
-    pub fn pix(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn pix(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.pix = Some(v.into());
         self
     }
     /// If this is a `promptpay` PaymentMethod, this hash contains details about the PromptPay payment method.
-    pub fn promptpay(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn promptpay(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.promptpay = Some(v.into());
         self
     }
     /// Options to configure Radar. See [Radar Session](https://docs.stripe.com/radar/radar-session) for more information.
     pub fn radar_options(
         mut self,
-        v: impl Into<crate::RadarOptionsWithHiddenOptions>,
+        v: impl Into<crate::payment_intent::RadarOptions>,
     ) -> Self {
         self.radar_options = Some(v.into());
         self
     }
     /// If this is a `revolut_pay` PaymentMethod, this hash contains details about the Revolut Pay payment method.
-    pub fn revolut_pay(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn revolut_pay(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.revolut_pay = Some(v.into());
         self
     }
     /// If this is a `samsung_pay` PaymentMethod, this hash contains details about the SamsungPay payment method.
-    pub fn samsung_pay(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn samsung_pay(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.samsung_pay = Some(v.into());
         self
     }
     /// If this is a `satispay` PaymentMethod, this hash contains details about the Satispay payment method.
-    pub fn satispay(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn satispay(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.satispay = Some(v.into());
         self
     }
     /// If this is a `sepa_debit` PaymentMethod, this hash contains details about the SEPA debit bank account.
-    pub fn sepa_debit(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataSepaDebit>,
-    ) -> Self {
+    pub fn sepa_debit(mut self, v: impl Into<crate::payment_intent::SepaDebit>) -> Self {
         self.sepa_debit = Some(v.into());
         self
     }
     /// If this is a `sofort` PaymentMethod, this hash contains details about the SOFORT payment method.
-    pub fn sofort(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataSofort>,
-    ) -> Self {
+    pub fn sofort(mut self, v: impl Into<crate::payment_intent::Sofort>) -> Self {
         self.sofort = Some(v.into());
         self
     }
     /// If this is a `swish` PaymentMethod, this hash contains details about the Swish payment method.
-    pub fn swish(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn swish(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.swish = Some(v.into());
         self
     }
     /// If this is a TWINT PaymentMethod, this hash contains details about the TWINT payment method.
-    pub fn twint(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn twint(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.twint = Some(v.into());
         self
     }
     /// The type of the PaymentMethod. An additional hash is included on the PaymentMethod with a name matching this value. It contains additional information specific to the PaymentMethod type.
-    pub fn r#type(mut self, v: impl Into<crate::CreatePaymentMethodType>) -> Self {
+    pub fn r#type(mut self, v: impl Into<crate::payment_method::create::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }
     /// If this is an `us_bank_account` PaymentMethod, this hash contains details about the US bank account payment method.
     pub fn us_bank_account(
         mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataUsBankAccount>,
+        v: impl Into<crate::payment_intent::UsBankAccount>,
     ) -> Self {
         self.us_bank_account = Some(v.into());
         self
     }
     /// If this is an `wechat_pay` PaymentMethod, this hash contains details about the wechat_pay payment method.
-    pub fn wechat_pay(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn wechat_pay(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.wechat_pay = Some(v.into());
         self
     }
     /// If this is a `zip` PaymentMethod, this hash contains details about the Zip payment method.
-    pub fn zip(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataAffirm>,
-    ) -> Self {
+    pub fn zip(mut self, v: impl Into<crate::payment_intent::Param>) -> Self {
         self.zip = Some(v.into());
         self
     }
@@ -1052,422 +824,6 @@ impl crate::rt::StripeRequest for CreatePaymentMethod {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// One of several shapes of `CreatePaymentMethodCard`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CreatePaymentMethodCard {
-    /// A `CardDetailsParams`.
-    CardDetailsParams(crate::rt::Boxed<crate::CardDetailsParams>),
-    /// A `TokenParams`.
-    TokenParams(crate::rt::Boxed<crate::TokenParams>),
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreatePaymentMethodCard {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CreatePaymentMethodCard::CardDetailsParams(x) => x.serialize(s),
-            CreatePaymentMethodCard::TokenParams(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl From<crate::CardDetailsParams> for CreatePaymentMethodCard {
-    #[inline]
-    fn from(v: crate::CardDetailsParams) -> Self {
-        CreatePaymentMethodCard::CardDetailsParams(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "payments")]
-impl From<crate::TokenParams> for CreatePaymentMethodCard {
-    #[inline]
-    fn from(v: crate::TokenParams) -> Self {
-        CreatePaymentMethodCard::TokenParams(crate::rt::Boxed::new(v))
-    }
-}
-/// Values of `CreatePaymentMethodCardCardDetailsParamsNetworksPreferred`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreatePaymentMethodCardCardDetailsParamsNetworksPreferred {
-    /// `cartes_bancaires`
-    CartesBancaires,
-    /// `mastercard`
-    Mastercard,
-    /// `visa`
-    Visa,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl CreatePaymentMethodCardCardDetailsParamsNetworksPreferred {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreatePaymentMethodCardCardDetailsParamsNetworksPreferred::CartesBancaires => {
-                "cartes_bancaires"
-            }
-            CreatePaymentMethodCardCardDetailsParamsNetworksPreferred::Mastercard => {
-                "mastercard"
-            }
-            CreatePaymentMethodCardCardDetailsParamsNetworksPreferred::Visa => "visa",
-            CreatePaymentMethodCardCardDetailsParamsNetworksPreferred::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for CreatePaymentMethodCardCardDetailsParamsNetworksPreferred {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["cartes_bancaires", "mastercard", "visa"],
-            ) {
-                Some(0) => {
-                    CreatePaymentMethodCardCardDetailsParamsNetworksPreferred::CartesBancaires
-                }
-                Some(1) => {
-                    CreatePaymentMethodCardCardDetailsParamsNetworksPreferred::Mastercard
-                }
-                Some(2) => {
-                    CreatePaymentMethodCardCardDetailsParamsNetworksPreferred::Visa
-                }
-                _ => {
-                    CreatePaymentMethodCardCardDetailsParamsNetworksPreferred::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for CreatePaymentMethodCardCardDetailsParamsNetworksPreferred {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreatePaymentMethodCardCardDetailsParamsNetworksPreferred {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de>
-for CreatePaymentMethodCardCardDetailsParamsNetworksPreferred {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreatePaymentMethodType`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreatePaymentMethodType {
-    /// `acss_debit`
-    AcssDebit,
-    /// `affirm`
-    Affirm,
-    /// `afterpay_clearpay`
-    AfterpayClearpay,
-    /// `alipay`
-    Alipay,
-    /// `alma`
-    Alma,
-    /// `amazon_pay`
-    AmazonPay,
-    /// `au_becs_debit`
-    AuBecsDebit,
-    /// `bacs_debit`
-    BacsDebit,
-    /// `bancontact`
-    Bancontact,
-    /// `billie`
-    Billie,
-    /// `blik`
-    Blik,
-    /// `boleto`
-    Boleto,
-    /// `card`
-    Card,
-    /// `cashapp`
-    Cashapp,
-    /// `crypto`
-    Crypto,
-    /// `custom`
-    Custom,
-    /// `customer_balance`
-    CustomerBalance,
-    /// `eps`
-    Eps,
-    /// `fpx`
-    Fpx,
-    /// `giropay`
-    Giropay,
-    /// `grabpay`
-    Grabpay,
-    /// `ideal`
-    Ideal,
-    /// `kakao_pay`
-    KakaoPay,
-    /// `klarna`
-    Klarna,
-    /// `konbini`
-    Konbini,
-    /// `kr_card`
-    KrCard,
-    /// `link`
-    Link,
-    /// `mb_way`
-    MbWay,
-    /// `mobilepay`
-    Mobilepay,
-    /// `multibanco`
-    Multibanco,
-    /// `naver_pay`
-    NaverPay,
-    /// `nz_bank_account`
-    NzBankAccount,
-    /// `oxxo`
-    Oxxo,
-    /// `p24`
-    P24,
-    /// `pay_by_bank`
-    PayByBank,
-    /// `payco`
-    Payco,
-    /// `paynow`
-    Paynow,
-    /// `paypal`
-    Paypal,
-    /// `payto`
-    Payto,
-    /// `pix`
-    Pix,
-    /// `promptpay`
-    Promptpay,
-    /// `revolut_pay`
-    RevolutPay,
-    /// `samsung_pay`
-    SamsungPay,
-    /// `satispay`
-    Satispay,
-    /// `sepa_debit`
-    SepaDebit,
-    /// `sofort`
-    Sofort,
-    /// `swish`
-    Swish,
-    /// `twint`
-    Twint,
-    /// `us_bank_account`
-    UsBankAccount,
-    /// `wechat_pay`
-    WechatPay,
-    /// `zip`
-    Zip,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl CreatePaymentMethodType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreatePaymentMethodType::AcssDebit => "acss_debit",
-            CreatePaymentMethodType::Affirm => "affirm",
-            CreatePaymentMethodType::AfterpayClearpay => "afterpay_clearpay",
-            CreatePaymentMethodType::Alipay => "alipay",
-            CreatePaymentMethodType::Alma => "alma",
-            CreatePaymentMethodType::AmazonPay => "amazon_pay",
-            CreatePaymentMethodType::AuBecsDebit => "au_becs_debit",
-            CreatePaymentMethodType::BacsDebit => "bacs_debit",
-            CreatePaymentMethodType::Bancontact => "bancontact",
-            CreatePaymentMethodType::Billie => "billie",
-            CreatePaymentMethodType::Blik => "blik",
-            CreatePaymentMethodType::Boleto => "boleto",
-            CreatePaymentMethodType::Card => "card",
-            CreatePaymentMethodType::Cashapp => "cashapp",
-            CreatePaymentMethodType::Crypto => "crypto",
-            CreatePaymentMethodType::Custom => "custom",
-            CreatePaymentMethodType::CustomerBalance => "customer_balance",
-            CreatePaymentMethodType::Eps => "eps",
-            CreatePaymentMethodType::Fpx => "fpx",
-            CreatePaymentMethodType::Giropay => "giropay",
-            CreatePaymentMethodType::Grabpay => "grabpay",
-            CreatePaymentMethodType::Ideal => "ideal",
-            CreatePaymentMethodType::KakaoPay => "kakao_pay",
-            CreatePaymentMethodType::Klarna => "klarna",
-            CreatePaymentMethodType::Konbini => "konbini",
-            CreatePaymentMethodType::KrCard => "kr_card",
-            CreatePaymentMethodType::Link => "link",
-            CreatePaymentMethodType::MbWay => "mb_way",
-            CreatePaymentMethodType::Mobilepay => "mobilepay",
-            CreatePaymentMethodType::Multibanco => "multibanco",
-            CreatePaymentMethodType::NaverPay => "naver_pay",
-            CreatePaymentMethodType::NzBankAccount => "nz_bank_account",
-            CreatePaymentMethodType::Oxxo => "oxxo",
-            CreatePaymentMethodType::P24 => "p24",
-            CreatePaymentMethodType::PayByBank => "pay_by_bank",
-            CreatePaymentMethodType::Payco => "payco",
-            CreatePaymentMethodType::Paynow => "paynow",
-            CreatePaymentMethodType::Paypal => "paypal",
-            CreatePaymentMethodType::Payto => "payto",
-            CreatePaymentMethodType::Pix => "pix",
-            CreatePaymentMethodType::Promptpay => "promptpay",
-            CreatePaymentMethodType::RevolutPay => "revolut_pay",
-            CreatePaymentMethodType::SamsungPay => "samsung_pay",
-            CreatePaymentMethodType::Satispay => "satispay",
-            CreatePaymentMethodType::SepaDebit => "sepa_debit",
-            CreatePaymentMethodType::Sofort => "sofort",
-            CreatePaymentMethodType::Swish => "swish",
-            CreatePaymentMethodType::Twint => "twint",
-            CreatePaymentMethodType::UsBankAccount => "us_bank_account",
-            CreatePaymentMethodType::WechatPay => "wechat_pay",
-            CreatePaymentMethodType::Zip => "zip",
-            CreatePaymentMethodType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for CreatePaymentMethodType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "acss_debit",
-                    "affirm",
-                    "afterpay_clearpay",
-                    "alipay",
-                    "alma",
-                    "amazon_pay",
-                    "au_becs_debit",
-                    "bacs_debit",
-                    "bancontact",
-                    "billie",
-                    "blik",
-                    "boleto",
-                    "card",
-                    "cashapp",
-                    "crypto",
-                    "custom",
-                    "customer_balance",
-                    "eps",
-                    "fpx",
-                    "giropay",
-                    "grabpay",
-                    "ideal",
-                    "kakao_pay",
-                    "klarna",
-                    "konbini",
-                    "kr_card",
-                    "link",
-                    "mb_way",
-                    "mobilepay",
-                    "multibanco",
-                    "naver_pay",
-                    "nz_bank_account",
-                    "oxxo",
-                    "p24",
-                    "pay_by_bank",
-                    "payco",
-                    "paynow",
-                    "paypal",
-                    "payto",
-                    "pix",
-                    "promptpay",
-                    "revolut_pay",
-                    "samsung_pay",
-                    "satispay",
-                    "sepa_debit",
-                    "sofort",
-                    "swish",
-                    "twint",
-                    "us_bank_account",
-                    "wechat_pay",
-                    "zip",
-                ],
-            ) {
-                Some(0) => CreatePaymentMethodType::AcssDebit,
-                Some(1) => CreatePaymentMethodType::Affirm,
-                Some(2) => CreatePaymentMethodType::AfterpayClearpay,
-                Some(3) => CreatePaymentMethodType::Alipay,
-                Some(4) => CreatePaymentMethodType::Alma,
-                Some(5) => CreatePaymentMethodType::AmazonPay,
-                Some(6) => CreatePaymentMethodType::AuBecsDebit,
-                Some(7) => CreatePaymentMethodType::BacsDebit,
-                Some(8) => CreatePaymentMethodType::Bancontact,
-                Some(9) => CreatePaymentMethodType::Billie,
-                Some(10) => CreatePaymentMethodType::Blik,
-                Some(11) => CreatePaymentMethodType::Boleto,
-                Some(12) => CreatePaymentMethodType::Card,
-                Some(13) => CreatePaymentMethodType::Cashapp,
-                Some(14) => CreatePaymentMethodType::Crypto,
-                Some(15) => CreatePaymentMethodType::Custom,
-                Some(16) => CreatePaymentMethodType::CustomerBalance,
-                Some(17) => CreatePaymentMethodType::Eps,
-                Some(18) => CreatePaymentMethodType::Fpx,
-                Some(19) => CreatePaymentMethodType::Giropay,
-                Some(20) => CreatePaymentMethodType::Grabpay,
-                Some(21) => CreatePaymentMethodType::Ideal,
-                Some(22) => CreatePaymentMethodType::KakaoPay,
-                Some(23) => CreatePaymentMethodType::Klarna,
-                Some(24) => CreatePaymentMethodType::Konbini,
-                Some(25) => CreatePaymentMethodType::KrCard,
-                Some(26) => CreatePaymentMethodType::Link,
-                Some(27) => CreatePaymentMethodType::MbWay,
-                Some(28) => CreatePaymentMethodType::Mobilepay,
-                Some(29) => CreatePaymentMethodType::Multibanco,
-                Some(30) => CreatePaymentMethodType::NaverPay,
-                Some(31) => CreatePaymentMethodType::NzBankAccount,
-                Some(32) => CreatePaymentMethodType::Oxxo,
-                Some(33) => CreatePaymentMethodType::P24,
-                Some(34) => CreatePaymentMethodType::PayByBank,
-                Some(35) => CreatePaymentMethodType::Payco,
-                Some(36) => CreatePaymentMethodType::Paynow,
-                Some(37) => CreatePaymentMethodType::Paypal,
-                Some(38) => CreatePaymentMethodType::Payto,
-                Some(39) => CreatePaymentMethodType::Pix,
-                Some(40) => CreatePaymentMethodType::Promptpay,
-                Some(41) => CreatePaymentMethodType::RevolutPay,
-                Some(42) => CreatePaymentMethodType::SamsungPay,
-                Some(43) => CreatePaymentMethodType::Satispay,
-                Some(44) => CreatePaymentMethodType::SepaDebit,
-                Some(45) => CreatePaymentMethodType::Sofort,
-                Some(46) => CreatePaymentMethodType::Swish,
-                Some(47) => CreatePaymentMethodType::Twint,
-                Some(48) => CreatePaymentMethodType::UsBankAccount,
-                Some(49) => CreatePaymentMethodType::WechatPay,
-                Some(50) => CreatePaymentMethodType::Zip,
-                _ => CreatePaymentMethodType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for CreatePaymentMethodType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreatePaymentMethodType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for CreatePaymentMethodType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Detach a PaymentMethod from a Customer
@@ -1541,9 +897,7 @@ impl crate::rt::StripeRequest for DetachPaymentMethod {
 #[non_exhaustive]
 pub struct ListPaymentMethods {
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow.
-    pub allow_redisplay: Option<
-        crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay,
-    >,
+    pub allow_redisplay: Option<crate::payment_method::AllowRedisplay>,
     /// The ID of the customer whose PaymentMethods will be retrieved.
     pub customer: Option<crate::CustomerId>,
     /// The ID of the Account whose PaymentMethods will be retrieved.
@@ -1557,7 +911,7 @@ pub struct ListPaymentMethods {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Filters the list by the object `type` field. Unfiltered, the list returns all payment method types except `custom`. If your integration expects only one type of payment method in the response, specify that type value in the request to reduce your payload.
-    pub r#type: Option<crate::ListPaymentMethodsType>,
+    pub r#type: Option<crate::payment_method::lists::ListsType>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for ListPaymentMethods {
@@ -1610,7 +964,7 @@ impl ListPaymentMethods {
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow.
     pub fn allow_redisplay(
         mut self,
-        v: impl Into<crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay>,
+        v: impl Into<crate::payment_method::AllowRedisplay>,
     ) -> Self {
         self.allow_redisplay = Some(v.into());
         self
@@ -1646,7 +1000,10 @@ impl ListPaymentMethods {
         self
     }
     /// Filters the list by the object `type` field. Unfiltered, the list returns all payment method types except `custom`. If your integration expects only one type of payment method in the response, specify that type value in the request to reduce your payload.
-    pub fn r#type(mut self, v: impl Into<crate::ListPaymentMethodsType>) -> Self {
+    pub fn r#type(
+        mut self,
+        v: impl Into<crate::payment_method::lists::ListsType>,
+    ) -> Self {
         self.r#type = Some(v.into());
         self
     }
@@ -1678,9 +1035,7 @@ pub struct ListPaymentMethodsCustomer {
     /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow.
-    pub allow_redisplay: Option<
-        crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay,
-    >,
+    pub allow_redisplay: Option<crate::payment_method::AllowRedisplay>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -1690,7 +1045,7 @@ pub struct ListPaymentMethodsCustomer {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// An optional filter on the list, based on the object `type` field. Without the filter, the list includes all current and future payment method types. If your integration expects only one type of payment method in the response, make sure to provide a type value in the request.
-    pub r#type: Option<crate::ListPaymentMethodsCustomerType>,
+    pub r#type: Option<crate::payment_method::lists_customer::Type>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for ListPaymentMethodsCustomer {
@@ -1736,7 +1091,7 @@ impl ListPaymentMethodsCustomer {
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow.
     pub fn allow_redisplay(
         mut self,
-        v: impl Into<crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay>,
+        v: impl Into<crate::payment_method::AllowRedisplay>,
     ) -> Self {
         self.allow_redisplay = Some(v.into());
         self
@@ -1764,7 +1119,7 @@ impl ListPaymentMethodsCustomer {
     /// An optional filter on the list, based on the object `type` field. Without the filter, the list includes all current and future payment method types. If your integration expects only one type of payment method in the response, make sure to provide a type value in the request.
     pub fn r#type(
         mut self,
-        v: impl Into<crate::ListPaymentMethodsCustomerType>,
+        v: impl Into<crate::payment_method::lists_customer::Type>,
     ) -> Self {
         self.r#type = Some(v.into());
         self
@@ -1790,692 +1145,6 @@ impl crate::rt::StripeRequest for ListPaymentMethodsCustomer {
         }
     }
 }
-/// Values of `ListPaymentMethodsCustomerType`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListPaymentMethodsCustomerType {
-    /// `acss_debit`
-    AcssDebit,
-    /// `affirm`
-    Affirm,
-    /// `afterpay_clearpay`
-    AfterpayClearpay,
-    /// `alipay`
-    Alipay,
-    /// `alma`
-    Alma,
-    /// `amazon_pay`
-    AmazonPay,
-    /// `au_becs_debit`
-    AuBecsDebit,
-    /// `bacs_debit`
-    BacsDebit,
-    /// `bancontact`
-    Bancontact,
-    /// `billie`
-    Billie,
-    /// `blik`
-    Blik,
-    /// `boleto`
-    Boleto,
-    /// `card`
-    Card,
-    /// `cashapp`
-    Cashapp,
-    /// `crypto`
-    Crypto,
-    /// `custom`
-    Custom,
-    /// `customer_balance`
-    CustomerBalance,
-    /// `eps`
-    Eps,
-    /// `fpx`
-    Fpx,
-    /// `giropay`
-    Giropay,
-    /// `grabpay`
-    Grabpay,
-    /// `ideal`
-    Ideal,
-    /// `kakao_pay`
-    KakaoPay,
-    /// `klarna`
-    Klarna,
-    /// `konbini`
-    Konbini,
-    /// `kr_card`
-    KrCard,
-    /// `link`
-    Link,
-    /// `mb_way`
-    MbWay,
-    /// `mobilepay`
-    Mobilepay,
-    /// `multibanco`
-    Multibanco,
-    /// `naver_pay`
-    NaverPay,
-    /// `nz_bank_account`
-    NzBankAccount,
-    /// `oxxo`
-    Oxxo,
-    /// `p24`
-    P24,
-    /// `pay_by_bank`
-    PayByBank,
-    /// `payco`
-    Payco,
-    /// `paynow`
-    Paynow,
-    /// `paypal`
-    Paypal,
-    /// `payto`
-    Payto,
-    /// `pix`
-    Pix,
-    /// `promptpay`
-    Promptpay,
-    /// `revolut_pay`
-    RevolutPay,
-    /// `samsung_pay`
-    SamsungPay,
-    /// `satispay`
-    Satispay,
-    /// `sepa_debit`
-    SepaDebit,
-    /// `sofort`
-    Sofort,
-    /// `swish`
-    Swish,
-    /// `twint`
-    Twint,
-    /// `us_bank_account`
-    UsBankAccount,
-    /// `wechat_pay`
-    WechatPay,
-    /// `zip`
-    Zip,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl ListPaymentMethodsCustomerType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListPaymentMethodsCustomerType::AcssDebit => "acss_debit",
-            ListPaymentMethodsCustomerType::Affirm => "affirm",
-            ListPaymentMethodsCustomerType::AfterpayClearpay => "afterpay_clearpay",
-            ListPaymentMethodsCustomerType::Alipay => "alipay",
-            ListPaymentMethodsCustomerType::Alma => "alma",
-            ListPaymentMethodsCustomerType::AmazonPay => "amazon_pay",
-            ListPaymentMethodsCustomerType::AuBecsDebit => "au_becs_debit",
-            ListPaymentMethodsCustomerType::BacsDebit => "bacs_debit",
-            ListPaymentMethodsCustomerType::Bancontact => "bancontact",
-            ListPaymentMethodsCustomerType::Billie => "billie",
-            ListPaymentMethodsCustomerType::Blik => "blik",
-            ListPaymentMethodsCustomerType::Boleto => "boleto",
-            ListPaymentMethodsCustomerType::Card => "card",
-            ListPaymentMethodsCustomerType::Cashapp => "cashapp",
-            ListPaymentMethodsCustomerType::Crypto => "crypto",
-            ListPaymentMethodsCustomerType::Custom => "custom",
-            ListPaymentMethodsCustomerType::CustomerBalance => "customer_balance",
-            ListPaymentMethodsCustomerType::Eps => "eps",
-            ListPaymentMethodsCustomerType::Fpx => "fpx",
-            ListPaymentMethodsCustomerType::Giropay => "giropay",
-            ListPaymentMethodsCustomerType::Grabpay => "grabpay",
-            ListPaymentMethodsCustomerType::Ideal => "ideal",
-            ListPaymentMethodsCustomerType::KakaoPay => "kakao_pay",
-            ListPaymentMethodsCustomerType::Klarna => "klarna",
-            ListPaymentMethodsCustomerType::Konbini => "konbini",
-            ListPaymentMethodsCustomerType::KrCard => "kr_card",
-            ListPaymentMethodsCustomerType::Link => "link",
-            ListPaymentMethodsCustomerType::MbWay => "mb_way",
-            ListPaymentMethodsCustomerType::Mobilepay => "mobilepay",
-            ListPaymentMethodsCustomerType::Multibanco => "multibanco",
-            ListPaymentMethodsCustomerType::NaverPay => "naver_pay",
-            ListPaymentMethodsCustomerType::NzBankAccount => "nz_bank_account",
-            ListPaymentMethodsCustomerType::Oxxo => "oxxo",
-            ListPaymentMethodsCustomerType::P24 => "p24",
-            ListPaymentMethodsCustomerType::PayByBank => "pay_by_bank",
-            ListPaymentMethodsCustomerType::Payco => "payco",
-            ListPaymentMethodsCustomerType::Paynow => "paynow",
-            ListPaymentMethodsCustomerType::Paypal => "paypal",
-            ListPaymentMethodsCustomerType::Payto => "payto",
-            ListPaymentMethodsCustomerType::Pix => "pix",
-            ListPaymentMethodsCustomerType::Promptpay => "promptpay",
-            ListPaymentMethodsCustomerType::RevolutPay => "revolut_pay",
-            ListPaymentMethodsCustomerType::SamsungPay => "samsung_pay",
-            ListPaymentMethodsCustomerType::Satispay => "satispay",
-            ListPaymentMethodsCustomerType::SepaDebit => "sepa_debit",
-            ListPaymentMethodsCustomerType::Sofort => "sofort",
-            ListPaymentMethodsCustomerType::Swish => "swish",
-            ListPaymentMethodsCustomerType::Twint => "twint",
-            ListPaymentMethodsCustomerType::UsBankAccount => "us_bank_account",
-            ListPaymentMethodsCustomerType::WechatPay => "wechat_pay",
-            ListPaymentMethodsCustomerType::Zip => "zip",
-            ListPaymentMethodsCustomerType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for ListPaymentMethodsCustomerType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "acss_debit",
-                    "affirm",
-                    "afterpay_clearpay",
-                    "alipay",
-                    "alma",
-                    "amazon_pay",
-                    "au_becs_debit",
-                    "bacs_debit",
-                    "bancontact",
-                    "billie",
-                    "blik",
-                    "boleto",
-                    "card",
-                    "cashapp",
-                    "crypto",
-                    "custom",
-                    "customer_balance",
-                    "eps",
-                    "fpx",
-                    "giropay",
-                    "grabpay",
-                    "ideal",
-                    "kakao_pay",
-                    "klarna",
-                    "konbini",
-                    "kr_card",
-                    "link",
-                    "mb_way",
-                    "mobilepay",
-                    "multibanco",
-                    "naver_pay",
-                    "nz_bank_account",
-                    "oxxo",
-                    "p24",
-                    "pay_by_bank",
-                    "payco",
-                    "paynow",
-                    "paypal",
-                    "payto",
-                    "pix",
-                    "promptpay",
-                    "revolut_pay",
-                    "samsung_pay",
-                    "satispay",
-                    "sepa_debit",
-                    "sofort",
-                    "swish",
-                    "twint",
-                    "us_bank_account",
-                    "wechat_pay",
-                    "zip",
-                ],
-            ) {
-                Some(0) => ListPaymentMethodsCustomerType::AcssDebit,
-                Some(1) => ListPaymentMethodsCustomerType::Affirm,
-                Some(2) => ListPaymentMethodsCustomerType::AfterpayClearpay,
-                Some(3) => ListPaymentMethodsCustomerType::Alipay,
-                Some(4) => ListPaymentMethodsCustomerType::Alma,
-                Some(5) => ListPaymentMethodsCustomerType::AmazonPay,
-                Some(6) => ListPaymentMethodsCustomerType::AuBecsDebit,
-                Some(7) => ListPaymentMethodsCustomerType::BacsDebit,
-                Some(8) => ListPaymentMethodsCustomerType::Bancontact,
-                Some(9) => ListPaymentMethodsCustomerType::Billie,
-                Some(10) => ListPaymentMethodsCustomerType::Blik,
-                Some(11) => ListPaymentMethodsCustomerType::Boleto,
-                Some(12) => ListPaymentMethodsCustomerType::Card,
-                Some(13) => ListPaymentMethodsCustomerType::Cashapp,
-                Some(14) => ListPaymentMethodsCustomerType::Crypto,
-                Some(15) => ListPaymentMethodsCustomerType::Custom,
-                Some(16) => ListPaymentMethodsCustomerType::CustomerBalance,
-                Some(17) => ListPaymentMethodsCustomerType::Eps,
-                Some(18) => ListPaymentMethodsCustomerType::Fpx,
-                Some(19) => ListPaymentMethodsCustomerType::Giropay,
-                Some(20) => ListPaymentMethodsCustomerType::Grabpay,
-                Some(21) => ListPaymentMethodsCustomerType::Ideal,
-                Some(22) => ListPaymentMethodsCustomerType::KakaoPay,
-                Some(23) => ListPaymentMethodsCustomerType::Klarna,
-                Some(24) => ListPaymentMethodsCustomerType::Konbini,
-                Some(25) => ListPaymentMethodsCustomerType::KrCard,
-                Some(26) => ListPaymentMethodsCustomerType::Link,
-                Some(27) => ListPaymentMethodsCustomerType::MbWay,
-                Some(28) => ListPaymentMethodsCustomerType::Mobilepay,
-                Some(29) => ListPaymentMethodsCustomerType::Multibanco,
-                Some(30) => ListPaymentMethodsCustomerType::NaverPay,
-                Some(31) => ListPaymentMethodsCustomerType::NzBankAccount,
-                Some(32) => ListPaymentMethodsCustomerType::Oxxo,
-                Some(33) => ListPaymentMethodsCustomerType::P24,
-                Some(34) => ListPaymentMethodsCustomerType::PayByBank,
-                Some(35) => ListPaymentMethodsCustomerType::Payco,
-                Some(36) => ListPaymentMethodsCustomerType::Paynow,
-                Some(37) => ListPaymentMethodsCustomerType::Paypal,
-                Some(38) => ListPaymentMethodsCustomerType::Payto,
-                Some(39) => ListPaymentMethodsCustomerType::Pix,
-                Some(40) => ListPaymentMethodsCustomerType::Promptpay,
-                Some(41) => ListPaymentMethodsCustomerType::RevolutPay,
-                Some(42) => ListPaymentMethodsCustomerType::SamsungPay,
-                Some(43) => ListPaymentMethodsCustomerType::Satispay,
-                Some(44) => ListPaymentMethodsCustomerType::SepaDebit,
-                Some(45) => ListPaymentMethodsCustomerType::Sofort,
-                Some(46) => ListPaymentMethodsCustomerType::Swish,
-                Some(47) => ListPaymentMethodsCustomerType::Twint,
-                Some(48) => ListPaymentMethodsCustomerType::UsBankAccount,
-                Some(49) => ListPaymentMethodsCustomerType::WechatPay,
-                Some(50) => ListPaymentMethodsCustomerType::Zip,
-                _ => ListPaymentMethodsCustomerType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for ListPaymentMethodsCustomerType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for ListPaymentMethodsCustomerType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for ListPaymentMethodsCustomerType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `ListPaymentMethodsType`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListPaymentMethodsType {
-    /// `acss_debit`
-    AcssDebit,
-    /// `affirm`
-    Affirm,
-    /// `afterpay_clearpay`
-    AfterpayClearpay,
-    /// `alipay`
-    Alipay,
-    /// `alma`
-    Alma,
-    /// `amazon_pay`
-    AmazonPay,
-    /// `au_becs_debit`
-    AuBecsDebit,
-    /// `bacs_debit`
-    BacsDebit,
-    /// `bancontact`
-    Bancontact,
-    /// `billie`
-    Billie,
-    /// `blik`
-    Blik,
-    /// `boleto`
-    Boleto,
-    /// `card`
-    Card,
-    /// `cashapp`
-    Cashapp,
-    /// `crypto`
-    Crypto,
-    /// `custom`
-    Custom,
-    /// `customer_balance`
-    CustomerBalance,
-    /// `eps`
-    Eps,
-    /// `fpx`
-    Fpx,
-    /// `giropay`
-    Giropay,
-    /// `grabpay`
-    Grabpay,
-    /// `ideal`
-    Ideal,
-    /// `kakao_pay`
-    KakaoPay,
-    /// `klarna`
-    Klarna,
-    /// `konbini`
-    Konbini,
-    /// `kr_card`
-    KrCard,
-    /// `link`
-    Link,
-    /// `mb_way`
-    MbWay,
-    /// `mobilepay`
-    Mobilepay,
-    /// `multibanco`
-    Multibanco,
-    /// `naver_pay`
-    NaverPay,
-    /// `nz_bank_account`
-    NzBankAccount,
-    /// `oxxo`
-    Oxxo,
-    /// `p24`
-    P24,
-    /// `pay_by_bank`
-    PayByBank,
-    /// `payco`
-    Payco,
-    /// `paynow`
-    Paynow,
-    /// `paypal`
-    Paypal,
-    /// `payto`
-    Payto,
-    /// `pix`
-    Pix,
-    /// `promptpay`
-    Promptpay,
-    /// `revolut_pay`
-    RevolutPay,
-    /// `samsung_pay`
-    SamsungPay,
-    /// `satispay`
-    Satispay,
-    /// `sepa_debit`
-    SepaDebit,
-    /// `sofort`
-    Sofort,
-    /// `swish`
-    Swish,
-    /// `twint`
-    Twint,
-    /// `us_bank_account`
-    UsBankAccount,
-    /// `wechat_pay`
-    WechatPay,
-    /// `zip`
-    Zip,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl ListPaymentMethodsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListPaymentMethodsType::AcssDebit => "acss_debit",
-            ListPaymentMethodsType::Affirm => "affirm",
-            ListPaymentMethodsType::AfterpayClearpay => "afterpay_clearpay",
-            ListPaymentMethodsType::Alipay => "alipay",
-            ListPaymentMethodsType::Alma => "alma",
-            ListPaymentMethodsType::AmazonPay => "amazon_pay",
-            ListPaymentMethodsType::AuBecsDebit => "au_becs_debit",
-            ListPaymentMethodsType::BacsDebit => "bacs_debit",
-            ListPaymentMethodsType::Bancontact => "bancontact",
-            ListPaymentMethodsType::Billie => "billie",
-            ListPaymentMethodsType::Blik => "blik",
-            ListPaymentMethodsType::Boleto => "boleto",
-            ListPaymentMethodsType::Card => "card",
-            ListPaymentMethodsType::Cashapp => "cashapp",
-            ListPaymentMethodsType::Crypto => "crypto",
-            ListPaymentMethodsType::Custom => "custom",
-            ListPaymentMethodsType::CustomerBalance => "customer_balance",
-            ListPaymentMethodsType::Eps => "eps",
-            ListPaymentMethodsType::Fpx => "fpx",
-            ListPaymentMethodsType::Giropay => "giropay",
-            ListPaymentMethodsType::Grabpay => "grabpay",
-            ListPaymentMethodsType::Ideal => "ideal",
-            ListPaymentMethodsType::KakaoPay => "kakao_pay",
-            ListPaymentMethodsType::Klarna => "klarna",
-            ListPaymentMethodsType::Konbini => "konbini",
-            ListPaymentMethodsType::KrCard => "kr_card",
-            ListPaymentMethodsType::Link => "link",
-            ListPaymentMethodsType::MbWay => "mb_way",
-            ListPaymentMethodsType::Mobilepay => "mobilepay",
-            ListPaymentMethodsType::Multibanco => "multibanco",
-            ListPaymentMethodsType::NaverPay => "naver_pay",
-            ListPaymentMethodsType::NzBankAccount => "nz_bank_account",
-            ListPaymentMethodsType::Oxxo => "oxxo",
-            ListPaymentMethodsType::P24 => "p24",
-            ListPaymentMethodsType::PayByBank => "pay_by_bank",
-            ListPaymentMethodsType::Payco => "payco",
-            ListPaymentMethodsType::Paynow => "paynow",
-            ListPaymentMethodsType::Paypal => "paypal",
-            ListPaymentMethodsType::Payto => "payto",
-            ListPaymentMethodsType::Pix => "pix",
-            ListPaymentMethodsType::Promptpay => "promptpay",
-            ListPaymentMethodsType::RevolutPay => "revolut_pay",
-            ListPaymentMethodsType::SamsungPay => "samsung_pay",
-            ListPaymentMethodsType::Satispay => "satispay",
-            ListPaymentMethodsType::SepaDebit => "sepa_debit",
-            ListPaymentMethodsType::Sofort => "sofort",
-            ListPaymentMethodsType::Swish => "swish",
-            ListPaymentMethodsType::Twint => "twint",
-            ListPaymentMethodsType::UsBankAccount => "us_bank_account",
-            ListPaymentMethodsType::WechatPay => "wechat_pay",
-            ListPaymentMethodsType::Zip => "zip",
-            ListPaymentMethodsType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for ListPaymentMethodsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "acss_debit",
-                    "affirm",
-                    "afterpay_clearpay",
-                    "alipay",
-                    "alma",
-                    "amazon_pay",
-                    "au_becs_debit",
-                    "bacs_debit",
-                    "bancontact",
-                    "billie",
-                    "blik",
-                    "boleto",
-                    "card",
-                    "cashapp",
-                    "crypto",
-                    "custom",
-                    "customer_balance",
-                    "eps",
-                    "fpx",
-                    "giropay",
-                    "grabpay",
-                    "ideal",
-                    "kakao_pay",
-                    "klarna",
-                    "konbini",
-                    "kr_card",
-                    "link",
-                    "mb_way",
-                    "mobilepay",
-                    "multibanco",
-                    "naver_pay",
-                    "nz_bank_account",
-                    "oxxo",
-                    "p24",
-                    "pay_by_bank",
-                    "payco",
-                    "paynow",
-                    "paypal",
-                    "payto",
-                    "pix",
-                    "promptpay",
-                    "revolut_pay",
-                    "samsung_pay",
-                    "satispay",
-                    "sepa_debit",
-                    "sofort",
-                    "swish",
-                    "twint",
-                    "us_bank_account",
-                    "wechat_pay",
-                    "zip",
-                ],
-            ) {
-                Some(0) => ListPaymentMethodsType::AcssDebit,
-                Some(1) => ListPaymentMethodsType::Affirm,
-                Some(2) => ListPaymentMethodsType::AfterpayClearpay,
-                Some(3) => ListPaymentMethodsType::Alipay,
-                Some(4) => ListPaymentMethodsType::Alma,
-                Some(5) => ListPaymentMethodsType::AmazonPay,
-                Some(6) => ListPaymentMethodsType::AuBecsDebit,
-                Some(7) => ListPaymentMethodsType::BacsDebit,
-                Some(8) => ListPaymentMethodsType::Bancontact,
-                Some(9) => ListPaymentMethodsType::Billie,
-                Some(10) => ListPaymentMethodsType::Blik,
-                Some(11) => ListPaymentMethodsType::Boleto,
-                Some(12) => ListPaymentMethodsType::Card,
-                Some(13) => ListPaymentMethodsType::Cashapp,
-                Some(14) => ListPaymentMethodsType::Crypto,
-                Some(15) => ListPaymentMethodsType::Custom,
-                Some(16) => ListPaymentMethodsType::CustomerBalance,
-                Some(17) => ListPaymentMethodsType::Eps,
-                Some(18) => ListPaymentMethodsType::Fpx,
-                Some(19) => ListPaymentMethodsType::Giropay,
-                Some(20) => ListPaymentMethodsType::Grabpay,
-                Some(21) => ListPaymentMethodsType::Ideal,
-                Some(22) => ListPaymentMethodsType::KakaoPay,
-                Some(23) => ListPaymentMethodsType::Klarna,
-                Some(24) => ListPaymentMethodsType::Konbini,
-                Some(25) => ListPaymentMethodsType::KrCard,
-                Some(26) => ListPaymentMethodsType::Link,
-                Some(27) => ListPaymentMethodsType::MbWay,
-                Some(28) => ListPaymentMethodsType::Mobilepay,
-                Some(29) => ListPaymentMethodsType::Multibanco,
-                Some(30) => ListPaymentMethodsType::NaverPay,
-                Some(31) => ListPaymentMethodsType::NzBankAccount,
-                Some(32) => ListPaymentMethodsType::Oxxo,
-                Some(33) => ListPaymentMethodsType::P24,
-                Some(34) => ListPaymentMethodsType::PayByBank,
-                Some(35) => ListPaymentMethodsType::Payco,
-                Some(36) => ListPaymentMethodsType::Paynow,
-                Some(37) => ListPaymentMethodsType::Paypal,
-                Some(38) => ListPaymentMethodsType::Payto,
-                Some(39) => ListPaymentMethodsType::Pix,
-                Some(40) => ListPaymentMethodsType::Promptpay,
-                Some(41) => ListPaymentMethodsType::RevolutPay,
-                Some(42) => ListPaymentMethodsType::SamsungPay,
-                Some(43) => ListPaymentMethodsType::Satispay,
-                Some(44) => ListPaymentMethodsType::SepaDebit,
-                Some(45) => ListPaymentMethodsType::Sofort,
-                Some(46) => ListPaymentMethodsType::Swish,
-                Some(47) => ListPaymentMethodsType::Twint,
-                Some(48) => ListPaymentMethodsType::UsBankAccount,
-                Some(49) => ListPaymentMethodsType::WechatPay,
-                Some(50) => ListPaymentMethodsType::Zip,
-                _ => ListPaymentMethodsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for ListPaymentMethodsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for ListPaymentMethodsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for ListPaymentMethodsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`CreatePaymentMethodCardCardDetailsParamsNetworks`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct NetworksParams {
-    /// The `preferred` parameter.
-    pub preferred: Option<
-        crate::CreatePaymentMethodCardCardDetailsParamsNetworksPreferred,
-    >,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for NetworksParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.preferred {
-            map.serialize_entry("preferred", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl NetworksParams {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { preferred: None }
-    }
-    /// The `preferred` parameter.
-    pub fn preferred(
-        mut self,
-        v: impl Into<crate::CreatePaymentMethodCardCardDetailsParamsNetworksPreferred>,
-    ) -> Self {
-        self.preferred = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`UpdatePaymentMethodCardNetworks`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct NetworksUpdateApiParam {
-    /// The `preferred` parameter.
-    pub preferred: Option<
-        crate::CreatePaymentMethodCardCardDetailsParamsNetworksPreferred,
-    >,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for NetworksUpdateApiParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.preferred {
-            map.serialize_entry("preferred", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl NetworksUpdateApiParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { preferred: None }
-    }
-    /// The `preferred` parameter.
-    pub fn preferred(
-        mut self,
-        v: impl Into<crate::CreatePaymentMethodCardCardDetailsParamsNetworksPreferred>,
-    ) -> Self {
-        self.preferred = Some(v.into());
-        self
-    }
-}
 /// PaymentMethod objects represent your customer's payment instruments.
 /// You can use them with [PaymentIntents](https://docs.stripe.com/payments/payment-intents) to collect payments or save them to
 /// Customer objects to store instrument details for future payments.
@@ -2493,7 +1162,7 @@ pub struct PaymentMethod {
     /// The `alipay` field.
     pub alipay: Option<crate::PaymentFlowsPrivatePaymentMethodsAlipay>,
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow. The field defaults to “unspecified”.
-    pub allow_redisplay: Option<crate::CardAllowRedisplay>,
+    pub allow_redisplay: Option<crate::card::AllowRedisplay>,
     /// The `alma` field.
     pub alma: Option<crate::PaymentMethodAlma>,
     /// The `amazon_pay` field.
@@ -2603,7 +1272,7 @@ pub struct PaymentMethod {
     /// The `twint` field.
     pub twint: Option<crate::PaymentMethodTwint>,
     /// The type of the PaymentMethod. An additional hash is included on the PaymentMethod with a name matching this value. It contains additional information specific to the PaymentMethod type.
-    pub r#type: crate::PaymentMethodType,
+    pub r#type: crate::payment_method::Type,
     /// The `us_bank_account` field.
     pub us_bank_account: Option<crate::PaymentMethodUsBankAccount>,
     /// The `wechat_pay` field.
@@ -2627,7 +1296,7 @@ impl crate::rt::Decode for PaymentMethod {
             f1: crate::rt::json::Slot<crate::PaymentMethodAffirm>,
             f2: crate::rt::json::Slot<crate::PaymentMethodAfterpayClearpay>,
             f3: crate::rt::json::Slot<crate::PaymentFlowsPrivatePaymentMethodsAlipay>,
-            f4: crate::rt::json::Slot<crate::CardAllowRedisplay>,
+            f4: crate::rt::json::Slot<crate::card::AllowRedisplay>,
             f5: crate::rt::json::Slot<crate::PaymentMethodAlma>,
             f6: crate::rt::json::Slot<crate::PaymentMethodAmazonPay>,
             f7: crate::rt::json::Slot<crate::PaymentMethodAuBecsDebit>,
@@ -2682,7 +1351,7 @@ impl crate::rt::Decode for PaymentMethod {
             f56: crate::rt::json::Slot<crate::PaymentMethodSofort>,
             f57: crate::rt::json::Slot<crate::PaymentMethodSwish>,
             f58: crate::rt::json::Slot<crate::PaymentMethodTwint>,
-            f59: crate::rt::json::Slot<crate::PaymentMethodType>,
+            f59: crate::rt::json::Slot<crate::payment_method::Type>,
             f60: crate::rt::json::Slot<crate::PaymentMethodUsBankAccount>,
             f61: crate::rt::json::Slot<crate::PaymentMethodWechatPay>,
             f62: crate::rt::json::Slot<crate::PaymentMethodZip>,
@@ -3815,7 +2484,7 @@ pub struct PaymentMethodCard {
     /// Contains information about card networks that can be used to process the payment.
     pub networks: Option<crate::Networks>,
     /// Status of a card based on the card issuer.
-    pub regulated_status: Option<crate::CardRegulatedStatus>,
+    pub regulated_status: Option<crate::payment_method::RegulatedStatus>,
     /// Contains details on how this Card may be used for 3D Secure authentication.
     pub three_d_secure_usage: Option<crate::ThreeDSecureUsage>,
     /// If this Card is part of a card wallet, this contains the details of the card wallet.
@@ -3838,7 +2507,7 @@ impl crate::rt::Decode for PaymentMethodCard {
             f8: crate::rt::json::Slot<crate::PaymentMethodCardGeneratedCard>,
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<crate::Networks>,
-            f11: crate::rt::json::Slot<crate::CardRegulatedStatus>,
+            f11: crate::rt::json::Slot<crate::payment_method::RegulatedStatus>,
             f12: crate::rt::json::Slot<crate::ThreeDSecureUsage>,
             f13: crate::rt::json::Slot<crate::PaymentMethodCardWallet>,
         }
@@ -4169,7 +2838,7 @@ pub struct PaymentMethodCardPresent {
     /// The languages that the issuing bank recommends using for localizing any customer-facing text, as read from the card. Referenced from EMV tag 5F2D, data encoded on the card's chip.
     pub preferred_locales: Option<Vec<String>>,
     /// How card details were read in this transaction.
-    pub read_method: Option<crate::PaymentMethodCardPresentReadMethod>,
+    pub read_method: Option<crate::payment_method::ReadMethod>,
     /// The `wallet` field.
     pub wallet: Option<crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -4193,7 +2862,7 @@ impl crate::rt::Decode for PaymentMethodCardPresent {
             f11: crate::rt::json::Slot<crate::PaymentMethodCardPresentNetworks>,
             f12: crate::rt::json::Slot<crate::PaymentMethodDetailsCardPresentOffline>,
             f13: crate::rt::json::Slot<Vec<String>>,
-            f14: crate::rt::json::Slot<crate::PaymentMethodCardPresentReadMethod>,
+            f14: crate::rt::json::Slot<crate::payment_method::ReadMethod>,
             f15: crate::rt::json::Slot<
                 crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet,
             >,
@@ -4429,87 +3098,6 @@ impl serde::Serialize for PaymentMethodCardPresentNetworks {
         map.end()
     }
 }
-/// Values of `PaymentMethodCardPresentReadMethod`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodCardPresentReadMethod {
-    /// `contact_emv`
-    ContactEmv,
-    /// `contactless_emv`
-    ContactlessEmv,
-    /// `contactless_magstripe_mode`
-    ContactlessMagstripeMode,
-    /// `magnetic_stripe_fallback`
-    MagneticStripeFallback,
-    /// `magnetic_stripe_track2`
-    MagneticStripeTrack2,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodCardPresentReadMethod {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodCardPresentReadMethod::ContactEmv => "contact_emv",
-            PaymentMethodCardPresentReadMethod::ContactlessEmv => "contactless_emv",
-            PaymentMethodCardPresentReadMethod::ContactlessMagstripeMode => {
-                "contactless_magstripe_mode"
-            }
-            PaymentMethodCardPresentReadMethod::MagneticStripeFallback => {
-                "magnetic_stripe_fallback"
-            }
-            PaymentMethodCardPresentReadMethod::MagneticStripeTrack2 => {
-                "magnetic_stripe_track2"
-            }
-            PaymentMethodCardPresentReadMethod::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodCardPresentReadMethod {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "contact_emv",
-                    "contactless_emv",
-                    "contactless_magstripe_mode",
-                    "magnetic_stripe_fallback",
-                    "magnetic_stripe_track2",
-                ],
-            ) {
-                Some(0) => PaymentMethodCardPresentReadMethod::ContactEmv,
-                Some(1) => PaymentMethodCardPresentReadMethod::ContactlessEmv,
-                Some(2) => PaymentMethodCardPresentReadMethod::ContactlessMagstripeMode,
-                Some(3) => PaymentMethodCardPresentReadMethod::MagneticStripeFallback,
-                Some(4) => PaymentMethodCardPresentReadMethod::MagneticStripeTrack2,
-                _ => PaymentMethodCardPresentReadMethod::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodCardPresentReadMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodCardPresentReadMethod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodCardPresentReadMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodCardPresentReadMethod {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// payment_method_card_wallet
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4529,7 +3117,7 @@ pub struct PaymentMethodCardWallet {
     /// The `samsung_pay` field.
     pub samsung_pay: Option<crate::PaymentMethodCardWalletSamsungPay>,
     /// The type of the card wallet, one of `amex_express_checkout`, `apple_pay`, `google_pay`, `masterpass`, `samsung_pay`, `visa_checkout`, or `link`. An additional hash is included on the Wallet subhash with a name matching this value. It contains additional information specific to the card wallet type.
-    pub r#type: crate::PaymentMethodCardWalletType,
+    pub r#type: crate::payment_method::shared::Type,
     /// The `visa_checkout` field.
     pub visa_checkout: Option<crate::PaymentMethodCardWalletVisaCheckout>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -4546,7 +3134,7 @@ impl crate::rt::Decode for PaymentMethodCardWallet {
             f4: crate::rt::json::Slot<crate::PaymentMethodCardWalletLink>,
             f5: crate::rt::json::Slot<crate::PaymentMethodCardWalletMasterpass>,
             f6: crate::rt::json::Slot<crate::PaymentMethodCardWalletSamsungPay>,
-            f7: crate::rt::json::Slot<crate::PaymentMethodCardWalletType>,
+            f7: crate::rt::json::Slot<crate::payment_method::shared::Type>,
             f8: crate::rt::json::Slot<crate::PaymentMethodCardWalletVisaCheckout>,
         }
         let mut b = Slots {
@@ -4962,91 +3550,6 @@ impl serde::Serialize for PaymentMethodCardWalletSamsungPay {
         map.end()
     }
 }
-/// Values of `PaymentMethodCardWalletType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodCardWalletType {
-    /// `amex_express_checkout`
-    AmexExpressCheckout,
-    /// `apple_pay`
-    ApplePay,
-    /// `google_pay`
-    GooglePay,
-    /// `link`
-    Link,
-    /// `masterpass`
-    Masterpass,
-    /// `samsung_pay`
-    SamsungPay,
-    /// `visa_checkout`
-    VisaCheckout,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodCardWalletType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodCardWalletType::AmexExpressCheckout => "amex_express_checkout",
-            PaymentMethodCardWalletType::ApplePay => "apple_pay",
-            PaymentMethodCardWalletType::GooglePay => "google_pay",
-            PaymentMethodCardWalletType::Link => "link",
-            PaymentMethodCardWalletType::Masterpass => "masterpass",
-            PaymentMethodCardWalletType::SamsungPay => "samsung_pay",
-            PaymentMethodCardWalletType::VisaCheckout => "visa_checkout",
-            PaymentMethodCardWalletType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodCardWalletType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "amex_express_checkout",
-                    "apple_pay",
-                    "google_pay",
-                    "link",
-                    "masterpass",
-                    "samsung_pay",
-                    "visa_checkout",
-                ],
-            ) {
-                Some(0) => PaymentMethodCardWalletType::AmexExpressCheckout,
-                Some(1) => PaymentMethodCardWalletType::ApplePay,
-                Some(2) => PaymentMethodCardWalletType::GooglePay,
-                Some(3) => PaymentMethodCardWalletType::Link,
-                Some(4) => PaymentMethodCardWalletType::Masterpass,
-                Some(5) => PaymentMethodCardWalletType::SamsungPay,
-                Some(6) => PaymentMethodCardWalletType::VisaCheckout,
-                _ => PaymentMethodCardWalletType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodCardWalletType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodCardWalletType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodCardWalletType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// payment_method_card_wallet_visa_checkout
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5279,9 +3782,9 @@ pub struct PaymentMethodConfigResourceDisplayPreference {
     /// For child configs, whether or not the account's preference will be observed. If `false`, the parent configuration's default is used.
     pub overridable: Option<bool>,
     /// The account's display preference.
-    pub preference: crate::PaymentMethodConfigResourceDisplayPreferencePreference,
+    pub preference: crate::payment_method::Preference,
     /// The effective display preference value.
-    pub value: crate::PaymentMethodConfigResourceDisplayPreferenceValue,
+    pub value: crate::payment_method::Value,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -5291,12 +3794,8 @@ impl crate::rt::Decode for PaymentMethodConfigResourceDisplayPreference {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourceDisplayPreferencePreference,
-            >,
-            f2: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourceDisplayPreferenceValue,
-            >,
+            f1: crate::rt::json::Slot<crate::payment_method::Preference>,
+            f2: crate::rt::json::Slot<crate::payment_method::Value>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -5360,141 +3859,6 @@ impl serde::Serialize for PaymentMethodConfigResourceDisplayPreference {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentMethodConfigResourceDisplayPreferencePreference`.
-#[cfg(any(feature = "checkout", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodConfigResourceDisplayPreferencePreference {
-    /// `none`
-    None,
-    /// `off`
-    Off,
-    /// `on`
-    On,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl PaymentMethodConfigResourceDisplayPreferencePreference {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodConfigResourceDisplayPreferencePreference::None => "none",
-            PaymentMethodConfigResourceDisplayPreferencePreference::Off => "off",
-            PaymentMethodConfigResourceDisplayPreferencePreference::On => "on",
-            PaymentMethodConfigResourceDisplayPreferencePreference::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl std::str::FromStr for PaymentMethodConfigResourceDisplayPreferencePreference {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["none", "off", "on"]) {
-                Some(0) => PaymentMethodConfigResourceDisplayPreferencePreference::None,
-                Some(1) => PaymentMethodConfigResourceDisplayPreferencePreference::Off,
-                Some(2) => PaymentMethodConfigResourceDisplayPreferencePreference::On,
-                _ => {
-                    PaymentMethodConfigResourceDisplayPreferencePreference::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl std::fmt::Display for PaymentMethodConfigResourceDisplayPreferencePreference {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl serde::Serialize for PaymentMethodConfigResourceDisplayPreferencePreference {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl<'de> serde::Deserialize<'de>
-for PaymentMethodConfigResourceDisplayPreferencePreference {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl crate::rt::Decode for PaymentMethodConfigResourceDisplayPreferencePreference {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `PaymentMethodConfigResourceDisplayPreferenceValue`.
-#[cfg(any(feature = "checkout", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodConfigResourceDisplayPreferenceValue {
-    /// `off`
-    Off,
-    /// `on`
-    On,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl PaymentMethodConfigResourceDisplayPreferenceValue {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodConfigResourceDisplayPreferenceValue::Off => "off",
-            PaymentMethodConfigResourceDisplayPreferenceValue::On => "on",
-            PaymentMethodConfigResourceDisplayPreferenceValue::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl std::str::FromStr for PaymentMethodConfigResourceDisplayPreferenceValue {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["off", "on"]) {
-                Some(0) => PaymentMethodConfigResourceDisplayPreferenceValue::Off,
-                Some(1) => PaymentMethodConfigResourceDisplayPreferenceValue::On,
-                _ => {
-                    PaymentMethodConfigResourceDisplayPreferenceValue::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl std::fmt::Display for PaymentMethodConfigResourceDisplayPreferenceValue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl serde::Serialize for PaymentMethodConfigResourceDisplayPreferenceValue {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for PaymentMethodConfigResourceDisplayPreferenceValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl crate::rt::Decode for PaymentMethodConfigResourceDisplayPreferenceValue {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// PaymentMethodConfigResourcePaymentMethodProperties
@@ -6472,9 +4836,7 @@ impl serde::Serialize for PaymentMethodDetailsAchCreditTransfer {
 #[non_exhaustive]
 pub struct PaymentMethodDetailsAchDebit {
     /// Type of entity that holds the account. This can be either `individual` or `company`.
-    pub account_holder_type: Option<
-        crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
-    >,
+    pub account_holder_type: Option<crate::payment_method::AccountHolderType>,
     /// Name of the bank associated with the bank account.
     pub bank_name: Option<String>,
     /// Two-letter ISO code representing the country the bank account is located in.
@@ -6492,9 +4854,7 @@ impl crate::rt::Decode for PaymentMethodDetailsAchDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::AccountHolderType>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
@@ -7184,9 +5544,7 @@ pub struct PaymentMethodDetailsBancontact {
     pub iban_last4: Option<String>,
     /// Preferred language of the Bancontact authorization page that the customer is redirected to.
     /// Can be one of `en`, `de`, `fr`, or `nl`
-    pub preferred_language: Option<
-        crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
-    >,
+    pub preferred_language: Option<crate::payment_method::PreferredLanguage>,
     /// Owner's verified full name. Values are verified or provided by Bancontact directly
     /// (if supported) at the time of authorization or settlement. They cannot be set or mutated.
     pub verified_name: Option<String>,
@@ -7203,9 +5561,7 @@ impl crate::rt::Decode for PaymentMethodDetailsBancontact {
             f3: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
             f4: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
             f5: crate::rt::json::Slot<String>,
-            f6: crate::rt::json::Slot<
-                crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
-            >,
+            f6: crate::rt::json::Slot<crate::payment_method::PreferredLanguage>,
             f7: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -7538,7 +5894,7 @@ pub struct PaymentMethodDetailsCard {
         crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceEnterpriseFeaturesOvercaptureOvercapture,
     >,
     /// Status of a card based on the card issuer.
-    pub regulated_status: Option<crate::CardRegulatedStatus>,
+    pub regulated_status: Option<crate::payment_method::RegulatedStatus>,
     /// Populated if this transaction used 3D Secure authentication.
     pub three_d_secure: Option<crate::ThreeDSecureDetailsCharge>,
     /// If this Card is part of a card wallet, this contains the details of the card wallet.
@@ -7578,7 +5934,7 @@ impl crate::rt::Decode for PaymentMethodDetailsCard {
             f19: crate::rt::json::Slot<
                 crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceEnterpriseFeaturesOvercaptureOvercapture,
             >,
-            f20: crate::rt::json::Slot<crate::CardRegulatedStatus>,
+            f20: crate::rt::json::Slot<crate::payment_method::RegulatedStatus>,
             f21: crate::rt::json::Slot<crate::ThreeDSecureDetailsCharge>,
             f22: crate::rt::json::Slot<crate::PaymentMethodDetailsCardWallet>,
         }
@@ -7927,9 +6283,9 @@ pub struct PaymentMethodDetailsCardInstallmentsPlan {
     pub count: Option<i64>,
     /// For `fixed_count` installment plans, this is the interval between installment payments your customer will make to their credit card.
     /// One of `month`.
-    pub interval: Option<crate::PaymentMethodDetailsCardInstallmentsPlanInterval>,
+    pub interval: Option<crate::payment_method::plan::Interval>,
     /// Type of installment plan, one of `fixed_count`, `bonus`, or `revolving`.
-    pub r#type: crate::PaymentMethodDetailsCardInstallmentsPlanType,
+    pub r#type: crate::payment_method::plan::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -7938,12 +6294,8 @@ impl crate::rt::Decode for PaymentMethodDetailsCardInstallmentsPlan {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<
-                crate::PaymentMethodDetailsCardInstallmentsPlanInterval,
-            >,
-            f2: crate::rt::json::Slot<
-                crate::PaymentMethodDetailsCardInstallmentsPlanType,
-            >,
+            f1: crate::rt::json::Slot<crate::payment_method::plan::Interval>,
+            f2: crate::rt::json::Slot<crate::payment_method::plan::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -8006,118 +6358,6 @@ impl serde::Serialize for PaymentMethodDetailsCardInstallmentsPlan {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentMethodDetailsCardInstallmentsPlanInterval`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodDetailsCardInstallmentsPlanInterval {
-    /// `month`
-    Month,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodDetailsCardInstallmentsPlanInterval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodDetailsCardInstallmentsPlanInterval::Month => "month",
-            PaymentMethodDetailsCardInstallmentsPlanInterval::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodDetailsCardInstallmentsPlanInterval {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["month"]) {
-                Some(0) => PaymentMethodDetailsCardInstallmentsPlanInterval::Month,
-                _ => {
-                    PaymentMethodDetailsCardInstallmentsPlanInterval::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodDetailsCardInstallmentsPlanInterval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodDetailsCardInstallmentsPlanInterval {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardInstallmentsPlanInterval {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodDetailsCardInstallmentsPlanInterval {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `PaymentMethodDetailsCardInstallmentsPlanType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodDetailsCardInstallmentsPlanType {
-    /// `bonus`
-    Bonus,
-    /// `fixed_count`
-    FixedCount,
-    /// `revolving`
-    Revolving,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodDetailsCardInstallmentsPlanType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodDetailsCardInstallmentsPlanType::Bonus => "bonus",
-            PaymentMethodDetailsCardInstallmentsPlanType::FixedCount => "fixed_count",
-            PaymentMethodDetailsCardInstallmentsPlanType::Revolving => "revolving",
-            PaymentMethodDetailsCardInstallmentsPlanType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodDetailsCardInstallmentsPlanType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["bonus", "fixed_count", "revolving"]) {
-                Some(0) => PaymentMethodDetailsCardInstallmentsPlanType::Bonus,
-                Some(1) => PaymentMethodDetailsCardInstallmentsPlanType::FixedCount,
-                Some(2) => PaymentMethodDetailsCardInstallmentsPlanType::Revolving,
-                _ => PaymentMethodDetailsCardInstallmentsPlanType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodDetailsCardInstallmentsPlanType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodDetailsCardInstallmentsPlanType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardInstallmentsPlanType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodDetailsCardInstallmentsPlanType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// payment_method_details_card_network_token
@@ -8235,7 +6475,7 @@ pub struct PaymentMethodDetailsCardPresent {
     /// The languages that the issuing bank recommends using for localizing any customer-facing text, as read from the card. Referenced from EMV tag 5F2D, data encoded on the card's chip.
     pub preferred_locales: Option<Vec<String>>,
     /// How card details were read in this transaction.
-    pub read_method: Option<crate::PaymentMethodCardPresentReadMethod>,
+    pub read_method: Option<crate::payment_method::ReadMethod>,
     /// A collection of fields required to be displayed on receipts. Only required for EMV transactions.
     pub receipt: Option<crate::PaymentMethodDetailsCardPresentReceipt>,
     /// The `wallet` field.
@@ -8268,7 +6508,7 @@ impl crate::rt::Decode for PaymentMethodDetailsCardPresent {
             f18: crate::rt::json::Slot<crate::PaymentMethodDetailsCardPresentOffline>,
             f19: crate::rt::json::Slot<bool>,
             f20: crate::rt::json::Slot<Vec<String>>,
-            f21: crate::rt::json::Slot<crate::PaymentMethodCardPresentReadMethod>,
+            f21: crate::rt::json::Slot<crate::payment_method::ReadMethod>,
             f22: crate::rt::json::Slot<crate::PaymentMethodDetailsCardPresentReceipt>,
             f23: crate::rt::json::Slot<
                 crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet,
@@ -8497,7 +6737,7 @@ pub struct PaymentMethodDetailsCardPresentOffline {
     /// Time at which the payment was collected while offline
     pub stored_at: Option<crate::rt::Timestamp>,
     /// The method used to process this payment method offline. Only deferred is allowed.
-    pub r#type: Option<crate::PaymentMethodDetailsCardPresentOfflineType>,
+    pub r#type: Option<crate::payment_method::details_card_present_offline::Type>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -8506,7 +6746,9 @@ impl crate::rt::Decode for PaymentMethodDetailsCardPresentOffline {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f1: crate::rt::json::Slot<crate::PaymentMethodDetailsCardPresentOfflineType>,
+            f1: crate::rt::json::Slot<
+                crate::payment_method::details_card_present_offline::Type,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -8556,62 +6798,14 @@ impl serde::Serialize for PaymentMethodDetailsCardPresentOffline {
         map.end()
     }
 }
-/// Values of `PaymentMethodDetailsCardPresentOfflineType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodDetailsCardPresentOfflineType {
-    /// `deferred`
-    Deferred,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodDetailsCardPresentOfflineType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodDetailsCardPresentOfflineType::Deferred => "deferred",
-            PaymentMethodDetailsCardPresentOfflineType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodDetailsCardPresentOfflineType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["deferred"]) {
-                Some(0) => PaymentMethodDetailsCardPresentOfflineType::Deferred,
-                _ => PaymentMethodDetailsCardPresentOfflineType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodDetailsCardPresentOfflineType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodDetailsCardPresentOfflineType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardPresentOfflineType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodDetailsCardPresentOfflineType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// payment_method_details_card_present_receipt
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCardPresentReceipt {
     /// The type of account being debited or credited
-    pub account_type: Option<crate::PaymentMethodDetailsCardPresentReceiptAccountType>,
+    pub account_type: Option<
+        crate::payment_method::details_card_present_receipt::AccountType,
+    >,
     /// The Application Cryptogram, a unique value generated by the card to authenticate the transaction with issuers.
     pub application_cryptogram: Option<String>,
     /// The Application Identifier (AID) on the card used to determine which networks are eligible to process the transaction. Referenced from EMV tag 9F12, data encoded on the card's chip.
@@ -8636,7 +6830,7 @@ impl crate::rt::Decode for PaymentMethodDetailsCardPresentReceipt {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::PaymentMethodDetailsCardPresentReceiptAccountType,
+                crate::payment_method::details_card_present_receipt::AccountType,
             >,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
@@ -8747,77 +6941,6 @@ impl serde::Serialize for PaymentMethodDetailsCardPresentReceipt {
         map.end()
     }
 }
-/// Values of `PaymentMethodDetailsCardPresentReceiptAccountType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodDetailsCardPresentReceiptAccountType {
-    /// `checking`
-    Checking,
-    /// `credit`
-    Credit,
-    /// `prepaid`
-    Prepaid,
-    /// `unknown`
-    UnknownValue,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodDetailsCardPresentReceiptAccountType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodDetailsCardPresentReceiptAccountType::Checking => "checking",
-            PaymentMethodDetailsCardPresentReceiptAccountType::Credit => "credit",
-            PaymentMethodDetailsCardPresentReceiptAccountType::Prepaid => "prepaid",
-            PaymentMethodDetailsCardPresentReceiptAccountType::UnknownValue => "unknown",
-            PaymentMethodDetailsCardPresentReceiptAccountType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodDetailsCardPresentReceiptAccountType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["checking", "credit", "prepaid", "unknown"],
-            ) {
-                Some(0) => PaymentMethodDetailsCardPresentReceiptAccountType::Checking,
-                Some(1) => PaymentMethodDetailsCardPresentReceiptAccountType::Credit,
-                Some(2) => PaymentMethodDetailsCardPresentReceiptAccountType::Prepaid,
-                Some(3) => {
-                    PaymentMethodDetailsCardPresentReceiptAccountType::UnknownValue
-                }
-                _ => {
-                    PaymentMethodDetailsCardPresentReceiptAccountType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodDetailsCardPresentReceiptAccountType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodDetailsCardPresentReceiptAccountType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardPresentReceiptAccountType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodDetailsCardPresentReceiptAccountType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// payment_method_details_card_wallet
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -8839,7 +6962,7 @@ pub struct PaymentMethodDetailsCardWallet {
     /// The `samsung_pay` field.
     pub samsung_pay: Option<crate::PaymentMethodDetailsCardWalletSamsungPay>,
     /// The type of the card wallet, one of `amex_express_checkout`, `apple_pay`, `google_pay`, `masterpass`, `samsung_pay`, `visa_checkout`, or `link`. An additional hash is included on the Wallet subhash with a name matching this value. It contains additional information specific to the card wallet type.
-    pub r#type: crate::PaymentMethodCardWalletType,
+    pub r#type: crate::payment_method::shared::Type,
     /// The `visa_checkout` field.
     pub visa_checkout: Option<crate::PaymentMethodDetailsCardWalletVisaCheckout>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -8858,7 +6981,7 @@ impl crate::rt::Decode for PaymentMethodDetailsCardWallet {
             f4: crate::rt::json::Slot<crate::PaymentMethodDetailsCardWalletLink>,
             f5: crate::rt::json::Slot<crate::PaymentMethodDetailsCardWalletMasterpass>,
             f6: crate::rt::json::Slot<crate::PaymentMethodDetailsCardWalletSamsungPay>,
-            f7: crate::rt::json::Slot<crate::PaymentMethodCardWalletType>,
+            f7: crate::rt::json::Slot<crate::payment_method::shared::Type>,
             f8: crate::rt::json::Slot<crate::PaymentMethodDetailsCardWalletVisaCheckout>,
         }
         let mut b = Slots {
@@ -9440,9 +7563,9 @@ pub struct PaymentMethodDetailsCrypto {
     /// The wallet address of the customer.
     pub buyer_address: Option<String>,
     /// The blockchain network that the transaction was sent on.
-    pub network: Option<crate::PaymentMethodDetailsCryptoNetwork>,
+    pub network: Option<crate::payment_method::Network>,
     /// The token currency that the transaction was sent with.
-    pub token_currency: Option<crate::PaymentMethodDetailsCryptoTokenCurrency>,
+    pub token_currency: Option<crate::payment_method::TokenCurrency>,
     /// The blockchain transaction hash of the crypto payment.
     pub transaction_hash: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -9453,8 +7576,8 @@ impl crate::rt::Decode for PaymentMethodDetailsCrypto {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<crate::PaymentMethodDetailsCryptoNetwork>,
-            f2: crate::rt::json::Slot<crate::PaymentMethodDetailsCryptoTokenCurrency>,
+            f1: crate::rt::json::Slot<crate::payment_method::Network>,
+            f2: crate::rt::json::Slot<crate::payment_method::TokenCurrency>,
             f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -9517,129 +7640,6 @@ impl serde::Serialize for PaymentMethodDetailsCrypto {
         map.end()
     }
 }
-/// Values of `PaymentMethodDetailsCryptoNetwork`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodDetailsCryptoNetwork {
-    /// `base`
-    Base,
-    /// `ethereum`
-    Ethereum,
-    /// `polygon`
-    Polygon,
-    /// `solana`
-    Solana,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodDetailsCryptoNetwork {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodDetailsCryptoNetwork::Base => "base",
-            PaymentMethodDetailsCryptoNetwork::Ethereum => "ethereum",
-            PaymentMethodDetailsCryptoNetwork::Polygon => "polygon",
-            PaymentMethodDetailsCryptoNetwork::Solana => "solana",
-            PaymentMethodDetailsCryptoNetwork::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodDetailsCryptoNetwork {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["base", "ethereum", "polygon", "solana"],
-            ) {
-                Some(0) => PaymentMethodDetailsCryptoNetwork::Base,
-                Some(1) => PaymentMethodDetailsCryptoNetwork::Ethereum,
-                Some(2) => PaymentMethodDetailsCryptoNetwork::Polygon,
-                Some(3) => PaymentMethodDetailsCryptoNetwork::Solana,
-                _ => PaymentMethodDetailsCryptoNetwork::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodDetailsCryptoNetwork {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodDetailsCryptoNetwork {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCryptoNetwork {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodDetailsCryptoNetwork {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `PaymentMethodDetailsCryptoTokenCurrency`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodDetailsCryptoTokenCurrency {
-    /// `usdc`
-    Usdc,
-    /// `usdg`
-    Usdg,
-    /// `usdp`
-    Usdp,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodDetailsCryptoTokenCurrency {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodDetailsCryptoTokenCurrency::Usdc => "usdc",
-            PaymentMethodDetailsCryptoTokenCurrency::Usdg => "usdg",
-            PaymentMethodDetailsCryptoTokenCurrency::Usdp => "usdp",
-            PaymentMethodDetailsCryptoTokenCurrency::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodDetailsCryptoTokenCurrency {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["usdc", "usdg", "usdp"]) {
-                Some(0) => PaymentMethodDetailsCryptoTokenCurrency::Usdc,
-                Some(1) => PaymentMethodDetailsCryptoTokenCurrency::Usdg,
-                Some(2) => PaymentMethodDetailsCryptoTokenCurrency::Usdp,
-                _ => PaymentMethodDetailsCryptoTokenCurrency::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodDetailsCryptoTokenCurrency {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodDetailsCryptoTokenCurrency {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCryptoTokenCurrency {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodDetailsCryptoTokenCurrency {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// payment_method_details_customer_balance
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -9689,7 +7689,7 @@ impl serde::Serialize for PaymentMethodDetailsCustomerBalance {
 #[non_exhaustive]
 pub struct PaymentMethodDetailsEps {
     /// The customer's bank. Should be one of `arzte_und_apotheker_bank`, `austrian_anadi_bank_ag`, `bank_austria`, `bankhaus_carl_spangler`, `bankhaus_schelhammer_und_schattera_ag`, `bawag_psk_ag`, `bks_bank_ag`, `brull_kallmus_bank_ag`, `btv_vier_lander_bank`, `capital_bank_grawe_gruppe_ag`, `deutsche_bank_ag`, `dolomitenbank`, `easybank_ag`, `erste_bank_und_sparkassen`, `hypo_alpeadriabank_international_ag`, `hypo_noe_lb_fur_niederosterreich_u_wien`, `hypo_oberosterreich_salzburg_steiermark`, `hypo_tirol_bank_ag`, `hypo_vorarlberg_bank_ag`, `hypo_bank_burgenland_aktiengesellschaft`, `marchfelder_bank`, `oberbank_ag`, `raiffeisen_bankengruppe_osterreich`, `schoellerbank_ag`, `sparda_bank_wien`, `volksbank_gruppe`, `volkskreditbank_ag`, or `vr_bank_braunau`.
-    pub bank: Option<crate::PaymentMethodDetailsEpsBank>,
+    pub bank: Option<crate::payment_method::details_eps_eps::Bank>,
     /// Owner's verified full name. Values are verified or provided by EPS directly
     /// (if supported) at the time of authorization or settlement. They cannot be set or mutated.
     /// EPS rarely provides this information so the attribute is usually empty.
@@ -9701,7 +7701,7 @@ impl crate::rt::Decode for PaymentMethodDetailsEps {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsEpsBank>,
+            f0: crate::rt::json::Slot<crate::payment_method::details_eps_eps::Bank>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -9752,228 +7752,12 @@ impl serde::Serialize for PaymentMethodDetailsEps {
         map.end()
     }
 }
-/// Values of `PaymentMethodDetailsEpsBank`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodDetailsEpsBank {
-    /// `arzte_und_apotheker_bank`
-    ArzteUndApothekerBank,
-    /// `austrian_anadi_bank_ag`
-    AustrianAnadiBankAg,
-    /// `bank_austria`
-    BankAustria,
-    /// `bankhaus_carl_spangler`
-    BankhausCarlSpangler,
-    /// `bankhaus_schelhammer_und_schattera_ag`
-    BankhausSchelhammerUndSchatteraAg,
-    /// `bawag_psk_ag`
-    BawagPskAg,
-    /// `bks_bank_ag`
-    BksBankAg,
-    /// `brull_kallmus_bank_ag`
-    BrullKallmusBankAg,
-    /// `btv_vier_lander_bank`
-    BtvVierLanderBank,
-    /// `capital_bank_grawe_gruppe_ag`
-    CapitalBankGraweGruppeAg,
-    /// `deutsche_bank_ag`
-    DeutscheBankAg,
-    /// `dolomitenbank`
-    Dolomitenbank,
-    /// `easybank_ag`
-    EasybankAg,
-    /// `erste_bank_und_sparkassen`
-    ErsteBankUndSparkassen,
-    /// `hypo_alpeadriabank_international_ag`
-    HypoAlpeadriabankInternationalAg,
-    /// `hypo_bank_burgenland_aktiengesellschaft`
-    HypoBankBurgenlandAktiengesellschaft,
-    /// `hypo_noe_lb_fur_niederosterreich_u_wien`
-    HypoNoeLbFurNiederosterreichUWien,
-    /// `hypo_oberosterreich_salzburg_steiermark`
-    HypoOberosterreichSalzburgSteiermark,
-    /// `hypo_tirol_bank_ag`
-    HypoTirolBankAg,
-    /// `hypo_vorarlberg_bank_ag`
-    HypoVorarlbergBankAg,
-    /// `marchfelder_bank`
-    MarchfelderBank,
-    /// `oberbank_ag`
-    OberbankAg,
-    /// `raiffeisen_bankengruppe_osterreich`
-    RaiffeisenBankengruppeOsterreich,
-    /// `schoellerbank_ag`
-    SchoellerbankAg,
-    /// `sparda_bank_wien`
-    SpardaBankWien,
-    /// `volksbank_gruppe`
-    VolksbankGruppe,
-    /// `volkskreditbank_ag`
-    VolkskreditbankAg,
-    /// `vr_bank_braunau`
-    VrBankBraunau,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodDetailsEpsBank {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodDetailsEpsBank::ArzteUndApothekerBank => {
-                "arzte_und_apotheker_bank"
-            }
-            PaymentMethodDetailsEpsBank::AustrianAnadiBankAg => "austrian_anadi_bank_ag",
-            PaymentMethodDetailsEpsBank::BankAustria => "bank_austria",
-            PaymentMethodDetailsEpsBank::BankhausCarlSpangler => "bankhaus_carl_spangler",
-            PaymentMethodDetailsEpsBank::BankhausSchelhammerUndSchatteraAg => {
-                "bankhaus_schelhammer_und_schattera_ag"
-            }
-            PaymentMethodDetailsEpsBank::BawagPskAg => "bawag_psk_ag",
-            PaymentMethodDetailsEpsBank::BksBankAg => "bks_bank_ag",
-            PaymentMethodDetailsEpsBank::BrullKallmusBankAg => "brull_kallmus_bank_ag",
-            PaymentMethodDetailsEpsBank::BtvVierLanderBank => "btv_vier_lander_bank",
-            PaymentMethodDetailsEpsBank::CapitalBankGraweGruppeAg => {
-                "capital_bank_grawe_gruppe_ag"
-            }
-            PaymentMethodDetailsEpsBank::DeutscheBankAg => "deutsche_bank_ag",
-            PaymentMethodDetailsEpsBank::Dolomitenbank => "dolomitenbank",
-            PaymentMethodDetailsEpsBank::EasybankAg => "easybank_ag",
-            PaymentMethodDetailsEpsBank::ErsteBankUndSparkassen => {
-                "erste_bank_und_sparkassen"
-            }
-            PaymentMethodDetailsEpsBank::HypoAlpeadriabankInternationalAg => {
-                "hypo_alpeadriabank_international_ag"
-            }
-            PaymentMethodDetailsEpsBank::HypoBankBurgenlandAktiengesellschaft => {
-                "hypo_bank_burgenland_aktiengesellschaft"
-            }
-            PaymentMethodDetailsEpsBank::HypoNoeLbFurNiederosterreichUWien => {
-                "hypo_noe_lb_fur_niederosterreich_u_wien"
-            }
-            PaymentMethodDetailsEpsBank::HypoOberosterreichSalzburgSteiermark => {
-                "hypo_oberosterreich_salzburg_steiermark"
-            }
-            PaymentMethodDetailsEpsBank::HypoTirolBankAg => "hypo_tirol_bank_ag",
-            PaymentMethodDetailsEpsBank::HypoVorarlbergBankAg => {
-                "hypo_vorarlberg_bank_ag"
-            }
-            PaymentMethodDetailsEpsBank::MarchfelderBank => "marchfelder_bank",
-            PaymentMethodDetailsEpsBank::OberbankAg => "oberbank_ag",
-            PaymentMethodDetailsEpsBank::RaiffeisenBankengruppeOsterreich => {
-                "raiffeisen_bankengruppe_osterreich"
-            }
-            PaymentMethodDetailsEpsBank::SchoellerbankAg => "schoellerbank_ag",
-            PaymentMethodDetailsEpsBank::SpardaBankWien => "sparda_bank_wien",
-            PaymentMethodDetailsEpsBank::VolksbankGruppe => "volksbank_gruppe",
-            PaymentMethodDetailsEpsBank::VolkskreditbankAg => "volkskreditbank_ag",
-            PaymentMethodDetailsEpsBank::VrBankBraunau => "vr_bank_braunau",
-            PaymentMethodDetailsEpsBank::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodDetailsEpsBank {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "arzte_und_apotheker_bank",
-                    "austrian_anadi_bank_ag",
-                    "bank_austria",
-                    "bankhaus_carl_spangler",
-                    "bankhaus_schelhammer_und_schattera_ag",
-                    "bawag_psk_ag",
-                    "bks_bank_ag",
-                    "brull_kallmus_bank_ag",
-                    "btv_vier_lander_bank",
-                    "capital_bank_grawe_gruppe_ag",
-                    "deutsche_bank_ag",
-                    "dolomitenbank",
-                    "easybank_ag",
-                    "erste_bank_und_sparkassen",
-                    "hypo_alpeadriabank_international_ag",
-                    "hypo_bank_burgenland_aktiengesellschaft",
-                    "hypo_noe_lb_fur_niederosterreich_u_wien",
-                    "hypo_oberosterreich_salzburg_steiermark",
-                    "hypo_tirol_bank_ag",
-                    "hypo_vorarlberg_bank_ag",
-                    "marchfelder_bank",
-                    "oberbank_ag",
-                    "raiffeisen_bankengruppe_osterreich",
-                    "schoellerbank_ag",
-                    "sparda_bank_wien",
-                    "volksbank_gruppe",
-                    "volkskreditbank_ag",
-                    "vr_bank_braunau",
-                ],
-            ) {
-                Some(0) => PaymentMethodDetailsEpsBank::ArzteUndApothekerBank,
-                Some(1) => PaymentMethodDetailsEpsBank::AustrianAnadiBankAg,
-                Some(2) => PaymentMethodDetailsEpsBank::BankAustria,
-                Some(3) => PaymentMethodDetailsEpsBank::BankhausCarlSpangler,
-                Some(4) => PaymentMethodDetailsEpsBank::BankhausSchelhammerUndSchatteraAg,
-                Some(5) => PaymentMethodDetailsEpsBank::BawagPskAg,
-                Some(6) => PaymentMethodDetailsEpsBank::BksBankAg,
-                Some(7) => PaymentMethodDetailsEpsBank::BrullKallmusBankAg,
-                Some(8) => PaymentMethodDetailsEpsBank::BtvVierLanderBank,
-                Some(9) => PaymentMethodDetailsEpsBank::CapitalBankGraweGruppeAg,
-                Some(10) => PaymentMethodDetailsEpsBank::DeutscheBankAg,
-                Some(11) => PaymentMethodDetailsEpsBank::Dolomitenbank,
-                Some(12) => PaymentMethodDetailsEpsBank::EasybankAg,
-                Some(13) => PaymentMethodDetailsEpsBank::ErsteBankUndSparkassen,
-                Some(14) => PaymentMethodDetailsEpsBank::HypoAlpeadriabankInternationalAg,
-                Some(15) => {
-                    PaymentMethodDetailsEpsBank::HypoBankBurgenlandAktiengesellschaft
-                }
-                Some(16) => {
-                    PaymentMethodDetailsEpsBank::HypoNoeLbFurNiederosterreichUWien
-                }
-                Some(17) => {
-                    PaymentMethodDetailsEpsBank::HypoOberosterreichSalzburgSteiermark
-                }
-                Some(18) => PaymentMethodDetailsEpsBank::HypoTirolBankAg,
-                Some(19) => PaymentMethodDetailsEpsBank::HypoVorarlbergBankAg,
-                Some(20) => PaymentMethodDetailsEpsBank::MarchfelderBank,
-                Some(21) => PaymentMethodDetailsEpsBank::OberbankAg,
-                Some(22) => PaymentMethodDetailsEpsBank::RaiffeisenBankengruppeOsterreich,
-                Some(23) => PaymentMethodDetailsEpsBank::SchoellerbankAg,
-                Some(24) => PaymentMethodDetailsEpsBank::SpardaBankWien,
-                Some(25) => PaymentMethodDetailsEpsBank::VolksbankGruppe,
-                Some(26) => PaymentMethodDetailsEpsBank::VolkskreditbankAg,
-                Some(27) => PaymentMethodDetailsEpsBank::VrBankBraunau,
-                _ => PaymentMethodDetailsEpsBank::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodDetailsEpsBank {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodDetailsEpsBank {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsEpsBank {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodDetailsEpsBank {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// payment_method_details_fpx
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsFpx {
     /// The customer's bank. Can be one of `affin_bank`, `agrobank`, `alliance_bank`, `ambank`, `bank_islam`, `bank_muamalat`, `bank_rakyat`, `bsn`, `cimb`, `hong_leong_bank`, `hsbc`, `kfh`, `maybank2u`, `ocbc`, `public_bank`, `rhb`, `standard_chartered`, `uob`, `deutsche_bank`, `maybank2e`, `pb_enterprise`, or `bank_of_china`.
-    pub bank: crate::PaymentMethodDetailsFpxBank,
+    pub bank: crate::payment_method::details_fpx_fpx::Bank,
     /// Unique transaction id generated by FPX for every request from the merchant
     pub transaction_id: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -9983,7 +7767,7 @@ impl crate::rt::Decode for PaymentMethodDetailsFpx {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsFpxBank>,
+            f0: crate::rt::json::Slot<crate::payment_method::details_fpx_fpx::Bank>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -10041,166 +7825,6 @@ impl serde::Serialize for PaymentMethodDetailsFpx {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentMethodDetailsFpxBank`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodDetailsFpxBank {
-    /// `affin_bank`
-    AffinBank,
-    /// `agrobank`
-    Agrobank,
-    /// `alliance_bank`
-    AllianceBank,
-    /// `ambank`
-    Ambank,
-    /// `bank_islam`
-    BankIslam,
-    /// `bank_muamalat`
-    BankMuamalat,
-    /// `bank_of_china`
-    BankOfChina,
-    /// `bank_rakyat`
-    BankRakyat,
-    /// `bsn`
-    Bsn,
-    /// `cimb`
-    Cimb,
-    /// `deutsche_bank`
-    DeutscheBank,
-    /// `hong_leong_bank`
-    HongLeongBank,
-    /// `hsbc`
-    Hsbc,
-    /// `kfh`
-    Kfh,
-    /// `maybank2e`
-    Maybank2e,
-    /// `maybank2u`
-    Maybank2u,
-    /// `ocbc`
-    Ocbc,
-    /// `pb_enterprise`
-    PbEnterprise,
-    /// `public_bank`
-    PublicBank,
-    /// `rhb`
-    Rhb,
-    /// `standard_chartered`
-    StandardChartered,
-    /// `uob`
-    Uob,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodDetailsFpxBank {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodDetailsFpxBank::AffinBank => "affin_bank",
-            PaymentMethodDetailsFpxBank::Agrobank => "agrobank",
-            PaymentMethodDetailsFpxBank::AllianceBank => "alliance_bank",
-            PaymentMethodDetailsFpxBank::Ambank => "ambank",
-            PaymentMethodDetailsFpxBank::BankIslam => "bank_islam",
-            PaymentMethodDetailsFpxBank::BankMuamalat => "bank_muamalat",
-            PaymentMethodDetailsFpxBank::BankOfChina => "bank_of_china",
-            PaymentMethodDetailsFpxBank::BankRakyat => "bank_rakyat",
-            PaymentMethodDetailsFpxBank::Bsn => "bsn",
-            PaymentMethodDetailsFpxBank::Cimb => "cimb",
-            PaymentMethodDetailsFpxBank::DeutscheBank => "deutsche_bank",
-            PaymentMethodDetailsFpxBank::HongLeongBank => "hong_leong_bank",
-            PaymentMethodDetailsFpxBank::Hsbc => "hsbc",
-            PaymentMethodDetailsFpxBank::Kfh => "kfh",
-            PaymentMethodDetailsFpxBank::Maybank2e => "maybank2e",
-            PaymentMethodDetailsFpxBank::Maybank2u => "maybank2u",
-            PaymentMethodDetailsFpxBank::Ocbc => "ocbc",
-            PaymentMethodDetailsFpxBank::PbEnterprise => "pb_enterprise",
-            PaymentMethodDetailsFpxBank::PublicBank => "public_bank",
-            PaymentMethodDetailsFpxBank::Rhb => "rhb",
-            PaymentMethodDetailsFpxBank::StandardChartered => "standard_chartered",
-            PaymentMethodDetailsFpxBank::Uob => "uob",
-            PaymentMethodDetailsFpxBank::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodDetailsFpxBank {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "affin_bank",
-                    "agrobank",
-                    "alliance_bank",
-                    "ambank",
-                    "bank_islam",
-                    "bank_muamalat",
-                    "bank_of_china",
-                    "bank_rakyat",
-                    "bsn",
-                    "cimb",
-                    "deutsche_bank",
-                    "hong_leong_bank",
-                    "hsbc",
-                    "kfh",
-                    "maybank2e",
-                    "maybank2u",
-                    "ocbc",
-                    "pb_enterprise",
-                    "public_bank",
-                    "rhb",
-                    "standard_chartered",
-                    "uob",
-                ],
-            ) {
-                Some(0) => PaymentMethodDetailsFpxBank::AffinBank,
-                Some(1) => PaymentMethodDetailsFpxBank::Agrobank,
-                Some(2) => PaymentMethodDetailsFpxBank::AllianceBank,
-                Some(3) => PaymentMethodDetailsFpxBank::Ambank,
-                Some(4) => PaymentMethodDetailsFpxBank::BankIslam,
-                Some(5) => PaymentMethodDetailsFpxBank::BankMuamalat,
-                Some(6) => PaymentMethodDetailsFpxBank::BankOfChina,
-                Some(7) => PaymentMethodDetailsFpxBank::BankRakyat,
-                Some(8) => PaymentMethodDetailsFpxBank::Bsn,
-                Some(9) => PaymentMethodDetailsFpxBank::Cimb,
-                Some(10) => PaymentMethodDetailsFpxBank::DeutscheBank,
-                Some(11) => PaymentMethodDetailsFpxBank::HongLeongBank,
-                Some(12) => PaymentMethodDetailsFpxBank::Hsbc,
-                Some(13) => PaymentMethodDetailsFpxBank::Kfh,
-                Some(14) => PaymentMethodDetailsFpxBank::Maybank2e,
-                Some(15) => PaymentMethodDetailsFpxBank::Maybank2u,
-                Some(16) => PaymentMethodDetailsFpxBank::Ocbc,
-                Some(17) => PaymentMethodDetailsFpxBank::PbEnterprise,
-                Some(18) => PaymentMethodDetailsFpxBank::PublicBank,
-                Some(19) => PaymentMethodDetailsFpxBank::Rhb,
-                Some(20) => PaymentMethodDetailsFpxBank::StandardChartered,
-                Some(21) => PaymentMethodDetailsFpxBank::Uob,
-                _ => PaymentMethodDetailsFpxBank::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodDetailsFpxBank {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodDetailsFpxBank {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsFpxBank {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodDetailsFpxBank {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// payment_method_details_giropay
@@ -10351,9 +7975,9 @@ impl serde::Serialize for PaymentMethodDetailsGrabpay {
 #[non_exhaustive]
 pub struct PaymentMethodDetailsIdeal {
     /// The customer's bank. Can be one of `abn_amro`, `adyen`, `asn_bank`, `bunq`, `buut`, `finom`, `handelsbanken`, `ing`, `knab`, `mollie`, `moneyou`, `n26`, `nn`, `rabobank`, `regiobank`, `revolut`, `sns_bank`, `triodos_bank`, `van_lanschot`, or `yoursafe`.
-    pub bank: Option<crate::PaymentMethodDetailsIdealBank>,
+    pub bank: Option<crate::payment_method::Bank>,
     /// The Bank Identifier Code of the customer's bank.
-    pub bic: Option<crate::PaymentMethodDetailsIdealBic>,
+    pub bic: Option<crate::payment_method::Bic>,
     /// The ID of the SEPA Direct Debit PaymentMethod which was generated by this Charge.
     pub generated_sepa_debit: Option<crate::rt::Expandable<crate::PaymentMethod>>,
     /// The mandate for the SEPA Direct Debit PaymentMethod which was generated by this Charge.
@@ -10372,8 +7996,8 @@ impl crate::rt::Decode for PaymentMethodDetailsIdeal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsIdealBank>,
-            f1: crate::rt::json::Slot<crate::PaymentMethodDetailsIdealBic>,
+            f0: crate::rt::json::Slot<crate::payment_method::Bank>,
+            f1: crate::rt::json::Slot<crate::payment_method::Bic>,
             f2: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
             f3: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
             f4: crate::rt::json::Slot<String>,
@@ -10466,311 +8090,6 @@ impl serde::Serialize for PaymentMethodDetailsIdeal {
         map.end()
     }
 }
-/// Values of `PaymentMethodDetailsIdealBank`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodDetailsIdealBank {
-    /// `abn_amro`
-    AbnAmro,
-    /// `adyen`
-    Adyen,
-    /// `asn_bank`
-    AsnBank,
-    /// `bunq`
-    Bunq,
-    /// `buut`
-    Buut,
-    /// `finom`
-    Finom,
-    /// `handelsbanken`
-    Handelsbanken,
-    /// `ing`
-    Ing,
-    /// `knab`
-    Knab,
-    /// `mollie`
-    Mollie,
-    /// `moneyou`
-    Moneyou,
-    /// `n26`
-    N26,
-    /// `nn`
-    Nn,
-    /// `rabobank`
-    Rabobank,
-    /// `regiobank`
-    Regiobank,
-    /// `revolut`
-    Revolut,
-    /// `sns_bank`
-    SnsBank,
-    /// `triodos_bank`
-    TriodosBank,
-    /// `van_lanschot`
-    VanLanschot,
-    /// `yoursafe`
-    Yoursafe,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodDetailsIdealBank {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodDetailsIdealBank::AbnAmro => "abn_amro",
-            PaymentMethodDetailsIdealBank::Adyen => "adyen",
-            PaymentMethodDetailsIdealBank::AsnBank => "asn_bank",
-            PaymentMethodDetailsIdealBank::Bunq => "bunq",
-            PaymentMethodDetailsIdealBank::Buut => "buut",
-            PaymentMethodDetailsIdealBank::Finom => "finom",
-            PaymentMethodDetailsIdealBank::Handelsbanken => "handelsbanken",
-            PaymentMethodDetailsIdealBank::Ing => "ing",
-            PaymentMethodDetailsIdealBank::Knab => "knab",
-            PaymentMethodDetailsIdealBank::Mollie => "mollie",
-            PaymentMethodDetailsIdealBank::Moneyou => "moneyou",
-            PaymentMethodDetailsIdealBank::N26 => "n26",
-            PaymentMethodDetailsIdealBank::Nn => "nn",
-            PaymentMethodDetailsIdealBank::Rabobank => "rabobank",
-            PaymentMethodDetailsIdealBank::Regiobank => "regiobank",
-            PaymentMethodDetailsIdealBank::Revolut => "revolut",
-            PaymentMethodDetailsIdealBank::SnsBank => "sns_bank",
-            PaymentMethodDetailsIdealBank::TriodosBank => "triodos_bank",
-            PaymentMethodDetailsIdealBank::VanLanschot => "van_lanschot",
-            PaymentMethodDetailsIdealBank::Yoursafe => "yoursafe",
-            PaymentMethodDetailsIdealBank::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodDetailsIdealBank {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "abn_amro",
-                    "adyen",
-                    "asn_bank",
-                    "bunq",
-                    "buut",
-                    "finom",
-                    "handelsbanken",
-                    "ing",
-                    "knab",
-                    "mollie",
-                    "moneyou",
-                    "n26",
-                    "nn",
-                    "rabobank",
-                    "regiobank",
-                    "revolut",
-                    "sns_bank",
-                    "triodos_bank",
-                    "van_lanschot",
-                    "yoursafe",
-                ],
-            ) {
-                Some(0) => PaymentMethodDetailsIdealBank::AbnAmro,
-                Some(1) => PaymentMethodDetailsIdealBank::Adyen,
-                Some(2) => PaymentMethodDetailsIdealBank::AsnBank,
-                Some(3) => PaymentMethodDetailsIdealBank::Bunq,
-                Some(4) => PaymentMethodDetailsIdealBank::Buut,
-                Some(5) => PaymentMethodDetailsIdealBank::Finom,
-                Some(6) => PaymentMethodDetailsIdealBank::Handelsbanken,
-                Some(7) => PaymentMethodDetailsIdealBank::Ing,
-                Some(8) => PaymentMethodDetailsIdealBank::Knab,
-                Some(9) => PaymentMethodDetailsIdealBank::Mollie,
-                Some(10) => PaymentMethodDetailsIdealBank::Moneyou,
-                Some(11) => PaymentMethodDetailsIdealBank::N26,
-                Some(12) => PaymentMethodDetailsIdealBank::Nn,
-                Some(13) => PaymentMethodDetailsIdealBank::Rabobank,
-                Some(14) => PaymentMethodDetailsIdealBank::Regiobank,
-                Some(15) => PaymentMethodDetailsIdealBank::Revolut,
-                Some(16) => PaymentMethodDetailsIdealBank::SnsBank,
-                Some(17) => PaymentMethodDetailsIdealBank::TriodosBank,
-                Some(18) => PaymentMethodDetailsIdealBank::VanLanschot,
-                Some(19) => PaymentMethodDetailsIdealBank::Yoursafe,
-                _ => PaymentMethodDetailsIdealBank::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodDetailsIdealBank {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodDetailsIdealBank {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsIdealBank {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodDetailsIdealBank {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `PaymentMethodDetailsIdealBic`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodDetailsIdealBic {
-    /// `ABNANL2A`
-    Abnanl2a,
-    /// `ADYBNL2A`
-    Adybnl2a,
-    /// `ASNBNL21`
-    Asnbnl21,
-    /// `BITSNL2A`
-    Bitsnl2a,
-    /// `BUNQNL2A`
-    Bunqnl2a,
-    /// `BUUTNL2A`
-    Buutnl2a,
-    /// `FNOMNL22`
-    Fnomnl22,
-    /// `FVLBNL22`
-    Fvlbnl22,
-    /// `HANDNL2A`
-    Handnl2a,
-    /// `INGBNL2A`
-    Ingbnl2a,
-    /// `KNABNL2H`
-    Knabnl2h,
-    /// `MLLENL2A`
-    Mllenl2a,
-    /// `MOYONL21`
-    Moyonl21,
-    /// `NNBANL2G`
-    Nnbanl2g,
-    /// `NTSBDEB1`
-    Ntsbdeb1,
-    /// `RABONL2U`
-    Rabonl2u,
-    /// `RBRBNL21`
-    Rbrbnl21,
-    /// `REVOIE23`
-    Revoie23,
-    /// `REVOLT21`
-    Revolt21,
-    /// `SNSBNL2A`
-    Snsbnl2a,
-    /// `TRIONL2U`
-    Trionl2u,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodDetailsIdealBic {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodDetailsIdealBic::Abnanl2a => "ABNANL2A",
-            PaymentMethodDetailsIdealBic::Adybnl2a => "ADYBNL2A",
-            PaymentMethodDetailsIdealBic::Asnbnl21 => "ASNBNL21",
-            PaymentMethodDetailsIdealBic::Bitsnl2a => "BITSNL2A",
-            PaymentMethodDetailsIdealBic::Bunqnl2a => "BUNQNL2A",
-            PaymentMethodDetailsIdealBic::Buutnl2a => "BUUTNL2A",
-            PaymentMethodDetailsIdealBic::Fnomnl22 => "FNOMNL22",
-            PaymentMethodDetailsIdealBic::Fvlbnl22 => "FVLBNL22",
-            PaymentMethodDetailsIdealBic::Handnl2a => "HANDNL2A",
-            PaymentMethodDetailsIdealBic::Ingbnl2a => "INGBNL2A",
-            PaymentMethodDetailsIdealBic::Knabnl2h => "KNABNL2H",
-            PaymentMethodDetailsIdealBic::Mllenl2a => "MLLENL2A",
-            PaymentMethodDetailsIdealBic::Moyonl21 => "MOYONL21",
-            PaymentMethodDetailsIdealBic::Nnbanl2g => "NNBANL2G",
-            PaymentMethodDetailsIdealBic::Ntsbdeb1 => "NTSBDEB1",
-            PaymentMethodDetailsIdealBic::Rabonl2u => "RABONL2U",
-            PaymentMethodDetailsIdealBic::Rbrbnl21 => "RBRBNL21",
-            PaymentMethodDetailsIdealBic::Revoie23 => "REVOIE23",
-            PaymentMethodDetailsIdealBic::Revolt21 => "REVOLT21",
-            PaymentMethodDetailsIdealBic::Snsbnl2a => "SNSBNL2A",
-            PaymentMethodDetailsIdealBic::Trionl2u => "TRIONL2U",
-            PaymentMethodDetailsIdealBic::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodDetailsIdealBic {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "ABNANL2A",
-                    "ADYBNL2A",
-                    "ASNBNL21",
-                    "BITSNL2A",
-                    "BUNQNL2A",
-                    "BUUTNL2A",
-                    "FNOMNL22",
-                    "FVLBNL22",
-                    "HANDNL2A",
-                    "INGBNL2A",
-                    "KNABNL2H",
-                    "MLLENL2A",
-                    "MOYONL21",
-                    "NNBANL2G",
-                    "NTSBDEB1",
-                    "RABONL2U",
-                    "RBRBNL21",
-                    "REVOIE23",
-                    "REVOLT21",
-                    "SNSBNL2A",
-                    "TRIONL2U",
-                ],
-            ) {
-                Some(0) => PaymentMethodDetailsIdealBic::Abnanl2a,
-                Some(1) => PaymentMethodDetailsIdealBic::Adybnl2a,
-                Some(2) => PaymentMethodDetailsIdealBic::Asnbnl21,
-                Some(3) => PaymentMethodDetailsIdealBic::Bitsnl2a,
-                Some(4) => PaymentMethodDetailsIdealBic::Bunqnl2a,
-                Some(5) => PaymentMethodDetailsIdealBic::Buutnl2a,
-                Some(6) => PaymentMethodDetailsIdealBic::Fnomnl22,
-                Some(7) => PaymentMethodDetailsIdealBic::Fvlbnl22,
-                Some(8) => PaymentMethodDetailsIdealBic::Handnl2a,
-                Some(9) => PaymentMethodDetailsIdealBic::Ingbnl2a,
-                Some(10) => PaymentMethodDetailsIdealBic::Knabnl2h,
-                Some(11) => PaymentMethodDetailsIdealBic::Mllenl2a,
-                Some(12) => PaymentMethodDetailsIdealBic::Moyonl21,
-                Some(13) => PaymentMethodDetailsIdealBic::Nnbanl2g,
-                Some(14) => PaymentMethodDetailsIdealBic::Ntsbdeb1,
-                Some(15) => PaymentMethodDetailsIdealBic::Rabonl2u,
-                Some(16) => PaymentMethodDetailsIdealBic::Rbrbnl21,
-                Some(17) => PaymentMethodDetailsIdealBic::Revoie23,
-                Some(18) => PaymentMethodDetailsIdealBic::Revolt21,
-                Some(19) => PaymentMethodDetailsIdealBic::Snsbnl2a,
-                Some(20) => PaymentMethodDetailsIdealBic::Trionl2u,
-                _ => PaymentMethodDetailsIdealBic::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodDetailsIdealBic {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodDetailsIdealBic {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsIdealBic {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodDetailsIdealBic {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// payment_method_details_interac_present
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10808,7 +8127,7 @@ pub struct PaymentMethodDetailsInteracPresent {
     /// The languages that the issuing bank recommends using for localizing any customer-facing text, as read from the card. Referenced from EMV tag 5F2D, data encoded on the card's chip.
     pub preferred_locales: Option<Vec<String>>,
     /// How card details were read in this transaction.
-    pub read_method: Option<crate::PaymentMethodCardPresentReadMethod>,
+    pub read_method: Option<crate::payment_method::ReadMethod>,
     /// A collection of fields required to be displayed on receipts. Only required for EMV transactions.
     pub receipt: Option<crate::PaymentMethodDetailsInteracPresentReceipt>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -10833,7 +8152,7 @@ impl crate::rt::Decode for PaymentMethodDetailsInteracPresent {
             f12: crate::rt::json::Slot<String>,
             f13: crate::rt::json::Slot<String>,
             f14: crate::rt::json::Slot<Vec<String>>,
-            f15: crate::rt::json::Slot<crate::PaymentMethodCardPresentReadMethod>,
+            f15: crate::rt::json::Slot<crate::payment_method::ReadMethod>,
             f16: crate::rt::json::Slot<crate::PaymentMethodDetailsInteracPresentReceipt>,
         }
         let mut b = Slots {
@@ -11005,7 +8324,7 @@ impl serde::Serialize for PaymentMethodDetailsInteracPresent {
 pub struct PaymentMethodDetailsInteracPresentReceipt {
     /// The type of account being debited or credited
     pub account_type: Option<
-        crate::PaymentMethodDetailsInteracPresentReceiptAccountType,
+        crate::payment_method::details_interac_present_receipt::AccountType,
     >,
     /// The Application Cryptogram, a unique value generated by the card to authenticate the transaction with issuers.
     pub application_cryptogram: Option<String>,
@@ -11031,7 +8350,7 @@ impl crate::rt::Decode for PaymentMethodDetailsInteracPresentReceipt {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::PaymentMethodDetailsInteracPresentReceiptAccountType,
+                crate::payment_method::details_interac_present_receipt::AccountType,
             >,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
@@ -11140,73 +8459,6 @@ impl serde::Serialize for PaymentMethodDetailsInteracPresentReceipt {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentMethodDetailsInteracPresentReceiptAccountType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodDetailsInteracPresentReceiptAccountType {
-    /// `checking`
-    Checking,
-    /// `savings`
-    Savings,
-    /// `unknown`
-    UnknownValue,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodDetailsInteracPresentReceiptAccountType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodDetailsInteracPresentReceiptAccountType::Checking => "checking",
-            PaymentMethodDetailsInteracPresentReceiptAccountType::Savings => "savings",
-            PaymentMethodDetailsInteracPresentReceiptAccountType::UnknownValue => {
-                "unknown"
-            }
-            PaymentMethodDetailsInteracPresentReceiptAccountType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodDetailsInteracPresentReceiptAccountType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["checking", "savings", "unknown"]) {
-                Some(0) => PaymentMethodDetailsInteracPresentReceiptAccountType::Checking,
-                Some(1) => PaymentMethodDetailsInteracPresentReceiptAccountType::Savings,
-                Some(2) => {
-                    PaymentMethodDetailsInteracPresentReceiptAccountType::UnknownValue
-                }
-                _ => {
-                    PaymentMethodDetailsInteracPresentReceiptAccountType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodDetailsInteracPresentReceiptAccountType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodDetailsInteracPresentReceiptAccountType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for PaymentMethodDetailsInteracPresentReceiptAccountType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodDetailsInteracPresentReceiptAccountType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// payment_method_details_kakao_pay
@@ -11414,7 +8666,7 @@ impl serde::Serialize for PaymentMethodDetailsKonbini {
 #[non_exhaustive]
 pub struct PaymentMethodDetailsKonbiniStore {
     /// The name of the convenience store chain where the payment was completed.
-    pub chain: Option<crate::PaymentMethodDetailsKonbiniStoreChain>,
+    pub chain: Option<crate::payment_method::Chain>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -11422,7 +8674,7 @@ impl crate::rt::Decode for PaymentMethodDetailsKonbiniStore {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsKonbiniStoreChain>,
+            f0: crate::rt::json::Slot<crate::payment_method::Chain>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -11466,77 +8718,12 @@ impl serde::Serialize for PaymentMethodDetailsKonbiniStore {
         map.end()
     }
 }
-/// Values of `PaymentMethodDetailsKonbiniStoreChain`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodDetailsKonbiniStoreChain {
-    /// `familymart`
-    Familymart,
-    /// `lawson`
-    Lawson,
-    /// `ministop`
-    Ministop,
-    /// `seicomart`
-    Seicomart,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodDetailsKonbiniStoreChain {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodDetailsKonbiniStoreChain::Familymart => "familymart",
-            PaymentMethodDetailsKonbiniStoreChain::Lawson => "lawson",
-            PaymentMethodDetailsKonbiniStoreChain::Ministop => "ministop",
-            PaymentMethodDetailsKonbiniStoreChain::Seicomart => "seicomart",
-            PaymentMethodDetailsKonbiniStoreChain::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodDetailsKonbiniStoreChain {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["familymart", "lawson", "ministop", "seicomart"],
-            ) {
-                Some(0) => PaymentMethodDetailsKonbiniStoreChain::Familymart,
-                Some(1) => PaymentMethodDetailsKonbiniStoreChain::Lawson,
-                Some(2) => PaymentMethodDetailsKonbiniStoreChain::Ministop,
-                Some(3) => PaymentMethodDetailsKonbiniStoreChain::Seicomart,
-                _ => PaymentMethodDetailsKonbiniStoreChain::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodDetailsKonbiniStoreChain {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodDetailsKonbiniStoreChain {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsKonbiniStoreChain {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodDetailsKonbiniStoreChain {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// payment_method_details_kr_card
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsKrCard {
     /// The local credit or debit card brand.
-    pub brand: Option<crate::PaymentMethodDetailsKrCardBrand>,
+    pub brand: Option<crate::payment_method::Brand>,
     /// A unique identifier for the buyer as determined by the local payment processor.
     pub buyer_id: Option<String>,
     /// The last four digits of the card. This may not be present for American Express cards.
@@ -11550,7 +8737,7 @@ impl crate::rt::Decode for PaymentMethodDetailsKrCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsKrCardBrand>,
+            f0: crate::rt::json::Slot<crate::payment_method::Brand>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
@@ -11613,166 +8800,6 @@ impl serde::Serialize for PaymentMethodDetailsKrCard {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentMethodDetailsKrCardBrand`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodDetailsKrCardBrand {
-    /// `bc`
-    Bc,
-    /// `citi`
-    Citi,
-    /// `hana`
-    Hana,
-    /// `hyundai`
-    Hyundai,
-    /// `jeju`
-    Jeju,
-    /// `jeonbuk`
-    Jeonbuk,
-    /// `kakaobank`
-    Kakaobank,
-    /// `kbank`
-    Kbank,
-    /// `kdbbank`
-    Kdbbank,
-    /// `kookmin`
-    Kookmin,
-    /// `kwangju`
-    Kwangju,
-    /// `lotte`
-    Lotte,
-    /// `mg`
-    Mg,
-    /// `nh`
-    Nh,
-    /// `post`
-    Post,
-    /// `samsung`
-    Samsung,
-    /// `savingsbank`
-    Savingsbank,
-    /// `shinhan`
-    Shinhan,
-    /// `shinhyup`
-    Shinhyup,
-    /// `suhyup`
-    Suhyup,
-    /// `tossbank`
-    Tossbank,
-    /// `woori`
-    Woori,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodDetailsKrCardBrand {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodDetailsKrCardBrand::Bc => "bc",
-            PaymentMethodDetailsKrCardBrand::Citi => "citi",
-            PaymentMethodDetailsKrCardBrand::Hana => "hana",
-            PaymentMethodDetailsKrCardBrand::Hyundai => "hyundai",
-            PaymentMethodDetailsKrCardBrand::Jeju => "jeju",
-            PaymentMethodDetailsKrCardBrand::Jeonbuk => "jeonbuk",
-            PaymentMethodDetailsKrCardBrand::Kakaobank => "kakaobank",
-            PaymentMethodDetailsKrCardBrand::Kbank => "kbank",
-            PaymentMethodDetailsKrCardBrand::Kdbbank => "kdbbank",
-            PaymentMethodDetailsKrCardBrand::Kookmin => "kookmin",
-            PaymentMethodDetailsKrCardBrand::Kwangju => "kwangju",
-            PaymentMethodDetailsKrCardBrand::Lotte => "lotte",
-            PaymentMethodDetailsKrCardBrand::Mg => "mg",
-            PaymentMethodDetailsKrCardBrand::Nh => "nh",
-            PaymentMethodDetailsKrCardBrand::Post => "post",
-            PaymentMethodDetailsKrCardBrand::Samsung => "samsung",
-            PaymentMethodDetailsKrCardBrand::Savingsbank => "savingsbank",
-            PaymentMethodDetailsKrCardBrand::Shinhan => "shinhan",
-            PaymentMethodDetailsKrCardBrand::Shinhyup => "shinhyup",
-            PaymentMethodDetailsKrCardBrand::Suhyup => "suhyup",
-            PaymentMethodDetailsKrCardBrand::Tossbank => "tossbank",
-            PaymentMethodDetailsKrCardBrand::Woori => "woori",
-            PaymentMethodDetailsKrCardBrand::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodDetailsKrCardBrand {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "bc",
-                    "citi",
-                    "hana",
-                    "hyundai",
-                    "jeju",
-                    "jeonbuk",
-                    "kakaobank",
-                    "kbank",
-                    "kdbbank",
-                    "kookmin",
-                    "kwangju",
-                    "lotte",
-                    "mg",
-                    "nh",
-                    "post",
-                    "samsung",
-                    "savingsbank",
-                    "shinhan",
-                    "shinhyup",
-                    "suhyup",
-                    "tossbank",
-                    "woori",
-                ],
-            ) {
-                Some(0) => PaymentMethodDetailsKrCardBrand::Bc,
-                Some(1) => PaymentMethodDetailsKrCardBrand::Citi,
-                Some(2) => PaymentMethodDetailsKrCardBrand::Hana,
-                Some(3) => PaymentMethodDetailsKrCardBrand::Hyundai,
-                Some(4) => PaymentMethodDetailsKrCardBrand::Jeju,
-                Some(5) => PaymentMethodDetailsKrCardBrand::Jeonbuk,
-                Some(6) => PaymentMethodDetailsKrCardBrand::Kakaobank,
-                Some(7) => PaymentMethodDetailsKrCardBrand::Kbank,
-                Some(8) => PaymentMethodDetailsKrCardBrand::Kdbbank,
-                Some(9) => PaymentMethodDetailsKrCardBrand::Kookmin,
-                Some(10) => PaymentMethodDetailsKrCardBrand::Kwangju,
-                Some(11) => PaymentMethodDetailsKrCardBrand::Lotte,
-                Some(12) => PaymentMethodDetailsKrCardBrand::Mg,
-                Some(13) => PaymentMethodDetailsKrCardBrand::Nh,
-                Some(14) => PaymentMethodDetailsKrCardBrand::Post,
-                Some(15) => PaymentMethodDetailsKrCardBrand::Samsung,
-                Some(16) => PaymentMethodDetailsKrCardBrand::Savingsbank,
-                Some(17) => PaymentMethodDetailsKrCardBrand::Shinhan,
-                Some(18) => PaymentMethodDetailsKrCardBrand::Shinhyup,
-                Some(19) => PaymentMethodDetailsKrCardBrand::Suhyup,
-                Some(20) => PaymentMethodDetailsKrCardBrand::Tossbank,
-                Some(21) => PaymentMethodDetailsKrCardBrand::Woori,
-                _ => PaymentMethodDetailsKrCardBrand::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodDetailsKrCardBrand {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodDetailsKrCardBrand {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsKrCardBrand {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodDetailsKrCardBrand {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// payment_method_details_link
@@ -12253,7 +9280,7 @@ impl serde::Serialize for PaymentMethodDetailsOxxo {
 #[non_exhaustive]
 pub struct PaymentMethodDetailsP24 {
     /// The customer's bank. Can be one of `ing`, `citi_handlowy`, `tmobile_usbugi_bankowe`, `plus_bank`, `etransfer_pocztowy24`, `banki_spbdzielcze`, `bank_nowy_bfg_sa`, `getin_bank`, `velobank`, `blik`, `noble_pay`, `ideabank`, `envelobank`, `santander_przelew24`, `nest_przelew`, `mbank_mtransfer`, `inteligo`, `pbac_z_ipko`, `bnp_paribas`, `credit_agricole`, `toyota_bank`, `bank_pekao_sa`, `volkswagen_bank`, `bank_millennium`, `alior_bank`, or `boz`.
-    pub bank: Option<crate::PaymentMethodDetailsP24Bank>,
+    pub bank: Option<crate::payment_method::details_p24_p24::Bank>,
     /// Unique reference for this Przelewy24 payment.
     pub reference: Option<String>,
     /// Owner's verified full name. Values are verified or provided by Przelewy24 directly
@@ -12267,7 +9294,7 @@ impl crate::rt::Decode for PaymentMethodDetailsP24 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsP24Bank>,
+            f0: crate::rt::json::Slot<crate::payment_method::details_p24_p24::Bank>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
         }
@@ -12323,186 +9350,6 @@ impl serde::Serialize for PaymentMethodDetailsP24 {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentMethodDetailsP24Bank`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodDetailsP24Bank {
-    /// `alior_bank`
-    AliorBank,
-    /// `bank_millennium`
-    BankMillennium,
-    /// `bank_nowy_bfg_sa`
-    BankNowyBfgSa,
-    /// `bank_pekao_sa`
-    BankPekaoSa,
-    /// `banki_spbdzielcze`
-    BankiSpbdzielcze,
-    /// `blik`
-    Blik,
-    /// `bnp_paribas`
-    BnpParibas,
-    /// `boz`
-    Boz,
-    /// `citi_handlowy`
-    CitiHandlowy,
-    /// `credit_agricole`
-    CreditAgricole,
-    /// `envelobank`
-    Envelobank,
-    /// `etransfer_pocztowy24`
-    EtransferPocztowy24,
-    /// `getin_bank`
-    GetinBank,
-    /// `ideabank`
-    Ideabank,
-    /// `ing`
-    Ing,
-    /// `inteligo`
-    Inteligo,
-    /// `mbank_mtransfer`
-    MbankMtransfer,
-    /// `nest_przelew`
-    NestPrzelew,
-    /// `noble_pay`
-    NoblePay,
-    /// `pbac_z_ipko`
-    PbacZIpko,
-    /// `plus_bank`
-    PlusBank,
-    /// `santander_przelew24`
-    SantanderPrzelew24,
-    /// `tmobile_usbugi_bankowe`
-    TmobileUsbugiBankowe,
-    /// `toyota_bank`
-    ToyotaBank,
-    /// `velobank`
-    Velobank,
-    /// `volkswagen_bank`
-    VolkswagenBank,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodDetailsP24Bank {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodDetailsP24Bank::AliorBank => "alior_bank",
-            PaymentMethodDetailsP24Bank::BankMillennium => "bank_millennium",
-            PaymentMethodDetailsP24Bank::BankNowyBfgSa => "bank_nowy_bfg_sa",
-            PaymentMethodDetailsP24Bank::BankPekaoSa => "bank_pekao_sa",
-            PaymentMethodDetailsP24Bank::BankiSpbdzielcze => "banki_spbdzielcze",
-            PaymentMethodDetailsP24Bank::Blik => "blik",
-            PaymentMethodDetailsP24Bank::BnpParibas => "bnp_paribas",
-            PaymentMethodDetailsP24Bank::Boz => "boz",
-            PaymentMethodDetailsP24Bank::CitiHandlowy => "citi_handlowy",
-            PaymentMethodDetailsP24Bank::CreditAgricole => "credit_agricole",
-            PaymentMethodDetailsP24Bank::Envelobank => "envelobank",
-            PaymentMethodDetailsP24Bank::EtransferPocztowy24 => "etransfer_pocztowy24",
-            PaymentMethodDetailsP24Bank::GetinBank => "getin_bank",
-            PaymentMethodDetailsP24Bank::Ideabank => "ideabank",
-            PaymentMethodDetailsP24Bank::Ing => "ing",
-            PaymentMethodDetailsP24Bank::Inteligo => "inteligo",
-            PaymentMethodDetailsP24Bank::MbankMtransfer => "mbank_mtransfer",
-            PaymentMethodDetailsP24Bank::NestPrzelew => "nest_przelew",
-            PaymentMethodDetailsP24Bank::NoblePay => "noble_pay",
-            PaymentMethodDetailsP24Bank::PbacZIpko => "pbac_z_ipko",
-            PaymentMethodDetailsP24Bank::PlusBank => "plus_bank",
-            PaymentMethodDetailsP24Bank::SantanderPrzelew24 => "santander_przelew24",
-            PaymentMethodDetailsP24Bank::TmobileUsbugiBankowe => "tmobile_usbugi_bankowe",
-            PaymentMethodDetailsP24Bank::ToyotaBank => "toyota_bank",
-            PaymentMethodDetailsP24Bank::Velobank => "velobank",
-            PaymentMethodDetailsP24Bank::VolkswagenBank => "volkswagen_bank",
-            PaymentMethodDetailsP24Bank::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodDetailsP24Bank {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "alior_bank",
-                    "bank_millennium",
-                    "bank_nowy_bfg_sa",
-                    "bank_pekao_sa",
-                    "banki_spbdzielcze",
-                    "blik",
-                    "bnp_paribas",
-                    "boz",
-                    "citi_handlowy",
-                    "credit_agricole",
-                    "envelobank",
-                    "etransfer_pocztowy24",
-                    "getin_bank",
-                    "ideabank",
-                    "ing",
-                    "inteligo",
-                    "mbank_mtransfer",
-                    "nest_przelew",
-                    "noble_pay",
-                    "pbac_z_ipko",
-                    "plus_bank",
-                    "santander_przelew24",
-                    "tmobile_usbugi_bankowe",
-                    "toyota_bank",
-                    "velobank",
-                    "volkswagen_bank",
-                ],
-            ) {
-                Some(0) => PaymentMethodDetailsP24Bank::AliorBank,
-                Some(1) => PaymentMethodDetailsP24Bank::BankMillennium,
-                Some(2) => PaymentMethodDetailsP24Bank::BankNowyBfgSa,
-                Some(3) => PaymentMethodDetailsP24Bank::BankPekaoSa,
-                Some(4) => PaymentMethodDetailsP24Bank::BankiSpbdzielcze,
-                Some(5) => PaymentMethodDetailsP24Bank::Blik,
-                Some(6) => PaymentMethodDetailsP24Bank::BnpParibas,
-                Some(7) => PaymentMethodDetailsP24Bank::Boz,
-                Some(8) => PaymentMethodDetailsP24Bank::CitiHandlowy,
-                Some(9) => PaymentMethodDetailsP24Bank::CreditAgricole,
-                Some(10) => PaymentMethodDetailsP24Bank::Envelobank,
-                Some(11) => PaymentMethodDetailsP24Bank::EtransferPocztowy24,
-                Some(12) => PaymentMethodDetailsP24Bank::GetinBank,
-                Some(13) => PaymentMethodDetailsP24Bank::Ideabank,
-                Some(14) => PaymentMethodDetailsP24Bank::Ing,
-                Some(15) => PaymentMethodDetailsP24Bank::Inteligo,
-                Some(16) => PaymentMethodDetailsP24Bank::MbankMtransfer,
-                Some(17) => PaymentMethodDetailsP24Bank::NestPrzelew,
-                Some(18) => PaymentMethodDetailsP24Bank::NoblePay,
-                Some(19) => PaymentMethodDetailsP24Bank::PbacZIpko,
-                Some(20) => PaymentMethodDetailsP24Bank::PlusBank,
-                Some(21) => PaymentMethodDetailsP24Bank::SantanderPrzelew24,
-                Some(22) => PaymentMethodDetailsP24Bank::TmobileUsbugiBankowe,
-                Some(23) => PaymentMethodDetailsP24Bank::ToyotaBank,
-                Some(24) => PaymentMethodDetailsP24Bank::Velobank,
-                Some(25) => PaymentMethodDetailsP24Bank::VolkswagenBank,
-                _ => PaymentMethodDetailsP24Bank::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodDetailsP24Bank {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodDetailsP24Bank {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsP24Bank {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodDetailsP24Bank {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// payment_method_details_passthrough_card
@@ -12959,13 +9806,9 @@ impl serde::Serialize for PaymentMethodDetailsPaymentRecordPromptpay {
 #[non_exhaustive]
 pub struct PaymentMethodDetailsPaymentRecordUsBankAccount {
     /// The type of entity that holds the account. This can be either 'individual' or 'company'.
-    pub account_holder_type: Option<
-        crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
-    >,
+    pub account_holder_type: Option<crate::payment_method::AccountHolderType>,
     /// The type of the bank account. This can be either 'checking' or 'savings'.
-    pub account_type: Option<
-        crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
-    >,
+    pub account_type: Option<crate::payment_method::AccountType>,
     /// Name of the bank associated with the bank account.
     pub bank_name: Option<String>,
     /// Estimated date to debit the customer's bank account. A date string in YYYY-MM-DD format.
@@ -12987,12 +9830,8 @@ impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::AccountHolderType>,
+            f1: crate::rt::json::Slot<crate::payment_method::AccountType>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
@@ -13943,7 +10782,7 @@ pub struct PaymentMethodDetailsSofort {
     pub iban_last4: Option<String>,
     /// Preferred language of the SOFORT authorization page that the customer is redirected to.
     /// Can be one of `de`, `en`, `es`, `fr`, `it`, `nl`, or `pl`
-    pub preferred_language: Option<crate::PaymentMethodDetailsSofortPreferredLanguage>,
+    pub preferred_language: Option<crate::payment_method::sofort::PreferredLanguage>,
     /// Owner's verified full name. Values are verified or provided by SOFORT directly
     /// (if supported) at the time of authorization or settlement. They cannot be set or mutated.
     pub verified_name: Option<String>,
@@ -13961,9 +10800,7 @@ impl crate::rt::Decode for PaymentMethodDetailsSofort {
             f4: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
             f5: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
             f6: crate::rt::json::Slot<String>,
-            f7: crate::rt::json::Slot<
-                crate::PaymentMethodDetailsSofortPreferredLanguage,
-            >,
+            f7: crate::rt::json::Slot<crate::payment_method::sofort::PreferredLanguage>,
             f8: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -14064,83 +10901,6 @@ impl serde::Serialize for PaymentMethodDetailsSofort {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentMethodDetailsSofortPreferredLanguage`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodDetailsSofortPreferredLanguage {
-    /// `de`
-    De,
-    /// `en`
-    En,
-    /// `es`
-    Es,
-    /// `fr`
-    Fr,
-    /// `it`
-    It,
-    /// `nl`
-    Nl,
-    /// `pl`
-    Pl,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodDetailsSofortPreferredLanguage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodDetailsSofortPreferredLanguage::De => "de",
-            PaymentMethodDetailsSofortPreferredLanguage::En => "en",
-            PaymentMethodDetailsSofortPreferredLanguage::Es => "es",
-            PaymentMethodDetailsSofortPreferredLanguage::Fr => "fr",
-            PaymentMethodDetailsSofortPreferredLanguage::It => "it",
-            PaymentMethodDetailsSofortPreferredLanguage::Nl => "nl",
-            PaymentMethodDetailsSofortPreferredLanguage::Pl => "pl",
-            PaymentMethodDetailsSofortPreferredLanguage::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodDetailsSofortPreferredLanguage {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["de", "en", "es", "fr", "it", "nl", "pl"],
-            ) {
-                Some(0) => PaymentMethodDetailsSofortPreferredLanguage::De,
-                Some(1) => PaymentMethodDetailsSofortPreferredLanguage::En,
-                Some(2) => PaymentMethodDetailsSofortPreferredLanguage::Es,
-                Some(3) => PaymentMethodDetailsSofortPreferredLanguage::Fr,
-                Some(4) => PaymentMethodDetailsSofortPreferredLanguage::It,
-                Some(5) => PaymentMethodDetailsSofortPreferredLanguage::Nl,
-                Some(6) => PaymentMethodDetailsSofortPreferredLanguage::Pl,
-                _ => PaymentMethodDetailsSofortPreferredLanguage::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodDetailsSofortPreferredLanguage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodDetailsSofortPreferredLanguage {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsSofortPreferredLanguage {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodDetailsSofortPreferredLanguage {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// payment_method_details_stripe_account
@@ -14309,13 +11069,9 @@ impl serde::Serialize for PaymentMethodDetailsTwint {
 #[non_exhaustive]
 pub struct PaymentMethodDetailsUsBankAccount {
     /// Account holder type: individual or company.
-    pub account_holder_type: Option<
-        crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
-    >,
+    pub account_holder_type: Option<crate::payment_method::AccountHolderType>,
     /// Account type: checkings or savings. Defaults to checking if omitted.
-    pub account_type: Option<
-        crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
-    >,
+    pub account_type: Option<crate::payment_method::AccountType>,
     /// Name of the bank associated with the bank account.
     pub bank_name: Option<String>,
     /// Estimated date to debit the customer's bank account. A date string in YYYY-MM-DD format.
@@ -14337,12 +11093,8 @@ impl crate::rt::Decode for PaymentMethodDetailsUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::AccountHolderType>,
+            f1: crate::rt::json::Slot<crate::payment_method::AccountType>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
@@ -14626,7 +11378,7 @@ impl serde::Serialize for PaymentMethodDetailsZip {
 #[non_exhaustive]
 pub struct PaymentMethodEps {
     /// The customer's bank. Should be one of `arzte_und_apotheker_bank`, `austrian_anadi_bank_ag`, `bank_austria`, `bankhaus_carl_spangler`, `bankhaus_schelhammer_und_schattera_ag`, `bawag_psk_ag`, `bks_bank_ag`, `brull_kallmus_bank_ag`, `btv_vier_lander_bank`, `capital_bank_grawe_gruppe_ag`, `deutsche_bank_ag`, `dolomitenbank`, `easybank_ag`, `erste_bank_und_sparkassen`, `hypo_alpeadriabank_international_ag`, `hypo_noe_lb_fur_niederosterreich_u_wien`, `hypo_oberosterreich_salzburg_steiermark`, `hypo_tirol_bank_ag`, `hypo_vorarlberg_bank_ag`, `hypo_bank_burgenland_aktiengesellschaft`, `marchfelder_bank`, `oberbank_ag`, `raiffeisen_bankengruppe_osterreich`, `schoellerbank_ag`, `sparda_bank_wien`, `volksbank_gruppe`, `volkskreditbank_ag`, or `vr_bank_braunau`.
-    pub bank: Option<crate::PaymentMethodDetailsEpsBank>,
+    pub bank: Option<crate::payment_method::details_eps_eps::Bank>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -14634,7 +11386,7 @@ impl crate::rt::Decode for PaymentMethodEps {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsEpsBank>,
+            f0: crate::rt::json::Slot<crate::payment_method::details_eps_eps::Bank>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -14683,7 +11435,7 @@ impl serde::Serialize for PaymentMethodEps {
 #[non_exhaustive]
 pub struct PaymentMethodFpx {
     /// The customer's bank, if provided. Can be one of `affin_bank`, `agrobank`, `alliance_bank`, `ambank`, `bank_islam`, `bank_muamalat`, `bank_rakyat`, `bsn`, `cimb`, `hong_leong_bank`, `hsbc`, `kfh`, `maybank2u`, `ocbc`, `public_bank`, `rhb`, `standard_chartered`, `uob`, `deutsche_bank`, `maybank2e`, `pb_enterprise`, or `bank_of_china`.
-    pub bank: crate::PaymentMethodDetailsFpxBank,
+    pub bank: crate::payment_method::details_fpx_fpx::Bank,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -14691,7 +11443,7 @@ impl crate::rt::Decode for PaymentMethodFpx {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsFpxBank>,
+            f0: crate::rt::json::Slot<crate::payment_method::details_fpx_fpx::Bank>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -14833,9 +11585,9 @@ impl serde::Serialize for PaymentMethodGrabpay {
 #[non_exhaustive]
 pub struct PaymentMethodIdeal {
     /// The customer's bank, if provided. Can be one of `abn_amro`, `adyen`, `asn_bank`, `bunq`, `buut`, `finom`, `handelsbanken`, `ing`, `knab`, `mollie`, `moneyou`, `n26`, `nn`, `rabobank`, `regiobank`, `revolut`, `sns_bank`, `triodos_bank`, `van_lanschot`, or `yoursafe`.
-    pub bank: Option<crate::PaymentMethodDetailsIdealBank>,
+    pub bank: Option<crate::payment_method::Bank>,
     /// The Bank Identifier Code of the customer's bank, if the bank was provided.
-    pub bic: Option<crate::PaymentMethodDetailsIdealBic>,
+    pub bic: Option<crate::payment_method::Bic>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -14843,8 +11595,8 @@ impl crate::rt::Decode for PaymentMethodIdeal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsIdealBank>,
-            f1: crate::rt::json::Slot<crate::PaymentMethodDetailsIdealBic>,
+            f0: crate::rt::json::Slot<crate::payment_method::Bank>,
+            f1: crate::rt::json::Slot<crate::payment_method::Bic>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -14925,7 +11677,7 @@ pub struct PaymentMethodInteracPresent {
     /// The languages that the issuing bank recommends using for localizing any customer-facing text, as read from the card. Referenced from EMV tag 5F2D, data encoded on the card's chip.
     pub preferred_locales: Option<Vec<String>>,
     /// How card details were read in this transaction.
-    pub read_method: Option<crate::PaymentMethodCardPresentReadMethod>,
+    pub read_method: Option<crate::payment_method::ReadMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -14945,7 +11697,7 @@ impl crate::rt::Decode for PaymentMethodInteracPresent {
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<crate::PaymentMethodCardPresentNetworks>,
             f11: crate::rt::json::Slot<Vec<String>>,
-            f12: crate::rt::json::Slot<crate::PaymentMethodCardPresentReadMethod>,
+            f12: crate::rt::json::Slot<crate::payment_method::ReadMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -15228,7 +11980,7 @@ impl serde::Serialize for PaymentMethodKonbini {
 #[non_exhaustive]
 pub struct PaymentMethodKrCard {
     /// The local credit or debit card brand.
-    pub brand: Option<crate::PaymentMethodDetailsKrCardBrand>,
+    pub brand: Option<crate::payment_method::Brand>,
     /// The last four digits of the card. This may not be present for American Express cards.
     pub last4: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -15238,7 +11990,7 @@ impl crate::rt::Decode for PaymentMethodKrCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsKrCardBrand>,
+            f0: crate::rt::json::Slot<crate::payment_method::Brand>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -15479,7 +12231,7 @@ pub struct PaymentMethodNaverPay {
     /// Uniquely identifies this particular Naver Pay account. You can use this attribute to check whether two Naver Pay accounts are the same.
     pub buyer_id: Option<String>,
     /// Whether to fund this transaction with Naver Pay points or a card.
-    pub funding: crate::PaymentMethodNaverPayFunding,
+    pub funding: crate::payment_method::Funding,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15488,7 +12240,7 @@ impl crate::rt::Decode for PaymentMethodNaverPay {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<crate::PaymentMethodNaverPayFunding>,
+            f1: crate::rt::json::Slot<crate::payment_method::Funding>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -15545,60 +12297,6 @@ impl serde::Serialize for PaymentMethodNaverPay {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentMethodNaverPayFunding`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodNaverPayFunding {
-    /// `card`
-    Card,
-    /// `points`
-    Points,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodNaverPayFunding {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodNaverPayFunding::Card => "card",
-            PaymentMethodNaverPayFunding::Points => "points",
-            PaymentMethodNaverPayFunding::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodNaverPayFunding {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["card", "points"]) {
-                Some(0) => PaymentMethodNaverPayFunding::Card,
-                Some(1) => PaymentMethodNaverPayFunding::Points,
-                _ => PaymentMethodNaverPayFunding::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodNaverPayFunding {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodNaverPayFunding {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodNaverPayFunding {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodNaverPayFunding {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// payment_method_nz_bank_account
@@ -15723,7 +12421,7 @@ impl serde::Serialize for PaymentMethodNzBankAccount {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsAffirm {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+    pub capture_method: Option<crate::payment_method::CaptureMethod>,
     /// Preferred language of the Affirm authorization page that the customer is redirected to.
     pub preferred_locale: Option<String>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
@@ -15733,9 +12431,7 @@ pub struct PaymentMethodOptionsAffirm {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15743,13 +12439,9 @@ impl crate::rt::Decode for PaymentMethodOptionsAffirm {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
             f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f2: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -15810,7 +12502,7 @@ impl serde::Serialize for PaymentMethodOptionsAffirm {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsAfterpayClearpay {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+    pub capture_method: Option<crate::payment_method::CaptureMethod>,
     /// An internal identifier or reference that this payment corresponds to. You must limit the identifier to 128 characters, and it can only contain letters, numbers, underscores, backslashes, and dashes.
     /// This field differs from the statement descriptor and item name.
     pub reference: Option<String>,
@@ -15821,9 +12513,7 @@ pub struct PaymentMethodOptionsAfterpayClearpay {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15831,13 +12521,9 @@ impl crate::rt::Decode for PaymentMethodOptionsAfterpayClearpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
             f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f2: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -15904,9 +12590,7 @@ pub struct PaymentMethodOptionsAlipay {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15914,9 +12598,7 @@ impl crate::rt::Decode for PaymentMethodOptionsAlipay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -15965,7 +12647,7 @@ impl serde::Serialize for PaymentMethodOptionsAlipay {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsAlma {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+    pub capture_method: Option<crate::payment_method::CaptureMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15973,9 +12655,7 @@ impl crate::rt::Decode for PaymentMethodOptionsAlma {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -16024,7 +12704,7 @@ impl serde::Serialize for PaymentMethodOptionsAlma {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsAmazonPay {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+    pub capture_method: Option<crate::payment_method::CaptureMethod>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -16032,9 +12712,7 @@ pub struct PaymentMethodOptionsAmazonPay {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16042,12 +12720,8 @@ impl crate::rt::Decode for PaymentMethodOptionsAmazonPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
+            f1: crate::rt::json::Slot<crate::payment_method::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -16102,7 +12776,7 @@ impl serde::Serialize for PaymentMethodOptionsAmazonPay {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsBancontact {
     /// Preferred language of the Bancontact authorization page that the customer is redirected to.
-    pub preferred_language: crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
+    pub preferred_language: crate::payment_method::PreferredLanguage,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -16110,9 +12784,7 @@ pub struct PaymentMethodOptionsBancontact {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16120,12 +12792,8 @@ impl crate::rt::Decode for PaymentMethodOptionsBancontact {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::PreferredLanguage>,
+            f1: crate::rt::json::Slot<crate::payment_method::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -16189,7 +12857,7 @@ impl serde::Serialize for PaymentMethodOptionsBancontact {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsBillie {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+    pub capture_method: Option<crate::payment_method::CaptureMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16197,9 +12865,7 @@ impl crate::rt::Decode for PaymentMethodOptionsBillie {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -16256,9 +12922,7 @@ pub struct PaymentMethodOptionsBoleto {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16267,9 +12931,7 @@ impl crate::rt::Decode for PaymentMethodOptionsBoleto {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f1: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -16421,13 +13083,13 @@ pub struct PaymentMethodOptionsCardMandateOptions {
     /// Amount to be charged for future payments.
     pub amount: i64,
     /// One of `fixed` or `maximum`. If `fixed`, the `amount` param refers to the exact amount to be charged in future payments. If `maximum`, the amount charged can be up to the value passed for the `amount` param.
-    pub amount_type: crate::InvoiceMandateOptionsCardAmountType,
+    pub amount_type: crate::invoice::AmountType,
     /// A description of the mandate or subscription that is meant to be displayed to the customer.
     pub description: Option<String>,
     /// End date of the mandate or subscription. If not provided, the mandate will be active until canceled. If provided, end date should be after start date.
     pub end_date: Option<crate::rt::Timestamp>,
     /// Specifies payment frequency. One of `day`, `week`, `month`, `year`, or `sporadic`.
-    pub interval: crate::PaymentMethodOptionsCardMandateOptionsInterval,
+    pub interval: crate::payment_method::shared::Interval,
     /// The number of intervals between payments. For example, `interval=month` and `interval_count=3` indicates one payment every three months. Maximum of one year interval allowed (1 year, 12 months, or 52 weeks). This parameter is optional when `interval=sporadic`.
     pub interval_count: Option<i64>,
     /// Unique identifier for the mandate or subscription.
@@ -16435,9 +13097,7 @@ pub struct PaymentMethodOptionsCardMandateOptions {
     /// Start date of the mandate or subscription. Start date should not be lesser than yesterday.
     pub start_date: crate::rt::Timestamp,
     /// Specifies the type of mandates supported. Possible values are `india`.
-    pub supported_types: Option<
-        Vec<crate::PaymentMethodOptionsCardMandateOptionsSupportedTypes>,
-    >,
+    pub supported_types: Option<Vec<crate::payment_method::SupportedTypes>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16446,18 +13106,14 @@ impl crate::rt::Decode for PaymentMethodOptionsCardMandateOptions {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::InvoiceMandateOptionsCardAmountType>,
+            f1: crate::rt::json::Slot<crate::invoice::AmountType>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f4: crate::rt::json::Slot<
-                crate::PaymentMethodOptionsCardMandateOptionsInterval,
-            >,
+            f4: crate::rt::json::Slot<crate::payment_method::shared::Interval>,
             f5: crate::rt::json::Slot<i64>,
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f8: crate::rt::json::Slot<
-                Vec<crate::PaymentMethodOptionsCardMandateOptionsSupportedTypes>,
-            >,
+            f8: crate::rt::json::Slot<Vec<crate::payment_method::SupportedTypes>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -16566,140 +13222,12 @@ impl serde::Serialize for PaymentMethodOptionsCardMandateOptions {
         map.end()
     }
 }
-/// Values of `PaymentMethodOptionsCardMandateOptionsInterval`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodOptionsCardMandateOptionsInterval {
-    /// `day`
-    Day,
-    /// `month`
-    Month,
-    /// `sporadic`
-    Sporadic,
-    /// `week`
-    Week,
-    /// `year`
-    Year,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodOptionsCardMandateOptionsInterval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodOptionsCardMandateOptionsInterval::Day => "day",
-            PaymentMethodOptionsCardMandateOptionsInterval::Month => "month",
-            PaymentMethodOptionsCardMandateOptionsInterval::Sporadic => "sporadic",
-            PaymentMethodOptionsCardMandateOptionsInterval::Week => "week",
-            PaymentMethodOptionsCardMandateOptionsInterval::Year => "year",
-            PaymentMethodOptionsCardMandateOptionsInterval::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodOptionsCardMandateOptionsInterval {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["day", "month", "sporadic", "week", "year"],
-            ) {
-                Some(0) => PaymentMethodOptionsCardMandateOptionsInterval::Day,
-                Some(1) => PaymentMethodOptionsCardMandateOptionsInterval::Month,
-                Some(2) => PaymentMethodOptionsCardMandateOptionsInterval::Sporadic,
-                Some(3) => PaymentMethodOptionsCardMandateOptionsInterval::Week,
-                Some(4) => PaymentMethodOptionsCardMandateOptionsInterval::Year,
-                _ => {
-                    PaymentMethodOptionsCardMandateOptionsInterval::Unknown(s.to_owned())
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodOptionsCardMandateOptionsInterval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodOptionsCardMandateOptionsInterval {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCardMandateOptionsInterval {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodOptionsCardMandateOptionsInterval {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `PaymentMethodOptionsCardMandateOptionsSupportedTypes`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodOptionsCardMandateOptionsSupportedTypes {
-    /// `india`
-    India,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodOptionsCardMandateOptionsSupportedTypes {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodOptionsCardMandateOptionsSupportedTypes::India => "india",
-            PaymentMethodOptionsCardMandateOptionsSupportedTypes::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodOptionsCardMandateOptionsSupportedTypes {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["india"]) {
-                Some(0) => PaymentMethodOptionsCardMandateOptionsSupportedTypes::India,
-                _ => {
-                    PaymentMethodOptionsCardMandateOptionsSupportedTypes::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodOptionsCardMandateOptionsSupportedTypes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodOptionsCardMandateOptionsSupportedTypes {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for PaymentMethodOptionsCardMandateOptionsSupportedTypes {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodOptionsCardMandateOptionsSupportedTypes {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// payment_method_options_card_present
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsCardPresent {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<
-        crate::PaymentIntentTypeSpecificPaymentMethodOptionsClientCaptureMethod,
-    >,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// Request ability to capture this payment beyond the standard [authorization validity window](https://docs.stripe.com/terminal/features/extended-authorizations#authorization-validity)
     pub request_extended_authorization: Option<bool>,
     /// Request ability to [increment](https://docs.stripe.com/terminal/features/incremental-authorizations) this PaymentIntent if the combination of MCC and card brand is eligible. Check [incremental_authorization_supported](https://docs.stripe.com/api/charges/object#charge_object-payment_method_details-card_present-incremental_authorization_supported) in the [Confirm](https://docs.stripe.com/api/payment_intents/confirm) response to verify support.
@@ -16713,9 +13241,7 @@ impl crate::rt::Decode for PaymentMethodOptionsCardPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::PaymentIntentTypeSpecificPaymentMethodOptionsClientCaptureMethod,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
             f1: crate::rt::json::Slot<bool>,
             f2: crate::rt::json::Slot<bool>,
             f3: crate::rt::json::Slot<crate::PaymentMethodOptionsCardPresentRouting>,
@@ -16790,9 +13316,7 @@ impl serde::Serialize for PaymentMethodOptionsCardPresent {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsCardPresentRouting {
     /// Requested routing priority
-    pub requested_priority: Option<
-        crate::PaymentMethodOptionsCardPresentRoutingRequestedPriority,
-    >,
+    pub requested_priority: Option<crate::payment_method::RequestedPriority>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16800,9 +13324,7 @@ impl crate::rt::Decode for PaymentMethodOptionsCardPresentRouting {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::PaymentMethodOptionsCardPresentRoutingRequestedPriority,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::RequestedPriority>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -16846,79 +13368,12 @@ impl serde::Serialize for PaymentMethodOptionsCardPresentRouting {
         map.end()
     }
 }
-/// Values of `PaymentMethodOptionsCardPresentRoutingRequestedPriority`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodOptionsCardPresentRoutingRequestedPriority {
-    /// `domestic`
-    Domestic,
-    /// `international`
-    International,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodOptionsCardPresentRoutingRequestedPriority {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodOptionsCardPresentRoutingRequestedPriority::Domestic => {
-                "domestic"
-            }
-            PaymentMethodOptionsCardPresentRoutingRequestedPriority::International => {
-                "international"
-            }
-            PaymentMethodOptionsCardPresentRoutingRequestedPriority::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodOptionsCardPresentRoutingRequestedPriority {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["domestic", "international"]) {
-                Some(0) => {
-                    PaymentMethodOptionsCardPresentRoutingRequestedPriority::Domestic
-                }
-                Some(1) => {
-                    PaymentMethodOptionsCardPresentRoutingRequestedPriority::International
-                }
-                _ => {
-                    PaymentMethodOptionsCardPresentRoutingRequestedPriority::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodOptionsCardPresentRoutingRequestedPriority {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodOptionsCardPresentRoutingRequestedPriority {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for PaymentMethodOptionsCardPresentRoutingRequestedPriority {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodOptionsCardPresentRoutingRequestedPriority {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// payment_method_options_cashapp
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsCashapp {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+    pub capture_method: Option<crate::payment_method::CaptureMethod>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -16926,9 +13381,7 @@ pub struct PaymentMethodOptionsCashapp {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16936,12 +13389,8 @@ impl crate::rt::Decode for PaymentMethodOptionsCashapp {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
+            f1: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17002,9 +13451,7 @@ pub struct PaymentMethodOptionsCrypto {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17012,9 +13459,7 @@ impl crate::rt::Decode for PaymentMethodOptionsCrypto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17066,7 +13511,7 @@ pub struct PaymentMethodOptionsCustomerBalance {
     pub bank_transfer: Option<crate::PaymentMethodOptionsCustomerBalanceBankTransfer>,
     /// The funding method type to be used when there are not enough funds in the customer balance. Permitted values include: `bank_transfer`.
     pub funding_type: Option<
-        crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType,
+        crate::checkout_customer_balance_payment_method_options::FundingType,
     >,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
@@ -17075,9 +13520,7 @@ pub struct PaymentMethodOptionsCustomerBalance {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17089,11 +13532,9 @@ impl crate::rt::Decode for PaymentMethodOptionsCustomerBalance {
                 crate::PaymentMethodOptionsCustomerBalanceBankTransfer,
             >,
             f1: crate::rt::json::Slot<
-                crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType,
+                crate::checkout_customer_balance_payment_method_options::FundingType,
             >,
-            f2: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f2: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17162,13 +13603,11 @@ pub struct PaymentMethodOptionsCustomerBalanceBankTransfer {
     /// Permitted values include: `sort_code`, `zengin`, `iban`, or `spei`.
     pub requested_address_types: Option<
         Vec<
-            crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes,
+            crate::checkout_customer_balance_bank_transfer_payment_method_options::RequestedAddressTypes,
         >,
     >,
     /// The bank transfer type that this PaymentIntent is allowed to use for funding Permitted values include: `eu_bank_transfer`, `gb_bank_transfer`, `jp_bank_transfer`, `mx_bank_transfer`, or `us_bank_transfer`.
-    pub r#type: Option<
-        crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferType,
-    >,
+    pub r#type: Option<crate::customer::Type>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17181,12 +13620,10 @@ impl crate::rt::Decode for PaymentMethodOptionsCustomerBalanceBankTransfer {
             >,
             f1: crate::rt::json::Slot<
                 Vec<
-                    crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes,
+                    crate::checkout_customer_balance_bank_transfer_payment_method_options::RequestedAddressTypes,
                 >,
             >,
-            f2: crate::rt::json::Slot<
-                crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferType,
-            >,
+            f2: crate::rt::json::Slot<crate::customer::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17247,7 +13684,7 @@ impl serde::Serialize for PaymentMethodOptionsCustomerBalanceBankTransfer {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsCustomerBalanceEuBankAccount {
     /// The desired country code of the bank account information. Permitted values include: `BE`, `DE`, `ES`, `FR`, `IE`, or `NL`.
-    pub country: crate::PaymentMethodOptionsCustomerBalanceEuBankAccountCountry,
+    pub country: crate::payment_method::Country,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17255,9 +13692,7 @@ impl crate::rt::Decode for PaymentMethodOptionsCustomerBalanceEuBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::PaymentMethodOptionsCustomerBalanceEuBankAccountCountry,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::Country>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17310,81 +13745,6 @@ impl serde::Serialize for PaymentMethodOptionsCustomerBalanceEuBankAccount {
         map.end()
     }
 }
-/// Values of `PaymentMethodOptionsCustomerBalanceEuBankAccountCountry`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodOptionsCustomerBalanceEuBankAccountCountry {
-    /// `BE`
-    Be,
-    /// `DE`
-    De,
-    /// `ES`
-    Es,
-    /// `FR`
-    Fr,
-    /// `IE`
-    Ie,
-    /// `NL`
-    Nl,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodOptionsCustomerBalanceEuBankAccountCountry {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Be => "BE",
-            PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::De => "DE",
-            PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Es => "ES",
-            PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Fr => "FR",
-            PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Ie => "IE",
-            PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Nl => "NL",
-            PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodOptionsCustomerBalanceEuBankAccountCountry {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["BE", "DE", "ES", "FR", "IE", "NL"]) {
-                Some(0) => PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Be,
-                Some(1) => PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::De,
-                Some(2) => PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Es,
-                Some(3) => PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Fr,
-                Some(4) => PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Ie,
-                Some(5) => PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Nl,
-                _ => {
-                    PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodOptionsCustomerBalanceEuBankAccountCountry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodOptionsCustomerBalanceEuBankAccountCountry {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for PaymentMethodOptionsCustomerBalanceEuBankAccountCountry {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodOptionsCustomerBalanceEuBankAccountCountry {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// payment_method_options_fpx
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -17396,9 +13756,7 @@ pub struct PaymentMethodOptionsFpx {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17406,9 +13764,7 @@ impl crate::rt::Decode for PaymentMethodOptionsFpx {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17463,9 +13819,7 @@ pub struct PaymentMethodOptionsGiropay {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17473,9 +13827,7 @@ impl crate::rt::Decode for PaymentMethodOptionsGiropay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17530,9 +13882,7 @@ pub struct PaymentMethodOptionsGrabpay {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17540,9 +13890,7 @@ impl crate::rt::Decode for PaymentMethodOptionsGrabpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17597,9 +13945,7 @@ pub struct PaymentMethodOptionsIdeal {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17607,9 +13953,7 @@ impl crate::rt::Decode for PaymentMethodOptionsIdeal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17702,7 +14046,7 @@ impl serde::Serialize for PaymentMethodOptionsInteracPresent {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsKlarna {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+    pub capture_method: Option<crate::payment_method::CaptureMethod>,
     /// Preferred locale of the Klarna checkout page that the customer is redirected to.
     pub preferred_locale: Option<String>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
@@ -17712,9 +14056,7 @@ pub struct PaymentMethodOptionsKlarna {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17722,13 +14064,9 @@ impl crate::rt::Decode for PaymentMethodOptionsKlarna {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
             f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f2: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17803,9 +14141,7 @@ pub struct PaymentMethodOptionsKonbini {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17817,9 +14153,7 @@ impl crate::rt::Decode for PaymentMethodOptionsKonbini {
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f4: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17898,7 +14232,7 @@ impl serde::Serialize for PaymentMethodOptionsKonbini {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsKrCard {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+    pub capture_method: Option<crate::payment_method::CaptureMethod>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -17906,9 +14240,7 @@ pub struct PaymentMethodOptionsKrCard {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17916,12 +14248,8 @@ impl crate::rt::Decode for PaymentMethodOptionsKrCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
+            f1: crate::rt::json::Slot<crate::payment_method::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17982,9 +14310,7 @@ pub struct PaymentMethodOptionsMbWay {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17992,9 +14318,7 @@ impl crate::rt::Decode for PaymentMethodOptionsMbWay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18049,9 +14373,7 @@ pub struct PaymentMethodOptionsMultibanco {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18059,9 +14381,7 @@ impl crate::rt::Decode for PaymentMethodOptionsMultibanco {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18118,9 +14438,7 @@ pub struct PaymentMethodOptionsOxxo {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18129,9 +14447,7 @@ impl crate::rt::Decode for PaymentMethodOptionsOxxo {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f1: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18201,9 +14517,7 @@ pub struct PaymentMethodOptionsP24 {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18211,9 +14525,7 @@ impl crate::rt::Decode for PaymentMethodOptionsP24 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18312,9 +14624,7 @@ pub struct PaymentMethodOptionsPaynow {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18322,9 +14632,7 @@ impl crate::rt::Decode for PaymentMethodOptionsPaynow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18373,7 +14681,7 @@ impl serde::Serialize for PaymentMethodOptionsPaynow {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsPaypal {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+    pub capture_method: Option<crate::payment_method::CaptureMethod>,
     /// Preferred locale of the PayPal checkout page that the customer is redirected to.
     pub preferred_locale: Option<String>,
     /// A reference of the PayPal transaction visible to customer which is mapped to PayPal's invoice ID. This must be a globally unique ID if you have configured in your PayPal settings to block multiple payments per invoice ID.
@@ -18385,9 +14693,7 @@ pub struct PaymentMethodOptionsPaypal {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18395,14 +14701,10 @@ impl crate::rt::Decode for PaymentMethodOptionsPaypal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<
-                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f3: crate::rt::json::Slot<crate::payment_method::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18475,7 +14777,7 @@ impl serde::Serialize for PaymentMethodOptionsPaypal {
 pub struct PaymentMethodOptionsPix {
     /// Determines if the amount includes the IOF tax.
     pub amount_includes_iof: Option<
-        crate::CheckoutPixPaymentMethodOptionsAmountIncludesIof,
+        crate::checkout_pix_payment_method_options::AmountIncludesIof,
     >,
     /// The number of seconds (between 10 and 1209600) after which Pix payment will expire.
     pub expires_after_seconds: Option<i64>,
@@ -18488,9 +14790,7 @@ pub struct PaymentMethodOptionsPix {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18499,13 +14799,11 @@ impl crate::rt::Decode for PaymentMethodOptionsPix {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::CheckoutPixPaymentMethodOptionsAmountIncludesIof,
+                crate::checkout_pix_payment_method_options::AmountIncludesIof,
             >,
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<i64>,
-            f3: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f3: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18583,9 +14881,7 @@ pub struct PaymentMethodOptionsPromptpay {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18593,9 +14889,7 @@ impl crate::rt::Decode for PaymentMethodOptionsPromptpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18644,7 +14938,7 @@ impl serde::Serialize for PaymentMethodOptionsPromptpay {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsRevolutPay {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+    pub capture_method: Option<crate::payment_method::CaptureMethod>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -18652,9 +14946,7 @@ pub struct PaymentMethodOptionsRevolutPay {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18662,12 +14954,8 @@ impl crate::rt::Decode for PaymentMethodOptionsRevolutPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
+            f1: crate::rt::json::Slot<crate::payment_method::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18722,7 +15010,7 @@ impl serde::Serialize for PaymentMethodOptionsRevolutPay {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsSatispay {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+    pub capture_method: Option<crate::payment_method::CaptureMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18730,9 +15018,7 @@ impl crate::rt::Decode for PaymentMethodOptionsSatispay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18781,7 +15067,7 @@ impl serde::Serialize for PaymentMethodOptionsSatispay {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsSofort {
     /// Preferred language of the SOFORT authorization page that the customer is redirected to.
-    pub preferred_language: Option<crate::PaymentMethodDetailsSofortPreferredLanguage>,
+    pub preferred_language: Option<crate::payment_method::sofort::PreferredLanguage>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -18789,9 +15075,7 @@ pub struct PaymentMethodOptionsSofort {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18799,12 +15083,8 @@ impl crate::rt::Decode for PaymentMethodOptionsSofort {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::PaymentMethodDetailsSofortPreferredLanguage,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::sofort::PreferredLanguage>,
+            f1: crate::rt::json::Slot<crate::payment_method::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18865,9 +15145,7 @@ pub struct PaymentMethodOptionsTwint {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18875,9 +15153,7 @@ impl crate::rt::Decode for PaymentMethodOptionsTwint {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18926,7 +15202,7 @@ impl serde::Serialize for PaymentMethodOptionsTwint {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsUsBankAccountMandateOptions {
     /// Mandate collection method
-    pub collection_method: Option<crate::MandateUsBankAccountCollectionMethod>,
+    pub collection_method: Option<crate::mandate::CollectionMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18934,7 +15210,7 @@ impl crate::rt::Decode for PaymentMethodOptionsUsBankAccountMandateOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::MandateUsBankAccountCollectionMethod>,
+            f0: crate::rt::json::Slot<crate::mandate::CollectionMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18985,7 +15261,7 @@ pub struct PaymentMethodOptionsWechatPay {
     /// The app ID registered with WeChat Pay. Only required when client is ios or android.
     pub app_id: Option<String>,
     /// The client type that the end customer will pay from
-    pub client: Option<crate::PaymentMethodOptionsWechatPayClient>,
+    pub client: Option<crate::payment_method::Client>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -18993,9 +15269,7 @@ pub struct PaymentMethodOptionsWechatPay {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19004,10 +15278,8 @@ impl crate::rt::Decode for PaymentMethodOptionsWechatPay {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<crate::PaymentMethodOptionsWechatPayClient>,
-            f2: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f1: crate::rt::json::Slot<crate::payment_method::Client>,
+            f2: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -19063,64 +15335,6 @@ impl serde::Serialize for PaymentMethodOptionsWechatPay {
         map.end()
     }
 }
-/// Values of `PaymentMethodOptionsWechatPayClient`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodOptionsWechatPayClient {
-    /// `android`
-    Android,
-    /// `ios`
-    Ios,
-    /// `web`
-    Web,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodOptionsWechatPayClient {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodOptionsWechatPayClient::Android => "android",
-            PaymentMethodOptionsWechatPayClient::Ios => "ios",
-            PaymentMethodOptionsWechatPayClient::Web => "web",
-            PaymentMethodOptionsWechatPayClient::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodOptionsWechatPayClient {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["android", "ios", "web"]) {
-                Some(0) => PaymentMethodOptionsWechatPayClient::Android,
-                Some(1) => PaymentMethodOptionsWechatPayClient::Ios,
-                Some(2) => PaymentMethodOptionsWechatPayClient::Web,
-                _ => PaymentMethodOptionsWechatPayClient::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodOptionsWechatPayClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodOptionsWechatPayClient {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsWechatPayClient {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodOptionsWechatPayClient {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// payment_method_options_zip
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -19132,9 +15346,7 @@ pub struct PaymentMethodOptionsZip {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19142,9 +15354,7 @@ impl crate::rt::Decode for PaymentMethodOptionsZip {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -19235,7 +15445,7 @@ impl serde::Serialize for PaymentMethodOxxo {
 #[non_exhaustive]
 pub struct PaymentMethodP24 {
     /// The customer's bank, if provided.
-    pub bank: Option<crate::PaymentMethodDetailsP24Bank>,
+    pub bank: Option<crate::payment_method::details_p24_p24::Bank>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19243,7 +15453,7 @@ impl crate::rt::Decode for PaymentMethodP24 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsP24Bank>,
+            f0: crate::rt::json::Slot<crate::payment_method::details_p24_p24::Bank>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -20024,333 +16234,14 @@ impl serde::Serialize for PaymentMethodTwint {
         map.end()
     }
 }
-/// Values of `PaymentMethodType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodType {
-    /// `acss_debit`
-    AcssDebit,
-    /// `affirm`
-    Affirm,
-    /// `afterpay_clearpay`
-    AfterpayClearpay,
-    /// `alipay`
-    Alipay,
-    /// `alma`
-    Alma,
-    /// `amazon_pay`
-    AmazonPay,
-    /// `au_becs_debit`
-    AuBecsDebit,
-    /// `bacs_debit`
-    BacsDebit,
-    /// `bancontact`
-    Bancontact,
-    /// `billie`
-    Billie,
-    /// `blik`
-    Blik,
-    /// `boleto`
-    Boleto,
-    /// `card`
-    Card,
-    /// `card_present`
-    CardPresent,
-    /// `cashapp`
-    Cashapp,
-    /// `crypto`
-    Crypto,
-    /// `custom`
-    Custom,
-    /// `customer_balance`
-    CustomerBalance,
-    /// `eps`
-    Eps,
-    /// `fpx`
-    Fpx,
-    /// `giropay`
-    Giropay,
-    /// `grabpay`
-    Grabpay,
-    /// `ideal`
-    Ideal,
-    /// `interac_present`
-    InteracPresent,
-    /// `kakao_pay`
-    KakaoPay,
-    /// `klarna`
-    Klarna,
-    /// `konbini`
-    Konbini,
-    /// `kr_card`
-    KrCard,
-    /// `link`
-    Link,
-    /// `mb_way`
-    MbWay,
-    /// `mobilepay`
-    Mobilepay,
-    /// `multibanco`
-    Multibanco,
-    /// `naver_pay`
-    NaverPay,
-    /// `nz_bank_account`
-    NzBankAccount,
-    /// `oxxo`
-    Oxxo,
-    /// `p24`
-    P24,
-    /// `pay_by_bank`
-    PayByBank,
-    /// `payco`
-    Payco,
-    /// `paynow`
-    Paynow,
-    /// `paypal`
-    Paypal,
-    /// `payto`
-    Payto,
-    /// `pix`
-    Pix,
-    /// `promptpay`
-    Promptpay,
-    /// `revolut_pay`
-    RevolutPay,
-    /// `samsung_pay`
-    SamsungPay,
-    /// `satispay`
-    Satispay,
-    /// `sepa_debit`
-    SepaDebit,
-    /// `sofort`
-    Sofort,
-    /// `swish`
-    Swish,
-    /// `twint`
-    Twint,
-    /// `us_bank_account`
-    UsBankAccount,
-    /// `wechat_pay`
-    WechatPay,
-    /// `zip`
-    Zip,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodType::AcssDebit => "acss_debit",
-            PaymentMethodType::Affirm => "affirm",
-            PaymentMethodType::AfterpayClearpay => "afterpay_clearpay",
-            PaymentMethodType::Alipay => "alipay",
-            PaymentMethodType::Alma => "alma",
-            PaymentMethodType::AmazonPay => "amazon_pay",
-            PaymentMethodType::AuBecsDebit => "au_becs_debit",
-            PaymentMethodType::BacsDebit => "bacs_debit",
-            PaymentMethodType::Bancontact => "bancontact",
-            PaymentMethodType::Billie => "billie",
-            PaymentMethodType::Blik => "blik",
-            PaymentMethodType::Boleto => "boleto",
-            PaymentMethodType::Card => "card",
-            PaymentMethodType::CardPresent => "card_present",
-            PaymentMethodType::Cashapp => "cashapp",
-            PaymentMethodType::Crypto => "crypto",
-            PaymentMethodType::Custom => "custom",
-            PaymentMethodType::CustomerBalance => "customer_balance",
-            PaymentMethodType::Eps => "eps",
-            PaymentMethodType::Fpx => "fpx",
-            PaymentMethodType::Giropay => "giropay",
-            PaymentMethodType::Grabpay => "grabpay",
-            PaymentMethodType::Ideal => "ideal",
-            PaymentMethodType::InteracPresent => "interac_present",
-            PaymentMethodType::KakaoPay => "kakao_pay",
-            PaymentMethodType::Klarna => "klarna",
-            PaymentMethodType::Konbini => "konbini",
-            PaymentMethodType::KrCard => "kr_card",
-            PaymentMethodType::Link => "link",
-            PaymentMethodType::MbWay => "mb_way",
-            PaymentMethodType::Mobilepay => "mobilepay",
-            PaymentMethodType::Multibanco => "multibanco",
-            PaymentMethodType::NaverPay => "naver_pay",
-            PaymentMethodType::NzBankAccount => "nz_bank_account",
-            PaymentMethodType::Oxxo => "oxxo",
-            PaymentMethodType::P24 => "p24",
-            PaymentMethodType::PayByBank => "pay_by_bank",
-            PaymentMethodType::Payco => "payco",
-            PaymentMethodType::Paynow => "paynow",
-            PaymentMethodType::Paypal => "paypal",
-            PaymentMethodType::Payto => "payto",
-            PaymentMethodType::Pix => "pix",
-            PaymentMethodType::Promptpay => "promptpay",
-            PaymentMethodType::RevolutPay => "revolut_pay",
-            PaymentMethodType::SamsungPay => "samsung_pay",
-            PaymentMethodType::Satispay => "satispay",
-            PaymentMethodType::SepaDebit => "sepa_debit",
-            PaymentMethodType::Sofort => "sofort",
-            PaymentMethodType::Swish => "swish",
-            PaymentMethodType::Twint => "twint",
-            PaymentMethodType::UsBankAccount => "us_bank_account",
-            PaymentMethodType::WechatPay => "wechat_pay",
-            PaymentMethodType::Zip => "zip",
-            PaymentMethodType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "acss_debit",
-                    "affirm",
-                    "afterpay_clearpay",
-                    "alipay",
-                    "alma",
-                    "amazon_pay",
-                    "au_becs_debit",
-                    "bacs_debit",
-                    "bancontact",
-                    "billie",
-                    "blik",
-                    "boleto",
-                    "card",
-                    "card_present",
-                    "cashapp",
-                    "crypto",
-                    "custom",
-                    "customer_balance",
-                    "eps",
-                    "fpx",
-                    "giropay",
-                    "grabpay",
-                    "ideal",
-                    "interac_present",
-                    "kakao_pay",
-                    "klarna",
-                    "konbini",
-                    "kr_card",
-                    "link",
-                    "mb_way",
-                    "mobilepay",
-                    "multibanco",
-                    "naver_pay",
-                    "nz_bank_account",
-                    "oxxo",
-                    "p24",
-                    "pay_by_bank",
-                    "payco",
-                    "paynow",
-                    "paypal",
-                    "payto",
-                    "pix",
-                    "promptpay",
-                    "revolut_pay",
-                    "samsung_pay",
-                    "satispay",
-                    "sepa_debit",
-                    "sofort",
-                    "swish",
-                    "twint",
-                    "us_bank_account",
-                    "wechat_pay",
-                    "zip",
-                ],
-            ) {
-                Some(0) => PaymentMethodType::AcssDebit,
-                Some(1) => PaymentMethodType::Affirm,
-                Some(2) => PaymentMethodType::AfterpayClearpay,
-                Some(3) => PaymentMethodType::Alipay,
-                Some(4) => PaymentMethodType::Alma,
-                Some(5) => PaymentMethodType::AmazonPay,
-                Some(6) => PaymentMethodType::AuBecsDebit,
-                Some(7) => PaymentMethodType::BacsDebit,
-                Some(8) => PaymentMethodType::Bancontact,
-                Some(9) => PaymentMethodType::Billie,
-                Some(10) => PaymentMethodType::Blik,
-                Some(11) => PaymentMethodType::Boleto,
-                Some(12) => PaymentMethodType::Card,
-                Some(13) => PaymentMethodType::CardPresent,
-                Some(14) => PaymentMethodType::Cashapp,
-                Some(15) => PaymentMethodType::Crypto,
-                Some(16) => PaymentMethodType::Custom,
-                Some(17) => PaymentMethodType::CustomerBalance,
-                Some(18) => PaymentMethodType::Eps,
-                Some(19) => PaymentMethodType::Fpx,
-                Some(20) => PaymentMethodType::Giropay,
-                Some(21) => PaymentMethodType::Grabpay,
-                Some(22) => PaymentMethodType::Ideal,
-                Some(23) => PaymentMethodType::InteracPresent,
-                Some(24) => PaymentMethodType::KakaoPay,
-                Some(25) => PaymentMethodType::Klarna,
-                Some(26) => PaymentMethodType::Konbini,
-                Some(27) => PaymentMethodType::KrCard,
-                Some(28) => PaymentMethodType::Link,
-                Some(29) => PaymentMethodType::MbWay,
-                Some(30) => PaymentMethodType::Mobilepay,
-                Some(31) => PaymentMethodType::Multibanco,
-                Some(32) => PaymentMethodType::NaverPay,
-                Some(33) => PaymentMethodType::NzBankAccount,
-                Some(34) => PaymentMethodType::Oxxo,
-                Some(35) => PaymentMethodType::P24,
-                Some(36) => PaymentMethodType::PayByBank,
-                Some(37) => PaymentMethodType::Payco,
-                Some(38) => PaymentMethodType::Paynow,
-                Some(39) => PaymentMethodType::Paypal,
-                Some(40) => PaymentMethodType::Payto,
-                Some(41) => PaymentMethodType::Pix,
-                Some(42) => PaymentMethodType::Promptpay,
-                Some(43) => PaymentMethodType::RevolutPay,
-                Some(44) => PaymentMethodType::SamsungPay,
-                Some(45) => PaymentMethodType::Satispay,
-                Some(46) => PaymentMethodType::SepaDebit,
-                Some(47) => PaymentMethodType::Sofort,
-                Some(48) => PaymentMethodType::Swish,
-                Some(49) => PaymentMethodType::Twint,
-                Some(50) => PaymentMethodType::UsBankAccount,
-                Some(51) => PaymentMethodType::WechatPay,
-                Some(52) => PaymentMethodType::Zip,
-                _ => PaymentMethodType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// payment_method_us_bank_account
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodUsBankAccount {
     /// Account holder type: individual or company.
-    pub account_holder_type: Option<
-        crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
-    >,
+    pub account_holder_type: Option<crate::payment_method::AccountHolderType>,
     /// Account type: checkings or savings. Defaults to checking if omitted.
-    pub account_type: Option<
-        crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
-    >,
+    pub account_type: Option<crate::payment_method::AccountType>,
     /// The name of the bank.
     pub bank_name: Option<String>,
     /// The ID of the Financial Connections Account used to create the payment method.
@@ -20372,12 +16263,8 @@ impl crate::rt::Decode for PaymentMethodUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::AccountHolderType>,
+            f1: crate::rt::json::Slot<crate::payment_method::AccountType>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
@@ -20491,9 +16378,9 @@ impl serde::Serialize for PaymentMethodUsBankAccount {
 #[non_exhaustive]
 pub struct PaymentMethodUsBankAccountBlocked {
     /// The ACH network code that resulted in this block.
-    pub network_code: Option<crate::PaymentMethodUsBankAccountBlockedNetworkCode>,
+    pub network_code: Option<crate::payment_method::NetworkCode>,
     /// The reason why this PaymentMethod's fingerprint has been blocked
-    pub reason: Option<crate::PaymentMethodUsBankAccountBlockedReason>,
+    pub reason: Option<crate::payment_method::Reason>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -20501,10 +16388,8 @@ impl crate::rt::Decode for PaymentMethodUsBankAccountBlocked {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::PaymentMethodUsBankAccountBlockedNetworkCode,
-            >,
-            f1: crate::rt::json::Slot<crate::PaymentMethodUsBankAccountBlockedReason>,
+            f0: crate::rt::json::Slot<crate::payment_method::NetworkCode>,
+            f1: crate::rt::json::Slot<crate::payment_method::Reason>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -20552,219 +16437,6 @@ impl serde::Serialize for PaymentMethodUsBankAccountBlocked {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentMethodUsBankAccountBlockedNetworkCode`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodUsBankAccountBlockedNetworkCode {
-    /// `R02`
-    R02,
-    /// `R03`
-    R03,
-    /// `R04`
-    R04,
-    /// `R05`
-    R05,
-    /// `R07`
-    R07,
-    /// `R08`
-    R08,
-    /// `R10`
-    R10,
-    /// `R11`
-    R11,
-    /// `R16`
-    R16,
-    /// `R20`
-    R20,
-    /// `R29`
-    R29,
-    /// `R31`
-    R31,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodUsBankAccountBlockedNetworkCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodUsBankAccountBlockedNetworkCode::R02 => "R02",
-            PaymentMethodUsBankAccountBlockedNetworkCode::R03 => "R03",
-            PaymentMethodUsBankAccountBlockedNetworkCode::R04 => "R04",
-            PaymentMethodUsBankAccountBlockedNetworkCode::R05 => "R05",
-            PaymentMethodUsBankAccountBlockedNetworkCode::R07 => "R07",
-            PaymentMethodUsBankAccountBlockedNetworkCode::R08 => "R08",
-            PaymentMethodUsBankAccountBlockedNetworkCode::R10 => "R10",
-            PaymentMethodUsBankAccountBlockedNetworkCode::R11 => "R11",
-            PaymentMethodUsBankAccountBlockedNetworkCode::R16 => "R16",
-            PaymentMethodUsBankAccountBlockedNetworkCode::R20 => "R20",
-            PaymentMethodUsBankAccountBlockedNetworkCode::R29 => "R29",
-            PaymentMethodUsBankAccountBlockedNetworkCode::R31 => "R31",
-            PaymentMethodUsBankAccountBlockedNetworkCode::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodUsBankAccountBlockedNetworkCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "R02",
-                    "R03",
-                    "R04",
-                    "R05",
-                    "R07",
-                    "R08",
-                    "R10",
-                    "R11",
-                    "R16",
-                    "R20",
-                    "R29",
-                    "R31",
-                ],
-            ) {
-                Some(0) => PaymentMethodUsBankAccountBlockedNetworkCode::R02,
-                Some(1) => PaymentMethodUsBankAccountBlockedNetworkCode::R03,
-                Some(2) => PaymentMethodUsBankAccountBlockedNetworkCode::R04,
-                Some(3) => PaymentMethodUsBankAccountBlockedNetworkCode::R05,
-                Some(4) => PaymentMethodUsBankAccountBlockedNetworkCode::R07,
-                Some(5) => PaymentMethodUsBankAccountBlockedNetworkCode::R08,
-                Some(6) => PaymentMethodUsBankAccountBlockedNetworkCode::R10,
-                Some(7) => PaymentMethodUsBankAccountBlockedNetworkCode::R11,
-                Some(8) => PaymentMethodUsBankAccountBlockedNetworkCode::R16,
-                Some(9) => PaymentMethodUsBankAccountBlockedNetworkCode::R20,
-                Some(10) => PaymentMethodUsBankAccountBlockedNetworkCode::R29,
-                Some(11) => PaymentMethodUsBankAccountBlockedNetworkCode::R31,
-                _ => PaymentMethodUsBankAccountBlockedNetworkCode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodUsBankAccountBlockedNetworkCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodUsBankAccountBlockedNetworkCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodUsBankAccountBlockedNetworkCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodUsBankAccountBlockedNetworkCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `PaymentMethodUsBankAccountBlockedReason`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodUsBankAccountBlockedReason {
-    /// `bank_account_closed`
-    BankAccountClosed,
-    /// `bank_account_frozen`
-    BankAccountFrozen,
-    /// `bank_account_invalid_details`
-    BankAccountInvalidDetails,
-    /// `bank_account_restricted`
-    BankAccountRestricted,
-    /// `bank_account_unusable`
-    BankAccountUnusable,
-    /// `debit_not_authorized`
-    DebitNotAuthorized,
-    /// `tokenized_account_number_deactivated`
-    TokenizedAccountNumberDeactivated,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PaymentMethodUsBankAccountBlockedReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodUsBankAccountBlockedReason::BankAccountClosed => {
-                "bank_account_closed"
-            }
-            PaymentMethodUsBankAccountBlockedReason::BankAccountFrozen => {
-                "bank_account_frozen"
-            }
-            PaymentMethodUsBankAccountBlockedReason::BankAccountInvalidDetails => {
-                "bank_account_invalid_details"
-            }
-            PaymentMethodUsBankAccountBlockedReason::BankAccountRestricted => {
-                "bank_account_restricted"
-            }
-            PaymentMethodUsBankAccountBlockedReason::BankAccountUnusable => {
-                "bank_account_unusable"
-            }
-            PaymentMethodUsBankAccountBlockedReason::DebitNotAuthorized => {
-                "debit_not_authorized"
-            }
-            PaymentMethodUsBankAccountBlockedReason::TokenizedAccountNumberDeactivated => {
-                "tokenized_account_number_deactivated"
-            }
-            PaymentMethodUsBankAccountBlockedReason::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PaymentMethodUsBankAccountBlockedReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "bank_account_closed",
-                    "bank_account_frozen",
-                    "bank_account_invalid_details",
-                    "bank_account_restricted",
-                    "bank_account_unusable",
-                    "debit_not_authorized",
-                    "tokenized_account_number_deactivated",
-                ],
-            ) {
-                Some(0) => PaymentMethodUsBankAccountBlockedReason::BankAccountClosed,
-                Some(1) => PaymentMethodUsBankAccountBlockedReason::BankAccountFrozen,
-                Some(2) => {
-                    PaymentMethodUsBankAccountBlockedReason::BankAccountInvalidDetails
-                }
-                Some(3) => PaymentMethodUsBankAccountBlockedReason::BankAccountRestricted,
-                Some(4) => PaymentMethodUsBankAccountBlockedReason::BankAccountUnusable,
-                Some(5) => PaymentMethodUsBankAccountBlockedReason::DebitNotAuthorized,
-                Some(6) => {
-                    PaymentMethodUsBankAccountBlockedReason::TokenizedAccountNumberDeactivated
-                }
-                _ => PaymentMethodUsBankAccountBlockedReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PaymentMethodUsBankAccountBlockedReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PaymentMethodUsBankAccountBlockedReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentMethodUsBankAccountBlockedReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PaymentMethodUsBankAccountBlockedReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// payment_method_us_bank_account_status_details
@@ -21037,144 +16709,6 @@ impl crate::rt::StripeRequest for RetrievePaymentMethodCustomer {
         }
     }
 }
-/// Part of a request's parameters (`CreatePaymentMethodCardTokenParams`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TokenParams {
-    /// The `token` parameter.
-    pub token: String,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for TokenParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("token", &self.token)?;
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl TokenParams {
-    /// Start with the required parameters: `token`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(token: impl Into<String>) -> Self {
-        Self { token: token.into() }
-    }
-}
-/// Part of a request's parameters (`UpdatePaymentMethodCard`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct UpdateApiParam {
-    /// The `exp_month` parameter.
-    pub exp_month: Option<i64>,
-    /// The `exp_year` parameter.
-    pub exp_year: Option<i64>,
-    /// The `networks` parameter.
-    pub networks: Option<crate::NetworksUpdateApiParam>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for UpdateApiParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.exp_month {
-            map.serialize_entry("exp_month", v)?;
-        }
-        if let Some(v) = &self.exp_year {
-            map.serialize_entry("exp_year", v)?;
-        }
-        if let Some(v) = &self.networks {
-            map.serialize_entry("networks", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl UpdateApiParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            exp_month: None,
-            exp_year: None,
-            networks: None,
-        }
-    }
-    /// The `exp_month` parameter.
-    pub fn exp_month(mut self, v: impl Into<i64>) -> Self {
-        self.exp_month = Some(v.into());
-        self
-    }
-    /// The `exp_year` parameter.
-    pub fn exp_year(mut self, v: impl Into<i64>) -> Self {
-        self.exp_year = Some(v.into());
-        self
-    }
-    /// The `networks` parameter.
-    pub fn networks(mut self, v: impl Into<crate::NetworksUpdateApiParam>) -> Self {
-        self.networks = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`UpdatePaymentMethodUsBankAccount`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct UpdateParam {
-    /// The `account_holder_type` parameter.
-    pub account_holder_type: Option<
-        crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-    >,
-    /// The `account_type` parameter.
-    pub account_type: Option<
-        crate::CreatePaymentIntentPaymentMethodDataUsBankAccountAccountType,
-    >,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for UpdateParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.account_holder_type {
-            map.serialize_entry("account_holder_type", v)?;
-        }
-        if let Some(v) = &self.account_type {
-            map.serialize_entry("account_type", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl UpdateParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            account_holder_type: None,
-            account_type: None,
-        }
-    }
-    /// The `account_holder_type` parameter.
-    pub fn account_holder_type(
-        mut self,
-        v: impl Into<
-            crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-        >,
-    ) -> Self {
-        self.account_holder_type = Some(v.into());
-        self
-    }
-    /// The `account_type` parameter.
-    pub fn account_type(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataUsBankAccountAccountType>,
-    ) -> Self {
-        self.account_type = Some(v.into());
-        self
-    }
-}
 /// Update a PaymentMethod
 ///
 /// Updates a PaymentMethod object. A PaymentMethod must be attached to a customer to be updated.
@@ -21187,21 +16721,19 @@ pub struct UpdatePaymentMethod {
     /// The `payment_method` parameter.
     pub payment_method: crate::PaymentMethodId,
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow. The field defaults to `unspecified`.
-    pub allow_redisplay: Option<
-        crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay,
-    >,
+    pub allow_redisplay: Option<crate::payment_method::AllowRedisplay>,
     /// Billing information associated with the PaymentMethod that may be used or required by particular types of payment methods.
-    pub billing_details: Option<crate::BillingDetailsInnerParams>,
+    pub billing_details: Option<crate::payment_intent::BillingDetails>,
     /// If this is a `card` PaymentMethod, this hash contains the user's card details.
-    pub card: Option<crate::UpdateApiParam>,
+    pub card: Option<crate::payment_method::update::Card>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// If this is a `payto` PaymentMethod, this hash contains details about the PayTo payment method.
-    pub payto: Option<crate::CreatePaymentIntentPaymentMethodDataPayto>,
+    pub payto: Option<crate::payment_intent::Payto>,
     /// If this is an `us_bank_account` PaymentMethod, this hash contains details about the US bank account payment method.
-    pub us_bank_account: Option<crate::UpdateParam>,
+    pub us_bank_account: Option<crate::payment_method::UsBankAccount>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for UpdatePaymentMethod {
@@ -21251,7 +16783,7 @@ impl UpdatePaymentMethod {
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow. The field defaults to `unspecified`.
     pub fn allow_redisplay(
         mut self,
-        v: impl Into<crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay>,
+        v: impl Into<crate::payment_method::AllowRedisplay>,
     ) -> Self {
         self.allow_redisplay = Some(v.into());
         self
@@ -21259,13 +16791,13 @@ impl UpdatePaymentMethod {
     /// Billing information associated with the PaymentMethod that may be used or required by particular types of payment methods.
     pub fn billing_details(
         mut self,
-        v: impl Into<crate::BillingDetailsInnerParams>,
+        v: impl Into<crate::payment_intent::BillingDetails>,
     ) -> Self {
         self.billing_details = Some(v.into());
         self
     }
     /// If this is a `card` PaymentMethod, this hash contains the user's card details.
-    pub fn card(mut self, v: impl Into<crate::UpdateApiParam>) -> Self {
+    pub fn card(mut self, v: impl Into<crate::payment_method::update::Card>) -> Self {
         self.card = Some(v.into());
         self
     }
@@ -21283,15 +16815,15 @@ impl UpdatePaymentMethod {
         self
     }
     /// If this is a `payto` PaymentMethod, this hash contains details about the PayTo payment method.
-    pub fn payto(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodDataPayto>,
-    ) -> Self {
+    pub fn payto(mut self, v: impl Into<crate::payment_intent::Payto>) -> Self {
         self.payto = Some(v.into());
         self
     }
     /// If this is an `us_bank_account` PaymentMethod, this hash contains details about the US bank account payment method.
-    pub fn us_bank_account(mut self, v: impl Into<crate::UpdateParam>) -> Self {
+    pub fn us_bank_account(
+        mut self,
+        v: impl Into<crate::payment_method::UsBankAccount>,
+    ) -> Self {
         self.us_bank_account = Some(v.into());
         self
     }

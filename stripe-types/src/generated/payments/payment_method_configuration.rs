@@ -10,123 +10,131 @@
 #[non_exhaustive]
 pub struct CreatePaymentMethodConfiguration {
     /// Canadian pre-authorized debit payments, check this [page](https://docs.stripe.com/payments/acss-debit) for more details like country availability.
-    pub acss_debit: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub acss_debit: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// [Affirm](https://www.affirm.com/) gives your customers a way to split purchases over a series of payments. Depending on the purchase, they can pay with four interest-free payments (Split Pay) or pay over a longer term (Installments), which might include interest. Check this [page](https://docs.stripe.com/payments/affirm) for more details like country availability.
-    pub affirm: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub affirm: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Afterpay gives your customers a way to pay for purchases in installments, check this [page](https://docs.stripe.com/payments/afterpay-clearpay) for more details like country availability. Afterpay is particularly popular among businesses selling fashion, beauty, and sports products.
-    pub afterpay_clearpay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub afterpay_clearpay: Option<
+        crate::payment_method_configuration::PaymentMethodParam,
+    >,
     /// Alipay is a digital wallet in China that has more than a billion active users worldwide. Alipay users can pay on the web or on a mobile device using login credentials or their Alipay app. Alipay has a low dispute rate and reduces fraud by authenticating payments using the customer's login credentials. Check this [page](https://docs.stripe.com/payments/alipay) for more details.
-    pub alipay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub alipay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Alma is a Buy Now, Pay Later payment method that offers customers the ability to pay in 2, 3, or 4 installments.
-    pub alma: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub alma: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Amazon Pay is a wallet payment method that lets your customers check out the same way as on Amazon.
-    pub amazon_pay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub amazon_pay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Stripe users can accept [Apple Pay](https://stripe.com/payments/apple-pay) in iOS applications in iOS 9 and later, and on the web in Safari starting with iOS 10 or macOS Sierra. There are no additional fees to process Apple Pay payments, and the [pricing](https://stripe.com/pricing) is the same as other card transactions. Check this [page](https://docs.stripe.com/apple-pay) for more details.
-    pub apple_pay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub apple_pay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Apple Pay Later, a payment method for customers to buy now and pay later, gives your customers a way to split purchases into four installments across six weeks.
-    pub apple_pay_later: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub apple_pay_later: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Stripe users in Australia can accept Bulk Electronic Clearing System (BECS) direct debit payments from customers with an Australian bank account. Check this [page](https://docs.stripe.com/payments/au-becs-debit) for more details.
-    pub au_becs_debit: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub au_becs_debit: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Stripe users in the UK can accept Bacs Direct Debit payments from customers with a UK bank account, check this [page](https://docs.stripe.com/payments/payment-methods/bacs-debit) for more details.
-    pub bacs_debit: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub bacs_debit: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Bancontact is the most popular online payment method in Belgium, with over 15 million cards in circulation. [Customers](https://docs.stripe.com/api/customers) use a Bancontact card or mobile app linked to a Belgian bank account to make online payments that are secure, guaranteed, and confirmed immediately. Check this [page](https://docs.stripe.com/payments/bancontact) for more details.
-    pub bancontact: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub bancontact: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Billie is a [single-use](https://docs.stripe.com/payments/payment-methods#usage) payment method that offers businesses Pay by Invoice where they offer payment terms ranging from 7-120 days. Customers are redirected from your website or app, authorize the payment with Billie, then return to your website or app. You get [immediate notification](/payments/payment-methods#payment-notification) of whether the payment succeeded or failed.
-    pub billie: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub billie: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// BLIK is a [single use](https://docs.stripe.com/payments/payment-methods#usage) payment method that requires customers to authenticate their payments. When customers want to pay online using BLIK, they request a six-digit code from their banking application and enter it into the payment collection form. Check this [page](https://docs.stripe.com/payments/blik) for more details.
-    pub blik: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub blik: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Boleto is an official (regulated by the Central Bank of Brazil) payment method in Brazil. Check this [page](https://docs.stripe.com/payments/boleto) for more details.
-    pub boleto: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub boleto: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Cards are a popular way for consumers and businesses to pay online or in person. Stripe supports global and local card networks.
-    pub card: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub card: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Cartes Bancaires is France's local card network. More than 95% of these cards are co-branded with either Visa or Mastercard, meaning you can process these cards over either Cartes Bancaires or the Visa or Mastercard networks. Check this [page](https://docs.stripe.com/payments/cartes-bancaires) for more details.
-    pub cartes_bancaires: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub cartes_bancaires: Option<
+        crate::payment_method_configuration::PaymentMethodParam,
+    >,
     /// Cash App is a popular consumer app in the US that allows customers to bank, invest, send, and receive money using their digital wallet. Check this [page](https://docs.stripe.com/payments/cash-app-pay) for more details.
-    pub cashapp: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub cashapp: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// [Stablecoin payments](https://docs.stripe.com/payments/stablecoin-payments) enable customers to pay in stablecoins like USDC from 100s of wallets including Phantom and Metamask.
-    pub crypto: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub crypto: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Uses a customer’s [cash balance](https://docs.stripe.com/payments/customer-balance) for the payment. The cash balance can be funded via a bank transfer. Check this [page](https://docs.stripe.com/payments/bank-transfers) for more details.
-    pub customer_balance: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub customer_balance: Option<
+        crate::payment_method_configuration::PaymentMethodParam,
+    >,
     /// EPS is an Austria-based payment method that allows customers to complete transactions online using their bank credentials. EPS is supported by all Austrian banks and is accepted by over 80% of Austrian online retailers. Check this [page](https://docs.stripe.com/payments/eps) for more details.
-    pub eps: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub eps: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Financial Process Exchange (FPX) is a Malaysia-based payment method that allows customers to complete transactions online using their bank credentials. Bank Negara Malaysia (BNM), the Central Bank of Malaysia, and eleven other major Malaysian financial institutions are members of the PayNet Group, which owns and operates FPX. It is one of the most popular online payment methods in Malaysia, with nearly 90 million transactions in 2018 according to BNM. Check this [page](https://docs.stripe.com/payments/fpx) for more details.
-    pub fpx: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub fpx: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Meal vouchers in France, or “titres-restaurant”, is a local benefits program commonly offered by employers for their employees to purchase prepared food and beverages on working days. Check this [page](https://docs.stripe.com/payments/meal-vouchers/fr-meal-vouchers) for more details.
-    pub fr_meal_voucher_conecs: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub fr_meal_voucher_conecs: Option<
+        crate::payment_method_configuration::PaymentMethodParam,
+    >,
     /// giropay is a German payment method based on online banking, introduced in 2006. It allows customers to complete transactions online using their online banking environment, with funds debited from their bank account. Depending on their bank, customers confirm payments on giropay using a second factor of authentication or a PIN. giropay accounts for 10% of online checkouts in Germany. Check this [page](https://docs.stripe.com/payments/giropay) for more details.
-    pub giropay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub giropay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Google Pay allows customers to make payments in your app or website using any credit or debit card saved to their Google Account, including those from Google Play, YouTube, Chrome, or an Android device. Use the Google Pay API to request any credit or debit card stored in your customer's Google account. Check this [page](https://docs.stripe.com/google-pay) for more details.
-    pub google_pay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub google_pay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// GrabPay is a payment method developed by [Grab](https://www.grab.com/sg/consumer/finance/pay/). GrabPay is a digital wallet - customers maintain a balance in their wallets that they pay out with. Check this [page](https://docs.stripe.com/payments/grabpay) for more details.
-    pub grabpay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub grabpay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// iDEAL is a Netherlands-based payment method that allows customers to complete transactions online using their bank credentials. All major Dutch banks are members of Currence, the scheme that operates iDEAL, making it the most popular online payment method in the Netherlands with a share of online transactions close to 55%. Check this [page](https://docs.stripe.com/payments/ideal) for more details.
-    pub ideal: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub ideal: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// JCB is a credit card company based in Japan. JCB is currently available in Japan to businesses approved by JCB, and available to all businesses in Australia, Canada, Hong Kong, Japan, New Zealand, Singapore, Switzerland, United Kingdom, United States, and all countries in the European Economic Area except Iceland. Check this [page](https://support.stripe.com/questions/accepting-japan-credit-bureau-%28jcb%29-payments) for more details.
-    pub jcb: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub jcb: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Kakao Pay is a popular local wallet available in South Korea.
-    pub kakao_pay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub kakao_pay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Klarna gives customers a range of [payment options](https://docs.stripe.com/payments/klarna#payment-options) during checkout. Available payment options vary depending on the customer's billing address and the transaction amount. These payment options make it convenient for customers to purchase items in all price ranges. Check this [page](https://docs.stripe.com/payments/klarna) for more details.
-    pub klarna: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub klarna: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Konbini allows customers in Japan to pay for bills and online purchases at convenience stores with cash. Check this [page](https://docs.stripe.com/payments/konbini) for more details.
-    pub konbini: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub konbini: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Korean cards let users pay using locally issued cards from South Korea.
-    pub kr_card: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub kr_card: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// [Link](https://docs.stripe.com/payments/link) is a payment method network. With Link, users save their payment details once, then reuse that information to pay with one click for any business on the network.
-    pub link: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub link: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// MB WAY is the most popular wallet in Portugal. After entering their phone number in your checkout, customers approve the payment directly in their MB WAY app. Check this [page](https://docs.stripe.com/payments/mb-way) for more details.
-    pub mb_way: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub mb_way: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// MobilePay is a [single-use](https://docs.stripe.com/payments/payment-methods#usage) card wallet payment method used in Denmark and Finland. It allows customers to [authenticate and approve](https://docs.stripe.com/payments/payment-methods#customer-actions) payments using the MobilePay app. Check this [page](https://docs.stripe.com/payments/mobilepay) for more details.
-    pub mobilepay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub mobilepay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Stripe users in Europe and the United States can accept Multibanco payments from customers in Portugal using [Sources](https://stripe.com/docs/sources)—a single integration path for creating payments using any supported method.
-    pub multibanco: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub multibanco: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Configuration name.
     pub name: Option<String>,
     /// Naver Pay is a popular local wallet available in South Korea.
-    pub naver_pay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub naver_pay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Stripe users in New Zealand can accept Bulk Electronic Clearing System (BECS) direct debit payments from customers with a New Zeland bank account. Check this [page](https://docs.stripe.com/payments/nz-bank-account) for more details.
-    pub nz_bank_account: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub nz_bank_account: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// OXXO is a Mexican chain of convenience stores with thousands of locations across Latin America and represents nearly 20% of online transactions in Mexico. OXXO allows customers to pay bills and online purchases in-store with cash. Check this [page](https://docs.stripe.com/payments/oxxo) for more details.
-    pub oxxo: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub oxxo: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Przelewy24 is a Poland-based payment method aggregator that allows customers to complete transactions online using bank transfers and other methods. Bank transfers account for 30% of online payments in Poland and Przelewy24 provides a way for customers to pay with over 165 banks. Check this [page](https://docs.stripe.com/payments/p24) for more details.
-    pub p24: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub p24: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Configuration's parent configuration. Specify to create a child configuration.
     pub parent: Option<String>,
     /// Pay by bank is a redirect payment method backed by bank transfers. A customer is redirected to their bank to authorize a bank transfer for a given amount. This removes a lot of the error risks inherent in waiting for the customer to initiate a transfer themselves, and is less expensive than card payments.
-    pub pay_by_bank: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub pay_by_bank: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// PAYCO is a [single-use](https://docs.stripe.com/payments/payment-methods#usage local wallet available in South Korea.
-    pub payco: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub payco: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// PayNow is a Singapore-based payment method that allows customers to make a payment using their preferred app from participating banks and participating non-bank financial institutions. Check this [page](https://docs.stripe.com/payments/paynow) for more details.
-    pub paynow: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub paynow: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// PayPal, a digital wallet popular with customers in Europe, allows your customers worldwide to pay using their PayPal account. Check this [page](https://docs.stripe.com/payments/paypal) for more details.
-    pub paypal: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub paypal: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// PayTo is a [real-time](https://docs.stripe.com/payments/real-time) payment method that enables customers in Australia to pay by providing their bank account details. Customers must accept a mandate authorizing you to debit their account. Check this [page](https://docs.stripe.com/payments/payto) for more details.
-    pub payto: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub payto: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Pix is a payment method popular in Brazil. When paying with Pix, customers authenticate and approve payments by scanning a QR code in their preferred banking app. Check this [page](https://docs.stripe.com/payments/pix) for more details.
-    pub pix: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub pix: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// PromptPay is a Thailand-based payment method that allows customers to make a payment using their preferred app from participating banks. Check this [page](https://docs.stripe.com/payments/promptpay) for more details.
-    pub promptpay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub promptpay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Revolut Pay, developed by Revolut, a global finance app, is a digital wallet payment method. Revolut Pay uses the customer’s stored balance or cards to fund the payment, and offers the option for non-Revolut customers to save their details after their first purchase.
-    pub revolut_pay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub revolut_pay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Samsung Pay is a [single-use](https://docs.stripe.com/payments/payment-methods#usage local wallet available in South Korea.
-    pub samsung_pay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub samsung_pay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Satispay is a [single-use](https://docs.stripe.com/payments/payment-methods#usage) payment method where customers are required to [authenticate](/payments/payment-methods#customer-actions) their payment. Customers pay by being redirected from your website or app, authorizing the payment with Satispay, then returning to your website or app. You get [immediate notification](/payments/payment-methods#payment-notification) of whether the payment succeeded or failed.
-    pub satispay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub satispay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// The [Single Euro Payments Area (SEPA)](https://en.wikipedia.org/wiki/Single_Euro_Payments_Area) is an initiative of the European Union to simplify payments within and across member countries. SEPA established and enforced banking standards to allow for the direct debiting of every EUR-denominated bank account within the SEPA region, check this [page](https://docs.stripe.com/payments/sepa-debit) for more details.
-    pub sepa_debit: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub sepa_debit: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Stripe users in Europe and the United States can use the [Payment Intents API](https://stripe.com/docs/payments/payment-intents)—a single integration path for creating payments using any supported method—to accept [Sofort](https://www.sofort.com/) payments from customers. Check this [page](https://docs.stripe.com/payments/sofort) for more details.
-    pub sofort: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub sofort: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Swish is a [real-time](https://docs.stripe.com/payments/real-time) payment method popular in Sweden. It allows customers to [authenticate and approve](https://docs.stripe.com/payments/payment-methods#customer-actions) payments using the Swish mobile app and the Swedish BankID mobile app. Check this [page](https://docs.stripe.com/payments/swish) for more details.
-    pub swish: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub swish: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Twint is a payment method popular in Switzerland. It allows customers to pay using their mobile phone. Check this [page](https://docs.stripe.com/payments/twint) for more details.
-    pub twint: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub twint: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Stripe users in the United States can accept ACH direct debit payments from customers with a US bank account using the Automated Clearing House (ACH) payments system operated by Nacha. Check this [page](https://docs.stripe.com/payments/ach-direct-debit) for more details.
-    pub us_bank_account: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub us_bank_account: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// WeChat, owned by Tencent, is China's leading mobile app with over 1 billion monthly active users. Chinese consumers can use WeChat Pay to pay for goods and services inside of businesses' apps and websites. WeChat Pay users buy most frequently in gaming, e-commerce, travel, online education, and food/nutrition. Check this [page](https://docs.stripe.com/payments/wechat-pay) for more details.
-    pub wechat_pay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub wechat_pay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Zip gives your customers a way to split purchases over a series of payments. Check this [page](https://docs.stripe.com/payments/zip) for more details like country availability.
-    pub zip: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub zip: Option<crate::payment_method_configuration::PaymentMethodParam>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for CreatePaymentMethodConfiguration {
@@ -383,7 +391,7 @@ impl CreatePaymentMethodConfiguration {
     /// Canadian pre-authorized debit payments, check this [page](https://docs.stripe.com/payments/acss-debit) for more details like country availability.
     pub fn acss_debit(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.acss_debit = Some(v.into());
         self
@@ -391,7 +399,7 @@ impl CreatePaymentMethodConfiguration {
     /// [Affirm](https://www.affirm.com/) gives your customers a way to split purchases over a series of payments. Depending on the purchase, they can pay with four interest-free payments (Split Pay) or pay over a longer term (Installments), which might include interest. Check this [page](https://docs.stripe.com/payments/affirm) for more details like country availability.
     pub fn affirm(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.affirm = Some(v.into());
         self
@@ -399,7 +407,7 @@ impl CreatePaymentMethodConfiguration {
     /// Afterpay gives your customers a way to pay for purchases in installments, check this [page](https://docs.stripe.com/payments/afterpay-clearpay) for more details like country availability. Afterpay is particularly popular among businesses selling fashion, beauty, and sports products.
     pub fn afterpay_clearpay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.afterpay_clearpay = Some(v.into());
         self
@@ -407,7 +415,7 @@ impl CreatePaymentMethodConfiguration {
     /// Alipay is a digital wallet in China that has more than a billion active users worldwide. Alipay users can pay on the web or on a mobile device using login credentials or their Alipay app. Alipay has a low dispute rate and reduces fraud by authenticating payments using the customer's login credentials. Check this [page](https://docs.stripe.com/payments/alipay) for more details.
     pub fn alipay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.alipay = Some(v.into());
         self
@@ -415,7 +423,7 @@ impl CreatePaymentMethodConfiguration {
     /// Alma is a Buy Now, Pay Later payment method that offers customers the ability to pay in 2, 3, or 4 installments.
     pub fn alma(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.alma = Some(v.into());
         self
@@ -423,7 +431,7 @@ impl CreatePaymentMethodConfiguration {
     /// Amazon Pay is a wallet payment method that lets your customers check out the same way as on Amazon.
     pub fn amazon_pay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.amazon_pay = Some(v.into());
         self
@@ -431,7 +439,7 @@ impl CreatePaymentMethodConfiguration {
     /// Stripe users can accept [Apple Pay](https://stripe.com/payments/apple-pay) in iOS applications in iOS 9 and later, and on the web in Safari starting with iOS 10 or macOS Sierra. There are no additional fees to process Apple Pay payments, and the [pricing](https://stripe.com/pricing) is the same as other card transactions. Check this [page](https://docs.stripe.com/apple-pay) for more details.
     pub fn apple_pay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.apple_pay = Some(v.into());
         self
@@ -439,7 +447,7 @@ impl CreatePaymentMethodConfiguration {
     /// Apple Pay Later, a payment method for customers to buy now and pay later, gives your customers a way to split purchases into four installments across six weeks.
     pub fn apple_pay_later(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.apple_pay_later = Some(v.into());
         self
@@ -447,7 +455,7 @@ impl CreatePaymentMethodConfiguration {
     /// Stripe users in Australia can accept Bulk Electronic Clearing System (BECS) direct debit payments from customers with an Australian bank account. Check this [page](https://docs.stripe.com/payments/au-becs-debit) for more details.
     pub fn au_becs_debit(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.au_becs_debit = Some(v.into());
         self
@@ -455,7 +463,7 @@ impl CreatePaymentMethodConfiguration {
     /// Stripe users in the UK can accept Bacs Direct Debit payments from customers with a UK bank account, check this [page](https://docs.stripe.com/payments/payment-methods/bacs-debit) for more details.
     pub fn bacs_debit(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.bacs_debit = Some(v.into());
         self
@@ -463,7 +471,7 @@ impl CreatePaymentMethodConfiguration {
     /// Bancontact is the most popular online payment method in Belgium, with over 15 million cards in circulation. [Customers](https://docs.stripe.com/api/customers) use a Bancontact card or mobile app linked to a Belgian bank account to make online payments that are secure, guaranteed, and confirmed immediately. Check this [page](https://docs.stripe.com/payments/bancontact) for more details.
     pub fn bancontact(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.bancontact = Some(v.into());
         self
@@ -471,7 +479,7 @@ impl CreatePaymentMethodConfiguration {
     /// Billie is a [single-use](https://docs.stripe.com/payments/payment-methods#usage) payment method that offers businesses Pay by Invoice where they offer payment terms ranging from 7-120 days. Customers are redirected from your website or app, authorize the payment with Billie, then return to your website or app. You get [immediate notification](/payments/payment-methods#payment-notification) of whether the payment succeeded or failed.
     pub fn billie(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.billie = Some(v.into());
         self
@@ -479,7 +487,7 @@ impl CreatePaymentMethodConfiguration {
     /// BLIK is a [single use](https://docs.stripe.com/payments/payment-methods#usage) payment method that requires customers to authenticate their payments. When customers want to pay online using BLIK, they request a six-digit code from their banking application and enter it into the payment collection form. Check this [page](https://docs.stripe.com/payments/blik) for more details.
     pub fn blik(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.blik = Some(v.into());
         self
@@ -487,7 +495,7 @@ impl CreatePaymentMethodConfiguration {
     /// Boleto is an official (regulated by the Central Bank of Brazil) payment method in Brazil. Check this [page](https://docs.stripe.com/payments/boleto) for more details.
     pub fn boleto(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.boleto = Some(v.into());
         self
@@ -495,7 +503,7 @@ impl CreatePaymentMethodConfiguration {
     /// Cards are a popular way for consumers and businesses to pay online or in person. Stripe supports global and local card networks.
     pub fn card(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.card = Some(v.into());
         self
@@ -503,7 +511,7 @@ impl CreatePaymentMethodConfiguration {
     /// Cartes Bancaires is France's local card network. More than 95% of these cards are co-branded with either Visa or Mastercard, meaning you can process these cards over either Cartes Bancaires or the Visa or Mastercard networks. Check this [page](https://docs.stripe.com/payments/cartes-bancaires) for more details.
     pub fn cartes_bancaires(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.cartes_bancaires = Some(v.into());
         self
@@ -511,7 +519,7 @@ impl CreatePaymentMethodConfiguration {
     /// Cash App is a popular consumer app in the US that allows customers to bank, invest, send, and receive money using their digital wallet. Check this [page](https://docs.stripe.com/payments/cash-app-pay) for more details.
     pub fn cashapp(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.cashapp = Some(v.into());
         self
@@ -519,7 +527,7 @@ impl CreatePaymentMethodConfiguration {
     /// [Stablecoin payments](https://docs.stripe.com/payments/stablecoin-payments) enable customers to pay in stablecoins like USDC from 100s of wallets including Phantom and Metamask.
     pub fn crypto(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.crypto = Some(v.into());
         self
@@ -527,7 +535,7 @@ impl CreatePaymentMethodConfiguration {
     /// Uses a customer’s [cash balance](https://docs.stripe.com/payments/customer-balance) for the payment. The cash balance can be funded via a bank transfer. Check this [page](https://docs.stripe.com/payments/bank-transfers) for more details.
     pub fn customer_balance(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.customer_balance = Some(v.into());
         self
@@ -535,7 +543,7 @@ impl CreatePaymentMethodConfiguration {
     /// EPS is an Austria-based payment method that allows customers to complete transactions online using their bank credentials. EPS is supported by all Austrian banks and is accepted by over 80% of Austrian online retailers. Check this [page](https://docs.stripe.com/payments/eps) for more details.
     pub fn eps(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.eps = Some(v.into());
         self
@@ -548,7 +556,7 @@ impl CreatePaymentMethodConfiguration {
     /// Financial Process Exchange (FPX) is a Malaysia-based payment method that allows customers to complete transactions online using their bank credentials. Bank Negara Malaysia (BNM), the Central Bank of Malaysia, and eleven other major Malaysian financial institutions are members of the PayNet Group, which owns and operates FPX. It is one of the most popular online payment methods in Malaysia, with nearly 90 million transactions in 2018 according to BNM. Check this [page](https://docs.stripe.com/payments/fpx) for more details.
     pub fn fpx(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.fpx = Some(v.into());
         self
@@ -556,7 +564,7 @@ impl CreatePaymentMethodConfiguration {
     /// Meal vouchers in France, or “titres-restaurant”, is a local benefits program commonly offered by employers for their employees to purchase prepared food and beverages on working days. Check this [page](https://docs.stripe.com/payments/meal-vouchers/fr-meal-vouchers) for more details.
     pub fn fr_meal_voucher_conecs(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.fr_meal_voucher_conecs = Some(v.into());
         self
@@ -564,7 +572,7 @@ impl CreatePaymentMethodConfiguration {
     /// giropay is a German payment method based on online banking, introduced in 2006. It allows customers to complete transactions online using their online banking environment, with funds debited from their bank account. Depending on their bank, customers confirm payments on giropay using a second factor of authentication or a PIN. giropay accounts for 10% of online checkouts in Germany. Check this [page](https://docs.stripe.com/payments/giropay) for more details.
     pub fn giropay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.giropay = Some(v.into());
         self
@@ -572,7 +580,7 @@ impl CreatePaymentMethodConfiguration {
     /// Google Pay allows customers to make payments in your app or website using any credit or debit card saved to their Google Account, including those from Google Play, YouTube, Chrome, or an Android device. Use the Google Pay API to request any credit or debit card stored in your customer's Google account. Check this [page](https://docs.stripe.com/google-pay) for more details.
     pub fn google_pay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.google_pay = Some(v.into());
         self
@@ -580,7 +588,7 @@ impl CreatePaymentMethodConfiguration {
     /// GrabPay is a payment method developed by [Grab](https://www.grab.com/sg/consumer/finance/pay/). GrabPay is a digital wallet - customers maintain a balance in their wallets that they pay out with. Check this [page](https://docs.stripe.com/payments/grabpay) for more details.
     pub fn grabpay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.grabpay = Some(v.into());
         self
@@ -588,7 +596,7 @@ impl CreatePaymentMethodConfiguration {
     /// iDEAL is a Netherlands-based payment method that allows customers to complete transactions online using their bank credentials. All major Dutch banks are members of Currence, the scheme that operates iDEAL, making it the most popular online payment method in the Netherlands with a share of online transactions close to 55%. Check this [page](https://docs.stripe.com/payments/ideal) for more details.
     pub fn ideal(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.ideal = Some(v.into());
         self
@@ -596,7 +604,7 @@ impl CreatePaymentMethodConfiguration {
     /// JCB is a credit card company based in Japan. JCB is currently available in Japan to businesses approved by JCB, and available to all businesses in Australia, Canada, Hong Kong, Japan, New Zealand, Singapore, Switzerland, United Kingdom, United States, and all countries in the European Economic Area except Iceland. Check this [page](https://support.stripe.com/questions/accepting-japan-credit-bureau-%28jcb%29-payments) for more details.
     pub fn jcb(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.jcb = Some(v.into());
         self
@@ -604,7 +612,7 @@ impl CreatePaymentMethodConfiguration {
     /// Kakao Pay is a popular local wallet available in South Korea.
     pub fn kakao_pay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.kakao_pay = Some(v.into());
         self
@@ -612,7 +620,7 @@ impl CreatePaymentMethodConfiguration {
     /// Klarna gives customers a range of [payment options](https://docs.stripe.com/payments/klarna#payment-options) during checkout. Available payment options vary depending on the customer's billing address and the transaction amount. These payment options make it convenient for customers to purchase items in all price ranges. Check this [page](https://docs.stripe.com/payments/klarna) for more details.
     pub fn klarna(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.klarna = Some(v.into());
         self
@@ -620,7 +628,7 @@ impl CreatePaymentMethodConfiguration {
     /// Konbini allows customers in Japan to pay for bills and online purchases at convenience stores with cash. Check this [page](https://docs.stripe.com/payments/konbini) for more details.
     pub fn konbini(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.konbini = Some(v.into());
         self
@@ -628,7 +636,7 @@ impl CreatePaymentMethodConfiguration {
     /// Korean cards let users pay using locally issued cards from South Korea.
     pub fn kr_card(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.kr_card = Some(v.into());
         self
@@ -636,7 +644,7 @@ impl CreatePaymentMethodConfiguration {
     /// [Link](https://docs.stripe.com/payments/link) is a payment method network. With Link, users save their payment details once, then reuse that information to pay with one click for any business on the network.
     pub fn link(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.link = Some(v.into());
         self
@@ -644,7 +652,7 @@ impl CreatePaymentMethodConfiguration {
     /// MB WAY is the most popular wallet in Portugal. After entering their phone number in your checkout, customers approve the payment directly in their MB WAY app. Check this [page](https://docs.stripe.com/payments/mb-way) for more details.
     pub fn mb_way(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.mb_way = Some(v.into());
         self
@@ -652,7 +660,7 @@ impl CreatePaymentMethodConfiguration {
     /// MobilePay is a [single-use](https://docs.stripe.com/payments/payment-methods#usage) card wallet payment method used in Denmark and Finland. It allows customers to [authenticate and approve](https://docs.stripe.com/payments/payment-methods#customer-actions) payments using the MobilePay app. Check this [page](https://docs.stripe.com/payments/mobilepay) for more details.
     pub fn mobilepay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.mobilepay = Some(v.into());
         self
@@ -660,7 +668,7 @@ impl CreatePaymentMethodConfiguration {
     /// Stripe users in Europe and the United States can accept Multibanco payments from customers in Portugal using [Sources](https://stripe.com/docs/sources)—a single integration path for creating payments using any supported method.
     pub fn multibanco(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.multibanco = Some(v.into());
         self
@@ -673,7 +681,7 @@ impl CreatePaymentMethodConfiguration {
     /// Naver Pay is a popular local wallet available in South Korea.
     pub fn naver_pay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.naver_pay = Some(v.into());
         self
@@ -681,7 +689,7 @@ impl CreatePaymentMethodConfiguration {
     /// Stripe users in New Zealand can accept Bulk Electronic Clearing System (BECS) direct debit payments from customers with a New Zeland bank account. Check this [page](https://docs.stripe.com/payments/nz-bank-account) for more details.
     pub fn nz_bank_account(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.nz_bank_account = Some(v.into());
         self
@@ -689,7 +697,7 @@ impl CreatePaymentMethodConfiguration {
     /// OXXO is a Mexican chain of convenience stores with thousands of locations across Latin America and represents nearly 20% of online transactions in Mexico. OXXO allows customers to pay bills and online purchases in-store with cash. Check this [page](https://docs.stripe.com/payments/oxxo) for more details.
     pub fn oxxo(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.oxxo = Some(v.into());
         self
@@ -697,7 +705,7 @@ impl CreatePaymentMethodConfiguration {
     /// Przelewy24 is a Poland-based payment method aggregator that allows customers to complete transactions online using bank transfers and other methods. Bank transfers account for 30% of online payments in Poland and Przelewy24 provides a way for customers to pay with over 165 banks. Check this [page](https://docs.stripe.com/payments/p24) for more details.
     pub fn p24(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.p24 = Some(v.into());
         self
@@ -710,7 +718,7 @@ impl CreatePaymentMethodConfiguration {
     /// Pay by bank is a redirect payment method backed by bank transfers. A customer is redirected to their bank to authorize a bank transfer for a given amount. This removes a lot of the error risks inherent in waiting for the customer to initiate a transfer themselves, and is less expensive than card payments.
     pub fn pay_by_bank(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.pay_by_bank = Some(v.into());
         self
@@ -718,7 +726,7 @@ impl CreatePaymentMethodConfiguration {
     /// PAYCO is a [single-use](https://docs.stripe.com/payments/payment-methods#usage local wallet available in South Korea.
     pub fn payco(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.payco = Some(v.into());
         self
@@ -726,7 +734,7 @@ impl CreatePaymentMethodConfiguration {
     /// PayNow is a Singapore-based payment method that allows customers to make a payment using their preferred app from participating banks and participating non-bank financial institutions. Check this [page](https://docs.stripe.com/payments/paynow) for more details.
     pub fn paynow(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.paynow = Some(v.into());
         self
@@ -734,7 +742,7 @@ impl CreatePaymentMethodConfiguration {
     /// PayPal, a digital wallet popular with customers in Europe, allows your customers worldwide to pay using their PayPal account. Check this [page](https://docs.stripe.com/payments/paypal) for more details.
     pub fn paypal(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.paypal = Some(v.into());
         self
@@ -742,7 +750,7 @@ impl CreatePaymentMethodConfiguration {
     /// PayTo is a [real-time](https://docs.stripe.com/payments/real-time) payment method that enables customers in Australia to pay by providing their bank account details. Customers must accept a mandate authorizing you to debit their account. Check this [page](https://docs.stripe.com/payments/payto) for more details.
     pub fn payto(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.payto = Some(v.into());
         self
@@ -750,7 +758,7 @@ impl CreatePaymentMethodConfiguration {
     /// Pix is a payment method popular in Brazil. When paying with Pix, customers authenticate and approve payments by scanning a QR code in their preferred banking app. Check this [page](https://docs.stripe.com/payments/pix) for more details.
     pub fn pix(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.pix = Some(v.into());
         self
@@ -758,7 +766,7 @@ impl CreatePaymentMethodConfiguration {
     /// PromptPay is a Thailand-based payment method that allows customers to make a payment using their preferred app from participating banks. Check this [page](https://docs.stripe.com/payments/promptpay) for more details.
     pub fn promptpay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.promptpay = Some(v.into());
         self
@@ -766,7 +774,7 @@ impl CreatePaymentMethodConfiguration {
     /// Revolut Pay, developed by Revolut, a global finance app, is a digital wallet payment method. Revolut Pay uses the customer’s stored balance or cards to fund the payment, and offers the option for non-Revolut customers to save their details after their first purchase.
     pub fn revolut_pay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.revolut_pay = Some(v.into());
         self
@@ -774,7 +782,7 @@ impl CreatePaymentMethodConfiguration {
     /// Samsung Pay is a [single-use](https://docs.stripe.com/payments/payment-methods#usage local wallet available in South Korea.
     pub fn samsung_pay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.samsung_pay = Some(v.into());
         self
@@ -782,7 +790,7 @@ impl CreatePaymentMethodConfiguration {
     /// Satispay is a [single-use](https://docs.stripe.com/payments/payment-methods#usage) payment method where customers are required to [authenticate](/payments/payment-methods#customer-actions) their payment. Customers pay by being redirected from your website or app, authorizing the payment with Satispay, then returning to your website or app. You get [immediate notification](/payments/payment-methods#payment-notification) of whether the payment succeeded or failed.
     pub fn satispay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.satispay = Some(v.into());
         self
@@ -790,7 +798,7 @@ impl CreatePaymentMethodConfiguration {
     /// The [Single Euro Payments Area (SEPA)](https://en.wikipedia.org/wiki/Single_Euro_Payments_Area) is an initiative of the European Union to simplify payments within and across member countries. SEPA established and enforced banking standards to allow for the direct debiting of every EUR-denominated bank account within the SEPA region, check this [page](https://docs.stripe.com/payments/sepa-debit) for more details.
     pub fn sepa_debit(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.sepa_debit = Some(v.into());
         self
@@ -798,7 +806,7 @@ impl CreatePaymentMethodConfiguration {
     /// Stripe users in Europe and the United States can use the [Payment Intents API](https://stripe.com/docs/payments/payment-intents)—a single integration path for creating payments using any supported method—to accept [Sofort](https://www.sofort.com/) payments from customers. Check this [page](https://docs.stripe.com/payments/sofort) for more details.
     pub fn sofort(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.sofort = Some(v.into());
         self
@@ -806,7 +814,7 @@ impl CreatePaymentMethodConfiguration {
     /// Swish is a [real-time](https://docs.stripe.com/payments/real-time) payment method popular in Sweden. It allows customers to [authenticate and approve](https://docs.stripe.com/payments/payment-methods#customer-actions) payments using the Swish mobile app and the Swedish BankID mobile app. Check this [page](https://docs.stripe.com/payments/swish) for more details.
     pub fn swish(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.swish = Some(v.into());
         self
@@ -814,7 +822,7 @@ impl CreatePaymentMethodConfiguration {
     /// Twint is a payment method popular in Switzerland. It allows customers to pay using their mobile phone. Check this [page](https://docs.stripe.com/payments/twint) for more details.
     pub fn twint(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.twint = Some(v.into());
         self
@@ -822,7 +830,7 @@ impl CreatePaymentMethodConfiguration {
     /// Stripe users in the United States can accept ACH direct debit payments from customers with a US bank account using the Automated Clearing House (ACH) payments system operated by Nacha. Check this [page](https://docs.stripe.com/payments/ach-direct-debit) for more details.
     pub fn us_bank_account(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.us_bank_account = Some(v.into());
         self
@@ -830,7 +838,7 @@ impl CreatePaymentMethodConfiguration {
     /// WeChat, owned by Tencent, is China's leading mobile app with over 1 billion monthly active users. Chinese consumers can use WeChat Pay to pay for goods and services inside of businesses' apps and websites. WeChat Pay users buy most frequently in gaming, e-commerce, travel, online education, and food/nutrition. Check this [page](https://docs.stripe.com/payments/wechat-pay) for more details.
     pub fn wechat_pay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.wechat_pay = Some(v.into());
         self
@@ -838,7 +846,7 @@ impl CreatePaymentMethodConfiguration {
     /// Zip gives your customers a way to split purchases over a series of payments. Check this [page](https://docs.stripe.com/payments/zip) for more details like country availability.
     pub fn zip(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.zip = Some(v.into());
         self
@@ -857,161 +865,6 @@ impl crate::rt::StripeRequest for CreatePaymentMethodConfiguration {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`CreatePaymentMethodConfigurationAcssDebit`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreatePaymentMethodConfigurationAcssDebit {
-    /// The `display_preference` parameter.
-    pub display_preference: Option<crate::DisplayPreferenceParam>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreatePaymentMethodConfigurationAcssDebit {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.display_preference {
-            map.serialize_entry("display_preference", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl CreatePaymentMethodConfigurationAcssDebit {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { display_preference: None }
-    }
-    /// The `display_preference` parameter.
-    pub fn display_preference(
-        mut self,
-        v: impl Into<crate::DisplayPreferenceParam>,
-    ) -> Self {
-        self.display_preference = Some(v.into());
-        self
-    }
-}
-/// Values of `CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference {
-    /// `none`
-    None,
-    /// `off`
-    Off,
-    /// `on`
-    On,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference::None => {
-                "none"
-            }
-            CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference::Off => {
-                "off"
-            }
-            CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference::On => {
-                "on"
-            }
-            CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr
-for CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["none", "off", "on"]) {
-                Some(0) => {
-                    CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference::None
-                }
-                Some(1) => {
-                    CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference::Off
-                }
-                Some(2) => {
-                    CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference::On
-                }
-                _ => {
-                    CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display
-for CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize
-for CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de>
-for CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`CreatePaymentMethodConfigurationAcssDebitDisplayPreference`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct DisplayPreferenceParam {
-    /// The `preference` parameter.
-    pub preference: Option<
-        crate::CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference,
-    >,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for DisplayPreferenceParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.preference {
-            map.serialize_entry("preference", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl DisplayPreferenceParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { preference: None }
-    }
-    /// The `preference` parameter.
-    pub fn preference(
-        mut self,
-        v: impl Into<
-            crate::CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference,
-        >,
-    ) -> Self {
-        self.preference = Some(v.into());
-        self
     }
 }
 /// List payment method configurations
@@ -1991,123 +1844,131 @@ pub struct UpdatePaymentMethodConfiguration {
     /// The `configuration` parameter.
     pub configuration: crate::PaymentMethodConfigurationId,
     /// Canadian pre-authorized debit payments, check this [page](https://docs.stripe.com/payments/acss-debit) for more details like country availability.
-    pub acss_debit: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub acss_debit: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Whether the configuration can be used for new payments.
     pub active: Option<bool>,
     /// [Affirm](https://www.affirm.com/) gives your customers a way to split purchases over a series of payments. Depending on the purchase, they can pay with four interest-free payments (Split Pay) or pay over a longer term (Installments), which might include interest. Check this [page](https://docs.stripe.com/payments/affirm) for more details like country availability.
-    pub affirm: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub affirm: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Afterpay gives your customers a way to pay for purchases in installments, check this [page](https://docs.stripe.com/payments/afterpay-clearpay) for more details like country availability. Afterpay is particularly popular among businesses selling fashion, beauty, and sports products.
-    pub afterpay_clearpay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub afterpay_clearpay: Option<
+        crate::payment_method_configuration::PaymentMethodParam,
+    >,
     /// Alipay is a digital wallet in China that has more than a billion active users worldwide. Alipay users can pay on the web or on a mobile device using login credentials or their Alipay app. Alipay has a low dispute rate and reduces fraud by authenticating payments using the customer's login credentials. Check this [page](https://docs.stripe.com/payments/alipay) for more details.
-    pub alipay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub alipay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Alma is a Buy Now, Pay Later payment method that offers customers the ability to pay in 2, 3, or 4 installments.
-    pub alma: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub alma: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Amazon Pay is a wallet payment method that lets your customers check out the same way as on Amazon.
-    pub amazon_pay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub amazon_pay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Stripe users can accept [Apple Pay](https://stripe.com/payments/apple-pay) in iOS applications in iOS 9 and later, and on the web in Safari starting with iOS 10 or macOS Sierra. There are no additional fees to process Apple Pay payments, and the [pricing](https://stripe.com/pricing) is the same as other card transactions. Check this [page](https://docs.stripe.com/apple-pay) for more details.
-    pub apple_pay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub apple_pay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Apple Pay Later, a payment method for customers to buy now and pay later, gives your customers a way to split purchases into four installments across six weeks.
-    pub apple_pay_later: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub apple_pay_later: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Stripe users in Australia can accept Bulk Electronic Clearing System (BECS) direct debit payments from customers with an Australian bank account. Check this [page](https://docs.stripe.com/payments/au-becs-debit) for more details.
-    pub au_becs_debit: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub au_becs_debit: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Stripe users in the UK can accept Bacs Direct Debit payments from customers with a UK bank account, check this [page](https://docs.stripe.com/payments/payment-methods/bacs-debit) for more details.
-    pub bacs_debit: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub bacs_debit: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Bancontact is the most popular online payment method in Belgium, with over 15 million cards in circulation. [Customers](https://docs.stripe.com/api/customers) use a Bancontact card or mobile app linked to a Belgian bank account to make online payments that are secure, guaranteed, and confirmed immediately. Check this [page](https://docs.stripe.com/payments/bancontact) for more details.
-    pub bancontact: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub bancontact: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Billie is a [single-use](https://docs.stripe.com/payments/payment-methods#usage) payment method that offers businesses Pay by Invoice where they offer payment terms ranging from 7-120 days. Customers are redirected from your website or app, authorize the payment with Billie, then return to your website or app. You get [immediate notification](/payments/payment-methods#payment-notification) of whether the payment succeeded or failed.
-    pub billie: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub billie: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// BLIK is a [single use](https://docs.stripe.com/payments/payment-methods#usage) payment method that requires customers to authenticate their payments. When customers want to pay online using BLIK, they request a six-digit code from their banking application and enter it into the payment collection form. Check this [page](https://docs.stripe.com/payments/blik) for more details.
-    pub blik: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub blik: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Boleto is an official (regulated by the Central Bank of Brazil) payment method in Brazil. Check this [page](https://docs.stripe.com/payments/boleto) for more details.
-    pub boleto: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub boleto: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Cards are a popular way for consumers and businesses to pay online or in person. Stripe supports global and local card networks.
-    pub card: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub card: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Cartes Bancaires is France's local card network. More than 95% of these cards are co-branded with either Visa or Mastercard, meaning you can process these cards over either Cartes Bancaires or the Visa or Mastercard networks. Check this [page](https://docs.stripe.com/payments/cartes-bancaires) for more details.
-    pub cartes_bancaires: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub cartes_bancaires: Option<
+        crate::payment_method_configuration::PaymentMethodParam,
+    >,
     /// Cash App is a popular consumer app in the US that allows customers to bank, invest, send, and receive money using their digital wallet. Check this [page](https://docs.stripe.com/payments/cash-app-pay) for more details.
-    pub cashapp: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub cashapp: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// [Stablecoin payments](https://docs.stripe.com/payments/stablecoin-payments) enable customers to pay in stablecoins like USDC from 100s of wallets including Phantom and Metamask.
-    pub crypto: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub crypto: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Uses a customer’s [cash balance](https://docs.stripe.com/payments/customer-balance) for the payment. The cash balance can be funded via a bank transfer. Check this [page](https://docs.stripe.com/payments/bank-transfers) for more details.
-    pub customer_balance: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub customer_balance: Option<
+        crate::payment_method_configuration::PaymentMethodParam,
+    >,
     /// EPS is an Austria-based payment method that allows customers to complete transactions online using their bank credentials. EPS is supported by all Austrian banks and is accepted by over 80% of Austrian online retailers. Check this [page](https://docs.stripe.com/payments/eps) for more details.
-    pub eps: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub eps: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Financial Process Exchange (FPX) is a Malaysia-based payment method that allows customers to complete transactions online using their bank credentials. Bank Negara Malaysia (BNM), the Central Bank of Malaysia, and eleven other major Malaysian financial institutions are members of the PayNet Group, which owns and operates FPX. It is one of the most popular online payment methods in Malaysia, with nearly 90 million transactions in 2018 according to BNM. Check this [page](https://docs.stripe.com/payments/fpx) for more details.
-    pub fpx: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub fpx: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Meal vouchers in France, or “titres-restaurant”, is a local benefits program commonly offered by employers for their employees to purchase prepared food and beverages on working days. Check this [page](https://docs.stripe.com/payments/meal-vouchers/fr-meal-vouchers) for more details.
-    pub fr_meal_voucher_conecs: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub fr_meal_voucher_conecs: Option<
+        crate::payment_method_configuration::PaymentMethodParam,
+    >,
     /// giropay is a German payment method based on online banking, introduced in 2006. It allows customers to complete transactions online using their online banking environment, with funds debited from their bank account. Depending on their bank, customers confirm payments on giropay using a second factor of authentication or a PIN. giropay accounts for 10% of online checkouts in Germany. Check this [page](https://docs.stripe.com/payments/giropay) for more details.
-    pub giropay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub giropay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Google Pay allows customers to make payments in your app or website using any credit or debit card saved to their Google Account, including those from Google Play, YouTube, Chrome, or an Android device. Use the Google Pay API to request any credit or debit card stored in your customer's Google account. Check this [page](https://docs.stripe.com/google-pay) for more details.
-    pub google_pay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub google_pay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// GrabPay is a payment method developed by [Grab](https://www.grab.com/sg/consumer/finance/pay/). GrabPay is a digital wallet - customers maintain a balance in their wallets that they pay out with. Check this [page](https://docs.stripe.com/payments/grabpay) for more details.
-    pub grabpay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub grabpay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// iDEAL is a Netherlands-based payment method that allows customers to complete transactions online using their bank credentials. All major Dutch banks are members of Currence, the scheme that operates iDEAL, making it the most popular online payment method in the Netherlands with a share of online transactions close to 55%. Check this [page](https://docs.stripe.com/payments/ideal) for more details.
-    pub ideal: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub ideal: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// JCB is a credit card company based in Japan. JCB is currently available in Japan to businesses approved by JCB, and available to all businesses in Australia, Canada, Hong Kong, Japan, New Zealand, Singapore, Switzerland, United Kingdom, United States, and all countries in the European Economic Area except Iceland. Check this [page](https://support.stripe.com/questions/accepting-japan-credit-bureau-%28jcb%29-payments) for more details.
-    pub jcb: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub jcb: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Kakao Pay is a popular local wallet available in South Korea.
-    pub kakao_pay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub kakao_pay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Klarna gives customers a range of [payment options](https://docs.stripe.com/payments/klarna#payment-options) during checkout. Available payment options vary depending on the customer's billing address and the transaction amount. These payment options make it convenient for customers to purchase items in all price ranges. Check this [page](https://docs.stripe.com/payments/klarna) for more details.
-    pub klarna: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub klarna: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Konbini allows customers in Japan to pay for bills and online purchases at convenience stores with cash. Check this [page](https://docs.stripe.com/payments/konbini) for more details.
-    pub konbini: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub konbini: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Korean cards let users pay using locally issued cards from South Korea.
-    pub kr_card: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub kr_card: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// [Link](https://docs.stripe.com/payments/link) is a payment method network. With Link, users save their payment details once, then reuse that information to pay with one click for any business on the network.
-    pub link: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub link: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// MB WAY is the most popular wallet in Portugal. After entering their phone number in your checkout, customers approve the payment directly in their MB WAY app. Check this [page](https://docs.stripe.com/payments/mb-way) for more details.
-    pub mb_way: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub mb_way: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// MobilePay is a [single-use](https://docs.stripe.com/payments/payment-methods#usage) card wallet payment method used in Denmark and Finland. It allows customers to [authenticate and approve](https://docs.stripe.com/payments/payment-methods#customer-actions) payments using the MobilePay app. Check this [page](https://docs.stripe.com/payments/mobilepay) for more details.
-    pub mobilepay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub mobilepay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Stripe users in Europe and the United States can accept Multibanco payments from customers in Portugal using [Sources](https://stripe.com/docs/sources)—a single integration path for creating payments using any supported method.
-    pub multibanco: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub multibanco: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Configuration name.
     pub name: Option<String>,
     /// Naver Pay is a popular local wallet available in South Korea.
-    pub naver_pay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub naver_pay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Stripe users in New Zealand can accept Bulk Electronic Clearing System (BECS) direct debit payments from customers with a New Zeland bank account. Check this [page](https://docs.stripe.com/payments/nz-bank-account) for more details.
-    pub nz_bank_account: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub nz_bank_account: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// OXXO is a Mexican chain of convenience stores with thousands of locations across Latin America and represents nearly 20% of online transactions in Mexico. OXXO allows customers to pay bills and online purchases in-store with cash. Check this [page](https://docs.stripe.com/payments/oxxo) for more details.
-    pub oxxo: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub oxxo: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Przelewy24 is a Poland-based payment method aggregator that allows customers to complete transactions online using bank transfers and other methods. Bank transfers account for 30% of online payments in Poland and Przelewy24 provides a way for customers to pay with over 165 banks. Check this [page](https://docs.stripe.com/payments/p24) for more details.
-    pub p24: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub p24: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Pay by bank is a redirect payment method backed by bank transfers. A customer is redirected to their bank to authorize a bank transfer for a given amount. This removes a lot of the error risks inherent in waiting for the customer to initiate a transfer themselves, and is less expensive than card payments.
-    pub pay_by_bank: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub pay_by_bank: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// PAYCO is a [single-use](https://docs.stripe.com/payments/payment-methods#usage local wallet available in South Korea.
-    pub payco: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub payco: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// PayNow is a Singapore-based payment method that allows customers to make a payment using their preferred app from participating banks and participating non-bank financial institutions. Check this [page](https://docs.stripe.com/payments/paynow) for more details.
-    pub paynow: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub paynow: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// PayPal, a digital wallet popular with customers in Europe, allows your customers worldwide to pay using their PayPal account. Check this [page](https://docs.stripe.com/payments/paypal) for more details.
-    pub paypal: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub paypal: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// PayTo is a [real-time](https://docs.stripe.com/payments/real-time) payment method that enables customers in Australia to pay by providing their bank account details. Customers must accept a mandate authorizing you to debit their account. Check this [page](https://docs.stripe.com/payments/payto) for more details.
-    pub payto: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub payto: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Pix is a payment method popular in Brazil. When paying with Pix, customers authenticate and approve payments by scanning a QR code in their preferred banking app. Check this [page](https://docs.stripe.com/payments/pix) for more details.
-    pub pix: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub pix: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// PromptPay is a Thailand-based payment method that allows customers to make a payment using their preferred app from participating banks. Check this [page](https://docs.stripe.com/payments/promptpay) for more details.
-    pub promptpay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub promptpay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Revolut Pay, developed by Revolut, a global finance app, is a digital wallet payment method. Revolut Pay uses the customer’s stored balance or cards to fund the payment, and offers the option for non-Revolut customers to save their details after their first purchase.
-    pub revolut_pay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub revolut_pay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Samsung Pay is a [single-use](https://docs.stripe.com/payments/payment-methods#usage local wallet available in South Korea.
-    pub samsung_pay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub samsung_pay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Satispay is a [single-use](https://docs.stripe.com/payments/payment-methods#usage) payment method where customers are required to [authenticate](/payments/payment-methods#customer-actions) their payment. Customers pay by being redirected from your website or app, authorizing the payment with Satispay, then returning to your website or app. You get [immediate notification](/payments/payment-methods#payment-notification) of whether the payment succeeded or failed.
-    pub satispay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub satispay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// The [Single Euro Payments Area (SEPA)](https://en.wikipedia.org/wiki/Single_Euro_Payments_Area) is an initiative of the European Union to simplify payments within and across member countries. SEPA established and enforced banking standards to allow for the direct debiting of every EUR-denominated bank account within the SEPA region, check this [page](https://docs.stripe.com/payments/sepa-debit) for more details.
-    pub sepa_debit: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub sepa_debit: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Stripe users in Europe and the United States can use the [Payment Intents API](https://stripe.com/docs/payments/payment-intents)—a single integration path for creating payments using any supported method—to accept [Sofort](https://www.sofort.com/) payments from customers. Check this [page](https://docs.stripe.com/payments/sofort) for more details.
-    pub sofort: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub sofort: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Swish is a [real-time](https://docs.stripe.com/payments/real-time) payment method popular in Sweden. It allows customers to [authenticate and approve](https://docs.stripe.com/payments/payment-methods#customer-actions) payments using the Swish mobile app and the Swedish BankID mobile app. Check this [page](https://docs.stripe.com/payments/swish) for more details.
-    pub swish: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub swish: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Twint is a payment method popular in Switzerland. It allows customers to pay using their mobile phone. Check this [page](https://docs.stripe.com/payments/twint) for more details.
-    pub twint: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub twint: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Stripe users in the United States can accept ACH direct debit payments from customers with a US bank account using the Automated Clearing House (ACH) payments system operated by Nacha. Check this [page](https://docs.stripe.com/payments/ach-direct-debit) for more details.
-    pub us_bank_account: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub us_bank_account: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// WeChat, owned by Tencent, is China's leading mobile app with over 1 billion monthly active users. Chinese consumers can use WeChat Pay to pay for goods and services inside of businesses' apps and websites. WeChat Pay users buy most frequently in gaming, e-commerce, travel, online education, and food/nutrition. Check this [page](https://docs.stripe.com/payments/wechat-pay) for more details.
-    pub wechat_pay: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub wechat_pay: Option<crate::payment_method_configuration::PaymentMethodParam>,
     /// Zip gives your customers a way to split purchases over a series of payments. Check this [page](https://docs.stripe.com/payments/zip) for more details like country availability.
-    pub zip: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
+    pub zip: Option<crate::payment_method_configuration::PaymentMethodParam>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for UpdatePaymentMethodConfiguration {
@@ -2365,7 +2226,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Canadian pre-authorized debit payments, check this [page](https://docs.stripe.com/payments/acss-debit) for more details like country availability.
     pub fn acss_debit(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.acss_debit = Some(v.into());
         self
@@ -2378,7 +2239,7 @@ impl UpdatePaymentMethodConfiguration {
     /// [Affirm](https://www.affirm.com/) gives your customers a way to split purchases over a series of payments. Depending on the purchase, they can pay with four interest-free payments (Split Pay) or pay over a longer term (Installments), which might include interest. Check this [page](https://docs.stripe.com/payments/affirm) for more details like country availability.
     pub fn affirm(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.affirm = Some(v.into());
         self
@@ -2386,7 +2247,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Afterpay gives your customers a way to pay for purchases in installments, check this [page](https://docs.stripe.com/payments/afterpay-clearpay) for more details like country availability. Afterpay is particularly popular among businesses selling fashion, beauty, and sports products.
     pub fn afterpay_clearpay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.afterpay_clearpay = Some(v.into());
         self
@@ -2394,7 +2255,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Alipay is a digital wallet in China that has more than a billion active users worldwide. Alipay users can pay on the web or on a mobile device using login credentials or their Alipay app. Alipay has a low dispute rate and reduces fraud by authenticating payments using the customer's login credentials. Check this [page](https://docs.stripe.com/payments/alipay) for more details.
     pub fn alipay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.alipay = Some(v.into());
         self
@@ -2402,7 +2263,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Alma is a Buy Now, Pay Later payment method that offers customers the ability to pay in 2, 3, or 4 installments.
     pub fn alma(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.alma = Some(v.into());
         self
@@ -2410,7 +2271,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Amazon Pay is a wallet payment method that lets your customers check out the same way as on Amazon.
     pub fn amazon_pay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.amazon_pay = Some(v.into());
         self
@@ -2418,7 +2279,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Stripe users can accept [Apple Pay](https://stripe.com/payments/apple-pay) in iOS applications in iOS 9 and later, and on the web in Safari starting with iOS 10 or macOS Sierra. There are no additional fees to process Apple Pay payments, and the [pricing](https://stripe.com/pricing) is the same as other card transactions. Check this [page](https://docs.stripe.com/apple-pay) for more details.
     pub fn apple_pay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.apple_pay = Some(v.into());
         self
@@ -2426,7 +2287,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Apple Pay Later, a payment method for customers to buy now and pay later, gives your customers a way to split purchases into four installments across six weeks.
     pub fn apple_pay_later(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.apple_pay_later = Some(v.into());
         self
@@ -2434,7 +2295,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Stripe users in Australia can accept Bulk Electronic Clearing System (BECS) direct debit payments from customers with an Australian bank account. Check this [page](https://docs.stripe.com/payments/au-becs-debit) for more details.
     pub fn au_becs_debit(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.au_becs_debit = Some(v.into());
         self
@@ -2442,7 +2303,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Stripe users in the UK can accept Bacs Direct Debit payments from customers with a UK bank account, check this [page](https://docs.stripe.com/payments/payment-methods/bacs-debit) for more details.
     pub fn bacs_debit(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.bacs_debit = Some(v.into());
         self
@@ -2450,7 +2311,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Bancontact is the most popular online payment method in Belgium, with over 15 million cards in circulation. [Customers](https://docs.stripe.com/api/customers) use a Bancontact card or mobile app linked to a Belgian bank account to make online payments that are secure, guaranteed, and confirmed immediately. Check this [page](https://docs.stripe.com/payments/bancontact) for more details.
     pub fn bancontact(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.bancontact = Some(v.into());
         self
@@ -2458,7 +2319,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Billie is a [single-use](https://docs.stripe.com/payments/payment-methods#usage) payment method that offers businesses Pay by Invoice where they offer payment terms ranging from 7-120 days. Customers are redirected from your website or app, authorize the payment with Billie, then return to your website or app. You get [immediate notification](/payments/payment-methods#payment-notification) of whether the payment succeeded or failed.
     pub fn billie(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.billie = Some(v.into());
         self
@@ -2466,7 +2327,7 @@ impl UpdatePaymentMethodConfiguration {
     /// BLIK is a [single use](https://docs.stripe.com/payments/payment-methods#usage) payment method that requires customers to authenticate their payments. When customers want to pay online using BLIK, they request a six-digit code from their banking application and enter it into the payment collection form. Check this [page](https://docs.stripe.com/payments/blik) for more details.
     pub fn blik(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.blik = Some(v.into());
         self
@@ -2474,7 +2335,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Boleto is an official (regulated by the Central Bank of Brazil) payment method in Brazil. Check this [page](https://docs.stripe.com/payments/boleto) for more details.
     pub fn boleto(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.boleto = Some(v.into());
         self
@@ -2482,7 +2343,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Cards are a popular way for consumers and businesses to pay online or in person. Stripe supports global and local card networks.
     pub fn card(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.card = Some(v.into());
         self
@@ -2490,7 +2351,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Cartes Bancaires is France's local card network. More than 95% of these cards are co-branded with either Visa or Mastercard, meaning you can process these cards over either Cartes Bancaires or the Visa or Mastercard networks. Check this [page](https://docs.stripe.com/payments/cartes-bancaires) for more details.
     pub fn cartes_bancaires(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.cartes_bancaires = Some(v.into());
         self
@@ -2498,7 +2359,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Cash App is a popular consumer app in the US that allows customers to bank, invest, send, and receive money using their digital wallet. Check this [page](https://docs.stripe.com/payments/cash-app-pay) for more details.
     pub fn cashapp(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.cashapp = Some(v.into());
         self
@@ -2506,7 +2367,7 @@ impl UpdatePaymentMethodConfiguration {
     /// [Stablecoin payments](https://docs.stripe.com/payments/stablecoin-payments) enable customers to pay in stablecoins like USDC from 100s of wallets including Phantom and Metamask.
     pub fn crypto(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.crypto = Some(v.into());
         self
@@ -2514,7 +2375,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Uses a customer’s [cash balance](https://docs.stripe.com/payments/customer-balance) for the payment. The cash balance can be funded via a bank transfer. Check this [page](https://docs.stripe.com/payments/bank-transfers) for more details.
     pub fn customer_balance(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.customer_balance = Some(v.into());
         self
@@ -2522,7 +2383,7 @@ impl UpdatePaymentMethodConfiguration {
     /// EPS is an Austria-based payment method that allows customers to complete transactions online using their bank credentials. EPS is supported by all Austrian banks and is accepted by over 80% of Austrian online retailers. Check this [page](https://docs.stripe.com/payments/eps) for more details.
     pub fn eps(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.eps = Some(v.into());
         self
@@ -2535,7 +2396,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Financial Process Exchange (FPX) is a Malaysia-based payment method that allows customers to complete transactions online using their bank credentials. Bank Negara Malaysia (BNM), the Central Bank of Malaysia, and eleven other major Malaysian financial institutions are members of the PayNet Group, which owns and operates FPX. It is one of the most popular online payment methods in Malaysia, with nearly 90 million transactions in 2018 according to BNM. Check this [page](https://docs.stripe.com/payments/fpx) for more details.
     pub fn fpx(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.fpx = Some(v.into());
         self
@@ -2543,7 +2404,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Meal vouchers in France, or “titres-restaurant”, is a local benefits program commonly offered by employers for their employees to purchase prepared food and beverages on working days. Check this [page](https://docs.stripe.com/payments/meal-vouchers/fr-meal-vouchers) for more details.
     pub fn fr_meal_voucher_conecs(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.fr_meal_voucher_conecs = Some(v.into());
         self
@@ -2551,7 +2412,7 @@ impl UpdatePaymentMethodConfiguration {
     /// giropay is a German payment method based on online banking, introduced in 2006. It allows customers to complete transactions online using their online banking environment, with funds debited from their bank account. Depending on their bank, customers confirm payments on giropay using a second factor of authentication or a PIN. giropay accounts for 10% of online checkouts in Germany. Check this [page](https://docs.stripe.com/payments/giropay) for more details.
     pub fn giropay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.giropay = Some(v.into());
         self
@@ -2559,7 +2420,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Google Pay allows customers to make payments in your app or website using any credit or debit card saved to their Google Account, including those from Google Play, YouTube, Chrome, or an Android device. Use the Google Pay API to request any credit or debit card stored in your customer's Google account. Check this [page](https://docs.stripe.com/google-pay) for more details.
     pub fn google_pay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.google_pay = Some(v.into());
         self
@@ -2567,7 +2428,7 @@ impl UpdatePaymentMethodConfiguration {
     /// GrabPay is a payment method developed by [Grab](https://www.grab.com/sg/consumer/finance/pay/). GrabPay is a digital wallet - customers maintain a balance in their wallets that they pay out with. Check this [page](https://docs.stripe.com/payments/grabpay) for more details.
     pub fn grabpay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.grabpay = Some(v.into());
         self
@@ -2575,7 +2436,7 @@ impl UpdatePaymentMethodConfiguration {
     /// iDEAL is a Netherlands-based payment method that allows customers to complete transactions online using their bank credentials. All major Dutch banks are members of Currence, the scheme that operates iDEAL, making it the most popular online payment method in the Netherlands with a share of online transactions close to 55%. Check this [page](https://docs.stripe.com/payments/ideal) for more details.
     pub fn ideal(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.ideal = Some(v.into());
         self
@@ -2583,7 +2444,7 @@ impl UpdatePaymentMethodConfiguration {
     /// JCB is a credit card company based in Japan. JCB is currently available in Japan to businesses approved by JCB, and available to all businesses in Australia, Canada, Hong Kong, Japan, New Zealand, Singapore, Switzerland, United Kingdom, United States, and all countries in the European Economic Area except Iceland. Check this [page](https://support.stripe.com/questions/accepting-japan-credit-bureau-%28jcb%29-payments) for more details.
     pub fn jcb(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.jcb = Some(v.into());
         self
@@ -2591,7 +2452,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Kakao Pay is a popular local wallet available in South Korea.
     pub fn kakao_pay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.kakao_pay = Some(v.into());
         self
@@ -2599,7 +2460,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Klarna gives customers a range of [payment options](https://docs.stripe.com/payments/klarna#payment-options) during checkout. Available payment options vary depending on the customer's billing address and the transaction amount. These payment options make it convenient for customers to purchase items in all price ranges. Check this [page](https://docs.stripe.com/payments/klarna) for more details.
     pub fn klarna(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.klarna = Some(v.into());
         self
@@ -2607,7 +2468,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Konbini allows customers in Japan to pay for bills and online purchases at convenience stores with cash. Check this [page](https://docs.stripe.com/payments/konbini) for more details.
     pub fn konbini(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.konbini = Some(v.into());
         self
@@ -2615,7 +2476,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Korean cards let users pay using locally issued cards from South Korea.
     pub fn kr_card(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.kr_card = Some(v.into());
         self
@@ -2623,7 +2484,7 @@ impl UpdatePaymentMethodConfiguration {
     /// [Link](https://docs.stripe.com/payments/link) is a payment method network. With Link, users save their payment details once, then reuse that information to pay with one click for any business on the network.
     pub fn link(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.link = Some(v.into());
         self
@@ -2631,7 +2492,7 @@ impl UpdatePaymentMethodConfiguration {
     /// MB WAY is the most popular wallet in Portugal. After entering their phone number in your checkout, customers approve the payment directly in their MB WAY app. Check this [page](https://docs.stripe.com/payments/mb-way) for more details.
     pub fn mb_way(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.mb_way = Some(v.into());
         self
@@ -2639,7 +2500,7 @@ impl UpdatePaymentMethodConfiguration {
     /// MobilePay is a [single-use](https://docs.stripe.com/payments/payment-methods#usage) card wallet payment method used in Denmark and Finland. It allows customers to [authenticate and approve](https://docs.stripe.com/payments/payment-methods#customer-actions) payments using the MobilePay app. Check this [page](https://docs.stripe.com/payments/mobilepay) for more details.
     pub fn mobilepay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.mobilepay = Some(v.into());
         self
@@ -2647,7 +2508,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Stripe users in Europe and the United States can accept Multibanco payments from customers in Portugal using [Sources](https://stripe.com/docs/sources)—a single integration path for creating payments using any supported method.
     pub fn multibanco(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.multibanco = Some(v.into());
         self
@@ -2660,7 +2521,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Naver Pay is a popular local wallet available in South Korea.
     pub fn naver_pay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.naver_pay = Some(v.into());
         self
@@ -2668,7 +2529,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Stripe users in New Zealand can accept Bulk Electronic Clearing System (BECS) direct debit payments from customers with a New Zeland bank account. Check this [page](https://docs.stripe.com/payments/nz-bank-account) for more details.
     pub fn nz_bank_account(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.nz_bank_account = Some(v.into());
         self
@@ -2676,7 +2537,7 @@ impl UpdatePaymentMethodConfiguration {
     /// OXXO is a Mexican chain of convenience stores with thousands of locations across Latin America and represents nearly 20% of online transactions in Mexico. OXXO allows customers to pay bills and online purchases in-store with cash. Check this [page](https://docs.stripe.com/payments/oxxo) for more details.
     pub fn oxxo(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.oxxo = Some(v.into());
         self
@@ -2684,7 +2545,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Przelewy24 is a Poland-based payment method aggregator that allows customers to complete transactions online using bank transfers and other methods. Bank transfers account for 30% of online payments in Poland and Przelewy24 provides a way for customers to pay with over 165 banks. Check this [page](https://docs.stripe.com/payments/p24) for more details.
     pub fn p24(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.p24 = Some(v.into());
         self
@@ -2692,7 +2553,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Pay by bank is a redirect payment method backed by bank transfers. A customer is redirected to their bank to authorize a bank transfer for a given amount. This removes a lot of the error risks inherent in waiting for the customer to initiate a transfer themselves, and is less expensive than card payments.
     pub fn pay_by_bank(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.pay_by_bank = Some(v.into());
         self
@@ -2700,7 +2561,7 @@ impl UpdatePaymentMethodConfiguration {
     /// PAYCO is a [single-use](https://docs.stripe.com/payments/payment-methods#usage local wallet available in South Korea.
     pub fn payco(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.payco = Some(v.into());
         self
@@ -2708,7 +2569,7 @@ impl UpdatePaymentMethodConfiguration {
     /// PayNow is a Singapore-based payment method that allows customers to make a payment using their preferred app from participating banks and participating non-bank financial institutions. Check this [page](https://docs.stripe.com/payments/paynow) for more details.
     pub fn paynow(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.paynow = Some(v.into());
         self
@@ -2716,7 +2577,7 @@ impl UpdatePaymentMethodConfiguration {
     /// PayPal, a digital wallet popular with customers in Europe, allows your customers worldwide to pay using their PayPal account. Check this [page](https://docs.stripe.com/payments/paypal) for more details.
     pub fn paypal(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.paypal = Some(v.into());
         self
@@ -2724,7 +2585,7 @@ impl UpdatePaymentMethodConfiguration {
     /// PayTo is a [real-time](https://docs.stripe.com/payments/real-time) payment method that enables customers in Australia to pay by providing their bank account details. Customers must accept a mandate authorizing you to debit their account. Check this [page](https://docs.stripe.com/payments/payto) for more details.
     pub fn payto(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.payto = Some(v.into());
         self
@@ -2732,7 +2593,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Pix is a payment method popular in Brazil. When paying with Pix, customers authenticate and approve payments by scanning a QR code in their preferred banking app. Check this [page](https://docs.stripe.com/payments/pix) for more details.
     pub fn pix(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.pix = Some(v.into());
         self
@@ -2740,7 +2601,7 @@ impl UpdatePaymentMethodConfiguration {
     /// PromptPay is a Thailand-based payment method that allows customers to make a payment using their preferred app from participating banks. Check this [page](https://docs.stripe.com/payments/promptpay) for more details.
     pub fn promptpay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.promptpay = Some(v.into());
         self
@@ -2748,7 +2609,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Revolut Pay, developed by Revolut, a global finance app, is a digital wallet payment method. Revolut Pay uses the customer’s stored balance or cards to fund the payment, and offers the option for non-Revolut customers to save their details after their first purchase.
     pub fn revolut_pay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.revolut_pay = Some(v.into());
         self
@@ -2756,7 +2617,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Samsung Pay is a [single-use](https://docs.stripe.com/payments/payment-methods#usage local wallet available in South Korea.
     pub fn samsung_pay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.samsung_pay = Some(v.into());
         self
@@ -2764,7 +2625,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Satispay is a [single-use](https://docs.stripe.com/payments/payment-methods#usage) payment method where customers are required to [authenticate](/payments/payment-methods#customer-actions) their payment. Customers pay by being redirected from your website or app, authorizing the payment with Satispay, then returning to your website or app. You get [immediate notification](/payments/payment-methods#payment-notification) of whether the payment succeeded or failed.
     pub fn satispay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.satispay = Some(v.into());
         self
@@ -2772,7 +2633,7 @@ impl UpdatePaymentMethodConfiguration {
     /// The [Single Euro Payments Area (SEPA)](https://en.wikipedia.org/wiki/Single_Euro_Payments_Area) is an initiative of the European Union to simplify payments within and across member countries. SEPA established and enforced banking standards to allow for the direct debiting of every EUR-denominated bank account within the SEPA region, check this [page](https://docs.stripe.com/payments/sepa-debit) for more details.
     pub fn sepa_debit(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.sepa_debit = Some(v.into());
         self
@@ -2780,7 +2641,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Stripe users in Europe and the United States can use the [Payment Intents API](https://stripe.com/docs/payments/payment-intents)—a single integration path for creating payments using any supported method—to accept [Sofort](https://www.sofort.com/) payments from customers. Check this [page](https://docs.stripe.com/payments/sofort) for more details.
     pub fn sofort(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.sofort = Some(v.into());
         self
@@ -2788,7 +2649,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Swish is a [real-time](https://docs.stripe.com/payments/real-time) payment method popular in Sweden. It allows customers to [authenticate and approve](https://docs.stripe.com/payments/payment-methods#customer-actions) payments using the Swish mobile app and the Swedish BankID mobile app. Check this [page](https://docs.stripe.com/payments/swish) for more details.
     pub fn swish(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.swish = Some(v.into());
         self
@@ -2796,7 +2657,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Twint is a payment method popular in Switzerland. It allows customers to pay using their mobile phone. Check this [page](https://docs.stripe.com/payments/twint) for more details.
     pub fn twint(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.twint = Some(v.into());
         self
@@ -2804,7 +2665,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Stripe users in the United States can accept ACH direct debit payments from customers with a US bank account using the Automated Clearing House (ACH) payments system operated by Nacha. Check this [page](https://docs.stripe.com/payments/ach-direct-debit) for more details.
     pub fn us_bank_account(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.us_bank_account = Some(v.into());
         self
@@ -2812,7 +2673,7 @@ impl UpdatePaymentMethodConfiguration {
     /// WeChat, owned by Tencent, is China's leading mobile app with over 1 billion monthly active users. Chinese consumers can use WeChat Pay to pay for goods and services inside of businesses' apps and websites. WeChat Pay users buy most frequently in gaming, e-commerce, travel, online education, and food/nutrition. Check this [page](https://docs.stripe.com/payments/wechat-pay) for more details.
     pub fn wechat_pay(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.wechat_pay = Some(v.into());
         self
@@ -2820,7 +2681,7 @@ impl UpdatePaymentMethodConfiguration {
     /// Zip gives your customers a way to split purchases over a series of payments. Check this [page](https://docs.stripe.com/payments/zip) for more details like country availability.
     pub fn zip(
         mut self,
-        v: impl Into<crate::CreatePaymentMethodConfigurationAcssDebit>,
+        v: impl Into<crate::payment_method_configuration::PaymentMethodParam>,
     ) -> Self {
         self.zip = Some(v.into());
         self

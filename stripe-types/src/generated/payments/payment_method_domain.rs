@@ -397,7 +397,7 @@ impl serde::Serialize for PaymentMethodDomain {
 #[non_exhaustive]
 pub struct PaymentMethodDomainResourcePaymentMethodStatus {
     /// The status of the payment method on the domain.
-    pub status: crate::PaymentMethodDomainResourcePaymentMethodStatusStatus,
+    pub status: crate::payment_method_domain::Status,
     /// The `status_details` field.
     pub status_details: Option<
         crate::PaymentMethodDomainResourcePaymentMethodStatusDetails,
@@ -410,9 +410,7 @@ impl crate::rt::Decode for PaymentMethodDomainResourcePaymentMethodStatus {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::PaymentMethodDomainResourcePaymentMethodStatusStatus,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method_domain::Status>,
             f1: crate::rt::json::Slot<
                 crate::PaymentMethodDomainResourcePaymentMethodStatusDetails,
             >,
@@ -547,72 +545,6 @@ impl serde::Serialize for PaymentMethodDomainResourcePaymentMethodStatusDetails 
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `PaymentMethodDomainResourcePaymentMethodStatusStatus`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodDomainResourcePaymentMethodStatusStatus {
-    /// `active`
-    Active,
-    /// `inactive`
-    Inactive,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl PaymentMethodDomainResourcePaymentMethodStatusStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodDomainResourcePaymentMethodStatusStatus::Active => "active",
-            PaymentMethodDomainResourcePaymentMethodStatusStatus::Inactive => "inactive",
-            PaymentMethodDomainResourcePaymentMethodStatusStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for PaymentMethodDomainResourcePaymentMethodStatusStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["active", "inactive"]) {
-                Some(0) => PaymentMethodDomainResourcePaymentMethodStatusStatus::Active,
-                Some(1) => PaymentMethodDomainResourcePaymentMethodStatusStatus::Inactive,
-                _ => {
-                    PaymentMethodDomainResourcePaymentMethodStatusStatus::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for PaymentMethodDomainResourcePaymentMethodStatusStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for PaymentMethodDomainResourcePaymentMethodStatusStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de>
-for PaymentMethodDomainResourcePaymentMethodStatusStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "payments")]
-impl crate::rt::Decode for PaymentMethodDomainResourcePaymentMethodStatusStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// Retrieve a payment method domain

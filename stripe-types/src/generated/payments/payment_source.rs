@@ -18,9 +18,9 @@ pub struct CreateCustomerBankAccount {
     /// A token returned by [Stripe.js](https://stripe.com/docs/js) representing the user’s Alipay account details.
     pub alipay_account: Option<String>,
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
-    pub bank_account: Option<crate::UpdateCustomerBankAccount2>,
+    pub bank_account: Option<crate::payment_source::BankAccount>,
     /// A token, like the ones returned by [Stripe.js](https://stripe.com/docs/js).
-    pub card: Option<crate::CreateCustomerBankAccountCard>,
+    pub card: Option<crate::payment_source::create_customer_bank_account::Card>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -77,13 +77,16 @@ impl CreateCustomerBankAccount {
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
     pub fn bank_account(
         mut self,
-        v: impl Into<crate::UpdateCustomerBankAccount2>,
+        v: impl Into<crate::payment_source::BankAccount>,
     ) -> Self {
         self.bank_account = Some(v.into());
         self
     }
     /// A token, like the ones returned by [Stripe.js](https://stripe.com/docs/js).
-    pub fn card(mut self, v: impl Into<crate::CreateCustomerBankAccountCard>) -> Self {
+    pub fn card(
+        mut self,
+        v: impl Into<crate::payment_source::create_customer_bank_account::Card>,
+    ) -> Self {
         self.card = Some(v.into());
         self
     }
@@ -123,41 +126,6 @@ impl crate::rt::StripeRequest for CreateCustomerBankAccount {
         }
     }
 }
-/// One of several shapes of `CreateCustomerBankAccountCard`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CreateCustomerBankAccountCard {
-    /// A `card`.
-    CustomerPaymentSourceCard(crate::rt::Boxed<crate::CustomerPaymentSourceCard>),
-    /// A `String`.
-    String(String),
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateCustomerBankAccountCard {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CreateCustomerBankAccountCard::CustomerPaymentSourceCard(x) => x.serialize(s),
-            CreateCustomerBankAccountCard::String(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl From<crate::CustomerPaymentSourceCard> for CreateCustomerBankAccountCard {
-    #[inline]
-    fn from(v: crate::CustomerPaymentSourceCard) -> Self {
-        CreateCustomerBankAccountCard::CustomerPaymentSourceCard(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl From<String> for CreateCustomerBankAccountCard {
-    #[inline]
-    fn from(v: String) -> Self {
-        CreateCustomerBankAccountCard::String(v)
-    }
-}
 /// Create a card
 ///
 /// When you create a new credit card, you must specify a customer or recipient on which to create it.
@@ -176,9 +144,9 @@ pub struct CreateCustomerCard {
     /// A token returned by [Stripe.js](https://stripe.com/docs/js) representing the user’s Alipay account details.
     pub alipay_account: Option<String>,
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
-    pub bank_account: Option<crate::UpdateCustomerBankAccount2>,
+    pub bank_account: Option<crate::payment_source::BankAccount>,
     /// A token, like the ones returned by [Stripe.js](https://stripe.com/docs/js).
-    pub card: Option<crate::CreateCustomerCardCard>,
+    pub card: Option<crate::payment_source::create_customer_card::Card>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -235,13 +203,16 @@ impl CreateCustomerCard {
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
     pub fn bank_account(
         mut self,
-        v: impl Into<crate::UpdateCustomerBankAccount2>,
+        v: impl Into<crate::payment_source::BankAccount>,
     ) -> Self {
         self.bank_account = Some(v.into());
         self
     }
     /// A token, like the ones returned by [Stripe.js](https://stripe.com/docs/js).
-    pub fn card(mut self, v: impl Into<crate::CreateCustomerCardCard>) -> Self {
+    pub fn card(
+        mut self,
+        v: impl Into<crate::payment_source::create_customer_card::Card>,
+    ) -> Self {
         self.card = Some(v.into());
         self
     }
@@ -281,39 +252,6 @@ impl crate::rt::StripeRequest for CreateCustomerCard {
         }
     }
 }
-/// One of several shapes of `CreateCustomerCardCard`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CreateCustomerCardCard {
-    /// A `card`.
-    CustomerPaymentSourceCard(crate::rt::Boxed<crate::CustomerPaymentSourceCard>),
-    /// A `String`.
-    String(String),
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateCustomerCardCard {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CreateCustomerCardCard::CustomerPaymentSourceCard(x) => x.serialize(s),
-            CreateCustomerCardCard::String(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl From<crate::CustomerPaymentSourceCard> for CreateCustomerCardCard {
-    #[inline]
-    fn from(v: crate::CustomerPaymentSourceCard) -> Self {
-        CreateCustomerCardCard::CustomerPaymentSourceCard(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "payments")]
-impl From<String> for CreateCustomerCardCard {
-    #[inline]
-    fn from(v: String) -> Self {
-        CreateCustomerCardCard::String(v)
-    }
-}
 /// Create a card
 ///
 /// When you create a new credit card, you must specify a customer or recipient on which to create it.
@@ -332,9 +270,9 @@ pub struct CreatePaymentSource {
     /// A token returned by [Stripe.js](https://stripe.com/docs/js) representing the user’s Alipay account details.
     pub alipay_account: Option<String>,
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
-    pub bank_account: Option<crate::UpdateCustomerBankAccount2>,
+    pub bank_account: Option<crate::payment_source::BankAccount>,
     /// A token, like the ones returned by [Stripe.js](https://stripe.com/docs/js).
-    pub card: Option<crate::CreatePaymentSourceCard>,
+    pub card: Option<crate::payment_source::create::CreateCard>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -391,13 +329,16 @@ impl CreatePaymentSource {
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
     pub fn bank_account(
         mut self,
-        v: impl Into<crate::UpdateCustomerBankAccount2>,
+        v: impl Into<crate::payment_source::BankAccount>,
     ) -> Self {
         self.bank_account = Some(v.into());
         self
     }
     /// A token, like the ones returned by [Stripe.js](https://stripe.com/docs/js).
-    pub fn card(mut self, v: impl Into<crate::CreatePaymentSourceCard>) -> Self {
+    pub fn card(
+        mut self,
+        v: impl Into<crate::payment_source::create::CreateCard>,
+    ) -> Self {
         self.card = Some(v.into());
         self
     }
@@ -435,39 +376,6 @@ impl crate::rt::StripeRequest for CreatePaymentSource {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// One of several shapes of `CreatePaymentSourceCard`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CreatePaymentSourceCard {
-    /// A `card`.
-    CustomerPaymentSourceCard(crate::rt::Boxed<crate::CustomerPaymentSourceCard>),
-    /// A `String`.
-    String(String),
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreatePaymentSourceCard {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CreatePaymentSourceCard::CustomerPaymentSourceCard(x) => x.serialize(s),
-            CreatePaymentSourceCard::String(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl From<crate::CustomerPaymentSourceCard> for CreatePaymentSourceCard {
-    #[inline]
-    fn from(v: crate::CustomerPaymentSourceCard) -> Self {
-        CreatePaymentSourceCard::CustomerPaymentSourceCard(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "payments")]
-impl From<String> for CreatePaymentSourceCard {
-    #[inline]
-    fn from(v: String) -> Self {
-        CreatePaymentSourceCard::String(v)
     }
 }
 /// Retrieve a specified source for a given customer.

@@ -87,11 +87,11 @@ pub struct CreatePayout {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The method used to send this payout, which is `standard` or `instant`. We support `instant` for payouts to debit cards and bank accounts in certain countries. Learn more about [bank support for Instant Payouts](https://stripe.com/docs/payouts/instant-payouts-banks).
-    pub method: Option<crate::CreatePayoutMethod>,
+    pub method: Option<crate::payout::Method>,
     /// The ID of a v2 FinancialAccount to send funds to.
     pub payout_method: Option<String>,
     /// The balance type of your Stripe balance to draw this payout from. Balances for different payment sources are kept separately. You can find the amounts with the Balances API. One of `bank_account`, `card`, or `fpx`.
-    pub source_type: Option<crate::CreatePayoutSourceType>,
+    pub source_type: Option<crate::payout::SourceType>,
     /// A string that displays on the recipient's bank or card statement (up to 22 characters). A `statement_descriptor` that's longer than 22 characters return an error. Most banks truncate this information and display it inconsistently. Some banks might not display it at all.
     pub statement_descriptor: Option<String>,
 }
@@ -168,7 +168,7 @@ impl CreatePayout {
         self
     }
     /// The method used to send this payout, which is `standard` or `instant`. We support `instant` for payouts to debit cards and bank accounts in certain countries. Learn more about [bank support for Instant Payouts](https://stripe.com/docs/payouts/instant-payouts-banks).
-    pub fn method(mut self, v: impl Into<crate::CreatePayoutMethod>) -> Self {
+    pub fn method(mut self, v: impl Into<crate::payout::Method>) -> Self {
         self.method = Some(v.into());
         self
     }
@@ -178,7 +178,7 @@ impl CreatePayout {
         self
     }
     /// The balance type of your Stripe balance to draw this payout from. Balances for different payment sources are kept separately. You can find the amounts with the Balances API. One of `bank_account`, `card`, or `fpx`.
-    pub fn source_type(mut self, v: impl Into<crate::CreatePayoutSourceType>) -> Self {
+    pub fn source_type(mut self, v: impl Into<crate::payout::SourceType>) -> Self {
         self.source_type = Some(v.into());
         self
     }
@@ -203,120 +203,6 @@ impl crate::rt::StripeRequest for CreatePayout {
         }
     }
 }
-/// Values of `CreatePayoutMethod`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreatePayoutMethod {
-    /// `instant`
-    Instant,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl CreatePayoutMethod {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreatePayoutMethod::Instant => "instant",
-            CreatePayoutMethod::Standard => "standard",
-            CreatePayoutMethod::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for CreatePayoutMethod {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["instant", "standard"]) {
-                Some(0) => CreatePayoutMethod::Instant,
-                Some(1) => CreatePayoutMethod::Standard,
-                _ => CreatePayoutMethod::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for CreatePayoutMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreatePayoutMethod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for CreatePayoutMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreatePayoutSourceType`.
-#[cfg(any(feature = "connect", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreatePayoutSourceType {
-    /// `bank_account`
-    BankAccount,
-    /// `card`
-    Card,
-    /// `fpx`
-    Fpx,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "connect", feature = "payments"))]
-impl CreatePayoutSourceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreatePayoutSourceType::BankAccount => "bank_account",
-            CreatePayoutSourceType::Card => "card",
-            CreatePayoutSourceType::Fpx => "fpx",
-            CreatePayoutSourceType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "connect", feature = "payments"))]
-impl std::str::FromStr for CreatePayoutSourceType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["bank_account", "card", "fpx"]) {
-                Some(0) => CreatePayoutSourceType::BankAccount,
-                Some(1) => CreatePayoutSourceType::Card,
-                Some(2) => CreatePayoutSourceType::Fpx,
-                _ => CreatePayoutSourceType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "connect", feature = "payments"))]
-impl std::fmt::Display for CreatePayoutSourceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "connect", feature = "payments"))]
-impl serde::Serialize for CreatePayoutSourceType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "connect", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for CreatePayoutSourceType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// List all payouts
 ///
 /// Returns a list of existing payouts sent to third-party bank accounts or payouts that Stripe sent to you. The payouts return in sorted order, with the most recently created payouts appearing first.
@@ -327,9 +213,9 @@ impl<'de> serde::Deserialize<'de> for CreatePayoutSourceType {
 #[non_exhaustive]
 pub struct ListPayouts {
     /// Only return payouts that are expected to arrive during the given date interval.
-    pub arrival_date: Option<crate::ListPayoutsArrivalDate>,
+    pub arrival_date: Option<crate::payout::ArrivalDate>,
     /// Only return payouts that were created during the given date interval.
-    pub created: Option<crate::ListPayoutsCreated>,
+    pub created: Option<crate::payout::Created>,
     /// The ID of an external account - only return payouts sent to this external account.
     pub destination: Option<String>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
@@ -392,12 +278,12 @@ impl ListPayouts {
         }
     }
     /// Only return payouts that are expected to arrive during the given date interval.
-    pub fn arrival_date(mut self, v: impl Into<crate::ListPayoutsArrivalDate>) -> Self {
+    pub fn arrival_date(mut self, v: impl Into<crate::payout::ArrivalDate>) -> Self {
         self.arrival_date = Some(v.into());
         self
     }
     /// Only return payouts that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListPayoutsCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::payout::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -447,72 +333,6 @@ impl crate::rt::StripeRequest for ListPayouts {
         }
     }
 }
-/// One of several shapes of `ListPayoutsArrivalDate`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListPayoutsArrivalDate {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for ListPayoutsArrivalDate {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListPayoutsArrivalDate::RangeQuerySpecs(x) => x.serialize(s),
-            ListPayoutsArrivalDate::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl From<crate::RangeQuerySpecs> for ListPayoutsArrivalDate {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListPayoutsArrivalDate::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "payments")]
-impl From<i64> for ListPayoutsArrivalDate {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListPayoutsArrivalDate::Integer(v)
-    }
-}
-/// One of several shapes of `ListPayoutsCreated`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListPayoutsCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for ListPayoutsCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListPayoutsCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListPayoutsCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl From<crate::RangeQuerySpecs> for ListPayoutsCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListPayoutsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "payments")]
-impl From<i64> for ListPayoutsCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListPayoutsCreated::Integer(v)
-    }
-}
 /// A `Payout` object is created when you receive funds from Stripe, or when you
 /// initiate a payout to either a bank account or debit card of a [connected
 /// Stripe account](/docs/connect/bank-debit-card-payouts). You can retrieve individual payouts,
@@ -543,7 +363,7 @@ pub struct Payout {
     /// An arbitrary string attached to the object. Often useful for displaying to users.
     pub description: Option<String>,
     /// ID of the bank account or card the payout is sent to.
-    pub destination: Option<crate::rt::Expandable<crate::PayoutDestination>>,
+    pub destination: Option<crate::rt::Expandable<crate::payout::Destination>>,
     /// If the payout fails or cancels, this is the ID of the balance transaction that reverses the initial balance transaction and returns the funds from the failed payout back in your balance.
     pub failure_balance_transaction: Option<
         crate::rt::Expandable<crate::BalanceTransaction>,
@@ -565,7 +385,7 @@ pub struct Payout {
     /// ID of the v2 FinancialAccount the funds are sent to.
     pub payout_method: Option<String>,
     /// If `completed`, you can use the [Balance Transactions API](https://docs.stripe.com/api/balance_transactions/list#balance_transaction_list-payout) to list all balance transactions that are paid out in this payout.
-    pub reconciliation_status: crate::PayoutReconciliationStatus,
+    pub reconciliation_status: crate::payout::ReconciliationStatus,
     /// If the payout reverses, this is the ID of the payout that reverses this payout.
     pub reversed_by: Option<crate::rt::Expandable<crate::Payout>>,
     /// The source balance this payout came from, which can be one of the following: `card`, `fpx`, or `bank_account`.
@@ -577,7 +397,7 @@ pub struct Payout {
     /// A value that generates from the beneficiary's bank that allows users to track payouts with their bank. Banks might call this a "reference number" or something similar.
     pub trace_id: Option<crate::PayoutsTraceId>,
     /// Can be `bank_account` or `card`.
-    pub r#type: crate::PayoutType,
+    pub r#type: crate::payout::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -600,7 +420,7 @@ impl crate::rt::Decode for Payout {
             f6: crate::rt::json::Slot<crate::rt::Timestamp>,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<String>,
-            f9: crate::rt::json::Slot<crate::rt::Expandable<crate::PayoutDestination>>,
+            f9: crate::rt::json::Slot<crate::rt::Expandable<crate::payout::Destination>>,
             f10: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<String>,
@@ -610,13 +430,13 @@ impl crate::rt::Decode for Payout {
             f16: crate::rt::json::Slot<String>,
             f17: crate::rt::json::Slot<crate::rt::Expandable<crate::Payout>>,
             f18: crate::rt::json::Slot<String>,
-            f19: crate::rt::json::Slot<crate::PayoutReconciliationStatus>,
+            f19: crate::rt::json::Slot<crate::payout::ReconciliationStatus>,
             f20: crate::rt::json::Slot<crate::rt::Expandable<crate::Payout>>,
             f21: crate::rt::json::Slot<String>,
             f22: crate::rt::json::Slot<String>,
             f23: crate::rt::json::Slot<String>,
             f24: crate::rt::json::Slot<crate::PayoutsTraceId>,
-            f25: crate::rt::json::Slot<crate::PayoutType>,
+            f25: crate::rt::json::Slot<crate::payout::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -864,207 +684,6 @@ impl serde::Serialize for Payout {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// One of several shapes of `PayoutDestination`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum PayoutDestination {
-    /// A `bank_account`.
-    BankAccount(crate::rt::Boxed<crate::BankAccount>),
-    /// A `card`.
-    Card(crate::rt::Boxed<crate::Card>),
-    /// A `bank_account`.
-    DeletedBankAccount(crate::rt::Boxed<crate::DeletedBankAccount>),
-    /// A `card`.
-    DeletedCard(crate::rt::Boxed<crate::DeletedCard>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for PayoutDestination {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            PayoutDestination::BankAccount(x) => x.serialize(s),
-            PayoutDestination::Card(x) => x.serialize(s),
-            PayoutDestination::DeletedBankAccount(x) => x.serialize(s),
-            PayoutDestination::DeletedCard(x) => x.serialize(s),
-            PayoutDestination::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::BankAccount> for PayoutDestination {
-    #[inline]
-    fn from(v: crate::BankAccount) -> Self {
-        PayoutDestination::BankAccount(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::Card> for PayoutDestination {
-    #[inline]
-    fn from(v: crate::Card) -> Self {
-        PayoutDestination::Card(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::DeletedBankAccount> for PayoutDestination {
-    #[inline]
-    fn from(v: crate::DeletedBankAccount) -> Self {
-        PayoutDestination::DeletedBankAccount(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::DeletedCard> for PayoutDestination {
-    #[inline]
-    fn from(v: crate::DeletedCard) -> Self {
-        PayoutDestination::DeletedCard(crate::rt::Boxed::new(v))
-    }
-}
-impl crate::rt::Decode for PayoutDestination {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        let (object, deleted) = r.discriminator()?;
-        match (object.as_deref(), deleted) {
-            (Some("bank_account"), false) => {
-                r.decode().map(PayoutDestination::BankAccount)
-            }
-            (Some("card"), false) => r.decode().map(PayoutDestination::Card),
-            (Some("bank_account"), true) => {
-                r.decode().map(PayoutDestination::DeletedBankAccount)
-            }
-            (Some("card"), true) => r.decode().map(PayoutDestination::DeletedCard),
-            _ => r.decode().map(PayoutDestination::Unknown),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for PayoutDestination {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-impl crate::rt::HasId for PayoutDestination {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            PayoutDestination::BankAccount(x) => crate::rt::HasId::id_str(x.as_ref()),
-            PayoutDestination::Card(x) => crate::rt::HasId::id_str(x.as_ref()),
-            PayoutDestination::DeletedBankAccount(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            PayoutDestination::DeletedCard(x) => crate::rt::HasId::id_str(x.as_ref()),
-            PayoutDestination::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
-    }
-}
-/// Values of `PayoutReconciliationStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PayoutReconciliationStatus {
-    /// `completed`
-    Completed,
-    /// `in_progress`
-    InProgress,
-    /// `not_applicable`
-    NotApplicable,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PayoutReconciliationStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PayoutReconciliationStatus::Completed => "completed",
-            PayoutReconciliationStatus::InProgress => "in_progress",
-            PayoutReconciliationStatus::NotApplicable => "not_applicable",
-            PayoutReconciliationStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PayoutReconciliationStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["completed", "in_progress", "not_applicable"],
-            ) {
-                Some(0) => PayoutReconciliationStatus::Completed,
-                Some(1) => PayoutReconciliationStatus::InProgress,
-                Some(2) => PayoutReconciliationStatus::NotApplicable,
-                _ => PayoutReconciliationStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PayoutReconciliationStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PayoutReconciliationStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PayoutReconciliationStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PayoutReconciliationStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `PayoutType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PayoutType {
-    /// `bank_account`
-    BankAccount,
-    /// `card`
-    Card,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl PayoutType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PayoutType::BankAccount => "bank_account",
-            PayoutType::Card => "card",
-            PayoutType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for PayoutType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["bank_account", "card"]) {
-                Some(0) => PayoutType::BankAccount,
-                Some(1) => PayoutType::Card,
-                _ => PayoutType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for PayoutType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PayoutType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PayoutType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for PayoutType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// Retrieve a payout

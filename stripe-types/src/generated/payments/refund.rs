@@ -97,11 +97,11 @@ pub struct CreateChargeRefund {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// Origin of the refund
-    pub origin: Option<crate::CreateChargeRefundOrigin>,
+    pub origin: Option<crate::refund::Origin>,
     /// The identifier of the PaymentIntent to refund.
     pub payment_intent: Option<crate::PaymentIntentId>,
     /// String indicating the reason for the refund. If set, possible values are `duplicate`, `fraudulent`, and `requested_by_customer`. If you believe the charge to be fraudulent, specifying `fraudulent` as the reason will add the associated card and email to your [block lists](https://docs.stripe.com/radar/lists), and will also help us improve our fraud detection algorithms.
-    pub reason: Option<crate::CreateChargeRefundReason>,
+    pub reason: Option<crate::refund::create::Reason>,
     /// Boolean indicating whether the application fee should be refunded when refunding this charge. If a full charge refund is given, the full application fee will be refunded. Otherwise, the application fee will be refunded in an amount proportional to the amount of the charge refunded. An application fee can be refunded only by the application that created the charge.
     pub refund_application_fee: Option<bool>,
     /// Boolean indicating whether the transfer should be reversed when refunding this charge. The transfer will be reversed proportionally to the amount being refunded (either the entire or partial amount).
@@ -204,7 +204,7 @@ impl CreateChargeRefund {
         self
     }
     /// Origin of the refund
-    pub fn origin(mut self, v: impl Into<crate::CreateChargeRefundOrigin>) -> Self {
+    pub fn origin(mut self, v: impl Into<crate::refund::Origin>) -> Self {
         self.origin = Some(v.into());
         self
     }
@@ -214,7 +214,7 @@ impl CreateChargeRefund {
         self
     }
     /// String indicating the reason for the refund. If set, possible values are `duplicate`, `fraudulent`, and `requested_by_customer`. If you believe the charge to be fraudulent, specifying `fraudulent` as the reason will add the associated card and email to your [block lists](https://docs.stripe.com/radar/lists), and will also help us improve our fraud detection algorithms.
-    pub fn reason(mut self, v: impl Into<crate::CreateChargeRefundReason>) -> Self {
+    pub fn reason(mut self, v: impl Into<crate::refund::create::Reason>) -> Self {
         self.reason = Some(v.into());
         self
     }
@@ -251,119 +251,6 @@ impl crate::rt::StripeRequest for CreateChargeRefund {
         }
     }
 }
-/// Values of `CreateChargeRefundOrigin`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateChargeRefundOrigin {
-    /// `customer_balance`
-    CustomerBalance,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl CreateChargeRefundOrigin {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateChargeRefundOrigin::CustomerBalance => "customer_balance",
-            CreateChargeRefundOrigin::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for CreateChargeRefundOrigin {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["customer_balance"]) {
-                Some(0) => CreateChargeRefundOrigin::CustomerBalance,
-                _ => CreateChargeRefundOrigin::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for CreateChargeRefundOrigin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateChargeRefundOrigin {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for CreateChargeRefundOrigin {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateChargeRefundReason`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateChargeRefundReason {
-    /// `duplicate`
-    Duplicate,
-    /// `fraudulent`
-    Fraudulent,
-    /// `requested_by_customer`
-    RequestedByCustomer,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl CreateChargeRefundReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateChargeRefundReason::Duplicate => "duplicate",
-            CreateChargeRefundReason::Fraudulent => "fraudulent",
-            CreateChargeRefundReason::RequestedByCustomer => "requested_by_customer",
-            CreateChargeRefundReason::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for CreateChargeRefundReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["duplicate", "fraudulent", "requested_by_customer"],
-            ) {
-                Some(0) => CreateChargeRefundReason::Duplicate,
-                Some(1) => CreateChargeRefundReason::Fraudulent,
-                Some(2) => CreateChargeRefundReason::RequestedByCustomer,
-                _ => CreateChargeRefundReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for CreateChargeRefundReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateChargeRefundReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for CreateChargeRefundReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// Create customer balance refund
 ///
 /// When you create a new refund, you must specify a Charge or a PaymentIntent object on which to create it.
@@ -398,11 +285,11 @@ pub struct CreateRefund {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// Origin of the refund
-    pub origin: Option<crate::CreateChargeRefundOrigin>,
+    pub origin: Option<crate::refund::Origin>,
     /// The identifier of the PaymentIntent to refund.
     pub payment_intent: Option<crate::PaymentIntentId>,
     /// String indicating the reason for the refund. If set, possible values are `duplicate`, `fraudulent`, and `requested_by_customer`. If you believe the charge to be fraudulent, specifying `fraudulent` as the reason will add the associated card and email to your [block lists](https://docs.stripe.com/radar/lists), and will also help us improve our fraud detection algorithms.
-    pub reason: Option<crate::CreateChargeRefundReason>,
+    pub reason: Option<crate::refund::create::Reason>,
     /// Boolean indicating whether the application fee should be refunded when refunding this charge. If a full charge refund is given, the full application fee will be refunded. Otherwise, the application fee will be refunded in an amount proportional to the amount of the charge refunded. An application fee can be refunded only by the application that created the charge.
     pub refund_application_fee: Option<bool>,
     /// Boolean indicating whether the transfer should be reversed when refunding this charge. The transfer will be reversed proportionally to the amount being refunded (either the entire or partial amount).
@@ -513,7 +400,7 @@ impl CreateRefund {
         self
     }
     /// Origin of the refund
-    pub fn origin(mut self, v: impl Into<crate::CreateChargeRefundOrigin>) -> Self {
+    pub fn origin(mut self, v: impl Into<crate::refund::Origin>) -> Self {
         self.origin = Some(v.into());
         self
     }
@@ -523,7 +410,7 @@ impl CreateRefund {
         self
     }
     /// String indicating the reason for the refund. If set, possible values are `duplicate`, `fraudulent`, and `requested_by_customer`. If you believe the charge to be fraudulent, specifying `fraudulent` as the reason will add the associated card and email to your [block lists](https://docs.stripe.com/radar/lists), and will also help us improve our fraud detection algorithms.
-    pub fn reason(mut self, v: impl Into<crate::CreateChargeRefundReason>) -> Self {
+    pub fn reason(mut self, v: impl Into<crate::refund::create::Reason>) -> Self {
         self.reason = Some(v.into());
         self
     }
@@ -722,7 +609,7 @@ pub struct ListRefunds {
     /// Only return refunds for the charge specified by this charge ID.
     pub charge: Option<crate::ChargeId>,
     /// Only return refunds that were created during the given date interval.
-    pub created: Option<crate::ListRefundsCreated>,
+    pub created: Option<crate::refund::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -784,7 +671,7 @@ impl ListRefunds {
         self
     }
     /// Only return refunds that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListRefundsCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::refund::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -827,39 +714,6 @@ impl crate::rt::StripeRequest for ListRefunds {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListRefundsCreated`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListRefundsCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for ListRefundsCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListRefundsCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListRefundsCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl From<crate::RangeQuerySpecs> for ListRefundsCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListRefundsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "payments")]
-impl From<i64> for ListRefundsCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListRefundsCreated::Integer(v)
     }
 }
 /// Retrieves the details of an existing refund.

@@ -12,7 +12,7 @@ pub struct ListSetupAttempts {
     /// A filter on the list, based on the object `created` field. The value
     /// can be a string with an integer Unix timestamp or a
     /// dictionary with a number of different query options.
-    pub created: Option<crate::ListSetupAttemptsCreated>,
+    pub created: Option<crate::setup_attempt::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -66,7 +66,7 @@ impl ListSetupAttempts {
     /// A filter on the list, based on the object `created` field. The value
     /// can be a string with an integer Unix timestamp or a
     /// dictionary with a number of different query options.
-    pub fn created(mut self, v: impl Into<crate::ListSetupAttemptsCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::setup_attempt::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -106,39 +106,6 @@ impl crate::rt::StripeRequest for ListSetupAttempts {
         }
     }
 }
-/// One of several shapes of `ListSetupAttemptsCreated`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListSetupAttemptsCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for ListSetupAttemptsCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListSetupAttemptsCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListSetupAttemptsCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl From<crate::RangeQuerySpecs> for ListSetupAttemptsCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListSetupAttemptsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "payments")]
-impl From<i64> for ListSetupAttemptsCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListSetupAttemptsCreated::Integer(v)
-    }
-}
 /// A SetupAttempt describes one attempted confirmation of a SetupIntent,
 /// whether that confirmation is successful or unsuccessful. You can use
 /// SetupAttempts to inspect details of a specific attempt at setting up a
@@ -161,7 +128,7 @@ pub struct SetupAttempt {
     /// Indicates the directions of money movement for which this payment method is intended to be used.
     ///
     /// Include `inbound` if you intend to use the payment method as the origin to pull funds from. Include `outbound` if you intend to use the payment method as the destination to send funds to. You can include both if you intend to use the payment method for both purposes.
-    pub flow_directions: Option<Vec<crate::SetupAttemptFlowDirections>>,
+    pub flow_directions: Option<Vec<crate::setup_attempt::FlowDirections>>,
     /// Unique identifier for the object.
     pub id: crate::SetupAttemptId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -200,7 +167,7 @@ impl crate::rt::Decode for SetupAttempt {
                 crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
             >,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<Vec<crate::SetupAttemptFlowDirections>>,
+            f5: crate::rt::json::Slot<Vec<crate::setup_attempt::FlowDirections>>,
             f6: crate::rt::json::Slot<crate::SetupAttemptId>,
             f7: crate::rt::json::Slot<bool>,
             f8: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
@@ -376,60 +343,6 @@ impl serde::Serialize for SetupAttempt {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `SetupAttemptFlowDirections`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SetupAttemptFlowDirections {
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl SetupAttemptFlowDirections {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SetupAttemptFlowDirections::Inbound => "inbound",
-            SetupAttemptFlowDirections::Outbound => "outbound",
-            SetupAttemptFlowDirections::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for SetupAttemptFlowDirections {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["inbound", "outbound"]) {
-                Some(0) => SetupAttemptFlowDirections::Inbound,
-                Some(1) => SetupAttemptFlowDirections::Outbound,
-                _ => SetupAttemptFlowDirections::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for SetupAttemptFlowDirections {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SetupAttemptFlowDirections {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for SetupAttemptFlowDirections {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for SetupAttemptFlowDirections {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// SetupAttemptPaymentMethodDetails
@@ -924,9 +837,7 @@ pub struct SetupAttemptPaymentMethodDetailsBancontact {
     pub iban_last4: Option<String>,
     /// Preferred language of the Bancontact authorization page that the customer is redirected to.
     /// Can be one of `en`, `de`, `fr`, or `nl`
-    pub preferred_language: Option<
-        crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
-    >,
+    pub preferred_language: Option<crate::payment_method::PreferredLanguage>,
     /// Owner's verified full name. Values are verified or provided by Bancontact directly
     /// (if supported) at the time of authorization or settlement. They cannot be set or mutated.
     pub verified_name: Option<String>,
@@ -943,9 +854,7 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsBancontact {
             f3: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
             f4: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
             f5: crate::rt::json::Slot<String>,
-            f6: crate::rt::json::Slot<
-                crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
-            >,
+            f6: crate::rt::json::Slot<crate::payment_method::PreferredLanguage>,
             f7: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -1398,7 +1307,7 @@ pub struct SetupAttemptPaymentMethodDetailsCardWallet {
     /// The `google_pay` field.
     pub google_pay: Option<crate::PaymentMethodDetailsCardWalletGooglePay>,
     /// The type of the card wallet, one of `apple_pay`, `google_pay`, or `link`. An additional hash is included on the Wallet subhash with a name matching this value. It contains additional information specific to the card wallet type.
-    pub r#type: crate::SetupAttemptPaymentMethodDetailsCardWalletType,
+    pub r#type: crate::setup_attempt::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1408,9 +1317,7 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCardWallet {
         struct Slots {
             f0: crate::rt::json::Slot<crate::PaymentMethodDetailsCardWalletApplePay>,
             f1: crate::rt::json::Slot<crate::PaymentMethodDetailsCardWalletGooglePay>,
-            f2: crate::rt::json::Slot<
-                crate::SetupAttemptPaymentMethodDetailsCardWalletType,
-            >,
+            f2: crate::rt::json::Slot<crate::setup_attempt::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1475,66 +1382,6 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsCardWallet {
         map.end()
     }
 }
-/// Values of `SetupAttemptPaymentMethodDetailsCardWalletType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SetupAttemptPaymentMethodDetailsCardWalletType {
-    /// `apple_pay`
-    ApplePay,
-    /// `google_pay`
-    GooglePay,
-    /// `link`
-    Link,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl SetupAttemptPaymentMethodDetailsCardWalletType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SetupAttemptPaymentMethodDetailsCardWalletType::ApplePay => "apple_pay",
-            SetupAttemptPaymentMethodDetailsCardWalletType::GooglePay => "google_pay",
-            SetupAttemptPaymentMethodDetailsCardWalletType::Link => "link",
-            SetupAttemptPaymentMethodDetailsCardWalletType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for SetupAttemptPaymentMethodDetailsCardWalletType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["apple_pay", "google_pay", "link"]) {
-                Some(0) => SetupAttemptPaymentMethodDetailsCardWalletType::ApplePay,
-                Some(1) => SetupAttemptPaymentMethodDetailsCardWalletType::GooglePay,
-                Some(2) => SetupAttemptPaymentMethodDetailsCardWalletType::Link,
-                _ => {
-                    SetupAttemptPaymentMethodDetailsCardWalletType::Unknown(s.to_owned())
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for SetupAttemptPaymentMethodDetailsCardWalletType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SetupAttemptPaymentMethodDetailsCardWalletType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsCardWalletType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCardWalletType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// setup_attempt_payment_method_details_cashapp
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1584,9 +1431,9 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsCashapp {
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsIdeal {
     /// The customer's bank. Can be one of `abn_amro`, `adyen`, `asn_bank`, `bunq`, `buut`, `finom`, `handelsbanken`, `ing`, `knab`, `mollie`, `moneyou`, `n26`, `nn`, `rabobank`, `regiobank`, `revolut`, `sns_bank`, `triodos_bank`, `van_lanschot`, or `yoursafe`.
-    pub bank: Option<crate::PaymentMethodDetailsIdealBank>,
+    pub bank: Option<crate::payment_method::Bank>,
     /// The Bank Identifier Code of the customer's bank.
-    pub bic: Option<crate::PaymentMethodDetailsIdealBic>,
+    pub bic: Option<crate::payment_method::Bic>,
     /// The ID of the SEPA Direct Debit PaymentMethod which was generated by this SetupAttempt.
     pub generated_sepa_debit: Option<crate::rt::Expandable<crate::PaymentMethod>>,
     /// The mandate for the SEPA Direct Debit PaymentMethod which was generated by this SetupAttempt.
@@ -1603,8 +1450,8 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsIdeal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsIdealBank>,
-            f1: crate::rt::json::Slot<crate::PaymentMethodDetailsIdealBic>,
+            f0: crate::rt::json::Slot<crate::payment_method::Bank>,
+            f1: crate::rt::json::Slot<crate::payment_method::Bic>,
             f2: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
             f3: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
             f4: crate::rt::json::Slot<String>,
@@ -2160,9 +2007,7 @@ pub struct SetupAttemptPaymentMethodDetailsSofort {
     pub iban_last4: Option<String>,
     /// Preferred language of the Sofort authorization page that the customer is redirected to.
     /// Can be one of `en`, `de`, `fr`, or `nl`
-    pub preferred_language: Option<
-        crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
-    >,
+    pub preferred_language: Option<crate::payment_method::PreferredLanguage>,
     /// Owner's verified full name. Values are verified or provided by Sofort directly
     /// (if supported) at the time of authorization or settlement. They cannot be set or mutated.
     pub verified_name: Option<String>,
@@ -2179,9 +2024,7 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsSofort {
             f3: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
             f4: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
             f5: crate::rt::json::Slot<String>,
-            f6: crate::rt::json::Slot<
-                crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
-            >,
+            f6: crate::rt::json::Slot<crate::payment_method::PreferredLanguage>,
             f7: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {

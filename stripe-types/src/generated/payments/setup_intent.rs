@@ -14,7 +14,7 @@ pub struct CancelSetupIntent {
     /// The `intent` parameter.
     pub intent: crate::SetupIntentId,
     /// Reason for canceling this SetupIntent. Possible values are: `abandoned`, `requested_by_customer`, or `duplicate`
-    pub cancellation_reason: Option<crate::CancelSetupIntentCancellationReason>,
+    pub cancellation_reason: Option<crate::setup_intent::cancel::CancellationReason>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -46,7 +46,7 @@ impl CancelSetupIntent {
     /// Reason for canceling this SetupIntent. Possible values are: `abandoned`, `requested_by_customer`, or `duplicate`
     pub fn cancellation_reason(
         mut self,
-        v: impl Into<crate::CancelSetupIntentCancellationReason>,
+        v: impl Into<crate::setup_intent::cancel::CancellationReason>,
     ) -> Self {
         self.cancellation_reason = Some(v.into());
         self
@@ -75,70 +75,6 @@ impl crate::rt::StripeRequest for CancelSetupIntent {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `CancelSetupIntentCancellationReason`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CancelSetupIntentCancellationReason {
-    /// `abandoned`
-    Abandoned,
-    /// `duplicate`
-    Duplicate,
-    /// `requested_by_customer`
-    RequestedByCustomer,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl CancelSetupIntentCancellationReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CancelSetupIntentCancellationReason::Abandoned => "abandoned",
-            CancelSetupIntentCancellationReason::Duplicate => "duplicate",
-            CancelSetupIntentCancellationReason::RequestedByCustomer => {
-                "requested_by_customer"
-            }
-            CancelSetupIntentCancellationReason::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for CancelSetupIntentCancellationReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["abandoned", "duplicate", "requested_by_customer"],
-            ) {
-                Some(0) => CancelSetupIntentCancellationReason::Abandoned,
-                Some(1) => CancelSetupIntentCancellationReason::Duplicate,
-                Some(2) => CancelSetupIntentCancellationReason::RequestedByCustomer,
-                _ => CancelSetupIntentCancellationReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for CancelSetupIntentCancellationReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CancelSetupIntentCancellationReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for CancelSetupIntentCancellationReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Confirm a SetupIntent
@@ -174,16 +110,14 @@ pub struct ConfirmSetupIntent {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The `mandate_data` parameter.
-    pub mandate_data: Option<
-        crate::rt::Clearable<crate::ConfirmPaymentIntentMandateData>,
-    >,
+    pub mandate_data: Option<crate::rt::Clearable<crate::payment_intent::MandateData>>,
     /// ID of the payment method (a PaymentMethod, Card, or saved Source object) to attach to this SetupIntent.
     pub payment_method: Option<crate::PaymentMethodId>,
     /// When included, this hash creates a PaymentMethod that is set as the [`payment_method`](https://docs.stripe.com/api/setup_intents/object#setup_intent_object-payment_method)
     /// value in the SetupIntent.
-    pub payment_method_data: Option<crate::PaymentMethodDataParams>,
+    pub payment_method_data: Option<crate::payment_intent::PaymentMethodData>,
     /// Payment method-specific configuration for this SetupIntent.
-    pub payment_method_options: Option<crate::CreateSetupIntentPaymentMethodOptions>,
+    pub payment_method_options: Option<crate::setup_intent::PaymentMethodOptions>,
     /// The URL to redirect your customer back to after they authenticate on the payment method's app or site.
     /// If you'd prefer to redirect to a mobile application, you can alternatively supply an application URI scheme.
     /// This parameter is only used for cards and other redirect-based payment methods.
@@ -267,7 +201,7 @@ impl ConfirmSetupIntent {
     /// The `mandate_data` parameter.
     pub fn mandate_data(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::ConfirmPaymentIntentMandateData>>,
+        v: impl Into<crate::rt::Clearable<crate::payment_intent::MandateData>>,
     ) -> Self {
         self.mandate_data = Some(v.into());
         self
@@ -281,7 +215,7 @@ impl ConfirmSetupIntent {
     /// value in the SetupIntent.
     pub fn payment_method_data(
         mut self,
-        v: impl Into<crate::PaymentMethodDataParams>,
+        v: impl Into<crate::payment_intent::PaymentMethodData>,
     ) -> Self {
         self.payment_method_data = Some(v.into());
         self
@@ -289,7 +223,7 @@ impl ConfirmSetupIntent {
     /// Payment method-specific configuration for this SetupIntent.
     pub fn payment_method_options(
         mut self,
-        v: impl Into<crate::CreateSetupIntentPaymentMethodOptions>,
+        v: impl Into<crate::setup_intent::PaymentMethodOptions>,
     ) -> Self {
         self.payment_method_options = Some(v.into());
         self
@@ -344,7 +278,9 @@ pub struct CreateSetupIntent {
     /// It can only be used for this Stripe Account’s own money movement flows like InboundTransfer and OutboundTransfers. It cannot be set to true when setting up a PaymentMethod for a Customer, and defaults to false when attaching a PaymentMethod to a Customer.
     pub attach_to_self: Option<bool>,
     /// When you enable this parameter, this SetupIntent accepts payment methods that you enable in the Dashboard and that are compatible with its other parameters.
-    pub automatic_payment_methods: Option<crate::AutomaticPaymentMethodsParam>,
+    pub automatic_payment_methods: Option<
+        crate::payment_intent::AutomaticPaymentMethods,
+    >,
     /// Set to `true` to attempt to confirm this SetupIntent immediately. This parameter defaults to `false`. If a card is the attached payment method, you can provide a `return_url` in case further authentication is necessary.
     pub confirm: Option<bool>,
     /// ID of the ConfirmationToken used to confirm this SetupIntent.
@@ -363,16 +299,18 @@ pub struct CreateSetupIntent {
     pub description: Option<String>,
     /// The list of payment method types to exclude from use with this SetupIntent.
     pub excluded_payment_method_types: Option<
-        Vec<crate::CreateCheckoutSessionExcludedPaymentMethodTypes>,
+        Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
     >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Indicates the directions of money movement for which this payment method is intended to be used.
     ///
     /// Include `inbound` if you intend to use the payment method as the origin to pull funds from. Include `outbound` if you intend to use the payment method as the destination to send funds to. You can include both if you intend to use the payment method for both purposes.
-    pub flow_directions: Option<Vec<crate::CreateSetupIntentFlowDirections>>,
+    pub flow_directions: Option<Vec<crate::setup_intent::FlowDirections>>,
     /// This hash contains details about the mandate to create. This parameter can only be used with [`confirm=true`](https://docs.stripe.com/api/setup_intents/create#create_setup_intent-confirm).
-    pub mandate_data: Option<crate::rt::Clearable<crate::SecretKeyParam>>,
+    pub mandate_data: Option<
+        crate::rt::Clearable<crate::payment_intent::SecretKeyParam>,
+    >,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The Stripe account ID created for this SetupIntent.
@@ -383,9 +321,9 @@ pub struct CreateSetupIntent {
     pub payment_method_configuration: Option<crate::PaymentMethodConfigurationId>,
     /// When included, this hash creates a PaymentMethod that is set as the [`payment_method`](https://docs.stripe.com/api/setup_intents/object#setup_intent_object-payment_method)
     /// value in the SetupIntent.
-    pub payment_method_data: Option<crate::PaymentMethodDataParams>,
+    pub payment_method_data: Option<crate::payment_intent::PaymentMethodData>,
     /// Payment method-specific configuration for this SetupIntent.
-    pub payment_method_options: Option<crate::CreateSetupIntentPaymentMethodOptions>,
+    pub payment_method_options: Option<crate::setup_intent::PaymentMethodOptions>,
     /// The list of payment method types (for example, card) that this SetupIntent can use. If you don't provide this, Stripe will dynamically show relevant payment methods from your [payment method settings](https://dashboard.stripe.com/settings/payment_methods). A list of valid payment method types can be found [here](https://docs.stripe.com/api/payment_methods/object#payment_method_object-type).
     pub payment_method_types: Option<Vec<String>>,
     /// The URL to redirect your customer back to after they authenticate or cancel their payment on the payment method's app or site. To redirect to a mobile application, you can alternatively supply an application URI scheme. This parameter can only be used with [`confirm=true`](https://docs.stripe.com/api/setup_intents/create#create_setup_intent-confirm).
@@ -393,9 +331,9 @@ pub struct CreateSetupIntent {
     /// If you populate this hash, this SetupIntent generates a `single_use` mandate after successful completion.
     ///
     /// Single-use mandates are only valid for the following payment methods: `acss_debit`, `alipay`, `au_becs_debit`, `bacs_debit`, `bancontact`, `boleto`, `ideal`, `link`, `sepa_debit`, and `us_bank_account`.
-    pub single_use: Option<crate::SetupIntentSingleUseParams>,
+    pub single_use: Option<crate::setup_intent::SingleUse>,
     /// Indicates how the payment method is intended to be used in the future. If not provided, this value defaults to `off_session`.
-    pub usage: Option<crate::CreateSetupIntentUsage>,
+    pub usage: Option<crate::setup_intent::Usage>,
     /// Set to `true` when confirming server-side and using Stripe.js, iOS, or Android client-side SDKs to handle the next actions.
     pub use_stripe_sdk: Option<bool>,
 }
@@ -513,7 +451,7 @@ impl CreateSetupIntent {
     /// When you enable this parameter, this SetupIntent accepts payment methods that you enable in the Dashboard and that are compatible with its other parameters.
     pub fn automatic_payment_methods(
         mut self,
-        v: impl Into<crate::AutomaticPaymentMethodsParam>,
+        v: impl Into<crate::payment_intent::AutomaticPaymentMethods>,
     ) -> Self {
         self.automatic_payment_methods = Some(v.into());
         self
@@ -556,7 +494,7 @@ impl CreateSetupIntent {
     pub fn excluded_payment_method_types(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::CreateCheckoutSessionExcludedPaymentMethodTypes>,
+            Item = impl Into<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
         >,
     ) -> Self {
         self.excluded_payment_method_types = Some(
@@ -574,7 +512,7 @@ impl CreateSetupIntent {
     /// Include `inbound` if you intend to use the payment method as the origin to pull funds from. Include `outbound` if you intend to use the payment method as the destination to send funds to. You can include both if you intend to use the payment method for both purposes.
     pub fn flow_directions(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::CreateSetupIntentFlowDirections>>,
+        v: impl IntoIterator<Item = impl Into<crate::setup_intent::FlowDirections>>,
     ) -> Self {
         self.flow_directions = Some(v.into_iter().map(Into::into).collect());
         self
@@ -582,7 +520,7 @@ impl CreateSetupIntent {
     /// This hash contains details about the mandate to create. This parameter can only be used with [`confirm=true`](https://docs.stripe.com/api/setup_intents/create#create_setup_intent-confirm).
     pub fn mandate_data(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::SecretKeyParam>>,
+        v: impl Into<crate::rt::Clearable<crate::payment_intent::SecretKeyParam>>,
     ) -> Self {
         self.mandate_data = Some(v.into());
         self
@@ -614,7 +552,7 @@ impl CreateSetupIntent {
     /// value in the SetupIntent.
     pub fn payment_method_data(
         mut self,
-        v: impl Into<crate::PaymentMethodDataParams>,
+        v: impl Into<crate::payment_intent::PaymentMethodData>,
     ) -> Self {
         self.payment_method_data = Some(v.into());
         self
@@ -622,7 +560,7 @@ impl CreateSetupIntent {
     /// Payment method-specific configuration for this SetupIntent.
     pub fn payment_method_options(
         mut self,
-        v: impl Into<crate::CreateSetupIntentPaymentMethodOptions>,
+        v: impl Into<crate::setup_intent::PaymentMethodOptions>,
     ) -> Self {
         self.payment_method_options = Some(v.into());
         self
@@ -643,15 +581,12 @@ impl CreateSetupIntent {
     /// If you populate this hash, this SetupIntent generates a `single_use` mandate after successful completion.
     ///
     /// Single-use mandates are only valid for the following payment methods: `acss_debit`, `alipay`, `au_becs_debit`, `bacs_debit`, `bancontact`, `boleto`, `ideal`, `link`, `sepa_debit`, and `us_bank_account`.
-    pub fn single_use(
-        mut self,
-        v: impl Into<crate::SetupIntentSingleUseParams>,
-    ) -> Self {
+    pub fn single_use(mut self, v: impl Into<crate::setup_intent::SingleUse>) -> Self {
         self.single_use = Some(v.into());
         self
     }
     /// Indicates how the payment method is intended to be used in the future. If not provided, this value defaults to `off_session`.
-    pub fn usage(mut self, v: impl Into<crate::CreateSetupIntentUsage>) -> Self {
+    pub fn usage(mut self, v: impl Into<crate::setup_intent::Usage>) -> Self {
         self.usage = Some(v.into());
         self
     }
@@ -676,809 +611,6 @@ impl crate::rt::StripeRequest for CreateSetupIntent {
         }
     }
 }
-/// Values of `CreateSetupIntentFlowDirections`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateSetupIntentFlowDirections {
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl CreateSetupIntentFlowDirections {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateSetupIntentFlowDirections::Inbound => "inbound",
-            CreateSetupIntentFlowDirections::Outbound => "outbound",
-            CreateSetupIntentFlowDirections::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for CreateSetupIntentFlowDirections {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["inbound", "outbound"]) {
-                Some(0) => CreateSetupIntentFlowDirections::Inbound,
-                Some(1) => CreateSetupIntentFlowDirections::Outbound,
-                _ => CreateSetupIntentFlowDirections::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for CreateSetupIntentFlowDirections {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateSetupIntentFlowDirections {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for CreateSetupIntentFlowDirections {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptions`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateSetupIntentPaymentMethodOptions {
-    /// The `acss_debit` parameter.
-    pub acss_debit: Option<crate::SetupIntentPaymentMethodOptionsParam>,
-    /// The `amazon_pay` parameter.
-    pub amazon_pay: Option<crate::CreateSetupIntentPaymentMethodOptionsAmazonPay>,
-    /// The `bacs_debit` parameter.
-    pub bacs_debit: Option<crate::CreateSetupIntentPaymentMethodOptionsBacsDebit>,
-    /// The `card` parameter.
-    pub card: Option<crate::SetupIntentParam>,
-    /// The `card_present` parameter.
-    pub card_present: Option<crate::CreateSetupIntentPaymentMethodOptionsAmazonPay>,
-    /// The `klarna` parameter.
-    pub klarna: Option<crate::CreateSetupIntentPaymentMethodOptionsKlarna>,
-    /// The `link` parameter.
-    pub link: Option<crate::CreateSetupIntentPaymentMethodOptionsAmazonPay>,
-    /// The `paypal` parameter.
-    pub paypal: Option<crate::CreateSetupIntentPaymentMethodOptionsPaypal>,
-    /// The `payto` parameter.
-    pub payto: Option<crate::CreateSetupIntentPaymentMethodOptionsPayto>,
-    /// The `sepa_debit` parameter.
-    pub sepa_debit: Option<crate::CreateSetupIntentPaymentMethodOptionsBacsDebit>,
-    /// The `us_bank_account` parameter.
-    pub us_bank_account: Option<
-        crate::CreateSetupIntentPaymentMethodOptionsUsBankAccount,
-    >,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateSetupIntentPaymentMethodOptions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.acss_debit {
-            map.serialize_entry("acss_debit", v)?;
-        }
-        if let Some(v) = &self.amazon_pay {
-            map.serialize_entry("amazon_pay", v)?;
-        }
-        if let Some(v) = &self.bacs_debit {
-            map.serialize_entry("bacs_debit", v)?;
-        }
-        if let Some(v) = &self.card {
-            map.serialize_entry("card", v)?;
-        }
-        if let Some(v) = &self.card_present {
-            map.serialize_entry("card_present", v)?;
-        }
-        if let Some(v) = &self.klarna {
-            map.serialize_entry("klarna", v)?;
-        }
-        if let Some(v) = &self.link {
-            map.serialize_entry("link", v)?;
-        }
-        if let Some(v) = &self.paypal {
-            map.serialize_entry("paypal", v)?;
-        }
-        if let Some(v) = &self.payto {
-            map.serialize_entry("payto", v)?;
-        }
-        if let Some(v) = &self.sepa_debit {
-            map.serialize_entry("sepa_debit", v)?;
-        }
-        if let Some(v) = &self.us_bank_account {
-            map.serialize_entry("us_bank_account", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl CreateSetupIntentPaymentMethodOptions {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            acss_debit: None,
-            amazon_pay: None,
-            bacs_debit: None,
-            card: None,
-            card_present: None,
-            klarna: None,
-            link: None,
-            paypal: None,
-            payto: None,
-            sepa_debit: None,
-            us_bank_account: None,
-        }
-    }
-    /// The `acss_debit` parameter.
-    pub fn acss_debit(
-        mut self,
-        v: impl Into<crate::SetupIntentPaymentMethodOptionsParam>,
-    ) -> Self {
-        self.acss_debit = Some(v.into());
-        self
-    }
-    /// The `amazon_pay` parameter.
-    pub fn amazon_pay(
-        mut self,
-        v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsAmazonPay>,
-    ) -> Self {
-        self.amazon_pay = Some(v.into());
-        self
-    }
-    /// The `bacs_debit` parameter.
-    pub fn bacs_debit(
-        mut self,
-        v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsBacsDebit>,
-    ) -> Self {
-        self.bacs_debit = Some(v.into());
-        self
-    }
-    /// The `card` parameter.
-    pub fn card(mut self, v: impl Into<crate::SetupIntentParam>) -> Self {
-        self.card = Some(v.into());
-        self
-    }
-    /// The `card_present` parameter.
-    pub fn card_present(
-        mut self,
-        v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsAmazonPay>,
-    ) -> Self {
-        self.card_present = Some(v.into());
-        self
-    }
-    /// The `klarna` parameter.
-    pub fn klarna(
-        mut self,
-        v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsKlarna>,
-    ) -> Self {
-        self.klarna = Some(v.into());
-        self
-    }
-    /// The `link` parameter.
-    pub fn link(
-        mut self,
-        v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsAmazonPay>,
-    ) -> Self {
-        self.link = Some(v.into());
-        self
-    }
-    /// The `paypal` parameter.
-    pub fn paypal(
-        mut self,
-        v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsPaypal>,
-    ) -> Self {
-        self.paypal = Some(v.into());
-        self
-    }
-    /// The `payto` parameter.
-    pub fn payto(
-        mut self,
-        v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsPayto>,
-    ) -> Self {
-        self.payto = Some(v.into());
-        self
-    }
-    /// The `sepa_debit` parameter.
-    pub fn sepa_debit(
-        mut self,
-        v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsBacsDebit>,
-    ) -> Self {
-        self.sepa_debit = Some(v.into());
-        self
-    }
-    /// The `us_bank_account` parameter.
-    pub fn us_bank_account(
-        mut self,
-        v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsUsBankAccount>,
-    ) -> Self {
-        self.us_bank_account = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsAcssDebitMandateOptions`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateSetupIntentPaymentMethodOptionsAcssDebitMandateOptions {
-    /// The `custom_mandate_url` parameter.
-    pub custom_mandate_url: Option<crate::rt::Clearable<String>>,
-    /// The `default_for` parameter.
-    pub default_for: Option<
-        Vec<
-            crate::CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsDefaultFor,
-        >,
-    >,
-    /// The `interval_description` parameter.
-    pub interval_description: Option<String>,
-    /// The `payment_schedule` parameter.
-    pub payment_schedule: Option<
-        crate::CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsPaymentSchedule,
-    >,
-    /// The `transaction_type` parameter.
-    pub transaction_type: Option<
-        crate::CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsTransactionType,
-    >,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateSetupIntentPaymentMethodOptionsAcssDebitMandateOptions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.custom_mandate_url {
-            map.serialize_entry("custom_mandate_url", v)?;
-        }
-        if let Some(v) = &self.default_for {
-            map.serialize_entry("default_for", v)?;
-        }
-        if let Some(v) = &self.interval_description {
-            map.serialize_entry("interval_description", v)?;
-        }
-        if let Some(v) = &self.payment_schedule {
-            map.serialize_entry("payment_schedule", v)?;
-        }
-        if let Some(v) = &self.transaction_type {
-            map.serialize_entry("transaction_type", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl CreateSetupIntentPaymentMethodOptionsAcssDebitMandateOptions {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            custom_mandate_url: None,
-            default_for: None,
-            interval_description: None,
-            payment_schedule: None,
-            transaction_type: None,
-        }
-    }
-    /// The `custom_mandate_url` parameter.
-    pub fn custom_mandate_url(
-        mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
-    ) -> Self {
-        self.custom_mandate_url = Some(v.into());
-        self
-    }
-    /// The `default_for` parameter.
-    pub fn default_for(
-        mut self,
-        v: impl IntoIterator<
-            Item = impl Into<
-                crate::CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsDefaultFor,
-            >,
-        >,
-    ) -> Self {
-        self.default_for = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// The `interval_description` parameter.
-    pub fn interval_description(mut self, v: impl Into<String>) -> Self {
-        self.interval_description = Some(v.into());
-        self
-    }
-    /// The `payment_schedule` parameter.
-    pub fn payment_schedule(
-        mut self,
-        v: impl Into<
-            crate::CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsPaymentSchedule,
-        >,
-    ) -> Self {
-        self.payment_schedule = Some(v.into());
-        self
-    }
-    /// The `transaction_type` parameter.
-    pub fn transaction_type(
-        mut self,
-        v: impl Into<
-            crate::CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsTransactionType,
-        >,
-    ) -> Self {
-        self.transaction_type = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsAmazonPay`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateSetupIntentPaymentMethodOptionsAmazonPay {}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateSetupIntentPaymentMethodOptionsAmazonPay {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let map = s.serialize_map(None)?;
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl CreateSetupIntentPaymentMethodOptionsAmazonPay {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {}
-    }
-}
-/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsBacsDebit`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateSetupIntentPaymentMethodOptionsBacsDebit {
-    /// The `mandate_options` parameter.
-    pub mandate_options: Option<crate::PaymentMethodOptionsMandateOptionsParam>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateSetupIntentPaymentMethodOptionsBacsDebit {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.mandate_options {
-            map.serialize_entry("mandate_options", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl CreateSetupIntentPaymentMethodOptionsBacsDebit {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { mandate_options: None }
-    }
-    /// The `mandate_options` parameter.
-    pub fn mandate_options(
-        mut self,
-        v: impl Into<crate::PaymentMethodOptionsMandateOptionsParam>,
-    ) -> Self {
-        self.mandate_options = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsCardThreeDSecure`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateSetupIntentPaymentMethodOptionsCardThreeDSecure {
-    /// The `ares_trans_status` parameter.
-    pub ares_trans_status: Option<
-        crate::CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureAresTransStatus,
-    >,
-    /// The `cryptogram` parameter.
-    pub cryptogram: Option<String>,
-    /// The `electronic_commerce_indicator` parameter.
-    pub electronic_commerce_indicator: Option<
-        crate::CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureElectronicCommerceIndicator,
-    >,
-    /// The `network_options` parameter.
-    pub network_options: Option<crate::NetworkOptionsParam>,
-    /// The `requestor_challenge_indicator` parameter.
-    pub requestor_challenge_indicator: Option<String>,
-    /// The `transaction_id` parameter.
-    pub transaction_id: Option<String>,
-    /// The `version` parameter.
-    pub version: Option<
-        crate::CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureVersion,
-    >,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateSetupIntentPaymentMethodOptionsCardThreeDSecure {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.ares_trans_status {
-            map.serialize_entry("ares_trans_status", v)?;
-        }
-        if let Some(v) = &self.cryptogram {
-            map.serialize_entry("cryptogram", v)?;
-        }
-        if let Some(v) = &self.electronic_commerce_indicator {
-            map.serialize_entry("electronic_commerce_indicator", v)?;
-        }
-        if let Some(v) = &self.network_options {
-            map.serialize_entry("network_options", v)?;
-        }
-        if let Some(v) = &self.requestor_challenge_indicator {
-            map.serialize_entry("requestor_challenge_indicator", v)?;
-        }
-        if let Some(v) = &self.transaction_id {
-            map.serialize_entry("transaction_id", v)?;
-        }
-        if let Some(v) = &self.version {
-            map.serialize_entry("version", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl CreateSetupIntentPaymentMethodOptionsCardThreeDSecure {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            ares_trans_status: None,
-            cryptogram: None,
-            electronic_commerce_indicator: None,
-            network_options: None,
-            requestor_challenge_indicator: None,
-            transaction_id: None,
-            version: None,
-        }
-    }
-    /// The `ares_trans_status` parameter.
-    pub fn ares_trans_status(
-        mut self,
-        v: impl Into<
-            crate::CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureAresTransStatus,
-        >,
-    ) -> Self {
-        self.ares_trans_status = Some(v.into());
-        self
-    }
-    /// The `cryptogram` parameter.
-    pub fn cryptogram(mut self, v: impl Into<String>) -> Self {
-        self.cryptogram = Some(v.into());
-        self
-    }
-    /// The `electronic_commerce_indicator` parameter.
-    pub fn electronic_commerce_indicator(
-        mut self,
-        v: impl Into<
-            crate::CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureElectronicCommerceIndicator,
-        >,
-    ) -> Self {
-        self.electronic_commerce_indicator = Some(v.into());
-        self
-    }
-    /// The `network_options` parameter.
-    pub fn network_options(mut self, v: impl Into<crate::NetworkOptionsParam>) -> Self {
-        self.network_options = Some(v.into());
-        self
-    }
-    /// The `requestor_challenge_indicator` parameter.
-    pub fn requestor_challenge_indicator(mut self, v: impl Into<String>) -> Self {
-        self.requestor_challenge_indicator = Some(v.into());
-        self
-    }
-    /// The `transaction_id` parameter.
-    pub fn transaction_id(mut self, v: impl Into<String>) -> Self {
-        self.transaction_id = Some(v.into());
-        self
-    }
-    /// The `version` parameter.
-    pub fn version(
-        mut self,
-        v: impl Into<
-            crate::CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureVersion,
-        >,
-    ) -> Self {
-        self.version = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsKlarna`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateSetupIntentPaymentMethodOptionsKlarna {
-    /// The `currency` parameter.
-    pub currency: Option<String>,
-    /// The `on_demand` parameter.
-    pub on_demand: Option<crate::OnDemandParam>,
-    /// The `preferred_locale` parameter.
-    pub preferred_locale: Option<
-        crate::CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale,
-    >,
-    /// The `subscriptions` parameter.
-    pub subscriptions: Option<
-        crate::rt::Clearable<Vec<crate::SetupIntentSubscriptionParam>>,
-    >,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateSetupIntentPaymentMethodOptionsKlarna {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.currency {
-            map.serialize_entry("currency", v)?;
-        }
-        if let Some(v) = &self.on_demand {
-            map.serialize_entry("on_demand", v)?;
-        }
-        if let Some(v) = &self.preferred_locale {
-            map.serialize_entry("preferred_locale", v)?;
-        }
-        if let Some(v) = &self.subscriptions {
-            map.serialize_entry("subscriptions", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl CreateSetupIntentPaymentMethodOptionsKlarna {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            currency: None,
-            on_demand: None,
-            preferred_locale: None,
-            subscriptions: None,
-        }
-    }
-    /// The `currency` parameter.
-    pub fn currency(mut self, v: impl Into<String>) -> Self {
-        self.currency = Some(v.into());
-        self
-    }
-    /// The `on_demand` parameter.
-    pub fn on_demand(mut self, v: impl Into<crate::OnDemandParam>) -> Self {
-        self.on_demand = Some(v.into());
-        self
-    }
-    /// The `preferred_locale` parameter.
-    pub fn preferred_locale(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale>,
-    ) -> Self {
-        self.preferred_locale = Some(v.into());
-        self
-    }
-    /// The `subscriptions` parameter.
-    pub fn subscriptions(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::SetupIntentSubscriptionParam>>>,
-    ) -> Self {
-        self.subscriptions = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsPaypal`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateSetupIntentPaymentMethodOptionsPaypal {
-    /// The `billing_agreement_id` parameter.
-    pub billing_agreement_id: Option<String>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateSetupIntentPaymentMethodOptionsPaypal {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.billing_agreement_id {
-            map.serialize_entry("billing_agreement_id", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl CreateSetupIntentPaymentMethodOptionsPaypal {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { billing_agreement_id: None }
-    }
-    /// The `billing_agreement_id` parameter.
-    pub fn billing_agreement_id(mut self, v: impl Into<String>) -> Self {
-        self.billing_agreement_id = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsPayto`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateSetupIntentPaymentMethodOptionsPayto {
-    /// The `mandate_options` parameter.
-    pub mandate_options: Option<
-        crate::SetupIntentPaymentMethodOptionsMandateOptionsParam,
-    >,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateSetupIntentPaymentMethodOptionsPayto {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.mandate_options {
-            map.serialize_entry("mandate_options", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl CreateSetupIntentPaymentMethodOptionsPayto {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { mandate_options: None }
-    }
-    /// The `mandate_options` parameter.
-    pub fn mandate_options(
-        mut self,
-        v: impl Into<crate::SetupIntentPaymentMethodOptionsMandateOptionsParam>,
-    ) -> Self {
-        self.mandate_options = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsUsBankAccount`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateSetupIntentPaymentMethodOptionsUsBankAccount {
-    /// The `financial_connections` parameter.
-    pub financial_connections: Option<
-        crate::CreatePaymentIntentPaymentMethodOptionsUsBankAccountFinancialConnections,
-    >,
-    /// The `mandate_options` parameter.
-    pub mandate_options: Option<
-        crate::CreatePaymentIntentPaymentMethodOptionsUsBankAccountMandateOptions,
-    >,
-    /// The `networks` parameter.
-    pub networks: Option<crate::NetworksOptionsParam>,
-    /// The `verification_method` parameter.
-    pub verification_method: Option<
-        crate::CreateCheckoutSessionPaymentMethodOptionsAcssDebitVerificationMethod,
-    >,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateSetupIntentPaymentMethodOptionsUsBankAccount {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.financial_connections {
-            map.serialize_entry("financial_connections", v)?;
-        }
-        if let Some(v) = &self.mandate_options {
-            map.serialize_entry("mandate_options", v)?;
-        }
-        if let Some(v) = &self.networks {
-            map.serialize_entry("networks", v)?;
-        }
-        if let Some(v) = &self.verification_method {
-            map.serialize_entry("verification_method", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl CreateSetupIntentPaymentMethodOptionsUsBankAccount {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            financial_connections: None,
-            mandate_options: None,
-            networks: None,
-            verification_method: None,
-        }
-    }
-    /// The `financial_connections` parameter.
-    pub fn financial_connections(
-        mut self,
-        v: impl Into<
-            crate::CreatePaymentIntentPaymentMethodOptionsUsBankAccountFinancialConnections,
-        >,
-    ) -> Self {
-        self.financial_connections = Some(v.into());
-        self
-    }
-    /// The `mandate_options` parameter.
-    pub fn mandate_options(
-        mut self,
-        v: impl Into<
-            crate::CreatePaymentIntentPaymentMethodOptionsUsBankAccountMandateOptions,
-        >,
-    ) -> Self {
-        self.mandate_options = Some(v.into());
-        self
-    }
-    /// The `networks` parameter.
-    pub fn networks(mut self, v: impl Into<crate::NetworksOptionsParam>) -> Self {
-        self.networks = Some(v.into());
-        self
-    }
-    /// The `verification_method` parameter.
-    pub fn verification_method(
-        mut self,
-        v: impl Into<
-            crate::CreateCheckoutSessionPaymentMethodOptionsAcssDebitVerificationMethod,
-        >,
-    ) -> Self {
-        self.verification_method = Some(v.into());
-        self
-    }
-}
-/// Values of `CreateSetupIntentUsage`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateSetupIntentUsage {
-    /// `off_session`
-    OffSession,
-    /// `on_session`
-    OnSession,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl CreateSetupIntentUsage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateSetupIntentUsage::OffSession => "off_session",
-            CreateSetupIntentUsage::OnSession => "on_session",
-            CreateSetupIntentUsage::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for CreateSetupIntentUsage {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["off_session", "on_session"]) {
-                Some(0) => CreateSetupIntentUsage::OffSession,
-                Some(1) => CreateSetupIntentUsage::OnSession,
-                _ => CreateSetupIntentUsage::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for CreateSetupIntentUsage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateSetupIntentUsage {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for CreateSetupIntentUsage {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// List all SetupIntents
 ///
 /// Returns a list of SetupIntents.
@@ -1493,7 +625,7 @@ pub struct ListSetupIntents {
     /// It can only be used for this Stripe Account’s own money movement flows like InboundTransfer and OutboundTransfers. It cannot be set to true when setting up a PaymentMethod for a Customer, and defaults to false when attaching a PaymentMethod to a Customer.
     pub attach_to_self: Option<bool>,
     /// A filter on the list, based on the object `created` field. The value can be a string with an integer Unix timestamp, or it can be a dictionary with a number of different query options.
-    pub created: Option<crate::ListPaymentIntentsCreated>,
+    pub created: Option<crate::payment_intent::Created>,
     /// Only return SetupIntents for the customer specified by this customer ID.
     pub customer: Option<crate::CustomerId>,
     /// Only return SetupIntents for the account specified by this customer ID.
@@ -1569,7 +701,7 @@ impl ListSetupIntents {
         self
     }
     /// A filter on the list, based on the object `created` field. The value can be a string with an integer Unix timestamp, or it can be a dictionary with a number of different query options.
-    pub fn created(mut self, v: impl Into<crate::ListPaymentIntentsCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::payment_intent::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -1735,7 +867,7 @@ pub struct SetupIntent {
         crate::PaymentFlowsAutomaticPaymentMethodsSetupIntent,
     >,
     /// Reason for cancellation of this SetupIntent, one of `abandoned`, `requested_by_customer`, or `duplicate`.
-    pub cancellation_reason: Option<crate::SetupIntentCancellationReason>,
+    pub cancellation_reason: Option<crate::setup_intent::CancellationReason>,
     /// The client secret of this SetupIntent. Used for client-side retrieval using a publishable key.
     ///
     /// The client secret can be used to complete payment setup from your frontend. It should not be stored, logged, or exposed to anyone other than the customer. Make sure that you have TLS enabled on any page that includes the client secret.
@@ -1754,12 +886,12 @@ pub struct SetupIntent {
     pub description: Option<String>,
     /// Payment method types that are excluded from this SetupIntent.
     pub excluded_payment_method_types: Option<
-        Vec<crate::PaymentIntentExcludedPaymentMethodTypes>,
+        Vec<crate::payment_intent::ExcludedPaymentMethodTypes>,
     >,
     /// Indicates the directions of money movement for which this payment method is intended to be used.
     ///
     /// Include `inbound` if you intend to use the payment method as the origin to pull funds from. Include `outbound` if you intend to use the payment method as the destination to send funds to. You can include both if you intend to use the payment method for both purposes.
-    pub flow_directions: Option<Vec<crate::SetupAttemptFlowDirections>>,
+    pub flow_directions: Option<Vec<crate::setup_attempt::FlowDirections>>,
     /// Unique identifier for the object.
     pub id: crate::SetupIntentId,
     /// The error encountered in the previous SetupIntent confirmation.
@@ -1789,7 +921,7 @@ pub struct SetupIntent {
     /// ID of the single_use Mandate generated by the SetupIntent.
     pub single_use_mandate: Option<crate::rt::Expandable<crate::Mandate>>,
     /// [Status](https://docs.stripe.com/payments/intents#intent-statuses) of this SetupIntent, one of `requires_payment_method`, `requires_confirmation`, `requires_action`, `processing`, `canceled`, or `succeeded`.
-    pub status: crate::SetupIntentStatus,
+    pub status: crate::setup_intent::Status,
     /// Indicates how the payment method is intended to be used in the future.
     ///
     /// Use `on_session` if you intend to only reuse the payment method when the customer is in your checkout flow. Use `off_session` if your customer may or may not be in your checkout flow. If not provided, this value defaults to `off_session`.
@@ -1812,7 +944,7 @@ impl crate::rt::Decode for SetupIntent {
             f2: crate::rt::json::Slot<
                 crate::PaymentFlowsAutomaticPaymentMethodsSetupIntent,
             >,
-            f3: crate::rt::json::Slot<crate::SetupIntentCancellationReason>,
+            f3: crate::rt::json::Slot<crate::setup_intent::CancellationReason>,
             f4: crate::rt::json::Slot<crate::rt::Secret<String>>,
             f5: crate::rt::json::Slot<crate::rt::Timestamp>,
             f6: crate::rt::json::Slot<
@@ -1821,9 +953,9 @@ impl crate::rt::Decode for SetupIntent {
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<String>,
             f9: crate::rt::json::Slot<
-                Vec<crate::PaymentIntentExcludedPaymentMethodTypes>,
+                Vec<crate::payment_intent::ExcludedPaymentMethodTypes>,
             >,
-            f10: crate::rt::json::Slot<Vec<crate::SetupAttemptFlowDirections>>,
+            f10: crate::rt::json::Slot<Vec<crate::setup_attempt::FlowDirections>>,
             f11: crate::rt::json::Slot<crate::SetupIntentId>,
             f12: crate::rt::json::Slot<crate::rt::Boxed<crate::ApiErrors>>,
             f13: crate::rt::json::Slot<crate::rt::Expandable<crate::SetupAttempt>>,
@@ -1839,7 +971,7 @@ impl crate::rt::Decode for SetupIntent {
             f21: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptions>,
             f22: crate::rt::json::Slot<Vec<String>>,
             f23: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
-            f24: crate::rt::json::Slot<crate::SetupIntentStatus>,
+            f24: crate::rt::json::Slot<crate::setup_intent::Status>,
             f25: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -2077,186 +1209,6 @@ impl serde::Serialize for SetupIntent {
         map.end()
     }
 }
-/// Values of `SetupIntentCancellationReason`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SetupIntentCancellationReason {
-    /// `abandoned`
-    Abandoned,
-    /// `duplicate`
-    Duplicate,
-    /// `requested_by_customer`
-    RequestedByCustomer,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl SetupIntentCancellationReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SetupIntentCancellationReason::Abandoned => "abandoned",
-            SetupIntentCancellationReason::Duplicate => "duplicate",
-            SetupIntentCancellationReason::RequestedByCustomer => "requested_by_customer",
-            SetupIntentCancellationReason::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for SetupIntentCancellationReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["abandoned", "duplicate", "requested_by_customer"],
-            ) {
-                Some(0) => SetupIntentCancellationReason::Abandoned,
-                Some(1) => SetupIntentCancellationReason::Duplicate,
-                Some(2) => SetupIntentCancellationReason::RequestedByCustomer,
-                _ => SetupIntentCancellationReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for SetupIntentCancellationReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SetupIntentCancellationReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for SetupIntentCancellationReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for SetupIntentCancellationReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsCardMandateOptions`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SetupIntentMandateOptionsParam {
-    /// The `amount` parameter.
-    pub amount: i64,
-    /// The `amount_type` parameter.
-    pub amount_type: crate::CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsAmountType,
-    /// The `currency` parameter.
-    pub currency: String,
-    /// The `description` parameter.
-    pub description: Option<String>,
-    /// The `end_date` parameter.
-    pub end_date: Option<crate::rt::Timestamp>,
-    /// The `interval` parameter.
-    pub interval: crate::CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsInterval,
-    /// The `interval_count` parameter.
-    pub interval_count: Option<i64>,
-    /// The `reference` parameter.
-    pub reference: String,
-    /// The `start_date` parameter.
-    pub start_date: crate::rt::Timestamp,
-    /// The `supported_types` parameter.
-    pub supported_types: Option<
-        Vec<
-            crate::CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsSupportedTypes,
-        >,
-    >,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for SetupIntentMandateOptionsParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("amount", &self.amount)?;
-        map.serialize_entry("amount_type", &self.amount_type)?;
-        map.serialize_entry("currency", &self.currency)?;
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        if let Some(v) = &self.end_date {
-            map.serialize_entry("end_date", v)?;
-        }
-        map.serialize_entry("interval", &self.interval)?;
-        if let Some(v) = &self.interval_count {
-            map.serialize_entry("interval_count", v)?;
-        }
-        map.serialize_entry("reference", &self.reference)?;
-        map.serialize_entry("start_date", &self.start_date)?;
-        if let Some(v) = &self.supported_types {
-            map.serialize_entry("supported_types", v)?;
-        }
-        map.end()
-    }
-}
-/// The required parameters of [`SetupIntentMandateOptionsParam::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-pub struct SetupIntentMandateOptionsParamArgs {
-    /// The `amount` parameter.
-    pub amount: i64,
-    /// The `amount_type` parameter.
-    pub amount_type: crate::CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsAmountType,
-    /// The `currency` parameter.
-    pub currency: String,
-    /// The `interval` parameter.
-    pub interval: crate::CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsInterval,
-    /// The `reference` parameter.
-    pub reference: String,
-    /// The `start_date` parameter.
-    pub start_date: crate::rt::Timestamp,
-}
-#[cfg(feature = "payments")]
-impl SetupIntentMandateOptionsParam {
-    /// Start with the required parameters, named in [`SetupIntentMandateOptionsParamArgs`]: `amount`, `amount_type`, `currency`, `interval`, `reference`, `start_date`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: SetupIntentMandateOptionsParamArgs) -> Self {
-        Self {
-            amount: args.amount,
-            amount_type: args.amount_type,
-            currency: args.currency,
-            description: None,
-            end_date: None,
-            interval: args.interval,
-            interval_count: None,
-            reference: args.reference,
-            start_date: args.start_date,
-            supported_types: None,
-        }
-    }
-    /// The `description` parameter.
-    pub fn description(mut self, v: impl Into<String>) -> Self {
-        self.description = Some(v.into());
-        self
-    }
-    /// The `end_date` parameter.
-    pub fn end_date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
-        self.end_date = Some(v.into());
-        self
-    }
-    /// The `interval_count` parameter.
-    pub fn interval_count(mut self, v: impl Into<i64>) -> Self {
-        self.interval_count = Some(v.into());
-        self
-    }
-    /// The `supported_types` parameter.
-    pub fn supported_types(
-        mut self,
-        v: impl IntoIterator<
-            Item = impl Into<
-                crate::CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsSupportedTypes,
-            >,
-        >,
-    ) -> Self {
-        self.supported_types = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-}
 /// SetupIntentNextAction
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2448,9 +1400,7 @@ pub struct SetupIntentNextActionVerifyWithMicrodeposits {
     /// The URL for the hosted verification page, which allows customers to verify their bank account.
     pub hosted_verification_url: String,
     /// The type of the microdeposit sent to the customer. Used to distinguish between different verification methods.
-    pub microdeposit_type: Option<
-        crate::PaymentIntentNextActionVerifyWithMicrodepositsMicrodepositType,
-    >,
+    pub microdeposit_type: Option<crate::payment_intent::MicrodepositType>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -2460,9 +1410,7 @@ impl crate::rt::Decode for SetupIntentNextActionVerifyWithMicrodeposits {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Timestamp>,
             f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<
-                crate::PaymentIntentNextActionVerifyWithMicrodepositsMicrodepositType,
-            >,
+            f2: crate::rt::json::Slot<crate::payment_intent::MicrodepositType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -2528,121 +1476,34 @@ impl serde::Serialize for SetupIntentNextActionVerifyWithMicrodeposits {
         map.end()
     }
 }
-/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsCard`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct SetupIntentParam {
-    /// The `mandate_options` parameter.
-    pub mandate_options: Option<crate::SetupIntentMandateOptionsParam>,
-    /// The `network` parameter.
-    pub network: Option<
-        crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCardNetwork,
-    >,
-    /// The `request_three_d_secure` parameter.
-    pub request_three_d_secure: Option<
-        crate::CreateCheckoutSessionPaymentMethodOptionsCardRequestThreeDSecure,
-    >,
-    /// The `three_d_secure` parameter.
-    pub three_d_secure: Option<
-        crate::CreateSetupIntentPaymentMethodOptionsCardThreeDSecure,
-    >,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for SetupIntentParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.mandate_options {
-            map.serialize_entry("mandate_options", v)?;
-        }
-        if let Some(v) = &self.network {
-            map.serialize_entry("network", v)?;
-        }
-        if let Some(v) = &self.request_three_d_secure {
-            map.serialize_entry("request_three_d_secure", v)?;
-        }
-        if let Some(v) = &self.three_d_secure {
-            map.serialize_entry("three_d_secure", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl SetupIntentParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            mandate_options: None,
-            network: None,
-            request_three_d_secure: None,
-            three_d_secure: None,
-        }
-    }
-    /// The `mandate_options` parameter.
-    pub fn mandate_options(
-        mut self,
-        v: impl Into<crate::SetupIntentMandateOptionsParam>,
-    ) -> Self {
-        self.mandate_options = Some(v.into());
-        self
-    }
-    /// The `network` parameter.
-    pub fn network(
-        mut self,
-        v: impl Into<
-            crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCardNetwork,
-        >,
-    ) -> Self {
-        self.network = Some(v.into());
-        self
-    }
-    /// The `request_three_d_secure` parameter.
-    pub fn request_three_d_secure(
-        mut self,
-        v: impl Into<
-            crate::CreateCheckoutSessionPaymentMethodOptionsCardRequestThreeDSecure,
-        >,
-    ) -> Self {
-        self.request_three_d_secure = Some(v.into());
-        self
-    }
-    /// The `three_d_secure` parameter.
-    pub fn three_d_secure(
-        mut self,
-        v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsCardThreeDSecure>,
-    ) -> Self {
-        self.three_d_secure = Some(v.into());
-        self
-    }
-}
 /// SetupIntentPaymentMethodOptions
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptions {
     /// The `acss_debit` field.
-    pub acss_debit: Option<crate::SetupIntentPaymentMethodOptionsAcssDebit2>,
+    pub acss_debit: Option<crate::setup_intent::payment_method_options::AcssDebit>,
     /// The `amazon_pay` field.
-    pub amazon_pay: Option<crate::SetupIntentPaymentMethodOptionsAmazonPay2>,
+    pub amazon_pay: Option<crate::setup_intent::payment_method_options::AmazonPay>,
     /// The `bacs_debit` field.
-    pub bacs_debit: Option<crate::SetupIntentPaymentMethodOptionsBacsDebit2>,
+    pub bacs_debit: Option<crate::setup_intent::payment_method_options::BacsDebit>,
     /// The `card` field.
-    pub card: Option<crate::SetupIntentPaymentMethodOptionsCard2>,
+    pub card: Option<crate::setup_intent::payment_method_options::Card>,
     /// The `card_present` field.
-    pub card_present: Option<crate::SetupIntentPaymentMethodOptionsCardPresent2>,
+    pub card_present: Option<crate::setup_intent::CardPresent>,
     /// The `klarna` field.
-    pub klarna: Option<crate::SetupIntentPaymentMethodOptionsKlarna2>,
+    pub klarna: Option<crate::setup_intent::payment_method_options::Klarna>,
     /// The `link` field.
-    pub link: Option<crate::SetupIntentPaymentMethodOptionsLink2>,
+    pub link: Option<crate::setup_intent::Link>,
     /// The `paypal` field.
-    pub paypal: Option<crate::SetupIntentPaymentMethodOptionsPaypal2>,
+    pub paypal: Option<crate::setup_intent::payment_method_options::Paypal>,
     /// The `payto` field.
-    pub payto: Option<crate::SetupIntentPaymentMethodOptionsPayto2>,
+    pub payto: Option<crate::setup_intent::payment_method_options::Payto>,
     /// The `sepa_debit` field.
-    pub sepa_debit: Option<crate::SetupIntentPaymentMethodOptionsSepaDebit2>,
+    pub sepa_debit: Option<crate::setup_intent::SepaDebit>,
     /// The `us_bank_account` field.
-    pub us_bank_account: Option<crate::SetupIntentPaymentMethodOptionsUsBankAccount2>,
+    pub us_bank_account: Option<
+        crate::setup_intent::payment_method_options::UsBankAccount,
+    >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -2650,20 +1511,30 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptionsAcssDebit2>,
-            f1: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptionsAmazonPay2>,
-            f2: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptionsBacsDebit2>,
-            f3: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptionsCard2>,
-            f4: crate::rt::json::Slot<
-                crate::SetupIntentPaymentMethodOptionsCardPresent2,
+            f0: crate::rt::json::Slot<
+                crate::setup_intent::payment_method_options::AcssDebit,
             >,
-            f5: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptionsKlarna2>,
-            f6: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptionsLink2>,
-            f7: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptionsPaypal2>,
-            f8: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptionsPayto2>,
-            f9: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptionsSepaDebit2>,
+            f1: crate::rt::json::Slot<
+                crate::setup_intent::payment_method_options::AmazonPay,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::setup_intent::payment_method_options::BacsDebit,
+            >,
+            f3: crate::rt::json::Slot<crate::setup_intent::payment_method_options::Card>,
+            f4: crate::rt::json::Slot<crate::setup_intent::CardPresent>,
+            f5: crate::rt::json::Slot<
+                crate::setup_intent::payment_method_options::Klarna,
+            >,
+            f6: crate::rt::json::Slot<crate::setup_intent::Link>,
+            f7: crate::rt::json::Slot<
+                crate::setup_intent::payment_method_options::Paypal,
+            >,
+            f8: crate::rt::json::Slot<
+                crate::setup_intent::payment_method_options::Payto,
+            >,
+            f9: crate::rt::json::Slot<crate::setup_intent::SepaDebit>,
             f10: crate::rt::json::Slot<
-                crate::SetupIntentPaymentMethodOptionsUsBankAccount2,
+                crate::setup_intent::payment_method_options::UsBankAccount,
             >,
         }
         let mut b = Slots {
@@ -2785,15 +1656,15 @@ impl serde::Serialize for SetupIntentPaymentMethodOptions {
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsAcssDebit {
     /// Currency supported by the bank account
-    pub currency: Option<crate::SetupIntentPaymentMethodOptionsAcssDebitCurrency>,
+    pub currency: Option<
+        crate::setup_intent::payment_method_options_acss_debit::Currency,
+    >,
     /// The `mandate_options` field.
     pub mandate_options: Option<
         crate::SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit,
     >,
     /// Bank account verification method.
-    pub verification_method: Option<
-        crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-    >,
+    pub verification_method: Option<crate::payment_intent::VerificationMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -2802,14 +1673,12 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsAcssDebit {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::SetupIntentPaymentMethodOptionsAcssDebitCurrency,
+                crate::setup_intent::payment_method_options_acss_debit::Currency,
             >,
             f1: crate::rt::json::Slot<
                 crate::SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit,
             >,
-            f2: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-            >,
+            f2: crate::rt::json::Slot<crate::payment_intent::VerificationMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -2865,158 +1734,6 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsAcssDebit {
         map.end()
     }
 }
-/// One of several shapes of `SetupIntentPaymentMethodOptionsAcssDebit`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum SetupIntentPaymentMethodOptionsAcssDebit2 {
-    /// A `SetupIntentPaymentMethodOptionsAcssDebit`.
-    SetupIntentPaymentMethodOptionsAcssDebit(
-        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsAcssDebit>,
-    ),
-    /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
-    SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
-    ),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SetupIntentPaymentMethodOptionsAcssDebit2 {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            SetupIntentPaymentMethodOptionsAcssDebit2::SetupIntentPaymentMethodOptionsAcssDebit(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsAcssDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsAcssDebit2::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::SetupIntentPaymentMethodOptionsAcssDebit>
-for SetupIntentPaymentMethodOptionsAcssDebit2 {
-    #[inline]
-    fn from(v: crate::SetupIntentPaymentMethodOptionsAcssDebit) -> Self {
-        SetupIntentPaymentMethodOptionsAcssDebit2::SetupIntentPaymentMethodOptionsAcssDebit(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
-for SetupIntentPaymentMethodOptionsAcssDebit2 {
-    #[inline]
-    fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
-        SetupIntentPaymentMethodOptionsAcssDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl crate::rt::Decode for SetupIntentPaymentMethodOptionsAcssDebit2 {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        let back = r.checkpoint();
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsAcssDebit2::SetupIntentPaymentMethodOptionsAcssDebit(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsAcssDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        r.decode().map(SetupIntentPaymentMethodOptionsAcssDebit2::Unknown)
-    }
-}
-impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsAcssDebit2 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-impl crate::rt::HasId for SetupIntentPaymentMethodOptionsAcssDebit2 {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            SetupIntentPaymentMethodOptionsAcssDebit2::SetupIntentPaymentMethodOptionsAcssDebit(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsAcssDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsAcssDebit2::Unknown(v) => {
-                v.get("id").and_then(|i| i.as_str())
-            }
-        }
-    }
-}
-/// Values of `SetupIntentPaymentMethodOptionsAcssDebitCurrency`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SetupIntentPaymentMethodOptionsAcssDebitCurrency {
-    /// `cad`
-    Cad,
-    /// `usd`
-    Usd,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl SetupIntentPaymentMethodOptionsAcssDebitCurrency {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SetupIntentPaymentMethodOptionsAcssDebitCurrency::Cad => "cad",
-            SetupIntentPaymentMethodOptionsAcssDebitCurrency::Usd => "usd",
-            SetupIntentPaymentMethodOptionsAcssDebitCurrency::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for SetupIntentPaymentMethodOptionsAcssDebitCurrency {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["cad", "usd"]) {
-                Some(0) => SetupIntentPaymentMethodOptionsAcssDebitCurrency::Cad,
-                Some(1) => SetupIntentPaymentMethodOptionsAcssDebitCurrency::Usd,
-                _ => {
-                    SetupIntentPaymentMethodOptionsAcssDebitCurrency::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for SetupIntentPaymentMethodOptionsAcssDebitCurrency {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SetupIntentPaymentMethodOptionsAcssDebitCurrency {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsAcssDebitCurrency {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for SetupIntentPaymentMethodOptionsAcssDebitCurrency {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// setup_intent_payment_method_options_amazon_pay
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3059,100 +1776,6 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsAmazonPay {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// One of several shapes of `SetupIntentPaymentMethodOptionsAmazonPay`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum SetupIntentPaymentMethodOptionsAmazonPay2 {
-    /// A `SetupIntentPaymentMethodOptionsAmazonPay`.
-    SetupIntentPaymentMethodOptionsAmazonPay(
-        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsAmazonPay>,
-    ),
-    /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
-    SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
-    ),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SetupIntentPaymentMethodOptionsAmazonPay2 {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            SetupIntentPaymentMethodOptionsAmazonPay2::SetupIntentPaymentMethodOptionsAmazonPay(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsAmazonPay2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsAmazonPay2::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::SetupIntentPaymentMethodOptionsAmazonPay>
-for SetupIntentPaymentMethodOptionsAmazonPay2 {
-    #[inline]
-    fn from(v: crate::SetupIntentPaymentMethodOptionsAmazonPay) -> Self {
-        SetupIntentPaymentMethodOptionsAmazonPay2::SetupIntentPaymentMethodOptionsAmazonPay(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
-for SetupIntentPaymentMethodOptionsAmazonPay2 {
-    #[inline]
-    fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
-        SetupIntentPaymentMethodOptionsAmazonPay2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl crate::rt::Decode for SetupIntentPaymentMethodOptionsAmazonPay2 {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        let back = r.checkpoint();
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsAmazonPay2::SetupIntentPaymentMethodOptionsAmazonPay(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsAmazonPay2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        r.decode().map(SetupIntentPaymentMethodOptionsAmazonPay2::Unknown)
-    }
-}
-impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsAmazonPay2 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-impl crate::rt::HasId for SetupIntentPaymentMethodOptionsAmazonPay2 {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            SetupIntentPaymentMethodOptionsAmazonPay2::SetupIntentPaymentMethodOptionsAmazonPay(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsAmazonPay2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsAmazonPay2::Unknown(v) => {
-                v.get("id").and_then(|i| i.as_str())
-            }
-        }
     }
 }
 /// setup_intent_payment_method_options_bacs_debit
@@ -3216,100 +1839,6 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsBacsDebit {
         map.end()
     }
 }
-/// One of several shapes of `SetupIntentPaymentMethodOptionsBacsDebit`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum SetupIntentPaymentMethodOptionsBacsDebit2 {
-    /// A `SetupIntentPaymentMethodOptionsBacsDebit`.
-    SetupIntentPaymentMethodOptionsBacsDebit(
-        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsBacsDebit>,
-    ),
-    /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
-    SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
-    ),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SetupIntentPaymentMethodOptionsBacsDebit2 {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            SetupIntentPaymentMethodOptionsBacsDebit2::SetupIntentPaymentMethodOptionsBacsDebit(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsBacsDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsBacsDebit2::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::SetupIntentPaymentMethodOptionsBacsDebit>
-for SetupIntentPaymentMethodOptionsBacsDebit2 {
-    #[inline]
-    fn from(v: crate::SetupIntentPaymentMethodOptionsBacsDebit) -> Self {
-        SetupIntentPaymentMethodOptionsBacsDebit2::SetupIntentPaymentMethodOptionsBacsDebit(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
-for SetupIntentPaymentMethodOptionsBacsDebit2 {
-    #[inline]
-    fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
-        SetupIntentPaymentMethodOptionsBacsDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl crate::rt::Decode for SetupIntentPaymentMethodOptionsBacsDebit2 {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        let back = r.checkpoint();
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsBacsDebit2::SetupIntentPaymentMethodOptionsBacsDebit(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsBacsDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        r.decode().map(SetupIntentPaymentMethodOptionsBacsDebit2::Unknown)
-    }
-}
-impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsBacsDebit2 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-impl crate::rt::HasId for SetupIntentPaymentMethodOptionsBacsDebit2 {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            SetupIntentPaymentMethodOptionsBacsDebit2::SetupIntentPaymentMethodOptionsBacsDebit(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsBacsDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsBacsDebit2::Unknown(v) => {
-                v.get("id").and_then(|i| i.as_str())
-            }
-        }
-    }
-}
 /// setup_intent_payment_method_options_card
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3319,10 +1848,10 @@ pub struct SetupIntentPaymentMethodOptionsCard {
         crate::SetupIntentPaymentMethodOptionsCardMandateOptions,
     >,
     /// Selected network to process this SetupIntent on. Depends on the available networks of the card attached to the setup intent. Can be only set confirm-time.
-    pub network: Option<crate::PaymentIntentPaymentMethodOptionsCardNetwork>,
+    pub network: Option<crate::payment_intent::Network>,
     /// We strongly recommend that you rely on our SCA Engine to automatically prompt your customers for authentication based on risk level and [other requirements](https://docs.stripe.com/strong-customer-authentication). However, if you wish to request 3D Secure based on logic from your own fraud engine, provide this option. If not provided, this value defaults to `automatic`. Read our guide on [manually requesting 3D Secure](https://docs.stripe.com/payments/3d-secure/authentication-flow#manual-three-ds) for more information on how this configuration interacts with Radar and our SCA Engine.
     pub request_three_d_secure: Option<
-        crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure,
+        crate::checkout_card_payment_method_options::RequestThreeDSecure,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -3334,11 +1863,9 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCard {
             f0: crate::rt::json::Slot<
                 crate::SetupIntentPaymentMethodOptionsCardMandateOptions,
             >,
-            f1: crate::rt::json::Slot<
-                crate::PaymentIntentPaymentMethodOptionsCardNetwork,
-            >,
+            f1: crate::rt::json::Slot<crate::payment_intent::Network>,
             f2: crate::rt::json::Slot<
-                crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure,
+                crate::checkout_card_payment_method_options::RequestThreeDSecure,
             >,
         }
         let mut b = Slots {
@@ -3395,100 +1922,6 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsCard {
         map.end()
     }
 }
-/// One of several shapes of `SetupIntentPaymentMethodOptionsCard`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum SetupIntentPaymentMethodOptionsCard2 {
-    /// A `SetupIntentPaymentMethodOptionsCard`.
-    SetupIntentPaymentMethodOptionsCard(
-        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsCard>,
-    ),
-    /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
-    SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
-    ),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SetupIntentPaymentMethodOptionsCard2 {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            SetupIntentPaymentMethodOptionsCard2::SetupIntentPaymentMethodOptionsCard(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsCard2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsCard2::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::SetupIntentPaymentMethodOptionsCard>
-for SetupIntentPaymentMethodOptionsCard2 {
-    #[inline]
-    fn from(v: crate::SetupIntentPaymentMethodOptionsCard) -> Self {
-        SetupIntentPaymentMethodOptionsCard2::SetupIntentPaymentMethodOptionsCard(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
-for SetupIntentPaymentMethodOptionsCard2 {
-    #[inline]
-    fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
-        SetupIntentPaymentMethodOptionsCard2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCard2 {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        let back = r.checkpoint();
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsCard2::SetupIntentPaymentMethodOptionsCard(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsCard2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        r.decode().map(SetupIntentPaymentMethodOptionsCard2::Unknown)
-    }
-}
-impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsCard2 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-impl crate::rt::HasId for SetupIntentPaymentMethodOptionsCard2 {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            SetupIntentPaymentMethodOptionsCard2::SetupIntentPaymentMethodOptionsCard(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsCard2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsCard2::Unknown(v) => {
-                v.get("id").and_then(|i| i.as_str())
-            }
-        }
-    }
-}
 /// setup_intent_payment_method_options_card_mandate_options
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3496,7 +1929,7 @@ pub struct SetupIntentPaymentMethodOptionsCardMandateOptions {
     /// Amount to be charged for future payments.
     pub amount: i64,
     /// One of `fixed` or `maximum`. If `fixed`, the `amount` param refers to the exact amount to be charged in future payments. If `maximum`, the amount charged can be up to the value passed for the `amount` param.
-    pub amount_type: crate::InvoiceMandateOptionsCardAmountType,
+    pub amount_type: crate::invoice::AmountType,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// A description of the mandate or subscription that is meant to be displayed to the customer.
@@ -3504,7 +1937,7 @@ pub struct SetupIntentPaymentMethodOptionsCardMandateOptions {
     /// End date of the mandate or subscription. If not provided, the mandate will be active until canceled. If provided, end date should be after start date.
     pub end_date: Option<crate::rt::Timestamp>,
     /// Specifies payment frequency. One of `day`, `week`, `month`, `year`, or `sporadic`.
-    pub interval: crate::PaymentMethodOptionsCardMandateOptionsInterval,
+    pub interval: crate::payment_method::shared::Interval,
     /// The number of intervals between payments. For example, `interval=month` and `interval_count=3` indicates one payment every three months. Maximum of one year interval allowed (1 year, 12 months, or 52 weeks). This parameter is optional when `interval=sporadic`.
     pub interval_count: Option<i64>,
     /// Unique identifier for the mandate or subscription.
@@ -3512,9 +1945,7 @@ pub struct SetupIntentPaymentMethodOptionsCardMandateOptions {
     /// Start date of the mandate or subscription. Start date should not be lesser than yesterday.
     pub start_date: crate::rt::Timestamp,
     /// Specifies the type of mandates supported. Possible values are `india`.
-    pub supported_types: Option<
-        Vec<crate::PaymentMethodOptionsCardMandateOptionsSupportedTypes>,
-    >,
+    pub supported_types: Option<Vec<crate::payment_method::SupportedTypes>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -3523,19 +1954,15 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCardMandateOptions {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::InvoiceMandateOptionsCardAmountType>,
+            f1: crate::rt::json::Slot<crate::invoice::AmountType>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f5: crate::rt::json::Slot<
-                crate::PaymentMethodOptionsCardMandateOptionsInterval,
-            >,
+            f5: crate::rt::json::Slot<crate::payment_method::shared::Interval>,
             f6: crate::rt::json::Slot<i64>,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f9: crate::rt::json::Slot<
-                Vec<crate::PaymentMethodOptionsCardMandateOptionsSupportedTypes>,
-            >,
+            f9: crate::rt::json::Slot<Vec<crate::payment_method::SupportedTypes>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -3701,100 +2128,6 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsCardPresent {
         map.end()
     }
 }
-/// One of several shapes of `SetupIntentPaymentMethodOptionsCardPresent`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum SetupIntentPaymentMethodOptionsCardPresent2 {
-    /// A `SetupIntentPaymentMethodOptionsCardPresent`.
-    SetupIntentPaymentMethodOptionsCardPresent(
-        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsCardPresent>,
-    ),
-    /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
-    SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
-    ),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SetupIntentPaymentMethodOptionsCardPresent2 {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            SetupIntentPaymentMethodOptionsCardPresent2::SetupIntentPaymentMethodOptionsCardPresent(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsCardPresent2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsCardPresent2::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::SetupIntentPaymentMethodOptionsCardPresent>
-for SetupIntentPaymentMethodOptionsCardPresent2 {
-    #[inline]
-    fn from(v: crate::SetupIntentPaymentMethodOptionsCardPresent) -> Self {
-        SetupIntentPaymentMethodOptionsCardPresent2::SetupIntentPaymentMethodOptionsCardPresent(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
-for SetupIntentPaymentMethodOptionsCardPresent2 {
-    #[inline]
-    fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
-        SetupIntentPaymentMethodOptionsCardPresent2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCardPresent2 {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        let back = r.checkpoint();
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsCardPresent2::SetupIntentPaymentMethodOptionsCardPresent(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsCardPresent2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        r.decode().map(SetupIntentPaymentMethodOptionsCardPresent2::Unknown)
-    }
-}
-impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsCardPresent2 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-impl crate::rt::HasId for SetupIntentPaymentMethodOptionsCardPresent2 {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            SetupIntentPaymentMethodOptionsCardPresent2::SetupIntentPaymentMethodOptionsCardPresent(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsCardPresent2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsCardPresent2::Unknown(v) => {
-                v.get("id").and_then(|i| i.as_str())
-            }
-        }
-    }
-}
 /// setup_intent_payment_method_options_klarna
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3861,100 +2194,6 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsKlarna {
         map.end()
     }
 }
-/// One of several shapes of `SetupIntentPaymentMethodOptionsKlarna`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum SetupIntentPaymentMethodOptionsKlarna2 {
-    /// A `SetupIntentPaymentMethodOptionsKlarna`.
-    SetupIntentPaymentMethodOptionsKlarna(
-        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsKlarna>,
-    ),
-    /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
-    SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
-    ),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SetupIntentPaymentMethodOptionsKlarna2 {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            SetupIntentPaymentMethodOptionsKlarna2::SetupIntentPaymentMethodOptionsKlarna(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsKlarna2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsKlarna2::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::SetupIntentPaymentMethodOptionsKlarna>
-for SetupIntentPaymentMethodOptionsKlarna2 {
-    #[inline]
-    fn from(v: crate::SetupIntentPaymentMethodOptionsKlarna) -> Self {
-        SetupIntentPaymentMethodOptionsKlarna2::SetupIntentPaymentMethodOptionsKlarna(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
-for SetupIntentPaymentMethodOptionsKlarna2 {
-    #[inline]
-    fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
-        SetupIntentPaymentMethodOptionsKlarna2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl crate::rt::Decode for SetupIntentPaymentMethodOptionsKlarna2 {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        let back = r.checkpoint();
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsKlarna2::SetupIntentPaymentMethodOptionsKlarna(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsKlarna2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        r.decode().map(SetupIntentPaymentMethodOptionsKlarna2::Unknown)
-    }
-}
-impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsKlarna2 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-impl crate::rt::HasId for SetupIntentPaymentMethodOptionsKlarna2 {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            SetupIntentPaymentMethodOptionsKlarna2::SetupIntentPaymentMethodOptionsKlarna(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsKlarna2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsKlarna2::Unknown(v) => {
-                v.get("id").and_then(|i| i.as_str())
-            }
-        }
-    }
-}
 /// setup_intent_payment_method_options_link
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3999,100 +2238,6 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsLink {
         map.end()
     }
 }
-/// One of several shapes of `SetupIntentPaymentMethodOptionsLink`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum SetupIntentPaymentMethodOptionsLink2 {
-    /// A `SetupIntentPaymentMethodOptionsLink`.
-    SetupIntentPaymentMethodOptionsLink(
-        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsLink>,
-    ),
-    /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
-    SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
-    ),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SetupIntentPaymentMethodOptionsLink2 {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            SetupIntentPaymentMethodOptionsLink2::SetupIntentPaymentMethodOptionsLink(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsLink2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsLink2::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::SetupIntentPaymentMethodOptionsLink>
-for SetupIntentPaymentMethodOptionsLink2 {
-    #[inline]
-    fn from(v: crate::SetupIntentPaymentMethodOptionsLink) -> Self {
-        SetupIntentPaymentMethodOptionsLink2::SetupIntentPaymentMethodOptionsLink(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
-for SetupIntentPaymentMethodOptionsLink2 {
-    #[inline]
-    fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
-        SetupIntentPaymentMethodOptionsLink2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl crate::rt::Decode for SetupIntentPaymentMethodOptionsLink2 {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        let back = r.checkpoint();
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsLink2::SetupIntentPaymentMethodOptionsLink(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsLink2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        r.decode().map(SetupIntentPaymentMethodOptionsLink2::Unknown)
-    }
-}
-impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsLink2 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-impl crate::rt::HasId for SetupIntentPaymentMethodOptionsLink2 {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            SetupIntentPaymentMethodOptionsLink2::SetupIntentPaymentMethodOptionsLink(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsLink2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsLink2::Unknown(v) => {
-                v.get("id").and_then(|i| i.as_str())
-            }
-        }
-    }
-}
 /// setup_intent_payment_method_options_mandate_options_acss_debit
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4100,13 +2245,17 @@ pub struct SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit {
     /// A URL for custom mandate text
     pub custom_mandate_url: Option<String>,
     /// List of Stripe products where this mandate can be selected automatically.
-    pub default_for: Option<Vec<crate::CheckoutAcssDebitMandateOptionsDefaultFor>>,
+    pub default_for: Option<Vec<crate::checkout_acss_debit_mandate_options::DefaultFor>>,
     /// Description of the interval. Only required if the 'payment_schedule' parameter is 'interval' or 'combined'.
     pub interval_description: Option<String>,
     /// Payment schedule for the mandate.
-    pub payment_schedule: Option<crate::CheckoutAcssDebitMandateOptionsPaymentSchedule>,
+    pub payment_schedule: Option<
+        crate::checkout_acss_debit_mandate_options::PaymentSchedule,
+    >,
     /// Transaction type of the mandate.
-    pub transaction_type: Option<crate::CheckoutAcssDebitMandateOptionsTransactionType>,
+    pub transaction_type: Option<
+        crate::checkout_acss_debit_mandate_options::TransactionType,
+    >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -4116,14 +2265,14 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsMandateOptionsAcssDebi
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<
-                Vec<crate::CheckoutAcssDebitMandateOptionsDefaultFor>,
+                Vec<crate::checkout_acss_debit_mandate_options::DefaultFor>,
             >,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitMandateOptionsPaymentSchedule,
+                crate::checkout_acss_debit_mandate_options::PaymentSchedule,
             >,
             f4: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitMandateOptionsTransactionType,
+                crate::checkout_acss_debit_mandate_options::TransactionType,
             >,
         }
         let mut b = Slots {
@@ -4264,15 +2413,15 @@ pub struct SetupIntentPaymentMethodOptionsMandateOptionsPayto {
     /// Amount that will be collected. It is required when `amount_type` is `fixed`.
     pub amount: Option<i64>,
     /// The type of amount that will be collected. The amount charged must be exact or up to the value of `amount` param for `fixed` or `maximum` type respectively. Defaults to `maximum`.
-    pub amount_type: Option<crate::InvoiceMandateOptionsCardAmountType>,
+    pub amount_type: Option<crate::invoice::AmountType>,
     /// Date, in YYYY-MM-DD format, after which payments will not be collected. Defaults to no end date.
     pub end_date: Option<String>,
     /// The periodicity at which payments will be collected. Defaults to `adhoc`.
-    pub payment_schedule: Option<crate::MandateOptionsPaytoPaymentSchedule>,
+    pub payment_schedule: Option<crate::mandate::PaymentSchedule>,
     /// The number of payments that will be made during a payment period. Defaults to 1 except for when `payment_schedule` is `adhoc`. In that case, it defaults to no limit.
     pub payments_per_period: Option<i64>,
     /// The purpose for which payments are made. Has a default value based on your merchant category code.
-    pub purpose: Option<crate::InvoiceMandateOptionsPaytoPurpose>,
+    pub purpose: Option<crate::mandate::Purpose>,
     /// Date, in YYYY-MM-DD format, from which payments will be collected. Defaults to confirmation time.
     pub start_date: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -4283,11 +2432,11 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsMandateOptionsPayto {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::InvoiceMandateOptionsCardAmountType>,
+            f1: crate::rt::json::Slot<crate::invoice::AmountType>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::MandateOptionsPaytoPaymentSchedule>,
+            f3: crate::rt::json::Slot<crate::mandate::PaymentSchedule>,
             f4: crate::rt::json::Slot<i64>,
-            f5: crate::rt::json::Slot<crate::InvoiceMandateOptionsPaytoPurpose>,
+            f5: crate::rt::json::Slot<crate::mandate::Purpose>,
             f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -4435,79 +2584,6 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit
         map.end()
     }
 }
-/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsAcssDebit`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct SetupIntentPaymentMethodOptionsParam {
-    /// The `currency` parameter.
-    pub currency: Option<
-        crate::CreateCheckoutSessionPaymentMethodOptionsAcssDebitCurrency,
-    >,
-    /// The `mandate_options` parameter.
-    pub mandate_options: Option<
-        crate::CreateSetupIntentPaymentMethodOptionsAcssDebitMandateOptions,
-    >,
-    /// The `verification_method` parameter.
-    pub verification_method: Option<
-        crate::CreateCheckoutSessionPaymentMethodOptionsAcssDebitVerificationMethod,
-    >,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for SetupIntentPaymentMethodOptionsParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.currency {
-            map.serialize_entry("currency", v)?;
-        }
-        if let Some(v) = &self.mandate_options {
-            map.serialize_entry("mandate_options", v)?;
-        }
-        if let Some(v) = &self.verification_method {
-            map.serialize_entry("verification_method", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl SetupIntentPaymentMethodOptionsParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            currency: None,
-            mandate_options: None,
-            verification_method: None,
-        }
-    }
-    /// The `currency` parameter.
-    pub fn currency(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionPaymentMethodOptionsAcssDebitCurrency>,
-    ) -> Self {
-        self.currency = Some(v.into());
-        self
-    }
-    /// The `mandate_options` parameter.
-    pub fn mandate_options(
-        mut self,
-        v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsAcssDebitMandateOptions>,
-    ) -> Self {
-        self.mandate_options = Some(v.into());
-        self
-    }
-    /// The `verification_method` parameter.
-    pub fn verification_method(
-        mut self,
-        v: impl Into<
-            crate::CreateCheckoutSessionPaymentMethodOptionsAcssDebitVerificationMethod,
-        >,
-    ) -> Self {
-        self.verification_method = Some(v.into());
-        self
-    }
-}
 /// setup_intent_payment_method_options_paypal
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4563,100 +2639,6 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsPaypal {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// One of several shapes of `SetupIntentPaymentMethodOptionsPaypal`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum SetupIntentPaymentMethodOptionsPaypal2 {
-    /// A `SetupIntentPaymentMethodOptionsPaypal`.
-    SetupIntentPaymentMethodOptionsPaypal(
-        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsPaypal>,
-    ),
-    /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
-    SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
-    ),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SetupIntentPaymentMethodOptionsPaypal2 {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            SetupIntentPaymentMethodOptionsPaypal2::SetupIntentPaymentMethodOptionsPaypal(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsPaypal2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsPaypal2::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::SetupIntentPaymentMethodOptionsPaypal>
-for SetupIntentPaymentMethodOptionsPaypal2 {
-    #[inline]
-    fn from(v: crate::SetupIntentPaymentMethodOptionsPaypal) -> Self {
-        SetupIntentPaymentMethodOptionsPaypal2::SetupIntentPaymentMethodOptionsPaypal(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
-for SetupIntentPaymentMethodOptionsPaypal2 {
-    #[inline]
-    fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
-        SetupIntentPaymentMethodOptionsPaypal2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl crate::rt::Decode for SetupIntentPaymentMethodOptionsPaypal2 {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        let back = r.checkpoint();
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsPaypal2::SetupIntentPaymentMethodOptionsPaypal(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsPaypal2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        r.decode().map(SetupIntentPaymentMethodOptionsPaypal2::Unknown)
-    }
-}
-impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsPaypal2 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-impl crate::rt::HasId for SetupIntentPaymentMethodOptionsPaypal2 {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            SetupIntentPaymentMethodOptionsPaypal2::SetupIntentPaymentMethodOptionsPaypal(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsPaypal2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsPaypal2::Unknown(v) => {
-                v.get("id").and_then(|i| i.as_str())
-            }
-        }
     }
 }
 /// setup_intent_payment_method_options_payto
@@ -4720,100 +2702,6 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsPayto {
         map.end()
     }
 }
-/// One of several shapes of `SetupIntentPaymentMethodOptionsPayto`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum SetupIntentPaymentMethodOptionsPayto2 {
-    /// A `SetupIntentPaymentMethodOptionsPayto`.
-    SetupIntentPaymentMethodOptionsPayto(
-        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsPayto>,
-    ),
-    /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
-    SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
-    ),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SetupIntentPaymentMethodOptionsPayto2 {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            SetupIntentPaymentMethodOptionsPayto2::SetupIntentPaymentMethodOptionsPayto(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsPayto2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsPayto2::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::SetupIntentPaymentMethodOptionsPayto>
-for SetupIntentPaymentMethodOptionsPayto2 {
-    #[inline]
-    fn from(v: crate::SetupIntentPaymentMethodOptionsPayto) -> Self {
-        SetupIntentPaymentMethodOptionsPayto2::SetupIntentPaymentMethodOptionsPayto(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
-for SetupIntentPaymentMethodOptionsPayto2 {
-    #[inline]
-    fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
-        SetupIntentPaymentMethodOptionsPayto2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl crate::rt::Decode for SetupIntentPaymentMethodOptionsPayto2 {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        let back = r.checkpoint();
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsPayto2::SetupIntentPaymentMethodOptionsPayto(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsPayto2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        r.decode().map(SetupIntentPaymentMethodOptionsPayto2::Unknown)
-    }
-}
-impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsPayto2 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-impl crate::rt::HasId for SetupIntentPaymentMethodOptionsPayto2 {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            SetupIntentPaymentMethodOptionsPayto2::SetupIntentPaymentMethodOptionsPayto(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsPayto2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsPayto2::Unknown(v) => {
-                v.get("id").and_then(|i| i.as_str())
-            }
-        }
-    }
-}
 /// setup_intent_payment_method_options_sepa_debit
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4875,100 +2763,6 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsSepaDebit {
         map.end()
     }
 }
-/// One of several shapes of `SetupIntentPaymentMethodOptionsSepaDebit`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum SetupIntentPaymentMethodOptionsSepaDebit2 {
-    /// A `SetupIntentPaymentMethodOptionsSepaDebit`.
-    SetupIntentPaymentMethodOptionsSepaDebit(
-        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsSepaDebit>,
-    ),
-    /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
-    SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
-    ),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SetupIntentPaymentMethodOptionsSepaDebit2 {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            SetupIntentPaymentMethodOptionsSepaDebit2::SetupIntentPaymentMethodOptionsSepaDebit(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsSepaDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsSepaDebit2::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::SetupIntentPaymentMethodOptionsSepaDebit>
-for SetupIntentPaymentMethodOptionsSepaDebit2 {
-    #[inline]
-    fn from(v: crate::SetupIntentPaymentMethodOptionsSepaDebit) -> Self {
-        SetupIntentPaymentMethodOptionsSepaDebit2::SetupIntentPaymentMethodOptionsSepaDebit(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
-for SetupIntentPaymentMethodOptionsSepaDebit2 {
-    #[inline]
-    fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
-        SetupIntentPaymentMethodOptionsSepaDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl crate::rt::Decode for SetupIntentPaymentMethodOptionsSepaDebit2 {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        let back = r.checkpoint();
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsSepaDebit2::SetupIntentPaymentMethodOptionsSepaDebit(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsSepaDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        r.decode().map(SetupIntentPaymentMethodOptionsSepaDebit2::Unknown)
-    }
-}
-impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsSepaDebit2 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-impl crate::rt::HasId for SetupIntentPaymentMethodOptionsSepaDebit2 {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            SetupIntentPaymentMethodOptionsSepaDebit2::SetupIntentPaymentMethodOptionsSepaDebit(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsSepaDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsSepaDebit2::Unknown(v) => {
-                v.get("id").and_then(|i| i.as_str())
-            }
-        }
-    }
-}
 /// setup_intent_payment_method_options_us_bank_account
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4978,9 +2772,7 @@ pub struct SetupIntentPaymentMethodOptionsUsBankAccount {
     /// The `mandate_options` field.
     pub mandate_options: Option<crate::PaymentMethodOptionsUsBankAccountMandateOptions>,
     /// Bank account verification method.
-    pub verification_method: Option<
-        crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-    >,
+    pub verification_method: Option<crate::payment_intent::VerificationMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -4992,9 +2784,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsUsBankAccount {
             f1: crate::rt::json::Slot<
                 crate::PaymentMethodOptionsUsBankAccountMandateOptions,
             >,
-            f2: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-            >,
+            f2: crate::rt::json::Slot<crate::payment_intent::VerificationMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -5050,211 +2840,6 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsUsBankAccount {
         map.end()
     }
 }
-/// One of several shapes of `SetupIntentPaymentMethodOptionsUsBankAccount`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum SetupIntentPaymentMethodOptionsUsBankAccount2 {
-    /// A `SetupIntentPaymentMethodOptionsUsBankAccount`.
-    SetupIntentPaymentMethodOptionsUsBankAccount(
-        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsUsBankAccount>,
-    ),
-    /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
-    SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
-    ),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SetupIntentPaymentMethodOptionsUsBankAccount2 {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            SetupIntentPaymentMethodOptionsUsBankAccount2::SetupIntentPaymentMethodOptionsUsBankAccount(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsUsBankAccount2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => x.serialize(s),
-            SetupIntentPaymentMethodOptionsUsBankAccount2::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::SetupIntentPaymentMethodOptionsUsBankAccount>
-for SetupIntentPaymentMethodOptionsUsBankAccount2 {
-    #[inline]
-    fn from(v: crate::SetupIntentPaymentMethodOptionsUsBankAccount) -> Self {
-        SetupIntentPaymentMethodOptionsUsBankAccount2::SetupIntentPaymentMethodOptionsUsBankAccount(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
-for SetupIntentPaymentMethodOptionsUsBankAccount2 {
-    #[inline]
-    fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
-        SetupIntentPaymentMethodOptionsUsBankAccount2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-impl crate::rt::Decode for SetupIntentPaymentMethodOptionsUsBankAccount2 {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        let back = r.checkpoint();
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsUsBankAccount2::SetupIntentPaymentMethodOptionsUsBankAccount(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    SetupIntentPaymentMethodOptionsUsBankAccount2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        x,
-                    ),
-                );
-            }
-            Err(_) => r.restore(back),
-        }
-        r.decode().map(SetupIntentPaymentMethodOptionsUsBankAccount2::Unknown)
-    }
-}
-impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsUsBankAccount2 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-impl crate::rt::HasId for SetupIntentPaymentMethodOptionsUsBankAccount2 {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            SetupIntentPaymentMethodOptionsUsBankAccount2::SetupIntentPaymentMethodOptionsUsBankAccount(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsUsBankAccount2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                x,
-            ) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupIntentPaymentMethodOptionsUsBankAccount2::Unknown(v) => {
-                v.get("id").and_then(|i| i.as_str())
-            }
-        }
-    }
-}
-/// Part of a request's parameters (`CreateSetupIntentSingleUse`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SetupIntentSingleUseParams {
-    /// The `amount` parameter.
-    pub amount: i64,
-    /// The `currency` parameter.
-    pub currency: String,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for SetupIntentSingleUseParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("amount", &self.amount)?;
-        map.serialize_entry("currency", &self.currency)?;
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl SetupIntentSingleUseParams {
-    /// Start with the required parameters: `amount`, `currency`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(amount: impl Into<i64>, currency: impl Into<String>) -> Self {
-        Self {
-            amount: amount.into(),
-            currency: currency.into(),
-        }
-    }
-}
-/// Values of `SetupIntentStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SetupIntentStatus {
-    /// `canceled`
-    Canceled,
-    /// `processing`
-    Processing,
-    /// `requires_action`
-    RequiresAction,
-    /// `requires_confirmation`
-    RequiresConfirmation,
-    /// `requires_payment_method`
-    RequiresPaymentMethod,
-    /// `succeeded`
-    Succeeded,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl SetupIntentStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SetupIntentStatus::Canceled => "canceled",
-            SetupIntentStatus::Processing => "processing",
-            SetupIntentStatus::RequiresAction => "requires_action",
-            SetupIntentStatus::RequiresConfirmation => "requires_confirmation",
-            SetupIntentStatus::RequiresPaymentMethod => "requires_payment_method",
-            SetupIntentStatus::Succeeded => "succeeded",
-            SetupIntentStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for SetupIntentStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "canceled",
-                    "processing",
-                    "requires_action",
-                    "requires_confirmation",
-                    "requires_payment_method",
-                    "succeeded",
-                ],
-            ) {
-                Some(0) => SetupIntentStatus::Canceled,
-                Some(1) => SetupIntentStatus::Processing,
-                Some(2) => SetupIntentStatus::RequiresAction,
-                Some(3) => SetupIntentStatus::RequiresConfirmation,
-                Some(4) => SetupIntentStatus::RequiresPaymentMethod,
-                Some(5) => SetupIntentStatus::Succeeded,
-                _ => SetupIntentStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for SetupIntentStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SetupIntentStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for SetupIntentStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for SetupIntentStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// SetupIntentTypeSpecificPaymentMethodOptionsClient
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5264,9 +2849,7 @@ pub struct SetupIntentTypeSpecificPaymentMethodOptionsClient {
         crate::SetupIntentPaymentMethodOptionsMandateOptionsPayto,
     >,
     /// Bank account verification method.
-    pub verification_method: Option<
-        crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-    >,
+    pub verification_method: Option<crate::payment_intent::VerificationMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -5277,9 +2860,7 @@ impl crate::rt::Decode for SetupIntentTypeSpecificPaymentMethodOptionsClient {
             f0: crate::rt::json::Slot<
                 crate::SetupIntentPaymentMethodOptionsMandateOptionsPayto,
             >,
-            f1: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-            >,
+            f1: crate::rt::json::Slot<crate::payment_intent::VerificationMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -5356,14 +2937,16 @@ pub struct UpdateSetupIntent {
     pub description: Option<String>,
     /// The list of payment method types to exclude from use with this SetupIntent.
     pub excluded_payment_method_types: Option<
-        crate::rt::Clearable<Vec<crate::CreateCheckoutSessionExcludedPaymentMethodTypes>>,
+        crate::rt::Clearable<
+            Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
+        >,
     >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Indicates the directions of money movement for which this payment method is intended to be used.
     ///
     /// Include `inbound` if you intend to use the payment method as the origin to pull funds from. Include `outbound` if you intend to use the payment method as the destination to send funds to. You can include both if you intend to use the payment method for both purposes.
-    pub flow_directions: Option<Vec<crate::CreateSetupIntentFlowDirections>>,
+    pub flow_directions: Option<Vec<crate::setup_intent::FlowDirections>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// ID of the payment method (a PaymentMethod, Card, or saved Source object) to attach to this SetupIntent. To unset this field to null, pass in an empty string.
@@ -5372,9 +2955,9 @@ pub struct UpdateSetupIntent {
     pub payment_method_configuration: Option<crate::PaymentMethodConfigurationId>,
     /// When included, this hash creates a PaymentMethod that is set as the [`payment_method`](https://docs.stripe.com/api/setup_intents/object#setup_intent_object-payment_method)
     /// value in the SetupIntent.
-    pub payment_method_data: Option<crate::PaymentMethodDataParams>,
+    pub payment_method_data: Option<crate::payment_intent::PaymentMethodData>,
     /// Payment method-specific configuration for this SetupIntent.
-    pub payment_method_options: Option<crate::CreateSetupIntentPaymentMethodOptions>,
+    pub payment_method_options: Option<crate::setup_intent::PaymentMethodOptions>,
     /// The list of payment method types (for example, card) that this SetupIntent can set up. If you don't provide this, Stripe will dynamically show relevant payment methods from your [payment method settings](https://dashboard.stripe.com/settings/payment_methods). A list of valid payment method types can be found [here](https://docs.stripe.com/api/payment_methods/object#payment_method_object-type).
     pub payment_method_types: Option<Vec<String>>,
 }
@@ -5478,7 +3061,7 @@ impl UpdateSetupIntent {
         mut self,
         v: impl Into<
             crate::rt::Clearable<
-                Vec<crate::CreateCheckoutSessionExcludedPaymentMethodTypes>,
+                Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
             >,
         >,
     ) -> Self {
@@ -5495,7 +3078,7 @@ impl UpdateSetupIntent {
     /// Include `inbound` if you intend to use the payment method as the origin to pull funds from. Include `outbound` if you intend to use the payment method as the destination to send funds to. You can include both if you intend to use the payment method for both purposes.
     pub fn flow_directions(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::CreateSetupIntentFlowDirections>>,
+        v: impl IntoIterator<Item = impl Into<crate::setup_intent::FlowDirections>>,
     ) -> Self {
         self.flow_directions = Some(v.into_iter().map(Into::into).collect());
         self
@@ -5525,7 +3108,7 @@ impl UpdateSetupIntent {
     /// value in the SetupIntent.
     pub fn payment_method_data(
         mut self,
-        v: impl Into<crate::PaymentMethodDataParams>,
+        v: impl Into<crate::payment_intent::PaymentMethodData>,
     ) -> Self {
         self.payment_method_data = Some(v.into());
         self
@@ -5533,7 +3116,7 @@ impl UpdateSetupIntent {
     /// Payment method-specific configuration for this SetupIntent.
     pub fn payment_method_options(
         mut self,
-        v: impl Into<crate::CreateSetupIntentPaymentMethodOptions>,
+        v: impl Into<crate::setup_intent::PaymentMethodOptions>,
     ) -> Self {
         self.payment_method_options = Some(v.into());
         self

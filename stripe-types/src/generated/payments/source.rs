@@ -18,21 +18,21 @@ pub struct CreateSource {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The authentication `flow` of the source to create. `flow` is one of `redirect`, `receiver`, `code_verification`, `none`. It is generally inferred unless a type supports multiple flows.
-    pub flow: Option<crate::CreateSourceFlow>,
+    pub flow: Option<crate::source::Flow>,
     /// Information about a mandate possibility attached to a source object (generally for bank debits) as well as its acceptance status.
-    pub mandate: Option<crate::MandateParams>,
+    pub mandate: Option<crate::source::Mandate>,
     /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Metadata>,
     /// The source to share.
     pub original_source: Option<String>,
     /// Information about the owner of the payment instrument that may be used or required by particular source types.
-    pub owner: Option<crate::Owner>,
+    pub owner: Option<crate::source::Owner>,
     /// Optional parameters for the receiver flow. Can be set only if the source is a receiver (`flow` is `receiver`).
-    pub receiver: Option<crate::ReceiverParams>,
+    pub receiver: Option<crate::source::Receiver>,
     /// Parameters required for the redirect flow. Required if the source is authenticated by a redirect (`flow` is `redirect`).
-    pub redirect: Option<crate::RedirectParams>,
+    pub redirect: Option<crate::source::Redirect>,
     /// Information about the items and shipping associated with the source. Required for transactional credit (for example Klarna) sources before you can charge it.
-    pub source_order: Option<crate::ShallowOrderSpecs>,
+    pub source_order: Option<crate::source::create::SourceOrder>,
     /// An arbitrary string to be displayed on your customer's statement. As an example, if your website is `RunClub` and the item you're charging for is a race ticket, you may want to specify a `statement_descriptor` of `RunClub 5K race ticket.` While many payment types will display this information, some may not display it at all.
     pub statement_descriptor: Option<String>,
     /// An optional token used to create the source. When passed, token properties will override source parameters.
@@ -40,7 +40,7 @@ pub struct CreateSource {
     /// The `type` of the source to create. Required unless `customer` and `original_source` are specified (see the [Cloning card Sources](https://docs.stripe.com/sources/connect#cloning-card-sources) guide)
     pub r#type: Option<String>,
     /// The `usage` parameter.
-    pub usage: Option<crate::CreateSourceUsage>,
+    pub usage: Option<crate::source::Usage>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for CreateSource {
@@ -143,12 +143,12 @@ impl CreateSource {
         self
     }
     /// The authentication `flow` of the source to create. `flow` is one of `redirect`, `receiver`, `code_verification`, `none`. It is generally inferred unless a type supports multiple flows.
-    pub fn flow(mut self, v: impl Into<crate::CreateSourceFlow>) -> Self {
+    pub fn flow(mut self, v: impl Into<crate::source::Flow>) -> Self {
         self.flow = Some(v.into());
         self
     }
     /// Information about a mandate possibility attached to a source object (generally for bank debits) as well as its acceptance status.
-    pub fn mandate(mut self, v: impl Into<crate::MandateParams>) -> Self {
+    pub fn mandate(mut self, v: impl Into<crate::source::Mandate>) -> Self {
         self.mandate = Some(v.into());
         self
     }
@@ -163,22 +163,25 @@ impl CreateSource {
         self
     }
     /// Information about the owner of the payment instrument that may be used or required by particular source types.
-    pub fn owner(mut self, v: impl Into<crate::Owner>) -> Self {
+    pub fn owner(mut self, v: impl Into<crate::source::Owner>) -> Self {
         self.owner = Some(v.into());
         self
     }
     /// Optional parameters for the receiver flow. Can be set only if the source is a receiver (`flow` is `receiver`).
-    pub fn receiver(mut self, v: impl Into<crate::ReceiverParams>) -> Self {
+    pub fn receiver(mut self, v: impl Into<crate::source::Receiver>) -> Self {
         self.receiver = Some(v.into());
         self
     }
     /// Parameters required for the redirect flow. Required if the source is authenticated by a redirect (`flow` is `redirect`).
-    pub fn redirect(mut self, v: impl Into<crate::RedirectParams>) -> Self {
+    pub fn redirect(mut self, v: impl Into<crate::source::Redirect>) -> Self {
         self.redirect = Some(v.into());
         self
     }
     /// Information about the items and shipping associated with the source. Required for transactional credit (for example Klarna) sources before you can charge it.
-    pub fn source_order(mut self, v: impl Into<crate::ShallowOrderSpecs>) -> Self {
+    pub fn source_order(
+        mut self,
+        v: impl Into<crate::source::create::SourceOrder>,
+    ) -> Self {
         self.source_order = Some(v.into());
         self
     }
@@ -198,7 +201,7 @@ impl CreateSource {
         self
     }
     /// The `usage` parameter.
-    pub fn usage(mut self, v: impl Into<crate::CreateSourceUsage>) -> Self {
+    pub fn usage(mut self, v: impl Into<crate::source::Usage>) -> Self {
         self.usage = Some(v.into());
         self
     }
@@ -215,986 +218,6 @@ impl crate::rt::StripeRequest for CreateSource {
             encoding: crate::rt::Encoding::Form,
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
-        }
-    }
-}
-/// Values of `CreateSourceFlow`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateSourceFlow {
-    /// `code_verification`
-    CodeVerification,
-    /// `none`
-    None,
-    /// `receiver`
-    Receiver,
-    /// `redirect`
-    Redirect,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl CreateSourceFlow {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateSourceFlow::CodeVerification => "code_verification",
-            CreateSourceFlow::None => "none",
-            CreateSourceFlow::Receiver => "receiver",
-            CreateSourceFlow::Redirect => "redirect",
-            CreateSourceFlow::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for CreateSourceFlow {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["code_verification", "none", "receiver", "redirect"],
-            ) {
-                Some(0) => CreateSourceFlow::CodeVerification,
-                Some(1) => CreateSourceFlow::None,
-                Some(2) => CreateSourceFlow::Receiver,
-                Some(3) => CreateSourceFlow::Redirect,
-                _ => CreateSourceFlow::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for CreateSourceFlow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateSourceFlow {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for CreateSourceFlow {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateSourceMandateAcceptanceStatus`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateSourceMandateAcceptanceStatus {
-    /// `accepted`
-    Accepted,
-    /// `pending`
-    Pending,
-    /// `refused`
-    Refused,
-    /// `revoked`
-    Revoked,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl CreateSourceMandateAcceptanceStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateSourceMandateAcceptanceStatus::Accepted => "accepted",
-            CreateSourceMandateAcceptanceStatus::Pending => "pending",
-            CreateSourceMandateAcceptanceStatus::Refused => "refused",
-            CreateSourceMandateAcceptanceStatus::Revoked => "revoked",
-            CreateSourceMandateAcceptanceStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for CreateSourceMandateAcceptanceStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["accepted", "pending", "refused", "revoked"],
-            ) {
-                Some(0) => CreateSourceMandateAcceptanceStatus::Accepted,
-                Some(1) => CreateSourceMandateAcceptanceStatus::Pending,
-                Some(2) => CreateSourceMandateAcceptanceStatus::Refused,
-                Some(3) => CreateSourceMandateAcceptanceStatus::Revoked,
-                _ => CreateSourceMandateAcceptanceStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for CreateSourceMandateAcceptanceStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateSourceMandateAcceptanceStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for CreateSourceMandateAcceptanceStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateSourceMandateInterval`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateSourceMandateInterval {
-    /// `one_time`
-    OneTime,
-    /// `scheduled`
-    Scheduled,
-    /// `variable`
-    Variable,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl CreateSourceMandateInterval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateSourceMandateInterval::OneTime => "one_time",
-            CreateSourceMandateInterval::Scheduled => "scheduled",
-            CreateSourceMandateInterval::Variable => "variable",
-            CreateSourceMandateInterval::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for CreateSourceMandateInterval {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["one_time", "scheduled", "variable"]) {
-                Some(0) => CreateSourceMandateInterval::OneTime,
-                Some(1) => CreateSourceMandateInterval::Scheduled,
-                Some(2) => CreateSourceMandateInterval::Variable,
-                _ => CreateSourceMandateInterval::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for CreateSourceMandateInterval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateSourceMandateInterval {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for CreateSourceMandateInterval {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateSourceMandateNotificationMethod`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateSourceMandateNotificationMethod {
-    /// `deprecated_none`
-    DeprecatedNone,
-    /// `email`
-    Email,
-    /// `manual`
-    Manual,
-    /// `none`
-    None,
-    /// `stripe_email`
-    StripeEmail,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl CreateSourceMandateNotificationMethod {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateSourceMandateNotificationMethod::DeprecatedNone => "deprecated_none",
-            CreateSourceMandateNotificationMethod::Email => "email",
-            CreateSourceMandateNotificationMethod::Manual => "manual",
-            CreateSourceMandateNotificationMethod::None => "none",
-            CreateSourceMandateNotificationMethod::StripeEmail => "stripe_email",
-            CreateSourceMandateNotificationMethod::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for CreateSourceMandateNotificationMethod {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["deprecated_none", "email", "manual", "none", "stripe_email"],
-            ) {
-                Some(0) => CreateSourceMandateNotificationMethod::DeprecatedNone,
-                Some(1) => CreateSourceMandateNotificationMethod::Email,
-                Some(2) => CreateSourceMandateNotificationMethod::Manual,
-                Some(3) => CreateSourceMandateNotificationMethod::None,
-                Some(4) => CreateSourceMandateNotificationMethod::StripeEmail,
-                _ => CreateSourceMandateNotificationMethod::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for CreateSourceMandateNotificationMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateSourceMandateNotificationMethod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for CreateSourceMandateNotificationMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateSourceReceiverRefundAttributesMethod`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateSourceReceiverRefundAttributesMethod {
-    /// `email`
-    Email,
-    /// `manual`
-    Manual,
-    /// `none`
-    None,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl CreateSourceReceiverRefundAttributesMethod {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateSourceReceiverRefundAttributesMethod::Email => "email",
-            CreateSourceReceiverRefundAttributesMethod::Manual => "manual",
-            CreateSourceReceiverRefundAttributesMethod::None => "none",
-            CreateSourceReceiverRefundAttributesMethod::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for CreateSourceReceiverRefundAttributesMethod {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["email", "manual", "none"]) {
-                Some(0) => CreateSourceReceiverRefundAttributesMethod::Email,
-                Some(1) => CreateSourceReceiverRefundAttributesMethod::Manual,
-                Some(2) => CreateSourceReceiverRefundAttributesMethod::None,
-                _ => CreateSourceReceiverRefundAttributesMethod::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for CreateSourceReceiverRefundAttributesMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateSourceReceiverRefundAttributesMethod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for CreateSourceReceiverRefundAttributesMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateSourceSourceOrderItemsType`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateSourceSourceOrderItemsType {
-    /// `discount`
-    Discount,
-    /// `shipping`
-    Shipping,
-    /// `sku`
-    Sku,
-    /// `tax`
-    Tax,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl CreateSourceSourceOrderItemsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateSourceSourceOrderItemsType::Discount => "discount",
-            CreateSourceSourceOrderItemsType::Shipping => "shipping",
-            CreateSourceSourceOrderItemsType::Sku => "sku",
-            CreateSourceSourceOrderItemsType::Tax => "tax",
-            CreateSourceSourceOrderItemsType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for CreateSourceSourceOrderItemsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["discount", "shipping", "sku", "tax"]) {
-                Some(0) => CreateSourceSourceOrderItemsType::Discount,
-                Some(1) => CreateSourceSourceOrderItemsType::Shipping,
-                Some(2) => CreateSourceSourceOrderItemsType::Sku,
-                Some(3) => CreateSourceSourceOrderItemsType::Tax,
-                _ => CreateSourceSourceOrderItemsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for CreateSourceSourceOrderItemsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateSourceSourceOrderItemsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for CreateSourceSourceOrderItemsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateSourceUsage`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateSourceUsage {
-    /// `reusable`
-    Reusable,
-    /// `single_use`
-    SingleUse,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payments")]
-impl CreateSourceUsage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateSourceUsage::Reusable => "reusable",
-            CreateSourceUsage::SingleUse => "single_use",
-            CreateSourceUsage::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl std::str::FromStr for CreateSourceUsage {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["reusable", "single_use"]) {
-                Some(0) => CreateSourceUsage::Reusable,
-                Some(1) => CreateSourceUsage::SingleUse,
-                _ => CreateSourceUsage::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl std::fmt::Display for CreateSourceUsage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateSourceUsage {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for CreateSourceUsage {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`CreateSourceMandateAcceptance`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MandateAcceptanceParams {
-    /// The `date` parameter.
-    pub date: Option<crate::rt::Timestamp>,
-    /// The `ip` parameter.
-    pub ip: Option<String>,
-    /// The `offline` parameter.
-    pub offline: Option<crate::MandateOfflineAcceptanceParams>,
-    /// The `online` parameter.
-    pub online: Option<crate::MandateOnlineAcceptanceParams>,
-    /// The `status` parameter.
-    pub status: crate::CreateSourceMandateAcceptanceStatus,
-    /// The `type` parameter.
-    pub r#type: Option<crate::CreatePaymentIntentMandateDataCustomerAcceptanceType>,
-    /// The `user_agent` parameter.
-    pub user_agent: Option<String>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for MandateAcceptanceParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.date {
-            map.serialize_entry("date", v)?;
-        }
-        if let Some(v) = &self.ip {
-            map.serialize_entry("ip", v)?;
-        }
-        if let Some(v) = &self.offline {
-            map.serialize_entry("offline", v)?;
-        }
-        if let Some(v) = &self.online {
-            map.serialize_entry("online", v)?;
-        }
-        map.serialize_entry("status", &self.status)?;
-        if let Some(v) = &self.r#type {
-            map.serialize_entry("type", v)?;
-        }
-        if let Some(v) = &self.user_agent {
-            map.serialize_entry("user_agent", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl MandateAcceptanceParams {
-    /// Start with the required parameters: `status`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(status: impl Into<crate::CreateSourceMandateAcceptanceStatus>) -> Self {
-        Self {
-            date: None,
-            ip: None,
-            offline: None,
-            online: None,
-            status: status.into(),
-            r#type: None,
-            user_agent: None,
-        }
-    }
-    /// The `date` parameter.
-    pub fn date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
-        self.date = Some(v.into());
-        self
-    }
-    /// The `ip` parameter.
-    pub fn ip(mut self, v: impl Into<String>) -> Self {
-        self.ip = Some(v.into());
-        self
-    }
-    /// The `offline` parameter.
-    pub fn offline(
-        mut self,
-        v: impl Into<crate::MandateOfflineAcceptanceParams>,
-    ) -> Self {
-        self.offline = Some(v.into());
-        self
-    }
-    /// The `online` parameter.
-    pub fn online(mut self, v: impl Into<crate::MandateOnlineAcceptanceParams>) -> Self {
-        self.online = Some(v.into());
-        self
-    }
-    /// The `type` parameter.
-    pub fn r#type(
-        mut self,
-        v: impl Into<crate::CreatePaymentIntentMandateDataCustomerAcceptanceType>,
-    ) -> Self {
-        self.r#type = Some(v.into());
-        self
-    }
-    /// The `user_agent` parameter.
-    pub fn user_agent(mut self, v: impl Into<String>) -> Self {
-        self.user_agent = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateSourceMandateAcceptanceOffline`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MandateOfflineAcceptanceParams {
-    /// The `contact_email` parameter.
-    pub contact_email: String,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for MandateOfflineAcceptanceParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("contact_email", &self.contact_email)?;
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl MandateOfflineAcceptanceParams {
-    /// Start with the required parameters: `contact_email`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(contact_email: impl Into<String>) -> Self {
-        Self {
-            contact_email: contact_email.into(),
-        }
-    }
-}
-/// Part of a request's parameters (`CreateSourceMandateAcceptanceOnline`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct MandateOnlineAcceptanceParams {
-    /// The `date` parameter.
-    pub date: Option<crate::rt::Timestamp>,
-    /// The `ip` parameter.
-    pub ip: Option<String>,
-    /// The `user_agent` parameter.
-    pub user_agent: Option<String>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for MandateOnlineAcceptanceParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.date {
-            map.serialize_entry("date", v)?;
-        }
-        if let Some(v) = &self.ip {
-            map.serialize_entry("ip", v)?;
-        }
-        if let Some(v) = &self.user_agent {
-            map.serialize_entry("user_agent", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl MandateOnlineAcceptanceParams {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            date: None,
-            ip: None,
-            user_agent: None,
-        }
-    }
-    /// The `date` parameter.
-    pub fn date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
-        self.date = Some(v.into());
-        self
-    }
-    /// The `ip` parameter.
-    pub fn ip(mut self, v: impl Into<String>) -> Self {
-        self.ip = Some(v.into());
-        self
-    }
-    /// The `user_agent` parameter.
-    pub fn user_agent(mut self, v: impl Into<String>) -> Self {
-        self.user_agent = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateSourceMandate`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct MandateParams {
-    /// The `acceptance` parameter.
-    pub acceptance: Option<crate::MandateAcceptanceParams>,
-    /// The `amount` parameter.
-    pub amount: Option<crate::rt::Clearable<i64>>,
-    /// The `currency` parameter.
-    pub currency: Option<String>,
-    /// The `interval` parameter.
-    pub interval: Option<crate::CreateSourceMandateInterval>,
-    /// The `notification_method` parameter.
-    pub notification_method: Option<crate::CreateSourceMandateNotificationMethod>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for MandateParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.acceptance {
-            map.serialize_entry("acceptance", v)?;
-        }
-        if let Some(v) = &self.amount {
-            map.serialize_entry("amount", v)?;
-        }
-        if let Some(v) = &self.currency {
-            map.serialize_entry("currency", v)?;
-        }
-        if let Some(v) = &self.interval {
-            map.serialize_entry("interval", v)?;
-        }
-        if let Some(v) = &self.notification_method {
-            map.serialize_entry("notification_method", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl MandateParams {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            acceptance: None,
-            amount: None,
-            currency: None,
-            interval: None,
-            notification_method: None,
-        }
-    }
-    /// The `acceptance` parameter.
-    pub fn acceptance(mut self, v: impl Into<crate::MandateAcceptanceParams>) -> Self {
-        self.acceptance = Some(v.into());
-        self
-    }
-    /// The `amount` parameter.
-    pub fn amount(mut self, v: impl Into<crate::rt::Clearable<i64>>) -> Self {
-        self.amount = Some(v.into());
-        self
-    }
-    /// The `currency` parameter.
-    pub fn currency(mut self, v: impl Into<String>) -> Self {
-        self.currency = Some(v.into());
-        self
-    }
-    /// The `interval` parameter.
-    pub fn interval(mut self, v: impl Into<crate::CreateSourceMandateInterval>) -> Self {
-        self.interval = Some(v.into());
-        self
-    }
-    /// The `notification_method` parameter.
-    pub fn notification_method(
-        mut self,
-        v: impl Into<crate::CreateSourceMandateNotificationMethod>,
-    ) -> Self {
-        self.notification_method = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateSourceSourceOrderItems`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct OrderItemSpecs {
-    /// The `amount` parameter.
-    pub amount: Option<i64>,
-    /// The `currency` parameter.
-    pub currency: Option<String>,
-    /// The `description` parameter.
-    pub description: Option<String>,
-    /// The `parent` parameter.
-    pub parent: Option<String>,
-    /// The `quantity` parameter.
-    pub quantity: Option<i64>,
-    /// The `type` parameter.
-    pub r#type: Option<crate::CreateSourceSourceOrderItemsType>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for OrderItemSpecs {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount {
-            map.serialize_entry("amount", v)?;
-        }
-        if let Some(v) = &self.currency {
-            map.serialize_entry("currency", v)?;
-        }
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        if let Some(v) = &self.parent {
-            map.serialize_entry("parent", v)?;
-        }
-        if let Some(v) = &self.quantity {
-            map.serialize_entry("quantity", v)?;
-        }
-        if let Some(v) = &self.r#type {
-            map.serialize_entry("type", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl OrderItemSpecs {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            amount: None,
-            currency: None,
-            description: None,
-            parent: None,
-            quantity: None,
-            r#type: None,
-        }
-    }
-    /// The `amount` parameter.
-    pub fn amount(mut self, v: impl Into<i64>) -> Self {
-        self.amount = Some(v.into());
-        self
-    }
-    /// The `currency` parameter.
-    pub fn currency(mut self, v: impl Into<String>) -> Self {
-        self.currency = Some(v.into());
-        self
-    }
-    /// The `description` parameter.
-    pub fn description(mut self, v: impl Into<String>) -> Self {
-        self.description = Some(v.into());
-        self
-    }
-    /// The `parent` parameter.
-    pub fn parent(mut self, v: impl Into<String>) -> Self {
-        self.parent = Some(v.into());
-        self
-    }
-    /// The `quantity` parameter.
-    pub fn quantity(mut self, v: impl Into<i64>) -> Self {
-        self.quantity = Some(v.into());
-        self
-    }
-    /// The `type` parameter.
-    pub fn r#type(
-        mut self,
-        v: impl Into<crate::CreateSourceSourceOrderItemsType>,
-    ) -> Self {
-        self.r#type = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`UpdateSourceSourceOrder`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct OrderParams {
-    /// The `items` parameter.
-    pub items: Option<Vec<crate::OrderItemSpecs>>,
-    /// The `shipping` parameter.
-    pub shipping: Option<crate::OrderShipping>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for OrderParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.items {
-            map.serialize_entry("items", v)?;
-        }
-        if let Some(v) = &self.shipping {
-            map.serialize_entry("shipping", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl OrderParams {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            items: None,
-            shipping: None,
-        }
-    }
-    /// The `items` parameter.
-    pub fn items(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::OrderItemSpecs>>,
-    ) -> Self {
-        self.items = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// The `shipping` parameter.
-    pub fn shipping(mut self, v: impl Into<crate::OrderShipping>) -> Self {
-        self.shipping = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateSourceSourceOrderShipping`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct OrderShipping {
-    /// The `address` parameter.
-    pub address: crate::CreateCheckoutSessionPaymentIntentDataShippingAddress,
-    /// The `carrier` parameter.
-    pub carrier: Option<String>,
-    /// The `name` parameter.
-    pub name: Option<String>,
-    /// The `phone` parameter.
-    pub phone: Option<String>,
-    /// The `tracking_number` parameter.
-    pub tracking_number: Option<String>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for OrderShipping {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("address", &self.address)?;
-        if let Some(v) = &self.carrier {
-            map.serialize_entry("carrier", v)?;
-        }
-        if let Some(v) = &self.name {
-            map.serialize_entry("name", v)?;
-        }
-        if let Some(v) = &self.phone {
-            map.serialize_entry("phone", v)?;
-        }
-        if let Some(v) = &self.tracking_number {
-            map.serialize_entry("tracking_number", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl OrderShipping {
-    /// Start with the required parameters: `address`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        address: impl Into<crate::CreateCheckoutSessionPaymentIntentDataShippingAddress>,
-    ) -> Self {
-        Self {
-            address: address.into(),
-            carrier: None,
-            name: None,
-            phone: None,
-            tracking_number: None,
-        }
-    }
-    /// The `carrier` parameter.
-    pub fn carrier(mut self, v: impl Into<String>) -> Self {
-        self.carrier = Some(v.into());
-        self
-    }
-    /// The `name` parameter.
-    pub fn name(mut self, v: impl Into<String>) -> Self {
-        self.name = Some(v.into());
-        self
-    }
-    /// The `phone` parameter.
-    pub fn phone(mut self, v: impl Into<String>) -> Self {
-        self.phone = Some(v.into());
-        self
-    }
-    /// The `tracking_number` parameter.
-    pub fn tracking_number(mut self, v: impl Into<String>) -> Self {
-        self.tracking_number = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateSourceReceiver`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct ReceiverParams {
-    /// The `refund_attributes_method` parameter.
-    pub refund_attributes_method: Option<
-        crate::CreateSourceReceiverRefundAttributesMethod,
-    >,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for ReceiverParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.refund_attributes_method {
-            map.serialize_entry("refund_attributes_method", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl ReceiverParams {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            refund_attributes_method: None,
-        }
-    }
-    /// The `refund_attributes_method` parameter.
-    pub fn refund_attributes_method(
-        mut self,
-        v: impl Into<crate::CreateSourceReceiverRefundAttributesMethod>,
-    ) -> Self {
-        self.refund_attributes_method = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateSourceRedirect`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct RedirectParams {
-    /// The `return_url` parameter.
-    pub return_url: String,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for RedirectParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("return_url", &self.return_url)?;
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl RedirectParams {
-    /// Start with the required parameters: `return_url`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(return_url: impl Into<String>) -> Self {
-        Self {
-            return_url: return_url.into(),
         }
     }
 }
@@ -1267,54 +290,6 @@ impl crate::rt::StripeRequest for RetrieveSource {
         }
     }
 }
-/// Part of a request's parameters (`CreateSourceSourceOrder`).
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct ShallowOrderSpecs {
-    /// The `items` parameter.
-    pub items: Option<Vec<crate::OrderItemSpecs>>,
-    /// The `shipping` parameter.
-    pub shipping: Option<crate::OrderShipping>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for ShallowOrderSpecs {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.items {
-            map.serialize_entry("items", v)?;
-        }
-        if let Some(v) = &self.shipping {
-            map.serialize_entry("shipping", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl ShallowOrderSpecs {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            items: None,
-            shipping: None,
-        }
-    }
-    /// The `items` parameter.
-    pub fn items(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::OrderItemSpecs>>,
-    ) -> Self {
-        self.items = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// The `shipping` parameter.
-    pub fn shipping(mut self, v: impl Into<crate::OrderShipping>) -> Self {
-        self.shipping = Some(v.into());
-        self
-    }
-}
 /// `Source` objects allow you to accept a variety of payment methods. They
 /// represent a customer's payment instrument, and can be used with the Stripe API
 /// just like a `Card` object: once chargeable, they can be charged, or can be
@@ -1337,7 +312,7 @@ pub struct Source {
     /// The `alipay` field.
     pub alipay: Option<crate::SourceTypeAlipay>,
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow. The field defaults to “unspecified”.
-    pub allow_redisplay: Option<crate::CardAllowRedisplay>,
+    pub allow_redisplay: Option<crate::card::AllowRedisplay>,
     /// A positive integer in the smallest currency unit (that is, 100 cents for $1.00, or 1 for ¥1, Japanese Yen being a zero-decimal currency) representing the total amount associated with the source. This is the amount for which the source will be chargeable once ready. Required for `single_use` sources.
     pub amount: Option<i64>,
     /// The `au_becs_debit` field.
@@ -1397,7 +372,7 @@ pub struct Source {
     /// The `three_d_secure` field.
     pub three_d_secure: Option<crate::SourceTypeThreeDSecure>,
     /// The `type` of the source. The `type` is a payment method, one of `ach_credit_transfer`, `ach_debit`, `alipay`, `bancontact`, `card`, `card_present`, `eps`, `giropay`, `ideal`, `multibanco`, `klarna`, `p24`, `sepa_debit`, `sofort`, `three_d_secure`, or `wechat`. An additional hash is included on the source with a name matching this value. It contains additional information specific to the [payment method](https://docs.stripe.com/sources) used.
-    pub r#type: crate::SourceType,
+    pub r#type: crate::source::Type,
     /// Either `reusable` or `single_use`. Whether this source should be reusable or not. Some source types may or may not be reusable by construction, while others may leave the option at creation. If an incompatible value is passed, an error will be returned.
     pub usage: Option<String>,
     /// The `wechat` field.
@@ -1419,7 +394,7 @@ impl crate::rt::Decode for Source {
             f1: crate::rt::json::Slot<crate::SourceTypeAchDebit>,
             f2: crate::rt::json::Slot<crate::SourceTypeAcssDebit>,
             f3: crate::rt::json::Slot<crate::SourceTypeAlipay>,
-            f4: crate::rt::json::Slot<crate::CardAllowRedisplay>,
+            f4: crate::rt::json::Slot<crate::card::AllowRedisplay>,
             f5: crate::rt::json::Slot<i64>,
             f6: crate::rt::json::Slot<crate::SourceTypeAuBecsDebit>,
             f7: crate::rt::json::Slot<crate::SourceTypeBancontact>,
@@ -1449,7 +424,7 @@ impl crate::rt::Decode for Source {
             f31: crate::rt::json::Slot<String>,
             f32: crate::rt::json::Slot<String>,
             f33: crate::rt::json::Slot<crate::SourceTypeThreeDSecure>,
-            f34: crate::rt::json::Slot<crate::SourceType>,
+            f34: crate::rt::json::Slot<crate::source::Type>,
             f35: crate::rt::json::Slot<String>,
             f36: crate::rt::json::Slot<crate::SourceTypeWechat>,
         }
@@ -2387,146 +1362,6 @@ impl serde::Serialize for SourceRedirectFlow {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `SourceType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SourceType {
-    /// `ach_credit_transfer`
-    AchCreditTransfer,
-    /// `ach_debit`
-    AchDebit,
-    /// `acss_debit`
-    AcssDebit,
-    /// `alipay`
-    Alipay,
-    /// `au_becs_debit`
-    AuBecsDebit,
-    /// `bancontact`
-    Bancontact,
-    /// `card`
-    Card,
-    /// `card_present`
-    CardPresent,
-    /// `eps`
-    Eps,
-    /// `giropay`
-    Giropay,
-    /// `ideal`
-    Ideal,
-    /// `klarna`
-    Klarna,
-    /// `multibanco`
-    Multibanco,
-    /// `p24`
-    P24,
-    /// `sepa_debit`
-    SepaDebit,
-    /// `sofort`
-    Sofort,
-    /// `three_d_secure`
-    ThreeDSecure,
-    /// `wechat`
-    Wechat,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl SourceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SourceType::AchCreditTransfer => "ach_credit_transfer",
-            SourceType::AchDebit => "ach_debit",
-            SourceType::AcssDebit => "acss_debit",
-            SourceType::Alipay => "alipay",
-            SourceType::AuBecsDebit => "au_becs_debit",
-            SourceType::Bancontact => "bancontact",
-            SourceType::Card => "card",
-            SourceType::CardPresent => "card_present",
-            SourceType::Eps => "eps",
-            SourceType::Giropay => "giropay",
-            SourceType::Ideal => "ideal",
-            SourceType::Klarna => "klarna",
-            SourceType::Multibanco => "multibanco",
-            SourceType::P24 => "p24",
-            SourceType::SepaDebit => "sepa_debit",
-            SourceType::Sofort => "sofort",
-            SourceType::ThreeDSecure => "three_d_secure",
-            SourceType::Wechat => "wechat",
-            SourceType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for SourceType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "ach_credit_transfer",
-                    "ach_debit",
-                    "acss_debit",
-                    "alipay",
-                    "au_becs_debit",
-                    "bancontact",
-                    "card",
-                    "card_present",
-                    "eps",
-                    "giropay",
-                    "ideal",
-                    "klarna",
-                    "multibanco",
-                    "p24",
-                    "sepa_debit",
-                    "sofort",
-                    "three_d_secure",
-                    "wechat",
-                ],
-            ) {
-                Some(0) => SourceType::AchCreditTransfer,
-                Some(1) => SourceType::AchDebit,
-                Some(2) => SourceType::AcssDebit,
-                Some(3) => SourceType::Alipay,
-                Some(4) => SourceType::AuBecsDebit,
-                Some(5) => SourceType::Bancontact,
-                Some(6) => SourceType::Card,
-                Some(7) => SourceType::CardPresent,
-                Some(8) => SourceType::Eps,
-                Some(9) => SourceType::Giropay,
-                Some(10) => SourceType::Ideal,
-                Some(11) => SourceType::Klarna,
-                Some(12) => SourceType::Multibanco,
-                Some(13) => SourceType::P24,
-                Some(14) => SourceType::SepaDebit,
-                Some(15) => SourceType::Sofort,
-                Some(16) => SourceType::ThreeDSecure,
-                Some(17) => SourceType::Wechat,
-                _ => SourceType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for SourceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SourceType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for SourceType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for SourceType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// The `source_type_ach_credit_transfer` object.
@@ -4942,13 +3777,13 @@ pub struct UpdateSource {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Information about a mandate possibility attached to a source object (generally for bank debits) as well as its acceptance status.
-    pub mandate: Option<crate::MandateParams>,
+    pub mandate: Option<crate::source::Mandate>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// Information about the owner of the payment instrument that may be used or required by particular source types.
-    pub owner: Option<crate::Owner>,
+    pub owner: Option<crate::source::Owner>,
     /// Information about the items and shipping associated with the source. Required for transactional credit (for example Klarna) sources before you can charge it.
-    pub source_order: Option<crate::OrderParams>,
+    pub source_order: Option<crate::source::update::SourceOrder>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for UpdateSource {
@@ -5002,7 +3837,7 @@ impl UpdateSource {
         self
     }
     /// Information about a mandate possibility attached to a source object (generally for bank debits) as well as its acceptance status.
-    pub fn mandate(mut self, v: impl Into<crate::MandateParams>) -> Self {
+    pub fn mandate(mut self, v: impl Into<crate::source::Mandate>) -> Self {
         self.mandate = Some(v.into());
         self
     }
@@ -5015,12 +3850,15 @@ impl UpdateSource {
         self
     }
     /// Information about the owner of the payment instrument that may be used or required by particular source types.
-    pub fn owner(mut self, v: impl Into<crate::Owner>) -> Self {
+    pub fn owner(mut self, v: impl Into<crate::source::Owner>) -> Self {
         self.owner = Some(v.into());
         self
     }
     /// Information about the items and shipping associated with the source. Required for transactional credit (for example Klarna) sources before you can charge it.
-    pub fn source_order(mut self, v: impl Into<crate::OrderParams>) -> Self {
+    pub fn source_order(
+        mut self,
+        v: impl Into<crate::source::update::SourceOrder>,
+    ) -> Self {
         self.source_order = Some(v.into());
         self
     }

@@ -101,7 +101,7 @@ pub struct SourceTransaction {
     /// The status of the transaction, one of `succeeded`, `pending`, or `failed`.
     pub status: String,
     /// The type of source this transaction is attached to.
-    pub r#type: crate::SourceTransactionType,
+    pub r#type: crate::source_transaction::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -130,7 +130,7 @@ impl crate::rt::Decode for SourceTransaction {
             f9: crate::rt::json::Slot<crate::SourceTransactionSepaCreditTransferData>,
             f10: crate::rt::json::Slot<String>,
             f11: crate::rt::json::Slot<String>,
-            f12: crate::rt::json::Slot<crate::SourceTransactionType>,
+            f12: crate::rt::json::Slot<crate::source_transaction::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -754,143 +754,6 @@ impl serde::Serialize for SourceTransactionSepaCreditTransferData {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `SourceTransactionType`.
-#[cfg(any(feature = "connect", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SourceTransactionType {
-    /// `ach_credit_transfer`
-    AchCreditTransfer,
-    /// `ach_debit`
-    AchDebit,
-    /// `alipay`
-    Alipay,
-    /// `bancontact`
-    Bancontact,
-    /// `card`
-    Card,
-    /// `card_present`
-    CardPresent,
-    /// `eps`
-    Eps,
-    /// `giropay`
-    Giropay,
-    /// `ideal`
-    Ideal,
-    /// `klarna`
-    Klarna,
-    /// `multibanco`
-    Multibanco,
-    /// `p24`
-    P24,
-    /// `sepa_debit`
-    SepaDebit,
-    /// `sofort`
-    Sofort,
-    /// `three_d_secure`
-    ThreeDSecure,
-    /// `wechat`
-    Wechat,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "connect", feature = "payments"))]
-impl SourceTransactionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SourceTransactionType::AchCreditTransfer => "ach_credit_transfer",
-            SourceTransactionType::AchDebit => "ach_debit",
-            SourceTransactionType::Alipay => "alipay",
-            SourceTransactionType::Bancontact => "bancontact",
-            SourceTransactionType::Card => "card",
-            SourceTransactionType::CardPresent => "card_present",
-            SourceTransactionType::Eps => "eps",
-            SourceTransactionType::Giropay => "giropay",
-            SourceTransactionType::Ideal => "ideal",
-            SourceTransactionType::Klarna => "klarna",
-            SourceTransactionType::Multibanco => "multibanco",
-            SourceTransactionType::P24 => "p24",
-            SourceTransactionType::SepaDebit => "sepa_debit",
-            SourceTransactionType::Sofort => "sofort",
-            SourceTransactionType::ThreeDSecure => "three_d_secure",
-            SourceTransactionType::Wechat => "wechat",
-            SourceTransactionType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "connect", feature = "payments"))]
-impl std::str::FromStr for SourceTransactionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "ach_credit_transfer",
-                    "ach_debit",
-                    "alipay",
-                    "bancontact",
-                    "card",
-                    "card_present",
-                    "eps",
-                    "giropay",
-                    "ideal",
-                    "klarna",
-                    "multibanco",
-                    "p24",
-                    "sepa_debit",
-                    "sofort",
-                    "three_d_secure",
-                    "wechat",
-                ],
-            ) {
-                Some(0) => SourceTransactionType::AchCreditTransfer,
-                Some(1) => SourceTransactionType::AchDebit,
-                Some(2) => SourceTransactionType::Alipay,
-                Some(3) => SourceTransactionType::Bancontact,
-                Some(4) => SourceTransactionType::Card,
-                Some(5) => SourceTransactionType::CardPresent,
-                Some(6) => SourceTransactionType::Eps,
-                Some(7) => SourceTransactionType::Giropay,
-                Some(8) => SourceTransactionType::Ideal,
-                Some(9) => SourceTransactionType::Klarna,
-                Some(10) => SourceTransactionType::Multibanco,
-                Some(11) => SourceTransactionType::P24,
-                Some(12) => SourceTransactionType::SepaDebit,
-                Some(13) => SourceTransactionType::Sofort,
-                Some(14) => SourceTransactionType::ThreeDSecure,
-                Some(15) => SourceTransactionType::Wechat,
-                _ => SourceTransactionType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "connect", feature = "payments"))]
-impl std::fmt::Display for SourceTransactionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "connect", feature = "payments"))]
-impl serde::Serialize for SourceTransactionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "connect", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for SourceTransactionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(any(feature = "connect", feature = "payments"))]
-impl crate::rt::Decode for SourceTransactionType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// List source transactions for a given source.

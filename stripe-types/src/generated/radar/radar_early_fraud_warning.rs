@@ -12,7 +12,7 @@ pub struct ListRadarEarlyFraudWarnings {
     /// Only return early fraud warnings for the charge specified by this charge ID.
     pub charge: Option<crate::ChargeId>,
     /// Only return early fraud warnings that were created during the given date interval.
-    pub created: Option<crate::ListRadarEarlyFraudWarningsCreated>,
+    pub created: Option<crate::radar_early_fraud_warning::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -76,7 +76,7 @@ impl ListRadarEarlyFraudWarnings {
     /// Only return early fraud warnings that were created during the given date interval.
     pub fn created(
         mut self,
-        v: impl Into<crate::ListRadarEarlyFraudWarningsCreated>,
+        v: impl Into<crate::radar_early_fraud_warning::Created>,
     ) -> Self {
         self.created = Some(v.into());
         self
@@ -120,39 +120,6 @@ impl crate::rt::StripeRequest for ListRadarEarlyFraudWarnings {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListRadarEarlyFraudWarningsCreated`.
-#[cfg(feature = "radar")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListRadarEarlyFraudWarningsCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "radar")]
-impl serde::Serialize for ListRadarEarlyFraudWarningsCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListRadarEarlyFraudWarningsCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListRadarEarlyFraudWarningsCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "radar")]
-impl From<crate::RangeQuerySpecs> for ListRadarEarlyFraudWarningsCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListRadarEarlyFraudWarningsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "radar")]
-impl From<i64> for ListRadarEarlyFraudWarningsCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListRadarEarlyFraudWarningsCreated::Integer(v)
     }
 }
 /// An early fraud warning indicates that the card issuer has notified us that a

@@ -14,7 +14,7 @@ pub struct CreateRadarValueList {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Type of the items in the value list. One of `card_fingerprint`, `card_bin`, `email`, `ip_address`, `country`, `string`, `case_sensitive_string`, `customer_id`, `sepa_debit_fingerprint`, or `us_bank_account_fingerprint`. Use `string` if the item type is unknown or mixed.
-    pub item_type: Option<crate::CreateRadarValueListItemType>,
+    pub item_type: Option<crate::radar_value_list::create::ItemType>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The human-readable name of the value list.
@@ -69,7 +69,7 @@ impl CreateRadarValueList {
     /// Type of the items in the value list. One of `card_fingerprint`, `card_bin`, `email`, `ip_address`, `country`, `string`, `case_sensitive_string`, `customer_id`, `sepa_debit_fingerprint`, or `us_bank_account_fingerprint`. Use `string` if the item type is unknown or mixed.
     pub fn item_type(
         mut self,
-        v: impl Into<crate::CreateRadarValueListItemType>,
+        v: impl Into<crate::radar_value_list::create::ItemType>,
     ) -> Self {
         self.item_type = Some(v.into());
         self
@@ -93,111 +93,6 @@ impl crate::rt::StripeRequest for CreateRadarValueList {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `CreateRadarValueListItemType`.
-#[cfg(feature = "radar")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateRadarValueListItemType {
-    /// `card_bin`
-    CardBin,
-    /// `card_fingerprint`
-    CardFingerprint,
-    /// `case_sensitive_string`
-    CaseSensitiveString,
-    /// `country`
-    Country,
-    /// `customer_id`
-    CustomerId,
-    /// `email`
-    Email,
-    /// `ip_address`
-    IpAddress,
-    /// `sepa_debit_fingerprint`
-    SepaDebitFingerprint,
-    /// `string`
-    String,
-    /// `us_bank_account_fingerprint`
-    UsBankAccountFingerprint,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "radar")]
-impl CreateRadarValueListItemType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateRadarValueListItemType::CardBin => "card_bin",
-            CreateRadarValueListItemType::CardFingerprint => "card_fingerprint",
-            CreateRadarValueListItemType::CaseSensitiveString => "case_sensitive_string",
-            CreateRadarValueListItemType::Country => "country",
-            CreateRadarValueListItemType::CustomerId => "customer_id",
-            CreateRadarValueListItemType::Email => "email",
-            CreateRadarValueListItemType::IpAddress => "ip_address",
-            CreateRadarValueListItemType::SepaDebitFingerprint => {
-                "sepa_debit_fingerprint"
-            }
-            CreateRadarValueListItemType::String => "string",
-            CreateRadarValueListItemType::UsBankAccountFingerprint => {
-                "us_bank_account_fingerprint"
-            }
-            CreateRadarValueListItemType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "radar")]
-impl std::str::FromStr for CreateRadarValueListItemType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "card_bin",
-                    "card_fingerprint",
-                    "case_sensitive_string",
-                    "country",
-                    "customer_id",
-                    "email",
-                    "ip_address",
-                    "sepa_debit_fingerprint",
-                    "string",
-                    "us_bank_account_fingerprint",
-                ],
-            ) {
-                Some(0) => CreateRadarValueListItemType::CardBin,
-                Some(1) => CreateRadarValueListItemType::CardFingerprint,
-                Some(2) => CreateRadarValueListItemType::CaseSensitiveString,
-                Some(3) => CreateRadarValueListItemType::Country,
-                Some(4) => CreateRadarValueListItemType::CustomerId,
-                Some(5) => CreateRadarValueListItemType::Email,
-                Some(6) => CreateRadarValueListItemType::IpAddress,
-                Some(7) => CreateRadarValueListItemType::SepaDebitFingerprint,
-                Some(8) => CreateRadarValueListItemType::String,
-                Some(9) => CreateRadarValueListItemType::UsBankAccountFingerprint,
-                _ => CreateRadarValueListItemType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "radar")]
-impl std::fmt::Display for CreateRadarValueListItemType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "radar")]
-impl serde::Serialize for CreateRadarValueListItemType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "radar")]
-impl<'de> serde::Deserialize<'de> for CreateRadarValueListItemType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Delete a value list
@@ -352,7 +247,7 @@ pub struct ListRadarValueLists {
     /// A value contained within a value list - returns all value lists containing this value.
     pub contains: Option<String>,
     /// Only return value lists that were created during the given date interval.
-    pub created: Option<crate::ListRadarValueListsCreated>,
+    pub created: Option<crate::radar_value_list::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -417,7 +312,7 @@ impl ListRadarValueLists {
         self
     }
     /// Only return value lists that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListRadarValueListsCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::radar_value_list::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -457,39 +352,6 @@ impl crate::rt::StripeRequest for ListRadarValueLists {
         }
     }
 }
-/// One of several shapes of `ListRadarValueListsCreated`.
-#[cfg(feature = "radar")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListRadarValueListsCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "radar")]
-impl serde::Serialize for ListRadarValueListsCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListRadarValueListsCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListRadarValueListsCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "radar")]
-impl From<crate::RangeQuerySpecs> for ListRadarValueListsCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListRadarValueListsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "radar")]
-impl From<i64> for ListRadarValueListsCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListRadarValueListsCreated::Integer(v)
-    }
-}
 /// Value lists allow you to group values together which can then be referenced in rules.
 ///
 /// Related guide: [Default Stripe lists](https://docs.stripe.com/radar/lists#managing-list-items)
@@ -506,7 +368,7 @@ pub struct RadarValueList {
     /// Unique identifier for the object.
     pub id: crate::RadarValueListId,
     /// The type of items in the value list. One of `card_fingerprint`, `card_bin`, `email`, `ip_address`, `country`, `string`, `case_sensitive_string`, `customer_id`, `sepa_debit_fingerprint`, or `us_bank_account_fingerprint`.
-    pub item_type: crate::RadarValueListItemType,
+    pub item_type: crate::radar_value_list::ItemType,
     /// List of items contained within this value list.
     pub list_items: crate::rt::List<crate::RadarValueListItem>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -535,7 +397,7 @@ impl crate::rt::Decode for RadarValueList {
             f1: crate::rt::json::Slot<crate::rt::Timestamp>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<crate::RadarValueListId>,
-            f4: crate::rt::json::Slot<crate::RadarValueListItemType>,
+            f4: crate::rt::json::Slot<crate::radar_value_list::ItemType>,
             f5: crate::rt::json::Slot<crate::rt::List<crate::RadarValueListItem>>,
             f6: crate::rt::json::Slot<bool>,
             f7: crate::rt::json::Slot<crate::rt::Metadata>,
@@ -668,115 +530,6 @@ impl serde::Serialize for RadarValueList {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `RadarValueListItemType`.
-#[cfg(feature = "radar")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RadarValueListItemType {
-    /// `card_bin`
-    CardBin,
-    /// `card_fingerprint`
-    CardFingerprint,
-    /// `case_sensitive_string`
-    CaseSensitiveString,
-    /// `country`
-    Country,
-    /// `customer_id`
-    CustomerId,
-    /// `email`
-    Email,
-    /// `ip_address`
-    IpAddress,
-    /// `sepa_debit_fingerprint`
-    SepaDebitFingerprint,
-    /// `string`
-    String,
-    /// `us_bank_account_fingerprint`
-    UsBankAccountFingerprint,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "radar")]
-impl RadarValueListItemType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            RadarValueListItemType::CardBin => "card_bin",
-            RadarValueListItemType::CardFingerprint => "card_fingerprint",
-            RadarValueListItemType::CaseSensitiveString => "case_sensitive_string",
-            RadarValueListItemType::Country => "country",
-            RadarValueListItemType::CustomerId => "customer_id",
-            RadarValueListItemType::Email => "email",
-            RadarValueListItemType::IpAddress => "ip_address",
-            RadarValueListItemType::SepaDebitFingerprint => "sepa_debit_fingerprint",
-            RadarValueListItemType::String => "string",
-            RadarValueListItemType::UsBankAccountFingerprint => {
-                "us_bank_account_fingerprint"
-            }
-            RadarValueListItemType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "radar")]
-impl std::str::FromStr for RadarValueListItemType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "card_bin",
-                    "card_fingerprint",
-                    "case_sensitive_string",
-                    "country",
-                    "customer_id",
-                    "email",
-                    "ip_address",
-                    "sepa_debit_fingerprint",
-                    "string",
-                    "us_bank_account_fingerprint",
-                ],
-            ) {
-                Some(0) => RadarValueListItemType::CardBin,
-                Some(1) => RadarValueListItemType::CardFingerprint,
-                Some(2) => RadarValueListItemType::CaseSensitiveString,
-                Some(3) => RadarValueListItemType::Country,
-                Some(4) => RadarValueListItemType::CustomerId,
-                Some(5) => RadarValueListItemType::Email,
-                Some(6) => RadarValueListItemType::IpAddress,
-                Some(7) => RadarValueListItemType::SepaDebitFingerprint,
-                Some(8) => RadarValueListItemType::String,
-                Some(9) => RadarValueListItemType::UsBankAccountFingerprint,
-                _ => RadarValueListItemType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "radar")]
-impl std::fmt::Display for RadarValueListItemType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "radar")]
-impl serde::Serialize for RadarValueListItemType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "radar")]
-impl<'de> serde::Deserialize<'de> for RadarValueListItemType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "radar")]
-impl crate::rt::Decode for RadarValueListItemType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// Retrieve a value list

@@ -216,7 +216,7 @@ impl serde::Serialize for DeletedRadarValueListItem {
 #[non_exhaustive]
 pub struct ListRadarValueListItems {
     /// Only return items that were created during the given date interval.
-    pub created: Option<crate::ListInvoiceItemsCreated>,
+    pub created: Option<crate::invoiceitem::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -273,7 +273,7 @@ impl ListRadarValueListItems {
         }
     }
     /// Only return items that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListInvoiceItemsCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::invoiceitem::Created>) -> Self {
         self.created = Some(v.into());
         self
     }

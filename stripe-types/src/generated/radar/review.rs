@@ -71,7 +71,7 @@ impl crate::rt::StripeRequest for ApproveReview {
 #[non_exhaustive]
 pub struct ListReviews {
     /// Only return reviews that were created during the given date interval.
-    pub created: Option<crate::ListReviewsCreated>,
+    pub created: Option<crate::review::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -118,7 +118,7 @@ impl ListReviews {
         }
     }
     /// Only return reviews that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListReviewsCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::review::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -156,39 +156,6 @@ impl crate::rt::StripeRequest for ListReviews {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListReviewsCreated`.
-#[cfg(feature = "radar")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListReviewsCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "radar")]
-impl serde::Serialize for ListReviewsCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListReviewsCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListReviewsCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "radar")]
-impl From<crate::RangeQuerySpecs> for ListReviewsCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListReviewsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "radar")]
-impl From<i64> for ListReviewsCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListReviewsCreated::Integer(v)
     }
 }
 /// Retrieve a review
@@ -261,7 +228,7 @@ pub struct Review {
     /// The charge associated with this review.
     pub charge: Option<crate::rt::Expandable<crate::Charge>>,
     /// The reason the review was closed, or null if it has not yet been closed. One of `approved`, `refunded`, `refunded_as_fraud`, `disputed`, `redacted`, `canceled`, `payment_never_settled`, or `acknowledged`.
-    pub closed_reason: Option<crate::ReviewClosedReason>,
+    pub closed_reason: Option<crate::review::ClosedReason>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Unique identifier for the object.
@@ -275,7 +242,7 @@ pub struct Review {
     /// If `true`, the review needs action.
     pub open: bool,
     /// The reason the review was opened. One of `rule` or `manual`.
-    pub opened_reason: crate::ReviewOpenedReason,
+    pub opened_reason: crate::review::OpenedReason,
     /// The PaymentIntent ID associated with this review, if one exists.
     pub payment_intent: Option<crate::rt::Expandable<crate::PaymentIntent>>,
     /// The reason the review is currently open or closed. One of `rule`, `manual`, `approved`, `refunded`, `refunded_as_fraud`, `disputed`, `redacted`, `canceled`, `payment_never_settled`, or `acknowledged`.
@@ -297,14 +264,14 @@ impl crate::rt::Decode for Review {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
-            f2: crate::rt::json::Slot<crate::ReviewClosedReason>,
+            f2: crate::rt::json::Slot<crate::review::ClosedReason>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
             f4: crate::rt::json::Slot<crate::ReviewId>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<crate::RadarReviewResourceLocation>,
             f7: crate::rt::json::Slot<bool>,
             f8: crate::rt::json::Slot<bool>,
-            f9: crate::rt::json::Slot<crate::ReviewOpenedReason>,
+            f9: crate::rt::json::Slot<crate::review::OpenedReason>,
             f10: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<crate::RadarReviewResourceSession>,
@@ -451,149 +418,5 @@ impl serde::Serialize for Review {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `ReviewClosedReason`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ReviewClosedReason {
-    /// `acknowledged`
-    Acknowledged,
-    /// `approved`
-    Approved,
-    /// `canceled`
-    Canceled,
-    /// `disputed`
-    Disputed,
-    /// `payment_never_settled`
-    PaymentNeverSettled,
-    /// `redacted`
-    Redacted,
-    /// `refunded`
-    Refunded,
-    /// `refunded_as_fraud`
-    RefundedAsFraud,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl ReviewClosedReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ReviewClosedReason::Acknowledged => "acknowledged",
-            ReviewClosedReason::Approved => "approved",
-            ReviewClosedReason::Canceled => "canceled",
-            ReviewClosedReason::Disputed => "disputed",
-            ReviewClosedReason::PaymentNeverSettled => "payment_never_settled",
-            ReviewClosedReason::Redacted => "redacted",
-            ReviewClosedReason::Refunded => "refunded",
-            ReviewClosedReason::RefundedAsFraud => "refunded_as_fraud",
-            ReviewClosedReason::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for ReviewClosedReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "acknowledged",
-                    "approved",
-                    "canceled",
-                    "disputed",
-                    "payment_never_settled",
-                    "redacted",
-                    "refunded",
-                    "refunded_as_fraud",
-                ],
-            ) {
-                Some(0) => ReviewClosedReason::Acknowledged,
-                Some(1) => ReviewClosedReason::Approved,
-                Some(2) => ReviewClosedReason::Canceled,
-                Some(3) => ReviewClosedReason::Disputed,
-                Some(4) => ReviewClosedReason::PaymentNeverSettled,
-                Some(5) => ReviewClosedReason::Redacted,
-                Some(6) => ReviewClosedReason::Refunded,
-                Some(7) => ReviewClosedReason::RefundedAsFraud,
-                _ => ReviewClosedReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for ReviewClosedReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ReviewClosedReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ReviewClosedReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for ReviewClosedReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `ReviewOpenedReason`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ReviewOpenedReason {
-    /// `manual`
-    Manual,
-    /// `rule`
-    Rule,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl ReviewOpenedReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ReviewOpenedReason::Manual => "manual",
-            ReviewOpenedReason::Rule => "rule",
-            ReviewOpenedReason::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for ReviewOpenedReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["manual", "rule"]) {
-                Some(0) => ReviewOpenedReason::Manual,
-                Some(1) => ReviewOpenedReason::Rule,
-                _ => ReviewOpenedReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for ReviewOpenedReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ReviewOpenedReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ReviewOpenedReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for ReviewOpenedReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

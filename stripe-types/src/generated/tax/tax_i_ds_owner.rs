@@ -13,7 +13,7 @@ pub struct TaxIDsOwner {
     /// The Account representing the customer being referenced when `type` is `customer`.
     pub customer_account: Option<String>,
     /// Type of owner referenced.
-    pub r#type: crate::TaxIDsOwnerType,
+    pub r#type: crate::tax_i_ds_owner::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -25,7 +25,7 @@ impl crate::rt::Decode for TaxIDsOwner {
             f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Application>>,
             f2: crate::rt::json::Slot<crate::rt::Expandable<crate::Customer>>,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<crate::TaxIDsOwnerType>,
+            f4: crate::rt::json::Slot<crate::tax_i_ds_owner::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -100,70 +100,5 @@ impl serde::Serialize for TaxIDsOwner {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TaxIDsOwnerType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxIDsOwnerType {
-    /// `account`
-    Account,
-    /// `application`
-    Application,
-    /// `customer`
-    Customer,
-    /// `self`
-    Self_,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl TaxIDsOwnerType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxIDsOwnerType::Account => "account",
-            TaxIDsOwnerType::Application => "application",
-            TaxIDsOwnerType::Customer => "customer",
-            TaxIDsOwnerType::Self_ => "self",
-            TaxIDsOwnerType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for TaxIDsOwnerType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["account", "application", "customer", "self"],
-            ) {
-                Some(0) => TaxIDsOwnerType::Account,
-                Some(1) => TaxIDsOwnerType::Application,
-                Some(2) => TaxIDsOwnerType::Customer,
-                Some(3) => TaxIDsOwnerType::Self_,
-                _ => TaxIDsOwnerType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for TaxIDsOwnerType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TaxIDsOwnerType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TaxIDsOwnerType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for TaxIDsOwnerType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -12,9 +12,9 @@ pub struct CreateTaxId {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The account or customer the tax ID belongs to. Defaults to `owner[type]=self`.
-    pub owner: Option<crate::OwnerParams>,
+    pub owner: Option<crate::tax_id::Owner>,
     /// Type of the tax ID, one of `ad_nrt`, `ae_trn`, `al_tin`, `am_tin`, `ao_tin`, `ar_cuit`, `au_abn`, `au_arn`, `aw_tin`, `az_tin`, `ba_tin`, `bb_tin`, `bd_bin`, `bf_ifu`, `bg_uic`, `bh_vat`, `bj_ifu`, `bo_tin`, `br_cnpj`, `br_cpf`, `bs_tin`, `by_tin`, `ca_bn`, `ca_gst_hst`, `ca_pst_bc`, `ca_pst_mb`, `ca_pst_sk`, `ca_qst`, `cd_nif`, `ch_uid`, `ch_vat`, `cl_tin`, `cm_niu`, `cn_tin`, `co_nit`, `cr_tin`, `cv_nif`, `de_stn`, `do_rcn`, `ec_ruc`, `eg_tin`, `es_cif`, `et_tin`, `eu_oss_vat`, `eu_vat`, `gb_vat`, `ge_vat`, `gn_nif`, `hk_br`, `hr_oib`, `hu_tin`, `id_npwp`, `il_vat`, `in_gst`, `is_vat`, `jp_cn`, `jp_rn`, `jp_trn`, `ke_pin`, `kg_tin`, `kh_tin`, `kr_brn`, `kz_bin`, `la_tin`, `li_uid`, `li_vat`, `ma_vat`, `md_vat`, `me_pib`, `mk_vat`, `mr_nif`, `mx_rfc`, `my_frp`, `my_itn`, `my_sst`, `ng_tin`, `no_vat`, `no_voec`, `np_pan`, `nz_gst`, `om_vat`, `pe_ruc`, `ph_tin`, `pl_nip`, `ro_tin`, `rs_pib`, `ru_inn`, `ru_kpp`, `sa_vat`, `sg_gst`, `sg_uen`, `si_tin`, `sn_ninea`, `sr_fin`, `sv_nit`, `th_vat`, `tj_tin`, `tr_tin`, `tw_vat`, `tz_vat`, `ua_vat`, `ug_tin`, `us_ein`, `uy_ruc`, `uz_tin`, `uz_vat`, `ve_rif`, `vn_tin`, `za_vat`, `zm_tin`, or `zw_tin`
-    pub r#type: crate::CreateCustomerTaxIdType,
+    pub r#type: crate::tax_id::create::Type,
     /// Value of the tax ID.
     pub value: String,
 }
@@ -39,7 +39,7 @@ impl CreateTaxId {
     /// Start with the required parameters: `type`, `value`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        r#type: impl Into<crate::CreateCustomerTaxIdType>,
+        r#type: impl Into<crate::tax_id::create::Type>,
         value: impl Into<String>,
     ) -> Self {
         Self {
@@ -55,7 +55,7 @@ impl CreateTaxId {
         self
     }
     /// The account or customer the tax ID belongs to. Defaults to `owner[type]=self`.
-    pub fn owner(mut self, v: impl Into<crate::OwnerParams>) -> Self {
+    pub fn owner(mut self, v: impl Into<crate::tax_id::Owner>) -> Self {
         self.owner = Some(v.into());
         self
     }
@@ -136,7 +136,7 @@ pub struct ListTaxIds {
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// The account or customer the tax ID belongs to. Defaults to `owner[type]=self`.
-    pub owner: Option<crate::OwnerParams>,
+    pub owner: Option<crate::tax_id::Owner>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
@@ -192,7 +192,7 @@ impl ListTaxIds {
         self
     }
     /// The account or customer the tax ID belongs to. Defaults to `owner[type]=self`.
-    pub fn owner(mut self, v: impl Into<crate::OwnerParams>) -> Self {
+    pub fn owner(mut self, v: impl Into<crate::tax_id::Owner>) -> Self {
         self.owner = Some(v.into());
         self
     }
@@ -215,132 +215,6 @@ impl crate::rt::StripeRequest for ListTaxIds {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// Values of `ListTaxIdsOwnerType`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListTaxIdsOwnerType {
-    /// `account`
-    Account,
-    /// `application`
-    Application,
-    /// `customer`
-    Customer,
-    /// `self`
-    Self_,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl ListTaxIdsOwnerType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListTaxIdsOwnerType::Account => "account",
-            ListTaxIdsOwnerType::Application => "application",
-            ListTaxIdsOwnerType::Customer => "customer",
-            ListTaxIdsOwnerType::Self_ => "self",
-            ListTaxIdsOwnerType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr for ListTaxIdsOwnerType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["account", "application", "customer", "self"],
-            ) {
-                Some(0) => ListTaxIdsOwnerType::Account,
-                Some(1) => ListTaxIdsOwnerType::Application,
-                Some(2) => ListTaxIdsOwnerType::Customer,
-                Some(3) => ListTaxIdsOwnerType::Self_,
-                _ => ListTaxIdsOwnerType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display for ListTaxIdsOwnerType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for ListTaxIdsOwnerType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for ListTaxIdsOwnerType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`ListTaxIdsOwner`).
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct OwnerParams {
-    /// The `account` parameter.
-    pub account: Option<String>,
-    /// The `customer` parameter.
-    pub customer: Option<String>,
-    /// The `customer_account` parameter.
-    pub customer_account: Option<String>,
-    /// The `type` parameter.
-    pub r#type: crate::ListTaxIdsOwnerType,
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for OwnerParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.account {
-            map.serialize_entry("account", v)?;
-        }
-        if let Some(v) = &self.customer {
-            map.serialize_entry("customer", v)?;
-        }
-        if let Some(v) = &self.customer_account {
-            map.serialize_entry("customer_account", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
-        map.end()
-    }
-}
-#[cfg(feature = "tax")]
-impl OwnerParams {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::ListTaxIdsOwnerType>) -> Self {
-        Self {
-            account: None,
-            customer: None,
-            customer_account: None,
-            r#type: r#type.into(),
-        }
-    }
-    /// The `account` parameter.
-    pub fn account(mut self, v: impl Into<String>) -> Self {
-        self.account = Some(v.into());
-        self
-    }
-    /// The `customer` parameter.
-    pub fn customer(mut self, v: impl Into<String>) -> Self {
-        self.customer = Some(v.into());
-        self
-    }
-    /// The `customer_account` parameter.
-    pub fn customer_account(mut self, v: impl Into<String>) -> Self {
-        self.customer_account = Some(v.into());
-        self
     }
 }
 /// Retrieve a tax ID

@@ -10,7 +10,7 @@ pub struct TaxProductRegistrationsResourceCountryOptionsCanada {
         crate::TaxProductRegistrationsResourceCountryOptionsCaProvinceStandard,
     >,
     /// Type of registration in Canada.
-    pub r#type: crate::TaxProductRegistrationsResourceCountryOptionsCanadaType,
+    pub r#type: crate::tax_product_registrations_resource_country_options_canada::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -23,7 +23,7 @@ impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsCanada {
                 crate::TaxProductRegistrationsResourceCountryOptionsCaProvinceStandard,
             >,
             f1: crate::rt::json::Slot<
-                crate::TaxProductRegistrationsResourceCountryOptionsCanadaType,
+                crate::tax_product_registrations_resource_country_options_canada::Type,
             >,
         }
         let mut b = Slots {
@@ -85,90 +85,5 @@ impl serde::Serialize for TaxProductRegistrationsResourceCountryOptionsCanada {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TaxProductRegistrationsResourceCountryOptionsCanadaType`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxProductRegistrationsResourceCountryOptionsCanadaType {
-    /// `province_standard`
-    ProvinceStandard,
-    /// `simplified`
-    Simplified,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl TaxProductRegistrationsResourceCountryOptionsCanadaType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxProductRegistrationsResourceCountryOptionsCanadaType::ProvinceStandard => {
-                "province_standard"
-            }
-            TaxProductRegistrationsResourceCountryOptionsCanadaType::Simplified => {
-                "simplified"
-            }
-            TaxProductRegistrationsResourceCountryOptionsCanadaType::Standard => {
-                "standard"
-            }
-            TaxProductRegistrationsResourceCountryOptionsCanadaType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr for TaxProductRegistrationsResourceCountryOptionsCanadaType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["province_standard", "simplified", "standard"],
-            ) {
-                Some(0) => {
-                    TaxProductRegistrationsResourceCountryOptionsCanadaType::ProvinceStandard
-                }
-                Some(1) => {
-                    TaxProductRegistrationsResourceCountryOptionsCanadaType::Simplified
-                }
-                Some(2) => {
-                    TaxProductRegistrationsResourceCountryOptionsCanadaType::Standard
-                }
-                _ => {
-                    TaxProductRegistrationsResourceCountryOptionsCanadaType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display for TaxProductRegistrationsResourceCountryOptionsCanadaType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for TaxProductRegistrationsResourceCountryOptionsCanadaType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de>
-for TaxProductRegistrationsResourceCountryOptionsCanadaType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax")]
-impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsCanadaType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -10,7 +10,7 @@ pub struct TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods {
         crate::TaxProductRegistrationsResourceCountryOptionsDefaultStandard,
     >,
     /// Type of registration in `country`.
-    pub r#type: crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoodsType,
+    pub r#type: crate::tax_product_registrations_resource_country_options_default_inbound_goods::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -24,7 +24,7 @@ for TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods {
                 crate::TaxProductRegistrationsResourceCountryOptionsDefaultStandard,
             >,
             f1: crate::rt::json::Slot<
-                crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoodsType,
+                crate::tax_product_registrations_resource_country_options_default_inbound_goods::Type,
             >,
         }
         let mut b = Slots {
@@ -88,77 +88,5 @@ for TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoodsType`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoodsType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoodsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoodsType::Standard => {
-                "standard"
-            }
-            TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoodsType::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr
-for TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoodsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => {
-                    TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoodsType::Standard
-                }
-                _ => {
-                    TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoodsType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display
-for TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoodsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize
-for TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoodsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de>
-for TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoodsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax")]
-impl crate::rt::Decode
-for TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoodsType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

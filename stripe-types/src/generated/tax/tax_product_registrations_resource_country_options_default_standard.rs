@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct TaxProductRegistrationsResourceCountryOptionsDefaultStandard {
     /// Place of supply scheme used in an Default standard registration.
-    pub place_of_supply_scheme: crate::TaxProductRegistrationsResourceCountryOptionsDefaultStandardPlaceOfSupplyScheme,
+    pub place_of_supply_scheme: crate::tax_product_registrations_resource_country_options_default_standard::PlaceOfSupplyScheme,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,7 +16,7 @@ impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsDefaultS
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::TaxProductRegistrationsResourceCountryOptionsDefaultStandardPlaceOfSupplyScheme,
+                crate::tax_product_registrations_resource_country_options_default_standard::PlaceOfSupplyScheme,
             >,
         }
         let mut b = Slots {
@@ -72,85 +72,5 @@ impl serde::Serialize for TaxProductRegistrationsResourceCountryOptionsDefaultSt
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TaxProductRegistrationsResourceCountryOptionsDefaultStandardPlaceOfSupplyScheme`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxProductRegistrationsResourceCountryOptionsDefaultStandardPlaceOfSupplyScheme {
-    /// `inbound_goods`
-    InboundGoods,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl TaxProductRegistrationsResourceCountryOptionsDefaultStandardPlaceOfSupplyScheme {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxProductRegistrationsResourceCountryOptionsDefaultStandardPlaceOfSupplyScheme::InboundGoods => {
-                "inbound_goods"
-            }
-            TaxProductRegistrationsResourceCountryOptionsDefaultStandardPlaceOfSupplyScheme::Standard => {
-                "standard"
-            }
-            TaxProductRegistrationsResourceCountryOptionsDefaultStandardPlaceOfSupplyScheme::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr
-for TaxProductRegistrationsResourceCountryOptionsDefaultStandardPlaceOfSupplyScheme {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["inbound_goods", "standard"]) {
-                Some(0) => {
-                    TaxProductRegistrationsResourceCountryOptionsDefaultStandardPlaceOfSupplyScheme::InboundGoods
-                }
-                Some(1) => {
-                    TaxProductRegistrationsResourceCountryOptionsDefaultStandardPlaceOfSupplyScheme::Standard
-                }
-                _ => {
-                    TaxProductRegistrationsResourceCountryOptionsDefaultStandardPlaceOfSupplyScheme::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display
-for TaxProductRegistrationsResourceCountryOptionsDefaultStandardPlaceOfSupplyScheme {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize
-for TaxProductRegistrationsResourceCountryOptionsDefaultStandardPlaceOfSupplyScheme {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de>
-for TaxProductRegistrationsResourceCountryOptionsDefaultStandardPlaceOfSupplyScheme {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax")]
-impl crate::rt::Decode
-for TaxProductRegistrationsResourceCountryOptionsDefaultStandardPlaceOfSupplyScheme {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct TaxProductRegistrationsResourceCountryOptionsEuStandard {
     /// Place of supply scheme used in an EU standard registration.
-    pub place_of_supply_scheme: crate::TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme,
+    pub place_of_supply_scheme: crate::tax_product_registrations_resource_country_options_eu_standard::PlaceOfSupplyScheme,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,7 +16,7 @@ impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsEuStanda
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme,
+                crate::tax_product_registrations_resource_country_options_eu_standard::PlaceOfSupplyScheme,
             >,
         }
         let mut b = Slots {
@@ -72,96 +72,5 @@ impl serde::Serialize for TaxProductRegistrationsResourceCountryOptionsEuStandar
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme {
-    /// `inbound_goods`
-    InboundGoods,
-    /// `small_seller`
-    SmallSeller,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme::InboundGoods => {
-                "inbound_goods"
-            }
-            TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme::SmallSeller => {
-                "small_seller"
-            }
-            TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme::Standard => {
-                "standard"
-            }
-            TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr
-for TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["inbound_goods", "small_seller", "standard"],
-            ) {
-                Some(0) => {
-                    TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme::InboundGoods
-                }
-                Some(1) => {
-                    TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme::SmallSeller
-                }
-                Some(2) => {
-                    TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme::Standard
-                }
-                _ => {
-                    TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display
-for TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize
-for TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de>
-for TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax")]
-impl crate::rt::Decode
-for TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

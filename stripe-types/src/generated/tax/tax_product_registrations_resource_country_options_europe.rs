@@ -8,7 +8,7 @@ pub struct TaxProductRegistrationsResourceCountryOptionsEurope {
     /// The `standard` field.
     pub standard: Option<crate::TaxProductRegistrationsResourceCountryOptionsEuStandard>,
     /// Type of registration in an EU country.
-    pub r#type: crate::TaxProductRegistrationsResourceCountryOptionsEuropeType,
+    pub r#type: crate::tax_product_registrations_resource_country_options_europe::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -21,7 +21,7 @@ impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsEurope {
                 crate::TaxProductRegistrationsResourceCountryOptionsEuStandard,
             >,
             f1: crate::rt::json::Slot<
-                crate::TaxProductRegistrationsResourceCountryOptionsEuropeType,
+                crate::tax_product_registrations_resource_country_options_europe::Type,
             >,
         }
         let mut b = Slots {
@@ -83,94 +83,5 @@ impl serde::Serialize for TaxProductRegistrationsResourceCountryOptionsEurope {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TaxProductRegistrationsResourceCountryOptionsEuropeType`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxProductRegistrationsResourceCountryOptionsEuropeType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl TaxProductRegistrationsResourceCountryOptionsEuropeType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxProductRegistrationsResourceCountryOptionsEuropeType::Ioss => "ioss",
-            TaxProductRegistrationsResourceCountryOptionsEuropeType::OssNonUnion => {
-                "oss_non_union"
-            }
-            TaxProductRegistrationsResourceCountryOptionsEuropeType::OssUnion => {
-                "oss_union"
-            }
-            TaxProductRegistrationsResourceCountryOptionsEuropeType::Standard => {
-                "standard"
-            }
-            TaxProductRegistrationsResourceCountryOptionsEuropeType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr for TaxProductRegistrationsResourceCountryOptionsEuropeType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => TaxProductRegistrationsResourceCountryOptionsEuropeType::Ioss,
-                Some(1) => {
-                    TaxProductRegistrationsResourceCountryOptionsEuropeType::OssNonUnion
-                }
-                Some(2) => {
-                    TaxProductRegistrationsResourceCountryOptionsEuropeType::OssUnion
-                }
-                Some(3) => {
-                    TaxProductRegistrationsResourceCountryOptionsEuropeType::Standard
-                }
-                _ => {
-                    TaxProductRegistrationsResourceCountryOptionsEuropeType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display for TaxProductRegistrationsResourceCountryOptionsEuropeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for TaxProductRegistrationsResourceCountryOptionsEuropeType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de>
-for TaxProductRegistrationsResourceCountryOptionsEuropeType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax")]
-impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsEuropeType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct TaxProductRegistrationsResourceCountryOptionsSimplified {
     /// Type of registration in `country`.
-    pub r#type: crate::TaxProductRegistrationsResourceCountryOptionsSimplifiedType,
+    pub r#type: crate::tax_product_registrations_resource_country_options_simplified::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,7 +16,7 @@ impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsSimplifi
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::TaxProductRegistrationsResourceCountryOptionsSimplifiedType,
+                crate::tax_product_registrations_resource_country_options_simplified::Type,
             >,
         }
         let mut b = Slots {
@@ -72,71 +72,5 @@ impl serde::Serialize for TaxProductRegistrationsResourceCountryOptionsSimplifie
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TaxProductRegistrationsResourceCountryOptionsSimplifiedType`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxProductRegistrationsResourceCountryOptionsSimplifiedType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl TaxProductRegistrationsResourceCountryOptionsSimplifiedType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxProductRegistrationsResourceCountryOptionsSimplifiedType::Simplified => {
-                "simplified"
-            }
-            TaxProductRegistrationsResourceCountryOptionsSimplifiedType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr for TaxProductRegistrationsResourceCountryOptionsSimplifiedType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => {
-                    TaxProductRegistrationsResourceCountryOptionsSimplifiedType::Simplified
-                }
-                _ => {
-                    TaxProductRegistrationsResourceCountryOptionsSimplifiedType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display for TaxProductRegistrationsResourceCountryOptionsSimplifiedType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for TaxProductRegistrationsResourceCountryOptionsSimplifiedType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de>
-for TaxProductRegistrationsResourceCountryOptionsSimplifiedType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax")]
-impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsSimplifiedType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -20,7 +20,7 @@ pub struct TaxProductRegistrationsResourceCountryOptionsUnitedStates {
         crate::TaxProductRegistrationsResourceCountryOptionsUsStateSalesTax,
     >,
     /// Type of registration in the US.
-    pub r#type: crate::TaxProductRegistrationsResourceCountryOptionsUnitedStatesType,
+    pub r#type: crate::tax_product_registrations_resource_country_options_united_states::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -40,7 +40,7 @@ impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsUnitedSt
                 crate::TaxProductRegistrationsResourceCountryOptionsUsStateSalesTax,
             >,
             f4: crate::rt::json::Slot<
-                crate::TaxProductRegistrationsResourceCountryOptionsUnitedStatesType,
+                crate::tax_product_registrations_resource_country_options_united_states::Type,
             >,
         }
         let mut b = Slots {
@@ -124,117 +124,5 @@ impl serde::Serialize for TaxProductRegistrationsResourceCountryOptionsUnitedSta
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TaxProductRegistrationsResourceCountryOptionsUnitedStatesType`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxProductRegistrationsResourceCountryOptionsUnitedStatesType {
-    /// `local_amusement_tax`
-    LocalAmusementTax,
-    /// `local_lease_tax`
-    LocalLeaseTax,
-    /// `state_communications_tax`
-    StateCommunicationsTax,
-    /// `state_retail_delivery_fee`
-    StateRetailDeliveryFee,
-    /// `state_sales_tax`
-    StateSalesTax,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl TaxProductRegistrationsResourceCountryOptionsUnitedStatesType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxProductRegistrationsResourceCountryOptionsUnitedStatesType::LocalAmusementTax => {
-                "local_amusement_tax"
-            }
-            TaxProductRegistrationsResourceCountryOptionsUnitedStatesType::LocalLeaseTax => {
-                "local_lease_tax"
-            }
-            TaxProductRegistrationsResourceCountryOptionsUnitedStatesType::StateCommunicationsTax => {
-                "state_communications_tax"
-            }
-            TaxProductRegistrationsResourceCountryOptionsUnitedStatesType::StateRetailDeliveryFee => {
-                "state_retail_delivery_fee"
-            }
-            TaxProductRegistrationsResourceCountryOptionsUnitedStatesType::StateSalesTax => {
-                "state_sales_tax"
-            }
-            TaxProductRegistrationsResourceCountryOptionsUnitedStatesType::Unknown(v) => {
-                v
-            }
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr
-for TaxProductRegistrationsResourceCountryOptionsUnitedStatesType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "local_amusement_tax",
-                    "local_lease_tax",
-                    "state_communications_tax",
-                    "state_retail_delivery_fee",
-                    "state_sales_tax",
-                ],
-            ) {
-                Some(0) => {
-                    TaxProductRegistrationsResourceCountryOptionsUnitedStatesType::LocalAmusementTax
-                }
-                Some(1) => {
-                    TaxProductRegistrationsResourceCountryOptionsUnitedStatesType::LocalLeaseTax
-                }
-                Some(2) => {
-                    TaxProductRegistrationsResourceCountryOptionsUnitedStatesType::StateCommunicationsTax
-                }
-                Some(3) => {
-                    TaxProductRegistrationsResourceCountryOptionsUnitedStatesType::StateRetailDeliveryFee
-                }
-                Some(4) => {
-                    TaxProductRegistrationsResourceCountryOptionsUnitedStatesType::StateSalesTax
-                }
-                _ => {
-                    TaxProductRegistrationsResourceCountryOptionsUnitedStatesType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display
-for TaxProductRegistrationsResourceCountryOptionsUnitedStatesType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for TaxProductRegistrationsResourceCountryOptionsUnitedStatesType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de>
-for TaxProductRegistrationsResourceCountryOptionsUnitedStatesType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax")]
-impl crate::rt::Decode
-for TaxProductRegistrationsResourceCountryOptionsUnitedStatesType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

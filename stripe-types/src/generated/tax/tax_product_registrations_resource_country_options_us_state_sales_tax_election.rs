@@ -8,7 +8,7 @@ pub struct TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElection 
     /// A [FIPS code](https://www.census.gov/library/reference/code-lists/ansi.html) representing the local jurisdiction.
     pub jurisdiction: Option<String>,
     /// The type of the election for the state sales tax registration.
-    pub r#type: crate::TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType,
+    pub r#type: crate::tax_product_registrations_resource_country_options_us_state_sales_tax_election::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -20,7 +20,7 @@ for TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElection {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<
-                crate::TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType,
+                crate::tax_product_registrations_resource_country_options_us_state_sales_tax_election::Type,
             >,
         }
         let mut b = Slots {
@@ -84,96 +84,5 @@ for TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElection {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType {
-    /// `local_use_tax`
-    LocalUseTax,
-    /// `simplified_sellers_use_tax`
-    SimplifiedSellersUseTax,
-    /// `single_local_use_tax`
-    SingleLocalUseTax,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType::LocalUseTax => {
-                "local_use_tax"
-            }
-            TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType::SimplifiedSellersUseTax => {
-                "simplified_sellers_use_tax"
-            }
-            TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType::SingleLocalUseTax => {
-                "single_local_use_tax"
-            }
-            TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr
-for TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["local_use_tax", "simplified_sellers_use_tax", "single_local_use_tax"],
-            ) {
-                Some(0) => {
-                    TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType::LocalUseTax
-                }
-                Some(1) => {
-                    TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType::SimplifiedSellersUseTax
-                }
-                Some(2) => {
-                    TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType::SingleLocalUseTax
-                }
-                _ => {
-                    TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display
-for TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize
-for TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de>
-for TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax")]
-impl crate::rt::Decode
-for TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -8,13 +8,15 @@ pub struct TaxProductResourceCustomerDetails {
     /// The customer's postal address (for example, home or business location).
     pub address: Option<crate::TaxProductResourcePostalAddress>,
     /// The type of customer address provided.
-    pub address_source: Option<crate::TaxProductResourceCustomerDetailsAddressSource>,
+    pub address_source: Option<
+        crate::tax_product_resource_customer_details::AddressSource,
+    >,
     /// The customer's IP address (IPv4 or IPv6).
     pub ip_address: Option<String>,
     /// The customer's tax IDs (for example, EU VAT numbers).
     pub tax_ids: Vec<crate::TaxProductResourceCustomerDetailsResourceTaxId>,
     /// The taxability override used for taxation.
-    pub taxability_override: crate::TaxProductResourceCustomerDetailsTaxabilityOverride,
+    pub taxability_override: crate::tax_product_resource_customer_details::TaxabilityOverride,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -25,14 +27,14 @@ impl crate::rt::Decode for TaxProductResourceCustomerDetails {
         struct Slots {
             f0: crate::rt::json::Slot<crate::TaxProductResourcePostalAddress>,
             f1: crate::rt::json::Slot<
-                crate::TaxProductResourceCustomerDetailsAddressSource,
+                crate::tax_product_resource_customer_details::AddressSource,
             >,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<
                 Vec<crate::TaxProductResourceCustomerDetailsResourceTaxId>,
             >,
             f4: crate::rt::json::Slot<
-                crate::TaxProductResourceCustomerDetailsTaxabilityOverride,
+                crate::tax_product_resource_customer_details::TaxabilityOverride,
             >,
         }
         let mut b = Slots {
@@ -118,149 +120,5 @@ impl serde::Serialize for TaxProductResourceCustomerDetails {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TaxProductResourceCustomerDetailsAddressSource`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxProductResourceCustomerDetailsAddressSource {
-    /// `billing`
-    Billing,
-    /// `shipping`
-    Shipping,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl TaxProductResourceCustomerDetailsAddressSource {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxProductResourceCustomerDetailsAddressSource::Billing => "billing",
-            TaxProductResourceCustomerDetailsAddressSource::Shipping => "shipping",
-            TaxProductResourceCustomerDetailsAddressSource::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr for TaxProductResourceCustomerDetailsAddressSource {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["billing", "shipping"]) {
-                Some(0) => TaxProductResourceCustomerDetailsAddressSource::Billing,
-                Some(1) => TaxProductResourceCustomerDetailsAddressSource::Shipping,
-                _ => {
-                    TaxProductResourceCustomerDetailsAddressSource::Unknown(s.to_owned())
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display for TaxProductResourceCustomerDetailsAddressSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for TaxProductResourceCustomerDetailsAddressSource {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxProductResourceCustomerDetailsAddressSource {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax")]
-impl crate::rt::Decode for TaxProductResourceCustomerDetailsAddressSource {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `TaxProductResourceCustomerDetailsTaxabilityOverride`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxProductResourceCustomerDetailsTaxabilityOverride {
-    /// `customer_exempt`
-    CustomerExempt,
-    /// `none`
-    None,
-    /// `reverse_charge`
-    ReverseCharge,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl TaxProductResourceCustomerDetailsTaxabilityOverride {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxProductResourceCustomerDetailsTaxabilityOverride::CustomerExempt => {
-                "customer_exempt"
-            }
-            TaxProductResourceCustomerDetailsTaxabilityOverride::None => "none",
-            TaxProductResourceCustomerDetailsTaxabilityOverride::ReverseCharge => {
-                "reverse_charge"
-            }
-            TaxProductResourceCustomerDetailsTaxabilityOverride::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr for TaxProductResourceCustomerDetailsTaxabilityOverride {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["customer_exempt", "none", "reverse_charge"],
-            ) {
-                Some(0) => {
-                    TaxProductResourceCustomerDetailsTaxabilityOverride::CustomerExempt
-                }
-                Some(1) => TaxProductResourceCustomerDetailsTaxabilityOverride::None,
-                Some(2) => {
-                    TaxProductResourceCustomerDetailsTaxabilityOverride::ReverseCharge
-                }
-                _ => {
-                    TaxProductResourceCustomerDetailsTaxabilityOverride::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display for TaxProductResourceCustomerDetailsTaxabilityOverride {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for TaxProductResourceCustomerDetailsTaxabilityOverride {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de>
-for TaxProductResourceCustomerDetailsTaxabilityOverride {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax")]
-impl crate::rt::Decode for TaxProductResourceCustomerDetailsTaxabilityOverride {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -10,7 +10,7 @@ pub struct TaxProductResourceJurisdiction {
     /// A human-readable name for the jurisdiction imposing the tax.
     pub display_name: String,
     /// Indicates the level of the jurisdiction imposing the tax.
-    pub level: crate::TaxProductResourceJurisdictionLevel,
+    pub level: crate::tax_product_resource_jurisdiction::Level,
     /// [ISO 3166-2 subdivision code](https://en.wikipedia.org/wiki/ISO_3166-2), without country prefix. For example, "NY" for New York, United States.
     pub state: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -23,7 +23,7 @@ impl crate::rt::Decode for TaxProductResourceJurisdiction {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<crate::TaxProductResourceJurisdictionLevel>,
+            f2: crate::rt::json::Slot<crate::tax_product_resource_jurisdiction::Level>,
             f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -96,81 +96,5 @@ impl serde::Serialize for TaxProductResourceJurisdiction {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TaxProductResourceJurisdictionLevel`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxProductResourceJurisdictionLevel {
-    /// `city`
-    City,
-    /// `country`
-    Country,
-    /// `county`
-    County,
-    /// `district`
-    District,
-    /// `state`
-    State,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl TaxProductResourceJurisdictionLevel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxProductResourceJurisdictionLevel::City => "city",
-            TaxProductResourceJurisdictionLevel::Country => "country",
-            TaxProductResourceJurisdictionLevel::County => "county",
-            TaxProductResourceJurisdictionLevel::District => "district",
-            TaxProductResourceJurisdictionLevel::State => "state",
-            TaxProductResourceJurisdictionLevel::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr for TaxProductResourceJurisdictionLevel {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["city", "country", "county", "district", "state"],
-            ) {
-                Some(0) => TaxProductResourceJurisdictionLevel::City,
-                Some(1) => TaxProductResourceJurisdictionLevel::Country,
-                Some(2) => TaxProductResourceJurisdictionLevel::County,
-                Some(3) => TaxProductResourceJurisdictionLevel::District,
-                Some(4) => TaxProductResourceJurisdictionLevel::State,
-                _ => TaxProductResourceJurisdictionLevel::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display for TaxProductResourceJurisdictionLevel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for TaxProductResourceJurisdictionLevel {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxProductResourceJurisdictionLevel {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax")]
-impl crate::rt::Decode for TaxProductResourceJurisdictionLevel {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -10,11 +10,11 @@ pub struct TaxProductResourceLineItemTaxBreakdown {
     /// The `jurisdiction` field.
     pub jurisdiction: crate::TaxProductResourceJurisdiction,
     /// Indicates whether the jurisdiction was determined by the origin (merchant's address) or destination (customer's address).
-    pub sourcing: crate::TaxProductResourceLineItemTaxBreakdownSourcing,
+    pub sourcing: crate::tax_product_resource_line_item_tax_breakdown::Sourcing,
     /// Details regarding the rate for this tax. This field will be `null` when the tax is not imposed, for example if the product is exempt from tax.
     pub tax_rate_details: Option<crate::TaxProductResourceLineItemTaxRateDetails>,
     /// The reasoning behind this tax, for example, if the product is tax exempt. The possible values for this field may be extended as new tax rules are supported.
-    pub taxability_reason: crate::LineItemsTaxAmountTaxabilityReason,
+    pub taxability_reason: crate::line_items_tax_amount::TaxabilityReason,
     /// The amount on which tax is calculated, in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
     pub taxable_amount: i64,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -28,10 +28,10 @@ impl crate::rt::Decode for TaxProductResourceLineItemTaxBreakdown {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<crate::TaxProductResourceJurisdiction>,
             f2: crate::rt::json::Slot<
-                crate::TaxProductResourceLineItemTaxBreakdownSourcing,
+                crate::tax_product_resource_line_item_tax_breakdown::Sourcing,
             >,
             f3: crate::rt::json::Slot<crate::TaxProductResourceLineItemTaxRateDetails>,
-            f4: crate::rt::json::Slot<crate::LineItemsTaxAmountTaxabilityReason>,
+            f4: crate::rt::json::Slot<crate::line_items_tax_amount::TaxabilityReason>,
             f5: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
@@ -121,68 +121,5 @@ impl serde::Serialize for TaxProductResourceLineItemTaxBreakdown {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TaxProductResourceLineItemTaxBreakdownSourcing`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxProductResourceLineItemTaxBreakdownSourcing {
-    /// `destination`
-    Destination,
-    /// `origin`
-    Origin,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl TaxProductResourceLineItemTaxBreakdownSourcing {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxProductResourceLineItemTaxBreakdownSourcing::Destination => "destination",
-            TaxProductResourceLineItemTaxBreakdownSourcing::Origin => "origin",
-            TaxProductResourceLineItemTaxBreakdownSourcing::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr for TaxProductResourceLineItemTaxBreakdownSourcing {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["destination", "origin"]) {
-                Some(0) => TaxProductResourceLineItemTaxBreakdownSourcing::Destination,
-                Some(1) => TaxProductResourceLineItemTaxBreakdownSourcing::Origin,
-                _ => {
-                    TaxProductResourceLineItemTaxBreakdownSourcing::Unknown(s.to_owned())
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display for TaxProductResourceLineItemTaxBreakdownSourcing {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for TaxProductResourceLineItemTaxBreakdownSourcing {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxProductResourceLineItemTaxBreakdownSourcing {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax")]
-impl crate::rt::Decode for TaxProductResourceLineItemTaxBreakdownSourcing {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -10,7 +10,7 @@ pub struct TaxProductResourceLineItemTaxRateDetails {
     /// The tax rate percentage as a string. For example, 8.5% is represented as "8.5".
     pub percentage_decimal: String,
     /// The tax type, such as `vat` or `sales_tax`.
-    pub tax_type: crate::TaxProductResourceLineItemTaxRateDetailsTaxType,
+    pub tax_type: crate::tax_product_resource_line_item_tax_rate_details::TaxType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -22,7 +22,7 @@ impl crate::rt::Decode for TaxProductResourceLineItemTaxRateDetails {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<
-                crate::TaxProductResourceLineItemTaxRateDetailsTaxType,
+                crate::tax_product_resource_line_item_tax_rate_details::TaxType,
             >,
         }
         let mut b = Slots {
@@ -89,139 +89,5 @@ impl serde::Serialize for TaxProductResourceLineItemTaxRateDetails {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TaxProductResourceLineItemTaxRateDetailsTaxType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxProductResourceLineItemTaxRateDetailsTaxType {
-    /// `amusement_tax`
-    AmusementTax,
-    /// `communications_tax`
-    CommunicationsTax,
-    /// `gst`
-    Gst,
-    /// `hst`
-    Hst,
-    /// `igst`
-    Igst,
-    /// `jct`
-    Jct,
-    /// `lease_tax`
-    LeaseTax,
-    /// `pst`
-    Pst,
-    /// `qst`
-    Qst,
-    /// `retail_delivery_fee`
-    RetailDeliveryFee,
-    /// `rst`
-    Rst,
-    /// `sales_tax`
-    SalesTax,
-    /// `service_tax`
-    ServiceTax,
-    /// `vat`
-    Vat,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl TaxProductResourceLineItemTaxRateDetailsTaxType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxProductResourceLineItemTaxRateDetailsTaxType::AmusementTax => {
-                "amusement_tax"
-            }
-            TaxProductResourceLineItemTaxRateDetailsTaxType::CommunicationsTax => {
-                "communications_tax"
-            }
-            TaxProductResourceLineItemTaxRateDetailsTaxType::Gst => "gst",
-            TaxProductResourceLineItemTaxRateDetailsTaxType::Hst => "hst",
-            TaxProductResourceLineItemTaxRateDetailsTaxType::Igst => "igst",
-            TaxProductResourceLineItemTaxRateDetailsTaxType::Jct => "jct",
-            TaxProductResourceLineItemTaxRateDetailsTaxType::LeaseTax => "lease_tax",
-            TaxProductResourceLineItemTaxRateDetailsTaxType::Pst => "pst",
-            TaxProductResourceLineItemTaxRateDetailsTaxType::Qst => "qst",
-            TaxProductResourceLineItemTaxRateDetailsTaxType::RetailDeliveryFee => {
-                "retail_delivery_fee"
-            }
-            TaxProductResourceLineItemTaxRateDetailsTaxType::Rst => "rst",
-            TaxProductResourceLineItemTaxRateDetailsTaxType::SalesTax => "sales_tax",
-            TaxProductResourceLineItemTaxRateDetailsTaxType::ServiceTax => "service_tax",
-            TaxProductResourceLineItemTaxRateDetailsTaxType::Vat => "vat",
-            TaxProductResourceLineItemTaxRateDetailsTaxType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for TaxProductResourceLineItemTaxRateDetailsTaxType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "amusement_tax",
-                    "communications_tax",
-                    "gst",
-                    "hst",
-                    "igst",
-                    "jct",
-                    "lease_tax",
-                    "pst",
-                    "qst",
-                    "retail_delivery_fee",
-                    "rst",
-                    "sales_tax",
-                    "service_tax",
-                    "vat",
-                ],
-            ) {
-                Some(0) => TaxProductResourceLineItemTaxRateDetailsTaxType::AmusementTax,
-                Some(1) => {
-                    TaxProductResourceLineItemTaxRateDetailsTaxType::CommunicationsTax
-                }
-                Some(2) => TaxProductResourceLineItemTaxRateDetailsTaxType::Gst,
-                Some(3) => TaxProductResourceLineItemTaxRateDetailsTaxType::Hst,
-                Some(4) => TaxProductResourceLineItemTaxRateDetailsTaxType::Igst,
-                Some(5) => TaxProductResourceLineItemTaxRateDetailsTaxType::Jct,
-                Some(6) => TaxProductResourceLineItemTaxRateDetailsTaxType::LeaseTax,
-                Some(7) => TaxProductResourceLineItemTaxRateDetailsTaxType::Pst,
-                Some(8) => TaxProductResourceLineItemTaxRateDetailsTaxType::Qst,
-                Some(9) => {
-                    TaxProductResourceLineItemTaxRateDetailsTaxType::RetailDeliveryFee
-                }
-                Some(10) => TaxProductResourceLineItemTaxRateDetailsTaxType::Rst,
-                Some(11) => TaxProductResourceLineItemTaxRateDetailsTaxType::SalesTax,
-                Some(12) => TaxProductResourceLineItemTaxRateDetailsTaxType::ServiceTax,
-                Some(13) => TaxProductResourceLineItemTaxRateDetailsTaxType::Vat,
-                _ => {
-                    TaxProductResourceLineItemTaxRateDetailsTaxType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-impl std::fmt::Display for TaxProductResourceLineItemTaxRateDetailsTaxType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TaxProductResourceLineItemTaxRateDetailsTaxType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TaxProductResourceLineItemTaxRateDetailsTaxType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for TaxProductResourceLineItemTaxRateDetailsTaxType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct TaxProductResourceTaxAssociationTransactionAttemptsResourceErrored {
     /// Details on why we couldn't commit the tax transaction.
-    pub reason: crate::TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason,
+    pub reason: crate::tax_product_resource_tax_association_transaction_attempts_resource_errored::Reason,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17,7 +17,7 @@ for TaxProductResourceTaxAssociationTransactionAttemptsResourceErrored {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason,
+                crate::tax_product_resource_tax_association_transaction_attempts_resource_errored::Reason,
             >,
         }
         let mut b = Slots {
@@ -75,118 +75,5 @@ for TaxProductResourceTaxAssociationTransactionAttemptsResourceErrored {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason {
-    /// `another_payment_associated_with_calculation`
-    AnotherPaymentAssociatedWithCalculation,
-    /// `calculation_expired`
-    CalculationExpired,
-    /// `currency_mismatch`
-    CurrencyMismatch,
-    /// `original_transaction_voided`
-    OriginalTransactionVoided,
-    /// `unique_reference_violation`
-    UniqueReferenceViolation,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason::AnotherPaymentAssociatedWithCalculation => {
-                "another_payment_associated_with_calculation"
-            }
-            TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason::CalculationExpired => {
-                "calculation_expired"
-            }
-            TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason::CurrencyMismatch => {
-                "currency_mismatch"
-            }
-            TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason::OriginalTransactionVoided => {
-                "original_transaction_voided"
-            }
-            TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason::UniqueReferenceViolation => {
-                "unique_reference_violation"
-            }
-            TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr
-for TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "another_payment_associated_with_calculation",
-                    "calculation_expired",
-                    "currency_mismatch",
-                    "original_transaction_voided",
-                    "unique_reference_violation",
-                ],
-            ) {
-                Some(0) => {
-                    TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason::AnotherPaymentAssociatedWithCalculation
-                }
-                Some(1) => {
-                    TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason::CalculationExpired
-                }
-                Some(2) => {
-                    TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason::CurrencyMismatch
-                }
-                Some(3) => {
-                    TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason::OriginalTransactionVoided
-                }
-                Some(4) => {
-                    TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason::UniqueReferenceViolation
-                }
-                _ => {
-                    TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display
-for TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize
-for TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de>
-for TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax")]
-impl crate::rt::Decode
-for TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

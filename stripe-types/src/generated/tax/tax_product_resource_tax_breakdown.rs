@@ -12,7 +12,7 @@ pub struct TaxProductResourceTaxBreakdown {
     /// The `tax_rate_details` field.
     pub tax_rate_details: crate::TaxProductResourceTaxRateDetails,
     /// The reasoning behind this tax, for example, if the product is tax exempt. We might extend the possible values for this field to support new tax rules.
-    pub taxability_reason: crate::LineItemsTaxAmountTaxabilityReason,
+    pub taxability_reason: crate::line_items_tax_amount::TaxabilityReason,
     /// The amount on which tax is calculated, in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
     pub taxable_amount: i64,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -26,7 +26,7 @@ impl crate::rt::Decode for TaxProductResourceTaxBreakdown {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<bool>,
             f2: crate::rt::json::Slot<crate::TaxProductResourceTaxRateDetails>,
-            f3: crate::rt::json::Slot<crate::LineItemsTaxAmountTaxabilityReason>,
+            f3: crate::rt::json::Slot<crate::line_items_tax_amount::TaxabilityReason>,
             f4: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {

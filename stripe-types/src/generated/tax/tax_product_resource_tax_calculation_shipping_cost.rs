@@ -12,7 +12,7 @@ pub struct TaxProductResourceTaxCalculationShippingCost {
     /// The ID of an existing [ShippingRate](https://docs.stripe.com/api/shipping_rates/object).
     pub shipping_rate: Option<String>,
     /// Specifies whether the `amount` includes taxes. If `tax_behavior=inclusive`, then the amount includes taxes.
-    pub tax_behavior: crate::BillingBillResourceInvoicingTaxesTaxTaxBehavior,
+    pub tax_behavior: crate::billing_bill_resource_invoicing_taxes_tax::TaxBehavior,
     /// Detailed account of taxes relevant to shipping cost.
     pub tax_breakdown: Option<Vec<crate::TaxProductResourceLineItemTaxBreakdown>>,
     /// The [tax code](https://docs.stripe.com/tax/tax-categories) ID used for shipping.
@@ -29,7 +29,7 @@ impl crate::rt::Decode for TaxProductResourceTaxCalculationShippingCost {
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<
-                crate::BillingBillResourceInvoicingTaxesTaxTaxBehavior,
+                crate::billing_bill_resource_invoicing_taxes_tax::TaxBehavior,
             >,
             f4: crate::rt::json::Slot<
                 Vec<crate::TaxProductResourceLineItemTaxBreakdown>,

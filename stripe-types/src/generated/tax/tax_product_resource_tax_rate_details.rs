@@ -12,11 +12,13 @@ pub struct TaxProductResourceTaxRateDetails {
     /// The tax rate percentage as a string. For example, 8.5% is represented as `"8.5"`.
     pub percentage_decimal: String,
     /// Indicates the type of tax rate applied to the taxable amount. This value can be `null` when no tax applies to the location. This field is only present for TaxRates created by Stripe Tax.
-    pub rate_type: Option<crate::TaxProductResourceTaxRateDetailsRateType>,
+    pub rate_type: Option<crate::tax_product_resource_tax_rate_details::RateType>,
     /// State, county, province, or region ([ISO 3166-2](https://en.wikipedia.org/wiki/ISO_3166-2)).
     pub state: Option<String>,
     /// The tax type, such as `vat` or `sales_tax`.
-    pub tax_type: Option<crate::TaxProductResourceLineItemTaxRateDetailsTaxType>,
+    pub tax_type: Option<
+        crate::tax_product_resource_line_item_tax_rate_details::TaxType,
+    >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -28,10 +30,12 @@ impl crate::rt::Decode for TaxProductResourceTaxRateDetails {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<crate::TaxRateFlatAmount>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::TaxProductResourceTaxRateDetailsRateType>,
+            f3: crate::rt::json::Slot<
+                crate::tax_product_resource_tax_rate_details::RateType,
+            >,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<
-                crate::TaxProductResourceLineItemTaxRateDetailsTaxType,
+                crate::tax_product_resource_line_item_tax_rate_details::TaxType,
             >,
         }
         let mut b = Slots {
@@ -123,59 +127,5 @@ impl serde::Serialize for TaxProductResourceTaxRateDetails {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TaxProductResourceTaxRateDetailsRateType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxProductResourceTaxRateDetailsRateType {
-    /// `flat_amount`
-    FlatAmount,
-    /// `percentage`
-    Percentage,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl TaxProductResourceTaxRateDetailsRateType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxProductResourceTaxRateDetailsRateType::FlatAmount => "flat_amount",
-            TaxProductResourceTaxRateDetailsRateType::Percentage => "percentage",
-            TaxProductResourceTaxRateDetailsRateType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for TaxProductResourceTaxRateDetailsRateType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["flat_amount", "percentage"]) {
-                Some(0) => TaxProductResourceTaxRateDetailsRateType::FlatAmount,
-                Some(1) => TaxProductResourceTaxRateDetailsRateType::Percentage,
-                _ => TaxProductResourceTaxRateDetailsRateType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for TaxProductResourceTaxRateDetailsRateType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TaxProductResourceTaxRateDetailsRateType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxRateDetailsRateType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for TaxProductResourceTaxRateDetailsRateType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

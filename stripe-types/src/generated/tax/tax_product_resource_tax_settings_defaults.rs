@@ -6,9 +6,11 @@
 #[non_exhaustive]
 pub struct TaxProductResourceTaxSettingsDefaults {
     /// The tax calculation provider this account uses. Defaults to `stripe` when not using a [third-party provider](/tax/third-party-apps).
-    pub provider: crate::TaxProductResourceTaxSettingsDefaultsProvider,
+    pub provider: crate::tax_product_resource_tax_settings_defaults::Provider,
     /// Default [tax behavior](https://stripe.com/docs/tax/products-prices-tax-categories-tax-behavior#tax-behavior) used to specify whether the price is considered inclusive of taxes or exclusive of taxes. If the item's price has a tax behavior set, it will take precedence over the default tax behavior.
-    pub tax_behavior: Option<crate::TaxProductResourceTaxSettingsDefaultsTaxBehavior>,
+    pub tax_behavior: Option<
+        crate::tax_product_resource_tax_settings_defaults::TaxBehavior,
+    >,
     /// Default [tax code](https://stripe.com/docs/tax/tax-categories) used to classify your products and prices.
     pub tax_code: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -20,10 +22,10 @@ impl crate::rt::Decode for TaxProductResourceTaxSettingsDefaults {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::TaxProductResourceTaxSettingsDefaultsProvider,
+                crate::tax_product_resource_tax_settings_defaults::Provider,
             >,
             f1: crate::rt::json::Slot<
-                crate::TaxProductResourceTaxSettingsDefaultsTaxBehavior,
+                crate::tax_product_resource_tax_settings_defaults::TaxBehavior,
             >,
             f2: crate::rt::json::Slot<String>,
         }
@@ -91,153 +93,5 @@ impl serde::Serialize for TaxProductResourceTaxSettingsDefaults {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TaxProductResourceTaxSettingsDefaultsProvider`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxProductResourceTaxSettingsDefaultsProvider {
-    /// `anrok`
-    Anrok,
-    /// `avalara`
-    Avalara,
-    /// `sphere`
-    Sphere,
-    /// `stripe`
-    Stripe,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl TaxProductResourceTaxSettingsDefaultsProvider {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxProductResourceTaxSettingsDefaultsProvider::Anrok => "anrok",
-            TaxProductResourceTaxSettingsDefaultsProvider::Avalara => "avalara",
-            TaxProductResourceTaxSettingsDefaultsProvider::Sphere => "sphere",
-            TaxProductResourceTaxSettingsDefaultsProvider::Stripe => "stripe",
-            TaxProductResourceTaxSettingsDefaultsProvider::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr for TaxProductResourceTaxSettingsDefaultsProvider {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["anrok", "avalara", "sphere", "stripe"],
-            ) {
-                Some(0) => TaxProductResourceTaxSettingsDefaultsProvider::Anrok,
-                Some(1) => TaxProductResourceTaxSettingsDefaultsProvider::Avalara,
-                Some(2) => TaxProductResourceTaxSettingsDefaultsProvider::Sphere,
-                Some(3) => TaxProductResourceTaxSettingsDefaultsProvider::Stripe,
-                _ => TaxProductResourceTaxSettingsDefaultsProvider::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display for TaxProductResourceTaxSettingsDefaultsProvider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for TaxProductResourceTaxSettingsDefaultsProvider {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxSettingsDefaultsProvider {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax")]
-impl crate::rt::Decode for TaxProductResourceTaxSettingsDefaultsProvider {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `TaxProductResourceTaxSettingsDefaultsTaxBehavior`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxProductResourceTaxSettingsDefaultsTaxBehavior {
-    /// `exclusive`
-    Exclusive,
-    /// `inclusive`
-    Inclusive,
-    /// `inferred_by_currency`
-    InferredByCurrency,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl TaxProductResourceTaxSettingsDefaultsTaxBehavior {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxProductResourceTaxSettingsDefaultsTaxBehavior::Exclusive => "exclusive",
-            TaxProductResourceTaxSettingsDefaultsTaxBehavior::Inclusive => "inclusive",
-            TaxProductResourceTaxSettingsDefaultsTaxBehavior::InferredByCurrency => {
-                "inferred_by_currency"
-            }
-            TaxProductResourceTaxSettingsDefaultsTaxBehavior::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr for TaxProductResourceTaxSettingsDefaultsTaxBehavior {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["exclusive", "inclusive", "inferred_by_currency"],
-            ) {
-                Some(0) => TaxProductResourceTaxSettingsDefaultsTaxBehavior::Exclusive,
-                Some(1) => TaxProductResourceTaxSettingsDefaultsTaxBehavior::Inclusive,
-                Some(2) => {
-                    TaxProductResourceTaxSettingsDefaultsTaxBehavior::InferredByCurrency
-                }
-                _ => {
-                    TaxProductResourceTaxSettingsDefaultsTaxBehavior::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display for TaxProductResourceTaxSettingsDefaultsTaxBehavior {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for TaxProductResourceTaxSettingsDefaultsTaxBehavior {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxSettingsDefaultsTaxBehavior {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax")]
-impl crate::rt::Decode for TaxProductResourceTaxSettingsDefaultsTaxBehavior {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

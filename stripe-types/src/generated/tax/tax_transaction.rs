@@ -108,17 +108,17 @@ pub struct CreateReversalTaxTransaction {
     /// A flat amount to reverse across the entire transaction, in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal) in negative. This value represents the total amount to refund from the transaction, including taxes.
     pub flat_amount: Option<i64>,
     /// The line item amounts to reverse.
-    pub line_items: Option<Vec<crate::TransactionLineItemReversal>>,
+    pub line_items: Option<Vec<crate::tax_transaction::LineItems>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// If `partial`, the provided line item or shipping cost amounts are reversed. If `full`, the original transaction is fully reversed.
-    pub mode: crate::CreateReversalTaxTransactionMode,
+    pub mode: crate::tax_transaction::Mode,
     /// The ID of the Transaction to partially or fully reverse.
     pub original_transaction: String,
     /// A custom identifier for this reversal, such as `myOrder_123-refund_1`, which must be unique across all transactions. The reference helps identify this reversal transaction in exported [tax reports](https://docs.stripe.com/tax/reports).
     pub reference: String,
     /// The shipping cost to reverse.
-    pub shipping_cost: Option<crate::TransactionShippingCostReversal>,
+    pub shipping_cost: Option<crate::tax_transaction::ShippingCost>,
 }
 #[cfg(feature = "tax")]
 impl serde::Serialize for CreateReversalTaxTransaction {
@@ -151,7 +151,7 @@ impl serde::Serialize for CreateReversalTaxTransaction {
 #[derive(Clone, Debug)]
 pub struct CreateReversalTaxTransactionArgs {
     /// If `partial`, the provided line item or shipping cost amounts are reversed. If `full`, the original transaction is fully reversed.
-    pub mode: crate::CreateReversalTaxTransactionMode,
+    pub mode: crate::tax_transaction::Mode,
     /// The ID of the Transaction to partially or fully reverse.
     pub original_transaction: String,
     /// A custom identifier for this reversal, such as `myOrder_123-refund_1`, which must be unique across all transactions. The reference helps identify this reversal transaction in exported [tax reports](https://docs.stripe.com/tax/reports).
@@ -186,7 +186,7 @@ impl CreateReversalTaxTransaction {
     /// The line item amounts to reverse.
     pub fn line_items(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::TransactionLineItemReversal>>,
+        v: impl IntoIterator<Item = impl Into<crate::tax_transaction::LineItems>>,
     ) -> Self {
         self.line_items = Some(v.into_iter().map(Into::into).collect());
         self
@@ -199,7 +199,7 @@ impl CreateReversalTaxTransaction {
     /// The shipping cost to reverse.
     pub fn shipping_cost(
         mut self,
-        v: impl Into<crate::TransactionShippingCostReversal>,
+        v: impl Into<crate::tax_transaction::ShippingCost>,
     ) -> Self {
         self.shipping_cost = Some(v.into());
         self
@@ -218,61 +218,6 @@ impl crate::rt::StripeRequest for CreateReversalTaxTransaction {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `CreateReversalTaxTransactionMode`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateReversalTaxTransactionMode {
-    /// `full`
-    Full,
-    /// `partial`
-    Partial,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl CreateReversalTaxTransactionMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateReversalTaxTransactionMode::Full => "full",
-            CreateReversalTaxTransactionMode::Partial => "partial",
-            CreateReversalTaxTransactionMode::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr for CreateReversalTaxTransactionMode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["full", "partial"]) {
-                Some(0) => CreateReversalTaxTransactionMode::Full,
-                Some(1) => CreateReversalTaxTransactionMode::Partial,
-                _ => CreateReversalTaxTransactionMode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display for CreateReversalTaxTransactionMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for CreateReversalTaxTransactionMode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for CreateReversalTaxTransactionMode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Retrieve a transaction
@@ -372,7 +317,7 @@ pub struct TaxTransaction {
     /// Timestamp of date at which the tax rules and rates in effect applies for the calculation.
     pub tax_date: crate::rt::Timestamp,
     /// If `reversal`, this transaction reverses an earlier transaction.
-    pub r#type: crate::TaxTransactionType,
+    pub r#type: crate::tax_transaction::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -407,7 +352,7 @@ impl crate::rt::Decode for TaxTransaction {
                 crate::TaxProductResourceTaxTransactionShippingCost,
             >,
             f13: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f14: crate::rt::json::Slot<crate::TaxTransactionType>,
+            f14: crate::rt::json::Slot<crate::tax_transaction::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -578,180 +523,5 @@ impl serde::Serialize for TaxTransaction {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TaxTransactionType`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxTransactionType {
-    /// `reversal`
-    Reversal,
-    /// `transaction`
-    Transaction,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl TaxTransactionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxTransactionType::Reversal => "reversal",
-            TaxTransactionType::Transaction => "transaction",
-            TaxTransactionType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr for TaxTransactionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["reversal", "transaction"]) {
-                Some(0) => TaxTransactionType::Reversal,
-                Some(1) => TaxTransactionType::Transaction,
-                _ => TaxTransactionType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display for TaxTransactionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for TaxTransactionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxTransactionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax")]
-impl crate::rt::Decode for TaxTransactionType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Part of a request's parameters (`CreateReversalTaxTransactionLineItems`).
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TransactionLineItemReversal {
-    /// The `amount` parameter.
-    pub amount: i64,
-    /// The `amount_tax` parameter.
-    pub amount_tax: i64,
-    /// The `metadata` parameter.
-    pub metadata: Option<crate::rt::Metadata>,
-    /// The `original_line_item` parameter.
-    pub original_line_item: String,
-    /// The `quantity` parameter.
-    pub quantity: Option<i64>,
-    /// The `reference` parameter.
-    pub reference: String,
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for TransactionLineItemReversal {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("amount", &self.amount)?;
-        map.serialize_entry("amount_tax", &self.amount_tax)?;
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        map.serialize_entry("original_line_item", &self.original_line_item)?;
-        if let Some(v) = &self.quantity {
-            map.serialize_entry("quantity", v)?;
-        }
-        map.serialize_entry("reference", &self.reference)?;
-        map.end()
-    }
-}
-/// The required parameters of [`TransactionLineItemReversal::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug)]
-pub struct TransactionLineItemReversalArgs {
-    /// The `amount` parameter.
-    pub amount: i64,
-    /// The `amount_tax` parameter.
-    pub amount_tax: i64,
-    /// The `original_line_item` parameter.
-    pub original_line_item: String,
-    /// The `reference` parameter.
-    pub reference: String,
-}
-#[cfg(feature = "tax")]
-impl TransactionLineItemReversal {
-    /// Start with the required parameters, named in [`TransactionLineItemReversalArgs`]: `amount`, `amount_tax`, `original_line_item`, `reference`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: TransactionLineItemReversalArgs) -> Self {
-        Self {
-            amount: args.amount,
-            amount_tax: args.amount_tax,
-            metadata: None,
-            original_line_item: args.original_line_item,
-            quantity: None,
-            reference: args.reference,
-        }
-    }
-    /// The `metadata` parameter.
-    pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
-        self.metadata = Some(v.into());
-        self
-    }
-    /// The `quantity` parameter.
-    pub fn quantity(mut self, v: impl Into<i64>) -> Self {
-        self.quantity = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateReversalTaxTransactionShippingCost`).
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TransactionShippingCostReversal {
-    /// The `amount` parameter.
-    pub amount: i64,
-    /// The `amount_tax` parameter.
-    pub amount_tax: i64,
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for TransactionShippingCostReversal {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("amount", &self.amount)?;
-        map.serialize_entry("amount_tax", &self.amount_tax)?;
-        map.end()
-    }
-}
-/// The required parameters of [`TransactionShippingCostReversal::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug)]
-pub struct TransactionShippingCostReversalArgs {
-    /// The `amount` parameter.
-    pub amount: i64,
-    /// The `amount_tax` parameter.
-    pub amount_tax: i64,
-}
-#[cfg(feature = "tax")]
-impl TransactionShippingCostReversal {
-    /// Start with the required parameters, named in [`TransactionShippingCostReversalArgs`]: `amount`, `amount_tax`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: TransactionShippingCostReversalArgs) -> Self {
-        Self {
-            amount: args.amount,
-            amount_tax: args.amount_tax,
-        }
     }
 }

@@ -120,11 +120,11 @@ pub struct TaxTransactionLineItem {
         crate::TaxProductResourceTaxTransactionLineItemResourceReversal,
     >,
     /// Specifies whether the `amount` includes taxes. If `tax_behavior=inclusive`, then the amount includes taxes.
-    pub tax_behavior: crate::BillingBillResourceInvoicingTaxesTaxTaxBehavior,
+    pub tax_behavior: crate::billing_bill_resource_invoicing_taxes_tax::TaxBehavior,
     /// The [tax code](https://docs.stripe.com/tax/tax-categories) ID used for this resource.
     pub tax_code: String,
     /// If `reversal`, this line item reverses an earlier transaction.
-    pub r#type: crate::TaxTransactionLineItemType,
+    pub r#type: crate::tax_transaction_line_item::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -153,10 +153,10 @@ impl crate::rt::Decode for TaxTransactionLineItem {
                 crate::TaxProductResourceTaxTransactionLineItemResourceReversal,
             >,
             f9: crate::rt::json::Slot<
-                crate::BillingBillResourceInvoicingTaxesTaxTaxBehavior,
+                crate::billing_bill_resource_invoicing_taxes_tax::TaxBehavior,
             >,
             f10: crate::rt::json::Slot<String>,
-            f11: crate::rt::json::Slot<crate::TaxTransactionLineItemType>,
+            f11: crate::rt::json::Slot<crate::tax_transaction_line_item::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -306,66 +306,5 @@ impl serde::Serialize for TaxTransactionLineItem {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TaxTransactionLineItemType`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxTransactionLineItemType {
-    /// `reversal`
-    Reversal,
-    /// `transaction`
-    Transaction,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl TaxTransactionLineItemType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxTransactionLineItemType::Reversal => "reversal",
-            TaxTransactionLineItemType::Transaction => "transaction",
-            TaxTransactionLineItemType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr for TaxTransactionLineItemType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["reversal", "transaction"]) {
-                Some(0) => TaxTransactionLineItemType::Reversal,
-                Some(1) => TaxTransactionLineItemType::Transaction,
-                _ => TaxTransactionLineItemType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display for TaxTransactionLineItemType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for TaxTransactionLineItemType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxTransactionLineItemType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax")]
-impl crate::rt::Decode for TaxTransactionLineItemType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

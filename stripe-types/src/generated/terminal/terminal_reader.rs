@@ -61,216 +61,6 @@ impl crate::rt::StripeRequest for CancelActionTerminalReader {
         }
     }
 }
-/// Part of a request's parameters (`PresentPaymentMethodTestHelpersTerminalReaderCardPresent`).
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CardPresent {
-    /// The `number` parameter.
-    pub number: Option<String>,
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for CardPresent {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.number {
-            map.serialize_entry("number", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "terminal")]
-impl CardPresent {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { number: None }
-    }
-    /// The `number` parameter.
-    pub fn number(mut self, v: impl Into<String>) -> Self {
-        self.number = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`SetReaderDisplayTerminalReaderCart`).
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct Cart {
-    /// The `currency` parameter.
-    pub currency: String,
-    /// The `line_items` parameter.
-    pub line_items: Vec<crate::SetReaderDisplayTerminalReaderCartLineItems>,
-    /// The `tax` parameter.
-    pub tax: Option<i64>,
-    /// The `total` parameter.
-    pub total: i64,
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for Cart {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("currency", &self.currency)?;
-        map.serialize_entry("line_items", &self.line_items)?;
-        if let Some(v) = &self.tax {
-            map.serialize_entry("tax", v)?;
-        }
-        map.serialize_entry("total", &self.total)?;
-        map.end()
-    }
-}
-#[cfg(feature = "terminal")]
-impl Cart {
-    /// Start with the required parameters: `currency`, `line_items`, `total`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        currency: impl Into<String>,
-        line_items: impl IntoIterator<
-            Item = impl Into<crate::SetReaderDisplayTerminalReaderCartLineItems>,
-        >,
-        total: impl Into<i64>,
-    ) -> Self {
-        Self {
-            currency: currency.into(),
-            line_items: line_items.into_iter().map(Into::into).collect(),
-            tax: None,
-            total: total.into(),
-        }
-    }
-    /// The `tax` parameter.
-    pub fn tax(mut self, v: impl Into<i64>) -> Self {
-        self.tax = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CollectInputsTerminalReaderInputsSelectionChoices`).
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ChoiceParams {
-    /// The `id` parameter.
-    pub id: String,
-    /// The `style` parameter.
-    pub style: Option<crate::CollectInputsTerminalReaderInputsSelectionChoicesStyle>,
-    /// The `text` parameter.
-    pub text: String,
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for ChoiceParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("id", &self.id)?;
-        if let Some(v) = &self.style {
-            map.serialize_entry("style", v)?;
-        }
-        map.serialize_entry("text", &self.text)?;
-        map.end()
-    }
-}
-/// The required parameters of [`ChoiceParams::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug)]
-pub struct ChoiceParamsArgs {
-    /// The `id` parameter.
-    pub id: String,
-    /// The `text` parameter.
-    pub text: String,
-}
-#[cfg(feature = "terminal")]
-impl ChoiceParams {
-    /// Start with the required parameters, named in [`ChoiceParamsArgs`]: `id`, `text`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: ChoiceParamsArgs) -> Self {
-        Self {
-            id: args.id,
-            style: None,
-            text: args.text,
-        }
-    }
-    /// The `style` parameter.
-    pub fn style(
-        mut self,
-        v: impl Into<crate::CollectInputsTerminalReaderInputsSelectionChoicesStyle>,
-    ) -> Self {
-        self.style = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CollectPaymentMethodTerminalReaderCollectConfig`).
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CollectConfig {
-    /// The `allow_redisplay` parameter.
-    pub allow_redisplay: Option<
-        crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay,
-    >,
-    /// The `enable_customer_cancellation` parameter.
-    pub enable_customer_cancellation: Option<bool>,
-    /// The `skip_tipping` parameter.
-    pub skip_tipping: Option<bool>,
-    /// The `tipping` parameter.
-    pub tipping: Option<crate::TippingConfig>,
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for CollectConfig {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.allow_redisplay {
-            map.serialize_entry("allow_redisplay", v)?;
-        }
-        if let Some(v) = &self.enable_customer_cancellation {
-            map.serialize_entry("enable_customer_cancellation", v)?;
-        }
-        if let Some(v) = &self.skip_tipping {
-            map.serialize_entry("skip_tipping", v)?;
-        }
-        if let Some(v) = &self.tipping {
-            map.serialize_entry("tipping", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "terminal")]
-impl CollectConfig {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            allow_redisplay: None,
-            enable_customer_cancellation: None,
-            skip_tipping: None,
-            tipping: None,
-        }
-    }
-    /// The `allow_redisplay` parameter.
-    pub fn allow_redisplay(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay>,
-    ) -> Self {
-        self.allow_redisplay = Some(v.into());
-        self
-    }
-    /// The `enable_customer_cancellation` parameter.
-    pub fn enable_customer_cancellation(mut self, v: impl Into<bool>) -> Self {
-        self.enable_customer_cancellation = Some(v.into());
-        self
-    }
-    /// The `skip_tipping` parameter.
-    pub fn skip_tipping(mut self, v: impl Into<bool>) -> Self {
-        self.skip_tipping = Some(v.into());
-        self
-    }
-    /// The `tipping` parameter.
-    pub fn tipping(mut self, v: impl Into<crate::TippingConfig>) -> Self {
-        self.tipping = Some(v.into());
-        self
-    }
-}
 /// Collect inputs using a Reader
 ///
 /// Initiates an [input collection flow](https://docs.stripe.com/docs/terminal/features/collect-inputs) on a Reader to display input forms and collect information from your customers.
@@ -285,7 +75,7 @@ pub struct CollectInputsTerminalReader {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// List of inputs to be collected from the customer using the Reader. Maximum 5 inputs.
-    pub inputs: Vec<crate::InputParams>,
+    pub inputs: Vec<crate::terminal_reader::Inputs>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
 }
@@ -310,7 +100,7 @@ impl CollectInputsTerminalReader {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         reader: impl Into<crate::TerminalReaderId>,
-        inputs: impl IntoIterator<Item = impl Into<crate::InputParams>>,
+        inputs: impl IntoIterator<Item = impl Into<crate::terminal_reader::Inputs>>,
     ) -> Self {
         Self {
             reader: reader.into(),
@@ -350,206 +140,6 @@ impl crate::rt::StripeRequest for CollectInputsTerminalReader {
         }
     }
 }
-/// Values of `CollectInputsTerminalReaderInputsSelectionChoicesStyle`.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CollectInputsTerminalReaderInputsSelectionChoicesStyle {
-    /// `primary`
-    Primary,
-    /// `secondary`
-    Secondary,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "terminal")]
-impl CollectInputsTerminalReaderInputsSelectionChoicesStyle {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CollectInputsTerminalReaderInputsSelectionChoicesStyle::Primary => "primary",
-            CollectInputsTerminalReaderInputsSelectionChoicesStyle::Secondary => {
-                "secondary"
-            }
-            CollectInputsTerminalReaderInputsSelectionChoicesStyle::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::str::FromStr for CollectInputsTerminalReaderInputsSelectionChoicesStyle {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["primary", "secondary"]) {
-                Some(0) => {
-                    CollectInputsTerminalReaderInputsSelectionChoicesStyle::Primary
-                }
-                Some(1) => {
-                    CollectInputsTerminalReaderInputsSelectionChoicesStyle::Secondary
-                }
-                _ => {
-                    CollectInputsTerminalReaderInputsSelectionChoicesStyle::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::fmt::Display for CollectInputsTerminalReaderInputsSelectionChoicesStyle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for CollectInputsTerminalReaderInputsSelectionChoicesStyle {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de>
-for CollectInputsTerminalReaderInputsSelectionChoicesStyle {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CollectInputsTerminalReaderInputsTogglesDefaultValue`.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CollectInputsTerminalReaderInputsTogglesDefaultValue {
-    /// `disabled`
-    Disabled,
-    /// `enabled`
-    Enabled,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "terminal")]
-impl CollectInputsTerminalReaderInputsTogglesDefaultValue {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CollectInputsTerminalReaderInputsTogglesDefaultValue::Disabled => "disabled",
-            CollectInputsTerminalReaderInputsTogglesDefaultValue::Enabled => "enabled",
-            CollectInputsTerminalReaderInputsTogglesDefaultValue::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::str::FromStr for CollectInputsTerminalReaderInputsTogglesDefaultValue {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["disabled", "enabled"]) {
-                Some(0) => CollectInputsTerminalReaderInputsTogglesDefaultValue::Disabled,
-                Some(1) => CollectInputsTerminalReaderInputsTogglesDefaultValue::Enabled,
-                _ => {
-                    CollectInputsTerminalReaderInputsTogglesDefaultValue::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::fmt::Display for CollectInputsTerminalReaderInputsTogglesDefaultValue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for CollectInputsTerminalReaderInputsTogglesDefaultValue {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de>
-for CollectInputsTerminalReaderInputsTogglesDefaultValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CollectInputsTerminalReaderInputsType`.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CollectInputsTerminalReaderInputsType {
-    /// `email`
-    Email,
-    /// `numeric`
-    Numeric,
-    /// `phone`
-    Phone,
-    /// `selection`
-    Selection,
-    /// `signature`
-    Signature,
-    /// `text`
-    Text,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "terminal")]
-impl CollectInputsTerminalReaderInputsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CollectInputsTerminalReaderInputsType::Email => "email",
-            CollectInputsTerminalReaderInputsType::Numeric => "numeric",
-            CollectInputsTerminalReaderInputsType::Phone => "phone",
-            CollectInputsTerminalReaderInputsType::Selection => "selection",
-            CollectInputsTerminalReaderInputsType::Signature => "signature",
-            CollectInputsTerminalReaderInputsType::Text => "text",
-            CollectInputsTerminalReaderInputsType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::str::FromStr for CollectInputsTerminalReaderInputsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["email", "numeric", "phone", "selection", "signature", "text"],
-            ) {
-                Some(0) => CollectInputsTerminalReaderInputsType::Email,
-                Some(1) => CollectInputsTerminalReaderInputsType::Numeric,
-                Some(2) => CollectInputsTerminalReaderInputsType::Phone,
-                Some(3) => CollectInputsTerminalReaderInputsType::Selection,
-                Some(4) => CollectInputsTerminalReaderInputsType::Signature,
-                Some(5) => CollectInputsTerminalReaderInputsType::Text,
-                _ => CollectInputsTerminalReaderInputsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::fmt::Display for CollectInputsTerminalReaderInputsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for CollectInputsTerminalReaderInputsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for CollectInputsTerminalReaderInputsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// Hand off a PaymentIntent to a Reader and collect card details
 ///
 /// Initiates a payment flow on a Reader and updates the PaymentIntent with card details before manual confirmation. See [Collecting a Payment method](https://docs.stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven&process=inspect#collect-a-paymentmethod) for more details.
@@ -562,7 +152,7 @@ pub struct CollectPaymentMethodTerminalReader {
     /// The `reader` parameter.
     pub reader: crate::TerminalReaderId,
     /// Configuration overrides for this collection, such as tipping, surcharging, and customer cancellation settings.
-    pub collect_config: Option<crate::CollectConfig>,
+    pub collect_config: Option<crate::terminal_reader::CollectConfig>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The ID of the PaymentIntent to collect a payment method for.
@@ -599,7 +189,10 @@ impl CollectPaymentMethodTerminalReader {
         }
     }
     /// Configuration overrides for this collection, such as tipping, surcharging, and customer cancellation settings.
-    pub fn collect_config(mut self, v: impl Into<crate::CollectConfig>) -> Self {
+    pub fn collect_config(
+        mut self,
+        v: impl Into<crate::terminal_reader::CollectConfig>,
+    ) -> Self {
         self.collect_config = Some(v.into());
         self
     }
@@ -629,38 +222,6 @@ impl crate::rt::StripeRequest for CollectPaymentMethodTerminalReader {
         }
     }
 }
-/// Part of a request's parameters (`ConfirmPaymentIntentTerminalReaderConfirmConfig`).
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct ConfirmConfig {
-    /// The `return_url` parameter.
-    pub return_url: Option<String>,
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for ConfirmConfig {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.return_url {
-            map.serialize_entry("return_url", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "terminal")]
-impl ConfirmConfig {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { return_url: None }
-    }
-    /// The `return_url` parameter.
-    pub fn return_url(mut self, v: impl Into<String>) -> Self {
-        self.return_url = Some(v.into());
-        self
-    }
-}
 /// Confirm a PaymentIntent on the Reader
 ///
 /// Finalizes a payment on a Reader. See [Confirming a Payment](https://docs.stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven&process=inspect#confirm-the-paymentintent) for more details.
@@ -673,7 +234,7 @@ pub struct ConfirmPaymentIntentTerminalReader {
     /// The `reader` parameter.
     pub reader: crate::TerminalReaderId,
     /// Configuration overrides for this confirmation, such as surcharge settings and return URL.
-    pub confirm_config: Option<crate::ConfirmConfig>,
+    pub confirm_config: Option<crate::terminal_reader::ConfirmConfig>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The ID of the PaymentIntent to confirm.
@@ -710,7 +271,10 @@ impl ConfirmPaymentIntentTerminalReader {
         }
     }
     /// Configuration overrides for this confirmation, such as surcharge settings and return URL.
-    pub fn confirm_config(mut self, v: impl Into<crate::ConfirmConfig>) -> Self {
+    pub fn confirm_config(
+        mut self,
+        v: impl Into<crate::terminal_reader::ConfirmConfig>,
+    ) -> Self {
         self.confirm_config = Some(v.into());
         self
     }
@@ -831,66 +395,6 @@ impl crate::rt::StripeRequest for CreateTerminalReader {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`CollectInputsTerminalReaderInputsCustomText`).
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CustomTextParams {
-    /// The `description` parameter.
-    pub description: Option<String>,
-    /// The `skip_button` parameter.
-    pub skip_button: Option<String>,
-    /// The `submit_button` parameter.
-    pub submit_button: Option<String>,
-    /// The `title` parameter.
-    pub title: String,
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for CustomTextParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        if let Some(v) = &self.skip_button {
-            map.serialize_entry("skip_button", v)?;
-        }
-        if let Some(v) = &self.submit_button {
-            map.serialize_entry("submit_button", v)?;
-        }
-        map.serialize_entry("title", &self.title)?;
-        map.end()
-    }
-}
-#[cfg(feature = "terminal")]
-impl CustomTextParams {
-    /// Start with the required parameters: `title`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(title: impl Into<String>) -> Self {
-        Self {
-            description: None,
-            skip_button: None,
-            submit_button: None,
-            title: title.into(),
-        }
-    }
-    /// The `description` parameter.
-    pub fn description(mut self, v: impl Into<String>) -> Self {
-        self.description = Some(v.into());
-        self
-    }
-    /// The `skip_button` parameter.
-    pub fn skip_button(mut self, v: impl Into<String>) -> Self {
-        self.skip_button = Some(v.into());
-        self
-    }
-    /// The `submit_button` parameter.
-    pub fn submit_button(mut self, v: impl Into<String>) -> Self {
-        self.submit_button = Some(v.into());
-        self
     }
 }
 /// Delete a Reader
@@ -1029,108 +533,6 @@ impl serde::Serialize for DeletedTerminalReader {
         map.end()
     }
 }
-/// Part of a request's parameters (`CollectInputsTerminalReaderInputs`).
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct InputParams {
-    /// The `custom_text` parameter.
-    pub custom_text: crate::CustomTextParams,
-    /// The `required` parameter.
-    pub required: Option<bool>,
-    /// The `selection` parameter.
-    pub selection: Option<crate::SelectionParams>,
-    /// The `toggles` parameter.
-    pub toggles: Option<Vec<crate::ToggleParams>>,
-    /// The `type` parameter.
-    pub r#type: crate::CollectInputsTerminalReaderInputsType,
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for InputParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("custom_text", &self.custom_text)?;
-        if let Some(v) = &self.required {
-            map.serialize_entry("required", v)?;
-        }
-        if let Some(v) = &self.selection {
-            map.serialize_entry("selection", v)?;
-        }
-        if let Some(v) = &self.toggles {
-            map.serialize_entry("toggles", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
-        map.end()
-    }
-}
-#[cfg(feature = "terminal")]
-impl InputParams {
-    /// Start with the required parameters: `custom_text`, `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        custom_text: impl Into<crate::CustomTextParams>,
-        r#type: impl Into<crate::CollectInputsTerminalReaderInputsType>,
-    ) -> Self {
-        Self {
-            custom_text: custom_text.into(),
-            required: None,
-            selection: None,
-            toggles: None,
-            r#type: r#type.into(),
-        }
-    }
-    /// The `required` parameter.
-    pub fn required(mut self, v: impl Into<bool>) -> Self {
-        self.required = Some(v.into());
-        self
-    }
-    /// The `selection` parameter.
-    pub fn selection(mut self, v: impl Into<crate::SelectionParams>) -> Self {
-        self.selection = Some(v.into());
-        self
-    }
-    /// The `toggles` parameter.
-    pub fn toggles(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::ToggleParams>>,
-    ) -> Self {
-        self.toggles = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-}
-/// Part of a request's parameters (`PresentPaymentMethodTestHelpersTerminalReaderInteracPresent`).
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct InteracPresent {
-    /// The `number` parameter.
-    pub number: Option<String>,
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for InteracPresent {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.number {
-            map.serialize_entry("number", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "terminal")]
-impl InteracPresent {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { number: None }
-    }
-    /// The `number` parameter.
-    pub fn number(mut self, v: impl Into<String>) -> Self {
-        self.number = Some(v.into());
-        self
-    }
-}
 /// List all Readers
 ///
 /// Returns a list of `Reader` objects.
@@ -1141,7 +543,7 @@ impl InteracPresent {
 #[non_exhaustive]
 pub struct ListTerminalReaders {
     /// Filters readers by device type
-    pub device_type: Option<crate::ListTerminalReadersDeviceType>,
+    pub device_type: Option<crate::terminal_reader::lists::DeviceType>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -1155,7 +557,7 @@ pub struct ListTerminalReaders {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// A status filter to filter readers to only offline or online readers
-    pub status: Option<crate::ListTerminalReadersStatus>,
+    pub status: Option<crate::terminal_reader::lists::Status>,
 }
 #[cfg(feature = "terminal")]
 impl serde::Serialize for ListTerminalReaders {
@@ -1208,7 +610,7 @@ impl ListTerminalReaders {
     /// Filters readers by device type
     pub fn device_type(
         mut self,
-        v: impl Into<crate::ListTerminalReadersDeviceType>,
+        v: impl Into<crate::terminal_reader::lists::DeviceType>,
     ) -> Self {
         self.device_type = Some(v.into());
         self
@@ -1244,7 +646,10 @@ impl ListTerminalReaders {
         self
     }
     /// A status filter to filter readers to only offline or online readers
-    pub fn status(mut self, v: impl Into<crate::ListTerminalReadersStatus>) -> Self {
+    pub fn status(
+        mut self,
+        v: impl Into<crate::terminal_reader::lists::Status>,
+    ) -> Self {
         self.status = Some(v.into());
         self
     }
@@ -1264,157 +669,6 @@ impl crate::rt::StripeRequest for ListTerminalReaders {
         }
     }
 }
-/// Values of `ListTerminalReadersDeviceType`.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListTerminalReadersDeviceType {
-    /// `bbpos_chipper2x`
-    BbposChipper2x,
-    /// `bbpos_wisepad3`
-    BbposWisepad3,
-    /// `bbpos_wisepos_e`
-    BbposWiseposE,
-    /// `mobile_phone_reader`
-    MobilePhoneReader,
-    /// `simulated_stripe_s700`
-    SimulatedStripeS700,
-    /// `simulated_wisepos_e`
-    SimulatedWiseposE,
-    /// `stripe_m2`
-    StripeM2,
-    /// `stripe_s700`
-    StripeS700,
-    /// `verifone_P400`
-    VerifoneP400,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "terminal")]
-impl ListTerminalReadersDeviceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListTerminalReadersDeviceType::BbposChipper2x => "bbpos_chipper2x",
-            ListTerminalReadersDeviceType::BbposWisepad3 => "bbpos_wisepad3",
-            ListTerminalReadersDeviceType::BbposWiseposE => "bbpos_wisepos_e",
-            ListTerminalReadersDeviceType::MobilePhoneReader => "mobile_phone_reader",
-            ListTerminalReadersDeviceType::SimulatedStripeS700 => "simulated_stripe_s700",
-            ListTerminalReadersDeviceType::SimulatedWiseposE => "simulated_wisepos_e",
-            ListTerminalReadersDeviceType::StripeM2 => "stripe_m2",
-            ListTerminalReadersDeviceType::StripeS700 => "stripe_s700",
-            ListTerminalReadersDeviceType::VerifoneP400 => "verifone_P400",
-            ListTerminalReadersDeviceType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::str::FromStr for ListTerminalReadersDeviceType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "bbpos_chipper2x",
-                    "bbpos_wisepad3",
-                    "bbpos_wisepos_e",
-                    "mobile_phone_reader",
-                    "simulated_stripe_s700",
-                    "simulated_wisepos_e",
-                    "stripe_m2",
-                    "stripe_s700",
-                    "verifone_P400",
-                ],
-            ) {
-                Some(0) => ListTerminalReadersDeviceType::BbposChipper2x,
-                Some(1) => ListTerminalReadersDeviceType::BbposWisepad3,
-                Some(2) => ListTerminalReadersDeviceType::BbposWiseposE,
-                Some(3) => ListTerminalReadersDeviceType::MobilePhoneReader,
-                Some(4) => ListTerminalReadersDeviceType::SimulatedStripeS700,
-                Some(5) => ListTerminalReadersDeviceType::SimulatedWiseposE,
-                Some(6) => ListTerminalReadersDeviceType::StripeM2,
-                Some(7) => ListTerminalReadersDeviceType::StripeS700,
-                Some(8) => ListTerminalReadersDeviceType::VerifoneP400,
-                _ => ListTerminalReadersDeviceType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::fmt::Display for ListTerminalReadersDeviceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for ListTerminalReadersDeviceType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for ListTerminalReadersDeviceType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `ListTerminalReadersStatus`.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListTerminalReadersStatus {
-    /// `offline`
-    Offline,
-    /// `online`
-    Online,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "terminal")]
-impl ListTerminalReadersStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListTerminalReadersStatus::Offline => "offline",
-            ListTerminalReadersStatus::Online => "online",
-            ListTerminalReadersStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::str::FromStr for ListTerminalReadersStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["offline", "online"]) {
-                Some(0) => ListTerminalReadersStatus::Offline,
-                Some(1) => ListTerminalReadersStatus::Online,
-                _ => ListTerminalReadersStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::fmt::Display for ListTerminalReadersStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for ListTerminalReadersStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for ListTerminalReadersStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// Simulate presenting a payment method
 ///
 /// Presents a payment method on a simulated reader. Can be used to simulate accepting a payment, saving a card or refunding a transaction.
@@ -1429,15 +683,15 @@ pub struct PresentPaymentMethodTestHelpersTerminalReader {
     /// Simulated on-reader tip amount.
     pub amount_tip: Option<i64>,
     /// Simulated data for the card payment method.
-    pub card: Option<crate::PresentPaymentMethodTestHelpersTerminalReaderCard>,
+    pub card: Option<crate::terminal_reader::Card>,
     /// Simulated data for the card_present payment method.
-    pub card_present: Option<crate::CardPresent>,
+    pub card_present: Option<crate::terminal_reader::CardPresent>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Simulated data for the interac_present payment method.
-    pub interac_present: Option<crate::InteracPresent>,
+    pub interac_present: Option<crate::terminal_reader::InteracPresent>,
     /// Simulated payment type.
-    pub r#type: Option<crate::PresentPaymentMethodTestHelpersTerminalReaderType>,
+    pub r#type: Option<crate::terminal_reader::present::Type>,
 }
 #[cfg(feature = "terminal")]
 impl serde::Serialize for PresentPaymentMethodTestHelpersTerminalReader {
@@ -1486,15 +740,15 @@ impl PresentPaymentMethodTestHelpersTerminalReader {
         self
     }
     /// Simulated data for the card payment method.
-    pub fn card(
-        mut self,
-        v: impl Into<crate::PresentPaymentMethodTestHelpersTerminalReaderCard>,
-    ) -> Self {
+    pub fn card(mut self, v: impl Into<crate::terminal_reader::Card>) -> Self {
         self.card = Some(v.into());
         self
     }
     /// Simulated data for the card_present payment method.
-    pub fn card_present(mut self, v: impl Into<crate::CardPresent>) -> Self {
+    pub fn card_present(
+        mut self,
+        v: impl Into<crate::terminal_reader::CardPresent>,
+    ) -> Self {
         self.card_present = Some(v.into());
         self
     }
@@ -1504,14 +758,17 @@ impl PresentPaymentMethodTestHelpersTerminalReader {
         self
     }
     /// Simulated data for the interac_present payment method.
-    pub fn interac_present(mut self, v: impl Into<crate::InteracPresent>) -> Self {
+    pub fn interac_present(
+        mut self,
+        v: impl Into<crate::terminal_reader::InteracPresent>,
+    ) -> Self {
         self.interac_present = Some(v.into());
         self
     }
     /// Simulated payment type.
     pub fn r#type(
         mut self,
-        v: impl Into<crate::PresentPaymentMethodTestHelpersTerminalReaderType>,
+        v: impl Into<crate::terminal_reader::present::Type>,
     ) -> Self {
         self.r#type = Some(v.into());
         self
@@ -1537,218 +794,6 @@ impl crate::rt::StripeRequest for PresentPaymentMethodTestHelpersTerminalReader 
         }
     }
 }
-/// Part of a request's parameters (`PresentPaymentMethodTestHelpersTerminalReaderCard`).
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PresentPaymentMethodTestHelpersTerminalReaderCard {
-    /// The `cvc` parameter.
-    pub cvc: Option<String>,
-    /// The `exp_month` parameter.
-    pub exp_month: i64,
-    /// The `exp_year` parameter.
-    pub exp_year: i64,
-    /// The `number` parameter.
-    pub number: String,
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for PresentPaymentMethodTestHelpersTerminalReaderCard {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.cvc {
-            map.serialize_entry("cvc", v)?;
-        }
-        map.serialize_entry("exp_month", &self.exp_month)?;
-        map.serialize_entry("exp_year", &self.exp_year)?;
-        map.serialize_entry("number", &self.number)?;
-        map.end()
-    }
-}
-/// The required parameters of [`PresentPaymentMethodTestHelpersTerminalReaderCard::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug)]
-pub struct PresentPaymentMethodTestHelpersTerminalReaderCardArgs {
-    /// The `exp_month` parameter.
-    pub exp_month: i64,
-    /// The `exp_year` parameter.
-    pub exp_year: i64,
-    /// The `number` parameter.
-    pub number: String,
-}
-#[cfg(feature = "terminal")]
-impl PresentPaymentMethodTestHelpersTerminalReaderCard {
-    /// Start with the required parameters, named in [`PresentPaymentMethodTestHelpersTerminalReaderCardArgs`]: `exp_month`, `exp_year`, `number`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: PresentPaymentMethodTestHelpersTerminalReaderCardArgs) -> Self {
-        Self {
-            cvc: None,
-            exp_month: args.exp_month,
-            exp_year: args.exp_year,
-            number: args.number,
-        }
-    }
-    /// The `cvc` parameter.
-    pub fn cvc(mut self, v: impl Into<String>) -> Self {
-        self.cvc = Some(v.into());
-        self
-    }
-}
-/// Values of `PresentPaymentMethodTestHelpersTerminalReaderType`.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PresentPaymentMethodTestHelpersTerminalReaderType {
-    /// `card`
-    Card,
-    /// `card_present`
-    CardPresent,
-    /// `interac_present`
-    InteracPresent,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "terminal")]
-impl PresentPaymentMethodTestHelpersTerminalReaderType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PresentPaymentMethodTestHelpersTerminalReaderType::Card => "card",
-            PresentPaymentMethodTestHelpersTerminalReaderType::CardPresent => {
-                "card_present"
-            }
-            PresentPaymentMethodTestHelpersTerminalReaderType::InteracPresent => {
-                "interac_present"
-            }
-            PresentPaymentMethodTestHelpersTerminalReaderType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::str::FromStr for PresentPaymentMethodTestHelpersTerminalReaderType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["card", "card_present", "interac_present"],
-            ) {
-                Some(0) => PresentPaymentMethodTestHelpersTerminalReaderType::Card,
-                Some(1) => PresentPaymentMethodTestHelpersTerminalReaderType::CardPresent,
-                Some(2) => {
-                    PresentPaymentMethodTestHelpersTerminalReaderType::InteracPresent
-                }
-                _ => {
-                    PresentPaymentMethodTestHelpersTerminalReaderType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::fmt::Display for PresentPaymentMethodTestHelpersTerminalReaderType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for PresentPaymentMethodTestHelpersTerminalReaderType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for PresentPaymentMethodTestHelpersTerminalReaderType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`ProcessPaymentIntentTerminalReaderProcessConfig`).
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct ProcessConfig {
-    /// The `allow_redisplay` parameter.
-    pub allow_redisplay: Option<
-        crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay,
-    >,
-    /// The `enable_customer_cancellation` parameter.
-    pub enable_customer_cancellation: Option<bool>,
-    /// The `return_url` parameter.
-    pub return_url: Option<String>,
-    /// The `skip_tipping` parameter.
-    pub skip_tipping: Option<bool>,
-    /// The `tipping` parameter.
-    pub tipping: Option<crate::TippingConfig>,
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for ProcessConfig {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.allow_redisplay {
-            map.serialize_entry("allow_redisplay", v)?;
-        }
-        if let Some(v) = &self.enable_customer_cancellation {
-            map.serialize_entry("enable_customer_cancellation", v)?;
-        }
-        if let Some(v) = &self.return_url {
-            map.serialize_entry("return_url", v)?;
-        }
-        if let Some(v) = &self.skip_tipping {
-            map.serialize_entry("skip_tipping", v)?;
-        }
-        if let Some(v) = &self.tipping {
-            map.serialize_entry("tipping", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "terminal")]
-impl ProcessConfig {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            allow_redisplay: None,
-            enable_customer_cancellation: None,
-            return_url: None,
-            skip_tipping: None,
-            tipping: None,
-        }
-    }
-    /// The `allow_redisplay` parameter.
-    pub fn allow_redisplay(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay>,
-    ) -> Self {
-        self.allow_redisplay = Some(v.into());
-        self
-    }
-    /// The `enable_customer_cancellation` parameter.
-    pub fn enable_customer_cancellation(mut self, v: impl Into<bool>) -> Self {
-        self.enable_customer_cancellation = Some(v.into());
-        self
-    }
-    /// The `return_url` parameter.
-    pub fn return_url(mut self, v: impl Into<String>) -> Self {
-        self.return_url = Some(v.into());
-        self
-    }
-    /// The `skip_tipping` parameter.
-    pub fn skip_tipping(mut self, v: impl Into<bool>) -> Self {
-        self.skip_tipping = Some(v.into());
-        self
-    }
-    /// The `tipping` parameter.
-    pub fn tipping(mut self, v: impl Into<crate::TippingConfig>) -> Self {
-        self.tipping = Some(v.into());
-        self
-    }
-}
 /// Hand-off a PaymentIntent to a Reader
 ///
 /// Initiates a payment flow on a Reader. See [process the payment](https://docs.stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven&process=immediately#process-payment) for more details.
@@ -1765,7 +810,9 @@ pub struct ProcessPaymentIntentTerminalReader {
     /// The ID of the PaymentIntent to process on the reader.
     pub payment_intent: crate::PaymentIntentId,
     /// Configuration overrides for this transaction, such as tipping and customer cancellation settings.
-    pub process_config: Option<crate::ProcessConfig>,
+    pub process_config: Option<
+        crate::terminal_reader::process_payment_intent::ProcessConfig,
+    >,
 }
 #[cfg(feature = "terminal")]
 impl serde::Serialize for ProcessPaymentIntentTerminalReader {
@@ -1803,7 +850,10 @@ impl ProcessPaymentIntentTerminalReader {
         self
     }
     /// Configuration overrides for this transaction, such as tipping and customer cancellation settings.
-    pub fn process_config(mut self, v: impl Into<crate::ProcessConfig>) -> Self {
+    pub fn process_config(
+        mut self,
+        v: impl Into<crate::terminal_reader::process_payment_intent::ProcessConfig>,
+    ) -> Self {
         self.process_config = Some(v.into());
         self
     }
@@ -1828,40 +878,6 @@ impl crate::rt::StripeRequest for ProcessPaymentIntentTerminalReader {
         }
     }
 }
-/// Part of a request's parameters (`ProcessSetupIntentTerminalReaderProcessConfig`).
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct ProcessSetupConfig {
-    /// The `enable_customer_cancellation` parameter.
-    pub enable_customer_cancellation: Option<bool>,
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for ProcessSetupConfig {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.enable_customer_cancellation {
-            map.serialize_entry("enable_customer_cancellation", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "terminal")]
-impl ProcessSetupConfig {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            enable_customer_cancellation: None,
-        }
-    }
-    /// The `enable_customer_cancellation` parameter.
-    pub fn enable_customer_cancellation(mut self, v: impl Into<bool>) -> Self {
-        self.enable_customer_cancellation = Some(v.into());
-        self
-    }
-}
 /// Hand-off a SetupIntent to a Reader
 ///
 /// Initiates a SetupIntent flow on a Reader. See [Save directly without charging](https://docs.stripe.com/docs/terminal/features/saving-payment-details/save-directly) for more details.
@@ -1874,11 +890,13 @@ pub struct ProcessSetupIntentTerminalReader {
     /// The `reader` parameter.
     pub reader: crate::TerminalReaderId,
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow.
-    pub allow_redisplay: crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay,
+    pub allow_redisplay: crate::payment_method::AllowRedisplay,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Configuration overrides for this setup, such as MOTO and customer cancellation settings.
-    pub process_config: Option<crate::ProcessSetupConfig>,
+    pub process_config: Option<
+        crate::terminal_reader::process_setup_intent::ProcessConfig,
+    >,
     /// The ID of the SetupIntent to process on the reader.
     pub setup_intent: crate::SetupIntentId,
 }
@@ -1904,9 +922,7 @@ impl ProcessSetupIntentTerminalReader {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         reader: impl Into<crate::TerminalReaderId>,
-        allow_redisplay: impl Into<
-            crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay,
-        >,
+        allow_redisplay: impl Into<crate::payment_method::AllowRedisplay>,
         setup_intent: impl Into<crate::SetupIntentId>,
     ) -> Self {
         Self {
@@ -1923,7 +939,10 @@ impl ProcessSetupIntentTerminalReader {
         self
     }
     /// Configuration overrides for this setup, such as MOTO and customer cancellation settings.
-    pub fn process_config(mut self, v: impl Into<crate::ProcessSetupConfig>) -> Self {
+    pub fn process_config(
+        mut self,
+        v: impl Into<crate::terminal_reader::process_setup_intent::ProcessConfig>,
+    ) -> Self {
         self.process_config = Some(v.into());
         self
     }
@@ -1946,40 +965,6 @@ impl crate::rt::StripeRequest for ProcessSetupIntentTerminalReader {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`RefundPaymentTerminalReaderRefundPaymentConfig`).
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct RefundPaymentConfig {
-    /// The `enable_customer_cancellation` parameter.
-    pub enable_customer_cancellation: Option<bool>,
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for RefundPaymentConfig {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.enable_customer_cancellation {
-            map.serialize_entry("enable_customer_cancellation", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "terminal")]
-impl RefundPaymentConfig {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            enable_customer_cancellation: None,
-        }
-    }
-    /// The `enable_customer_cancellation` parameter.
-    pub fn enable_customer_cancellation(mut self, v: impl Into<bool>) -> Self {
-        self.enable_customer_cancellation = Some(v.into());
-        self
     }
 }
 /// Refund a Charge or a PaymentIntent in-person
@@ -2006,7 +991,7 @@ pub struct RefundPaymentTerminalReader {
     /// Boolean indicating whether the application fee should be refunded when refunding this charge. If a full charge refund is given, the full application fee will be refunded. Otherwise, the application fee will be refunded in an amount proportional to the amount of the charge refunded. An application fee can be refunded only by the application that created the charge.
     pub refund_application_fee: Option<bool>,
     /// Configuration overrides for this refund, such as customer cancellation settings.
-    pub refund_payment_config: Option<crate::RefundPaymentConfig>,
+    pub refund_payment_config: Option<crate::terminal_reader::RefundPaymentConfig>,
     /// Boolean indicating whether the transfer should be reversed when refunding this charge. The transfer will be reversed proportionally to the amount being refunded (either the entire or partial amount). A transfer can be reversed only by the application that created the charge.
     pub reverse_transfer: Option<bool>,
 }
@@ -2092,7 +1077,7 @@ impl RefundPaymentTerminalReader {
     /// Configuration overrides for this refund, such as customer cancellation settings.
     pub fn refund_payment_config(
         mut self,
-        v: impl Into<crate::RefundPaymentConfig>,
+        v: impl Into<crate::terminal_reader::RefundPaymentConfig>,
     ) -> Self {
         self.refund_payment_config = Some(v.into());
         self
@@ -2184,35 +1169,6 @@ impl crate::rt::StripeRequest for RetrieveTerminalReader {
         }
     }
 }
-/// Part of a request's parameters (`CollectInputsTerminalReaderInputsSelection`).
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SelectionParams {
-    /// The `choices` parameter.
-    pub choices: Vec<crate::ChoiceParams>,
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for SelectionParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("choices", &self.choices)?;
-        map.end()
-    }
-}
-#[cfg(feature = "terminal")]
-impl SelectionParams {
-    /// Start with the required parameters: `choices`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        choices: impl IntoIterator<Item = impl Into<crate::ChoiceParams>>,
-    ) -> Self {
-        Self {
-            choices: choices.into_iter().map(Into::into).collect(),
-        }
-    }
-}
 /// Set reader display
 ///
 /// Sets the reader display to show [cart details](https://docs.stripe.com/docs/terminal/features/display).
@@ -2225,11 +1181,11 @@ pub struct SetReaderDisplayTerminalReader {
     /// The `reader` parameter.
     pub reader: crate::TerminalReaderId,
     /// Cart details to display on the reader screen, including line items, amounts, and currency.
-    pub cart: Option<crate::Cart>,
+    pub cart: Option<crate::terminal_reader::Cart>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Type of information to display. Only `cart` is currently supported.
-    pub r#type: crate::SetReaderDisplayTerminalReaderType,
+    pub r#type: crate::terminal_reader::set::Type,
 }
 #[cfg(feature = "terminal")]
 impl serde::Serialize for SetReaderDisplayTerminalReader {
@@ -2252,7 +1208,7 @@ impl SetReaderDisplayTerminalReader {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         reader: impl Into<crate::TerminalReaderId>,
-        r#type: impl Into<crate::SetReaderDisplayTerminalReaderType>,
+        r#type: impl Into<crate::terminal_reader::set::Type>,
     ) -> Self {
         Self {
             reader: reader.into(),
@@ -2262,7 +1218,7 @@ impl SetReaderDisplayTerminalReader {
         }
     }
     /// Cart details to display on the reader screen, including line items, amounts, and currency.
-    pub fn cart(mut self, v: impl Into<crate::Cart>) -> Self {
+    pub fn cart(mut self, v: impl Into<crate::terminal_reader::Cart>) -> Self {
         self.cart = Some(v.into());
         self
     }
@@ -2292,103 +1248,6 @@ impl crate::rt::StripeRequest for SetReaderDisplayTerminalReader {
         }
     }
 }
-/// Part of a request's parameters (`SetReaderDisplayTerminalReaderCartLineItems`).
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SetReaderDisplayTerminalReaderCartLineItems {
-    /// The `amount` parameter.
-    pub amount: i64,
-    /// The `description` parameter.
-    pub description: String,
-    /// The `quantity` parameter.
-    pub quantity: i64,
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for SetReaderDisplayTerminalReaderCartLineItems {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("amount", &self.amount)?;
-        map.serialize_entry("description", &self.description)?;
-        map.serialize_entry("quantity", &self.quantity)?;
-        map.end()
-    }
-}
-/// The required parameters of [`SetReaderDisplayTerminalReaderCartLineItems::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug)]
-pub struct SetReaderDisplayTerminalReaderCartLineItemsArgs {
-    /// The `amount` parameter.
-    pub amount: i64,
-    /// The `description` parameter.
-    pub description: String,
-    /// The `quantity` parameter.
-    pub quantity: i64,
-}
-#[cfg(feature = "terminal")]
-impl SetReaderDisplayTerminalReaderCartLineItems {
-    /// Start with the required parameters, named in [`SetReaderDisplayTerminalReaderCartLineItemsArgs`]: `amount`, `description`, `quantity`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: SetReaderDisplayTerminalReaderCartLineItemsArgs) -> Self {
-        Self {
-            amount: args.amount,
-            description: args.description,
-            quantity: args.quantity,
-        }
-    }
-}
-/// Values of `SetReaderDisplayTerminalReaderType`.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SetReaderDisplayTerminalReaderType {
-    /// `cart`
-    Cart,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "terminal")]
-impl SetReaderDisplayTerminalReaderType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SetReaderDisplayTerminalReaderType::Cart => "cart",
-            SetReaderDisplayTerminalReaderType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::str::FromStr for SetReaderDisplayTerminalReaderType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["cart"]) {
-                Some(0) => SetReaderDisplayTerminalReaderType::Cart,
-                _ => SetReaderDisplayTerminalReaderType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::fmt::Display for SetReaderDisplayTerminalReaderType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for SetReaderDisplayTerminalReaderType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for SetReaderDisplayTerminalReaderType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// Simulate a successful input collection
 ///
 /// Use this endpoint to trigger a successful input collection on a simulated reader.
@@ -2403,9 +1262,7 @@ pub struct SucceedInputCollectionTestHelpersTerminalReader {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// This parameter defines the skip behavior for input collection.
-    pub skip_non_required_inputs: Option<
-        crate::SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs,
-    >,
+    pub skip_non_required_inputs: Option<crate::terminal_reader::SkipNonRequiredInputs>,
 }
 #[cfg(feature = "terminal")]
 impl serde::Serialize for SucceedInputCollectionTestHelpersTerminalReader {
@@ -2440,9 +1297,7 @@ impl SucceedInputCollectionTestHelpersTerminalReader {
     /// This parameter defines the skip behavior for input collection.
     pub fn skip_non_required_inputs(
         mut self,
-        v: impl Into<
-            crate::SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs,
-        >,
+        v: impl Into<crate::terminal_reader::SkipNonRequiredInputs>,
     ) -> Self {
         self.skip_non_required_inputs = Some(v.into());
         self
@@ -2468,79 +1323,6 @@ impl crate::rt::StripeRequest for SucceedInputCollectionTestHelpersTerminalReade
         }
     }
 }
-/// Values of `SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs`.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs {
-    /// `all`
-    All,
-    /// `none`
-    None,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "terminal")]
-impl SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs::All => {
-                "all"
-            }
-            SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs::None => {
-                "none"
-            }
-            SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::str::FromStr
-for SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["all", "none"]) {
-                Some(0) => {
-                    SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs::All
-                }
-                Some(1) => {
-                    SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs::None
-                }
-                _ => {
-                    SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::fmt::Display
-for SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize
-for SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de>
-for SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// A Reader represents a physical device for accepting payment details.
 ///
 /// Related guide: [Connecting to a reader](https://docs.stripe.com/terminal/payments/connect-reader)
@@ -2553,7 +1335,7 @@ pub struct TerminalReader {
     /// The current software version of the reader.
     pub device_sw_version: Option<String>,
     /// Device type of the reader.
-    pub device_type: crate::TerminalReaderDeviceType,
+    pub device_type: crate::terminal_reader::DeviceType,
     /// Unique identifier for the object.
     pub id: crate::TerminalReaderId,
     /// The local IP address of the reader.
@@ -2571,7 +1353,7 @@ pub struct TerminalReader {
     /// Serial number of the reader.
     pub serial_number: String,
     /// The networking status of the reader. We do not recommend using this field in flows that may block taking payments.
-    pub status: Option<crate::TerminalReaderStatus>,
+    pub status: Option<crate::terminal_reader::Status>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -2590,7 +1372,7 @@ impl crate::rt::Decode for TerminalReader {
         struct Slots {
             f0: crate::rt::json::Slot<crate::TerminalReaderReaderResourceReaderAction>,
             f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<crate::TerminalReaderDeviceType>,
+            f2: crate::rt::json::Slot<crate::terminal_reader::DeviceType>,
             f3: crate::rt::json::Slot<crate::TerminalReaderId>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<String>,
@@ -2599,7 +1381,7 @@ impl crate::rt::Decode for TerminalReader {
             f8: crate::rt::json::Slot<crate::rt::Expandable<crate::TerminalLocation>>,
             f9: crate::rt::json::Slot<crate::rt::Metadata>,
             f10: crate::rt::json::Slot<String>,
-            f11: crate::rt::json::Slot<crate::TerminalReaderStatus>,
+            f11: crate::rt::json::Slot<crate::terminal_reader::Status>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -2741,108 +1523,6 @@ impl serde::Serialize for TerminalReader {
         map.end()
     }
 }
-/// Values of `TerminalReaderDeviceType`.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TerminalReaderDeviceType {
-    /// `bbpos_chipper2x`
-    BbposChipper2x,
-    /// `bbpos_wisepad3`
-    BbposWisepad3,
-    /// `bbpos_wisepos_e`
-    BbposWiseposE,
-    /// `mobile_phone_reader`
-    MobilePhoneReader,
-    /// `simulated_stripe_s700`
-    SimulatedStripeS700,
-    /// `simulated_wisepos_e`
-    SimulatedWiseposE,
-    /// `stripe_m2`
-    StripeM2,
-    /// `stripe_s700`
-    StripeS700,
-    /// `verifone_P400`
-    VerifoneP400,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "terminal")]
-impl TerminalReaderDeviceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TerminalReaderDeviceType::BbposChipper2x => "bbpos_chipper2x",
-            TerminalReaderDeviceType::BbposWisepad3 => "bbpos_wisepad3",
-            TerminalReaderDeviceType::BbposWiseposE => "bbpos_wisepos_e",
-            TerminalReaderDeviceType::MobilePhoneReader => "mobile_phone_reader",
-            TerminalReaderDeviceType::SimulatedStripeS700 => "simulated_stripe_s700",
-            TerminalReaderDeviceType::SimulatedWiseposE => "simulated_wisepos_e",
-            TerminalReaderDeviceType::StripeM2 => "stripe_m2",
-            TerminalReaderDeviceType::StripeS700 => "stripe_s700",
-            TerminalReaderDeviceType::VerifoneP400 => "verifone_P400",
-            TerminalReaderDeviceType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::str::FromStr for TerminalReaderDeviceType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "bbpos_chipper2x",
-                    "bbpos_wisepad3",
-                    "bbpos_wisepos_e",
-                    "mobile_phone_reader",
-                    "simulated_stripe_s700",
-                    "simulated_wisepos_e",
-                    "stripe_m2",
-                    "stripe_s700",
-                    "verifone_P400",
-                ],
-            ) {
-                Some(0) => TerminalReaderDeviceType::BbposChipper2x,
-                Some(1) => TerminalReaderDeviceType::BbposWisepad3,
-                Some(2) => TerminalReaderDeviceType::BbposWiseposE,
-                Some(3) => TerminalReaderDeviceType::MobilePhoneReader,
-                Some(4) => TerminalReaderDeviceType::SimulatedStripeS700,
-                Some(5) => TerminalReaderDeviceType::SimulatedWiseposE,
-                Some(6) => TerminalReaderDeviceType::StripeM2,
-                Some(7) => TerminalReaderDeviceType::StripeS700,
-                Some(8) => TerminalReaderDeviceType::VerifoneP400,
-                _ => TerminalReaderDeviceType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::fmt::Display for TerminalReaderDeviceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for TerminalReaderDeviceType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalReaderDeviceType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "terminal")]
-impl crate::rt::Decode for TerminalReaderDeviceType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// Represents a cart to be displayed on the reader
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
@@ -2949,7 +1629,7 @@ pub struct TerminalReaderReaderResourceChoice {
     /// The identifier for the selected choice. Maximum 50 characters.
     pub id: Option<String>,
     /// The button style for the choice. Can be `primary` or `secondary`.
-    pub style: Option<crate::TerminalReaderReaderResourceChoiceStyle>,
+    pub style: Option<crate::terminal_reader::reader_resource_choice::Style>,
     /// The text to be selected. Maximum 30 characters.
     pub text: String,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -2961,7 +1641,9 @@ impl crate::rt::Decode for TerminalReaderReaderResourceChoice {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<crate::TerminalReaderReaderResourceChoiceStyle>,
+            f1: crate::rt::json::Slot<
+                crate::terminal_reader::reader_resource_choice::Style,
+            >,
             f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -3028,67 +1710,6 @@ impl serde::Serialize for TerminalReaderReaderResourceChoice {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TerminalReaderReaderResourceChoiceStyle`.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TerminalReaderReaderResourceChoiceStyle {
-    /// `primary`
-    Primary,
-    /// `secondary`
-    Secondary,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "terminal")]
-impl TerminalReaderReaderResourceChoiceStyle {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TerminalReaderReaderResourceChoiceStyle::Primary => "primary",
-            TerminalReaderReaderResourceChoiceStyle::Secondary => "secondary",
-            TerminalReaderReaderResourceChoiceStyle::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::str::FromStr for TerminalReaderReaderResourceChoiceStyle {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["primary", "secondary"]) {
-                Some(0) => TerminalReaderReaderResourceChoiceStyle::Primary,
-                Some(1) => TerminalReaderReaderResourceChoiceStyle::Secondary,
-                _ => TerminalReaderReaderResourceChoiceStyle::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::fmt::Display for TerminalReaderReaderResourceChoiceStyle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for TerminalReaderReaderResourceChoiceStyle {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceChoiceStyle {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "terminal")]
-impl crate::rt::Decode for TerminalReaderReaderResourceChoiceStyle {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// Represents a per-transaction override of a reader configuration
@@ -3661,7 +2282,7 @@ pub struct TerminalReaderReaderResourceInput {
     /// List of toggles being collected. Values are present if collection is complete.
     pub toggles: Option<Vec<crate::TerminalReaderReaderResourceToggle>>,
     /// Type of input being collected.
-    pub r#type: crate::TerminalReaderReaderResourceInputType,
+    pub r#type: crate::terminal_reader::reader_resource_input::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -3680,7 +2301,9 @@ impl crate::rt::Decode for TerminalReaderReaderResourceInput {
             f7: crate::rt::json::Slot<bool>,
             f8: crate::rt::json::Slot<crate::TerminalReaderReaderResourceText>,
             f9: crate::rt::json::Slot<Vec<crate::TerminalReaderReaderResourceToggle>>,
-            f10: crate::rt::json::Slot<crate::TerminalReaderReaderResourceInputType>,
+            f10: crate::rt::json::Slot<
+                crate::terminal_reader::reader_resource_input::Type,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -3806,86 +2429,6 @@ impl serde::Serialize for TerminalReaderReaderResourceInput {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TerminalReaderReaderResourceInputType`.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TerminalReaderReaderResourceInputType {
-    /// `email`
-    Email,
-    /// `numeric`
-    Numeric,
-    /// `phone`
-    Phone,
-    /// `selection`
-    Selection,
-    /// `signature`
-    Signature,
-    /// `text`
-    Text,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "terminal")]
-impl TerminalReaderReaderResourceInputType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TerminalReaderReaderResourceInputType::Email => "email",
-            TerminalReaderReaderResourceInputType::Numeric => "numeric",
-            TerminalReaderReaderResourceInputType::Phone => "phone",
-            TerminalReaderReaderResourceInputType::Selection => "selection",
-            TerminalReaderReaderResourceInputType::Signature => "signature",
-            TerminalReaderReaderResourceInputType::Text => "text",
-            TerminalReaderReaderResourceInputType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::str::FromStr for TerminalReaderReaderResourceInputType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["email", "numeric", "phone", "selection", "signature", "text"],
-            ) {
-                Some(0) => TerminalReaderReaderResourceInputType::Email,
-                Some(1) => TerminalReaderReaderResourceInputType::Numeric,
-                Some(2) => TerminalReaderReaderResourceInputType::Phone,
-                Some(3) => TerminalReaderReaderResourceInputType::Selection,
-                Some(4) => TerminalReaderReaderResourceInputType::Signature,
-                Some(5) => TerminalReaderReaderResourceInputType::Text,
-                _ => TerminalReaderReaderResourceInputType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::fmt::Display for TerminalReaderReaderResourceInputType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for TerminalReaderReaderResourceInputType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceInputType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "terminal")]
-impl crate::rt::Decode for TerminalReaderReaderResourceInputType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// Represents a line item to be displayed on the reader
@@ -4464,9 +3007,9 @@ pub struct TerminalReaderReaderResourceReaderAction {
         crate::TerminalReaderReaderResourceSetReaderDisplayAction,
     >,
     /// Status of the action performed by the reader.
-    pub status: crate::TerminalReaderReaderResourceReaderActionStatus,
+    pub status: crate::terminal_reader::reader_resource_reader_action::Status,
     /// Type of action performed by the reader.
-    pub r#type: crate::TerminalReaderReaderResourceReaderActionType,
+    pub r#type: crate::terminal_reader::reader_resource_reader_action::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -4499,10 +3042,10 @@ impl crate::rt::Decode for TerminalReaderReaderResourceReaderAction {
                 crate::TerminalReaderReaderResourceSetReaderDisplayAction,
             >,
             f9: crate::rt::json::Slot<
-                crate::TerminalReaderReaderResourceReaderActionStatus,
+                crate::terminal_reader::reader_resource_reader_action::Status,
             >,
             f10: crate::rt::json::Slot<
-                crate::TerminalReaderReaderResourceReaderActionType,
+                crate::terminal_reader::reader_resource_reader_action::Type,
             >,
         }
         let mut b = Slots {
@@ -4629,187 +3172,6 @@ impl serde::Serialize for TerminalReaderReaderResourceReaderAction {
         map.end()
     }
 }
-/// Values of `TerminalReaderReaderResourceReaderActionStatus`.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TerminalReaderReaderResourceReaderActionStatus {
-    /// `failed`
-    Failed,
-    /// `in_progress`
-    InProgress,
-    /// `succeeded`
-    Succeeded,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "terminal")]
-impl TerminalReaderReaderResourceReaderActionStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TerminalReaderReaderResourceReaderActionStatus::Failed => "failed",
-            TerminalReaderReaderResourceReaderActionStatus::InProgress => "in_progress",
-            TerminalReaderReaderResourceReaderActionStatus::Succeeded => "succeeded",
-            TerminalReaderReaderResourceReaderActionStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::str::FromStr for TerminalReaderReaderResourceReaderActionStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["failed", "in_progress", "succeeded"]) {
-                Some(0) => TerminalReaderReaderResourceReaderActionStatus::Failed,
-                Some(1) => TerminalReaderReaderResourceReaderActionStatus::InProgress,
-                Some(2) => TerminalReaderReaderResourceReaderActionStatus::Succeeded,
-                _ => {
-                    TerminalReaderReaderResourceReaderActionStatus::Unknown(s.to_owned())
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::fmt::Display for TerminalReaderReaderResourceReaderActionStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for TerminalReaderReaderResourceReaderActionStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceReaderActionStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "terminal")]
-impl crate::rt::Decode for TerminalReaderReaderResourceReaderActionStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `TerminalReaderReaderResourceReaderActionType`.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TerminalReaderReaderResourceReaderActionType {
-    /// `collect_inputs`
-    CollectInputs,
-    /// `collect_payment_method`
-    CollectPaymentMethod,
-    /// `confirm_payment_intent`
-    ConfirmPaymentIntent,
-    /// `process_payment_intent`
-    ProcessPaymentIntent,
-    /// `process_setup_intent`
-    ProcessSetupIntent,
-    /// `refund_payment`
-    RefundPayment,
-    /// `set_reader_display`
-    SetReaderDisplay,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "terminal")]
-impl TerminalReaderReaderResourceReaderActionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TerminalReaderReaderResourceReaderActionType::CollectInputs => {
-                "collect_inputs"
-            }
-            TerminalReaderReaderResourceReaderActionType::CollectPaymentMethod => {
-                "collect_payment_method"
-            }
-            TerminalReaderReaderResourceReaderActionType::ConfirmPaymentIntent => {
-                "confirm_payment_intent"
-            }
-            TerminalReaderReaderResourceReaderActionType::ProcessPaymentIntent => {
-                "process_payment_intent"
-            }
-            TerminalReaderReaderResourceReaderActionType::ProcessSetupIntent => {
-                "process_setup_intent"
-            }
-            TerminalReaderReaderResourceReaderActionType::RefundPayment => {
-                "refund_payment"
-            }
-            TerminalReaderReaderResourceReaderActionType::SetReaderDisplay => {
-                "set_reader_display"
-            }
-            TerminalReaderReaderResourceReaderActionType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::str::FromStr for TerminalReaderReaderResourceReaderActionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "collect_inputs",
-                    "collect_payment_method",
-                    "confirm_payment_intent",
-                    "process_payment_intent",
-                    "process_setup_intent",
-                    "refund_payment",
-                    "set_reader_display",
-                ],
-            ) {
-                Some(0) => TerminalReaderReaderResourceReaderActionType::CollectInputs,
-                Some(1) => {
-                    TerminalReaderReaderResourceReaderActionType::CollectPaymentMethod
-                }
-                Some(2) => {
-                    TerminalReaderReaderResourceReaderActionType::ConfirmPaymentIntent
-                }
-                Some(3) => {
-                    TerminalReaderReaderResourceReaderActionType::ProcessPaymentIntent
-                }
-                Some(4) => {
-                    TerminalReaderReaderResourceReaderActionType::ProcessSetupIntent
-                }
-                Some(5) => TerminalReaderReaderResourceReaderActionType::RefundPayment,
-                Some(6) => TerminalReaderReaderResourceReaderActionType::SetReaderDisplay,
-                _ => TerminalReaderReaderResourceReaderActionType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::fmt::Display for TerminalReaderReaderResourceReaderActionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for TerminalReaderReaderResourceReaderActionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceReaderActionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "terminal")]
-impl crate::rt::Decode for TerminalReaderReaderResourceReaderActionType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// Represents a reader action to refund a payment
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
@@ -4824,7 +3186,7 @@ pub struct TerminalReaderReaderResourceRefundPaymentAction {
     /// Payment intent that is being refunded.
     pub payment_intent: Option<crate::rt::Expandable<crate::PaymentIntent>>,
     /// The reason for the refund.
-    pub reason: Option<crate::TerminalReaderReaderResourceRefundPaymentActionReason>,
+    pub reason: Option<crate::terminal_reader::Reason>,
     /// Unique identifier for the refund object.
     pub refund: Option<crate::rt::Expandable<crate::Refund>>,
     /// Boolean indicating whether the application fee should be refunded when refunding this charge. If a full charge refund is given, the full application fee will be refunded. Otherwise, the application fee will be refunded in an amount proportional to the amount of the charge refunded. An application fee can be refunded only by the application that created the charge.
@@ -4847,9 +3209,7 @@ impl crate::rt::Decode for TerminalReaderReaderResourceRefundPaymentAction {
             f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
             f2: crate::rt::json::Slot<crate::rt::Metadata>,
             f3: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
-            f4: crate::rt::json::Slot<
-                crate::TerminalReaderReaderResourceRefundPaymentActionReason,
-            >,
+            f4: crate::rt::json::Slot<crate::terminal_reader::Reason>,
             f5: crate::rt::json::Slot<crate::rt::Expandable<crate::Refund>>,
             f6: crate::rt::json::Slot<bool>,
             f7: crate::rt::json::Slot<
@@ -4958,91 +3318,6 @@ impl serde::Serialize for TerminalReaderReaderResourceRefundPaymentAction {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TerminalReaderReaderResourceRefundPaymentActionReason`.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TerminalReaderReaderResourceRefundPaymentActionReason {
-    /// `duplicate`
-    Duplicate,
-    /// `fraudulent`
-    Fraudulent,
-    /// `requested_by_customer`
-    RequestedByCustomer,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "terminal")]
-impl TerminalReaderReaderResourceRefundPaymentActionReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TerminalReaderReaderResourceRefundPaymentActionReason::Duplicate => {
-                "duplicate"
-            }
-            TerminalReaderReaderResourceRefundPaymentActionReason::Fraudulent => {
-                "fraudulent"
-            }
-            TerminalReaderReaderResourceRefundPaymentActionReason::RequestedByCustomer => {
-                "requested_by_customer"
-            }
-            TerminalReaderReaderResourceRefundPaymentActionReason::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::str::FromStr for TerminalReaderReaderResourceRefundPaymentActionReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["duplicate", "fraudulent", "requested_by_customer"],
-            ) {
-                Some(0) => {
-                    TerminalReaderReaderResourceRefundPaymentActionReason::Duplicate
-                }
-                Some(1) => {
-                    TerminalReaderReaderResourceRefundPaymentActionReason::Fraudulent
-                }
-                Some(2) => {
-                    TerminalReaderReaderResourceRefundPaymentActionReason::RequestedByCustomer
-                }
-                _ => {
-                    TerminalReaderReaderResourceRefundPaymentActionReason::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::fmt::Display for TerminalReaderReaderResourceRefundPaymentActionReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for TerminalReaderReaderResourceRefundPaymentActionReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de>
-for TerminalReaderReaderResourceRefundPaymentActionReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "terminal")]
-impl crate::rt::Decode for TerminalReaderReaderResourceRefundPaymentActionReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// Represents a per-transaction override of a reader configuration
@@ -5204,7 +3479,7 @@ pub struct TerminalReaderReaderResourceSetReaderDisplayAction {
     /// Cart object to be displayed by the reader, including line items, amounts, and currency.
     pub cart: Option<crate::TerminalReaderReaderResourceCart>,
     /// Type of information to be displayed by the reader. Only `cart` is currently supported.
-    pub r#type: crate::TerminalReaderReaderResourceSetReaderDisplayActionType,
+    pub r#type: crate::terminal_reader::reader_resource_set_reader_display_action::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -5215,7 +3490,7 @@ impl crate::rt::Decode for TerminalReaderReaderResourceSetReaderDisplayAction {
         struct Slots {
             f0: crate::rt::json::Slot<crate::TerminalReaderReaderResourceCart>,
             f1: crate::rt::json::Slot<
-                crate::TerminalReaderReaderResourceSetReaderDisplayActionType,
+                crate::terminal_reader::reader_resource_set_reader_display_action::Type,
             >,
         }
         let mut b = Slots {
@@ -5277,68 +3552,6 @@ impl serde::Serialize for TerminalReaderReaderResourceSetReaderDisplayAction {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TerminalReaderReaderResourceSetReaderDisplayActionType`.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TerminalReaderReaderResourceSetReaderDisplayActionType {
-    /// `cart`
-    Cart,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "terminal")]
-impl TerminalReaderReaderResourceSetReaderDisplayActionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TerminalReaderReaderResourceSetReaderDisplayActionType::Cart => "cart",
-            TerminalReaderReaderResourceSetReaderDisplayActionType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::str::FromStr for TerminalReaderReaderResourceSetReaderDisplayActionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["cart"]) {
-                Some(0) => TerminalReaderReaderResourceSetReaderDisplayActionType::Cart,
-                _ => {
-                    TerminalReaderReaderResourceSetReaderDisplayActionType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::fmt::Display for TerminalReaderReaderResourceSetReaderDisplayActionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for TerminalReaderReaderResourceSetReaderDisplayActionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de>
-for TerminalReaderReaderResourceSetReaderDisplayActionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "terminal")]
-impl crate::rt::Decode for TerminalReaderReaderResourceSetReaderDisplayActionType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// Information about a signature being collected using a reader
@@ -5533,13 +3746,15 @@ impl serde::Serialize for TerminalReaderReaderResourceTippingConfig {
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceToggle {
     /// The toggle's default value. Can be `enabled` or `disabled`.
-    pub default_value: Option<crate::TerminalReaderReaderResourceToggleDefaultValue>,
+    pub default_value: Option<
+        crate::terminal_reader::reader_resource_toggle::DefaultValue,
+    >,
     /// The toggle's description text. Maximum 50 characters.
     pub description: Option<String>,
     /// The toggle's title text. Maximum 50 characters.
     pub title: Option<String>,
     /// The toggle's collected value. Can be `enabled` or `disabled`.
-    pub value: Option<crate::TerminalReaderReaderResourceToggleValue>,
+    pub value: Option<crate::terminal_reader::Value>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -5549,11 +3764,11 @@ impl crate::rt::Decode for TerminalReaderReaderResourceToggle {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::TerminalReaderReaderResourceToggleDefaultValue,
+                crate::terminal_reader::reader_resource_toggle::DefaultValue,
             >,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::TerminalReaderReaderResourceToggleValue>,
+            f3: crate::rt::json::Slot<crate::terminal_reader::Value>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -5618,191 +3833,6 @@ impl serde::Serialize for TerminalReaderReaderResourceToggle {
         map.end()
     }
 }
-/// Values of `TerminalReaderReaderResourceToggleDefaultValue`.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TerminalReaderReaderResourceToggleDefaultValue {
-    /// `disabled`
-    Disabled,
-    /// `enabled`
-    Enabled,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "terminal")]
-impl TerminalReaderReaderResourceToggleDefaultValue {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TerminalReaderReaderResourceToggleDefaultValue::Disabled => "disabled",
-            TerminalReaderReaderResourceToggleDefaultValue::Enabled => "enabled",
-            TerminalReaderReaderResourceToggleDefaultValue::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::str::FromStr for TerminalReaderReaderResourceToggleDefaultValue {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["disabled", "enabled"]) {
-                Some(0) => TerminalReaderReaderResourceToggleDefaultValue::Disabled,
-                Some(1) => TerminalReaderReaderResourceToggleDefaultValue::Enabled,
-                _ => {
-                    TerminalReaderReaderResourceToggleDefaultValue::Unknown(s.to_owned())
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::fmt::Display for TerminalReaderReaderResourceToggleDefaultValue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for TerminalReaderReaderResourceToggleDefaultValue {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceToggleDefaultValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "terminal")]
-impl crate::rt::Decode for TerminalReaderReaderResourceToggleDefaultValue {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `TerminalReaderReaderResourceToggleValue`.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TerminalReaderReaderResourceToggleValue {
-    /// `disabled`
-    Disabled,
-    /// `enabled`
-    Enabled,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "terminal")]
-impl TerminalReaderReaderResourceToggleValue {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TerminalReaderReaderResourceToggleValue::Disabled => "disabled",
-            TerminalReaderReaderResourceToggleValue::Enabled => "enabled",
-            TerminalReaderReaderResourceToggleValue::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::str::FromStr for TerminalReaderReaderResourceToggleValue {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["disabled", "enabled"]) {
-                Some(0) => TerminalReaderReaderResourceToggleValue::Disabled,
-                Some(1) => TerminalReaderReaderResourceToggleValue::Enabled,
-                _ => TerminalReaderReaderResourceToggleValue::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::fmt::Display for TerminalReaderReaderResourceToggleValue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for TerminalReaderReaderResourceToggleValue {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceToggleValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "terminal")]
-impl crate::rt::Decode for TerminalReaderReaderResourceToggleValue {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `TerminalReaderStatus`.
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TerminalReaderStatus {
-    /// `offline`
-    Offline,
-    /// `online`
-    Online,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "terminal")]
-impl TerminalReaderStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TerminalReaderStatus::Offline => "offline",
-            TerminalReaderStatus::Online => "online",
-            TerminalReaderStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::str::FromStr for TerminalReaderStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["offline", "online"]) {
-                Some(0) => TerminalReaderStatus::Offline,
-                Some(1) => TerminalReaderStatus::Online,
-                _ => TerminalReaderStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "terminal")]
-impl std::fmt::Display for TerminalReaderStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for TerminalReaderStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalReaderStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "terminal")]
-impl crate::rt::Decode for TerminalReaderStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// Simulate an input collection timeout
 ///
 /// Use this endpoint to complete an input collection with a timeout error on a simulated reader.
@@ -5862,99 +3892,6 @@ impl crate::rt::StripeRequest for TimeoutInputCollectionTestHelpersTerminalReade
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`CollectPaymentMethodTerminalReaderCollectConfigTipping`).
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct TippingConfig {
-    /// The `amount_eligible` parameter.
-    pub amount_eligible: Option<i64>,
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for TippingConfig {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount_eligible {
-            map.serialize_entry("amount_eligible", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "terminal")]
-impl TippingConfig {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { amount_eligible: None }
-    }
-    /// The `amount_eligible` parameter.
-    pub fn amount_eligible(mut self, v: impl Into<i64>) -> Self {
-        self.amount_eligible = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CollectInputsTerminalReaderInputsToggles`).
-#[cfg(feature = "terminal")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct ToggleParams {
-    /// The `default_value` parameter.
-    pub default_value: Option<
-        crate::CollectInputsTerminalReaderInputsTogglesDefaultValue,
-    >,
-    /// The `description` parameter.
-    pub description: Option<String>,
-    /// The `title` parameter.
-    pub title: Option<String>,
-}
-#[cfg(feature = "terminal")]
-impl serde::Serialize for ToggleParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.default_value {
-            map.serialize_entry("default_value", v)?;
-        }
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        if let Some(v) = &self.title {
-            map.serialize_entry("title", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "terminal")]
-impl ToggleParams {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            default_value: None,
-            description: None,
-            title: None,
-        }
-    }
-    /// The `default_value` parameter.
-    pub fn default_value(
-        mut self,
-        v: impl Into<crate::CollectInputsTerminalReaderInputsTogglesDefaultValue>,
-    ) -> Self {
-        self.default_value = Some(v.into());
-        self
-    }
-    /// The `description` parameter.
-    pub fn description(mut self, v: impl Into<String>) -> Self {
-        self.description = Some(v.into());
-        self
-    }
-    /// The `title` parameter.
-    pub fn title(mut self, v: impl Into<String>) -> Self {
-        self.title = Some(v.into());
-        self
     }
 }
 /// Update a Reader

@@ -90,7 +90,7 @@ pub struct ListTreasuryCreditReversals {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return CreditReversals for a given status.
-    pub status: Option<crate::ListTreasuryCreditReversalsStatus>,
+    pub status: Option<crate::treasury_credit_reversal::lists::Status>,
 }
 #[cfg(feature = "treasury")]
 impl serde::Serialize for ListTreasuryCreditReversals {
@@ -162,7 +162,7 @@ impl ListTreasuryCreditReversals {
     /// Only return CreditReversals for a given status.
     pub fn status(
         mut self,
-        v: impl Into<crate::ListTreasuryCreditReversalsStatus>,
+        v: impl Into<crate::treasury_credit_reversal::lists::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self
@@ -181,65 +181,6 @@ impl crate::rt::StripeRequest for ListTreasuryCreditReversals {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// Values of `ListTreasuryCreditReversalsStatus`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListTreasuryCreditReversalsStatus {
-    /// `canceled`
-    Canceled,
-    /// `posted`
-    Posted,
-    /// `processing`
-    Processing,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl ListTreasuryCreditReversalsStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListTreasuryCreditReversalsStatus::Canceled => "canceled",
-            ListTreasuryCreditReversalsStatus::Posted => "posted",
-            ListTreasuryCreditReversalsStatus::Processing => "processing",
-            ListTreasuryCreditReversalsStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for ListTreasuryCreditReversalsStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["canceled", "posted", "processing"]) {
-                Some(0) => ListTreasuryCreditReversalsStatus::Canceled,
-                Some(1) => ListTreasuryCreditReversalsStatus::Posted,
-                Some(2) => ListTreasuryCreditReversalsStatus::Processing,
-                _ => ListTreasuryCreditReversalsStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for ListTreasuryCreditReversalsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for ListTreasuryCreditReversalsStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for ListTreasuryCreditReversalsStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Retrieve a CreditReversal
@@ -325,11 +266,11 @@ pub struct TreasuryCreditReversal {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: crate::rt::Metadata,
     /// The rails used to reverse the funds.
-    pub network: crate::TreasuryCreditReversalNetwork,
+    pub network: crate::treasury_credit_reversal::Network,
     /// The ReceivedCredit being reversed.
     pub received_credit: String,
     /// Status of the CreditReversal
-    pub status: crate::TreasuryCreditReversalStatus,
+    pub status: crate::treasury_credit_reversal::Status,
     /// The `status_transitions` field.
     pub status_transitions: crate::TreasuryReceivedCreditsResourceStatusTransitions,
     /// The Transaction associated with this object.
@@ -358,9 +299,9 @@ impl crate::rt::Decode for TreasuryCreditReversal {
             f5: crate::rt::json::Slot<crate::TreasuryCreditReversalId>,
             f6: crate::rt::json::Slot<bool>,
             f7: crate::rt::json::Slot<crate::rt::Metadata>,
-            f8: crate::rt::json::Slot<crate::TreasuryCreditReversalNetwork>,
+            f8: crate::rt::json::Slot<crate::treasury_credit_reversal::Network>,
             f9: crate::rt::json::Slot<String>,
-            f10: crate::rt::json::Slot<crate::TreasuryCreditReversalStatus>,
+            f10: crate::rt::json::Slot<crate::treasury_credit_reversal::Status>,
             f11: crate::rt::json::Slot<
                 crate::TreasuryReceivedCreditsResourceStatusTransitions,
             >,
@@ -525,131 +466,5 @@ impl serde::Serialize for TreasuryCreditReversal {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TreasuryCreditReversalNetwork`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryCreditReversalNetwork {
-    /// `ach`
-    Ach,
-    /// `stripe`
-    Stripe,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryCreditReversalNetwork {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryCreditReversalNetwork::Ach => "ach",
-            TreasuryCreditReversalNetwork::Stripe => "stripe",
-            TreasuryCreditReversalNetwork::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryCreditReversalNetwork {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["ach", "stripe"]) {
-                Some(0) => TreasuryCreditReversalNetwork::Ach,
-                Some(1) => TreasuryCreditReversalNetwork::Stripe,
-                _ => TreasuryCreditReversalNetwork::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryCreditReversalNetwork {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryCreditReversalNetwork {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryCreditReversalNetwork {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryCreditReversalNetwork {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `TreasuryCreditReversalStatus`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryCreditReversalStatus {
-    /// `canceled`
-    Canceled,
-    /// `posted`
-    Posted,
-    /// `processing`
-    Processing,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryCreditReversalStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryCreditReversalStatus::Canceled => "canceled",
-            TreasuryCreditReversalStatus::Posted => "posted",
-            TreasuryCreditReversalStatus::Processing => "processing",
-            TreasuryCreditReversalStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryCreditReversalStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["canceled", "posted", "processing"]) {
-                Some(0) => TreasuryCreditReversalStatus::Canceled,
-                Some(1) => TreasuryCreditReversalStatus::Posted,
-                Some(2) => TreasuryCreditReversalStatus::Processing,
-                _ => TreasuryCreditReversalStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryCreditReversalStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryCreditReversalStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryCreditReversalStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryCreditReversalStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

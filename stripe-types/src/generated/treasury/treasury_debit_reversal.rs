@@ -88,11 +88,11 @@ pub struct ListTreasuryDebitReversals {
     /// Only return DebitReversals for the ReceivedDebit ID.
     pub received_debit: Option<String>,
     /// Only return DebitReversals for a given resolution.
-    pub resolution: Option<crate::ListTreasuryDebitReversalsResolution>,
+    pub resolution: Option<crate::treasury_debit_reversal::Resolution>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return DebitReversals for a given status.
-    pub status: Option<crate::ListTreasuryDebitReversalsStatus>,
+    pub status: Option<crate::treasury_debit_reversal::lists::Status>,
 }
 #[cfg(feature = "treasury")]
 impl serde::Serialize for ListTreasuryDebitReversals {
@@ -163,7 +163,7 @@ impl ListTreasuryDebitReversals {
     /// Only return DebitReversals for a given resolution.
     pub fn resolution(
         mut self,
-        v: impl Into<crate::ListTreasuryDebitReversalsResolution>,
+        v: impl Into<crate::treasury_debit_reversal::Resolution>,
     ) -> Self {
         self.resolution = Some(v.into());
         self
@@ -176,7 +176,7 @@ impl ListTreasuryDebitReversals {
     /// Only return DebitReversals for a given status.
     pub fn status(
         mut self,
-        v: impl Into<crate::ListTreasuryDebitReversalsStatus>,
+        v: impl Into<crate::treasury_debit_reversal::lists::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self
@@ -195,120 +195,6 @@ impl crate::rt::StripeRequest for ListTreasuryDebitReversals {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// Values of `ListTreasuryDebitReversalsResolution`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListTreasuryDebitReversalsResolution {
-    /// `lost`
-    Lost,
-    /// `won`
-    Won,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl ListTreasuryDebitReversalsResolution {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListTreasuryDebitReversalsResolution::Lost => "lost",
-            ListTreasuryDebitReversalsResolution::Won => "won",
-            ListTreasuryDebitReversalsResolution::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for ListTreasuryDebitReversalsResolution {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["lost", "won"]) {
-                Some(0) => ListTreasuryDebitReversalsResolution::Lost,
-                Some(1) => ListTreasuryDebitReversalsResolution::Won,
-                _ => ListTreasuryDebitReversalsResolution::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for ListTreasuryDebitReversalsResolution {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for ListTreasuryDebitReversalsResolution {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for ListTreasuryDebitReversalsResolution {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `ListTreasuryDebitReversalsStatus`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListTreasuryDebitReversalsStatus {
-    /// `canceled`
-    Canceled,
-    /// `completed`
-    Completed,
-    /// `processing`
-    Processing,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl ListTreasuryDebitReversalsStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListTreasuryDebitReversalsStatus::Canceled => "canceled",
-            ListTreasuryDebitReversalsStatus::Completed => "completed",
-            ListTreasuryDebitReversalsStatus::Processing => "processing",
-            ListTreasuryDebitReversalsStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for ListTreasuryDebitReversalsStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["canceled", "completed", "processing"]) {
-                Some(0) => ListTreasuryDebitReversalsStatus::Canceled,
-                Some(1) => ListTreasuryDebitReversalsStatus::Completed,
-                Some(2) => ListTreasuryDebitReversalsStatus::Processing,
-                _ => ListTreasuryDebitReversalsStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for ListTreasuryDebitReversalsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for ListTreasuryDebitReversalsStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for ListTreasuryDebitReversalsStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Retrieve a DebitReversal
@@ -398,11 +284,11 @@ pub struct TreasuryDebitReversal {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: crate::rt::Metadata,
     /// The rails used to reverse the funds.
-    pub network: crate::TreasuryDebitReversalNetwork,
+    pub network: crate::treasury_debit_reversal::Network,
     /// The ReceivedDebit being reversed.
     pub received_debit: String,
     /// Status of the DebitReversal
-    pub status: crate::TreasuryDebitReversalStatus,
+    pub status: crate::treasury_debit_reversal::Status,
     /// The `status_transitions` field.
     pub status_transitions: crate::TreasuryReceivedDebitsResourceStatusTransitions,
     /// The Transaction associated with this object.
@@ -434,9 +320,9 @@ impl crate::rt::Decode for TreasuryDebitReversal {
             >,
             f7: crate::rt::json::Slot<bool>,
             f8: crate::rt::json::Slot<crate::rt::Metadata>,
-            f9: crate::rt::json::Slot<crate::TreasuryDebitReversalNetwork>,
+            f9: crate::rt::json::Slot<crate::treasury_debit_reversal::Network>,
             f10: crate::rt::json::Slot<String>,
-            f11: crate::rt::json::Slot<crate::TreasuryDebitReversalStatus>,
+            f11: crate::rt::json::Slot<crate::treasury_debit_reversal::Status>,
             f12: crate::rt::json::Slot<
                 crate::TreasuryReceivedDebitsResourceStatusTransitions,
             >,
@@ -607,131 +493,5 @@ impl serde::Serialize for TreasuryDebitReversal {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TreasuryDebitReversalNetwork`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryDebitReversalNetwork {
-    /// `ach`
-    Ach,
-    /// `card`
-    Card,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryDebitReversalNetwork {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryDebitReversalNetwork::Ach => "ach",
-            TreasuryDebitReversalNetwork::Card => "card",
-            TreasuryDebitReversalNetwork::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryDebitReversalNetwork {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["ach", "card"]) {
-                Some(0) => TreasuryDebitReversalNetwork::Ach,
-                Some(1) => TreasuryDebitReversalNetwork::Card,
-                _ => TreasuryDebitReversalNetwork::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryDebitReversalNetwork {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryDebitReversalNetwork {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryDebitReversalNetwork {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryDebitReversalNetwork {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `TreasuryDebitReversalStatus`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryDebitReversalStatus {
-    /// `failed`
-    Failed,
-    /// `processing`
-    Processing,
-    /// `succeeded`
-    Succeeded,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryDebitReversalStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryDebitReversalStatus::Failed => "failed",
-            TreasuryDebitReversalStatus::Processing => "processing",
-            TreasuryDebitReversalStatus::Succeeded => "succeeded",
-            TreasuryDebitReversalStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryDebitReversalStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["failed", "processing", "succeeded"]) {
-                Some(0) => TreasuryDebitReversalStatus::Failed,
-                Some(1) => TreasuryDebitReversalStatus::Processing,
-                Some(2) => TreasuryDebitReversalStatus::Succeeded,
-                _ => TreasuryDebitReversalStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryDebitReversalStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryDebitReversalStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryDebitReversalStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryDebitReversalStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

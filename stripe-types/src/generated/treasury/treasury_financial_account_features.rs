@@ -232,23 +232,23 @@ pub struct UpdateFeaturesTreasuryFinancialAccount {
     /// The `financial_account` parameter.
     pub financial_account: crate::TreasuryFinancialAccountId,
     /// Encodes the FinancialAccount's ability to be used with the Issuing product, including attaching cards to and drawing funds from the FinancialAccount.
-    pub card_issuing: Option<crate::Access>,
+    pub card_issuing: Option<crate::treasury_financial_account::Access>,
     /// Represents whether this FinancialAccount is eligible for deposit insurance. Various factors determine the insurance amount.
-    pub deposit_insurance: Option<crate::Access>,
+    pub deposit_insurance: Option<crate::treasury_financial_account::Access>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Contains Features that add FinancialAddresses to the FinancialAccount.
-    pub financial_addresses: Option<crate::FinancialAddresses>,
-    /// Contains settings related to adding funds to a FinancialAccount from another Account with the same owner.
-    pub inbound_transfers: Option<
-        crate::CreateTreasuryFinancialAccountFeaturesInboundTransfers,
+    pub financial_addresses: Option<
+        crate::treasury_financial_account::FinancialAddresses,
     >,
+    /// Contains settings related to adding funds to a FinancialAccount from another Account with the same owner.
+    pub inbound_transfers: Option<crate::treasury_financial_account::InboundTransfers>,
     /// Represents the ability for the FinancialAccount to send money to, or receive money from other FinancialAccounts (for example, via OutboundPayment).
-    pub intra_stripe_flows: Option<crate::Access>,
+    pub intra_stripe_flows: Option<crate::treasury_financial_account::Access>,
     /// Includes Features related to initiating money movement out of the FinancialAccount to someone else's bucket of money.
-    pub outbound_payments: Option<crate::OutboundPayments>,
+    pub outbound_payments: Option<crate::treasury_financial_account::OutboundPayments>,
     /// Contains a Feature and settings related to moving money out of the FinancialAccount into another Account with the same owner.
-    pub outbound_transfers: Option<crate::OutboundTransfers>,
+    pub outbound_transfers: Option<crate::treasury_financial_account::OutboundTransfers>,
 }
 #[cfg(feature = "treasury")]
 impl serde::Serialize for UpdateFeaturesTreasuryFinancialAccount {
@@ -300,12 +300,18 @@ impl UpdateFeaturesTreasuryFinancialAccount {
         }
     }
     /// Encodes the FinancialAccount's ability to be used with the Issuing product, including attaching cards to and drawing funds from the FinancialAccount.
-    pub fn card_issuing(mut self, v: impl Into<crate::Access>) -> Self {
+    pub fn card_issuing(
+        mut self,
+        v: impl Into<crate::treasury_financial_account::Access>,
+    ) -> Self {
         self.card_issuing = Some(v.into());
         self
     }
     /// Represents whether this FinancialAccount is eligible for deposit insurance. Various factors determine the insurance amount.
-    pub fn deposit_insurance(mut self, v: impl Into<crate::Access>) -> Self {
+    pub fn deposit_insurance(
+        mut self,
+        v: impl Into<crate::treasury_financial_account::Access>,
+    ) -> Self {
         self.deposit_insurance = Some(v.into());
         self
     }
@@ -317,7 +323,7 @@ impl UpdateFeaturesTreasuryFinancialAccount {
     /// Contains Features that add FinancialAddresses to the FinancialAccount.
     pub fn financial_addresses(
         mut self,
-        v: impl Into<crate::FinancialAddresses>,
+        v: impl Into<crate::treasury_financial_account::FinancialAddresses>,
     ) -> Self {
         self.financial_addresses = Some(v.into());
         self
@@ -325,23 +331,32 @@ impl UpdateFeaturesTreasuryFinancialAccount {
     /// Contains settings related to adding funds to a FinancialAccount from another Account with the same owner.
     pub fn inbound_transfers(
         mut self,
-        v: impl Into<crate::CreateTreasuryFinancialAccountFeaturesInboundTransfers>,
+        v: impl Into<crate::treasury_financial_account::InboundTransfers>,
     ) -> Self {
         self.inbound_transfers = Some(v.into());
         self
     }
     /// Represents the ability for the FinancialAccount to send money to, or receive money from other FinancialAccounts (for example, via OutboundPayment).
-    pub fn intra_stripe_flows(mut self, v: impl Into<crate::Access>) -> Self {
+    pub fn intra_stripe_flows(
+        mut self,
+        v: impl Into<crate::treasury_financial_account::Access>,
+    ) -> Self {
         self.intra_stripe_flows = Some(v.into());
         self
     }
     /// Includes Features related to initiating money movement out of the FinancialAccount to someone else's bucket of money.
-    pub fn outbound_payments(mut self, v: impl Into<crate::OutboundPayments>) -> Self {
+    pub fn outbound_payments(
+        mut self,
+        v: impl Into<crate::treasury_financial_account::OutboundPayments>,
+    ) -> Self {
         self.outbound_payments = Some(v.into());
         self
     }
     /// Contains a Feature and settings related to moving money out of the FinancialAccount into another Account with the same owner.
-    pub fn outbound_transfers(mut self, v: impl Into<crate::OutboundTransfers>) -> Self {
+    pub fn outbound_transfers(
+        mut self,
+        v: impl Into<crate::treasury_financial_account::OutboundTransfers>,
+    ) -> Self {
         self.outbound_transfers = Some(v.into());
         self
     }

@@ -8,7 +8,7 @@ pub struct TreasuryFinancialAccountsResourceAbaToggleSettings {
     /// Whether the FinancialAccount should have the Feature.
     pub requested: bool,
     /// Whether the Feature is operational.
-    pub status: crate::TreasuryFinancialAccountsResourceAbaToggleSettingsStatus,
+    pub status: crate::treasury_financial_accounts_resource_aba_toggle_settings::Status,
     /// Additional details; includes at least one entry when the status is not `active`.
     pub status_details: Vec<
         crate::TreasuryFinancialAccountsResourceTogglesSettingStatusDetails,
@@ -23,7 +23,7 @@ impl crate::rt::Decode for TreasuryFinancialAccountsResourceAbaToggleSettings {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
             f1: crate::rt::json::Slot<
-                crate::TreasuryFinancialAccountsResourceAbaToggleSettingsStatus,
+                crate::treasury_financial_accounts_resource_aba_toggle_settings::Status,
             >,
             f2: crate::rt::json::Slot<
                 Vec<crate::TreasuryFinancialAccountsResourceTogglesSettingStatusDetails>,
@@ -94,85 +94,5 @@ impl serde::Serialize for TreasuryFinancialAccountsResourceAbaToggleSettings {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TreasuryFinancialAccountsResourceAbaToggleSettingsStatus`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryFinancialAccountsResourceAbaToggleSettingsStatus {
-    /// `active`
-    Active,
-    /// `pending`
-    Pending,
-    /// `restricted`
-    Restricted,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryFinancialAccountsResourceAbaToggleSettingsStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryFinancialAccountsResourceAbaToggleSettingsStatus::Active => "active",
-            TreasuryFinancialAccountsResourceAbaToggleSettingsStatus::Pending => {
-                "pending"
-            }
-            TreasuryFinancialAccountsResourceAbaToggleSettingsStatus::Restricted => {
-                "restricted"
-            }
-            TreasuryFinancialAccountsResourceAbaToggleSettingsStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryFinancialAccountsResourceAbaToggleSettingsStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["active", "pending", "restricted"]) {
-                Some(0) => {
-                    TreasuryFinancialAccountsResourceAbaToggleSettingsStatus::Active
-                }
-                Some(1) => {
-                    TreasuryFinancialAccountsResourceAbaToggleSettingsStatus::Pending
-                }
-                Some(2) => {
-                    TreasuryFinancialAccountsResourceAbaToggleSettingsStatus::Restricted
-                }
-                _ => {
-                    TreasuryFinancialAccountsResourceAbaToggleSettingsStatus::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryFinancialAccountsResourceAbaToggleSettingsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryFinancialAccountsResourceAbaToggleSettingsStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
-for TreasuryFinancialAccountsResourceAbaToggleSettingsStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryFinancialAccountsResourceAbaToggleSettingsStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -6,7 +6,9 @@
 #[non_exhaustive]
 pub struct TreasuryFinancialAccountsResourceClosedStatusDetails {
     /// The array that contains reasons for a FinancialAccount closure.
-    pub reasons: Vec<crate::TreasuryFinancialAccountsResourceClosedStatusDetailsReasons>,
+    pub reasons: Vec<
+        crate::treasury_financial_accounts_resource_closed_status_details::Reasons,
+    >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,7 +18,9 @@ impl crate::rt::Decode for TreasuryFinancialAccountsResourceClosedStatusDetails 
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                Vec<crate::TreasuryFinancialAccountsResourceClosedStatusDetailsReasons>,
+                Vec<
+                    crate::treasury_financial_accounts_resource_closed_status_details::Reasons,
+                >,
             >,
         }
         let mut b = Slots {
@@ -72,88 +76,5 @@ impl serde::Serialize for TreasuryFinancialAccountsResourceClosedStatusDetails {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TreasuryFinancialAccountsResourceClosedStatusDetailsReasons`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryFinancialAccountsResourceClosedStatusDetailsReasons {
-    /// `account_rejected`
-    AccountRejected,
-    /// `closed_by_platform`
-    ClosedByPlatform,
-    /// `other`
-    Other,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryFinancialAccountsResourceClosedStatusDetailsReasons {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryFinancialAccountsResourceClosedStatusDetailsReasons::AccountRejected => {
-                "account_rejected"
-            }
-            TreasuryFinancialAccountsResourceClosedStatusDetailsReasons::ClosedByPlatform => {
-                "closed_by_platform"
-            }
-            TreasuryFinancialAccountsResourceClosedStatusDetailsReasons::Other => "other",
-            TreasuryFinancialAccountsResourceClosedStatusDetailsReasons::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryFinancialAccountsResourceClosedStatusDetailsReasons {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["account_rejected", "closed_by_platform", "other"],
-            ) {
-                Some(0) => {
-                    TreasuryFinancialAccountsResourceClosedStatusDetailsReasons::AccountRejected
-                }
-                Some(1) => {
-                    TreasuryFinancialAccountsResourceClosedStatusDetailsReasons::ClosedByPlatform
-                }
-                Some(2) => {
-                    TreasuryFinancialAccountsResourceClosedStatusDetailsReasons::Other
-                }
-                _ => {
-                    TreasuryFinancialAccountsResourceClosedStatusDetailsReasons::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryFinancialAccountsResourceClosedStatusDetailsReasons {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryFinancialAccountsResourceClosedStatusDetailsReasons {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
-for TreasuryFinancialAccountsResourceClosedStatusDetailsReasons {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryFinancialAccountsResourceClosedStatusDetailsReasons {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -9,10 +9,12 @@ pub struct TreasuryFinancialAccountsResourceFinancialAddress {
     pub aba: Option<crate::TreasuryFinancialAccountsResourceAbaRecord>,
     /// The list of networks that the address supports
     pub supported_networks: Option<
-        Vec<crate::TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks>,
+        Vec<
+            crate::treasury_financial_accounts_resource_financial_address::SupportedNetworks,
+        >,
     >,
     /// The type of financial address
-    pub r#type: crate::TreasuryFinancialAccountsResourceFinancialAddressType,
+    pub r#type: crate::treasury_financial_accounts_resource_financial_address::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -24,11 +26,11 @@ impl crate::rt::Decode for TreasuryFinancialAccountsResourceFinancialAddress {
             f0: crate::rt::json::Slot<crate::TreasuryFinancialAccountsResourceAbaRecord>,
             f1: crate::rt::json::Slot<
                 Vec<
-                    crate::TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks,
+                    crate::treasury_financial_accounts_resource_financial_address::SupportedNetworks,
                 >,
             >,
             f2: crate::rt::json::Slot<
-                crate::TreasuryFinancialAccountsResourceFinancialAddressType,
+                crate::treasury_financial_accounts_resource_financial_address::Type,
             >,
         }
         let mut b = Slots {
@@ -95,147 +97,5 @@ impl serde::Serialize for TreasuryFinancialAccountsResourceFinancialAddress {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks {
-    /// `ach`
-    Ach,
-    /// `us_domestic_wire`
-    UsDomesticWire,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks::Ach => {
-                "ach"
-            }
-            TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks::UsDomesticWire => {
-                "us_domestic_wire"
-            }
-            TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr
-for TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["ach", "us_domestic_wire"]) {
-                Some(0) => {
-                    TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks::Ach
-                }
-                Some(1) => {
-                    TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks::UsDomesticWire
-                }
-                _ => {
-                    TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display
-for TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize
-for TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
-for TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode
-for TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `TreasuryFinancialAccountsResourceFinancialAddressType`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryFinancialAccountsResourceFinancialAddressType {
-    /// `aba`
-    Aba,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryFinancialAccountsResourceFinancialAddressType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryFinancialAccountsResourceFinancialAddressType::Aba => "aba",
-            TreasuryFinancialAccountsResourceFinancialAddressType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryFinancialAccountsResourceFinancialAddressType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["aba"]) {
-                Some(0) => TreasuryFinancialAccountsResourceFinancialAddressType::Aba,
-                _ => {
-                    TreasuryFinancialAccountsResourceFinancialAddressType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryFinancialAccountsResourceFinancialAddressType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryFinancialAccountsResourceFinancialAddressType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
-for TreasuryFinancialAccountsResourceFinancialAddressType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryFinancialAccountsResourceFinancialAddressType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

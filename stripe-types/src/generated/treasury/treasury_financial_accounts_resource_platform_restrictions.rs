@@ -7,11 +7,11 @@
 pub struct TreasuryFinancialAccountsResourcePlatformRestrictions {
     /// Restricts all inbound money movement.
     pub inbound_flows: Option<
-        crate::TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows,
+        crate::treasury_financial_accounts_resource_platform_restrictions::InboundFlows,
     >,
     /// Restricts all outbound money movement.
     pub outbound_flows: Option<
-        crate::TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows,
+        crate::treasury_financial_accounts_resource_platform_restrictions::OutboundFlows,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -22,10 +22,10 @@ impl crate::rt::Decode for TreasuryFinancialAccountsResourcePlatformRestrictions
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows,
+                crate::treasury_financial_accounts_resource_platform_restrictions::InboundFlows,
             >,
             f1: crate::rt::json::Slot<
-                crate::TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows,
+                crate::treasury_financial_accounts_resource_platform_restrictions::OutboundFlows,
             >,
         }
         let mut b = Slots {
@@ -78,165 +78,5 @@ impl serde::Serialize for TreasuryFinancialAccountsResourcePlatformRestrictions 
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows {
-    /// `restricted`
-    Restricted,
-    /// `unrestricted`
-    Unrestricted,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows::Restricted => {
-                "restricted"
-            }
-            TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows::Unrestricted => {
-                "unrestricted"
-            }
-            TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr
-for TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["restricted", "unrestricted"]) {
-                Some(0) => {
-                    TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows::Restricted
-                }
-                Some(1) => {
-                    TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows::Unrestricted
-                }
-                _ => {
-                    TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display
-for TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize
-for TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
-for TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode
-for TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows {
-    /// `restricted`
-    Restricted,
-    /// `unrestricted`
-    Unrestricted,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows::Restricted => {
-                "restricted"
-            }
-            TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows::Unrestricted => {
-                "unrestricted"
-            }
-            TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr
-for TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["restricted", "unrestricted"]) {
-                Some(0) => {
-                    TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows::Restricted
-                }
-                Some(1) => {
-                    TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows::Unrestricted
-                }
-                _ => {
-                    TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display
-for TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize
-for TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
-for TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode
-for TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -8,7 +8,7 @@ pub struct TreasuryFinancialAccountsResourceToggleSettings {
     /// Whether the FinancialAccount should have the Feature.
     pub requested: bool,
     /// Whether the Feature is operational.
-    pub status: crate::TreasuryFinancialAccountsResourceAbaToggleSettingsStatus,
+    pub status: crate::treasury_financial_accounts_resource_aba_toggle_settings::Status,
     /// Additional details; includes at least one entry when the status is not `active`.
     pub status_details: Vec<
         crate::TreasuryFinancialAccountsResourceTogglesSettingStatusDetails,
@@ -23,7 +23,7 @@ impl crate::rt::Decode for TreasuryFinancialAccountsResourceToggleSettings {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
             f1: crate::rt::json::Slot<
-                crate::TreasuryFinancialAccountsResourceAbaToggleSettingsStatus,
+                crate::treasury_financial_accounts_resource_aba_toggle_settings::Status,
             >,
             f2: crate::rt::json::Slot<
                 Vec<crate::TreasuryFinancialAccountsResourceTogglesSettingStatusDetails>,

@@ -190,7 +190,7 @@ pub struct FailTestHelpersTreasuryInboundTransfer {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Details about a failed InboundTransfer.
-    pub failure_details: Option<crate::FailureDetailsParam>,
+    pub failure_details: Option<crate::treasury_inbound_transfer::FailureDetails>,
 }
 #[cfg(feature = "treasury")]
 impl serde::Serialize for FailTestHelpersTreasuryInboundTransfer {
@@ -223,7 +223,10 @@ impl FailTestHelpersTreasuryInboundTransfer {
         self
     }
     /// Details about a failed InboundTransfer.
-    pub fn failure_details(mut self, v: impl Into<crate::FailureDetailsParam>) -> Self {
+    pub fn failure_details(
+        mut self,
+        v: impl Into<crate::treasury_inbound_transfer::FailureDetails>,
+    ) -> Self {
         self.failure_details = Some(v.into());
         self
     }
@@ -248,212 +251,6 @@ impl crate::rt::StripeRequest for FailTestHelpersTreasuryInboundTransfer {
         }
     }
 }
-/// Values of `FailTestHelpersTreasuryInboundTransferFailureDetailsCode`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FailTestHelpersTreasuryInboundTransferFailureDetailsCode {
-    /// `account_closed`
-    AccountClosed,
-    /// `account_frozen`
-    AccountFrozen,
-    /// `bank_account_restricted`
-    BankAccountRestricted,
-    /// `bank_ownership_changed`
-    BankOwnershipChanged,
-    /// `debit_not_authorized`
-    DebitNotAuthorized,
-    /// `incorrect_account_holder_address`
-    IncorrectAccountHolderAddress,
-    /// `incorrect_account_holder_name`
-    IncorrectAccountHolderName,
-    /// `incorrect_account_holder_tax_id`
-    IncorrectAccountHolderTaxId,
-    /// `insufficient_funds`
-    InsufficientFunds,
-    /// `invalid_account_number`
-    InvalidAccountNumber,
-    /// `invalid_currency`
-    InvalidCurrency,
-    /// `no_account`
-    NoAccount,
-    /// `other`
-    Other,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl FailTestHelpersTreasuryInboundTransferFailureDetailsCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            FailTestHelpersTreasuryInboundTransferFailureDetailsCode::AccountClosed => {
-                "account_closed"
-            }
-            FailTestHelpersTreasuryInboundTransferFailureDetailsCode::AccountFrozen => {
-                "account_frozen"
-            }
-            FailTestHelpersTreasuryInboundTransferFailureDetailsCode::BankAccountRestricted => {
-                "bank_account_restricted"
-            }
-            FailTestHelpersTreasuryInboundTransferFailureDetailsCode::BankOwnershipChanged => {
-                "bank_ownership_changed"
-            }
-            FailTestHelpersTreasuryInboundTransferFailureDetailsCode::DebitNotAuthorized => {
-                "debit_not_authorized"
-            }
-            FailTestHelpersTreasuryInboundTransferFailureDetailsCode::IncorrectAccountHolderAddress => {
-                "incorrect_account_holder_address"
-            }
-            FailTestHelpersTreasuryInboundTransferFailureDetailsCode::IncorrectAccountHolderName => {
-                "incorrect_account_holder_name"
-            }
-            FailTestHelpersTreasuryInboundTransferFailureDetailsCode::IncorrectAccountHolderTaxId => {
-                "incorrect_account_holder_tax_id"
-            }
-            FailTestHelpersTreasuryInboundTransferFailureDetailsCode::InsufficientFunds => {
-                "insufficient_funds"
-            }
-            FailTestHelpersTreasuryInboundTransferFailureDetailsCode::InvalidAccountNumber => {
-                "invalid_account_number"
-            }
-            FailTestHelpersTreasuryInboundTransferFailureDetailsCode::InvalidCurrency => {
-                "invalid_currency"
-            }
-            FailTestHelpersTreasuryInboundTransferFailureDetailsCode::NoAccount => {
-                "no_account"
-            }
-            FailTestHelpersTreasuryInboundTransferFailureDetailsCode::Other => "other",
-            FailTestHelpersTreasuryInboundTransferFailureDetailsCode::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for FailTestHelpersTreasuryInboundTransferFailureDetailsCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "account_closed",
-                    "account_frozen",
-                    "bank_account_restricted",
-                    "bank_ownership_changed",
-                    "debit_not_authorized",
-                    "incorrect_account_holder_address",
-                    "incorrect_account_holder_name",
-                    "incorrect_account_holder_tax_id",
-                    "insufficient_funds",
-                    "invalid_account_number",
-                    "invalid_currency",
-                    "no_account",
-                    "other",
-                ],
-            ) {
-                Some(0) => {
-                    FailTestHelpersTreasuryInboundTransferFailureDetailsCode::AccountClosed
-                }
-                Some(1) => {
-                    FailTestHelpersTreasuryInboundTransferFailureDetailsCode::AccountFrozen
-                }
-                Some(2) => {
-                    FailTestHelpersTreasuryInboundTransferFailureDetailsCode::BankAccountRestricted
-                }
-                Some(3) => {
-                    FailTestHelpersTreasuryInboundTransferFailureDetailsCode::BankOwnershipChanged
-                }
-                Some(4) => {
-                    FailTestHelpersTreasuryInboundTransferFailureDetailsCode::DebitNotAuthorized
-                }
-                Some(5) => {
-                    FailTestHelpersTreasuryInboundTransferFailureDetailsCode::IncorrectAccountHolderAddress
-                }
-                Some(6) => {
-                    FailTestHelpersTreasuryInboundTransferFailureDetailsCode::IncorrectAccountHolderName
-                }
-                Some(7) => {
-                    FailTestHelpersTreasuryInboundTransferFailureDetailsCode::IncorrectAccountHolderTaxId
-                }
-                Some(8) => {
-                    FailTestHelpersTreasuryInboundTransferFailureDetailsCode::InsufficientFunds
-                }
-                Some(9) => {
-                    FailTestHelpersTreasuryInboundTransferFailureDetailsCode::InvalidAccountNumber
-                }
-                Some(10) => {
-                    FailTestHelpersTreasuryInboundTransferFailureDetailsCode::InvalidCurrency
-                }
-                Some(11) => {
-                    FailTestHelpersTreasuryInboundTransferFailureDetailsCode::NoAccount
-                }
-                Some(12) => {
-                    FailTestHelpersTreasuryInboundTransferFailureDetailsCode::Other
-                }
-                _ => {
-                    FailTestHelpersTreasuryInboundTransferFailureDetailsCode::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for FailTestHelpersTreasuryInboundTransferFailureDetailsCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for FailTestHelpersTreasuryInboundTransferFailureDetailsCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
-for FailTestHelpersTreasuryInboundTransferFailureDetailsCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`FailTestHelpersTreasuryInboundTransferFailureDetails`).
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct FailureDetailsParam {
-    /// The `code` parameter.
-    pub code: Option<crate::FailTestHelpersTreasuryInboundTransferFailureDetailsCode>,
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for FailureDetailsParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.code {
-            map.serialize_entry("code", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "treasury")]
-impl FailureDetailsParam {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { code: None }
-    }
-    /// The `code` parameter.
-    pub fn code(
-        mut self,
-        v: impl Into<crate::FailTestHelpersTreasuryInboundTransferFailureDetailsCode>,
-    ) -> Self {
-        self.code = Some(v.into());
-        self
-    }
-}
 /// List all InboundTransfers
 ///
 /// Returns a list of InboundTransfers sent from the specified FinancialAccount.
@@ -474,7 +271,7 @@ pub struct ListTreasuryInboundTransfers {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return InboundTransfers that have the given status: `processing`, `succeeded`, `failed` or `canceled`.
-    pub status: Option<crate::ListTreasuryInboundTransfersStatus>,
+    pub status: Option<crate::treasury_inbound_transfer::lists::Status>,
 }
 #[cfg(feature = "treasury")]
 impl serde::Serialize for ListTreasuryInboundTransfers {
@@ -537,7 +334,7 @@ impl ListTreasuryInboundTransfers {
     /// Only return InboundTransfers that have the given status: `processing`, `succeeded`, `failed` or `canceled`.
     pub fn status(
         mut self,
-        v: impl Into<crate::ListTreasuryInboundTransfersStatus>,
+        v: impl Into<crate::treasury_inbound_transfer::lists::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self
@@ -556,72 +353,6 @@ impl crate::rt::StripeRequest for ListTreasuryInboundTransfers {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// Values of `ListTreasuryInboundTransfersStatus`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListTreasuryInboundTransfersStatus {
-    /// `canceled`
-    Canceled,
-    /// `failed`
-    Failed,
-    /// `processing`
-    Processing,
-    /// `succeeded`
-    Succeeded,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl ListTreasuryInboundTransfersStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListTreasuryInboundTransfersStatus::Canceled => "canceled",
-            ListTreasuryInboundTransfersStatus::Failed => "failed",
-            ListTreasuryInboundTransfersStatus::Processing => "processing",
-            ListTreasuryInboundTransfersStatus::Succeeded => "succeeded",
-            ListTreasuryInboundTransfersStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for ListTreasuryInboundTransfersStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["canceled", "failed", "processing", "succeeded"],
-            ) {
-                Some(0) => ListTreasuryInboundTransfersStatus::Canceled,
-                Some(1) => ListTreasuryInboundTransfersStatus::Failed,
-                Some(2) => ListTreasuryInboundTransfersStatus::Processing,
-                Some(3) => ListTreasuryInboundTransfersStatus::Succeeded,
-                _ => ListTreasuryInboundTransfersStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for ListTreasuryInboundTransfersStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for ListTreasuryInboundTransfersStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for ListTreasuryInboundTransfersStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Retrieve an InboundTransfer
@@ -847,7 +578,7 @@ pub struct TreasuryInboundTransfer {
     /// Statement descriptor shown when funds are debited from the source. Not all payment networks support `statement_descriptor`.
     pub statement_descriptor: String,
     /// Status of the InboundTransfer: `processing`, `succeeded`, `failed`, and `canceled`. An InboundTransfer is `processing` if it is created and pending. The status changes to `succeeded` once the funds have been "confirmed" and a `transaction` is created and posted. The status changes to `failed` if the transfer fails.
-    pub status: crate::TreasuryInboundTransferStatus,
+    pub status: crate::treasury_inbound_transfer::Status,
     /// The `status_transitions` field.
     pub status_transitions: crate::TreasuryInboundTransfersResourceInboundTransferResourceStatusTransitions,
     /// The Transaction associated with this object.
@@ -888,7 +619,7 @@ impl crate::rt::Decode for TreasuryInboundTransfer {
             f13: crate::rt::json::Slot<crate::InboundTransfers>,
             f14: crate::rt::json::Slot<bool>,
             f15: crate::rt::json::Slot<String>,
-            f16: crate::rt::json::Slot<crate::TreasuryInboundTransferStatus>,
+            f16: crate::rt::json::Slot<crate::treasury_inbound_transfer::Status>,
             f17: crate::rt::json::Slot<
                 crate::TreasuryInboundTransfersResourceInboundTransferResourceStatusTransitions,
             >,
@@ -1096,77 +827,5 @@ impl serde::Serialize for TreasuryInboundTransfer {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TreasuryInboundTransferStatus`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryInboundTransferStatus {
-    /// `canceled`
-    Canceled,
-    /// `failed`
-    Failed,
-    /// `processing`
-    Processing,
-    /// `succeeded`
-    Succeeded,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryInboundTransferStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryInboundTransferStatus::Canceled => "canceled",
-            TreasuryInboundTransferStatus::Failed => "failed",
-            TreasuryInboundTransferStatus::Processing => "processing",
-            TreasuryInboundTransferStatus::Succeeded => "succeeded",
-            TreasuryInboundTransferStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryInboundTransferStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["canceled", "failed", "processing", "succeeded"],
-            ) {
-                Some(0) => TreasuryInboundTransferStatus::Canceled,
-                Some(1) => TreasuryInboundTransferStatus::Failed,
-                Some(2) => TreasuryInboundTransferStatus::Processing,
-                Some(3) => TreasuryInboundTransferStatus::Succeeded,
-                _ => TreasuryInboundTransferStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryInboundTransferStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryInboundTransferStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryInboundTransferStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryInboundTransferStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct TreasuryInboundTransfersResourceFailureDetails {
     /// Reason for the failure.
-    pub code: crate::TreasuryInboundTransfersResourceFailureDetailsCode,
+    pub code: crate::treasury_inbound_transfers_resource_failure_details::Code,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,7 +16,7 @@ impl crate::rt::Decode for TreasuryInboundTransfersResourceFailureDetails {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::TreasuryInboundTransfersResourceFailureDetailsCode,
+                crate::treasury_inbound_transfers_resource_failure_details::Code,
             >,
         }
         let mut b = Slots {
@@ -71,176 +71,5 @@ impl serde::Serialize for TreasuryInboundTransfersResourceFailureDetails {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TreasuryInboundTransfersResourceFailureDetailsCode`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryInboundTransfersResourceFailureDetailsCode {
-    /// `account_closed`
-    AccountClosed,
-    /// `account_frozen`
-    AccountFrozen,
-    /// `bank_account_restricted`
-    BankAccountRestricted,
-    /// `bank_ownership_changed`
-    BankOwnershipChanged,
-    /// `debit_not_authorized`
-    DebitNotAuthorized,
-    /// `incorrect_account_holder_address`
-    IncorrectAccountHolderAddress,
-    /// `incorrect_account_holder_name`
-    IncorrectAccountHolderName,
-    /// `incorrect_account_holder_tax_id`
-    IncorrectAccountHolderTaxId,
-    /// `insufficient_funds`
-    InsufficientFunds,
-    /// `invalid_account_number`
-    InvalidAccountNumber,
-    /// `invalid_currency`
-    InvalidCurrency,
-    /// `no_account`
-    NoAccount,
-    /// `other`
-    Other,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryInboundTransfersResourceFailureDetailsCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryInboundTransfersResourceFailureDetailsCode::AccountClosed => {
-                "account_closed"
-            }
-            TreasuryInboundTransfersResourceFailureDetailsCode::AccountFrozen => {
-                "account_frozen"
-            }
-            TreasuryInboundTransfersResourceFailureDetailsCode::BankAccountRestricted => {
-                "bank_account_restricted"
-            }
-            TreasuryInboundTransfersResourceFailureDetailsCode::BankOwnershipChanged => {
-                "bank_ownership_changed"
-            }
-            TreasuryInboundTransfersResourceFailureDetailsCode::DebitNotAuthorized => {
-                "debit_not_authorized"
-            }
-            TreasuryInboundTransfersResourceFailureDetailsCode::IncorrectAccountHolderAddress => {
-                "incorrect_account_holder_address"
-            }
-            TreasuryInboundTransfersResourceFailureDetailsCode::IncorrectAccountHolderName => {
-                "incorrect_account_holder_name"
-            }
-            TreasuryInboundTransfersResourceFailureDetailsCode::IncorrectAccountHolderTaxId => {
-                "incorrect_account_holder_tax_id"
-            }
-            TreasuryInboundTransfersResourceFailureDetailsCode::InsufficientFunds => {
-                "insufficient_funds"
-            }
-            TreasuryInboundTransfersResourceFailureDetailsCode::InvalidAccountNumber => {
-                "invalid_account_number"
-            }
-            TreasuryInboundTransfersResourceFailureDetailsCode::InvalidCurrency => {
-                "invalid_currency"
-            }
-            TreasuryInboundTransfersResourceFailureDetailsCode::NoAccount => "no_account",
-            TreasuryInboundTransfersResourceFailureDetailsCode::Other => "other",
-            TreasuryInboundTransfersResourceFailureDetailsCode::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryInboundTransfersResourceFailureDetailsCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "account_closed",
-                    "account_frozen",
-                    "bank_account_restricted",
-                    "bank_ownership_changed",
-                    "debit_not_authorized",
-                    "incorrect_account_holder_address",
-                    "incorrect_account_holder_name",
-                    "incorrect_account_holder_tax_id",
-                    "insufficient_funds",
-                    "invalid_account_number",
-                    "invalid_currency",
-                    "no_account",
-                    "other",
-                ],
-            ) {
-                Some(0) => {
-                    TreasuryInboundTransfersResourceFailureDetailsCode::AccountClosed
-                }
-                Some(1) => {
-                    TreasuryInboundTransfersResourceFailureDetailsCode::AccountFrozen
-                }
-                Some(2) => {
-                    TreasuryInboundTransfersResourceFailureDetailsCode::BankAccountRestricted
-                }
-                Some(3) => {
-                    TreasuryInboundTransfersResourceFailureDetailsCode::BankOwnershipChanged
-                }
-                Some(4) => {
-                    TreasuryInboundTransfersResourceFailureDetailsCode::DebitNotAuthorized
-                }
-                Some(5) => {
-                    TreasuryInboundTransfersResourceFailureDetailsCode::IncorrectAccountHolderAddress
-                }
-                Some(6) => {
-                    TreasuryInboundTransfersResourceFailureDetailsCode::IncorrectAccountHolderName
-                }
-                Some(7) => {
-                    TreasuryInboundTransfersResourceFailureDetailsCode::IncorrectAccountHolderTaxId
-                }
-                Some(8) => {
-                    TreasuryInboundTransfersResourceFailureDetailsCode::InsufficientFunds
-                }
-                Some(9) => {
-                    TreasuryInboundTransfersResourceFailureDetailsCode::InvalidAccountNumber
-                }
-                Some(10) => {
-                    TreasuryInboundTransfersResourceFailureDetailsCode::InvalidCurrency
-                }
-                Some(11) => TreasuryInboundTransfersResourceFailureDetailsCode::NoAccount,
-                Some(12) => TreasuryInboundTransfersResourceFailureDetailsCode::Other,
-                _ => {
-                    TreasuryInboundTransfersResourceFailureDetailsCode::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryInboundTransfersResourceFailureDetailsCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryInboundTransfersResourceFailureDetailsCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
-for TreasuryInboundTransfersResourceFailureDetailsCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryInboundTransfersResourceFailureDetailsCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

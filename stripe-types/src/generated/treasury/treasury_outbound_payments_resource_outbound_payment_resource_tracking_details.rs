@@ -8,7 +8,7 @@ pub struct TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetail
     /// The `ach` field.
     pub ach: Option<crate::TreasuryOutboundPaymentsResourceAchTrackingDetails>,
     /// The US bank account network used to send funds.
-    pub r#type: crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType,
+    pub r#type: crate::treasury_outbound_payments_resource_outbound_payment_resource_tracking_details::Type,
     /// The `us_domestic_wire` field.
     pub us_domestic_wire: Option<
         crate::TreasuryOutboundPaymentsResourceUsDomesticWireTrackingDetails,
@@ -26,7 +26,7 @@ for TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetails {
                 crate::TreasuryOutboundPaymentsResourceAchTrackingDetails,
             >,
             f1: crate::rt::json::Slot<
-                crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType,
+                crate::treasury_outbound_payments_resource_outbound_payment_resource_tracking_details::Type,
             >,
             f2: crate::rt::json::Slot<
                 crate::TreasuryOutboundPaymentsResourceUsDomesticWireTrackingDetails,
@@ -99,85 +99,5 @@ for TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetails {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType {
-    /// `ach`
-    Ach,
-    /// `us_domestic_wire`
-    UsDomesticWire,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType::Ach => {
-                "ach"
-            }
-            TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType::UsDomesticWire => {
-                "us_domestic_wire"
-            }
-            TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr
-for TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["ach", "us_domestic_wire"]) {
-                Some(0) => {
-                    TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType::Ach
-                }
-                Some(1) => {
-                    TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType::UsDomesticWire
-                }
-                _ => {
-                    TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display
-for TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize
-for TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
-for TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode
-for TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct TreasuryOutboundPaymentsResourceReturnedStatus {
     /// Reason for the return.
-    pub code: crate::TreasuryOutboundPaymentsResourceReturnedStatusCode,
+    pub code: crate::treasury_outbound_payments_resource_returned_status::Code,
     /// The Transaction associated with this object.
     pub transaction: crate::rt::Expandable<crate::TreasuryTransaction>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -18,7 +18,7 @@ impl crate::rt::Decode for TreasuryOutboundPaymentsResourceReturnedStatus {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::TreasuryOutboundPaymentsResourceReturnedStatusCode,
+                crate::treasury_outbound_payments_resource_returned_status::Code,
             >,
             f1: crate::rt::json::Slot<crate::rt::Expandable<crate::TreasuryTransaction>>,
         }
@@ -78,145 +78,5 @@ impl serde::Serialize for TreasuryOutboundPaymentsResourceReturnedStatus {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TreasuryOutboundPaymentsResourceReturnedStatusCode`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryOutboundPaymentsResourceReturnedStatusCode {
-    /// `account_closed`
-    AccountClosed,
-    /// `account_frozen`
-    AccountFrozen,
-    /// `bank_account_restricted`
-    BankAccountRestricted,
-    /// `bank_ownership_changed`
-    BankOwnershipChanged,
-    /// `declined`
-    Declined,
-    /// `incorrect_account_holder_name`
-    IncorrectAccountHolderName,
-    /// `invalid_account_number`
-    InvalidAccountNumber,
-    /// `invalid_currency`
-    InvalidCurrency,
-    /// `no_account`
-    NoAccount,
-    /// `other`
-    Other,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryOutboundPaymentsResourceReturnedStatusCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryOutboundPaymentsResourceReturnedStatusCode::AccountClosed => {
-                "account_closed"
-            }
-            TreasuryOutboundPaymentsResourceReturnedStatusCode::AccountFrozen => {
-                "account_frozen"
-            }
-            TreasuryOutboundPaymentsResourceReturnedStatusCode::BankAccountRestricted => {
-                "bank_account_restricted"
-            }
-            TreasuryOutboundPaymentsResourceReturnedStatusCode::BankOwnershipChanged => {
-                "bank_ownership_changed"
-            }
-            TreasuryOutboundPaymentsResourceReturnedStatusCode::Declined => "declined",
-            TreasuryOutboundPaymentsResourceReturnedStatusCode::IncorrectAccountHolderName => {
-                "incorrect_account_holder_name"
-            }
-            TreasuryOutboundPaymentsResourceReturnedStatusCode::InvalidAccountNumber => {
-                "invalid_account_number"
-            }
-            TreasuryOutboundPaymentsResourceReturnedStatusCode::InvalidCurrency => {
-                "invalid_currency"
-            }
-            TreasuryOutboundPaymentsResourceReturnedStatusCode::NoAccount => "no_account",
-            TreasuryOutboundPaymentsResourceReturnedStatusCode::Other => "other",
-            TreasuryOutboundPaymentsResourceReturnedStatusCode::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryOutboundPaymentsResourceReturnedStatusCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "account_closed",
-                    "account_frozen",
-                    "bank_account_restricted",
-                    "bank_ownership_changed",
-                    "declined",
-                    "incorrect_account_holder_name",
-                    "invalid_account_number",
-                    "invalid_currency",
-                    "no_account",
-                    "other",
-                ],
-            ) {
-                Some(0) => {
-                    TreasuryOutboundPaymentsResourceReturnedStatusCode::AccountClosed
-                }
-                Some(1) => {
-                    TreasuryOutboundPaymentsResourceReturnedStatusCode::AccountFrozen
-                }
-                Some(2) => {
-                    TreasuryOutboundPaymentsResourceReturnedStatusCode::BankAccountRestricted
-                }
-                Some(3) => {
-                    TreasuryOutboundPaymentsResourceReturnedStatusCode::BankOwnershipChanged
-                }
-                Some(4) => TreasuryOutboundPaymentsResourceReturnedStatusCode::Declined,
-                Some(5) => {
-                    TreasuryOutboundPaymentsResourceReturnedStatusCode::IncorrectAccountHolderName
-                }
-                Some(6) => {
-                    TreasuryOutboundPaymentsResourceReturnedStatusCode::InvalidAccountNumber
-                }
-                Some(7) => {
-                    TreasuryOutboundPaymentsResourceReturnedStatusCode::InvalidCurrency
-                }
-                Some(8) => TreasuryOutboundPaymentsResourceReturnedStatusCode::NoAccount,
-                Some(9) => TreasuryOutboundPaymentsResourceReturnedStatusCode::Other,
-                _ => {
-                    TreasuryOutboundPaymentsResourceReturnedStatusCode::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryOutboundPaymentsResourceReturnedStatusCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryOutboundPaymentsResourceReturnedStatusCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
-for TreasuryOutboundPaymentsResourceReturnedStatusCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryOutboundPaymentsResourceReturnedStatusCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

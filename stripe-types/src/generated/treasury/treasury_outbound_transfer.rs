@@ -80,11 +80,11 @@ pub struct CreateTreasuryOutboundTransfer {
     pub destination_payment_method: Option<String>,
     /// Hash used to generate the PaymentMethod to be used for this OutboundTransfer. Exclusive with `destination_payment_method`.
     pub destination_payment_method_data: Option<
-        crate::CreateTreasuryOutboundTransferDestinationPaymentMethodData,
+        crate::treasury_outbound_transfer::DestinationPaymentMethodData,
     >,
     /// Hash describing payment method configuration details.
     pub destination_payment_method_options: Option<
-        crate::CreateTreasuryOutboundPaymentDestinationPaymentMethodOptions,
+        crate::treasury_outbound_payment::DestinationPaymentMethodOptions,
     >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -169,7 +169,7 @@ impl CreateTreasuryOutboundTransfer {
     /// Hash used to generate the PaymentMethod to be used for this OutboundTransfer. Exclusive with `destination_payment_method`.
     pub fn destination_payment_method_data(
         mut self,
-        v: impl Into<crate::CreateTreasuryOutboundTransferDestinationPaymentMethodData>,
+        v: impl Into<crate::treasury_outbound_transfer::DestinationPaymentMethodData>,
     ) -> Self {
         self.destination_payment_method_data = Some(v.into());
         self
@@ -177,7 +177,7 @@ impl CreateTreasuryOutboundTransfer {
     /// Hash describing payment method configuration details.
     pub fn destination_payment_method_options(
         mut self,
-        v: impl Into<crate::CreateTreasuryOutboundPaymentDestinationPaymentMethodOptions>,
+        v: impl Into<crate::treasury_outbound_payment::DestinationPaymentMethodOptions>,
     ) -> Self {
         self.destination_payment_method_options = Some(v.into());
         self
@@ -211,113 +211,6 @@ impl crate::rt::StripeRequest for CreateTreasuryOutboundTransfer {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`CreateTreasuryOutboundTransferDestinationPaymentMethodData`).
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreateTreasuryOutboundTransferDestinationPaymentMethodData {
-    /// The `financial_account` parameter.
-    pub financial_account: Option<String>,
-    /// The `type` parameter.
-    pub r#type: crate::CreateTreasuryOutboundTransferDestinationPaymentMethodDataType,
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for CreateTreasuryOutboundTransferDestinationPaymentMethodData {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.financial_account {
-            map.serialize_entry("financial_account", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
-        map.end()
-    }
-}
-#[cfg(feature = "treasury")]
-impl CreateTreasuryOutboundTransferDestinationPaymentMethodData {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::CreateTreasuryOutboundTransferDestinationPaymentMethodDataType,
-        >,
-    ) -> Self {
-        Self {
-            financial_account: None,
-            r#type: r#type.into(),
-        }
-    }
-    /// The `financial_account` parameter.
-    pub fn financial_account(mut self, v: impl Into<String>) -> Self {
-        self.financial_account = Some(v.into());
-        self
-    }
-}
-/// Values of `CreateTreasuryOutboundTransferDestinationPaymentMethodDataType`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateTreasuryOutboundTransferDestinationPaymentMethodDataType {
-    /// `financial_account`
-    FinancialAccount,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl CreateTreasuryOutboundTransferDestinationPaymentMethodDataType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateTreasuryOutboundTransferDestinationPaymentMethodDataType::FinancialAccount => {
-                "financial_account"
-            }
-            CreateTreasuryOutboundTransferDestinationPaymentMethodDataType::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr
-for CreateTreasuryOutboundTransferDestinationPaymentMethodDataType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["financial_account"]) {
-                Some(0) => {
-                    CreateTreasuryOutboundTransferDestinationPaymentMethodDataType::FinancialAccount
-                }
-                _ => {
-                    CreateTreasuryOutboundTransferDestinationPaymentMethodDataType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display
-for CreateTreasuryOutboundTransferDestinationPaymentMethodDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize
-for CreateTreasuryOutboundTransferDestinationPaymentMethodDataType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
-for CreateTreasuryOutboundTransferDestinationPaymentMethodDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Test mode: Fail an OutboundTransfer
@@ -401,7 +294,7 @@ pub struct ListTreasuryOutboundTransfers {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return OutboundTransfers that have the given status: `processing`, `canceled`, `failed`, `posted`, or `returned`.
-    pub status: Option<crate::ListTreasuryOutboundTransfersStatus>,
+    pub status: Option<crate::treasury_outbound_transfer::lists::Status>,
 }
 #[cfg(feature = "treasury")]
 impl serde::Serialize for ListTreasuryOutboundTransfers {
@@ -464,7 +357,7 @@ impl ListTreasuryOutboundTransfers {
     /// Only return OutboundTransfers that have the given status: `processing`, `canceled`, `failed`, `posted`, or `returned`.
     pub fn status(
         mut self,
-        v: impl Into<crate::ListTreasuryOutboundTransfersStatus>,
+        v: impl Into<crate::treasury_outbound_transfer::lists::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self
@@ -483,76 +376,6 @@ impl crate::rt::StripeRequest for ListTreasuryOutboundTransfers {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// Values of `ListTreasuryOutboundTransfersStatus`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListTreasuryOutboundTransfersStatus {
-    /// `canceled`
-    Canceled,
-    /// `failed`
-    Failed,
-    /// `posted`
-    Posted,
-    /// `processing`
-    Processing,
-    /// `returned`
-    Returned,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl ListTreasuryOutboundTransfersStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListTreasuryOutboundTransfersStatus::Canceled => "canceled",
-            ListTreasuryOutboundTransfersStatus::Failed => "failed",
-            ListTreasuryOutboundTransfersStatus::Posted => "posted",
-            ListTreasuryOutboundTransfersStatus::Processing => "processing",
-            ListTreasuryOutboundTransfersStatus::Returned => "returned",
-            ListTreasuryOutboundTransfersStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for ListTreasuryOutboundTransfersStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["canceled", "failed", "posted", "processing", "returned"],
-            ) {
-                Some(0) => ListTreasuryOutboundTransfersStatus::Canceled,
-                Some(1) => ListTreasuryOutboundTransfersStatus::Failed,
-                Some(2) => ListTreasuryOutboundTransfersStatus::Posted,
-                Some(3) => ListTreasuryOutboundTransfersStatus::Processing,
-                Some(4) => ListTreasuryOutboundTransfersStatus::Returned,
-                _ => ListTreasuryOutboundTransfersStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for ListTreasuryOutboundTransfersStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for ListTreasuryOutboundTransfersStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for ListTreasuryOutboundTransfersStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Test mode: Post an OutboundTransfer
@@ -691,7 +514,7 @@ pub struct ReturnTestHelpersTreasuryOutboundTransfer {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Details about a returned OutboundTransfer.
-    pub returned_details: Option<crate::ReturnedDetailsParams>,
+    pub returned_details: Option<crate::treasury_outbound_payment::ReturnedDetails>,
 }
 #[cfg(feature = "treasury")]
 impl serde::Serialize for ReturnTestHelpersTreasuryOutboundTransfer {
@@ -726,7 +549,7 @@ impl ReturnTestHelpersTreasuryOutboundTransfer {
     /// Details about a returned OutboundTransfer.
     pub fn returned_details(
         mut self,
-        v: impl Into<crate::ReturnedDetailsParams>,
+        v: impl Into<crate::treasury_outbound_payment::ReturnedDetails>,
     ) -> Self {
         self.returned_details = Some(v.into());
         self
@@ -794,7 +617,7 @@ pub struct TreasuryOutboundTransfer {
     /// Information about the OutboundTransfer to be sent to the recipient account.
     pub statement_descriptor: String,
     /// Current status of the OutboundTransfer: `processing`, `failed`, `canceled`, `posted`, `returned`. An OutboundTransfer is `processing` if it has been created and is pending. The status changes to `posted` once the OutboundTransfer has been "confirmed" and funds have left the account, or to `failed` or `canceled`. If an OutboundTransfer fails to arrive at its destination, its status will change to `returned`.
-    pub status: crate::TreasuryOutboundTransferStatus,
+    pub status: crate::treasury_outbound_transfer::Status,
     /// The `status_transitions` field.
     pub status_transitions: crate::TreasuryOutboundTransfersResourceStatusTransitions,
     /// Details about network-specific tracking information if available.
@@ -836,7 +659,7 @@ impl crate::rt::Decode for TreasuryOutboundTransfer {
                 crate::TreasuryOutboundTransfersResourceReturnedDetails,
             >,
             f14: crate::rt::json::Slot<String>,
-            f15: crate::rt::json::Slot<crate::TreasuryOutboundTransferStatus>,
+            f15: crate::rt::json::Slot<crate::treasury_outbound_transfer::Status>,
             f16: crate::rt::json::Slot<
                 crate::TreasuryOutboundTransfersResourceStatusTransitions,
             >,
@@ -1054,82 +877,6 @@ impl serde::Serialize for TreasuryOutboundTransfer {
         map.end()
     }
 }
-/// Values of `TreasuryOutboundTransferStatus`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryOutboundTransferStatus {
-    /// `canceled`
-    Canceled,
-    /// `failed`
-    Failed,
-    /// `posted`
-    Posted,
-    /// `processing`
-    Processing,
-    /// `returned`
-    Returned,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryOutboundTransferStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryOutboundTransferStatus::Canceled => "canceled",
-            TreasuryOutboundTransferStatus::Failed => "failed",
-            TreasuryOutboundTransferStatus::Posted => "posted",
-            TreasuryOutboundTransferStatus::Processing => "processing",
-            TreasuryOutboundTransferStatus::Returned => "returned",
-            TreasuryOutboundTransferStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryOutboundTransferStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["canceled", "failed", "posted", "processing", "returned"],
-            ) {
-                Some(0) => TreasuryOutboundTransferStatus::Canceled,
-                Some(1) => TreasuryOutboundTransferStatus::Failed,
-                Some(2) => TreasuryOutboundTransferStatus::Posted,
-                Some(3) => TreasuryOutboundTransferStatus::Processing,
-                Some(4) => TreasuryOutboundTransferStatus::Returned,
-                _ => TreasuryOutboundTransferStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryOutboundTransferStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryOutboundTransferStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryOutboundTransferStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryOutboundTransferStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// Test mode: Update an OutboundTransfer
 ///
 /// Updates a test mode created OutboundTransfer with tracking details. The OutboundTransfer must not be cancelable, and cannot be in the `canceled` or `failed` states.
@@ -1144,7 +891,7 @@ pub struct UpdateTestHelpersTreasuryOutboundTransfer {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Details about network-specific tracking information.
-    pub tracking_details: crate::TrackingDetailsParams,
+    pub tracking_details: crate::treasury_outbound_payment::TrackingDetails,
 }
 #[cfg(feature = "treasury")]
 impl serde::Serialize for UpdateTestHelpersTreasuryOutboundTransfer {
@@ -1164,7 +911,7 @@ impl UpdateTestHelpersTreasuryOutboundTransfer {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         outbound_transfer: impl Into<crate::TreasuryOutboundTransferId>,
-        tracking_details: impl Into<crate::TrackingDetailsParams>,
+        tracking_details: impl Into<crate::treasury_outbound_payment::TrackingDetails>,
     ) -> Self {
         Self {
             outbound_transfer: outbound_transfer.into(),

@@ -8,7 +8,7 @@ pub struct TreasuryOutboundTransfersResourceOutboundTransferResourceTrackingDeta
     /// The `ach` field.
     pub ach: Option<crate::TreasuryOutboundTransfersResourceAchTrackingDetails>,
     /// The US bank account network used to send funds.
-    pub r#type: crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType,
+    pub r#type: crate::treasury_outbound_payments_resource_outbound_payment_resource_tracking_details::Type,
     /// The `us_domestic_wire` field.
     pub us_domestic_wire: Option<
         crate::TreasuryOutboundTransfersResourceUsDomesticWireTrackingDetails,
@@ -26,7 +26,7 @@ for TreasuryOutboundTransfersResourceOutboundTransferResourceTrackingDetails {
                 crate::TreasuryOutboundTransfersResourceAchTrackingDetails,
             >,
             f1: crate::rt::json::Slot<
-                crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType,
+                crate::treasury_outbound_payments_resource_outbound_payment_resource_tracking_details::Type,
             >,
             f2: crate::rt::json::Slot<
                 crate::TreasuryOutboundTransfersResourceUsDomesticWireTrackingDetails,

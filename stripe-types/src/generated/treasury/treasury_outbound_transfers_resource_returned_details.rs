@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct TreasuryOutboundTransfersResourceReturnedDetails {
     /// Reason for the return.
-    pub code: crate::TreasuryOutboundTransfersResourceReturnedDetailsCode,
+    pub code: crate::treasury_outbound_transfers_resource_returned_details::Code,
     /// The Transaction associated with this object.
     pub transaction: crate::rt::Expandable<crate::TreasuryTransaction>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -18,7 +18,7 @@ impl crate::rt::Decode for TreasuryOutboundTransfersResourceReturnedDetails {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::TreasuryOutboundTransfersResourceReturnedDetailsCode,
+                crate::treasury_outbound_transfers_resource_returned_details::Code,
             >,
             f1: crate::rt::json::Slot<crate::rt::Expandable<crate::TreasuryTransaction>>,
         }
@@ -78,149 +78,5 @@ impl serde::Serialize for TreasuryOutboundTransfersResourceReturnedDetails {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TreasuryOutboundTransfersResourceReturnedDetailsCode`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryOutboundTransfersResourceReturnedDetailsCode {
-    /// `account_closed`
-    AccountClosed,
-    /// `account_frozen`
-    AccountFrozen,
-    /// `bank_account_restricted`
-    BankAccountRestricted,
-    /// `bank_ownership_changed`
-    BankOwnershipChanged,
-    /// `declined`
-    Declined,
-    /// `incorrect_account_holder_name`
-    IncorrectAccountHolderName,
-    /// `invalid_account_number`
-    InvalidAccountNumber,
-    /// `invalid_currency`
-    InvalidCurrency,
-    /// `no_account`
-    NoAccount,
-    /// `other`
-    Other,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryOutboundTransfersResourceReturnedDetailsCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryOutboundTransfersResourceReturnedDetailsCode::AccountClosed => {
-                "account_closed"
-            }
-            TreasuryOutboundTransfersResourceReturnedDetailsCode::AccountFrozen => {
-                "account_frozen"
-            }
-            TreasuryOutboundTransfersResourceReturnedDetailsCode::BankAccountRestricted => {
-                "bank_account_restricted"
-            }
-            TreasuryOutboundTransfersResourceReturnedDetailsCode::BankOwnershipChanged => {
-                "bank_ownership_changed"
-            }
-            TreasuryOutboundTransfersResourceReturnedDetailsCode::Declined => "declined",
-            TreasuryOutboundTransfersResourceReturnedDetailsCode::IncorrectAccountHolderName => {
-                "incorrect_account_holder_name"
-            }
-            TreasuryOutboundTransfersResourceReturnedDetailsCode::InvalidAccountNumber => {
-                "invalid_account_number"
-            }
-            TreasuryOutboundTransfersResourceReturnedDetailsCode::InvalidCurrency => {
-                "invalid_currency"
-            }
-            TreasuryOutboundTransfersResourceReturnedDetailsCode::NoAccount => {
-                "no_account"
-            }
-            TreasuryOutboundTransfersResourceReturnedDetailsCode::Other => "other",
-            TreasuryOutboundTransfersResourceReturnedDetailsCode::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryOutboundTransfersResourceReturnedDetailsCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "account_closed",
-                    "account_frozen",
-                    "bank_account_restricted",
-                    "bank_ownership_changed",
-                    "declined",
-                    "incorrect_account_holder_name",
-                    "invalid_account_number",
-                    "invalid_currency",
-                    "no_account",
-                    "other",
-                ],
-            ) {
-                Some(0) => {
-                    TreasuryOutboundTransfersResourceReturnedDetailsCode::AccountClosed
-                }
-                Some(1) => {
-                    TreasuryOutboundTransfersResourceReturnedDetailsCode::AccountFrozen
-                }
-                Some(2) => {
-                    TreasuryOutboundTransfersResourceReturnedDetailsCode::BankAccountRestricted
-                }
-                Some(3) => {
-                    TreasuryOutboundTransfersResourceReturnedDetailsCode::BankOwnershipChanged
-                }
-                Some(4) => TreasuryOutboundTransfersResourceReturnedDetailsCode::Declined,
-                Some(5) => {
-                    TreasuryOutboundTransfersResourceReturnedDetailsCode::IncorrectAccountHolderName
-                }
-                Some(6) => {
-                    TreasuryOutboundTransfersResourceReturnedDetailsCode::InvalidAccountNumber
-                }
-                Some(7) => {
-                    TreasuryOutboundTransfersResourceReturnedDetailsCode::InvalidCurrency
-                }
-                Some(8) => {
-                    TreasuryOutboundTransfersResourceReturnedDetailsCode::NoAccount
-                }
-                Some(9) => TreasuryOutboundTransfersResourceReturnedDetailsCode::Other,
-                _ => {
-                    TreasuryOutboundTransfersResourceReturnedDetailsCode::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryOutboundTransfersResourceReturnedDetailsCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryOutboundTransfersResourceReturnedDetailsCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
-for TreasuryOutboundTransfersResourceReturnedDetailsCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryOutboundTransfersResourceReturnedDetailsCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

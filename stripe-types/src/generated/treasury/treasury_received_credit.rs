@@ -20,9 +20,11 @@ pub struct CreateTestHelpersTreasuryReceivedCredit {
     /// The FinancialAccount to send funds to.
     pub financial_account: String,
     /// Initiating payment method details for the object.
-    pub initiating_payment_method_details: Option<crate::SourceParams>,
+    pub initiating_payment_method_details: Option<
+        crate::treasury_received_credit::InitiatingPaymentMethodDetails,
+    >,
     /// Specifies the network rails to be used. If not set, will default to the PaymentMethod's preferred network. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
-    pub network: crate::CreateTestHelpersTreasuryReceivedCreditNetwork,
+    pub network: crate::treasury_received_credit::create::Network,
 }
 #[cfg(feature = "treasury")]
 impl serde::Serialize for CreateTestHelpersTreasuryReceivedCredit {
@@ -56,7 +58,7 @@ pub struct CreateTestHelpersTreasuryReceivedCreditArgs {
     /// The FinancialAccount to send funds to.
     pub financial_account: String,
     /// Specifies the network rails to be used. If not set, will default to the PaymentMethod's preferred network. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
-    pub network: crate::CreateTestHelpersTreasuryReceivedCreditNetwork,
+    pub network: crate::treasury_received_credit::create::Network,
 }
 #[cfg(feature = "treasury")]
 impl CreateTestHelpersTreasuryReceivedCredit {
@@ -86,7 +88,7 @@ impl CreateTestHelpersTreasuryReceivedCredit {
     /// Initiating payment method details for the object.
     pub fn initiating_payment_method_details(
         mut self,
-        v: impl Into<crate::SourceParams>,
+        v: impl Into<crate::treasury_received_credit::InitiatingPaymentMethodDetails>,
     ) -> Self {
         self.initiating_payment_method_details = Some(v.into());
         self
@@ -109,161 +111,6 @@ impl crate::rt::StripeRequest for CreateTestHelpersTreasuryReceivedCredit {
         }
     }
 }
-/// Values of `CreateTestHelpersTreasuryReceivedCreditInitiatingPaymentMethodDetailsType`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateTestHelpersTreasuryReceivedCreditInitiatingPaymentMethodDetailsType {
-    /// `us_bank_account`
-    UsBankAccount,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl CreateTestHelpersTreasuryReceivedCreditInitiatingPaymentMethodDetailsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateTestHelpersTreasuryReceivedCreditInitiatingPaymentMethodDetailsType::UsBankAccount => {
-                "us_bank_account"
-            }
-            CreateTestHelpersTreasuryReceivedCreditInitiatingPaymentMethodDetailsType::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr
-for CreateTestHelpersTreasuryReceivedCreditInitiatingPaymentMethodDetailsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["us_bank_account"]) {
-                Some(0) => {
-                    CreateTestHelpersTreasuryReceivedCreditInitiatingPaymentMethodDetailsType::UsBankAccount
-                }
-                _ => {
-                    CreateTestHelpersTreasuryReceivedCreditInitiatingPaymentMethodDetailsType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display
-for CreateTestHelpersTreasuryReceivedCreditInitiatingPaymentMethodDetailsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize
-for CreateTestHelpersTreasuryReceivedCreditInitiatingPaymentMethodDetailsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
-for CreateTestHelpersTreasuryReceivedCreditInitiatingPaymentMethodDetailsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateTestHelpersTreasuryReceivedCreditNetwork`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateTestHelpersTreasuryReceivedCreditNetwork {
-    /// `ach`
-    Ach,
-    /// `us_domestic_wire`
-    UsDomesticWire,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl CreateTestHelpersTreasuryReceivedCreditNetwork {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateTestHelpersTreasuryReceivedCreditNetwork::Ach => "ach",
-            CreateTestHelpersTreasuryReceivedCreditNetwork::UsDomesticWire => {
-                "us_domestic_wire"
-            }
-            CreateTestHelpersTreasuryReceivedCreditNetwork::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for CreateTestHelpersTreasuryReceivedCreditNetwork {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["ach", "us_domestic_wire"]) {
-                Some(0) => CreateTestHelpersTreasuryReceivedCreditNetwork::Ach,
-                Some(1) => CreateTestHelpersTreasuryReceivedCreditNetwork::UsDomesticWire,
-                _ => {
-                    CreateTestHelpersTreasuryReceivedCreditNetwork::Unknown(s.to_owned())
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for CreateTestHelpersTreasuryReceivedCreditNetwork {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for CreateTestHelpersTreasuryReceivedCreditNetwork {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for CreateTestHelpersTreasuryReceivedCreditNetwork {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`ListTreasuryReceivedCreditsLinkedFlows`).
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct LinkedFlowsParam {
-    /// The `source_flow_type` parameter.
-    pub source_flow_type: crate::ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType,
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for LinkedFlowsParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("source_flow_type", &self.source_flow_type)?;
-        map.end()
-    }
-}
-#[cfg(feature = "treasury")]
-impl LinkedFlowsParam {
-    /// Start with the required parameters: `source_flow_type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        source_flow_type: impl Into<
-            crate::ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType,
-        >,
-    ) -> Self {
-        Self {
-            source_flow_type: source_flow_type.into(),
-        }
-    }
-}
 /// List all ReceivedCredits
 ///
 /// Returns a list of ReceivedCredits.
@@ -282,11 +129,11 @@ pub struct ListTreasuryReceivedCredits {
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// Only return ReceivedCredits described by the flow.
-    pub linked_flows: Option<crate::LinkedFlowsParam>,
+    pub linked_flows: Option<crate::treasury_received_credit::LinkedFlows>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return ReceivedCredits that have the given status: `succeeded` or `failed`.
-    pub status: Option<crate::ListTreasuryReceivedCreditsStatus>,
+    pub status: Option<crate::treasury_received_credit::lists::Status>,
 }
 #[cfg(feature = "treasury")]
 impl serde::Serialize for ListTreasuryReceivedCredits {
@@ -346,7 +193,10 @@ impl ListTreasuryReceivedCredits {
         self
     }
     /// Only return ReceivedCredits described by the flow.
-    pub fn linked_flows(mut self, v: impl Into<crate::LinkedFlowsParam>) -> Self {
+    pub fn linked_flows(
+        mut self,
+        v: impl Into<crate::treasury_received_credit::LinkedFlows>,
+    ) -> Self {
         self.linked_flows = Some(v.into());
         self
     }
@@ -358,7 +208,7 @@ impl ListTreasuryReceivedCredits {
     /// Only return ReceivedCredits that have the given status: `succeeded` or `failed`.
     pub fn status(
         mut self,
-        v: impl Into<crate::ListTreasuryReceivedCreditsStatus>,
+        v: impl Into<crate::treasury_received_credit::lists::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self
@@ -377,154 +227,6 @@ impl crate::rt::StripeRequest for ListTreasuryReceivedCredits {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// Values of `ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType {
-    /// `credit_reversal`
-    CreditReversal,
-    /// `other`
-    Other,
-    /// `outbound_payment`
-    OutboundPayment,
-    /// `outbound_transfer`
-    OutboundTransfer,
-    /// `payout`
-    Payout,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType::CreditReversal => {
-                "credit_reversal"
-            }
-            ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType::Other => "other",
-            ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType::OutboundPayment => {
-                "outbound_payment"
-            }
-            ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType::OutboundTransfer => {
-                "outbound_transfer"
-            }
-            ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType::Payout => "payout",
-            ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "credit_reversal",
-                    "other",
-                    "outbound_payment",
-                    "outbound_transfer",
-                    "payout",
-                ],
-            ) {
-                Some(0) => {
-                    ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType::CreditReversal
-                }
-                Some(1) => ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType::Other,
-                Some(2) => {
-                    ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType::OutboundPayment
-                }
-                Some(3) => {
-                    ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType::OutboundTransfer
-                }
-                Some(4) => ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType::Payout,
-                _ => {
-                    ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
-for ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `ListTreasuryReceivedCreditsStatus`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListTreasuryReceivedCreditsStatus {
-    /// `failed`
-    Failed,
-    /// `succeeded`
-    Succeeded,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl ListTreasuryReceivedCreditsStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListTreasuryReceivedCreditsStatus::Failed => "failed",
-            ListTreasuryReceivedCreditsStatus::Succeeded => "succeeded",
-            ListTreasuryReceivedCreditsStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for ListTreasuryReceivedCreditsStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["failed", "succeeded"]) {
-                Some(0) => ListTreasuryReceivedCreditsStatus::Failed,
-                Some(1) => ListTreasuryReceivedCreditsStatus::Succeeded,
-                _ => ListTreasuryReceivedCreditsStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for ListTreasuryReceivedCreditsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for ListTreasuryReceivedCreditsStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for ListTreasuryReceivedCreditsStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Retrieve a ReceivedCredit
@@ -588,51 +290,6 @@ impl crate::rt::StripeRequest for RetrieveTreasuryReceivedCredit {
         }
     }
 }
-/// Part of a request's parameters (`CreateTestHelpersTreasuryReceivedCreditInitiatingPaymentMethodDetails`).
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SourceParams {
-    /// The `type` parameter.
-    pub r#type: crate::CreateTestHelpersTreasuryReceivedCreditInitiatingPaymentMethodDetailsType,
-    /// The `us_bank_account` parameter.
-    pub us_bank_account: Option<crate::UsBankAccountSourceParams>,
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for SourceParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("type", &self.r#type)?;
-        if let Some(v) = &self.us_bank_account {
-            map.serialize_entry("us_bank_account", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "treasury")]
-impl SourceParams {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::CreateTestHelpersTreasuryReceivedCreditInitiatingPaymentMethodDetailsType,
-        >,
-    ) -> Self {
-        Self {
-            r#type: r#type.into(),
-            us_bank_account: None,
-        }
-    }
-    /// The `us_bank_account` parameter.
-    pub fn us_bank_account(
-        mut self,
-        v: impl Into<crate::UsBankAccountSourceParams>,
-    ) -> Self {
-        self.us_bank_account = Some(v.into());
-        self
-    }
-}
 /// ReceivedCredits represent funds sent to a [FinancialAccount](https://api.stripe.com#financial_accounts) (for example, via ACH or wire). These money movements are not initiated from the FinancialAccount.
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
@@ -647,7 +304,7 @@ pub struct TreasuryReceivedCredit {
     /// An arbitrary string attached to the object. Often useful for displaying to users.
     pub description: String,
     /// Reason for the failure. A ReceivedCredit might fail because the receiving FinancialAccount is closed or frozen.
-    pub failure_code: Option<crate::TreasuryReceivedCreditFailureCode>,
+    pub failure_code: Option<crate::treasury_received_credit::FailureCode>,
     /// The FinancialAccount that received the funds.
     pub financial_account: Option<String>,
     /// A [hosted transaction receipt](https://docs.stripe.com/treasury/moving-money/regulatory-receipts) URL that is provided when money movement is considered regulated under Stripe's money transmission licenses.
@@ -661,11 +318,11 @@ pub struct TreasuryReceivedCredit {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The rails used to send the funds.
-    pub network: crate::TreasuryReceivedCreditNetwork,
+    pub network: crate::treasury_received_credit::Network,
     /// Details describing when a ReceivedCredit may be reversed.
     pub reversal_details: Option<crate::TreasuryReceivedCreditsResourceReversalDetails>,
     /// Status of the ReceivedCredit. ReceivedCredits are created either `succeeded` (approved) or `failed` (declined). If a ReceivedCredit is declined, the failure reason can be found in the `failure_code` field.
-    pub status: crate::TreasuryReceivedCreditStatus,
+    pub status: crate::treasury_received_credit::Status,
     /// The Transaction associated with this object.
     pub transaction: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -688,7 +345,7 @@ impl crate::rt::Decode for TreasuryReceivedCredit {
             f1: crate::rt::json::Slot<crate::rt::Timestamp>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<crate::TreasuryReceivedCreditFailureCode>,
+            f4: crate::rt::json::Slot<crate::treasury_received_credit::FailureCode>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<crate::TreasuryReceivedCreditId>,
@@ -697,11 +354,11 @@ impl crate::rt::Decode for TreasuryReceivedCredit {
             >,
             f9: crate::rt::json::Slot<crate::TreasuryReceivedCreditsResourceLinkedFlows>,
             f10: crate::rt::json::Slot<bool>,
-            f11: crate::rt::json::Slot<crate::TreasuryReceivedCreditNetwork>,
+            f11: crate::rt::json::Slot<crate::treasury_received_credit::Network>,
             f12: crate::rt::json::Slot<
                 crate::TreasuryReceivedCreditsResourceReversalDetails,
             >,
-            f13: crate::rt::json::Slot<crate::TreasuryReceivedCreditStatus>,
+            f13: crate::rt::json::Slot<crate::treasury_received_credit::Status>,
             f14: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::TreasuryTransaction>,
             >,
@@ -879,273 +536,5 @@ impl serde::Serialize for TreasuryReceivedCredit {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TreasuryReceivedCreditFailureCode`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryReceivedCreditFailureCode {
-    /// `account_closed`
-    AccountClosed,
-    /// `account_frozen`
-    AccountFrozen,
-    /// `international_transaction`
-    InternationalTransaction,
-    /// `other`
-    Other,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryReceivedCreditFailureCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryReceivedCreditFailureCode::AccountClosed => "account_closed",
-            TreasuryReceivedCreditFailureCode::AccountFrozen => "account_frozen",
-            TreasuryReceivedCreditFailureCode::InternationalTransaction => {
-                "international_transaction"
-            }
-            TreasuryReceivedCreditFailureCode::Other => "other",
-            TreasuryReceivedCreditFailureCode::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryReceivedCreditFailureCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "account_closed",
-                    "account_frozen",
-                    "international_transaction",
-                    "other",
-                ],
-            ) {
-                Some(0) => TreasuryReceivedCreditFailureCode::AccountClosed,
-                Some(1) => TreasuryReceivedCreditFailureCode::AccountFrozen,
-                Some(2) => TreasuryReceivedCreditFailureCode::InternationalTransaction,
-                Some(3) => TreasuryReceivedCreditFailureCode::Other,
-                _ => TreasuryReceivedCreditFailureCode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryReceivedCreditFailureCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryReceivedCreditFailureCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryReceivedCreditFailureCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryReceivedCreditFailureCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `TreasuryReceivedCreditNetwork`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryReceivedCreditNetwork {
-    /// `ach`
-    Ach,
-    /// `card`
-    Card,
-    /// `stripe`
-    Stripe,
-    /// `us_domestic_wire`
-    UsDomesticWire,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryReceivedCreditNetwork {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryReceivedCreditNetwork::Ach => "ach",
-            TreasuryReceivedCreditNetwork::Card => "card",
-            TreasuryReceivedCreditNetwork::Stripe => "stripe",
-            TreasuryReceivedCreditNetwork::UsDomesticWire => "us_domestic_wire",
-            TreasuryReceivedCreditNetwork::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryReceivedCreditNetwork {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ach", "card", "stripe", "us_domestic_wire"],
-            ) {
-                Some(0) => TreasuryReceivedCreditNetwork::Ach,
-                Some(1) => TreasuryReceivedCreditNetwork::Card,
-                Some(2) => TreasuryReceivedCreditNetwork::Stripe,
-                Some(3) => TreasuryReceivedCreditNetwork::UsDomesticWire,
-                _ => TreasuryReceivedCreditNetwork::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryReceivedCreditNetwork {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryReceivedCreditNetwork {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryReceivedCreditNetwork {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryReceivedCreditNetwork {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `TreasuryReceivedCreditStatus`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryReceivedCreditStatus {
-    /// `failed`
-    Failed,
-    /// `succeeded`
-    Succeeded,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryReceivedCreditStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryReceivedCreditStatus::Failed => "failed",
-            TreasuryReceivedCreditStatus::Succeeded => "succeeded",
-            TreasuryReceivedCreditStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryReceivedCreditStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["failed", "succeeded"]) {
-                Some(0) => TreasuryReceivedCreditStatus::Failed,
-                Some(1) => TreasuryReceivedCreditStatus::Succeeded,
-                _ => TreasuryReceivedCreditStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryReceivedCreditStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryReceivedCreditStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryReceivedCreditStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryReceivedCreditStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Part of a request's parameters (`CreateTestHelpersTreasuryReceivedCreditInitiatingPaymentMethodDetailsUsBankAccount`).
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct UsBankAccountSourceParams {
-    /// The `account_holder_name` parameter.
-    pub account_holder_name: Option<String>,
-    /// The `account_number` parameter.
-    pub account_number: Option<String>,
-    /// The `routing_number` parameter.
-    pub routing_number: Option<String>,
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for UsBankAccountSourceParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.account_holder_name {
-            map.serialize_entry("account_holder_name", v)?;
-        }
-        if let Some(v) = &self.account_number {
-            map.serialize_entry("account_number", v)?;
-        }
-        if let Some(v) = &self.routing_number {
-            map.serialize_entry("routing_number", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "treasury")]
-impl UsBankAccountSourceParams {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            account_holder_name: None,
-            account_number: None,
-            routing_number: None,
-        }
-    }
-    /// The `account_holder_name` parameter.
-    pub fn account_holder_name(mut self, v: impl Into<String>) -> Self {
-        self.account_holder_name = Some(v.into());
-        self
-    }
-    /// The `account_number` parameter.
-    pub fn account_number(mut self, v: impl Into<String>) -> Self {
-        self.account_number = Some(v.into());
-        self
-    }
-    /// The `routing_number` parameter.
-    pub fn routing_number(mut self, v: impl Into<String>) -> Self {
-        self.routing_number = Some(v.into());
-        self
     }
 }

@@ -9,7 +9,7 @@ pub struct TreasuryReceivedCreditsResourceReversalDetails {
     pub deadline: Option<crate::rt::Timestamp>,
     /// Set if a ReceivedCredit cannot be reversed.
     pub restricted_reason: Option<
-        crate::TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason,
+        crate::treasury_received_credits_resource_reversal_details::RestrictedReason,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -21,7 +21,7 @@ impl crate::rt::Decode for TreasuryReceivedCreditsResourceReversalDetails {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Timestamp>,
             f1: crate::rt::json::Slot<
-                crate::TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason,
+                crate::treasury_received_credits_resource_reversal_details::RestrictedReason,
             >,
         }
         let mut b = Slots {
@@ -73,118 +73,5 @@ impl serde::Serialize for TreasuryReceivedCreditsResourceReversalDetails {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason {
-    /// `already_reversed`
-    AlreadyReversed,
-    /// `deadline_passed`
-    DeadlinePassed,
-    /// `network_restricted`
-    NetworkRestricted,
-    /// `other`
-    Other,
-    /// `source_flow_restricted`
-    SourceFlowRestricted,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason::AlreadyReversed => {
-                "already_reversed"
-            }
-            TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason::DeadlinePassed => {
-                "deadline_passed"
-            }
-            TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason::NetworkRestricted => {
-                "network_restricted"
-            }
-            TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason::Other => {
-                "other"
-            }
-            TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason::SourceFlowRestricted => {
-                "source_flow_restricted"
-            }
-            TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr
-for TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "already_reversed",
-                    "deadline_passed",
-                    "network_restricted",
-                    "other",
-                    "source_flow_restricted",
-                ],
-            ) {
-                Some(0) => {
-                    TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason::AlreadyReversed
-                }
-                Some(1) => {
-                    TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason::DeadlinePassed
-                }
-                Some(2) => {
-                    TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason::NetworkRestricted
-                }
-                Some(3) => {
-                    TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason::Other
-                }
-                Some(4) => {
-                    TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason::SourceFlowRestricted
-                }
-                _ => {
-                    TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display
-for TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize
-for TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
-for TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode
-for TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -14,7 +14,7 @@ pub struct TreasuryReceivedCreditsResourceSourceFlowsDetails {
     /// The `payout` field.
     pub payout: Option<crate::Payout>,
     /// The type of the source flow that originated the ReceivedCredit.
-    pub r#type: crate::TreasuryReceivedCreditsResourceSourceFlowsDetailsType,
+    pub r#type: crate::treasury_received_credits_resource_source_flows_details::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -28,7 +28,7 @@ impl crate::rt::Decode for TreasuryReceivedCreditsResourceSourceFlowsDetails {
             f2: crate::rt::json::Slot<crate::TreasuryOutboundTransfer>,
             f3: crate::rt::json::Slot<crate::Payout>,
             f4: crate::rt::json::Slot<
-                crate::TreasuryReceivedCreditsResourceSourceFlowsDetailsType,
+                crate::treasury_received_credits_resource_source_flows_details::Type,
             >,
         }
         let mut b = Slots {
@@ -113,104 +113,5 @@ impl serde::Serialize for TreasuryReceivedCreditsResourceSourceFlowsDetails {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TreasuryReceivedCreditsResourceSourceFlowsDetailsType`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryReceivedCreditsResourceSourceFlowsDetailsType {
-    /// `credit_reversal`
-    CreditReversal,
-    /// `other`
-    Other,
-    /// `outbound_payment`
-    OutboundPayment,
-    /// `outbound_transfer`
-    OutboundTransfer,
-    /// `payout`
-    Payout,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryReceivedCreditsResourceSourceFlowsDetailsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryReceivedCreditsResourceSourceFlowsDetailsType::CreditReversal => {
-                "credit_reversal"
-            }
-            TreasuryReceivedCreditsResourceSourceFlowsDetailsType::Other => "other",
-            TreasuryReceivedCreditsResourceSourceFlowsDetailsType::OutboundPayment => {
-                "outbound_payment"
-            }
-            TreasuryReceivedCreditsResourceSourceFlowsDetailsType::OutboundTransfer => {
-                "outbound_transfer"
-            }
-            TreasuryReceivedCreditsResourceSourceFlowsDetailsType::Payout => "payout",
-            TreasuryReceivedCreditsResourceSourceFlowsDetailsType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryReceivedCreditsResourceSourceFlowsDetailsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "credit_reversal",
-                    "other",
-                    "outbound_payment",
-                    "outbound_transfer",
-                    "payout",
-                ],
-            ) {
-                Some(0) => {
-                    TreasuryReceivedCreditsResourceSourceFlowsDetailsType::CreditReversal
-                }
-                Some(1) => TreasuryReceivedCreditsResourceSourceFlowsDetailsType::Other,
-                Some(2) => {
-                    TreasuryReceivedCreditsResourceSourceFlowsDetailsType::OutboundPayment
-                }
-                Some(3) => {
-                    TreasuryReceivedCreditsResourceSourceFlowsDetailsType::OutboundTransfer
-                }
-                Some(4) => TreasuryReceivedCreditsResourceSourceFlowsDetailsType::Payout,
-                _ => {
-                    TreasuryReceivedCreditsResourceSourceFlowsDetailsType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryReceivedCreditsResourceSourceFlowsDetailsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryReceivedCreditsResourceSourceFlowsDetailsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
-for TreasuryReceivedCreditsResourceSourceFlowsDetailsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryReceivedCreditsResourceSourceFlowsDetailsType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -20,9 +20,11 @@ pub struct CreateTestHelpersTreasuryReceivedDebit {
     /// The FinancialAccount to pull funds from.
     pub financial_account: String,
     /// Initiating payment method details for the object.
-    pub initiating_payment_method_details: Option<crate::SourceParams>,
+    pub initiating_payment_method_details: Option<
+        crate::treasury_received_credit::InitiatingPaymentMethodDetails,
+    >,
     /// Specifies the network rails to be used. If not set, will default to the PaymentMethod's preferred network. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
-    pub network: crate::CreateTestHelpersTreasuryReceivedDebitNetwork,
+    pub network: crate::treasury_received_debit::create::Network,
 }
 #[cfg(feature = "treasury")]
 impl serde::Serialize for CreateTestHelpersTreasuryReceivedDebit {
@@ -56,7 +58,7 @@ pub struct CreateTestHelpersTreasuryReceivedDebitArgs {
     /// The FinancialAccount to pull funds from.
     pub financial_account: String,
     /// Specifies the network rails to be used. If not set, will default to the PaymentMethod's preferred network. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
-    pub network: crate::CreateTestHelpersTreasuryReceivedDebitNetwork,
+    pub network: crate::treasury_received_debit::create::Network,
 }
 #[cfg(feature = "treasury")]
 impl CreateTestHelpersTreasuryReceivedDebit {
@@ -86,7 +88,7 @@ impl CreateTestHelpersTreasuryReceivedDebit {
     /// Initiating payment method details for the object.
     pub fn initiating_payment_method_details(
         mut self,
-        v: impl Into<crate::SourceParams>,
+        v: impl Into<crate::treasury_received_credit::InitiatingPaymentMethodDetails>,
     ) -> Self {
         self.initiating_payment_method_details = Some(v.into());
         self
@@ -109,57 +111,6 @@ impl crate::rt::StripeRequest for CreateTestHelpersTreasuryReceivedDebit {
         }
     }
 }
-/// Values of `CreateTestHelpersTreasuryReceivedDebitNetwork`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateTestHelpersTreasuryReceivedDebitNetwork {
-    /// `ach`
-    Ach,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl CreateTestHelpersTreasuryReceivedDebitNetwork {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateTestHelpersTreasuryReceivedDebitNetwork::Ach => "ach",
-            CreateTestHelpersTreasuryReceivedDebitNetwork::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for CreateTestHelpersTreasuryReceivedDebitNetwork {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["ach"]) {
-                Some(0) => CreateTestHelpersTreasuryReceivedDebitNetwork::Ach,
-                _ => CreateTestHelpersTreasuryReceivedDebitNetwork::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for CreateTestHelpersTreasuryReceivedDebitNetwork {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for CreateTestHelpersTreasuryReceivedDebitNetwork {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for CreateTestHelpersTreasuryReceivedDebitNetwork {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// List all ReceivedDebits
 ///
 /// Returns a list of ReceivedDebits.
@@ -180,7 +131,7 @@ pub struct ListTreasuryReceivedDebits {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return ReceivedDebits that have the given status: `succeeded` or `failed`.
-    pub status: Option<crate::ListTreasuryReceivedDebitsStatus>,
+    pub status: Option<crate::treasury_received_debit::lists::Status>,
 }
 #[cfg(feature = "treasury")]
 impl serde::Serialize for ListTreasuryReceivedDebits {
@@ -243,7 +194,7 @@ impl ListTreasuryReceivedDebits {
     /// Only return ReceivedDebits that have the given status: `succeeded` or `failed`.
     pub fn status(
         mut self,
-        v: impl Into<crate::ListTreasuryReceivedDebitsStatus>,
+        v: impl Into<crate::treasury_received_debit::lists::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self
@@ -262,61 +213,6 @@ impl crate::rt::StripeRequest for ListTreasuryReceivedDebits {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// Values of `ListTreasuryReceivedDebitsStatus`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListTreasuryReceivedDebitsStatus {
-    /// `failed`
-    Failed,
-    /// `succeeded`
-    Succeeded,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl ListTreasuryReceivedDebitsStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListTreasuryReceivedDebitsStatus::Failed => "failed",
-            ListTreasuryReceivedDebitsStatus::Succeeded => "succeeded",
-            ListTreasuryReceivedDebitsStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for ListTreasuryReceivedDebitsStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["failed", "succeeded"]) {
-                Some(0) => ListTreasuryReceivedDebitsStatus::Failed,
-                Some(1) => ListTreasuryReceivedDebitsStatus::Succeeded,
-                _ => ListTreasuryReceivedDebitsStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for ListTreasuryReceivedDebitsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for ListTreasuryReceivedDebitsStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for ListTreasuryReceivedDebitsStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Retrieve a ReceivedDebit
@@ -394,7 +290,7 @@ pub struct TreasuryReceivedDebit {
     /// An arbitrary string attached to the object. Often useful for displaying to users.
     pub description: String,
     /// Reason for the failure. A ReceivedDebit might fail because the FinancialAccount doesn't have sufficient funds, is closed, or is frozen.
-    pub failure_code: Option<crate::TreasuryReceivedDebitFailureCode>,
+    pub failure_code: Option<crate::treasury_received_debit::FailureCode>,
     /// The FinancialAccount that funds were pulled from.
     pub financial_account: Option<String>,
     /// A [hosted transaction receipt](https://docs.stripe.com/treasury/moving-money/regulatory-receipts) URL that is provided when money movement is considered regulated under Stripe's money transmission licenses.
@@ -410,11 +306,11 @@ pub struct TreasuryReceivedDebit {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The network used for the ReceivedDebit.
-    pub network: crate::TreasuryReceivedDebitNetwork,
+    pub network: crate::treasury_received_debit::Network,
     /// Details describing when a ReceivedDebit might be reversed.
     pub reversal_details: Option<crate::TreasuryReceivedDebitsResourceReversalDetails>,
     /// Status of the ReceivedDebit. ReceivedDebits are created with a status of either `succeeded` (approved) or `failed` (declined). The failure reason can be found under the `failure_code`.
-    pub status: crate::TreasuryReceivedDebitStatus,
+    pub status: crate::treasury_received_debit::Status,
     /// The Transaction associated with this object.
     pub transaction: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -437,7 +333,7 @@ impl crate::rt::Decode for TreasuryReceivedDebit {
             f1: crate::rt::json::Slot<crate::rt::Timestamp>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<crate::TreasuryReceivedDebitFailureCode>,
+            f4: crate::rt::json::Slot<crate::treasury_received_debit::FailureCode>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<crate::TreasuryReceivedDebitId>,
@@ -446,11 +342,11 @@ impl crate::rt::Decode for TreasuryReceivedDebit {
             >,
             f9: crate::rt::json::Slot<crate::TreasuryReceivedDebitsResourceLinkedFlows>,
             f10: crate::rt::json::Slot<bool>,
-            f11: crate::rt::json::Slot<crate::TreasuryReceivedDebitNetwork>,
+            f11: crate::rt::json::Slot<crate::treasury_received_debit::Network>,
             f12: crate::rt::json::Slot<
                 crate::TreasuryReceivedDebitsResourceReversalDetails,
             >,
-            f13: crate::rt::json::Slot<crate::TreasuryReceivedDebitStatus>,
+            f13: crate::rt::json::Slot<crate::treasury_received_debit::Status>,
             f14: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::TreasuryTransaction>,
             >,
@@ -624,215 +520,5 @@ impl serde::Serialize for TreasuryReceivedDebit {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TreasuryReceivedDebitFailureCode`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryReceivedDebitFailureCode {
-    /// `account_closed`
-    AccountClosed,
-    /// `account_frozen`
-    AccountFrozen,
-    /// `insufficient_funds`
-    InsufficientFunds,
-    /// `international_transaction`
-    InternationalTransaction,
-    /// `other`
-    Other,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryReceivedDebitFailureCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryReceivedDebitFailureCode::AccountClosed => "account_closed",
-            TreasuryReceivedDebitFailureCode::AccountFrozen => "account_frozen",
-            TreasuryReceivedDebitFailureCode::InsufficientFunds => "insufficient_funds",
-            TreasuryReceivedDebitFailureCode::InternationalTransaction => {
-                "international_transaction"
-            }
-            TreasuryReceivedDebitFailureCode::Other => "other",
-            TreasuryReceivedDebitFailureCode::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryReceivedDebitFailureCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "account_closed",
-                    "account_frozen",
-                    "insufficient_funds",
-                    "international_transaction",
-                    "other",
-                ],
-            ) {
-                Some(0) => TreasuryReceivedDebitFailureCode::AccountClosed,
-                Some(1) => TreasuryReceivedDebitFailureCode::AccountFrozen,
-                Some(2) => TreasuryReceivedDebitFailureCode::InsufficientFunds,
-                Some(3) => TreasuryReceivedDebitFailureCode::InternationalTransaction,
-                Some(4) => TreasuryReceivedDebitFailureCode::Other,
-                _ => TreasuryReceivedDebitFailureCode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryReceivedDebitFailureCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryReceivedDebitFailureCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryReceivedDebitFailureCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryReceivedDebitFailureCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `TreasuryReceivedDebitNetwork`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryReceivedDebitNetwork {
-    /// `ach`
-    Ach,
-    /// `card`
-    Card,
-    /// `stripe`
-    Stripe,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryReceivedDebitNetwork {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryReceivedDebitNetwork::Ach => "ach",
-            TreasuryReceivedDebitNetwork::Card => "card",
-            TreasuryReceivedDebitNetwork::Stripe => "stripe",
-            TreasuryReceivedDebitNetwork::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryReceivedDebitNetwork {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["ach", "card", "stripe"]) {
-                Some(0) => TreasuryReceivedDebitNetwork::Ach,
-                Some(1) => TreasuryReceivedDebitNetwork::Card,
-                Some(2) => TreasuryReceivedDebitNetwork::Stripe,
-                _ => TreasuryReceivedDebitNetwork::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryReceivedDebitNetwork {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryReceivedDebitNetwork {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryReceivedDebitNetwork {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryReceivedDebitNetwork {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `TreasuryReceivedDebitStatus`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryReceivedDebitStatus {
-    /// `failed`
-    Failed,
-    /// `succeeded`
-    Succeeded,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryReceivedDebitStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryReceivedDebitStatus::Failed => "failed",
-            TreasuryReceivedDebitStatus::Succeeded => "succeeded",
-            TreasuryReceivedDebitStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryReceivedDebitStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["failed", "succeeded"]) {
-                Some(0) => TreasuryReceivedDebitStatus::Failed,
-                Some(1) => TreasuryReceivedDebitStatus::Succeeded,
-                _ => TreasuryReceivedDebitStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryReceivedDebitStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryReceivedDebitStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryReceivedDebitStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryReceivedDebitStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

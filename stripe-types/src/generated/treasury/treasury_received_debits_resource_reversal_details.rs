@@ -9,7 +9,7 @@ pub struct TreasuryReceivedDebitsResourceReversalDetails {
     pub deadline: Option<crate::rt::Timestamp>,
     /// Set if a ReceivedDebit can't be reversed.
     pub restricted_reason: Option<
-        crate::TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason,
+        crate::treasury_received_credits_resource_reversal_details::RestrictedReason,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -21,7 +21,7 @@ impl crate::rt::Decode for TreasuryReceivedDebitsResourceReversalDetails {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Timestamp>,
             f1: crate::rt::json::Slot<
-                crate::TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason,
+                crate::treasury_received_credits_resource_reversal_details::RestrictedReason,
             >,
         }
         let mut b = Slots {

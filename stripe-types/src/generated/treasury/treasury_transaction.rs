@@ -10,7 +10,7 @@
 #[non_exhaustive]
 pub struct ListTreasuryTransactions {
     /// Only return Transactions that were created during the given date interval.
-    pub created: Option<crate::ListBalanceTransactionsCreated>,
+    pub created: Option<crate::balance_transaction::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -20,13 +20,13 @@ pub struct ListTreasuryTransactions {
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// The results are in reverse chronological order by `created` or `posted_at`. The default is `created`.
-    pub order_by: Option<crate::ListTreasuryTransactionsOrderBy>,
+    pub order_by: Option<crate::treasury_transaction::OrderBy>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return Transactions that have the given status: `open`, `posted`, or `void`.
-    pub status: Option<crate::ListTreasuryTransactionsStatus>,
+    pub status: Option<crate::treasury_transaction::lists::Status>,
     /// A filter for the `status_transitions.posted_at` timestamp. When using this filter, `status=posted` and `order_by=posted_at` must also be specified.
-    pub status_transitions: Option<crate::StatusTransitionTimestampSpecs>,
+    pub status_transitions: Option<crate::treasury_transaction::StatusTransitions>,
 }
 #[cfg(feature = "treasury")]
 impl serde::Serialize for ListTreasuryTransactions {
@@ -79,10 +79,7 @@ impl ListTreasuryTransactions {
         }
     }
     /// Only return Transactions that were created during the given date interval.
-    pub fn created(
-        mut self,
-        v: impl Into<crate::ListBalanceTransactionsCreated>,
-    ) -> Self {
+    pub fn created(mut self, v: impl Into<crate::balance_transaction::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -104,7 +101,7 @@ impl ListTreasuryTransactions {
     /// The results are in reverse chronological order by `created` or `posted_at`. The default is `created`.
     pub fn order_by(
         mut self,
-        v: impl Into<crate::ListTreasuryTransactionsOrderBy>,
+        v: impl Into<crate::treasury_transaction::OrderBy>,
     ) -> Self {
         self.order_by = Some(v.into());
         self
@@ -117,7 +114,7 @@ impl ListTreasuryTransactions {
     /// Only return Transactions that have the given status: `open`, `posted`, or `void`.
     pub fn status(
         mut self,
-        v: impl Into<crate::ListTreasuryTransactionsStatus>,
+        v: impl Into<crate::treasury_transaction::lists::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self
@@ -125,7 +122,7 @@ impl ListTreasuryTransactions {
     /// A filter for the `status_transitions.posted_at` timestamp. When using this filter, `status=posted` and `order_by=posted_at` must also be specified.
     pub fn status_transitions(
         mut self,
-        v: impl Into<crate::StatusTransitionTimestampSpecs>,
+        v: impl Into<crate::treasury_transaction::StatusTransitions>,
     ) -> Self {
         self.status_transitions = Some(v.into());
         self
@@ -144,159 +141,6 @@ impl crate::rt::StripeRequest for ListTreasuryTransactions {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// Values of `ListTreasuryTransactionsOrderBy`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListTreasuryTransactionsOrderBy {
-    /// `created`
-    Created,
-    /// `posted_at`
-    PostedAt,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl ListTreasuryTransactionsOrderBy {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListTreasuryTransactionsOrderBy::Created => "created",
-            ListTreasuryTransactionsOrderBy::PostedAt => "posted_at",
-            ListTreasuryTransactionsOrderBy::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for ListTreasuryTransactionsOrderBy {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["created", "posted_at"]) {
-                Some(0) => ListTreasuryTransactionsOrderBy::Created,
-                Some(1) => ListTreasuryTransactionsOrderBy::PostedAt,
-                _ => ListTreasuryTransactionsOrderBy::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for ListTreasuryTransactionsOrderBy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for ListTreasuryTransactionsOrderBy {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for ListTreasuryTransactionsOrderBy {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `ListTreasuryTransactionsStatus`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListTreasuryTransactionsStatus {
-    /// `open`
-    Open,
-    /// `posted`
-    Posted,
-    /// `void`
-    Void,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl ListTreasuryTransactionsStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListTreasuryTransactionsStatus::Open => "open",
-            ListTreasuryTransactionsStatus::Posted => "posted",
-            ListTreasuryTransactionsStatus::Void => "void",
-            ListTreasuryTransactionsStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for ListTreasuryTransactionsStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["open", "posted", "void"]) {
-                Some(0) => ListTreasuryTransactionsStatus::Open,
-                Some(1) => ListTreasuryTransactionsStatus::Posted,
-                Some(2) => ListTreasuryTransactionsStatus::Void,
-                _ => ListTreasuryTransactionsStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for ListTreasuryTransactionsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for ListTreasuryTransactionsStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for ListTreasuryTransactionsStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// One of several shapes of `ListTreasuryTransactionsStatusTransitionsPostedAt`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListTreasuryTransactionsStatusTransitionsPostedAt {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for ListTreasuryTransactionsStatusTransitionsPostedAt {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListTreasuryTransactionsStatusTransitionsPostedAt::RangeQuerySpecs(x) => {
-                x.serialize(s)
-            }
-            ListTreasuryTransactionsStatusTransitionsPostedAt::Integer(x) => {
-                x.serialize(s)
-            }
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl From<crate::RangeQuerySpecs> for ListTreasuryTransactionsStatusTransitionsPostedAt {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListTreasuryTransactionsStatusTransitionsPostedAt::RangeQuerySpecs(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl From<i64> for ListTreasuryTransactionsStatusTransitionsPostedAt {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListTreasuryTransactionsStatusTransitionsPostedAt::Integer(v)
     }
 }
 /// Retrieve a Transaction
@@ -360,41 +204,6 @@ impl crate::rt::StripeRequest for RetrieveTreasuryTransaction {
         }
     }
 }
-/// Part of a request's parameters (`ListTreasuryTransactionsStatusTransitions`).
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct StatusTransitionTimestampSpecs {
-    /// The `posted_at` parameter.
-    pub posted_at: Option<crate::ListTreasuryTransactionsStatusTransitionsPostedAt>,
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for StatusTransitionTimestampSpecs {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.posted_at {
-            map.serialize_entry("posted_at", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "treasury")]
-impl StatusTransitionTimestampSpecs {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { posted_at: None }
-    }
-    /// The `posted_at` parameter.
-    pub fn posted_at(
-        mut self,
-        v: impl Into<crate::ListTreasuryTransactionsStatusTransitionsPostedAt>,
-    ) -> Self {
-        self.posted_at = Some(v.into());
-        self
-    }
-}
 /// Transactions represent changes to a [FinancialAccount's](https://api.stripe.com#financial_accounts) balance.
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
@@ -419,13 +228,13 @@ pub struct TreasuryTransaction {
     /// Details of the flow that created the Transaction.
     pub flow_details: Option<crate::TreasuryTransactionsResourceFlowDetails>,
     /// Type of the flow that created the Transaction.
-    pub flow_type: crate::TreasuryTransactionFlowType,
+    pub flow_type: crate::treasury_transaction::FlowType,
     /// Unique identifier for the object.
     pub id: crate::TreasuryTransactionId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Status of the Transaction.
-    pub status: crate::TreasuryTransactionStatus,
+    pub status: crate::treasury_transaction::Status,
     /// The `status_transitions` field.
     pub status_transitions: crate::TreasuryTransactionsResourceAbstractTransactionResourceStatusTransitions,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -453,10 +262,10 @@ impl crate::rt::Decode for TreasuryTransaction {
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<crate::TreasuryTransactionsResourceFlowDetails>,
-            f9: crate::rt::json::Slot<crate::TreasuryTransactionFlowType>,
+            f9: crate::rt::json::Slot<crate::treasury_transaction::FlowType>,
             f10: crate::rt::json::Slot<crate::TreasuryTransactionId>,
             f11: crate::rt::json::Slot<bool>,
-            f12: crate::rt::json::Slot<crate::TreasuryTransactionStatus>,
+            f12: crate::rt::json::Slot<crate::treasury_transaction::Status>,
             f13: crate::rt::json::Slot<
                 crate::TreasuryTransactionsResourceAbstractTransactionResourceStatusTransitions,
             >,
@@ -625,172 +434,5 @@ impl serde::Serialize for TreasuryTransaction {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TreasuryTransactionFlowType`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryTransactionFlowType {
-    /// `credit_reversal`
-    CreditReversal,
-    /// `debit_reversal`
-    DebitReversal,
-    /// `inbound_transfer`
-    InboundTransfer,
-    /// `issuing_authorization`
-    IssuingAuthorization,
-    /// `other`
-    Other,
-    /// `outbound_payment`
-    OutboundPayment,
-    /// `outbound_transfer`
-    OutboundTransfer,
-    /// `received_credit`
-    ReceivedCredit,
-    /// `received_debit`
-    ReceivedDebit,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryTransactionFlowType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryTransactionFlowType::CreditReversal => "credit_reversal",
-            TreasuryTransactionFlowType::DebitReversal => "debit_reversal",
-            TreasuryTransactionFlowType::InboundTransfer => "inbound_transfer",
-            TreasuryTransactionFlowType::IssuingAuthorization => "issuing_authorization",
-            TreasuryTransactionFlowType::Other => "other",
-            TreasuryTransactionFlowType::OutboundPayment => "outbound_payment",
-            TreasuryTransactionFlowType::OutboundTransfer => "outbound_transfer",
-            TreasuryTransactionFlowType::ReceivedCredit => "received_credit",
-            TreasuryTransactionFlowType::ReceivedDebit => "received_debit",
-            TreasuryTransactionFlowType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryTransactionFlowType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "credit_reversal",
-                    "debit_reversal",
-                    "inbound_transfer",
-                    "issuing_authorization",
-                    "other",
-                    "outbound_payment",
-                    "outbound_transfer",
-                    "received_credit",
-                    "received_debit",
-                ],
-            ) {
-                Some(0) => TreasuryTransactionFlowType::CreditReversal,
-                Some(1) => TreasuryTransactionFlowType::DebitReversal,
-                Some(2) => TreasuryTransactionFlowType::InboundTransfer,
-                Some(3) => TreasuryTransactionFlowType::IssuingAuthorization,
-                Some(4) => TreasuryTransactionFlowType::Other,
-                Some(5) => TreasuryTransactionFlowType::OutboundPayment,
-                Some(6) => TreasuryTransactionFlowType::OutboundTransfer,
-                Some(7) => TreasuryTransactionFlowType::ReceivedCredit,
-                Some(8) => TreasuryTransactionFlowType::ReceivedDebit,
-                _ => TreasuryTransactionFlowType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryTransactionFlowType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryTransactionFlowType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryTransactionFlowType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryTransactionFlowType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `TreasuryTransactionStatus`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryTransactionStatus {
-    /// `open`
-    Open,
-    /// `posted`
-    Posted,
-    /// `void`
-    Void,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryTransactionStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryTransactionStatus::Open => "open",
-            TreasuryTransactionStatus::Posted => "posted",
-            TreasuryTransactionStatus::Void => "void",
-            TreasuryTransactionStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryTransactionStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["open", "posted", "void"]) {
-                Some(0) => TreasuryTransactionStatus::Open,
-                Some(1) => TreasuryTransactionStatus::Posted,
-                Some(2) => TreasuryTransactionStatus::Void,
-                _ => TreasuryTransactionStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryTransactionStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryTransactionStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryTransactionStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryTransactionStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

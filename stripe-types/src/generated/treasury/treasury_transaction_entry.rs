@@ -10,9 +10,9 @@
 #[non_exhaustive]
 pub struct ListTreasuryTransactionEntries {
     /// Only return TransactionEntries that were created during the given date interval.
-    pub created: Option<crate::ListTreasuryTransactionEntriesCreated>,
+    pub created: Option<crate::treasury_transaction_entry::Created>,
     /// The `effective_at` parameter.
-    pub effective_at: Option<crate::ListTreasuryTransactionEntriesEffectiveAt>,
+    pub effective_at: Option<crate::treasury_transaction_entry::EffectiveAt>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -22,7 +22,7 @@ pub struct ListTreasuryTransactionEntries {
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// The results are in reverse chronological order by `created` or `effective_at`. The default is `created`.
-    pub order_by: Option<crate::ListTreasuryTransactionEntriesOrderBy>,
+    pub order_by: Option<crate::treasury_transaction_entry::OrderBy>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return TransactionEntries associated with this Transaction.
@@ -81,7 +81,7 @@ impl ListTreasuryTransactionEntries {
     /// Only return TransactionEntries that were created during the given date interval.
     pub fn created(
         mut self,
-        v: impl Into<crate::ListTreasuryTransactionEntriesCreated>,
+        v: impl Into<crate::treasury_transaction_entry::Created>,
     ) -> Self {
         self.created = Some(v.into());
         self
@@ -89,7 +89,7 @@ impl ListTreasuryTransactionEntries {
     /// The `effective_at` parameter.
     pub fn effective_at(
         mut self,
-        v: impl Into<crate::ListTreasuryTransactionEntriesEffectiveAt>,
+        v: impl Into<crate::treasury_transaction_entry::EffectiveAt>,
     ) -> Self {
         self.effective_at = Some(v.into());
         self
@@ -112,7 +112,7 @@ impl ListTreasuryTransactionEntries {
     /// The results are in reverse chronological order by `created` or `effective_at`. The default is `created`.
     pub fn order_by(
         mut self,
-        v: impl Into<crate::ListTreasuryTransactionEntriesOrderBy>,
+        v: impl Into<crate::treasury_transaction_entry::OrderBy>,
     ) -> Self {
         self.order_by = Some(v.into());
         self
@@ -141,131 +141,6 @@ impl crate::rt::StripeRequest for ListTreasuryTransactionEntries {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListTreasuryTransactionEntriesCreated`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListTreasuryTransactionEntriesCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for ListTreasuryTransactionEntriesCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListTreasuryTransactionEntriesCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListTreasuryTransactionEntriesCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl From<crate::RangeQuerySpecs> for ListTreasuryTransactionEntriesCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListTreasuryTransactionEntriesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "treasury")]
-impl From<i64> for ListTreasuryTransactionEntriesCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListTreasuryTransactionEntriesCreated::Integer(v)
-    }
-}
-/// One of several shapes of `ListTreasuryTransactionEntriesEffectiveAt`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListTreasuryTransactionEntriesEffectiveAt {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for ListTreasuryTransactionEntriesEffectiveAt {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListTreasuryTransactionEntriesEffectiveAt::RangeQuerySpecs(x) => {
-                x.serialize(s)
-            }
-            ListTreasuryTransactionEntriesEffectiveAt::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl From<crate::RangeQuerySpecs> for ListTreasuryTransactionEntriesEffectiveAt {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListTreasuryTransactionEntriesEffectiveAt::RangeQuerySpecs(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl From<i64> for ListTreasuryTransactionEntriesEffectiveAt {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListTreasuryTransactionEntriesEffectiveAt::Integer(v)
-    }
-}
-/// Values of `ListTreasuryTransactionEntriesOrderBy`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListTreasuryTransactionEntriesOrderBy {
-    /// `created`
-    Created,
-    /// `effective_at`
-    EffectiveAt,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl ListTreasuryTransactionEntriesOrderBy {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListTreasuryTransactionEntriesOrderBy::Created => "created",
-            ListTreasuryTransactionEntriesOrderBy::EffectiveAt => "effective_at",
-            ListTreasuryTransactionEntriesOrderBy::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for ListTreasuryTransactionEntriesOrderBy {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["created", "effective_at"]) {
-                Some(0) => ListTreasuryTransactionEntriesOrderBy::Created,
-                Some(1) => ListTreasuryTransactionEntriesOrderBy::EffectiveAt,
-                _ => ListTreasuryTransactionEntriesOrderBy::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for ListTreasuryTransactionEntriesOrderBy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for ListTreasuryTransactionEntriesOrderBy {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for ListTreasuryTransactionEntriesOrderBy {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Retrieve a TransactionEntry
@@ -349,7 +224,7 @@ pub struct TreasuryTransactionEntry {
     /// Details of the flow associated with the TransactionEntry.
     pub flow_details: Option<crate::TreasuryTransactionsResourceFlowDetails>,
     /// Type of the flow associated with the TransactionEntry.
-    pub flow_type: crate::TreasuryTransactionFlowType,
+    pub flow_type: crate::treasury_transaction::FlowType,
     /// Unique identifier for the object.
     pub id: crate::TreasuryTransactionEntryId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -357,7 +232,7 @@ pub struct TreasuryTransactionEntry {
     /// The Transaction associated with this object.
     pub transaction: crate::rt::Expandable<crate::TreasuryTransaction>,
     /// The specific money movement that generated the TransactionEntry.
-    pub r#type: crate::TreasuryTransactionEntryType,
+    pub r#type: crate::treasury_transaction_entry::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -381,13 +256,13 @@ impl crate::rt::Decode for TreasuryTransactionEntry {
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<crate::TreasuryTransactionsResourceFlowDetails>,
-            f7: crate::rt::json::Slot<crate::TreasuryTransactionFlowType>,
+            f7: crate::rt::json::Slot<crate::treasury_transaction::FlowType>,
             f8: crate::rt::json::Slot<crate::TreasuryTransactionEntryId>,
             f9: crate::rt::json::Slot<bool>,
             f10: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::TreasuryTransaction>,
             >,
-            f11: crate::rt::json::Slot<crate::TreasuryTransactionEntryType>,
+            f11: crate::rt::json::Slot<crate::treasury_transaction_entry::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -538,186 +413,5 @@ impl serde::Serialize for TreasuryTransactionEntry {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TreasuryTransactionEntryType`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryTransactionEntryType {
-    /// `credit_reversal`
-    CreditReversal,
-    /// `credit_reversal_posting`
-    CreditReversalPosting,
-    /// `debit_reversal`
-    DebitReversal,
-    /// `inbound_transfer`
-    InboundTransfer,
-    /// `inbound_transfer_return`
-    InboundTransferReturn,
-    /// `issuing_authorization_hold`
-    IssuingAuthorizationHold,
-    /// `issuing_authorization_release`
-    IssuingAuthorizationRelease,
-    /// `other`
-    Other,
-    /// `outbound_payment`
-    OutboundPayment,
-    /// `outbound_payment_cancellation`
-    OutboundPaymentCancellation,
-    /// `outbound_payment_failure`
-    OutboundPaymentFailure,
-    /// `outbound_payment_posting`
-    OutboundPaymentPosting,
-    /// `outbound_payment_return`
-    OutboundPaymentReturn,
-    /// `outbound_transfer`
-    OutboundTransfer,
-    /// `outbound_transfer_cancellation`
-    OutboundTransferCancellation,
-    /// `outbound_transfer_failure`
-    OutboundTransferFailure,
-    /// `outbound_transfer_posting`
-    OutboundTransferPosting,
-    /// `outbound_transfer_return`
-    OutboundTransferReturn,
-    /// `received_credit`
-    ReceivedCredit,
-    /// `received_debit`
-    ReceivedDebit,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryTransactionEntryType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryTransactionEntryType::CreditReversal => "credit_reversal",
-            TreasuryTransactionEntryType::CreditReversalPosting => {
-                "credit_reversal_posting"
-            }
-            TreasuryTransactionEntryType::DebitReversal => "debit_reversal",
-            TreasuryTransactionEntryType::InboundTransfer => "inbound_transfer",
-            TreasuryTransactionEntryType::InboundTransferReturn => {
-                "inbound_transfer_return"
-            }
-            TreasuryTransactionEntryType::IssuingAuthorizationHold => {
-                "issuing_authorization_hold"
-            }
-            TreasuryTransactionEntryType::IssuingAuthorizationRelease => {
-                "issuing_authorization_release"
-            }
-            TreasuryTransactionEntryType::Other => "other",
-            TreasuryTransactionEntryType::OutboundPayment => "outbound_payment",
-            TreasuryTransactionEntryType::OutboundPaymentCancellation => {
-                "outbound_payment_cancellation"
-            }
-            TreasuryTransactionEntryType::OutboundPaymentFailure => {
-                "outbound_payment_failure"
-            }
-            TreasuryTransactionEntryType::OutboundPaymentPosting => {
-                "outbound_payment_posting"
-            }
-            TreasuryTransactionEntryType::OutboundPaymentReturn => {
-                "outbound_payment_return"
-            }
-            TreasuryTransactionEntryType::OutboundTransfer => "outbound_transfer",
-            TreasuryTransactionEntryType::OutboundTransferCancellation => {
-                "outbound_transfer_cancellation"
-            }
-            TreasuryTransactionEntryType::OutboundTransferFailure => {
-                "outbound_transfer_failure"
-            }
-            TreasuryTransactionEntryType::OutboundTransferPosting => {
-                "outbound_transfer_posting"
-            }
-            TreasuryTransactionEntryType::OutboundTransferReturn => {
-                "outbound_transfer_return"
-            }
-            TreasuryTransactionEntryType::ReceivedCredit => "received_credit",
-            TreasuryTransactionEntryType::ReceivedDebit => "received_debit",
-            TreasuryTransactionEntryType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryTransactionEntryType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "credit_reversal",
-                    "credit_reversal_posting",
-                    "debit_reversal",
-                    "inbound_transfer",
-                    "inbound_transfer_return",
-                    "issuing_authorization_hold",
-                    "issuing_authorization_release",
-                    "other",
-                    "outbound_payment",
-                    "outbound_payment_cancellation",
-                    "outbound_payment_failure",
-                    "outbound_payment_posting",
-                    "outbound_payment_return",
-                    "outbound_transfer",
-                    "outbound_transfer_cancellation",
-                    "outbound_transfer_failure",
-                    "outbound_transfer_posting",
-                    "outbound_transfer_return",
-                    "received_credit",
-                    "received_debit",
-                ],
-            ) {
-                Some(0) => TreasuryTransactionEntryType::CreditReversal,
-                Some(1) => TreasuryTransactionEntryType::CreditReversalPosting,
-                Some(2) => TreasuryTransactionEntryType::DebitReversal,
-                Some(3) => TreasuryTransactionEntryType::InboundTransfer,
-                Some(4) => TreasuryTransactionEntryType::InboundTransferReturn,
-                Some(5) => TreasuryTransactionEntryType::IssuingAuthorizationHold,
-                Some(6) => TreasuryTransactionEntryType::IssuingAuthorizationRelease,
-                Some(7) => TreasuryTransactionEntryType::Other,
-                Some(8) => TreasuryTransactionEntryType::OutboundPayment,
-                Some(9) => TreasuryTransactionEntryType::OutboundPaymentCancellation,
-                Some(10) => TreasuryTransactionEntryType::OutboundPaymentFailure,
-                Some(11) => TreasuryTransactionEntryType::OutboundPaymentPosting,
-                Some(12) => TreasuryTransactionEntryType::OutboundPaymentReturn,
-                Some(13) => TreasuryTransactionEntryType::OutboundTransfer,
-                Some(14) => TreasuryTransactionEntryType::OutboundTransferCancellation,
-                Some(15) => TreasuryTransactionEntryType::OutboundTransferFailure,
-                Some(16) => TreasuryTransactionEntryType::OutboundTransferPosting,
-                Some(17) => TreasuryTransactionEntryType::OutboundTransferReturn,
-                Some(18) => TreasuryTransactionEntryType::ReceivedCredit,
-                Some(19) => TreasuryTransactionEntryType::ReceivedDebit,
-                _ => TreasuryTransactionEntryType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryTransactionEntryType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryTransactionEntryType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryTransactionEntryType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryTransactionEntryType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -22,7 +22,7 @@ pub struct TreasuryTransactionsResourceFlowDetails {
     /// The `received_debit` field.
     pub received_debit: Option<crate::TreasuryReceivedDebit>,
     /// Type of the flow that created the Transaction. Set to the same value as `flow_type`.
-    pub r#type: crate::TreasuryTransactionsResourceFlowDetailsType,
+    pub r#type: crate::treasury_transactions_resource_flow_details::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -40,7 +40,7 @@ impl crate::rt::Decode for TreasuryTransactionsResourceFlowDetails {
             f6: crate::rt::json::Slot<crate::TreasuryReceivedCredit>,
             f7: crate::rt::json::Slot<crate::TreasuryReceivedDebit>,
             f8: crate::rt::json::Slot<
-                crate::TreasuryTransactionsResourceFlowDetailsType,
+                crate::treasury_transactions_resource_flow_details::Type,
             >,
         }
         let mut b = Slots {
@@ -153,125 +153,5 @@ impl serde::Serialize for TreasuryTransactionsResourceFlowDetails {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TreasuryTransactionsResourceFlowDetailsType`.
-#[cfg(feature = "treasury")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TreasuryTransactionsResourceFlowDetailsType {
-    /// `credit_reversal`
-    CreditReversal,
-    /// `debit_reversal`
-    DebitReversal,
-    /// `inbound_transfer`
-    InboundTransfer,
-    /// `issuing_authorization`
-    IssuingAuthorization,
-    /// `other`
-    Other,
-    /// `outbound_payment`
-    OutboundPayment,
-    /// `outbound_transfer`
-    OutboundTransfer,
-    /// `received_credit`
-    ReceivedCredit,
-    /// `received_debit`
-    ReceivedDebit,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "treasury")]
-impl TreasuryTransactionsResourceFlowDetailsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TreasuryTransactionsResourceFlowDetailsType::CreditReversal => {
-                "credit_reversal"
-            }
-            TreasuryTransactionsResourceFlowDetailsType::DebitReversal => {
-                "debit_reversal"
-            }
-            TreasuryTransactionsResourceFlowDetailsType::InboundTransfer => {
-                "inbound_transfer"
-            }
-            TreasuryTransactionsResourceFlowDetailsType::IssuingAuthorization => {
-                "issuing_authorization"
-            }
-            TreasuryTransactionsResourceFlowDetailsType::Other => "other",
-            TreasuryTransactionsResourceFlowDetailsType::OutboundPayment => {
-                "outbound_payment"
-            }
-            TreasuryTransactionsResourceFlowDetailsType::OutboundTransfer => {
-                "outbound_transfer"
-            }
-            TreasuryTransactionsResourceFlowDetailsType::ReceivedCredit => {
-                "received_credit"
-            }
-            TreasuryTransactionsResourceFlowDetailsType::ReceivedDebit => {
-                "received_debit"
-            }
-            TreasuryTransactionsResourceFlowDetailsType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::str::FromStr for TreasuryTransactionsResourceFlowDetailsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "credit_reversal",
-                    "debit_reversal",
-                    "inbound_transfer",
-                    "issuing_authorization",
-                    "other",
-                    "outbound_payment",
-                    "outbound_transfer",
-                    "received_credit",
-                    "received_debit",
-                ],
-            ) {
-                Some(0) => TreasuryTransactionsResourceFlowDetailsType::CreditReversal,
-                Some(1) => TreasuryTransactionsResourceFlowDetailsType::DebitReversal,
-                Some(2) => TreasuryTransactionsResourceFlowDetailsType::InboundTransfer,
-                Some(3) => {
-                    TreasuryTransactionsResourceFlowDetailsType::IssuingAuthorization
-                }
-                Some(4) => TreasuryTransactionsResourceFlowDetailsType::Other,
-                Some(5) => TreasuryTransactionsResourceFlowDetailsType::OutboundPayment,
-                Some(6) => TreasuryTransactionsResourceFlowDetailsType::OutboundTransfer,
-                Some(7) => TreasuryTransactionsResourceFlowDetailsType::ReceivedCredit,
-                Some(8) => TreasuryTransactionsResourceFlowDetailsType::ReceivedDebit,
-                _ => TreasuryTransactionsResourceFlowDetailsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "treasury")]
-impl std::fmt::Display for TreasuryTransactionsResourceFlowDetailsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl serde::Serialize for TreasuryTransactionsResourceFlowDetailsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryTransactionsResourceFlowDetailsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::Decode for TreasuryTransactionsResourceFlowDetailsType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -10,7 +10,7 @@
 #[non_exhaustive]
 pub struct CreateV2BillingMeterEventStream {
     /// List of meter events to include in the request. Supports up to 100 events per request.
-    pub events: Vec<crate::CreateV2BillingMeterEventStreamEvents>,
+    pub events: Vec<crate::billing_meter_event_stream::Events>,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for CreateV2BillingMeterEventStream {
@@ -27,7 +27,7 @@ impl CreateV2BillingMeterEventStream {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         events: impl IntoIterator<
-            Item = impl Into<crate::CreateV2BillingMeterEventStreamEvents>,
+            Item = impl Into<crate::billing_meter_event_stream::Events>,
         >,
     ) -> Self {
         Self {
@@ -48,71 +48,5 @@ impl crate::rt::StripeRequest for CreateV2BillingMeterEventStream {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`CreateV2BillingMeterEventStreamEvents`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreateV2BillingMeterEventStreamEvents {
-    /// The name of the meter event. Corresponds with the `event_name` field on a meter.
-    pub event_name: String,
-    /// A unique identifier for the event. If not provided, one will be generated.
-    /// We recommend using a globally unique identifier for this. We’ll enforce
-    /// uniqueness within a rolling 24 hour period.
-    pub identifier: Option<String>,
-    /// The payload of the event. This must contain the fields corresponding to a meter’s
-    /// `customer_mapping.event_payload_key` (default is `stripe_customer_id`) and
-    /// `value_settings.event_payload_key` (default is `value`). Read more about
-    /// the
-    /// [payload](https://docs.stripe.com/billing/subscriptions/usage-based/recording-usage#payload-key-overrides).
-    pub payload: crate::rt::Secret<std::collections::BTreeMap<String, String>>,
-    /// The time of the event. Must be within the past 35 calendar days or up to
-    /// 5 minutes in the future. Defaults to current timestamp if not specified.
-    pub timestamp: Option<crate::rt::DateTime>,
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for CreateV2BillingMeterEventStreamEvents {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("event_name", &self.event_name)?;
-        if let Some(v) = &self.identifier {
-            map.serialize_entry("identifier", v)?;
-        }
-        map.serialize_entry("payload", &self.payload)?;
-        if let Some(v) = &self.timestamp {
-            map.serialize_entry("timestamp", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "v2")]
-impl CreateV2BillingMeterEventStreamEvents {
-    /// Start with the required parameters: `event_name`, `payload`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        event_name: impl Into<String>,
-        payload: impl Into<crate::rt::Secret<std::collections::BTreeMap<String, String>>>,
-    ) -> Self {
-        Self {
-            event_name: event_name.into(),
-            identifier: None,
-            payload: payload.into(),
-            timestamp: None,
-        }
-    }
-    /// A unique identifier for the event. If not provided, one will be generated.
-    /// We recommend using a globally unique identifier for this. We’ll enforce
-    /// uniqueness within a rolling 24 hour period.
-    pub fn identifier(mut self, v: impl Into<String>) -> Self {
-        self.identifier = Some(v.into());
-        self
-    }
-    /// The time of the event. Must be within the past 35 calendar days or up to
-    /// 5 minutes in the future. Defaults to current timestamp if not specified.
-    pub fn timestamp(mut self, v: impl Into<crate::rt::DateTime>) -> Self {
-        self.timestamp = Some(v.into());
-        self
     }
 }

@@ -10,11 +10,11 @@
 #[non_exhaustive]
 pub struct CreateV2BillingMeterEventAdjustment {
     /// Specifies which event to cancel.
-    pub cancel: crate::CreateV2BillingMeterEventAdjustmentCancel,
+    pub cancel: crate::v2_billing_meter_event_adjustment::create::Cancel,
     /// The name of the meter event. Corresponds with the `event_name` field on a meter.
     pub event_name: String,
     /// Specifies whether to cancel a single event or a range of events for a time period. Time period cancellation is not supported yet.
-    pub r#type: crate::CreateBillingMeterEventAdjustmentType,
+    pub r#type: crate::billing_meter_event_adjustment::create::Type,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for CreateV2BillingMeterEventAdjustment {
@@ -32,9 +32,9 @@ impl CreateV2BillingMeterEventAdjustment {
     /// Start with the required parameters: `cancel`, `event_name`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        cancel: impl Into<crate::CreateV2BillingMeterEventAdjustmentCancel>,
+        cancel: impl Into<crate::v2_billing_meter_event_adjustment::create::Cancel>,
         event_name: impl Into<String>,
-        r#type: impl Into<crate::CreateBillingMeterEventAdjustmentType>,
+        r#type: impl Into<crate::billing_meter_event_adjustment::create::Type>,
     ) -> Self {
         Self {
             cancel: cancel.into(),
@@ -58,40 +58,13 @@ impl crate::rt::StripeRequest for CreateV2BillingMeterEventAdjustment {
         }
     }
 }
-/// Part of a request's parameters (`CreateV2BillingMeterEventAdjustmentCancel`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreateV2BillingMeterEventAdjustmentCancel {
-    /// Unique identifier for the event. You can only cancel events within 24 hours of Stripe receiving them.
-    pub identifier: String,
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for CreateV2BillingMeterEventAdjustmentCancel {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("identifier", &self.identifier)?;
-        map.end()
-    }
-}
-#[cfg(feature = "v2")]
-impl CreateV2BillingMeterEventAdjustmentCancel {
-    /// Start with the required parameters: `identifier`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(identifier: impl Into<String>) -> Self {
-        Self {
-            identifier: identifier.into(),
-        }
-    }
-}
 /// Meter Event Adjustment
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2BillingMeterEventAdjustment {
     /// Specifies which event to cancel.
-    pub cancel: crate::V2BillingMeterEventAdjustmentCancel,
+    pub cancel: crate::v2_billing_meter_event_adjustment::Cancel,
     /// The time the adjustment was created.
     pub created: crate::rt::DateTime,
     /// The name of the meter event. Corresponds with the `event_name` field on a meter.
@@ -101,9 +74,9 @@ pub struct V2BillingMeterEventAdjustment {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Open Enum. The meter event adjustment’s status.
-    pub status: crate::BillingMeterEventAdjustmentStatus,
+    pub status: crate::billing_meter_event_adjustment::Status,
     /// Open Enum. Specifies whether to cancel a single event or a range of events for a time period. Time period cancellation is not supported yet.
-    pub r#type: crate::BillingMeterEventAdjustmentType,
+    pub r#type: crate::billing_meter_event_adjustment::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -117,13 +90,13 @@ impl crate::rt::Decode for V2BillingMeterEventAdjustment {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::V2BillingMeterEventAdjustmentCancel>,
+            f0: crate::rt::json::Slot<crate::v2_billing_meter_event_adjustment::Cancel>,
             f1: crate::rt::json::Slot<crate::rt::DateTime>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<bool>,
-            f5: crate::rt::json::Slot<crate::BillingMeterEventAdjustmentStatus>,
-            f6: crate::rt::json::Slot<crate::BillingMeterEventAdjustmentType>,
+            f5: crate::rt::json::Slot<crate::billing_meter_event_adjustment::Status>,
+            f6: crate::rt::json::Slot<crate::billing_meter_event_adjustment::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -224,77 +197,6 @@ impl serde::Serialize for V2BillingMeterEventAdjustment {
         map.serialize_entry("status", &self.status)?;
         map.serialize_entry("type", &self.r#type)?;
         map.serialize_entry("object", "v2.billing.meter_event_adjustment")?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Part of a response (`V2BillingMeterEventAdjustmentCancel`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct V2BillingMeterEventAdjustmentCancel {
-    /// Unique identifier for the event. You can only cancel events within 24 hours of Stripe receiving them.
-    pub identifier: String,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2BillingMeterEventAdjustmentCancel {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a V2BillingMeterEventAdjustmentCancel object",
-                &["identifier"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(),) {
-            (Some(f0),) => {
-                Ok(V2BillingMeterEventAdjustmentCancel {
-                    identifier: f0,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "identifier")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2BillingMeterEventAdjustmentCancel {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for V2BillingMeterEventAdjustmentCancel {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for V2BillingMeterEventAdjustmentCancel {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("identifier", &self.identifier)?;
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }

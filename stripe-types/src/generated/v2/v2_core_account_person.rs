@@ -13,36 +13,28 @@ pub struct CreateV2CoreAccountPerson {
     pub account_id: crate::AccountId,
     /// Additional addresses associated with the person.
     pub additional_addresses: Option<
-        Vec<crate::CreateV2CoreAccountIdentityIndividualAdditionalAddresses>,
+        Vec<crate::v2_core_account::create::AdditionalAddresses>,
     >,
     /// Additional names (e.g. aliases) associated with the person.
-    pub additional_names: Option<
-        Vec<crate::CreateV2CoreAccountTokenIdentityIndividualAdditionalNames>,
-    >,
+    pub additional_names: Option<Vec<crate::v2_core_account::params::AdditionalNames>>,
     /// Attestations of accepted terms of service agreements.
     pub additional_terms_of_service: Option<
-        crate::CreateV2CoreAccountIdentityAttestationsTermsOfService,
+        crate::v2_core_account::create::TermsOfService,
     >,
     /// The person's residential address.
-    pub address: Option<crate::CreateV2CoreAccountPersonAddress>,
+    pub address: Option<crate::v2_core_account_person::create::Address>,
     /// The person's date of birth.
-    pub date_of_birth: Option<
-        crate::CreateV2CoreAccountTokenIdentityIndividualDateOfBirth,
-    >,
+    pub date_of_birth: Option<crate::v2_core_account::params::DateOfBirth>,
     /// Documents that may be submitted to satisfy various informational requests.
-    pub documents: Option<crate::CreateV2CoreAccountPersonDocuments>,
+    pub documents: Option<crate::v2_core_account_person::create::Documents>,
     /// Email.
     pub email: Option<String>,
     /// The person's first name.
     pub given_name: Option<String>,
     /// The identification numbers (e.g., SSN) associated with the person.
-    pub id_numbers: Option<
-        Vec<crate::CreateV2CoreAccountTokenIdentityIndividualIdNumbers>,
-    >,
+    pub id_numbers: Option<Vec<crate::v2_core_account::params::IdNumbers>>,
     /// The person's gender (International regulations require either "male" or "female").
-    pub legal_gender: Option<
-        crate::CreateV2CoreAccountTokenIdentityIndividualLegalGender,
-    >,
+    pub legal_gender: Option<crate::v2_core_account::params::LegalGender>,
     /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
     /// The nationalities (countries) this person is associated with.
@@ -52,17 +44,13 @@ pub struct CreateV2CoreAccountPerson {
     /// The phone number for this person.
     pub phone: Option<String>,
     /// The person's political exposure.
-    pub political_exposure: Option<crate::CreateAccountIndividualPoliticalExposure>,
+    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
     /// The relationship that this person has with the Account's business or legal entity.
-    pub relationship: Option<crate::CreateV2CoreAccountPersonRelationship>,
+    pub relationship: Option<crate::v2_core_account_person::create_update::Relationship>,
     /// The script addresses (e.g., non-Latin characters) associated with the person.
-    pub script_addresses: Option<
-        crate::CreateV2CoreAccountIdentityBusinessDetailsScriptAddresses,
-    >,
+    pub script_addresses: Option<crate::v2_core_account::create::ScriptAddresses>,
     /// The script names (e.g. non-Latin characters) associated with the person.
-    pub script_names: Option<
-        crate::CreateV2CoreAccountTokenIdentityIndividualScriptNames,
-    >,
+    pub script_names: Option<crate::v2_core_account::params::ScriptNames>,
     /// The person's last name.
     pub surname: Option<String>,
 }
@@ -163,9 +151,7 @@ impl CreateV2CoreAccountPerson {
     pub fn additional_addresses(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<
-                crate::CreateV2CoreAccountIdentityIndividualAdditionalAddresses,
-            >,
+            Item = impl Into<crate::v2_core_account::create::AdditionalAddresses>,
         >,
     ) -> Self {
         self.additional_addresses = Some(v.into_iter().map(Into::into).collect());
@@ -175,9 +161,7 @@ impl CreateV2CoreAccountPerson {
     pub fn additional_names(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<
-                crate::CreateV2CoreAccountTokenIdentityIndividualAdditionalNames,
-            >,
+            Item = impl Into<crate::v2_core_account::params::AdditionalNames>,
         >,
     ) -> Self {
         self.additional_names = Some(v.into_iter().map(Into::into).collect());
@@ -186,7 +170,7 @@ impl CreateV2CoreAccountPerson {
     /// Attestations of accepted terms of service agreements.
     pub fn additional_terms_of_service(
         mut self,
-        v: impl Into<crate::CreateV2CoreAccountIdentityAttestationsTermsOfService>,
+        v: impl Into<crate::v2_core_account::create::TermsOfService>,
     ) -> Self {
         self.additional_terms_of_service = Some(v.into());
         self
@@ -194,7 +178,7 @@ impl CreateV2CoreAccountPerson {
     /// The person's residential address.
     pub fn address(
         mut self,
-        v: impl Into<crate::CreateV2CoreAccountPersonAddress>,
+        v: impl Into<crate::v2_core_account_person::create::Address>,
     ) -> Self {
         self.address = Some(v.into());
         self
@@ -202,7 +186,7 @@ impl CreateV2CoreAccountPerson {
     /// The person's date of birth.
     pub fn date_of_birth(
         mut self,
-        v: impl Into<crate::CreateV2CoreAccountTokenIdentityIndividualDateOfBirth>,
+        v: impl Into<crate::v2_core_account::params::DateOfBirth>,
     ) -> Self {
         self.date_of_birth = Some(v.into());
         self
@@ -210,7 +194,7 @@ impl CreateV2CoreAccountPerson {
     /// Documents that may be submitted to satisfy various informational requests.
     pub fn documents(
         mut self,
-        v: impl Into<crate::CreateV2CoreAccountPersonDocuments>,
+        v: impl Into<crate::v2_core_account_person::create::Documents>,
     ) -> Self {
         self.documents = Some(v.into());
         self
@@ -228,9 +212,7 @@ impl CreateV2CoreAccountPerson {
     /// The identification numbers (e.g., SSN) associated with the person.
     pub fn id_numbers(
         mut self,
-        v: impl IntoIterator<
-            Item = impl Into<crate::CreateV2CoreAccountTokenIdentityIndividualIdNumbers>,
-        >,
+        v: impl IntoIterator<Item = impl Into<crate::v2_core_account::params::IdNumbers>>,
     ) -> Self {
         self.id_numbers = Some(v.into_iter().map(Into::into).collect());
         self
@@ -238,7 +220,7 @@ impl CreateV2CoreAccountPerson {
     /// The person's gender (International regulations require either "male" or "female").
     pub fn legal_gender(
         mut self,
-        v: impl Into<crate::CreateV2CoreAccountTokenIdentityIndividualLegalGender>,
+        v: impl Into<crate::v2_core_account::params::LegalGender>,
     ) -> Self {
         self.legal_gender = Some(v.into());
         self
@@ -269,7 +251,7 @@ impl CreateV2CoreAccountPerson {
     /// The person's political exposure.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::CreateAccountIndividualPoliticalExposure>,
+        v: impl Into<crate::person::params::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self
@@ -277,7 +259,7 @@ impl CreateV2CoreAccountPerson {
     /// The relationship that this person has with the Account's business or legal entity.
     pub fn relationship(
         mut self,
-        v: impl Into<crate::CreateV2CoreAccountPersonRelationship>,
+        v: impl Into<crate::v2_core_account_person::create_update::Relationship>,
     ) -> Self {
         self.relationship = Some(v.into());
         self
@@ -285,7 +267,7 @@ impl CreateV2CoreAccountPerson {
     /// The script addresses (e.g., non-Latin characters) associated with the person.
     pub fn script_addresses(
         mut self,
-        v: impl Into<crate::CreateV2CoreAccountIdentityBusinessDetailsScriptAddresses>,
+        v: impl Into<crate::v2_core_account::create::ScriptAddresses>,
     ) -> Self {
         self.script_addresses = Some(v.into());
         self
@@ -293,7 +275,7 @@ impl CreateV2CoreAccountPerson {
     /// The script names (e.g. non-Latin characters) associated with the person.
     pub fn script_names(
         mut self,
-        v: impl Into<crate::CreateV2CoreAccountTokenIdentityIndividualScriptNames>,
+        v: impl Into<crate::v2_core_account::params::ScriptNames>,
     ) -> Self {
         self.script_names = Some(v.into());
         self
@@ -322,317 +304,6 @@ impl crate::rt::StripeRequest for CreateV2CoreAccountPerson {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`CreateV2CoreAccountPersonAddress`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreateV2CoreAccountPersonAddress {
-    /// City, district, suburb, town, or village.
-    pub city: Option<String>,
-    /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-    pub country: String,
-    /// Address line 1 (e.g., street, PO Box, or company name).
-    pub line1: Option<String>,
-    /// Address line 2 (e.g., apartment, suite, unit, or building).
-    pub line2: Option<String>,
-    /// ZIP or postal code.
-    pub postal_code: Option<String>,
-    /// State, county, province, or region.
-    pub state: Option<String>,
-    /// Town or district.
-    pub town: Option<String>,
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for CreateV2CoreAccountPersonAddress {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.city {
-            map.serialize_entry("city", v)?;
-        }
-        map.serialize_entry("country", &self.country)?;
-        if let Some(v) = &self.line1 {
-            map.serialize_entry("line1", v)?;
-        }
-        if let Some(v) = &self.line2 {
-            map.serialize_entry("line2", v)?;
-        }
-        if let Some(v) = &self.postal_code {
-            map.serialize_entry("postal_code", v)?;
-        }
-        if let Some(v) = &self.state {
-            map.serialize_entry("state", v)?;
-        }
-        if let Some(v) = &self.town {
-            map.serialize_entry("town", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "v2")]
-impl CreateV2CoreAccountPersonAddress {
-    /// Start with the required parameters: `country`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(country: impl Into<String>) -> Self {
-        Self {
-            city: None,
-            country: country.into(),
-            line1: None,
-            line2: None,
-            postal_code: None,
-            state: None,
-            town: None,
-        }
-    }
-    /// City, district, suburb, town, or village.
-    pub fn city(mut self, v: impl Into<String>) -> Self {
-        self.city = Some(v.into());
-        self
-    }
-    /// Address line 1 (e.g., street, PO Box, or company name).
-    pub fn line1(mut self, v: impl Into<String>) -> Self {
-        self.line1 = Some(v.into());
-        self
-    }
-    /// Address line 2 (e.g., apartment, suite, unit, or building).
-    pub fn line2(mut self, v: impl Into<String>) -> Self {
-        self.line2 = Some(v.into());
-        self
-    }
-    /// ZIP or postal code.
-    pub fn postal_code(mut self, v: impl Into<String>) -> Self {
-        self.postal_code = Some(v.into());
-        self
-    }
-    /// State, county, province, or region.
-    pub fn state(mut self, v: impl Into<String>) -> Self {
-        self.state = Some(v.into());
-        self
-    }
-    /// Town or district.
-    pub fn town(mut self, v: impl Into<String>) -> Self {
-        self.town = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateV2CoreAccountPersonDocuments`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateV2CoreAccountPersonDocuments {
-    /// One or more documents that demonstrate proof that this person is authorized to represent the company.
-    pub company_authorization: Option<
-        crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsCompanyAuthorization,
-    >,
-    /// One or more documents showing the person’s passport page with photo and personal data.
-    pub passport: Option<
-        crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsPassport,
-    >,
-    /// An identifying document showing the person's name, either a passport or local ID card.
-    pub primary_verification: Option<
-        crate::CreateV2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification,
-    >,
-    /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
-    pub secondary_verification: Option<
-        crate::CreateV2CoreAccountIdentityIndividualDocumentsSecondaryVerification,
-    >,
-    /// One or more documents showing the person’s visa required for living in the country where they are residing.
-    pub visa: Option<crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsVisa>,
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for CreateV2CoreAccountPersonDocuments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.company_authorization {
-            map.serialize_entry("company_authorization", v)?;
-        }
-        if let Some(v) = &self.passport {
-            map.serialize_entry("passport", v)?;
-        }
-        if let Some(v) = &self.primary_verification {
-            map.serialize_entry("primary_verification", v)?;
-        }
-        if let Some(v) = &self.secondary_verification {
-            map.serialize_entry("secondary_verification", v)?;
-        }
-        if let Some(v) = &self.visa {
-            map.serialize_entry("visa", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "v2")]
-impl CreateV2CoreAccountPersonDocuments {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            company_authorization: None,
-            passport: None,
-            primary_verification: None,
-            secondary_verification: None,
-            visa: None,
-        }
-    }
-    /// One or more documents that demonstrate proof that this person is authorized to represent the company.
-    pub fn company_authorization(
-        mut self,
-        v: impl Into<
-            crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsCompanyAuthorization,
-        >,
-    ) -> Self {
-        self.company_authorization = Some(v.into());
-        self
-    }
-    /// One or more documents showing the person’s passport page with photo and personal data.
-    pub fn passport(
-        mut self,
-        v: impl Into<crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsPassport>,
-    ) -> Self {
-        self.passport = Some(v.into());
-        self
-    }
-    /// An identifying document showing the person's name, either a passport or local ID card.
-    pub fn primary_verification(
-        mut self,
-        v: impl Into<
-            crate::CreateV2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification,
-        >,
-    ) -> Self {
-        self.primary_verification = Some(v.into());
-        self
-    }
-    /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
-    pub fn secondary_verification(
-        mut self,
-        v: impl Into<
-            crate::CreateV2CoreAccountIdentityIndividualDocumentsSecondaryVerification,
-        >,
-    ) -> Self {
-        self.secondary_verification = Some(v.into());
-        self
-    }
-    /// One or more documents showing the person’s visa required for living in the country where they are residing.
-    pub fn visa(
-        mut self,
-        v: impl Into<crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsVisa>,
-    ) -> Self {
-        self.visa = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`CreateV2CoreAccountPersonRelationship`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateV2CoreAccountPersonRelationship {
-    /// Whether the individual is an authorizer of the Account's identity.
-    pub authorizer: Option<bool>,
-    /// Indicates whether the person is a director of the associated legal entity.
-    pub director: Option<bool>,
-    /// Indicates whether the person is an executive of the associated legal entity.
-    pub executive: Option<bool>,
-    /// Indicates whether the person is a legal guardian of the associated legal entity.
-    pub legal_guardian: Option<bool>,
-    /// Indicates whether the person is an owner of the associated legal entity.
-    pub owner: Option<bool>,
-    /// The percentage of ownership the person has in the associated legal entity.
-    pub percent_ownership: Option<crate::rt::Decimal>,
-    /// Indicates whether the person is a representative of the associated legal entity.
-    pub representative: Option<bool>,
-    /// The title or position the person holds in the associated legal entity.
-    pub title: Option<String>,
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for CreateV2CoreAccountPersonRelationship {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.authorizer {
-            map.serialize_entry("authorizer", v)?;
-        }
-        if let Some(v) = &self.director {
-            map.serialize_entry("director", v)?;
-        }
-        if let Some(v) = &self.executive {
-            map.serialize_entry("executive", v)?;
-        }
-        if let Some(v) = &self.legal_guardian {
-            map.serialize_entry("legal_guardian", v)?;
-        }
-        if let Some(v) = &self.owner {
-            map.serialize_entry("owner", v)?;
-        }
-        if let Some(v) = &self.percent_ownership {
-            map.serialize_entry("percent_ownership", v)?;
-        }
-        if let Some(v) = &self.representative {
-            map.serialize_entry("representative", v)?;
-        }
-        if let Some(v) = &self.title {
-            map.serialize_entry("title", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "v2")]
-impl CreateV2CoreAccountPersonRelationship {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            authorizer: None,
-            director: None,
-            executive: None,
-            legal_guardian: None,
-            owner: None,
-            percent_ownership: None,
-            representative: None,
-            title: None,
-        }
-    }
-    /// Whether the individual is an authorizer of the Account's identity.
-    pub fn authorizer(mut self, v: impl Into<bool>) -> Self {
-        self.authorizer = Some(v.into());
-        self
-    }
-    /// Indicates whether the person is a director of the associated legal entity.
-    pub fn director(mut self, v: impl Into<bool>) -> Self {
-        self.director = Some(v.into());
-        self
-    }
-    /// Indicates whether the person is an executive of the associated legal entity.
-    pub fn executive(mut self, v: impl Into<bool>) -> Self {
-        self.executive = Some(v.into());
-        self
-    }
-    /// Indicates whether the person is a legal guardian of the associated legal entity.
-    pub fn legal_guardian(mut self, v: impl Into<bool>) -> Self {
-        self.legal_guardian = Some(v.into());
-        self
-    }
-    /// Indicates whether the person is an owner of the associated legal entity.
-    pub fn owner(mut self, v: impl Into<bool>) -> Self {
-        self.owner = Some(v.into());
-        self
-    }
-    /// The percentage of ownership the person has in the associated legal entity.
-    pub fn percent_ownership(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
-        self.percent_ownership = Some(v.into());
-        self
-    }
-    /// Indicates whether the person is a representative of the associated legal entity.
-    pub fn representative(mut self, v: impl Into<bool>) -> Self {
-        self.representative = Some(v.into());
-        self
-    }
-    /// The title or position the person holds in the associated legal entity.
-    pub fn title(mut self, v: impl Into<String>) -> Self {
-        self.title = Some(v.into());
-        self
     }
 }
 /// List persons
@@ -778,36 +449,28 @@ pub struct UpdateV2CoreAccountPerson {
     pub id: crate::PersonId,
     /// Additional addresses associated with the person.
     pub additional_addresses: Option<
-        Vec<crate::CreateV2CoreAccountTokenIdentityIndividualAdditionalAddresses>,
+        Vec<crate::v2_core_account::params::AdditionalAddresses>,
     >,
     /// Additional names (e.g. aliases) associated with the person.
-    pub additional_names: Option<
-        Vec<crate::CreateV2CoreAccountTokenIdentityIndividualAdditionalNames>,
-    >,
+    pub additional_names: Option<Vec<crate::v2_core_account::params::AdditionalNames>>,
     /// Attestations of accepted terms of service agreements.
     pub additional_terms_of_service: Option<
-        crate::UpdateV2CoreAccountPersonAdditionalTermsOfService,
+        crate::v2_core_account_person::AdditionalTermsOfService,
     >,
     /// The primary address associated with the person.
-    pub address: Option<crate::UpdateV2CoreAccountPersonAddress>,
+    pub address: Option<crate::v2_core_account_person::update::Address>,
     /// The person's date of birth.
-    pub date_of_birth: Option<
-        crate::CreateV2CoreAccountTokenIdentityIndividualDateOfBirth,
-    >,
+    pub date_of_birth: Option<crate::v2_core_account::params::DateOfBirth>,
     /// Documents that may be submitted to satisfy various informational requests.
-    pub documents: Option<crate::UpdateV2CoreAccountPersonDocuments>,
+    pub documents: Option<crate::v2_core_account_person::update::Documents>,
     /// Email.
     pub email: Option<String>,
     /// The person's first name.
     pub given_name: Option<String>,
     /// The identification numbers (e.g., SSN) associated with the person.
-    pub id_numbers: Option<
-        Vec<crate::CreateV2CoreAccountTokenIdentityIndividualIdNumbers>,
-    >,
+    pub id_numbers: Option<Vec<crate::v2_core_account::params::IdNumbers>>,
     /// The person's gender (International regulations require either "male" or "female").
-    pub legal_gender: Option<
-        crate::CreateV2CoreAccountTokenIdentityIndividualLegalGender,
-    >,
+    pub legal_gender: Option<crate::v2_core_account::params::LegalGender>,
     /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
     /// The nationalities (countries) this person is associated with.
@@ -817,17 +480,13 @@ pub struct UpdateV2CoreAccountPerson {
     /// The phone number for this person.
     pub phone: Option<String>,
     /// The person's political exposure.
-    pub political_exposure: Option<crate::CreateAccountIndividualPoliticalExposure>,
+    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
     /// The relationship that this person has with the Account's business or legal entity.
-    pub relationship: Option<crate::CreateV2CoreAccountPersonRelationship>,
+    pub relationship: Option<crate::v2_core_account_person::create_update::Relationship>,
     /// The script addresses (e.g., non-Latin characters) associated with the person.
-    pub script_addresses: Option<
-        crate::CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddresses,
-    >,
+    pub script_addresses: Option<crate::v2_core_account::params::ScriptAddresses>,
     /// The script names (e.g. non-Latin characters) associated with the person.
-    pub script_names: Option<
-        crate::CreateV2CoreAccountTokenIdentityIndividualScriptNames,
-    >,
+    pub script_names: Option<crate::v2_core_account::params::ScriptNames>,
     /// The person's last name.
     pub surname: Option<String>,
 }
@@ -932,9 +591,7 @@ impl UpdateV2CoreAccountPerson {
     pub fn additional_addresses(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<
-                crate::CreateV2CoreAccountTokenIdentityIndividualAdditionalAddresses,
-            >,
+            Item = impl Into<crate::v2_core_account::params::AdditionalAddresses>,
         >,
     ) -> Self {
         self.additional_addresses = Some(v.into_iter().map(Into::into).collect());
@@ -944,9 +601,7 @@ impl UpdateV2CoreAccountPerson {
     pub fn additional_names(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<
-                crate::CreateV2CoreAccountTokenIdentityIndividualAdditionalNames,
-            >,
+            Item = impl Into<crate::v2_core_account::params::AdditionalNames>,
         >,
     ) -> Self {
         self.additional_names = Some(v.into_iter().map(Into::into).collect());
@@ -955,7 +610,7 @@ impl UpdateV2CoreAccountPerson {
     /// Attestations of accepted terms of service agreements.
     pub fn additional_terms_of_service(
         mut self,
-        v: impl Into<crate::UpdateV2CoreAccountPersonAdditionalTermsOfService>,
+        v: impl Into<crate::v2_core_account_person::AdditionalTermsOfService>,
     ) -> Self {
         self.additional_terms_of_service = Some(v.into());
         self
@@ -963,7 +618,7 @@ impl UpdateV2CoreAccountPerson {
     /// The primary address associated with the person.
     pub fn address(
         mut self,
-        v: impl Into<crate::UpdateV2CoreAccountPersonAddress>,
+        v: impl Into<crate::v2_core_account_person::update::Address>,
     ) -> Self {
         self.address = Some(v.into());
         self
@@ -971,7 +626,7 @@ impl UpdateV2CoreAccountPerson {
     /// The person's date of birth.
     pub fn date_of_birth(
         mut self,
-        v: impl Into<crate::CreateV2CoreAccountTokenIdentityIndividualDateOfBirth>,
+        v: impl Into<crate::v2_core_account::params::DateOfBirth>,
     ) -> Self {
         self.date_of_birth = Some(v.into());
         self
@@ -979,7 +634,7 @@ impl UpdateV2CoreAccountPerson {
     /// Documents that may be submitted to satisfy various informational requests.
     pub fn documents(
         mut self,
-        v: impl Into<crate::UpdateV2CoreAccountPersonDocuments>,
+        v: impl Into<crate::v2_core_account_person::update::Documents>,
     ) -> Self {
         self.documents = Some(v.into());
         self
@@ -997,9 +652,7 @@ impl UpdateV2CoreAccountPerson {
     /// The identification numbers (e.g., SSN) associated with the person.
     pub fn id_numbers(
         mut self,
-        v: impl IntoIterator<
-            Item = impl Into<crate::CreateV2CoreAccountTokenIdentityIndividualIdNumbers>,
-        >,
+        v: impl IntoIterator<Item = impl Into<crate::v2_core_account::params::IdNumbers>>,
     ) -> Self {
         self.id_numbers = Some(v.into_iter().map(Into::into).collect());
         self
@@ -1007,7 +660,7 @@ impl UpdateV2CoreAccountPerson {
     /// The person's gender (International regulations require either "male" or "female").
     pub fn legal_gender(
         mut self,
-        v: impl Into<crate::CreateV2CoreAccountTokenIdentityIndividualLegalGender>,
+        v: impl Into<crate::v2_core_account::params::LegalGender>,
     ) -> Self {
         self.legal_gender = Some(v.into());
         self
@@ -1038,7 +691,7 @@ impl UpdateV2CoreAccountPerson {
     /// The person's political exposure.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::CreateAccountIndividualPoliticalExposure>,
+        v: impl Into<crate::person::params::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self
@@ -1046,7 +699,7 @@ impl UpdateV2CoreAccountPerson {
     /// The relationship that this person has with the Account's business or legal entity.
     pub fn relationship(
         mut self,
-        v: impl Into<crate::CreateV2CoreAccountPersonRelationship>,
+        v: impl Into<crate::v2_core_account_person::create_update::Relationship>,
     ) -> Self {
         self.relationship = Some(v.into());
         self
@@ -1054,9 +707,7 @@ impl UpdateV2CoreAccountPerson {
     /// The script addresses (e.g., non-Latin characters) associated with the person.
     pub fn script_addresses(
         mut self,
-        v: impl Into<
-            crate::CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddresses,
-        >,
+        v: impl Into<crate::v2_core_account::params::ScriptAddresses>,
     ) -> Self {
         self.script_addresses = Some(v.into());
         self
@@ -1064,7 +715,7 @@ impl UpdateV2CoreAccountPerson {
     /// The script names (e.g. non-Latin characters) associated with the person.
     pub fn script_names(
         mut self,
-        v: impl Into<crate::CreateV2CoreAccountTokenIdentityIndividualScriptNames>,
+        v: impl Into<crate::v2_core_account::params::ScriptNames>,
     ) -> Self {
         self.script_names = Some(v.into());
         self
@@ -1095,304 +746,6 @@ impl crate::rt::StripeRequest for UpdateV2CoreAccountPerson {
         }
     }
 }
-/// Part of a request's parameters (`UpdateV2CoreAccountPersonAdditionalTermsOfService`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct UpdateV2CoreAccountPersonAdditionalTermsOfService {
-    /// Stripe terms of service agreement.
-    pub account: Option<crate::UpdateV2CoreAccountPersonAdditionalTermsOfServiceAccount>,
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for UpdateV2CoreAccountPersonAdditionalTermsOfService {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.account {
-            map.serialize_entry("account", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "v2")]
-impl UpdateV2CoreAccountPersonAdditionalTermsOfService {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { account: None }
-    }
-    /// Stripe terms of service agreement.
-    pub fn account(
-        mut self,
-        v: impl Into<crate::UpdateV2CoreAccountPersonAdditionalTermsOfServiceAccount>,
-    ) -> Self {
-        self.account = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`UpdateV2CoreAccountPersonAdditionalTermsOfServiceAccount`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct UpdateV2CoreAccountPersonAdditionalTermsOfServiceAccount {
-    /// The time when the Account's representative accepted the terms of service. Represented as a RFC 3339 date & time UTC value in millisecond precision, for example: 2022-09-18T13:22:18.123Z.
-    pub date: Option<crate::rt::DateTime>,
-    /// The IP address from which the Account's representative accepted the terms of service.
-    pub ip: Option<String>,
-    /// The user agent of the browser from which the Account's representative accepted the terms of service.
-    pub user_agent: Option<String>,
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for UpdateV2CoreAccountPersonAdditionalTermsOfServiceAccount {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.date {
-            map.serialize_entry("date", v)?;
-        }
-        if let Some(v) = &self.ip {
-            map.serialize_entry("ip", v)?;
-        }
-        if let Some(v) = &self.user_agent {
-            map.serialize_entry("user_agent", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "v2")]
-impl UpdateV2CoreAccountPersonAdditionalTermsOfServiceAccount {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            date: None,
-            ip: None,
-            user_agent: None,
-        }
-    }
-    /// The time when the Account's representative accepted the terms of service. Represented as a RFC 3339 date & time UTC value in millisecond precision, for example: 2022-09-18T13:22:18.123Z.
-    pub fn date(mut self, v: impl Into<crate::rt::DateTime>) -> Self {
-        self.date = Some(v.into());
-        self
-    }
-    /// The IP address from which the Account's representative accepted the terms of service.
-    pub fn ip(mut self, v: impl Into<String>) -> Self {
-        self.ip = Some(v.into());
-        self
-    }
-    /// The user agent of the browser from which the Account's representative accepted the terms of service.
-    pub fn user_agent(mut self, v: impl Into<String>) -> Self {
-        self.user_agent = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`UpdateV2CoreAccountPersonAddress`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct UpdateV2CoreAccountPersonAddress {
-    /// City, district, suburb, town, or village.
-    pub city: Option<String>,
-    /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-    pub country: Option<String>,
-    /// Address line 1 (e.g., street, PO Box, or company name).
-    pub line1: Option<String>,
-    /// Address line 2 (e.g., apartment, suite, unit, or building).
-    pub line2: Option<String>,
-    /// ZIP or postal code.
-    pub postal_code: Option<String>,
-    /// State, county, province, or region.
-    pub state: Option<String>,
-    /// Town or district.
-    pub town: Option<String>,
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for UpdateV2CoreAccountPersonAddress {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.city {
-            map.serialize_entry("city", v)?;
-        }
-        if let Some(v) = &self.country {
-            map.serialize_entry("country", v)?;
-        }
-        if let Some(v) = &self.line1 {
-            map.serialize_entry("line1", v)?;
-        }
-        if let Some(v) = &self.line2 {
-            map.serialize_entry("line2", v)?;
-        }
-        if let Some(v) = &self.postal_code {
-            map.serialize_entry("postal_code", v)?;
-        }
-        if let Some(v) = &self.state {
-            map.serialize_entry("state", v)?;
-        }
-        if let Some(v) = &self.town {
-            map.serialize_entry("town", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "v2")]
-impl UpdateV2CoreAccountPersonAddress {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            city: None,
-            country: None,
-            line1: None,
-            line2: None,
-            postal_code: None,
-            state: None,
-            town: None,
-        }
-    }
-    /// City, district, suburb, town, or village.
-    pub fn city(mut self, v: impl Into<String>) -> Self {
-        self.city = Some(v.into());
-        self
-    }
-    /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-    pub fn country(mut self, v: impl Into<String>) -> Self {
-        self.country = Some(v.into());
-        self
-    }
-    /// Address line 1 (e.g., street, PO Box, or company name).
-    pub fn line1(mut self, v: impl Into<String>) -> Self {
-        self.line1 = Some(v.into());
-        self
-    }
-    /// Address line 2 (e.g., apartment, suite, unit, or building).
-    pub fn line2(mut self, v: impl Into<String>) -> Self {
-        self.line2 = Some(v.into());
-        self
-    }
-    /// ZIP or postal code.
-    pub fn postal_code(mut self, v: impl Into<String>) -> Self {
-        self.postal_code = Some(v.into());
-        self
-    }
-    /// State, county, province, or region.
-    pub fn state(mut self, v: impl Into<String>) -> Self {
-        self.state = Some(v.into());
-        self
-    }
-    /// Town or district.
-    pub fn town(mut self, v: impl Into<String>) -> Self {
-        self.town = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`UpdateV2CoreAccountPersonDocuments`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct UpdateV2CoreAccountPersonDocuments {
-    /// One or more documents that demonstrate proof that this person is authorized to represent the company.
-    pub company_authorization: Option<
-        crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsCompanyAuthorization,
-    >,
-    /// One or more documents showing the person’s passport page with photo and personal data.
-    pub passport: Option<
-        crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsPassport,
-    >,
-    /// An identifying document showing the person's name, either a passport or local ID card.
-    pub primary_verification: Option<
-        crate::CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerification,
-    >,
-    /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
-    pub secondary_verification: Option<
-        crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsSecondaryVerification,
-    >,
-    /// One or more documents showing the person’s visa required for living in the country where they are residing.
-    pub visa: Option<crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsVisa>,
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for UpdateV2CoreAccountPersonDocuments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.company_authorization {
-            map.serialize_entry("company_authorization", v)?;
-        }
-        if let Some(v) = &self.passport {
-            map.serialize_entry("passport", v)?;
-        }
-        if let Some(v) = &self.primary_verification {
-            map.serialize_entry("primary_verification", v)?;
-        }
-        if let Some(v) = &self.secondary_verification {
-            map.serialize_entry("secondary_verification", v)?;
-        }
-        if let Some(v) = &self.visa {
-            map.serialize_entry("visa", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "v2")]
-impl UpdateV2CoreAccountPersonDocuments {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            company_authorization: None,
-            passport: None,
-            primary_verification: None,
-            secondary_verification: None,
-            visa: None,
-        }
-    }
-    /// One or more documents that demonstrate proof that this person is authorized to represent the company.
-    pub fn company_authorization(
-        mut self,
-        v: impl Into<
-            crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsCompanyAuthorization,
-        >,
-    ) -> Self {
-        self.company_authorization = Some(v.into());
-        self
-    }
-    /// One or more documents showing the person’s passport page with photo and personal data.
-    pub fn passport(
-        mut self,
-        v: impl Into<crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsPassport>,
-    ) -> Self {
-        self.passport = Some(v.into());
-        self
-    }
-    /// An identifying document showing the person's name, either a passport or local ID card.
-    pub fn primary_verification(
-        mut self,
-        v: impl Into<
-            crate::CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerification,
-        >,
-    ) -> Self {
-        self.primary_verification = Some(v.into());
-        self
-    }
-    /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
-    pub fn secondary_verification(
-        mut self,
-        v: impl Into<
-            crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsSecondaryVerification,
-        >,
-    ) -> Self {
-        self.secondary_verification = Some(v.into());
-        self
-    }
-    /// One or more documents showing the person’s visa required for living in the country where they are residing.
-    pub fn visa(
-        mut self,
-        v: impl Into<crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsVisa>,
-    ) -> Self {
-        self.visa = Some(v.into());
-        self
-    }
-}
 /// A Person represents an individual associated with an Account's identity (for example, an owner, director, executive, or representative). Use Persons to provide and update identity information for verification and compliance.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
@@ -1401,25 +754,21 @@ pub struct V2CoreAccountPerson {
     /// The account ID which the individual belongs to.
     pub account: String,
     /// Additional addresses associated with the person.
-    pub additional_addresses: Option<
-        Vec<crate::V2CoreAccountIdentityIndividualAdditionalAddresses>,
-    >,
+    pub additional_addresses: Option<Vec<crate::v2_core_account::AdditionalAddresses>>,
     /// Additional names (e.g. aliases) associated with the person.
-    pub additional_names: Option<
-        Vec<crate::V2CoreAccountIdentityIndividualAdditionalNames>,
-    >,
+    pub additional_names: Option<Vec<crate::v2_core_account::AdditionalNames>>,
     /// Attestations of accepted terms of service agreements.
     pub additional_terms_of_service: Option<
-        crate::V2CoreAccountIdentityAttestationsTermsOfService,
+        crate::v2_core_account::IdentityAttestationsTermsOfService,
     >,
     /// The person's residential address.
-    pub address: Option<crate::V2CoreAccountPersonAddress>,
+    pub address: Option<crate::v2_core_account_person::Address>,
     /// Time at which the object was created. Represented as a RFC 3339 date & time UTC value in millisecond precision, for example: 2022-09-18T13:22:18.123Z.
     pub created: crate::rt::DateTime,
     /// The person's date of birth.
-    pub date_of_birth: Option<crate::V2CoreAccountIdentityIndividualDateOfBirth>,
+    pub date_of_birth: Option<crate::v2_core_account::DateOfBirth>,
     /// Documents that may be submitted to satisfy various informational requests.
-    pub documents: Option<crate::V2CoreAccountPersonDocuments>,
+    pub documents: Option<crate::v2_core_account_person::Documents>,
     /// The person's email address.
     pub email: Option<String>,
     /// The person's first name.
@@ -1427,9 +776,9 @@ pub struct V2CoreAccountPerson {
     /// Unique identifier for the Person.
     pub id: String,
     /// The identification numbers (e.g., SSN) associated with the person.
-    pub id_numbers: Option<Vec<crate::V2CoreAccountIdentityIndividualIdNumbers>>,
+    pub id_numbers: Option<Vec<crate::v2_core_account::IdNumbers>>,
     /// The person's gender (International regulations require either "male" or "female").
-    pub legal_gender: Option<crate::V2CoreAccountIdentityIndividualLegalGender>,
+    pub legal_gender: Option<crate::v2_core_account::LegalGender>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
@@ -1439,15 +788,13 @@ pub struct V2CoreAccountPerson {
     /// The person's phone number.
     pub phone: Option<String>,
     /// The person's political exposure.
-    pub political_exposure: Option<crate::PersonPoliticalExposure>,
+    pub political_exposure: Option<crate::person::PoliticalExposure>,
     /// The relationship that this person has with the Account's business or legal entity.
-    pub relationship: Option<crate::V2CoreAccountPersonRelationship>,
+    pub relationship: Option<crate::v2_core_account_person::Relationship>,
     /// The script addresses (e.g., non-Latin characters) associated with the person.
-    pub script_addresses: Option<
-        crate::V2CoreAccountIdentityBusinessDetailsScriptAddresses,
-    >,
+    pub script_addresses: Option<crate::v2_core_account::ScriptAddresses>,
     /// The script names (e.g. non-Latin characters) associated with the person.
-    pub script_names: Option<crate::V2CoreAccountIdentityIndividualScriptNames>,
+    pub script_names: Option<crate::v2_core_account::ScriptNames>,
     /// The person's last name.
     pub surname: Option<String>,
     /// Time at which the object was last updated. Represented as a RFC 3339 date & time UTC value in millisecond precision, for example: 2022-09-18T13:22:18.123Z.
@@ -1466,40 +813,28 @@ impl crate::rt::Decode for V2CoreAccountPerson {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<
-                Vec<crate::V2CoreAccountIdentityIndividualAdditionalAddresses>,
-            >,
-            f2: crate::rt::json::Slot<
-                Vec<crate::V2CoreAccountIdentityIndividualAdditionalNames>,
-            >,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::AdditionalAddresses>>,
+            f2: crate::rt::json::Slot<Vec<crate::v2_core_account::AdditionalNames>>,
             f3: crate::rt::json::Slot<
-                crate::V2CoreAccountIdentityAttestationsTermsOfService,
+                crate::v2_core_account::IdentityAttestationsTermsOfService,
             >,
-            f4: crate::rt::json::Slot<crate::V2CoreAccountPersonAddress>,
+            f4: crate::rt::json::Slot<crate::v2_core_account_person::Address>,
             f5: crate::rt::json::Slot<crate::rt::DateTime>,
-            f6: crate::rt::json::Slot<crate::V2CoreAccountIdentityIndividualDateOfBirth>,
-            f7: crate::rt::json::Slot<crate::V2CoreAccountPersonDocuments>,
+            f6: crate::rt::json::Slot<crate::v2_core_account::DateOfBirth>,
+            f7: crate::rt::json::Slot<crate::v2_core_account_person::Documents>,
             f8: crate::rt::json::Slot<String>,
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<String>,
-            f11: crate::rt::json::Slot<
-                Vec<crate::V2CoreAccountIdentityIndividualIdNumbers>,
-            >,
-            f12: crate::rt::json::Slot<
-                crate::V2CoreAccountIdentityIndividualLegalGender,
-            >,
+            f11: crate::rt::json::Slot<Vec<crate::v2_core_account::IdNumbers>>,
+            f12: crate::rt::json::Slot<crate::v2_core_account::LegalGender>,
             f13: crate::rt::json::Slot<bool>,
             f14: crate::rt::json::Slot<crate::rt::Metadata>,
             f15: crate::rt::json::Slot<Vec<String>>,
             f16: crate::rt::json::Slot<String>,
-            f17: crate::rt::json::Slot<crate::PersonPoliticalExposure>,
-            f18: crate::rt::json::Slot<crate::V2CoreAccountPersonRelationship>,
-            f19: crate::rt::json::Slot<
-                crate::V2CoreAccountIdentityBusinessDetailsScriptAddresses,
-            >,
-            f20: crate::rt::json::Slot<
-                crate::V2CoreAccountIdentityIndividualScriptNames,
-            >,
+            f17: crate::rt::json::Slot<crate::person::PoliticalExposure>,
+            f18: crate::rt::json::Slot<crate::v2_core_account_person::Relationship>,
+            f19: crate::rt::json::Slot<crate::v2_core_account::ScriptAddresses>,
+            f20: crate::rt::json::Slot<crate::v2_core_account::ScriptNames>,
             f21: crate::rt::json::Slot<String>,
             f22: crate::rt::json::Slot<crate::rt::DateTime>,
         }
@@ -1708,376 +1043,6 @@ impl serde::Serialize for V2CoreAccountPerson {
         }
         map.serialize_entry("updated", &self.updated)?;
         map.serialize_entry("object", "v2.core.account_person")?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Part of a response (`V2CoreAccountPersonAddress`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct V2CoreAccountPersonAddress {
-    /// City, district, suburb, town, or village.
-    pub city: Option<String>,
-    /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-    pub country: Option<String>,
-    /// Address line 1 (e.g., street, PO Box, or company name).
-    pub line1: Option<String>,
-    /// Address line 2 (e.g., apartment, suite, unit, or building).
-    pub line2: Option<String>,
-    /// ZIP or postal code.
-    pub postal_code: Option<String>,
-    /// State, county, province, or region.
-    pub state: Option<String>,
-    /// Town or district.
-    pub town: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2CoreAccountPersonAddress {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<String>,
-            f6: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-            f6: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a V2CoreAccountPersonAddress object",
-                &["city", "country", "line1", "line2", "postal_code", "state", "town"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
-                    6 => r.optional(&mut b.f6),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(V2CoreAccountPersonAddress {
-            city: b.f0.take(),
-            country: b.f1.take(),
-            line1: b.f2.take(),
-            line2: b.f3.take(),
-            postal_code: b.f4.take(),
-            state: b.f5.take(),
-            town: b.f6.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountPersonAddress {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for V2CoreAccountPersonAddress {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for V2CoreAccountPersonAddress {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.city {
-            map.serialize_entry("city", v)?;
-        }
-        if let Some(v) = &self.country {
-            map.serialize_entry("country", v)?;
-        }
-        if let Some(v) = &self.line1 {
-            map.serialize_entry("line1", v)?;
-        }
-        if let Some(v) = &self.line2 {
-            map.serialize_entry("line2", v)?;
-        }
-        if let Some(v) = &self.postal_code {
-            map.serialize_entry("postal_code", v)?;
-        }
-        if let Some(v) = &self.state {
-            map.serialize_entry("state", v)?;
-        }
-        if let Some(v) = &self.town {
-            map.serialize_entry("town", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Part of a response (`V2CoreAccountPersonDocuments`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct V2CoreAccountPersonDocuments {
-    /// One or more documents that demonstrate proof that this person is authorized to represent the company.
-    pub company_authorization: Option<
-        crate::V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization,
-    >,
-    /// One or more documents showing the person’s passport page with photo and personal data.
-    pub passport: Option<crate::V2CoreAccountIdentityIndividualDocumentsPassport>,
-    /// An identifying document showing the person's name, either a passport or local ID card.
-    pub primary_verification: Option<
-        crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification,
-    >,
-    /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
-    pub secondary_verification: Option<
-        crate::V2CoreAccountIdentityIndividualDocumentsSecondaryVerification,
-    >,
-    /// One or more documents showing the person’s visa required for living in the country where they are residing.
-    pub visa: Option<crate::V2CoreAccountIdentityIndividualDocumentsVisa>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2CoreAccountPersonDocuments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::V2CoreAccountIdentityIndividualDocumentsPassport,
-            >,
-            f2: crate::rt::json::Slot<
-                crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification,
-            >,
-            f3: crate::rt::json::Slot<
-                crate::V2CoreAccountIdentityIndividualDocumentsSecondaryVerification,
-            >,
-            f4: crate::rt::json::Slot<
-                crate::V2CoreAccountIdentityIndividualDocumentsVisa,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a V2CoreAccountPersonDocuments object",
-                &[
-                    "company_authorization",
-                    "passport",
-                    "primary_verification",
-                    "secondary_verification",
-                    "visa",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(V2CoreAccountPersonDocuments {
-            company_authorization: b.f0.take(),
-            passport: b.f1.take(),
-            primary_verification: b.f2.take(),
-            secondary_verification: b.f3.take(),
-            visa: b.f4.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountPersonDocuments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for V2CoreAccountPersonDocuments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for V2CoreAccountPersonDocuments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.company_authorization {
-            map.serialize_entry("company_authorization", v)?;
-        }
-        if let Some(v) = &self.passport {
-            map.serialize_entry("passport", v)?;
-        }
-        if let Some(v) = &self.primary_verification {
-            map.serialize_entry("primary_verification", v)?;
-        }
-        if let Some(v) = &self.secondary_verification {
-            map.serialize_entry("secondary_verification", v)?;
-        }
-        if let Some(v) = &self.visa {
-            map.serialize_entry("visa", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Part of a response (`V2CoreAccountPersonRelationship`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct V2CoreAccountPersonRelationship {
-    /// Whether the individual is an authorizer of the Account's identity.
-    pub authorizer: Option<bool>,
-    /// Whether the individual is a director of the Account's identity. Directors are typically members of the governing board of the company or are responsible for making sure that the company meets its regulatory obligations.
-    pub director: Option<bool>,
-    /// Whether the individual has significant responsibility to control, manage, or direct the organization.
-    pub executive: Option<bool>,
-    /// Whether the individual is the legal guardian of the Account's representative.
-    pub legal_guardian: Option<bool>,
-    /// Whether the individual is an owner of the Account's identity.
-    pub owner: Option<bool>,
-    /// The percentage of the Account's identity that the individual owns.
-    pub percent_ownership: Option<crate::rt::Decimal>,
-    /// Whether the individual is authorized as the primary representative of the Account. This is the person nominated by the business to provide information about themselves, and general information about the account. There can only be one representative at any given time. At the time the account is created, this person should be set to the person responsible for opening the account.
-    pub representative: Option<bool>,
-    /// The individual's title (e.g., CEO, Support Engineer).
-    pub title: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2CoreAccountPersonRelationship {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<bool>,
-            f2: crate::rt::json::Slot<bool>,
-            f3: crate::rt::json::Slot<bool>,
-            f4: crate::rt::json::Slot<bool>,
-            f5: crate::rt::json::Slot<crate::rt::Decimal>,
-            f6: crate::rt::json::Slot<bool>,
-            f7: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-            f6: crate::rt::json::Slot::new(),
-            f7: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a V2CoreAccountPersonRelationship object",
-                &[
-                    "authorizer",
-                    "director",
-                    "executive",
-                    "legal_guardian",
-                    "owner",
-                    "percent_ownership",
-                    "representative",
-                    "title",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
-                    6 => r.optional(&mut b.f6),
-                    7 => r.optional(&mut b.f7),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(V2CoreAccountPersonRelationship {
-            authorizer: b.f0.take(),
-            director: b.f1.take(),
-            executive: b.f2.take(),
-            legal_guardian: b.f3.take(),
-            owner: b.f4.take(),
-            percent_ownership: b.f5.take(),
-            representative: b.f6.take(),
-            title: b.f7.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountPersonRelationship {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for V2CoreAccountPersonRelationship {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for V2CoreAccountPersonRelationship {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.authorizer {
-            map.serialize_entry("authorizer", v)?;
-        }
-        if let Some(v) = &self.director {
-            map.serialize_entry("director", v)?;
-        }
-        if let Some(v) = &self.executive {
-            map.serialize_entry("executive", v)?;
-        }
-        if let Some(v) = &self.legal_guardian {
-            map.serialize_entry("legal_guardian", v)?;
-        }
-        if let Some(v) = &self.owner {
-            map.serialize_entry("owner", v)?;
-        }
-        if let Some(v) = &self.percent_ownership {
-            map.serialize_entry("percent_ownership", v)?;
-        }
-        if let Some(v) = &self.representative {
-            map.serialize_entry("representative", v)?;
-        }
-        if let Some(v) = &self.title {
-            map.serialize_entry("title", v)?;
-        }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }

@@ -13,36 +13,28 @@ pub struct PersonTokensV2CoreAccount {
     pub account_id: crate::AccountId,
     /// Additional addresses associated with the person.
     pub additional_addresses: Option<
-        Vec<crate::CreateV2CoreAccountTokenIdentityIndividualAdditionalAddresses>,
+        Vec<crate::v2_core_account::params::AdditionalAddresses>,
     >,
     /// Additional names (e.g. aliases) associated with the person.
-    pub additional_names: Option<
-        Vec<crate::CreateV2CoreAccountTokenIdentityIndividualAdditionalNames>,
-    >,
+    pub additional_names: Option<Vec<crate::v2_core_account::params::AdditionalNames>>,
     /// Attestations of accepted terms of service agreements.
     pub additional_terms_of_service: Option<
-        crate::CreateV2CoreAccountTokenIdentityAttestationsTermsOfService,
+        crate::v2_core_account_person_token::TermsOfService,
     >,
     /// The person's residential address.
-    pub address: Option<crate::PersonTokensV2CoreAccountAddress>,
+    pub address: Option<crate::v2_core_account_person_token::Address>,
     /// The person's date of birth.
-    pub date_of_birth: Option<
-        crate::CreateV2CoreAccountTokenIdentityIndividualDateOfBirth,
-    >,
+    pub date_of_birth: Option<crate::v2_core_account::params::DateOfBirth>,
     /// Documents that may be submitted to satisfy various informational requests.
-    pub documents: Option<crate::PersonTokensV2CoreAccountDocuments>,
+    pub documents: Option<crate::v2_core_account_person_token::Documents>,
     /// Email.
     pub email: Option<String>,
     /// The person's first name.
     pub given_name: Option<String>,
     /// The identification numbers (e.g., SSN) associated with the person.
-    pub id_numbers: Option<
-        Vec<crate::CreateV2CoreAccountTokenIdentityIndividualIdNumbers>,
-    >,
+    pub id_numbers: Option<Vec<crate::v2_core_account::params::IdNumbers>>,
     /// The person's gender (International regulations require either "male" or "female").
-    pub legal_gender: Option<
-        crate::CreateV2CoreAccountTokenIdentityIndividualLegalGender,
-    >,
+    pub legal_gender: Option<crate::v2_core_account::params::LegalGender>,
     /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
     /// The nationalities (countries) this person is associated with.
@@ -50,17 +42,13 @@ pub struct PersonTokensV2CoreAccount {
     /// The phone number for this person.
     pub phone: Option<String>,
     /// The person's political exposure.
-    pub political_exposure: Option<crate::CreateAccountIndividualPoliticalExposure>,
+    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
     /// The relationship that this person has with the Account's business or legal entity.
-    pub relationship: Option<crate::PersonTokensV2CoreAccountRelationship>,
+    pub relationship: Option<crate::v2_core_account_person_token::Relationship>,
     /// The script addresses (e.g., non-Latin characters) associated with the person.
-    pub script_addresses: Option<
-        crate::CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddresses,
-    >,
+    pub script_addresses: Option<crate::v2_core_account::params::ScriptAddresses>,
     /// The script names (e.g. non-Latin characters) associated with the person.
-    pub script_names: Option<
-        crate::CreateV2CoreAccountTokenIdentityIndividualScriptNames,
-    >,
+    pub script_names: Option<crate::v2_core_account::params::ScriptNames>,
     /// The person's last name.
     pub surname: Option<String>,
 }
@@ -157,9 +145,7 @@ impl PersonTokensV2CoreAccount {
     pub fn additional_addresses(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<
-                crate::CreateV2CoreAccountTokenIdentityIndividualAdditionalAddresses,
-            >,
+            Item = impl Into<crate::v2_core_account::params::AdditionalAddresses>,
         >,
     ) -> Self {
         self.additional_addresses = Some(v.into_iter().map(Into::into).collect());
@@ -169,9 +155,7 @@ impl PersonTokensV2CoreAccount {
     pub fn additional_names(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<
-                crate::CreateV2CoreAccountTokenIdentityIndividualAdditionalNames,
-            >,
+            Item = impl Into<crate::v2_core_account::params::AdditionalNames>,
         >,
     ) -> Self {
         self.additional_names = Some(v.into_iter().map(Into::into).collect());
@@ -180,7 +164,7 @@ impl PersonTokensV2CoreAccount {
     /// Attestations of accepted terms of service agreements.
     pub fn additional_terms_of_service(
         mut self,
-        v: impl Into<crate::CreateV2CoreAccountTokenIdentityAttestationsTermsOfService>,
+        v: impl Into<crate::v2_core_account_person_token::TermsOfService>,
     ) -> Self {
         self.additional_terms_of_service = Some(v.into());
         self
@@ -188,7 +172,7 @@ impl PersonTokensV2CoreAccount {
     /// The person's residential address.
     pub fn address(
         mut self,
-        v: impl Into<crate::PersonTokensV2CoreAccountAddress>,
+        v: impl Into<crate::v2_core_account_person_token::Address>,
     ) -> Self {
         self.address = Some(v.into());
         self
@@ -196,7 +180,7 @@ impl PersonTokensV2CoreAccount {
     /// The person's date of birth.
     pub fn date_of_birth(
         mut self,
-        v: impl Into<crate::CreateV2CoreAccountTokenIdentityIndividualDateOfBirth>,
+        v: impl Into<crate::v2_core_account::params::DateOfBirth>,
     ) -> Self {
         self.date_of_birth = Some(v.into());
         self
@@ -204,7 +188,7 @@ impl PersonTokensV2CoreAccount {
     /// Documents that may be submitted to satisfy various informational requests.
     pub fn documents(
         mut self,
-        v: impl Into<crate::PersonTokensV2CoreAccountDocuments>,
+        v: impl Into<crate::v2_core_account_person_token::Documents>,
     ) -> Self {
         self.documents = Some(v.into());
         self
@@ -222,9 +206,7 @@ impl PersonTokensV2CoreAccount {
     /// The identification numbers (e.g., SSN) associated with the person.
     pub fn id_numbers(
         mut self,
-        v: impl IntoIterator<
-            Item = impl Into<crate::CreateV2CoreAccountTokenIdentityIndividualIdNumbers>,
-        >,
+        v: impl IntoIterator<Item = impl Into<crate::v2_core_account::params::IdNumbers>>,
     ) -> Self {
         self.id_numbers = Some(v.into_iter().map(Into::into).collect());
         self
@@ -232,7 +214,7 @@ impl PersonTokensV2CoreAccount {
     /// The person's gender (International regulations require either "male" or "female").
     pub fn legal_gender(
         mut self,
-        v: impl Into<crate::CreateV2CoreAccountTokenIdentityIndividualLegalGender>,
+        v: impl Into<crate::v2_core_account::params::LegalGender>,
     ) -> Self {
         self.legal_gender = Some(v.into());
         self
@@ -258,7 +240,7 @@ impl PersonTokensV2CoreAccount {
     /// The person's political exposure.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::CreateAccountIndividualPoliticalExposure>,
+        v: impl Into<crate::person::params::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self
@@ -266,7 +248,7 @@ impl PersonTokensV2CoreAccount {
     /// The relationship that this person has with the Account's business or legal entity.
     pub fn relationship(
         mut self,
-        v: impl Into<crate::PersonTokensV2CoreAccountRelationship>,
+        v: impl Into<crate::v2_core_account_person_token::Relationship>,
     ) -> Self {
         self.relationship = Some(v.into());
         self
@@ -274,9 +256,7 @@ impl PersonTokensV2CoreAccount {
     /// The script addresses (e.g., non-Latin characters) associated with the person.
     pub fn script_addresses(
         mut self,
-        v: impl Into<
-            crate::CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddresses,
-        >,
+        v: impl Into<crate::v2_core_account::params::ScriptAddresses>,
     ) -> Self {
         self.script_addresses = Some(v.into());
         self
@@ -284,7 +264,7 @@ impl PersonTokensV2CoreAccount {
     /// The script names (e.g. non-Latin characters) associated with the person.
     pub fn script_names(
         mut self,
-        v: impl Into<crate::CreateV2CoreAccountTokenIdentityIndividualScriptNames>,
+        v: impl Into<crate::v2_core_account::params::ScriptNames>,
     ) -> Self {
         self.script_names = Some(v.into());
         self
@@ -313,324 +293,6 @@ impl crate::rt::StripeRequest for PersonTokensV2CoreAccount {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`PersonTokensV2CoreAccountAddress`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct PersonTokensV2CoreAccountAddress {
-    /// City, district, suburb, town, or village.
-    pub city: Option<String>,
-    /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-    pub country: Option<String>,
-    /// Address line 1 (e.g., street, PO Box, or company name).
-    pub line1: Option<String>,
-    /// Address line 2 (e.g., apartment, suite, unit, or building).
-    pub line2: Option<String>,
-    /// ZIP or postal code.
-    pub postal_code: Option<String>,
-    /// State, county, province, or region.
-    pub state: Option<String>,
-    /// Town or district.
-    pub town: Option<String>,
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for PersonTokensV2CoreAccountAddress {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.city {
-            map.serialize_entry("city", v)?;
-        }
-        if let Some(v) = &self.country {
-            map.serialize_entry("country", v)?;
-        }
-        if let Some(v) = &self.line1 {
-            map.serialize_entry("line1", v)?;
-        }
-        if let Some(v) = &self.line2 {
-            map.serialize_entry("line2", v)?;
-        }
-        if let Some(v) = &self.postal_code {
-            map.serialize_entry("postal_code", v)?;
-        }
-        if let Some(v) = &self.state {
-            map.serialize_entry("state", v)?;
-        }
-        if let Some(v) = &self.town {
-            map.serialize_entry("town", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "v2")]
-impl PersonTokensV2CoreAccountAddress {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            city: None,
-            country: None,
-            line1: None,
-            line2: None,
-            postal_code: None,
-            state: None,
-            town: None,
-        }
-    }
-    /// City, district, suburb, town, or village.
-    pub fn city(mut self, v: impl Into<String>) -> Self {
-        self.city = Some(v.into());
-        self
-    }
-    /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-    pub fn country(mut self, v: impl Into<String>) -> Self {
-        self.country = Some(v.into());
-        self
-    }
-    /// Address line 1 (e.g., street, PO Box, or company name).
-    pub fn line1(mut self, v: impl Into<String>) -> Self {
-        self.line1 = Some(v.into());
-        self
-    }
-    /// Address line 2 (e.g., apartment, suite, unit, or building).
-    pub fn line2(mut self, v: impl Into<String>) -> Self {
-        self.line2 = Some(v.into());
-        self
-    }
-    /// ZIP or postal code.
-    pub fn postal_code(mut self, v: impl Into<String>) -> Self {
-        self.postal_code = Some(v.into());
-        self
-    }
-    /// State, county, province, or region.
-    pub fn state(mut self, v: impl Into<String>) -> Self {
-        self.state = Some(v.into());
-        self
-    }
-    /// Town or district.
-    pub fn town(mut self, v: impl Into<String>) -> Self {
-        self.town = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`PersonTokensV2CoreAccountDocuments`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct PersonTokensV2CoreAccountDocuments {
-    /// One or more documents that demonstrate proof that this person is authorized to represent the company.
-    pub company_authorization: Option<
-        crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsCompanyAuthorization,
-    >,
-    /// One or more documents showing the person’s passport page with photo and personal data.
-    pub passport: Option<
-        crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsPassport,
-    >,
-    /// An identifying document showing the person's name, either a passport or local ID card.
-    pub primary_verification: Option<
-        crate::CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerification,
-    >,
-    /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
-    pub secondary_verification: Option<
-        crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsSecondaryVerification,
-    >,
-    /// One or more documents showing the person’s visa required for living in the country where they are residing.
-    pub visa: Option<crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsVisa>,
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for PersonTokensV2CoreAccountDocuments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.company_authorization {
-            map.serialize_entry("company_authorization", v)?;
-        }
-        if let Some(v) = &self.passport {
-            map.serialize_entry("passport", v)?;
-        }
-        if let Some(v) = &self.primary_verification {
-            map.serialize_entry("primary_verification", v)?;
-        }
-        if let Some(v) = &self.secondary_verification {
-            map.serialize_entry("secondary_verification", v)?;
-        }
-        if let Some(v) = &self.visa {
-            map.serialize_entry("visa", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "v2")]
-impl PersonTokensV2CoreAccountDocuments {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            company_authorization: None,
-            passport: None,
-            primary_verification: None,
-            secondary_verification: None,
-            visa: None,
-        }
-    }
-    /// One or more documents that demonstrate proof that this person is authorized to represent the company.
-    pub fn company_authorization(
-        mut self,
-        v: impl Into<
-            crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsCompanyAuthorization,
-        >,
-    ) -> Self {
-        self.company_authorization = Some(v.into());
-        self
-    }
-    /// One or more documents showing the person’s passport page with photo and personal data.
-    pub fn passport(
-        mut self,
-        v: impl Into<crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsPassport>,
-    ) -> Self {
-        self.passport = Some(v.into());
-        self
-    }
-    /// An identifying document showing the person's name, either a passport or local ID card.
-    pub fn primary_verification(
-        mut self,
-        v: impl Into<
-            crate::CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerification,
-        >,
-    ) -> Self {
-        self.primary_verification = Some(v.into());
-        self
-    }
-    /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
-    pub fn secondary_verification(
-        mut self,
-        v: impl Into<
-            crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsSecondaryVerification,
-        >,
-    ) -> Self {
-        self.secondary_verification = Some(v.into());
-        self
-    }
-    /// One or more documents showing the person’s visa required for living in the country where they are residing.
-    pub fn visa(
-        mut self,
-        v: impl Into<crate::CreateV2CoreAccountTokenIdentityIndividualDocumentsVisa>,
-    ) -> Self {
-        self.visa = Some(v.into());
-        self
-    }
-}
-/// Part of a request's parameters (`PersonTokensV2CoreAccountRelationship`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct PersonTokensV2CoreAccountRelationship {
-    /// Whether the individual is an authorizer of the Account's identity.
-    pub authorizer: Option<bool>,
-    /// Indicates whether the person is a director of the associated legal entity.
-    pub director: Option<bool>,
-    /// Indicates whether the person is an executive of the associated legal entity.
-    pub executive: Option<bool>,
-    /// Indicates whether the person is a legal guardian of the associated legal entity.
-    pub legal_guardian: Option<bool>,
-    /// Indicates whether the person is an owner of the associated legal entity.
-    pub owner: Option<bool>,
-    /// The percentage of ownership the person has in the associated legal entity.
-    pub percent_ownership: Option<crate::rt::Decimal>,
-    /// Indicates whether the person is a representative of the associated legal entity.
-    pub representative: Option<bool>,
-    /// The title or position the person holds in the associated legal entity.
-    pub title: Option<String>,
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for PersonTokensV2CoreAccountRelationship {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.authorizer {
-            map.serialize_entry("authorizer", v)?;
-        }
-        if let Some(v) = &self.director {
-            map.serialize_entry("director", v)?;
-        }
-        if let Some(v) = &self.executive {
-            map.serialize_entry("executive", v)?;
-        }
-        if let Some(v) = &self.legal_guardian {
-            map.serialize_entry("legal_guardian", v)?;
-        }
-        if let Some(v) = &self.owner {
-            map.serialize_entry("owner", v)?;
-        }
-        if let Some(v) = &self.percent_ownership {
-            map.serialize_entry("percent_ownership", v)?;
-        }
-        if let Some(v) = &self.representative {
-            map.serialize_entry("representative", v)?;
-        }
-        if let Some(v) = &self.title {
-            map.serialize_entry("title", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "v2")]
-impl PersonTokensV2CoreAccountRelationship {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            authorizer: None,
-            director: None,
-            executive: None,
-            legal_guardian: None,
-            owner: None,
-            percent_ownership: None,
-            representative: None,
-            title: None,
-        }
-    }
-    /// Whether the individual is an authorizer of the Account's identity.
-    pub fn authorizer(mut self, v: impl Into<bool>) -> Self {
-        self.authorizer = Some(v.into());
-        self
-    }
-    /// Indicates whether the person is a director of the associated legal entity.
-    pub fn director(mut self, v: impl Into<bool>) -> Self {
-        self.director = Some(v.into());
-        self
-    }
-    /// Indicates whether the person is an executive of the associated legal entity.
-    pub fn executive(mut self, v: impl Into<bool>) -> Self {
-        self.executive = Some(v.into());
-        self
-    }
-    /// Indicates whether the person is a legal guardian of the associated legal entity.
-    pub fn legal_guardian(mut self, v: impl Into<bool>) -> Self {
-        self.legal_guardian = Some(v.into());
-        self
-    }
-    /// Indicates whether the person is an owner of the associated legal entity.
-    pub fn owner(mut self, v: impl Into<bool>) -> Self {
-        self.owner = Some(v.into());
-        self
-    }
-    /// The percentage of ownership the person has in the associated legal entity.
-    pub fn percent_ownership(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
-        self.percent_ownership = Some(v.into());
-        self
-    }
-    /// Indicates whether the person is a representative of the associated legal entity.
-    pub fn representative(mut self, v: impl Into<bool>) -> Self {
-        self.representative = Some(v.into());
-        self
-    }
-    /// The title or position the person holds in the associated legal entity.
-    pub fn title(mut self, v: impl Into<String>) -> Self {
-        self.title = Some(v.into());
-        self
     }
 }
 /// Retrieve a Person Token

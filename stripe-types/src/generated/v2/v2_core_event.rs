@@ -10,7 +10,7 @@
 #[non_exhaustive]
 pub struct ListV2CoreEvents {
     /// Set of filters to query events within a range of `created` timestamps.
-    pub created: Option<crate::ListV2CoreEventsCreated>,
+    pub created: Option<crate::v2_core_event::Created>,
     /// The page size.
     pub limit: Option<i64>,
     /// Primary object ID used to retrieve related events.
@@ -57,7 +57,7 @@ impl ListV2CoreEvents {
         }
     }
     /// Set of filters to query events within a range of `created` timestamps.
-    pub fn created(mut self, v: impl Into<crate::ListV2CoreEventsCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::v2_core_event::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -95,73 +95,6 @@ impl crate::rt::StripeRequest for ListV2CoreEvents {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::V2List,
         }
-    }
-}
-/// Part of a request's parameters (`ListV2CoreEventsCreated`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct ListV2CoreEventsCreated {
-    /// Filter for events created after the specified timestamp.
-    pub gt: Option<crate::rt::DateTime>,
-    /// Filter for events created at or after the specified timestamp.
-    pub gte: Option<crate::rt::DateTime>,
-    /// Filter for events created before the specified timestamp.
-    pub lt: Option<crate::rt::DateTime>,
-    /// Filter for events created at or before the specified timestamp.
-    pub lte: Option<crate::rt::DateTime>,
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for ListV2CoreEventsCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.gt {
-            map.serialize_entry("gt", v)?;
-        }
-        if let Some(v) = &self.gte {
-            map.serialize_entry("gte", v)?;
-        }
-        if let Some(v) = &self.lt {
-            map.serialize_entry("lt", v)?;
-        }
-        if let Some(v) = &self.lte {
-            map.serialize_entry("lte", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "v2")]
-impl ListV2CoreEventsCreated {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            gt: None,
-            gte: None,
-            lt: None,
-            lte: None,
-        }
-    }
-    /// Filter for events created after the specified timestamp.
-    pub fn gt(mut self, v: impl Into<crate::rt::DateTime>) -> Self {
-        self.gt = Some(v.into());
-        self
-    }
-    /// Filter for events created at or after the specified timestamp.
-    pub fn gte(mut self, v: impl Into<crate::rt::DateTime>) -> Self {
-        self.gte = Some(v.into());
-        self
-    }
-    /// Filter for events created before the specified timestamp.
-    pub fn lt(mut self, v: impl Into<crate::rt::DateTime>) -> Self {
-        self.lt = Some(v.into());
-        self
-    }
-    /// Filter for events created at or before the specified timestamp.
-    pub fn lte(mut self, v: impl Into<crate::rt::DateTime>) -> Self {
-        self.lte = Some(v.into());
-        self
     }
 }
 /// Ping an event destination
@@ -222,7 +155,7 @@ impl crate::rt::StripeRequest for PingV2CoreEventDestination {
 #[non_exhaustive]
 pub struct RetrieveV2CoreEvent {
     /// Unique identifier for the object.
-    pub id: crate::Event2Id,
+    pub id: crate::event::EventId,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for RetrieveV2CoreEvent {
@@ -236,7 +169,7 @@ impl serde::Serialize for RetrieveV2CoreEvent {
 impl RetrieveV2CoreEvent {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<crate::Event2Id>) -> Self {
+    pub fn new(id: impl Into<crate::event::EventId>) -> Self {
         Self { id: id.into() }
     }
 }
@@ -275,9 +208,9 @@ pub struct V2CoreEvent {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Reason for the event.
-    pub reason: Option<crate::V2CoreEventReason>,
+    pub reason: Option<crate::v2_core_event::Reason>,
     /// Object containing the reference to API resource relevant to the event.
-    pub related_object: Option<crate::V2CoreEventRelatedObject>,
+    pub related_object: Option<crate::v2_core_event::RelatedObject>,
     /// The type of the event.
     pub r#type: String,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -299,8 +232,8 @@ impl crate::rt::Decode for V2CoreEvent {
             f3: crate::rt::json::Slot<serde_json::Value>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<bool>,
-            f6: crate::rt::json::Slot<crate::V2CoreEventReason>,
-            f7: crate::rt::json::Slot<crate::V2CoreEventRelatedObject>,
+            f6: crate::rt::json::Slot<crate::v2_core_event::Reason>,
+            f7: crate::rt::json::Slot<crate::v2_core_event::RelatedObject>,
             f8: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -411,310 +344,6 @@ impl serde::Serialize for V2CoreEvent {
         }
         map.serialize_entry("type", &self.r#type)?;
         map.serialize_entry("object", "v2.core.event")?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Part of a response (`V2CoreEventReason`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct V2CoreEventReason {
-    /// Information on the API request that instigated the event.
-    pub request: Option<crate::V2CoreEventReasonRequest>,
-    /// Event reason type.
-    pub r#type: crate::V2CoreEventReasonType,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2CoreEventReason {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::V2CoreEventReasonRequest>,
-            f1: crate::rt::json::Slot<crate::V2CoreEventReasonType>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a V2CoreEventReason object",
-                &["request", "type"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f1.take(),) {
-            (Some(f1),) => {
-                Ok(V2CoreEventReason {
-                    request: b.f0.take(),
-                    r#type: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "type")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreEventReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for V2CoreEventReason {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for V2CoreEventReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.request {
-            map.serialize_entry("request", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Part of a response (`V2CoreEventReasonRequest`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct V2CoreEventReasonRequest {
-    /// ID of the API request that caused the event.
-    pub id: String,
-    /// The idempotency key transmitted during the request.
-    pub idempotency_key: String,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2CoreEventReasonRequest {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a V2CoreEventReasonRequest object",
-                &["id", "idempotency_key"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(V2CoreEventReasonRequest {
-                    id: f0,
-                    idempotency_key: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "id"), (taken.1.is_none(), "idempotency_key")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreEventReasonRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for V2CoreEventReasonRequest {
-    fn id_str(&self) -> Option<&str> {
-        Some(&self.id)
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for V2CoreEventReasonRequest {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("id", &self.id)?;
-        map.serialize_entry("idempotency_key", &self.idempotency_key)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Values of `V2CoreEventReasonType`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum V2CoreEventReasonType {
-    /// `request`
-    Request,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl V2CoreEventReasonType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            V2CoreEventReasonType::Request => "request",
-            V2CoreEventReasonType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for V2CoreEventReasonType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["request"]) {
-                Some(0) => V2CoreEventReasonType::Request,
-                _ => V2CoreEventReasonType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for V2CoreEventReasonType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for V2CoreEventReasonType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreEventReasonType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2CoreEventReasonType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Part of a response (`V2CoreEventRelatedObject`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct V2CoreEventRelatedObject {
-    /// Unique identifier for the object relevant to the event.
-    pub id: String,
-    /// Object tag of the resource relevant to the event.
-    pub r#type: String,
-    /// URL to retrieve the resource.
-    pub url: String,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2CoreEventRelatedObject {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a V2CoreEventRelatedObject object",
-                &["id", "type", "url"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take(), b.f2.take()) {
-            (Some(f0), Some(f1), Some(f2)) => {
-                Ok(V2CoreEventRelatedObject {
-                    id: f0,
-                    r#type: f1,
-                    url: f2,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "id"),
-                        (taken.1.is_none(), "type"),
-                        (taken.2.is_none(), "url"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreEventRelatedObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for V2CoreEventRelatedObject {
-    fn id_str(&self) -> Option<&str> {
-        Some(&self.id)
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for V2CoreEventRelatedObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("id", &self.id)?;
-        map.serialize_entry("type", &self.r#type)?;
-        map.serialize_entry("url", &self.url)?;
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }

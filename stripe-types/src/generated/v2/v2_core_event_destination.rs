@@ -10,17 +10,19 @@
 #[non_exhaustive]
 pub struct CreateV2CoreEventDestination {
     /// Amazon EventBridge configuration.
-    pub amazon_eventbridge: Option<crate::CreateV2CoreEventDestinationAmazonEventbridge>,
+    pub amazon_eventbridge: Option<
+        crate::v2_core_event_destination::create::AmazonEventbridge,
+    >,
     /// An optional description of what the event destination is used for.
     pub description: Option<String>,
     /// The list of events to enable for this endpoint.
     pub enabled_events: Vec<String>,
     /// Payload type of events being subscribed to.
-    pub event_payload: crate::CreateV2CoreEventDestinationEventPayload,
+    pub event_payload: crate::v2_core_event_destination::create::EventPayload,
     /// Where events should be routed from.
-    pub events_from: Option<Vec<crate::CreateV2CoreEventDestinationEventsFrom>>,
+    pub events_from: Option<Vec<crate::v2_core_event_destination::create::EventsFrom>>,
     /// Additional fields to include in the response.
-    pub include: Option<Vec<crate::CreateV2CoreEventDestinationInclude>>,
+    pub include: Option<Vec<crate::v2_core_event_destination::create::Include>>,
     /// Metadata.
     pub metadata: Option<crate::rt::Metadata>,
     /// Event destination name.
@@ -28,9 +30,11 @@ pub struct CreateV2CoreEventDestination {
     /// If using the snapshot event payload, the API version events are rendered as.
     pub snapshot_api_version: Option<String>,
     /// Event destination type.
-    pub r#type: crate::CreateV2CoreEventDestinationType,
+    pub r#type: crate::v2_core_event_destination::create::Type,
     /// Webhook endpoint configuration.
-    pub webhook_endpoint: Option<crate::CreateV2CoreEventDestinationWebhookEndpoint>,
+    pub webhook_endpoint: Option<
+        crate::v2_core_event_destination::create_update::WebhookEndpoint,
+    >,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for CreateV2CoreEventDestination {
@@ -71,9 +75,9 @@ impl CreateV2CoreEventDestination {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         enabled_events: impl IntoIterator<Item = impl Into<String>>,
-        event_payload: impl Into<crate::CreateV2CoreEventDestinationEventPayload>,
+        event_payload: impl Into<crate::v2_core_event_destination::create::EventPayload>,
         name: impl Into<String>,
-        r#type: impl Into<crate::CreateV2CoreEventDestinationType>,
+        r#type: impl Into<crate::v2_core_event_destination::create::Type>,
     ) -> Self {
         Self {
             amazon_eventbridge: None,
@@ -92,7 +96,7 @@ impl CreateV2CoreEventDestination {
     /// Amazon EventBridge configuration.
     pub fn amazon_eventbridge(
         mut self,
-        v: impl Into<crate::CreateV2CoreEventDestinationAmazonEventbridge>,
+        v: impl Into<crate::v2_core_event_destination::create::AmazonEventbridge>,
     ) -> Self {
         self.amazon_eventbridge = Some(v.into());
         self
@@ -106,7 +110,7 @@ impl CreateV2CoreEventDestination {
     pub fn events_from(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::CreateV2CoreEventDestinationEventsFrom>,
+            Item = impl Into<crate::v2_core_event_destination::create::EventsFrom>,
         >,
     ) -> Self {
         self.events_from = Some(v.into_iter().map(Into::into).collect());
@@ -116,7 +120,7 @@ impl CreateV2CoreEventDestination {
     pub fn include(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::CreateV2CoreEventDestinationInclude>,
+            Item = impl Into<crate::v2_core_event_destination::create::Include>,
         >,
     ) -> Self {
         self.include = Some(v.into_iter().map(Into::into).collect());
@@ -135,7 +139,7 @@ impl CreateV2CoreEventDestination {
     /// Webhook endpoint configuration.
     pub fn webhook_endpoint(
         mut self,
-        v: impl Into<crate::CreateV2CoreEventDestinationWebhookEndpoint>,
+        v: impl Into<crate::v2_core_event_destination::create_update::WebhookEndpoint>,
     ) -> Self {
         self.webhook_endpoint = Some(v.into());
         self
@@ -154,303 +158,6 @@ impl crate::rt::StripeRequest for CreateV2CoreEventDestination {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Part of a request's parameters (`CreateV2CoreEventDestinationAmazonEventbridge`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreateV2CoreEventDestinationAmazonEventbridge {
-    /// The AWS account ID.
-    pub aws_account_id: String,
-    /// The region of the AWS event source.
-    pub aws_region: String,
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for CreateV2CoreEventDestinationAmazonEventbridge {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("aws_account_id", &self.aws_account_id)?;
-        map.serialize_entry("aws_region", &self.aws_region)?;
-        map.end()
-    }
-}
-/// The required parameters of [`CreateV2CoreEventDestinationAmazonEventbridge::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-pub struct CreateV2CoreEventDestinationAmazonEventbridgeArgs {
-    /// The AWS account ID.
-    pub aws_account_id: String,
-    /// The region of the AWS event source.
-    pub aws_region: String,
-}
-#[cfg(feature = "v2")]
-impl CreateV2CoreEventDestinationAmazonEventbridge {
-    /// Start with the required parameters, named in [`CreateV2CoreEventDestinationAmazonEventbridgeArgs`]: `aws_account_id`, `aws_region`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: CreateV2CoreEventDestinationAmazonEventbridgeArgs) -> Self {
-        Self {
-            aws_account_id: args.aws_account_id,
-            aws_region: args.aws_region,
-        }
-    }
-}
-/// Values of `CreateV2CoreEventDestinationEventPayload`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateV2CoreEventDestinationEventPayload {
-    /// `snapshot`
-    Snapshot,
-    /// `thin`
-    Thin,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl CreateV2CoreEventDestinationEventPayload {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateV2CoreEventDestinationEventPayload::Snapshot => "snapshot",
-            CreateV2CoreEventDestinationEventPayload::Thin => "thin",
-            CreateV2CoreEventDestinationEventPayload::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for CreateV2CoreEventDestinationEventPayload {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["snapshot", "thin"]) {
-                Some(0) => CreateV2CoreEventDestinationEventPayload::Snapshot,
-                Some(1) => CreateV2CoreEventDestinationEventPayload::Thin,
-                _ => CreateV2CoreEventDestinationEventPayload::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for CreateV2CoreEventDestinationEventPayload {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for CreateV2CoreEventDestinationEventPayload {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for CreateV2CoreEventDestinationEventPayload {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateV2CoreEventDestinationEventsFrom`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateV2CoreEventDestinationEventsFrom {
-    /// `other_accounts`
-    OtherAccounts,
-    /// `self`
-    Self_,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl CreateV2CoreEventDestinationEventsFrom {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateV2CoreEventDestinationEventsFrom::OtherAccounts => "other_accounts",
-            CreateV2CoreEventDestinationEventsFrom::Self_ => "self",
-            CreateV2CoreEventDestinationEventsFrom::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for CreateV2CoreEventDestinationEventsFrom {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["other_accounts", "self"]) {
-                Some(0) => CreateV2CoreEventDestinationEventsFrom::OtherAccounts,
-                Some(1) => CreateV2CoreEventDestinationEventsFrom::Self_,
-                _ => CreateV2CoreEventDestinationEventsFrom::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for CreateV2CoreEventDestinationEventsFrom {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for CreateV2CoreEventDestinationEventsFrom {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for CreateV2CoreEventDestinationEventsFrom {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateV2CoreEventDestinationInclude`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateV2CoreEventDestinationInclude {
-    /// `webhook_endpoint.signing_secret`
-    WebhookEndpointSigningSecret,
-    /// `webhook_endpoint.url`
-    WebhookEndpointUrl,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl CreateV2CoreEventDestinationInclude {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateV2CoreEventDestinationInclude::WebhookEndpointSigningSecret => {
-                "webhook_endpoint.signing_secret"
-            }
-            CreateV2CoreEventDestinationInclude::WebhookEndpointUrl => {
-                "webhook_endpoint.url"
-            }
-            CreateV2CoreEventDestinationInclude::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for CreateV2CoreEventDestinationInclude {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["webhook_endpoint.signing_secret", "webhook_endpoint.url"],
-            ) {
-                Some(0) => {
-                    CreateV2CoreEventDestinationInclude::WebhookEndpointSigningSecret
-                }
-                Some(1) => CreateV2CoreEventDestinationInclude::WebhookEndpointUrl,
-                _ => CreateV2CoreEventDestinationInclude::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for CreateV2CoreEventDestinationInclude {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for CreateV2CoreEventDestinationInclude {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for CreateV2CoreEventDestinationInclude {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateV2CoreEventDestinationType`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateV2CoreEventDestinationType {
-    /// `amazon_eventbridge`
-    AmazonEventbridge,
-    /// `webhook_endpoint`
-    WebhookEndpoint,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl CreateV2CoreEventDestinationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateV2CoreEventDestinationType::AmazonEventbridge => "amazon_eventbridge",
-            CreateV2CoreEventDestinationType::WebhookEndpoint => "webhook_endpoint",
-            CreateV2CoreEventDestinationType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for CreateV2CoreEventDestinationType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["amazon_eventbridge", "webhook_endpoint"],
-            ) {
-                Some(0) => CreateV2CoreEventDestinationType::AmazonEventbridge,
-                Some(1) => CreateV2CoreEventDestinationType::WebhookEndpoint,
-                _ => CreateV2CoreEventDestinationType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for CreateV2CoreEventDestinationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for CreateV2CoreEventDestinationType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for CreateV2CoreEventDestinationType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Part of a request's parameters (`CreateV2CoreEventDestinationWebhookEndpoint`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreateV2CoreEventDestinationWebhookEndpoint {
-    /// The URL of the webhook endpoint.
-    pub url: String,
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for CreateV2CoreEventDestinationWebhookEndpoint {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("url", &self.url)?;
-        map.end()
-    }
-}
-#[cfg(feature = "v2")]
-impl CreateV2CoreEventDestinationWebhookEndpoint {
-    /// Start with the required parameters: `url`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into() }
     }
 }
 /// Disable an Event Destination
@@ -559,7 +266,7 @@ impl crate::rt::StripeRequest for EnableV2CoreEventDestination {
 #[non_exhaustive]
 pub struct ListV2CoreEventDestinations {
     /// Additional fields to include in the response. Currently supports `webhook_endpoint.url`.
-    pub include: Option<Vec<crate::ListV2CoreEventDestinationsInclude>>,
+    pub include: Option<Vec<crate::v2_core_event_destination::lists::Include>>,
     /// The page size.
     pub limit: Option<i64>,
     /// The requested page.
@@ -596,7 +303,9 @@ impl ListV2CoreEventDestinations {
     /// Additional fields to include in the response. Currently supports `webhook_endpoint.url`.
     pub fn include(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::ListV2CoreEventDestinationsInclude>>,
+        v: impl IntoIterator<
+            Item = impl Into<crate::v2_core_event_destination::lists::Include>,
+        >,
     ) -> Self {
         self.include = Some(v.into_iter().map(Into::into).collect());
         self
@@ -627,59 +336,6 @@ impl crate::rt::StripeRequest for ListV2CoreEventDestinations {
         }
     }
 }
-/// Values of `ListV2CoreEventDestinationsInclude`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListV2CoreEventDestinationsInclude {
-    /// `webhook_endpoint.url`
-    WebhookEndpointUrl,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl ListV2CoreEventDestinationsInclude {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListV2CoreEventDestinationsInclude::WebhookEndpointUrl => {
-                "webhook_endpoint.url"
-            }
-            ListV2CoreEventDestinationsInclude::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for ListV2CoreEventDestinationsInclude {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["webhook_endpoint.url"]) {
-                Some(0) => ListV2CoreEventDestinationsInclude::WebhookEndpointUrl,
-                _ => ListV2CoreEventDestinationsInclude::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for ListV2CoreEventDestinationsInclude {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for ListV2CoreEventDestinationsInclude {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for ListV2CoreEventDestinationsInclude {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// Retrieve an Event Destination
 ///
 /// Retrieves the details of an event destination.
@@ -692,7 +348,7 @@ pub struct RetrieveV2CoreEventDestination {
     /// Identifier for the event destination to retrieve.
     pub id: String,
     /// Additional fields to include in the response.
-    pub include: Option<Vec<crate::RetrieveV2CoreEventDestinationInclude>>,
+    pub include: Option<Vec<crate::v2_core_event_destination::Include>>,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for RetrieveV2CoreEventDestination {
@@ -718,9 +374,7 @@ impl RetrieveV2CoreEventDestination {
     /// Additional fields to include in the response.
     pub fn include(
         mut self,
-        v: impl IntoIterator<
-            Item = impl Into<crate::RetrieveV2CoreEventDestinationInclude>,
-        >,
+        v: impl IntoIterator<Item = impl Into<crate::v2_core_event_destination::Include>>,
     ) -> Self {
         self.include = Some(v.into_iter().map(Into::into).collect());
         self
@@ -746,59 +400,6 @@ impl crate::rt::StripeRequest for RetrieveV2CoreEventDestination {
         }
     }
 }
-/// Values of `RetrieveV2CoreEventDestinationInclude`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RetrieveV2CoreEventDestinationInclude {
-    /// `webhook_endpoint.url`
-    WebhookEndpointUrl,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl RetrieveV2CoreEventDestinationInclude {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            RetrieveV2CoreEventDestinationInclude::WebhookEndpointUrl => {
-                "webhook_endpoint.url"
-            }
-            RetrieveV2CoreEventDestinationInclude::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for RetrieveV2CoreEventDestinationInclude {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["webhook_endpoint.url"]) {
-                Some(0) => RetrieveV2CoreEventDestinationInclude::WebhookEndpointUrl,
-                _ => RetrieveV2CoreEventDestinationInclude::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for RetrieveV2CoreEventDestinationInclude {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for RetrieveV2CoreEventDestinationInclude {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for RetrieveV2CoreEventDestinationInclude {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// Update an Event Destination
 ///
 /// Update the details of an event destination.
@@ -815,13 +416,15 @@ pub struct UpdateV2CoreEventDestination {
     /// The list of events to enable for this endpoint.
     pub enabled_events: Option<Vec<String>>,
     /// Additional fields to include in the response. Currently supports `webhook_endpoint.url`.
-    pub include: Option<Vec<crate::RetrieveV2CoreEventDestinationInclude>>,
+    pub include: Option<Vec<crate::v2_core_event_destination::Include>>,
     /// Metadata.
     pub metadata: Option<crate::rt::Metadata>,
     /// Event destination name.
     pub name: Option<String>,
     /// Webhook endpoint configuration.
-    pub webhook_endpoint: Option<crate::CreateV2CoreEventDestinationWebhookEndpoint>,
+    pub webhook_endpoint: Option<
+        crate::v2_core_event_destination::create_update::WebhookEndpoint,
+    >,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for UpdateV2CoreEventDestination {
@@ -880,9 +483,7 @@ impl UpdateV2CoreEventDestination {
     /// Additional fields to include in the response. Currently supports `webhook_endpoint.url`.
     pub fn include(
         mut self,
-        v: impl IntoIterator<
-            Item = impl Into<crate::RetrieveV2CoreEventDestinationInclude>,
-        >,
+        v: impl IntoIterator<Item = impl Into<crate::v2_core_event_destination::Include>>,
     ) -> Self {
         self.include = Some(v.into_iter().map(Into::into).collect());
         self
@@ -900,7 +501,7 @@ impl UpdateV2CoreEventDestination {
     /// Webhook endpoint configuration.
     pub fn webhook_endpoint(
         mut self,
-        v: impl Into<crate::CreateV2CoreEventDestinationWebhookEndpoint>,
+        v: impl Into<crate::v2_core_event_destination::create_update::WebhookEndpoint>,
     ) -> Self {
         self.webhook_endpoint = Some(v.into());
         self
@@ -932,7 +533,7 @@ impl crate::rt::StripeRequest for UpdateV2CoreEventDestination {
 #[non_exhaustive]
 pub struct V2CoreEventDestination {
     /// Amazon EventBridge configuration.
-    pub amazon_eventbridge: Option<crate::V2CoreEventDestinationAmazonEventbridge>,
+    pub amazon_eventbridge: Option<crate::v2_core_event_destination::AmazonEventbridge>,
     /// Time at which the object was created.
     pub created: crate::rt::DateTime,
     /// An optional description of what the event destination is used for.
@@ -940,9 +541,9 @@ pub struct V2CoreEventDestination {
     /// The list of events to enable for this endpoint.
     pub enabled_events: Vec<String>,
     /// Payload type of events being subscribed to.
-    pub event_payload: crate::V2CoreEventDestinationEventPayload,
+    pub event_payload: crate::v2_core_event_destination::EventPayload,
     /// Where events should be routed from.
-    pub events_from: Option<Vec<crate::V2CoreEventDestinationEventsFrom>>,
+    pub events_from: Option<Vec<crate::v2_core_event_destination::EventsFrom>>,
     /// Unique identifier for the object.
     pub id: String,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -954,15 +555,15 @@ pub struct V2CoreEventDestination {
     /// If using the snapshot event payload, the API version events are rendered as.
     pub snapshot_api_version: Option<String>,
     /// Status. It can be set to either enabled or disabled.
-    pub status: crate::V2CoreEventDestinationStatus,
+    pub status: crate::v2_core_event_destination::Status,
     /// Additional information about event destination status.
-    pub status_details: Option<crate::V2CoreEventDestinationStatusDetails>,
+    pub status_details: Option<crate::v2_core_event_destination::StatusDetails>,
     /// Event destination type.
-    pub r#type: crate::V2CoreEventDestinationType,
+    pub r#type: crate::v2_core_event_destination::Type,
     /// Time at which the object was last updated.
     pub updated: crate::rt::DateTime,
     /// Webhook endpoint configuration.
-    pub webhook_endpoint: Option<crate::V2CoreEventDestinationWebhookEndpoint>,
+    pub webhook_endpoint: Option<crate::v2_core_event_destination::WebhookEndpoint>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -976,22 +577,26 @@ impl crate::rt::Decode for V2CoreEventDestination {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::V2CoreEventDestinationAmazonEventbridge>,
+            f0: crate::rt::json::Slot<
+                crate::v2_core_event_destination::AmazonEventbridge,
+            >,
             f1: crate::rt::json::Slot<crate::rt::DateTime>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<Vec<String>>,
-            f4: crate::rt::json::Slot<crate::V2CoreEventDestinationEventPayload>,
-            f5: crate::rt::json::Slot<Vec<crate::V2CoreEventDestinationEventsFrom>>,
+            f4: crate::rt::json::Slot<crate::v2_core_event_destination::EventPayload>,
+            f5: crate::rt::json::Slot<Vec<crate::v2_core_event_destination::EventsFrom>>,
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<bool>,
             f8: crate::rt::json::Slot<crate::rt::Metadata>,
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<String>,
-            f11: crate::rt::json::Slot<crate::V2CoreEventDestinationStatus>,
-            f12: crate::rt::json::Slot<crate::V2CoreEventDestinationStatusDetails>,
-            f13: crate::rt::json::Slot<crate::V2CoreEventDestinationType>,
+            f11: crate::rt::json::Slot<crate::v2_core_event_destination::Status>,
+            f12: crate::rt::json::Slot<crate::v2_core_event_destination::StatusDetails>,
+            f13: crate::rt::json::Slot<crate::v2_core_event_destination::Type>,
             f14: crate::rt::json::Slot<crate::rt::DateTime>,
-            f15: crate::rt::json::Slot<crate::V2CoreEventDestinationWebhookEndpoint>,
+            f15: crate::rt::json::Slot<
+                crate::v2_core_event_destination::WebhookEndpoint,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1166,714 +771,6 @@ impl serde::Serialize for V2CoreEventDestination {
             map.serialize_entry("webhook_endpoint", v)?;
         }
         map.serialize_entry("object", "v2.core.event_destination")?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Part of a response (`V2CoreEventDestinationAmazonEventbridge`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct V2CoreEventDestinationAmazonEventbridge {
-    /// The AWS account ID.
-    pub aws_account_id: String,
-    /// The ARN of the AWS event source.
-    pub aws_event_source_arn: String,
-    /// The state of the AWS event source.
-    pub aws_event_source_status: crate::V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2CoreEventDestinationAmazonEventbridge {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<
-                crate::V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a V2CoreEventDestinationAmazonEventbridge object",
-                &["aws_account_id", "aws_event_source_arn", "aws_event_source_status"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take(), b.f2.take()) {
-            (Some(f0), Some(f1), Some(f2)) => {
-                Ok(V2CoreEventDestinationAmazonEventbridge {
-                    aws_account_id: f0,
-                    aws_event_source_arn: f1,
-                    aws_event_source_status: f2,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "aws_account_id"),
-                        (taken.1.is_none(), "aws_event_source_arn"),
-                        (taken.2.is_none(), "aws_event_source_status"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationAmazonEventbridge {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for V2CoreEventDestinationAmazonEventbridge {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for V2CoreEventDestinationAmazonEventbridge {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("aws_account_id", &self.aws_account_id)?;
-        map.serialize_entry("aws_event_source_arn", &self.aws_event_source_arn)?;
-        map.serialize_entry("aws_event_source_status", &self.aws_event_source_status)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Values of `V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus {
-    /// `active`
-    Active,
-    /// `deleted`
-    Deleted,
-    /// `pending`
-    Pending,
-    /// `unknown`
-    UnknownValue,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus::Active => {
-                "active"
-            }
-            V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus::Deleted => {
-                "deleted"
-            }
-            V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus::Pending => {
-                "pending"
-            }
-            V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus::UnknownValue => {
-                "unknown"
-            }
-            V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["active", "deleted", "pending", "unknown"],
-            ) {
-                Some(0) => {
-                    V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus::Active
-                }
-                Some(1) => {
-                    V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus::Deleted
-                }
-                Some(2) => {
-                    V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus::Pending
-                }
-                Some(3) => {
-                    V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus::UnknownValue
-                }
-                _ => {
-                    V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `V2CoreEventDestinationEventPayload`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum V2CoreEventDestinationEventPayload {
-    /// `snapshot`
-    Snapshot,
-    /// `thin`
-    Thin,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl V2CoreEventDestinationEventPayload {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            V2CoreEventDestinationEventPayload::Snapshot => "snapshot",
-            V2CoreEventDestinationEventPayload::Thin => "thin",
-            V2CoreEventDestinationEventPayload::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for V2CoreEventDestinationEventPayload {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["snapshot", "thin"]) {
-                Some(0) => V2CoreEventDestinationEventPayload::Snapshot,
-                Some(1) => V2CoreEventDestinationEventPayload::Thin,
-                _ => V2CoreEventDestinationEventPayload::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for V2CoreEventDestinationEventPayload {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for V2CoreEventDestinationEventPayload {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationEventPayload {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2CoreEventDestinationEventPayload {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `V2CoreEventDestinationEventsFrom`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum V2CoreEventDestinationEventsFrom {
-    /// `other_accounts`
-    OtherAccounts,
-    /// `self`
-    Self_,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl V2CoreEventDestinationEventsFrom {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            V2CoreEventDestinationEventsFrom::OtherAccounts => "other_accounts",
-            V2CoreEventDestinationEventsFrom::Self_ => "self",
-            V2CoreEventDestinationEventsFrom::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for V2CoreEventDestinationEventsFrom {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["other_accounts", "self"]) {
-                Some(0) => V2CoreEventDestinationEventsFrom::OtherAccounts,
-                Some(1) => V2CoreEventDestinationEventsFrom::Self_,
-                _ => V2CoreEventDestinationEventsFrom::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for V2CoreEventDestinationEventsFrom {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for V2CoreEventDestinationEventsFrom {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationEventsFrom {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2CoreEventDestinationEventsFrom {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `V2CoreEventDestinationStatus`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum V2CoreEventDestinationStatus {
-    /// `disabled`
-    Disabled,
-    /// `enabled`
-    Enabled,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl V2CoreEventDestinationStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            V2CoreEventDestinationStatus::Disabled => "disabled",
-            V2CoreEventDestinationStatus::Enabled => "enabled",
-            V2CoreEventDestinationStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for V2CoreEventDestinationStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["disabled", "enabled"]) {
-                Some(0) => V2CoreEventDestinationStatus::Disabled,
-                Some(1) => V2CoreEventDestinationStatus::Enabled,
-                _ => V2CoreEventDestinationStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for V2CoreEventDestinationStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for V2CoreEventDestinationStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2CoreEventDestinationStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Part of a response (`V2CoreEventDestinationStatusDetails`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct V2CoreEventDestinationStatusDetails {
-    /// Details about why the event destination has been disabled.
-    pub disabled: Option<crate::V2CoreEventDestinationStatusDetailsDisabled>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2CoreEventDestinationStatusDetails {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::V2CoreEventDestinationStatusDetailsDisabled,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a V2CoreEventDestinationStatusDetails object",
-                &["disabled"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(V2CoreEventDestinationStatusDetails {
-            disabled: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationStatusDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for V2CoreEventDestinationStatusDetails {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for V2CoreEventDestinationStatusDetails {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.disabled {
-            map.serialize_entry("disabled", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Part of a response (`V2CoreEventDestinationStatusDetailsDisabled`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct V2CoreEventDestinationStatusDetailsDisabled {
-    /// Reason event destination has been disabled.
-    pub reason: crate::V2CoreEventDestinationStatusDetailsDisabledReason,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2CoreEventDestinationStatusDetailsDisabled {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::V2CoreEventDestinationStatusDetailsDisabledReason,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a V2CoreEventDestinationStatusDetailsDisabled object",
-                &["reason"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(),) {
-            (Some(f0),) => {
-                Ok(V2CoreEventDestinationStatusDetailsDisabled {
-                    reason: f0,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "reason")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationStatusDetailsDisabled {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for V2CoreEventDestinationStatusDetailsDisabled {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for V2CoreEventDestinationStatusDetailsDisabled {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("reason", &self.reason)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Values of `V2CoreEventDestinationStatusDetailsDisabledReason`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum V2CoreEventDestinationStatusDetailsDisabledReason {
-    /// `no_aws_event_source_exists`
-    NoAwsEventSourceExists,
-    /// `user`
-    User,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl V2CoreEventDestinationStatusDetailsDisabledReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            V2CoreEventDestinationStatusDetailsDisabledReason::NoAwsEventSourceExists => {
-                "no_aws_event_source_exists"
-            }
-            V2CoreEventDestinationStatusDetailsDisabledReason::User => "user",
-            V2CoreEventDestinationStatusDetailsDisabledReason::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for V2CoreEventDestinationStatusDetailsDisabledReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["no_aws_event_source_exists", "user"]) {
-                Some(0) => {
-                    V2CoreEventDestinationStatusDetailsDisabledReason::NoAwsEventSourceExists
-                }
-                Some(1) => V2CoreEventDestinationStatusDetailsDisabledReason::User,
-                _ => {
-                    V2CoreEventDestinationStatusDetailsDisabledReason::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for V2CoreEventDestinationStatusDetailsDisabledReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for V2CoreEventDestinationStatusDetailsDisabledReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationStatusDetailsDisabledReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2CoreEventDestinationStatusDetailsDisabledReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `V2CoreEventDestinationType`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum V2CoreEventDestinationType {
-    /// `amazon_eventbridge`
-    AmazonEventbridge,
-    /// `webhook_endpoint`
-    WebhookEndpoint,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl V2CoreEventDestinationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            V2CoreEventDestinationType::AmazonEventbridge => "amazon_eventbridge",
-            V2CoreEventDestinationType::WebhookEndpoint => "webhook_endpoint",
-            V2CoreEventDestinationType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for V2CoreEventDestinationType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["amazon_eventbridge", "webhook_endpoint"],
-            ) {
-                Some(0) => V2CoreEventDestinationType::AmazonEventbridge,
-                Some(1) => V2CoreEventDestinationType::WebhookEndpoint,
-                _ => V2CoreEventDestinationType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for V2CoreEventDestinationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for V2CoreEventDestinationType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2CoreEventDestinationType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Part of a response (`V2CoreEventDestinationWebhookEndpoint`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct V2CoreEventDestinationWebhookEndpoint {
-    /// The signing secret of the webhook endpoint, only includable on creation.
-    pub signing_secret: Option<String>,
-    /// The URL of the webhook endpoint, includable.
-    pub url: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2CoreEventDestinationWebhookEndpoint {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a V2CoreEventDestinationWebhookEndpoint object",
-                &["signing_secret", "url"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(V2CoreEventDestinationWebhookEndpoint {
-            signing_secret: b.f0.take(),
-            url: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationWebhookEndpoint {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for V2CoreEventDestinationWebhookEndpoint {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for V2CoreEventDestinationWebhookEndpoint {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.signing_secret {
-            map.serialize_entry("signing_secret", v)?;
-        }
-        if let Some(v) = &self.url {
-            map.serialize_entry("url", v)?;
-        }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct V2Error {
     /// Information about the error that occurred
-    pub error: crate::V2ErrorError,
+    pub error: crate::v2_error::Error,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15,7 +15,7 @@ impl crate::rt::Decode for V2Error {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::V2ErrorError>,
+            f0: crate::rt::json::Slot<crate::v2_error::Error>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -60,111 +60,6 @@ impl serde::Serialize for V2Error {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("error", &self.error)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Part of a response (`V2ErrorError`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct V2ErrorError {
-    /// Short code to identify the error, should not be handled programmatically
-    pub code: String,
-    /// A URL to more information about the error reported
-    pub doc_url: Option<String>,
-    /// A human-readable message providing more details about the error
-    pub message: String,
-    /// The type of error returned
-    pub r#type: Option<String>,
-    /// A user-friendly message that can be shown to end-users
-    pub user_message: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2ErrorError {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a V2ErrorError object",
-                &["code", "doc_url", "message", "type", "user_message"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f2.take()) {
-            (Some(f0), Some(f2)) => {
-                Ok(V2ErrorError {
-                    code: f0,
-                    doc_url: b.f1.take(),
-                    message: f2,
-                    r#type: b.f3.take(),
-                    user_message: b.f4.take(),
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "code"), (taken.1.is_none(), "message")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorError {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for V2ErrorError {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for V2ErrorError {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("code", &self.code)?;
-        if let Some(v) = &self.doc_url {
-            map.serialize_entry("doc_url", v)?;
-        }
-        map.serialize_entry("message", &self.message)?;
-        if let Some(v) = &self.r#type {
-            map.serialize_entry("type", v)?;
-        }
-        if let Some(v) = &self.user_message {
-            map.serialize_entry("user_message", v)?;
-        }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct V2ErrorAccountControllerUnsupportedConfiguration {
     /// Information about the error that occurred
-    pub error: crate::V2ErrorAccountControllerUnsupportedConfigurationError,
+    pub error: crate::v2_error_account_controller_unsupported_configuration::Error,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,7 +16,7 @@ impl crate::rt::Decode for V2ErrorAccountControllerUnsupportedConfiguration {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::V2ErrorAccountControllerUnsupportedConfigurationError,
+                crate::v2_error_account_controller_unsupported_configuration::Error,
             >,
         }
         let mut b = Slots {
@@ -71,184 +71,5 @@ impl serde::Serialize for V2ErrorAccountControllerUnsupportedConfiguration {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Part of a response (`V2ErrorAccountControllerUnsupportedConfigurationError`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct V2ErrorAccountControllerUnsupportedConfigurationError {
-    /// Short code to identify the error, should not be handled programmatically
-    pub code: crate::V2ErrorAccountControllerUnsupportedConfigurationErrorCode,
-    /// A URL to more information about the error reported
-    pub doc_url: String,
-    /// The invalid permutation provided.
-    pub invalid_permutation: crate::V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation,
-    /// A human-readable message providing more details about the error
-    pub message: String,
-    /// A user-friendly message that can be shown to end-users
-    pub user_message: String,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2ErrorAccountControllerUnsupportedConfigurationError {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::V2ErrorAccountControllerUnsupportedConfigurationErrorCode,
-            >,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<
-                crate::V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation,
-            >,
-            f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a V2ErrorAccountControllerUnsupportedConfigurationError object",
-                &["code", "doc_url", "invalid_permutation", "message", "user_message"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    3 => r.required(&mut b.f3),
-                    4 => r.required(&mut b.f4),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take()) {
-            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4)) => {
-                Ok(V2ErrorAccountControllerUnsupportedConfigurationError {
-                    code: f0,
-                    doc_url: f1,
-                    invalid_permutation: f2,
-                    message: f3,
-                    user_message: f4,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "code"),
-                        (taken.1.is_none(), "doc_url"),
-                        (taken.2.is_none(), "invalid_permutation"),
-                        (taken.3.is_none(), "message"),
-                        (taken.4.is_none(), "user_message"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2ErrorAccountControllerUnsupportedConfigurationError {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for V2ErrorAccountControllerUnsupportedConfigurationError {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for V2ErrorAccountControllerUnsupportedConfigurationError {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("code", &self.code)?;
-        map.serialize_entry("doc_url", &self.doc_url)?;
-        map.serialize_entry("invalid_permutation", &self.invalid_permutation)?;
-        map.serialize_entry("message", &self.message)?;
-        map.serialize_entry("user_message", &self.user_message)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Values of `V2ErrorAccountControllerUnsupportedConfigurationErrorCode`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum V2ErrorAccountControllerUnsupportedConfigurationErrorCode {
-    /// `account_controller_unsupported_configuration`
-    AccountControllerUnsupportedConfiguration,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl V2ErrorAccountControllerUnsupportedConfigurationErrorCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            V2ErrorAccountControllerUnsupportedConfigurationErrorCode::AccountControllerUnsupportedConfiguration => {
-                "account_controller_unsupported_configuration"
-            }
-            V2ErrorAccountControllerUnsupportedConfigurationErrorCode::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for V2ErrorAccountControllerUnsupportedConfigurationErrorCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["account_controller_unsupported_configuration"],
-            ) {
-                Some(0) => {
-                    V2ErrorAccountControllerUnsupportedConfigurationErrorCode::AccountControllerUnsupportedConfiguration
-                }
-                _ => {
-                    V2ErrorAccountControllerUnsupportedConfigurationErrorCode::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for V2ErrorAccountControllerUnsupportedConfigurationErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for V2ErrorAccountControllerUnsupportedConfigurationErrorCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2ErrorAccountControllerUnsupportedConfigurationErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2ErrorAccountControllerUnsupportedConfigurationErrorCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

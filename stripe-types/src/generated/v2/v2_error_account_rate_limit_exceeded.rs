@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct V2ErrorAccountRateLimitExceeded {
     /// Information about the error that occurred
-    pub error: crate::V2ErrorAccountRateLimitExceededError,
+    pub error: crate::v2_error_account_rate_limit_exceeded::Error,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15,7 +15,9 @@ impl crate::rt::Decode for V2ErrorAccountRateLimitExceeded {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::V2ErrorAccountRateLimitExceededError>,
+            f0: crate::rt::json::Slot<
+                crate::v2_error_account_rate_limit_exceeded::Error,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -69,212 +71,5 @@ impl serde::Serialize for V2ErrorAccountRateLimitExceeded {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Part of a response (`V2ErrorAccountRateLimitExceededError`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct V2ErrorAccountRateLimitExceededError {
-    /// Short code to identify the error, should not be handled programmatically
-    pub code: crate::V2ErrorAccountRateLimitExceededErrorCode,
-    /// A human-readable message providing more details about the error
-    pub message: String,
-    /// The type of error returned
-    pub r#type: crate::V2ErrorAccountRateLimitExceededErrorType,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2ErrorAccountRateLimitExceededError {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::V2ErrorAccountRateLimitExceededErrorCode>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<crate::V2ErrorAccountRateLimitExceededErrorType>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a V2ErrorAccountRateLimitExceededError object",
-                &["code", "message", "type"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take(), b.f2.take()) {
-            (Some(f0), Some(f1), Some(f2)) => {
-                Ok(V2ErrorAccountRateLimitExceededError {
-                    code: f0,
-                    message: f1,
-                    r#type: f2,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "code"),
-                        (taken.1.is_none(), "message"),
-                        (taken.2.is_none(), "type"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorAccountRateLimitExceededError {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for V2ErrorAccountRateLimitExceededError {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for V2ErrorAccountRateLimitExceededError {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("code", &self.code)?;
-        map.serialize_entry("message", &self.message)?;
-        map.serialize_entry("type", &self.r#type)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Values of `V2ErrorAccountRateLimitExceededErrorCode`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum V2ErrorAccountRateLimitExceededErrorCode {
-    /// `account_rate_limit_exceeded`
-    AccountRateLimitExceeded,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl V2ErrorAccountRateLimitExceededErrorCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            V2ErrorAccountRateLimitExceededErrorCode::AccountRateLimitExceeded => {
-                "account_rate_limit_exceeded"
-            }
-            V2ErrorAccountRateLimitExceededErrorCode::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for V2ErrorAccountRateLimitExceededErrorCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["account_rate_limit_exceeded"]) {
-                Some(0) => {
-                    V2ErrorAccountRateLimitExceededErrorCode::AccountRateLimitExceeded
-                }
-                _ => V2ErrorAccountRateLimitExceededErrorCode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for V2ErrorAccountRateLimitExceededErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for V2ErrorAccountRateLimitExceededErrorCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorAccountRateLimitExceededErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2ErrorAccountRateLimitExceededErrorCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `V2ErrorAccountRateLimitExceededErrorType`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum V2ErrorAccountRateLimitExceededErrorType {
-    /// `rate_limit`
-    RateLimit,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl V2ErrorAccountRateLimitExceededErrorType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            V2ErrorAccountRateLimitExceededErrorType::RateLimit => "rate_limit",
-            V2ErrorAccountRateLimitExceededErrorType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for V2ErrorAccountRateLimitExceededErrorType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["rate_limit"]) {
-                Some(0) => V2ErrorAccountRateLimitExceededErrorType::RateLimit,
-                _ => V2ErrorAccountRateLimitExceededErrorType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for V2ErrorAccountRateLimitExceededErrorType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for V2ErrorAccountRateLimitExceededErrorType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorAccountRateLimitExceededErrorType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2ErrorAccountRateLimitExceededErrorType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct V2ErrorAdditionalLegalGuardianNotAllowed {
     /// Information about the error that occurred
-    pub error: crate::V2ErrorAdditionalLegalGuardianNotAllowedError,
+    pub error: crate::v2_error_additional_legal_guardian_not_allowed::Error,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,7 +16,7 @@ impl crate::rt::Decode for V2ErrorAdditionalLegalGuardianNotAllowed {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::V2ErrorAdditionalLegalGuardianNotAllowedError,
+                crate::v2_error_additional_legal_guardian_not_allowed::Error,
             >,
         }
         let mut b = Slots {
@@ -71,153 +71,5 @@ impl serde::Serialize for V2ErrorAdditionalLegalGuardianNotAllowed {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Part of a response (`V2ErrorAdditionalLegalGuardianNotAllowedError`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct V2ErrorAdditionalLegalGuardianNotAllowedError {
-    /// Short code to identify the error, should not be handled programmatically
-    pub code: crate::V2ErrorAdditionalLegalGuardianNotAllowedErrorCode,
-    /// A human-readable message providing more details about the error
-    pub message: String,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2ErrorAdditionalLegalGuardianNotAllowedError {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::V2ErrorAdditionalLegalGuardianNotAllowedErrorCode,
-            >,
-            f1: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a V2ErrorAdditionalLegalGuardianNotAllowedError object",
-                &["code", "message"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(V2ErrorAdditionalLegalGuardianNotAllowedError {
-                    code: f0,
-                    message: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "code"), (taken.1.is_none(), "message")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorAdditionalLegalGuardianNotAllowedError {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for V2ErrorAdditionalLegalGuardianNotAllowedError {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for V2ErrorAdditionalLegalGuardianNotAllowedError {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("code", &self.code)?;
-        map.serialize_entry("message", &self.message)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Values of `V2ErrorAdditionalLegalGuardianNotAllowedErrorCode`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum V2ErrorAdditionalLegalGuardianNotAllowedErrorCode {
-    /// `additional_legal_guardian_not_allowed`
-    AdditionalLegalGuardianNotAllowed,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl V2ErrorAdditionalLegalGuardianNotAllowedErrorCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            V2ErrorAdditionalLegalGuardianNotAllowedErrorCode::AdditionalLegalGuardianNotAllowed => {
-                "additional_legal_guardian_not_allowed"
-            }
-            V2ErrorAdditionalLegalGuardianNotAllowedErrorCode::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for V2ErrorAdditionalLegalGuardianNotAllowedErrorCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["additional_legal_guardian_not_allowed"],
-            ) {
-                Some(0) => {
-                    V2ErrorAdditionalLegalGuardianNotAllowedErrorCode::AdditionalLegalGuardianNotAllowed
-                }
-                _ => {
-                    V2ErrorAdditionalLegalGuardianNotAllowedErrorCode::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for V2ErrorAdditionalLegalGuardianNotAllowedErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for V2ErrorAdditionalLegalGuardianNotAllowedErrorCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorAdditionalLegalGuardianNotAllowedErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2ErrorAdditionalLegalGuardianNotAllowedErrorCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountry {
     /// Information about the error that occurred
-    pub error: crate::V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryError,
+    pub error: crate::v2_error_capability_not_available_without_other_capability_in_country::Error,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,7 +16,7 @@ impl crate::rt::Decode for V2ErrorCapabilityNotAvailableWithoutOtherCapabilityIn
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryError,
+                crate::v2_error_capability_not_available_without_other_capability_in_country::Error,
             >,
         }
         let mut b = Slots {
@@ -72,175 +72,5 @@ impl serde::Serialize for V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInC
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Part of a response (`V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryError`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryError {
-    /// Short code to identify the error, should not be handled programmatically
-    pub code: crate::V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryErrorCode,
-    /// A human-readable message providing more details about the error
-    pub message: String,
-    /// A user-friendly message that can be shown to end-users
-    pub user_message: String,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode
-for V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryError {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryErrorCode,
-            >,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryError object",
-                &["code", "message", "user_message"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take(), b.f2.take()) {
-            (Some(f0), Some(f1), Some(f2)) => {
-                Ok(V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryError {
-                    code: f0,
-                    message: f1,
-                    user_message: f2,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "code"),
-                        (taken.1.is_none(), "message"),
-                        (taken.2.is_none(), "user_message"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryError {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId
-for V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryError {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize
-for V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryError {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("code", &self.code)?;
-        map.serialize_entry("message", &self.message)?;
-        map.serialize_entry("user_message", &self.user_message)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Values of `V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryErrorCode`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryErrorCode {
-    /// `capability_not_available_without_other_capability_in_country`
-    CapabilityNotAvailableWithoutOtherCapabilityInCountry,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryErrorCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryErrorCode::CapabilityNotAvailableWithoutOtherCapabilityInCountry => {
-                "capability_not_available_without_other_capability_in_country"
-            }
-            V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryErrorCode::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr
-for V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryErrorCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["capability_not_available_without_other_capability_in_country"],
-            ) {
-                Some(0) => {
-                    V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryErrorCode::CapabilityNotAvailableWithoutOtherCapabilityInCountry
-                }
-                _ => {
-                    V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryErrorCode::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display
-for V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize
-for V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryErrorCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode
-for V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryErrorCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

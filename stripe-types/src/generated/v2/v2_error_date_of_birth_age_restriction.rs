@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct V2ErrorDateOfBirthAgeRestriction {
     /// Information about the error that occurred
-    pub error: crate::V2ErrorDateOfBirthAgeRestrictionError,
+    pub error: crate::v2_error_date_of_birth_age_restriction::Error,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15,7 +15,9 @@ impl crate::rt::Decode for V2ErrorDateOfBirthAgeRestriction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::V2ErrorDateOfBirthAgeRestrictionError>,
+            f0: crate::rt::json::Slot<
+                crate::v2_error_date_of_birth_age_restriction::Error,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -69,163 +71,5 @@ impl serde::Serialize for V2ErrorDateOfBirthAgeRestriction {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Part of a response (`V2ErrorDateOfBirthAgeRestrictionError`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct V2ErrorDateOfBirthAgeRestrictionError {
-    /// Representative age should be greater than or equal to the age_limit.
-    pub age_limit: String,
-    /// Short code to identify the error, should not be handled programmatically
-    pub code: crate::V2ErrorDateOfBirthAgeRestrictionErrorCode,
-    /// A human-readable message providing more details about the error
-    pub message: String,
-    /// A user-friendly message that can be shown to end-users
-    pub user_message: String,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2ErrorDateOfBirthAgeRestrictionError {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<crate::V2ErrorDateOfBirthAgeRestrictionErrorCode>,
-            f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a V2ErrorDateOfBirthAgeRestrictionError object",
-                &["age_limit", "code", "message", "user_message"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    3 => r.required(&mut b.f3),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take()) {
-            (Some(f0), Some(f1), Some(f2), Some(f3)) => {
-                Ok(V2ErrorDateOfBirthAgeRestrictionError {
-                    age_limit: f0,
-                    code: f1,
-                    message: f2,
-                    user_message: f3,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "age_limit"),
-                        (taken.1.is_none(), "code"),
-                        (taken.2.is_none(), "message"),
-                        (taken.3.is_none(), "user_message"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorDateOfBirthAgeRestrictionError {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for V2ErrorDateOfBirthAgeRestrictionError {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for V2ErrorDateOfBirthAgeRestrictionError {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("age_limit", &self.age_limit)?;
-        map.serialize_entry("code", &self.code)?;
-        map.serialize_entry("message", &self.message)?;
-        map.serialize_entry("user_message", &self.user_message)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Values of `V2ErrorDateOfBirthAgeRestrictionErrorCode`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum V2ErrorDateOfBirthAgeRestrictionErrorCode {
-    /// `date_of_birth_age_restriction`
-    DateOfBirthAgeRestriction,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl V2ErrorDateOfBirthAgeRestrictionErrorCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            V2ErrorDateOfBirthAgeRestrictionErrorCode::DateOfBirthAgeRestriction => {
-                "date_of_birth_age_restriction"
-            }
-            V2ErrorDateOfBirthAgeRestrictionErrorCode::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for V2ErrorDateOfBirthAgeRestrictionErrorCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["date_of_birth_age_restriction"]) {
-                Some(0) => {
-                    V2ErrorDateOfBirthAgeRestrictionErrorCode::DateOfBirthAgeRestriction
-                }
-                _ => V2ErrorDateOfBirthAgeRestrictionErrorCode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for V2ErrorDateOfBirthAgeRestrictionErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for V2ErrorDateOfBirthAgeRestrictionErrorCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorDateOfBirthAgeRestrictionErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2ErrorDateOfBirthAgeRestrictionErrorCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct V2ErrorPlatformRegistrationRequired {
     /// Information about the error that occurred
-    pub error: crate::V2ErrorPlatformRegistrationRequiredError,
+    pub error: crate::v2_error_platform_registration_required::Error,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15,7 +15,9 @@ impl crate::rt::Decode for V2ErrorPlatformRegistrationRequired {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::V2ErrorPlatformRegistrationRequiredError>,
+            f0: crate::rt::json::Slot<
+                crate::v2_error_platform_registration_required::Error,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -69,157 +71,5 @@ impl serde::Serialize for V2ErrorPlatformRegistrationRequired {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Part of a response (`V2ErrorPlatformRegistrationRequiredError`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct V2ErrorPlatformRegistrationRequiredError {
-    /// Short code to identify the error, should not be handled programmatically
-    pub code: crate::V2ErrorPlatformRegistrationRequiredErrorCode,
-    /// A URL to more information about the error reported
-    pub doc_url: String,
-    /// A human-readable message providing more details about the error
-    pub message: String,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2ErrorPlatformRegistrationRequiredError {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::V2ErrorPlatformRegistrationRequiredErrorCode,
-            >,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a V2ErrorPlatformRegistrationRequiredError object",
-                &["code", "doc_url", "message"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take(), b.f2.take()) {
-            (Some(f0), Some(f1), Some(f2)) => {
-                Ok(V2ErrorPlatformRegistrationRequiredError {
-                    code: f0,
-                    doc_url: f1,
-                    message: f2,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "code"),
-                        (taken.1.is_none(), "doc_url"),
-                        (taken.2.is_none(), "message"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorPlatformRegistrationRequiredError {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for V2ErrorPlatformRegistrationRequiredError {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for V2ErrorPlatformRegistrationRequiredError {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("code", &self.code)?;
-        map.serialize_entry("doc_url", &self.doc_url)?;
-        map.serialize_entry("message", &self.message)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Values of `V2ErrorPlatformRegistrationRequiredErrorCode`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum V2ErrorPlatformRegistrationRequiredErrorCode {
-    /// `platform_registration_required`
-    PlatformRegistrationRequired,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl V2ErrorPlatformRegistrationRequiredErrorCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            V2ErrorPlatformRegistrationRequiredErrorCode::PlatformRegistrationRequired => {
-                "platform_registration_required"
-            }
-            V2ErrorPlatformRegistrationRequiredErrorCode::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for V2ErrorPlatformRegistrationRequiredErrorCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["platform_registration_required"]) {
-                Some(0) => {
-                    V2ErrorPlatformRegistrationRequiredErrorCode::PlatformRegistrationRequired
-                }
-                _ => V2ErrorPlatformRegistrationRequiredErrorCode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for V2ErrorPlatformRegistrationRequiredErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for V2ErrorPlatformRegistrationRequiredErrorCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorPlatformRegistrationRequiredErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2ErrorPlatformRegistrationRequiredErrorCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct V2ErrorTestClockDisallowedOnLiveMode {
     /// Information about the error that occurred
-    pub error: crate::V2ErrorTestClockDisallowedOnLiveModeError,
+    pub error: crate::v2_error_test_clock_disallowed_on_live_mode::Error,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15,7 +15,9 @@ impl crate::rt::Decode for V2ErrorTestClockDisallowedOnLiveMode {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::V2ErrorTestClockDisallowedOnLiveModeError>,
+            f0: crate::rt::json::Slot<
+                crate::v2_error_test_clock_disallowed_on_live_mode::Error,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -69,146 +71,5 @@ impl serde::Serialize for V2ErrorTestClockDisallowedOnLiveMode {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Part of a response (`V2ErrorTestClockDisallowedOnLiveModeError`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct V2ErrorTestClockDisallowedOnLiveModeError {
-    /// Short code to identify the error, should not be handled programmatically
-    pub code: crate::V2ErrorTestClockDisallowedOnLiveModeErrorCode,
-    /// A human-readable message providing more details about the error
-    pub message: String,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2ErrorTestClockDisallowedOnLiveModeError {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::V2ErrorTestClockDisallowedOnLiveModeErrorCode,
-            >,
-            f1: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a V2ErrorTestClockDisallowedOnLiveModeError object",
-                &["code", "message"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(V2ErrorTestClockDisallowedOnLiveModeError {
-                    code: f0,
-                    message: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "code"), (taken.1.is_none(), "message")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorTestClockDisallowedOnLiveModeError {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for V2ErrorTestClockDisallowedOnLiveModeError {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for V2ErrorTestClockDisallowedOnLiveModeError {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("code", &self.code)?;
-        map.serialize_entry("message", &self.message)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Values of `V2ErrorTestClockDisallowedOnLiveModeErrorCode`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum V2ErrorTestClockDisallowedOnLiveModeErrorCode {
-    /// `test_clock_disallowed_on_live_mode`
-    TestClockDisallowedOnLiveMode,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl V2ErrorTestClockDisallowedOnLiveModeErrorCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            V2ErrorTestClockDisallowedOnLiveModeErrorCode::TestClockDisallowedOnLiveMode => {
-                "test_clock_disallowed_on_live_mode"
-            }
-            V2ErrorTestClockDisallowedOnLiveModeErrorCode::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for V2ErrorTestClockDisallowedOnLiveModeErrorCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["test_clock_disallowed_on_live_mode"]) {
-                Some(0) => {
-                    V2ErrorTestClockDisallowedOnLiveModeErrorCode::TestClockDisallowedOnLiveMode
-                }
-                _ => V2ErrorTestClockDisallowedOnLiveModeErrorCode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for V2ErrorTestClockDisallowedOnLiveModeErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for V2ErrorTestClockDisallowedOnLiveModeErrorCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorTestClockDisallowedOnLiveModeErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2ErrorTestClockDisallowedOnLiveModeErrorCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct V2ErrorTestClocksCustomerLimitReached {
     /// Information about the error that occurred
-    pub error: crate::V2ErrorTestClocksCustomerLimitReachedError,
+    pub error: crate::v2_error_test_clocks_customer_limit_reached::Error,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15,7 +15,9 @@ impl crate::rt::Decode for V2ErrorTestClocksCustomerLimitReached {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::V2ErrorTestClocksCustomerLimitReachedError>,
+            f0: crate::rt::json::Slot<
+                crate::v2_error_test_clocks_customer_limit_reached::Error,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -69,148 +71,5 @@ impl serde::Serialize for V2ErrorTestClocksCustomerLimitReached {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Part of a response (`V2ErrorTestClocksCustomerLimitReachedError`).
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct V2ErrorTestClocksCustomerLimitReachedError {
-    /// Short code to identify the error, should not be handled programmatically
-    pub code: crate::V2ErrorTestClocksCustomerLimitReachedErrorCode,
-    /// A human-readable message providing more details about the error
-    pub message: String,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2ErrorTestClocksCustomerLimitReachedError {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::V2ErrorTestClocksCustomerLimitReachedErrorCode,
-            >,
-            f1: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a V2ErrorTestClocksCustomerLimitReachedError object",
-                &["code", "message"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(V2ErrorTestClocksCustomerLimitReachedError {
-                    code: f0,
-                    message: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "code"), (taken.1.is_none(), "message")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorTestClocksCustomerLimitReachedError {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for V2ErrorTestClocksCustomerLimitReachedError {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for V2ErrorTestClocksCustomerLimitReachedError {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("code", &self.code)?;
-        map.serialize_entry("message", &self.message)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Values of `V2ErrorTestClocksCustomerLimitReachedErrorCode`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum V2ErrorTestClocksCustomerLimitReachedErrorCode {
-    /// `test_clocks_customer_limit_reached`
-    TestClocksCustomerLimitReached,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl V2ErrorTestClocksCustomerLimitReachedErrorCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            V2ErrorTestClocksCustomerLimitReachedErrorCode::TestClocksCustomerLimitReached => {
-                "test_clocks_customer_limit_reached"
-            }
-            V2ErrorTestClocksCustomerLimitReachedErrorCode::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for V2ErrorTestClocksCustomerLimitReachedErrorCode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["test_clocks_customer_limit_reached"]) {
-                Some(0) => {
-                    V2ErrorTestClocksCustomerLimitReachedErrorCode::TestClocksCustomerLimitReached
-                }
-                _ => {
-                    V2ErrorTestClocksCustomerLimitReachedErrorCode::Unknown(s.to_owned())
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for V2ErrorTestClocksCustomerLimitReachedErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for V2ErrorTestClocksCustomerLimitReachedErrorCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorTestClocksCustomerLimitReachedErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for V2ErrorTestClocksCustomerLimitReachedErrorCode {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
