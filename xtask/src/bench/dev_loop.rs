@@ -4,10 +4,11 @@
 //! Each round measures ours, then theirs, each in its own `CARGO_TARGET_DIR` under
 //! `target/bench/` (removed afterwards); as for the release builds, each side's figure is its
 //! fastest run and every run is in the notes. The clean debug build's timing report also
-//! gives the build's critical path (see [`super::timings`]).
+//! gives the build's critical path (see [`super::timings`]); the reports are kept as
+//! `target/bench/cargo-timing-<app>-<round>.html`.
 
 use super::compare::{list_secs, SampleApp, OURS, THEIRS};
-use super::timings::{critical_path_in, CriticalPath};
+use super::timings::{critical_path_in, CriticalPath, REPORT};
 use super::Report;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -84,18 +85,33 @@ fn with_edit(main_rs: &str, n: usize) -> Option<String> {
     ))
 }
 
-/// One round of one side, in `target` (removed before and after, also on failure).
-fn round(app: SampleApp, target: &Path, runs: &mut Runs) -> Result<()> {
-    let _ = std::fs::remove_dir_all(target);
-    let measured = measure_round(app, target, runs);
-    let _ = std::fs::remove_dir_all(target);
+/// Round `n` of one side, in its target dir under `out_dir` (removed before and after, also on
+/// failure).
+fn round(app: SampleApp, out_dir: &Path, n: usize, runs: &mut Runs) -> Result<()> {
+    let target = out_dir.join(format!("target-dev-{}", app.side));
+    let _ = std::fs::remove_dir_all(&target);
+    let measured = measure_round(
+        app,
+        &target,
+        &out_dir.join(format!("cargo-timing-{}-{n}.html", app.bin)),
+        runs,
+    );
+    let _ = std::fs::remove_dir_all(&target);
     measured
 }
 
-/// Clean debug build with its critical path, the rebuilds after edits, clean check.
-fn measure_round(app: SampleApp, target: &Path, runs: &mut Runs) -> Result<()> {
+/// Clean debug build with its critical path (its timing report kept as `timing_report`), the
+/// rebuilds after edits, clean check.
+fn measure_round(
+    app: SampleApp,
+    target: &Path,
+    timing_report: &Path,
+    runs: &mut Runs,
+) -> Result<()> {
     let secs = app.cargo(&["build", "--timings"], target)?;
-    let path = critical_path_in(target)?;
+    std::fs::copy(target.join(REPORT), timing_report)
+        .with_context(|| format!("keeping {}", target.join(REPORT).display()))?;
+    let path = critical_path_in(timing_report)?;
     eprintln!(
         "{}: clean debug build {secs:.1} s, critical path {}",
         app.bin,
@@ -153,9 +169,9 @@ pub(super) fn dev_loop(r: &mut Report, out_dir: &Path, rounds: usize) -> Result<
     OURS.fetch()?;
     THEIRS.fetch()?;
     let (mut ours, mut theirs) = (Runs::default(), Runs::default());
-    for _ in 0..rounds {
-        round(OURS, &out_dir.join("target-dev-ours"), &mut ours)?;
-        round(THEIRS, &out_dir.join("target-dev-theirs"), &mut theirs)?;
+    for n in 1..=rounds {
+        round(OURS, out_dir, n, &mut ours)?;
+        round(THEIRS, out_dir, n, &mut theirs)?;
     }
     let [debug, check, rebuild] = TARGETS;
     compared(

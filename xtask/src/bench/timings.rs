@@ -177,13 +177,14 @@ pub fn critical_path(html: &str) -> Result<CriticalPath> {
     })
 }
 
-/// The critical path of the build whose `--timings` report is in `target` (a
-/// `CARGO_TARGET_DIR`).
-pub fn critical_path_in(target: &Path) -> Result<CriticalPath> {
-    let path = target.join("cargo-timings/cargo-timing.html");
+/// Where `cargo build --timings` writes its report, in its target dir.
+pub const REPORT: &str = "cargo-timings/cargo-timing.html";
+
+/// The critical path of the build whose `--timings` report is `report`.
+pub fn critical_path_in(report: &Path) -> Result<CriticalPath> {
     let html =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    critical_path(&html).with_context(|| format!("in {}", path.display()))
+        std::fs::read_to_string(report).with_context(|| format!("reading {}", report.display()))?;
+    critical_path(&html).with_context(|| format!("in {}", report.display()))
 }
 
 #[cfg(test)]
