@@ -641,6 +641,20 @@ mod tests {
     }
 
     #[test]
+    fn the_scope_and_the_rounds_come_from_the_flags() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let scope = |a: &[&str]| Scope::from_args(&args(a)).ok();
+        assert!(scope(&["--full"]) == Some(Scope::Complete));
+        assert!(scope(&["--only-dev-loop"]) == Some(Scope::OnlyDevLoop));
+        assert!(scope(&["--no-compare"]) == Some(Scope::NoCompare));
+        assert!(scope(&["--only-compare", "--only-dev-loop"]).is_none());
+        assert_eq!(build_rounds(&args(&[])).unwrap(), BUILD_ROUNDS);
+        assert_eq!(build_rounds(&args(&["--build-rounds", "1"])).unwrap(), 1);
+        assert!(build_rounds(&args(&["--build-rounds", "0"])).is_err());
+        assert!(build_rounds(&args(&["--build-rounds"])).is_err());
+    }
+
+    #[test]
     fn the_repository_guide_has_the_markers() {
         let guide = include_str!("../../../guides/performance.md");
         assert!(with_table(guide, "x").is_ok());
