@@ -8,6 +8,13 @@
 //! them `unlocked_units` and `unlocked_rmeta_units`. Those edges are the dependencies that held
 //! each unit back in this build; the longest chain along them is what a machine with enough
 //! cores (8–16 for these apps) would still wait for.
+//!
+//! The report names only the *last* dependency of each unit, and on a small machine that is
+//! often the one that waited longest for a core rather than the longest one. One case is
+//! exact and matters: a binary links every library of the build (a `cargo build --bin` builds
+//! nothing else), so it waits for all of them whole; those edges are added. Between
+//! libraries, a dependency that finished earlier in this run but would finish later with
+//! more cores is missed, so the figure is a lower bound.
 
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
@@ -52,6 +59,19 @@ impl Unit {
                     .map(|(_, s)| s.end)
             })
             .unwrap_or(self.duration)
+    }
+
+    /// A binary: its target is ` <name> "bin"`.
+    fn is_bin(&self) -> bool {
+        self.target.trim_end().ends_with("\"bin\"")
+    }
+
+    /// A library or a build script (compiled or run): what a binary of the build links, or
+    /// what has to be built before it. Not a test, bench or example, which may wait for a
+    /// binary.
+    fn is_linked_or_built_first(&self) -> bool {
+        let target = self.target.trim();
+        target.is_empty() || target.starts_with("build-script")
     }
 
     /// `stripe-types`, `serde_core build-script (run)`, `sample-ours bin`.
@@ -133,6 +153,18 @@ pub fn critical_path(html: &str) -> Result<CriticalPath> {
         {
             incoming[to].push((from, secs));
             outgoing[from].push(to);
+        }
+    }
+    for (to, bin) in units.iter().enumerate().filter(|(_, u)| u.is_bin()) {
+        for (from, lib) in units
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| u.is_linked_or_built_first())
+        {
+            if !lib.unblocked_units.contains(&bin.i) {
+                incoming[to].push((from, lib.duration));
+                outgoing[from].push(to);
+            }
         }
     }
     // Longest wait before each unit could start, in topological order (Kahn).
@@ -259,6 +291,34 @@ const CONCURRENCY_DATA = [];
             vec![("b".to_string(), 3.0), ("c".to_string(), 1.0)]
         );
         assert!((path.secs - 4.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_binary_waits_for_every_library_whole() {
+        // On two cores `small` finished last and is recorded as what `app` waited for; `big`
+        // (10 s) finished earlier but is longer than `small`'s metadata and `mid`.
+        let report = r#"const UNIT_DATA = [
+          {"i": 0, "name": "big", "target": "", "start": 0.0, "duration": 10.0,
+           "unblocked_units": [], "unblocked_rmeta_units": [], "sections": null},
+          {"i": 1, "name": "small", "target": "", "start": 0.0, "duration": 1.0,
+           "unblocked_units": [], "unblocked_rmeta_units": [2], "sections": null},
+          {"i": 2, "name": "mid", "target": "", "start": 9.0, "duration": 3.0,
+           "unblocked_units": [3], "unblocked_rmeta_units": [], "sections": null},
+          {"i": 3, "name": "app", "target": " app \"bin\"", "start": 12.0, "duration": 2.0,
+           "unblocked_units": [4], "unblocked_rmeta_units": [], "sections": null},
+          {"i": 4, "name": "app", "target": " cli \"test\"", "start": 14.0, "duration": 1.0,
+           "unblocked_units": [], "unblocked_rmeta_units": [], "sections": null}
+        ];"#;
+        let path = critical_path(report).unwrap();
+        assert_eq!(
+            path.steps,
+            vec![
+                ("big".to_string(), 10.0),
+                ("app bin".to_string(), 2.0),
+                ("app cli test".to_string(), 1.0),
+            ]
+        );
+        assert!((path.secs - 13.0).abs() < 1e-9, "{}", path.secs);
     }
 
     #[test]
