@@ -4,71 +4,15 @@
 //!
 //! `cargo bench -p stripe-client --bench client_overhead`
 
+mod common;
+
 use axum::routing::post;
 use axum::Router;
+use common::{CreateCustomer, Customer, CUSTOMER};
 use criterion::{criterion_group, Criterion};
-use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
+use serde::Serialize;
 use std::time::{Duration, Instant};
 use stripe_client::prelude::*;
-use stripe_types::rt::{Decode, Encoding, Endpoint, Host, Pagination, ResponseKind, StripeRequest};
-
-const CUSTOMER: &str = r#"{"id":"cus_NffrFeUfNV2Hib","object":"customer","address":null,"balance":0,"created":1680893993,"currency":null,"default_source":null,"delinquent":false,"description":null,"discount":null,"email":"jennyrosen@example.com","invoice_prefix":"0759376C","invoice_settings":{"custom_fields":null,"default_payment_method":null,"footer":null,"rendering_options":null},"livemode":false,"metadata":{"order_id":"6735"},"name":"Jenny Rosen","next_invoice_sequence":1,"phone":null,"preferred_locales":[],"shipping":null,"tax_exempt":"none","test_clock":null}"#;
-
-#[derive(Debug, Deserialize)]
-#[allow(dead_code)]
-struct Customer {
-    id: String,
-    object: String,
-    email: Option<String>,
-    name: Option<String>,
-    balance: i64,
-    created: i64,
-    metadata: std::collections::BTreeMap<String, String>,
-}
-
-impl Decode for Customer {
-    fn decode(r: &mut stripe_types::rt::json::Reader<'_>) -> stripe_types::rt::json::Result<Self> {
-        r.serde()
-    }
-}
-
-#[derive(Serialize)]
-struct CreateCustomer {
-    email: &'static str,
-    name: &'static str,
-    metadata: Meta,
-}
-
-#[derive(Serialize)]
-struct Meta {
-    order_id: &'static str,
-}
-
-impl StripeRequest for CreateCustomer {
-    type Output = Customer;
-    fn endpoint(&self) -> Endpoint {
-        Endpoint {
-            operation_id: "PostCustomers",
-            method: Method::Post,
-            path: Cow::Borrowed("/v1/customers"),
-            host: Host::Api,
-            encoding: Encoding::Form,
-            response: ResponseKind::Json,
-            pagination: Pagination::None,
-        }
-    }
-}
-
-impl CreateCustomer {
-    fn new() -> Self {
-        CreateCustomer {
-            email: "jennyrosen@example.com",
-            name: "Jenny Rosen",
-            metadata: Meta { order_id: "6735" },
-        }
-    }
-}
 
 #[derive(Serialize)]
 struct Form<'a> {

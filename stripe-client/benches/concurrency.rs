@@ -5,9 +5,12 @@
 //! `cargo bench -p stripe-client --bench concurrency`
 //! Ends with `BENCH concurrency_rps=<n>` and `BENCH concurrency_connections=<n>`.
 
+mod common;
+
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use axum::Router;
+use common::CUSTOMER;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -15,44 +18,29 @@ use stripe_client::prelude::*;
 use stripe_client::Client;
 use stripe_types::RetrieveCustomer;
 
-const CUSTOMER: &str = r#"{"id":"cus_NffrFeUfNV2Hib","object":"customer","address":null,"balance":0,"created":1680893993,"currency":null,"default_source":null,"delinquent":false,"description":null,"discount":null,"email":"jennyrosen@example.com","invoice_prefix":"0759376C","invoice_settings":{"custom_fields":null,"default_payment_method":null,"footer":null,"rendering_options":null},"livemode":false,"metadata":{"order_id":"6735"},"name":"Jenny Rosen","next_invoice_sequence":1,"phone":null,"preferred_locales":[],"shipping":null,"tax_exempt":"none","test_clock":null}"#;
-
 const CONCURRENCY: usize = 64;
 
-/// The canned server runs on its own runtime and thread, like a server in another process:
-/// its tasks do not compete with the client's for the client runtime's workers.
+/// The canned server, on its own thread and runtime ([`common::spawn_server`]).
 fn spawn_server(accepted: Arc<AtomicU64>) -> std::net::SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.set_nonblocking(true).expect("nonblocking");
-    let addr = listener.local_addr().expect("addr");
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("server runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            let app = Router::new().route(
-                "/v1/customers/{id}",
-                get(|| async {
-                    (
-                        [
-                            ("content-type", "application/json"),
-                            ("request-id", "req_bench"),
-                        ],
-                        CUSTOMER,
-                    )
-                }),
-            );
-            // Count every TCP connection the server accepts.
-            let listener = listener.tap_io(move |_tcp| {
-                accepted.fetch_add(1, Ordering::Relaxed);
-            });
-            let _ = axum::serve(listener, app).await;
+    common::spawn_server(move |listener| async move {
+        let app = Router::new().route(
+            "/v1/customers/{id}",
+            get(|| async {
+                (
+                    [
+                        ("content-type", "application/json"),
+                        ("request-id", "req_bench"),
+                    ],
+                    CUSTOMER,
+                )
+            }),
+        );
+        // Count every TCP connection the server accepts.
+        let listener = listener.tap_io(move |_tcp| {
+            accepted.fetch_add(1, Ordering::Relaxed);
         });
-    });
-    addr
+        let _ = axum::serve(listener, app).await;
+    })
 }
 
 fn main() {

@@ -18,70 +18,19 @@
 //! [`ClientBuilder::http_client_builder`](stripe_client::ClientBuilder::http_client_builder).
 //! It runs on its own runtime and thread, like a server in another process.
 
-use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
+mod common;
+
+use common::{CreateCustomer, Customer, CUSTOMER};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use stripe_client::prelude::*;
-use stripe_types::rt::{Decode, Encoding, Endpoint, Host, Pagination, ResponseKind, StripeRequest};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio_rustls::rustls;
 
-const CUSTOMER: &str = r#"{"id":"cus_NffrFeUfNV2Hib","object":"customer","address":null,"balance":0,"created":1680893993,"currency":null,"default_source":null,"delinquent":false,"description":null,"discount":null,"email":"jennyrosen@example.com","invoice_prefix":"0759376C","invoice_settings":{"custom_fields":null,"default_payment_method":null,"footer":null,"rendering_options":null},"livemode":false,"metadata":{"order_id":"6735"},"name":"Jenny Rosen","next_invoice_sequence":1,"phone":null,"preferred_locales":[],"shipping":null,"tax_exempt":"none","test_clock":null}"#;
-
 /// The name the certificate is issued for; the client resolves it to the server's address.
 const HOST: &str = "api.stripe.test";
-
-#[derive(Debug, Deserialize)]
-#[allow(dead_code)]
-struct Customer {
-    id: String,
-    email: Option<String>,
-    metadata: std::collections::BTreeMap<String, String>,
-}
-
-impl Decode for Customer {
-    fn decode(r: &mut stripe_types::rt::json::Reader<'_>) -> stripe_types::rt::json::Result<Self> {
-        r.serde()
-    }
-}
-
-#[derive(Serialize)]
-struct CreateCustomer {
-    email: &'static str,
-    name: &'static str,
-    metadata: Meta,
-}
-
-#[derive(Serialize)]
-struct Meta {
-    order_id: &'static str,
-}
-
-impl StripeRequest for CreateCustomer {
-    type Output = Customer;
-    fn endpoint(&self) -> Endpoint {
-        Endpoint {
-            operation_id: "PostCustomers",
-            method: Method::Post,
-            path: Cow::Borrowed("/v1/customers"),
-            host: Host::Api,
-            encoding: Encoding::Form,
-            response: ResponseKind::Json,
-            pagination: Pagination::None,
-        }
-    }
-}
-
-fn request() -> CreateCustomer {
-    CreateCustomer {
-        email: "jenny.rosen@example.com",
-        name: "Jenny Rosen",
-        metadata: Meta { order_id: "6735" },
-    }
-}
 
 /// Serve one TLS connection: read each request whole, wait `delay`, answer the customer.
 async fn serve_connection<S>(stream: S, delay: Duration) -> std::io::Result<()>
@@ -144,33 +93,22 @@ fn spawn_server(delay: Duration) -> Server {
     .with_single_cert(vec![cert.der().clone()], key)
     .expect("server config");
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.set_nonblocking(true).expect("nonblocking");
-    let addr = listener.local_addr().expect("addr");
     let accepted = Arc::new(AtomicU64::new(0));
     let counter = accepted.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("server runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            loop {
-                let Ok((tcp, _)) = listener.accept().await else {
-                    continue;
-                };
-                counter.fetch_add(1, Ordering::Relaxed);
-                let _ = tcp.set_nodelay(true);
-                let acceptor = acceptor.clone();
-                tokio::spawn(async move {
-                    if let Ok(tls) = acceptor.accept(tcp).await {
-                        let _ = serve_connection(tls, delay).await;
-                    }
-                });
-            }
-        });
+    let addr = common::spawn_server(move |listener| async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                continue;
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            let _ = tcp.set_nodelay(true);
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                if let Ok(tls) = acceptor.accept(tcp).await {
+                    let _ = serve_connection(tls, delay).await;
+                }
+            });
+        }
     });
     Server {
         addr,
@@ -221,11 +159,11 @@ impl Sender {
     async fn send(&self) {
         match self {
             Sender::Stripe(client) => {
-                let c = request().send(client).await.expect("request");
+                let c = CreateCustomer::new().send(client).await.expect("request");
                 std::hint::black_box(c);
             }
             Sender::Reqwest(http, url) => {
-                let body = serde_urlencoded_form(&request());
+                let body = serde_urlencoded_form(&CreateCustomer::new());
                 let resp = http
                     .post(url)
                     .bearer_auth("sk_test_bench")
@@ -243,7 +181,7 @@ impl Sender {
     }
 }
 
-/// The form body a hand-written client would write for [`request`].
+/// The form body a hand-written client would write for `r`.
 fn serde_urlencoded_form(r: &CreateCustomer) -> String {
     format!(
         "email={}&name={}&metadata[order_id]={}",

@@ -6,7 +6,7 @@
 //!   from Stripe's SDK spec, by default stripe-mock's copy in the Go module cache.
 //! - `test`: the whole test suite (codegen check, stripe-mock, refresh proof, workspace tests).
 //! - `refresh-proof`: regenerate from stripe-mock's newer spec into a copy and type-check it.
-//! - `bench [--full] [--no-compare | --only-compare]`: every benchmark into one table (`target/bench/report.md`).
+//! - `bench [--full] [--no-compare | --only-compare | --only-dev-loop] [--build-rounds N]`: every benchmark into one table (`target/bench/report.md`).
 //! - `bench-build`: clean release build time and generated source size per feature set.
 //! - `explorer [--base-url <url>]`: the SDK walkthrough against stripe-mock or a test account.
 #![forbid(unsafe_code)]
@@ -49,7 +49,7 @@ fn main() {
                  spec names [--from <spec3.beta.sdk.json>]\n  \
                  test    (codegen --check, clippy, fmt --check, deny, refresh proof, then every test)\n  \
                  refresh-proof\n  \
-                 deny\n  bench [--full] [--no-compare] [--only-compare]\n  bench-build\n  stripe-mock [install|start]\n  explorer [--base-url <url>] [--release]"
+                 deny\n  bench [--full] [--no-compare | --only-compare | --only-dev-loop] [--build-rounds N]\n  bench-build\n  stripe-mock [install|start]\n  explorer [--base-url <url>] [--release]"
             );
             std::process::exit(2);
         }

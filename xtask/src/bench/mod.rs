@@ -1,8 +1,9 @@
-//! `cargo xtask bench [--no-compare | --only-compare] [--full]`: run every benchmark, write one
-//! Markdown table (stdout and `target/bench/report.md`) and one `target <name> <figure>
-//! <met|missed>` line per target. A complete run (no `--no-compare` / `--only-compare`) also
-//! replaces the table in `guides/performance.md`, between its [`GUIDE_START`] and
-//! [`GUIDE_END`] markers, so the guide's prose sits beside the figures of the last run.
+//! `cargo xtask bench [--no-compare | --only-compare | --only-dev-loop] [--full]
+//! [--build-rounds N]`: run every benchmark, write one Markdown table (stdout and
+//! `target/bench/report.md`) and one `target <name> <figure> <met|missed>` line per target. A
+//! complete run (none of `--no-compare`, `--only-compare`, `--only-dev-loop`) also replaces the
+//! table in `guides/performance.md`, between its [`GUIDE_START`] and [`GUIDE_END`] markers, so
+//! the guide's prose sits beside the figures of the last run.
 //!
 //! Each bench runs as its own `cargo bench` process (`-- --quick` unless `--full`); the figures
 //! are parsed from the lines the benches print. Both sides of every ratio are measured in the
@@ -11,18 +12,26 @@
 //!
 //! With `bench/compare-async-stripe/` present (and no `--no-compare`, which skips all
 //! async-stripe work):
-//! - `compare`: the same sample app (`ours/`, `theirs/`) is fetched, then built clean in release
-//!   mode with this SDK and with async-stripe 1.0.0-rc.10, each in its own `CARGO_TARGET_DIR`
-//!   under `target/bench/` (removed afterwards): build seconds and binary size. The builds
-//!   alternate, ours, theirs, ours, theirs ([`BUILD_ROUNDS`] each), and each side's figure
-//!   is its fastest build: on a shared machine noise only ever adds time, and one build
-//!   each moved the ratio by ±0.05 between runs. Every build's time is in the notes.
-//! - `headtohead`: `cargo run --release` of `headtohead/` (target dir `target/bench/headtohead`,
-//!   kept between runs) measures per-request overhead (floor, ours, async-stripe) and list
-//!   decoding (`Value`, ours, async-stripe) in one process, interleaved. Its overhead figure
-//!   is the one the `overhead_vs_reqwest` target uses when present.
+//! - [`compare::compare`]: the same sample app (`ours/`, `theirs/`) is fetched, then built
+//!   clean in release mode with this SDK and with async-stripe 1.0.0-rc.10, each in its own
+//!   `CARGO_TARGET_DIR` under `target/bench/` (removed afterwards): build seconds and binary
+//!   size. The builds alternate, ours, theirs, ours, theirs ([`BUILD_ROUNDS`] each, or
+//!   `--build-rounds N`), and each side's figure is its fastest build: on a shared machine
+//!   noise only ever adds time, and one build each moved the ratio by ±0.05 between runs.
+//!   Every build's time is in the notes.
+//! - [`dev_loop::dev_loop`]: the same app in the default dev profile, alternating the same way:
+//!   clean debug build, debug rebuilds after edits of `main.rs`, clean `cargo check`, and the
+//!   critical path of the clean debug build from cargo's timing report ([`timings`]).
+//! - [`compare::headtohead`]: `cargo run --release` of `headtohead/` (target dir
+//!   `target/bench/headtohead`, kept between runs) measures per-request overhead (floor, ours,
+//!   async-stripe) and list decoding (`Value`, ours, async-stripe) in one process, interleaved.
+//!   Its overhead figure is the one the `overhead_vs_reqwest` target uses when present.
 //!
-//! `--only-compare` runs just `compare` and `headtohead`.
+//! `--only-compare` runs just these three; `--only-dev-loop` runs just `dev_loop`.
+
+mod compare;
+mod dev_loop;
+mod timings;
 
 use anyhow::{bail, Context, Result};
 use std::fmt::Write as _;
@@ -403,186 +412,6 @@ fn realistic_network(r: &mut Report, _quick: bool) -> Result<()> {
     Ok(())
 }
 
-fn dir_size(p: &Path) -> u64 {
-    let Ok(rd) = std::fs::read_dir(p) else {
-        return 0;
-    };
-    rd.flatten()
-        .map(|e| match e.metadata() {
-            Ok(m) if m.is_dir() => dir_size(&e.path()),
-            Ok(m) => m.len(),
-            Err(_) => 0,
-        })
-        .sum()
-}
-
-/// Clean release build of one sample app in its own target dir (removed afterwards, also on
-/// failure): (seconds, binary bytes). Dependencies are fetched first so download time is not
-/// build time.
-fn build_app(dir: &Path, bin: &str, target: &Path) -> Result<(f64, u64)> {
-    let _ = std::fs::remove_dir_all(target);
-    let mut f = crate::cargo();
-    f.current_dir(dir).arg("fetch");
-    crate::run(&mut f)?;
-    let mut c = crate::cargo();
-    c.current_dir(dir)
-        .args(["build", "--release", "--bin", bin])
-        .env("CARGO_TARGET_DIR", target);
-    let start = Instant::now();
-    let built = crate::run(&mut c);
-    let secs = start.elapsed().as_secs_f64();
-    let size = built.and_then(|()| {
-        Ok(std::fs::metadata(target.join("release").join(bin))
-            .with_context(|| format!("binary {bin}"))?
-            .len())
-    });
-    eprintln!(
-        "{bin}: {secs:.1} s, target dir {:.0} MiB",
-        dir_size(target) as f64 / 1048576.0
-    );
-    let _ = std::fs::remove_dir_all(target);
-    Ok((secs, size?))
-}
-
-fn compare_dir() -> std::path::PathBuf {
-    crate::root().join("bench/compare-async-stripe")
-}
-
-/// Clean release builds of each sample app in one `compare` run.
-const BUILD_ROUNDS: usize = 2;
-
-/// Clean release builds of the sample app with this SDK and with async-stripe.
-fn compare(r: &mut Report, out_dir: &Path) -> Result<()> {
-    let base = compare_dir();
-    let (mut ours_runs, mut theirs_runs) = (Vec::new(), Vec::new());
-    for _ in 0..BUILD_ROUNDS {
-        ours_runs.push(build_app(
-            &base.join("ours"),
-            "sample-ours",
-            &out_dir.join("target-ours"),
-        )?);
-        theirs_runs.push(build_app(
-            &base.join("theirs"),
-            "sample-theirs",
-            &out_dir.join("target-theirs"),
-        )?);
-    }
-    let fastest = |runs: &[(f64, u64)]| -> (f64, u64) {
-        runs.iter()
-            .copied()
-            .fold((f64::INFINITY, 0), |a, b| if b.0 < a.0 { b } else { a })
-    };
-    let secs = |runs: &[(f64, u64)]| {
-        runs.iter()
-            .map(|(s, _)| format!("{s:.1} s"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    r.notes.push(format!(
-        "sample app clean release builds, alternating (fastest counts): ours {}; async-stripe {}",
-        secs(&ours_runs),
-        secs(&theirs_runs)
-    ));
-    let (ours, theirs) = (fastest(&ours_runs), fastest(&theirs_runs));
-    let build = ours.0 / theirs.0;
-    let size = ours.1 as f64 / theirs.1 as f64;
-    let mib = |b: u64| b as f64 / 1048576.0;
-    r.row(
-        "sample app: clean release build (fastest of 2, alternating)",
-        format!("{:.1} s", ours.0),
-        &format!("async-stripe 1.0.0-rc.10 {:.1} s", theirs.0),
-        format!("{build:.2}×"),
-    );
-    r.row(
-        "sample app: release binary size",
-        format!("{:.2} MiB", mib(ours.1)),
-        &format!("async-stripe 1.0.0-rc.10 {:.2} MiB", mib(theirs.1)),
-        format!("{size:.2}×"),
-    );
-    r.target(
-        "sample_app_build_vs_async_stripe",
-        Some((build, format!("{build:.2}x"))),
-        |x| x <= 0.5,
-    );
-    r.target(
-        "sample_app_binary_vs_async_stripe",
-        Some((size, format!("{size:.2}x"))),
-        |x| x <= 1.0,
-    );
-    Ok(())
-}
-
-/// `headtohead/`: overhead and decoding beside async-stripe, in one process.
-fn headtohead(r: &mut Report, out_dir: &Path, quick: bool) -> Result<()> {
-    let dir = compare_dir().join("headtohead");
-    let mut f = crate::cargo();
-    f.current_dir(&dir).arg("fetch");
-    crate::run(&mut f)?;
-    let mut c = crate::cargo();
-    c.current_dir(&dir)
-        .args(["run", "--release", "--bin", "headtohead", "--"])
-        .arg(if quick { "--quick" } else { "--full" })
-        .env("CARGO_TARGET_DIR", out_dir.join("headtohead"));
-    eprintln!("+ {:?}", c);
-    let out = c.output().context("running headtohead")?;
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    eprint!("{stdout}");
-    if !out.status.success() {
-        eprint!("{}", String::from_utf8_lossy(&out.stderr));
-        bail!("headtohead failed with {}", out.status);
-    }
-    let v = |k: &str| bench_value(&stdout, k).with_context(|| format!("headtohead: no BENCH {k}"));
-    let (floor, ours, theirs) = (
-        v("h2h_overhead_floor_ns")?,
-        v("h2h_overhead_ours_ns")?,
-        v("h2h_overhead_theirs_ns")?,
-    );
-    let (value, ours_d, theirs_d) = (
-        v("h2h_decode_value_ns")?,
-        v("h2h_decode_ours_ns")?,
-        v("h2h_decode_theirs_ns")?,
-    );
-    let overhead = ours / theirs;
-    // A yardstick only: async-stripe's request types over a hand-written keep-alive client.
-    let keepalive = bench_value(&stdout, "h2h_overhead_theirs_keepalive_ns").map_or(String::new(), |k| {
-        format!(
-            "; for reference, async-stripe's types over a hand-written keep-alive hyper client {}/req",
-            fmt_ns(k)
-        )
-    });
-    r.row(
-        "client overhead per request vs async-stripe (create customer, loopback, generated types; headtohead)",
-        format!("{}/req", fmt_ns(ours)),
-        &format!(
-            "async-stripe 1.0.0-rc.10 {}/req (no idle connections kept: a new TCP connection per request); hand-written reqwest + serde_json {}/req{keepalive}",
-            fmt_ns(theirs),
-            fmt_ns(floor)
-        ),
-        format!("{overhead:.3}× (floor: {:.3}×)", ours / floor),
-    );
-    r.row(
-        "decode 100 payment intents vs async-stripe (headtohead)",
-        fmt_ns(ours_d),
-        &format!(
-            "async-stripe (miniserde) {}; `serde_json::Value` {}",
-            fmt_ns(theirs_d),
-            fmt_ns(value)
-        ),
-        format!(
-            "{:.2}× async-stripe's speed, {:.2}× Value's",
-            theirs_d / ours_d,
-            value / ours_d
-        ),
-    );
-    r.target(
-        "overhead_vs_async_stripe",
-        Some((overhead, format!("{overhead:.3}x"))),
-        |x| x <= 1.0,
-    );
-    r.overhead_vs_reqwest_h2h = Some(ours / floor);
-    Ok(())
-}
-
 /// Clean release build of `stripe-types` with `full` (what `cargo xtask bench-build` times).
 fn build_full(r: &mut Report, out_dir: &Path) -> Result<()> {
     let target = out_dir.join("target-build-full");
@@ -611,13 +440,85 @@ fn build_full(r: &mut Report, out_dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Clean builds of each sample app per measurement (release in `compare`, debug and check in
+/// `dev_loop`), unless `--build-rounds N`.
+const BUILD_ROUNDS: usize = 2;
+
+/// Which part of the benchmarks a run measures.
+#[derive(Clone, Copy, PartialEq)]
+enum Scope {
+    /// Everything: the only scope that updates the guide.
+    Complete,
+    /// `--no-compare`: no async-stripe.
+    NoCompare,
+    /// `--only-compare`: only async-stripe.
+    OnlyCompare,
+    /// `--only-dev-loop`: only the dev loop beside async-stripe.
+    OnlyDevLoop,
+}
+
+impl Scope {
+    fn from_args(args: &[String]) -> Result<Self> {
+        let flags = [
+            ("--no-compare", Scope::NoCompare),
+            ("--only-compare", Scope::OnlyCompare),
+            ("--only-dev-loop", Scope::OnlyDevLoop),
+        ];
+        let given: Vec<_> = flags
+            .iter()
+            .filter(|(flag, _)| args.iter().any(|a| a == flag))
+            .collect();
+        match given.as_slice() {
+            [] => Ok(Scope::Complete),
+            [(_, scope)] => Ok(*scope),
+            _ => bail!("--no-compare, --only-compare and --only-dev-loop exclude each other"),
+        }
+    }
+
+    /// The flag that selected it.
+    fn flag(self) -> &'static str {
+        match self {
+            Scope::Complete => "",
+            Scope::NoCompare => " --no-compare",
+            Scope::OnlyCompare => " --only-compare",
+            Scope::OnlyDevLoop => " --only-dev-loop",
+        }
+    }
+}
+
+/// `--build-rounds N`, else [`BUILD_ROUNDS`].
+fn build_rounds(args: &[String]) -> Result<usize> {
+    let Some(k) = args.iter().position(|a| a == "--build-rounds") else {
+        return Ok(BUILD_ROUNDS);
+    };
+    match args.get(k + 1).map(|n| n.parse::<usize>()) {
+        Some(Ok(n)) if n > 0 => Ok(n),
+        _ => bail!("--build-rounds takes a number of rounds, at least 1"),
+    }
+}
+
+/// Run `f`; when it fails, note why and report `targets` as missed (n/a).
+fn measure(
+    r: &mut Report,
+    name: &str,
+    targets: &[&'static str],
+    f: impl FnOnce(&mut Report) -> Result<()>,
+) {
+    if let Err(e) = f(r) {
+        eprintln!("{name}: {e:#}");
+        r.notes.push(format!("{name} failed: {e:#}"));
+        for target in targets {
+            if !r.targets.iter().any(|t| t.name == *target) {
+                r.target(target, None, |_| false);
+            }
+        }
+    }
+}
+
 pub fn run(args: &[String]) -> Result<()> {
     let quick = !args.iter().any(|a| a == "--full");
-    let no_compare = args.iter().any(|a| a == "--no-compare");
-    let only_compare = args.iter().any(|a| a == "--only-compare");
-    if no_compare && only_compare {
-        bail!("--no-compare and --only-compare exclude each other");
-    }
+    let scope = Scope::from_args(args)?;
+    let rounds = build_rounds(args)?;
     let root = crate::root();
     let out_dir = root.join("target/bench");
     std::fs::create_dir_all(&out_dir)?;
@@ -633,34 +534,69 @@ pub fn run(args: &[String]) -> Result<()> {
         ("meter_sender", meter_sender),
         ("concurrency", concurrency),
     ];
-    if !only_compare {
+    if matches!(scope, Scope::Complete | Scope::NoCompare) {
         for (name, f) in benches {
-            if let Err(e) = f(&mut r, quick) {
-                eprintln!("bench {name}: {e:#}");
-                r.notes.push(format!("{name} failed: {e:#}"));
+            measure(&mut r, name, &[], |r| f(r, quick));
+        }
+        measure(&mut r, "build_full", &[], |r| build_full(r, &out_dir));
+    }
+    if compare::compare_dir().exists() && scope != Scope::NoCompare {
+        if scope != Scope::OnlyDevLoop {
+            measure(&mut r, "headtohead", &["overhead_vs_async_stripe"], |r| {
+                compare::headtohead(r, &out_dir, quick)
+            });
+            measure(
+                &mut r,
+                "async-stripe comparison",
+                &[
+                    "sample_app_build_vs_async_stripe",
+                    "sample_app_binary_vs_async_stripe",
+                ],
+                |r| compare::compare(r, &out_dir, rounds),
+            );
+        }
+        let targets = dev_loop::TARGETS.map(|(name, _)| name);
+        measure(&mut r, "dev loop", &targets, |r| {
+            dev_loop::dev_loop(r, &out_dir, rounds)
+        });
+    }
+    if scope != Scope::OnlyDevLoop {
+        overhead_vs_reqwest(&mut r);
+    }
+    // Targets whose bench failed (or did not run) still get a line (missed, n/a).
+    if matches!(scope, Scope::Complete | Scope::NoCompare) {
+        for name in [
+            "typed_decode_speed_vs_value",
+            "webhook_vs_hmac",
+            "meter_sender_events_per_s",
+            "tcp_connections_at_64",
+        ] {
+            if !r.targets.iter().any(|t| t.name == name) {
+                r.target(name, None, |_| false);
             }
         }
-        if let Err(e) = build_full(&mut r, &out_dir) {
-            eprintln!("build_full: {e:#}");
-            r.notes.push(format!("build_full failed: {e:#}"));
-        }
     }
-    if compare_dir().exists() && !no_compare {
-        if let Err(e) = headtohead(&mut r, &out_dir, quick) {
-            eprintln!("headtohead: {e:#}");
-            r.notes.push(format!("headtohead failed: {e:#}"));
-            r.target("overhead_vs_async_stripe", None, |_| false);
-        }
-        if let Err(e) = compare(&mut r, &out_dir) {
-            eprintln!("compare: {e:#}");
-            r.notes
-                .push(format!("async-stripe comparison failed: {e:#}"));
-            r.target("sample_app_build_vs_async_stripe", None, |_| false);
-            r.target("sample_app_binary_vs_async_stripe", None, |_| false);
-        }
+    r.notes.push(format!(
+        "{} cores, {} mode, {rounds} rounds of clean sample-app builds, measured in one run of `cargo xtask bench{}` ({:.0} s)",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        if quick { "--quick" } else { "--full" },
+        scope.flag(),
+        started.elapsed().as_secs_f64()
+    ));
+    let text = r.render();
+    std::fs::write(out_dir.join("report.md"), &text)?;
+    print!("{text}");
+    if scope == Scope::Complete {
+        update_guide(&text)?;
+    } else {
+        eprintln!("bench: partial run; guides/performance.md keeps the last complete run's table");
     }
-    // Per-request overhead vs the floor: headtohead's interleaved figure (the generated
-    // `CreateCustomer` into the generated `Customer`) when it ran, else the criterion bench's.
+    Ok(())
+}
+
+/// The `overhead_vs_reqwest` target: headtohead's interleaved figure (the generated
+/// `CreateCustomer` into the generated `Customer`) when it ran, else the criterion bench's.
+fn overhead_vs_reqwest(r: &mut Report) {
     let overhead = match (r.overhead_vs_reqwest_h2h, r.overhead_vs_reqwest_bench) {
         (Some(h), bench) => {
             r.notes.push(format!(
@@ -678,48 +614,11 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         (None, None) => None,
     };
-    if let Some(x) = overhead {
-        r.target("overhead_vs_reqwest", Some((x, format!("{x:.3}x"))), |v| {
-            v <= 1.15
-        });
-    }
-    // Targets whose bench failed (or did not run) still get a line (missed, n/a).
-    let mut expected = vec!["overhead_vs_reqwest"];
-    if !only_compare {
-        expected.extend([
-            "typed_decode_speed_vs_value",
-            "webhook_vs_hmac",
-            "meter_sender_events_per_s",
-            "tcp_connections_at_64",
-        ]);
-    }
-    for name in expected {
-        if !r.targets.iter().any(|t| t.name == name) {
-            r.target(name, None, |_| false);
-        }
-    }
-    r.notes.push(format!(
-        "{} cores, {} mode, measured in one run of `cargo xtask bench{}` ({:.0} s)",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        if quick { "--quick" } else { "--full" },
-        if only_compare {
-            " --only-compare"
-        } else if no_compare {
-            " --no-compare"
-        } else {
-            ""
-        },
-        started.elapsed().as_secs_f64()
-    ));
-    let text = r.render();
-    std::fs::write(out_dir.join("report.md"), &text)?;
-    print!("{text}");
-    if only_compare || no_compare {
-        eprintln!("bench: partial run; guides/performance.md keeps the last complete run's table");
-    } else {
-        update_guide(&text)?;
-    }
-    Ok(())
+    r.target(
+        "overhead_vs_reqwest",
+        overhead.map(|x| (x, format!("{x:.3}x"))),
+        |v| v <= 1.15,
+    );
 }
 
 #[cfg(test)]
@@ -742,8 +641,22 @@ mod tests {
     }
 
     #[test]
+    fn the_scope_and_the_rounds_come_from_the_flags() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let scope = |a: &[&str]| Scope::from_args(&args(a)).ok();
+        assert!(scope(&["--full"]) == Some(Scope::Complete));
+        assert!(scope(&["--only-dev-loop"]) == Some(Scope::OnlyDevLoop));
+        assert!(scope(&["--no-compare"]) == Some(Scope::NoCompare));
+        assert!(scope(&["--only-compare", "--only-dev-loop"]).is_none());
+        assert_eq!(build_rounds(&args(&[])).unwrap(), BUILD_ROUNDS);
+        assert_eq!(build_rounds(&args(&["--build-rounds", "1"])).unwrap(), 1);
+        assert!(build_rounds(&args(&["--build-rounds", "0"])).is_err());
+        assert!(build_rounds(&args(&["--build-rounds"])).is_err());
+    }
+
+    #[test]
     fn the_repository_guide_has_the_markers() {
-        let guide = include_str!("../../guides/performance.md");
+        let guide = include_str!("../../../guides/performance.md");
         assert!(with_table(guide, "x").is_ok());
     }
 }
