@@ -187,8 +187,10 @@ guides! {
     testing = "../guides/testing.md";
     telemetry = "../guides/telemetry.md";
     performance = "../guides/performance.md";
-    // Its Rust is wasm32-only (`ignore`): examples/cloudflare-worker builds and runs it.
-    cloudflare_workers = "../guides/cloudflare-workers.md";
+    // Not a doctest: its Rust is wasm32 code, the crate examples/cloudflare-worker, which
+    // `cargo xtask test` builds and runs (tests/tests/it/guide_cloudflare_worker.rs checks
+    // that the guide quotes it verbatim).
+    #[cfg(any())] cloudflare_workers = "../guides/cloudflare-workers.md";
 }
 
 /// The READMEs' examples, as doctests.

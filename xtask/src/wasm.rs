@@ -1,7 +1,9 @@
 //! The wasm32 step of `cargo xtask test` (also `cargo xtask wasm`): check that
-//! `stripe-client` with every API area builds for `wasm32-unknown-unknown`, build the Worker
-//! of `guides/cloudflare-workers.md` (`examples/cloudflare-worker`), and run its Node tests
-//! (the handler in Node, the Worker in workerd) against stripe-mock.
+//! `stripe-client` with every API area builds for `wasm32-unknown-unknown`, run
+//! `stripe-client/tests/wasm.rs` in Node (wasm-bindgen-test-runner: timeout and backoff on
+//! the host's timer, clock, webhooks, encodings), build the Worker of
+//! `guides/cloudflare-workers.md` (`examples/cloudflare-worker`) and run its Node tests (the
+//! handler in Node, the Worker in workerd) against stripe-mock.
 //!
 //! On a fresh machine it installs what it needs: the rustup target, `wasm-bindgen-cli` at the
 //! version of the `wasm-bindgen` crate in `Cargo.lock`, and the example's npm packages
@@ -27,30 +29,34 @@ pub fn test(mock_url: &str) -> Result<()> {
     let started = Instant::now();
     let root = root();
     ensure_target()?;
+    let wasm_cargo = |command: &str, package: &str| {
+        let mut c = cargo();
+        c.args([command, "--target", TARGET, "-p", package]);
+        c
+    };
     // stripe-types with every feature and stripe-client with every wasm32 feature (see the
     // feature table in the crate docs and guides/cloudflare-workers.md).
-    run(cargo().args([
-        "check",
-        "--target",
-        TARGET,
-        "-p",
-        "stripe-client",
-        "--features",
-        "full",
-    ]))?;
+    run(wasm_cargo("check", "stripe-client").args(["--features", "full"]))?;
     let bindgen = ensure_wasm_bindgen(&root)?;
-    run(cargo().args([
-        "build",
-        "--release",
-        "--target",
-        TARGET,
-        "-p",
-        "cloudflare-worker",
-    ]))?;
+    // With the Worker's API areas (`checkout`) and, like the Worker, in the dev profile: one
+    // build of stripe-types serves both.
+    run(wasm_cargo("test", "stripe-client")
+        .args([
+            "--test",
+            "wasm",
+            "--no-default-features",
+            "--features",
+            "checkout",
+        ])
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            cargo_bin("wasm-bindgen-test-runner"),
+        ))?;
+    run(&mut wasm_cargo("build", "cloudflare-worker"))?;
     let module = root
         .join("target")
         .join(TARGET)
-        .join("release/cloudflare_worker.wasm");
+        .join("debug/cloudflare_worker.wasm");
     let pkg = root.join("target/wasm/cloudflare-worker");
     run(Command::new(&bindgen)
         .args(["--target", "web", "--out-dir"])
@@ -58,7 +64,7 @@ pub fn test(mock_url: &str) -> Result<()> {
         .arg(&module))?;
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     eprintln!(
-        "wasm module: {} bytes from cargo, {} bytes after wasm-bindgen",
+        "Worker module (dev profile): {} bytes from cargo, {} bytes after wasm-bindgen",
         size(&module),
         size(&pkg.join("cloudflare_worker_bg.wasm"))
     );
@@ -92,7 +98,8 @@ fn ensure_target() -> Result<()> {
 }
 
 /// The `wasm-bindgen` binary at the version of the `wasm-bindgen` crate in `Cargo.lock`
-/// (the two must match), installed with `cargo install` when missing or of another version.
+/// (the two must match), installed with `cargo install` when missing or of another version;
+/// `wasm-bindgen-test-runner` comes with it.
 fn ensure_wasm_bindgen(root: &Path) -> Result<PathBuf> {
     let version = locked_version(root, "wasm-bindgen")?;
     let bin = cargo_bin("wasm-bindgen");

@@ -17,7 +17,7 @@ fn assert_quoted(fence: &str, path: &str, file: &str) {
 fn the_guide_quotes_the_worker_crate_verbatim() {
     let dir = "examples/cloudflare-worker";
     assert_quoted(
-        "rust,ignore",
+        "rust",
         &format!("{dir}/src/lib.rs"),
         include_str!("../../../examples/cloudflare-worker/src/lib.rs"),
     );
