@@ -84,7 +84,9 @@ fn ensure_target() -> Result<()> {
     let installed = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
-        .context("wasm32: `rustup` is not available to add the wasm32-unknown-unknown target")?;
+        .context(
+            "wasm32 NOT TESTED: `rustup` is not available to add the wasm32-unknown-unknown target",
+        )?;
     if String::from_utf8_lossy(&installed.stdout)
         .lines()
         .any(|l| l.trim() == TARGET)
