@@ -3,7 +3,7 @@
 
 use crate::client::{Client, Inner};
 use crate::pipeline::DefaultHeaders;
-use crate::retry::{Clock, TokioClock, DEFAULT_MAX_RETRIES};
+use crate::retry::{Clock, SystemClock, DEFAULT_MAX_RETRIES};
 use crate::telemetry::Observer;
 use crate::transport::{ReqwestTransport, Transport};
 use crate::Error;
@@ -133,7 +133,7 @@ impl ClientBuilder {
             transport: None,
             http_client: None,
             http_client_builder: None,
-            clock: Arc::new(TokioClock),
+            clock: Arc::new(SystemClock),
             observer: None,
         }
     }

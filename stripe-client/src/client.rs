@@ -104,7 +104,7 @@ impl Client {
     }
 
     /// Automatic retries after the first attempt (reused by the meter event sender).
-    #[cfg(all(feature = "billing", feature = "v2"))]
+    #[cfg(all(feature = "billing", feature = "v2", not(target_arch = "wasm32")))]
     pub(crate) fn max_retries(&self) -> u32 {
         self.inner.max_retries
     }

@@ -1,4 +1,5 @@
-//! A client for the Stripe API: async (tokio) or blocking, over the typed API of
+//! A client for the Stripe API: async (tokio, or a JavaScript host on wasm32) or blocking,
+//! over the typed API of
 //! [`stripe-types`](stripe_types), re-exported as [`types`].
 //!
 //! Every operation is a parameter struct: required parameters in `new(...)`, the rest as
@@ -41,13 +42,24 @@
 //! | `payments`, `billing` (default) | the payments and billing API areas of [`types`] |
 //! | `checkout`, `connect`, `issuing`, `terminal`, `treasury`, `tax`, `identity`, `radar`, `reporting`, `financial_connections`, `climate`, `forwarding`, `v2` | one API area each (forwarded to `stripe-types`) |
 //! | `full` | every API area |
-//! | `blocking` | [`blocking`]: the blocking client (no extra dependencies) |
-//! | `axum` | [`webhook`] extractors for axum |
+//! | `blocking` | [`blocking`]: the blocking client (no extra dependencies); native targets only |
+//! | `axum` | [`webhook`] extractors for axum; native targets only |
 //!
 //! The [`builders`] need `billing` (subscriptions, schedules) and `checkout` (Checkout
 //! Sessions); [`meter`] needs `billing` (its v2 stream also `v2`). On docs.rs every feature
 //! is on, and each
 //! item that needs one says which.
+//!
+//! # WebAssembly
+//!
+//! On `wasm32-unknown-unknown` in a JavaScript host (Cloudflare Workers, Deno, Node,
+//! browsers) every API area builds (`full` too): typed requests and responses, webhooks,
+//! form, JSON and multipart encoding, pagination, retries. Requests go through the host's
+//! `fetch` (reqwest's wasm backend), backoff and the per-attempt timeout through its
+//! `setTimeout`, the clock through `Date` and `performance`; no tokio runtime and no TLS stack
+//! are compiled in. `blocking`, `axum` and the meter event sender (a tokio task) are native
+//! only. The [Cloudflare Workers guide](guides::cloudflare_workers) shows a Worker that
+//! verifies a webhook and creates a Checkout Session.
 //!
 //! # Guides
 //!
@@ -55,7 +67,8 @@
 //! [subscriptions](guides::subscriptions) · [metering](guides::metering) ·
 //! [connect](guides::connect) · [webhooks](guides::webhooks) ·
 //! [error handling](guides::error_handling) · [testing](guides::testing) ·
-//! [performance](guides::performance) · [telemetry](guides::telemetry).
+//! [performance](guides::performance) · [telemetry](guides::telemetry) ·
+//! [Cloudflare Workers (wasm32)](guides::cloudflare_workers).
 //!
 //! # From a call to the socket
 //!
@@ -95,6 +108,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(all(target_arch = "wasm32", any(feature = "blocking", feature = "axum")))]
+compile_error!("the `blocking` and `axum` features run on tokio: native targets only (see the crate docs' feature table)");
+
 pub mod batch;
 #[cfg(feature = "blocking")]
 pub mod blocking;
@@ -111,6 +127,7 @@ mod pipeline;
 mod random;
 mod response;
 pub mod retry;
+mod rt;
 pub mod telemetry;
 pub mod transport;
 pub mod webhook;
@@ -127,7 +144,7 @@ pub use error::{
 pub use ext::StripeRequestExt;
 #[cfg(feature = "billing")]
 pub use meter::MeterEvent;
-#[cfg(all(feature = "billing", feature = "v2"))]
+#[cfg(all(feature = "billing", feature = "v2", not(target_arch = "wasm32")))]
 pub use meter::MeterEventSender;
 pub use options::RequestOptions;
 pub use pagination::ItemStream;
@@ -170,6 +187,10 @@ guides! {
     testing = "../guides/testing.md";
     telemetry = "../guides/telemetry.md";
     performance = "../guides/performance.md";
+    // Not a doctest: its Rust is wasm32 code, the crate examples/cloudflare-worker, which
+    // `cargo xtask test` builds and runs (tests/tests/it/guide_cloudflare_worker.rs checks
+    // that the guide quotes it verbatim).
+    #[cfg(any())] cloudflare_workers = "../guides/cloudflare-workers.md";
 }
 
 /// The READMEs' examples, as doctests.

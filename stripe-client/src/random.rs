@@ -6,10 +6,10 @@
 //! library code must not panic — the bytes come from std's per-process random SipHash keys
 //! over a counter and the clock: still unique, which is what keys and identifiers need.
 
+use crate::rt::{SystemTime, UNIX_EPOCH};
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// 16 random bytes.
 pub(crate) fn bytes16() -> [u8; 16] {

@@ -15,11 +15,14 @@ use crate::client::Inner;
 use crate::options::RequestOptions;
 use crate::pipeline::{attempt, classify, request_id, Prepared, RawResponse};
 use crate::pipeline::{header_str, STRIPE_NOTICE};
+/// The clock's types: std's on native targets; on wasm32, `web-time`'s (the same API, read
+/// from the JavaScript host's `performance` and `Date`).
+pub use crate::rt::{Instant, SystemTime, UNIX_EPOCH};
 use crate::telemetry::AttemptTrace;
 use crate::transport::BoxFuture;
 use crate::{Error, ErrorCode};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tracing::Instrument;
 
 /// Default number of retries after the first attempt.
@@ -50,16 +53,17 @@ pub trait Clock: Send + Sync + 'static {
     }
 }
 
-/// The real clock: `Instant::now` and `tokio::time::sleep`.
+/// The real clock: `Instant::now` and the runtime's timer (tokio's on native targets, the
+/// host's `setTimeout` on wasm32).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct TokioClock;
+pub struct SystemClock;
 
-impl Clock for TokioClock {
+impl Clock for SystemClock {
     fn now(&self) -> Instant {
         Instant::now()
     }
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        Box::pin(tokio::time::sleep(duration))
+        Box::pin(crate::rt::sleep(duration))
     }
 }
 

@@ -4,7 +4,9 @@
 //! - `spec fetch --tag <tag> [--from <file>]`: replace the pinned spec and its pin.
 //! - `spec names [--from <file>]`: rederive `spec/operation_names.toml` (Stripe's method names)
 //!   from Stripe's SDK spec, by default stripe-mock's copy in the Go module cache.
-//! - `test`: the whole test suite (codegen check, stripe-mock, refresh proof, workspace tests).
+//! - `test`: the whole test suite (codegen check, stripe-mock, refresh proof, workspace tests,
+//!   the wasm32 build and its Node tests).
+//! - `wasm`: the wasm32 step alone (installs the target, wasm-bindgen-cli and workerd if needed).
 //! - `refresh-proof`: regenerate from stripe-mock's newer spec into a copy and type-check it.
 //! - `bench [--full] [--no-compare | --only-compare | --only-dev-loop] [--build-rounds N]`: every benchmark into one table (`target/bench/report.md`).
 //! - `bench-build`: clean release build time and generated source size per feature set.
@@ -21,6 +23,7 @@ mod explorer;
 mod manifest;
 mod refresh;
 mod stripe_mock;
+mod wasm;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -41,13 +44,15 @@ fn main() {
         Some("deny") => deny(),
         Some("stripe-mock") => stripe_mock::cli(&args[1..]),
         Some("explorer") => explorer::run(&args[1..]),
+        Some("wasm") => wasm::cli(),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n\
                  commands:\n  codegen [--check] [--stats] [--spec <file>] [--pin <file>]\n  \
                  spec fetch --tag <tag> [--from <file>] [--dir <spec dir>]\n  \
                  spec names [--from <spec3.beta.sdk.json>]\n  \
-                 test    (codegen --check, clippy, fmt --check, deny, refresh proof, then every test)\n  \
+                 test    (codegen --check, clippy, fmt --check, deny, refresh proof, then every test, then wasm)\n  \
+                 wasm    (wasm32 build, the Cloudflare Worker example's Node and workerd tests)\n  \
                  refresh-proof\n  \
                  deny\n  bench [--full] [--no-compare | --only-compare | --only-dev-loop] [--build-rounds N]\n  bench-build\n  stripe-mock [install|start]\n  explorer [--base-url <url>] [--release]"
             );
@@ -327,6 +332,7 @@ fn test(_args: &[String]) -> Result<()> {
     run(cargo()
         .args(["test", "--workspace", "--all-features", "--no-fail-fast"])
         .env("STRIPE_MOCK_URL", &mock.url))?;
+    wasm::test(&mock.url)?;
     Ok(())
 }
 

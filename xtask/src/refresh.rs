@@ -108,8 +108,8 @@ pub fn proof() -> Result<()> {
 }
 
 /// Make `dst` a copy of the workspace at `src`, rewriting only files whose bytes differ.
-/// Left out: build output, git, the separate fuzz and bench workspaces, and the generated
-/// code (the refresh writes it).
+/// Left out: build output, git, the separate fuzz and bench workspaces, the generated code
+/// (the refresh writes it) and the Worker example's npm packages (workerd's binary).
 fn sync_tree(src: &Path, dst: &Path) -> Result<()> {
     sync_dir(src, dst, Path::new(""))
 }
@@ -121,6 +121,7 @@ fn sync_dir(src: &Path, dst: &Path, rel: &Path) -> Result<()> {
         "fuzz",
         "bench",
         "stripe-types/src/generated",
+        "examples/cloudflare-worker/node_modules",
     ];
     let dir = src.join(rel);
     for entry in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {

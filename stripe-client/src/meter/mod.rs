@@ -19,7 +19,7 @@
 //!   [`MeterEvent::send_v2`] and [`MeterEventAdjustment::send_v2`] for the synchronous v2
 //!   endpoints.
 //! - **v2 stream, high level**: [`MeterEventSender`] batches, renews sessions, retries and
-//!   reports every failed event to a [`FailureSink`].
+//!   reports every failed event to a [`FailureSink`] (native targets: it runs a tokio task).
 //!
 //! ```no_run
 //! use stripe_client::meter::{MeterBuilder, MeterEvent};
@@ -42,7 +42,8 @@
 #[cfg(feature = "billing")]
 mod event;
 pub mod guard;
-#[cfg(all(feature = "billing", feature = "v2"))]
+// The sender's background task runs on tokio: native targets only.
+#[cfg(all(feature = "billing", feature = "v2", not(target_arch = "wasm32")))]
 mod sender;
 #[cfg(all(feature = "billing", feature = "v2"))]
 mod stream;
@@ -52,7 +53,7 @@ mod v1;
 #[cfg(feature = "billing")]
 pub use event::{EventIdentifier, MeterEvent, MeterValue, DEFAULT_CUSTOMER_KEY, DEFAULT_VALUE_KEY};
 pub use guard::{GuardError, GuardKind};
-#[cfg(all(feature = "billing", feature = "v2"))]
+#[cfg(all(feature = "billing", feature = "v2", not(target_arch = "wasm32")))]
 pub use sender::{
     FailedEvent, FailureSink, LogSink, MeterEventSender, MeterEventSenderBuilder, SenderStats,
 };

@@ -32,6 +32,8 @@ pub struct MeterEventSession {
     /// Live or test mode.
     pub livemode: bool,
     expires_at_ms: i64,
+    // Read by the sender (native targets only).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     lifetime_ms: i64,
 }
 
@@ -80,10 +82,12 @@ impl MeterEventSession {
     }
 
     /// Milliseconds of validity left on `clock` (negative once expired).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn remaining_ms(&self, clock: &dyn Clock) -> i64 {
         self.expires_at_ms - clock.unix_millis()
     }
 
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn lifetime_ms(&self) -> i64 {
         self.lifetime_ms
     }

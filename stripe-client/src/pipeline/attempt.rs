@@ -13,10 +13,10 @@ pub(crate) async fn attempt(
     timeout: Duration,
     max_response_bytes: u64,
 ) -> Result<HttpResponse, Error> {
-    // The one place the pipeline needs a runtime's timer.
-    let response = tokio::time::timeout(timeout, transport.send(request))
+    // The one place the pipeline needs a runtime's timer (`rt`: tokio's, or the host's).
+    let response = crate::rt::timeout(timeout, transport.send(request))
         .await
-        .map_err(|_| Error::Timeout(timeout))??;
+        .ok_or(Error::Timeout(timeout))??;
     if response.body.len() as u64 > max_response_bytes {
         return Err(Error::ResponseTooLarge {
             limit: max_response_bytes,

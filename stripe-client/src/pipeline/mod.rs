@@ -2,7 +2,7 @@
 //! retry loop around the middle two in [`crate::retry`].
 //!
 //! Each stage is a plain function of its inputs; only `attempt` awaits the transport and a
-//! timer (`tokio::time::timeout`, the one runtime-specific call), and only the retry loop
+//! timer (`rt::timeout`: tokio's timer, or the JavaScript host's on wasm32), and only the retry loop
 //! sleeps (through the client's [`Clock`](crate::retry::Clock)).
 
 mod attempt;

@@ -3,7 +3,6 @@
 use super::{BoxFuture, HttpRequest, HttpResponse, Method, Transport};
 use crate::Error;
 use bytes::Bytes;
-use reqwest::header::HeaderMap;
 use std::time::Duration;
 
 /// The default transport: one `reqwest::Client` (rustls, HTTP/2, keep-alive pool).
@@ -23,16 +22,25 @@ impl ReqwestTransport {
         }
     }
 
-    /// A transport with the given connect timeout (rustls, 90 s idle pool, `TCP_NODELAY`).
+    /// A transport with the given connect timeout (rustls, 90 s idle pool, `TCP_NODELAY`; on
+    /// wasm32 the host's `fetch`, where no connect timeout applies).
     pub fn with_connect_timeout(
         connect_timeout: Duration,
         max_response_bytes: u64,
     ) -> Result<Self, Error> {
+        #[cfg(not(target_arch = "wasm32"))]
         let builder = reqwest::Client::builder()
             .use_rustls_tls()
             .connect_timeout(connect_timeout)
             .pool_idle_timeout(Duration::from_secs(90))
             .tcp_nodelay(true);
+        // The host's `fetch` has no connect timeout (the per-attempt timeout still applies),
+        // and the host does TLS and pooling.
+        #[cfg(target_arch = "wasm32")]
+        let builder = {
+            let _ = connect_timeout;
+            reqwest::Client::builder()
+        };
         ReqwestTransport::from_builder(builder, max_response_bytes)
     }
 
@@ -55,7 +63,12 @@ impl ReqwestTransport {
 }
 
 fn map_reqwest_error(e: reqwest::Error, timeout: Option<Duration>) -> Error {
-    if e.is_timeout() && !e.is_connect() {
+    // reqwest on wasm32 has no connect phase of its own: the host's `fetch` connects.
+    #[cfg(not(target_arch = "wasm32"))]
+    let connect = e.is_connect();
+    #[cfg(target_arch = "wasm32")]
+    let connect = false;
+    if e.is_timeout() && !connect {
         return Error::Timeout(timeout.unwrap_or_default());
     }
     if e.is_builder() {
@@ -75,82 +88,123 @@ fn map_reqwest_error(e: reqwest::Error, timeout: Option<Duration>) -> Error {
 
 impl Transport for ReqwestTransport {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, Error>> {
-        Box::pin(async move {
-            let method = match request.method {
-                Method::Get => reqwest::Method::GET,
-                Method::Post => reqwest::Method::POST,
-                Method::Delete => reqwest::Method::DELETE,
-            };
-            let timeout = request.timeout;
-            // The client enforces `request.timeout` around the whole attempt (headers and
-            // body), so no second timer is set here.
-            // The request is assembled in place: the header map moves in whole instead of
-            // being merged header by header into a builder's.
-            let url = reqwest::Url::parse(&request.url).map_err(|e| {
-                Error::Validation(format!("cannot build the HTTP request: invalid URL: {e}"))
-            })?;
-            let mut req = reqwest::Request::new(method, url);
-            *req.headers_mut() = request.headers;
-            *req.body_mut() = Some(request.body.into());
-            let mut resp = self
-                .client
-                .execute(req)
-                .await
-                .map_err(|e| map_reqwest_error(e, timeout))?;
-            let status = resp.status().as_u16();
-            let headers = std::mem::take(resp.headers_mut());
-            let too_large = |headers: &HeaderMap| Error::ResponseTooLarge {
-                limit: self.max_response_bytes,
-                status: Some(status),
-                request_id: headers
-                    .get("request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned),
-            };
-            if resp
-                .content_length()
-                .is_some_and(|n| n > self.max_response_bytes)
-            {
-                return Err(too_large(&headers));
-            }
-            // A body that arrives in one chunk (the usual case) is kept as is, not copied.
-            let mut first: Option<Bytes> = None;
-            let mut rest: Vec<u8> = Vec::new();
-            while let Some(chunk) = resp
-                .chunk()
-                .await
-                .map_err(|e| map_reqwest_error(e, timeout))?
-            {
-                let so_far = first.as_ref().map_or(0, Bytes::len) + rest.len();
-                if (so_far + chunk.len()) as u64 > self.max_response_bytes {
-                    return Err(too_large(&headers));
-                }
-                match &first {
-                    None => first = Some(chunk),
-                    Some(f) => {
-                        if rest.is_empty() {
-                            rest.reserve(
-                                resp.content_length()
-                                    .unwrap_or(0)
-                                    .min(self.max_response_bytes)
-                                    as usize,
-                            );
-                            rest.extend_from_slice(f);
-                        }
-                        rest.extend_from_slice(&chunk);
-                    }
-                }
-            }
-            let body = if rest.is_empty() {
-                first.unwrap_or_default()
-            } else {
-                Bytes::from(rest)
-            };
-            Ok(HttpResponse {
-                status,
-                headers,
-                body,
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            Box::pin(exchange(&self.client, request, self.max_response_bytes))
+        }
+        // On wasm32 reqwest's futures hold the host's `fetch` (not `Send`): the exchange
+        // runs as a local task (`rt::run_local`), and a timeout that drops this future
+        // aborts the fetch.
+        #[cfg(target_arch = "wasm32")]
+        {
+            let client = self.client.clone();
+            let max_response_bytes = self.max_response_bytes;
+            let exchange = crate::rt::run_local(async move {
+                exchange(&client, request, max_response_bytes).await
+            });
+            Box::pin(async move {
+                exchange.await.unwrap_or_else(|| {
+                    Err(Error::connection(
+                        "the fetch task ended without a response",
+                        None,
+                    ))
+                })
             })
-        })
+        }
     }
+}
+
+/// One request and its whole response.
+async fn exchange(
+    client: &reqwest::Client,
+    request: HttpRequest,
+    max_response_bytes: u64,
+) -> Result<HttpResponse, Error> {
+    let method = match request.method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Delete => reqwest::Method::DELETE,
+    };
+    let timeout = request.timeout;
+    // The client enforces `request.timeout` around the whole attempt (headers and
+    // body), so no second timer is set here.
+    // The request is assembled in place: the header map moves in whole instead of
+    // being merged header by header into a builder's.
+    let url = reqwest::Url::parse(&request.url).map_err(|e| {
+        Error::Validation(format!("cannot build the HTTP request: invalid URL: {e}"))
+    })?;
+    let mut req = reqwest::Request::new(method, url);
+    *req.headers_mut() = request.headers;
+    *req.body_mut() = Some(request.body.into());
+    let mut resp = client
+        .execute(req)
+        .await
+        .map_err(|e| map_reqwest_error(e, timeout))?;
+    let status = resp.status().as_u16();
+    let headers = std::mem::take(resp.headers_mut());
+    let too_large = || Error::ResponseTooLarge {
+        limit: max_response_bytes,
+        status: Some(status),
+        request_id: headers
+            .get("request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
+    if resp
+        .content_length()
+        .is_some_and(|n| n > max_response_bytes)
+    {
+        return Err(too_large());
+    }
+    let body = read_body(resp, max_response_bytes)
+        .await
+        .map_err(|e| e.map_or_else(too_large, |e| map_reqwest_error(e, timeout)))?;
+    Ok(HttpResponse {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// The body, chunk by chunk, failing (`Err(None)`) as soon as it passes `limit`. A body
+/// that arrives in one chunk (the usual case) is kept as is, not copied.
+#[cfg(not(target_arch = "wasm32"))]
+async fn read_body(
+    mut resp: reqwest::Response,
+    limit: u64,
+) -> Result<Bytes, Option<reqwest::Error>> {
+    let mut first: Option<Bytes> = None;
+    let mut rest: Vec<u8> = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        let so_far = first.as_ref().map_or(0, Bytes::len) + rest.len();
+        if (so_far + chunk.len()) as u64 > limit {
+            return Err(None);
+        }
+        match &first {
+            None => first = Some(chunk),
+            Some(f) => {
+                if rest.is_empty() {
+                    rest.reserve(resp.content_length().unwrap_or(0).min(limit) as usize);
+                    rest.extend_from_slice(f);
+                }
+                rest.extend_from_slice(&chunk);
+            }
+        }
+    }
+    Ok(if rest.is_empty() {
+        first.unwrap_or_default()
+    } else {
+        Bytes::from(rest)
+    })
+}
+
+/// The body: `fetch` hands it over whole, then it is checked against `limit` (the attempt
+/// checks again).
+#[cfg(target_arch = "wasm32")]
+async fn read_body(resp: reqwest::Response, limit: u64) -> Result<Bytes, Option<reqwest::Error>> {
+    let body = resp.bytes().await?;
+    if body.len() as u64 > limit {
+        return Err(None);
+    }
+    Ok(body)
 }

@@ -228,9 +228,13 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Expandable<T> {
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
-    /// The current time, truncated to seconds.
+    /// The current time, truncated to seconds (on wasm32, from the JavaScript host's `Date`:
+    /// std has no clock there).
     pub fn now() -> Self {
-        Timestamp::from(std::time::SystemTime::now())
+        #[cfg(not(target_arch = "wasm32"))]
+        return Timestamp::from(std::time::SystemTime::now());
+        #[cfg(target_arch = "wasm32")]
+        return Timestamp((js_sys::Date::now() / 1000.0).floor() as i64);
     }
     /// Seconds since the Unix epoch.
     pub fn seconds(self) -> i64 {

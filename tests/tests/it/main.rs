@@ -30,6 +30,7 @@ mod decode_missing_required;
 mod expand;
 mod files;
 mod forward_compat;
+mod guide_cloudflare_worker;
 mod meter_guard_paths;
 mod meter_guards;
 mod meter_stream;

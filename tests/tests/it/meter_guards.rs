@@ -8,7 +8,7 @@ use stripe_client::meter::{
     create_event_json, create_meter, create_meter_json, guard, GuardKind, MeterBuilder, MeterEvent,
     MeterEventAdjustment, MeterValue,
 };
-use stripe_client::retry::{ManualClock, TokioClock};
+use stripe_client::retry::{ManualClock, SystemClock};
 use stripe_client::types::{
     billing_meter::DefaultAggregation, billing_meter::DefaultAggregationFormula,
     billing_meter::ValueSettings, billing_meter_event_adjustment::create::Type as AdjustmentType,
@@ -193,7 +193,7 @@ async fn raw_payload_with_a_number_is_refused() {
     assert!(msg.contains(r#"send "value": "25""#), "{msg}");
     let err = guard::check_event_params(
         &json!({"event_name": "a", "payload": {"stripe_customer_id": "cus_1", "region": true}}),
-        &TokioClock,
+        &SystemClock,
     )
     .unwrap_err();
     assert_eq!(
@@ -202,7 +202,7 @@ async fn raw_payload_with_a_number_is_refused() {
     );
     let err = guard::check_event_params(
         &json!({"event_name": "a", "payload": {"stripe_customer_id": "cus_1", "value": "lots"}}),
-        &TokioClock,
+        &SystemClock,
     )
     .unwrap_err();
     assert_eq!(err.kind, GuardKind::ValueNotNumeric);
@@ -226,11 +226,11 @@ fn typed_values_are_numbers_sent_as_strings() {
     assert!(MeterValue::decimal("12.50").is_ok());
     let err = MeterEvent::new("a", "c")
         .value(f64::NAN)
-        .check(&TokioClock)
+        .check(&SystemClock)
         .unwrap_err();
     assert!(err.message.contains("finite"), "{}", err.message);
     // The generated v1 params pass the runtime check.
-    assert!(check_create_event(&e.to_v1_params(), &TokioClock).is_ok());
+    assert!(check_create_event(&e.to_v1_params(), &SystemClock).is_ok());
 }
 
 #[test]
@@ -309,7 +309,7 @@ async fn typed_send_refuses_old_timestamps_before_the_network() {
 
 #[test]
 fn lengths_the_spec_bounds() {
-    let clock = TokioClock;
+    let clock = SystemClock;
     let n100 = "n".repeat(100);
     let n101 = "n".repeat(101);
     assert!(MeterEvent::new(n100.as_str(), "c")
@@ -359,12 +359,12 @@ fn lengths_the_spec_bounds() {
 fn stream_batch_bounds() {
     let ev = json!({"event_name": "a", "payload": {"stripe_customer_id": "c", "value": "1"}});
     let many = json!({"events": vec![ev.clone(); 101]});
-    let err = guard::check_stream_params(&many, &TokioClock).unwrap_err();
+    let err = guard::check_stream_params(&many, &SystemClock).unwrap_err();
     assert_eq!(err.kind, GuardKind::BatchSize);
     assert!(err.message.contains("at most 100"), "{}", err.message);
-    assert!(guard::check_stream_params(&json!({"events": []}), &TokioClock).is_err());
+    assert!(guard::check_stream_params(&json!({"events": []}), &SystemClock).is_err());
     let bad = json!({"events": [ev, {"event_name": "a", "payload": {"value": 3}}]});
-    let err = guard::check_stream_params(&bad, &TokioClock).unwrap_err();
+    let err = guard::check_stream_params(&bad, &SystemClock).unwrap_err();
     assert_eq!(err.field, "events[1].payload.value");
 }
 
@@ -378,8 +378,8 @@ fn guard_errors_never_panic_on_odd_input() {
         json!({"event_name": 5}),
     ] {
         assert!(guard::check_meter_params(&v).is_err());
-        assert!(guard::check_event_params(&v, &TokioClock).is_err());
+        assert!(guard::check_event_params(&v, &SystemClock).is_err());
         assert!(guard::check_adjustment_params(&v).is_err());
-        assert!(guard::check_stream_params(&v, &TokioClock).is_err());
+        assert!(guard::check_stream_params(&v, &SystemClock).is_err());
     }
 }

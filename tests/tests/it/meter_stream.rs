@@ -11,7 +11,7 @@ use stripe_client::meter::{
     create_session, send_events, send_events_at, FailedEvent, GuardKind, MeterEvent,
     MeterEventSender,
 };
-use stripe_client::retry::{ManualClock, TokioClock};
+use stripe_client::retry::{ManualClock, SystemClock};
 use stripe_client::{Client, Error, ErrorCode};
 
 fn client(url: &str) -> Client {
@@ -50,7 +50,7 @@ async fn session_is_typed_and_its_token_redacted() {
         session.expires_at.unix_seconds(),
         Some(session.expires_at_unix())
     );
-    assert!(!session.is_expired(&TokioClock));
+    assert!(!session.is_expired(&SystemClock));
 }
 
 #[tokio::test]
