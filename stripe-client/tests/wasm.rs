@@ -12,7 +12,8 @@ use stripe_client::prelude::*;
 use stripe_client::retry::{Instant, SystemTime, UNIX_EPOCH};
 use stripe_client::transport::BoxFuture;
 use stripe_client::types::rt::{FileUpload, Timestamp};
-use stripe_client::types::{CreateFile, CreateFilePurpose};
+use stripe_client::types::file::create::Purpose;
+use stripe_client::types::CreateFile;
 use stripe_client::webhook::{EventObject, Webhook};
 use stripe_client::{HttpRequest, HttpResponse, MockTransport, Transport};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -112,7 +113,7 @@ async fn form_json_and_multipart_bodies_with_random_idempotency_keys() {
         .unwrap();
     CreateFile::new(
         FileUpload::from_bytes("a.txt", b"hello".to_vec()),
-        CreateFilePurpose::DisputeEvidence,
+        Purpose::DisputeEvidence,
     )
     .send(&client)
     .await
