@@ -497,7 +497,16 @@ pub fn assign_names(m: &mut Model) {
         let mut owners: Vec<(bool, String)> = Vec::new();
         for &u in uses {
             let owner = &m.items[u].owner;
-            let short = owner.replacen(&resource, "", 1);
+            // The resource in the plural too (`ListBillingMeters` → `list`).
+            let plural = match resource.strip_suffix('y') {
+                Some(stem) => format!("{stem}ies"),
+                None => format!("{resource}s"),
+            };
+            let short = if owner.contains(&plural) {
+                owner.replacen(&plural, "", 1)
+            } else {
+                owner.replacen(&resource, "", 1)
+            };
             let short = if short.is_empty() {
                 owner.clone()
             } else {
