@@ -412,7 +412,7 @@ async fn op_get_billing_alerts(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_billing_alerts(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateBillingAlert::new(
-        <stripe_types::billing_alert::create_lists::AlertType as std::str::FromStr>::from_str(
+        <stripe_types::billing_alert::create_list::AlertType as std::str::FromStr>::from_str(
                 "usage_threshold",
             )
             .unwrap_or_else(|e| match e {}),

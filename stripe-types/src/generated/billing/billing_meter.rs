@@ -738,7 +738,7 @@ pub struct ListBillingMeters {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Filter results to only include meters with the given status.
-    pub status: Option<crate::billing_meter::lists::Status>,
+    pub status: Option<crate::billing_meter::list::Status>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for ListBillingMeters {
@@ -797,7 +797,7 @@ impl ListBillingMeters {
         self
     }
     /// Filter results to only include meters with the given status.
-    pub fn status(mut self, v: impl Into<crate::billing_meter::lists::Status>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::billing_meter::list::Status>) -> Self {
         self.status = Some(v.into());
         self
     }

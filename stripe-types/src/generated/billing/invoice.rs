@@ -3014,7 +3014,7 @@ pub struct ListInvoices {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// The status of the invoice, one of `draft`, `open`, `paid`, `uncollectible`, or `void`. [Learn more](https://docs.stripe.com/billing/invoices/workflow#workflow-overview)
-    pub status: Option<crate::invoice::lists::Status>,
+    pub status: Option<crate::invoice::list::Status>,
     /// Only return invoices for the subscription specified by this subscription ID.
     pub subscription: Option<crate::SubscriptionId>,
 }
@@ -3127,7 +3127,7 @@ impl ListInvoices {
         self
     }
     /// The status of the invoice, one of `draft`, `open`, `paid`, `uncollectible`, or `void`. [Learn more](https://docs.stripe.com/billing/invoices/workflow#workflow-overview)
-    pub fn status(mut self, v: impl Into<crate::invoice::lists::Status>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::invoice::list::Status>) -> Self {
         self.status = Some(v.into());
         self
     }

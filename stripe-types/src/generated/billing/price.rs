@@ -369,11 +369,11 @@ pub struct ListPrices {
     /// Only return prices for the given product.
     pub product: Option<crate::ProductId>,
     /// Only return prices with these recurring fields.
-    pub recurring: Option<crate::price::lists::Recurring>,
+    pub recurring: Option<crate::price::list::Recurring>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return prices of type `recurring` or `one_time`.
-    pub r#type: Option<crate::price::lists::Type>,
+    pub r#type: Option<crate::price::list::Type>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for ListPrices {
@@ -479,7 +479,7 @@ impl ListPrices {
         self
     }
     /// Only return prices with these recurring fields.
-    pub fn recurring(mut self, v: impl Into<crate::price::lists::Recurring>) -> Self {
+    pub fn recurring(mut self, v: impl Into<crate::price::list::Recurring>) -> Self {
         self.recurring = Some(v.into());
         self
     }
@@ -489,7 +489,7 @@ impl ListPrices {
         self
     }
     /// Only return prices of type `recurring` or `one_time`.
-    pub fn r#type(mut self, v: impl Into<crate::price::lists::Type>) -> Self {
+    pub fn r#type(mut self, v: impl Into<crate::price::list::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }

@@ -514,7 +514,7 @@ pub struct ListQuotes {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// The status of the quote.
-    pub status: Option<crate::quote::lists::Status>,
+    pub status: Option<crate::quote::list::Status>,
     /// Provides a list of quotes that are associated with the specified test clock. The response will not include quotes with test clocks if this and the customer parameter is not set.
     pub test_clock: Option<String>,
 }
@@ -597,7 +597,7 @@ impl ListQuotes {
         self
     }
     /// The status of the quote.
-    pub fn status(mut self, v: impl Into<crate::quote::lists::Status>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::quote::list::Status>) -> Self {
         self.status = Some(v.into());
         self
     }

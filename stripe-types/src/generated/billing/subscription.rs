@@ -625,7 +625,7 @@ impl crate::rt::StripeRequest for CreateSubscription {
 #[non_exhaustive]
 pub struct ListSubscriptions {
     /// Filter subscriptions by their automatic tax settings.
-    pub automatic_tax: Option<crate::subscription::lists::AutomaticTax>,
+    pub automatic_tax: Option<crate::subscription::list::AutomaticTax>,
     /// The collection method of the subscriptions to retrieve. Either `charge_automatically` or `send_invoice`.
     pub collection_method: Option<crate::subscription::params::CollectionMethod>,
     /// Only return subscriptions that were created during the given date interval.
@@ -649,7 +649,7 @@ pub struct ListSubscriptions {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// The status of the subscriptions to retrieve. Passing in a value of `canceled` will return all canceled subscriptions, including those belonging to deleted customers. Pass `ended` to find subscriptions that are canceled and subscriptions that are expired due to [incomplete payment](https://docs.stripe.com/billing/subscriptions/overview#subscription-statuses). Passing in a value of `all` will return subscriptions of all statuses. If no value is supplied, all subscriptions that have not been canceled are returned.
-    pub status: Option<crate::subscription::lists::Status>,
+    pub status: Option<crate::subscription::list::Status>,
     /// Filter for subscriptions that are associated with the specified test clock. The response will not include subscriptions with test clocks if this and the customer parameter is not set.
     pub test_clock: Option<String>,
 }
@@ -728,7 +728,7 @@ impl ListSubscriptions {
     /// Filter subscriptions by their automatic tax settings.
     pub fn automatic_tax(
         mut self,
-        v: impl Into<crate::subscription::lists::AutomaticTax>,
+        v: impl Into<crate::subscription::list::AutomaticTax>,
     ) -> Self {
         self.automatic_tax = Some(v.into());
         self
@@ -798,7 +798,7 @@ impl ListSubscriptions {
         self
     }
     /// The status of the subscriptions to retrieve. Passing in a value of `canceled` will return all canceled subscriptions, including those belonging to deleted customers. Pass `ended` to find subscriptions that are canceled and subscriptions that are expired due to [incomplete payment](https://docs.stripe.com/billing/subscriptions/overview#subscription-statuses). Passing in a value of `all` will return subscriptions of all statuses. If no value is supplied, all subscriptions that have not been canceled are returned.
-    pub fn status(mut self, v: impl Into<crate::subscription::lists::Status>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::subscription::list::Status>) -> Self {
         self.status = Some(v.into());
         self
     }

@@ -2298,7 +2298,7 @@ pub struct ListCheckoutSessions {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return the Checkout Sessions matching the given status.
-    pub status: Option<crate::checkout_session::lists::Status>,
+    pub status: Option<crate::checkout_session::list::Status>,
     /// Only return the Checkout Session for the subscription specified.
     pub subscription: Option<crate::SubscriptionId>,
 }
@@ -2422,7 +2422,7 @@ impl ListCheckoutSessions {
     /// Only return the Checkout Sessions matching the given status.
     pub fn status(
         mut self,
-        v: impl Into<crate::checkout_session::lists::Status>,
+        v: impl Into<crate::checkout_session::list::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self

@@ -992,7 +992,7 @@ pub struct ListAccountPeople {
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// Filters on the list of people returned based on the person's relationship to the account's company.
-    pub relationship: Option<crate::person::list_lists::Relationship>,
+    pub relationship: Option<crate::person::list::Relationship>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
@@ -1051,7 +1051,7 @@ impl ListAccountPeople {
     /// Filters on the list of people returned based on the person's relationship to the account's company.
     pub fn relationship(
         mut self,
-        v: impl Into<crate::person::list_lists::Relationship>,
+        v: impl Into<crate::person::list::Relationship>,
     ) -> Self {
         self.relationship = Some(v.into());
         self
@@ -1100,7 +1100,7 @@ pub struct ListPersons {
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// Filters on the list of people returned based on the person's relationship to the account's company.
-    pub relationship: Option<crate::person::list_lists::Relationship>,
+    pub relationship: Option<crate::person::list::Relationship>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
@@ -1159,7 +1159,7 @@ impl ListPersons {
     /// Filters on the list of people returned based on the person's relationship to the account's company.
     pub fn relationship(
         mut self,
-        v: impl Into<crate::person::list_lists::Relationship>,
+        v: impl Into<crate::person::list::Relationship>,
     ) -> Self {
         self.relationship = Some(v.into());
         self

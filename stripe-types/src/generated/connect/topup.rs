@@ -201,7 +201,7 @@ pub struct ListTopups {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return top-ups that have the given status. One of `canceled`, `failed`, `pending` or `succeeded`.
-    pub status: Option<crate::topup::lists::Status>,
+    pub status: Option<crate::topup::list::Status>,
 }
 #[cfg(feature = "connect")]
 impl serde::Serialize for ListTopups {
@@ -278,7 +278,7 @@ impl ListTopups {
         self
     }
     /// Only return top-ups that have the given status. One of `canceled`, `failed`, `pending` or `succeeded`.
-    pub fn status(mut self, v: impl Into<crate::topup::lists::Status>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::topup::list::Status>) -> Self {
         self.status = Some(v.into());
         self
     }

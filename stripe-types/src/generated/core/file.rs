@@ -262,7 +262,7 @@ pub struct ListFiles {
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// Filter queries by the file purpose. If you don't provide a purpose, the queries return unfiltered files.
-    pub purpose: Option<crate::file::lists::Purpose>,
+    pub purpose: Option<crate::file::list::Purpose>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
@@ -325,7 +325,7 @@ impl ListFiles {
         self
     }
     /// Filter queries by the file purpose. If you don't provide a purpose, the queries return unfiltered files.
-    pub fn purpose(mut self, v: impl Into<crate::file::lists::Purpose>) -> Self {
+    pub fn purpose(mut self, v: impl Into<crate::file::list::Purpose>) -> Self {
         self.purpose = Some(v.into());
         self
     }

@@ -552,7 +552,7 @@ pub struct ListIdentityVerificationSessions {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return VerificationSessions with this status. [Learn more about the lifecycle of sessions](https://docs.stripe.com/identity/how-sessions-work).
-    pub status: Option<crate::identity_verification_session::lists::Status>,
+    pub status: Option<crate::identity_verification_session::list::Status>,
 }
 #[cfg(feature = "identity")]
 impl serde::Serialize for ListIdentityVerificationSessions {
@@ -649,7 +649,7 @@ impl ListIdentityVerificationSessions {
     /// Only return VerificationSessions with this status. [Learn more about the lifecycle of sessions](https://docs.stripe.com/identity/how-sessions-work).
     pub fn status(
         mut self,
-        v: impl Into<crate::identity_verification_session::lists::Status>,
+        v: impl Into<crate::identity_verification_session::list::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self

@@ -2780,7 +2780,7 @@ pub struct ListIssuingAuthorizations {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return authorizations with the given status. One of `pending`, `closed`, or `reversed`.
-    pub status: Option<crate::issuing_authorization::lists::Status>,
+    pub status: Option<crate::issuing_authorization::list::Status>,
 }
 #[cfg(feature = "issuing")]
 impl serde::Serialize for ListIssuingAuthorizations {
@@ -2871,7 +2871,7 @@ impl ListIssuingAuthorizations {
     /// Only return authorizations with the given status. One of `pending`, `closed`, or `reversed`.
     pub fn status(
         mut self,
-        v: impl Into<crate::issuing_authorization::lists::Status>,
+        v: impl Into<crate::issuing_authorization::list::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self

@@ -1532,9 +1532,9 @@ pub struct ListIssuingCards {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return cards that have the given status. One of `active`, `inactive`, or `canceled`.
-    pub status: Option<crate::issuing_card::lists::Status>,
+    pub status: Option<crate::issuing_card::list::Status>,
     /// Only return cards that have the given type. One of `virtual` or `physical`.
-    pub r#type: Option<crate::issuing_card::lists::Type>,
+    pub r#type: Option<crate::issuing_card::list::Type>,
 }
 #[cfg(feature = "issuing")]
 impl serde::Serialize for ListIssuingCards {
@@ -1651,12 +1651,12 @@ impl ListIssuingCards {
         self
     }
     /// Only return cards that have the given status. One of `active`, `inactive`, or `canceled`.
-    pub fn status(mut self, v: impl Into<crate::issuing_card::lists::Status>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::issuing_card::list::Status>) -> Self {
         self.status = Some(v.into());
         self
     }
     /// Only return cards that have the given type. One of `virtual` or `physical`.
-    pub fn r#type(mut self, v: impl Into<crate::issuing_card::lists::Type>) -> Self {
+    pub fn r#type(mut self, v: impl Into<crate::issuing_card::list::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }

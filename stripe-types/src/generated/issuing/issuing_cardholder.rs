@@ -1258,9 +1258,9 @@ pub struct ListIssuingCardholders {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return cardholders that have the given status. One of `active`, `inactive`, or `blocked`.
-    pub status: Option<crate::issuing_cardholder::lists::Status>,
+    pub status: Option<crate::issuing_cardholder::list::Status>,
     /// Only return cardholders that have the given type. One of `individual` or `company`.
-    pub r#type: Option<crate::issuing_cardholder::lists::Type>,
+    pub r#type: Option<crate::issuing_cardholder::list::Type>,
 }
 #[cfg(feature = "issuing")]
 impl serde::Serialize for ListIssuingCardholders {
@@ -1352,7 +1352,7 @@ impl ListIssuingCardholders {
     /// Only return cardholders that have the given status. One of `active`, `inactive`, or `blocked`.
     pub fn status(
         mut self,
-        v: impl Into<crate::issuing_cardholder::lists::Status>,
+        v: impl Into<crate::issuing_cardholder::list::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self
@@ -1360,7 +1360,7 @@ impl ListIssuingCardholders {
     /// Only return cardholders that have the given type. One of `individual` or `company`.
     pub fn r#type(
         mut self,
-        v: impl Into<crate::issuing_cardholder::lists::Type>,
+        v: impl Into<crate::issuing_cardholder::list::Type>,
     ) -> Self {
         self.r#type = Some(v.into());
         self

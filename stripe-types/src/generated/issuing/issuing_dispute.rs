@@ -1350,7 +1350,7 @@ pub struct ListIssuingDisputes {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Select Issuing disputes with the given status.
-    pub status: Option<crate::issuing_dispute::lists::Status>,
+    pub status: Option<crate::issuing_dispute::list::Status>,
     /// Select the Issuing dispute for the given transaction.
     pub transaction: Option<String>,
 }
@@ -1424,10 +1424,7 @@ impl ListIssuingDisputes {
         self
     }
     /// Select Issuing disputes with the given status.
-    pub fn status(
-        mut self,
-        v: impl Into<crate::issuing_dispute::lists::Status>,
-    ) -> Self {
+    pub fn status(mut self, v: impl Into<crate::issuing_dispute::list::Status>) -> Self {
         self.status = Some(v.into());
         self
     }

@@ -723,11 +723,11 @@ pub struct ListIssuingPersonalizationDesigns {
     /// Only return personalization designs with the given lookup keys.
     pub lookup_keys: Option<Vec<String>>,
     /// Only return personalization designs with the given preferences.
-    pub preferences: Option<crate::issuing_personalization_design::lists::Preferences>,
+    pub preferences: Option<crate::issuing_personalization_design::list::Preferences>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return personalization designs with the given status.
-    pub status: Option<crate::issuing_personalization_design::lists::Status>,
+    pub status: Option<crate::issuing_personalization_design::list::Status>,
 }
 #[cfg(feature = "issuing")]
 impl serde::Serialize for ListIssuingPersonalizationDesigns {
@@ -799,7 +799,7 @@ impl ListIssuingPersonalizationDesigns {
     /// Only return personalization designs with the given preferences.
     pub fn preferences(
         mut self,
-        v: impl Into<crate::issuing_personalization_design::lists::Preferences>,
+        v: impl Into<crate::issuing_personalization_design::list::Preferences>,
     ) -> Self {
         self.preferences = Some(v.into());
         self
@@ -812,7 +812,7 @@ impl ListIssuingPersonalizationDesigns {
     /// Only return personalization designs with the given status.
     pub fn status(
         mut self,
-        v: impl Into<crate::issuing_personalization_design::lists::Status>,
+        v: impl Into<crate::issuing_personalization_design::list::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self

@@ -203,7 +203,7 @@ pub struct ListIssuingTokens {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Select Issuing tokens with the given status.
-    pub status: Option<crate::issuing_token::lists::Status>,
+    pub status: Option<crate::issuing_token::list::Status>,
 }
 #[cfg(feature = "issuing")]
 impl serde::Serialize for ListIssuingTokens {
@@ -273,7 +273,7 @@ impl ListIssuingTokens {
         self
     }
     /// Select Issuing tokens with the given status.
-    pub fn status(mut self, v: impl Into<crate::issuing_token::lists::Status>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::issuing_token::list::Status>) -> Self {
         self.status = Some(v.into());
         self
     }

@@ -315,8 +315,8 @@ impl UsageThreshold {
         self
     }
 }
-/// Types of `create_lists` whose field path another type of `billing_alert` also has.
-pub mod create_lists {
+/// Types of `create_list` whose field path another type of `billing_alert` also has.
+pub mod create_list {
     /// Values of `alert_type` in `CreateBillingAlert` and `ListBillingAlerts`.
     #[cfg(feature = "billing")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

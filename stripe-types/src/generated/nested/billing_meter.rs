@@ -364,8 +364,8 @@ pub mod create {
         }
     }
 }
-/// Types of `lists` whose field path another type of `billing_meter` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `billing_meter` also has.
+pub mod list {
     /// Values of `status` in `ListBillingMeters`.
     #[cfg(feature = "billing")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -6994,8 +6994,8 @@ pub mod create {
         }
     }
 }
-/// Types of `lists` whose field path another type of `checkout_session` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `checkout_session` also has.
+pub mod list {
     /// Values of `status` in `ListCheckoutSessions`.
     #[cfg(feature = "checkout")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -338,8 +338,8 @@ pub mod create {
         }
     }
 }
-/// Types of `lists` whose field path another type of `file` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `file` also has.
+pub mod list {
     /// Values of `purpose` in `ListFiles`.
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]

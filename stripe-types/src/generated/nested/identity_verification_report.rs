@@ -101,8 +101,8 @@ impl crate::rt::Decode for Type {
         r.str_enum()
     }
 }
-/// Types of `lists` whose field path another type of `identity_verification_report` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `identity_verification_report` also has.
+pub mod list {
     /// Values of `type` in `ListIdentityVerificationReports`.
     #[cfg(feature = "identity")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -453,8 +453,8 @@ pub mod create_update {
         }
     }
 }
-/// Types of `lists` whose field path another type of `identity_verification_session` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `identity_verification_session` also has.
+pub mod list {
     /// Values of `status` in `ListIdentityVerificationSessions`.
     #[cfg(feature = "identity")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -4230,8 +4230,8 @@ pub mod add {
         }
     }
 }
-/// Types of `lists` whose field path another type of `invoice` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `invoice` also has.
+pub mod list {
     /// Values of `status` in `ListInvoices`.
     #[cfg(feature = "billing")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -61,8 +61,8 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// Types of `lists` whose field path another type of `invoice_rendering_template` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `invoice_rendering_template` also has.
+pub mod list {
     /// Values of `status` in `ListInvoiceRenderingTemplates`.
     #[cfg(feature = "billing")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

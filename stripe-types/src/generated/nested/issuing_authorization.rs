@@ -2825,8 +2825,8 @@ pub mod fuel_data {
         }
     }
 }
-/// Types of `lists` whose field path another type of `issuing_authorization` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `issuing_authorization` also has.
+pub mod list {
     /// Values of `status` in `ListIssuingAuthorizations`.
     #[cfg(feature = "issuing")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

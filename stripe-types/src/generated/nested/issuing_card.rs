@@ -7569,8 +7569,8 @@ pub mod fraud_warning {
         }
     }
 }
-/// Types of `lists` whose field path another type of `issuing_card` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `issuing_card` also has.
+pub mod list {
     /// Values of `status` in `ListIssuingCards`.
     #[cfg(feature = "issuing")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

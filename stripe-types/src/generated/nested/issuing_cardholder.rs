@@ -981,8 +981,8 @@ pub mod create_update {
         }
     }
 }
-/// Types of `lists` whose field path another type of `issuing_cardholder` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `issuing_cardholder` also has.
+pub mod list {
     /// Values of `status` in `ListIssuingCardholders`.
     #[cfg(feature = "issuing")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

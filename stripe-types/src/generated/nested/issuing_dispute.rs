@@ -1533,8 +1533,8 @@ pub mod evidence {
         }
     }
 }
-/// Types of `lists` whose field path another type of `issuing_dispute` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `issuing_dispute` also has.
+pub mod list {
     /// Values of `status` in `ListIssuingDisputes`.
     #[cfg(feature = "issuing")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

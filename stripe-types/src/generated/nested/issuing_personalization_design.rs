@@ -399,8 +399,8 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// Types of `lists` whose field path another type of `issuing_personalization_design` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `issuing_personalization_design` also has.
+pub mod list {
     /// `preferences` in the parameters of `ListIssuingPersonalizationDesigns`.
     #[cfg(feature = "issuing")]
     #[derive(Clone, Debug, Default)]

@@ -286,8 +286,8 @@ impl crate::rt::Decode for Type {
         r.str_enum()
     }
 }
-/// Types of `lists` whose field path another type of `issuing_physical_bundle` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `issuing_physical_bundle` also has.
+pub mod list {
     /// Values of `status` in `ListIssuingPhysicalBundles`.
     #[cfg(feature = "issuing")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

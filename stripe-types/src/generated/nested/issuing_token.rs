@@ -213,8 +213,8 @@ impl crate::rt::Decode for WalletProvider {
         r.str_enum()
     }
 }
-/// Types of `lists` whose field path another type of `issuing_token` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `issuing_token` also has.
+pub mod list {
     /// Values of `status` in `ListIssuingTokens`.
     #[cfg(feature = "issuing")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -2256,8 +2256,8 @@ impl crate::rt::Decode for Wallet {
         r.str_enum()
     }
 }
-/// Types of `lists` whose field path another type of `issuing_transaction` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `issuing_transaction` also has.
+pub mod list {
     /// Values of `type` in `ListIssuingTransactions`.
     #[cfg(feature = "issuing")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

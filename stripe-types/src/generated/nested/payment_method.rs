@@ -3408,13 +3408,13 @@ pub mod details_p24_p24 {
         }
     }
 }
-/// Types of `lists` whose field path another type of `payment_method` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `payment_method` also has.
+pub mod list {
     /// Values of `type` in `ListPaymentMethods`.
     #[cfg(feature = "payments")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
-    pub enum ListsType {
+    pub enum ListType {
         /// `acss_debit`
         AcssDebit,
         /// `affirm`
@@ -3521,67 +3521,67 @@ pub mod lists {
         Unknown(String),
     }
     #[cfg(feature = "payments")]
-    impl ListsType {
+    impl ListType {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
             match self {
-                ListsType::AcssDebit => "acss_debit",
-                ListsType::Affirm => "affirm",
-                ListsType::AfterpayClearpay => "afterpay_clearpay",
-                ListsType::Alipay => "alipay",
-                ListsType::Alma => "alma",
-                ListsType::AmazonPay => "amazon_pay",
-                ListsType::AuBecsDebit => "au_becs_debit",
-                ListsType::BacsDebit => "bacs_debit",
-                ListsType::Bancontact => "bancontact",
-                ListsType::Billie => "billie",
-                ListsType::Blik => "blik",
-                ListsType::Boleto => "boleto",
-                ListsType::Card => "card",
-                ListsType::Cashapp => "cashapp",
-                ListsType::Crypto => "crypto",
-                ListsType::Custom => "custom",
-                ListsType::CustomerBalance => "customer_balance",
-                ListsType::Eps => "eps",
-                ListsType::Fpx => "fpx",
-                ListsType::Giropay => "giropay",
-                ListsType::Grabpay => "grabpay",
-                ListsType::Ideal => "ideal",
-                ListsType::KakaoPay => "kakao_pay",
-                ListsType::Klarna => "klarna",
-                ListsType::Konbini => "konbini",
-                ListsType::KrCard => "kr_card",
-                ListsType::Link => "link",
-                ListsType::MbWay => "mb_way",
-                ListsType::Mobilepay => "mobilepay",
-                ListsType::Multibanco => "multibanco",
-                ListsType::NaverPay => "naver_pay",
-                ListsType::NzBankAccount => "nz_bank_account",
-                ListsType::Oxxo => "oxxo",
-                ListsType::P24 => "p24",
-                ListsType::PayByBank => "pay_by_bank",
-                ListsType::Payco => "payco",
-                ListsType::Paynow => "paynow",
-                ListsType::Paypal => "paypal",
-                ListsType::Payto => "payto",
-                ListsType::Pix => "pix",
-                ListsType::Promptpay => "promptpay",
-                ListsType::RevolutPay => "revolut_pay",
-                ListsType::SamsungPay => "samsung_pay",
-                ListsType::Satispay => "satispay",
-                ListsType::SepaDebit => "sepa_debit",
-                ListsType::Sofort => "sofort",
-                ListsType::Swish => "swish",
-                ListsType::Twint => "twint",
-                ListsType::UsBankAccount => "us_bank_account",
-                ListsType::WechatPay => "wechat_pay",
-                ListsType::Zip => "zip",
-                ListsType::Unknown(v) => v,
+                ListType::AcssDebit => "acss_debit",
+                ListType::Affirm => "affirm",
+                ListType::AfterpayClearpay => "afterpay_clearpay",
+                ListType::Alipay => "alipay",
+                ListType::Alma => "alma",
+                ListType::AmazonPay => "amazon_pay",
+                ListType::AuBecsDebit => "au_becs_debit",
+                ListType::BacsDebit => "bacs_debit",
+                ListType::Bancontact => "bancontact",
+                ListType::Billie => "billie",
+                ListType::Blik => "blik",
+                ListType::Boleto => "boleto",
+                ListType::Card => "card",
+                ListType::Cashapp => "cashapp",
+                ListType::Crypto => "crypto",
+                ListType::Custom => "custom",
+                ListType::CustomerBalance => "customer_balance",
+                ListType::Eps => "eps",
+                ListType::Fpx => "fpx",
+                ListType::Giropay => "giropay",
+                ListType::Grabpay => "grabpay",
+                ListType::Ideal => "ideal",
+                ListType::KakaoPay => "kakao_pay",
+                ListType::Klarna => "klarna",
+                ListType::Konbini => "konbini",
+                ListType::KrCard => "kr_card",
+                ListType::Link => "link",
+                ListType::MbWay => "mb_way",
+                ListType::Mobilepay => "mobilepay",
+                ListType::Multibanco => "multibanco",
+                ListType::NaverPay => "naver_pay",
+                ListType::NzBankAccount => "nz_bank_account",
+                ListType::Oxxo => "oxxo",
+                ListType::P24 => "p24",
+                ListType::PayByBank => "pay_by_bank",
+                ListType::Payco => "payco",
+                ListType::Paynow => "paynow",
+                ListType::Paypal => "paypal",
+                ListType::Payto => "payto",
+                ListType::Pix => "pix",
+                ListType::Promptpay => "promptpay",
+                ListType::RevolutPay => "revolut_pay",
+                ListType::SamsungPay => "samsung_pay",
+                ListType::Satispay => "satispay",
+                ListType::SepaDebit => "sepa_debit",
+                ListType::Sofort => "sofort",
+                ListType::Swish => "swish",
+                ListType::Twint => "twint",
+                ListType::UsBankAccount => "us_bank_account",
+                ListType::WechatPay => "wechat_pay",
+                ListType::Zip => "zip",
+                ListType::Unknown(v) => v,
             }
         }
     }
     #[cfg(feature = "payments")]
-    impl std::str::FromStr for ListsType {
+    impl std::str::FromStr for ListType {
         type Err = std::convert::Infallible;
         #[inline(never)]
         fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -3642,83 +3642,83 @@ pub mod lists {
                         "zip",
                     ],
                 ) {
-                    Some(0) => ListsType::AcssDebit,
-                    Some(1) => ListsType::Affirm,
-                    Some(2) => ListsType::AfterpayClearpay,
-                    Some(3) => ListsType::Alipay,
-                    Some(4) => ListsType::Alma,
-                    Some(5) => ListsType::AmazonPay,
-                    Some(6) => ListsType::AuBecsDebit,
-                    Some(7) => ListsType::BacsDebit,
-                    Some(8) => ListsType::Bancontact,
-                    Some(9) => ListsType::Billie,
-                    Some(10) => ListsType::Blik,
-                    Some(11) => ListsType::Boleto,
-                    Some(12) => ListsType::Card,
-                    Some(13) => ListsType::Cashapp,
-                    Some(14) => ListsType::Crypto,
-                    Some(15) => ListsType::Custom,
-                    Some(16) => ListsType::CustomerBalance,
-                    Some(17) => ListsType::Eps,
-                    Some(18) => ListsType::Fpx,
-                    Some(19) => ListsType::Giropay,
-                    Some(20) => ListsType::Grabpay,
-                    Some(21) => ListsType::Ideal,
-                    Some(22) => ListsType::KakaoPay,
-                    Some(23) => ListsType::Klarna,
-                    Some(24) => ListsType::Konbini,
-                    Some(25) => ListsType::KrCard,
-                    Some(26) => ListsType::Link,
-                    Some(27) => ListsType::MbWay,
-                    Some(28) => ListsType::Mobilepay,
-                    Some(29) => ListsType::Multibanco,
-                    Some(30) => ListsType::NaverPay,
-                    Some(31) => ListsType::NzBankAccount,
-                    Some(32) => ListsType::Oxxo,
-                    Some(33) => ListsType::P24,
-                    Some(34) => ListsType::PayByBank,
-                    Some(35) => ListsType::Payco,
-                    Some(36) => ListsType::Paynow,
-                    Some(37) => ListsType::Paypal,
-                    Some(38) => ListsType::Payto,
-                    Some(39) => ListsType::Pix,
-                    Some(40) => ListsType::Promptpay,
-                    Some(41) => ListsType::RevolutPay,
-                    Some(42) => ListsType::SamsungPay,
-                    Some(43) => ListsType::Satispay,
-                    Some(44) => ListsType::SepaDebit,
-                    Some(45) => ListsType::Sofort,
-                    Some(46) => ListsType::Swish,
-                    Some(47) => ListsType::Twint,
-                    Some(48) => ListsType::UsBankAccount,
-                    Some(49) => ListsType::WechatPay,
-                    Some(50) => ListsType::Zip,
-                    _ => ListsType::Unknown(s.to_owned()),
+                    Some(0) => ListType::AcssDebit,
+                    Some(1) => ListType::Affirm,
+                    Some(2) => ListType::AfterpayClearpay,
+                    Some(3) => ListType::Alipay,
+                    Some(4) => ListType::Alma,
+                    Some(5) => ListType::AmazonPay,
+                    Some(6) => ListType::AuBecsDebit,
+                    Some(7) => ListType::BacsDebit,
+                    Some(8) => ListType::Bancontact,
+                    Some(9) => ListType::Billie,
+                    Some(10) => ListType::Blik,
+                    Some(11) => ListType::Boleto,
+                    Some(12) => ListType::Card,
+                    Some(13) => ListType::Cashapp,
+                    Some(14) => ListType::Crypto,
+                    Some(15) => ListType::Custom,
+                    Some(16) => ListType::CustomerBalance,
+                    Some(17) => ListType::Eps,
+                    Some(18) => ListType::Fpx,
+                    Some(19) => ListType::Giropay,
+                    Some(20) => ListType::Grabpay,
+                    Some(21) => ListType::Ideal,
+                    Some(22) => ListType::KakaoPay,
+                    Some(23) => ListType::Klarna,
+                    Some(24) => ListType::Konbini,
+                    Some(25) => ListType::KrCard,
+                    Some(26) => ListType::Link,
+                    Some(27) => ListType::MbWay,
+                    Some(28) => ListType::Mobilepay,
+                    Some(29) => ListType::Multibanco,
+                    Some(30) => ListType::NaverPay,
+                    Some(31) => ListType::NzBankAccount,
+                    Some(32) => ListType::Oxxo,
+                    Some(33) => ListType::P24,
+                    Some(34) => ListType::PayByBank,
+                    Some(35) => ListType::Payco,
+                    Some(36) => ListType::Paynow,
+                    Some(37) => ListType::Paypal,
+                    Some(38) => ListType::Payto,
+                    Some(39) => ListType::Pix,
+                    Some(40) => ListType::Promptpay,
+                    Some(41) => ListType::RevolutPay,
+                    Some(42) => ListType::SamsungPay,
+                    Some(43) => ListType::Satispay,
+                    Some(44) => ListType::SepaDebit,
+                    Some(45) => ListType::Sofort,
+                    Some(46) => ListType::Swish,
+                    Some(47) => ListType::Twint,
+                    Some(48) => ListType::UsBankAccount,
+                    Some(49) => ListType::WechatPay,
+                    Some(50) => ListType::Zip,
+                    _ => ListType::Unknown(s.to_owned()),
                 },
             )
         }
     }
     #[cfg(feature = "payments")]
-    impl std::fmt::Display for ListsType {
+    impl std::fmt::Display for ListType {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
     #[cfg(feature = "payments")]
-    impl serde::Serialize for ListsType {
+    impl serde::Serialize for ListType {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
     #[cfg(feature = "payments")]
-    impl<'de> serde::Deserialize<'de> for ListsType {
+    impl<'de> serde::Deserialize<'de> for ListType {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
 }
-/// Types of `lists_customer` whose field path another type of `payment_method` also has.
-pub mod lists_customer {
+/// Types of `list_customer` whose field path another type of `payment_method` also has.
+pub mod list_customer {
     /// Values of `type` in `ListPaymentMethodsCustomer`.
     #[cfg(feature = "payments")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -1030,8 +1030,8 @@ pub mod ethnicity_details {
         }
     }
 }
-/// Types of `list_lists` whose field path another type of `person` also has.
-pub mod list_lists {
+/// Types of `list` whose field path another type of `person` also has.
+pub mod list {
     /// `relationship` in the parameters of `ListAccountPeople` and `ListPersons`.
     #[cfg(feature = "connect")]
     #[derive(Clone, Debug, Default)]

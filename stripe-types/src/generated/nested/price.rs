@@ -593,8 +593,8 @@ pub mod create {
         }
     }
 }
-/// Types of `lists` whose field path another type of `price` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `price` also has.
+pub mod list {
     /// `recurring` in the parameters of `ListPrices`.
     #[cfg(feature = "billing")]
     #[derive(Clone, Debug, Default)]

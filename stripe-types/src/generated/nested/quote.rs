@@ -539,8 +539,8 @@ pub mod create {
         }
     }
 }
-/// Types of `lists` whose field path another type of `quote` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `quote` also has.
+pub mod list {
     /// Values of `status` in `ListQuotes`.
     #[cfg(feature = "billing")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -4157,8 +4157,8 @@ pub mod create_update {
         }
     }
 }
-/// Types of `lists` whose field path another type of `subscription` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `subscription` also has.
+pub mod list {
     /// `automatic_tax` in the parameters of `ListSubscriptions`.
     #[cfg(feature = "billing")]
     #[derive(Clone, Debug)]

@@ -10602,8 +10602,8 @@ pub mod create {
         }
     }
 }
-/// Types of `lists` whose field path another type of `tax_registration` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `tax_registration` also has.
+pub mod list {
     /// Values of `status` in `ListTaxRegistrations`.
     #[cfg(feature = "tax")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

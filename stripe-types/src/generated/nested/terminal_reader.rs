@@ -1187,8 +1187,8 @@ impl crate::rt::Decode for Value {
         r.str_enum()
     }
 }
-/// Types of `lists` whose field path another type of `terminal_reader` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `terminal_reader` also has.
+pub mod list {
     /// Values of `device_type` in `ListTerminalReaders`.
     #[cfg(feature = "terminal")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

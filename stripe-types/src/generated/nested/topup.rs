@@ -135,8 +135,8 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// Types of `lists` whose field path another type of `topup` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `topup` also has.
+pub mod list {
     /// Values of `status` in `ListTopups`.
     #[cfg(feature = "connect")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

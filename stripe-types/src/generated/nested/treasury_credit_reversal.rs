@@ -126,8 +126,8 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// Types of `lists` whose field path another type of `treasury_credit_reversal` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `treasury_credit_reversal` also has.
+pub mod list {
     /// Values of `status` in `ListTreasuryCreditReversals`.
     #[cfg(feature = "treasury")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -181,8 +181,8 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// Types of `lists` whose field path another type of `treasury_debit_reversal` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `treasury_debit_reversal` also has.
+pub mod list {
     /// Values of `status` in `ListTreasuryDebitReversals`.
     #[cfg(feature = "treasury")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

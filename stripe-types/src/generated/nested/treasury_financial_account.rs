@@ -1074,8 +1074,8 @@ impl<'de> serde::Deserialize<'de> for Type {
         crate::rt::de::str_enum(d)
     }
 }
-/// Types of `lists` whose field path another type of `treasury_financial_account` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `treasury_financial_account` also has.
+pub mod list {
     /// Values of `status` in `ListTreasuryFinancialAccounts`.
     #[cfg(feature = "treasury")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

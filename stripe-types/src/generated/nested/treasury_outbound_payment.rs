@@ -775,8 +775,8 @@ impl UsDomesticWire {
         self
     }
 }
-/// Types of `lists` whose field path another type of `treasury_outbound_payment` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `treasury_outbound_payment` also has.
+pub mod list {
     /// Values of `status` in `ListTreasuryOutboundPayments`.
     #[cfg(feature = "treasury")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -165,8 +165,8 @@ impl<'de> serde::Deserialize<'de> for Type {
         crate::rt::de::str_enum(d)
     }
 }
-/// Types of `lists` whose field path another type of `treasury_outbound_transfer` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `treasury_outbound_transfer` also has.
+pub mod list {
     /// Values of `status` in `ListTreasuryOutboundTransfers`.
     #[cfg(feature = "treasury")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -521,8 +521,8 @@ pub mod create {
         }
     }
 }
-/// Types of `lists` whose field path another type of `treasury_received_credit` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `treasury_received_credit` also has.
+pub mod list {
     /// Values of `status` in `ListTreasuryReceivedCredits`.
     #[cfg(feature = "treasury")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -262,8 +262,8 @@ pub mod create {
         }
     }
 }
-/// Types of `lists` whose field path another type of `treasury_received_debit` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `treasury_received_debit` also has.
+pub mod list {
     /// Values of `status` in `ListTreasuryReceivedDebits`.
     #[cfg(feature = "treasury")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

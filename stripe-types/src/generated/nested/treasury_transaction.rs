@@ -290,8 +290,8 @@ impl StatusTransitions {
         self
     }
 }
-/// Types of `lists` whose field path another type of `treasury_transaction` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `treasury_transaction` also has.
+pub mod list {
     /// Values of `status` in `ListTreasuryTransactions`.
     #[cfg(feature = "treasury")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

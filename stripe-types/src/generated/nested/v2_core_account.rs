@@ -16651,8 +16651,8 @@ impl crate::rt::Decode for Type {
         r.str_enum()
     }
 }
-/// Types of `close_lists` whose field path another type of `v2_core_account` also has.
-pub mod close_lists {
+/// Types of `close_list` whose field path another type of `v2_core_account` also has.
+pub mod close_list {
     /// Values of `applied_configurations` in `CloseV2CoreAccount` and `ListV2CoreAccounts`.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -1020,8 +1020,8 @@ pub mod create_update {
         }
     }
 }
-/// Types of `lists` whose field path another type of `v2_core_event_destination` also has.
-pub mod lists {
+/// Types of `list` whose field path another type of `v2_core_event_destination` also has.
+pub mod list {
     /// Values of `include` in `ListV2CoreEventDestinations`.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -911,7 +911,7 @@ pub struct ListPaymentMethods {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Filters the list by the object `type` field. Unfiltered, the list returns all payment method types except `custom`. If your integration expects only one type of payment method in the response, specify that type value in the request to reduce your payload.
-    pub r#type: Option<crate::payment_method::lists::ListsType>,
+    pub r#type: Option<crate::payment_method::list::ListType>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for ListPaymentMethods {
@@ -1002,7 +1002,7 @@ impl ListPaymentMethods {
     /// Filters the list by the object `type` field. Unfiltered, the list returns all payment method types except `custom`. If your integration expects only one type of payment method in the response, specify that type value in the request to reduce your payload.
     pub fn r#type(
         mut self,
-        v: impl Into<crate::payment_method::lists::ListsType>,
+        v: impl Into<crate::payment_method::list::ListType>,
     ) -> Self {
         self.r#type = Some(v.into());
         self
@@ -1045,7 +1045,7 @@ pub struct ListPaymentMethodsCustomer {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// An optional filter on the list, based on the object `type` field. Without the filter, the list includes all current and future payment method types. If your integration expects only one type of payment method in the response, make sure to provide a type value in the request.
-    pub r#type: Option<crate::payment_method::lists_customer::Type>,
+    pub r#type: Option<crate::payment_method::list_customer::Type>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for ListPaymentMethodsCustomer {
@@ -1119,7 +1119,7 @@ impl ListPaymentMethodsCustomer {
     /// An optional filter on the list, based on the object `type` field. Without the filter, the list includes all current and future payment method types. If your integration expects only one type of payment method in the response, make sure to provide a type value in the request.
     pub fn r#type(
         mut self,
-        v: impl Into<crate::payment_method::lists_customer::Type>,
+        v: impl Into<crate::payment_method::list_customer::Type>,
     ) -> Self {
         self.r#type = Some(v.into());
         self

@@ -98,7 +98,7 @@ pub struct ListTaxRegistrations {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// The status of the Tax Registration.
-    pub status: Option<crate::tax_registration::lists::Status>,
+    pub status: Option<crate::tax_registration::list::Status>,
 }
 #[cfg(feature = "tax")]
 impl serde::Serialize for ListTaxRegistrations {
@@ -159,7 +159,7 @@ impl ListTaxRegistrations {
     /// The status of the Tax Registration.
     pub fn status(
         mut self,
-        v: impl Into<crate::tax_registration::lists::Status>,
+        v: impl Into<crate::tax_registration::list::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self

@@ -92,7 +92,7 @@ pub struct ListTreasuryDebitReversals {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return DebitReversals for a given status.
-    pub status: Option<crate::treasury_debit_reversal::lists::Status>,
+    pub status: Option<crate::treasury_debit_reversal::list::Status>,
 }
 #[cfg(feature = "treasury")]
 impl serde::Serialize for ListTreasuryDebitReversals {
@@ -176,7 +176,7 @@ impl ListTreasuryDebitReversals {
     /// Only return DebitReversals for a given status.
     pub fn status(
         mut self,
-        v: impl Into<crate::treasury_debit_reversal::lists::Status>,
+        v: impl Into<crate::treasury_debit_reversal::list::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self

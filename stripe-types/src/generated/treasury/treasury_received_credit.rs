@@ -133,7 +133,7 @@ pub struct ListTreasuryReceivedCredits {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return ReceivedCredits that have the given status: `succeeded` or `failed`.
-    pub status: Option<crate::treasury_received_credit::lists::Status>,
+    pub status: Option<crate::treasury_received_credit::list::Status>,
 }
 #[cfg(feature = "treasury")]
 impl serde::Serialize for ListTreasuryReceivedCredits {
@@ -208,7 +208,7 @@ impl ListTreasuryReceivedCredits {
     /// Only return ReceivedCredits that have the given status: `succeeded` or `failed`.
     pub fn status(
         mut self,
-        v: impl Into<crate::treasury_received_credit::lists::Status>,
+        v: impl Into<crate::treasury_received_credit::list::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self

@@ -131,7 +131,7 @@ pub struct ListTreasuryReceivedDebits {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return ReceivedDebits that have the given status: `succeeded` or `failed`.
-    pub status: Option<crate::treasury_received_debit::lists::Status>,
+    pub status: Option<crate::treasury_received_debit::list::Status>,
 }
 #[cfg(feature = "treasury")]
 impl serde::Serialize for ListTreasuryReceivedDebits {
@@ -194,7 +194,7 @@ impl ListTreasuryReceivedDebits {
     /// Only return ReceivedDebits that have the given status: `succeeded` or `failed`.
     pub fn status(
         mut self,
-        v: impl Into<crate::treasury_received_debit::lists::Status>,
+        v: impl Into<crate::treasury_received_debit::list::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self

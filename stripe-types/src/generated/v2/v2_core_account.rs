@@ -13,7 +13,7 @@ pub struct CloseV2CoreAccount {
     pub id: crate::AccountId,
     /// Configurations on the Account to be closed. All configurations on the Account must be passed in for this request to succeed.
     pub applied_configurations: Option<
-        Vec<crate::v2_core_account::close_lists::AppliedConfigurations>,
+        Vec<crate::v2_core_account::close_list::AppliedConfigurations>,
     >,
 }
 #[cfg(feature = "v2")]
@@ -41,7 +41,7 @@ impl CloseV2CoreAccount {
     pub fn applied_configurations(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::v2_core_account::close_lists::AppliedConfigurations>,
+            Item = impl Into<crate::v2_core_account::close_list::AppliedConfigurations>,
         >,
     ) -> Self {
         self.applied_configurations = Some(v.into_iter().map(Into::into).collect());
@@ -246,7 +246,7 @@ impl crate::rt::StripeRequest for CreateV2CoreAccount {
 pub struct ListV2CoreAccounts {
     /// Filter only accounts that have all of the configurations specified. If omitted, returns all accounts regardless of which configurations they have.
     pub applied_configurations: Option<
-        Vec<crate::v2_core_account::close_lists::AppliedConfigurations>,
+        Vec<crate::v2_core_account::close_list::AppliedConfigurations>,
     >,
     /// Filter by whether the account is closed. If omitted, returns only Accounts that are not closed.
     pub closed: Option<bool>,
@@ -291,7 +291,7 @@ impl ListV2CoreAccounts {
     pub fn applied_configurations(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::v2_core_account::close_lists::AppliedConfigurations>,
+            Item = impl Into<crate::v2_core_account::close_list::AppliedConfigurations>,
         >,
     ) -> Self {
         self.applied_configurations = Some(v.into_iter().map(Into::into).collect());

@@ -266,7 +266,7 @@ impl crate::rt::StripeRequest for EnableV2CoreEventDestination {
 #[non_exhaustive]
 pub struct ListV2CoreEventDestinations {
     /// Additional fields to include in the response. Currently supports `webhook_endpoint.url`.
-    pub include: Option<Vec<crate::v2_core_event_destination::lists::Include>>,
+    pub include: Option<Vec<crate::v2_core_event_destination::list::Include>>,
     /// The page size.
     pub limit: Option<i64>,
     /// The requested page.
@@ -304,7 +304,7 @@ impl ListV2CoreEventDestinations {
     pub fn include(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::v2_core_event_destination::lists::Include>,
+            Item = impl Into<crate::v2_core_event_destination::list::Include>,
         >,
     ) -> Self {
         self.include = Some(v.into_iter().map(Into::into).collect());
