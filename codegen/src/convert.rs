@@ -5,6 +5,7 @@ use crate::model::*;
 use crate::names::{field_ident, singular, type_ident};
 use crate::policy::{Policy, CORE};
 use crate::stripe_names::{NameTable, StripeName};
+use crate::units::Units;
 use crate::Error;
 use openapiv3::{
     AdditionalProperties, OpenAPI, Operation as OaOperation, Parameter, ReferenceOr, Schema,
@@ -50,6 +51,8 @@ struct Converter<'a> {
     model: Model,
     /// Singular path segment → area, for placing component schemas.
     area_of_resource: BTreeMap<String, String>,
+    /// The resource features, learned from the paths.
+    units: Units,
 }
 
 /// An operation between its answer's conversion and its parameters'.
@@ -81,6 +84,7 @@ pub fn convert(api: &OpenAPI, policy: &Policy, stripe_names: &NameTable) -> Resu
         policy,
         model: Model::default(),
         area_of_resource: BTreeMap::new(),
+        units: Units::from_paths(api.paths.paths.keys().map(String::as_str)),
     };
     c.model.api_version = api.info.version.clone();
     let components = api.components.as_ref().ok_or_else(|| Error::Unsupported {
@@ -143,6 +147,8 @@ pub fn convert(api: &OpenAPI, policy: &Policy, stripe_names: &NameTable) -> Resu
             area: area.clone(),
             file: file_for_schema(name, &resources),
             cfg: BTreeSet::new(),
+            unit: c.units.for_schema(name),
+            gated: false,
             id_alias: None,
             merged_into: None,
             used_by: Vec::new(),
@@ -246,6 +252,15 @@ pub fn convert(api: &OpenAPI, policy: &Policy, stripe_names: &NameTable) -> Resu
         .collect();
     for (p, name) in pending.iter().zip(final_names) {
         c.convert_operation(p, name, &get_answers)?;
+    }
+
+    // Each area's resource features, from its operations.
+    for op in &c.model.operations {
+        c.model
+            .units
+            .entry(op.area.clone())
+            .or_default()
+            .insert(op.unit.clone());
     }
 
     // Event types from the webhook endpoint enum.
@@ -464,6 +479,8 @@ impl<'a> Converter<'a> {
             area: ctx.area.clone(),
             file: ctx.file.clone(),
             cfg: BTreeSet::new(),
+            gated: false,
+            unit: None,
             id_alias: None,
             merged_into: None,
             used_by: Vec::new(),
@@ -1002,6 +1019,7 @@ impl<'a> Converter<'a> {
             host,
             encoding,
             doc,
+            unit: self.units.for_path(path),
             area,
             stripe: stripe.clone(),
             path_name: path_name.clone(),

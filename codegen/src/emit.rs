@@ -52,11 +52,17 @@ fn cfg_attr(cfg: &BTreeSet<String>) -> TokenStream {
     if cfg.is_empty() {
         return quote!();
     }
+    let p = cfg_pred(cfg);
+    quote!(#[cfg(#p)])
+}
+
+/// The predicate "one of the features `cfg` is on" (`cfg` is not empty).
+fn cfg_pred(cfg: &BTreeSet<String>) -> TokenStream {
     let fs = cfg.iter().map(|f| quote!(feature = #f));
     if cfg.len() == 1 {
-        quote!(#[cfg(#(#fs)*)])
+        quote!(#(#fs)*)
     } else {
-        quote!(#[cfg(any(#(#fs),*))])
+        quote!(any(#(#fs),*))
     }
 }
 
@@ -67,6 +73,53 @@ fn item_path(m: &Model, id: ItemId, root: TokenStream) -> TokenStream {
     let mods = item.module.iter().map(|s| ident(s));
     let n = ident(&item.name);
     quote!(#root #(::#mods)* :: #n)
+}
+
+/// The path of item `id` through `crate::gated`, for references that only name it.
+fn gated_path(m: &Model, id: ItemId) -> TokenStream {
+    let n = ident(&m.items[m.resolve(id)].name);
+    quote!(crate::gated::#n)
+}
+
+/// `crate::gated`: each gated item, re-exported where its features are on, and a stand-in
+/// that keeps the object's JSON where they are off.
+fn gated_module(m: &Model) -> TokenStream {
+    let mut ids: Vec<ItemId> = (0..m.items.len())
+        .filter(|&i| m.items[i].gated && m.items[i].merged_into.is_none())
+        .collect();
+    ids.sort_by(|a, b| m.items[*a].name.cmp(&m.items[*b].name));
+    let defs = ids.iter().map(|&id| {
+        let item = &m.items[id];
+        let n = ident(&item.name);
+        let path = item_path(m, id, quote!(crate));
+        let on = cfg_pred(&item.cfg);
+        let names: Vec<String> = item.cfg.iter().map(|f| format!("`{f}`")).collect();
+        let turn_on = match names.as_slice() {
+            [one] => format!("feature {one}"),
+            more => format!("one of the features {}", more.join(", ")),
+        };
+        let d = format!(
+            " Stand-in for `{}`, which this build leaves out: turn on {turn_on} for the typed \
+             object. An expanded object keeps its JSON \
+             ([`Unavailable`](crate::rt::Unavailable)); the id stays typed.",
+            item.name
+        );
+        quote! {
+            #[cfg(#on)]
+            pub use #path;
+            #[cfg(not(#on))]
+            crate::rt::stand_in!(#[doc = #d] #n);
+        }
+    });
+    quote! {
+        //! Resources that an enabled type names (an expandable field's object, a typed id's
+        //! resource) but that other features compile.
+        //!
+        //! Each is re-exported here when one of its features is on. When they are all off, a
+        //! stand-in of the same name takes its place: the id stays typed, and an expanded
+        //! object decodes into [`Unavailable`](crate::rt::Unavailable) with its JSON.
+        #(#defs)*
+    }
 }
 
 /// The path of the typed-id alias of item `id` (beside the item).
@@ -113,7 +166,12 @@ impl<'a> Emitter<'a> {
                 quote!(std::collections::BTreeMap<String, #t>)
             }
             Ty::Expandable(t) => {
-                let t = self.ty(t);
+                let t = match &**t {
+                    Ty::Named(id) if self.m.items[self.m.resolve(*id)].gated => {
+                        gated_path(self.m, *id)
+                    }
+                    t => self.ty(t),
+                };
                 quote!(crate::rt::Expandable<#t>)
             }
             Ty::Clearable(t) => {
@@ -230,7 +288,13 @@ impl<'a> Emitter<'a> {
         if let Some(alias) = &item.id_alias {
             let a = ident(alias);
             let d = format!(" The id of a [`{}`].", item.name);
-            out.extend(quote! { #[doc = #d] #cfg pub type #a = crate::rt::Id<#name>; });
+            // A gated resource's id is named even where the resource is off.
+            out.extend(if item.gated {
+                let g = gated_path(self.m, id);
+                quote! { #[doc = #d] pub type #a = crate::rt::Id<#g>; }
+            } else {
+                quote! { #[doc = #d] #cfg pub type #a = crate::rt::Id<#name>; }
+            });
         }
         if de {
             out.extend(self.struct_de(id, fields, object));
@@ -708,8 +772,21 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    fn variant_payload(&self, v: &Variant) -> TokenStream {
-        let t = self.ty(&v.ty);
+    /// A union variant's type: through `crate::gated` when the union only names it.
+    fn variant_ty(&self, union: &Item, v: &Variant) -> TokenStream {
+        match &v.ty {
+            Ty::Named(id)
+                if self.m.items[self.m.resolve(*id)].gated
+                    && crate::passes::union_names_variants(union) =>
+            {
+                gated_path(self.m, *id)
+            }
+            t => self.ty(t),
+        }
+    }
+
+    fn variant_payload(&self, union: &Item, v: &Variant) -> TokenStream {
+        let t = self.variant_ty(union, v);
         if boxed_variant(self.m, v) {
             quote!(crate::rt::Boxed<#t>)
         } else {
@@ -728,7 +805,10 @@ impl<'a> Emitter<'a> {
         ));
         let de = item.roles.de;
         let vnames: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
-        let payloads: Vec<TokenStream> = variants.iter().map(|v| self.variant_payload(v)).collect();
+        let payloads: Vec<TokenStream> = variants
+            .iter()
+            .map(|v| self.variant_payload(item, v))
+            .collect();
         let boxed: Vec<bool> = variants.iter().map(|v| boxed_variant(self.m, v)).collect();
         let vdocs = variants
             .iter()
@@ -784,8 +864,8 @@ impl<'a> Emitter<'a> {
                 continue;
             }
             let (from_ty, wrap) = if *b {
-                let inner = &variants[vnames.iter().position(|x| x == v).unwrap_or(0)].ty;
-                let it = self.ty(inner);
+                let inner = &variants[vnames.iter().position(|x| x == v).unwrap_or(0)];
+                let it = self.variant_ty(item, inner);
                 (it, quote!(crate::rt::Boxed::new(v)))
             } else {
                 (p.clone(), quote!(v))
@@ -1179,6 +1259,7 @@ pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
     });
     out.insert("nested/mod.rs".into(), e.file(quote!(#(#decls)*))?);
     out.insert("events.rs".into(), e.file(e.events())?);
+    out.insert("gated.rs".into(), e.file(gated_module(m))?);
     let area_decls = areas.keys().map(|a| {
         let i = ident(a);
         let d = format!(" The `{a}` API area.");
@@ -1196,6 +1277,7 @@ pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
             pub use events::*;
             mod nested;
             pub use nested::*;
+            pub mod gated;
         })?,
     );
     let features = areas

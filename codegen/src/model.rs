@@ -201,6 +201,13 @@ pub struct Item {
     pub used_by: Vec<String>,
     /// The features that compile it (empty: always compiled).
     pub cfg: BTreeSet<String>,
+    /// The resource feature of a component schema that a resource claims
+    /// ([`crate::units`]); such a component is compiled whenever that feature is on.
+    pub unit: Option<String>,
+    /// Another item's expandable field or typed id refers to it from a build where it may be
+    /// off: such references go through `crate::gated`, which holds the type or, when its
+    /// features are off, a stand-in that keeps the object's JSON.
+    pub gated: bool,
     /// `x-resourceId` resources with a string `id` get a typed id alias.
     pub id_alias: Option<String>,
     /// Replaced by another item during deduplication.
@@ -252,6 +259,8 @@ pub struct Operation {
     pub doc: Option<String>,
     /// Area (cargo feature).
     pub area: String,
+    /// Resource feature ([`crate::units`]).
+    pub unit: String,
     /// Stripe's own name for it (method and resource), when `spec/operation_names.toml` has one.
     pub stripe: Option<crate::stripe_names::StripeName>,
     /// The name its path alone would give it (`convert::operation_name`), for `--stats`.
@@ -291,6 +300,8 @@ pub struct Model {
     /// Path segments and schema prefixes that `spec/policy.toml` names no area for (placed
     /// in `core`; an error under `cargo xtask codegen --check`).
     pub unmapped: BTreeSet<String>,
+    /// Each area's resource features ([`crate::units`]); `core`'s are always compiled.
+    pub units: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Model {

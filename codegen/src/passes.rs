@@ -1,6 +1,7 @@
 //! Named normalisation passes over the model, run in order by [`run_all`].
 
 use crate::model::*;
+use crate::policy::CORE;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Run every pass in order.
@@ -30,16 +31,6 @@ fn map_ty(ty: &Ty, f: &impl Fn(ItemId) -> ItemId) -> Ty {
         Ty::V2List(t) => Ty::V2List(Box::new(map_ty(t, f))),
         other => other.clone(),
     }
-}
-
-fn kind_refs(k: &Kind) -> BTreeSet<ItemId> {
-    let mut out = BTreeSet::new();
-    match k {
-        Kind::Struct { fields, .. } => fields.iter().for_each(|f| f.ty.refs(&mut out)),
-        Kind::Union { variants } => variants.iter().for_each(|v| v.ty.refs(&mut out)),
-        Kind::Enum { .. } => {}
-    }
-    out
 }
 
 /// Rewrite every reference through `resolve` (after merges).
@@ -662,37 +653,150 @@ pub fn assign_names(m: &mut Model) {
     }
 }
 
-/// Which cargo features compile each item: an item is compiled when any area that reaches
-/// it (through its operations and component schemas) is enabled. Items reached from `core`
-/// are always compiled.
+/// Which cargo features compile each item: an item is compiled when any resource feature
+/// ([`crate::units`]) that reaches it is on, through the resource's operations and the
+/// component schemas it claims. Items reached from a `core` resource are always compiled; an
+/// item no resource reaches is compiled with its area.
+///
+/// Reach follows what a type contains, not what it only names: an expandable field's object
+/// and a typed id's resource are not followed. Such a target is marked `gated` when it may be
+/// off where the referring item is on; the emitter then names it through `crate::gated`,
+/// whose stand-in keeps an expanded object as JSON (its id stays typed).
 pub fn assign_features(m: &mut Model) {
+    let area_of_unit: BTreeMap<&str, &str> = m
+        .units
+        .iter()
+        .flat_map(|(area, units)| units.iter().map(move |u| (u.as_str(), area.as_str())))
+        .collect();
+    // A resource feature of `core` is always compiled: its items are `core`'s.
+    let key = |unit: &str| match area_of_unit.get(unit) {
+        Some(&CORE) | None => CORE.to_string(),
+        Some(_) => unit.to_string(),
+    };
     let mut roots: BTreeMap<String, Vec<ItemId>> = BTreeMap::new();
     for &id in m.components.values() {
-        roots.entry(m.items[id].area.clone()).or_default().push(id);
+        if let Some(unit) = &m.items[id].unit {
+            roots.entry(key(unit)).or_default().push(id);
+        }
     }
     for op in &m.operations {
-        let e = roots.entry(op.area.clone()).or_default();
+        let e = roots.entry(key(&op.unit)).or_default();
         e.push(op.params);
         let mut r = BTreeSet::new();
         op.output.refs(&mut r);
         e.extend(r);
     }
     let mut sets: Vec<BTreeSet<String>> = vec![BTreeSet::new(); m.items.len()];
-    for (area, start) in roots {
-        let mut stack = start;
-        while let Some(id) = stack.pop() {
-            let id = m.resolve(id);
-            if !sets[id].insert(area.clone()) {
-                continue;
+    let reach = |sets: &mut Vec<BTreeSet<String>>, roots: BTreeMap<String, Vec<ItemId>>| {
+        for (feature, start) in roots {
+            let mut stack = start;
+            while let Some(id) = stack.pop() {
+                let id = m.resolve(id);
+                if !sets[id].insert(feature.clone()) {
+                    continue;
+                }
+                stack.extend(item_refs(m, &m.items[id]).0);
             }
-            stack.extend(kind_refs(&m.items[id].kind));
+        }
+    };
+    reach(&mut sets, roots);
+    // A component claimed by no resource and used by none is compiled with its area.
+    let mut unused: BTreeMap<String, Vec<ItemId>> = BTreeMap::new();
+    for &id in m.components.values() {
+        if sets[id].is_empty() && m.items[id].merged_into.is_none() {
+            unused.entry(m.items[id].area.clone()).or_default().push(id);
         }
     }
+    reach(&mut sets, unused);
     for (id, set) in sets.into_iter().enumerate() {
-        m.items[id].cfg = if set.contains("core") {
+        m.items[id].cfg = if set.contains(CORE) {
             BTreeSet::new()
         } else {
             set
         };
     }
+    // A named-only target is safe when every build that compiles the referrer compiles it.
+    let mut gated = BTreeSet::new();
+    for (id, item) in m.items.iter().enumerate() {
+        if item.merged_into.is_some() {
+            continue;
+        }
+        for t in item_refs(m, item).1 {
+            let t = m.resolve(t);
+            let (from, to) = (&m.items[id].cfg, &m.items[t].cfg);
+            if !to.is_empty() && (from.is_empty() || !from.is_subset(to)) {
+                gated.insert(t);
+            }
+        }
+    }
+    for t in gated {
+        m.items[t].gated = true;
+    }
+}
+
+/// Whether a union only names its component variants (a decoded-only union, such as an
+/// expandable field's `CustomerOrDeletedCustomer`): their types are not followed for
+/// features, and a variant whose features may be off is a `crate::gated` stand-in.
+pub fn union_names_variants(item: &Item) -> bool {
+    matches!(item.kind, Kind::Union { .. }) && item.roles.de && !item.roles.ser
+}
+
+/// Whether `id` is a component schema (compiled by its own area, whoever refers to it).
+fn is_component(m: &Model, id: ItemId) -> bool {
+    m.items[m.resolve(id)].schema.is_some()
+}
+
+/// The items an item contains (`hard`) and those it only names (`soft`): a typed id's
+/// resource, an expandable field's component object, and a component variant of a union that
+/// [only names its variants](union_names_variants).
+fn item_refs(m: &Model, item: &Item) -> (BTreeSet<ItemId>, BTreeSet<ItemId>) {
+    fn walk(
+        m: &Model,
+        t: &Ty,
+        variant: bool,
+        hard: &mut BTreeSet<ItemId>,
+        soft: &mut BTreeSet<ItemId>,
+    ) {
+        match t {
+            Ty::Named(id) if variant && is_component(m, *id) => {
+                soft.insert(*id);
+            }
+            Ty::Named(id) => {
+                hard.insert(*id);
+            }
+            Ty::Id(id) => {
+                soft.insert(*id);
+            }
+            Ty::Expandable(inner) => match &**inner {
+                Ty::Named(id) if is_component(m, *id) => {
+                    soft.insert(*id);
+                }
+                inner => walk(m, inner, false, hard, soft),
+            },
+            Ty::Vec(t)
+            | Ty::Map(t)
+            | Ty::Clearable(t)
+            | Ty::Secret(t)
+            | Ty::List(t)
+            | Ty::SearchList(t)
+            | Ty::V2List(t) => walk(m, t, false, hard, soft),
+            _ => {}
+        }
+    }
+    let (mut hard, mut soft) = (BTreeSet::new(), BTreeSet::new());
+    match &item.kind {
+        Kind::Struct { fields, .. } => {
+            for f in fields {
+                walk(m, &f.ty, false, &mut hard, &mut soft);
+            }
+        }
+        Kind::Union { variants } => {
+            let names = union_names_variants(item);
+            for v in variants {
+                walk(m, &v.ty, names, &mut hard, &mut soft);
+            }
+        }
+        Kind::Enum { .. } => {}
+    }
+    (hard, soft)
 }

@@ -48,7 +48,7 @@ fn main() {
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n\
-                 commands:\n  codegen [--check] [--stats] [--spec <file>] [--pin <file>]\n  \
+                 commands:\n  codegen [--check] [--stats [--features <a,b>]] [--spec <file>] [--pin <file>]\n  \
                  spec fetch --tag <tag> [--from <file>] [--dir <spec dir>]\n  \
                  spec names [--from <spec3.beta.sdk.json>]\n  \
                  test    (codegen --check, clippy, fmt --check, deny, refresh proof, then every test, then wasm)\n  \
@@ -90,6 +90,14 @@ fn codegen_in(root: &Path, args: &[String]) -> Result<codegen::Stats> {
     let generated = codegen::generate(&spec, &pin)?;
     if args.iter().any(|a| a == "--stats") {
         print!("{}", generated.stats.render());
+        if let Some(fs) = flag_value(args, "--features") {
+            let fs: Vec<String> = fs.split(',').map(str::to_owned).collect();
+            println!(
+                "generated source compiled with features {}: {:.1} MiB (unformatted)",
+                fs.join(","),
+                generated.stats.compiled_for(&fs) as f64 / 1048576.0
+            );
+        }
         return Ok(generated.stats);
     }
     let toml_now = std::fs::read_to_string(&cargo_toml)?;

@@ -6,6 +6,7 @@
 
 mod boxed;
 pub mod de;
+mod gated;
 pub mod json;
 mod json_path;
 mod page;
@@ -14,6 +15,9 @@ mod values;
 
 pub use boxed::Boxed;
 pub use de::DecodeBody;
+#[allow(unused_imports)]
+pub(crate) use gated::stand_in;
+pub use gated::Unavailable;
 pub use json::{Decode, JsonError};
 pub use page::{List, PageParts, Paginated, SearchList, V2List};
 pub use request::{

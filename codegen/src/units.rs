@@ -1,0 +1,217 @@
+//! Resource features: the cargo features finer than an API area, one per resource the API
+//! serves, so that an app compiles only the resources it calls.
+//!
+//! A resource's feature is named after its path, as Stripe's URLs spell it:
+//! - `/v1/customers/...` → `customers`; `/v1/test_helpers/<x>/...` counts as `/v1/<x>/...`;
+//! - a *namespace*, a first segment with no path of its own (`/v1/billing/meters`,
+//!   `/v1/checkout/sessions`), adds its second segment: `billing_meters`, `checkout_sessions`;
+//! - every `/v2/...` path is one feature, `v2`.
+//!
+//! A component schema belongs to the resource whose singular name prefixes its own
+//! (`payment_intent_next_action` → `payment_intents`, `billing.meter` → `billing_meters`); a
+//! schema no resource claims has no feature of its own and is compiled where it is used.
+//! An area's feature enables all of its resources' features. Everything here is read from
+//! the spec's paths, so a refresh needs no policy edit for a new resource.
+
+use crate::names::singular;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The resource features of a spec, learned from its paths.
+#[derive(Debug, Clone, Default)]
+pub struct Units {
+    /// First segments with no path of their own (`billing`, `issuing`).
+    namespaces: BTreeSet<String>,
+    /// Singular top-level resource → its feature (`customer` → `customers`).
+    top: BTreeMap<String, String>,
+    /// (namespace, singular resource) → its feature (`(billing, meter)` → `billing_meters`).
+    nested: BTreeMap<(String, String), String>,
+}
+
+/// The segments of a path after the version, `test_helpers` skipped.
+fn segments(path: &str) -> Vec<&str> {
+    let mut segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).skip(1).collect();
+    if segs.first() == Some(&"test_helpers") {
+        segs.remove(0);
+    }
+    segs
+}
+
+fn is_param(seg: &str) -> bool {
+    seg.starts_with('{')
+}
+
+impl Units {
+    /// Learn the resources from the spec's paths.
+    pub fn from_paths<'p>(paths: impl IntoIterator<Item = &'p str>) -> Units {
+        let v1: Vec<&str> = paths
+            .into_iter()
+            .filter(|p| !p.starts_with("/v2/"))
+            .collect();
+        let mut own_path: BTreeSet<&str> = BTreeSet::new();
+        let mut firsts: BTreeSet<&str> = BTreeSet::new();
+        for p in &v1 {
+            let segs = segments(p);
+            let Some(first) = segs.first().copied() else {
+                continue;
+            };
+            firsts.insert(first);
+            if segs.get(1).is_none_or(|s| is_param(s)) {
+                own_path.insert(first);
+            }
+        }
+        let mut u = Units::default();
+        for first in &firsts {
+            if !own_path.contains(first) {
+                u.namespaces.insert(first.to_string());
+            }
+        }
+        // A plural segment wins over a singular one with the same stem (`accounts` over
+        // `account`): it is the collection the schema's objects come from.
+        for first in firsts.iter().filter(|f| !u.namespaces.contains(**f)) {
+            let s = singular(first);
+            let plural = *first != s;
+            match u.top.get(&s) {
+                Some(cur) if !plural || cur != &s => {}
+                _ => {
+                    u.top.insert(s, first.to_string());
+                }
+            }
+        }
+        for p in &v1 {
+            let segs = segments(p);
+            if let [ns, second, ..] = segs.as_slice() {
+                if u.namespaces.contains(*ns) && !is_param(second) {
+                    u.nested
+                        .entry((ns.to_string(), singular(second)))
+                        .or_insert_with(|| format!("{ns}_{second}"));
+                }
+            }
+        }
+        u
+    }
+
+    /// The feature of the resource a path serves.
+    pub fn for_path(&self, path: &str) -> String {
+        if path.starts_with("/v2/") {
+            return "v2".into();
+        }
+        let segs = segments(path);
+        match segs.as_slice() {
+            [ns, second, ..] if self.namespaces.contains(*ns) && !is_param(second) => {
+                format!("{ns}_{second}")
+            }
+            [first, ..] => first.to_string(),
+            [] => String::new(),
+        }
+    }
+
+    /// The feature of the resource a component schema belongs to, if one claims it.
+    pub fn for_schema(&self, name: &str) -> Option<String> {
+        if name.starts_with("v2.") {
+            return Some("v2".into());
+        }
+        let longest = |candidates: &mut dyn Iterator<Item = (&String, &String)>, name: &str| {
+            candidates
+                .filter(|(res, _)| name == res.as_str() || name.starts_with(&format!("{res}_")))
+                .max_by_key(|(res, _)| res.len())
+                .map(|(_, unit)| unit.clone())
+        };
+        match name.split_once('.') {
+            Some((prefix, rest)) => {
+                let prefix = prefix.trim_start_matches("deleted_");
+                if self.namespaces.contains(prefix) {
+                    longest(
+                        &mut self
+                            .nested
+                            .iter()
+                            .filter(|((ns, _), _)| ns == prefix)
+                            .map(|((_, res), unit)| (res, unit)),
+                        rest,
+                    )
+                } else {
+                    self.top.get(&singular(prefix)).cloned()
+                }
+            }
+            None => longest(&mut self.top.iter(), name.trim_start_matches("deleted_")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn units() -> Units {
+        Units::from_paths([
+            "/v1/account",
+            "/v1/accounts",
+            "/v1/accounts/{account}",
+            "/v1/customers",
+            "/v1/customers/{customer}/balance_transactions",
+            "/v1/test_helpers/customers/{customer}/fund_cash_balance",
+            "/v1/payment_intents/{intent}/confirm",
+            "/v1/payment_methods",
+            "/v1/payment_method_configurations",
+            "/v1/billing/meters",
+            "/v1/billing/meters/{id}/event_summaries",
+            "/v1/billing/meter_events",
+            "/v1/test_helpers/issuing/cards/{card}/shipping/ship",
+            "/v2/core/accounts",
+        ])
+    }
+
+    #[test]
+    fn paths() {
+        let u = units();
+        assert_eq!(u.for_path("/v1/customers/{customer}"), "customers");
+        assert_eq!(
+            u.for_path("/v1/test_helpers/customers/{c}/fund_cash_balance"),
+            "customers"
+        );
+        assert_eq!(u.for_path("/v1/billing/meters/{id}"), "billing_meters");
+        assert_eq!(
+            u.for_path("/v1/test_helpers/issuing/cards/{c}/shipping/ship"),
+            "issuing_cards"
+        );
+        assert_eq!(u.for_path("/v1/account"), "account");
+        assert_eq!(u.for_path("/v2/core/accounts"), "v2");
+    }
+
+    #[test]
+    fn schemas() {
+        let u = units();
+        assert_eq!(u.for_schema("customer").as_deref(), Some("customers"));
+        assert_eq!(
+            u.for_schema("deleted_customer").as_deref(),
+            Some("customers")
+        );
+        assert_eq!(
+            u.for_schema("customer_balance_transaction").as_deref(),
+            Some("customers")
+        );
+        assert_eq!(
+            u.for_schema("payment_intent_next_action").as_deref(),
+            Some("payment_intents")
+        );
+        assert_eq!(
+            u.for_schema("payment_method_configuration_result")
+                .as_deref(),
+            Some("payment_method_configurations")
+        );
+        assert_eq!(u.for_schema("account").as_deref(), Some("accounts"));
+        assert_eq!(
+            u.for_schema("billing.meter").as_deref(),
+            Some("billing_meters")
+        );
+        assert_eq!(
+            u.for_schema("billing.meter_event").as_deref(),
+            Some("billing_meter_events")
+        );
+        assert_eq!(
+            u.for_schema("issuing.card").as_deref(),
+            Some("issuing_cards")
+        );
+        assert_eq!(u.for_schema("v2.core.account").as_deref(), Some("v2"));
+        assert_eq!(u.for_schema("address"), None);
+    }
+}
