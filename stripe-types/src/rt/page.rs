@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A v1 list: `{"object":"list","data":[...],"has_more":...,"url":...}`.
 /// Unknown envelope fields are ignored (the items keep theirs).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct List<T> {
     /// The items of this page, in the API's order.
@@ -14,12 +14,11 @@ pub struct List<T> {
     /// Whether more items follow this page.
     pub has_more: bool,
     /// The URL this list was fetched from.
-    #[serde(default)]
     pub url: String,
 }
 
 /// A v1 search result: `{"object":"search_result","data":[...],"has_more":...,"next_page":...}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct SearchList<T> {
     /// The items of this page.
@@ -27,29 +26,63 @@ pub struct SearchList<T> {
     /// Whether more items follow this page.
     pub has_more: bool,
     /// The cursor to pass as `page` for the next page.
-    #[serde(default)]
     pub next_page: Option<String>,
     /// The total number of matches (only accurate up to 10,000), when present.
-    #[serde(default)]
     pub total_count: Option<u64>,
     /// The URL this search was fetched from.
-    #[serde(default)]
     pub url: String,
 }
 
 /// A v2 list: `{"data":[...],"next_page_url":...,"previous_page_url":...}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct V2List<T> {
     /// The items of this page.
     pub data: Vec<T>,
     /// The URL of the next page, to be requested as-is.
-    #[serde(default)]
     pub next_page_url: Option<String>,
     /// The URL of the previous page.
-    #[serde(default)]
     pub previous_page_url: Option<String>,
 }
+
+// serde: through the decoders (`json::deserialize`), and a map of the fields. Hand-written:
+// stripe-types depends on `serde_core` alone, without the derive macros.
+macro_rules! envelope_serde {
+    ($($name:ident { $($field:ident),* }),*) => {$(
+        impl<'de, T: Decode> Deserialize<'de> for $name<T> {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                super::json::deserialize(d)
+            }
+        }
+        impl<T: Serialize> Serialize for $name<T> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct;
+                let mut st = s.serialize_struct(stringify!($name), [$(stringify!($field)),*].len())?;
+                $(st.serialize_field(stringify!($field), &self.$field)?;)*
+                st.end()
+            }
+        }
+    )*};
+}
+envelope_serde!(
+    List {
+        data,
+        has_more,
+        url
+    },
+    SearchList {
+        data,
+        has_more,
+        next_page,
+        total_count,
+        url
+    },
+    V2List {
+        data,
+        next_page_url,
+        previous_page_url
+    }
+);
 
 // The envelopes keep their fields in `Slot`s and discard them through `json::discard`,
 // as generated decoders do, so that no `Vec<T>` is dropped in this module's codegen unit.

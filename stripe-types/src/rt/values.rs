@@ -222,9 +222,26 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Expandable<T> {
     }
 }
 
+/// `Serialize`/`Deserialize` as the inner value, for the newtypes below (hand-written:
+/// stripe-types depends on `serde_core` alone, without the derive macros).
+macro_rules! transparent_serde {
+    ($($name:ident($inner:ty)),*) => {$(
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                self.0.serialize(s)
+            }
+        }
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <$inner>::deserialize(d).map($name)
+            }
+        }
+    )*};
+}
+transparent_serde!(Timestamp(i64), DateTime(String), Decimal(String));
+
 /// A Unix timestamp in seconds, exactly as the API sent it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
@@ -261,8 +278,7 @@ impl fmt::Display for Timestamp {
 }
 
 /// A v2 RFC 3339 date-time, kept as the exact text the API sent (no precision is lost).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DateTime(pub String);
 
 impl DateTime {
@@ -369,8 +385,7 @@ fn parse_rfc3339(s: &str) -> Option<i64> {
 }
 
 /// A decimal number sent as a string (`format: decimal`), kept exactly (no float rounding).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Decimal(pub String);
 
 impl Decimal {
