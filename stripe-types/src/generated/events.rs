@@ -1683,236 +1683,337 @@ impl crate::rt::Decode for EventType {
 #[non_exhaustive]
 pub enum EventObject {
     /// A `account` object.
+    #[cfg(any(feature = "account", feature = "accounts"))]
     Account(crate::rt::Boxed<crate::Account>),
     /// A `account` (deleted) object.
-    #[cfg(feature = "connect")]
+    #[cfg(feature = "accounts")]
     DeletedAccount(crate::rt::Boxed<crate::DeletedAccount>),
     /// A `account_link` object.
-    #[cfg(feature = "connect")]
+    #[cfg(feature = "account_links")]
     AccountLink(crate::rt::Boxed<crate::AccountLink>),
     /// A `account_session` object.
-    #[cfg(feature = "connect")]
+    #[cfg(feature = "account_sessions")]
     AccountSession(crate::rt::Boxed<crate::AccountSession>),
     /// A `apple_pay_domain` object.
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "apple_pay_domains")]
     ApplePayDomain(crate::rt::Boxed<crate::ApplePayDomain>),
     /// A `apple_pay_domain` (deleted) object.
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "apple_pay_domains")]
     DeletedApplePayDomain(crate::rt::Boxed<crate::DeletedApplePayDomain>),
     /// A `application` object.
     Application(crate::rt::Boxed<crate::Application>),
     /// A `application` (deleted) object.
     DeletedApplication(crate::rt::Boxed<crate::DeletedApplication>),
     /// A `application_fee` object.
+    #[cfg(feature = "application_fees")]
     ApplicationFee(crate::rt::Boxed<crate::ApplicationFee>),
     /// A `apps.secret` object.
-    #[cfg(feature = "connect")]
+    #[cfg(feature = "apps_secrets")]
     AppsSecret(crate::rt::Boxed<crate::AppsSecret>),
     /// A `balance` object.
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "balance")]
     Balance(crate::rt::Boxed<crate::Balance>),
     /// A `balance_settings` object.
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "balance_settings")]
     BalanceSettings(crate::rt::Boxed<crate::BalanceSettings>),
     /// A `balance_transaction` object.
+    #[cfg(
+        any(
+            feature = "balance",
+            feature = "balance_transactions",
+            feature = "charges",
+            feature = "disputes",
+            feature = "issuing_authorizations",
+            feature = "issuing_disputes",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )]
     BalanceTransaction(crate::rt::Boxed<crate::BalanceTransaction>),
     /// A `bank_account` object.
+    #[cfg(any(feature = "customers", feature = "tokens"))]
     BankAccount(crate::rt::Boxed<crate::BankAccount>),
     /// A `bank_account` (deleted) object.
+    #[cfg(feature = "connect")]
     DeletedBankAccount(crate::rt::Boxed<crate::DeletedBankAccount>),
     /// A `billing.alert` object.
-    #[cfg(feature = "billing")]
+    #[cfg(feature = "billing_alerts")]
     BillingAlert(crate::rt::Boxed<crate::BillingAlert>),
     /// A `billing.credit_balance_summary` object.
-    #[cfg(feature = "billing")]
+    #[cfg(feature = "billing_credit_balance_summary")]
     BillingCreditBalanceSummary(crate::rt::Boxed<crate::BillingCreditBalanceSummary>),
     /// A `billing.credit_balance_transaction` object.
+    #[cfg(feature = "billing_credit_balance_transactions")]
     BillingCreditBalanceTransaction(
         crate::rt::Boxed<crate::BillingCreditBalanceTransaction>,
     ),
     /// A `billing.credit_grant` object.
+    #[cfg(feature = "billing_credit_grants")]
     BillingCreditGrant(crate::rt::Boxed<crate::BillingCreditGrant>),
     /// A `billing.meter` object.
+    #[cfg(feature = "billing_meters")]
     BillingMeter(crate::rt::Boxed<crate::BillingMeter>),
     /// A `billing.meter_event` object.
-    #[cfg(feature = "billing")]
+    #[cfg(feature = "billing_meter_events")]
     BillingMeterEvent(crate::rt::Boxed<crate::BillingMeterEvent>),
     /// A `billing.meter_event_adjustment` object.
-    #[cfg(feature = "billing")]
+    #[cfg(feature = "billing_meter_event_adjustments")]
     BillingMeterEventAdjustment(crate::rt::Boxed<crate::BillingMeterEventAdjustment>),
     /// A `billing.meter_event_summary` object.
-    #[cfg(feature = "billing")]
+    #[cfg(any(feature = "billing_meter_events", feature = "billing_meters"))]
     BillingMeterEventSummary(crate::rt::Boxed<crate::BillingMeterEventSummary>),
     /// A `billing_portal.configuration` object.
-    #[cfg(feature = "billing")]
+    #[cfg(feature = "billing_portal_configurations")]
     BillingPortalConfiguration(crate::rt::Boxed<crate::BillingPortalConfiguration>),
     /// A `billing_portal.session` object.
-    #[cfg(feature = "billing")]
+    #[cfg(feature = "billing_portal_sessions")]
     BillingPortalSession(crate::rt::Boxed<crate::BillingPortalSession>),
     /// A `capability` object.
-    #[cfg(feature = "connect")]
+    #[cfg(feature = "accounts")]
     Capability(crate::rt::Boxed<crate::Capability>),
     /// A `card` object.
+    #[cfg(any(feature = "customers", feature = "tokens"))]
     Card(crate::rt::Boxed<crate::Card>),
     /// A `card` (deleted) object.
+    #[cfg(feature = "payments")]
     DeletedCard(crate::rt::Boxed<crate::DeletedCard>),
     /// A `cash_balance` object.
+    #[cfg(feature = "customers")]
     CashBalance(crate::rt::Boxed<crate::CashBalance>),
     /// A `charge` object.
+    #[cfg(feature = "charges")]
     Charge(crate::rt::Boxed<crate::Charge>),
     /// A `checkout.session` object.
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+    #[cfg(feature = "checkout_sessions")]
     CheckoutSession(crate::rt::Boxed<crate::CheckoutSession>),
     /// A `climate.order` object.
-    #[cfg(feature = "climate")]
+    #[cfg(feature = "climate_orders")]
     ClimateOrder(crate::rt::Boxed<crate::ClimateOrder>),
     /// A `climate.product` object.
-    #[cfg(feature = "climate")]
+    #[cfg(feature = "climate_products")]
     ClimateProduct(crate::rt::Boxed<crate::ClimateProduct>),
     /// A `climate.supplier` object.
-    #[cfg(feature = "climate")]
+    #[cfg(
+        any(
+            feature = "climate_orders",
+            feature = "climate_products",
+            feature = "climate_suppliers"
+        )
+    )]
     ClimateSupplier(crate::rt::Boxed<crate::ClimateSupplier>),
     /// A `confirmation_token` object.
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "confirmation_tokens")]
     ConfirmationToken(crate::rt::Boxed<crate::ConfirmationToken>),
     /// A `connect_collection_transfer` object.
     ConnectCollectionTransfer(crate::rt::Boxed<crate::ConnectCollectionTransfer>),
     /// A `country_spec` object.
-    #[cfg(feature = "connect")]
+    #[cfg(feature = "country_specs")]
     CountrySpec(crate::rt::Boxed<crate::CountrySpec>),
     /// A `coupon` object.
+    #[cfg(feature = "coupons")]
     Coupon(crate::rt::Boxed<crate::Coupon>),
     /// A `coupon` (deleted) object.
-    #[cfg(feature = "billing")]
+    #[cfg(feature = "coupons")]
     DeletedCoupon(crate::rt::Boxed<crate::DeletedCoupon>),
     /// A `credit_note` object.
-    #[cfg(any(feature = "billing", feature = "payments"))]
+    #[cfg(feature = "credit_notes")]
     CreditNote(crate::rt::Boxed<crate::CreditNote>),
     /// A `credit_note_line_item` object.
-    #[cfg(any(feature = "billing", feature = "payments"))]
+    #[cfg(feature = "credit_notes")]
     CreditNoteLineItem(crate::rt::Boxed<crate::CreditNoteLineItem>),
     /// A `customer` object.
+    #[cfg(feature = "customers")]
     Customer(crate::rt::Boxed<crate::Customer>),
     /// A `customer` (deleted) object.
+    #[cfg(feature = "customers")]
     DeletedCustomer(crate::rt::Boxed<crate::DeletedCustomer>),
     /// A `customer_balance_transaction` object.
-    #[cfg(any(feature = "billing", feature = "payments"))]
+    #[cfg(feature = "customers")]
     CustomerBalanceTransaction(crate::rt::Boxed<crate::CustomerBalanceTransaction>),
     /// A `customer_cash_balance_transaction` object.
+    #[cfg(feature = "customers")]
     CustomerCashBalanceTransaction(
         crate::rt::Boxed<crate::CustomerCashBalanceTransaction>,
     ),
     /// A `customer_session` object.
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "customer_sessions")]
     CustomerSession(crate::rt::Boxed<crate::CustomerSession>),
     /// A `discount` object.
+    #[cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "customers",
+            feature = "payment_links",
+            feature = "quotes"
+        )
+    )]
     Discount(crate::rt::Boxed<crate::Discount>),
     /// A `discount` (deleted) object.
+    #[cfg(any(feature = "customers", feature = "subscriptions"))]
     DeletedDiscount(crate::rt::Boxed<crate::DeletedDiscount>),
     /// A `dispute` object.
+    #[cfg(any(feature = "charges", feature = "disputes"))]
     Dispute(crate::rt::Boxed<crate::Dispute>),
     /// A `entitlements.active_entitlement` object.
-    #[cfg(feature = "billing")]
+    #[cfg(feature = "entitlements_active_entitlements")]
     EntitlementsActiveEntitlement(
         crate::rt::Boxed<crate::EntitlementsActiveEntitlement>,
     ),
     /// A `entitlements.feature` object.
-    #[cfg(any(feature = "billing", feature = "climate"))]
+    #[cfg(any(feature = "entitlements_features", feature = "products"))]
     EntitlementsFeature(crate::rt::Boxed<crate::EntitlementsFeature>),
     /// A `ephemeral_key` object.
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "ephemeral_keys")]
     EphemeralKey(crate::rt::Boxed<crate::EphemeralKey>),
     /// A `event` object.
     Event(crate::rt::Boxed<crate::event::Event>),
     /// A `exchange_rate` object.
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "exchange_rates")]
     ExchangeRate(crate::rt::Boxed<crate::ExchangeRate>),
     /// A `fabric_service` object.
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "fabric_service")]
     FabricService(crate::rt::Boxed<crate::FabricService>),
     /// A `fee_refund` object.
+    #[cfg(feature = "application_fees")]
     FeeRefund(crate::rt::Boxed<crate::FeeRefund>),
     /// A `file` object.
     File(crate::rt::Boxed<crate::File>),
     /// A `file_link` object.
     FileLink(crate::rt::Boxed<crate::FileLink>),
     /// A `financial_connections.account` object.
-    #[cfg(feature = "financial_connections")]
+    #[cfg(
+        any(
+            feature = "financial_connections_accounts",
+            feature = "financial_connections_sessions",
+            feature = "link_account_sessions",
+            feature = "linked_accounts"
+        )
+    )]
     FinancialConnectionsAccount(crate::rt::Boxed<crate::FinancialConnectionsAccount>),
     /// A `financial_connections.account_owner` object.
-    #[cfg(feature = "financial_connections")]
+    #[cfg(any(feature = "financial_connections_accounts", feature = "linked_accounts"))]
     FinancialConnectionsAccountOwner(
         crate::rt::Boxed<crate::FinancialConnectionsAccountOwner>,
     ),
     /// A `financial_connections.account_ownership` object.
-    #[cfg(feature = "financial_connections")]
+    #[cfg(feature = "financial_connections_accounts")]
     FinancialConnectionsAccountOwnership(
         crate::rt::Boxed<crate::FinancialConnectionsAccountOwnership>,
     ),
     /// A `financial_connections.session` object.
-    #[cfg(feature = "financial_connections")]
+    #[cfg(
+        any(
+            feature = "financial_connections_sessions",
+            feature = "link_account_sessions"
+        )
+    )]
     FinancialConnectionsSession(crate::rt::Boxed<crate::FinancialConnectionsSession>),
     /// A `financial_connections.transaction` object.
-    #[cfg(feature = "financial_connections")]
+    #[cfg(feature = "financial_connections_transactions")]
     FinancialConnectionsTransaction(
         crate::rt::Boxed<crate::FinancialConnectionsTransaction>,
     ),
     /// A `forwarding.request` object.
-    #[cfg(feature = "forwarding")]
+    #[cfg(feature = "forwarding_requests")]
     ForwardingRequest(crate::rt::Boxed<crate::ForwardingRequest>),
     /// A `funding_instructions` object.
+    #[cfg(feature = "customers")]
     FundingInstructions(crate::rt::Boxed<crate::FundingInstructions>),
     /// A `identity.verification_report` object.
-    #[cfg(feature = "identity")]
+    #[cfg(feature = "identity_verification_reports")]
     IdentityVerificationReport(crate::rt::Boxed<crate::IdentityVerificationReport>),
     /// A `identity.verification_session` object.
-    #[cfg(feature = "identity")]
+    #[cfg(feature = "identity_verification_sessions")]
     IdentityVerificationSession(crate::rt::Boxed<crate::IdentityVerificationSession>),
     /// A `invoice` object.
+    #[cfg(feature = "invoices")]
     Invoice(crate::rt::Boxed<crate::Invoice>),
     /// A `invoice` (deleted) object.
+    #[cfg(feature = "invoices")]
     DeletedInvoice(crate::rt::Boxed<crate::DeletedInvoice>),
     /// A `invoice_payment` object.
+    #[cfg(any(feature = "invoice_payments", feature = "invoices"))]
     InvoicePayment(crate::rt::Boxed<crate::InvoicePayment>),
     /// A `invoice_rendering_template` object.
-    #[cfg(feature = "billing")]
+    #[cfg(feature = "invoice_rendering_templates")]
     InvoiceRenderingTemplate(crate::rt::Boxed<crate::InvoiceRenderingTemplate>),
     /// A `invoiceitem` object.
-    #[cfg(feature = "billing")]
+    #[cfg(feature = "invoiceitems")]
     Invoiceitem(crate::rt::Boxed<crate::Invoiceitem>),
     /// A `invoiceitem` (deleted) object.
-    #[cfg(feature = "billing")]
+    #[cfg(feature = "invoiceitems")]
     DeletedInvoiceitem(crate::rt::Boxed<crate::DeletedInvoiceitem>),
     /// A `issuing.authorization` object.
+    #[cfg(
+        any(
+            feature = "issuing_authorizations",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )]
     IssuingAuthorization(crate::rt::Boxed<crate::IssuingAuthorization>),
     /// A `issuing.card` object.
+    #[cfg(
+        any(
+            feature = "issuing_authorizations",
+            feature = "issuing_cards",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )]
     IssuingCard(crate::rt::Boxed<crate::IssuingCard>),
     /// A `issuing.cardholder` object.
+    #[cfg(
+        any(
+            feature = "issuing_authorizations",
+            feature = "issuing_cardholders",
+            feature = "issuing_cards",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )]
     IssuingCardholder(crate::rt::Boxed<crate::IssuingCardholder>),
     /// A `issuing.dispute` object.
+    #[cfg(feature = "issuing_disputes")]
     IssuingDispute(crate::rt::Boxed<crate::IssuingDispute>),
     /// A `issuing.personalization_design` object.
+    #[cfg(feature = "issuing_personalization_designs")]
     IssuingPersonalizationDesign(crate::rt::Boxed<crate::IssuingPersonalizationDesign>),
     /// A `issuing.physical_bundle` object.
+    #[cfg(feature = "issuing_physical_bundles")]
     IssuingPhysicalBundle(crate::rt::Boxed<crate::IssuingPhysicalBundle>),
     /// A `issuing.settlement` object.
-    #[cfg(feature = "issuing")]
+    #[cfg(feature = "issuing_settlements")]
     IssuingSettlement(crate::rt::Boxed<crate::IssuingSettlement>),
     /// A `issuing.token` object.
+    #[cfg(feature = "issuing_tokens")]
     IssuingToken(crate::rt::Boxed<crate::IssuingToken>),
     /// A `issuing.transaction` object.
+    #[cfg(
+        any(
+            feature = "issuing_authorizations",
+            feature = "issuing_transactions",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )]
     IssuingTransaction(crate::rt::Boxed<crate::IssuingTransaction>),
     /// A `item` object.
+    #[cfg(
+        any(feature = "checkout_sessions", feature = "payment_links", feature = "quotes")
+    )]
     Item(crate::rt::Boxed<crate::Item>),
     /// A `line_item` object.
+    #[cfg(feature = "invoices")]
     LineItem(crate::rt::Boxed<crate::LineItem>),
     /// A `login_link` object.
-    #[cfg(feature = "connect")]
+    #[cfg(feature = "accounts")]
     LoginLink(crate::rt::Boxed<crate::LoginLink>),
     /// A `mandate` object.
+    #[cfg(feature = "mandates")]
     Mandate(crate::rt::Boxed<crate::Mandate>),
     /// A `payment_attempt_record` object.
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_attempt_records")]
     PaymentAttemptRecord(crate::rt::Boxed<crate::PaymentAttemptRecord>),
     /// A `payment_intent` object.
     PaymentIntent(crate::rt::Boxed<crate::PaymentIntent>),
@@ -1921,210 +2022,321 @@ pub enum EventObject {
         crate::rt::Boxed<crate::PaymentIntentAmountDetailsLineItem>,
     ),
     /// A `payment_link` object.
-    #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+    #[cfg(feature = "payment_links")]
     PaymentLink(crate::rt::Boxed<crate::PaymentLink>),
     /// A `payment_method` object.
     PaymentMethod(crate::rt::Boxed<crate::PaymentMethod>),
     /// A `payment_method_configuration` object.
-    #[cfg(any(feature = "checkout", feature = "payments"))]
+    #[cfg(feature = "payment_method_configurations")]
     PaymentMethodConfiguration(crate::rt::Boxed<crate::PaymentMethodConfiguration>),
     /// A `payment_method_domain` object.
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_method_domains")]
     PaymentMethodDomain(crate::rt::Boxed<crate::PaymentMethodDomain>),
     /// A `payment_record` object.
+    #[cfg(feature = "payment_records")]
     PaymentRecord(crate::rt::Boxed<crate::PaymentRecord>),
     /// A `payout` object.
+    #[cfg(
+        any(
+            feature = "payouts",
+            feature = "treasury_received_credits",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )]
     Payout(crate::rt::Boxed<crate::Payout>),
     /// A `person` object.
+    #[cfg(any(feature = "account", feature = "accounts"))]
     Person(crate::rt::Boxed<crate::Person>),
     /// A `person` (deleted) object.
-    #[cfg(feature = "connect")]
+    #[cfg(feature = "accounts")]
     DeletedPerson(crate::rt::Boxed<crate::DeletedPerson>),
     /// A `plan` object.
-    #[cfg(feature = "billing")]
+    #[cfg(feature = "plans")]
     Plan(crate::rt::Boxed<crate::Plan>),
     /// A `plan` (deleted) object.
-    #[cfg(feature = "billing")]
+    #[cfg(feature = "plans")]
     DeletedPlan(crate::rt::Boxed<crate::DeletedPlan>),
     /// A `price` object.
+    #[cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "customers",
+            feature = "payment_links",
+            feature = "prices",
+            feature = "quotes",
+            feature = "subscription_items",
+            feature = "subscriptions"
+        )
+    )]
     Price(crate::rt::Boxed<crate::Price>),
     /// A `price` (deleted) object.
+    #[cfg(feature = "prices")]
     DeletedPrice(crate::rt::Boxed<crate::DeletedPrice>),
     /// A `product` object.
+    #[cfg(feature = "products")]
     Product(crate::rt::Boxed<crate::Product>),
     /// A `product` (deleted) object.
+    #[cfg(feature = "products")]
     DeletedProduct(crate::rt::Boxed<crate::DeletedProduct>),
     /// A `product_feature` object.
-    #[cfg(any(feature = "billing", feature = "climate"))]
+    #[cfg(feature = "products")]
     ProductFeature(crate::rt::Boxed<crate::ProductFeature>),
     /// A `product_feature` (deleted) object.
-    #[cfg(any(feature = "billing", feature = "climate"))]
+    #[cfg(feature = "products")]
     DeletedProductFeature(crate::rt::Boxed<crate::DeletedProductFeature>),
     /// A `promotion_code` object.
+    #[cfg(feature = "promotion_codes")]
     PromotionCode(crate::rt::Boxed<crate::PromotionCode>),
     /// A `quote` object.
+    #[cfg(feature = "quotes")]
     Quote(crate::rt::Boxed<crate::Quote>),
     /// A `radar.early_fraud_warning` object.
-    #[cfg(feature = "radar")]
+    #[cfg(feature = "radar_early_fraud_warnings")]
     RadarEarlyFraudWarning(crate::rt::Boxed<crate::RadarEarlyFraudWarning>),
     /// A `radar.payment_evaluation` object.
-    #[cfg(feature = "radar")]
+    #[cfg(feature = "radar_payment_evaluations")]
     RadarPaymentEvaluation(crate::rt::Boxed<crate::RadarPaymentEvaluation>),
     /// A `radar.value_list` object.
-    #[cfg(feature = "radar")]
+    #[cfg(feature = "radar_value_lists")]
     RadarValueList(crate::rt::Boxed<crate::RadarValueList>),
     /// A `radar.value_list` (deleted) object.
-    #[cfg(feature = "radar")]
+    #[cfg(feature = "radar_value_lists")]
     DeletedRadarValueList(crate::rt::Boxed<crate::DeletedRadarValueList>),
     /// A `radar.value_list_item` object.
-    #[cfg(feature = "radar")]
+    #[cfg(any(feature = "radar_value_list_items", feature = "radar_value_lists"))]
     RadarValueListItem(crate::rt::Boxed<crate::RadarValueListItem>),
     /// A `radar.value_list_item` (deleted) object.
-    #[cfg(feature = "radar")]
+    #[cfg(feature = "radar_value_list_items")]
     DeletedRadarValueListItem(crate::rt::Boxed<crate::DeletedRadarValueListItem>),
     /// A `refund` object.
+    #[cfg(any(feature = "charges", feature = "refunds"))]
     Refund(crate::rt::Boxed<crate::Refund>),
     /// A `reporting.report_run` object.
-    #[cfg(feature = "reporting")]
+    #[cfg(feature = "reporting_report_runs")]
     ReportingReportRun(crate::rt::Boxed<crate::ReportingReportRun>),
     /// A `reporting.report_type` object.
-    #[cfg(feature = "reporting")]
+    #[cfg(feature = "reporting_report_types")]
     ReportingReportType(crate::rt::Boxed<crate::ReportingReportType>),
     /// A `reserve_transaction` object.
     ReserveTransaction(crate::rt::Boxed<crate::ReserveTransaction>),
     /// A `review` object.
+    #[cfg(feature = "reviews")]
     Review(crate::rt::Boxed<crate::Review>),
     /// A `scheduled_query_run` object.
-    #[cfg(feature = "reporting")]
+    #[cfg(feature = "sigma_scheduled_query_runs")]
     ScheduledQueryRun(crate::rt::Boxed<crate::ScheduledQueryRun>),
     /// A `setup_attempt` object.
+    #[cfg(feature = "setup_attempts")]
     SetupAttempt(crate::rt::Boxed<crate::SetupAttempt>),
     /// A `setup_intent` object.
     SetupIntent(crate::rt::Boxed<crate::SetupIntent>),
     /// A `shipping_rate` object.
+    #[cfg(feature = "shipping_rates")]
     ShippingRate(crate::rt::Boxed<crate::ShippingRate>),
     /// A `sigma.sigma_api_query` object.
-    #[cfg(feature = "reporting")]
+    #[cfg(feature = "sigma_saved_queries")]
     SigmaSigmaApiQuery(crate::rt::Boxed<crate::SigmaSigmaApiQuery>),
     /// A `source` object.
+    #[cfg(any(feature = "sources", feature = "topups"))]
     Source(crate::rt::Boxed<crate::Source>),
     /// A `source_mandate_notification` object.
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "sources")]
     SourceMandateNotification(crate::rt::Boxed<crate::SourceMandateNotification>),
     /// A `source_transaction` object.
-    #[cfg(any(feature = "connect", feature = "payments"))]
+    #[cfg(feature = "sources")]
     SourceTransaction(crate::rt::Boxed<crate::SourceTransaction>),
     /// A `subscription` object.
+    #[cfg(any(feature = "customers", feature = "subscriptions"))]
     Subscription(crate::rt::Boxed<crate::Subscription>),
     /// A `subscription_item` object.
+    #[cfg(
+        any(
+            feature = "customers",
+            feature = "subscription_items",
+            feature = "subscriptions"
+        )
+    )]
     SubscriptionItem(crate::rt::Boxed<crate::SubscriptionItem>),
     /// A `subscription_item` (deleted) object.
-    #[cfg(feature = "billing")]
+    #[cfg(feature = "subscription_items")]
     DeletedSubscriptionItem(crate::rt::Boxed<crate::DeletedSubscriptionItem>),
     /// A `subscription_schedule` object.
+    #[cfg(feature = "subscription_schedules")]
     SubscriptionSchedule(crate::rt::Boxed<crate::SubscriptionSchedule>),
     /// A `tax.association` object.
-    #[cfg(feature = "tax")]
+    #[cfg(feature = "tax_associations")]
     TaxAssociation(crate::rt::Boxed<crate::TaxAssociation>),
     /// A `tax.calculation` object.
-    #[cfg(feature = "tax")]
+    #[cfg(feature = "tax_calculations")]
     TaxCalculation(crate::rt::Boxed<crate::TaxCalculation>),
     /// A `tax.calculation_line_item` object.
-    #[cfg(feature = "tax")]
+    #[cfg(feature = "tax_calculations")]
     TaxCalculationLineItem(crate::rt::Boxed<crate::TaxCalculationLineItem>),
     /// A `tax.registration` object.
-    #[cfg(feature = "tax")]
+    #[cfg(feature = "tax_registrations")]
     TaxRegistration(crate::rt::Boxed<crate::TaxRegistration>),
     /// A `tax.settings` object.
-    #[cfg(feature = "tax")]
+    #[cfg(feature = "tax_settings")]
     TaxSettings(crate::rt::Boxed<crate::TaxSettings>),
     /// A `tax.transaction` object.
-    #[cfg(feature = "tax")]
+    #[cfg(feature = "tax_transactions")]
     TaxTransaction(crate::rt::Boxed<crate::TaxTransaction>),
     /// A `tax.transaction_line_item` object.
-    #[cfg(feature = "tax")]
+    #[cfg(feature = "tax_transactions")]
     TaxTransactionLineItem(crate::rt::Boxed<crate::TaxTransactionLineItem>),
     /// A `tax_code` object.
+    #[cfg(feature = "tax_codes")]
     TaxCode(crate::rt::Boxed<crate::TaxCode>),
     /// A `tax_deducted_at_source` object.
+    #[cfg(feature = "tax")]
     TaxDeductedAtSource(crate::rt::Boxed<crate::TaxDeductedAtSource>),
     /// A `tax_id` object.
+    #[cfg(any(feature = "customers", feature = "tax_ids"))]
     TaxId(crate::rt::Boxed<crate::TaxId>),
     /// A `tax_id` (deleted) object.
+    #[cfg(any(feature = "customers", feature = "tax_ids"))]
     DeletedTaxId(crate::rt::Boxed<crate::DeletedTaxId>),
     /// A `tax_rate` object.
+    #[cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "credit_notes",
+            feature = "customers",
+            feature = "invoiceitems",
+            feature = "invoices",
+            feature = "payment_links",
+            feature = "quotes",
+            feature = "subscription_items",
+            feature = "subscription_schedules",
+            feature = "subscriptions",
+            feature = "tax_rates"
+        )
+    )]
     TaxRate(crate::rt::Boxed<crate::TaxRate>),
     /// A `terminal.configuration` object.
-    #[cfg(feature = "terminal")]
+    #[cfg(feature = "terminal_configurations")]
     TerminalConfiguration(crate::rt::Boxed<crate::TerminalConfiguration>),
     /// A `terminal.configuration` (deleted) object.
-    #[cfg(feature = "terminal")]
+    #[cfg(feature = "terminal_configurations")]
     DeletedTerminalConfiguration(crate::rt::Boxed<crate::DeletedTerminalConfiguration>),
     /// A `terminal.connection_token` object.
-    #[cfg(feature = "terminal")]
+    #[cfg(feature = "terminal_connection_tokens")]
     TerminalConnectionToken(crate::rt::Boxed<crate::TerminalConnectionToken>),
     /// A `terminal.location` object.
-    #[cfg(feature = "terminal")]
+    #[cfg(feature = "terminal_locations")]
     TerminalLocation(crate::rt::Boxed<crate::TerminalLocation>),
     /// A `terminal.location` (deleted) object.
-    #[cfg(feature = "terminal")]
+    #[cfg(feature = "terminal_locations")]
     DeletedTerminalLocation(crate::rt::Boxed<crate::DeletedTerminalLocation>),
     /// A `terminal.onboarding_link` object.
-    #[cfg(feature = "terminal")]
+    #[cfg(feature = "terminal_onboarding_links")]
     TerminalOnboardingLink(crate::rt::Boxed<crate::TerminalOnboardingLink>),
     /// A `terminal.reader` object.
-    #[cfg(feature = "terminal")]
+    #[cfg(feature = "terminal_readers")]
     TerminalReader(crate::rt::Boxed<crate::TerminalReader>),
     /// A `terminal.reader` (deleted) object.
-    #[cfg(feature = "terminal")]
+    #[cfg(feature = "terminal_readers")]
     DeletedTerminalReader(crate::rt::Boxed<crate::DeletedTerminalReader>),
     /// A `test_helpers.test_clock` object.
+    #[cfg(feature = "test_clocks")]
     TestHelpersTestClock(crate::rt::Boxed<crate::TestHelpersTestClock>),
     /// A `test_helpers.test_clock` (deleted) object.
+    #[cfg(feature = "test_clocks")]
     DeletedTestHelpersTestClock(crate::rt::Boxed<crate::DeletedTestHelpersTestClock>),
     /// A `token` object.
-    #[cfg(any(feature = "issuing", feature = "payments"))]
+    #[cfg(feature = "tokens")]
     Token(crate::rt::Boxed<crate::Token>),
     /// A `topup` object.
+    #[cfg(feature = "topups")]
     Topup(crate::rt::Boxed<crate::Topup>),
     /// A `transfer` object.
+    #[cfg(feature = "transfers")]
     Transfer(crate::rt::Boxed<crate::Transfer>),
     /// A `transfer_reversal` object.
+    #[cfg(feature = "transfers")]
     TransferReversal(crate::rt::Boxed<crate::TransferReversal>),
     /// A `treasury.credit_reversal` object.
-    #[cfg(feature = "treasury")]
+    #[cfg(
+        any(
+            feature = "treasury_credit_reversals",
+            feature = "treasury_received_credits",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )]
     TreasuryCreditReversal(crate::rt::Boxed<crate::TreasuryCreditReversal>),
     /// A `treasury.debit_reversal` object.
-    #[cfg(feature = "treasury")]
+    #[cfg(
+        any(
+            feature = "treasury_debit_reversals",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )]
     TreasuryDebitReversal(crate::rt::Boxed<crate::TreasuryDebitReversal>),
     /// A `treasury.financial_account` object.
-    #[cfg(feature = "treasury")]
+    #[cfg(feature = "treasury_financial_accounts")]
     TreasuryFinancialAccount(crate::rt::Boxed<crate::TreasuryFinancialAccount>),
     /// A `treasury.financial_account_features` object.
-    #[cfg(feature = "treasury")]
+    #[cfg(feature = "treasury_financial_accounts")]
     TreasuryFinancialAccountFeatures(
         crate::rt::Boxed<crate::TreasuryFinancialAccountFeatures>,
     ),
     /// A `treasury.inbound_transfer` object.
-    #[cfg(feature = "treasury")]
+    #[cfg(
+        any(
+            feature = "treasury_inbound_transfers",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )]
     TreasuryInboundTransfer(crate::rt::Boxed<crate::TreasuryInboundTransfer>),
     /// A `treasury.outbound_payment` object.
-    #[cfg(feature = "treasury")]
+    #[cfg(
+        any(
+            feature = "treasury_outbound_payments",
+            feature = "treasury_received_credits",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )]
     TreasuryOutboundPayment(crate::rt::Boxed<crate::TreasuryOutboundPayment>),
     /// A `treasury.outbound_transfer` object.
-    #[cfg(feature = "treasury")]
+    #[cfg(
+        any(
+            feature = "treasury_outbound_transfers",
+            feature = "treasury_received_credits",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )]
     TreasuryOutboundTransfer(crate::rt::Boxed<crate::TreasuryOutboundTransfer>),
     /// A `treasury.received_credit` object.
-    #[cfg(feature = "treasury")]
+    #[cfg(
+        any(
+            feature = "treasury_received_credits",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )]
     TreasuryReceivedCredit(crate::rt::Boxed<crate::TreasuryReceivedCredit>),
     /// A `treasury.received_debit` object.
-    #[cfg(feature = "treasury")]
+    #[cfg(
+        any(
+            feature = "treasury_received_debits",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )]
     TreasuryReceivedDebit(crate::rt::Boxed<crate::TreasuryReceivedDebit>),
     /// A `treasury.transaction` object.
-    #[cfg(feature = "treasury")]
+    #[cfg(feature = "treasury_transactions")]
     TreasuryTransaction(crate::rt::Boxed<crate::TreasuryTransaction>),
     /// A `treasury.transaction_entry` object.
-    #[cfg(feature = "treasury")]
+    #[cfg(
+        any(feature = "treasury_transaction_entries", feature = "treasury_transactions")
+    )]
     TreasuryTransactionEntry(crate::rt::Boxed<crate::TreasuryTransactionEntry>),
     /// A `v2.billing.meter_event` object.
     #[cfg(feature = "v2")]
@@ -2169,318 +2381,544 @@ impl EventObject {
     /// The `object` name of the payload.
     pub fn object_name(&self) -> Option<&str> {
         match self {
+            #[cfg(any(feature = "account", feature = "accounts"))]
             EventObject::Account(_) => Some("account"),
-            #[cfg(feature = "connect")]
+            #[cfg(feature = "accounts")]
             EventObject::DeletedAccount(_) => Some("account"),
-            #[cfg(feature = "connect")]
+            #[cfg(feature = "account_links")]
             EventObject::AccountLink(_) => Some("account_link"),
-            #[cfg(feature = "connect")]
+            #[cfg(feature = "account_sessions")]
             EventObject::AccountSession(_) => Some("account_session"),
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "apple_pay_domains")]
             EventObject::ApplePayDomain(_) => Some("apple_pay_domain"),
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "apple_pay_domains")]
             EventObject::DeletedApplePayDomain(_) => Some("apple_pay_domain"),
             EventObject::Application(_) => Some("application"),
             EventObject::DeletedApplication(_) => Some("application"),
+            #[cfg(feature = "application_fees")]
             EventObject::ApplicationFee(_) => Some("application_fee"),
-            #[cfg(feature = "connect")]
+            #[cfg(feature = "apps_secrets")]
             EventObject::AppsSecret(_) => Some("apps.secret"),
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "balance")]
             EventObject::Balance(_) => Some("balance"),
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "balance_settings")]
             EventObject::BalanceSettings(_) => Some("balance_settings"),
+            #[cfg(
+                any(
+                    feature = "balance",
+                    feature = "balance_transactions",
+                    feature = "charges",
+                    feature = "disputes",
+                    feature = "issuing_authorizations",
+                    feature = "issuing_disputes",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             EventObject::BalanceTransaction(_) => Some("balance_transaction"),
+            #[cfg(any(feature = "customers", feature = "tokens"))]
             EventObject::BankAccount(_) => Some("bank_account"),
+            #[cfg(feature = "connect")]
             EventObject::DeletedBankAccount(_) => Some("bank_account"),
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "billing_alerts")]
             EventObject::BillingAlert(_) => Some("billing.alert"),
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "billing_credit_balance_summary")]
             EventObject::BillingCreditBalanceSummary(_) => {
                 Some("billing.credit_balance_summary")
             }
+            #[cfg(feature = "billing_credit_balance_transactions")]
             EventObject::BillingCreditBalanceTransaction(_) => {
                 Some("billing.credit_balance_transaction")
             }
+            #[cfg(feature = "billing_credit_grants")]
             EventObject::BillingCreditGrant(_) => Some("billing.credit_grant"),
+            #[cfg(feature = "billing_meters")]
             EventObject::BillingMeter(_) => Some("billing.meter"),
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "billing_meter_events")]
             EventObject::BillingMeterEvent(_) => Some("billing.meter_event"),
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "billing_meter_event_adjustments")]
             EventObject::BillingMeterEventAdjustment(_) => {
                 Some("billing.meter_event_adjustment")
             }
-            #[cfg(feature = "billing")]
+            #[cfg(any(feature = "billing_meter_events", feature = "billing_meters"))]
             EventObject::BillingMeterEventSummary(_) => {
                 Some("billing.meter_event_summary")
             }
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "billing_portal_configurations")]
             EventObject::BillingPortalConfiguration(_) => {
                 Some("billing_portal.configuration")
             }
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "billing_portal_sessions")]
             EventObject::BillingPortalSession(_) => Some("billing_portal.session"),
-            #[cfg(feature = "connect")]
+            #[cfg(feature = "accounts")]
             EventObject::Capability(_) => Some("capability"),
+            #[cfg(any(feature = "customers", feature = "tokens"))]
             EventObject::Card(_) => Some("card"),
-            EventObject::DeletedCard(_) => Some("card"),
-            EventObject::CashBalance(_) => Some("cash_balance"),
-            EventObject::Charge(_) => Some("charge"),
-            #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-            EventObject::CheckoutSession(_) => Some("checkout.session"),
-            #[cfg(feature = "climate")]
-            EventObject::ClimateOrder(_) => Some("climate.order"),
-            #[cfg(feature = "climate")]
-            EventObject::ClimateProduct(_) => Some("climate.product"),
-            #[cfg(feature = "climate")]
-            EventObject::ClimateSupplier(_) => Some("climate.supplier"),
             #[cfg(feature = "payments")]
+            EventObject::DeletedCard(_) => Some("card"),
+            #[cfg(feature = "customers")]
+            EventObject::CashBalance(_) => Some("cash_balance"),
+            #[cfg(feature = "charges")]
+            EventObject::Charge(_) => Some("charge"),
+            #[cfg(feature = "checkout_sessions")]
+            EventObject::CheckoutSession(_) => Some("checkout.session"),
+            #[cfg(feature = "climate_orders")]
+            EventObject::ClimateOrder(_) => Some("climate.order"),
+            #[cfg(feature = "climate_products")]
+            EventObject::ClimateProduct(_) => Some("climate.product"),
+            #[cfg(
+                any(
+                    feature = "climate_orders",
+                    feature = "climate_products",
+                    feature = "climate_suppliers"
+                )
+            )]
+            EventObject::ClimateSupplier(_) => Some("climate.supplier"),
+            #[cfg(feature = "confirmation_tokens")]
             EventObject::ConfirmationToken(_) => Some("confirmation_token"),
             EventObject::ConnectCollectionTransfer(_) => {
                 Some("connect_collection_transfer")
             }
-            #[cfg(feature = "connect")]
+            #[cfg(feature = "country_specs")]
             EventObject::CountrySpec(_) => Some("country_spec"),
+            #[cfg(feature = "coupons")]
             EventObject::Coupon(_) => Some("coupon"),
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "coupons")]
             EventObject::DeletedCoupon(_) => Some("coupon"),
-            #[cfg(any(feature = "billing", feature = "payments"))]
+            #[cfg(feature = "credit_notes")]
             EventObject::CreditNote(_) => Some("credit_note"),
-            #[cfg(any(feature = "billing", feature = "payments"))]
+            #[cfg(feature = "credit_notes")]
             EventObject::CreditNoteLineItem(_) => Some("credit_note_line_item"),
+            #[cfg(feature = "customers")]
             EventObject::Customer(_) => Some("customer"),
+            #[cfg(feature = "customers")]
             EventObject::DeletedCustomer(_) => Some("customer"),
-            #[cfg(any(feature = "billing", feature = "payments"))]
+            #[cfg(feature = "customers")]
             EventObject::CustomerBalanceTransaction(_) => {
                 Some("customer_balance_transaction")
             }
+            #[cfg(feature = "customers")]
             EventObject::CustomerCashBalanceTransaction(_) => {
                 Some("customer_cash_balance_transaction")
             }
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "customer_sessions")]
             EventObject::CustomerSession(_) => Some("customer_session"),
+            #[cfg(
+                any(
+                    feature = "checkout_sessions",
+                    feature = "customers",
+                    feature = "payment_links",
+                    feature = "quotes"
+                )
+            )]
             EventObject::Discount(_) => Some("discount"),
+            #[cfg(any(feature = "customers", feature = "subscriptions"))]
             EventObject::DeletedDiscount(_) => Some("discount"),
+            #[cfg(any(feature = "charges", feature = "disputes"))]
             EventObject::Dispute(_) => Some("dispute"),
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "entitlements_active_entitlements")]
             EventObject::EntitlementsActiveEntitlement(_) => {
                 Some("entitlements.active_entitlement")
             }
-            #[cfg(any(feature = "billing", feature = "climate"))]
+            #[cfg(any(feature = "entitlements_features", feature = "products"))]
             EventObject::EntitlementsFeature(_) => Some("entitlements.feature"),
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "ephemeral_keys")]
             EventObject::EphemeralKey(_) => Some("ephemeral_key"),
             EventObject::Event(_) => Some("event"),
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "exchange_rates")]
             EventObject::ExchangeRate(_) => Some("exchange_rate"),
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "fabric_service")]
             EventObject::FabricService(_) => Some("fabric_service"),
+            #[cfg(feature = "application_fees")]
             EventObject::FeeRefund(_) => Some("fee_refund"),
             EventObject::File(_) => Some("file"),
             EventObject::FileLink(_) => Some("file_link"),
-            #[cfg(feature = "financial_connections")]
+            #[cfg(
+                any(
+                    feature = "financial_connections_accounts",
+                    feature = "financial_connections_sessions",
+                    feature = "link_account_sessions",
+                    feature = "linked_accounts"
+                )
+            )]
             EventObject::FinancialConnectionsAccount(_) => {
                 Some("financial_connections.account")
             }
-            #[cfg(feature = "financial_connections")]
+            #[cfg(
+                any(
+                    feature = "financial_connections_accounts",
+                    feature = "linked_accounts"
+                )
+            )]
             EventObject::FinancialConnectionsAccountOwner(_) => {
                 Some("financial_connections.account_owner")
             }
-            #[cfg(feature = "financial_connections")]
+            #[cfg(feature = "financial_connections_accounts")]
             EventObject::FinancialConnectionsAccountOwnership(_) => {
                 Some("financial_connections.account_ownership")
             }
-            #[cfg(feature = "financial_connections")]
+            #[cfg(
+                any(
+                    feature = "financial_connections_sessions",
+                    feature = "link_account_sessions"
+                )
+            )]
             EventObject::FinancialConnectionsSession(_) => {
                 Some("financial_connections.session")
             }
-            #[cfg(feature = "financial_connections")]
+            #[cfg(feature = "financial_connections_transactions")]
             EventObject::FinancialConnectionsTransaction(_) => {
                 Some("financial_connections.transaction")
             }
-            #[cfg(feature = "forwarding")]
+            #[cfg(feature = "forwarding_requests")]
             EventObject::ForwardingRequest(_) => Some("forwarding.request"),
+            #[cfg(feature = "customers")]
             EventObject::FundingInstructions(_) => Some("funding_instructions"),
-            #[cfg(feature = "identity")]
+            #[cfg(feature = "identity_verification_reports")]
             EventObject::IdentityVerificationReport(_) => {
                 Some("identity.verification_report")
             }
-            #[cfg(feature = "identity")]
+            #[cfg(feature = "identity_verification_sessions")]
             EventObject::IdentityVerificationSession(_) => {
                 Some("identity.verification_session")
             }
+            #[cfg(feature = "invoices")]
             EventObject::Invoice(_) => Some("invoice"),
+            #[cfg(feature = "invoices")]
             EventObject::DeletedInvoice(_) => Some("invoice"),
+            #[cfg(any(feature = "invoice_payments", feature = "invoices"))]
             EventObject::InvoicePayment(_) => Some("invoice_payment"),
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "invoice_rendering_templates")]
             EventObject::InvoiceRenderingTemplate(_) => {
                 Some("invoice_rendering_template")
             }
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "invoiceitems")]
             EventObject::Invoiceitem(_) => Some("invoiceitem"),
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "invoiceitems")]
             EventObject::DeletedInvoiceitem(_) => Some("invoiceitem"),
+            #[cfg(
+                any(
+                    feature = "issuing_authorizations",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             EventObject::IssuingAuthorization(_) => Some("issuing.authorization"),
+            #[cfg(
+                any(
+                    feature = "issuing_authorizations",
+                    feature = "issuing_cards",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             EventObject::IssuingCard(_) => Some("issuing.card"),
+            #[cfg(
+                any(
+                    feature = "issuing_authorizations",
+                    feature = "issuing_cardholders",
+                    feature = "issuing_cards",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             EventObject::IssuingCardholder(_) => Some("issuing.cardholder"),
+            #[cfg(feature = "issuing_disputes")]
             EventObject::IssuingDispute(_) => Some("issuing.dispute"),
+            #[cfg(feature = "issuing_personalization_designs")]
             EventObject::IssuingPersonalizationDesign(_) => {
                 Some("issuing.personalization_design")
             }
+            #[cfg(feature = "issuing_physical_bundles")]
             EventObject::IssuingPhysicalBundle(_) => Some("issuing.physical_bundle"),
-            #[cfg(feature = "issuing")]
+            #[cfg(feature = "issuing_settlements")]
             EventObject::IssuingSettlement(_) => Some("issuing.settlement"),
+            #[cfg(feature = "issuing_tokens")]
             EventObject::IssuingToken(_) => Some("issuing.token"),
+            #[cfg(
+                any(
+                    feature = "issuing_authorizations",
+                    feature = "issuing_transactions",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             EventObject::IssuingTransaction(_) => Some("issuing.transaction"),
+            #[cfg(
+                any(
+                    feature = "checkout_sessions",
+                    feature = "payment_links",
+                    feature = "quotes"
+                )
+            )]
             EventObject::Item(_) => Some("item"),
+            #[cfg(feature = "invoices")]
             EventObject::LineItem(_) => Some("line_item"),
-            #[cfg(feature = "connect")]
+            #[cfg(feature = "accounts")]
             EventObject::LoginLink(_) => Some("login_link"),
+            #[cfg(feature = "mandates")]
             EventObject::Mandate(_) => Some("mandate"),
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "payment_attempt_records")]
             EventObject::PaymentAttemptRecord(_) => Some("payment_attempt_record"),
             EventObject::PaymentIntent(_) => Some("payment_intent"),
             EventObject::PaymentIntentAmountDetailsLineItem(_) => {
                 Some("payment_intent_amount_details_line_item")
             }
-            #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+            #[cfg(feature = "payment_links")]
             EventObject::PaymentLink(_) => Some("payment_link"),
             EventObject::PaymentMethod(_) => Some("payment_method"),
-            #[cfg(any(feature = "checkout", feature = "payments"))]
+            #[cfg(feature = "payment_method_configurations")]
             EventObject::PaymentMethodConfiguration(_) => {
                 Some("payment_method_configuration")
             }
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "payment_method_domains")]
             EventObject::PaymentMethodDomain(_) => Some("payment_method_domain"),
+            #[cfg(feature = "payment_records")]
             EventObject::PaymentRecord(_) => Some("payment_record"),
+            #[cfg(
+                any(
+                    feature = "payouts",
+                    feature = "treasury_received_credits",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             EventObject::Payout(_) => Some("payout"),
+            #[cfg(any(feature = "account", feature = "accounts"))]
             EventObject::Person(_) => Some("person"),
-            #[cfg(feature = "connect")]
+            #[cfg(feature = "accounts")]
             EventObject::DeletedPerson(_) => Some("person"),
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "plans")]
             EventObject::Plan(_) => Some("plan"),
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "plans")]
             EventObject::DeletedPlan(_) => Some("plan"),
+            #[cfg(
+                any(
+                    feature = "checkout_sessions",
+                    feature = "customers",
+                    feature = "payment_links",
+                    feature = "prices",
+                    feature = "quotes",
+                    feature = "subscription_items",
+                    feature = "subscriptions"
+                )
+            )]
             EventObject::Price(_) => Some("price"),
+            #[cfg(feature = "prices")]
             EventObject::DeletedPrice(_) => Some("price"),
+            #[cfg(feature = "products")]
             EventObject::Product(_) => Some("product"),
+            #[cfg(feature = "products")]
             EventObject::DeletedProduct(_) => Some("product"),
-            #[cfg(any(feature = "billing", feature = "climate"))]
+            #[cfg(feature = "products")]
             EventObject::ProductFeature(_) => Some("product_feature"),
-            #[cfg(any(feature = "billing", feature = "climate"))]
+            #[cfg(feature = "products")]
             EventObject::DeletedProductFeature(_) => Some("product_feature"),
+            #[cfg(feature = "promotion_codes")]
             EventObject::PromotionCode(_) => Some("promotion_code"),
+            #[cfg(feature = "quotes")]
             EventObject::Quote(_) => Some("quote"),
-            #[cfg(feature = "radar")]
+            #[cfg(feature = "radar_early_fraud_warnings")]
             EventObject::RadarEarlyFraudWarning(_) => Some("radar.early_fraud_warning"),
-            #[cfg(feature = "radar")]
+            #[cfg(feature = "radar_payment_evaluations")]
             EventObject::RadarPaymentEvaluation(_) => Some("radar.payment_evaluation"),
-            #[cfg(feature = "radar")]
+            #[cfg(feature = "radar_value_lists")]
             EventObject::RadarValueList(_) => Some("radar.value_list"),
-            #[cfg(feature = "radar")]
+            #[cfg(feature = "radar_value_lists")]
             EventObject::DeletedRadarValueList(_) => Some("radar.value_list"),
-            #[cfg(feature = "radar")]
+            #[cfg(
+                any(feature = "radar_value_list_items", feature = "radar_value_lists")
+            )]
             EventObject::RadarValueListItem(_) => Some("radar.value_list_item"),
-            #[cfg(feature = "radar")]
+            #[cfg(feature = "radar_value_list_items")]
             EventObject::DeletedRadarValueListItem(_) => Some("radar.value_list_item"),
+            #[cfg(any(feature = "charges", feature = "refunds"))]
             EventObject::Refund(_) => Some("refund"),
-            #[cfg(feature = "reporting")]
+            #[cfg(feature = "reporting_report_runs")]
             EventObject::ReportingReportRun(_) => Some("reporting.report_run"),
-            #[cfg(feature = "reporting")]
+            #[cfg(feature = "reporting_report_types")]
             EventObject::ReportingReportType(_) => Some("reporting.report_type"),
             EventObject::ReserveTransaction(_) => Some("reserve_transaction"),
+            #[cfg(feature = "reviews")]
             EventObject::Review(_) => Some("review"),
-            #[cfg(feature = "reporting")]
+            #[cfg(feature = "sigma_scheduled_query_runs")]
             EventObject::ScheduledQueryRun(_) => Some("scheduled_query_run"),
+            #[cfg(feature = "setup_attempts")]
             EventObject::SetupAttempt(_) => Some("setup_attempt"),
             EventObject::SetupIntent(_) => Some("setup_intent"),
+            #[cfg(feature = "shipping_rates")]
             EventObject::ShippingRate(_) => Some("shipping_rate"),
-            #[cfg(feature = "reporting")]
+            #[cfg(feature = "sigma_saved_queries")]
             EventObject::SigmaSigmaApiQuery(_) => Some("sigma.sigma_api_query"),
+            #[cfg(any(feature = "sources", feature = "topups"))]
             EventObject::Source(_) => Some("source"),
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "sources")]
             EventObject::SourceMandateNotification(_) => {
                 Some("source_mandate_notification")
             }
-            #[cfg(any(feature = "connect", feature = "payments"))]
+            #[cfg(feature = "sources")]
             EventObject::SourceTransaction(_) => Some("source_transaction"),
+            #[cfg(any(feature = "customers", feature = "subscriptions"))]
             EventObject::Subscription(_) => Some("subscription"),
+            #[cfg(
+                any(
+                    feature = "customers",
+                    feature = "subscription_items",
+                    feature = "subscriptions"
+                )
+            )]
             EventObject::SubscriptionItem(_) => Some("subscription_item"),
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "subscription_items")]
             EventObject::DeletedSubscriptionItem(_) => Some("subscription_item"),
+            #[cfg(feature = "subscription_schedules")]
             EventObject::SubscriptionSchedule(_) => Some("subscription_schedule"),
-            #[cfg(feature = "tax")]
+            #[cfg(feature = "tax_associations")]
             EventObject::TaxAssociation(_) => Some("tax.association"),
-            #[cfg(feature = "tax")]
+            #[cfg(feature = "tax_calculations")]
             EventObject::TaxCalculation(_) => Some("tax.calculation"),
-            #[cfg(feature = "tax")]
+            #[cfg(feature = "tax_calculations")]
             EventObject::TaxCalculationLineItem(_) => Some("tax.calculation_line_item"),
-            #[cfg(feature = "tax")]
+            #[cfg(feature = "tax_registrations")]
             EventObject::TaxRegistration(_) => Some("tax.registration"),
-            #[cfg(feature = "tax")]
+            #[cfg(feature = "tax_settings")]
             EventObject::TaxSettings(_) => Some("tax.settings"),
-            #[cfg(feature = "tax")]
+            #[cfg(feature = "tax_transactions")]
             EventObject::TaxTransaction(_) => Some("tax.transaction"),
-            #[cfg(feature = "tax")]
+            #[cfg(feature = "tax_transactions")]
             EventObject::TaxTransactionLineItem(_) => Some("tax.transaction_line_item"),
+            #[cfg(feature = "tax_codes")]
             EventObject::TaxCode(_) => Some("tax_code"),
+            #[cfg(feature = "tax")]
             EventObject::TaxDeductedAtSource(_) => Some("tax_deducted_at_source"),
+            #[cfg(any(feature = "customers", feature = "tax_ids"))]
             EventObject::TaxId(_) => Some("tax_id"),
+            #[cfg(any(feature = "customers", feature = "tax_ids"))]
             EventObject::DeletedTaxId(_) => Some("tax_id"),
+            #[cfg(
+                any(
+                    feature = "checkout_sessions",
+                    feature = "credit_notes",
+                    feature = "customers",
+                    feature = "invoiceitems",
+                    feature = "invoices",
+                    feature = "payment_links",
+                    feature = "quotes",
+                    feature = "subscription_items",
+                    feature = "subscription_schedules",
+                    feature = "subscriptions",
+                    feature = "tax_rates"
+                )
+            )]
             EventObject::TaxRate(_) => Some("tax_rate"),
-            #[cfg(feature = "terminal")]
+            #[cfg(feature = "terminal_configurations")]
             EventObject::TerminalConfiguration(_) => Some("terminal.configuration"),
-            #[cfg(feature = "terminal")]
+            #[cfg(feature = "terminal_configurations")]
             EventObject::DeletedTerminalConfiguration(_) => {
                 Some("terminal.configuration")
             }
-            #[cfg(feature = "terminal")]
+            #[cfg(feature = "terminal_connection_tokens")]
             EventObject::TerminalConnectionToken(_) => Some("terminal.connection_token"),
-            #[cfg(feature = "terminal")]
+            #[cfg(feature = "terminal_locations")]
             EventObject::TerminalLocation(_) => Some("terminal.location"),
-            #[cfg(feature = "terminal")]
+            #[cfg(feature = "terminal_locations")]
             EventObject::DeletedTerminalLocation(_) => Some("terminal.location"),
-            #[cfg(feature = "terminal")]
+            #[cfg(feature = "terminal_onboarding_links")]
             EventObject::TerminalOnboardingLink(_) => Some("terminal.onboarding_link"),
-            #[cfg(feature = "terminal")]
+            #[cfg(feature = "terminal_readers")]
             EventObject::TerminalReader(_) => Some("terminal.reader"),
-            #[cfg(feature = "terminal")]
+            #[cfg(feature = "terminal_readers")]
             EventObject::DeletedTerminalReader(_) => Some("terminal.reader"),
+            #[cfg(feature = "test_clocks")]
             EventObject::TestHelpersTestClock(_) => Some("test_helpers.test_clock"),
+            #[cfg(feature = "test_clocks")]
             EventObject::DeletedTestHelpersTestClock(_) => {
                 Some("test_helpers.test_clock")
             }
-            #[cfg(any(feature = "issuing", feature = "payments"))]
+            #[cfg(feature = "tokens")]
             EventObject::Token(_) => Some("token"),
+            #[cfg(feature = "topups")]
             EventObject::Topup(_) => Some("topup"),
+            #[cfg(feature = "transfers")]
             EventObject::Transfer(_) => Some("transfer"),
+            #[cfg(feature = "transfers")]
             EventObject::TransferReversal(_) => Some("transfer_reversal"),
-            #[cfg(feature = "treasury")]
+            #[cfg(
+                any(
+                    feature = "treasury_credit_reversals",
+                    feature = "treasury_received_credits",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             EventObject::TreasuryCreditReversal(_) => Some("treasury.credit_reversal"),
-            #[cfg(feature = "treasury")]
+            #[cfg(
+                any(
+                    feature = "treasury_debit_reversals",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             EventObject::TreasuryDebitReversal(_) => Some("treasury.debit_reversal"),
-            #[cfg(feature = "treasury")]
+            #[cfg(feature = "treasury_financial_accounts")]
             EventObject::TreasuryFinancialAccount(_) => {
                 Some("treasury.financial_account")
             }
-            #[cfg(feature = "treasury")]
+            #[cfg(feature = "treasury_financial_accounts")]
             EventObject::TreasuryFinancialAccountFeatures(_) => {
                 Some("treasury.financial_account_features")
             }
-            #[cfg(feature = "treasury")]
+            #[cfg(
+                any(
+                    feature = "treasury_inbound_transfers",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             EventObject::TreasuryInboundTransfer(_) => Some("treasury.inbound_transfer"),
-            #[cfg(feature = "treasury")]
+            #[cfg(
+                any(
+                    feature = "treasury_outbound_payments",
+                    feature = "treasury_received_credits",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             EventObject::TreasuryOutboundPayment(_) => Some("treasury.outbound_payment"),
-            #[cfg(feature = "treasury")]
+            #[cfg(
+                any(
+                    feature = "treasury_outbound_transfers",
+                    feature = "treasury_received_credits",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             EventObject::TreasuryOutboundTransfer(_) => {
                 Some("treasury.outbound_transfer")
             }
-            #[cfg(feature = "treasury")]
+            #[cfg(
+                any(
+                    feature = "treasury_received_credits",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             EventObject::TreasuryReceivedCredit(_) => Some("treasury.received_credit"),
-            #[cfg(feature = "treasury")]
+            #[cfg(
+                any(
+                    feature = "treasury_received_debits",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             EventObject::TreasuryReceivedDebit(_) => Some("treasury.received_debit"),
-            #[cfg(feature = "treasury")]
+            #[cfg(feature = "treasury_transactions")]
             EventObject::TreasuryTransaction(_) => Some("treasury.transaction"),
-            #[cfg(feature = "treasury")]
+            #[cfg(
+                any(
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             EventObject::TreasuryTransactionEntry(_) => {
                 Some("treasury.transaction_entry")
             }
@@ -2522,30 +2960,31 @@ impl crate::rt::Decode for EventObject {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
+            #[cfg(any(feature = "account", feature = "accounts"))]
             (Some("account"), false) => {
                 r.decode::<crate::rt::Boxed<crate::Account>>().map(EventObject::Account)
             }
-            #[cfg(feature = "connect")]
+            #[cfg(feature = "accounts")]
             (Some("account"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedAccount>>()
                     .map(EventObject::DeletedAccount)
             }
-            #[cfg(feature = "connect")]
+            #[cfg(feature = "account_links")]
             (Some("account_link"), _) => {
                 r.decode::<crate::rt::Boxed<crate::AccountLink>>()
                     .map(EventObject::AccountLink)
             }
-            #[cfg(feature = "connect")]
+            #[cfg(feature = "account_sessions")]
             (Some("account_session"), _) => {
                 r.decode::<crate::rt::Boxed<crate::AccountSession>>()
                     .map(EventObject::AccountSession)
             }
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "apple_pay_domains")]
             (Some("apple_pay_domain"), false) => {
                 r.decode::<crate::rt::Boxed<crate::ApplePayDomain>>()
                     .map(EventObject::ApplePayDomain)
             }
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "apple_pay_domains")]
             (Some("apple_pay_domain"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedApplePayDomain>>()
                     .map(EventObject::DeletedApplePayDomain)
@@ -2558,123 +2997,151 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::DeletedApplication>>()
                     .map(EventObject::DeletedApplication)
             }
+            #[cfg(feature = "application_fees")]
             (Some("application_fee"), _) => {
                 r.decode::<crate::rt::Boxed<crate::ApplicationFee>>()
                     .map(EventObject::ApplicationFee)
             }
-            #[cfg(feature = "connect")]
+            #[cfg(feature = "apps_secrets")]
             (Some("apps.secret"), _) => {
                 r.decode::<crate::rt::Boxed<crate::AppsSecret>>()
                     .map(EventObject::AppsSecret)
             }
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "balance")]
             (Some("balance"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Balance>>().map(EventObject::Balance)
             }
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "balance_settings")]
             (Some("balance_settings"), _) => {
                 r.decode::<crate::rt::Boxed<crate::BalanceSettings>>()
                     .map(EventObject::BalanceSettings)
             }
+            #[cfg(
+                any(
+                    feature = "balance",
+                    feature = "balance_transactions",
+                    feature = "charges",
+                    feature = "disputes",
+                    feature = "issuing_authorizations",
+                    feature = "issuing_disputes",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             (Some("balance_transaction"), _) => {
                 r.decode::<crate::rt::Boxed<crate::BalanceTransaction>>()
                     .map(EventObject::BalanceTransaction)
             }
+            #[cfg(any(feature = "customers", feature = "tokens"))]
             (Some("bank_account"), false) => {
                 r.decode::<crate::rt::Boxed<crate::BankAccount>>()
                     .map(EventObject::BankAccount)
             }
+            #[cfg(feature = "connect")]
             (Some("bank_account"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedBankAccount>>()
                     .map(EventObject::DeletedBankAccount)
             }
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "billing_alerts")]
             (Some("billing.alert"), _) => {
                 r.decode::<crate::rt::Boxed<crate::BillingAlert>>()
                     .map(EventObject::BillingAlert)
             }
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "billing_credit_balance_summary")]
             (Some("billing.credit_balance_summary"), _) => {
                 r.decode::<crate::rt::Boxed<crate::BillingCreditBalanceSummary>>()
                     .map(EventObject::BillingCreditBalanceSummary)
             }
+            #[cfg(feature = "billing_credit_balance_transactions")]
             (Some("billing.credit_balance_transaction"), _) => {
                 r.decode::<crate::rt::Boxed<crate::BillingCreditBalanceTransaction>>()
                     .map(EventObject::BillingCreditBalanceTransaction)
             }
+            #[cfg(feature = "billing_credit_grants")]
             (Some("billing.credit_grant"), _) => {
                 r.decode::<crate::rt::Boxed<crate::BillingCreditGrant>>()
                     .map(EventObject::BillingCreditGrant)
             }
+            #[cfg(feature = "billing_meters")]
             (Some("billing.meter"), _) => {
                 r.decode::<crate::rt::Boxed<crate::BillingMeter>>()
                     .map(EventObject::BillingMeter)
             }
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "billing_meter_events")]
             (Some("billing.meter_event"), _) => {
                 r.decode::<crate::rt::Boxed<crate::BillingMeterEvent>>()
                     .map(EventObject::BillingMeterEvent)
             }
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "billing_meter_event_adjustments")]
             (Some("billing.meter_event_adjustment"), _) => {
                 r.decode::<crate::rt::Boxed<crate::BillingMeterEventAdjustment>>()
                     .map(EventObject::BillingMeterEventAdjustment)
             }
-            #[cfg(feature = "billing")]
+            #[cfg(any(feature = "billing_meter_events", feature = "billing_meters"))]
             (Some("billing.meter_event_summary"), _) => {
                 r.decode::<crate::rt::Boxed<crate::BillingMeterEventSummary>>()
                     .map(EventObject::BillingMeterEventSummary)
             }
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "billing_portal_configurations")]
             (Some("billing_portal.configuration"), _) => {
                 r.decode::<crate::rt::Boxed<crate::BillingPortalConfiguration>>()
                     .map(EventObject::BillingPortalConfiguration)
             }
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "billing_portal_sessions")]
             (Some("billing_portal.session"), _) => {
                 r.decode::<crate::rt::Boxed<crate::BillingPortalSession>>()
                     .map(EventObject::BillingPortalSession)
             }
-            #[cfg(feature = "connect")]
+            #[cfg(feature = "accounts")]
             (Some("capability"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Capability>>()
                     .map(EventObject::Capability)
             }
+            #[cfg(any(feature = "customers", feature = "tokens"))]
             (Some("card"), false) => {
                 r.decode::<crate::rt::Boxed<crate::Card>>().map(EventObject::Card)
             }
+            #[cfg(feature = "payments")]
             (Some("card"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedCard>>()
                     .map(EventObject::DeletedCard)
             }
+            #[cfg(feature = "customers")]
             (Some("cash_balance"), _) => {
                 r.decode::<crate::rt::Boxed<crate::CashBalance>>()
                     .map(EventObject::CashBalance)
             }
+            #[cfg(feature = "charges")]
             (Some("charge"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Charge>>().map(EventObject::Charge)
             }
-            #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+            #[cfg(feature = "checkout_sessions")]
             (Some("checkout.session"), _) => {
                 r.decode::<crate::rt::Boxed<crate::CheckoutSession>>()
                     .map(EventObject::CheckoutSession)
             }
-            #[cfg(feature = "climate")]
+            #[cfg(feature = "climate_orders")]
             (Some("climate.order"), _) => {
                 r.decode::<crate::rt::Boxed<crate::ClimateOrder>>()
                     .map(EventObject::ClimateOrder)
             }
-            #[cfg(feature = "climate")]
+            #[cfg(feature = "climate_products")]
             (Some("climate.product"), _) => {
                 r.decode::<crate::rt::Boxed<crate::ClimateProduct>>()
                     .map(EventObject::ClimateProduct)
             }
-            #[cfg(feature = "climate")]
+            #[cfg(
+                any(
+                    feature = "climate_orders",
+                    feature = "climate_products",
+                    feature = "climate_suppliers"
+                )
+            )]
             (Some("climate.supplier"), _) => {
                 r.decode::<crate::rt::Boxed<crate::ClimateSupplier>>()
                     .map(EventObject::ClimateSupplier)
             }
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "confirmation_tokens")]
             (Some("confirmation_token"), _) => {
                 r.decode::<crate::rt::Boxed<crate::ConfirmationToken>>()
                     .map(EventObject::ConfirmationToken)
@@ -2683,73 +3150,87 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::ConnectCollectionTransfer>>()
                     .map(EventObject::ConnectCollectionTransfer)
             }
-            #[cfg(feature = "connect")]
+            #[cfg(feature = "country_specs")]
             (Some("country_spec"), _) => {
                 r.decode::<crate::rt::Boxed<crate::CountrySpec>>()
                     .map(EventObject::CountrySpec)
             }
+            #[cfg(feature = "coupons")]
             (Some("coupon"), false) => {
                 r.decode::<crate::rt::Boxed<crate::Coupon>>().map(EventObject::Coupon)
             }
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "coupons")]
             (Some("coupon"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedCoupon>>()
                     .map(EventObject::DeletedCoupon)
             }
-            #[cfg(any(feature = "billing", feature = "payments"))]
+            #[cfg(feature = "credit_notes")]
             (Some("credit_note"), _) => {
                 r.decode::<crate::rt::Boxed<crate::CreditNote>>()
                     .map(EventObject::CreditNote)
             }
-            #[cfg(any(feature = "billing", feature = "payments"))]
+            #[cfg(feature = "credit_notes")]
             (Some("credit_note_line_item"), _) => {
                 r.decode::<crate::rt::Boxed<crate::CreditNoteLineItem>>()
                     .map(EventObject::CreditNoteLineItem)
             }
+            #[cfg(feature = "customers")]
             (Some("customer"), false) => {
                 r.decode::<crate::rt::Boxed<crate::Customer>>()
                     .map(EventObject::Customer)
             }
+            #[cfg(feature = "customers")]
             (Some("customer"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedCustomer>>()
                     .map(EventObject::DeletedCustomer)
             }
-            #[cfg(any(feature = "billing", feature = "payments"))]
+            #[cfg(feature = "customers")]
             (Some("customer_balance_transaction"), _) => {
                 r.decode::<crate::rt::Boxed<crate::CustomerBalanceTransaction>>()
                     .map(EventObject::CustomerBalanceTransaction)
             }
+            #[cfg(feature = "customers")]
             (Some("customer_cash_balance_transaction"), _) => {
                 r.decode::<crate::rt::Boxed<crate::CustomerCashBalanceTransaction>>()
                     .map(EventObject::CustomerCashBalanceTransaction)
             }
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "customer_sessions")]
             (Some("customer_session"), _) => {
                 r.decode::<crate::rt::Boxed<crate::CustomerSession>>()
                     .map(EventObject::CustomerSession)
             }
+            #[cfg(
+                any(
+                    feature = "checkout_sessions",
+                    feature = "customers",
+                    feature = "payment_links",
+                    feature = "quotes"
+                )
+            )]
             (Some("discount"), false) => {
                 r.decode::<crate::rt::Boxed<crate::Discount>>()
                     .map(EventObject::Discount)
             }
+            #[cfg(any(feature = "customers", feature = "subscriptions"))]
             (Some("discount"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedDiscount>>()
                     .map(EventObject::DeletedDiscount)
             }
+            #[cfg(any(feature = "charges", feature = "disputes"))]
             (Some("dispute"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Dispute>>().map(EventObject::Dispute)
             }
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "entitlements_active_entitlements")]
             (Some("entitlements.active_entitlement"), _) => {
                 r.decode::<crate::rt::Boxed<crate::EntitlementsActiveEntitlement>>()
                     .map(EventObject::EntitlementsActiveEntitlement)
             }
-            #[cfg(any(feature = "billing", feature = "climate"))]
+            #[cfg(any(feature = "entitlements_features", feature = "products"))]
             (Some("entitlements.feature"), _) => {
                 r.decode::<crate::rt::Boxed<crate::EntitlementsFeature>>()
                     .map(EventObject::EntitlementsFeature)
             }
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "ephemeral_keys")]
             (Some("ephemeral_key"), _) => {
                 r.decode::<crate::rt::Boxed<crate::EphemeralKey>>()
                     .map(EventObject::EphemeralKey)
@@ -2758,16 +3239,17 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::event::Event>>()
                     .map(EventObject::Event)
             }
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "exchange_rates")]
             (Some("exchange_rate"), _) => {
                 r.decode::<crate::rt::Boxed<crate::ExchangeRate>>()
                     .map(EventObject::ExchangeRate)
             }
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "fabric_service")]
             (Some("fabric_service"), _) => {
                 r.decode::<crate::rt::Boxed<crate::FabricService>>()
                     .map(EventObject::FabricService)
             }
+            #[cfg(feature = "application_fees")]
             (Some("fee_refund"), _) => {
                 r.decode::<crate::rt::Boxed<crate::FeeRefund>>()
                     .map(EventObject::FeeRefund)
@@ -2779,131 +3261,197 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::FileLink>>()
                     .map(EventObject::FileLink)
             }
-            #[cfg(feature = "financial_connections")]
+            #[cfg(
+                any(
+                    feature = "financial_connections_accounts",
+                    feature = "financial_connections_sessions",
+                    feature = "link_account_sessions",
+                    feature = "linked_accounts"
+                )
+            )]
             (Some("financial_connections.account"), _) => {
                 r.decode::<crate::rt::Boxed<crate::FinancialConnectionsAccount>>()
                     .map(EventObject::FinancialConnectionsAccount)
             }
-            #[cfg(feature = "financial_connections")]
+            #[cfg(
+                any(
+                    feature = "financial_connections_accounts",
+                    feature = "linked_accounts"
+                )
+            )]
             (Some("financial_connections.account_owner"), _) => {
                 r.decode::<crate::rt::Boxed<crate::FinancialConnectionsAccountOwner>>()
                     .map(EventObject::FinancialConnectionsAccountOwner)
             }
-            #[cfg(feature = "financial_connections")]
+            #[cfg(feature = "financial_connections_accounts")]
             (Some("financial_connections.account_ownership"), _) => {
                 r.decode::<
                         crate::rt::Boxed<crate::FinancialConnectionsAccountOwnership>,
                     >()
                     .map(EventObject::FinancialConnectionsAccountOwnership)
             }
-            #[cfg(feature = "financial_connections")]
+            #[cfg(
+                any(
+                    feature = "financial_connections_sessions",
+                    feature = "link_account_sessions"
+                )
+            )]
             (Some("financial_connections.session"), _) => {
                 r.decode::<crate::rt::Boxed<crate::FinancialConnectionsSession>>()
                     .map(EventObject::FinancialConnectionsSession)
             }
-            #[cfg(feature = "financial_connections")]
+            #[cfg(feature = "financial_connections_transactions")]
             (Some("financial_connections.transaction"), _) => {
                 r.decode::<crate::rt::Boxed<crate::FinancialConnectionsTransaction>>()
                     .map(EventObject::FinancialConnectionsTransaction)
             }
-            #[cfg(feature = "forwarding")]
+            #[cfg(feature = "forwarding_requests")]
             (Some("forwarding.request"), _) => {
                 r.decode::<crate::rt::Boxed<crate::ForwardingRequest>>()
                     .map(EventObject::ForwardingRequest)
             }
+            #[cfg(feature = "customers")]
             (Some("funding_instructions"), _) => {
                 r.decode::<crate::rt::Boxed<crate::FundingInstructions>>()
                     .map(EventObject::FundingInstructions)
             }
-            #[cfg(feature = "identity")]
+            #[cfg(feature = "identity_verification_reports")]
             (Some("identity.verification_report"), _) => {
                 r.decode::<crate::rt::Boxed<crate::IdentityVerificationReport>>()
                     .map(EventObject::IdentityVerificationReport)
             }
-            #[cfg(feature = "identity")]
+            #[cfg(feature = "identity_verification_sessions")]
             (Some("identity.verification_session"), _) => {
                 r.decode::<crate::rt::Boxed<crate::IdentityVerificationSession>>()
                     .map(EventObject::IdentityVerificationSession)
             }
+            #[cfg(feature = "invoices")]
             (Some("invoice"), false) => {
                 r.decode::<crate::rt::Boxed<crate::Invoice>>().map(EventObject::Invoice)
             }
+            #[cfg(feature = "invoices")]
             (Some("invoice"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedInvoice>>()
                     .map(EventObject::DeletedInvoice)
             }
+            #[cfg(any(feature = "invoice_payments", feature = "invoices"))]
             (Some("invoice_payment"), _) => {
                 r.decode::<crate::rt::Boxed<crate::InvoicePayment>>()
                     .map(EventObject::InvoicePayment)
             }
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "invoice_rendering_templates")]
             (Some("invoice_rendering_template"), _) => {
                 r.decode::<crate::rt::Boxed<crate::InvoiceRenderingTemplate>>()
                     .map(EventObject::InvoiceRenderingTemplate)
             }
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "invoiceitems")]
             (Some("invoiceitem"), false) => {
                 r.decode::<crate::rt::Boxed<crate::Invoiceitem>>()
                     .map(EventObject::Invoiceitem)
             }
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "invoiceitems")]
             (Some("invoiceitem"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedInvoiceitem>>()
                     .map(EventObject::DeletedInvoiceitem)
             }
+            #[cfg(
+                any(
+                    feature = "issuing_authorizations",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             (Some("issuing.authorization"), _) => {
                 r.decode::<crate::rt::Boxed<crate::IssuingAuthorization>>()
                     .map(EventObject::IssuingAuthorization)
             }
+            #[cfg(
+                any(
+                    feature = "issuing_authorizations",
+                    feature = "issuing_cards",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             (Some("issuing.card"), _) => {
                 r.decode::<crate::rt::Boxed<crate::IssuingCard>>()
                     .map(EventObject::IssuingCard)
             }
+            #[cfg(
+                any(
+                    feature = "issuing_authorizations",
+                    feature = "issuing_cardholders",
+                    feature = "issuing_cards",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             (Some("issuing.cardholder"), _) => {
                 r.decode::<crate::rt::Boxed<crate::IssuingCardholder>>()
                     .map(EventObject::IssuingCardholder)
             }
+            #[cfg(feature = "issuing_disputes")]
             (Some("issuing.dispute"), _) => {
                 r.decode::<crate::rt::Boxed<crate::IssuingDispute>>()
                     .map(EventObject::IssuingDispute)
             }
+            #[cfg(feature = "issuing_personalization_designs")]
             (Some("issuing.personalization_design"), _) => {
                 r.decode::<crate::rt::Boxed<crate::IssuingPersonalizationDesign>>()
                     .map(EventObject::IssuingPersonalizationDesign)
             }
+            #[cfg(feature = "issuing_physical_bundles")]
             (Some("issuing.physical_bundle"), _) => {
                 r.decode::<crate::rt::Boxed<crate::IssuingPhysicalBundle>>()
                     .map(EventObject::IssuingPhysicalBundle)
             }
-            #[cfg(feature = "issuing")]
+            #[cfg(feature = "issuing_settlements")]
             (Some("issuing.settlement"), _) => {
                 r.decode::<crate::rt::Boxed<crate::IssuingSettlement>>()
                     .map(EventObject::IssuingSettlement)
             }
+            #[cfg(feature = "issuing_tokens")]
             (Some("issuing.token"), _) => {
                 r.decode::<crate::rt::Boxed<crate::IssuingToken>>()
                     .map(EventObject::IssuingToken)
             }
+            #[cfg(
+                any(
+                    feature = "issuing_authorizations",
+                    feature = "issuing_transactions",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             (Some("issuing.transaction"), _) => {
                 r.decode::<crate::rt::Boxed<crate::IssuingTransaction>>()
                     .map(EventObject::IssuingTransaction)
             }
+            #[cfg(
+                any(
+                    feature = "checkout_sessions",
+                    feature = "payment_links",
+                    feature = "quotes"
+                )
+            )]
             (Some("item"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Item>>().map(EventObject::Item)
             }
+            #[cfg(feature = "invoices")]
             (Some("line_item"), _) => {
                 r.decode::<crate::rt::Boxed<crate::LineItem>>()
                     .map(EventObject::LineItem)
             }
-            #[cfg(feature = "connect")]
+            #[cfg(feature = "accounts")]
             (Some("login_link"), _) => {
                 r.decode::<crate::rt::Boxed<crate::LoginLink>>()
                     .map(EventObject::LoginLink)
             }
+            #[cfg(feature = "mandates")]
             (Some("mandate"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Mandate>>().map(EventObject::Mandate)
             }
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "payment_attempt_records")]
             (Some("payment_attempt_record"), _) => {
                 r.decode::<crate::rt::Boxed<crate::PaymentAttemptRecord>>()
                     .map(EventObject::PaymentAttemptRecord)
@@ -2916,7 +3464,7 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::PaymentIntentAmountDetailsLineItem>>()
                     .map(EventObject::PaymentIntentAmountDetailsLineItem)
             }
-            #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+            #[cfg(feature = "payment_links")]
             (Some("payment_link"), _) => {
                 r.decode::<crate::rt::Boxed<crate::PaymentLink>>()
                     .map(EventObject::PaymentLink)
@@ -2925,110 +3473,139 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::PaymentMethod>>()
                     .map(EventObject::PaymentMethod)
             }
-            #[cfg(any(feature = "checkout", feature = "payments"))]
+            #[cfg(feature = "payment_method_configurations")]
             (Some("payment_method_configuration"), _) => {
                 r.decode::<crate::rt::Boxed<crate::PaymentMethodConfiguration>>()
                     .map(EventObject::PaymentMethodConfiguration)
             }
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "payment_method_domains")]
             (Some("payment_method_domain"), _) => {
                 r.decode::<crate::rt::Boxed<crate::PaymentMethodDomain>>()
                     .map(EventObject::PaymentMethodDomain)
             }
+            #[cfg(feature = "payment_records")]
             (Some("payment_record"), _) => {
                 r.decode::<crate::rt::Boxed<crate::PaymentRecord>>()
                     .map(EventObject::PaymentRecord)
             }
+            #[cfg(
+                any(
+                    feature = "payouts",
+                    feature = "treasury_received_credits",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             (Some("payout"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Payout>>().map(EventObject::Payout)
             }
+            #[cfg(any(feature = "account", feature = "accounts"))]
             (Some("person"), false) => {
                 r.decode::<crate::rt::Boxed<crate::Person>>().map(EventObject::Person)
             }
-            #[cfg(feature = "connect")]
+            #[cfg(feature = "accounts")]
             (Some("person"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedPerson>>()
                     .map(EventObject::DeletedPerson)
             }
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "plans")]
             (Some("plan"), false) => {
                 r.decode::<crate::rt::Boxed<crate::Plan>>().map(EventObject::Plan)
             }
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "plans")]
             (Some("plan"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedPlan>>()
                     .map(EventObject::DeletedPlan)
             }
+            #[cfg(
+                any(
+                    feature = "checkout_sessions",
+                    feature = "customers",
+                    feature = "payment_links",
+                    feature = "prices",
+                    feature = "quotes",
+                    feature = "subscription_items",
+                    feature = "subscriptions"
+                )
+            )]
             (Some("price"), false) => {
                 r.decode::<crate::rt::Boxed<crate::Price>>().map(EventObject::Price)
             }
+            #[cfg(feature = "prices")]
             (Some("price"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedPrice>>()
                     .map(EventObject::DeletedPrice)
             }
+            #[cfg(feature = "products")]
             (Some("product"), false) => {
                 r.decode::<crate::rt::Boxed<crate::Product>>().map(EventObject::Product)
             }
+            #[cfg(feature = "products")]
             (Some("product"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedProduct>>()
                     .map(EventObject::DeletedProduct)
             }
-            #[cfg(any(feature = "billing", feature = "climate"))]
+            #[cfg(feature = "products")]
             (Some("product_feature"), false) => {
                 r.decode::<crate::rt::Boxed<crate::ProductFeature>>()
                     .map(EventObject::ProductFeature)
             }
-            #[cfg(any(feature = "billing", feature = "climate"))]
+            #[cfg(feature = "products")]
             (Some("product_feature"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedProductFeature>>()
                     .map(EventObject::DeletedProductFeature)
             }
+            #[cfg(feature = "promotion_codes")]
             (Some("promotion_code"), _) => {
                 r.decode::<crate::rt::Boxed<crate::PromotionCode>>()
                     .map(EventObject::PromotionCode)
             }
+            #[cfg(feature = "quotes")]
             (Some("quote"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Quote>>().map(EventObject::Quote)
             }
-            #[cfg(feature = "radar")]
+            #[cfg(feature = "radar_early_fraud_warnings")]
             (Some("radar.early_fraud_warning"), _) => {
                 r.decode::<crate::rt::Boxed<crate::RadarEarlyFraudWarning>>()
                     .map(EventObject::RadarEarlyFraudWarning)
             }
-            #[cfg(feature = "radar")]
+            #[cfg(feature = "radar_payment_evaluations")]
             (Some("radar.payment_evaluation"), _) => {
                 r.decode::<crate::rt::Boxed<crate::RadarPaymentEvaluation>>()
                     .map(EventObject::RadarPaymentEvaluation)
             }
-            #[cfg(feature = "radar")]
+            #[cfg(feature = "radar_value_lists")]
             (Some("radar.value_list"), false) => {
                 r.decode::<crate::rt::Boxed<crate::RadarValueList>>()
                     .map(EventObject::RadarValueList)
             }
-            #[cfg(feature = "radar")]
+            #[cfg(feature = "radar_value_lists")]
             (Some("radar.value_list"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedRadarValueList>>()
                     .map(EventObject::DeletedRadarValueList)
             }
-            #[cfg(feature = "radar")]
+            #[cfg(
+                any(feature = "radar_value_list_items", feature = "radar_value_lists")
+            )]
             (Some("radar.value_list_item"), false) => {
                 r.decode::<crate::rt::Boxed<crate::RadarValueListItem>>()
                     .map(EventObject::RadarValueListItem)
             }
-            #[cfg(feature = "radar")]
+            #[cfg(feature = "radar_value_list_items")]
             (Some("radar.value_list_item"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedRadarValueListItem>>()
                     .map(EventObject::DeletedRadarValueListItem)
             }
+            #[cfg(any(feature = "charges", feature = "refunds"))]
             (Some("refund"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Refund>>().map(EventObject::Refund)
             }
-            #[cfg(feature = "reporting")]
+            #[cfg(feature = "reporting_report_runs")]
             (Some("reporting.report_run"), _) => {
                 r.decode::<crate::rt::Boxed<crate::ReportingReportRun>>()
                     .map(EventObject::ReportingReportRun)
             }
-            #[cfg(feature = "reporting")]
+            #[cfg(feature = "reporting_report_types")]
             (Some("reporting.report_type"), _) => {
                 r.decode::<crate::rt::Boxed<crate::ReportingReportType>>()
                     .map(EventObject::ReportingReportType)
@@ -3037,14 +3614,16 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::ReserveTransaction>>()
                     .map(EventObject::ReserveTransaction)
             }
+            #[cfg(feature = "reviews")]
             (Some("review"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Review>>().map(EventObject::Review)
             }
-            #[cfg(feature = "reporting")]
+            #[cfg(feature = "sigma_scheduled_query_runs")]
             (Some("scheduled_query_run"), _) => {
                 r.decode::<crate::rt::Boxed<crate::ScheduledQueryRun>>()
                     .map(EventObject::ScheduledQueryRun)
             }
+            #[cfg(feature = "setup_attempts")]
             (Some("setup_attempt"), _) => {
                 r.decode::<crate::rt::Boxed<crate::SetupAttempt>>()
                     .map(EventObject::SetupAttempt)
@@ -3053,211 +3632,296 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::SetupIntent>>()
                     .map(EventObject::SetupIntent)
             }
+            #[cfg(feature = "shipping_rates")]
             (Some("shipping_rate"), _) => {
                 r.decode::<crate::rt::Boxed<crate::ShippingRate>>()
                     .map(EventObject::ShippingRate)
             }
-            #[cfg(feature = "reporting")]
+            #[cfg(feature = "sigma_saved_queries")]
             (Some("sigma.sigma_api_query"), _) => {
                 r.decode::<crate::rt::Boxed<crate::SigmaSigmaApiQuery>>()
                     .map(EventObject::SigmaSigmaApiQuery)
             }
+            #[cfg(any(feature = "sources", feature = "topups"))]
             (Some("source"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Source>>().map(EventObject::Source)
             }
-            #[cfg(feature = "payments")]
+            #[cfg(feature = "sources")]
             (Some("source_mandate_notification"), _) => {
                 r.decode::<crate::rt::Boxed<crate::SourceMandateNotification>>()
                     .map(EventObject::SourceMandateNotification)
             }
-            #[cfg(any(feature = "connect", feature = "payments"))]
+            #[cfg(feature = "sources")]
             (Some("source_transaction"), _) => {
                 r.decode::<crate::rt::Boxed<crate::SourceTransaction>>()
                     .map(EventObject::SourceTransaction)
             }
+            #[cfg(any(feature = "customers", feature = "subscriptions"))]
             (Some("subscription"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Subscription>>()
                     .map(EventObject::Subscription)
             }
+            #[cfg(
+                any(
+                    feature = "customers",
+                    feature = "subscription_items",
+                    feature = "subscriptions"
+                )
+            )]
             (Some("subscription_item"), false) => {
                 r.decode::<crate::rt::Boxed<crate::SubscriptionItem>>()
                     .map(EventObject::SubscriptionItem)
             }
-            #[cfg(feature = "billing")]
+            #[cfg(feature = "subscription_items")]
             (Some("subscription_item"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedSubscriptionItem>>()
                     .map(EventObject::DeletedSubscriptionItem)
             }
+            #[cfg(feature = "subscription_schedules")]
             (Some("subscription_schedule"), _) => {
                 r.decode::<crate::rt::Boxed<crate::SubscriptionSchedule>>()
                     .map(EventObject::SubscriptionSchedule)
             }
-            #[cfg(feature = "tax")]
+            #[cfg(feature = "tax_associations")]
             (Some("tax.association"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TaxAssociation>>()
                     .map(EventObject::TaxAssociation)
             }
-            #[cfg(feature = "tax")]
+            #[cfg(feature = "tax_calculations")]
             (Some("tax.calculation"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TaxCalculation>>()
                     .map(EventObject::TaxCalculation)
             }
-            #[cfg(feature = "tax")]
+            #[cfg(feature = "tax_calculations")]
             (Some("tax.calculation_line_item"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TaxCalculationLineItem>>()
                     .map(EventObject::TaxCalculationLineItem)
             }
-            #[cfg(feature = "tax")]
+            #[cfg(feature = "tax_registrations")]
             (Some("tax.registration"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TaxRegistration>>()
                     .map(EventObject::TaxRegistration)
             }
-            #[cfg(feature = "tax")]
+            #[cfg(feature = "tax_settings")]
             (Some("tax.settings"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TaxSettings>>()
                     .map(EventObject::TaxSettings)
             }
-            #[cfg(feature = "tax")]
+            #[cfg(feature = "tax_transactions")]
             (Some("tax.transaction"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TaxTransaction>>()
                     .map(EventObject::TaxTransaction)
             }
-            #[cfg(feature = "tax")]
+            #[cfg(feature = "tax_transactions")]
             (Some("tax.transaction_line_item"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TaxTransactionLineItem>>()
                     .map(EventObject::TaxTransactionLineItem)
             }
+            #[cfg(feature = "tax_codes")]
             (Some("tax_code"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TaxCode>>().map(EventObject::TaxCode)
             }
+            #[cfg(feature = "tax")]
             (Some("tax_deducted_at_source"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TaxDeductedAtSource>>()
                     .map(EventObject::TaxDeductedAtSource)
             }
+            #[cfg(any(feature = "customers", feature = "tax_ids"))]
             (Some("tax_id"), false) => {
                 r.decode::<crate::rt::Boxed<crate::TaxId>>().map(EventObject::TaxId)
             }
+            #[cfg(any(feature = "customers", feature = "tax_ids"))]
             (Some("tax_id"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedTaxId>>()
                     .map(EventObject::DeletedTaxId)
             }
+            #[cfg(
+                any(
+                    feature = "checkout_sessions",
+                    feature = "credit_notes",
+                    feature = "customers",
+                    feature = "invoiceitems",
+                    feature = "invoices",
+                    feature = "payment_links",
+                    feature = "quotes",
+                    feature = "subscription_items",
+                    feature = "subscription_schedules",
+                    feature = "subscriptions",
+                    feature = "tax_rates"
+                )
+            )]
             (Some("tax_rate"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TaxRate>>().map(EventObject::TaxRate)
             }
-            #[cfg(feature = "terminal")]
+            #[cfg(feature = "terminal_configurations")]
             (Some("terminal.configuration"), false) => {
                 r.decode::<crate::rt::Boxed<crate::TerminalConfiguration>>()
                     .map(EventObject::TerminalConfiguration)
             }
-            #[cfg(feature = "terminal")]
+            #[cfg(feature = "terminal_configurations")]
             (Some("terminal.configuration"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedTerminalConfiguration>>()
                     .map(EventObject::DeletedTerminalConfiguration)
             }
-            #[cfg(feature = "terminal")]
+            #[cfg(feature = "terminal_connection_tokens")]
             (Some("terminal.connection_token"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TerminalConnectionToken>>()
                     .map(EventObject::TerminalConnectionToken)
             }
-            #[cfg(feature = "terminal")]
+            #[cfg(feature = "terminal_locations")]
             (Some("terminal.location"), false) => {
                 r.decode::<crate::rt::Boxed<crate::TerminalLocation>>()
                     .map(EventObject::TerminalLocation)
             }
-            #[cfg(feature = "terminal")]
+            #[cfg(feature = "terminal_locations")]
             (Some("terminal.location"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedTerminalLocation>>()
                     .map(EventObject::DeletedTerminalLocation)
             }
-            #[cfg(feature = "terminal")]
+            #[cfg(feature = "terminal_onboarding_links")]
             (Some("terminal.onboarding_link"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TerminalOnboardingLink>>()
                     .map(EventObject::TerminalOnboardingLink)
             }
-            #[cfg(feature = "terminal")]
+            #[cfg(feature = "terminal_readers")]
             (Some("terminal.reader"), false) => {
                 r.decode::<crate::rt::Boxed<crate::TerminalReader>>()
                     .map(EventObject::TerminalReader)
             }
-            #[cfg(feature = "terminal")]
+            #[cfg(feature = "terminal_readers")]
             (Some("terminal.reader"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedTerminalReader>>()
                     .map(EventObject::DeletedTerminalReader)
             }
+            #[cfg(feature = "test_clocks")]
             (Some("test_helpers.test_clock"), false) => {
                 r.decode::<crate::rt::Boxed<crate::TestHelpersTestClock>>()
                     .map(EventObject::TestHelpersTestClock)
             }
+            #[cfg(feature = "test_clocks")]
             (Some("test_helpers.test_clock"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedTestHelpersTestClock>>()
                     .map(EventObject::DeletedTestHelpersTestClock)
             }
-            #[cfg(any(feature = "issuing", feature = "payments"))]
+            #[cfg(feature = "tokens")]
             (Some("token"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Token>>().map(EventObject::Token)
             }
+            #[cfg(feature = "topups")]
             (Some("topup"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Topup>>().map(EventObject::Topup)
             }
+            #[cfg(feature = "transfers")]
             (Some("transfer"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Transfer>>()
                     .map(EventObject::Transfer)
             }
+            #[cfg(feature = "transfers")]
             (Some("transfer_reversal"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TransferReversal>>()
                     .map(EventObject::TransferReversal)
             }
-            #[cfg(feature = "treasury")]
+            #[cfg(
+                any(
+                    feature = "treasury_credit_reversals",
+                    feature = "treasury_received_credits",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             (Some("treasury.credit_reversal"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TreasuryCreditReversal>>()
                     .map(EventObject::TreasuryCreditReversal)
             }
-            #[cfg(feature = "treasury")]
+            #[cfg(
+                any(
+                    feature = "treasury_debit_reversals",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             (Some("treasury.debit_reversal"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TreasuryDebitReversal>>()
                     .map(EventObject::TreasuryDebitReversal)
             }
-            #[cfg(feature = "treasury")]
+            #[cfg(feature = "treasury_financial_accounts")]
             (Some("treasury.financial_account"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TreasuryFinancialAccount>>()
                     .map(EventObject::TreasuryFinancialAccount)
             }
-            #[cfg(feature = "treasury")]
+            #[cfg(feature = "treasury_financial_accounts")]
             (Some("treasury.financial_account_features"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TreasuryFinancialAccountFeatures>>()
                     .map(EventObject::TreasuryFinancialAccountFeatures)
             }
-            #[cfg(feature = "treasury")]
+            #[cfg(
+                any(
+                    feature = "treasury_inbound_transfers",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             (Some("treasury.inbound_transfer"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TreasuryInboundTransfer>>()
                     .map(EventObject::TreasuryInboundTransfer)
             }
-            #[cfg(feature = "treasury")]
+            #[cfg(
+                any(
+                    feature = "treasury_outbound_payments",
+                    feature = "treasury_received_credits",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             (Some("treasury.outbound_payment"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TreasuryOutboundPayment>>()
                     .map(EventObject::TreasuryOutboundPayment)
             }
-            #[cfg(feature = "treasury")]
+            #[cfg(
+                any(
+                    feature = "treasury_outbound_transfers",
+                    feature = "treasury_received_credits",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             (Some("treasury.outbound_transfer"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TreasuryOutboundTransfer>>()
                     .map(EventObject::TreasuryOutboundTransfer)
             }
-            #[cfg(feature = "treasury")]
+            #[cfg(
+                any(
+                    feature = "treasury_received_credits",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             (Some("treasury.received_credit"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TreasuryReceivedCredit>>()
                     .map(EventObject::TreasuryReceivedCredit)
             }
-            #[cfg(feature = "treasury")]
+            #[cfg(
+                any(
+                    feature = "treasury_received_debits",
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             (Some("treasury.received_debit"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TreasuryReceivedDebit>>()
                     .map(EventObject::TreasuryReceivedDebit)
             }
-            #[cfg(feature = "treasury")]
+            #[cfg(feature = "treasury_transactions")]
             (Some("treasury.transaction"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TreasuryTransaction>>()
                     .map(EventObject::TreasuryTransaction)
             }
-            #[cfg(feature = "treasury")]
+            #[cfg(
+                any(
+                    feature = "treasury_transaction_entries",
+                    feature = "treasury_transactions"
+                )
+            )]
             (Some("treasury.transaction_entry"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TreasuryTransactionEntry>>()
                     .map(EventObject::TreasuryTransactionEntry)

@@ -55,3 +55,4 @@ mod events;
 pub use events::*;
 mod nested;
 pub use nested::*;
+pub mod gated;

@@ -5,7 +5,7 @@
 /// Reactivates this alert, allowing it to trigger again.
 ///
 /// `POST /v1/billing/alerts/{id}/activate` · Stripe's SDKs: `activate` on `Billing.Alert` · [API reference](https://docs.stripe.com/api/billing/alerts/activate)
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ActivateBillingAlert {
@@ -14,7 +14,7 @@ pub struct ActivateBillingAlert {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl serde::Serialize for ActivateBillingAlert {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -25,7 +25,7 @@ impl serde::Serialize for ActivateBillingAlert {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl ActivateBillingAlert {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -41,7 +41,7 @@ impl ActivateBillingAlert {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl crate::rt::StripeRequest for ActivateBillingAlert {
     type Output = crate::BillingAlert;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -66,7 +66,7 @@ impl crate::rt::StripeRequest for ActivateBillingAlert {
 /// Archives this alert, removing it from the list view and APIs. This is non-reversible.
 ///
 /// `POST /v1/billing/alerts/{id}/archive` · Stripe's SDKs: `archive` on `Billing.Alert` · [API reference](https://docs.stripe.com/api/billing/alerts/archive)
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ArchiveBillingAlert {
@@ -75,7 +75,7 @@ pub struct ArchiveBillingAlert {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl serde::Serialize for ArchiveBillingAlert {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -86,7 +86,7 @@ impl serde::Serialize for ArchiveBillingAlert {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl ArchiveBillingAlert {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -102,7 +102,7 @@ impl ArchiveBillingAlert {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl crate::rt::StripeRequest for ArchiveBillingAlert {
     type Output = crate::BillingAlert;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -123,7 +123,7 @@ impl crate::rt::StripeRequest for ArchiveBillingAlert {
     }
 }
 /// A billing alert is a resource that notifies you when a certain usage threshold on a meter is crossed. For example, you might create a billing alert to notify you when a certain user made 100 API requests.
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BillingAlert {
@@ -142,15 +142,15 @@ pub struct BillingAlert {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl BillingAlert {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "billing.alert";
 }
 /// The id of a [`BillingAlert`].
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 pub type BillingAlertId = crate::rt::Id<BillingAlert>;
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl crate::rt::Decode for BillingAlert {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -220,19 +220,19 @@ impl crate::rt::Decode for BillingAlert {
         }
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl<'de> serde::Deserialize<'de> for BillingAlert {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl crate::rt::HasId for BillingAlert {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BillingAlert {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -260,7 +260,7 @@ impl serde::Serialize for BillingAlert {
 /// Creates a billing alert
 ///
 /// `POST /v1/billing/alerts` · Stripe's SDKs: `create` on `Billing.Alert` · [API reference](https://docs.stripe.com/api/billing/alerts/create)
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateBillingAlert {
@@ -273,7 +273,7 @@ pub struct CreateBillingAlert {
     /// The configuration of the usage threshold.
     pub usage_threshold: Option<crate::billing_alert::UsageThreshold>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl serde::Serialize for CreateBillingAlert {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -289,7 +289,7 @@ impl serde::Serialize for CreateBillingAlert {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl CreateBillingAlert {
     /// Start with the required parameters: `alert_type`, `title`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -318,7 +318,7 @@ impl CreateBillingAlert {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl crate::rt::StripeRequest for CreateBillingAlert {
     type Output = crate::BillingAlert;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -338,7 +338,7 @@ impl crate::rt::StripeRequest for CreateBillingAlert {
 /// Deactivates this alert, preventing it from triggering.
 ///
 /// `POST /v1/billing/alerts/{id}/deactivate` · Stripe's SDKs: `deactivate` on `Billing.Alert` · [API reference](https://docs.stripe.com/api/billing/alerts/deactivate)
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeactivateBillingAlert {
@@ -347,7 +347,7 @@ pub struct DeactivateBillingAlert {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl serde::Serialize for DeactivateBillingAlert {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -358,7 +358,7 @@ impl serde::Serialize for DeactivateBillingAlert {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl DeactivateBillingAlert {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -374,7 +374,7 @@ impl DeactivateBillingAlert {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl crate::rt::StripeRequest for DeactivateBillingAlert {
     type Output = crate::BillingAlert;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -399,7 +399,7 @@ impl crate::rt::StripeRequest for DeactivateBillingAlert {
 /// Lists billing active and inactive alerts
 ///
 /// `GET /v1/billing/alerts` · Stripe's SDKs: `list` on `Billing.Alert` · [API reference](https://docs.stripe.com/api/billing/alerts/list)
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListBillingAlerts {
@@ -416,7 +416,7 @@ pub struct ListBillingAlerts {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl serde::Serialize for ListBillingAlerts {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -442,7 +442,7 @@ impl serde::Serialize for ListBillingAlerts {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl ListBillingAlerts {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -490,7 +490,7 @@ impl ListBillingAlerts {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl crate::rt::StripeRequest for ListBillingAlerts {
     type Output = crate::rt::List<crate::BillingAlert>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -510,7 +510,7 @@ impl crate::rt::StripeRequest for ListBillingAlerts {
 /// Retrieves a billing alert given an ID
 ///
 /// `GET /v1/billing/alerts/{id}` · Stripe's SDKs: `retrieve` on `Billing.Alert` · [API reference](https://docs.stripe.com/api/billing/alerts/retrieve)
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveBillingAlert {
@@ -519,7 +519,7 @@ pub struct RetrieveBillingAlert {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl serde::Serialize for RetrieveBillingAlert {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -530,7 +530,7 @@ impl serde::Serialize for RetrieveBillingAlert {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl RetrieveBillingAlert {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -546,7 +546,7 @@ impl RetrieveBillingAlert {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_alerts")]
 impl crate::rt::StripeRequest for RetrieveBillingAlert {
     type Output = crate::BillingAlert;
     fn endpoint(&self) -> crate::rt::Endpoint {

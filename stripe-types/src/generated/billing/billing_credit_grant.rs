@@ -3,6 +3,7 @@
 /// A credit grant is an API resource that documents the allocation of some billing credits to a customer.
 ///
 /// Related guide: [Billing credits](https://docs.stripe.com/billing/subscriptions/usage-based/billing-credits)
+#[cfg(feature = "billing_credit_grants")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BillingCreditGrant {
@@ -33,7 +34,7 @@ pub struct BillingCreditGrant {
     /// The priority for applying this credit grant. The highest priority is 0 and the lowest is 100.
     pub priority: Option<i64>,
     /// ID of the test clock this credit grant belongs to.
-    pub test_clock: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
+    pub test_clock: Option<crate::rt::Expandable<crate::gated::TestHelpersTestClock>>,
     /// Time at which the object was last updated. Measured in seconds since the Unix epoch.
     pub updated: crate::rt::Timestamp,
     /// The time when this credit grant was voided. If not present, the credit grant hasn't been voided.
@@ -41,12 +42,14 @@ pub struct BillingCreditGrant {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "billing_credit_grants")]
 impl BillingCreditGrant {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "billing.credit_grant";
 }
 /// The id of a [`BillingCreditGrant`].
-pub type BillingCreditGrantId = crate::rt::Id<BillingCreditGrant>;
+pub type BillingCreditGrantId = crate::rt::Id<crate::gated::BillingCreditGrant>;
+#[cfg(feature = "billing_credit_grants")]
 impl crate::rt::Decode for BillingCreditGrant {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -69,7 +72,7 @@ impl crate::rt::Decode for BillingCreditGrant {
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<i64>,
             f13: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::TestHelpersTestClock>,
+                crate::rt::Expandable<crate::gated::TestHelpersTestClock>,
             >,
             f14: crate::rt::json::Slot<crate::rt::Timestamp>,
             f15: crate::rt::json::Slot<crate::rt::Timestamp>,
@@ -197,16 +200,19 @@ impl crate::rt::Decode for BillingCreditGrant {
         }
     }
 }
+#[cfg(feature = "billing_credit_grants")]
 impl<'de> serde::Deserialize<'de> for BillingCreditGrant {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "billing_credit_grants")]
 impl crate::rt::HasId for BillingCreditGrant {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "billing_credit_grants")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BillingCreditGrant {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -254,7 +260,7 @@ impl serde::Serialize for BillingCreditGrant {
 /// Creates a credit grant.
 ///
 /// `POST /v1/billing/credit_grants` · Stripe's SDKs: `create` on `Billing.CreditGrant` · [API reference](https://docs.stripe.com/api/billing/credit_grants/create)
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateBillingCreditGrant {
@@ -281,7 +287,7 @@ pub struct CreateBillingCreditGrant {
     /// The desired priority for applying this credit grant. If not specified, it will be set to the default value of 50. The highest priority is 0 and the lowest is 100.
     pub priority: Option<i64>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 impl serde::Serialize for CreateBillingCreditGrant {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -318,7 +324,7 @@ impl serde::Serialize for CreateBillingCreditGrant {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 impl CreateBillingCreditGrant {
     /// Start with the required parameters: `amount`, `applicability_config`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -389,7 +395,7 @@ impl CreateBillingCreditGrant {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 impl crate::rt::StripeRequest for CreateBillingCreditGrant {
     type Output = crate::BillingCreditGrant;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -409,7 +415,7 @@ impl crate::rt::StripeRequest for CreateBillingCreditGrant {
 /// Expires a credit grant.
 ///
 /// `POST /v1/billing/credit_grants/{id}/expire` · Stripe's SDKs: `expire` on `Billing.CreditGrant` · [API reference](https://docs.stripe.com/api/billing/credit_grants/expire)
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ExpireBillingCreditGrant {
@@ -418,7 +424,7 @@ pub struct ExpireBillingCreditGrant {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 impl serde::Serialize for ExpireBillingCreditGrant {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -429,7 +435,7 @@ impl serde::Serialize for ExpireBillingCreditGrant {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 impl ExpireBillingCreditGrant {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -445,7 +451,7 @@ impl ExpireBillingCreditGrant {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 impl crate::rt::StripeRequest for ExpireBillingCreditGrant {
     type Output = crate::BillingCreditGrant;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -470,7 +476,7 @@ impl crate::rt::StripeRequest for ExpireBillingCreditGrant {
 /// Retrieve a list of credit grants.
 ///
 /// `GET /v1/billing/credit_grants` · Stripe's SDKs: `list` on `Billing.CreditGrant` · [API reference](https://docs.stripe.com/api/billing/credit_grants/list)
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListBillingCreditGrants {
@@ -487,7 +493,7 @@ pub struct ListBillingCreditGrants {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 impl serde::Serialize for ListBillingCreditGrants {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -513,7 +519,7 @@ impl serde::Serialize for ListBillingCreditGrants {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 impl ListBillingCreditGrants {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -558,7 +564,7 @@ impl ListBillingCreditGrants {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 impl crate::rt::StripeRequest for ListBillingCreditGrants {
     type Output = crate::rt::List<crate::BillingCreditGrant>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -578,7 +584,7 @@ impl crate::rt::StripeRequest for ListBillingCreditGrants {
 /// Retrieves a credit grant.
 ///
 /// `GET /v1/billing/credit_grants/{id}` · Stripe's SDKs: `retrieve` on `Billing.CreditGrant` · [API reference](https://docs.stripe.com/api/billing/credit_grants/retrieve)
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveBillingCreditGrant {
@@ -587,7 +593,7 @@ pub struct RetrieveBillingCreditGrant {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 impl serde::Serialize for RetrieveBillingCreditGrant {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -598,7 +604,7 @@ impl serde::Serialize for RetrieveBillingCreditGrant {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 impl RetrieveBillingCreditGrant {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -614,7 +620,7 @@ impl RetrieveBillingCreditGrant {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 impl crate::rt::StripeRequest for RetrieveBillingCreditGrant {
     type Output = crate::BillingCreditGrant;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -639,7 +645,7 @@ impl crate::rt::StripeRequest for RetrieveBillingCreditGrant {
 /// Updates a credit grant.
 ///
 /// `POST /v1/billing/credit_grants/{id}` · Stripe's SDKs: `update` on `Billing.CreditGrant` · [API reference](https://docs.stripe.com/api/billing/credit_grants/update)
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateBillingCreditGrant {
@@ -652,7 +658,7 @@ pub struct UpdateBillingCreditGrant {
     /// Set of key-value pairs you can attach to an object. You can use this to store additional information about the object (for example, cost basis) in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 impl serde::Serialize for UpdateBillingCreditGrant {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -669,7 +675,7 @@ impl serde::Serialize for UpdateBillingCreditGrant {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 impl UpdateBillingCreditGrant {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -700,7 +706,7 @@ impl UpdateBillingCreditGrant {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 impl crate::rt::StripeRequest for UpdateBillingCreditGrant {
     type Output = crate::BillingCreditGrant;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -725,7 +731,7 @@ impl crate::rt::StripeRequest for UpdateBillingCreditGrant {
 /// Voids a credit grant.
 ///
 /// `POST /v1/billing/credit_grants/{id}/void` · Stripe's SDKs: `void_grant` on `Billing.CreditGrant` · [API reference](https://docs.stripe.com/api/billing/credit_grants/void_grant)
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VoidBillingCreditGrant {
@@ -734,7 +740,7 @@ pub struct VoidBillingCreditGrant {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 impl serde::Serialize for VoidBillingCreditGrant {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -745,7 +751,7 @@ impl serde::Serialize for VoidBillingCreditGrant {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 impl VoidBillingCreditGrant {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -761,7 +767,7 @@ impl VoidBillingCreditGrant {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_credit_grants")]
 impl crate::rt::StripeRequest for VoidBillingCreditGrant {
     type Output = crate::BillingCreditGrant;
     fn endpoint(&self) -> crate::rt::Endpoint {

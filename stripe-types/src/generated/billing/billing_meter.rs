@@ -3,6 +3,7 @@
 /// Meters specify how to aggregate meter events over a billing period. Meter events represent the actions that customers take in your system. Meters attach to prices and form the basis of the bill.
 ///
 /// Related guide: [Usage based billing](https://docs.stripe.com/billing/subscriptions/usage-based)
+#[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BillingMeter {
@@ -33,12 +34,14 @@ pub struct BillingMeter {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "billing_meters")]
 impl BillingMeter {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "billing.meter";
 }
 /// The id of a [`BillingMeter`].
-pub type BillingMeterId = crate::rt::Id<BillingMeter>;
+pub type BillingMeterId = crate::rt::Id<crate::gated::BillingMeter>;
+#[cfg(feature = "billing_meters")]
 impl crate::rt::Decode for BillingMeter {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -173,16 +176,19 @@ impl crate::rt::Decode for BillingMeter {
         }
     }
 }
+#[cfg(feature = "billing_meters")]
 impl<'de> serde::Deserialize<'de> for BillingMeter {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "billing_meters")]
 impl crate::rt::HasId for BillingMeter {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "billing_meters")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BillingMeter {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -210,6 +216,7 @@ impl serde::Serialize for BillingMeter {
     }
 }
 /// BillingMeterResourceAggregationSettings
+#[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BillingMeterResourceAggregationSettings {
@@ -218,6 +225,7 @@ pub struct BillingMeterResourceAggregationSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "billing_meters")]
 impl crate::rt::Decode for BillingMeterResourceAggregationSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -255,16 +263,19 @@ impl crate::rt::Decode for BillingMeterResourceAggregationSettings {
         }
     }
 }
+#[cfg(feature = "billing_meters")]
 impl<'de> serde::Deserialize<'de> for BillingMeterResourceAggregationSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "billing_meters")]
 impl crate::rt::HasId for BillingMeterResourceAggregationSettings {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "billing_meters")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BillingMeterResourceAggregationSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -278,7 +289,7 @@ impl serde::Serialize for BillingMeterResourceAggregationSettings {
     }
 }
 /// BillingMeterResourceBillingMeterEventAdjustmentCancel
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meter_event_adjustments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BillingMeterResourceBillingMeterEventAdjustmentCancel {
@@ -287,7 +298,7 @@ pub struct BillingMeterResourceBillingMeterEventAdjustmentCancel {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meter_event_adjustments")]
 impl crate::rt::Decode for BillingMeterResourceBillingMeterEventAdjustmentCancel {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -312,20 +323,20 @@ impl crate::rt::Decode for BillingMeterResourceBillingMeterEventAdjustmentCancel
         })
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meter_event_adjustments")]
 impl<'de> serde::Deserialize<'de>
 for BillingMeterResourceBillingMeterEventAdjustmentCancel {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meter_event_adjustments")]
 impl crate::rt::HasId for BillingMeterResourceBillingMeterEventAdjustmentCancel {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meter_event_adjustments")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BillingMeterResourceBillingMeterEventAdjustmentCancel {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -341,6 +352,7 @@ impl serde::Serialize for BillingMeterResourceBillingMeterEventAdjustmentCancel 
     }
 }
 /// BillingMeterResourceBillingMeterStatusTransitions
+#[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BillingMeterResourceBillingMeterStatusTransitions {
@@ -349,6 +361,7 @@ pub struct BillingMeterResourceBillingMeterStatusTransitions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "billing_meters")]
 impl crate::rt::Decode for BillingMeterResourceBillingMeterStatusTransitions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -373,16 +386,19 @@ impl crate::rt::Decode for BillingMeterResourceBillingMeterStatusTransitions {
         })
     }
 }
+#[cfg(feature = "billing_meters")]
 impl<'de> serde::Deserialize<'de> for BillingMeterResourceBillingMeterStatusTransitions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "billing_meters")]
 impl crate::rt::HasId for BillingMeterResourceBillingMeterStatusTransitions {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "billing_meters")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BillingMeterResourceBillingMeterStatusTransitions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -398,6 +414,7 @@ impl serde::Serialize for BillingMeterResourceBillingMeterStatusTransitions {
     }
 }
 /// BillingMeterResourceBillingMeterValue
+#[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BillingMeterResourceBillingMeterValue {
@@ -406,6 +423,7 @@ pub struct BillingMeterResourceBillingMeterValue {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "billing_meters")]
 impl crate::rt::Decode for BillingMeterResourceBillingMeterValue {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -441,16 +459,19 @@ impl crate::rt::Decode for BillingMeterResourceBillingMeterValue {
         }
     }
 }
+#[cfg(feature = "billing_meters")]
 impl<'de> serde::Deserialize<'de> for BillingMeterResourceBillingMeterValue {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "billing_meters")]
 impl crate::rt::HasId for BillingMeterResourceBillingMeterValue {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "billing_meters")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BillingMeterResourceBillingMeterValue {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -464,6 +485,7 @@ impl serde::Serialize for BillingMeterResourceBillingMeterValue {
     }
 }
 /// BillingMeterResourceCustomerMappingSettings
+#[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BillingMeterResourceCustomerMappingSettings {
@@ -474,6 +496,7 @@ pub struct BillingMeterResourceCustomerMappingSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "billing_meters")]
 impl crate::rt::Decode for BillingMeterResourceCustomerMappingSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -518,16 +541,19 @@ impl crate::rt::Decode for BillingMeterResourceCustomerMappingSettings {
         }
     }
 }
+#[cfg(feature = "billing_meters")]
 impl<'de> serde::Deserialize<'de> for BillingMeterResourceCustomerMappingSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "billing_meters")]
 impl crate::rt::HasId for BillingMeterResourceCustomerMappingSettings {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "billing_meters")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BillingMeterResourceCustomerMappingSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -546,7 +572,7 @@ impl serde::Serialize for BillingMeterResourceCustomerMappingSettings {
 /// Creates a billing meter.
 ///
 /// `POST /v1/billing/meters` · Stripe's SDKs: `create` on `Billing.Meter` · [API reference](https://docs.stripe.com/api/billing/meters/create)
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateBillingMeter {
@@ -565,7 +591,7 @@ pub struct CreateBillingMeter {
     /// Fields that specify how to calculate a meter event's value.
     pub value_settings: Option<crate::billing_meter::ValueSettings>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 impl serde::Serialize for CreateBillingMeter {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -589,7 +615,7 @@ impl serde::Serialize for CreateBillingMeter {
     }
 }
 /// The required parameters of [`CreateBillingMeter::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug)]
 pub struct CreateBillingMeterArgs {
     /// The default settings to aggregate a meter's events with.
@@ -599,7 +625,7 @@ pub struct CreateBillingMeterArgs {
     /// The name of the meter event to record usage for. Corresponds with the `event_name` field on meter events.
     pub event_name: String,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 impl CreateBillingMeter {
     /// Start with the required parameters, named in [`CreateBillingMeterArgs`]: `default_aggregation`, `display_name`, `event_name`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -644,7 +670,7 @@ impl CreateBillingMeter {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 impl crate::rt::StripeRequest for CreateBillingMeter {
     type Output = crate::BillingMeter;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -664,7 +690,7 @@ impl crate::rt::StripeRequest for CreateBillingMeter {
 /// When a meter is deactivated, no more meter events will be accepted for this meter. You can’t attach a deactivated meter to a price.
 ///
 /// `POST /v1/billing/meters/{id}/deactivate` · Stripe's SDKs: `deactivate` on `Billing.Meter` · [API reference](https://docs.stripe.com/api/billing/meters/deactivate)
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeactivateBillingMeter {
@@ -673,7 +699,7 @@ pub struct DeactivateBillingMeter {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 impl serde::Serialize for DeactivateBillingMeter {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -684,7 +710,7 @@ impl serde::Serialize for DeactivateBillingMeter {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 impl DeactivateBillingMeter {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -700,7 +726,7 @@ impl DeactivateBillingMeter {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 impl crate::rt::StripeRequest for DeactivateBillingMeter {
     type Output = crate::BillingMeter;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -725,7 +751,7 @@ impl crate::rt::StripeRequest for DeactivateBillingMeter {
 /// Retrieve a list of billing meters.
 ///
 /// `GET /v1/billing/meters` · Stripe's SDKs: `list` on `Billing.Meter` · [API reference](https://docs.stripe.com/api/billing/meters/list)
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListBillingMeters {
@@ -740,7 +766,7 @@ pub struct ListBillingMeters {
     /// Filter results to only include meters with the given status.
     pub status: Option<crate::billing_meter::list::Status>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 impl serde::Serialize for ListBillingMeters {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -763,7 +789,7 @@ impl serde::Serialize for ListBillingMeters {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 impl ListBillingMeters {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -802,7 +828,7 @@ impl ListBillingMeters {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 impl crate::rt::StripeRequest for ListBillingMeters {
     type Output = crate::rt::List<crate::BillingMeter>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -822,7 +848,7 @@ impl crate::rt::StripeRequest for ListBillingMeters {
 /// When a meter is reactivated, events for this meter can be accepted and you can attach the meter to a price.
 ///
 /// `POST /v1/billing/meters/{id}/reactivate` · Stripe's SDKs: `reactivate` on `Billing.Meter` · [API reference](https://docs.stripe.com/api/billing/meters/reactivate)
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReactivateBillingMeter {
@@ -831,7 +857,7 @@ pub struct ReactivateBillingMeter {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 impl serde::Serialize for ReactivateBillingMeter {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -842,7 +868,7 @@ impl serde::Serialize for ReactivateBillingMeter {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 impl ReactivateBillingMeter {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -858,7 +884,7 @@ impl ReactivateBillingMeter {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 impl crate::rt::StripeRequest for ReactivateBillingMeter {
     type Output = crate::BillingMeter;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -883,7 +909,7 @@ impl crate::rt::StripeRequest for ReactivateBillingMeter {
 /// Retrieves a billing meter given an ID.
 ///
 /// `GET /v1/billing/meters/{id}` · Stripe's SDKs: `retrieve` on `Billing.Meter` · [API reference](https://docs.stripe.com/api/billing/meters/retrieve)
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveBillingMeter {
@@ -892,7 +918,7 @@ pub struct RetrieveBillingMeter {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 impl serde::Serialize for RetrieveBillingMeter {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -903,7 +929,7 @@ impl serde::Serialize for RetrieveBillingMeter {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 impl RetrieveBillingMeter {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -919,7 +945,7 @@ impl RetrieveBillingMeter {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 impl crate::rt::StripeRequest for RetrieveBillingMeter {
     type Output = crate::BillingMeter;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -943,7 +969,7 @@ impl crate::rt::StripeRequest for RetrieveBillingMeter {
 /// Updates a billing meter.
 ///
 /// `POST /v1/billing/meters/{id}` · Stripe's SDKs: `update` on `Billing.Meter` · [API reference](https://docs.stripe.com/api/billing/meters/update)
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateBillingMeter {
@@ -954,7 +980,7 @@ pub struct UpdateBillingMeter {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 impl serde::Serialize for UpdateBillingMeter {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -968,7 +994,7 @@ impl serde::Serialize for UpdateBillingMeter {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 impl UpdateBillingMeter {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -990,7 +1016,7 @@ impl UpdateBillingMeter {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_meters")]
 impl crate::rt::StripeRequest for UpdateBillingMeter {
     type Output = crate::BillingMeter;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -14,12 +14,12 @@
 /// and billing details.
 ///
 /// Related guide: [Customer management](/customer-management)
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_portal_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BillingPortalSession {
     /// The configuration used by this session, describing the features available.
-    pub configuration: crate::rt::Expandable<crate::BillingPortalConfiguration>,
+    pub configuration: crate::rt::Expandable<crate::gated::BillingPortalConfiguration>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// The ID of the customer for this session.
@@ -43,21 +43,21 @@ pub struct BillingPortalSession {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_portal_sessions")]
 impl BillingPortalSession {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "billing_portal.session";
 }
 /// The id of a [`BillingPortalSession`].
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_portal_sessions")]
 pub type BillingPortalSessionId = crate::rt::Id<BillingPortalSession>;
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_portal_sessions")]
 impl crate::rt::Decode for BillingPortalSession {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::BillingPortalConfiguration>,
+                crate::rt::Expandable<crate::gated::BillingPortalConfiguration>,
             >,
             f1: crate::rt::json::Slot<crate::rt::Timestamp>,
             f2: crate::rt::json::Slot<String>,
@@ -157,19 +157,19 @@ impl crate::rt::Decode for BillingPortalSession {
         }
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_portal_sessions")]
 impl<'de> serde::Deserialize<'de> for BillingPortalSession {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_portal_sessions")]
 impl crate::rt::HasId for BillingPortalSession {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_portal_sessions")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BillingPortalSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -208,7 +208,7 @@ impl serde::Serialize for BillingPortalSession {
 /// Creates a session of the customer portal.
 ///
 /// `POST /v1/billing_portal/sessions` · Stripe's SDKs: `create` on `BillingPortal.Session` · [API reference](https://docs.stripe.com/api/billing_portal/sessions/create)
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_portal_sessions")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateBillingPortalSession {
@@ -229,7 +229,7 @@ pub struct CreateBillingPortalSession {
     /// The default URL to redirect customers to when they click on the portal's link to return to your website.
     pub return_url: Option<String>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_portal_sessions")]
 impl serde::Serialize for CreateBillingPortalSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -261,7 +261,7 @@ impl serde::Serialize for CreateBillingPortalSession {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_portal_sessions")]
 impl CreateBillingPortalSession {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -324,7 +324,7 @@ impl CreateBillingPortalSession {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "billing_portal_sessions")]
 impl crate::rt::StripeRequest for CreateBillingPortalSession {
     type Output = crate::BillingPortalSession;
     fn endpoint(&self) -> crate::rt::Endpoint {

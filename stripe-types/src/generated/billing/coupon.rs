@@ -3,6 +3,7 @@
 /// A coupon contains information about a percent-off or amount-off discount you
 /// might want to apply to a customer. Coupons may be applied to [subscriptions](https://api.stripe.com#subscriptions), [invoices](https://api.stripe.com#invoices),
 /// [checkout sessions](https://docs.stripe.com/api/checkout/sessions), [quotes](https://api.stripe.com#quotes), and more. Coupons do not work with conventional one-off [charges](https://api.stripe.com#create_charge) or [payment intents](https://docs.stripe.com/api/payment_intents).
+#[cfg(feature = "coupons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Coupon {
@@ -43,12 +44,14 @@ pub struct Coupon {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "coupons")]
 impl Coupon {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "coupon";
 }
 /// The id of a [`Coupon`].
-pub type CouponId = crate::rt::Id<Coupon>;
+pub type CouponId = crate::rt::Id<crate::gated::Coupon>;
+#[cfg(feature = "coupons")]
 impl crate::rt::Decode for Coupon {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -179,16 +182,19 @@ impl crate::rt::Decode for Coupon {
         }
     }
 }
+#[cfg(feature = "coupons")]
 impl<'de> serde::Deserialize<'de> for Coupon {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "coupons")]
 impl crate::rt::HasId for Coupon {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "coupons")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Coupon {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -238,6 +244,7 @@ impl serde::Serialize for Coupon {
     }
 }
 /// CouponAppliesTo
+#[cfg(feature = "coupons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CouponAppliesTo {
@@ -246,6 +253,7 @@ pub struct CouponAppliesTo {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "coupons")]
 impl crate::rt::Decode for CouponAppliesTo {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -281,16 +289,19 @@ impl crate::rt::Decode for CouponAppliesTo {
         }
     }
 }
+#[cfg(feature = "coupons")]
 impl<'de> serde::Deserialize<'de> for CouponAppliesTo {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "coupons")]
 impl crate::rt::HasId for CouponAppliesTo {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "coupons")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CouponAppliesTo {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -304,6 +315,7 @@ impl serde::Serialize for CouponAppliesTo {
     }
 }
 /// CouponCurrencyOption
+#[cfg(feature = "coupons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CouponCurrencyOption {
@@ -312,6 +324,7 @@ pub struct CouponCurrencyOption {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "coupons")]
 impl crate::rt::Decode for CouponCurrencyOption {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -347,16 +360,19 @@ impl crate::rt::Decode for CouponCurrencyOption {
         }
     }
 }
+#[cfg(feature = "coupons")]
 impl<'de> serde::Deserialize<'de> for CouponCurrencyOption {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "coupons")]
 impl crate::rt::HasId for CouponCurrencyOption {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "coupons")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CouponCurrencyOption {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -376,7 +392,7 @@ impl serde::Serialize for CouponCurrencyOption {
 /// A coupon has either a `percent_off` or an `amount_off` and `currency`. If you set an `amount_off`, that amount will be subtracted from any invoice’s subtotal. For example, an invoice with a subtotal of <currency>100</currency> will have a final total of <currency>0</currency> if a coupon with an `amount_off` of <amount>200</amount> is applied to it and an invoice with a subtotal of <currency>300</currency> will have a final total of <currency>100</currency> if a coupon with an `amount_off` of <amount>200</amount> is applied to it.
 ///
 /// `POST /v1/coupons` · Stripe's SDKs: `create` on `Coupon` · [API reference](https://docs.stripe.com/api/coupons/create)
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateCoupon {
@@ -409,7 +425,7 @@ pub struct CreateCoupon {
     /// Unix timestamp specifying the last time at which the coupon can be redeemed (cannot be set to more than 5 years in the future). After the redeem_by date, the coupon can no longer be applied to new customers.
     pub redeem_by: Option<crate::rt::Timestamp>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 impl serde::Serialize for CreateCoupon {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -456,7 +472,7 @@ impl serde::Serialize for CreateCoupon {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 impl CreateCoupon {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -549,7 +565,7 @@ impl CreateCoupon {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 impl crate::rt::StripeRequest for CreateCoupon {
     type Output = crate::Coupon;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -569,14 +585,14 @@ impl crate::rt::StripeRequest for CreateCoupon {
 /// You can delete coupons via the [coupon management](https://dashboard.stripe.com/coupons) page of the Stripe dashboard. However, deleting a coupon does not affect any customers who have already applied the coupon; it means that new customers can’t redeem the coupon. You can also delete coupons via the API.
 ///
 /// `DELETE /v1/coupons/{coupon}` · Stripe's SDKs: `delete` on `Coupon` · [API reference](https://docs.stripe.com/api/coupons/delete)
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCoupon {
     /// The `coupon` parameter.
     pub coupon: crate::CouponId,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 impl serde::Serialize for DeleteCoupon {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -584,7 +600,7 @@ impl serde::Serialize for DeleteCoupon {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 impl DeleteCoupon {
     /// Start with the required parameters: `coupon`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -592,7 +608,7 @@ impl DeleteCoupon {
         Self { coupon: coupon.into() }
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 impl crate::rt::StripeRequest for DeleteCoupon {
     type Output = crate::DeletedCoupon;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -610,7 +626,7 @@ impl crate::rt::StripeRequest for DeleteCoupon {
     }
 }
 /// DeletedCoupon
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletedCoupon {
@@ -621,15 +637,15 @@ pub struct DeletedCoupon {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 impl DeletedCoupon {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "coupon";
 }
 /// The id of a [`DeletedCoupon`].
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 pub type DeletedCouponId = crate::rt::Id<DeletedCoupon>;
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 impl crate::rt::Decode for DeletedCoupon {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -670,19 +686,19 @@ impl crate::rt::Decode for DeletedCoupon {
         }
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 impl<'de> serde::Deserialize<'de> for DeletedCoupon {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 impl crate::rt::HasId for DeletedCoupon {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedCoupon {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -702,7 +718,7 @@ impl serde::Serialize for DeletedCoupon {
 /// Returns a list of your coupons.
 ///
 /// `GET /v1/coupons` · Stripe's SDKs: `list` on `Coupon` · [API reference](https://docs.stripe.com/api/coupons/list)
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListCoupons {
@@ -717,7 +733,7 @@ pub struct ListCoupons {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 impl serde::Serialize for ListCoupons {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -740,7 +756,7 @@ impl serde::Serialize for ListCoupons {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 impl ListCoupons {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -779,7 +795,7 @@ impl ListCoupons {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 impl crate::rt::StripeRequest for ListCoupons {
     type Output = crate::rt::List<crate::Coupon>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -799,7 +815,7 @@ impl crate::rt::StripeRequest for ListCoupons {
 /// Retrieves the coupon with the given ID.
 ///
 /// `GET /v1/coupons/{coupon}` · Stripe's SDKs: `retrieve` on `Coupon` · [API reference](https://docs.stripe.com/api/coupons/retrieve)
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCoupon {
@@ -808,7 +824,7 @@ pub struct RetrieveCoupon {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 impl serde::Serialize for RetrieveCoupon {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -819,7 +835,7 @@ impl serde::Serialize for RetrieveCoupon {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 impl RetrieveCoupon {
     /// Start with the required parameters: `coupon`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -835,7 +851,7 @@ impl RetrieveCoupon {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 impl crate::rt::StripeRequest for RetrieveCoupon {
     type Output = crate::Coupon;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -857,7 +873,7 @@ impl crate::rt::StripeRequest for RetrieveCoupon {
 /// Updates the metadata of a coupon. Other coupon details (currency, duration, amount_off) are, by design, not editable.
 ///
 /// `POST /v1/coupons/{coupon}` · Stripe's SDKs: `update` on `Coupon` · [API reference](https://docs.stripe.com/api/coupons/update)
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCoupon {
@@ -874,7 +890,7 @@ pub struct UpdateCoupon {
     /// Name of the coupon displayed to customers on, for instance invoices, or receipts. By default the `id` is shown if `name` is not set.
     pub name: Option<String>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 impl serde::Serialize for UpdateCoupon {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -894,7 +910,7 @@ impl serde::Serialize for UpdateCoupon {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 impl UpdateCoupon {
     /// Start with the required parameters: `coupon`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -934,7 +950,7 @@ impl UpdateCoupon {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "coupons")]
 impl crate::rt::StripeRequest for UpdateCoupon {
     type Output = crate::Coupon;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -17,7 +17,7 @@
 /// `post_payment_credit_notes_amount`, or both, depending on the invoice’s `amount_remaining` at the time of credit note creation.
 ///
 /// `POST /v1/credit_notes` · Stripe's SDKs: `create` on `CreditNote` · [API reference](https://docs.stripe.com/api/credit_notes/create)
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateCreditNote {
@@ -50,7 +50,7 @@ pub struct CreateCreditNote {
     /// When shipping_cost contains the shipping_rate from the invoice, the shipping_cost is included in the credit note. One of `amount`, `lines`, or `shipping_cost` must be provided.
     pub shipping_cost: Option<crate::credit_note::ShippingCost>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 impl serde::Serialize for CreateCreditNote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -98,7 +98,7 @@ impl serde::Serialize for CreateCreditNote {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 impl CreateCreditNote {
     /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -198,7 +198,7 @@ impl CreateCreditNote {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 impl crate::rt::StripeRequest for CreateCreditNote {
     type Output = crate::CreditNote;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -216,7 +216,7 @@ impl crate::rt::StripeRequest for CreateCreditNote {
 /// Issue a credit note to adjust an invoice's amount after the invoice is finalized.
 ///
 /// Related guide: [Credit notes](https://docs.stripe.com/billing/invoices/credit-notes)
-#[cfg(any(feature = "billing", feature = "payments"))]
+#[cfg(feature = "credit_notes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreditNote {
@@ -234,7 +234,7 @@ pub struct CreditNote {
     pub customer_account: Option<String>,
     /// Customer balance transaction related to this credit note.
     pub customer_balance_transaction: Option<
-        crate::rt::Expandable<crate::CustomerBalanceTransaction>,
+        crate::rt::Expandable<crate::gated::CustomerBalanceTransaction>,
     >,
     /// The integer amount in cents (or local equivalent) representing the total amount of discount that was credited.
     pub discount_amount: i64,
@@ -245,7 +245,7 @@ pub struct CreditNote {
     /// Unique identifier for the object.
     pub id: crate::CreditNoteId,
     /// ID of the invoice.
-    pub invoice: crate::rt::Expandable<crate::Invoice>,
+    pub invoice: crate::rt::Expandable<crate::gated::Invoice>,
     /// Line items that make up the credit note
     pub lines: crate::rt::List<crate::CreditNoteLineItem>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -291,15 +291,14 @@ pub struct CreditNote {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "billing", feature = "payments"))]
+#[cfg(feature = "credit_notes")]
 impl CreditNote {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "credit_note";
 }
 /// The id of a [`CreditNote`].
-#[cfg(any(feature = "billing", feature = "payments"))]
-pub type CreditNoteId = crate::rt::Id<CreditNote>;
-#[cfg(any(feature = "billing", feature = "payments"))]
+pub type CreditNoteId = crate::rt::Id<crate::gated::CreditNote>;
+#[cfg(feature = "credit_notes")]
 impl crate::rt::Decode for CreditNote {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -313,13 +312,13 @@ impl crate::rt::Decode for CreditNote {
             >,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerBalanceTransaction>,
+                crate::rt::Expandable<crate::gated::CustomerBalanceTransaction>,
             >,
             f7: crate::rt::json::Slot<i64>,
             f8: crate::rt::json::Slot<Vec<crate::DiscountsResourceDiscountAmount>>,
             f9: crate::rt::json::Slot<crate::rt::Timestamp>,
             f10: crate::rt::json::Slot<crate::CreditNoteId>,
-            f11: crate::rt::json::Slot<crate::rt::Expandable<crate::Invoice>>,
+            f11: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Invoice>>,
             f12: crate::rt::json::Slot<crate::rt::List<crate::CreditNoteLineItem>>,
             f13: crate::rt::json::Slot<bool>,
             f14: crate::rt::json::Slot<String>,
@@ -569,19 +568,19 @@ impl crate::rt::Decode for CreditNote {
         }
     }
 }
-#[cfg(any(feature = "billing", feature = "payments"))]
+#[cfg(feature = "credit_notes")]
 impl<'de> serde::Deserialize<'de> for CreditNote {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "billing", feature = "payments"))]
+#[cfg(feature = "credit_notes")]
 impl crate::rt::HasId for CreditNote {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(any(feature = "billing", feature = "payments"))]
+#[cfg(feature = "credit_notes")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CreditNote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -652,7 +651,7 @@ impl serde::Serialize for CreditNote {
     }
 }
 /// CreditNoteRefund
-#[cfg(any(feature = "billing", feature = "payments"))]
+#[cfg(feature = "credit_notes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreditNoteRefund {
@@ -661,20 +660,20 @@ pub struct CreditNoteRefund {
     /// The PaymentRecord refund details associated with this credit note refund.
     pub payment_record_refund: Option<crate::CreditNotesPaymentRecordRefund>,
     /// ID of the refund.
-    pub refund: crate::rt::Expandable<crate::Refund>,
+    pub refund: crate::rt::Expandable<crate::gated::Refund>,
     /// Type of the refund, one of `refund` or `payment_record_refund`.
     pub r#type: Option<crate::credit_note::refund::Type>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "billing", feature = "payments"))]
+#[cfg(feature = "credit_notes")]
 impl crate::rt::Decode for CreditNoteRefund {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<crate::CreditNotesPaymentRecordRefund>,
-            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::Refund>>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Refund>>,
             f3: crate::rt::json::Slot<crate::credit_note::refund::Type>,
         }
         let mut b = Slots {
@@ -718,19 +717,19 @@ impl crate::rt::Decode for CreditNoteRefund {
         }
     }
 }
-#[cfg(any(feature = "billing", feature = "payments"))]
+#[cfg(feature = "credit_notes")]
 impl<'de> serde::Deserialize<'de> for CreditNoteRefund {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "billing", feature = "payments"))]
+#[cfg(feature = "credit_notes")]
 impl crate::rt::HasId for CreditNoteRefund {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "billing", feature = "payments"))]
+#[cfg(feature = "credit_notes")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CreditNoteRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -755,7 +754,7 @@ impl serde::Serialize for CreditNoteRefund {
 /// Returns a list of credit notes.
 ///
 /// `GET /v1/credit_notes` · Stripe's SDKs: `list` on `CreditNote` · [API reference](https://docs.stripe.com/api/credit_notes/list)
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListCreditNotes {
@@ -776,7 +775,7 @@ pub struct ListCreditNotes {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 impl serde::Serialize for ListCreditNotes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -808,7 +807,7 @@ impl serde::Serialize for ListCreditNotes {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 impl ListCreditNotes {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -865,7 +864,7 @@ impl ListCreditNotes {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 impl crate::rt::StripeRequest for ListCreditNotes {
     type Output = crate::rt::List<crate::CreditNote>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -885,7 +884,7 @@ impl crate::rt::StripeRequest for ListCreditNotes {
 /// Get a preview of a credit note without creating it.
 ///
 /// `GET /v1/credit_notes/preview` · Stripe's SDKs: `preview` on `CreditNote` · [API reference](https://docs.stripe.com/api/credit_notes/preview)
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PreviewCreditNote {
@@ -918,7 +917,7 @@ pub struct PreviewCreditNote {
     /// When shipping_cost contains the shipping_rate from the invoice, the shipping_cost is included in the credit note. One of `amount`, `lines`, or `shipping_cost` must be provided.
     pub shipping_cost: Option<crate::credit_note::ShippingCost>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 impl serde::Serialize for PreviewCreditNote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -966,7 +965,7 @@ impl serde::Serialize for PreviewCreditNote {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 impl PreviewCreditNote {
     /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1066,7 +1065,7 @@ impl PreviewCreditNote {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 impl crate::rt::StripeRequest for PreviewCreditNote {
     type Output = crate::CreditNote;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1086,7 +1085,7 @@ impl crate::rt::StripeRequest for PreviewCreditNote {
 /// Retrieves the credit note object with the given identifier.
 ///
 /// `GET /v1/credit_notes/{id}` · Stripe's SDKs: `retrieve` on `CreditNote` · [API reference](https://docs.stripe.com/api/credit_notes/retrieve)
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCreditNote {
@@ -1095,7 +1094,7 @@ pub struct RetrieveCreditNote {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 impl serde::Serialize for RetrieveCreditNote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1106,7 +1105,7 @@ impl serde::Serialize for RetrieveCreditNote {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 impl RetrieveCreditNote {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1122,7 +1121,7 @@ impl RetrieveCreditNote {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 impl crate::rt::StripeRequest for RetrieveCreditNote {
     type Output = crate::CreditNote;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1146,7 +1145,7 @@ impl crate::rt::StripeRequest for RetrieveCreditNote {
 /// Updates an existing credit note.
 ///
 /// `POST /v1/credit_notes/{id}` · Stripe's SDKs: `update` on `CreditNote` · [API reference](https://docs.stripe.com/api/credit_notes/update)
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCreditNote {
@@ -1159,7 +1158,7 @@ pub struct UpdateCreditNote {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 impl serde::Serialize for UpdateCreditNote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1176,7 +1175,7 @@ impl serde::Serialize for UpdateCreditNote {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 impl UpdateCreditNote {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1204,7 +1203,7 @@ impl UpdateCreditNote {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 impl crate::rt::StripeRequest for UpdateCreditNote {
     type Output = crate::CreditNote;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1228,7 +1227,7 @@ impl crate::rt::StripeRequest for UpdateCreditNote {
 /// Marks a credit note as void. Learn more about [voiding credit notes](https://docs.stripe.com/docs/billing/invoices/credit-notes#voiding).
 ///
 /// `POST /v1/credit_notes/{id}/void` · Stripe's SDKs: `void_credit_note` on `CreditNote` · [API reference](https://docs.stripe.com/api/credit_notes/void_credit_note)
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VoidCreditNote {
@@ -1237,7 +1236,7 @@ pub struct VoidCreditNote {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 impl serde::Serialize for VoidCreditNote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1248,7 +1247,7 @@ impl serde::Serialize for VoidCreditNote {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 impl VoidCreditNote {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1264,7 +1263,7 @@ impl VoidCreditNote {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "credit_notes")]
 impl crate::rt::StripeRequest for VoidCreditNote {
     type Output = crate::CreditNote;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,14 +5,14 @@
 /// Removes the currently applied discount on a subscription.
 ///
 /// `DELETE /v1/subscriptions/{subscription_exposed_id}/discount` · Stripe's SDKs: `delete_discount` on `Subscription` · [API reference](https://docs.stripe.com/api/subscriptions/delete_discount)
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteDiscountSubscription {
     /// The `subscription_exposed_id` parameter.
     pub subscription_exposed_id: crate::SubscriptionId,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl serde::Serialize for DeleteDiscountSubscription {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -20,7 +20,7 @@ impl serde::Serialize for DeleteDiscountSubscription {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl DeleteDiscountSubscription {
     /// Start with the required parameters: `subscription_exposed_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -30,7 +30,7 @@ impl DeleteDiscountSubscription {
         }
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl crate::rt::StripeRequest for DeleteDiscountSubscription {
     type Output = crate::DeletedDiscount;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Creates a feature
 ///
 /// `POST /v1/entitlements/features` · Stripe's SDKs: `create` on `Entitlements.Feature` · [API reference](https://docs.stripe.com/api/entitlements/features/create)
-#[cfg(feature = "billing")]
+#[cfg(feature = "entitlements_features")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateEntitlementsFeature {
@@ -18,7 +18,7 @@ pub struct CreateEntitlementsFeature {
     /// The feature's name, for your own purpose, not meant to be displayable to the customer.
     pub name: String,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "entitlements_features")]
 impl serde::Serialize for CreateEntitlementsFeature {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -35,7 +35,7 @@ impl serde::Serialize for CreateEntitlementsFeature {
     }
 }
 /// The required parameters of [`CreateEntitlementsFeature::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "billing")]
+#[cfg(feature = "entitlements_features")]
 #[derive(Clone, Debug)]
 pub struct CreateEntitlementsFeatureArgs {
     /// A unique key you provide as your own system identifier. This may be up to 80 characters.
@@ -43,7 +43,7 @@ pub struct CreateEntitlementsFeatureArgs {
     /// The feature's name, for your own purpose, not meant to be displayable to the customer.
     pub name: String,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "entitlements_features")]
 impl CreateEntitlementsFeature {
     /// Start with the required parameters, named in [`CreateEntitlementsFeatureArgs`]: `lookup_key`, `name`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -66,7 +66,7 @@ impl CreateEntitlementsFeature {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "entitlements_features")]
 impl crate::rt::StripeRequest for CreateEntitlementsFeature {
     type Output = crate::EntitlementsFeature;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -83,7 +83,7 @@ impl crate::rt::StripeRequest for CreateEntitlementsFeature {
 }
 /// A feature represents a monetizable ability or functionality in your system.
 /// Features can be assigned to products, and when those products are purchased, Stripe will create an entitlement to the feature for the purchasing customer.
-#[cfg(any(feature = "billing", feature = "climate"))]
+#[cfg(any(feature = "entitlements_features", feature = "products"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct EntitlementsFeature {
@@ -102,15 +102,14 @@ pub struct EntitlementsFeature {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "billing", feature = "climate"))]
+#[cfg(any(feature = "entitlements_features", feature = "products"))]
 impl EntitlementsFeature {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "entitlements.feature";
 }
 /// The id of a [`EntitlementsFeature`].
-#[cfg(any(feature = "billing", feature = "climate"))]
-pub type EntitlementsFeatureId = crate::rt::Id<EntitlementsFeature>;
-#[cfg(any(feature = "billing", feature = "climate"))]
+pub type EntitlementsFeatureId = crate::rt::Id<crate::gated::EntitlementsFeature>;
+#[cfg(any(feature = "entitlements_features", feature = "products"))]
 impl crate::rt::Decode for EntitlementsFeature {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -189,19 +188,19 @@ impl crate::rt::Decode for EntitlementsFeature {
         }
     }
 }
-#[cfg(any(feature = "billing", feature = "climate"))]
+#[cfg(any(feature = "entitlements_features", feature = "products"))]
 impl<'de> serde::Deserialize<'de> for EntitlementsFeature {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "billing", feature = "climate"))]
+#[cfg(any(feature = "entitlements_features", feature = "products"))]
 impl crate::rt::HasId for EntitlementsFeature {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(any(feature = "billing", feature = "climate"))]
+#[cfg(any(feature = "entitlements_features", feature = "products"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for EntitlementsFeature {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -225,7 +224,7 @@ impl serde::Serialize for EntitlementsFeature {
 /// Retrieve a list of features
 ///
 /// `GET /v1/entitlements/features` · Stripe's SDKs: `list` on `Entitlements.Feature` · [API reference](https://docs.stripe.com/api/entitlements/features/list)
-#[cfg(feature = "billing")]
+#[cfg(feature = "entitlements_features")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListEntitlementsFeatures {
@@ -242,7 +241,7 @@ pub struct ListEntitlementsFeatures {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "entitlements_features")]
 impl serde::Serialize for ListEntitlementsFeatures {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -268,7 +267,7 @@ impl serde::Serialize for ListEntitlementsFeatures {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "entitlements_features")]
 impl ListEntitlementsFeatures {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -313,7 +312,7 @@ impl ListEntitlementsFeatures {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "entitlements_features")]
 impl crate::rt::StripeRequest for ListEntitlementsFeatures {
     type Output = crate::rt::List<crate::EntitlementsFeature>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -333,7 +332,7 @@ impl crate::rt::StripeRequest for ListEntitlementsFeatures {
 /// Retrieves a feature
 ///
 /// `GET /v1/entitlements/features/{id}` · Stripe's SDKs: `retrieve` on `Entitlements.Feature` · [API reference](https://docs.stripe.com/api/entitlements/features/retrieve)
-#[cfg(feature = "billing")]
+#[cfg(feature = "entitlements_features")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveEntitlementsFeature {
@@ -342,7 +341,7 @@ pub struct RetrieveEntitlementsFeature {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "entitlements_features")]
 impl serde::Serialize for RetrieveEntitlementsFeature {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -353,7 +352,7 @@ impl serde::Serialize for RetrieveEntitlementsFeature {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "entitlements_features")]
 impl RetrieveEntitlementsFeature {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -369,7 +368,7 @@ impl RetrieveEntitlementsFeature {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "entitlements_features")]
 impl crate::rt::StripeRequest for RetrieveEntitlementsFeature {
     type Output = crate::EntitlementsFeature;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -394,7 +393,7 @@ impl crate::rt::StripeRequest for RetrieveEntitlementsFeature {
 /// Update a feature’s metadata or permanently deactivate it.
 ///
 /// `POST /v1/entitlements/features/{id}` · Stripe's SDKs: `update` on `Entitlements.Feature` · [API reference](https://docs.stripe.com/api/entitlements/features/update)
-#[cfg(feature = "billing")]
+#[cfg(feature = "entitlements_features")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateEntitlementsFeature {
@@ -409,7 +408,7 @@ pub struct UpdateEntitlementsFeature {
     /// The feature's name, for your own purpose, not meant to be displayable to the customer.
     pub name: Option<String>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "entitlements_features")]
 impl serde::Serialize for UpdateEntitlementsFeature {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -429,7 +428,7 @@ impl serde::Serialize for UpdateEntitlementsFeature {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "entitlements_features")]
 impl UpdateEntitlementsFeature {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -466,7 +465,7 @@ impl UpdateEntitlementsFeature {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "entitlements_features")]
 impl crate::rt::StripeRequest for UpdateEntitlementsFeature {
     type Output = crate::EntitlementsFeature;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Adds multiple line items to an invoice. This is only possible when an invoice is still a draft.
 ///
 /// `POST /v1/invoices/{invoice}/add_lines` · Stripe's SDKs: `add_lines` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/add_lines)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AddLinesInvoice {
@@ -18,7 +18,7 @@ pub struct AddLinesInvoice {
     /// The line items to add.
     pub lines: Vec<crate::invoice::add::Lines>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl serde::Serialize for AddLinesInvoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -33,7 +33,7 @@ impl serde::Serialize for AddLinesInvoice {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl AddLinesInvoice {
     /// Start with the required parameters: `invoice`, `lines`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -62,7 +62,7 @@ impl AddLinesInvoice {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for AddLinesInvoice {
     type Output = crate::Invoice;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -96,7 +96,7 @@ impl crate::rt::StripeRequest for AddLinesInvoice {
 /// See: [Partial payments](https://docs.stripe.com/docs/invoicing/partial-payments) to learn more.
 ///
 /// `POST /v1/invoices/{invoice}/attach_payment` · Stripe's SDKs: `attach_payment` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/attach_payment)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AttachPaymentInvoice {
@@ -109,7 +109,7 @@ pub struct AttachPaymentInvoice {
     /// The ID of the PaymentRecord to attach to the invoice.
     pub payment_record: Option<crate::PaymentRecordId>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl serde::Serialize for AttachPaymentInvoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -126,7 +126,7 @@ impl serde::Serialize for AttachPaymentInvoice {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl AttachPaymentInvoice {
     /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -154,7 +154,7 @@ impl AttachPaymentInvoice {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for AttachPaymentInvoice {
     type Output = crate::Invoice;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -179,7 +179,7 @@ impl crate::rt::StripeRequest for AttachPaymentInvoice {
 /// This endpoint creates a draft invoice for a given customer. The invoice remains a draft until you [finalize](#finalize_invoice) the invoice, which allows you to [pay](https://docs.stripe.com/api/invoices/pay) or [send](https://docs.stripe.com/api/invoices/send) the invoice to your customers.
 ///
 /// `POST /v1/invoices` · Stripe's SDKs: `create` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/create)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateInvoice {
@@ -254,7 +254,7 @@ pub struct CreateInvoice {
     /// If specified, the funds from the invoice will be transferred to the destination and the ID of the resulting transfer will be found on the invoice's charge.
     pub transfer_data: Option<crate::invoice::TransferData>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl serde::Serialize for CreateInvoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -361,7 +361,7 @@ impl serde::Serialize for CreateInvoice {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl CreateInvoice {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -598,7 +598,7 @@ impl CreateInvoice {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for CreateInvoice {
     type Output = crate::Invoice;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -626,7 +626,7 @@ impl crate::rt::StripeRequest for CreateInvoice {
 /// Note: Currency conversion calculations use the latest exchange rates. Exchange rates may vary between the time of the preview and the time of the actual invoice creation. [Learn more](https://docs.stripe.com/currencies/conversions)
 ///
 /// `POST /v1/invoices/create_preview` · Stripe's SDKs: `create_preview` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/create_preview)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreatePreviewInvoice {
@@ -661,7 +661,7 @@ pub struct CreatePreviewInvoice {
     /// The subscription creation or modification params to apply as a preview. Cannot be used with `schedule` or `schedule_details` fields.
     pub subscription_details: Option<crate::invoice::SubscriptionDetails>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl serde::Serialize for CreatePreviewInvoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -714,7 +714,7 @@ impl serde::Serialize for CreatePreviewInvoice {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl CreatePreviewInvoice {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -828,7 +828,7 @@ impl CreatePreviewInvoice {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for CreatePreviewInvoice {
     type Output = crate::Invoice;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -848,14 +848,14 @@ impl crate::rt::StripeRequest for CreatePreviewInvoice {
 /// Permanently deletes a one-off invoice draft. This cannot be undone. Attempts to delete invoices that are no longer in a draft state will fail; once an invoice has been finalized or if an invoice is for a subscription, it must be [voided](#void_invoice).
 ///
 /// `DELETE /v1/invoices/{invoice}` · Stripe's SDKs: `delete` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/delete)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteInvoice {
     /// The `invoice` parameter.
     pub invoice: crate::InvoiceId,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl serde::Serialize for DeleteInvoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -863,7 +863,7 @@ impl serde::Serialize for DeleteInvoice {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl DeleteInvoice {
     /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -871,7 +871,7 @@ impl DeleteInvoice {
         Self { invoice: invoice.into() }
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for DeleteInvoice {
     type Output = crate::DeletedInvoice;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -891,6 +891,7 @@ impl crate::rt::StripeRequest for DeleteInvoice {
     }
 }
 /// DeletedInvoice
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletedInvoice {
@@ -901,12 +902,14 @@ pub struct DeletedInvoice {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "invoices")]
 impl DeletedInvoice {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "invoice";
 }
 /// The id of a [`DeletedInvoice`].
-pub type DeletedInvoiceId = crate::rt::Id<DeletedInvoice>;
+pub type DeletedInvoiceId = crate::rt::Id<crate::gated::DeletedInvoice>;
+#[cfg(feature = "invoices")]
 impl crate::rt::Decode for DeletedInvoice {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -947,16 +950,19 @@ impl crate::rt::Decode for DeletedInvoice {
         }
     }
 }
+#[cfg(feature = "invoices")]
 impl<'de> serde::Deserialize<'de> for DeletedInvoice {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "invoices")]
 impl crate::rt::HasId for DeletedInvoice {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "invoices")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedInvoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -976,7 +982,7 @@ impl serde::Serialize for DeletedInvoice {
 /// Stripe automatically finalizes drafts before sending and attempting payment on invoices. However, if you’d like to finalize a draft invoice manually, you can do so using this method.
 ///
 /// `POST /v1/invoices/{invoice}/finalize` · Stripe's SDKs: `finalize_invoice` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/finalize_invoice)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FinalizeInvoice {
@@ -987,7 +993,7 @@ pub struct FinalizeInvoice {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl serde::Serialize for FinalizeInvoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1001,7 +1007,7 @@ impl serde::Serialize for FinalizeInvoice {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl FinalizeInvoice {
     /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1023,7 +1029,7 @@ impl FinalizeInvoice {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for FinalizeInvoice {
     type Output = crate::Invoice;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1075,6 +1081,7 @@ impl crate::rt::StripeRequest for FinalizeInvoice {
 /// [here](https://docs.stripe.com/billing/customer/balance).
 ///
 /// Related guide: [Send invoices to customers](https://docs.stripe.com/billing/invoices/sending)
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Invoice {
@@ -1177,7 +1184,7 @@ pub struct Invoice {
     /// The error encountered during the previous attempt to finalize the invoice. This field is cleared when the invoice is successfully finalized.
     pub last_finalization_error: Option<crate::ApiErrors>,
     /// The ID of the most recent non-draft revision of this invoice
-    pub latest_revision: Option<crate::rt::Expandable<crate::Invoice>>,
+    pub latest_revision: Option<crate::rt::Expandable<crate::gated::Invoice>>,
     /// The individual line items that make up the invoice. `lines` is sorted as follows: (1) pending invoice items (including prorations) in reverse chronological order, (2) subscription items in reverse chronological order, and (3) invoice items added after invoice creation in chronological order.
     pub lines: crate::rt::List<crate::LineItem>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -1189,7 +1196,7 @@ pub struct Invoice {
     /// A unique, identifying string that appears on emails sent to the customer for this invoice. This starts with the customer's unique invoice_prefix if it is specified.
     pub number: Option<String>,
     /// The account (if any) for which the funds of the invoice payment are intended. If set, the invoice will be presented with the branding and support information of the specified account. See the [Invoices with Connect](https://docs.stripe.com/billing/invoices/connect) documentation for details.
-    pub on_behalf_of: Option<crate::rt::Expandable<crate::Account>>,
+    pub on_behalf_of: Option<crate::rt::Expandable<crate::gated::Account>>,
     /// The parent that generated this invoice
     pub parent: Option<crate::BillingBillResourceInvoicingParentsInvoiceParent>,
     /// The `payment_settings` field.
@@ -1225,7 +1232,7 @@ pub struct Invoice {
     /// The integer amount in cents (or local equivalent) representing the subtotal of the invoice before any invoice level discount or tax is applied. Item discounts are already incorporated
     pub subtotal_excluding_tax: Option<i64>,
     /// ID of the test clock this invoice belongs to.
-    pub test_clock: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
+    pub test_clock: Option<crate::rt::Expandable<crate::gated::TestHelpersTestClock>>,
     /// The `threshold_reason` field.
     pub threshold_reason: Option<crate::InvoiceThresholdReason>,
     /// Total after discounts and taxes.
@@ -1245,12 +1252,14 @@ pub struct Invoice {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "invoices")]
 impl Invoice {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "invoice";
 }
 /// The id of a [`Invoice`].
-pub type InvoiceId = crate::rt::Id<Invoice>;
+pub type InvoiceId = crate::rt::Id<crate::gated::Invoice>;
+#[cfg(feature = "invoices")]
 impl crate::rt::Decode for Invoice {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1309,13 +1318,13 @@ impl crate::rt::Decode for Invoice {
             f41: crate::rt::json::Slot<String>,
             f42: crate::rt::json::Slot<crate::ConnectAccountReference>,
             f43: crate::rt::json::Slot<crate::ApiErrors>,
-            f44: crate::rt::json::Slot<crate::rt::Expandable<crate::Invoice>>,
+            f44: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Invoice>>,
             f45: crate::rt::json::Slot<crate::rt::List<crate::LineItem>>,
             f46: crate::rt::json::Slot<bool>,
             f47: crate::rt::json::Slot<crate::rt::Metadata>,
             f48: crate::rt::json::Slot<crate::rt::Timestamp>,
             f49: crate::rt::json::Slot<String>,
-            f50: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f50: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
             f51: crate::rt::json::Slot<
                 crate::BillingBillResourceInvoicingParentsInvoiceParent,
             >,
@@ -1336,7 +1345,7 @@ impl crate::rt::Decode for Invoice {
             f66: crate::rt::json::Slot<i64>,
             f67: crate::rt::json::Slot<i64>,
             f68: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::TestHelpersTestClock>,
+                crate::rt::Expandable<crate::gated::TestHelpersTestClock>,
             >,
             f69: crate::rt::json::Slot<crate::InvoiceThresholdReason>,
             f70: crate::rt::json::Slot<i64>,
@@ -1766,16 +1775,19 @@ impl crate::rt::Decode for Invoice {
         }
     }
 }
+#[cfg(feature = "invoices")]
 impl<'de> serde::Deserialize<'de> for Invoice {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "invoices")]
 impl crate::rt::HasId for Invoice {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "invoices")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Invoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1967,6 +1979,7 @@ impl serde::Serialize for Invoice {
     }
 }
 /// invoice_installments_card
+#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoiceInstallmentsCard {
@@ -1975,6 +1988,7 @@ pub struct InvoiceInstallmentsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
 impl crate::rt::Decode for InvoiceInstallmentsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1999,16 +2013,19 @@ impl crate::rt::Decode for InvoiceInstallmentsCard {
         })
     }
 }
+#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
 impl<'de> serde::Deserialize<'de> for InvoiceInstallmentsCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
 impl crate::rt::HasId for InvoiceInstallmentsCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for InvoiceInstallmentsCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2024,6 +2041,7 @@ impl serde::Serialize for InvoiceInstallmentsCard {
     }
 }
 /// InvoiceItemThresholdReason
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoiceItemThresholdReason {
@@ -2034,6 +2052,7 @@ pub struct InvoiceItemThresholdReason {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "invoices")]
 impl crate::rt::Decode for InvoiceItemThresholdReason {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2076,16 +2095,19 @@ impl crate::rt::Decode for InvoiceItemThresholdReason {
         }
     }
 }
+#[cfg(feature = "invoices")]
 impl<'de> serde::Deserialize<'de> for InvoiceItemThresholdReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "invoices")]
 impl crate::rt::HasId for InvoiceItemThresholdReason {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "invoices")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for InvoiceItemThresholdReason {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2100,6 +2122,7 @@ impl serde::Serialize for InvoiceItemThresholdReason {
     }
 }
 /// InvoiceLineItemPeriod
+#[cfg(any(feature = "invoiceitems", feature = "invoices"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoiceLineItemPeriod {
@@ -2110,6 +2133,7 @@ pub struct InvoiceLineItemPeriod {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "invoiceitems", feature = "invoices"))]
 impl crate::rt::Decode for InvoiceLineItemPeriod {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2149,16 +2173,19 @@ impl crate::rt::Decode for InvoiceLineItemPeriod {
         }
     }
 }
+#[cfg(any(feature = "invoiceitems", feature = "invoices"))]
 impl<'de> serde::Deserialize<'de> for InvoiceLineItemPeriod {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "invoiceitems", feature = "invoices"))]
 impl crate::rt::HasId for InvoiceLineItemPeriod {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "invoiceitems", feature = "invoices"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for InvoiceLineItemPeriod {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2173,6 +2200,7 @@ impl serde::Serialize for InvoiceLineItemPeriod {
     }
 }
 /// invoice_mandate_options_card
+#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoiceMandateOptionsCard {
@@ -2185,6 +2213,7 @@ pub struct InvoiceMandateOptionsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
 impl crate::rt::Decode for InvoiceMandateOptionsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2217,16 +2246,19 @@ impl crate::rt::Decode for InvoiceMandateOptionsCard {
         })
     }
 }
+#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
 impl<'de> serde::Deserialize<'de> for InvoiceMandateOptionsCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
 impl crate::rt::HasId for InvoiceMandateOptionsCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for InvoiceMandateOptionsCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2248,6 +2280,14 @@ impl serde::Serialize for InvoiceMandateOptionsCard {
     }
 }
 /// invoice_mandate_options_payto
+#[cfg(
+    any(
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoiceMandateOptionsPayto {
@@ -2260,6 +2300,14 @@ pub struct InvoiceMandateOptionsPayto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::Decode for InvoiceMandateOptionsPayto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2292,16 +2340,40 @@ impl crate::rt::Decode for InvoiceMandateOptionsPayto {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for InvoiceMandateOptionsPayto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::HasId for InvoiceMandateOptionsPayto {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for InvoiceMandateOptionsPayto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2323,6 +2395,7 @@ impl serde::Serialize for InvoiceMandateOptionsPayto {
     }
 }
 /// InvoiceRenderingPdf
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoiceRenderingPdf {
@@ -2331,6 +2404,7 @@ pub struct InvoiceRenderingPdf {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "invoices")]
 impl crate::rt::Decode for InvoiceRenderingPdf {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2355,16 +2429,19 @@ impl crate::rt::Decode for InvoiceRenderingPdf {
         })
     }
 }
+#[cfg(feature = "invoices")]
 impl<'de> serde::Deserialize<'de> for InvoiceRenderingPdf {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "invoices")]
 impl crate::rt::HasId for InvoiceRenderingPdf {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "invoices")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for InvoiceRenderingPdf {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2380,6 +2457,9 @@ impl serde::Serialize for InvoiceRenderingPdf {
     }
 }
 /// invoice_setting_checkout_rendering_options
+#[cfg(
+    any(feature = "checkout_sessions", feature = "invoices", feature = "payment_links")
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoiceSettingCheckoutRenderingOptions {
@@ -2390,6 +2470,9 @@ pub struct InvoiceSettingCheckoutRenderingOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(feature = "checkout_sessions", feature = "invoices", feature = "payment_links")
+)]
 impl crate::rt::Decode for InvoiceSettingCheckoutRenderingOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2418,16 +2501,25 @@ impl crate::rt::Decode for InvoiceSettingCheckoutRenderingOptions {
         })
     }
 }
+#[cfg(
+    any(feature = "checkout_sessions", feature = "invoices", feature = "payment_links")
+)]
 impl<'de> serde::Deserialize<'de> for InvoiceSettingCheckoutRenderingOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(feature = "checkout_sessions", feature = "invoices", feature = "payment_links")
+)]
 impl crate::rt::HasId for InvoiceSettingCheckoutRenderingOptions {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(feature = "checkout_sessions", feature = "invoices", feature = "payment_links")
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for InvoiceSettingCheckoutRenderingOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2446,6 +2538,14 @@ impl serde::Serialize for InvoiceSettingCheckoutRenderingOptions {
     }
 }
 /// InvoiceSettingCustomField
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoiceSettingCustomField {
@@ -2456,6 +2556,14 @@ pub struct InvoiceSettingCustomField {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links"
+    )
+)]
 impl crate::rt::Decode for InvoiceSettingCustomField {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2495,16 +2603,40 @@ impl crate::rt::Decode for InvoiceSettingCustomField {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for InvoiceSettingCustomField {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links"
+    )
+)]
 impl crate::rt::HasId for InvoiceSettingCustomField {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for InvoiceSettingCustomField {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2519,6 +2651,7 @@ impl serde::Serialize for InvoiceSettingCustomField {
     }
 }
 /// InvoiceSettingCustomerRenderingOptions
+#[cfg(any(feature = "customers", feature = "invoices"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoiceSettingCustomerRenderingOptions {
@@ -2529,6 +2662,7 @@ pub struct InvoiceSettingCustomerRenderingOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "customers", feature = "invoices"))]
 impl crate::rt::Decode for InvoiceSettingCustomerRenderingOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2557,16 +2691,19 @@ impl crate::rt::Decode for InvoiceSettingCustomerRenderingOptions {
         })
     }
 }
+#[cfg(any(feature = "customers", feature = "invoices"))]
 impl<'de> serde::Deserialize<'de> for InvoiceSettingCustomerRenderingOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "invoices"))]
 impl crate::rt::HasId for InvoiceSettingCustomerRenderingOptions {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "customers", feature = "invoices"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for InvoiceSettingCustomerRenderingOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2585,6 +2722,7 @@ impl serde::Serialize for InvoiceSettingCustomerRenderingOptions {
     }
 }
 /// InvoiceSettingCustomerSetting
+#[cfg(any(feature = "customers", feature = "invoices"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoiceSettingCustomerSetting {
@@ -2599,6 +2737,7 @@ pub struct InvoiceSettingCustomerSetting {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "customers", feature = "invoices"))]
 impl crate::rt::Decode for InvoiceSettingCustomerSetting {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2640,16 +2779,19 @@ impl crate::rt::Decode for InvoiceSettingCustomerSetting {
         })
     }
 }
+#[cfg(any(feature = "customers", feature = "invoices"))]
 impl<'de> serde::Deserialize<'de> for InvoiceSettingCustomerSetting {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "invoices"))]
 impl crate::rt::HasId for InvoiceSettingCustomerSetting {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "customers", feature = "invoices"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for InvoiceSettingCustomerSetting {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2674,6 +2816,7 @@ impl serde::Serialize for InvoiceSettingCustomerSetting {
     }
 }
 /// InvoiceSettingQuoteSetting
+#[cfg(any(feature = "invoices", feature = "quotes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoiceSettingQuoteSetting {
@@ -2684,6 +2827,7 @@ pub struct InvoiceSettingQuoteSetting {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "invoices", feature = "quotes"))]
 impl crate::rt::Decode for InvoiceSettingQuoteSetting {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2723,16 +2867,19 @@ impl crate::rt::Decode for InvoiceSettingQuoteSetting {
         }
     }
 }
+#[cfg(any(feature = "invoices", feature = "quotes"))]
 impl<'de> serde::Deserialize<'de> for InvoiceSettingQuoteSetting {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "invoices", feature = "quotes"))]
 impl crate::rt::HasId for InvoiceSettingQuoteSetting {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "invoices", feature = "quotes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for InvoiceSettingQuoteSetting {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2749,6 +2896,7 @@ impl serde::Serialize for InvoiceSettingQuoteSetting {
     }
 }
 /// InvoiceSettingSubscriptionSchedulePhaseSetting
+#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoiceSettingSubscriptionSchedulePhaseSetting {
@@ -2761,6 +2909,7 @@ pub struct InvoiceSettingSubscriptionSchedulePhaseSetting {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
 impl crate::rt::Decode for InvoiceSettingSubscriptionSchedulePhaseSetting {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2795,16 +2944,19 @@ impl crate::rt::Decode for InvoiceSettingSubscriptionSchedulePhaseSetting {
         })
     }
 }
+#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
 impl<'de> serde::Deserialize<'de> for InvoiceSettingSubscriptionSchedulePhaseSetting {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
 impl crate::rt::HasId for InvoiceSettingSubscriptionSchedulePhaseSetting {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for InvoiceSettingSubscriptionSchedulePhaseSetting {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2826,6 +2978,13 @@ impl serde::Serialize for InvoiceSettingSubscriptionSchedulePhaseSetting {
     }
 }
 /// InvoiceSettingSubscriptionScheduleSetting
+#[cfg(
+    any(
+        feature = "invoices",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoiceSettingSubscriptionScheduleSetting {
@@ -2838,6 +2997,13 @@ pub struct InvoiceSettingSubscriptionScheduleSetting {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "invoices",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::Decode for InvoiceSettingSubscriptionScheduleSetting {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2883,16 +3049,37 @@ impl crate::rt::Decode for InvoiceSettingSubscriptionScheduleSetting {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "invoices",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for InvoiceSettingSubscriptionScheduleSetting {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "invoices",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::HasId for InvoiceSettingSubscriptionScheduleSetting {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "invoices",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for InvoiceSettingSubscriptionScheduleSetting {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2912,6 +3099,7 @@ impl serde::Serialize for InvoiceSettingSubscriptionScheduleSetting {
     }
 }
 /// InvoiceThresholdReason
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoiceThresholdReason {
@@ -2922,6 +3110,7 @@ pub struct InvoiceThresholdReason {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "invoices")]
 impl crate::rt::Decode for InvoiceThresholdReason {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2961,16 +3150,19 @@ impl crate::rt::Decode for InvoiceThresholdReason {
         }
     }
 }
+#[cfg(feature = "invoices")]
 impl<'de> serde::Deserialize<'de> for InvoiceThresholdReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "invoices")]
 impl crate::rt::HasId for InvoiceThresholdReason {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "invoices")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for InvoiceThresholdReason {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2991,7 +3183,7 @@ impl serde::Serialize for InvoiceThresholdReason {
 /// You can list all invoices, or list the invoices for a specific customer. The invoices are returned sorted by creation date, with the most recently created invoices appearing first.
 ///
 /// `GET /v1/invoices` · Stripe's SDKs: `list` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/list)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListInvoices {
@@ -3018,7 +3210,7 @@ pub struct ListInvoices {
     /// Only return invoices for the subscription specified by this subscription ID.
     pub subscription: Option<crate::SubscriptionId>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl serde::Serialize for ListInvoices {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3059,7 +3251,7 @@ impl serde::Serialize for ListInvoices {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl ListInvoices {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3137,7 +3329,7 @@ impl ListInvoices {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for ListInvoices {
     type Output = crate::rt::List<crate::Invoice>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -3157,7 +3349,7 @@ impl crate::rt::StripeRequest for ListInvoices {
 /// Marking an invoice as uncollectible is useful for keeping track of bad debts that can be written off for accounting purposes.
 ///
 /// `POST /v1/invoices/{invoice}/mark_uncollectible` · Stripe's SDKs: `mark_uncollectible` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/mark_uncollectible)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct MarkUncollectibleInvoice {
@@ -3166,7 +3358,7 @@ pub struct MarkUncollectibleInvoice {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl serde::Serialize for MarkUncollectibleInvoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3177,7 +3369,7 @@ impl serde::Serialize for MarkUncollectibleInvoice {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl MarkUncollectibleInvoice {
     /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3193,7 +3385,7 @@ impl MarkUncollectibleInvoice {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for MarkUncollectibleInvoice {
     type Output = crate::Invoice;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -3218,7 +3410,7 @@ impl crate::rt::StripeRequest for MarkUncollectibleInvoice {
 /// Stripe automatically creates and then attempts to collect payment on invoices for customers on subscriptions according to your [subscriptions settings](https://dashboard.stripe.com/account/billing/automatic). However, if you’d like to attempt payment on an invoice out of the normal collection schedule or for some other reason, you can do so.
 ///
 /// `POST /v1/invoices/{invoice}/pay` · Stripe's SDKs: `pay` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/pay)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PayInvoice {
@@ -3241,7 +3433,7 @@ pub struct PayInvoice {
     /// A payment source to be charged. The source must be the ID of a source belonging to the customer associated with the invoice being paid.
     pub source: Option<crate::SourceId>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl serde::Serialize for PayInvoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3270,7 +3462,7 @@ impl serde::Serialize for PayInvoice {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl PayInvoice {
     /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3324,7 +3516,7 @@ impl PayInvoice {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for PayInvoice {
     type Output = crate::Invoice;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -3349,7 +3541,7 @@ impl crate::rt::StripeRequest for PayInvoice {
 /// Removes multiple line items from an invoice. This is only possible when an invoice is still a draft.
 ///
 /// `POST /v1/invoices/{invoice}/remove_lines` · Stripe's SDKs: `remove_lines` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/remove_lines)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RemoveLinesInvoice {
@@ -3362,7 +3554,7 @@ pub struct RemoveLinesInvoice {
     /// The line items to remove.
     pub lines: Vec<crate::invoice::remove::Lines>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl serde::Serialize for RemoveLinesInvoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3377,7 +3569,7 @@ impl serde::Serialize for RemoveLinesInvoice {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl RemoveLinesInvoice {
     /// Start with the required parameters: `invoice`, `lines`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3406,7 +3598,7 @@ impl RemoveLinesInvoice {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for RemoveLinesInvoice {
     type Output = crate::Invoice;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -3431,7 +3623,7 @@ impl crate::rt::StripeRequest for RemoveLinesInvoice {
 /// Retrieves the invoice with the given ID.
 ///
 /// `GET /v1/invoices/{invoice}` · Stripe's SDKs: `retrieve` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/retrieve)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveInvoice {
@@ -3440,7 +3632,7 @@ pub struct RetrieveInvoice {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl serde::Serialize for RetrieveInvoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3451,7 +3643,7 @@ impl serde::Serialize for RetrieveInvoice {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl RetrieveInvoice {
     /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3467,7 +3659,7 @@ impl RetrieveInvoice {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for RetrieveInvoice {
     type Output = crate::Invoice;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -3494,7 +3686,7 @@ impl crate::rt::StripeRequest for RetrieveInvoice {
 /// to an hour behind during outages. Search functionality is not available to merchants in India.
 ///
 /// `GET /v1/invoices/search` · Stripe's SDKs: `search` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/search)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SearchInvoices {
@@ -3507,7 +3699,7 @@ pub struct SearchInvoices {
     /// The search query string. See [search query language](https://docs.stripe.com/search#search-query-language) and the list of supported [query fields for invoices](https://docs.stripe.com/search#query-fields-for-invoices).
     pub query: String,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl serde::Serialize for SearchInvoices {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3525,7 +3717,7 @@ impl serde::Serialize for SearchInvoices {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl SearchInvoices {
     /// Start with the required parameters: `query`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3553,7 +3745,7 @@ impl SearchInvoices {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for SearchInvoices {
     type Output = crate::rt::SearchList<crate::Invoice>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -3575,7 +3767,7 @@ impl crate::rt::StripeRequest for SearchInvoices {
 /// Requests made in test-mode result in no emails being sent, despite sending an `invoice.sent` event.
 ///
 /// `POST /v1/invoices/{invoice}/send` · Stripe's SDKs: `send_invoice` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/send_invoice)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SendInvoice {
@@ -3584,7 +3776,7 @@ pub struct SendInvoice {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl serde::Serialize for SendInvoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3595,7 +3787,7 @@ impl serde::Serialize for SendInvoice {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl SendInvoice {
     /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3611,7 +3803,7 @@ impl SendInvoice {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for SendInvoice {
     type Output = crate::Invoice;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -3632,16 +3824,36 @@ impl crate::rt::StripeRequest for SendInvoice {
     }
 }
 /// One of several shapes of `InvoiceAccountTaxIds`.
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TaxIdOrDeletedTaxId {
     /// A `tax_id`.
-    TaxId(crate::rt::Boxed<crate::TaxId>),
+    TaxId(crate::rt::Boxed<crate::gated::TaxId>),
     /// A `tax_id`.
-    DeletedTaxId(crate::rt::Boxed<crate::DeletedTaxId>),
+    DeletedTaxId(crate::rt::Boxed<crate::gated::DeletedTaxId>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TaxIdOrDeletedTaxId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3652,18 +3864,48 @@ impl serde::Serialize for TaxIdOrDeletedTaxId {
         }
     }
 }
-impl From<crate::TaxId> for TaxIdOrDeletedTaxId {
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl From<crate::gated::TaxId> for TaxIdOrDeletedTaxId {
     #[inline]
-    fn from(v: crate::TaxId) -> Self {
+    fn from(v: crate::gated::TaxId) -> Self {
         TaxIdOrDeletedTaxId::TaxId(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::DeletedTaxId> for TaxIdOrDeletedTaxId {
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl From<crate::gated::DeletedTaxId> for TaxIdOrDeletedTaxId {
     #[inline]
-    fn from(v: crate::DeletedTaxId) -> Self {
+    fn from(v: crate::gated::DeletedTaxId) -> Self {
         TaxIdOrDeletedTaxId::DeletedTaxId(crate::rt::Boxed::new(v))
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::Decode for TaxIdOrDeletedTaxId {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3675,11 +3917,31 @@ impl crate::rt::Decode for TaxIdOrDeletedTaxId {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for TaxIdOrDeletedTaxId {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::HasId for TaxIdOrDeletedTaxId {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -3699,7 +3961,7 @@ impl crate::rt::HasId for TaxIdOrDeletedTaxId {
 /// `auto_advance=false`.
 ///
 /// `POST /v1/invoices/{invoice}` · Stripe's SDKs: `update` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/update)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateInvoice {
@@ -3762,7 +4024,7 @@ pub struct UpdateInvoice {
     /// If specified, the funds from the invoice will be transferred to the destination and the ID of the resulting transfer will be found on the invoice's charge. This will be unset if you POST an empty value.
     pub transfer_data: Option<crate::rt::Clearable<crate::invoice::TransferData>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl serde::Serialize for UpdateInvoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3851,7 +4113,7 @@ impl serde::Serialize for UpdateInvoice {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl UpdateInvoice {
     /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -4063,7 +4325,7 @@ impl UpdateInvoice {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for UpdateInvoice {
     type Output = crate::Invoice;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -4087,7 +4349,7 @@ impl crate::rt::StripeRequest for UpdateInvoice {
 /// Updates multiple line items on an invoice. This is only possible when an invoice is still a draft.
 ///
 /// `POST /v1/invoices/{invoice}/update_lines` · Stripe's SDKs: `update_lines` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/update_lines)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateLinesInvoice {
@@ -4100,7 +4362,7 @@ pub struct UpdateLinesInvoice {
     /// The line items to update.
     pub lines: Vec<crate::invoice::update::Lines>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl serde::Serialize for UpdateLinesInvoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -4115,7 +4377,7 @@ impl serde::Serialize for UpdateLinesInvoice {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl UpdateLinesInvoice {
     /// Start with the required parameters: `invoice`, `lines`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -4144,7 +4406,7 @@ impl UpdateLinesInvoice {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for UpdateLinesInvoice {
     type Output = crate::Invoice;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -4171,7 +4433,7 @@ impl crate::rt::StripeRequest for UpdateLinesInvoice {
 /// Consult with local regulations to determine whether and how an invoice might be amended, canceled, or voided in the jurisdiction you’re doing business in. You might need to [issue another invoice](#create_invoice) or [credit note](#create_credit_note) instead. Stripe recommends that you consult with your legal counsel for advice specific to your business.
 ///
 /// `POST /v1/invoices/{invoice}/void` · Stripe's SDKs: `void_invoice` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/void_invoice)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VoidInvoice {
@@ -4180,7 +4442,7 @@ pub struct VoidInvoice {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl serde::Serialize for VoidInvoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -4191,7 +4453,7 @@ impl serde::Serialize for VoidInvoice {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl VoidInvoice {
     /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -4207,7 +4469,7 @@ impl VoidInvoice {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for VoidInvoice {
     type Output = crate::Invoice;
     fn endpoint(&self) -> crate::rt::Endpoint {

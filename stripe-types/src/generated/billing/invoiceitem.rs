@@ -5,7 +5,7 @@
 /// Creates an item to be added to a draft invoice (up to 250 items per invoice). If no invoice is specified, the item will be on the next invoice created for the customer specified.
 ///
 /// `POST /v1/invoiceitems` · Stripe's SDKs: `create` on `InvoiceItem` · [API reference](https://docs.stripe.com/api/invoiceitems/create)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateInvoiceItem {
@@ -48,7 +48,7 @@ pub struct CreateInvoiceItem {
     /// The decimal unit amount in cents (or local equivalent) of the charge to be applied to the upcoming invoice. This `unit_amount_decimal` will be multiplied by the quantity to get the full amount. Passing in a negative `unit_amount_decimal` will reduce the `amount_due` on the invoice. Accepts at most 12 decimal places.
     pub unit_amount_decimal: Option<crate::rt::Decimal>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl serde::Serialize for CreateInvoiceItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -113,7 +113,7 @@ impl serde::Serialize for CreateInvoiceItem {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl CreateInvoiceItem {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -242,7 +242,7 @@ impl CreateInvoiceItem {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl crate::rt::StripeRequest for CreateInvoiceItem {
     type Output = crate::Invoiceitem;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -262,14 +262,14 @@ impl crate::rt::StripeRequest for CreateInvoiceItem {
 /// Deletes an invoice item, removing it from an invoice. Deleting invoice items is only possible when they’re not attached to invoices, or if it’s attached to a draft invoice.
 ///
 /// `DELETE /v1/invoiceitems/{invoiceitem}` · Stripe's SDKs: `delete` on `InvoiceItem` · [API reference](https://docs.stripe.com/api/invoiceitems/delete)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteInvoiceItem {
     /// The `invoiceitem` parameter.
     pub invoiceitem: crate::InvoiceitemId,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl serde::Serialize for DeleteInvoiceItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -277,7 +277,7 @@ impl serde::Serialize for DeleteInvoiceItem {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl DeleteInvoiceItem {
     /// Start with the required parameters: `invoiceitem`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -287,7 +287,7 @@ impl DeleteInvoiceItem {
         }
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl crate::rt::StripeRequest for DeleteInvoiceItem {
     type Output = crate::DeletedInvoiceitem;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -308,7 +308,7 @@ impl crate::rt::StripeRequest for DeleteInvoiceItem {
     }
 }
 /// DeletedInvoiceItem
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletedInvoiceitem {
@@ -319,15 +319,15 @@ pub struct DeletedInvoiceitem {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl DeletedInvoiceitem {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "invoiceitem";
 }
 /// The id of a [`DeletedInvoiceitem`].
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 pub type DeletedInvoiceitemId = crate::rt::Id<DeletedInvoiceitem>;
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl crate::rt::Decode for DeletedInvoiceitem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -368,19 +368,19 @@ impl crate::rt::Decode for DeletedInvoiceitem {
         }
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl<'de> serde::Deserialize<'de> for DeletedInvoiceitem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl crate::rt::HasId for DeletedInvoiceitem {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedInvoiceitem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -403,7 +403,7 @@ impl serde::Serialize for DeletedInvoiceitem {
 /// (to minimize per-transaction fees), or for having Stripe tabulate your usage-based billing totals.
 ///
 /// Related guides: [Integrate with the Invoicing API](https://docs.stripe.com/invoicing/integration), [Subscription Invoices](https://docs.stripe.com/billing/invoices/subscription#adding-upcoming-invoice-items).
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Invoiceitem {
@@ -422,11 +422,11 @@ pub struct Invoiceitem {
     /// If true, discounts will apply to this invoice item. Always false for prorations.
     pub discountable: bool,
     /// The discounts which apply to the invoice item. Item discounts are applied before invoice discounts. Use `expand[]=discounts` to expand each discount.
-    pub discounts: Option<Vec<crate::rt::Expandable<crate::Discount>>>,
+    pub discounts: Option<Vec<crate::rt::Expandable<crate::gated::Discount>>>,
     /// Unique identifier for the object.
     pub id: crate::InvoiceitemId,
     /// The ID of the invoice this invoice item belongs to.
-    pub invoice: Option<crate::rt::Expandable<crate::Invoice>>,
+    pub invoice: Option<crate::rt::Expandable<crate::gated::Invoice>>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
@@ -448,19 +448,19 @@ pub struct Invoiceitem {
     /// The tax rates which apply to the invoice item. When set, the `default_tax_rates` on the invoice do not apply to this invoice item.
     pub tax_rates: Option<Vec<crate::TaxRate>>,
     /// ID of the test clock this invoice item belongs to.
-    pub test_clock: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
+    pub test_clock: Option<crate::rt::Expandable<crate::gated::TestHelpersTestClock>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl Invoiceitem {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "invoiceitem";
 }
 /// The id of a [`Invoiceitem`].
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 pub type InvoiceitemId = crate::rt::Id<Invoiceitem>;
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl crate::rt::Decode for Invoiceitem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -474,9 +474,11 @@ impl crate::rt::Decode for Invoiceitem {
             f4: crate::rt::json::Slot<crate::rt::Timestamp>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<bool>,
-            f7: crate::rt::json::Slot<Vec<crate::rt::Expandable<crate::Discount>>>,
+            f7: crate::rt::json::Slot<
+                Vec<crate::rt::Expandable<crate::gated::Discount>>,
+            >,
             f8: crate::rt::json::Slot<crate::InvoiceitemId>,
-            f9: crate::rt::json::Slot<crate::rt::Expandable<crate::Invoice>>,
+            f9: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Invoice>>,
             f10: crate::rt::json::Slot<bool>,
             f11: crate::rt::json::Slot<crate::rt::Metadata>,
             f12: crate::rt::json::Slot<i64>,
@@ -492,7 +494,7 @@ impl crate::rt::Decode for Invoiceitem {
             f18: crate::rt::json::Slot<i64>,
             f19: crate::rt::json::Slot<Vec<crate::TaxRate>>,
             f20: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::TestHelpersTestClock>,
+                crate::rt::Expandable<crate::gated::TestHelpersTestClock>,
             >,
         }
         let mut b = Slots {
@@ -641,19 +643,19 @@ impl crate::rt::Decode for Invoiceitem {
         }
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl<'de> serde::Deserialize<'de> for Invoiceitem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl crate::rt::HasId for Invoiceitem {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Invoiceitem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -714,7 +716,7 @@ impl serde::Serialize for Invoiceitem {
 /// Returns a list of your invoice items. Invoice items are returned sorted by creation date, with the most recently created invoice items appearing first.
 ///
 /// `GET /v1/invoiceitems` · Stripe's SDKs: `list` on `InvoiceItem` · [API reference](https://docs.stripe.com/api/invoiceitems/list)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListInvoiceItems {
@@ -737,7 +739,7 @@ pub struct ListInvoiceItems {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl serde::Serialize for ListInvoiceItems {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -772,7 +774,7 @@ impl serde::Serialize for ListInvoiceItems {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl ListInvoiceItems {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -835,7 +837,7 @@ impl ListInvoiceItems {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl crate::rt::StripeRequest for ListInvoiceItems {
     type Output = crate::rt::List<crate::Invoiceitem>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -855,7 +857,7 @@ impl crate::rt::StripeRequest for ListInvoiceItems {
 /// Retrieves the invoice item with the given ID.
 ///
 /// `GET /v1/invoiceitems/{invoiceitem}` · Stripe's SDKs: `retrieve` on `InvoiceItem` · [API reference](https://docs.stripe.com/api/invoiceitems/retrieve)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveInvoiceItem {
@@ -864,7 +866,7 @@ pub struct RetrieveInvoiceItem {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl serde::Serialize for RetrieveInvoiceItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -875,7 +877,7 @@ impl serde::Serialize for RetrieveInvoiceItem {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl RetrieveInvoiceItem {
     /// Start with the required parameters: `invoiceitem`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -891,7 +893,7 @@ impl RetrieveInvoiceItem {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl crate::rt::StripeRequest for RetrieveInvoiceItem {
     type Output = crate::Invoiceitem;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -916,7 +918,7 @@ impl crate::rt::StripeRequest for RetrieveInvoiceItem {
 /// Updates the amount or description of an invoice item on an upcoming invoice. Updating an invoice item is only possible before the invoice it’s attached to is closed.
 ///
 /// `POST /v1/invoiceitems/{invoiceitem}` · Stripe's SDKs: `update` on `InvoiceItem` · [API reference](https://docs.stripe.com/api/invoiceitems/update)
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateInvoiceItem {
@@ -951,7 +953,7 @@ pub struct UpdateInvoiceItem {
     /// The decimal unit amount in cents (or local equivalent) of the charge to be applied to the upcoming invoice. This `unit_amount_decimal` will be multiplied by the quantity to get the full amount. Passing in a negative `unit_amount_decimal` will reduce the `amount_due` on the invoice. Accepts at most 12 decimal places.
     pub unit_amount_decimal: Option<crate::rt::Decimal>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl serde::Serialize for UpdateInvoiceItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1001,7 +1003,7 @@ impl serde::Serialize for UpdateInvoiceItem {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl UpdateInvoiceItem {
     /// Start with the required parameters: `invoiceitem`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1101,7 +1103,7 @@ impl UpdateInvoiceItem {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "invoiceitems")]
 impl crate::rt::StripeRequest for UpdateInvoiceItem {
     type Output = crate::Invoiceitem;
     fn endpoint(&self) -> crate::rt::Endpoint {

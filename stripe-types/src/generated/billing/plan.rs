@@ -5,7 +5,7 @@
 /// You can now model subscriptions more flexibly using the [Prices API](#prices). It replaces the Plans API and is backwards compatible to simplify your migration.
 ///
 /// `POST /v1/plans` · Stripe's SDKs: `create` on `Plan` · [API reference](https://docs.stripe.com/api/plans/create)
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreatePlan {
@@ -46,7 +46,7 @@ pub struct CreatePlan {
     /// Configures how the quantity per period should be determined. Can be either `metered` or `licensed`. `licensed` automatically bills the `quantity` set when adding it to a subscription. `metered` aggregates the total usage based on usage records. Defaults to `licensed`.
     pub usage_type: Option<crate::price::UsageType>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl serde::Serialize for CreatePlan {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -104,7 +104,7 @@ impl serde::Serialize for CreatePlan {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl CreatePlan {
     /// Start with the required parameters: `currency`, `interval`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -223,7 +223,7 @@ impl CreatePlan {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl crate::rt::StripeRequest for CreatePlan {
     type Output = crate::Plan;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -243,14 +243,14 @@ impl crate::rt::StripeRequest for CreatePlan {
 /// Deleting plans means new subscribers can’t be added. Existing subscribers aren’t affected.
 ///
 /// `DELETE /v1/plans/{plan}` · Stripe's SDKs: `delete` on `Plan` · [API reference](https://docs.stripe.com/api/plans/delete)
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletePlan {
     /// The `plan` parameter.
     pub plan: crate::PlanId,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl serde::Serialize for DeletePlan {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -258,7 +258,7 @@ impl serde::Serialize for DeletePlan {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl DeletePlan {
     /// Start with the required parameters: `plan`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -266,7 +266,7 @@ impl DeletePlan {
         Self { plan: plan.into() }
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl crate::rt::StripeRequest for DeletePlan {
     type Output = crate::DeletedPlan;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -284,7 +284,7 @@ impl crate::rt::StripeRequest for DeletePlan {
     }
 }
 /// DeletedPlan
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletedPlan {
@@ -295,15 +295,15 @@ pub struct DeletedPlan {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl DeletedPlan {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "plan";
 }
 /// The id of a [`DeletedPlan`].
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 pub type DeletedPlanId = crate::rt::Id<DeletedPlan>;
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl crate::rt::Decode for DeletedPlan {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -344,19 +344,19 @@ impl crate::rt::Decode for DeletedPlan {
         }
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl<'de> serde::Deserialize<'de> for DeletedPlan {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl crate::rt::HasId for DeletedPlan {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedPlan {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -376,7 +376,7 @@ impl serde::Serialize for DeletedPlan {
 /// Returns a list of your plans.
 ///
 /// `GET /v1/plans` · Stripe's SDKs: `list` on `Plan` · [API reference](https://docs.stripe.com/api/plans/list)
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListPlans {
@@ -395,7 +395,7 @@ pub struct ListPlans {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl serde::Serialize for ListPlans {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -424,7 +424,7 @@ impl serde::Serialize for ListPlans {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl ListPlans {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -475,7 +475,7 @@ impl ListPlans {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl crate::rt::StripeRequest for ListPlans {
     type Output = crate::rt::List<crate::Plan>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -498,7 +498,7 @@ impl crate::rt::StripeRequest for ListPlans {
 /// For example, you might have a single "gold" product that has plans for $10/month, $100/year, €9/month, and €90/year.
 ///
 /// Related guides: [Set up a subscription](https://docs.stripe.com/billing/subscriptions/set-up-subscription) and more about [products and prices](https://docs.stripe.com/products-prices/overview).
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Plan {
@@ -543,15 +543,15 @@ pub struct Plan {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl Plan {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "plan";
 }
 /// The id of a [`Plan`].
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 pub type PlanId = crate::rt::Id<Plan>;
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl crate::rt::Decode for Plan {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -713,19 +713,19 @@ impl crate::rt::Decode for Plan {
         }
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl<'de> serde::Deserialize<'de> for Plan {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl crate::rt::HasId for Plan {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Plan {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -778,7 +778,7 @@ impl serde::Serialize for Plan {
     }
 }
 /// PlanTier
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PlanTier {
@@ -795,7 +795,7 @@ pub struct PlanTier {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl crate::rt::Decode for PlanTier {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -842,19 +842,19 @@ impl crate::rt::Decode for PlanTier {
         })
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl<'de> serde::Deserialize<'de> for PlanTier {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl crate::rt::HasId for PlanTier {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PlanTier {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -882,16 +882,40 @@ impl serde::Serialize for PlanTier {
     }
 }
 /// One of several shapes of `PlanProduct`.
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "plans",
+        feature = "prices",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ProductOrDeletedProduct {
     /// A `product`.
-    Product(crate::rt::Boxed<crate::Product>),
+    Product(crate::rt::Boxed<crate::gated::Product>),
     /// A `product`.
-    DeletedProduct(crate::rt::Boxed<crate::DeletedProduct>),
+    DeletedProduct(crate::rt::Boxed<crate::gated::DeletedProduct>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "plans",
+        feature = "prices",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ProductOrDeletedProduct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -902,18 +926,54 @@ impl serde::Serialize for ProductOrDeletedProduct {
         }
     }
 }
-impl From<crate::Product> for ProductOrDeletedProduct {
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "plans",
+        feature = "prices",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl From<crate::gated::Product> for ProductOrDeletedProduct {
     #[inline]
-    fn from(v: crate::Product) -> Self {
+    fn from(v: crate::gated::Product) -> Self {
         ProductOrDeletedProduct::Product(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::DeletedProduct> for ProductOrDeletedProduct {
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "plans",
+        feature = "prices",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl From<crate::gated::DeletedProduct> for ProductOrDeletedProduct {
     #[inline]
-    fn from(v: crate::DeletedProduct) -> Self {
+    fn from(v: crate::gated::DeletedProduct) -> Self {
         ProductOrDeletedProduct::DeletedProduct(crate::rt::Boxed::new(v))
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "plans",
+        feature = "prices",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::Decode for ProductOrDeletedProduct {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -927,11 +987,35 @@ impl crate::rt::Decode for ProductOrDeletedProduct {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "plans",
+        feature = "prices",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for ProductOrDeletedProduct {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "plans",
+        feature = "prices",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::HasId for ProductOrDeletedProduct {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -948,7 +1032,7 @@ impl crate::rt::HasId for ProductOrDeletedProduct {
 /// Retrieves the plan with the given ID.
 ///
 /// `GET /v1/plans/{plan}` · Stripe's SDKs: `retrieve` on `Plan` · [API reference](https://docs.stripe.com/api/plans/retrieve)
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePlan {
@@ -957,7 +1041,7 @@ pub struct RetrievePlan {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl serde::Serialize for RetrievePlan {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -968,7 +1052,7 @@ impl serde::Serialize for RetrievePlan {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl RetrievePlan {
     /// Start with the required parameters: `plan`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -984,7 +1068,7 @@ impl RetrievePlan {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl crate::rt::StripeRequest for RetrievePlan {
     type Output = crate::Plan;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1006,7 +1090,7 @@ impl crate::rt::StripeRequest for RetrievePlan {
 /// Updates the specified plan by setting the values of the parameters passed. Any parameters not provided are left unchanged. By design, you cannot change a plan’s ID, amount, currency, or billing cycle.
 ///
 /// `POST /v1/plans/{plan}` · Stripe's SDKs: `update` on `Plan` · [API reference](https://docs.stripe.com/api/plans/update)
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePlan {
@@ -1025,7 +1109,7 @@ pub struct UpdatePlan {
     /// Default number of trial days when subscribing a customer to this plan using [`trial_from_plan=true`](https://docs.stripe.com/api#create_subscription-trial_from_plan).
     pub trial_period_days: Option<i64>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl serde::Serialize for UpdatePlan {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1051,7 +1135,7 @@ impl serde::Serialize for UpdatePlan {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl UpdatePlan {
     /// Start with the required parameters: `plan`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1100,7 +1184,7 @@ impl UpdatePlan {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "plans")]
 impl crate::rt::StripeRequest for UpdatePlan {
     type Output = crate::Plan;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Creates a new [Price](https://docs.stripe.com/api/prices) for an existing [Product](https://docs.stripe.com/api/products). The Price can be recurring or one-time.
 ///
 /// `POST /v1/prices` · Stripe's SDKs: `create` on `Price` · [API reference](https://docs.stripe.com/api/prices/create)
-#[cfg(feature = "billing")]
+#[cfg(feature = "prices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreatePrice {
@@ -50,7 +50,7 @@ pub struct CreatePrice {
     /// Same as `unit_amount`, but accepts a decimal value in cents (or local equivalent) with at most 12 decimal places. Only one of `unit_amount` and `unit_amount_decimal` can be set.
     pub unit_amount_decimal: Option<crate::rt::Decimal>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "prices")]
 impl serde::Serialize for CreatePrice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -113,7 +113,7 @@ impl serde::Serialize for CreatePrice {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "prices")]
 impl CreatePrice {
     /// Start with the required parameters: `currency`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -249,7 +249,7 @@ impl CreatePrice {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "prices")]
 impl crate::rt::StripeRequest for CreatePrice {
     type Output = crate::Price;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -265,6 +265,7 @@ impl crate::rt::StripeRequest for CreatePrice {
     }
 }
 /// DeletedPrice
+#[cfg(feature = "prices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletedPrice {
@@ -275,10 +276,12 @@ pub struct DeletedPrice {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "prices")]
 impl DeletedPrice {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "price";
 }
+#[cfg(feature = "prices")]
 impl crate::rt::Decode for DeletedPrice {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -319,16 +322,19 @@ impl crate::rt::Decode for DeletedPrice {
         }
     }
 }
+#[cfg(feature = "prices")]
 impl<'de> serde::Deserialize<'de> for DeletedPrice {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "prices")]
 impl crate::rt::HasId for DeletedPrice {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "prices")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedPrice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -348,7 +354,7 @@ impl serde::Serialize for DeletedPrice {
 /// Returns a list of your active prices, excluding [inline prices](https://docs.stripe.com/docs/products-prices/pricing-models#inline-pricing). For the list of inactive prices, set `active` to false.
 ///
 /// `GET /v1/prices` · Stripe's SDKs: `list` on `Price` · [API reference](https://docs.stripe.com/api/prices/list)
-#[cfg(feature = "billing")]
+#[cfg(feature = "prices")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListPrices {
@@ -375,7 +381,7 @@ pub struct ListPrices {
     /// Only return prices of type `recurring` or `one_time`.
     pub r#type: Option<crate::price::list::Type>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "prices")]
 impl serde::Serialize for ListPrices {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -416,7 +422,7 @@ impl serde::Serialize for ListPrices {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "prices")]
 impl ListPrices {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -494,7 +500,7 @@ impl ListPrices {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "prices")]
 impl crate::rt::StripeRequest for ListPrices {
     type Output = crate::rt::List<crate::Price>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -515,6 +521,17 @@ impl crate::rt::StripeRequest for ListPrices {
 /// For example, you might have a single "gold" product that has prices for $10/month, $100/year, and €9 once.
 ///
 /// Related guides: [Set up a subscription](https://docs.stripe.com/billing/subscriptions/set-up-subscription), [create an invoice](https://docs.stripe.com/billing/invoices/create), and more about [products and prices](https://docs.stripe.com/products-prices/overview).
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Price {
@@ -563,12 +580,34 @@ pub struct Price {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 impl Price {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "price";
 }
 /// The id of a [`Price`].
-pub type PriceId = crate::rt::Id<Price>;
+pub type PriceId = crate::rt::Id<crate::gated::Price>;
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::Decode for Price {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -737,16 +776,49 @@ impl crate::rt::Decode for Price {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for Price {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::HasId for Price {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Price {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -802,6 +874,17 @@ impl serde::Serialize for Price {
     }
 }
 /// PriceTier
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PriceTier {
@@ -818,6 +901,17 @@ pub struct PriceTier {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::Decode for PriceTier {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -864,16 +958,49 @@ impl crate::rt::Decode for PriceTier {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PriceTier {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::HasId for PriceTier {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PriceTier {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -905,7 +1032,7 @@ impl serde::Serialize for PriceTier {
 /// Retrieves the price with the given ID.
 ///
 /// `GET /v1/prices/{price}` · Stripe's SDKs: `retrieve` on `Price` · [API reference](https://docs.stripe.com/api/prices/retrieve)
-#[cfg(feature = "billing")]
+#[cfg(feature = "prices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePrice {
@@ -914,7 +1041,7 @@ pub struct RetrievePrice {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "prices")]
 impl serde::Serialize for RetrievePrice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -925,7 +1052,7 @@ impl serde::Serialize for RetrievePrice {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "prices")]
 impl RetrievePrice {
     /// Start with the required parameters: `price`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -941,7 +1068,7 @@ impl RetrievePrice {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "prices")]
 impl crate::rt::StripeRequest for RetrievePrice {
     type Output = crate::Price;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -966,7 +1093,7 @@ impl crate::rt::StripeRequest for RetrievePrice {
 /// to an hour behind during outages. Search functionality is not available to merchants in India.
 ///
 /// `GET /v1/prices/search` · Stripe's SDKs: `search` on `Price` · [API reference](https://docs.stripe.com/api/prices/search)
-#[cfg(feature = "billing")]
+#[cfg(feature = "prices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SearchPrices {
@@ -979,7 +1106,7 @@ pub struct SearchPrices {
     /// The search query string. See [search query language](https://docs.stripe.com/search#search-query-language) and the list of supported [query fields for prices](https://docs.stripe.com/search#query-fields-for-prices).
     pub query: String,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "prices")]
 impl serde::Serialize for SearchPrices {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -997,7 +1124,7 @@ impl serde::Serialize for SearchPrices {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "prices")]
 impl SearchPrices {
     /// Start with the required parameters: `query`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1025,7 +1152,7 @@ impl SearchPrices {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "prices")]
 impl crate::rt::StripeRequest for SearchPrices {
     type Output = crate::rt::SearchList<crate::Price>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1045,7 +1172,7 @@ impl crate::rt::StripeRequest for SearchPrices {
 /// Updates the specified price by setting the values of the parameters passed. Any parameters not provided are left unchanged.
 ///
 /// `POST /v1/prices/{price}` · Stripe's SDKs: `update` on `Price` · [API reference](https://docs.stripe.com/api/prices/update)
-#[cfg(feature = "billing")]
+#[cfg(feature = "prices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePrice {
@@ -1070,7 +1197,7 @@ pub struct UpdatePrice {
     /// If set to true, will atomically remove the lookup key from the existing price, and assign it to this price.
     pub transfer_lookup_key: Option<bool>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "prices")]
 impl serde::Serialize for UpdatePrice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1102,7 +1229,7 @@ impl serde::Serialize for UpdatePrice {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "prices")]
 impl UpdatePrice {
     /// Start with the required parameters: `price`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1168,7 +1295,7 @@ impl UpdatePrice {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "prices")]
 impl crate::rt::StripeRequest for UpdatePrice {
     type Output = crate::Price;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Creates a new product object.
 ///
 /// `POST /v1/products` · Stripe's SDKs: `create` on `Product` · [API reference](https://docs.stripe.com/api/products/create)
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateProduct {
@@ -43,7 +43,7 @@ pub struct CreateProduct {
     /// A URL of a publicly-accessible webpage for this product.
     pub url: Option<String>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 impl serde::Serialize for CreateProduct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -94,7 +94,7 @@ impl serde::Serialize for CreateProduct {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 impl CreateProduct {
     /// Start with the required parameters: `name`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -200,7 +200,7 @@ impl CreateProduct {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 impl crate::rt::StripeRequest for CreateProduct {
     type Output = crate::Product;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -220,14 +220,14 @@ impl crate::rt::StripeRequest for CreateProduct {
 /// Delete a product. Deleting a product is only possible if it has no prices associated with it. Additionally, deleting a product with `type=good` is only possible if it has no SKUs associated with it.
 ///
 /// `DELETE /v1/products/{id}` · Stripe's SDKs: `delete` on `Product` · [API reference](https://docs.stripe.com/api/products/delete)
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteProduct {
     /// The `id` parameter.
     pub id: crate::ProductId,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 impl serde::Serialize for DeleteProduct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -235,7 +235,7 @@ impl serde::Serialize for DeleteProduct {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 impl DeleteProduct {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -243,7 +243,7 @@ impl DeleteProduct {
         Self { id: id.into() }
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 impl crate::rt::StripeRequest for DeleteProduct {
     type Output = crate::DeletedProduct;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -265,7 +265,7 @@ impl crate::rt::StripeRequest for DeleteProduct {
 /// Returns a list of your products. The products are returned sorted by creation date, with the most recently created products appearing first.
 ///
 /// `GET /v1/products` · Stripe's SDKs: `list` on `Product` · [API reference](https://docs.stripe.com/api/products/list)
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListProducts {
@@ -288,7 +288,7 @@ pub struct ListProducts {
     /// Only return products with the given url.
     pub url: Option<String>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 impl serde::Serialize for ListProducts {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -323,7 +323,7 @@ impl serde::Serialize for ListProducts {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 impl ListProducts {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -386,7 +386,7 @@ impl ListProducts {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 impl crate::rt::StripeRequest for ListProducts {
     type Output = crate::rt::List<crate::Product>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -406,7 +406,7 @@ impl crate::rt::StripeRequest for ListProducts {
 /// Retrieves the details of an existing product. Supply the unique product ID from either a product creation request or the product list, and Stripe will return the corresponding product information.
 ///
 /// `GET /v1/products/{id}` · Stripe's SDKs: `retrieve` on `Product` · [API reference](https://docs.stripe.com/api/products/retrieve)
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveProduct {
@@ -415,7 +415,7 @@ pub struct RetrieveProduct {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 impl serde::Serialize for RetrieveProduct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -426,7 +426,7 @@ impl serde::Serialize for RetrieveProduct {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 impl RetrieveProduct {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -442,7 +442,7 @@ impl RetrieveProduct {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 impl crate::rt::StripeRequest for RetrieveProduct {
     type Output = crate::Product;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -467,7 +467,7 @@ impl crate::rt::StripeRequest for RetrieveProduct {
 /// to an hour behind during outages. Search functionality is not available to merchants in India.
 ///
 /// `GET /v1/products/search` · Stripe's SDKs: `search` on `Product` · [API reference](https://docs.stripe.com/api/products/search)
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SearchProducts {
@@ -480,7 +480,7 @@ pub struct SearchProducts {
     /// The search query string. See [search query language](https://docs.stripe.com/search#search-query-language) and the list of supported [query fields for products](https://docs.stripe.com/search#query-fields-for-products).
     pub query: String,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 impl serde::Serialize for SearchProducts {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -498,7 +498,7 @@ impl serde::Serialize for SearchProducts {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 impl SearchProducts {
     /// Start with the required parameters: `query`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -526,7 +526,7 @@ impl SearchProducts {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 impl crate::rt::StripeRequest for SearchProducts {
     type Output = crate::rt::SearchList<crate::Product>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -546,7 +546,7 @@ impl crate::rt::StripeRequest for SearchProducts {
 /// Updates the specific product by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
 /// `POST /v1/products/{id}` · Stripe's SDKs: `update` on `Product` · [API reference](https://docs.stripe.com/api/products/update)
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateProduct {
@@ -588,7 +588,7 @@ pub struct UpdateProduct {
     /// A URL of a publicly-accessible webpage for this product.
     pub url: Option<crate::rt::Clearable<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 impl serde::Serialize for UpdateProduct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -638,7 +638,7 @@ impl serde::Serialize for UpdateProduct {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 impl UpdateProduct {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -744,7 +744,7 @@ impl UpdateProduct {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "products")]
 impl crate::rt::StripeRequest for UpdateProduct {
     type Output = crate::Product;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// A promotion code points to an underlying promotion. You can optionally restrict the code to a specific customer, redemption limit, and expiration date.
 ///
 /// `POST /v1/promotion_codes` · Stripe's SDKs: `create` on `PromotionCode` · [API reference](https://docs.stripe.com/api/promotion_codes/create)
-#[cfg(feature = "billing")]
+#[cfg(feature = "promotion_codes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreatePromotionCode {
@@ -32,7 +32,7 @@ pub struct CreatePromotionCode {
     /// Settings that restrict the redemption of the promotion code.
     pub restrictions: Option<crate::promotion_code::create::Restrictions>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "promotion_codes")]
 impl serde::Serialize for CreatePromotionCode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -68,7 +68,7 @@ impl serde::Serialize for CreatePromotionCode {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "promotion_codes")]
 impl CreatePromotionCode {
     /// Start with the required parameters: `promotion`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -137,7 +137,7 @@ impl CreatePromotionCode {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "promotion_codes")]
 impl crate::rt::StripeRequest for CreatePromotionCode {
     type Output = crate::PromotionCode;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -157,7 +157,7 @@ impl crate::rt::StripeRequest for CreatePromotionCode {
 /// Returns a list of your promotion codes.
 ///
 /// `GET /v1/promotion_codes` · Stripe's SDKs: `list` on `PromotionCode` · [API reference](https://docs.stripe.com/api/promotion_codes/list)
-#[cfg(feature = "billing")]
+#[cfg(feature = "promotion_codes")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListPromotionCodes {
@@ -182,7 +182,7 @@ pub struct ListPromotionCodes {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "promotion_codes")]
 impl serde::Serialize for ListPromotionCodes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -220,7 +220,7 @@ impl serde::Serialize for ListPromotionCodes {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "promotion_codes")]
 impl ListPromotionCodes {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -289,7 +289,7 @@ impl ListPromotionCodes {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "promotion_codes")]
 impl crate::rt::StripeRequest for ListPromotionCodes {
     type Output = crate::rt::List<crate::PromotionCode>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -309,6 +309,7 @@ impl crate::rt::StripeRequest for ListPromotionCodes {
 ///
 /// If you enable promotion codes in your [customer portal configuration](https://docs.stripe.com/customer-management/configure-portal), then customers can redeem a code themselves when updating a subscription in the portal.
 /// Customers can also view the currently active promotion codes and coupons on each of their subscriptions in the portal.
+#[cfg(feature = "promotion_codes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PromotionCode {
@@ -341,12 +342,14 @@ pub struct PromotionCode {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "promotion_codes")]
 impl PromotionCode {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "promotion_code";
 }
 /// The id of a [`PromotionCode`].
-pub type PromotionCodeId = crate::rt::Id<PromotionCode>;
+pub type PromotionCodeId = crate::rt::Id<crate::gated::PromotionCode>;
+#[cfg(feature = "promotion_codes")]
 impl crate::rt::Decode for PromotionCode {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -475,16 +478,19 @@ impl crate::rt::Decode for PromotionCode {
         }
     }
 }
+#[cfg(feature = "promotion_codes")]
 impl<'de> serde::Deserialize<'de> for PromotionCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "promotion_codes")]
 impl crate::rt::HasId for PromotionCode {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "promotion_codes")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PromotionCode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -521,6 +527,7 @@ impl serde::Serialize for PromotionCode {
     }
 }
 /// PromotionCodeCurrencyOption
+#[cfg(feature = "promotion_codes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PromotionCodeCurrencyOption {
@@ -529,6 +536,7 @@ pub struct PromotionCodeCurrencyOption {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "promotion_codes")]
 impl crate::rt::Decode for PromotionCodeCurrencyOption {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -564,16 +572,19 @@ impl crate::rt::Decode for PromotionCodeCurrencyOption {
         }
     }
 }
+#[cfg(feature = "promotion_codes")]
 impl<'de> serde::Deserialize<'de> for PromotionCodeCurrencyOption {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "promotion_codes")]
 impl crate::rt::HasId for PromotionCodeCurrencyOption {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "promotion_codes")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PromotionCodeCurrencyOption {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -591,7 +602,7 @@ impl serde::Serialize for PromotionCodeCurrencyOption {
 /// Retrieves the promotion code with the given ID. In order to retrieve a promotion code by the customer-facing `code` use [list](https://docs.stripe.com/docs/api/promotion_codes/list) with the desired `code`.
 ///
 /// `GET /v1/promotion_codes/{promotion_code}` · Stripe's SDKs: `retrieve` on `PromotionCode` · [API reference](https://docs.stripe.com/api/promotion_codes/retrieve)
-#[cfg(feature = "billing")]
+#[cfg(feature = "promotion_codes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePromotionCode {
@@ -600,7 +611,7 @@ pub struct RetrievePromotionCode {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "promotion_codes")]
 impl serde::Serialize for RetrievePromotionCode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -611,7 +622,7 @@ impl serde::Serialize for RetrievePromotionCode {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "promotion_codes")]
 impl RetrievePromotionCode {
     /// Start with the required parameters: `promotion_code`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -627,7 +638,7 @@ impl RetrievePromotionCode {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "promotion_codes")]
 impl crate::rt::StripeRequest for RetrievePromotionCode {
     type Output = crate::PromotionCode;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -652,7 +663,7 @@ impl crate::rt::StripeRequest for RetrievePromotionCode {
 /// Updates the specified promotion code by setting the values of the parameters passed. Most fields are, by design, not editable.
 ///
 /// `POST /v1/promotion_codes/{promotion_code}` · Stripe's SDKs: `update` on `PromotionCode` · [API reference](https://docs.stripe.com/api/promotion_codes/update)
-#[cfg(feature = "billing")]
+#[cfg(feature = "promotion_codes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePromotionCode {
@@ -667,7 +678,7 @@ pub struct UpdatePromotionCode {
     /// Settings that restrict the redemption of the promotion code.
     pub restrictions: Option<crate::promotion_code::update::Restrictions>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "promotion_codes")]
 impl serde::Serialize for UpdatePromotionCode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -687,7 +698,7 @@ impl serde::Serialize for UpdatePromotionCode {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "promotion_codes")]
 impl UpdatePromotionCode {
     /// Start with the required parameters: `promotion_code`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -727,7 +738,7 @@ impl UpdatePromotionCode {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "promotion_codes")]
 impl crate::rt::StripeRequest for UpdatePromotionCode {
     type Output = crate::PromotionCode;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Accepts the specified quote.
 ///
 /// `POST /v1/quotes/{quote}/accept` · Stripe's SDKs: `accept` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/accept)
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AcceptQuote {
@@ -14,7 +14,7 @@ pub struct AcceptQuote {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl serde::Serialize for AcceptQuote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -25,7 +25,7 @@ impl serde::Serialize for AcceptQuote {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl AcceptQuote {
     /// Start with the required parameters: `quote`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -41,7 +41,7 @@ impl AcceptQuote {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl crate::rt::StripeRequest for AcceptQuote {
     type Output = crate::Quote;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -65,7 +65,7 @@ impl crate::rt::StripeRequest for AcceptQuote {
 /// Cancels the quote.
 ///
 /// `POST /v1/quotes/{quote}/cancel` · Stripe's SDKs: `cancel` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/cancel)
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelQuote {
@@ -74,7 +74,7 @@ pub struct CancelQuote {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl serde::Serialize for CancelQuote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -85,7 +85,7 @@ impl serde::Serialize for CancelQuote {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl CancelQuote {
     /// Start with the required parameters: `quote`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -101,7 +101,7 @@ impl CancelQuote {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl crate::rt::StripeRequest for CancelQuote {
     type Output = crate::Quote;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -125,7 +125,7 @@ impl crate::rt::StripeRequest for CancelQuote {
 /// A quote models prices and services for a customer. Default options for `header`, `description`, `footer`, and `expires_at` can be set in the dashboard via the [quote template](https://dashboard.stripe.com/settings/billing/quote).
 ///
 /// `POST /v1/quotes` · Stripe's SDKs: `create` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/create)
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateQuote {
@@ -172,7 +172,7 @@ pub struct CreateQuote {
     /// The data with which to automatically create a Transfer for each of the invoices.
     pub transfer_data: Option<crate::rt::Clearable<crate::quote::TransferData>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl serde::Serialize for CreateQuote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -243,7 +243,7 @@ impl serde::Serialize for CreateQuote {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl CreateQuote {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -405,7 +405,7 @@ impl CreateQuote {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl crate::rt::StripeRequest for CreateQuote {
     type Output = crate::Quote;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -425,7 +425,7 @@ impl crate::rt::StripeRequest for CreateQuote {
 /// Finalizes the quote.
 ///
 /// `POST /v1/quotes/{quote}/finalize` · Stripe's SDKs: `finalize_quote` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/finalize_quote)
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FinalizeQuote {
@@ -436,7 +436,7 @@ pub struct FinalizeQuote {
     /// A future timestamp on which the quote will be canceled if in `open` or `draft` status. Measured in seconds since the Unix epoch.
     pub expires_at: Option<crate::rt::Timestamp>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl serde::Serialize for FinalizeQuote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -450,7 +450,7 @@ impl serde::Serialize for FinalizeQuote {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl FinalizeQuote {
     /// Start with the required parameters: `quote`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -472,7 +472,7 @@ impl FinalizeQuote {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl crate::rt::StripeRequest for FinalizeQuote {
     type Output = crate::Quote;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -497,7 +497,7 @@ impl crate::rt::StripeRequest for FinalizeQuote {
 /// Returns a list of your quotes.
 ///
 /// `GET /v1/quotes` · Stripe's SDKs: `list` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/list)
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListQuotes {
@@ -518,7 +518,7 @@ pub struct ListQuotes {
     /// Provides a list of quotes that are associated with the specified test clock. The response will not include quotes with test clocks if this and the customer parameter is not set.
     pub test_clock: Option<String>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl serde::Serialize for ListQuotes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -550,7 +550,7 @@ impl serde::Serialize for ListQuotes {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl ListQuotes {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -607,7 +607,7 @@ impl ListQuotes {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl crate::rt::StripeRequest for ListQuotes {
     type Output = crate::rt::List<crate::Quote>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -624,6 +624,7 @@ impl crate::rt::StripeRequest for ListQuotes {
 }
 /// A Quote is a way to model prices that you'd like to provide to a customer.
 /// Once accepted, it will automatically create an invoice, subscription or subscription schedule.
+#[cfg(feature = "quotes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Quote {
@@ -658,7 +659,7 @@ pub struct Quote {
     /// A description that will be displayed on the quote PDF.
     pub description: Option<String>,
     /// The discounts applied to this quote.
-    pub discounts: Vec<crate::rt::Expandable<crate::Discount>>,
+    pub discounts: Vec<crate::rt::Expandable<crate::gated::Discount>>,
     /// The date on which the quote will be canceled if in `open` or `draft` status. Measured in seconds since the Unix epoch.
     pub expires_at: crate::rt::Timestamp,
     /// A footer that will be displayed on the quote PDF.
@@ -682,21 +683,21 @@ pub struct Quote {
     /// A unique number that identifies this particular quote. This number is assigned once the quote is [finalized](https://docs.stripe.com/quotes/overview#finalize).
     pub number: Option<String>,
     /// The account on behalf of which to charge. See the [Connect documentation](https://support.stripe.com/questions/sending-invoices-on-behalf-of-connected-accounts) for details.
-    pub on_behalf_of: Option<crate::rt::Expandable<crate::Account>>,
+    pub on_behalf_of: Option<crate::rt::Expandable<crate::gated::Account>>,
     /// The status of the quote.
     pub status: crate::quote::Status,
     /// The `status_transitions` field.
     pub status_transitions: crate::QuotesResourceStatusTransitions,
     /// The subscription that was created or updated from this quote.
-    pub subscription: Option<crate::rt::Expandable<crate::Subscription>>,
+    pub subscription: Option<crate::rt::Expandable<crate::gated::Subscription>>,
     /// The `subscription_data` field.
     pub subscription_data: crate::QuotesResourceSubscriptionDataSubscriptionData,
     /// The subscription schedule that was created or updated from this quote.
     pub subscription_schedule: Option<
-        crate::rt::Expandable<crate::SubscriptionSchedule>,
+        crate::rt::Expandable<crate::gated::SubscriptionSchedule>,
     >,
     /// ID of the test clock this quote belongs to.
-    pub test_clock: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
+    pub test_clock: Option<crate::rt::Expandable<crate::gated::TestHelpersTestClock>>,
     /// The `total_details` field.
     pub total_details: crate::QuotesResourceTotalDetails,
     /// The account (if any) the payments will be attributed to for tax reporting, and where funds from each payment will be transferred to for each of the invoices.
@@ -704,12 +705,15 @@ pub struct Quote {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "quotes")]
 impl Quote {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "quote";
 }
 /// The id of a [`Quote`].
+#[cfg(feature = "quotes")]
 pub type QuoteId = crate::rt::Id<Quote>;
+#[cfg(feature = "quotes")]
 impl crate::rt::Decode for Quote {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -732,7 +736,9 @@ impl crate::rt::Decode for Quote {
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<Vec<crate::rt::Expandable<crate::TaxRate>>>,
             f13: crate::rt::json::Slot<String>,
-            f14: crate::rt::json::Slot<Vec<crate::rt::Expandable<crate::Discount>>>,
+            f14: crate::rt::json::Slot<
+                Vec<crate::rt::Expandable<crate::gated::Discount>>,
+            >,
             f15: crate::rt::json::Slot<crate::rt::Timestamp>,
             f16: crate::rt::json::Slot<String>,
             f17: crate::rt::json::Slot<crate::QuotesResourceFromQuote>,
@@ -746,18 +752,20 @@ impl crate::rt::Decode for Quote {
             f23: crate::rt::json::Slot<bool>,
             f24: crate::rt::json::Slot<crate::rt::Metadata>,
             f25: crate::rt::json::Slot<String>,
-            f26: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f26: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
             f27: crate::rt::json::Slot<crate::quote::Status>,
             f28: crate::rt::json::Slot<crate::QuotesResourceStatusTransitions>,
-            f29: crate::rt::json::Slot<crate::rt::Expandable<crate::Subscription>>,
+            f29: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::Subscription>,
+            >,
             f30: crate::rt::json::Slot<
                 crate::QuotesResourceSubscriptionDataSubscriptionData,
             >,
             f31: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::SubscriptionSchedule>,
+                crate::rt::Expandable<crate::gated::SubscriptionSchedule>,
             >,
             f32: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::TestHelpersTestClock>,
+                crate::rt::Expandable<crate::gated::TestHelpersTestClock>,
             >,
             f33: crate::rt::json::Slot<crate::QuotesResourceTotalDetails>,
             f34: crate::rt::json::Slot<crate::QuotesResourceTransferData>,
@@ -982,16 +990,19 @@ impl crate::rt::Decode for Quote {
         }
     }
 }
+#[cfg(feature = "quotes")]
 impl<'de> serde::Deserialize<'de> for Quote {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "quotes")]
 impl crate::rt::HasId for Quote {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "quotes")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Quote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1082,7 +1093,7 @@ impl serde::Serialize for Quote {
 /// Retrieves the quote with the given ID.
 ///
 /// `GET /v1/quotes/{quote}` · Stripe's SDKs: `retrieve` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/retrieve)
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveQuote {
@@ -1091,7 +1102,7 @@ pub struct RetrieveQuote {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl serde::Serialize for RetrieveQuote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1102,7 +1113,7 @@ impl serde::Serialize for RetrieveQuote {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl RetrieveQuote {
     /// Start with the required parameters: `quote`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1118,7 +1129,7 @@ impl RetrieveQuote {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl crate::rt::StripeRequest for RetrieveQuote {
     type Output = crate::Quote;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1140,7 +1151,7 @@ impl crate::rt::StripeRequest for RetrieveQuote {
 /// A quote models prices and services for a customer.
 ///
 /// `POST /v1/quotes/{quote}` · Stripe's SDKs: `update` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/update)
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateQuote {
@@ -1185,7 +1196,7 @@ pub struct UpdateQuote {
     /// The data with which to automatically create a Transfer for each of the invoices.
     pub transfer_data: Option<crate::rt::Clearable<crate::quote::TransferData>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl serde::Serialize for UpdateQuote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1250,7 +1261,7 @@ impl serde::Serialize for UpdateQuote {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl UpdateQuote {
     /// Start with the required parameters: `quote`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1401,7 +1412,7 @@ impl UpdateQuote {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "quotes")]
 impl crate::rt::StripeRequest for UpdateQuote {
     type Output = crate::Quote;
     fn endpoint(&self) -> crate::rt::Endpoint {

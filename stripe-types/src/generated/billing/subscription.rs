@@ -9,7 +9,7 @@
 /// By default, upon subscription cancellation, Stripe stops automatic collection of all finalized invoices for the customer. This is intended to prevent unexpected payment attempts after the customer has canceled a subscription. However, you can resume automatic collection of the invoices manually after subscription cancellation to have us proceed. Or, you could check for unpaid invoices before allowing the customer to cancel the subscription at all.
 ///
 /// `DELETE /v1/subscriptions/{subscription_exposed_id}` · Stripe's SDKs: `cancel` on `Subscription` · [API reference](https://docs.stripe.com/api/subscriptions/cancel)
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelSubscription {
@@ -24,7 +24,7 @@ pub struct CancelSubscription {
     /// Will generate a proration invoice item that credits remaining unused time until the subscription period end. Defaults to `false`.
     pub prorate: Option<bool>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl serde::Serialize for CancelSubscription {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -44,7 +44,7 @@ impl serde::Serialize for CancelSubscription {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl CancelSubscription {
     /// Start with the required parameters: `subscription_exposed_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -81,7 +81,7 @@ impl CancelSubscription {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl crate::rt::StripeRequest for CancelSubscription {
     type Output = crate::Subscription;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -112,7 +112,7 @@ impl crate::rt::StripeRequest for CancelSubscription {
 /// Schedules provide the flexibility to model more complex billing configurations that change over time.
 ///
 /// `POST /v1/subscriptions` · Stripe's SDKs: `create` on `Subscription` · [API reference](https://docs.stripe.com/api/subscriptions/create)
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateSubscription {
@@ -203,7 +203,7 @@ pub struct CreateSubscription {
     /// Settings related to subscription trials.
     pub trial_settings: Option<crate::subscription::TrialSettings>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl serde::Serialize for CreateSubscription {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -316,7 +316,7 @@ impl serde::Serialize for CreateSubscription {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl CreateSubscription {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -600,7 +600,7 @@ impl CreateSubscription {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl crate::rt::StripeRequest for CreateSubscription {
     type Output = crate::Subscription;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -620,7 +620,7 @@ impl crate::rt::StripeRequest for CreateSubscription {
 /// By default, returns a list of subscriptions that have not been canceled. In order to list canceled subscriptions, specify `status=canceled`.
 ///
 /// `GET /v1/subscriptions` · Stripe's SDKs: `list` on `Subscription` · [API reference](https://docs.stripe.com/api/subscriptions/list)
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListSubscriptions {
@@ -653,7 +653,7 @@ pub struct ListSubscriptions {
     /// Filter for subscriptions that are associated with the specified test clock. The response will not include subscriptions with test clocks if this and the customer parameter is not set.
     pub test_clock: Option<String>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl serde::Serialize for ListSubscriptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -703,7 +703,7 @@ impl serde::Serialize for ListSubscriptions {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl ListSubscriptions {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -808,7 +808,7 @@ impl ListSubscriptions {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl crate::rt::StripeRequest for ListSubscriptions {
     type Output = crate::rt::List<crate::Subscription>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -828,7 +828,7 @@ impl crate::rt::StripeRequest for ListSubscriptions {
 /// Upgrade the billing_mode of an existing subscription.
 ///
 /// `POST /v1/subscriptions/{subscription}/migrate` · Stripe's SDKs: `migrate` on `Subscription` · [API reference](https://docs.stripe.com/api/subscriptions/migrate)
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct MigrateSubscription {
@@ -839,7 +839,7 @@ pub struct MigrateSubscription {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl serde::Serialize for MigrateSubscription {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -851,7 +851,7 @@ impl serde::Serialize for MigrateSubscription {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl MigrateSubscription {
     /// Start with the required parameters: `subscription`, `billing_mode`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -871,7 +871,7 @@ impl MigrateSubscription {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl crate::rt::StripeRequest for MigrateSubscription {
     type Output = crate::Subscription;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -896,7 +896,7 @@ impl crate::rt::StripeRequest for MigrateSubscription {
 /// Initiates resumption of a paused subscription, optionally resetting the billing cycle anchor and creating prorations. If a resumption invoice is generated, it must be paid or marked uncollectible before the subscription will be unpaused. If payment succeeds the subscription will become `active`, and if payment fails the subscription will be `past_due`. The resumption invoice will void automatically if not paid by the expiration date.
 ///
 /// `POST /v1/subscriptions/{subscription}/resume` · Stripe's SDKs: `resume` on `Subscription` · [API reference](https://docs.stripe.com/api/subscriptions/resume)
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ResumeSubscription {
@@ -911,7 +911,7 @@ pub struct ResumeSubscription {
     /// If set, prorations will be calculated as though the subscription was resumed at the given time. This can be used to apply exactly the same prorations that were previewed with the [create preview](https://stripe.com/docs/api/invoices/create_preview) endpoint.
     pub proration_date: Option<crate::rt::Timestamp>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl serde::Serialize for ResumeSubscription {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -931,7 +931,7 @@ impl serde::Serialize for ResumeSubscription {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl ResumeSubscription {
     /// Start with the required parameters: `subscription`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -971,7 +971,7 @@ impl ResumeSubscription {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl crate::rt::StripeRequest for ResumeSubscription {
     type Output = crate::Subscription;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -996,7 +996,7 @@ impl crate::rt::StripeRequest for ResumeSubscription {
 /// Retrieves the subscription with the given ID.
 ///
 /// `GET /v1/subscriptions/{subscription_exposed_id}` · Stripe's SDKs: `retrieve` on `Subscription` · [API reference](https://docs.stripe.com/api/subscriptions/retrieve)
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSubscription {
@@ -1005,7 +1005,7 @@ pub struct RetrieveSubscription {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl serde::Serialize for RetrieveSubscription {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1016,7 +1016,7 @@ impl serde::Serialize for RetrieveSubscription {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl RetrieveSubscription {
     /// Start with the required parameters: `subscription_exposed_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1032,7 +1032,7 @@ impl RetrieveSubscription {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl crate::rt::StripeRequest for RetrieveSubscription {
     type Output = crate::Subscription;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1060,7 +1060,7 @@ impl crate::rt::StripeRequest for RetrieveSubscription {
 /// to an hour behind during outages. Search functionality is not available to merchants in India.
 ///
 /// `GET /v1/subscriptions/search` · Stripe's SDKs: `search` on `Subscription` · [API reference](https://docs.stripe.com/api/subscriptions/search)
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SearchSubscriptions {
@@ -1073,7 +1073,7 @@ pub struct SearchSubscriptions {
     /// The search query string. See [search query language](https://docs.stripe.com/search#search-query-language) and the list of supported [query fields for subscriptions](https://docs.stripe.com/search#query-fields-for-subscriptions).
     pub query: String,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl serde::Serialize for SearchSubscriptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1091,7 +1091,7 @@ impl serde::Serialize for SearchSubscriptions {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl SearchSubscriptions {
     /// Start with the required parameters: `query`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1119,7 +1119,7 @@ impl SearchSubscriptions {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl crate::rt::StripeRequest for SearchSubscriptions {
     type Output = crate::rt::SearchList<crate::Subscription>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1159,7 +1159,7 @@ impl crate::rt::StripeRequest for SearchSubscriptions {
 /// Updating the quantity on a subscription many times in an hour may result in [rate limiting](https://docs.stripe.com/docs/rate-limits). If you need to bill for a frequently changing quantity, consider integrating [usage-based billing](https://docs.stripe.com/docs/billing/subscriptions/usage-based) instead.
 ///
 /// `POST /v1/subscriptions/{subscription_exposed_id}` · Stripe's SDKs: `update` on `Subscription` · [API reference](https://docs.stripe.com/api/subscriptions/update)
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateSubscription {
@@ -1240,7 +1240,7 @@ pub struct UpdateSubscription {
     /// Settings related to subscription trials.
     pub trial_settings: Option<crate::subscription::TrialSettings>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl serde::Serialize for UpdateSubscription {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1341,7 +1341,7 @@ impl serde::Serialize for UpdateSubscription {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl UpdateSubscription {
     /// Start with the required parameters: `subscription_exposed_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1607,7 +1607,7 @@ impl UpdateSubscription {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscriptions")]
 impl crate::rt::StripeRequest for UpdateSubscription {
     type Output = crate::Subscription;
     fn endpoint(&self) -> crate::rt::Endpoint {

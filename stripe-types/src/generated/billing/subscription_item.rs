@@ -5,7 +5,7 @@
 /// Adds a new item to an existing subscription. No existing items will be changed or replaced.
 ///
 /// `POST /v1/subscription_items` · Stripe's SDKs: `create` on `SubscriptionItem` · [API reference](https://docs.stripe.com/api/subscription_items/create)
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateSubscriptionItem {
@@ -42,7 +42,7 @@ pub struct CreateSubscriptionItem {
     /// A list of [Tax Rate](https://docs.stripe.com/api/tax_rates) ids. These Tax Rates will override the [`default_tax_rates`](https://docs.stripe.com/api/subscriptions/create#create_subscription-default_tax_rates) on the Subscription. When updating, pass an empty string to remove previously-defined tax rates.
     pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 impl serde::Serialize for CreateSubscriptionItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -84,7 +84,7 @@ impl serde::Serialize for CreateSubscriptionItem {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 impl CreateSubscriptionItem {
     /// Start with the required parameters: `subscription`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -178,7 +178,7 @@ impl CreateSubscriptionItem {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 impl crate::rt::StripeRequest for CreateSubscriptionItem {
     type Output = crate::SubscriptionItem;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -198,7 +198,7 @@ impl crate::rt::StripeRequest for CreateSubscriptionItem {
 /// Deletes an item from the subscription. Removing a subscription item from a subscription will not cancel the subscription.
 ///
 /// `DELETE /v1/subscription_items/{item}` · Stripe's SDKs: `delete` on `SubscriptionItem` · [API reference](https://docs.stripe.com/api/subscription_items/delete)
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteSubscriptionItem {
@@ -211,7 +211,7 @@ pub struct DeleteSubscriptionItem {
     /// If set, the proration will be calculated as though the subscription was updated at the given time. This can be used to apply the same proration that was previewed with the [upcoming invoice](https://api.stripe.com#retrieve_customer_invoice) endpoint.
     pub proration_date: Option<crate::rt::Timestamp>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 impl serde::Serialize for DeleteSubscriptionItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -228,7 +228,7 @@ impl serde::Serialize for DeleteSubscriptionItem {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 impl DeleteSubscriptionItem {
     /// Start with the required parameters: `item`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -259,7 +259,7 @@ impl DeleteSubscriptionItem {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 impl crate::rt::StripeRequest for DeleteSubscriptionItem {
     type Output = crate::DeletedSubscriptionItem;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -280,7 +280,7 @@ impl crate::rt::StripeRequest for DeleteSubscriptionItem {
     }
 }
 /// DeletedSubscriptionItem
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletedSubscriptionItem {
@@ -291,15 +291,15 @@ pub struct DeletedSubscriptionItem {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 impl DeletedSubscriptionItem {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "subscription_item";
 }
 /// The id of a [`DeletedSubscriptionItem`].
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 pub type DeletedSubscriptionItemId = crate::rt::Id<DeletedSubscriptionItem>;
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 impl crate::rt::Decode for DeletedSubscriptionItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -340,19 +340,19 @@ impl crate::rt::Decode for DeletedSubscriptionItem {
         }
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 impl<'de> serde::Deserialize<'de> for DeletedSubscriptionItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 impl crate::rt::HasId for DeletedSubscriptionItem {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedSubscriptionItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -372,7 +372,7 @@ impl serde::Serialize for DeletedSubscriptionItem {
 /// Returns a list of your subscription items for a given subscription.
 ///
 /// `GET /v1/subscription_items` · Stripe's SDKs: `list` on `SubscriptionItem` · [API reference](https://docs.stripe.com/api/subscription_items/list)
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListSubscriptionItems {
@@ -387,7 +387,7 @@ pub struct ListSubscriptionItems {
     /// The ID of the subscription whose items will be retrieved.
     pub subscription: crate::SubscriptionId,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 impl serde::Serialize for ListSubscriptionItems {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -408,7 +408,7 @@ impl serde::Serialize for ListSubscriptionItems {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 impl ListSubscriptionItems {
     /// Start with the required parameters: `subscription`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -442,7 +442,7 @@ impl ListSubscriptionItems {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 impl crate::rt::StripeRequest for ListSubscriptionItems {
     type Output = crate::rt::List<crate::SubscriptionItem>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -462,7 +462,7 @@ impl crate::rt::StripeRequest for ListSubscriptionItems {
 /// Retrieves the subscription item with the given ID.
 ///
 /// `GET /v1/subscription_items/{item}` · Stripe's SDKs: `retrieve` on `SubscriptionItem` · [API reference](https://docs.stripe.com/api/subscription_items/retrieve)
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSubscriptionItem {
@@ -471,7 +471,7 @@ pub struct RetrieveSubscriptionItem {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 impl serde::Serialize for RetrieveSubscriptionItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -482,7 +482,7 @@ impl serde::Serialize for RetrieveSubscriptionItem {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 impl RetrieveSubscriptionItem {
     /// Start with the required parameters: `item`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -498,7 +498,7 @@ impl RetrieveSubscriptionItem {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 impl crate::rt::StripeRequest for RetrieveSubscriptionItem {
     type Output = crate::SubscriptionItem;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -520,6 +520,9 @@ impl crate::rt::StripeRequest for RetrieveSubscriptionItem {
 }
 /// Subscription items allow you to create customer subscriptions with more than
 /// one plan, making it easy to represent complex billing relationships.
+#[cfg(
+    any(feature = "customers", feature = "subscription_items", feature = "subscriptions")
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionItem {
@@ -532,7 +535,7 @@ pub struct SubscriptionItem {
     /// The start time of this subscription item's current billing period.
     pub current_period_start: crate::rt::Timestamp,
     /// The discounts applied to the subscription item. Subscription item discounts are applied before subscription discounts. Use `expand[]=discounts` to expand each discount.
-    pub discounts: Vec<crate::rt::Expandable<crate::Discount>>,
+    pub discounts: Vec<crate::rt::Expandable<crate::gated::Discount>>,
     /// Unique identifier for the object.
     pub id: crate::SubscriptionItemId,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
@@ -548,12 +551,21 @@ pub struct SubscriptionItem {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(feature = "customers", feature = "subscription_items", feature = "subscriptions")
+)]
 impl SubscriptionItem {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "subscription_item";
 }
 /// The id of a [`SubscriptionItem`].
+#[cfg(
+    any(feature = "customers", feature = "subscription_items", feature = "subscriptions")
+)]
 pub type SubscriptionItemId = crate::rt::Id<SubscriptionItem>;
+#[cfg(
+    any(feature = "customers", feature = "subscription_items", feature = "subscriptions")
+)]
 impl crate::rt::Decode for SubscriptionItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -562,7 +574,9 @@ impl crate::rt::Decode for SubscriptionItem {
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f4: crate::rt::json::Slot<Vec<crate::rt::Expandable<crate::Discount>>>,
+            f4: crate::rt::json::Slot<
+                Vec<crate::rt::Expandable<crate::gated::Discount>>,
+            >,
             f5: crate::rt::json::Slot<crate::SubscriptionItemId>,
             f6: crate::rt::json::Slot<crate::rt::Metadata>,
             f7: crate::rt::json::Slot<crate::Price>,
@@ -670,16 +684,25 @@ impl crate::rt::Decode for SubscriptionItem {
         }
     }
 }
+#[cfg(
+    any(feature = "customers", feature = "subscription_items", feature = "subscriptions")
+)]
 impl<'de> serde::Deserialize<'de> for SubscriptionItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(feature = "customers", feature = "subscription_items", feature = "subscriptions")
+)]
 impl crate::rt::HasId for SubscriptionItem {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(
+    any(feature = "customers", feature = "subscription_items", feature = "subscriptions")
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -710,6 +733,14 @@ impl serde::Serialize for SubscriptionItem {
     }
 }
 /// SubscriptionItemBillingThresholds
+#[cfg(
+    any(
+        feature = "customers",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionItemBillingThresholds {
@@ -718,6 +749,14 @@ pub struct SubscriptionItemBillingThresholds {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "customers",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::Decode for SubscriptionItemBillingThresholds {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -742,16 +781,40 @@ impl crate::rt::Decode for SubscriptionItemBillingThresholds {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "customers",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SubscriptionItemBillingThresholds {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "customers",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::HasId for SubscriptionItemBillingThresholds {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "customers",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionItemBillingThresholds {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -771,7 +834,7 @@ impl serde::Serialize for SubscriptionItemBillingThresholds {
 /// Updates the plan or quantity of an item on a current subscription.
 ///
 /// `POST /v1/subscription_items/{item}` · Stripe's SDKs: `update` on `SubscriptionItem` · [API reference](https://docs.stripe.com/api/subscription_items/update)
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateSubscriptionItem {
@@ -810,7 +873,7 @@ pub struct UpdateSubscriptionItem {
     /// A list of [Tax Rate](https://docs.stripe.com/api/tax_rates) ids. These Tax Rates will override the [`default_tax_rates`](https://docs.stripe.com/api/subscriptions/create#create_subscription-default_tax_rates) on the Subscription. When updating, pass an empty string to remove previously-defined tax rates.
     pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 impl serde::Serialize for UpdateSubscriptionItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -854,7 +917,7 @@ impl serde::Serialize for UpdateSubscriptionItem {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 impl UpdateSubscriptionItem {
     /// Start with the required parameters: `item`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -957,7 +1020,7 @@ impl UpdateSubscriptionItem {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_items")]
 impl crate::rt::StripeRequest for UpdateSubscriptionItem {
     type Output = crate::SubscriptionItem;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Cancels a subscription schedule and its associated subscription immediately (if the subscription schedule has an active subscription). A subscription schedule can only be canceled if its status is `not_started` or `active`.
 ///
 /// `POST /v1/subscription_schedules/{schedule}/cancel` · Stripe's SDKs: `cancel` on `SubscriptionSchedule` · [API reference](https://docs.stripe.com/api/subscription_schedules/cancel)
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelSubscriptionSchedule {
@@ -18,7 +18,7 @@ pub struct CancelSubscriptionSchedule {
     /// If the subscription schedule is `active`, indicates if the cancellation should be prorated. Defaults to `true`.
     pub prorate: Option<bool>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 impl serde::Serialize for CancelSubscriptionSchedule {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -35,7 +35,7 @@ impl serde::Serialize for CancelSubscriptionSchedule {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 impl CancelSubscriptionSchedule {
     /// Start with the required parameters: `schedule`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -63,7 +63,7 @@ impl CancelSubscriptionSchedule {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::StripeRequest for CancelSubscriptionSchedule {
     type Output = crate::SubscriptionSchedule;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -88,7 +88,7 @@ impl crate::rt::StripeRequest for CancelSubscriptionSchedule {
 /// Creates a new subscription schedule object. Each customer can have up to 500 active or scheduled subscriptions.
 ///
 /// `POST /v1/subscription_schedules` · Stripe's SDKs: `create` on `SubscriptionSchedule` · [API reference](https://docs.stripe.com/api/subscription_schedules/create)
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateSubscriptionSchedule {
@@ -113,7 +113,7 @@ pub struct CreateSubscriptionSchedule {
     /// When the subscription schedule starts. We recommend using `now` so that it starts the subscription immediately. You can also use a Unix timestamp to backdate the subscription so that it starts on a past date, or set a future date for the subscription to start on.
     pub start_date: Option<crate::subscription_schedule::StartDate>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 impl serde::Serialize for CreateSubscriptionSchedule {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -151,7 +151,7 @@ impl serde::Serialize for CreateSubscriptionSchedule {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 impl CreateSubscriptionSchedule {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -235,7 +235,7 @@ impl CreateSubscriptionSchedule {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::StripeRequest for CreateSubscriptionSchedule {
     type Output = crate::SubscriptionSchedule;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -255,7 +255,7 @@ impl crate::rt::StripeRequest for CreateSubscriptionSchedule {
 /// Retrieves the list of your subscription schedules.
 ///
 /// `GET /v1/subscription_schedules` · Stripe's SDKs: `list` on `SubscriptionSchedule` · [API reference](https://docs.stripe.com/api/subscription_schedules/list)
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListSubscriptionSchedules {
@@ -282,7 +282,7 @@ pub struct ListSubscriptionSchedules {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 impl serde::Serialize for ListSubscriptionSchedules {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -323,7 +323,7 @@ impl serde::Serialize for ListSubscriptionSchedules {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 impl ListSubscriptionSchedules {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -410,7 +410,7 @@ impl ListSubscriptionSchedules {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::StripeRequest for ListSubscriptionSchedules {
     type Output = crate::rt::List<crate::SubscriptionSchedule>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -426,16 +426,18 @@ impl crate::rt::StripeRequest for ListSubscriptionSchedules {
     }
 }
 /// One of several shapes of `SubscriptionScheduleAddInvoiceItemPrice`.
+#[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PriceOrDeletedPrice {
     /// A `price`.
-    Price(crate::rt::Boxed<crate::Price>),
+    Price(crate::rt::Boxed<crate::gated::Price>),
     /// A `price`.
-    DeletedPrice(crate::rt::Boxed<crate::DeletedPrice>),
+    DeletedPrice(crate::rt::Boxed<crate::gated::DeletedPrice>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "subscription_schedules")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PriceOrDeletedPrice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -446,18 +448,21 @@ impl serde::Serialize for PriceOrDeletedPrice {
         }
     }
 }
-impl From<crate::Price> for PriceOrDeletedPrice {
+#[cfg(feature = "subscription_schedules")]
+impl From<crate::gated::Price> for PriceOrDeletedPrice {
     #[inline]
-    fn from(v: crate::Price) -> Self {
+    fn from(v: crate::gated::Price) -> Self {
         PriceOrDeletedPrice::Price(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::DeletedPrice> for PriceOrDeletedPrice {
+#[cfg(feature = "subscription_schedules")]
+impl From<crate::gated::DeletedPrice> for PriceOrDeletedPrice {
     #[inline]
-    fn from(v: crate::DeletedPrice) -> Self {
+    fn from(v: crate::gated::DeletedPrice) -> Self {
         PriceOrDeletedPrice::DeletedPrice(crate::rt::Boxed::new(v))
     }
 }
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::Decode for PriceOrDeletedPrice {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -469,11 +474,13 @@ impl crate::rt::Decode for PriceOrDeletedPrice {
         }
     }
 }
+#[cfg(feature = "subscription_schedules")]
 impl<'de> serde::Deserialize<'de> for PriceOrDeletedPrice {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::HasId for PriceOrDeletedPrice {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -488,7 +495,7 @@ impl crate::rt::HasId for PriceOrDeletedPrice {
 /// Releases the subscription schedule immediately, which will stop scheduling of its phases, but leave any existing subscription in place. A schedule can only be released if its status is `not_started` or `active`. If the subscription schedule is currently associated with a subscription, releasing it will remove its `subscription` property and set the subscription’s ID to the `released_subscription` property.
 ///
 /// `POST /v1/subscription_schedules/{schedule}/release` · Stripe's SDKs: `release` on `SubscriptionSchedule` · [API reference](https://docs.stripe.com/api/subscription_schedules/release)
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReleaseSubscriptionSchedule {
@@ -499,7 +506,7 @@ pub struct ReleaseSubscriptionSchedule {
     /// Keep any cancellation on the subscription that the schedule has set
     pub preserve_cancel_date: Option<bool>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 impl serde::Serialize for ReleaseSubscriptionSchedule {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -513,7 +520,7 @@ impl serde::Serialize for ReleaseSubscriptionSchedule {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 impl ReleaseSubscriptionSchedule {
     /// Start with the required parameters: `schedule`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -535,7 +542,7 @@ impl ReleaseSubscriptionSchedule {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::StripeRequest for ReleaseSubscriptionSchedule {
     type Output = crate::SubscriptionSchedule;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -560,7 +567,7 @@ impl crate::rt::StripeRequest for ReleaseSubscriptionSchedule {
 /// Retrieves the details of an existing subscription schedule. You only need to supply the unique subscription schedule identifier that was returned upon subscription schedule creation.
 ///
 /// `GET /v1/subscription_schedules/{schedule}` · Stripe's SDKs: `retrieve` on `SubscriptionSchedule` · [API reference](https://docs.stripe.com/api/subscription_schedules/retrieve)
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSubscriptionSchedule {
@@ -569,7 +576,7 @@ pub struct RetrieveSubscriptionSchedule {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 impl serde::Serialize for RetrieveSubscriptionSchedule {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -580,7 +587,7 @@ impl serde::Serialize for RetrieveSubscriptionSchedule {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 impl RetrieveSubscriptionSchedule {
     /// Start with the required parameters: `schedule`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -596,7 +603,7 @@ impl RetrieveSubscriptionSchedule {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::StripeRequest for RetrieveSubscriptionSchedule {
     type Output = crate::SubscriptionSchedule;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -619,6 +626,7 @@ impl crate::rt::StripeRequest for RetrieveSubscriptionSchedule {
 /// A subscription schedule allows you to create and manage the lifecycle of a subscription by predefining expected changes.
 ///
 /// Related guide: [Subscription schedules](https://docs.stripe.com/billing/subscriptions/subscription-schedules)
+#[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionSchedule {
@@ -659,18 +667,20 @@ pub struct SubscriptionSchedule {
     /// The present status of the subscription schedule. Possible values are `not_started`, `active`, `completed`, `released`, and `canceled`. You can read more about the different states in our [behavior guide](https://docs.stripe.com/billing/subscriptions/subscription-schedules).
     pub status: crate::subscription_schedule::Status,
     /// ID of the subscription managed by the subscription schedule.
-    pub subscription: Option<crate::rt::Expandable<crate::Subscription>>,
+    pub subscription: Option<crate::rt::Expandable<crate::gated::Subscription>>,
     /// ID of the test clock this subscription schedule belongs to.
-    pub test_clock: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
+    pub test_clock: Option<crate::rt::Expandable<crate::gated::TestHelpersTestClock>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "subscription_schedules")]
 impl SubscriptionSchedule {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "subscription_schedule";
 }
 /// The id of a [`SubscriptionSchedule`].
-pub type SubscriptionScheduleId = crate::rt::Id<SubscriptionSchedule>;
+pub type SubscriptionScheduleId = crate::rt::Id<crate::gated::SubscriptionSchedule>;
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::Decode for SubscriptionSchedule {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -700,9 +710,11 @@ impl crate::rt::Decode for SubscriptionSchedule {
             f14: crate::rt::json::Slot<crate::rt::Timestamp>,
             f15: crate::rt::json::Slot<String>,
             f16: crate::rt::json::Slot<crate::subscription_schedule::Status>,
-            f17: crate::rt::json::Slot<crate::rt::Expandable<crate::Subscription>>,
+            f17: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::Subscription>,
+            >,
             f18: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::TestHelpersTestClock>,
+                crate::rt::Expandable<crate::gated::TestHelpersTestClock>,
             >,
         }
         let mut b = Slots {
@@ -840,16 +852,19 @@ impl crate::rt::Decode for SubscriptionSchedule {
         }
     }
 }
+#[cfg(feature = "subscription_schedules")]
 impl<'de> serde::Deserialize<'de> for SubscriptionSchedule {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::HasId for SubscriptionSchedule {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "subscription_schedules")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionSchedule {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -902,6 +917,7 @@ impl serde::Serialize for SubscriptionSchedule {
     }
 }
 /// An Add Invoice Item describes the prices and quantities that will be added as pending invoice items when entering a phase.
+#[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionScheduleAddInvoiceItem {
@@ -920,6 +936,7 @@ pub struct SubscriptionScheduleAddInvoiceItem {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::Decode for SubscriptionScheduleAddInvoiceItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -979,16 +996,19 @@ impl crate::rt::Decode for SubscriptionScheduleAddInvoiceItem {
         }
     }
 }
+#[cfg(feature = "subscription_schedules")]
 impl<'de> serde::Deserialize<'de> for SubscriptionScheduleAddInvoiceItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::HasId for SubscriptionScheduleAddInvoiceItem {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "subscription_schedules")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionScheduleAddInvoiceItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1013,6 +1033,7 @@ impl serde::Serialize for SubscriptionScheduleAddInvoiceItem {
     }
 }
 /// SubscriptionScheduleAddInvoiceItemPeriod
+#[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionScheduleAddInvoiceItemPeriod {
@@ -1023,6 +1044,7 @@ pub struct SubscriptionScheduleAddInvoiceItemPeriod {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::Decode for SubscriptionScheduleAddInvoiceItemPeriod {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1066,16 +1088,19 @@ impl crate::rt::Decode for SubscriptionScheduleAddInvoiceItemPeriod {
         }
     }
 }
+#[cfg(feature = "subscription_schedules")]
 impl<'de> serde::Deserialize<'de> for SubscriptionScheduleAddInvoiceItemPeriod {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::HasId for SubscriptionScheduleAddInvoiceItemPeriod {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "subscription_schedules")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionScheduleAddInvoiceItemPeriod {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1090,6 +1115,7 @@ impl serde::Serialize for SubscriptionScheduleAddInvoiceItemPeriod {
     }
 }
 /// A phase item describes the price and quantity of a phase.
+#[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionScheduleConfigurationItem {
@@ -1108,6 +1134,7 @@ pub struct SubscriptionScheduleConfigurationItem {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::Decode for SubscriptionScheduleConfigurationItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1170,16 +1197,19 @@ impl crate::rt::Decode for SubscriptionScheduleConfigurationItem {
         }
     }
 }
+#[cfg(feature = "subscription_schedules")]
 impl<'de> serde::Deserialize<'de> for SubscriptionScheduleConfigurationItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::HasId for SubscriptionScheduleConfigurationItem {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "subscription_schedules")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionScheduleConfigurationItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1206,6 +1236,7 @@ impl serde::Serialize for SubscriptionScheduleConfigurationItem {
     }
 }
 /// SubscriptionScheduleCurrentPhase
+#[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionScheduleCurrentPhase {
@@ -1216,6 +1247,7 @@ pub struct SubscriptionScheduleCurrentPhase {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::Decode for SubscriptionScheduleCurrentPhase {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1255,16 +1287,19 @@ impl crate::rt::Decode for SubscriptionScheduleCurrentPhase {
         }
     }
 }
+#[cfg(feature = "subscription_schedules")]
 impl<'de> serde::Deserialize<'de> for SubscriptionScheduleCurrentPhase {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::HasId for SubscriptionScheduleCurrentPhase {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "subscription_schedules")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionScheduleCurrentPhase {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1279,6 +1314,7 @@ impl serde::Serialize for SubscriptionScheduleCurrentPhase {
     }
 }
 /// A phase describes the plans, coupon, and trialing status of a subscription for a predefined time period.
+#[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionSchedulePhaseConfiguration {
@@ -1313,7 +1349,7 @@ pub struct SubscriptionSchedulePhaseConfiguration {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to a phase. Metadata on a schedule's phase will update the underlying subscription's `metadata` when the phase is entered. Updating the underlying subscription's `metadata` directly will not affect the current phase's `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The account (if any) the charge was made on behalf of for charges associated with the schedule's subscription. See the Connect documentation for details.
-    pub on_behalf_of: Option<crate::rt::Expandable<crate::Account>>,
+    pub on_behalf_of: Option<crate::rt::Expandable<crate::gated::Account>>,
     /// When transitioning phases, controls how prorations are handled (if any). Possible values are `create_prorations`, `none`, and `always_invoice`.
     pub proration_behavior: crate::portal_subscription_cancel::ProrationBehavior,
     /// The start of this phase of the subscription schedule.
@@ -1325,6 +1361,7 @@ pub struct SubscriptionSchedulePhaseConfiguration {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::Decode for SubscriptionSchedulePhaseConfiguration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1348,7 +1385,7 @@ impl crate::rt::Decode for SubscriptionSchedulePhaseConfiguration {
                 Vec<crate::SubscriptionScheduleConfigurationItem>,
             >,
             f14: crate::rt::json::Slot<crate::rt::Metadata>,
-            f15: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f15: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
             f16: crate::rt::json::Slot<
                 crate::portal_subscription_cancel::ProrationBehavior,
             >,
@@ -1487,16 +1524,19 @@ impl crate::rt::Decode for SubscriptionSchedulePhaseConfiguration {
         }
     }
 }
+#[cfg(feature = "subscription_schedules")]
 impl<'de> serde::Deserialize<'de> for SubscriptionSchedulePhaseConfiguration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::HasId for SubscriptionSchedulePhaseConfiguration {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "subscription_schedules")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionSchedulePhaseConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1559,7 +1599,7 @@ impl serde::Serialize for SubscriptionSchedulePhaseConfiguration {
 /// Updates an existing subscription schedule.
 ///
 /// `POST /v1/subscription_schedules/{schedule}` · Stripe's SDKs: `update` on `SubscriptionSchedule` · [API reference](https://docs.stripe.com/api/subscription_schedules/update)
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateSubscriptionSchedule {
@@ -1578,7 +1618,7 @@ pub struct UpdateSubscriptionSchedule {
     /// If the update changes the billing configuration (item price, quantity, etc.) of the current phase, indicates how prorations from this change should be handled. The default value is `create_prorations`.
     pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 impl serde::Serialize for UpdateSubscriptionSchedule {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1604,7 +1644,7 @@ impl serde::Serialize for UpdateSubscriptionSchedule {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 impl UpdateSubscriptionSchedule {
     /// Start with the required parameters: `schedule`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1665,7 +1705,7 @@ impl UpdateSubscriptionSchedule {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::StripeRequest for UpdateSubscriptionSchedule {
     type Output = crate::SubscriptionSchedule;
     fn endpoint(&self) -> crate::rt::Endpoint {

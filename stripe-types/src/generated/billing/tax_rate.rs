@@ -5,7 +5,7 @@
 /// Creates a new tax rate.
 ///
 /// `POST /v1/tax_rates` · Stripe's SDKs: `create` on `TaxRate` · [API reference](https://docs.stripe.com/api/tax_rates/create)
-#[cfg(feature = "billing")]
+#[cfg(feature = "tax_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTaxRate {
@@ -32,7 +32,7 @@ pub struct CreateTaxRate {
     /// The high-level tax type, such as `vat` or `sales_tax`.
     pub tax_type: Option<crate::invoice::TaxType>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "tax_rates")]
 impl serde::Serialize for CreateTaxRate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -67,7 +67,7 @@ impl serde::Serialize for CreateTaxRate {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "tax_rates")]
 impl CreateTaxRate {
     /// Start with the required parameters: `display_name`, `inclusive`, `percentage`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -131,7 +131,7 @@ impl CreateTaxRate {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "tax_rates")]
 impl crate::rt::StripeRequest for CreateTaxRate {
     type Output = crate::TaxRate;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -151,7 +151,7 @@ impl crate::rt::StripeRequest for CreateTaxRate {
 /// Returns a list of your tax rates. Tax rates are returned sorted by creation date, with the most recently created tax rates appearing first.
 ///
 /// `GET /v1/tax_rates` · Stripe's SDKs: `list` on `TaxRate` · [API reference](https://docs.stripe.com/api/tax_rates/list)
-#[cfg(feature = "billing")]
+#[cfg(feature = "tax_rates")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListTaxRates {
@@ -170,7 +170,7 @@ pub struct ListTaxRates {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "tax_rates")]
 impl serde::Serialize for ListTaxRates {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -199,7 +199,7 @@ impl serde::Serialize for ListTaxRates {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "tax_rates")]
 impl ListTaxRates {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -250,7 +250,7 @@ impl ListTaxRates {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "tax_rates")]
 impl crate::rt::StripeRequest for ListTaxRates {
     type Output = crate::rt::List<crate::TaxRate>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -270,7 +270,7 @@ impl crate::rt::StripeRequest for ListTaxRates {
 /// Retrieves a tax rate with the given ID
 ///
 /// `GET /v1/tax_rates/{tax_rate}` · Stripe's SDKs: `retrieve` on `TaxRate` · [API reference](https://docs.stripe.com/api/tax_rates/retrieve)
-#[cfg(feature = "billing")]
+#[cfg(feature = "tax_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTaxRate {
@@ -279,7 +279,7 @@ pub struct RetrieveTaxRate {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "tax_rates")]
 impl serde::Serialize for RetrieveTaxRate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -290,7 +290,7 @@ impl serde::Serialize for RetrieveTaxRate {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "tax_rates")]
 impl RetrieveTaxRate {
     /// Start with the required parameters: `tax_rate`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -306,7 +306,7 @@ impl RetrieveTaxRate {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "tax_rates")]
 impl crate::rt::StripeRequest for RetrieveTaxRate {
     type Output = crate::TaxRate;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -328,6 +328,21 @@ impl crate::rt::StripeRequest for RetrieveTaxRate {
 /// Tax rates can be applied to [invoices](/invoicing/taxes/tax-rates), [subscriptions](/billing/taxes/tax-rates) and [Checkout Sessions](/payments/checkout/use-manual-tax-rates) to collect tax.
 ///
 /// Related guide: [Tax rates](/billing/taxes/tax-rates)
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "credit_notes",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_rates"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxRate {
@@ -372,12 +387,57 @@ pub struct TaxRate {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "credit_notes",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_rates"
+    )
+)]
 impl TaxRate {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "tax_rate";
 }
 /// The id of a [`TaxRate`].
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "credit_notes",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_rates"
+    )
+)]
 pub type TaxRateId = crate::rt::Id<TaxRate>;
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "credit_notes",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_rates"
+    )
+)]
 impl crate::rt::Decode for TaxRate {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -517,16 +577,61 @@ impl crate::rt::Decode for TaxRate {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "credit_notes",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_rates"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for TaxRate {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "credit_notes",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_rates"
+    )
+)]
 impl crate::rt::HasId for TaxRate {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "credit_notes",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_rates"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TaxRate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -577,6 +682,22 @@ impl serde::Serialize for TaxRate {
     }
 }
 /// The amount of the tax rate when the `rate_type`` is `flat_amount`. Tax rates with `rate_type` `percentage` can vary based on the transaction, resulting in this field being `null`. This field exposes the amount and currency of the flat tax rate.
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "credit_notes",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxRateFlatAmount {
@@ -587,6 +708,22 @@ pub struct TaxRateFlatAmount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "credit_notes",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
 impl crate::rt::Decode for TaxRateFlatAmount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -626,16 +763,64 @@ impl crate::rt::Decode for TaxRateFlatAmount {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "credit_notes",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for TaxRateFlatAmount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "credit_notes",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
 impl crate::rt::HasId for TaxRateFlatAmount {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "credit_notes",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TaxRateFlatAmount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -654,7 +839,7 @@ impl serde::Serialize for TaxRateFlatAmount {
 /// Updates an existing tax rate.
 ///
 /// `POST /v1/tax_rates/{tax_rate}` · Stripe's SDKs: `update` on `TaxRate` · [API reference](https://docs.stripe.com/api/tax_rates/update)
-#[cfg(feature = "billing")]
+#[cfg(feature = "tax_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTaxRate {
@@ -679,7 +864,7 @@ pub struct UpdateTaxRate {
     /// The high-level tax type, such as `vat` or `sales_tax`.
     pub tax_type: Option<crate::invoice::TaxType>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "tax_rates")]
 impl serde::Serialize for UpdateTaxRate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -714,7 +899,7 @@ impl serde::Serialize for UpdateTaxRate {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "tax_rates")]
 impl UpdateTaxRate {
     /// Start with the required parameters: `tax_rate`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -781,7 +966,7 @@ impl UpdateTaxRate {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "tax_rates")]
 impl crate::rt::StripeRequest for UpdateTaxRate {
     type Output = crate::TaxRate;
     fn endpoint(&self) -> crate::rt::Endpoint {

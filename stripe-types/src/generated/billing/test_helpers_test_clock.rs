@@ -5,7 +5,7 @@
 /// Starts advancing a test clock to a specified time in the future. Advancement is done when status changes to `Ready`.
 ///
 /// `POST /v1/test_helpers/test_clocks/{test_clock}/advance` · Stripe's SDKs: `advance` on `TestHelpers.TestClock` · [API reference](https://docs.stripe.com/api/test_helpers/test_clocks/advance)
-#[cfg(feature = "billing")]
+#[cfg(feature = "test_clocks")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AdvanceTestHelpersTestClock {
@@ -16,7 +16,7 @@ pub struct AdvanceTestHelpersTestClock {
     /// The time to advance the test clock. Must be after the test clock's current frozen time. Cannot be more than two intervals in the future from the shortest subscription in this test clock. If there are no subscriptions in this test clock, it cannot be more than two years in the future.
     pub frozen_time: crate::rt::Timestamp,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "test_clocks")]
 impl serde::Serialize for AdvanceTestHelpersTestClock {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -28,7 +28,7 @@ impl serde::Serialize for AdvanceTestHelpersTestClock {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "test_clocks")]
 impl AdvanceTestHelpersTestClock {
     /// Start with the required parameters: `test_clock`, `frozen_time`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -48,7 +48,7 @@ impl AdvanceTestHelpersTestClock {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "test_clocks")]
 impl crate::rt::StripeRequest for AdvanceTestHelpersTestClock {
     type Output = crate::TestHelpersTestClock;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -73,7 +73,7 @@ impl crate::rt::StripeRequest for AdvanceTestHelpersTestClock {
 /// Creates a new test clock that can be attached to new customers and quotes.
 ///
 /// `POST /v1/test_helpers/test_clocks` · Stripe's SDKs: `create` on `TestHelpers.TestClock` · [API reference](https://docs.stripe.com/api/test_helpers/test_clocks/create)
-#[cfg(feature = "billing")]
+#[cfg(feature = "test_clocks")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTestHelpersTestClock {
@@ -84,7 +84,7 @@ pub struct CreateTestHelpersTestClock {
     /// The name for this test clock.
     pub name: Option<String>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "test_clocks")]
 impl serde::Serialize for CreateTestHelpersTestClock {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -99,7 +99,7 @@ impl serde::Serialize for CreateTestHelpersTestClock {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "test_clocks")]
 impl CreateTestHelpersTestClock {
     /// Start with the required parameters: `frozen_time`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -121,7 +121,7 @@ impl CreateTestHelpersTestClock {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "test_clocks")]
 impl crate::rt::StripeRequest for CreateTestHelpersTestClock {
     type Output = crate::TestHelpersTestClock;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -141,14 +141,14 @@ impl crate::rt::StripeRequest for CreateTestHelpersTestClock {
 /// Deletes a test clock.
 ///
 /// `DELETE /v1/test_helpers/test_clocks/{test_clock}` · Stripe's SDKs: `delete` on `TestHelpers.TestClock` · [API reference](https://docs.stripe.com/api/test_helpers/test_clocks/delete)
-#[cfg(feature = "billing")]
+#[cfg(feature = "test_clocks")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteTestHelpersTestClock {
     /// The `test_clock` parameter.
     pub test_clock: crate::TestHelpersTestClockId,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "test_clocks")]
 impl serde::Serialize for DeleteTestHelpersTestClock {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -156,7 +156,7 @@ impl serde::Serialize for DeleteTestHelpersTestClock {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "test_clocks")]
 impl DeleteTestHelpersTestClock {
     /// Start with the required parameters: `test_clock`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -166,7 +166,7 @@ impl DeleteTestHelpersTestClock {
         }
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "test_clocks")]
 impl crate::rt::StripeRequest for DeleteTestHelpersTestClock {
     type Output = crate::DeletedTestHelpersTestClock;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -191,7 +191,7 @@ impl crate::rt::StripeRequest for DeleteTestHelpersTestClock {
 /// Returns a list of your test clocks.
 ///
 /// `GET /v1/test_helpers/test_clocks` · Stripe's SDKs: `list` on `TestHelpers.TestClock` · [API reference](https://docs.stripe.com/api/test_helpers/test_clocks/list)
-#[cfg(feature = "billing")]
+#[cfg(feature = "test_clocks")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListTestHelpersTestClocks {
@@ -204,7 +204,7 @@ pub struct ListTestHelpersTestClocks {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "test_clocks")]
 impl serde::Serialize for ListTestHelpersTestClocks {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -224,7 +224,7 @@ impl serde::Serialize for ListTestHelpersTestClocks {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "test_clocks")]
 impl ListTestHelpersTestClocks {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -257,7 +257,7 @@ impl ListTestHelpersTestClocks {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "test_clocks")]
 impl crate::rt::StripeRequest for ListTestHelpersTestClocks {
     type Output = crate::rt::List<crate::TestHelpersTestClock>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -277,7 +277,7 @@ impl crate::rt::StripeRequest for ListTestHelpersTestClocks {
 /// Retrieves a test clock.
 ///
 /// `GET /v1/test_helpers/test_clocks/{test_clock}` · Stripe's SDKs: `retrieve` on `TestHelpers.TestClock` · [API reference](https://docs.stripe.com/api/test_helpers/test_clocks/retrieve)
-#[cfg(feature = "billing")]
+#[cfg(feature = "test_clocks")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTestHelpersTestClock {
@@ -286,7 +286,7 @@ pub struct RetrieveTestHelpersTestClock {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "test_clocks")]
 impl serde::Serialize for RetrieveTestHelpersTestClock {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -297,7 +297,7 @@ impl serde::Serialize for RetrieveTestHelpersTestClock {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "test_clocks")]
 impl RetrieveTestHelpersTestClock {
     /// Start with the required parameters: `test_clock`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -313,7 +313,7 @@ impl RetrieveTestHelpersTestClock {
         self
     }
 }
-#[cfg(feature = "billing")]
+#[cfg(feature = "test_clocks")]
 impl crate::rt::StripeRequest for RetrieveTestHelpersTestClock {
     type Output = crate::TestHelpersTestClock;
     fn endpoint(&self) -> crate::rt::Endpoint {

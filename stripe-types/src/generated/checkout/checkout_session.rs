@@ -14,7 +14,7 @@
 /// to begin Checkout.
 ///
 /// Related guide: [Checkout quickstart](https://docs.stripe.com/checkout/quickstart)
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CheckoutSession {
@@ -92,7 +92,7 @@ pub struct CheckoutSession {
     /// Unique identifier for the object.
     pub id: crate::CheckoutSessionId,
     /// ID of the invoice created by the Checkout Session, if it exists.
-    pub invoice: Option<crate::rt::Expandable<crate::Invoice>>,
+    pub invoice: Option<crate::rt::Expandable<crate::gated::Invoice>>,
     /// Details on the state of invoice creation for the Checkout Session.
     pub invoice_creation: Option<crate::PaymentPagesCheckoutSessionInvoiceCreation>,
     /// The line items purchased by the customer.
@@ -114,7 +114,7 @@ pub struct CheckoutSession {
     /// The ID of the PaymentIntent for Checkout Sessions in `payment` mode. You can't confirm or cancel the PaymentIntent for a Checkout Session. To cancel, [expire the Checkout Session](https://docs.stripe.com/api/checkout/sessions/expire) instead.
     pub payment_intent: Option<crate::rt::Expandable<crate::PaymentIntent>>,
     /// The ID of the Payment Link that created this Session.
-    pub payment_link: Option<crate::rt::Expandable<crate::PaymentLink>>,
+    pub payment_link: Option<crate::rt::Expandable<crate::gated::PaymentLink>>,
     /// Configure whether a Checkout Session should collect a payment method. Defaults to `always`.
     pub payment_method_collection: Option<
         crate::checkout_session::PaymentMethodCollection,
@@ -168,7 +168,7 @@ pub struct CheckoutSession {
     /// specified on Checkout Sessions in `payment` mode. If blank or `auto`, `pay` is used.
     pub submit_type: Option<crate::checkout_session::SubmitType>,
     /// The ID of the [Subscription](https://docs.stripe.com/api/subscriptions) for Checkout Sessions in `subscription` mode.
-    pub subscription: Option<crate::rt::Expandable<crate::Subscription>>,
+    pub subscription: Option<crate::rt::Expandable<crate::gated::Subscription>>,
     /// The URL the customer will be directed to after the payment or
     /// subscription creation is successful.
     pub success_url: Option<String>,
@@ -186,15 +186,14 @@ pub struct CheckoutSession {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[cfg(feature = "checkout_sessions")]
 impl CheckoutSession {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "checkout.session";
 }
 /// The id of a [`CheckoutSession`].
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-pub type CheckoutSessionId = crate::rt::Id<CheckoutSession>;
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+pub type CheckoutSessionId = crate::rt::Id<crate::gated::CheckoutSession>;
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::Decode for CheckoutSession {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -241,7 +240,7 @@ impl crate::rt::Decode for CheckoutSession {
             f25: crate::rt::json::Slot<Vec<String>>,
             f26: crate::rt::json::Slot<crate::rt::Timestamp>,
             f27: crate::rt::json::Slot<crate::CheckoutSessionId>,
-            f28: crate::rt::json::Slot<crate::rt::Expandable<crate::Invoice>>,
+            f28: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Invoice>>,
             f29: crate::rt::json::Slot<
                 crate::PaymentPagesCheckoutSessionInvoiceCreation,
             >,
@@ -256,7 +255,7 @@ impl crate::rt::Decode for CheckoutSession {
             >,
             f37: crate::rt::json::Slot<crate::checkout_session::OriginContext>,
             f38: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
-            f39: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentLink>>,
+            f39: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::PaymentLink>>,
             f40: crate::rt::json::Slot<crate::checkout_session::PaymentMethodCollection>,
             f41: crate::rt::json::Slot<
                 crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails,
@@ -287,7 +286,9 @@ impl crate::rt::Decode for CheckoutSession {
             >,
             f56: crate::rt::json::Slot<crate::checkout_session::Status>,
             f57: crate::rt::json::Slot<crate::checkout_session::SubmitType>,
-            f58: crate::rt::json::Slot<crate::rt::Expandable<crate::Subscription>>,
+            f58: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::Subscription>,
+            >,
             f59: crate::rt::json::Slot<String>,
             f60: crate::rt::json::Slot<
                 crate::PaymentPagesCheckoutSessionTaxIdCollection,
@@ -622,19 +623,19 @@ impl crate::rt::Decode for CheckoutSession {
         }
     }
 }
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[cfg(feature = "checkout_sessions")]
 impl<'de> serde::Deserialize<'de> for CheckoutSession {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::HasId for CheckoutSession {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[cfg(feature = "checkout_sessions")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CheckoutSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -821,7 +822,7 @@ impl serde::Serialize for CheckoutSession {
     }
 }
 /// CheckoutSessionPaymentMethodOptions
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CheckoutSessionPaymentMethodOptions {
@@ -912,7 +913,7 @@ pub struct CheckoutSessionPaymentMethodOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::Decode for CheckoutSessionPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1148,19 +1149,19 @@ impl crate::rt::Decode for CheckoutSessionPaymentMethodOptions {
         })
     }
 }
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[cfg(feature = "checkout_sessions")]
 impl<'de> serde::Deserialize<'de> for CheckoutSessionPaymentMethodOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::HasId for CheckoutSessionPaymentMethodOptions {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[cfg(feature = "checkout_sessions")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CheckoutSessionPaymentMethodOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1299,7 +1300,7 @@ impl serde::Serialize for CheckoutSessionPaymentMethodOptions {
     }
 }
 /// CheckoutSessionWalletOptions
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CheckoutSessionWalletOptions {
@@ -1308,7 +1309,7 @@ pub struct CheckoutSessionWalletOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::Decode for CheckoutSessionWalletOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1333,19 +1334,19 @@ impl crate::rt::Decode for CheckoutSessionWalletOptions {
         })
     }
 }
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[cfg(feature = "checkout_sessions")]
 impl<'de> serde::Deserialize<'de> for CheckoutSessionWalletOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::HasId for CheckoutSessionWalletOptions {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[cfg(feature = "checkout_sessions")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CheckoutSessionWalletOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1365,7 +1366,7 @@ impl serde::Serialize for CheckoutSessionWalletOptions {
 /// Creates a Checkout Session object.
 ///
 /// `POST /v1/checkout/sessions` · Stripe's SDKs: `create` on `Checkout.Session` · [API reference](https://docs.stripe.com/api/checkout/sessions/create)
-#[cfg(feature = "checkout")]
+#[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateCheckoutSession {
@@ -1550,7 +1551,7 @@ pub struct CreateCheckoutSession {
     /// Wallet-specific configuration.
     pub wallet_options: Option<crate::checkout_session::WalletOptions>,
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "checkout_sessions")]
 impl serde::Serialize for CreateCheckoutSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1705,7 +1706,7 @@ impl serde::Serialize for CreateCheckoutSession {
         map.end()
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "checkout_sessions")]
 impl CreateCheckoutSession {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2190,7 +2191,7 @@ impl CreateCheckoutSession {
         self
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::StripeRequest for CreateCheckoutSession {
     type Output = crate::CheckoutSession;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -2212,7 +2213,7 @@ impl crate::rt::StripeRequest for CreateCheckoutSession {
 /// After it expires, a customer can’t complete a Checkout Session and customers loading the Checkout Session see a message saying the Checkout Session is expired.
 ///
 /// `POST /v1/checkout/sessions/{session}/expire` · Stripe's SDKs: `expire` on `Checkout.Session` · [API reference](https://docs.stripe.com/api/checkout/sessions/expire)
-#[cfg(feature = "checkout")]
+#[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ExpireCheckoutSession {
@@ -2221,7 +2222,7 @@ pub struct ExpireCheckoutSession {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "checkout_sessions")]
 impl serde::Serialize for ExpireCheckoutSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2232,7 +2233,7 @@ impl serde::Serialize for ExpireCheckoutSession {
         map.end()
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "checkout_sessions")]
 impl ExpireCheckoutSession {
     /// Start with the required parameters: `session`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2248,7 +2249,7 @@ impl ExpireCheckoutSession {
         self
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::StripeRequest for ExpireCheckoutSession {
     type Output = crate::CheckoutSession;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -2273,7 +2274,7 @@ impl crate::rt::StripeRequest for ExpireCheckoutSession {
 /// Returns a list of Checkout Sessions.
 ///
 /// `GET /v1/checkout/sessions` · Stripe's SDKs: `list` on `Checkout.Session` · [API reference](https://docs.stripe.com/api/checkout/sessions/list)
-#[cfg(feature = "checkout")]
+#[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListCheckoutSessions {
@@ -2302,7 +2303,7 @@ pub struct ListCheckoutSessions {
     /// Only return the Checkout Session for the subscription specified.
     pub subscription: Option<crate::SubscriptionId>,
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "checkout_sessions")]
 impl serde::Serialize for ListCheckoutSessions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2346,7 +2347,7 @@ impl serde::Serialize for ListCheckoutSessions {
         map.end()
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "checkout_sessions")]
 impl ListCheckoutSessions {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2433,7 +2434,7 @@ impl ListCheckoutSessions {
         self
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::StripeRequest for ListCheckoutSessions {
     type Output = crate::rt::List<crate::CheckoutSession>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -2453,7 +2454,7 @@ impl crate::rt::StripeRequest for ListCheckoutSessions {
 /// Retrieves a Checkout Session object.
 ///
 /// `GET /v1/checkout/sessions/{session}` · Stripe's SDKs: `retrieve` on `Checkout.Session` · [API reference](https://docs.stripe.com/api/checkout/sessions/retrieve)
-#[cfg(feature = "checkout")]
+#[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCheckoutSession {
@@ -2462,7 +2463,7 @@ pub struct RetrieveCheckoutSession {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "checkout_sessions")]
 impl serde::Serialize for RetrieveCheckoutSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2473,7 +2474,7 @@ impl serde::Serialize for RetrieveCheckoutSession {
         map.end()
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "checkout_sessions")]
 impl RetrieveCheckoutSession {
     /// Start with the required parameters: `session`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2489,7 +2490,7 @@ impl RetrieveCheckoutSession {
         self
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::StripeRequest for RetrieveCheckoutSession {
     type Output = crate::CheckoutSession;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -2516,7 +2517,7 @@ impl crate::rt::StripeRequest for RetrieveCheckoutSession {
 /// Related guide: [Dynamically update a Checkout Session](https://docs.stripe.com/payments/advanced/dynamic-updates)
 ///
 /// `POST /v1/checkout/sessions/{session}` · Stripe's SDKs: `update` on `Checkout.Session` · [API reference](https://docs.stripe.com/api/checkout/sessions/update)
-#[cfg(feature = "checkout")]
+#[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCheckoutSession {
@@ -2547,7 +2548,7 @@ pub struct UpdateCheckoutSession {
         crate::rt::Clearable<Vec<crate::checkout_session::ShippingOptions>>,
     >,
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "checkout_sessions")]
 impl serde::Serialize for UpdateCheckoutSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2570,7 +2571,7 @@ impl serde::Serialize for UpdateCheckoutSession {
         map.end()
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "checkout_sessions")]
 impl UpdateCheckoutSession {
     /// Start with the required parameters: `session`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2636,7 +2637,7 @@ impl UpdateCheckoutSession {
         self
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::StripeRequest for UpdateCheckoutSession {
     type Output = crate::CheckoutSession;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -3,6 +3,7 @@
 /// Invoice Line Items represent the individual lines within an [invoice](https://docs.stripe.com/api/invoices) and only exist within the context of an invoice.
 ///
 /// Each line item is backed by either an [invoice item](https://docs.stripe.com/api/invoiceitems) or a [subscription item](https://docs.stripe.com/api/subscription_items).
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct LineItem {
@@ -17,7 +18,7 @@ pub struct LineItem {
     /// If true, discounts will apply to this line item. Always false for prorations.
     pub discountable: bool,
     /// The discounts applied to the invoice line item. Line item discounts are applied before invoice discounts. Use `expand[]=discounts` to expand each discount.
-    pub discounts: Vec<crate::rt::Expandable<crate::Discount>>,
+    pub discounts: Vec<crate::rt::Expandable<crate::gated::Discount>>,
     /// Unique identifier for the object.
     pub id: crate::LineItemId,
     /// The ID of the invoice that contains this line item.
@@ -39,7 +40,7 @@ pub struct LineItem {
     /// The quantity of the subscription, if the line item is a subscription or a proration.
     pub quantity: Option<i64>,
     /// The `subscription` field.
-    pub subscription: Option<crate::rt::Expandable<crate::Subscription>>,
+    pub subscription: Option<crate::rt::Expandable<crate::gated::Subscription>>,
     /// The subtotal of the line item, in cents (or local equivalent), before any discounts or taxes.
     pub subtotal: i64,
     /// The tax information of the line item.
@@ -47,12 +48,15 @@ pub struct LineItem {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "invoices")]
 impl LineItem {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "line_item";
 }
 /// The id of a [`LineItem`].
+#[cfg(feature = "invoices")]
 pub type LineItemId = crate::rt::Id<LineItem>;
+#[cfg(feature = "invoices")]
 impl crate::rt::Decode for LineItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -62,7 +66,9 @@ impl crate::rt::Decode for LineItem {
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<Vec<crate::DiscountsResourceDiscountAmount>>,
             f4: crate::rt::json::Slot<bool>,
-            f5: crate::rt::json::Slot<Vec<crate::rt::Expandable<crate::Discount>>>,
+            f5: crate::rt::json::Slot<
+                Vec<crate::rt::Expandable<crate::gated::Discount>>,
+            >,
             f6: crate::rt::json::Slot<crate::LineItemId>,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<bool>,
@@ -76,7 +82,9 @@ impl crate::rt::Decode for LineItem {
                 crate::BillingBillResourceInvoicingPricingPricing,
             >,
             f14: crate::rt::json::Slot<i64>,
-            f15: crate::rt::json::Slot<crate::rt::Expandable<crate::Subscription>>,
+            f15: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::Subscription>,
+            >,
             f16: crate::rt::json::Slot<i64>,
             f17: crate::rt::json::Slot<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
         }
@@ -211,16 +219,19 @@ impl crate::rt::Decode for LineItem {
         }
     }
 }
+#[cfg(feature = "invoices")]
 impl<'de> serde::Deserialize<'de> for LineItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "invoices")]
 impl crate::rt::HasId for LineItem {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "invoices")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for LineItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -5,7 +5,7 @@
 /// Creates a payment link.
 ///
 /// `POST /v1/payment_links` · Stripe's SDKs: `create` on `PaymentLink` · [API reference](https://docs.stripe.com/api/payment_links/create)
-#[cfg(feature = "checkout")]
+#[cfg(feature = "payment_links")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreatePaymentLink {
@@ -84,7 +84,7 @@ pub struct CreatePaymentLink {
     /// The account (if any) the payments will be attributed to for tax reporting, and where funds from each payment will be transferred to.
     pub transfer_data: Option<crate::checkout_session::TransferData>,
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "payment_links")]
 impl serde::Serialize for CreatePaymentLink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -180,7 +180,7 @@ impl serde::Serialize for CreatePaymentLink {
         map.end()
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "payment_links")]
 impl CreatePaymentLink {
     /// Start with the required parameters: `line_items`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -435,7 +435,7 @@ impl CreatePaymentLink {
         self
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "payment_links")]
 impl crate::rt::StripeRequest for CreatePaymentLink {
     type Output = crate::PaymentLink;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -455,7 +455,7 @@ impl crate::rt::StripeRequest for CreatePaymentLink {
 /// Returns a list of your payment links.
 ///
 /// `GET /v1/payment_links` · Stripe's SDKs: `list` on `PaymentLink` · [API reference](https://docs.stripe.com/api/payment_links/list)
-#[cfg(feature = "checkout")]
+#[cfg(feature = "payment_links")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListPaymentLinks {
@@ -470,7 +470,7 @@ pub struct ListPaymentLinks {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "payment_links")]
 impl serde::Serialize for ListPaymentLinks {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -493,7 +493,7 @@ impl serde::Serialize for ListPaymentLinks {
         map.end()
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "payment_links")]
 impl ListPaymentLinks {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -532,7 +532,7 @@ impl ListPaymentLinks {
         self
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "payment_links")]
 impl crate::rt::StripeRequest for ListPaymentLinks {
     type Output = crate::rt::List<crate::PaymentLink>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -552,7 +552,7 @@ impl crate::rt::StripeRequest for ListPaymentLinks {
 /// When a customer opens a payment link it will open a new [checkout session](https://docs.stripe.com/api/checkout/sessions) to render the payment page. You can use [checkout session events](https://docs.stripe.com/api/events/types#event_types-checkout.session.completed) to track payments through payment links.
 ///
 /// Related guide: [Payment Links API](https://docs.stripe.com/payment-links)
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[cfg(feature = "payment_links")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentLink {
@@ -599,7 +599,7 @@ pub struct PaymentLink {
     /// The `name_collection` field.
     pub name_collection: Option<crate::PaymentLinksResourceNameCollection>,
     /// The account on behalf of which to charge. See the [Connect documentation](https://support.stripe.com/questions/sending-invoices-on-behalf-of-connected-accounts) for details.
-    pub on_behalf_of: Option<crate::rt::Expandable<crate::Account>>,
+    pub on_behalf_of: Option<crate::rt::Expandable<crate::gated::Account>>,
     /// The optional items presented to the customer at checkout.
     pub optional_items: Option<Vec<crate::PaymentLinksResourceOptionalItem>>,
     /// Indicates the parameters to be passed to PaymentIntent creation during checkout.
@@ -631,15 +631,14 @@ pub struct PaymentLink {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[cfg(feature = "payment_links")]
 impl PaymentLink {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "payment_link";
 }
 /// The id of a [`PaymentLink`].
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-pub type PaymentLinkId = crate::rt::Id<PaymentLink>;
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+pub type PaymentLinkId = crate::rt::Id<crate::gated::PaymentLink>;
+#[cfg(feature = "payment_links")]
 impl crate::rt::Decode for PaymentLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -666,7 +665,7 @@ impl crate::rt::Decode for PaymentLink {
             f17: crate::rt::json::Slot<bool>,
             f18: crate::rt::json::Slot<crate::rt::Metadata>,
             f19: crate::rt::json::Slot<crate::PaymentLinksResourceNameCollection>,
-            f20: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f20: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
             f21: crate::rt::json::Slot<Vec<crate::PaymentLinksResourceOptionalItem>>,
             f22: crate::rt::json::Slot<crate::PaymentLinksResourcePaymentIntentData>,
             f23: crate::rt::json::Slot<crate::checkout_session::PaymentMethodCollection>,
@@ -905,19 +904,19 @@ impl crate::rt::Decode for PaymentLink {
         }
     }
 }
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[cfg(feature = "payment_links")]
 impl<'de> serde::Deserialize<'de> for PaymentLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::HasId for PaymentLink {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+#[cfg(feature = "payment_links")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentLink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1007,7 +1006,7 @@ impl serde::Serialize for PaymentLink {
 /// Retrieve a payment link.
 ///
 /// `GET /v1/payment_links/{payment_link}` · Stripe's SDKs: `retrieve` on `PaymentLink` · [API reference](https://docs.stripe.com/api/payment_links/retrieve)
-#[cfg(feature = "checkout")]
+#[cfg(feature = "payment_links")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePaymentLink {
@@ -1016,7 +1015,7 @@ pub struct RetrievePaymentLink {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "payment_links")]
 impl serde::Serialize for RetrievePaymentLink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1027,7 +1026,7 @@ impl serde::Serialize for RetrievePaymentLink {
         map.end()
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "payment_links")]
 impl RetrievePaymentLink {
     /// Start with the required parameters: `payment_link`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1043,7 +1042,7 @@ impl RetrievePaymentLink {
         self
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "payment_links")]
 impl crate::rt::StripeRequest for RetrievePaymentLink {
     type Output = crate::PaymentLink;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1068,7 +1067,7 @@ impl crate::rt::StripeRequest for RetrievePaymentLink {
 /// Updates a payment link.
 ///
 /// `POST /v1/payment_links/{payment_link}` · Stripe's SDKs: `update` on `PaymentLink` · [API reference](https://docs.stripe.com/api/payment_links/update)
-#[cfg(feature = "checkout")]
+#[cfg(feature = "payment_links")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePaymentLink {
@@ -1137,7 +1136,7 @@ pub struct UpdatePaymentLink {
     /// Controls tax ID collection during checkout.
     pub tax_id_collection: Option<crate::payment_link::TaxIdCollection>,
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "payment_links")]
 impl serde::Serialize for UpdatePaymentLink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1214,7 +1213,7 @@ impl serde::Serialize for UpdatePaymentLink {
         map.end()
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "payment_links")]
 impl UpdatePaymentLink {
     /// Start with the required parameters: `payment_link`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1425,7 +1424,7 @@ impl UpdatePaymentLink {
         self
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "payment_links")]
 impl crate::rt::StripeRequest for UpdatePaymentLink {
     type Output = crate::PaymentLink;
     fn endpoint(&self) -> crate::rt::Endpoint {

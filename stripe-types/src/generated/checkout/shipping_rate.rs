@@ -5,7 +5,7 @@
 /// Creates a new shipping rate object.
 ///
 /// `POST /v1/shipping_rates` · Stripe's SDKs: `create` on `ShippingRate` · [API reference](https://docs.stripe.com/api/shipping_rates/create)
-#[cfg(feature = "checkout")]
+#[cfg(feature = "shipping_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateShippingRate {
@@ -26,7 +26,7 @@ pub struct CreateShippingRate {
     /// The type of calculation to use on the shipping rate.
     pub r#type: Option<crate::shipping_rate::create::Type>,
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "shipping_rates")]
 impl serde::Serialize for CreateShippingRate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -56,7 +56,7 @@ impl serde::Serialize for CreateShippingRate {
         map.end()
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "shipping_rates")]
 impl CreateShippingRate {
     /// Start with the required parameters: `display_name`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -114,7 +114,7 @@ impl CreateShippingRate {
         self
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "shipping_rates")]
 impl crate::rt::StripeRequest for CreateShippingRate {
     type Output = crate::ShippingRate;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -134,7 +134,7 @@ impl crate::rt::StripeRequest for CreateShippingRate {
 /// Returns a list of your shipping rates.
 ///
 /// `GET /v1/shipping_rates` · Stripe's SDKs: `list` on `ShippingRate` · [API reference](https://docs.stripe.com/api/shipping_rates/list)
-#[cfg(feature = "checkout")]
+#[cfg(feature = "shipping_rates")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListShippingRates {
@@ -153,7 +153,7 @@ pub struct ListShippingRates {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "shipping_rates")]
 impl serde::Serialize for ListShippingRates {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -182,7 +182,7 @@ impl serde::Serialize for ListShippingRates {
         map.end()
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "shipping_rates")]
 impl ListShippingRates {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -233,7 +233,7 @@ impl ListShippingRates {
         self
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "shipping_rates")]
 impl crate::rt::StripeRequest for ListShippingRates {
     type Output = crate::rt::List<crate::ShippingRate>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -253,7 +253,7 @@ impl crate::rt::StripeRequest for ListShippingRates {
 /// Returns the shipping rate object with the given ID.
 ///
 /// `GET /v1/shipping_rates/{shipping_rate_token}` · Stripe's SDKs: `retrieve` on `ShippingRate` · [API reference](https://docs.stripe.com/api/shipping_rates/retrieve)
-#[cfg(feature = "checkout")]
+#[cfg(feature = "shipping_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveShippingRate {
@@ -262,7 +262,7 @@ pub struct RetrieveShippingRate {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "shipping_rates")]
 impl serde::Serialize for RetrieveShippingRate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -273,7 +273,7 @@ impl serde::Serialize for RetrieveShippingRate {
         map.end()
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "shipping_rates")]
 impl RetrieveShippingRate {
     /// Start with the required parameters: `shipping_rate_token`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -289,7 +289,7 @@ impl RetrieveShippingRate {
         self
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "shipping_rates")]
 impl crate::rt::StripeRequest for RetrieveShippingRate {
     type Output = crate::ShippingRate;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -311,6 +311,7 @@ impl crate::rt::StripeRequest for RetrieveShippingRate {
 }
 /// Shipping rates describe the price of shipping presented to your customers and
 /// applied to a purchase. For more information, see [Charge for shipping](https://docs.stripe.com/payments/during-payment/charge-shipping).
+#[cfg(feature = "shipping_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ShippingRate {
@@ -333,18 +334,20 @@ pub struct ShippingRate {
     /// Specifies whether the rate is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`.
     pub tax_behavior: Option<crate::shipping_rate::TaxBehavior>,
     /// A [tax code](https://docs.stripe.com/tax/tax-categories) ID. The Shipping tax code is `txcd_92010001`.
-    pub tax_code: Option<crate::rt::Expandable<crate::TaxCode>>,
+    pub tax_code: Option<crate::rt::Expandable<crate::gated::TaxCode>>,
     /// The type of calculation to use on the shipping rate.
     pub r#type: crate::shipping_rate::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "shipping_rates")]
 impl ShippingRate {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "shipping_rate";
 }
 /// The id of a [`ShippingRate`].
-pub type ShippingRateId = crate::rt::Id<ShippingRate>;
+pub type ShippingRateId = crate::rt::Id<crate::gated::ShippingRate>;
+#[cfg(feature = "shipping_rates")]
 impl crate::rt::Decode for ShippingRate {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -358,7 +361,7 @@ impl crate::rt::Decode for ShippingRate {
             f6: crate::rt::json::Slot<bool>,
             f7: crate::rt::json::Slot<crate::rt::Metadata>,
             f8: crate::rt::json::Slot<crate::shipping_rate::TaxBehavior>,
-            f9: crate::rt::json::Slot<crate::rt::Expandable<crate::TaxCode>>,
+            f9: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::TaxCode>>,
             f10: crate::rt::json::Slot<crate::shipping_rate::Type>,
         }
         let mut b = Slots {
@@ -448,16 +451,19 @@ impl crate::rt::Decode for ShippingRate {
         }
     }
 }
+#[cfg(feature = "shipping_rates")]
 impl<'de> serde::Deserialize<'de> for ShippingRate {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "shipping_rates")]
 impl crate::rt::HasId for ShippingRate {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "shipping_rates")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ShippingRate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -492,6 +498,7 @@ impl serde::Serialize for ShippingRate {
     }
 }
 /// ShippingRateCurrencyOption
+#[cfg(feature = "shipping_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ShippingRateCurrencyOption {
@@ -502,6 +509,7 @@ pub struct ShippingRateCurrencyOption {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "shipping_rates")]
 impl crate::rt::Decode for ShippingRateCurrencyOption {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -541,16 +549,19 @@ impl crate::rt::Decode for ShippingRateCurrencyOption {
         }
     }
 }
+#[cfg(feature = "shipping_rates")]
 impl<'de> serde::Deserialize<'de> for ShippingRateCurrencyOption {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "shipping_rates")]
 impl crate::rt::HasId for ShippingRateCurrencyOption {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "shipping_rates")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ShippingRateCurrencyOption {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -565,6 +576,7 @@ impl serde::Serialize for ShippingRateCurrencyOption {
     }
 }
 /// ShippingRateDeliveryEstimate
+#[cfg(feature = "shipping_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ShippingRateDeliveryEstimate {
@@ -575,6 +587,7 @@ pub struct ShippingRateDeliveryEstimate {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "shipping_rates")]
 impl crate::rt::Decode for ShippingRateDeliveryEstimate {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -603,16 +616,19 @@ impl crate::rt::Decode for ShippingRateDeliveryEstimate {
         })
     }
 }
+#[cfg(feature = "shipping_rates")]
 impl<'de> serde::Deserialize<'de> for ShippingRateDeliveryEstimate {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "shipping_rates")]
 impl crate::rt::HasId for ShippingRateDeliveryEstimate {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "shipping_rates")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ShippingRateDeliveryEstimate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -631,6 +647,7 @@ impl serde::Serialize for ShippingRateDeliveryEstimate {
     }
 }
 /// ShippingRateDeliveryEstimateBound
+#[cfg(feature = "shipping_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ShippingRateDeliveryEstimateBound {
@@ -641,6 +658,7 @@ pub struct ShippingRateDeliveryEstimateBound {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "shipping_rates")]
 impl crate::rt::Decode for ShippingRateDeliveryEstimateBound {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -680,16 +698,19 @@ impl crate::rt::Decode for ShippingRateDeliveryEstimateBound {
         }
     }
 }
+#[cfg(feature = "shipping_rates")]
 impl<'de> serde::Deserialize<'de> for ShippingRateDeliveryEstimateBound {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "shipping_rates")]
 impl crate::rt::HasId for ShippingRateDeliveryEstimateBound {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "shipping_rates")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ShippingRateDeliveryEstimateBound {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -704,6 +725,7 @@ impl serde::Serialize for ShippingRateDeliveryEstimateBound {
     }
 }
 /// ShippingRateFixedAmount
+#[cfg(feature = "shipping_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ShippingRateFixedAmount {
@@ -718,6 +740,7 @@ pub struct ShippingRateFixedAmount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "shipping_rates")]
 impl crate::rt::Decode for ShippingRateFixedAmount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -763,16 +786,19 @@ impl crate::rt::Decode for ShippingRateFixedAmount {
         }
     }
 }
+#[cfg(feature = "shipping_rates")]
 impl<'de> serde::Deserialize<'de> for ShippingRateFixedAmount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "shipping_rates")]
 impl crate::rt::HasId for ShippingRateFixedAmount {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "shipping_rates")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ShippingRateFixedAmount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -794,7 +820,7 @@ impl serde::Serialize for ShippingRateFixedAmount {
 /// Updates an existing shipping rate object.
 ///
 /// `POST /v1/shipping_rates/{shipping_rate_token}` · Stripe's SDKs: `update` on `ShippingRate` · [API reference](https://docs.stripe.com/api/shipping_rates/update)
-#[cfg(feature = "checkout")]
+#[cfg(feature = "shipping_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateShippingRate {
@@ -811,7 +837,7 @@ pub struct UpdateShippingRate {
     /// Specifies whether the rate is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`.
     pub tax_behavior: Option<crate::invoice::TaxBehavior>,
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "shipping_rates")]
 impl serde::Serialize for UpdateShippingRate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -834,7 +860,7 @@ impl serde::Serialize for UpdateShippingRate {
         map.end()
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "shipping_rates")]
 impl UpdateShippingRate {
     /// Start with the required parameters: `shipping_rate_token`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -880,7 +906,7 @@ impl UpdateShippingRate {
         self
     }
 }
-#[cfg(feature = "checkout")]
+#[cfg(feature = "shipping_rates")]
 impl crate::rt::StripeRequest for UpdateShippingRate {
     type Output = crate::ShippingRate;
     fn endpoint(&self) -> crate::rt::Endpoint {

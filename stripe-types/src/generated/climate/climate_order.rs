@@ -8,7 +8,7 @@
 /// provides 90 days advance notice and refunds the `amount_total`.
 ///
 /// `POST /v1/climate/orders/{order}/cancel` · Stripe's SDKs: `cancel` on `Climate.Order` · [API reference](https://docs.stripe.com/api/climate/orders/cancel)
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelClimateOrder {
@@ -17,7 +17,7 @@ pub struct CancelClimateOrder {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 impl serde::Serialize for CancelClimateOrder {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -28,7 +28,7 @@ impl serde::Serialize for CancelClimateOrder {
         map.end()
     }
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 impl CancelClimateOrder {
     /// Start with the required parameters: `order`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -44,7 +44,7 @@ impl CancelClimateOrder {
         self
     }
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 impl crate::rt::StripeRequest for CancelClimateOrder {
     type Output = crate::ClimateOrder;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -66,7 +66,7 @@ impl crate::rt::StripeRequest for CancelClimateOrder {
 }
 /// Orders represent your intent to purchase a particular Climate product. When you create an order, the
 /// payment is deducted from your merchant balance.
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ClimateOrder {
@@ -107,7 +107,7 @@ pub struct ClimateOrder {
     /// Quantity of carbon removal that is included in this order.
     pub metric_tons: crate::rt::Decimal,
     /// Unique ID for the Climate `Product` this order is purchasing.
-    pub product: crate::rt::Expandable<crate::ClimateProduct>,
+    pub product: crate::rt::Expandable<crate::gated::ClimateProduct>,
     /// Time at which the order's product was substituted for a different product. Measured in seconds since the Unix epoch.
     pub product_substituted_at: Option<crate::rt::Timestamp>,
     /// The current status of this order.
@@ -115,15 +115,15 @@ pub struct ClimateOrder {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 impl ClimateOrder {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "climate.order";
 }
 /// The id of a [`ClimateOrder`].
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 pub type ClimateOrderId = crate::rt::Id<ClimateOrder>;
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 impl crate::rt::Decode for ClimateOrder {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -146,7 +146,9 @@ impl crate::rt::Decode for ClimateOrder {
             f15: crate::rt::json::Slot<bool>,
             f16: crate::rt::json::Slot<crate::rt::Metadata>,
             f17: crate::rt::json::Slot<crate::rt::Decimal>,
-            f18: crate::rt::json::Slot<crate::rt::Expandable<crate::ClimateProduct>>,
+            f18: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::ClimateProduct>,
+            >,
             f19: crate::rt::json::Slot<crate::rt::Timestamp>,
             f20: crate::rt::json::Slot<crate::climate_order::Status>,
         }
@@ -305,19 +307,19 @@ impl crate::rt::Decode for ClimateOrder {
         }
     }
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 impl<'de> serde::Deserialize<'de> for ClimateOrder {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 impl crate::rt::HasId for ClimateOrder {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ClimateOrder {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -373,7 +375,7 @@ impl serde::Serialize for ClimateOrder {
 /// after creation and payment will be deducted your Stripe balance.
 ///
 /// `POST /v1/climate/orders` · Stripe's SDKs: `create` on `Climate.Order` · [API reference](https://docs.stripe.com/api/climate/orders/create)
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateClimateOrder {
@@ -392,7 +394,7 @@ pub struct CreateClimateOrder {
     /// Unique identifier of the Climate product.
     pub product: crate::ProductId,
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 impl serde::Serialize for CreateClimateOrder {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -419,7 +421,7 @@ impl serde::Serialize for CreateClimateOrder {
         map.end()
     }
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 impl CreateClimateOrder {
     /// Start with the required parameters: `product`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -468,7 +470,7 @@ impl CreateClimateOrder {
         self
     }
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 impl crate::rt::StripeRequest for CreateClimateOrder {
     type Output = crate::ClimateOrder;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -489,7 +491,7 @@ impl crate::rt::StripeRequest for CreateClimateOrder {
 /// most recently created orders appearing first.
 ///
 /// `GET /v1/climate/orders` · Stripe's SDKs: `list` on `Climate.Order` · [API reference](https://docs.stripe.com/api/climate/orders/list)
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListClimateOrders {
@@ -502,7 +504,7 @@ pub struct ListClimateOrders {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 impl serde::Serialize for ListClimateOrders {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -522,7 +524,7 @@ impl serde::Serialize for ListClimateOrders {
         map.end()
     }
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 impl ListClimateOrders {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -555,7 +557,7 @@ impl ListClimateOrders {
         self
     }
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 impl crate::rt::StripeRequest for ListClimateOrders {
     type Output = crate::rt::List<crate::ClimateOrder>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -575,7 +577,7 @@ impl crate::rt::StripeRequest for ListClimateOrders {
 /// Retrieves the details of a Climate order object with the given ID.
 ///
 /// `GET /v1/climate/orders/{order}` · Stripe's SDKs: `retrieve` on `Climate.Order` · [API reference](https://docs.stripe.com/api/climate/orders/retrieve)
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveClimateOrder {
@@ -584,7 +586,7 @@ pub struct RetrieveClimateOrder {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 impl serde::Serialize for RetrieveClimateOrder {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -595,7 +597,7 @@ impl serde::Serialize for RetrieveClimateOrder {
         map.end()
     }
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 impl RetrieveClimateOrder {
     /// Start with the required parameters: `order`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -611,7 +613,7 @@ impl RetrieveClimateOrder {
         self
     }
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 impl crate::rt::StripeRequest for RetrieveClimateOrder {
     type Output = crate::ClimateOrder;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -636,7 +638,7 @@ impl crate::rt::StripeRequest for RetrieveClimateOrder {
 /// Updates the specified order by setting the values of the parameters passed.
 ///
 /// `POST /v1/climate/orders/{order}` · Stripe's SDKs: `update` on `Climate.Order` · [API reference](https://docs.stripe.com/api/climate/orders/update)
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateClimateOrder {
@@ -651,7 +653,7 @@ pub struct UpdateClimateOrder {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 impl serde::Serialize for UpdateClimateOrder {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -668,7 +670,7 @@ impl serde::Serialize for UpdateClimateOrder {
         map.end()
     }
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 impl UpdateClimateOrder {
     /// Start with the required parameters: `order`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -699,7 +701,7 @@ impl UpdateClimateOrder {
         self
     }
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_orders")]
 impl crate::rt::StripeRequest for UpdateClimateOrder {
     type Output = crate::ClimateOrder;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -2,7 +2,7 @@
 
 /// A Climate product represents a type of carbon removal unit available for reservation.
 /// You can retrieve it to see the current price and availability.
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_products")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ClimateProduct {
@@ -30,15 +30,14 @@ pub struct ClimateProduct {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_products")]
 impl ClimateProduct {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "climate.product";
 }
 /// The id of a [`ClimateProduct`].
-#[cfg(feature = "climate")]
-pub type ClimateProductId = crate::rt::Id<ClimateProduct>;
-#[cfg(feature = "climate")]
+pub type ClimateProductId = crate::rt::Id<crate::gated::ClimateProduct>;
+#[cfg(feature = "climate_products")]
 impl crate::rt::Decode for ClimateProduct {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -131,19 +130,19 @@ impl crate::rt::Decode for ClimateProduct {
         }
     }
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_products")]
 impl<'de> serde::Deserialize<'de> for ClimateProduct {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_products")]
 impl crate::rt::HasId for ClimateProduct {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_products")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ClimateProduct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -174,7 +173,7 @@ impl serde::Serialize for ClimateProduct {
 /// Lists all available Climate product objects.
 ///
 /// `GET /v1/climate/products` · Stripe's SDKs: `list` on `Climate.Product` · [API reference](https://docs.stripe.com/api/climate/products/list)
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_products")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListClimateProducts {
@@ -187,7 +186,7 @@ pub struct ListClimateProducts {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_products")]
 impl serde::Serialize for ListClimateProducts {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -207,7 +206,7 @@ impl serde::Serialize for ListClimateProducts {
         map.end()
     }
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_products")]
 impl ListClimateProducts {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -240,7 +239,7 @@ impl ListClimateProducts {
         self
     }
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_products")]
 impl crate::rt::StripeRequest for ListClimateProducts {
     type Output = crate::rt::List<crate::ClimateProduct>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -260,7 +259,7 @@ impl crate::rt::StripeRequest for ListClimateProducts {
 /// Retrieves the details of a Climate product with the given ID.
 ///
 /// `GET /v1/climate/products/{product}` · Stripe's SDKs: `retrieve` on `Climate.Product` · [API reference](https://docs.stripe.com/api/climate/products/retrieve)
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_products")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveClimateProduct {
@@ -269,7 +268,7 @@ pub struct RetrieveClimateProduct {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_products")]
 impl serde::Serialize for RetrieveClimateProduct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -280,7 +279,7 @@ impl serde::Serialize for RetrieveClimateProduct {
         map.end()
     }
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_products")]
 impl RetrieveClimateProduct {
     /// Start with the required parameters: `product`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -296,7 +295,7 @@ impl RetrieveClimateProduct {
         self
     }
 }
-#[cfg(feature = "climate")]
+#[cfg(feature = "climate_products")]
 impl crate::rt::StripeRequest for RetrieveClimateProduct {
     type Output = crate::ClimateProduct;
     fn endpoint(&self) -> crate::rt::Endpoint {

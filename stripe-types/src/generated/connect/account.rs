@@ -12,6 +12,7 @@
 /// is `stripe`, which includes Standard and Express accounts, some properties are only returned
 /// until you create an [Account Link](/api/account_links) or [Account Session](/api/account_sessions)
 /// to start Connect Onboarding. Learn about the [differences between accounts](/connect/accounts).
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Account {
@@ -62,12 +63,14 @@ pub struct Account {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl Account {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "account";
 }
 /// The id of a [`Account`].
-pub type AccountId = crate::rt::Id<Account>;
+pub type AccountId = crate::rt::Id<crate::gated::Account>;
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for Account {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -210,16 +213,19 @@ impl crate::rt::Decode for Account {
         }
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for Account {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for Account {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Account {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -297,6 +303,7 @@ impl serde::Serialize for Account {
     }
 }
 /// AccountAnnualRevenue
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountAnnualRevenue {
@@ -309,6 +316,7 @@ pub struct AccountAnnualRevenue {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountAnnualRevenue {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -341,16 +349,19 @@ impl crate::rt::Decode for AccountAnnualRevenue {
         })
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountAnnualRevenue {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountAnnualRevenue {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountAnnualRevenue {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -372,6 +383,7 @@ impl serde::Serialize for AccountAnnualRevenue {
     }
 }
 /// AccountBacsDebitPaymentsSettings
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountBacsDebitPaymentsSettings {
@@ -382,6 +394,7 @@ pub struct AccountBacsDebitPaymentsSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountBacsDebitPaymentsSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -410,16 +423,19 @@ impl crate::rt::Decode for AccountBacsDebitPaymentsSettings {
         })
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountBacsDebitPaymentsSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountBacsDebitPaymentsSettings {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountBacsDebitPaymentsSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -438,6 +454,7 @@ impl serde::Serialize for AccountBacsDebitPaymentsSettings {
     }
 }
 /// AccountBrandingSettings
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountBrandingSettings {
@@ -452,6 +469,7 @@ pub struct AccountBrandingSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountBrandingSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -488,16 +506,19 @@ impl crate::rt::Decode for AccountBrandingSettings {
         })
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountBrandingSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountBrandingSettings {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountBrandingSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -522,6 +543,7 @@ impl serde::Serialize for AccountBrandingSettings {
     }
 }
 /// AccountBusinessProfile
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountBusinessProfile {
@@ -554,6 +576,7 @@ pub struct AccountBusinessProfile {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountBusinessProfile {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -637,16 +660,19 @@ impl crate::rt::Decode for AccountBusinessProfile {
         })
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountBusinessProfile {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountBusinessProfile {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountBusinessProfile {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -695,6 +721,7 @@ impl serde::Serialize for AccountBusinessProfile {
     }
 }
 /// AccountCapabilities
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountCapabilities {
@@ -823,6 +850,7 @@ pub struct AccountCapabilities {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountCapabilities {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1149,16 +1177,19 @@ impl crate::rt::Decode for AccountCapabilities {
         })
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountCapabilities {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountCapabilities {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountCapabilities {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1354,7 +1385,7 @@ impl serde::Serialize for AccountCapabilities {
     }
 }
 /// AccountCapabilityFutureRequirements
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountCapabilityFutureRequirements {
@@ -1377,7 +1408,7 @@ pub struct AccountCapabilityFutureRequirements {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::Decode for AccountCapabilityFutureRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1456,19 +1487,19 @@ impl crate::rt::Decode for AccountCapabilityFutureRequirements {
         }
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl<'de> serde::Deserialize<'de> for AccountCapabilityFutureRequirements {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::HasId for AccountCapabilityFutureRequirements {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountCapabilityFutureRequirements {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1495,7 +1526,7 @@ impl serde::Serialize for AccountCapabilityFutureRequirements {
     }
 }
 /// AccountCapabilityRequirements
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountCapabilityRequirements {
@@ -1518,7 +1549,7 @@ pub struct AccountCapabilityRequirements {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::Decode for AccountCapabilityRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1597,19 +1628,19 @@ impl crate::rt::Decode for AccountCapabilityRequirements {
         }
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl<'de> serde::Deserialize<'de> for AccountCapabilityRequirements {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::HasId for AccountCapabilityRequirements {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountCapabilityRequirements {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1636,6 +1667,7 @@ impl serde::Serialize for AccountCapabilityRequirements {
     }
 }
 /// AccountCardIssuingSettings
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountCardIssuingSettings {
@@ -1644,6 +1676,7 @@ pub struct AccountCardIssuingSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountCardIssuingSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1668,16 +1701,19 @@ impl crate::rt::Decode for AccountCardIssuingSettings {
         })
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountCardIssuingSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountCardIssuingSettings {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountCardIssuingSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1693,6 +1729,7 @@ impl serde::Serialize for AccountCardIssuingSettings {
     }
 }
 /// AccountCardPaymentsSettings
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountCardPaymentsSettings {
@@ -1707,6 +1744,7 @@ pub struct AccountCardPaymentsSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountCardPaymentsSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1748,16 +1786,19 @@ impl crate::rt::Decode for AccountCardPaymentsSettings {
         })
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountCardPaymentsSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountCardPaymentsSettings {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountCardPaymentsSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1782,6 +1823,7 @@ impl serde::Serialize for AccountCardPaymentsSettings {
     }
 }
 /// AccountDashboardSettings
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountDashboardSettings {
@@ -1792,6 +1834,7 @@ pub struct AccountDashboardSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountDashboardSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1820,16 +1863,19 @@ impl crate::rt::Decode for AccountDashboardSettings {
         })
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountDashboardSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountDashboardSettings {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountDashboardSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1848,6 +1894,7 @@ impl serde::Serialize for AccountDashboardSettings {
     }
 }
 /// AccountDeclineChargeOn
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountDeclineChargeOn {
@@ -1858,6 +1905,7 @@ pub struct AccountDeclineChargeOn {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountDeclineChargeOn {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1900,16 +1948,19 @@ impl crate::rt::Decode for AccountDeclineChargeOn {
         }
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountDeclineChargeOn {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountDeclineChargeOn {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountDeclineChargeOn {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1924,6 +1975,7 @@ impl serde::Serialize for AccountDeclineChargeOn {
     }
 }
 /// AccountFutureRequirements
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountFutureRequirements {
@@ -1946,6 +1998,7 @@ pub struct AccountFutureRequirements {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountFutureRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2007,16 +2060,19 @@ impl crate::rt::Decode for AccountFutureRequirements {
         })
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountFutureRequirements {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountFutureRequirements {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountFutureRequirements {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2053,6 +2109,7 @@ impl serde::Serialize for AccountFutureRequirements {
     }
 }
 /// AccountGroupMembership
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountGroupMembership {
@@ -2061,6 +2118,7 @@ pub struct AccountGroupMembership {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountGroupMembership {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2085,16 +2143,19 @@ impl crate::rt::Decode for AccountGroupMembership {
         })
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountGroupMembership {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountGroupMembership {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountGroupMembership {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2110,11 +2171,12 @@ impl serde::Serialize for AccountGroupMembership {
     }
 }
 /// AccountInvoicesSettings
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountInvoicesSettings {
     /// The list of default Account Tax IDs to automatically include on invoices. Account Tax IDs get added when an invoice is finalized.
-    pub default_account_tax_ids: Option<Vec<crate::rt::Expandable<crate::TaxId>>>,
+    pub default_account_tax_ids: Option<Vec<crate::rt::Expandable<crate::gated::TaxId>>>,
     /// Whether to save the payment method after a payment is completed for a one-time invoice or a subscription invoice when the customer already has a default payment method on the hosted invoice page.
     pub hosted_payment_method_save: Option<
         crate::account::invoices_settings::HostedPaymentMethodSave,
@@ -2122,11 +2184,12 @@ pub struct AccountInvoicesSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountInvoicesSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<Vec<crate::rt::Expandable<crate::TaxId>>>,
+            f0: crate::rt::json::Slot<Vec<crate::rt::Expandable<crate::gated::TaxId>>>,
             f1: crate::rt::json::Slot<
                 crate::account::invoices_settings::HostedPaymentMethodSave,
             >,
@@ -2152,16 +2215,19 @@ impl crate::rt::Decode for AccountInvoicesSettings {
         })
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountInvoicesSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountInvoicesSettings {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountInvoicesSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2180,6 +2246,7 @@ impl serde::Serialize for AccountInvoicesSettings {
     }
 }
 /// AccountMonthlyEstimatedRevenue
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountMonthlyEstimatedRevenue {
@@ -2190,6 +2257,7 @@ pub struct AccountMonthlyEstimatedRevenue {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountMonthlyEstimatedRevenue {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2229,16 +2297,19 @@ impl crate::rt::Decode for AccountMonthlyEstimatedRevenue {
         }
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountMonthlyEstimatedRevenue {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountMonthlyEstimatedRevenue {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountMonthlyEstimatedRevenue {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2253,6 +2324,7 @@ impl serde::Serialize for AccountMonthlyEstimatedRevenue {
     }
 }
 /// AccountPaymentsSettings
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountPaymentsSettings {
@@ -2265,6 +2337,7 @@ pub struct AccountPaymentsSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountPaymentsSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2301,16 +2374,19 @@ impl crate::rt::Decode for AccountPaymentsSettings {
         })
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountPaymentsSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountPaymentsSettings {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountPaymentsSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2332,6 +2408,7 @@ impl serde::Serialize for AccountPaymentsSettings {
     }
 }
 /// AccountPayoutSettings
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountPayoutSettings {
@@ -2344,6 +2421,7 @@ pub struct AccountPayoutSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountPayoutSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2390,16 +2468,19 @@ impl crate::rt::Decode for AccountPayoutSettings {
         }
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountPayoutSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountPayoutSettings {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountPayoutSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2417,6 +2498,7 @@ impl serde::Serialize for AccountPayoutSettings {
     }
 }
 /// AccountRequirements
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountRequirements {
@@ -2439,6 +2521,7 @@ pub struct AccountRequirements {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2500,16 +2583,19 @@ impl crate::rt::Decode for AccountRequirements {
         })
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountRequirements {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountRequirements {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountRequirements {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2546,6 +2632,7 @@ impl serde::Serialize for AccountRequirements {
     }
 }
 /// AccountRequirementsAlternative
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountRequirementsAlternative {
@@ -2556,6 +2643,7 @@ pub struct AccountRequirementsAlternative {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountRequirementsAlternative {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2598,16 +2686,19 @@ impl crate::rt::Decode for AccountRequirementsAlternative {
         }
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountRequirementsAlternative {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountRequirementsAlternative {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountRequirementsAlternative {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2622,6 +2713,15 @@ impl serde::Serialize for AccountRequirementsAlternative {
     }
 }
 /// AccountRequirementsError
+#[cfg(
+    any(
+        feature = "account",
+        feature = "accounts",
+        feature = "customers",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountRequirementsError {
@@ -2634,6 +2734,15 @@ pub struct AccountRequirementsError {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "account",
+        feature = "accounts",
+        feature = "customers",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
 impl crate::rt::Decode for AccountRequirementsError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2681,16 +2790,43 @@ impl crate::rt::Decode for AccountRequirementsError {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "account",
+        feature = "accounts",
+        feature = "customers",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for AccountRequirementsError {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "account",
+        feature = "accounts",
+        feature = "customers",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
 impl crate::rt::HasId for AccountRequirementsError {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "account",
+        feature = "accounts",
+        feature = "customers",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountRequirementsError {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2706,6 +2842,7 @@ impl serde::Serialize for AccountRequirementsError {
     }
 }
 /// AccountSepaDebitPaymentsSettings
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountSepaDebitPaymentsSettings {
@@ -2714,6 +2851,7 @@ pub struct AccountSepaDebitPaymentsSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountSepaDebitPaymentsSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2738,16 +2876,19 @@ impl crate::rt::Decode for AccountSepaDebitPaymentsSettings {
         })
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountSepaDebitPaymentsSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountSepaDebitPaymentsSettings {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountSepaDebitPaymentsSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2763,6 +2904,7 @@ impl serde::Serialize for AccountSepaDebitPaymentsSettings {
     }
 }
 /// AccountSettings
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountSettings {
@@ -2789,6 +2931,7 @@ pub struct AccountSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2876,16 +3019,19 @@ impl crate::rt::Decode for AccountSettings {
         }
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountSettings {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2920,6 +3066,7 @@ impl serde::Serialize for AccountSettings {
     }
 }
 /// AccountTermsOfService
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountTermsOfService {
@@ -2932,6 +3079,7 @@ pub struct AccountTermsOfService {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountTermsOfService {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2964,16 +3112,19 @@ impl crate::rt::Decode for AccountTermsOfService {
         })
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountTermsOfService {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountTermsOfService {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountTermsOfService {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2995,6 +3146,7 @@ impl serde::Serialize for AccountTermsOfService {
     }
 }
 /// AccountTOSAcceptance
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountTosAcceptance {
@@ -3009,6 +3161,7 @@ pub struct AccountTosAcceptance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountTosAcceptance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3045,16 +3198,19 @@ impl crate::rt::Decode for AccountTosAcceptance {
         })
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountTosAcceptance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountTosAcceptance {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountTosAcceptance {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3079,6 +3235,7 @@ impl serde::Serialize for AccountTosAcceptance {
     }
 }
 /// AccountTreasurySettings
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountTreasurySettings {
@@ -3087,6 +3244,7 @@ pub struct AccountTreasurySettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountTreasurySettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3111,16 +3269,19 @@ impl crate::rt::Decode for AccountTreasurySettings {
         })
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountTreasurySettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountTreasurySettings {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountTreasurySettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3136,6 +3297,7 @@ impl serde::Serialize for AccountTreasurySettings {
     }
 }
 /// AccountUnificationAccountController
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountUnificationAccountController {
@@ -3158,6 +3320,7 @@ pub struct AccountUnificationAccountController {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountUnificationAccountController {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3226,16 +3389,19 @@ impl crate::rt::Decode for AccountUnificationAccountController {
         }
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountUnificationAccountController {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountUnificationAccountController {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountUnificationAccountController {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3264,6 +3430,7 @@ impl serde::Serialize for AccountUnificationAccountController {
     }
 }
 /// AccountUnificationAccountControllerFees
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountUnificationAccountControllerFees {
@@ -3272,6 +3439,7 @@ pub struct AccountUnificationAccountControllerFees {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountUnificationAccountControllerFees {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3309,16 +3477,19 @@ impl crate::rt::Decode for AccountUnificationAccountControllerFees {
         }
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountUnificationAccountControllerFees {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountUnificationAccountControllerFees {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountUnificationAccountControllerFees {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3332,6 +3503,7 @@ impl serde::Serialize for AccountUnificationAccountControllerFees {
     }
 }
 /// AccountUnificationAccountControllerLosses
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountUnificationAccountControllerLosses {
@@ -3340,6 +3512,7 @@ pub struct AccountUnificationAccountControllerLosses {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountUnificationAccountControllerLosses {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3377,16 +3550,19 @@ impl crate::rt::Decode for AccountUnificationAccountControllerLosses {
         }
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for AccountUnificationAccountControllerLosses {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountUnificationAccountControllerLosses {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountUnificationAccountControllerLosses {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3400,6 +3576,7 @@ impl serde::Serialize for AccountUnificationAccountControllerLosses {
     }
 }
 /// AccountUnificationAccountControllerStripeDashboard
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountUnificationAccountControllerStripeDashboard {
@@ -3408,6 +3585,7 @@ pub struct AccountUnificationAccountControllerStripeDashboard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for AccountUnificationAccountControllerStripeDashboard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3445,17 +3623,20 @@ impl crate::rt::Decode for AccountUnificationAccountControllerStripeDashboard {
         }
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de>
 for AccountUnificationAccountControllerStripeDashboard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for AccountUnificationAccountControllerStripeDashboard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountUnificationAccountControllerStripeDashboard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3469,16 +3650,18 @@ impl serde::Serialize for AccountUnificationAccountControllerStripeDashboard {
     }
 }
 /// One of several shapes of `AccountExternalAccountsData`.
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum BankAccountOrCard {
     /// A `bank_account`.
-    BankAccount(crate::rt::Boxed<crate::BankAccount>),
+    BankAccount(crate::rt::Boxed<crate::gated::BankAccount>),
     /// A `card`.
-    Card(crate::rt::Boxed<crate::Card>),
+    Card(crate::rt::Boxed<crate::gated::Card>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BankAccountOrCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3489,18 +3672,21 @@ impl serde::Serialize for BankAccountOrCard {
         }
     }
 }
-impl From<crate::BankAccount> for BankAccountOrCard {
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl From<crate::gated::BankAccount> for BankAccountOrCard {
     #[inline]
-    fn from(v: crate::BankAccount) -> Self {
+    fn from(v: crate::gated::BankAccount) -> Self {
         BankAccountOrCard::BankAccount(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::Card> for BankAccountOrCard {
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl From<crate::gated::Card> for BankAccountOrCard {
     #[inline]
-    fn from(v: crate::Card) -> Self {
+    fn from(v: crate::gated::Card) -> Self {
         BankAccountOrCard::Card(crate::rt::Boxed::new(v))
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for BankAccountOrCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3512,11 +3698,13 @@ impl crate::rt::Decode for BankAccountOrCard {
         }
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for BankAccountOrCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for BankAccountOrCard {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -3534,7 +3722,7 @@ impl crate::rt::HasId for BankAccountOrCard {
 /// You can prefill any information on the account.
 ///
 /// `POST /v1/accounts` · Stripe's SDKs: `create` on `Account` · [API reference](https://docs.stripe.com/api/accounts/create)
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateAccount {
@@ -3586,7 +3774,7 @@ pub struct CreateAccount {
     /// The type of Stripe account to create. May be one of `custom`, `express` or `standard`.
     pub r#type: Option<crate::account::create::Type>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl serde::Serialize for CreateAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3651,7 +3839,7 @@ impl serde::Serialize for CreateAccount {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl CreateAccount {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3798,7 +3986,7 @@ impl CreateAccount {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::StripeRequest for CreateAccount {
     type Output = crate::Account;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -3824,14 +4012,14 @@ impl crate::rt::StripeRequest for CreateAccount {
 /// If you want to delete your own account, use the [account information tab in your account settings](https://dashboard.stripe.com/settings/account) instead.
 ///
 /// `DELETE /v1/accounts/{account}` · Stripe's SDKs: `delete` on `Account` · [API reference](https://docs.stripe.com/api/accounts/delete)
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteAccount {
     /// The `account` parameter.
     pub account: crate::AccountId,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl serde::Serialize for DeleteAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3839,7 +4027,7 @@ impl serde::Serialize for DeleteAccount {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl DeleteAccount {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3847,7 +4035,7 @@ impl DeleteAccount {
         Self { account: account.into() }
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::StripeRequest for DeleteAccount {
     type Output = crate::DeletedAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -3867,7 +4055,7 @@ impl crate::rt::StripeRequest for DeleteAccount {
     }
 }
 /// DeletedAccount
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletedAccount {
@@ -3878,15 +4066,15 @@ pub struct DeletedAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl DeletedAccount {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "account";
 }
 /// The id of a [`DeletedAccount`].
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 pub type DeletedAccountId = crate::rt::Id<DeletedAccount>;
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::Decode for DeletedAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3927,19 +4115,19 @@ impl crate::rt::Decode for DeletedAccount {
         }
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl<'de> serde::Deserialize<'de> for DeletedAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::HasId for DeletedAccount {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3959,7 +4147,7 @@ impl serde::Serialize for DeletedAccount {
 /// Returns a list of accounts connected to your platform via [Connect](https://docs.stripe.com/docs/connect). If you’re not a platform, the list is empty.
 ///
 /// `GET /v1/accounts` · Stripe's SDKs: `list` on `Account` · [API reference](https://docs.stripe.com/api/accounts/list)
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListAccounts {
@@ -3974,7 +4162,7 @@ pub struct ListAccounts {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl serde::Serialize for ListAccounts {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3997,7 +4185,7 @@ impl serde::Serialize for ListAccounts {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl ListAccounts {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -4036,7 +4224,7 @@ impl ListAccounts {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::StripeRequest for ListAccounts {
     type Output = crate::rt::List<crate::Account>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -4058,7 +4246,7 @@ impl crate::rt::StripeRequest for ListAccounts {
 /// Only accounts where your platform is liable for negative account balances, which includes Custom and Express accounts, can be rejected. Test-mode accounts can be rejected at any time. Live-mode accounts can only be rejected after all balances are zero.
 ///
 /// `POST /v1/accounts/{account}/reject` · Stripe's SDKs: `reject` on `Account` · [API reference](https://docs.stripe.com/api/accounts/reject)
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RejectAccount {
@@ -4069,7 +4257,7 @@ pub struct RejectAccount {
     /// The reason for rejecting the account. Can be `fraud`, `terms_of_service`, or `other`.
     pub reason: String,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl serde::Serialize for RejectAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -4081,7 +4269,7 @@ impl serde::Serialize for RejectAccount {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl RejectAccount {
     /// Start with the required parameters: `account`, `reason`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -4098,7 +4286,7 @@ impl RejectAccount {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::StripeRequest for RejectAccount {
     type Output = crate::Account;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -4123,7 +4311,7 @@ impl crate::rt::StripeRequest for RejectAccount {
 /// Retrieves the details of an account.
 ///
 /// `GET /v1/accounts/{account}` · Stripe's SDKs: `retrieve` on `Account` · [API reference](https://docs.stripe.com/api/accounts/retrieve)
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveAccount {
@@ -4132,7 +4320,7 @@ pub struct RetrieveAccount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl serde::Serialize for RetrieveAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -4143,7 +4331,7 @@ impl serde::Serialize for RetrieveAccount {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl RetrieveAccount {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -4159,7 +4347,7 @@ impl RetrieveAccount {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::StripeRequest for RetrieveAccount {
     type Output = crate::Account;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -4183,14 +4371,14 @@ impl crate::rt::StripeRequest for RetrieveAccount {
 /// Retrieves the details of an account.
 ///
 /// `GET /v1/account` · Stripe's SDKs: `retrieve` on `Account` · [API reference](https://docs.stripe.com/api/accounts/retrieve)
-#[cfg(feature = "connect")]
+#[cfg(feature = "account")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct RetrieveCurrentAccount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "account")]
 impl serde::Serialize for RetrieveCurrentAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -4201,7 +4389,7 @@ impl serde::Serialize for RetrieveCurrentAccount {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "account")]
 impl RetrieveCurrentAccount {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -4214,7 +4402,7 @@ impl RetrieveCurrentAccount {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "account")]
 impl crate::rt::StripeRequest for RetrieveCurrentAccount {
     type Output = crate::Account;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -4246,7 +4434,7 @@ impl crate::rt::StripeRequest for RetrieveCurrentAccount {
 /// [Connect](https://docs.stripe.com/docs/connect/updating-accounts) documentation to learn more about updating accounts.
 ///
 /// `POST /v1/accounts/{account}` · Stripe's SDKs: `update` on `Account` · [API reference](https://docs.stripe.com/api/accounts/update)
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateAccount {
@@ -4292,7 +4480,7 @@ pub struct UpdateAccount {
     /// Details on the account's acceptance of the [Stripe Services Agreement](/connect/updating-accounts#tos-acceptance). This property can only be updated for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `application`, which includes Custom accounts. This property defaults to a `full` service agreement when empty.
     pub tos_acceptance: Option<crate::account::TosAcceptance>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl serde::Serialize for UpdateAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -4345,7 +4533,7 @@ impl serde::Serialize for UpdateAccount {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl UpdateAccount {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -4469,7 +4657,7 @@ impl UpdateAccount {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::StripeRequest for UpdateAccount {
     type Output = crate::Account;
     fn endpoint(&self) -> crate::rt::Endpoint {

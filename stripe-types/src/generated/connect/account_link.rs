@@ -4,7 +4,7 @@
 /// Stripe-hosted applications, such as Connect Onboarding.
 ///
 /// Related guide: [Connect Onboarding](https://docs.stripe.com/connect/custom/hosted-onboarding)
-#[cfg(feature = "connect")]
+#[cfg(feature = "account_links")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountLink {
@@ -17,12 +17,12 @@ pub struct AccountLink {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "account_links")]
 impl AccountLink {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "account_link";
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "account_links")]
 impl crate::rt::Decode for AccountLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -71,19 +71,19 @@ impl crate::rt::Decode for AccountLink {
         }
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "account_links")]
 impl<'de> serde::Deserialize<'de> for AccountLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "account_links")]
 impl crate::rt::HasId for AccountLink {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "account_links")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountLink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -104,7 +104,7 @@ impl serde::Serialize for AccountLink {
 /// Creates an AccountLink object that includes a single-use Stripe URL that the platform can redirect their user to in order to take them through the Connect Onboarding flow.
 ///
 /// `POST /v1/account_links` · Stripe's SDKs: `create` on `AccountLink` · [API reference](https://docs.stripe.com/api/account_links/create)
-#[cfg(feature = "connect")]
+#[cfg(feature = "account_links")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateAccountLink {
@@ -125,7 +125,7 @@ pub struct CreateAccountLink {
     /// You can create Account Links of type `account_update` only for connected accounts where your platform is responsible for collecting requirements, including Custom accounts. You can't create them for accounts that have access to a Stripe-hosted Dashboard. If you use [Connect embedded components](/connect/get-started-connect-embedded-components), you can include components that allow your connected accounts to update their own information. For an account without Stripe-hosted Dashboard access where Stripe is liable for negative balances, you must use embedded components.
     pub r#type: crate::account_link::Type,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "account_links")]
 impl serde::Serialize for CreateAccountLink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -150,7 +150,7 @@ impl serde::Serialize for CreateAccountLink {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "account_links")]
 impl CreateAccountLink {
     /// Start with the required parameters: `account`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -197,7 +197,7 @@ impl CreateAccountLink {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "account_links")]
 impl crate::rt::StripeRequest for CreateAccountLink {
     type Output = crate::AccountLink;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -7,7 +7,7 @@
 /// quickly, and cannot be used more than once.
 ///
 /// Related guide: [Connect embedded components](https://docs.stripe.com/connect/get-started-connect-embedded-components)
-#[cfg(feature = "connect")]
+#[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountSession {
@@ -28,12 +28,12 @@ pub struct AccountSession {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "account_sessions")]
 impl AccountSession {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "account_session";
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::Decode for AccountSession {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -101,19 +101,19 @@ impl crate::rt::Decode for AccountSession {
         }
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "account_sessions")]
 impl<'de> serde::Deserialize<'de> for AccountSession {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::HasId for AccountSession {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "account_sessions")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -136,7 +136,7 @@ impl serde::Serialize for AccountSession {
 /// Creates a AccountSession object that includes a single-use token that the platform can use on their front-end to grant client-side API access.
 ///
 /// `POST /v1/account_sessions` · Stripe's SDKs: `create` on `AccountSession` · [API reference](https://docs.stripe.com/api/account_sessions/create)
-#[cfg(feature = "connect")]
+#[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateAccountSession {
@@ -147,7 +147,7 @@ pub struct CreateAccountSession {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "account_sessions")]
 impl serde::Serialize for CreateAccountSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -160,7 +160,7 @@ impl serde::Serialize for CreateAccountSession {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "account_sessions")]
 impl CreateAccountSession {
     /// Start with the required parameters: `account`, `components`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -180,7 +180,7 @@ impl CreateAccountSession {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::StripeRequest for CreateAccountSession {
     type Output = crate::AccountSession;
     fn endpoint(&self) -> crate::rt::Endpoint {

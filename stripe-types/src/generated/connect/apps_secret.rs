@@ -9,7 +9,7 @@
 /// A `user` scoped secret is accessible by the app backend and one specific Dashboard user. Use the `user` scope for per-user secrets like per-user OAuth tokens, where different users might have different permissions.
 ///
 /// Related guide: [Store data between page reloads](https://docs.stripe.com/stripe-apps/store-auth-data-custom-objects)
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AppsSecret {
@@ -32,15 +32,15 @@ pub struct AppsSecret {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 impl AppsSecret {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "apps.secret";
 }
 /// The id of a [`AppsSecret`].
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 pub type AppsSecretId = crate::rt::Id<AppsSecret>;
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 impl crate::rt::Decode for AppsSecret {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -121,19 +121,19 @@ impl crate::rt::Decode for AppsSecret {
         }
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 impl<'de> serde::Deserialize<'de> for AppsSecret {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 impl crate::rt::HasId for AppsSecret {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AppsSecret {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -165,7 +165,7 @@ impl serde::Serialize for AppsSecret {
 /// Create or replace a secret in the secret store.
 ///
 /// `POST /v1/apps/secrets` · Stripe's SDKs: `create` on `Apps.Secret` · [API reference](https://docs.stripe.com/api/apps/secrets/create)
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateAppsSecret {
@@ -180,7 +180,7 @@ pub struct CreateAppsSecret {
     /// Specifies the scoping of the secret. Requests originating from UI extensions can only access account-scoped secrets or secrets scoped to their own user.
     pub scope: crate::apps_secret::Scope,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 impl serde::Serialize for CreateAppsSecret {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -198,7 +198,7 @@ impl serde::Serialize for CreateAppsSecret {
     }
 }
 /// The required parameters of [`CreateAppsSecret::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 #[derive(Clone, Debug)]
 pub struct CreateAppsSecretArgs {
     /// A name for the secret that's unique within the scope.
@@ -208,7 +208,7 @@ pub struct CreateAppsSecretArgs {
     /// Specifies the scoping of the secret. Requests originating from UI extensions can only access account-scoped secrets or secrets scoped to their own user.
     pub scope: crate::apps_secret::Scope,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 impl CreateAppsSecret {
     /// Start with the required parameters, named in [`CreateAppsSecretArgs`]: `name`, `payload`, `scope`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -232,7 +232,7 @@ impl CreateAppsSecret {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 impl crate::rt::StripeRequest for CreateAppsSecret {
     type Output = crate::AppsSecret;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -252,7 +252,7 @@ impl crate::rt::StripeRequest for CreateAppsSecret {
 /// Deletes a secret from the secret store by name and scope.
 ///
 /// `POST /v1/apps/secrets/delete` · Stripe's SDKs: `delete_where` on `Apps.Secret` · [API reference](https://docs.stripe.com/api/apps/secrets/delete_where)
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteWhereAppsSecret {
@@ -263,7 +263,7 @@ pub struct DeleteWhereAppsSecret {
     /// Specifies the scoping of the secret. Requests originating from UI extensions can only access account-scoped secrets or secrets scoped to their own user.
     pub scope: crate::apps_secret::Scope,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 impl serde::Serialize for DeleteWhereAppsSecret {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -276,7 +276,7 @@ impl serde::Serialize for DeleteWhereAppsSecret {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 impl DeleteWhereAppsSecret {
     /// Start with the required parameters: `name`, `scope`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -296,7 +296,7 @@ impl DeleteWhereAppsSecret {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 impl crate::rt::StripeRequest for DeleteWhereAppsSecret {
     type Output = crate::AppsSecret;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -316,7 +316,7 @@ impl crate::rt::StripeRequest for DeleteWhereAppsSecret {
 /// Finds a secret in the secret store by name and scope.
 ///
 /// `GET /v1/apps/secrets/find` · Stripe's SDKs: `find` on `Apps.Secret` · [API reference](https://docs.stripe.com/api/apps/secrets/find)
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FindAppsSecret {
@@ -327,7 +327,7 @@ pub struct FindAppsSecret {
     /// Specifies the scoping of the secret. Requests originating from UI extensions can only access account-scoped secrets or secrets scoped to their own user.
     pub scope: crate::apps_secret::Scope,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 impl serde::Serialize for FindAppsSecret {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -340,7 +340,7 @@ impl serde::Serialize for FindAppsSecret {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 impl FindAppsSecret {
     /// Start with the required parameters: `name`, `scope`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -360,7 +360,7 @@ impl FindAppsSecret {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 impl crate::rt::StripeRequest for FindAppsSecret {
     type Output = crate::AppsSecret;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -380,7 +380,7 @@ impl crate::rt::StripeRequest for FindAppsSecret {
 /// List all secrets stored on the given scope.
 ///
 /// `GET /v1/apps/secrets` · Stripe's SDKs: `list` on `Apps.Secret` · [API reference](https://docs.stripe.com/api/apps/secrets/list)
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListAppsSecrets {
@@ -395,7 +395,7 @@ pub struct ListAppsSecrets {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 impl serde::Serialize for ListAppsSecrets {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -416,7 +416,7 @@ impl serde::Serialize for ListAppsSecrets {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 impl ListAppsSecrets {
     /// Start with the required parameters: `scope`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -450,7 +450,7 @@ impl ListAppsSecrets {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "apps_secrets")]
 impl crate::rt::StripeRequest for ListAppsSecrets {
     type Output = crate::rt::List<crate::AppsSecret>;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -7,11 +7,12 @@
 /// They can be bank accounts or debit cards as well, and are documented in the links above.
 ///
 /// Related guide: [Bank debits and transfers](/payments/bank-debits-transfers)
+#[cfg(any(feature = "customers", feature = "tokens"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BankAccount {
     /// The account this bank account belongs to. Only applicable on Accounts (not customers or recipients) This property is only available when returned as an [External Account](/api/external_account_bank_accounts/object) where [controller.is_controller](/api/accounts/object#account_object-controller-is_controller) is `true`.
-    pub account: Option<crate::rt::Expandable<crate::Account>>,
+    pub account: Option<crate::rt::Expandable<crate::gated::Account>>,
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
@@ -53,17 +54,19 @@ pub struct BankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "customers", feature = "tokens"))]
 impl BankAccount {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "bank_account";
 }
 /// The id of a [`BankAccount`].
-pub type BankAccountId = crate::rt::Id<BankAccount>;
+pub type BankAccountId = crate::rt::Id<crate::gated::BankAccount>;
+#[cfg(any(feature = "customers", feature = "tokens"))]
 impl crate::rt::Decode for BankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
@@ -191,16 +194,19 @@ impl crate::rt::Decode for BankAccount {
         }
     }
 }
+#[cfg(any(feature = "customers", feature = "tokens"))]
 impl<'de> serde::Deserialize<'de> for BankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "tokens"))]
 impl crate::rt::HasId for BankAccount {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(any(feature = "customers", feature = "tokens"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -262,9 +268,9 @@ impl serde::Serialize for BankAccount {
 #[non_exhaustive]
 pub enum CustomerOrDeletedCustomer {
     /// A `customer`.
-    Customer(crate::rt::Boxed<crate::Customer>),
+    Customer(crate::rt::Boxed<crate::gated::Customer>),
     /// A `customer`.
-    DeletedCustomer(crate::rt::Boxed<crate::DeletedCustomer>),
+    DeletedCustomer(crate::rt::Boxed<crate::gated::DeletedCustomer>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -278,15 +284,15 @@ impl serde::Serialize for CustomerOrDeletedCustomer {
         }
     }
 }
-impl From<crate::Customer> for CustomerOrDeletedCustomer {
+impl From<crate::gated::Customer> for CustomerOrDeletedCustomer {
     #[inline]
-    fn from(v: crate::Customer) -> Self {
+    fn from(v: crate::gated::Customer) -> Self {
         CustomerOrDeletedCustomer::Customer(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::DeletedCustomer> for CustomerOrDeletedCustomer {
+impl From<crate::gated::DeletedCustomer> for CustomerOrDeletedCustomer {
     #[inline]
-    fn from(v: crate::DeletedCustomer) -> Self {
+    fn from(v: crate::gated::DeletedCustomer) -> Self {
         CustomerOrDeletedCustomer::DeletedCustomer(crate::rt::Boxed::new(v))
     }
 }
@@ -324,6 +330,7 @@ impl crate::rt::HasId for CustomerOrDeletedCustomer {
     }
 }
 /// DeletedBankAccount
+#[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletedBankAccount {
@@ -336,10 +343,12 @@ pub struct DeletedBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "connect")]
 impl DeletedBankAccount {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "bank_account";
 }
+#[cfg(feature = "connect")]
 impl crate::rt::Decode for DeletedBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -384,16 +393,19 @@ impl crate::rt::Decode for DeletedBankAccount {
         }
     }
 }
+#[cfg(feature = "connect")]
 impl<'de> serde::Deserialize<'de> for DeletedBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "connect")]
 impl crate::rt::HasId for DeletedBankAccount {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "connect")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -6,7 +6,7 @@
 ///
 /// You can also view the information from this API call as [an online
 /// guide](/docs/connect/required-verification-information).
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CountrySpec {
@@ -30,15 +30,15 @@ pub struct CountrySpec {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 impl CountrySpec {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "country_spec";
 }
 /// The id of a [`CountrySpec`].
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 pub type CountrySpecId = crate::rt::Id<CountrySpec>;
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 impl crate::rt::Decode for CountrySpec {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -124,19 +124,19 @@ impl crate::rt::Decode for CountrySpec {
         }
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 impl<'de> serde::Deserialize<'de> for CountrySpec {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 impl crate::rt::HasId for CountrySpec {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CountrySpec {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -169,7 +169,7 @@ impl serde::Serialize for CountrySpec {
     }
 }
 /// CountrySpecVerificationFieldDetails
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CountrySpecVerificationFieldDetails {
@@ -180,7 +180,7 @@ pub struct CountrySpecVerificationFieldDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 impl crate::rt::Decode for CountrySpecVerificationFieldDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -220,19 +220,19 @@ impl crate::rt::Decode for CountrySpecVerificationFieldDetails {
         }
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 impl<'de> serde::Deserialize<'de> for CountrySpecVerificationFieldDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 impl crate::rt::HasId for CountrySpecVerificationFieldDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CountrySpecVerificationFieldDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -247,7 +247,7 @@ impl serde::Serialize for CountrySpecVerificationFieldDetails {
     }
 }
 /// CountrySpecVerificationFields
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CountrySpecVerificationFields {
@@ -258,7 +258,7 @@ pub struct CountrySpecVerificationFields {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 impl crate::rt::Decode for CountrySpecVerificationFields {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -298,19 +298,19 @@ impl crate::rt::Decode for CountrySpecVerificationFields {
         }
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 impl<'de> serde::Deserialize<'de> for CountrySpecVerificationFields {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 impl crate::rt::HasId for CountrySpecVerificationFields {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CountrySpecVerificationFields {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -329,7 +329,7 @@ impl serde::Serialize for CountrySpecVerificationFields {
 /// Lists all Country Spec objects available in the API.
 ///
 /// `GET /v1/country_specs` · Stripe's SDKs: `list` on `CountrySpec` · [API reference](https://docs.stripe.com/api/country_specs/list)
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListCountrySpecs {
@@ -342,7 +342,7 @@ pub struct ListCountrySpecs {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 impl serde::Serialize for ListCountrySpecs {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -362,7 +362,7 @@ impl serde::Serialize for ListCountrySpecs {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 impl ListCountrySpecs {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -395,7 +395,7 @@ impl ListCountrySpecs {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 impl crate::rt::StripeRequest for ListCountrySpecs {
     type Output = crate::rt::List<crate::CountrySpec>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -415,7 +415,7 @@ impl crate::rt::StripeRequest for ListCountrySpecs {
 /// Returns a Country Spec for a given Country code.
 ///
 /// `GET /v1/country_specs/{country}` · Stripe's SDKs: `retrieve` on `CountrySpec` · [API reference](https://docs.stripe.com/api/country_specs/retrieve)
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCountrySpec {
@@ -424,7 +424,7 @@ pub struct RetrieveCountrySpec {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 impl serde::Serialize for RetrieveCountrySpec {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -435,7 +435,7 @@ impl serde::Serialize for RetrieveCountrySpec {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 impl RetrieveCountrySpec {
     /// Start with the required parameters: `country`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -451,7 +451,7 @@ impl RetrieveCountrySpec {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "country_specs")]
 impl crate::rt::StripeRequest for RetrieveCountrySpec {
     type Output = crate::CountrySpec;
     fn endpoint(&self) -> crate::rt::Endpoint {

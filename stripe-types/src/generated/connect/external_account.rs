@@ -5,7 +5,7 @@
 /// Create an external account for a given account.
 ///
 /// `POST /v1/accounts/{account}/bank_accounts` · [API reference](https://docs.stripe.com/api/external_accounts)
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BankAccountsAccount {
@@ -22,7 +22,7 @@ pub struct BankAccountsAccount {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl serde::Serialize for BankAccountsAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -45,7 +45,7 @@ impl serde::Serialize for BankAccountsAccount {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl BankAccountsAccount {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -88,7 +88,7 @@ impl BankAccountsAccount {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::StripeRequest for BankAccountsAccount {
     type Output = crate::ExternalAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -113,7 +113,7 @@ impl crate::rt::StripeRequest for BankAccountsAccount {
 /// Create an external account for a given account.
 ///
 /// `POST /v1/accounts/{account}/external_accounts` · Stripe's SDKs: `create` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/create)
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateAccountExternalAccount {
@@ -130,7 +130,7 @@ pub struct CreateAccountExternalAccount {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl serde::Serialize for CreateAccountExternalAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -153,7 +153,7 @@ impl serde::Serialize for CreateAccountExternalAccount {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl CreateAccountExternalAccount {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -196,7 +196,7 @@ impl CreateAccountExternalAccount {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::StripeRequest for CreateAccountExternalAccount {
     type Output = crate::ExternalAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -221,7 +221,7 @@ impl crate::rt::StripeRequest for CreateAccountExternalAccount {
 /// Delete a specified external account for a given account.
 ///
 /// `DELETE /v1/accounts/{account}/bank_accounts/{id}` · [API reference](https://docs.stripe.com/api/external_accounts)
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteAccountBankAccount {
@@ -230,7 +230,7 @@ pub struct DeleteAccountBankAccount {
     /// Unique identifier for the external account to be deleted.
     pub id: crate::BankAccountId,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl serde::Serialize for DeleteAccountBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -238,7 +238,7 @@ impl serde::Serialize for DeleteAccountBankAccount {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl DeleteAccountBankAccount {
     /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -252,7 +252,7 @@ impl DeleteAccountBankAccount {
         }
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::StripeRequest for DeleteAccountBankAccount {
     type Output = crate::DeletedExternalAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -277,7 +277,7 @@ impl crate::rt::StripeRequest for DeleteAccountBankAccount {
 /// Delete a specified external account for a given account.
 ///
 /// `DELETE /v1/accounts/{account}/external_accounts/{id}` · Stripe's SDKs: `delete` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/delete)
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteAccountExternalAccount {
@@ -286,7 +286,7 @@ pub struct DeleteAccountExternalAccount {
     /// Unique identifier for the external account to be deleted.
     pub id: String,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl serde::Serialize for DeleteAccountExternalAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -294,7 +294,7 @@ impl serde::Serialize for DeleteAccountExternalAccount {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl DeleteAccountExternalAccount {
     /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -305,7 +305,7 @@ impl DeleteAccountExternalAccount {
         }
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::StripeRequest for DeleteAccountExternalAccount {
     type Output = crate::DeletedExternalAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -327,18 +327,18 @@ impl crate::rt::StripeRequest for DeleteAccountExternalAccount {
     }
 }
 /// Polymorphic
-#[cfg(feature = "connect")]
+#[cfg(any(feature = "accounts", feature = "external_accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeletedExternalAccount {
     /// A `bank_account`.
-    DeletedBankAccount(crate::rt::Boxed<crate::DeletedBankAccount>),
+    DeletedBankAccount(crate::rt::Boxed<crate::gated::DeletedBankAccount>),
     /// A `card`.
-    DeletedCard(crate::rt::Boxed<crate::DeletedCard>),
+    DeletedCard(crate::rt::Boxed<crate::gated::DeletedCard>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
-#[cfg(feature = "connect")]
+#[cfg(any(feature = "accounts", feature = "external_accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedExternalAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -349,21 +349,21 @@ impl serde::Serialize for DeletedExternalAccount {
         }
     }
 }
-#[cfg(feature = "connect")]
-impl From<crate::DeletedBankAccount> for DeletedExternalAccount {
+#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+impl From<crate::gated::DeletedBankAccount> for DeletedExternalAccount {
     #[inline]
-    fn from(v: crate::DeletedBankAccount) -> Self {
+    fn from(v: crate::gated::DeletedBankAccount) -> Self {
         DeletedExternalAccount::DeletedBankAccount(crate::rt::Boxed::new(v))
     }
 }
-#[cfg(feature = "connect")]
-impl From<crate::DeletedCard> for DeletedExternalAccount {
+#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+impl From<crate::gated::DeletedCard> for DeletedExternalAccount {
     #[inline]
-    fn from(v: crate::DeletedCard) -> Self {
+    fn from(v: crate::gated::DeletedCard) -> Self {
         DeletedExternalAccount::DeletedCard(crate::rt::Boxed::new(v))
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(any(feature = "accounts", feature = "external_accounts"))]
 impl crate::rt::Decode for DeletedExternalAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -377,13 +377,13 @@ impl crate::rt::Decode for DeletedExternalAccount {
         }
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(any(feature = "accounts", feature = "external_accounts"))]
 impl<'de> serde::Deserialize<'de> for DeletedExternalAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(any(feature = "accounts", feature = "external_accounts"))]
 impl crate::rt::HasId for DeletedExternalAccount {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -398,18 +398,18 @@ impl crate::rt::HasId for DeletedExternalAccount {
     }
 }
 /// Polymorphic
-#[cfg(feature = "connect")]
+#[cfg(any(feature = "accounts", feature = "external_accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ExternalAccount {
     /// A `bank_account`.
-    BankAccount(crate::rt::Boxed<crate::BankAccount>),
+    BankAccount(crate::rt::Boxed<crate::gated::BankAccount>),
     /// A `card`.
-    Card(crate::rt::Boxed<crate::Card>),
+    Card(crate::rt::Boxed<crate::gated::Card>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
-#[cfg(feature = "connect")]
+#[cfg(any(feature = "accounts", feature = "external_accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ExternalAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -420,21 +420,21 @@ impl serde::Serialize for ExternalAccount {
         }
     }
 }
-#[cfg(feature = "connect")]
-impl From<crate::BankAccount> for ExternalAccount {
+#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+impl From<crate::gated::BankAccount> for ExternalAccount {
     #[inline]
-    fn from(v: crate::BankAccount) -> Self {
+    fn from(v: crate::gated::BankAccount) -> Self {
         ExternalAccount::BankAccount(crate::rt::Boxed::new(v))
     }
 }
-#[cfg(feature = "connect")]
-impl From<crate::Card> for ExternalAccount {
+#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+impl From<crate::gated::Card> for ExternalAccount {
     #[inline]
-    fn from(v: crate::Card) -> Self {
+    fn from(v: crate::gated::Card) -> Self {
         ExternalAccount::Card(crate::rt::Boxed::new(v))
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(any(feature = "accounts", feature = "external_accounts"))]
 impl crate::rt::Decode for ExternalAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -446,13 +446,13 @@ impl crate::rt::Decode for ExternalAccount {
         }
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(any(feature = "accounts", feature = "external_accounts"))]
 impl<'de> serde::Deserialize<'de> for ExternalAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(any(feature = "accounts", feature = "external_accounts"))]
 impl crate::rt::HasId for ExternalAccount {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -463,6 +463,7 @@ impl crate::rt::HasId for ExternalAccount {
     }
 }
 /// ExternalAccountRequirements
+#[cfg(any(feature = "customers", feature = "external_accounts", feature = "tokens"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ExternalAccountRequirements {
@@ -477,6 +478,7 @@ pub struct ExternalAccountRequirements {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "customers", feature = "external_accounts", feature = "tokens"))]
 impl crate::rt::Decode for ExternalAccountRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -513,16 +515,19 @@ impl crate::rt::Decode for ExternalAccountRequirements {
         })
     }
 }
+#[cfg(any(feature = "customers", feature = "external_accounts", feature = "tokens"))]
 impl<'de> serde::Deserialize<'de> for ExternalAccountRequirements {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "external_accounts", feature = "tokens"))]
 impl crate::rt::HasId for ExternalAccountRequirements {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "customers", feature = "external_accounts", feature = "tokens"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ExternalAccountRequirements {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -551,7 +556,7 @@ impl serde::Serialize for ExternalAccountRequirements {
 /// Retrieve a specified external account for a given account.
 ///
 /// `GET /v1/accounts/{account}/bank_accounts/{id}` · [API reference](https://docs.stripe.com/api/external_accounts)
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveAccountBankAccount {
@@ -562,7 +567,7 @@ pub struct RetrieveAccountBankAccount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl serde::Serialize for RetrieveAccountBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -573,7 +578,7 @@ impl serde::Serialize for RetrieveAccountBankAccount {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl RetrieveAccountBankAccount {
     /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -593,7 +598,7 @@ impl RetrieveAccountBankAccount {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::StripeRequest for RetrieveAccountBankAccount {
     type Output = crate::ExternalAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -618,7 +623,7 @@ impl crate::rt::StripeRequest for RetrieveAccountBankAccount {
 /// Retrieve a specified external account for a given account.
 ///
 /// `GET /v1/accounts/{account}/external_accounts/{id}` · Stripe's SDKs: `retrieve` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/retrieve)
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveAccountExternalAccount {
@@ -629,7 +634,7 @@ pub struct RetrieveAccountExternalAccount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl serde::Serialize for RetrieveAccountExternalAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -640,7 +645,7 @@ impl serde::Serialize for RetrieveAccountExternalAccount {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl RetrieveAccountExternalAccount {
     /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -657,7 +662,7 @@ impl RetrieveAccountExternalAccount {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::StripeRequest for RetrieveAccountExternalAccount {
     type Output = crate::ExternalAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -688,7 +693,7 @@ impl crate::rt::StripeRequest for RetrieveAccountExternalAccount {
 /// arguments or changes.
 ///
 /// `POST /v1/accounts/{account}/bank_accounts/{id}` · [API reference](https://docs.stripe.com/api/external_accounts)
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateAccountBankAccount {
@@ -729,7 +734,7 @@ pub struct UpdateAccountBankAccount {
     /// Cardholder name.
     pub name: Option<String>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl serde::Serialize for UpdateAccountBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -785,7 +790,7 @@ impl serde::Serialize for UpdateAccountBankAccount {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl UpdateAccountBankAccount {
     /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -907,7 +912,7 @@ impl UpdateAccountBankAccount {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::StripeRequest for UpdateAccountBankAccount {
     type Output = crate::ExternalAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -937,7 +942,7 @@ impl crate::rt::StripeRequest for UpdateAccountBankAccount {
 /// arguments or changes.
 ///
 /// `POST /v1/accounts/{account}/external_accounts/{id}` · Stripe's SDKs: `update` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/update)
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateAccountExternalAccount {
@@ -978,7 +983,7 @@ pub struct UpdateAccountExternalAccount {
     /// Cardholder name.
     pub name: Option<String>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl serde::Serialize for UpdateAccountExternalAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1034,7 +1039,7 @@ impl serde::Serialize for UpdateAccountExternalAccount {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl UpdateAccountExternalAccount {
     /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1153,7 +1158,7 @@ impl UpdateAccountExternalAccount {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::StripeRequest for UpdateAccountExternalAccount {
     type Output = crate::ExternalAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1184,7 +1189,7 @@ impl crate::rt::StripeRequest for UpdateAccountExternalAccount {
 /// arguments or changes.
 ///
 /// `POST /v1/external_accounts/{id}` · Stripe's SDKs: `update` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/update)
-#[cfg(feature = "connect")]
+#[cfg(feature = "external_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateExternalAccount {
@@ -1223,7 +1228,7 @@ pub struct UpdateExternalAccount {
     /// Cardholder name.
     pub name: Option<String>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "external_accounts")]
 impl serde::Serialize for UpdateExternalAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1279,7 +1284,7 @@ impl serde::Serialize for UpdateExternalAccount {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "external_accounts")]
 impl UpdateExternalAccount {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1397,7 +1402,7 @@ impl UpdateExternalAccount {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "external_accounts")]
 impl crate::rt::StripeRequest for UpdateExternalAccount {
     type Output = crate::ExternalAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -7,7 +7,7 @@
 /// **You can only create login links for accounts that use the [Express Dashboard](https://docs.stripe.com/connect/express-dashboard) and are connected to your platform**.
 ///
 /// `POST /v1/accounts/{account}/login_links` · Stripe's SDKs: `create` on `LoginLink` · [API reference](https://docs.stripe.com/api/login_links/create)
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateLoginLink {
@@ -16,7 +16,7 @@ pub struct CreateLoginLink {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl serde::Serialize for CreateLoginLink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -27,7 +27,7 @@ impl serde::Serialize for CreateLoginLink {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl CreateLoginLink {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -43,7 +43,7 @@ impl CreateLoginLink {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::StripeRequest for CreateLoginLink {
     type Output = crate::LoginLink;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -65,7 +65,7 @@ impl crate::rt::StripeRequest for CreateLoginLink {
 }
 /// Login Links are single-use URLs that takes an Express account to the login page for their Stripe dashboard.
 /// A Login Link differs from an [Account Link](https://docs.stripe.com/api/account_links) in that it takes the user directly to their [Express dashboard for the specified account](https://docs.stripe.com/connect/integrate-express-dashboard#create-login-link)
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct LoginLink {
@@ -76,12 +76,12 @@ pub struct LoginLink {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl LoginLink {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "login_link";
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::Decode for LoginLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -122,19 +122,19 @@ impl crate::rt::Decode for LoginLink {
         }
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl<'de> serde::Deserialize<'de> for LoginLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 impl crate::rt::HasId for LoginLink {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "accounts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for LoginLink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

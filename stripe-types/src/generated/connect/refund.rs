@@ -5,15 +5,18 @@
 /// initially charged.
 ///
 /// Related guide: [Refunds](https://docs.stripe.com/refunds)
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Refund {
     /// Amount, in cents (or local equivalent).
     pub amount: i64,
     /// Balance transaction that describes the impact on your account balance.
-    pub balance_transaction: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+    pub balance_transaction: Option<
+        crate::rt::Expandable<crate::gated::BalanceTransaction>,
+    >,
     /// ID of the charge that's refunded.
-    pub charge: Option<crate::rt::Expandable<crate::Charge>>,
+    pub charge: Option<crate::rt::Expandable<crate::gated::Charge>>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
@@ -24,7 +27,7 @@ pub struct Refund {
     pub destination_details: Option<crate::RefundDestinationDetails>,
     /// After the refund fails, this balance transaction describes the adjustment made on your account balance that reverses the initial balance transaction.
     pub failure_balance_transaction: Option<
-        crate::rt::Expandable<crate::BalanceTransaction>,
+        crate::rt::Expandable<crate::gated::BalanceTransaction>,
     >,
     /// Provides the reason for the refund failure. Possible values are: `lost_or_stolen_card`, `expired_or_canceled_card`, `charge_for_pending_refund_disputed`, `insufficient_funds`, `declined`, `merchant_request`, or `unknown`.
     pub failure_reason: Option<String>,
@@ -47,32 +50,40 @@ pub struct Refund {
     /// This is the transaction number that appears on email receipts sent for this refund.
     pub receipt_number: Option<String>,
     /// The transfer reversal that's associated with the refund. Only present if the charge came from another Stripe account.
-    pub source_transfer_reversal: Option<crate::rt::Expandable<crate::TransferReversal>>,
+    pub source_transfer_reversal: Option<
+        crate::rt::Expandable<crate::gated::TransferReversal>,
+    >,
     /// Status of the refund. This can be `pending`, `requires_action`, `succeeded`, `failed`, or `canceled`. Learn more about [failed refunds](https://docs.stripe.com/refunds#failed-refunds).
     pub status: Option<String>,
     /// This refers to the transfer reversal object if the accompanying transfer reverses. This is only applicable if the charge was created using the destination parameter.
-    pub transfer_reversal: Option<crate::rt::Expandable<crate::TransferReversal>>,
+    pub transfer_reversal: Option<crate::rt::Expandable<crate::gated::TransferReversal>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl Refund {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "refund";
 }
 /// The id of a [`Refund`].
-pub type RefundId = crate::rt::Id<Refund>;
+pub type RefundId = crate::rt::Id<crate::gated::Refund>;
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for Refund {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
-            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
+            f1: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::BalanceTransaction>,
+            >,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Charge>>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<crate::RefundDestinationDetails>,
-            f7: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f7: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::BalanceTransaction>,
+            >,
             f8: crate::rt::json::Slot<String>,
             f9: crate::rt::json::Slot<crate::RefundId>,
             f10: crate::rt::json::Slot<String>,
@@ -85,9 +96,13 @@ impl crate::rt::Decode for Refund {
             >,
             f16: crate::rt::json::Slot<crate::refund::Reason>,
             f17: crate::rt::json::Slot<String>,
-            f18: crate::rt::json::Slot<crate::rt::Expandable<crate::TransferReversal>>,
+            f18: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::TransferReversal>,
+            >,
             f19: crate::rt::json::Slot<String>,
-            f20: crate::rt::json::Slot<crate::rt::Expandable<crate::TransferReversal>>,
+            f20: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::TransferReversal>,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -207,16 +222,19 @@ impl crate::rt::Decode for Refund {
         }
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for Refund {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for Refund {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Refund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -285,6 +303,7 @@ impl serde::Serialize for Refund {
     }
 }
 /// refund_destination_details
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetails {
@@ -363,6 +382,7 @@ pub struct RefundDestinationDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -575,16 +595,19 @@ impl crate::rt::Decode for RefundDestinationDetails {
         }
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -703,6 +726,7 @@ impl serde::Serialize for RefundDestinationDetails {
     }
 }
 /// refund_destination_details_blik
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsBlik {
@@ -715,6 +739,7 @@ pub struct RefundDestinationDetailsBlik {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsBlik {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -747,16 +772,19 @@ impl crate::rt::Decode for RefundDestinationDetailsBlik {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsBlik {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsBlik {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsBlik {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -778,6 +806,7 @@ impl serde::Serialize for RefundDestinationDetailsBlik {
     }
 }
 /// refund_destination_details_br_bank_transfer
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsBrBankTransfer {
@@ -788,6 +817,7 @@ pub struct RefundDestinationDetailsBrBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsBrBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -816,16 +846,19 @@ impl crate::rt::Decode for RefundDestinationDetailsBrBankTransfer {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsBrBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsBrBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsBrBankTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -844,6 +877,7 @@ impl serde::Serialize for RefundDestinationDetailsBrBankTransfer {
     }
 }
 /// refund_destination_details_card
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsCard {
@@ -858,6 +892,7 @@ pub struct RefundDestinationDetailsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -905,16 +940,19 @@ impl crate::rt::Decode for RefundDestinationDetailsCard {
         }
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -937,6 +975,7 @@ impl serde::Serialize for RefundDestinationDetailsCard {
     }
 }
 /// refund_destination_details_crypto
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsCrypto {
@@ -945,6 +984,7 @@ pub struct RefundDestinationDetailsCrypto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsCrypto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -969,16 +1009,19 @@ impl crate::rt::Decode for RefundDestinationDetailsCrypto {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsCrypto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsCrypto {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsCrypto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -994,6 +1037,7 @@ impl serde::Serialize for RefundDestinationDetailsCrypto {
     }
 }
 /// refund_destination_details_eu_bank_transfer
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsEuBankTransfer {
@@ -1004,6 +1048,7 @@ pub struct RefundDestinationDetailsEuBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsEuBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1032,16 +1077,19 @@ impl crate::rt::Decode for RefundDestinationDetailsEuBankTransfer {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsEuBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsEuBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsEuBankTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1060,6 +1108,7 @@ impl serde::Serialize for RefundDestinationDetailsEuBankTransfer {
     }
 }
 /// refund_destination_details_gb_bank_transfer
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsGbBankTransfer {
@@ -1070,6 +1119,7 @@ pub struct RefundDestinationDetailsGbBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsGbBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1098,16 +1148,19 @@ impl crate::rt::Decode for RefundDestinationDetailsGbBankTransfer {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsGbBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsGbBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsGbBankTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1126,6 +1179,7 @@ impl serde::Serialize for RefundDestinationDetailsGbBankTransfer {
     }
 }
 /// refund_destination_details_jp_bank_transfer
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsJpBankTransfer {
@@ -1136,6 +1190,7 @@ pub struct RefundDestinationDetailsJpBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsJpBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1164,16 +1219,19 @@ impl crate::rt::Decode for RefundDestinationDetailsJpBankTransfer {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsJpBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsJpBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsJpBankTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1192,6 +1250,7 @@ impl serde::Serialize for RefundDestinationDetailsJpBankTransfer {
     }
 }
 /// refund_destination_details_mb_way
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsMbWay {
@@ -1202,6 +1261,7 @@ pub struct RefundDestinationDetailsMbWay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsMbWay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1230,16 +1290,19 @@ impl crate::rt::Decode for RefundDestinationDetailsMbWay {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsMbWay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsMbWay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsMbWay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1258,6 +1321,7 @@ impl serde::Serialize for RefundDestinationDetailsMbWay {
     }
 }
 /// refund_destination_details_multibanco
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsMultibanco {
@@ -1268,6 +1332,7 @@ pub struct RefundDestinationDetailsMultibanco {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsMultibanco {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1296,16 +1361,19 @@ impl crate::rt::Decode for RefundDestinationDetailsMultibanco {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsMultibanco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsMultibanco {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsMultibanco {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1324,6 +1392,7 @@ impl serde::Serialize for RefundDestinationDetailsMultibanco {
     }
 }
 /// refund_destination_details_mx_bank_transfer
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsMxBankTransfer {
@@ -1334,6 +1403,7 @@ pub struct RefundDestinationDetailsMxBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsMxBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1362,16 +1432,19 @@ impl crate::rt::Decode for RefundDestinationDetailsMxBankTransfer {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsMxBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsMxBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsMxBankTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1390,6 +1463,7 @@ impl serde::Serialize for RefundDestinationDetailsMxBankTransfer {
     }
 }
 /// refund_destination_details_p24
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsP24 {
@@ -1400,6 +1474,7 @@ pub struct RefundDestinationDetailsP24 {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsP24 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1428,16 +1503,19 @@ impl crate::rt::Decode for RefundDestinationDetailsP24 {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsP24 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsP24 {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsP24 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1456,6 +1534,7 @@ impl serde::Serialize for RefundDestinationDetailsP24 {
     }
 }
 /// refund_destination_details_paypal
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsPaypal {
@@ -1464,6 +1543,7 @@ pub struct RefundDestinationDetailsPaypal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsPaypal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1488,16 +1568,19 @@ impl crate::rt::Decode for RefundDestinationDetailsPaypal {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsPaypal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsPaypal {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsPaypal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1513,6 +1596,7 @@ impl serde::Serialize for RefundDestinationDetailsPaypal {
     }
 }
 /// refund_destination_details_swish
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsSwish {
@@ -1525,6 +1609,7 @@ pub struct RefundDestinationDetailsSwish {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsSwish {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1557,16 +1642,19 @@ impl crate::rt::Decode for RefundDestinationDetailsSwish {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsSwish {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsSwish {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsSwish {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1588,6 +1676,7 @@ impl serde::Serialize for RefundDestinationDetailsSwish {
     }
 }
 /// refund_destination_details_th_bank_transfer
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsThBankTransfer {
@@ -1598,6 +1687,7 @@ pub struct RefundDestinationDetailsThBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsThBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1626,16 +1716,19 @@ impl crate::rt::Decode for RefundDestinationDetailsThBankTransfer {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsThBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsThBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsThBankTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1654,6 +1747,7 @@ impl serde::Serialize for RefundDestinationDetailsThBankTransfer {
     }
 }
 /// refund_destination_details_us_bank_transfer
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsUsBankTransfer {
@@ -1664,6 +1758,7 @@ pub struct RefundDestinationDetailsUsBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsUsBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1692,16 +1787,19 @@ impl crate::rt::Decode for RefundDestinationDetailsUsBankTransfer {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsUsBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsUsBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsUsBankTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1720,6 +1818,7 @@ impl serde::Serialize for RefundDestinationDetailsUsBankTransfer {
     }
 }
 /// RefundNextAction
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundNextAction {
@@ -1730,6 +1829,7 @@ pub struct RefundNextAction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundNextAction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1769,16 +1869,19 @@ impl crate::rt::Decode for RefundNextAction {
         }
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundNextAction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundNextAction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundNextAction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1795,6 +1898,7 @@ impl serde::Serialize for RefundNextAction {
     }
 }
 /// RefundNextActionDisplayDetails
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundNextActionDisplayDetails {
@@ -1805,6 +1909,7 @@ pub struct RefundNextActionDisplayDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundNextActionDisplayDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1847,16 +1952,19 @@ impl crate::rt::Decode for RefundNextActionDisplayDetails {
         }
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundNextActionDisplayDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundNextActionDisplayDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundNextActionDisplayDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -5,7 +5,7 @@
 /// Cancels a top-up. Only pending top-ups can be canceled.
 ///
 /// `POST /v1/topups/{topup}/cancel` · Stripe's SDKs: `cancel` on `Topup` · [API reference](https://docs.stripe.com/api/topups/cancel)
-#[cfg(feature = "connect")]
+#[cfg(feature = "topups")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelTopup {
@@ -14,7 +14,7 @@ pub struct CancelTopup {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "topups")]
 impl serde::Serialize for CancelTopup {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -25,7 +25,7 @@ impl serde::Serialize for CancelTopup {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "topups")]
 impl CancelTopup {
     /// Start with the required parameters: `topup`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -41,7 +41,7 @@ impl CancelTopup {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "topups")]
 impl crate::rt::StripeRequest for CancelTopup {
     type Output = crate::Topup;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -65,7 +65,7 @@ impl crate::rt::StripeRequest for CancelTopup {
 /// Top up the balance of an account
 ///
 /// `POST /v1/topups` · Stripe's SDKs: `create` on `Topup` · [API reference](https://docs.stripe.com/api/topups/create)
-#[cfg(feature = "connect")]
+#[cfg(feature = "topups")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTopup {
@@ -86,7 +86,7 @@ pub struct CreateTopup {
     /// A string that identifies this top-up as part of a group.
     pub transfer_group: Option<String>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "topups")]
 impl serde::Serialize for CreateTopup {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -114,7 +114,7 @@ impl serde::Serialize for CreateTopup {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "topups")]
 impl CreateTopup {
     /// Start with the required parameters: `amount`, `currency`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -164,7 +164,7 @@ impl CreateTopup {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "topups")]
 impl crate::rt::StripeRequest for CreateTopup {
     type Output = crate::Topup;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -184,7 +184,7 @@ impl crate::rt::StripeRequest for CreateTopup {
 /// Returns a list of top-ups.
 ///
 /// `GET /v1/topups` · Stripe's SDKs: `list` on `Topup` · [API reference](https://docs.stripe.com/api/topups/list)
-#[cfg(feature = "connect")]
+#[cfg(feature = "topups")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListTopups {
@@ -203,7 +203,7 @@ pub struct ListTopups {
     /// Only return top-ups that have the given status. One of `canceled`, `failed`, `pending` or `succeeded`.
     pub status: Option<crate::topup::list::Status>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "topups")]
 impl serde::Serialize for ListTopups {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -232,7 +232,7 @@ impl serde::Serialize for ListTopups {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "topups")]
 impl ListTopups {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -283,7 +283,7 @@ impl ListTopups {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "topups")]
 impl crate::rt::StripeRequest for ListTopups {
     type Output = crate::rt::List<crate::Topup>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -303,7 +303,7 @@ impl crate::rt::StripeRequest for ListTopups {
 /// Retrieves the details of a top-up that has previously been created. Supply the unique top-up ID that was returned from your previous request, and Stripe will return the corresponding top-up information.
 ///
 /// `GET /v1/topups/{topup}` · Stripe's SDKs: `retrieve` on `Topup` · [API reference](https://docs.stripe.com/api/topups/retrieve)
-#[cfg(feature = "connect")]
+#[cfg(feature = "topups")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTopup {
@@ -312,7 +312,7 @@ pub struct RetrieveTopup {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "topups")]
 impl serde::Serialize for RetrieveTopup {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -323,7 +323,7 @@ impl serde::Serialize for RetrieveTopup {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "topups")]
 impl RetrieveTopup {
     /// Start with the required parameters: `topup`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -339,7 +339,7 @@ impl RetrieveTopup {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "topups")]
 impl crate::rt::StripeRequest for RetrieveTopup {
     type Output = crate::Topup;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -361,13 +361,16 @@ impl crate::rt::StripeRequest for RetrieveTopup {
 /// unique, random ID.
 ///
 /// Related guide: [Topping up your platform account](https://docs.stripe.com/connect/top-ups)
+#[cfg(feature = "topups")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Topup {
     /// Amount transferred.
     pub amount: i64,
     /// ID of the balance transaction that describes the impact of this top-up on your account balance. May not be specified depending on status of top-up.
-    pub balance_transaction: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+    pub balance_transaction: Option<
+        crate::rt::Expandable<crate::gated::BalanceTransaction>,
+    >,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
@@ -397,18 +400,22 @@ pub struct Topup {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "topups")]
 impl Topup {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "topup";
 }
 /// The id of a [`Topup`].
-pub type TopupId = crate::rt::Id<Topup>;
+pub type TopupId = crate::rt::Id<crate::gated::Topup>;
+#[cfg(feature = "topups")]
 impl crate::rt::Decode for Topup {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f1: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::BalanceTransaction>,
+            >,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
@@ -528,16 +535,19 @@ impl crate::rt::Decode for Topup {
         }
     }
 }
+#[cfg(feature = "topups")]
 impl<'de> serde::Deserialize<'de> for Topup {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "topups")]
 impl crate::rt::HasId for Topup {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "topups")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Topup {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -586,7 +596,7 @@ impl serde::Serialize for Topup {
 /// Updates the metadata of a top-up. Other top-up details are not editable by design.
 ///
 /// `POST /v1/topups/{topup}` · Stripe's SDKs: `update` on `Topup` · [API reference](https://docs.stripe.com/api/topups/update)
-#[cfg(feature = "connect")]
+#[cfg(feature = "topups")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTopup {
@@ -599,7 +609,7 @@ pub struct UpdateTopup {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "topups")]
 impl serde::Serialize for UpdateTopup {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -616,7 +626,7 @@ impl serde::Serialize for UpdateTopup {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "topups")]
 impl UpdateTopup {
     /// Start with the required parameters: `topup`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -647,7 +657,7 @@ impl UpdateTopup {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "topups")]
 impl crate::rt::StripeRequest for UpdateTopup {
     type Output = crate::Topup;
     fn endpoint(&self) -> crate::rt::Endpoint {

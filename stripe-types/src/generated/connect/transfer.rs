@@ -5,7 +5,7 @@
 /// To send funds from your Stripe account to a connected account, you create a new transfer object. Your [Stripe balance](#balance) must be able to cover the transfer amount, or you’ll receive an “Insufficient Funds” error.
 ///
 /// `POST /v1/transfers` · Stripe's SDKs: `create` on `Transfer` · [API reference](https://docs.stripe.com/api/transfers/create)
-#[cfg(feature = "connect")]
+#[cfg(feature = "transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTransfer {
@@ -28,7 +28,7 @@ pub struct CreateTransfer {
     /// A string that identifies this transaction as part of a group. See the [Connect documentation](https://docs.stripe.com/connect/separate-charges-and-transfers#transfer-options) for details.
     pub transfer_group: Option<String>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "transfers")]
 impl serde::Serialize for CreateTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -60,7 +60,7 @@ impl serde::Serialize for CreateTransfer {
     }
 }
 /// The required parameters of [`CreateTransfer::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "connect")]
+#[cfg(feature = "transfers")]
 #[derive(Clone, Debug)]
 pub struct CreateTransferArgs {
     /// Three-letter [ISO code for currency](https://www.iso.org/iso-4217-currency-codes.html) in lowercase. Must be a [supported currency](https://docs.stripe.com/currencies).
@@ -68,7 +68,7 @@ pub struct CreateTransferArgs {
     /// The ID of a connected Stripe account. [See the Connect documentation](https://docs.stripe.com/docs/connect/separate-charges-and-transfers) for details.
     pub destination: String,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "transfers")]
 impl CreateTransfer {
     /// Start with the required parameters, named in [`CreateTransferArgs`]: `currency`, `destination`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -124,7 +124,7 @@ impl CreateTransfer {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "transfers")]
 impl crate::rt::StripeRequest for CreateTransfer {
     type Output = crate::Transfer;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -144,7 +144,7 @@ impl crate::rt::StripeRequest for CreateTransfer {
 /// Returns a list of existing transfers sent to connected accounts. The transfers are returned in sorted order, with the most recently created transfers appearing first.
 ///
 /// `GET /v1/transfers` · Stripe's SDKs: `list` on `Transfer` · [API reference](https://docs.stripe.com/api/transfers/list)
-#[cfg(feature = "connect")]
+#[cfg(feature = "transfers")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListTransfers {
@@ -163,7 +163,7 @@ pub struct ListTransfers {
     /// Only return transfers with the specified transfer group.
     pub transfer_group: Option<String>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "transfers")]
 impl serde::Serialize for ListTransfers {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -192,7 +192,7 @@ impl serde::Serialize for ListTransfers {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "transfers")]
 impl ListTransfers {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -243,7 +243,7 @@ impl ListTransfers {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "transfers")]
 impl crate::rt::StripeRequest for ListTransfers {
     type Output = crate::rt::List<crate::Transfer>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -263,7 +263,7 @@ impl crate::rt::StripeRequest for ListTransfers {
 /// Retrieves the details of an existing transfer. Supply the unique transfer ID from either a transfer creation request or the transfer list, and Stripe will return the corresponding transfer information.
 ///
 /// `GET /v1/transfers/{transfer}` · Stripe's SDKs: `retrieve` on `Transfer` · [API reference](https://docs.stripe.com/api/transfers/retrieve)
-#[cfg(feature = "connect")]
+#[cfg(feature = "transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTransfer {
@@ -272,7 +272,7 @@ pub struct RetrieveTransfer {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "transfers")]
 impl serde::Serialize for RetrieveTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -283,7 +283,7 @@ impl serde::Serialize for RetrieveTransfer {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "transfers")]
 impl RetrieveTransfer {
     /// Start with the required parameters: `transfer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -299,7 +299,7 @@ impl RetrieveTransfer {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "transfers")]
 impl crate::rt::StripeRequest for RetrieveTransfer {
     type Output = crate::Transfer;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -328,6 +328,7 @@ impl crate::rt::StripeRequest for RetrieveTransfer {
 /// [transfer/payout split](https://docs.stripe.com/transfer-payout-split).
 ///
 /// Related guide: [Creating separate charges and transfers](https://docs.stripe.com/connect/separate-charges-and-transfers)
+#[cfg(feature = "transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Transfer {
@@ -336,7 +337,9 @@ pub struct Transfer {
     /// Amount in cents (or local equivalent) reversed (can be less than the amount attribute on the transfer if a partial reversal was issued).
     pub amount_reversed: i64,
     /// Balance transaction that describes the impact of this transfer on your account balance.
-    pub balance_transaction: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+    pub balance_transaction: Option<
+        crate::rt::Expandable<crate::gated::BalanceTransaction>,
+    >,
     /// Time that this record of the transfer was first created.
     pub created: crate::rt::Timestamp,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
@@ -344,9 +347,9 @@ pub struct Transfer {
     /// An arbitrary string attached to the object. Often useful for displaying to users.
     pub description: Option<String>,
     /// ID of the Stripe account the transfer was sent to.
-    pub destination: Option<crate::rt::Expandable<crate::Account>>,
+    pub destination: Option<crate::rt::Expandable<crate::gated::Account>>,
     /// If the destination is a Stripe account, this will be the ID of the payment that the destination account received for the transfer.
-    pub destination_payment: Option<crate::rt::Expandable<crate::Charge>>,
+    pub destination_payment: Option<crate::rt::Expandable<crate::gated::Charge>>,
     /// Unique identifier for the object.
     pub id: crate::TransferId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -358,7 +361,7 @@ pub struct Transfer {
     /// Whether the transfer has been fully reversed. If the transfer is only partially reversed, this attribute will still be false.
     pub reversed: bool,
     /// ID of the charge that was used to fund the transfer. If null, the transfer was funded from the available balance.
-    pub source_transaction: Option<crate::rt::Expandable<crate::Charge>>,
+    pub source_transaction: Option<crate::rt::Expandable<crate::gated::Charge>>,
     /// The source balance this transfer came from. One of `card`, `fpx`, or `bank_account`.
     pub source_type: Option<String>,
     /// A string that identifies this transaction as part of a group. See the [Connect documentation](https://docs.stripe.com/connect/separate-charges-and-transfers#transfer-options) for details.
@@ -366,30 +369,34 @@ pub struct Transfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "transfers")]
 impl Transfer {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "transfer";
 }
 /// The id of a [`Transfer`].
-pub type TransferId = crate::rt::Id<Transfer>;
+pub type TransferId = crate::rt::Id<crate::gated::Transfer>;
+#[cfg(feature = "transfers")]
 impl crate::rt::Decode for Transfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<i64>,
-            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f2: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::BalanceTransaction>,
+            >,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<String>,
-            f6: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
-            f7: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
+            f6: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
+            f7: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Charge>>,
             f8: crate::rt::json::Slot<crate::TransferId>,
             f9: crate::rt::json::Slot<bool>,
             f10: crate::rt::json::Slot<crate::rt::Metadata>,
             f11: crate::rt::json::Slot<crate::rt::List<crate::TransferReversal>>,
             f12: crate::rt::json::Slot<bool>,
-            f13: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
+            f13: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Charge>>,
             f14: crate::rt::json::Slot<String>,
             f15: crate::rt::json::Slot<String>,
         }
@@ -516,16 +523,19 @@ impl crate::rt::Decode for Transfer {
         }
     }
 }
+#[cfg(feature = "transfers")]
 impl<'de> serde::Deserialize<'de> for Transfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "transfers")]
 impl crate::rt::HasId for Transfer {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "transfers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Transfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -577,7 +587,7 @@ pub struct TransferData {
     ///  representing how much to transfer in the smallest currency unit (e.g., 100 cents to charge $1.00).
     pub amount: Option<i64>,
     /// The account (if any) that the payment is attributed to for tax reporting, and where funds from the payment are transferred to after payment success.
-    pub destination: crate::rt::Expandable<crate::Account>,
+    pub destination: crate::rt::Expandable<crate::gated::Account>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -586,7 +596,7 @@ impl crate::rt::Decode for TransferData {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -646,6 +656,7 @@ impl serde::Serialize for TransferData {
     }
 }
 /// TransferSchedule
+#[cfg(any(feature = "account", feature = "accounts", feature = "transfers"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TransferSchedule {
@@ -664,6 +675,7 @@ pub struct TransferSchedule {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts", feature = "transfers"))]
 impl crate::rt::Decode for TransferSchedule {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -726,16 +738,19 @@ impl crate::rt::Decode for TransferSchedule {
         }
     }
 }
+#[cfg(any(feature = "account", feature = "accounts", feature = "transfers"))]
 impl<'de> serde::Deserialize<'de> for TransferSchedule {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts", feature = "transfers"))]
 impl crate::rt::HasId for TransferSchedule {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts", feature = "transfers"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TransferSchedule {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -768,7 +783,7 @@ impl serde::Serialize for TransferSchedule {
 /// This request accepts only metadata as an argument.
 ///
 /// `POST /v1/transfers/{transfer}` · Stripe's SDKs: `update` on `Transfer` · [API reference](https://docs.stripe.com/api/transfers/update)
-#[cfg(feature = "connect")]
+#[cfg(feature = "transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTransfer {
@@ -781,7 +796,7 @@ pub struct UpdateTransfer {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "transfers")]
 impl serde::Serialize for UpdateTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -798,7 +813,7 @@ impl serde::Serialize for UpdateTransfer {
         map.end()
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "transfers")]
 impl UpdateTransfer {
     /// Start with the required parameters: `transfer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -829,7 +844,7 @@ impl UpdateTransfer {
         self
     }
 }
-#[cfg(feature = "connect")]
+#[cfg(feature = "transfers")]
 impl crate::rt::StripeRequest for UpdateTransfer {
     type Output = crate::Transfer;
     fn endpoint(&self) -> crate::rt::Endpoint {

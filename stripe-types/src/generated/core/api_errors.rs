@@ -223,11 +223,11 @@ impl serde::Serialize for ApiErrors {
 #[non_exhaustive]
 pub enum BankAccountOrCardOrSource {
     /// A `bank_account`.
-    BankAccount(crate::rt::Boxed<crate::BankAccount>),
+    BankAccount(crate::rt::Boxed<crate::gated::BankAccount>),
     /// A `card`.
-    Card(crate::rt::Boxed<crate::Card>),
+    Card(crate::rt::Boxed<crate::gated::Card>),
     /// A `source`.
-    Source(crate::rt::Boxed<crate::Source>),
+    Source(crate::rt::Boxed<crate::gated::Source>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -242,21 +242,21 @@ impl serde::Serialize for BankAccountOrCardOrSource {
         }
     }
 }
-impl From<crate::BankAccount> for BankAccountOrCardOrSource {
+impl From<crate::gated::BankAccount> for BankAccountOrCardOrSource {
     #[inline]
-    fn from(v: crate::BankAccount) -> Self {
+    fn from(v: crate::gated::BankAccount) -> Self {
         BankAccountOrCardOrSource::BankAccount(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::Card> for BankAccountOrCardOrSource {
+impl From<crate::gated::Card> for BankAccountOrCardOrSource {
     #[inline]
-    fn from(v: crate::Card) -> Self {
+    fn from(v: crate::gated::Card) -> Self {
         BankAccountOrCardOrSource::Card(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::Source> for BankAccountOrCardOrSource {
+impl From<crate::gated::Source> for BankAccountOrCardOrSource {
     #[inline]
-    fn from(v: crate::Source) -> Self {
+    fn from(v: crate::gated::Source) -> Self {
         BankAccountOrCardOrSource::Source(crate::rt::Boxed::new(v))
     }
 }

@@ -9,7 +9,7 @@ pub struct ConnectCollectionTransfer {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// ID of the account that funds are being collected for.
-    pub destination: crate::rt::Expandable<crate::Account>,
+    pub destination: crate::rt::Expandable<crate::gated::Account>,
     /// Unique identifier for the object.
     pub id: String,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -27,7 +27,7 @@ impl crate::rt::Decode for ConnectCollectionTransfer {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<bool>,
         }

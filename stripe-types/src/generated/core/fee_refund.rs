@@ -5,19 +5,22 @@
 /// the Stripe account from which the fee was originally collected.
 ///
 /// Related guide: [Refunding application fees](https://docs.stripe.com/connect/destination-charges#refunding-app-fee)
+#[cfg(feature = "application_fees")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FeeRefund {
     /// Amount, in cents (or local equivalent).
     pub amount: i64,
     /// Balance transaction that describes the impact on your account balance.
-    pub balance_transaction: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+    pub balance_transaction: Option<
+        crate::rt::Expandable<crate::gated::BalanceTransaction>,
+    >,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// ID of the application fee that was refunded.
-    pub fee: crate::rt::Expandable<crate::ApplicationFee>,
+    pub fee: crate::rt::Expandable<crate::gated::ApplicationFee>,
     /// Unique identifier for the object.
     pub id: crate::FeeRefundId,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
@@ -25,21 +28,27 @@ pub struct FeeRefund {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "application_fees")]
 impl FeeRefund {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "fee_refund";
 }
 /// The id of a [`FeeRefund`].
-pub type FeeRefundId = crate::rt::Id<FeeRefund>;
+pub type FeeRefundId = crate::rt::Id<crate::gated::FeeRefund>;
+#[cfg(feature = "application_fees")]
 impl crate::rt::Decode for FeeRefund {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f1: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::BalanceTransaction>,
+            >,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::ApplicationFee>>,
+            f4: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::ApplicationFee>,
+            >,
             f5: crate::rt::json::Slot<crate::FeeRefundId>,
             f6: crate::rt::json::Slot<crate::rt::Metadata>,
         }
@@ -106,16 +115,19 @@ impl crate::rt::Decode for FeeRefund {
         }
     }
 }
+#[cfg(feature = "application_fees")]
 impl<'de> serde::Deserialize<'de> for FeeRefund {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "application_fees")]
 impl crate::rt::HasId for FeeRefund {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "application_fees")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for FeeRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -5,6 +5,7 @@
 /// Customers can fund this balance by initiating a bank transfer to any account in the
 /// `financial_addresses` field.
 /// Related guide: [Customer balance funding instructions](https://docs.stripe.com/payments/customer-balance/funding-instructions)
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FundingInstructions {
@@ -19,10 +20,12 @@ pub struct FundingInstructions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "customers")]
 impl FundingInstructions {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "funding_instructions";
 }
+#[cfg(feature = "customers")]
 impl crate::rt::Decode for FundingInstructions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -78,16 +81,19 @@ impl crate::rt::Decode for FundingInstructions {
         }
     }
 }
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de> for FundingInstructions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::HasId for FundingInstructions {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for FundingInstructions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -105,6 +111,7 @@ impl serde::Serialize for FundingInstructions {
     }
 }
 /// FundingInstructionsBankTransfer
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FundingInstructionsBankTransfer {
@@ -117,6 +124,7 @@ pub struct FundingInstructionsBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "customers")]
 impl crate::rt::Decode for FundingInstructionsBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -166,16 +174,19 @@ impl crate::rt::Decode for FundingInstructionsBankTransfer {
         }
     }
 }
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::HasId for FundingInstructionsBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for FundingInstructionsBankTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

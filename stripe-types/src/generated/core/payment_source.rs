@@ -5,9 +5,9 @@
 #[non_exhaustive]
 pub enum DeletedPaymentSource {
     /// A `bank_account`.
-    DeletedBankAccount(crate::rt::Boxed<crate::DeletedBankAccount>),
+    DeletedBankAccount(crate::rt::Boxed<crate::gated::DeletedBankAccount>),
     /// A `card`.
-    DeletedCard(crate::rt::Boxed<crate::DeletedCard>),
+    DeletedCard(crate::rt::Boxed<crate::gated::DeletedCard>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -21,15 +21,15 @@ impl serde::Serialize for DeletedPaymentSource {
         }
     }
 }
-impl From<crate::DeletedBankAccount> for DeletedPaymentSource {
+impl From<crate::gated::DeletedBankAccount> for DeletedPaymentSource {
     #[inline]
-    fn from(v: crate::DeletedBankAccount) -> Self {
+    fn from(v: crate::gated::DeletedBankAccount) -> Self {
         DeletedPaymentSource::DeletedBankAccount(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::DeletedCard> for DeletedPaymentSource {
+impl From<crate::gated::DeletedCard> for DeletedPaymentSource {
     #[inline]
-    fn from(v: crate::DeletedCard) -> Self {
+    fn from(v: crate::gated::DeletedCard) -> Self {
         DeletedPaymentSource::DeletedCard(crate::rt::Boxed::new(v))
     }
 }
@@ -63,20 +63,22 @@ impl crate::rt::HasId for DeletedPaymentSource {
     }
 }
 /// Polymorphic
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PaymentSource {
     /// A `account`.
-    Account(crate::rt::Boxed<crate::Account>),
+    Account(crate::rt::Boxed<crate::gated::Account>),
     /// A `bank_account`.
-    BankAccount(crate::rt::Boxed<crate::BankAccount>),
+    BankAccount(crate::rt::Boxed<crate::gated::BankAccount>),
     /// A `card`.
-    Card(crate::rt::Boxed<crate::Card>),
+    Card(crate::rt::Boxed<crate::gated::Card>),
     /// A `source`.
-    Source(crate::rt::Boxed<crate::Source>),
+    Source(crate::rt::Boxed<crate::gated::Source>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentSource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -89,30 +91,35 @@ impl serde::Serialize for PaymentSource {
         }
     }
 }
-impl From<crate::Account> for PaymentSource {
+#[cfg(feature = "customers")]
+impl From<crate::gated::Account> for PaymentSource {
     #[inline]
-    fn from(v: crate::Account) -> Self {
+    fn from(v: crate::gated::Account) -> Self {
         PaymentSource::Account(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::BankAccount> for PaymentSource {
+#[cfg(feature = "customers")]
+impl From<crate::gated::BankAccount> for PaymentSource {
     #[inline]
-    fn from(v: crate::BankAccount) -> Self {
+    fn from(v: crate::gated::BankAccount) -> Self {
         PaymentSource::BankAccount(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::Card> for PaymentSource {
+#[cfg(feature = "customers")]
+impl From<crate::gated::Card> for PaymentSource {
     #[inline]
-    fn from(v: crate::Card) -> Self {
+    fn from(v: crate::gated::Card) -> Self {
         PaymentSource::Card(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::Source> for PaymentSource {
+#[cfg(feature = "customers")]
+impl From<crate::gated::Source> for PaymentSource {
     #[inline]
-    fn from(v: crate::Source) -> Self {
+    fn from(v: crate::gated::Source) -> Self {
         PaymentSource::Source(crate::rt::Boxed::new(v))
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::Decode for PaymentSource {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -126,11 +133,13 @@ impl crate::rt::Decode for PaymentSource {
         }
     }
 }
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de> for PaymentSource {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::HasId for PaymentSource {
     fn id_str(&self) -> Option<&str> {
         match self {

@@ -3,6 +3,7 @@
 /// Custom Payment Methods represent Payment Method types not modeled directly in
 /// the Stripe API. This resource consists of details about the custom payment method
 /// used for this payment attempt.
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCustomDetails {
@@ -13,6 +14,7 @@ pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCustomDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 impl crate::rt::Decode
 for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCustomDetails {
     #[inline(never)]
@@ -53,18 +55,21 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCustomDetails {
         }
     }
 }
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 impl<'de> serde::Deserialize<'de>
 for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCustomDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 impl crate::rt::HasId
 for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCustomDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCustomDetails {

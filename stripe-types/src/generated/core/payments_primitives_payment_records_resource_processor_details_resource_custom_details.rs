@@ -3,6 +3,7 @@
 /// Custom processors represent payment processors not modeled directly in
 /// the Stripe API. This resource consists of details about the custom processor
 /// used for this payment attempt.
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails {
@@ -11,6 +12,7 @@ pub struct PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCusto
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 impl crate::rt::Decode
 for PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails {
     #[inline(never)]
@@ -36,18 +38,21 @@ for PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetail
         })
     }
 }
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 impl<'de> serde::Deserialize<'de>
 for PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 impl crate::rt::HasId
 for PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails {

@@ -5,9 +5,9 @@
 #[non_exhaustive]
 pub struct SepaDebitGeneratedFrom {
     /// The ID of the Charge that generated this PaymentMethod, if any.
-    pub charge: Option<crate::rt::Expandable<crate::Charge>>,
+    pub charge: Option<crate::rt::Expandable<crate::gated::Charge>>,
     /// The ID of the SetupAttempt that generated this PaymentMethod, if any.
-    pub setup_attempt: Option<crate::rt::Expandable<crate::SetupAttempt>>,
+    pub setup_attempt: Option<crate::rt::Expandable<crate::gated::SetupAttempt>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15,8 +15,8 @@ impl crate::rt::Decode for SepaDebitGeneratedFrom {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
-            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::SetupAttempt>>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Charge>>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::SetupAttempt>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

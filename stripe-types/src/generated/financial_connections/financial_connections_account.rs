@@ -5,7 +5,7 @@
 /// Disables your access to a Financial Connections `Account`. You will no longer be able to access data associated with the account (e.g. balances, transactions).
 ///
 /// `POST /v1/financial_connections/accounts/{account}/disconnect` · Stripe's SDKs: `disconnect` on `FinancialConnections.Account` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/disconnect)
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisconnectFinancialConnectionsAccount {
@@ -14,7 +14,7 @@ pub struct DisconnectFinancialConnectionsAccount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl serde::Serialize for DisconnectFinancialConnectionsAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -25,7 +25,7 @@ impl serde::Serialize for DisconnectFinancialConnectionsAccount {
         map.end()
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl DisconnectFinancialConnectionsAccount {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -41,7 +41,7 @@ impl DisconnectFinancialConnectionsAccount {
         self
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl crate::rt::StripeRequest for DisconnectFinancialConnectionsAccount {
     type Output = crate::FinancialConnectionsAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -66,7 +66,7 @@ impl crate::rt::StripeRequest for DisconnectFinancialConnectionsAccount {
 /// Disables your access to a Financial Connections `Account`. You will no longer be able to access data associated with the account (e.g. balances, transactions).
 ///
 /// `POST /v1/linked_accounts/{account}/disconnect` · [API reference](https://docs.stripe.com/api/financial_connections/accounts)
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "linked_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisconnectLinkedAccount {
@@ -75,7 +75,7 @@ pub struct DisconnectLinkedAccount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "linked_accounts")]
 impl serde::Serialize for DisconnectLinkedAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -86,7 +86,7 @@ impl serde::Serialize for DisconnectLinkedAccount {
         map.end()
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "linked_accounts")]
 impl DisconnectLinkedAccount {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -102,7 +102,7 @@ impl DisconnectLinkedAccount {
         self
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "linked_accounts")]
 impl crate::rt::StripeRequest for DisconnectLinkedAccount {
     type Output = crate::FinancialConnectionsAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -123,7 +123,14 @@ impl crate::rt::StripeRequest for DisconnectLinkedAccount {
     }
 }
 /// A Financial Connections Account represents an account that exists outside of Stripe, to which you have been granted some degree of access.
-#[cfg(feature = "financial_connections")]
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FinancialConnectionsAccount {
@@ -151,7 +158,7 @@ pub struct FinancialConnectionsAccount {
     pub livemode: bool,
     /// The most recent information about the account's owners.
     pub ownership: Option<
-        crate::rt::Expandable<crate::FinancialConnectionsAccountOwnership>,
+        crate::rt::Expandable<crate::gated::FinancialConnectionsAccountOwnership>,
     >,
     /// The state of the most recent attempt to refresh the account owners.
     pub ownership_refresh: Option<crate::BankConnectionsResourceOwnershipRefresh>,
@@ -185,15 +192,36 @@ pub struct FinancialConnectionsAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
 impl FinancialConnectionsAccount {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "financial_connections.account";
 }
 /// The id of a [`FinancialConnectionsAccount`].
-#[cfg(feature = "financial_connections")]
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
 pub type FinancialConnectionsAccountId = crate::rt::Id<FinancialConnectionsAccount>;
-#[cfg(feature = "financial_connections")]
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
 impl crate::rt::Decode for FinancialConnectionsAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -212,7 +240,7 @@ impl crate::rt::Decode for FinancialConnectionsAccount {
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<bool>,
             f11: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::FinancialConnectionsAccountOwnership>,
+                crate::rt::Expandable<crate::gated::FinancialConnectionsAccountOwnership>,
             >,
             f12: crate::rt::json::Slot<crate::BankConnectionsResourceOwnershipRefresh>,
             f13: crate::rt::json::Slot<
@@ -362,19 +390,40 @@ impl crate::rt::Decode for FinancialConnectionsAccount {
         }
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for FinancialConnectionsAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
 impl crate::rt::HasId for FinancialConnectionsAccount {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for FinancialConnectionsAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -432,7 +481,7 @@ impl serde::Serialize for FinancialConnectionsAccount {
     }
 }
 /// Describes a snapshot of the owners of an account at a particular point in time.
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FinancialConnectionsAccountOwnership {
@@ -445,12 +494,12 @@ pub struct FinancialConnectionsAccountOwnership {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl FinancialConnectionsAccountOwnership {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "financial_connections.account_ownership";
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl crate::rt::Decode for FinancialConnectionsAccountOwnership {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -501,19 +550,19 @@ impl crate::rt::Decode for FinancialConnectionsAccountOwnership {
         }
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl<'de> serde::Deserialize<'de> for FinancialConnectionsAccountOwnership {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl crate::rt::HasId for FinancialConnectionsAccountOwnership {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for FinancialConnectionsAccountOwnership {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -534,7 +583,7 @@ impl serde::Serialize for FinancialConnectionsAccountOwnership {
 /// Returns a list of Financial Connections `Account` objects.
 ///
 /// `GET /v1/financial_connections/accounts` · Stripe's SDKs: `list` on `FinancialConnections.Account` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/list)
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListFinancialConnectionsAccounts {
@@ -551,7 +600,7 @@ pub struct ListFinancialConnectionsAccounts {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl serde::Serialize for ListFinancialConnectionsAccounts {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -577,7 +626,7 @@ impl serde::Serialize for ListFinancialConnectionsAccounts {
         map.end()
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl ListFinancialConnectionsAccounts {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -625,7 +674,7 @@ impl ListFinancialConnectionsAccounts {
         self
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl crate::rt::StripeRequest for ListFinancialConnectionsAccounts {
     type Output = crate::rt::List<crate::FinancialConnectionsAccount>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -645,7 +694,7 @@ impl crate::rt::StripeRequest for ListFinancialConnectionsAccounts {
 /// Returns a list of Financial Connections `Account` objects.
 ///
 /// `GET /v1/linked_accounts` · [API reference](https://docs.stripe.com/api/financial_connections/accounts)
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "linked_accounts")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListLinkedAccounts {
@@ -662,7 +711,7 @@ pub struct ListLinkedAccounts {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "linked_accounts")]
 impl serde::Serialize for ListLinkedAccounts {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -688,7 +737,7 @@ impl serde::Serialize for ListLinkedAccounts {
         map.end()
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "linked_accounts")]
 impl ListLinkedAccounts {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -736,7 +785,7 @@ impl ListLinkedAccounts {
         self
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "linked_accounts")]
 impl crate::rt::StripeRequest for ListLinkedAccounts {
     type Output = crate::rt::List<crate::FinancialConnectionsAccount>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -756,7 +805,7 @@ impl crate::rt::StripeRequest for ListLinkedAccounts {
 /// Refreshes the data associated with a Financial Connections `Account`.
 ///
 /// `POST /v1/financial_connections/accounts/{account}/refresh` · Stripe's SDKs: `refresh` on `FinancialConnections.Account` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/refresh)
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefreshFinancialConnectionsAccount {
@@ -767,7 +816,7 @@ pub struct RefreshFinancialConnectionsAccount {
     /// The list of account features that you would like to refresh.
     pub features: Vec<crate::financial_connections_account::refresh::Features>,
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl serde::Serialize for RefreshFinancialConnectionsAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -779,7 +828,7 @@ impl serde::Serialize for RefreshFinancialConnectionsAccount {
         map.end()
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl RefreshFinancialConnectionsAccount {
     /// Start with the required parameters: `account`, `features`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -801,7 +850,7 @@ impl RefreshFinancialConnectionsAccount {
         self
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl crate::rt::StripeRequest for RefreshFinancialConnectionsAccount {
     type Output = crate::FinancialConnectionsAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -826,7 +875,7 @@ impl crate::rt::StripeRequest for RefreshFinancialConnectionsAccount {
 /// Refreshes the data associated with a Financial Connections `Account`.
 ///
 /// `POST /v1/linked_accounts/{account}/refresh` · [API reference](https://docs.stripe.com/api/financial_connections/accounts)
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "linked_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefreshLinkedAccount {
@@ -837,7 +886,7 @@ pub struct RefreshLinkedAccount {
     /// The list of account features that you would like to refresh.
     pub features: Vec<crate::financial_connections_account::refresh::Features>,
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "linked_accounts")]
 impl serde::Serialize for RefreshLinkedAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -849,7 +898,7 @@ impl serde::Serialize for RefreshLinkedAccount {
         map.end()
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "linked_accounts")]
 impl RefreshLinkedAccount {
     /// Start with the required parameters: `account`, `features`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -871,7 +920,7 @@ impl RefreshLinkedAccount {
         self
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "linked_accounts")]
 impl crate::rt::StripeRequest for RefreshLinkedAccount {
     type Output = crate::FinancialConnectionsAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -896,7 +945,7 @@ impl crate::rt::StripeRequest for RefreshLinkedAccount {
 /// Retrieves the details of an Financial Connections `Account`.
 ///
 /// `GET /v1/financial_connections/accounts/{account}` · Stripe's SDKs: `retrieve` on `FinancialConnections.Account` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/retrieve)
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveFinancialConnectionsAccount {
@@ -905,7 +954,7 @@ pub struct RetrieveFinancialConnectionsAccount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl serde::Serialize for RetrieveFinancialConnectionsAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -916,7 +965,7 @@ impl serde::Serialize for RetrieveFinancialConnectionsAccount {
         map.end()
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl RetrieveFinancialConnectionsAccount {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -932,7 +981,7 @@ impl RetrieveFinancialConnectionsAccount {
         self
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl crate::rt::StripeRequest for RetrieveFinancialConnectionsAccount {
     type Output = crate::FinancialConnectionsAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -957,7 +1006,7 @@ impl crate::rt::StripeRequest for RetrieveFinancialConnectionsAccount {
 /// Retrieves the details of an Financial Connections `Account`.
 ///
 /// `GET /v1/linked_accounts/{account}` · [API reference](https://docs.stripe.com/api/financial_connections/accounts)
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "linked_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveLinkedAccount {
@@ -966,7 +1015,7 @@ pub struct RetrieveLinkedAccount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "linked_accounts")]
 impl serde::Serialize for RetrieveLinkedAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -977,7 +1026,7 @@ impl serde::Serialize for RetrieveLinkedAccount {
         map.end()
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "linked_accounts")]
 impl RetrieveLinkedAccount {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -993,7 +1042,7 @@ impl RetrieveLinkedAccount {
         self
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "linked_accounts")]
 impl crate::rt::StripeRequest for RetrieveLinkedAccount {
     type Output = crate::FinancialConnectionsAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1018,7 +1067,7 @@ impl crate::rt::StripeRequest for RetrieveLinkedAccount {
 /// Subscribes to periodic refreshes of data associated with a Financial Connections `Account`. When the account status is active, data is typically refreshed once a day.
 ///
 /// `POST /v1/financial_connections/accounts/{account}/subscribe` · Stripe's SDKs: `subscribe` on `FinancialConnections.Account` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/subscribe)
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscribeFinancialConnectionsAccount {
@@ -1031,7 +1080,7 @@ pub struct SubscribeFinancialConnectionsAccount {
         crate::financial_connections_account::subscribe_unsubscribe::Features,
     >,
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl serde::Serialize for SubscribeFinancialConnectionsAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1043,7 +1092,7 @@ impl serde::Serialize for SubscribeFinancialConnectionsAccount {
         map.end()
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl SubscribeFinancialConnectionsAccount {
     /// Start with the required parameters: `account`, `features`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1067,7 +1116,7 @@ impl SubscribeFinancialConnectionsAccount {
         self
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl crate::rt::StripeRequest for SubscribeFinancialConnectionsAccount {
     type Output = crate::FinancialConnectionsAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1092,7 +1141,7 @@ impl crate::rt::StripeRequest for SubscribeFinancialConnectionsAccount {
 /// Unsubscribes from periodic refreshes of data associated with a Financial Connections `Account`.
 ///
 /// `POST /v1/financial_connections/accounts/{account}/unsubscribe` · Stripe's SDKs: `unsubscribe` on `FinancialConnections.Account` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/unsubscribe)
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UnsubscribeFinancialConnectionsAccount {
@@ -1105,7 +1154,7 @@ pub struct UnsubscribeFinancialConnectionsAccount {
         crate::financial_connections_account::subscribe_unsubscribe::Features,
     >,
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl serde::Serialize for UnsubscribeFinancialConnectionsAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1117,7 +1166,7 @@ impl serde::Serialize for UnsubscribeFinancialConnectionsAccount {
         map.end()
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl UnsubscribeFinancialConnectionsAccount {
     /// Start with the required parameters: `account`, `features`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1141,7 +1190,7 @@ impl UnsubscribeFinancialConnectionsAccount {
         self
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_accounts")]
 impl crate::rt::StripeRequest for UnsubscribeFinancialConnectionsAccount {
     type Output = crate::FinancialConnectionsAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// To launch the Financial Connections authorization flow, create a `Session`. The session’s `client_secret` can be used to launch the flow using Stripe.js.
 ///
 /// `POST /v1/financial_connections/sessions` · Stripe's SDKs: `create` on `FinancialConnections.Session` · [API reference](https://docs.stripe.com/api/financial_connections/sessions/create)
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateFinancialConnectionsSession {
@@ -24,7 +24,7 @@ pub struct CreateFinancialConnectionsSession {
     /// For webview integrations only. Upon completing OAuth login in the native browser, the user will be redirected to this URL to return to your app.
     pub return_url: Option<String>,
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_sessions")]
 impl serde::Serialize for CreateFinancialConnectionsSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -46,7 +46,7 @@ impl serde::Serialize for CreateFinancialConnectionsSession {
         map.end()
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_sessions")]
 impl CreateFinancialConnectionsSession {
     /// Start with the required parameters: `account_holder`, `permissions`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -94,7 +94,7 @@ impl CreateFinancialConnectionsSession {
         self
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_sessions")]
 impl crate::rt::StripeRequest for CreateFinancialConnectionsSession {
     type Output = crate::FinancialConnectionsSession;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -114,7 +114,7 @@ impl crate::rt::StripeRequest for CreateFinancialConnectionsSession {
 /// To launch the Financial Connections authorization flow, create a `Session`. The session’s `client_secret` can be used to launch the flow using Stripe.js.
 ///
 /// `POST /v1/link_account_sessions` · [API reference](https://docs.stripe.com/api/financial_connections/sessions)
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "link_account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateLinkAccountSession {
@@ -133,7 +133,7 @@ pub struct CreateLinkAccountSession {
     /// For webview integrations only. Upon completing OAuth login in the native browser, the user will be redirected to this URL to return to your app.
     pub return_url: Option<String>,
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "link_account_sessions")]
 impl serde::Serialize for CreateLinkAccountSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -155,7 +155,7 @@ impl serde::Serialize for CreateLinkAccountSession {
         map.end()
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "link_account_sessions")]
 impl CreateLinkAccountSession {
     /// Start with the required parameters: `account_holder`, `permissions`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -203,7 +203,7 @@ impl CreateLinkAccountSession {
         self
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "link_account_sessions")]
 impl crate::rt::StripeRequest for CreateLinkAccountSession {
     type Output = crate::FinancialConnectionsSession;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -219,7 +219,9 @@ impl crate::rt::StripeRequest for CreateLinkAccountSession {
     }
 }
 /// A Financial Connections Session is the secure way to programmatically launch the client-side Stripe.js modal that lets your users link their accounts.
-#[cfg(feature = "financial_connections")]
+#[cfg(
+    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FinancialConnectionsSession {
@@ -244,15 +246,21 @@ pub struct FinancialConnectionsSession {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(
+    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
+)]
 impl FinancialConnectionsSession {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "financial_connections.session";
 }
 /// The id of a [`FinancialConnectionsSession`].
-#[cfg(feature = "financial_connections")]
+#[cfg(
+    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
+)]
 pub type FinancialConnectionsSessionId = crate::rt::Id<FinancialConnectionsSession>;
-#[cfg(feature = "financial_connections")]
+#[cfg(
+    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
+)]
 impl crate::rt::Decode for FinancialConnectionsSession {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -345,19 +353,25 @@ impl crate::rt::Decode for FinancialConnectionsSession {
         }
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(
+    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
+)]
 impl<'de> serde::Deserialize<'de> for FinancialConnectionsSession {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(
+    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
+)]
 impl crate::rt::HasId for FinancialConnectionsSession {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(
+    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for FinancialConnectionsSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -394,7 +408,7 @@ impl serde::Serialize for FinancialConnectionsSession {
 /// Retrieves the details of a Financial Connections `Session`
 ///
 /// `GET /v1/financial_connections/sessions/{session}` · Stripe's SDKs: `retrieve` on `FinancialConnections.Session` · [API reference](https://docs.stripe.com/api/financial_connections/sessions/retrieve)
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveFinancialConnectionsSession {
@@ -403,7 +417,7 @@ pub struct RetrieveFinancialConnectionsSession {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_sessions")]
 impl serde::Serialize for RetrieveFinancialConnectionsSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -414,7 +428,7 @@ impl serde::Serialize for RetrieveFinancialConnectionsSession {
         map.end()
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_sessions")]
 impl RetrieveFinancialConnectionsSession {
     /// Start with the required parameters: `session`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -430,7 +444,7 @@ impl RetrieveFinancialConnectionsSession {
         self
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "financial_connections_sessions")]
 impl crate::rt::StripeRequest for RetrieveFinancialConnectionsSession {
     type Output = crate::FinancialConnectionsSession;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -455,7 +469,7 @@ impl crate::rt::StripeRequest for RetrieveFinancialConnectionsSession {
 /// Retrieves the details of a Financial Connections `Session`
 ///
 /// `GET /v1/link_account_sessions/{session}` · [API reference](https://docs.stripe.com/api/financial_connections/sessions)
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "link_account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveLinkAccountSession {
@@ -464,7 +478,7 @@ pub struct RetrieveLinkAccountSession {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "link_account_sessions")]
 impl serde::Serialize for RetrieveLinkAccountSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -475,7 +489,7 @@ impl serde::Serialize for RetrieveLinkAccountSession {
         map.end()
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "link_account_sessions")]
 impl RetrieveLinkAccountSession {
     /// Start with the required parameters: `session`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -491,7 +505,7 @@ impl RetrieveLinkAccountSession {
         self
     }
 }
-#[cfg(feature = "financial_connections")]
+#[cfg(feature = "link_account_sessions")]
 impl crate::rt::StripeRequest for RetrieveLinkAccountSession {
     type Output = crate::FinancialConnectionsSession;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Creates a ForwardingRequest object.
 ///
 /// `POST /v1/forwarding/requests` · Stripe's SDKs: `create` on `Forwarding.Request` · [API reference](https://docs.stripe.com/api/forwarding/requests/create)
-#[cfg(feature = "forwarding")]
+#[cfg(feature = "forwarding_requests")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateForwardingRequest {
@@ -22,7 +22,7 @@ pub struct CreateForwardingRequest {
     /// The destination URL for the forwarded request. Must be supported by the config.
     pub url: String,
 }
-#[cfg(feature = "forwarding")]
+#[cfg(feature = "forwarding_requests")]
 impl serde::Serialize for CreateForwardingRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -42,7 +42,7 @@ impl serde::Serialize for CreateForwardingRequest {
         map.end()
     }
 }
-#[cfg(feature = "forwarding")]
+#[cfg(feature = "forwarding_requests")]
 impl CreateForwardingRequest {
     /// Start with the required parameters: `payment_method`, `replacements`, `url`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -78,7 +78,7 @@ impl CreateForwardingRequest {
         self
     }
 }
-#[cfg(feature = "forwarding")]
+#[cfg(feature = "forwarding_requests")]
 impl crate::rt::StripeRequest for CreateForwardingRequest {
     type Output = crate::ForwardingRequest;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -109,7 +109,7 @@ impl crate::rt::StripeRequest for CreateForwardingRequest {
 /// Stripe’s limits.
 ///
 /// Related guide: [Forward card details to third-party API endpoints](https://docs.stripe.com/payments/forwarding).
-#[cfg(feature = "forwarding")]
+#[cfg(feature = "forwarding_requests")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ForwardingRequest {
@@ -136,15 +136,15 @@ pub struct ForwardingRequest {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "forwarding")]
+#[cfg(feature = "forwarding_requests")]
 impl ForwardingRequest {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "forwarding.request";
 }
 /// The id of a [`ForwardingRequest`].
-#[cfg(feature = "forwarding")]
+#[cfg(feature = "forwarding_requests")]
 pub type ForwardingRequestId = crate::rt::Id<ForwardingRequest>;
-#[cfg(feature = "forwarding")]
+#[cfg(feature = "forwarding_requests")]
 impl crate::rt::Decode for ForwardingRequest {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -235,19 +235,19 @@ impl crate::rt::Decode for ForwardingRequest {
         }
     }
 }
-#[cfg(feature = "forwarding")]
+#[cfg(feature = "forwarding_requests")]
 impl<'de> serde::Deserialize<'de> for ForwardingRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "forwarding")]
+#[cfg(feature = "forwarding_requests")]
 impl crate::rt::HasId for ForwardingRequest {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "forwarding")]
+#[cfg(feature = "forwarding_requests")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ForwardingRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -285,7 +285,7 @@ impl serde::Serialize for ForwardingRequest {
 /// Lists all ForwardingRequest objects.
 ///
 /// `GET /v1/forwarding/requests` · Stripe's SDKs: `list` on `Forwarding.Request` · [API reference](https://docs.stripe.com/api/forwarding/requests/list)
-#[cfg(feature = "forwarding")]
+#[cfg(feature = "forwarding_requests")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListForwardingRequests {
@@ -300,7 +300,7 @@ pub struct ListForwardingRequests {
     /// A pagination cursor to fetch the next page of the list. The value must be a ForwardingRequest ID.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "forwarding")]
+#[cfg(feature = "forwarding_requests")]
 impl serde::Serialize for ListForwardingRequests {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -323,7 +323,7 @@ impl serde::Serialize for ListForwardingRequests {
         map.end()
     }
 }
-#[cfg(feature = "forwarding")]
+#[cfg(feature = "forwarding_requests")]
 impl ListForwardingRequests {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -362,7 +362,7 @@ impl ListForwardingRequests {
         self
     }
 }
-#[cfg(feature = "forwarding")]
+#[cfg(feature = "forwarding_requests")]
 impl crate::rt::StripeRequest for ListForwardingRequests {
     type Output = crate::rt::List<crate::ForwardingRequest>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -382,7 +382,7 @@ impl crate::rt::StripeRequest for ListForwardingRequests {
 /// Retrieves a ForwardingRequest object.
 ///
 /// `GET /v1/forwarding/requests/{id}` · Stripe's SDKs: `retrieve` on `Forwarding.Request` · [API reference](https://docs.stripe.com/api/forwarding/requests/retrieve)
-#[cfg(feature = "forwarding")]
+#[cfg(feature = "forwarding_requests")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveForwardingRequest {
@@ -391,7 +391,7 @@ pub struct RetrieveForwardingRequest {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "forwarding")]
+#[cfg(feature = "forwarding_requests")]
 impl serde::Serialize for RetrieveForwardingRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -402,7 +402,7 @@ impl serde::Serialize for RetrieveForwardingRequest {
         map.end()
     }
 }
-#[cfg(feature = "forwarding")]
+#[cfg(feature = "forwarding_requests")]
 impl RetrieveForwardingRequest {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -418,7 +418,7 @@ impl RetrieveForwardingRequest {
         self
     }
 }
-#[cfg(feature = "forwarding")]
+#[cfg(feature = "forwarding_requests")]
 impl crate::rt::StripeRequest for RetrieveForwardingRequest {
     type Output = crate::ForwardingRequest;
     fn endpoint(&self) -> crate::rt::Endpoint {

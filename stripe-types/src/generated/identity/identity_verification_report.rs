@@ -11,7 +11,7 @@
 /// [VerificationSession](https://docs.stripe.com/api/identity/verification_sessions) API.
 ///
 /// Related guide: [Accessing verification results](https://docs.stripe.com/identity/verification-sessions#results).
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_reports")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IdentityVerificationReport {
@@ -44,15 +44,16 @@ pub struct IdentityVerificationReport {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_reports")]
 impl IdentityVerificationReport {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "identity.verification_report";
 }
 /// The id of a [`IdentityVerificationReport`].
-#[cfg(feature = "identity")]
-pub type IdentityVerificationReportId = crate::rt::Id<IdentityVerificationReport>;
-#[cfg(feature = "identity")]
+pub type IdentityVerificationReportId = crate::rt::Id<
+    crate::gated::IdentityVerificationReport,
+>;
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::Decode for IdentityVerificationReport {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -157,19 +158,19 @@ impl crate::rt::Decode for IdentityVerificationReport {
         }
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_reports")]
 impl<'de> serde::Deserialize<'de> for IdentityVerificationReport {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::HasId for IdentityVerificationReport {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_reports")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IdentityVerificationReport {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -218,7 +219,7 @@ impl serde::Serialize for IdentityVerificationReport {
 /// List all verification reports.
 ///
 /// `GET /v1/identity/verification_reports` · Stripe's SDKs: `list` on `Identity.VerificationReport` · [API reference](https://docs.stripe.com/api/identity/verification_reports/list)
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_reports")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListIdentityVerificationReports {
@@ -239,7 +240,7 @@ pub struct ListIdentityVerificationReports {
     /// Only return VerificationReports created by this VerificationSession ID. It is allowed to provide a VerificationIntent ID.
     pub verification_session: Option<String>,
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_reports")]
 impl serde::Serialize for ListIdentityVerificationReports {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -271,7 +272,7 @@ impl serde::Serialize for ListIdentityVerificationReports {
         map.end()
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_reports")]
 impl ListIdentityVerificationReports {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -334,7 +335,7 @@ impl ListIdentityVerificationReports {
         self
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::StripeRequest for ListIdentityVerificationReports {
     type Output = crate::rt::List<crate::IdentityVerificationReport>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -354,7 +355,7 @@ impl crate::rt::StripeRequest for ListIdentityVerificationReports {
 /// Retrieves an existing VerificationReport
 ///
 /// `GET /v1/identity/verification_reports/{report}` · Stripe's SDKs: `retrieve` on `Identity.VerificationReport` · [API reference](https://docs.stripe.com/api/identity/verification_reports/retrieve)
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_reports")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIdentityVerificationReport {
@@ -363,7 +364,7 @@ pub struct RetrieveIdentityVerificationReport {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_reports")]
 impl serde::Serialize for RetrieveIdentityVerificationReport {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -374,7 +375,7 @@ impl serde::Serialize for RetrieveIdentityVerificationReport {
         map.end()
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_reports")]
 impl RetrieveIdentityVerificationReport {
     /// Start with the required parameters: `report`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -390,7 +391,7 @@ impl RetrieveIdentityVerificationReport {
         self
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::StripeRequest for RetrieveIdentityVerificationReport {
     type Output = crate::IdentityVerificationReport;
     fn endpoint(&self) -> crate::rt::Endpoint {

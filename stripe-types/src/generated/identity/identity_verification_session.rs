@@ -7,7 +7,7 @@
 /// Once canceled, future submission attempts are disabled. This cannot be undone. [Learn more](https://docs.stripe.com/docs/identity/verification-sessions#cancel).
 ///
 /// `POST /v1/identity/verification_sessions/{session}/cancel` · Stripe's SDKs: `cancel` on `Identity.VerificationSession` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/cancel)
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelIdentityVerificationSession {
@@ -16,7 +16,7 @@ pub struct CancelIdentityVerificationSession {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl serde::Serialize for CancelIdentityVerificationSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -27,7 +27,7 @@ impl serde::Serialize for CancelIdentityVerificationSession {
         map.end()
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl CancelIdentityVerificationSession {
     /// Start with the required parameters: `session`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -43,7 +43,7 @@ impl CancelIdentityVerificationSession {
         self
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::StripeRequest for CancelIdentityVerificationSession {
     type Output = crate::IdentityVerificationSession;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -74,7 +74,7 @@ impl crate::rt::StripeRequest for CancelIdentityVerificationSession {
 /// Related guide: [Verify your users’ identity documents](https://docs.stripe.com/docs/identity/verify-identity-documents)
 ///
 /// `POST /v1/identity/verification_sessions` · Stripe's SDKs: `create` on `Identity.VerificationSession` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/create)
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateIdentityVerificationSession {
@@ -101,7 +101,7 @@ pub struct CreateIdentityVerificationSession {
     /// The ID of a verification flow from the Dashboard. See https://docs.stripe.com/identity/verification-flows.
     pub verification_flow: Option<String>,
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl serde::Serialize for CreateIdentityVerificationSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -142,7 +142,7 @@ impl serde::Serialize for CreateIdentityVerificationSession {
         map.end()
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl CreateIdentityVerificationSession {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -229,7 +229,7 @@ impl CreateIdentityVerificationSession {
         self
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::StripeRequest for CreateIdentityVerificationSession {
     type Output = crate::IdentityVerificationSession;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -255,7 +255,7 @@ impl crate::rt::StripeRequest for CreateIdentityVerificationSession {
 /// verification checks are complete.
 ///
 /// Related guide: [The Verification Sessions API](https://docs.stripe.com/identity/verification-sessions)
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IdentityVerificationSession {
@@ -271,7 +271,7 @@ pub struct IdentityVerificationSession {
     pub last_error: Option<crate::GelatoSessionLastError>,
     /// ID of the most recent VerificationReport. [Learn more about accessing detailed verification results.](https://docs.stripe.com/identity/verification-sessions#results)
     pub last_verification_report: Option<
-        crate::rt::Expandable<crate::IdentityVerificationReport>,
+        crate::rt::Expandable<crate::gated::IdentityVerificationReport>,
     >,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
@@ -302,15 +302,15 @@ pub struct IdentityVerificationSession {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl IdentityVerificationSession {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "identity.verification_session";
 }
 /// The id of a [`IdentityVerificationSession`].
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 pub type IdentityVerificationSessionId = crate::rt::Id<IdentityVerificationSession>;
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::Decode for IdentityVerificationSession {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -321,7 +321,7 @@ impl crate::rt::Decode for IdentityVerificationSession {
             f3: crate::rt::json::Slot<crate::IdentityVerificationSessionId>,
             f4: crate::rt::json::Slot<crate::GelatoSessionLastError>,
             f5: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::IdentityVerificationReport>,
+                crate::rt::Expandable<crate::gated::IdentityVerificationReport>,
             >,
             f6: crate::rt::json::Slot<bool>,
             f7: crate::rt::json::Slot<crate::rt::Metadata>,
@@ -456,19 +456,19 @@ impl crate::rt::Decode for IdentityVerificationSession {
         }
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl<'de> serde::Deserialize<'de> for IdentityVerificationSession {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::HasId for IdentityVerificationSession {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IdentityVerificationSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -531,7 +531,7 @@ impl serde::Serialize for IdentityVerificationSession {
 /// Returns a list of VerificationSessions
 ///
 /// `GET /v1/identity/verification_sessions` · Stripe's SDKs: `list` on `Identity.VerificationSession` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/list)
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListIdentityVerificationSessions {
@@ -554,7 +554,7 @@ pub struct ListIdentityVerificationSessions {
     /// Only return VerificationSessions with this status. [Learn more about the lifecycle of sessions](https://docs.stripe.com/identity/how-sessions-work).
     pub status: Option<crate::identity_verification_session::list::Status>,
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl serde::Serialize for ListIdentityVerificationSessions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -589,7 +589,7 @@ impl serde::Serialize for ListIdentityVerificationSessions {
         map.end()
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl ListIdentityVerificationSessions {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -655,7 +655,7 @@ impl ListIdentityVerificationSessions {
         self
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::StripeRequest for ListIdentityVerificationSessions {
     type Output = crate::rt::List<crate::IdentityVerificationSession>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -693,7 +693,7 @@ impl crate::rt::StripeRequest for ListIdentityVerificationSessions {
 /// [Learn more](https://docs.stripe.com/docs/identity/verification-sessions#redact).
 ///
 /// `POST /v1/identity/verification_sessions/{session}/redact` · Stripe's SDKs: `redact` on `Identity.VerificationSession` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/redact)
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RedactIdentityVerificationSession {
@@ -702,7 +702,7 @@ pub struct RedactIdentityVerificationSession {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl serde::Serialize for RedactIdentityVerificationSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -713,7 +713,7 @@ impl serde::Serialize for RedactIdentityVerificationSession {
         map.end()
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl RedactIdentityVerificationSession {
     /// Start with the required parameters: `session`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -729,7 +729,7 @@ impl RedactIdentityVerificationSession {
         self
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::StripeRequest for RedactIdentityVerificationSession {
     type Output = crate::IdentityVerificationSession;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -757,7 +757,7 @@ impl crate::rt::StripeRequest for RedactIdentityVerificationSession {
 /// `client_secret` or `url` to allow re-submission.
 ///
 /// `GET /v1/identity/verification_sessions/{session}` · Stripe's SDKs: `retrieve` on `Identity.VerificationSession` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/retrieve)
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIdentityVerificationSession {
@@ -766,7 +766,7 @@ pub struct RetrieveIdentityVerificationSession {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl serde::Serialize for RetrieveIdentityVerificationSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -777,7 +777,7 @@ impl serde::Serialize for RetrieveIdentityVerificationSession {
         map.end()
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl RetrieveIdentityVerificationSession {
     /// Start with the required parameters: `session`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -793,7 +793,7 @@ impl RetrieveIdentityVerificationSession {
         self
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::StripeRequest for RetrieveIdentityVerificationSession {
     type Output = crate::IdentityVerificationSession;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -821,7 +821,7 @@ impl crate::rt::StripeRequest for RetrieveIdentityVerificationSession {
 /// verification check and options.
 ///
 /// `POST /v1/identity/verification_sessions/{session}` · Stripe's SDKs: `update` on `Identity.VerificationSession` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/update)
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIdentityVerificationSession {
@@ -838,7 +838,7 @@ pub struct UpdateIdentityVerificationSession {
     /// The type of [verification check](https://docs.stripe.com/identity/verification-checks) to be performed.
     pub r#type: Option<crate::identity_verification_session::create_update::Type>,
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl serde::Serialize for UpdateIdentityVerificationSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -861,7 +861,7 @@ impl serde::Serialize for UpdateIdentityVerificationSession {
         map.end()
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl UpdateIdentityVerificationSession {
     /// Start with the required parameters: `session`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -910,7 +910,7 @@ impl UpdateIdentityVerificationSession {
         self
     }
 }
-#[cfg(feature = "identity")]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::StripeRequest for UpdateIdentityVerificationSession {
     type Output = crate::IdentityVerificationSession;
     fn endpoint(&self) -> crate::rt::Endpoint {

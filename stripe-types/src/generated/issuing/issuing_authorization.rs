@@ -6,7 +6,7 @@
 /// This method is deprecated. Instead, [respond directly to the webhook request to approve an authorization](https://docs.stripe.com/docs/issuing/controls/real-time-authorizations#authorization-handling).
 ///
 /// `POST /v1/issuing/authorizations/{authorization}/approve` · Stripe's SDKs: `approve` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/approve)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ApproveIssuingAuthorization {
@@ -19,7 +19,7 @@ pub struct ApproveIssuingAuthorization {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl serde::Serialize for ApproveIssuingAuthorization {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -36,7 +36,7 @@ impl serde::Serialize for ApproveIssuingAuthorization {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl ApproveIssuingAuthorization {
     /// Start with the required parameters: `authorization`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -67,7 +67,7 @@ impl ApproveIssuingAuthorization {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for ApproveIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -92,7 +92,7 @@ impl crate::rt::StripeRequest for ApproveIssuingAuthorization {
 /// Capture a test-mode authorization.
 ///
 /// `POST /v1/test_helpers/issuing/authorizations/{authorization}/capture` · Stripe's SDKs: `capture` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/capture)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CaptureTestHelpersIssuingAuthorization {
@@ -107,7 +107,7 @@ pub struct CaptureTestHelpersIssuingAuthorization {
     /// Additional purchase information that is optionally provided by the merchant.
     pub purchase_details: Option<crate::issuing_transaction::PurchaseDetails>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl serde::Serialize for CaptureTestHelpersIssuingAuthorization {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -127,7 +127,7 @@ impl serde::Serialize for CaptureTestHelpersIssuingAuthorization {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl CaptureTestHelpersIssuingAuthorization {
     /// Start with the required parameters: `authorization`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -164,7 +164,7 @@ impl CaptureTestHelpersIssuingAuthorization {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for CaptureTestHelpersIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -189,7 +189,7 @@ impl crate::rt::StripeRequest for CaptureTestHelpersIssuingAuthorization {
 /// Create a test-mode authorization.
 ///
 /// `POST /v1/test_helpers/issuing/authorizations` · Stripe's SDKs: `create` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/create)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTestHelpersIssuingAuthorization {
@@ -232,7 +232,7 @@ pub struct CreateTestHelpersIssuingAuthorization {
     /// The digital wallet used for this transaction. One of `apple_pay`, `google_pay`, or `samsung_pay`. Will populate as `null` when no digital wallet was utilized.
     pub wallet: Option<crate::issuing_authorization::Wallet>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl serde::Serialize for CreateTestHelpersIssuingAuthorization {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -289,7 +289,7 @@ impl serde::Serialize for CreateTestHelpersIssuingAuthorization {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl CreateTestHelpersIssuingAuthorization {
     /// Start with the required parameters: `card`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -422,7 +422,7 @@ impl CreateTestHelpersIssuingAuthorization {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for CreateTestHelpersIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -443,7 +443,7 @@ impl crate::rt::StripeRequest for CreateTestHelpersIssuingAuthorization {
 /// This method is deprecated. Instead, [respond directly to the webhook request to decline an authorization](https://docs.stripe.com/docs/issuing/controls/real-time-authorizations#authorization-handling).
 ///
 /// `POST /v1/issuing/authorizations/{authorization}/decline` · Stripe's SDKs: `decline` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/decline)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeclineIssuingAuthorization {
@@ -454,7 +454,7 @@ pub struct DeclineIssuingAuthorization {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl serde::Serialize for DeclineIssuingAuthorization {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -468,7 +468,7 @@ impl serde::Serialize for DeclineIssuingAuthorization {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl DeclineIssuingAuthorization {
     /// Start with the required parameters: `authorization`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -493,7 +493,7 @@ impl DeclineIssuingAuthorization {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for DeclineIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -518,7 +518,7 @@ impl crate::rt::StripeRequest for DeclineIssuingAuthorization {
 /// Expire a test-mode Authorization.
 ///
 /// `POST /v1/test_helpers/issuing/authorizations/{authorization}/expire` · Stripe's SDKs: `expire` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/expire)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ExpireTestHelpersIssuingAuthorization {
@@ -527,7 +527,7 @@ pub struct ExpireTestHelpersIssuingAuthorization {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl serde::Serialize for ExpireTestHelpersIssuingAuthorization {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -538,7 +538,7 @@ impl serde::Serialize for ExpireTestHelpersIssuingAuthorization {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl ExpireTestHelpersIssuingAuthorization {
     /// Start with the required parameters: `authorization`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -554,7 +554,7 @@ impl ExpireTestHelpersIssuingAuthorization {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for ExpireTestHelpersIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -579,7 +579,7 @@ impl crate::rt::StripeRequest for ExpireTestHelpersIssuingAuthorization {
 /// Finalize the amount on an Authorization prior to capture, when the initial authorization was for an estimated amount.
 ///
 /// `POST /v1/test_helpers/issuing/authorizations/{authorization}/finalize_amount` · Stripe's SDKs: `finalize_amount` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/finalize_amount)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FinalizeAmountTestHelpersIssuingAuthorization {
@@ -594,7 +594,7 @@ pub struct FinalizeAmountTestHelpersIssuingAuthorization {
     /// Information about fuel that was purchased with this transaction.
     pub fuel: Option<crate::issuing_authorization::params::Fuel>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl serde::Serialize for FinalizeAmountTestHelpersIssuingAuthorization {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -612,7 +612,7 @@ impl serde::Serialize for FinalizeAmountTestHelpersIssuingAuthorization {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl FinalizeAmountTestHelpersIssuingAuthorization {
     /// Start with the required parameters: `authorization`, `final_amount`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -647,7 +647,7 @@ impl FinalizeAmountTestHelpersIssuingAuthorization {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for FinalizeAmountTestHelpersIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -672,7 +672,7 @@ impl crate::rt::StripeRequest for FinalizeAmountTestHelpersIssuingAuthorization 
 /// Increment a test-mode Authorization.
 ///
 /// `POST /v1/test_helpers/issuing/authorizations/{authorization}/increment` · Stripe's SDKs: `increment` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/increment)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IncrementTestHelpersIssuingAuthorization {
@@ -685,7 +685,7 @@ pub struct IncrementTestHelpersIssuingAuthorization {
     /// If set `true`, you may provide [amount](https://docs.stripe.com/api/issuing/authorizations/approve#approve_issuing_authorization-amount) to control how much to hold for the authorization.
     pub is_amount_controllable: Option<bool>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl serde::Serialize for IncrementTestHelpersIssuingAuthorization {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -700,7 +700,7 @@ impl serde::Serialize for IncrementTestHelpersIssuingAuthorization {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl IncrementTestHelpersIssuingAuthorization {
     /// Start with the required parameters: `authorization`, `increment_amount`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -726,7 +726,7 @@ impl IncrementTestHelpersIssuingAuthorization {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for IncrementTestHelpersIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -751,6 +751,13 @@ impl crate::rt::StripeRequest for IncrementTestHelpersIssuingAuthorization {
 /// purchase to be completed successfully.
 ///
 /// Related guide: [Issued card authorizations](https://docs.stripe.com/issuing/purchases/authorizations)
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingAuthorization {
@@ -767,7 +774,7 @@ pub struct IssuingAuthorization {
     /// The `card` field.
     pub card: crate::IssuingCard,
     /// The cardholder to whom this authorization belongs.
-    pub cardholder: Option<crate::rt::Expandable<crate::IssuingCardholder>>,
+    pub cardholder: Option<crate::rt::Expandable<crate::gated::IssuingCardholder>>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// The currency of the cardholder. This currency can be different from the currency presented at authorization and the `merchant_currency` field on this authorization. Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
@@ -799,7 +806,7 @@ pub struct IssuingAuthorization {
     /// The current status of the authorization in its lifecycle.
     pub status: crate::issuing_authorization::Status,
     /// [Token](https://docs.stripe.com/api/issuing/tokens/object) object used for this authorization. If a network token was not used for this authorization, this field will be null.
-    pub token: Option<crate::rt::Expandable<crate::IssuingToken>>,
+    pub token: Option<crate::rt::Expandable<crate::gated::IssuingToken>>,
     /// List of [transactions](https://docs.stripe.com/api/issuing/transactions) associated with this authorization.
     pub transactions: Vec<crate::IssuingTransaction>,
     /// [Treasury](https://docs.stripe.com/api/treasury) details related to this authorization if it was created on a [FinancialAccount](https://docs.stripe.com/api/treasury/financial_accounts).
@@ -813,12 +820,26 @@ pub struct IssuingAuthorization {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl IssuingAuthorization {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "issuing.authorization";
 }
 /// The id of a [`IssuingAuthorization`].
-pub type IssuingAuthorizationId = crate::rt::Id<IssuingAuthorization>;
+pub type IssuingAuthorizationId = crate::rt::Id<crate::gated::IssuingAuthorization>;
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingAuthorization {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -829,7 +850,9 @@ impl crate::rt::Decode for IssuingAuthorization {
             f3: crate::rt::json::Slot<crate::issuing_authorization::AuthorizationMethod>,
             f4: crate::rt::json::Slot<Vec<crate::BalanceTransaction>>,
             f5: crate::rt::json::Slot<crate::IssuingCard>,
-            f6: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingCardholder>>,
+            f6: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::IssuingCardholder>,
+            >,
             f7: crate::rt::json::Slot<crate::rt::Timestamp>,
             f8: crate::rt::json::Slot<String>,
             f9: crate::rt::json::Slot<crate::IssuingAuthorizationFleetData>,
@@ -845,7 +868,9 @@ impl crate::rt::Decode for IssuingAuthorization {
             f19: crate::rt::json::Slot<crate::IssuingAuthorizationPendingRequest>,
             f20: crate::rt::json::Slot<Vec<crate::IssuingAuthorizationRequest>>,
             f21: crate::rt::json::Slot<crate::issuing_authorization::Status>,
-            f22: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingToken>>,
+            f22: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::IssuingToken>,
+            >,
             f23: crate::rt::json::Slot<Vec<crate::IssuingTransaction>>,
             f24: crate::rt::json::Slot<crate::IssuingAuthorizationTreasury>,
             f25: crate::rt::json::Slot<crate::IssuingAuthorizationVerificationData>,
@@ -1047,16 +1072,37 @@ impl crate::rt::Decode for IssuingAuthorization {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingAuthorization {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingAuthorization {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingAuthorization {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1120,6 +1166,13 @@ impl serde::Serialize for IssuingAuthorization {
     }
 }
 /// IssuingAuthorizationAmountDetails
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingAuthorizationAmountDetails {
@@ -1130,6 +1183,13 @@ pub struct IssuingAuthorizationAmountDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingAuthorizationAmountDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1158,16 +1218,37 @@ impl crate::rt::Decode for IssuingAuthorizationAmountDetails {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationAmountDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingAuthorizationAmountDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingAuthorizationAmountDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1186,6 +1267,13 @@ impl serde::Serialize for IssuingAuthorizationAmountDetails {
     }
 }
 /// IssuingAuthorizationAuthenticationExemption
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingAuthorizationAuthenticationExemption {
@@ -1196,6 +1284,13 @@ pub struct IssuingAuthorizationAuthenticationExemption {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingAuthorizationAuthenticationExemption {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1239,16 +1334,37 @@ impl crate::rt::Decode for IssuingAuthorizationAuthenticationExemption {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationAuthenticationExemption {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingAuthorizationAuthenticationExemption {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingAuthorizationAuthenticationExemption {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1263,6 +1379,13 @@ impl serde::Serialize for IssuingAuthorizationAuthenticationExemption {
     }
 }
 /// IssuingAuthorizationFleetCardholderPromptData
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingAuthorizationFleetCardholderPromptData {
@@ -1281,6 +1404,13 @@ pub struct IssuingAuthorizationFleetCardholderPromptData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingAuthorizationFleetCardholderPromptData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1332,16 +1462,37 @@ impl crate::rt::Decode for IssuingAuthorizationFleetCardholderPromptData {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFleetCardholderPromptData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingAuthorizationFleetCardholderPromptData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingAuthorizationFleetCardholderPromptData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1372,6 +1523,13 @@ impl serde::Serialize for IssuingAuthorizationFleetCardholderPromptData {
     }
 }
 /// IssuingAuthorizationFleetData
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingAuthorizationFleetData {
@@ -1388,6 +1546,13 @@ pub struct IssuingAuthorizationFleetData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingAuthorizationFleetData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1435,16 +1600,37 @@ impl crate::rt::Decode for IssuingAuthorizationFleetData {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFleetData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingAuthorizationFleetData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingAuthorizationFleetData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1469,6 +1655,13 @@ impl serde::Serialize for IssuingAuthorizationFleetData {
     }
 }
 /// IssuingAuthorizationFleetFuelPriceData
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingAuthorizationFleetFuelPriceData {
@@ -1477,6 +1670,13 @@ pub struct IssuingAuthorizationFleetFuelPriceData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingAuthorizationFleetFuelPriceData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1501,16 +1701,37 @@ impl crate::rt::Decode for IssuingAuthorizationFleetFuelPriceData {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFleetFuelPriceData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingAuthorizationFleetFuelPriceData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingAuthorizationFleetFuelPriceData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1526,6 +1747,13 @@ impl serde::Serialize for IssuingAuthorizationFleetFuelPriceData {
     }
 }
 /// IssuingAuthorizationFleetNonFuelPriceData
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingAuthorizationFleetNonFuelPriceData {
@@ -1534,6 +1762,13 @@ pub struct IssuingAuthorizationFleetNonFuelPriceData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingAuthorizationFleetNonFuelPriceData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1558,16 +1793,37 @@ impl crate::rt::Decode for IssuingAuthorizationFleetNonFuelPriceData {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFleetNonFuelPriceData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingAuthorizationFleetNonFuelPriceData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingAuthorizationFleetNonFuelPriceData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1583,6 +1839,13 @@ impl serde::Serialize for IssuingAuthorizationFleetNonFuelPriceData {
     }
 }
 /// IssuingAuthorizationFleetReportedBreakdown
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingAuthorizationFleetReportedBreakdown {
@@ -1595,6 +1858,13 @@ pub struct IssuingAuthorizationFleetReportedBreakdown {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingAuthorizationFleetReportedBreakdown {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1627,16 +1897,37 @@ impl crate::rt::Decode for IssuingAuthorizationFleetReportedBreakdown {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFleetReportedBreakdown {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingAuthorizationFleetReportedBreakdown {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingAuthorizationFleetReportedBreakdown {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1658,6 +1949,13 @@ impl serde::Serialize for IssuingAuthorizationFleetReportedBreakdown {
     }
 }
 /// IssuingAuthorizationFleetTaxData
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingAuthorizationFleetTaxData {
@@ -1668,6 +1966,13 @@ pub struct IssuingAuthorizationFleetTaxData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingAuthorizationFleetTaxData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1696,16 +2001,37 @@ impl crate::rt::Decode for IssuingAuthorizationFleetTaxData {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFleetTaxData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingAuthorizationFleetTaxData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingAuthorizationFleetTaxData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1724,6 +2050,13 @@ impl serde::Serialize for IssuingAuthorizationFleetTaxData {
     }
 }
 /// IssuingAuthorizationFraudChallenge
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingAuthorizationFraudChallenge {
@@ -1736,6 +2069,13 @@ pub struct IssuingAuthorizationFraudChallenge {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingAuthorizationFraudChallenge {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1781,16 +2121,37 @@ impl crate::rt::Decode for IssuingAuthorizationFraudChallenge {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFraudChallenge {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingAuthorizationFraudChallenge {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingAuthorizationFraudChallenge {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1808,6 +2169,13 @@ impl serde::Serialize for IssuingAuthorizationFraudChallenge {
     }
 }
 /// IssuingAuthorizationFuelData
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingAuthorizationFuelData {
@@ -1824,6 +2192,13 @@ pub struct IssuingAuthorizationFuelData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingAuthorizationFuelData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1870,16 +2245,37 @@ impl crate::rt::Decode for IssuingAuthorizationFuelData {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFuelData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingAuthorizationFuelData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingAuthorizationFuelData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1907,6 +2303,14 @@ impl serde::Serialize for IssuingAuthorizationFuelData {
     }
 }
 /// IssuingAuthorizationMerchantData
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingAuthorizationMerchantData {
@@ -1935,6 +2339,14 @@ pub struct IssuingAuthorizationMerchantData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingAuthorizationMerchantData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2026,16 +2438,40 @@ impl crate::rt::Decode for IssuingAuthorizationMerchantData {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationMerchantData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingAuthorizationMerchantData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingAuthorizationMerchantData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2075,6 +2511,13 @@ impl serde::Serialize for IssuingAuthorizationMerchantData {
     }
 }
 /// IssuingAuthorizationNetworkData
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingAuthorizationNetworkData {
@@ -2087,6 +2530,13 @@ pub struct IssuingAuthorizationNetworkData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingAuthorizationNetworkData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2123,16 +2573,37 @@ impl crate::rt::Decode for IssuingAuthorizationNetworkData {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationNetworkData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingAuthorizationNetworkData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingAuthorizationNetworkData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2154,6 +2625,13 @@ impl serde::Serialize for IssuingAuthorizationNetworkData {
     }
 }
 /// IssuingAuthorizationPendingRequest
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingAuthorizationPendingRequest {
@@ -2174,6 +2652,13 @@ pub struct IssuingAuthorizationPendingRequest {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingAuthorizationPendingRequest {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2247,16 +2732,37 @@ impl crate::rt::Decode for IssuingAuthorizationPendingRequest {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationPendingRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingAuthorizationPendingRequest {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingAuthorizationPendingRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2280,6 +2786,13 @@ impl serde::Serialize for IssuingAuthorizationPendingRequest {
     }
 }
 /// IssuingAuthorizationRequest
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingAuthorizationRequest {
@@ -2310,6 +2823,13 @@ pub struct IssuingAuthorizationRequest {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingAuthorizationRequest {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2418,16 +2938,37 @@ impl crate::rt::Decode for IssuingAuthorizationRequest {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingAuthorizationRequest {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingAuthorizationRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2462,6 +3003,13 @@ impl serde::Serialize for IssuingAuthorizationRequest {
     }
 }
 /// IssuingAuthorizationThreeDSecure
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingAuthorizationThreeDSecure {
@@ -2470,6 +3018,13 @@ pub struct IssuingAuthorizationThreeDSecure {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingAuthorizationThreeDSecure {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2507,16 +3062,37 @@ impl crate::rt::Decode for IssuingAuthorizationThreeDSecure {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationThreeDSecure {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingAuthorizationThreeDSecure {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingAuthorizationThreeDSecure {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2530,6 +3106,13 @@ impl serde::Serialize for IssuingAuthorizationThreeDSecure {
     }
 }
 /// IssuingAuthorizationTreasury
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingAuthorizationTreasury {
@@ -2542,6 +3125,13 @@ pub struct IssuingAuthorizationTreasury {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingAuthorizationTreasury {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2588,16 +3178,37 @@ impl crate::rt::Decode for IssuingAuthorizationTreasury {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationTreasury {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingAuthorizationTreasury {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingAuthorizationTreasury {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2615,6 +3226,13 @@ impl serde::Serialize for IssuingAuthorizationTreasury {
     }
 }
 /// IssuingAuthorizationVerificationData
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingAuthorizationVerificationData {
@@ -2637,6 +3255,13 @@ pub struct IssuingAuthorizationVerificationData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingAuthorizationVerificationData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2719,16 +3344,37 @@ impl crate::rt::Decode for IssuingAuthorizationVerificationData {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationVerificationData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingAuthorizationVerificationData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingAuthorizationVerificationData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2761,7 +3407,7 @@ impl serde::Serialize for IssuingAuthorizationVerificationData {
 /// Returns a list of Issuing `Authorization` objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
 /// `GET /v1/issuing/authorizations` · Stripe's SDKs: `list` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/list)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListIssuingAuthorizations {
@@ -2782,7 +3428,7 @@ pub struct ListIssuingAuthorizations {
     /// Only return authorizations with the given status. One of `pending`, `closed`, or `reversed`.
     pub status: Option<crate::issuing_authorization::list::Status>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl serde::Serialize for ListIssuingAuthorizations {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2814,7 +3460,7 @@ impl serde::Serialize for ListIssuingAuthorizations {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl ListIssuingAuthorizations {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2877,7 +3523,7 @@ impl ListIssuingAuthorizations {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for ListIssuingAuthorizations {
     type Output = crate::rt::List<crate::IssuingAuthorization>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -2897,7 +3543,7 @@ impl crate::rt::StripeRequest for ListIssuingAuthorizations {
 /// Respond to a fraud challenge on a testmode Issuing authorization, simulating either a confirmation of fraud or a correction of legitimacy.
 ///
 /// `POST /v1/test_helpers/issuing/authorizations/{authorization}/fraud_challenges/respond` · Stripe's SDKs: `respond` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/respond)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RespondTestHelpersIssuingAuthorization {
@@ -2908,7 +3554,7 @@ pub struct RespondTestHelpersIssuingAuthorization {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl serde::Serialize for RespondTestHelpersIssuingAuthorization {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2920,7 +3566,7 @@ impl serde::Serialize for RespondTestHelpersIssuingAuthorization {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl RespondTestHelpersIssuingAuthorization {
     /// Start with the required parameters: `authorization`, `confirmed`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2940,7 +3586,7 @@ impl RespondTestHelpersIssuingAuthorization {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for RespondTestHelpersIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -2965,7 +3611,7 @@ impl crate::rt::StripeRequest for RespondTestHelpersIssuingAuthorization {
 /// Retrieves an Issuing `Authorization` object.
 ///
 /// `GET /v1/issuing/authorizations/{authorization}` · Stripe's SDKs: `retrieve` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/retrieve)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingAuthorization {
@@ -2974,7 +3620,7 @@ pub struct RetrieveIssuingAuthorization {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl serde::Serialize for RetrieveIssuingAuthorization {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2985,7 +3631,7 @@ impl serde::Serialize for RetrieveIssuingAuthorization {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl RetrieveIssuingAuthorization {
     /// Start with the required parameters: `authorization`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3001,7 +3647,7 @@ impl RetrieveIssuingAuthorization {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for RetrieveIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -3026,7 +3672,7 @@ impl crate::rt::StripeRequest for RetrieveIssuingAuthorization {
 /// Reverse a test-mode Authorization.
 ///
 /// `POST /v1/test_helpers/issuing/authorizations/{authorization}/reverse` · Stripe's SDKs: `reverse` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/reverse)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReverseTestHelpersIssuingAuthorization {
@@ -3037,7 +3683,7 @@ pub struct ReverseTestHelpersIssuingAuthorization {
     /// The amount to reverse from the authorization. If not provided, the full amount of the authorization will be reversed. This amount is in the authorization currency and in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
     pub reverse_amount: Option<i64>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl serde::Serialize for ReverseTestHelpersIssuingAuthorization {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3051,7 +3697,7 @@ impl serde::Serialize for ReverseTestHelpersIssuingAuthorization {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl ReverseTestHelpersIssuingAuthorization {
     /// Start with the required parameters: `authorization`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3073,7 +3719,7 @@ impl ReverseTestHelpersIssuingAuthorization {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for ReverseTestHelpersIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -3098,7 +3744,7 @@ impl crate::rt::StripeRequest for ReverseTestHelpersIssuingAuthorization {
 /// Updates the specified Issuing `Authorization` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
 /// `POST /v1/issuing/authorizations/{authorization}` · Stripe's SDKs: `update` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/update)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIssuingAuthorization {
@@ -3109,7 +3755,7 @@ pub struct UpdateIssuingAuthorization {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl serde::Serialize for UpdateIssuingAuthorization {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3123,7 +3769,7 @@ impl serde::Serialize for UpdateIssuingAuthorization {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl UpdateIssuingAuthorization {
     /// Start with the required parameters: `authorization`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3148,7 +3794,7 @@ impl UpdateIssuingAuthorization {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for UpdateIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Creates an Issuing `Card` object.
 ///
 /// `POST /v1/issuing/cards` · Stripe's SDKs: `create` on `Issuing.Card` · [API reference](https://docs.stripe.com/api/issuing/cards/create)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateIssuingCard {
@@ -42,7 +42,7 @@ pub struct CreateIssuingCard {
     /// The type of card to issue. Possible values are `physical` or `virtual`.
     pub r#type: crate::issuing_card::create::Type,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl serde::Serialize for CreateIssuingCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -94,7 +94,7 @@ impl serde::Serialize for CreateIssuingCard {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl CreateIssuingCard {
     /// Start with the required parameters: `currency`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -198,7 +198,7 @@ impl CreateIssuingCard {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl crate::rt::StripeRequest for CreateIssuingCard {
     type Output = crate::IssuingCard;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -218,7 +218,7 @@ impl crate::rt::StripeRequest for CreateIssuingCard {
 /// Updates the shipping status of the specified Issuing `Card` object to `delivered`.
 ///
 /// `POST /v1/test_helpers/issuing/cards/{card}/shipping/deliver` · Stripe's SDKs: `deliver_card` on `Issuing.Card` · [API reference](https://docs.stripe.com/api/issuing/cards/deliver_card)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeliverTestHelpersIssuingCard {
@@ -227,7 +227,7 @@ pub struct DeliverTestHelpersIssuingCard {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl serde::Serialize for DeliverTestHelpersIssuingCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -238,7 +238,7 @@ impl serde::Serialize for DeliverTestHelpersIssuingCard {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl DeliverTestHelpersIssuingCard {
     /// Start with the required parameters: `card`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -254,7 +254,7 @@ impl DeliverTestHelpersIssuingCard {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl crate::rt::StripeRequest for DeliverTestHelpersIssuingCard {
     type Output = crate::IssuingCard;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -279,7 +279,7 @@ impl crate::rt::StripeRequest for DeliverTestHelpersIssuingCard {
 /// Updates the shipping status of the specified Issuing `Card` object to `failure`.
 ///
 /// `POST /v1/test_helpers/issuing/cards/{card}/shipping/fail` · Stripe's SDKs: `fail_card` on `Issuing.Card` · [API reference](https://docs.stripe.com/api/issuing/cards/fail_card)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FailTestHelpersIssuingCard {
@@ -288,7 +288,7 @@ pub struct FailTestHelpersIssuingCard {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl serde::Serialize for FailTestHelpersIssuingCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -299,7 +299,7 @@ impl serde::Serialize for FailTestHelpersIssuingCard {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl FailTestHelpersIssuingCard {
     /// Start with the required parameters: `card`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -315,7 +315,7 @@ impl FailTestHelpersIssuingCard {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl crate::rt::StripeRequest for FailTestHelpersIssuingCard {
     type Output = crate::IssuingCard;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -336,6 +336,14 @@ impl crate::rt::StripeRequest for FailTestHelpersIssuingCard {
     }
 }
 /// You can [create physical or virtual cards](https://docs.stripe.com/issuing) that are issued to cardholders.
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCard {
@@ -371,12 +379,12 @@ pub struct IssuingCard {
     pub number: Option<String>,
     /// The personalization design object belonging to this card.
     pub personalization_design: Option<
-        crate::rt::Expandable<crate::IssuingPersonalizationDesign>,
+        crate::rt::Expandable<crate::gated::IssuingPersonalizationDesign>,
     >,
     /// The latest card that replaces this card, if any.
-    pub replaced_by: Option<crate::rt::Expandable<crate::IssuingCard>>,
+    pub replaced_by: Option<crate::rt::Expandable<crate::gated::IssuingCard>>,
     /// The card this card replaces, if any.
-    pub replacement_for: Option<crate::rt::Expandable<crate::IssuingCard>>,
+    pub replacement_for: Option<crate::rt::Expandable<crate::gated::IssuingCard>>,
     /// The reason why the previous card needed to be replaced.
     pub replacement_reason: Option<crate::issuing_card::ReplacementReason>,
     /// Text separate from cardholder name, printed on the card.
@@ -394,12 +402,28 @@ pub struct IssuingCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl IssuingCard {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "issuing.card";
 }
 /// The id of a [`IssuingCard`].
-pub type IssuingCardId = crate::rt::Id<IssuingCard>;
+pub type IssuingCardId = crate::rt::Id<crate::gated::IssuingCard>;
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -420,10 +444,10 @@ impl crate::rt::Decode for IssuingCard {
             f13: crate::rt::json::Slot<crate::rt::Metadata>,
             f14: crate::rt::json::Slot<String>,
             f15: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::IssuingPersonalizationDesign>,
+                crate::rt::Expandable<crate::gated::IssuingPersonalizationDesign>,
             >,
-            f16: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingCard>>,
-            f17: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingCard>>,
+            f16: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::IssuingCard>>,
+            f17: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::IssuingCard>>,
             f18: crate::rt::json::Slot<crate::issuing_card::ReplacementReason>,
             f19: crate::rt::json::Slot<String>,
             f20: crate::rt::json::Slot<crate::IssuingCardShipping>,
@@ -603,16 +627,40 @@ impl crate::rt::Decode for IssuingCard {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCard {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -675,6 +723,14 @@ impl serde::Serialize for IssuingCard {
     }
 }
 /// IssuingCardApplePay
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardApplePay {
@@ -685,6 +741,14 @@ pub struct IssuingCardApplePay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardApplePay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -724,16 +788,40 @@ impl crate::rt::Decode for IssuingCardApplePay {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardApplePay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardApplePay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardApplePay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -750,6 +838,14 @@ impl serde::Serialize for IssuingCardApplePay {
     }
 }
 /// IssuingCardAuthorizationControls
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardAuthorizationControls {
@@ -768,6 +864,14 @@ pub struct IssuingCardAuthorizationControls {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardAuthorizationControls {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -823,16 +927,40 @@ impl crate::rt::Decode for IssuingCardAuthorizationControls {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardAuthorizationControls {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardAuthorizationControls {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardAuthorizationControls {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -863,6 +991,14 @@ impl serde::Serialize for IssuingCardAuthorizationControls {
     }
 }
 /// IssuingCardFraudWarning
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardFraudWarning {
@@ -873,6 +1009,14 @@ pub struct IssuingCardFraudWarning {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardFraudWarning {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -901,16 +1045,40 @@ impl crate::rt::Decode for IssuingCardFraudWarning {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardFraudWarning {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardFraudWarning {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardFraudWarning {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -929,6 +1097,14 @@ impl serde::Serialize for IssuingCardFraudWarning {
     }
 }
 /// IssuingCardGooglePay
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardGooglePay {
@@ -939,6 +1115,14 @@ pub struct IssuingCardGooglePay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardGooglePay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -978,16 +1162,40 @@ impl crate::rt::Decode for IssuingCardGooglePay {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardGooglePay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardGooglePay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardGooglePay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1004,6 +1212,14 @@ impl serde::Serialize for IssuingCardGooglePay {
     }
 }
 /// IssuingCardShipping
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardShipping {
@@ -1036,6 +1252,14 @@ pub struct IssuingCardShipping {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardShipping {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1138,16 +1362,40 @@ impl crate::rt::Decode for IssuingCardShipping {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardShipping {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardShipping {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardShipping {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1191,6 +1439,14 @@ impl serde::Serialize for IssuingCardShipping {
     }
 }
 /// IssuingCardShippingAddressValidation
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardShippingAddressValidation {
@@ -1203,6 +1459,14 @@ pub struct IssuingCardShippingAddressValidation {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardShippingAddressValidation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1250,16 +1514,40 @@ impl crate::rt::Decode for IssuingCardShippingAddressValidation {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardShippingAddressValidation {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardShippingAddressValidation {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardShippingAddressValidation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1279,6 +1567,14 @@ impl serde::Serialize for IssuingCardShippingAddressValidation {
     }
 }
 /// IssuingCardShippingCustoms
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardShippingCustoms {
@@ -1287,6 +1583,14 @@ pub struct IssuingCardShippingCustoms {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardShippingCustoms {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1311,16 +1615,40 @@ impl crate::rt::Decode for IssuingCardShippingCustoms {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardShippingCustoms {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardShippingCustoms {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardShippingCustoms {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1336,6 +1664,14 @@ impl serde::Serialize for IssuingCardShippingCustoms {
     }
 }
 /// IssuingCardSpendingLimit
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardSpendingLimit {
@@ -1348,6 +1684,14 @@ pub struct IssuingCardSpendingLimit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardSpendingLimit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1391,16 +1735,40 @@ impl crate::rt::Decode for IssuingCardSpendingLimit {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardSpendingLimit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardSpendingLimit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardSpendingLimit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1418,6 +1786,14 @@ impl serde::Serialize for IssuingCardSpendingLimit {
     }
 }
 /// IssuingCardWallets
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardWallets {
@@ -1430,6 +1806,14 @@ pub struct IssuingCardWallets {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardWallets {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1476,16 +1860,40 @@ impl crate::rt::Decode for IssuingCardWallets {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardWallets {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardWallets {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardWallets {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1507,7 +1915,7 @@ impl serde::Serialize for IssuingCardWallets {
 /// Returns a list of Issuing `Card` objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
 /// `GET /v1/issuing/cards` · Stripe's SDKs: `list` on `Issuing.Card` · [API reference](https://docs.stripe.com/api/issuing/cards/list)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListIssuingCards {
@@ -1536,7 +1944,7 @@ pub struct ListIssuingCards {
     /// Only return cards that have the given type. One of `virtual` or `physical`.
     pub r#type: Option<crate::issuing_card::list::Type>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl serde::Serialize for ListIssuingCards {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1580,7 +1988,7 @@ impl serde::Serialize for ListIssuingCards {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl ListIssuingCards {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1661,7 +2069,7 @@ impl ListIssuingCards {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl crate::rt::StripeRequest for ListIssuingCards {
     type Output = crate::rt::List<crate::IssuingCard>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1681,7 +2089,7 @@ impl crate::rt::StripeRequest for ListIssuingCards {
 /// Retrieves an Issuing `Card` object.
 ///
 /// `GET /v1/issuing/cards/{card}` · Stripe's SDKs: `retrieve` on `Issuing.Card` · [API reference](https://docs.stripe.com/api/issuing/cards/retrieve)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingCard {
@@ -1690,7 +2098,7 @@ pub struct RetrieveIssuingCard {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl serde::Serialize for RetrieveIssuingCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1701,7 +2109,7 @@ impl serde::Serialize for RetrieveIssuingCard {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl RetrieveIssuingCard {
     /// Start with the required parameters: `card`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1717,7 +2125,7 @@ impl RetrieveIssuingCard {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl crate::rt::StripeRequest for RetrieveIssuingCard {
     type Output = crate::IssuingCard;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1741,7 +2149,7 @@ impl crate::rt::StripeRequest for RetrieveIssuingCard {
 /// Updates the shipping status of the specified Issuing `Card` object to `returned`.
 ///
 /// `POST /v1/test_helpers/issuing/cards/{card}/shipping/return` · Stripe's SDKs: `return_card` on `Issuing.Card` · [API reference](https://docs.stripe.com/api/issuing/cards/return_card)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReturnTestHelpersIssuingCard {
@@ -1750,7 +2158,7 @@ pub struct ReturnTestHelpersIssuingCard {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl serde::Serialize for ReturnTestHelpersIssuingCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1761,7 +2169,7 @@ impl serde::Serialize for ReturnTestHelpersIssuingCard {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl ReturnTestHelpersIssuingCard {
     /// Start with the required parameters: `card`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1777,7 +2185,7 @@ impl ReturnTestHelpersIssuingCard {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl crate::rt::StripeRequest for ReturnTestHelpersIssuingCard {
     type Output = crate::IssuingCard;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1802,7 +2210,7 @@ impl crate::rt::StripeRequest for ReturnTestHelpersIssuingCard {
 /// Updates the shipping status of the specified Issuing `Card` object to `shipped`.
 ///
 /// `POST /v1/test_helpers/issuing/cards/{card}/shipping/ship` · Stripe's SDKs: `ship_card` on `Issuing.Card` · [API reference](https://docs.stripe.com/api/issuing/cards/ship_card)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ShipTestHelpersIssuingCard {
@@ -1811,7 +2219,7 @@ pub struct ShipTestHelpersIssuingCard {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl serde::Serialize for ShipTestHelpersIssuingCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1822,7 +2230,7 @@ impl serde::Serialize for ShipTestHelpersIssuingCard {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl ShipTestHelpersIssuingCard {
     /// Start with the required parameters: `card`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1838,7 +2246,7 @@ impl ShipTestHelpersIssuingCard {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl crate::rt::StripeRequest for ShipTestHelpersIssuingCard {
     type Output = crate::IssuingCard;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1863,7 +2271,7 @@ impl crate::rt::StripeRequest for ShipTestHelpersIssuingCard {
 /// Updates the shipping status of the specified Issuing `Card` object to `submitted`. This method requires Stripe Version ‘2024-09-30.acacia’ or later.
 ///
 /// `POST /v1/test_helpers/issuing/cards/{card}/shipping/submit` · Stripe's SDKs: `submit_card` on `Issuing.Card` · [API reference](https://docs.stripe.com/api/issuing/cards/submit_card)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubmitTestHelpersIssuingCard {
@@ -1872,7 +2280,7 @@ pub struct SubmitTestHelpersIssuingCard {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl serde::Serialize for SubmitTestHelpersIssuingCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1883,7 +2291,7 @@ impl serde::Serialize for SubmitTestHelpersIssuingCard {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl SubmitTestHelpersIssuingCard {
     /// Start with the required parameters: `card`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1899,7 +2307,7 @@ impl SubmitTestHelpersIssuingCard {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl crate::rt::StripeRequest for SubmitTestHelpersIssuingCard {
     type Output = crate::IssuingCard;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1924,7 +2332,7 @@ impl crate::rt::StripeRequest for SubmitTestHelpersIssuingCard {
 /// Updates the specified Issuing `Card` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
 /// `POST /v1/issuing/cards/{card}` · Stripe's SDKs: `update` on `Issuing.Card` · [API reference](https://docs.stripe.com/api/issuing/cards/update)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIssuingCard {
@@ -1947,7 +2355,7 @@ pub struct UpdateIssuingCard {
     /// Dictates whether authorizations can be approved on this card. May be blocked from activating cards depending on past-due Cardholder requirements. Defaults to `inactive`. If this card is being canceled because it was lost or stolen, this information should be provided as `cancellation_reason`.
     pub status: Option<crate::issuing_card::update::Status>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl serde::Serialize for UpdateIssuingCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1979,7 +2387,7 @@ impl serde::Serialize for UpdateIssuingCard {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl UpdateIssuingCard {
     /// Start with the required parameters: `card`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2046,7 +2454,7 @@ impl UpdateIssuingCard {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cards")]
 impl crate::rt::StripeRequest for UpdateIssuingCard {
     type Output = crate::IssuingCard;
     fn endpoint(&self) -> crate::rt::Endpoint {

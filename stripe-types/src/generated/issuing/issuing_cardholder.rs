@@ -5,7 +5,7 @@
 /// Creates a new Issuing `Cardholder` object that can be issued cards.
 ///
 /// `POST /v1/issuing/cardholders` · Stripe's SDKs: `create` on `Issuing.Cardholder` · [API reference](https://docs.stripe.com/api/issuing/cardholders/create)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cardholders")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateIssuingCardholder {
@@ -37,7 +37,7 @@ pub struct CreateIssuingCardholder {
     /// One of `individual` or `company`. See [Choose a cardholder type](https://docs.stripe.com/issuing/other/choose-cardholder) for more details.
     pub r#type: Option<crate::issuing_cardholder::create::Type>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cardholders")]
 impl serde::Serialize for CreateIssuingCardholder {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -77,7 +77,7 @@ impl serde::Serialize for CreateIssuingCardholder {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cardholders")]
 impl CreateIssuingCardholder {
     /// Start with the required parameters: `billing`, `name`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -169,7 +169,7 @@ impl CreateIssuingCardholder {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cardholders")]
 impl crate::rt::StripeRequest for CreateIssuingCardholder {
     type Output = crate::IssuingCardholder;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -187,6 +187,15 @@ impl crate::rt::StripeRequest for CreateIssuingCardholder {
 /// An Issuing `Cardholder` object represents an individual or business entity who is [issued](https://docs.stripe.com/issuing) cards.
 ///
 /// Related guide: [How to create a cardholder](https://docs.stripe.com/issuing/cards/virtual/issue-cards#create-cardholder)
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardholder {
@@ -224,12 +233,30 @@ pub struct IssuingCardholder {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl IssuingCardholder {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "issuing.cardholder";
 }
 /// The id of a [`IssuingCardholder`].
-pub type IssuingCardholderId = crate::rt::Id<IssuingCardholder>;
+pub type IssuingCardholderId = crate::rt::Id<crate::gated::IssuingCardholder>;
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardholder {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -369,16 +396,43 @@ impl crate::rt::Decode for IssuingCardholder {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardholder {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardholder {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardholder {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -419,6 +473,15 @@ impl serde::Serialize for IssuingCardholder {
     }
 }
 /// IssuingCardholderAddress
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardholderAddress {
@@ -427,6 +490,15 @@ pub struct IssuingCardholderAddress {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardholderAddress {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -462,16 +534,43 @@ impl crate::rt::Decode for IssuingCardholderAddress {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardholderAddress {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardholderAddress {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardholderAddress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -485,6 +584,15 @@ impl serde::Serialize for IssuingCardholderAddress {
     }
 }
 /// IssuingCardholderAuthorizationControls
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardholderAuthorizationControls {
@@ -503,6 +611,15 @@ pub struct IssuingCardholderAuthorizationControls {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardholderAuthorizationControls {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -558,16 +675,43 @@ impl crate::rt::Decode for IssuingCardholderAuthorizationControls {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardholderAuthorizationControls {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardholderAuthorizationControls {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardholderAuthorizationControls {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -598,6 +742,15 @@ impl serde::Serialize for IssuingCardholderAuthorizationControls {
     }
 }
 /// IssuingCardholderCardIssuing
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardholderCardIssuing {
@@ -606,6 +759,15 @@ pub struct IssuingCardholderCardIssuing {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardholderCardIssuing {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -630,16 +792,43 @@ impl crate::rt::Decode for IssuingCardholderCardIssuing {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardholderCardIssuing {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardholderCardIssuing {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardholderCardIssuing {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -655,6 +844,15 @@ impl serde::Serialize for IssuingCardholderCardIssuing {
     }
 }
 /// IssuingCardholderCompany
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardholderCompany {
@@ -663,6 +861,15 @@ pub struct IssuingCardholderCompany {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardholderCompany {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -698,16 +905,43 @@ impl crate::rt::Decode for IssuingCardholderCompany {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardholderCompany {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardholderCompany {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardholderCompany {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -721,6 +955,15 @@ impl serde::Serialize for IssuingCardholderCompany {
     }
 }
 /// IssuingCardholderIdDocument
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardholderIdDocument {
@@ -731,6 +974,15 @@ pub struct IssuingCardholderIdDocument {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardholderIdDocument {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -759,16 +1011,43 @@ impl crate::rt::Decode for IssuingCardholderIdDocument {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardholderIdDocument {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardholderIdDocument {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardholderIdDocument {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -787,6 +1066,15 @@ impl serde::Serialize for IssuingCardholderIdDocument {
     }
 }
 /// IssuingCardholderIndividual
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardholderIndividual {
@@ -803,6 +1091,15 @@ pub struct IssuingCardholderIndividual {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardholderIndividual {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -843,16 +1140,43 @@ impl crate::rt::Decode for IssuingCardholderIndividual {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardholderIndividual {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardholderIndividual {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardholderIndividual {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -880,6 +1204,15 @@ impl serde::Serialize for IssuingCardholderIndividual {
     }
 }
 /// IssuingCardholderIndividualDOB
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardholderIndividualDob {
@@ -892,6 +1225,15 @@ pub struct IssuingCardholderIndividualDob {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardholderIndividualDob {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -924,16 +1266,43 @@ impl crate::rt::Decode for IssuingCardholderIndividualDob {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardholderIndividualDob {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardholderIndividualDob {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardholderIndividualDob {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -955,6 +1324,15 @@ impl serde::Serialize for IssuingCardholderIndividualDob {
     }
 }
 /// IssuingCardholderRequirements
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardholderRequirements {
@@ -965,6 +1343,15 @@ pub struct IssuingCardholderRequirements {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardholderRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -993,16 +1380,43 @@ impl crate::rt::Decode for IssuingCardholderRequirements {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardholderRequirements {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardholderRequirements {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardholderRequirements {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1021,6 +1435,15 @@ impl serde::Serialize for IssuingCardholderRequirements {
     }
 }
 /// IssuingCardholderSpendingLimit
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardholderSpendingLimit {
@@ -1033,6 +1456,15 @@ pub struct IssuingCardholderSpendingLimit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardholderSpendingLimit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1076,16 +1508,43 @@ impl crate::rt::Decode for IssuingCardholderSpendingLimit {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardholderSpendingLimit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardholderSpendingLimit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardholderSpendingLimit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1103,6 +1562,15 @@ impl serde::Serialize for IssuingCardholderSpendingLimit {
     }
 }
 /// IssuingCardholderUserTermsAcceptance
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardholderUserTermsAcceptance {
@@ -1115,6 +1583,15 @@ pub struct IssuingCardholderUserTermsAcceptance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardholderUserTermsAcceptance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1147,16 +1624,43 @@ impl crate::rt::Decode for IssuingCardholderUserTermsAcceptance {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardholderUserTermsAcceptance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardholderUserTermsAcceptance {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardholderUserTermsAcceptance {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1178,6 +1682,15 @@ impl serde::Serialize for IssuingCardholderUserTermsAcceptance {
     }
 }
 /// IssuingCardholderVerification
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardholderVerification {
@@ -1186,6 +1699,15 @@ pub struct IssuingCardholderVerification {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingCardholderVerification {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1210,16 +1732,43 @@ impl crate::rt::Decode for IssuingCardholderVerification {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingCardholderVerification {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingCardholderVerification {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardholderVerification {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1239,7 +1788,7 @@ impl serde::Serialize for IssuingCardholderVerification {
 /// Returns a list of Issuing `Cardholder` objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
 /// `GET /v1/issuing/cardholders` · Stripe's SDKs: `list` on `Issuing.Cardholder` · [API reference](https://docs.stripe.com/api/issuing/cardholders/list)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cardholders")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListIssuingCardholders {
@@ -1262,7 +1811,7 @@ pub struct ListIssuingCardholders {
     /// Only return cardholders that have the given type. One of `individual` or `company`.
     pub r#type: Option<crate::issuing_cardholder::list::Type>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cardholders")]
 impl serde::Serialize for ListIssuingCardholders {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1297,7 +1846,7 @@ impl serde::Serialize for ListIssuingCardholders {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cardholders")]
 impl ListIssuingCardholders {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1366,7 +1915,7 @@ impl ListIssuingCardholders {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cardholders")]
 impl crate::rt::StripeRequest for ListIssuingCardholders {
     type Output = crate::rt::List<crate::IssuingCardholder>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1386,7 +1935,7 @@ impl crate::rt::StripeRequest for ListIssuingCardholders {
 /// Retrieves an Issuing `Cardholder` object.
 ///
 /// `GET /v1/issuing/cardholders/{cardholder}` · Stripe's SDKs: `retrieve` on `Issuing.Cardholder` · [API reference](https://docs.stripe.com/api/issuing/cardholders/retrieve)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cardholders")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingCardholder {
@@ -1395,7 +1944,7 @@ pub struct RetrieveIssuingCardholder {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cardholders")]
 impl serde::Serialize for RetrieveIssuingCardholder {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1406,7 +1955,7 @@ impl serde::Serialize for RetrieveIssuingCardholder {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cardholders")]
 impl RetrieveIssuingCardholder {
     /// Start with the required parameters: `cardholder`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1422,7 +1971,7 @@ impl RetrieveIssuingCardholder {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cardholders")]
 impl crate::rt::StripeRequest for RetrieveIssuingCardholder {
     type Output = crate::IssuingCardholder;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1447,7 +1996,7 @@ impl crate::rt::StripeRequest for RetrieveIssuingCardholder {
 /// Updates the specified Issuing `Cardholder` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
 /// `POST /v1/issuing/cardholders/{cardholder}` · Stripe's SDKs: `update` on `Issuing.Cardholder` · [API reference](https://docs.stripe.com/api/issuing/cardholders/update)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cardholders")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIssuingCardholder {
@@ -1477,7 +2026,7 @@ pub struct UpdateIssuingCardholder {
     /// Specifies whether to permit authorizations on this cardholder's cards.
     pub status: Option<crate::issuing_cardholder::create_update::Status>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cardholders")]
 impl serde::Serialize for UpdateIssuingCardholder {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1515,7 +2064,7 @@ impl serde::Serialize for UpdateIssuingCardholder {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cardholders")]
 impl UpdateIssuingCardholder {
     /// Start with the required parameters: `cardholder`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1600,7 +2149,7 @@ impl UpdateIssuingCardholder {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_cardholders")]
 impl crate::rt::StripeRequest for UpdateIssuingCardholder {
     type Output = crate::IssuingCardholder;
     fn endpoint(&self) -> crate::rt::Endpoint {

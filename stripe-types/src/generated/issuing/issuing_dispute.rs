@@ -5,7 +5,7 @@
 /// Creates an Issuing `Dispute` object. Individual pieces of evidence within the `evidence` object are optional at this point. Stripe only validates that required evidence is present during submission. Refer to [Dispute reasons and evidence](https://docs.stripe.com/docs/issuing/purchases/disputes#dispute-reasons-and-evidence) for more details about evidence requirements.
 ///
 /// `POST /v1/issuing/disputes` · Stripe's SDKs: `create` on `Issuing.Dispute` · [API reference](https://docs.stripe.com/api/issuing/disputes/create)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateIssuingDispute {
@@ -22,7 +22,7 @@ pub struct CreateIssuingDispute {
     /// Params for disputes related to Treasury FinancialAccounts
     pub treasury: Option<crate::issuing_dispute::Treasury>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_disputes")]
 impl serde::Serialize for CreateIssuingDispute {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -48,7 +48,7 @@ impl serde::Serialize for CreateIssuingDispute {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_disputes")]
 impl CreateIssuingDispute {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -93,7 +93,7 @@ impl CreateIssuingDispute {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::StripeRequest for CreateIssuingDispute {
     type Output = crate::IssuingDispute;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -111,6 +111,7 @@ impl crate::rt::StripeRequest for CreateIssuingDispute {
 /// As a [card issuer](https://docs.stripe.com/issuing), you can dispute transactions that the cardholder does not recognize, suspects to be fraudulent, or has other issues with.
 ///
 /// Related guide: [Issuing disputes](https://docs.stripe.com/issuing/purchases/disputes)
+#[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingDispute {
@@ -135,18 +136,20 @@ pub struct IssuingDispute {
     /// Current status of the dispute.
     pub status: crate::issuing_dispute::Status,
     /// The transaction being disputed.
-    pub transaction: crate::rt::Expandable<crate::IssuingTransaction>,
+    pub transaction: crate::rt::Expandable<crate::gated::IssuingTransaction>,
     /// [Treasury](https://docs.stripe.com/api/treasury) details related to this dispute if it was created on a [FinancialAccount](/docs/api/treasury/financial_accounts
     pub treasury: Option<crate::IssuingDisputeTreasury>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "issuing_disputes")]
 impl IssuingDispute {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "issuing.dispute";
 }
 /// The id of a [`IssuingDispute`].
-pub type IssuingDisputeId = crate::rt::Id<IssuingDispute>;
+pub type IssuingDisputeId = crate::rt::Id<crate::gated::IssuingDispute>;
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::Decode for IssuingDispute {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -161,7 +164,9 @@ impl crate::rt::Decode for IssuingDispute {
             f7: crate::rt::json::Slot<crate::issuing_dispute::LossReason>,
             f8: crate::rt::json::Slot<crate::rt::Metadata>,
             f9: crate::rt::json::Slot<crate::issuing_dispute::Status>,
-            f10: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingTransaction>>,
+            f10: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::IssuingTransaction>,
+            >,
             f11: crate::rt::json::Slot<crate::IssuingDisputeTreasury>,
         }
         let mut b = Slots {
@@ -271,16 +276,19 @@ impl crate::rt::Decode for IssuingDispute {
         }
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl<'de> serde::Deserialize<'de> for IssuingDispute {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::HasId for IssuingDispute {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "issuing_disputes")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingDispute {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -312,6 +320,7 @@ impl serde::Serialize for IssuingDispute {
     }
 }
 /// IssuingDisputeCanceledEvidence
+#[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingDisputeCanceledEvidence {
@@ -338,6 +347,7 @@ pub struct IssuingDisputeCanceledEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::Decode for IssuingDisputeCanceledEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -409,16 +419,19 @@ impl crate::rt::Decode for IssuingDisputeCanceledEvidence {
         })
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl<'de> serde::Deserialize<'de> for IssuingDisputeCanceledEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::HasId for IssuingDisputeCanceledEvidence {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "issuing_disputes")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingDisputeCanceledEvidence {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -461,6 +474,7 @@ impl serde::Serialize for IssuingDisputeCanceledEvidence {
     }
 }
 /// IssuingDisputeDuplicateEvidence
+#[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingDisputeDuplicateEvidence {
@@ -479,6 +493,7 @@ pub struct IssuingDisputeDuplicateEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::Decode for IssuingDisputeDuplicateEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -530,16 +545,19 @@ impl crate::rt::Decode for IssuingDisputeDuplicateEvidence {
         })
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl<'de> serde::Deserialize<'de> for IssuingDisputeDuplicateEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::HasId for IssuingDisputeDuplicateEvidence {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "issuing_disputes")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingDisputeDuplicateEvidence {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -570,6 +588,7 @@ impl serde::Serialize for IssuingDisputeDuplicateEvidence {
     }
 }
 /// IssuingDisputeEvidence
+#[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingDisputeEvidence {
@@ -600,6 +619,7 @@ pub struct IssuingDisputeEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::Decode for IssuingDisputeEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -681,16 +701,19 @@ impl crate::rt::Decode for IssuingDisputeEvidence {
         }
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl<'de> serde::Deserialize<'de> for IssuingDisputeEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::HasId for IssuingDisputeEvidence {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "issuing_disputes")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingDisputeEvidence {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -728,6 +751,7 @@ impl serde::Serialize for IssuingDisputeEvidence {
     }
 }
 /// IssuingDisputeFraudulentEvidence
+#[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingDisputeFraudulentEvidence {
@@ -738,6 +762,7 @@ pub struct IssuingDisputeFraudulentEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::Decode for IssuingDisputeFraudulentEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -766,16 +791,19 @@ impl crate::rt::Decode for IssuingDisputeFraudulentEvidence {
         })
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl<'de> serde::Deserialize<'de> for IssuingDisputeFraudulentEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::HasId for IssuingDisputeFraudulentEvidence {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "issuing_disputes")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingDisputeFraudulentEvidence {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -794,6 +822,7 @@ impl serde::Serialize for IssuingDisputeFraudulentEvidence {
     }
 }
 /// IssuingDisputeMerchandiseNotAsDescribedEvidence
+#[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingDisputeMerchandiseNotAsDescribedEvidence {
@@ -812,6 +841,7 @@ pub struct IssuingDisputeMerchandiseNotAsDescribedEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::Decode for IssuingDisputeMerchandiseNotAsDescribedEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -863,16 +893,19 @@ impl crate::rt::Decode for IssuingDisputeMerchandiseNotAsDescribedEvidence {
         })
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl<'de> serde::Deserialize<'de> for IssuingDisputeMerchandiseNotAsDescribedEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::HasId for IssuingDisputeMerchandiseNotAsDescribedEvidence {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "issuing_disputes")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingDisputeMerchandiseNotAsDescribedEvidence {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -903,6 +936,7 @@ impl serde::Serialize for IssuingDisputeMerchandiseNotAsDescribedEvidence {
     }
 }
 /// IssuingDisputeNoValidAuthorizationEvidence
+#[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingDisputeNoValidAuthorizationEvidence {
@@ -913,6 +947,7 @@ pub struct IssuingDisputeNoValidAuthorizationEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::Decode for IssuingDisputeNoValidAuthorizationEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -941,16 +976,19 @@ impl crate::rt::Decode for IssuingDisputeNoValidAuthorizationEvidence {
         })
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl<'de> serde::Deserialize<'de> for IssuingDisputeNoValidAuthorizationEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::HasId for IssuingDisputeNoValidAuthorizationEvidence {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "issuing_disputes")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingDisputeNoValidAuthorizationEvidence {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -969,6 +1007,7 @@ impl serde::Serialize for IssuingDisputeNoValidAuthorizationEvidence {
     }
 }
 /// IssuingDisputeNotReceivedEvidence
+#[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingDisputeNotReceivedEvidence {
@@ -985,6 +1024,7 @@ pub struct IssuingDisputeNotReceivedEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::Decode for IssuingDisputeNotReceivedEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1031,16 +1071,19 @@ impl crate::rt::Decode for IssuingDisputeNotReceivedEvidence {
         })
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl<'de> serde::Deserialize<'de> for IssuingDisputeNotReceivedEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::HasId for IssuingDisputeNotReceivedEvidence {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "issuing_disputes")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingDisputeNotReceivedEvidence {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1068,6 +1111,7 @@ impl serde::Serialize for IssuingDisputeNotReceivedEvidence {
     }
 }
 /// IssuingDisputeOtherEvidence
+#[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingDisputeOtherEvidence {
@@ -1082,6 +1126,7 @@ pub struct IssuingDisputeOtherEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::Decode for IssuingDisputeOtherEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1123,16 +1168,19 @@ impl crate::rt::Decode for IssuingDisputeOtherEvidence {
         })
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl<'de> serde::Deserialize<'de> for IssuingDisputeOtherEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::HasId for IssuingDisputeOtherEvidence {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "issuing_disputes")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingDisputeOtherEvidence {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1157,6 +1205,7 @@ impl serde::Serialize for IssuingDisputeOtherEvidence {
     }
 }
 /// IssuingDisputeServiceNotAsDescribedEvidence
+#[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingDisputeServiceNotAsDescribedEvidence {
@@ -1173,6 +1222,7 @@ pub struct IssuingDisputeServiceNotAsDescribedEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::Decode for IssuingDisputeServiceNotAsDescribedEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1219,16 +1269,19 @@ impl crate::rt::Decode for IssuingDisputeServiceNotAsDescribedEvidence {
         })
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl<'de> serde::Deserialize<'de> for IssuingDisputeServiceNotAsDescribedEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::HasId for IssuingDisputeServiceNotAsDescribedEvidence {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "issuing_disputes")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingDisputeServiceNotAsDescribedEvidence {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1256,6 +1309,7 @@ impl serde::Serialize for IssuingDisputeServiceNotAsDescribedEvidence {
     }
 }
 /// IssuingDisputeTreasury
+#[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingDisputeTreasury {
@@ -1266,6 +1320,7 @@ pub struct IssuingDisputeTreasury {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::Decode for IssuingDisputeTreasury {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1305,16 +1360,19 @@ impl crate::rt::Decode for IssuingDisputeTreasury {
         }
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl<'de> serde::Deserialize<'de> for IssuingDisputeTreasury {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::HasId for IssuingDisputeTreasury {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "issuing_disputes")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingDisputeTreasury {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1335,7 +1393,7 @@ impl serde::Serialize for IssuingDisputeTreasury {
 /// Returns a list of Issuing `Dispute` objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
 /// `GET /v1/issuing/disputes` · Stripe's SDKs: `list` on `Issuing.Dispute` · [API reference](https://docs.stripe.com/api/issuing/disputes/list)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListIssuingDisputes {
@@ -1354,7 +1412,7 @@ pub struct ListIssuingDisputes {
     /// Select the Issuing dispute for the given transaction.
     pub transaction: Option<String>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_disputes")]
 impl serde::Serialize for ListIssuingDisputes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1383,7 +1441,7 @@ impl serde::Serialize for ListIssuingDisputes {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_disputes")]
 impl ListIssuingDisputes {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1434,7 +1492,7 @@ impl ListIssuingDisputes {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::StripeRequest for ListIssuingDisputes {
     type Output = crate::rt::List<crate::IssuingDispute>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1454,7 +1512,7 @@ impl crate::rt::StripeRequest for ListIssuingDisputes {
 /// Retrieves an Issuing `Dispute` object.
 ///
 /// `GET /v1/issuing/disputes/{dispute}` · Stripe's SDKs: `retrieve` on `Issuing.Dispute` · [API reference](https://docs.stripe.com/api/issuing/disputes/retrieve)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingDispute {
@@ -1463,7 +1521,7 @@ pub struct RetrieveIssuingDispute {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_disputes")]
 impl serde::Serialize for RetrieveIssuingDispute {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1474,7 +1532,7 @@ impl serde::Serialize for RetrieveIssuingDispute {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_disputes")]
 impl RetrieveIssuingDispute {
     /// Start with the required parameters: `dispute`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1490,7 +1548,7 @@ impl RetrieveIssuingDispute {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::StripeRequest for RetrieveIssuingDispute {
     type Output = crate::IssuingDispute;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1515,7 +1573,7 @@ impl crate::rt::StripeRequest for RetrieveIssuingDispute {
 /// Submits an Issuing `Dispute` to the card network. Stripe validates that all evidence fields required for the dispute’s reason are present. For more details, see [Dispute reasons and evidence](https://docs.stripe.com/docs/issuing/purchases/disputes#dispute-reasons-and-evidence).
 ///
 /// `POST /v1/issuing/disputes/{dispute}/submit` · Stripe's SDKs: `submit` on `Issuing.Dispute` · [API reference](https://docs.stripe.com/api/issuing/disputes/submit)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubmitIssuingDispute {
@@ -1526,7 +1584,7 @@ pub struct SubmitIssuingDispute {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_disputes")]
 impl serde::Serialize for SubmitIssuingDispute {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1540,7 +1598,7 @@ impl serde::Serialize for SubmitIssuingDispute {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_disputes")]
 impl SubmitIssuingDispute {
     /// Start with the required parameters: `dispute`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1565,7 +1623,7 @@ impl SubmitIssuingDispute {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::StripeRequest for SubmitIssuingDispute {
     type Output = crate::IssuingDispute;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1590,7 +1648,7 @@ impl crate::rt::StripeRequest for SubmitIssuingDispute {
 /// Updates the specified Issuing `Dispute` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged. Properties on the `evidence` object can be unset by passing in an empty string.
 ///
 /// `POST /v1/issuing/disputes/{dispute}` · Stripe's SDKs: `update` on `Issuing.Dispute` · [API reference](https://docs.stripe.com/api/issuing/disputes/update)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIssuingDispute {
@@ -1605,7 +1663,7 @@ pub struct UpdateIssuingDispute {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_disputes")]
 impl serde::Serialize for UpdateIssuingDispute {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1625,7 +1683,7 @@ impl serde::Serialize for UpdateIssuingDispute {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_disputes")]
 impl UpdateIssuingDispute {
     /// Start with the required parameters: `dispute`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1662,7 +1720,7 @@ impl UpdateIssuingDispute {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::StripeRequest for UpdateIssuingDispute {
     type Output = crate::IssuingDispute;
     fn endpoint(&self) -> crate::rt::Endpoint {

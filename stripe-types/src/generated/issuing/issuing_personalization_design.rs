@@ -5,7 +5,7 @@
 /// Updates the `status` of the specified testmode personalization design object to `active`.
 ///
 /// `POST /v1/test_helpers/issuing/personalization_designs/{personalization_design}/activate` · Stripe's SDKs: `activate` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/activate)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ActivateTestHelpersIssuingPersonalizationDesign {
@@ -14,7 +14,7 @@ pub struct ActivateTestHelpersIssuingPersonalizationDesign {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl serde::Serialize for ActivateTestHelpersIssuingPersonalizationDesign {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -25,7 +25,7 @@ impl serde::Serialize for ActivateTestHelpersIssuingPersonalizationDesign {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl ActivateTestHelpersIssuingPersonalizationDesign {
     /// Start with the required parameters: `personalization_design`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -43,7 +43,7 @@ impl ActivateTestHelpersIssuingPersonalizationDesign {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::StripeRequest for ActivateTestHelpersIssuingPersonalizationDesign {
     type Output = crate::IssuingPersonalizationDesign;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -68,7 +68,7 @@ impl crate::rt::StripeRequest for ActivateTestHelpersIssuingPersonalizationDesig
 /// Creates a personalization design object.
 ///
 /// `POST /v1/issuing/personalization_designs` · Stripe's SDKs: `create` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/create)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateIssuingPersonalizationDesign {
@@ -91,7 +91,7 @@ pub struct CreateIssuingPersonalizationDesign {
     /// If set to true, will atomically remove the lookup key from the existing personalization design, and assign it to this personalization design.
     pub transfer_lookup_key: Option<bool>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl serde::Serialize for CreateIssuingPersonalizationDesign {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -124,7 +124,7 @@ impl serde::Serialize for CreateIssuingPersonalizationDesign {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl CreateIssuingPersonalizationDesign {
     /// Start with the required parameters: `physical_bundle`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -188,7 +188,7 @@ impl CreateIssuingPersonalizationDesign {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::StripeRequest for CreateIssuingPersonalizationDesign {
     type Output = crate::IssuingPersonalizationDesign;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -208,7 +208,7 @@ impl crate::rt::StripeRequest for CreateIssuingPersonalizationDesign {
 /// Updates the `status` of the specified testmode personalization design object to `inactive`.
 ///
 /// `POST /v1/test_helpers/issuing/personalization_designs/{personalization_design}/deactivate` · Stripe's SDKs: `deactivate` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/deactivate)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeactivateTestHelpersIssuingPersonalizationDesign {
@@ -217,7 +217,7 @@ pub struct DeactivateTestHelpersIssuingPersonalizationDesign {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl serde::Serialize for DeactivateTestHelpersIssuingPersonalizationDesign {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -228,7 +228,7 @@ impl serde::Serialize for DeactivateTestHelpersIssuingPersonalizationDesign {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl DeactivateTestHelpersIssuingPersonalizationDesign {
     /// Start with the required parameters: `personalization_design`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -246,7 +246,7 @@ impl DeactivateTestHelpersIssuingPersonalizationDesign {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::StripeRequest for DeactivateTestHelpersIssuingPersonalizationDesign {
     type Output = crate::IssuingPersonalizationDesign;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -267,6 +267,7 @@ impl crate::rt::StripeRequest for DeactivateTestHelpersIssuingPersonalizationDes
     }
 }
 /// A Personalization Design is a logical grouping of a Physical Bundle, card logo, and carrier text that represents a product line.
+#[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingPersonalizationDesign {
@@ -287,7 +288,7 @@ pub struct IssuingPersonalizationDesign {
     /// Friendly display name.
     pub name: Option<String>,
     /// The physical bundle object belonging to this personalization design.
-    pub physical_bundle: crate::rt::Expandable<crate::IssuingPhysicalBundle>,
+    pub physical_bundle: crate::rt::Expandable<crate::gated::IssuingPhysicalBundle>,
     /// The `preferences` field.
     pub preferences: crate::IssuingPersonalizationDesignPreferences,
     /// The `rejection_reasons` field.
@@ -297,12 +298,16 @@ pub struct IssuingPersonalizationDesign {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "issuing_personalization_designs")]
 impl IssuingPersonalizationDesign {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "issuing.personalization_design";
 }
 /// The id of a [`IssuingPersonalizationDesign`].
-pub type IssuingPersonalizationDesignId = crate::rt::Id<IssuingPersonalizationDesign>;
+pub type IssuingPersonalizationDesignId = crate::rt::Id<
+    crate::gated::IssuingPersonalizationDesign,
+>;
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::Decode for IssuingPersonalizationDesign {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -316,7 +321,7 @@ impl crate::rt::Decode for IssuingPersonalizationDesign {
             f6: crate::rt::json::Slot<crate::rt::Metadata>,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::IssuingPhysicalBundle>,
+                crate::rt::Expandable<crate::gated::IssuingPhysicalBundle>,
             >,
             f9: crate::rt::json::Slot<crate::IssuingPersonalizationDesignPreferences>,
             f10: crate::rt::json::Slot<
@@ -428,16 +433,19 @@ impl crate::rt::Decode for IssuingPersonalizationDesign {
         }
     }
 }
+#[cfg(feature = "issuing_personalization_designs")]
 impl<'de> serde::Deserialize<'de> for IssuingPersonalizationDesign {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::HasId for IssuingPersonalizationDesign {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "issuing_personalization_designs")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingPersonalizationDesign {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -471,6 +479,7 @@ impl serde::Serialize for IssuingPersonalizationDesign {
     }
 }
 /// IssuingPersonalizationDesignCarrierText
+#[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingPersonalizationDesignCarrierText {
@@ -485,6 +494,7 @@ pub struct IssuingPersonalizationDesignCarrierText {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::Decode for IssuingPersonalizationDesignCarrierText {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -521,16 +531,19 @@ impl crate::rt::Decode for IssuingPersonalizationDesignCarrierText {
         })
     }
 }
+#[cfg(feature = "issuing_personalization_designs")]
 impl<'de> serde::Deserialize<'de> for IssuingPersonalizationDesignCarrierText {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::HasId for IssuingPersonalizationDesignCarrierText {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "issuing_personalization_designs")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingPersonalizationDesignCarrierText {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -555,6 +568,7 @@ impl serde::Serialize for IssuingPersonalizationDesignCarrierText {
     }
 }
 /// IssuingPersonalizationDesignPreferences
+#[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingPersonalizationDesignPreferences {
@@ -565,6 +579,7 @@ pub struct IssuingPersonalizationDesignPreferences {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::Decode for IssuingPersonalizationDesignPreferences {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -604,16 +619,19 @@ impl crate::rt::Decode for IssuingPersonalizationDesignPreferences {
         }
     }
 }
+#[cfg(feature = "issuing_personalization_designs")]
 impl<'de> serde::Deserialize<'de> for IssuingPersonalizationDesignPreferences {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::HasId for IssuingPersonalizationDesignPreferences {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "issuing_personalization_designs")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingPersonalizationDesignPreferences {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -630,6 +648,7 @@ impl serde::Serialize for IssuingPersonalizationDesignPreferences {
     }
 }
 /// IssuingPersonalizationDesignRejectionReasons
+#[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingPersonalizationDesignRejectionReasons {
@@ -644,6 +663,7 @@ pub struct IssuingPersonalizationDesignRejectionReasons {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::Decode for IssuingPersonalizationDesignRejectionReasons {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -678,16 +698,19 @@ impl crate::rt::Decode for IssuingPersonalizationDesignRejectionReasons {
         })
     }
 }
+#[cfg(feature = "issuing_personalization_designs")]
 impl<'de> serde::Deserialize<'de> for IssuingPersonalizationDesignRejectionReasons {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::HasId for IssuingPersonalizationDesignRejectionReasons {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "issuing_personalization_designs")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingPersonalizationDesignRejectionReasons {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -710,7 +733,7 @@ impl serde::Serialize for IssuingPersonalizationDesignRejectionReasons {
 /// Returns a list of personalization design objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
 /// `GET /v1/issuing/personalization_designs` · Stripe's SDKs: `list` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/list)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListIssuingPersonalizationDesigns {
@@ -729,7 +752,7 @@ pub struct ListIssuingPersonalizationDesigns {
     /// Only return personalization designs with the given status.
     pub status: Option<crate::issuing_personalization_design::list::Status>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl serde::Serialize for ListIssuingPersonalizationDesigns {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -758,7 +781,7 @@ impl serde::Serialize for ListIssuingPersonalizationDesigns {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl ListIssuingPersonalizationDesigns {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -818,7 +841,7 @@ impl ListIssuingPersonalizationDesigns {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::StripeRequest for ListIssuingPersonalizationDesigns {
     type Output = crate::rt::List<crate::IssuingPersonalizationDesign>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -838,7 +861,7 @@ impl crate::rt::StripeRequest for ListIssuingPersonalizationDesigns {
 /// Updates the `status` of the specified testmode personalization design object to `rejected`.
 ///
 /// `POST /v1/test_helpers/issuing/personalization_designs/{personalization_design}/reject` · Stripe's SDKs: `reject` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/reject)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RejectTestHelpersIssuingPersonalizationDesign {
@@ -849,7 +872,7 @@ pub struct RejectTestHelpersIssuingPersonalizationDesign {
     /// The reason(s) the personalization design was rejected.
     pub rejection_reasons: crate::issuing_personalization_design::RejectionReasons,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl serde::Serialize for RejectTestHelpersIssuingPersonalizationDesign {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -861,7 +884,7 @@ impl serde::Serialize for RejectTestHelpersIssuingPersonalizationDesign {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl RejectTestHelpersIssuingPersonalizationDesign {
     /// Start with the required parameters: `personalization_design`, `rejection_reasons`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -883,7 +906,7 @@ impl RejectTestHelpersIssuingPersonalizationDesign {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::StripeRequest for RejectTestHelpersIssuingPersonalizationDesign {
     type Output = crate::IssuingPersonalizationDesign;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -908,7 +931,7 @@ impl crate::rt::StripeRequest for RejectTestHelpersIssuingPersonalizationDesign 
 /// Retrieves a personalization design object.
 ///
 /// `GET /v1/issuing/personalization_designs/{personalization_design}` · Stripe's SDKs: `retrieve` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/retrieve)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingPersonalizationDesign {
@@ -917,7 +940,7 @@ pub struct RetrieveIssuingPersonalizationDesign {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl serde::Serialize for RetrieveIssuingPersonalizationDesign {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -928,7 +951,7 @@ impl serde::Serialize for RetrieveIssuingPersonalizationDesign {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl RetrieveIssuingPersonalizationDesign {
     /// Start with the required parameters: `personalization_design`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -946,7 +969,7 @@ impl RetrieveIssuingPersonalizationDesign {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::StripeRequest for RetrieveIssuingPersonalizationDesign {
     type Output = crate::IssuingPersonalizationDesign;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -971,7 +994,7 @@ impl crate::rt::StripeRequest for RetrieveIssuingPersonalizationDesign {
 /// Updates a card personalization object.
 ///
 /// `POST /v1/issuing/personalization_designs/{personalization_design}` · Stripe's SDKs: `update` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/update)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIssuingPersonalizationDesign {
@@ -998,7 +1021,7 @@ pub struct UpdateIssuingPersonalizationDesign {
     /// If set to true, will atomically remove the lookup key from the existing personalization design, and assign it to this personalization design.
     pub transfer_lookup_key: Option<bool>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl serde::Serialize for UpdateIssuingPersonalizationDesign {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1033,7 +1056,7 @@ impl serde::Serialize for UpdateIssuingPersonalizationDesign {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl UpdateIssuingPersonalizationDesign {
     /// Start with the required parameters: `personalization_design`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1107,7 +1130,7 @@ impl UpdateIssuingPersonalizationDesign {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::StripeRequest for UpdateIssuingPersonalizationDesign {
     type Output = crate::IssuingPersonalizationDesign;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Allows the user to mark an Issuing settlement as complete.
 ///
 /// `POST /v1/test_helpers/issuing/settlements/{settlement}/complete` · [API reference](https://docs.stripe.com/api/issuing/settlements)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CompleteTestHelpersIssuingSettlement {
@@ -14,7 +14,7 @@ pub struct CompleteTestHelpersIssuingSettlement {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 impl serde::Serialize for CompleteTestHelpersIssuingSettlement {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -25,7 +25,7 @@ impl serde::Serialize for CompleteTestHelpersIssuingSettlement {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 impl CompleteTestHelpersIssuingSettlement {
     /// Start with the required parameters: `settlement`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -41,7 +41,7 @@ impl CompleteTestHelpersIssuingSettlement {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 impl crate::rt::StripeRequest for CompleteTestHelpersIssuingSettlement {
     type Output = crate::IssuingSettlement;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -66,7 +66,7 @@ impl crate::rt::StripeRequest for CompleteTestHelpersIssuingSettlement {
 /// Allows the user to create an Issuing settlement.
 ///
 /// `POST /v1/test_helpers/issuing/settlements` · [API reference](https://docs.stripe.com/api/issuing/settlements)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTestHelpersIssuingSettlement {
@@ -91,7 +91,7 @@ pub struct CreateTestHelpersIssuingSettlement {
     /// The total number of transactions reflected in this settlement.
     pub transaction_count: Option<i64>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 impl serde::Serialize for CreateTestHelpersIssuingSettlement {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -122,7 +122,7 @@ impl serde::Serialize for CreateTestHelpersIssuingSettlement {
     }
 }
 /// The required parameters of [`CreateTestHelpersIssuingSettlement::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 #[derive(Clone, Debug)]
 pub struct CreateTestHelpersIssuingSettlementArgs {
     /// The Bank Identification Number reflecting this settlement record.
@@ -134,7 +134,7 @@ pub struct CreateTestHelpersIssuingSettlementArgs {
     /// The total net amount required to settle with the network.
     pub net_total_amount: i64,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 impl CreateTestHelpersIssuingSettlement {
     /// Start with the required parameters, named in [`CreateTestHelpersIssuingSettlementArgs`]: `bin`, `clearing_date`, `currency`, `net_total_amount`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -186,7 +186,7 @@ impl CreateTestHelpersIssuingSettlement {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 impl crate::rt::StripeRequest for CreateTestHelpersIssuingSettlement {
     type Output = crate::IssuingSettlement;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -202,7 +202,7 @@ impl crate::rt::StripeRequest for CreateTestHelpersIssuingSettlement {
     }
 }
 /// When a non-stripe BIN is used, any use of an [issued card](https://docs.stripe.com/issuing) must be settled directly with the card network. The net amount owed is represented by an Issuing `Settlement` object.
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingSettlement {
@@ -241,15 +241,15 @@ pub struct IssuingSettlement {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 impl IssuingSettlement {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "issuing.settlement";
 }
 /// The id of a [`IssuingSettlement`].
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 pub type IssuingSettlementId = crate::rt::Id<IssuingSettlement>;
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 impl crate::rt::Decode for IssuingSettlement {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -415,19 +415,19 @@ impl crate::rt::Decode for IssuingSettlement {
         }
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 impl<'de> serde::Deserialize<'de> for IssuingSettlement {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 impl crate::rt::HasId for IssuingSettlement {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingSettlement {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -464,7 +464,7 @@ impl serde::Serialize for IssuingSettlement {
 /// Retrieves an Issuing `Settlement` object.
 ///
 /// `GET /v1/issuing/settlements/{settlement}` · [API reference](https://docs.stripe.com/api/issuing/settlements)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingSettlement {
@@ -473,7 +473,7 @@ pub struct RetrieveIssuingSettlement {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 impl serde::Serialize for RetrieveIssuingSettlement {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -484,7 +484,7 @@ impl serde::Serialize for RetrieveIssuingSettlement {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 impl RetrieveIssuingSettlement {
     /// Start with the required parameters: `settlement`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -500,7 +500,7 @@ impl RetrieveIssuingSettlement {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 impl crate::rt::StripeRequest for RetrieveIssuingSettlement {
     type Output = crate::IssuingSettlement;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -525,7 +525,7 @@ impl crate::rt::StripeRequest for RetrieveIssuingSettlement {
 /// Updates the specified Issuing `Settlement` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
 /// `POST /v1/issuing/settlements/{settlement}` · [API reference](https://docs.stripe.com/api/issuing/settlements)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIssuingSettlement {
@@ -536,7 +536,7 @@ pub struct UpdateIssuingSettlement {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 impl serde::Serialize for UpdateIssuingSettlement {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -550,7 +550,7 @@ impl serde::Serialize for UpdateIssuingSettlement {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 impl UpdateIssuingSettlement {
     /// Start with the required parameters: `settlement`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -572,7 +572,7 @@ impl UpdateIssuingSettlement {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_settlements")]
 impl crate::rt::StripeRequest for UpdateIssuingSettlement {
     type Output = crate::IssuingSettlement;
     fn endpoint(&self) -> crate::rt::Endpoint {

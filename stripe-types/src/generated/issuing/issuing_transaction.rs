@@ -5,7 +5,7 @@
 /// Allows the user to capture an arbitrary amount, also known as a forced capture.
 ///
 /// `POST /v1/test_helpers/issuing/transactions/create_force_capture` · Stripe's SDKs: `create_force_capture` on `Issuing.Transaction` · [API reference](https://docs.stripe.com/api/issuing/transactions/create_force_capture)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateForceCaptureTestHelpersIssuingTransaction {
@@ -22,7 +22,7 @@ pub struct CreateForceCaptureTestHelpersIssuingTransaction {
     /// Additional purchase information that is optionally provided by the merchant.
     pub purchase_details: Option<crate::issuing_transaction::PurchaseDetails>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 impl serde::Serialize for CreateForceCaptureTestHelpersIssuingTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -44,7 +44,7 @@ impl serde::Serialize for CreateForceCaptureTestHelpersIssuingTransaction {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 impl CreateForceCaptureTestHelpersIssuingTransaction {
     /// Start with the required parameters: `amount`, `card`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -85,7 +85,7 @@ impl CreateForceCaptureTestHelpersIssuingTransaction {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 impl crate::rt::StripeRequest for CreateForceCaptureTestHelpersIssuingTransaction {
     type Output = crate::IssuingTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -107,7 +107,7 @@ impl crate::rt::StripeRequest for CreateForceCaptureTestHelpersIssuingTransactio
 /// Allows the user to refund an arbitrary amount, also known as a unlinked refund.
 ///
 /// `POST /v1/test_helpers/issuing/transactions/create_unlinked_refund` · Stripe's SDKs: `create_unlinked_refund` on `Issuing.Transaction` · [API reference](https://docs.stripe.com/api/issuing/transactions/create_unlinked_refund)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateUnlinkedRefundTestHelpersIssuingTransaction {
@@ -124,7 +124,7 @@ pub struct CreateUnlinkedRefundTestHelpersIssuingTransaction {
     /// Additional purchase information that is optionally provided by the merchant.
     pub purchase_details: Option<crate::issuing_transaction::PurchaseDetails>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 impl serde::Serialize for CreateUnlinkedRefundTestHelpersIssuingTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -146,7 +146,7 @@ impl serde::Serialize for CreateUnlinkedRefundTestHelpersIssuingTransaction {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 impl CreateUnlinkedRefundTestHelpersIssuingTransaction {
     /// Start with the required parameters: `amount`, `card`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -187,7 +187,7 @@ impl CreateUnlinkedRefundTestHelpersIssuingTransaction {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 impl crate::rt::StripeRequest for CreateUnlinkedRefundTestHelpersIssuingTransaction {
     type Output = crate::IssuingTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -209,6 +209,14 @@ impl crate::rt::StripeRequest for CreateUnlinkedRefundTestHelpersIssuingTransact
 /// `Transaction` object.
 ///
 /// Related guide: [Issued card transactions](https://docs.stripe.com/issuing/purchases/transactions)
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingTransaction {
@@ -217,19 +225,21 @@ pub struct IssuingTransaction {
     /// Detailed breakdown of amount components. These amounts are denominated in `currency` and in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
     pub amount_details: Option<crate::IssuingTransactionAmountDetails>,
     /// The `Authorization` object that led to this transaction.
-    pub authorization: Option<crate::rt::Expandable<crate::IssuingAuthorization>>,
+    pub authorization: Option<crate::rt::Expandable<crate::gated::IssuingAuthorization>>,
     /// ID of the [balance transaction](https://docs.stripe.com/api/balance_transactions) associated with this transaction.
-    pub balance_transaction: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+    pub balance_transaction: Option<
+        crate::rt::Expandable<crate::gated::BalanceTransaction>,
+    >,
     /// The card used to make this transaction.
-    pub card: crate::rt::Expandable<crate::IssuingCard>,
+    pub card: crate::rt::Expandable<crate::gated::IssuingCard>,
     /// The cardholder to whom this transaction belongs.
-    pub cardholder: Option<crate::rt::Expandable<crate::IssuingCardholder>>,
+    pub cardholder: Option<crate::rt::Expandable<crate::gated::IssuingCardholder>>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// If you've disputed the transaction, the ID of the dispute.
-    pub dispute: Option<crate::rt::Expandable<crate::IssuingDispute>>,
+    pub dispute: Option<crate::rt::Expandable<crate::gated::IssuingDispute>>,
     /// Unique identifier for the object.
     pub id: crate::IssuingTransactionId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -247,7 +257,7 @@ pub struct IssuingTransaction {
     /// Additional purchase information that is optionally provided by the merchant.
     pub purchase_details: Option<crate::IssuingTransactionPurchaseDetails>,
     /// [Token](https://docs.stripe.com/api/issuing/tokens/object) object used for this transaction. If a network token was not used for this transaction, this field will be null.
-    pub token: Option<crate::rt::Expandable<crate::IssuingToken>>,
+    pub token: Option<crate::rt::Expandable<crate::gated::IssuingToken>>,
     /// [Treasury](https://docs.stripe.com/api/treasury) details related to this transaction if it was created on a [FinancialAccount](/docs/api/treasury/financial_accounts
     pub treasury: Option<crate::IssuingTransactionTreasury>,
     /// The nature of the transaction.
@@ -257,12 +267,28 @@ pub struct IssuingTransaction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl IssuingTransaction {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "issuing.transaction";
 }
 /// The id of a [`IssuingTransaction`].
-pub type IssuingTransactionId = crate::rt::Id<IssuingTransaction>;
+pub type IssuingTransactionId = crate::rt::Id<crate::gated::IssuingTransaction>;
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -270,14 +296,20 @@ impl crate::rt::Decode for IssuingTransaction {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<crate::IssuingTransactionAmountDetails>,
             f2: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::IssuingAuthorization>,
+                crate::rt::Expandable<crate::gated::IssuingAuthorization>,
             >,
-            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
-            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingCard>>,
-            f5: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingCardholder>>,
+            f3: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::BalanceTransaction>,
+            >,
+            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::IssuingCard>>,
+            f5: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::IssuingCardholder>,
+            >,
             f6: crate::rt::json::Slot<crate::rt::Timestamp>,
             f7: crate::rt::json::Slot<String>,
-            f8: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingDispute>>,
+            f8: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::IssuingDispute>,
+            >,
             f9: crate::rt::json::Slot<crate::IssuingTransactionId>,
             f10: crate::rt::json::Slot<bool>,
             f11: crate::rt::json::Slot<i64>,
@@ -286,7 +318,9 @@ impl crate::rt::Decode for IssuingTransaction {
             f14: crate::rt::json::Slot<crate::rt::Metadata>,
             f15: crate::rt::json::Slot<crate::IssuingTransactionNetworkData>,
             f16: crate::rt::json::Slot<crate::IssuingTransactionPurchaseDetails>,
-            f17: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingToken>>,
+            f17: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::IssuingToken>,
+            >,
             f18: crate::rt::json::Slot<crate::IssuingTransactionTreasury>,
             f19: crate::rt::json::Slot<crate::issuing_transaction::Type>,
             f20: crate::rt::json::Slot<crate::issuing_transaction::Wallet>,
@@ -440,16 +474,40 @@ impl crate::rt::Decode for IssuingTransaction {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingTransaction {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -504,6 +562,14 @@ impl serde::Serialize for IssuingTransaction {
     }
 }
 /// IssuingTransactionAmountDetails
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingTransactionAmountDetails {
@@ -514,6 +580,14 @@ pub struct IssuingTransactionAmountDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingTransactionAmountDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -542,16 +616,40 @@ impl crate::rt::Decode for IssuingTransactionAmountDetails {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingTransactionAmountDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingTransactionAmountDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingTransactionAmountDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -570,6 +668,14 @@ impl serde::Serialize for IssuingTransactionAmountDetails {
     }
 }
 /// IssuingTransactionFleetCardholderPromptData
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingTransactionFleetCardholderPromptData {
@@ -586,6 +692,14 @@ pub struct IssuingTransactionFleetCardholderPromptData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingTransactionFleetCardholderPromptData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -632,16 +746,40 @@ impl crate::rt::Decode for IssuingTransactionFleetCardholderPromptData {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingTransactionFleetCardholderPromptData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingTransactionFleetCardholderPromptData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingTransactionFleetCardholderPromptData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -669,6 +807,14 @@ impl serde::Serialize for IssuingTransactionFleetCardholderPromptData {
     }
 }
 /// IssuingTransactionFleetData
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingTransactionFleetData {
@@ -685,6 +831,14 @@ pub struct IssuingTransactionFleetData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingTransactionFleetData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -728,16 +882,40 @@ impl crate::rt::Decode for IssuingTransactionFleetData {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingTransactionFleetData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingTransactionFleetData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingTransactionFleetData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -762,6 +940,14 @@ impl serde::Serialize for IssuingTransactionFleetData {
     }
 }
 /// IssuingTransactionFleetFuelPriceData
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingTransactionFleetFuelPriceData {
@@ -770,6 +956,14 @@ pub struct IssuingTransactionFleetFuelPriceData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingTransactionFleetFuelPriceData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -794,16 +988,40 @@ impl crate::rt::Decode for IssuingTransactionFleetFuelPriceData {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingTransactionFleetFuelPriceData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingTransactionFleetFuelPriceData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingTransactionFleetFuelPriceData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -819,6 +1037,14 @@ impl serde::Serialize for IssuingTransactionFleetFuelPriceData {
     }
 }
 /// IssuingTransactionFleetNonFuelPriceData
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingTransactionFleetNonFuelPriceData {
@@ -827,6 +1053,14 @@ pub struct IssuingTransactionFleetNonFuelPriceData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingTransactionFleetNonFuelPriceData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -851,16 +1085,40 @@ impl crate::rt::Decode for IssuingTransactionFleetNonFuelPriceData {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingTransactionFleetNonFuelPriceData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingTransactionFleetNonFuelPriceData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingTransactionFleetNonFuelPriceData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -876,6 +1134,14 @@ impl serde::Serialize for IssuingTransactionFleetNonFuelPriceData {
     }
 }
 /// IssuingTransactionFleetReportedBreakdown
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingTransactionFleetReportedBreakdown {
@@ -888,6 +1154,14 @@ pub struct IssuingTransactionFleetReportedBreakdown {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingTransactionFleetReportedBreakdown {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -920,16 +1194,40 @@ impl crate::rt::Decode for IssuingTransactionFleetReportedBreakdown {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingTransactionFleetReportedBreakdown {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingTransactionFleetReportedBreakdown {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingTransactionFleetReportedBreakdown {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -951,6 +1249,14 @@ impl serde::Serialize for IssuingTransactionFleetReportedBreakdown {
     }
 }
 /// IssuingTransactionFleetTaxData
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingTransactionFleetTaxData {
@@ -961,6 +1267,14 @@ pub struct IssuingTransactionFleetTaxData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingTransactionFleetTaxData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -989,16 +1303,40 @@ impl crate::rt::Decode for IssuingTransactionFleetTaxData {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingTransactionFleetTaxData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingTransactionFleetTaxData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingTransactionFleetTaxData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1017,6 +1355,14 @@ impl serde::Serialize for IssuingTransactionFleetTaxData {
     }
 }
 /// IssuingTransactionFlightData
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingTransactionFlightData {
@@ -1033,6 +1379,14 @@ pub struct IssuingTransactionFlightData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingTransactionFlightData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1079,16 +1433,40 @@ impl crate::rt::Decode for IssuingTransactionFlightData {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingTransactionFlightData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingTransactionFlightData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingTransactionFlightData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1116,6 +1494,14 @@ impl serde::Serialize for IssuingTransactionFlightData {
     }
 }
 /// IssuingTransactionFlightDataLeg
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingTransactionFlightDataLeg {
@@ -1134,6 +1520,14 @@ pub struct IssuingTransactionFlightDataLeg {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingTransactionFlightDataLeg {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1185,16 +1579,40 @@ impl crate::rt::Decode for IssuingTransactionFlightDataLeg {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingTransactionFlightDataLeg {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingTransactionFlightDataLeg {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingTransactionFlightDataLeg {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1225,6 +1643,14 @@ impl serde::Serialize for IssuingTransactionFlightDataLeg {
     }
 }
 /// IssuingTransactionFuelData
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingTransactionFuelData {
@@ -1241,6 +1667,14 @@ pub struct IssuingTransactionFuelData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingTransactionFuelData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1302,16 +1736,40 @@ impl crate::rt::Decode for IssuingTransactionFuelData {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingTransactionFuelData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingTransactionFuelData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingTransactionFuelData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1333,6 +1791,14 @@ impl serde::Serialize for IssuingTransactionFuelData {
     }
 }
 /// IssuingTransactionLodgingData
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingTransactionLodgingData {
@@ -1343,6 +1809,14 @@ pub struct IssuingTransactionLodgingData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingTransactionLodgingData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1371,16 +1845,40 @@ impl crate::rt::Decode for IssuingTransactionLodgingData {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingTransactionLodgingData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingTransactionLodgingData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingTransactionLodgingData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1399,6 +1897,14 @@ impl serde::Serialize for IssuingTransactionLodgingData {
     }
 }
 /// IssuingTransactionNetworkData
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingTransactionNetworkData {
@@ -1411,6 +1917,14 @@ pub struct IssuingTransactionNetworkData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingTransactionNetworkData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1443,16 +1957,40 @@ impl crate::rt::Decode for IssuingTransactionNetworkData {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingTransactionNetworkData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingTransactionNetworkData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingTransactionNetworkData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1474,6 +2012,14 @@ impl serde::Serialize for IssuingTransactionNetworkData {
     }
 }
 /// IssuingTransactionPurchaseDetails
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingTransactionPurchaseDetails {
@@ -1492,6 +2038,14 @@ pub struct IssuingTransactionPurchaseDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingTransactionPurchaseDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1536,16 +2090,40 @@ impl crate::rt::Decode for IssuingTransactionPurchaseDetails {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingTransactionPurchaseDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingTransactionPurchaseDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingTransactionPurchaseDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1576,6 +2154,14 @@ impl serde::Serialize for IssuingTransactionPurchaseDetails {
     }
 }
 /// IssuingTransactionReceiptData
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingTransactionReceiptData {
@@ -1590,6 +2176,14 @@ pub struct IssuingTransactionReceiptData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingTransactionReceiptData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1626,16 +2220,40 @@ impl crate::rt::Decode for IssuingTransactionReceiptData {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingTransactionReceiptData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingTransactionReceiptData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingTransactionReceiptData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1660,6 +2278,14 @@ impl serde::Serialize for IssuingTransactionReceiptData {
     }
 }
 /// IssuingTransactionTreasury
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingTransactionTreasury {
@@ -1670,6 +2296,14 @@ pub struct IssuingTransactionTreasury {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for IssuingTransactionTreasury {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1698,16 +2332,40 @@ impl crate::rt::Decode for IssuingTransactionTreasury {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for IssuingTransactionTreasury {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for IssuingTransactionTreasury {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingTransactionTreasury {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1730,7 +2388,7 @@ impl serde::Serialize for IssuingTransactionTreasury {
 /// Returns a list of Issuing `Transaction` objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
 /// `GET /v1/issuing/transactions` · Stripe's SDKs: `list` on `Issuing.Transaction` · [API reference](https://docs.stripe.com/api/issuing/transactions/list)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListIssuingTransactions {
@@ -1751,7 +2409,7 @@ pub struct ListIssuingTransactions {
     /// Only return transactions that have the given type. One of `capture` or `refund`.
     pub r#type: Option<crate::issuing_transaction::list::Type>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 impl serde::Serialize for ListIssuingTransactions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1783,7 +2441,7 @@ impl serde::Serialize for ListIssuingTransactions {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 impl ListIssuingTransactions {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1843,7 +2501,7 @@ impl ListIssuingTransactions {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 impl crate::rt::StripeRequest for ListIssuingTransactions {
     type Output = crate::rt::List<crate::IssuingTransaction>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1863,7 +2521,7 @@ impl crate::rt::StripeRequest for ListIssuingTransactions {
 /// Refund a test-mode Transaction.
 ///
 /// `POST /v1/test_helpers/issuing/transactions/{transaction}/refund` · Stripe's SDKs: `refund` on `Issuing.Transaction` · [API reference](https://docs.stripe.com/api/issuing/transactions/refund)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundTestHelpersIssuingTransaction {
@@ -1874,7 +2532,7 @@ pub struct RefundTestHelpersIssuingTransaction {
     /// The total amount to attempt to refund. This amount is in the provided currency, or defaults to the cards currency, and in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
     pub refund_amount: Option<i64>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 impl serde::Serialize for RefundTestHelpersIssuingTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1888,7 +2546,7 @@ impl serde::Serialize for RefundTestHelpersIssuingTransaction {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 impl RefundTestHelpersIssuingTransaction {
     /// Start with the required parameters: `transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1910,7 +2568,7 @@ impl RefundTestHelpersIssuingTransaction {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 impl crate::rt::StripeRequest for RefundTestHelpersIssuingTransaction {
     type Output = crate::IssuingTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1935,7 +2593,7 @@ impl crate::rt::StripeRequest for RefundTestHelpersIssuingTransaction {
 /// Retrieves an Issuing `Transaction` object.
 ///
 /// `GET /v1/issuing/transactions/{transaction}` · Stripe's SDKs: `retrieve` on `Issuing.Transaction` · [API reference](https://docs.stripe.com/api/issuing/transactions/retrieve)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingTransaction {
@@ -1944,7 +2602,7 @@ pub struct RetrieveIssuingTransaction {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 impl serde::Serialize for RetrieveIssuingTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1955,7 +2613,7 @@ impl serde::Serialize for RetrieveIssuingTransaction {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 impl RetrieveIssuingTransaction {
     /// Start with the required parameters: `transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1971,7 +2629,7 @@ impl RetrieveIssuingTransaction {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 impl crate::rt::StripeRequest for RetrieveIssuingTransaction {
     type Output = crate::IssuingTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1996,7 +2654,7 @@ impl crate::rt::StripeRequest for RetrieveIssuingTransaction {
 /// Updates the specified Issuing `Transaction` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
 /// `POST /v1/issuing/transactions/{transaction}` · Stripe's SDKs: `update` on `Issuing.Transaction` · [API reference](https://docs.stripe.com/api/issuing/transactions/update)
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIssuingTransaction {
@@ -2007,7 +2665,7 @@ pub struct UpdateIssuingTransaction {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 impl serde::Serialize for UpdateIssuingTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2021,7 +2679,7 @@ impl serde::Serialize for UpdateIssuingTransaction {
         map.end()
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 impl UpdateIssuingTransaction {
     /// Start with the required parameters: `transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2046,7 +2704,7 @@ impl UpdateIssuingTransaction {
         self
     }
 }
-#[cfg(feature = "issuing")]
+#[cfg(feature = "issuing_transactions")]
 impl crate::rt::StripeRequest for UpdateIssuingTransaction {
     type Output = crate::IssuingTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {

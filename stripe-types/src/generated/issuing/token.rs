@@ -20,7 +20,7 @@
 /// objects or [External accounts](/api#external_accounts).
 /// [Radar](https://docs.stripe.com/radar), our integrated solution for automatic fraud protection,
 /// performs best with integrations that use client-side tokenization.
-#[cfg(any(feature = "issuing", feature = "payments"))]
+#[cfg(feature = "tokens")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Token {
@@ -43,15 +43,14 @@ pub struct Token {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "issuing", feature = "payments"))]
+#[cfg(feature = "tokens")]
 impl Token {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "token";
 }
 /// The id of a [`Token`].
-#[cfg(any(feature = "issuing", feature = "payments"))]
-pub type TokenId = crate::rt::Id<Token>;
-#[cfg(any(feature = "issuing", feature = "payments"))]
+pub type TokenId = crate::rt::Id<crate::gated::Token>;
+#[cfg(feature = "tokens")]
 impl crate::rt::Decode for Token {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -132,19 +131,19 @@ impl crate::rt::Decode for Token {
         }
     }
 }
-#[cfg(any(feature = "issuing", feature = "payments"))]
+#[cfg(feature = "tokens")]
 impl<'de> serde::Deserialize<'de> for Token {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "issuing", feature = "payments"))]
+#[cfg(feature = "tokens")]
 impl crate::rt::HasId for Token {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(any(feature = "issuing", feature = "payments"))]
+#[cfg(feature = "tokens")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Token {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -172,6 +171,7 @@ impl serde::Serialize for Token {
     }
 }
 /// token_card_networks
+#[cfg(any(feature = "customers", feature = "tokens"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TokenCardNetworks {
@@ -180,6 +180,7 @@ pub struct TokenCardNetworks {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "customers", feature = "tokens"))]
 impl crate::rt::Decode for TokenCardNetworks {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -204,16 +205,19 @@ impl crate::rt::Decode for TokenCardNetworks {
         })
     }
 }
+#[cfg(any(feature = "customers", feature = "tokens"))]
 impl<'de> serde::Deserialize<'de> for TokenCardNetworks {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "tokens"))]
 impl crate::rt::HasId for TokenCardNetworks {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "customers", feature = "tokens"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TokenCardNetworks {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -109,7 +109,17 @@ impl crate::rt::Decode for AccountType {
     }
 }
 /// Values of `payment_method_data.allow_redisplay` in `CollectPaymentMethodTerminalReader`, `ConfirmPaymentIntent` and 13 more.
-#[cfg(any(feature = "checkout", feature = "payments", feature = "terminal"))]
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "confirmation_tokens",
+        feature = "customers",
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AllowRedisplay {
@@ -122,7 +132,17 @@ pub enum AllowRedisplay {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "checkout", feature = "payments", feature = "terminal"))]
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "confirmation_tokens",
+        feature = "customers",
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents",
+        feature = "terminal_readers"
+    )
+)]
 impl AllowRedisplay {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -134,7 +154,17 @@ impl AllowRedisplay {
         }
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments", feature = "terminal"))]
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "confirmation_tokens",
+        feature = "customers",
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents",
+        feature = "terminal_readers"
+    )
+)]
 impl std::str::FromStr for AllowRedisplay {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -149,19 +179,49 @@ impl std::str::FromStr for AllowRedisplay {
         )
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments", feature = "terminal"))]
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "confirmation_tokens",
+        feature = "customers",
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents",
+        feature = "terminal_readers"
+    )
+)]
 impl std::fmt::Display for AllowRedisplay {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments", feature = "terminal"))]
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "confirmation_tokens",
+        feature = "customers",
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents",
+        feature = "terminal_readers"
+    )
+)]
 impl serde::Serialize for AllowRedisplay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments", feature = "terminal"))]
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "confirmation_tokens",
+        feature = "customers",
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for AllowRedisplay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
@@ -683,7 +743,7 @@ impl crate::rt::Decode for CaptureMethod {
     }
 }
 /// `card.card_details_params` in the parameters of `CreatePaymentMethod`.
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CardDetailsParams {
@@ -698,7 +758,7 @@ pub struct CardDetailsParams {
     /// The `number` parameter.
     pub number: String,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl serde::Serialize for CardDetailsParams {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -716,7 +776,7 @@ impl serde::Serialize for CardDetailsParams {
     }
 }
 /// The required parameters of [`CardDetailsParams::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 pub struct CardDetailsParamsArgs {
     /// The `exp_month` parameter.
@@ -726,7 +786,7 @@ pub struct CardDetailsParamsArgs {
     /// The `number` parameter.
     pub number: String,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl CardDetailsParams {
     /// Start with the required parameters, named in [`CardDetailsParamsArgs`]: `exp_month`, `exp_year`, `number`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -754,14 +814,14 @@ impl CardDetailsParams {
     }
 }
 /// `card.card_details_params.networks` in the parameters of `CreatePaymentMethod`.
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CardDetailsParamsNetworks {
     /// The `preferred` parameter.
     pub preferred: Option<crate::payment_method::Preferred>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl serde::Serialize for CardDetailsParamsNetworks {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -772,7 +832,7 @@ impl serde::Serialize for CardDetailsParamsNetworks {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl CardDetailsParamsNetworks {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -786,14 +846,14 @@ impl CardDetailsParamsNetworks {
     }
 }
 /// `card.networks` in the parameters of `UpdatePaymentMethod`.
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CardNetworks {
     /// The `preferred` parameter.
     pub preferred: Option<crate::payment_method::Preferred>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl serde::Serialize for CardNetworks {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -804,7 +864,7 @@ impl serde::Serialize for CardNetworks {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl CardNetworks {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -818,6 +878,14 @@ impl CardNetworks {
     }
 }
 /// Values of `chain` in `PaymentMethodDetailsKonbiniStore` and `PaymentsPrimitivesPaymentRecordsResourcePaymentMethodKonbiniDetailsResourceStore`.
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Chain {
@@ -832,6 +900,14 @@ pub enum Chain {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl Chain {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -844,6 +920,14 @@ impl Chain {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl std::str::FromStr for Chain {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -862,27 +946,60 @@ impl std::str::FromStr for Chain {
         )
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl std::fmt::Display for Chain {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl serde::Serialize for Chain {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for Chain {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for Chain {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
 }
 /// Values of `client` in `PaymentMethodOptionsWechatPay`.
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Client {
@@ -895,6 +1012,7 @@ pub enum Client {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "payment_methods")]
 impl Client {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -906,6 +1024,7 @@ impl Client {
         }
     }
 }
+#[cfg(feature = "payment_methods")]
 impl std::str::FromStr for Client {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -920,27 +1039,32 @@ impl std::str::FromStr for Client {
         )
     }
 }
+#[cfg(feature = "payment_methods")]
 impl std::fmt::Display for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "payment_methods")]
 impl serde::Serialize for Client {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for Client {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for Client {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
 }
 /// Values of `country` in `PaymentMethodOptionsCustomerBalanceEuBankAccount`.
+#[cfg(any(feature = "checkout_sessions", feature = "payment_methods"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Country {
@@ -959,6 +1083,7 @@ pub enum Country {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
+#[cfg(any(feature = "checkout_sessions", feature = "payment_methods"))]
 impl Country {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -973,6 +1098,7 @@ impl Country {
         }
     }
 }
+#[cfg(any(feature = "checkout_sessions", feature = "payment_methods"))]
 impl std::str::FromStr for Country {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -990,35 +1116,39 @@ impl std::str::FromStr for Country {
         )
     }
 }
+#[cfg(any(feature = "checkout_sessions", feature = "payment_methods"))]
 impl std::fmt::Display for Country {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "checkout_sessions", feature = "payment_methods"))]
 impl serde::Serialize for Country {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(any(feature = "checkout_sessions", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for Country {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(any(feature = "checkout_sessions", feature = "payment_methods"))]
 impl crate::rt::Decode for Country {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
 }
 /// `custom` in the parameters of `CreatePaymentMethod`.
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Custom {
     /// The `type` parameter.
     pub r#type: String,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl serde::Serialize for Custom {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1027,7 +1157,7 @@ impl serde::Serialize for Custom {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl Custom {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1090,6 +1220,14 @@ impl crate::rt::Decode for Funding {
     }
 }
 /// Values of `network` in `PaymentMethodDetailsCrypto`.
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Network {
@@ -1104,6 +1242,14 @@ pub enum Network {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl Network {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1116,6 +1262,14 @@ impl Network {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl std::str::FromStr for Network {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -1134,21 +1288,53 @@ impl std::str::FromStr for Network {
         )
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl std::fmt::Display for Network {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl serde::Serialize for Network {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for Network {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for Network {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
@@ -1265,7 +1451,7 @@ impl crate::rt::Decode for NetworkCode {
     }
 }
 /// Values of `preference` in `PaymentMethodConfigResourceDisplayPreference`.
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Preference {
@@ -1278,7 +1464,7 @@ pub enum Preference {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl Preference {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1290,7 +1476,7 @@ impl Preference {
         }
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl std::str::FromStr for Preference {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -1305,32 +1491,32 @@ impl std::str::FromStr for Preference {
         )
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl std::fmt::Display for Preference {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl serde::Serialize for Preference {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for Preference {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl crate::rt::Decode for Preference {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
 }
 /// Values of `card.card_details_params.networks.preferred` in `CreatePaymentMethod`, `CreateToken` and `UpdatePaymentMethod`.
-#[cfg(feature = "payments")]
+#[cfg(any(feature = "payment_methods", feature = "tokens"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Preferred {
@@ -1343,7 +1529,7 @@ pub enum Preferred {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "payments")]
+#[cfg(any(feature = "payment_methods", feature = "tokens"))]
 impl Preferred {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1355,7 +1541,7 @@ impl Preferred {
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(any(feature = "payment_methods", feature = "tokens"))]
 impl std::str::FromStr for Preferred {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -1373,25 +1559,38 @@ impl std::str::FromStr for Preferred {
         )
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(any(feature = "payment_methods", feature = "tokens"))]
 impl std::fmt::Display for Preferred {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(any(feature = "payment_methods", feature = "tokens"))]
 impl serde::Serialize for Preferred {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(any(feature = "payment_methods", feature = "tokens"))]
 impl<'de> serde::Deserialize<'de> for Preferred {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
 /// Values of `preferred_language` in `InvoicePaymentMethodOptionsBancontact`, `PaymentMethodDetailsBancontact` and 3 more.
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "setup_attempts",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PreferredLanguage {
@@ -1406,6 +1605,19 @@ pub enum PreferredLanguage {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "setup_attempts",
+        feature = "subscriptions"
+    )
+)]
 impl PreferredLanguage {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1418,6 +1630,19 @@ impl PreferredLanguage {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "setup_attempts",
+        feature = "subscriptions"
+    )
+)]
 impl std::str::FromStr for PreferredLanguage {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -1433,21 +1658,73 @@ impl std::str::FromStr for PreferredLanguage {
         )
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "setup_attempts",
+        feature = "subscriptions"
+    )
+)]
 impl std::fmt::Display for PreferredLanguage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "setup_attempts",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for PreferredLanguage {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "setup_attempts",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PreferredLanguage {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "setup_attempts",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::Decode for PreferredLanguage {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
@@ -1670,6 +1947,7 @@ impl crate::rt::Decode for RegulatedStatus {
     }
 }
 /// Values of `requested_priority` in `PaymentMethodOptionsCardPresentRouting`.
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RequestedPriority {
@@ -1680,6 +1958,7 @@ pub enum RequestedPriority {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 impl RequestedPriority {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1690,6 +1969,7 @@ impl RequestedPriority {
         }
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 impl std::str::FromStr for RequestedPriority {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -1703,27 +1983,38 @@ impl std::str::FromStr for RequestedPriority {
         )
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 impl std::fmt::Display for RequestedPriority {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 impl serde::Serialize for RequestedPriority {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for RequestedPriority {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 impl crate::rt::Decode for RequestedPriority {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
 }
 /// Values of `setup_future_usage` in `CheckoutAffirmPaymentMethodOptions`, `CheckoutAfterpayClearpayPaymentMethodOptions` and 41 more.
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "payment_intents",
+        feature = "payment_methods"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SetupFutureUsage {
@@ -1732,6 +2023,13 @@ pub enum SetupFutureUsage {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "payment_intents",
+        feature = "payment_methods"
+    )
+)]
 impl SetupFutureUsage {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1741,6 +2039,13 @@ impl SetupFutureUsage {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "payment_intents",
+        feature = "payment_methods"
+    )
+)]
 impl std::str::FromStr for SetupFutureUsage {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -1753,27 +2058,62 @@ impl std::str::FromStr for SetupFutureUsage {
         )
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "payment_intents",
+        feature = "payment_methods"
+    )
+)]
 impl std::fmt::Display for SetupFutureUsage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "payment_intents",
+        feature = "payment_methods"
+    )
+)]
 impl serde::Serialize for SetupFutureUsage {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "payment_intents",
+        feature = "payment_methods"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SetupFutureUsage {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "payment_intents",
+        feature = "payment_methods"
+    )
+)]
 impl crate::rt::Decode for SetupFutureUsage {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
 }
 /// Values of `supported_types` in `PaymentMethodOptionsCardMandateOptions` and `SetupIntentPaymentMethodOptionsCardMandateOptions`.
+#[cfg(
+    any(
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SupportedTypes {
@@ -1782,6 +2122,13 @@ pub enum SupportedTypes {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
 impl SupportedTypes {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1791,6 +2138,13 @@ impl SupportedTypes {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
 impl std::str::FromStr for SupportedTypes {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -1803,27 +2157,63 @@ impl std::str::FromStr for SupportedTypes {
         )
     }
 }
+#[cfg(
+    any(
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
 impl std::fmt::Display for SupportedTypes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
 impl serde::Serialize for SupportedTypes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SupportedTypes {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(
+    any(
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
 impl crate::rt::Decode for SupportedTypes {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
 }
 /// Values of `token_currency` in `PaymentMethodDetailsCrypto`.
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TokenCurrency {
@@ -1836,6 +2226,14 @@ pub enum TokenCurrency {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl TokenCurrency {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1847,6 +2245,14 @@ impl TokenCurrency {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl std::str::FromStr for TokenCurrency {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -1861,35 +2267,67 @@ impl std::str::FromStr for TokenCurrency {
         )
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl std::fmt::Display for TokenCurrency {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl serde::Serialize for TokenCurrency {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for TokenCurrency {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for TokenCurrency {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
 }
 /// `card.token_params` in the parameters of `CreatePaymentMethod`.
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TokenParams {
     /// The `token` parameter.
     pub token: String,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl serde::Serialize for TokenParams {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1898,7 +2336,7 @@ impl serde::Serialize for TokenParams {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl TokenParams {
     /// Start with the required parameters: `token`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2222,7 +2660,7 @@ impl crate::rt::Decode for Type {
     }
 }
 /// `us_bank_account` in the parameters of `UpdatePaymentMethod`.
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct UsBankAccount {
@@ -2231,7 +2669,7 @@ pub struct UsBankAccount {
     /// The `account_type` parameter.
     pub account_type: Option<crate::payment_intent::AccountType>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl serde::Serialize for UsBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2245,7 +2683,7 @@ impl serde::Serialize for UsBankAccount {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl UsBankAccount {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2273,7 +2711,7 @@ impl UsBankAccount {
     }
 }
 /// Values of `value` in `PaymentMethodConfigResourceDisplayPreference`.
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Value {
@@ -2284,7 +2722,7 @@ pub enum Value {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl Value {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -2295,7 +2733,7 @@ impl Value {
         }
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl std::str::FromStr for Value {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -2309,25 +2747,25 @@ impl std::str::FromStr for Value {
         )
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl std::fmt::Display for Value {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl serde::Serialize for Value {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for Value {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl crate::rt::Decode for Value {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
@@ -2336,7 +2774,7 @@ impl crate::rt::Decode for Value {
 /// Types of `create` whose field path another type of `payment_method` also has.
 pub mod create {
     /// One of several shapes of `CreatePaymentMethodCard`.
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_methods")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Card {
@@ -2345,7 +2783,7 @@ pub mod create {
         /// A `TokenParams`.
         TokenParams(crate::rt::Boxed<crate::payment_method::TokenParams>),
     }
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_methods")]
     impl serde::Serialize for Card {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             match self {
@@ -2354,14 +2792,14 @@ pub mod create {
             }
         }
     }
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_methods")]
     impl From<crate::payment_method::CardDetailsParams> for Card {
         #[inline]
         fn from(v: crate::payment_method::CardDetailsParams) -> Self {
             Card::CardDetailsParams(crate::rt::Boxed::new(v))
         }
     }
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_methods")]
     impl From<crate::payment_method::TokenParams> for Card {
         #[inline]
         fn from(v: crate::payment_method::TokenParams) -> Self {
@@ -2369,7 +2807,7 @@ pub mod create {
         }
     }
     /// Values of `type` in `CreatePaymentMethod`.
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_methods")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum Type {
@@ -2478,7 +2916,7 @@ pub mod create {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_methods")]
     impl Type {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -2538,7 +2976,7 @@ pub mod create {
             }
         }
     }
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_methods")]
     impl std::str::FromStr for Type {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -2656,19 +3094,19 @@ pub mod create {
             )
         }
     }
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_methods")]
     impl std::fmt::Display for Type {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_methods")]
     impl serde::Serialize for Type {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_methods")]
     impl<'de> serde::Deserialize<'de> for Type {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
@@ -3167,6 +3605,14 @@ pub mod details_fpx_fpx {
 /// Types of `details_interac_present_receipt` whose field path another type of `payment_method` also has.
 pub mod details_interac_present_receipt {
     /// Values of `account_type` in `PaymentMethodDetailsInteracPresentReceipt`.
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "payment_attempt_records",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum AccountType {
@@ -3179,6 +3625,14 @@ pub mod details_interac_present_receipt {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "payment_attempt_records",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl AccountType {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -3190,6 +3644,14 @@ pub mod details_interac_present_receipt {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "payment_attempt_records",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl std::str::FromStr for AccountType {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -3204,21 +3666,53 @@ pub mod details_interac_present_receipt {
             )
         }
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "payment_attempt_records",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl std::fmt::Display for AccountType {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "payment_attempt_records",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl serde::Serialize for AccountType {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "payment_attempt_records",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl<'de> serde::Deserialize<'de> for AccountType {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "payment_attempt_records",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl crate::rt::Decode for AccountType {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
@@ -3411,7 +3905,7 @@ pub mod details_p24_p24 {
 /// Types of `list` whose field path another type of `payment_method` also has.
 pub mod list {
     /// Values of `type` in `ListPaymentMethods`.
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_methods")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum ListType {
@@ -3520,7 +4014,7 @@ pub mod list {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_methods")]
     impl ListType {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -3580,7 +4074,7 @@ pub mod list {
             }
         }
     }
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_methods")]
     impl std::str::FromStr for ListType {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -3698,19 +4192,19 @@ pub mod list {
             )
         }
     }
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_methods")]
     impl std::fmt::Display for ListType {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_methods")]
     impl serde::Serialize for ListType {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_methods")]
     impl<'de> serde::Deserialize<'de> for ListType {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
@@ -3720,7 +4214,7 @@ pub mod list {
 /// Types of `list_customer` whose field path another type of `payment_method` also has.
 pub mod list_customer {
     /// Values of `type` in `ListPaymentMethodsCustomer`.
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "customers")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum Type {
@@ -3829,7 +4323,7 @@ pub mod list_customer {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "customers")]
     impl Type {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -3889,7 +4383,7 @@ pub mod list_customer {
             }
         }
     }
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "customers")]
     impl std::str::FromStr for Type {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -4007,19 +4501,19 @@ pub mod list_customer {
             )
         }
     }
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "customers")]
     impl std::fmt::Display for Type {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "customers")]
     impl serde::Serialize for Type {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "customers")]
     impl<'de> serde::Deserialize<'de> for Type {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
@@ -4029,6 +4523,16 @@ pub mod list_customer {
 /// Types of `plan` whose field path another type of `payment_method` also has.
 pub mod plan {
     /// Values of `interval` in `PaymentMethodDetailsCardInstallmentsPlan` and `PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceInstallmentPlan`.
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "confirmation_tokens",
+            feature = "payment_attempt_records",
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum Interval {
@@ -4037,6 +4541,16 @@ pub mod plan {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "confirmation_tokens",
+            feature = "payment_attempt_records",
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl Interval {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -4046,6 +4560,16 @@ pub mod plan {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "confirmation_tokens",
+            feature = "payment_attempt_records",
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl std::str::FromStr for Interval {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -4058,27 +4582,77 @@ pub mod plan {
             )
         }
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "confirmation_tokens",
+            feature = "payment_attempt_records",
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl std::fmt::Display for Interval {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "confirmation_tokens",
+            feature = "payment_attempt_records",
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl serde::Serialize for Interval {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "confirmation_tokens",
+            feature = "payment_attempt_records",
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl<'de> serde::Deserialize<'de> for Interval {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "confirmation_tokens",
+            feature = "payment_attempt_records",
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl crate::rt::Decode for Interval {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
         }
     }
     /// Values of `type` in `PaymentMethodDetailsCardInstallmentsPlan` and `PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceInstallmentPlan`.
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "confirmation_tokens",
+            feature = "payment_attempt_records",
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum Type {
@@ -4091,6 +4665,16 @@ pub mod plan {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "confirmation_tokens",
+            feature = "payment_attempt_records",
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl Type {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -4102,6 +4686,16 @@ pub mod plan {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "confirmation_tokens",
+            feature = "payment_attempt_records",
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl std::str::FromStr for Type {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -4119,21 +4713,61 @@ pub mod plan {
             )
         }
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "confirmation_tokens",
+            feature = "payment_attempt_records",
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl std::fmt::Display for Type {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "confirmation_tokens",
+            feature = "payment_attempt_records",
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl serde::Serialize for Type {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "confirmation_tokens",
+            feature = "payment_attempt_records",
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl<'de> serde::Deserialize<'de> for Type {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "confirmation_tokens",
+            feature = "payment_attempt_records",
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl crate::rt::Decode for Type {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
@@ -4143,6 +4777,13 @@ pub mod plan {
 /// Types of `shared` whose field path another type of `payment_method` also has.
 pub mod shared {
     /// Values of `interval` in `PaymentMethodOptionsCardMandateOptions` and `SetupIntentPaymentMethodOptionsCardMandateOptions`.
+    #[cfg(
+        any(
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "setup_intents"
+        )
+    )]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum Interval {
@@ -4159,6 +4800,13 @@ pub mod shared {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
+    #[cfg(
+        any(
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "setup_intents"
+        )
+    )]
     impl Interval {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -4172,6 +4820,13 @@ pub mod shared {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "setup_intents"
+        )
+    )]
     impl std::str::FromStr for Interval {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -4191,21 +4846,49 @@ pub mod shared {
             )
         }
     }
+    #[cfg(
+        any(
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "setup_intents"
+        )
+    )]
     impl std::fmt::Display for Interval {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "setup_intents"
+        )
+    )]
     impl serde::Serialize for Interval {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "setup_intents"
+        )
+    )]
     impl<'de> serde::Deserialize<'de> for Interval {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
+    #[cfg(
+        any(
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "setup_intents"
+        )
+    )]
     impl crate::rt::Decode for Interval {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
@@ -4354,6 +5037,14 @@ pub mod shared {
 /// Types of `sofort` whose field path another type of `payment_method` also has.
 pub mod sofort {
     /// Values of `preferred_language` in `PaymentMethodDetailsSofort` and `PaymentMethodOptionsSofort`.
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "payment_attempt_records",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum PreferredLanguage {
@@ -4374,6 +5065,14 @@ pub mod sofort {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "payment_attempt_records",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl PreferredLanguage {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -4389,6 +5088,14 @@ pub mod sofort {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "payment_attempt_records",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl std::str::FromStr for PreferredLanguage {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -4410,21 +5117,53 @@ pub mod sofort {
             )
         }
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "payment_attempt_records",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl std::fmt::Display for PreferredLanguage {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "payment_attempt_records",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl serde::Serialize for PreferredLanguage {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "payment_attempt_records",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl<'de> serde::Deserialize<'de> for PreferredLanguage {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
+    #[cfg(
+        any(
+            feature = "charges",
+            feature = "payment_attempt_records",
+            feature = "payment_methods",
+            feature = "payment_records"
+        )
+    )]
     impl crate::rt::Decode for PreferredLanguage {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
@@ -4434,7 +5173,7 @@ pub mod sofort {
 /// Types of `update` whose field path another type of `payment_method` also has.
 pub mod update {
     /// `card` in the parameters of `UpdatePaymentMethod`.
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_methods")]
     #[derive(Clone, Debug, Default)]
     #[non_exhaustive]
     pub struct Card {
@@ -4445,7 +5184,7 @@ pub mod update {
         /// The `networks` parameter.
         pub networks: Option<crate::payment_method::CardNetworks>,
     }
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_methods")]
     impl serde::Serialize for Card {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             use serde::ser::SerializeMap;
@@ -4462,7 +5201,7 @@ pub mod update {
             map.end()
         }
     }
-    #[cfg(feature = "payments")]
+    #[cfg(feature = "payment_methods")]
     impl Card {
         /// Start with no parameters set.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]

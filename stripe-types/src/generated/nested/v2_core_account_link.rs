@@ -1006,7 +1006,7 @@ pub mod create {
         }
     }
     /// Values of `collection_options.fields` in `CreateAccountLink` and `CreateV2CoreAccountLink`.
-    #[cfg(any(feature = "connect", feature = "v2"))]
+    #[cfg(any(feature = "account_links", feature = "v2"))]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum Fields {
@@ -1017,7 +1017,7 @@ pub mod create {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
-    #[cfg(any(feature = "connect", feature = "v2"))]
+    #[cfg(any(feature = "account_links", feature = "v2"))]
     impl Fields {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -1028,7 +1028,7 @@ pub mod create {
             }
         }
     }
-    #[cfg(any(feature = "connect", feature = "v2"))]
+    #[cfg(any(feature = "account_links", feature = "v2"))]
     impl std::str::FromStr for Fields {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -1042,26 +1042,26 @@ pub mod create {
             )
         }
     }
-    #[cfg(any(feature = "connect", feature = "v2"))]
+    #[cfg(any(feature = "account_links", feature = "v2"))]
     impl std::fmt::Display for Fields {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
-    #[cfg(any(feature = "connect", feature = "v2"))]
+    #[cfg(any(feature = "account_links", feature = "v2"))]
     impl serde::Serialize for Fields {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
-    #[cfg(any(feature = "connect", feature = "v2"))]
+    #[cfg(any(feature = "account_links", feature = "v2"))]
     impl<'de> serde::Deserialize<'de> for Fields {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
     /// Values of `collection_options.future_requirements` in `CreateAccountLink` and `CreateV2CoreAccountLink`.
-    #[cfg(any(feature = "connect", feature = "v2"))]
+    #[cfg(any(feature = "account_links", feature = "v2"))]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum FutureRequirements {
@@ -1072,7 +1072,7 @@ pub mod create {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
-    #[cfg(any(feature = "connect", feature = "v2"))]
+    #[cfg(any(feature = "account_links", feature = "v2"))]
     impl FutureRequirements {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -1083,7 +1083,7 @@ pub mod create {
             }
         }
     }
-    #[cfg(any(feature = "connect", feature = "v2"))]
+    #[cfg(any(feature = "account_links", feature = "v2"))]
     impl std::str::FromStr for FutureRequirements {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -1097,19 +1097,19 @@ pub mod create {
             )
         }
     }
-    #[cfg(any(feature = "connect", feature = "v2"))]
+    #[cfg(any(feature = "account_links", feature = "v2"))]
     impl std::fmt::Display for FutureRequirements {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
-    #[cfg(any(feature = "connect", feature = "v2"))]
+    #[cfg(any(feature = "account_links", feature = "v2"))]
     impl serde::Serialize for FutureRequirements {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
-    #[cfg(any(feature = "connect", feature = "v2"))]
+    #[cfg(any(feature = "account_links", feature = "v2"))]
     impl<'de> serde::Deserialize<'de> for FutureRequirements {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)

@@ -6,7 +6,7 @@
 /// The top-level `available` and `pending` comprise your "payments balance."
 ///
 /// Related guide: [Balances and settlement time](https://docs.stripe.com/payments/balances), [Understanding Connect account balances](https://docs.stripe.com/connect/account-balances)
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Balance {
@@ -27,12 +27,12 @@ pub struct Balance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl Balance {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "balance";
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl crate::rt::Decode for Balance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -106,19 +106,19 @@ impl crate::rt::Decode for Balance {
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl<'de> serde::Deserialize<'de> for Balance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl crate::rt::HasId for Balance {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Balance {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -147,7 +147,7 @@ impl serde::Serialize for Balance {
     }
 }
 /// BalanceAmount
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BalanceAmount {
@@ -160,7 +160,7 @@ pub struct BalanceAmount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl crate::rt::Decode for BalanceAmount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -204,19 +204,19 @@ impl crate::rt::Decode for BalanceAmount {
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl<'de> serde::Deserialize<'de> for BalanceAmount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl crate::rt::HasId for BalanceAmount {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BalanceAmount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -234,7 +234,7 @@ impl serde::Serialize for BalanceAmount {
     }
 }
 /// BalanceAmountBySourceType
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BalanceAmountBySourceType {
@@ -247,7 +247,7 @@ pub struct BalanceAmountBySourceType {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl crate::rt::Decode for BalanceAmountBySourceType {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -280,19 +280,19 @@ impl crate::rt::Decode for BalanceAmountBySourceType {
         })
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl<'de> serde::Deserialize<'de> for BalanceAmountBySourceType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl crate::rt::HasId for BalanceAmountBySourceType {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BalanceAmountBySourceType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -314,7 +314,7 @@ impl serde::Serialize for BalanceAmountBySourceType {
     }
 }
 /// BalanceAmountNet
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BalanceAmountNet {
@@ -329,7 +329,7 @@ pub struct BalanceAmountNet {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl crate::rt::Decode for BalanceAmountNet {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -377,19 +377,19 @@ impl crate::rt::Decode for BalanceAmountNet {
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl<'de> serde::Deserialize<'de> for BalanceAmountNet {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl crate::rt::HasId for BalanceAmountNet {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BalanceAmountNet {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -410,7 +410,7 @@ impl serde::Serialize for BalanceAmountNet {
     }
 }
 /// BalanceDetail
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BalanceDetail {
@@ -419,7 +419,7 @@ pub struct BalanceDetail {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl crate::rt::Decode for BalanceDetail {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -455,19 +455,19 @@ impl crate::rt::Decode for BalanceDetail {
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl<'de> serde::Deserialize<'de> for BalanceDetail {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl crate::rt::HasId for BalanceDetail {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BalanceDetail {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -481,7 +481,7 @@ impl serde::Serialize for BalanceDetail {
     }
 }
 /// BalanceDetailUngated
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BalanceDetailUngated {
@@ -492,7 +492,7 @@ pub struct BalanceDetailUngated {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl crate::rt::Decode for BalanceDetailUngated {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -532,19 +532,19 @@ impl crate::rt::Decode for BalanceDetailUngated {
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl<'de> serde::Deserialize<'de> for BalanceDetailUngated {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl crate::rt::HasId for BalanceDetailUngated {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BalanceDetailUngated {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -559,7 +559,7 @@ impl serde::Serialize for BalanceDetailUngated {
     }
 }
 /// BalanceNetAvailable
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BalanceNetAvailable {
@@ -572,7 +572,7 @@ pub struct BalanceNetAvailable {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl crate::rt::Decode for BalanceNetAvailable {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -616,19 +616,19 @@ impl crate::rt::Decode for BalanceNetAvailable {
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl<'de> serde::Deserialize<'de> for BalanceNetAvailable {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl crate::rt::HasId for BalanceNetAvailable {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BalanceNetAvailable {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -651,14 +651,14 @@ impl serde::Serialize for BalanceNetAvailable {
 ///  For a sample request, see [Accounting for negative balances](https://docs.stripe.com/docs/connect/account-balances#accounting-for-negative-balances).
 ///
 /// `GET /v1/balance` · Stripe's SDKs: `retrieve` on `Balance` · [API reference](https://docs.stripe.com/api/balances/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct RetrieveBalance {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl serde::Serialize for RetrieveBalance {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -669,7 +669,7 @@ impl serde::Serialize for RetrieveBalance {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl RetrieveBalance {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -682,7 +682,7 @@ impl RetrieveBalance {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl crate::rt::StripeRequest for RetrieveBalance {
     type Output = crate::Balance;
     fn endpoint(&self) -> crate::rt::Endpoint {

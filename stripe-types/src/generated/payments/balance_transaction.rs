@@ -4,6 +4,18 @@
 /// Stripe creates them for every type of transaction that enters or leaves your Stripe account balance.
 ///
 /// Related guide: [Balance transaction types](https://docs.stripe.com/reports/balance-transaction-types)
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charges",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BalanceTransaction {
@@ -40,12 +52,36 @@ pub struct BalanceTransaction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charges",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl BalanceTransaction {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "balance_transaction";
 }
 /// The id of a [`BalanceTransaction`].
-pub type BalanceTransactionId = crate::rt::Id<BalanceTransaction>;
+pub type BalanceTransactionId = crate::rt::Id<crate::gated::BalanceTransaction>;
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charges",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for BalanceTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -196,16 +232,52 @@ impl crate::rt::Decode for BalanceTransaction {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charges",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for BalanceTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charges",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for BalanceTransaction {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charges",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BalanceTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -246,7 +318,7 @@ impl serde::Serialize for BalanceTransaction {
 /// Note that this endpoint was previously called “Balance history” and used the path `/v1/balance/history`.
 ///
 /// `GET /v1/balance/history` · [API reference](https://docs.stripe.com/api/balance_transactions)
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListBalanceHistory {
@@ -269,7 +341,7 @@ pub struct ListBalanceHistory {
     /// Only returns transactions of the given type. One of: `adjustment`, `advance`, `advance_funding`, `anticipation_repayment`, `application_fee`, `application_fee_refund`, `charge`, `climate_order_purchase`, `climate_order_refund`, `connect_collection_transfer`, `contribution`, `issuing_authorization_hold`, `issuing_authorization_release`, `issuing_dispute`, `issuing_transaction`, `obligation_outbound`, `obligation_reversal_inbound`, `payment`, `payment_failure_refund`, `payment_network_reserve_hold`, `payment_network_reserve_release`, `payment_refund`, `payment_reversal`, `payment_unreconciled`, `payout`, `payout_cancel`, `payout_failure`, `payout_minimum_balance_hold`, `payout_minimum_balance_release`, `refund`, `refund_failure`, `reserve_transaction`, `reserved_funds`, `reserve_hold`, `reserve_release`, `stripe_fee`, `stripe_fx_fee`, `stripe_balance_payment_debit`, `stripe_balance_payment_debit_reversal`, `tax_fee`, `topup`, `topup_reversal`, `transfer`, `transfer_cancel`, `transfer_failure`, or `transfer_refund`.
     pub r#type: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl serde::Serialize for ListBalanceHistory {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -304,7 +376,7 @@ impl serde::Serialize for ListBalanceHistory {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl ListBalanceHistory {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -370,7 +442,7 @@ impl ListBalanceHistory {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl crate::rt::StripeRequest for ListBalanceHistory {
     type Output = crate::rt::List<crate::BalanceTransaction>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -392,7 +464,7 @@ impl crate::rt::StripeRequest for ListBalanceHistory {
 /// Note that this endpoint was previously called “Balance history” and used the path `/v1/balance/history`.
 ///
 /// `GET /v1/balance_transactions` · Stripe's SDKs: `list` on `BalanceTransaction` · [API reference](https://docs.stripe.com/api/balance_transactions/list)
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance_transactions")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListBalanceTransactions {
@@ -415,7 +487,7 @@ pub struct ListBalanceTransactions {
     /// Only returns transactions of the given type. One of: `adjustment`, `advance`, `advance_funding`, `anticipation_repayment`, `application_fee`, `application_fee_refund`, `charge`, `climate_order_purchase`, `climate_order_refund`, `connect_collection_transfer`, `contribution`, `issuing_authorization_hold`, `issuing_authorization_release`, `issuing_dispute`, `issuing_transaction`, `obligation_outbound`, `obligation_reversal_inbound`, `payment`, `payment_failure_refund`, `payment_network_reserve_hold`, `payment_network_reserve_release`, `payment_refund`, `payment_reversal`, `payment_unreconciled`, `payout`, `payout_cancel`, `payout_failure`, `payout_minimum_balance_hold`, `payout_minimum_balance_release`, `refund`, `refund_failure`, `reserve_transaction`, `reserved_funds`, `reserve_hold`, `reserve_release`, `stripe_fee`, `stripe_fx_fee`, `stripe_balance_payment_debit`, `stripe_balance_payment_debit_reversal`, `tax_fee`, `topup`, `topup_reversal`, `transfer`, `transfer_cancel`, `transfer_failure`, or `transfer_refund`.
     pub r#type: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance_transactions")]
 impl serde::Serialize for ListBalanceTransactions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -450,7 +522,7 @@ impl serde::Serialize for ListBalanceTransactions {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance_transactions")]
 impl ListBalanceTransactions {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -513,7 +585,7 @@ impl ListBalanceTransactions {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance_transactions")]
 impl crate::rt::StripeRequest for ListBalanceTransactions {
     type Output = crate::rt::List<crate::BalanceTransaction>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -535,7 +607,7 @@ impl crate::rt::StripeRequest for ListBalanceTransactions {
 /// Note that this endpoint previously used the path `/v1/balance/history/:id`.
 ///
 /// `GET /v1/balance/history/{id}` · [API reference](https://docs.stripe.com/api/balance_transactions)
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveBalanceHistory {
@@ -544,7 +616,7 @@ pub struct RetrieveBalanceHistory {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl serde::Serialize for RetrieveBalanceHistory {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -555,7 +627,7 @@ impl serde::Serialize for RetrieveBalanceHistory {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl RetrieveBalanceHistory {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -571,7 +643,7 @@ impl RetrieveBalanceHistory {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance")]
 impl crate::rt::StripeRequest for RetrieveBalanceHistory {
     type Output = crate::BalanceTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -597,7 +669,7 @@ impl crate::rt::StripeRequest for RetrieveBalanceHistory {
 /// Note that this endpoint previously used the path `/v1/balance/history/:id`.
 ///
 /// `GET /v1/balance_transactions/{id}` · Stripe's SDKs: `retrieve` on `BalanceTransaction` · [API reference](https://docs.stripe.com/api/balance_transactions/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveBalanceTransaction {
@@ -606,7 +678,7 @@ pub struct RetrieveBalanceTransaction {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance_transactions")]
 impl serde::Serialize for RetrieveBalanceTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -617,7 +689,7 @@ impl serde::Serialize for RetrieveBalanceTransaction {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance_transactions")]
 impl RetrieveBalanceTransaction {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -633,7 +705,7 @@ impl RetrieveBalanceTransaction {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "balance_transactions")]
 impl crate::rt::StripeRequest for RetrieveBalanceTransaction {
     type Output = crate::BalanceTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,11 +5,12 @@
 /// transfer to those cards later.
 ///
 /// Related guide: [Card payments with Sources](https://docs.stripe.com/sources/cards)
+#[cfg(any(feature = "customers", feature = "tokens"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Card {
     /// The `account` field.
-    pub account: Option<crate::rt::Expandable<crate::Account>>,
+    pub account: Option<crate::rt::Expandable<crate::gated::Account>>,
     /// City/District/Suburb/Town/Village.
     pub address_city: Option<String>,
     /// Billing address country, if provided when creating card.
@@ -77,17 +78,19 @@ pub struct Card {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "customers", feature = "tokens"))]
 impl Card {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "card";
 }
 /// The id of a [`Card`].
-pub type CardId = crate::rt::Id<Card>;
+pub type CardId = crate::rt::Id<crate::gated::Card>;
+#[cfg(any(feature = "customers", feature = "tokens"))]
 impl crate::rt::Decode for Card {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
@@ -288,16 +291,19 @@ impl crate::rt::Decode for Card {
         }
     }
 }
+#[cfg(any(feature = "customers", feature = "tokens"))]
 impl<'de> serde::Deserialize<'de> for Card {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "tokens"))]
 impl crate::rt::HasId for Card {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(any(feature = "customers", feature = "tokens"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Card {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -467,6 +473,7 @@ impl serde::Serialize for CardGeneratedFromPaymentMethodDetails {
     }
 }
 /// CardIssuingAccountTermsOfService
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CardIssuingAccountTermsOfService {
@@ -479,6 +486,7 @@ pub struct CardIssuingAccountTermsOfService {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for CardIssuingAccountTermsOfService {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -511,16 +519,19 @@ impl crate::rt::Decode for CardIssuingAccountTermsOfService {
         })
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for CardIssuingAccountTermsOfService {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::HasId for CardIssuingAccountTermsOfService {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CardIssuingAccountTermsOfService {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -542,12 +553,14 @@ impl serde::Serialize for CardIssuingAccountTermsOfService {
     }
 }
 /// card_mandate_payment_method_details
+#[cfg(feature = "mandates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CardMandatePaymentMethodDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "mandates")]
 impl crate::rt::Decode for CardMandatePaymentMethodDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -564,16 +577,19 @@ impl crate::rt::Decode for CardMandatePaymentMethodDetails {
         })
     }
 }
+#[cfg(feature = "mandates")]
 impl<'de> serde::Deserialize<'de> for CardMandatePaymentMethodDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "mandates")]
 impl crate::rt::HasId for CardMandatePaymentMethodDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "mandates")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CardMandatePaymentMethodDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -586,6 +602,7 @@ impl serde::Serialize for CardMandatePaymentMethodDetails {
     }
 }
 /// DeletedCard
+#[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletedCard {
@@ -598,10 +615,12 @@ pub struct DeletedCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payments")]
 impl DeletedCard {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "card";
 }
+#[cfg(feature = "payments")]
 impl crate::rt::Decode for DeletedCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -646,16 +665,19 @@ impl crate::rt::Decode for DeletedCard {
         }
     }
 }
+#[cfg(feature = "payments")]
 impl<'de> serde::Deserialize<'de> for DeletedCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payments")]
 impl crate::rt::HasId for DeletedCard {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "payments")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -680,7 +702,7 @@ impl serde::Serialize for DeletedCard {
 /// If you need more than those 10, you can use this API method and the `limit` and `starting_after` parameters to page through additional cards.
 ///
 /// `GET /v1/customers/{customer}/cards` · [API reference](https://docs.stripe.com/api/cards)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerCards {
@@ -695,7 +717,7 @@ pub struct ListCustomerCards {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for ListCustomerCards {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -715,7 +737,7 @@ impl serde::Serialize for ListCustomerCards {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl ListCustomerCards {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -749,7 +771,7 @@ impl ListCustomerCards {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for ListCustomerCards {
     type Output = crate::rt::List<crate::Card>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -774,7 +796,7 @@ impl crate::rt::StripeRequest for ListCustomerCards {
 /// You can always see the 10 most recent cards directly on a customer; this method lets you retrieve details about a specific card stored on the customer.
 ///
 /// `GET /v1/customers/{customer}/cards/{id}` · [API reference](https://docs.stripe.com/api/cards)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerCard {
@@ -785,7 +807,7 @@ pub struct RetrieveCustomerCard {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for RetrieveCustomerCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -796,7 +818,7 @@ impl serde::Serialize for RetrieveCustomerCard {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl RetrieveCustomerCard {
     /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -816,7 +838,7 @@ impl RetrieveCustomerCard {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for RetrieveCustomerCard {
     type Output = crate::Card;
     fn endpoint(&self) -> crate::rt::Endpoint {

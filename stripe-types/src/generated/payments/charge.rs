@@ -9,7 +9,7 @@
 /// Don’t use this method to capture a PaymentIntent-initiated charge. Use [Capture a PaymentIntent](https://docs.stripe.com/docs/api/payment_intents/capture).
 ///
 /// `POST /v1/charges/{charge}/capture` · Stripe's SDKs: `capture` on `Charge` · [API reference](https://docs.stripe.com/api/charges/capture)
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CaptureCharge {
@@ -36,7 +36,7 @@ pub struct CaptureCharge {
     /// A string that identifies this transaction as part of a group. `transfer_group` may only be provided if it has not been set. See the [Connect documentation](https://docs.stripe.com/connect/separate-charges-and-transfers#transfer-options) for details.
     pub transfer_group: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl serde::Serialize for CaptureCharge {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -71,7 +71,7 @@ impl serde::Serialize for CaptureCharge {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl CaptureCharge {
     /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -137,7 +137,7 @@ impl CaptureCharge {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl crate::rt::StripeRequest for CaptureCharge {
     type Output = crate::Charge;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -160,6 +160,7 @@ impl crate::rt::StripeRequest for CaptureCharge {
 /// The `Charge` object represents a single attempt to move money into your Stripe account.
 /// PaymentIntent confirmation is the most common way to create Charges, but [Account Debits](https://docs.stripe.com/connect/account-debits) may also create Charges.
 /// Some legacy payment flows create Charges directly, which is not recommended for new integrations.
+#[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Charge {
@@ -172,11 +173,13 @@ pub struct Charge {
     /// ID of the Connect application that created the charge.
     pub application: Option<crate::rt::Expandable<crate::Application>>,
     /// The application fee (if any) for the charge. [See the Connect documentation](https://docs.stripe.com/connect/direct-charges#collect-fees) for details.
-    pub application_fee: Option<crate::rt::Expandable<crate::ApplicationFee>>,
+    pub application_fee: Option<crate::rt::Expandable<crate::gated::ApplicationFee>>,
     /// The amount of the application fee (if any) requested for the charge. [See the Connect documentation](https://docs.stripe.com/connect/direct-charges#collect-fees) for details.
     pub application_fee_amount: Option<i64>,
     /// ID of the balance transaction that describes the impact of this charge on your account balance (not including refunds or disputes).
-    pub balance_transaction: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+    pub balance_transaction: Option<
+        crate::rt::Expandable<crate::gated::BalanceTransaction>,
+    >,
     /// The `billing_details` field.
     pub billing_details: crate::BillingDetails,
     /// The full statement descriptor that is passed to card networks, and that is displayed on your customers' credit card and bank statements. Allows you to see what the statement descriptor looks like after the static and dynamic portions are combined. This value only exists for card payments.
@@ -195,7 +198,7 @@ pub struct Charge {
     pub disputed: bool,
     /// ID of the balance transaction that describes the reversal of the balance on your account due to payment failure.
     pub failure_balance_transaction: Option<
-        crate::rt::Expandable<crate::BalanceTransaction>,
+        crate::rt::Expandable<crate::gated::BalanceTransaction>,
     >,
     /// Error code explaining reason for charge failure if available (see [the errors section](https://docs.stripe.com/error-codes) for a list of codes).
     pub failure_code: Option<String>,
@@ -210,7 +213,7 @@ pub struct Charge {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: crate::rt::Metadata,
     /// The account (if any) the charge was made on behalf of without triggering an automatic transfer. See the [Connect documentation](https://docs.stripe.com/connect/separate-charges-and-transfers) for details.
-    pub on_behalf_of: Option<crate::rt::Expandable<crate::Account>>,
+    pub on_behalf_of: Option<crate::rt::Expandable<crate::gated::Account>>,
     /// Details about whether the payment was accepted, and why. See [understanding declines](https://docs.stripe.com/declines) for details.
     pub outcome: Option<crate::ChargeOutcome>,
     /// `true` if the charge succeeded, or was successfully authorized for later capture.
@@ -236,11 +239,11 @@ pub struct Charge {
     /// A list of refunds that have been applied to the charge.
     pub refunds: Option<crate::rt::List<crate::Refund>>,
     /// ID of the review associated with this charge if one exists.
-    pub review: Option<crate::rt::Expandable<crate::Review>>,
+    pub review: Option<crate::rt::Expandable<crate::gated::Review>>,
     /// Shipping information for the charge.
     pub shipping: Option<crate::Shipping>,
     /// The transfer ID which created this charge. Only present if the charge came from another Stripe account. [See the Connect documentation](https://docs.stripe.com/connect/destination-charges) for details.
-    pub source_transfer: Option<crate::rt::Expandable<crate::Transfer>>,
+    pub source_transfer: Option<crate::rt::Expandable<crate::gated::Transfer>>,
     /// For a non-card charge, text that appears on the customer's statement as the statement descriptor. This value overrides the account's default statement descriptor. For information about requirements, including the 22-character limit, see [the Statement Descriptor docs](https://docs.stripe.com/get-started/account/statement-descriptors).
     ///
     /// For a card charge, this value is ignored unless you don't specify a `statement_descriptor_suffix`, in which case this value is used as the suffix.
@@ -250,7 +253,7 @@ pub struct Charge {
     /// The status of the payment is either `succeeded`, `pending`, or `failed`.
     pub status: crate::charge::Status,
     /// ID of the transfer to the `destination` account (only applicable if the charge was created using the `destination` parameter).
-    pub transfer: Option<crate::rt::Expandable<crate::Transfer>>,
+    pub transfer: Option<crate::rt::Expandable<crate::gated::Transfer>>,
     /// An optional dictionary including the account to automatically transfer to as part of a destination charge. [See the Connect documentation](https://docs.stripe.com/connect/destination-charges) for details.
     pub transfer_data: Option<crate::ChargeTransferData>,
     /// A string that identifies this transaction as part of a group. See the [Connect documentation](https://docs.stripe.com/connect/separate-charges-and-transfers#transfer-options) for details.
@@ -258,12 +261,14 @@ pub struct Charge {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "charges")]
 impl Charge {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "charge";
 }
 /// The id of a [`Charge`].
-pub type ChargeId = crate::rt::Id<Charge>;
+pub type ChargeId = crate::rt::Id<crate::gated::Charge>;
+#[cfg(feature = "charges")]
 impl crate::rt::Decode for Charge {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -272,9 +277,13 @@ impl crate::rt::Decode for Charge {
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<i64>,
             f3: crate::rt::json::Slot<crate::rt::Expandable<crate::Application>>,
-            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::ApplicationFee>>,
+            f4: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::ApplicationFee>,
+            >,
             f5: crate::rt::json::Slot<i64>,
-            f6: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f6: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::BalanceTransaction>,
+            >,
             f7: crate::rt::json::Slot<crate::BillingDetails>,
             f8: crate::rt::json::Slot<String>,
             f9: crate::rt::json::Slot<bool>,
@@ -285,14 +294,16 @@ impl crate::rt::Decode for Charge {
             >,
             f13: crate::rt::json::Slot<String>,
             f14: crate::rt::json::Slot<bool>,
-            f15: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f15: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::BalanceTransaction>,
+            >,
             f16: crate::rt::json::Slot<String>,
             f17: crate::rt::json::Slot<String>,
             f18: crate::rt::json::Slot<crate::ChargeFraudDetails>,
             f19: crate::rt::json::Slot<crate::ChargeId>,
             f20: crate::rt::json::Slot<bool>,
             f21: crate::rt::json::Slot<crate::rt::Metadata>,
-            f22: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f22: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
             f23: crate::rt::json::Slot<crate::ChargeOutcome>,
             f24: crate::rt::json::Slot<bool>,
             f25: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
@@ -307,13 +318,13 @@ impl crate::rt::Decode for Charge {
             f32: crate::rt::json::Slot<String>,
             f33: crate::rt::json::Slot<bool>,
             f34: crate::rt::json::Slot<crate::rt::List<crate::Refund>>,
-            f35: crate::rt::json::Slot<crate::rt::Expandable<crate::Review>>,
+            f35: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Review>>,
             f36: crate::rt::json::Slot<crate::Shipping>,
-            f37: crate::rt::json::Slot<crate::rt::Expandable<crate::Transfer>>,
+            f37: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Transfer>>,
             f38: crate::rt::json::Slot<String>,
             f39: crate::rt::json::Slot<String>,
             f40: crate::rt::json::Slot<crate::charge::Status>,
-            f41: crate::rt::json::Slot<crate::rt::Expandable<crate::Transfer>>,
+            f41: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Transfer>>,
             f42: crate::rt::json::Slot<crate::ChargeTransferData>,
             f43: crate::rt::json::Slot<String>,
         }
@@ -567,16 +578,19 @@ impl crate::rt::Decode for Charge {
         }
     }
 }
+#[cfg(feature = "charges")]
 impl<'de> serde::Deserialize<'de> for Charge {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "charges")]
 impl crate::rt::HasId for Charge {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "charges")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Charge {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -694,6 +708,7 @@ impl serde::Serialize for Charge {
     }
 }
 /// ChargeFraudDetails
+#[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ChargeFraudDetails {
@@ -704,6 +719,7 @@ pub struct ChargeFraudDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "charges")]
 impl crate::rt::Decode for ChargeFraudDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -732,16 +748,19 @@ impl crate::rt::Decode for ChargeFraudDetails {
         })
     }
 }
+#[cfg(feature = "charges")]
 impl<'de> serde::Deserialize<'de> for ChargeFraudDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "charges")]
 impl crate::rt::HasId for ChargeFraudDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "charges")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ChargeFraudDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -760,6 +779,7 @@ impl serde::Serialize for ChargeFraudDetails {
     }
 }
 /// ChargeOutcome
+#[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ChargeOutcome {
@@ -786,6 +806,7 @@ pub struct ChargeOutcome {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "charges")]
 impl crate::rt::Decode for ChargeOutcome {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -868,16 +889,19 @@ impl crate::rt::Decode for ChargeOutcome {
         }
     }
 }
+#[cfg(feature = "charges")]
 impl<'de> serde::Deserialize<'de> for ChargeOutcome {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "charges")]
 impl crate::rt::HasId for ChargeOutcome {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "charges")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ChargeOutcome {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -918,22 +942,24 @@ impl serde::Serialize for ChargeOutcome {
     }
 }
 /// ChargeTransferData
+#[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ChargeTransferData {
     /// The amount transferred to the destination account, if specified. By default, the entire charge amount is transferred to the destination account.
     pub amount: Option<i64>,
     /// ID of an existing, connected Stripe account to transfer funds to if `transfer_data` was specified in the charge request.
-    pub destination: crate::rt::Expandable<crate::Account>,
+    pub destination: crate::rt::Expandable<crate::gated::Account>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "charges")]
 impl crate::rt::Decode for ChargeTransferData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -967,16 +993,19 @@ impl crate::rt::Decode for ChargeTransferData {
         }
     }
 }
+#[cfg(feature = "charges")]
 impl<'de> serde::Deserialize<'de> for ChargeTransferData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "charges")]
 impl crate::rt::HasId for ChargeTransferData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "charges")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ChargeTransferData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -997,7 +1026,7 @@ impl serde::Serialize for ChargeTransferData {
 /// object used to request payment.
 ///
 /// `POST /v1/charges` · Stripe's SDKs: `create` on `Charge` · [API reference](https://docs.stripe.com/api/charges/create)
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateCharge {
@@ -1044,7 +1073,7 @@ pub struct CreateCharge {
     /// A string that identifies this transaction as part of a group. For details, see [Grouping transactions](https://docs.stripe.com/connect/separate-charges-and-transfers#transfer-options).
     pub transfer_group: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl serde::Serialize for CreateCharge {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1112,7 +1141,7 @@ impl serde::Serialize for CreateCharge {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl CreateCharge {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1252,7 +1281,7 @@ impl CreateCharge {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl crate::rt::StripeRequest for CreateCharge {
     type Output = crate::Charge;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1272,7 +1301,7 @@ impl crate::rt::StripeRequest for CreateCharge {
 /// Returns a list of charges you’ve previously created. The charges are returned in sorted order, with the most recent charges appearing first.
 ///
 /// `GET /v1/charges` · Stripe's SDKs: `list` on `Charge` · [API reference](https://docs.stripe.com/api/charges/list)
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListCharges {
@@ -1293,7 +1322,7 @@ pub struct ListCharges {
     /// Only return charges for this transfer group, limited to 100.
     pub transfer_group: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl serde::Serialize for ListCharges {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1325,7 +1354,7 @@ impl serde::Serialize for ListCharges {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl ListCharges {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1382,7 +1411,7 @@ impl ListCharges {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl crate::rt::StripeRequest for ListCharges {
     type Output = crate::rt::List<crate::Charge>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1412,7 +1441,7 @@ impl crate::rt::StripeRequest for ListCharges {
 /// or when you attempt to refund more money than is left on a charge.
 ///
 /// `POST /v1/charges/{charge}/refund` · [API reference](https://docs.stripe.com/api/charges)
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundCharge {
@@ -1437,7 +1466,7 @@ pub struct RefundCharge {
     /// A transfer can be reversed only by the application that created the charge.
     pub reverse_transfer: Option<bool>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl serde::Serialize for RefundCharge {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1469,7 +1498,7 @@ impl serde::Serialize for RefundCharge {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl RefundCharge {
     /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1532,7 +1561,7 @@ impl RefundCharge {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl crate::rt::StripeRequest for RefundCharge {
     type Output = crate::Charge;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1557,7 +1586,7 @@ impl crate::rt::StripeRequest for RefundCharge {
 /// Retrieves the details of a charge that has previously been created. Supply the unique charge ID that was returned from your previous request, and Stripe will return the corresponding charge information. The same information is returned when creating or refunding the charge.
 ///
 /// `GET /v1/charges/{charge}` · Stripe's SDKs: `retrieve` on `Charge` · [API reference](https://docs.stripe.com/api/charges/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCharge {
@@ -1566,7 +1595,7 @@ pub struct RetrieveCharge {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl serde::Serialize for RetrieveCharge {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1577,7 +1606,7 @@ impl serde::Serialize for RetrieveCharge {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl RetrieveCharge {
     /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1593,7 +1622,7 @@ impl RetrieveCharge {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl crate::rt::StripeRequest for RetrieveCharge {
     type Output = crate::Charge;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1618,7 +1647,7 @@ impl crate::rt::StripeRequest for RetrieveCharge {
 /// to an hour behind during outages. Search functionality is not available to merchants in India.
 ///
 /// `GET /v1/charges/search` · Stripe's SDKs: `search` on `Charge` · [API reference](https://docs.stripe.com/api/charges/search)
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SearchCharges {
@@ -1631,7 +1660,7 @@ pub struct SearchCharges {
     /// The search query string. See [search query language](https://docs.stripe.com/search#search-query-language) and the list of supported [query fields for charges](https://docs.stripe.com/search#query-fields-for-charges).
     pub query: String,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl serde::Serialize for SearchCharges {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1649,7 +1678,7 @@ impl serde::Serialize for SearchCharges {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl SearchCharges {
     /// Start with the required parameters: `query`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1677,7 +1706,7 @@ impl SearchCharges {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl crate::rt::StripeRequest for SearchCharges {
     type Output = crate::rt::SearchList<crate::Charge>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1697,7 +1726,7 @@ impl crate::rt::StripeRequest for SearchCharges {
 /// Updates the specified charge by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
 /// `POST /v1/charges/{charge}` · Stripe's SDKs: `update` on `Charge` · [API reference](https://docs.stripe.com/api/charges/update)
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCharge {
@@ -1720,7 +1749,7 @@ pub struct UpdateCharge {
     /// A string that identifies this transaction as part of a group. `transfer_group` may only be provided if it has not been set. See the [Connect documentation](https://docs.stripe.com/connect/separate-charges-and-transfers#transfer-options) for details.
     pub transfer_group: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl serde::Serialize for UpdateCharge {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1752,7 +1781,7 @@ impl serde::Serialize for UpdateCharge {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl UpdateCharge {
     /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1816,7 +1845,7 @@ impl UpdateCharge {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl crate::rt::StripeRequest for UpdateCharge {
     type Output = crate::Charge;
     fn endpoint(&self) -> crate::rt::Endpoint {

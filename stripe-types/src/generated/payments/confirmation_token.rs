@@ -7,7 +7,7 @@
 /// To learn more about how to use ConfirmationToken, visit the related guides:
 /// - [Finalize payments on the server](https://docs.stripe.com/payments/finalize-payments-on-the-server)
 /// - [Build two-step confirmation](https://docs.stripe.com/payments/build-a-two-step-confirmation).
-#[cfg(feature = "payments")]
+#[cfg(feature = "confirmation_tokens")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ConfirmationToken {
@@ -46,15 +46,14 @@ pub struct ConfirmationToken {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "confirmation_tokens")]
 impl ConfirmationToken {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "confirmation_token";
 }
 /// The id of a [`ConfirmationToken`].
-#[cfg(feature = "payments")]
-pub type ConfirmationTokenId = crate::rt::Id<ConfirmationToken>;
-#[cfg(feature = "payments")]
+pub type ConfirmationTokenId = crate::rt::Id<crate::gated::ConfirmationToken>;
+#[cfg(feature = "confirmation_tokens")]
 impl crate::rt::Decode for ConfirmationToken {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -163,19 +162,19 @@ impl crate::rt::Decode for ConfirmationToken {
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "confirmation_tokens")]
 impl<'de> serde::Deserialize<'de> for ConfirmationToken {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "confirmation_tokens")]
 impl crate::rt::HasId for ConfirmationToken {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "confirmation_tokens")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ConfirmationToken {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -224,7 +223,7 @@ impl serde::Serialize for ConfirmationToken {
 /// Creates a test mode Confirmation Token server side for your integration tests.
 ///
 /// `POST /v1/test_helpers/confirmation_tokens` · Stripe's SDKs: `create` on `ConfirmationToken` · [API reference](https://docs.stripe.com/api/confirmation_tokens/create)
-#[cfg(feature = "payments")]
+#[cfg(feature = "confirmation_tokens")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateTestHelpersConfirmationToken {
@@ -247,7 +246,7 @@ pub struct CreateTestHelpersConfirmationToken {
     /// Shipping information for this ConfirmationToken.
     pub shipping: Option<crate::invoice::RecipientShippingWithOptionalFieldsAddress>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "confirmation_tokens")]
 impl serde::Serialize for CreateTestHelpersConfirmationToken {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -276,7 +275,7 @@ impl serde::Serialize for CreateTestHelpersConfirmationToken {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "confirmation_tokens")]
 impl CreateTestHelpersConfirmationToken {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -341,7 +340,7 @@ impl CreateTestHelpersConfirmationToken {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "confirmation_tokens")]
 impl crate::rt::StripeRequest for CreateTestHelpersConfirmationToken {
     type Output = crate::ConfirmationToken;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -361,7 +360,7 @@ impl crate::rt::StripeRequest for CreateTestHelpersConfirmationToken {
 /// Retrieves an existing ConfirmationToken object
 ///
 /// `GET /v1/confirmation_tokens/{confirmation_token}` · Stripe's SDKs: `retrieve` on `ConfirmationToken` · [API reference](https://docs.stripe.com/api/confirmation_tokens/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "confirmation_tokens")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveConfirmationToken {
@@ -370,7 +369,7 @@ pub struct RetrieveConfirmationToken {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "confirmation_tokens")]
 impl serde::Serialize for RetrieveConfirmationToken {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -381,7 +380,7 @@ impl serde::Serialize for RetrieveConfirmationToken {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "confirmation_tokens")]
 impl RetrieveConfirmationToken {
     /// Start with the required parameters: `confirmation_token`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -397,7 +396,7 @@ impl RetrieveConfirmationToken {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "confirmation_tokens")]
 impl crate::rt::StripeRequest for RetrieveConfirmationToken {
     type Output = crate::ConfirmationToken;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Creates a new customer object.
 ///
 /// `POST /v1/customers` · Stripe's SDKs: `create` on `Customer` · [API reference](https://docs.stripe.com/api/customers/create)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateCustomer {
@@ -54,7 +54,7 @@ pub struct CreateCustomer {
     /// ID of the test clock to attach to the customer.
     pub test_clock: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for CreateCustomer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -128,7 +128,7 @@ impl serde::Serialize for CreateCustomer {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl CreateCustomer {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -293,7 +293,7 @@ impl CreateCustomer {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for CreateCustomer {
     type Output = crate::Customer;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -310,6 +310,7 @@ impl crate::rt::StripeRequest for CreateCustomer {
 }
 /// This object represents a customer of your business. Use it to [create recurring charges](https://docs.stripe.com/invoicing/customer), [save payment](https://docs.stripe.com/payments/save-during-payment) and contact information,
 /// and track payments that belong to the same customer.
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Customer {
@@ -378,16 +379,18 @@ pub struct Customer {
     /// The customer's tax IDs.
     pub tax_ids: Option<crate::rt::List<crate::TaxId>>,
     /// ID of the test clock that this customer belongs to.
-    pub test_clock: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
+    pub test_clock: Option<crate::rt::Expandable<crate::gated::TestHelpersTestClock>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "customers")]
 impl Customer {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "customer";
 }
 /// The id of a [`Customer`].
-pub type CustomerId = crate::rt::Id<Customer>;
+pub type CustomerId = crate::rt::Id<crate::gated::Customer>;
+#[cfg(feature = "customers")]
 impl crate::rt::Decode for Customer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -426,7 +429,7 @@ impl crate::rt::Decode for Customer {
             f27: crate::rt::json::Slot<crate::customer::TaxExempt>,
             f28: crate::rt::json::Slot<crate::rt::List<crate::TaxId>>,
             f29: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::TestHelpersTestClock>,
+                crate::rt::Expandable<crate::gated::TestHelpersTestClock>,
             >,
         }
         let mut b = Slots {
@@ -582,16 +585,19 @@ impl crate::rt::Decode for Customer {
         }
     }
 }
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de> for Customer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::HasId for Customer {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Customer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -689,6 +695,7 @@ impl serde::Serialize for Customer {
     }
 }
 /// customer_acceptance
+#[cfg(any(feature = "customers", feature = "mandates"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerAcceptance {
@@ -703,6 +710,7 @@ pub struct CustomerAcceptance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "customers", feature = "mandates"))]
 impl crate::rt::Decode for CustomerAcceptance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -750,16 +758,19 @@ impl crate::rt::Decode for CustomerAcceptance {
         }
     }
 }
+#[cfg(any(feature = "customers", feature = "mandates"))]
 impl<'de> serde::Deserialize<'de> for CustomerAcceptance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "mandates"))]
 impl crate::rt::HasId for CustomerAcceptance {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "customers", feature = "mandates"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CustomerAcceptance {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -782,6 +793,7 @@ impl serde::Serialize for CustomerAcceptance {
     }
 }
 /// CustomerBalanceCustomerBalanceSettings
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceCustomerBalanceSettings {
@@ -792,6 +804,7 @@ pub struct CustomerBalanceCustomerBalanceSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "customers")]
 impl crate::rt::Decode for CustomerBalanceCustomerBalanceSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -836,16 +849,19 @@ impl crate::rt::Decode for CustomerBalanceCustomerBalanceSettings {
         }
     }
 }
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de> for CustomerBalanceCustomerBalanceSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::HasId for CustomerBalanceCustomerBalanceSettings {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CustomerBalanceCustomerBalanceSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -860,24 +876,30 @@ impl serde::Serialize for CustomerBalanceCustomerBalanceSettings {
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
     /// The [Balance Transaction](https://docs.stripe.com/api/balance_transactions/object) that corresponds to funds taken out of your Stripe balance.
-    pub balance_transaction: crate::rt::Expandable<crate::BalanceTransaction>,
+    pub balance_transaction: crate::rt::Expandable<crate::gated::BalanceTransaction>,
     /// The [Cash Balance Transaction](https://docs.stripe.com/api/cash_balance_transactions/object) that brought the customer balance negative, triggering the clawback of funds.
-    pub linked_transaction: crate::rt::Expandable<crate::CustomerCashBalanceTransaction>,
+    pub linked_transaction: crate::rt::Expandable<
+        crate::gated::CustomerCashBalanceTransaction,
+    >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "customers")]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f0: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::BalanceTransaction>,
+            >,
             f1: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerCashBalanceTransaction>,
+                crate::rt::Expandable<crate::gated::CustomerCashBalanceTransaction>,
             >,
         }
         let mut b = Slots {
@@ -915,18 +937,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
         }
     }
 }
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
@@ -942,6 +967,7 @@ for CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction {
@@ -950,6 +976,7 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPayment
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "customers")]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction {
     #[inline(never)]
@@ -986,18 +1013,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransac
         }
     }
 }
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction {
@@ -1012,6 +1042,7 @@ for CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransac
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
@@ -1020,6 +1051,7 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactio
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "customers")]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
     #[inline(never)]
@@ -1058,18 +1090,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
         }
     }
 }
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
@@ -1084,6 +1119,7 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer {
@@ -1110,6 +1146,7 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactio
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "customers")]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer {
     #[inline(never)]
@@ -1181,18 +1218,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
         }
     }
 }
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer {
@@ -1222,6 +1262,7 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer {
@@ -1234,6 +1275,7 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactio
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "customers")]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer {
     #[inline(never)]
@@ -1267,18 +1309,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
         })
     }
 }
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer {
@@ -1301,6 +1346,7 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer {
@@ -1313,6 +1359,7 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactio
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "customers")]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer {
     #[inline(never)]
@@ -1346,18 +1393,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
         })
     }
 }
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer {
@@ -1380,6 +1430,7 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer {
@@ -1392,6 +1443,7 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactio
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "customers")]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer {
     #[inline(never)]
@@ -1425,18 +1477,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
         })
     }
 }
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer {
@@ -1459,6 +1514,7 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer {
@@ -1469,6 +1525,7 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactio
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "customers")]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer {
     #[inline(never)]
@@ -1498,18 +1555,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
         })
     }
 }
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer {
@@ -1529,20 +1589,22 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction {
     /// The [Refund](https://docs.stripe.com/api/refunds/object) that moved these funds into the customer's cash balance.
-    pub refund: crate::rt::Expandable<crate::Refund>,
+    pub refund: crate::rt::Expandable<crate::gated::Refund>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "customers")]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Refund>>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Refund>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1573,18 +1635,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTran
         }
     }
 }
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction {
@@ -1599,20 +1664,24 @@ for CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTran
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
     /// The [Balance Transaction](https://docs.stripe.com/api/balance_transactions/object) that corresponds to funds transferred to your Stripe balance.
-    pub balance_transaction: crate::rt::Expandable<crate::BalanceTransaction>,
+    pub balance_transaction: crate::rt::Expandable<crate::gated::BalanceTransaction>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "customers")]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f0: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::BalanceTransaction>,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1643,18 +1712,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
         }
     }
 }
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
@@ -1669,6 +1741,7 @@ for CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction {
@@ -1677,6 +1750,7 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPay
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "customers")]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction {
     #[inline(never)]
@@ -1713,18 +1787,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTra
         }
     }
 }
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction {
@@ -1739,6 +1816,7 @@ for CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTra
     }
 }
 /// CustomerTax
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerTax {
@@ -1753,6 +1831,7 @@ pub struct CustomerTax {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "customers")]
 impl crate::rt::Decode for CustomerTax {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1803,16 +1882,19 @@ impl crate::rt::Decode for CustomerTax {
         }
     }
 }
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de> for CustomerTax {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::HasId for CustomerTax {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CustomerTax {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1833,6 +1915,7 @@ impl serde::Serialize for CustomerTax {
     }
 }
 /// CustomerTaxLocation
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerTaxLocation {
@@ -1845,6 +1928,7 @@ pub struct CustomerTaxLocation {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "customers")]
 impl crate::rt::Decode for CustomerTaxLocation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1888,16 +1972,19 @@ impl crate::rt::Decode for CustomerTaxLocation {
         }
     }
 }
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de> for CustomerTaxLocation {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::HasId for CustomerTaxLocation {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CustomerTaxLocation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1919,14 +2006,14 @@ impl serde::Serialize for CustomerTaxLocation {
 /// Permanently deletes a customer. It cannot be undone. Also immediately cancels any active subscriptions on the customer.
 ///
 /// `DELETE /v1/customers/{customer}` · Stripe's SDKs: `delete` on `Customer` · [API reference](https://docs.stripe.com/api/customers/delete)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCustomer {
     /// The `customer` parameter.
     pub customer: crate::CustomerId,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for DeleteCustomer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1934,7 +2021,7 @@ impl serde::Serialize for DeleteCustomer {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl DeleteCustomer {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1942,7 +2029,7 @@ impl DeleteCustomer {
         Self { customer: customer.into() }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for DeleteCustomer {
     type Output = crate::DeletedCustomer;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1962,6 +2049,7 @@ impl crate::rt::StripeRequest for DeleteCustomer {
     }
 }
 /// DeletedCustomer
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletedCustomer {
@@ -1972,12 +2060,14 @@ pub struct DeletedCustomer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "customers")]
 impl DeletedCustomer {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "customer";
 }
 /// The id of a [`DeletedCustomer`].
-pub type DeletedCustomerId = crate::rt::Id<DeletedCustomer>;
+pub type DeletedCustomerId = crate::rt::Id<crate::gated::DeletedCustomer>;
+#[cfg(feature = "customers")]
 impl crate::rt::Decode for DeletedCustomer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2018,16 +2108,19 @@ impl crate::rt::Decode for DeletedCustomer {
         }
     }
 }
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de> for DeletedCustomer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::HasId for DeletedCustomer {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedCustomer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2047,7 +2140,7 @@ impl serde::Serialize for DeletedCustomer {
 /// Returns a list of your customers. The customers are returned sorted by creation date, with the most recent customers appearing first.
 ///
 /// `GET /v1/customers` · Stripe's SDKs: `list` on `Customer` · [API reference](https://docs.stripe.com/api/customers/list)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListCustomers {
@@ -2066,7 +2159,7 @@ pub struct ListCustomers {
     /// Provides a list of customers that are associated with the specified test clock. The response will not include customers with test clocks if this parameter is not set.
     pub test_clock: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for ListCustomers {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2095,7 +2188,7 @@ impl serde::Serialize for ListCustomers {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl ListCustomers {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2146,7 +2239,7 @@ impl ListCustomers {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for ListCustomers {
     type Output = crate::rt::List<crate::Customer>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -2166,7 +2259,7 @@ impl crate::rt::StripeRequest for ListCustomers {
 /// Retrieves a Customer object.
 ///
 /// `GET /v1/customers/{customer}` · Stripe's SDKs: `retrieve` on `Customer` · [API reference](https://docs.stripe.com/api/customers/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomer {
@@ -2175,7 +2268,7 @@ pub struct RetrieveCustomer {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for RetrieveCustomer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2186,7 +2279,7 @@ impl serde::Serialize for RetrieveCustomer {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl RetrieveCustomer {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2202,7 +2295,7 @@ impl RetrieveCustomer {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for RetrieveCustomer {
     type Output = crate::CustomerOrDeletedCustomer;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -2229,7 +2322,7 @@ impl crate::rt::StripeRequest for RetrieveCustomer {
 /// to an hour behind during outages. Search functionality is not available to merchants in India.
 ///
 /// `GET /v1/customers/search` · Stripe's SDKs: `search` on `Customer` · [API reference](https://docs.stripe.com/api/customers/search)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SearchCustomers {
@@ -2242,7 +2335,7 @@ pub struct SearchCustomers {
     /// The search query string. See [search query language](https://docs.stripe.com/search#search-query-language) and the list of supported [query fields for customers](https://docs.stripe.com/search#query-fields-for-customers).
     pub query: String,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for SearchCustomers {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2260,7 +2353,7 @@ impl serde::Serialize for SearchCustomers {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl SearchCustomers {
     /// Start with the required parameters: `query`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2288,7 +2381,7 @@ impl SearchCustomers {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for SearchCustomers {
     type Output = crate::rt::SearchList<crate::Customer>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -2310,7 +2403,7 @@ impl crate::rt::StripeRequest for SearchCustomers {
 /// This request accepts mostly the same arguments as the customer creation call.
 ///
 /// `POST /v1/customers/{customer}` · Stripe's SDKs: `update` on `Customer` · [API reference](https://docs.stripe.com/api/customers/update)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCustomer {
@@ -2371,7 +2464,7 @@ pub struct UpdateCustomer {
     /// The customer's tax exemption. One of `none`, `exempt`, or `reverse`.
     pub tax_exempt: Option<crate::customer::create_update::TaxExempt>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for UpdateCustomer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2454,7 +2547,7 @@ impl serde::Serialize for UpdateCustomer {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl UpdateCustomer {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2642,7 +2735,7 @@ impl UpdateCustomer {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for UpdateCustomer {
     type Output = crate::Customer;
     fn endpoint(&self) -> crate::rt::Endpoint {

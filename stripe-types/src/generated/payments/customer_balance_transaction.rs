@@ -5,7 +5,7 @@
 /// Creates an immutable transaction that updates the customer’s credit [balance](https://docs.stripe.com/docs/billing/customer/balance).
 ///
 /// `POST /v1/customers/{customer}/balance_transactions` · Stripe's SDKs: `create` on `CustomerBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_balance_transactions/create)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateCustomerBalanceTransaction {
@@ -22,7 +22,7 @@ pub struct CreateCustomerBalanceTransaction {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for CreateCustomerBalanceTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -41,7 +41,7 @@ impl serde::Serialize for CreateCustomerBalanceTransaction {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl CreateCustomerBalanceTransaction {
     /// Start with the required parameters: `customer`, `amount`, `currency`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -78,7 +78,7 @@ impl CreateCustomerBalanceTransaction {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for CreateCustomerBalanceTransaction {
     type Output = crate::CustomerBalanceTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -104,22 +104,22 @@ impl crate::rt::StripeRequest for CreateCustomerBalanceTransaction {
 /// or by creating a Customer Balance Transaction, which increments or decrements the customer's `balance` by the specified `amount`.
 ///
 /// Related guide: [Customer balance](https://docs.stripe.com/billing/customer/balance)
-#[cfg(any(feature = "billing", feature = "payments"))]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceTransaction {
     /// The amount of the transaction. A negative value is a credit for the customer's balance, and a positive value is a debit to the customer's `balance`.
     pub amount: i64,
     /// The ID of the checkout session (if any) that created the transaction.
-    pub checkout_session: Option<crate::rt::Expandable<crate::CheckoutSession>>,
+    pub checkout_session: Option<crate::rt::Expandable<crate::gated::CheckoutSession>>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// The ID of the credit note (if any) related to the transaction.
-    pub credit_note: Option<crate::rt::Expandable<crate::CreditNote>>,
+    pub credit_note: Option<crate::rt::Expandable<crate::gated::CreditNote>>,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// The ID of the customer the transaction belongs to.
-    pub customer: crate::rt::Expandable<crate::Customer>,
+    pub customer: crate::rt::Expandable<crate::gated::Customer>,
     /// The ID of an Account representing a customer that the transaction belongs to.
     pub customer_account: Option<String>,
     /// An arbitrary string attached to the object. Often useful for displaying to users.
@@ -129,7 +129,7 @@ pub struct CustomerBalanceTransaction {
     /// Unique identifier for the object.
     pub id: crate::CustomerBalanceTransactionId,
     /// The ID of the invoice (if any) related to the transaction.
-    pub invoice: Option<crate::rt::Expandable<crate::Invoice>>,
+    pub invoice: Option<crate::rt::Expandable<crate::gated::Invoice>>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
@@ -139,30 +139,33 @@ pub struct CustomerBalanceTransaction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "billing", feature = "payments"))]
+#[cfg(feature = "customers")]
 impl CustomerBalanceTransaction {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "customer_balance_transaction";
 }
 /// The id of a [`CustomerBalanceTransaction`].
-#[cfg(any(feature = "billing", feature = "payments"))]
-pub type CustomerBalanceTransactionId = crate::rt::Id<CustomerBalanceTransaction>;
-#[cfg(any(feature = "billing", feature = "payments"))]
+pub type CustomerBalanceTransactionId = crate::rt::Id<
+    crate::gated::CustomerBalanceTransaction,
+>;
+#[cfg(feature = "customers")]
 impl crate::rt::Decode for CustomerBalanceTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::CheckoutSession>>,
+            f1: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::CheckoutSession>,
+            >,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::CreditNote>>,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::CreditNote>>,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<crate::rt::Expandable<crate::Customer>>,
+            f5: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Customer>>,
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<i64>,
             f9: crate::rt::json::Slot<crate::CustomerBalanceTransactionId>,
-            f10: crate::rt::json::Slot<crate::rt::Expandable<crate::Invoice>>,
+            f10: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Invoice>>,
             f11: crate::rt::json::Slot<bool>,
             f12: crate::rt::json::Slot<crate::rt::Metadata>,
             f13: crate::rt::json::Slot<crate::customer_balance_transaction::Type>,
@@ -279,19 +282,19 @@ impl crate::rt::Decode for CustomerBalanceTransaction {
         }
     }
 }
-#[cfg(any(feature = "billing", feature = "payments"))]
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de> for CustomerBalanceTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "billing", feature = "payments"))]
+#[cfg(feature = "customers")]
 impl crate::rt::HasId for CustomerBalanceTransaction {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(any(feature = "billing", feature = "payments"))]
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CustomerBalanceTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -335,7 +338,7 @@ impl serde::Serialize for CustomerBalanceTransaction {
 /// Returns a list of transactions that updated the customer’s [balances](https://docs.stripe.com/docs/billing/customer/balance).
 ///
 /// `GET /v1/customers/{customer}/balance_transactions` · Stripe's SDKs: `list` on `CustomerBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_balance_transactions/list)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerBalanceTransactions {
@@ -354,7 +357,7 @@ pub struct ListCustomerBalanceTransactions {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for ListCustomerBalanceTransactions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -380,7 +383,7 @@ impl serde::Serialize for ListCustomerBalanceTransactions {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl ListCustomerBalanceTransactions {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -426,7 +429,7 @@ impl ListCustomerBalanceTransactions {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for ListCustomerBalanceTransactions {
     type Output = crate::rt::List<crate::CustomerBalanceTransaction>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -451,7 +454,7 @@ impl crate::rt::StripeRequest for ListCustomerBalanceTransactions {
 /// Retrieves a specific customer balance transaction that updated the customer’s [balances](https://docs.stripe.com/docs/billing/customer/balance).
 ///
 /// `GET /v1/customers/{customer}/balance_transactions/{transaction}` · Stripe's SDKs: `retrieve` on `CustomerBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_balance_transactions/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerBalanceTransaction {
@@ -462,7 +465,7 @@ pub struct RetrieveCustomerBalanceTransaction {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for RetrieveCustomerBalanceTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -473,7 +476,7 @@ impl serde::Serialize for RetrieveCustomerBalanceTransaction {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl RetrieveCustomerBalanceTransaction {
     /// Start with the required parameters: `customer`, `transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -493,7 +496,7 @@ impl RetrieveCustomerBalanceTransaction {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for RetrieveCustomerBalanceTransaction {
     type Output = crate::CustomerBalanceTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -519,7 +522,7 @@ impl crate::rt::StripeRequest for RetrieveCustomerBalanceTransaction {
 /// Most credit balance transaction fields are immutable, but you may update its `description` and `metadata`.
 ///
 /// `POST /v1/customers/{customer}/balance_transactions/{transaction}` · Stripe's SDKs: `update` on `CustomerBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_balance_transactions/update)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCustomerBalanceTransaction {
@@ -534,7 +537,7 @@ pub struct UpdateCustomerBalanceTransaction {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for UpdateCustomerBalanceTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -551,7 +554,7 @@ impl serde::Serialize for UpdateCustomerBalanceTransaction {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl UpdateCustomerBalanceTransaction {
     /// Start with the required parameters: `customer`, `transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -586,7 +589,7 @@ impl UpdateCustomerBalanceTransaction {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for UpdateCustomerBalanceTransaction {
     type Output = crate::CustomerBalanceTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -4,6 +4,7 @@
 /// by the customer to a merchant, but have not yet been allocated to a payment. Cash Balance Transactions
 /// represent when funds are moved into or out of this balance. This includes funding by the customer, allocation
 /// to payments, and refunds to the customer.
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerCashBalanceTransaction {
@@ -20,7 +21,7 @@ pub struct CustomerCashBalanceTransaction {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// The customer whose available cash balance changed as a result of this transaction.
-    pub customer: crate::rt::Expandable<crate::Customer>,
+    pub customer: crate::rt::Expandable<crate::gated::Customer>,
     /// The ID of an Account representing a customer whose available cash balance changed as a result of this transaction.
     pub customer_account: Option<String>,
     /// The total available cash balance for the specified currency after this transaction was applied. Represented in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
@@ -52,14 +53,16 @@ pub struct CustomerCashBalanceTransaction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "customers")]
 impl CustomerCashBalanceTransaction {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "customer_cash_balance_transaction";
 }
 /// The id of a [`CustomerCashBalanceTransaction`].
 pub type CustomerCashBalanceTransactionId = crate::rt::Id<
-    CustomerCashBalanceTransaction,
+    crate::gated::CustomerCashBalanceTransaction,
 >;
+#[cfg(feature = "customers")]
 impl crate::rt::Decode for CustomerCashBalanceTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -72,7 +75,7 @@ impl crate::rt::Decode for CustomerCashBalanceTransaction {
             >,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::Customer>>,
+            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Customer>>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<i64>,
             f7: crate::rt::json::Slot<
@@ -208,16 +211,19 @@ impl crate::rt::Decode for CustomerCashBalanceTransaction {
         }
     }
 }
+#[cfg(feature = "customers")]
 impl<'de> serde::Deserialize<'de> for CustomerCashBalanceTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "customers")]
 impl crate::rt::HasId for CustomerCashBalanceTransaction {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "customers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CustomerCashBalanceTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -264,7 +270,7 @@ impl serde::Serialize for CustomerCashBalanceTransaction {
 /// Create an incoming testmode bank transfer
 ///
 /// `POST /v1/test_helpers/customers/{customer}/fund_cash_balance` · Stripe's SDKs: `fund_cash_balance` on `Customer` · [API reference](https://docs.stripe.com/api/customers/fund_cash_balance)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FundCashBalanceTestHelpersCustomer {
@@ -279,7 +285,7 @@ pub struct FundCashBalanceTestHelpersCustomer {
     /// A description of the test funding. This simulates free-text references supplied by customers when making bank transfers to their cash balance. You can use this to test how Stripe's [reconciliation algorithm](https://docs.stripe.com/payments/customer-balance/reconciliation) applies to different user inputs.
     pub reference: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for FundCashBalanceTestHelpersCustomer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -295,7 +301,7 @@ impl serde::Serialize for FundCashBalanceTestHelpersCustomer {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl FundCashBalanceTestHelpersCustomer {
     /// Start with the required parameters: `customer`, `amount`, `currency`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -323,7 +329,7 @@ impl FundCashBalanceTestHelpersCustomer {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for FundCashBalanceTestHelpersCustomer {
     type Output = crate::CustomerCashBalanceTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -348,7 +354,7 @@ impl crate::rt::StripeRequest for FundCashBalanceTestHelpersCustomer {
 /// Returns a list of transactions that modified the customer’s [cash balance](https://docs.stripe.com/docs/payments/customer-balance).
 ///
 /// `GET /v1/customers/{customer}/cash_balance_transactions` · Stripe's SDKs: `list` on `CustomerCashBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_cash_balance_transactions/list)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerCashBalanceTransactions {
@@ -363,7 +369,7 @@ pub struct ListCustomerCashBalanceTransactions {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for ListCustomerCashBalanceTransactions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -383,7 +389,7 @@ impl serde::Serialize for ListCustomerCashBalanceTransactions {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl ListCustomerCashBalanceTransactions {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -417,7 +423,7 @@ impl ListCustomerCashBalanceTransactions {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for ListCustomerCashBalanceTransactions {
     type Output = crate::rt::List<crate::CustomerCashBalanceTransaction>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -442,7 +448,7 @@ impl crate::rt::StripeRequest for ListCustomerCashBalanceTransactions {
 /// Retrieves a specific cash balance transaction, which updated the customer’s [cash balance](https://docs.stripe.com/docs/payments/customer-balance).
 ///
 /// `GET /v1/customers/{customer}/cash_balance_transactions/{transaction}` · Stripe's SDKs: `retrieve` on `CustomerCashBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_cash_balance_transactions/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerCashBalanceTransaction {
@@ -453,7 +459,7 @@ pub struct RetrieveCustomerCashBalanceTransaction {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for RetrieveCustomerCashBalanceTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -464,7 +470,7 @@ impl serde::Serialize for RetrieveCustomerCashBalanceTransaction {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl RetrieveCustomerCashBalanceTransaction {
     /// Start with the required parameters: `customer`, `transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -484,7 +490,7 @@ impl RetrieveCustomerCashBalanceTransaction {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for RetrieveCustomerCashBalanceTransaction {
     type Output = crate::CustomerCashBalanceTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Creates a Customer Session object that includes a single-use client secret that you can use on your front-end to grant client-side API access for certain customer resources.
 ///
 /// `POST /v1/customer_sessions` · Stripe's SDKs: `create` on `CustomerSession` · [API reference](https://docs.stripe.com/api/customer_sessions/create)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateCustomerSession {
@@ -18,7 +18,7 @@ pub struct CreateCustomerSession {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl serde::Serialize for CreateCustomerSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -36,7 +36,7 @@ impl serde::Serialize for CreateCustomerSession {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl CreateCustomerSession {
     /// Start with the required parameters: `components`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -64,7 +64,7 @@ impl CreateCustomerSession {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::StripeRequest for CreateCustomerSession {
     type Output = crate::CustomerSession;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -85,7 +85,7 @@ impl crate::rt::StripeRequest for CreateCustomerSession {
 /// Related guides: [Customer Session with the Payment Element](/payments/accept-a-payment-deferred?platform=web&type=payment#save-payment-methods),
 /// [Customer Session with the Pricing Table](/payments/checkout/pricing-table#customer-session),
 /// [Customer Session with the Buy Button](/payment-links/buy-button#pass-an-existing-customer).
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerSession {
@@ -98,7 +98,7 @@ pub struct CustomerSession {
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// The Customer the Customer Session was created for.
-    pub customer: crate::rt::Expandable<crate::Customer>,
+    pub customer: crate::rt::Expandable<crate::gated::Customer>,
     /// The Account that the Customer Session was created for.
     pub customer_account: Option<String>,
     /// The timestamp at which this Customer Session will expire.
@@ -108,12 +108,12 @@ pub struct CustomerSession {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl CustomerSession {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "customer_session";
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::Decode for CustomerSession {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -121,7 +121,7 @@ impl crate::rt::Decode for CustomerSession {
             f0: crate::rt::json::Slot<crate::rt::Secret<String>>,
             f1: crate::rt::json::Slot<crate::CustomerSessionResourceComponents>,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::Customer>>,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Customer>>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<crate::rt::Timestamp>,
             f6: crate::rt::json::Slot<bool>,
@@ -189,19 +189,19 @@ impl crate::rt::Decode for CustomerSession {
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl<'de> serde::Deserialize<'de> for CustomerSession {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::HasId for CustomerSession {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CustomerSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -226,7 +226,7 @@ impl serde::Serialize for CustomerSession {
     }
 }
 /// Configuration for the components supported by this Customer Session.
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerSessionResourceComponents {
@@ -243,7 +243,7 @@ pub struct CustomerSessionResourceComponents {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::Decode for CustomerSessionResourceComponents {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -317,19 +317,19 @@ impl crate::rt::Decode for CustomerSessionResourceComponents {
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl<'de> serde::Deserialize<'de> for CustomerSessionResourceComponents {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::HasId for CustomerSessionResourceComponents {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CustomerSessionResourceComponents {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -347,7 +347,7 @@ impl serde::Serialize for CustomerSessionResourceComponents {
     }
 }
 /// This hash contains whether the buy button is enabled.
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerSessionResourceComponentsResourceBuyButton {
@@ -356,7 +356,7 @@ pub struct CustomerSessionResourceComponentsResourceBuyButton {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::Decode for CustomerSessionResourceComponentsResourceBuyButton {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -392,20 +392,20 @@ impl crate::rt::Decode for CustomerSessionResourceComponentsResourceBuyButton {
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl<'de> serde::Deserialize<'de>
 for CustomerSessionResourceComponentsResourceBuyButton {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::HasId for CustomerSessionResourceComponentsResourceBuyButton {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CustomerSessionResourceComponentsResourceBuyButton {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -419,7 +419,7 @@ impl serde::Serialize for CustomerSessionResourceComponentsResourceBuyButton {
     }
 }
 /// This hash contains whether the customer sheet is enabled and the features it supports.
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerSessionResourceComponentsResourceCustomerSheet {
@@ -432,7 +432,7 @@ pub struct CustomerSessionResourceComponentsResourceCustomerSheet {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::Decode for CustomerSessionResourceComponentsResourceCustomerSheet {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -474,20 +474,20 @@ impl crate::rt::Decode for CustomerSessionResourceComponentsResourceCustomerShee
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl<'de> serde::Deserialize<'de>
 for CustomerSessionResourceComponentsResourceCustomerSheet {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::HasId for CustomerSessionResourceComponentsResourceCustomerSheet {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CustomerSessionResourceComponentsResourceCustomerSheet {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -504,7 +504,7 @@ impl serde::Serialize for CustomerSessionResourceComponentsResourceCustomerSheet
     }
 }
 /// This hash contains the features the customer sheet supports.
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures {
@@ -523,7 +523,7 @@ pub struct CustomerSessionResourceComponentsResourceCustomerSheetResourceFeature
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::Decode
 for CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures {
     #[inline(never)]
@@ -557,21 +557,21 @@ for CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures {
         })
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl<'de> serde::Deserialize<'de>
 for CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::HasId
 for CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures {
@@ -591,7 +591,7 @@ for CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures {
     }
 }
 /// This hash contains whether the mobile payment element is enabled and the features it supports.
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerSessionResourceComponentsResourceMobilePaymentElement {
@@ -604,7 +604,7 @@ pub struct CustomerSessionResourceComponentsResourceMobilePaymentElement {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::Decode
 for CustomerSessionResourceComponentsResourceMobilePaymentElement {
     #[inline(never)]
@@ -647,20 +647,20 @@ for CustomerSessionResourceComponentsResourceMobilePaymentElement {
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl<'de> serde::Deserialize<'de>
 for CustomerSessionResourceComponentsResourceMobilePaymentElement {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::HasId for CustomerSessionResourceComponentsResourceMobilePaymentElement {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CustomerSessionResourceComponentsResourceMobilePaymentElement {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -677,7 +677,7 @@ impl serde::Serialize for CustomerSessionResourceComponentsResourceMobilePayment
     }
 }
 /// This hash contains the features the mobile payment element supports.
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatures {
@@ -710,7 +710,7 @@ pub struct CustomerSessionResourceComponentsResourceMobilePaymentElementResource
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::Decode
 for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatures {
     #[inline(never)]
@@ -768,21 +768,21 @@ for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeature
         })
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl<'de> serde::Deserialize<'de>
 for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatures {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::HasId
 for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatures {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatures {
@@ -811,7 +811,7 @@ for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeature
     }
 }
 /// This hash contains whether the Payment Element is enabled and the features it supports.
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerSessionResourceComponentsResourcePaymentElement {
@@ -824,7 +824,7 @@ pub struct CustomerSessionResourceComponentsResourcePaymentElement {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::Decode for CustomerSessionResourceComponentsResourcePaymentElement {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -866,20 +866,20 @@ impl crate::rt::Decode for CustomerSessionResourceComponentsResourcePaymentEleme
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl<'de> serde::Deserialize<'de>
 for CustomerSessionResourceComponentsResourcePaymentElement {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::HasId for CustomerSessionResourceComponentsResourcePaymentElement {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CustomerSessionResourceComponentsResourcePaymentElement {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -896,7 +896,7 @@ impl serde::Serialize for CustomerSessionResourceComponentsResourcePaymentElemen
     }
 }
 /// This hash contains the features the Payment Element supports.
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures {
@@ -927,7 +927,7 @@ pub struct CustomerSessionResourceComponentsResourcePaymentElementResourceFeatur
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::Decode
 for CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures {
     #[inline(never)]
@@ -1006,21 +1006,21 @@ for CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures {
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl<'de> serde::Deserialize<'de>
 for CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::HasId
 for CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures {
@@ -1047,7 +1047,7 @@ for CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures {
     }
 }
 /// This hash contains whether the pricing table is enabled.
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerSessionResourceComponentsResourcePricingTable {
@@ -1056,7 +1056,7 @@ pub struct CustomerSessionResourceComponentsResourcePricingTable {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::Decode for CustomerSessionResourceComponentsResourcePricingTable {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1092,20 +1092,20 @@ impl crate::rt::Decode for CustomerSessionResourceComponentsResourcePricingTable
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl<'de> serde::Deserialize<'de>
 for CustomerSessionResourceComponentsResourcePricingTable {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 impl crate::rt::HasId for CustomerSessionResourceComponentsResourcePricingTable {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customer_sessions")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CustomerSessionResourceComponentsResourcePricingTable {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

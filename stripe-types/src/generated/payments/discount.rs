@@ -5,7 +5,7 @@
 /// Removes the currently applied discount on a customer.
 ///
 /// `DELETE /v1/customers/{customer}/subscriptions/{subscription_exposed_id}/discount` · [API reference](https://docs.stripe.com/api/discounts)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCustomerSubscriptionDiscount {
@@ -14,7 +14,7 @@ pub struct DeleteCustomerSubscriptionDiscount {
     /// The `subscription_exposed_id` parameter.
     pub subscription_exposed_id: crate::SubscriptionId,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for DeleteCustomerSubscriptionDiscount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -22,7 +22,7 @@ impl serde::Serialize for DeleteCustomerSubscriptionDiscount {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl DeleteCustomerSubscriptionDiscount {
     /// Start with the required parameters: `customer`, `subscription_exposed_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -36,7 +36,7 @@ impl DeleteCustomerSubscriptionDiscount {
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for DeleteCustomerSubscriptionDiscount {
     type Output = crate::DeletedDiscount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -62,14 +62,14 @@ impl crate::rt::StripeRequest for DeleteCustomerSubscriptionDiscount {
 /// Removes the currently applied discount on a customer.
 ///
 /// `DELETE /v1/customers/{customer}/discount` · Stripe's SDKs: `delete_discount` on `Customer` · [API reference](https://docs.stripe.com/api/customers/delete_discount)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteDiscountCustomer {
     /// The `customer` parameter.
     pub customer: crate::CustomerId,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for DeleteDiscountCustomer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -77,7 +77,7 @@ impl serde::Serialize for DeleteDiscountCustomer {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl DeleteDiscountCustomer {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -85,7 +85,7 @@ impl DeleteDiscountCustomer {
         Self { customer: customer.into() }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for DeleteDiscountCustomer {
     type Output = crate::DeletedDiscount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -106,6 +106,7 @@ impl crate::rt::StripeRequest for DeleteDiscountCustomer {
     }
 }
 /// DeletedDiscount
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletedDiscount {
@@ -124,7 +125,7 @@ pub struct DeletedDiscount {
     /// The invoice item `id` (or invoice line item `id` for invoice line items of type='subscription') that the discount's coupon was applied to, if it was applied directly to a particular invoice item or invoice line item.
     pub invoice_item: Option<String>,
     /// The promotion code applied to create this discount.
-    pub promotion_code: Option<crate::rt::Expandable<crate::PromotionCode>>,
+    pub promotion_code: Option<crate::rt::Expandable<crate::gated::PromotionCode>>,
     /// The `source` field.
     pub source: crate::DiscountSource,
     /// Date that the coupon was applied.
@@ -136,12 +137,14 @@ pub struct DeletedDiscount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 impl DeletedDiscount {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "discount";
 }
 /// The id of a [`DeletedDiscount`].
-pub type DeletedDiscountId = crate::rt::Id<DeletedDiscount>;
+pub type DeletedDiscountId = crate::rt::Id<crate::gated::DeletedDiscount>;
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 impl crate::rt::Decode for DeletedDiscount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -155,7 +158,9 @@ impl crate::rt::Decode for DeletedDiscount {
             f4: crate::rt::json::Slot<crate::DeletedDiscountId>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<String>,
-            f7: crate::rt::json::Slot<crate::rt::Expandable<crate::PromotionCode>>,
+            f7: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PromotionCode>,
+            >,
             f8: crate::rt::json::Slot<crate::DiscountSource>,
             f9: crate::rt::json::Slot<crate::rt::Timestamp>,
             f10: crate::rt::json::Slot<String>,
@@ -243,16 +248,19 @@ impl crate::rt::Decode for DeletedDiscount {
         }
     }
 }
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 impl<'de> serde::Deserialize<'de> for DeletedDiscount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 impl crate::rt::HasId for DeletedDiscount {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedDiscount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -297,6 +305,14 @@ impl serde::Serialize for DeletedDiscount {
 /// It contains information about when the discount began, when it will end, and what it is applied to.
 ///
 /// Related guide: [Applying discounts to subscriptions](https://docs.stripe.com/billing/subscriptions/discounts)
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "quotes"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Discount {
@@ -315,7 +331,7 @@ pub struct Discount {
     /// The invoice item `id` (or invoice line item `id` for invoice line items of type='subscription') that the discount's coupon was applied to, if it was applied directly to a particular invoice item or invoice line item.
     pub invoice_item: Option<String>,
     /// The promotion code applied to create this discount.
-    pub promotion_code: Option<crate::rt::Expandable<crate::PromotionCode>>,
+    pub promotion_code: Option<crate::rt::Expandable<crate::gated::PromotionCode>>,
     /// The `source` field.
     pub source: crate::DiscountSource,
     /// Date that the coupon was applied.
@@ -327,12 +343,28 @@ pub struct Discount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "quotes"
+    )
+)]
 impl Discount {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "discount";
 }
 /// The id of a [`Discount`].
-pub type DiscountId = crate::rt::Id<Discount>;
+pub type DiscountId = crate::rt::Id<crate::gated::Discount>;
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "quotes"
+    )
+)]
 impl crate::rt::Decode for Discount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -346,7 +378,9 @@ impl crate::rt::Decode for Discount {
             f4: crate::rt::json::Slot<crate::DiscountId>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<String>,
-            f7: crate::rt::json::Slot<crate::rt::Expandable<crate::PromotionCode>>,
+            f7: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PromotionCode>,
+            >,
             f8: crate::rt::json::Slot<crate::DiscountSource>,
             f9: crate::rt::json::Slot<crate::rt::Timestamp>,
             f10: crate::rt::json::Slot<String>,
@@ -433,16 +467,40 @@ impl crate::rt::Decode for Discount {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "quotes"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for Discount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "quotes"
+    )
+)]
 impl crate::rt::HasId for Discount {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "quotes"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Discount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -486,21 +544,39 @@ impl serde::Serialize for Discount {
     }
 }
 /// DiscountSource
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DiscountSource {
     /// The coupon that was redeemed to create this discount.
-    pub coupon: Option<crate::rt::Expandable<crate::Coupon>>,
+    pub coupon: Option<crate::rt::Expandable<crate::gated::Coupon>>,
     /// The source type of the discount.
     pub r#type: crate::discount::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::Decode for DiscountSource {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Coupon>>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Coupon>>,
             f1: crate::rt::json::Slot<crate::discount::Type>,
         }
         let mut b = Slots {
@@ -535,16 +611,43 @@ impl crate::rt::Decode for DiscountSource {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for DiscountSource {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::HasId for DiscountSource {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscriptions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DiscountSource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -561,7 +664,7 @@ impl serde::Serialize for DiscountSource {
     }
 }
 /// `GET /v1/customers/{customer}/discount` · [API reference](https://docs.stripe.com/api/discounts)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerDiscount {
@@ -570,7 +673,7 @@ pub struct RetrieveCustomerDiscount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for RetrieveCustomerDiscount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -581,7 +684,7 @@ impl serde::Serialize for RetrieveCustomerDiscount {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl RetrieveCustomerDiscount {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -597,7 +700,7 @@ impl RetrieveCustomerDiscount {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for RetrieveCustomerDiscount {
     type Output = crate::Discount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -618,7 +721,7 @@ impl crate::rt::StripeRequest for RetrieveCustomerDiscount {
     }
 }
 /// `GET /v1/customers/{customer}/subscriptions/{subscription_exposed_id}/discount` · [API reference](https://docs.stripe.com/api/discounts)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerSubscriptionDiscount {
@@ -629,7 +732,7 @@ pub struct RetrieveCustomerSubscriptionDiscount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for RetrieveCustomerSubscriptionDiscount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -640,7 +743,7 @@ impl serde::Serialize for RetrieveCustomerSubscriptionDiscount {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl RetrieveCustomerSubscriptionDiscount {
     /// Start with the required parameters: `customer`, `subscription_exposed_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -660,7 +763,7 @@ impl RetrieveCustomerSubscriptionDiscount {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for RetrieveCustomerSubscriptionDiscount {
     type Output = crate::Discount;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -7,7 +7,7 @@
 /// The status of the dispute will change from `needs_response` to `lost`. *Closing a dispute is irreversible*.
 ///
 /// `POST /v1/disputes/{dispute}/close` · Stripe's SDKs: `close` on `Dispute` · [API reference](https://docs.stripe.com/api/disputes/close)
-#[cfg(feature = "payments")]
+#[cfg(feature = "disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CloseDispute {
@@ -16,7 +16,7 @@ pub struct CloseDispute {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "disputes")]
 impl serde::Serialize for CloseDispute {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -27,7 +27,7 @@ impl serde::Serialize for CloseDispute {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "disputes")]
 impl CloseDispute {
     /// Start with the required parameters: `dispute`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -43,7 +43,7 @@ impl CloseDispute {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "disputes")]
 impl crate::rt::StripeRequest for CloseDispute {
     type Output = crate::Dispute;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -64,7 +64,7 @@ impl crate::rt::StripeRequest for CloseDispute {
     }
 }
 /// `POST /v1/charges/{charge}/dispute` · [API reference](https://docs.stripe.com/api/disputes)
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateChargeDispute {
@@ -79,7 +79,7 @@ pub struct CreateChargeDispute {
     /// Whether to immediately submit evidence to the bank. If `false`, evidence is staged on the dispute. Staged evidence is visible in the API and Dashboard, and can be submitted to the bank by making another request with this attribute set to `true` (the default).
     pub submit: Option<bool>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl serde::Serialize for CreateChargeDispute {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -99,7 +99,7 @@ impl serde::Serialize for CreateChargeDispute {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl CreateChargeDispute {
     /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -136,7 +136,7 @@ impl CreateChargeDispute {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl crate::rt::StripeRequest for CreateChargeDispute {
     type Output = crate::Dispute;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -157,7 +157,7 @@ impl crate::rt::StripeRequest for CreateChargeDispute {
     }
 }
 /// `POST /v1/charges/{charge}/dispute/close` · [API reference](https://docs.stripe.com/api/disputes)
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateChargeDisputeClose {
@@ -166,7 +166,7 @@ pub struct CreateChargeDisputeClose {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl serde::Serialize for CreateChargeDisputeClose {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -177,7 +177,7 @@ impl serde::Serialize for CreateChargeDisputeClose {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl CreateChargeDisputeClose {
     /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -193,7 +193,7 @@ impl CreateChargeDisputeClose {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl crate::rt::StripeRequest for CreateChargeDisputeClose {
     type Output = crate::Dispute;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -218,6 +218,7 @@ impl crate::rt::StripeRequest for CreateChargeDisputeClose {
 /// evidence that shows that the charge is legitimate.
 ///
 /// Related guide: [Disputes and fraud](https://docs.stripe.com/disputes)
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Dispute {
@@ -226,7 +227,7 @@ pub struct Dispute {
     /// List of zero, one, or two balance transactions that show funds withdrawn and reinstated to your Stripe account as a result of this dispute.
     pub balance_transactions: Vec<crate::BalanceTransaction>,
     /// ID of the charge that's disputed.
-    pub charge: crate::rt::Expandable<crate::Charge>,
+    pub charge: crate::rt::Expandable<crate::gated::Charge>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
@@ -256,19 +257,21 @@ pub struct Dispute {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl Dispute {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "dispute";
 }
 /// The id of a [`Dispute`].
-pub type DisputeId = crate::rt::Id<Dispute>;
+pub type DisputeId = crate::rt::Id<crate::gated::Dispute>;
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::Decode for Dispute {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<Vec<crate::BalanceTransaction>>,
-            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Charge>>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<Vec<crate::dispute::EnhancedEligibilityTypes>>,
@@ -421,16 +424,19 @@ impl crate::rt::Decode for Dispute {
         }
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for Dispute {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::HasId for Dispute {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Dispute {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -467,6 +473,7 @@ impl serde::Serialize for Dispute {
     }
 }
 /// DisputeEnhancedEligibility
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeEnhancedEligibility {
@@ -479,6 +486,7 @@ pub struct DisputeEnhancedEligibility {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::Decode for DisputeEnhancedEligibility {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -509,16 +517,19 @@ impl crate::rt::Decode for DisputeEnhancedEligibility {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputeEnhancedEligibility {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::HasId for DisputeEnhancedEligibility {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeEnhancedEligibility {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -537,6 +548,7 @@ impl serde::Serialize for DisputeEnhancedEligibility {
     }
 }
 /// DisputeEnhancedEligibilityVisaCompellingEvidence3
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeEnhancedEligibilityVisaCompellingEvidence3 {
@@ -547,6 +559,7 @@ pub struct DisputeEnhancedEligibilityVisaCompellingEvidence3 {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::Decode for DisputeEnhancedEligibilityVisaCompellingEvidence3 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -591,16 +604,19 @@ impl crate::rt::Decode for DisputeEnhancedEligibilityVisaCompellingEvidence3 {
         }
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputeEnhancedEligibilityVisaCompellingEvidence3 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::HasId for DisputeEnhancedEligibilityVisaCompellingEvidence3 {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeEnhancedEligibilityVisaCompellingEvidence3 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -615,6 +631,7 @@ impl serde::Serialize for DisputeEnhancedEligibilityVisaCompellingEvidence3 {
     }
 }
 /// DisputeEnhancedEligibilityVisaCompliance
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeEnhancedEligibilityVisaCompliance {
@@ -623,6 +640,7 @@ pub struct DisputeEnhancedEligibilityVisaCompliance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::Decode for DisputeEnhancedEligibilityVisaCompliance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -660,16 +678,19 @@ impl crate::rt::Decode for DisputeEnhancedEligibilityVisaCompliance {
         }
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputeEnhancedEligibilityVisaCompliance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::HasId for DisputeEnhancedEligibilityVisaCompliance {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeEnhancedEligibilityVisaCompliance {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -683,6 +704,7 @@ impl serde::Serialize for DisputeEnhancedEligibilityVisaCompliance {
     }
 }
 /// DisputeEnhancedEvidence
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeEnhancedEvidence {
@@ -695,6 +717,7 @@ pub struct DisputeEnhancedEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::Decode for DisputeEnhancedEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -725,16 +748,19 @@ impl crate::rt::Decode for DisputeEnhancedEvidence {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputeEnhancedEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::HasId for DisputeEnhancedEvidence {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeEnhancedEvidence {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -753,6 +779,7 @@ impl serde::Serialize for DisputeEnhancedEvidence {
     }
 }
 /// DisputeEnhancedEvidenceVisaCompellingEvidence3
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeEnhancedEvidenceVisaCompellingEvidence3 {
@@ -767,6 +794,7 @@ pub struct DisputeEnhancedEvidenceVisaCompellingEvidence3 {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::Decode for DisputeEnhancedEvidenceVisaCompellingEvidence3 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -810,16 +838,19 @@ impl crate::rt::Decode for DisputeEnhancedEvidenceVisaCompellingEvidence3 {
         }
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputeEnhancedEvidenceVisaCompellingEvidence3 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::HasId for DisputeEnhancedEvidenceVisaCompellingEvidence3 {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeEnhancedEvidenceVisaCompellingEvidence3 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -839,6 +870,7 @@ impl serde::Serialize for DisputeEnhancedEvidenceVisaCompellingEvidence3 {
     }
 }
 /// DisputeEnhancedEvidenceVisaCompliance
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeEnhancedEvidenceVisaCompliance {
@@ -847,6 +879,7 @@ pub struct DisputeEnhancedEvidenceVisaCompliance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::Decode for DisputeEnhancedEvidenceVisaCompliance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -882,16 +915,19 @@ impl crate::rt::Decode for DisputeEnhancedEvidenceVisaCompliance {
         }
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputeEnhancedEvidenceVisaCompliance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::HasId for DisputeEnhancedEvidenceVisaCompliance {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeEnhancedEvidenceVisaCompliance {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -905,6 +941,7 @@ impl serde::Serialize for DisputeEnhancedEvidenceVisaCompliance {
     }
 }
 /// DisputeEvidence
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeEvidence {
@@ -967,6 +1004,7 @@ pub struct DisputeEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::Decode for DisputeEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1139,16 +1177,19 @@ impl crate::rt::Decode for DisputeEvidence {
         }
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputeEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::HasId for DisputeEvidence {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeEvidence {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1243,6 +1284,7 @@ impl serde::Serialize for DisputeEvidence {
     }
 }
 /// DisputeEvidenceDetails
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeEvidenceDetails {
@@ -1259,6 +1301,7 @@ pub struct DisputeEvidenceDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::Decode for DisputeEvidenceDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1321,16 +1364,19 @@ impl crate::rt::Decode for DisputeEvidenceDetails {
         }
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputeEvidenceDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::HasId for DisputeEvidenceDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeEvidenceDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1350,6 +1396,7 @@ impl serde::Serialize for DisputeEvidenceDetails {
     }
 }
 /// DisputePaymentMethodDetails
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputePaymentMethodDetails {
@@ -1366,6 +1413,7 @@ pub struct DisputePaymentMethodDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::Decode for DisputePaymentMethodDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1417,16 +1465,19 @@ impl crate::rt::Decode for DisputePaymentMethodDetails {
         }
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::HasId for DisputePaymentMethodDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputePaymentMethodDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1452,6 +1503,7 @@ impl serde::Serialize for DisputePaymentMethodDetails {
     }
 }
 /// DisputePaymentMethodDetailsAmazonPay
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputePaymentMethodDetailsAmazonPay {
@@ -1460,6 +1512,7 @@ pub struct DisputePaymentMethodDetailsAmazonPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::Decode for DisputePaymentMethodDetailsAmazonPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1484,16 +1537,19 @@ impl crate::rt::Decode for DisputePaymentMethodDetailsAmazonPay {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsAmazonPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::HasId for DisputePaymentMethodDetailsAmazonPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputePaymentMethodDetailsAmazonPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1509,6 +1565,7 @@ impl serde::Serialize for DisputePaymentMethodDetailsAmazonPay {
     }
 }
 /// DisputePaymentMethodDetailsCard
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputePaymentMethodDetailsCard {
@@ -1521,6 +1578,7 @@ pub struct DisputePaymentMethodDetailsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::Decode for DisputePaymentMethodDetailsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1564,16 +1622,19 @@ impl crate::rt::Decode for DisputePaymentMethodDetailsCard {
         }
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::HasId for DisputePaymentMethodDetailsCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputePaymentMethodDetailsCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1591,6 +1652,7 @@ impl serde::Serialize for DisputePaymentMethodDetailsCard {
     }
 }
 /// DisputePaymentMethodDetailsKlarna
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputePaymentMethodDetailsKlarna {
@@ -1601,6 +1663,7 @@ pub struct DisputePaymentMethodDetailsKlarna {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::Decode for DisputePaymentMethodDetailsKlarna {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1629,16 +1692,19 @@ impl crate::rt::Decode for DisputePaymentMethodDetailsKlarna {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsKlarna {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::HasId for DisputePaymentMethodDetailsKlarna {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputePaymentMethodDetailsKlarna {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1657,6 +1723,7 @@ impl serde::Serialize for DisputePaymentMethodDetailsKlarna {
     }
 }
 /// DisputePaymentMethodDetailsPaypal
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputePaymentMethodDetailsPaypal {
@@ -1667,6 +1734,7 @@ pub struct DisputePaymentMethodDetailsPaypal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::Decode for DisputePaymentMethodDetailsPaypal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1695,16 +1763,19 @@ impl crate::rt::Decode for DisputePaymentMethodDetailsPaypal {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsPaypal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::HasId for DisputePaymentMethodDetailsPaypal {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputePaymentMethodDetailsPaypal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1723,6 +1794,7 @@ impl serde::Serialize for DisputePaymentMethodDetailsPaypal {
     }
 }
 /// DisputeTransactionShippingAddress
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeTransactionShippingAddress {
@@ -1741,6 +1813,7 @@ pub struct DisputeTransactionShippingAddress {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::Decode for DisputeTransactionShippingAddress {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1785,16 +1858,19 @@ impl crate::rt::Decode for DisputeTransactionShippingAddress {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputeTransactionShippingAddress {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::HasId for DisputeTransactionShippingAddress {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeTransactionShippingAddress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1825,6 +1901,7 @@ impl serde::Serialize for DisputeTransactionShippingAddress {
     }
 }
 /// DisputeVisaCompellingEvidence3DisputedTransaction
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeVisaCompellingEvidence3DisputedTransaction {
@@ -1849,6 +1926,7 @@ pub struct DisputeVisaCompellingEvidence3DisputedTransaction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::Decode for DisputeVisaCompellingEvidence3DisputedTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1912,16 +1990,19 @@ impl crate::rt::Decode for DisputeVisaCompellingEvidence3DisputedTransaction {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputeVisaCompellingEvidence3DisputedTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::HasId for DisputeVisaCompellingEvidence3DisputedTransaction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeVisaCompellingEvidence3DisputedTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1958,6 +2039,7 @@ impl serde::Serialize for DisputeVisaCompellingEvidence3DisputedTransaction {
     }
 }
 /// DisputeVisaCompellingEvidence3PriorUndisputedTransaction
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
@@ -1980,6 +2062,7 @@ pub struct DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::Decode for DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2052,17 +2135,20 @@ impl crate::rt::Decode for DisputeVisaCompellingEvidence3PriorUndisputedTransact
         }
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de>
 for DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 impl crate::rt::HasId for DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2101,7 +2187,7 @@ impl serde::Serialize for DisputeVisaCompellingEvidence3PriorUndisputedTransacti
 /// Returns a list of your disputes.
 ///
 /// `GET /v1/disputes` · Stripe's SDKs: `list` on `Dispute` · [API reference](https://docs.stripe.com/api/disputes/list)
-#[cfg(feature = "payments")]
+#[cfg(feature = "disputes")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListDisputes {
@@ -2120,7 +2206,7 @@ pub struct ListDisputes {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "disputes")]
 impl serde::Serialize for ListDisputes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2149,7 +2235,7 @@ impl serde::Serialize for ListDisputes {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "disputes")]
 impl ListDisputes {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2200,7 +2286,7 @@ impl ListDisputes {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "disputes")]
 impl crate::rt::StripeRequest for ListDisputes {
     type Output = crate::rt::List<crate::Dispute>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -2218,7 +2304,7 @@ impl crate::rt::StripeRequest for ListDisputes {
 /// Retrieve a dispute for a specified charge.
 ///
 /// `GET /v1/charges/{charge}/dispute` · [API reference](https://docs.stripe.com/api/disputes)
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveChargeDispute {
@@ -2227,7 +2313,7 @@ pub struct RetrieveChargeDispute {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl serde::Serialize for RetrieveChargeDispute {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2238,7 +2324,7 @@ impl serde::Serialize for RetrieveChargeDispute {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl RetrieveChargeDispute {
     /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2254,7 +2340,7 @@ impl RetrieveChargeDispute {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl crate::rt::StripeRequest for RetrieveChargeDispute {
     type Output = crate::Dispute;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -2279,7 +2365,7 @@ impl crate::rt::StripeRequest for RetrieveChargeDispute {
 /// Retrieves the dispute with the given ID.
 ///
 /// `GET /v1/disputes/{dispute}` · Stripe's SDKs: `retrieve` on `Dispute` · [API reference](https://docs.stripe.com/api/disputes/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveDispute {
@@ -2288,7 +2374,7 @@ pub struct RetrieveDispute {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "disputes")]
 impl serde::Serialize for RetrieveDispute {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2299,7 +2385,7 @@ impl serde::Serialize for RetrieveDispute {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "disputes")]
 impl RetrieveDispute {
     /// Start with the required parameters: `dispute`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2315,7 +2401,7 @@ impl RetrieveDispute {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "disputes")]
 impl crate::rt::StripeRequest for RetrieveDispute {
     type Output = crate::Dispute;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -2341,7 +2427,7 @@ impl crate::rt::StripeRequest for RetrieveDispute {
 /// Depending on your dispute type, different evidence fields will give you a better chance of winning your dispute. To figure out which evidence fields to provide, see our [guide to dispute types](https://docs.stripe.com/docs/disputes/categories).
 ///
 /// `POST /v1/disputes/{dispute}` · Stripe's SDKs: `update` on `Dispute` · [API reference](https://docs.stripe.com/api/disputes/update)
-#[cfg(feature = "payments")]
+#[cfg(feature = "disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateDispute {
@@ -2356,7 +2442,7 @@ pub struct UpdateDispute {
     /// Whether to immediately submit evidence to the bank. If `false`, evidence is staged on the dispute. Staged evidence is visible in the API and Dashboard, and can be submitted to the bank by making another request with this attribute set to `true` (the default).
     pub submit: Option<bool>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "disputes")]
 impl serde::Serialize for UpdateDispute {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2376,7 +2462,7 @@ impl serde::Serialize for UpdateDispute {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "disputes")]
 impl UpdateDispute {
     /// Start with the required parameters: `dispute`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2413,7 +2499,7 @@ impl UpdateDispute {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "disputes")]
 impl crate::rt::StripeRequest for UpdateDispute {
     type Output = crate::Dispute;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Creates a short-lived API key for a given resource.
 ///
 /// `POST /v1/ephemeral_keys` · Stripe's SDKs: `create` on `EphemeralKey` · [API reference](https://docs.stripe.com/api/ephemeral_keys/create)
-#[cfg(feature = "payments")]
+#[cfg(feature = "ephemeral_keys")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateEphemeralKey {
@@ -20,7 +20,7 @@ pub struct CreateEphemeralKey {
     /// The ID of the Identity VerificationSession you'd like to access using the resulting ephemeral key
     pub verification_session: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "ephemeral_keys")]
 impl serde::Serialize for CreateEphemeralKey {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -43,7 +43,7 @@ impl serde::Serialize for CreateEphemeralKey {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "ephemeral_keys")]
 impl CreateEphemeralKey {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -82,7 +82,7 @@ impl CreateEphemeralKey {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "ephemeral_keys")]
 impl crate::rt::StripeRequest for CreateEphemeralKey {
     type Output = crate::EphemeralKey;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -102,7 +102,7 @@ impl crate::rt::StripeRequest for CreateEphemeralKey {
 /// Invalidates a short-lived API key for a given resource.
 ///
 /// `DELETE /v1/ephemeral_keys/{key}` · Stripe's SDKs: `delete` on `EphemeralKey` · [API reference](https://docs.stripe.com/api/ephemeral_keys/delete)
-#[cfg(feature = "payments")]
+#[cfg(feature = "ephemeral_keys")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteEphemeralKey {
@@ -111,7 +111,7 @@ pub struct DeleteEphemeralKey {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "ephemeral_keys")]
 impl serde::Serialize for DeleteEphemeralKey {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -122,7 +122,7 @@ impl serde::Serialize for DeleteEphemeralKey {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "ephemeral_keys")]
 impl DeleteEphemeralKey {
     /// Start with the required parameters: `key`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -138,7 +138,7 @@ impl DeleteEphemeralKey {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "ephemeral_keys")]
 impl crate::rt::StripeRequest for DeleteEphemeralKey {
     type Output = crate::EphemeralKey;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -158,7 +158,7 @@ impl crate::rt::StripeRequest for DeleteEphemeralKey {
     }
 }
 /// EphemeralKey
-#[cfg(feature = "payments")]
+#[cfg(feature = "ephemeral_keys")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct EphemeralKey {
@@ -175,15 +175,15 @@ pub struct EphemeralKey {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "ephemeral_keys")]
 impl EphemeralKey {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "ephemeral_key";
 }
 /// The id of a [`EphemeralKey`].
-#[cfg(feature = "payments")]
+#[cfg(feature = "ephemeral_keys")]
 pub type EphemeralKeyId = crate::rt::Id<EphemeralKey>;
-#[cfg(feature = "payments")]
+#[cfg(feature = "ephemeral_keys")]
 impl crate::rt::Decode for EphemeralKey {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -241,19 +241,19 @@ impl crate::rt::Decode for EphemeralKey {
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "ephemeral_keys")]
 impl<'de> serde::Deserialize<'de> for EphemeralKey {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "ephemeral_keys")]
 impl crate::rt::HasId for EphemeralKey {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "ephemeral_keys")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for EphemeralKey {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

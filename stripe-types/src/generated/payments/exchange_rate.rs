@@ -26,7 +26,7 @@
 /// - *determine app fees to charge a connected account*
 ///
 /// *Using this Exchange Rates API beta for any purpose other than to transact on Stripe is strictly prohibited and constitutes a violation of Stripe's terms of service.*
-#[cfg(feature = "payments")]
+#[cfg(feature = "exchange_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ExchangeRate {
@@ -37,15 +37,15 @@ pub struct ExchangeRate {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "exchange_rates")]
 impl ExchangeRate {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "exchange_rate";
 }
 /// The id of a [`ExchangeRate`].
-#[cfg(feature = "payments")]
+#[cfg(feature = "exchange_rates")]
 pub type ExchangeRateId = crate::rt::Id<ExchangeRate>;
-#[cfg(feature = "payments")]
+#[cfg(feature = "exchange_rates")]
 impl crate::rt::Decode for ExchangeRate {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -86,19 +86,19 @@ impl crate::rt::Decode for ExchangeRate {
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "exchange_rates")]
 impl<'de> serde::Deserialize<'de> for ExchangeRate {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "exchange_rates")]
 impl crate::rt::HasId for ExchangeRate {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "exchange_rates")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ExchangeRate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -120,7 +120,7 @@ impl serde::Serialize for ExchangeRate {
 /// Returns a list of objects that contain the rates at which foreign currencies are converted to one another. Only shows the currencies for which Stripe supports.
 ///
 /// `GET /v1/exchange_rates` · Stripe's SDKs: `list` on `ExchangeRate` · [API reference](https://docs.stripe.com/api/exchange_rates/list)
-#[cfg(feature = "payments")]
+#[cfg(feature = "exchange_rates")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListExchangeRates {
@@ -133,7 +133,7 @@ pub struct ListExchangeRates {
     /// A cursor for use in pagination. `starting_after` is the currency that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with the exchange rate for currency X, your subsequent call can include `starting_after=X` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "exchange_rates")]
 impl serde::Serialize for ListExchangeRates {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -153,7 +153,7 @@ impl serde::Serialize for ListExchangeRates {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "exchange_rates")]
 impl ListExchangeRates {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -186,7 +186,7 @@ impl ListExchangeRates {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "exchange_rates")]
 impl crate::rt::StripeRequest for ListExchangeRates {
     type Output = crate::rt::List<crate::ExchangeRate>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -208,7 +208,7 @@ impl crate::rt::StripeRequest for ListExchangeRates {
 /// Retrieves the exchange rates from the given currency to every supported currency.
 ///
 /// `GET /v1/exchange_rates/{rate_id}` · Stripe's SDKs: `retrieve` on `ExchangeRate` · [API reference](https://docs.stripe.com/api/exchange_rates/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "exchange_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveExchangeRate {
@@ -217,7 +217,7 @@ pub struct RetrieveExchangeRate {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "exchange_rates")]
 impl serde::Serialize for RetrieveExchangeRate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -228,7 +228,7 @@ impl serde::Serialize for RetrieveExchangeRate {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "exchange_rates")]
 impl RetrieveExchangeRate {
     /// Start with the required parameters: `rate_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -244,7 +244,7 @@ impl RetrieveExchangeRate {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "exchange_rates")]
 impl crate::rt::StripeRequest for RetrieveExchangeRate {
     type Output = crate::ExchangeRate;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -7,7 +7,7 @@
 /// funding instructions will be retrieved. In other words, we will return the same funding instructions each time.
 ///
 /// `POST /v1/customers/{customer}/funding_instructions` · Stripe's SDKs: `create_funding_instructions` on `Customer` · [API reference](https://docs.stripe.com/api/customers/create_funding_instructions)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateFundingInstructionsCustomer {
@@ -22,7 +22,7 @@ pub struct CreateFundingInstructionsCustomer {
     /// The `funding_type` to get the instructions for.
     pub funding_type: crate::payment_intent::FundingType,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for CreateFundingInstructionsCustomer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -36,7 +36,7 @@ impl serde::Serialize for CreateFundingInstructionsCustomer {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl CreateFundingInstructionsCustomer {
     /// Start with the required parameters: `customer`, `bank_transfer`, `currency`, `funding_type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -60,7 +60,7 @@ impl CreateFundingInstructionsCustomer {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for CreateFundingInstructionsCustomer {
     type Output = crate::FundingInstructions;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// List all the Payment Attempt Records attached to the specified Payment Record.
 ///
 /// `GET /v1/payment_attempt_records` · Stripe's SDKs: `list` on `PaymentAttemptRecord` · [API reference](https://docs.stripe.com/api/payment_attempt_records/list)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_attempt_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListPaymentAttemptRecords {
@@ -18,7 +18,7 @@ pub struct ListPaymentAttemptRecords {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_attempt_records")]
 impl serde::Serialize for ListPaymentAttemptRecords {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -36,7 +36,7 @@ impl serde::Serialize for ListPaymentAttemptRecords {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_attempt_records")]
 impl ListPaymentAttemptRecords {
     /// Start with the required parameters: `payment_record`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -64,7 +64,7 @@ impl ListPaymentAttemptRecords {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_attempt_records")]
 impl crate::rt::StripeRequest for ListPaymentAttemptRecords {
     type Output = crate::rt::List<crate::PaymentAttemptRecord>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -83,7 +83,7 @@ impl crate::rt::StripeRequest for ListPaymentAttemptRecords {
 /// Each payment attempt tries to collect a fixed amount of money from a fixed customer and payment
 /// method. Payment Attempt Records are attached to Payment Records. Only one attempt per Payment Record
 /// can have guaranteed funds.
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_attempt_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentAttemptRecord {
@@ -138,15 +138,15 @@ pub struct PaymentAttemptRecord {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_attempt_records")]
 impl PaymentAttemptRecord {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "payment_attempt_record";
 }
 /// The id of a [`PaymentAttemptRecord`].
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_attempt_records")]
 pub type PaymentAttemptRecordId = crate::rt::Id<PaymentAttemptRecord>;
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_attempt_records")]
 impl crate::rt::Decode for PaymentAttemptRecord {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -347,19 +347,19 @@ impl crate::rt::Decode for PaymentAttemptRecord {
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_attempt_records")]
 impl<'de> serde::Deserialize<'de> for PaymentAttemptRecord {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_attempt_records")]
 impl crate::rt::HasId for PaymentAttemptRecord {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_attempt_records")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentAttemptRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -411,7 +411,7 @@ impl serde::Serialize for PaymentAttemptRecord {
 /// Retrieves a Payment Attempt Record with the given ID
 ///
 /// `GET /v1/payment_attempt_records/{id}` · Stripe's SDKs: `retrieve` on `PaymentAttemptRecord` · [API reference](https://docs.stripe.com/api/payment_attempt_records/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_attempt_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePaymentAttemptRecord {
@@ -420,7 +420,7 @@ pub struct RetrievePaymentAttemptRecord {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_attempt_records")]
 impl serde::Serialize for RetrievePaymentAttemptRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -431,7 +431,7 @@ impl serde::Serialize for RetrievePaymentAttemptRecord {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_attempt_records")]
 impl RetrievePaymentAttemptRecord {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -447,7 +447,7 @@ impl RetrievePaymentAttemptRecord {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_attempt_records")]
 impl crate::rt::StripeRequest for RetrievePaymentAttemptRecord {
     type Output = crate::PaymentAttemptRecord;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Manually reconcile the remaining amount for a `customer_balance` PaymentIntent.
 ///
 /// `POST /v1/payment_intents/{intent}/apply_customer_balance` · Stripe's SDKs: `apply_customer_balance` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/apply_customer_balance)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ApplyCustomerBalancePaymentIntent {
@@ -22,7 +22,7 @@ pub struct ApplyCustomerBalancePaymentIntent {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl serde::Serialize for ApplyCustomerBalancePaymentIntent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -39,7 +39,7 @@ impl serde::Serialize for ApplyCustomerBalancePaymentIntent {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl ApplyCustomerBalancePaymentIntent {
     /// Start with the required parameters: `intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -71,7 +71,7 @@ impl ApplyCustomerBalancePaymentIntent {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl crate::rt::StripeRequest for ApplyCustomerBalancePaymentIntent {
     type Output = crate::PaymentIntent;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -100,7 +100,7 @@ impl crate::rt::StripeRequest for ApplyCustomerBalancePaymentIntent {
 /// You can’t cancel the PaymentIntent for a Checkout Session. [Expire the Checkout Session](https://docs.stripe.com/docs/api/checkout/sessions/expire) instead.
 ///
 /// `POST /v1/payment_intents/{intent}/cancel` · Stripe's SDKs: `cancel` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/cancel)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelPaymentIntent {
@@ -111,7 +111,7 @@ pub struct CancelPaymentIntent {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl serde::Serialize for CancelPaymentIntent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -125,7 +125,7 @@ impl serde::Serialize for CancelPaymentIntent {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl CancelPaymentIntent {
     /// Start with the required parameters: `intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -150,7 +150,7 @@ impl CancelPaymentIntent {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl crate::rt::StripeRequest for CancelPaymentIntent {
     type Output = crate::PaymentIntent;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -179,7 +179,7 @@ impl crate::rt::StripeRequest for CancelPaymentIntent {
 /// Learn more about [separate authorization and capture](https://docs.stripe.com/docs/payments/capture-later).
 ///
 /// `POST /v1/payment_intents/{intent}/capture` · Stripe's SDKs: `capture` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/capture)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CapturePaymentIntent {
@@ -213,7 +213,7 @@ pub struct CapturePaymentIntent {
     /// is captured. Learn more about the [use case for connected accounts](https://docs.stripe.com/payments/connected-accounts).
     pub transfer_data: Option<crate::payment_intent::capture::TransferData>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl serde::Serialize for CapturePaymentIntent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -254,7 +254,7 @@ impl serde::Serialize for CapturePaymentIntent {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl CapturePaymentIntent {
     /// Start with the required parameters: `intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -347,7 +347,7 @@ impl CapturePaymentIntent {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl crate::rt::StripeRequest for CapturePaymentIntent {
     type Output = crate::PaymentIntent;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -401,7 +401,7 @@ impl crate::rt::StripeRequest for CapturePaymentIntent {
 /// transition the PaymentIntent to the `canceled` state.
 ///
 /// `POST /v1/payment_intents/{intent}/confirm` · Stripe's SDKs: `confirm` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/confirm)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ConfirmPaymentIntent {
@@ -481,7 +481,7 @@ pub struct ConfirmPaymentIntent {
     /// Set to `true` when confirming server-side and using Stripe.js, iOS, or Android client-side SDKs to handle the next actions.
     pub use_stripe_sdk: Option<bool>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl serde::Serialize for ConfirmPaymentIntent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -555,7 +555,7 @@ impl serde::Serialize for ConfirmPaymentIntent {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl ConfirmPaymentIntent {
     /// Start with the required parameters: `intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -755,7 +755,7 @@ impl ConfirmPaymentIntent {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl crate::rt::StripeRequest for ConfirmPaymentIntent {
     type Output = crate::PaymentIntent;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -789,7 +789,7 @@ impl crate::rt::StripeRequest for ConfirmPaymentIntent {
 /// `confirm=true`.
 ///
 /// `POST /v1/payment_intents` · Stripe's SDKs: `create` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/create)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreatePaymentIntent {
@@ -904,7 +904,7 @@ pub struct CreatePaymentIntent {
     /// Set to `true` when confirming server-side and using Stripe.js, iOS, or Android client-side SDKs to handle the next actions.
     pub use_stripe_sdk: Option<bool>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl serde::Serialize for CreatePaymentIntent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1019,7 +1019,7 @@ impl serde::Serialize for CreatePaymentIntent {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl CreatePaymentIntent {
     /// Start with the required parameters: `amount`, `currency`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1319,7 +1319,7 @@ impl CreatePaymentIntent {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl crate::rt::StripeRequest for CreatePaymentIntent {
     type Output = crate::PaymentIntent;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1362,7 +1362,7 @@ impl crate::rt::StripeRequest for CreatePaymentIntent {
 /// Learn more about [incremental authorizations](https://docs.stripe.com/docs/terminal/features/incremental-authorizations).
 ///
 /// `POST /v1/payment_intents/{intent}/increment_authorization` · Stripe's SDKs: `increment_authorization` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/increment_authorization)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IncrementAuthorizationPaymentIntent {
@@ -1390,7 +1390,7 @@ pub struct IncrementAuthorizationPaymentIntent {
     /// Learn more about the [use case for connected accounts](https://docs.stripe.com/payments/connected-accounts).
     pub transfer_data: Option<crate::payment_intent::TransferData>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl serde::Serialize for IncrementAuthorizationPaymentIntent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1426,7 +1426,7 @@ impl serde::Serialize for IncrementAuthorizationPaymentIntent {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl IncrementAuthorizationPaymentIntent {
     /// Start with the required parameters: `intent`, `amount`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1504,7 +1504,7 @@ impl IncrementAuthorizationPaymentIntent {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl crate::rt::StripeRequest for IncrementAuthorizationPaymentIntent {
     type Output = crate::PaymentIntent;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1529,7 +1529,7 @@ impl crate::rt::StripeRequest for IncrementAuthorizationPaymentIntent {
 /// Returns a list of PaymentIntents.
 ///
 /// `GET /v1/payment_intents` · Stripe's SDKs: `list` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/list)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListPaymentIntents {
@@ -1548,7 +1548,7 @@ pub struct ListPaymentIntents {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl serde::Serialize for ListPaymentIntents {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1577,7 +1577,7 @@ impl serde::Serialize for ListPaymentIntents {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl ListPaymentIntents {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1628,7 +1628,7 @@ impl ListPaymentIntents {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl crate::rt::StripeRequest for ListPaymentIntents {
     type Output = crate::rt::List<crate::PaymentIntent>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1716,7 +1716,7 @@ pub struct PaymentIntent {
     /// The payment error encountered in the previous PaymentIntent confirmation. It will be cleared if the PaymentIntent is later updated for any reason.
     pub last_payment_error: Option<crate::rt::Boxed<crate::ApiErrors>>,
     /// ID of the latest [Charge object](https://docs.stripe.com/api/charges) created by this PaymentIntent. This property is `null` until PaymentIntent confirmation is attempted.
-    pub latest_charge: Option<crate::rt::Expandable<crate::Charge>>,
+    pub latest_charge: Option<crate::rt::Expandable<crate::gated::Charge>>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Learn more about [storing information in metadata](https://docs.stripe.com/payments/payment-intents/creating-payment-intents#storing-information-in-metadata).
@@ -1725,7 +1725,7 @@ pub struct PaymentIntent {
     pub next_action: Option<crate::PaymentIntentNextAction>,
     /// You can specify the settlement merchant as the
     /// connected account using the `on_behalf_of` attribute on the charge. See the PaymentIntents [use case for connected accounts](/payments/connected-accounts) for details.
-    pub on_behalf_of: Option<crate::rt::Expandable<crate::Account>>,
+    pub on_behalf_of: Option<crate::rt::Expandable<crate::gated::Account>>,
     /// The `payment_details` field.
     pub payment_details: Option<crate::PaymentFlowsPaymentDetails>,
     /// ID of the payment method used in this PaymentIntent.
@@ -1745,7 +1745,7 @@ pub struct PaymentIntent {
     /// Email address that the receipt for the resulting payment will be sent to. If `receipt_email` is specified for a payment in live mode, a receipt will be sent regardless of your [email settings](https://dashboard.stripe.com/account/emails).
     pub receipt_email: Option<String>,
     /// ID of the review associated with this PaymentIntent, if any.
-    pub review: Option<crate::rt::Expandable<crate::Review>>,
+    pub review: Option<crate::rt::Expandable<crate::gated::Review>>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -1808,11 +1808,11 @@ impl crate::rt::Decode for PaymentIntent {
             f18: crate::rt::json::Slot<crate::PaymentFlowsPaymentIntentAsyncWorkflows>,
             f19: crate::rt::json::Slot<crate::PaymentIntentId>,
             f20: crate::rt::json::Slot<crate::rt::Boxed<crate::ApiErrors>>,
-            f21: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
+            f21: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Charge>>,
             f22: crate::rt::json::Slot<bool>,
             f23: crate::rt::json::Slot<crate::rt::Metadata>,
             f24: crate::rt::json::Slot<crate::PaymentIntentNextAction>,
-            f25: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f25: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
             f26: crate::rt::json::Slot<crate::PaymentFlowsPaymentDetails>,
             f27: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
             f28: crate::rt::json::Slot<
@@ -1825,7 +1825,7 @@ impl crate::rt::Decode for PaymentIntent {
             >,
             f32: crate::rt::json::Slot<crate::PaymentIntentProcessing>,
             f33: crate::rt::json::Slot<String>,
-            f34: crate::rt::json::Slot<crate::rt::Expandable<crate::Review>>,
+            f34: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Review>>,
             f35: crate::rt::json::Slot<crate::confirmation_token::SetupFutureUsage>,
             f36: crate::rt::json::Slot<crate::Shipping>,
             f37: crate::rt::json::Slot<String>,
@@ -5231,6 +5231,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptions {
     }
 }
 /// payment_intent_payment_method_options_acss_debit
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptionsAcssDebit {
@@ -5253,6 +5254,7 @@ pub struct PaymentIntentPaymentMethodOptionsAcssDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAcssDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5296,16 +5298,19 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAcssDebit {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsAcssDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsAcssDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentPaymentMethodOptionsAcssDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5330,6 +5335,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsAcssDebit {
     }
 }
 /// payment_intent_payment_method_options_au_becs_debit
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptionsAuBecsDebit {
@@ -5346,6 +5352,7 @@ pub struct PaymentIntentPaymentMethodOptionsAuBecsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAuBecsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5374,16 +5381,19 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAuBecsDebit {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsAuBecsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsAuBecsDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentPaymentMethodOptionsAuBecsDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5402,6 +5412,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsAuBecsDebit {
     }
 }
 /// payment_intent_payment_method_options_bacs_debit
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptionsBacsDebit {
@@ -5422,6 +5433,7 @@ pub struct PaymentIntentPaymentMethodOptionsBacsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBacsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5456,16 +5468,19 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBacsDebit {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsBacsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsBacsDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentPaymentMethodOptionsBacsDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5487,6 +5502,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsBacsDebit {
     }
 }
 /// payment_intent_payment_method_options_blik
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptionsBlik {
@@ -5501,6 +5517,7 @@ pub struct PaymentIntentPaymentMethodOptionsBlik {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBlik {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5525,16 +5542,19 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBlik {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsBlik {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsBlik {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentPaymentMethodOptionsBlik {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5550,6 +5570,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsBlik {
     }
 }
 /// payment_intent_payment_method_options_card
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptionsCard {
@@ -5600,6 +5621,7 @@ pub struct PaymentIntentPaymentMethodOptionsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5696,16 +5718,19 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCard {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentPaymentMethodOptionsCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5757,6 +5782,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsCard {
     }
 }
 /// payment_intent_payment_method_options_eps
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptionsEps {
@@ -5771,6 +5797,7 @@ pub struct PaymentIntentPaymentMethodOptionsEps {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsEps {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5795,16 +5822,19 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsEps {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsEps {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsEps {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentPaymentMethodOptionsEps {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5820,6 +5850,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsEps {
     }
 }
 /// payment_intent_payment_method_options_link
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptionsLink {
@@ -5836,6 +5867,7 @@ pub struct PaymentIntentPaymentMethodOptionsLink {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5864,16 +5896,19 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsLink {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsLink {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentPaymentMethodOptionsLink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5892,6 +5927,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsLink {
     }
 }
 /// payment_intent_payment_method_options_mandate_options_acss_debit
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit {
@@ -5910,6 +5946,7 @@ pub struct PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5955,17 +5992,20 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMandateOptionsAcssDe
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de>
 for PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5990,6 +6030,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsMandateOptionsAcssDeb
     }
 }
 /// payment_intent_payment_method_options_mandate_options_bacs_debit
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit {
@@ -5998,6 +6039,7 @@ pub struct PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -6022,17 +6064,20 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMandateOptionsBacsDe
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de>
 for PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -6048,6 +6093,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsMandateOptionsBacsDeb
     }
 }
 /// payment_intent_payment_method_options_mandate_options_payto
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptionsMandateOptionsPayto {
@@ -6066,6 +6112,7 @@ pub struct PaymentIntentPaymentMethodOptionsMandateOptionsPayto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMandateOptionsPayto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -6117,17 +6164,20 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMandateOptionsPayto 
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de>
 for PaymentIntentPaymentMethodOptionsMandateOptionsPayto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsMandateOptionsPayto {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentPaymentMethodOptionsMandateOptionsPayto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -6158,6 +6208,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsMandateOptionsPayto {
     }
 }
 /// payment_intent_payment_method_options_mandate_options_sepa_debit
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit {
@@ -6166,6 +6217,7 @@ pub struct PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -6190,17 +6242,20 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMandateOptionsSepaDe
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de>
 for PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -6216,6 +6271,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsMandateOptionsSepaDeb
     }
 }
 /// payment_intent_payment_method_options_mobilepay
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptionsMobilepay {
@@ -6232,6 +6288,7 @@ pub struct PaymentIntentPaymentMethodOptionsMobilepay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMobilepay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -6260,16 +6317,19 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMobilepay {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsMobilepay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsMobilepay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentPaymentMethodOptionsMobilepay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -6288,6 +6348,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsMobilepay {
     }
 }
 /// payment_intent_payment_method_options_nz_bank_account
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptionsNzBankAccount {
@@ -6304,6 +6365,7 @@ pub struct PaymentIntentPaymentMethodOptionsNzBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsNzBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -6332,16 +6394,19 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsNzBankAccount {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsNzBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsNzBankAccount {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentPaymentMethodOptionsNzBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -6360,6 +6425,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsNzBankAccount {
     }
 }
 /// payment_intent_payment_method_options_payto
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptionsPayto {
@@ -6378,6 +6444,7 @@ pub struct PaymentIntentPaymentMethodOptionsPayto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPayto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -6408,16 +6475,19 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPayto {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsPayto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsPayto {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentPaymentMethodOptionsPayto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -6436,6 +6506,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsPayto {
     }
 }
 /// payment_intent_payment_method_options_sepa_debit
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptionsSepaDebit {
@@ -6456,6 +6527,7 @@ pub struct PaymentIntentPaymentMethodOptionsSepaDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSepaDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -6490,16 +6562,19 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSepaDebit {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsSepaDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsSepaDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentPaymentMethodOptionsSepaDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -6521,6 +6596,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsSepaDebit {
     }
 }
 /// payment_intent_payment_method_options_swish
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptionsSwish {
@@ -6537,6 +6613,7 @@ pub struct PaymentIntentPaymentMethodOptionsSwish {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSwish {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -6565,16 +6642,19 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSwish {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsSwish {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsSwish {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentPaymentMethodOptionsSwish {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -6593,6 +6673,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsSwish {
     }
 }
 /// payment_intent_payment_method_options_us_bank_account
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptionsUsBankAccount {
@@ -6615,6 +6696,7 @@ pub struct PaymentIntentPaymentMethodOptionsUsBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -6663,16 +6745,19 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsUsBankAccount {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsUsBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsUsBankAccount {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentPaymentMethodOptionsUsBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -6841,6 +6926,7 @@ impl serde::Serialize for PaymentIntentProcessingCustomerNotification {
     }
 }
 /// PaymentIntentTypeSpecificPaymentMethodOptionsClient
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentTypeSpecificPaymentMethodOptionsClient {
@@ -6871,6 +6957,7 @@ pub struct PaymentIntentTypeSpecificPaymentMethodOptionsClient {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentTypeSpecificPaymentMethodOptionsClient {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -6934,17 +7021,20 @@ impl crate::rt::Decode for PaymentIntentTypeSpecificPaymentMethodOptionsClient {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de>
 for PaymentIntentTypeSpecificPaymentMethodOptionsClient {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentTypeSpecificPaymentMethodOptionsClient {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentTypeSpecificPaymentMethodOptionsClient {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -6989,7 +7079,7 @@ impl serde::Serialize for PaymentIntentTypeSpecificPaymentMethodOptionsClient {
 /// If you retrieve a PaymentIntent with a publishable key, it only returns a subset of properties. Refer to the [payment intent](#payment_intent_object) object reference for more details.
 ///
 /// `GET /v1/payment_intents/{intent}` · Stripe's SDKs: `retrieve` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePaymentIntent {
@@ -7000,7 +7090,7 @@ pub struct RetrievePaymentIntent {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl serde::Serialize for RetrievePaymentIntent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -7014,7 +7104,7 @@ impl serde::Serialize for RetrievePaymentIntent {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl RetrievePaymentIntent {
     /// Start with the required parameters: `intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -7036,7 +7126,7 @@ impl RetrievePaymentIntent {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl crate::rt::StripeRequest for RetrievePaymentIntent {
     type Output = crate::PaymentIntent;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -7064,7 +7154,7 @@ impl crate::rt::StripeRequest for RetrievePaymentIntent {
 /// to an hour behind during outages. Search functionality is not available to merchants in India.
 ///
 /// `GET /v1/payment_intents/search` · Stripe's SDKs: `search` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/search)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SearchPaymentIntents {
@@ -7077,7 +7167,7 @@ pub struct SearchPaymentIntents {
     /// The search query string. See [search query language](https://docs.stripe.com/search#search-query-language) and the list of supported [query fields for payment intents](https://docs.stripe.com/search#query-fields-for-payment-intents).
     pub query: String,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl serde::Serialize for SearchPaymentIntents {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -7095,7 +7185,7 @@ impl serde::Serialize for SearchPaymentIntents {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl SearchPaymentIntents {
     /// Start with the required parameters: `query`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -7123,7 +7213,7 @@ impl SearchPaymentIntents {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl crate::rt::StripeRequest for SearchPaymentIntents {
     type Output = crate::rt::SearchList<crate::PaymentIntent>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -7149,7 +7239,7 @@ impl crate::rt::StripeRequest for SearchPaymentIntents {
 /// the [confirm API](https://docs.stripe.com/docs/api/payment_intents/confirm) instead.
 ///
 /// `POST /v1/payment_intents/{intent}` · Stripe's SDKs: `update` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/update)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePaymentIntent {
@@ -7240,7 +7330,7 @@ pub struct UpdatePaymentIntent {
     /// A string that identifies the resulting payment as part of a group. You can only provide `transfer_group` if it hasn't been set. Learn more about the [use case for connected accounts](https://docs.stripe.com/payments/connected-accounts).
     pub transfer_group: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl serde::Serialize for UpdatePaymentIntent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -7323,7 +7413,7 @@ impl serde::Serialize for UpdatePaymentIntent {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl UpdatePaymentIntent {
     /// Start with the required parameters: `intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -7546,7 +7636,7 @@ impl UpdatePaymentIntent {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl crate::rt::StripeRequest for UpdatePaymentIntent {
     type Output = crate::PaymentIntent;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -7571,7 +7661,7 @@ impl crate::rt::StripeRequest for UpdatePaymentIntent {
 /// Verifies microdeposits on a PaymentIntent object.
 ///
 /// `POST /v1/payment_intents/{intent}/verify_microdeposits` · Stripe's SDKs: `verify_microdeposits` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/verify_microdeposits)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VerifyMicrodepositsPaymentIntent {
@@ -7586,7 +7676,7 @@ pub struct VerifyMicrodepositsPaymentIntent {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl serde::Serialize for VerifyMicrodepositsPaymentIntent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -7606,7 +7696,7 @@ impl serde::Serialize for VerifyMicrodepositsPaymentIntent {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl VerifyMicrodepositsPaymentIntent {
     /// Start with the required parameters: `intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -7640,7 +7730,7 @@ impl VerifyMicrodepositsPaymentIntent {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_intents")]
 impl crate::rt::StripeRequest for VerifyMicrodepositsPaymentIntent {
     type Output = crate::PaymentIntent;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -17,7 +17,7 @@
 /// on the Customer to the PaymentMethod’s ID.
 ///
 /// `POST /v1/payment_methods/{payment_method}/attach` · Stripe's SDKs: `attach` on `PaymentMethod` · [API reference](https://docs.stripe.com/api/payment_methods/attach)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AttachPaymentMethod {
@@ -30,7 +30,7 @@ pub struct AttachPaymentMethod {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl serde::Serialize for AttachPaymentMethod {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -47,7 +47,7 @@ impl serde::Serialize for AttachPaymentMethod {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl AttachPaymentMethod {
     /// Start with the required parameters: `payment_method`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -75,7 +75,7 @@ impl AttachPaymentMethod {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl crate::rt::StripeRequest for AttachPaymentMethod {
     type Output = crate::PaymentMethod;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -102,7 +102,7 @@ impl crate::rt::StripeRequest for AttachPaymentMethod {
 /// Instead of creating a PaymentMethod directly, we recommend using the [PaymentIntents](https://docs.stripe.com/docs/payments/accept-a-payment) API to accept a payment immediately or the [SetupIntent](https://docs.stripe.com/docs/payments/save-and-reuse) API to collect payment method details ahead of a future payment.
 ///
 /// `POST /v1/payment_methods` · Stripe's SDKs: `create` on `PaymentMethod` · [API reference](https://docs.stripe.com/api/payment_methods/create)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreatePaymentMethod {
@@ -227,7 +227,7 @@ pub struct CreatePaymentMethod {
     /// If this is a `zip` PaymentMethod, this hash contains details about the Zip payment method.
     pub zip: Option<crate::payment_intent::Param>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl serde::Serialize for CreatePaymentMethod {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -415,7 +415,7 @@ impl serde::Serialize for CreatePaymentMethod {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl CreatePaymentMethod {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -811,7 +811,7 @@ impl CreatePaymentMethod {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl crate::rt::StripeRequest for CreatePaymentMethod {
     type Output = crate::PaymentMethod;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -831,7 +831,7 @@ impl crate::rt::StripeRequest for CreatePaymentMethod {
 /// Detaches a PaymentMethod object from a Customer. After a PaymentMethod is detached, it can no longer be used for a payment or re-attached to a Customer.
 ///
 /// `POST /v1/payment_methods/{payment_method}/detach` · Stripe's SDKs: `detach` on `PaymentMethod` · [API reference](https://docs.stripe.com/api/payment_methods/detach)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DetachPaymentMethod {
@@ -840,7 +840,7 @@ pub struct DetachPaymentMethod {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl serde::Serialize for DetachPaymentMethod {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -851,7 +851,7 @@ impl serde::Serialize for DetachPaymentMethod {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl DetachPaymentMethod {
     /// Start with the required parameters: `payment_method`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -867,7 +867,7 @@ impl DetachPaymentMethod {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl crate::rt::StripeRequest for DetachPaymentMethod {
     type Output = crate::PaymentMethod;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -892,7 +892,7 @@ impl crate::rt::StripeRequest for DetachPaymentMethod {
 /// Returns a list of all PaymentMethods.
 ///
 /// `GET /v1/payment_methods` · Stripe's SDKs: `list` on `PaymentMethod` · [API reference](https://docs.stripe.com/api/payment_methods/list)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListPaymentMethods {
@@ -913,7 +913,7 @@ pub struct ListPaymentMethods {
     /// Filters the list by the object `type` field. Unfiltered, the list returns all payment method types except `custom`. If your integration expects only one type of payment method in the response, specify that type value in the request to reduce your payload.
     pub r#type: Option<crate::payment_method::list::ListType>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl serde::Serialize for ListPaymentMethods {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -945,7 +945,7 @@ impl serde::Serialize for ListPaymentMethods {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl ListPaymentMethods {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1008,7 +1008,7 @@ impl ListPaymentMethods {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl crate::rt::StripeRequest for ListPaymentMethods {
     type Output = crate::rt::List<crate::PaymentMethod>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1028,7 +1028,7 @@ impl crate::rt::StripeRequest for ListPaymentMethods {
 /// Returns a list of PaymentMethods for a given Customer
 ///
 /// `GET /v1/customers/{customer}/payment_methods` · Stripe's SDKs: `list_payment_methods` on `Customer` · [API reference](https://docs.stripe.com/api/customers/list_payment_methods)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListPaymentMethodsCustomer {
@@ -1047,7 +1047,7 @@ pub struct ListPaymentMethodsCustomer {
     /// An optional filter on the list, based on the object `type` field. Without the filter, the list includes all current and future payment method types. If your integration expects only one type of payment method in the response, make sure to provide a type value in the request.
     pub r#type: Option<crate::payment_method::list_customer::Type>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for ListPaymentMethodsCustomer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1073,7 +1073,7 @@ impl serde::Serialize for ListPaymentMethodsCustomer {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl ListPaymentMethodsCustomer {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1125,7 +1125,7 @@ impl ListPaymentMethodsCustomer {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for ListPaymentMethodsCustomer {
     type Output = crate::rt::List<crate::PaymentMethod>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1194,7 +1194,7 @@ pub struct PaymentMethod {
     /// The `custom` field.
     pub custom: Option<crate::PaymentMethodCustom>,
     /// The ID of the Customer to which this PaymentMethod is saved. This will not be set when the PaymentMethod has not been saved to a Customer.
-    pub customer: Option<crate::rt::Expandable<crate::Customer>>,
+    pub customer: Option<crate::rt::Expandable<crate::gated::Customer>>,
     /// The `customer_account` field.
     pub customer_account: Option<String>,
     /// The `customer_balance` field.
@@ -1312,7 +1312,7 @@ impl crate::rt::Decode for PaymentMethod {
             f17: crate::rt::json::Slot<crate::rt::Timestamp>,
             f18: crate::rt::json::Slot<crate::PaymentMethodCrypto>,
             f19: crate::rt::json::Slot<crate::PaymentMethodCustom>,
-            f20: crate::rt::json::Slot<crate::rt::Expandable<crate::Customer>>,
+            f20: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Customer>>,
             f21: crate::rt::json::Slot<String>,
             f22: crate::rt::json::Slot<crate::PaymentMethodCustomerBalance>,
             f23: crate::rt::json::Slot<crate::PaymentMethodEps>,
@@ -2737,7 +2737,7 @@ pub struct PaymentMethodCardGeneratedCard {
     /// Transaction-specific details of the payment method used in the payment.
     pub payment_method_details: Option<crate::CardGeneratedFromPaymentMethodDetails>,
     /// The ID of the SetupAttempt that generated this PaymentMethod, if any.
-    pub setup_attempt: Option<crate::rt::Expandable<crate::SetupAttempt>>,
+    pub setup_attempt: Option<crate::rt::Expandable<crate::gated::SetupAttempt>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -2747,7 +2747,7 @@ impl crate::rt::Decode for PaymentMethodCardGeneratedCard {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<crate::CardGeneratedFromPaymentMethodDetails>,
-            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::SetupAttempt>>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::SetupAttempt>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -3775,7 +3775,7 @@ impl serde::Serialize for PaymentMethodConfigBizPaymentMethodConfigurationDetail
     }
 }
 /// PaymentMethodConfigResourceDisplayPreference
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodConfigResourceDisplayPreference {
@@ -3788,7 +3788,7 @@ pub struct PaymentMethodConfigResourceDisplayPreference {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodConfigResourceDisplayPreference {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3832,19 +3832,19 @@ impl crate::rt::Decode for PaymentMethodConfigResourceDisplayPreference {
         }
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodConfigResourceDisplayPreference {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodConfigResourceDisplayPreference {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodConfigResourceDisplayPreference {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3862,7 +3862,7 @@ impl serde::Serialize for PaymentMethodConfigResourceDisplayPreference {
     }
 }
 /// PaymentMethodConfigResourcePaymentMethodProperties
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodConfigResourcePaymentMethodProperties {
@@ -3873,7 +3873,7 @@ pub struct PaymentMethodConfigResourcePaymentMethodProperties {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodConfigResourcePaymentMethodProperties {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3918,20 +3918,20 @@ impl crate::rt::Decode for PaymentMethodConfigResourcePaymentMethodProperties {
         }
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de>
 for PaymentMethodConfigResourcePaymentMethodProperties {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodConfigResourcePaymentMethodProperties {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodConfigResourcePaymentMethodProperties {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -4116,6 +4116,7 @@ impl serde::Serialize for PaymentMethodCustomerBalance {
     }
 }
 /// payment_method_details
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetails {
@@ -4238,6 +4239,7 @@ pub struct PaymentMethodDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -4557,16 +4559,19 @@ impl crate::rt::Decode for PaymentMethodDetails {
         }
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -4748,6 +4753,14 @@ impl serde::Serialize for PaymentMethodDetails {
     }
 }
 /// payment_method_details_ach_credit_transfer
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsAchCreditTransfer {
@@ -4762,6 +4775,14 @@ pub struct PaymentMethodDetailsAchCreditTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsAchCreditTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -4798,16 +4819,40 @@ impl crate::rt::Decode for PaymentMethodDetailsAchCreditTransfer {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAchCreditTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsAchCreditTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsAchCreditTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -4832,6 +4877,14 @@ impl serde::Serialize for PaymentMethodDetailsAchCreditTransfer {
     }
 }
 /// payment_method_details_ach_debit
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsAchDebit {
@@ -4850,6 +4903,14 @@ pub struct PaymentMethodDetailsAchDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsAchDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -4901,16 +4962,40 @@ impl crate::rt::Decode for PaymentMethodDetailsAchDebit {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAchDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsAchDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsAchDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -4941,6 +5026,14 @@ impl serde::Serialize for PaymentMethodDetailsAchDebit {
     }
 }
 /// payment_method_details_acss_debit
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsAcssDebit {
@@ -4961,6 +5054,14 @@ pub struct PaymentMethodDetailsAcssDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsAcssDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5017,16 +5118,40 @@ impl crate::rt::Decode for PaymentMethodDetailsAcssDebit {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAcssDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsAcssDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsAcssDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5060,6 +5185,14 @@ impl serde::Serialize for PaymentMethodDetailsAcssDebit {
     }
 }
 /// payment_method_details_affirm
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsAffirm {
@@ -5072,6 +5205,14 @@ pub struct PaymentMethodDetailsAffirm {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsAffirm {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5104,16 +5245,40 @@ impl crate::rt::Decode for PaymentMethodDetailsAffirm {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAffirm {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsAffirm {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsAffirm {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5135,6 +5300,14 @@ impl serde::Serialize for PaymentMethodDetailsAffirm {
     }
 }
 /// payment_method_details_afterpay_clearpay
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsAfterpayClearpay {
@@ -5145,6 +5318,14 @@ pub struct PaymentMethodDetailsAfterpayClearpay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsAfterpayClearpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5173,16 +5354,40 @@ impl crate::rt::Decode for PaymentMethodDetailsAfterpayClearpay {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAfterpayClearpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsAfterpayClearpay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsAfterpayClearpay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5201,6 +5406,14 @@ impl serde::Serialize for PaymentMethodDetailsAfterpayClearpay {
     }
 }
 /// payment_method_details_alma
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsAlma {
@@ -5211,6 +5424,14 @@ pub struct PaymentMethodDetailsAlma {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsAlma {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5239,16 +5460,40 @@ impl crate::rt::Decode for PaymentMethodDetailsAlma {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAlma {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsAlma {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsAlma {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5267,6 +5512,14 @@ impl serde::Serialize for PaymentMethodDetailsAlma {
     }
 }
 /// payment_method_details_amazon_pay
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsAmazonPay {
@@ -5277,6 +5530,14 @@ pub struct PaymentMethodDetailsAmazonPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsAmazonPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5307,16 +5568,40 @@ impl crate::rt::Decode for PaymentMethodDetailsAmazonPay {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAmazonPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsAmazonPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsAmazonPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5335,6 +5620,14 @@ impl serde::Serialize for PaymentMethodDetailsAmazonPay {
     }
 }
 /// payment_method_details_au_becs_debit
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsAuBecsDebit {
@@ -5351,6 +5644,14 @@ pub struct PaymentMethodDetailsAuBecsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsAuBecsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5397,16 +5698,40 @@ impl crate::rt::Decode for PaymentMethodDetailsAuBecsDebit {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAuBecsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsAuBecsDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsAuBecsDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5434,6 +5759,14 @@ impl serde::Serialize for PaymentMethodDetailsAuBecsDebit {
     }
 }
 /// payment_method_details_bacs_debit
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsBacsDebit {
@@ -5450,6 +5783,14 @@ pub struct PaymentMethodDetailsBacsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsBacsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5490,16 +5831,40 @@ impl crate::rt::Decode for PaymentMethodDetailsBacsDebit {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsBacsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsBacsDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsBacsDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5527,6 +5892,14 @@ impl serde::Serialize for PaymentMethodDetailsBacsDebit {
     }
 }
 /// payment_method_details_bancontact
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsBancontact {
@@ -5539,7 +5912,9 @@ pub struct PaymentMethodDetailsBancontact {
     /// The ID of the SEPA Direct Debit PaymentMethod which was generated by this Charge.
     pub generated_sepa_debit: Option<crate::rt::Expandable<crate::PaymentMethod>>,
     /// The mandate for the SEPA Direct Debit PaymentMethod which was generated by this Charge.
-    pub generated_sepa_debit_mandate: Option<crate::rt::Expandable<crate::Mandate>>,
+    pub generated_sepa_debit_mandate: Option<
+        crate::rt::Expandable<crate::gated::Mandate>,
+    >,
     /// Last four characters of the IBAN.
     pub iban_last4: Option<String>,
     /// Preferred language of the Bancontact authorization page that the customer is redirected to.
@@ -5551,6 +5926,14 @@ pub struct PaymentMethodDetailsBancontact {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsBancontact {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5559,7 +5942,7 @@ impl crate::rt::Decode for PaymentMethodDetailsBancontact {
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
-            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Mandate>>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<crate::payment_method::PreferredLanguage>,
             f7: crate::rt::json::Slot<String>,
@@ -5612,16 +5995,40 @@ impl crate::rt::Decode for PaymentMethodDetailsBancontact {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsBancontact {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsBancontact {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsBancontact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5658,6 +6065,14 @@ impl serde::Serialize for PaymentMethodDetailsBancontact {
     }
 }
 /// payment_method_details_billie
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsBillie {
@@ -5666,6 +6081,14 @@ pub struct PaymentMethodDetailsBillie {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsBillie {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5690,16 +6113,40 @@ impl crate::rt::Decode for PaymentMethodDetailsBillie {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsBillie {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsBillie {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsBillie {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5715,6 +6162,14 @@ impl serde::Serialize for PaymentMethodDetailsBillie {
     }
 }
 /// payment_method_details_blik
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsBlik {
@@ -5723,6 +6178,14 @@ pub struct PaymentMethodDetailsBlik {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsBlik {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5747,16 +6210,40 @@ impl crate::rt::Decode for PaymentMethodDetailsBlik {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsBlik {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsBlik {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsBlik {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5772,6 +6259,14 @@ impl serde::Serialize for PaymentMethodDetailsBlik {
     }
 }
 /// payment_method_details_boleto
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsBoleto {
@@ -5780,6 +6275,14 @@ pub struct PaymentMethodDetailsBoleto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsBoleto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5815,16 +6318,40 @@ impl crate::rt::Decode for PaymentMethodDetailsBoleto {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsBoleto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsBoleto {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsBoleto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5838,6 +6365,7 @@ impl serde::Serialize for PaymentMethodDetailsBoleto {
     }
 }
 /// payment_method_details_card
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCard {
@@ -5902,6 +6430,7 @@ pub struct PaymentMethodDetailsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodDetailsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -6057,16 +6586,19 @@ impl crate::rt::Decode for PaymentMethodDetailsCard {
         }
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodDetailsCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -6144,6 +6676,7 @@ impl serde::Serialize for PaymentMethodDetailsCard {
     }
 }
 /// payment_method_details_card_checks
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCardChecks {
@@ -6156,6 +6689,7 @@ pub struct PaymentMethodDetailsCardChecks {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodDetailsCardChecks {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -6188,16 +6722,19 @@ impl crate::rt::Decode for PaymentMethodDetailsCardChecks {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardChecks {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodDetailsCardChecks {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsCardChecks {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -6219,6 +6756,7 @@ impl serde::Serialize for PaymentMethodDetailsCardChecks {
     }
 }
 /// payment_method_details_card_installments
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCardInstallments {
@@ -6227,6 +6765,7 @@ pub struct PaymentMethodDetailsCardInstallments {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodDetailsCardInstallments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -6251,16 +6790,19 @@ impl crate::rt::Decode for PaymentMethodDetailsCardInstallments {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardInstallments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodDetailsCardInstallments {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsCardInstallments {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -6276,6 +6818,14 @@ impl serde::Serialize for PaymentMethodDetailsCardInstallments {
     }
 }
 /// payment_method_details_card_installments_plan
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "payment_intents",
+        feature = "payment_methods"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCardInstallmentsPlan {
@@ -6289,6 +6839,14 @@ pub struct PaymentMethodDetailsCardInstallmentsPlan {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "payment_intents",
+        feature = "payment_methods"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsCardInstallmentsPlan {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -6332,16 +6890,40 @@ impl crate::rt::Decode for PaymentMethodDetailsCardInstallmentsPlan {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "payment_intents",
+        feature = "payment_methods"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardInstallmentsPlan {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "payment_intents",
+        feature = "payment_methods"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsCardInstallmentsPlan {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "payment_intents",
+        feature = "payment_methods"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsCardInstallmentsPlan {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -6361,6 +6943,7 @@ impl serde::Serialize for PaymentMethodDetailsCardInstallmentsPlan {
     }
 }
 /// payment_method_details_card_network_token
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCardNetworkToken {
@@ -6369,6 +6952,7 @@ pub struct PaymentMethodDetailsCardNetworkToken {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodDetailsCardNetworkToken {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -6404,16 +6988,19 @@ impl crate::rt::Decode for PaymentMethodDetailsCardNetworkToken {
         }
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardNetworkToken {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodDetailsCardNetworkToken {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsCardNetworkToken {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -6942,6 +7529,7 @@ impl serde::Serialize for PaymentMethodDetailsCardPresentReceipt {
     }
 }
 /// payment_method_details_card_wallet
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCardWallet {
@@ -6968,6 +7556,7 @@ pub struct PaymentMethodDetailsCardWallet {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodDetailsCardWallet {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -7047,16 +7636,19 @@ impl crate::rt::Decode for PaymentMethodDetailsCardWallet {
         }
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWallet {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodDetailsCardWallet {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsCardWallet {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -7094,12 +7686,14 @@ impl serde::Serialize for PaymentMethodDetailsCardWallet {
     }
 }
 /// payment_method_details_card_wallet_amex_express_checkout
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCardWalletAmexExpressCheckout {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodDetailsCardWalletAmexExpressCheckout {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -7116,16 +7710,19 @@ impl crate::rt::Decode for PaymentMethodDetailsCardWalletAmexExpressCheckout {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletAmexExpressCheckout {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodDetailsCardWalletAmexExpressCheckout {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsCardWalletAmexExpressCheckout {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -7138,12 +7735,14 @@ impl serde::Serialize for PaymentMethodDetailsCardWalletAmexExpressCheckout {
     }
 }
 /// payment_method_details_card_wallet_apple_pay
+#[cfg(any(feature = "charges", feature = "payment_methods", feature = "setup_attempts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCardWalletApplePay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods", feature = "setup_attempts"))]
 impl crate::rt::Decode for PaymentMethodDetailsCardWalletApplePay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -7160,16 +7759,19 @@ impl crate::rt::Decode for PaymentMethodDetailsCardWalletApplePay {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods", feature = "setup_attempts"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletApplePay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods", feature = "setup_attempts"))]
 impl crate::rt::HasId for PaymentMethodDetailsCardWalletApplePay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods", feature = "setup_attempts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsCardWalletApplePay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -7182,12 +7784,14 @@ impl serde::Serialize for PaymentMethodDetailsCardWalletApplePay {
     }
 }
 /// payment_method_details_card_wallet_google_pay
+#[cfg(any(feature = "charges", feature = "payment_methods", feature = "setup_attempts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCardWalletGooglePay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods", feature = "setup_attempts"))]
 impl crate::rt::Decode for PaymentMethodDetailsCardWalletGooglePay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -7204,16 +7808,19 @@ impl crate::rt::Decode for PaymentMethodDetailsCardWalletGooglePay {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods", feature = "setup_attempts"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletGooglePay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods", feature = "setup_attempts"))]
 impl crate::rt::HasId for PaymentMethodDetailsCardWalletGooglePay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods", feature = "setup_attempts"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsCardWalletGooglePay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -7226,12 +7833,14 @@ impl serde::Serialize for PaymentMethodDetailsCardWalletGooglePay {
     }
 }
 /// payment_method_details_card_wallet_link
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCardWalletLink {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodDetailsCardWalletLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -7248,16 +7857,19 @@ impl crate::rt::Decode for PaymentMethodDetailsCardWalletLink {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodDetailsCardWalletLink {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsCardWalletLink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -7270,6 +7882,7 @@ impl serde::Serialize for PaymentMethodDetailsCardWalletLink {
     }
 }
 /// payment_method_details_card_wallet_masterpass
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCardWalletMasterpass {
@@ -7284,6 +7897,7 @@ pub struct PaymentMethodDetailsCardWalletMasterpass {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodDetailsCardWalletMasterpass {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -7320,16 +7934,19 @@ impl crate::rt::Decode for PaymentMethodDetailsCardWalletMasterpass {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletMasterpass {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodDetailsCardWalletMasterpass {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsCardWalletMasterpass {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -7354,12 +7971,14 @@ impl serde::Serialize for PaymentMethodDetailsCardWalletMasterpass {
     }
 }
 /// payment_method_details_card_wallet_samsung_pay
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCardWalletSamsungPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodDetailsCardWalletSamsungPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -7376,16 +7995,19 @@ impl crate::rt::Decode for PaymentMethodDetailsCardWalletSamsungPay {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletSamsungPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodDetailsCardWalletSamsungPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsCardWalletSamsungPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -7398,6 +8020,7 @@ impl serde::Serialize for PaymentMethodDetailsCardWalletSamsungPay {
     }
 }
 /// payment_method_details_card_wallet_visa_checkout
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCardWalletVisaCheckout {
@@ -7412,6 +8035,7 @@ pub struct PaymentMethodDetailsCardWalletVisaCheckout {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodDetailsCardWalletVisaCheckout {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -7448,16 +8072,19 @@ impl crate::rt::Decode for PaymentMethodDetailsCardWalletVisaCheckout {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletVisaCheckout {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodDetailsCardWalletVisaCheckout {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsCardWalletVisaCheckout {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -7482,6 +8109,14 @@ impl serde::Serialize for PaymentMethodDetailsCardWalletVisaCheckout {
     }
 }
 /// payment_method_details_cashapp
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCashapp {
@@ -7494,6 +8129,14 @@ pub struct PaymentMethodDetailsCashapp {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsCashapp {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -7526,16 +8169,40 @@ impl crate::rt::Decode for PaymentMethodDetailsCashapp {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCashapp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsCashapp {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsCashapp {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -7557,6 +8224,14 @@ impl serde::Serialize for PaymentMethodDetailsCashapp {
     }
 }
 /// payment_method_details_crypto
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCrypto {
@@ -7571,6 +8246,14 @@ pub struct PaymentMethodDetailsCrypto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsCrypto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -7607,16 +8290,40 @@ impl crate::rt::Decode for PaymentMethodDetailsCrypto {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCrypto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsCrypto {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsCrypto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -7641,12 +8348,28 @@ impl serde::Serialize for PaymentMethodDetailsCrypto {
     }
 }
 /// payment_method_details_customer_balance
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCustomerBalance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsCustomerBalance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -7663,16 +8386,40 @@ impl crate::rt::Decode for PaymentMethodDetailsCustomerBalance {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCustomerBalance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsCustomerBalance {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsCustomerBalance {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -7685,6 +8432,14 @@ impl serde::Serialize for PaymentMethodDetailsCustomerBalance {
     }
 }
 /// payment_method_details_eps
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsEps {
@@ -7697,6 +8452,14 @@ pub struct PaymentMethodDetailsEps {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsEps {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -7725,16 +8488,40 @@ impl crate::rt::Decode for PaymentMethodDetailsEps {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsEps {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsEps {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsEps {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -7753,6 +8540,14 @@ impl serde::Serialize for PaymentMethodDetailsEps {
     }
 }
 /// payment_method_details_fpx
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsFpx {
@@ -7763,6 +8558,14 @@ pub struct PaymentMethodDetailsFpx {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsFpx {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -7802,16 +8605,40 @@ impl crate::rt::Decode for PaymentMethodDetailsFpx {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsFpx {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsFpx {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsFpx {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -7828,6 +8655,14 @@ impl serde::Serialize for PaymentMethodDetailsFpx {
     }
 }
 /// payment_method_details_giropay
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsGiropay {
@@ -7844,6 +8679,14 @@ pub struct PaymentMethodDetailsGiropay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsGiropay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -7880,16 +8723,40 @@ impl crate::rt::Decode for PaymentMethodDetailsGiropay {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsGiropay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsGiropay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsGiropay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -7914,6 +8781,14 @@ impl serde::Serialize for PaymentMethodDetailsGiropay {
     }
 }
 /// payment_method_details_grabpay
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsGrabpay {
@@ -7922,6 +8797,14 @@ pub struct PaymentMethodDetailsGrabpay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsGrabpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -7946,16 +8829,40 @@ impl crate::rt::Decode for PaymentMethodDetailsGrabpay {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsGrabpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsGrabpay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsGrabpay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -7971,6 +8878,14 @@ impl serde::Serialize for PaymentMethodDetailsGrabpay {
     }
 }
 /// payment_method_details_ideal
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsIdeal {
@@ -7981,7 +8896,9 @@ pub struct PaymentMethodDetailsIdeal {
     /// The ID of the SEPA Direct Debit PaymentMethod which was generated by this Charge.
     pub generated_sepa_debit: Option<crate::rt::Expandable<crate::PaymentMethod>>,
     /// The mandate for the SEPA Direct Debit PaymentMethod which was generated by this Charge.
-    pub generated_sepa_debit_mandate: Option<crate::rt::Expandable<crate::Mandate>>,
+    pub generated_sepa_debit_mandate: Option<
+        crate::rt::Expandable<crate::gated::Mandate>,
+    >,
     /// Last four characters of the IBAN.
     pub iban_last4: Option<String>,
     /// Unique transaction ID generated by iDEAL.
@@ -7992,6 +8909,14 @@ pub struct PaymentMethodDetailsIdeal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsIdeal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -7999,7 +8924,7 @@ impl crate::rt::Decode for PaymentMethodDetailsIdeal {
             f0: crate::rt::json::Slot<crate::payment_method::Bank>,
             f1: crate::rt::json::Slot<crate::payment_method::Bic>,
             f2: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
-            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Mandate>>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<String>,
@@ -8048,16 +8973,40 @@ impl crate::rt::Decode for PaymentMethodDetailsIdeal {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsIdeal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsIdeal {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsIdeal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -8091,6 +9040,14 @@ impl serde::Serialize for PaymentMethodDetailsIdeal {
     }
 }
 /// payment_method_details_interac_present
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsInteracPresent {
@@ -8133,6 +9090,14 @@ pub struct PaymentMethodDetailsInteracPresent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsInteracPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -8250,16 +9215,40 @@ impl crate::rt::Decode for PaymentMethodDetailsInteracPresent {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsInteracPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsInteracPresent {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsInteracPresent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -8319,6 +9308,14 @@ impl serde::Serialize for PaymentMethodDetailsInteracPresent {
     }
 }
 /// payment_method_details_interac_present_receipt
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsInteracPresentReceipt {
@@ -8345,6 +9342,14 @@ pub struct PaymentMethodDetailsInteracPresentReceipt {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsInteracPresentReceipt {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -8413,16 +9418,40 @@ impl crate::rt::Decode for PaymentMethodDetailsInteracPresentReceipt {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsInteracPresentReceipt {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsInteracPresentReceipt {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsInteracPresentReceipt {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -8462,6 +9491,14 @@ impl serde::Serialize for PaymentMethodDetailsInteracPresentReceipt {
     }
 }
 /// payment_method_details_kakao_pay
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsKakaoPay {
@@ -8472,6 +9509,14 @@ pub struct PaymentMethodDetailsKakaoPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsKakaoPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -8500,16 +9545,40 @@ impl crate::rt::Decode for PaymentMethodDetailsKakaoPay {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsKakaoPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsKakaoPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsKakaoPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -8528,6 +9597,14 @@ impl serde::Serialize for PaymentMethodDetailsKakaoPay {
     }
 }
 /// payment_method_details_klarna
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsKlarna {
@@ -8542,6 +9619,14 @@ pub struct PaymentMethodDetailsKlarna {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsKlarna {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -8574,16 +9659,40 @@ impl crate::rt::Decode for PaymentMethodDetailsKlarna {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsKlarna {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsKlarna {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsKlarna {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -8605,6 +9714,7 @@ impl serde::Serialize for PaymentMethodDetailsKlarna {
     }
 }
 /// payment_method_details_konbini
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsKonbini {
@@ -8613,6 +9723,7 @@ pub struct PaymentMethodDetailsKonbini {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodDetailsKonbini {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -8637,16 +9748,19 @@ impl crate::rt::Decode for PaymentMethodDetailsKonbini {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsKonbini {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodDetailsKonbini {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsKonbini {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -8662,6 +9776,7 @@ impl serde::Serialize for PaymentMethodDetailsKonbini {
     }
 }
 /// payment_method_details_konbini_store
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsKonbiniStore {
@@ -8670,6 +9785,7 @@ pub struct PaymentMethodDetailsKonbiniStore {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodDetailsKonbiniStore {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -8694,16 +9810,19 @@ impl crate::rt::Decode for PaymentMethodDetailsKonbiniStore {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsKonbiniStore {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodDetailsKonbiniStore {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsKonbiniStore {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -8719,6 +9838,14 @@ impl serde::Serialize for PaymentMethodDetailsKonbiniStore {
     }
 }
 /// payment_method_details_kr_card
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsKrCard {
@@ -8733,6 +9860,14 @@ pub struct PaymentMethodDetailsKrCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsKrCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -8769,16 +9904,40 @@ impl crate::rt::Decode for PaymentMethodDetailsKrCard {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsKrCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsKrCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsKrCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -8803,6 +9962,14 @@ impl serde::Serialize for PaymentMethodDetailsKrCard {
     }
 }
 /// payment_method_details_link
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsLink {
@@ -8812,6 +9979,14 @@ pub struct PaymentMethodDetailsLink {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -8836,16 +10011,40 @@ impl crate::rt::Decode for PaymentMethodDetailsLink {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsLink {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsLink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -8861,12 +10060,14 @@ impl serde::Serialize for PaymentMethodDetailsLink {
     }
 }
 /// payment_method_details_mb_way
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsMbWay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodDetailsMbWay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -8881,16 +10082,19 @@ impl crate::rt::Decode for PaymentMethodDetailsMbWay {
         Ok(PaymentMethodDetailsMbWay { extra })
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsMbWay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodDetailsMbWay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsMbWay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -8903,6 +10107,14 @@ impl serde::Serialize for PaymentMethodDetailsMbWay {
     }
 }
 /// payment_method_details_mobilepay
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsMobilepay {
@@ -8911,6 +10123,14 @@ pub struct PaymentMethodDetailsMobilepay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsMobilepay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -8935,16 +10155,40 @@ impl crate::rt::Decode for PaymentMethodDetailsMobilepay {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsMobilepay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsMobilepay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsMobilepay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -8960,6 +10204,14 @@ impl serde::Serialize for PaymentMethodDetailsMobilepay {
     }
 }
 /// payment_method_details_multibanco
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsMultibanco {
@@ -8970,6 +10222,14 @@ pub struct PaymentMethodDetailsMultibanco {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsMultibanco {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -8998,16 +10258,40 @@ impl crate::rt::Decode for PaymentMethodDetailsMultibanco {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsMultibanco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsMultibanco {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsMultibanco {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -9026,6 +10310,14 @@ impl serde::Serialize for PaymentMethodDetailsMultibanco {
     }
 }
 /// payment_method_details_naver_pay
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsNaverPay {
@@ -9036,6 +10328,14 @@ pub struct PaymentMethodDetailsNaverPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsNaverPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -9064,16 +10364,40 @@ impl crate::rt::Decode for PaymentMethodDetailsNaverPay {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsNaverPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsNaverPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsNaverPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -9092,6 +10416,14 @@ impl serde::Serialize for PaymentMethodDetailsNaverPay {
     }
 }
 /// payment_method_details_nz_bank_account
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsNzBankAccount {
@@ -9112,6 +10444,14 @@ pub struct PaymentMethodDetailsNzBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsNzBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -9184,16 +10524,40 @@ impl crate::rt::Decode for PaymentMethodDetailsNzBankAccount {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsNzBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsNzBankAccount {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsNzBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -9219,6 +10583,14 @@ impl serde::Serialize for PaymentMethodDetailsNzBankAccount {
     }
 }
 /// payment_method_details_oxxo
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsOxxo {
@@ -9227,6 +10599,14 @@ pub struct PaymentMethodDetailsOxxo {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsOxxo {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -9251,16 +10631,40 @@ impl crate::rt::Decode for PaymentMethodDetailsOxxo {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsOxxo {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsOxxo {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsOxxo {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -9276,6 +10680,14 @@ impl serde::Serialize for PaymentMethodDetailsOxxo {
     }
 }
 /// payment_method_details_p24
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsP24 {
@@ -9290,6 +10702,14 @@ pub struct PaymentMethodDetailsP24 {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsP24 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -9322,16 +10742,40 @@ impl crate::rt::Decode for PaymentMethodDetailsP24 {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsP24 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsP24 {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsP24 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -9353,6 +10797,14 @@ impl serde::Serialize for PaymentMethodDetailsP24 {
     }
 }
 /// payment_method_details_passthrough_card
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsPassthroughCard {
@@ -9371,6 +10823,14 @@ pub struct PaymentMethodDetailsPassthroughCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsPassthroughCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -9415,16 +10875,40 @@ impl crate::rt::Decode for PaymentMethodDetailsPassthroughCard {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPassthroughCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsPassthroughCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsPassthroughCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -9455,12 +10939,28 @@ impl serde::Serialize for PaymentMethodDetailsPassthroughCard {
     }
 }
 /// payment_method_details_pay_by_bank
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsPayByBank {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsPayByBank {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -9477,16 +10977,40 @@ impl crate::rt::Decode for PaymentMethodDetailsPayByBank {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPayByBank {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsPayByBank {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsPayByBank {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -9499,6 +11023,14 @@ impl serde::Serialize for PaymentMethodDetailsPayByBank {
     }
 }
 /// payment_method_details_payco
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsPayco {
@@ -9509,6 +11041,14 @@ pub struct PaymentMethodDetailsPayco {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsPayco {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -9537,16 +11077,40 @@ impl crate::rt::Decode for PaymentMethodDetailsPayco {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPayco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsPayco {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsPayco {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -9565,6 +11129,13 @@ impl serde::Serialize for PaymentMethodDetailsPayco {
     }
 }
 /// payment_method_details_payment_record_konbini
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsPaymentRecordKonbini {
@@ -9575,6 +11146,13 @@ pub struct PaymentMethodDetailsPaymentRecordKonbini {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordKonbini {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -9601,16 +11179,37 @@ impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordKonbini {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordKonbini {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsPaymentRecordKonbini {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsPaymentRecordKonbini {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -9626,12 +11225,26 @@ impl serde::Serialize for PaymentMethodDetailsPaymentRecordKonbini {
     }
 }
 /// payment_method_details_payment_record_mb_way
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsPaymentRecordMbWay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordMbWay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -9648,16 +11261,37 @@ impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordMbWay {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordMbWay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsPaymentRecordMbWay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsPaymentRecordMbWay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -9670,6 +11304,13 @@ impl serde::Serialize for PaymentMethodDetailsPaymentRecordMbWay {
     }
 }
 /// payment_method_details_payment_record_paynow
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsPaymentRecordPaynow {
@@ -9682,6 +11323,13 @@ pub struct PaymentMethodDetailsPaymentRecordPaynow {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordPaynow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -9714,16 +11362,37 @@ impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordPaynow {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordPaynow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsPaymentRecordPaynow {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsPaymentRecordPaynow {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -9745,6 +11414,13 @@ impl serde::Serialize for PaymentMethodDetailsPaymentRecordPaynow {
     }
 }
 /// payment_method_details_payment_record_promptpay
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsPaymentRecordPromptpay {
@@ -9753,6 +11429,13 @@ pub struct PaymentMethodDetailsPaymentRecordPromptpay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordPromptpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -9777,16 +11460,37 @@ impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordPromptpay {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordPromptpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsPaymentRecordPromptpay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsPaymentRecordPromptpay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -9802,6 +11506,13 @@ impl serde::Serialize for PaymentMethodDetailsPaymentRecordPromptpay {
     }
 }
 /// payment_method_details_payment_record_us_bank_account
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsPaymentRecordUsBankAccount {
@@ -9818,7 +11529,7 @@ pub struct PaymentMethodDetailsPaymentRecordUsBankAccount {
     /// Last four digits of the bank account number.
     pub last4: Option<String>,
     /// ID of the mandate used to make this payment.
-    pub mandate: Option<crate::rt::Expandable<crate::Mandate>>,
+    pub mandate: Option<crate::rt::Expandable<crate::gated::Mandate>>,
     /// The ACH payment reference for this transaction.
     pub payment_reference: Option<String>,
     /// The routing number for the bank account.
@@ -9826,6 +11537,13 @@ pub struct PaymentMethodDetailsPaymentRecordUsBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -9836,7 +11554,7 @@ impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordUsBankAccount {
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<String>,
-            f6: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f6: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Mandate>>,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<String>,
         }
@@ -9892,16 +11610,37 @@ impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordUsBankAccount {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordUsBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsPaymentRecordUsBankAccount {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsPaymentRecordUsBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -9941,6 +11680,13 @@ impl serde::Serialize for PaymentMethodDetailsPaymentRecordUsBankAccount {
     }
 }
 /// payment_method_details_payment_record_wechat_pay
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsPaymentRecordWechatPay {
@@ -9955,6 +11701,13 @@ pub struct PaymentMethodDetailsPaymentRecordWechatPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordWechatPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -9991,16 +11744,37 @@ impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordWechatPay {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordWechatPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsPaymentRecordWechatPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsPaymentRecordWechatPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -10025,12 +11799,26 @@ impl serde::Serialize for PaymentMethodDetailsPaymentRecordWechatPay {
     }
 }
 /// payment_method_details_payment_record_zip
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsPaymentRecordZip {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordZip {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -10047,16 +11835,37 @@ impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordZip {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordZip {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsPaymentRecordZip {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsPaymentRecordZip {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -10069,6 +11878,7 @@ impl serde::Serialize for PaymentMethodDetailsPaymentRecordZip {
     }
 }
 /// payment_method_details_paynow
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsPaynow {
@@ -10081,6 +11891,7 @@ pub struct PaymentMethodDetailsPaynow {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodDetailsPaynow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -10113,16 +11924,19 @@ impl crate::rt::Decode for PaymentMethodDetailsPaynow {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaynow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodDetailsPaynow {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsPaynow {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -10144,6 +11958,14 @@ impl serde::Serialize for PaymentMethodDetailsPaynow {
     }
 }
 /// payment_method_details_paypal
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsPaypal {
@@ -10164,6 +11986,14 @@ pub struct PaymentMethodDetailsPaypal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsPaypal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -10215,16 +12045,40 @@ impl crate::rt::Decode for PaymentMethodDetailsPaypal {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaypal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsPaypal {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsPaypal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -10255,6 +12109,14 @@ impl serde::Serialize for PaymentMethodDetailsPaypal {
     }
 }
 /// payment_method_details_payto
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsPayto {
@@ -10269,6 +12131,14 @@ pub struct PaymentMethodDetailsPayto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsPayto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -10305,16 +12175,40 @@ impl crate::rt::Decode for PaymentMethodDetailsPayto {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPayto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsPayto {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsPayto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -10339,6 +12233,14 @@ impl serde::Serialize for PaymentMethodDetailsPayto {
     }
 }
 /// payment_method_details_pix
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsPix {
@@ -10347,6 +12249,14 @@ pub struct PaymentMethodDetailsPix {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsPix {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -10371,16 +12281,40 @@ impl crate::rt::Decode for PaymentMethodDetailsPix {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPix {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsPix {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsPix {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -10396,6 +12330,7 @@ impl serde::Serialize for PaymentMethodDetailsPix {
     }
 }
 /// payment_method_details_promptpay
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsPromptpay {
@@ -10404,6 +12339,7 @@ pub struct PaymentMethodDetailsPromptpay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodDetailsPromptpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -10428,16 +12364,19 @@ impl crate::rt::Decode for PaymentMethodDetailsPromptpay {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPromptpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodDetailsPromptpay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsPromptpay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -10453,6 +12392,14 @@ impl serde::Serialize for PaymentMethodDetailsPromptpay {
     }
 }
 /// payment_method_details_revolut_pay
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsRevolutPay {
@@ -10463,6 +12410,14 @@ pub struct PaymentMethodDetailsRevolutPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsRevolutPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -10493,16 +12448,40 @@ impl crate::rt::Decode for PaymentMethodDetailsRevolutPay {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsRevolutPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsRevolutPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsRevolutPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -10521,6 +12500,14 @@ impl serde::Serialize for PaymentMethodDetailsRevolutPay {
     }
 }
 /// payment_method_details_samsung_pay
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsSamsungPay {
@@ -10531,6 +12518,14 @@ pub struct PaymentMethodDetailsSamsungPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsSamsungPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -10559,16 +12554,40 @@ impl crate::rt::Decode for PaymentMethodDetailsSamsungPay {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsSamsungPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsSamsungPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsSamsungPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -10587,6 +12606,14 @@ impl serde::Serialize for PaymentMethodDetailsSamsungPay {
     }
 }
 /// payment_method_details_satispay
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsSatispay {
@@ -10595,6 +12622,14 @@ pub struct PaymentMethodDetailsSatispay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsSatispay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -10619,16 +12654,40 @@ impl crate::rt::Decode for PaymentMethodDetailsSatispay {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsSatispay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsSatispay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsSatispay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -10644,6 +12703,14 @@ impl serde::Serialize for PaymentMethodDetailsSatispay {
     }
 }
 /// payment_method_details_sepa_debit
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsSepaDebit {
@@ -10664,6 +12731,14 @@ pub struct PaymentMethodDetailsSepaDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsSepaDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -10720,16 +12795,40 @@ impl crate::rt::Decode for PaymentMethodDetailsSepaDebit {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsSepaDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsSepaDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsSepaDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -10763,6 +12862,14 @@ impl serde::Serialize for PaymentMethodDetailsSepaDebit {
     }
 }
 /// payment_method_details_sofort
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsSofort {
@@ -10777,7 +12884,9 @@ pub struct PaymentMethodDetailsSofort {
     /// The ID of the SEPA Direct Debit PaymentMethod which was generated by this Charge.
     pub generated_sepa_debit: Option<crate::rt::Expandable<crate::PaymentMethod>>,
     /// The mandate for the SEPA Direct Debit PaymentMethod which was generated by this Charge.
-    pub generated_sepa_debit_mandate: Option<crate::rt::Expandable<crate::Mandate>>,
+    pub generated_sepa_debit_mandate: Option<
+        crate::rt::Expandable<crate::gated::Mandate>,
+    >,
     /// Last four characters of the IBAN.
     pub iban_last4: Option<String>,
     /// Preferred language of the SOFORT authorization page that the customer is redirected to.
@@ -10789,6 +12898,14 @@ pub struct PaymentMethodDetailsSofort {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsSofort {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -10798,7 +12915,7 @@ impl crate::rt::Decode for PaymentMethodDetailsSofort {
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
-            f5: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f5: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Mandate>>,
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<crate::payment_method::sofort::PreferredLanguage>,
             f8: crate::rt::json::Slot<String>,
@@ -10855,16 +12972,40 @@ impl crate::rt::Decode for PaymentMethodDetailsSofort {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsSofort {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsSofort {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsSofort {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -10904,12 +13045,28 @@ impl serde::Serialize for PaymentMethodDetailsSofort {
     }
 }
 /// payment_method_details_stripe_account
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsStripeAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsStripeAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -10926,16 +13083,40 @@ impl crate::rt::Decode for PaymentMethodDetailsStripeAccount {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsStripeAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsStripeAccount {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsStripeAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -10948,6 +13129,14 @@ impl serde::Serialize for PaymentMethodDetailsStripeAccount {
     }
 }
 /// payment_method_details_swish
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsSwish {
@@ -10960,6 +13149,14 @@ pub struct PaymentMethodDetailsSwish {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsSwish {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -10992,16 +13189,40 @@ impl crate::rt::Decode for PaymentMethodDetailsSwish {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsSwish {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsSwish {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsSwish {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -11023,12 +13244,28 @@ impl serde::Serialize for PaymentMethodDetailsSwish {
     }
 }
 /// payment_method_details_twint
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsTwint {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsTwint {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -11043,16 +13280,40 @@ impl crate::rt::Decode for PaymentMethodDetailsTwint {
         Ok(PaymentMethodDetailsTwint { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsTwint {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsTwint {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsTwint {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -11065,6 +13326,7 @@ impl serde::Serialize for PaymentMethodDetailsTwint {
     }
 }
 /// payment_method_details_us_bank_account
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsUsBankAccount {
@@ -11081,7 +13343,7 @@ pub struct PaymentMethodDetailsUsBankAccount {
     /// Last four digits of the bank account number.
     pub last4: Option<String>,
     /// ID of the mandate used to make this payment.
-    pub mandate: Option<crate::rt::Expandable<crate::Mandate>>,
+    pub mandate: Option<crate::rt::Expandable<crate::gated::Mandate>>,
     /// Reference number to locate ACH payments with customer's bank.
     pub payment_reference: Option<String>,
     /// Routing number of the bank account.
@@ -11089,6 +13351,7 @@ pub struct PaymentMethodDetailsUsBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodDetailsUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -11099,7 +13362,7 @@ impl crate::rt::Decode for PaymentMethodDetailsUsBankAccount {
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<String>,
-            f6: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f6: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Mandate>>,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<String>,
         }
@@ -11155,16 +13418,19 @@ impl crate::rt::Decode for PaymentMethodDetailsUsBankAccount {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsUsBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodDetailsUsBankAccount {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsUsBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -11204,12 +13470,28 @@ impl serde::Serialize for PaymentMethodDetailsUsBankAccount {
     }
 }
 /// payment_method_details_wechat
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsWechat {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsWechat {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -11226,16 +13508,40 @@ impl crate::rt::Decode for PaymentMethodDetailsWechat {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsWechat {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsWechat {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsWechat {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -11248,6 +13554,7 @@ impl serde::Serialize for PaymentMethodDetailsWechat {
     }
 }
 /// payment_method_details_wechat_pay
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsWechatPay {
@@ -11262,6 +13569,7 @@ pub struct PaymentMethodDetailsWechatPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodDetailsWechatPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -11298,16 +13606,19 @@ impl crate::rt::Decode for PaymentMethodDetailsWechatPay {
         })
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsWechatPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodDetailsWechatPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsWechatPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -11332,12 +13643,14 @@ impl serde::Serialize for PaymentMethodDetailsWechatPay {
     }
 }
 /// payment_method_details_zip
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsZip {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodDetailsZip {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -11352,16 +13665,19 @@ impl crate::rt::Decode for PaymentMethodDetailsZip {
         Ok(PaymentMethodDetailsZip { extra })
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsZip {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodDetailsZip {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsZip {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -12417,6 +14733,7 @@ impl serde::Serialize for PaymentMethodNzBankAccount {
     }
 }
 /// payment_method_options_affirm
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsAffirm {
@@ -12435,6 +14752,7 @@ pub struct PaymentMethodOptionsAffirm {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsAffirm {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -12467,16 +14785,19 @@ impl crate::rt::Decode for PaymentMethodOptionsAffirm {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsAffirm {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsAffirm {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsAffirm {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -12498,6 +14819,7 @@ impl serde::Serialize for PaymentMethodOptionsAffirm {
     }
 }
 /// payment_method_options_afterpay_clearpay
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsAfterpayClearpay {
@@ -12517,6 +14839,7 @@ pub struct PaymentMethodOptionsAfterpayClearpay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsAfterpayClearpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -12549,16 +14872,19 @@ impl crate::rt::Decode for PaymentMethodOptionsAfterpayClearpay {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsAfterpayClearpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsAfterpayClearpay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsAfterpayClearpay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -12580,6 +14906,7 @@ impl serde::Serialize for PaymentMethodOptionsAfterpayClearpay {
     }
 }
 /// payment_method_options_alipay
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsAlipay {
@@ -12594,6 +14921,7 @@ pub struct PaymentMethodOptionsAlipay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsAlipay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -12618,16 +14946,19 @@ impl crate::rt::Decode for PaymentMethodOptionsAlipay {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsAlipay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsAlipay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsAlipay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -12643,6 +14974,7 @@ impl serde::Serialize for PaymentMethodOptionsAlipay {
     }
 }
 /// payment_method_options_alma
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsAlma {
@@ -12651,6 +14983,7 @@ pub struct PaymentMethodOptionsAlma {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsAlma {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -12675,16 +15008,19 @@ impl crate::rt::Decode for PaymentMethodOptionsAlma {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsAlma {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsAlma {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsAlma {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -12700,6 +15036,7 @@ impl serde::Serialize for PaymentMethodOptionsAlma {
     }
 }
 /// payment_method_options_amazon_pay
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsAmazonPay {
@@ -12716,6 +15053,7 @@ pub struct PaymentMethodOptionsAmazonPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsAmazonPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -12744,16 +15082,19 @@ impl crate::rt::Decode for PaymentMethodOptionsAmazonPay {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsAmazonPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsAmazonPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsAmazonPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -12772,6 +15113,7 @@ impl serde::Serialize for PaymentMethodOptionsAmazonPay {
     }
 }
 /// payment_method_options_bancontact
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsBancontact {
@@ -12788,6 +15130,7 @@ pub struct PaymentMethodOptionsBancontact {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsBancontact {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -12827,16 +15170,19 @@ impl crate::rt::Decode for PaymentMethodOptionsBancontact {
         }
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsBancontact {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsBancontact {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsBancontact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -12853,6 +15199,7 @@ impl serde::Serialize for PaymentMethodOptionsBancontact {
     }
 }
 /// payment_method_options_billie
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsBillie {
@@ -12861,6 +15208,7 @@ pub struct PaymentMethodOptionsBillie {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsBillie {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -12885,16 +15233,19 @@ impl crate::rt::Decode for PaymentMethodOptionsBillie {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsBillie {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsBillie {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsBillie {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -12910,6 +15261,7 @@ impl serde::Serialize for PaymentMethodOptionsBillie {
     }
 }
 /// payment_method_options_boleto
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsBoleto {
@@ -12926,6 +15278,7 @@ pub struct PaymentMethodOptionsBoleto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsBoleto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -12965,16 +15318,19 @@ impl crate::rt::Decode for PaymentMethodOptionsBoleto {
         }
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsBoleto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsBoleto {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsBoleto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -12991,6 +15347,7 @@ impl serde::Serialize for PaymentMethodOptionsBoleto {
     }
 }
 /// payment_method_options_card_installments
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsCardInstallments {
@@ -13003,6 +15360,7 @@ pub struct PaymentMethodOptionsCardInstallments {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodOptionsCardInstallments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -13048,16 +15406,19 @@ impl crate::rt::Decode for PaymentMethodOptionsCardInstallments {
         }
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCardInstallments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodOptionsCardInstallments {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsCardInstallments {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -13077,6 +15438,7 @@ impl serde::Serialize for PaymentMethodOptionsCardInstallments {
     }
 }
 /// payment_method_options_card_mandate_options
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsCardMandateOptions {
@@ -13101,6 +15463,7 @@ pub struct PaymentMethodOptionsCardMandateOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodOptionsCardMandateOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -13184,16 +15547,19 @@ impl crate::rt::Decode for PaymentMethodOptionsCardMandateOptions {
         }
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCardMandateOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodOptionsCardMandateOptions {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsCardMandateOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -13223,6 +15589,7 @@ impl serde::Serialize for PaymentMethodOptionsCardMandateOptions {
     }
 }
 /// payment_method_options_card_present
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsCardPresent {
@@ -13237,6 +15604,7 @@ pub struct PaymentMethodOptionsCardPresent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsCardPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -13278,16 +15646,19 @@ impl crate::rt::Decode for PaymentMethodOptionsCardPresent {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCardPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsCardPresent {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsCardPresent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -13312,6 +15683,7 @@ impl serde::Serialize for PaymentMethodOptionsCardPresent {
     }
 }
 /// payment_method_options_card_present_routing
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsCardPresentRouting {
@@ -13320,6 +15692,7 @@ pub struct PaymentMethodOptionsCardPresentRouting {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodOptionsCardPresentRouting {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -13344,16 +15717,19 @@ impl crate::rt::Decode for PaymentMethodOptionsCardPresentRouting {
         })
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCardPresentRouting {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodOptionsCardPresentRouting {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsCardPresentRouting {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -13369,6 +15745,7 @@ impl serde::Serialize for PaymentMethodOptionsCardPresentRouting {
     }
 }
 /// payment_method_options_cashapp
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsCashapp {
@@ -13385,6 +15762,7 @@ pub struct PaymentMethodOptionsCashapp {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsCashapp {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -13413,16 +15791,19 @@ impl crate::rt::Decode for PaymentMethodOptionsCashapp {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCashapp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsCashapp {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsCashapp {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -13441,6 +15822,7 @@ impl serde::Serialize for PaymentMethodOptionsCashapp {
     }
 }
 /// payment_method_options_crypto
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsCrypto {
@@ -13455,6 +15837,7 @@ pub struct PaymentMethodOptionsCrypto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsCrypto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -13479,16 +15862,19 @@ impl crate::rt::Decode for PaymentMethodOptionsCrypto {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCrypto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsCrypto {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsCrypto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -13504,6 +15890,7 @@ impl serde::Serialize for PaymentMethodOptionsCrypto {
     }
 }
 /// payment_method_options_customer_balance
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsCustomerBalance {
@@ -13524,6 +15911,7 @@ pub struct PaymentMethodOptionsCustomerBalance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsCustomerBalance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -13560,16 +15948,19 @@ impl crate::rt::Decode for PaymentMethodOptionsCustomerBalance {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCustomerBalance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsCustomerBalance {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsCustomerBalance {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -13591,6 +15982,7 @@ impl serde::Serialize for PaymentMethodOptionsCustomerBalance {
     }
 }
 /// payment_method_options_customer_balance_bank_transfer
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsCustomerBalanceBankTransfer {
@@ -13611,6 +16003,7 @@ pub struct PaymentMethodOptionsCustomerBalanceBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsCustomerBalanceBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -13649,16 +16042,19 @@ impl crate::rt::Decode for PaymentMethodOptionsCustomerBalanceBankTransfer {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCustomerBalanceBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsCustomerBalanceBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsCustomerBalanceBankTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -13680,6 +16076,7 @@ impl serde::Serialize for PaymentMethodOptionsCustomerBalanceBankTransfer {
     }
 }
 /// payment_method_options_customer_balance_eu_bank_account
+#[cfg(any(feature = "checkout_sessions", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsCustomerBalanceEuBankAccount {
@@ -13688,6 +16085,7 @@ pub struct PaymentMethodOptionsCustomerBalanceEuBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "checkout_sessions", feature = "payment_methods"))]
 impl crate::rt::Decode for PaymentMethodOptionsCustomerBalanceEuBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -13723,16 +16121,19 @@ impl crate::rt::Decode for PaymentMethodOptionsCustomerBalanceEuBankAccount {
         }
     }
 }
+#[cfg(any(feature = "checkout_sessions", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCustomerBalanceEuBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "checkout_sessions", feature = "payment_methods"))]
 impl crate::rt::HasId for PaymentMethodOptionsCustomerBalanceEuBankAccount {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "checkout_sessions", feature = "payment_methods"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsCustomerBalanceEuBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -13746,6 +16147,7 @@ impl serde::Serialize for PaymentMethodOptionsCustomerBalanceEuBankAccount {
     }
 }
 /// payment_method_options_fpx
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsFpx {
@@ -13760,6 +16162,7 @@ pub struct PaymentMethodOptionsFpx {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsFpx {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -13784,16 +16187,19 @@ impl crate::rt::Decode for PaymentMethodOptionsFpx {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsFpx {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsFpx {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsFpx {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -13809,6 +16215,7 @@ impl serde::Serialize for PaymentMethodOptionsFpx {
     }
 }
 /// payment_method_options_giropay
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsGiropay {
@@ -13823,6 +16230,7 @@ pub struct PaymentMethodOptionsGiropay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsGiropay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -13847,16 +16255,19 @@ impl crate::rt::Decode for PaymentMethodOptionsGiropay {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsGiropay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsGiropay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsGiropay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -13872,6 +16283,7 @@ impl serde::Serialize for PaymentMethodOptionsGiropay {
     }
 }
 /// payment_method_options_grabpay
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsGrabpay {
@@ -13886,6 +16298,7 @@ pub struct PaymentMethodOptionsGrabpay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsGrabpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -13910,16 +16323,19 @@ impl crate::rt::Decode for PaymentMethodOptionsGrabpay {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsGrabpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsGrabpay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsGrabpay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -13935,6 +16351,7 @@ impl serde::Serialize for PaymentMethodOptionsGrabpay {
     }
 }
 /// payment_method_options_ideal
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsIdeal {
@@ -13949,6 +16366,7 @@ pub struct PaymentMethodOptionsIdeal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsIdeal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -13973,16 +16391,19 @@ impl crate::rt::Decode for PaymentMethodOptionsIdeal {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsIdeal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsIdeal {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsIdeal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -13998,12 +16419,14 @@ impl serde::Serialize for PaymentMethodOptionsIdeal {
     }
 }
 /// payment_method_options_interac_present
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsInteracPresent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsInteracPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14020,16 +16443,19 @@ impl crate::rt::Decode for PaymentMethodOptionsInteracPresent {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsInteracPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsInteracPresent {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsInteracPresent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14042,6 +16468,7 @@ impl serde::Serialize for PaymentMethodOptionsInteracPresent {
     }
 }
 /// payment_method_options_klarna
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsKlarna {
@@ -14060,6 +16487,7 @@ pub struct PaymentMethodOptionsKlarna {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsKlarna {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14092,16 +16520,19 @@ impl crate::rt::Decode for PaymentMethodOptionsKlarna {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsKlarna {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsKlarna {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsKlarna {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14123,6 +16554,7 @@ impl serde::Serialize for PaymentMethodOptionsKlarna {
     }
 }
 /// payment_method_options_konbini
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsKonbini {
@@ -14145,6 +16577,7 @@ pub struct PaymentMethodOptionsKonbini {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsKonbini {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14191,16 +16624,19 @@ impl crate::rt::Decode for PaymentMethodOptionsKonbini {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsKonbini {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsKonbini {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsKonbini {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14228,6 +16664,7 @@ impl serde::Serialize for PaymentMethodOptionsKonbini {
     }
 }
 /// payment_method_options_kr_card
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsKrCard {
@@ -14244,6 +16681,7 @@ pub struct PaymentMethodOptionsKrCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsKrCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14272,16 +16710,19 @@ impl crate::rt::Decode for PaymentMethodOptionsKrCard {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsKrCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsKrCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsKrCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14300,6 +16741,7 @@ impl serde::Serialize for PaymentMethodOptionsKrCard {
     }
 }
 /// payment_method_options_mb_way
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsMbWay {
@@ -14314,6 +16756,7 @@ pub struct PaymentMethodOptionsMbWay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsMbWay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14338,16 +16781,19 @@ impl crate::rt::Decode for PaymentMethodOptionsMbWay {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsMbWay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsMbWay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsMbWay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14363,6 +16809,7 @@ impl serde::Serialize for PaymentMethodOptionsMbWay {
     }
 }
 /// payment_method_options_multibanco
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsMultibanco {
@@ -14377,6 +16824,7 @@ pub struct PaymentMethodOptionsMultibanco {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsMultibanco {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14401,16 +16849,19 @@ impl crate::rt::Decode for PaymentMethodOptionsMultibanco {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsMultibanco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsMultibanco {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsMultibanco {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14426,6 +16877,7 @@ impl serde::Serialize for PaymentMethodOptionsMultibanco {
     }
 }
 /// payment_method_options_oxxo
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsOxxo {
@@ -14442,6 +16894,7 @@ pub struct PaymentMethodOptionsOxxo {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsOxxo {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14481,16 +16934,19 @@ impl crate::rt::Decode for PaymentMethodOptionsOxxo {
         }
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsOxxo {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsOxxo {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsOxxo {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14507,6 +16963,7 @@ impl serde::Serialize for PaymentMethodOptionsOxxo {
     }
 }
 /// payment_method_options_p24
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsP24 {
@@ -14521,6 +16978,7 @@ pub struct PaymentMethodOptionsP24 {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsP24 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14545,16 +17003,19 @@ impl crate::rt::Decode for PaymentMethodOptionsP24 {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsP24 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsP24 {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsP24 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14570,12 +17031,14 @@ impl serde::Serialize for PaymentMethodOptionsP24 {
     }
 }
 /// payment_method_options_pay_by_bank
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsPayByBank {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsPayByBank {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14592,16 +17055,19 @@ impl crate::rt::Decode for PaymentMethodOptionsPayByBank {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsPayByBank {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsPayByBank {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsPayByBank {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14614,6 +17080,7 @@ impl serde::Serialize for PaymentMethodOptionsPayByBank {
     }
 }
 /// payment_method_options_paynow
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsPaynow {
@@ -14628,6 +17095,7 @@ pub struct PaymentMethodOptionsPaynow {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsPaynow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14652,16 +17120,19 @@ impl crate::rt::Decode for PaymentMethodOptionsPaynow {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsPaynow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsPaynow {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsPaynow {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14677,6 +17148,7 @@ impl serde::Serialize for PaymentMethodOptionsPaynow {
     }
 }
 /// payment_method_options_paypal
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsPaypal {
@@ -14697,6 +17169,7 @@ pub struct PaymentMethodOptionsPaypal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsPaypal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14738,16 +17211,19 @@ impl crate::rt::Decode for PaymentMethodOptionsPaypal {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsPaypal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsPaypal {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsPaypal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14772,6 +17248,7 @@ impl serde::Serialize for PaymentMethodOptionsPaypal {
     }
 }
 /// payment_method_options_pix
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsPix {
@@ -14794,6 +17271,7 @@ pub struct PaymentMethodOptionsPix {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsPix {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14837,16 +17315,19 @@ impl crate::rt::Decode for PaymentMethodOptionsPix {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsPix {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsPix {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsPix {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14871,6 +17352,7 @@ impl serde::Serialize for PaymentMethodOptionsPix {
     }
 }
 /// payment_method_options_promptpay
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsPromptpay {
@@ -14885,6 +17367,7 @@ pub struct PaymentMethodOptionsPromptpay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsPromptpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14909,16 +17392,19 @@ impl crate::rt::Decode for PaymentMethodOptionsPromptpay {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsPromptpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsPromptpay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsPromptpay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14934,6 +17420,7 @@ impl serde::Serialize for PaymentMethodOptionsPromptpay {
     }
 }
 /// payment_method_options_revolut_pay
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsRevolutPay {
@@ -14950,6 +17437,7 @@ pub struct PaymentMethodOptionsRevolutPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsRevolutPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14978,16 +17466,19 @@ impl crate::rt::Decode for PaymentMethodOptionsRevolutPay {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsRevolutPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsRevolutPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsRevolutPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -15006,6 +17497,7 @@ impl serde::Serialize for PaymentMethodOptionsRevolutPay {
     }
 }
 /// payment_method_options_satispay
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsSatispay {
@@ -15014,6 +17506,7 @@ pub struct PaymentMethodOptionsSatispay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsSatispay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -15038,16 +17531,19 @@ impl crate::rt::Decode for PaymentMethodOptionsSatispay {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsSatispay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsSatispay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsSatispay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -15063,6 +17559,7 @@ impl serde::Serialize for PaymentMethodOptionsSatispay {
     }
 }
 /// payment_method_options_sofort
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsSofort {
@@ -15079,6 +17576,7 @@ pub struct PaymentMethodOptionsSofort {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsSofort {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -15107,16 +17605,19 @@ impl crate::rt::Decode for PaymentMethodOptionsSofort {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsSofort {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsSofort {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsSofort {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -15135,6 +17636,7 @@ impl serde::Serialize for PaymentMethodOptionsSofort {
     }
 }
 /// payment_method_options_twint
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsTwint {
@@ -15149,6 +17651,7 @@ pub struct PaymentMethodOptionsTwint {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsTwint {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -15173,16 +17676,19 @@ impl crate::rt::Decode for PaymentMethodOptionsTwint {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsTwint {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsTwint {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsTwint {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -15198,6 +17704,13 @@ impl serde::Serialize for PaymentMethodOptionsTwint {
     }
 }
 /// payment_method_options_us_bank_account_mandate_options
+#[cfg(
+    any(
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsUsBankAccountMandateOptions {
@@ -15206,6 +17719,13 @@ pub struct PaymentMethodOptionsUsBankAccountMandateOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodOptionsUsBankAccountMandateOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -15230,16 +17750,37 @@ impl crate::rt::Decode for PaymentMethodOptionsUsBankAccountMandateOptions {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsUsBankAccountMandateOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodOptionsUsBankAccountMandateOptions {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsUsBankAccountMandateOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -15255,6 +17796,7 @@ impl serde::Serialize for PaymentMethodOptionsUsBankAccountMandateOptions {
     }
 }
 /// payment_method_options_wechat_pay
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsWechatPay {
@@ -15273,6 +17815,7 @@ pub struct PaymentMethodOptionsWechatPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsWechatPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -15305,16 +17848,19 @@ impl crate::rt::Decode for PaymentMethodOptionsWechatPay {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsWechatPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsWechatPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsWechatPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -15336,6 +17882,7 @@ impl serde::Serialize for PaymentMethodOptionsWechatPay {
     }
 }
 /// payment_method_options_zip
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsZip {
@@ -15350,6 +17897,7 @@ pub struct PaymentMethodOptionsZip {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::Decode for PaymentMethodOptionsZip {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -15374,16 +17922,19 @@ impl crate::rt::Decode for PaymentMethodOptionsZip {
         })
     }
 }
+#[cfg(feature = "payment_methods")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsZip {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_methods")]
 impl crate::rt::HasId for PaymentMethodOptionsZip {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_methods")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptionsZip {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -16585,7 +19136,7 @@ impl serde::Serialize for PaymentMethodZip {
 /// Retrieves a PaymentMethod object attached to the StripeAccount. To retrieve a payment method attached to a Customer, you should use [Retrieve a Customer’s PaymentMethods](https://docs.stripe.com/docs/api/payment_methods/customer)
 ///
 /// `GET /v1/payment_methods/{payment_method}` · Stripe's SDKs: `retrieve` on `PaymentMethod` · [API reference](https://docs.stripe.com/api/payment_methods/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePaymentMethod {
@@ -16594,7 +19145,7 @@ pub struct RetrievePaymentMethod {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl serde::Serialize for RetrievePaymentMethod {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -16605,7 +19156,7 @@ impl serde::Serialize for RetrievePaymentMethod {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl RetrievePaymentMethod {
     /// Start with the required parameters: `payment_method`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -16621,7 +19172,7 @@ impl RetrievePaymentMethod {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl crate::rt::StripeRequest for RetrievePaymentMethod {
     type Output = crate::PaymentMethod;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -16646,7 +19197,7 @@ impl crate::rt::StripeRequest for RetrievePaymentMethod {
 /// Retrieves a PaymentMethod object for a given Customer.
 ///
 /// `GET /v1/customers/{customer}/payment_methods/{payment_method}` · Stripe's SDKs: `retrieve_payment_method` on `Customer` · [API reference](https://docs.stripe.com/api/customers/retrieve_payment_method)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePaymentMethodCustomer {
@@ -16657,7 +19208,7 @@ pub struct RetrievePaymentMethodCustomer {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for RetrievePaymentMethodCustomer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -16668,7 +19219,7 @@ impl serde::Serialize for RetrievePaymentMethodCustomer {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl RetrievePaymentMethodCustomer {
     /// Start with the required parameters: `customer`, `payment_method`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -16688,7 +19239,7 @@ impl RetrievePaymentMethodCustomer {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for RetrievePaymentMethodCustomer {
     type Output = crate::PaymentMethod;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -16714,7 +19265,7 @@ impl crate::rt::StripeRequest for RetrievePaymentMethodCustomer {
 /// Updates a PaymentMethod object. A PaymentMethod must be attached to a customer to be updated.
 ///
 /// `POST /v1/payment_methods/{payment_method}` · Stripe's SDKs: `update` on `PaymentMethod` · [API reference](https://docs.stripe.com/api/payment_methods/update)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePaymentMethod {
@@ -16735,7 +19286,7 @@ pub struct UpdatePaymentMethod {
     /// If this is an `us_bank_account` PaymentMethod, this hash contains details about the US bank account payment method.
     pub us_bank_account: Option<crate::payment_method::UsBankAccount>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl serde::Serialize for UpdatePaymentMethod {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -16764,7 +19315,7 @@ impl serde::Serialize for UpdatePaymentMethod {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl UpdatePaymentMethod {
     /// Start with the required parameters: `payment_method`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -16828,7 +19379,7 @@ impl UpdatePaymentMethod {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_methods")]
 impl crate::rt::StripeRequest for UpdatePaymentMethod {
     type Output = crate::PaymentMethod;
     fn endpoint(&self) -> crate::rt::Endpoint {

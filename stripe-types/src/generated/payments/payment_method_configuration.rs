@@ -5,7 +5,7 @@
 /// Creates a payment method configuration
 ///
 /// `POST /v1/payment_method_configurations` · Stripe's SDKs: `create` on `PaymentMethodConfiguration` · [API reference](https://docs.stripe.com/api/payment_method_configurations/create)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_configurations")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreatePaymentMethodConfiguration {
@@ -136,7 +136,7 @@ pub struct CreatePaymentMethodConfiguration {
     /// Zip gives your customers a way to split purchases over a series of payments. Check this [page](https://docs.stripe.com/payments/zip) for more details like country availability.
     pub zip: Option<crate::payment_method_configuration::PaymentMethodParam>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_configurations")]
 impl serde::Serialize for CreatePaymentMethodConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -321,7 +321,7 @@ impl serde::Serialize for CreatePaymentMethodConfiguration {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_configurations")]
 impl CreatePaymentMethodConfiguration {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -852,7 +852,7 @@ impl CreatePaymentMethodConfiguration {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_configurations")]
 impl crate::rt::StripeRequest for CreatePaymentMethodConfiguration {
     type Output = crate::PaymentMethodConfiguration;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -870,7 +870,7 @@ impl crate::rt::StripeRequest for CreatePaymentMethodConfiguration {
 /// List payment method configurations
 ///
 /// `GET /v1/payment_method_configurations` · Stripe's SDKs: `list` on `PaymentMethodConfiguration` · [API reference](https://docs.stripe.com/api/payment_method_configurations/list)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_configurations")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListPaymentMethodConfigurations {
@@ -885,7 +885,7 @@ pub struct ListPaymentMethodConfigurations {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_configurations")]
 impl serde::Serialize for ListPaymentMethodConfigurations {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -908,7 +908,7 @@ impl serde::Serialize for ListPaymentMethodConfigurations {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_configurations")]
 impl ListPaymentMethodConfigurations {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -947,7 +947,7 @@ impl ListPaymentMethodConfigurations {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_configurations")]
 impl crate::rt::StripeRequest for ListPaymentMethodConfigurations {
     type Output = crate::rt::List<crate::PaymentMethodConfiguration>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -976,7 +976,7 @@ impl crate::rt::StripeRequest for ListPaymentMethodConfigurations {
 /// - [Payment Method Configurations API](https://docs.stripe.com/connect/payment-method-configurations)
 /// - [Multiple configurations on dynamic payment methods](https://docs.stripe.com/payments/multiple-payment-method-configs)
 /// - [Multiple configurations for your Connect accounts](https://docs.stripe.com/connect/multiple-payment-method-configurations)
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(feature = "payment_method_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodConfiguration {
@@ -1115,15 +1115,16 @@ pub struct PaymentMethodConfiguration {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(feature = "payment_method_configurations")]
 impl PaymentMethodConfiguration {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "payment_method_configuration";
 }
 /// The id of a [`PaymentMethodConfiguration`].
-#[cfg(any(feature = "checkout", feature = "payments"))]
-pub type PaymentMethodConfigurationId = crate::rt::Id<PaymentMethodConfiguration>;
-#[cfg(any(feature = "checkout", feature = "payments"))]
+pub type PaymentMethodConfigurationId = crate::rt::Id<
+    crate::gated::PaymentMethodConfiguration,
+>;
+#[cfg(feature = "payment_method_configurations")]
 impl crate::rt::Decode for PaymentMethodConfiguration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1577,19 +1578,19 @@ impl crate::rt::Decode for PaymentMethodConfiguration {
         }
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(feature = "payment_method_configurations")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodConfiguration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(feature = "payment_method_configurations")]
 impl crate::rt::HasId for PaymentMethodConfiguration {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
+#[cfg(feature = "payment_method_configurations")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1778,7 +1779,7 @@ impl serde::Serialize for PaymentMethodConfiguration {
 /// Retrieve payment method configuration
 ///
 /// `GET /v1/payment_method_configurations/{configuration}` · Stripe's SDKs: `retrieve` on `PaymentMethodConfiguration` · [API reference](https://docs.stripe.com/api/payment_method_configurations/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePaymentMethodConfiguration {
@@ -1787,7 +1788,7 @@ pub struct RetrievePaymentMethodConfiguration {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_configurations")]
 impl serde::Serialize for RetrievePaymentMethodConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1798,7 +1799,7 @@ impl serde::Serialize for RetrievePaymentMethodConfiguration {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_configurations")]
 impl RetrievePaymentMethodConfiguration {
     /// Start with the required parameters: `configuration`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1814,7 +1815,7 @@ impl RetrievePaymentMethodConfiguration {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_configurations")]
 impl crate::rt::StripeRequest for RetrievePaymentMethodConfiguration {
     type Output = crate::PaymentMethodConfiguration;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1837,7 +1838,7 @@ impl crate::rt::StripeRequest for RetrievePaymentMethodConfiguration {
 /// Update payment method configuration
 ///
 /// `POST /v1/payment_method_configurations/{configuration}` · Stripe's SDKs: `update` on `PaymentMethodConfiguration` · [API reference](https://docs.stripe.com/api/payment_method_configurations/update)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePaymentMethodConfiguration {
@@ -1970,7 +1971,7 @@ pub struct UpdatePaymentMethodConfiguration {
     /// Zip gives your customers a way to split purchases over a series of payments. Check this [page](https://docs.stripe.com/payments/zip) for more details like country availability.
     pub zip: Option<crate::payment_method_configuration::PaymentMethodParam>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_configurations")]
 impl serde::Serialize for UpdatePaymentMethodConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2155,7 +2156,7 @@ impl serde::Serialize for UpdatePaymentMethodConfiguration {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_configurations")]
 impl UpdatePaymentMethodConfiguration {
     /// Start with the required parameters: `configuration`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2687,7 +2688,7 @@ impl UpdatePaymentMethodConfiguration {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_configurations")]
 impl crate::rt::StripeRequest for UpdatePaymentMethodConfiguration {
     type Output = crate::PaymentMethodConfiguration;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Creates a payment method domain.
 ///
 /// `POST /v1/payment_method_domains` · Stripe's SDKs: `create` on `PaymentMethodDomain` · [API reference](https://docs.stripe.com/api/payment_method_domains/create)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreatePaymentMethodDomain {
@@ -16,7 +16,7 @@ pub struct CreatePaymentMethodDomain {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl serde::Serialize for CreatePaymentMethodDomain {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -31,7 +31,7 @@ impl serde::Serialize for CreatePaymentMethodDomain {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl CreatePaymentMethodDomain {
     /// Start with the required parameters: `domain_name`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -53,7 +53,7 @@ impl CreatePaymentMethodDomain {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl crate::rt::StripeRequest for CreatePaymentMethodDomain {
     type Output = crate::PaymentMethodDomain;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -73,7 +73,7 @@ impl crate::rt::StripeRequest for CreatePaymentMethodDomain {
 /// Lists the details of existing payment method domains.
 ///
 /// `GET /v1/payment_method_domains` · Stripe's SDKs: `list` on `PaymentMethodDomain` · [API reference](https://docs.stripe.com/api/payment_method_domains/list)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListPaymentMethodDomains {
@@ -90,7 +90,7 @@ pub struct ListPaymentMethodDomains {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl serde::Serialize for ListPaymentMethodDomains {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -116,7 +116,7 @@ impl serde::Serialize for ListPaymentMethodDomains {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl ListPaymentMethodDomains {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -161,7 +161,7 @@ impl ListPaymentMethodDomains {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl crate::rt::StripeRequest for ListPaymentMethodDomains {
     type Output = crate::rt::List<crate::PaymentMethodDomain>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -180,7 +180,7 @@ impl crate::rt::StripeRequest for ListPaymentMethodDomains {
 /// Stripe Elements use registered payment method domains to control where certain payment methods are shown.
 ///
 /// Related guide: [Payment method domains](https://docs.stripe.com/payments/payment-methods/pmd-registration).
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDomain {
@@ -209,15 +209,15 @@ pub struct PaymentMethodDomain {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl PaymentMethodDomain {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "payment_method_domain";
 }
 /// The id of a [`PaymentMethodDomain`].
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 pub type PaymentMethodDomainId = crate::rt::Id<PaymentMethodDomain>;
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl crate::rt::Decode for PaymentMethodDomain {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -355,19 +355,19 @@ impl crate::rt::Decode for PaymentMethodDomain {
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDomain {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl crate::rt::HasId for PaymentMethodDomain {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDomain {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -392,7 +392,7 @@ impl serde::Serialize for PaymentMethodDomain {
     }
 }
 /// Indicates the status of a specific payment method on a payment method domain.
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDomainResourcePaymentMethodStatus {
@@ -405,7 +405,7 @@ pub struct PaymentMethodDomainResourcePaymentMethodStatus {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl crate::rt::Decode for PaymentMethodDomainResourcePaymentMethodStatus {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -447,19 +447,19 @@ impl crate::rt::Decode for PaymentMethodDomainResourcePaymentMethodStatus {
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDomainResourcePaymentMethodStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl crate::rt::HasId for PaymentMethodDomainResourcePaymentMethodStatus {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDomainResourcePaymentMethodStatus {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -476,7 +476,7 @@ impl serde::Serialize for PaymentMethodDomainResourcePaymentMethodStatus {
     }
 }
 /// Contains additional details about the status of a payment method for a specific payment method domain.
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDomainResourcePaymentMethodStatusDetails {
@@ -485,7 +485,7 @@ pub struct PaymentMethodDomainResourcePaymentMethodStatusDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl crate::rt::Decode for PaymentMethodDomainResourcePaymentMethodStatusDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -521,20 +521,20 @@ impl crate::rt::Decode for PaymentMethodDomainResourcePaymentMethodStatusDetails
         }
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl<'de> serde::Deserialize<'de>
 for PaymentMethodDomainResourcePaymentMethodStatusDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl crate::rt::HasId for PaymentMethodDomainResourcePaymentMethodStatusDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDomainResourcePaymentMethodStatusDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -552,7 +552,7 @@ impl serde::Serialize for PaymentMethodDomainResourcePaymentMethodStatusDetails 
 /// Retrieves the details of an existing payment method domain.
 ///
 /// `GET /v1/payment_method_domains/{payment_method_domain}` · Stripe's SDKs: `retrieve` on `PaymentMethodDomain` · [API reference](https://docs.stripe.com/api/payment_method_domains/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePaymentMethodDomain {
@@ -561,7 +561,7 @@ pub struct RetrievePaymentMethodDomain {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl serde::Serialize for RetrievePaymentMethodDomain {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -572,7 +572,7 @@ impl serde::Serialize for RetrievePaymentMethodDomain {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl RetrievePaymentMethodDomain {
     /// Start with the required parameters: `payment_method_domain`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -588,7 +588,7 @@ impl RetrievePaymentMethodDomain {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl crate::rt::StripeRequest for RetrievePaymentMethodDomain {
     type Output = crate::PaymentMethodDomain;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -613,7 +613,7 @@ impl crate::rt::StripeRequest for RetrievePaymentMethodDomain {
 /// Updates an existing payment method domain.
 ///
 /// `POST /v1/payment_method_domains/{payment_method_domain}` · Stripe's SDKs: `update` on `PaymentMethodDomain` · [API reference](https://docs.stripe.com/api/payment_method_domains/update)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePaymentMethodDomain {
@@ -624,7 +624,7 @@ pub struct UpdatePaymentMethodDomain {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl serde::Serialize for UpdatePaymentMethodDomain {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -638,7 +638,7 @@ impl serde::Serialize for UpdatePaymentMethodDomain {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl UpdatePaymentMethodDomain {
     /// Start with the required parameters: `payment_method_domain`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -660,7 +660,7 @@ impl UpdatePaymentMethodDomain {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl crate::rt::StripeRequest for UpdatePaymentMethodDomain {
     type Output = crate::PaymentMethodDomain;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -690,7 +690,7 @@ impl crate::rt::StripeRequest for UpdatePaymentMethodDomain {
 /// Related guides: [Payment method domains](https://docs.stripe.com/docs/payments/payment-methods/pmd-registration).
 ///
 /// `POST /v1/payment_method_domains/{payment_method_domain}/validate` · Stripe's SDKs: `validate` on `PaymentMethodDomain` · [API reference](https://docs.stripe.com/api/payment_method_domains/validate)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ValidatePaymentMethodDomain {
@@ -699,7 +699,7 @@ pub struct ValidatePaymentMethodDomain {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl serde::Serialize for ValidatePaymentMethodDomain {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -710,7 +710,7 @@ impl serde::Serialize for ValidatePaymentMethodDomain {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl ValidatePaymentMethodDomain {
     /// Start with the required parameters: `payment_method_domain`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -726,7 +726,7 @@ impl ValidatePaymentMethodDomain {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_method_domains")]
 impl crate::rt::StripeRequest for ValidatePaymentMethodDomain {
     type Output = crate::PaymentMethodDomain;
     fn endpoint(&self) -> crate::rt::Endpoint {

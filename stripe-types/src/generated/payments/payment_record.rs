@@ -4,6 +4,7 @@
 /// For example, you can create a Payment Record to model a payment made on a different payment processor,
 /// in order to mark an Invoice as paid and a Subscription as active. Payment Records consist of one or
 /// more Payment Attempt Records, which represent individual attempts made on a payment network.
+#[cfg(feature = "payment_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentRecord {
@@ -58,12 +59,14 @@ pub struct PaymentRecord {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_records")]
 impl PaymentRecord {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "payment_record";
 }
 /// The id of a [`PaymentRecord`].
-pub type PaymentRecordId = crate::rt::Id<PaymentRecord>;
+pub type PaymentRecordId = crate::rt::Id<crate::gated::PaymentRecord>;
+#[cfg(feature = "payment_records")]
 impl crate::rt::Decode for PaymentRecord {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -264,16 +267,19 @@ impl crate::rt::Decode for PaymentRecord {
         }
     }
 }
+#[cfg(feature = "payment_records")]
 impl<'de> serde::Deserialize<'de> for PaymentRecord {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_records")]
 impl crate::rt::HasId for PaymentRecord {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "payment_records")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -326,7 +332,7 @@ impl serde::Serialize for PaymentRecord {
 ///  was canceled.
 ///
 /// `POST /v1/payment_records/{id}/report_payment_attempt_canceled` · Stripe's SDKs: `report_payment_attempt_canceled` on `PaymentRecord` · [API reference](https://docs.stripe.com/api/payment_records/report_payment_attempt_canceled)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReportPaymentAttemptCanceledPaymentRecord {
@@ -339,7 +345,7 @@ pub struct ReportPaymentAttemptCanceledPaymentRecord {
     /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl serde::Serialize for ReportPaymentAttemptCanceledPaymentRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -354,7 +360,7 @@ impl serde::Serialize for ReportPaymentAttemptCanceledPaymentRecord {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl ReportPaymentAttemptCanceledPaymentRecord {
     /// Start with the required parameters: `id`, `canceled_at`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -383,7 +389,7 @@ impl ReportPaymentAttemptCanceledPaymentRecord {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for ReportPaymentAttemptCanceledPaymentRecord {
     type Output = crate::PaymentRecord;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -409,7 +415,7 @@ impl crate::rt::StripeRequest for ReportPaymentAttemptCanceledPaymentRecord {
 ///  failed or errored.
 ///
 /// `POST /v1/payment_records/{id}/report_payment_attempt_failed` · Stripe's SDKs: `report_payment_attempt_failed` on `PaymentRecord` · [API reference](https://docs.stripe.com/api/payment_records/report_payment_attempt_failed)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReportPaymentAttemptFailedPaymentRecord {
@@ -422,7 +428,7 @@ pub struct ReportPaymentAttemptFailedPaymentRecord {
     /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl serde::Serialize for ReportPaymentAttemptFailedPaymentRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -437,7 +443,7 @@ impl serde::Serialize for ReportPaymentAttemptFailedPaymentRecord {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl ReportPaymentAttemptFailedPaymentRecord {
     /// Start with the required parameters: `id`, `failed_at`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -466,7 +472,7 @@ impl ReportPaymentAttemptFailedPaymentRecord {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for ReportPaymentAttemptFailedPaymentRecord {
     type Output = crate::PaymentRecord;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -492,7 +498,7 @@ impl crate::rt::StripeRequest for ReportPaymentAttemptFailedPaymentRecord {
 ///  was guaranteed.
 ///
 /// `POST /v1/payment_records/{id}/report_payment_attempt_guaranteed` · Stripe's SDKs: `report_payment_attempt_guaranteed` on `PaymentRecord` · [API reference](https://docs.stripe.com/api/payment_records/report_payment_attempt_guaranteed)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReportPaymentAttemptGuaranteedPaymentRecord {
@@ -505,7 +511,7 @@ pub struct ReportPaymentAttemptGuaranteedPaymentRecord {
     /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl serde::Serialize for ReportPaymentAttemptGuaranteedPaymentRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -520,7 +526,7 @@ impl serde::Serialize for ReportPaymentAttemptGuaranteedPaymentRecord {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl ReportPaymentAttemptGuaranteedPaymentRecord {
     /// Start with the required parameters: `id`, `guaranteed_at`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -549,7 +555,7 @@ impl ReportPaymentAttemptGuaranteedPaymentRecord {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for ReportPaymentAttemptGuaranteedPaymentRecord {
     type Output = crate::PaymentRecord;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -574,7 +580,7 @@ impl crate::rt::StripeRequest for ReportPaymentAttemptGuaranteedPaymentRecord {
 /// Report informational updates on the specified Payment Record.
 ///
 /// `POST /v1/payment_records/{id}/report_payment_attempt_informational` · Stripe's SDKs: `report_payment_attempt_informational` on `PaymentRecord` · [API reference](https://docs.stripe.com/api/payment_records/report_payment_attempt_informational)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReportPaymentAttemptInformationalPaymentRecord {
@@ -593,7 +599,7 @@ pub struct ReportPaymentAttemptInformationalPaymentRecord {
         crate::rt::Clearable<crate::payment_record::ShippingDetails>,
     >,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl serde::Serialize for ReportPaymentAttemptInformationalPaymentRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -616,7 +622,7 @@ impl serde::Serialize for ReportPaymentAttemptInformationalPaymentRecord {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl ReportPaymentAttemptInformationalPaymentRecord {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -665,7 +671,7 @@ impl ReportPaymentAttemptInformationalPaymentRecord {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for ReportPaymentAttemptInformationalPaymentRecord {
     type Output = crate::PaymentRecord;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -691,7 +697,7 @@ impl crate::rt::StripeRequest for ReportPaymentAttemptInformationalPaymentRecord
 ///  attempt can only be specified if all other payment attempts are canceled or failed.
 ///
 /// `POST /v1/payment_records/{id}/report_payment_attempt` · Stripe's SDKs: `report_payment_attempt` on `PaymentRecord` · [API reference](https://docs.stripe.com/api/payment_records/report_payment_attempt)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReportPaymentAttemptPaymentRecord {
@@ -716,7 +722,7 @@ pub struct ReportPaymentAttemptPaymentRecord {
     /// Shipping information for this payment.
     pub shipping_details: Option<crate::payment_record::ShippingDetails>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl serde::Serialize for ReportPaymentAttemptPaymentRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -749,7 +755,7 @@ impl serde::Serialize for ReportPaymentAttemptPaymentRecord {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl ReportPaymentAttemptPaymentRecord {
     /// Start with the required parameters: `id`, `initiated_at`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -823,7 +829,7 @@ impl ReportPaymentAttemptPaymentRecord {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for ReportPaymentAttemptPaymentRecord {
     type Output = crate::PaymentRecord;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -850,7 +856,7 @@ impl crate::rt::StripeRequest for ReportPaymentAttemptPaymentRecord {
 ///  Records in a terminal state directly, through this method.
 ///
 /// `POST /v1/payment_records/report_payment` · Stripe's SDKs: `report_payment` on `PaymentRecord` · [API reference](https://docs.stripe.com/api/payment_records/report_payment)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReportPaymentPaymentRecord {
@@ -883,7 +889,7 @@ pub struct ReportPaymentPaymentRecord {
     /// Shipping information for this payment.
     pub shipping_details: Option<crate::payment_record::ShippingDetails>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl serde::Serialize for ReportPaymentPaymentRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -924,7 +930,7 @@ impl serde::Serialize for ReportPaymentPaymentRecord {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl ReportPaymentPaymentRecord {
     /// Start with the required parameters: `amount_requested`, `initiated_at`, `payment_method_details`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1018,7 +1024,7 @@ impl ReportPaymentPaymentRecord {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for ReportPaymentPaymentRecord {
     type Output = crate::PaymentRecord;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1039,7 +1045,7 @@ impl crate::rt::StripeRequest for ReportPaymentPaymentRecord {
 ///  was refunded.
 ///
 /// `POST /v1/payment_records/{id}/report_refund` · Stripe's SDKs: `report_refund` on `PaymentRecord` · [API reference](https://docs.stripe.com/api/payment_records/report_refund)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReportRefundPaymentRecord {
@@ -1060,7 +1066,7 @@ pub struct ReportRefundPaymentRecord {
     /// Information about the payment attempt refund.
     pub refunded: crate::payment_record::Refunded,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl serde::Serialize for ReportRefundPaymentRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1083,7 +1089,7 @@ impl serde::Serialize for ReportRefundPaymentRecord {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl ReportRefundPaymentRecord {
     /// Start with the required parameters: `id`, `outcome`, `processor_details`, `refunded`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1130,7 +1136,7 @@ impl ReportRefundPaymentRecord {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for ReportRefundPaymentRecord {
     type Output = crate::PaymentRecord;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1155,7 +1161,7 @@ impl crate::rt::StripeRequest for ReportRefundPaymentRecord {
 /// Retrieves a Payment Record with the given ID
 ///
 /// `GET /v1/payment_records/{id}` · Stripe's SDKs: `retrieve` on `PaymentRecord` · [API reference](https://docs.stripe.com/api/payment_records/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePaymentRecord {
@@ -1164,7 +1170,7 @@ pub struct RetrievePaymentRecord {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl serde::Serialize for RetrievePaymentRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1175,7 +1181,7 @@ impl serde::Serialize for RetrievePaymentRecord {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl RetrievePaymentRecord {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1191,7 +1197,7 @@ impl RetrievePaymentRecord {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for RetrievePaymentRecord {
     type Output = crate::PaymentRecord;
     fn endpoint(&self) -> crate::rt::Endpoint {

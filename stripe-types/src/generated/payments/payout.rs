@@ -5,7 +5,7 @@
 /// You can cancel a previously created payout if its status is `pending`. Stripe refunds the funds to your available balance. You can’t cancel automatic Stripe payouts.
 ///
 /// `POST /v1/payouts/{payout}/cancel` · Stripe's SDKs: `cancel` on `Payout` · [API reference](https://docs.stripe.com/api/payouts/cancel)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelPayout {
@@ -14,7 +14,7 @@ pub struct CancelPayout {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 impl serde::Serialize for CancelPayout {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -25,7 +25,7 @@ impl serde::Serialize for CancelPayout {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 impl CancelPayout {
     /// Start with the required parameters: `payout`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -41,7 +41,7 @@ impl CancelPayout {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 impl crate::rt::StripeRequest for CancelPayout {
     type Output = crate::Payout;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -70,7 +70,7 @@ impl crate::rt::StripeRequest for CancelPayout {
 /// If you create a manual payout on a Stripe account that uses multiple payment source types, you need to specify the source type balance that the payout draws from. The [balance object](#balance_object) details available and pending amounts by source type.
 ///
 /// `POST /v1/payouts` · Stripe's SDKs: `create` on `Payout` · [API reference](https://docs.stripe.com/api/payouts/create)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreatePayout {
@@ -95,7 +95,7 @@ pub struct CreatePayout {
     /// A string that displays on the recipient's bank or card statement (up to 22 characters). A `statement_descriptor` that's longer than 22 characters return an error. Most banks truncate this information and display it inconsistently. Some banks might not display it at all.
     pub statement_descriptor: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 impl serde::Serialize for CreatePayout {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -129,7 +129,7 @@ impl serde::Serialize for CreatePayout {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 impl CreatePayout {
     /// Start with the required parameters: `amount`, `currency`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -188,7 +188,7 @@ impl CreatePayout {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 impl crate::rt::StripeRequest for CreatePayout {
     type Output = crate::Payout;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -208,7 +208,7 @@ impl crate::rt::StripeRequest for CreatePayout {
 /// Returns a list of existing payouts sent to third-party bank accounts or payouts that Stripe sent to you. The payouts return in sorted order, with the most recently created payouts appearing first.
 ///
 /// `GET /v1/payouts` · Stripe's SDKs: `list` on `Payout` · [API reference](https://docs.stripe.com/api/payouts/list)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListPayouts {
@@ -229,7 +229,7 @@ pub struct ListPayouts {
     /// Only return payouts that have the given status: `pending`, `paid`, `failed`, or `canceled`.
     pub status: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 impl serde::Serialize for ListPayouts {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -261,7 +261,7 @@ impl serde::Serialize for ListPayouts {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 impl ListPayouts {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -318,7 +318,7 @@ impl ListPayouts {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 impl crate::rt::StripeRequest for ListPayouts {
     type Output = crate::rt::List<crate::Payout>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -341,13 +341,21 @@ impl crate::rt::StripeRequest for ListPayouts {
 /// industry.
 ///
 /// Related guide: [Receiving payouts](https://docs.stripe.com/payouts)
+#[cfg(
+    any(
+        feature = "payouts",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Payout {
     /// The amount (in cents (or local equivalent)) that transfers to your bank account or debit card.
     pub amount: i64,
     /// The application fee (if any) for the payout. [See the Connect documentation](https://docs.stripe.com/connect/instant-payouts#monetization-and-fees) for details.
-    pub application_fee: Option<crate::rt::Expandable<crate::ApplicationFee>>,
+    pub application_fee: Option<crate::rt::Expandable<crate::gated::ApplicationFee>>,
     /// The amount of the application fee (if any) requested for the payout. [See the Connect documentation](https://docs.stripe.com/connect/instant-payouts#monetization-and-fees) for details.
     pub application_fee_amount: Option<i64>,
     /// Date that you can expect the payout to arrive in the bank. This factors in delays to account for weekends or bank holidays.
@@ -355,7 +363,9 @@ pub struct Payout {
     /// Returns `true` if the payout is created by an [automated payout schedule](https://docs.stripe.com/payouts#payout-schedule) and `false` if it's [requested manually](https://stripe.com/docs/payouts#manual-payouts).
     pub automatic: bool,
     /// ID of the balance transaction that describes the impact of this payout on your account balance.
-    pub balance_transaction: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+    pub balance_transaction: Option<
+        crate::rt::Expandable<crate::gated::BalanceTransaction>,
+    >,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
@@ -366,7 +376,7 @@ pub struct Payout {
     pub destination: Option<crate::rt::Expandable<crate::payout::Destination>>,
     /// If the payout fails or cancels, this is the ID of the balance transaction that reverses the initial balance transaction and returns the funds from the failed payout back in your balance.
     pub failure_balance_transaction: Option<
-        crate::rt::Expandable<crate::BalanceTransaction>,
+        crate::rt::Expandable<crate::gated::BalanceTransaction>,
     >,
     /// Error code that provides a reason for a payout failure, if available. View our [list of failure codes](https://docs.stripe.com/api#payout_failures).
     pub failure_code: Option<String>,
@@ -381,13 +391,13 @@ pub struct Payout {
     /// The method used to send this payout, which can be `standard` or `instant`. `instant` is supported for payouts to debit cards and bank accounts in certain countries. Learn more about [bank support for Instant Payouts](https://stripe.com/docs/payouts/instant-payouts-banks).
     pub method: String,
     /// If the payout reverses another, this is the ID of the original payout.
-    pub original_payout: Option<crate::rt::Expandable<crate::Payout>>,
+    pub original_payout: Option<crate::rt::Expandable<crate::gated::Payout>>,
     /// ID of the v2 FinancialAccount the funds are sent to.
     pub payout_method: Option<String>,
     /// If `completed`, you can use the [Balance Transactions API](https://docs.stripe.com/api/balance_transactions/list#balance_transaction_list-payout) to list all balance transactions that are paid out in this payout.
     pub reconciliation_status: crate::payout::ReconciliationStatus,
     /// If the payout reverses, this is the ID of the payout that reverses this payout.
-    pub reversed_by: Option<crate::rt::Expandable<crate::Payout>>,
+    pub reversed_by: Option<crate::rt::Expandable<crate::gated::Payout>>,
     /// The source balance this payout came from, which can be one of the following: `card`, `fpx`, or `bank_account`.
     pub source_type: String,
     /// Extra information about a payout that displays on the user's bank statement.
@@ -401,37 +411,59 @@ pub struct Payout {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "payouts",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl Payout {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "payout";
 }
 /// The id of a [`Payout`].
-pub type PayoutId = crate::rt::Id<Payout>;
+pub type PayoutId = crate::rt::Id<crate::gated::Payout>;
+#[cfg(
+    any(
+        feature = "payouts",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for Payout {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::ApplicationFee>>,
+            f1: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::ApplicationFee>,
+            >,
             f2: crate::rt::json::Slot<i64>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
             f4: crate::rt::json::Slot<bool>,
-            f5: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f5: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::BalanceTransaction>,
+            >,
             f6: crate::rt::json::Slot<crate::rt::Timestamp>,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<String>,
             f9: crate::rt::json::Slot<crate::rt::Expandable<crate::payout::Destination>>,
-            f10: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f10: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::BalanceTransaction>,
+            >,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<String>,
             f13: crate::rt::json::Slot<crate::PayoutId>,
             f14: crate::rt::json::Slot<bool>,
             f15: crate::rt::json::Slot<crate::rt::Metadata>,
             f16: crate::rt::json::Slot<String>,
-            f17: crate::rt::json::Slot<crate::rt::Expandable<crate::Payout>>,
+            f17: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Payout>>,
             f18: crate::rt::json::Slot<String>,
             f19: crate::rt::json::Slot<crate::payout::ReconciliationStatus>,
-            f20: crate::rt::json::Slot<crate::rt::Expandable<crate::Payout>>,
+            f20: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Payout>>,
             f21: crate::rt::json::Slot<String>,
             f22: crate::rt::json::Slot<String>,
             f23: crate::rt::json::Slot<String>,
@@ -610,16 +642,40 @@ impl crate::rt::Decode for Payout {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "payouts",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for Payout {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "payouts",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for Payout {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(
+    any(
+        feature = "payouts",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Payout {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -691,7 +747,7 @@ impl serde::Serialize for Payout {
 /// Retrieves the details of an existing payout. Supply the unique payout ID from either a payout creation request or the payout list. Stripe returns the corresponding payout information.
 ///
 /// `GET /v1/payouts/{payout}` · Stripe's SDKs: `retrieve` on `Payout` · [API reference](https://docs.stripe.com/api/payouts/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePayout {
@@ -700,7 +756,7 @@ pub struct RetrievePayout {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 impl serde::Serialize for RetrievePayout {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -711,7 +767,7 @@ impl serde::Serialize for RetrievePayout {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 impl RetrievePayout {
     /// Start with the required parameters: `payout`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -727,7 +783,7 @@ impl RetrievePayout {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 impl crate::rt::StripeRequest for RetrievePayout {
     type Output = crate::Payout;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -751,7 +807,7 @@ impl crate::rt::StripeRequest for RetrievePayout {
 /// By requesting a reversal through `/v1/payouts/:id/reverse`, you confirm that the authorized signatory of the selected bank account authorizes the debit on the bank account and that no other authorization is required.
 ///
 /// `POST /v1/payouts/{payout}/reverse` · Stripe's SDKs: `reverse` on `Payout` · [API reference](https://docs.stripe.com/api/payouts/reverse)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReversePayout {
@@ -762,7 +818,7 @@ pub struct ReversePayout {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 impl serde::Serialize for ReversePayout {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -776,7 +832,7 @@ impl serde::Serialize for ReversePayout {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 impl ReversePayout {
     /// Start with the required parameters: `payout`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -798,7 +854,7 @@ impl ReversePayout {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 impl crate::rt::StripeRequest for ReversePayout {
     type Output = crate::Payout;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -823,7 +879,7 @@ impl crate::rt::StripeRequest for ReversePayout {
 /// Updates the specified payout by setting the values of the parameters you pass. We don’t change parameters that you don’t provide. This request only accepts the metadata as arguments.
 ///
 /// `POST /v1/payouts/{payout}` · Stripe's SDKs: `update` on `Payout` · [API reference](https://docs.stripe.com/api/payouts/update)
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePayout {
@@ -834,7 +890,7 @@ pub struct UpdatePayout {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 impl serde::Serialize for UpdatePayout {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -848,7 +904,7 @@ impl serde::Serialize for UpdatePayout {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 impl UpdatePayout {
     /// Start with the required parameters: `payout`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -873,7 +929,7 @@ impl UpdatePayout {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "payouts")]
 impl crate::rt::StripeRequest for UpdatePayout {
     type Output = crate::Payout;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -7,7 +7,7 @@
 /// You can’t cancel refunds in other states. Only refunds for payment methods that require customer action can enter the `requires_action` state.
 ///
 /// `POST /v1/refunds/{refund}/cancel` · Stripe's SDKs: `cancel` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/cancel)
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelRefund {
@@ -16,7 +16,7 @@ pub struct CancelRefund {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 impl serde::Serialize for CancelRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -27,7 +27,7 @@ impl serde::Serialize for CancelRefund {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 impl CancelRefund {
     /// Start with the required parameters: `refund`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -43,7 +43,7 @@ impl CancelRefund {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 impl crate::rt::StripeRequest for CancelRefund {
     type Output = crate::Refund;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -78,7 +78,7 @@ impl crate::rt::StripeRequest for CancelRefund {
 /// or when trying to refund more money than is left on a charge.
 ///
 /// `POST /v1/charges/{charge}/refunds` · [API reference](https://docs.stripe.com/api/refunds)
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateChargeRefund {
@@ -109,7 +109,7 @@ pub struct CreateChargeRefund {
     /// A transfer can be reversed only by the application that created the charge.
     pub reverse_transfer: Option<bool>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl serde::Serialize for CreateChargeRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -150,7 +150,7 @@ impl serde::Serialize for CreateChargeRefund {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl CreateChargeRefund {
     /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -231,7 +231,7 @@ impl CreateChargeRefund {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl crate::rt::StripeRequest for CreateChargeRefund {
     type Output = crate::Refund;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -266,7 +266,7 @@ impl crate::rt::StripeRequest for CreateChargeRefund {
 /// or when trying to refund more money than is left on a charge.
 ///
 /// `POST /v1/refunds` · Stripe's SDKs: `create` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/create)
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateRefund {
@@ -297,7 +297,7 @@ pub struct CreateRefund {
     /// A transfer can be reversed only by the application that created the charge.
     pub reverse_transfer: Option<bool>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 impl serde::Serialize for CreateRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -341,7 +341,7 @@ impl serde::Serialize for CreateRefund {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 impl CreateRefund {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -427,7 +427,7 @@ impl CreateRefund {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 impl crate::rt::StripeRequest for CreateRefund {
     type Output = crate::Refund;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -447,7 +447,7 @@ impl crate::rt::StripeRequest for CreateRefund {
 /// Expire a refund with a status of `requires_action`.
 ///
 /// `POST /v1/test_helpers/refunds/{refund}/expire` · Stripe's SDKs: `expire` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/expire)
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ExpireTestHelpersRefund {
@@ -456,7 +456,7 @@ pub struct ExpireTestHelpersRefund {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 impl serde::Serialize for ExpireTestHelpersRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -467,7 +467,7 @@ impl serde::Serialize for ExpireTestHelpersRefund {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 impl ExpireTestHelpersRefund {
     /// Start with the required parameters: `refund`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -483,7 +483,7 @@ impl ExpireTestHelpersRefund {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 impl crate::rt::StripeRequest for ExpireTestHelpersRefund {
     type Output = crate::Refund;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -508,7 +508,7 @@ impl crate::rt::StripeRequest for ExpireTestHelpersRefund {
 /// You can see a list of the refunds belonging to a specific charge. Note that the 10 most recent refunds are always available by default on the charge object. If you need more than those 10, you can use this API method and the `limit` and `starting_after` parameters to page through additional refunds.
 ///
 /// `GET /v1/charges/{charge}/refunds` · Stripe's SDKs: `list` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/list)
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListChargeRefunds {
@@ -523,7 +523,7 @@ pub struct ListChargeRefunds {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl serde::Serialize for ListChargeRefunds {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -543,7 +543,7 @@ impl serde::Serialize for ListChargeRefunds {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl ListChargeRefunds {
     /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -577,7 +577,7 @@ impl ListChargeRefunds {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl crate::rt::StripeRequest for ListChargeRefunds {
     type Output = crate::rt::List<crate::Refund>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -602,7 +602,7 @@ impl crate::rt::StripeRequest for ListChargeRefunds {
 /// Returns a list of all refunds you created. We return the refunds in sorted order, with the most recent refunds appearing first. The 10 most recent refunds are always available by default on the Charge object.
 ///
 /// `GET /v1/refunds` · Stripe's SDKs: `list` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/list)
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListRefunds {
@@ -621,7 +621,7 @@ pub struct ListRefunds {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 impl serde::Serialize for ListRefunds {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -650,7 +650,7 @@ impl serde::Serialize for ListRefunds {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 impl ListRefunds {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -701,7 +701,7 @@ impl ListRefunds {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 impl crate::rt::StripeRequest for ListRefunds {
     type Output = crate::rt::List<crate::Refund>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -719,7 +719,7 @@ impl crate::rt::StripeRequest for ListRefunds {
 /// Retrieves the details of an existing refund.
 ///
 /// `GET /v1/charges/{charge}/refunds/{refund}` · Stripe's SDKs: `retrieve` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveChargeRefund {
@@ -730,7 +730,7 @@ pub struct RetrieveChargeRefund {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl serde::Serialize for RetrieveChargeRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -741,7 +741,7 @@ impl serde::Serialize for RetrieveChargeRefund {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl RetrieveChargeRefund {
     /// Start with the required parameters: `charge`, `refund`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -761,7 +761,7 @@ impl RetrieveChargeRefund {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl crate::rt::StripeRequest for RetrieveChargeRefund {
     type Output = crate::Refund;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -786,7 +786,7 @@ impl crate::rt::StripeRequest for RetrieveChargeRefund {
 /// Retrieves the details of an existing refund.
 ///
 /// `GET /v1/refunds/{refund}` · Stripe's SDKs: `retrieve` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveRefund {
@@ -795,7 +795,7 @@ pub struct RetrieveRefund {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 impl serde::Serialize for RetrieveRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -806,7 +806,7 @@ impl serde::Serialize for RetrieveRefund {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 impl RetrieveRefund {
     /// Start with the required parameters: `refund`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -822,7 +822,7 @@ impl RetrieveRefund {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 impl crate::rt::StripeRequest for RetrieveRefund {
     type Output = crate::Refund;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -842,7 +842,7 @@ impl crate::rt::StripeRequest for RetrieveRefund {
 /// Update a specified refund.
 ///
 /// `POST /v1/charges/{charge}/refunds/{refund}` · [API reference](https://docs.stripe.com/api/refunds)
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateChargeRefund {
@@ -855,7 +855,7 @@ pub struct UpdateChargeRefund {
     /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl serde::Serialize for UpdateChargeRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -869,7 +869,7 @@ impl serde::Serialize for UpdateChargeRefund {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl UpdateChargeRefund {
     /// Start with the required parameters: `charge`, `refund`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -898,7 +898,7 @@ impl UpdateChargeRefund {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "charges")]
 impl crate::rt::StripeRequest for UpdateChargeRefund {
     type Output = crate::Refund;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -925,7 +925,7 @@ impl crate::rt::StripeRequest for UpdateChargeRefund {
 /// This request only accepts `metadata` as an argument.
 ///
 /// `POST /v1/refunds/{refund}` · Stripe's SDKs: `update` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/update)
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateRefund {
@@ -936,7 +936,7 @@ pub struct UpdateRefund {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 impl serde::Serialize for UpdateRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -950,7 +950,7 @@ impl serde::Serialize for UpdateRefund {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 impl UpdateRefund {
     /// Start with the required parameters: `refund`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -975,7 +975,7 @@ impl UpdateRefund {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "refunds")]
 impl crate::rt::StripeRequest for UpdateRefund {
     type Output = crate::Refund;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Returns a list of SetupAttempts that associate with a provided SetupIntent.
 ///
 /// `GET /v1/setup_attempts` · Stripe's SDKs: `list` on `SetupAttempt` · [API reference](https://docs.stripe.com/api/setup_attempts/list)
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListSetupAttempts {
@@ -25,7 +25,7 @@ pub struct ListSetupAttempts {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_attempts")]
 impl serde::Serialize for ListSetupAttempts {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -49,7 +49,7 @@ impl serde::Serialize for ListSetupAttempts {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_attempts")]
 impl ListSetupAttempts {
     /// Start with the required parameters: `setup_intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -91,7 +91,7 @@ impl ListSetupAttempts {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::StripeRequest for ListSetupAttempts {
     type Output = crate::rt::List<crate::SetupAttempt>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -110,6 +110,7 @@ impl crate::rt::StripeRequest for ListSetupAttempts {
 /// whether that confirmation is successful or unsuccessful. You can use
 /// SetupAttempts to inspect details of a specific attempt at setting up a
 /// payment method using a SetupIntent.
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttempt {
@@ -134,7 +135,7 @@ pub struct SetupAttempt {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The value of [on_behalf_of](https://docs.stripe.com/api/setup_intents/object#setup_intent_object-on_behalf_of) on the SetupIntent at the time of this confirmation.
-    pub on_behalf_of: Option<crate::rt::Expandable<crate::Account>>,
+    pub on_behalf_of: Option<crate::rt::Expandable<crate::gated::Account>>,
     /// ID of the payment method used with this SetupAttempt.
     pub payment_method: crate::rt::Expandable<crate::PaymentMethod>,
     /// The `payment_method_details` field.
@@ -150,12 +151,14 @@ pub struct SetupAttempt {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl SetupAttempt {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "setup_attempt";
 }
 /// The id of a [`SetupAttempt`].
-pub type SetupAttemptId = crate::rt::Id<SetupAttempt>;
+pub type SetupAttemptId = crate::rt::Id<crate::gated::SetupAttempt>;
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttempt {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -170,7 +173,7 @@ impl crate::rt::Decode for SetupAttempt {
             f5: crate::rt::json::Slot<Vec<crate::setup_attempt::FlowDirections>>,
             f6: crate::rt::json::Slot<crate::SetupAttemptId>,
             f7: crate::rt::json::Slot<bool>,
-            f8: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f8: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
             f9: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
             f10: crate::rt::json::Slot<crate::SetupAttemptPaymentMethodDetails>,
             f11: crate::rt::json::Slot<crate::ApiErrors>,
@@ -294,16 +297,19 @@ impl crate::rt::Decode for SetupAttempt {
         }
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttempt {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttempt {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttempt {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -346,6 +352,7 @@ impl serde::Serialize for SetupAttempt {
     }
 }
 /// SetupAttemptPaymentMethodDetails
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetails {
@@ -398,6 +405,7 @@ pub struct SetupAttemptPaymentMethodDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -555,16 +563,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetails {
         }
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -644,12 +655,14 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetails {
     }
 }
 /// setup_attempt_payment_method_details_acss_debit
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsAcssDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsAcssDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -666,16 +679,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsAcssDebit {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsAcssDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsAcssDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsAcssDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -688,12 +704,14 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsAcssDebit {
     }
 }
 /// setup_attempt_payment_method_details_amazon_pay
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsAmazonPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsAmazonPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -710,16 +728,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsAmazonPay {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsAmazonPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsAmazonPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsAmazonPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -732,12 +753,14 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsAmazonPay {
     }
 }
 /// setup_attempt_payment_method_details_au_becs_debit
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsAuBecsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsAuBecsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -754,16 +777,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsAuBecsDebit {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsAuBecsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsAuBecsDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsAuBecsDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -776,12 +802,14 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsAuBecsDebit {
     }
 }
 /// setup_attempt_payment_method_details_bacs_debit
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsBacsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsBacsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -798,16 +826,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsBacsDebit {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsBacsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsBacsDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsBacsDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -820,6 +851,7 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsBacsDebit {
     }
 }
 /// setup_attempt_payment_method_details_bancontact
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsBancontact {
@@ -832,7 +864,9 @@ pub struct SetupAttemptPaymentMethodDetailsBancontact {
     /// The ID of the SEPA Direct Debit PaymentMethod which was generated by this SetupAttempt.
     pub generated_sepa_debit: Option<crate::rt::Expandable<crate::PaymentMethod>>,
     /// The mandate for the SEPA Direct Debit PaymentMethod which was generated by this SetupAttempt.
-    pub generated_sepa_debit_mandate: Option<crate::rt::Expandable<crate::Mandate>>,
+    pub generated_sepa_debit_mandate: Option<
+        crate::rt::Expandable<crate::gated::Mandate>,
+    >,
     /// Last four characters of the IBAN.
     pub iban_last4: Option<String>,
     /// Preferred language of the Bancontact authorization page that the customer is redirected to.
@@ -844,6 +878,7 @@ pub struct SetupAttemptPaymentMethodDetailsBancontact {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsBancontact {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -852,7 +887,7 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsBancontact {
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
-            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Mandate>>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<crate::payment_method::PreferredLanguage>,
             f7: crate::rt::json::Slot<String>,
@@ -905,16 +940,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsBancontact {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsBancontact {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsBancontact {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsBancontact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -951,12 +989,14 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsBancontact {
     }
 }
 /// setup_attempt_payment_method_details_boleto
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsBoleto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsBoleto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -973,16 +1013,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsBoleto {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsBoleto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsBoleto {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsBoleto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -995,6 +1038,7 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsBoleto {
     }
 }
 /// setup_attempt_payment_method_details_card
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsCard {
@@ -1025,6 +1069,7 @@ pub struct SetupAttemptPaymentMethodDetailsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1103,16 +1148,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCard {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1158,6 +1206,7 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsCard {
     }
 }
 /// setup_attempt_payment_method_details_card_checks
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsCardChecks {
@@ -1170,6 +1219,7 @@ pub struct SetupAttemptPaymentMethodDetailsCardChecks {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCardChecks {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1202,16 +1252,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCardChecks {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsCardChecks {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsCardChecks {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsCardChecks {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1233,6 +1286,7 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsCardChecks {
     }
 }
 /// setup_attempt_payment_method_details_card_present
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsCardPresent {
@@ -1243,6 +1297,7 @@ pub struct SetupAttemptPaymentMethodDetailsCardPresent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCardPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1271,16 +1326,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCardPresent {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsCardPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsCardPresent {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsCardPresent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1299,6 +1357,7 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsCardPresent {
     }
 }
 /// setup_attempt_payment_method_details_card_wallet
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsCardWallet {
@@ -1311,6 +1370,7 @@ pub struct SetupAttemptPaymentMethodDetailsCardWallet {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCardWallet {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1354,16 +1414,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCardWallet {
         }
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsCardWallet {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsCardWallet {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsCardWallet {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1383,12 +1446,14 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsCardWallet {
     }
 }
 /// setup_attempt_payment_method_details_cashapp
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsCashapp {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCashapp {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1405,16 +1470,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCashapp {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsCashapp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsCashapp {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsCashapp {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1427,6 +1495,7 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsCashapp {
     }
 }
 /// setup_attempt_payment_method_details_ideal
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsIdeal {
@@ -1437,7 +1506,9 @@ pub struct SetupAttemptPaymentMethodDetailsIdeal {
     /// The ID of the SEPA Direct Debit PaymentMethod which was generated by this SetupAttempt.
     pub generated_sepa_debit: Option<crate::rt::Expandable<crate::PaymentMethod>>,
     /// The mandate for the SEPA Direct Debit PaymentMethod which was generated by this SetupAttempt.
-    pub generated_sepa_debit_mandate: Option<crate::rt::Expandable<crate::Mandate>>,
+    pub generated_sepa_debit_mandate: Option<
+        crate::rt::Expandable<crate::gated::Mandate>,
+    >,
     /// Last four characters of the IBAN.
     pub iban_last4: Option<String>,
     /// Owner's verified full name. Values are verified or provided by iDEAL directly
@@ -1446,6 +1517,7 @@ pub struct SetupAttemptPaymentMethodDetailsIdeal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsIdeal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1453,7 +1525,7 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsIdeal {
             f0: crate::rt::json::Slot<crate::payment_method::Bank>,
             f1: crate::rt::json::Slot<crate::payment_method::Bic>,
             f2: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
-            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Mandate>>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<String>,
         }
@@ -1497,16 +1569,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsIdeal {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsIdeal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsIdeal {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsIdeal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1537,12 +1612,14 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsIdeal {
     }
 }
 /// setup_attempt_payment_method_details_kakao_pay
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsKakaoPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsKakaoPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1559,16 +1636,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsKakaoPay {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsKakaoPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsKakaoPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsKakaoPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1581,12 +1661,14 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsKakaoPay {
     }
 }
 /// setup_attempt_payment_method_details_klarna
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsKlarna {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsKlarna {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1603,16 +1685,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsKlarna {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsKlarna {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsKlarna {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsKlarna {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1625,12 +1710,14 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsKlarna {
     }
 }
 /// setup_attempt_payment_method_details_kr_card
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsKrCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsKrCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1647,16 +1734,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsKrCard {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsKrCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsKrCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsKrCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1669,12 +1759,14 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsKrCard {
     }
 }
 /// setup_attempt_payment_method_details_link
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsLink {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1691,16 +1783,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsLink {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsLink {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsLink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1713,6 +1808,7 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsLink {
     }
 }
 /// setup_attempt_payment_method_details_naver_pay
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsNaverPay {
@@ -1721,6 +1817,7 @@ pub struct SetupAttemptPaymentMethodDetailsNaverPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsNaverPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1745,16 +1842,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsNaverPay {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsNaverPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsNaverPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsNaverPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1770,12 +1870,14 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsNaverPay {
     }
 }
 /// setup_attempt_payment_method_details_nz_bank_account
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsNzBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsNzBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1792,16 +1894,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsNzBankAccount {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsNzBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsNzBankAccount {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsNzBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1814,12 +1919,14 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsNzBankAccount {
     }
 }
 /// setup_attempt_payment_method_details_paypal
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsPaypal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsPaypal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1836,16 +1943,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsPaypal {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsPaypal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsPaypal {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsPaypal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1858,12 +1968,14 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsPaypal {
     }
 }
 /// setup_attempt_payment_method_details_payto
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsPayto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsPayto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1880,16 +1992,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsPayto {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsPayto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsPayto {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsPayto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1902,12 +2017,14 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsPayto {
     }
 }
 /// setup_attempt_payment_method_details_revolut_pay
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsRevolutPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsRevolutPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1924,16 +2041,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsRevolutPay {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsRevolutPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsRevolutPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsRevolutPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1946,12 +2066,14 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsRevolutPay {
     }
 }
 /// setup_attempt_payment_method_details_sepa_debit
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsSepaDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsSepaDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1968,16 +2090,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsSepaDebit {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsSepaDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsSepaDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsSepaDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1990,6 +2115,7 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsSepaDebit {
     }
 }
 /// setup_attempt_payment_method_details_sofort
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsSofort {
@@ -2002,7 +2128,9 @@ pub struct SetupAttemptPaymentMethodDetailsSofort {
     /// The ID of the SEPA Direct Debit PaymentMethod which was generated by this SetupAttempt.
     pub generated_sepa_debit: Option<crate::rt::Expandable<crate::PaymentMethod>>,
     /// The mandate for the SEPA Direct Debit PaymentMethod which was generated by this SetupAttempt.
-    pub generated_sepa_debit_mandate: Option<crate::rt::Expandable<crate::Mandate>>,
+    pub generated_sepa_debit_mandate: Option<
+        crate::rt::Expandable<crate::gated::Mandate>,
+    >,
     /// Last four characters of the IBAN.
     pub iban_last4: Option<String>,
     /// Preferred language of the Sofort authorization page that the customer is redirected to.
@@ -2014,6 +2142,7 @@ pub struct SetupAttemptPaymentMethodDetailsSofort {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsSofort {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2022,7 +2151,7 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsSofort {
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
-            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Mandate>>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<crate::payment_method::PreferredLanguage>,
             f7: crate::rt::json::Slot<String>,
@@ -2075,16 +2204,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsSofort {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsSofort {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsSofort {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsSofort {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2121,12 +2253,14 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsSofort {
     }
 }
 /// setup_attempt_payment_method_details_us_bank_account
+#[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsUsBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2143,16 +2277,19 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsUsBankAccount {
         })
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsUsBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsUsBankAccount {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_attempts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupAttemptPaymentMethodDetailsUsBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

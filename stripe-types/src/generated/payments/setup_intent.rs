@@ -7,7 +7,7 @@
 /// After you cancel it, setup is abandoned and any operations on the SetupIntent fail with an error. You can’t cancel the SetupIntent for a Checkout Session. [Expire the Checkout Session](https://docs.stripe.com/docs/api/checkout/sessions/expire) instead.
 ///
 /// `POST /v1/setup_intents/{intent}/cancel` · Stripe's SDKs: `cancel` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/cancel)
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelSetupIntent {
@@ -18,7 +18,7 @@ pub struct CancelSetupIntent {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl serde::Serialize for CancelSetupIntent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -32,7 +32,7 @@ impl serde::Serialize for CancelSetupIntent {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl CancelSetupIntent {
     /// Start with the required parameters: `intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -57,7 +57,7 @@ impl CancelSetupIntent {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl crate::rt::StripeRequest for CancelSetupIntent {
     type Output = crate::SetupIntent;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -95,7 +95,7 @@ impl crate::rt::StripeRequest for CancelSetupIntent {
 /// confirmation limit is reached.
 ///
 /// `POST /v1/setup_intents/{intent}/confirm` · Stripe's SDKs: `confirm` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/confirm)
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ConfirmSetupIntent {
@@ -125,7 +125,7 @@ pub struct ConfirmSetupIntent {
     /// Set to `true` when confirming server-side and using Stripe.js, iOS, or Android client-side SDKs to handle the next actions.
     pub use_stripe_sdk: Option<bool>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl serde::Serialize for ConfirmSetupIntent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -160,7 +160,7 @@ impl serde::Serialize for ConfirmSetupIntent {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl ConfirmSetupIntent {
     /// Start with the required parameters: `intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -241,7 +241,7 @@ impl ConfirmSetupIntent {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl crate::rt::StripeRequest for ConfirmSetupIntent {
     type Output = crate::SetupIntent;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -269,7 +269,7 @@ impl crate::rt::StripeRequest for ConfirmSetupIntent {
 /// it to collect any required permissions to charge the payment method later.
 ///
 /// `POST /v1/setup_intents` · Stripe's SDKs: `create` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/create)
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateSetupIntent {
@@ -337,7 +337,7 @@ pub struct CreateSetupIntent {
     /// Set to `true` when confirming server-side and using Stripe.js, iOS, or Android client-side SDKs to handle the next actions.
     pub use_stripe_sdk: Option<bool>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl serde::Serialize for CreateSetupIntent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -411,7 +411,7 @@ impl serde::Serialize for CreateSetupIntent {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl CreateSetupIntent {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -596,7 +596,7 @@ impl CreateSetupIntent {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl crate::rt::StripeRequest for CreateSetupIntent {
     type Output = crate::SetupIntent;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -616,7 +616,7 @@ impl crate::rt::StripeRequest for CreateSetupIntent {
 /// Returns a list of SetupIntents.
 ///
 /// `GET /v1/setup_intents` · Stripe's SDKs: `list` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/list)
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListSetupIntents {
@@ -641,7 +641,7 @@ pub struct ListSetupIntents {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl serde::Serialize for ListSetupIntents {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -676,7 +676,7 @@ impl serde::Serialize for ListSetupIntents {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl ListSetupIntents {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -741,7 +741,7 @@ impl ListSetupIntents {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl crate::rt::StripeRequest for ListSetupIntents {
     type Output = crate::rt::List<crate::SetupIntent>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -765,7 +765,7 @@ impl crate::rt::StripeRequest for ListSetupIntents {
 /// When retrieved with a publishable key, only a subset of properties will be returned. Please refer to the [SetupIntent](#setup_intent_object) object reference for more details.
 ///
 /// `GET /v1/setup_intents/{intent}` · Stripe's SDKs: `retrieve` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSetupIntent {
@@ -776,7 +776,7 @@ pub struct RetrieveSetupIntent {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl serde::Serialize for RetrieveSetupIntent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -790,7 +790,7 @@ impl serde::Serialize for RetrieveSetupIntent {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl RetrieveSetupIntent {
     /// Start with the required parameters: `intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -812,7 +812,7 @@ impl RetrieveSetupIntent {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl crate::rt::StripeRequest for RetrieveSetupIntent {
     type Output = crate::SetupIntent;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -897,17 +897,17 @@ pub struct SetupIntent {
     /// The error encountered in the previous SetupIntent confirmation.
     pub last_setup_error: Option<crate::rt::Boxed<crate::ApiErrors>>,
     /// The most recent SetupAttempt for this SetupIntent.
-    pub latest_attempt: Option<crate::rt::Expandable<crate::SetupAttempt>>,
+    pub latest_attempt: Option<crate::rt::Expandable<crate::gated::SetupAttempt>>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// ID of the multi use Mandate generated by the SetupIntent.
-    pub mandate: Option<crate::rt::Expandable<crate::Mandate>>,
+    pub mandate: Option<crate::rt::Expandable<crate::gated::Mandate>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
     /// If present, this property tells you what actions you need to take in order for your customer to continue payment setup.
     pub next_action: Option<crate::SetupIntentNextAction>,
     /// The account (if any) for which the setup is intended.
-    pub on_behalf_of: Option<crate::rt::Expandable<crate::Account>>,
+    pub on_behalf_of: Option<crate::rt::Expandable<crate::gated::Account>>,
     /// ID of the payment method used with this SetupIntent. If the payment method is `card_present` and isn't a digital wallet, then the [generated_card](https://docs.stripe.com/api/setup_attempts/object#setup_attempt_object-payment_method_details-card_present-generated_card) associated with the `latest_attempt` is attached to the Customer instead.
     pub payment_method: Option<crate::rt::Expandable<crate::PaymentMethod>>,
     /// Information about the [payment method configuration](https://docs.stripe.com/api/payment_method_configurations) used for this Setup Intent.
@@ -919,7 +919,7 @@ pub struct SetupIntent {
     /// The list of payment method types (e.g. card) that this SetupIntent is allowed to set up. A list of valid payment method types can be found [here](https://docs.stripe.com/api/payment_methods/object#payment_method_object-type).
     pub payment_method_types: Vec<String>,
     /// ID of the single_use Mandate generated by the SetupIntent.
-    pub single_use_mandate: Option<crate::rt::Expandable<crate::Mandate>>,
+    pub single_use_mandate: Option<crate::rt::Expandable<crate::gated::Mandate>>,
     /// [Status](https://docs.stripe.com/payments/intents#intent-statuses) of this SetupIntent, one of `requires_payment_method`, `requires_confirmation`, `requires_action`, `processing`, `canceled`, or `succeeded`.
     pub status: crate::setup_intent::Status,
     /// Indicates how the payment method is intended to be used in the future.
@@ -958,19 +958,21 @@ impl crate::rt::Decode for SetupIntent {
             f10: crate::rt::json::Slot<Vec<crate::setup_attempt::FlowDirections>>,
             f11: crate::rt::json::Slot<crate::SetupIntentId>,
             f12: crate::rt::json::Slot<crate::rt::Boxed<crate::ApiErrors>>,
-            f13: crate::rt::json::Slot<crate::rt::Expandable<crate::SetupAttempt>>,
+            f13: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::SetupAttempt>,
+            >,
             f14: crate::rt::json::Slot<bool>,
-            f15: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f15: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Mandate>>,
             f16: crate::rt::json::Slot<crate::rt::Metadata>,
             f17: crate::rt::json::Slot<crate::SetupIntentNextAction>,
-            f18: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f18: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
             f19: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
             f20: crate::rt::json::Slot<
                 crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails,
             >,
             f21: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptions>,
             f22: crate::rt::json::Slot<Vec<String>>,
-            f23: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f23: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Mandate>>,
             f24: crate::rt::json::Slot<crate::setup_intent::Status>,
             f25: crate::rt::json::Slot<String>,
         }
@@ -1652,6 +1654,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptions {
     }
 }
 /// setup_intent_payment_method_options_acss_debit
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsAcssDebit {
@@ -1668,6 +1671,7 @@ pub struct SetupIntentPaymentMethodOptionsAcssDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentPaymentMethodOptionsAcssDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1704,16 +1708,19 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsAcssDebit {
         })
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsAcssDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsAcssDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentPaymentMethodOptionsAcssDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1735,12 +1742,14 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsAcssDebit {
     }
 }
 /// setup_intent_payment_method_options_amazon_pay
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsAmazonPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentPaymentMethodOptionsAmazonPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1757,16 +1766,19 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsAmazonPay {
         })
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsAmazonPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsAmazonPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentPaymentMethodOptionsAmazonPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1779,6 +1791,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsAmazonPay {
     }
 }
 /// setup_intent_payment_method_options_bacs_debit
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsBacsDebit {
@@ -1789,6 +1802,7 @@ pub struct SetupIntentPaymentMethodOptionsBacsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentPaymentMethodOptionsBacsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1815,16 +1829,19 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsBacsDebit {
         })
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsBacsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsBacsDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentPaymentMethodOptionsBacsDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1840,6 +1857,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsBacsDebit {
     }
 }
 /// setup_intent_payment_method_options_card
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsCard {
@@ -1856,6 +1874,7 @@ pub struct SetupIntentPaymentMethodOptionsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1892,16 +1911,19 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCard {
         })
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentPaymentMethodOptionsCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1923,6 +1945,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsCard {
     }
 }
 /// setup_intent_payment_method_options_card_mandate_options
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsCardMandateOptions {
@@ -1949,6 +1972,7 @@ pub struct SetupIntentPaymentMethodOptionsCardMandateOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCardMandateOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2045,16 +2069,19 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCardMandateOptions {
         }
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsCardMandateOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsCardMandateOptions {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentPaymentMethodOptionsCardMandateOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2085,12 +2112,14 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsCardMandateOptions {
     }
 }
 /// setup_intent_payment_method_options_card_present
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsCardPresent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCardPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2107,16 +2136,19 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCardPresent {
         })
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsCardPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsCardPresent {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentPaymentMethodOptionsCardPresent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2129,6 +2161,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsCardPresent {
     }
 }
 /// setup_intent_payment_method_options_klarna
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsKlarna {
@@ -2139,6 +2172,7 @@ pub struct SetupIntentPaymentMethodOptionsKlarna {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentPaymentMethodOptionsKlarna {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2167,16 +2201,19 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsKlarna {
         })
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsKlarna {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsKlarna {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentPaymentMethodOptionsKlarna {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2195,12 +2232,14 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsKlarna {
     }
 }
 /// setup_intent_payment_method_options_link
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsLink {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentPaymentMethodOptionsLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2217,16 +2256,19 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsLink {
         })
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsLink {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentPaymentMethodOptionsLink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2239,6 +2281,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsLink {
     }
 }
 /// setup_intent_payment_method_options_mandate_options_acss_debit
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit {
@@ -2259,6 +2302,7 @@ pub struct SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2311,17 +2355,20 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsMandateOptionsAcssDebi
         })
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de>
 for SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2349,6 +2396,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit
     }
 }
 /// setup_intent_payment_method_options_mandate_options_bacs_debit
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit {
@@ -2357,6 +2405,7 @@ pub struct SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2381,17 +2430,20 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsMandateOptionsBacsDebi
         })
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de>
 for SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2407,6 +2459,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit
     }
 }
 /// setup_intent_payment_method_options_mandate_options_payto
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsMandateOptionsPayto {
@@ -2427,6 +2480,7 @@ pub struct SetupIntentPaymentMethodOptionsMandateOptionsPayto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentPaymentMethodOptionsMandateOptionsPayto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2483,17 +2537,20 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsMandateOptionsPayto {
         })
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de>
 for SetupIntentPaymentMethodOptionsMandateOptionsPayto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsMandateOptionsPayto {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentPaymentMethodOptionsMandateOptionsPayto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2527,6 +2584,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsMandateOptionsPayto {
     }
 }
 /// setup_intent_payment_method_options_mandate_options_sepa_debit
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit {
@@ -2535,6 +2593,7 @@ pub struct SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2559,17 +2618,20 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsMandateOptionsSepaDebi
         })
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de>
 for SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2585,6 +2647,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit
     }
 }
 /// setup_intent_payment_method_options_paypal
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsPaypal {
@@ -2593,6 +2656,7 @@ pub struct SetupIntentPaymentMethodOptionsPaypal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentPaymentMethodOptionsPaypal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2617,16 +2681,19 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsPaypal {
         })
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsPaypal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsPaypal {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentPaymentMethodOptionsPaypal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2642,6 +2709,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsPaypal {
     }
 }
 /// setup_intent_payment_method_options_payto
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsPayto {
@@ -2652,6 +2720,7 @@ pub struct SetupIntentPaymentMethodOptionsPayto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentPaymentMethodOptionsPayto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2678,16 +2747,19 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsPayto {
         })
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsPayto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsPayto {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentPaymentMethodOptionsPayto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2703,6 +2775,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsPayto {
     }
 }
 /// setup_intent_payment_method_options_sepa_debit
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsSepaDebit {
@@ -2713,6 +2786,7 @@ pub struct SetupIntentPaymentMethodOptionsSepaDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentPaymentMethodOptionsSepaDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2739,16 +2813,19 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsSepaDebit {
         })
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsSepaDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsSepaDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentPaymentMethodOptionsSepaDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2764,6 +2841,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsSepaDebit {
     }
 }
 /// setup_intent_payment_method_options_us_bank_account
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsUsBankAccount {
@@ -2776,6 +2854,7 @@ pub struct SetupIntentPaymentMethodOptionsUsBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentPaymentMethodOptionsUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2810,16 +2889,19 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsUsBankAccount {
         })
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsUsBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsUsBankAccount {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentPaymentMethodOptionsUsBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2841,6 +2923,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsUsBankAccount {
     }
 }
 /// SetupIntentTypeSpecificPaymentMethodOptionsClient
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentTypeSpecificPaymentMethodOptionsClient {
@@ -2853,6 +2936,7 @@ pub struct SetupIntentTypeSpecificPaymentMethodOptionsClient {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentTypeSpecificPaymentMethodOptionsClient {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2883,16 +2967,19 @@ impl crate::rt::Decode for SetupIntentTypeSpecificPaymentMethodOptionsClient {
         })
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for SetupIntentTypeSpecificPaymentMethodOptionsClient {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentTypeSpecificPaymentMethodOptionsClient {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentTypeSpecificPaymentMethodOptionsClient {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2915,7 +3002,7 @@ impl serde::Serialize for SetupIntentTypeSpecificPaymentMethodOptionsClient {
 /// Updates a SetupIntent object.
 ///
 /// `POST /v1/setup_intents/{intent}` · Stripe's SDKs: `update` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/update)
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateSetupIntent {
@@ -2961,7 +3048,7 @@ pub struct UpdateSetupIntent {
     /// The list of payment method types (for example, card) that this SetupIntent can set up. If you don't provide this, Stripe will dynamically show relevant payment methods from your [payment method settings](https://dashboard.stripe.com/settings/payment_methods). A list of valid payment method types can be found [here](https://docs.stripe.com/api/payment_methods/object#payment_method_object-type).
     pub payment_method_types: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl serde::Serialize for UpdateSetupIntent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3008,7 +3095,7 @@ impl serde::Serialize for UpdateSetupIntent {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl UpdateSetupIntent {
     /// Start with the required parameters: `intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3130,7 +3217,7 @@ impl UpdateSetupIntent {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl crate::rt::StripeRequest for UpdateSetupIntent {
     type Output = crate::SetupIntent;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -3155,7 +3242,7 @@ impl crate::rt::StripeRequest for UpdateSetupIntent {
 /// Verifies microdeposits on a SetupIntent object.
 ///
 /// `POST /v1/setup_intents/{intent}/verify_microdeposits` · Stripe's SDKs: `verify_microdeposits` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/verify_microdeposits)
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VerifyMicrodepositsSetupIntent {
@@ -3170,7 +3257,7 @@ pub struct VerifyMicrodepositsSetupIntent {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl serde::Serialize for VerifyMicrodepositsSetupIntent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3190,7 +3277,7 @@ impl serde::Serialize for VerifyMicrodepositsSetupIntent {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl VerifyMicrodepositsSetupIntent {
     /// Start with the required parameters: `intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3224,7 +3311,7 @@ impl VerifyMicrodepositsSetupIntent {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "setup_intents")]
 impl crate::rt::StripeRequest for VerifyMicrodepositsSetupIntent {
     type Output = crate::SetupIntent;
     fn endpoint(&self) -> crate::rt::Endpoint {

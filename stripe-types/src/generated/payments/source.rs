@@ -5,7 +5,7 @@
 /// Creates a new source object.
 ///
 /// `POST /v1/sources` · Stripe's SDKs: `create` on `Source` · [API reference](https://docs.stripe.com/api/sources/create)
-#[cfg(feature = "payments")]
+#[cfg(feature = "sources")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateSource {
@@ -42,7 +42,7 @@ pub struct CreateSource {
     /// The `usage` parameter.
     pub usage: Option<crate::source::Usage>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "sources")]
 impl serde::Serialize for CreateSource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -98,7 +98,7 @@ impl serde::Serialize for CreateSource {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "sources")]
 impl CreateSource {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -206,7 +206,7 @@ impl CreateSource {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "sources")]
 impl crate::rt::StripeRequest for CreateSource {
     type Output = crate::Source;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -226,7 +226,7 @@ impl crate::rt::StripeRequest for CreateSource {
 /// Retrieves an existing source object. Supply the unique source ID from a source creation request and Stripe will return the corresponding up-to-date source object information.
 ///
 /// `GET /v1/sources/{source}` · Stripe's SDKs: `retrieve` on `Source` · [API reference](https://docs.stripe.com/api/sources/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "sources")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSource {
@@ -237,7 +237,7 @@ pub struct RetrieveSource {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "sources")]
 impl serde::Serialize for RetrieveSource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -251,7 +251,7 @@ impl serde::Serialize for RetrieveSource {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "sources")]
 impl RetrieveSource {
     /// Start with the required parameters: `source`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -273,7 +273,7 @@ impl RetrieveSource {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "sources")]
 impl crate::rt::StripeRequest for RetrieveSource {
     type Output = crate::Source;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -300,6 +300,7 @@ impl crate::rt::StripeRequest for RetrieveSource {
 /// This newer API provides access to our latest features and payment method types.
 ///
 /// Related guides: [Sources API](https://docs.stripe.com/sources) and [Sources & Customers](https://docs.stripe.com/sources/customers).
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Source {
@@ -380,12 +381,14 @@ pub struct Source {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl Source {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "source";
 }
 /// The id of a [`Source`].
-pub type SourceId = crate::rt::Id<Source>;
+pub type SourceId = crate::rt::Id<crate::gated::Source>;
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for Source {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -629,16 +632,19 @@ impl crate::rt::Decode for Source {
         }
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for Source {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for Source {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Source {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -749,6 +755,7 @@ impl serde::Serialize for Source {
     }
 }
 /// SourceCodeVerificationFlow
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceCodeVerificationFlow {
@@ -759,6 +766,7 @@ pub struct SourceCodeVerificationFlow {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceCodeVerificationFlow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -801,16 +809,19 @@ impl crate::rt::Decode for SourceCodeVerificationFlow {
         }
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceCodeVerificationFlow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceCodeVerificationFlow {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceCodeVerificationFlow {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -825,6 +836,7 @@ impl serde::Serialize for SourceCodeVerificationFlow {
     }
 }
 /// SourceOrder
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceOrder {
@@ -841,6 +853,7 @@ pub struct SourceOrder {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceOrder {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -892,16 +905,19 @@ impl crate::rt::Decode for SourceOrder {
         }
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceOrder {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceOrder {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceOrder {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -925,6 +941,7 @@ impl serde::Serialize for SourceOrder {
     }
 }
 /// SourceOrderItem
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceOrderItem {
@@ -943,6 +960,7 @@ pub struct SourceOrderItem {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceOrderItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -987,16 +1005,19 @@ impl crate::rt::Decode for SourceOrderItem {
         })
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceOrderItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceOrderItem {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceOrderItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1027,6 +1048,7 @@ impl serde::Serialize for SourceOrderItem {
     }
 }
 /// SourceOwner
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceOwner {
@@ -1049,6 +1071,7 @@ pub struct SourceOwner {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceOwner {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1110,16 +1133,19 @@ impl crate::rt::Decode for SourceOwner {
         })
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceOwner {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceOwner {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceOwner {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1156,6 +1182,7 @@ impl serde::Serialize for SourceOwner {
     }
 }
 /// SourceReceiverFlow
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceReceiverFlow {
@@ -1174,6 +1201,7 @@ pub struct SourceReceiverFlow {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceReceiverFlow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1242,16 +1270,19 @@ impl crate::rt::Decode for SourceReceiverFlow {
         }
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceReceiverFlow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceReceiverFlow {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceReceiverFlow {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1272,6 +1303,7 @@ impl serde::Serialize for SourceReceiverFlow {
     }
 }
 /// SourceRedirectFlow
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceRedirectFlow {
@@ -1286,6 +1318,7 @@ pub struct SourceRedirectFlow {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceRedirectFlow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1337,16 +1370,19 @@ impl crate::rt::Decode for SourceRedirectFlow {
         }
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceRedirectFlow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceRedirectFlow {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceRedirectFlow {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1365,6 +1401,7 @@ impl serde::Serialize for SourceRedirectFlow {
     }
 }
 /// The `source_type_ach_credit_transfer` object.
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeAchCreditTransfer {
@@ -1387,6 +1424,7 @@ pub struct SourceTypeAchCreditTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceTypeAchCreditTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1448,16 +1486,19 @@ impl crate::rt::Decode for SourceTypeAchCreditTransfer {
         })
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceTypeAchCreditTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceTypeAchCreditTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeAchCreditTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1494,6 +1535,7 @@ impl serde::Serialize for SourceTypeAchCreditTransfer {
     }
 }
 /// The `source_type_ach_debit` object.
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeAchDebit {
@@ -1512,6 +1554,7 @@ pub struct SourceTypeAchDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceTypeAchDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1563,16 +1606,19 @@ impl crate::rt::Decode for SourceTypeAchDebit {
         })
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceTypeAchDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceTypeAchDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeAchDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1603,6 +1649,7 @@ impl serde::Serialize for SourceTypeAchDebit {
     }
 }
 /// The `source_type_acss_debit` object.
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeAcssDebit {
@@ -1629,6 +1676,7 @@ pub struct SourceTypeAcssDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceTypeAcssDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1700,16 +1748,19 @@ impl crate::rt::Decode for SourceTypeAcssDebit {
         })
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceTypeAcssDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceTypeAcssDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeAcssDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1752,6 +1803,7 @@ impl serde::Serialize for SourceTypeAcssDebit {
     }
 }
 /// The `source_type_alipay` object.
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeAlipay {
@@ -1764,6 +1816,7 @@ pub struct SourceTypeAlipay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceTypeAlipay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1796,16 +1849,19 @@ impl crate::rt::Decode for SourceTypeAlipay {
         })
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceTypeAlipay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceTypeAlipay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeAlipay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1827,6 +1883,7 @@ impl serde::Serialize for SourceTypeAlipay {
     }
 }
 /// The `source_type_au_becs_debit` object.
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeAuBecsDebit {
@@ -1839,6 +1896,7 @@ pub struct SourceTypeAuBecsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceTypeAuBecsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1871,16 +1929,19 @@ impl crate::rt::Decode for SourceTypeAuBecsDebit {
         })
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceTypeAuBecsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceTypeAuBecsDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeAuBecsDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1902,6 +1963,7 @@ impl serde::Serialize for SourceTypeAuBecsDebit {
     }
 }
 /// The `source_type_bancontact` object.
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeBancontact {
@@ -1920,6 +1982,7 @@ pub struct SourceTypeBancontact {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceTypeBancontact {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1971,16 +2034,19 @@ impl crate::rt::Decode for SourceTypeBancontact {
         })
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceTypeBancontact {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceTypeBancontact {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeBancontact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2011,6 +2077,7 @@ impl serde::Serialize for SourceTypeBancontact {
     }
 }
 /// The `source_type_card` object.
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeCard {
@@ -2045,6 +2112,7 @@ pub struct SourceTypeCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceTypeCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2136,16 +2204,19 @@ impl crate::rt::Decode for SourceTypeCard {
         })
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceTypeCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceTypeCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2200,6 +2271,7 @@ impl serde::Serialize for SourceTypeCard {
     }
 }
 /// The `source_type_card_present` object.
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeCardPresent {
@@ -2252,6 +2324,7 @@ pub struct SourceTypeCardPresent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceTypeCardPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2388,16 +2461,19 @@ impl crate::rt::Decode for SourceTypeCardPresent {
         })
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceTypeCardPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceTypeCardPresent {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeCardPresent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2479,6 +2555,7 @@ impl serde::Serialize for SourceTypeCardPresent {
     }
 }
 /// The `source_type_eps` object.
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeEps {
@@ -2489,6 +2566,7 @@ pub struct SourceTypeEps {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceTypeEps {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2517,16 +2595,19 @@ impl crate::rt::Decode for SourceTypeEps {
         })
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceTypeEps {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceTypeEps {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeEps {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2545,6 +2626,7 @@ impl serde::Serialize for SourceTypeEps {
     }
 }
 /// The `source_type_giropay` object.
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeGiropay {
@@ -2559,6 +2641,7 @@ pub struct SourceTypeGiropay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceTypeGiropay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2595,16 +2678,19 @@ impl crate::rt::Decode for SourceTypeGiropay {
         })
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceTypeGiropay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceTypeGiropay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeGiropay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2629,6 +2715,7 @@ impl serde::Serialize for SourceTypeGiropay {
     }
 }
 /// The `source_type_ideal` object.
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeIdeal {
@@ -2643,6 +2730,7 @@ pub struct SourceTypeIdeal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceTypeIdeal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2679,16 +2767,19 @@ impl crate::rt::Decode for SourceTypeIdeal {
         })
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceTypeIdeal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceTypeIdeal {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeIdeal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2713,6 +2804,7 @@ impl serde::Serialize for SourceTypeIdeal {
     }
 }
 /// The `source_type_klarna` object.
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeKlarna {
@@ -2771,6 +2863,7 @@ pub struct SourceTypeKlarna {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceTypeKlarna {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2922,16 +3015,19 @@ impl crate::rt::Decode for SourceTypeKlarna {
         })
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceTypeKlarna {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceTypeKlarna {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeKlarna {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3022,6 +3118,7 @@ impl serde::Serialize for SourceTypeKlarna {
     }
 }
 /// The `source_type_multibanco` object.
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeMultibanco {
@@ -3048,6 +3145,7 @@ pub struct SourceTypeMultibanco {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceTypeMultibanco {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3119,16 +3217,19 @@ impl crate::rt::Decode for SourceTypeMultibanco {
         })
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceTypeMultibanco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceTypeMultibanco {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeMultibanco {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3171,6 +3272,7 @@ impl serde::Serialize for SourceTypeMultibanco {
     }
 }
 /// The `source_type_p24` object.
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeP24 {
@@ -3179,6 +3281,7 @@ pub struct SourceTypeP24 {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceTypeP24 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3203,16 +3306,19 @@ impl crate::rt::Decode for SourceTypeP24 {
         })
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceTypeP24 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceTypeP24 {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeP24 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3228,6 +3334,7 @@ impl serde::Serialize for SourceTypeP24 {
     }
 }
 /// The `source_type_sepa_debit` object.
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeSepaDebit {
@@ -3248,6 +3355,7 @@ pub struct SourceTypeSepaDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceTypeSepaDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3304,16 +3412,19 @@ impl crate::rt::Decode for SourceTypeSepaDebit {
         })
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceTypeSepaDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceTypeSepaDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeSepaDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3347,6 +3458,7 @@ impl serde::Serialize for SourceTypeSepaDebit {
     }
 }
 /// The `source_type_sofort` object.
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeSofort {
@@ -3367,6 +3479,7 @@ pub struct SourceTypeSofort {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceTypeSofort {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3423,16 +3536,19 @@ impl crate::rt::Decode for SourceTypeSofort {
         })
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceTypeSofort {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceTypeSofort {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeSofort {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3466,6 +3582,7 @@ impl serde::Serialize for SourceTypeSofort {
     }
 }
 /// The `source_type_three_d_secure` object.
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeThreeDSecure {
@@ -3506,6 +3623,7 @@ pub struct SourceTypeThreeDSecure {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceTypeThreeDSecure {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3612,16 +3730,19 @@ impl crate::rt::Decode for SourceTypeThreeDSecure {
         })
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceTypeThreeDSecure {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceTypeThreeDSecure {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeThreeDSecure {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3685,6 +3806,7 @@ impl serde::Serialize for SourceTypeThreeDSecure {
     }
 }
 /// The `source_type_wechat` object.
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeWechat {
@@ -3697,6 +3819,7 @@ pub struct SourceTypeWechat {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::Decode for SourceTypeWechat {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3729,16 +3852,19 @@ impl crate::rt::Decode for SourceTypeWechat {
         })
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl<'de> serde::Deserialize<'de> for SourceTypeWechat {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 impl crate::rt::HasId for SourceTypeWechat {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "sources", feature = "topups"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeWechat {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3766,7 +3892,7 @@ impl serde::Serialize for SourceTypeWechat {
 /// This request accepts the `metadata` and `owner` as arguments. It is also possible to update type specific information for selected payment methods. Please refer to our [payment method guides](https://docs.stripe.com/docs/sources) for more detail.
 ///
 /// `POST /v1/sources/{source}` · Stripe's SDKs: `update` on `Source` · [API reference](https://docs.stripe.com/api/sources/update)
-#[cfg(feature = "payments")]
+#[cfg(feature = "sources")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateSource {
@@ -3785,7 +3911,7 @@ pub struct UpdateSource {
     /// Information about the items and shipping associated with the source. Required for transactional credit (for example Klarna) sources before you can charge it.
     pub source_order: Option<crate::source::update::SourceOrder>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "sources")]
 impl serde::Serialize for UpdateSource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3811,7 +3937,7 @@ impl serde::Serialize for UpdateSource {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "sources")]
 impl UpdateSource {
     /// Start with the required parameters: `source`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3863,7 +3989,7 @@ impl UpdateSource {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "sources")]
 impl crate::rt::StripeRequest for UpdateSource {
     type Output = crate::Source;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -3883,7 +4009,7 @@ impl crate::rt::StripeRequest for UpdateSource {
 /// Verify a given source.
 ///
 /// `POST /v1/sources/{source}/verify` · Stripe's SDKs: `verify` on `Source` · [API reference](https://docs.stripe.com/api/sources/verify)
-#[cfg(feature = "payments")]
+#[cfg(feature = "sources")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VerifySource {
@@ -3894,7 +4020,7 @@ pub struct VerifySource {
     /// The values needed to verify the source.
     pub values: Vec<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "sources")]
 impl serde::Serialize for VerifySource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3906,7 +4032,7 @@ impl serde::Serialize for VerifySource {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "sources")]
 impl VerifySource {
     /// Start with the required parameters: `source`, `values`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3926,7 +4052,7 @@ impl VerifySource {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "sources")]
 impl crate::rt::StripeRequest for VerifySource {
     type Output = crate::Source;
     fn endpoint(&self) -> crate::rt::Endpoint {

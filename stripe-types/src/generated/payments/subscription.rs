@@ -5,7 +5,7 @@
 /// Creates a new subscription on an existing customer.
 ///
 /// `POST /v1/customers/{customer}/subscriptions` · [API reference](https://docs.stripe.com/api/subscriptions)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateCustomerSubscription {
@@ -84,7 +84,7 @@ pub struct CreateCustomerSubscription {
     /// Settings related to subscription trials.
     pub trial_settings: Option<crate::subscription::TrialSettings>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for CreateCustomerSubscription {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -179,7 +179,7 @@ impl serde::Serialize for CreateCustomerSubscription {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl CreateCustomerSubscription {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -425,7 +425,7 @@ impl CreateCustomerSubscription {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for CreateCustomerSubscription {
     type Output = crate::Subscription;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -454,7 +454,7 @@ impl crate::rt::StripeRequest for CreateCustomerSubscription {
 /// By default, upon subscription cancellation, Stripe will stop automatic collection of all finalized invoices for the customer. This is intended to prevent unexpected payment attempts after the customer has canceled a subscription. However, you can resume automatic collection of the invoices manually after subscription cancellation to have us proceed. Or, you could check for unpaid invoices before allowing the customer to cancel the subscription at all.
 ///
 /// `DELETE /v1/customers/{customer}/subscriptions/{subscription_exposed_id}` · [API reference](https://docs.stripe.com/api/subscriptions)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCustomerSubscription {
@@ -469,7 +469,7 @@ pub struct DeleteCustomerSubscription {
     /// Can be set to `true` if `at_period_end` is not set to `true`. Will generate a proration invoice item that credits remaining unused time until the subscription period end.
     pub prorate: Option<bool>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for DeleteCustomerSubscription {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -486,7 +486,7 @@ impl serde::Serialize for DeleteCustomerSubscription {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl DeleteCustomerSubscription {
     /// Start with the required parameters: `customer`, `subscription_exposed_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -518,7 +518,7 @@ impl DeleteCustomerSubscription {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for DeleteCustomerSubscription {
     type Output = crate::Subscription;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -544,7 +544,7 @@ impl crate::rt::StripeRequest for DeleteCustomerSubscription {
 /// You can see a list of the customer’s active subscriptions. Note that the 10 most recent active subscriptions are always available by default on the customer object. If you need more than those 10, you can use the limit and starting_after parameters to page through additional subscriptions.
 ///
 /// `GET /v1/customers/{customer}/subscriptions` · [API reference](https://docs.stripe.com/api/subscriptions)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerSubscriptions {
@@ -559,7 +559,7 @@ pub struct ListCustomerSubscriptions {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for ListCustomerSubscriptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -579,7 +579,7 @@ impl serde::Serialize for ListCustomerSubscriptions {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl ListCustomerSubscriptions {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -613,7 +613,7 @@ impl ListCustomerSubscriptions {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for ListCustomerSubscriptions {
     type Output = crate::rt::List<crate::Subscription>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -638,7 +638,7 @@ impl crate::rt::StripeRequest for ListCustomerSubscriptions {
 /// Retrieves the subscription with the given ID.
 ///
 /// `GET /v1/customers/{customer}/subscriptions/{subscription_exposed_id}` · [API reference](https://docs.stripe.com/api/subscriptions)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerSubscription {
@@ -649,7 +649,7 @@ pub struct RetrieveCustomerSubscription {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for RetrieveCustomerSubscription {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -660,7 +660,7 @@ impl serde::Serialize for RetrieveCustomerSubscription {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl RetrieveCustomerSubscription {
     /// Start with the required parameters: `customer`, `subscription_exposed_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -680,7 +680,7 @@ impl RetrieveCustomerSubscription {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for RetrieveCustomerSubscription {
     type Output = crate::Subscription;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -704,6 +704,7 @@ impl crate::rt::StripeRequest for RetrieveCustomerSubscription {
 /// Subscriptions allow you to charge a customer on a recurring basis.
 ///
 /// Related guide: [Creating subscriptions](https://docs.stripe.com/billing/subscriptions/creating)
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Subscription {
@@ -754,7 +755,7 @@ pub struct Subscription {
     /// The subscription's description, meant to be displayable to the customer. Use this field to optionally store an explanation of the subscription for rendering in Stripe surfaces and certain local payment methods UIs.
     pub description: Option<String>,
     /// The discounts applied to the subscription. Subscription item discounts are applied before subscription discounts. Use `expand[]=discounts` to expand each discount.
-    pub discounts: Vec<crate::rt::Expandable<crate::Discount>>,
+    pub discounts: Vec<crate::rt::Expandable<crate::gated::Discount>>,
     /// If the subscription has ended, the date the subscription ended.
     pub ended_at: Option<crate::rt::Timestamp>,
     /// Unique identifier for the object.
@@ -764,7 +765,7 @@ pub struct Subscription {
     /// List of subscription items, each with an attached price.
     pub items: crate::rt::List<crate::SubscriptionItem>,
     /// The most recent invoice this subscription has generated over its lifecycle (for example, when it cycles or is updated).
-    pub latest_invoice: Option<crate::rt::Expandable<crate::Invoice>>,
+    pub latest_invoice: Option<crate::rt::Expandable<crate::gated::Invoice>>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
@@ -772,7 +773,7 @@ pub struct Subscription {
     /// Specifies the approximate timestamp on which any pending invoice items will be billed according to the schedule provided at `pending_invoice_item_interval`.
     pub next_pending_invoice_item_invoice: Option<crate::rt::Timestamp>,
     /// The account (if any) the charge was made on behalf of for charges associated with this subscription. See the [Connect documentation](https://docs.stripe.com/connect/subscriptions#on-behalf-of) for details.
-    pub on_behalf_of: Option<crate::rt::Expandable<crate::Account>>,
+    pub on_behalf_of: Option<crate::rt::Expandable<crate::gated::Account>>,
     /// If specified, payment collection for this subscription will be paused. Note that the subscription status will be unchanged and will not be updated to `paused`. Learn more about [pausing collection](https://docs.stripe.com/billing/subscriptions/pause-payment).
     pub pause_collection: Option<crate::SubscriptionsResourcePauseCollection>,
     /// Payment settings passed on to invoices created by the subscription.
@@ -786,7 +787,7 @@ pub struct Subscription {
     /// If specified, [pending updates](https://docs.stripe.com/billing/subscriptions/pending-updates) that will be applied to the subscription once the `latest_invoice` has been paid.
     pub pending_update: Option<crate::SubscriptionsResourcePendingUpdate>,
     /// The schedule attached to the subscription
-    pub schedule: Option<crate::rt::Expandable<crate::SubscriptionSchedule>>,
+    pub schedule: Option<crate::rt::Expandable<crate::gated::SubscriptionSchedule>>,
     /// Date when the subscription was first created. The date might differ from the `created` date due to backdating.
     pub start_date: crate::rt::Timestamp,
     /// Possible values are `incomplete`, `incomplete_expired`, `trialing`, `active`, `past_due`, `canceled`, `unpaid`, or `paused`.
@@ -802,7 +803,7 @@ pub struct Subscription {
     /// If subscription `collection_method=send_invoice` it becomes `past_due` when its invoice is not paid by the due date, and `canceled` or `unpaid` if it is still not paid by an additional deadline after that. Note that when a subscription has a status of `unpaid`, no subsequent invoices will be attempted (invoices will be created, but then immediately automatically closed). After receiving updated payment information from a customer, you may choose to reopen and pay their closed invoices.
     pub status: crate::subscription::Status,
     /// ID of the test clock this subscription belongs to.
-    pub test_clock: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
+    pub test_clock: Option<crate::rt::Expandable<crate::gated::TestHelpersTestClock>>,
     /// The account (if any) the subscription's payments will be attributed to for tax reporting, and where funds from each payment will be transferred to for each of the subscription's invoices.
     pub transfer_data: Option<crate::SubscriptionTransferData>,
     /// If the subscription has a trial, the end of that trial.
@@ -814,12 +815,14 @@ pub struct Subscription {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 impl Subscription {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "subscription";
 }
 /// The id of a [`Subscription`].
-pub type SubscriptionId = crate::rt::Id<Subscription>;
+pub type SubscriptionId = crate::rt::Id<crate::gated::Subscription>;
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 impl crate::rt::Decode for Subscription {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -853,30 +856,32 @@ impl crate::rt::Decode for Subscription {
             >,
             f19: crate::rt::json::Slot<Vec<crate::TaxRate>>,
             f20: crate::rt::json::Slot<String>,
-            f21: crate::rt::json::Slot<Vec<crate::rt::Expandable<crate::Discount>>>,
+            f21: crate::rt::json::Slot<
+                Vec<crate::rt::Expandable<crate::gated::Discount>>,
+            >,
             f22: crate::rt::json::Slot<crate::rt::Timestamp>,
             f23: crate::rt::json::Slot<crate::SubscriptionId>,
             f24: crate::rt::json::Slot<
                 crate::SubscriptionsResourceSubscriptionInvoiceSettings,
             >,
             f25: crate::rt::json::Slot<crate::rt::List<crate::SubscriptionItem>>,
-            f26: crate::rt::json::Slot<crate::rt::Expandable<crate::Invoice>>,
+            f26: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Invoice>>,
             f27: crate::rt::json::Slot<bool>,
             f28: crate::rt::json::Slot<crate::rt::Metadata>,
             f29: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f30: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f30: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
             f31: crate::rt::json::Slot<crate::SubscriptionsResourcePauseCollection>,
             f32: crate::rt::json::Slot<crate::SubscriptionsResourcePaymentSettings>,
             f33: crate::rt::json::Slot<crate::SubscriptionPendingInvoiceItemInterval>,
             f34: crate::rt::json::Slot<crate::rt::Expandable<crate::SetupIntent>>,
             f35: crate::rt::json::Slot<crate::SubscriptionsResourcePendingUpdate>,
             f36: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::SubscriptionSchedule>,
+                crate::rt::Expandable<crate::gated::SubscriptionSchedule>,
             >,
             f37: crate::rt::json::Slot<crate::rt::Timestamp>,
             f38: crate::rt::json::Slot<crate::subscription::Status>,
             f39: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::TestHelpersTestClock>,
+                crate::rt::Expandable<crate::gated::TestHelpersTestClock>,
             >,
             f40: crate::rt::json::Slot<crate::SubscriptionTransferData>,
             f41: crate::rt::json::Slot<crate::rt::Timestamp>,
@@ -1139,16 +1144,19 @@ impl crate::rt::Decode for Subscription {
         }
     }
 }
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 impl<'de> serde::Deserialize<'de> for Subscription {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 impl crate::rt::HasId for Subscription {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Subscription {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1262,6 +1270,7 @@ impl serde::Serialize for Subscription {
     }
 }
 /// SubscriptionAutomaticTax
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionAutomaticTax {
@@ -1274,6 +1283,7 @@ pub struct SubscriptionAutomaticTax {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 impl crate::rt::Decode for SubscriptionAutomaticTax {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1317,16 +1327,19 @@ impl crate::rt::Decode for SubscriptionAutomaticTax {
         }
     }
 }
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 impl<'de> serde::Deserialize<'de> for SubscriptionAutomaticTax {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 impl crate::rt::HasId for SubscriptionAutomaticTax {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionAutomaticTax {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1346,6 +1359,13 @@ impl serde::Serialize for SubscriptionAutomaticTax {
     }
 }
 /// SubscriptionBillingThresholds
+#[cfg(
+    any(
+        feature = "customers",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionBillingThresholds {
@@ -1356,6 +1376,13 @@ pub struct SubscriptionBillingThresholds {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "customers",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::Decode for SubscriptionBillingThresholds {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1384,16 +1411,37 @@ impl crate::rt::Decode for SubscriptionBillingThresholds {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "customers",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SubscriptionBillingThresholds {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "customers",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::HasId for SubscriptionBillingThresholds {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "customers",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionBillingThresholds {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1412,6 +1460,7 @@ impl serde::Serialize for SubscriptionBillingThresholds {
     }
 }
 /// subscription_payment_method_options_card
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionPaymentMethodOptionsCard {
@@ -1426,6 +1475,7 @@ pub struct SubscriptionPaymentMethodOptionsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 impl crate::rt::Decode for SubscriptionPaymentMethodOptionsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1460,16 +1510,19 @@ impl crate::rt::Decode for SubscriptionPaymentMethodOptionsCard {
         })
     }
 }
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 impl<'de> serde::Deserialize<'de> for SubscriptionPaymentMethodOptionsCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 impl crate::rt::HasId for SubscriptionPaymentMethodOptionsCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionPaymentMethodOptionsCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1491,6 +1544,7 @@ impl serde::Serialize for SubscriptionPaymentMethodOptionsCard {
     }
 }
 /// SubscriptionPendingInvoiceItemInterval
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionPendingInvoiceItemInterval {
@@ -1501,6 +1555,7 @@ pub struct SubscriptionPendingInvoiceItemInterval {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 impl crate::rt::Decode for SubscriptionPendingInvoiceItemInterval {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1545,16 +1600,19 @@ impl crate::rt::Decode for SubscriptionPendingInvoiceItemInterval {
         }
     }
 }
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 impl<'de> serde::Deserialize<'de> for SubscriptionPendingInvoiceItemInterval {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 impl crate::rt::HasId for SubscriptionPendingInvoiceItemInterval {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "customers", feature = "subscriptions"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionPendingInvoiceItemInterval {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1569,6 +1627,7 @@ impl serde::Serialize for SubscriptionPendingInvoiceItemInterval {
     }
 }
 /// SubscriptionSchedulesResourceDefaultSettings
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionSchedulesResourceDefaultSettings {
@@ -1591,12 +1650,13 @@ pub struct SubscriptionSchedulesResourceDefaultSettings {
     /// The `invoice_settings` field.
     pub invoice_settings: crate::InvoiceSettingSubscriptionScheduleSetting,
     /// The account (if any) the charge was made on behalf of for charges associated with the schedule's subscription. See the Connect documentation for details.
-    pub on_behalf_of: Option<crate::rt::Expandable<crate::Account>>,
+    pub on_behalf_of: Option<crate::rt::Expandable<crate::gated::Account>>,
     /// The account (if any) the associated subscription's payments will be attributed to for tax reporting, and where funds from each payment will be transferred to for each of the subscription's invoices.
     pub transfer_data: Option<crate::SubscriptionTransferData>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 impl crate::rt::Decode for SubscriptionSchedulesResourceDefaultSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1611,7 +1671,7 @@ impl crate::rt::Decode for SubscriptionSchedulesResourceDefaultSettings {
             f5: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<crate::InvoiceSettingSubscriptionScheduleSetting>,
-            f8: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f8: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
             f9: crate::rt::json::Slot<crate::SubscriptionTransferData>,
         }
         let mut b = Slots {
@@ -1684,16 +1744,19 @@ impl crate::rt::Decode for SubscriptionSchedulesResourceDefaultSettings {
         }
     }
 }
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 impl<'de> serde::Deserialize<'de> for SubscriptionSchedulesResourceDefaultSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 impl crate::rt::HasId for SubscriptionSchedulesResourceDefaultSettings {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionSchedulesResourceDefaultSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1732,6 +1795,7 @@ impl serde::Serialize for SubscriptionSchedulesResourceDefaultSettings {
     }
 }
 /// SubscriptionSchedulesResourceDefaultSettingsAutomaticTax
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
@@ -1744,6 +1808,7 @@ pub struct SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 impl crate::rt::Decode for SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1787,17 +1852,20 @@ impl crate::rt::Decode for SubscriptionSchedulesResourceDefaultSettingsAutomatic
         }
     }
 }
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 impl<'de> serde::Deserialize<'de>
 for SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 impl crate::rt::HasId for SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1817,6 +1885,7 @@ impl serde::Serialize for SubscriptionSchedulesResourceDefaultSettingsAutomaticT
     }
 }
 /// SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
@@ -1827,6 +1896,7 @@ pub struct SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 impl crate::rt::Decode
 for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
     #[inline(never)]
@@ -1869,18 +1939,21 @@ for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
         }
     }
 }
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 impl<'de> serde::Deserialize<'de>
 for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 impl crate::rt::HasId
 for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
@@ -1898,6 +1971,7 @@ for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
     }
 }
 /// SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
@@ -1908,6 +1982,7 @@ pub struct SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 impl crate::rt::Decode
 for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
     #[inline(never)]
@@ -1950,18 +2025,21 @@ for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
         }
     }
 }
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 impl<'de> serde::Deserialize<'de>
 for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 impl crate::rt::HasId
 for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
@@ -1979,22 +2057,36 @@ for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
     }
 }
 /// SubscriptionTransferData
+#[cfg(
+    any(
+        feature = "customers",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionTransferData {
     /// A non-negative decimal between 0 and 100, with at most two decimal places. This represents the percentage of the subscription invoice total that will be transferred to the destination account. By default, the entire amount is transferred to the destination.
     pub amount_percent: Option<f64>,
     /// The account where funds from the payment will be transferred to upon payment success.
-    pub destination: crate::rt::Expandable<crate::Account>,
+    pub destination: crate::rt::Expandable<crate::gated::Account>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "customers",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::Decode for SubscriptionTransferData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<f64>,
-            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -2028,16 +2120,37 @@ impl crate::rt::Decode for SubscriptionTransferData {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "customers",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SubscriptionTransferData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "customers",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::HasId for SubscriptionTransferData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "customers",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionTransferData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2058,7 +2171,7 @@ impl serde::Serialize for SubscriptionTransferData {
 /// Updates an existing subscription on a customer to match the specified parameters. When changing plans or quantities, we will optionally prorate the price we charge next month to make up for any price changes. To preview how the proration will be calculated, use the [upcoming invoice](#upcoming_invoice) endpoint.
 ///
 /// `POST /v1/customers/{customer}/subscriptions/{subscription_exposed_id}` · [API reference](https://docs.stripe.com/api/subscriptions)
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCustomerSubscription {
@@ -2137,7 +2250,7 @@ pub struct UpdateCustomerSubscription {
     /// Settings related to subscription trials.
     pub trial_settings: Option<crate::subscription::TrialSettings>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl serde::Serialize for UpdateCustomerSubscription {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2232,7 +2345,7 @@ impl serde::Serialize for UpdateCustomerSubscription {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl UpdateCustomerSubscription {
     /// Start with the required parameters: `customer`, `subscription_exposed_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2490,7 +2603,7 @@ impl UpdateCustomerSubscription {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for UpdateCustomerSubscription {
     type Output = crate::Subscription;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -6,7 +6,7 @@
 /// You can use this token with any v1 API method in place of a bank account dictionary. You can only use this token once. To do so, attach it to a [connected account](#accounts) where [controller.requirement_collection](https://docs.stripe.com/api/accounts/object#account_object-controller-requirement_collection) is `application`, which includes Custom accounts.
 ///
 /// `POST /v1/tokens` · Stripe's SDKs: `create` on `Token` · [API reference](https://docs.stripe.com/api/tokens/create)
-#[cfg(feature = "payments")]
+#[cfg(feature = "tokens")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateToken {
@@ -27,7 +27,7 @@ pub struct CreateToken {
     /// The PII this token represents.
     pub pii: Option<crate::token::Pii>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "tokens")]
 impl serde::Serialize for CreateToken {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -59,7 +59,7 @@ impl serde::Serialize for CreateToken {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "tokens")]
 impl CreateToken {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -116,7 +116,7 @@ impl CreateToken {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "tokens")]
 impl crate::rt::StripeRequest for CreateToken {
     type Output = crate::Token;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -136,7 +136,7 @@ impl crate::rt::StripeRequest for CreateToken {
 /// Retrieves the token with the given ID.
 ///
 /// `GET /v1/tokens/{token}` · Stripe's SDKs: `retrieve` on `Token` · [API reference](https://docs.stripe.com/api/tokens/retrieve)
-#[cfg(feature = "payments")]
+#[cfg(feature = "tokens")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveToken {
@@ -145,7 +145,7 @@ pub struct RetrieveToken {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "tokens")]
 impl serde::Serialize for RetrieveToken {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -156,7 +156,7 @@ impl serde::Serialize for RetrieveToken {
         map.end()
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "tokens")]
 impl RetrieveToken {
     /// Start with the required parameters: `token`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -172,7 +172,7 @@ impl RetrieveToken {
         self
     }
 }
-#[cfg(feature = "payments")]
+#[cfg(feature = "tokens")]
 impl crate::rt::StripeRequest for RetrieveToken {
     type Output = crate::Token;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Returns a list of early fraud warnings.
 ///
 /// `GET /v1/radar/early_fraud_warnings` · Stripe's SDKs: `list` on `Radar.EarlyFraudWarning` · [API reference](https://docs.stripe.com/api/radar/early_fraud_warnings/list)
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_early_fraud_warnings")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListRadarEarlyFraudWarnings {
@@ -24,7 +24,7 @@ pub struct ListRadarEarlyFraudWarnings {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_early_fraud_warnings")]
 impl serde::Serialize for ListRadarEarlyFraudWarnings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -53,7 +53,7 @@ impl serde::Serialize for ListRadarEarlyFraudWarnings {
         map.end()
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_early_fraud_warnings")]
 impl ListRadarEarlyFraudWarnings {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -107,7 +107,7 @@ impl ListRadarEarlyFraudWarnings {
         self
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_early_fraud_warnings")]
 impl crate::rt::StripeRequest for ListRadarEarlyFraudWarnings {
     type Output = crate::rt::List<crate::RadarEarlyFraudWarning>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -126,14 +126,14 @@ impl crate::rt::StripeRequest for ListRadarEarlyFraudWarnings {
 /// charge may be fraudulent.
 ///
 /// Related guide: [Early fraud warnings](https://docs.stripe.com/disputes/measuring#early-fraud-warnings)
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_early_fraud_warnings")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RadarEarlyFraudWarning {
     /// An EFW is actionable if it has not received a dispute and has not been fully refunded. You may wish to proactively refund a charge that receives an EFW, in order to avoid receiving a dispute later.
     pub actionable: bool,
     /// ID of the charge this early fraud warning is for, optionally expanded.
-    pub charge: crate::rt::Expandable<crate::Charge>,
+    pub charge: crate::rt::Expandable<crate::gated::Charge>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// The type of fraud labelled by the issuer. One of `card_never_received`, `fraudulent_card_application`, `made_with_counterfeit_card`, `made_with_lost_card`, `made_with_stolen_card`, `misc`, `unauthorized_use_of_card`.
@@ -147,21 +147,21 @@ pub struct RadarEarlyFraudWarning {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_early_fraud_warnings")]
 impl RadarEarlyFraudWarning {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "radar.early_fraud_warning";
 }
 /// The id of a [`RadarEarlyFraudWarning`].
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_early_fraud_warnings")]
 pub type RadarEarlyFraudWarningId = crate::rt::Id<RadarEarlyFraudWarning>;
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_early_fraud_warnings")]
 impl crate::rt::Decode for RadarEarlyFraudWarning {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Charge>>,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<crate::RadarEarlyFraudWarningId>,
@@ -239,19 +239,19 @@ impl crate::rt::Decode for RadarEarlyFraudWarning {
         }
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_early_fraud_warnings")]
 impl<'de> serde::Deserialize<'de> for RadarEarlyFraudWarning {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_early_fraud_warnings")]
 impl crate::rt::HasId for RadarEarlyFraudWarning {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_early_fraud_warnings")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RadarEarlyFraudWarning {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -280,7 +280,7 @@ impl serde::Serialize for RadarEarlyFraudWarning {
 /// Please refer to the [early fraud warning](#early_fraud_warning_object) object reference for more details.
 ///
 /// `GET /v1/radar/early_fraud_warnings/{early_fraud_warning}` · Stripe's SDKs: `retrieve` on `Radar.EarlyFraudWarning` · [API reference](https://docs.stripe.com/api/radar/early_fraud_warnings/retrieve)
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_early_fraud_warnings")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveRadarEarlyFraudWarning {
@@ -289,7 +289,7 @@ pub struct RetrieveRadarEarlyFraudWarning {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_early_fraud_warnings")]
 impl serde::Serialize for RetrieveRadarEarlyFraudWarning {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -300,7 +300,7 @@ impl serde::Serialize for RetrieveRadarEarlyFraudWarning {
         map.end()
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_early_fraud_warnings")]
 impl RetrieveRadarEarlyFraudWarning {
     /// Start with the required parameters: `early_fraud_warning`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -316,7 +316,7 @@ impl RetrieveRadarEarlyFraudWarning {
         self
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_early_fraud_warnings")]
 impl crate::rt::StripeRequest for RetrieveRadarEarlyFraudWarning {
     type Output = crate::RadarEarlyFraudWarning;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Request a Radar API fraud risk score from Stripe for a payment before sending it for external processor authorization.
 ///
 /// `POST /v1/radar/payment_evaluations` · Stripe's SDKs: `create` on `Radar.PaymentEvaluation` · [API reference](https://docs.stripe.com/api/radar/payment_evaluations/create)
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_payment_evaluations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateRadarPaymentEvaluation {
@@ -22,7 +22,7 @@ pub struct CreateRadarPaymentEvaluation {
     /// Details about the payment.
     pub payment_details: crate::radar_payment_evaluation::PaymentDetails,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_payment_evaluations")]
 impl serde::Serialize for CreateRadarPaymentEvaluation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -41,7 +41,7 @@ impl serde::Serialize for CreateRadarPaymentEvaluation {
         map.end()
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_payment_evaluations")]
 impl CreateRadarPaymentEvaluation {
     /// Start with the required parameters: `customer_details`, `payment_details`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -76,7 +76,7 @@ impl CreateRadarPaymentEvaluation {
         self
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::StripeRequest for CreateRadarPaymentEvaluation {
     type Output = crate::RadarPaymentEvaluation;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -92,7 +92,7 @@ impl crate::rt::StripeRequest for CreateRadarPaymentEvaluation {
     }
 }
 /// Payment Evaluations represent the risk lifecycle of an externally processed payment. It includes the Radar risk score from Stripe, payment outcome taken by the merchant or processor, and any post transaction events, such as refunds or disputes. See the [Radar API guide](/radar/multiprocessor) for integration steps.
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_payment_evaluations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RadarPaymentEvaluation {
@@ -123,15 +123,15 @@ pub struct RadarPaymentEvaluation {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_payment_evaluations")]
 impl RadarPaymentEvaluation {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "radar.payment_evaluation";
 }
 /// The id of a [`RadarPaymentEvaluation`].
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_payment_evaluations")]
 pub type RadarPaymentEvaluationId = crate::rt::Id<RadarPaymentEvaluation>;
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::Decode for RadarPaymentEvaluation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -230,19 +230,19 @@ impl crate::rt::Decode for RadarPaymentEvaluation {
         }
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_payment_evaluations")]
 impl<'de> serde::Deserialize<'de> for RadarPaymentEvaluation {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::HasId for RadarPaymentEvaluation {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_payment_evaluations")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RadarPaymentEvaluation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -5,7 +5,7 @@
 /// Creates a new `ValueList` object, which can then be referenced in rules.
 ///
 /// `POST /v1/radar/value_lists` · Stripe's SDKs: `create` on `Radar.ValueList` · [API reference](https://docs.stripe.com/api/radar/value_lists/create)
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateRadarValueList {
@@ -20,7 +20,7 @@ pub struct CreateRadarValueList {
     /// The human-readable name of the value list.
     pub name: String,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl serde::Serialize for CreateRadarValueList {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -40,7 +40,7 @@ impl serde::Serialize for CreateRadarValueList {
     }
 }
 /// The required parameters of [`CreateRadarValueList::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 #[derive(Clone, Debug)]
 pub struct CreateRadarValueListArgs {
     /// The name of the value list for use in rules.
@@ -48,7 +48,7 @@ pub struct CreateRadarValueListArgs {
     /// The human-readable name of the value list.
     pub name: String,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl CreateRadarValueList {
     /// Start with the required parameters, named in [`CreateRadarValueListArgs`]: `alias`, `name`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -80,7 +80,7 @@ impl CreateRadarValueList {
         self
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl crate::rt::StripeRequest for CreateRadarValueList {
     type Output = crate::RadarValueList;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -100,14 +100,14 @@ impl crate::rt::StripeRequest for CreateRadarValueList {
 /// Deletes a `ValueList` object, also deleting any items contained within the value list. To be deleted, a value list must not be referenced in any rules.
 ///
 /// `DELETE /v1/radar/value_lists/{value_list}` · Stripe's SDKs: `delete` on `Radar.ValueList` · [API reference](https://docs.stripe.com/api/radar/value_lists/delete)
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteRadarValueList {
     /// The `value_list` parameter.
     pub value_list: crate::RadarValueListId,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl serde::Serialize for DeleteRadarValueList {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -115,7 +115,7 @@ impl serde::Serialize for DeleteRadarValueList {
         map.end()
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl DeleteRadarValueList {
     /// Start with the required parameters: `value_list`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -125,7 +125,7 @@ impl DeleteRadarValueList {
         }
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl crate::rt::StripeRequest for DeleteRadarValueList {
     type Output = crate::DeletedRadarValueList;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -146,7 +146,7 @@ impl crate::rt::StripeRequest for DeleteRadarValueList {
     }
 }
 /// RadarListDeletedList
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletedRadarValueList {
@@ -157,15 +157,15 @@ pub struct DeletedRadarValueList {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl DeletedRadarValueList {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "radar.value_list";
 }
 /// The id of a [`DeletedRadarValueList`].
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 pub type DeletedRadarValueListId = crate::rt::Id<DeletedRadarValueList>;
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl crate::rt::Decode for DeletedRadarValueList {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -206,19 +206,19 @@ impl crate::rt::Decode for DeletedRadarValueList {
         }
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl<'de> serde::Deserialize<'de> for DeletedRadarValueList {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl crate::rt::HasId for DeletedRadarValueList {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedRadarValueList {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -238,7 +238,7 @@ impl serde::Serialize for DeletedRadarValueList {
 /// Returns a list of `ValueList` objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
 /// `GET /v1/radar/value_lists` · Stripe's SDKs: `list` on `Radar.ValueList` · [API reference](https://docs.stripe.com/api/radar/value_lists/list)
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListRadarValueLists {
@@ -257,7 +257,7 @@ pub struct ListRadarValueLists {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl serde::Serialize for ListRadarValueLists {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -286,7 +286,7 @@ impl serde::Serialize for ListRadarValueLists {
         map.end()
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl ListRadarValueLists {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -337,7 +337,7 @@ impl ListRadarValueLists {
         self
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl crate::rt::StripeRequest for ListRadarValueLists {
     type Output = crate::rt::List<crate::RadarValueList>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -355,7 +355,7 @@ impl crate::rt::StripeRequest for ListRadarValueLists {
 /// Value lists allow you to group values together which can then be referenced in rules.
 ///
 /// Related guide: [Default Stripe lists](https://docs.stripe.com/radar/lists#managing-list-items)
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RadarValueList {
@@ -380,15 +380,15 @@ pub struct RadarValueList {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl RadarValueList {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "radar.value_list";
 }
 /// The id of a [`RadarValueList`].
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 pub type RadarValueListId = crate::rt::Id<RadarValueList>;
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl crate::rt::Decode for RadarValueList {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -498,19 +498,19 @@ impl crate::rt::Decode for RadarValueList {
         }
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl<'de> serde::Deserialize<'de> for RadarValueList {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl crate::rt::HasId for RadarValueList {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RadarValueList {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -537,7 +537,7 @@ impl serde::Serialize for RadarValueList {
 /// Retrieves a `ValueList` object.
 ///
 /// `GET /v1/radar/value_lists/{value_list}` · Stripe's SDKs: `retrieve` on `Radar.ValueList` · [API reference](https://docs.stripe.com/api/radar/value_lists/retrieve)
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveRadarValueList {
@@ -546,7 +546,7 @@ pub struct RetrieveRadarValueList {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl serde::Serialize for RetrieveRadarValueList {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -557,7 +557,7 @@ impl serde::Serialize for RetrieveRadarValueList {
         map.end()
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl RetrieveRadarValueList {
     /// Start with the required parameters: `value_list`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -573,7 +573,7 @@ impl RetrieveRadarValueList {
         self
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl crate::rt::StripeRequest for RetrieveRadarValueList {
     type Output = crate::RadarValueList;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -598,7 +598,7 @@ impl crate::rt::StripeRequest for RetrieveRadarValueList {
 /// Updates a `ValueList` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged. Note that `item_type` is immutable.
 ///
 /// `POST /v1/radar/value_lists/{value_list}` · Stripe's SDKs: `update` on `Radar.ValueList` · [API reference](https://docs.stripe.com/api/radar/value_lists/update)
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateRadarValueList {
@@ -613,7 +613,7 @@ pub struct UpdateRadarValueList {
     /// The human-readable name of the value list.
     pub name: Option<String>,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl serde::Serialize for UpdateRadarValueList {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -633,7 +633,7 @@ impl serde::Serialize for UpdateRadarValueList {
         map.end()
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl UpdateRadarValueList {
     /// Start with the required parameters: `value_list`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -667,7 +667,7 @@ impl UpdateRadarValueList {
         self
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_lists")]
 impl crate::rt::StripeRequest for UpdateRadarValueList {
     type Output = crate::RadarValueList;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Creates a new `ValueListItem` object, which is added to the specified parent value list.
 ///
 /// `POST /v1/radar/value_list_items` · Stripe's SDKs: `create` on `Radar.ValueListItem` · [API reference](https://docs.stripe.com/api/radar/value_list_items/create)
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateRadarValueListItem {
@@ -16,7 +16,7 @@ pub struct CreateRadarValueListItem {
     /// The identifier of the value list which the created item will be added to.
     pub value_list: String,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 impl serde::Serialize for CreateRadarValueListItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -30,7 +30,7 @@ impl serde::Serialize for CreateRadarValueListItem {
     }
 }
 /// The required parameters of [`CreateRadarValueListItem::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 #[derive(Clone, Debug)]
 pub struct CreateRadarValueListItemArgs {
     /// The value of the item (whose type must match the type of the parent value list).
@@ -38,7 +38,7 @@ pub struct CreateRadarValueListItemArgs {
     /// The identifier of the value list which the created item will be added to.
     pub value_list: String,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 impl CreateRadarValueListItem {
     /// Start with the required parameters, named in [`CreateRadarValueListItemArgs`]: `value`, `value_list`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -55,7 +55,7 @@ impl CreateRadarValueListItem {
         self
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 impl crate::rt::StripeRequest for CreateRadarValueListItem {
     type Output = crate::RadarValueListItem;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -75,14 +75,14 @@ impl crate::rt::StripeRequest for CreateRadarValueListItem {
 /// Deletes a `ValueListItem` object, removing it from its parent value list.
 ///
 /// `DELETE /v1/radar/value_list_items/{item}` · Stripe's SDKs: `delete` on `Radar.ValueListItem` · [API reference](https://docs.stripe.com/api/radar/value_list_items/delete)
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteRadarValueListItem {
     /// The `item` parameter.
     pub item: crate::RadarValueListItemId,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 impl serde::Serialize for DeleteRadarValueListItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -90,7 +90,7 @@ impl serde::Serialize for DeleteRadarValueListItem {
         map.end()
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 impl DeleteRadarValueListItem {
     /// Start with the required parameters: `item`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -98,7 +98,7 @@ impl DeleteRadarValueListItem {
         Self { item: item.into() }
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 impl crate::rt::StripeRequest for DeleteRadarValueListItem {
     type Output = crate::DeletedRadarValueListItem;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -119,7 +119,7 @@ impl crate::rt::StripeRequest for DeleteRadarValueListItem {
     }
 }
 /// RadarListDeletedListItem
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletedRadarValueListItem {
@@ -130,15 +130,15 @@ pub struct DeletedRadarValueListItem {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 impl DeletedRadarValueListItem {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "radar.value_list_item";
 }
 /// The id of a [`DeletedRadarValueListItem`].
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 pub type DeletedRadarValueListItemId = crate::rt::Id<DeletedRadarValueListItem>;
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 impl crate::rt::Decode for DeletedRadarValueListItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -179,19 +179,19 @@ impl crate::rt::Decode for DeletedRadarValueListItem {
         }
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 impl<'de> serde::Deserialize<'de> for DeletedRadarValueListItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 impl crate::rt::HasId for DeletedRadarValueListItem {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedRadarValueListItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -211,7 +211,7 @@ impl serde::Serialize for DeletedRadarValueListItem {
 /// Returns a list of `ValueListItem` objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
 /// `GET /v1/radar/value_list_items` · Stripe's SDKs: `list` on `Radar.ValueListItem` · [API reference](https://docs.stripe.com/api/radar/value_list_items/list)
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListRadarValueListItems {
@@ -230,7 +230,7 @@ pub struct ListRadarValueListItems {
     /// Identifier for the parent value list this item belongs to.
     pub value_list: String,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 impl serde::Serialize for ListRadarValueListItems {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -257,7 +257,7 @@ impl serde::Serialize for ListRadarValueListItems {
         map.end()
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 impl ListRadarValueListItems {
     /// Start with the required parameters: `value_list`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -303,7 +303,7 @@ impl ListRadarValueListItems {
         self
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 impl crate::rt::StripeRequest for ListRadarValueListItems {
     type Output = crate::rt::List<crate::RadarValueListItem>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -321,7 +321,7 @@ impl crate::rt::StripeRequest for ListRadarValueListItems {
 /// Value list items allow you to add specific values to a given Radar value list, which can then be used in rules.
 ///
 /// Related guide: [Managing list items](https://docs.stripe.com/radar/lists#managing-list-items)
-#[cfg(feature = "radar")]
+#[cfg(any(feature = "radar_value_list_items", feature = "radar_value_lists"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RadarValueListItem {
@@ -340,15 +340,15 @@ pub struct RadarValueListItem {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "radar")]
+#[cfg(any(feature = "radar_value_list_items", feature = "radar_value_lists"))]
 impl RadarValueListItem {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "radar.value_list_item";
 }
 /// The id of a [`RadarValueListItem`].
-#[cfg(feature = "radar")]
+#[cfg(any(feature = "radar_value_list_items", feature = "radar_value_lists"))]
 pub type RadarValueListItemId = crate::rt::Id<RadarValueListItem>;
-#[cfg(feature = "radar")]
+#[cfg(any(feature = "radar_value_list_items", feature = "radar_value_lists"))]
 impl crate::rt::Decode for RadarValueListItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -427,19 +427,19 @@ impl crate::rt::Decode for RadarValueListItem {
         }
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(any(feature = "radar_value_list_items", feature = "radar_value_lists"))]
 impl<'de> serde::Deserialize<'de> for RadarValueListItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(any(feature = "radar_value_list_items", feature = "radar_value_lists"))]
 impl crate::rt::HasId for RadarValueListItem {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(any(feature = "radar_value_list_items", feature = "radar_value_lists"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RadarValueListItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -463,7 +463,7 @@ impl serde::Serialize for RadarValueListItem {
 /// Retrieves a `ValueListItem` object.
 ///
 /// `GET /v1/radar/value_list_items/{item}` · Stripe's SDKs: `retrieve` on `Radar.ValueListItem` · [API reference](https://docs.stripe.com/api/radar/value_list_items/retrieve)
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveRadarValueListItem {
@@ -472,7 +472,7 @@ pub struct RetrieveRadarValueListItem {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 impl serde::Serialize for RetrieveRadarValueListItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -483,7 +483,7 @@ impl serde::Serialize for RetrieveRadarValueListItem {
         map.end()
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 impl RetrieveRadarValueListItem {
     /// Start with the required parameters: `item`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -499,7 +499,7 @@ impl RetrieveRadarValueListItem {
         self
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "radar_value_list_items")]
 impl crate::rt::StripeRequest for RetrieveRadarValueListItem {
     type Output = crate::RadarValueListItem;
     fn endpoint(&self) -> crate::rt::Endpoint {

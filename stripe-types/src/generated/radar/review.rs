@@ -5,7 +5,7 @@
 /// Approves a `Review` object, closing it and removing it from the list of reviews.
 ///
 /// `POST /v1/reviews/{review}/approve` · Stripe's SDKs: `approve` on `Review` · [API reference](https://docs.stripe.com/api/reviews/approve)
-#[cfg(feature = "radar")]
+#[cfg(feature = "reviews")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ApproveReview {
@@ -14,7 +14,7 @@ pub struct ApproveReview {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "reviews")]
 impl serde::Serialize for ApproveReview {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -25,7 +25,7 @@ impl serde::Serialize for ApproveReview {
         map.end()
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "reviews")]
 impl ApproveReview {
     /// Start with the required parameters: `review`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -41,7 +41,7 @@ impl ApproveReview {
         self
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "reviews")]
 impl crate::rt::StripeRequest for ApproveReview {
     type Output = crate::Review;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -66,7 +66,7 @@ impl crate::rt::StripeRequest for ApproveReview {
 /// Returns a list of `Review` objects that have `open` set to `true`. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
 /// `GET /v1/reviews` · Stripe's SDKs: `list` on `Review` · [API reference](https://docs.stripe.com/api/reviews/list)
-#[cfg(feature = "radar")]
+#[cfg(feature = "reviews")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListReviews {
@@ -81,7 +81,7 @@ pub struct ListReviews {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "reviews")]
 impl serde::Serialize for ListReviews {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -104,7 +104,7 @@ impl serde::Serialize for ListReviews {
         map.end()
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "reviews")]
 impl ListReviews {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -143,7 +143,7 @@ impl ListReviews {
         self
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "reviews")]
 impl crate::rt::StripeRequest for ListReviews {
     type Output = crate::rt::List<crate::Review>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -163,7 +163,7 @@ impl crate::rt::StripeRequest for ListReviews {
 /// Retrieves a `Review` object.
 ///
 /// `GET /v1/reviews/{review}` · Stripe's SDKs: `retrieve` on `Review` · [API reference](https://docs.stripe.com/api/reviews/retrieve)
-#[cfg(feature = "radar")]
+#[cfg(feature = "reviews")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveReview {
@@ -172,7 +172,7 @@ pub struct RetrieveReview {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "reviews")]
 impl serde::Serialize for RetrieveReview {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -183,7 +183,7 @@ impl serde::Serialize for RetrieveReview {
         map.end()
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "reviews")]
 impl RetrieveReview {
     /// Start with the required parameters: `review`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -199,7 +199,7 @@ impl RetrieveReview {
         self
     }
 }
-#[cfg(feature = "radar")]
+#[cfg(feature = "reviews")]
 impl crate::rt::StripeRequest for RetrieveReview {
     type Output = crate::Review;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -220,13 +220,14 @@ impl crate::rt::StripeRequest for RetrieveReview {
 ///
 /// Learn more about [Radar](/radar) and reviewing payments
 /// [here](https://docs.stripe.com/radar/reviews).
+#[cfg(feature = "reviews")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Review {
     /// The ZIP or postal code of the card used, if applicable.
     pub billing_zip: Option<String>,
     /// The charge associated with this review.
-    pub charge: Option<crate::rt::Expandable<crate::Charge>>,
+    pub charge: Option<crate::rt::Expandable<crate::gated::Charge>>,
     /// The reason the review was closed, or null if it has not yet been closed. One of `approved`, `refunded`, `refunded_as_fraud`, `disputed`, `redacted`, `canceled`, `payment_never_settled`, or `acknowledged`.
     pub closed_reason: Option<crate::review::ClosedReason>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
@@ -252,18 +253,20 @@ pub struct Review {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "reviews")]
 impl Review {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "review";
 }
 /// The id of a [`Review`].
-pub type ReviewId = crate::rt::Id<Review>;
+pub type ReviewId = crate::rt::Id<crate::gated::Review>;
+#[cfg(feature = "reviews")]
 impl crate::rt::Decode for Review {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Charge>>,
             f2: crate::rt::json::Slot<crate::review::ClosedReason>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
             f4: crate::rt::json::Slot<crate::ReviewId>,
@@ -371,16 +374,19 @@ impl crate::rt::Decode for Review {
         }
     }
 }
+#[cfg(feature = "reviews")]
 impl<'de> serde::Deserialize<'de> for Review {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "reviews")]
 impl crate::rt::HasId for Review {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "reviews")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Review {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -5,7 +5,7 @@
 /// Creates a new object and begin running the report. (Certain report types require a [live-mode API key](https://stripe.com/docs/keys#test-live-modes).)
 ///
 /// `POST /v1/reporting/report_runs` · Stripe's SDKs: `create` on `Reporting.ReportRun` · [API reference](https://docs.stripe.com/api/reporting/report_runs/create)
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_runs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateReportingReportRun {
@@ -16,7 +16,7 @@ pub struct CreateReportingReportRun {
     /// The ID of the [report type](https://docs.stripe.com/reporting/statements/api#report-types) to run, such as `"balance.summary.1"`.
     pub report_type: String,
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_runs")]
 impl serde::Serialize for CreateReportingReportRun {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -31,7 +31,7 @@ impl serde::Serialize for CreateReportingReportRun {
         map.end()
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_runs")]
 impl CreateReportingReportRun {
     /// Start with the required parameters: `report_type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -56,7 +56,7 @@ impl CreateReportingReportRun {
         self
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_runs")]
 impl crate::rt::StripeRequest for CreateReportingReportRun {
     type Output = crate::ReportingReportRun;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -76,7 +76,7 @@ impl crate::rt::StripeRequest for CreateReportingReportRun {
 /// Returns a list of Report Runs, with the most recent appearing first.
 ///
 /// `GET /v1/reporting/report_runs` · Stripe's SDKs: `list` on `Reporting.ReportRun` · [API reference](https://docs.stripe.com/api/reporting/report_runs/list)
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_runs")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListReportingReportRuns {
@@ -91,7 +91,7 @@ pub struct ListReportingReportRuns {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_runs")]
 impl serde::Serialize for ListReportingReportRuns {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -114,7 +114,7 @@ impl serde::Serialize for ListReportingReportRuns {
         map.end()
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_runs")]
 impl ListReportingReportRuns {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -156,7 +156,7 @@ impl ListReportingReportRuns {
         self
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_runs")]
 impl crate::rt::StripeRequest for ListReportingReportRuns {
     type Output = crate::rt::List<crate::ReportingReportRun>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -179,7 +179,7 @@ impl crate::rt::StripeRequest for ListReportingReportRuns {
 ///
 /// Note that certain report types can only be run based on your live-mode data (not test-mode
 /// data), and will error when queried without a [live-mode API key](https://docs.stripe.com/keys#test-live-modes).
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_runs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReportingReportRun {
@@ -209,15 +209,15 @@ pub struct ReportingReportRun {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_runs")]
 impl ReportingReportRun {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "reporting.report_run";
 }
 /// The id of a [`ReportingReportRun`].
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_runs")]
 pub type ReportingReportRunId = crate::rt::Id<ReportingReportRun>;
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_runs")]
 impl crate::rt::Decode for ReportingReportRun {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -313,19 +313,19 @@ impl crate::rt::Decode for ReportingReportRun {
         }
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_runs")]
 impl<'de> serde::Deserialize<'de> for ReportingReportRun {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_runs")]
 impl crate::rt::HasId for ReportingReportRun {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_runs")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ReportingReportRun {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -358,7 +358,7 @@ impl serde::Serialize for ReportingReportRun {
 /// Retrieves the details of an existing Report Run.
 ///
 /// `GET /v1/reporting/report_runs/{report_run}` · Stripe's SDKs: `retrieve` on `Reporting.ReportRun` · [API reference](https://docs.stripe.com/api/reporting/report_runs/retrieve)
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_runs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveReportingReportRun {
@@ -367,7 +367,7 @@ pub struct RetrieveReportingReportRun {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_runs")]
 impl serde::Serialize for RetrieveReportingReportRun {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -378,7 +378,7 @@ impl serde::Serialize for RetrieveReportingReportRun {
         map.end()
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_runs")]
 impl RetrieveReportingReportRun {
     /// Start with the required parameters: `report_run`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -394,7 +394,7 @@ impl RetrieveReportingReportRun {
         self
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_runs")]
 impl crate::rt::StripeRequest for RetrieveReportingReportRun {
     type Output = crate::ReportingReportRun;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,14 +5,14 @@
 /// Returns a full list of Report Types.
 ///
 /// `GET /v1/reporting/report_types` · Stripe's SDKs: `list` on `Reporting.ReportType` · [API reference](https://docs.stripe.com/api/reporting/report_types/list)
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_types")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListReportingReportTypes {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_types")]
 impl serde::Serialize for ListReportingReportTypes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -23,7 +23,7 @@ impl serde::Serialize for ListReportingReportTypes {
         map.end()
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_types")]
 impl ListReportingReportTypes {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -36,7 +36,7 @@ impl ListReportingReportTypes {
         self
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_types")]
 impl crate::rt::StripeRequest for ListReportingReportTypes {
     type Output = crate::rt::List<crate::ReportingReportType>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -59,7 +59,7 @@ impl crate::rt::StripeRequest for ListReportingReportTypes {
 ///
 /// Note that certain report types can only be run based on your live-mode data (not test-mode
 /// data), and will error when queried without a [live-mode API key](https://docs.stripe.com/keys#test-live-modes).
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_types")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReportingReportType {
@@ -82,15 +82,15 @@ pub struct ReportingReportType {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_types")]
 impl ReportingReportType {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "reporting.report_type";
 }
 /// The id of a [`ReportingReportType`].
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_types")]
 pub type ReportingReportTypeId = crate::rt::Id<ReportingReportType>;
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_types")]
 impl crate::rt::Decode for ReportingReportType {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -181,19 +181,19 @@ impl crate::rt::Decode for ReportingReportType {
         }
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_types")]
 impl<'de> serde::Deserialize<'de> for ReportingReportType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_types")]
 impl crate::rt::HasId for ReportingReportType {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_types")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ReportingReportType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -221,7 +221,7 @@ impl serde::Serialize for ReportingReportType {
 /// Retrieves the details of a Report Type. (Certain report types require a [live-mode API key](https://stripe.com/docs/keys#test-live-modes).)
 ///
 /// `GET /v1/reporting/report_types/{report_type}` · Stripe's SDKs: `retrieve` on `Reporting.ReportType` · [API reference](https://docs.stripe.com/api/reporting/report_types/retrieve)
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_types")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveReportingReportType {
@@ -230,7 +230,7 @@ pub struct RetrieveReportingReportType {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_types")]
 impl serde::Serialize for RetrieveReportingReportType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -241,7 +241,7 @@ impl serde::Serialize for RetrieveReportingReportType {
         map.end()
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_types")]
 impl RetrieveReportingReportType {
     /// Start with the required parameters: `report_type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -257,7 +257,7 @@ impl RetrieveReportingReportType {
         self
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "reporting_report_types")]
 impl crate::rt::StripeRequest for RetrieveReportingReportType {
     type Output = crate::ReportingReportType;
     fn endpoint(&self) -> crate::rt::Endpoint {

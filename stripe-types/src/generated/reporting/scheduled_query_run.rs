@@ -5,7 +5,7 @@
 /// Returns a list of scheduled query runs.
 ///
 /// `GET /v1/sigma/scheduled_query_runs` · Stripe's SDKs: `list` on `Sigma.ScheduledQueryRun` · [API reference](https://docs.stripe.com/api/scheduled_query_runs/list)
-#[cfg(feature = "reporting")]
+#[cfg(feature = "sigma_scheduled_query_runs")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListSigmaScheduledQueryRuns {
@@ -18,7 +18,7 @@ pub struct ListSigmaScheduledQueryRuns {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "sigma_scheduled_query_runs")]
 impl serde::Serialize for ListSigmaScheduledQueryRuns {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -38,7 +38,7 @@ impl serde::Serialize for ListSigmaScheduledQueryRuns {
         map.end()
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "sigma_scheduled_query_runs")]
 impl ListSigmaScheduledQueryRuns {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -71,7 +71,7 @@ impl ListSigmaScheduledQueryRuns {
         self
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "sigma_scheduled_query_runs")]
 impl crate::rt::StripeRequest for ListSigmaScheduledQueryRuns {
     type Output = crate::rt::List<crate::ScheduledQueryRun>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -91,7 +91,7 @@ impl crate::rt::StripeRequest for ListSigmaScheduledQueryRuns {
 /// Retrieves the details of an scheduled query run.
 ///
 /// `GET /v1/sigma/scheduled_query_runs/{scheduled_query_run}` · Stripe's SDKs: `retrieve` on `Sigma.ScheduledQueryRun` · [API reference](https://docs.stripe.com/api/scheduled_query_runs/retrieve)
-#[cfg(feature = "reporting")]
+#[cfg(feature = "sigma_scheduled_query_runs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSigmaScheduledQueryRun {
@@ -100,7 +100,7 @@ pub struct RetrieveSigmaScheduledQueryRun {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "sigma_scheduled_query_runs")]
 impl serde::Serialize for RetrieveSigmaScheduledQueryRun {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -111,7 +111,7 @@ impl serde::Serialize for RetrieveSigmaScheduledQueryRun {
         map.end()
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "sigma_scheduled_query_runs")]
 impl RetrieveSigmaScheduledQueryRun {
     /// Start with the required parameters: `scheduled_query_run`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -127,7 +127,7 @@ impl RetrieveSigmaScheduledQueryRun {
         self
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "sigma_scheduled_query_runs")]
 impl crate::rt::StripeRequest for RetrieveSigmaScheduledQueryRun {
     type Output = crate::ScheduledQueryRun;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -151,7 +151,7 @@ impl crate::rt::StripeRequest for RetrieveSigmaScheduledQueryRun {
 /// receive a `sigma.scheduled_query_run.created` webhook each time the query
 /// runs. The webhook contains a `ScheduledQueryRun` object, which you can use to
 /// retrieve the query results.
-#[cfg(feature = "reporting")]
+#[cfg(feature = "sigma_scheduled_query_runs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ScheduledQueryRun {
@@ -178,15 +178,15 @@ pub struct ScheduledQueryRun {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "sigma_scheduled_query_runs")]
 impl ScheduledQueryRun {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "scheduled_query_run";
 }
 /// The id of a [`ScheduledQueryRun`].
-#[cfg(feature = "reporting")]
+#[cfg(feature = "sigma_scheduled_query_runs")]
 pub type ScheduledQueryRunId = crate::rt::Id<ScheduledQueryRun>;
-#[cfg(feature = "reporting")]
+#[cfg(feature = "sigma_scheduled_query_runs")]
 impl crate::rt::Decode for ScheduledQueryRun {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -298,19 +298,19 @@ impl crate::rt::Decode for ScheduledQueryRun {
         }
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "sigma_scheduled_query_runs")]
 impl<'de> serde::Deserialize<'de> for ScheduledQueryRun {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "sigma_scheduled_query_runs")]
 impl crate::rt::HasId for ScheduledQueryRun {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "reporting")]
+#[cfg(feature = "sigma_scheduled_query_runs")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ScheduledQueryRun {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

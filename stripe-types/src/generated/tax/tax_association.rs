@@ -5,7 +5,7 @@
 /// Finds a tax association object by PaymentIntent id.
 ///
 /// `GET /v1/tax/associations/find` · Stripe's SDKs: `find` on `Tax.Association` · [API reference](https://docs.stripe.com/api/tax/associations/find)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_associations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FindTaxAssociation {
@@ -14,7 +14,7 @@ pub struct FindTaxAssociation {
     /// Valid [PaymentIntent](https://docs.stripe.com/api/payment_intents/object) id
     pub payment_intent: crate::PaymentIntentId,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_associations")]
 impl serde::Serialize for FindTaxAssociation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -26,7 +26,7 @@ impl serde::Serialize for FindTaxAssociation {
         map.end()
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_associations")]
 impl FindTaxAssociation {
     /// Start with the required parameters: `payment_intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -42,7 +42,7 @@ impl FindTaxAssociation {
         self
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_associations")]
 impl crate::rt::StripeRequest for FindTaxAssociation {
     type Output = crate::TaxAssociation;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -58,7 +58,7 @@ impl crate::rt::StripeRequest for FindTaxAssociation {
     }
 }
 /// A Tax Association exposes the Tax Transactions that Stripe attempted to create on your behalf based on the PaymentIntent input
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_associations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxAssociation {
@@ -75,15 +75,15 @@ pub struct TaxAssociation {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_associations")]
 impl TaxAssociation {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "tax.association";
 }
 /// The id of a [`TaxAssociation`].
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_associations")]
 pub type TaxAssociationId = crate::rt::Id<TaxAssociation>;
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_associations")]
 impl crate::rt::Decode for TaxAssociation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -144,19 +144,19 @@ impl crate::rt::Decode for TaxAssociation {
         }
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_associations")]
 impl<'de> serde::Deserialize<'de> for TaxAssociation {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_associations")]
 impl crate::rt::HasId for TaxAssociation {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_associations")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TaxAssociation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -5,7 +5,7 @@
 /// Calculates tax based on the input and returns a Tax `Calculation` object.
 ///
 /// `POST /v1/tax/calculations` · Stripe's SDKs: `create` on `Tax.Calculation` · [API reference](https://docs.stripe.com/api/tax/calculations/create)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_calculations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTaxCalculation {
@@ -26,7 +26,7 @@ pub struct CreateTaxCalculation {
     /// Timestamp of date at which the tax rules and rates in effect applies for the calculation. Measured in seconds since the Unix epoch. Can be up to 48 hours in the past, and up to 48 hours in the future.
     pub tax_date: Option<i64>,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_calculations")]
 impl serde::Serialize for CreateTaxCalculation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -54,7 +54,7 @@ impl serde::Serialize for CreateTaxCalculation {
         map.end()
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_calculations")]
 impl CreateTaxCalculation {
     /// Start with the required parameters: `currency`, `line_items`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -115,7 +115,7 @@ impl CreateTaxCalculation {
         self
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_calculations")]
 impl crate::rt::StripeRequest for CreateTaxCalculation {
     type Output = crate::TaxCalculation;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -135,7 +135,7 @@ impl crate::rt::StripeRequest for CreateTaxCalculation {
 /// Retrieves a Tax `Calculation` object, if the calculation hasn’t expired.
 ///
 /// `GET /v1/tax/calculations/{calculation}` · Stripe's SDKs: `retrieve` on `Tax.Calculation` · [API reference](https://docs.stripe.com/api/tax/calculations/retrieve)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_calculations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTaxCalculation {
@@ -144,7 +144,7 @@ pub struct RetrieveTaxCalculation {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_calculations")]
 impl serde::Serialize for RetrieveTaxCalculation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -155,7 +155,7 @@ impl serde::Serialize for RetrieveTaxCalculation {
         map.end()
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_calculations")]
 impl RetrieveTaxCalculation {
     /// Start with the required parameters: `calculation`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -171,7 +171,7 @@ impl RetrieveTaxCalculation {
         self
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_calculations")]
 impl crate::rt::StripeRequest for RetrieveTaxCalculation {
     type Output = crate::TaxCalculation;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -194,7 +194,7 @@ impl crate::rt::StripeRequest for RetrieveTaxCalculation {
 /// A Tax Calculation allows you to calculate the tax to collect from your customer.
 ///
 /// Related guide: [Calculate tax in your custom payment flow](https://docs.stripe.com/tax/custom)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_calculations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxCalculation {
@@ -229,15 +229,15 @@ pub struct TaxCalculation {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_calculations")]
 impl TaxCalculation {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "tax.calculation";
 }
 /// The id of a [`TaxCalculation`].
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_calculations")]
 pub type TaxCalculationId = crate::rt::Id<TaxCalculation>;
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_calculations")]
 impl crate::rt::Decode for TaxCalculation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -371,19 +371,19 @@ impl crate::rt::Decode for TaxCalculation {
         }
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_calculations")]
 impl<'de> serde::Deserialize<'de> for TaxCalculation {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_calculations")]
 impl crate::rt::HasId for TaxCalculation {
     fn id_str(&self) -> Option<&str> {
         self.id.as_deref()
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_calculations")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TaxCalculation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -5,7 +5,7 @@
 /// A list of [all tax codes available](https://stripe.com/docs/tax/tax-categories) to add to Products in order to allow specific tax calculations.
 ///
 /// `GET /v1/tax_codes` · Stripe's SDKs: `list` on `TaxCode` · [API reference](https://docs.stripe.com/api/tax_codes/list)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_codes")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListTaxCodes {
@@ -18,7 +18,7 @@ pub struct ListTaxCodes {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_codes")]
 impl serde::Serialize for ListTaxCodes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -38,7 +38,7 @@ impl serde::Serialize for ListTaxCodes {
         map.end()
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_codes")]
 impl ListTaxCodes {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -71,7 +71,7 @@ impl ListTaxCodes {
         self
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_codes")]
 impl crate::rt::StripeRequest for ListTaxCodes {
     type Output = crate::rt::List<crate::TaxCode>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -91,7 +91,7 @@ impl crate::rt::StripeRequest for ListTaxCodes {
 /// Retrieves the details of an existing tax code. Supply the unique tax code ID and Stripe will return the corresponding tax code information.
 ///
 /// `GET /v1/tax_codes/{id}` · Stripe's SDKs: `retrieve` on `TaxCode` · [API reference](https://docs.stripe.com/api/tax_codes/retrieve)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_codes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTaxCode {
@@ -100,7 +100,7 @@ pub struct RetrieveTaxCode {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_codes")]
 impl serde::Serialize for RetrieveTaxCode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -111,7 +111,7 @@ impl serde::Serialize for RetrieveTaxCode {
         map.end()
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_codes")]
 impl RetrieveTaxCode {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -127,7 +127,7 @@ impl RetrieveTaxCode {
         self
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_codes")]
 impl crate::rt::StripeRequest for RetrieveTaxCode {
     type Output = crate::TaxCode;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -145,6 +145,7 @@ impl crate::rt::StripeRequest for RetrieveTaxCode {
     }
 }
 /// [Tax codes](https://stripe.com/docs/tax/tax-categories) classify goods and services for tax purposes.
+#[cfg(feature = "tax_codes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxCode {
@@ -157,12 +158,14 @@ pub struct TaxCode {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "tax_codes")]
 impl TaxCode {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "tax_code";
 }
 /// The id of a [`TaxCode`].
-pub type TaxCodeId = crate::rt::Id<TaxCode>;
+pub type TaxCodeId = crate::rt::Id<crate::gated::TaxCode>;
+#[cfg(feature = "tax_codes")]
 impl crate::rt::Decode for TaxCode {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -211,16 +214,19 @@ impl crate::rt::Decode for TaxCode {
         }
     }
 }
+#[cfg(feature = "tax_codes")]
 impl<'de> serde::Deserialize<'de> for TaxCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "tax_codes")]
 impl crate::rt::HasId for TaxCode {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "tax_codes")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TaxCode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -5,7 +5,7 @@
 /// Creates a new account or customer `tax_id` object.
 ///
 /// `POST /v1/tax_ids` · Stripe's SDKs: `create` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/create)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_ids")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTaxId {
@@ -18,7 +18,7 @@ pub struct CreateTaxId {
     /// Value of the tax ID.
     pub value: String,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_ids")]
 impl serde::Serialize for CreateTaxId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -34,7 +34,7 @@ impl serde::Serialize for CreateTaxId {
         map.end()
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_ids")]
 impl CreateTaxId {
     /// Start with the required parameters: `type`, `value`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -60,7 +60,7 @@ impl CreateTaxId {
         self
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_ids")]
 impl crate::rt::StripeRequest for CreateTaxId {
     type Output = crate::TaxId;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -80,14 +80,14 @@ impl crate::rt::StripeRequest for CreateTaxId {
 /// Deletes an existing account or customer `tax_id` object.
 ///
 /// `DELETE /v1/tax_ids/{id}` · Stripe's SDKs: `delete` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/delete)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_ids")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteTaxId {
     /// The `id` parameter.
     pub id: crate::TaxIdId,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_ids")]
 impl serde::Serialize for DeleteTaxId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -95,7 +95,7 @@ impl serde::Serialize for DeleteTaxId {
         map.end()
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_ids")]
 impl DeleteTaxId {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -103,7 +103,7 @@ impl DeleteTaxId {
         Self { id: id.into() }
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_ids")]
 impl crate::rt::StripeRequest for DeleteTaxId {
     type Output = crate::DeletedTaxId;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -125,7 +125,7 @@ impl crate::rt::StripeRequest for DeleteTaxId {
 /// Returns a list of tax IDs.
 ///
 /// `GET /v1/tax_ids` · Stripe's SDKs: `list` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/list)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_ids")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListTaxIds {
@@ -140,7 +140,7 @@ pub struct ListTaxIds {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_ids")]
 impl serde::Serialize for ListTaxIds {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -163,7 +163,7 @@ impl serde::Serialize for ListTaxIds {
         map.end()
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_ids")]
 impl ListTaxIds {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -202,7 +202,7 @@ impl ListTaxIds {
         self
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_ids")]
 impl crate::rt::StripeRequest for ListTaxIds {
     type Output = crate::rt::List<crate::TaxId>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -222,7 +222,7 @@ impl crate::rt::StripeRequest for ListTaxIds {
 /// Retrieves an account or customer `tax_id` object.
 ///
 /// `GET /v1/tax_ids/{id}` · Stripe's SDKs: `retrieve` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/retrieve)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_ids")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTaxId {
@@ -231,7 +231,7 @@ pub struct RetrieveTaxId {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_ids")]
 impl serde::Serialize for RetrieveTaxId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -242,7 +242,7 @@ impl serde::Serialize for RetrieveTaxId {
         map.end()
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_ids")]
 impl RetrieveTaxId {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -258,7 +258,7 @@ impl RetrieveTaxId {
         self
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_ids")]
 impl crate::rt::StripeRequest for RetrieveTaxId {
     type Output = crate::TaxId;
     fn endpoint(&self) -> crate::rt::Endpoint {

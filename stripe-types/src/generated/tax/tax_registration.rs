@@ -5,7 +5,7 @@
 /// Creates a new Tax `Registration` object.
 ///
 /// `POST /v1/tax/registrations` · Stripe's SDKs: `create` on `Tax.Registration` · [API reference](https://docs.stripe.com/api/tax/registrations/create)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTaxRegistration {
@@ -20,7 +20,7 @@ pub struct CreateTaxRegistration {
     /// If set, the Tax Registration stops being active at this time. If not set, the Tax Registration will be active indefinitely. Timestamp measured in seconds since the Unix epoch.
     pub expires_at: Option<crate::rt::Timestamp>,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 impl serde::Serialize for CreateTaxRegistration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -37,7 +37,7 @@ impl serde::Serialize for CreateTaxRegistration {
         map.end()
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 impl CreateTaxRegistration {
     /// Start with the required parameters: `active_from`, `country`, `country_options`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -65,7 +65,7 @@ impl CreateTaxRegistration {
         self
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 impl crate::rt::StripeRequest for CreateTaxRegistration {
     type Output = crate::TaxRegistration;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -85,7 +85,7 @@ impl crate::rt::StripeRequest for CreateTaxRegistration {
 /// Returns a list of Tax `Registration` objects.
 ///
 /// `GET /v1/tax/registrations` · Stripe's SDKs: `list` on `Tax.Registration` · [API reference](https://docs.stripe.com/api/tax/registrations/list)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListTaxRegistrations {
@@ -100,7 +100,7 @@ pub struct ListTaxRegistrations {
     /// The status of the Tax Registration.
     pub status: Option<crate::tax_registration::list::Status>,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 impl serde::Serialize for ListTaxRegistrations {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -123,7 +123,7 @@ impl serde::Serialize for ListTaxRegistrations {
         map.end()
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 impl ListTaxRegistrations {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -165,7 +165,7 @@ impl ListTaxRegistrations {
         self
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 impl crate::rt::StripeRequest for ListTaxRegistrations {
     type Output = crate::rt::List<crate::TaxRegistration>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -185,7 +185,7 @@ impl crate::rt::StripeRequest for ListTaxRegistrations {
 /// Returns a Tax `Registration` object.
 ///
 /// `GET /v1/tax/registrations/{id}` · Stripe's SDKs: `retrieve` on `Tax.Registration` · [API reference](https://docs.stripe.com/api/tax/registrations/retrieve)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTaxRegistration {
@@ -194,7 +194,7 @@ pub struct RetrieveTaxRegistration {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 impl serde::Serialize for RetrieveTaxRegistration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -205,7 +205,7 @@ impl serde::Serialize for RetrieveTaxRegistration {
         map.end()
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 impl RetrieveTaxRegistration {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -221,7 +221,7 @@ impl RetrieveTaxRegistration {
         self
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 impl crate::rt::StripeRequest for RetrieveTaxRegistration {
     type Output = crate::TaxRegistration;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -246,7 +246,7 @@ impl crate::rt::StripeRequest for RetrieveTaxRegistration {
 /// Stripe doesn't register on your behalf with the relevant authorities when you create a Tax `Registration` object. For more information on how to register to collect tax, see [our guide](https://docs.stripe.com/tax/registering).
 ///
 /// Related guide: [Using the Registrations API](https://docs.stripe.com/tax/registrations-api)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxRegistration {
@@ -269,15 +269,15 @@ pub struct TaxRegistration {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 impl TaxRegistration {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "tax.registration";
 }
 /// The id of a [`TaxRegistration`].
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 pub type TaxRegistrationId = crate::rt::Id<TaxRegistration>;
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 impl crate::rt::Decode for TaxRegistration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -370,19 +370,19 @@ impl crate::rt::Decode for TaxRegistration {
         }
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 impl<'de> serde::Deserialize<'de> for TaxRegistration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 impl crate::rt::HasId for TaxRegistration {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TaxRegistration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -412,7 +412,7 @@ impl serde::Serialize for TaxRegistration {
 /// A registration cannot be deleted after it has been created. If you wish to end a registration you may do so by setting `expires_at`.
 ///
 /// `POST /v1/tax/registrations/{id}` · Stripe's SDKs: `update` on `Tax.Registration` · [API reference](https://docs.stripe.com/api/tax/registrations/update)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTaxRegistration {
@@ -425,7 +425,7 @@ pub struct UpdateTaxRegistration {
     /// If set, the registration stops being active at this time. If not set, the registration will be active indefinitely. It can be either `now` to indicate the current time, or a timestamp measured in seconds since the Unix epoch.
     pub expires_at: Option<crate::rt::Clearable<crate::file_link::ExpiresAt>>,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 impl serde::Serialize for UpdateTaxRegistration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -442,7 +442,7 @@ impl serde::Serialize for UpdateTaxRegistration {
         map.end()
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 impl UpdateTaxRegistration {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -476,7 +476,7 @@ impl UpdateTaxRegistration {
         self
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_registrations")]
 impl crate::rt::StripeRequest for UpdateTaxRegistration {
     type Output = crate::TaxRegistration;
     fn endpoint(&self) -> crate::rt::Endpoint {

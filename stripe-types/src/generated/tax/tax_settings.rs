@@ -5,14 +5,14 @@
 /// Retrieves Tax `Settings` for a merchant.
 ///
 /// `GET /v1/tax/settings` · Stripe's SDKs: `retrieve` on `Tax.Settings` · [API reference](https://docs.stripe.com/api/tax/settings/retrieve)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_settings")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct RetrieveTaxSettings {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_settings")]
 impl serde::Serialize for RetrieveTaxSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -23,7 +23,7 @@ impl serde::Serialize for RetrieveTaxSettings {
         map.end()
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_settings")]
 impl RetrieveTaxSettings {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -36,7 +36,7 @@ impl RetrieveTaxSettings {
         self
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_settings")]
 impl crate::rt::StripeRequest for RetrieveTaxSettings {
     type Output = crate::TaxSettings;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -54,7 +54,7 @@ impl crate::rt::StripeRequest for RetrieveTaxSettings {
 /// You can use Tax `Settings` to manage configurations used by Stripe Tax calculations.
 ///
 /// Related guide: [Using the Settings API](https://docs.stripe.com/tax/settings-api)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_settings")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxSettings {
@@ -71,12 +71,12 @@ pub struct TaxSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_settings")]
 impl TaxSettings {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "tax.settings";
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_settings")]
 impl crate::rt::Decode for TaxSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -141,19 +141,19 @@ impl crate::rt::Decode for TaxSettings {
         }
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_settings")]
 impl<'de> serde::Deserialize<'de> for TaxSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_settings")]
 impl crate::rt::HasId for TaxSettings {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_settings")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TaxSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -178,7 +178,7 @@ impl serde::Serialize for TaxSettings {
 /// Updates Tax `Settings` parameters used in tax calculations. All parameters are editable but none can be removed once set.
 ///
 /// `POST /v1/tax/settings` · Stripe's SDKs: `update` on `Tax.Settings` · [API reference](https://docs.stripe.com/api/tax/settings/update)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_settings")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct UpdateTaxSettings {
@@ -189,7 +189,7 @@ pub struct UpdateTaxSettings {
     /// The place where your business is located.
     pub head_office: Option<crate::tax_settings::HeadOffice>,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_settings")]
 impl serde::Serialize for UpdateTaxSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -206,7 +206,7 @@ impl serde::Serialize for UpdateTaxSettings {
         map.end()
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_settings")]
 impl UpdateTaxSettings {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -233,7 +233,7 @@ impl UpdateTaxSettings {
         self
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_settings")]
 impl crate::rt::StripeRequest for UpdateTaxSettings {
     type Output = crate::TaxSettings;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Creates a Tax Transaction from a calculation, if that calculation hasn’t expired. Calculations expire after 90 days.
 ///
 /// `POST /v1/tax/transactions/create_from_calculation` · Stripe's SDKs: `create_from_calculation` on `Tax.Transaction` · [API reference](https://docs.stripe.com/api/tax/transactions/create_from_calculation)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateFromCalculationTaxTransaction {
@@ -20,7 +20,7 @@ pub struct CreateFromCalculationTaxTransaction {
     /// A custom order or sale identifier, such as 'myOrder_123'. Must be unique across all transactions, including reversals.
     pub reference: String,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 impl serde::Serialize for CreateFromCalculationTaxTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -40,7 +40,7 @@ impl serde::Serialize for CreateFromCalculationTaxTransaction {
     }
 }
 /// The required parameters of [`CreateFromCalculationTaxTransaction::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 #[derive(Clone, Debug)]
 pub struct CreateFromCalculationTaxTransactionArgs {
     /// Tax Calculation ID to be used as input when creating the transaction.
@@ -48,7 +48,7 @@ pub struct CreateFromCalculationTaxTransactionArgs {
     /// A custom order or sale identifier, such as 'myOrder_123'. Must be unique across all transactions, including reversals.
     pub reference: String,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 impl CreateFromCalculationTaxTransaction {
     /// Start with the required parameters, named in [`CreateFromCalculationTaxTransactionArgs`]: `calculation`, `reference`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -77,7 +77,7 @@ impl CreateFromCalculationTaxTransaction {
         self
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 impl crate::rt::StripeRequest for CreateFromCalculationTaxTransaction {
     type Output = crate::TaxTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -99,7 +99,7 @@ impl crate::rt::StripeRequest for CreateFromCalculationTaxTransaction {
 /// Partially or fully reverses a previously created `Transaction`.
 ///
 /// `POST /v1/tax/transactions/create_reversal` · Stripe's SDKs: `create_reversal` on `Tax.Transaction` · [API reference](https://docs.stripe.com/api/tax/transactions/create_reversal)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateReversalTaxTransaction {
@@ -120,7 +120,7 @@ pub struct CreateReversalTaxTransaction {
     /// The shipping cost to reverse.
     pub shipping_cost: Option<crate::tax_transaction::ShippingCost>,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 impl serde::Serialize for CreateReversalTaxTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -147,7 +147,7 @@ impl serde::Serialize for CreateReversalTaxTransaction {
     }
 }
 /// The required parameters of [`CreateReversalTaxTransaction::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 #[derive(Clone, Debug)]
 pub struct CreateReversalTaxTransactionArgs {
     /// If `partial`, the provided line item or shipping cost amounts are reversed. If `full`, the original transaction is fully reversed.
@@ -157,7 +157,7 @@ pub struct CreateReversalTaxTransactionArgs {
     /// A custom identifier for this reversal, such as `myOrder_123-refund_1`, which must be unique across all transactions. The reference helps identify this reversal transaction in exported [tax reports](https://docs.stripe.com/tax/reports).
     pub reference: String,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 impl CreateReversalTaxTransaction {
     /// Start with the required parameters, named in [`CreateReversalTaxTransactionArgs`]: `mode`, `original_transaction`, `reference`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -205,7 +205,7 @@ impl CreateReversalTaxTransaction {
         self
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 impl crate::rt::StripeRequest for CreateReversalTaxTransaction {
     type Output = crate::TaxTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -225,7 +225,7 @@ impl crate::rt::StripeRequest for CreateReversalTaxTransaction {
 /// Retrieves a Tax `Transaction` object.
 ///
 /// `GET /v1/tax/transactions/{transaction}` · Stripe's SDKs: `retrieve` on `Tax.Transaction` · [API reference](https://docs.stripe.com/api/tax/transactions/retrieve)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTaxTransaction {
@@ -234,7 +234,7 @@ pub struct RetrieveTaxTransaction {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 impl serde::Serialize for RetrieveTaxTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -245,7 +245,7 @@ impl serde::Serialize for RetrieveTaxTransaction {
         map.end()
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 impl RetrieveTaxTransaction {
     /// Start with the required parameters: `transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -261,7 +261,7 @@ impl RetrieveTaxTransaction {
         self
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 impl crate::rt::StripeRequest for RetrieveTaxTransaction {
     type Output = crate::TaxTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -284,7 +284,7 @@ impl crate::rt::StripeRequest for RetrieveTaxTransaction {
 /// A Tax Transaction records the tax collected from or refunded to your customer.
 ///
 /// Related guide: [Calculate tax in your custom payment flow](https://docs.stripe.com/tax/custom#tax-transaction)
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxTransaction {
@@ -321,15 +321,15 @@ pub struct TaxTransaction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 impl TaxTransaction {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "tax.transaction";
 }
 /// The id of a [`TaxTransaction`].
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 pub type TaxTransactionId = crate::rt::Id<TaxTransaction>;
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 impl crate::rt::Decode for TaxTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -473,19 +473,19 @@ impl crate::rt::Decode for TaxTransaction {
         }
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 impl<'de> serde::Deserialize<'de> for TaxTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 impl crate::rt::HasId for TaxTransaction {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "tax")]
+#[cfg(feature = "tax_transactions")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TaxTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

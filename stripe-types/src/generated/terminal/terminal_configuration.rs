@@ -5,7 +5,7 @@
 /// Creates a new `Configuration` object.
 ///
 /// `POST /v1/terminal/configurations` · Stripe's SDKs: `create` on `Terminal.Configuration` · [API reference](https://docs.stripe.com/api/terminal/configurations/create)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateTerminalConfiguration {
@@ -30,7 +30,7 @@ pub struct CreateTerminalConfiguration {
     /// Configurations for connecting to a WiFi network.
     pub wifi: Option<crate::rt::Clearable<crate::terminal_configuration::Wifi>>,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl serde::Serialize for CreateTerminalConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -68,7 +68,7 @@ impl serde::Serialize for CreateTerminalConfiguration {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl CreateTerminalConfiguration {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -161,7 +161,7 @@ impl CreateTerminalConfiguration {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::StripeRequest for CreateTerminalConfiguration {
     type Output = crate::TerminalConfiguration;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -181,14 +181,14 @@ impl crate::rt::StripeRequest for CreateTerminalConfiguration {
 /// Deletes a `Configuration` object.
 ///
 /// `DELETE /v1/terminal/configurations/{configuration}` · Stripe's SDKs: `delete` on `Terminal.Configuration` · [API reference](https://docs.stripe.com/api/terminal/configurations/delete)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteTerminalConfiguration {
     /// The `configuration` parameter.
     pub configuration: crate::TerminalConfigurationId,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl serde::Serialize for DeleteTerminalConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -196,7 +196,7 @@ impl serde::Serialize for DeleteTerminalConfiguration {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl DeleteTerminalConfiguration {
     /// Start with the required parameters: `configuration`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -206,7 +206,7 @@ impl DeleteTerminalConfiguration {
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::StripeRequest for DeleteTerminalConfiguration {
     type Output = crate::DeletedTerminalConfiguration;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -227,7 +227,7 @@ impl crate::rt::StripeRequest for DeleteTerminalConfiguration {
     }
 }
 /// TerminalConfigurationDeletedConfiguration
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletedTerminalConfiguration {
@@ -238,15 +238,15 @@ pub struct DeletedTerminalConfiguration {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl DeletedTerminalConfiguration {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "terminal.configuration";
 }
 /// The id of a [`DeletedTerminalConfiguration`].
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 pub type DeletedTerminalConfigurationId = crate::rt::Id<DeletedTerminalConfiguration>;
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::Decode for DeletedTerminalConfiguration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -287,19 +287,19 @@ impl crate::rt::Decode for DeletedTerminalConfiguration {
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl<'de> serde::Deserialize<'de> for DeletedTerminalConfiguration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::HasId for DeletedTerminalConfiguration {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedTerminalConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -319,7 +319,7 @@ impl serde::Serialize for DeletedTerminalConfiguration {
 /// Returns a list of `Configuration` objects.
 ///
 /// `GET /v1/terminal/configurations` · Stripe's SDKs: `list` on `Terminal.Configuration` · [API reference](https://docs.stripe.com/api/terminal/configurations/list)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListTerminalConfigurations {
@@ -334,7 +334,7 @@ pub struct ListTerminalConfigurations {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl serde::Serialize for ListTerminalConfigurations {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -357,7 +357,7 @@ impl serde::Serialize for ListTerminalConfigurations {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl ListTerminalConfigurations {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -396,7 +396,7 @@ impl ListTerminalConfigurations {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::StripeRequest for ListTerminalConfigurations {
     type Output = crate::rt::List<crate::TerminalConfiguration>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -416,7 +416,7 @@ impl crate::rt::StripeRequest for ListTerminalConfigurations {
 /// Retrieves a `Configuration` object.
 ///
 /// `GET /v1/terminal/configurations/{configuration}` · Stripe's SDKs: `retrieve` on `Terminal.Configuration` · [API reference](https://docs.stripe.com/api/terminal/configurations/retrieve)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTerminalConfiguration {
@@ -425,7 +425,7 @@ pub struct RetrieveTerminalConfiguration {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl serde::Serialize for RetrieveTerminalConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -436,7 +436,7 @@ impl serde::Serialize for RetrieveTerminalConfiguration {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl RetrieveTerminalConfiguration {
     /// Start with the required parameters: `configuration`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -452,7 +452,7 @@ impl RetrieveTerminalConfiguration {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::StripeRequest for RetrieveTerminalConfiguration {
     type Output = crate::TerminalConfigurationOrDeletedTerminalConfiguration;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -474,7 +474,7 @@ impl crate::rt::StripeRequest for RetrieveTerminalConfiguration {
 }
 /// A Configurations object represents how features should be configured for terminal readers.
 /// For information about how to use it, see the [Terminal configurations documentation](https://docs.stripe.com/terminal/fleet/configurations-overview).
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalConfiguration {
@@ -515,15 +515,15 @@ pub struct TerminalConfiguration {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl TerminalConfiguration {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "terminal.configuration";
 }
 /// The id of a [`TerminalConfiguration`].
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 pub type TerminalConfigurationId = crate::rt::Id<TerminalConfiguration>;
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::Decode for TerminalConfiguration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -634,19 +634,19 @@ impl crate::rt::Decode for TerminalConfiguration {
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl<'de> serde::Deserialize<'de> for TerminalConfiguration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::HasId for TerminalConfiguration {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -692,7 +692,7 @@ impl serde::Serialize for TerminalConfiguration {
     }
 }
 /// TerminalConfigurationConfigurationResourceCurrencySpecificConfig
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
@@ -705,7 +705,7 @@ pub struct TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::Decode
 for TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
     #[inline(never)]
@@ -739,21 +739,21 @@ for TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
         })
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl<'de> serde::Deserialize<'de>
 for TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::HasId
 for TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
@@ -776,7 +776,7 @@ for TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
     }
 }
 /// TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
@@ -785,7 +785,7 @@ pub struct TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::Decode
 for TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
     #[inline(never)]
@@ -811,21 +811,21 @@ for TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
         })
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl<'de> serde::Deserialize<'de>
 for TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::HasId
 for TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
@@ -842,7 +842,7 @@ for TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
     }
 }
 /// TerminalConfigurationConfigurationResourceEnterprisePEAPWifi
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
@@ -857,7 +857,7 @@ pub struct TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::Decode for TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -909,20 +909,20 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourceEnterpriseP
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl<'de> serde::Deserialize<'de>
 for TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::HasId for TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -941,7 +941,7 @@ impl serde::Serialize for TerminalConfigurationConfigurationResourceEnterprisePe
     }
 }
 /// TerminalConfigurationConfigurationResourceEnterpriseTLSWifi
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
@@ -958,7 +958,7 @@ pub struct TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::Decode for TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1020,20 +1020,20 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourceEnterpriseT
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl<'de> serde::Deserialize<'de>
 for TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::HasId for TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1055,7 +1055,7 @@ impl serde::Serialize for TerminalConfigurationConfigurationResourceEnterpriseTl
     }
 }
 /// TerminalConfigurationConfigurationResourceOfflineConfig
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalConfigurationConfigurationResourceOfflineConfig {
@@ -1064,7 +1064,7 @@ pub struct TerminalConfigurationConfigurationResourceOfflineConfig {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::Decode for TerminalConfigurationConfigurationResourceOfflineConfig {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1089,20 +1089,20 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourceOfflineConf
         })
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl<'de> serde::Deserialize<'de>
 for TerminalConfigurationConfigurationResourceOfflineConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::HasId for TerminalConfigurationConfigurationResourceOfflineConfig {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalConfigurationConfigurationResourceOfflineConfig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1118,7 +1118,7 @@ impl serde::Serialize for TerminalConfigurationConfigurationResourceOfflineConfi
     }
 }
 /// TerminalConfigurationConfigurationResourcePersonalPSKWifi
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalConfigurationConfigurationResourcePersonalPskWifi {
@@ -1129,7 +1129,7 @@ pub struct TerminalConfigurationConfigurationResourcePersonalPskWifi {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::Decode for TerminalConfigurationConfigurationResourcePersonalPskWifi {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1169,20 +1169,20 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourcePersonalPsk
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl<'de> serde::Deserialize<'de>
 for TerminalConfigurationConfigurationResourcePersonalPskWifi {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::HasId for TerminalConfigurationConfigurationResourcePersonalPskWifi {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalConfigurationConfigurationResourcePersonalPskWifi {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1197,7 +1197,7 @@ impl serde::Serialize for TerminalConfigurationConfigurationResourcePersonalPskW
     }
 }
 /// TerminalConfigurationConfigurationResourceRebootWindow
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalConfigurationConfigurationResourceRebootWindow {
@@ -1208,7 +1208,7 @@ pub struct TerminalConfigurationConfigurationResourceRebootWindow {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::Decode for TerminalConfigurationConfigurationResourceRebootWindow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1248,20 +1248,20 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourceRebootWindo
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl<'de> serde::Deserialize<'de>
 for TerminalConfigurationConfigurationResourceRebootWindow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::HasId for TerminalConfigurationConfigurationResourceRebootWindow {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalConfigurationConfigurationResourceRebootWindow {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1276,7 +1276,7 @@ impl serde::Serialize for TerminalConfigurationConfigurationResourceRebootWindow
     }
 }
 /// TerminalConfigurationConfigurationResourceTipping
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalConfigurationConfigurationResourceTipping {
@@ -1367,7 +1367,7 @@ pub struct TerminalConfigurationConfigurationResourceTipping {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::Decode for TerminalConfigurationConfigurationResourceTipping {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1536,19 +1536,19 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourceTipping {
         })
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl<'de> serde::Deserialize<'de> for TerminalConfigurationConfigurationResourceTipping {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::HasId for TerminalConfigurationConfigurationResourceTipping {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalConfigurationConfigurationResourceTipping {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1624,7 +1624,7 @@ impl serde::Serialize for TerminalConfigurationConfigurationResourceTipping {
     }
 }
 /// TerminalConfigurationConfigurationResourceWifiConfig
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalConfigurationConfigurationResourceWifiConfig {
@@ -1645,7 +1645,7 @@ pub struct TerminalConfigurationConfigurationResourceWifiConfig {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::Decode for TerminalConfigurationConfigurationResourceWifiConfig {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1701,20 +1701,20 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourceWifiConfig 
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl<'de> serde::Deserialize<'de>
 for TerminalConfigurationConfigurationResourceWifiConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::HasId for TerminalConfigurationConfigurationResourceWifiConfig {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalConfigurationConfigurationResourceWifiConfig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1741,7 +1741,7 @@ impl serde::Serialize for TerminalConfigurationConfigurationResourceWifiConfig {
 /// Updates a new `Configuration` object.
 ///
 /// `POST /v1/terminal/configurations/{configuration}` · Stripe's SDKs: `update` on `Terminal.Configuration` · [API reference](https://docs.stripe.com/api/terminal/configurations/update)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTerminalConfiguration {
@@ -1778,7 +1778,7 @@ pub struct UpdateTerminalConfiguration {
     /// Configurations for connecting to a WiFi network.
     pub wifi: Option<crate::rt::Clearable<crate::terminal_configuration::Wifi>>,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl serde::Serialize for UpdateTerminalConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1816,7 +1816,7 @@ impl serde::Serialize for UpdateTerminalConfiguration {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl UpdateTerminalConfiguration {
     /// Start with the required parameters: `configuration`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1910,7 +1910,7 @@ impl UpdateTerminalConfiguration {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_configurations")]
 impl crate::rt::StripeRequest for UpdateTerminalConfiguration {
     type Output = crate::TerminalConfigurationOrDeletedTerminalConfiguration;
     fn endpoint(&self) -> crate::rt::Endpoint {

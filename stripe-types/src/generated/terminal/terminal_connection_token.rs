@@ -5,7 +5,7 @@
 /// To connect to a reader the Stripe Terminal SDK needs to retrieve a short-lived connection token from Stripe, proxied through your server. On your backend, add an endpoint that creates and returns a connection token.
 ///
 /// `POST /v1/terminal/connection_tokens` · Stripe's SDKs: `create` on `Terminal.ConnectionToken` · [API reference](https://docs.stripe.com/api/terminal/connection_tokens/create)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_connection_tokens")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateTerminalConnectionToken {
@@ -14,7 +14,7 @@ pub struct CreateTerminalConnectionToken {
     /// The id of the location that this connection token is scoped to. If specified the connection token will only be usable with readers assigned to that location, otherwise the connection token will be usable with all readers. Note that location scoping only applies to internet-connected readers. For more details, see [the docs on scoping connection tokens](https://docs.stripe.com/terminal/fleet/locations-and-zones?dashboard-or-api=api#connection-tokens).
     pub location: Option<String>,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_connection_tokens")]
 impl serde::Serialize for CreateTerminalConnectionToken {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -28,7 +28,7 @@ impl serde::Serialize for CreateTerminalConnectionToken {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_connection_tokens")]
 impl CreateTerminalConnectionToken {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -49,7 +49,7 @@ impl CreateTerminalConnectionToken {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_connection_tokens")]
 impl crate::rt::StripeRequest for CreateTerminalConnectionToken {
     type Output = crate::TerminalConnectionToken;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -67,7 +67,7 @@ impl crate::rt::StripeRequest for CreateTerminalConnectionToken {
 /// A Connection Token is used by the Stripe Terminal SDK to connect to a reader.
 ///
 /// Related guide: [Fleet management](https://docs.stripe.com/terminal/fleet/locations)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_connection_tokens")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalConnectionToken {
@@ -78,12 +78,12 @@ pub struct TerminalConnectionToken {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_connection_tokens")]
 impl TerminalConnectionToken {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "terminal.connection_token";
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_connection_tokens")]
 impl crate::rt::Decode for TerminalConnectionToken {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -124,19 +124,19 @@ impl crate::rt::Decode for TerminalConnectionToken {
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_connection_tokens")]
 impl<'de> serde::Deserialize<'de> for TerminalConnectionToken {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_connection_tokens")]
 impl crate::rt::HasId for TerminalConnectionToken {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_connection_tokens")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalConnectionToken {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

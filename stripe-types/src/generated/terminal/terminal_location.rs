@@ -6,7 +6,7 @@
 /// For further details, including which address fields are required in each country, see the [Manage locations](https://docs.stripe.com/docs/terminal/fleet/locations) guide.
 ///
 /// `POST /v1/terminal/locations` · Stripe's SDKs: `create` on `Terminal.Location` · [API reference](https://docs.stripe.com/api/terminal/locations/create)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateTerminalLocation {
@@ -31,7 +31,7 @@ pub struct CreateTerminalLocation {
     /// The phone number for the location.
     pub phone: Option<String>,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl serde::Serialize for CreateTerminalLocation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -69,7 +69,7 @@ impl serde::Serialize for CreateTerminalLocation {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl CreateTerminalLocation {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -141,7 +141,7 @@ impl CreateTerminalLocation {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl crate::rt::StripeRequest for CreateTerminalLocation {
     type Output = crate::TerminalLocation;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -161,14 +161,14 @@ impl crate::rt::StripeRequest for CreateTerminalLocation {
 /// Deletes a `Location` object.
 ///
 /// `DELETE /v1/terminal/locations/{location}` · Stripe's SDKs: `delete` on `Terminal.Location` · [API reference](https://docs.stripe.com/api/terminal/locations/delete)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteTerminalLocation {
     /// The `location` parameter.
     pub location: crate::TerminalLocationId,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl serde::Serialize for DeleteTerminalLocation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -176,7 +176,7 @@ impl serde::Serialize for DeleteTerminalLocation {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl DeleteTerminalLocation {
     /// Start with the required parameters: `location`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -184,7 +184,7 @@ impl DeleteTerminalLocation {
         Self { location: location.into() }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl crate::rt::StripeRequest for DeleteTerminalLocation {
     type Output = crate::DeletedTerminalLocation;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -205,7 +205,7 @@ impl crate::rt::StripeRequest for DeleteTerminalLocation {
     }
 }
 /// TerminalLocationDeletedLocation
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletedTerminalLocation {
@@ -216,15 +216,15 @@ pub struct DeletedTerminalLocation {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl DeletedTerminalLocation {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "terminal.location";
 }
 /// The id of a [`DeletedTerminalLocation`].
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 pub type DeletedTerminalLocationId = crate::rt::Id<DeletedTerminalLocation>;
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl crate::rt::Decode for DeletedTerminalLocation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -265,19 +265,19 @@ impl crate::rt::Decode for DeletedTerminalLocation {
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl<'de> serde::Deserialize<'de> for DeletedTerminalLocation {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl crate::rt::HasId for DeletedTerminalLocation {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedTerminalLocation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -297,7 +297,7 @@ impl serde::Serialize for DeletedTerminalLocation {
 /// Returns a list of `Location` objects.
 ///
 /// `GET /v1/terminal/locations` · Stripe's SDKs: `list` on `Terminal.Location` · [API reference](https://docs.stripe.com/api/terminal/locations/list)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListTerminalLocations {
@@ -310,7 +310,7 @@ pub struct ListTerminalLocations {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl serde::Serialize for ListTerminalLocations {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -330,7 +330,7 @@ impl serde::Serialize for ListTerminalLocations {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl ListTerminalLocations {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -363,7 +363,7 @@ impl ListTerminalLocations {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl crate::rt::StripeRequest for ListTerminalLocations {
     type Output = crate::rt::List<crate::TerminalLocation>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -383,7 +383,7 @@ impl crate::rt::StripeRequest for ListTerminalLocations {
 /// Retrieves a `Location` object.
 ///
 /// `GET /v1/terminal/locations/{location}` · Stripe's SDKs: `retrieve` on `Terminal.Location` · [API reference](https://docs.stripe.com/api/terminal/locations/retrieve)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTerminalLocation {
@@ -392,7 +392,7 @@ pub struct RetrieveTerminalLocation {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl serde::Serialize for RetrieveTerminalLocation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -403,7 +403,7 @@ impl serde::Serialize for RetrieveTerminalLocation {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl RetrieveTerminalLocation {
     /// Start with the required parameters: `location`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -419,7 +419,7 @@ impl RetrieveTerminalLocation {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl crate::rt::StripeRequest for RetrieveTerminalLocation {
     type Output = crate::TerminalLocationOrDeletedTerminalLocation;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -442,7 +442,7 @@ impl crate::rt::StripeRequest for RetrieveTerminalLocation {
 /// A Location represents a grouping of readers.
 ///
 /// Related guide: [Fleet management](https://docs.stripe.com/terminal/fleet/locations)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalLocation {
@@ -471,15 +471,14 @@ pub struct TerminalLocation {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl TerminalLocation {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "terminal.location";
 }
 /// The id of a [`TerminalLocation`].
-#[cfg(feature = "terminal")]
-pub type TerminalLocationId = crate::rt::Id<TerminalLocation>;
-#[cfg(feature = "terminal")]
+pub type TerminalLocationId = crate::rt::Id<crate::gated::TerminalLocation>;
+#[cfg(feature = "terminal_locations")]
 impl crate::rt::Decode for TerminalLocation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -575,19 +574,19 @@ impl crate::rt::Decode for TerminalLocation {
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl<'de> serde::Deserialize<'de> for TerminalLocation {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl crate::rt::HasId for TerminalLocation {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalLocation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -628,7 +627,7 @@ impl serde::Serialize for TerminalLocation {
 /// Updates a `Location` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
 /// `POST /v1/terminal/locations/{location}` · Stripe's SDKs: `update` on `Terminal.Location` · [API reference](https://docs.stripe.com/api/terminal/locations/update)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTerminalLocation {
@@ -655,7 +654,7 @@ pub struct UpdateTerminalLocation {
     /// The phone number for the location.
     pub phone: Option<crate::rt::Clearable<String>>,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl serde::Serialize for UpdateTerminalLocation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -693,7 +692,7 @@ impl serde::Serialize for UpdateTerminalLocation {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl UpdateTerminalLocation {
     /// Start with the required parameters: `location`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -775,7 +774,7 @@ impl UpdateTerminalLocation {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_locations")]
 impl crate::rt::StripeRequest for UpdateTerminalLocation {
     type Output = crate::TerminalLocationOrDeletedTerminalLocation;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Creates a new `OnboardingLink` object that contains a redirect_url used for onboarding onto Tap to Pay on iPhone.
 ///
 /// `POST /v1/terminal/onboarding_links` · Stripe's SDKs: `create` on `Terminal.OnboardingLink` · [API reference](https://docs.stripe.com/api/terminal/onboarding_links/create)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_onboarding_links")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTerminalOnboardingLink {
@@ -18,7 +18,7 @@ pub struct CreateTerminalOnboardingLink {
     /// Stripe account ID to generate the link for.
     pub on_behalf_of: Option<String>,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_onboarding_links")]
 impl serde::Serialize for CreateTerminalOnboardingLink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -34,7 +34,7 @@ impl serde::Serialize for CreateTerminalOnboardingLink {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_onboarding_links")]
 impl CreateTerminalOnboardingLink {
     /// Start with the required parameters: `link_options`, `link_type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -60,7 +60,7 @@ impl CreateTerminalOnboardingLink {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_onboarding_links")]
 impl crate::rt::StripeRequest for CreateTerminalOnboardingLink {
     type Output = crate::TerminalOnboardingLink;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -76,7 +76,7 @@ impl crate::rt::StripeRequest for CreateTerminalOnboardingLink {
     }
 }
 /// Returns redirect links used for onboarding onto Tap to Pay on iPhone.
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_onboarding_links")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalOnboardingLink {
@@ -91,12 +91,12 @@ pub struct TerminalOnboardingLink {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_onboarding_links")]
 impl TerminalOnboardingLink {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "terminal.onboarding_link";
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_onboarding_links")]
 impl crate::rt::Decode for TerminalOnboardingLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -149,19 +149,19 @@ impl crate::rt::Decode for TerminalOnboardingLink {
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_onboarding_links")]
 impl<'de> serde::Deserialize<'de> for TerminalOnboardingLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_onboarding_links")]
 impl crate::rt::HasId for TerminalOnboardingLink {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_onboarding_links")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalOnboardingLink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -181,7 +181,7 @@ impl serde::Serialize for TerminalOnboardingLink {
     }
 }
 /// Options associated with the Apple Terms and Conditions link type.
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_onboarding_links")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalOnboardingLinkAppleTermsAndConditions {
@@ -192,7 +192,7 @@ pub struct TerminalOnboardingLinkAppleTermsAndConditions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_onboarding_links")]
 impl crate::rt::Decode for TerminalOnboardingLinkAppleTermsAndConditions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -232,19 +232,19 @@ impl crate::rt::Decode for TerminalOnboardingLinkAppleTermsAndConditions {
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_onboarding_links")]
 impl<'de> serde::Deserialize<'de> for TerminalOnboardingLinkAppleTermsAndConditions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_onboarding_links")]
 impl crate::rt::HasId for TerminalOnboardingLinkAppleTermsAndConditions {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_onboarding_links")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalOnboardingLinkAppleTermsAndConditions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -261,7 +261,7 @@ impl serde::Serialize for TerminalOnboardingLinkAppleTermsAndConditions {
     }
 }
 /// Link type options associated with the current onboarding link object.
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_onboarding_links")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalOnboardingLinkLinkOptions {
@@ -272,7 +272,7 @@ pub struct TerminalOnboardingLinkLinkOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_onboarding_links")]
 impl crate::rt::Decode for TerminalOnboardingLinkLinkOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -299,19 +299,19 @@ impl crate::rt::Decode for TerminalOnboardingLinkLinkOptions {
         })
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_onboarding_links")]
 impl<'de> serde::Deserialize<'de> for TerminalOnboardingLinkLinkOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_onboarding_links")]
 impl crate::rt::HasId for TerminalOnboardingLinkLinkOptions {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_onboarding_links")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalOnboardingLinkLinkOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -5,7 +5,7 @@
 /// Cancels the current reader action. See [Programmatic Cancellation](https://docs.stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven#programmatic-cancellation) for more details.
 ///
 /// `POST /v1/terminal/readers/{reader}/cancel_action` · Stripe's SDKs: `cancel_action` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/cancel_action)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelActionTerminalReader {
@@ -14,7 +14,7 @@ pub struct CancelActionTerminalReader {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl serde::Serialize for CancelActionTerminalReader {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -25,7 +25,7 @@ impl serde::Serialize for CancelActionTerminalReader {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl CancelActionTerminalReader {
     /// Start with the required parameters: `reader`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -41,7 +41,7 @@ impl CancelActionTerminalReader {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for CancelActionTerminalReader {
     type Output = crate::TerminalReader;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -66,7 +66,7 @@ impl crate::rt::StripeRequest for CancelActionTerminalReader {
 /// Initiates an [input collection flow](https://docs.stripe.com/docs/terminal/features/collect-inputs) on a Reader to display input forms and collect information from your customers.
 ///
 /// `POST /v1/terminal/readers/{reader}/collect_inputs` · Stripe's SDKs: `collect_inputs` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/collect_inputs)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CollectInputsTerminalReader {
@@ -79,7 +79,7 @@ pub struct CollectInputsTerminalReader {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl serde::Serialize for CollectInputsTerminalReader {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -94,7 +94,7 @@ impl serde::Serialize for CollectInputsTerminalReader {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl CollectInputsTerminalReader {
     /// Start with the required parameters: `reader`, `inputs`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -120,7 +120,7 @@ impl CollectInputsTerminalReader {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for CollectInputsTerminalReader {
     type Output = crate::TerminalReader;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -145,7 +145,7 @@ impl crate::rt::StripeRequest for CollectInputsTerminalReader {
 /// Initiates a payment flow on a Reader and updates the PaymentIntent with card details before manual confirmation. See [Collecting a Payment method](https://docs.stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven&process=inspect#collect-a-paymentmethod) for more details.
 ///
 /// `POST /v1/terminal/readers/{reader}/collect_payment_method` · Stripe's SDKs: `collect_payment_method` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/collect_payment_method)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CollectPaymentMethodTerminalReader {
@@ -158,7 +158,7 @@ pub struct CollectPaymentMethodTerminalReader {
     /// The ID of the PaymentIntent to collect a payment method for.
     pub payment_intent: crate::PaymentIntentId,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl serde::Serialize for CollectPaymentMethodTerminalReader {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -173,7 +173,7 @@ impl serde::Serialize for CollectPaymentMethodTerminalReader {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl CollectPaymentMethodTerminalReader {
     /// Start with the required parameters: `reader`, `payment_intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -202,7 +202,7 @@ impl CollectPaymentMethodTerminalReader {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for CollectPaymentMethodTerminalReader {
     type Output = crate::TerminalReader;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -227,7 +227,7 @@ impl crate::rt::StripeRequest for CollectPaymentMethodTerminalReader {
 /// Finalizes a payment on a Reader. See [Confirming a Payment](https://docs.stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven&process=inspect#confirm-the-paymentintent) for more details.
 ///
 /// `POST /v1/terminal/readers/{reader}/confirm_payment_intent` · Stripe's SDKs: `confirm_payment_intent` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/confirm_payment_intent)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ConfirmPaymentIntentTerminalReader {
@@ -240,7 +240,7 @@ pub struct ConfirmPaymentIntentTerminalReader {
     /// The ID of the PaymentIntent to confirm.
     pub payment_intent: crate::PaymentIntentId,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl serde::Serialize for ConfirmPaymentIntentTerminalReader {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -255,7 +255,7 @@ impl serde::Serialize for ConfirmPaymentIntentTerminalReader {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl ConfirmPaymentIntentTerminalReader {
     /// Start with the required parameters: `reader`, `payment_intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -284,7 +284,7 @@ impl ConfirmPaymentIntentTerminalReader {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for ConfirmPaymentIntentTerminalReader {
     type Output = crate::TerminalReader;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -309,7 +309,7 @@ impl crate::rt::StripeRequest for ConfirmPaymentIntentTerminalReader {
 /// Creates a new `Reader` object.
 ///
 /// `POST /v1/terminal/readers` · Stripe's SDKs: `create` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/create)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTerminalReader {
@@ -324,7 +324,7 @@ pub struct CreateTerminalReader {
     /// A code generated by the reader used for registering to an account.
     pub registration_code: String,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl serde::Serialize for CreateTerminalReader {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -345,7 +345,7 @@ impl serde::Serialize for CreateTerminalReader {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl CreateTerminalReader {
     /// Start with the required parameters: `registration_code`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -382,7 +382,7 @@ impl CreateTerminalReader {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for CreateTerminalReader {
     type Output = crate::TerminalReader;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -402,14 +402,14 @@ impl crate::rt::StripeRequest for CreateTerminalReader {
 /// Deletes a `Reader` object.
 ///
 /// `DELETE /v1/terminal/readers/{reader}` · Stripe's SDKs: `delete` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/delete)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteTerminalReader {
     /// The `reader` parameter.
     pub reader: crate::TerminalReaderId,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl serde::Serialize for DeleteTerminalReader {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -417,7 +417,7 @@ impl serde::Serialize for DeleteTerminalReader {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl DeleteTerminalReader {
     /// Start with the required parameters: `reader`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -425,7 +425,7 @@ impl DeleteTerminalReader {
         Self { reader: reader.into() }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for DeleteTerminalReader {
     type Output = crate::DeletedTerminalReader;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -446,7 +446,7 @@ impl crate::rt::StripeRequest for DeleteTerminalReader {
     }
 }
 /// TerminalReaderDeletedReader
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletedTerminalReader {
@@ -457,15 +457,15 @@ pub struct DeletedTerminalReader {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl DeletedTerminalReader {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "terminal.reader";
 }
 /// The id of a [`DeletedTerminalReader`].
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 pub type DeletedTerminalReaderId = crate::rt::Id<DeletedTerminalReader>;
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for DeletedTerminalReader {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -506,19 +506,19 @@ impl crate::rt::Decode for DeletedTerminalReader {
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for DeletedTerminalReader {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for DeletedTerminalReader {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedTerminalReader {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -538,7 +538,7 @@ impl serde::Serialize for DeletedTerminalReader {
 /// Returns a list of `Reader` objects.
 ///
 /// `GET /v1/terminal/readers` · Stripe's SDKs: `list` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/list)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListTerminalReaders {
@@ -559,7 +559,7 @@ pub struct ListTerminalReaders {
     /// A status filter to filter readers to only offline or online readers
     pub status: Option<crate::terminal_reader::list::Status>,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl serde::Serialize for ListTerminalReaders {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -591,7 +591,7 @@ impl serde::Serialize for ListTerminalReaders {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl ListTerminalReaders {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -651,7 +651,7 @@ impl ListTerminalReaders {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for ListTerminalReaders {
     type Output = crate::rt::List<crate::TerminalReader>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -671,7 +671,7 @@ impl crate::rt::StripeRequest for ListTerminalReaders {
 /// Presents a payment method on a simulated reader. Can be used to simulate accepting a payment, saving a card or refunding a transaction.
 ///
 /// `POST /v1/test_helpers/terminal/readers/{reader}/present_payment_method` · Stripe's SDKs: `present_payment_method` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/present_payment_method)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PresentPaymentMethodTestHelpersTerminalReader {
@@ -690,7 +690,7 @@ pub struct PresentPaymentMethodTestHelpersTerminalReader {
     /// Simulated payment type.
     pub r#type: Option<crate::terminal_reader::present::Type>,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl serde::Serialize for PresentPaymentMethodTestHelpersTerminalReader {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -716,7 +716,7 @@ impl serde::Serialize for PresentPaymentMethodTestHelpersTerminalReader {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl PresentPaymentMethodTestHelpersTerminalReader {
     /// Start with the required parameters: `reader`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -771,7 +771,7 @@ impl PresentPaymentMethodTestHelpersTerminalReader {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for PresentPaymentMethodTestHelpersTerminalReader {
     type Output = crate::TerminalReader;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -796,7 +796,7 @@ impl crate::rt::StripeRequest for PresentPaymentMethodTestHelpersTerminalReader 
 /// Initiates a payment flow on a Reader. See [process the payment](https://docs.stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven&process=immediately#process-payment) for more details.
 ///
 /// `POST /v1/terminal/readers/{reader}/process_payment_intent` · Stripe's SDKs: `process_payment_intent` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/process_payment_intent)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ProcessPaymentIntentTerminalReader {
@@ -811,7 +811,7 @@ pub struct ProcessPaymentIntentTerminalReader {
         crate::terminal_reader::process_payment_intent::ProcessConfig,
     >,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl serde::Serialize for ProcessPaymentIntentTerminalReader {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -826,7 +826,7 @@ impl serde::Serialize for ProcessPaymentIntentTerminalReader {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl ProcessPaymentIntentTerminalReader {
     /// Start with the required parameters: `reader`, `payment_intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -855,7 +855,7 @@ impl ProcessPaymentIntentTerminalReader {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for ProcessPaymentIntentTerminalReader {
     type Output = crate::TerminalReader;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -880,7 +880,7 @@ impl crate::rt::StripeRequest for ProcessPaymentIntentTerminalReader {
 /// Initiates a SetupIntent flow on a Reader. See [Save directly without charging](https://docs.stripe.com/docs/terminal/features/saving-payment-details/save-directly) for more details.
 ///
 /// `POST /v1/terminal/readers/{reader}/process_setup_intent` · Stripe's SDKs: `process_setup_intent` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/process_setup_intent)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ProcessSetupIntentTerminalReader {
@@ -897,7 +897,7 @@ pub struct ProcessSetupIntentTerminalReader {
     /// The ID of the SetupIntent to process on the reader.
     pub setup_intent: crate::SetupIntentId,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl serde::Serialize for ProcessSetupIntentTerminalReader {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -913,7 +913,7 @@ impl serde::Serialize for ProcessSetupIntentTerminalReader {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl ProcessSetupIntentTerminalReader {
     /// Start with the required parameters: `reader`, `allow_redisplay`, `setup_intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -944,7 +944,7 @@ impl ProcessSetupIntentTerminalReader {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for ProcessSetupIntentTerminalReader {
     type Output = crate::TerminalReader;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -969,7 +969,7 @@ impl crate::rt::StripeRequest for ProcessSetupIntentTerminalReader {
 /// Initiates an in-person refund on a Reader. See [Refund an Interac Payment](https://docs.stripe.com/docs/terminal/payments/regional?integration-country=CA#refund-an-interac-payment) for more details.
 ///
 /// `POST /v1/terminal/readers/{reader}/refund_payment` · Stripe's SDKs: `refund_payment` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/refund_payment)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundPaymentTerminalReader {
@@ -992,7 +992,7 @@ pub struct RefundPaymentTerminalReader {
     /// Boolean indicating whether the transfer should be reversed when refunding this charge. The transfer will be reversed proportionally to the amount being refunded (either the entire or partial amount). A transfer can be reversed only by the application that created the charge.
     pub reverse_transfer: Option<bool>,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl serde::Serialize for RefundPaymentTerminalReader {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1024,7 +1024,7 @@ impl serde::Serialize for RefundPaymentTerminalReader {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl RefundPaymentTerminalReader {
     /// Start with the required parameters: `reader`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1085,7 +1085,7 @@ impl RefundPaymentTerminalReader {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for RefundPaymentTerminalReader {
     type Output = crate::TerminalReader;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1110,7 +1110,7 @@ impl crate::rt::StripeRequest for RefundPaymentTerminalReader {
 /// Retrieves a `Reader` object.
 ///
 /// `GET /v1/terminal/readers/{reader}` · Stripe's SDKs: `retrieve` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/retrieve)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTerminalReader {
@@ -1119,7 +1119,7 @@ pub struct RetrieveTerminalReader {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl serde::Serialize for RetrieveTerminalReader {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1130,7 +1130,7 @@ impl serde::Serialize for RetrieveTerminalReader {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl RetrieveTerminalReader {
     /// Start with the required parameters: `reader`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1146,7 +1146,7 @@ impl RetrieveTerminalReader {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for RetrieveTerminalReader {
     type Output = crate::TerminalReaderOrDeletedTerminalReader;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1171,7 +1171,7 @@ impl crate::rt::StripeRequest for RetrieveTerminalReader {
 /// Sets the reader display to show [cart details](https://docs.stripe.com/docs/terminal/features/display).
 ///
 /// `POST /v1/terminal/readers/{reader}/set_reader_display` · Stripe's SDKs: `set_reader_display` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/set_reader_display)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetReaderDisplayTerminalReader {
@@ -1184,7 +1184,7 @@ pub struct SetReaderDisplayTerminalReader {
     /// Type of information to display. Only `cart` is currently supported.
     pub r#type: crate::terminal_reader::set::Type,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl serde::Serialize for SetReaderDisplayTerminalReader {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1199,7 +1199,7 @@ impl serde::Serialize for SetReaderDisplayTerminalReader {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl SetReaderDisplayTerminalReader {
     /// Start with the required parameters: `reader`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1225,7 +1225,7 @@ impl SetReaderDisplayTerminalReader {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for SetReaderDisplayTerminalReader {
     type Output = crate::TerminalReader;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1250,7 +1250,7 @@ impl crate::rt::StripeRequest for SetReaderDisplayTerminalReader {
 /// Use this endpoint to trigger a successful input collection on a simulated reader.
 ///
 /// `POST /v1/test_helpers/terminal/readers/{reader}/succeed_input_collection` · Stripe's SDKs: `succeed_input_collection` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/succeed_input_collection)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SucceedInputCollectionTestHelpersTerminalReader {
@@ -1261,7 +1261,7 @@ pub struct SucceedInputCollectionTestHelpersTerminalReader {
     /// This parameter defines the skip behavior for input collection.
     pub skip_non_required_inputs: Option<crate::terminal_reader::SkipNonRequiredInputs>,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl serde::Serialize for SucceedInputCollectionTestHelpersTerminalReader {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1275,7 +1275,7 @@ impl serde::Serialize for SucceedInputCollectionTestHelpersTerminalReader {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl SucceedInputCollectionTestHelpersTerminalReader {
     /// Start with the required parameters: `reader`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1300,7 +1300,7 @@ impl SucceedInputCollectionTestHelpersTerminalReader {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for SucceedInputCollectionTestHelpersTerminalReader {
     type Output = crate::TerminalReader;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1323,7 +1323,7 @@ impl crate::rt::StripeRequest for SucceedInputCollectionTestHelpersTerminalReade
 /// A Reader represents a physical device for accepting payment details.
 ///
 /// Related guide: [Connecting to a reader](https://docs.stripe.com/terminal/payments/connect-reader)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReader {
@@ -1344,7 +1344,7 @@ pub struct TerminalReader {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The location identifier of the reader.
-    pub location: Option<crate::rt::Expandable<crate::TerminalLocation>>,
+    pub location: Option<crate::rt::Expandable<crate::gated::TerminalLocation>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: crate::rt::Metadata,
     /// Serial number of the reader.
@@ -1354,15 +1354,15 @@ pub struct TerminalReader {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl TerminalReader {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "terminal.reader";
 }
 /// The id of a [`TerminalReader`].
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 pub type TerminalReaderId = crate::rt::Id<TerminalReader>;
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReader {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1375,7 +1375,9 @@ impl crate::rt::Decode for TerminalReader {
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<crate::rt::Timestamp>,
             f7: crate::rt::json::Slot<bool>,
-            f8: crate::rt::json::Slot<crate::rt::Expandable<crate::TerminalLocation>>,
+            f8: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::TerminalLocation>,
+            >,
             f9: crate::rt::json::Slot<crate::rt::Metadata>,
             f10: crate::rt::json::Slot<String>,
             f11: crate::rt::json::Slot<crate::terminal_reader::Status>,
@@ -1471,19 +1473,19 @@ impl crate::rt::Decode for TerminalReader {
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReader {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReader {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReader {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1521,7 +1523,7 @@ impl serde::Serialize for TerminalReader {
     }
 }
 /// Represents a cart to be displayed on the reader
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceCart {
@@ -1536,7 +1538,7 @@ pub struct TerminalReaderReaderResourceCart {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceCart {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1588,19 +1590,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourceCart {
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceCart {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceCart {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceCart {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1619,7 +1621,7 @@ impl serde::Serialize for TerminalReaderReaderResourceCart {
     }
 }
 /// Choice to be selected on a Reader
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceChoice {
@@ -1632,7 +1634,7 @@ pub struct TerminalReaderReaderResourceChoice {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceChoice {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1678,19 +1680,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourceChoice {
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceChoice {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceChoice {
     fn id_str(&self) -> Option<&str> {
         self.id.as_deref()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceChoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1710,7 +1712,7 @@ impl serde::Serialize for TerminalReaderReaderResourceChoice {
     }
 }
 /// Represents a per-transaction override of a reader configuration
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceCollectConfig {
@@ -1723,7 +1725,7 @@ pub struct TerminalReaderReaderResourceCollectConfig {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceCollectConfig {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1756,19 +1758,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourceCollectConfig {
         })
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceCollectConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceCollectConfig {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceCollectConfig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1790,7 +1792,7 @@ impl serde::Serialize for TerminalReaderReaderResourceCollectConfig {
     }
 }
 /// Represents a reader action to collect customer inputs
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceCollectInputsAction {
@@ -1801,7 +1803,7 @@ pub struct TerminalReaderReaderResourceCollectInputsAction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceCollectInputsAction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1841,19 +1843,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourceCollectInputsAction {
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceCollectInputsAction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceCollectInputsAction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceCollectInputsAction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1870,7 +1872,7 @@ impl serde::Serialize for TerminalReaderReaderResourceCollectInputsAction {
     }
 }
 /// Represents a reader action to collect a payment method
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceCollectPaymentMethodAction {
@@ -1883,7 +1885,7 @@ pub struct TerminalReaderReaderResourceCollectPaymentMethodAction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceCollectPaymentMethodAction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1927,20 +1929,20 @@ impl crate::rt::Decode for TerminalReaderReaderResourceCollectPaymentMethodActio
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de>
 for TerminalReaderReaderResourceCollectPaymentMethodAction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceCollectPaymentMethodAction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceCollectPaymentMethodAction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1960,7 +1962,7 @@ impl serde::Serialize for TerminalReaderReaderResourceCollectPaymentMethodAction
     }
 }
 /// Represents a per-transaction override of a reader configuration
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceConfirmConfig {
@@ -1969,7 +1971,7 @@ pub struct TerminalReaderReaderResourceConfirmConfig {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceConfirmConfig {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1994,19 +1996,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourceConfirmConfig {
         })
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceConfirmConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceConfirmConfig {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceConfirmConfig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2022,7 +2024,7 @@ impl serde::Serialize for TerminalReaderReaderResourceConfirmConfig {
     }
 }
 /// Represents a reader action to confirm a payment
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceConfirmPaymentIntentAction {
@@ -2033,7 +2035,7 @@ pub struct TerminalReaderReaderResourceConfirmPaymentIntentAction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceConfirmPaymentIntentAction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2073,20 +2075,20 @@ impl crate::rt::Decode for TerminalReaderReaderResourceConfirmPaymentIntentActio
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de>
 for TerminalReaderReaderResourceConfirmPaymentIntentAction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceConfirmPaymentIntentAction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceConfirmPaymentIntentAction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2103,7 +2105,7 @@ impl serde::Serialize for TerminalReaderReaderResourceConfirmPaymentIntentAction
     }
 }
 /// Represents custom text to be displayed when collecting the input using a reader
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceCustomText {
@@ -2118,7 +2120,7 @@ pub struct TerminalReaderReaderResourceCustomText {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceCustomText {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2155,19 +2157,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourceCustomText {
         })
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceCustomText {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceCustomText {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceCustomText {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2192,7 +2194,7 @@ impl serde::Serialize for TerminalReaderReaderResourceCustomText {
     }
 }
 /// Information about a email being collected using a reader
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceEmail {
@@ -2201,7 +2203,7 @@ pub struct TerminalReaderReaderResourceEmail {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceEmail {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2226,19 +2228,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourceEmail {
         })
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceEmail {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceEmail {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceEmail {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2254,7 +2256,7 @@ impl serde::Serialize for TerminalReaderReaderResourceEmail {
     }
 }
 /// Represents an input to be collected using the reader
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceInput {
@@ -2283,7 +2285,7 @@ pub struct TerminalReaderReaderResourceInput {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceInput {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2373,19 +2375,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourceInput {
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceInput {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceInput {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2429,7 +2431,7 @@ impl serde::Serialize for TerminalReaderReaderResourceInput {
     }
 }
 /// Represents a line item to be displayed on the reader
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceLineItem {
@@ -2442,7 +2444,7 @@ pub struct TerminalReaderReaderResourceLineItem {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceLineItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2490,19 +2492,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourceLineItem {
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceLineItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceLineItem {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceLineItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2518,7 +2520,7 @@ impl serde::Serialize for TerminalReaderReaderResourceLineItem {
     }
 }
 /// Information about a number being collected using a reader
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceNumeric {
@@ -2527,7 +2529,7 @@ pub struct TerminalReaderReaderResourceNumeric {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceNumeric {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2552,19 +2554,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourceNumeric {
         })
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceNumeric {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceNumeric {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceNumeric {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2580,7 +2582,7 @@ impl serde::Serialize for TerminalReaderReaderResourceNumeric {
     }
 }
 /// Information about a phone number being collected using a reader
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourcePhone {
@@ -2589,7 +2591,7 @@ pub struct TerminalReaderReaderResourcePhone {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourcePhone {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2614,19 +2616,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourcePhone {
         })
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourcePhone {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourcePhone {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourcePhone {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2642,7 +2644,7 @@ impl serde::Serialize for TerminalReaderReaderResourcePhone {
     }
 }
 /// Represents a per-transaction override of a reader configuration
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceProcessConfig {
@@ -2657,7 +2659,7 @@ pub struct TerminalReaderReaderResourceProcessConfig {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceProcessConfig {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2699,19 +2701,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourceProcessConfig {
         })
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceProcessConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceProcessConfig {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceProcessConfig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2736,7 +2738,7 @@ impl serde::Serialize for TerminalReaderReaderResourceProcessConfig {
     }
 }
 /// Represents a reader action to process a payment intent
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceProcessPaymentIntentAction {
@@ -2747,7 +2749,7 @@ pub struct TerminalReaderReaderResourceProcessPaymentIntentAction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceProcessPaymentIntentAction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2787,20 +2789,20 @@ impl crate::rt::Decode for TerminalReaderReaderResourceProcessPaymentIntentActio
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de>
 for TerminalReaderReaderResourceProcessPaymentIntentAction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceProcessPaymentIntentAction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceProcessPaymentIntentAction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2817,7 +2819,7 @@ impl serde::Serialize for TerminalReaderReaderResourceProcessPaymentIntentAction
     }
 }
 /// Represents a per-setup override of a reader configuration
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceProcessSetupConfig {
@@ -2826,7 +2828,7 @@ pub struct TerminalReaderReaderResourceProcessSetupConfig {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceProcessSetupConfig {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2851,19 +2853,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourceProcessSetupConfig {
         })
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceProcessSetupConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceProcessSetupConfig {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceProcessSetupConfig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2879,7 +2881,7 @@ impl serde::Serialize for TerminalReaderReaderResourceProcessSetupConfig {
     }
 }
 /// Represents a reader action to process a setup intent
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceProcessSetupIntentAction {
@@ -2892,7 +2894,7 @@ pub struct TerminalReaderReaderResourceProcessSetupIntentAction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceProcessSetupIntentAction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2938,20 +2940,20 @@ impl crate::rt::Decode for TerminalReaderReaderResourceProcessSetupIntentAction 
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de>
 for TerminalReaderReaderResourceProcessSetupIntentAction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceProcessSetupIntentAction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceProcessSetupIntentAction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2971,7 +2973,7 @@ impl serde::Serialize for TerminalReaderReaderResourceProcessSetupIntentAction {
     }
 }
 /// Represents an action performed by the reader
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceReaderAction {
@@ -3010,7 +3012,7 @@ pub struct TerminalReaderReaderResourceReaderAction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceReaderAction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3116,19 +3118,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourceReaderAction {
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceReaderAction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceReaderAction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceReaderAction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3170,14 +3172,14 @@ impl serde::Serialize for TerminalReaderReaderResourceReaderAction {
     }
 }
 /// Represents a reader action to refund a payment
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceRefundPaymentAction {
     /// The amount being refunded.
     pub amount: Option<i64>,
     /// Charge that is being refunded.
-    pub charge: Option<crate::rt::Expandable<crate::Charge>>,
+    pub charge: Option<crate::rt::Expandable<crate::gated::Charge>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
     /// Payment intent that is being refunded.
@@ -3185,7 +3187,7 @@ pub struct TerminalReaderReaderResourceRefundPaymentAction {
     /// The reason for the refund.
     pub reason: Option<crate::terminal_reader::Reason>,
     /// Unique identifier for the refund object.
-    pub refund: Option<crate::rt::Expandable<crate::Refund>>,
+    pub refund: Option<crate::rt::Expandable<crate::gated::Refund>>,
     /// Boolean indicating whether the application fee should be refunded when refunding this charge. If a full charge refund is given, the full application fee will be refunded. Otherwise, the application fee will be refunded in an amount proportional to the amount of the charge refunded. An application fee can be refunded only by the application that created the charge.
     pub refund_application_fee: Option<bool>,
     /// The `refund_payment_config` field.
@@ -3197,17 +3199,17 @@ pub struct TerminalReaderReaderResourceRefundPaymentAction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceRefundPaymentAction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Charge>>,
             f2: crate::rt::json::Slot<crate::rt::Metadata>,
             f3: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
             f4: crate::rt::json::Slot<crate::terminal_reader::Reason>,
-            f5: crate::rt::json::Slot<crate::rt::Expandable<crate::Refund>>,
+            f5: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Refund>>,
             f6: crate::rt::json::Slot<bool>,
             f7: crate::rt::json::Slot<
                 crate::TerminalReaderReaderResourceRefundPaymentConfig,
@@ -3266,19 +3268,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourceRefundPaymentAction {
         })
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceRefundPaymentAction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceRefundPaymentAction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceRefundPaymentAction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3318,7 +3320,7 @@ impl serde::Serialize for TerminalReaderReaderResourceRefundPaymentAction {
     }
 }
 /// Represents a per-transaction override of a reader configuration
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceRefundPaymentConfig {
@@ -3327,7 +3329,7 @@ pub struct TerminalReaderReaderResourceRefundPaymentConfig {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceRefundPaymentConfig {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3352,19 +3354,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourceRefundPaymentConfig {
         })
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceRefundPaymentConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceRefundPaymentConfig {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceRefundPaymentConfig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3380,7 +3382,7 @@ impl serde::Serialize for TerminalReaderReaderResourceRefundPaymentConfig {
     }
 }
 /// Information about a selection being collected using a reader
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceSelection {
@@ -3393,7 +3395,7 @@ pub struct TerminalReaderReaderResourceSelection {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceSelection {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3437,19 +3439,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourceSelection {
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceSelection {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceSelection {
     fn id_str(&self) -> Option<&str> {
         self.id.as_deref()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceSelection {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3469,7 +3471,7 @@ impl serde::Serialize for TerminalReaderReaderResourceSelection {
     }
 }
 /// Represents a reader action to set the reader display
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceSetReaderDisplayAction {
@@ -3480,7 +3482,7 @@ pub struct TerminalReaderReaderResourceSetReaderDisplayAction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceSetReaderDisplayAction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3522,20 +3524,20 @@ impl crate::rt::Decode for TerminalReaderReaderResourceSetReaderDisplayAction {
         }
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de>
 for TerminalReaderReaderResourceSetReaderDisplayAction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceSetReaderDisplayAction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceSetReaderDisplayAction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3552,7 +3554,7 @@ impl serde::Serialize for TerminalReaderReaderResourceSetReaderDisplayAction {
     }
 }
 /// Information about a signature being collected using a reader
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceSignature {
@@ -3561,7 +3563,7 @@ pub struct TerminalReaderReaderResourceSignature {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceSignature {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3586,19 +3588,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourceSignature {
         })
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceSignature {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceSignature {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceSignature {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3614,7 +3616,7 @@ impl serde::Serialize for TerminalReaderReaderResourceSignature {
     }
 }
 /// Information about text being collected using a reader
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceText {
@@ -3623,7 +3625,7 @@ pub struct TerminalReaderReaderResourceText {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceText {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3648,19 +3650,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourceText {
         })
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceText {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceText {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceText {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3676,7 +3678,7 @@ impl serde::Serialize for TerminalReaderReaderResourceText {
     }
 }
 /// Represents a per-transaction tipping configuration
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceTippingConfig {
@@ -3685,7 +3687,7 @@ pub struct TerminalReaderReaderResourceTippingConfig {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceTippingConfig {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3710,19 +3712,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourceTippingConfig {
         })
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceTippingConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceTippingConfig {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceTippingConfig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3738,7 +3740,7 @@ impl serde::Serialize for TerminalReaderReaderResourceTippingConfig {
     }
 }
 /// Information about an input's toggle
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceToggle {
@@ -3755,7 +3757,7 @@ pub struct TerminalReaderReaderResourceToggle {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::Decode for TerminalReaderReaderResourceToggle {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3794,19 +3796,19 @@ impl crate::rt::Decode for TerminalReaderReaderResourceToggle {
         })
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceToggle {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::HasId for TerminalReaderReaderResourceToggle {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalReaderReaderResourceToggle {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3835,7 +3837,7 @@ impl serde::Serialize for TerminalReaderReaderResourceToggle {
 /// Use this endpoint to complete an input collection with a timeout error on a simulated reader.
 ///
 /// `POST /v1/test_helpers/terminal/readers/{reader}/timeout_input_collection` · Stripe's SDKs: `timeout_input_collection` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/timeout_input_collection)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TimeoutInputCollectionTestHelpersTerminalReader {
@@ -3844,7 +3846,7 @@ pub struct TimeoutInputCollectionTestHelpersTerminalReader {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl serde::Serialize for TimeoutInputCollectionTestHelpersTerminalReader {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3855,7 +3857,7 @@ impl serde::Serialize for TimeoutInputCollectionTestHelpersTerminalReader {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl TimeoutInputCollectionTestHelpersTerminalReader {
     /// Start with the required parameters: `reader`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3871,7 +3873,7 @@ impl TimeoutInputCollectionTestHelpersTerminalReader {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for TimeoutInputCollectionTestHelpersTerminalReader {
     type Output = crate::TerminalReader;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -3896,7 +3898,7 @@ impl crate::rt::StripeRequest for TimeoutInputCollectionTestHelpersTerminalReade
 /// Updates a `Reader` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
 /// `POST /v1/terminal/readers/{reader}` · Stripe's SDKs: `update` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/update)
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTerminalReader {
@@ -3909,7 +3911,7 @@ pub struct UpdateTerminalReader {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl serde::Serialize for UpdateTerminalReader {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3926,7 +3928,7 @@ impl serde::Serialize for UpdateTerminalReader {
         map.end()
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl UpdateTerminalReader {
     /// Start with the required parameters: `reader`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3957,7 +3959,7 @@ impl UpdateTerminalReader {
         self
     }
 }
-#[cfg(feature = "terminal")]
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for UpdateTerminalReader {
     type Output = crate::TerminalReaderOrDeletedTerminalReader;
     fn endpoint(&self) -> crate::rt::Endpoint {

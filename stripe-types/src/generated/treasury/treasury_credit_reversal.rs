@@ -5,7 +5,7 @@
 /// Reverses a ReceivedCredit and creates a CreditReversal object.
 ///
 /// `POST /v1/treasury/credit_reversals` · Stripe's SDKs: `create` on `Treasury.CreditReversal` · [API reference](https://docs.stripe.com/api/treasury/credit_reversals/create)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_credit_reversals")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTreasuryCreditReversal {
@@ -16,7 +16,7 @@ pub struct CreateTreasuryCreditReversal {
     /// The ReceivedCredit to reverse.
     pub received_credit: String,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_credit_reversals")]
 impl serde::Serialize for CreateTreasuryCreditReversal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -31,7 +31,7 @@ impl serde::Serialize for CreateTreasuryCreditReversal {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_credit_reversals")]
 impl CreateTreasuryCreditReversal {
     /// Start with the required parameters: `received_credit`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -53,7 +53,7 @@ impl CreateTreasuryCreditReversal {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_credit_reversals")]
 impl crate::rt::StripeRequest for CreateTreasuryCreditReversal {
     type Output = crate::TreasuryCreditReversal;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -73,7 +73,7 @@ impl crate::rt::StripeRequest for CreateTreasuryCreditReversal {
 /// Returns a list of CreditReversals.
 ///
 /// `GET /v1/treasury/credit_reversals` · Stripe's SDKs: `list` on `Treasury.CreditReversal` · [API reference](https://docs.stripe.com/api/treasury/credit_reversals/list)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_credit_reversals")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListTreasuryCreditReversals {
@@ -92,7 +92,7 @@ pub struct ListTreasuryCreditReversals {
     /// Only return CreditReversals for a given status.
     pub status: Option<crate::treasury_credit_reversal::list::Status>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_credit_reversals")]
 impl serde::Serialize for ListTreasuryCreditReversals {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -119,7 +119,7 @@ impl serde::Serialize for ListTreasuryCreditReversals {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_credit_reversals")]
 impl ListTreasuryCreditReversals {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -168,7 +168,7 @@ impl ListTreasuryCreditReversals {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_credit_reversals")]
 impl crate::rt::StripeRequest for ListTreasuryCreditReversals {
     type Output = crate::rt::List<crate::TreasuryCreditReversal>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -188,7 +188,7 @@ impl crate::rt::StripeRequest for ListTreasuryCreditReversals {
 /// Retrieves the details of an existing CreditReversal by passing the unique CreditReversal ID from either the CreditReversal creation request or CreditReversal list
 ///
 /// `GET /v1/treasury/credit_reversals/{credit_reversal}` · Stripe's SDKs: `retrieve` on `Treasury.CreditReversal` · [API reference](https://docs.stripe.com/api/treasury/credit_reversals/retrieve)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_credit_reversals")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryCreditReversal {
@@ -197,7 +197,7 @@ pub struct RetrieveTreasuryCreditReversal {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_credit_reversals")]
 impl serde::Serialize for RetrieveTreasuryCreditReversal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -208,7 +208,7 @@ impl serde::Serialize for RetrieveTreasuryCreditReversal {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_credit_reversals")]
 impl RetrieveTreasuryCreditReversal {
     /// Start with the required parameters: `credit_reversal`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -224,7 +224,7 @@ impl RetrieveTreasuryCreditReversal {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_credit_reversals")]
 impl crate::rt::StripeRequest for RetrieveTreasuryCreditReversal {
     type Output = crate::TreasuryCreditReversal;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -245,7 +245,14 @@ impl crate::rt::StripeRequest for RetrieveTreasuryCreditReversal {
     }
 }
 /// You can reverse some [ReceivedCredits](https://api.stripe.com#received_credits) depending on their network and source flow. Reversing a ReceivedCredit leads to the creation of a new object known as a CreditReversal.
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_credit_reversals",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TreasuryCreditReversal {
@@ -274,19 +281,40 @@ pub struct TreasuryCreditReversal {
     /// The `status_transitions` field.
     pub status_transitions: crate::TreasuryReceivedCreditsResourceStatusTransitions,
     /// The Transaction associated with this object.
-    pub transaction: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
+    pub transaction: Option<crate::rt::Expandable<crate::gated::TreasuryTransaction>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_credit_reversals",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl TreasuryCreditReversal {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "treasury.credit_reversal";
 }
 /// The id of a [`TreasuryCreditReversal`].
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_credit_reversals",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 pub type TreasuryCreditReversalId = crate::rt::Id<TreasuryCreditReversal>;
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_credit_reversals",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for TreasuryCreditReversal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -306,7 +334,7 @@ impl crate::rt::Decode for TreasuryCreditReversal {
                 crate::TreasuryReceivedCreditsResourceStatusTransitions,
             >,
             f12: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::TreasuryTransaction>,
+                crate::rt::Expandable<crate::gated::TreasuryTransaction>,
             >,
         }
         let mut b = Slots {
@@ -426,19 +454,40 @@ impl crate::rt::Decode for TreasuryCreditReversal {
         }
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_credit_reversals",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for TreasuryCreditReversal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_credit_reversals",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for TreasuryCreditReversal {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_credit_reversals",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TreasuryCreditReversal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

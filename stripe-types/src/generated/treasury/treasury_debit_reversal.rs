@@ -5,7 +5,7 @@
 /// Reverses a ReceivedDebit and creates a DebitReversal object.
 ///
 /// `POST /v1/treasury/debit_reversals` · Stripe's SDKs: `create` on `Treasury.DebitReversal` · [API reference](https://docs.stripe.com/api/treasury/debit_reversals/create)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_debit_reversals")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTreasuryDebitReversal {
@@ -16,7 +16,7 @@ pub struct CreateTreasuryDebitReversal {
     /// The ReceivedDebit to reverse.
     pub received_debit: String,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_debit_reversals")]
 impl serde::Serialize for CreateTreasuryDebitReversal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -31,7 +31,7 @@ impl serde::Serialize for CreateTreasuryDebitReversal {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_debit_reversals")]
 impl CreateTreasuryDebitReversal {
     /// Start with the required parameters: `received_debit`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -53,7 +53,7 @@ impl CreateTreasuryDebitReversal {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_debit_reversals")]
 impl crate::rt::StripeRequest for CreateTreasuryDebitReversal {
     type Output = crate::TreasuryDebitReversal;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -73,7 +73,7 @@ impl crate::rt::StripeRequest for CreateTreasuryDebitReversal {
 /// Returns a list of DebitReversals.
 ///
 /// `GET /v1/treasury/debit_reversals` · Stripe's SDKs: `list` on `Treasury.DebitReversal` · [API reference](https://docs.stripe.com/api/treasury/debit_reversals/list)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_debit_reversals")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListTreasuryDebitReversals {
@@ -94,7 +94,7 @@ pub struct ListTreasuryDebitReversals {
     /// Only return DebitReversals for a given status.
     pub status: Option<crate::treasury_debit_reversal::list::Status>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_debit_reversals")]
 impl serde::Serialize for ListTreasuryDebitReversals {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -124,7 +124,7 @@ impl serde::Serialize for ListTreasuryDebitReversals {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_debit_reversals")]
 impl ListTreasuryDebitReversals {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -182,7 +182,7 @@ impl ListTreasuryDebitReversals {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_debit_reversals")]
 impl crate::rt::StripeRequest for ListTreasuryDebitReversals {
     type Output = crate::rt::List<crate::TreasuryDebitReversal>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -202,7 +202,7 @@ impl crate::rt::StripeRequest for ListTreasuryDebitReversals {
 /// Retrieves a DebitReversal object.
 ///
 /// `GET /v1/treasury/debit_reversals/{debit_reversal}` · Stripe's SDKs: `retrieve` on `Treasury.DebitReversal` · [API reference](https://docs.stripe.com/api/treasury/debit_reversals/retrieve)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_debit_reversals")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryDebitReversal {
@@ -211,7 +211,7 @@ pub struct RetrieveTreasuryDebitReversal {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_debit_reversals")]
 impl serde::Serialize for RetrieveTreasuryDebitReversal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -222,7 +222,7 @@ impl serde::Serialize for RetrieveTreasuryDebitReversal {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_debit_reversals")]
 impl RetrieveTreasuryDebitReversal {
     /// Start with the required parameters: `debit_reversal`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -238,7 +238,7 @@ impl RetrieveTreasuryDebitReversal {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_debit_reversals")]
 impl crate::rt::StripeRequest for RetrieveTreasuryDebitReversal {
     type Output = crate::TreasuryDebitReversal;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -259,7 +259,13 @@ impl crate::rt::StripeRequest for RetrieveTreasuryDebitReversal {
     }
 }
 /// You can reverse some [ReceivedDebits](https://api.stripe.com#received_debits) depending on their network and source flow. Reversing a ReceivedDebit leads to the creation of a new object known as a DebitReversal.
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_debit_reversals",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TreasuryDebitReversal {
@@ -292,19 +298,37 @@ pub struct TreasuryDebitReversal {
     /// The `status_transitions` field.
     pub status_transitions: crate::TreasuryReceivedDebitsResourceStatusTransitions,
     /// The Transaction associated with this object.
-    pub transaction: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
+    pub transaction: Option<crate::rt::Expandable<crate::gated::TreasuryTransaction>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_debit_reversals",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl TreasuryDebitReversal {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "treasury.debit_reversal";
 }
 /// The id of a [`TreasuryDebitReversal`].
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_debit_reversals",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 pub type TreasuryDebitReversalId = crate::rt::Id<TreasuryDebitReversal>;
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_debit_reversals",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for TreasuryDebitReversal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -327,7 +351,7 @@ impl crate::rt::Decode for TreasuryDebitReversal {
                 crate::TreasuryReceivedDebitsResourceStatusTransitions,
             >,
             f13: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::TreasuryTransaction>,
+                crate::rt::Expandable<crate::gated::TreasuryTransaction>,
             >,
         }
         let mut b = Slots {
@@ -448,19 +472,37 @@ impl crate::rt::Decode for TreasuryDebitReversal {
         }
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_debit_reversals",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for TreasuryDebitReversal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_debit_reversals",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for TreasuryDebitReversal {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_debit_reversals",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TreasuryDebitReversal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

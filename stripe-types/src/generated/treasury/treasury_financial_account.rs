@@ -5,7 +5,7 @@
 /// Closes a FinancialAccount. A FinancialAccount can only be closed if it has a zero balance, has no pending InboundTransfers, and has canceled all attached Issuing cards.
 ///
 /// `POST /v1/treasury/financial_accounts/{financial_account}/close` · Stripe's SDKs: `close` on `Treasury.FinancialAccount` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/close)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CloseTreasuryFinancialAccount {
@@ -18,7 +18,7 @@ pub struct CloseTreasuryFinancialAccount {
         crate::treasury_financial_account::ForwardingSettings,
     >,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 impl serde::Serialize for CloseTreasuryFinancialAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -32,7 +32,7 @@ impl serde::Serialize for CloseTreasuryFinancialAccount {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 impl CloseTreasuryFinancialAccount {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -57,7 +57,7 @@ impl CloseTreasuryFinancialAccount {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::StripeRequest for CloseTreasuryFinancialAccount {
     type Output = crate::TreasuryFinancialAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -82,7 +82,7 @@ impl crate::rt::StripeRequest for CloseTreasuryFinancialAccount {
 /// Creates a new FinancialAccount. Each connected account can have up to three FinancialAccounts by default.
 ///
 /// `POST /v1/treasury/financial_accounts` · Stripe's SDKs: `create` on `Treasury.FinancialAccount` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/create)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTreasuryFinancialAccount {
@@ -101,7 +101,7 @@ pub struct CreateTreasuryFinancialAccount {
     /// The currencies the FinancialAccount can hold a balance in.
     pub supported_currencies: Vec<String>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 impl serde::Serialize for CreateTreasuryFinancialAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -125,7 +125,7 @@ impl serde::Serialize for CreateTreasuryFinancialAccount {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 impl CreateTreasuryFinancialAccount {
     /// Start with the required parameters: `supported_currencies`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -176,7 +176,7 @@ impl CreateTreasuryFinancialAccount {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::StripeRequest for CreateTreasuryFinancialAccount {
     type Output = crate::TreasuryFinancialAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -196,7 +196,7 @@ impl crate::rt::StripeRequest for CreateTreasuryFinancialAccount {
 /// Returns a list of FinancialAccounts.
 ///
 /// `GET /v1/treasury/financial_accounts` · Stripe's SDKs: `list` on `Treasury.FinancialAccount` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/list)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListTreasuryFinancialAccounts {
@@ -213,7 +213,7 @@ pub struct ListTreasuryFinancialAccounts {
     /// Only return FinancialAccounts that have the given status: `open` or `closed`
     pub status: Option<crate::treasury_financial_account::list::Status>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 impl serde::Serialize for ListTreasuryFinancialAccounts {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -239,7 +239,7 @@ impl serde::Serialize for ListTreasuryFinancialAccounts {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 impl ListTreasuryFinancialAccounts {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -287,7 +287,7 @@ impl ListTreasuryFinancialAccounts {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::StripeRequest for ListTreasuryFinancialAccounts {
     type Output = crate::rt::List<crate::TreasuryFinancialAccount>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -307,7 +307,7 @@ impl crate::rt::StripeRequest for ListTreasuryFinancialAccounts {
 /// Retrieves the details of a FinancialAccount.
 ///
 /// `GET /v1/treasury/financial_accounts/{financial_account}` · Stripe's SDKs: `retrieve` on `Treasury.FinancialAccount` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/retrieve)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryFinancialAccount {
@@ -316,7 +316,7 @@ pub struct RetrieveTreasuryFinancialAccount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 impl serde::Serialize for RetrieveTreasuryFinancialAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -327,7 +327,7 @@ impl serde::Serialize for RetrieveTreasuryFinancialAccount {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 impl RetrieveTreasuryFinancialAccount {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -343,7 +343,7 @@ impl RetrieveTreasuryFinancialAccount {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::StripeRequest for RetrieveTreasuryFinancialAccount {
     type Output = crate::TreasuryFinancialAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -365,7 +365,7 @@ impl crate::rt::StripeRequest for RetrieveTreasuryFinancialAccount {
 }
 /// Stripe Treasury provides users with a container for money called a FinancialAccount that is separate from their Payments balance.
 /// FinancialAccounts serve as the source and destination of Treasury’s money movement APIs.
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TreasuryFinancialAccount {
@@ -414,15 +414,15 @@ pub struct TreasuryFinancialAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 impl TreasuryFinancialAccount {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "treasury.financial_account";
 }
 /// The id of a [`TreasuryFinancialAccount`].
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 pub type TreasuryFinancialAccountId = crate::rt::Id<TreasuryFinancialAccount>;
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::Decode for TreasuryFinancialAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -584,19 +584,19 @@ impl crate::rt::Decode for TreasuryFinancialAccount {
         }
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::HasId for TreasuryFinancialAccount {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TreasuryFinancialAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -647,7 +647,7 @@ impl serde::Serialize for TreasuryFinancialAccount {
 /// Updates the details of a FinancialAccount.
 ///
 /// `POST /v1/treasury/financial_accounts/{financial_account}` · Stripe's SDKs: `update` on `Treasury.FinancialAccount` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/update)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTreasuryFinancialAccount {
@@ -670,7 +670,7 @@ pub struct UpdateTreasuryFinancialAccount {
         crate::treasury_financial_account::PlatformRestrictions,
     >,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 impl serde::Serialize for UpdateTreasuryFinancialAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -696,7 +696,7 @@ impl serde::Serialize for UpdateTreasuryFinancialAccount {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 impl UpdateTreasuryFinancialAccount {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -751,7 +751,7 @@ impl UpdateTreasuryFinancialAccount {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::StripeRequest for UpdateTreasuryFinancialAccount {
     type Output = crate::TreasuryFinancialAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Cancels an InboundTransfer.
 ///
 /// `POST /v1/treasury/inbound_transfers/{inbound_transfer}/cancel` · Stripe's SDKs: `cancel` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/cancel)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelTreasuryInboundTransfer {
@@ -14,7 +14,7 @@ pub struct CancelTreasuryInboundTransfer {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl serde::Serialize for CancelTreasuryInboundTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -25,7 +25,7 @@ impl serde::Serialize for CancelTreasuryInboundTransfer {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl CancelTreasuryInboundTransfer {
     /// Start with the required parameters: `inbound_transfer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -41,7 +41,7 @@ impl CancelTreasuryInboundTransfer {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl crate::rt::StripeRequest for CancelTreasuryInboundTransfer {
     type Output = crate::TreasuryInboundTransfer;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -66,7 +66,7 @@ impl crate::rt::StripeRequest for CancelTreasuryInboundTransfer {
 /// Creates an InboundTransfer.
 ///
 /// `POST /v1/treasury/inbound_transfers` · Stripe's SDKs: `create` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/create)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTreasuryInboundTransfer {
@@ -87,7 +87,7 @@ pub struct CreateTreasuryInboundTransfer {
     /// The complete description that appears on your customers' statements. Maximum 10 characters. Can only include -#.$&*, spaces, and alphanumeric characters.
     pub statement_descriptor: Option<String>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl serde::Serialize for CreateTreasuryInboundTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -112,7 +112,7 @@ impl serde::Serialize for CreateTreasuryInboundTransfer {
     }
 }
 /// The required parameters of [`CreateTreasuryInboundTransfer::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 #[derive(Clone, Debug)]
 pub struct CreateTreasuryInboundTransferArgs {
     /// Amount (in cents) to be transferred.
@@ -124,7 +124,7 @@ pub struct CreateTreasuryInboundTransferArgs {
     /// The origin payment method to be debited for the InboundTransfer.
     pub origin_payment_method: String,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl CreateTreasuryInboundTransfer {
     /// Start with the required parameters, named in [`CreateTreasuryInboundTransferArgs`]: `amount`, `currency`, `financial_account`, `origin_payment_method`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -161,7 +161,7 @@ impl CreateTreasuryInboundTransfer {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl crate::rt::StripeRequest for CreateTreasuryInboundTransfer {
     type Output = crate::TreasuryInboundTransfer;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -181,7 +181,7 @@ impl crate::rt::StripeRequest for CreateTreasuryInboundTransfer {
 /// Transitions a test mode created InboundTransfer to the `failed` status. The InboundTransfer must already be in the `processing` state.
 ///
 /// `POST /v1/test_helpers/treasury/inbound_transfers/{id}/fail` · Stripe's SDKs: `fail` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/fail)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FailTestHelpersTreasuryInboundTransfer {
@@ -192,7 +192,7 @@ pub struct FailTestHelpersTreasuryInboundTransfer {
     /// Details about a failed InboundTransfer.
     pub failure_details: Option<crate::treasury_inbound_transfer::FailureDetails>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl serde::Serialize for FailTestHelpersTreasuryInboundTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -206,7 +206,7 @@ impl serde::Serialize for FailTestHelpersTreasuryInboundTransfer {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl FailTestHelpersTreasuryInboundTransfer {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -231,7 +231,7 @@ impl FailTestHelpersTreasuryInboundTransfer {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl crate::rt::StripeRequest for FailTestHelpersTreasuryInboundTransfer {
     type Output = crate::TreasuryInboundTransfer;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -256,7 +256,7 @@ impl crate::rt::StripeRequest for FailTestHelpersTreasuryInboundTransfer {
 /// Returns a list of InboundTransfers sent from the specified FinancialAccount.
 ///
 /// `GET /v1/treasury/inbound_transfers` · Stripe's SDKs: `list` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/list)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListTreasuryInboundTransfers {
@@ -273,7 +273,7 @@ pub struct ListTreasuryInboundTransfers {
     /// Only return InboundTransfers that have the given status: `processing`, `succeeded`, `failed` or `canceled`.
     pub status: Option<crate::treasury_inbound_transfer::list::Status>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl serde::Serialize for ListTreasuryInboundTransfers {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -297,7 +297,7 @@ impl serde::Serialize for ListTreasuryInboundTransfers {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl ListTreasuryInboundTransfers {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -340,7 +340,7 @@ impl ListTreasuryInboundTransfers {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl crate::rt::StripeRequest for ListTreasuryInboundTransfers {
     type Output = crate::rt::List<crate::TreasuryInboundTransfer>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -360,7 +360,7 @@ impl crate::rt::StripeRequest for ListTreasuryInboundTransfers {
 /// Retrieves the details of an existing InboundTransfer.
 ///
 /// `GET /v1/treasury/inbound_transfers/{id}` · Stripe's SDKs: `retrieve` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/retrieve)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryInboundTransfer {
@@ -369,7 +369,7 @@ pub struct RetrieveTreasuryInboundTransfer {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl serde::Serialize for RetrieveTreasuryInboundTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -380,7 +380,7 @@ impl serde::Serialize for RetrieveTreasuryInboundTransfer {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl RetrieveTreasuryInboundTransfer {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -396,7 +396,7 @@ impl RetrieveTreasuryInboundTransfer {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl crate::rt::StripeRequest for RetrieveTreasuryInboundTransfer {
     type Output = crate::TreasuryInboundTransfer;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -421,7 +421,7 @@ impl crate::rt::StripeRequest for RetrieveTreasuryInboundTransfer {
 /// Marks the test mode InboundTransfer object as returned and links the InboundTransfer to a ReceivedDebit. The InboundTransfer must already be in the `succeeded` state.
 ///
 /// `POST /v1/test_helpers/treasury/inbound_transfers/{id}/return` · Stripe's SDKs: `return_inbound_transfer` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/return_inbound_transfer)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReturnTestHelpersTreasuryInboundTransfer {
@@ -430,7 +430,7 @@ pub struct ReturnTestHelpersTreasuryInboundTransfer {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl serde::Serialize for ReturnTestHelpersTreasuryInboundTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -441,7 +441,7 @@ impl serde::Serialize for ReturnTestHelpersTreasuryInboundTransfer {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl ReturnTestHelpersTreasuryInboundTransfer {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -457,7 +457,7 @@ impl ReturnTestHelpersTreasuryInboundTransfer {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl crate::rt::StripeRequest for ReturnTestHelpersTreasuryInboundTransfer {
     type Output = crate::TreasuryInboundTransfer;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -482,7 +482,7 @@ impl crate::rt::StripeRequest for ReturnTestHelpersTreasuryInboundTransfer {
 /// Transitions a test mode created InboundTransfer to the `succeeded` status. The InboundTransfer must already be in the `processing` state.
 ///
 /// `POST /v1/test_helpers/treasury/inbound_transfers/{id}/succeed` · Stripe's SDKs: `succeed` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/succeed)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SucceedTestHelpersTreasuryInboundTransfer {
@@ -491,7 +491,7 @@ pub struct SucceedTestHelpersTreasuryInboundTransfer {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl serde::Serialize for SucceedTestHelpersTreasuryInboundTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -502,7 +502,7 @@ impl serde::Serialize for SucceedTestHelpersTreasuryInboundTransfer {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl SucceedTestHelpersTreasuryInboundTransfer {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -518,7 +518,7 @@ impl SucceedTestHelpersTreasuryInboundTransfer {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_inbound_transfers")]
 impl crate::rt::StripeRequest for SucceedTestHelpersTreasuryInboundTransfer {
     type Output = crate::TreasuryInboundTransfer;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -541,7 +541,13 @@ impl crate::rt::StripeRequest for SucceedTestHelpersTreasuryInboundTransfer {
 /// Use [InboundTransfers](https://docs.stripe.com/docs/treasury/moving-money/financial-accounts/into/inbound-transfers) to add funds to your [FinancialAccount](https://api.stripe.com#financial_accounts) via a PaymentMethod that is owned by you. The funds will be transferred via an ACH debit.
 ///
 /// Related guide: [Moving money with Treasury using InboundTransfer objects](https://docs.stripe.com/docs/treasury/moving-money/financial-accounts/into/inbound-transfers)
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_inbound_transfers",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TreasuryInboundTransfer {
@@ -582,19 +588,37 @@ pub struct TreasuryInboundTransfer {
     /// The `status_transitions` field.
     pub status_transitions: crate::TreasuryInboundTransfersResourceInboundTransferResourceStatusTransitions,
     /// The Transaction associated with this object.
-    pub transaction: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
+    pub transaction: Option<crate::rt::Expandable<crate::gated::TreasuryTransaction>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_inbound_transfers",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl TreasuryInboundTransfer {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "treasury.inbound_transfer";
 }
 /// The id of a [`TreasuryInboundTransfer`].
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_inbound_transfers",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 pub type TreasuryInboundTransferId = crate::rt::Id<TreasuryInboundTransfer>;
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_inbound_transfers",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for TreasuryInboundTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -624,7 +648,7 @@ impl crate::rt::Decode for TreasuryInboundTransfer {
                 crate::TreasuryInboundTransfersResourceInboundTransferResourceStatusTransitions,
             >,
             f18: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::TreasuryTransaction>,
+                crate::rt::Expandable<crate::gated::TreasuryTransaction>,
             >,
         }
         let mut b = Slots {
@@ -771,19 +795,37 @@ impl crate::rt::Decode for TreasuryInboundTransfer {
         }
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_inbound_transfers",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for TreasuryInboundTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_inbound_transfers",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for TreasuryInboundTransfer {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_inbound_transfers",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TreasuryInboundTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

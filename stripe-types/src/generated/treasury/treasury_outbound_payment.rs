@@ -5,7 +5,7 @@
 /// Cancel an OutboundPayment.
 ///
 /// `POST /v1/treasury/outbound_payments/{id}/cancel` · Stripe's SDKs: `cancel` on `Treasury.OutboundPayment` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/cancel)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelTreasuryOutboundPayment {
@@ -14,7 +14,7 @@ pub struct CancelTreasuryOutboundPayment {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl serde::Serialize for CancelTreasuryOutboundPayment {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -25,7 +25,7 @@ impl serde::Serialize for CancelTreasuryOutboundPayment {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl CancelTreasuryOutboundPayment {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -41,7 +41,7 @@ impl CancelTreasuryOutboundPayment {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl crate::rt::StripeRequest for CancelTreasuryOutboundPayment {
     type Output = crate::TreasuryOutboundPayment;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -66,7 +66,7 @@ impl crate::rt::StripeRequest for CancelTreasuryOutboundPayment {
 /// Creates an OutboundPayment.
 ///
 /// `POST /v1/treasury/outbound_payments` · Stripe's SDKs: `create` on `Treasury.OutboundPayment` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/create)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTreasuryOutboundPayment {
@@ -99,7 +99,7 @@ pub struct CreateTreasuryOutboundPayment {
     /// The description that appears on the receiving end for this OutboundPayment (for example, bank statement for external bank transfer). Maximum 10 characters for `ach` payments, 140 characters for `us_domestic_wire` payments, or 500 characters for `stripe` network transfers. Can only include -#.$&*, spaces, and alphanumeric characters. The default value is "payment".
     pub statement_descriptor: Option<String>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl serde::Serialize for CreateTreasuryOutboundPayment {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -138,7 +138,7 @@ impl serde::Serialize for CreateTreasuryOutboundPayment {
     }
 }
 /// The required parameters of [`CreateTreasuryOutboundPayment::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 #[derive(Clone, Debug)]
 pub struct CreateTreasuryOutboundPaymentArgs {
     /// Amount (in cents) to be transferred.
@@ -148,7 +148,7 @@ pub struct CreateTreasuryOutboundPaymentArgs {
     /// The FinancialAccount to pull funds from.
     pub financial_account: String,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl CreateTreasuryOutboundPayment {
     /// Start with the required parameters, named in [`CreateTreasuryOutboundPaymentArgs`]: `amount`, `currency`, `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -223,7 +223,7 @@ impl CreateTreasuryOutboundPayment {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl crate::rt::StripeRequest for CreateTreasuryOutboundPayment {
     type Output = crate::TreasuryOutboundPayment;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -243,7 +243,7 @@ impl crate::rt::StripeRequest for CreateTreasuryOutboundPayment {
 /// Transitions a test mode created OutboundPayment to the `failed` status. The OutboundPayment must already be in the `processing` state.
 ///
 /// `POST /v1/test_helpers/treasury/outbound_payments/{id}/fail` · Stripe's SDKs: `fail` on `Treasury.OutboundPayment` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/fail)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FailTestHelpersTreasuryOutboundPayment {
@@ -252,7 +252,7 @@ pub struct FailTestHelpersTreasuryOutboundPayment {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl serde::Serialize for FailTestHelpersTreasuryOutboundPayment {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -263,7 +263,7 @@ impl serde::Serialize for FailTestHelpersTreasuryOutboundPayment {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl FailTestHelpersTreasuryOutboundPayment {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -279,7 +279,7 @@ impl FailTestHelpersTreasuryOutboundPayment {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl crate::rt::StripeRequest for FailTestHelpersTreasuryOutboundPayment {
     type Output = crate::TreasuryOutboundPayment;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -304,7 +304,7 @@ impl crate::rt::StripeRequest for FailTestHelpersTreasuryOutboundPayment {
 /// Returns a list of OutboundPayments sent from the specified FinancialAccount.
 ///
 /// `GET /v1/treasury/outbound_payments` · Stripe's SDKs: `list` on `Treasury.OutboundPayment` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/list)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListTreasuryOutboundPayments {
@@ -325,7 +325,7 @@ pub struct ListTreasuryOutboundPayments {
     /// Only return OutboundPayments that have the given status: `processing`, `failed`, `posted`, `returned`, or `canceled`.
     pub status: Option<crate::treasury_outbound_payment::list::Status>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl serde::Serialize for ListTreasuryOutboundPayments {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -355,7 +355,7 @@ impl serde::Serialize for ListTreasuryOutboundPayments {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl ListTreasuryOutboundPayments {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -410,7 +410,7 @@ impl ListTreasuryOutboundPayments {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl crate::rt::StripeRequest for ListTreasuryOutboundPayments {
     type Output = crate::rt::List<crate::TreasuryOutboundPayment>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -430,7 +430,7 @@ impl crate::rt::StripeRequest for ListTreasuryOutboundPayments {
 /// Transitions a test mode created OutboundPayment to the `posted` status. The OutboundPayment must already be in the `processing` state.
 ///
 /// `POST /v1/test_helpers/treasury/outbound_payments/{id}/post` · Stripe's SDKs: `post` on `Treasury.OutboundPayment` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/post)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PostTestHelpersTreasuryOutboundPayment {
@@ -439,7 +439,7 @@ pub struct PostTestHelpersTreasuryOutboundPayment {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl serde::Serialize for PostTestHelpersTreasuryOutboundPayment {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -450,7 +450,7 @@ impl serde::Serialize for PostTestHelpersTreasuryOutboundPayment {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl PostTestHelpersTreasuryOutboundPayment {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -466,7 +466,7 @@ impl PostTestHelpersTreasuryOutboundPayment {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl crate::rt::StripeRequest for PostTestHelpersTreasuryOutboundPayment {
     type Output = crate::TreasuryOutboundPayment;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -491,7 +491,7 @@ impl crate::rt::StripeRequest for PostTestHelpersTreasuryOutboundPayment {
 /// Retrieves the details of an existing OutboundPayment by passing the unique OutboundPayment ID from either the OutboundPayment creation request or OutboundPayment list.
 ///
 /// `GET /v1/treasury/outbound_payments/{id}` · Stripe's SDKs: `retrieve` on `Treasury.OutboundPayment` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/retrieve)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryOutboundPayment {
@@ -500,7 +500,7 @@ pub struct RetrieveTreasuryOutboundPayment {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl serde::Serialize for RetrieveTreasuryOutboundPayment {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -511,7 +511,7 @@ impl serde::Serialize for RetrieveTreasuryOutboundPayment {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl RetrieveTreasuryOutboundPayment {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -527,7 +527,7 @@ impl RetrieveTreasuryOutboundPayment {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl crate::rt::StripeRequest for RetrieveTreasuryOutboundPayment {
     type Output = crate::TreasuryOutboundPayment;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -552,7 +552,7 @@ impl crate::rt::StripeRequest for RetrieveTreasuryOutboundPayment {
 /// Transitions a test mode created OutboundPayment to the `returned` status. The OutboundPayment must already be in the `processing` state.
 ///
 /// `POST /v1/test_helpers/treasury/outbound_payments/{id}/return` · Stripe's SDKs: `return_outbound_payment` on `Treasury.OutboundPayment` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/return_outbound_payment)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReturnTestHelpersTreasuryOutboundPayment {
@@ -563,7 +563,7 @@ pub struct ReturnTestHelpersTreasuryOutboundPayment {
     /// Optional hash to set the return code.
     pub returned_details: Option<crate::treasury_outbound_payment::ReturnedDetails>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl serde::Serialize for ReturnTestHelpersTreasuryOutboundPayment {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -577,7 +577,7 @@ impl serde::Serialize for ReturnTestHelpersTreasuryOutboundPayment {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl ReturnTestHelpersTreasuryOutboundPayment {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -602,7 +602,7 @@ impl ReturnTestHelpersTreasuryOutboundPayment {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl crate::rt::StripeRequest for ReturnTestHelpersTreasuryOutboundPayment {
     type Output = crate::TreasuryOutboundPayment;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -627,7 +627,14 @@ impl crate::rt::StripeRequest for ReturnTestHelpersTreasuryOutboundPayment {
 /// Simulate OutboundPayment state changes with the `/v1/test_helpers/treasury/outbound_payments` endpoints. These methods can only be called on test mode objects.
 ///
 /// Related guide: [Moving money with Treasury using OutboundPayment objects](https://docs.stripe.com/docs/treasury/moving-money/financial-accounts/out-of/outbound-payments)
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TreasuryOutboundPayment {
@@ -678,19 +685,40 @@ pub struct TreasuryOutboundPayment {
         crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetails,
     >,
     /// The Transaction associated with this object.
-    pub transaction: crate::rt::Expandable<crate::TreasuryTransaction>,
+    pub transaction: crate::rt::Expandable<crate::gated::TreasuryTransaction>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl TreasuryOutboundPayment {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "treasury.outbound_payment";
 }
 /// The id of a [`TreasuryOutboundPayment`].
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 pub type TreasuryOutboundPaymentId = crate::rt::Id<TreasuryOutboundPayment>;
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for TreasuryOutboundPayment {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -724,7 +752,7 @@ impl crate::rt::Decode for TreasuryOutboundPayment {
                 crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetails,
             >,
             f20: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::TreasuryTransaction>,
+                crate::rt::Expandable<crate::gated::TreasuryTransaction>,
             >,
         }
         let mut b = Slots {
@@ -882,19 +910,40 @@ impl crate::rt::Decode for TreasuryOutboundPayment {
         }
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for TreasuryOutboundPayment {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for TreasuryOutboundPayment {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TreasuryOutboundPayment {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -949,7 +998,7 @@ impl serde::Serialize for TreasuryOutboundPayment {
 /// Updates a test mode created OutboundPayment with tracking details. The OutboundPayment must not be cancelable, and cannot be in the `canceled` or `failed` states.
 ///
 /// `POST /v1/test_helpers/treasury/outbound_payments/{id}` · Stripe's SDKs: `update` on `Treasury.OutboundPayment` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/update)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTestHelpersTreasuryOutboundPayment {
@@ -960,7 +1009,7 @@ pub struct UpdateTestHelpersTreasuryOutboundPayment {
     /// Details about network-specific tracking information.
     pub tracking_details: crate::treasury_outbound_payment::TrackingDetails,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl serde::Serialize for UpdateTestHelpersTreasuryOutboundPayment {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -972,7 +1021,7 @@ impl serde::Serialize for UpdateTestHelpersTreasuryOutboundPayment {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl UpdateTestHelpersTreasuryOutboundPayment {
     /// Start with the required parameters: `id`, `tracking_details`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -992,7 +1041,7 @@ impl UpdateTestHelpersTreasuryOutboundPayment {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_payments")]
 impl crate::rt::StripeRequest for UpdateTestHelpersTreasuryOutboundPayment {
     type Output = crate::TreasuryOutboundPayment;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// An OutboundTransfer can be canceled if the funds have not yet been paid out.
 ///
 /// `POST /v1/treasury/outbound_transfers/{outbound_transfer}/cancel` · Stripe's SDKs: `cancel` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/cancel)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelTreasuryOutboundTransfer {
@@ -14,7 +14,7 @@ pub struct CancelTreasuryOutboundTransfer {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl serde::Serialize for CancelTreasuryOutboundTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -25,7 +25,7 @@ impl serde::Serialize for CancelTreasuryOutboundTransfer {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl CancelTreasuryOutboundTransfer {
     /// Start with the required parameters: `outbound_transfer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -41,7 +41,7 @@ impl CancelTreasuryOutboundTransfer {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl crate::rt::StripeRequest for CancelTreasuryOutboundTransfer {
     type Output = crate::TreasuryOutboundTransfer;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -66,7 +66,7 @@ impl crate::rt::StripeRequest for CancelTreasuryOutboundTransfer {
 /// Creates an OutboundTransfer.
 ///
 /// `POST /v1/treasury/outbound_transfers` · Stripe's SDKs: `create` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/create)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTreasuryOutboundTransfer {
@@ -95,7 +95,7 @@ pub struct CreateTreasuryOutboundTransfer {
     /// Statement descriptor to be shown on the receiving end of an OutboundTransfer. Maximum 10 characters for `ach` transfers or 140 characters for `us_domestic_wire` transfers. The default value is "transfer". Can only include -#.$&*, spaces, and alphanumeric characters.
     pub statement_descriptor: Option<String>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl serde::Serialize for CreateTreasuryOutboundTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -128,7 +128,7 @@ impl serde::Serialize for CreateTreasuryOutboundTransfer {
     }
 }
 /// The required parameters of [`CreateTreasuryOutboundTransfer::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 #[derive(Clone, Debug)]
 pub struct CreateTreasuryOutboundTransferArgs {
     /// Amount (in cents) to be transferred.
@@ -138,7 +138,7 @@ pub struct CreateTreasuryOutboundTransferArgs {
     /// The FinancialAccount to pull funds from.
     pub financial_account: String,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl CreateTreasuryOutboundTransfer {
     /// Start with the required parameters, named in [`CreateTreasuryOutboundTransferArgs`]: `amount`, `currency`, `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -198,7 +198,7 @@ impl CreateTreasuryOutboundTransfer {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl crate::rt::StripeRequest for CreateTreasuryOutboundTransfer {
     type Output = crate::TreasuryOutboundTransfer;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -218,7 +218,7 @@ impl crate::rt::StripeRequest for CreateTreasuryOutboundTransfer {
 /// Transitions a test mode created OutboundTransfer to the `failed` status. The OutboundTransfer must already be in the `processing` state.
 ///
 /// `POST /v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}/fail` · Stripe's SDKs: `fail` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/fail)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FailTestHelpersTreasuryOutboundTransfer {
@@ -227,7 +227,7 @@ pub struct FailTestHelpersTreasuryOutboundTransfer {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl serde::Serialize for FailTestHelpersTreasuryOutboundTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -238,7 +238,7 @@ impl serde::Serialize for FailTestHelpersTreasuryOutboundTransfer {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl FailTestHelpersTreasuryOutboundTransfer {
     /// Start with the required parameters: `outbound_transfer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -254,7 +254,7 @@ impl FailTestHelpersTreasuryOutboundTransfer {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl crate::rt::StripeRequest for FailTestHelpersTreasuryOutboundTransfer {
     type Output = crate::TreasuryOutboundTransfer;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -279,7 +279,7 @@ impl crate::rt::StripeRequest for FailTestHelpersTreasuryOutboundTransfer {
 /// Returns a list of OutboundTransfers sent from the specified FinancialAccount.
 ///
 /// `GET /v1/treasury/outbound_transfers` · Stripe's SDKs: `list` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/list)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListTreasuryOutboundTransfers {
@@ -296,7 +296,7 @@ pub struct ListTreasuryOutboundTransfers {
     /// Only return OutboundTransfers that have the given status: `processing`, `canceled`, `failed`, `posted`, or `returned`.
     pub status: Option<crate::treasury_outbound_transfer::list::Status>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl serde::Serialize for ListTreasuryOutboundTransfers {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -320,7 +320,7 @@ impl serde::Serialize for ListTreasuryOutboundTransfers {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl ListTreasuryOutboundTransfers {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -363,7 +363,7 @@ impl ListTreasuryOutboundTransfers {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl crate::rt::StripeRequest for ListTreasuryOutboundTransfers {
     type Output = crate::rt::List<crate::TreasuryOutboundTransfer>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -383,7 +383,7 @@ impl crate::rt::StripeRequest for ListTreasuryOutboundTransfers {
 /// Transitions a test mode created OutboundTransfer to the `posted` status. The OutboundTransfer must already be in the `processing` state.
 ///
 /// `POST /v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}/post` · Stripe's SDKs: `post` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/post)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PostTestHelpersTreasuryOutboundTransfer {
@@ -392,7 +392,7 @@ pub struct PostTestHelpersTreasuryOutboundTransfer {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl serde::Serialize for PostTestHelpersTreasuryOutboundTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -403,7 +403,7 @@ impl serde::Serialize for PostTestHelpersTreasuryOutboundTransfer {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl PostTestHelpersTreasuryOutboundTransfer {
     /// Start with the required parameters: `outbound_transfer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -419,7 +419,7 @@ impl PostTestHelpersTreasuryOutboundTransfer {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl crate::rt::StripeRequest for PostTestHelpersTreasuryOutboundTransfer {
     type Output = crate::TreasuryOutboundTransfer;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -444,7 +444,7 @@ impl crate::rt::StripeRequest for PostTestHelpersTreasuryOutboundTransfer {
 /// Retrieves the details of an existing OutboundTransfer by passing the unique OutboundTransfer ID from either the OutboundTransfer creation request or OutboundTransfer list.
 ///
 /// `GET /v1/treasury/outbound_transfers/{outbound_transfer}` · Stripe's SDKs: `retrieve` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/retrieve)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryOutboundTransfer {
@@ -453,7 +453,7 @@ pub struct RetrieveTreasuryOutboundTransfer {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl serde::Serialize for RetrieveTreasuryOutboundTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -464,7 +464,7 @@ impl serde::Serialize for RetrieveTreasuryOutboundTransfer {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl RetrieveTreasuryOutboundTransfer {
     /// Start with the required parameters: `outbound_transfer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -480,7 +480,7 @@ impl RetrieveTreasuryOutboundTransfer {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl crate::rt::StripeRequest for RetrieveTreasuryOutboundTransfer {
     type Output = crate::TreasuryOutboundTransfer;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -505,7 +505,7 @@ impl crate::rt::StripeRequest for RetrieveTreasuryOutboundTransfer {
 /// Transitions a test mode created OutboundTransfer to the `returned` status. The OutboundTransfer must already be in the `processing` state.
 ///
 /// `POST /v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}/return` · Stripe's SDKs: `return_outbound_transfer` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/return_outbound_transfer)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReturnTestHelpersTreasuryOutboundTransfer {
@@ -516,7 +516,7 @@ pub struct ReturnTestHelpersTreasuryOutboundTransfer {
     /// Details about a returned OutboundTransfer.
     pub returned_details: Option<crate::treasury_outbound_payment::ReturnedDetails>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl serde::Serialize for ReturnTestHelpersTreasuryOutboundTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -530,7 +530,7 @@ impl serde::Serialize for ReturnTestHelpersTreasuryOutboundTransfer {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl ReturnTestHelpersTreasuryOutboundTransfer {
     /// Start with the required parameters: `outbound_transfer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -555,7 +555,7 @@ impl ReturnTestHelpersTreasuryOutboundTransfer {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl crate::rt::StripeRequest for ReturnTestHelpersTreasuryOutboundTransfer {
     type Output = crate::TreasuryOutboundTransfer;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -580,7 +580,14 @@ impl crate::rt::StripeRequest for ReturnTestHelpersTreasuryOutboundTransfer {
 /// Simulate OutboundTransfer state changes with the `/v1/test_helpers/treasury/outbound_transfers` endpoints. These methods can only be called on test mode objects.
 ///
 /// Related guide: [Moving money with Treasury using OutboundTransfer objects](https://docs.stripe.com/docs/treasury/moving-money/financial-accounts/out-of/outbound-transfers)
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TreasuryOutboundTransfer {
@@ -625,19 +632,40 @@ pub struct TreasuryOutboundTransfer {
         crate::TreasuryOutboundTransfersResourceOutboundTransferResourceTrackingDetails,
     >,
     /// The Transaction associated with this object.
-    pub transaction: crate::rt::Expandable<crate::TreasuryTransaction>,
+    pub transaction: crate::rt::Expandable<crate::gated::TreasuryTransaction>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl TreasuryOutboundTransfer {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "treasury.outbound_transfer";
 }
 /// The id of a [`TreasuryOutboundTransfer`].
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 pub type TreasuryOutboundTransferId = crate::rt::Id<TreasuryOutboundTransfer>;
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for TreasuryOutboundTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -667,7 +695,7 @@ impl crate::rt::Decode for TreasuryOutboundTransfer {
                 crate::TreasuryOutboundTransfersResourceOutboundTransferResourceTrackingDetails,
             >,
             f18: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::TreasuryTransaction>,
+                crate::rt::Expandable<crate::gated::TreasuryTransaction>,
             >,
         }
         let mut b = Slots {
@@ -820,19 +848,40 @@ impl crate::rt::Decode for TreasuryOutboundTransfer {
         }
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for TreasuryOutboundTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for TreasuryOutboundTransfer {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TreasuryOutboundTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -882,7 +931,7 @@ impl serde::Serialize for TreasuryOutboundTransfer {
 /// Updates a test mode created OutboundTransfer with tracking details. The OutboundTransfer must not be cancelable, and cannot be in the `canceled` or `failed` states.
 ///
 /// `POST /v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}` · Stripe's SDKs: `update` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/update)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTestHelpersTreasuryOutboundTransfer {
@@ -893,7 +942,7 @@ pub struct UpdateTestHelpersTreasuryOutboundTransfer {
     /// Details about network-specific tracking information.
     pub tracking_details: crate::treasury_outbound_payment::TrackingDetails,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl serde::Serialize for UpdateTestHelpersTreasuryOutboundTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -905,7 +954,7 @@ impl serde::Serialize for UpdateTestHelpersTreasuryOutboundTransfer {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl UpdateTestHelpersTreasuryOutboundTransfer {
     /// Start with the required parameters: `outbound_transfer`, `tracking_details`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -925,7 +974,7 @@ impl UpdateTestHelpersTreasuryOutboundTransfer {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_outbound_transfers")]
 impl crate::rt::StripeRequest for UpdateTestHelpersTreasuryOutboundTransfer {
     type Output = crate::TreasuryOutboundTransfer;
     fn endpoint(&self) -> crate::rt::Endpoint {

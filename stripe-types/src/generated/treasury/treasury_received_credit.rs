@@ -5,7 +5,7 @@
 /// Use this endpoint to simulate a test mode ReceivedCredit initiated by a third party. In live mode, you can’t directly create ReceivedCredits initiated by third parties.
 ///
 /// `POST /v1/test_helpers/treasury/received_credits` · Stripe's SDKs: `create` on `Treasury.ReceivedCredit` · [API reference](https://docs.stripe.com/api/treasury/received_credits/create)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_credits")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTestHelpersTreasuryReceivedCredit {
@@ -26,7 +26,7 @@ pub struct CreateTestHelpersTreasuryReceivedCredit {
     /// Specifies the network rails to be used. If not set, will default to the PaymentMethod's preferred network. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
     pub network: crate::treasury_received_credit::create::Network,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_credits")]
 impl serde::Serialize for CreateTestHelpersTreasuryReceivedCredit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -48,7 +48,7 @@ impl serde::Serialize for CreateTestHelpersTreasuryReceivedCredit {
     }
 }
 /// The required parameters of [`CreateTestHelpersTreasuryReceivedCredit::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_credits")]
 #[derive(Clone, Debug)]
 pub struct CreateTestHelpersTreasuryReceivedCreditArgs {
     /// Amount (in cents) to be transferred.
@@ -60,7 +60,7 @@ pub struct CreateTestHelpersTreasuryReceivedCreditArgs {
     /// Specifies the network rails to be used. If not set, will default to the PaymentMethod's preferred network. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
     pub network: crate::treasury_received_credit::create::Network,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_credits")]
 impl CreateTestHelpersTreasuryReceivedCredit {
     /// Start with the required parameters, named in [`CreateTestHelpersTreasuryReceivedCreditArgs`]: `amount`, `currency`, `financial_account`, `network`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -94,7 +94,7 @@ impl CreateTestHelpersTreasuryReceivedCredit {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_credits")]
 impl crate::rt::StripeRequest for CreateTestHelpersTreasuryReceivedCredit {
     type Output = crate::TreasuryReceivedCredit;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -116,7 +116,7 @@ impl crate::rt::StripeRequest for CreateTestHelpersTreasuryReceivedCredit {
 /// Returns a list of ReceivedCredits.
 ///
 /// `GET /v1/treasury/received_credits` · Stripe's SDKs: `list` on `Treasury.ReceivedCredit` · [API reference](https://docs.stripe.com/api/treasury/received_credits/list)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_credits")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListTreasuryReceivedCredits {
@@ -135,7 +135,7 @@ pub struct ListTreasuryReceivedCredits {
     /// Only return ReceivedCredits that have the given status: `succeeded` or `failed`.
     pub status: Option<crate::treasury_received_credit::list::Status>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_credits")]
 impl serde::Serialize for ListTreasuryReceivedCredits {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -162,7 +162,7 @@ impl serde::Serialize for ListTreasuryReceivedCredits {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_credits")]
 impl ListTreasuryReceivedCredits {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -214,7 +214,7 @@ impl ListTreasuryReceivedCredits {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_credits")]
 impl crate::rt::StripeRequest for ListTreasuryReceivedCredits {
     type Output = crate::rt::List<crate::TreasuryReceivedCredit>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -234,7 +234,7 @@ impl crate::rt::StripeRequest for ListTreasuryReceivedCredits {
 /// Retrieves the details of an existing ReceivedCredit by passing the unique ReceivedCredit ID from the ReceivedCredit list.
 ///
 /// `GET /v1/treasury/received_credits/{id}` · Stripe's SDKs: `retrieve` on `Treasury.ReceivedCredit` · [API reference](https://docs.stripe.com/api/treasury/received_credits/retrieve)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_credits")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryReceivedCredit {
@@ -243,7 +243,7 @@ pub struct RetrieveTreasuryReceivedCredit {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_credits")]
 impl serde::Serialize for RetrieveTreasuryReceivedCredit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -254,7 +254,7 @@ impl serde::Serialize for RetrieveTreasuryReceivedCredit {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_credits")]
 impl RetrieveTreasuryReceivedCredit {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -270,7 +270,7 @@ impl RetrieveTreasuryReceivedCredit {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_credits")]
 impl crate::rt::StripeRequest for RetrieveTreasuryReceivedCredit {
     type Output = crate::TreasuryReceivedCredit;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -291,7 +291,13 @@ impl crate::rt::StripeRequest for RetrieveTreasuryReceivedCredit {
     }
 }
 /// ReceivedCredits represent funds sent to a [FinancialAccount](https://api.stripe.com#financial_accounts) (for example, via ACH or wire). These money movements are not initiated from the FinancialAccount.
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TreasuryReceivedCredit {
@@ -324,19 +330,37 @@ pub struct TreasuryReceivedCredit {
     /// Status of the ReceivedCredit. ReceivedCredits are created either `succeeded` (approved) or `failed` (declined). If a ReceivedCredit is declined, the failure reason can be found in the `failure_code` field.
     pub status: crate::treasury_received_credit::Status,
     /// The Transaction associated with this object.
-    pub transaction: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
+    pub transaction: Option<crate::rt::Expandable<crate::gated::TreasuryTransaction>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl TreasuryReceivedCredit {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "treasury.received_credit";
 }
 /// The id of a [`TreasuryReceivedCredit`].
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 pub type TreasuryReceivedCreditId = crate::rt::Id<TreasuryReceivedCredit>;
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for TreasuryReceivedCredit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -360,7 +384,7 @@ impl crate::rt::Decode for TreasuryReceivedCredit {
             >,
             f13: crate::rt::json::Slot<crate::treasury_received_credit::Status>,
             f14: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::TreasuryTransaction>,
+                crate::rt::Expandable<crate::gated::TreasuryTransaction>,
             >,
         }
         let mut b = Slots {
@@ -485,19 +509,37 @@ impl crate::rt::Decode for TreasuryReceivedCredit {
         }
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for TreasuryReceivedCredit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for TreasuryReceivedCredit {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TreasuryReceivedCredit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

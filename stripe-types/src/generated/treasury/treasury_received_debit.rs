@@ -5,7 +5,7 @@
 /// Use this endpoint to simulate a test mode ReceivedDebit initiated by a third party. In live mode, you can’t directly create ReceivedDebits initiated by third parties.
 ///
 /// `POST /v1/test_helpers/treasury/received_debits` · Stripe's SDKs: `create` on `Treasury.ReceivedDebit` · [API reference](https://docs.stripe.com/api/treasury/received_debits/create)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_debits")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTestHelpersTreasuryReceivedDebit {
@@ -26,7 +26,7 @@ pub struct CreateTestHelpersTreasuryReceivedDebit {
     /// Specifies the network rails to be used. If not set, will default to the PaymentMethod's preferred network. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
     pub network: crate::treasury_received_debit::create::Network,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_debits")]
 impl serde::Serialize for CreateTestHelpersTreasuryReceivedDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -48,7 +48,7 @@ impl serde::Serialize for CreateTestHelpersTreasuryReceivedDebit {
     }
 }
 /// The required parameters of [`CreateTestHelpersTreasuryReceivedDebit::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_debits")]
 #[derive(Clone, Debug)]
 pub struct CreateTestHelpersTreasuryReceivedDebitArgs {
     /// Amount (in cents) to be transferred.
@@ -60,7 +60,7 @@ pub struct CreateTestHelpersTreasuryReceivedDebitArgs {
     /// Specifies the network rails to be used. If not set, will default to the PaymentMethod's preferred network. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
     pub network: crate::treasury_received_debit::create::Network,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_debits")]
 impl CreateTestHelpersTreasuryReceivedDebit {
     /// Start with the required parameters, named in [`CreateTestHelpersTreasuryReceivedDebitArgs`]: `amount`, `currency`, `financial_account`, `network`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -94,7 +94,7 @@ impl CreateTestHelpersTreasuryReceivedDebit {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_debits")]
 impl crate::rt::StripeRequest for CreateTestHelpersTreasuryReceivedDebit {
     type Output = crate::TreasuryReceivedDebit;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -116,7 +116,7 @@ impl crate::rt::StripeRequest for CreateTestHelpersTreasuryReceivedDebit {
 /// Returns a list of ReceivedDebits.
 ///
 /// `GET /v1/treasury/received_debits` · Stripe's SDKs: `list` on `Treasury.ReceivedDebit` · [API reference](https://docs.stripe.com/api/treasury/received_debits/list)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_debits")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListTreasuryReceivedDebits {
@@ -133,7 +133,7 @@ pub struct ListTreasuryReceivedDebits {
     /// Only return ReceivedDebits that have the given status: `succeeded` or `failed`.
     pub status: Option<crate::treasury_received_debit::list::Status>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_debits")]
 impl serde::Serialize for ListTreasuryReceivedDebits {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -157,7 +157,7 @@ impl serde::Serialize for ListTreasuryReceivedDebits {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_debits")]
 impl ListTreasuryReceivedDebits {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -200,7 +200,7 @@ impl ListTreasuryReceivedDebits {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_debits")]
 impl crate::rt::StripeRequest for ListTreasuryReceivedDebits {
     type Output = crate::rt::List<crate::TreasuryReceivedDebit>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -220,7 +220,7 @@ impl crate::rt::StripeRequest for ListTreasuryReceivedDebits {
 /// Retrieves the details of an existing ReceivedDebit by passing the unique ReceivedDebit ID from the ReceivedDebit list
 ///
 /// `GET /v1/treasury/received_debits/{id}` · Stripe's SDKs: `retrieve` on `Treasury.ReceivedDebit` · [API reference](https://docs.stripe.com/api/treasury/received_debits/retrieve)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_debits")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryReceivedDebit {
@@ -229,7 +229,7 @@ pub struct RetrieveTreasuryReceivedDebit {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_debits")]
 impl serde::Serialize for RetrieveTreasuryReceivedDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -240,7 +240,7 @@ impl serde::Serialize for RetrieveTreasuryReceivedDebit {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_debits")]
 impl RetrieveTreasuryReceivedDebit {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -256,7 +256,7 @@ impl RetrieveTreasuryReceivedDebit {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_received_debits")]
 impl crate::rt::StripeRequest for RetrieveTreasuryReceivedDebit {
     type Output = crate::TreasuryReceivedDebit;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -277,7 +277,13 @@ impl crate::rt::StripeRequest for RetrieveTreasuryReceivedDebit {
     }
 }
 /// ReceivedDebits represent funds pulled from a [FinancialAccount](https://api.stripe.com#financial_accounts). These are not initiated from the FinancialAccount.
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TreasuryReceivedDebit {
@@ -312,19 +318,37 @@ pub struct TreasuryReceivedDebit {
     /// Status of the ReceivedDebit. ReceivedDebits are created with a status of either `succeeded` (approved) or `failed` (declined). The failure reason can be found under the `failure_code`.
     pub status: crate::treasury_received_debit::Status,
     /// The Transaction associated with this object.
-    pub transaction: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
+    pub transaction: Option<crate::rt::Expandable<crate::gated::TreasuryTransaction>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl TreasuryReceivedDebit {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "treasury.received_debit";
 }
 /// The id of a [`TreasuryReceivedDebit`].
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 pub type TreasuryReceivedDebitId = crate::rt::Id<TreasuryReceivedDebit>;
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::Decode for TreasuryReceivedDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -348,7 +372,7 @@ impl crate::rt::Decode for TreasuryReceivedDebit {
             >,
             f13: crate::rt::json::Slot<crate::treasury_received_debit::Status>,
             f14: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::TreasuryTransaction>,
+                crate::rt::Expandable<crate::gated::TreasuryTransaction>,
             >,
         }
         let mut b = Slots {
@@ -470,19 +494,37 @@ impl crate::rt::Decode for TreasuryReceivedDebit {
         }
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for TreasuryReceivedDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::HasId for TreasuryReceivedDebit {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(
+    any(
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TreasuryReceivedDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

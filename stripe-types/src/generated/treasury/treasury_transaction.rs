@@ -5,7 +5,7 @@
 /// Retrieves a list of Transaction objects.
 ///
 /// `GET /v1/treasury/transactions` · Stripe's SDKs: `list` on `Treasury.Transaction` · [API reference](https://docs.stripe.com/api/treasury/transactions/list)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListTreasuryTransactions {
@@ -28,7 +28,7 @@ pub struct ListTreasuryTransactions {
     /// A filter for the `status_transitions.posted_at` timestamp. When using this filter, `status=posted` and `order_by=posted_at` must also be specified.
     pub status_transitions: Option<crate::treasury_transaction::StatusTransitions>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transactions")]
 impl serde::Serialize for ListTreasuryTransactions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -61,7 +61,7 @@ impl serde::Serialize for ListTreasuryTransactions {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transactions")]
 impl ListTreasuryTransactions {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -128,7 +128,7 @@ impl ListTreasuryTransactions {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transactions")]
 impl crate::rt::StripeRequest for ListTreasuryTransactions {
     type Output = crate::rt::List<crate::TreasuryTransaction>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -148,7 +148,7 @@ impl crate::rt::StripeRequest for ListTreasuryTransactions {
 /// Retrieves the details of an existing Transaction.
 ///
 /// `GET /v1/treasury/transactions/{id}` · Stripe's SDKs: `retrieve` on `Treasury.Transaction` · [API reference](https://docs.stripe.com/api/treasury/transactions/retrieve)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryTransaction {
@@ -157,7 +157,7 @@ pub struct RetrieveTreasuryTransaction {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transactions")]
 impl serde::Serialize for RetrieveTreasuryTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -168,7 +168,7 @@ impl serde::Serialize for RetrieveTreasuryTransaction {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transactions")]
 impl RetrieveTreasuryTransaction {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -184,7 +184,7 @@ impl RetrieveTreasuryTransaction {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transactions")]
 impl crate::rt::StripeRequest for RetrieveTreasuryTransaction {
     type Output = crate::TreasuryTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -205,7 +205,7 @@ impl crate::rt::StripeRequest for RetrieveTreasuryTransaction {
     }
 }
 /// Transactions represent changes to a [FinancialAccount's](https://api.stripe.com#financial_accounts) balance.
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TreasuryTransaction {
@@ -240,15 +240,14 @@ pub struct TreasuryTransaction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transactions")]
 impl TreasuryTransaction {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "treasury.transaction";
 }
 /// The id of a [`TreasuryTransaction`].
-#[cfg(feature = "treasury")]
-pub type TreasuryTransactionId = crate::rt::Id<TreasuryTransaction>;
-#[cfg(feature = "treasury")]
+pub type TreasuryTransactionId = crate::rt::Id<crate::gated::TreasuryTransaction>;
+#[cfg(feature = "treasury_transactions")]
 impl crate::rt::Decode for TreasuryTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -391,19 +390,19 @@ impl crate::rt::Decode for TreasuryTransaction {
         }
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transactions")]
 impl<'de> serde::Deserialize<'de> for TreasuryTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transactions")]
 impl crate::rt::HasId for TreasuryTransaction {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transactions")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TreasuryTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

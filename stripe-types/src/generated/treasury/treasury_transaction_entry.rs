@@ -5,7 +5,7 @@
 /// Retrieves a list of TransactionEntry objects.
 ///
 /// `GET /v1/treasury/transaction_entries` · Stripe's SDKs: `list` on `Treasury.TransactionEntry` · [API reference](https://docs.stripe.com/api/treasury/transaction_entries/list)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transaction_entries")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListTreasuryTransactionEntries {
@@ -28,7 +28,7 @@ pub struct ListTreasuryTransactionEntries {
     /// Only return TransactionEntries associated with this Transaction.
     pub transaction: Option<String>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transaction_entries")]
 impl serde::Serialize for ListTreasuryTransactionEntries {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -61,7 +61,7 @@ impl serde::Serialize for ListTreasuryTransactionEntries {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transaction_entries")]
 impl ListTreasuryTransactionEntries {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -128,7 +128,7 @@ impl ListTreasuryTransactionEntries {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transaction_entries")]
 impl crate::rt::StripeRequest for ListTreasuryTransactionEntries {
     type Output = crate::rt::List<crate::TreasuryTransactionEntry>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -148,7 +148,7 @@ impl crate::rt::StripeRequest for ListTreasuryTransactionEntries {
 /// Retrieves a TransactionEntry object.
 ///
 /// `GET /v1/treasury/transaction_entries/{id}` · Stripe's SDKs: `retrieve` on `Treasury.TransactionEntry` · [API reference](https://docs.stripe.com/api/treasury/transaction_entries/retrieve)
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transaction_entries")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryTransactionEntry {
@@ -157,7 +157,7 @@ pub struct RetrieveTreasuryTransactionEntry {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transaction_entries")]
 impl serde::Serialize for RetrieveTreasuryTransactionEntry {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -168,7 +168,7 @@ impl serde::Serialize for RetrieveTreasuryTransactionEntry {
         map.end()
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transaction_entries")]
 impl RetrieveTreasuryTransactionEntry {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -184,7 +184,7 @@ impl RetrieveTreasuryTransactionEntry {
         self
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(feature = "treasury_transaction_entries")]
 impl crate::rt::StripeRequest for RetrieveTreasuryTransactionEntry {
     type Output = crate::TreasuryTransactionEntry;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -205,7 +205,7 @@ impl crate::rt::StripeRequest for RetrieveTreasuryTransactionEntry {
     }
 }
 /// TransactionEntries represent individual units of money movements within a single [Transaction](https://api.stripe.com#transactions).
-#[cfg(feature = "treasury")]
+#[cfg(any(feature = "treasury_transaction_entries", feature = "treasury_transactions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TreasuryTransactionEntry {
@@ -230,21 +230,21 @@ pub struct TreasuryTransactionEntry {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The Transaction associated with this object.
-    pub transaction: crate::rt::Expandable<crate::TreasuryTransaction>,
+    pub transaction: crate::rt::Expandable<crate::gated::TreasuryTransaction>,
     /// The specific money movement that generated the TransactionEntry.
     pub r#type: crate::treasury_transaction_entry::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "treasury")]
+#[cfg(any(feature = "treasury_transaction_entries", feature = "treasury_transactions"))]
 impl TreasuryTransactionEntry {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "treasury.transaction_entry";
 }
 /// The id of a [`TreasuryTransactionEntry`].
-#[cfg(feature = "treasury")]
+#[cfg(any(feature = "treasury_transaction_entries", feature = "treasury_transactions"))]
 pub type TreasuryTransactionEntryId = crate::rt::Id<TreasuryTransactionEntry>;
-#[cfg(feature = "treasury")]
+#[cfg(any(feature = "treasury_transaction_entries", feature = "treasury_transactions"))]
 impl crate::rt::Decode for TreasuryTransactionEntry {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -260,7 +260,7 @@ impl crate::rt::Decode for TreasuryTransactionEntry {
             f8: crate::rt::json::Slot<crate::TreasuryTransactionEntryId>,
             f9: crate::rt::json::Slot<bool>,
             f10: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::TreasuryTransaction>,
+                crate::rt::Expandable<crate::gated::TreasuryTransaction>,
             >,
             f11: crate::rt::json::Slot<crate::treasury_transaction_entry::Type>,
         }
@@ -374,19 +374,19 @@ impl crate::rt::Decode for TreasuryTransactionEntry {
         }
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(any(feature = "treasury_transaction_entries", feature = "treasury_transactions"))]
 impl<'de> serde::Deserialize<'de> for TreasuryTransactionEntry {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(any(feature = "treasury_transaction_entries", feature = "treasury_transactions"))]
 impl crate::rt::HasId for TreasuryTransactionEntry {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "treasury")]
+#[cfg(any(feature = "treasury_transaction_entries", feature = "treasury_transactions"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TreasuryTransactionEntry {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
