@@ -18,7 +18,8 @@
 //! * [`parse_event_notification`] does the same for v2 thin events ([`EventNotification`]),
 //!   whose full data is fetched with [`EventNotification::fetch_event`].
 //! * A [`Webhook`] value configures the tolerance and the clock.
-//! * [`EventHandler`] and [`dispatch`] route events to per-type methods.
+//! * [`EventHandler`] and [`dispatch`] route events to per-type methods (features `payments`
+//!   and `billing`, the default: its methods take those areas' resources).
 //! * With the `axum` feature, `webhook::axum` has extractors that do all of this.
 //!
 //! No error or `Debug` output of this module contains a secret.
@@ -26,6 +27,7 @@
 mod error;
 mod event;
 mod fetch;
+#[cfg(all(feature = "payments", feature = "billing"))]
 mod handler;
 mod notification;
 mod signature;
@@ -38,6 +40,7 @@ use stripe_types as types;
 
 pub use error::{HeaderProblem, WebhookError};
 pub use event::{Event, EventData, EventRequest};
+#[cfg(all(feature = "payments", feature = "billing"))]
 pub use handler::{dispatch, EventHandler};
 pub use notification::{
     EventNotification, EventNotificationType, MeterErrorCode, MeterErrorGroup, MeterErrorReason,
