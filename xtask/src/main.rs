@@ -386,7 +386,7 @@ fn miri() -> Result<()> {
         .unwrap_or_default();
     let missing: Vec<&str> = ["miri", "rust-src"]
         .into_iter()
-        .filter(|c| !installed.lines().any(|l| l.starts_with(&format!("{c}-"))))
+        .filter(|c| !component_installed(&installed, c))
         .collect();
     if !missing.is_empty() {
         let what = format!(
@@ -413,6 +413,14 @@ fn miri() -> Result<()> {
         "--test",
         "boxed",
     ]))
+}
+
+/// Whether `rustup component list --installed` output lists `component`: with its target
+/// (`miri-x86_64-unknown-linux-gnu`) or, for target-independent ones, plainly (`rust-src`).
+fn component_installed(installed: &str, component: &str) -> bool {
+    installed
+        .lines()
+        .any(|l| l == component || l.starts_with(&format!("{component}-")))
 }
 
 fn bench_build(_args: &[String]) -> Result<()> {
@@ -443,4 +451,22 @@ fn bench_build(_args: &[String]) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::component_installed;
+
+    #[test]
+    fn rustup_components_with_and_without_target() {
+        let installed = "cargo-x86_64-unknown-linux-gnu\nmiri-x86_64-unknown-linux-gnu\n\
+                         rust-src\nrust-std-x86_64-unknown-linux-gnu\n";
+        assert!(component_installed(installed, "miri"));
+        assert!(component_installed(installed, "rust-src"));
+        assert!(!component_installed(installed, "clippy"));
+        assert!(!component_installed(
+            "rust-std-x86_64-unknown-linux-gnu\n",
+            "rust-src"
+        ));
+    }
 }
