@@ -313,6 +313,14 @@ fn common_words(owners: &[String]) -> Option<String> {
         .filter(|c| c.len() <= 40 && !owners.contains(c))
 }
 
+/// The owners (schema or operation names) of the use sites `uses`, sorted, each once.
+fn owners_of(m: &Model, uses: &[ItemId]) -> Vec<String> {
+    let mut owners: Vec<String> = uses.iter().map(|&u| m.items[u].owner.clone()).collect();
+    owners.sort();
+    owners.dedup();
+    owners
+}
+
 /// Module names the generated root already uses.
 const ROOT_MODULES: &[&str] = &["rt", "events", "nested", "generated"];
 
@@ -410,9 +418,7 @@ pub fn assign_names(m: &mut Model) {
             return true;
         }
         root.insert(title.clone());
-        let mut used_by: Vec<String> = uses.iter().map(|&u| m.items[u].owner.clone()).collect();
-        used_by.sort();
-        used_by.dedup();
+        let used_by = owners_of(m, uses);
         let item = &mut m.items[id];
         item.name = title;
         item.used_by = used_by;
@@ -476,9 +482,7 @@ pub fn assign_names(m: &mut Model) {
         // owner without the module's resource (`update` for `UpdatePaymentIntent` in
         // `payment_intent`), every owner's for a shared type (`create_confirm`).
         let resource = crate::names::type_ident(&module);
-        let mut used_by: Vec<String> = uses.iter().map(|&u| m.items[u].owner.clone()).collect();
-        used_by.sort();
-        used_by.dedup();
+        let used_by = owners_of(m, uses);
         // An operation's scope is its verb (`create` for `CreateSubscription` and for
         // `CreateCustomerSubscription`), and if that does not settle a collision, its name
         // without the resource (`create_customer`); a schema's is its name without the

@@ -157,7 +157,10 @@ pub use transport::{
 };
 
 /// The guides as pages of these docs (`guides`, on every docs build) and as doctests (with
-/// the `full` feature their examples need): one list for both.
+/// the `full` feature their examples need): one list for both. Each is `guides/<file>` as the
+/// build script writes it to `$OUT_DIR/guides`, with its links to other guides (`webhooks.md`)
+/// made rustdoc links to their pages: the modules below, each named after its file with `_`
+/// for `-`.
 macro_rules! guides {
     ($($(#[$doctest:meta])? $name:ident = $file:literal;)*) => {
         /// The guides, one page each. Their Rust examples compile (and, unless marked
@@ -165,33 +168,38 @@ macro_rules! guides {
         // rustdoc sets `doc` when it collects doctests too: those come from `guide_doctests`.
         #[cfg(all(doc, not(doctest)))]
         pub mod guides {
-            $(#[doc = include_str!($file)] pub mod $name {})*
+            $(#[doc = include_str!(concat!(env!("OUT_DIR"), "/guides/", $file))] pub mod $name {})*
         }
         #[cfg(all(doctest, feature = "full"))]
         #[allow(non_camel_case_types)]
         mod guide_doctests {
-            $($(#[$doctest])? #[doc = include_str!($file)] struct $name;)*
+            $($(#[$doctest])? #[doc = include_str!(concat!(env!("OUT_DIR"), "/guides/", $file))] struct $name;)*
         }
     };
 }
 
 guides! {
-    getting_started = "../guides/getting-started.md";
-    payments = "../guides/payments.md";
-    subscriptions = "../guides/subscriptions.md";
+    getting_started = "getting-started.md";
+    payments = "payments.md";
+    subscriptions = "subscriptions.md";
     // Doctested in `meter`, where its examples' features are on.
-    #[cfg(any())] metering = "../guides/metering.md";
-    connect = "../guides/connect.md";
-    webhooks = "../guides/webhooks.md";
-    error_handling = "../guides/error-handling.md";
-    testing = "../guides/testing.md";
-    telemetry = "../guides/telemetry.md";
-    performance = "../guides/performance.md";
+    #[cfg(any())] metering = "metering.md";
+    connect = "connect.md";
+    webhooks = "webhooks.md";
+    error_handling = "error-handling.md";
+    testing = "testing.md";
+    telemetry = "telemetry.md";
+    performance = "performance.md";
     // Not a doctest: its Rust is wasm32 code, the crate examples/cloudflare-worker, which
     // `cargo xtask test` builds and runs (tests/tests/it/guide_cloudflare_worker.rs checks
     // that the guide quotes it verbatim).
-    #[cfg(any())] cloudflare_workers = "../guides/cloudflare-workers.md";
+    #[cfg(any())] cloudflare_workers = "cloudflare-workers.md";
 }
+
+// The build script's rewriting of the guides' links, unit-tested here.
+#[cfg(test)]
+#[path = "../build/guide_links.rs"]
+mod guide_links;
 
 /// The READMEs' examples, as doctests.
 #[cfg(all(doctest, feature = "full"))]

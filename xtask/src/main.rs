@@ -5,7 +5,8 @@
 //! - `spec names [--from <file>]`: rederive `spec/operation_names.toml` (Stripe's method names)
 //!   from Stripe's SDK spec, by default stripe-mock's copy in the Go module cache.
 //! - `test`: the whole test suite (codegen check, stripe-mock, refresh proof, workspace tests,
-//!   the wasm32 build and its Node tests).
+//!   the wasm32 build and its Node tests). Each step prints `step <name>: <secs> s`; a table
+//!   at the end gives every step's time, the core suite's and the added checks' subtotals.
 //! - `wasm`: the wasm32 step alone (installs the target, wasm-bindgen-cli and workerd if needed).
 //! - `refresh-proof`: regenerate from stripe-mock's newer spec into a copy and type-check it.
 //! - `bench [--full] [--no-compare | --only-compare | --only-dev-loop] [--build-rounds N]`: every benchmark into one table (`target/bench/report.md`).
@@ -17,6 +18,7 @@
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Instant;
 
 mod bench;
 mod explorer;
@@ -51,7 +53,7 @@ fn main() {
                  commands:\n  codegen [--check] [--stats [--features <a,b>]] [--spec <file>] [--pin <file>]\n  \
                  spec fetch --tag <tag> [--from <file>] [--dir <spec dir>]\n  \
                  spec names [--from <spec3.beta.sdk.json>]\n  \
-                 test    (codegen --check, clippy, fmt --check, deny, refresh proof, then every test, then wasm)\n  \
+                 test    (codegen --check, clippy, fmt --check, doc, deny, miri, refresh proof, every test, wasm; each step timed)\n  \
                  wasm    (wasm32 build, the Cloudflare Worker example's Node and workerd tests)\n  \
                  refresh-proof\n  \
                  deny\n  bench [--full] [--no-compare | --only-compare | --only-dev-loop] [--build-rounds N]\n  bench-build\n  stripe-mock [install|start]\n  explorer [--base-url <url>] [--release]"
@@ -313,35 +315,113 @@ fn cargo() -> Command {
 }
 
 fn test(_args: &[String]) -> Result<()> {
-    codegen(&["--check".to_string()])?;
-    run(cargo().args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--all-features",
-        "--no-deps",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-    run(cargo().args(["fmt", "--all", "--check"]))?;
+    let mut steps = Steps::default();
+    let result = test_steps(&mut steps);
+    print!("{}", steps.summary());
+    result
+}
+
+/// The steps of `cargo xtask test`, in order. `Core` steps are the suite as it first was
+/// (codegen check, clippy, fmt, the tests and the stripe-mock they need); `Added` ones came
+/// later (docs, cargo-deny, Miri, refresh proof, wasm).
+fn test_steps(steps: &mut Steps) -> Result<()> {
+    use Group::{Added, Core};
+    steps.run(Core, "codegen --check", || {
+        codegen(&["--check".to_string()])
+    })?;
+    steps.run(Core, "clippy", || {
+        run(cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--no-deps",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    steps.run(Core, "fmt", || {
+        run(cargo().args(["fmt", "--all", "--check"]))
+    })?;
     // The published crates' docs with every feature (docs.rs's set): rustdoc warnings
     // (broken intra-doc links, bare URLs, ...) fail the run.
-    run(cargo()
-        .args(["doc", "--no-deps", "--all-features"])
-        .args(["-p", "stripe-types", "-p", "stripe-client"])
-        .env("RUSTDOCFLAGS", "-D warnings"))?;
-    deny()?;
-    miri()?;
-    let mock = stripe_mock::ensure()?;
+    steps.run(Added, "doc", || {
+        run(cargo()
+            .args(["doc", "--no-deps", "--all-features"])
+            .args(["-p", "stripe-types", "-p", "stripe-client"])
+            .env("RUSTDOCFLAGS", "-D warnings"))
+    })?;
+    steps.run(Added, "deny", deny)?;
+    steps.run(Added, "miri", miri)?;
+    let mock = steps.run(Core, "stripe-mock", stripe_mock::ensure)?;
     println!("stripe-mock at {}", mock.url);
     // After the stripe-mock step: its `go install` fills the Go module cache the proof reads.
-    refresh::proof()?;
-    run(cargo()
-        .args(["test", "--workspace", "--all-features", "--no-fail-fast"])
-        .env("STRIPE_MOCK_URL", &mock.url))?;
-    wasm::test(&mock.url)?;
+    steps.run(Added, "refresh proof", refresh::proof)?;
+    steps.run(Core, "tests", || {
+        run(cargo()
+            .args(["test", "--workspace", "--all-features", "--no-fail-fast"])
+            .env("STRIPE_MOCK_URL", &mock.url))
+    })?;
+    steps.run(Added, "wasm", || wasm::test(&mock.url))?;
     Ok(())
+}
+
+/// Which part of `cargo xtask test` a step belongs to, for the summary.
+#[derive(Clone, Copy, PartialEq)]
+enum Group {
+    Core,
+    Added,
+}
+
+impl Group {
+    fn label(self) -> &'static str {
+        match self {
+            Group::Core => "core suite",
+            Group::Added => "added checks",
+        }
+    }
+}
+
+/// The wall time of each step run so far, in run order.
+#[derive(Default)]
+struct Steps {
+    done: Vec<(Group, &'static str, f64)>,
+}
+
+impl Steps {
+    /// Run one step, print `step <name>: <secs> s` when it ends (failed or not) and record it.
+    fn run<T>(
+        &mut self,
+        group: Group,
+        name: &'static str,
+        f: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
+        let started = Instant::now();
+        let result = f();
+        let secs = started.elapsed().as_secs_f64();
+        let failed = if result.is_err() { " (failed)" } else { "" };
+        println!("step {name}: {secs:.1} s{failed}");
+        self.done.push((group, name, secs));
+        result
+    }
+
+    /// The table of steps in run order, the subtotal of each group and the total.
+    fn summary(&self) -> String {
+        let row =
+            |name: &str, group: &str, secs: f64| format!("{name:<20} {group:<14} {secs:>8.1}\n");
+        let mut out = format!("\n{:<20} {:<14} {:>8}\n", "step", "group", "seconds");
+        for (group, name, secs) in &self.done {
+            out += &row(name, group.label(), *secs);
+        }
+        out += &format!("{}\n", "-".repeat(44));
+        for group in [Group::Core, Group::Added] {
+            let sum = self.done.iter().filter(|s| s.0 == group).map(|s| s.2).sum();
+            out += &row(group.label(), "", sum);
+        }
+        out += &row("total", "", self.done.iter().map(|s| s.2).sum());
+        out
+    }
 }
 
 /// `cargo deny check` with the checked-in `deny.toml`: licences, bans (duplicate versions are
@@ -394,7 +474,7 @@ fn miri() -> Result<()> {
         .unwrap_or_default();
     let missing: Vec<&str> = ["miri", "rust-src"]
         .into_iter()
-        .filter(|c| !installed.lines().any(|l| l.starts_with(&format!("{c}-"))))
+        .filter(|c| !component_installed(&installed, c))
         .collect();
     if !missing.is_empty() {
         let what = format!(
@@ -421,6 +501,14 @@ fn miri() -> Result<()> {
         "--test",
         "boxed",
     ]))
+}
+
+/// Whether `rustup component list --installed` output lists `component`: with its target
+/// (`miri-x86_64-unknown-linux-gnu`) or, for target-independent ones, plainly (`rust-src`).
+fn component_installed(installed: &str, component: &str) -> bool {
+    installed
+        .lines()
+        .any(|l| l == component || l.starts_with(&format!("{component}-")))
 }
 
 fn bench_build(_args: &[String]) -> Result<()> {
@@ -451,4 +539,42 @@ fn bench_build(_args: &[String]) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{component_installed, Group, Steps};
+
+    #[test]
+    fn summary_lists_steps_in_run_order_with_group_subtotals() {
+        let steps = Steps {
+            done: vec![
+                (Group::Core, "codegen --check", 2.0),
+                (Group::Added, "doc", 10.5),
+                (Group::Core, "tests", 30.0),
+            ],
+        };
+        let table = steps.summary();
+        let rows: Vec<&str> = table.lines().filter(|l| !l.is_empty()).collect();
+        assert!(rows[0].starts_with("step") && rows[0].ends_with("seconds"));
+        assert!(rows[1].starts_with("codegen --check") && rows[1].ends_with(" 2.0"));
+        assert!(rows[2].starts_with("doc") && rows[2].contains("added checks"));
+        assert!(rows[3].starts_with("tests"));
+        assert!(rows[5].starts_with("core suite") && rows[5].ends_with(" 32.0"));
+        assert!(rows[6].starts_with("added checks") && rows[6].ends_with(" 10.5"));
+        assert!(rows[7].starts_with("total") && rows[7].ends_with(" 42.5"));
+    }
+
+    #[test]
+    fn rustup_components_with_and_without_target() {
+        let installed = "cargo-x86_64-unknown-linux-gnu\nmiri-x86_64-unknown-linux-gnu\n\
+                         rust-src\nrust-std-x86_64-unknown-linux-gnu\n";
+        assert!(component_installed(installed, "miri"));
+        assert!(component_installed(installed, "rust-src"));
+        assert!(!component_installed(installed, "clippy"));
+        assert!(!component_installed(
+            "rust-std-x86_64-unknown-linux-gnu\n",
+            "rust-src"
+        ));
+    }
 }

@@ -20,13 +20,15 @@ const EXAMPLE: &str = "examples/cloudflare-worker";
 
 /// `cargo xtask wasm`: the step on its own, with stripe-mock found or started.
 pub fn cli() -> Result<()> {
+    let started = Instant::now();
     let mock = stripe_mock::ensure()?;
-    test(&mock.url)
+    test(&mock.url)?;
+    eprintln!("wasm step: {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
 }
 
 /// Build for wasm32 and run the Node tests against the stripe-mock at `mock_url`.
 pub fn test(mock_url: &str) -> Result<()> {
-    let started = Instant::now();
     let root = root();
     ensure_target()?;
     let wasm_cargo = |command: &str, package: &str| {
@@ -75,7 +77,6 @@ pub fn test(mock_url: &str) -> Result<()> {
         .current_dir(&example)
         .env("WORKER_PKG", &pkg)
         .env("STRIPE_MOCK_URL", mock_url))?;
-    eprintln!("wasm step: {:.0} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 
