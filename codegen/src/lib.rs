@@ -41,6 +41,7 @@
 
 pub mod convert;
 pub mod emit;
+pub mod features_guide;
 pub mod html;
 pub mod model;
 pub mod names;
@@ -677,6 +678,10 @@ pub fn generate_from_bytes(
     workspace_files.insert(
         "tests/tests/it/stripe_mock_every_operation.rs".to_string(),
         emit::mock_test(&model, sha256)?,
+    );
+    workspace_files.insert(
+        "guides/features.md".to_string(),
+        features_guide::render(&model, &policy.default_areas),
     );
     Ok(Generated {
         files: emitted.files,

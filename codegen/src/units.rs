@@ -21,10 +21,11 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Units {
     /// First segments with no path of their own (`billing`, `issuing`).
     namespaces: BTreeSet<String>,
-    /// Singular top-level resource → its feature (`customer` → `customers`).
-    top: BTreeMap<String, String>,
-    /// (namespace, singular resource) → its feature (`(billing, meter)` → `billing_meters`).
-    nested: BTreeMap<(String, String), String>,
+    /// (namespace or `""`, a path's resources in the singular joined by `_`) → the feature
+    /// of the path, with its rank (shorter paths, then plural segments, first):
+    /// `("", customer_balance_transaction)` → `customers` from
+    /// `/v1/customers/{customer}/balance_transactions`, `(billing, meter)` → `billing_meters`.
+    claims: BTreeMap<(String, String), ((usize, bool), String)>,
 }
 
 /// The segments of a path after the version, `test_helpers` skipped.
@@ -65,25 +66,30 @@ impl Units {
                 u.namespaces.insert(first.to_string());
             }
         }
-        // A plural segment wins over a singular one with the same stem (`accounts` over
-        // `account`): it is the collection the schema's objects come from.
-        for first in firsts.iter().filter(|f| !u.namespaces.contains(**f)) {
-            let s = singular(first);
-            let plural = *first != s;
-            match u.top.get(&s) {
-                Some(cur) if !plural || cur != &s => {}
-                _ => {
-                    u.top.insert(s, first.to_string());
-                }
-            }
-        }
         for p in &v1 {
+            let unit = u.for_path(p);
             let segs = segments(p);
-            if let [ns, second, ..] = segs.as_slice() {
-                if u.namespaces.contains(*ns) && !is_param(second) {
-                    u.nested
-                        .entry((ns.to_string(), singular(second)))
-                        .or_insert_with(|| format!("{ns}_{second}"));
+            let (ns, rest) = match segs.split_first() {
+                Some((ns, rest)) if u.namespaces.contains(*ns) => (ns.to_string(), rest),
+                _ => (String::new(), segs.as_slice()),
+            };
+            let words: Vec<&str> = rest.iter().copied().filter(|s| !is_param(s)).collect();
+            let Some(first) = words.first() else {
+                continue;
+            };
+            let rank = (words.len(), singular(first) == *first);
+            for n in 1..=words.len() {
+                let key = words[..n]
+                    .iter()
+                    .map(|w| singular(w))
+                    .collect::<Vec<_>>()
+                    .join("_");
+                let e = u
+                    .claims
+                    .entry((ns.clone(), key))
+                    .or_insert_with(|| (rank, unit.clone()));
+                if rank < e.0 {
+                    *e = (rank, unit.clone());
                 }
             }
         }
@@ -105,35 +111,33 @@ impl Units {
         }
     }
 
-    /// The feature of the resource a component schema belongs to, if one claims it.
+    /// The feature of the resource a component schema belongs to: the path whose resources,
+    /// in the singular, spell the longest prefix of its name. `None` if no path does.
     pub fn for_schema(&self, name: &str) -> Option<String> {
         if name.starts_with("v2.") {
             return Some("v2".into());
         }
-        let longest = |candidates: &mut dyn Iterator<Item = (&String, &String)>, name: &str| {
-            candidates
-                .filter(|(res, _)| name == res.as_str() || name.starts_with(&format!("{res}_")))
-                .max_by_key(|(res, _)| res.len())
-                .map(|(_, unit)| unit.clone())
-        };
-        match name.split_once('.') {
+        let (ns, rest) = match name.split_once('.') {
             Some((prefix, rest)) => {
                 let prefix = prefix.trim_start_matches("deleted_");
                 if self.namespaces.contains(prefix) {
-                    longest(
-                        &mut self
-                            .nested
-                            .iter()
-                            .filter(|((ns, _), _)| ns == prefix)
-                            .map(|((_, res), unit)| (res, unit)),
-                        rest,
-                    )
+                    (prefix.to_string(), rest.to_string())
                 } else {
-                    self.top.get(&singular(prefix)).cloned()
+                    (String::new(), format!("{prefix}_{rest}"))
                 }
             }
-            None => longest(&mut self.top.iter(), name.trim_start_matches("deleted_")),
-        }
+            None => (
+                String::new(),
+                name.trim_start_matches("deleted_").to_string(),
+            ),
+        };
+        self.claims
+            .iter()
+            .filter(|((n, key), _)| {
+                *n == ns && (rest == *key || rest.starts_with(&format!("{key}_")))
+            })
+            .max_by_key(|((_, key), _)| key.len())
+            .map(|(_, (_, unit))| unit.clone())
     }
 }
 
@@ -155,6 +159,8 @@ mod tests {
             "/v1/billing/meters",
             "/v1/billing/meters/{id}/event_summaries",
             "/v1/billing/meter_events",
+            "/v1/charges/{charge}/refunds",
+            "/v1/refunds",
             "/v1/test_helpers/issuing/cards/{card}/shipping/ship",
             "/v2/core/accounts",
         ])

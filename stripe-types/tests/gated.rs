@@ -54,7 +54,10 @@ fn an_expanded_object_of_an_off_resource_keeps_its_json() {
     let expected: serde_json::Value = serde_json::from_str(CUSTOMER).unwrap();
     assert_eq!(serde_json::to_value(stand_in).unwrap(), expected);
     let debug = format!("{stand_in:?}");
-    assert!(debug.contains("cus_1") && !debug.contains("jenny"), "{debug}");
+    assert!(
+        debug.contains("cus_1") && !debug.contains("jenny"),
+        "{debug}"
+    );
 }
 
 #[test]

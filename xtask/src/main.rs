@@ -323,7 +323,7 @@ fn test(_args: &[String]) -> Result<()> {
 
 /// The steps of `cargo xtask test`, in order. `Core` steps are the suite as it first was
 /// (codegen check, clippy, fmt, the tests and the stripe-mock they need); `Added` ones came
-/// later (docs, cargo-deny, Miri, refresh proof, wasm).
+/// later (docs, cargo-deny, Miri, refresh proof, wasm, resource features).
 fn test_steps(steps: &mut Steps) -> Result<()> {
     use Group::{Added, Core};
     steps.run(Core, "codegen --check", || {
@@ -364,7 +364,32 @@ fn test_steps(steps: &mut Steps) -> Result<()> {
             .env("STRIPE_MOCK_URL", &mock.url))
     })?;
     steps.run(Added, "wasm", || wasm::test(&mock.url))?;
+    steps.run(Added, "resource features", resource_features)?;
     Ok(())
+}
+
+/// Builds with resource features alone, not whole areas: the client with one resource,
+/// and `Charge` without `customers`, whose expanded customer decodes into its stand-in
+/// (`stripe-types/tests/gated.rs`).
+fn resource_features() -> Result<()> {
+    run(cargo().args([
+        "check",
+        "-p",
+        "stripe-client",
+        "--no-default-features",
+        "--features",
+        "stripe-types/customers",
+    ]))?;
+    run(cargo().args([
+        "test",
+        "-p",
+        "stripe-types",
+        "--no-default-features",
+        "--features",
+        "charges",
+        "--test",
+        "gated",
+    ]))
 }
 
 /// Which part of `cargo xtask test` a step belongs to, for the summary.
