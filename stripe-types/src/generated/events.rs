@@ -1760,7 +1760,7 @@ pub enum EventObject {
     #[cfg(feature = "billing_meter_event_adjustments")]
     BillingMeterEventAdjustment(crate::rt::Boxed<crate::BillingMeterEventAdjustment>),
     /// A `billing.meter_event_summary` object.
-    #[cfg(any(feature = "billing_meter_events", feature = "billing_meters"))]
+    #[cfg(feature = "billing_meters")]
     BillingMeterEventSummary(crate::rt::Boxed<crate::BillingMeterEventSummary>),
     /// A `billing_portal.configuration` object.
     #[cfg(feature = "billing_portal_configurations")]
@@ -2440,7 +2440,7 @@ impl EventObject {
             EventObject::BillingMeterEventAdjustment(_) => {
                 Some("billing.meter_event_adjustment")
             }
-            #[cfg(any(feature = "billing_meter_events", feature = "billing_meters"))]
+            #[cfg(feature = "billing_meters")]
             EventObject::BillingMeterEventSummary(_) => {
                 Some("billing.meter_event_summary")
             }
@@ -3077,7 +3077,7 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::BillingMeterEventAdjustment>>()
                     .map(EventObject::BillingMeterEventAdjustment)
             }
-            #[cfg(any(feature = "billing_meter_events", feature = "billing_meters"))]
+            #[cfg(feature = "billing_meters")]
             (Some("billing.meter_event_summary"), _) => {
                 r.decode::<crate::rt::Boxed<crate::BillingMeterEventSummary>>()
                     .map(EventObject::BillingMeterEventSummary)

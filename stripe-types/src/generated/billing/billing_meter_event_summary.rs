@@ -4,7 +4,7 @@
 /// usage was accrued by a customer for that period.
 ///
 /// Note: Meters events are aggregated asynchronously so the meter event summaries provide an eventually consistent view of the reported usage.
-#[cfg(any(feature = "billing_meter_events", feature = "billing_meters"))]
+#[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BillingMeterEventSummary {
@@ -23,15 +23,15 @@ pub struct BillingMeterEventSummary {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "billing_meter_events", feature = "billing_meters"))]
+#[cfg(feature = "billing_meters")]
 impl BillingMeterEventSummary {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "billing.meter_event_summary";
 }
 /// The id of a [`BillingMeterEventSummary`].
-#[cfg(any(feature = "billing_meter_events", feature = "billing_meters"))]
+#[cfg(feature = "billing_meters")]
 pub type BillingMeterEventSummaryId = crate::rt::Id<BillingMeterEventSummary>;
-#[cfg(any(feature = "billing_meter_events", feature = "billing_meters"))]
+#[cfg(feature = "billing_meters")]
 impl crate::rt::Decode for BillingMeterEventSummary {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -110,19 +110,19 @@ impl crate::rt::Decode for BillingMeterEventSummary {
         }
     }
 }
-#[cfg(any(feature = "billing_meter_events", feature = "billing_meters"))]
+#[cfg(feature = "billing_meters")]
 impl<'de> serde::Deserialize<'de> for BillingMeterEventSummary {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "billing_meter_events", feature = "billing_meters"))]
+#[cfg(feature = "billing_meters")]
 impl crate::rt::HasId for BillingMeterEventSummary {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(any(feature = "billing_meter_events", feature = "billing_meters"))]
+#[cfg(feature = "billing_meters")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BillingMeterEventSummary {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
