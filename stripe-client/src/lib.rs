@@ -180,6 +180,7 @@ macro_rules! guides {
 
 guides! {
     getting_started = "getting-started.md";
+    features = "features.md";
     payments = "payments.md";
     subscriptions = "subscriptions.md";
     // Doctested in `meter`, where its examples' features are on.
