@@ -58,6 +58,9 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+// serde's traits, from the crate that defines them without the derive macros (Cargo.toml).
+extern crate serde_core as serde;
+
 pub mod rt;
 
 /// The README's examples, as doctests.
