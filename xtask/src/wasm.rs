@@ -40,15 +40,15 @@ pub fn test(mock_url: &str) -> Result<()> {
     // feature table in the crate docs and guides/cloudflare-workers.md).
     run(wasm_cargo("check", "stripe-client").args(["--features", "full"]))?;
     let bindgen = ensure_wasm_bindgen(&root)?;
-    // With the Worker's API areas (`checkout`) and, like the Worker, in the dev profile: one
-    // build of stripe-types serves both.
+    // With the Worker's API area (`checkout`), plus `customers` for the typed event the test
+    // decodes, in the dev profile like the Worker.
     run(wasm_cargo("test", "stripe-client")
         .args([
             "--test",
             "wasm",
             "--no-default-features",
             "--features",
-            "checkout",
+            "checkout,stripe-types/customers",
         ])
         .env(
             "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
