@@ -99,7 +99,9 @@
 //!
 //! To unit-test code that uses the client without a server, build it with a
 //! [`MockTransport`]: it records every request and answers from a queue.
-// Where a feature leaves a module out, its links in the text above point at docs.rs.
+//!
+// Where a feature leaves a module out, its links in the text above point at docs.rs (after
+// the blank line above: a link definition cannot interrupt a paragraph).
 #![cfg_attr(
     not(feature = "blocking"),
     doc = "\n[`blocking`]: https://docs.rs/stripe-client/latest/stripe_client/blocking/index.html"

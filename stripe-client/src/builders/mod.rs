@@ -29,6 +29,19 @@
 //! assert_eq!(err.field(), "phases");
 //! # }
 //! ```
+//!
+// Where a feature leaves a builder out, its link above points at docs.rs.
+#![cfg_attr(
+    not(feature = "checkout"),
+    doc = "[`CheckoutSessionBuilder`]: https://docs.rs/stripe-client/latest/stripe_client/builders/struct.CheckoutSessionBuilder.html"
+)]
+// (The subscription builders need `billing`.)
+#![cfg_attr(
+    not(feature = "billing"),
+    doc = "[`SubscriptionScheduleBuilder`]: https://docs.rs/stripe-client/latest/stripe_client/builders/struct.SubscriptionScheduleBuilder.html",
+    doc = "[`PhaseBuilder`]: https://docs.rs/stripe-client/latest/stripe_client/builders/struct.PhaseBuilder.html",
+    doc = "[`SubscriptionBuilder`]: https://docs.rs/stripe-client/latest/stripe_client/builders/struct.SubscriptionBuilder.html"
+)]
 
 #[cfg(feature = "checkout")]
 mod checkout;

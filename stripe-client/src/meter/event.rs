@@ -182,7 +182,7 @@ impl From<uuid::Uuid> for EventIdentifier {
 /// optionally an identifier, a timestamp, an idempotency key and extra payload keys.
 ///
 /// The same type is sent on v1 ([`MeterEvent::send`]), v2 ([`MeterEvent::send_v2`]) and the
-/// v2 stream ([`send_events`](super::send_events), [`MeterEventSender`](super::MeterEventSender)).
+/// v2 stream ([`send_events`], [`MeterEventSender`]).
 /// Event names and customer ids are `Arc<str>`: clone one `Arc` per customer instead of
 /// allocating per event.
 ///
@@ -195,6 +195,19 @@ impl From<uuid::Uuid> for EventIdentifier {
 /// ```
 ///
 /// `Debug` never shows the payload.
+///
+#[cfg_attr(
+    feature = "v2",
+    doc = "[`send_events`]: super::send_events",
+    doc = "[`MeterEventSender`]: super::MeterEventSender"
+)]
+// Without `v2` the v2 items are left out: their links point at docs.rs.
+#[cfg_attr(
+    not(feature = "v2"),
+    doc = "[`MeterEvent::send_v2`]: https://docs.rs/stripe-client/latest/stripe_client/meter/struct.MeterEvent.html#method.send_v2",
+    doc = "[`send_events`]: https://docs.rs/stripe-client/latest/stripe_client/meter/fn.send_events.html",
+    doc = "[`MeterEventSender`]: https://docs.rs/stripe-client/latest/stripe_client/meter/struct.MeterEventSender.html"
+)]
 #[derive(Clone)]
 pub struct MeterEvent {
     pub(crate) event_name: Arc<str>,

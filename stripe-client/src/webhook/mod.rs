@@ -23,6 +23,13 @@
 //! * With the `axum` feature, `webhook::axum` has extractors that do all of this.
 //!
 //! No error or `Debug` output of this module contains a secret.
+//!
+// Without `payments` and `billing` the handler is left out: its links point at docs.rs.
+#![cfg_attr(
+    not(all(feature = "payments", feature = "billing")),
+    doc = "[`EventHandler`]: https://docs.rs/stripe-client/latest/stripe_client/webhook/trait.EventHandler.html",
+    doc = "[`dispatch`]: https://docs.rs/stripe-client/latest/stripe_client/webhook/fn.dispatch.html"
+)]
 
 mod error;
 mod event;
