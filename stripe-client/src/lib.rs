@@ -68,7 +68,8 @@
 //! [connect](guides::connect) · [webhooks](guides::webhooks) ·
 //! [error handling](guides::error_handling) · [testing](guides::testing) ·
 //! [performance](guides::performance) · [telemetry](guides::telemetry) ·
-//! [Cloudflare Workers (wasm32)](guides::cloudflare_workers).
+//! [Cloudflare Workers (wasm32)](guides::cloudflare_workers) ·
+//! [compared with other SDKs](guides::comparison).
 //!
 //! # From a call to the socket
 //!
@@ -193,6 +194,7 @@ guides! {
     testing = "testing.md";
     telemetry = "telemetry.md";
     performance = "performance.md";
+    comparison = "comparison.md";
     // Not a doctest: its Rust is wasm32 code, the crate examples/cloudflare-worker, which
     // `cargo xtask test` builds and runs (tests/tests/it/guide_cloudflare_worker.rs checks
     // that the guide quotes it verbatim).
