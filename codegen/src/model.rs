@@ -58,13 +58,16 @@ pub enum Ty {
 }
 
 impl Ty {
-    /// Every item this type contains (typed ids excluded).
-    pub fn refs_except_ids(&self, out: &mut BTreeSet<ItemId>) {
+    /// The type a container wraps (`Vec<T>`, `BTreeMap<String, T>`, `Expandable<T>`,
+    /// `Clearable<T>`, `Secret<T>`, `List<T>`, `SearchList<T>`, `V2List<T>`): `T`; `None`
+    /// for every other type.
+    ///
+    /// The one list of container variants for code that walks into a type ([`Ty::refs`],
+    /// [`Ty::refs_except_ids`], `passes::item_refs`). The match names every variant, so a new
+    /// variant of `Ty` has to be placed here; code that rebuilds or spells out a container
+    /// (`passes::map_ty`, `emit`) still names each one.
+    pub fn inner(&self) -> Option<&Ty> {
         match self {
-            Ty::Id(_) => {}
-            Ty::Named(id) => {
-                out.insert(*id);
-            }
             Ty::Vec(t)
             | Ty::Map(t)
             | Ty::Expandable(t)
@@ -72,8 +75,36 @@ impl Ty {
             | Ty::Secret(t)
             | Ty::List(t)
             | Ty::SearchList(t)
-            | Ty::V2List(t) => t.refs_except_ids(out),
-            _ => {}
+            | Ty::V2List(t) => Some(t),
+            Ty::Bool
+            | Ty::I64
+            | Ty::F64
+            | Ty::String
+            | Ty::Timestamp
+            | Ty::DateTime
+            | Ty::Decimal
+            | Ty::File
+            | Ty::Json
+            | Ty::Named(_)
+            | Ty::Id(_)
+            | Ty::Metadata
+            | Ty::Binary
+            | Ty::Unit => None,
+        }
+    }
+
+    /// Every item this type contains (typed ids excluded).
+    pub fn refs_except_ids(&self, out: &mut BTreeSet<ItemId>) {
+        match self {
+            Ty::Id(_) => {}
+            Ty::Named(id) => {
+                out.insert(*id);
+            }
+            _ => {
+                if let Some(inner) = self.inner() {
+                    inner.refs_except_ids(out)
+                }
+            }
         }
     }
 
@@ -83,15 +114,11 @@ impl Ty {
             Ty::Named(id) | Ty::Id(id) => {
                 out.insert(*id);
             }
-            Ty::Vec(t)
-            | Ty::Map(t)
-            | Ty::Expandable(t)
-            | Ty::Clearable(t)
-            | Ty::Secret(t)
-            | Ty::List(t)
-            | Ty::SearchList(t)
-            | Ty::V2List(t) => t.refs(out),
-            _ => {}
+            _ => {
+                if let Some(inner) = self.inner() {
+                    inner.refs(out)
+                }
+            }
         }
     }
 }

@@ -777,14 +777,11 @@ fn item_refs(m: &Model, item: &Item) -> (BTreeSet<ItemId>, BTreeSet<ItemId>) {
                 }
                 inner => walk(m, inner, false, hard, soft),
             },
-            Ty::Vec(t)
-            | Ty::Map(t)
-            | Ty::Clearable(t)
-            | Ty::Secret(t)
-            | Ty::List(t)
-            | Ty::SearchList(t)
-            | Ty::V2List(t) => walk(m, t, false, hard, soft),
-            _ => {}
+            _ => {
+                if let Some(inner) = t.inner() {
+                    walk(m, inner, false, hard, soft)
+                }
+            }
         }
     }
     let (mut hard, mut soft) = (BTreeSet::new(), BTreeSet::new());

@@ -496,10 +496,10 @@ fn deny() -> Result<()> {
     bail!("cargo deny check advisories failed")
 }
 
-/// The `unsafe` of stripe-types' `rt::boxed` under Miri (`cargo +nightly miri test -p
-/// stripe-types --test boxed`). Miri needs the nightly rustup components `miri` and
-/// `rust-src`; when one is missing that is said loudly and the run goes on, unless
-/// `STRIPE_RS_REQUIRE_MIRI=1`.
+/// The `unsafe` of stripe-types' `rt::boxed` under Miri:
+/// `cargo +nightly miri test -p stripe-types --features customers --test boxed`. Miri needs the
+/// nightly rustup components `miri` and `rust-src`; when one is missing that is said loudly and
+/// the run goes on, unless `STRIPE_RS_REQUIRE_MIRI=1`.
 fn miri() -> Result<()> {
     let installed = Command::new("rustup")
         .args(["+nightly", "component", "list", "--installed"])
@@ -532,6 +532,9 @@ fn miri() -> Result<()> {
         "test",
         "-p",
         "stripe-types",
+        // Named, not left to the defaults: the tests through a generated resource need it.
+        "--features",
+        "customers",
         "--test",
         "boxed",
     ]))

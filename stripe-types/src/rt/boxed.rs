@@ -3,8 +3,8 @@
 //!
 //! The only `unsafe` in this crate: the few lines of an owning pointer whose drop goes
 //! through a function pointer. Each block says why it holds. `stripe-types/tests/boxed.rs`
-//! exercises them; `cargo +nightly miri test -p stripe-types --test boxed` runs that under
-//! Miri.
+//! exercises them, and `cargo xtask test` runs that under Miri:
+//! `cargo +nightly miri test -p stripe-types --features customers --test boxed`.
 #![allow(unsafe_code)]
 
 use super::json::{Decode, Reader, Result as JsonResult};
