@@ -14,8 +14,8 @@
 //! noise, and all three were removed.)
 //!
 //! The server is a minimal HTTP/1.1 keep-alive responder over rustls with a self-signed
-//! certificate from `rcgen`, which the client trusts through
-//! [`ClientBuilder::http_client_builder`](stripe_client::ClientBuilder::http_client_builder).
+//! certificate from `rcgen` for 127.0.0.1. The client sends through its default transport,
+//! [`HyperTransport`](stripe_client::HyperTransport), trusting that certificate alone.
 //! It runs on its own runtime and thread, like a server in another process.
 
 mod common;
@@ -29,8 +29,8 @@ use stripe_client::prelude::*;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio_rustls::rustls;
 
-/// The name the certificate is issued for; the client resolves it to the server's address.
-const HOST: &str = "api.stripe.test";
+/// The address the certificate is issued for (an IP subject alternative name).
+const HOST: &str = "127.0.0.1";
 
 /// Serve one TLS connection: read each request whole, wait `delay`, answer the customer.
 async fn serve_connection<S>(stream: S, delay: Duration) -> std::io::Result<()>
@@ -117,7 +117,17 @@ fn spawn_server(delay: Duration) -> Server {
     }
 }
 
-/// A reqwest builder that trusts the bench certificate and sends `HOST` to the server.
+/// The client's default transport, trusting the bench certificate alone.
+fn hyper_transport(server: &Server) -> stripe_client::HyperTransport {
+    stripe_client::HyperTransport::with_root_certificates(
+        [&server.cert_der],
+        Duration::from_secs(5),
+        1 << 25,
+    )
+    .expect("transport")
+}
+
+/// A reqwest builder that trusts the bench certificate.
 fn http_builder(server: &Server) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .use_rustls_tls()
@@ -125,7 +135,6 @@ fn http_builder(server: &Server) -> reqwest::ClientBuilder {
         .add_root_certificate(
             reqwest::Certificate::from_der(&server.cert_der).expect("certificate"),
         )
-        .resolve(HOST, server.addr)
         .pool_idle_timeout(Duration::from_secs(90))
         .tcp_nodelay(true)
 }
@@ -212,7 +221,7 @@ async fn run(server: &Server, config: Config, concurrency: usize, per_task: usiz
         Config::StripeClient => Sender::Stripe(
             Client::builder("sk_test_bench")
                 .base_url(format!("https://{HOST}:{}", server.addr.port()))
-                .http_client_builder(http_builder(server))
+                .transport(hyper_transport(server))
                 .build()
                 .expect("client"),
         ),

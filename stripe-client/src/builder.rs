@@ -5,7 +5,7 @@ use crate::client::{Client, Inner};
 use crate::pipeline::DefaultHeaders;
 use crate::retry::{Clock, SystemClock, DEFAULT_MAX_RETRIES};
 use crate::telemetry::Observer;
-use crate::transport::{ReqwestTransport, Transport};
+use crate::transport::Transport;
 use crate::Error;
 use std::fmt;
 use std::sync::Arc;
@@ -100,7 +100,9 @@ pub struct ClientBuilder {
     max_response_bytes: u64,
     app_info: Option<AppInfo>,
     transport: Option<Arc<dyn Transport>>,
+    #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
     http_client: Option<reqwest::Client>,
+    #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
     http_client_builder: Option<reqwest::ClientBuilder>,
     clock: Arc<dyn Clock>,
     observer: Option<Arc<dyn Observer>>,
@@ -131,7 +133,9 @@ impl ClientBuilder {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             app_info: None,
             transport: None,
+            #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
             http_client: None,
+            #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
             http_client_builder: None,
             clock: Arc::new(SystemClock),
             observer: None,
@@ -191,7 +195,9 @@ impl ClientBuilder {
         self.app_info = Some(info);
         self
     }
-    /// Send through this transport instead of the default reqwest one.
+    /// Send through this transport instead of the default one
+    /// ([`HyperTransport`](crate::HyperTransport) on native targets, `ReqwestTransport`
+    /// on wasm32).
     pub fn transport(mut self, transport: impl Transport) -> Self {
         self.transport = Some(Arc::new(transport));
         self
@@ -201,16 +207,18 @@ impl ClientBuilder {
         self.transport = Some(transport);
         self
     }
-    /// Use this `reqwest::Client` in the default transport, as it is (its own timeouts
-    /// apply).
+    /// Send through a `ReqwestTransport` over this `reqwest::Client`, as it is (its own
+    /// timeouts apply). Native targets need the `reqwest` feature.
+    #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
     }
 
-    /// Build the default transport's `reqwest::Client` from this builder (your pool, proxy,
-    /// TLS and timeout settings; for example a test server's root certificate with
-    /// `add_root_certificate`).
+    /// Send through a `ReqwestTransport` whose `reqwest::Client` is built from this builder
+    /// (your pool, proxy, TLS and timeout settings; for example a test server's root
+    /// certificate with `add_root_certificate`). Native targets need the `reqwest` feature.
+    #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
     pub fn http_client_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
         self.http_client_builder = Some(builder);
         self
@@ -229,7 +237,18 @@ impl ClientBuilder {
 
     /// Build the client. Fails on an empty or blank key, a key that cannot be a header, or
     /// a base URL that is not `http(s)://`.
-    pub fn build(self) -> Result<Client, Error> {
+    pub fn build(mut self) -> Result<Client, Error> {
+        let httplib = if self.transport.is_some() {
+            "custom"
+        } else if cfg!(target_arch = "wasm32") || self.reqwest_chosen() {
+            "reqwest"
+        } else {
+            "hyper"
+        };
+        let transport = match self.transport.take() {
+            Some(t) => t,
+            None => self.default_transport()?,
+        };
         let key = self.api_key.trim();
         if key.is_empty() {
             return Err(Error::InvalidKey("the API key is empty".into()));
@@ -253,27 +272,10 @@ impl ClientBuilder {
         let api_base = base("api_base", &self.api_base)?;
         let files_base = base("files_base", &self.files_base)?;
         let meter_events_base = base("meter_events_base", &self.meter_events_base)?;
-        let httplib = if self.transport.is_some() {
-            "custom"
-        } else {
-            "reqwest"
-        };
         let headers = DefaultHeaders::new(key, &self.api_version, self.app_info.as_ref(), httplib)?;
         if self.max_response_bytes == 0 {
             return Err(Error::Config("max_response_bytes must be positive".into()));
         }
-        let transport: Arc<dyn Transport> =
-            match (self.transport, self.http_client, self.http_client_builder) {
-                (Some(t), _, _) => t,
-                (None, Some(c), _) => Arc::new(ReqwestTransport::new(c, self.max_response_bytes)),
-                (None, None, Some(b)) => {
-                    Arc::new(ReqwestTransport::from_builder(b, self.max_response_bytes)?)
-                }
-                (None, None, None) => Arc::new(ReqwestTransport::with_connect_timeout(
-                    self.connect_timeout,
-                    self.max_response_bytes,
-                )?),
-            };
         Ok(Client::from_inner(Inner {
             key_hint: redact_key(key),
             api_base,
@@ -288,6 +290,38 @@ impl ClientBuilder {
             clock: self.clock,
             observer: self.observer,
         }))
+    }
+}
+
+impl ClientBuilder {
+    /// Whether the caller handed over a reqwest client or builder.
+    fn reqwest_chosen(&self) -> bool {
+        #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+        return self.http_client.is_some() || self.http_client_builder.is_some();
+        #[cfg(not(any(feature = "reqwest", target_arch = "wasm32")))]
+        false
+    }
+
+    /// The transport when none was given: the caller's reqwest client or builder, else
+    /// [`HyperTransport`](crate::HyperTransport) (native) or `ReqwestTransport` (wasm32).
+    fn default_transport(&mut self) -> Result<Arc<dyn Transport>, Error> {
+        let limit = self.max_response_bytes;
+        #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+        {
+            use crate::transport::ReqwestTransport;
+            if let Some(c) = self.http_client.take() {
+                return Ok(Arc::new(ReqwestTransport::new(c, limit)));
+            }
+            if let Some(b) = self.http_client_builder.take() {
+                return Ok(Arc::new(ReqwestTransport::from_builder(b, limit)?));
+            }
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        let transport = crate::transport::HyperTransport::new(self.connect_timeout, limit)?;
+        #[cfg(target_arch = "wasm32")]
+        let transport =
+            crate::transport::ReqwestTransport::with_connect_timeout(self.connect_timeout, limit)?;
+        Ok(Arc::new(transport))
     }
 }
 

@@ -44,6 +44,7 @@
 //! | `full` | every API area |
 //! | `blocking` | [`blocking`]: the blocking client (no extra dependencies); native targets only |
 //! | `axum` | [`webhook`] extractors for axum; native targets only |
+//! | `reqwest` | `ReqwestTransport` and `ClientBuilder::http_client_builder`: requests through a reqwest client of your own (proxies, pool settings, extra roots) instead of the default [`HyperTransport`]; always on wasm32, where reqwest is the transport |
 //!
 //! The [`builders`] need `billing` (subscriptions, schedules) and `checkout` (Checkout
 //! Sessions); [`meter`] needs `billing` (its v2 stream also `v2`). On docs.rs every feature
@@ -86,7 +87,8 @@
 //!    header in one place) and body bytes of one attempt.
 //! 5. **attempt**: `attempt` (`pipeline/attempt.rs`): the transport under the per-attempt
 //!    timeout.
-//! 6. [`Transport::send`]: [`ReqwestTransport`] (`transport/`) → reqwest → the socket.
+//! 6. [`Transport::send`]: [`HyperTransport`] (`transport/`) → hyper → the socket (on wasm32,
+//!    `ReqwestTransport` → the host's `fetch`).
 //!
 //! and back:
 //!
@@ -153,11 +155,14 @@ pub use options::RequestOptions;
 pub use pagination::ItemStream;
 /// The `reqwest` this crate is built with, for [`ClientBuilder::http_client_builder`] and
 /// [`ClientBuilder::http_client`].
+#[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
 pub use reqwest;
 pub use response::Response;
-pub use transport::{
-    HttpRequest, HttpResponse, Method, MockTransport, ReqwestTransport, Transport,
-};
+#[cfg(not(target_arch = "wasm32"))]
+pub use transport::HyperTransport;
+#[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+pub use transport::ReqwestTransport;
+pub use transport::{HttpRequest, HttpResponse, Method, MockTransport, Transport};
 
 /// The guides as pages of these docs (`guides`, on every docs build) and as doctests (with
 /// the `full` feature their examples need): one list for both. Each is `guides/<file>` as the

@@ -1,6 +1,6 @@
 //! A decoded value together with its HTTP metadata.
 
-use reqwest::header::HeaderMap;
+use http::header::HeaderMap;
 
 /// A decoded response with its status, headers and request id.
 #[derive(Debug, Clone)]

@@ -11,7 +11,7 @@ pub use form::{encode_pairs, to_pairs, to_parts, to_string, EncodeError, Part};
 pub use multipart::{multipart_body, new_boundary};
 
 use bytes::Bytes;
-use reqwest::header::HeaderValue;
+use http::header::HeaderValue;
 use std::borrow::Cow;
 use stripe_types::rt::{Encoding, Method};
 

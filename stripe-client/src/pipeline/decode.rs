@@ -4,7 +4,7 @@ use crate::error::{snippet, DecodeError};
 use crate::response::Response;
 use crate::Error;
 use bytes::Bytes;
-use reqwest::header::HeaderMap;
+use http::header::HeaderMap;
 use stripe_types::rt::DecodeBody;
 
 /// A 2xx response, before decoding.

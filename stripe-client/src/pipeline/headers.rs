@@ -6,9 +6,7 @@
 use crate::builder::AppInfo;
 use crate::options::RequestOptions;
 use crate::{Error, VERSION};
-use reqwest::header::{
-    HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT,
-};
+use http::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 
 const STRIPE_VERSION: HeaderName = HeaderName::from_static("stripe-version");
 const X_STRIPE_CLIENT_USER_AGENT: HeaderName =

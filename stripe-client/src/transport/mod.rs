@@ -1,19 +1,27 @@
 //! The pluggable HTTP layer: a [`Transport`] takes one fully built request and returns the
 //! whole response. The client does everything else (auth, encoding, retries, decoding).
 //!
-//! [`ReqwestTransport`] is the default (rustls, HTTP/2, one keep-alive pool);
-//! [`MockTransport`] records requests and answers from a queue, for unit tests of code that
-//! uses the client. Everything about sockets, pools and TLS lives in this module.
+//! [`HyperTransport`] is the default on native targets (hyper's pool over rustls, HTTP/2
+//! where offered); `ReqwestTransport` is the default on wasm32 (the host's `fetch`) and,
+//! with the `reqwest` feature, an option on native targets (proxies, a reqwest client of your
+//! own). [`MockTransport`] records requests and answers from a queue, for unit tests of code
+//! that uses the client. Everything about sockets, pools and TLS lives in this module.
 
+#[cfg(not(target_arch = "wasm32"))]
+mod hyper_backend;
 mod mock;
+#[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
 mod reqwest_backend;
 
+#[cfg(not(target_arch = "wasm32"))]
+pub use hyper_backend::HyperTransport;
 pub use mock::MockTransport;
+#[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
 pub use reqwest_backend::ReqwestTransport;
 
 use crate::Error;
 use bytes::Bytes;
-use reqwest::header::HeaderMap;
+use http::header::HeaderMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -56,7 +64,7 @@ impl fmt::Debug for HttpRequest {
             .headers
             .iter()
             .map(|(k, v)| {
-                let v = if k == reqwest::header::AUTHORIZATION {
+                let v = if k == http::header::AUTHORIZATION {
                     "[redacted]"
                 } else {
                     v.to_str().unwrap_or("<binary>")
@@ -89,8 +97,8 @@ impl HttpResponse {
     pub fn json(status: u16, body: impl Into<String>) -> Self {
         let mut headers = HeaderMap::new();
         headers.insert(
-            reqwest::header::CONTENT_TYPE,
-            reqwest::header::HeaderValue::from_static("application/json"),
+            http::header::CONTENT_TYPE,
+            http::header::HeaderValue::from_static("application/json"),
         );
         HttpResponse {
             status,
@@ -101,8 +109,8 @@ impl HttpResponse {
     /// Add a header (ignored when the name or value is not a valid header).
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         if let (Ok(n), Ok(v)) = (
-            reqwest::header::HeaderName::from_bytes(name.as_bytes()),
-            reqwest::header::HeaderValue::from_str(value),
+            http::header::HeaderName::from_bytes(name.as_bytes()),
+            http::header::HeaderValue::from_str(value),
         ) {
             self.headers.insert(n, v);
         }

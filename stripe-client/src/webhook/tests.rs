@@ -401,64 +401,72 @@ fn meter_error_report() {
     );
 }
 
-#[derive(Default)]
-struct Recorder(std::sync::Mutex<Vec<String>>);
+/// `EventHandler` and `dispatch` exist with `payments` and `billing` (their methods take
+/// those areas' resources).
+#[cfg(all(feature = "payments", feature = "billing"))]
+mod handler {
+    use super::*;
 
-impl EventHandler for Recorder {
-    type Error = std::convert::Infallible;
-    async fn payment_intent_succeeded(
-        &self,
-        _: &Event,
-        pi: &types::PaymentIntent,
-    ) -> Result<(), Self::Error> {
-        self.0.lock().unwrap().push(format!("pi:{}", pi.id));
-        Ok(())
-    }
-    async fn fallback(&self, event: &Event) -> Result<(), Self::Error> {
-        self.0
-            .lock()
-            .unwrap()
-            .push(format!("fallback:{}", event.type_));
-        Ok(())
-    }
-}
+    #[derive(Default)]
+    struct Recorder(std::sync::Mutex<Vec<String>>);
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    // The handlers here never wait, so one poll finishes them.
-    struct Noop;
-    impl std::task::Wake for Noop {
-        fn wake(self: std::sync::Arc<Self>) {}
+    impl EventHandler for Recorder {
+        type Error = std::convert::Infallible;
+        async fn payment_intent_succeeded(
+            &self,
+            _: &Event,
+            pi: &types::PaymentIntent,
+        ) -> Result<(), Self::Error> {
+            self.0.lock().unwrap().push(format!("pi:{}", pi.id));
+            Ok(())
+        }
+        async fn fallback(&self, event: &Event) -> Result<(), Self::Error> {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("fallback:{}", event.type_));
+            Ok(())
+        }
     }
-    let waker = std::task::Waker::from(std::sync::Arc::new(Noop));
-    let mut f = std::pin::pin!(f);
-    match f.as_mut().poll(&mut std::task::Context::from_waker(&waker)) {
-        std::task::Poll::Ready(v) => v,
-        std::task::Poll::Pending => panic!("pending"),
-    }
-}
 
-#[test]
-fn handler_dispatch() {
-    let h = Recorder::default();
-    let ev = |ty: &str, obj: &str| -> Event { serde_json::from_str(&event_json(ty, obj)).unwrap() };
-    let pi = PI;
-    block_on(dispatch(&ev("payment_intent.succeeded", pi), &h)).unwrap();
-    // Type matches but the object is not a PaymentIntent: fallback.
-    block_on(dispatch(
-        &ev("payment_intent.succeeded", r#"{"object":"other"}"#),
-        &h,
-    ))
-    .unwrap();
-    // A type with a default method goes to fallback too.
-    block_on(dispatch(&ev("customer.subscription.deleted", r#"{"id":"sub_1","object":"subscription","created":1,"livemode":false,"status":"canceled"}"#), &h)).unwrap();
-    block_on(dispatch(&ev("unknown.type", pi), &h)).unwrap();
-    assert_eq!(
-        *h.0.lock().unwrap(),
-        [
-            "pi:pi_1",
-            "fallback:payment_intent.succeeded",
-            "fallback:customer.subscription.deleted",
-            "fallback:unknown.type"
-        ]
-    );
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        // The handlers here never wait, so one poll finishes them.
+        struct Noop;
+        impl std::task::Wake for Noop {
+            fn wake(self: std::sync::Arc<Self>) {}
+        }
+        let waker = std::task::Waker::from(std::sync::Arc::new(Noop));
+        let mut f = std::pin::pin!(f);
+        match f.as_mut().poll(&mut std::task::Context::from_waker(&waker)) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => panic!("pending"),
+        }
+    }
+
+    #[test]
+    fn handler_dispatch() {
+        let h = Recorder::default();
+        let ev =
+            |ty: &str, obj: &str| -> Event { serde_json::from_str(&event_json(ty, obj)).unwrap() };
+        let pi = PI;
+        block_on(dispatch(&ev("payment_intent.succeeded", pi), &h)).unwrap();
+        // Type matches but the object is not a PaymentIntent: fallback.
+        block_on(dispatch(
+            &ev("payment_intent.succeeded", r#"{"object":"other"}"#),
+            &h,
+        ))
+        .unwrap();
+        // A type with a default method goes to fallback too.
+        block_on(dispatch(&ev("customer.subscription.deleted", r#"{"id":"sub_1","object":"subscription","created":1,"livemode":false,"status":"canceled"}"#), &h)).unwrap();
+        block_on(dispatch(&ev("unknown.type", pi), &h)).unwrap();
+        assert_eq!(
+            *h.0.lock().unwrap(),
+            [
+                "pi:pi_1",
+                "fallback:payment_intent.succeeded",
+                "fallback:customer.subscription.deleted",
+                "fallback:unknown.type"
+            ]
+        );
+    }
 }
