@@ -1,6 +1,6 @@
 //! [`HyperTransport`]: the default transport on native targets.
 
-use super::{BoxFuture, HttpRequest, HttpResponse, Method, Transport};
+use super::{BodyBuffer, BoxFuture, HttpRequest, HttpResponse, Method, Transport};
 use crate::Error;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -156,39 +156,20 @@ impl HyperTransport {
     }
 }
 
-/// The body, frame by frame, failing (`Err(None)`) as soon as it passes `limit`. A body
-/// that arrives in one frame (the usual case) is kept as is, not copied.
+/// The body, frame by frame, failing (`Err(None)`) as soon as it passes `limit`.
 async fn read_body(
     mut body: hyper::body::Incoming,
     limit: u64,
     content_length: Option<u64>,
 ) -> Result<Bytes, Option<hyper::Error>> {
-    let mut first: Option<Bytes> = None;
-    let mut rest: Vec<u8> = Vec::new();
+    let mut buffer = BodyBuffer::new(limit, content_length);
     while let Some(frame) = body.frame().await {
-        let Ok(chunk) = frame?.into_data() else {
-            continue; // trailers
-        };
-        let so_far = first.as_ref().map_or(0, Bytes::len) + rest.len();
-        if (so_far + chunk.len()) as u64 > limit {
-            return Err(None);
-        }
-        match &first {
-            None => first = Some(chunk),
-            Some(f) => {
-                if rest.is_empty() {
-                    rest.reserve(content_length.unwrap_or(0).min(limit) as usize);
-                    rest.extend_from_slice(f);
-                }
-                rest.extend_from_slice(&chunk);
-            }
+        // Frames that are not data are trailers: nothing to keep.
+        if let Ok(chunk) = frame?.into_data() {
+            buffer.push(chunk).map_err(|()| None)?;
         }
     }
-    Ok(if rest.is_empty() {
-        first.unwrap_or_default()
-    } else {
-        Bytes::from(rest)
-    })
+    Ok(buffer.finish())
 }
 
 /// A failed exchange as [`Error::Connection`], with every cause in the message (the URL,

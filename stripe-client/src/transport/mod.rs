@@ -122,6 +122,57 @@ impl HttpResponse {
     }
 }
 
+/// A response body collected chunk by chunk under a size limit (native transports). A body
+/// that arrives in one chunk (the usual case) is kept as is, not copied.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) struct BodyBuffer {
+    first: Option<Bytes>,
+    rest: Vec<u8>,
+    limit: u64,
+    /// The announced `Content-Length`, to size the buffer once.
+    hint: Option<u64>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl BodyBuffer {
+    pub(crate) fn new(limit: u64, content_length: Option<u64>) -> Self {
+        BodyBuffer {
+            first: None,
+            rest: Vec::new(),
+            limit,
+            hint: content_length,
+        }
+    }
+
+    /// Add a chunk; `Err(())` once the body passes the limit.
+    pub(crate) fn push(&mut self, chunk: Bytes) -> Result<(), ()> {
+        let so_far = self.first.as_ref().map_or(0, Bytes::len) + self.rest.len();
+        if (so_far + chunk.len()) as u64 > self.limit {
+            return Err(());
+        }
+        match &self.first {
+            None => self.first = Some(chunk),
+            Some(first) => {
+                if self.rest.is_empty() {
+                    self.rest
+                        .reserve(self.hint.unwrap_or(0).min(self.limit) as usize);
+                    self.rest.extend_from_slice(first);
+                }
+                self.rest.extend_from_slice(&chunk);
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish(self) -> Bytes {
+        if self.rest.is_empty() {
+            self.first.unwrap_or_default()
+        } else {
+            Bytes::from(self.rest)
+        }
+    }
+}
+
 /// Sends one request and returns the whole response.
 ///
 /// Return [`Error::Connection`] for network failures, [`Error::Timeout`] for timeouts and

@@ -166,36 +166,17 @@ async fn exchange(
     })
 }
 
-/// The body, chunk by chunk, failing (`Err(None)`) as soon as it passes `limit`. A body
-/// that arrives in one chunk (the usual case) is kept as is, not copied.
+/// The body, chunk by chunk, failing (`Err(None)`) as soon as it passes `limit`.
 #[cfg(not(target_arch = "wasm32"))]
 async fn read_body(
     mut resp: reqwest::Response,
     limit: u64,
 ) -> Result<Bytes, Option<reqwest::Error>> {
-    let mut first: Option<Bytes> = None;
-    let mut rest: Vec<u8> = Vec::new();
+    let mut buffer = super::BodyBuffer::new(limit, resp.content_length());
     while let Some(chunk) = resp.chunk().await? {
-        let so_far = first.as_ref().map_or(0, Bytes::len) + rest.len();
-        if (so_far + chunk.len()) as u64 > limit {
-            return Err(None);
-        }
-        match &first {
-            None => first = Some(chunk),
-            Some(f) => {
-                if rest.is_empty() {
-                    rest.reserve(resp.content_length().unwrap_or(0).min(limit) as usize);
-                    rest.extend_from_slice(f);
-                }
-                rest.extend_from_slice(&chunk);
-            }
-        }
+        buffer.push(chunk).map_err(|()| None)?;
     }
-    Ok(if rest.is_empty() {
-        first.unwrap_or_default()
-    } else {
-        Bytes::from(rest)
-    })
+    Ok(buffer.finish())
 }
 
 /// The body: `fetch` hands it over whole, then it is checked against `limit` (the attempt
