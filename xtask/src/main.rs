@@ -370,7 +370,9 @@ fn test_steps(steps: &mut Steps) -> Result<()> {
     steps.run(Core, "tests", || {
         run(cargo()
             .args(["test", "--workspace", "--all-features", "--no-fail-fast"])
-            .env("STRIPE_MOCK_URL", &mock.url))
+            .env("STRIPE_MOCK_URL", &mock.url))?;
+        // stripe-types' unit tests (its runtime) are `test = false` in the run above.
+        run(cargo().args(["test", "-p", "stripe-types", "--lib", "--no-default-features"]))
     })?;
     steps.run(Added, "wasm", || wasm::test(&mock.url))?;
     steps.run(Added, "resource features", resource_features)?;
