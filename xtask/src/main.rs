@@ -372,7 +372,13 @@ fn test_steps(steps: &mut Steps) -> Result<()> {
             .args(["test", "--workspace", "--all-features", "--no-fail-fast"])
             .env("STRIPE_MOCK_URL", &mock.url))?;
         // stripe-types' unit tests (its runtime) are `test = false` in the run above.
-        run(cargo().args(["test", "-p", "stripe-types", "--lib", "--no-default-features"]))
+        run(cargo().args([
+            "test",
+            "-p",
+            "stripe-types",
+            "--lib",
+            "--no-default-features",
+        ]))
     })?;
     steps.run(Added, "wasm", || wasm::test(&mock.url))?;
     steps.run(Added, "resource features", resource_features)?;
