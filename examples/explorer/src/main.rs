@@ -11,6 +11,7 @@
 //! every section behaved as expected.
 
 #[macro_use]
+mod one_line;
 mod print;
 mod sections;
 

@@ -39,41 +39,7 @@ macro_rules! call {
 /// and indentation outside string literals become one space, which leaves the tokens as
 /// they are.
 pub fn code(source: &str) {
-    println!("  → {}", one_line(source));
-}
-
-fn one_line(source: &str) -> String {
-    let mut out = String::with_capacity(source.len());
-    let (mut in_str, mut escaped, mut pending_space) = (false, false, false);
-    for c in source.chars() {
-        if in_str {
-            out.push(c);
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_str = false,
-                _ => {}
-            }
-            continue;
-        }
-        if c == '\n' || (pending_space && c.is_whitespace()) {
-            pending_space = true;
-            continue;
-        }
-        if pending_space {
-            let joins = matches!(out.chars().last(), Some('(' | '[' | '.') | None)
-                || matches!(c, ')' | ']' | '.');
-            if !joins {
-                out.push(' ');
-            }
-            pending_space = false;
-        }
-        if c == '"' {
-            in_str = true;
-        }
-        out.push(c);
-    }
-    out
+    println!("  → {}", crate::one_line::one_line(source));
 }
 
 /// A remark.
@@ -184,20 +150,5 @@ pub fn table(headers: &[&str], rows: Vec<Vec<String>>) {
     }
     for line in t.to_string().lines() {
         println!("    {line}");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn one_line_keeps_the_tokens() {
-        assert_eq!(
-            super::one_line("CreatePaymentIntent::new(2000,\n    \"usd\")\n    .send(&client)"),
-            "CreatePaymentIntent::new(2000, \"usd\").send(&client)"
-        );
-        assert_eq!(
-            super::one_line("f(\"a\\\"\n b\",\n x)"),
-            "f(\"a\\\"\n b\", x)"
-        );
     }
 }

@@ -3,6 +3,9 @@
 //! the code the compiler checked. This test keeps it that way: no call text is written by
 //! hand anywhere in the sections.
 
+#[path = "../src/one_line.rs"]
+mod one_line;
+
 const SECTIONS: &str = include_str!("../src/sections.rs");
 const PRINT: &str = include_str!("../src/print.rs");
 
@@ -42,5 +45,17 @@ fn the_macro_prints_its_own_tokens_and_runs_them() {
     assert!(
         arm.contains("($crate::print::code(stringify!($e)), $e).1"),
         "{arm}"
+    );
+}
+
+#[test]
+fn one_line_keeps_the_tokens() {
+    assert_eq!(
+        one_line::one_line("CreatePaymentIntent::new(2000,\n    \"usd\")\n    .send(&client)"),
+        "CreatePaymentIntent::new(2000, \"usd\").send(&client)"
+    );
+    assert_eq!(
+        one_line::one_line("f(\"a\\\"\n b\",\n x)"),
+        "f(\"a\\\"\n b\", x)"
     );
 }
