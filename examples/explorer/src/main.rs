@@ -10,8 +10,8 @@
 //! line is `explorer: <passed>/<total> sections passed`; the exit status is 0 only when
 //! every section behaved as expected.
 
-#[macro_use]
 mod one_line;
+#[macro_use]
 mod print;
 mod sections;
 
