@@ -116,6 +116,14 @@
 #[cfg(all(target_arch = "wasm32", any(feature = "blocking", feature = "axum")))]
 compile_error!("the `blocking` and `axum` features run on tokio: native targets only (see the crate docs' feature table)");
 
+/// A page of this crate's docs on docs.rs, for links to items that a feature leaves out of
+/// the build being documented.
+macro_rules! docs_rs {
+    ($page:literal) => {
+        concat!("https://docs.rs/stripe-client/latest/stripe_client/", $page)
+    };
+}
+
 pub mod batch;
 #[cfg(feature = "blocking")]
 pub mod blocking;

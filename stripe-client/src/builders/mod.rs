@@ -33,14 +33,14 @@
 // Where a feature leaves a builder out, its link above points at docs.rs.
 #![cfg_attr(
     not(feature = "checkout"),
-    doc = "[`CheckoutSessionBuilder`]: https://docs.rs/stripe-client/latest/stripe_client/builders/struct.CheckoutSessionBuilder.html"
+    doc = concat!("[`CheckoutSessionBuilder`]: ", docs_rs!("builders/struct.CheckoutSessionBuilder.html"))
 )]
 // (The subscription builders need `billing`.)
 #![cfg_attr(
     not(feature = "billing"),
-    doc = "[`SubscriptionScheduleBuilder`]: https://docs.rs/stripe-client/latest/stripe_client/builders/struct.SubscriptionScheduleBuilder.html",
-    doc = "[`PhaseBuilder`]: https://docs.rs/stripe-client/latest/stripe_client/builders/struct.PhaseBuilder.html",
-    doc = "[`SubscriptionBuilder`]: https://docs.rs/stripe-client/latest/stripe_client/builders/struct.SubscriptionBuilder.html"
+    doc = concat!("[`SubscriptionScheduleBuilder`]: ", docs_rs!("builders/struct.SubscriptionScheduleBuilder.html")),
+    doc = concat!("[`PhaseBuilder`]: ", docs_rs!("builders/struct.PhaseBuilder.html")),
+    doc = concat!("[`SubscriptionBuilder`]: ", docs_rs!("builders/struct.SubscriptionBuilder.html"))
 )]
 
 #[cfg(feature = "checkout")]

@@ -204,9 +204,9 @@ impl From<uuid::Uuid> for EventIdentifier {
 // Without `v2` the v2 items are left out: their links point at docs.rs.
 #[cfg_attr(
     not(feature = "v2"),
-    doc = "[`MeterEvent::send_v2`]: https://docs.rs/stripe-client/latest/stripe_client/meter/struct.MeterEvent.html#method.send_v2",
-    doc = "[`send_events`]: https://docs.rs/stripe-client/latest/stripe_client/meter/fn.send_events.html",
-    doc = "[`MeterEventSender`]: https://docs.rs/stripe-client/latest/stripe_client/meter/struct.MeterEventSender.html"
+    doc = concat!("[`MeterEvent::send_v2`]: ", docs_rs!("meter/struct.MeterEvent.html#method.send_v2")),
+    doc = concat!("[`send_events`]: ", docs_rs!("meter/fn.send_events.html")),
+    doc = concat!("[`MeterEventSender`]: ", docs_rs!("meter/struct.MeterEventSender.html"))
 )]
 #[derive(Clone)]
 pub struct MeterEvent {

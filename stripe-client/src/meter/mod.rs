@@ -41,28 +41,28 @@
 // Where a feature leaves items out, their links above point at docs.rs.
 #![cfg_attr(
     not(feature = "billing"),
-    doc = "[`MeterBuilder`]: https://docs.rs/stripe-client/latest/stripe_client/meter/struct.MeterBuilder.html",
-    doc = "[`create_meter`]: https://docs.rs/stripe-client/latest/stripe_client/meter/fn.create_meter.html",
-    doc = "[`retrieve_meter`]: https://docs.rs/stripe-client/latest/stripe_client/meter/fn.retrieve_meter.html",
-    doc = "[`update_meter_display_name`]: https://docs.rs/stripe-client/latest/stripe_client/meter/fn.update_meter_display_name.html",
-    doc = "[`list_meters`]: https://docs.rs/stripe-client/latest/stripe_client/meter/fn.list_meters.html",
-    doc = "[`stream_meters`]: https://docs.rs/stripe-client/latest/stripe_client/meter/fn.stream_meters.html",
-    doc = "[`deactivate_meter`]: https://docs.rs/stripe-client/latest/stripe_client/meter/fn.deactivate_meter.html",
-    doc = "[`reactivate_meter`]: https://docs.rs/stripe-client/latest/stripe_client/meter/fn.reactivate_meter.html",
-    doc = "[`event_summaries`]: https://docs.rs/stripe-client/latest/stripe_client/meter/fn.event_summaries.html",
-    doc = "[`MeterEvent::send`]: https://docs.rs/stripe-client/latest/stripe_client/meter/struct.MeterEvent.html#method.send",
-    doc = "[`MeterEventAdjustment::send`]: https://docs.rs/stripe-client/latest/stripe_client/meter/struct.MeterEventAdjustment.html#method.send"
+    doc = concat!("[`MeterBuilder`]: ", docs_rs!("meter/struct.MeterBuilder.html")),
+    doc = concat!("[`create_meter`]: ", docs_rs!("meter/fn.create_meter.html")),
+    doc = concat!("[`retrieve_meter`]: ", docs_rs!("meter/fn.retrieve_meter.html")),
+    doc = concat!("[`update_meter_display_name`]: ", docs_rs!("meter/fn.update_meter_display_name.html")),
+    doc = concat!("[`list_meters`]: ", docs_rs!("meter/fn.list_meters.html")),
+    doc = concat!("[`stream_meters`]: ", docs_rs!("meter/fn.stream_meters.html")),
+    doc = concat!("[`deactivate_meter`]: ", docs_rs!("meter/fn.deactivate_meter.html")),
+    doc = concat!("[`reactivate_meter`]: ", docs_rs!("meter/fn.reactivate_meter.html")),
+    doc = concat!("[`event_summaries`]: ", docs_rs!("meter/fn.event_summaries.html")),
+    doc = concat!("[`MeterEvent::send`]: ", docs_rs!("meter/struct.MeterEvent.html#method.send")),
+    doc = concat!("[`MeterEventAdjustment::send`]: ", docs_rs!("meter/struct.MeterEventAdjustment.html#method.send"))
 )]
 // (The stream needs `billing` and `v2`.)
 #![cfg_attr(
     not(all(feature = "billing", feature = "v2")),
-    doc = "[`create_session`]: https://docs.rs/stripe-client/latest/stripe_client/meter/fn.create_session.html",
-    doc = "[`MeterEventSession`]: https://docs.rs/stripe-client/latest/stripe_client/meter/struct.MeterEventSession.html",
-    doc = "[`send_events`]: https://docs.rs/stripe-client/latest/stripe_client/meter/fn.send_events.html",
-    doc = "[`MeterEvent::send_v2`]: https://docs.rs/stripe-client/latest/stripe_client/meter/struct.MeterEvent.html#method.send_v2",
-    doc = "[`MeterEventAdjustment::send_v2`]: https://docs.rs/stripe-client/latest/stripe_client/meter/struct.MeterEventAdjustment.html#method.send_v2",
-    doc = "[`MeterEventSender`]: https://docs.rs/stripe-client/latest/stripe_client/meter/struct.MeterEventSender.html",
-    doc = "[`FailureSink`]: https://docs.rs/stripe-client/latest/stripe_client/meter/trait.FailureSink.html"
+    doc = concat!("[`create_session`]: ", docs_rs!("meter/fn.create_session.html")),
+    doc = concat!("[`MeterEventSession`]: ", docs_rs!("meter/struct.MeterEventSession.html")),
+    doc = concat!("[`send_events`]: ", docs_rs!("meter/fn.send_events.html")),
+    doc = concat!("[`MeterEvent::send_v2`]: ", docs_rs!("meter/struct.MeterEvent.html#method.send_v2")),
+    doc = concat!("[`MeterEventAdjustment::send_v2`]: ", docs_rs!("meter/struct.MeterEventAdjustment.html#method.send_v2")),
+    doc = concat!("[`MeterEventSender`]: ", docs_rs!("meter/struct.MeterEventSender.html")),
+    doc = concat!("[`FailureSink`]: ", docs_rs!("meter/trait.FailureSink.html"))
 )]
 
 #[cfg(feature = "billing")]

@@ -27,8 +27,8 @@
 // Without `payments` and `billing` the handler is left out: its links point at docs.rs.
 #![cfg_attr(
     not(all(feature = "payments", feature = "billing")),
-    doc = "[`EventHandler`]: https://docs.rs/stripe-client/latest/stripe_client/webhook/trait.EventHandler.html",
-    doc = "[`dispatch`]: https://docs.rs/stripe-client/latest/stripe_client/webhook/fn.dispatch.html"
+    doc = concat!("[`EventHandler`]: ", docs_rs!("webhook/trait.EventHandler.html")),
+    doc = concat!("[`dispatch`]: ", docs_rs!("webhook/fn.dispatch.html"))
 )]
 
 mod error;
