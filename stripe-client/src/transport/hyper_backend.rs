@@ -16,8 +16,8 @@ use std::time::Duration;
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// The default transport on native targets: hyper's pooled client over rustls (ring crypto,
-/// the webpki root certificates), HTTP/2 where the server offers it through ALPN and
-/// kept-alive HTTP/1.1 otherwise, `TCP_NODELAY`, a 90 s idle pool. Plain `http://` base URLs
+/// the webpki root certificates), kept-alive HTTP/1.1 (and HTTP/2 where the server offers it
+/// through ALPN, with the `http2` feature), `TCP_NODELAY`, a 90 s idle pool. Plain `http://` base URLs
 /// (a local stripe-mock) work too.
 ///
 /// Clones share one pool. For a proxy or a reqwest client of your own, enable the `reqwest`
@@ -87,9 +87,10 @@ impl HyperTransport {
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .wrap_connector(http);
+            .enable_http1();
+        #[cfg(feature = "http2")]
+        let https = https.enable_http2();
+        let https = https.wrap_connector(http);
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .pool_timer(TokioTimer::new())

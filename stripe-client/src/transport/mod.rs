@@ -1,8 +1,8 @@
 //! The pluggable HTTP layer: a [`Transport`] takes one fully built request and returns the
 //! whole response. The client does everything else (auth, encoding, retries, decoding).
 //!
-//! [`HyperTransport`] is the default on native targets (hyper's pool over rustls, HTTP/2
-//! where offered); `ReqwestTransport` is the default on wasm32 (the host's `fetch`) and,
+//! [`HyperTransport`] is the default on native targets (hyper's pool over rustls; HTTP/2
+//! where offered with the `http2` feature); `ReqwestTransport` is the default on wasm32 (the host's `fetch`) and,
 //! with the `reqwest` feature, an option on native targets (proxies, a reqwest client of your
 //! own). [`MockTransport`] records requests and answers from a queue, for unit tests of code
 //! that uses the client. Everything about sockets, pools and TLS lives in this module.

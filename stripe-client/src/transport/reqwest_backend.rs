@@ -1,11 +1,12 @@
-//! [`ReqwestTransport`]: the default transport.
+//! [`ReqwestTransport`]: the transport on wasm32, and an option on native targets.
 
 use super::{BoxFuture, HttpRequest, HttpResponse, Method, Transport};
 use crate::Error;
 use bytes::Bytes;
 use std::time::Duration;
 
-/// The default transport: one `reqwest::Client` (rustls, HTTP/2, keep-alive pool).
+/// A transport over one `reqwest::Client`: on wasm32 the host's `fetch`; on native targets
+/// rustls and a keep-alive pool (HTTP/2 with the `http2` feature).
 #[derive(Clone, Debug)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
