@@ -84,7 +84,10 @@ pub fn convert(api: &OpenAPI, policy: &Policy, stripe_names: &NameTable) -> Resu
         policy,
         model: Model::default(),
         area_of_resource: BTreeMap::new(),
-        units: Units::from_paths(api.paths.paths.keys().map(String::as_str)),
+        units: Units::from_paths(api.paths.paths.iter().map(|(path, item)| {
+            let get = matches!(item, ReferenceOr::Item(i) if i.get.is_some());
+            (path.as_str(), get)
+        })),
     };
     c.model.api_version = api.info.version.clone();
     let components = api.components.as_ref().ok_or_else(|| Error::Unsupported {
@@ -452,6 +455,7 @@ impl<'a> Converter<'a> {
                 doc,
                 location: Location::Params,
                 boxed: false,
+                names_only: self.policy.is_names_only(component, pname),
             });
         }
         Ok(Kind::Struct { fields, object })
@@ -892,6 +896,7 @@ impl<'a> Converter<'a> {
                     .filter(|d| !d.is_empty()),
                 location,
                 boxed: false,
+                names_only: false,
             });
         }
         let mut encoding = if path.starts_with("/v2/") && method == "POST" {

@@ -197,9 +197,15 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// A field's type as stored: `rt::Boxed` when the field closes a cycle.
+    /// A field's type as stored: `rt::Boxed` when the field closes a cycle; through
+    /// `crate::gated` when the field only names an object that may be off.
     fn stored_ty(&self, f: &Field) -> TokenStream {
-        let t = self.ty(&f.ty);
+        let t = match &f.ty {
+            Ty::Named(id) if f.names_only && self.m.items[self.m.resolve(*id)].gated => {
+                gated_path(self.m, *id)
+            }
+            t => self.ty(t),
+        };
         if f.boxed {
             quote!(crate::rt::Boxed<#t>)
         } else {

@@ -114,12 +114,19 @@ source a set of features compiles.
 - **An operation or resource of a feature that is off does not exist**: using it fails to
   compile (`could not find RetrieveCustomer in stripe_types`). The tables below, and the
   badge on each item on docs.rs, name the feature it needs.
+- **A sub-resource that the API reads on its own has its own feature**, named after its
+  path: `customer_tax_ids` for `/v1/customers/{customer}/tax_ids`, `invoice_lines`,
+  `charge_refunds`. `customers` is the customer itself; the area's feature (`payments`)
+  turns them all on. Actions on a resource (`/v1/payment_intents/{intent}/confirm`) stay
+  with it.
 - **A resource contains what it shows.** Turning on `subscriptions` compiles a subscription's
   items and their prices, because a `Subscription` holds them.
 - **A resource only names what sits behind an expandable field or an id.**
   `PaymentIntent.latest_charge` is an `Expandable<gated::Charge>`, and `Charge.customer` an
   `Expandable<CustomerOrDeletedCustomer>` whose variants hold a `gated::Customer` and a
-  `gated::DeletedCustomer`. Each name in `stripe_types::gated` is the resource itself where
+  `gated::DeletedCustomer`. So do the objects an error carries for context
+  (`ApiErrors.payment_method`, `spec/policy.toml`'s `[names_only]`). Each name in
+  `stripe_types::gated` is the resource itself where
   its feature is on. Where it is off, it is a stand-in: the id stays typed (`CustomerId`,
   `Expandable::id()`), and an object expanded anyway decodes into
   `stripe_types::rt::Unavailable`, which keeps its JSON:

@@ -149,6 +149,10 @@ pub struct Field {
     pub location: Location,
     /// Hold the value in `rt::Boxed`: the field closes a cycle of direct containment.
     pub boxed: bool,
+    /// The field only names its object, as an expandable field does (`spec/policy.toml`'s
+    /// `[names_only]`): the object's features are not followed, and where they may be off
+    /// the field holds its `crate::gated` stand-in.
+    pub names_only: bool,
 }
 
 /// A variant of a union.

@@ -751,7 +751,8 @@ fn is_component(m: &Model, id: ItemId) -> bool {
 }
 
 /// The items an item contains (`hard`) and those it only names (`soft`): a typed id's
-/// resource, an expandable field's component object, and a component variant of a union that
+/// resource, an expandable field's component object, a [`Field::names_only`] field's
+/// component object, and a component variant of a union that
 /// [only names its variants](union_names_variants).
 fn item_refs(m: &Model, item: &Item) -> (BTreeSet<ItemId>, BTreeSet<ItemId>) {
     fn walk(
@@ -788,7 +789,7 @@ fn item_refs(m: &Model, item: &Item) -> (BTreeSet<ItemId>, BTreeSet<ItemId>) {
     match &item.kind {
         Kind::Struct { fields, .. } => {
             for f in fields {
-                walk(m, &f.ty, false, &mut hard, &mut soft);
+                walk(m, &f.ty, f.names_only, &mut hard, &mut soft);
             }
         }
         Kind::Union { variants } => {

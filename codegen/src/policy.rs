@@ -19,6 +19,8 @@ pub struct Policy {
     pub secret_fields: BTreeSet<String>,
     /// `(schema, field)` pairs that hold a secret.
     pub secret_schema_fields: BTreeSet<(String, String)>,
+    /// `(schema, field)` pairs whose object is only named, as an expandable field's is.
+    pub names_only: BTreeSet<(String, String)>,
     /// First path segment → area (the inverse of `areas`).
     segment_area: BTreeMap<String, String>,
 }
@@ -29,6 +31,8 @@ struct File {
     default_areas: Vec<String>,
     areas: BTreeMap<String, Vec<String>>,
     secrets: Secrets,
+    #[serde(default)]
+    names_only: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -86,6 +90,11 @@ impl Policy {
                 .into_iter()
                 .flat_map(|(schema, fields)| fields.into_iter().map(move |f| (schema.clone(), f)))
                 .collect(),
+            names_only: file
+                .names_only
+                .into_iter()
+                .flat_map(|(schema, fields)| fields.into_iter().map(move |f| (schema.clone(), f)))
+                .collect(),
             segment_area,
         })
     }
@@ -120,6 +129,14 @@ impl Policy {
         self.areas.keys().map(String::as_str).filter(|a| *a != CORE)
     }
 
+    /// Whether a component schema's field only names its object (`[names_only]`).
+    pub fn is_names_only(&self, schema: Option<&str>, field: &str) -> bool {
+        schema.is_some_and(|s| {
+            self.names_only
+                .contains(&(s.to_string(), field.to_string()))
+        })
+    }
+
     /// Whether a response field holds a secret.
     pub fn is_secret(&self, schema: Option<&str>, field: &str) -> bool {
         self.secret_fields.contains(field)
@@ -151,6 +168,8 @@ mod tests {
         assert!(p.is_secret(None, "client_secret"));
         assert!(p.is_secret(Some("login_link"), "url"));
         assert!(!p.is_secret(Some("customer"), "url"));
+        assert!(p.is_names_only(Some("api_errors"), "payment_method"));
+        assert!(!p.is_names_only(Some("api_errors"), "code"));
     }
 
     #[test]

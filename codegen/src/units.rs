@@ -5,6 +5,11 @@
 //! - `/v1/customers/...` → `customers`; `/v1/test_helpers/<x>/...` counts as `/v1/<x>/...`;
 //! - a *namespace*, a first segment with no path of its own (`/v1/billing/meters`,
 //!   `/v1/checkout/sessions`), adds its second segment: `billing_meters`, `checkout_sessions`;
+//! - a *sub-resource*, a segment after a resource's id that the API can read (a `GET` on it
+//!   or on one of its ids), is a feature of its own, the resource in the singular first:
+//!   `/v1/customers/{customer}/tax_ids` → `customer_tax_ids`,
+//!   `/v1/billing/meters/{id}/event_summaries` → `billing_meter_event_summaries`. A segment
+//!   that is only an action (`/v1/payment_intents/{intent}/confirm`) stays with its resource;
 //! - every `/v2/...` path is one feature, `v2`.
 //!
 //! A component schema belongs to the resource whose singular name prefixes its own
@@ -21,6 +26,9 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Units {
     /// First segments with no path of their own (`billing`, `issuing`).
     namespaces: BTreeSet<String>,
+    /// Sub-resources, as the segments of their path with ids as `{}`:
+    /// `["customers", "{}", "tax_ids"]`.
+    subresources: BTreeSet<Vec<String>>,
     /// (namespace or `""`, a path's resources in the singular joined by `_`) → the feature
     /// of the path, with its rank (shorter paths, then plural segments, first):
     /// `("", customer_balance_transaction)` → `customers` from
@@ -42,15 +50,15 @@ fn is_param(seg: &str) -> bool {
 }
 
 impl Units {
-    /// Learn the resources from the spec's paths.
-    pub fn from_paths<'p>(paths: impl IntoIterator<Item = &'p str>) -> Units {
-        let v1: Vec<&str> = paths
+    /// Learn the resources from the spec's paths, each with whether it has a `GET`.
+    pub fn from_paths<'p>(paths: impl IntoIterator<Item = (&'p str, bool)>) -> Units {
+        let v1: Vec<(&str, bool)> = paths
             .into_iter()
-            .filter(|p| !p.starts_with("/v2/"))
+            .filter(|(p, _)| !p.starts_with("/v2/"))
             .collect();
         let mut own_path: BTreeSet<&str> = BTreeSet::new();
         let mut firsts: BTreeSet<&str> = BTreeSet::new();
-        for p in &v1 {
+        for (p, _) in &v1 {
             let segs = segments(p);
             let Some(first) = segs.first().copied() else {
                 continue;
@@ -66,6 +74,19 @@ impl Units {
                 u.namespaces.insert(first.to_string());
             }
         }
+        // A readable segment after a resource's id: `GET .../{id}/<sub>` or `.../<sub>/{id}`.
+        for (p, get) in &v1 {
+            let shape = u.shape(p);
+            let root = u.root_len(&shape);
+            let end = root + 2;
+            if !get || shape.len() < end || shape[root] != "{}" || shape[root + 1] == "{}" {
+                continue;
+            }
+            if shape.len() == end || (shape.len() == end + 1 && shape[end] == "{}") {
+                u.subresources.insert(shape[..end].to_vec());
+            }
+        }
+        let v1: Vec<&str> = v1.into_iter().map(|(p, _)| p).collect();
         for p in &v1 {
             let unit = u.for_path(p);
             let segs = segments(p);
@@ -101,13 +122,47 @@ impl Units {
         if path.starts_with("/v2/") {
             return "v2".into();
         }
-        let segs = segments(path);
-        match segs.as_slice() {
-            [ns, second, ..] if self.namespaces.contains(*ns) && !is_param(second) => {
-                format!("{ns}_{second}")
+        let shape = self.shape(path);
+        let root = self.root_len(&shape);
+        let (ns, resource) = match shape.as_slice() {
+            [ns, resource, ..] if root == 2 => (format!("{ns}_"), resource),
+            [resource, ..] => (String::new(), resource),
+            [] => return String::new(),
+        };
+        match shape.get(..root + 2) {
+            Some(sub) if self.subresources.contains(sub) => {
+                // `/v1/sources/{source}/source_transactions` → `source_transactions`.
+                let (one, sub) = (singular(resource), &sub[root + 1]);
+                if sub.starts_with(&format!("{one}_")) {
+                    format!("{ns}{sub}")
+                } else {
+                    format!("{ns}{one}_{sub}")
+                }
             }
-            [first, ..] => first.to_string(),
-            [] => String::new(),
+            _ => format!("{ns}{resource}"),
+        }
+    }
+
+    /// A path's segments after the version (`test_helpers` skipped), each id as `{}`.
+    fn shape(&self, path: &str) -> Vec<String> {
+        segments(path)
+            .into_iter()
+            .map(|s| {
+                if is_param(s) {
+                    "{}".to_string()
+                } else {
+                    s.to_string()
+                }
+            })
+            .collect()
+    }
+
+    /// How many leading segments name the resource: two under a namespace
+    /// (`billing/meters`), else one.
+    fn root_len(&self, shape: &[String]) -> usize {
+        match shape {
+            [ns, second, ..] if self.namespaces.contains(ns) && second != "{}" => 2,
+            _ => 1,
         }
     }
 
@@ -146,23 +201,30 @@ mod tests {
     use super::*;
 
     fn units() -> Units {
+        // (path, has a GET)
         Units::from_paths([
-            "/v1/account",
-            "/v1/accounts",
-            "/v1/accounts/{account}",
-            "/v1/customers",
-            "/v1/customers/{customer}/balance_transactions",
-            "/v1/test_helpers/customers/{customer}/fund_cash_balance",
-            "/v1/payment_intents/{intent}/confirm",
-            "/v1/payment_methods",
-            "/v1/payment_method_configurations",
-            "/v1/billing/meters",
-            "/v1/billing/meters/{id}/event_summaries",
-            "/v1/billing/meter_events",
-            "/v1/charges/{charge}/refunds",
-            "/v1/refunds",
-            "/v1/test_helpers/issuing/cards/{card}/shipping/ship",
-            "/v2/core/accounts",
+            ("/v1/account", true),
+            ("/v1/accounts", true),
+            ("/v1/accounts/{account}", true),
+            ("/v1/customers", true),
+            ("/v1/customers/{customer}", true),
+            ("/v1/customers/{customer}/balance_transactions", true),
+            ("/v1/customers/{customer}/tax_ids/{id}", true),
+            ("/v1/customers/{customer}/funding_instructions", false),
+            (
+                "/v1/test_helpers/customers/{customer}/fund_cash_balance",
+                false,
+            ),
+            ("/v1/payment_intents/{intent}/confirm", false),
+            ("/v1/payment_methods", true),
+            ("/v1/payment_method_configurations", true),
+            ("/v1/billing/meters", true),
+            ("/v1/billing/meters/{id}/event_summaries", true),
+            ("/v1/billing/meter_events", false),
+            ("/v1/charges/{charge}/refunds", true),
+            ("/v1/refunds", true),
+            ("/v1/test_helpers/issuing/cards/{card}/shipping/ship", false),
+            ("/v2/core/accounts", true),
         ])
     }
 
@@ -175,6 +237,28 @@ mod tests {
             "customers"
         );
         assert_eq!(u.for_path("/v1/billing/meters/{id}"), "billing_meters");
+        // Sub-resources: readable segments after an id. Actions stay with their resource.
+        assert_eq!(
+            u.for_path("/v1/customers/{customer}/balance_transactions/{t}"),
+            "customer_balance_transactions"
+        );
+        assert_eq!(
+            u.for_path("/v1/customers/{customer}/tax_ids"),
+            "customer_tax_ids"
+        );
+        assert_eq!(
+            u.for_path("/v1/customers/{customer}/funding_instructions"),
+            "customers"
+        );
+        assert_eq!(
+            u.for_path("/v1/payment_intents/{intent}/confirm"),
+            "payment_intents"
+        );
+        assert_eq!(
+            u.for_path("/v1/billing/meters/{id}/event_summaries"),
+            "billing_meter_event_summaries"
+        );
+        assert_eq!(u.for_path("/v1/charges/{charge}/refunds"), "charge_refunds");
         assert_eq!(
             u.for_path("/v1/test_helpers/issuing/cards/{c}/shipping/ship"),
             "issuing_cards"
@@ -193,7 +277,7 @@ mod tests {
         );
         assert_eq!(
             u.for_schema("customer_balance_transaction").as_deref(),
-            Some("customers")
+            Some("customer_balance_transactions")
         );
         assert_eq!(
             u.for_schema("payment_intent_next_action").as_deref(),
