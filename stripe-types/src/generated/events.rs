@@ -1721,7 +1721,7 @@ pub enum EventObject {
         any(
             feature = "balance",
             feature = "balance_transactions",
-            feature = "charges",
+            feature = "charge_dispute",
             feature = "disputes",
             feature = "issuing_authorizations",
             feature = "issuing_disputes",
@@ -1731,7 +1731,13 @@ pub enum EventObject {
     )]
     BalanceTransaction(crate::rt::Boxed<crate::BalanceTransaction>),
     /// A `bank_account` object.
-    #[cfg(any(feature = "customers", feature = "tokens"))]
+    #[cfg(
+        any(
+            feature = "customer_bank_accounts",
+            feature = "customer_sources",
+            feature = "tokens"
+        )
+    )]
     BankAccount(crate::rt::Boxed<crate::BankAccount>),
     /// A `bank_account` (deleted) object.
     #[cfg(feature = "connect")]
@@ -1760,7 +1766,7 @@ pub enum EventObject {
     #[cfg(feature = "billing_meter_event_adjustments")]
     BillingMeterEventAdjustment(crate::rt::Boxed<crate::BillingMeterEventAdjustment>),
     /// A `billing.meter_event_summary` object.
-    #[cfg(feature = "billing_meters")]
+    #[cfg(feature = "billing_meter_event_summaries")]
     BillingMeterEventSummary(crate::rt::Boxed<crate::BillingMeterEventSummary>),
     /// A `billing_portal.configuration` object.
     #[cfg(feature = "billing_portal_configurations")]
@@ -1769,16 +1775,16 @@ pub enum EventObject {
     #[cfg(feature = "billing_portal_sessions")]
     BillingPortalSession(crate::rt::Boxed<crate::BillingPortalSession>),
     /// A `capability` object.
-    #[cfg(feature = "accounts")]
+    #[cfg(feature = "account_capabilities")]
     Capability(crate::rt::Boxed<crate::Capability>),
     /// A `card` object.
-    #[cfg(any(feature = "customers", feature = "tokens"))]
+    #[cfg(any(feature = "customer_cards", feature = "tokens"))]
     Card(crate::rt::Boxed<crate::Card>),
     /// A `card` (deleted) object.
     #[cfg(feature = "payments")]
     DeletedCard(crate::rt::Boxed<crate::DeletedCard>),
     /// A `cash_balance` object.
-    #[cfg(feature = "customers")]
+    #[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
     CashBalance(crate::rt::Boxed<crate::CashBalance>),
     /// A `charge` object.
     #[cfg(feature = "charges")]
@@ -1819,7 +1825,7 @@ pub enum EventObject {
     #[cfg(feature = "credit_notes")]
     CreditNote(crate::rt::Boxed<crate::CreditNote>),
     /// A `credit_note_line_item` object.
-    #[cfg(feature = "credit_notes")]
+    #[cfg(any(feature = "credit_note_lines", feature = "credit_notes"))]
     CreditNoteLineItem(crate::rt::Boxed<crate::CreditNoteLineItem>),
     /// A `customer` object.
     #[cfg(feature = "customers")]
@@ -1828,10 +1834,10 @@ pub enum EventObject {
     #[cfg(feature = "customers")]
     DeletedCustomer(crate::rt::Boxed<crate::DeletedCustomer>),
     /// A `customer_balance_transaction` object.
-    #[cfg(feature = "customers")]
+    #[cfg(feature = "customer_balance_transactions")]
     CustomerBalanceTransaction(crate::rt::Boxed<crate::CustomerBalanceTransaction>),
     /// A `customer_cash_balance_transaction` object.
-    #[cfg(feature = "customers")]
+    #[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
     CustomerCashBalanceTransaction(
         crate::rt::Boxed<crate::CustomerCashBalanceTransaction>,
     ),
@@ -1841,18 +1847,30 @@ pub enum EventObject {
     /// A `discount` object.
     #[cfg(
         any(
+            feature = "checkout_session_line_items",
             feature = "checkout_sessions",
+            feature = "customer_discount",
+            feature = "customer_subscriptions",
             feature = "customers",
+            feature = "payment_link_line_items",
             feature = "payment_links",
+            feature = "quote_computed_upfront_line_items",
+            feature = "quote_line_items",
             feature = "quotes"
         )
     )]
     Discount(crate::rt::Boxed<crate::Discount>),
     /// A `discount` (deleted) object.
-    #[cfg(any(feature = "customers", feature = "subscriptions"))]
+    #[cfg(
+        any(
+            feature = "customer_discount",
+            feature = "customer_subscriptions",
+            feature = "subscriptions"
+        )
+    )]
     DeletedDiscount(crate::rt::Boxed<crate::DeletedDiscount>),
     /// A `dispute` object.
-    #[cfg(any(feature = "charges", feature = "disputes"))]
+    #[cfg(any(feature = "charge_dispute", feature = "disputes"))]
     Dispute(crate::rt::Boxed<crate::Dispute>),
     /// A `entitlements.active_entitlement` object.
     #[cfg(feature = "entitlements_active_entitlements")]
@@ -1860,7 +1878,7 @@ pub enum EventObject {
         crate::rt::Boxed<crate::EntitlementsActiveEntitlement>,
     ),
     /// A `entitlements.feature` object.
-    #[cfg(any(feature = "entitlements_features", feature = "products"))]
+    #[cfg(any(feature = "entitlements_features", feature = "product_features"))]
     EntitlementsFeature(crate::rt::Boxed<crate::EntitlementsFeature>),
     /// A `ephemeral_key` object.
     #[cfg(feature = "ephemeral_keys")]
@@ -1874,7 +1892,7 @@ pub enum EventObject {
     #[cfg(feature = "fabric_service")]
     FabricService(crate::rt::Boxed<crate::FabricService>),
     /// A `fee_refund` object.
-    #[cfg(feature = "application_fees")]
+    #[cfg(any(feature = "application_fee_refunds", feature = "application_fees"))]
     FeeRefund(crate::rt::Boxed<crate::FeeRefund>),
     /// A `file` object.
     File(crate::rt::Boxed<crate::File>),
@@ -1891,7 +1909,13 @@ pub enum EventObject {
     )]
     FinancialConnectionsAccount(crate::rt::Boxed<crate::FinancialConnectionsAccount>),
     /// A `financial_connections.account_owner` object.
-    #[cfg(any(feature = "financial_connections_accounts", feature = "linked_accounts"))]
+    #[cfg(
+        any(
+            feature = "financial_connections_account_owners",
+            feature = "financial_connections_accounts",
+            feature = "linked_account_owners"
+        )
+    )]
     FinancialConnectionsAccountOwner(
         crate::rt::Boxed<crate::FinancialConnectionsAccountOwner>,
     ),
@@ -2000,11 +2024,19 @@ pub enum EventObject {
     IssuingTransaction(crate::rt::Boxed<crate::IssuingTransaction>),
     /// A `item` object.
     #[cfg(
-        any(feature = "checkout_sessions", feature = "payment_links", feature = "quotes")
+        any(
+            feature = "checkout_session_line_items",
+            feature = "checkout_sessions",
+            feature = "payment_link_line_items",
+            feature = "payment_links",
+            feature = "quote_computed_upfront_line_items",
+            feature = "quote_line_items",
+            feature = "quotes"
+        )
     )]
     Item(crate::rt::Boxed<crate::Item>),
     /// A `line_item` object.
-    #[cfg(feature = "invoices")]
+    #[cfg(any(feature = "invoice_lines", feature = "invoices"))]
     LineItem(crate::rt::Boxed<crate::LineItem>),
     /// A `login_link` object.
     #[cfg(feature = "accounts")]
@@ -2016,6 +2048,7 @@ pub enum EventObject {
     #[cfg(feature = "payment_attempt_records")]
     PaymentAttemptRecord(crate::rt::Boxed<crate::PaymentAttemptRecord>),
     /// A `payment_intent` object.
+    #[cfg(feature = "payment_intents")]
     PaymentIntent(crate::rt::Boxed<crate::PaymentIntent>),
     /// A `payment_intent_amount_details_line_item` object.
     PaymentIntentAmountDetailsLineItem(
@@ -2025,6 +2058,13 @@ pub enum EventObject {
     #[cfg(feature = "payment_links")]
     PaymentLink(crate::rt::Boxed<crate::PaymentLink>),
     /// A `payment_method` object.
+    #[cfg(
+        any(
+            feature = "customer_payment_methods",
+            feature = "payment_methods",
+            feature = "terminal_readers"
+        )
+    )]
     PaymentMethod(crate::rt::Boxed<crate::PaymentMethod>),
     /// A `payment_method_configuration` object.
     #[cfg(feature = "payment_method_configurations")]
@@ -2046,10 +2086,17 @@ pub enum EventObject {
     )]
     Payout(crate::rt::Boxed<crate::Payout>),
     /// A `person` object.
-    #[cfg(any(feature = "account", feature = "accounts"))]
+    #[cfg(
+        any(
+            feature = "account",
+            feature = "account_people",
+            feature = "account_persons",
+            feature = "accounts"
+        )
+    )]
     Person(crate::rt::Boxed<crate::Person>),
     /// A `person` (deleted) object.
-    #[cfg(feature = "accounts")]
+    #[cfg(any(feature = "account_people", feature = "account_persons"))]
     DeletedPerson(crate::rt::Boxed<crate::DeletedPerson>),
     /// A `plan` object.
     #[cfg(feature = "plans")]
@@ -2060,10 +2107,15 @@ pub enum EventObject {
     /// A `price` object.
     #[cfg(
         any(
+            feature = "checkout_session_line_items",
             feature = "checkout_sessions",
+            feature = "customer_subscriptions",
             feature = "customers",
+            feature = "payment_link_line_items",
             feature = "payment_links",
             feature = "prices",
+            feature = "quote_computed_upfront_line_items",
+            feature = "quote_line_items",
             feature = "quotes",
             feature = "subscription_items",
             feature = "subscriptions"
@@ -2080,10 +2132,10 @@ pub enum EventObject {
     #[cfg(feature = "products")]
     DeletedProduct(crate::rt::Boxed<crate::DeletedProduct>),
     /// A `product_feature` object.
-    #[cfg(feature = "products")]
+    #[cfg(feature = "product_features")]
     ProductFeature(crate::rt::Boxed<crate::ProductFeature>),
     /// A `product_feature` (deleted) object.
-    #[cfg(feature = "products")]
+    #[cfg(feature = "product_features")]
     DeletedProductFeature(crate::rt::Boxed<crate::DeletedProductFeature>),
     /// A `promotion_code` object.
     #[cfg(feature = "promotion_codes")]
@@ -2110,7 +2162,7 @@ pub enum EventObject {
     #[cfg(feature = "radar_value_list_items")]
     DeletedRadarValueListItem(crate::rt::Boxed<crate::DeletedRadarValueListItem>),
     /// A `refund` object.
-    #[cfg(any(feature = "charges", feature = "refunds"))]
+    #[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
     Refund(crate::rt::Boxed<crate::Refund>),
     /// A `reporting.report_run` object.
     #[cfg(feature = "reporting_report_runs")]
@@ -2130,6 +2182,7 @@ pub enum EventObject {
     #[cfg(feature = "setup_attempts")]
     SetupAttempt(crate::rt::Boxed<crate::SetupAttempt>),
     /// A `setup_intent` object.
+    #[cfg(feature = "setup_intents")]
     SetupIntent(crate::rt::Boxed<crate::SetupIntent>),
     /// A `shipping_rate` object.
     #[cfg(feature = "shipping_rates")]
@@ -2138,20 +2191,33 @@ pub enum EventObject {
     #[cfg(feature = "sigma_saved_queries")]
     SigmaSigmaApiQuery(crate::rt::Boxed<crate::SigmaSigmaApiQuery>),
     /// A `source` object.
-    #[cfg(any(feature = "sources", feature = "topups"))]
+    #[cfg(
+        any(
+            feature = "source_mandate_notifications",
+            feature = "sources",
+            feature = "topups"
+        )
+    )]
     Source(crate::rt::Boxed<crate::Source>),
     /// A `source_mandate_notification` object.
-    #[cfg(feature = "sources")]
+    #[cfg(feature = "source_mandate_notifications")]
     SourceMandateNotification(crate::rt::Boxed<crate::SourceMandateNotification>),
     /// A `source_transaction` object.
-    #[cfg(feature = "sources")]
+    #[cfg(any(feature = "source_transactions", feature = "sources"))]
     SourceTransaction(crate::rt::Boxed<crate::SourceTransaction>),
     /// A `subscription` object.
-    #[cfg(any(feature = "customers", feature = "subscriptions"))]
+    #[cfg(
+        any(
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "subscriptions"
+        )
+    )]
     Subscription(crate::rt::Boxed<crate::Subscription>),
     /// A `subscription_item` object.
     #[cfg(
         any(
+            feature = "customer_subscriptions",
             feature = "customers",
             feature = "subscription_items",
             feature = "subscriptions"
@@ -2171,7 +2237,7 @@ pub enum EventObject {
     #[cfg(feature = "tax_calculations")]
     TaxCalculation(crate::rt::Boxed<crate::TaxCalculation>),
     /// A `tax.calculation_line_item` object.
-    #[cfg(feature = "tax_calculations")]
+    #[cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))]
     TaxCalculationLineItem(crate::rt::Boxed<crate::TaxCalculationLineItem>),
     /// A `tax.registration` object.
     #[cfg(feature = "tax_registrations")]
@@ -2183,7 +2249,7 @@ pub enum EventObject {
     #[cfg(feature = "tax_transactions")]
     TaxTransaction(crate::rt::Boxed<crate::TaxTransaction>),
     /// A `tax.transaction_line_item` object.
-    #[cfg(feature = "tax_transactions")]
+    #[cfg(any(feature = "tax_transaction_line_items", feature = "tax_transactions"))]
     TaxTransactionLineItem(crate::rt::Boxed<crate::TaxTransactionLineItem>),
     /// A `tax_code` object.
     #[cfg(feature = "tax_codes")]
@@ -2192,20 +2258,26 @@ pub enum EventObject {
     #[cfg(feature = "tax")]
     TaxDeductedAtSource(crate::rt::Boxed<crate::TaxDeductedAtSource>),
     /// A `tax_id` object.
-    #[cfg(any(feature = "customers", feature = "tax_ids"))]
+    #[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
     TaxId(crate::rt::Boxed<crate::TaxId>),
     /// A `tax_id` (deleted) object.
-    #[cfg(any(feature = "customers", feature = "tax_ids"))]
+    #[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
     DeletedTaxId(crate::rt::Boxed<crate::DeletedTaxId>),
     /// A `tax_rate` object.
     #[cfg(
         any(
+            feature = "checkout_session_line_items",
             feature = "checkout_sessions",
+            feature = "credit_note_lines",
             feature = "credit_notes",
+            feature = "customer_subscriptions",
             feature = "customers",
             feature = "invoiceitems",
             feature = "invoices",
+            feature = "payment_link_line_items",
             feature = "payment_links",
+            feature = "quote_computed_upfront_line_items",
+            feature = "quote_line_items",
             feature = "quotes",
             feature = "subscription_items",
             feature = "subscription_schedules",
@@ -2254,7 +2326,7 @@ pub enum EventObject {
     #[cfg(feature = "transfers")]
     Transfer(crate::rt::Boxed<crate::Transfer>),
     /// A `transfer_reversal` object.
-    #[cfg(feature = "transfers")]
+    #[cfg(any(feature = "transfer_reversals", feature = "transfers"))]
     TransferReversal(crate::rt::Boxed<crate::TransferReversal>),
     /// A `treasury.credit_reversal` object.
     #[cfg(
@@ -2279,7 +2351,12 @@ pub enum EventObject {
     #[cfg(feature = "treasury_financial_accounts")]
     TreasuryFinancialAccount(crate::rt::Boxed<crate::TreasuryFinancialAccount>),
     /// A `treasury.financial_account_features` object.
-    #[cfg(feature = "treasury_financial_accounts")]
+    #[cfg(
+        any(
+            feature = "treasury_financial_account_features",
+            feature = "treasury_financial_accounts"
+        )
+    )]
     TreasuryFinancialAccountFeatures(
         crate::rt::Boxed<crate::TreasuryFinancialAccountFeatures>,
     ),
@@ -2407,7 +2484,7 @@ impl EventObject {
                 any(
                     feature = "balance",
                     feature = "balance_transactions",
-                    feature = "charges",
+                    feature = "charge_dispute",
                     feature = "disputes",
                     feature = "issuing_authorizations",
                     feature = "issuing_disputes",
@@ -2416,7 +2493,13 @@ impl EventObject {
                 )
             )]
             EventObject::BalanceTransaction(_) => Some("balance_transaction"),
-            #[cfg(any(feature = "customers", feature = "tokens"))]
+            #[cfg(
+                any(
+                    feature = "customer_bank_accounts",
+                    feature = "customer_sources",
+                    feature = "tokens"
+                )
+            )]
             EventObject::BankAccount(_) => Some("bank_account"),
             #[cfg(feature = "connect")]
             EventObject::DeletedBankAccount(_) => Some("bank_account"),
@@ -2440,7 +2523,7 @@ impl EventObject {
             EventObject::BillingMeterEventAdjustment(_) => {
                 Some("billing.meter_event_adjustment")
             }
-            #[cfg(feature = "billing_meters")]
+            #[cfg(feature = "billing_meter_event_summaries")]
             EventObject::BillingMeterEventSummary(_) => {
                 Some("billing.meter_event_summary")
             }
@@ -2450,13 +2533,13 @@ impl EventObject {
             }
             #[cfg(feature = "billing_portal_sessions")]
             EventObject::BillingPortalSession(_) => Some("billing_portal.session"),
-            #[cfg(feature = "accounts")]
+            #[cfg(feature = "account_capabilities")]
             EventObject::Capability(_) => Some("capability"),
-            #[cfg(any(feature = "customers", feature = "tokens"))]
+            #[cfg(any(feature = "customer_cards", feature = "tokens"))]
             EventObject::Card(_) => Some("card"),
             #[cfg(feature = "payments")]
             EventObject::DeletedCard(_) => Some("card"),
-            #[cfg(feature = "customers")]
+            #[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
             EventObject::CashBalance(_) => Some("cash_balance"),
             #[cfg(feature = "charges")]
             EventObject::Charge(_) => Some("charge"),
@@ -2487,17 +2570,22 @@ impl EventObject {
             EventObject::DeletedCoupon(_) => Some("coupon"),
             #[cfg(feature = "credit_notes")]
             EventObject::CreditNote(_) => Some("credit_note"),
-            #[cfg(feature = "credit_notes")]
+            #[cfg(any(feature = "credit_note_lines", feature = "credit_notes"))]
             EventObject::CreditNoteLineItem(_) => Some("credit_note_line_item"),
             #[cfg(feature = "customers")]
             EventObject::Customer(_) => Some("customer"),
             #[cfg(feature = "customers")]
             EventObject::DeletedCustomer(_) => Some("customer"),
-            #[cfg(feature = "customers")]
+            #[cfg(feature = "customer_balance_transactions")]
             EventObject::CustomerBalanceTransaction(_) => {
                 Some("customer_balance_transaction")
             }
-            #[cfg(feature = "customers")]
+            #[cfg(
+                any(
+                    feature = "customer_cash_balance_transactions",
+                    feature = "customers"
+                )
+            )]
             EventObject::CustomerCashBalanceTransaction(_) => {
                 Some("customer_cash_balance_transaction")
             }
@@ -2505,22 +2593,34 @@ impl EventObject {
             EventObject::CustomerSession(_) => Some("customer_session"),
             #[cfg(
                 any(
+                    feature = "checkout_session_line_items",
                     feature = "checkout_sessions",
+                    feature = "customer_discount",
+                    feature = "customer_subscriptions",
                     feature = "customers",
+                    feature = "payment_link_line_items",
                     feature = "payment_links",
+                    feature = "quote_computed_upfront_line_items",
+                    feature = "quote_line_items",
                     feature = "quotes"
                 )
             )]
             EventObject::Discount(_) => Some("discount"),
-            #[cfg(any(feature = "customers", feature = "subscriptions"))]
+            #[cfg(
+                any(
+                    feature = "customer_discount",
+                    feature = "customer_subscriptions",
+                    feature = "subscriptions"
+                )
+            )]
             EventObject::DeletedDiscount(_) => Some("discount"),
-            #[cfg(any(feature = "charges", feature = "disputes"))]
+            #[cfg(any(feature = "charge_dispute", feature = "disputes"))]
             EventObject::Dispute(_) => Some("dispute"),
             #[cfg(feature = "entitlements_active_entitlements")]
             EventObject::EntitlementsActiveEntitlement(_) => {
                 Some("entitlements.active_entitlement")
             }
-            #[cfg(any(feature = "entitlements_features", feature = "products"))]
+            #[cfg(any(feature = "entitlements_features", feature = "product_features"))]
             EventObject::EntitlementsFeature(_) => Some("entitlements.feature"),
             #[cfg(feature = "ephemeral_keys")]
             EventObject::EphemeralKey(_) => Some("ephemeral_key"),
@@ -2529,7 +2629,9 @@ impl EventObject {
             EventObject::ExchangeRate(_) => Some("exchange_rate"),
             #[cfg(feature = "fabric_service")]
             EventObject::FabricService(_) => Some("fabric_service"),
-            #[cfg(feature = "application_fees")]
+            #[cfg(
+                any(feature = "application_fee_refunds", feature = "application_fees")
+            )]
             EventObject::FeeRefund(_) => Some("fee_refund"),
             EventObject::File(_) => Some("file"),
             EventObject::FileLink(_) => Some("file_link"),
@@ -2546,8 +2648,9 @@ impl EventObject {
             }
             #[cfg(
                 any(
+                    feature = "financial_connections_account_owners",
                     feature = "financial_connections_accounts",
-                    feature = "linked_accounts"
+                    feature = "linked_account_owners"
                 )
             )]
             EventObject::FinancialConnectionsAccountOwner(_) => {
@@ -2646,13 +2749,17 @@ impl EventObject {
             EventObject::IssuingTransaction(_) => Some("issuing.transaction"),
             #[cfg(
                 any(
+                    feature = "checkout_session_line_items",
                     feature = "checkout_sessions",
+                    feature = "payment_link_line_items",
                     feature = "payment_links",
+                    feature = "quote_computed_upfront_line_items",
+                    feature = "quote_line_items",
                     feature = "quotes"
                 )
             )]
             EventObject::Item(_) => Some("item"),
-            #[cfg(feature = "invoices")]
+            #[cfg(any(feature = "invoice_lines", feature = "invoices"))]
             EventObject::LineItem(_) => Some("line_item"),
             #[cfg(feature = "accounts")]
             EventObject::LoginLink(_) => Some("login_link"),
@@ -2660,12 +2767,20 @@ impl EventObject {
             EventObject::Mandate(_) => Some("mandate"),
             #[cfg(feature = "payment_attempt_records")]
             EventObject::PaymentAttemptRecord(_) => Some("payment_attempt_record"),
+            #[cfg(feature = "payment_intents")]
             EventObject::PaymentIntent(_) => Some("payment_intent"),
             EventObject::PaymentIntentAmountDetailsLineItem(_) => {
                 Some("payment_intent_amount_details_line_item")
             }
             #[cfg(feature = "payment_links")]
             EventObject::PaymentLink(_) => Some("payment_link"),
+            #[cfg(
+                any(
+                    feature = "customer_payment_methods",
+                    feature = "payment_methods",
+                    feature = "terminal_readers"
+                )
+            )]
             EventObject::PaymentMethod(_) => Some("payment_method"),
             #[cfg(feature = "payment_method_configurations")]
             EventObject::PaymentMethodConfiguration(_) => {
@@ -2684,9 +2799,16 @@ impl EventObject {
                 )
             )]
             EventObject::Payout(_) => Some("payout"),
-            #[cfg(any(feature = "account", feature = "accounts"))]
+            #[cfg(
+                any(
+                    feature = "account",
+                    feature = "account_people",
+                    feature = "account_persons",
+                    feature = "accounts"
+                )
+            )]
             EventObject::Person(_) => Some("person"),
-            #[cfg(feature = "accounts")]
+            #[cfg(any(feature = "account_people", feature = "account_persons"))]
             EventObject::DeletedPerson(_) => Some("person"),
             #[cfg(feature = "plans")]
             EventObject::Plan(_) => Some("plan"),
@@ -2694,10 +2816,15 @@ impl EventObject {
             EventObject::DeletedPlan(_) => Some("plan"),
             #[cfg(
                 any(
+                    feature = "checkout_session_line_items",
                     feature = "checkout_sessions",
+                    feature = "customer_subscriptions",
                     feature = "customers",
+                    feature = "payment_link_line_items",
                     feature = "payment_links",
                     feature = "prices",
+                    feature = "quote_computed_upfront_line_items",
+                    feature = "quote_line_items",
                     feature = "quotes",
                     feature = "subscription_items",
                     feature = "subscriptions"
@@ -2710,9 +2837,9 @@ impl EventObject {
             EventObject::Product(_) => Some("product"),
             #[cfg(feature = "products")]
             EventObject::DeletedProduct(_) => Some("product"),
-            #[cfg(feature = "products")]
+            #[cfg(feature = "product_features")]
             EventObject::ProductFeature(_) => Some("product_feature"),
-            #[cfg(feature = "products")]
+            #[cfg(feature = "product_features")]
             EventObject::DeletedProductFeature(_) => Some("product_feature"),
             #[cfg(feature = "promotion_codes")]
             EventObject::PromotionCode(_) => Some("promotion_code"),
@@ -2732,7 +2859,9 @@ impl EventObject {
             EventObject::RadarValueListItem(_) => Some("radar.value_list_item"),
             #[cfg(feature = "radar_value_list_items")]
             EventObject::DeletedRadarValueListItem(_) => Some("radar.value_list_item"),
-            #[cfg(any(feature = "charges", feature = "refunds"))]
+            #[cfg(
+                any(feature = "charge_refunds", feature = "charges", feature = "refunds")
+            )]
             EventObject::Refund(_) => Some("refund"),
             #[cfg(feature = "reporting_report_runs")]
             EventObject::ReportingReportRun(_) => Some("reporting.report_run"),
@@ -2745,23 +2874,37 @@ impl EventObject {
             EventObject::ScheduledQueryRun(_) => Some("scheduled_query_run"),
             #[cfg(feature = "setup_attempts")]
             EventObject::SetupAttempt(_) => Some("setup_attempt"),
+            #[cfg(feature = "setup_intents")]
             EventObject::SetupIntent(_) => Some("setup_intent"),
             #[cfg(feature = "shipping_rates")]
             EventObject::ShippingRate(_) => Some("shipping_rate"),
             #[cfg(feature = "sigma_saved_queries")]
             EventObject::SigmaSigmaApiQuery(_) => Some("sigma.sigma_api_query"),
-            #[cfg(any(feature = "sources", feature = "topups"))]
+            #[cfg(
+                any(
+                    feature = "source_mandate_notifications",
+                    feature = "sources",
+                    feature = "topups"
+                )
+            )]
             EventObject::Source(_) => Some("source"),
-            #[cfg(feature = "sources")]
+            #[cfg(feature = "source_mandate_notifications")]
             EventObject::SourceMandateNotification(_) => {
                 Some("source_mandate_notification")
             }
-            #[cfg(feature = "sources")]
+            #[cfg(any(feature = "source_transactions", feature = "sources"))]
             EventObject::SourceTransaction(_) => Some("source_transaction"),
-            #[cfg(any(feature = "customers", feature = "subscriptions"))]
+            #[cfg(
+                any(
+                    feature = "customer_subscriptions",
+                    feature = "customers",
+                    feature = "subscriptions"
+                )
+            )]
             EventObject::Subscription(_) => Some("subscription"),
             #[cfg(
                 any(
+                    feature = "customer_subscriptions",
                     feature = "customers",
                     feature = "subscription_items",
                     feature = "subscriptions"
@@ -2776,7 +2919,9 @@ impl EventObject {
             EventObject::TaxAssociation(_) => Some("tax.association"),
             #[cfg(feature = "tax_calculations")]
             EventObject::TaxCalculation(_) => Some("tax.calculation"),
-            #[cfg(feature = "tax_calculations")]
+            #[cfg(
+                any(feature = "tax_calculation_line_items", feature = "tax_calculations")
+            )]
             EventObject::TaxCalculationLineItem(_) => Some("tax.calculation_line_item"),
             #[cfg(feature = "tax_registrations")]
             EventObject::TaxRegistration(_) => Some("tax.registration"),
@@ -2784,24 +2929,38 @@ impl EventObject {
             EventObject::TaxSettings(_) => Some("tax.settings"),
             #[cfg(feature = "tax_transactions")]
             EventObject::TaxTransaction(_) => Some("tax.transaction"),
-            #[cfg(feature = "tax_transactions")]
+            #[cfg(
+                any(feature = "tax_transaction_line_items", feature = "tax_transactions")
+            )]
             EventObject::TaxTransactionLineItem(_) => Some("tax.transaction_line_item"),
             #[cfg(feature = "tax_codes")]
             EventObject::TaxCode(_) => Some("tax_code"),
             #[cfg(feature = "tax")]
             EventObject::TaxDeductedAtSource(_) => Some("tax_deducted_at_source"),
-            #[cfg(any(feature = "customers", feature = "tax_ids"))]
+            #[cfg(
+                any(
+                    feature = "customer_tax_ids",
+                    feature = "customers",
+                    feature = "tax_ids"
+                )
+            )]
             EventObject::TaxId(_) => Some("tax_id"),
-            #[cfg(any(feature = "customers", feature = "tax_ids"))]
+            #[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
             EventObject::DeletedTaxId(_) => Some("tax_id"),
             #[cfg(
                 any(
+                    feature = "checkout_session_line_items",
                     feature = "checkout_sessions",
+                    feature = "credit_note_lines",
                     feature = "credit_notes",
+                    feature = "customer_subscriptions",
                     feature = "customers",
                     feature = "invoiceitems",
                     feature = "invoices",
+                    feature = "payment_link_line_items",
                     feature = "payment_links",
+                    feature = "quote_computed_upfront_line_items",
+                    feature = "quote_line_items",
                     feature = "quotes",
                     feature = "subscription_items",
                     feature = "subscription_schedules",
@@ -2840,7 +2999,7 @@ impl EventObject {
             EventObject::Topup(_) => Some("topup"),
             #[cfg(feature = "transfers")]
             EventObject::Transfer(_) => Some("transfer"),
-            #[cfg(feature = "transfers")]
+            #[cfg(any(feature = "transfer_reversals", feature = "transfers"))]
             EventObject::TransferReversal(_) => Some("transfer_reversal"),
             #[cfg(
                 any(
@@ -2863,7 +3022,12 @@ impl EventObject {
             EventObject::TreasuryFinancialAccount(_) => {
                 Some("treasury.financial_account")
             }
-            #[cfg(feature = "treasury_financial_accounts")]
+            #[cfg(
+                any(
+                    feature = "treasury_financial_account_features",
+                    feature = "treasury_financial_accounts"
+                )
+            )]
             EventObject::TreasuryFinancialAccountFeatures(_) => {
                 Some("treasury.financial_account_features")
             }
@@ -3020,7 +3184,7 @@ impl crate::rt::Decode for EventObject {
                 any(
                     feature = "balance",
                     feature = "balance_transactions",
-                    feature = "charges",
+                    feature = "charge_dispute",
                     feature = "disputes",
                     feature = "issuing_authorizations",
                     feature = "issuing_disputes",
@@ -3032,7 +3196,13 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::BalanceTransaction>>()
                     .map(EventObject::BalanceTransaction)
             }
-            #[cfg(any(feature = "customers", feature = "tokens"))]
+            #[cfg(
+                any(
+                    feature = "customer_bank_accounts",
+                    feature = "customer_sources",
+                    feature = "tokens"
+                )
+            )]
             (Some("bank_account"), false) => {
                 r.decode::<crate::rt::Boxed<crate::BankAccount>>()
                     .map(EventObject::BankAccount)
@@ -3077,7 +3247,7 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::BillingMeterEventAdjustment>>()
                     .map(EventObject::BillingMeterEventAdjustment)
             }
-            #[cfg(feature = "billing_meters")]
+            #[cfg(feature = "billing_meter_event_summaries")]
             (Some("billing.meter_event_summary"), _) => {
                 r.decode::<crate::rt::Boxed<crate::BillingMeterEventSummary>>()
                     .map(EventObject::BillingMeterEventSummary)
@@ -3092,12 +3262,12 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::BillingPortalSession>>()
                     .map(EventObject::BillingPortalSession)
             }
-            #[cfg(feature = "accounts")]
+            #[cfg(feature = "account_capabilities")]
             (Some("capability"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Capability>>()
                     .map(EventObject::Capability)
             }
-            #[cfg(any(feature = "customers", feature = "tokens"))]
+            #[cfg(any(feature = "customer_cards", feature = "tokens"))]
             (Some("card"), false) => {
                 r.decode::<crate::rt::Boxed<crate::Card>>().map(EventObject::Card)
             }
@@ -3106,7 +3276,7 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::DeletedCard>>()
                     .map(EventObject::DeletedCard)
             }
-            #[cfg(feature = "customers")]
+            #[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
             (Some("cash_balance"), _) => {
                 r.decode::<crate::rt::Boxed<crate::CashBalance>>()
                     .map(EventObject::CashBalance)
@@ -3169,7 +3339,7 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::CreditNote>>()
                     .map(EventObject::CreditNote)
             }
-            #[cfg(feature = "credit_notes")]
+            #[cfg(any(feature = "credit_note_lines", feature = "credit_notes"))]
             (Some("credit_note_line_item"), _) => {
                 r.decode::<crate::rt::Boxed<crate::CreditNoteLineItem>>()
                     .map(EventObject::CreditNoteLineItem)
@@ -3184,12 +3354,17 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::DeletedCustomer>>()
                     .map(EventObject::DeletedCustomer)
             }
-            #[cfg(feature = "customers")]
+            #[cfg(feature = "customer_balance_transactions")]
             (Some("customer_balance_transaction"), _) => {
                 r.decode::<crate::rt::Boxed<crate::CustomerBalanceTransaction>>()
                     .map(EventObject::CustomerBalanceTransaction)
             }
-            #[cfg(feature = "customers")]
+            #[cfg(
+                any(
+                    feature = "customer_cash_balance_transactions",
+                    feature = "customers"
+                )
+            )]
             (Some("customer_cash_balance_transaction"), _) => {
                 r.decode::<crate::rt::Boxed<crate::CustomerCashBalanceTransaction>>()
                     .map(EventObject::CustomerCashBalanceTransaction)
@@ -3201,9 +3376,15 @@ impl crate::rt::Decode for EventObject {
             }
             #[cfg(
                 any(
+                    feature = "checkout_session_line_items",
                     feature = "checkout_sessions",
+                    feature = "customer_discount",
+                    feature = "customer_subscriptions",
                     feature = "customers",
+                    feature = "payment_link_line_items",
                     feature = "payment_links",
+                    feature = "quote_computed_upfront_line_items",
+                    feature = "quote_line_items",
                     feature = "quotes"
                 )
             )]
@@ -3211,12 +3392,18 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::Discount>>()
                     .map(EventObject::Discount)
             }
-            #[cfg(any(feature = "customers", feature = "subscriptions"))]
+            #[cfg(
+                any(
+                    feature = "customer_discount",
+                    feature = "customer_subscriptions",
+                    feature = "subscriptions"
+                )
+            )]
             (Some("discount"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedDiscount>>()
                     .map(EventObject::DeletedDiscount)
             }
-            #[cfg(any(feature = "charges", feature = "disputes"))]
+            #[cfg(any(feature = "charge_dispute", feature = "disputes"))]
             (Some("dispute"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Dispute>>().map(EventObject::Dispute)
             }
@@ -3225,7 +3412,7 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::EntitlementsActiveEntitlement>>()
                     .map(EventObject::EntitlementsActiveEntitlement)
             }
-            #[cfg(any(feature = "entitlements_features", feature = "products"))]
+            #[cfg(any(feature = "entitlements_features", feature = "product_features"))]
             (Some("entitlements.feature"), _) => {
                 r.decode::<crate::rt::Boxed<crate::EntitlementsFeature>>()
                     .map(EventObject::EntitlementsFeature)
@@ -3249,7 +3436,9 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::FabricService>>()
                     .map(EventObject::FabricService)
             }
-            #[cfg(feature = "application_fees")]
+            #[cfg(
+                any(feature = "application_fee_refunds", feature = "application_fees")
+            )]
             (Some("fee_refund"), _) => {
                 r.decode::<crate::rt::Boxed<crate::FeeRefund>>()
                     .map(EventObject::FeeRefund)
@@ -3275,8 +3464,9 @@ impl crate::rt::Decode for EventObject {
             }
             #[cfg(
                 any(
+                    feature = "financial_connections_account_owners",
                     feature = "financial_connections_accounts",
-                    feature = "linked_accounts"
+                    feature = "linked_account_owners"
                 )
             )]
             (Some("financial_connections.account_owner"), _) => {
@@ -3429,15 +3619,19 @@ impl crate::rt::Decode for EventObject {
             }
             #[cfg(
                 any(
+                    feature = "checkout_session_line_items",
                     feature = "checkout_sessions",
+                    feature = "payment_link_line_items",
                     feature = "payment_links",
+                    feature = "quote_computed_upfront_line_items",
+                    feature = "quote_line_items",
                     feature = "quotes"
                 )
             )]
             (Some("item"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Item>>().map(EventObject::Item)
             }
-            #[cfg(feature = "invoices")]
+            #[cfg(any(feature = "invoice_lines", feature = "invoices"))]
             (Some("line_item"), _) => {
                 r.decode::<crate::rt::Boxed<crate::LineItem>>()
                     .map(EventObject::LineItem)
@@ -3456,6 +3650,7 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::PaymentAttemptRecord>>()
                     .map(EventObject::PaymentAttemptRecord)
             }
+            #[cfg(feature = "payment_intents")]
             (Some("payment_intent"), _) => {
                 r.decode::<crate::rt::Boxed<crate::PaymentIntent>>()
                     .map(EventObject::PaymentIntent)
@@ -3469,6 +3664,13 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::PaymentLink>>()
                     .map(EventObject::PaymentLink)
             }
+            #[cfg(
+                any(
+                    feature = "customer_payment_methods",
+                    feature = "payment_methods",
+                    feature = "terminal_readers"
+                )
+            )]
             (Some("payment_method"), _) => {
                 r.decode::<crate::rt::Boxed<crate::PaymentMethod>>()
                     .map(EventObject::PaymentMethod)
@@ -3499,11 +3701,18 @@ impl crate::rt::Decode for EventObject {
             (Some("payout"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Payout>>().map(EventObject::Payout)
             }
-            #[cfg(any(feature = "account", feature = "accounts"))]
+            #[cfg(
+                any(
+                    feature = "account",
+                    feature = "account_people",
+                    feature = "account_persons",
+                    feature = "accounts"
+                )
+            )]
             (Some("person"), false) => {
                 r.decode::<crate::rt::Boxed<crate::Person>>().map(EventObject::Person)
             }
-            #[cfg(feature = "accounts")]
+            #[cfg(any(feature = "account_people", feature = "account_persons"))]
             (Some("person"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedPerson>>()
                     .map(EventObject::DeletedPerson)
@@ -3519,10 +3728,15 @@ impl crate::rt::Decode for EventObject {
             }
             #[cfg(
                 any(
+                    feature = "checkout_session_line_items",
                     feature = "checkout_sessions",
+                    feature = "customer_subscriptions",
                     feature = "customers",
+                    feature = "payment_link_line_items",
                     feature = "payment_links",
                     feature = "prices",
+                    feature = "quote_computed_upfront_line_items",
+                    feature = "quote_line_items",
                     feature = "quotes",
                     feature = "subscription_items",
                     feature = "subscriptions"
@@ -3545,12 +3759,12 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::DeletedProduct>>()
                     .map(EventObject::DeletedProduct)
             }
-            #[cfg(feature = "products")]
+            #[cfg(feature = "product_features")]
             (Some("product_feature"), false) => {
                 r.decode::<crate::rt::Boxed<crate::ProductFeature>>()
                     .map(EventObject::ProductFeature)
             }
-            #[cfg(feature = "products")]
+            #[cfg(feature = "product_features")]
             (Some("product_feature"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedProductFeature>>()
                     .map(EventObject::DeletedProductFeature)
@@ -3596,7 +3810,9 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::DeletedRadarValueListItem>>()
                     .map(EventObject::DeletedRadarValueListItem)
             }
-            #[cfg(any(feature = "charges", feature = "refunds"))]
+            #[cfg(
+                any(feature = "charge_refunds", feature = "charges", feature = "refunds")
+            )]
             (Some("refund"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Refund>>().map(EventObject::Refund)
             }
@@ -3628,6 +3844,7 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::SetupAttempt>>()
                     .map(EventObject::SetupAttempt)
             }
+            #[cfg(feature = "setup_intents")]
             (Some("setup_intent"), _) => {
                 r.decode::<crate::rt::Boxed<crate::SetupIntent>>()
                     .map(EventObject::SetupIntent)
@@ -3642,27 +3859,40 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::SigmaSigmaApiQuery>>()
                     .map(EventObject::SigmaSigmaApiQuery)
             }
-            #[cfg(any(feature = "sources", feature = "topups"))]
+            #[cfg(
+                any(
+                    feature = "source_mandate_notifications",
+                    feature = "sources",
+                    feature = "topups"
+                )
+            )]
             (Some("source"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Source>>().map(EventObject::Source)
             }
-            #[cfg(feature = "sources")]
+            #[cfg(feature = "source_mandate_notifications")]
             (Some("source_mandate_notification"), _) => {
                 r.decode::<crate::rt::Boxed<crate::SourceMandateNotification>>()
                     .map(EventObject::SourceMandateNotification)
             }
-            #[cfg(feature = "sources")]
+            #[cfg(any(feature = "source_transactions", feature = "sources"))]
             (Some("source_transaction"), _) => {
                 r.decode::<crate::rt::Boxed<crate::SourceTransaction>>()
                     .map(EventObject::SourceTransaction)
             }
-            #[cfg(any(feature = "customers", feature = "subscriptions"))]
+            #[cfg(
+                any(
+                    feature = "customer_subscriptions",
+                    feature = "customers",
+                    feature = "subscriptions"
+                )
+            )]
             (Some("subscription"), _) => {
                 r.decode::<crate::rt::Boxed<crate::Subscription>>()
                     .map(EventObject::Subscription)
             }
             #[cfg(
                 any(
+                    feature = "customer_subscriptions",
                     feature = "customers",
                     feature = "subscription_items",
                     feature = "subscriptions"
@@ -3692,7 +3922,9 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::TaxCalculation>>()
                     .map(EventObject::TaxCalculation)
             }
-            #[cfg(feature = "tax_calculations")]
+            #[cfg(
+                any(feature = "tax_calculation_line_items", feature = "tax_calculations")
+            )]
             (Some("tax.calculation_line_item"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TaxCalculationLineItem>>()
                     .map(EventObject::TaxCalculationLineItem)
@@ -3712,7 +3944,9 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::TaxTransaction>>()
                     .map(EventObject::TaxTransaction)
             }
-            #[cfg(feature = "tax_transactions")]
+            #[cfg(
+                any(feature = "tax_transaction_line_items", feature = "tax_transactions")
+            )]
             (Some("tax.transaction_line_item"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TaxTransactionLineItem>>()
                     .map(EventObject::TaxTransactionLineItem)
@@ -3726,23 +3960,35 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::TaxDeductedAtSource>>()
                     .map(EventObject::TaxDeductedAtSource)
             }
-            #[cfg(any(feature = "customers", feature = "tax_ids"))]
+            #[cfg(
+                any(
+                    feature = "customer_tax_ids",
+                    feature = "customers",
+                    feature = "tax_ids"
+                )
+            )]
             (Some("tax_id"), false) => {
                 r.decode::<crate::rt::Boxed<crate::TaxId>>().map(EventObject::TaxId)
             }
-            #[cfg(any(feature = "customers", feature = "tax_ids"))]
+            #[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
             (Some("tax_id"), true) => {
                 r.decode::<crate::rt::Boxed<crate::DeletedTaxId>>()
                     .map(EventObject::DeletedTaxId)
             }
             #[cfg(
                 any(
+                    feature = "checkout_session_line_items",
                     feature = "checkout_sessions",
+                    feature = "credit_note_lines",
                     feature = "credit_notes",
+                    feature = "customer_subscriptions",
                     feature = "customers",
                     feature = "invoiceitems",
                     feature = "invoices",
+                    feature = "payment_link_line_items",
                     feature = "payment_links",
+                    feature = "quote_computed_upfront_line_items",
+                    feature = "quote_line_items",
                     feature = "quotes",
                     feature = "subscription_items",
                     feature = "subscription_schedules",
@@ -3816,7 +4062,7 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::Transfer>>()
                     .map(EventObject::Transfer)
             }
-            #[cfg(feature = "transfers")]
+            #[cfg(any(feature = "transfer_reversals", feature = "transfers"))]
             (Some("transfer_reversal"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TransferReversal>>()
                     .map(EventObject::TransferReversal)
@@ -3849,7 +4095,12 @@ impl crate::rt::Decode for EventObject {
                 r.decode::<crate::rt::Boxed<crate::TreasuryFinancialAccount>>()
                     .map(EventObject::TreasuryFinancialAccount)
             }
-            #[cfg(feature = "treasury_financial_accounts")]
+            #[cfg(
+                any(
+                    feature = "treasury_financial_account_features",
+                    feature = "treasury_financial_accounts"
+                )
+            )]
             (Some("treasury.financial_account_features"), _) => {
                 r.decode::<crate::rt::Boxed<crate::TreasuryFinancialAccountFeatures>>()
                     .map(EventObject::TreasuryFinancialAccountFeatures)

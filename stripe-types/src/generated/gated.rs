@@ -26,7 +26,7 @@ crate::rt::stand_in!(
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -40,7 +40,7 @@ pub use crate::BalanceTransaction;
         any(
             feature = "balance",
             feature = "balance_transactions",
-            feature = "charges",
+            feature = "charge_dispute",
             feature = "disputes",
             feature = "issuing_authorizations",
             feature = "issuing_disputes",
@@ -51,15 +51,29 @@ pub use crate::BalanceTransaction;
 )]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `BalanceTransaction`, which this build leaves out: turn on one of the features `balance`, `balance_transactions`, `charges`, `disputes`, `issuing_authorizations`, `issuing_disputes`, `treasury_transaction_entries`, `treasury_transactions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    " Stand-in for `BalanceTransaction`, which this build leaves out: turn on one of the features `balance`, `balance_transactions`, `charge_dispute`, `disputes`, `issuing_authorizations`, `issuing_disputes`, `treasury_transaction_entries`, `treasury_transactions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     BalanceTransaction
 );
-#[cfg(any(feature = "customers", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
+        feature = "tokens"
+    )
+)]
 pub use crate::BankAccount;
-#[cfg(not(any(feature = "customers", feature = "tokens")))]
+#[cfg(
+    not(
+        any(
+            feature = "customer_bank_accounts",
+            feature = "customer_sources",
+            feature = "tokens"
+        )
+    )
+)]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `BankAccount`, which this build leaves out: turn on one of the features `customers`, `tokens` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    " Stand-in for `BankAccount`, which this build leaves out: turn on one of the features `customer_bank_accounts`, `customer_sources`, `tokens` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     BankAccount
 );
 #[cfg(feature = "billing_credit_balance_transactions")]
@@ -94,12 +108,12 @@ crate::rt::stand_in!(
     " Stand-in for `BillingPortalConfiguration`, which this build leaves out: turn on feature `billing_portal_configurations` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     BillingPortalConfiguration
 );
-#[cfg(any(feature = "customers", feature = "tokens"))]
+#[cfg(any(feature = "customer_cards", feature = "tokens"))]
 pub use crate::Card;
-#[cfg(not(any(feature = "customers", feature = "tokens")))]
+#[cfg(not(any(feature = "customer_cards", feature = "tokens")))]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `Card`, which this build leaves out: turn on one of the features `customers`, `tokens` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    " Stand-in for `Card`, which this build leaves out: turn on one of the features `customer_cards`, `tokens` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Card
 );
 #[cfg(feature = "charges")]
@@ -158,20 +172,20 @@ crate::rt::stand_in!(
     " Stand-in for `Customer`, which this build leaves out: turn on feature `customers` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Customer
 );
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 pub use crate::CustomerBalanceTransaction;
-#[cfg(not(feature = "customers"))]
+#[cfg(not(feature = "customer_balance_transactions"))]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `CustomerBalanceTransaction`, which this build leaves out: turn on feature `customers` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    " Stand-in for `CustomerBalanceTransaction`, which this build leaves out: turn on feature `customer_balance_transactions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     CustomerBalanceTransaction
 );
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 pub use crate::CustomerCashBalanceTransaction;
-#[cfg(not(feature = "customers"))]
+#[cfg(not(any(feature = "customer_cash_balance_transactions", feature = "customers")))]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `CustomerCashBalanceTransaction`, which this build leaves out: turn on feature `customers` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    " Stand-in for `CustomerCashBalanceTransaction`, which this build leaves out: turn on one of the features `customer_cash_balance_transactions`, `customers` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     CustomerCashBalanceTransaction
 );
 #[cfg(feature = "connect")]
@@ -198,12 +212,26 @@ crate::rt::stand_in!(
     " Stand-in for `DeletedCustomer`, which this build leaves out: turn on feature `customers` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     DeletedCustomer
 );
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
+        feature = "subscriptions"
+    )
+)]
 pub use crate::DeletedDiscount;
-#[cfg(not(any(feature = "customers", feature = "subscriptions")))]
+#[cfg(
+    not(
+        any(
+            feature = "customer_discount",
+            feature = "customer_subscriptions",
+            feature = "subscriptions"
+        )
+    )
+)]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `DeletedDiscount`, which this build leaves out: turn on one of the features `customers`, `subscriptions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    " Stand-in for `DeletedDiscount`, which this build leaves out: turn on one of the features `customer_discount`, `customer_subscriptions`, `subscriptions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     DeletedDiscount
 );
 #[cfg(feature = "invoices")]
@@ -230,19 +258,25 @@ crate::rt::stand_in!(
     " Stand-in for `DeletedProduct`, which this build leaves out: turn on feature `products` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     DeletedProduct
 );
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
 pub use crate::DeletedTaxId;
-#[cfg(not(any(feature = "customers", feature = "tax_ids")))]
+#[cfg(not(any(feature = "customer_tax_ids", feature = "tax_ids")))]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `DeletedTaxId`, which this build leaves out: turn on one of the features `customers`, `tax_ids` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    " Stand-in for `DeletedTaxId`, which this build leaves out: turn on one of the features `customer_tax_ids`, `tax_ids` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     DeletedTaxId
 );
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes"
     )
 )]
@@ -250,41 +284,71 @@ pub use crate::Discount;
 #[cfg(
     not(
         any(
+            feature = "checkout_session_line_items",
             feature = "checkout_sessions",
+            feature = "customer_discount",
+            feature = "customer_subscriptions",
             feature = "customers",
+            feature = "payment_link_line_items",
             feature = "payment_links",
+            feature = "quote_computed_upfront_line_items",
+            feature = "quote_line_items",
             feature = "quotes"
         )
     )
 )]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `Discount`, which this build leaves out: turn on one of the features `checkout_sessions`, `customers`, `payment_links`, `quotes` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    " Stand-in for `Discount`, which this build leaves out: turn on one of the features `checkout_session_line_items`, `checkout_sessions`, `customer_discount`, `customer_subscriptions`, `customers`, `payment_link_line_items`, `payment_links`, `quote_computed_upfront_line_items`, `quote_line_items`, `quotes` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Discount
 );
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 pub use crate::Dispute;
-#[cfg(not(any(feature = "charges", feature = "disputes")))]
+#[cfg(not(any(feature = "charge_dispute", feature = "disputes")))]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `Dispute`, which this build leaves out: turn on one of the features `charges`, `disputes` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    " Stand-in for `Dispute`, which this build leaves out: turn on one of the features `charge_dispute`, `disputes` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Dispute
 );
-#[cfg(any(feature = "entitlements_features", feature = "products"))]
+#[cfg(any(feature = "entitlements_features", feature = "product_features"))]
 pub use crate::EntitlementsFeature;
-#[cfg(not(any(feature = "entitlements_features", feature = "products")))]
+#[cfg(not(any(feature = "entitlements_features", feature = "product_features")))]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `EntitlementsFeature`, which this build leaves out: turn on one of the features `entitlements_features`, `products` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    " Stand-in for `EntitlementsFeature`, which this build leaves out: turn on one of the features `entitlements_features`, `product_features` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     EntitlementsFeature
 );
-#[cfg(feature = "application_fees")]
+#[cfg(any(feature = "application_fee_refunds", feature = "application_fees"))]
 pub use crate::FeeRefund;
-#[cfg(not(feature = "application_fees"))]
+#[cfg(not(any(feature = "application_fee_refunds", feature = "application_fees")))]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `FeeRefund`, which this build leaves out: turn on feature `application_fees` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    " Stand-in for `FeeRefund`, which this build leaves out: turn on one of the features `application_fee_refunds`, `application_fees` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     FeeRefund
+);
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+pub use crate::FinancialConnectionsAccount;
+#[cfg(
+    not(
+        any(
+            feature = "financial_connections_accounts",
+            feature = "financial_connections_sessions",
+            feature = "link_account_sessions",
+            feature = "linked_accounts"
+        )
+    )
+)]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `FinancialConnectionsAccount`, which this build leaves out: turn on one of the features `financial_connections_accounts`, `financial_connections_sessions`, `link_account_sessions`, `linked_accounts` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    FinancialConnectionsAccount
 );
 #[cfg(feature = "financial_connections_accounts")]
 pub use crate::FinancialConnectionsAccountOwnership;
@@ -447,116 +511,12 @@ crate::rt::stand_in!(
     Mandate
 );
 #[cfg(feature = "payment_intents")]
-pub use crate::PaymentIntentPaymentMethodOptionsAcssDebit;
+pub use crate::PaymentIntent;
 #[cfg(not(feature = "payment_intents"))]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `PaymentIntentPaymentMethodOptionsAcssDebit`, which this build leaves out: turn on feature `payment_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentIntentPaymentMethodOptionsAcssDebit
-);
-#[cfg(feature = "payment_intents")]
-pub use crate::PaymentIntentPaymentMethodOptionsAuBecsDebit;
-#[cfg(not(feature = "payment_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentIntentPaymentMethodOptionsAuBecsDebit`, which this build leaves out: turn on feature `payment_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentIntentPaymentMethodOptionsAuBecsDebit
-);
-#[cfg(feature = "payment_intents")]
-pub use crate::PaymentIntentPaymentMethodOptionsBacsDebit;
-#[cfg(not(feature = "payment_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentIntentPaymentMethodOptionsBacsDebit`, which this build leaves out: turn on feature `payment_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentIntentPaymentMethodOptionsBacsDebit
-);
-#[cfg(feature = "payment_intents")]
-pub use crate::PaymentIntentPaymentMethodOptionsBlik;
-#[cfg(not(feature = "payment_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentIntentPaymentMethodOptionsBlik`, which this build leaves out: turn on feature `payment_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentIntentPaymentMethodOptionsBlik
-);
-#[cfg(feature = "payment_intents")]
-pub use crate::PaymentIntentPaymentMethodOptionsCard;
-#[cfg(not(feature = "payment_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentIntentPaymentMethodOptionsCard`, which this build leaves out: turn on feature `payment_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentIntentPaymentMethodOptionsCard
-);
-#[cfg(feature = "payment_intents")]
-pub use crate::PaymentIntentPaymentMethodOptionsEps;
-#[cfg(not(feature = "payment_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentIntentPaymentMethodOptionsEps`, which this build leaves out: turn on feature `payment_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentIntentPaymentMethodOptionsEps
-);
-#[cfg(feature = "payment_intents")]
-pub use crate::PaymentIntentPaymentMethodOptionsLink;
-#[cfg(not(feature = "payment_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentIntentPaymentMethodOptionsLink`, which this build leaves out: turn on feature `payment_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentIntentPaymentMethodOptionsLink
-);
-#[cfg(feature = "payment_intents")]
-pub use crate::PaymentIntentPaymentMethodOptionsMobilepay;
-#[cfg(not(feature = "payment_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentIntentPaymentMethodOptionsMobilepay`, which this build leaves out: turn on feature `payment_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentIntentPaymentMethodOptionsMobilepay
-);
-#[cfg(feature = "payment_intents")]
-pub use crate::PaymentIntentPaymentMethodOptionsNzBankAccount;
-#[cfg(not(feature = "payment_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentIntentPaymentMethodOptionsNzBankAccount`, which this build leaves out: turn on feature `payment_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentIntentPaymentMethodOptionsNzBankAccount
-);
-#[cfg(feature = "payment_intents")]
-pub use crate::PaymentIntentPaymentMethodOptionsPayto;
-#[cfg(not(feature = "payment_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentIntentPaymentMethodOptionsPayto`, which this build leaves out: turn on feature `payment_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentIntentPaymentMethodOptionsPayto
-);
-#[cfg(feature = "payment_intents")]
-pub use crate::PaymentIntentPaymentMethodOptionsSepaDebit;
-#[cfg(not(feature = "payment_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentIntentPaymentMethodOptionsSepaDebit`, which this build leaves out: turn on feature `payment_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentIntentPaymentMethodOptionsSepaDebit
-);
-#[cfg(feature = "payment_intents")]
-pub use crate::PaymentIntentPaymentMethodOptionsSwish;
-#[cfg(not(feature = "payment_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentIntentPaymentMethodOptionsSwish`, which this build leaves out: turn on feature `payment_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentIntentPaymentMethodOptionsSwish
-);
-#[cfg(feature = "payment_intents")]
-pub use crate::PaymentIntentPaymentMethodOptionsUsBankAccount;
-#[cfg(not(feature = "payment_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentIntentPaymentMethodOptionsUsBankAccount`, which this build leaves out: turn on feature `payment_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentIntentPaymentMethodOptionsUsBankAccount
-);
-#[cfg(feature = "payment_intents")]
-pub use crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient;
-#[cfg(not(feature = "payment_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentIntentTypeSpecificPaymentMethodOptionsClient`, which this build leaves out: turn on feature `payment_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentIntentTypeSpecificPaymentMethodOptionsClient
+    " Stand-in for `PaymentIntent`, which this build leaves out: turn on feature `payment_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    PaymentIntent
 );
 #[cfg(feature = "payment_links")]
 pub use crate::PaymentLink;
@@ -565,6 +525,28 @@ crate::rt::stand_in!(
     #[doc =
     " Stand-in for `PaymentLink`, which this build leaves out: turn on feature `payment_links` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     PaymentLink
+);
+#[cfg(
+    any(
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
+pub use crate::PaymentMethod;
+#[cfg(
+    not(
+        any(
+            feature = "customer_payment_methods",
+            feature = "payment_methods",
+            feature = "terminal_readers"
+        )
+    )
+)]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `PaymentMethod`, which this build leaves out: turn on one of the features `customer_payment_methods`, `payment_methods`, `terminal_readers` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    PaymentMethod
 );
 #[cfg(feature = "payment_method_configurations")]
 pub use crate::PaymentMethodConfiguration;
@@ -886,20 +868,41 @@ crate::rt::stand_in!(
     " Stand-in for `Payout`, which this build leaves out: turn on one of the features `payouts`, `treasury_received_credits`, `treasury_transaction_entries`, `treasury_transactions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Payout
 );
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 pub use crate::Person;
-#[cfg(not(any(feature = "account", feature = "accounts")))]
+#[cfg(
+    not(
+        any(
+            feature = "account",
+            feature = "account_people",
+            feature = "account_persons",
+            feature = "accounts"
+        )
+    )
+)]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `Person`, which this build leaves out: turn on one of the features `account`, `accounts` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    " Stand-in for `Person`, which this build leaves out: turn on one of the features `account`, `account_people`, `account_persons`, `accounts` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Person
 );
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -909,10 +912,15 @@ pub use crate::Price;
 #[cfg(
     not(
         any(
+            feature = "checkout_session_line_items",
             feature = "checkout_sessions",
+            feature = "customer_subscriptions",
             feature = "customers",
+            feature = "payment_link_line_items",
             feature = "payment_links",
             feature = "prices",
+            feature = "quote_computed_upfront_line_items",
+            feature = "quote_line_items",
             feature = "quotes",
             feature = "subscription_items",
             feature = "subscriptions"
@@ -921,7 +929,7 @@ pub use crate::Price;
 )]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `Price`, which this build leaves out: turn on one of the features `checkout_sessions`, `customers`, `payment_links`, `prices`, `quotes`, `subscription_items`, `subscriptions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    " Stand-in for `Price`, which this build leaves out: turn on one of the features `checkout_session_line_items`, `checkout_sessions`, `customer_subscriptions`, `customers`, `payment_link_line_items`, `payment_links`, `prices`, `quote_computed_upfront_line_items`, `quote_line_items`, `quotes`, `subscription_items`, `subscriptions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Price
 );
 #[cfg(feature = "products")]
@@ -940,12 +948,20 @@ crate::rt::stand_in!(
     " Stand-in for `PromotionCode`, which this build leaves out: turn on feature `promotion_codes` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     PromotionCode
 );
-#[cfg(any(feature = "charges", feature = "refunds"))]
-pub use crate::Refund;
-#[cfg(not(any(feature = "charges", feature = "refunds")))]
+#[cfg(feature = "quotes")]
+pub use crate::Quote;
+#[cfg(not(feature = "quotes"))]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `Refund`, which this build leaves out: turn on one of the features `charges`, `refunds` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    " Stand-in for `Quote`, which this build leaves out: turn on feature `quotes` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    Quote
+);
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+pub use crate::Refund;
+#[cfg(not(any(feature = "charge_refunds", feature = "charges", feature = "refunds")))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `Refund`, which this build leaves out: turn on one of the features `charge_refunds`, `charges`, `refunds` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Refund
 );
 #[cfg(feature = "reviews")]
@@ -965,100 +981,12 @@ crate::rt::stand_in!(
     SetupAttempt
 );
 #[cfg(feature = "setup_intents")]
-pub use crate::SetupIntentPaymentMethodOptionsAcssDebit;
+pub use crate::SetupIntent;
 #[cfg(not(feature = "setup_intents"))]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `SetupIntentPaymentMethodOptionsAcssDebit`, which this build leaves out: turn on feature `setup_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    SetupIntentPaymentMethodOptionsAcssDebit
-);
-#[cfg(feature = "setup_intents")]
-pub use crate::SetupIntentPaymentMethodOptionsAmazonPay;
-#[cfg(not(feature = "setup_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `SetupIntentPaymentMethodOptionsAmazonPay`, which this build leaves out: turn on feature `setup_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    SetupIntentPaymentMethodOptionsAmazonPay
-);
-#[cfg(feature = "setup_intents")]
-pub use crate::SetupIntentPaymentMethodOptionsBacsDebit;
-#[cfg(not(feature = "setup_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `SetupIntentPaymentMethodOptionsBacsDebit`, which this build leaves out: turn on feature `setup_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    SetupIntentPaymentMethodOptionsBacsDebit
-);
-#[cfg(feature = "setup_intents")]
-pub use crate::SetupIntentPaymentMethodOptionsCard;
-#[cfg(not(feature = "setup_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `SetupIntentPaymentMethodOptionsCard`, which this build leaves out: turn on feature `setup_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    SetupIntentPaymentMethodOptionsCard
-);
-#[cfg(feature = "setup_intents")]
-pub use crate::SetupIntentPaymentMethodOptionsCardPresent;
-#[cfg(not(feature = "setup_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `SetupIntentPaymentMethodOptionsCardPresent`, which this build leaves out: turn on feature `setup_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    SetupIntentPaymentMethodOptionsCardPresent
-);
-#[cfg(feature = "setup_intents")]
-pub use crate::SetupIntentPaymentMethodOptionsKlarna;
-#[cfg(not(feature = "setup_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `SetupIntentPaymentMethodOptionsKlarna`, which this build leaves out: turn on feature `setup_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    SetupIntentPaymentMethodOptionsKlarna
-);
-#[cfg(feature = "setup_intents")]
-pub use crate::SetupIntentPaymentMethodOptionsLink;
-#[cfg(not(feature = "setup_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `SetupIntentPaymentMethodOptionsLink`, which this build leaves out: turn on feature `setup_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    SetupIntentPaymentMethodOptionsLink
-);
-#[cfg(feature = "setup_intents")]
-pub use crate::SetupIntentPaymentMethodOptionsPaypal;
-#[cfg(not(feature = "setup_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `SetupIntentPaymentMethodOptionsPaypal`, which this build leaves out: turn on feature `setup_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    SetupIntentPaymentMethodOptionsPaypal
-);
-#[cfg(feature = "setup_intents")]
-pub use crate::SetupIntentPaymentMethodOptionsPayto;
-#[cfg(not(feature = "setup_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `SetupIntentPaymentMethodOptionsPayto`, which this build leaves out: turn on feature `setup_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    SetupIntentPaymentMethodOptionsPayto
-);
-#[cfg(feature = "setup_intents")]
-pub use crate::SetupIntentPaymentMethodOptionsSepaDebit;
-#[cfg(not(feature = "setup_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `SetupIntentPaymentMethodOptionsSepaDebit`, which this build leaves out: turn on feature `setup_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    SetupIntentPaymentMethodOptionsSepaDebit
-);
-#[cfg(feature = "setup_intents")]
-pub use crate::SetupIntentPaymentMethodOptionsUsBankAccount;
-#[cfg(not(feature = "setup_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `SetupIntentPaymentMethodOptionsUsBankAccount`, which this build leaves out: turn on feature `setup_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    SetupIntentPaymentMethodOptionsUsBankAccount
-);
-#[cfg(feature = "setup_intents")]
-pub use crate::SetupIntentTypeSpecificPaymentMethodOptionsClient;
-#[cfg(not(feature = "setup_intents"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `SetupIntentTypeSpecificPaymentMethodOptionsClient`, which this build leaves out: turn on feature `setup_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    SetupIntentTypeSpecificPaymentMethodOptionsClient
+    " Stand-in for `SetupIntent`, which this build leaves out: turn on feature `setup_intents` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    SetupIntent
 );
 #[cfg(feature = "shipping_rates")]
 pub use crate::ShippingRate;
@@ -1068,28 +996,56 @@ crate::rt::stand_in!(
     " Stand-in for `ShippingRate`, which this build leaves out: turn on feature `shipping_rates` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     ShippingRate
 );
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 pub use crate::Source;
-#[cfg(not(any(feature = "sources", feature = "topups")))]
+#[cfg(
+    not(
+        any(
+            feature = "source_mandate_notifications",
+            feature = "sources",
+            feature = "topups"
+        )
+    )
+)]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `Source`, which this build leaves out: turn on one of the features `sources`, `topups` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    " Stand-in for `Source`, which this build leaves out: turn on one of the features `source_mandate_notifications`, `sources`, `topups` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Source
 );
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 pub use crate::SourceTransaction;
-#[cfg(not(feature = "sources"))]
+#[cfg(not(any(feature = "source_transactions", feature = "sources")))]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `SourceTransaction`, which this build leaves out: turn on feature `sources` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    " Stand-in for `SourceTransaction`, which this build leaves out: turn on one of the features `source_transactions`, `sources` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     SourceTransaction
 );
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 pub use crate::Subscription;
-#[cfg(not(any(feature = "customers", feature = "subscriptions")))]
+#[cfg(
+    not(
+        any(
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "subscriptions"
+        )
+    )
+)]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `Subscription`, which this build leaves out: turn on one of the features `customers`, `subscriptions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    " Stand-in for `Subscription`, which this build leaves out: turn on one of the features `customer_subscriptions`, `customers`, `subscriptions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Subscription
 );
 #[cfg(feature = "subscription_schedules")]
@@ -1099,6 +1055,14 @@ crate::rt::stand_in!(
     #[doc =
     " Stand-in for `SubscriptionSchedule`, which this build leaves out: turn on feature `subscription_schedules` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     SubscriptionSchedule
+);
+#[cfg(feature = "tax_calculations")]
+pub use crate::TaxCalculation;
+#[cfg(not(feature = "tax_calculations"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `TaxCalculation`, which this build leaves out: turn on feature `tax_calculations` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    TaxCalculation
 );
 #[cfg(feature = "tax_codes")]
 pub use crate::TaxCode;
@@ -1116,13 +1080,23 @@ crate::rt::stand_in!(
     " Stand-in for `TaxDeductedAtSource`, which this build leaves out: turn on feature `tax` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     TaxDeductedAtSource
 );
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
 pub use crate::TaxId;
-#[cfg(not(any(feature = "customers", feature = "tax_ids")))]
+#[cfg(
+    not(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))
+)]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `TaxId`, which this build leaves out: turn on one of the features `customers`, `tax_ids` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    " Stand-in for `TaxId`, which this build leaves out: turn on one of the features `customer_tax_ids`, `customers`, `tax_ids` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     TaxId
+);
+#[cfg(feature = "tax_transactions")]
+pub use crate::TaxTransaction;
+#[cfg(not(feature = "tax_transactions"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `TaxTransaction`, which this build leaves out: turn on feature `tax_transactions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    TaxTransaction
 );
 #[cfg(feature = "terminal_locations")]
 pub use crate::TerminalLocation;
@@ -1164,13 +1138,21 @@ crate::rt::stand_in!(
     " Stand-in for `Transfer`, which this build leaves out: turn on feature `transfers` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Transfer
 );
-#[cfg(feature = "transfers")]
+#[cfg(any(feature = "transfer_reversals", feature = "transfers"))]
 pub use crate::TransferReversal;
-#[cfg(not(feature = "transfers"))]
+#[cfg(not(any(feature = "transfer_reversals", feature = "transfers")))]
 crate::rt::stand_in!(
     #[doc =
-    " Stand-in for `TransferReversal`, which this build leaves out: turn on feature `transfers` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    " Stand-in for `TransferReversal`, which this build leaves out: turn on one of the features `transfer_reversals`, `transfers` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     TransferReversal
+);
+#[cfg(feature = "treasury_financial_accounts")]
+pub use crate::TreasuryFinancialAccount;
+#[cfg(not(feature = "treasury_financial_accounts"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `TreasuryFinancialAccount`, which this build leaves out: turn on feature `treasury_financial_accounts` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    TreasuryFinancialAccount
 );
 #[cfg(feature = "treasury_transactions")]
 pub use crate::TreasuryTransaction;

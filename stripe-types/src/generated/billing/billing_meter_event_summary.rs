@@ -4,7 +4,7 @@
 /// usage was accrued by a customer for that period.
 ///
 /// Note: Meters events are aggregated asynchronously so the meter event summaries provide an eventually consistent view of the reported usage.
-#[cfg(feature = "billing_meters")]
+#[cfg(feature = "billing_meter_event_summaries")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BillingMeterEventSummary {
@@ -23,15 +23,15 @@ pub struct BillingMeterEventSummary {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "billing_meters")]
+#[cfg(feature = "billing_meter_event_summaries")]
 impl BillingMeterEventSummary {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "billing.meter_event_summary";
 }
 /// The id of a [`BillingMeterEventSummary`].
-#[cfg(feature = "billing_meters")]
+#[cfg(feature = "billing_meter_event_summaries")]
 pub type BillingMeterEventSummaryId = crate::rt::Id<BillingMeterEventSummary>;
-#[cfg(feature = "billing_meters")]
+#[cfg(feature = "billing_meter_event_summaries")]
 impl crate::rt::Decode for BillingMeterEventSummary {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -110,19 +110,19 @@ impl crate::rt::Decode for BillingMeterEventSummary {
         }
     }
 }
-#[cfg(feature = "billing_meters")]
+#[cfg(feature = "billing_meter_event_summaries")]
 impl<'de> serde::Deserialize<'de> for BillingMeterEventSummary {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "billing_meters")]
+#[cfg(feature = "billing_meter_event_summaries")]
 impl crate::rt::HasId for BillingMeterEventSummary {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "billing_meters")]
+#[cfg(feature = "billing_meter_event_summaries")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BillingMeterEventSummary {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -146,7 +146,7 @@ impl serde::Serialize for BillingMeterEventSummary {
 /// Retrieve a list of billing meter event summaries.
 ///
 /// `GET /v1/billing/meters/{id}/event_summaries` · Stripe's SDKs: `list` on `Billing.MeterEventSummary` · [API reference](https://docs.stripe.com/api/billing/meter_event_summaries/list)
-#[cfg(feature = "billing_meters")]
+#[cfg(feature = "billing_meter_event_summaries")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListBillingMeterEventSummaries {
@@ -171,7 +171,7 @@ pub struct ListBillingMeterEventSummaries {
         crate::billing_meter_event_summary::ValueGroupingWindow,
     >,
 }
-#[cfg(feature = "billing_meters")]
+#[cfg(feature = "billing_meter_event_summaries")]
 impl serde::Serialize for ListBillingMeterEventSummaries {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -198,7 +198,7 @@ impl serde::Serialize for ListBillingMeterEventSummaries {
     }
 }
 /// The required parameters of [`ListBillingMeterEventSummaries::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "billing_meters")]
+#[cfg(feature = "billing_meter_event_summaries")]
 #[derive(Clone, Debug)]
 pub struct ListBillingMeterEventSummariesArgs {
     /// Unique identifier for the object.
@@ -210,7 +210,7 @@ pub struct ListBillingMeterEventSummariesArgs {
     /// The timestamp from when to start aggregating meter events (inclusive). Must be aligned with minute boundaries.
     pub start_time: crate::rt::Timestamp,
 }
-#[cfg(feature = "billing_meters")]
+#[cfg(feature = "billing_meter_event_summaries")]
 impl ListBillingMeterEventSummaries {
     /// Start with the required parameters, named in [`ListBillingMeterEventSummariesArgs`]: `id`, `customer`, `end_time`, `start_time`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -256,7 +256,7 @@ impl ListBillingMeterEventSummaries {
         self
     }
 }
-#[cfg(feature = "billing_meters")]
+#[cfg(feature = "billing_meter_event_summaries")]
 impl crate::rt::StripeRequest for ListBillingMeterEventSummaries {
     type Output = crate::rt::List<crate::BillingMeterEventSummary>;
     fn endpoint(&self) -> crate::rt::Endpoint {

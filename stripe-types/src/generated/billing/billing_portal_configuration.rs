@@ -4,6 +4,7 @@
 #[cfg(
     any(
         feature = "billing_portal_configurations",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -25,6 +26,7 @@ pub enum ApplicationOrDeletedApplication {
 #[cfg(
     any(
         feature = "billing_portal_configurations",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -46,6 +48,7 @@ impl serde::Serialize for ApplicationOrDeletedApplication {
 #[cfg(
     any(
         feature = "billing_portal_configurations",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -63,6 +66,7 @@ impl From<crate::Application> for ApplicationOrDeletedApplication {
 #[cfg(
     any(
         feature = "billing_portal_configurations",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -80,6 +84,7 @@ impl From<crate::DeletedApplication> for ApplicationOrDeletedApplication {
 #[cfg(
     any(
         feature = "billing_portal_configurations",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -106,6 +111,7 @@ impl crate::rt::Decode for ApplicationOrDeletedApplication {
 #[cfg(
     any(
         feature = "billing_portal_configurations",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -122,6 +128,7 @@ impl<'de> serde::Deserialize<'de> for ApplicationOrDeletedApplication {
 #[cfg(
     any(
         feature = "billing_portal_configurations",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",

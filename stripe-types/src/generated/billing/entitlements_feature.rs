@@ -83,7 +83,7 @@ impl crate::rt::StripeRequest for CreateEntitlementsFeature {
 }
 /// A feature represents a monetizable ability or functionality in your system.
 /// Features can be assigned to products, and when those products are purchased, Stripe will create an entitlement to the feature for the purchasing customer.
-#[cfg(any(feature = "entitlements_features", feature = "products"))]
+#[cfg(any(feature = "entitlements_features", feature = "product_features"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct EntitlementsFeature {
@@ -102,14 +102,14 @@ pub struct EntitlementsFeature {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "entitlements_features", feature = "products"))]
+#[cfg(any(feature = "entitlements_features", feature = "product_features"))]
 impl EntitlementsFeature {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "entitlements.feature";
 }
 /// The id of a [`EntitlementsFeature`].
 pub type EntitlementsFeatureId = crate::rt::Id<crate::gated::EntitlementsFeature>;
-#[cfg(any(feature = "entitlements_features", feature = "products"))]
+#[cfg(any(feature = "entitlements_features", feature = "product_features"))]
 impl crate::rt::Decode for EntitlementsFeature {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -188,19 +188,19 @@ impl crate::rt::Decode for EntitlementsFeature {
         }
     }
 }
-#[cfg(any(feature = "entitlements_features", feature = "products"))]
+#[cfg(any(feature = "entitlements_features", feature = "product_features"))]
 impl<'de> serde::Deserialize<'de> for EntitlementsFeature {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "entitlements_features", feature = "products"))]
+#[cfg(any(feature = "entitlements_features", feature = "product_features"))]
 impl crate::rt::HasId for EntitlementsFeature {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(any(feature = "entitlements_features", feature = "products"))]
+#[cfg(any(feature = "entitlements_features", feature = "product_features"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for EntitlementsFeature {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

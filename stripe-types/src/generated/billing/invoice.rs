@@ -1154,7 +1154,9 @@ pub struct Invoice {
     /// The customer's tax IDs. Until the invoice is finalized, this field will contain the same tax IDs as `customer.tax_ids`. Once the invoice is finalized, this field will no longer be updated.
     pub customer_tax_ids: Option<Vec<crate::InvoicesResourceInvoiceTaxId>>,
     /// ID of the default payment method for the invoice. It must belong to the customer associated with the invoice. If not set, defaults to the subscription's default payment method, if any, or to the default payment method in the customer's invoice settings.
-    pub default_payment_method: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+    pub default_payment_method: Option<
+        crate::rt::Expandable<crate::gated::PaymentMethod>,
+    >,
     /// ID of the default payment source for the invoice. It must belong to the customer associated with the invoice and be in a chargeable state. If not set, defaults to the subscription's default source, if any, or to the customer's default source.
     pub default_source: Option<crate::rt::Expandable<crate::BankAccountOrCardOrSource>>,
     /// The tax rates applied to this invoice, if any.
@@ -1299,7 +1301,9 @@ impl crate::rt::Decode for Invoice {
             f26: crate::rt::json::Slot<crate::Shipping>,
             f27: crate::rt::json::Slot<crate::customer::TaxExempt>,
             f28: crate::rt::json::Slot<Vec<crate::InvoicesResourceInvoiceTaxId>>,
-            f29: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f29: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentMethod>,
+            >,
             f30: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::BankAccountOrCardOrSource>,
             >,
@@ -2122,7 +2126,7 @@ impl serde::Serialize for InvoiceItemThresholdReason {
     }
 }
 /// InvoiceLineItemPeriod
-#[cfg(any(feature = "invoiceitems", feature = "invoices"))]
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoiceLineItemPeriod {
@@ -2133,7 +2137,7 @@ pub struct InvoiceLineItemPeriod {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "invoiceitems", feature = "invoices"))]
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
 impl crate::rt::Decode for InvoiceLineItemPeriod {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2173,19 +2177,19 @@ impl crate::rt::Decode for InvoiceLineItemPeriod {
         }
     }
 }
-#[cfg(any(feature = "invoiceitems", feature = "invoices"))]
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
 impl<'de> serde::Deserialize<'de> for InvoiceLineItemPeriod {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "invoiceitems", feature = "invoices"))]
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
 impl crate::rt::HasId for InvoiceLineItemPeriod {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "invoiceitems", feature = "invoices"))]
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for InvoiceLineItemPeriod {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2200,7 +2204,14 @@ impl serde::Serialize for InvoiceLineItemPeriod {
     }
 }
 /// invoice_mandate_options_card
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoiceMandateOptionsCard {
@@ -2213,7 +2224,14 @@ pub struct InvoiceMandateOptionsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::Decode for InvoiceMandateOptionsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2246,19 +2264,40 @@ impl crate::rt::Decode for InvoiceMandateOptionsCard {
         })
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for InvoiceMandateOptionsCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::HasId for InvoiceMandateOptionsCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for InvoiceMandateOptionsCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2282,6 +2321,7 @@ impl serde::Serialize for InvoiceMandateOptionsCard {
 /// invoice_mandate_options_payto
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -2302,6 +2342,7 @@ pub struct InvoiceMandateOptionsPayto {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -2342,6 +2383,7 @@ impl crate::rt::Decode for InvoiceMandateOptionsPayto {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -2355,6 +2397,7 @@ impl<'de> serde::Deserialize<'de> for InvoiceMandateOptionsPayto {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -2368,6 +2411,7 @@ impl crate::rt::HasId for InvoiceMandateOptionsPayto {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -2729,7 +2773,9 @@ pub struct InvoiceSettingCustomerSetting {
     /// Default custom fields to be displayed on invoices for this customer.
     pub custom_fields: Option<Vec<crate::InvoiceSettingCustomField>>,
     /// ID of a payment method that's attached to the customer, to be used as the customer's default payment method for subscriptions and invoices.
-    pub default_payment_method: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+    pub default_payment_method: Option<
+        crate::rt::Expandable<crate::gated::PaymentMethod>,
+    >,
     /// Default footer to be displayed on invoices for this customer.
     pub footer: Option<String>,
     /// Default options for invoice PDF rendering for this customer.
@@ -2743,7 +2789,9 @@ impl crate::rt::Decode for InvoiceSettingCustomerSetting {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<Vec<crate::InvoiceSettingCustomField>>,
-            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f1: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentMethod>,
+            >,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<crate::InvoiceSettingCustomerRenderingOptions>,
         }
@@ -3827,6 +3875,7 @@ impl crate::rt::StripeRequest for SendInvoice {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -3847,6 +3896,7 @@ pub enum TaxIdOrDeletedTaxId {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -3867,6 +3917,7 @@ impl serde::Serialize for TaxIdOrDeletedTaxId {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -3883,6 +3934,7 @@ impl From<crate::gated::TaxId> for TaxIdOrDeletedTaxId {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -3899,6 +3951,7 @@ impl From<crate::gated::DeletedTaxId> for TaxIdOrDeletedTaxId {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -3920,6 +3973,7 @@ impl crate::rt::Decode for TaxIdOrDeletedTaxId {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -3935,6 +3989,7 @@ impl<'de> serde::Deserialize<'de> for TaxIdOrDeletedTaxId {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",

@@ -284,6 +284,7 @@ impl serde::Serialize for InvoicePayment {
 /// invoice_payment_method_options_acss_debit
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -304,6 +305,7 @@ pub struct InvoicePaymentMethodOptionsAcssDebit {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -342,6 +344,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsAcssDebit {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -355,6 +358,7 @@ impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsAcssDebit {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -368,6 +372,7 @@ impl crate::rt::HasId for InvoicePaymentMethodOptionsAcssDebit {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -394,6 +399,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsAcssDebit {
 /// invoice_payment_method_options_acss_debit_mandate_options
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -412,6 +418,7 @@ pub struct InvoicePaymentMethodOptionsAcssDebitMandateOptions {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -446,6 +453,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsAcssDebitMandateOptions {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -460,6 +468,7 @@ for InvoicePaymentMethodOptionsAcssDebitMandateOptions {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -473,6 +482,7 @@ impl crate::rt::HasId for InvoicePaymentMethodOptionsAcssDebitMandateOptions {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -496,6 +506,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsAcssDebitMandateOptions {
 /// invoice_payment_method_options_bancontact
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -512,6 +523,7 @@ pub struct InvoicePaymentMethodOptionsBancontact {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -555,6 +567,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsBancontact {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -568,6 +581,7 @@ impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsBancontact {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -581,6 +595,7 @@ impl crate::rt::HasId for InvoicePaymentMethodOptionsBancontact {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -677,6 +692,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsCard {
 /// invoice_payment_method_options_customer_balance
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -699,6 +715,7 @@ pub struct InvoicePaymentMethodOptionsCustomerBalance {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -739,6 +756,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsCustomerBalance {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -752,6 +770,7 @@ impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsCustomerBalance
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -765,6 +784,7 @@ impl crate::rt::HasId for InvoicePaymentMethodOptionsCustomerBalance {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -791,6 +811,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsCustomerBalance {
 /// invoice_payment_method_options_customer_balance_bank_transfer
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -811,6 +832,7 @@ pub struct InvoicePaymentMethodOptionsCustomerBalanceBankTransfer {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -849,6 +871,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsCustomerBalanceBankTransfe
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -863,6 +886,7 @@ for InvoicePaymentMethodOptionsCustomerBalanceBankTransfer {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -876,6 +900,7 @@ impl crate::rt::HasId for InvoicePaymentMethodOptionsCustomerBalanceBankTransfer
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -902,6 +927,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsCustomerBalanceBankTransfer
 /// invoice_payment_method_options_customer_balance_bank_transfer_eu_bank_transfer
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -918,6 +944,7 @@ pub struct InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer 
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -962,6 +989,7 @@ for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -976,6 +1004,7 @@ for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -990,6 +1019,7 @@ for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1012,6 +1042,7 @@ for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
 /// invoice_payment_method_options_konbini
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1026,6 +1057,7 @@ pub struct InvoicePaymentMethodOptionsKonbini {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1050,6 +1082,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsKonbini {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1063,6 +1096,7 @@ impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsKonbini {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1076,6 +1110,7 @@ impl crate::rt::HasId for InvoicePaymentMethodOptionsKonbini {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1096,6 +1131,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsKonbini {
 /// invoice_payment_method_options_payto
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1112,6 +1148,7 @@ pub struct InvoicePaymentMethodOptionsPayto {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1144,6 +1181,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsPayto {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1157,6 +1195,7 @@ impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsPayto {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1170,6 +1209,7 @@ impl crate::rt::HasId for InvoicePaymentMethodOptionsPayto {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1193,6 +1233,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsPayto {
 /// invoice_payment_method_options_sepa_debit
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1207,6 +1248,7 @@ pub struct InvoicePaymentMethodOptionsSepaDebit {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1231,6 +1273,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsSepaDebit {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1244,6 +1287,7 @@ impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsSepaDebit {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1257,6 +1301,7 @@ impl crate::rt::HasId for InvoicePaymentMethodOptionsSepaDebit {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1277,6 +1322,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsSepaDebit {
 /// invoice_payment_method_options_us_bank_account
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1297,6 +1343,7 @@ pub struct InvoicePaymentMethodOptionsUsBankAccount {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1335,6 +1382,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsUsBankAccount {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1348,6 +1396,7 @@ impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsUsBankAccount {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1361,6 +1410,7 @@ impl crate::rt::HasId for InvoicePaymentMethodOptionsUsBankAccount {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1387,6 +1437,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsUsBankAccount {
 /// invoice_payment_method_options_us_bank_account_linked_account_options
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1409,6 +1460,7 @@ pub struct InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1451,6 +1503,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsUsBankAccountLinkedAccount
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1465,6 +1518,7 @@ for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1478,6 +1532,7 @@ impl crate::rt::HasId for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountO
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1507,6 +1562,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountO
 /// invoice_payment_method_options_us_bank_account_linked_account_options_filters
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1523,6 +1579,7 @@ pub struct InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1556,6 +1613,7 @@ for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1570,6 +1628,7 @@ for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1584,6 +1643,7 @@ for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",

@@ -5,7 +5,7 @@
 /// When retrieving a quote, there is an includable [**computed.upfront.line_items**](https://stripe.com/docs/api/quotes/object#quote_object-computed-upfront-line_items) property containing the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of upfront line items.
 ///
 /// `GET /v1/quotes/{quote}/computed_upfront_line_items` · Stripe's SDKs: `list_computed_upfront_line_items` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/list_computed_upfront_line_items)
-#[cfg(feature = "quotes")]
+#[cfg(feature = "quote_computed_upfront_line_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListComputedUpfrontLineItemsQuote {
@@ -20,7 +20,7 @@ pub struct ListComputedUpfrontLineItemsQuote {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "quotes")]
+#[cfg(feature = "quote_computed_upfront_line_items")]
 impl serde::Serialize for ListComputedUpfrontLineItemsQuote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -40,7 +40,7 @@ impl serde::Serialize for ListComputedUpfrontLineItemsQuote {
         map.end()
     }
 }
-#[cfg(feature = "quotes")]
+#[cfg(feature = "quote_computed_upfront_line_items")]
 impl ListComputedUpfrontLineItemsQuote {
     /// Start with the required parameters: `quote`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -74,7 +74,7 @@ impl ListComputedUpfrontLineItemsQuote {
         self
     }
 }
-#[cfg(feature = "quotes")]
+#[cfg(feature = "quote_computed_upfront_line_items")]
 impl crate::rt::StripeRequest for ListComputedUpfrontLineItemsQuote {
     type Output = crate::rt::List<crate::Item>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -99,7 +99,7 @@ impl crate::rt::StripeRequest for ListComputedUpfrontLineItemsQuote {
 /// When retrieving a quote, there is an includable **line_items** property containing the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of line items.
 ///
 /// `GET /v1/quotes/{quote}/line_items` · Stripe's SDKs: `list_line_items` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/list_line_items)
-#[cfg(feature = "quotes")]
+#[cfg(feature = "quote_line_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListLineItemsQuote {
@@ -114,7 +114,7 @@ pub struct ListLineItemsQuote {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "quotes")]
+#[cfg(feature = "quote_line_items")]
 impl serde::Serialize for ListLineItemsQuote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -134,7 +134,7 @@ impl serde::Serialize for ListLineItemsQuote {
         map.end()
     }
 }
-#[cfg(feature = "quotes")]
+#[cfg(feature = "quote_line_items")]
 impl ListLineItemsQuote {
     /// Start with the required parameters: `quote`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -168,7 +168,7 @@ impl ListLineItemsQuote {
         self
     }
 }
-#[cfg(feature = "quotes")]
+#[cfg(feature = "quote_line_items")]
 impl crate::rt::StripeRequest for ListLineItemsQuote {
     type Output = crate::rt::List<crate::Item>;
     fn endpoint(&self) -> crate::rt::Endpoint {

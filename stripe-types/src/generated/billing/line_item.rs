@@ -5,7 +5,7 @@
 /// When retrieving an invoice, you’ll get a **lines** property containing the total count of line items and the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of line items.
 ///
 /// `GET /v1/invoices/{invoice}/lines` · Stripe's SDKs: `list` on `InvoiceLineItem` · [API reference](https://docs.stripe.com/api/line_items/list)
-#[cfg(feature = "invoices")]
+#[cfg(feature = "invoice_lines")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListInvoiceLineItems {
@@ -20,7 +20,7 @@ pub struct ListInvoiceLineItems {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "invoices")]
+#[cfg(feature = "invoice_lines")]
 impl serde::Serialize for ListInvoiceLineItems {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -40,7 +40,7 @@ impl serde::Serialize for ListInvoiceLineItems {
         map.end()
     }
 }
-#[cfg(feature = "invoices")]
+#[cfg(feature = "invoice_lines")]
 impl ListInvoiceLineItems {
     /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -74,7 +74,7 @@ impl ListInvoiceLineItems {
         self
     }
 }
-#[cfg(feature = "invoices")]
+#[cfg(feature = "invoice_lines")]
 impl crate::rt::StripeRequest for ListInvoiceLineItems {
     type Output = crate::rt::List<crate::LineItem>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -102,7 +102,7 @@ impl crate::rt::StripeRequest for ListInvoiceLineItems {
 /// Updating an invoice’s line item is only possible before the invoice is finalized.
 ///
 /// `POST /v1/invoices/{invoice}/lines/{line_item_id}` · Stripe's SDKs: `update` on `InvoiceLineItem` · [API reference](https://docs.stripe.com/api/line_items/update)
-#[cfg(feature = "invoices")]
+#[cfg(feature = "invoice_lines")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateInvoiceLineItem {
@@ -135,7 +135,7 @@ pub struct UpdateInvoiceLineItem {
     /// The tax rates which apply to the line item. When set, the `default_tax_rates` on the invoice do not apply to this line item. Pass an empty string to remove previously-defined tax rates.
     pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
 }
-#[cfg(feature = "invoices")]
+#[cfg(feature = "invoice_lines")]
 impl serde::Serialize for UpdateInvoiceLineItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -179,7 +179,7 @@ impl serde::Serialize for UpdateInvoiceLineItem {
         map.end()
     }
 }
-#[cfg(feature = "invoices")]
+#[cfg(feature = "invoice_lines")]
 impl UpdateInvoiceLineItem {
     /// Start with the required parameters: `invoice`, `line_item_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -274,7 +274,7 @@ impl UpdateInvoiceLineItem {
         self
     }
 }
-#[cfg(feature = "invoices")]
+#[cfg(feature = "invoice_lines")]
 impl crate::rt::StripeRequest for UpdateInvoiceLineItem {
     type Output = crate::LineItem;
     fn endpoint(&self) -> crate::rt::Endpoint {

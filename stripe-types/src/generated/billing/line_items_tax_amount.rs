@@ -3,10 +3,14 @@
 /// LineItemsTaxAmount
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
         feature = "credit_notes",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes"
     )
 )]
@@ -26,10 +30,14 @@ pub struct LineItemsTaxAmount {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
         feature = "credit_notes",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes"
     )
 )]
@@ -82,10 +90,14 @@ impl crate::rt::Decode for LineItemsTaxAmount {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
         feature = "credit_notes",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes"
     )
 )]
@@ -96,10 +108,14 @@ impl<'de> serde::Deserialize<'de> for LineItemsTaxAmount {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
         feature = "credit_notes",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes"
     )
 )]
@@ -110,10 +126,14 @@ impl crate::rt::HasId for LineItemsTaxAmount {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
         feature = "credit_notes",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes"
     )
 )]

@@ -884,11 +884,16 @@ impl serde::Serialize for PlanTier {
 /// One of several shapes of `PlanProduct`.
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "plans",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -906,11 +911,16 @@ pub enum ProductOrDeletedProduct {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "plans",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -928,11 +938,16 @@ impl serde::Serialize for ProductOrDeletedProduct {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "plans",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -946,11 +961,16 @@ impl From<crate::gated::Product> for ProductOrDeletedProduct {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "plans",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -964,11 +984,16 @@ impl From<crate::gated::DeletedProduct> for ProductOrDeletedProduct {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "plans",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -989,11 +1014,16 @@ impl crate::rt::Decode for ProductOrDeletedProduct {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "plans",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -1006,11 +1036,16 @@ impl<'de> serde::Deserialize<'de> for ProductOrDeletedProduct {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "plans",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"

@@ -523,10 +523,15 @@ impl crate::rt::StripeRequest for ListPrices {
 /// Related guides: [Set up a subscription](https://docs.stripe.com/billing/subscriptions/set-up-subscription), [create an invoice](https://docs.stripe.com/billing/invoices/create), and more about [products and prices](https://docs.stripe.com/products-prices/overview).
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -582,10 +587,15 @@ pub struct Price {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -599,10 +609,15 @@ impl Price {
 pub type PriceId = crate::rt::Id<crate::gated::Price>;
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -778,10 +793,15 @@ impl crate::rt::Decode for Price {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -794,10 +814,15 @@ impl<'de> serde::Deserialize<'de> for Price {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -810,10 +835,15 @@ impl crate::rt::HasId for Price {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -876,10 +906,15 @@ impl serde::Serialize for Price {
 /// PriceTier
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -903,10 +938,15 @@ pub struct PriceTier {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -960,10 +1000,15 @@ impl crate::rt::Decode for PriceTier {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -976,10 +1021,15 @@ impl<'de> serde::Deserialize<'de> for PriceTier {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -992,10 +1042,15 @@ impl crate::rt::HasId for PriceTier {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"

@@ -5,7 +5,7 @@
 /// Creates a product_feature, which represents a feature attachment to a product
 ///
 /// `POST /v1/products/{product}/features` · Stripe's SDKs: `create` on `ProductFeature` · [API reference](https://docs.stripe.com/api/product_features/create)
-#[cfg(feature = "products")]
+#[cfg(feature = "product_features")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateProductFeature {
@@ -16,7 +16,7 @@ pub struct CreateProductFeature {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "products")]
+#[cfg(feature = "product_features")]
 impl serde::Serialize for CreateProductFeature {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -28,7 +28,7 @@ impl serde::Serialize for CreateProductFeature {
         map.end()
     }
 }
-#[cfg(feature = "products")]
+#[cfg(feature = "product_features")]
 impl CreateProductFeature {
     /// Start with the required parameters: `product`, `entitlement_feature`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -48,7 +48,7 @@ impl CreateProductFeature {
         self
     }
 }
-#[cfg(feature = "products")]
+#[cfg(feature = "product_features")]
 impl crate::rt::StripeRequest for CreateProductFeature {
     type Output = crate::ProductFeature;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -73,7 +73,7 @@ impl crate::rt::StripeRequest for CreateProductFeature {
 /// Deletes the feature attachment to a product
 ///
 /// `DELETE /v1/products/{product}/features/{id}` · Stripe's SDKs: `delete` on `ProductFeature` · [API reference](https://docs.stripe.com/api/product_features/delete)
-#[cfg(feature = "products")]
+#[cfg(feature = "product_features")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteProductFeature {
@@ -82,7 +82,7 @@ pub struct DeleteProductFeature {
     /// The `id` parameter.
     pub id: crate::ProductFeatureId,
 }
-#[cfg(feature = "products")]
+#[cfg(feature = "product_features")]
 impl serde::Serialize for DeleteProductFeature {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -90,7 +90,7 @@ impl serde::Serialize for DeleteProductFeature {
         map.end()
     }
 }
-#[cfg(feature = "products")]
+#[cfg(feature = "product_features")]
 impl DeleteProductFeature {
     /// Start with the required parameters: `product`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -104,7 +104,7 @@ impl DeleteProductFeature {
         }
     }
 }
-#[cfg(feature = "products")]
+#[cfg(feature = "product_features")]
 impl crate::rt::StripeRequest for DeleteProductFeature {
     type Output = crate::DeletedProductFeature;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -129,7 +129,7 @@ impl crate::rt::StripeRequest for DeleteProductFeature {
 /// Retrieve a list of features for a product
 ///
 /// `GET /v1/products/{product}/features` · Stripe's SDKs: `list` on `ProductFeature` · [API reference](https://docs.stripe.com/api/product_features/list)
-#[cfg(feature = "products")]
+#[cfg(feature = "product_features")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListProductFeatures {
@@ -144,7 +144,7 @@ pub struct ListProductFeatures {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "products")]
+#[cfg(feature = "product_features")]
 impl serde::Serialize for ListProductFeatures {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -164,7 +164,7 @@ impl serde::Serialize for ListProductFeatures {
         map.end()
     }
 }
-#[cfg(feature = "products")]
+#[cfg(feature = "product_features")]
 impl ListProductFeatures {
     /// Start with the required parameters: `product`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -198,7 +198,7 @@ impl ListProductFeatures {
         self
     }
 }
-#[cfg(feature = "products")]
+#[cfg(feature = "product_features")]
 impl crate::rt::StripeRequest for ListProductFeatures {
     type Output = crate::rt::List<crate::ProductFeature>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -223,7 +223,7 @@ impl crate::rt::StripeRequest for ListProductFeatures {
 /// Retrieves a product_feature, which represents a feature attachment to a product
 ///
 /// `GET /v1/products/{product}/features/{id}` · Stripe's SDKs: `retrieve` on `ProductFeature` · [API reference](https://docs.stripe.com/api/product_features/retrieve)
-#[cfg(feature = "products")]
+#[cfg(feature = "product_features")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveProductFeature {
@@ -234,7 +234,7 @@ pub struct RetrieveProductFeature {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "products")]
+#[cfg(feature = "product_features")]
 impl serde::Serialize for RetrieveProductFeature {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -245,7 +245,7 @@ impl serde::Serialize for RetrieveProductFeature {
         map.end()
     }
 }
-#[cfg(feature = "products")]
+#[cfg(feature = "product_features")]
 impl RetrieveProductFeature {
     /// Start with the required parameters: `product`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -265,7 +265,7 @@ impl RetrieveProductFeature {
         self
     }
 }
-#[cfg(feature = "products")]
+#[cfg(feature = "product_features")]
 impl crate::rt::StripeRequest for RetrieveProductFeature {
     type Output = crate::ProductFeature;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -711,8 +711,7 @@ impl Quote {
     pub const OBJECT_NAME: &'static str = "quote";
 }
 /// The id of a [`Quote`].
-#[cfg(feature = "quotes")]
-pub type QuoteId = crate::rt::Id<Quote>;
+pub type QuoteId = crate::rt::Id<crate::gated::Quote>;
 #[cfg(feature = "quotes")]
 impl crate::rt::Decode for Quote {
     #[inline(never)]

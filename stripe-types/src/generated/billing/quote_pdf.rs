@@ -5,7 +5,7 @@
 /// Download the PDF for a finalized quote. Explanation for special handling can be found [here](https://docs.stripe.com/quotes/overview#quote_pdf)
 ///
 /// `GET /v1/quotes/{quote}/pdf` · Stripe's SDKs: `pdf` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/pdf)
-#[cfg(feature = "quotes")]
+#[cfg(feature = "quote_pdf")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PdfQuote {
@@ -14,7 +14,7 @@ pub struct PdfQuote {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "quotes")]
+#[cfg(feature = "quote_pdf")]
 impl serde::Serialize for PdfQuote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -25,7 +25,7 @@ impl serde::Serialize for PdfQuote {
         map.end()
     }
 }
-#[cfg(feature = "quotes")]
+#[cfg(feature = "quote_pdf")]
 impl PdfQuote {
     /// Start with the required parameters: `quote`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -41,7 +41,7 @@ impl PdfQuote {
         self
     }
 }
-#[cfg(feature = "quotes")]
+#[cfg(feature = "quote_pdf")]
 impl crate::rt::StripeRequest for PdfQuote {
     type Output = crate::rt::Binary;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -521,7 +521,12 @@ impl crate::rt::StripeRequest for RetrieveSubscriptionItem {
 /// Subscription items allow you to create customer subscriptions with more than
 /// one plan, making it easy to represent complex billing relationships.
 #[cfg(
-    any(feature = "customers", feature = "subscription_items", feature = "subscriptions")
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
 )]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -552,7 +557,12 @@ pub struct SubscriptionItem {
     pub extra: crate::rt::Extra,
 }
 #[cfg(
-    any(feature = "customers", feature = "subscription_items", feature = "subscriptions")
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
 )]
 impl SubscriptionItem {
     /// The value of this object's `object` field.
@@ -560,11 +570,21 @@ impl SubscriptionItem {
 }
 /// The id of a [`SubscriptionItem`].
 #[cfg(
-    any(feature = "customers", feature = "subscription_items", feature = "subscriptions")
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
 )]
 pub type SubscriptionItemId = crate::rt::Id<SubscriptionItem>;
 #[cfg(
-    any(feature = "customers", feature = "subscription_items", feature = "subscriptions")
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
 )]
 impl crate::rt::Decode for SubscriptionItem {
     #[inline(never)]
@@ -685,7 +705,12 @@ impl crate::rt::Decode for SubscriptionItem {
     }
 }
 #[cfg(
-    any(feature = "customers", feature = "subscription_items", feature = "subscriptions")
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
 )]
 impl<'de> serde::Deserialize<'de> for SubscriptionItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -693,7 +718,12 @@ impl<'de> serde::Deserialize<'de> for SubscriptionItem {
     }
 }
 #[cfg(
-    any(feature = "customers", feature = "subscription_items", feature = "subscriptions")
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
 )]
 impl crate::rt::HasId for SubscriptionItem {
     fn id_str(&self) -> Option<&str> {
@@ -701,7 +731,12 @@ impl crate::rt::HasId for SubscriptionItem {
     }
 }
 #[cfg(
-    any(feature = "customers", feature = "subscription_items", feature = "subscriptions")
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
 )]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionItem {
@@ -735,6 +770,7 @@ impl serde::Serialize for SubscriptionItem {
 /// SubscriptionItemBillingThresholds
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -751,6 +787,7 @@ pub struct SubscriptionItemBillingThresholds {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -783,6 +820,7 @@ impl crate::rt::Decode for SubscriptionItemBillingThresholds {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -796,6 +834,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionItemBillingThresholds {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -809,6 +848,7 @@ impl crate::rt::HasId for SubscriptionItemBillingThresholds {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_items",
         feature = "subscription_schedules",

@@ -1333,7 +1333,9 @@ pub struct SubscriptionSchedulePhaseConfiguration {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// ID of the default payment method for the subscription schedule. It must belong to the customer associated with the subscription schedule. If not set, invoices will use the default payment method in the customer's invoice settings.
-    pub default_payment_method: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+    pub default_payment_method: Option<
+        crate::rt::Expandable<crate::gated::PaymentMethod>,
+    >,
     /// The default tax rates to apply to the subscription during this phase of the subscription schedule.
     pub default_tax_rates: Option<Vec<crate::TaxRate>>,
     /// Subscription description, meant to be displayable to the customer. Use this field to optionally store an explanation of the subscription for rendering in Stripe surfaces and certain local payment methods UIs.
@@ -1373,7 +1375,9 @@ impl crate::rt::Decode for SubscriptionSchedulePhaseConfiguration {
             f4: crate::rt::json::Slot<crate::SubscriptionBillingThresholds>,
             f5: crate::rt::json::Slot<crate::subscription::CollectionMethod>,
             f6: crate::rt::json::Slot<String>,
-            f7: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f7: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentMethod>,
+            >,
             f8: crate::rt::json::Slot<Vec<crate::TaxRate>>,
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<Vec<crate::DiscountsResourceStackableDiscount>>,

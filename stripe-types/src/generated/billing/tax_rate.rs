@@ -330,12 +330,18 @@ impl crate::rt::StripeRequest for RetrieveTaxRate {
 /// Related guide: [Tax rates](/billing/taxes/tax-rates)
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -389,12 +395,18 @@ pub struct TaxRate {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -409,12 +421,18 @@ impl TaxRate {
 /// The id of a [`TaxRate`].
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -425,12 +443,18 @@ impl TaxRate {
 pub type TaxRateId = crate::rt::Id<TaxRate>;
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -579,12 +603,18 @@ impl crate::rt::Decode for TaxRate {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -599,12 +629,18 @@ impl<'de> serde::Deserialize<'de> for TaxRate {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -619,12 +655,18 @@ impl crate::rt::HasId for TaxRate {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -684,12 +726,18 @@ impl serde::Serialize for TaxRate {
 /// The amount of the tax rate when the `rate_type`` is `flat_amount`. Tax rates with `rate_type` `percentage` can vary based on the transaction, resulting in this field being `null`. This field exposes the amount and currency of the flat tax rate.
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -710,12 +758,18 @@ pub struct TaxRateFlatAmount {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -765,12 +819,18 @@ impl crate::rt::Decode for TaxRateFlatAmount {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -786,12 +846,18 @@ impl<'de> serde::Deserialize<'de> for TaxRateFlatAmount {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -807,12 +873,18 @@ impl crate::rt::HasId for TaxRateFlatAmount {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",

@@ -112,7 +112,7 @@ pub struct CheckoutSession {
     /// Where the user is coming from. This informs the optimizations that are applied to the session.
     pub origin_context: Option<crate::checkout_session::OriginContext>,
     /// The ID of the PaymentIntent for Checkout Sessions in `payment` mode. You can't confirm or cancel the PaymentIntent for a Checkout Session. To cancel, [expire the Checkout Session](https://docs.stripe.com/api/checkout/sessions/expire) instead.
-    pub payment_intent: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+    pub payment_intent: Option<crate::rt::Expandable<crate::gated::PaymentIntent>>,
     /// The ID of the Payment Link that created this Session.
     pub payment_link: Option<crate::rt::Expandable<crate::gated::PaymentLink>>,
     /// Configure whether a Checkout Session should collect a payment method. Defaults to `always`.
@@ -152,7 +152,7 @@ pub struct CheckoutSession {
         crate::PaymentPagesCheckoutSessionSavedPaymentMethodOptions,
     >,
     /// The ID of the SetupIntent for Checkout Sessions in `setup` mode. You can't confirm or cancel the SetupIntent for a Checkout Session. To cancel, [expire the Checkout Session](https://docs.stripe.com/api/checkout/sessions/expire) instead.
-    pub setup_intent: Option<crate::rt::Expandable<crate::SetupIntent>>,
+    pub setup_intent: Option<crate::rt::Expandable<crate::gated::SetupIntent>>,
     /// When set, provides configuration for Checkout to collect a shipping address from a customer.
     pub shipping_address_collection: Option<
         crate::PaymentPagesCheckoutSessionShippingAddressCollection,
@@ -254,7 +254,9 @@ impl crate::rt::Decode for CheckoutSession {
                 Vec<crate::PaymentPagesCheckoutSessionOptionalItem>,
             >,
             f37: crate::rt::json::Slot<crate::checkout_session::OriginContext>,
-            f38: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f38: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentIntent>,
+            >,
             f39: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::PaymentLink>>,
             f40: crate::rt::json::Slot<crate::checkout_session::PaymentMethodCollection>,
             f41: crate::rt::json::Slot<
@@ -276,7 +278,7 @@ impl crate::rt::Decode for CheckoutSession {
             f51: crate::rt::json::Slot<
                 crate::PaymentPagesCheckoutSessionSavedPaymentMethodOptions,
             >,
-            f52: crate::rt::json::Slot<crate::rt::Expandable<crate::SetupIntent>>,
+            f52: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::SetupIntent>>,
             f53: crate::rt::json::Slot<
                 crate::PaymentPagesCheckoutSessionShippingAddressCollection,
             >,

@@ -5,7 +5,7 @@
 /// When retrieving a Checkout Session, there is an includable **line_items** property containing the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of line items.
 ///
 /// `GET /v1/checkout/sessions/{session}/line_items` · Stripe's SDKs: `list_line_items` on `Checkout.Session` · [API reference](https://docs.stripe.com/api/checkout/sessions/list_line_items)
-#[cfg(feature = "checkout_sessions")]
+#[cfg(feature = "checkout_session_line_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListLineItemsCheckoutSession {
@@ -20,7 +20,7 @@ pub struct ListLineItemsCheckoutSession {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "checkout_sessions")]
+#[cfg(feature = "checkout_session_line_items")]
 impl serde::Serialize for ListLineItemsCheckoutSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -40,7 +40,7 @@ impl serde::Serialize for ListLineItemsCheckoutSession {
         map.end()
     }
 }
-#[cfg(feature = "checkout_sessions")]
+#[cfg(feature = "checkout_session_line_items")]
 impl ListLineItemsCheckoutSession {
     /// Start with the required parameters: `session`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -74,7 +74,7 @@ impl ListLineItemsCheckoutSession {
         self
     }
 }
-#[cfg(feature = "checkout_sessions")]
+#[cfg(feature = "checkout_session_line_items")]
 impl crate::rt::StripeRequest for ListLineItemsCheckoutSession {
     type Output = crate::rt::List<crate::Item>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -99,7 +99,7 @@ impl crate::rt::StripeRequest for ListLineItemsCheckoutSession {
 /// When retrieving a payment link, there is an includable **line_items** property containing the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of line items.
 ///
 /// `GET /v1/payment_links/{payment_link}/line_items` · Stripe's SDKs: `list_line_items` on `PaymentLink` · [API reference](https://docs.stripe.com/api/payment_links/list_line_items)
-#[cfg(feature = "payment_links")]
+#[cfg(feature = "payment_link_line_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListLineItemsPaymentLink {
@@ -114,7 +114,7 @@ pub struct ListLineItemsPaymentLink {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "payment_links")]
+#[cfg(feature = "payment_link_line_items")]
 impl serde::Serialize for ListLineItemsPaymentLink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -134,7 +134,7 @@ impl serde::Serialize for ListLineItemsPaymentLink {
         map.end()
     }
 }
-#[cfg(feature = "payment_links")]
+#[cfg(feature = "payment_link_line_items")]
 impl ListLineItemsPaymentLink {
     /// Start with the required parameters: `payment_link`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -168,7 +168,7 @@ impl ListLineItemsPaymentLink {
         self
     }
 }
-#[cfg(feature = "payment_links")]
+#[cfg(feature = "payment_link_line_items")]
 impl crate::rt::StripeRequest for ListLineItemsPaymentLink {
     type Output = crate::rt::List<crate::Item>;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -3,7 +3,7 @@
 /// Invoice Line Items represent the individual lines within an [invoice](https://docs.stripe.com/api/invoices) and only exist within the context of an invoice.
 ///
 /// Each line item is backed by either an [invoice item](https://docs.stripe.com/api/invoiceitems) or a [subscription item](https://docs.stripe.com/api/subscription_items).
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct LineItem {
@@ -48,15 +48,15 @@ pub struct LineItem {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl LineItem {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "line_item";
 }
 /// The id of a [`LineItem`].
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 pub type LineItemId = crate::rt::Id<LineItem>;
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl crate::rt::Decode for LineItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -219,19 +219,19 @@ impl crate::rt::Decode for LineItem {
         }
     }
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl<'de> serde::Deserialize<'de> for LineItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl crate::rt::HasId for LineItem {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for LineItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -1385,7 +1385,7 @@ impl serde::Serialize for AccountCapabilities {
     }
 }
 /// AccountCapabilityFutureRequirements
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountCapabilityFutureRequirements {
@@ -1408,7 +1408,7 @@ pub struct AccountCapabilityFutureRequirements {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 impl crate::rt::Decode for AccountCapabilityFutureRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1487,19 +1487,19 @@ impl crate::rt::Decode for AccountCapabilityFutureRequirements {
         }
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 impl<'de> serde::Deserialize<'de> for AccountCapabilityFutureRequirements {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 impl crate::rt::HasId for AccountCapabilityFutureRequirements {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountCapabilityFutureRequirements {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1526,7 +1526,7 @@ impl serde::Serialize for AccountCapabilityFutureRequirements {
     }
 }
 /// AccountCapabilityRequirements
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountCapabilityRequirements {
@@ -1549,7 +1549,7 @@ pub struct AccountCapabilityRequirements {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 impl crate::rt::Decode for AccountCapabilityRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1628,19 +1628,19 @@ impl crate::rt::Decode for AccountCapabilityRequirements {
         }
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 impl<'de> serde::Deserialize<'de> for AccountCapabilityRequirements {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 impl crate::rt::HasId for AccountCapabilityRequirements {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountCapabilityRequirements {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2632,7 +2632,15 @@ impl serde::Serialize for AccountRequirements {
     }
 }
 /// AccountRequirementsAlternative
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_capabilities",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountRequirementsAlternative {
@@ -2643,7 +2651,15 @@ pub struct AccountRequirementsAlternative {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_capabilities",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl crate::rt::Decode for AccountRequirementsAlternative {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2686,19 +2702,43 @@ impl crate::rt::Decode for AccountRequirementsAlternative {
         }
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_capabilities",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for AccountRequirementsAlternative {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_capabilities",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl crate::rt::HasId for AccountRequirementsAlternative {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_capabilities",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AccountRequirementsAlternative {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2716,8 +2756,12 @@ impl serde::Serialize for AccountRequirementsAlternative {
 #[cfg(
     any(
         feature = "account",
+        feature = "account_capabilities",
+        feature = "account_people",
+        feature = "account_persons",
         feature = "accounts",
-        feature = "customers",
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
         feature = "external_accounts",
         feature = "tokens"
     )
@@ -2737,8 +2781,12 @@ pub struct AccountRequirementsError {
 #[cfg(
     any(
         feature = "account",
+        feature = "account_capabilities",
+        feature = "account_people",
+        feature = "account_persons",
         feature = "accounts",
-        feature = "customers",
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
         feature = "external_accounts",
         feature = "tokens"
     )
@@ -2793,8 +2841,12 @@ impl crate::rt::Decode for AccountRequirementsError {
 #[cfg(
     any(
         feature = "account",
+        feature = "account_capabilities",
+        feature = "account_people",
+        feature = "account_persons",
         feature = "accounts",
-        feature = "customers",
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
         feature = "external_accounts",
         feature = "tokens"
     )
@@ -2807,8 +2859,12 @@ impl<'de> serde::Deserialize<'de> for AccountRequirementsError {
 #[cfg(
     any(
         feature = "account",
+        feature = "account_capabilities",
+        feature = "account_people",
+        feature = "account_persons",
         feature = "accounts",
-        feature = "customers",
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
         feature = "external_accounts",
         feature = "tokens"
     )
@@ -2821,8 +2877,12 @@ impl crate::rt::HasId for AccountRequirementsError {
 #[cfg(
     any(
         feature = "account",
+        feature = "account_capabilities",
+        feature = "account_people",
+        feature = "account_persons",
         feature = "accounts",
-        feature = "customers",
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
         feature = "external_accounts",
         feature = "tokens"
     )
@@ -3650,7 +3710,9 @@ impl serde::Serialize for AccountUnificationAccountControllerStripeDashboard {
     }
 }
 /// One of several shapes of `AccountExternalAccountsData`.
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(feature = "account", feature = "account_external_accounts", feature = "accounts")
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum BankAccountOrCard {
@@ -3661,7 +3723,9 @@ pub enum BankAccountOrCard {
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(feature = "account", feature = "account_external_accounts", feature = "accounts")
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BankAccountOrCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3672,21 +3736,27 @@ impl serde::Serialize for BankAccountOrCard {
         }
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(feature = "account", feature = "account_external_accounts", feature = "accounts")
+)]
 impl From<crate::gated::BankAccount> for BankAccountOrCard {
     #[inline]
     fn from(v: crate::gated::BankAccount) -> Self {
         BankAccountOrCard::BankAccount(crate::rt::Boxed::new(v))
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(feature = "account", feature = "account_external_accounts", feature = "accounts")
+)]
 impl From<crate::gated::Card> for BankAccountOrCard {
     #[inline]
     fn from(v: crate::gated::Card) -> Self {
         BankAccountOrCard::Card(crate::rt::Boxed::new(v))
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(feature = "account", feature = "account_external_accounts", feature = "accounts")
+)]
 impl crate::rt::Decode for BankAccountOrCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3698,13 +3768,17 @@ impl crate::rt::Decode for BankAccountOrCard {
         }
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(feature = "account", feature = "account_external_accounts", feature = "accounts")
+)]
 impl<'de> serde::Deserialize<'de> for BankAccountOrCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(feature = "account", feature = "account_external_accounts", feature = "accounts")
+)]
 impl crate::rt::HasId for BankAccountOrCard {
     fn id_str(&self) -> Option<&str> {
         match self {

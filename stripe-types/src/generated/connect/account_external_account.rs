@@ -5,7 +5,7 @@
 /// List external accounts for an account.
 ///
 /// `GET /v1/accounts/{account}/external_accounts` · Stripe's SDKs: `list` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/list)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_external_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListAccountExternalAccounts {
@@ -22,7 +22,7 @@ pub struct ListAccountExternalAccounts {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_external_accounts")]
 impl serde::Serialize for ListAccountExternalAccounts {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -45,7 +45,7 @@ impl serde::Serialize for ListAccountExternalAccounts {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_external_accounts")]
 impl ListAccountExternalAccounts {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -88,7 +88,7 @@ impl ListAccountExternalAccounts {
         self
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_external_accounts")]
 impl crate::rt::StripeRequest for ListAccountExternalAccounts {
     type Output = crate::rt::List<crate::BankAccountOrCard>;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -7,7 +7,13 @@
 /// They can be bank accounts or debit cards as well, and are documented in the links above.
 ///
 /// Related guide: [Bank debits and transfers](/payments/bank-debits-transfers)
-#[cfg(any(feature = "customers", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
+        feature = "tokens"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BankAccount {
@@ -54,14 +60,26 @@ pub struct BankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "customers", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
+        feature = "tokens"
+    )
+)]
 impl BankAccount {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "bank_account";
 }
 /// The id of a [`BankAccount`].
 pub type BankAccountId = crate::rt::Id<crate::gated::BankAccount>;
-#[cfg(any(feature = "customers", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
+        feature = "tokens"
+    )
+)]
 impl crate::rt::Decode for BankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -194,19 +212,37 @@ impl crate::rt::Decode for BankAccount {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
+        feature = "tokens"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for BankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "customers", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
+        feature = "tokens"
+    )
+)]
 impl crate::rt::HasId for BankAccount {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(any(feature = "customers", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
+        feature = "tokens"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -264,6 +300,36 @@ impl serde::Serialize for BankAccount {
     }
 }
 /// One of several shapes of `BankAccountCustomer`.
+#[cfg(
+    any(
+        feature = "billing_credit_balance_summary",
+        feature = "billing_credit_grants",
+        feature = "charges",
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_notes",
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_discount",
+        feature = "customer_sources",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_intents",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "promotion_codes",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "setup_attempts",
+        feature = "setup_intents",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tokens"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CustomerOrDeletedCustomer {
@@ -274,6 +340,36 @@ pub enum CustomerOrDeletedCustomer {
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(
+    any(
+        feature = "billing_credit_balance_summary",
+        feature = "billing_credit_grants",
+        feature = "charges",
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_notes",
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_discount",
+        feature = "customer_sources",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_intents",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "promotion_codes",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "setup_attempts",
+        feature = "setup_intents",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tokens"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CustomerOrDeletedCustomer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -284,18 +380,108 @@ impl serde::Serialize for CustomerOrDeletedCustomer {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "billing_credit_balance_summary",
+        feature = "billing_credit_grants",
+        feature = "charges",
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_notes",
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_discount",
+        feature = "customer_sources",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_intents",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "promotion_codes",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "setup_attempts",
+        feature = "setup_intents",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tokens"
+    )
+)]
 impl From<crate::gated::Customer> for CustomerOrDeletedCustomer {
     #[inline]
     fn from(v: crate::gated::Customer) -> Self {
         CustomerOrDeletedCustomer::Customer(crate::rt::Boxed::new(v))
     }
 }
+#[cfg(
+    any(
+        feature = "billing_credit_balance_summary",
+        feature = "billing_credit_grants",
+        feature = "charges",
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_notes",
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_discount",
+        feature = "customer_sources",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_intents",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "promotion_codes",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "setup_attempts",
+        feature = "setup_intents",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tokens"
+    )
+)]
 impl From<crate::gated::DeletedCustomer> for CustomerOrDeletedCustomer {
     #[inline]
     fn from(v: crate::gated::DeletedCustomer) -> Self {
         CustomerOrDeletedCustomer::DeletedCustomer(crate::rt::Boxed::new(v))
     }
 }
+#[cfg(
+    any(
+        feature = "billing_credit_balance_summary",
+        feature = "billing_credit_grants",
+        feature = "charges",
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_notes",
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_discount",
+        feature = "customer_sources",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_intents",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "promotion_codes",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "setup_attempts",
+        feature = "setup_intents",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tokens"
+    )
+)]
 impl crate::rt::Decode for CustomerOrDeletedCustomer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -311,11 +497,71 @@ impl crate::rt::Decode for CustomerOrDeletedCustomer {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "billing_credit_balance_summary",
+        feature = "billing_credit_grants",
+        feature = "charges",
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_notes",
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_discount",
+        feature = "customer_sources",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_intents",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "promotion_codes",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "setup_attempts",
+        feature = "setup_intents",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tokens"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for CustomerOrDeletedCustomer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "billing_credit_balance_summary",
+        feature = "billing_credit_grants",
+        feature = "charges",
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_notes",
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_discount",
+        feature = "customer_sources",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_intents",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "promotion_codes",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "setup_attempts",
+        feature = "setup_intents",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tokens"
+    )
+)]
 impl crate::rt::HasId for CustomerOrDeletedCustomer {
     fn id_str(&self) -> Option<&str> {
         match self {

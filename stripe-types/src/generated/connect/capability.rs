@@ -3,7 +3,7 @@
 /// This is an object representing a capability for a Stripe account.
 ///
 /// Related guide: [Account capabilities](https://docs.stripe.com/connect/account-capabilities)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Capability {
@@ -24,15 +24,15 @@ pub struct Capability {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 impl Capability {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "capability";
 }
 /// The id of a [`Capability`].
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 pub type CapabilityId = crate::rt::Id<Capability>;
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 impl crate::rt::Decode for Capability {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -107,19 +107,19 @@ impl crate::rt::Decode for Capability {
         }
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 impl<'de> serde::Deserialize<'de> for Capability {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 impl crate::rt::HasId for Capability {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Capability {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -150,7 +150,7 @@ impl serde::Serialize for Capability {
 /// Returns a list of capabilities associated with the account. The capabilities are returned sorted by creation date, with the most recent capability appearing first.
 ///
 /// `GET /v1/accounts/{account}/capabilities` · Stripe's SDKs: `list` on `Capability` · [API reference](https://docs.stripe.com/api/capabilities/list)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCapabilities {
@@ -159,7 +159,7 @@ pub struct ListCapabilities {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 impl serde::Serialize for ListCapabilities {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -170,7 +170,7 @@ impl serde::Serialize for ListCapabilities {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 impl ListCapabilities {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -186,7 +186,7 @@ impl ListCapabilities {
         self
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 impl crate::rt::StripeRequest for ListCapabilities {
     type Output = crate::rt::List<crate::Capability>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -211,7 +211,7 @@ impl crate::rt::StripeRequest for ListCapabilities {
 /// Retrieves information about the specified Account Capability.
 ///
 /// `GET /v1/accounts/{account}/capabilities/{capability}` · Stripe's SDKs: `retrieve` on `Capability` · [API reference](https://docs.stripe.com/api/capabilities/retrieve)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCapability {
@@ -222,7 +222,7 @@ pub struct RetrieveCapability {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 impl serde::Serialize for RetrieveCapability {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -233,7 +233,7 @@ impl serde::Serialize for RetrieveCapability {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 impl RetrieveCapability {
     /// Start with the required parameters: `account`, `capability`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -253,7 +253,7 @@ impl RetrieveCapability {
         self
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 impl crate::rt::StripeRequest for RetrieveCapability {
     type Output = crate::Capability;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -278,7 +278,7 @@ impl crate::rt::StripeRequest for RetrieveCapability {
 /// Updates an existing Account Capability. Request or remove a capability by updating its `requested` parameter.
 ///
 /// `POST /v1/accounts/{account}/capabilities/{capability}` · Stripe's SDKs: `update` on `Capability` · [API reference](https://docs.stripe.com/api/capabilities/update)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCapability {
@@ -293,7 +293,7 @@ pub struct UpdateCapability {
     /// If a capability isn't permanent, you can remove it from the account by passing false. Some capabilities are permanent after they've been requested. Attempting to remove a permanent capability returns an error.
     pub requested: Option<bool>,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 impl serde::Serialize for UpdateCapability {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -307,7 +307,7 @@ impl serde::Serialize for UpdateCapability {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 impl UpdateCapability {
     /// Start with the required parameters: `account`, `capability`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -335,7 +335,7 @@ impl UpdateCapability {
         self
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_capabilities")]
 impl crate::rt::StripeRequest for UpdateCapability {
     type Output = crate::Capability;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Create an external account for a given account.
 ///
 /// `POST /v1/accounts/{account}/bank_accounts` · [API reference](https://docs.stripe.com/api/external_accounts)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_bank_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BankAccountsAccount {
@@ -22,7 +22,7 @@ pub struct BankAccountsAccount {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_bank_accounts")]
 impl serde::Serialize for BankAccountsAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -45,7 +45,7 @@ impl serde::Serialize for BankAccountsAccount {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_bank_accounts")]
 impl BankAccountsAccount {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -88,7 +88,7 @@ impl BankAccountsAccount {
         self
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_bank_accounts")]
 impl crate::rt::StripeRequest for BankAccountsAccount {
     type Output = crate::ExternalAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -113,7 +113,7 @@ impl crate::rt::StripeRequest for BankAccountsAccount {
 /// Create an external account for a given account.
 ///
 /// `POST /v1/accounts/{account}/external_accounts` · Stripe's SDKs: `create` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/create)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_external_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateAccountExternalAccount {
@@ -130,7 +130,7 @@ pub struct CreateAccountExternalAccount {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_external_accounts")]
 impl serde::Serialize for CreateAccountExternalAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -153,7 +153,7 @@ impl serde::Serialize for CreateAccountExternalAccount {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_external_accounts")]
 impl CreateAccountExternalAccount {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -196,7 +196,7 @@ impl CreateAccountExternalAccount {
         self
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_external_accounts")]
 impl crate::rt::StripeRequest for CreateAccountExternalAccount {
     type Output = crate::ExternalAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -221,7 +221,7 @@ impl crate::rt::StripeRequest for CreateAccountExternalAccount {
 /// Delete a specified external account for a given account.
 ///
 /// `DELETE /v1/accounts/{account}/bank_accounts/{id}` · [API reference](https://docs.stripe.com/api/external_accounts)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_bank_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteAccountBankAccount {
@@ -230,7 +230,7 @@ pub struct DeleteAccountBankAccount {
     /// Unique identifier for the external account to be deleted.
     pub id: crate::BankAccountId,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_bank_accounts")]
 impl serde::Serialize for DeleteAccountBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -238,7 +238,7 @@ impl serde::Serialize for DeleteAccountBankAccount {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_bank_accounts")]
 impl DeleteAccountBankAccount {
     /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -252,7 +252,7 @@ impl DeleteAccountBankAccount {
         }
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_bank_accounts")]
 impl crate::rt::StripeRequest for DeleteAccountBankAccount {
     type Output = crate::DeletedExternalAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -277,7 +277,7 @@ impl crate::rt::StripeRequest for DeleteAccountBankAccount {
 /// Delete a specified external account for a given account.
 ///
 /// `DELETE /v1/accounts/{account}/external_accounts/{id}` · Stripe's SDKs: `delete` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/delete)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_external_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteAccountExternalAccount {
@@ -286,7 +286,7 @@ pub struct DeleteAccountExternalAccount {
     /// Unique identifier for the external account to be deleted.
     pub id: String,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_external_accounts")]
 impl serde::Serialize for DeleteAccountExternalAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -294,7 +294,7 @@ impl serde::Serialize for DeleteAccountExternalAccount {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_external_accounts")]
 impl DeleteAccountExternalAccount {
     /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -305,7 +305,7 @@ impl DeleteAccountExternalAccount {
         }
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_external_accounts")]
 impl crate::rt::StripeRequest for DeleteAccountExternalAccount {
     type Output = crate::DeletedExternalAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -327,7 +327,13 @@ impl crate::rt::StripeRequest for DeleteAccountExternalAccount {
     }
 }
 /// Polymorphic
-#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "external_accounts"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeletedExternalAccount {
@@ -338,7 +344,13 @@ pub enum DeletedExternalAccount {
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "external_accounts"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedExternalAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -349,21 +361,39 @@ impl serde::Serialize for DeletedExternalAccount {
         }
     }
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "external_accounts"
+    )
+)]
 impl From<crate::gated::DeletedBankAccount> for DeletedExternalAccount {
     #[inline]
     fn from(v: crate::gated::DeletedBankAccount) -> Self {
         DeletedExternalAccount::DeletedBankAccount(crate::rt::Boxed::new(v))
     }
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "external_accounts"
+    )
+)]
 impl From<crate::gated::DeletedCard> for DeletedExternalAccount {
     #[inline]
     fn from(v: crate::gated::DeletedCard) -> Self {
         DeletedExternalAccount::DeletedCard(crate::rt::Boxed::new(v))
     }
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "external_accounts"
+    )
+)]
 impl crate::rt::Decode for DeletedExternalAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -377,13 +407,25 @@ impl crate::rt::Decode for DeletedExternalAccount {
         }
     }
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "external_accounts"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for DeletedExternalAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "external_accounts"
+    )
+)]
 impl crate::rt::HasId for DeletedExternalAccount {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -398,7 +440,13 @@ impl crate::rt::HasId for DeletedExternalAccount {
     }
 }
 /// Polymorphic
-#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "external_accounts"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ExternalAccount {
@@ -409,7 +457,13 @@ pub enum ExternalAccount {
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "external_accounts"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ExternalAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -420,21 +474,39 @@ impl serde::Serialize for ExternalAccount {
         }
     }
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "external_accounts"
+    )
+)]
 impl From<crate::gated::BankAccount> for ExternalAccount {
     #[inline]
     fn from(v: crate::gated::BankAccount) -> Self {
         ExternalAccount::BankAccount(crate::rt::Boxed::new(v))
     }
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "external_accounts"
+    )
+)]
 impl From<crate::gated::Card> for ExternalAccount {
     #[inline]
     fn from(v: crate::gated::Card) -> Self {
         ExternalAccount::Card(crate::rt::Boxed::new(v))
     }
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "external_accounts"
+    )
+)]
 impl crate::rt::Decode for ExternalAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -446,13 +518,25 @@ impl crate::rt::Decode for ExternalAccount {
         }
     }
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "external_accounts"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for ExternalAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "external_accounts"
+    )
+)]
 impl crate::rt::HasId for ExternalAccount {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -463,7 +547,14 @@ impl crate::rt::HasId for ExternalAccount {
     }
 }
 /// ExternalAccountRequirements
-#[cfg(any(feature = "customers", feature = "external_accounts", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ExternalAccountRequirements {
@@ -478,7 +569,14 @@ pub struct ExternalAccountRequirements {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "customers", feature = "external_accounts", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
 impl crate::rt::Decode for ExternalAccountRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -515,19 +613,40 @@ impl crate::rt::Decode for ExternalAccountRequirements {
         })
     }
 }
-#[cfg(any(feature = "customers", feature = "external_accounts", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for ExternalAccountRequirements {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "customers", feature = "external_accounts", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
 impl crate::rt::HasId for ExternalAccountRequirements {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "customers", feature = "external_accounts", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ExternalAccountRequirements {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -556,7 +675,7 @@ impl serde::Serialize for ExternalAccountRequirements {
 /// Retrieve a specified external account for a given account.
 ///
 /// `GET /v1/accounts/{account}/bank_accounts/{id}` · [API reference](https://docs.stripe.com/api/external_accounts)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_bank_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveAccountBankAccount {
@@ -567,7 +686,7 @@ pub struct RetrieveAccountBankAccount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_bank_accounts")]
 impl serde::Serialize for RetrieveAccountBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -578,7 +697,7 @@ impl serde::Serialize for RetrieveAccountBankAccount {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_bank_accounts")]
 impl RetrieveAccountBankAccount {
     /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -598,7 +717,7 @@ impl RetrieveAccountBankAccount {
         self
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_bank_accounts")]
 impl crate::rt::StripeRequest for RetrieveAccountBankAccount {
     type Output = crate::ExternalAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -623,7 +742,7 @@ impl crate::rt::StripeRequest for RetrieveAccountBankAccount {
 /// Retrieve a specified external account for a given account.
 ///
 /// `GET /v1/accounts/{account}/external_accounts/{id}` · Stripe's SDKs: `retrieve` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/retrieve)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_external_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveAccountExternalAccount {
@@ -634,7 +753,7 @@ pub struct RetrieveAccountExternalAccount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_external_accounts")]
 impl serde::Serialize for RetrieveAccountExternalAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -645,7 +764,7 @@ impl serde::Serialize for RetrieveAccountExternalAccount {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_external_accounts")]
 impl RetrieveAccountExternalAccount {
     /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -662,7 +781,7 @@ impl RetrieveAccountExternalAccount {
         self
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_external_accounts")]
 impl crate::rt::StripeRequest for RetrieveAccountExternalAccount {
     type Output = crate::ExternalAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -693,7 +812,7 @@ impl crate::rt::StripeRequest for RetrieveAccountExternalAccount {
 /// arguments or changes.
 ///
 /// `POST /v1/accounts/{account}/bank_accounts/{id}` · [API reference](https://docs.stripe.com/api/external_accounts)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_bank_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateAccountBankAccount {
@@ -734,7 +853,7 @@ pub struct UpdateAccountBankAccount {
     /// Cardholder name.
     pub name: Option<String>,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_bank_accounts")]
 impl serde::Serialize for UpdateAccountBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -790,7 +909,7 @@ impl serde::Serialize for UpdateAccountBankAccount {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_bank_accounts")]
 impl UpdateAccountBankAccount {
     /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -912,7 +1031,7 @@ impl UpdateAccountBankAccount {
         self
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_bank_accounts")]
 impl crate::rt::StripeRequest for UpdateAccountBankAccount {
     type Output = crate::ExternalAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -942,7 +1061,7 @@ impl crate::rt::StripeRequest for UpdateAccountBankAccount {
 /// arguments or changes.
 ///
 /// `POST /v1/accounts/{account}/external_accounts/{id}` · Stripe's SDKs: `update` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/update)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_external_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateAccountExternalAccount {
@@ -983,7 +1102,7 @@ pub struct UpdateAccountExternalAccount {
     /// Cardholder name.
     pub name: Option<String>,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_external_accounts")]
 impl serde::Serialize for UpdateAccountExternalAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1039,7 +1158,7 @@ impl serde::Serialize for UpdateAccountExternalAccount {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_external_accounts")]
 impl UpdateAccountExternalAccount {
     /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1158,7 +1277,7 @@ impl UpdateAccountExternalAccount {
         self
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_external_accounts")]
 impl crate::rt::StripeRequest for UpdateAccountExternalAccount {
     type Output = crate::ExternalAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -13,7 +13,7 @@
 /// or when trying to refund more money than is left on an application fee.
 ///
 /// `POST /v1/application_fees/{id}/refunds` · Stripe's SDKs: `create` on `FeeRefund` · [API reference](https://docs.stripe.com/api/fee_refunds/create)
-#[cfg(feature = "application_fees")]
+#[cfg(feature = "application_fee_refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateFeeRefund {
@@ -26,7 +26,7 @@ pub struct CreateFeeRefund {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
 }
-#[cfg(feature = "application_fees")]
+#[cfg(feature = "application_fee_refunds")]
 impl serde::Serialize for CreateFeeRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -43,7 +43,7 @@ impl serde::Serialize for CreateFeeRefund {
         map.end()
     }
 }
-#[cfg(feature = "application_fees")]
+#[cfg(feature = "application_fee_refunds")]
 impl CreateFeeRefund {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -71,7 +71,7 @@ impl CreateFeeRefund {
         self
     }
 }
-#[cfg(feature = "application_fees")]
+#[cfg(feature = "application_fee_refunds")]
 impl crate::rt::StripeRequest for CreateFeeRefund {
     type Output = crate::FeeRefund;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -96,7 +96,7 @@ impl crate::rt::StripeRequest for CreateFeeRefund {
 /// You can see a list of the refunds belonging to a specific application fee. Note that the 10 most recent refunds are always available by default on the application fee object. If you need more than those 10, you can use this API method and the `limit` and `starting_after` parameters to page through additional refunds.
 ///
 /// `GET /v1/application_fees/{id}/refunds` · Stripe's SDKs: `list` on `FeeRefund` · [API reference](https://docs.stripe.com/api/fee_refunds/list)
-#[cfg(feature = "application_fees")]
+#[cfg(feature = "application_fee_refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListFeeRefunds {
@@ -111,7 +111,7 @@ pub struct ListFeeRefunds {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "application_fees")]
+#[cfg(feature = "application_fee_refunds")]
 impl serde::Serialize for ListFeeRefunds {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -131,7 +131,7 @@ impl serde::Serialize for ListFeeRefunds {
         map.end()
     }
 }
-#[cfg(feature = "application_fees")]
+#[cfg(feature = "application_fee_refunds")]
 impl ListFeeRefunds {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -165,7 +165,7 @@ impl ListFeeRefunds {
         self
     }
 }
-#[cfg(feature = "application_fees")]
+#[cfg(feature = "application_fee_refunds")]
 impl crate::rt::StripeRequest for ListFeeRefunds {
     type Output = crate::rt::List<crate::FeeRefund>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -190,7 +190,7 @@ impl crate::rt::StripeRequest for ListFeeRefunds {
 /// By default, you can see the 10 most recent refunds stored directly on the application fee object, but you can also retrieve details about a specific refund stored on the application fee.
 ///
 /// `GET /v1/application_fees/{fee}/refunds/{id}` · Stripe's SDKs: `retrieve` on `FeeRefund` · [API reference](https://docs.stripe.com/api/fee_refunds/retrieve)
-#[cfg(feature = "application_fees")]
+#[cfg(feature = "application_fee_refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveFeeRefund {
@@ -201,7 +201,7 @@ pub struct RetrieveFeeRefund {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "application_fees")]
+#[cfg(feature = "application_fee_refunds")]
 impl serde::Serialize for RetrieveFeeRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -212,7 +212,7 @@ impl serde::Serialize for RetrieveFeeRefund {
         map.end()
     }
 }
-#[cfg(feature = "application_fees")]
+#[cfg(feature = "application_fee_refunds")]
 impl RetrieveFeeRefund {
     /// Start with the required parameters: `fee`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -232,7 +232,7 @@ impl RetrieveFeeRefund {
         self
     }
 }
-#[cfg(feature = "application_fees")]
+#[cfg(feature = "application_fee_refunds")]
 impl crate::rt::StripeRequest for RetrieveFeeRefund {
     type Output = crate::FeeRefund;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -260,7 +260,7 @@ impl crate::rt::StripeRequest for RetrieveFeeRefund {
 /// This request only accepts metadata as an argument.
 ///
 /// `POST /v1/application_fees/{fee}/refunds/{id}` · Stripe's SDKs: `update` on `FeeRefund` · [API reference](https://docs.stripe.com/api/fee_refunds/update)
-#[cfg(feature = "application_fees")]
+#[cfg(feature = "application_fee_refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateFeeRefund {
@@ -273,7 +273,7 @@ pub struct UpdateFeeRefund {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "application_fees")]
+#[cfg(feature = "application_fee_refunds")]
 impl serde::Serialize for UpdateFeeRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -287,7 +287,7 @@ impl serde::Serialize for UpdateFeeRefund {
         map.end()
     }
 }
-#[cfg(feature = "application_fees")]
+#[cfg(feature = "application_fee_refunds")]
 impl UpdateFeeRefund {
     /// Start with the required parameters: `fee`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -316,7 +316,7 @@ impl UpdateFeeRefund {
         self
     }
 }
-#[cfg(feature = "application_fees")]
+#[cfg(feature = "application_fee_refunds")]
 impl crate::rt::StripeRequest for UpdateFeeRefund {
     type Output = crate::FeeRefund;
     fn endpoint(&self) -> crate::rt::Endpoint {

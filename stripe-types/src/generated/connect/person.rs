@@ -5,7 +5,7 @@
 /// Creates a new person.
 ///
 /// `POST /v1/accounts/{account}/people` · [API reference](https://docs.stripe.com/api/persons)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_people")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateAccountPerson {
@@ -70,7 +70,7 @@ pub struct CreateAccountPerson {
     /// The person's verification status.
     pub verification: Option<crate::person::Verification>,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_people")]
 impl serde::Serialize for CreateAccountPerson {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -165,7 +165,7 @@ impl serde::Serialize for CreateAccountPerson {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_people")]
 impl CreateAccountPerson {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -367,7 +367,7 @@ impl CreateAccountPerson {
         self
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_people")]
 impl crate::rt::StripeRequest for CreateAccountPerson {
     type Output = crate::Person;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -392,7 +392,7 @@ impl crate::rt::StripeRequest for CreateAccountPerson {
 /// Creates a new person.
 ///
 /// `POST /v1/accounts/{account}/persons` · Stripe's SDKs: `create` on `Person` · [API reference](https://docs.stripe.com/api/persons/create)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_persons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreatePerson {
@@ -457,7 +457,7 @@ pub struct CreatePerson {
     /// The person's verification status.
     pub verification: Option<crate::person::Verification>,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_persons")]
 impl serde::Serialize for CreatePerson {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -552,7 +552,7 @@ impl serde::Serialize for CreatePerson {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_persons")]
 impl CreatePerson {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -754,7 +754,7 @@ impl CreatePerson {
         self
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_persons")]
 impl crate::rt::StripeRequest for CreatePerson {
     type Output = crate::Person;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -779,7 +779,7 @@ impl crate::rt::StripeRequest for CreatePerson {
 /// Deletes an existing person’s relationship to the account’s legal entity. Any person with a relationship for an account can be deleted through the API, except if the person is the `account_opener`. If your integration is using the `executive` parameter, you cannot delete the only verified `executive` on file.
 ///
 /// `DELETE /v1/accounts/{account}/people/{person}` · [API reference](https://docs.stripe.com/api/persons)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_people")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteAccountPerson {
@@ -788,7 +788,7 @@ pub struct DeleteAccountPerson {
     /// The `person` parameter.
     pub person: crate::PersonId,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_people")]
 impl serde::Serialize for DeleteAccountPerson {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -796,7 +796,7 @@ impl serde::Serialize for DeleteAccountPerson {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_people")]
 impl DeleteAccountPerson {
     /// Start with the required parameters: `account`, `person`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -810,7 +810,7 @@ impl DeleteAccountPerson {
         }
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_people")]
 impl crate::rt::StripeRequest for DeleteAccountPerson {
     type Output = crate::DeletedPerson;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -835,7 +835,7 @@ impl crate::rt::StripeRequest for DeleteAccountPerson {
 /// Deletes an existing person’s relationship to the account’s legal entity. Any person with a relationship for an account can be deleted through the API, except if the person is the `account_opener`. If your integration is using the `executive` parameter, you cannot delete the only verified `executive` on file.
 ///
 /// `DELETE /v1/accounts/{account}/persons/{person}` · Stripe's SDKs: `delete` on `Person` · [API reference](https://docs.stripe.com/api/persons/delete)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_persons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletePerson {
@@ -844,7 +844,7 @@ pub struct DeletePerson {
     /// The `person` parameter.
     pub person: crate::PersonId,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_persons")]
 impl serde::Serialize for DeletePerson {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -852,7 +852,7 @@ impl serde::Serialize for DeletePerson {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_persons")]
 impl DeletePerson {
     /// Start with the required parameters: `account`, `person`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -866,7 +866,7 @@ impl DeletePerson {
         }
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_persons")]
 impl crate::rt::StripeRequest for DeletePerson {
     type Output = crate::DeletedPerson;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -887,7 +887,7 @@ impl crate::rt::StripeRequest for DeletePerson {
     }
 }
 /// DeletedPerson
-#[cfg(feature = "accounts")]
+#[cfg(any(feature = "account_people", feature = "account_persons"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletedPerson {
@@ -898,15 +898,15 @@ pub struct DeletedPerson {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "accounts")]
+#[cfg(any(feature = "account_people", feature = "account_persons"))]
 impl DeletedPerson {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "person";
 }
 /// The id of a [`DeletedPerson`].
-#[cfg(feature = "accounts")]
+#[cfg(any(feature = "account_people", feature = "account_persons"))]
 pub type DeletedPersonId = crate::rt::Id<DeletedPerson>;
-#[cfg(feature = "accounts")]
+#[cfg(any(feature = "account_people", feature = "account_persons"))]
 impl crate::rt::Decode for DeletedPerson {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -947,19 +947,19 @@ impl crate::rt::Decode for DeletedPerson {
         }
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(any(feature = "account_people", feature = "account_persons"))]
 impl<'de> serde::Deserialize<'de> for DeletedPerson {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(any(feature = "account_people", feature = "account_persons"))]
 impl crate::rt::HasId for DeletedPerson {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(any(feature = "account_people", feature = "account_persons"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedPerson {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -979,7 +979,7 @@ impl serde::Serialize for DeletedPerson {
 /// Returns a list of people associated with the account’s legal entity. The people are returned sorted by creation date, with the most recent people appearing first.
 ///
 /// `GET /v1/accounts/{account}/people` · [API reference](https://docs.stripe.com/api/persons)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_people")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListAccountPeople {
@@ -996,7 +996,7 @@ pub struct ListAccountPeople {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_people")]
 impl serde::Serialize for ListAccountPeople {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1019,7 +1019,7 @@ impl serde::Serialize for ListAccountPeople {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_people")]
 impl ListAccountPeople {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1062,7 +1062,7 @@ impl ListAccountPeople {
         self
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_people")]
 impl crate::rt::StripeRequest for ListAccountPeople {
     type Output = crate::rt::List<crate::Person>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1087,7 +1087,7 @@ impl crate::rt::StripeRequest for ListAccountPeople {
 /// Returns a list of people associated with the account’s legal entity. The people are returned sorted by creation date, with the most recent people appearing first.
 ///
 /// `GET /v1/accounts/{account}/persons` · Stripe's SDKs: `list` on `Person` · [API reference](https://docs.stripe.com/api/persons/list)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_persons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListPersons {
@@ -1104,7 +1104,7 @@ pub struct ListPersons {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_persons")]
 impl serde::Serialize for ListPersons {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1127,7 +1127,7 @@ impl serde::Serialize for ListPersons {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_persons")]
 impl ListPersons {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1170,7 +1170,7 @@ impl ListPersons {
         self
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_persons")]
 impl crate::rt::StripeRequest for ListPersons {
     type Output = crate::rt::List<crate::Person>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1195,7 +1195,14 @@ impl crate::rt::StripeRequest for ListPersons {
 /// A platform can only access a subset of data in a person for an account where [account.controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `stripe`, which includes Standard and Express accounts, after creating an Account Link or Account Session to start Connect onboarding.
 ///
 /// See the [Standard onboarding](/connect/standard-accounts) or [Express onboarding](/connect/express-accounts) documentation for information about prefilling information and account onboarding steps. Learn more about [handling identity verification with the API](/connect/handling-api-verification#person-information).
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Person {
@@ -1264,14 +1271,28 @@ pub struct Person {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl Person {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "person";
 }
 /// The id of a [`Person`].
 pub type PersonId = crate::rt::Id<crate::gated::Person>;
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl crate::rt::Decode for Person {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1465,19 +1486,40 @@ impl crate::rt::Decode for Person {
         }
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for Person {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl crate::rt::HasId for Person {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Person {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1578,7 +1620,14 @@ impl serde::Serialize for Person {
     }
 }
 /// PersonAdditionalTOSAcceptance
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PersonAdditionalTosAcceptance {
@@ -1591,7 +1640,14 @@ pub struct PersonAdditionalTosAcceptance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl crate::rt::Decode for PersonAdditionalTosAcceptance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1624,19 +1680,40 @@ impl crate::rt::Decode for PersonAdditionalTosAcceptance {
         })
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PersonAdditionalTosAcceptance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl crate::rt::HasId for PersonAdditionalTosAcceptance {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PersonAdditionalTosAcceptance {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1658,7 +1735,14 @@ impl serde::Serialize for PersonAdditionalTosAcceptance {
     }
 }
 /// PersonAdditionalTOSAcceptances
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PersonAdditionalTosAcceptances {
@@ -1667,7 +1751,14 @@ pub struct PersonAdditionalTosAcceptances {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl crate::rt::Decode for PersonAdditionalTosAcceptances {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1692,19 +1783,40 @@ impl crate::rt::Decode for PersonAdditionalTosAcceptances {
         })
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PersonAdditionalTosAcceptances {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl crate::rt::HasId for PersonAdditionalTosAcceptances {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PersonAdditionalTosAcceptances {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1720,7 +1832,14 @@ impl serde::Serialize for PersonAdditionalTosAcceptances {
     }
 }
 /// PersonEthnicityDetails
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PersonEthnicityDetails {
@@ -1731,7 +1850,14 @@ pub struct PersonEthnicityDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl crate::rt::Decode for PersonEthnicityDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1760,19 +1886,40 @@ impl crate::rt::Decode for PersonEthnicityDetails {
         })
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PersonEthnicityDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl crate::rt::HasId for PersonEthnicityDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PersonEthnicityDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1791,7 +1938,14 @@ impl serde::Serialize for PersonEthnicityDetails {
     }
 }
 /// PersonFutureRequirements
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PersonFutureRequirements {
@@ -1810,7 +1964,14 @@ pub struct PersonFutureRequirements {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl crate::rt::Decode for PersonFutureRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1879,19 +2040,40 @@ impl crate::rt::Decode for PersonFutureRequirements {
         }
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PersonFutureRequirements {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl crate::rt::HasId for PersonFutureRequirements {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PersonFutureRequirements {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1912,7 +2094,14 @@ impl serde::Serialize for PersonFutureRequirements {
     }
 }
 /// PersonRaceDetails
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PersonRaceDetails {
@@ -1923,7 +2112,14 @@ pub struct PersonRaceDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl crate::rt::Decode for PersonRaceDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1952,19 +2148,40 @@ impl crate::rt::Decode for PersonRaceDetails {
         })
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PersonRaceDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl crate::rt::HasId for PersonRaceDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PersonRaceDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1983,7 +2200,14 @@ impl serde::Serialize for PersonRaceDetails {
     }
 }
 /// PersonRelationship
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PersonRelationship {
@@ -2006,7 +2230,14 @@ pub struct PersonRelationship {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl crate::rt::Decode for PersonRelationship {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2068,19 +2299,40 @@ impl crate::rt::Decode for PersonRelationship {
         })
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PersonRelationship {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl crate::rt::HasId for PersonRelationship {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PersonRelationship {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2117,7 +2369,14 @@ impl serde::Serialize for PersonRelationship {
     }
 }
 /// PersonRequirements
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PersonRequirements {
@@ -2136,7 +2395,14 @@ pub struct PersonRequirements {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl crate::rt::Decode for PersonRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2205,19 +2471,40 @@ impl crate::rt::Decode for PersonRequirements {
         }
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PersonRequirements {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl crate::rt::HasId for PersonRequirements {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PersonRequirements {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2238,7 +2525,14 @@ impl serde::Serialize for PersonRequirements {
     }
 }
 /// PersonUSCfpbData
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PersonUsCfpbData {
@@ -2251,7 +2545,14 @@ pub struct PersonUsCfpbData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl crate::rt::Decode for PersonUsCfpbData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2284,19 +2585,40 @@ impl crate::rt::Decode for PersonUsCfpbData {
         })
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PersonUsCfpbData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 impl crate::rt::HasId for PersonUsCfpbData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PersonUsCfpbData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2322,7 +2644,7 @@ impl serde::Serialize for PersonUsCfpbData {
 /// Retrieves an existing person.
 ///
 /// `GET /v1/accounts/{account}/people/{person}` · [API reference](https://docs.stripe.com/api/persons)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_people")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveAccountPerson {
@@ -2333,7 +2655,7 @@ pub struct RetrieveAccountPerson {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_people")]
 impl serde::Serialize for RetrieveAccountPerson {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2344,7 +2666,7 @@ impl serde::Serialize for RetrieveAccountPerson {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_people")]
 impl RetrieveAccountPerson {
     /// Start with the required parameters: `account`, `person`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2364,7 +2686,7 @@ impl RetrieveAccountPerson {
         self
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_people")]
 impl crate::rt::StripeRequest for RetrieveAccountPerson {
     type Output = crate::Person;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -2389,7 +2711,7 @@ impl crate::rt::StripeRequest for RetrieveAccountPerson {
 /// Retrieves an existing person.
 ///
 /// `GET /v1/accounts/{account}/persons/{person}` · Stripe's SDKs: `retrieve` on `Person` · [API reference](https://docs.stripe.com/api/persons/retrieve)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_persons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePerson {
@@ -2400,7 +2722,7 @@ pub struct RetrievePerson {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_persons")]
 impl serde::Serialize for RetrievePerson {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2411,7 +2733,7 @@ impl serde::Serialize for RetrievePerson {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_persons")]
 impl RetrievePerson {
     /// Start with the required parameters: `account`, `person`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2431,7 +2753,7 @@ impl RetrievePerson {
         self
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_persons")]
 impl crate::rt::StripeRequest for RetrievePerson {
     type Output = crate::Person;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -2456,7 +2778,7 @@ impl crate::rt::StripeRequest for RetrievePerson {
 /// Updates an existing person.
 ///
 /// `POST /v1/accounts/{account}/people/{person}` · [API reference](https://docs.stripe.com/api/persons)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_people")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateAccountPerson {
@@ -2523,7 +2845,7 @@ pub struct UpdateAccountPerson {
     /// The person's verification status.
     pub verification: Option<crate::person::Verification>,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_people")]
 impl serde::Serialize for UpdateAccountPerson {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2618,7 +2940,7 @@ impl serde::Serialize for UpdateAccountPerson {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_people")]
 impl UpdateAccountPerson {
     /// Start with the required parameters: `account`, `person`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2824,7 +3146,7 @@ impl UpdateAccountPerson {
         self
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_people")]
 impl crate::rt::StripeRequest for UpdateAccountPerson {
     type Output = crate::Person;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -2849,7 +3171,7 @@ impl crate::rt::StripeRequest for UpdateAccountPerson {
 /// Updates an existing person.
 ///
 /// `POST /v1/accounts/{account}/persons/{person}` · Stripe's SDKs: `update` on `Person` · [API reference](https://docs.stripe.com/api/persons/update)
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_persons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePerson {
@@ -2916,7 +3238,7 @@ pub struct UpdatePerson {
     /// The person's verification status.
     pub verification: Option<crate::person::Verification>,
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_persons")]
 impl serde::Serialize for UpdatePerson {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3011,7 +3333,7 @@ impl serde::Serialize for UpdatePerson {
         map.end()
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_persons")]
 impl UpdatePerson {
     /// Start with the required parameters: `account`, `person`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3217,7 +3539,7 @@ impl UpdatePerson {
         self
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(feature = "account_persons")]
 impl crate::rt::StripeRequest for UpdatePerson {
     type Output = crate::Person;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// initially charged.
 ///
 /// Related guide: [Refunds](https://docs.stripe.com/refunds)
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Refund {
@@ -40,7 +40,7 @@ pub struct Refund {
     /// The `next_action` field.
     pub next_action: Option<crate::RefundNextAction>,
     /// ID of the PaymentIntent that's refunded.
-    pub payment_intent: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+    pub payment_intent: Option<crate::rt::Expandable<crate::gated::PaymentIntent>>,
     /// Provides the reason for why the refund is pending. Possible values are: `processing`, `insufficient_funds`, or `charge_pending`.
     pub pending_reason: Option<crate::refund::PendingReason>,
     /// The `presentment_details` field.
@@ -60,14 +60,14 @@ pub struct Refund {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl Refund {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "refund";
 }
 /// The id of a [`Refund`].
 pub type RefundId = crate::rt::Id<crate::gated::Refund>;
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for Refund {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -89,7 +89,9 @@ impl crate::rt::Decode for Refund {
             f10: crate::rt::json::Slot<String>,
             f11: crate::rt::json::Slot<crate::rt::Metadata>,
             f12: crate::rt::json::Slot<crate::RefundNextAction>,
-            f13: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f13: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentIntent>,
+            >,
             f14: crate::rt::json::Slot<crate::refund::PendingReason>,
             f15: crate::rt::json::Slot<
                 crate::PaymentFlowsPaymentIntentPresentmentDetails,
@@ -222,19 +224,19 @@ impl crate::rt::Decode for Refund {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for Refund {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for Refund {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Refund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -303,7 +305,7 @@ impl serde::Serialize for Refund {
     }
 }
 /// refund_destination_details
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetails {
@@ -382,7 +384,7 @@ pub struct RefundDestinationDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -595,19 +597,19 @@ impl crate::rt::Decode for RefundDestinationDetails {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -726,7 +728,7 @@ impl serde::Serialize for RefundDestinationDetails {
     }
 }
 /// refund_destination_details_blik
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsBlik {
@@ -739,7 +741,7 @@ pub struct RefundDestinationDetailsBlik {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsBlik {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -772,19 +774,19 @@ impl crate::rt::Decode for RefundDestinationDetailsBlik {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsBlik {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsBlik {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsBlik {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -806,7 +808,7 @@ impl serde::Serialize for RefundDestinationDetailsBlik {
     }
 }
 /// refund_destination_details_br_bank_transfer
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsBrBankTransfer {
@@ -817,7 +819,7 @@ pub struct RefundDestinationDetailsBrBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsBrBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -846,19 +848,19 @@ impl crate::rt::Decode for RefundDestinationDetailsBrBankTransfer {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsBrBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsBrBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsBrBankTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -877,7 +879,7 @@ impl serde::Serialize for RefundDestinationDetailsBrBankTransfer {
     }
 }
 /// refund_destination_details_card
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsCard {
@@ -892,7 +894,7 @@ pub struct RefundDestinationDetailsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -940,19 +942,19 @@ impl crate::rt::Decode for RefundDestinationDetailsCard {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -975,7 +977,7 @@ impl serde::Serialize for RefundDestinationDetailsCard {
     }
 }
 /// refund_destination_details_crypto
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsCrypto {
@@ -984,7 +986,7 @@ pub struct RefundDestinationDetailsCrypto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsCrypto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1009,19 +1011,19 @@ impl crate::rt::Decode for RefundDestinationDetailsCrypto {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsCrypto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsCrypto {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsCrypto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1037,7 +1039,7 @@ impl serde::Serialize for RefundDestinationDetailsCrypto {
     }
 }
 /// refund_destination_details_eu_bank_transfer
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsEuBankTransfer {
@@ -1048,7 +1050,7 @@ pub struct RefundDestinationDetailsEuBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsEuBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1077,19 +1079,19 @@ impl crate::rt::Decode for RefundDestinationDetailsEuBankTransfer {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsEuBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsEuBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsEuBankTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1108,7 +1110,7 @@ impl serde::Serialize for RefundDestinationDetailsEuBankTransfer {
     }
 }
 /// refund_destination_details_gb_bank_transfer
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsGbBankTransfer {
@@ -1119,7 +1121,7 @@ pub struct RefundDestinationDetailsGbBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsGbBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1148,19 +1150,19 @@ impl crate::rt::Decode for RefundDestinationDetailsGbBankTransfer {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsGbBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsGbBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsGbBankTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1179,7 +1181,7 @@ impl serde::Serialize for RefundDestinationDetailsGbBankTransfer {
     }
 }
 /// refund_destination_details_jp_bank_transfer
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsJpBankTransfer {
@@ -1190,7 +1192,7 @@ pub struct RefundDestinationDetailsJpBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsJpBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1219,19 +1221,19 @@ impl crate::rt::Decode for RefundDestinationDetailsJpBankTransfer {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsJpBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsJpBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsJpBankTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1250,7 +1252,7 @@ impl serde::Serialize for RefundDestinationDetailsJpBankTransfer {
     }
 }
 /// refund_destination_details_mb_way
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsMbWay {
@@ -1261,7 +1263,7 @@ pub struct RefundDestinationDetailsMbWay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsMbWay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1290,19 +1292,19 @@ impl crate::rt::Decode for RefundDestinationDetailsMbWay {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsMbWay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsMbWay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsMbWay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1321,7 +1323,7 @@ impl serde::Serialize for RefundDestinationDetailsMbWay {
     }
 }
 /// refund_destination_details_multibanco
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsMultibanco {
@@ -1332,7 +1334,7 @@ pub struct RefundDestinationDetailsMultibanco {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsMultibanco {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1361,19 +1363,19 @@ impl crate::rt::Decode for RefundDestinationDetailsMultibanco {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsMultibanco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsMultibanco {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsMultibanco {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1392,7 +1394,7 @@ impl serde::Serialize for RefundDestinationDetailsMultibanco {
     }
 }
 /// refund_destination_details_mx_bank_transfer
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsMxBankTransfer {
@@ -1403,7 +1405,7 @@ pub struct RefundDestinationDetailsMxBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsMxBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1432,19 +1434,19 @@ impl crate::rt::Decode for RefundDestinationDetailsMxBankTransfer {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsMxBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsMxBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsMxBankTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1463,7 +1465,7 @@ impl serde::Serialize for RefundDestinationDetailsMxBankTransfer {
     }
 }
 /// refund_destination_details_p24
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsP24 {
@@ -1474,7 +1476,7 @@ pub struct RefundDestinationDetailsP24 {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsP24 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1503,19 +1505,19 @@ impl crate::rt::Decode for RefundDestinationDetailsP24 {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsP24 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsP24 {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsP24 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1534,7 +1536,7 @@ impl serde::Serialize for RefundDestinationDetailsP24 {
     }
 }
 /// refund_destination_details_paypal
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsPaypal {
@@ -1543,7 +1545,7 @@ pub struct RefundDestinationDetailsPaypal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsPaypal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1568,19 +1570,19 @@ impl crate::rt::Decode for RefundDestinationDetailsPaypal {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsPaypal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsPaypal {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsPaypal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1596,7 +1598,7 @@ impl serde::Serialize for RefundDestinationDetailsPaypal {
     }
 }
 /// refund_destination_details_swish
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsSwish {
@@ -1609,7 +1611,7 @@ pub struct RefundDestinationDetailsSwish {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsSwish {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1642,19 +1644,19 @@ impl crate::rt::Decode for RefundDestinationDetailsSwish {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsSwish {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsSwish {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsSwish {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1676,7 +1678,7 @@ impl serde::Serialize for RefundDestinationDetailsSwish {
     }
 }
 /// refund_destination_details_th_bank_transfer
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsThBankTransfer {
@@ -1687,7 +1689,7 @@ pub struct RefundDestinationDetailsThBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsThBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1716,19 +1718,19 @@ impl crate::rt::Decode for RefundDestinationDetailsThBankTransfer {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsThBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsThBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsThBankTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1747,7 +1749,7 @@ impl serde::Serialize for RefundDestinationDetailsThBankTransfer {
     }
 }
 /// refund_destination_details_us_bank_transfer
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundDestinationDetailsUsBankTransfer {
@@ -1758,7 +1760,7 @@ pub struct RefundDestinationDetailsUsBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundDestinationDetailsUsBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1787,19 +1789,19 @@ impl crate::rt::Decode for RefundDestinationDetailsUsBankTransfer {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsUsBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundDestinationDetailsUsBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundDestinationDetailsUsBankTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1818,7 +1820,7 @@ impl serde::Serialize for RefundDestinationDetailsUsBankTransfer {
     }
 }
 /// RefundNextAction
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundNextAction {
@@ -1829,7 +1831,7 @@ pub struct RefundNextAction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundNextAction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1869,19 +1871,19 @@ impl crate::rt::Decode for RefundNextAction {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundNextAction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundNextAction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundNextAction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1898,7 +1900,7 @@ impl serde::Serialize for RefundNextAction {
     }
 }
 /// RefundNextActionDisplayDetails
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundNextActionDisplayDetails {
@@ -1909,7 +1911,7 @@ pub struct RefundNextActionDisplayDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for RefundNextActionDisplayDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1952,19 +1954,19 @@ impl crate::rt::Decode for RefundNextActionDisplayDetails {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for RefundNextActionDisplayDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::HasId for RefundNextActionDisplayDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RefundNextActionDisplayDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

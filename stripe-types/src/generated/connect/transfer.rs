@@ -579,6 +579,7 @@ impl serde::Serialize for Transfer {
     }
 }
 /// transfer_data
+#[cfg(any(feature = "payment_intents", feature = "transfers"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TransferData {
@@ -591,6 +592,7 @@ pub struct TransferData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "payment_intents", feature = "transfers"))]
 impl crate::rt::Decode for TransferData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -630,16 +632,19 @@ impl crate::rt::Decode for TransferData {
         }
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "transfers"))]
 impl<'de> serde::Deserialize<'de> for TransferData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "transfers"))]
 impl crate::rt::HasId for TransferData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "transfers"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TransferData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

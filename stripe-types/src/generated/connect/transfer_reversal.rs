@@ -9,7 +9,7 @@
 /// Once entirely reversed, a transfer can’t be reversed again. This method will return an error when called on an already-reversed transfer, or when trying to reverse more money than is left on a transfer.
 ///
 /// `POST /v1/transfers/{id}/reversals` · Stripe's SDKs: `create` on `TransferReversal` · [API reference](https://docs.stripe.com/api/transfer_reversals/create)
-#[cfg(feature = "transfers")]
+#[cfg(feature = "transfer_reversals")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTransferReversal {
@@ -26,7 +26,7 @@ pub struct CreateTransferReversal {
     /// Boolean indicating whether the application fee should be refunded when reversing this transfer. If a full transfer reversal is given, the full application fee will be refunded. Otherwise, the application fee will be refunded with an amount proportional to the amount of the transfer reversed.
     pub refund_application_fee: Option<bool>,
 }
-#[cfg(feature = "transfers")]
+#[cfg(feature = "transfer_reversals")]
 impl serde::Serialize for CreateTransferReversal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -49,7 +49,7 @@ impl serde::Serialize for CreateTransferReversal {
         map.end()
     }
 }
-#[cfg(feature = "transfers")]
+#[cfg(feature = "transfer_reversals")]
 impl CreateTransferReversal {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -92,7 +92,7 @@ impl CreateTransferReversal {
         self
     }
 }
-#[cfg(feature = "transfers")]
+#[cfg(feature = "transfer_reversals")]
 impl crate::rt::StripeRequest for CreateTransferReversal {
     type Output = crate::TransferReversal;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -117,7 +117,7 @@ impl crate::rt::StripeRequest for CreateTransferReversal {
 /// You can see a list of the reversals belonging to a specific transfer. Note that the 10 most recent reversals are always available by default on the transfer object. If you need more than those 10, you can use this API method and the `limit` and `starting_after` parameters to page through additional reversals.
 ///
 /// `GET /v1/transfers/{id}/reversals` · Stripe's SDKs: `list` on `TransferReversal` · [API reference](https://docs.stripe.com/api/transfer_reversals/list)
-#[cfg(feature = "transfers")]
+#[cfg(feature = "transfer_reversals")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListTransferReversals {
@@ -132,7 +132,7 @@ pub struct ListTransferReversals {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "transfers")]
+#[cfg(feature = "transfer_reversals")]
 impl serde::Serialize for ListTransferReversals {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -152,7 +152,7 @@ impl serde::Serialize for ListTransferReversals {
         map.end()
     }
 }
-#[cfg(feature = "transfers")]
+#[cfg(feature = "transfer_reversals")]
 impl ListTransferReversals {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -186,7 +186,7 @@ impl ListTransferReversals {
         self
     }
 }
-#[cfg(feature = "transfers")]
+#[cfg(feature = "transfer_reversals")]
 impl crate::rt::StripeRequest for ListTransferReversals {
     type Output = crate::rt::List<crate::TransferReversal>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -211,7 +211,7 @@ impl crate::rt::StripeRequest for ListTransferReversals {
 /// By default, you can see the 10 most recent reversals stored directly on the transfer object, but you can also retrieve details about a specific reversal stored on the transfer.
 ///
 /// `GET /v1/transfers/{transfer}/reversals/{id}` · Stripe's SDKs: `retrieve` on `TransferReversal` · [API reference](https://docs.stripe.com/api/transfer_reversals/retrieve)
-#[cfg(feature = "transfers")]
+#[cfg(feature = "transfer_reversals")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTransferReversal {
@@ -222,7 +222,7 @@ pub struct RetrieveTransferReversal {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "transfers")]
+#[cfg(feature = "transfer_reversals")]
 impl serde::Serialize for RetrieveTransferReversal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -233,7 +233,7 @@ impl serde::Serialize for RetrieveTransferReversal {
         map.end()
     }
 }
-#[cfg(feature = "transfers")]
+#[cfg(feature = "transfer_reversals")]
 impl RetrieveTransferReversal {
     /// Start with the required parameters: `transfer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -253,7 +253,7 @@ impl RetrieveTransferReversal {
         self
     }
 }
-#[cfg(feature = "transfers")]
+#[cfg(feature = "transfer_reversals")]
 impl crate::rt::StripeRequest for RetrieveTransferReversal {
     type Output = crate::TransferReversal;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -286,7 +286,7 @@ impl crate::rt::StripeRequest for RetrieveTransferReversal {
 /// reversal.
 ///
 /// Related guide: [Reverse transfers](https://docs.stripe.com/connect/separate-charges-and-transfers#reverse-transfers)
-#[cfg(feature = "transfers")]
+#[cfg(any(feature = "transfer_reversals", feature = "transfers"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TransferReversal {
@@ -313,14 +313,14 @@ pub struct TransferReversal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "transfers")]
+#[cfg(any(feature = "transfer_reversals", feature = "transfers"))]
 impl TransferReversal {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "transfer_reversal";
 }
 /// The id of a [`TransferReversal`].
 pub type TransferReversalId = crate::rt::Id<crate::gated::TransferReversal>;
-#[cfg(feature = "transfers")]
+#[cfg(any(feature = "transfer_reversals", feature = "transfers"))]
 impl crate::rt::Decode for TransferReversal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -408,19 +408,19 @@ impl crate::rt::Decode for TransferReversal {
         }
     }
 }
-#[cfg(feature = "transfers")]
+#[cfg(any(feature = "transfer_reversals", feature = "transfers"))]
 impl<'de> serde::Deserialize<'de> for TransferReversal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "transfers")]
+#[cfg(any(feature = "transfer_reversals", feature = "transfers"))]
 impl crate::rt::HasId for TransferReversal {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "transfers")]
+#[cfg(any(feature = "transfer_reversals", feature = "transfers"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TransferReversal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -457,7 +457,7 @@ impl serde::Serialize for TransferReversal {
 /// This request only accepts metadata and description as arguments.
 ///
 /// `POST /v1/transfers/{transfer}/reversals/{id}` · Stripe's SDKs: `update` on `TransferReversal` · [API reference](https://docs.stripe.com/api/transfer_reversals/update)
-#[cfg(feature = "transfers")]
+#[cfg(feature = "transfer_reversals")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTransferReversal {
@@ -470,7 +470,7 @@ pub struct UpdateTransferReversal {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "transfers")]
+#[cfg(feature = "transfer_reversals")]
 impl serde::Serialize for UpdateTransferReversal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -484,7 +484,7 @@ impl serde::Serialize for UpdateTransferReversal {
         map.end()
     }
 }
-#[cfg(feature = "transfers")]
+#[cfg(feature = "transfer_reversals")]
 impl UpdateTransferReversal {
     /// Start with the required parameters: `transfer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -513,7 +513,7 @@ impl UpdateTransferReversal {
         self
     }
 }
-#[cfg(feature = "transfers")]
+#[cfg(feature = "transfer_reversals")]
 impl crate::rt::StripeRequest for UpdateTransferReversal {
     type Output = crate::TransferReversal;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -23,15 +23,15 @@ pub struct ApiErrors {
     /// If the error is parameter-specific, the parameter related to the error. For example, you can use this to display a message near the correct form field.
     pub param: Option<String>,
     /// The `payment_intent` field.
-    pub payment_intent: Option<crate::rt::Boxed<crate::PaymentIntent>>,
+    pub payment_intent: Option<crate::rt::Boxed<crate::gated::PaymentIntent>>,
     /// The `payment_method` field.
-    pub payment_method: Option<crate::PaymentMethod>,
+    pub payment_method: Option<crate::gated::PaymentMethod>,
     /// If the error is specific to the type of payment method, the payment method type that had a problem. This field is only populated for invoice-related errors.
     pub payment_method_type: Option<String>,
     /// A URL to the request log entry in your dashboard.
     pub request_log_url: Option<String>,
     /// The `setup_intent` field.
-    pub setup_intent: Option<crate::rt::Boxed<crate::SetupIntent>>,
+    pub setup_intent: Option<crate::rt::Boxed<crate::gated::SetupIntent>>,
     /// The [source object](https://docs.stripe.com/api/sources/object) for errors returned on a request involving a source.
     pub source: Option<crate::BankAccountOrCardOrSource>,
     /// The type of error returned. One of `api_error`, `card_error`, `idempotency_error`, or `invalid_request_error`
@@ -52,11 +52,11 @@ impl crate::rt::Decode for ApiErrors {
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<String>,
-            f9: crate::rt::json::Slot<crate::rt::Boxed<crate::PaymentIntent>>,
-            f10: crate::rt::json::Slot<crate::PaymentMethod>,
+            f9: crate::rt::json::Slot<crate::rt::Boxed<crate::gated::PaymentIntent>>,
+            f10: crate::rt::json::Slot<crate::gated::PaymentMethod>,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<String>,
-            f13: crate::rt::json::Slot<crate::rt::Boxed<crate::SetupIntent>>,
+            f13: crate::rt::json::Slot<crate::rt::Boxed<crate::gated::SetupIntent>>,
             f14: crate::rt::json::Slot<crate::BankAccountOrCardOrSource>,
             f15: crate::rt::json::Slot<crate::api_errors::Type>,
         }

@@ -4,6 +4,7 @@
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -25,6 +26,7 @@ pub struct ConnectAccountReference {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -75,6 +77,7 @@ impl crate::rt::Decode for ConnectAccountReference {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -91,6 +94,7 @@ impl<'de> serde::Deserialize<'de> for ConnectAccountReference {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -107,6 +111,7 @@ impl crate::rt::HasId for ConnectAccountReference {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",

@@ -5,7 +5,7 @@
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -33,7 +33,7 @@ pub struct Fee {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -100,7 +100,7 @@ impl crate::rt::Decode for Fee {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -117,7 +117,7 @@ impl<'de> serde::Deserialize<'de> for Fee {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -134,7 +134,7 @@ impl crate::rt::HasId for Fee {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",

@@ -5,7 +5,7 @@
 /// the Stripe account from which the fee was originally collected.
 ///
 /// Related guide: [Refunding application fees](https://docs.stripe.com/connect/destination-charges#refunding-app-fee)
-#[cfg(feature = "application_fees")]
+#[cfg(any(feature = "application_fee_refunds", feature = "application_fees"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FeeRefund {
@@ -28,14 +28,14 @@ pub struct FeeRefund {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "application_fees")]
+#[cfg(any(feature = "application_fee_refunds", feature = "application_fees"))]
 impl FeeRefund {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "fee_refund";
 }
 /// The id of a [`FeeRefund`].
 pub type FeeRefundId = crate::rt::Id<crate::gated::FeeRefund>;
-#[cfg(feature = "application_fees")]
+#[cfg(any(feature = "application_fee_refunds", feature = "application_fees"))]
 impl crate::rt::Decode for FeeRefund {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -115,19 +115,19 @@ impl crate::rt::Decode for FeeRefund {
         }
     }
 }
-#[cfg(feature = "application_fees")]
+#[cfg(any(feature = "application_fee_refunds", feature = "application_fees"))]
 impl<'de> serde::Deserialize<'de> for FeeRefund {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "application_fees")]
+#[cfg(any(feature = "application_fee_refunds", feature = "application_fees"))]
 impl crate::rt::HasId for FeeRefund {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "application_fees")]
+#[cfg(any(feature = "application_fee_refunds", feature = "application_fees"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for FeeRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -202,6 +202,7 @@ impl serde::Serialize for FundingInstructionsBankTransfer {
     }
 }
 /// ABA Records contain U.S. bank account details per the ABA format.
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FundingInstructionsBankTransferAbaRecord {
@@ -222,6 +223,7 @@ pub struct FundingInstructionsBankTransferAbaRecord {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl crate::rt::Decode for FundingInstructionsBankTransferAbaRecord {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -305,16 +307,19 @@ impl crate::rt::Decode for FundingInstructionsBankTransferAbaRecord {
         }
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferAbaRecord {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl crate::rt::HasId for FundingInstructionsBankTransferAbaRecord {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for FundingInstructionsBankTransferAbaRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -334,6 +339,7 @@ impl serde::Serialize for FundingInstructionsBankTransferAbaRecord {
     }
 }
 /// FinancialAddresses contain identifying information that resolves to a FinancialAccount.
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FundingInstructionsBankTransferFinancialAddress {
@@ -356,6 +362,7 @@ pub struct FundingInstructionsBankTransferFinancialAddress {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl crate::rt::Decode for FundingInstructionsBankTransferFinancialAddress {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -436,16 +443,19 @@ impl crate::rt::Decode for FundingInstructionsBankTransferFinancialAddress {
         }
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferFinancialAddress {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl crate::rt::HasId for FundingInstructionsBankTransferFinancialAddress {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for FundingInstructionsBankTransferFinancialAddress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -480,6 +490,7 @@ impl serde::Serialize for FundingInstructionsBankTransferFinancialAddress {
     }
 }
 /// Iban Records contain E.U. bank account details per the SEPA format.
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FundingInstructionsBankTransferIbanRecord {
@@ -498,6 +509,7 @@ pub struct FundingInstructionsBankTransferIbanRecord {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl crate::rt::Decode for FundingInstructionsBankTransferIbanRecord {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -574,16 +586,19 @@ impl crate::rt::Decode for FundingInstructionsBankTransferIbanRecord {
         }
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferIbanRecord {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl crate::rt::HasId for FundingInstructionsBankTransferIbanRecord {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for FundingInstructionsBankTransferIbanRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -602,6 +617,7 @@ impl serde::Serialize for FundingInstructionsBankTransferIbanRecord {
     }
 }
 /// Sort Code Records contain U.K. bank account details per the sort code format.
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FundingInstructionsBankTransferSortCodeRecord {
@@ -618,6 +634,7 @@ pub struct FundingInstructionsBankTransferSortCodeRecord {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl crate::rt::Decode for FundingInstructionsBankTransferSortCodeRecord {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -681,16 +698,19 @@ impl crate::rt::Decode for FundingInstructionsBankTransferSortCodeRecord {
         }
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferSortCodeRecord {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl crate::rt::HasId for FundingInstructionsBankTransferSortCodeRecord {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for FundingInstructionsBankTransferSortCodeRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -708,6 +728,7 @@ impl serde::Serialize for FundingInstructionsBankTransferSortCodeRecord {
     }
 }
 /// SPEI Records contain Mexico bank account details per the SPEI format.
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FundingInstructionsBankTransferSpeiRecord {
@@ -726,6 +747,7 @@ pub struct FundingInstructionsBankTransferSpeiRecord {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl crate::rt::Decode for FundingInstructionsBankTransferSpeiRecord {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -802,16 +824,19 @@ impl crate::rt::Decode for FundingInstructionsBankTransferSpeiRecord {
         }
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferSpeiRecord {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl crate::rt::HasId for FundingInstructionsBankTransferSpeiRecord {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for FundingInstructionsBankTransferSpeiRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -830,6 +855,7 @@ impl serde::Serialize for FundingInstructionsBankTransferSpeiRecord {
     }
 }
 /// SWIFT Records contain U.S. bank account details per the SWIFT format.
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FundingInstructionsBankTransferSwiftRecord {
@@ -850,6 +876,7 @@ pub struct FundingInstructionsBankTransferSwiftRecord {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl crate::rt::Decode for FundingInstructionsBankTransferSwiftRecord {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -933,16 +960,19 @@ impl crate::rt::Decode for FundingInstructionsBankTransferSwiftRecord {
         }
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferSwiftRecord {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl crate::rt::HasId for FundingInstructionsBankTransferSwiftRecord {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for FundingInstructionsBankTransferSwiftRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -962,6 +992,7 @@ impl serde::Serialize for FundingInstructionsBankTransferSwiftRecord {
     }
 }
 /// Zengin Records contain Japan bank account details per the Zengin format.
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FundingInstructionsBankTransferZenginRecord {
@@ -986,6 +1017,7 @@ pub struct FundingInstructionsBankTransferZenginRecord {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl crate::rt::Decode for FundingInstructionsBankTransferZenginRecord {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1066,16 +1098,19 @@ impl crate::rt::Decode for FundingInstructionsBankTransferZenginRecord {
         }
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferZenginRecord {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl crate::rt::HasId for FundingInstructionsBankTransferZenginRecord {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for FundingInstructionsBankTransferZenginRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -8,7 +8,7 @@ pub struct InsightsResourcesPaymentEvaluationPaymentMethodDetails {
     /// Billing information associated with the payment evaluation.
     pub billing_details: Option<crate::InsightsResourcesPaymentEvaluationBillingDetails>,
     /// The payment method used in this payment evaluation.
-    pub payment_method: crate::rt::Expandable<crate::PaymentMethod>,
+    pub payment_method: crate::rt::Expandable<crate::gated::PaymentMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -20,7 +20,9 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationPaymentMethodDetail
             f0: crate::rt::json::Slot<
                 crate::InsightsResourcesPaymentEvaluationBillingDetails,
             >,
-            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f1: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentMethod>,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -8,7 +8,7 @@ pub struct InvoicesPaymentsInvoicePaymentAssociatedPayment {
     /// ID of the successful charge for this payment when `type` is `charge`.Note: charge is only surfaced if the charge object is not associated with a payment intent. If the charge object does have a payment intent, the Invoice Payment surfaces the payment intent instead.
     pub charge: Option<crate::rt::Expandable<crate::gated::Charge>>,
     /// ID of the PaymentIntent associated with this payment when `type` is `payment_intent`. Note: This property is only populated for invoices finalized on or after March 15th, 2019.
-    pub payment_intent: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+    pub payment_intent: Option<crate::rt::Expandable<crate::gated::PaymentIntent>>,
     /// ID of the PaymentRecord associated with this payment when `type` is `payment_record`.
     pub payment_record: Option<crate::rt::Expandable<crate::gated::PaymentRecord>>,
     /// Type of payment object associated with this invoice payment.
@@ -22,7 +22,9 @@ impl crate::rt::Decode for InvoicesPaymentsInvoicePaymentAssociatedPayment {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Charge>>,
-            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f1: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentIntent>,
+            >,
             f2: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::PaymentRecord>,
             >,

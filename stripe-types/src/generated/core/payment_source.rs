@@ -63,7 +63,13 @@ impl crate::rt::HasId for DeletedPaymentSource {
     }
 }
 /// Polymorphic
-#[cfg(feature = "customers")]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PaymentSource {
@@ -78,7 +84,13 @@ pub enum PaymentSource {
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
-#[cfg(feature = "customers")]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentSource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -91,35 +103,65 @@ impl serde::Serialize for PaymentSource {
         }
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources"
+    )
+)]
 impl From<crate::gated::Account> for PaymentSource {
     #[inline]
     fn from(v: crate::gated::Account) -> Self {
         PaymentSource::Account(crate::rt::Boxed::new(v))
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources"
+    )
+)]
 impl From<crate::gated::BankAccount> for PaymentSource {
     #[inline]
     fn from(v: crate::gated::BankAccount) -> Self {
         PaymentSource::BankAccount(crate::rt::Boxed::new(v))
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources"
+    )
+)]
 impl From<crate::gated::Card> for PaymentSource {
     #[inline]
     fn from(v: crate::gated::Card) -> Self {
         PaymentSource::Card(crate::rt::Boxed::new(v))
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources"
+    )
+)]
 impl From<crate::gated::Source> for PaymentSource {
     #[inline]
     fn from(v: crate::gated::Source) -> Self {
         PaymentSource::Source(crate::rt::Boxed::new(v))
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources"
+    )
+)]
 impl crate::rt::Decode for PaymentSource {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -133,13 +175,25 @@ impl crate::rt::Decode for PaymentSource {
         }
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentSource {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources"
+    )
+)]
 impl crate::rt::HasId for PaymentSource {
     fn id_str(&self) -> Option<&str> {
         match self {

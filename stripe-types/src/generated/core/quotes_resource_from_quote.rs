@@ -8,7 +8,7 @@ pub struct QuotesResourceFromQuote {
     /// Whether this quote is a revision of a different quote.
     pub is_revision: bool,
     /// The quote that was cloned.
-    pub quote: crate::rt::Expandable<crate::Quote>,
+    pub quote: crate::rt::Expandable<crate::gated::Quote>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18,7 +18,7 @@ impl crate::rt::Decode for QuotesResourceFromQuote {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Quote>>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Quote>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

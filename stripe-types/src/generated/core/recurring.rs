@@ -3,10 +3,15 @@
 /// Recurring
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -28,10 +33,15 @@ pub struct Recurring {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -90,10 +100,15 @@ impl crate::rt::Decode for Recurring {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -106,10 +121,15 @@ impl<'de> serde::Deserialize<'de> for Recurring {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -122,10 +142,15 @@ impl crate::rt::HasId for Recurring {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"

@@ -3,6 +3,7 @@
 /// The billing mode of the subscription.
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -22,6 +23,7 @@ pub struct SubscriptionsResourceBillingMode {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -74,6 +76,7 @@ impl crate::rt::Decode for SubscriptionsResourceBillingMode {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -86,6 +89,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionsResourceBillingMode {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -98,6 +102,7 @@ impl crate::rt::HasId for SubscriptionsResourceBillingMode {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"

@@ -3,6 +3,7 @@
 /// SubscriptionsResourceBillingModeFlexible
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "quotes",
         feature = "subscription_schedules",
@@ -21,6 +22,7 @@ pub struct SubscriptionsResourceBillingModeFlexible {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "quotes",
         feature = "subscription_schedules",
@@ -55,6 +57,7 @@ impl crate::rt::Decode for SubscriptionsResourceBillingModeFlexible {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "quotes",
         feature = "subscription_schedules",
@@ -68,6 +71,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionsResourceBillingModeFlexible {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "quotes",
         feature = "subscription_schedules",
@@ -81,6 +85,7 @@ impl crate::rt::HasId for SubscriptionsResourceBillingModeFlexible {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "quotes",
         feature = "subscription_schedules",

@@ -2,7 +2,13 @@
 
 /// The Pause Collection settings determine how we will pause collection for this subscription and for how long the subscription
 /// should be paused.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionsResourcePauseCollection {
@@ -13,7 +19,13 @@ pub struct SubscriptionsResourcePauseCollection {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::Decode for SubscriptionsResourcePauseCollection {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -55,19 +67,37 @@ impl crate::rt::Decode for SubscriptionsResourcePauseCollection {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SubscriptionsResourcePauseCollection {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::HasId for SubscriptionsResourcePauseCollection {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionsResourcePauseCollection {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

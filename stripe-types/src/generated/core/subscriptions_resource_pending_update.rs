@@ -2,7 +2,13 @@
 
 /// Pending Updates store the changes pending from a previous update that will be applied
 /// to the Subscription upon successful payment.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionsResourcePendingUpdate {
@@ -19,7 +25,13 @@ pub struct SubscriptionsResourcePendingUpdate {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::Decode for SubscriptionsResourcePendingUpdate {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -77,19 +89,37 @@ impl crate::rt::Decode for SubscriptionsResourcePendingUpdate {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SubscriptionsResourcePendingUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::HasId for SubscriptionsResourcePendingUpdate {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionsResourcePendingUpdate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

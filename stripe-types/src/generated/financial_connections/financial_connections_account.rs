@@ -205,15 +205,9 @@ impl FinancialConnectionsAccount {
     pub const OBJECT_NAME: &'static str = "financial_connections.account";
 }
 /// The id of a [`FinancialConnectionsAccount`].
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-pub type FinancialConnectionsAccountId = crate::rt::Id<FinancialConnectionsAccount>;
+pub type FinancialConnectionsAccountId = crate::rt::Id<
+    crate::gated::FinancialConnectionsAccount,
+>;
 #[cfg(
     any(
         feature = "financial_connections_accounts",

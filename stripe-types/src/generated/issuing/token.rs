@@ -171,7 +171,7 @@ impl serde::Serialize for Token {
     }
 }
 /// token_card_networks
-#[cfg(any(feature = "customers", feature = "tokens"))]
+#[cfg(any(feature = "customer_cards", feature = "tokens"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TokenCardNetworks {
@@ -180,7 +180,7 @@ pub struct TokenCardNetworks {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "customers", feature = "tokens"))]
+#[cfg(any(feature = "customer_cards", feature = "tokens"))]
 impl crate::rt::Decode for TokenCardNetworks {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -205,19 +205,19 @@ impl crate::rt::Decode for TokenCardNetworks {
         })
     }
 }
-#[cfg(any(feature = "customers", feature = "tokens"))]
+#[cfg(any(feature = "customer_cards", feature = "tokens"))]
 impl<'de> serde::Deserialize<'de> for TokenCardNetworks {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "customers", feature = "tokens"))]
+#[cfg(any(feature = "customer_cards", feature = "tokens"))]
 impl crate::rt::HasId for TokenCardNetworks {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "customers", feature = "tokens"))]
+#[cfg(any(feature = "customer_cards", feature = "tokens"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TokenCardNetworks {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -66,7 +66,15 @@ impl crate::rt::Decode for AcssDebitPayments {
     }
 }
 /// `company.address_kana` in the parameters of `CreateAccount`, `CreateAccountPerson` and 7 more.
-#[cfg(any(feature = "accounts", feature = "terminal_locations", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "terminal_locations",
+        feature = "tokens"
+    )
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct AddressKana {
@@ -85,7 +93,15 @@ pub struct AddressKana {
     /// The `town` parameter.
     pub town: Option<String>,
 }
-#[cfg(any(feature = "accounts", feature = "terminal_locations", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "terminal_locations",
+        feature = "tokens"
+    )
+)]
 impl serde::Serialize for AddressKana {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -114,7 +130,15 @@ impl serde::Serialize for AddressKana {
         map.end()
     }
 }
-#[cfg(any(feature = "accounts", feature = "terminal_locations", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "terminal_locations",
+        feature = "tokens"
+    )
+)]
 impl AddressKana {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -166,7 +190,15 @@ impl AddressKana {
     }
 }
 /// `company.address_kanji` in the parameters of `CreateAccount`, `CreateAccountPerson` and 7 more.
-#[cfg(any(feature = "accounts", feature = "terminal_locations", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "terminal_locations",
+        feature = "tokens"
+    )
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct AddressKanji {
@@ -185,7 +217,15 @@ pub struct AddressKanji {
     /// The `town` parameter.
     pub town: Option<String>,
 }
-#[cfg(any(feature = "accounts", feature = "terminal_locations", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "terminal_locations",
+        feature = "tokens"
+    )
+)]
 impl serde::Serialize for AddressKanji {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -214,7 +254,15 @@ impl serde::Serialize for AddressKanji {
         map.end()
     }
 }
-#[cfg(any(feature = "accounts", feature = "terminal_locations", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "terminal_locations",
+        feature = "tokens"
+    )
+)]
 impl AddressKanji {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -266,7 +314,14 @@ impl AddressKanji {
     }
 }
 /// `business_profile.support_address` in the parameters of `CreateAccount`, `CreateAccountPerson` and 5 more.
-#[cfg(any(feature = "accounts", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "tokens"
+    )
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct AddressSpecs {
@@ -283,7 +338,14 @@ pub struct AddressSpecs {
     /// The `state` parameter.
     pub state: Option<String>,
 }
-#[cfg(any(feature = "accounts", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "tokens"
+    )
+)]
 impl serde::Serialize for AddressSpecs {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -309,7 +371,14 @@ impl serde::Serialize for AddressSpecs {
         map.end()
     }
 }
-#[cfg(any(feature = "accounts", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "tokens"
+    )
+)]
 impl AddressSpecs {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2193,8 +2262,12 @@ impl crate::rt::Decode for CashappPayments {
 #[cfg(
     any(
         feature = "account",
+        feature = "account_capabilities",
+        feature = "account_people",
+        feature = "account_persons",
         feature = "accounts",
-        feature = "customers",
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
         feature = "external_accounts",
         feature = "tokens"
     )
@@ -2400,8 +2473,12 @@ pub enum Code {
 #[cfg(
     any(
         feature = "account",
+        feature = "account_capabilities",
+        feature = "account_people",
+        feature = "account_persons",
         feature = "accounts",
-        feature = "customers",
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
         feature = "external_accounts",
         feature = "tokens"
     )
@@ -2601,8 +2678,12 @@ impl Code {
 #[cfg(
     any(
         feature = "account",
+        feature = "account_capabilities",
+        feature = "account_people",
+        feature = "account_persons",
         feature = "accounts",
-        feature = "customers",
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
         feature = "external_accounts",
         feature = "tokens"
     )
@@ -2817,8 +2898,12 @@ impl std::str::FromStr for Code {
 #[cfg(
     any(
         feature = "account",
+        feature = "account_capabilities",
+        feature = "account_people",
+        feature = "account_persons",
         feature = "accounts",
-        feature = "customers",
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
         feature = "external_accounts",
         feature = "tokens"
     )
@@ -2831,8 +2916,12 @@ impl std::fmt::Display for Code {
 #[cfg(
     any(
         feature = "account",
+        feature = "account_capabilities",
+        feature = "account_people",
+        feature = "account_persons",
         feature = "accounts",
-        feature = "customers",
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
         feature = "external_accounts",
         feature = "tokens"
     )
@@ -2845,8 +2934,12 @@ impl serde::Serialize for Code {
 #[cfg(
     any(
         feature = "account",
+        feature = "account_capabilities",
+        feature = "account_people",
+        feature = "account_persons",
         feature = "accounts",
-        feature = "customers",
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
         feature = "external_accounts",
         feature = "tokens"
     )
@@ -2859,8 +2952,12 @@ impl<'de> serde::Deserialize<'de> for Code {
 #[cfg(
     any(
         feature = "account",
+        feature = "account_capabilities",
+        feature = "account_people",
+        feature = "account_persons",
         feature = "accounts",
-        feature = "customers",
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
         feature = "external_accounts",
         feature = "tokens"
     )
@@ -3473,14 +3570,28 @@ impl Documents {
     }
 }
 /// `bank_account.external_account_payout_bank_account.documents.bank_account_ownership_verification` in the parameters of `BankAccountsAccount`, `CreateAccount` and 5 more.
-#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts",
+        feature = "external_accounts"
+    )
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct DocumentsParam {
     /// The `files` parameter.
     pub files: Option<Vec<String>>,
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts",
+        feature = "external_accounts"
+    )
+)]
 impl serde::Serialize for DocumentsParam {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3491,7 +3602,14 @@ impl serde::Serialize for DocumentsParam {
         map.end()
     }
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts",
+        feature = "external_accounts"
+    )
+)]
 impl DocumentsParam {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -6356,7 +6474,14 @@ impl SettingsPayments {
     }
 }
 /// `settings.card_issuing.tos_acceptance` in the parameters of `CreateAccount`, `CreateAccountPerson` and 5 more.
-#[cfg(any(feature = "accounts", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "tokens"
+    )
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct SettingsTermsOfServiceSpecs {
@@ -6367,7 +6492,14 @@ pub struct SettingsTermsOfServiceSpecs {
     /// The `user_agent` parameter.
     pub user_agent: Option<crate::rt::Clearable<String>>,
 }
-#[cfg(any(feature = "accounts", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "tokens"
+    )
+)]
 impl serde::Serialize for SettingsTermsOfServiceSpecs {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -6384,7 +6516,14 @@ impl serde::Serialize for SettingsTermsOfServiceSpecs {
         map.end()
     }
 }
-#[cfg(any(feature = "accounts", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "tokens"
+    )
+)]
 impl SettingsTermsOfServiceSpecs {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -8769,7 +8908,7 @@ pub mod invoices_settings {
 /// Types of `requirements` whose field path another type of `account` also has.
 pub mod requirements {
     /// Values of `disabled_reason` in `AccountCapabilityFutureRequirements` and `AccountCapabilityRequirements`.
-    #[cfg(feature = "accounts")]
+    #[cfg(feature = "account_capabilities")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum DisabledReason {
@@ -8796,7 +8935,7 @@ pub mod requirements {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
-    #[cfg(feature = "accounts")]
+    #[cfg(feature = "account_capabilities")]
     impl DisabledReason {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -8817,7 +8956,7 @@ pub mod requirements {
             }
         }
     }
-    #[cfg(feature = "accounts")]
+    #[cfg(feature = "account_capabilities")]
     impl std::str::FromStr for DisabledReason {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -8853,25 +8992,25 @@ pub mod requirements {
             )
         }
     }
-    #[cfg(feature = "accounts")]
+    #[cfg(feature = "account_capabilities")]
     impl std::fmt::Display for DisabledReason {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
-    #[cfg(feature = "accounts")]
+    #[cfg(feature = "account_capabilities")]
     impl serde::Serialize for DisabledReason {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
-    #[cfg(feature = "accounts")]
+    #[cfg(feature = "account_capabilities")]
     impl<'de> serde::Deserialize<'de> for DisabledReason {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
-    #[cfg(feature = "accounts")]
+    #[cfg(feature = "account_capabilities")]
     impl crate::rt::Decode for DisabledReason {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()

@@ -5,7 +5,7 @@
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -31,7 +31,7 @@ pub enum BalanceType {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -55,7 +55,7 @@ impl BalanceType {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -90,7 +90,7 @@ impl std::str::FromStr for BalanceType {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -107,7 +107,7 @@ impl std::fmt::Display for BalanceType {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -124,7 +124,7 @@ impl serde::Serialize for BalanceType {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -141,7 +141,7 @@ impl<'de> serde::Deserialize<'de> for BalanceType {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -158,7 +158,7 @@ impl crate::rt::Decode for BalanceType {
 #[cfg(
     any(
         feature = "balance_transactions",
-        feature = "customers",
+        feature = "customer_balance_transactions",
         feature = "issuing_transactions",
         feature = "treasury_transactions"
     )
@@ -174,7 +174,7 @@ pub enum Created {
 #[cfg(
     any(
         feature = "balance_transactions",
-        feature = "customers",
+        feature = "customer_balance_transactions",
         feature = "issuing_transactions",
         feature = "treasury_transactions"
     )
@@ -190,7 +190,7 @@ impl serde::Serialize for Created {
 #[cfg(
     any(
         feature = "balance_transactions",
-        feature = "customers",
+        feature = "customer_balance_transactions",
         feature = "issuing_transactions",
         feature = "treasury_transactions"
     )
@@ -204,7 +204,7 @@ impl From<crate::subscription_schedule::RangeQuerySpecs> for Created {
 #[cfg(
     any(
         feature = "balance_transactions",
-        feature = "customers",
+        feature = "customer_balance_transactions",
         feature = "issuing_transactions",
         feature = "treasury_transactions"
     )
@@ -220,7 +220,7 @@ impl From<i64> for Created {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -272,7 +272,7 @@ pub enum Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -308,7 +308,7 @@ impl serde::Serialize for Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -326,7 +326,7 @@ impl From<crate::gated::ApplicationFee> for Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -344,7 +344,7 @@ impl From<crate::gated::Charge> for Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -362,7 +362,7 @@ impl From<crate::ConnectCollectionTransfer> for Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -380,7 +380,7 @@ impl From<crate::gated::CustomerCashBalanceTransaction> for Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -398,7 +398,7 @@ impl From<crate::gated::Dispute> for Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -416,7 +416,7 @@ impl From<crate::gated::FeeRefund> for Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -434,7 +434,7 @@ impl From<crate::gated::IssuingAuthorization> for Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -452,7 +452,7 @@ impl From<crate::gated::IssuingDispute> for Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -470,7 +470,7 @@ impl From<crate::gated::IssuingTransaction> for Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -488,7 +488,7 @@ impl From<crate::gated::Payout> for Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -506,7 +506,7 @@ impl From<crate::gated::Refund> for Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -524,7 +524,7 @@ impl From<crate::ReserveTransaction> for Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -542,7 +542,7 @@ impl From<crate::gated::TaxDeductedAtSource> for Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -560,7 +560,7 @@ impl From<crate::gated::Topup> for Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -578,7 +578,7 @@ impl From<crate::gated::Transfer> for Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -596,7 +596,7 @@ impl From<crate::gated::TransferReversal> for Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -645,7 +645,7 @@ impl crate::rt::Decode for Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -662,7 +662,7 @@ impl<'de> serde::Deserialize<'de> for Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -700,7 +700,7 @@ impl crate::rt::HasId for Source {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -810,7 +810,7 @@ pub enum Type {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -878,7 +878,7 @@ impl Type {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -997,7 +997,7 @@ impl std::str::FromStr for Type {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -1014,7 +1014,7 @@ impl std::fmt::Display for Type {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -1031,7 +1031,7 @@ impl serde::Serialize for Type {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -1048,7 +1048,7 @@ impl<'de> serde::Deserialize<'de> for Type {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",

@@ -3,9 +3,13 @@
 /// Values of `tax_behavior` in `BillingBillResourceInvoicingTaxesTax`, `TaxCalculationLineItem` and 3 more.
 #[cfg(
     any(
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "invoice_lines",
         feature = "invoices",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations",
+        feature = "tax_transaction_line_items",
         feature = "tax_transactions"
     )
 )]
@@ -21,9 +25,13 @@ pub enum TaxBehavior {
 }
 #[cfg(
     any(
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "invoice_lines",
         feature = "invoices",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations",
+        feature = "tax_transaction_line_items",
         feature = "tax_transactions"
     )
 )]
@@ -39,9 +47,13 @@ impl TaxBehavior {
 }
 #[cfg(
     any(
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "invoice_lines",
         feature = "invoices",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations",
+        feature = "tax_transaction_line_items",
         feature = "tax_transactions"
     )
 )]
@@ -60,9 +72,13 @@ impl std::str::FromStr for TaxBehavior {
 }
 #[cfg(
     any(
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "invoice_lines",
         feature = "invoices",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations",
+        feature = "tax_transaction_line_items",
         feature = "tax_transactions"
     )
 )]
@@ -73,9 +89,13 @@ impl std::fmt::Display for TaxBehavior {
 }
 #[cfg(
     any(
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "invoice_lines",
         feature = "invoices",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations",
+        feature = "tax_transaction_line_items",
         feature = "tax_transactions"
     )
 )]
@@ -86,9 +106,13 @@ impl serde::Serialize for TaxBehavior {
 }
 #[cfg(
     any(
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "invoice_lines",
         feature = "invoices",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations",
+        feature = "tax_transaction_line_items",
         feature = "tax_transactions"
     )
 )]
@@ -99,9 +123,13 @@ impl<'de> serde::Deserialize<'de> for TaxBehavior {
 }
 #[cfg(
     any(
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "invoice_lines",
         feature = "invoices",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations",
+        feature = "tax_transaction_line_items",
         feature = "tax_transactions"
     )
 )]
@@ -111,7 +139,14 @@ impl crate::rt::Decode for TaxBehavior {
     }
 }
 /// Values of `taxability_reason` in `BillingBillResourceInvoicingTaxesTax`.
-#[cfg(any(feature = "credit_notes", feature = "invoices"))]
+#[cfg(
+    any(
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "invoice_lines",
+        feature = "invoices"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TaxabilityReason {
@@ -150,7 +185,14 @@ pub enum TaxabilityReason {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "credit_notes", feature = "invoices"))]
+#[cfg(
+    any(
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "invoice_lines",
+        feature = "invoices"
+    )
+)]
 impl TaxabilityReason {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -175,7 +217,14 @@ impl TaxabilityReason {
         }
     }
 }
-#[cfg(any(feature = "credit_notes", feature = "invoices"))]
+#[cfg(
+    any(
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "invoice_lines",
+        feature = "invoices"
+    )
+)]
 impl std::str::FromStr for TaxabilityReason {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -223,32 +272,67 @@ impl std::str::FromStr for TaxabilityReason {
         )
     }
 }
-#[cfg(any(feature = "credit_notes", feature = "invoices"))]
+#[cfg(
+    any(
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "invoice_lines",
+        feature = "invoices"
+    )
+)]
 impl std::fmt::Display for TaxabilityReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "credit_notes", feature = "invoices"))]
+#[cfg(
+    any(
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "invoice_lines",
+        feature = "invoices"
+    )
+)]
 impl serde::Serialize for TaxabilityReason {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "credit_notes", feature = "invoices"))]
+#[cfg(
+    any(
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "invoice_lines",
+        feature = "invoices"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for TaxabilityReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-#[cfg(any(feature = "credit_notes", feature = "invoices"))]
+#[cfg(
+    any(
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "invoice_lines",
+        feature = "invoices"
+    )
+)]
 impl crate::rt::Decode for TaxabilityReason {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
 }
 /// Values of `type` in `BillingBillResourceInvoicingTaxesTax`.
-#[cfg(any(feature = "credit_notes", feature = "invoices"))]
+#[cfg(
+    any(
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "invoice_lines",
+        feature = "invoices"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Type {
@@ -257,7 +341,14 @@ pub enum Type {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "credit_notes", feature = "invoices"))]
+#[cfg(
+    any(
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "invoice_lines",
+        feature = "invoices"
+    )
+)]
 impl Type {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -267,7 +358,14 @@ impl Type {
         }
     }
 }
-#[cfg(any(feature = "credit_notes", feature = "invoices"))]
+#[cfg(
+    any(
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "invoice_lines",
+        feature = "invoices"
+    )
+)]
 impl std::str::FromStr for Type {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -280,25 +378,53 @@ impl std::str::FromStr for Type {
         )
     }
 }
-#[cfg(any(feature = "credit_notes", feature = "invoices"))]
+#[cfg(
+    any(
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "invoice_lines",
+        feature = "invoices"
+    )
+)]
 impl std::fmt::Display for Type {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "credit_notes", feature = "invoices"))]
+#[cfg(
+    any(
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "invoice_lines",
+        feature = "invoices"
+    )
+)]
 impl serde::Serialize for Type {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "credit_notes", feature = "invoices"))]
+#[cfg(
+    any(
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "invoice_lines",
+        feature = "invoices"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for Type {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-#[cfg(any(feature = "credit_notes", feature = "invoices"))]
+#[cfg(
+    any(
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "invoice_lines",
+        feature = "invoices"
+    )
+)]
 impl crate::rt::Decode for Type {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()

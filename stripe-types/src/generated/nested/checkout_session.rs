@@ -4838,7 +4838,12 @@ impl PriceData {
 }
 /// `line_items.price_data.product_data` in the parameters of `AddLinesInvoice`, `CreateCheckoutSession` and 4 more.
 #[cfg(
-    any(feature = "checkout_sessions", feature = "invoices", feature = "payment_links")
+    any(
+        feature = "checkout_sessions",
+        feature = "invoice_lines",
+        feature = "invoices",
+        feature = "payment_links"
+    )
 )]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4857,7 +4862,12 @@ pub struct ProductData {
     pub unit_label: Option<String>,
 }
 #[cfg(
-    any(feature = "checkout_sessions", feature = "invoices", feature = "payment_links")
+    any(
+        feature = "checkout_sessions",
+        feature = "invoice_lines",
+        feature = "invoices",
+        feature = "payment_links"
+    )
 )]
 impl serde::Serialize for ProductData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -4883,7 +4893,12 @@ impl serde::Serialize for ProductData {
     }
 }
 #[cfg(
-    any(feature = "checkout_sessions", feature = "invoices", feature = "payment_links")
+    any(
+        feature = "checkout_sessions",
+        feature = "invoice_lines",
+        feature = "invoices",
+        feature = "payment_links"
+    )
 )]
 impl ProductData {
     /// Start with the required parameters: `name`.

@@ -93,6 +93,13 @@ impl PaymentMethodOptions {
     }
 }
 /// Values of `setup_future_usage` in `ConfirmationToken`, `PaymentIntent` and `PaymentLinksResourcePaymentIntentData`.
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "payment_intents",
+        feature = "payment_links"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SetupFutureUsage {
@@ -103,6 +110,13 @@ pub enum SetupFutureUsage {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "payment_intents",
+        feature = "payment_links"
+    )
+)]
 impl SetupFutureUsage {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -113,6 +127,13 @@ impl SetupFutureUsage {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "payment_intents",
+        feature = "payment_links"
+    )
+)]
 impl std::str::FromStr for SetupFutureUsage {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -126,21 +147,49 @@ impl std::str::FromStr for SetupFutureUsage {
         )
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "payment_intents",
+        feature = "payment_links"
+    )
+)]
 impl std::fmt::Display for SetupFutureUsage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "payment_intents",
+        feature = "payment_links"
+    )
+)]
 impl serde::Serialize for SetupFutureUsage {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "payment_intents",
+        feature = "payment_links"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SetupFutureUsage {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "payment_intents",
+        feature = "payment_links"
+    )
+)]
 impl crate::rt::Decode for SetupFutureUsage {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()

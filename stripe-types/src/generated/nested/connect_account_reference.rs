@@ -4,6 +4,7 @@
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -25,6 +26,7 @@ pub enum Type {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -46,6 +48,7 @@ impl Type {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -70,6 +73,7 @@ impl std::str::FromStr for Type {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -86,6 +90,7 @@ impl std::fmt::Display for Type {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -102,6 +107,7 @@ impl serde::Serialize for Type {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",
@@ -118,6 +124,7 @@ impl<'de> serde::Deserialize<'de> for Type {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "payment_links",

@@ -511,7 +511,7 @@ impl InvoiceSettings {
     }
 }
 /// Values of `network` in `CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer`.
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Network {
@@ -524,7 +524,7 @@ pub enum Network {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl Network {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -536,7 +536,7 @@ impl Network {
         }
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl std::str::FromStr for Network {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -551,25 +551,25 @@ impl std::str::FromStr for Network {
         )
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl std::fmt::Display for Network {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl serde::Serialize for Network {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl<'de> serde::Deserialize<'de> for Network {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::Decode for Network {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
@@ -696,14 +696,14 @@ impl RenderingOptions {
     }
 }
 /// `cash_balance.settings` in the parameters of `CreateCustomer`, `UpdateCashBalance` and `UpdateCustomer`.
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct Settings {
     /// The `reconciliation_mode` parameter.
     pub reconciliation_mode: Option<crate::customer::SettingsReconciliationMode>,
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
 impl serde::Serialize for Settings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -714,7 +714,7 @@ impl serde::Serialize for Settings {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
 impl Settings {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -731,7 +731,7 @@ impl Settings {
     }
 }
 /// Values of `cash_balance.settings.reconciliation_mode` in `CreateCustomer`, `UpdateCashBalance` and `UpdateCustomer`.
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SettingsReconciliationMode {
@@ -744,7 +744,7 @@ pub enum SettingsReconciliationMode {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
 impl SettingsReconciliationMode {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -756,7 +756,7 @@ impl SettingsReconciliationMode {
         }
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
 impl std::str::FromStr for SettingsReconciliationMode {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -774,19 +774,19 @@ impl std::str::FromStr for SettingsReconciliationMode {
         )
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
 impl std::fmt::Display for SettingsReconciliationMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
 impl serde::Serialize for SettingsReconciliationMode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
 impl<'de> serde::Deserialize<'de> for SettingsReconciliationMode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
@@ -1724,7 +1724,13 @@ impl<'de> serde::Deserialize<'de> for TaxValidateLocation {
     }
 }
 /// Values of `type` in `CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer` and `PaymentMethodOptionsCustomerBalanceBankTransfer`.
-#[cfg(any(feature = "customers", feature = "payment_methods"))]
+#[cfg(
+    any(
+        feature = "customer_cash_balance_transactions",
+        feature = "customers",
+        feature = "payment_methods"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Type {
@@ -1741,7 +1747,13 @@ pub enum Type {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "customers", feature = "payment_methods"))]
+#[cfg(
+    any(
+        feature = "customer_cash_balance_transactions",
+        feature = "customers",
+        feature = "payment_methods"
+    )
+)]
 impl Type {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1755,7 +1767,13 @@ impl Type {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "payment_methods"))]
+#[cfg(
+    any(
+        feature = "customer_cash_balance_transactions",
+        feature = "customers",
+        feature = "payment_methods"
+    )
+)]
 impl std::str::FromStr for Type {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -1781,25 +1799,49 @@ impl std::str::FromStr for Type {
         )
     }
 }
-#[cfg(any(feature = "customers", feature = "payment_methods"))]
+#[cfg(
+    any(
+        feature = "customer_cash_balance_transactions",
+        feature = "customers",
+        feature = "payment_methods"
+    )
+)]
 impl std::fmt::Display for Type {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "payment_methods"))]
+#[cfg(
+    any(
+        feature = "customer_cash_balance_transactions",
+        feature = "customers",
+        feature = "payment_methods"
+    )
+)]
 impl serde::Serialize for Type {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "payment_methods"))]
+#[cfg(
+    any(
+        feature = "customer_cash_balance_transactions",
+        feature = "customers",
+        feature = "payment_methods"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for Type {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-#[cfg(any(feature = "customers", feature = "payment_methods"))]
+#[cfg(
+    any(
+        feature = "customer_cash_balance_transactions",
+        feature = "customers",
+        feature = "payment_methods"
+    )
+)]
 impl crate::rt::Decode for Type {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
@@ -1931,7 +1973,7 @@ pub mod acceptance {
 /// Types of `balance_customer_balance_settings` whose field path another type of `customer` also has.
 pub mod balance_customer_balance_settings {
     /// Values of `reconciliation_mode` in `CustomerBalanceCustomerBalanceSettings`.
-    #[cfg(feature = "customers")]
+    #[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum ReconciliationMode {
@@ -1942,7 +1984,7 @@ pub mod balance_customer_balance_settings {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
-    #[cfg(feature = "customers")]
+    #[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
     impl ReconciliationMode {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -1953,7 +1995,7 @@ pub mod balance_customer_balance_settings {
             }
         }
     }
-    #[cfg(feature = "customers")]
+    #[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
     impl std::str::FromStr for ReconciliationMode {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -1967,25 +2009,25 @@ pub mod balance_customer_balance_settings {
             )
         }
     }
-    #[cfg(feature = "customers")]
+    #[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
     impl std::fmt::Display for ReconciliationMode {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
-    #[cfg(feature = "customers")]
+    #[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
     impl serde::Serialize for ReconciliationMode {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
-    #[cfg(feature = "customers")]
+    #[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
     impl<'de> serde::Deserialize<'de> for ReconciliationMode {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
-    #[cfg(feature = "customers")]
+    #[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
     impl crate::rt::Decode for ReconciliationMode {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()

@@ -3,9 +3,15 @@
 /// Values of `type` in `DiscountSource`.
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscriptions"
     )
@@ -20,9 +26,15 @@ pub enum Type {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscriptions"
     )
@@ -38,9 +50,15 @@ impl Type {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscriptions"
     )
@@ -59,9 +77,15 @@ impl std::str::FromStr for Type {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscriptions"
     )
@@ -73,9 +97,15 @@ impl std::fmt::Display for Type {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscriptions"
     )
@@ -87,9 +117,15 @@ impl serde::Serialize for Type {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscriptions"
     )
@@ -101,9 +137,15 @@ impl<'de> serde::Deserialize<'de> for Type {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscriptions"
     )

@@ -3,8 +3,13 @@
 /// Values of `bank_account.external_account_payout_bank_account.account_holder_type` in `BankAccountsAccount`, `ConfirmPaymentIntent` and 22 more.
 #[cfg(
     any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
         feature = "accounts",
         feature = "confirmation_tokens",
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources",
         feature = "customers",
         feature = "external_accounts",
         feature = "payment_intents",
@@ -26,8 +31,13 @@ pub enum AccountHolderType {
 }
 #[cfg(
     any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
         feature = "accounts",
         feature = "confirmation_tokens",
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources",
         feature = "customers",
         feature = "external_accounts",
         feature = "payment_intents",
@@ -49,8 +59,13 @@ impl AccountHolderType {
 }
 #[cfg(
     any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
         feature = "accounts",
         feature = "confirmation_tokens",
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources",
         feature = "customers",
         feature = "external_accounts",
         feature = "payment_intents",
@@ -75,8 +90,13 @@ impl std::str::FromStr for AccountHolderType {
 }
 #[cfg(
     any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
         feature = "accounts",
         feature = "confirmation_tokens",
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources",
         feature = "customers",
         feature = "external_accounts",
         feature = "payment_intents",
@@ -93,8 +113,13 @@ impl std::fmt::Display for AccountHolderType {
 }
 #[cfg(
     any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
         feature = "accounts",
         feature = "confirmation_tokens",
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources",
         feature = "customers",
         feature = "external_accounts",
         feature = "payment_intents",
@@ -111,8 +136,13 @@ impl serde::Serialize for AccountHolderType {
 }
 #[cfg(
     any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
         feature = "accounts",
         feature = "confirmation_tokens",
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources",
         feature = "customers",
         feature = "external_accounts",
         feature = "payment_intents",
@@ -128,7 +158,15 @@ impl<'de> serde::Deserialize<'de> for AccountHolderType {
     }
 }
 /// Values of `bank_account.external_account_payout_bank_account.account_type` in `BankAccountsAccount`, `CreateAccount` and 5 more.
-#[cfg(any(feature = "accounts", feature = "external_accounts", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AccountType {
@@ -143,7 +181,15 @@ pub enum AccountType {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
 impl AccountType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -156,7 +202,15 @@ impl AccountType {
         }
     }
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
 impl std::str::FromStr for AccountType {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -175,26 +229,56 @@ impl std::str::FromStr for AccountType {
         )
     }
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
 impl std::fmt::Display for AccountType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
 impl serde::Serialize for AccountType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts", feature = "tokens"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for AccountType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
 /// One of several shapes of `CreateAccountBankAccount`.
-#[cfg(feature = "accounts")]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum BankAccount {
@@ -205,7 +289,13 @@ pub enum BankAccount {
     /// A `String`.
     String(String),
 }
-#[cfg(feature = "accounts")]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts"
+    )
+)]
 impl serde::Serialize for BankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -214,14 +304,26 @@ impl serde::Serialize for BankAccount {
         }
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts"
+    )
+)]
 impl From<crate::external_account::ExternalAccountPayoutBankAccount> for BankAccount {
     #[inline]
     fn from(v: crate::external_account::ExternalAccountPayoutBankAccount) -> Self {
         BankAccount::ExternalAccountPayoutBankAccount(crate::rt::Boxed::new(v))
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts"
+    )
+)]
 impl From<String> for BankAccount {
     #[inline]
     fn from(v: String) -> Self {
@@ -229,14 +331,28 @@ impl From<String> for BankAccount {
     }
 }
 /// `bank_account.external_account_payout_bank_account.documents` in the parameters of `BankAccountsAccount`, `CreateAccount` and 4 more.
-#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts",
+        feature = "external_accounts"
+    )
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct Documents {
     /// The `bank_account_ownership_verification` parameter.
     pub bank_account_ownership_verification: Option<crate::account::DocumentsParam>,
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts",
+        feature = "external_accounts"
+    )
+)]
 impl serde::Serialize for Documents {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -247,7 +363,14 @@ impl serde::Serialize for Documents {
         map.end()
     }
 }
-#[cfg(any(feature = "accounts", feature = "external_accounts"))]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts",
+        feature = "external_accounts"
+    )
+)]
 impl Documents {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -266,7 +389,13 @@ impl Documents {
     }
 }
 /// `bank_account.external_account_payout_bank_account` in the parameters of `BankAccountsAccount`, `CreateAccount` and `CreateAccountExternalAccount`.
-#[cfg(feature = "accounts")]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ExternalAccountPayoutBankAccount {
@@ -289,7 +418,13 @@ pub struct ExternalAccountPayoutBankAccount {
     /// The `routing_number` parameter.
     pub routing_number: Option<String>,
 }
-#[cfg(feature = "accounts")]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts"
+    )
+)]
 impl serde::Serialize for ExternalAccountPayoutBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -321,7 +456,13 @@ impl serde::Serialize for ExternalAccountPayoutBankAccount {
     }
 }
 /// The required parameters of [`ExternalAccountPayoutBankAccount::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "accounts")]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts"
+    )
+)]
 #[derive(Clone, Debug)]
 pub struct ExternalAccountPayoutBankAccountArgs {
     /// The `account_number` parameter.
@@ -329,7 +470,13 @@ pub struct ExternalAccountPayoutBankAccountArgs {
     /// The `country` parameter.
     pub country: String,
 }
-#[cfg(feature = "accounts")]
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts"
+    )
+)]
 impl ExternalAccountPayoutBankAccount {
     /// Start with the required parameters, named in [`ExternalAccountPayoutBankAccountArgs`]: `account_number`, `country`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]

@@ -148,6 +148,7 @@ impl<'de> serde::Deserialize<'de> for RequestedAddressTypes {
     }
 }
 /// Values of `supported_networks` in `FundingInstructionsBankTransferFinancialAddress`.
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SupportedNetworks {
@@ -170,6 +171,7 @@ pub enum SupportedNetworks {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl SupportedNetworks {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -186,6 +188,7 @@ impl SupportedNetworks {
         }
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl std::str::FromStr for SupportedNetworks {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -217,21 +220,25 @@ impl std::str::FromStr for SupportedNetworks {
         )
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl std::fmt::Display for SupportedNetworks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl serde::Serialize for SupportedNetworks {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl<'de> serde::Deserialize<'de> for SupportedNetworks {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
 impl crate::rt::Decode for SupportedNetworks {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
@@ -307,6 +314,7 @@ pub mod bank_transfer {
 /// Types of `bank_transfer_financial_address` whose field path another type of `funding_instructions` also has.
 pub mod bank_transfer_financial_address {
     /// Values of `type` in `FundingInstructionsBankTransferFinancialAddress`.
+    #[cfg(any(feature = "customers", feature = "payment_intents"))]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum Type {
@@ -325,6 +333,7 @@ pub mod bank_transfer_financial_address {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
+    #[cfg(any(feature = "customers", feature = "payment_intents"))]
     impl Type {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -339,6 +348,7 @@ pub mod bank_transfer_financial_address {
             }
         }
     }
+    #[cfg(any(feature = "customers", feature = "payment_intents"))]
     impl std::str::FromStr for Type {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -359,21 +369,25 @@ pub mod bank_transfer_financial_address {
             )
         }
     }
+    #[cfg(any(feature = "customers", feature = "payment_intents"))]
     impl std::fmt::Display for Type {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "customers", feature = "payment_intents"))]
     impl serde::Serialize for Type {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "customers", feature = "payment_intents"))]
     impl<'de> serde::Deserialize<'de> for Type {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
+    #[cfg(any(feature = "customers", feature = "payment_intents"))]
     impl crate::rt::Decode for Type {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()

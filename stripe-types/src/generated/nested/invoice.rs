@@ -168,6 +168,7 @@ impl Address {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -191,6 +192,7 @@ pub enum AmountType {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -214,6 +216,7 @@ impl AmountType {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -240,6 +243,7 @@ impl std::str::FromStr for AmountType {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -258,6 +262,7 @@ impl std::fmt::Display for AmountType {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -276,6 +281,7 @@ impl serde::Serialize for AmountType {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -294,6 +300,7 @@ impl<'de> serde::Deserialize<'de> for AmountType {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -1356,7 +1363,7 @@ impl InvoiceItems {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "quotes",
@@ -1375,7 +1382,7 @@ pub struct Issuer {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "quotes",
@@ -1397,7 +1404,7 @@ impl serde::Serialize for Issuer {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "quotes",
@@ -1424,7 +1431,7 @@ impl Issuer {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "quotes",
@@ -1445,7 +1452,7 @@ pub enum IssuerType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "quotes",
@@ -1466,7 +1473,7 @@ impl IssuerType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "quotes",
@@ -1490,7 +1497,7 @@ impl std::str::FromStr for IssuerType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "quotes",
@@ -1506,7 +1513,7 @@ impl std::fmt::Display for IssuerType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "quotes",
@@ -1522,7 +1529,7 @@ impl serde::Serialize for IssuerType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "quotes",
@@ -1536,7 +1543,7 @@ impl<'de> serde::Deserialize<'de> for IssuerType {
     }
 }
 /// Values of `lines.tax_amounts.tax_rate_data.jurisdiction_level` in `AddLinesInvoice`, `UpdateInvoiceLineItem` and `UpdateLinesInvoice`.
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum JurisdictionLevel {
@@ -1555,7 +1562,7 @@ pub enum JurisdictionLevel {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl JurisdictionLevel {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1570,7 +1577,7 @@ impl JurisdictionLevel {
         }
     }
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl std::str::FromStr for JurisdictionLevel {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -1591,19 +1598,19 @@ impl std::str::FromStr for JurisdictionLevel {
         )
     }
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl std::fmt::Display for JurisdictionLevel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl serde::Serialize for JurisdictionLevel {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl<'de> serde::Deserialize<'de> for JurisdictionLevel {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
@@ -1613,7 +1620,7 @@ impl<'de> serde::Deserialize<'de> for JurisdictionLevel {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "quotes",
@@ -1632,7 +1639,7 @@ pub struct Liability {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "quotes",
@@ -1654,7 +1661,7 @@ impl serde::Serialize for Liability {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "quotes",
@@ -1681,7 +1688,7 @@ impl Liability {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "quotes",
@@ -1702,7 +1709,7 @@ pub enum LiabilityType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "quotes",
@@ -1723,7 +1730,7 @@ impl LiabilityType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "quotes",
@@ -1747,7 +1754,7 @@ impl std::str::FromStr for LiabilityType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "quotes",
@@ -1763,7 +1770,7 @@ impl std::fmt::Display for LiabilityType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "quotes",
@@ -1779,7 +1786,7 @@ impl serde::Serialize for LiabilityType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "quotes",
@@ -2153,7 +2160,7 @@ impl<'de> serde::Deserialize<'de> for PendingInvoiceItemsBehavior {
     }
 }
 /// `period` in the parameters of `AddLinesInvoice`, `CreateInvoiceItem` and 4 more.
-#[cfg(any(feature = "invoiceitems", feature = "invoices"))]
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Period {
@@ -2162,7 +2169,7 @@ pub struct Period {
     /// The `start` parameter.
     pub start: crate::rt::Timestamp,
 }
-#[cfg(any(feature = "invoiceitems", feature = "invoices"))]
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
 impl serde::Serialize for Period {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2173,7 +2180,7 @@ impl serde::Serialize for Period {
     }
 }
 /// The required parameters of [`Period::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(any(feature = "invoiceitems", feature = "invoices"))]
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
 #[derive(Clone, Debug)]
 pub struct PeriodArgs {
     /// The `end` parameter.
@@ -2181,7 +2188,7 @@ pub struct PeriodArgs {
     /// The `start` parameter.
     pub start: crate::rt::Timestamp,
 }
-#[cfg(any(feature = "invoiceitems", feature = "invoices"))]
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
 impl Period {
     /// Start with the required parameters, named in [`PeriodArgs`]: `end`, `start`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2541,7 +2548,7 @@ impl<'de> serde::Deserialize<'de> for PreviewMode {
     }
 }
 /// `lines.price_data` in the parameters of `AddLinesInvoice`, `UpdateInvoiceLineItem` and `UpdateLinesInvoice`.
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PriceData {
@@ -2558,7 +2565,7 @@ pub struct PriceData {
     /// The `unit_amount_decimal` parameter.
     pub unit_amount_decimal: Option<crate::rt::Decimal>,
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl serde::Serialize for PriceData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2582,7 +2589,7 @@ impl serde::Serialize for PriceData {
         map.end()
     }
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl PriceData {
     /// Start with the required parameters: `currency`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2626,14 +2633,14 @@ impl PriceData {
     }
 }
 /// `pricing` in the parameters of `AddLinesInvoice`, `CreateInvoiceItem` and 3 more.
-#[cfg(any(feature = "invoiceitems", feature = "invoices"))]
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct Pricing {
     /// The `price` parameter.
     pub price: Option<String>,
 }
-#[cfg(any(feature = "invoiceitems", feature = "invoices"))]
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
 impl serde::Serialize for Pricing {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2644,7 +2651,7 @@ impl serde::Serialize for Pricing {
         map.end()
     }
 }
-#[cfg(any(feature = "invoiceitems", feature = "invoices"))]
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
 impl Pricing {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3326,7 +3333,7 @@ impl Tax {
     }
 }
 /// `lines.tax_amounts` in the parameters of `AddLinesInvoice`, `UpdateInvoiceLineItem` and `UpdateLinesInvoice`.
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxAmounts {
@@ -3339,7 +3346,7 @@ pub struct TaxAmounts {
     /// The `taxable_amount` parameter.
     pub taxable_amount: i64,
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl serde::Serialize for TaxAmounts {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3354,7 +3361,7 @@ impl serde::Serialize for TaxAmounts {
     }
 }
 /// The required parameters of [`TaxAmounts::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 #[derive(Clone, Debug)]
 pub struct TaxAmountsArgs {
     /// The `amount` parameter.
@@ -3364,7 +3371,7 @@ pub struct TaxAmountsArgs {
     /// The `taxable_amount` parameter.
     pub taxable_amount: i64,
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl TaxAmounts {
     /// Start with the required parameters, named in [`TaxAmountsArgs`]: `amount`, `tax_rate_data`, `taxable_amount`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3389,7 +3396,8 @@ impl TaxAmounts {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
+        feature = "invoice_lines",
         feature = "invoiceitems",
         feature = "invoices",
         feature = "payment_links",
@@ -3417,7 +3425,8 @@ pub enum TaxBehavior {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
+        feature = "invoice_lines",
         feature = "invoiceitems",
         feature = "invoices",
         feature = "payment_links",
@@ -3444,7 +3453,8 @@ impl TaxBehavior {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
+        feature = "invoice_lines",
         feature = "invoiceitems",
         feature = "invoices",
         feature = "payment_links",
@@ -3477,7 +3487,8 @@ impl std::str::FromStr for TaxBehavior {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
+        feature = "invoice_lines",
         feature = "invoiceitems",
         feature = "invoices",
         feature = "payment_links",
@@ -3498,7 +3509,8 @@ impl std::fmt::Display for TaxBehavior {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
+        feature = "invoice_lines",
         feature = "invoiceitems",
         feature = "invoices",
         feature = "payment_links",
@@ -3519,7 +3531,8 @@ impl serde::Serialize for TaxBehavior {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
+        feature = "invoice_lines",
         feature = "invoiceitems",
         feature = "invoices",
         feature = "payment_links",
@@ -4178,7 +4191,7 @@ impl<'de> serde::Deserialize<'de> for TaxIdsType {
     }
 }
 /// `lines.tax_amounts.tax_rate_data` in the parameters of `AddLinesInvoice`, `UpdateInvoiceLineItem` and `UpdateLinesInvoice`.
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxRateData {
@@ -4201,7 +4214,7 @@ pub struct TaxRateData {
     /// The `tax_type` parameter.
     pub tax_type: Option<crate::invoice::TaxType>,
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl serde::Serialize for TaxRateData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -4230,7 +4243,7 @@ impl serde::Serialize for TaxRateData {
         map.end()
     }
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl TaxRateData {
     /// Start with the required parameters: `display_name`, `inclusive`, `percentage`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -4286,7 +4299,7 @@ impl TaxRateData {
     }
 }
 /// Values of `lines.tax_amounts.tax_rate_data.tax_type` in `AddLinesInvoice`, `CreateTaxRate` and 3 more.
-#[cfg(any(feature = "invoices", feature = "tax_rates"))]
+#[cfg(any(feature = "invoice_lines", feature = "invoices", feature = "tax_rates"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TaxType {
@@ -4321,7 +4334,7 @@ pub enum TaxType {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "invoices", feature = "tax_rates"))]
+#[cfg(any(feature = "invoice_lines", feature = "invoices", feature = "tax_rates"))]
 impl TaxType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -4344,7 +4357,7 @@ impl TaxType {
         }
     }
 }
-#[cfg(any(feature = "invoices", feature = "tax_rates"))]
+#[cfg(any(feature = "invoice_lines", feature = "invoices", feature = "tax_rates"))]
 impl std::str::FromStr for TaxType {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -4388,26 +4401,26 @@ impl std::str::FromStr for TaxType {
         )
     }
 }
-#[cfg(any(feature = "invoices", feature = "tax_rates"))]
+#[cfg(any(feature = "invoice_lines", feature = "invoices", feature = "tax_rates"))]
 impl std::fmt::Display for TaxType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "invoices", feature = "tax_rates"))]
+#[cfg(any(feature = "invoice_lines", feature = "invoices", feature = "tax_rates"))]
 impl serde::Serialize for TaxType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "invoices", feature = "tax_rates"))]
+#[cfg(any(feature = "invoice_lines", feature = "invoices", feature = "tax_rates"))]
 impl<'de> serde::Deserialize<'de> for TaxType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
 /// Values of `lines.tax_amounts.taxability_reason` in `AddLinesInvoice`, `UpdateInvoiceLineItem` and `UpdateLinesInvoice`.
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TaxabilityReason {
@@ -4444,7 +4457,7 @@ pub enum TaxabilityReason {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl TaxabilityReason {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -4468,7 +4481,7 @@ impl TaxabilityReason {
         }
     }
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl std::str::FromStr for TaxabilityReason {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -4514,19 +4527,19 @@ impl std::str::FromStr for TaxabilityReason {
         )
     }
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl std::fmt::Display for TaxabilityReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl serde::Serialize for TaxabilityReason {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl<'de> serde::Deserialize<'de> for TaxabilityReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)

@@ -4,6 +4,7 @@
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -26,6 +27,7 @@ pub enum AccountSubcategories {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -48,6 +50,7 @@ impl AccountSubcategories {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -73,6 +76,7 @@ impl std::str::FromStr for AccountSubcategories {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -90,6 +94,7 @@ impl std::fmt::Display for AccountSubcategories {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -107,6 +112,7 @@ impl serde::Serialize for AccountSubcategories {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -124,6 +130,7 @@ impl<'de> serde::Deserialize<'de> for AccountSubcategories {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -141,6 +148,7 @@ impl crate::rt::Decode for AccountSubcategories {
 /// Values of `country` in `InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer`.
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -167,6 +175,7 @@ pub enum Country {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -189,6 +198,7 @@ impl Country {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -214,6 +224,7 @@ impl std::str::FromStr for Country {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -227,6 +238,7 @@ impl std::fmt::Display for Country {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -240,6 +252,7 @@ impl serde::Serialize for Country {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -253,6 +266,7 @@ impl<'de> serde::Deserialize<'de> for Country {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -349,6 +363,7 @@ impl Payment {
 /// Values of `permissions` in `InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions`.
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -371,6 +386,7 @@ pub enum Permissions {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -391,6 +407,7 @@ impl Permissions {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -417,6 +434,7 @@ impl std::str::FromStr for Permissions {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -430,6 +448,7 @@ impl std::fmt::Display for Permissions {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -443,6 +462,7 @@ impl serde::Serialize for Permissions {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -456,6 +476,7 @@ impl<'de> serde::Deserialize<'de> for Permissions {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -470,6 +491,7 @@ impl crate::rt::Decode for Permissions {
 /// Values of `prefetch` in `InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions`.
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -490,6 +512,7 @@ pub enum Prefetch {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -509,6 +532,7 @@ impl Prefetch {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -534,6 +558,7 @@ impl std::str::FromStr for Prefetch {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -547,6 +572,7 @@ impl std::fmt::Display for Prefetch {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -560,6 +586,7 @@ impl serde::Serialize for Prefetch {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -573,6 +600,7 @@ impl<'de> serde::Deserialize<'de> for Prefetch {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",

@@ -4,6 +4,7 @@
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_tax_ids",
         feature = "customers",
         feature = "invoices",
         feature = "tax_calculations",
@@ -244,6 +245,7 @@ pub enum Type {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_tax_ids",
         feature = "customers",
         feature = "invoices",
         feature = "tax_calculations",
@@ -374,6 +376,7 @@ impl Type {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_tax_ids",
         feature = "customers",
         feature = "invoices",
         feature = "tax_calculations",
@@ -623,6 +626,7 @@ impl std::str::FromStr for Type {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_tax_ids",
         feature = "customers",
         feature = "invoices",
         feature = "tax_calculations",
@@ -638,6 +642,7 @@ impl std::fmt::Display for Type {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_tax_ids",
         feature = "customers",
         feature = "invoices",
         feature = "tax_calculations",
@@ -653,6 +658,7 @@ impl serde::Serialize for Type {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_tax_ids",
         feature = "customers",
         feature = "invoices",
         feature = "tax_calculations",
@@ -668,6 +674,7 @@ impl<'de> serde::Deserialize<'de> for Type {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_tax_ids",
         feature = "customers",
         feature = "invoices",
         feature = "tax_calculations",

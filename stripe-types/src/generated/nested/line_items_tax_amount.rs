@@ -3,11 +3,16 @@
 /// Values of `taxability_reason` in `LineItemsTaxAmount`, `TaxProductResourceLineItemTaxBreakdown` and `TaxProductResourceTaxBreakdown`.
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
         feature = "credit_notes",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations"
     )
 )]
@@ -49,11 +54,16 @@ pub enum TaxabilityReason {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
         feature = "credit_notes",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations"
     )
 )]
@@ -82,11 +92,16 @@ impl TaxabilityReason {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
         feature = "credit_notes",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations"
     )
 )]
@@ -137,11 +152,16 @@ impl std::str::FromStr for TaxabilityReason {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
         feature = "credit_notes",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations"
     )
 )]
@@ -152,11 +172,16 @@ impl std::fmt::Display for TaxabilityReason {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
         feature = "credit_notes",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations"
     )
 )]
@@ -167,11 +192,16 @@ impl serde::Serialize for TaxabilityReason {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
         feature = "credit_notes",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations"
     )
 )]
@@ -182,11 +212,16 @@ impl<'de> serde::Deserialize<'de> for TaxabilityReason {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
         feature = "credit_notes",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations"
     )
 )]

@@ -328,6 +328,7 @@ impl crate::rt::Decode for PaymentSchedule {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -368,6 +369,7 @@ pub enum Purpose {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -399,6 +401,7 @@ impl Purpose {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -448,6 +451,7 @@ impl std::str::FromStr for Purpose {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -465,6 +469,7 @@ impl std::fmt::Display for Purpose {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -482,6 +487,7 @@ impl serde::Serialize for Purpose {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -499,6 +505,7 @@ impl<'de> serde::Deserialize<'de> for Purpose {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",

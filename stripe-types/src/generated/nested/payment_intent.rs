@@ -519,6 +519,7 @@ impl<'de> serde::Deserialize<'de> for AllowRedirects {
     }
 }
 /// One of several shapes of `PaymentIntentAmountDetails`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AmountDetails {
@@ -531,6 +532,7 @@ pub enum AmountDetails {
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for AmountDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -541,18 +543,21 @@ impl serde::Serialize for AmountDetails {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl From<crate::PaymentFlowsAmountDetails> for AmountDetails {
     #[inline]
     fn from(v: crate::PaymentFlowsAmountDetails) -> Self {
         AmountDetails::PaymentFlowsAmountDetails(crate::rt::Boxed::new(v))
     }
 }
+#[cfg(feature = "payment_intents")]
 impl From<crate::PaymentFlowsAmountDetailsClient> for AmountDetails {
     #[inline]
     fn from(v: crate::PaymentFlowsAmountDetailsClient) -> Self {
         AmountDetails::PaymentFlowsAmountDetailsClient(crate::rt::Boxed::new(v))
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for AmountDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -568,11 +573,13 @@ impl crate::rt::Decode for AmountDetails {
         r.decode().map(AmountDetails::Unknown)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for AmountDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for AmountDetails {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -731,7 +738,7 @@ impl<'de> serde::Deserialize<'de> for AmountIncludesIof {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_intents",
         feature = "setup_intents",
         feature = "subscriptions"
@@ -750,7 +757,7 @@ pub enum AmountType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_intents",
         feature = "setup_intents",
         feature = "subscriptions"
@@ -769,7 +776,7 @@ impl AmountType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_intents",
         feature = "setup_intents",
         feature = "subscriptions"
@@ -791,7 +798,7 @@ impl std::str::FromStr for AmountType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_intents",
         feature = "setup_intents",
         feature = "subscriptions"
@@ -805,7 +812,7 @@ impl std::fmt::Display for AmountType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_intents",
         feature = "setup_intents",
         feature = "subscriptions"
@@ -819,7 +826,7 @@ impl serde::Serialize for AmountType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_intents",
         feature = "setup_intents",
         feature = "subscriptions"
@@ -1252,6 +1259,7 @@ impl<'de> serde::Deserialize<'de> for BankTransferType {
     }
 }
 /// One of several shapes of `PaymentIntentPaymentMethodOptionsBillie`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Billie {
@@ -1261,13 +1269,12 @@ pub enum Billie {
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<
-            crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        >,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Billie {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1280,22 +1287,23 @@ impl serde::Serialize for Billie {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl From<crate::gated::PaymentMethodOptionsBillie> for Billie {
     #[inline]
     fn from(v: crate::gated::PaymentMethodOptionsBillie) -> Self {
         Billie::PaymentMethodOptionsBillie(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Billie {
+#[cfg(feature = "payment_intents")]
+impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Billie {
     #[inline]
-    fn from(
-        v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-    ) -> Self {
+    fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         Billie::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for Billie {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1313,11 +1321,13 @@ impl crate::rt::Decode for Billie {
         r.decode().map(Billie::Unknown)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for Billie {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for Billie {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -1478,6 +1488,7 @@ impl Boleto {
     }
 }
 /// Values of `cancellation_reason` in `PaymentIntent`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CancellationReason {
@@ -1500,6 +1511,7 @@ pub enum CancellationReason {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "payment_intents")]
 impl CancellationReason {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1516,6 +1528,7 @@ impl CancellationReason {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl std::str::FromStr for CancellationReason {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -1547,27 +1560,32 @@ impl std::str::FromStr for CancellationReason {
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl std::fmt::Display for CancellationReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "payment_intents")]
 impl serde::Serialize for CancellationReason {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for CancellationReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for CancellationReason {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
 }
 /// Values of `capture_method` in `PaymentIntent` and `PaymentLinksResourcePaymentIntentData`.
+#[cfg(any(feature = "payment_intents", feature = "payment_links"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CaptureMethod {
@@ -1580,6 +1598,7 @@ pub enum CaptureMethod {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_links"))]
 impl CaptureMethod {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1591,6 +1610,7 @@ impl CaptureMethod {
         }
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_links"))]
 impl std::str::FromStr for CaptureMethod {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -1608,21 +1628,25 @@ impl std::str::FromStr for CaptureMethod {
         )
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_links"))]
 impl std::fmt::Display for CaptureMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_links"))]
 impl serde::Serialize for CaptureMethod {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_links"))]
 impl<'de> serde::Deserialize<'de> for CaptureMethod {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "payment_links"))]
 impl crate::rt::Decode for CaptureMethod {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
@@ -2182,6 +2206,7 @@ impl<'de> serde::Deserialize<'de> for CollectionMethod {
     }
 }
 /// Values of `confirmation_method` in `PaymentIntent`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ConfirmationMethod {
@@ -2192,6 +2217,7 @@ pub enum ConfirmationMethod {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "payment_intents")]
 impl ConfirmationMethod {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -2202,6 +2228,7 @@ impl ConfirmationMethod {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl std::str::FromStr for ConfirmationMethod {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -2215,21 +2242,25 @@ impl std::str::FromStr for ConfirmationMethod {
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl std::fmt::Display for ConfirmationMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "payment_intents")]
 impl serde::Serialize for ConfirmationMethod {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for ConfirmationMethod {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for ConfirmationMethod {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
@@ -2382,6 +2413,7 @@ impl From<i64> for Created {
     }
 }
 /// One of several shapes of `PaymentIntentPaymentMethodOptionsCrypto`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Crypto {
@@ -2391,13 +2423,12 @@ pub enum Crypto {
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<
-            crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        >,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Crypto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2410,22 +2441,23 @@ impl serde::Serialize for Crypto {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl From<crate::gated::PaymentMethodOptionsCrypto> for Crypto {
     #[inline]
     fn from(v: crate::gated::PaymentMethodOptionsCrypto) -> Self {
         Crypto::PaymentMethodOptionsCrypto(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Crypto {
+#[cfg(feature = "payment_intents")]
+impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Crypto {
     #[inline]
-    fn from(
-        v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-    ) -> Self {
+    fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         Crypto::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for Crypto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2443,11 +2475,13 @@ impl crate::rt::Decode for Crypto {
         r.decode().map(Crypto::Unknown)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for Crypto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for Crypto {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -3115,6 +3149,7 @@ impl EuBankTransfer {
     }
 }
 /// Values of `excluded_payment_method_types` in `PaymentIntent` and `SetupIntent`.
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ExcludedPaymentMethodTypes {
@@ -3219,6 +3254,7 @@ pub enum ExcludedPaymentMethodTypes {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 impl ExcludedPaymentMethodTypes {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -3276,6 +3312,7 @@ impl ExcludedPaymentMethodTypes {
         }
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 impl std::str::FromStr for ExcludedPaymentMethodTypes {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -3389,21 +3426,25 @@ impl std::str::FromStr for ExcludedPaymentMethodTypes {
         )
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 impl std::fmt::Display for ExcludedPaymentMethodTypes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 impl serde::Serialize for ExcludedPaymentMethodTypes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 impl<'de> serde::Deserialize<'de> for ExcludedPaymentMethodTypes {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 impl crate::rt::Decode for ExcludedPaymentMethodTypes {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
@@ -4008,6 +4049,7 @@ impl<'de> serde::Deserialize<'de> for FundingType {
     }
 }
 /// One of several shapes of `PaymentIntentPaymentMethodOptionsGiropay`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Giropay {
@@ -4017,13 +4059,12 @@ pub enum Giropay {
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<
-            crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        >,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Giropay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -4036,23 +4077,23 @@ impl serde::Serialize for Giropay {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl From<crate::gated::PaymentMethodOptionsGiropay> for Giropay {
     #[inline]
     fn from(v: crate::gated::PaymentMethodOptionsGiropay) -> Self {
         Giropay::PaymentMethodOptionsGiropay(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-for Giropay {
+#[cfg(feature = "payment_intents")]
+impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Giropay {
     #[inline]
-    fn from(
-        v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-    ) -> Self {
+    fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         Giropay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for Giropay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -4072,11 +4113,13 @@ impl crate::rt::Decode for Giropay {
         r.decode().map(Giropay::Unknown)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for Giropay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for Giropay {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -4091,6 +4134,7 @@ impl crate::rt::HasId for Giropay {
     }
 }
 /// One of several shapes of `PaymentIntentPaymentMethodOptionsGrabpay`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Grabpay {
@@ -4100,13 +4144,12 @@ pub enum Grabpay {
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<
-            crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        >,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Grabpay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -4119,23 +4162,23 @@ impl serde::Serialize for Grabpay {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl From<crate::gated::PaymentMethodOptionsGrabpay> for Grabpay {
     #[inline]
     fn from(v: crate::gated::PaymentMethodOptionsGrabpay) -> Self {
         Grabpay::PaymentMethodOptionsGrabpay(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-for Grabpay {
+#[cfg(feature = "payment_intents")]
+impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Grabpay {
     #[inline]
-    fn from(
-        v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-    ) -> Self {
+    fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         Grabpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for Grabpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -4155,11 +4198,13 @@ impl crate::rt::Decode for Grabpay {
         r.decode().map(Grabpay::Unknown)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for Grabpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for Grabpay {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -4556,6 +4601,7 @@ impl Installments {
     }
 }
 /// One of several shapes of `PaymentIntentPaymentMethodOptionsInteracPresent`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum InteracPresent {
@@ -4565,13 +4611,12 @@ pub enum InteracPresent {
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<
-            crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        >,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for InteracPresent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -4584,23 +4629,24 @@ impl serde::Serialize for InteracPresent {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl From<crate::gated::PaymentMethodOptionsInteracPresent> for InteracPresent {
     #[inline]
     fn from(v: crate::gated::PaymentMethodOptionsInteracPresent) -> Self {
         InteracPresent::PaymentMethodOptionsInteracPresent(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
+#[cfg(feature = "payment_intents")]
+impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for InteracPresent {
     #[inline]
-    fn from(
-        v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-    ) -> Self {
+    fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         InteracPresent::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for InteracPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -4622,11 +4668,13 @@ impl crate::rt::Decode for InteracPresent {
         r.decode().map(InteracPresent::Unknown)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for InteracPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for InteracPresent {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -4641,6 +4689,7 @@ impl crate::rt::HasId for InteracPresent {
     }
 }
 /// One of several shapes of `PaymentIntentPaymentMethodOptionsKakaoPay`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum KakaoPay {
@@ -4652,13 +4701,12 @@ pub enum KakaoPay {
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<
-            crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        >,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for KakaoPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -4673,6 +4721,7 @@ impl serde::Serialize for KakaoPay {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl From<crate::PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions>
 for KakaoPay {
     #[inline]
@@ -4684,17 +4733,16 @@ for KakaoPay {
         )
     }
 }
-impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-for KakaoPay {
+#[cfg(feature = "payment_intents")]
+impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for KakaoPay {
     #[inline]
-    fn from(
-        v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-    ) -> Self {
+    fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         KakaoPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for KakaoPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -4720,11 +4768,13 @@ impl crate::rt::Decode for KakaoPay {
         r.decode().map(KakaoPay::Unknown)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for KakaoPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for KakaoPay {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -5121,6 +5171,7 @@ impl Konbini {
     }
 }
 /// One of several shapes of `PaymentIntentPaymentMethodOptionsKrCard`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum KrCard {
@@ -5130,13 +5181,12 @@ pub enum KrCard {
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<
-            crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        >,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for KrCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5149,22 +5199,23 @@ impl serde::Serialize for KrCard {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl From<crate::gated::PaymentMethodOptionsKrCard> for KrCard {
     #[inline]
     fn from(v: crate::gated::PaymentMethodOptionsKrCard) -> Self {
         KrCard::PaymentMethodOptionsKrCard(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for KrCard {
+#[cfg(feature = "payment_intents")]
+impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for KrCard {
     #[inline]
-    fn from(
-        v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-    ) -> Self {
+    fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         KrCard::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for KrCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5182,11 +5233,13 @@ impl crate::rt::Decode for KrCard {
         r.decode().map(KrCard::Unknown)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for KrCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for KrCard {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -5756,6 +5809,7 @@ impl<'de> serde::Deserialize<'de> for MandateOptionsInterval {
     }
 }
 /// One of several shapes of `PaymentIntentPaymentMethodOptionsMbWay`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MbWay {
@@ -5763,13 +5817,12 @@ pub enum MbWay {
     PaymentMethodOptionsMbWay(crate::rt::Boxed<crate::gated::PaymentMethodOptionsMbWay>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<
-            crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        >,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for MbWay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5782,22 +5835,23 @@ impl serde::Serialize for MbWay {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl From<crate::gated::PaymentMethodOptionsMbWay> for MbWay {
     #[inline]
     fn from(v: crate::gated::PaymentMethodOptionsMbWay) -> Self {
         MbWay::PaymentMethodOptionsMbWay(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for MbWay {
+#[cfg(feature = "payment_intents")]
+impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for MbWay {
     #[inline]
-    fn from(
-        v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-    ) -> Self {
+    fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         MbWay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for MbWay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5815,11 +5869,13 @@ impl crate::rt::Decode for MbWay {
         r.decode().map(MbWay::Unknown)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for MbWay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for MbWay {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -5832,6 +5888,7 @@ impl crate::rt::HasId for MbWay {
     }
 }
 /// Values of `microdeposit_type` in `PaymentIntentNextActionVerifyWithMicrodeposits` and `SetupIntentNextActionVerifyWithMicrodeposits`.
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MicrodepositType {
@@ -5842,6 +5899,7 @@ pub enum MicrodepositType {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 impl MicrodepositType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -5852,6 +5910,7 @@ impl MicrodepositType {
         }
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 impl std::str::FromStr for MicrodepositType {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -5865,43 +5924,47 @@ impl std::str::FromStr for MicrodepositType {
         )
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 impl std::fmt::Display for MicrodepositType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 impl serde::Serialize for MicrodepositType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 impl<'de> serde::Deserialize<'de> for MicrodepositType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 impl crate::rt::Decode for MicrodepositType {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
 }
 /// One of several shapes of `PaymentIntentPaymentMethodOptionsMobilepay`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Mobilepay {
     /// A `PaymentIntentPaymentMethodOptionsMobilepay`.
     PaymentIntentPaymentMethodOptionsMobilepay(
-        crate::rt::Boxed<crate::gated::PaymentIntentPaymentMethodOptionsMobilepay>,
+        crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsMobilepay>,
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<
-            crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        >,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Mobilepay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5914,23 +5977,23 @@ impl serde::Serialize for Mobilepay {
         }
     }
 }
-impl From<crate::gated::PaymentIntentPaymentMethodOptionsMobilepay> for Mobilepay {
+#[cfg(feature = "payment_intents")]
+impl From<crate::PaymentIntentPaymentMethodOptionsMobilepay> for Mobilepay {
     #[inline]
-    fn from(v: crate::gated::PaymentIntentPaymentMethodOptionsMobilepay) -> Self {
+    fn from(v: crate::PaymentIntentPaymentMethodOptionsMobilepay) -> Self {
         Mobilepay::PaymentIntentPaymentMethodOptionsMobilepay(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-for Mobilepay {
+#[cfg(feature = "payment_intents")]
+impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Mobilepay {
     #[inline]
-    fn from(
-        v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-    ) -> Self {
+    fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         Mobilepay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for Mobilepay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5950,11 +6013,13 @@ impl crate::rt::Decode for Mobilepay {
         r.decode().map(Mobilepay::Unknown)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for Mobilepay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for Mobilepay {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -5969,6 +6034,7 @@ impl crate::rt::HasId for Mobilepay {
     }
 }
 /// One of several shapes of `PaymentIntentPaymentMethodOptionsMultibanco`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Multibanco {
@@ -5978,13 +6044,12 @@ pub enum Multibanco {
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<
-            crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        >,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Multibanco {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5997,23 +6062,23 @@ impl serde::Serialize for Multibanco {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl From<crate::gated::PaymentMethodOptionsMultibanco> for Multibanco {
     #[inline]
     fn from(v: crate::gated::PaymentMethodOptionsMultibanco) -> Self {
         Multibanco::PaymentMethodOptionsMultibanco(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-for Multibanco {
+#[cfg(feature = "payment_intents")]
+impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Multibanco {
     #[inline]
-    fn from(
-        v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-    ) -> Self {
+    fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         Multibanco::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for Multibanco {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -6033,11 +6098,13 @@ impl crate::rt::Decode for Multibanco {
         r.decode().map(Multibanco::Unknown)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for Multibanco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for Multibanco {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -6107,6 +6174,7 @@ impl NaverPay {
 /// Values of `network` in `PaymentIntentPaymentMethodOptionsCard`, `SetupIntentPaymentMethodOptionsCard` and `SubscriptionPaymentMethodOptionsCard`.
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -6147,6 +6215,7 @@ pub enum Network {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -6176,6 +6245,7 @@ impl Network {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -6225,6 +6295,7 @@ impl std::str::FromStr for Network {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -6238,6 +6309,7 @@ impl std::fmt::Display for Network {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -6251,6 +6323,7 @@ impl serde::Serialize for Network {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -6264,6 +6337,7 @@ impl<'de> serde::Deserialize<'de> for Network {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -6687,6 +6761,7 @@ impl OnDemand {
     }
 }
 /// One of several shapes of `PaymentIntentPaymentMethodOptionsOxxo`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Oxxo {
@@ -6694,13 +6769,12 @@ pub enum Oxxo {
     PaymentMethodOptionsOxxo(crate::rt::Boxed<crate::gated::PaymentMethodOptionsOxxo>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<
-            crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        >,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Oxxo {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -6713,22 +6787,23 @@ impl serde::Serialize for Oxxo {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl From<crate::gated::PaymentMethodOptionsOxxo> for Oxxo {
     #[inline]
     fn from(v: crate::gated::PaymentMethodOptionsOxxo) -> Self {
         Oxxo::PaymentMethodOptionsOxxo(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Oxxo {
+#[cfg(feature = "payment_intents")]
+impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Oxxo {
     #[inline]
-    fn from(
-        v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-    ) -> Self {
+    fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         Oxxo::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for Oxxo {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -6746,11 +6821,13 @@ impl crate::rt::Decode for Oxxo {
         r.decode().map(Oxxo::Unknown)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for Oxxo {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for Oxxo {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -7102,6 +7179,7 @@ impl PayByBank {
     }
 }
 /// One of several shapes of `PaymentIntentPaymentMethodOptionsPayco`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Payco {
@@ -7113,13 +7191,12 @@ pub enum Payco {
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<
-            crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        >,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Payco {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -7134,6 +7211,7 @@ impl serde::Serialize for Payco {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl From<crate::PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions> for Payco {
     #[inline]
     fn from(
@@ -7144,16 +7222,16 @@ impl From<crate::PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions> for
         )
     }
 }
-impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Payco {
+#[cfg(feature = "payment_intents")]
+impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Payco {
     #[inline]
-    fn from(
-        v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-    ) -> Self {
+    fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         Payco::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for Payco {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -7175,11 +7253,13 @@ impl crate::rt::Decode for Payco {
         r.decode().map(Payco::Unknown)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for Payco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for Payco {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -9590,6 +9670,7 @@ impl PaymentMethodOptionsWechatPay {
     }
 }
 /// One of several shapes of `PaymentIntentPaymentMethodOptionsPaynow`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Paynow {
@@ -9599,13 +9680,12 @@ pub enum Paynow {
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<
-            crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        >,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Paynow {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -9618,22 +9698,23 @@ impl serde::Serialize for Paynow {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl From<crate::gated::PaymentMethodOptionsPaynow> for Paynow {
     #[inline]
     fn from(v: crate::gated::PaymentMethodOptionsPaynow) -> Self {
         Paynow::PaymentMethodOptionsPaynow(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Paynow {
+#[cfg(feature = "payment_intents")]
+impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Paynow {
     #[inline]
-    fn from(
-        v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-    ) -> Self {
+    fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         Paynow::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for Paynow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -9651,11 +9732,13 @@ impl crate::rt::Decode for Paynow {
         r.decode().map(Paynow::Unknown)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for Paynow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for Paynow {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -10458,6 +10541,7 @@ impl<'de> serde::Deserialize<'de> for PreferredLanguage {
     }
 }
 /// One of several shapes of `PaymentIntentPaymentMethodOptionsPromptpay`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Promptpay {
@@ -10467,13 +10551,12 @@ pub enum Promptpay {
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<
-            crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        >,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Promptpay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -10486,23 +10569,23 @@ impl serde::Serialize for Promptpay {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl From<crate::gated::PaymentMethodOptionsPromptpay> for Promptpay {
     #[inline]
     fn from(v: crate::gated::PaymentMethodOptionsPromptpay) -> Self {
         Promptpay::PaymentMethodOptionsPromptpay(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-for Promptpay {
+#[cfg(feature = "payment_intents")]
+impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Promptpay {
     #[inline]
-    fn from(
-        v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-    ) -> Self {
+    fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         Promptpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for Promptpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -10522,11 +10605,13 @@ impl crate::rt::Decode for Promptpay {
         r.decode().map(Promptpay::Unknown)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for Promptpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for Promptpay {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -11068,6 +11153,7 @@ impl<'de> serde::Deserialize<'de> for RequestedPriority {
     }
 }
 /// One of several shapes of `PaymentIntentPaymentMethodOptionsRevolutPay`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum RevolutPay {
@@ -11077,13 +11163,12 @@ pub enum RevolutPay {
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<
-            crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        >,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for RevolutPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -11096,23 +11181,23 @@ impl serde::Serialize for RevolutPay {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl From<crate::gated::PaymentMethodOptionsRevolutPay> for RevolutPay {
     #[inline]
     fn from(v: crate::gated::PaymentMethodOptionsRevolutPay) -> Self {
         RevolutPay::PaymentMethodOptionsRevolutPay(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-for RevolutPay {
+#[cfg(feature = "payment_intents")]
+impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for RevolutPay {
     #[inline]
-    fn from(
-        v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-    ) -> Self {
+    fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         RevolutPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for RevolutPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -11132,11 +11217,13 @@ impl crate::rt::Decode for RevolutPay {
         r.decode().map(RevolutPay::Unknown)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for RevolutPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for RevolutPay {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -11186,6 +11273,7 @@ impl Routing {
     }
 }
 /// One of several shapes of `PaymentIntentPaymentMethodOptionsSamsungPay`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum SamsungPay {
@@ -11197,13 +11285,12 @@ pub enum SamsungPay {
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<
-            crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        >,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SamsungPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -11218,6 +11305,7 @@ impl serde::Serialize for SamsungPay {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl From<crate::PaymentFlowsPrivatePaymentMethodsSamsungPayPaymentMethodOptions>
 for SamsungPay {
     #[inline]
@@ -11229,17 +11317,16 @@ for SamsungPay {
         )
     }
 }
-impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-for SamsungPay {
+#[cfg(feature = "payment_intents")]
+impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for SamsungPay {
     #[inline]
-    fn from(
-        v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-    ) -> Self {
+    fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SamsungPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for SamsungPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -11265,11 +11352,13 @@ impl crate::rt::Decode for SamsungPay {
         r.decode().map(SamsungPay::Unknown)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for SamsungPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for SamsungPay {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -11284,6 +11373,7 @@ impl crate::rt::HasId for SamsungPay {
     }
 }
 /// One of several shapes of `PaymentIntentPaymentMethodOptionsSatispay`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Satispay {
@@ -11293,13 +11383,12 @@ pub enum Satispay {
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<
-            crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        >,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Satispay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -11312,23 +11401,23 @@ impl serde::Serialize for Satispay {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl From<crate::gated::PaymentMethodOptionsSatispay> for Satispay {
     #[inline]
     fn from(v: crate::gated::PaymentMethodOptionsSatispay) -> Self {
         Satispay::PaymentMethodOptionsSatispay(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-for Satispay {
+#[cfg(feature = "payment_intents")]
+impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Satispay {
     #[inline]
-    fn from(
-        v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-    ) -> Self {
+    fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         Satispay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for Satispay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -11348,11 +11437,13 @@ impl crate::rt::Decode for Satispay {
         r.decode().map(Satispay::Unknown)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for Satispay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for Satispay {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -11539,6 +11630,7 @@ impl Sofort {
     }
 }
 /// Values of `status` in `PaymentIntent`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Status {
@@ -11559,6 +11651,7 @@ pub enum Status {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "payment_intents")]
 impl Status {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -11574,6 +11667,7 @@ impl Status {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl std::str::FromStr for Status {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -11603,21 +11697,25 @@ impl std::str::FromStr for Status {
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl std::fmt::Display for Status {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "payment_intents")]
 impl serde::Serialize for Status {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for Status {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for Status {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
@@ -11991,6 +12089,7 @@ impl TransferData {
     }
 }
 /// One of several shapes of `PaymentIntentPaymentMethodOptionsTwint`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Twint {
@@ -11998,13 +12097,12 @@ pub enum Twint {
     PaymentMethodOptionsTwint(crate::rt::Boxed<crate::gated::PaymentMethodOptionsTwint>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<
-            crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        >,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Twint {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -12017,22 +12115,23 @@ impl serde::Serialize for Twint {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl From<crate::gated::PaymentMethodOptionsTwint> for Twint {
     #[inline]
     fn from(v: crate::gated::PaymentMethodOptionsTwint) -> Self {
         Twint::PaymentMethodOptionsTwint(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Twint {
+#[cfg(feature = "payment_intents")]
+impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Twint {
     #[inline]
-    fn from(
-        v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-    ) -> Self {
+    fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         Twint::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for Twint {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -12050,11 +12149,13 @@ impl crate::rt::Decode for Twint {
         r.decode().map(Twint::Unknown)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for Twint {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for Twint {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -12213,6 +12314,7 @@ impl UsBankAccountMandateOptions {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -12236,6 +12338,7 @@ pub enum VerificationMethod {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -12258,6 +12361,7 @@ impl VerificationMethod {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -12286,6 +12390,7 @@ impl std::str::FromStr for VerificationMethod {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -12302,6 +12407,7 @@ impl std::fmt::Display for VerificationMethod {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -12318,6 +12424,7 @@ impl serde::Serialize for VerificationMethod {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -12334,6 +12441,7 @@ impl<'de> serde::Deserialize<'de> for VerificationMethod {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoice_payments",
         feature = "invoices",
@@ -12418,6 +12526,7 @@ impl<'de> serde::Deserialize<'de> for Version {
     }
 }
 /// One of several shapes of `PaymentIntentPaymentMethodOptionsZip`.
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Zip {
@@ -12425,13 +12534,12 @@ pub enum Zip {
     PaymentMethodOptionsZip(crate::rt::Boxed<crate::gated::PaymentMethodOptionsZip>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<
-            crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        >,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Zip {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -12442,22 +12550,23 @@ impl serde::Serialize for Zip {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl From<crate::gated::PaymentMethodOptionsZip> for Zip {
     #[inline]
     fn from(v: crate::gated::PaymentMethodOptionsZip) -> Self {
         Zip::PaymentMethodOptionsZip(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Zip {
+#[cfg(feature = "payment_intents")]
+impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Zip {
     #[inline]
-    fn from(
-        v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-    ) -> Self {
+    fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         Zip::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for Zip {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -12475,11 +12584,13 @@ impl crate::rt::Decode for Zip {
         r.decode().map(Zip::Unknown)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for Zip {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for Zip {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -12834,6 +12945,7 @@ pub mod increment {
 /// Types of `next_action_display_bank_transfer_instructions` whose field path another type of `payment_intent` also has.
 pub mod next_action_display_bank_transfer_instructions {
     /// Values of `type` in `PaymentIntentNextActionDisplayBankTransferInstructions`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum Type {
@@ -12850,6 +12962,7 @@ pub mod next_action_display_bank_transfer_instructions {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
+    #[cfg(feature = "payment_intents")]
     impl Type {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -12863,6 +12976,7 @@ pub mod next_action_display_bank_transfer_instructions {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl std::str::FromStr for Type {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -12888,21 +13002,25 @@ pub mod next_action_display_bank_transfer_instructions {
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl std::fmt::Display for Type {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl serde::Serialize for Type {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Type {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Type {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
@@ -15296,22 +15414,22 @@ pub mod params {
 /// Types of `payment_method_options` whose field path another type of `payment_intent` also has.
 pub mod payment_method_options {
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsAcssDebit`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum AcssDebit {
         /// A `PaymentIntentPaymentMethodOptionsAcssDebit`.
         PaymentIntentPaymentMethodOptionsAcssDebit(
-            crate::rt::Boxed<crate::gated::PaymentIntentPaymentMethodOptionsAcssDebit>,
+            crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsAcssDebit>,
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for AcssDebit {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -15326,25 +15444,25 @@ pub mod payment_method_options {
             }
         }
     }
-    impl From<crate::gated::PaymentIntentPaymentMethodOptionsAcssDebit> for AcssDebit {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentPaymentMethodOptionsAcssDebit> for AcssDebit {
         #[inline]
-        fn from(v: crate::gated::PaymentIntentPaymentMethodOptionsAcssDebit) -> Self {
+        fn from(v: crate::PaymentIntentPaymentMethodOptionsAcssDebit) -> Self {
             AcssDebit::PaymentIntentPaymentMethodOptionsAcssDebit(
                 crate::rt::Boxed::new(v),
             )
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for AcssDebit {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for AcssDebit {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             AcssDebit::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for AcssDebit {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -15366,11 +15484,13 @@ pub mod payment_method_options {
             r.decode().map(AcssDebit::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for AcssDebit {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for AcssDebit {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -15385,6 +15505,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsAffirm`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Affirm {
@@ -15394,13 +15515,12 @@ pub mod payment_method_options {
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Affirm {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -15413,23 +15533,23 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::gated::PaymentMethodOptionsAffirm> for Affirm {
         #[inline]
         fn from(v: crate::gated::PaymentMethodOptionsAffirm) -> Self {
             Affirm::PaymentMethodOptionsAffirm(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for Affirm {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Affirm {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Affirm::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Affirm {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -15449,11 +15569,13 @@ pub mod payment_method_options {
             r.decode().map(Affirm::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Affirm {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for Affirm {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -15468,6 +15590,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsAfterpayClearpay`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum AfterpayClearpay {
@@ -15477,13 +15600,12 @@ pub mod payment_method_options {
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for AfterpayClearpay {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -15498,6 +15620,7 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::gated::PaymentMethodOptionsAfterpayClearpay> for AfterpayClearpay {
         #[inline]
         fn from(v: crate::gated::PaymentMethodOptionsAfterpayClearpay) -> Self {
@@ -15506,17 +15629,17 @@ pub mod payment_method_options {
             )
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
     for AfterpayClearpay {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             AfterpayClearpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for AfterpayClearpay {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -15540,11 +15663,13 @@ pub mod payment_method_options {
             r.decode().map(AfterpayClearpay::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for AfterpayClearpay {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for AfterpayClearpay {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -15559,6 +15684,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsAlipay`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Alipay {
@@ -15568,13 +15694,12 @@ pub mod payment_method_options {
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Alipay {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -15587,23 +15712,23 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::gated::PaymentMethodOptionsAlipay> for Alipay {
         #[inline]
         fn from(v: crate::gated::PaymentMethodOptionsAlipay) -> Self {
             Alipay::PaymentMethodOptionsAlipay(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for Alipay {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Alipay {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Alipay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Alipay {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -15623,11 +15748,13 @@ pub mod payment_method_options {
             r.decode().map(Alipay::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Alipay {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for Alipay {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -15642,6 +15769,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsAlma`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Alma {
@@ -15651,13 +15779,12 @@ pub mod payment_method_options {
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Alma {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -15670,23 +15797,23 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::gated::PaymentMethodOptionsAlma> for Alma {
         #[inline]
         fn from(v: crate::gated::PaymentMethodOptionsAlma) -> Self {
             Alma::PaymentMethodOptionsAlma(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for Alma {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Alma {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Alma::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Alma {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -15706,11 +15833,13 @@ pub mod payment_method_options {
             r.decode().map(Alma::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Alma {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for Alma {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -15723,6 +15852,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsAmazonPay`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum AmazonPay {
@@ -15732,13 +15862,12 @@ pub mod payment_method_options {
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for AmazonPay {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -15751,23 +15880,23 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::gated::PaymentMethodOptionsAmazonPay> for AmazonPay {
         #[inline]
         fn from(v: crate::gated::PaymentMethodOptionsAmazonPay) -> Self {
             AmazonPay::PaymentMethodOptionsAmazonPay(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for AmazonPay {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for AmazonPay {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             AmazonPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for AmazonPay {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -15787,11 +15916,13 @@ pub mod payment_method_options {
             r.decode().map(AmazonPay::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for AmazonPay {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for AmazonPay {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -15806,22 +15937,22 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsAuBecsDebit`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum AuBecsDebit {
         /// A `PaymentIntentPaymentMethodOptionsAuBecsDebit`.
         PaymentIntentPaymentMethodOptionsAuBecsDebit(
-            crate::rt::Boxed<crate::gated::PaymentIntentPaymentMethodOptionsAuBecsDebit>,
+            crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsAuBecsDebit>,
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for AuBecsDebit {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -15836,26 +15967,26 @@ pub mod payment_method_options {
             }
         }
     }
-    impl From<crate::gated::PaymentIntentPaymentMethodOptionsAuBecsDebit>
-    for AuBecsDebit {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentPaymentMethodOptionsAuBecsDebit> for AuBecsDebit {
         #[inline]
-        fn from(v: crate::gated::PaymentIntentPaymentMethodOptionsAuBecsDebit) -> Self {
+        fn from(v: crate::PaymentIntentPaymentMethodOptionsAuBecsDebit) -> Self {
             AuBecsDebit::PaymentIntentPaymentMethodOptionsAuBecsDebit(
                 crate::rt::Boxed::new(v),
             )
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
     for AuBecsDebit {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             AuBecsDebit::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for AuBecsDebit {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -15881,11 +16012,13 @@ pub mod payment_method_options {
             r.decode().map(AuBecsDebit::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for AuBecsDebit {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for AuBecsDebit {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -15900,22 +16033,22 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsBacsDebit`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum BacsDebit {
         /// A `PaymentIntentPaymentMethodOptionsBacsDebit`.
         PaymentIntentPaymentMethodOptionsBacsDebit(
-            crate::rt::Boxed<crate::gated::PaymentIntentPaymentMethodOptionsBacsDebit>,
+            crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsBacsDebit>,
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for BacsDebit {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -15930,25 +16063,25 @@ pub mod payment_method_options {
             }
         }
     }
-    impl From<crate::gated::PaymentIntentPaymentMethodOptionsBacsDebit> for BacsDebit {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentPaymentMethodOptionsBacsDebit> for BacsDebit {
         #[inline]
-        fn from(v: crate::gated::PaymentIntentPaymentMethodOptionsBacsDebit) -> Self {
+        fn from(v: crate::PaymentIntentPaymentMethodOptionsBacsDebit) -> Self {
             BacsDebit::PaymentIntentPaymentMethodOptionsBacsDebit(
                 crate::rt::Boxed::new(v),
             )
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for BacsDebit {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for BacsDebit {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             BacsDebit::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for BacsDebit {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -15970,11 +16103,13 @@ pub mod payment_method_options {
             r.decode().map(BacsDebit::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for BacsDebit {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for BacsDebit {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -15989,6 +16124,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsBancontact`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Bancontact {
@@ -15998,13 +16134,12 @@ pub mod payment_method_options {
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Bancontact {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -16017,23 +16152,24 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::gated::PaymentMethodOptionsBancontact> for Bancontact {
         #[inline]
         fn from(v: crate::gated::PaymentMethodOptionsBancontact) -> Self {
             Bancontact::PaymentMethodOptionsBancontact(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
     for Bancontact {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Bancontact::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Bancontact {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -16055,11 +16191,13 @@ pub mod payment_method_options {
             r.decode().map(Bancontact::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Bancontact {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for Bancontact {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -16074,22 +16212,22 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsBlik`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Blik {
         /// A `PaymentIntentPaymentMethodOptionsBlik`.
         PaymentIntentPaymentMethodOptionsBlik(
-            crate::rt::Boxed<crate::gated::PaymentIntentPaymentMethodOptionsBlik>,
+            crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsBlik>,
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Blik {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -16102,23 +16240,23 @@ pub mod payment_method_options {
             }
         }
     }
-    impl From<crate::gated::PaymentIntentPaymentMethodOptionsBlik> for Blik {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentPaymentMethodOptionsBlik> for Blik {
         #[inline]
-        fn from(v: crate::gated::PaymentIntentPaymentMethodOptionsBlik) -> Self {
+        fn from(v: crate::PaymentIntentPaymentMethodOptionsBlik) -> Self {
             Blik::PaymentIntentPaymentMethodOptionsBlik(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for Blik {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Blik {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Blik::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Blik {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -16138,11 +16276,13 @@ pub mod payment_method_options {
             r.decode().map(Blik::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Blik {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for Blik {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -16157,6 +16297,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsBoleto`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Boleto {
@@ -16166,13 +16307,12 @@ pub mod payment_method_options {
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Boleto {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -16185,23 +16325,23 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::gated::PaymentMethodOptionsBoleto> for Boleto {
         #[inline]
         fn from(v: crate::gated::PaymentMethodOptionsBoleto) -> Self {
             Boleto::PaymentMethodOptionsBoleto(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for Boleto {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Boleto {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Boleto::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Boleto {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -16221,11 +16361,13 @@ pub mod payment_method_options {
             r.decode().map(Boleto::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Boleto {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for Boleto {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -16240,22 +16382,22 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsCard`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Card {
         /// A `PaymentIntentPaymentMethodOptionsCard`.
         PaymentIntentPaymentMethodOptionsCard(
-            crate::rt::Boxed<crate::gated::PaymentIntentPaymentMethodOptionsCard>,
+            crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsCard>,
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Card {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -16268,23 +16410,23 @@ pub mod payment_method_options {
             }
         }
     }
-    impl From<crate::gated::PaymentIntentPaymentMethodOptionsCard> for Card {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentPaymentMethodOptionsCard> for Card {
         #[inline]
-        fn from(v: crate::gated::PaymentIntentPaymentMethodOptionsCard) -> Self {
+        fn from(v: crate::PaymentIntentPaymentMethodOptionsCard) -> Self {
             Card::PaymentIntentPaymentMethodOptionsCard(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for Card {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Card {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Card::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Card {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -16304,11 +16446,13 @@ pub mod payment_method_options {
             r.decode().map(Card::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Card {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for Card {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -16323,6 +16467,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsCardPresent`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum CardPresent {
@@ -16332,13 +16477,12 @@ pub mod payment_method_options {
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for CardPresent {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -16351,23 +16495,24 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::gated::PaymentMethodOptionsCardPresent> for CardPresent {
         #[inline]
         fn from(v: crate::gated::PaymentMethodOptionsCardPresent) -> Self {
             CardPresent::PaymentMethodOptionsCardPresent(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
     for CardPresent {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             CardPresent::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for CardPresent {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -16389,11 +16534,13 @@ pub mod payment_method_options {
             r.decode().map(CardPresent::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for CardPresent {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for CardPresent {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -16408,6 +16555,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsCashapp`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Cashapp {
@@ -16417,13 +16565,12 @@ pub mod payment_method_options {
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Cashapp {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -16436,23 +16583,23 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::gated::PaymentMethodOptionsCashapp> for Cashapp {
         #[inline]
         fn from(v: crate::gated::PaymentMethodOptionsCashapp) -> Self {
             Cashapp::PaymentMethodOptionsCashapp(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for Cashapp {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Cashapp {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Cashapp::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Cashapp {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -16472,11 +16619,13 @@ pub mod payment_method_options {
             r.decode().map(Cashapp::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Cashapp {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for Cashapp {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -16491,6 +16640,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsCustomerBalance`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum CustomerBalance {
@@ -16500,13 +16650,12 @@ pub mod payment_method_options {
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for CustomerBalance {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -16519,6 +16668,7 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::gated::PaymentMethodOptionsCustomerBalance> for CustomerBalance {
         #[inline]
         fn from(v: crate::gated::PaymentMethodOptionsCustomerBalance) -> Self {
@@ -16527,17 +16677,17 @@ pub mod payment_method_options {
             )
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
     for CustomerBalance {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             CustomerBalance::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for CustomerBalance {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -16561,11 +16711,13 @@ pub mod payment_method_options {
             r.decode().map(CustomerBalance::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for CustomerBalance {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for CustomerBalance {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -16580,22 +16732,22 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsEps`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Eps {
         /// A `PaymentIntentPaymentMethodOptionsEps`.
         PaymentIntentPaymentMethodOptionsEps(
-            crate::rt::Boxed<crate::gated::PaymentIntentPaymentMethodOptionsEps>,
+            crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsEps>,
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Eps {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -16608,23 +16760,23 @@ pub mod payment_method_options {
             }
         }
     }
-    impl From<crate::gated::PaymentIntentPaymentMethodOptionsEps> for Eps {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentPaymentMethodOptionsEps> for Eps {
         #[inline]
-        fn from(v: crate::gated::PaymentIntentPaymentMethodOptionsEps) -> Self {
+        fn from(v: crate::PaymentIntentPaymentMethodOptionsEps) -> Self {
             Eps::PaymentIntentPaymentMethodOptionsEps(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for Eps {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Eps {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Eps::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Eps {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -16644,11 +16796,13 @@ pub mod payment_method_options {
             r.decode().map(Eps::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Eps {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for Eps {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -16663,6 +16817,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsFpx`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Fpx {
@@ -16670,13 +16825,12 @@ pub mod payment_method_options {
         PaymentMethodOptionsFpx(crate::rt::Boxed<crate::gated::PaymentMethodOptionsFpx>),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Fpx {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -16689,23 +16843,23 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::gated::PaymentMethodOptionsFpx> for Fpx {
         #[inline]
         fn from(v: crate::gated::PaymentMethodOptionsFpx) -> Self {
             Fpx::PaymentMethodOptionsFpx(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for Fpx {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Fpx {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Fpx::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Fpx {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -16725,11 +16879,13 @@ pub mod payment_method_options {
             r.decode().map(Fpx::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Fpx {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for Fpx {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -16742,6 +16898,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsIdeal`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Ideal {
@@ -16751,13 +16908,12 @@ pub mod payment_method_options {
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Ideal {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -16770,23 +16926,23 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::gated::PaymentMethodOptionsIdeal> for Ideal {
         #[inline]
         fn from(v: crate::gated::PaymentMethodOptionsIdeal) -> Self {
             Ideal::PaymentMethodOptionsIdeal(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for Ideal {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Ideal {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Ideal::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Ideal {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -16806,11 +16962,13 @@ pub mod payment_method_options {
             r.decode().map(Ideal::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Ideal {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for Ideal {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -16825,6 +16983,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsKlarna`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Klarna {
@@ -16834,13 +16993,12 @@ pub mod payment_method_options {
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Klarna {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -16853,23 +17011,23 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::gated::PaymentMethodOptionsKlarna> for Klarna {
         #[inline]
         fn from(v: crate::gated::PaymentMethodOptionsKlarna) -> Self {
             Klarna::PaymentMethodOptionsKlarna(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for Klarna {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Klarna {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Klarna::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Klarna {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -16889,11 +17047,13 @@ pub mod payment_method_options {
             r.decode().map(Klarna::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Klarna {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for Klarna {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -16908,6 +17068,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsKonbini`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Konbini {
@@ -16917,13 +17078,12 @@ pub mod payment_method_options {
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Konbini {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -16936,23 +17096,23 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::gated::PaymentMethodOptionsKonbini> for Konbini {
         #[inline]
         fn from(v: crate::gated::PaymentMethodOptionsKonbini) -> Self {
             Konbini::PaymentMethodOptionsKonbini(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for Konbini {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Konbini {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Konbini::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Konbini {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -16972,11 +17132,13 @@ pub mod payment_method_options {
             r.decode().map(Konbini::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Konbini {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for Konbini {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -16991,22 +17153,22 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsLink`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Link {
         /// A `PaymentIntentPaymentMethodOptionsLink`.
         PaymentIntentPaymentMethodOptionsLink(
-            crate::rt::Boxed<crate::gated::PaymentIntentPaymentMethodOptionsLink>,
+            crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsLink>,
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Link {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -17019,23 +17181,23 @@ pub mod payment_method_options {
             }
         }
     }
-    impl From<crate::gated::PaymentIntentPaymentMethodOptionsLink> for Link {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentPaymentMethodOptionsLink> for Link {
         #[inline]
-        fn from(v: crate::gated::PaymentIntentPaymentMethodOptionsLink) -> Self {
+        fn from(v: crate::PaymentIntentPaymentMethodOptionsLink) -> Self {
             Link::PaymentIntentPaymentMethodOptionsLink(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for Link {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Link {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Link::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Link {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -17055,11 +17217,13 @@ pub mod payment_method_options {
             r.decode().map(Link::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Link {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for Link {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -17074,6 +17238,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsNaverPay`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum NaverPay {
@@ -17085,13 +17250,12 @@ pub mod payment_method_options {
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for NaverPay {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -17106,6 +17270,7 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions>
     for NaverPay {
         #[inline]
@@ -17117,17 +17282,16 @@ pub mod payment_method_options {
             )
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for NaverPay {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for NaverPay {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             NaverPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for NaverPay {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -17153,11 +17317,13 @@ pub mod payment_method_options {
             r.decode().map(NaverPay::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for NaverPay {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for NaverPay {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -17172,24 +17338,22 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsNzBankAccount`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum NzBankAccount {
         /// A `PaymentIntentPaymentMethodOptionsNzBankAccount`.
         PaymentIntentPaymentMethodOptionsNzBankAccount(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentPaymentMethodOptionsNzBankAccount,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsNzBankAccount>,
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for NzBankAccount {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -17204,28 +17368,26 @@ pub mod payment_method_options {
             }
         }
     }
-    impl From<crate::gated::PaymentIntentPaymentMethodOptionsNzBankAccount>
-    for NzBankAccount {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentPaymentMethodOptionsNzBankAccount> for NzBankAccount {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentPaymentMethodOptionsNzBankAccount,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentPaymentMethodOptionsNzBankAccount) -> Self {
             NzBankAccount::PaymentIntentPaymentMethodOptionsNzBankAccount(
                 crate::rt::Boxed::new(v),
             )
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
     for NzBankAccount {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             NzBankAccount::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for NzBankAccount {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -17251,11 +17413,13 @@ pub mod payment_method_options {
             r.decode().map(NzBankAccount::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for NzBankAccount {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for NzBankAccount {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -17270,6 +17434,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsP24`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum P24 {
@@ -17277,13 +17442,12 @@ pub mod payment_method_options {
         PaymentMethodOptionsP24(crate::rt::Boxed<crate::gated::PaymentMethodOptionsP24>),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for P24 {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -17296,23 +17460,23 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::gated::PaymentMethodOptionsP24> for P24 {
         #[inline]
         fn from(v: crate::gated::PaymentMethodOptionsP24) -> Self {
             P24::PaymentMethodOptionsP24(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for P24 {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for P24 {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             P24::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for P24 {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -17332,11 +17496,13 @@ pub mod payment_method_options {
             r.decode().map(P24::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for P24 {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for P24 {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -17349,6 +17515,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsPayByBank`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum PayByBank {
@@ -17358,13 +17525,12 @@ pub mod payment_method_options {
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for PayByBank {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -17377,23 +17543,23 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::gated::PaymentMethodOptionsPayByBank> for PayByBank {
         #[inline]
         fn from(v: crate::gated::PaymentMethodOptionsPayByBank) -> Self {
             PayByBank::PaymentMethodOptionsPayByBank(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for PayByBank {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for PayByBank {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             PayByBank::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for PayByBank {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -17413,11 +17579,13 @@ pub mod payment_method_options {
             r.decode().map(PayByBank::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for PayByBank {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for PayByBank {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -17432,6 +17600,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsPaypal`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Paypal {
@@ -17441,13 +17610,12 @@ pub mod payment_method_options {
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Paypal {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -17460,23 +17628,23 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::gated::PaymentMethodOptionsPaypal> for Paypal {
         #[inline]
         fn from(v: crate::gated::PaymentMethodOptionsPaypal) -> Self {
             Paypal::PaymentMethodOptionsPaypal(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for Paypal {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Paypal {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Paypal::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Paypal {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -17496,11 +17664,13 @@ pub mod payment_method_options {
             r.decode().map(Paypal::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Paypal {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for Paypal {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -17515,22 +17685,22 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsPayto`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Payto {
         /// A `PaymentIntentPaymentMethodOptionsPayto`.
         PaymentIntentPaymentMethodOptionsPayto(
-            crate::rt::Boxed<crate::gated::PaymentIntentPaymentMethodOptionsPayto>,
+            crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsPayto>,
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Payto {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -17543,23 +17713,23 @@ pub mod payment_method_options {
             }
         }
     }
-    impl From<crate::gated::PaymentIntentPaymentMethodOptionsPayto> for Payto {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentPaymentMethodOptionsPayto> for Payto {
         #[inline]
-        fn from(v: crate::gated::PaymentIntentPaymentMethodOptionsPayto) -> Self {
+        fn from(v: crate::PaymentIntentPaymentMethodOptionsPayto) -> Self {
             Payto::PaymentIntentPaymentMethodOptionsPayto(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for Payto {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Payto {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Payto::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Payto {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -17579,11 +17749,13 @@ pub mod payment_method_options {
             r.decode().map(Payto::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Payto {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for Payto {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -17598,6 +17770,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsPix`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Pix {
@@ -17605,13 +17778,12 @@ pub mod payment_method_options {
         PaymentMethodOptionsPix(crate::rt::Boxed<crate::gated::PaymentMethodOptionsPix>),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Pix {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -17624,23 +17796,23 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::gated::PaymentMethodOptionsPix> for Pix {
         #[inline]
         fn from(v: crate::gated::PaymentMethodOptionsPix) -> Self {
             Pix::PaymentMethodOptionsPix(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for Pix {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Pix {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Pix::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Pix {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -17660,11 +17832,13 @@ pub mod payment_method_options {
             r.decode().map(Pix::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Pix {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for Pix {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -17677,22 +17851,22 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsSepaDebit`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum SepaDebit {
         /// A `PaymentIntentPaymentMethodOptionsSepaDebit`.
         PaymentIntentPaymentMethodOptionsSepaDebit(
-            crate::rt::Boxed<crate::gated::PaymentIntentPaymentMethodOptionsSepaDebit>,
+            crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsSepaDebit>,
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for SepaDebit {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -17707,25 +17881,25 @@ pub mod payment_method_options {
             }
         }
     }
-    impl From<crate::gated::PaymentIntentPaymentMethodOptionsSepaDebit> for SepaDebit {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentPaymentMethodOptionsSepaDebit> for SepaDebit {
         #[inline]
-        fn from(v: crate::gated::PaymentIntentPaymentMethodOptionsSepaDebit) -> Self {
+        fn from(v: crate::PaymentIntentPaymentMethodOptionsSepaDebit) -> Self {
             SepaDebit::PaymentIntentPaymentMethodOptionsSepaDebit(
                 crate::rt::Boxed::new(v),
             )
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for SepaDebit {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for SepaDebit {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             SepaDebit::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for SepaDebit {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -17747,11 +17921,13 @@ pub mod payment_method_options {
             r.decode().map(SepaDebit::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for SepaDebit {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for SepaDebit {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -17766,6 +17942,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsSofort`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Sofort {
@@ -17775,13 +17952,12 @@ pub mod payment_method_options {
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Sofort {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -17794,23 +17970,23 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::gated::PaymentMethodOptionsSofort> for Sofort {
         #[inline]
         fn from(v: crate::gated::PaymentMethodOptionsSofort) -> Self {
             Sofort::PaymentMethodOptionsSofort(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for Sofort {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Sofort {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Sofort::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Sofort {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -17830,11 +18006,13 @@ pub mod payment_method_options {
             r.decode().map(Sofort::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Sofort {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for Sofort {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -17849,22 +18027,22 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsSwish`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Swish {
         /// A `PaymentIntentPaymentMethodOptionsSwish`.
         PaymentIntentPaymentMethodOptionsSwish(
-            crate::rt::Boxed<crate::gated::PaymentIntentPaymentMethodOptionsSwish>,
+            crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsSwish>,
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Swish {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -17877,23 +18055,23 @@ pub mod payment_method_options {
             }
         }
     }
-    impl From<crate::gated::PaymentIntentPaymentMethodOptionsSwish> for Swish {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentPaymentMethodOptionsSwish> for Swish {
         #[inline]
-        fn from(v: crate::gated::PaymentIntentPaymentMethodOptionsSwish) -> Self {
+        fn from(v: crate::PaymentIntentPaymentMethodOptionsSwish) -> Self {
             Swish::PaymentIntentPaymentMethodOptionsSwish(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for Swish {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for Swish {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Swish::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Swish {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -17913,11 +18091,13 @@ pub mod payment_method_options {
             r.decode().map(Swish::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Swish {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for Swish {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -17932,24 +18112,22 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsUsBankAccount`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum UsBankAccount {
         /// A `PaymentIntentPaymentMethodOptionsUsBankAccount`.
         PaymentIntentPaymentMethodOptionsUsBankAccount(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentPaymentMethodOptionsUsBankAccount,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsUsBankAccount>,
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for UsBankAccount {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -17964,28 +18142,26 @@ pub mod payment_method_options {
             }
         }
     }
-    impl From<crate::gated::PaymentIntentPaymentMethodOptionsUsBankAccount>
-    for UsBankAccount {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentPaymentMethodOptionsUsBankAccount> for UsBankAccount {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentPaymentMethodOptionsUsBankAccount,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentPaymentMethodOptionsUsBankAccount) -> Self {
             UsBankAccount::PaymentIntentPaymentMethodOptionsUsBankAccount(
                 crate::rt::Boxed::new(v),
             )
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
     for UsBankAccount {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             UsBankAccount::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for UsBankAccount {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -18011,11 +18187,13 @@ pub mod payment_method_options {
             r.decode().map(UsBankAccount::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for UsBankAccount {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for UsBankAccount {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -18030,6 +18208,7 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `PaymentIntentPaymentMethodOptionsWechatPay`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum WechatPay {
@@ -18039,13 +18218,12 @@ pub mod payment_method_options {
         ),
         /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "payment_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for WechatPay {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -18058,23 +18236,23 @@ pub mod payment_method_options {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl From<crate::gated::PaymentMethodOptionsWechatPay> for WechatPay {
         #[inline]
         fn from(v: crate::gated::PaymentMethodOptionsWechatPay) -> Self {
             WechatPay::PaymentMethodOptionsWechatPay(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
-    for WechatPay {
+    #[cfg(feature = "payment_intents")]
+    impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient> for WechatPay {
         #[inline]
-        fn from(
-            v: crate::gated::PaymentIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             WechatPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for WechatPay {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -18094,11 +18272,13 @@ pub mod payment_method_options {
             r.decode().map(WechatPay::Unknown)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for WechatPay {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::HasId for WechatPay {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -18116,6 +18296,7 @@ pub mod payment_method_options {
 /// Types of `processing` whose field path another type of `payment_intent` also has.
 pub mod processing {
     /// Values of `type` in `PaymentIntentProcessing`.
+    #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum Type {
@@ -18124,6 +18305,7 @@ pub mod processing {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
+    #[cfg(feature = "payment_intents")]
     impl Type {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -18133,6 +18315,7 @@ pub mod processing {
             }
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl std::str::FromStr for Type {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -18145,21 +18328,25 @@ pub mod processing {
             )
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl std::fmt::Display for Type {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl serde::Serialize for Type {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl<'de> serde::Deserialize<'de> for Type {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
+    #[cfg(feature = "payment_intents")]
     impl crate::rt::Decode for Type {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()

@@ -3,6 +3,7 @@
 /// Values of `type` in `QuotesResourceSubscriptionDataBillingMode` and `SubscriptionsResourceBillingMode`.
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "quotes",
         feature = "subscription_schedules",
@@ -21,6 +22,7 @@ pub enum Type {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "quotes",
         feature = "subscription_schedules",
@@ -39,6 +41,7 @@ impl Type {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "quotes",
         feature = "subscription_schedules",
@@ -60,6 +63,7 @@ impl std::str::FromStr for Type {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "quotes",
         feature = "subscription_schedules",
@@ -73,6 +77,7 @@ impl std::fmt::Display for Type {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "quotes",
         feature = "subscription_schedules",
@@ -86,6 +91,7 @@ impl serde::Serialize for Type {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "quotes",
         feature = "subscription_schedules",
@@ -99,6 +105,7 @@ impl<'de> serde::Deserialize<'de> for Type {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "quotes",
         feature = "subscription_schedules",

@@ -34,7 +34,7 @@ impl From<i64> for Created {
     }
 }
 /// Values of `origin` in `CreateChargeRefund` and `CreateRefund`.
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "refunds"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Origin {
@@ -43,7 +43,7 @@ pub enum Origin {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "refunds"))]
 impl Origin {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -53,7 +53,7 @@ impl Origin {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "refunds"))]
 impl std::str::FromStr for Origin {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -66,26 +66,26 @@ impl std::str::FromStr for Origin {
         )
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "refunds"))]
 impl std::fmt::Display for Origin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "refunds"))]
 impl serde::Serialize for Origin {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for Origin {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
 /// Values of `pending_reason` in `Refund`.
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PendingReason {
@@ -98,7 +98,7 @@ pub enum PendingReason {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl PendingReason {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -110,7 +110,7 @@ impl PendingReason {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl std::str::FromStr for PendingReason {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -128,32 +128,32 @@ impl std::str::FromStr for PendingReason {
         )
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl std::fmt::Display for PendingReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl serde::Serialize for PendingReason {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for PendingReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for PendingReason {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
 }
 /// Values of `reason` in `Refund`.
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Reason {
@@ -168,7 +168,7 @@ pub enum Reason {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl Reason {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -181,7 +181,7 @@ impl Reason {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl std::str::FromStr for Reason {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -205,32 +205,32 @@ impl std::str::FromStr for Reason {
         )
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl std::fmt::Display for Reason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl serde::Serialize for Reason {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for Reason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for Reason {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
 }
 /// Values of `type` in `RefundDestinationDetailsCard`.
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Type {
@@ -243,7 +243,7 @@ pub enum Type {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl Type {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -255,7 +255,7 @@ impl Type {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl std::str::FromStr for Type {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -270,25 +270,25 @@ impl std::str::FromStr for Type {
         )
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl std::fmt::Display for Type {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl serde::Serialize for Type {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl<'de> serde::Deserialize<'de> for Type {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "refunds"))]
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::Decode for Type {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
@@ -297,7 +297,7 @@ impl crate::rt::Decode for Type {
 /// Types of `create` whose field path another type of `refund` also has.
 pub mod create {
     /// Values of `reason` in `CreateChargeRefund` and `CreateRefund`.
-    #[cfg(any(feature = "charges", feature = "refunds"))]
+    #[cfg(any(feature = "charge_refunds", feature = "refunds"))]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum Reason {
@@ -310,7 +310,7 @@ pub mod create {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
-    #[cfg(any(feature = "charges", feature = "refunds"))]
+    #[cfg(any(feature = "charge_refunds", feature = "refunds"))]
     impl Reason {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -322,7 +322,7 @@ pub mod create {
             }
         }
     }
-    #[cfg(any(feature = "charges", feature = "refunds"))]
+    #[cfg(any(feature = "charge_refunds", feature = "refunds"))]
     impl std::str::FromStr for Reason {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -340,19 +340,19 @@ pub mod create {
             )
         }
     }
-    #[cfg(any(feature = "charges", feature = "refunds"))]
+    #[cfg(any(feature = "charge_refunds", feature = "refunds"))]
     impl std::fmt::Display for Reason {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
-    #[cfg(any(feature = "charges", feature = "refunds"))]
+    #[cfg(any(feature = "charge_refunds", feature = "refunds"))]
     impl serde::Serialize for Reason {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
-    #[cfg(any(feature = "charges", feature = "refunds"))]
+    #[cfg(any(feature = "charge_refunds", feature = "refunds"))]
     impl<'de> serde::Deserialize<'de> for Reason {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)

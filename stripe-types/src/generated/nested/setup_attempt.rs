@@ -34,6 +34,7 @@ impl From<i64> for Created {
     }
 }
 /// Values of `flow_directions` in `SetupAttempt` and `SetupIntent`.
+#[cfg(any(feature = "setup_attempts", feature = "setup_intents"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FlowDirections {
@@ -44,6 +45,7 @@ pub enum FlowDirections {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
+#[cfg(any(feature = "setup_attempts", feature = "setup_intents"))]
 impl FlowDirections {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -54,6 +56,7 @@ impl FlowDirections {
         }
     }
 }
+#[cfg(any(feature = "setup_attempts", feature = "setup_intents"))]
 impl std::str::FromStr for FlowDirections {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -67,21 +70,25 @@ impl std::str::FromStr for FlowDirections {
         )
     }
 }
+#[cfg(any(feature = "setup_attempts", feature = "setup_intents"))]
 impl std::fmt::Display for FlowDirections {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "setup_attempts", feature = "setup_intents"))]
 impl serde::Serialize for FlowDirections {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(any(feature = "setup_attempts", feature = "setup_intents"))]
 impl<'de> serde::Deserialize<'de> for FlowDirections {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(any(feature = "setup_attempts", feature = "setup_intents"))]
 impl crate::rt::Decode for FlowDirections {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()

@@ -148,6 +148,7 @@ impl AcssDebitMandateOptions {
     }
 }
 /// Values of `cancellation_reason` in `SetupIntent`.
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CancellationReason {
@@ -160,6 +161,7 @@ pub enum CancellationReason {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "setup_intents")]
 impl CancellationReason {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -171,6 +173,7 @@ impl CancellationReason {
         }
     }
 }
+#[cfg(feature = "setup_intents")]
 impl std::str::FromStr for CancellationReason {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -188,21 +191,25 @@ impl std::str::FromStr for CancellationReason {
         )
     }
 }
+#[cfg(feature = "setup_intents")]
 impl std::fmt::Display for CancellationReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "setup_intents")]
 impl serde::Serialize for CancellationReason {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for CancellationReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for CancellationReason {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
@@ -320,20 +327,22 @@ impl CardMandateOptions {
     }
 }
 /// One of several shapes of `SetupIntentPaymentMethodOptionsCardPresent`.
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CardPresent {
     /// A `SetupIntentPaymentMethodOptionsCardPresent`.
     SetupIntentPaymentMethodOptionsCardPresent(
-        crate::rt::Boxed<crate::gated::SetupIntentPaymentMethodOptionsCardPresent>,
+        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsCardPresent>,
     ),
     /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
     SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CardPresent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -346,21 +355,23 @@ impl serde::Serialize for CardPresent {
         }
     }
 }
-impl From<crate::gated::SetupIntentPaymentMethodOptionsCardPresent> for CardPresent {
+#[cfg(feature = "setup_intents")]
+impl From<crate::SetupIntentPaymentMethodOptionsCardPresent> for CardPresent {
     #[inline]
-    fn from(v: crate::gated::SetupIntentPaymentMethodOptionsCardPresent) -> Self {
+    fn from(v: crate::SetupIntentPaymentMethodOptionsCardPresent) -> Self {
         CardPresent::SetupIntentPaymentMethodOptionsCardPresent(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient>
-for CardPresent {
+#[cfg(feature = "setup_intents")]
+impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient> for CardPresent {
     #[inline]
-    fn from(v: crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
+    fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         CardPresent::SetupIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for CardPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -382,11 +393,13 @@ impl crate::rt::Decode for CardPresent {
         r.decode().map(CardPresent::Unknown)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for CardPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for CardPresent {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -511,20 +524,22 @@ impl<'de> serde::Deserialize<'de> for FlowDirections {
     }
 }
 /// One of several shapes of `SetupIntentPaymentMethodOptionsLink`.
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Link {
     /// A `SetupIntentPaymentMethodOptionsLink`.
     SetupIntentPaymentMethodOptionsLink(
-        crate::rt::Boxed<crate::gated::SetupIntentPaymentMethodOptionsLink>,
+        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsLink>,
     ),
     /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
     SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Link {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -535,18 +550,21 @@ impl serde::Serialize for Link {
         }
     }
 }
-impl From<crate::gated::SetupIntentPaymentMethodOptionsLink> for Link {
+#[cfg(feature = "setup_intents")]
+impl From<crate::SetupIntentPaymentMethodOptionsLink> for Link {
     #[inline]
-    fn from(v: crate::gated::SetupIntentPaymentMethodOptionsLink) -> Self {
+    fn from(v: crate::SetupIntentPaymentMethodOptionsLink) -> Self {
         Link::SetupIntentPaymentMethodOptionsLink(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient> for Link {
+#[cfg(feature = "setup_intents")]
+impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient> for Link {
     #[inline]
-    fn from(v: crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
+    fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         Link::SetupIntentTypeSpecificPaymentMethodOptionsClient(crate::rt::Boxed::new(v))
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for Link {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -564,11 +582,13 @@ impl crate::rt::Decode for Link {
         r.decode().map(Link::Unknown)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for Link {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for Link {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -1286,20 +1306,22 @@ impl PaytoMandateOptions {
     }
 }
 /// One of several shapes of `SetupIntentPaymentMethodOptionsSepaDebit`.
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum SepaDebit {
     /// A `SetupIntentPaymentMethodOptionsSepaDebit`.
     SetupIntentPaymentMethodOptionsSepaDebit(
-        crate::rt::Boxed<crate::gated::SetupIntentPaymentMethodOptionsSepaDebit>,
+        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsSepaDebit>,
     ),
     /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
     SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        crate::rt::Boxed<crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SepaDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1312,21 +1334,23 @@ impl serde::Serialize for SepaDebit {
         }
     }
 }
-impl From<crate::gated::SetupIntentPaymentMethodOptionsSepaDebit> for SepaDebit {
+#[cfg(feature = "setup_intents")]
+impl From<crate::SetupIntentPaymentMethodOptionsSepaDebit> for SepaDebit {
     #[inline]
-    fn from(v: crate::gated::SetupIntentPaymentMethodOptionsSepaDebit) -> Self {
+    fn from(v: crate::SetupIntentPaymentMethodOptionsSepaDebit) -> Self {
         SepaDebit::SetupIntentPaymentMethodOptionsSepaDebit(crate::rt::Boxed::new(v))
     }
 }
-impl From<crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient>
-for SepaDebit {
+#[cfg(feature = "setup_intents")]
+impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient> for SepaDebit {
     #[inline]
-    fn from(v: crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
+    fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SepaDebit::SetupIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed::new(v),
         )
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SepaDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1346,11 +1370,13 @@ impl crate::rt::Decode for SepaDebit {
         r.decode().map(SepaDebit::Unknown)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for SepaDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SepaDebit {
     fn id_str(&self) -> Option<&str> {
         match self {
@@ -1396,6 +1422,7 @@ impl SingleUse {
     }
 }
 /// Values of `status` in `SetupIntent`.
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Status {
@@ -1414,6 +1441,7 @@ pub enum Status {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "setup_intents")]
 impl Status {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1428,6 +1456,7 @@ impl Status {
         }
     }
 }
+#[cfg(feature = "setup_intents")]
 impl std::str::FromStr for Status {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -1455,21 +1484,25 @@ impl std::str::FromStr for Status {
         )
     }
 }
+#[cfg(feature = "setup_intents")]
 impl std::fmt::Display for Status {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "setup_intents")]
 impl serde::Serialize for Status {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for Status {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for Status {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
@@ -1770,22 +1803,22 @@ pub mod cancel {
 /// Types of `payment_method_options` whose field path another type of `setup_intent` also has.
 pub mod payment_method_options {
     /// One of several shapes of `SetupIntentPaymentMethodOptionsAcssDebit`.
+    #[cfg(feature = "setup_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum AcssDebit {
         /// A `SetupIntentPaymentMethodOptionsAcssDebit`.
         SetupIntentPaymentMethodOptionsAcssDebit(
-            crate::rt::Boxed<crate::gated::SetupIntentPaymentMethodOptionsAcssDebit>,
+            crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsAcssDebit>,
         ),
         /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
         SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "setup_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for AcssDebit {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1798,23 +1831,23 @@ pub mod payment_method_options {
             }
         }
     }
-    impl From<crate::gated::SetupIntentPaymentMethodOptionsAcssDebit> for AcssDebit {
+    #[cfg(feature = "setup_intents")]
+    impl From<crate::SetupIntentPaymentMethodOptionsAcssDebit> for AcssDebit {
         #[inline]
-        fn from(v: crate::gated::SetupIntentPaymentMethodOptionsAcssDebit) -> Self {
+        fn from(v: crate::SetupIntentPaymentMethodOptionsAcssDebit) -> Self {
             AcssDebit::SetupIntentPaymentMethodOptionsAcssDebit(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient>
-    for AcssDebit {
+    #[cfg(feature = "setup_intents")]
+    impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient> for AcssDebit {
         #[inline]
-        fn from(
-            v: crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             AcssDebit::SetupIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl crate::rt::Decode for AcssDebit {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1836,11 +1869,13 @@ pub mod payment_method_options {
             r.decode().map(AcssDebit::Unknown)
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl<'de> serde::Deserialize<'de> for AcssDebit {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl crate::rt::HasId for AcssDebit {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -1855,22 +1890,22 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `SetupIntentPaymentMethodOptionsAmazonPay`.
+    #[cfg(feature = "setup_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum AmazonPay {
         /// A `SetupIntentPaymentMethodOptionsAmazonPay`.
         SetupIntentPaymentMethodOptionsAmazonPay(
-            crate::rt::Boxed<crate::gated::SetupIntentPaymentMethodOptionsAmazonPay>,
+            crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsAmazonPay>,
         ),
         /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
         SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "setup_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for AmazonPay {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1883,23 +1918,23 @@ pub mod payment_method_options {
             }
         }
     }
-    impl From<crate::gated::SetupIntentPaymentMethodOptionsAmazonPay> for AmazonPay {
+    #[cfg(feature = "setup_intents")]
+    impl From<crate::SetupIntentPaymentMethodOptionsAmazonPay> for AmazonPay {
         #[inline]
-        fn from(v: crate::gated::SetupIntentPaymentMethodOptionsAmazonPay) -> Self {
+        fn from(v: crate::SetupIntentPaymentMethodOptionsAmazonPay) -> Self {
             AmazonPay::SetupIntentPaymentMethodOptionsAmazonPay(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient>
-    for AmazonPay {
+    #[cfg(feature = "setup_intents")]
+    impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient> for AmazonPay {
         #[inline]
-        fn from(
-            v: crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             AmazonPay::SetupIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl crate::rt::Decode for AmazonPay {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1921,11 +1956,13 @@ pub mod payment_method_options {
             r.decode().map(AmazonPay::Unknown)
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl<'de> serde::Deserialize<'de> for AmazonPay {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl crate::rt::HasId for AmazonPay {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -1940,22 +1977,22 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `SetupIntentPaymentMethodOptionsBacsDebit`.
+    #[cfg(feature = "setup_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum BacsDebit {
         /// A `SetupIntentPaymentMethodOptionsBacsDebit`.
         SetupIntentPaymentMethodOptionsBacsDebit(
-            crate::rt::Boxed<crate::gated::SetupIntentPaymentMethodOptionsBacsDebit>,
+            crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsBacsDebit>,
         ),
         /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
         SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "setup_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for BacsDebit {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1968,23 +2005,23 @@ pub mod payment_method_options {
             }
         }
     }
-    impl From<crate::gated::SetupIntentPaymentMethodOptionsBacsDebit> for BacsDebit {
+    #[cfg(feature = "setup_intents")]
+    impl From<crate::SetupIntentPaymentMethodOptionsBacsDebit> for BacsDebit {
         #[inline]
-        fn from(v: crate::gated::SetupIntentPaymentMethodOptionsBacsDebit) -> Self {
+        fn from(v: crate::SetupIntentPaymentMethodOptionsBacsDebit) -> Self {
             BacsDebit::SetupIntentPaymentMethodOptionsBacsDebit(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient>
-    for BacsDebit {
+    #[cfg(feature = "setup_intents")]
+    impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient> for BacsDebit {
         #[inline]
-        fn from(
-            v: crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             BacsDebit::SetupIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl crate::rt::Decode for BacsDebit {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2006,11 +2043,13 @@ pub mod payment_method_options {
             r.decode().map(BacsDebit::Unknown)
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl<'de> serde::Deserialize<'de> for BacsDebit {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl crate::rt::HasId for BacsDebit {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -2025,22 +2064,22 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `SetupIntentPaymentMethodOptionsCard`.
+    #[cfg(feature = "setup_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Card {
         /// A `SetupIntentPaymentMethodOptionsCard`.
         SetupIntentPaymentMethodOptionsCard(
-            crate::rt::Boxed<crate::gated::SetupIntentPaymentMethodOptionsCard>,
+            crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsCard>,
         ),
         /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
         SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "setup_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Card {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2053,22 +2092,23 @@ pub mod payment_method_options {
             }
         }
     }
-    impl From<crate::gated::SetupIntentPaymentMethodOptionsCard> for Card {
+    #[cfg(feature = "setup_intents")]
+    impl From<crate::SetupIntentPaymentMethodOptionsCard> for Card {
         #[inline]
-        fn from(v: crate::gated::SetupIntentPaymentMethodOptionsCard) -> Self {
+        fn from(v: crate::SetupIntentPaymentMethodOptionsCard) -> Self {
             Card::SetupIntentPaymentMethodOptionsCard(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient> for Card {
+    #[cfg(feature = "setup_intents")]
+    impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient> for Card {
         #[inline]
-        fn from(
-            v: crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Card::SetupIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl crate::rt::Decode for Card {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2086,11 +2126,13 @@ pub mod payment_method_options {
             r.decode().map(Card::Unknown)
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl<'de> serde::Deserialize<'de> for Card {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl crate::rt::HasId for Card {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -2105,22 +2147,22 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `SetupIntentPaymentMethodOptionsKlarna`.
+    #[cfg(feature = "setup_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Klarna {
         /// A `SetupIntentPaymentMethodOptionsKlarna`.
         SetupIntentPaymentMethodOptionsKlarna(
-            crate::rt::Boxed<crate::gated::SetupIntentPaymentMethodOptionsKlarna>,
+            crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsKlarna>,
         ),
         /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
         SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "setup_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Klarna {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2133,23 +2175,23 @@ pub mod payment_method_options {
             }
         }
     }
-    impl From<crate::gated::SetupIntentPaymentMethodOptionsKlarna> for Klarna {
+    #[cfg(feature = "setup_intents")]
+    impl From<crate::SetupIntentPaymentMethodOptionsKlarna> for Klarna {
         #[inline]
-        fn from(v: crate::gated::SetupIntentPaymentMethodOptionsKlarna) -> Self {
+        fn from(v: crate::SetupIntentPaymentMethodOptionsKlarna) -> Self {
             Klarna::SetupIntentPaymentMethodOptionsKlarna(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient>
-    for Klarna {
+    #[cfg(feature = "setup_intents")]
+    impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient> for Klarna {
         #[inline]
-        fn from(
-            v: crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Klarna::SetupIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl crate::rt::Decode for Klarna {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2169,11 +2211,13 @@ pub mod payment_method_options {
             r.decode().map(Klarna::Unknown)
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl<'de> serde::Deserialize<'de> for Klarna {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl crate::rt::HasId for Klarna {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -2188,22 +2232,22 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `SetupIntentPaymentMethodOptionsPaypal`.
+    #[cfg(feature = "setup_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Paypal {
         /// A `SetupIntentPaymentMethodOptionsPaypal`.
         SetupIntentPaymentMethodOptionsPaypal(
-            crate::rt::Boxed<crate::gated::SetupIntentPaymentMethodOptionsPaypal>,
+            crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsPaypal>,
         ),
         /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
         SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "setup_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Paypal {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2216,23 +2260,23 @@ pub mod payment_method_options {
             }
         }
     }
-    impl From<crate::gated::SetupIntentPaymentMethodOptionsPaypal> for Paypal {
+    #[cfg(feature = "setup_intents")]
+    impl From<crate::SetupIntentPaymentMethodOptionsPaypal> for Paypal {
         #[inline]
-        fn from(v: crate::gated::SetupIntentPaymentMethodOptionsPaypal) -> Self {
+        fn from(v: crate::SetupIntentPaymentMethodOptionsPaypal) -> Self {
             Paypal::SetupIntentPaymentMethodOptionsPaypal(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient>
-    for Paypal {
+    #[cfg(feature = "setup_intents")]
+    impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient> for Paypal {
         #[inline]
-        fn from(
-            v: crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Paypal::SetupIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl crate::rt::Decode for Paypal {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2252,11 +2296,13 @@ pub mod payment_method_options {
             r.decode().map(Paypal::Unknown)
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl<'de> serde::Deserialize<'de> for Paypal {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl crate::rt::HasId for Paypal {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -2271,22 +2317,22 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `SetupIntentPaymentMethodOptionsPayto`.
+    #[cfg(feature = "setup_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Payto {
         /// A `SetupIntentPaymentMethodOptionsPayto`.
         SetupIntentPaymentMethodOptionsPayto(
-            crate::rt::Boxed<crate::gated::SetupIntentPaymentMethodOptionsPayto>,
+            crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsPayto>,
         ),
         /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
         SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "setup_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for Payto {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2299,23 +2345,23 @@ pub mod payment_method_options {
             }
         }
     }
-    impl From<crate::gated::SetupIntentPaymentMethodOptionsPayto> for Payto {
+    #[cfg(feature = "setup_intents")]
+    impl From<crate::SetupIntentPaymentMethodOptionsPayto> for Payto {
         #[inline]
-        fn from(v: crate::gated::SetupIntentPaymentMethodOptionsPayto) -> Self {
+        fn from(v: crate::SetupIntentPaymentMethodOptionsPayto) -> Self {
             Payto::SetupIntentPaymentMethodOptionsPayto(crate::rt::Boxed::new(v))
         }
     }
-    impl From<crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient>
-    for Payto {
+    #[cfg(feature = "setup_intents")]
+    impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient> for Payto {
         #[inline]
-        fn from(
-            v: crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             Payto::SetupIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl crate::rt::Decode for Payto {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2335,11 +2381,13 @@ pub mod payment_method_options {
             r.decode().map(Payto::Unknown)
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl<'de> serde::Deserialize<'de> for Payto {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl crate::rt::HasId for Payto {
         fn id_str(&self) -> Option<&str> {
             match self {
@@ -2354,22 +2402,22 @@ pub mod payment_method_options {
         }
     }
     /// One of several shapes of `SetupIntentPaymentMethodOptionsUsBankAccount`.
+    #[cfg(feature = "setup_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum UsBankAccount {
         /// A `SetupIntentPaymentMethodOptionsUsBankAccount`.
         SetupIntentPaymentMethodOptionsUsBankAccount(
-            crate::rt::Boxed<crate::gated::SetupIntentPaymentMethodOptionsUsBankAccount>,
+            crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsUsBankAccount>,
         ),
         /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
         SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::Boxed<
-                crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient,
-            >,
+            crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
         /// A shape this version of the SDK does not know; kept as raw JSON.
         Unknown(serde_json::Value),
     }
+    #[cfg(feature = "setup_intents")]
     #[cfg(feature = "serialize")]
     impl serde::Serialize for UsBankAccount {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2384,26 +2432,26 @@ pub mod payment_method_options {
             }
         }
     }
-    impl From<crate::gated::SetupIntentPaymentMethodOptionsUsBankAccount>
-    for UsBankAccount {
+    #[cfg(feature = "setup_intents")]
+    impl From<crate::SetupIntentPaymentMethodOptionsUsBankAccount> for UsBankAccount {
         #[inline]
-        fn from(v: crate::gated::SetupIntentPaymentMethodOptionsUsBankAccount) -> Self {
+        fn from(v: crate::SetupIntentPaymentMethodOptionsUsBankAccount) -> Self {
             UsBankAccount::SetupIntentPaymentMethodOptionsUsBankAccount(
                 crate::rt::Boxed::new(v),
             )
         }
     }
-    impl From<crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient>
+    #[cfg(feature = "setup_intents")]
+    impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
     for UsBankAccount {
         #[inline]
-        fn from(
-            v: crate::gated::SetupIntentTypeSpecificPaymentMethodOptionsClient,
-        ) -> Self {
+        fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
             UsBankAccount::SetupIntentTypeSpecificPaymentMethodOptionsClient(
                 crate::rt::Boxed::new(v),
             )
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl crate::rt::Decode for UsBankAccount {
         #[inline(never)]
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2429,11 +2477,13 @@ pub mod payment_method_options {
             r.decode().map(UsBankAccount::Unknown)
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl<'de> serde::Deserialize<'de> for UsBankAccount {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::json::deserialize(d)
         }
     }
+    #[cfg(feature = "setup_intents")]
     impl crate::rt::HasId for UsBankAccount {
         fn id_str(&self) -> Option<&str> {
             match self {

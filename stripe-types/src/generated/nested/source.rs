@@ -605,7 +605,14 @@ impl Online {
     }
 }
 /// `owner` in the parameters of `CreateSource`, `UpdateCustomerBankAccount` and 3 more.
-#[cfg(any(feature = "customers", feature = "sources"))]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources",
+        feature = "sources"
+    )
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct Owner {
@@ -618,7 +625,14 @@ pub struct Owner {
     /// The `phone` parameter.
     pub phone: Option<String>,
 }
-#[cfg(any(feature = "customers", feature = "sources"))]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources",
+        feature = "sources"
+    )
+)]
 impl serde::Serialize for Owner {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -638,7 +652,14 @@ impl serde::Serialize for Owner {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "sources"))]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources",
+        feature = "sources"
+    )
+)]
 impl Owner {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -672,7 +693,14 @@ impl Owner {
     }
 }
 /// `owner.address` in the parameters of `CreateSource`, `UpdateCustomerBankAccount` and 3 more.
-#[cfg(any(feature = "customers", feature = "sources"))]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources",
+        feature = "sources"
+    )
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct OwnerAddress {
@@ -689,7 +717,14 @@ pub struct OwnerAddress {
     /// The `state` parameter.
     pub state: Option<String>,
 }
-#[cfg(any(feature = "customers", feature = "sources"))]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources",
+        feature = "sources"
+    )
+)]
 impl serde::Serialize for OwnerAddress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -715,7 +750,14 @@ impl serde::Serialize for OwnerAddress {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "sources"))]
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources",
+        feature = "sources"
+    )
+)]
 impl OwnerAddress {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1103,7 +1145,13 @@ impl<'de> serde::Deserialize<'de> for Status {
     }
 }
 /// Values of `type` in `Source`.
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Type {
@@ -1146,7 +1194,13 @@ pub enum Type {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl Type {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1173,7 +1227,13 @@ impl Type {
         }
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl std::str::FromStr for Type {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -1225,25 +1285,49 @@ impl std::str::FromStr for Type {
         )
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl std::fmt::Display for Type {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl serde::Serialize for Type {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for Type {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for Type {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()

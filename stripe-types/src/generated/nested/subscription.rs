@@ -3,7 +3,7 @@
 /// Values of `payment_settings.payment_method_options.us_bank_account.financial_connections.filters.account_subcategories` in `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 10 more.
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -22,7 +22,7 @@ pub enum AccountSubcategories {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -41,7 +41,7 @@ impl AccountSubcategories {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -63,7 +63,7 @@ impl std::str::FromStr for AccountSubcategories {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -77,7 +77,7 @@ impl std::fmt::Display for AccountSubcategories {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -91,7 +91,7 @@ impl serde::Serialize for AccountSubcategories {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -104,7 +104,13 @@ impl<'de> serde::Deserialize<'de> for AccountSubcategories {
     }
 }
 /// `payment_settings.payment_method_options.acss_debit` in the parameters of `CreateCustomerSubscription`, `CreateInvoice` and 4 more.
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct AcssDebit {
@@ -113,7 +119,13 @@ pub struct AcssDebit {
     /// The `verification_method` parameter.
     pub verification_method: Option<crate::subscription::VerificationMethod>,
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for AcssDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -127,7 +139,13 @@ impl serde::Serialize for AcssDebit {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl AcssDebit {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -155,14 +173,26 @@ impl AcssDebit {
     }
 }
 /// `payment_settings.payment_method_options.acss_debit.mandate_options` in the parameters of `CreateCustomerSubscription`, `CreateInvoice` and 4 more.
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct AcssDebitMandateOptions {
     /// The `transaction_type` parameter.
     pub transaction_type: Option<crate::subscription::TransactionType>,
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for AcssDebitMandateOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -173,7 +203,13 @@ impl serde::Serialize for AcssDebitMandateOptions {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl AcssDebitMandateOptions {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -190,7 +226,7 @@ impl AcssDebitMandateOptions {
     }
 }
 /// `add_invoice_items` in the parameters of `CreateCustomerSubscription`, `CreateSubscription` and 2 more.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct AddInvoiceItems {
@@ -209,7 +245,7 @@ pub struct AddInvoiceItems {
     /// The `tax_rates` parameter.
     pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl serde::Serialize for AddInvoiceItems {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -238,7 +274,7 @@ impl serde::Serialize for AddInvoiceItems {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl AddInvoiceItems {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -298,7 +334,7 @@ impl AddInvoiceItems {
 /// `add_invoice_items.price_data` in the parameters of `CreateCustomerSubscription`, `CreatePreviewInvoice` and 5 more.
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -320,7 +356,7 @@ pub struct AddInvoiceItemsPriceData {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -347,7 +383,7 @@ impl serde::Serialize for AddInvoiceItemsPriceData {
 /// The required parameters of [`AddInvoiceItemsPriceData::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -362,7 +398,7 @@ pub struct AddInvoiceItemsPriceDataArgs {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -399,7 +435,7 @@ impl AddInvoiceItemsPriceData {
 /// `automatic_tax` in the parameters of `CreateCustomerSubscription`, `CreatePreviewInvoice` and 5 more.
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -415,7 +451,7 @@ pub struct AutomaticTax {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -434,7 +470,7 @@ impl serde::Serialize for AutomaticTax {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -456,14 +492,26 @@ impl AutomaticTax {
     }
 }
 /// `payment_settings.payment_method_options.bancontact` in the parameters of `CreateCustomerSubscription`, `CreateInvoice` and 4 more.
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct Bancontact {
     /// The `preferred_language` parameter.
     pub preferred_language: Option<crate::subscription::PreferredLanguage>,
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for Bancontact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -474,7 +522,13 @@ impl serde::Serialize for Bancontact {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl Bancontact {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -491,7 +545,13 @@ impl Bancontact {
     }
 }
 /// `payment_settings.payment_method_options.customer_balance.bank_transfer` in the parameters of `CreateCustomerSubscription`, `CreateInvoice` and 4 more.
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct BankTransfer {
@@ -500,7 +560,13 @@ pub struct BankTransfer {
     /// The `type` parameter.
     pub r#type: Option<String>,
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for BankTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -514,7 +580,13 @@ impl serde::Serialize for BankTransfer {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl BankTransfer {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -539,7 +611,7 @@ impl BankTransfer {
     }
 }
 /// Values of `pause_collection.behavior` in `UpdateCustomerSubscription` and `UpdateSubscription`.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Behavior {
@@ -552,7 +624,7 @@ pub enum Behavior {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl Behavior {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -564,7 +636,7 @@ impl Behavior {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl std::str::FromStr for Behavior {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -582,19 +654,19 @@ impl std::str::FromStr for Behavior {
         )
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl std::fmt::Display for Behavior {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl serde::Serialize for Behavior {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl<'de> serde::Deserialize<'de> for Behavior {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
@@ -604,7 +676,7 @@ impl<'de> serde::Deserialize<'de> for Behavior {
 #[cfg(
     any(
         feature = "billing_portal_configurations",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "subscriptions"
     )
 )]
@@ -621,7 +693,7 @@ pub enum BillingCycleAnchor {
 #[cfg(
     any(
         feature = "billing_portal_configurations",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "subscriptions"
     )
 )]
@@ -638,7 +710,7 @@ impl BillingCycleAnchor {
 #[cfg(
     any(
         feature = "billing_portal_configurations",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "subscriptions"
     )
 )]
@@ -658,7 +730,7 @@ impl std::str::FromStr for BillingCycleAnchor {
 #[cfg(
     any(
         feature = "billing_portal_configurations",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "subscriptions"
     )
 )]
@@ -670,7 +742,7 @@ impl std::fmt::Display for BillingCycleAnchor {
 #[cfg(
     any(
         feature = "billing_portal_configurations",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "subscriptions"
     )
 )]
@@ -682,7 +754,7 @@ impl serde::Serialize for BillingCycleAnchor {
 #[cfg(
     any(
         feature = "billing_portal_configurations",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "subscriptions"
     )
 )]
@@ -854,7 +926,7 @@ impl<'de> serde::Deserialize<'de> for BillingModeType {
 /// `items.billing_thresholds` in the parameters of `CreateCustomerSubscription`, `CreatePreviewInvoice` and 7 more.
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -869,7 +941,7 @@ pub struct BillingThresholds {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -886,7 +958,7 @@ impl serde::Serialize for BillingThresholds {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -903,7 +975,13 @@ impl BillingThresholds {
     }
 }
 /// One of several shapes of `CreateCustomerSubscriptionCancelAt`.
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CancelAt {
@@ -912,7 +990,13 @@ pub enum CancelAt {
     /// A `String`.
     String(crate::subscription::CancelAtString),
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for CancelAt {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -921,14 +1005,26 @@ impl serde::Serialize for CancelAt {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl From<crate::rt::Timestamp> for CancelAt {
     #[inline]
     fn from(v: crate::rt::Timestamp) -> Self {
         CancelAt::Integer(v)
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl From<crate::subscription::CancelAtString> for CancelAt {
     #[inline]
     fn from(v: crate::subscription::CancelAtString) -> Self {
@@ -936,7 +1032,13 @@ impl From<crate::subscription::CancelAtString> for CancelAt {
     }
 }
 /// Values of `cancel_at.string` in `CreateCustomerSubscription`, `CreatePreviewInvoice` and 3 more.
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CancelAtString {
@@ -947,7 +1049,13 @@ pub enum CancelAtString {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl CancelAtString {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -958,7 +1066,13 @@ impl CancelAtString {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl std::str::FromStr for CancelAtString {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -972,26 +1086,44 @@ impl std::str::FromStr for CancelAtString {
         )
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl std::fmt::Display for CancelAtString {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for CancelAtString {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for CancelAtString {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
 /// `cancellation_details` in the parameters of `CancelSubscription`, `UpdateCustomerSubscription` and `UpdateSubscription`.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CancellationDetails {
@@ -1000,7 +1132,7 @@ pub struct CancellationDetails {
     /// The `feedback` parameter.
     pub feedback: Option<crate::subscription::Feedback>,
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl serde::Serialize for CancellationDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1014,7 +1146,7 @@ impl serde::Serialize for CancellationDetails {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl CancellationDetails {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1036,7 +1168,7 @@ impl CancellationDetails {
     }
 }
 /// `payment_settings.payment_method_options.card` in the parameters of `CreateCustomerSubscription`, `CreateSubscription` and 2 more.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct Card {
@@ -1047,7 +1179,7 @@ pub struct Card {
     /// The `request_three_d_secure` parameter.
     pub request_three_d_secure: Option<crate::subscription::RequestThreeDSecure>,
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl serde::Serialize for Card {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1064,7 +1196,7 @@ impl serde::Serialize for Card {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl Card {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1098,7 +1230,7 @@ impl Card {
     }
 }
 /// `payment_settings.payment_method_options.card.mandate_options` in the parameters of `CreateCustomerSubscription`, `CreateSubscription` and 2 more.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CardMandateOptions {
@@ -1109,7 +1241,7 @@ pub struct CardMandateOptions {
     /// The `description` parameter.
     pub description: Option<String>,
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl serde::Serialize for CardMandateOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1126,7 +1258,7 @@ impl serde::Serialize for CardMandateOptions {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl CardMandateOptions {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1159,6 +1291,7 @@ impl CardMandateOptions {
 /// Values of `collection_method` in `Invoice`, `Quote` and 3 more.
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "quotes",
@@ -1178,6 +1311,7 @@ pub enum CollectionMethod {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "quotes",
@@ -1197,6 +1331,7 @@ impl CollectionMethod {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "quotes",
@@ -1222,6 +1357,7 @@ impl std::str::FromStr for CollectionMethod {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "quotes",
@@ -1236,6 +1372,7 @@ impl std::fmt::Display for CollectionMethod {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "quotes",
@@ -1250,6 +1387,7 @@ impl serde::Serialize for CollectionMethod {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "quotes",
@@ -1264,6 +1402,7 @@ impl<'de> serde::Deserialize<'de> for CollectionMethod {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoices",
         feature = "quotes",
@@ -1376,7 +1515,13 @@ impl From<i64> for CurrentPeriodStart {
     }
 }
 /// `payment_settings.payment_method_options.customer_balance` in the parameters of `CreateCustomerSubscription`, `CreateInvoice` and 4 more.
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CustomerBalance {
@@ -1385,7 +1530,13 @@ pub struct CustomerBalance {
     /// The `funding_type` parameter.
     pub funding_type: Option<String>,
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for CustomerBalance {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1399,7 +1550,13 @@ impl serde::Serialize for CustomerBalance {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl CustomerBalance {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1426,6 +1583,7 @@ impl CustomerBalance {
 /// Values of `disabled_reason` in `SchedulesPhaseAutomaticTax`, `SubscriptionAutomaticTax` and `SubscriptionSchedulesResourceDefaultSettingsAutomaticTax`.
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -1441,6 +1599,7 @@ pub enum DisabledReason {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -1457,6 +1616,7 @@ impl DisabledReason {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -1476,6 +1636,7 @@ impl std::str::FromStr for DisabledReason {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -1488,6 +1649,7 @@ impl std::fmt::Display for DisabledReason {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -1500,6 +1662,7 @@ impl serde::Serialize for DisabledReason {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -1512,6 +1675,7 @@ impl<'de> serde::Deserialize<'de> for DisabledReason {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -1525,7 +1689,8 @@ impl crate::rt::Decode for DisabledReason {
 /// `add_invoice_items.discounts` in the parameters of `AddLinesInvoice`, `CreateCustomerSubscription` and 16 more.
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
+        feature = "invoice_lines",
         feature = "invoiceitems",
         feature = "invoices",
         feature = "quotes",
@@ -1546,7 +1711,8 @@ pub struct Discounts {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
+        feature = "invoice_lines",
         feature = "invoiceitems",
         feature = "invoices",
         feature = "quotes",
@@ -1573,7 +1739,8 @@ impl serde::Serialize for Discounts {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
+        feature = "invoice_lines",
         feature = "invoiceitems",
         feature = "invoices",
         feature = "quotes",
@@ -1609,7 +1776,7 @@ impl Discounts {
     }
 }
 /// `add_invoice_items.period.end` in the parameters of `CreateCustomerSubscription`, `CreateSubscription` and 2 more.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct End {
@@ -1618,7 +1785,7 @@ pub struct End {
     /// The `type` parameter.
     pub r#type: crate::subscription::EndType,
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl serde::Serialize for End {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1630,7 +1797,7 @@ impl serde::Serialize for End {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl End {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1650,7 +1817,7 @@ impl End {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_links",
         feature = "subscriptions"
     )
@@ -1664,7 +1831,7 @@ pub struct EndBehavior {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_links",
         feature = "subscriptions"
     )
@@ -1680,7 +1847,7 @@ impl serde::Serialize for EndBehavior {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_links",
         feature = "subscriptions"
     )
@@ -1697,7 +1864,7 @@ impl EndBehavior {
     }
 }
 /// Values of `add_invoice_items.period.end.type` in `CreateCustomerSubscription`, `CreateSubscription` and 2 more.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EndType {
@@ -1708,7 +1875,7 @@ pub enum EndType {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl EndType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1719,7 +1886,7 @@ impl EndType {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl std::str::FromStr for EndType {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -1733,33 +1900,45 @@ impl std::str::FromStr for EndType {
         )
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl std::fmt::Display for EndType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl serde::Serialize for EndType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl<'de> serde::Deserialize<'de> for EndType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
 /// `payment_settings.payment_method_options.customer_balance.bank_transfer.eu_bank_transfer` in the parameters of `CreateCustomerSubscription`, `CreateInvoice` and 4 more.
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct EuBankTransfer {
     /// The `country` parameter.
     pub country: String,
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for EuBankTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1768,7 +1947,13 @@ impl serde::Serialize for EuBankTransfer {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl EuBankTransfer {
     /// Start with the required parameters: `country`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1777,7 +1962,7 @@ impl EuBankTransfer {
     }
 }
 /// Values of `cancellation_details.feedback` in `CancelSubscription`, `UpdateCustomerSubscription` and `UpdateSubscription`.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Feedback {
@@ -1800,7 +1985,7 @@ pub enum Feedback {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl Feedback {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1817,7 +2002,7 @@ impl Feedback {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl std::str::FromStr for Feedback {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -1849,33 +2034,45 @@ impl std::str::FromStr for Feedback {
         )
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl std::fmt::Display for Feedback {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl serde::Serialize for Feedback {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl<'de> serde::Deserialize<'de> for Feedback {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
 /// `payment_settings.payment_method_options.us_bank_account.financial_connections.filters` in the parameters of `CreateCustomerSubscription`, `CreateInvoice` and 4 more.
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct Filters {
     /// The `account_subcategories` parameter.
     pub account_subcategories: Option<Vec<crate::subscription::AccountSubcategories>>,
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for Filters {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1886,7 +2083,13 @@ impl serde::Serialize for Filters {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl Filters {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1905,7 +2108,13 @@ impl Filters {
     }
 }
 /// `payment_settings.payment_method_options.us_bank_account.financial_connections` in the parameters of `CreateCustomerSubscription`, `CreateInvoice` and 4 more.
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct FinancialConnections {
@@ -1916,7 +2125,13 @@ pub struct FinancialConnections {
     /// The `prefetch` parameter.
     pub prefetch: Option<Vec<crate::subscription::Prefetch>>,
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for FinancialConnections {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1933,7 +2148,13 @@ impl serde::Serialize for FinancialConnections {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl FinancialConnections {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1967,11 +2188,23 @@ impl FinancialConnections {
     }
 }
 /// `payment_settings.payment_method_options.konbini` in the parameters of `CreateCustomerSubscription`, `CreateInvoice` and 4 more.
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct InvoicePaymentMethodOptionsParam {}
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for InvoicePaymentMethodOptionsParam {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1979,7 +2212,13 @@ impl serde::Serialize for InvoicePaymentMethodOptionsParam {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl InvoicePaymentMethodOptionsParam {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1988,7 +2227,7 @@ impl InvoicePaymentMethodOptionsParam {
     }
 }
 /// `invoice_settings` in the parameters of `CreateCustomerSubscription`, `CreateSubscription` and 2 more.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct InvoiceSettings {
@@ -1997,7 +2236,7 @@ pub struct InvoiceSettings {
     /// The `issuer` parameter.
     pub issuer: Option<crate::invoice::Issuer>,
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl serde::Serialize for InvoiceSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2011,7 +2250,7 @@ impl serde::Serialize for InvoiceSettings {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl InvoiceSettings {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2036,7 +2275,13 @@ impl InvoiceSettings {
     }
 }
 /// `items` in the parameters of `CreatePreviewInvoice`, `UpdateCustomerSubscription` and `UpdateSubscription`.
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct Items {
@@ -2063,7 +2308,13 @@ pub struct Items {
     /// The `tax_rates` parameter.
     pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for Items {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2101,7 +2352,13 @@ impl serde::Serialize for Items {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl Items {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2183,7 +2440,7 @@ impl Items {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_links",
         feature = "subscriptions"
     )
@@ -2203,7 +2460,7 @@ pub enum MissingPaymentMethod {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_links",
         feature = "subscriptions"
     )
@@ -2222,7 +2479,7 @@ impl MissingPaymentMethod {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_links",
         feature = "subscriptions"
     )
@@ -2244,7 +2501,7 @@ impl std::str::FromStr for MissingPaymentMethod {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_links",
         feature = "subscriptions"
     )
@@ -2257,7 +2514,7 @@ impl std::fmt::Display for MissingPaymentMethod {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_links",
         feature = "subscriptions"
     )
@@ -2270,7 +2527,7 @@ impl serde::Serialize for MissingPaymentMethod {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_links",
         feature = "subscriptions"
     )
@@ -2283,7 +2540,7 @@ impl<'de> serde::Deserialize<'de> for MissingPaymentMethod {
 /// Values of `payment_settings.payment_method_options.card.network` in `ConfirmPaymentIntent`, `ConfirmSetupIntent` and 8 more.
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_intents",
         feature = "setup_intents",
         feature = "subscriptions"
@@ -2323,7 +2580,7 @@ pub enum Network {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_intents",
         feature = "setup_intents",
         feature = "subscriptions"
@@ -2352,7 +2609,7 @@ impl Network {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_intents",
         feature = "setup_intents",
         feature = "subscriptions"
@@ -2401,7 +2658,7 @@ impl std::str::FromStr for Network {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_intents",
         feature = "setup_intents",
         feature = "subscriptions"
@@ -2414,7 +2671,7 @@ impl std::fmt::Display for Network {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_intents",
         feature = "setup_intents",
         feature = "subscriptions"
@@ -2427,7 +2684,7 @@ impl serde::Serialize for Network {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_intents",
         feature = "setup_intents",
         feature = "subscriptions"
@@ -2439,7 +2696,7 @@ impl<'de> serde::Deserialize<'de> for Network {
     }
 }
 /// `pause_collection` in the parameters of `UpdateCustomerSubscription` and `UpdateSubscription`.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PauseCollection {
@@ -2448,7 +2705,7 @@ pub struct PauseCollection {
     /// The `resumes_at` parameter.
     pub resumes_at: Option<crate::rt::Timestamp>,
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl serde::Serialize for PauseCollection {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2460,7 +2717,7 @@ impl serde::Serialize for PauseCollection {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl PauseCollection {
     /// Start with the required parameters: `behavior`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2478,7 +2735,11 @@ impl PauseCollection {
 }
 /// Values of `payment_behavior` in `CreateCustomerSubscription`, `CreateSubscription` and 4 more.
 #[cfg(
-    any(feature = "customers", feature = "subscription_items", feature = "subscriptions")
+    any(
+        feature = "customer_subscriptions",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
 )]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2495,7 +2756,11 @@ pub enum PaymentBehavior {
     Unknown(String),
 }
 #[cfg(
-    any(feature = "customers", feature = "subscription_items", feature = "subscriptions")
+    any(
+        feature = "customer_subscriptions",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
 )]
 impl PaymentBehavior {
     /// The value as sent on the wire.
@@ -2510,7 +2775,11 @@ impl PaymentBehavior {
     }
 }
 #[cfg(
-    any(feature = "customers", feature = "subscription_items", feature = "subscriptions")
+    any(
+        feature = "customer_subscriptions",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
 )]
 impl std::str::FromStr for PaymentBehavior {
     type Err = std::convert::Infallible;
@@ -2536,7 +2805,11 @@ impl std::str::FromStr for PaymentBehavior {
     }
 }
 #[cfg(
-    any(feature = "customers", feature = "subscription_items", feature = "subscriptions")
+    any(
+        feature = "customer_subscriptions",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
 )]
 impl std::fmt::Display for PaymentBehavior {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2544,7 +2817,11 @@ impl std::fmt::Display for PaymentBehavior {
     }
 }
 #[cfg(
-    any(feature = "customers", feature = "subscription_items", feature = "subscriptions")
+    any(
+        feature = "customer_subscriptions",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
 )]
 impl serde::Serialize for PaymentBehavior {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2552,7 +2829,11 @@ impl serde::Serialize for PaymentBehavior {
     }
 }
 #[cfg(
-    any(feature = "customers", feature = "subscription_items", feature = "subscriptions")
+    any(
+        feature = "customer_subscriptions",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
 )]
 impl<'de> serde::Deserialize<'de> for PaymentBehavior {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -2560,7 +2841,7 @@ impl<'de> serde::Deserialize<'de> for PaymentBehavior {
     }
 }
 /// `payment_settings.payment_method_options` in the parameters of `CreateCustomerSubscription`, `CreateSubscription` and 2 more.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct PaymentMethodOptions {
@@ -2589,7 +2870,7 @@ pub struct PaymentMethodOptions {
         crate::rt::Clearable<crate::subscription::UsBankAccount>,
     >,
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl serde::Serialize for PaymentMethodOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2621,7 +2902,7 @@ impl serde::Serialize for PaymentMethodOptions {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl PaymentMethodOptions {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2707,7 +2988,13 @@ impl PaymentMethodOptions {
     }
 }
 /// Values of `payment_settings.payment_method_types` in `CreateCustomerSubscription`, `CreateInvoice` and 4 more.
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PaymentMethodTypes {
@@ -2796,7 +3083,13 @@ pub enum PaymentMethodTypes {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl PaymentMethodTypes {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -2846,7 +3139,13 @@ impl PaymentMethodTypes {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl std::str::FromStr for PaymentMethodTypes {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -2944,26 +3243,44 @@ impl std::str::FromStr for PaymentMethodTypes {
         )
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl std::fmt::Display for PaymentMethodTypes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for PaymentMethodTypes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodTypes {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
 /// `payment_settings` in the parameters of `CreateCustomerSubscription`, `CreateSubscription` and 2 more.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct PaymentSettings {
@@ -2978,7 +3295,7 @@ pub struct PaymentSettings {
         crate::subscription::SaveDefaultPaymentMethod,
     >,
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl serde::Serialize for PaymentSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2995,7 +3312,7 @@ impl serde::Serialize for PaymentSettings {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl PaymentSettings {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3032,14 +3349,26 @@ impl PaymentSettings {
     }
 }
 /// `payment_settings.payment_method_options.payto` in the parameters of `CreateCustomerSubscription`, `CreateInvoice` and 4 more.
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct Payto {
     /// The `mandate_options` parameter.
     pub mandate_options: Option<crate::subscription::PaytoMandateOptions>,
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for Payto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3050,7 +3379,13 @@ impl serde::Serialize for Payto {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl Payto {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3067,7 +3402,13 @@ impl Payto {
     }
 }
 /// `payment_settings.payment_method_options.payto.mandate_options` in the parameters of `CreateCustomerSubscription`, `CreateInvoice` and 4 more.
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct PaytoMandateOptions {
@@ -3076,7 +3417,13 @@ pub struct PaytoMandateOptions {
     /// The `purpose` parameter.
     pub purpose: Option<crate::subscription::Purpose>,
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for PaytoMandateOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3090,7 +3437,13 @@ impl serde::Serialize for PaytoMandateOptions {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl PaytoMandateOptions {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3112,7 +3465,7 @@ impl PaytoMandateOptions {
     }
 }
 /// `pending_invoice_item_interval` in the parameters of `CreateCustomerSubscription`, `CreateSubscription` and 2 more.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PendingInvoiceItemInterval {
@@ -3121,7 +3474,7 @@ pub struct PendingInvoiceItemInterval {
     /// The `interval_count` parameter.
     pub interval_count: Option<i64>,
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl serde::Serialize for PendingInvoiceItemInterval {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3133,7 +3486,7 @@ impl serde::Serialize for PendingInvoiceItemInterval {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl PendingInvoiceItemInterval {
     /// Start with the required parameters: `interval`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3152,7 +3505,7 @@ impl PendingInvoiceItemInterval {
     }
 }
 /// Values of `pending_invoice_item_interval.interval` in `CreateCustomerSubscription`, `CreateSubscription` and 2 more.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PendingInvoiceItemIntervalInterval {
@@ -3167,7 +3520,7 @@ pub enum PendingInvoiceItemIntervalInterval {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl PendingInvoiceItemIntervalInterval {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -3180,7 +3533,7 @@ impl PendingInvoiceItemIntervalInterval {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl std::str::FromStr for PendingInvoiceItemIntervalInterval {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -3196,26 +3549,26 @@ impl std::str::FromStr for PendingInvoiceItemIntervalInterval {
         )
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl std::fmt::Display for PendingInvoiceItemIntervalInterval {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl serde::Serialize for PendingInvoiceItemIntervalInterval {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl<'de> serde::Deserialize<'de> for PendingInvoiceItemIntervalInterval {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
 /// `add_invoice_items.period` in the parameters of `CreateCustomerSubscription`, `CreateSubscription` and 2 more.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Period {
@@ -3224,7 +3577,7 @@ pub struct Period {
     /// The `start` parameter.
     pub start: crate::subscription::Start,
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl serde::Serialize for Period {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -3234,7 +3587,7 @@ impl serde::Serialize for Period {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl Period {
     /// Start with the required parameters: `end`, `start`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -3252,7 +3605,7 @@ impl Period {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -3276,7 +3629,7 @@ pub enum Permissions {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -3298,7 +3651,7 @@ impl Permissions {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -3326,7 +3679,7 @@ impl std::str::FromStr for Permissions {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -3341,7 +3694,7 @@ impl std::fmt::Display for Permissions {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -3356,7 +3709,7 @@ impl serde::Serialize for Permissions {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -3371,7 +3724,7 @@ impl<'de> serde::Deserialize<'de> for Permissions {
 /// Values of `payment_settings.payment_method_options.bancontact.preferred_language` in `ConfirmPaymentIntent`, `CreateCustomerSubscription` and 7 more.
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "subscriptions"
@@ -3393,7 +3746,7 @@ pub enum PreferredLanguage {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "subscriptions"
@@ -3413,7 +3766,7 @@ impl PreferredLanguage {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "subscriptions"
@@ -3436,7 +3789,7 @@ impl std::str::FromStr for PreferredLanguage {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "subscriptions"
@@ -3449,7 +3802,7 @@ impl std::fmt::Display for PreferredLanguage {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "subscriptions"
@@ -3462,7 +3815,7 @@ impl serde::Serialize for PreferredLanguage {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "subscriptions"
@@ -3477,7 +3830,7 @@ impl<'de> serde::Deserialize<'de> for PreferredLanguage {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -3499,7 +3852,7 @@ pub enum Prefetch {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -3520,7 +3873,7 @@ impl Prefetch {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -3547,7 +3900,7 @@ impl std::str::FromStr for Prefetch {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -3562,7 +3915,7 @@ impl std::fmt::Display for Prefetch {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -3577,7 +3930,7 @@ impl serde::Serialize for Prefetch {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -3592,7 +3945,7 @@ impl<'de> serde::Deserialize<'de> for Prefetch {
 /// `items.price_data` in the parameters of `CreateCustomerSubscription`, `CreatePreviewInvoice` and 7 more.
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -3617,7 +3970,7 @@ pub struct PriceData {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -3646,7 +3999,7 @@ impl serde::Serialize for PriceData {
 /// The required parameters of [`PriceData::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -3664,7 +4017,7 @@ pub struct PriceDataArgs {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -3704,7 +4057,7 @@ impl PriceData {
 #[cfg(
     any(
         feature = "billing_portal_configurations",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -3726,7 +4079,7 @@ pub enum ProrationBehavior {
 #[cfg(
     any(
         feature = "billing_portal_configurations",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -3747,7 +4100,7 @@ impl ProrationBehavior {
 #[cfg(
     any(
         feature = "billing_portal_configurations",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -3774,7 +4127,7 @@ impl std::str::FromStr for ProrationBehavior {
 #[cfg(
     any(
         feature = "billing_portal_configurations",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -3789,7 +4142,7 @@ impl std::fmt::Display for ProrationBehavior {
 #[cfg(
     any(
         feature = "billing_portal_configurations",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -3804,7 +4157,7 @@ impl serde::Serialize for ProrationBehavior {
 #[cfg(
     any(
         feature = "billing_portal_configurations",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -3820,7 +4173,7 @@ impl<'de> serde::Deserialize<'de> for ProrationBehavior {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -3858,7 +4211,7 @@ pub enum Purpose {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -3887,7 +4240,7 @@ impl Purpose {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -3934,7 +4287,7 @@ impl std::str::FromStr for Purpose {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -3949,7 +4302,7 @@ impl std::fmt::Display for Purpose {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -3964,7 +4317,7 @@ impl serde::Serialize for Purpose {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -3980,7 +4333,7 @@ impl<'de> serde::Deserialize<'de> for Purpose {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "products",
@@ -4001,7 +4354,7 @@ pub struct Recurring {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "products",
@@ -4025,7 +4378,7 @@ impl serde::Serialize for Recurring {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "products",
@@ -4054,7 +4407,7 @@ impl Recurring {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "prices",
@@ -4082,7 +4435,7 @@ pub enum RecurringInterval {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "prices",
@@ -4108,7 +4461,7 @@ impl RecurringInterval {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "prices",
@@ -4137,7 +4490,7 @@ impl std::str::FromStr for RecurringInterval {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "prices",
@@ -4156,7 +4509,7 @@ impl std::fmt::Display for RecurringInterval {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "prices",
@@ -4175,7 +4528,7 @@ impl serde::Serialize for RecurringInterval {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_links",
         feature = "prices",
@@ -4195,7 +4548,7 @@ impl<'de> serde::Deserialize<'de> for RecurringInterval {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -4217,7 +4570,7 @@ pub enum RequestThreeDSecure {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -4238,7 +4591,7 @@ impl RequestThreeDSecure {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -4262,7 +4615,7 @@ impl std::str::FromStr for RequestThreeDSecure {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -4277,7 +4630,7 @@ impl std::fmt::Display for RequestThreeDSecure {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -4292,7 +4645,7 @@ impl serde::Serialize for RequestThreeDSecure {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -4305,7 +4658,7 @@ impl<'de> serde::Deserialize<'de> for RequestThreeDSecure {
     }
 }
 /// Values of `payment_settings.save_default_payment_method` in `CreateCustomerSubscription`, `CreateSubscription` and 2 more.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SaveDefaultPaymentMethod {
@@ -4316,7 +4669,7 @@ pub enum SaveDefaultPaymentMethod {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl SaveDefaultPaymentMethod {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -4327,7 +4680,7 @@ impl SaveDefaultPaymentMethod {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl std::str::FromStr for SaveDefaultPaymentMethod {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -4341,26 +4694,26 @@ impl std::str::FromStr for SaveDefaultPaymentMethod {
         )
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl std::fmt::Display for SaveDefaultPaymentMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl serde::Serialize for SaveDefaultPaymentMethod {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl<'de> serde::Deserialize<'de> for SaveDefaultPaymentMethod {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
 /// `add_invoice_items.period.start` in the parameters of `CreateCustomerSubscription`, `CreateSubscription` and 2 more.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Start {
@@ -4369,7 +4722,7 @@ pub struct Start {
     /// The `type` parameter.
     pub r#type: crate::subscription::StartType,
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl serde::Serialize for Start {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -4381,7 +4734,7 @@ impl serde::Serialize for Start {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl Start {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -4398,7 +4751,7 @@ impl Start {
     }
 }
 /// Values of `add_invoice_items.period.start.type` in `CreateCustomerSubscription`, `CreateSubscription` and 2 more.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum StartType {
@@ -4411,7 +4764,7 @@ pub enum StartType {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl StartType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -4423,7 +4776,7 @@ impl StartType {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl std::str::FromStr for StartType {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -4441,26 +4794,32 @@ impl std::str::FromStr for StartType {
         )
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl std::fmt::Display for StartType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl serde::Serialize for StartType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl<'de> serde::Deserialize<'de> for StartType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
 /// Values of `status` in `Subscription`.
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Status {
@@ -4483,7 +4842,13 @@ pub enum Status {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl Status {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -4500,7 +4865,13 @@ impl Status {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl std::str::FromStr for Status {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -4532,25 +4903,49 @@ impl std::str::FromStr for Status {
         )
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl std::fmt::Display for Status {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for Status {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for Status {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::Decode for Status {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
@@ -4560,7 +4955,7 @@ impl crate::rt::Decode for Status {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -4580,7 +4975,7 @@ pub enum TransactionType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -4600,7 +4995,7 @@ impl TransactionType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -4623,7 +5018,7 @@ impl std::str::FromStr for TransactionType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -4638,7 +5033,7 @@ impl std::fmt::Display for TransactionType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -4653,7 +5048,7 @@ impl serde::Serialize for TransactionType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -4669,7 +5064,7 @@ impl<'de> serde::Deserialize<'de> for TransactionType {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -4686,7 +5081,7 @@ pub struct TransferData {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -4706,7 +5101,7 @@ impl serde::Serialize for TransferData {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -4728,7 +5123,13 @@ impl TransferData {
     }
 }
 /// One of several shapes of `CreateCustomerSubscriptionTrialEnd`.
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TrialEnd {
@@ -4737,7 +5138,13 @@ pub enum TrialEnd {
     /// A `Integer`.
     Integer(crate::rt::Timestamp),
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for TrialEnd {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -4746,14 +5153,26 @@ impl serde::Serialize for TrialEnd {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl From<crate::subscription::TrialEndString> for TrialEnd {
     #[inline]
     fn from(v: crate::subscription::TrialEndString) -> Self {
         TrialEnd::String(v)
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl From<crate::rt::Timestamp> for TrialEnd {
     #[inline]
     fn from(v: crate::rt::Timestamp) -> Self {
@@ -4763,7 +5182,7 @@ impl From<crate::rt::Timestamp> for TrialEnd {
 /// Values of `trial_end.string` in `CreateCustomerSubscription`, `CreatePreviewInvoice` and 4 more.
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -4779,7 +5198,7 @@ pub enum TrialEndString {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -4796,7 +5215,7 @@ impl TrialEndString {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -4816,7 +5235,7 @@ impl std::str::FromStr for TrialEndString {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -4829,7 +5248,7 @@ impl std::fmt::Display for TrialEndString {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -4842,7 +5261,7 @@ impl serde::Serialize for TrialEndString {
 }
 #[cfg(
     any(
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -4857,7 +5276,7 @@ impl<'de> serde::Deserialize<'de> for TrialEndString {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_links",
         feature = "subscriptions"
     )
@@ -4871,7 +5290,7 @@ pub struct TrialSettings {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_links",
         feature = "subscriptions"
     )
@@ -4887,7 +5306,7 @@ impl serde::Serialize for TrialSettings {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "payment_links",
         feature = "subscriptions"
     )
@@ -4902,7 +5321,13 @@ impl TrialSettings {
     }
 }
 /// `payment_settings.payment_method_options.us_bank_account` in the parameters of `CreateCustomerSubscription`, `CreateInvoice` and 4 more.
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct UsBankAccount {
@@ -4911,7 +5336,13 @@ pub struct UsBankAccount {
     /// The `verification_method` parameter.
     pub verification_method: Option<crate::subscription::VerificationMethod>,
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for UsBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -4925,7 +5356,13 @@ impl serde::Serialize for UsBankAccount {
         map.end()
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
 impl UsBankAccount {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -4956,7 +5393,7 @@ impl UsBankAccount {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -4978,7 +5415,7 @@ pub enum VerificationMethod {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -4999,7 +5436,7 @@ impl VerificationMethod {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -5026,7 +5463,7 @@ impl std::str::FromStr for VerificationMethod {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -5041,7 +5478,7 @@ impl std::fmt::Display for VerificationMethod {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -5056,7 +5493,7 @@ impl serde::Serialize for VerificationMethod {
 #[cfg(
     any(
         feature = "checkout_sessions",
-        feature = "customers",
+        feature = "customer_subscriptions",
         feature = "invoices",
         feature = "payment_intents",
         feature = "setup_intents",
@@ -5071,7 +5508,7 @@ impl<'de> serde::Deserialize<'de> for VerificationMethod {
 /// Types of `create` whose field path another type of `subscription` also has.
 pub mod create {
     /// `items` in the parameters of `CreateCustomerSubscription` and `CreateSubscription`.
-    #[cfg(any(feature = "customers", feature = "subscriptions"))]
+    #[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
     #[derive(Clone, Debug, Default)]
     #[non_exhaustive]
     pub struct Items {
@@ -5092,7 +5529,7 @@ pub mod create {
         /// The `tax_rates` parameter.
         pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
     }
-    #[cfg(any(feature = "customers", feature = "subscriptions"))]
+    #[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
     impl serde::Serialize for Items {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             use serde::ser::SerializeMap;
@@ -5121,7 +5558,7 @@ pub mod create {
             map.end()
         }
     }
-    #[cfg(any(feature = "customers", feature = "subscriptions"))]
+    #[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
     impl Items {
         /// Start with no parameters set.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -5190,7 +5627,7 @@ pub mod create_update {
     /// `billing_thresholds` in the parameters of `CreateCustomerSubscription`, `CreatePreviewInvoice` and 5 more.
     #[cfg(
         any(
-            feature = "customers",
+            feature = "customer_subscriptions",
             feature = "invoices",
             feature = "subscription_schedules",
             feature = "subscriptions"
@@ -5206,7 +5643,7 @@ pub mod create_update {
     }
     #[cfg(
         any(
-            feature = "customers",
+            feature = "customer_subscriptions",
             feature = "invoices",
             feature = "subscription_schedules",
             feature = "subscriptions"
@@ -5227,7 +5664,7 @@ pub mod create_update {
     }
     #[cfg(
         any(
-            feature = "customers",
+            feature = "customer_subscriptions",
             feature = "invoices",
             feature = "subscription_schedules",
             feature = "subscriptions"
@@ -5388,7 +5825,7 @@ pub mod params {
     /// Values of `collection_method` in `CreateCustomerSubscription`, `CreateInvoice` and 11 more.
     #[cfg(
         any(
-            feature = "customers",
+            feature = "customer_subscriptions",
             feature = "invoices",
             feature = "quotes",
             feature = "subscription_schedules",
@@ -5407,7 +5844,7 @@ pub mod params {
     }
     #[cfg(
         any(
-            feature = "customers",
+            feature = "customer_subscriptions",
             feature = "invoices",
             feature = "quotes",
             feature = "subscription_schedules",
@@ -5426,7 +5863,7 @@ pub mod params {
     }
     #[cfg(
         any(
-            feature = "customers",
+            feature = "customer_subscriptions",
             feature = "invoices",
             feature = "quotes",
             feature = "subscription_schedules",
@@ -5451,7 +5888,7 @@ pub mod params {
     }
     #[cfg(
         any(
-            feature = "customers",
+            feature = "customer_subscriptions",
             feature = "invoices",
             feature = "quotes",
             feature = "subscription_schedules",
@@ -5465,7 +5902,7 @@ pub mod params {
     }
     #[cfg(
         any(
-            feature = "customers",
+            feature = "customer_subscriptions",
             feature = "invoices",
             feature = "quotes",
             feature = "subscription_schedules",
@@ -5479,7 +5916,7 @@ pub mod params {
     }
     #[cfg(
         any(
-            feature = "customers",
+            feature = "customer_subscriptions",
             feature = "invoices",
             feature = "quotes",
             feature = "subscription_schedules",
@@ -5495,7 +5932,13 @@ pub mod params {
 /// Types of `pending_invoice_item_interval` whose field path another type of `subscription` also has.
 pub mod pending_invoice_item_interval {
     /// Values of `interval` in `SubscriptionPendingInvoiceItemInterval`.
-    #[cfg(any(feature = "customers", feature = "subscriptions"))]
+    #[cfg(
+        any(
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "subscriptions"
+        )
+    )]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum Interval {
@@ -5510,7 +5953,13 @@ pub mod pending_invoice_item_interval {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
-    #[cfg(any(feature = "customers", feature = "subscriptions"))]
+    #[cfg(
+        any(
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "subscriptions"
+        )
+    )]
     impl Interval {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -5523,7 +5972,13 @@ pub mod pending_invoice_item_interval {
             }
         }
     }
-    #[cfg(any(feature = "customers", feature = "subscriptions"))]
+    #[cfg(
+        any(
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "subscriptions"
+        )
+    )]
     impl std::str::FromStr for Interval {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -5539,25 +5994,49 @@ pub mod pending_invoice_item_interval {
             )
         }
     }
-    #[cfg(any(feature = "customers", feature = "subscriptions"))]
+    #[cfg(
+        any(
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "subscriptions"
+        )
+    )]
     impl std::fmt::Display for Interval {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
-    #[cfg(any(feature = "customers", feature = "subscriptions"))]
+    #[cfg(
+        any(
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "subscriptions"
+        )
+    )]
     impl serde::Serialize for Interval {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
-    #[cfg(any(feature = "customers", feature = "subscriptions"))]
+    #[cfg(
+        any(
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "subscriptions"
+        )
+    )]
     impl<'de> serde::Deserialize<'de> for Interval {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
-    #[cfg(any(feature = "customers", feature = "subscriptions"))]
+    #[cfg(
+        any(
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "subscriptions"
+        )
+    )]
     impl crate::rt::Decode for Interval {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()

@@ -127,7 +127,7 @@ impl<'de> serde::Deserialize<'de> for OwnerType {
     }
 }
 /// Values of `status` in `TaxIdVerification`.
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Status {
@@ -142,7 +142,7 @@ pub enum Status {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
 impl Status {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -155,7 +155,7 @@ impl Status {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
 impl std::str::FromStr for Status {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -174,25 +174,25 @@ impl std::str::FromStr for Status {
         )
     }
 }
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
 impl std::fmt::Display for Status {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
 impl serde::Serialize for Status {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
 impl<'de> serde::Deserialize<'de> for Status {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
 impl crate::rt::Decode for Status {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
@@ -201,7 +201,7 @@ impl crate::rt::Decode for Status {
 /// Types of `create` whose field path another type of `tax_id` also has.
 pub mod create {
     /// Values of `type` in `CreateCustomerTaxId` and `CreateTaxId`.
-    #[cfg(any(feature = "customers", feature = "tax_ids"))]
+    #[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum Type {
@@ -430,7 +430,7 @@ pub mod create {
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
-    #[cfg(any(feature = "customers", feature = "tax_ids"))]
+    #[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
     impl Type {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
@@ -550,7 +550,7 @@ pub mod create {
             }
         }
     }
-    #[cfg(any(feature = "customers", feature = "tax_ids"))]
+    #[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
     impl std::str::FromStr for Type {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -788,19 +788,19 @@ pub mod create {
             )
         }
     }
-    #[cfg(any(feature = "customers", feature = "tax_ids"))]
+    #[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
     impl std::fmt::Display for Type {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
-    #[cfg(any(feature = "customers", feature = "tax_ids"))]
+    #[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
     impl serde::Serialize for Type {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
-    #[cfg(any(feature = "customers", feature = "tax_ids"))]
+    #[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
     impl<'de> serde::Deserialize<'de> for Type {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)

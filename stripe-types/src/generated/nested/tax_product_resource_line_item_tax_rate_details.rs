@@ -3,16 +3,23 @@
 /// Values of `tax_type` in `TaxProductResourceLineItemTaxRateDetails`, `TaxProductResourceTaxRateDetails` and `TaxRate`.
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
         feature = "subscriptions",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations",
         feature = "tax_rates"
     )
@@ -53,16 +60,23 @@ pub enum TaxType {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
         feature = "subscriptions",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations",
         feature = "tax_rates"
     )
@@ -91,16 +105,23 @@ impl TaxType {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
         feature = "subscriptions",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations",
         feature = "tax_rates"
     )
@@ -150,16 +171,23 @@ impl std::str::FromStr for TaxType {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
         feature = "subscriptions",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations",
         feature = "tax_rates"
     )
@@ -171,16 +199,23 @@ impl std::fmt::Display for TaxType {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
         feature = "subscriptions",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations",
         feature = "tax_rates"
     )
@@ -192,16 +227,23 @@ impl serde::Serialize for TaxType {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
         feature = "subscriptions",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations",
         feature = "tax_rates"
     )
@@ -213,16 +255,23 @@ impl<'de> serde::Deserialize<'de> for TaxType {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
         feature = "subscriptions",
+        feature = "tax_calculation_line_items",
         feature = "tax_calculations",
         feature = "tax_rates"
     )

@@ -3,12 +3,18 @@
 /// Values of `rate_type` in `TaxProductResourceTaxRateDetails` and `TaxRate`.
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -29,12 +35,18 @@ pub enum RateType {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -55,12 +67,18 @@ impl RateType {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -84,12 +102,18 @@ impl std::str::FromStr for RateType {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -105,12 +129,18 @@ impl std::fmt::Display for RateType {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -126,12 +156,18 @@ impl serde::Serialize for RateType {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -147,12 +183,18 @@ impl<'de> serde::Deserialize<'de> for RateType {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",

@@ -3,12 +3,18 @@
 /// Values of `jurisdiction_level` in `TaxRate`.
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -36,12 +42,18 @@ pub enum JurisdictionLevel {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -65,12 +77,18 @@ impl JurisdictionLevel {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -100,12 +118,18 @@ impl std::str::FromStr for JurisdictionLevel {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -120,12 +144,18 @@ impl std::fmt::Display for JurisdictionLevel {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -140,12 +170,18 @@ impl serde::Serialize for JurisdictionLevel {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",
@@ -160,12 +196,18 @@ impl<'de> serde::Deserialize<'de> for JurisdictionLevel {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "credit_note_lines",
         feature = "credit_notes",
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscription_schedules",

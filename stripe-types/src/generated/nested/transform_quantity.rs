@@ -3,10 +3,15 @@
 /// Values of `round` in `TransformQuantity`.
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -24,10 +29,15 @@ pub enum Round {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -45,10 +55,15 @@ impl Round {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -69,10 +84,15 @@ impl std::str::FromStr for Round {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -85,10 +105,15 @@ impl std::fmt::Display for Round {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -101,10 +126,15 @@ impl serde::Serialize for Round {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"
@@ -117,10 +147,15 @@ impl<'de> serde::Deserialize<'de> for Round {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscription_items",
         feature = "subscriptions"

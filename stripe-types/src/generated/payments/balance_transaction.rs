@@ -8,7 +8,7 @@
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -56,7 +56,7 @@ pub struct BalanceTransaction {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -74,7 +74,7 @@ pub type BalanceTransactionId = crate::rt::Id<crate::gated::BalanceTransaction>;
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -236,7 +236,7 @@ impl crate::rt::Decode for BalanceTransaction {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -253,7 +253,7 @@ impl<'de> serde::Deserialize<'de> for BalanceTransaction {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",
@@ -270,7 +270,7 @@ impl crate::rt::HasId for BalanceTransaction {
     any(
         feature = "balance",
         feature = "balance_transactions",
-        feature = "charges",
+        feature = "charge_dispute",
         feature = "disputes",
         feature = "issuing_authorizations",
         feature = "issuing_disputes",

@@ -5,7 +5,7 @@
 /// You can see a list of the bank accounts belonging to a Customer. Note that the 10 most recent sources are always available by default on the Customer. If you need more than those 10, you can use this API method and the `limit` and `starting_after` parameters to page through additional bank accounts.
 ///
 /// `GET /v1/customers/{customer}/bank_accounts` · [API reference](https://docs.stripe.com/api/bank_accounts)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerBankAccounts {
@@ -20,7 +20,7 @@ pub struct ListCustomerBankAccounts {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 impl serde::Serialize for ListCustomerBankAccounts {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -40,7 +40,7 @@ impl serde::Serialize for ListCustomerBankAccounts {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 impl ListCustomerBankAccounts {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -74,7 +74,7 @@ impl ListCustomerBankAccounts {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 impl crate::rt::StripeRequest for ListCustomerBankAccounts {
     type Output = crate::rt::List<crate::BankAccount>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -99,7 +99,7 @@ impl crate::rt::StripeRequest for ListCustomerBankAccounts {
 /// By default, you can see the 10 most recent sources stored on a Customer directly on the object, but you can also retrieve details about a specific bank account stored on the Stripe account.
 ///
 /// `GET /v1/customers/{customer}/bank_accounts/{id}` · [API reference](https://docs.stripe.com/api/bank_accounts)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerBankAccount {
@@ -110,7 +110,7 @@ pub struct RetrieveCustomerBankAccount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 impl serde::Serialize for RetrieveCustomerBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -121,7 +121,7 @@ impl serde::Serialize for RetrieveCustomerBankAccount {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 impl RetrieveCustomerBankAccount {
     /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -141,7 +141,7 @@ impl RetrieveCustomerBankAccount {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 impl crate::rt::StripeRequest for RetrieveCustomerBankAccount {
     type Output = crate::BankAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -167,7 +167,7 @@ impl crate::rt::StripeRequest for RetrieveCustomerBankAccount {
 /// Verify a specified bank account for a given customer.
 ///
 /// `POST /v1/customers/{customer}/sources/{id}/verify` · Stripe's SDKs: `verify` on `BankAccount` · [API reference](https://docs.stripe.com/api/bank_accounts/verify)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VerifyBankAccount {
@@ -180,7 +180,7 @@ pub struct VerifyBankAccount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 impl serde::Serialize for VerifyBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -194,7 +194,7 @@ impl serde::Serialize for VerifyBankAccount {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 impl VerifyBankAccount {
     /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -220,7 +220,7 @@ impl VerifyBankAccount {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 impl crate::rt::StripeRequest for VerifyBankAccount {
     type Output = crate::BankAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -246,7 +246,7 @@ impl crate::rt::StripeRequest for VerifyBankAccount {
 /// Verify a specified bank account for a given customer.
 ///
 /// `POST /v1/customers/{customer}/bank_accounts/{id}/verify` · [API reference](https://docs.stripe.com/api/bank_accounts)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VerifyCustomerBankAccount {
@@ -259,7 +259,7 @@ pub struct VerifyCustomerBankAccount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 impl serde::Serialize for VerifyCustomerBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -273,7 +273,7 @@ impl serde::Serialize for VerifyCustomerBankAccount {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 impl VerifyCustomerBankAccount {
     /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -299,7 +299,7 @@ impl VerifyCustomerBankAccount {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 impl crate::rt::StripeRequest for VerifyCustomerBankAccount {
     type Output = crate::BankAccount;
     fn endpoint(&self) -> crate::rt::Endpoint {

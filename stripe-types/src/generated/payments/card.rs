@@ -5,7 +5,7 @@
 /// transfer to those cards later.
 ///
 /// Related guide: [Card payments with Sources](https://docs.stripe.com/sources/cards)
-#[cfg(any(feature = "customers", feature = "tokens"))]
+#[cfg(any(feature = "customer_cards", feature = "tokens"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Card {
@@ -78,14 +78,14 @@ pub struct Card {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "customers", feature = "tokens"))]
+#[cfg(any(feature = "customer_cards", feature = "tokens"))]
 impl Card {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "card";
 }
 /// The id of a [`Card`].
 pub type CardId = crate::rt::Id<crate::gated::Card>;
-#[cfg(any(feature = "customers", feature = "tokens"))]
+#[cfg(any(feature = "customer_cards", feature = "tokens"))]
 impl crate::rt::Decode for Card {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -291,19 +291,19 @@ impl crate::rt::Decode for Card {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "tokens"))]
+#[cfg(any(feature = "customer_cards", feature = "tokens"))]
 impl<'de> serde::Deserialize<'de> for Card {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "customers", feature = "tokens"))]
+#[cfg(any(feature = "customer_cards", feature = "tokens"))]
 impl crate::rt::HasId for Card {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(any(feature = "customers", feature = "tokens"))]
+#[cfg(any(feature = "customer_cards", feature = "tokens"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Card {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -398,6 +398,14 @@ impl serde::Serialize for Card {
     }
 }
 /// card_generated_from_payment_method_details
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CardGeneratedFromPaymentMethodDetails {
@@ -408,6 +416,14 @@ pub struct CardGeneratedFromPaymentMethodDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for CardGeneratedFromPaymentMethodDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -447,16 +463,40 @@ impl crate::rt::Decode for CardGeneratedFromPaymentMethodDetails {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for CardGeneratedFromPaymentMethodDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for CardGeneratedFromPaymentMethodDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CardGeneratedFromPaymentMethodDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -702,7 +742,7 @@ impl serde::Serialize for DeletedCard {
 /// If you need more than those 10, you can use this API method and the `limit` and `starting_after` parameters to page through additional cards.
 ///
 /// `GET /v1/customers/{customer}/cards` · [API reference](https://docs.stripe.com/api/cards)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerCards {
@@ -717,7 +757,7 @@ pub struct ListCustomerCards {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cards")]
 impl serde::Serialize for ListCustomerCards {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -737,7 +777,7 @@ impl serde::Serialize for ListCustomerCards {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cards")]
 impl ListCustomerCards {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -771,7 +811,7 @@ impl ListCustomerCards {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cards")]
 impl crate::rt::StripeRequest for ListCustomerCards {
     type Output = crate::rt::List<crate::Card>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -796,7 +836,7 @@ impl crate::rt::StripeRequest for ListCustomerCards {
 /// You can always see the 10 most recent cards directly on a customer; this method lets you retrieve details about a specific card stored on the customer.
 ///
 /// `GET /v1/customers/{customer}/cards/{id}` · [API reference](https://docs.stripe.com/api/cards)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerCard {
@@ -807,7 +847,7 @@ pub struct RetrieveCustomerCard {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cards")]
 impl serde::Serialize for RetrieveCustomerCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -818,7 +858,7 @@ impl serde::Serialize for RetrieveCustomerCard {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cards")]
 impl RetrieveCustomerCard {
     /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -838,7 +878,7 @@ impl RetrieveCustomerCard {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cards")]
 impl crate::rt::StripeRequest for RetrieveCustomerCard {
     type Output = crate::Card;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -219,7 +219,7 @@ pub struct Charge {
     /// `true` if the charge succeeded, or was successfully authorized for later capture.
     pub paid: bool,
     /// ID of the PaymentIntent associated with this charge, if one exists.
-    pub payment_intent: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+    pub payment_intent: Option<crate::rt::Expandable<crate::gated::PaymentIntent>>,
     /// ID of the payment method used in this charge.
     pub payment_method: Option<String>,
     /// Details about the payment method at the time of the transaction.
@@ -306,7 +306,9 @@ impl crate::rt::Decode for Charge {
             f22: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
             f23: crate::rt::json::Slot<crate::ChargeOutcome>,
             f24: crate::rt::json::Slot<bool>,
-            f25: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f25: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentIntent>,
+            >,
             f26: crate::rt::json::Slot<String>,
             f27: crate::rt::json::Slot<crate::PaymentMethodDetails>,
             f28: crate::rt::json::Slot<

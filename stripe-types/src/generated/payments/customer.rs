@@ -793,7 +793,7 @@ impl serde::Serialize for CustomerAcceptance {
     }
 }
 /// CustomerBalanceCustomerBalanceSettings
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceCustomerBalanceSettings {
@@ -804,7 +804,7 @@ pub struct CustomerBalanceCustomerBalanceSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
 impl crate::rt::Decode for CustomerBalanceCustomerBalanceSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -849,19 +849,19 @@ impl crate::rt::Decode for CustomerBalanceCustomerBalanceSettings {
         }
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
 impl<'de> serde::Deserialize<'de> for CustomerBalanceCustomerBalanceSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
 impl crate::rt::HasId for CustomerBalanceCustomerBalanceSettings {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CustomerBalanceCustomerBalanceSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -876,7 +876,7 @@ impl serde::Serialize for CustomerBalanceCustomerBalanceSettings {
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
@@ -889,7 +889,7 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverd
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
     #[inline(never)]
@@ -937,21 +937,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
         }
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
@@ -967,22 +967,24 @@ for CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction {
     /// The [Payment Intent](https://docs.stripe.com/api/payment_intents/object) that funds were applied to.
-    pub payment_intent: crate::rt::Expandable<crate::PaymentIntent>,
+    pub payment_intent: crate::rt::Expandable<crate::gated::PaymentIntent>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f0: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentIntent>,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1013,21 +1015,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransac
         }
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction {
@@ -1042,7 +1044,7 @@ for CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransac
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
@@ -1051,7 +1053,7 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactio
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
     #[inline(never)]
@@ -1090,21 +1092,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
         }
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
@@ -1119,7 +1121,7 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer {
@@ -1146,7 +1148,7 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactio
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer {
     #[inline(never)]
@@ -1218,21 +1220,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
         }
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer {
@@ -1262,7 +1264,7 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer {
@@ -1275,7 +1277,7 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactio
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer {
     #[inline(never)]
@@ -1309,21 +1311,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
         })
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer {
@@ -1346,7 +1348,7 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer {
@@ -1359,7 +1361,7 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactio
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer {
     #[inline(never)]
@@ -1393,21 +1395,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
         })
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer {
@@ -1430,7 +1432,7 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer {
@@ -1443,7 +1445,7 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactio
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer {
     #[inline(never)]
@@ -1477,21 +1479,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
         })
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer {
@@ -1514,7 +1516,7 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer {
@@ -1525,7 +1527,7 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactio
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer {
     #[inline(never)]
@@ -1555,21 +1557,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
         })
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer {
@@ -1589,7 +1591,7 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction {
@@ -1598,7 +1600,7 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaym
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction {
     #[inline(never)]
@@ -1635,21 +1637,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTran
         }
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction {
@@ -1664,7 +1666,7 @@ for CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTran
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
@@ -1673,7 +1675,7 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBal
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
     #[inline(never)]
@@ -1712,21 +1714,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
         }
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
@@ -1741,22 +1743,24 @@ for CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
     }
 }
 /// CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction {
     /// The [Payment Intent](https://docs.stripe.com/api/payment_intents/object) that funds were unapplied from.
-    pub payment_intent: crate::rt::Expandable<crate::PaymentIntent>,
+    pub payment_intent: crate::rt::Expandable<crate::gated::PaymentIntent>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f0: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentIntent>,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1787,21 +1791,21 @@ for CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTra
         }
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::HasId
 for CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize
 for CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction {

@@ -5,7 +5,7 @@
 /// Creates an immutable transaction that updates the customer’s credit [balance](https://docs.stripe.com/docs/billing/customer/balance).
 ///
 /// `POST /v1/customers/{customer}/balance_transactions` · Stripe's SDKs: `create` on `CustomerBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_balance_transactions/create)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateCustomerBalanceTransaction {
@@ -22,7 +22,7 @@ pub struct CreateCustomerBalanceTransaction {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 impl serde::Serialize for CreateCustomerBalanceTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -41,7 +41,7 @@ impl serde::Serialize for CreateCustomerBalanceTransaction {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 impl CreateCustomerBalanceTransaction {
     /// Start with the required parameters: `customer`, `amount`, `currency`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -78,7 +78,7 @@ impl CreateCustomerBalanceTransaction {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 impl crate::rt::StripeRequest for CreateCustomerBalanceTransaction {
     type Output = crate::CustomerBalanceTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -104,7 +104,7 @@ impl crate::rt::StripeRequest for CreateCustomerBalanceTransaction {
 /// or by creating a Customer Balance Transaction, which increments or decrements the customer's `balance` by the specified `amount`.
 ///
 /// Related guide: [Customer balance](https://docs.stripe.com/billing/customer/balance)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerBalanceTransaction {
@@ -139,7 +139,7 @@ pub struct CustomerBalanceTransaction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 impl CustomerBalanceTransaction {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "customer_balance_transaction";
@@ -148,7 +148,7 @@ impl CustomerBalanceTransaction {
 pub type CustomerBalanceTransactionId = crate::rt::Id<
     crate::gated::CustomerBalanceTransaction,
 >;
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 impl crate::rt::Decode for CustomerBalanceTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -282,19 +282,19 @@ impl crate::rt::Decode for CustomerBalanceTransaction {
         }
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 impl<'de> serde::Deserialize<'de> for CustomerBalanceTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 impl crate::rt::HasId for CustomerBalanceTransaction {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CustomerBalanceTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -338,7 +338,7 @@ impl serde::Serialize for CustomerBalanceTransaction {
 /// Returns a list of transactions that updated the customer’s [balances](https://docs.stripe.com/docs/billing/customer/balance).
 ///
 /// `GET /v1/customers/{customer}/balance_transactions` · Stripe's SDKs: `list` on `CustomerBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_balance_transactions/list)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerBalanceTransactions {
@@ -357,7 +357,7 @@ pub struct ListCustomerBalanceTransactions {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 impl serde::Serialize for ListCustomerBalanceTransactions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -383,7 +383,7 @@ impl serde::Serialize for ListCustomerBalanceTransactions {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 impl ListCustomerBalanceTransactions {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -429,7 +429,7 @@ impl ListCustomerBalanceTransactions {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 impl crate::rt::StripeRequest for ListCustomerBalanceTransactions {
     type Output = crate::rt::List<crate::CustomerBalanceTransaction>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -454,7 +454,7 @@ impl crate::rt::StripeRequest for ListCustomerBalanceTransactions {
 /// Retrieves a specific customer balance transaction that updated the customer’s [balances](https://docs.stripe.com/docs/billing/customer/balance).
 ///
 /// `GET /v1/customers/{customer}/balance_transactions/{transaction}` · Stripe's SDKs: `retrieve` on `CustomerBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_balance_transactions/retrieve)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerBalanceTransaction {
@@ -465,7 +465,7 @@ pub struct RetrieveCustomerBalanceTransaction {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 impl serde::Serialize for RetrieveCustomerBalanceTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -476,7 +476,7 @@ impl serde::Serialize for RetrieveCustomerBalanceTransaction {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 impl RetrieveCustomerBalanceTransaction {
     /// Start with the required parameters: `customer`, `transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -496,7 +496,7 @@ impl RetrieveCustomerBalanceTransaction {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 impl crate::rt::StripeRequest for RetrieveCustomerBalanceTransaction {
     type Output = crate::CustomerBalanceTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -522,7 +522,7 @@ impl crate::rt::StripeRequest for RetrieveCustomerBalanceTransaction {
 /// Most credit balance transaction fields are immutable, but you may update its `description` and `metadata`.
 ///
 /// `POST /v1/customers/{customer}/balance_transactions/{transaction}` · Stripe's SDKs: `update` on `CustomerBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_balance_transactions/update)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCustomerBalanceTransaction {
@@ -537,7 +537,7 @@ pub struct UpdateCustomerBalanceTransaction {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 impl serde::Serialize for UpdateCustomerBalanceTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -554,7 +554,7 @@ impl serde::Serialize for UpdateCustomerBalanceTransaction {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 impl UpdateCustomerBalanceTransaction {
     /// Start with the required parameters: `customer`, `transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -589,7 +589,7 @@ impl UpdateCustomerBalanceTransaction {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_balance_transactions")]
 impl crate::rt::StripeRequest for UpdateCustomerBalanceTransaction {
     type Output = crate::CustomerBalanceTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Delete a specified source for a given customer.
 ///
 /// `DELETE /v1/customers/{customer}/bank_accounts/{id}` · [API reference](https://docs.stripe.com/api/customers/bank_accounts)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCustomerBankAccount {
@@ -16,7 +16,7 @@ pub struct DeleteCustomerBankAccount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 impl serde::Serialize for DeleteCustomerBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -27,7 +27,7 @@ impl serde::Serialize for DeleteCustomerBankAccount {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 impl DeleteCustomerBankAccount {
     /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -47,7 +47,7 @@ impl DeleteCustomerBankAccount {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 impl crate::rt::StripeRequest for DeleteCustomerBankAccount {
     type Output = crate::responses::Response;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -71,7 +71,7 @@ impl crate::rt::StripeRequest for DeleteCustomerBankAccount {
 /// Update a specified source for a given customer.
 ///
 /// `POST /v1/customers/{customer}/bank_accounts/{id}` · [API reference](https://docs.stripe.com/api/customers/bank_accounts)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCustomerBankAccount {
@@ -108,7 +108,7 @@ pub struct UpdateCustomerBankAccount {
     /// The `owner` parameter.
     pub owner: Option<crate::source::Owner>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 impl serde::Serialize for UpdateCustomerBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -158,7 +158,7 @@ impl serde::Serialize for UpdateCustomerBankAccount {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 impl UpdateCustomerBankAccount {
     /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -262,7 +262,7 @@ impl UpdateCustomerBankAccount {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 impl crate::rt::StripeRequest for UpdateCustomerBankAccount {
     type Output = crate::CardOrBankAccountOrSource;
     fn endpoint(&self) -> crate::rt::Endpoint {

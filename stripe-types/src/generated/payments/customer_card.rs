@@ -5,7 +5,7 @@
 /// Delete a specified source for a given customer.
 ///
 /// `DELETE /v1/customers/{customer}/cards/{id}` · [API reference](https://docs.stripe.com/api/customers/cards)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCustomerCard {
@@ -16,7 +16,7 @@ pub struct DeleteCustomerCard {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cards")]
 impl serde::Serialize for DeleteCustomerCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -27,7 +27,7 @@ impl serde::Serialize for DeleteCustomerCard {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cards")]
 impl DeleteCustomerCard {
     /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -47,7 +47,7 @@ impl DeleteCustomerCard {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cards")]
 impl crate::rt::StripeRequest for DeleteCustomerCard {
     type Output = crate::responses::Response;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -70,7 +70,7 @@ impl crate::rt::StripeRequest for DeleteCustomerCard {
 /// Update a specified source for a given customer.
 ///
 /// `POST /v1/customers/{customer}/cards/{id}` · [API reference](https://docs.stripe.com/api/customers/cards)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCustomerCard {
@@ -107,7 +107,7 @@ pub struct UpdateCustomerCard {
     /// The `owner` parameter.
     pub owner: Option<crate::source::Owner>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cards")]
 impl serde::Serialize for UpdateCustomerCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -157,7 +157,7 @@ impl serde::Serialize for UpdateCustomerCard {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cards")]
 impl UpdateCustomerCard {
     /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -261,7 +261,7 @@ impl UpdateCustomerCard {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cards")]
 impl crate::rt::StripeRequest for UpdateCustomerCard {
     type Output = crate::CardOrBankAccountOrSource;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -4,7 +4,7 @@
 /// by the customer to a merchant, but have not yet been allocated to a payment. Cash Balance Transactions
 /// represent when funds are moved into or out of this balance. This includes funding by the customer, allocation
 /// to payments, and refunds to the customer.
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerCashBalanceTransaction {
@@ -53,7 +53,7 @@ pub struct CustomerCashBalanceTransaction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl CustomerCashBalanceTransaction {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "customer_cash_balance_transaction";
@@ -62,7 +62,7 @@ impl CustomerCashBalanceTransaction {
 pub type CustomerCashBalanceTransactionId = crate::rt::Id<
     crate::gated::CustomerCashBalanceTransaction,
 >;
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::Decode for CustomerCashBalanceTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -211,19 +211,19 @@ impl crate::rt::Decode for CustomerCashBalanceTransaction {
         }
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl<'de> serde::Deserialize<'de> for CustomerCashBalanceTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::HasId for CustomerCashBalanceTransaction {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CustomerCashBalanceTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -354,7 +354,7 @@ impl crate::rt::StripeRequest for FundCashBalanceTestHelpersCustomer {
 /// Returns a list of transactions that modified the customer’s [cash balance](https://docs.stripe.com/docs/payments/customer-balance).
 ///
 /// `GET /v1/customers/{customer}/cash_balance_transactions` · Stripe's SDKs: `list` on `CustomerCashBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_cash_balance_transactions/list)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cash_balance_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerCashBalanceTransactions {
@@ -369,7 +369,7 @@ pub struct ListCustomerCashBalanceTransactions {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cash_balance_transactions")]
 impl serde::Serialize for ListCustomerCashBalanceTransactions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -389,7 +389,7 @@ impl serde::Serialize for ListCustomerCashBalanceTransactions {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cash_balance_transactions")]
 impl ListCustomerCashBalanceTransactions {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -423,7 +423,7 @@ impl ListCustomerCashBalanceTransactions {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cash_balance_transactions")]
 impl crate::rt::StripeRequest for ListCustomerCashBalanceTransactions {
     type Output = crate::rt::List<crate::CustomerCashBalanceTransaction>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -448,7 +448,7 @@ impl crate::rt::StripeRequest for ListCustomerCashBalanceTransactions {
 /// Retrieves a specific cash balance transaction, which updated the customer’s [cash balance](https://docs.stripe.com/docs/payments/customer-balance).
 ///
 /// `GET /v1/customers/{customer}/cash_balance_transactions/{transaction}` · Stripe's SDKs: `retrieve` on `CustomerCashBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_cash_balance_transactions/retrieve)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cash_balance_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerCashBalanceTransaction {
@@ -459,7 +459,7 @@ pub struct RetrieveCustomerCashBalanceTransaction {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cash_balance_transactions")]
 impl serde::Serialize for RetrieveCustomerCashBalanceTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -470,7 +470,7 @@ impl serde::Serialize for RetrieveCustomerCashBalanceTransaction {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cash_balance_transactions")]
 impl RetrieveCustomerCashBalanceTransaction {
     /// Start with the required parameters: `customer`, `transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -490,7 +490,7 @@ impl RetrieveCustomerCashBalanceTransaction {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cash_balance_transactions")]
 impl crate::rt::StripeRequest for RetrieveCustomerCashBalanceTransaction {
     type Output = crate::CustomerCashBalanceTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Delete a specified source for a given customer.
 ///
 /// `DELETE /v1/customers/{customer}/sources/{id}` · Stripe's SDKs: `delete` on `PaymentSource` · [API reference](https://docs.stripe.com/api/payment_sources/delete)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletePaymentSource {
@@ -16,7 +16,7 @@ pub struct DeletePaymentSource {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 impl serde::Serialize for DeletePaymentSource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -27,7 +27,7 @@ impl serde::Serialize for DeletePaymentSource {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 impl DeletePaymentSource {
     /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -47,7 +47,7 @@ impl DeletePaymentSource {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 impl crate::rt::StripeRequest for DeletePaymentSource {
     type Output = crate::responses::Response;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -70,7 +70,7 @@ impl crate::rt::StripeRequest for DeletePaymentSource {
 /// List sources for a specified customer.
 ///
 /// `GET /v1/customers/{customer}/sources` · Stripe's SDKs: `list` on `PaymentSource` · [API reference](https://docs.stripe.com/api/payment_sources/list)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListPaymentSources {
@@ -87,7 +87,7 @@ pub struct ListPaymentSources {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 impl serde::Serialize for ListPaymentSources {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -110,7 +110,7 @@ impl serde::Serialize for ListPaymentSources {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 impl ListPaymentSources {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -150,7 +150,7 @@ impl ListPaymentSources {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 impl crate::rt::StripeRequest for ListPaymentSources {
     type Output = crate::rt::List<crate::BankAccountOrCardOrSource>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -173,7 +173,7 @@ impl crate::rt::StripeRequest for ListPaymentSources {
 /// Update a specified source for a given customer.
 ///
 /// `POST /v1/customers/{customer}/sources/{id}` · Stripe's SDKs: `update` on `PaymentSource` · [API reference](https://docs.stripe.com/api/payment_sources/update)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePaymentSource {
@@ -210,7 +210,7 @@ pub struct UpdatePaymentSource {
     /// The `owner` parameter.
     pub owner: Option<crate::source::Owner>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 impl serde::Serialize for UpdatePaymentSource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -260,7 +260,7 @@ impl serde::Serialize for UpdatePaymentSource {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 impl UpdatePaymentSource {
     /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -364,7 +364,7 @@ impl UpdatePaymentSource {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 impl crate::rt::StripeRequest for UpdatePaymentSource {
     type Output = crate::CardOrBankAccountOrSource;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Removes the currently applied discount on a customer.
 ///
 /// `DELETE /v1/customers/{customer}/subscriptions/{subscription_exposed_id}/discount` · [API reference](https://docs.stripe.com/api/discounts)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCustomerSubscriptionDiscount {
@@ -14,7 +14,7 @@ pub struct DeleteCustomerSubscriptionDiscount {
     /// The `subscription_exposed_id` parameter.
     pub subscription_exposed_id: crate::SubscriptionId,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl serde::Serialize for DeleteCustomerSubscriptionDiscount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -22,7 +22,7 @@ impl serde::Serialize for DeleteCustomerSubscriptionDiscount {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl DeleteCustomerSubscriptionDiscount {
     /// Start with the required parameters: `customer`, `subscription_exposed_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -36,7 +36,7 @@ impl DeleteCustomerSubscriptionDiscount {
         }
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl crate::rt::StripeRequest for DeleteCustomerSubscriptionDiscount {
     type Output = crate::DeletedDiscount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -62,14 +62,14 @@ impl crate::rt::StripeRequest for DeleteCustomerSubscriptionDiscount {
 /// Removes the currently applied discount on a customer.
 ///
 /// `DELETE /v1/customers/{customer}/discount` · Stripe's SDKs: `delete_discount` on `Customer` · [API reference](https://docs.stripe.com/api/customers/delete_discount)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_discount")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteDiscountCustomer {
     /// The `customer` parameter.
     pub customer: crate::CustomerId,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_discount")]
 impl serde::Serialize for DeleteDiscountCustomer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -77,7 +77,7 @@ impl serde::Serialize for DeleteDiscountCustomer {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_discount")]
 impl DeleteDiscountCustomer {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -85,7 +85,7 @@ impl DeleteDiscountCustomer {
         Self { customer: customer.into() }
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_discount")]
 impl crate::rt::StripeRequest for DeleteDiscountCustomer {
     type Output = crate::DeletedDiscount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -106,7 +106,13 @@ impl crate::rt::StripeRequest for DeleteDiscountCustomer {
     }
 }
 /// DeletedDiscount
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletedDiscount {
@@ -137,14 +143,26 @@ pub struct DeletedDiscount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
+        feature = "subscriptions"
+    )
+)]
 impl DeletedDiscount {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "discount";
 }
 /// The id of a [`DeletedDiscount`].
 pub type DeletedDiscountId = crate::rt::Id<crate::gated::DeletedDiscount>;
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::Decode for DeletedDiscount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -248,19 +266,37 @@ impl crate::rt::Decode for DeletedDiscount {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for DeletedDiscount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::HasId for DeletedDiscount {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
+        feature = "subscriptions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedDiscount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -307,9 +343,15 @@ impl serde::Serialize for DeletedDiscount {
 /// Related guide: [Applying discounts to subscriptions](https://docs.stripe.com/billing/subscriptions/discounts)
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes"
     )
 )]
@@ -345,9 +387,15 @@ pub struct Discount {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes"
     )
 )]
@@ -359,9 +407,15 @@ impl Discount {
 pub type DiscountId = crate::rt::Id<crate::gated::Discount>;
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes"
     )
 )]
@@ -469,9 +523,15 @@ impl crate::rt::Decode for Discount {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes"
     )
 )]
@@ -482,9 +542,15 @@ impl<'de> serde::Deserialize<'de> for Discount {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes"
     )
 )]
@@ -495,9 +561,15 @@ impl crate::rt::HasId for Discount {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes"
     )
 )]
@@ -546,9 +618,15 @@ impl serde::Serialize for Discount {
 /// DiscountSource
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscriptions"
     )
@@ -565,9 +643,15 @@ pub struct DiscountSource {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscriptions"
     )
@@ -613,9 +697,15 @@ impl crate::rt::Decode for DiscountSource {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscriptions"
     )
@@ -627,9 +717,15 @@ impl<'de> serde::Deserialize<'de> for DiscountSource {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscriptions"
     )
@@ -641,9 +737,15 @@ impl crate::rt::HasId for DiscountSource {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
         feature = "customers",
+        feature = "payment_link_line_items",
         feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "subscriptions"
     )
@@ -664,7 +766,7 @@ impl serde::Serialize for DiscountSource {
     }
 }
 /// `GET /v1/customers/{customer}/discount` · [API reference](https://docs.stripe.com/api/discounts)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_discount")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerDiscount {
@@ -673,7 +775,7 @@ pub struct RetrieveCustomerDiscount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_discount")]
 impl serde::Serialize for RetrieveCustomerDiscount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -684,7 +786,7 @@ impl serde::Serialize for RetrieveCustomerDiscount {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_discount")]
 impl RetrieveCustomerDiscount {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -700,7 +802,7 @@ impl RetrieveCustomerDiscount {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_discount")]
 impl crate::rt::StripeRequest for RetrieveCustomerDiscount {
     type Output = crate::Discount;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -721,7 +823,7 @@ impl crate::rt::StripeRequest for RetrieveCustomerDiscount {
     }
 }
 /// `GET /v1/customers/{customer}/subscriptions/{subscription_exposed_id}/discount` · [API reference](https://docs.stripe.com/api/discounts)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerSubscriptionDiscount {
@@ -732,7 +834,7 @@ pub struct RetrieveCustomerSubscriptionDiscount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl serde::Serialize for RetrieveCustomerSubscriptionDiscount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -743,7 +845,7 @@ impl serde::Serialize for RetrieveCustomerSubscriptionDiscount {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl RetrieveCustomerSubscriptionDiscount {
     /// Start with the required parameters: `customer`, `subscription_exposed_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -763,7 +865,7 @@ impl RetrieveCustomerSubscriptionDiscount {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl crate::rt::StripeRequest for RetrieveCustomerSubscriptionDiscount {
     type Output = crate::Discount;
     fn endpoint(&self) -> crate::rt::Endpoint {

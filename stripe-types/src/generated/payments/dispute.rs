@@ -64,7 +64,7 @@ impl crate::rt::StripeRequest for CloseDispute {
     }
 }
 /// `POST /v1/charges/{charge}/dispute` · [API reference](https://docs.stripe.com/api/disputes)
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_dispute")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateChargeDispute {
@@ -79,7 +79,7 @@ pub struct CreateChargeDispute {
     /// Whether to immediately submit evidence to the bank. If `false`, evidence is staged on the dispute. Staged evidence is visible in the API and Dashboard, and can be submitted to the bank by making another request with this attribute set to `true` (the default).
     pub submit: Option<bool>,
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_dispute")]
 impl serde::Serialize for CreateChargeDispute {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -99,7 +99,7 @@ impl serde::Serialize for CreateChargeDispute {
         map.end()
     }
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_dispute")]
 impl CreateChargeDispute {
     /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -136,7 +136,7 @@ impl CreateChargeDispute {
         self
     }
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_dispute")]
 impl crate::rt::StripeRequest for CreateChargeDispute {
     type Output = crate::Dispute;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -157,7 +157,7 @@ impl crate::rt::StripeRequest for CreateChargeDispute {
     }
 }
 /// `POST /v1/charges/{charge}/dispute/close` · [API reference](https://docs.stripe.com/api/disputes)
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_dispute")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateChargeDisputeClose {
@@ -166,7 +166,7 @@ pub struct CreateChargeDisputeClose {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_dispute")]
 impl serde::Serialize for CreateChargeDisputeClose {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -177,7 +177,7 @@ impl serde::Serialize for CreateChargeDisputeClose {
         map.end()
     }
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_dispute")]
 impl CreateChargeDisputeClose {
     /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -193,7 +193,7 @@ impl CreateChargeDisputeClose {
         self
     }
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_dispute")]
 impl crate::rt::StripeRequest for CreateChargeDisputeClose {
     type Output = crate::Dispute;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -218,7 +218,7 @@ impl crate::rt::StripeRequest for CreateChargeDisputeClose {
 /// evidence that shows that the charge is legitimate.
 ///
 /// Related guide: [Disputes and fraud](https://docs.stripe.com/disputes)
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Dispute {
@@ -247,7 +247,7 @@ pub struct Dispute {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: crate::rt::Metadata,
     /// ID of the PaymentIntent that's disputed.
-    pub payment_intent: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+    pub payment_intent: Option<crate::rt::Expandable<crate::gated::PaymentIntent>>,
     /// The `payment_method_details` field.
     pub payment_method_details: Option<crate::DisputePaymentMethodDetails>,
     /// Reason given by cardholder for dispute. Possible values are `bank_cannot_process`, `check_returned`, `credit_not_processed`, `customer_initiated`, `debit_not_authorized`, `duplicate`, `fraudulent`, `general`, `incorrect_account_details`, `insufficient_funds`, `noncompliant`, `product_not_received`, `product_unacceptable`, `subscription_canceled`, or `unrecognized`. Learn more about [dispute reasons](https://docs.stripe.com/disputes/categories).
@@ -257,14 +257,14 @@ pub struct Dispute {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl Dispute {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "dispute";
 }
 /// The id of a [`Dispute`].
 pub type DisputeId = crate::rt::Id<crate::gated::Dispute>;
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::Decode for Dispute {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -281,7 +281,9 @@ impl crate::rt::Decode for Dispute {
             f9: crate::rt::json::Slot<bool>,
             f10: crate::rt::json::Slot<bool>,
             f11: crate::rt::json::Slot<crate::rt::Metadata>,
-            f12: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f12: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentIntent>,
+            >,
             f13: crate::rt::json::Slot<crate::DisputePaymentMethodDetails>,
             f14: crate::rt::json::Slot<String>,
             f15: crate::rt::json::Slot<crate::dispute::Status>,
@@ -424,19 +426,19 @@ impl crate::rt::Decode for Dispute {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for Dispute {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::HasId for Dispute {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Dispute {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -473,7 +475,7 @@ impl serde::Serialize for Dispute {
     }
 }
 /// DisputeEnhancedEligibility
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeEnhancedEligibility {
@@ -486,7 +488,7 @@ pub struct DisputeEnhancedEligibility {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::Decode for DisputeEnhancedEligibility {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -517,19 +519,19 @@ impl crate::rt::Decode for DisputeEnhancedEligibility {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputeEnhancedEligibility {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::HasId for DisputeEnhancedEligibility {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeEnhancedEligibility {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -548,7 +550,7 @@ impl serde::Serialize for DisputeEnhancedEligibility {
     }
 }
 /// DisputeEnhancedEligibilityVisaCompellingEvidence3
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeEnhancedEligibilityVisaCompellingEvidence3 {
@@ -559,7 +561,7 @@ pub struct DisputeEnhancedEligibilityVisaCompellingEvidence3 {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::Decode for DisputeEnhancedEligibilityVisaCompellingEvidence3 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -604,19 +606,19 @@ impl crate::rt::Decode for DisputeEnhancedEligibilityVisaCompellingEvidence3 {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputeEnhancedEligibilityVisaCompellingEvidence3 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::HasId for DisputeEnhancedEligibilityVisaCompellingEvidence3 {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeEnhancedEligibilityVisaCompellingEvidence3 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -631,7 +633,7 @@ impl serde::Serialize for DisputeEnhancedEligibilityVisaCompellingEvidence3 {
     }
 }
 /// DisputeEnhancedEligibilityVisaCompliance
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeEnhancedEligibilityVisaCompliance {
@@ -640,7 +642,7 @@ pub struct DisputeEnhancedEligibilityVisaCompliance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::Decode for DisputeEnhancedEligibilityVisaCompliance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -678,19 +680,19 @@ impl crate::rt::Decode for DisputeEnhancedEligibilityVisaCompliance {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputeEnhancedEligibilityVisaCompliance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::HasId for DisputeEnhancedEligibilityVisaCompliance {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeEnhancedEligibilityVisaCompliance {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -704,7 +706,7 @@ impl serde::Serialize for DisputeEnhancedEligibilityVisaCompliance {
     }
 }
 /// DisputeEnhancedEvidence
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeEnhancedEvidence {
@@ -717,7 +719,7 @@ pub struct DisputeEnhancedEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::Decode for DisputeEnhancedEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -748,19 +750,19 @@ impl crate::rt::Decode for DisputeEnhancedEvidence {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputeEnhancedEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::HasId for DisputeEnhancedEvidence {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeEnhancedEvidence {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -779,7 +781,7 @@ impl serde::Serialize for DisputeEnhancedEvidence {
     }
 }
 /// DisputeEnhancedEvidenceVisaCompellingEvidence3
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeEnhancedEvidenceVisaCompellingEvidence3 {
@@ -794,7 +796,7 @@ pub struct DisputeEnhancedEvidenceVisaCompellingEvidence3 {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::Decode for DisputeEnhancedEvidenceVisaCompellingEvidence3 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -838,19 +840,19 @@ impl crate::rt::Decode for DisputeEnhancedEvidenceVisaCompellingEvidence3 {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputeEnhancedEvidenceVisaCompellingEvidence3 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::HasId for DisputeEnhancedEvidenceVisaCompellingEvidence3 {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeEnhancedEvidenceVisaCompellingEvidence3 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -870,7 +872,7 @@ impl serde::Serialize for DisputeEnhancedEvidenceVisaCompellingEvidence3 {
     }
 }
 /// DisputeEnhancedEvidenceVisaCompliance
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeEnhancedEvidenceVisaCompliance {
@@ -879,7 +881,7 @@ pub struct DisputeEnhancedEvidenceVisaCompliance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::Decode for DisputeEnhancedEvidenceVisaCompliance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -915,19 +917,19 @@ impl crate::rt::Decode for DisputeEnhancedEvidenceVisaCompliance {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputeEnhancedEvidenceVisaCompliance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::HasId for DisputeEnhancedEvidenceVisaCompliance {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeEnhancedEvidenceVisaCompliance {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -941,7 +943,7 @@ impl serde::Serialize for DisputeEnhancedEvidenceVisaCompliance {
     }
 }
 /// DisputeEvidence
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeEvidence {
@@ -1004,7 +1006,7 @@ pub struct DisputeEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::Decode for DisputeEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1177,19 +1179,19 @@ impl crate::rt::Decode for DisputeEvidence {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputeEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::HasId for DisputeEvidence {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeEvidence {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1284,7 +1286,7 @@ impl serde::Serialize for DisputeEvidence {
     }
 }
 /// DisputeEvidenceDetails
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeEvidenceDetails {
@@ -1301,7 +1303,7 @@ pub struct DisputeEvidenceDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::Decode for DisputeEvidenceDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1364,19 +1366,19 @@ impl crate::rt::Decode for DisputeEvidenceDetails {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputeEvidenceDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::HasId for DisputeEvidenceDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeEvidenceDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1396,7 +1398,7 @@ impl serde::Serialize for DisputeEvidenceDetails {
     }
 }
 /// DisputePaymentMethodDetails
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputePaymentMethodDetails {
@@ -1413,7 +1415,7 @@ pub struct DisputePaymentMethodDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::Decode for DisputePaymentMethodDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1465,19 +1467,19 @@ impl crate::rt::Decode for DisputePaymentMethodDetails {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::HasId for DisputePaymentMethodDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputePaymentMethodDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1503,7 +1505,7 @@ impl serde::Serialize for DisputePaymentMethodDetails {
     }
 }
 /// DisputePaymentMethodDetailsAmazonPay
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputePaymentMethodDetailsAmazonPay {
@@ -1512,7 +1514,7 @@ pub struct DisputePaymentMethodDetailsAmazonPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::Decode for DisputePaymentMethodDetailsAmazonPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1537,19 +1539,19 @@ impl crate::rt::Decode for DisputePaymentMethodDetailsAmazonPay {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsAmazonPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::HasId for DisputePaymentMethodDetailsAmazonPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputePaymentMethodDetailsAmazonPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1565,7 +1567,7 @@ impl serde::Serialize for DisputePaymentMethodDetailsAmazonPay {
     }
 }
 /// DisputePaymentMethodDetailsCard
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputePaymentMethodDetailsCard {
@@ -1578,7 +1580,7 @@ pub struct DisputePaymentMethodDetailsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::Decode for DisputePaymentMethodDetailsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1622,19 +1624,19 @@ impl crate::rt::Decode for DisputePaymentMethodDetailsCard {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::HasId for DisputePaymentMethodDetailsCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputePaymentMethodDetailsCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1652,7 +1654,7 @@ impl serde::Serialize for DisputePaymentMethodDetailsCard {
     }
 }
 /// DisputePaymentMethodDetailsKlarna
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputePaymentMethodDetailsKlarna {
@@ -1663,7 +1665,7 @@ pub struct DisputePaymentMethodDetailsKlarna {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::Decode for DisputePaymentMethodDetailsKlarna {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1692,19 +1694,19 @@ impl crate::rt::Decode for DisputePaymentMethodDetailsKlarna {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsKlarna {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::HasId for DisputePaymentMethodDetailsKlarna {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputePaymentMethodDetailsKlarna {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1723,7 +1725,7 @@ impl serde::Serialize for DisputePaymentMethodDetailsKlarna {
     }
 }
 /// DisputePaymentMethodDetailsPaypal
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputePaymentMethodDetailsPaypal {
@@ -1734,7 +1736,7 @@ pub struct DisputePaymentMethodDetailsPaypal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::Decode for DisputePaymentMethodDetailsPaypal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1763,19 +1765,19 @@ impl crate::rt::Decode for DisputePaymentMethodDetailsPaypal {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsPaypal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::HasId for DisputePaymentMethodDetailsPaypal {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputePaymentMethodDetailsPaypal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1794,7 +1796,7 @@ impl serde::Serialize for DisputePaymentMethodDetailsPaypal {
     }
 }
 /// DisputeTransactionShippingAddress
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeTransactionShippingAddress {
@@ -1813,7 +1815,7 @@ pub struct DisputeTransactionShippingAddress {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::Decode for DisputeTransactionShippingAddress {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1858,19 +1860,19 @@ impl crate::rt::Decode for DisputeTransactionShippingAddress {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputeTransactionShippingAddress {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::HasId for DisputeTransactionShippingAddress {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeTransactionShippingAddress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1901,7 +1903,7 @@ impl serde::Serialize for DisputeTransactionShippingAddress {
     }
 }
 /// DisputeVisaCompellingEvidence3DisputedTransaction
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeVisaCompellingEvidence3DisputedTransaction {
@@ -1926,7 +1928,7 @@ pub struct DisputeVisaCompellingEvidence3DisputedTransaction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::Decode for DisputeVisaCompellingEvidence3DisputedTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1990,19 +1992,19 @@ impl crate::rt::Decode for DisputeVisaCompellingEvidence3DisputedTransaction {
         })
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de> for DisputeVisaCompellingEvidence3DisputedTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::HasId for DisputeVisaCompellingEvidence3DisputedTransaction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeVisaCompellingEvidence3DisputedTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2039,7 +2041,7 @@ impl serde::Serialize for DisputeVisaCompellingEvidence3DisputedTransaction {
     }
 }
 /// DisputeVisaCompellingEvidence3PriorUndisputedTransaction
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
@@ -2062,7 +2064,7 @@ pub struct DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::Decode for DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2135,20 +2137,20 @@ impl crate::rt::Decode for DisputeVisaCompellingEvidence3PriorUndisputedTransact
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl<'de> serde::Deserialize<'de>
 for DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::HasId for DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "charges", feature = "disputes"))]
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2304,7 +2306,7 @@ impl crate::rt::StripeRequest for ListDisputes {
 /// Retrieve a dispute for a specified charge.
 ///
 /// `GET /v1/charges/{charge}/dispute` · [API reference](https://docs.stripe.com/api/disputes)
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_dispute")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveChargeDispute {
@@ -2313,7 +2315,7 @@ pub struct RetrieveChargeDispute {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_dispute")]
 impl serde::Serialize for RetrieveChargeDispute {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2324,7 +2326,7 @@ impl serde::Serialize for RetrieveChargeDispute {
         map.end()
     }
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_dispute")]
 impl RetrieveChargeDispute {
     /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2340,7 +2342,7 @@ impl RetrieveChargeDispute {
         self
     }
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_dispute")]
 impl crate::rt::StripeRequest for RetrieveChargeDispute {
     type Output = crate::Dispute;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -16,7 +16,7 @@ pub struct Mandate {
     /// The account (if any) that the mandate is intended for.
     pub on_behalf_of: Option<String>,
     /// ID of the payment method associated with this mandate.
-    pub payment_method: crate::rt::Expandable<crate::PaymentMethod>,
+    pub payment_method: crate::rt::Expandable<crate::gated::PaymentMethod>,
     /// The `payment_method_details` field.
     pub payment_method_details: crate::MandatePaymentMethodDetails,
     /// The `single_use` field.
@@ -45,7 +45,9 @@ impl crate::rt::Decode for Mandate {
             f2: crate::rt::json::Slot<bool>,
             f3: crate::rt::json::Slot<crate::MandateMultiUse>,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f5: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentMethod>,
+            >,
             f6: crate::rt::json::Slot<crate::MandatePaymentMethodDetails>,
             f7: crate::rt::json::Slot<crate::MandateSingleUse>,
             f8: crate::rt::json::Slot<crate::mandate::Status>,

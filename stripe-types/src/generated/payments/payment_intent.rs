@@ -1654,6 +1654,7 @@ impl crate::rt::StripeRequest for ListPaymentIntents {
 /// authentication flows and ultimately creates at most one successful charge.
 ///
 /// Related guide: [Payment Intents API](https://docs.stripe.com/payments/payment-intents)
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntent {
@@ -1729,7 +1730,7 @@ pub struct PaymentIntent {
     /// The `payment_details` field.
     pub payment_details: Option<crate::PaymentFlowsPaymentDetails>,
     /// ID of the payment method used in this PaymentIntent.
-    pub payment_method: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+    pub payment_method: Option<crate::rt::Expandable<crate::gated::PaymentMethod>>,
     /// Information about the [payment method configuration](https://docs.stripe.com/api/payment_method_configurations) used for this PaymentIntent.
     pub payment_method_configuration_details: Option<
         crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails,
@@ -1771,12 +1772,14 @@ pub struct PaymentIntent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl PaymentIntent {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "payment_intent";
 }
 /// The id of a [`PaymentIntent`].
-pub type PaymentIntentId = crate::rt::Id<PaymentIntent>;
+pub type PaymentIntentId = crate::rt::Id<crate::gated::PaymentIntent>;
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1814,7 +1817,9 @@ impl crate::rt::Decode for PaymentIntent {
             f24: crate::rt::json::Slot<crate::PaymentIntentNextAction>,
             f25: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
             f26: crate::rt::json::Slot<crate::PaymentFlowsPaymentDetails>,
-            f27: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f27: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentMethod>,
+            >,
             f28: crate::rt::json::Slot<
                 crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails,
             >,
@@ -2036,16 +2041,19 @@ impl crate::rt::Decode for PaymentIntent {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntent {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2177,6 +2185,7 @@ impl serde::Serialize for PaymentIntent {
     }
 }
 /// PaymentIntentCardProcessing
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentCardProcessing {
@@ -2187,6 +2196,7 @@ pub struct PaymentIntentCardProcessing {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentCardProcessing {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2213,16 +2223,19 @@ impl crate::rt::Decode for PaymentIntentCardProcessing {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentCardProcessing {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentCardProcessing {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentCardProcessing {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2238,6 +2251,7 @@ impl serde::Serialize for PaymentIntentCardProcessing {
     }
 }
 /// PaymentIntentNextAction
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextAction {
@@ -2306,6 +2320,7 @@ pub struct PaymentIntentNextAction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextAction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2455,16 +2470,19 @@ impl crate::rt::Decode for PaymentIntentNextAction {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextAction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextAction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextAction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2532,6 +2550,7 @@ impl serde::Serialize for PaymentIntentNextAction {
     }
 }
 /// PaymentIntentNextActionAlipayHandleRedirect
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionAlipayHandleRedirect {
@@ -2546,6 +2565,7 @@ pub struct PaymentIntentNextActionAlipayHandleRedirect {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionAlipayHandleRedirect {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2582,16 +2602,19 @@ impl crate::rt::Decode for PaymentIntentNextActionAlipayHandleRedirect {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionAlipayHandleRedirect {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionAlipayHandleRedirect {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionAlipayHandleRedirect {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2616,6 +2639,7 @@ impl serde::Serialize for PaymentIntentNextActionAlipayHandleRedirect {
     }
 }
 /// payment_intent_next_action_boleto
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionBoleto {
@@ -2630,6 +2654,7 @@ pub struct PaymentIntentNextActionBoleto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionBoleto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2666,16 +2691,19 @@ impl crate::rt::Decode for PaymentIntentNextActionBoleto {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionBoleto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionBoleto {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionBoleto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2700,6 +2728,7 @@ impl serde::Serialize for PaymentIntentNextActionBoleto {
     }
 }
 /// PaymentIntentNextActionCardAwaitNotification
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionCardAwaitNotification {
@@ -2710,6 +2739,7 @@ pub struct PaymentIntentNextActionCardAwaitNotification {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionCardAwaitNotification {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2738,16 +2768,19 @@ impl crate::rt::Decode for PaymentIntentNextActionCardAwaitNotification {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionCardAwaitNotification {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionCardAwaitNotification {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionCardAwaitNotification {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2766,6 +2799,7 @@ impl serde::Serialize for PaymentIntentNextActionCardAwaitNotification {
     }
 }
 /// PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode {
@@ -2778,6 +2812,7 @@ pub struct PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 impl crate::rt::Decode for PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2825,17 +2860,20 @@ impl crate::rt::Decode for PaymentIntentNextActionCashappHandleRedirectOrDisplay
         }
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 impl<'de> serde::Deserialize<'de>
 for PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 impl crate::rt::HasId for PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2851,6 +2889,7 @@ impl serde::Serialize for PaymentIntentNextActionCashappHandleRedirectOrDisplayQ
     }
 }
 /// PaymentIntentNextActionCashappQRCode
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionCashappQrCode {
@@ -2863,6 +2902,7 @@ pub struct PaymentIntentNextActionCashappQrCode {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 impl crate::rt::Decode for PaymentIntentNextActionCashappQrCode {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2910,16 +2950,19 @@ impl crate::rt::Decode for PaymentIntentNextActionCashappQrCode {
         }
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionCashappQrCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 impl crate::rt::HasId for PaymentIntentNextActionCashappQrCode {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionCashappQrCode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2935,6 +2978,7 @@ impl serde::Serialize for PaymentIntentNextActionCashappQrCode {
     }
 }
 /// PaymentIntentNextActionDisplayBankTransferInstructions
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionDisplayBankTransferInstructions {
@@ -2955,6 +2999,7 @@ pub struct PaymentIntentNextActionDisplayBankTransferInstructions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionDisplayBankTransferInstructions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3021,17 +3066,20 @@ impl crate::rt::Decode for PaymentIntentNextActionDisplayBankTransferInstruction
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de>
 for PaymentIntentNextActionDisplayBankTransferInstructions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionDisplayBankTransferInstructions {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionDisplayBankTransferInstructions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3060,6 +3108,7 @@ impl serde::Serialize for PaymentIntentNextActionDisplayBankTransferInstructions
     }
 }
 /// PaymentIntentNextActionDisplayMultibancoDetails
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionDisplayMultibancoDetails {
@@ -3074,6 +3123,7 @@ pub struct PaymentIntentNextActionDisplayMultibancoDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionDisplayMultibancoDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3110,16 +3160,19 @@ impl crate::rt::Decode for PaymentIntentNextActionDisplayMultibancoDetails {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionDisplayMultibancoDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionDisplayMultibancoDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionDisplayMultibancoDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3144,6 +3197,7 @@ impl serde::Serialize for PaymentIntentNextActionDisplayMultibancoDetails {
     }
 }
 /// PaymentIntentNextActionDisplayOxxoDetails
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionDisplayOxxoDetails {
@@ -3156,6 +3210,7 @@ pub struct PaymentIntentNextActionDisplayOxxoDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionDisplayOxxoDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3188,16 +3243,19 @@ impl crate::rt::Decode for PaymentIntentNextActionDisplayOxxoDetails {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionDisplayOxxoDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionDisplayOxxoDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionDisplayOxxoDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3219,6 +3277,7 @@ impl serde::Serialize for PaymentIntentNextActionDisplayOxxoDetails {
     }
 }
 /// payment_intent_next_action_konbini
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionKonbini {
@@ -3231,6 +3290,7 @@ pub struct PaymentIntentNextActionKonbini {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionKonbini {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3274,16 +3334,19 @@ impl crate::rt::Decode for PaymentIntentNextActionKonbini {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbini {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionKonbini {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionKonbini {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3301,6 +3364,7 @@ impl serde::Serialize for PaymentIntentNextActionKonbini {
     }
 }
 /// payment_intent_next_action_konbini_familymart
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionKonbiniFamilymart {
@@ -3311,6 +3375,7 @@ pub struct PaymentIntentNextActionKonbiniFamilymart {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionKonbiniFamilymart {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3350,16 +3415,19 @@ impl crate::rt::Decode for PaymentIntentNextActionKonbiniFamilymart {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbiniFamilymart {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionKonbiniFamilymart {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionKonbiniFamilymart {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3376,6 +3444,7 @@ impl serde::Serialize for PaymentIntentNextActionKonbiniFamilymart {
     }
 }
 /// payment_intent_next_action_konbini_lawson
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionKonbiniLawson {
@@ -3386,6 +3455,7 @@ pub struct PaymentIntentNextActionKonbiniLawson {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionKonbiniLawson {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3425,16 +3495,19 @@ impl crate::rt::Decode for PaymentIntentNextActionKonbiniLawson {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbiniLawson {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionKonbiniLawson {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionKonbiniLawson {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3451,6 +3524,7 @@ impl serde::Serialize for PaymentIntentNextActionKonbiniLawson {
     }
 }
 /// payment_intent_next_action_konbini_ministop
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionKonbiniMinistop {
@@ -3461,6 +3535,7 @@ pub struct PaymentIntentNextActionKonbiniMinistop {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionKonbiniMinistop {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3500,16 +3575,19 @@ impl crate::rt::Decode for PaymentIntentNextActionKonbiniMinistop {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbiniMinistop {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionKonbiniMinistop {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionKonbiniMinistop {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3526,6 +3604,7 @@ impl serde::Serialize for PaymentIntentNextActionKonbiniMinistop {
     }
 }
 /// payment_intent_next_action_konbini_seicomart
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionKonbiniSeicomart {
@@ -3536,6 +3615,7 @@ pub struct PaymentIntentNextActionKonbiniSeicomart {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionKonbiniSeicomart {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3575,16 +3655,19 @@ impl crate::rt::Decode for PaymentIntentNextActionKonbiniSeicomart {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbiniSeicomart {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionKonbiniSeicomart {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionKonbiniSeicomart {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3601,6 +3684,7 @@ impl serde::Serialize for PaymentIntentNextActionKonbiniSeicomart {
     }
 }
 /// payment_intent_next_action_konbini_stores
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionKonbiniStores {
@@ -3615,6 +3699,7 @@ pub struct PaymentIntentNextActionKonbiniStores {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionKonbiniStores {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3651,16 +3736,19 @@ impl crate::rt::Decode for PaymentIntentNextActionKonbiniStores {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbiniStores {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionKonbiniStores {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionKonbiniStores {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3685,6 +3773,7 @@ impl serde::Serialize for PaymentIntentNextActionKonbiniStores {
     }
 }
 /// PaymentIntentNextActionPaynowDisplayQrCode
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionPaynowDisplayQrCode {
@@ -3699,6 +3788,7 @@ pub struct PaymentIntentNextActionPaynowDisplayQrCode {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionPaynowDisplayQrCode {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3750,16 +3840,19 @@ impl crate::rt::Decode for PaymentIntentNextActionPaynowDisplayQrCode {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionPaynowDisplayQrCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionPaynowDisplayQrCode {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionPaynowDisplayQrCode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3778,6 +3871,7 @@ impl serde::Serialize for PaymentIntentNextActionPaynowDisplayQrCode {
     }
 }
 /// PaymentIntentNextActionPixDisplayQrCode
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionPixDisplayQrCode {
@@ -3794,6 +3888,7 @@ pub struct PaymentIntentNextActionPixDisplayQrCode {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionPixDisplayQrCode {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3840,16 +3935,19 @@ impl crate::rt::Decode for PaymentIntentNextActionPixDisplayQrCode {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionPixDisplayQrCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionPixDisplayQrCode {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionPixDisplayQrCode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3877,6 +3975,7 @@ impl serde::Serialize for PaymentIntentNextActionPixDisplayQrCode {
     }
 }
 /// PaymentIntentNextActionPromptpayDisplayQrCode
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionPromptpayDisplayQrCode {
@@ -3891,6 +3990,7 @@ pub struct PaymentIntentNextActionPromptpayDisplayQrCode {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionPromptpayDisplayQrCode {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3943,16 +4043,19 @@ impl crate::rt::Decode for PaymentIntentNextActionPromptpayDisplayQrCode {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionPromptpayDisplayQrCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionPromptpayDisplayQrCode {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionPromptpayDisplayQrCode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3969,6 +4072,7 @@ impl serde::Serialize for PaymentIntentNextActionPromptpayDisplayQrCode {
     }
 }
 /// PaymentIntentNextActionRedirectToUrl
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionRedirectToUrl {
@@ -3979,6 +4083,7 @@ pub struct PaymentIntentNextActionRedirectToUrl {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionRedirectToUrl {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -4007,16 +4112,19 @@ impl crate::rt::Decode for PaymentIntentNextActionRedirectToUrl {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionRedirectToUrl {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionRedirectToUrl {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionRedirectToUrl {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -4035,6 +4143,7 @@ impl serde::Serialize for PaymentIntentNextActionRedirectToUrl {
     }
 }
 /// PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode {
@@ -4045,6 +4154,7 @@ pub struct PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -4087,17 +4197,20 @@ impl crate::rt::Decode for PaymentIntentNextActionSwishHandleRedirectOrDisplayQr
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de>
 for PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -4112,6 +4225,7 @@ impl serde::Serialize for PaymentIntentNextActionSwishHandleRedirectOrDisplayQrC
     }
 }
 /// PaymentIntentNextActionSwishQRCode
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionSwishQrCode {
@@ -4124,6 +4238,7 @@ pub struct PaymentIntentNextActionSwishQrCode {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionSwishQrCode {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -4171,16 +4286,19 @@ impl crate::rt::Decode for PaymentIntentNextActionSwishQrCode {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionSwishQrCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionSwishQrCode {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionSwishQrCode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -4196,6 +4314,7 @@ impl serde::Serialize for PaymentIntentNextActionSwishQrCode {
     }
 }
 /// PaymentIntentNextActionVerifyWithMicrodeposits
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionVerifyWithMicrodeposits {
@@ -4208,6 +4327,7 @@ pub struct PaymentIntentNextActionVerifyWithMicrodeposits {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionVerifyWithMicrodeposits {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -4254,16 +4374,19 @@ impl crate::rt::Decode for PaymentIntentNextActionVerifyWithMicrodeposits {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionVerifyWithMicrodeposits {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionVerifyWithMicrodeposits {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionVerifyWithMicrodeposits {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -4281,6 +4404,7 @@ impl serde::Serialize for PaymentIntentNextActionVerifyWithMicrodeposits {
     }
 }
 /// PaymentIntentNextActionWechatPayDisplayQrCode
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionWechatPayDisplayQrCode {
@@ -4297,6 +4421,7 @@ pub struct PaymentIntentNextActionWechatPayDisplayQrCode {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionWechatPayDisplayQrCode {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -4360,16 +4485,19 @@ impl crate::rt::Decode for PaymentIntentNextActionWechatPayDisplayQrCode {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionWechatPayDisplayQrCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionWechatPayDisplayQrCode {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionWechatPayDisplayQrCode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -4387,6 +4515,7 @@ impl serde::Serialize for PaymentIntentNextActionWechatPayDisplayQrCode {
     }
 }
 /// PaymentIntentNextActionWechatPayRedirectToAndroidApp
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionWechatPayRedirectToAndroidApp {
@@ -4407,6 +4536,7 @@ pub struct PaymentIntentNextActionWechatPayRedirectToAndroidApp {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionWechatPayRedirectToAndroidApp {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -4490,17 +4620,20 @@ impl crate::rt::Decode for PaymentIntentNextActionWechatPayRedirectToAndroidApp 
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de>
 for PaymentIntentNextActionWechatPayRedirectToAndroidApp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionWechatPayRedirectToAndroidApp {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionWechatPayRedirectToAndroidApp {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -4520,6 +4653,7 @@ impl serde::Serialize for PaymentIntentNextActionWechatPayRedirectToAndroidApp {
     }
 }
 /// PaymentIntentNextActionWechatPayRedirectToIOSApp
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentNextActionWechatPayRedirectToIosApp {
@@ -4528,6 +4662,7 @@ pub struct PaymentIntentNextActionWechatPayRedirectToIosApp {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentNextActionWechatPayRedirectToIosApp {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -4563,16 +4698,19 @@ impl crate::rt::Decode for PaymentIntentNextActionWechatPayRedirectToIosApp {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionWechatPayRedirectToIosApp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentNextActionWechatPayRedirectToIosApp {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentNextActionWechatPayRedirectToIosApp {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -4586,6 +4724,7 @@ impl serde::Serialize for PaymentIntentNextActionWechatPayRedirectToIosApp {
     }
 }
 /// PaymentIntentPaymentMethodOptions
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptions {
@@ -4706,6 +4845,7 @@ pub struct PaymentIntentPaymentMethodOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -5053,16 +5193,19 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptions {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptions {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentPaymentMethodOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -6785,6 +6928,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsUsBankAccount {
     }
 }
 /// PaymentIntentProcessing
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentProcessing {
@@ -6795,6 +6939,7 @@ pub struct PaymentIntentProcessing {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentProcessing {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -6834,16 +6979,19 @@ impl crate::rt::Decode for PaymentIntentProcessing {
         }
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentProcessing {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentProcessing {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentProcessing {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -6860,6 +7008,7 @@ impl serde::Serialize for PaymentIntentProcessing {
     }
 }
 /// PaymentIntentProcessingCustomerNotification
+#[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentIntentProcessingCustomerNotification {
@@ -6870,6 +7019,7 @@ pub struct PaymentIntentProcessingCustomerNotification {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::Decode for PaymentIntentProcessingCustomerNotification {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -6898,16 +7048,19 @@ impl crate::rt::Decode for PaymentIntentProcessingCustomerNotification {
         })
     }
 }
+#[cfg(feature = "payment_intents")]
 impl<'de> serde::Deserialize<'de> for PaymentIntentProcessingCustomerNotification {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "payment_intents")]
 impl crate::rt::HasId for PaymentIntentProcessingCustomerNotification {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "payment_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentIntentProcessingCustomerNotification {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -5,7 +5,7 @@
 /// Lists all LineItems of a given PaymentIntent.
 ///
 /// `GET /v1/payment_intents/{intent}/amount_details_line_items` · Stripe's SDKs: `list` on `PaymentIntentAmountDetailsLineItem` · [API reference](https://docs.stripe.com/api/payment_intent_amount_details_line_items/list)
-#[cfg(feature = "payment_intents")]
+#[cfg(feature = "payment_intent_amount_details_line_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListPaymentIntentAmountDetailsLineItems {
@@ -20,7 +20,7 @@ pub struct ListPaymentIntentAmountDetailsLineItems {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "payment_intents")]
+#[cfg(feature = "payment_intent_amount_details_line_items")]
 impl serde::Serialize for ListPaymentIntentAmountDetailsLineItems {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -40,7 +40,7 @@ impl serde::Serialize for ListPaymentIntentAmountDetailsLineItems {
         map.end()
     }
 }
-#[cfg(feature = "payment_intents")]
+#[cfg(feature = "payment_intent_amount_details_line_items")]
 impl ListPaymentIntentAmountDetailsLineItems {
     /// Start with the required parameters: `intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -74,7 +74,7 @@ impl ListPaymentIntentAmountDetailsLineItems {
         self
     }
 }
-#[cfg(feature = "payment_intents")]
+#[cfg(feature = "payment_intent_amount_details_line_items")]
 impl crate::rt::StripeRequest for ListPaymentIntentAmountDetailsLineItems {
     type Output = crate::rt::List<crate::PaymentIntentAmountDetailsLineItem>;
     fn endpoint(&self) -> crate::rt::Endpoint {

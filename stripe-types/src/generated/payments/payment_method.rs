@@ -1028,7 +1028,7 @@ impl crate::rt::StripeRequest for ListPaymentMethods {
 /// Returns a list of PaymentMethods for a given Customer
 ///
 /// `GET /v1/customers/{customer}/payment_methods` · Stripe's SDKs: `list_payment_methods` on `Customer` · [API reference](https://docs.stripe.com/api/customers/list_payment_methods)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListPaymentMethodsCustomer {
@@ -1047,7 +1047,7 @@ pub struct ListPaymentMethodsCustomer {
     /// An optional filter on the list, based on the object `type` field. Without the filter, the list includes all current and future payment method types. If your integration expects only one type of payment method in the response, make sure to provide a type value in the request.
     pub r#type: Option<crate::payment_method::list_customer::Type>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_payment_methods")]
 impl serde::Serialize for ListPaymentMethodsCustomer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1073,7 +1073,7 @@ impl serde::Serialize for ListPaymentMethodsCustomer {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_payment_methods")]
 impl ListPaymentMethodsCustomer {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1125,7 +1125,7 @@ impl ListPaymentMethodsCustomer {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_payment_methods")]
 impl crate::rt::StripeRequest for ListPaymentMethodsCustomer {
     type Output = crate::rt::List<crate::PaymentMethod>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -1150,6 +1150,13 @@ impl crate::rt::StripeRequest for ListPaymentMethodsCustomer {
 /// Customer objects to store instrument details for future payments.
 ///
 /// Related guides: [Payment Methods](https://docs.stripe.com/payments/payment-methods) and [More Payment Scenarios](https://docs.stripe.com/payments/more-payment-scenarios).
+#[cfg(
+    any(
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethod {
@@ -1282,12 +1289,26 @@ pub struct PaymentMethod {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl PaymentMethod {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "payment_method";
 }
 /// The id of a [`PaymentMethod`].
-pub type PaymentMethodId = crate::rt::Id<PaymentMethod>;
+pub type PaymentMethodId = crate::rt::Id<crate::gated::PaymentMethod>;
+#[cfg(
+    any(
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethod {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1643,16 +1664,37 @@ impl crate::rt::Decode for PaymentMethod {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethod {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethod {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(
+    any(
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethod {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1845,6 +1887,14 @@ impl serde::Serialize for PaymentMethod {
     }
 }
 /// payment_method_acss_debit
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodAcssDebit {
@@ -1861,6 +1911,14 @@ pub struct PaymentMethodAcssDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodAcssDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1907,16 +1965,40 @@ impl crate::rt::Decode for PaymentMethodAcssDebit {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodAcssDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodAcssDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodAcssDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1944,12 +2026,28 @@ impl serde::Serialize for PaymentMethodAcssDebit {
     }
 }
 /// payment_method_affirm
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodAffirm {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodAffirm {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1964,16 +2062,40 @@ impl crate::rt::Decode for PaymentMethodAffirm {
         Ok(PaymentMethodAffirm { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodAffirm {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodAffirm {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodAffirm {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1986,12 +2108,28 @@ impl serde::Serialize for PaymentMethodAffirm {
     }
 }
 /// payment_method_afterpay_clearpay
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodAfterpayClearpay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodAfterpayClearpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2008,16 +2146,40 @@ impl crate::rt::Decode for PaymentMethodAfterpayClearpay {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodAfterpayClearpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodAfterpayClearpay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodAfterpayClearpay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2030,12 +2192,28 @@ impl serde::Serialize for PaymentMethodAfterpayClearpay {
     }
 }
 /// payment_method_alma
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodAlma {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodAlma {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2050,16 +2228,40 @@ impl crate::rt::Decode for PaymentMethodAlma {
         Ok(PaymentMethodAlma { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodAlma {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodAlma {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodAlma {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2072,12 +2274,28 @@ impl serde::Serialize for PaymentMethodAlma {
     }
 }
 /// payment_method_amazon_pay
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodAmazonPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodAmazonPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2092,16 +2310,40 @@ impl crate::rt::Decode for PaymentMethodAmazonPay {
         Ok(PaymentMethodAmazonPay { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodAmazonPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodAmazonPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodAmazonPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2114,6 +2356,14 @@ impl serde::Serialize for PaymentMethodAmazonPay {
     }
 }
 /// payment_method_au_becs_debit
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodAuBecsDebit {
@@ -2126,6 +2376,14 @@ pub struct PaymentMethodAuBecsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodAuBecsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2158,16 +2416,40 @@ impl crate::rt::Decode for PaymentMethodAuBecsDebit {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodAuBecsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodAuBecsDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodAuBecsDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2189,6 +2471,14 @@ impl serde::Serialize for PaymentMethodAuBecsDebit {
     }
 }
 /// payment_method_bacs_debit
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodBacsDebit {
@@ -2201,6 +2491,14 @@ pub struct PaymentMethodBacsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodBacsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2233,16 +2531,40 @@ impl crate::rt::Decode for PaymentMethodBacsDebit {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodBacsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodBacsDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodBacsDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2264,12 +2586,28 @@ impl serde::Serialize for PaymentMethodBacsDebit {
     }
 }
 /// payment_method_bancontact
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodBancontact {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodBancontact {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2284,16 +2622,40 @@ impl crate::rt::Decode for PaymentMethodBancontact {
         Ok(PaymentMethodBancontact { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodBancontact {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodBancontact {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodBancontact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2306,12 +2668,28 @@ impl serde::Serialize for PaymentMethodBancontact {
     }
 }
 /// payment_method_billie
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodBillie {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodBillie {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2326,16 +2704,40 @@ impl crate::rt::Decode for PaymentMethodBillie {
         Ok(PaymentMethodBillie { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodBillie {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodBillie {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodBillie {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2348,12 +2750,28 @@ impl serde::Serialize for PaymentMethodBillie {
     }
 }
 /// payment_method_blik
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodBlik {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodBlik {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2368,16 +2786,40 @@ impl crate::rt::Decode for PaymentMethodBlik {
         Ok(PaymentMethodBlik { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodBlik {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodBlik {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodBlik {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2390,6 +2832,14 @@ impl serde::Serialize for PaymentMethodBlik {
     }
 }
 /// payment_method_boleto
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodBoleto {
@@ -2398,6 +2848,14 @@ pub struct PaymentMethodBoleto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodBoleto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2433,16 +2891,40 @@ impl crate::rt::Decode for PaymentMethodBoleto {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodBoleto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodBoleto {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodBoleto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2456,6 +2938,14 @@ impl serde::Serialize for PaymentMethodBoleto {
     }
 }
 /// payment_method_card
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodCard {
@@ -2492,6 +2982,14 @@ pub struct PaymentMethodCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2600,16 +3098,40 @@ impl crate::rt::Decode for PaymentMethodCard {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2654,6 +3176,14 @@ impl serde::Serialize for PaymentMethodCard {
     }
 }
 /// payment_method_card_checks
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodCardChecks {
@@ -2666,6 +3196,14 @@ pub struct PaymentMethodCardChecks {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodCardChecks {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2698,16 +3236,40 @@ impl crate::rt::Decode for PaymentMethodCardChecks {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardChecks {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodCardChecks {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodCardChecks {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2729,6 +3291,14 @@ impl serde::Serialize for PaymentMethodCardChecks {
     }
 }
 /// payment_method_card_generated_card
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodCardGeneratedCard {
@@ -2741,6 +3311,14 @@ pub struct PaymentMethodCardGeneratedCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodCardGeneratedCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2773,16 +3351,40 @@ impl crate::rt::Decode for PaymentMethodCardGeneratedCard {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardGeneratedCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodCardGeneratedCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodCardGeneratedCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2804,6 +3406,14 @@ impl serde::Serialize for PaymentMethodCardGeneratedCard {
     }
 }
 /// payment_method_card_present
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodCardPresent {
@@ -2844,6 +3454,14 @@ pub struct PaymentMethodCardPresent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodCardPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2958,16 +3576,40 @@ impl crate::rt::Decode for PaymentMethodCardPresent {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodCardPresent {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodCardPresent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3024,6 +3666,14 @@ impl serde::Serialize for PaymentMethodCardPresent {
     }
 }
 /// payment_method_card_present_networks
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodCardPresentNetworks {
@@ -3034,6 +3684,14 @@ pub struct PaymentMethodCardPresentNetworks {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodCardPresentNetworks {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3073,16 +3731,40 @@ impl crate::rt::Decode for PaymentMethodCardPresentNetworks {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardPresentNetworks {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodCardPresentNetworks {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodCardPresentNetworks {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3099,6 +3781,14 @@ impl serde::Serialize for PaymentMethodCardPresentNetworks {
     }
 }
 /// payment_method_card_wallet
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodCardWallet {
@@ -3123,6 +3813,14 @@ pub struct PaymentMethodCardWallet {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodCardWallet {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3200,16 +3898,40 @@ impl crate::rt::Decode for PaymentMethodCardWallet {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardWallet {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodCardWallet {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodCardWallet {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3247,12 +3969,28 @@ impl serde::Serialize for PaymentMethodCardWallet {
     }
 }
 /// payment_method_card_wallet_amex_express_checkout
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodCardWalletAmexExpressCheckout {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodCardWalletAmexExpressCheckout {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3269,16 +4007,40 @@ impl crate::rt::Decode for PaymentMethodCardWalletAmexExpressCheckout {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletAmexExpressCheckout {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodCardWalletAmexExpressCheckout {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodCardWalletAmexExpressCheckout {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3291,12 +4053,28 @@ impl serde::Serialize for PaymentMethodCardWalletAmexExpressCheckout {
     }
 }
 /// payment_method_card_wallet_apple_pay
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodCardWalletApplePay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodCardWalletApplePay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3313,16 +4091,40 @@ impl crate::rt::Decode for PaymentMethodCardWalletApplePay {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletApplePay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodCardWalletApplePay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodCardWalletApplePay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3335,12 +4137,28 @@ impl serde::Serialize for PaymentMethodCardWalletApplePay {
     }
 }
 /// payment_method_card_wallet_google_pay
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodCardWalletGooglePay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodCardWalletGooglePay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3357,16 +4175,40 @@ impl crate::rt::Decode for PaymentMethodCardWalletGooglePay {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletGooglePay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodCardWalletGooglePay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodCardWalletGooglePay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3379,12 +4221,28 @@ impl serde::Serialize for PaymentMethodCardWalletGooglePay {
     }
 }
 /// payment_method_card_wallet_link
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodCardWalletLink {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodCardWalletLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3401,16 +4259,40 @@ impl crate::rt::Decode for PaymentMethodCardWalletLink {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodCardWalletLink {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodCardWalletLink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3423,6 +4305,14 @@ impl serde::Serialize for PaymentMethodCardWalletLink {
     }
 }
 /// payment_method_card_wallet_masterpass
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodCardWalletMasterpass {
@@ -3437,6 +4327,14 @@ pub struct PaymentMethodCardWalletMasterpass {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodCardWalletMasterpass {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3473,16 +4371,40 @@ impl crate::rt::Decode for PaymentMethodCardWalletMasterpass {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletMasterpass {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodCardWalletMasterpass {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodCardWalletMasterpass {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3507,12 +4429,28 @@ impl serde::Serialize for PaymentMethodCardWalletMasterpass {
     }
 }
 /// payment_method_card_wallet_samsung_pay
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodCardWalletSamsungPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodCardWalletSamsungPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3529,16 +4467,40 @@ impl crate::rt::Decode for PaymentMethodCardWalletSamsungPay {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletSamsungPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodCardWalletSamsungPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodCardWalletSamsungPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3551,6 +4513,14 @@ impl serde::Serialize for PaymentMethodCardWalletSamsungPay {
     }
 }
 /// payment_method_card_wallet_visa_checkout
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodCardWalletVisaCheckout {
@@ -3565,6 +4535,14 @@ pub struct PaymentMethodCardWalletVisaCheckout {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodCardWalletVisaCheckout {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3601,16 +4579,40 @@ impl crate::rt::Decode for PaymentMethodCardWalletVisaCheckout {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletVisaCheckout {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodCardWalletVisaCheckout {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodCardWalletVisaCheckout {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3635,6 +4637,14 @@ impl serde::Serialize for PaymentMethodCardWalletVisaCheckout {
     }
 }
 /// payment_method_cashapp
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodCashapp {
@@ -3645,6 +4655,14 @@ pub struct PaymentMethodCashapp {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodCashapp {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3673,16 +4691,40 @@ impl crate::rt::Decode for PaymentMethodCashapp {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodCashapp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodCashapp {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodCashapp {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3701,6 +4743,14 @@ impl serde::Serialize for PaymentMethodCashapp {
     }
 }
 /// PaymentMethodConfigBizPaymentMethodConfigurationDetails
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodConfigBizPaymentMethodConfigurationDetails {
@@ -3711,6 +4761,14 @@ pub struct PaymentMethodConfigBizPaymentMethodConfigurationDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodConfigBizPaymentMethodConfigurationDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3748,17 +4806,41 @@ impl crate::rt::Decode for PaymentMethodConfigBizPaymentMethodConfigurationDetai
         }
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
 impl<'de> serde::Deserialize<'de>
 for PaymentMethodConfigBizPaymentMethodConfigurationDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodConfigBizPaymentMethodConfigurationDetails {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodConfigBizPaymentMethodConfigurationDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3946,12 +5028,28 @@ impl serde::Serialize for PaymentMethodConfigResourcePaymentMethodProperties {
     }
 }
 /// payment_method_crypto
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodCrypto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodCrypto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3966,16 +5064,40 @@ impl crate::rt::Decode for PaymentMethodCrypto {
         Ok(PaymentMethodCrypto { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodCrypto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodCrypto {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodCrypto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3988,6 +5110,13 @@ impl serde::Serialize for PaymentMethodCrypto {
     }
 }
 /// payment_method_custom
+#[cfg(
+    any(
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodCustom {
@@ -4000,6 +5129,13 @@ pub struct PaymentMethodCustom {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodCustom {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -4043,16 +5179,37 @@ impl crate::rt::Decode for PaymentMethodCustom {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodCustom {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodCustom {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodCustom {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -4072,12 +5229,28 @@ impl serde::Serialize for PaymentMethodCustom {
     }
 }
 /// payment_method_customer_balance
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodCustomerBalance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodCustomerBalance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -4094,16 +5267,40 @@ impl crate::rt::Decode for PaymentMethodCustomerBalance {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodCustomerBalance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodCustomerBalance {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodCustomerBalance {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -5910,7 +7107,7 @@ pub struct PaymentMethodDetailsBancontact {
     /// Bank Identifier Code of the bank associated with the bank account.
     pub bic: Option<String>,
     /// The ID of the SEPA Direct Debit PaymentMethod which was generated by this Charge.
-    pub generated_sepa_debit: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+    pub generated_sepa_debit: Option<crate::rt::Expandable<crate::gated::PaymentMethod>>,
     /// The mandate for the SEPA Direct Debit PaymentMethod which was generated by this Charge.
     pub generated_sepa_debit_mandate: Option<
         crate::rt::Expandable<crate::gated::Mandate>,
@@ -5941,7 +7138,9 @@ impl crate::rt::Decode for PaymentMethodDetailsBancontact {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f3: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentMethod>,
+            >,
             f4: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Mandate>>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<crate::payment_method::PreferredLanguage>,
@@ -7014,6 +8213,17 @@ impl serde::Serialize for PaymentMethodDetailsCardNetworkToken {
     }
 }
 /// payment_method_details_card_present
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCardPresent {
@@ -7070,6 +8280,17 @@ pub struct PaymentMethodDetailsCardPresent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsCardPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -7229,16 +8450,49 @@ impl crate::rt::Decode for PaymentMethodDetailsCardPresent {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsCardPresent {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsCardPresent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -7318,6 +8572,18 @@ impl serde::Serialize for PaymentMethodDetailsCardPresent {
     }
 }
 /// payment_method_details_card_present_offline
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "setup_attempts",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCardPresentOffline {
@@ -7328,6 +8594,18 @@ pub struct PaymentMethodDetailsCardPresentOffline {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "setup_attempts",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsCardPresentOffline {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -7358,16 +8636,52 @@ impl crate::rt::Decode for PaymentMethodDetailsCardPresentOffline {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "setup_attempts",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardPresentOffline {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "setup_attempts",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsCardPresentOffline {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "setup_attempts",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsCardPresentOffline {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -7386,6 +8700,17 @@ impl serde::Serialize for PaymentMethodDetailsCardPresentOffline {
     }
 }
 /// payment_method_details_card_present_receipt
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCardPresentReceipt {
@@ -7412,6 +8737,17 @@ pub struct PaymentMethodDetailsCardPresentReceipt {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodDetailsCardPresentReceipt {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -7480,16 +8816,49 @@ impl crate::rt::Decode for PaymentMethodDetailsCardPresentReceipt {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardPresentReceipt {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodDetailsCardPresentReceipt {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodDetailsCardPresentReceipt {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -8894,7 +10263,7 @@ pub struct PaymentMethodDetailsIdeal {
     /// The Bank Identifier Code of the customer's bank.
     pub bic: Option<crate::payment_method::Bic>,
     /// The ID of the SEPA Direct Debit PaymentMethod which was generated by this Charge.
-    pub generated_sepa_debit: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+    pub generated_sepa_debit: Option<crate::rt::Expandable<crate::gated::PaymentMethod>>,
     /// The mandate for the SEPA Direct Debit PaymentMethod which was generated by this Charge.
     pub generated_sepa_debit_mandate: Option<
         crate::rt::Expandable<crate::gated::Mandate>,
@@ -8923,7 +10292,9 @@ impl crate::rt::Decode for PaymentMethodDetailsIdeal {
         struct Slots {
             f0: crate::rt::json::Slot<crate::payment_method::Bank>,
             f1: crate::rt::json::Slot<crate::payment_method::Bic>,
-            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f2: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentMethod>,
+            >,
             f3: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Mandate>>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<String>,
@@ -12882,7 +14253,7 @@ pub struct PaymentMethodDetailsSofort {
     /// Two-letter ISO code representing the country the bank account is located in.
     pub country: Option<String>,
     /// The ID of the SEPA Direct Debit PaymentMethod which was generated by this Charge.
-    pub generated_sepa_debit: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+    pub generated_sepa_debit: Option<crate::rt::Expandable<crate::gated::PaymentMethod>>,
     /// The mandate for the SEPA Direct Debit PaymentMethod which was generated by this Charge.
     pub generated_sepa_debit_mandate: Option<
         crate::rt::Expandable<crate::gated::Mandate>,
@@ -12914,7 +14285,9 @@ impl crate::rt::Decode for PaymentMethodDetailsSofort {
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f4: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentMethod>,
+            >,
             f5: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Mandate>>,
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<crate::payment_method::sofort::PreferredLanguage>,
@@ -13690,6 +15063,14 @@ impl serde::Serialize for PaymentMethodDetailsZip {
     }
 }
 /// payment_method_eps
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodEps {
@@ -13698,6 +15079,14 @@ pub struct PaymentMethodEps {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodEps {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -13722,16 +15111,40 @@ impl crate::rt::Decode for PaymentMethodEps {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodEps {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodEps {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodEps {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -13747,6 +15160,14 @@ impl serde::Serialize for PaymentMethodEps {
     }
 }
 /// payment_method_fpx
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodFpx {
@@ -13755,6 +15176,14 @@ pub struct PaymentMethodFpx {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodFpx {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -13790,16 +15219,40 @@ impl crate::rt::Decode for PaymentMethodFpx {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodFpx {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodFpx {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodFpx {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -13813,12 +15266,28 @@ impl serde::Serialize for PaymentMethodFpx {
     }
 }
 /// payment_method_giropay
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodGiropay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodGiropay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -13833,16 +15302,40 @@ impl crate::rt::Decode for PaymentMethodGiropay {
         Ok(PaymentMethodGiropay { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodGiropay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodGiropay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodGiropay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -13855,12 +15348,28 @@ impl serde::Serialize for PaymentMethodGiropay {
     }
 }
 /// payment_method_grabpay
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodGrabpay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodGrabpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -13875,16 +15384,40 @@ impl crate::rt::Decode for PaymentMethodGrabpay {
         Ok(PaymentMethodGrabpay { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodGrabpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodGrabpay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodGrabpay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -13897,6 +15430,14 @@ impl serde::Serialize for PaymentMethodGrabpay {
     }
 }
 /// payment_method_ideal
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodIdeal {
@@ -13907,6 +15448,14 @@ pub struct PaymentMethodIdeal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodIdeal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -13935,16 +15484,40 @@ impl crate::rt::Decode for PaymentMethodIdeal {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodIdeal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodIdeal {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodIdeal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -13963,6 +15536,14 @@ impl serde::Serialize for PaymentMethodIdeal {
     }
 }
 /// payment_method_interac_present
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodInteracPresent {
@@ -13997,6 +15578,14 @@ pub struct PaymentMethodInteracPresent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodInteracPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14094,16 +15683,40 @@ impl crate::rt::Decode for PaymentMethodInteracPresent {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodInteracPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodInteracPresent {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodInteracPresent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14151,12 +15764,28 @@ impl serde::Serialize for PaymentMethodInteracPresent {
     }
 }
 /// payment_method_kakao_pay
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodKakaoPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodKakaoPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14171,16 +15800,40 @@ impl crate::rt::Decode for PaymentMethodKakaoPay {
         Ok(PaymentMethodKakaoPay { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodKakaoPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodKakaoPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodKakaoPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14193,6 +15846,14 @@ impl serde::Serialize for PaymentMethodKakaoPay {
     }
 }
 /// payment_method_klarna
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodKlarna {
@@ -14201,6 +15862,14 @@ pub struct PaymentMethodKlarna {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodKlarna {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14225,16 +15894,40 @@ impl crate::rt::Decode for PaymentMethodKlarna {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodKlarna {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodKlarna {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodKlarna {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14250,12 +15943,28 @@ impl serde::Serialize for PaymentMethodKlarna {
     }
 }
 /// payment_method_konbini
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodKonbini {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodKonbini {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14270,16 +15979,40 @@ impl crate::rt::Decode for PaymentMethodKonbini {
         Ok(PaymentMethodKonbini { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodKonbini {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodKonbini {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodKonbini {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14292,6 +16025,14 @@ impl serde::Serialize for PaymentMethodKonbini {
     }
 }
 /// payment_method_kr_card
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodKrCard {
@@ -14302,6 +16043,14 @@ pub struct PaymentMethodKrCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodKrCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14330,16 +16079,40 @@ impl crate::rt::Decode for PaymentMethodKrCard {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodKrCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodKrCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodKrCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14358,6 +16131,14 @@ impl serde::Serialize for PaymentMethodKrCard {
     }
 }
 /// payment_method_link
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodLink {
@@ -14366,6 +16147,14 @@ pub struct PaymentMethodLink {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14390,16 +16179,40 @@ impl crate::rt::Decode for PaymentMethodLink {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodLink {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodLink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14415,12 +16228,28 @@ impl serde::Serialize for PaymentMethodLink {
     }
 }
 /// payment_method_mb_way
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodMbWay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodMbWay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14435,16 +16264,40 @@ impl crate::rt::Decode for PaymentMethodMbWay {
         Ok(PaymentMethodMbWay { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodMbWay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodMbWay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodMbWay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14457,12 +16310,28 @@ impl serde::Serialize for PaymentMethodMbWay {
     }
 }
 /// payment_method_mobilepay
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodMobilepay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodMobilepay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14477,16 +16346,40 @@ impl crate::rt::Decode for PaymentMethodMobilepay {
         Ok(PaymentMethodMobilepay { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodMobilepay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodMobilepay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodMobilepay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14499,12 +16392,28 @@ impl serde::Serialize for PaymentMethodMobilepay {
     }
 }
 /// payment_method_multibanco
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodMultibanco {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodMultibanco {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14519,16 +16428,40 @@ impl crate::rt::Decode for PaymentMethodMultibanco {
         Ok(PaymentMethodMultibanco { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodMultibanco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodMultibanco {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodMultibanco {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14541,6 +16474,14 @@ impl serde::Serialize for PaymentMethodMultibanco {
     }
 }
 /// payment_method_naver_pay
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodNaverPay {
@@ -14551,6 +16492,14 @@ pub struct PaymentMethodNaverPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodNaverPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14590,16 +16539,40 @@ impl crate::rt::Decode for PaymentMethodNaverPay {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodNaverPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodNaverPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodNaverPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -14616,6 +16589,14 @@ impl serde::Serialize for PaymentMethodNaverPay {
     }
 }
 /// payment_method_nz_bank_account
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodNzBankAccount {
@@ -14634,6 +16615,14 @@ pub struct PaymentMethodNzBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodNzBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -14701,16 +16690,40 @@ impl crate::rt::Decode for PaymentMethodNzBankAccount {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodNzBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodNzBankAccount {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodNzBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -17950,12 +19963,28 @@ impl serde::Serialize for PaymentMethodOptionsZip {
     }
 }
 /// payment_method_oxxo
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOxxo {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodOxxo {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -17970,16 +19999,40 @@ impl crate::rt::Decode for PaymentMethodOxxo {
         Ok(PaymentMethodOxxo { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodOxxo {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodOxxo {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOxxo {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -17992,6 +20045,14 @@ impl serde::Serialize for PaymentMethodOxxo {
     }
 }
 /// payment_method_p24
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodP24 {
@@ -18000,6 +20061,14 @@ pub struct PaymentMethodP24 {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodP24 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -18024,16 +20093,40 @@ impl crate::rt::Decode for PaymentMethodP24 {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodP24 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodP24 {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodP24 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -18049,12 +20142,28 @@ impl serde::Serialize for PaymentMethodP24 {
     }
 }
 /// payment_method_pay_by_bank
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodPayByBank {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodPayByBank {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -18069,16 +20178,40 @@ impl crate::rt::Decode for PaymentMethodPayByBank {
         Ok(PaymentMethodPayByBank { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodPayByBank {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodPayByBank {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodPayByBank {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -18091,12 +20224,28 @@ impl serde::Serialize for PaymentMethodPayByBank {
     }
 }
 /// payment_method_payco
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodPayco {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodPayco {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -18111,16 +20260,40 @@ impl crate::rt::Decode for PaymentMethodPayco {
         Ok(PaymentMethodPayco { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodPayco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodPayco {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodPayco {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -18133,12 +20306,28 @@ impl serde::Serialize for PaymentMethodPayco {
     }
 }
 /// payment_method_paynow
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodPaynow {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodPaynow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -18153,16 +20342,40 @@ impl crate::rt::Decode for PaymentMethodPaynow {
         Ok(PaymentMethodPaynow { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodPaynow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodPaynow {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodPaynow {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -18175,6 +20388,14 @@ impl serde::Serialize for PaymentMethodPaynow {
     }
 }
 /// payment_method_paypal
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodPaypal {
@@ -18188,6 +20409,14 @@ pub struct PaymentMethodPaypal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodPaypal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -18220,16 +20449,40 @@ impl crate::rt::Decode for PaymentMethodPaypal {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodPaypal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodPaypal {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodPaypal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -18251,6 +20504,14 @@ impl serde::Serialize for PaymentMethodPaypal {
     }
 }
 /// payment_method_payto
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodPayto {
@@ -18263,6 +20524,14 @@ pub struct PaymentMethodPayto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodPayto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -18295,16 +20564,40 @@ impl crate::rt::Decode for PaymentMethodPayto {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodPayto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodPayto {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodPayto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -18326,12 +20619,28 @@ impl serde::Serialize for PaymentMethodPayto {
     }
 }
 /// payment_method_pix
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodPix {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodPix {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -18346,16 +20655,40 @@ impl crate::rt::Decode for PaymentMethodPix {
         Ok(PaymentMethodPix { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodPix {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodPix {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodPix {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -18368,12 +20701,28 @@ impl serde::Serialize for PaymentMethodPix {
     }
 }
 /// payment_method_promptpay
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodPromptpay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodPromptpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -18388,16 +20737,40 @@ impl crate::rt::Decode for PaymentMethodPromptpay {
         Ok(PaymentMethodPromptpay { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodPromptpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodPromptpay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodPromptpay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -18410,12 +20783,28 @@ impl serde::Serialize for PaymentMethodPromptpay {
     }
 }
 /// payment_method_revolut_pay
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodRevolutPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodRevolutPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -18430,16 +20819,40 @@ impl crate::rt::Decode for PaymentMethodRevolutPay {
         Ok(PaymentMethodRevolutPay { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodRevolutPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodRevolutPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodRevolutPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -18452,12 +20865,28 @@ impl serde::Serialize for PaymentMethodRevolutPay {
     }
 }
 /// payment_method_samsung_pay
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodSamsungPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodSamsungPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -18472,16 +20901,40 @@ impl crate::rt::Decode for PaymentMethodSamsungPay {
         Ok(PaymentMethodSamsungPay { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodSamsungPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodSamsungPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodSamsungPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -18494,12 +20947,28 @@ impl serde::Serialize for PaymentMethodSamsungPay {
     }
 }
 /// payment_method_satispay
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodSatispay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodSatispay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -18514,16 +20983,40 @@ impl crate::rt::Decode for PaymentMethodSatispay {
         Ok(PaymentMethodSatispay { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodSatispay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodSatispay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodSatispay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -18536,6 +21029,14 @@ impl serde::Serialize for PaymentMethodSatispay {
     }
 }
 /// payment_method_sepa_debit
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodSepaDebit {
@@ -18554,6 +21055,14 @@ pub struct PaymentMethodSepaDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodSepaDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -18605,16 +21114,40 @@ impl crate::rt::Decode for PaymentMethodSepaDebit {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodSepaDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodSepaDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodSepaDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -18645,6 +21178,14 @@ impl serde::Serialize for PaymentMethodSepaDebit {
     }
 }
 /// payment_method_sofort
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodSofort {
@@ -18653,6 +21194,14 @@ pub struct PaymentMethodSofort {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodSofort {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -18677,16 +21226,40 @@ impl crate::rt::Decode for PaymentMethodSofort {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodSofort {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodSofort {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodSofort {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -18702,12 +21275,28 @@ impl serde::Serialize for PaymentMethodSofort {
     }
 }
 /// payment_method_swish
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodSwish {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodSwish {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -18722,16 +21311,40 @@ impl crate::rt::Decode for PaymentMethodSwish {
         Ok(PaymentMethodSwish { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodSwish {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodSwish {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodSwish {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -18744,12 +21357,28 @@ impl serde::Serialize for PaymentMethodSwish {
     }
 }
 /// payment_method_twint
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodTwint {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodTwint {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -18764,16 +21393,40 @@ impl crate::rt::Decode for PaymentMethodTwint {
         Ok(PaymentMethodTwint { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodTwint {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodTwint {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodTwint {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -18786,6 +21439,14 @@ impl serde::Serialize for PaymentMethodTwint {
     }
 }
 /// payment_method_us_bank_account
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodUsBankAccount {
@@ -18810,6 +21471,14 @@ pub struct PaymentMethodUsBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -18876,16 +21545,40 @@ impl crate::rt::Decode for PaymentMethodUsBankAccount {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodUsBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodUsBankAccount {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodUsBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -18925,6 +21618,14 @@ impl serde::Serialize for PaymentMethodUsBankAccount {
     }
 }
 /// payment_method_us_bank_account_blocked
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodUsBankAccountBlocked {
@@ -18935,6 +21636,14 @@ pub struct PaymentMethodUsBankAccountBlocked {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodUsBankAccountBlocked {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -18963,16 +21672,40 @@ impl crate::rt::Decode for PaymentMethodUsBankAccountBlocked {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodUsBankAccountBlocked {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodUsBankAccountBlocked {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodUsBankAccountBlocked {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -18991,6 +21724,14 @@ impl serde::Serialize for PaymentMethodUsBankAccountBlocked {
     }
 }
 /// payment_method_us_bank_account_status_details
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodUsBankAccountStatusDetails {
@@ -18999,6 +21740,14 @@ pub struct PaymentMethodUsBankAccountStatusDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodUsBankAccountStatusDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -19023,16 +21772,40 @@ impl crate::rt::Decode for PaymentMethodUsBankAccountStatusDetails {
         })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodUsBankAccountStatusDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodUsBankAccountStatusDetails {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodUsBankAccountStatusDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -19048,12 +21821,28 @@ impl serde::Serialize for PaymentMethodUsBankAccountStatusDetails {
     }
 }
 /// payment_method_wechat_pay
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodWechatPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodWechatPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -19068,16 +21857,40 @@ impl crate::rt::Decode for PaymentMethodWechatPay {
         Ok(PaymentMethodWechatPay { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodWechatPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodWechatPay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodWechatPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -19090,12 +21903,28 @@ impl serde::Serialize for PaymentMethodWechatPay {
     }
 }
 /// payment_method_zip
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodZip {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::Decode for PaymentMethodZip {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -19110,16 +21939,40 @@ impl crate::rt::Decode for PaymentMethodZip {
         Ok(PaymentMethodZip { extra })
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for PaymentMethodZip {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 impl crate::rt::HasId for PaymentMethodZip {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodZip {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -19197,7 +22050,7 @@ impl crate::rt::StripeRequest for RetrievePaymentMethod {
 /// Retrieves a PaymentMethod object for a given Customer.
 ///
 /// `GET /v1/customers/{customer}/payment_methods/{payment_method}` · Stripe's SDKs: `retrieve_payment_method` on `Customer` · [API reference](https://docs.stripe.com/api/customers/retrieve_payment_method)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePaymentMethodCustomer {
@@ -19208,7 +22061,7 @@ pub struct RetrievePaymentMethodCustomer {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_payment_methods")]
 impl serde::Serialize for RetrievePaymentMethodCustomer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -19219,7 +22072,7 @@ impl serde::Serialize for RetrievePaymentMethodCustomer {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_payment_methods")]
 impl RetrievePaymentMethodCustomer {
     /// Start with the required parameters: `customer`, `payment_method`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -19239,7 +22092,7 @@ impl RetrievePaymentMethodCustomer {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_payment_methods")]
 impl crate::rt::StripeRequest for RetrievePaymentMethodCustomer {
     type Output = crate::PaymentMethod;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -9,7 +9,7 @@
 /// To change the default, you should [update the customer](https://docs.stripe.com/docs/api#update_customer) to have a new `default_source`.
 ///
 /// `POST /v1/customers/{customer}/bank_accounts` · [API reference](https://docs.stripe.com/api/payment_sources)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateCustomerBankAccount {
@@ -28,7 +28,7 @@ pub struct CreateCustomerBankAccount {
     /// Please refer to full [documentation](https://api.stripe.com) instead.
     pub source: Option<crate::SourceId>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 impl serde::Serialize for CreateCustomerBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -54,7 +54,7 @@ impl serde::Serialize for CreateCustomerBankAccount {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 impl CreateCustomerBankAccount {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -106,7 +106,7 @@ impl CreateCustomerBankAccount {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_bank_accounts")]
 impl crate::rt::StripeRequest for CreateCustomerBankAccount {
     type Output = crate::PaymentSource;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -135,7 +135,7 @@ impl crate::rt::StripeRequest for CreateCustomerBankAccount {
 /// To change the default, you should [update the customer](https://docs.stripe.com/docs/api#update_customer) to have a new `default_source`.
 ///
 /// `POST /v1/customers/{customer}/cards` · [API reference](https://docs.stripe.com/api/payment_sources)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateCustomerCard {
@@ -154,7 +154,7 @@ pub struct CreateCustomerCard {
     /// Please refer to full [documentation](https://api.stripe.com) instead.
     pub source: Option<crate::SourceId>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cards")]
 impl serde::Serialize for CreateCustomerCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -180,7 +180,7 @@ impl serde::Serialize for CreateCustomerCard {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cards")]
 impl CreateCustomerCard {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -232,7 +232,7 @@ impl CreateCustomerCard {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_cards")]
 impl crate::rt::StripeRequest for CreateCustomerCard {
     type Output = crate::PaymentSource;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -261,7 +261,7 @@ impl crate::rt::StripeRequest for CreateCustomerCard {
 /// To change the default, you should [update the customer](https://docs.stripe.com/docs/api#update_customer) to have a new `default_source`.
 ///
 /// `POST /v1/customers/{customer}/sources` · Stripe's SDKs: `create` on `PaymentSource` · [API reference](https://docs.stripe.com/api/payment_sources/create)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreatePaymentSource {
@@ -280,7 +280,7 @@ pub struct CreatePaymentSource {
     /// Please refer to full [documentation](https://api.stripe.com) instead.
     pub source: Option<crate::SourceId>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 impl serde::Serialize for CreatePaymentSource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -306,7 +306,7 @@ impl serde::Serialize for CreatePaymentSource {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 impl CreatePaymentSource {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -358,7 +358,7 @@ impl CreatePaymentSource {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 impl crate::rt::StripeRequest for CreatePaymentSource {
     type Output = crate::PaymentSource;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -381,7 +381,7 @@ impl crate::rt::StripeRequest for CreatePaymentSource {
 /// Retrieve a specified source for a given customer.
 ///
 /// `GET /v1/customers/{customer}/sources/{id}` · Stripe's SDKs: `retrieve` on `PaymentSource` · [API reference](https://docs.stripe.com/api/payment_sources/retrieve)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePaymentSource {
@@ -392,7 +392,7 @@ pub struct RetrievePaymentSource {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 impl serde::Serialize for RetrievePaymentSource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -403,7 +403,7 @@ impl serde::Serialize for RetrievePaymentSource {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 impl RetrievePaymentSource {
     /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -423,7 +423,7 @@ impl RetrievePaymentSource {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_sources")]
 impl crate::rt::StripeRequest for RetrievePaymentSource {
     type Output = crate::PaymentSource;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -78,7 +78,7 @@ impl crate::rt::StripeRequest for CancelRefund {
 /// or when trying to refund more money than is left on a charge.
 ///
 /// `POST /v1/charges/{charge}/refunds` · [API reference](https://docs.stripe.com/api/refunds)
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateChargeRefund {
@@ -109,7 +109,7 @@ pub struct CreateChargeRefund {
     /// A transfer can be reversed only by the application that created the charge.
     pub reverse_transfer: Option<bool>,
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_refunds")]
 impl serde::Serialize for CreateChargeRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -150,7 +150,7 @@ impl serde::Serialize for CreateChargeRefund {
         map.end()
     }
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_refunds")]
 impl CreateChargeRefund {
     /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -231,7 +231,7 @@ impl CreateChargeRefund {
         self
     }
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_refunds")]
 impl crate::rt::StripeRequest for CreateChargeRefund {
     type Output = crate::Refund;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -508,7 +508,7 @@ impl crate::rt::StripeRequest for ExpireTestHelpersRefund {
 /// You can see a list of the refunds belonging to a specific charge. Note that the 10 most recent refunds are always available by default on the charge object. If you need more than those 10, you can use this API method and the `limit` and `starting_after` parameters to page through additional refunds.
 ///
 /// `GET /v1/charges/{charge}/refunds` · Stripe's SDKs: `list` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/list)
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListChargeRefunds {
@@ -523,7 +523,7 @@ pub struct ListChargeRefunds {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_refunds")]
 impl serde::Serialize for ListChargeRefunds {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -543,7 +543,7 @@ impl serde::Serialize for ListChargeRefunds {
         map.end()
     }
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_refunds")]
 impl ListChargeRefunds {
     /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -577,7 +577,7 @@ impl ListChargeRefunds {
         self
     }
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_refunds")]
 impl crate::rt::StripeRequest for ListChargeRefunds {
     type Output = crate::rt::List<crate::Refund>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -719,7 +719,7 @@ impl crate::rt::StripeRequest for ListRefunds {
 /// Retrieves the details of an existing refund.
 ///
 /// `GET /v1/charges/{charge}/refunds/{refund}` · Stripe's SDKs: `retrieve` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/retrieve)
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveChargeRefund {
@@ -730,7 +730,7 @@ pub struct RetrieveChargeRefund {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_refunds")]
 impl serde::Serialize for RetrieveChargeRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -741,7 +741,7 @@ impl serde::Serialize for RetrieveChargeRefund {
         map.end()
     }
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_refunds")]
 impl RetrieveChargeRefund {
     /// Start with the required parameters: `charge`, `refund`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -761,7 +761,7 @@ impl RetrieveChargeRefund {
         self
     }
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_refunds")]
 impl crate::rt::StripeRequest for RetrieveChargeRefund {
     type Output = crate::Refund;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -842,7 +842,7 @@ impl crate::rt::StripeRequest for RetrieveRefund {
 /// Update a specified refund.
 ///
 /// `POST /v1/charges/{charge}/refunds/{refund}` · [API reference](https://docs.stripe.com/api/refunds)
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateChargeRefund {
@@ -855,7 +855,7 @@ pub struct UpdateChargeRefund {
     /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_refunds")]
 impl serde::Serialize for UpdateChargeRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -869,7 +869,7 @@ impl serde::Serialize for UpdateChargeRefund {
         map.end()
     }
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_refunds")]
 impl UpdateChargeRefund {
     /// Start with the required parameters: `charge`, `refund`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -898,7 +898,7 @@ impl UpdateChargeRefund {
         self
     }
 }
-#[cfg(feature = "charges")]
+#[cfg(feature = "charge_refunds")]
 impl crate::rt::StripeRequest for UpdateChargeRefund {
     type Output = crate::Refund;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -853,6 +853,7 @@ impl crate::rt::StripeRequest for RetrieveSetupIntent {
 /// By using SetupIntents, you can reduce friction for your customers, even as regulations change over time.
 ///
 /// Related guide: [Setup Intents API](https://docs.stripe.com/payments/setup-intents)
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntent {
@@ -909,7 +910,7 @@ pub struct SetupIntent {
     /// The account (if any) for which the setup is intended.
     pub on_behalf_of: Option<crate::rt::Expandable<crate::gated::Account>>,
     /// ID of the payment method used with this SetupIntent. If the payment method is `card_present` and isn't a digital wallet, then the [generated_card](https://docs.stripe.com/api/setup_attempts/object#setup_attempt_object-payment_method_details-card_present-generated_card) associated with the `latest_attempt` is attached to the Customer instead.
-    pub payment_method: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+    pub payment_method: Option<crate::rt::Expandable<crate::gated::PaymentMethod>>,
     /// Information about the [payment method configuration](https://docs.stripe.com/api/payment_method_configurations) used for this Setup Intent.
     pub payment_method_configuration_details: Option<
         crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails,
@@ -929,12 +930,14 @@ pub struct SetupIntent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl SetupIntent {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "setup_intent";
 }
 /// The id of a [`SetupIntent`].
-pub type SetupIntentId = crate::rt::Id<SetupIntent>;
+pub type SetupIntentId = crate::rt::Id<crate::gated::SetupIntent>;
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -966,7 +969,9 @@ impl crate::rt::Decode for SetupIntent {
             f16: crate::rt::json::Slot<crate::rt::Metadata>,
             f17: crate::rt::json::Slot<crate::SetupIntentNextAction>,
             f18: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
-            f19: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f19: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentMethod>,
+            >,
             f20: crate::rt::json::Slot<
                 crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails,
             >,
@@ -1123,16 +1128,19 @@ impl crate::rt::Decode for SetupIntent {
         }
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for SetupIntent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntent {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1212,6 +1220,7 @@ impl serde::Serialize for SetupIntent {
     }
 }
 /// SetupIntentNextAction
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentNextAction {
@@ -1232,6 +1241,7 @@ pub struct SetupIntentNextAction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentNextAction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1293,16 +1303,19 @@ impl crate::rt::Decode for SetupIntentNextAction {
         }
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for SetupIntentNextAction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentNextAction {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentNextAction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1328,6 +1341,7 @@ impl serde::Serialize for SetupIntentNextAction {
     }
 }
 /// SetupIntentNextActionRedirectToUrl
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentNextActionRedirectToUrl {
@@ -1338,6 +1352,7 @@ pub struct SetupIntentNextActionRedirectToUrl {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentNextActionRedirectToUrl {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1366,16 +1381,19 @@ impl crate::rt::Decode for SetupIntentNextActionRedirectToUrl {
         })
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for SetupIntentNextActionRedirectToUrl {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentNextActionRedirectToUrl {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentNextActionRedirectToUrl {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1394,6 +1412,7 @@ impl serde::Serialize for SetupIntentNextActionRedirectToUrl {
     }
 }
 /// SetupIntentNextActionVerifyWithMicrodeposits
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentNextActionVerifyWithMicrodeposits {
@@ -1406,6 +1425,7 @@ pub struct SetupIntentNextActionVerifyWithMicrodeposits {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentNextActionVerifyWithMicrodeposits {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1452,16 +1472,19 @@ impl crate::rt::Decode for SetupIntentNextActionVerifyWithMicrodeposits {
         }
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for SetupIntentNextActionVerifyWithMicrodeposits {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentNextActionVerifyWithMicrodeposits {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentNextActionVerifyWithMicrodeposits {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1479,6 +1502,7 @@ impl serde::Serialize for SetupIntentNextActionVerifyWithMicrodeposits {
     }
 }
 /// SetupIntentPaymentMethodOptions
+#[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptions {
@@ -1509,6 +1533,7 @@ pub struct SetupIntentPaymentMethodOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::Decode for SetupIntentPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1599,16 +1624,19 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptions {
         })
     }
 }
+#[cfg(feature = "setup_intents")]
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
+#[cfg(feature = "setup_intents")]
 impl crate::rt::HasId for SetupIntentPaymentMethodOptions {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
+#[cfg(feature = "setup_intents")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SetupIntentPaymentMethodOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

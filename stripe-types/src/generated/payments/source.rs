@@ -300,7 +300,13 @@ impl crate::rt::StripeRequest for RetrieveSource {
 /// This newer API provides access to our latest features and payment method types.
 ///
 /// Related guides: [Sources API](https://docs.stripe.com/sources) and [Sources & Customers](https://docs.stripe.com/sources/customers).
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Source {
@@ -381,14 +387,26 @@ pub struct Source {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl Source {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "source";
 }
 /// The id of a [`Source`].
 pub type SourceId = crate::rt::Id<crate::gated::Source>;
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for Source {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -632,19 +650,37 @@ impl crate::rt::Decode for Source {
         }
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for Source {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for Source {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Source {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -755,7 +791,13 @@ impl serde::Serialize for Source {
     }
 }
 /// SourceCodeVerificationFlow
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceCodeVerificationFlow {
@@ -766,7 +808,13 @@ pub struct SourceCodeVerificationFlow {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceCodeVerificationFlow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -809,19 +857,37 @@ impl crate::rt::Decode for SourceCodeVerificationFlow {
         }
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceCodeVerificationFlow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceCodeVerificationFlow {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceCodeVerificationFlow {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -836,7 +902,13 @@ impl serde::Serialize for SourceCodeVerificationFlow {
     }
 }
 /// SourceOrder
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceOrder {
@@ -853,7 +925,13 @@ pub struct SourceOrder {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceOrder {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -905,19 +983,37 @@ impl crate::rt::Decode for SourceOrder {
         }
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceOrder {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceOrder {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceOrder {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -941,7 +1037,13 @@ impl serde::Serialize for SourceOrder {
     }
 }
 /// SourceOrderItem
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceOrderItem {
@@ -960,7 +1062,13 @@ pub struct SourceOrderItem {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceOrderItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1005,19 +1113,37 @@ impl crate::rt::Decode for SourceOrderItem {
         })
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceOrderItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceOrderItem {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceOrderItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1048,7 +1174,13 @@ impl serde::Serialize for SourceOrderItem {
     }
 }
 /// SourceOwner
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceOwner {
@@ -1071,7 +1203,13 @@ pub struct SourceOwner {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceOwner {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1133,19 +1271,37 @@ impl crate::rt::Decode for SourceOwner {
         })
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceOwner {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceOwner {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceOwner {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1182,7 +1338,13 @@ impl serde::Serialize for SourceOwner {
     }
 }
 /// SourceReceiverFlow
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceReceiverFlow {
@@ -1201,7 +1363,13 @@ pub struct SourceReceiverFlow {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceReceiverFlow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1270,19 +1438,37 @@ impl crate::rt::Decode for SourceReceiverFlow {
         }
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceReceiverFlow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceReceiverFlow {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceReceiverFlow {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1303,7 +1489,13 @@ impl serde::Serialize for SourceReceiverFlow {
     }
 }
 /// SourceRedirectFlow
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceRedirectFlow {
@@ -1318,7 +1510,13 @@ pub struct SourceRedirectFlow {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceRedirectFlow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1370,19 +1568,37 @@ impl crate::rt::Decode for SourceRedirectFlow {
         }
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceRedirectFlow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceRedirectFlow {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceRedirectFlow {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1401,7 +1617,13 @@ impl serde::Serialize for SourceRedirectFlow {
     }
 }
 /// The `source_type_ach_credit_transfer` object.
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeAchCreditTransfer {
@@ -1424,7 +1646,13 @@ pub struct SourceTypeAchCreditTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceTypeAchCreditTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1486,19 +1714,37 @@ impl crate::rt::Decode for SourceTypeAchCreditTransfer {
         })
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceTypeAchCreditTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceTypeAchCreditTransfer {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeAchCreditTransfer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1535,7 +1781,13 @@ impl serde::Serialize for SourceTypeAchCreditTransfer {
     }
 }
 /// The `source_type_ach_debit` object.
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeAchDebit {
@@ -1554,7 +1806,13 @@ pub struct SourceTypeAchDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceTypeAchDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1606,19 +1864,37 @@ impl crate::rt::Decode for SourceTypeAchDebit {
         })
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceTypeAchDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceTypeAchDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeAchDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1649,7 +1925,13 @@ impl serde::Serialize for SourceTypeAchDebit {
     }
 }
 /// The `source_type_acss_debit` object.
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeAcssDebit {
@@ -1676,7 +1958,13 @@ pub struct SourceTypeAcssDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceTypeAcssDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1748,19 +2036,37 @@ impl crate::rt::Decode for SourceTypeAcssDebit {
         })
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceTypeAcssDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceTypeAcssDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeAcssDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1803,7 +2109,13 @@ impl serde::Serialize for SourceTypeAcssDebit {
     }
 }
 /// The `source_type_alipay` object.
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeAlipay {
@@ -1816,7 +2128,13 @@ pub struct SourceTypeAlipay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceTypeAlipay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1849,19 +2167,37 @@ impl crate::rt::Decode for SourceTypeAlipay {
         })
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceTypeAlipay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceTypeAlipay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeAlipay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1883,7 +2219,13 @@ impl serde::Serialize for SourceTypeAlipay {
     }
 }
 /// The `source_type_au_becs_debit` object.
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeAuBecsDebit {
@@ -1896,7 +2238,13 @@ pub struct SourceTypeAuBecsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceTypeAuBecsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1929,19 +2277,37 @@ impl crate::rt::Decode for SourceTypeAuBecsDebit {
         })
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceTypeAuBecsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceTypeAuBecsDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeAuBecsDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1963,7 +2329,13 @@ impl serde::Serialize for SourceTypeAuBecsDebit {
     }
 }
 /// The `source_type_bancontact` object.
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeBancontact {
@@ -1982,7 +2354,13 @@ pub struct SourceTypeBancontact {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceTypeBancontact {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2034,19 +2412,37 @@ impl crate::rt::Decode for SourceTypeBancontact {
         })
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceTypeBancontact {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceTypeBancontact {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeBancontact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2077,7 +2473,13 @@ impl serde::Serialize for SourceTypeBancontact {
     }
 }
 /// The `source_type_card` object.
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeCard {
@@ -2112,7 +2514,13 @@ pub struct SourceTypeCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceTypeCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2204,19 +2612,37 @@ impl crate::rt::Decode for SourceTypeCard {
         })
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceTypeCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceTypeCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2271,7 +2697,13 @@ impl serde::Serialize for SourceTypeCard {
     }
 }
 /// The `source_type_card_present` object.
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeCardPresent {
@@ -2324,7 +2756,13 @@ pub struct SourceTypeCardPresent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceTypeCardPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2461,19 +2899,37 @@ impl crate::rt::Decode for SourceTypeCardPresent {
         })
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceTypeCardPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceTypeCardPresent {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeCardPresent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2555,7 +3011,13 @@ impl serde::Serialize for SourceTypeCardPresent {
     }
 }
 /// The `source_type_eps` object.
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeEps {
@@ -2566,7 +3028,13 @@ pub struct SourceTypeEps {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceTypeEps {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2595,19 +3063,37 @@ impl crate::rt::Decode for SourceTypeEps {
         })
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceTypeEps {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceTypeEps {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeEps {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2626,7 +3112,13 @@ impl serde::Serialize for SourceTypeEps {
     }
 }
 /// The `source_type_giropay` object.
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeGiropay {
@@ -2641,7 +3133,13 @@ pub struct SourceTypeGiropay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceTypeGiropay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2678,19 +3176,37 @@ impl crate::rt::Decode for SourceTypeGiropay {
         })
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceTypeGiropay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceTypeGiropay {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeGiropay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2715,7 +3231,13 @@ impl serde::Serialize for SourceTypeGiropay {
     }
 }
 /// The `source_type_ideal` object.
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeIdeal {
@@ -2730,7 +3252,13 @@ pub struct SourceTypeIdeal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceTypeIdeal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -2767,19 +3295,37 @@ impl crate::rt::Decode for SourceTypeIdeal {
         })
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceTypeIdeal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceTypeIdeal {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeIdeal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2804,7 +3350,13 @@ impl serde::Serialize for SourceTypeIdeal {
     }
 }
 /// The `source_type_klarna` object.
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeKlarna {
@@ -2863,7 +3415,13 @@ pub struct SourceTypeKlarna {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceTypeKlarna {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3015,19 +3573,37 @@ impl crate::rt::Decode for SourceTypeKlarna {
         })
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceTypeKlarna {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceTypeKlarna {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeKlarna {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3118,7 +3694,13 @@ impl serde::Serialize for SourceTypeKlarna {
     }
 }
 /// The `source_type_multibanco` object.
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeMultibanco {
@@ -3145,7 +3727,13 @@ pub struct SourceTypeMultibanco {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceTypeMultibanco {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3217,19 +3805,37 @@ impl crate::rt::Decode for SourceTypeMultibanco {
         })
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceTypeMultibanco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceTypeMultibanco {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeMultibanco {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3272,7 +3878,13 @@ impl serde::Serialize for SourceTypeMultibanco {
     }
 }
 /// The `source_type_p24` object.
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeP24 {
@@ -3281,7 +3893,13 @@ pub struct SourceTypeP24 {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceTypeP24 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3306,19 +3924,37 @@ impl crate::rt::Decode for SourceTypeP24 {
         })
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceTypeP24 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceTypeP24 {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeP24 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3334,7 +3970,13 @@ impl serde::Serialize for SourceTypeP24 {
     }
 }
 /// The `source_type_sepa_debit` object.
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeSepaDebit {
@@ -3355,7 +3997,13 @@ pub struct SourceTypeSepaDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceTypeSepaDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3412,19 +4060,37 @@ impl crate::rt::Decode for SourceTypeSepaDebit {
         })
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceTypeSepaDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceTypeSepaDebit {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeSepaDebit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3458,7 +4124,13 @@ impl serde::Serialize for SourceTypeSepaDebit {
     }
 }
 /// The `source_type_sofort` object.
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeSofort {
@@ -3479,7 +4151,13 @@ pub struct SourceTypeSofort {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceTypeSofort {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3536,19 +4214,37 @@ impl crate::rt::Decode for SourceTypeSofort {
         })
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceTypeSofort {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceTypeSofort {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeSofort {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3582,7 +4278,13 @@ impl serde::Serialize for SourceTypeSofort {
     }
 }
 /// The `source_type_three_d_secure` object.
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeThreeDSecure {
@@ -3623,7 +4325,13 @@ pub struct SourceTypeThreeDSecure {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceTypeThreeDSecure {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3730,19 +4438,37 @@ impl crate::rt::Decode for SourceTypeThreeDSecure {
         })
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceTypeThreeDSecure {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceTypeThreeDSecure {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeThreeDSecure {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -3806,7 +4532,13 @@ impl serde::Serialize for SourceTypeThreeDSecure {
     }
 }
 /// The `source_type_wechat` object.
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeWechat {
@@ -3819,7 +4551,13 @@ pub struct SourceTypeWechat {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::Decode for SourceTypeWechat {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -3852,19 +4590,37 @@ impl crate::rt::Decode for SourceTypeWechat {
         })
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SourceTypeWechat {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 impl crate::rt::HasId for SourceTypeWechat {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "sources", feature = "topups"))]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTypeWechat {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

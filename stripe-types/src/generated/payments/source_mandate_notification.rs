@@ -5,7 +5,7 @@
 /// Retrieves a new Source MandateNotification.
 ///
 /// `GET /v1/sources/{source}/mandate_notifications/{mandate_notification}` · [API reference](https://docs.stripe.com/api/source_mandate_notifications)
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSourceMandateNotification {
@@ -16,7 +16,7 @@ pub struct RetrieveSourceMandateNotification {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 impl serde::Serialize for RetrieveSourceMandateNotification {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -27,7 +27,7 @@ impl serde::Serialize for RetrieveSourceMandateNotification {
         map.end()
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 impl RetrieveSourceMandateNotification {
     /// Start with the required parameters: `source`, `mandate_notification`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -47,7 +47,7 @@ impl RetrieveSourceMandateNotification {
         self
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 impl crate::rt::StripeRequest for RetrieveSourceMandateNotification {
     type Output = crate::SourceMandateNotification;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -71,7 +71,7 @@ impl crate::rt::StripeRequest for RetrieveSourceMandateNotification {
 /// Source mandate notifications should be created when a notification related to
 /// a source mandate must be sent to the payer. They will trigger a webhook or
 /// deliver an email to the customer.
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceMandateNotification {
@@ -100,15 +100,15 @@ pub struct SourceMandateNotification {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 impl SourceMandateNotification {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "source_mandate_notification";
 }
 /// The id of a [`SourceMandateNotification`].
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 pub type SourceMandateNotificationId = crate::rt::Id<SourceMandateNotification>;
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 impl crate::rt::Decode for SourceMandateNotification {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -214,19 +214,19 @@ impl crate::rt::Decode for SourceMandateNotification {
         }
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 impl<'de> serde::Deserialize<'de> for SourceMandateNotification {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 impl crate::rt::HasId for SourceMandateNotification {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceMandateNotification {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -259,7 +259,7 @@ impl serde::Serialize for SourceMandateNotification {
     }
 }
 /// SourceMandateNotificationAcssDebitData
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceMandateNotificationAcssDebitData {
@@ -268,7 +268,7 @@ pub struct SourceMandateNotificationAcssDebitData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 impl crate::rt::Decode for SourceMandateNotificationAcssDebitData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -293,19 +293,19 @@ impl crate::rt::Decode for SourceMandateNotificationAcssDebitData {
         })
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 impl<'de> serde::Deserialize<'de> for SourceMandateNotificationAcssDebitData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 impl crate::rt::HasId for SourceMandateNotificationAcssDebitData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceMandateNotificationAcssDebitData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -321,7 +321,7 @@ impl serde::Serialize for SourceMandateNotificationAcssDebitData {
     }
 }
 /// SourceMandateNotificationBacsDebitData
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceMandateNotificationBacsDebitData {
@@ -330,7 +330,7 @@ pub struct SourceMandateNotificationBacsDebitData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 impl crate::rt::Decode for SourceMandateNotificationBacsDebitData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -355,19 +355,19 @@ impl crate::rt::Decode for SourceMandateNotificationBacsDebitData {
         })
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 impl<'de> serde::Deserialize<'de> for SourceMandateNotificationBacsDebitData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 impl crate::rt::HasId for SourceMandateNotificationBacsDebitData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceMandateNotificationBacsDebitData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -383,7 +383,7 @@ impl serde::Serialize for SourceMandateNotificationBacsDebitData {
     }
 }
 /// SourceMandateNotificationSepaDebitData
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceMandateNotificationSepaDebitData {
@@ -396,7 +396,7 @@ pub struct SourceMandateNotificationSepaDebitData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 impl crate::rt::Decode for SourceMandateNotificationSepaDebitData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -429,19 +429,19 @@ impl crate::rt::Decode for SourceMandateNotificationSepaDebitData {
         })
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 impl<'de> serde::Deserialize<'de> for SourceMandateNotificationSepaDebitData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 impl crate::rt::HasId for SourceMandateNotificationSepaDebitData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_mandate_notifications")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceMandateNotificationSepaDebitData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

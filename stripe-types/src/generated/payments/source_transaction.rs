@@ -5,7 +5,7 @@
 /// Retrieve an existing source transaction object. Supply the unique source ID from a source creation request and the source transaction ID and Stripe will return the corresponding up-to-date source object information.
 ///
 /// `GET /v1/sources/{source}/source_transactions/{source_transaction}` · [API reference](https://docs.stripe.com/api/source_transactions)
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSourceSourceTransaction {
@@ -16,7 +16,7 @@ pub struct RetrieveSourceSourceTransaction {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_transactions")]
 impl serde::Serialize for RetrieveSourceSourceTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -27,7 +27,7 @@ impl serde::Serialize for RetrieveSourceSourceTransaction {
         map.end()
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_transactions")]
 impl RetrieveSourceSourceTransaction {
     /// Start with the required parameters: `source`, `source_transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -47,7 +47,7 @@ impl RetrieveSourceSourceTransaction {
         self
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_transactions")]
 impl crate::rt::StripeRequest for RetrieveSourceSourceTransaction {
     type Output = crate::SourceTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -72,7 +72,7 @@ impl crate::rt::StripeRequest for RetrieveSourceSourceTransaction {
 /// Customers can be instructed to send any amount, and it can be made up of
 /// multiple transactions. As such, sources can have multiple associated
 /// transactions.
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTransaction {
@@ -105,14 +105,14 @@ pub struct SourceTransaction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl SourceTransaction {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "source_transaction";
 }
 /// The id of a [`SourceTransaction`].
 pub type SourceTransactionId = crate::rt::Id<crate::gated::SourceTransaction>;
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl crate::rt::Decode for SourceTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -239,19 +239,19 @@ impl crate::rt::Decode for SourceTransaction {
         }
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl<'de> serde::Deserialize<'de> for SourceTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl crate::rt::HasId for SourceTransaction {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -288,7 +288,7 @@ impl serde::Serialize for SourceTransaction {
     }
 }
 /// SourceTransactionAchCreditTransferData
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTransactionAchCreditTransferData {
@@ -303,7 +303,7 @@ pub struct SourceTransactionAchCreditTransferData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl crate::rt::Decode for SourceTransactionAchCreditTransferData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -340,19 +340,19 @@ impl crate::rt::Decode for SourceTransactionAchCreditTransferData {
         })
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl<'de> serde::Deserialize<'de> for SourceTransactionAchCreditTransferData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl crate::rt::HasId for SourceTransactionAchCreditTransferData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTransactionAchCreditTransferData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -377,7 +377,7 @@ impl serde::Serialize for SourceTransactionAchCreditTransferData {
     }
 }
 /// SourceTransactionChfCreditTransferData
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTransactionChfCreditTransferData {
@@ -394,7 +394,7 @@ pub struct SourceTransactionChfCreditTransferData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl crate::rt::Decode for SourceTransactionChfCreditTransferData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -441,19 +441,19 @@ impl crate::rt::Decode for SourceTransactionChfCreditTransferData {
         })
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl<'de> serde::Deserialize<'de> for SourceTransactionChfCreditTransferData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl crate::rt::HasId for SourceTransactionChfCreditTransferData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTransactionChfCreditTransferData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -481,7 +481,7 @@ impl serde::Serialize for SourceTransactionChfCreditTransferData {
     }
 }
 /// SourceTransactionGbpCreditTransferData
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTransactionGbpCreditTransferData {
@@ -502,7 +502,7 @@ pub struct SourceTransactionGbpCreditTransferData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl crate::rt::Decode for SourceTransactionGbpCreditTransferData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -559,19 +559,19 @@ impl crate::rt::Decode for SourceTransactionGbpCreditTransferData {
         })
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl<'de> serde::Deserialize<'de> for SourceTransactionGbpCreditTransferData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl crate::rt::HasId for SourceTransactionGbpCreditTransferData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTransactionGbpCreditTransferData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -605,7 +605,7 @@ impl serde::Serialize for SourceTransactionGbpCreditTransferData {
     }
 }
 /// SourceTransactionPaperCheckData
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTransactionPaperCheckData {
@@ -616,7 +616,7 @@ pub struct SourceTransactionPaperCheckData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl crate::rt::Decode for SourceTransactionPaperCheckData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -645,19 +645,19 @@ impl crate::rt::Decode for SourceTransactionPaperCheckData {
         })
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl<'de> serde::Deserialize<'de> for SourceTransactionPaperCheckData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl crate::rt::HasId for SourceTransactionPaperCheckData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTransactionPaperCheckData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -676,7 +676,7 @@ impl serde::Serialize for SourceTransactionPaperCheckData {
     }
 }
 /// SourceTransactionSepaCreditTransferData
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTransactionSepaCreditTransferData {
@@ -689,7 +689,7 @@ pub struct SourceTransactionSepaCreditTransferData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl crate::rt::Decode for SourceTransactionSepaCreditTransferData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -722,19 +722,19 @@ impl crate::rt::Decode for SourceTransactionSepaCreditTransferData {
         })
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl<'de> serde::Deserialize<'de> for SourceTransactionSepaCreditTransferData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl crate::rt::HasId for SourceTransactionSepaCreditTransferData {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SourceTransactionSepaCreditTransferData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -758,7 +758,7 @@ impl serde::Serialize for SourceTransactionSepaCreditTransferData {
 /// List source transactions for a given source.
 ///
 /// `GET /v1/sources/{source}/source_transactions` · Stripe's SDKs: `source_transactions` on `Source` · [API reference](https://docs.stripe.com/api/sources/source_transactions)
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTransactionsSource {
@@ -773,7 +773,7 @@ pub struct SourceTransactionsSource {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_transactions")]
 impl serde::Serialize for SourceTransactionsSource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -793,7 +793,7 @@ impl serde::Serialize for SourceTransactionsSource {
         map.end()
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_transactions")]
 impl SourceTransactionsSource {
     /// Start with the required parameters: `source`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -827,7 +827,7 @@ impl SourceTransactionsSource {
         self
     }
 }
-#[cfg(feature = "sources")]
+#[cfg(feature = "source_transactions")]
 impl crate::rt::StripeRequest for SourceTransactionsSource {
     type Output = crate::rt::List<crate::SourceTransaction>;
     fn endpoint(&self) -> crate::rt::Endpoint {

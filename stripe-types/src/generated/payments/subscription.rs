@@ -5,7 +5,7 @@
 /// Creates a new subscription on an existing customer.
 ///
 /// `POST /v1/customers/{customer}/subscriptions` · [API reference](https://docs.stripe.com/api/subscriptions)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateCustomerSubscription {
@@ -84,7 +84,7 @@ pub struct CreateCustomerSubscription {
     /// Settings related to subscription trials.
     pub trial_settings: Option<crate::subscription::TrialSettings>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl serde::Serialize for CreateCustomerSubscription {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -179,7 +179,7 @@ impl serde::Serialize for CreateCustomerSubscription {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl CreateCustomerSubscription {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -425,7 +425,7 @@ impl CreateCustomerSubscription {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl crate::rt::StripeRequest for CreateCustomerSubscription {
     type Output = crate::Subscription;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -454,7 +454,7 @@ impl crate::rt::StripeRequest for CreateCustomerSubscription {
 /// By default, upon subscription cancellation, Stripe will stop automatic collection of all finalized invoices for the customer. This is intended to prevent unexpected payment attempts after the customer has canceled a subscription. However, you can resume automatic collection of the invoices manually after subscription cancellation to have us proceed. Or, you could check for unpaid invoices before allowing the customer to cancel the subscription at all.
 ///
 /// `DELETE /v1/customers/{customer}/subscriptions/{subscription_exposed_id}` · [API reference](https://docs.stripe.com/api/subscriptions)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCustomerSubscription {
@@ -469,7 +469,7 @@ pub struct DeleteCustomerSubscription {
     /// Can be set to `true` if `at_period_end` is not set to `true`. Will generate a proration invoice item that credits remaining unused time until the subscription period end.
     pub prorate: Option<bool>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl serde::Serialize for DeleteCustomerSubscription {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -486,7 +486,7 @@ impl serde::Serialize for DeleteCustomerSubscription {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl DeleteCustomerSubscription {
     /// Start with the required parameters: `customer`, `subscription_exposed_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -518,7 +518,7 @@ impl DeleteCustomerSubscription {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl crate::rt::StripeRequest for DeleteCustomerSubscription {
     type Output = crate::Subscription;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -544,7 +544,7 @@ impl crate::rt::StripeRequest for DeleteCustomerSubscription {
 /// You can see a list of the customer’s active subscriptions. Note that the 10 most recent active subscriptions are always available by default on the customer object. If you need more than those 10, you can use the limit and starting_after parameters to page through additional subscriptions.
 ///
 /// `GET /v1/customers/{customer}/subscriptions` · [API reference](https://docs.stripe.com/api/subscriptions)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerSubscriptions {
@@ -559,7 +559,7 @@ pub struct ListCustomerSubscriptions {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl serde::Serialize for ListCustomerSubscriptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -579,7 +579,7 @@ impl serde::Serialize for ListCustomerSubscriptions {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl ListCustomerSubscriptions {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -613,7 +613,7 @@ impl ListCustomerSubscriptions {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl crate::rt::StripeRequest for ListCustomerSubscriptions {
     type Output = crate::rt::List<crate::Subscription>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -638,7 +638,7 @@ impl crate::rt::StripeRequest for ListCustomerSubscriptions {
 /// Retrieves the subscription with the given ID.
 ///
 /// `GET /v1/customers/{customer}/subscriptions/{subscription_exposed_id}` · [API reference](https://docs.stripe.com/api/subscriptions)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerSubscription {
@@ -649,7 +649,7 @@ pub struct RetrieveCustomerSubscription {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl serde::Serialize for RetrieveCustomerSubscription {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -660,7 +660,7 @@ impl serde::Serialize for RetrieveCustomerSubscription {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl RetrieveCustomerSubscription {
     /// Start with the required parameters: `customer`, `subscription_exposed_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -680,7 +680,7 @@ impl RetrieveCustomerSubscription {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl crate::rt::StripeRequest for RetrieveCustomerSubscription {
     type Output = crate::Subscription;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -704,7 +704,13 @@ impl crate::rt::StripeRequest for RetrieveCustomerSubscription {
 /// Subscriptions allow you to charge a customer on a recurring basis.
 ///
 /// Related guide: [Creating subscriptions](https://docs.stripe.com/billing/subscriptions/creating)
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Subscription {
@@ -747,7 +753,9 @@ pub struct Subscription {
     /// Number of days a customer has to pay invoices generated by this subscription. This value will be `null` for subscriptions where `collection_method=charge_automatically`.
     pub days_until_due: Option<i64>,
     /// ID of the default payment method for the subscription. It must belong to the customer associated with the subscription. This takes precedence over `default_source`. If neither are set, invoices will use the customer's [invoice_settings.default_payment_method](https://docs.stripe.com/api/customers/object#customer_object-invoice_settings-default_payment_method) or [default_source](https://docs.stripe.com/api/customers/object#customer_object-default_source).
-    pub default_payment_method: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+    pub default_payment_method: Option<
+        crate::rt::Expandable<crate::gated::PaymentMethod>,
+    >,
     /// ID of the default payment source for the subscription. It must belong to the customer associated with the subscription and be in a chargeable state. If `default_payment_method` is also set, `default_payment_method` will take precedence. If neither are set, invoices will use the customer's [invoice_settings.default_payment_method](https://docs.stripe.com/api/customers/object#customer_object-invoice_settings-default_payment_method) or [default_source](https://docs.stripe.com/api/customers/object#customer_object-default_source).
     pub default_source: Option<crate::rt::Expandable<crate::BankAccountOrCardOrSource>>,
     /// The tax rates that will apply to any subscription item that does not have `tax_rates` set. Invoices created will have their `default_tax_rates` populated from the subscription.
@@ -783,7 +791,7 @@ pub struct Subscription {
         crate::SubscriptionPendingInvoiceItemInterval,
     >,
     /// You can use this [SetupIntent](https://docs.stripe.com/api/setup_intents) to collect user authentication when creating a subscription without immediate payment or updating a subscription's payment method, allowing you to optimize for off-session payments. Learn more in the [SCA Migration Guide](https://docs.stripe.com/billing/migration/strong-customer-authentication#scenario-2).
-    pub pending_setup_intent: Option<crate::rt::Expandable<crate::SetupIntent>>,
+    pub pending_setup_intent: Option<crate::rt::Expandable<crate::gated::SetupIntent>>,
     /// If specified, [pending updates](https://docs.stripe.com/billing/subscriptions/pending-updates) that will be applied to the subscription once the `latest_invoice` has been paid.
     pub pending_update: Option<crate::SubscriptionsResourcePendingUpdate>,
     /// The schedule attached to the subscription
@@ -815,14 +823,26 @@ pub struct Subscription {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl Subscription {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "subscription";
 }
 /// The id of a [`Subscription`].
 pub type SubscriptionId = crate::rt::Id<crate::gated::Subscription>;
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::Decode for Subscription {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -850,7 +870,9 @@ impl crate::rt::Decode for Subscription {
             >,
             f15: crate::rt::json::Slot<String>,
             f16: crate::rt::json::Slot<i64>,
-            f17: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f17: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentMethod>,
+            >,
             f18: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::BankAccountOrCardOrSource>,
             >,
@@ -873,7 +895,7 @@ impl crate::rt::Decode for Subscription {
             f31: crate::rt::json::Slot<crate::SubscriptionsResourcePauseCollection>,
             f32: crate::rt::json::Slot<crate::SubscriptionsResourcePaymentSettings>,
             f33: crate::rt::json::Slot<crate::SubscriptionPendingInvoiceItemInterval>,
-            f34: crate::rt::json::Slot<crate::rt::Expandable<crate::SetupIntent>>,
+            f34: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::SetupIntent>>,
             f35: crate::rt::json::Slot<crate::SubscriptionsResourcePendingUpdate>,
             f36: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::SubscriptionSchedule>,
@@ -1144,19 +1166,37 @@ impl crate::rt::Decode for Subscription {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for Subscription {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::HasId for Subscription {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for Subscription {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1270,7 +1310,13 @@ impl serde::Serialize for Subscription {
     }
 }
 /// SubscriptionAutomaticTax
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionAutomaticTax {
@@ -1283,7 +1329,13 @@ pub struct SubscriptionAutomaticTax {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::Decode for SubscriptionAutomaticTax {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1327,19 +1379,37 @@ impl crate::rt::Decode for SubscriptionAutomaticTax {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SubscriptionAutomaticTax {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::HasId for SubscriptionAutomaticTax {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionAutomaticTax {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1361,6 +1431,7 @@ impl serde::Serialize for SubscriptionAutomaticTax {
 /// SubscriptionBillingThresholds
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -1378,6 +1449,7 @@ pub struct SubscriptionBillingThresholds {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -1413,6 +1485,7 @@ impl crate::rt::Decode for SubscriptionBillingThresholds {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -1425,6 +1498,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionBillingThresholds {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -1437,6 +1511,7 @@ impl crate::rt::HasId for SubscriptionBillingThresholds {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -1460,7 +1535,13 @@ impl serde::Serialize for SubscriptionBillingThresholds {
     }
 }
 /// subscription_payment_method_options_card
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionPaymentMethodOptionsCard {
@@ -1475,7 +1556,13 @@ pub struct SubscriptionPaymentMethodOptionsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::Decode for SubscriptionPaymentMethodOptionsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1510,19 +1597,37 @@ impl crate::rt::Decode for SubscriptionPaymentMethodOptionsCard {
         })
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SubscriptionPaymentMethodOptionsCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::HasId for SubscriptionPaymentMethodOptionsCard {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionPaymentMethodOptionsCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1544,7 +1649,13 @@ impl serde::Serialize for SubscriptionPaymentMethodOptionsCard {
     }
 }
 /// SubscriptionPendingInvoiceItemInterval
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionPendingInvoiceItemInterval {
@@ -1555,7 +1666,13 @@ pub struct SubscriptionPendingInvoiceItemInterval {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::Decode for SubscriptionPendingInvoiceItemInterval {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -1600,19 +1717,37 @@ impl crate::rt::Decode for SubscriptionPendingInvoiceItemInterval {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for SubscriptionPendingInvoiceItemInterval {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 impl crate::rt::HasId for SubscriptionPendingInvoiceItemInterval {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "customers", feature = "subscriptions"))]
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for SubscriptionPendingInvoiceItemInterval {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1644,7 +1779,9 @@ pub struct SubscriptionSchedulesResourceDefaultSettings {
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay the underlying subscription at the end of each billing cycle using the default source attached to the customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`.
     pub collection_method: Option<crate::subscription::CollectionMethod>,
     /// ID of the default payment method for the subscription schedule. If not set, invoices will use the default payment method in the customer's invoice settings.
-    pub default_payment_method: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+    pub default_payment_method: Option<
+        crate::rt::Expandable<crate::gated::PaymentMethod>,
+    >,
     /// Subscription description, meant to be displayable to the customer. Use this field to optionally store an explanation of the subscription for rendering in Stripe surfaces and certain local payment methods UIs.
     pub description: Option<String>,
     /// The `invoice_settings` field.
@@ -1668,7 +1805,9 @@ impl crate::rt::Decode for SubscriptionSchedulesResourceDefaultSettings {
             f2: crate::rt::json::Slot<crate::subscription::shared::BillingCycleAnchor>,
             f3: crate::rt::json::Slot<crate::SubscriptionBillingThresholds>,
             f4: crate::rt::json::Slot<crate::subscription::CollectionMethod>,
-            f5: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f5: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentMethod>,
+            >,
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<crate::InvoiceSettingSubscriptionScheduleSetting>,
             f8: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
@@ -2059,6 +2198,7 @@ for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
 /// SubscriptionTransferData
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -2076,6 +2216,7 @@ pub struct SubscriptionTransferData {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -2122,6 +2263,7 @@ impl crate::rt::Decode for SubscriptionTransferData {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -2134,6 +2276,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionTransferData {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -2146,6 +2289,7 @@ impl crate::rt::HasId for SubscriptionTransferData {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
         feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
@@ -2171,7 +2315,7 @@ impl serde::Serialize for SubscriptionTransferData {
 /// Updates an existing subscription on a customer to match the specified parameters. When changing plans or quantities, we will optionally prorate the price we charge next month to make up for any price changes. To preview how the proration will be calculated, use the [upcoming invoice](#upcoming_invoice) endpoint.
 ///
 /// `POST /v1/customers/{customer}/subscriptions/{subscription_exposed_id}` · [API reference](https://docs.stripe.com/api/subscriptions)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCustomerSubscription {
@@ -2250,7 +2394,7 @@ pub struct UpdateCustomerSubscription {
     /// Settings related to subscription trials.
     pub trial_settings: Option<crate::subscription::TrialSettings>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl serde::Serialize for UpdateCustomerSubscription {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2345,7 +2489,7 @@ impl serde::Serialize for UpdateCustomerSubscription {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl UpdateCustomerSubscription {
     /// Start with the required parameters: `customer`, `subscription_exposed_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2603,7 +2747,7 @@ impl UpdateCustomerSubscription {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_subscriptions")]
 impl crate::rt::StripeRequest for UpdateCustomerSubscription {
     type Output = crate::Subscription;
     fn endpoint(&self) -> crate::rt::Endpoint {

@@ -5,7 +5,7 @@
 /// Creates a new `tax_id` object for a customer.
 ///
 /// `POST /v1/customers/{customer}/tax_ids` · Stripe's SDKs: `create` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/create)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_tax_ids")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateCustomerTaxId {
@@ -18,7 +18,7 @@ pub struct CreateCustomerTaxId {
     /// Value of the tax ID.
     pub value: String,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_tax_ids")]
 impl serde::Serialize for CreateCustomerTaxId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -31,7 +31,7 @@ impl serde::Serialize for CreateCustomerTaxId {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_tax_ids")]
 impl CreateCustomerTaxId {
     /// Start with the required parameters: `customer`, `type`, `value`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -53,7 +53,7 @@ impl CreateCustomerTaxId {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_tax_ids")]
 impl crate::rt::StripeRequest for CreateCustomerTaxId {
     type Output = crate::TaxId;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -78,7 +78,7 @@ impl crate::rt::StripeRequest for CreateCustomerTaxId {
 /// Deletes an existing `tax_id` object.
 ///
 /// `DELETE /v1/customers/{customer}/tax_ids/{id}` · Stripe's SDKs: `delete` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/delete)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_tax_ids")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCustomerTaxId {
@@ -87,7 +87,7 @@ pub struct DeleteCustomerTaxId {
     /// The `id` parameter.
     pub id: crate::TaxIdId,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_tax_ids")]
 impl serde::Serialize for DeleteCustomerTaxId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -95,7 +95,7 @@ impl serde::Serialize for DeleteCustomerTaxId {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_tax_ids")]
 impl DeleteCustomerTaxId {
     /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -109,7 +109,7 @@ impl DeleteCustomerTaxId {
         }
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_tax_ids")]
 impl crate::rt::StripeRequest for DeleteCustomerTaxId {
     type Output = crate::DeletedTaxId;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -130,7 +130,7 @@ impl crate::rt::StripeRequest for DeleteCustomerTaxId {
     }
 }
 /// deleted_tax_id
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletedTaxId {
@@ -141,14 +141,14 @@ pub struct DeletedTaxId {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
 impl DeletedTaxId {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "tax_id";
 }
 /// The id of a [`DeletedTaxId`].
 pub type DeletedTaxIdId = crate::rt::Id<crate::gated::DeletedTaxId>;
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
 impl crate::rt::Decode for DeletedTaxId {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -189,19 +189,19 @@ impl crate::rt::Decode for DeletedTaxId {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
 impl<'de> serde::Deserialize<'de> for DeletedTaxId {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
 impl crate::rt::HasId for DeletedTaxId {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DeletedTaxId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -221,7 +221,7 @@ impl serde::Serialize for DeletedTaxId {
 /// Returns a list of tax IDs for a customer.
 ///
 /// `GET /v1/customers/{customer}/tax_ids` · Stripe's SDKs: `list` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/list)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_tax_ids")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerTaxIds {
@@ -236,7 +236,7 @@ pub struct ListCustomerTaxIds {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_tax_ids")]
 impl serde::Serialize for ListCustomerTaxIds {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -256,7 +256,7 @@ impl serde::Serialize for ListCustomerTaxIds {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_tax_ids")]
 impl ListCustomerTaxIds {
     /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -290,7 +290,7 @@ impl ListCustomerTaxIds {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_tax_ids")]
 impl crate::rt::StripeRequest for ListCustomerTaxIds {
     type Output = crate::rt::List<crate::TaxId>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -315,7 +315,7 @@ impl crate::rt::StripeRequest for ListCustomerTaxIds {
 /// Retrieves the `tax_id` object with the given identifier.
 ///
 /// `GET /v1/customers/{customer}/tax_ids/{id}` · Stripe's SDKs: `retrieve` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/retrieve)
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_tax_ids")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerTaxId {
@@ -326,7 +326,7 @@ pub struct RetrieveCustomerTaxId {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_tax_ids")]
 impl serde::Serialize for RetrieveCustomerTaxId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -337,7 +337,7 @@ impl serde::Serialize for RetrieveCustomerTaxId {
         map.end()
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_tax_ids")]
 impl RetrieveCustomerTaxId {
     /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -357,7 +357,7 @@ impl RetrieveCustomerTaxId {
         self
     }
 }
-#[cfg(feature = "customers")]
+#[cfg(feature = "customer_tax_ids")]
 impl crate::rt::StripeRequest for RetrieveCustomerTaxId {
     type Output = crate::TaxId;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -381,7 +381,7 @@ impl crate::rt::StripeRequest for RetrieveCustomerTaxId {
 /// Customer and account tax IDs get displayed on related invoices and credit notes.
 ///
 /// Related guides: [Customer tax identification numbers](https://docs.stripe.com/billing/taxes/tax-ids), [Account tax IDs](https://docs.stripe.com/invoicing/connect#account-tax-ids)
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxId {
@@ -408,14 +408,14 @@ pub struct TaxId {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
 impl TaxId {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "tax_id";
 }
 /// The id of a [`TaxId`].
 pub type TaxIdId = crate::rt::Id<crate::gated::TaxId>;
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
 impl crate::rt::Decode for TaxId {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -506,19 +506,19 @@ impl crate::rt::Decode for TaxId {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
 impl<'de> serde::Deserialize<'de> for TaxId {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
 impl crate::rt::HasId for TaxId {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TaxId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -552,7 +552,7 @@ impl serde::Serialize for TaxId {
     }
 }
 /// tax_id_verification
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxIdVerification {
@@ -565,7 +565,7 @@ pub struct TaxIdVerification {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
 impl crate::rt::Decode for TaxIdVerification {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -609,19 +609,19 @@ impl crate::rt::Decode for TaxIdVerification {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
 impl<'de> serde::Deserialize<'de> for TaxIdVerification {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
 impl crate::rt::HasId for TaxIdVerification {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(any(feature = "customers", feature = "tax_ids"))]
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TaxIdVerification {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

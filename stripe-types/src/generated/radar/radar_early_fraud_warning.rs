@@ -143,7 +143,7 @@ pub struct RadarEarlyFraudWarning {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// ID of the Payment Intent this early fraud warning is for, optionally expanded.
-    pub payment_intent: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+    pub payment_intent: Option<crate::rt::Expandable<crate::gated::PaymentIntent>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -166,7 +166,9 @@ impl crate::rt::Decode for RadarEarlyFraudWarning {
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<crate::RadarEarlyFraudWarningId>,
             f5: crate::rt::json::Slot<bool>,
-            f6: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f6: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentIntent>,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -245,7 +245,7 @@ pub struct Review {
     /// The reason the review was opened. One of `rule` or `manual`.
     pub opened_reason: crate::review::OpenedReason,
     /// The PaymentIntent ID associated with this review, if one exists.
-    pub payment_intent: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+    pub payment_intent: Option<crate::rt::Expandable<crate::gated::PaymentIntent>>,
     /// The reason the review is currently open or closed. One of `rule`, `manual`, `approved`, `refunded`, `refunded_as_fraud`, `disputed`, `redacted`, `canceled`, `payment_never_settled`, or `acknowledged`.
     pub reason: String,
     /// Information related to the browsing session of the user who initiated the payment.
@@ -275,7 +275,9 @@ impl crate::rt::Decode for Review {
             f7: crate::rt::json::Slot<bool>,
             f8: crate::rt::json::Slot<bool>,
             f9: crate::rt::json::Slot<crate::review::OpenedReason>,
-            f10: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f10: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentIntent>,
+            >,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<crate::RadarReviewResourceSession>,
         }

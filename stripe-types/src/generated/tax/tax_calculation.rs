@@ -235,8 +235,7 @@ impl TaxCalculation {
     pub const OBJECT_NAME: &'static str = "tax.calculation";
 }
 /// The id of a [`TaxCalculation`].
-#[cfg(feature = "tax_calculations")]
-pub type TaxCalculationId = crate::rt::Id<TaxCalculation>;
+pub type TaxCalculationId = crate::rt::Id<crate::gated::TaxCalculation>;
 #[cfg(feature = "tax_calculations")]
 impl crate::rt::Decode for TaxCalculation {
     #[inline(never)]

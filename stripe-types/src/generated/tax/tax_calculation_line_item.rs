@@ -5,7 +5,7 @@
 /// Retrieves the line items of a tax calculation as a collection, if the calculation hasn’t expired.
 ///
 /// `GET /v1/tax/calculations/{calculation}/line_items` · Stripe's SDKs: `list_line_items` on `Tax.Calculation` · [API reference](https://docs.stripe.com/api/tax/calculations/list_line_items)
-#[cfg(feature = "tax_calculations")]
+#[cfg(feature = "tax_calculation_line_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListLineItemsTaxCalculation {
@@ -20,7 +20,7 @@ pub struct ListLineItemsTaxCalculation {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "tax_calculations")]
+#[cfg(feature = "tax_calculation_line_items")]
 impl serde::Serialize for ListLineItemsTaxCalculation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -40,7 +40,7 @@ impl serde::Serialize for ListLineItemsTaxCalculation {
         map.end()
     }
 }
-#[cfg(feature = "tax_calculations")]
+#[cfg(feature = "tax_calculation_line_items")]
 impl ListLineItemsTaxCalculation {
     /// Start with the required parameters: `calculation`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -74,7 +74,7 @@ impl ListLineItemsTaxCalculation {
         self
     }
 }
-#[cfg(feature = "tax_calculations")]
+#[cfg(feature = "tax_calculation_line_items")]
 impl crate::rt::StripeRequest for ListLineItemsTaxCalculation {
     type Output = crate::rt::List<crate::TaxCalculationLineItem>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -95,7 +95,7 @@ impl crate::rt::StripeRequest for ListLineItemsTaxCalculation {
     }
 }
 /// TaxProductResourceTaxCalculationLineItem
-#[cfg(feature = "tax_calculations")]
+#[cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxCalculationLineItem {
@@ -124,15 +124,15 @@ pub struct TaxCalculationLineItem {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "tax_calculations")]
+#[cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))]
 impl TaxCalculationLineItem {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "tax.calculation_line_item";
 }
 /// The id of a [`TaxCalculationLineItem`].
-#[cfg(feature = "tax_calculations")]
+#[cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))]
 pub type TaxCalculationLineItemId = crate::rt::Id<TaxCalculationLineItem>;
-#[cfg(feature = "tax_calculations")]
+#[cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))]
 impl crate::rt::Decode for TaxCalculationLineItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -253,19 +253,19 @@ impl crate::rt::Decode for TaxCalculationLineItem {
         }
     }
 }
-#[cfg(feature = "tax_calculations")]
+#[cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))]
 impl<'de> serde::Deserialize<'de> for TaxCalculationLineItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "tax_calculations")]
+#[cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))]
 impl crate::rt::HasId for TaxCalculationLineItem {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "tax_calculations")]
+#[cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TaxCalculationLineItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -327,8 +327,7 @@ impl TaxTransaction {
     pub const OBJECT_NAME: &'static str = "tax.transaction";
 }
 /// The id of a [`TaxTransaction`].
-#[cfg(feature = "tax_transactions")]
-pub type TaxTransactionId = crate::rt::Id<TaxTransaction>;
+pub type TaxTransactionId = crate::rt::Id<crate::gated::TaxTransaction>;
 #[cfg(feature = "tax_transactions")]
 impl crate::rt::Decode for TaxTransaction {
     #[inline(never)]

@@ -5,7 +5,7 @@
 /// Retrieves the line items of a committed standalone transaction as a collection.
 ///
 /// `GET /v1/tax/transactions/{transaction}/line_items` · Stripe's SDKs: `list_line_items` on `Tax.Transaction` · [API reference](https://docs.stripe.com/api/tax/transactions/list_line_items)
-#[cfg(feature = "tax_transactions")]
+#[cfg(feature = "tax_transaction_line_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListLineItemsTaxTransaction {
@@ -20,7 +20,7 @@ pub struct ListLineItemsTaxTransaction {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
-#[cfg(feature = "tax_transactions")]
+#[cfg(feature = "tax_transaction_line_items")]
 impl serde::Serialize for ListLineItemsTaxTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -40,7 +40,7 @@ impl serde::Serialize for ListLineItemsTaxTransaction {
         map.end()
     }
 }
-#[cfg(feature = "tax_transactions")]
+#[cfg(feature = "tax_transaction_line_items")]
 impl ListLineItemsTaxTransaction {
     /// Start with the required parameters: `transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -74,7 +74,7 @@ impl ListLineItemsTaxTransaction {
         self
     }
 }
-#[cfg(feature = "tax_transactions")]
+#[cfg(feature = "tax_transaction_line_items")]
 impl crate::rt::StripeRequest for ListLineItemsTaxTransaction {
     type Output = crate::rt::List<crate::TaxTransactionLineItem>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -95,7 +95,7 @@ impl crate::rt::StripeRequest for ListLineItemsTaxTransaction {
     }
 }
 /// TaxProductResourceTaxTransactionLineItem
-#[cfg(feature = "tax_transactions")]
+#[cfg(any(feature = "tax_transaction_line_items", feature = "tax_transactions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxTransactionLineItem {
@@ -128,15 +128,15 @@ pub struct TaxTransactionLineItem {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "tax_transactions")]
+#[cfg(any(feature = "tax_transaction_line_items", feature = "tax_transactions"))]
 impl TaxTransactionLineItem {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "tax.transaction_line_item";
 }
 /// The id of a [`TaxTransactionLineItem`].
-#[cfg(feature = "tax_transactions")]
+#[cfg(any(feature = "tax_transaction_line_items", feature = "tax_transactions"))]
 pub type TaxTransactionLineItemId = crate::rt::Id<TaxTransactionLineItem>;
-#[cfg(feature = "tax_transactions")]
+#[cfg(any(feature = "tax_transaction_line_items", feature = "tax_transactions"))]
 impl crate::rt::Decode for TaxTransactionLineItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -265,19 +265,19 @@ impl crate::rt::Decode for TaxTransactionLineItem {
         }
     }
 }
-#[cfg(feature = "tax_transactions")]
+#[cfg(any(feature = "tax_transaction_line_items", feature = "tax_transactions"))]
 impl<'de> serde::Deserialize<'de> for TaxTransactionLineItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "tax_transactions")]
+#[cfg(any(feature = "tax_transaction_line_items", feature = "tax_transactions"))]
 impl crate::rt::HasId for TaxTransactionLineItem {
     fn id_str(&self) -> Option<&str> {
         Some(&self.id)
     }
 }
-#[cfg(feature = "tax_transactions")]
+#[cfg(any(feature = "tax_transaction_line_items", feature = "tax_transactions"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TaxTransactionLineItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

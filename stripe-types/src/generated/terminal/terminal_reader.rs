@@ -1879,7 +1879,7 @@ pub struct TerminalReaderReaderResourceCollectPaymentMethodAction {
     /// The `collect_config` field.
     pub collect_config: Option<crate::TerminalReaderReaderResourceCollectConfig>,
     /// Most recent PaymentIntent processed by the reader.
-    pub payment_intent: crate::rt::Expandable<crate::PaymentIntent>,
+    pub payment_intent: crate::rt::Expandable<crate::gated::PaymentIntent>,
     /// The `payment_method` field.
     pub payment_method: Option<crate::PaymentMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -1891,7 +1891,9 @@ impl crate::rt::Decode for TerminalReaderReaderResourceCollectPaymentMethodActio
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::TerminalReaderReaderResourceCollectConfig>,
-            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f1: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentIntent>,
+            >,
             f2: crate::rt::json::Slot<crate::PaymentMethod>,
         }
         let mut b = Slots {
@@ -2031,7 +2033,7 @@ pub struct TerminalReaderReaderResourceConfirmPaymentIntentAction {
     /// The `confirm_config` field.
     pub confirm_config: Option<crate::TerminalReaderReaderResourceConfirmConfig>,
     /// Most recent PaymentIntent processed by the reader.
-    pub payment_intent: crate::rt::Expandable<crate::PaymentIntent>,
+    pub payment_intent: crate::rt::Expandable<crate::gated::PaymentIntent>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -2041,7 +2043,9 @@ impl crate::rt::Decode for TerminalReaderReaderResourceConfirmPaymentIntentActio
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::TerminalReaderReaderResourceConfirmConfig>,
-            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f1: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentIntent>,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -2743,7 +2747,7 @@ impl serde::Serialize for TerminalReaderReaderResourceProcessConfig {
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceProcessPaymentIntentAction {
     /// Most recent PaymentIntent processed by the reader.
-    pub payment_intent: crate::rt::Expandable<crate::PaymentIntent>,
+    pub payment_intent: crate::rt::Expandable<crate::gated::PaymentIntent>,
     /// The `process_config` field.
     pub process_config: Option<crate::TerminalReaderReaderResourceProcessConfig>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -2754,7 +2758,9 @@ impl crate::rt::Decode for TerminalReaderReaderResourceProcessPaymentIntentActio
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f0: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentIntent>,
+            >,
             f1: crate::rt::json::Slot<crate::TerminalReaderReaderResourceProcessConfig>,
         }
         let mut b = Slots {
@@ -2890,7 +2896,7 @@ pub struct TerminalReaderReaderResourceProcessSetupIntentAction {
     /// The `process_config` field.
     pub process_config: Option<crate::TerminalReaderReaderResourceProcessSetupConfig>,
     /// Most recent SetupIntent processed by the reader.
-    pub setup_intent: crate::rt::Expandable<crate::SetupIntent>,
+    pub setup_intent: crate::rt::Expandable<crate::gated::SetupIntent>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -2903,7 +2909,7 @@ impl crate::rt::Decode for TerminalReaderReaderResourceProcessSetupIntentAction 
             f1: crate::rt::json::Slot<
                 crate::TerminalReaderReaderResourceProcessSetupConfig,
             >,
-            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::SetupIntent>>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::SetupIntent>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -3183,7 +3189,7 @@ pub struct TerminalReaderReaderResourceRefundPaymentAction {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
     /// Payment intent that is being refunded.
-    pub payment_intent: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+    pub payment_intent: Option<crate::rt::Expandable<crate::gated::PaymentIntent>>,
     /// The reason for the refund.
     pub reason: Option<crate::terminal_reader::Reason>,
     /// Unique identifier for the refund object.
@@ -3207,7 +3213,9 @@ impl crate::rt::Decode for TerminalReaderReaderResourceRefundPaymentAction {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Charge>>,
             f2: crate::rt::json::Slot<crate::rt::Metadata>,
-            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f3: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentIntent>,
+            >,
             f4: crate::rt::json::Slot<crate::terminal_reader::Reason>,
             f5: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Refund>>,
             f6: crate::rt::json::Slot<bool>,

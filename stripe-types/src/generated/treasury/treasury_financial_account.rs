@@ -420,8 +420,9 @@ impl TreasuryFinancialAccount {
     pub const OBJECT_NAME: &'static str = "treasury.financial_account";
 }
 /// The id of a [`TreasuryFinancialAccount`].
-#[cfg(feature = "treasury_financial_accounts")]
-pub type TreasuryFinancialAccountId = crate::rt::Id<TreasuryFinancialAccount>;
+pub type TreasuryFinancialAccountId = crate::rt::Id<
+    crate::gated::TreasuryFinancialAccount,
+>;
 #[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::Decode for TreasuryFinancialAccount {
     #[inline(never)]

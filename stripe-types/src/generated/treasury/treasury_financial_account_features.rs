@@ -5,7 +5,7 @@
 /// Retrieves Features information associated with the FinancialAccount.
 ///
 /// `GET /v1/treasury/financial_accounts/{financial_account}/features` · Stripe's SDKs: `retrieve_features` on `Treasury.FinancialAccount` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/retrieve_features)
-#[cfg(feature = "treasury_financial_accounts")]
+#[cfg(feature = "treasury_financial_account_features")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveFeaturesTreasuryFinancialAccount {
@@ -14,7 +14,7 @@ pub struct RetrieveFeaturesTreasuryFinancialAccount {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
-#[cfg(feature = "treasury_financial_accounts")]
+#[cfg(feature = "treasury_financial_account_features")]
 impl serde::Serialize for RetrieveFeaturesTreasuryFinancialAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -25,7 +25,7 @@ impl serde::Serialize for RetrieveFeaturesTreasuryFinancialAccount {
         map.end()
     }
 }
-#[cfg(feature = "treasury_financial_accounts")]
+#[cfg(feature = "treasury_financial_account_features")]
 impl RetrieveFeaturesTreasuryFinancialAccount {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -41,7 +41,7 @@ impl RetrieveFeaturesTreasuryFinancialAccount {
         self
     }
 }
-#[cfg(feature = "treasury_financial_accounts")]
+#[cfg(feature = "treasury_financial_account_features")]
 impl crate::rt::StripeRequest for RetrieveFeaturesTreasuryFinancialAccount {
     type Output = crate::TreasuryFinancialAccountFeatures;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -63,7 +63,12 @@ impl crate::rt::StripeRequest for RetrieveFeaturesTreasuryFinancialAccount {
 }
 /// Encodes whether a FinancialAccount has access to a particular Feature, with a `status` enum and associated `status_details`.
 /// Stripe or the platform can control Features via the requested field.
-#[cfg(feature = "treasury_financial_accounts")]
+#[cfg(
+    any(
+        feature = "treasury_financial_account_features",
+        feature = "treasury_financial_accounts"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TreasuryFinancialAccountFeatures {
@@ -96,12 +101,22 @@ pub struct TreasuryFinancialAccountFeatures {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "treasury_financial_accounts")]
+#[cfg(
+    any(
+        feature = "treasury_financial_account_features",
+        feature = "treasury_financial_accounts"
+    )
+)]
 impl TreasuryFinancialAccountFeatures {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "treasury.financial_account_features";
 }
-#[cfg(feature = "treasury_financial_accounts")]
+#[cfg(
+    any(
+        feature = "treasury_financial_account_features",
+        feature = "treasury_financial_accounts"
+    )
+)]
 impl crate::rt::Decode for TreasuryFinancialAccountFeatures {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -174,19 +189,34 @@ impl crate::rt::Decode for TreasuryFinancialAccountFeatures {
         })
     }
 }
-#[cfg(feature = "treasury_financial_accounts")]
+#[cfg(
+    any(
+        feature = "treasury_financial_account_features",
+        feature = "treasury_financial_accounts"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccountFeatures {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
-#[cfg(feature = "treasury_financial_accounts")]
+#[cfg(
+    any(
+        feature = "treasury_financial_account_features",
+        feature = "treasury_financial_accounts"
+    )
+)]
 impl crate::rt::HasId for TreasuryFinancialAccountFeatures {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
-#[cfg(feature = "treasury_financial_accounts")]
+#[cfg(
+    any(
+        feature = "treasury_financial_account_features",
+        feature = "treasury_financial_accounts"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TreasuryFinancialAccountFeatures {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -225,7 +255,7 @@ impl serde::Serialize for TreasuryFinancialAccountFeatures {
 /// Updates the Features associated with a FinancialAccount.
 ///
 /// `POST /v1/treasury/financial_accounts/{financial_account}/features` · Stripe's SDKs: `update_features` on `Treasury.FinancialAccount` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/update_features)
-#[cfg(feature = "treasury_financial_accounts")]
+#[cfg(feature = "treasury_financial_account_features")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateFeaturesTreasuryFinancialAccount {
@@ -250,7 +280,7 @@ pub struct UpdateFeaturesTreasuryFinancialAccount {
     /// Contains a Feature and settings related to moving money out of the FinancialAccount into another Account with the same owner.
     pub outbound_transfers: Option<crate::treasury_financial_account::OutboundTransfers>,
 }
-#[cfg(feature = "treasury_financial_accounts")]
+#[cfg(feature = "treasury_financial_account_features")]
 impl serde::Serialize for UpdateFeaturesTreasuryFinancialAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -282,7 +312,7 @@ impl serde::Serialize for UpdateFeaturesTreasuryFinancialAccount {
         map.end()
     }
 }
-#[cfg(feature = "treasury_financial_accounts")]
+#[cfg(feature = "treasury_financial_account_features")]
 impl UpdateFeaturesTreasuryFinancialAccount {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -361,7 +391,7 @@ impl UpdateFeaturesTreasuryFinancialAccount {
         self
     }
 }
-#[cfg(feature = "treasury_financial_accounts")]
+#[cfg(feature = "treasury_financial_account_features")]
 impl crate::rt::StripeRequest for UpdateFeaturesTreasuryFinancialAccount {
     type Output = crate::TreasuryFinancialAccountFeatures;
     fn endpoint(&self) -> crate::rt::Endpoint {
