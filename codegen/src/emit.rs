@@ -75,6 +75,28 @@ fn item_path(m: &Model, id: ItemId, root: TokenStream) -> TokenStream {
     quote!(#root #(::#mods)* :: #n)
 }
 
+/// The attribute that declares a file of `ids` only where one of them is compiled, so that a
+/// build with none of their features on does not even parse it; nothing when one of them is
+/// always compiled, or names its id where it is off (a gated resource's id alias).
+///
+/// It applies outside docs.rs only: there every feature is on, and the badge of each item
+/// names the features of the item itself, not of the file it sits in.
+fn file_gate(m: &Model, ids: &[ItemId]) -> TokenStream {
+    let mut on = BTreeSet::new();
+    for &id in ids {
+        let item = &m.items[id];
+        if item.cfg.is_empty() || (item.gated && item.id_alias.is_some()) {
+            return quote!();
+        }
+        on.extend(item.cfg.iter().cloned());
+    }
+    if on.is_empty() {
+        return quote!();
+    }
+    let p = cfg_pred(&on);
+    quote!(#[cfg_attr(not(docsrs), cfg(#p))])
+}
+
 /// The path of item `id` through `crate::gated`, for references that only name it.
 fn gated_path(m: &Model, id: ItemId) -> TokenStream {
     let n = ident(&m.items[m.resolve(id)].name);
@@ -1234,7 +1256,7 @@ pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
     }
     let mut out = BTreeMap::new();
     let mut item_bytes = Vec::new();
-    let mut areas: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut areas: BTreeMap<String, BTreeMap<String, TokenStream>> = BTreeMap::new();
     for ((area, file), mut ids) in files {
         ids.sort_by(|a, b| m.items[*a].name.cmp(&m.items[*b].name));
         let items: Vec<TokenStream> = ids.iter().map(|&id| e.item(id, &ops)).collect();
@@ -1244,12 +1266,13 @@ pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
         let tokens = quote!(#(#items)*);
         let mod_name = field_ident(&file).trim_start_matches("r#").to_string();
         out.insert(format!("{area}/{mod_name}.rs"), e.file(tokens)?);
-        areas.entry(area).or_default().insert(mod_name);
+        let gate = file_gate(m, &ids);
+        areas.entry(area).or_default().insert(mod_name, gate);
     }
     for (area, mods) in &areas {
-        let decls = mods.iter().map(|m| {
+        let decls = mods.iter().map(|(m, gate)| {
             let i = ident(m);
-            quote!(mod #i; pub use #i::*;)
+            quote!(#gate mod #i; #gate pub use #i::*;)
         });
         out.insert(format!("{area}/mod.rs"), e.file(quote!(#(#decls)*))?);
     }
@@ -1261,7 +1284,13 @@ pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
     let decls = tops.iter().map(|t| {
         let i = ident(t);
         let d = format!(" Types nested in the `{t}` resource's objects and parameters.");
-        quote!(#[doc = #d] pub mod #i;)
+        let ids: Vec<ItemId> = groups
+            .iter()
+            .filter(|(p, _)| p[0] == *t)
+            .flat_map(|(_, ids)| ids.iter().copied())
+            .collect();
+        let gate = file_gate(m, &ids);
+        quote!(#[doc = #d] #gate pub mod #i;)
     });
     out.insert("nested/mod.rs".into(), e.file(quote!(#(#decls)*))?);
     out.insert("events.rs".into(), e.file(e.events())?);
