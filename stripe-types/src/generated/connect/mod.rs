@@ -2,33 +2,77 @@
 
 mod account;
 pub use account::*;
+#[cfg_attr(not(docsrs), cfg(feature = "account_external_accounts"))]
 mod account_external_account;
+#[cfg_attr(not(docsrs), cfg(feature = "account_external_accounts"))]
 pub use account_external_account::*;
+#[cfg_attr(not(docsrs), cfg(feature = "account_links"))]
 mod account_link;
+#[cfg_attr(not(docsrs), cfg(feature = "account_links"))]
 pub use account_link::*;
+#[cfg_attr(not(docsrs), cfg(feature = "account_sessions"))]
 mod account_session;
+#[cfg_attr(not(docsrs), cfg(feature = "account_sessions"))]
 pub use account_session::*;
 mod application_fee;
 pub use application_fee::*;
+#[cfg_attr(not(docsrs), cfg(feature = "apps_secrets"))]
 mod apps_secret;
+#[cfg_attr(not(docsrs), cfg(feature = "apps_secrets"))]
 pub use apps_secret::*;
 mod bank_account;
 pub use bank_account::*;
+#[cfg_attr(not(docsrs), cfg(feature = "account_capabilities"))]
 mod capability;
+#[cfg_attr(not(docsrs), cfg(feature = "account_capabilities"))]
 pub use capability::*;
+#[cfg_attr(not(docsrs), cfg(feature = "country_specs"))]
 mod country_spec;
+#[cfg_attr(not(docsrs), cfg(feature = "country_specs"))]
 pub use country_spec::*;
+#[cfg_attr(
+    not(docsrs),
+    cfg(
+        any(
+            feature = "account_bank_accounts",
+            feature = "account_external_accounts",
+            feature = "customer_bank_accounts",
+            feature = "customer_sources",
+            feature = "external_accounts",
+            feature = "tokens"
+        )
+    )
+)]
 mod external_account;
+#[cfg_attr(
+    not(docsrs),
+    cfg(
+        any(
+            feature = "account_bank_accounts",
+            feature = "account_external_accounts",
+            feature = "customer_bank_accounts",
+            feature = "customer_sources",
+            feature = "external_accounts",
+            feature = "tokens"
+        )
+    )
+)]
 pub use external_account::*;
+#[cfg_attr(not(docsrs), cfg(feature = "application_fee_refunds"))]
 mod fee_refund;
+#[cfg_attr(not(docsrs), cfg(feature = "application_fee_refunds"))]
 pub use fee_refund::*;
+#[cfg_attr(not(docsrs), cfg(feature = "accounts"))]
 mod login_link;
+#[cfg_attr(not(docsrs), cfg(feature = "accounts"))]
 pub use login_link::*;
 mod person;
 pub use person::*;
 mod refund;
 pub use refund::*;
+#[cfg_attr(not(docsrs), cfg(feature = "apps_secrets"))]
 mod secret_service_resource_scope;
+#[cfg_attr(not(docsrs), cfg(feature = "apps_secrets"))]
 pub use secret_service_resource_scope::*;
 mod topup;
 pub use topup::*;

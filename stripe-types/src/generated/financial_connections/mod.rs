@@ -2,11 +2,73 @@
 
 mod financial_connections_account;
 pub use financial_connections_account::*;
+#[cfg_attr(
+    not(docsrs),
+    cfg(
+        any(
+            feature = "financial_connections_account_owners",
+            feature = "financial_connections_accounts",
+            feature = "linked_account_owners"
+        )
+    )
+)]
 mod financial_connections_account_owner;
+#[cfg_attr(
+    not(docsrs),
+    cfg(
+        any(
+            feature = "financial_connections_account_owners",
+            feature = "financial_connections_accounts",
+            feature = "linked_account_owners"
+        )
+    )
+)]
 pub use financial_connections_account_owner::*;
+#[cfg_attr(
+    not(docsrs),
+    cfg(
+        any(
+            feature = "financial_connections_sessions",
+            feature = "link_account_sessions"
+        )
+    )
+)]
 mod financial_connections_session;
+#[cfg_attr(
+    not(docsrs),
+    cfg(
+        any(
+            feature = "financial_connections_sessions",
+            feature = "link_account_sessions"
+        )
+    )
+)]
 pub use financial_connections_session::*;
+#[cfg_attr(not(docsrs), cfg(feature = "financial_connections_transactions"))]
 mod financial_connections_transaction;
+#[cfg_attr(not(docsrs), cfg(feature = "financial_connections_transactions"))]
 pub use financial_connections_transaction::*;
+#[cfg_attr(
+    not(docsrs),
+    cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "linked_accounts",
+            feature = "payment_intents",
+            feature = "setup_intents"
+        )
+    )
+)]
 mod linked_account_options_common;
+#[cfg_attr(
+    not(docsrs),
+    cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "linked_accounts",
+            feature = "payment_intents",
+            feature = "setup_intents"
+        )
+    )
+)]
 pub use linked_account_options_common::*;

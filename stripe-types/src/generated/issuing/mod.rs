@@ -8,29 +8,71 @@ mod issuing_cardholder;
 pub use issuing_cardholder::*;
 mod issuing_dispute;
 pub use issuing_dispute::*;
+#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
 mod issuing_network_token_address;
+#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
 pub use issuing_network_token_address::*;
+#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
 mod issuing_network_token_device;
+#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
 pub use issuing_network_token_device::*;
+#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
 mod issuing_network_token_mastercard;
+#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
 pub use issuing_network_token_mastercard::*;
+#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
 mod issuing_network_token_network_data;
+#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
 pub use issuing_network_token_network_data::*;
+#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
 mod issuing_network_token_visa;
+#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
 pub use issuing_network_token_visa::*;
+#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
 mod issuing_network_token_wallet_provider;
+#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
 pub use issuing_network_token_wallet_provider::*;
 mod issuing_personalization_design;
 pub use issuing_personalization_design::*;
 mod issuing_physical_bundle;
 pub use issuing_physical_bundle::*;
+#[cfg_attr(not(docsrs), cfg(feature = "issuing_settlements"))]
 mod issuing_settlement;
+#[cfg_attr(not(docsrs), cfg(feature = "issuing_settlements"))]
 pub use issuing_settlement::*;
 mod issuing_token;
 pub use issuing_token::*;
 mod issuing_transaction;
 pub use issuing_transaction::*;
+#[cfg_attr(
+    not(docsrs),
+    cfg(
+        any(
+            feature = "charges",
+            feature = "customers",
+            feature = "invoices",
+            feature = "payment_intents",
+            feature = "source_mandate_notifications",
+            feature = "sources",
+            feature = "topups"
+        )
+    )
+)]
 mod shipping;
+#[cfg_attr(
+    not(docsrs),
+    cfg(
+        any(
+            feature = "charges",
+            feature = "customers",
+            feature = "invoices",
+            feature = "payment_intents",
+            feature = "source_mandate_notifications",
+            feature = "sources",
+            feature = "topups"
+        )
+    )
+)]
 pub use shipping::*;
 mod token;
 pub use token::*;
