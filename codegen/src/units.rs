@@ -45,6 +45,20 @@ fn segments(path: &str) -> Vec<&str> {
     segs
 }
 
+/// A path's segments after the version (`test_helpers` skipped), each id as `{}`.
+fn shape(path: &str) -> Vec<String> {
+    segments(path)
+        .into_iter()
+        .map(|s| {
+            if is_param(s) {
+                "{}".to_string()
+            } else {
+                s.to_string()
+            }
+        })
+        .collect()
+}
+
 fn is_param(seg: &str) -> bool {
     seg.starts_with('{')
 }
@@ -76,7 +90,7 @@ impl Units {
         }
         // A readable segment after a resource's id: `GET .../{id}/<sub>` or `.../<sub>/{id}`.
         for (p, get) in &v1 {
-            let shape = u.shape(p);
+            let shape = shape(p);
             let root = u.root_len(&shape);
             let end = root + 2;
             if !get || shape.len() < end || shape[root] != "{}" || shape[root + 1] == "{}" {
@@ -122,7 +136,7 @@ impl Units {
         if path.starts_with("/v2/") {
             return "v2".into();
         }
-        let shape = self.shape(path);
+        let shape = shape(path);
         let root = self.root_len(&shape);
         let (ns, resource) = match shape.as_slice() {
             [ns, resource, ..] if root == 2 => (format!("{ns}_"), resource),
@@ -141,20 +155,6 @@ impl Units {
             }
             _ => format!("{ns}{resource}"),
         }
-    }
-
-    /// A path's segments after the version (`test_helpers` skipped), each id as `{}`.
-    fn shape(&self, path: &str) -> Vec<String> {
-        segments(path)
-            .into_iter()
-            .map(|s| {
-                if is_param(s) {
-                    "{}".to_string()
-                } else {
-                    s.to_string()
-                }
-            })
-            .collect()
     }
 
     /// How many leading segments name the resource: two under a namespace
