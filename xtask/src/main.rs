@@ -339,6 +339,21 @@ fn test_steps(steps: &mut Steps) -> Result<()> {
             "--",
             "-D",
             "warnings",
+        ]))?;
+        // stripe-types' unit tests (its runtime), which `--all-targets` leaves out
+        // (`[lib] test = false, bench = false`), linted as the tests step runs them.
+        run(cargo().args([
+            "clippy",
+            "-p",
+            "stripe-types",
+            "--lib",
+            "--no-default-features",
+            "--profile",
+            "test",
+            "--no-deps",
+            "--",
+            "-D",
+            "warnings",
         ]))
     })?;
     steps.run(Core, "fmt", || {

@@ -4,7 +4,7 @@
 //! On loopback with no server delay, hyper's HTTP/1 pool takes a connection back a moment
 //! after the caller has the whole body, so a request starting in that moment now and then
 //! dials a new one: the bounds below allow for that. Over TLS with a realistic server delay
-//! the count is exact (`stripe-client/benches/realistic_network.rs`).
+//! the count is exact (`bench/benches/realistic_network.rs`).
 
 use axum::serve::ListenerExt;
 use integration_tests::reqs::RetrieveCustomer;

@@ -8,7 +8,7 @@
 //! loopback, a request starting in that window dials a new connection. That is scheduling,
 //! not a leak, so the test asserts reuse with slack (`connections <= 2 x concurrency`) and
 //! prints the exact count. Over TLS with a realistic server delay the count is exactly the
-//! concurrency (`stripe-client/benches/realistic_network.rs`).
+//! concurrency (`bench/benches/realistic_network.rs`).
 
 use axum::serve::{Listener, ListenerExt};
 use futures_util::stream::{self, StreamExt};

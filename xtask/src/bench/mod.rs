@@ -159,23 +159,12 @@ fn update_guide(table: &str) -> Result<()> {
     Ok(())
 }
 
-/// The union of what the benches need (`form_encode`: checkout; `meter_sender`: billing, v2).
-const FEATURES: &str = "checkout,v2";
-
-/// Run one bench binary through `cargo bench`; its stdout (also echoed to stderr).
-fn run_bench(name: &str, features: &str, quick: bool, envs: &[(&str, &str)]) -> Result<String> {
+/// Run one bench binary of `stripe-benches` (`bench/benches/`) through `cargo bench`; its
+/// stdout (also echoed to stderr). The crate enables every feature its benches need, so all of
+/// them share one release build of stripe-types.
+fn run_bench(name: &str, quick: bool, envs: &[(&str, &str)]) -> Result<String> {
     let mut c = crate::cargo();
-    // One feature set for every bench, so the release build of stripe-types is shared.
-    let _ = features;
-    c.args([
-        "bench",
-        "-p",
-        "stripe-client",
-        "--bench",
-        name,
-        "--features",
-        FEATURES,
-    ]);
+    c.args(["bench", "-p", "stripe-benches", "--bench", name]);
     if quick {
         c.args(["--", "--quick"]);
     }
@@ -247,7 +236,7 @@ fn fmt_ns(ns: f64) -> String {
 }
 
 fn client_overhead(r: &mut Report, quick: bool) -> Result<()> {
-    let out = run_bench("client_overhead", "", quick, &[])?;
+    let out = run_bench("client_overhead", quick, &[])?;
     let ours = after(&out, "client_overhead: stripe-client ").and_then(debug_duration_ns);
     let floor = after(&out, "hand-written reqwest+serde_json ").and_then(debug_duration_ns);
     let (Some(a), Some(b)) = (ours, floor) else {
@@ -265,7 +254,7 @@ fn client_overhead(r: &mut Report, quick: bool) -> Result<()> {
 }
 
 fn webhook(r: &mut Report, quick: bool) -> Result<()> {
-    let out = run_bench("webhook", "", quick, &[])?;
+    let out = run_bench("webhook", quick, &[])?;
     let bare = after(&out, "bare HMAC-SHA256 4 KiB: ").and_then(leading_number);
     let verify = after(&out, "; verify: ").and_then(leading_number);
     let (Some(b), Some(v)) = (bare, verify) else {
@@ -288,12 +277,7 @@ fn webhook(r: &mut Report, quick: bool) -> Result<()> {
 
 fn meter_sender(r: &mut Report, quick: bool) -> Result<()> {
     let events = if quick { "300000" } else { "1000000" };
-    let out = run_bench(
-        "meter_sender",
-        "billing,v2",
-        quick,
-        &[("METER_BENCH_EVENTS", events)],
-    )?;
+    let out = run_bench("meter_sender", quick, &[("METER_BENCH_EVENTS", events)])?;
     let rate = after(&out, "meter-sender: ").and_then(leading_number);
     let lost = after(&out, "lost ").and_then(leading_number);
     let dup = after(&out, "duplicated ").and_then(leading_number);
@@ -322,7 +306,7 @@ fn meter_sender(r: &mut Report, quick: bool) -> Result<()> {
 }
 
 fn decode(r: &mut Report, quick: bool) -> Result<()> {
-    let out = run_bench("decode", "", quick, &[])?;
+    let out = run_bench("decode", quick, &[])?;
     let (Some(t), Some(v)) = (
         bench_value(&out, "decode_typed_ns"),
         bench_value(&out, "decode_value_ns"),
@@ -345,7 +329,7 @@ fn decode(r: &mut Report, quick: bool) -> Result<()> {
 }
 
 fn form_encode(r: &mut Report, quick: bool) -> Result<()> {
-    let out = run_bench("form_encode", "checkout", quick, &[])?;
+    let out = run_bench("form_encode", quick, &[])?;
     let (Some(t), Some(h)) = (
         bench_value(&out, "form_encode_ns"),
         bench_value(&out, "form_encode_hand_ns"),
@@ -362,7 +346,7 @@ fn form_encode(r: &mut Report, quick: bool) -> Result<()> {
 }
 
 fn concurrency(r: &mut Report, quick: bool) -> Result<()> {
-    let out = run_bench("concurrency", "", quick, &[])?;
+    let out = run_bench("concurrency", quick, &[])?;
     let (Some(rps), Some(conns)) = (
         bench_value(&out, "concurrency_rps"),
         bench_value(&out, "concurrency_connections"),
@@ -385,7 +369,7 @@ fn concurrency(r: &mut Report, quick: bool) -> Result<()> {
 /// reqwest (medians over the bench's rounds). The per-request figures that matter against
 /// Stripe; loopback-only overheads vanish here.
 fn realistic_network(r: &mut Report, _quick: bool) -> Result<()> {
-    let out = run_bench("realistic_network", "", false, &[])?;
+    let out = run_bench("realistic_network", false, &[])?;
     let v = |k: &str| bench_value(&out, k);
     let (Some(p50_1), Some(ratio_1), Some(ratio_64), Some(rps_64), Some(conns)) = (
         v("realistic_c1_p50_ms"),

@@ -5,7 +5,7 @@
 //!    127.0.0.1 that answers every request with the same customer JSON, three ways:
 //!    - the floor: a hand-written reqwest + serde_json call (form body from a small serde
 //!      struct, decoded into a small struct) — the same as
-//!      `stripe-client/benches/client_overhead.rs`;
+//!      `bench/benches/client_overhead.rs`;
 //!    - stripe-client: the generated `CreateCustomer` into the generated `Customer`;
 //!    - async-stripe: `stripe_core::customer::CreateCustomer` into `stripe_shared::Customer`.
 //!
@@ -16,7 +16,7 @@
 //!    side (reported apart, never used as a target) sends async-stripe's own request types
 //!    through a hand-written keep-alive hyper client ([`PooledHyper`]).
 //! 2. **Decoding** the 100-item list of payment intents that
-//!    `stripe-client/benches/decode.rs` decodes (the same item, `../payment_intent.json`,
+//!    `bench/benches/decode.rs` decodes (the same item, `../payment_intent.json`,
 //!    with distinct ids) into `serde_json::Value`, our `List<PaymentIntent>` (its
 //!    `DecodeBody` impl, stripe-types' own JSON reader, as the client does) and
 //!    async-stripe's `stripe_types::List<stripe_shared::PaymentIntent>` (miniserde, as its

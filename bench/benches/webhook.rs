@@ -1,6 +1,6 @@
 //! Webhook verification cost against a bare HMAC-SHA256 of the same 4 KiB payload.
 //!
-//! `cargo bench -p stripe-client --bench webhook` runs the criterion groups, then prints
+//! `cargo bench -p stripe-benches --bench webhook` runs the criterion groups, then prints
 //! `verify / bare HMAC ratio` from an interleaved timing loop (target: at most 1.2).
 
 use criterion::{black_box, criterion_group, Criterion};

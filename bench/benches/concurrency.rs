@@ -2,27 +2,25 @@
 //! axum server on loopback, counting the TCP connections the server accepted (target: at most
 //! 64, i.e. connections are reused).
 //!
-//! `cargo bench -p stripe-client --bench concurrency`
+//! `cargo bench -p stripe-benches --bench concurrency`
 //! Ends with `BENCH concurrency_rps=<n>` and `BENCH concurrency_connections=<n>`.
-
-mod common;
 
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use axum::Router;
-use common::CUSTOMER;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
+use stripe_benches::CUSTOMER;
 use stripe_client::prelude::*;
 use stripe_client::Client;
 use stripe_types::RetrieveCustomer;
 
 const CONCURRENCY: usize = 64;
 
-/// The canned server, on its own thread and runtime ([`common::spawn_server`]).
+/// The canned server, on its own thread and runtime ([`stripe_benches::spawn_server`]).
 fn spawn_server(accepted: Arc<AtomicU64>) -> std::net::SocketAddr {
-    common::spawn_server(move |listener| async move {
+    stripe_benches::spawn_server(move |listener| async move {
         let app = Router::new().route(
             "/v1/customers/{id}",
             get(|| async {

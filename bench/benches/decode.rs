@@ -1,7 +1,7 @@
 //! Decoding a 100-item list of payment intents into `List<PaymentIntent>` beside
 //! `serde_json::Value` (target: typed at least as fast as `Value`).
 //!
-//! `cargo bench -p stripe-client --bench decode`
+//! `cargo bench -p stripe-benches --bench decode`
 //! Ends with `BENCH decode_typed_ns=<n>` and `BENCH decode_value_ns=<n>` (per list).
 
 use std::hint::black_box;

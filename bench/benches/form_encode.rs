@@ -2,7 +2,7 @@
 //! `stripe_client::encode::to_string`), beside a hand-written encoder producing the same
 //! text from the same data (the floor).
 //!
-//! `cargo bench -p stripe-client --features checkout --bench form_encode`
+//! `cargo bench -p stripe-benches --bench form_encode`
 //! Ends with `BENCH form_encode_ns=<n>` and `BENCH form_encode_hand_ns=<n>`.
 
 use std::collections::BTreeMap;

@@ -1,9 +1,7 @@
-//! What the benches against a local server share: the canned customer, a minimal hand-written
+//! The benches of `stripe-client` and `stripe-types` (`benches/`, run by `cargo xtask bench`),
+//! and what those against a local server share: the canned customer, a minimal hand-written
 //! `CreateCustomer` request with its `Customer` response (the floor the client's generated
 //! types are measured against), and the server's own thread and runtime.
-//!
-//! Each bench includes this with `mod common;` and uses part of it.
-#![allow(dead_code)]
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -62,7 +60,8 @@ impl StripeRequest for CreateCustomer {
 }
 
 impl CreateCustomer {
-    pub fn new() -> Self {
+    /// The request for [`CUSTOMER`]: Jenny Rosen, order 6735.
+    pub fn jenny_rosen() -> Self {
         CreateCustomer {
             email: "jennyrosen@example.com",
             name: "Jenny Rosen",

@@ -1,7 +1,7 @@
 //! The client on a realistic network: a server that answers over TLS after a delay like a
 //! Stripe call's (default 30 ms), at concurrency 1 and 64, in one process on loopback.
 //!
-//! `cargo bench -p stripe-client --no-default-features --bench realistic_network`
+//! `cargo bench -p stripe-benches --bench realistic_network`
 //! (env: `BENCH_DELAY_MS`, default 30; `BENCH_ROUNDS`, default 3; `BENCH_REQUESTS`, requests
 //! per task at concurrency 64, default 30, and 3× that at concurrency 1)
 //!
@@ -18,13 +18,11 @@
 //! [`HyperTransport`](stripe_client::HyperTransport), trusting that certificate alone.
 //! It runs on its own runtime and thread, like a server in another process.
 
-mod common;
-
-use common::{CreateCustomer, Customer, CUSTOMER};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use stripe_benches::{CreateCustomer, Customer, CUSTOMER};
 use stripe_client::prelude::*;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio_rustls::rustls;
@@ -95,7 +93,7 @@ fn spawn_server(delay: Duration) -> Server {
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let accepted = Arc::new(AtomicU64::new(0));
     let counter = accepted.clone();
-    let addr = common::spawn_server(move |listener| async move {
+    let addr = stripe_benches::spawn_server(move |listener| async move {
         loop {
             let Ok((tcp, _)) = listener.accept().await else {
                 continue;
@@ -168,11 +166,14 @@ impl Sender {
     async fn send(&self) {
         match self {
             Sender::Stripe(client) => {
-                let c = CreateCustomer::new().send(client).await.expect("request");
+                let c = CreateCustomer::jenny_rosen()
+                    .send(client)
+                    .await
+                    .expect("request");
                 std::hint::black_box(c);
             }
             Sender::Reqwest(http, url) => {
-                let body = serde_urlencoded_form(&CreateCustomer::new());
+                let body = serde_urlencoded_form(&CreateCustomer::jenny_rosen());
                 let resp = http
                     .post(url)
                     .bearer_auth("sk_test_bench")

@@ -2,16 +2,14 @@
 //! `stripe-client` against a local canned axum server, beside a hand-written
 //! reqwest + serde_json call doing the same work. Prints the ratio (target ≤ 1.15×).
 //!
-//! `cargo bench -p stripe-client --bench client_overhead`
-
-mod common;
+//! `cargo bench -p stripe-benches --bench client_overhead`
 
 use axum::routing::post;
 use axum::Router;
-use common::{CreateCustomer, Customer, CUSTOMER};
 use criterion::{criterion_group, Criterion};
 use serde::Serialize;
 use std::time::{Duration, Instant};
+use stripe_benches::{CreateCustomer, Customer, CUSTOMER};
 use stripe_client::prelude::*;
 
 #[derive(Serialize)]
@@ -67,7 +65,7 @@ fn setup() -> Setup {
 }
 
 async fn via_client(client: &Client) -> Customer {
-    CreateCustomer::new().send(client).await.unwrap()
+    CreateCustomer::jenny_rosen().send(client).await.unwrap()
 }
 
 async fn by_hand(http: &reqwest::Client, url: &str) -> Customer {
