@@ -108,8 +108,9 @@ pub fn proof() -> Result<()> {
 }
 
 /// Make `dst` a copy of the workspace at `src`, rewriting only files whose bytes differ.
-/// Left out: build output, git, the separate fuzz and bench workspaces, the generated code
-/// (the refresh writes it) and the Worker example's npm packages (workerd's binary).
+/// Left out: build output, git, the separate fuzz and async-stripe comparison workspaces, the
+/// generated code (the refresh writes it) and the Worker example's npm packages (workerd's
+/// binary). `bench/` itself is a workspace member (`stripe-benches`): the copy needs it.
 fn sync_tree(src: &Path, dst: &Path) -> Result<()> {
     sync_dir(src, dst, Path::new(""))
 }
@@ -119,7 +120,7 @@ fn sync_dir(src: &Path, dst: &Path, rel: &Path) -> Result<()> {
         "target",
         ".git",
         "fuzz",
-        "bench",
+        "bench/compare-async-stripe",
         "stripe-types/src/generated",
         "examples/cloudflare-worker/node_modules",
     ];
