@@ -188,12 +188,7 @@ impl<'a> Emitter<'a> {
                 quote!(std::collections::BTreeMap<String, #t>)
             }
             Ty::Expandable(t) => {
-                let t = match &**t {
-                    Ty::Named(id) if self.m.items[self.m.resolve(*id)].gated => {
-                        gated_path(self.m, *id)
-                    }
-                    t => self.ty(t),
-                };
+                let t = self.named_ty(t);
                 quote!(crate::rt::Expandable<#t>)
             }
             Ty::Clearable(t) => {
@@ -219,14 +214,22 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// The type of a reference that only names its target (an expandable field's object, a
+    /// names-only field's): through `crate::gated` when the target may be off.
+    fn named_ty(&self, t: &Ty) -> TokenStream {
+        match t {
+            Ty::Named(id) if self.m.items[self.m.resolve(*id)].gated => gated_path(self.m, *id),
+            t => self.ty(t),
+        }
+    }
+
     /// A field's type as stored: `rt::Boxed` when the field closes a cycle; through
     /// `crate::gated` when the field only names an object that may be off.
     fn stored_ty(&self, f: &Field) -> TokenStream {
-        let t = match &f.ty {
-            Ty::Named(id) if f.names_only && self.m.items[self.m.resolve(*id)].gated => {
-                gated_path(self.m, *id)
-            }
-            t => self.ty(t),
+        let t = if f.names_only {
+            self.named_ty(&f.ty)
+        } else {
+            self.ty(&f.ty)
         };
         if f.boxed {
             quote!(crate::rt::Boxed<#t>)
@@ -802,14 +805,10 @@ impl<'a> Emitter<'a> {
 
     /// A union variant's type: through `crate::gated` when the union only names it.
     fn variant_ty(&self, union: &Item, v: &Variant) -> TokenStream {
-        match &v.ty {
-            Ty::Named(id)
-                if self.m.items[self.m.resolve(*id)].gated
-                    && crate::passes::union_names_variants(union) =>
-            {
-                gated_path(self.m, *id)
-            }
-            t => self.ty(t),
+        if crate::passes::union_names_variants(union) {
+            self.named_ty(&v.ty)
+        } else {
+            self.ty(&v.ty)
         }
     }
 

@@ -84,17 +84,8 @@ impl Policy {
             areas,
             default_areas: file.default_areas,
             secret_fields: file.secrets.fields.into_iter().collect(),
-            secret_schema_fields: file
-                .secrets
-                .schema_fields
-                .into_iter()
-                .flat_map(|(schema, fields)| fields.into_iter().map(move |f| (schema.clone(), f)))
-                .collect(),
-            names_only: file
-                .names_only
-                .into_iter()
-                .flat_map(|(schema, fields)| fields.into_iter().map(move |f| (schema.clone(), f)))
-                .collect(),
+            secret_schema_fields: schema_field_pairs(file.secrets.schema_fields),
+            names_only: schema_field_pairs(file.names_only),
             segment_area,
         })
     }
@@ -145,6 +136,14 @@ impl Policy {
                     .contains(&(s.to_string(), field.to_string()))
             })
     }
+}
+
+/// A `schema = [fields]` table as `(schema, field)` pairs.
+fn schema_field_pairs(table: BTreeMap<String, Vec<String>>) -> BTreeSet<(String, String)> {
+    table
+        .into_iter()
+        .flat_map(|(schema, fields)| fields.into_iter().map(move |f| (schema.clone(), f)))
+        .collect()
 }
 
 /// The repository's own policy, compiled in (the snapshot fixtures use it).
