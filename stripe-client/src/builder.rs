@@ -31,19 +31,40 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 
 /// Who is calling: sent in `User-Agent` and `X-Stripe-Client-User-Agent` (for plugins).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+///
+/// It serializes as the header's `application` object: `name`, and each of the others that is
+/// set.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppInfo {
     /// The plugin's name.
     pub name: String,
     /// Its version.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Its URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// A Stripe partner id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub partner_id: Option<String>,
+}
+
+impl serde::Serialize for AppInfo {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let optional = [
+            ("version", &self.version),
+            ("url", &self.url),
+            ("partner_id", &self.partner_id),
+        ];
+        let len = 1 + optional.iter().filter(|(_, v)| v.is_some()).count();
+        let mut st = s.serialize_struct("AppInfo", len)?;
+        st.serialize_field("name", &self.name)?;
+        for (key, v) in optional {
+            match v {
+                Some(v) => st.serialize_field(key, v)?,
+                None => st.skip_field(key)?,
+            }
+        }
+        st.end()
+    }
 }
 
 impl AppInfo {

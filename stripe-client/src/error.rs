@@ -1,6 +1,5 @@
 //! The one error type of the client.
 
-use serde::Deserialize;
 use std::fmt;
 use std::time::Duration;
 
@@ -381,46 +380,26 @@ impl ApiError {
         is_v2: bool,
         should_retry: Option<bool>,
     ) -> ApiError {
-        #[derive(Deserialize)]
-        struct Envelope {
-            error: serde_json::Value,
-        }
-        #[derive(Deserialize, Default)]
-        struct Fields {
-            #[serde(rename = "type")]
-            error_type: Option<String>,
-            code: Option<String>,
-            decline_code: Option<String>,
-            param: Option<String>,
-            message: Option<String>,
-            user_message: Option<String>,
-            doc_url: Option<String>,
-            request_log_url: Option<String>,
-        }
-        let (raw, fields, message_fallback) = match serde_json::from_slice::<Envelope>(body) {
-            Ok(env) if env.error.is_object() => {
-                let f = Fields::deserialize(&env.error).unwrap_or_default();
-                (env.error, f, None)
+        // `{"error": {...}}`, or the OAuth shape `{"error": "invalid_grant",
+        // "error_description": ...}`. A field of the wrong type is left out, not the others.
+        let doc = serde_json::from_slice::<serde_json::Value>(body).ok();
+        let (raw, fields, message_fallback) = match doc {
+            Some(serde_json::Value::Object(mut doc)) if doc.contains_key("error") => {
+                let error = doc.remove("error").unwrap_or_default();
+                let fields = if error.is_object() {
+                    ErrorFields::of(&error)
+                } else {
+                    ErrorFields {
+                        code: error.as_str().map(str::to_owned),
+                        message: string_field(&serde_json::Value::Object(doc), "error_description"),
+                        ..ErrorFields::default()
+                    }
+                };
+                (error, fields, None)
             }
-            Ok(env) => {
-                // OAuth shape: `{"error":"invalid_grant","error_description":...}`.
-                let code = env.error.as_str().map(str::to_owned);
-                let desc = serde_json::from_slice::<serde_json::Value>(body)
-                    .ok()
-                    .and_then(|v| v.get("error_description")?.as_str().map(str::to_owned));
-                (
-                    env.error,
-                    Fields {
-                        code,
-                        message: desc,
-                        ..Fields::default()
-                    },
-                    None,
-                )
-            }
-            Err(_) => (
+            _ => (
                 serde_json::Value::Null,
-                Fields::default(),
+                ErrorFields::default(),
                 Some(describe_non_json(body)),
             ),
         };
@@ -444,6 +423,40 @@ impl ApiError {
             raw,
         }
     }
+}
+
+/// The fields of an error object that [`ApiError`] reads.
+#[derive(Default)]
+struct ErrorFields {
+    error_type: Option<String>,
+    code: Option<String>,
+    decline_code: Option<String>,
+    param: Option<String>,
+    message: Option<String>,
+    user_message: Option<String>,
+    doc_url: Option<String>,
+    request_log_url: Option<String>,
+}
+
+impl ErrorFields {
+    fn of(error: &serde_json::Value) -> ErrorFields {
+        let field = |key| string_field(error, key);
+        ErrorFields {
+            error_type: field("type"),
+            code: field("code"),
+            decline_code: field("decline_code"),
+            param: field("param"),
+            message: field("message"),
+            user_message: field("user_message"),
+            doc_url: field("doc_url"),
+            request_log_url: field("request_log_url"),
+        }
+    }
+}
+
+/// `object[key]` when it is a string.
+fn string_field(object: &serde_json::Value, key: &str) -> Option<String> {
+    object.get(key)?.as_str().map(str::to_owned)
 }
 
 fn classify(status: u16, ty: Option<&ApiErrorType>, code: Option<&ErrorCode>) -> ApiErrorKind {

@@ -113,6 +113,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+// serde's traits, from the crate that defines them without the derive macros (Cargo.toml).
+extern crate serde_core as serde;
+
 #[cfg(all(target_arch = "wasm32", any(feature = "blocking", feature = "axum")))]
 compile_error!("the `blocking` and `axum` features run on tokio: native targets only (see the crate docs' feature table)");
 

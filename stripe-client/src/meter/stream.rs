@@ -294,13 +294,16 @@ impl Serialize for Payload<'_> {
 
 /// `{"events":[...]}` for a batch.
 pub(crate) fn encode_stream_body(events: &[MeterEvent]) -> Result<Vec<u8>, serde_json::Error> {
-    #[derive(serde::Serialize)]
-    struct Body<'a> {
-        events: Vec<StreamEvent<'a>>,
+    struct Batch<'a>(&'a [MeterEvent]);
+    impl Serialize for Batch<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut m = s.serialize_map(Some(1))?;
+            let events: Vec<_> = self.0.iter().map(StreamEvent).collect();
+            m.serialize_entry("events", &events)?;
+            m.end()
+        }
     }
-    serde_json::to_vec(&Body {
-        events: events.iter().map(StreamEvent).collect(),
-    })
+    serde_json::to_vec(&Batch(events))
 }
 
 #[cfg(test)]

@@ -91,7 +91,7 @@ fn decode_object(raw: &RawValue) -> (EventObject, Option<String>) {
 }
 
 /// The API request behind an event.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EventRequest {
     /// The request's id (`req_...`); `None` for events caused outside the API (the Dashboard,
@@ -99,6 +99,16 @@ pub struct EventRequest {
     pub id: Option<String>,
     /// The idempotency key the request was sent with.
     pub idempotency_key: Option<String>,
+}
+
+impl Serialize for EventRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("EventRequest", 2)?;
+        st.serialize_field("id", &self.id)?;
+        st.serialize_field("idempotency_key", &self.idempotency_key)?;
+        st.end()
+    }
 }
 
 impl<'de> Deserialize<'de> for EventRequest {

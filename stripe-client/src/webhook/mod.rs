@@ -174,11 +174,8 @@ fn from_payload<T: serde::de::DeserializeOwned>(payload: &[u8]) -> Result<T, Web
 
 /// The top-level `object` field of a JSON document, if it is one and has it.
 fn object_field(payload: &[u8]) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct Peek {
-        object: Option<String>,
-    }
-    serde_json::from_slice::<Peek>(payload).ok()?.object
+    let doc = serde_json::from_slice::<serde_json::Value>(payload).ok()?;
+    doc.get("object")?.as_str().map(str::to_owned)
 }
 
 impl Webhook {

@@ -38,18 +38,72 @@ pub struct EventNotification {
     pub extra: Extra,
 }
 
+/// `Serialize` and `Deserialize` for a struct of this module that maps field for field onto a
+/// JSON object (this crate uses no derive macros: see its Cargo.toml). Each field is written
+/// under its key. When read, unknown keys are skipped, and a missing key is an error unless the
+/// field is marked `= default`.
+macro_rules! json_object {
+    ($ty:ident, $expecting:literal { $($field:ident: $key:literal $(= $default:ident)?,)* }) => {
+        impl Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct;
+                let mut st = s.serialize_struct(stringify!($ty), [$($key),*].len())?;
+                $(st.serialize_field($key, &self.$field)?;)*
+                st.end()
+            }
+        }
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str($expecting)
+                    }
+                    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<$ty, A::Error> {
+                        $(let mut $field = None;)*
+                        while let Some(Key(k)) = map.next_key()? {
+                            match &*k {
+                                $($key => $field = Some(map.next_value()?),)*
+                                _ => {
+                                    map.next_value::<de::IgnoredAny>()?;
+                                }
+                            }
+                        }
+                        Ok($ty {
+                            $($field: json_object!(@read $field, $key $(, $default)?),)*
+                        })
+                    }
+                }
+                d.deserialize_map(V)
+            }
+        }
+    };
+    (@read $field:ident, $key:literal) => {
+        $field.ok_or_else(|| de::Error::missing_field($key))?
+    };
+    (@read $field:ident, $key:literal, default) => {
+        $field.unwrap_or_default()
+    };
+}
+
 /// The object a v2 event is about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RelatedObject {
     /// The object's id.
     pub id: String,
     /// The object's type (`billing.meter`, `v2.core.account`, ...); JSON field `type`.
-    #[serde(rename = "type")]
     pub type_: String,
     /// The API path to retrieve it (`/v1/billing/meters/mtr_...`).
     pub url: String,
 }
+
+json_object!(RelatedObject, "a related object" {
+    id: "id",
+    type_: "type",
+    url: "url",
+});
 
 macro_rules! notification_types {
     ($($(#[$doc:meta])* $v:ident => $s:literal,)*) => {
@@ -337,27 +391,77 @@ pub(crate) fn display_path(p: &serde_path_to_error::Path) -> String {
 /// }
 /// # }
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct MeterErrorReport {
     /// The meter the errors are about (`mtr_...`): the event's related object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meter_id: Option<String>,
     /// A human-readable summary of the errors.
-    #[serde(default)]
     pub developer_message_summary: String,
     /// The errors, by code.
-    #[serde(default)]
     pub reason: MeterErrorReason,
     /// Start of the validation window the report covers.
-    #[serde(default, deserialize_with = "lenient_time")]
     pub validation_start: Option<DateTime>,
     /// End of the validation window the report covers.
-    #[serde(default, deserialize_with = "lenient_time")]
     pub validation_end: Option<DateTime>,
     /// Fields this SDK does not know, kept as JSON.
-    #[serde(flatten)]
     pub extra: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+// By hand: `meter_id` is left out when unset, the two times are read leniently, and other
+// keys are kept in `extra`.
+impl Serialize for MeterErrorReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        if let Some(id) = &self.meter_id {
+            m.serialize_entry("meter_id", id)?;
+        }
+        m.serialize_entry("developer_message_summary", &self.developer_message_summary)?;
+        m.serialize_entry("reason", &self.reason)?;
+        m.serialize_entry("validation_start", &self.validation_start)?;
+        m.serialize_entry("validation_end", &self.validation_end)?;
+        for (k, v) in &self.extra {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for MeterErrorReport {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MeterErrorReport;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a meter error report")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MeterErrorReport, A::Error> {
+                let mut r = MeterErrorReport::default();
+                while let Some(Key(k)) = map.next_key()? {
+                    match &*k {
+                        "meter_id" => r.meter_id = map.next_value()?,
+                        "developer_message_summary" => {
+                            r.developer_message_summary = map.next_value()?
+                        }
+                        "reason" => r.reason = map.next_value()?,
+                        "validation_start" => {
+                            r.validation_start = map.next_value::<LenientTime>()?.0
+                        }
+                        "validation_end" => r.validation_end = map.next_value::<LenientTime>()?.0,
+                        _ => {
+                            r.extra.insert(k.into_owned(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(r)
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 impl MeterErrorReport {
@@ -376,51 +480,64 @@ impl MeterErrorReport {
 }
 
 /// `reason` of a [`MeterErrorReport`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct MeterErrorReason {
     /// The total number of errors in the window.
-    #[serde(default)]
     pub error_count: i64,
     /// The errors, grouped by code.
-    #[serde(default)]
     pub error_types: Vec<MeterErrorGroup>,
 }
 
+json_object!(MeterErrorReason, "the reason of a meter error report" {
+    error_count: "error_count" = default,
+    error_types: "error_types" = default,
+});
+
 /// The errors of one code in a [`MeterErrorReport`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MeterErrorGroup {
     /// The error code.
     pub code: MeterErrorCode,
     /// How many meter events failed with this code.
-    #[serde(default)]
     pub error_count: i64,
     /// A few of them.
-    #[serde(default)]
     pub sample_errors: Vec<MeterSampleError>,
 }
 
+json_object!(MeterErrorGroup, "a meter error group" {
+    code: "code",
+    error_count: "error_count" = default,
+    sample_errors: "sample_errors" = default,
+});
+
 /// One failed meter event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MeterSampleError {
     /// What was wrong with it.
-    #[serde(default)]
     pub error_message: String,
     /// The meter event request.
-    #[serde(default)]
     pub request: Option<MeterSampleRequest>,
 }
 
+json_object!(MeterSampleError, "a sample meter error" {
+    error_message: "error_message" = default,
+    request: "request" = default,
+});
+
 /// The request of a failed meter event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MeterSampleRequest {
     /// The meter event's `identifier`.
-    #[serde(default)]
     pub identifier: String,
 }
+
+json_object!(MeterSampleRequest, "the request of a sample meter error" {
+    identifier: "identifier" = default,
+});
 
 macro_rules! meter_codes {
     ($($v:ident => $s:literal,)*) => {
@@ -475,7 +592,15 @@ impl<'de> Deserialize<'de> for MeterErrorCode {
     }
 }
 
-/// A time sent either as RFC 3339 text or as Unix seconds.
+/// A time sent either as RFC 3339 text or as Unix seconds (or `null`).
+struct LenientTime(Option<DateTime>);
+
+impl<'de> Deserialize<'de> for LenientTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient_time(d).map(LenientTime)
+    }
+}
+
 fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime>, D::Error> {
     struct V;
     impl<'de> Visitor<'de> for V {
