@@ -662,6 +662,28 @@ mod tests {
     }
 
     #[test]
+    fn a_field_of_the_wrong_type_drops_only_that_field() {
+        let body = br#"{"error":{"type":"invalid_request_error","code":5,"message":"No such customer","param":"customer"}}"#;
+        let e = ApiError::from_response(404, body, None, false, None);
+        assert_eq!(e.code, None);
+        assert_eq!(e.message.as_deref(), Some("No such customer"));
+        assert_eq!(e.param.as_deref(), Some("customer"));
+        assert_eq!(e.raw["code"], 5);
+    }
+
+    #[test]
+    fn oauth_shape() {
+        let body = br#"{"error":"invalid_grant","error_description":"Authorization code expired"}"#;
+        let e = ApiError::from_response(400, body, None, false, None);
+        assert_eq!(e.code, Some(ErrorCode::from("invalid_grant")));
+        assert_eq!(e.message.as_deref(), Some("Authorization code expired"));
+        assert_eq!(e.raw, "invalid_grant");
+        // JSON without an `error` key is described like any other body.
+        let e = ApiError::from_response(500, br#"{"status":"down"}"#, None, false, None);
+        assert!(e.message.unwrap().contains("status"));
+    }
+
+    #[test]
     fn snippet_is_bounded() {
         let body = vec![b'x'; 10_000];
         assert!(snippet(&body, 5000).chars().count() <= SNIPPET_LIMIT + 2);

@@ -401,6 +401,43 @@ fn meter_error_report() {
     );
 }
 
+/// The written-out serde impls of the report types: unknown keys kept (the report) or skipped
+/// (its parts), defaults for absent keys, required keys required, and a round trip.
+#[test]
+fn meter_error_report_serde() {
+    let data = r#"{"developer_message_summary":"1 event failed","validation_end":null,
+      "reason":{"error_types":[{"code":"no_meter","sample_errors":[{"error_message":"x","later":1}]}]},
+      "window_id":"w_1"}"#;
+    let report: MeterErrorReport = serde_json::from_str(data).unwrap();
+    assert_eq!(report.summary(), "1 event failed");
+    assert_eq!(report.error_count(), 0);
+    assert_eq!(report.errors()[0].code, MeterErrorCode::NoMeter);
+    assert_eq!(report.errors()[0].error_count, 0);
+    assert!(report.errors()[0].sample_errors[0].request.is_none());
+    assert_eq!(report.validation_end, None);
+    assert_eq!(report.extra["window_id"], "w_1");
+
+    let json = serde_json::to_value(&report).unwrap();
+    assert!(json.get("meter_id").is_none());
+    assert_eq!(json["window_id"], "w_1");
+    assert_eq!(json["reason"]["error_types"][0]["code"], "no_meter");
+    let again: MeterErrorReport = serde_json::from_value(json).unwrap();
+    assert_eq!(again, report);
+
+    let missing = serde_json::from_str::<MeterErrorGroup>(r#"{"error_count":1}"#).unwrap_err();
+    assert!(
+        missing.to_string().contains("missing field `code`"),
+        "{missing}"
+    );
+    let related: RelatedObject =
+        serde_json::from_str(r#"{"id":"mtr_1","type":"billing.meter","url":"/v1/x"}"#).unwrap();
+    assert_eq!(related.type_, "billing.meter");
+    assert_eq!(
+        serde_json::to_value(&related).unwrap()["type"],
+        "billing.meter"
+    );
+}
+
 /// `EventHandler` and `dispatch` exist with `payments` and `billing` (their methods take
 /// those areas' resources).
 #[cfg(all(feature = "payments", feature = "billing"))]
