@@ -391,7 +391,10 @@ impl ApiError {
                 } else {
                     ErrorFields {
                         code: error.as_str().map(str::to_owned),
-                        message: string_field(&serde_json::Value::Object(doc), "error_description"),
+                        message: doc
+                            .get("error_description")
+                            .and_then(serde_json::Value::as_str)
+                            .map(str::to_owned),
                         ..ErrorFields::default()
                     }
                 };
