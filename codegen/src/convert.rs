@@ -90,6 +90,7 @@ pub fn convert(api: &OpenAPI, policy: &Policy, stripe_names: &NameTable) -> Resu
         })),
     };
     c.model.api_version = api.info.version.clone();
+    c.model.not_ids = policy.not_ids.clone();
     let components = api.components.as_ref().ok_or_else(|| Error::Unsupported {
         pointer: "/components".into(),
         reason: "the spec has no components".into(),
@@ -1028,6 +1029,7 @@ impl<'a> Converter<'a> {
             area,
             stripe: stripe.clone(),
             path_name: path_name.clone(),
+            deprecated_for: None,
         });
         Ok(())
     }

@@ -39,10 +39,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod checks;
 pub mod convert;
 pub mod emit;
 pub mod features_guide;
 pub mod html;
+pub mod links;
 pub mod model;
 pub mod names;
 pub mod passes;
@@ -247,6 +249,8 @@ pub struct Stats {
     pub swappable_constructors: usize,
     /// How readable the type names are.
     pub naming: NamingStats,
+    /// The generator's checks of itself ([`checks`]).
+    pub checks: checks::Checks,
 }
 
 /// Type-name figures (`cargo xtask codegen --stats`).
@@ -434,6 +438,72 @@ impl Stats {
         self
     }
 
+    /// The lines of the generator's checks ([`checks`]): each finding, then the figures.
+    pub fn checks_render(&self) -> String {
+        let c = &self.checks;
+        let mut s = String::new();
+        for w in &c.wrong_ids {
+            s.push_str(&format!("check: wrong id type: {w}\n"));
+        }
+        for (slot, u) in &c.untyped_ids {
+            s.push_str(&format!("check: plain String id ({slot:?}): {u}\n"));
+        }
+        for (_, p) in &c.enum_pairs {
+            s.push_str(&format!("check: enum pair without a conversion: {p}\n"));
+        }
+        for d in &c.dangling_docs {
+            s.push_str(&format!("check: doc names a missing type: {d}\n"));
+        }
+        for (legacy, sdk, deprecated) in &c.duplicates {
+            s.push_str(&format!(
+                "check: legacy {legacy} duplicates {sdk}{}\n",
+                if *deprecated { " (deprecated)" } else { "" }
+            ));
+        }
+        let count = |slot, top: bool| {
+            c.untyped_ids
+                .iter()
+                .filter(|(s, u)| *s == slot && (!top || c.top_level(u)))
+                .count()
+        };
+        s.push_str(&format!(
+            "ids: parameters the spec links to an object: typed with another object's id {}; plain String {} ({} path, {} single, {} lists; top level {} path, {} single, {} lists)\n",
+            c.wrong_ids.len(),
+            c.untyped_ids.len(),
+            count(checks::Slot::Path, false),
+            count(checks::Slot::Single, false),
+            count(checks::Slot::List, false),
+            count(checks::Slot::Path, true),
+            count(checks::Slot::Single, true),
+            count(checks::Slot::List, true),
+        ));
+        s.push_str(&format!(
+            "enums: request/response pairs without a conversion: {} ({} at the top level) of {} linked pairs\n",
+            c.enum_pairs.len(),
+            c.enum_pairs.iter().filter(|(t, _)| *t).count(),
+            c.enum_links
+        ));
+        s.push_str(&format!(
+            "docs: doc lines naming a missing type: {}\n",
+            c.dangling_docs.len()
+        ));
+        s.push_str(&format!(
+            "legacy: v1 operations no SDK names: {}; duplicating an SDK-named one: {}, of which deprecated: {}\n",
+            c.legacy.len(),
+            c.duplicates.len(),
+            c.duplicates.iter().filter(|d| d.2).count()
+        ));
+        s.push_str(&format!(
+            "type paths after stripe_types::: median {}, p90 {}, max {} characters; longer than 80: {} (longest: {})\n",
+            c.path_len.0,
+            c.path_len.1,
+            c.path_len.2,
+            c.paths_over_80,
+            c.longest_paths.first().map(String::as_str).unwrap_or("")
+        ));
+        s
+    }
+
     /// The report: skipped and degraded items, then the two coverage lines last.
     pub fn render(&self) -> String {
         let mut s = String::new();
@@ -463,6 +533,7 @@ impl Stats {
             "operation names from Stripe's table: {} of {}; verb differs from Stripe's method: {} (path-based names: {})\n",
             self.names_from_table, self.operations, self.verb_mismatches, self.path_verb_mismatches
         ));
+        s.push_str(&self.checks_render());
         for p in &self.string_path_param_list {
             s.push_str(&format!(
                 "path parameter typed String (no single resource with an id): {p}\n"
@@ -673,6 +744,8 @@ pub fn generate_from_bytes(
         .values()
         .map(|f| emit::swappable_constructors(f))
         .sum();
+    stats.checks = checks::measure(&model);
+    stats.checks.dangling_docs = checks::dangling_docs(&emitted.files, &checks::spec_prose(&model));
     let features_toml = features_toml(policy, &model.units);
     let mut workspace_files = BTreeMap::new();
     workspace_files.insert(
@@ -800,6 +873,11 @@ pub fn generate_single_file(bytes: &[u8]) -> Result<(String, Stats), Error> {
     };
     let mut stats = stats.with_names_and_args(&model);
     stats.swappable_constructors = emit::swappable_constructors(&text);
+    stats.checks = checks::measure(&model);
+    stats.checks.dangling_docs = checks::dangling_docs(
+        &BTreeMap::from([("lib.rs".to_string(), text.clone())]),
+        &checks::spec_prose(&model),
+    );
     Ok((text, stats))
 }
 

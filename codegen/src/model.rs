@@ -296,6 +296,49 @@ pub struct Operation {
     pub stripe: Option<crate::stripe_names::StripeName>,
     /// The name its path alone would give it (`convert::operation_name`), for `--stats`.
     pub path_name: String,
+    /// A legacy alias: the SDK-named operation to use instead.
+    pub deprecated_for: Option<String>,
+}
+
+/// What a parameter stands for, by the spec's links ([`crate::links`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Link {
+    /// It names an object: the id of this resource, or of this union of resources.
+    Id(ItemId),
+    /// It carries the values of this response enum (the same property of the resource).
+    Enum(ItemId),
+}
+
+/// A parameter the spec links to something ([`crate::links::link_params`]): where it sits
+/// and what it stands for. Recorded before deduplication; [`Model::resolve`] finds the item
+/// that holds the field afterwards (a merged item has the same fields, in the same order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkSite {
+    /// The operation (its index in [`Model::operations`]).
+    pub op: usize,
+    /// The parameter's path from the operation's parameters (`transfer_data.destination`).
+    pub at: String,
+    /// The struct that holds it.
+    pub item: ItemId,
+    /// The field's index in it.
+    pub index: usize,
+    /// What it stands for.
+    pub link: Link,
+    /// How the spec links it.
+    pub how: LinkHow,
+}
+
+/// How a link was found, most specific first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LinkHow {
+    /// The path's own resource (`{customer}` of `/v1/customers/{customer}`).
+    Path,
+    /// The resource's property of the same name (its `$ref`, `anyOf` or
+    /// `x-expansionResources`).
+    Property,
+    /// No link in the spec: the resource the operation's API area names so
+    /// (`financial_connections.account` for an `account` under `/v1/financial_connections`).
+    Area,
 }
 
 /// A construct that could not be mapped precisely.
@@ -333,6 +376,12 @@ pub struct Model {
     pub unmapped: BTreeSet<String>,
     /// Each area's resource features ([`crate::units`]); `core`'s are always compiled.
     pub units: BTreeMap<String, BTreeSet<String>>,
+    /// Every parameter the spec links to an object or a response enum ([`crate::links`]).
+    pub links: Vec<LinkSite>,
+    /// Parameter names that hold a value, never an id (`spec/policy.toml`'s `not_ids`).
+    pub not_ids: BTreeSet<String>,
+    /// `(request enum, response enum)` pairs that convert both ways with `From`.
+    pub enum_conversions: BTreeSet<(ItemId, ItemId)>,
 }
 
 impl Model {

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Run every pass in order.
 pub fn run_all(m: &mut Model) {
+    crate::links::link_params(m);
     dedup_inline_types(m);
     assign_roles(m);
     box_recursive_fields(m);

@@ -21,6 +21,9 @@ pub struct Policy {
     pub secret_schema_fields: BTreeSet<(String, String)>,
     /// `(schema, field)` pairs whose object is only named, as an expandable field's is.
     pub names_only: BTreeSet<(String, String)>,
+    /// Parameter names that hold a value, never the id of the resource of that name
+    /// (`not_ids`; [`crate::links`]).
+    pub not_ids: BTreeSet<String>,
     /// First path segment → area (the inverse of `areas`).
     segment_area: BTreeMap<String, String>,
 }
@@ -33,6 +36,8 @@ struct File {
     secrets: Secrets,
     #[serde(default)]
     names_only: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    not_ids: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -86,6 +91,7 @@ impl Policy {
             secret_fields: file.secrets.fields.into_iter().collect(),
             secret_schema_fields: schema_field_pairs(file.secrets.schema_fields),
             names_only: schema_field_pairs(file.names_only),
+            not_ids: file.not_ids.into_iter().collect(),
             segment_area,
         })
     }

@@ -1,0 +1,402 @@
+//! What each parameter stands for, read from the spec's links rather than from its name.
+//!
+//! [`link_params`] walks every operation's parameters (path, query and body, top level and
+//! nested) beside the resource the operation acts on, and records a [`LinkSite`] for each one
+//! that names an object or carries a response enum's values:
+//!
+//! 1. **A path parameter** names the object of its path: what `GET` on the path up to it
+//!    answers with (`{customer}` of `/v1/customers/{customer}/balance_transactions`; a test
+//!    helper's path is read without `/test_helpers`), else, for the path's last parameter, what
+//!    the operation itself answers with.
+//! 2. **A body or query parameter** names what the operation's resource holds in the property
+//!    of the same name: its `$ref`, `anyOf` or `x-expansionResources`
+//!    (`ListIssuingTokens.card` → `issuing.token.card` → `issuing.card`;
+//!    `CreatePaymentIntent.transfer_data.destination` → `payment_intent.transfer_data.destination`
+//!    → `account`). The resource is the object the operation answers with (the item of a list),
+//!    and the object `GET` on its path answers with.
+//! 3. **Where the spec has no link**, the parameter names the resource its API area's paths
+//!    name so: an `account` under `/v1/financial_connections/` is a
+//!    `financial_connections.account`; else, for a v1 path, the resource of that name
+//!    (`customer`). A name `spec/policy.toml` lists in `not_ids` holds a value, never an id
+//!    (`tax_id`, a taxpayer's number). A v2 path only looks in its own namespace (`v2.core.account`): v1 and v2
+//!    objects do not share ids (the spec's `v1_account_instead_of_v2_account` error says so).
+//!
+//! A property that holds an object or its deleted form (`customer` or `deleted_customer`)
+//! links to the object; one that holds one of several objects (`balance_transaction.source`,
+//! an external account's bank account or card) links to their union. An enum parameter links
+//! to the enum of the same property (`CreatePaymentIntent.capture_method` →
+//! `PaymentIntent.capture_method`).
+//!
+//! The links are recorded before deduplication (each inline type still has one use);
+//! [`crate::checks`] compares them with the types the parameters get.
+
+use crate::model::*;
+use crate::names::singular;
+use std::collections::BTreeMap;
+
+/// A path with its parameters' names erased (`/v1/customers/{}`).
+pub fn path_shape(path: &str) -> String {
+    path.split('/')
+        .map(|s| if s.starts_with('{') { "{}" } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Whether a component is an object with an id of its own: a v1 resource (`x-resourceId`)
+/// or a v2 object (an `object` name and an `id`).
+pub fn identified(m: &Model, id: ItemId) -> bool {
+    let item = &m.items[m.resolve(id)];
+    item.id_alias.is_some() || is_v2_object(item)
+}
+
+/// A v2 object with an id (`v2.core.account`): a component named `v2.*` with a constant
+/// `object` and a string `id`, other than the generic `v2.deleted_object`.
+pub fn is_v2_object(item: &Item) -> bool {
+    let Some(schema) = &item.schema else {
+        return false;
+    };
+    let Kind::Struct {
+        fields,
+        object: Some(_),
+    } = &item.kind
+    else {
+        return false;
+    };
+    schema.starts_with("v2.")
+        && schema != "v2.deleted_object"
+        && fields
+            .iter()
+            .any(|f| f.name == "id" && matches!(f.ty, Ty::String | Ty::Id(_)))
+}
+
+/// The object a union of resources names: its one member that is not a deleted object
+/// (`customer` of `customer` or `deleted_customer`), or, with several such members that all
+/// have ids, the union itself.
+pub fn union_target(m: &Model, u: ItemId) -> Option<ItemId> {
+    let u = m.resolve(u);
+    let Kind::Union { variants } = &m.items[u].kind else {
+        return None;
+    };
+    let mut live = Vec::new();
+    for v in variants.iter().filter(|v| !v.deleted) {
+        match v.ty {
+            Ty::Named(i) if identified(m, i) => live.push(m.resolve(i)),
+            _ => return None,
+        }
+    }
+    match live.len() {
+        0 => None,
+        1 => Some(live[0]),
+        _ => Some(u),
+    }
+}
+
+/// The object a response type names or holds, if it is one with an id (or a union of them).
+pub fn id_target(m: &Model, t: &Ty) -> Option<ItemId> {
+    match t {
+        Ty::Id(c) => Some(m.resolve(*c)),
+        Ty::Named(c) => {
+            let c = m.resolve(*c);
+            if identified(m, c) {
+                Some(c)
+            } else {
+                union_target(m, c)
+            }
+        }
+        _ => t.inner().and_then(|i| id_target(m, i)),
+    }
+}
+
+/// The structs a response type holds (through lists, expandable fields and the live members
+/// of a union), whose properties nested parameters link through.
+fn held_structs(m: &Model, t: &Ty, out: &mut Vec<ItemId>) {
+    match t {
+        Ty::Named(c) => {
+            let c = m.resolve(*c);
+            match &m.items[c].kind {
+                Kind::Struct { .. } => out.push(c),
+                Kind::Union { variants } => {
+                    for v in variants.iter().filter(|v| !v.deleted) {
+                        if let Ty::Named(i) = v.ty {
+                            let i = m.resolve(i);
+                            if matches!(m.items[i].kind, Kind::Struct { .. }) {
+                                out.push(i);
+                            }
+                        }
+                    }
+                }
+                Kind::Enum { .. } => {}
+            }
+        }
+        _ => {
+            if let Some(i) = t.inner() {
+                held_structs(m, i, out)
+            }
+        }
+    }
+}
+
+/// The enum a response type holds (through lists and `Clearable`).
+fn held_enum(m: &Model, t: &Ty) -> Option<ItemId> {
+    match t {
+        Ty::Named(c) => {
+            let c = m.resolve(*c);
+            matches!(m.items[c].kind, Kind::Enum { .. }).then_some(c)
+        }
+        Ty::Vec(i) | Ty::Clearable(i) | Ty::List(i) => held_enum(m, i),
+        _ => None,
+    }
+}
+
+/// What a parameter's type is, under `Clearable` and `Vec`.
+pub enum Leaf {
+    /// An id: `String`, or an already typed id.
+    Id {
+        /// In a list.
+        list: bool,
+    },
+    /// An enum.
+    Enum(ItemId),
+    /// A nested parameter struct.
+    Struct(ItemId),
+    /// A union of parameter shapes.
+    Union(ItemId),
+    /// Anything else.
+    Other,
+}
+
+/// The leaf of a parameter type.
+pub fn param_leaf(m: &Model, t: &Ty) -> Leaf {
+    fn go(m: &Model, t: &Ty, list: bool) -> Leaf {
+        match t {
+            Ty::String | Ty::Id(_) => Leaf::Id { list },
+            Ty::Clearable(i) => go(m, i, list),
+            Ty::Vec(i) => go(m, i, true),
+            Ty::Named(c) => {
+                let c = m.resolve(*c);
+                match &m.items[c].kind {
+                    Kind::Enum { .. } => Leaf::Enum(c),
+                    Kind::Struct { .. } => Leaf::Struct(c),
+                    Kind::Union { .. } => Leaf::Union(c),
+                }
+            }
+            _ => Leaf::Other,
+        }
+    }
+    go(m, t, false)
+}
+
+/// The component of an identified object named `name` in the namespace of `path`'s API
+/// area, else (v1 only) at the top level.
+fn area_resource(m: &Model, path: &str, name: &str) -> Option<ItemId> {
+    let segs: Vec<&str> = path
+        .split('/')
+        .filter(|s| !s.is_empty() && !s.starts_with('{'))
+        .collect();
+    let v2 = segs.first() == Some(&"v2");
+    let rest: Vec<&str> = segs
+        .iter()
+        .skip(1)
+        .copied()
+        .filter(|s| *s != "test_helpers")
+        .collect();
+    let mut candidates = Vec::new();
+    if let Some(first) = rest.first() {
+        let ns = if v2 {
+            format!("v2.{first}")
+        } else {
+            first.to_string()
+        };
+        candidates.push(format!("{ns}.{name}"));
+    }
+    if !v2 {
+        candidates.push(name.to_string());
+    }
+    candidates
+        .iter()
+        .filter_map(|c| m.components.get(c).copied())
+        .find(|&c| identified(m, c))
+}
+
+/// The object a path parameter names (rule 1, then rule 3 with its name and the path word
+/// before it).
+fn path_link(
+    m: &Model,
+    name: &str,
+    op: &Operation,
+    get_answers: &BTreeMap<String, Ty>,
+) -> Option<(ItemId, LinkHow)> {
+    let placeholder = format!("{{{name}}}");
+    let segs: Vec<&str> = op.path.split('/').collect();
+    let at = segs.iter().position(|s| *s == placeholder)?;
+    let prefix = path_shape(&segs[..=at].join("/"));
+    let live_prefix = prefix.replacen("/v1/test_helpers/", "/v1/", 1);
+    for p in [&prefix, &live_prefix] {
+        if let Some(id) = get_answers.get(p).and_then(|t| id_target(m, t)) {
+            return Some((id, LinkHow::Path));
+        }
+    }
+    if at + 1 == segs.len() {
+        if let Some(id) = id_target(m, &op.output) {
+            return Some((id, LinkHow::Path));
+        }
+    }
+    let before = at
+        .checked_sub(1)
+        .map(|i| singular(segs[i]))
+        .unwrap_or_default();
+    area_resource(m, &op.path, name)
+        .or_else(|| area_resource(m, &op.path, &before))
+        .map(|id| (id, LinkHow::Area))
+}
+
+/// The structs whose properties an operation's parameters set or filter: what it answers
+/// with (a list's items; a union's live members), then what `GET` on its path answers with.
+fn subjects(m: &Model, op: &Operation, get_answers: &BTreeMap<String, Ty>) -> Vec<ItemId> {
+    let mut out = Vec::new();
+    held_structs(m, &op.output, &mut out);
+    let shape = path_shape(&op.path);
+    for p in [
+        shape.clone(),
+        shape.replacen("/v1/test_helpers/", "/v1/", 1),
+    ] {
+        if let Some(t) = get_answers.get(&p) {
+            held_structs(m, t, &mut out);
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|i| seen.insert(*i));
+    out
+}
+
+/// The property `name` of the first of `structs` that has one.
+fn property<'m>(m: &'m Model, structs: &[ItemId], name: &str) -> Vec<&'m Ty> {
+    structs
+        .iter()
+        .filter_map(|&s| match &m.items[s].kind {
+            Kind::Struct { fields, .. } => fields.iter().find(|f| f.name == name).map(|f| &f.ty),
+            _ => None,
+        })
+        .collect()
+}
+
+struct Walk<'a> {
+    m: &'a Model,
+    op: usize,
+    sites: Vec<LinkSite>,
+}
+
+impl Walk<'_> {
+    /// Link the fields of parameter struct `item` through the response structs `resp`.
+    fn fields(&mut self, item: ItemId, at: &str, resp: &[ItemId], depth: usize) {
+        let m = self.m;
+        if depth > 12 {
+            return;
+        }
+        let Kind::Struct { fields, .. } = &m.items[item].kind else {
+            return;
+        };
+        let op = &m.operations[self.op];
+        for (index, f) in fields.iter().enumerate() {
+            if f.location == Location::Path {
+                continue;
+            }
+            let here = if at.is_empty() {
+                f.name.clone()
+            } else {
+                format!("{at}.{}", f.name)
+            };
+            let props = property(m, resp, &f.name);
+            let mut next = Vec::new();
+            for t in &props {
+                held_structs(m, t, &mut next);
+            }
+            let found = match param_leaf(m, &f.ty) {
+                Leaf::Id { list } => {
+                    let linked = props.iter().find_map(|t| id_target(m, t));
+                    match linked {
+                        Some(t) => Some((Link::Id(t), LinkHow::Property)),
+                        None if f.name == "id" || m.not_ids.contains(&f.name) => None,
+                        None => area_resource(m, &op.path, &f.name)
+                            .or_else(|| {
+                                list.then(|| area_resource(m, &op.path, &singular(&f.name)))
+                                    .flatten()
+                            })
+                            .map(|t| (Link::Id(t), LinkHow::Area)),
+                    }
+                }
+                Leaf::Enum(_) => props
+                    .iter()
+                    .find_map(|t| held_enum(m, t))
+                    .map(|e| (Link::Enum(e), LinkHow::Property)),
+                Leaf::Struct(s) => {
+                    self.fields(s, &here, &next, depth + 1);
+                    None
+                }
+                Leaf::Union(u) => {
+                    if let Kind::Union { variants } = &m.items[u].kind {
+                        for v in variants {
+                            if let Leaf::Struct(s) = param_leaf(m, &v.ty) {
+                                self.fields(s, &here, &next, depth + 1);
+                            }
+                        }
+                    }
+                    None
+                }
+                Leaf::Other => None,
+            };
+            if let Some((link, how)) = found {
+                self.sites.push(LinkSite {
+                    op: self.op,
+                    at: here,
+                    item,
+                    index,
+                    link,
+                    how,
+                });
+            }
+        }
+    }
+}
+
+/// Record every parameter's link ([`Model::links`]); see the module docs for the rules.
+/// Runs before deduplication.
+pub fn link_params(m: &mut Model) {
+    let get_answers: BTreeMap<String, Ty> = m
+        .operations
+        .iter()
+        .filter(|o| o.method == "GET")
+        .map(|o| (path_shape(&o.path), o.output.clone()))
+        .collect();
+    let mut sites = Vec::new();
+    for (i, op) in m.operations.iter().enumerate() {
+        let params = m.resolve(op.params);
+        let Kind::Struct { fields, .. } = &m.items[params].kind else {
+            continue;
+        };
+        for (index, f) in fields.iter().enumerate() {
+            if f.location != Location::Path {
+                continue;
+            }
+            if let Some((t, how)) = path_link(m, &f.name, op, &get_answers) {
+                sites.push(LinkSite {
+                    op: i,
+                    at: f.name.clone(),
+                    item: params,
+                    index,
+                    link: Link::Id(t),
+                    how,
+                });
+            }
+        }
+        let mut w = Walk {
+            m,
+            op: i,
+            sites: Vec::new(),
+        };
+        let resp = subjects(m, op, &get_answers);
+        w.fields(params, "", &resp, 0);
+        sites.extend(w.sites);
+    }
+    m.links = sites;
+}
