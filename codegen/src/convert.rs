@@ -68,14 +68,6 @@ struct Pending<'a> {
     stripe: Option<StripeName>,
 }
 
-/// A path with its parameters' names erased (`/v1/customers/{}`).
-fn path_shape(path: &str) -> String {
-    path.split('/')
-        .map(|s| if s.starts_with('{') { "{}" } else { s })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 /// Convert the parsed spec into the model: `policy` places paths and schemas in areas;
 /// operations are named from Stripe's `stripe_names` table.
 pub fn convert(api: &OpenAPI, policy: &Policy, stripe_names: &NameTable) -> Result<Model, Error> {
@@ -175,6 +167,28 @@ pub fn convert(api: &OpenAPI, policy: &Policy, stripe_names: &NameTable) -> Resu
         c.convert_component(name, schema)?;
     }
 
+    // A deleted object's id is the id of the object it was (`DeletedCustomer.id` is a
+    // `CustomerId`).
+    for (name, &id) in &c.model.components {
+        let Some(live) = name
+            .strip_prefix("deleted_")
+            .and_then(|l| c.model.components.get(l))
+            .copied()
+        else {
+            continue;
+        };
+        if c.model.items[live].id_alias.is_none() || c.model.items[id].id_alias.is_none() {
+            continue;
+        }
+        let item = &mut c.model.items[id];
+        item.id_alias = None;
+        if let Kind::Struct { fields, .. } = &mut item.kind {
+            for f in fields.iter_mut().filter(|f| f.name == "id") {
+                f.ty = Ty::Id(live);
+            }
+        }
+    }
+
     // Operations, in path order: answers first (a name and a path id may depend on them),
     // then names (Stripe's where the table has one), then parameters.
     let mut paths: Vec<(&String, &ReferenceOr<openapiv3::PathItem>)> =
@@ -249,13 +263,8 @@ pub fn convert(api: &OpenAPI, policy: &Policy, stripe_names: &NameTable) -> Resu
     }
     let taken: BTreeSet<String> = c.model.components.keys().map(|k| type_ident(k)).collect();
     let final_names = operation_names(&pending, &taken)?;
-    let get_answers: BTreeMap<String, Ty> = pending
-        .iter()
-        .filter(|p| p.method == "GET")
-        .map(|p| (path_shape(&p.path), p.output.clone()))
-        .collect();
     for (p, name) in pending.iter().zip(final_names) {
-        c.convert_operation(p, name, &get_answers)?;
+        c.convert_operation(p, name)?;
     }
 
     // Each area's resource features, from its operations.
@@ -377,6 +386,18 @@ impl<'a> Converter<'a> {
             }
         };
         let has_id = matches!(&kind, Kind::Struct { fields, .. } if fields.iter().any(|f| f.name == "id" && f.ty == Ty::String));
+        // An object with an id of its own: a v1 resource (`x-resourceId`), or any object that
+        // names itself (`object`) and has an id (v2 objects, `reserve_transaction`); not the
+        // generic `v2.deleted_object`.
+        let object_named = matches!(
+            &kind,
+            Kind::Struct {
+                object: Some(_),
+                ..
+            }
+        );
+        let identified = schema.schema_data.extensions.contains_key("x-resourceId")
+            || (object_named && name != "v2.deleted_object");
         let item = &mut self.model.items[id];
         item.doc = schema_doc(schema);
         if let Some(title) = &schema.schema_data.title {
@@ -385,7 +406,7 @@ impl<'a> Converter<'a> {
             }
         }
         item.kind = kind;
-        if has_id && schema.schema_data.extensions.contains_key("x-resourceId") {
+        if has_id && identified {
             item.id_alias = Some(format!("{}Id", item.name));
             if let Kind::Struct { fields, .. } = &mut item.kind {
                 for f in fields.iter_mut().filter(|f| f.name == "id") {
@@ -784,12 +805,7 @@ impl<'a> Converter<'a> {
         Ok(out)
     }
 
-    fn convert_operation(
-        &mut self,
-        pending: &Pending<'a>,
-        name: String,
-        get_answers: &BTreeMap<String, Ty>,
-    ) -> Result<(), Error> {
+    fn convert_operation(&mut self, pending: &Pending<'a>, name: String) -> Result<(), Error> {
         let Pending {
             path,
             method,
@@ -873,18 +889,9 @@ impl<'a> Converter<'a> {
                     continue;
                 }
             };
+            // Ids come from the spec's links, after conversion (`links`).
             let child = ctx.child(&data.name);
-            let mut ty = self.ty(&schema, &child)?;
-            if ty == Ty::String {
-                let res = if location == Location::Path {
-                    self.resource_for_path_param(&data.name, path, &output, get_answers)
-                } else {
-                    self.resource_for_param(&data.name)
-                };
-                if let Some(res) = res {
-                    ty = Ty::Id(res);
-                }
-            }
+            let ty = self.ty(&schema, &child)?;
             fields.push(Field {
                 name: data.name.clone(),
                 ident: field_ident(&data.name),
@@ -939,11 +946,6 @@ impl<'a> Converter<'a> {
                     } = self.object_kind(schema, &ctx, None)?
                     {
                         for mut f in body_fields {
-                            if f.ty == Ty::String {
-                                if let Some(res) = self.resource_for_param(&f.name) {
-                                    f.ty = Ty::Id(res);
-                                }
-                            }
                             if op_id.contains("MeterEvent") && f.name == "payload" {
                                 f.ty = Ty::Secret(Box::new(f.ty));
                             }
@@ -1032,75 +1034,6 @@ impl<'a> Converter<'a> {
             deprecated_for: None,
         });
         Ok(())
-    }
-
-    /// A body or query parameter named like a resource (`customer`, `payment_method`) takes
-    /// that resource's typed id.
-    fn resource_for_param(&self, name: &str) -> Option<ItemId> {
-        self.model
-            .components
-            .get(name)
-            .copied()
-            .filter(|id| self.model.items[*id].id_alias.is_some())
-    }
-
-    /// The resource a path parameter names: the live object that `GET` on the path up to the
-    /// parameter answers with (so `DELETE /v1/customers/{customer}` takes a `CustomerId`, not
-    /// the `DeletedCustomerId` it answers with; a test helper's path is read without
-    /// `/test_helpers`), else, for the path's last parameter, the object the operation itself
-    /// answers with, else the resource named like the parameter or like the path word before it.
-    fn resource_for_path_param(
-        &self,
-        name: &str,
-        path: &str,
-        output: &Ty,
-        get_answers: &BTreeMap<String, Ty>,
-    ) -> Option<ItemId> {
-        let placeholder = format!("{{{name}}}");
-        let segs: Vec<&str> = path.split('/').collect();
-        let at = segs.iter().position(|s| *s == placeholder)?;
-        let prefix = path_shape(&segs[..=at].join("/"));
-        // A test helper acts on the object of the path without `/test_helpers`.
-        let live_prefix = prefix.replacen("/v1/test_helpers/", "/v1/", 1);
-        for p in [&prefix, &live_prefix] {
-            if let Some(id) = get_answers.get(p).and_then(|t| self.live_resource(t)) {
-                return Some(id);
-            }
-        }
-        // The last parameter of a path that answers with one object names that object.
-        if at + 1 == segs.len() {
-            if let Some(id) = self.live_resource(output) {
-                return Some(id);
-            }
-        }
-        let before = at
-            .checked_sub(1)
-            .map(|i| singular(segs[i]))
-            .unwrap_or_default();
-        self.resource_for_param(name)
-            .or_else(|| self.resource_for_param(&before))
-    }
-
-    /// The live resource (with a typed id) that an answer holds: the resource itself, or the
-    /// one member of a union that is not a deleted object.
-    fn live_resource(&self, t: &Ty) -> Option<ItemId> {
-        let Ty::Named(id) = t else { return None };
-        let item = &self.model.items[*id];
-        if item.id_alias.is_some() {
-            return Some(*id);
-        }
-        let Kind::Union { variants } = &item.kind else {
-            return None;
-        };
-        let live: Vec<ItemId> = variants
-            .iter()
-            .filter(|v| !v.deleted)
-            .filter_map(|v| match v.ty {
-                Ty::Named(i) if self.model.items[i].id_alias.is_some() => Some(i),
-                _ => None,
-            })
-            .collect();
-        (live.len() == 1).then(|| live[0])
     }
 
     fn operation_output(

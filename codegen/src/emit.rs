@@ -97,6 +97,31 @@ fn file_gate(m: &Model, ids: &[ItemId]) -> TokenStream {
     quote!(#[cfg_attr(not(docsrs), cfg(#p))])
 }
 
+/// The features under which an item's id alias is declared (empty: always): a gated item's
+/// alias is always declared.
+fn alias_cfg(item: &Item) -> BTreeSet<String> {
+    if item.gated {
+        BTreeSet::new()
+    } else {
+        item.cfg.clone()
+    }
+}
+
+/// `#[cfg(..)]` for code that needs every one of `sets` (each: one of its features on; empty:
+/// always).
+fn cfg_all(sets: &[BTreeSet<String>]) -> TokenStream {
+    let preds: Vec<TokenStream> = sets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(cfg_pred)
+        .collect();
+    match preds.len() {
+        0 => quote!(),
+        1 => quote!(#[cfg(#(#preds)*)]),
+        _ => quote!(#[cfg(all(#(#preds),*))]),
+    }
+}
+
 /// The path of item `id` through `crate::gated`, for references that only name it.
 fn gated_path(m: &Model, id: ItemId) -> TokenStream {
     let n = ident(&m.items[m.resolve(id)].name);
@@ -858,6 +883,7 @@ impl<'a> Emitter<'a> {
                 #unknown
             }
         };
+        out.extend(self.union_id(id, variants));
         // Serialize (untagged).
         let ser_arms = vnames
             .iter()
@@ -978,6 +1004,51 @@ impl<'a> Emitter<'a> {
                     fn id_str(&self) -> Option<&str> {
                         match self { #(#id_arms)* #name::Unknown(v) => v.get("id").and_then(|i| i.as_str()) }
                     }
+                }
+            });
+        }
+        out
+    }
+
+    /// The id type of a union of objects that parameters name (`ExternalAccountId`), and a
+    /// `From` for each member's id, owned and borrowed (`BankAccountId`, `CardId`).
+    fn union_id(&self, id: ItemId, variants: &[Variant]) -> TokenStream {
+        let item = &self.m.items[id];
+        let Some(alias) = &item.id_alias else {
+            return quote!();
+        };
+        let a = ident(alias);
+        let name = ident(&item.name);
+        let d = format!(
+            " The id of a [`{}`]: the id of one of its objects, which each convert into it.",
+            item.name
+        );
+        let mut out = if item.gated {
+            let g = gated_path(self.m, id);
+            quote! { #[doc = #d] pub type #a = crate::rt::Id<#g>; }
+        } else {
+            let cfg = cfg_attr(&item.cfg);
+            quote! { #[doc = #d] #cfg pub type #a = crate::rt::Id<#name>; }
+        };
+        let mut seen = BTreeSet::new();
+        for v in variants.iter().filter(|v| !v.deleted) {
+            let Ty::Named(member) = v.ty else { continue };
+            let member = self.m.resolve(member);
+            if self.m.items[member].id_alias.is_none() || !seen.insert(member) {
+                continue;
+            }
+            let mid = self.ty(&Ty::Id(member));
+            let cfg = cfg_all(&[alias_cfg(item), alias_cfg(&self.m.items[member])]);
+            out.extend(quote! {
+                #cfg
+                impl From<#mid> for #a {
+                    #[inline]
+                    fn from(v: #mid) -> Self { crate::rt::Id::new(v.into_inner()) }
+                }
+                #cfg
+                impl From<&#mid> for #a {
+                    #[inline]
+                    fn from(v: &#mid) -> Self { crate::rt::Id::new(v.as_str()) }
                 }
             });
         }
@@ -1477,7 +1548,17 @@ fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
             String::from("key"),
             String::from("1")
         )])),
-        Ty::Id(_) => quote!(stripe_types::rt::Id::new("id_123")),
+        Ty::Id(id) => {
+            let item = &m.items[m.resolve(*id)];
+            match &item.id_alias {
+                Some(a) => {
+                    let mods = item.module.iter().map(|s| ident(s));
+                    let a = ident(a);
+                    quote!(stripe_types #(::#mods)* :: #a::new("id_123"))
+                }
+                None => quote!(String::from("id_123")),
+            }
+        }
         Ty::Vec(inner) => {
             let v = sample(e, inner, depth + 1);
             quote!(vec![#v])

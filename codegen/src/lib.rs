@@ -18,10 +18,27 @@
 //!   that parent's collection (`ListChargeRefunds`), and a path without an id takes `Current`
 //!   (`RetrieveCurrentAccount` for `/v1/account`). A clash the rule cannot settle stops
 //!   generation.
-//! - **Ids**: a path parameter takes the typed id of the live object that `GET` on the path up
-//!   to it answers with (`DeleteCustomer::new(customer.id)`); body and query parameters named
-//!   like a resource (`customer`, `price`) take its typed id. Every typed id converts from
-//!   `Id<T>`, `&Id<T>`, `&str` and `String`; a borrowed id also fills a plain `String` parameter.
+//! - **Ids** come from the spec's links, never from a parameter's name ([`links`]): a path
+//!   parameter takes the id of its path's object (`DeleteCustomer::new(customer.id)`); a body
+//!   or query parameter, top level or nested, the id of what the resource's property of the
+//!   same name holds (`ListIssuingTokens::new(card)` takes an `IssuingCardId`, because
+//!   `issuing.token.card` expands to an `issuing.card`); without a link, the resource its API
+//!   area names so (an `account` under `/v1/financial_connections` is a
+//!   `FinancialConnectionsAccountId`). A parameter that names one of several objects takes
+//!   their union's id, which converts from each member's (`ExternalAccountId` from a
+//!   `BankAccountId` or a `CardId`). Every object with an id has an id type, v1 and v2
+//!   (`V2CoreAccountId`); a deleted object's id is the live object's (`DeletedCustomer.id` is
+//!   a `CustomerId`). The same parameter shape names the same objects wherever it is used
+//!   (`passes::dedup_inline_types`). Every typed id converts from `Id<T>`, `&Id<T>`, `&str`
+//!   and `String`; a borrowed id also fills a plain `String` parameter. `--stats` and
+//!   `tests/checks.rs` hold every linked parameter to its link ([`checks`]).
+//! - **v1 and v2 objects do not share ids**: `V2CoreAccountId` is not an `AccountId`, nor
+//!   `V2CoreEventId` an `EventId` or `V2CoreAccountPersonId` a `PersonId`. The spec keeps
+//!   them apart: v2 objects have their own schemas, and its error
+//!   `v1_account_instead_of_v2_account` ("V1 Account ID cannot be used in V2 Account APIs")
+//!   refuses a v1 account's id in the v2 Account API. A v2 path never falls back to a v1
+//!   resource. Where an id does work in both, the conversion is explicit
+//!   (`AccountId::new(v2_account.id.as_str())`).
 //! - **No swappable arguments**: `new` takes the required parameters positionally, unless two
 //!   of them would have one Rust type; then it takes one `<Name>Args` struct of named fields
 //!   ([`emit::takes_args_struct`]).

@@ -231,9 +231,24 @@ fn path_link(
     let at = segs.iter().position(|s| *s == placeholder)?;
     let prefix = path_shape(&segs[..=at].join("/"));
     let live_prefix = prefix.replacen("/v1/test_helpers/", "/v1/", 1);
+    // A path of one of several objects, on which the operation answers with one of them
+    // (`/v1/customers/{}/sources/{id}/verify` answers with a bank account), names that one.
+    let narrow = |t: ItemId| -> ItemId {
+        let answer = id_target(m, &op.output).filter(|&a| a != t);
+        match (&m.items[t].kind, answer) {
+            (Kind::Union { variants }, Some(a))
+                if variants
+                    .iter()
+                    .any(|v| !v.deleted && matches!(v.ty, Ty::Named(i) if m.resolve(i) == a)) =>
+            {
+                a
+            }
+            _ => t,
+        }
+    };
     for p in [&prefix, &live_prefix] {
         if let Some(id) = get_answers.get(p).and_then(|t| id_target(m, t)) {
-            return Some((id, LinkHow::Path));
+            return Some((narrow(id), LinkHow::Path));
         }
     }
     if at + 1 == segs.len() {
@@ -399,4 +414,34 @@ pub fn link_params(m: &mut Model) {
         sites.extend(w.sites);
     }
     m.links = sites;
+}
+
+/// Give every linked parameter the id type of what it names: a `String` (alone, in a list or
+/// `Clearable`) becomes the typed id, an id of another object the right one. A union of
+/// objects that parameters name gets an id type of its own ([`Item::id_alias`], named with
+/// the union), which converts from each member's id. Runs after [`link_params`], before
+/// deduplication.
+pub fn type_links(m: &mut Model) {
+    fn retype(t: &Ty, target: ItemId) -> Ty {
+        match t {
+            Ty::String | Ty::Id(_) => Ty::Id(target),
+            Ty::Clearable(i) => Ty::Clearable(Box::new(retype(i, target))),
+            Ty::Vec(i) => Ty::Vec(Box::new(retype(i, target))),
+            other => other.clone(),
+        }
+    }
+    let sites = m.links.clone();
+    for s in sites {
+        let Link::Id(target) = s.link else { continue };
+        if matches!(m.items[target].kind, Kind::Union { .. }) && m.items[target].id_alias.is_none()
+        {
+            // Named with the union by `passes::assign_names`.
+            m.items[target].id_alias = Some(String::new());
+        }
+        if let Kind::Struct { fields, .. } = &mut m.items[s.item].kind {
+            if let Some(f) = fields.get_mut(s.index) {
+                f.ty = retype(&f.ty, target);
+            }
+        }
+    }
 }

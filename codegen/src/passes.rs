@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Run every pass in order.
 pub fn run_all(m: &mut Model) {
     crate::links::link_params(m);
+    crate::links::type_links(m);
     dedup_inline_types(m);
     assign_roles(m);
     box_recursive_fields(m);
@@ -56,9 +57,14 @@ fn rewrite_refs(m: &mut Model) {
 /// Inline types that are structurally identical (same fields and types, ignoring docs) and
 /// share a title — or, untitled, the field name they stand in — become one type. Repeats
 /// until nothing merges, because merging children makes parents identical.
+///
+/// The same parameter shape names the same objects wherever it is used: where one use's
+/// field holds a typed id ([`crate::links`]) and another's a `String` (no link reached it,
+/// as with `schedule_details.phases` of `CreatePreviewInvoice`, whose answer has no such
+/// property), they merge and keep the typed id. Two different ids keep them apart.
 pub fn dedup_inline_types(m: &mut Model) {
     loop {
-        let mut seen: BTreeMap<(String, bool, Kind), ItemId> = BTreeMap::new();
+        let mut seen: BTreeMap<(String, bool, Kind), Vec<ItemId>> = BTreeMap::new();
         let mut merged = 0;
         let ids: Vec<ItemId> = live(m).filter(|&i| m.items[i].schema.is_none()).collect();
         let op_params: BTreeSet<ItemId> = m.operations.iter().map(|o| o.params).collect();
@@ -72,29 +78,98 @@ pub fn dedup_inline_types(m: &mut Model) {
                 .clone()
                 .unwrap_or_else(|| field_part(&item.long_name));
             let mut kind = item.kind.clone();
-            if let Kind::Struct { fields, .. } = &mut kind {
-                for f in fields.iter_mut() {
-                    f.doc = None;
+            match &mut kind {
+                Kind::Struct { fields, .. } => {
+                    for f in fields.iter_mut() {
+                        f.doc = None;
+                        f.ty = without_ids(&f.ty);
+                    }
                 }
+                Kind::Union { variants } => {
+                    for v in variants.iter_mut() {
+                        v.ty = without_ids(&v.ty);
+                    }
+                }
+                Kind::Enum { .. } => {}
             }
             let key = (key_name, item.roles.ser, kind);
-            match seen.get(&key) {
-                Some(&first) => {
+            let group = seen.entry(key).or_default();
+            let found = group.iter().find_map(|&first| {
+                merged_kind(&m.items[first].kind, &m.items[id].kind).map(|k| (first, k))
+            });
+            match found {
+                Some((first, kind)) => {
+                    m.items[first].kind = kind;
                     m.items[id].merged_into = Some(first);
                     let r = m.items[id].roles;
                     m.items[first].roles.de |= r.de;
                     m.items[first].roles.ser |= r.ser;
+                    // A union that parameters name keeps its id type.
+                    if m.items[first].id_alias.is_none() {
+                        m.items[first].id_alias = m.items[id].id_alias.take();
+                    }
                     merged += 1;
                 }
-                None => {
-                    seen.insert(key, id);
-                }
+                None => group.push(id),
             }
         }
         if merged == 0 {
             break;
         }
         rewrite_refs(m);
+    }
+}
+
+/// A type with its typed ids read as `String` (the deduplication key).
+fn without_ids(t: &Ty) -> Ty {
+    match t {
+        Ty::Id(_) => Ty::String,
+        Ty::Vec(i) => Ty::Vec(Box::new(without_ids(i))),
+        Ty::Map(i) => Ty::Map(Box::new(without_ids(i))),
+        Ty::Clearable(i) => Ty::Clearable(Box::new(without_ids(i))),
+        Ty::Secret(i) => Ty::Secret(Box::new(without_ids(i))),
+        other => other.clone(),
+    }
+}
+
+/// The one type of two that differ at most in `String` against a typed id: the typed id
+/// wins; two different ids do not merge.
+fn merged_ty(a: &Ty, b: &Ty) -> Option<Ty> {
+    match (a, b) {
+        _ if a == b => Some(a.clone()),
+        (Ty::Id(_), Ty::String) => Some(a.clone()),
+        (Ty::String, Ty::Id(_)) => Some(b.clone()),
+        (Ty::Vec(x), Ty::Vec(y)) => merged_ty(x, y).map(|t| Ty::Vec(Box::new(t))),
+        (Ty::Map(x), Ty::Map(y)) => merged_ty(x, y).map(|t| Ty::Map(Box::new(t))),
+        (Ty::Clearable(x), Ty::Clearable(y)) => merged_ty(x, y).map(|t| Ty::Clearable(Box::new(t))),
+        (Ty::Secret(x), Ty::Secret(y)) => merged_ty(x, y).map(|t| Ty::Secret(Box::new(t))),
+        _ => None,
+    }
+}
+
+/// The kind of `a` with `b`'s typed ids where `a` has a `String`, if they merge.
+fn merged_kind(a: &Kind, b: &Kind) -> Option<Kind> {
+    match (a, b) {
+        (Kind::Struct { fields: fa, object }, Kind::Struct { fields: fb, .. }) => {
+            let fields = fa
+                .iter()
+                .zip(fb)
+                .map(|(x, y)| merged_ty(&x.ty, &y.ty).map(|ty| Field { ty, ..x.clone() }))
+                .collect::<Option<Vec<Field>>>()?;
+            Some(Kind::Struct {
+                fields,
+                object: object.clone(),
+            })
+        }
+        (Kind::Union { variants: va }, Kind::Union { variants: vb }) => {
+            let variants = va
+                .iter()
+                .zip(vb)
+                .map(|(x, y)| merged_ty(&x.ty, &y.ty).map(|ty| Variant { ty, ..x.clone() }))
+                .collect::<Option<Vec<Variant>>>()?;
+            Some(Kind::Union { variants })
+        }
+        _ => (a == b).then(|| a.clone()),
     }
 }
 
@@ -421,6 +496,11 @@ pub fn assign_names(m: &mut Model) {
         root.insert(title.clone());
         let used_by = owners_of(m, uses);
         let item = &mut m.items[id];
+        if item.id_alias.is_some() {
+            let alias = format!("{title}Id");
+            root.insert(alias.clone());
+            item.id_alias = Some(alias);
+        }
         item.name = title;
         item.used_by = used_by;
         item.module = Vec::new();
@@ -649,6 +729,10 @@ pub fn assign_names(m: &mut Model) {
         }
         used.insert((n.module.clone(), sub.clone(), name.clone()));
         let item = &mut m.items[n.id];
+        if item.id_alias.is_some() {
+            // A union of objects that parameters name: its id type beside it.
+            item.id_alias = Some(format!("{name}Id"));
+        }
         item.name = name;
         item.used_by = n.used_by;
         item.module = vec![n.module];
@@ -770,8 +854,13 @@ fn item_refs(m: &Model, item: &Item) -> (BTreeSet<ItemId>, BTreeSet<ItemId>) {
             Ty::Named(id) => {
                 hard.insert(*id);
             }
-            Ty::Id(id) => {
+            // A component's id names it; the id of a union of objects (an inline type) is
+            // compiled with whoever uses it.
+            Ty::Id(id) if is_component(m, *id) => {
                 soft.insert(*id);
+            }
+            Ty::Id(id) => {
+                hard.insert(*id);
             }
             Ty::Expandable(inner) => match &**inner {
                 Ty::Named(id) if is_component(m, *id) => {

@@ -19,6 +19,7 @@ const FIXTURES: &[&str] = &[
     "multipart_body",
     "operation_server",
     "type_names",
+    "linked_ids",
 ];
 
 fn check(name: &str) {
@@ -57,7 +58,8 @@ snapshots!(
     v2_json_body,
     multipart_body,
     operation_server,
-    type_names
+    type_names,
+    linked_ids
 );
 
 #[test]

@@ -202,7 +202,7 @@ pub struct DeletedCustomer {
     /// The `deleted` field.
     pub deleted: bool,
     /// The `id` field.
-    pub id: String,
+    pub id: crate::CustomerId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -215,7 +215,7 @@ impl crate::rt::Decode for DeletedCustomer {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::CustomerId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -281,7 +281,7 @@ pub struct Invoice {
     /// The `customer` field.
     pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
     /// The `id` field.
-    pub id: String,
+    pub id: crate::InvoiceId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -289,6 +289,8 @@ impl Invoice {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "invoice";
 }
+/// The id of a [`Invoice`].
+pub type InvoiceId = crate::rt::Id<Invoice>;
 impl crate::rt::Decode for Invoice {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -296,7 +298,7 @@ impl crate::rt::Decode for Invoice {
             f0: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
             >,
-            f1: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::InvoiceId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
