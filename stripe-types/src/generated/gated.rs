@@ -358,6 +358,23 @@ crate::rt::stand_in!(
     " Stand-in for `FinancialConnectionsAccountOwnership`, which this build leaves out: turn on feature `financial_connections_accounts` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     FinancialConnectionsAccountOwnership
 );
+#[cfg(
+    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
+)]
+pub use crate::FinancialConnectionsSession;
+#[cfg(
+    not(
+        any(
+            feature = "financial_connections_sessions",
+            feature = "link_account_sessions"
+        )
+    )
+)]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `FinancialConnectionsSession`, which this build leaves out: turn on one of the features `financial_connections_sessions`, `link_account_sessions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    FinancialConnectionsSession
+);
 #[cfg(feature = "identity_verification_reports")]
 pub use crate::IdentityVerificationReport;
 #[cfg(not(feature = "identity_verification_reports"))]
@@ -366,6 +383,14 @@ crate::rt::stand_in!(
     " Stand-in for `IdentityVerificationReport`, which this build leaves out: turn on feature `identity_verification_reports` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     IdentityVerificationReport
 );
+#[cfg(feature = "identity_verification_sessions")]
+pub use crate::IdentityVerificationSession;
+#[cfg(not(feature = "identity_verification_sessions"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `IdentityVerificationSession`, which this build leaves out: turn on feature `identity_verification_sessions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    IdentityVerificationSession
+);
 #[cfg(feature = "invoices")]
 pub use crate::Invoice;
 #[cfg(not(feature = "invoices"))]
@@ -373,6 +398,14 @@ crate::rt::stand_in!(
     #[doc =
     " Stand-in for `Invoice`, which this build leaves out: turn on feature `invoices` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Invoice
+);
+#[cfg(feature = "invoiceitems")]
+pub use crate::Invoiceitem;
+#[cfg(not(feature = "invoiceitems"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `Invoiceitem`, which this build leaves out: turn on feature `invoiceitems` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    Invoiceitem
 );
 #[cfg(
     any(
@@ -956,6 +989,14 @@ crate::rt::stand_in!(
     " Stand-in for `Quote`, which this build leaves out: turn on feature `quotes` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Quote
 );
+#[cfg(feature = "radar_value_lists")]
+pub use crate::RadarValueList;
+#[cfg(not(feature = "radar_value_lists"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `RadarValueList`, which this build leaves out: turn on feature `radar_value_lists` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    RadarValueList
+);
 #[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 pub use crate::Refund;
 #[cfg(not(any(feature = "charge_refunds", feature = "charges", feature = "refunds")))]
@@ -963,6 +1004,14 @@ crate::rt::stand_in!(
     #[doc =
     " Stand-in for `Refund`, which this build leaves out: turn on one of the features `charge_refunds`, `charges`, `refunds` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Refund
+);
+#[cfg(feature = "reporting_report_types")]
+pub use crate::ReportingReportType;
+#[cfg(not(feature = "reporting_report_types"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `ReportingReportType`, which this build leaves out: turn on feature `reporting_report_types` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    ReportingReportType
 );
 #[cfg(feature = "reviews")]
 pub use crate::Review;
@@ -1018,14 +1067,6 @@ crate::rt::stand_in!(
     " Stand-in for `Source`, which this build leaves out: turn on one of the features `source_mandate_notifications`, `sources`, `topups` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Source
 );
-#[cfg(any(feature = "source_transactions", feature = "sources"))]
-pub use crate::SourceTransaction;
-#[cfg(not(any(feature = "source_transactions", feature = "sources")))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `SourceTransaction`, which this build leaves out: turn on one of the features `source_transactions`, `sources` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    SourceTransaction
-);
 #[cfg(
     any(
         feature = "customer_subscriptions",
@@ -1047,6 +1088,30 @@ crate::rt::stand_in!(
     #[doc =
     " Stand-in for `Subscription`, which this build leaves out: turn on one of the features `customer_subscriptions`, `customers`, `subscriptions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Subscription
+);
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+pub use crate::SubscriptionItem;
+#[cfg(
+    not(
+        any(
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "subscription_items",
+            feature = "subscriptions"
+        )
+    )
+)]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `SubscriptionItem`, which this build leaves out: turn on one of the features `customer_subscriptions`, `customers`, `subscription_items`, `subscriptions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    SubscriptionItem
 );
 #[cfg(feature = "subscription_schedules")]
 pub use crate::SubscriptionSchedule;
@@ -1089,6 +1154,56 @@ crate::rt::stand_in!(
     #[doc =
     " Stand-in for `TaxId`, which this build leaves out: turn on one of the features `customer_tax_ids`, `customers`, `tax_ids` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     TaxId
+);
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_rates"
+    )
+)]
+pub use crate::TaxRate;
+#[cfg(
+    not(
+        any(
+            feature = "checkout_session_line_items",
+            feature = "checkout_sessions",
+            feature = "credit_note_lines",
+            feature = "credit_notes",
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "invoiceitems",
+            feature = "invoices",
+            feature = "payment_link_line_items",
+            feature = "payment_links",
+            feature = "quote_computed_upfront_line_items",
+            feature = "quote_line_items",
+            feature = "quotes",
+            feature = "subscription_items",
+            feature = "subscription_schedules",
+            feature = "subscriptions",
+            feature = "tax_rates"
+        )
+    )
+)]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `TaxRate`, which this build leaves out: turn on one of the features `checkout_session_line_items`, `checkout_sessions`, `credit_note_lines`, `credit_notes`, `customer_subscriptions`, `customers`, `invoiceitems`, `invoices`, `payment_link_line_items`, `payment_links`, `quote_computed_upfront_line_items`, `quote_line_items`, `quotes`, `subscription_items`, `subscription_schedules`, `subscriptions`, `tax_rates` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    TaxRate
 );
 #[cfg(feature = "tax_transactions")]
 pub use crate::TaxTransaction;
@@ -1153,6 +1268,50 @@ crate::rt::stand_in!(
     #[doc =
     " Stand-in for `TreasuryFinancialAccount`, which this build leaves out: turn on feature `treasury_financial_accounts` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     TreasuryFinancialAccount
+);
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+pub use crate::TreasuryReceivedCredit;
+#[cfg(
+    not(
+        any(
+            feature = "treasury_received_credits",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )
+)]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `TreasuryReceivedCredit`, which this build leaves out: turn on one of the features `treasury_received_credits`, `treasury_transaction_entries`, `treasury_transactions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    TreasuryReceivedCredit
+);
+#[cfg(
+    any(
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+pub use crate::TreasuryReceivedDebit;
+#[cfg(
+    not(
+        any(
+            feature = "treasury_received_debits",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )
+)]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `TreasuryReceivedDebit`, which this build leaves out: turn on one of the features `treasury_received_debits`, `treasury_transaction_entries`, `treasury_transactions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    TreasuryReceivedDebit
 );
 #[cfg(feature = "treasury_transactions")]
 pub use crate::TreasuryTransaction;

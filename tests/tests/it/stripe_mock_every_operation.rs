@@ -15,7 +15,7 @@ async fn op_get_account(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_account_links(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateAccountLink::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::AccountId::new("id_123"),
         <stripe_types::account_link::Type as std::str::FromStr>::from_str(
                 "account_onboarding",
             )
@@ -26,7 +26,7 @@ async fn op_post_account_links(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_account_sessions(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateAccountSession::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::AccountId::new("id_123"),
         stripe_types::account_session::Components::new()
             .account_management(
                 stripe_types::account_session::AccountConfigParam::new(true),
@@ -46,31 +46,31 @@ async fn op_post_accounts(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_accounts_account(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveAccount::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveAccount::new(stripe_types::AccountId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_accounts_account(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateAccount::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateAccount::new(stripe_types::AccountId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_accounts_account(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::DeleteAccount::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::DeleteAccount::new(stripe_types::AccountId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_accounts_account_bank_accounts(client: &Client) -> Result<(), Error> {
     let req = stripe_types::BankAccountsAccount::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::AccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_accounts_account_bank_accounts_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveAccountBankAccount::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::AccountId::new("id_123"),
+        stripe_types::ExternalAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -79,8 +79,8 @@ async fn op_post_accounts_account_bank_accounts_id(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateAccountBankAccount::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::AccountId::new("id_123"),
+        stripe_types::ExternalAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -89,14 +89,16 @@ async fn op_delete_accounts_account_bank_accounts_id(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::DeleteAccountBankAccount::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::AccountId::new("id_123"),
+        stripe_types::ExternalAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_accounts_account_capabilities(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListCapabilities::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::ListCapabilities::new(
+        stripe_types::AccountId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -104,8 +106,8 @@ async fn op_get_accounts_account_capabilities_capability(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveCapability::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::AccountId::new("id_123"),
+        stripe_types::CapabilityId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -114,8 +116,8 @@ async fn op_post_accounts_account_capabilities_capability(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateCapability::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::AccountId::new("id_123"),
+        stripe_types::CapabilityId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -124,7 +126,7 @@ async fn op_get_accounts_account_external_accounts(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ListAccountExternalAccounts::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::AccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -133,7 +135,7 @@ async fn op_post_accounts_account_external_accounts(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::CreateAccountExternalAccount::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::AccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -142,8 +144,8 @@ async fn op_get_accounts_account_external_accounts_id(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveAccountExternalAccount::new(
-        stripe_types::rt::Id::new("id_123"),
-        String::from("x"),
+        stripe_types::AccountId::new("id_123"),
+        stripe_types::ExternalAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -152,8 +154,8 @@ async fn op_post_accounts_account_external_accounts_id(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateAccountExternalAccount::new(
-        stripe_types::rt::Id::new("id_123"),
-        String::from("x"),
+        stripe_types::AccountId::new("id_123"),
+        stripe_types::ExternalAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -162,75 +164,77 @@ async fn op_delete_accounts_account_external_accounts_id(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::DeleteAccountExternalAccount::new(
-        stripe_types::rt::Id::new("id_123"),
-        String::from("x"),
+        stripe_types::AccountId::new("id_123"),
+        stripe_types::ExternalAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_accounts_account_login_links(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateLoginLink::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::CreateLoginLink::new(stripe_types::AccountId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_accounts_account_people(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListAccountPeople::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::ListAccountPeople::new(
+        stripe_types::AccountId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_accounts_account_people(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateAccountPerson::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::AccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_accounts_account_people_person(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveAccountPerson::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::AccountId::new("id_123"),
+        stripe_types::PersonId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_accounts_account_people_person(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateAccountPerson::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::AccountId::new("id_123"),
+        stripe_types::PersonId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_accounts_account_people_person(client: &Client) -> Result<(), Error> {
     let req = stripe_types::DeleteAccountPerson::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::AccountId::new("id_123"),
+        stripe_types::PersonId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_accounts_account_persons(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListPersons::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::ListPersons::new(stripe_types::AccountId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_accounts_account_persons(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreatePerson::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::CreatePerson::new(stripe_types::AccountId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_accounts_account_persons_person(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrievePerson::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::AccountId::new("id_123"),
+        stripe_types::PersonId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_accounts_account_persons_person(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdatePerson::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::AccountId::new("id_123"),
+        stripe_types::PersonId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -239,15 +243,15 @@ async fn op_delete_accounts_account_persons_person(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::DeletePerson::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::AccountId::new("id_123"),
+        stripe_types::PersonId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_accounts_account_reject(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RejectAccount::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::AccountId::new("id_123"),
         String::from("x"),
     );
     let _answer = req.send(client).await?;
@@ -265,14 +269,14 @@ async fn op_post_apple_pay_domains(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_apple_pay_domains_domain(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveApplePayDomain::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ApplePayDomainId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_apple_pay_domains_domain(client: &Client) -> Result<(), Error> {
     let req = stripe_types::DeleteApplePayDomain::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ApplePayDomainId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -284,41 +288,45 @@ async fn op_get_application_fees(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_application_fees_fee_refunds_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveFeeRefund::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ApplicationFeeId::new("id_123"),
+        stripe_types::FeeRefundId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_application_fees_fee_refunds_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateFeeRefund::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ApplicationFeeId::new("id_123"),
+        stripe_types::FeeRefundId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_application_fees_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveApplicationFee::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ApplicationFeeId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_application_fees_id_refund(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RefundApplicationFee::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ApplicationFeeId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_application_fees_id_refunds(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListFeeRefunds::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::ListFeeRefunds::new(
+        stripe_types::ApplicationFeeId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_application_fees_id_refunds(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateFeeRefund::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::CreateFeeRefund::new(
+        stripe_types::ApplicationFeeId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -378,7 +386,7 @@ async fn op_get_balance_history(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_balance_history_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveBalanceHistory::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::BalanceTransactionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -400,7 +408,7 @@ async fn op_get_balance_transactions(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_balance_transactions_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveBalanceTransaction::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::BalanceTransactionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -423,28 +431,28 @@ async fn op_post_billing_alerts(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_billing_alerts_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveBillingAlert::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::BillingAlertId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_billing_alerts_id_activate(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ActivateBillingAlert::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::BillingAlertId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_billing_alerts_id_archive(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ArchiveBillingAlert::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::BillingAlertId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_billing_alerts_id_deactivate(client: &Client) -> Result<(), Error> {
     let req = stripe_types::DeactivateBillingAlert::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::BillingAlertId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -472,7 +480,7 @@ async fn op_get_billing_credit_balance_transactions_id(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveBillingCreditBalanceTransaction::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::BillingCreditBalanceTransactionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -505,28 +513,28 @@ async fn op_post_billing_credit_grants(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_billing_credit_grants_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveBillingCreditGrant::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::BillingCreditGrantId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_billing_credit_grants_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateBillingCreditGrant::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::BillingCreditGrantId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_billing_credit_grants_id_expire(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ExpireBillingCreditGrant::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::BillingCreditGrantId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_billing_credit_grants_id_void(client: &Client) -> Result<(), Error> {
     let req = stripe_types::VoidBillingCreditGrant::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::BillingCreditGrantId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -577,27 +585,29 @@ async fn op_post_billing_meters(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_billing_meters_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveBillingMeter::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::BillingMeterId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_billing_meters_id(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateBillingMeter::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateBillingMeter::new(
+        stripe_types::BillingMeterId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_billing_meters_id_deactivate(client: &Client) -> Result<(), Error> {
     let req = stripe_types::DeactivateBillingMeter::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::BillingMeterId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_billing_meters_id_event_summaries(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ListBillingMeterEventSummaries::new(stripe_types::ListBillingMeterEventSummariesArgs {
-        id: stripe_types::rt::Id::new("id_123"),
-        customer: stripe_types::rt::Id::new("id_123"),
+        id: stripe_types::BillingMeterId::new("id_123"),
+        customer: stripe_types::CustomerId::new("id_123"),
         end_time: stripe_types::rt::Timestamp(1_700_000_000),
         start_time: stripe_types::rt::Timestamp(1_700_000_000),
     });
@@ -606,7 +616,7 @@ async fn op_get_billing_meters_id_event_summaries(client: &Client) -> Result<(),
 }
 async fn op_post_billing_meters_id_reactivate(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ReactivateBillingMeter::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::BillingMeterId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -632,7 +642,7 @@ async fn op_get_billing_portal_configurations_configuration(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveBillingPortalConfiguration::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::BillingPortalConfigurationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -641,7 +651,7 @@ async fn op_post_billing_portal_configurations_configuration(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateBillingPortalConfiguration::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::BillingPortalConfigurationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -667,68 +677,72 @@ async fn op_get_charges_search(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_charges_charge(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveCharge::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveCharge::new(stripe_types::ChargeId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_charges_charge(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateCharge::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateCharge::new(stripe_types::ChargeId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_charges_charge_capture(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CaptureCharge::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::CaptureCharge::new(stripe_types::ChargeId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_charges_charge_dispute(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveChargeDispute::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ChargeId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_charges_charge_dispute(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateChargeDispute::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ChargeId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_charges_charge_dispute_close(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateChargeDisputeClose::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ChargeId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_charges_charge_refund(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RefundCharge::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RefundCharge::new(stripe_types::ChargeId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_charges_charge_refunds(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListChargeRefunds::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::ListChargeRefunds::new(
+        stripe_types::ChargeId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_charges_charge_refunds(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateChargeRefund::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::CreateChargeRefund::new(
+        stripe_types::ChargeId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_charges_charge_refunds_refund(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveChargeRefund::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ChargeId::new("id_123"),
+        stripe_types::RefundId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_charges_charge_refunds_refund(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateChargeRefund::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ChargeId::new("id_123"),
+        stripe_types::RefundId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -745,21 +759,21 @@ async fn op_post_checkout_sessions(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_checkout_sessions_session(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveCheckoutSession::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CheckoutSessionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_checkout_sessions_session(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateCheckoutSession::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CheckoutSessionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_checkout_sessions_session_expire(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ExpireCheckoutSession::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CheckoutSessionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -768,7 +782,7 @@ async fn op_get_checkout_sessions_session_line_items(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ListLineItemsCheckoutSession::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CheckoutSessionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -779,24 +793,30 @@ async fn op_get_climate_orders(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_post_climate_orders(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateClimateOrder::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::CreateClimateOrder::new(
+        stripe_types::ClimateProductId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_climate_orders_order(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveClimateOrder::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ClimateOrderId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_climate_orders_order(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateClimateOrder::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateClimateOrder::new(
+        stripe_types::ClimateOrderId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_climate_orders_order_cancel(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CancelClimateOrder::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::CancelClimateOrder::new(
+        stripe_types::ClimateOrderId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -807,7 +827,7 @@ async fn op_get_climate_products(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_climate_products_product(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveClimateProduct::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ClimateProductId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -819,7 +839,7 @@ async fn op_get_climate_suppliers(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_climate_suppliers_supplier(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveClimateSupplier::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ClimateSupplierId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -828,7 +848,7 @@ async fn op_get_confirmation_tokens_confirmation_token(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveConfirmationToken::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ConfirmationTokenId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -840,7 +860,7 @@ async fn op_get_country_specs(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_country_specs_country(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveCountrySpec::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CountrySpecId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -856,17 +876,17 @@ async fn op_post_coupons(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_coupons_coupon(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveCoupon::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveCoupon::new(stripe_types::CouponId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_coupons_coupon(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateCoupon::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateCoupon::new(stripe_types::CouponId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_coupons_coupon(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::DeleteCoupon::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::DeleteCoupon::new(stripe_types::CouponId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -876,41 +896,51 @@ async fn op_get_credit_notes(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_post_credit_notes(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateCreditNote::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::CreateCreditNote::new(
+        stripe_types::InvoiceId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_credit_notes_preview(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::PreviewCreditNote::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::PreviewCreditNote::new(
+        stripe_types::InvoiceId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_credit_notes_preview_lines(client: &Client) -> Result<(), Error> {
     let req = stripe_types::PreviewLinesCreditNote::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::InvoiceId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_credit_notes_credit_note_lines(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ListCreditNoteLineItems::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CreditNoteId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_credit_notes_id(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveCreditNote::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveCreditNote::new(
+        stripe_types::CreditNoteId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_credit_notes_id(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateCreditNote::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateCreditNote::new(
+        stripe_types::CreditNoteId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_credit_notes_id_void(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::VoidCreditNote::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::VoidCreditNote::new(
+        stripe_types::CreditNoteId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -938,17 +968,19 @@ async fn op_get_customers_search(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_customers_customer(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveCustomer::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveCustomer::new(
+        stripe_types::CustomerId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_customers_customer(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateCustomer::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateCustomer::new(stripe_types::CustomerId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_customers_customer(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::DeleteCustomer::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::DeleteCustomer::new(stripe_types::CustomerId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -956,7 +988,7 @@ async fn op_get_customers_customer_balance_transactions(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ListCustomerBalanceTransactions::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -965,7 +997,7 @@ async fn op_post_customers_customer_balance_transactions(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::CreateCustomerBalanceTransaction::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
         1i64,
         String::from("x"),
     );
@@ -976,8 +1008,8 @@ async fn op_get_customers_customer_balance_transactions_transaction(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveCustomerBalanceTransaction::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::CustomerBalanceTransactionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -986,22 +1018,22 @@ async fn op_post_customers_customer_balance_transactions_transaction(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateCustomerBalanceTransaction::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::CustomerBalanceTransactionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_customers_customer_bank_accounts(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ListCustomerBankAccounts::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_customers_customer_bank_accounts(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateCustomerBankAccount::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1010,8 +1042,8 @@ async fn op_get_customers_customer_bank_accounts_id(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveCustomerBankAccount::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::BankAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1020,8 +1052,8 @@ async fn op_post_customers_customer_bank_accounts_id(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateCustomerBankAccount::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::BankAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1030,8 +1062,8 @@ async fn op_delete_customers_customer_bank_accounts_id(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::DeleteCustomerBankAccount::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::BankAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1040,55 +1072,61 @@ async fn op_post_customers_customer_bank_accounts_id_verify(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::VerifyCustomerBankAccount::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::BankAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_customers_customer_cards(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListCustomerCards::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::ListCustomerCards::new(
+        stripe_types::CustomerId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_customers_customer_cards(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateCustomerCard::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::CreateCustomerCard::new(
+        stripe_types::CustomerId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_customers_customer_cards_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveCustomerCard::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::CardId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_customers_customer_cards_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateCustomerCard::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::CardId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_customers_customer_cards_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::DeleteCustomerCard::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::CardId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_customers_customer_cash_balance(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveCashBalance::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_customers_customer_cash_balance(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateCashBalance::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateCashBalance::new(
+        stripe_types::CustomerId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -1096,7 +1134,7 @@ async fn op_get_customers_customer_cash_balance_transactions(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ListCustomerCashBalanceTransactions::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1105,22 +1143,22 @@ async fn op_get_customers_customer_cash_balance_transactions_transaction(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveCustomerCashBalanceTransaction::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::CustomerCashBalanceTransactionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_customers_customer_discount(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveCustomerDiscount::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_customers_customer_discount(client: &Client) -> Result<(), Error> {
     let req = stripe_types::DeleteDiscountCustomer::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1129,7 +1167,7 @@ async fn op_post_customers_customer_funding_instructions(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::CreateFundingInstructionsCustomer::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
         stripe_types::funding_instructions::BankTransfer::new(
             <stripe_types::payment_intent::BankTransferType as std::str::FromStr>::from_str(
                     "eu_bank_transfer",
@@ -1149,7 +1187,7 @@ async fn op_get_customers_customer_payment_methods(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ListPaymentMethodsCustomer::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1158,44 +1196,46 @@ async fn op_get_customers_customer_payment_methods_payment_method(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrievePaymentMethodCustomer::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::PaymentMethodId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_customers_customer_sources(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListPaymentSources::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::ListPaymentSources::new(
+        stripe_types::CustomerId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_customers_customer_sources(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreatePaymentSource::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_customers_customer_sources_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrievePaymentSource::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::PaymentSourceId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_customers_customer_sources_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdatePaymentSource::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::PaymentSourceId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_customers_customer_sources_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::DeletePaymentSource::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::PaymentSourceId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1204,22 +1244,22 @@ async fn op_post_customers_customer_sources_id_verify(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::VerifyBankAccount::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::BankAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_customers_customer_subscriptions(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ListCustomerSubscriptions::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_customers_customer_subscriptions(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateCustomerSubscription::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1228,8 +1268,8 @@ async fn op_get_customers_customer_subscriptions_subscription_exposed_id(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveCustomerSubscription::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::SubscriptionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1238,8 +1278,8 @@ async fn op_post_customers_customer_subscriptions_subscription_exposed_id(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateCustomerSubscription::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::SubscriptionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1248,8 +1288,8 @@ async fn op_delete_customers_customer_subscriptions_subscription_exposed_id(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::DeleteCustomerSubscription::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::SubscriptionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1258,8 +1298,8 @@ async fn op_get_customers_customer_subscriptions_subscription_exposed_id_discoun
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveCustomerSubscriptionDiscount::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::SubscriptionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1268,20 +1308,22 @@ async fn op_delete_customers_customer_subscriptions_subscription_exposed_id_disc
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::DeleteCustomerSubscriptionDiscount::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::SubscriptionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_customers_customer_tax_ids(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListCustomerTaxIds::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::ListCustomerTaxIds::new(
+        stripe_types::CustomerId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_customers_customer_tax_ids(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateCustomerTaxId::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
         <stripe_types::tax_id::create::Type as std::str::FromStr>::from_str("ad_nrt")
             .unwrap_or_else(|e| match e {}),
         String::from("x"),
@@ -1291,16 +1333,16 @@ async fn op_post_customers_customer_tax_ids(client: &Client) -> Result<(), Error
 }
 async fn op_get_customers_customer_tax_ids_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveCustomerTaxId::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::TaxIdId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_customers_customer_tax_ids_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::DeleteCustomerTaxId::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
+        stripe_types::TaxIdId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1311,23 +1353,23 @@ async fn op_get_disputes(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_disputes_dispute(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveDispute::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveDispute::new(stripe_types::DisputeId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_disputes_dispute(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateDispute::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateDispute::new(stripe_types::DisputeId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_disputes_dispute_close(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CloseDispute::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::CloseDispute::new(stripe_types::DisputeId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_entitlements_active_entitlements(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ListEntitlementsActiveEntitlements::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1336,7 +1378,7 @@ async fn op_get_entitlements_active_entitlements_id(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveEntitlementsActiveEntitlement::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::EntitlementsActiveEntitlementId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1356,14 +1398,14 @@ async fn op_post_entitlements_features(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_entitlements_features_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveEntitlementsFeature::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::EntitlementsFeatureId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_entitlements_features_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateEntitlementsFeature::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::EntitlementsFeatureId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1374,7 +1416,9 @@ async fn op_post_ephemeral_keys(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_delete_ephemeral_keys_key(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::DeleteEphemeralKey::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::DeleteEphemeralKey::new(
+        stripe_types::EphemeralKeyId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -1384,7 +1428,9 @@ async fn op_get_events(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_events_id(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveEvent::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveEvent::new(
+        stripe_types::event::EventId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -1395,13 +1441,15 @@ async fn op_get_exchange_rates(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_exchange_rates_rate_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveExchangeRate::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ExchangeRateId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_external_accounts_id(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateExternalAccount::new(String::from("x"));
+    let req = stripe_types::UpdateExternalAccount::new(
+        stripe_types::ExternalAccountId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -1423,17 +1471,19 @@ async fn op_get_file_links(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_post_file_links(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateFileLink::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::CreateFileLink::new(stripe_types::FileId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_file_links_link(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveFileLink::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveFileLink::new(
+        stripe_types::FileLinkId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_file_links_link(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateFileLink::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateFileLink::new(stripe_types::FileLinkId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -1454,7 +1504,7 @@ async fn op_post_files(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_files_file(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveFile::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveFile::new(stripe_types::FileId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -1467,7 +1517,7 @@ async fn op_get_financial_connections_accounts_account(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveFinancialConnectionsAccount::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::FinancialConnectionsAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1476,7 +1526,7 @@ async fn op_post_financial_connections_accounts_account_disconnect(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::DisconnectFinancialConnectionsAccount::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::FinancialConnectionsAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1485,7 +1535,7 @@ async fn op_get_financial_connections_accounts_account_owners(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ListOwnersFinancialConnectionsAccount::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::FinancialConnectionsAccountId::new("id_123"),
         String::from("x"),
     );
     let _answer = req.send(client).await?;
@@ -1495,7 +1545,7 @@ async fn op_post_financial_connections_accounts_account_refresh(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RefreshFinancialConnectionsAccount::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::FinancialConnectionsAccountId::new("id_123"),
         vec![
             < stripe_types::financial_connections_account::refresh::Features as
             std::str::FromStr > ::from_str("balance").unwrap_or_else(| e | match e {})
@@ -1508,7 +1558,7 @@ async fn op_post_financial_connections_accounts_account_subscribe(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::SubscribeFinancialConnectionsAccount::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::FinancialConnectionsAccountId::new("id_123"),
         vec![
             <
             stripe_types::financial_connections_account::subscribe_unsubscribe::Features
@@ -1523,7 +1573,7 @@ async fn op_post_financial_connections_accounts_account_unsubscribe(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UnsubscribeFinancialConnectionsAccount::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::FinancialConnectionsAccountId::new("id_123"),
         vec![
             <
             stripe_types::financial_connections_account::subscribe_unsubscribe::Features
@@ -1554,7 +1604,7 @@ async fn op_get_financial_connections_sessions_session(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveFinancialConnectionsSession::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::FinancialConnectionsSessionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1563,7 +1613,7 @@ async fn op_get_financial_connections_transactions(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ListFinancialConnectionsTransactions::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::FinancialConnectionsAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1572,7 +1622,7 @@ async fn op_get_financial_connections_transactions_transaction(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveFinancialConnectionsTransaction::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::FinancialConnectionsTransactionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1584,7 +1634,7 @@ async fn op_get_forwarding_requests(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_forwarding_requests(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateForwardingRequest::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentMethodId::new("id_123"),
         vec![
             < stripe_types::forwarding_request::create::Replacements as std::str::FromStr
             > ::from_str("card_cvc").unwrap_or_else(| e | match e {})
@@ -1596,7 +1646,7 @@ async fn op_post_forwarding_requests(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_forwarding_requests_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveForwardingRequest::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ForwardingRequestId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1610,7 +1660,7 @@ async fn op_get_identity_verification_reports_report(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveIdentityVerificationReport::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IdentityVerificationReportId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1629,7 +1679,7 @@ async fn op_get_identity_verification_sessions_session(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveIdentityVerificationSession::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IdentityVerificationSessionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1638,7 +1688,7 @@ async fn op_post_identity_verification_sessions_session(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateIdentityVerificationSession::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IdentityVerificationSessionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1647,7 +1697,7 @@ async fn op_post_identity_verification_sessions_session_cancel(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::CancelIdentityVerificationSession::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IdentityVerificationSessionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1656,7 +1706,7 @@ async fn op_post_identity_verification_sessions_session_redact(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RedactIdentityVerificationSession::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IdentityVerificationSessionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1668,7 +1718,7 @@ async fn op_get_invoice_payments(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_invoice_payments_invoice_payment(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveInvoicePayment::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::InvoicePaymentId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1682,7 +1732,7 @@ async fn op_get_invoice_rendering_templates_template(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveInvoiceRenderingTemplate::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::InvoiceRenderingTemplateId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1691,7 +1741,7 @@ async fn op_post_invoice_rendering_templates_template_archive(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ArchiveInvoiceRenderingTemplate::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::InvoiceRenderingTemplateId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1700,7 +1750,7 @@ async fn op_post_invoice_rendering_templates_template_unarchive(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UnarchiveInvoiceRenderingTemplate::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::InvoiceRenderingTemplateId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1717,18 +1767,22 @@ async fn op_post_invoiceitems(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_invoiceitems_invoiceitem(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveInvoiceItem::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::InvoiceitemId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_invoiceitems_invoiceitem(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateInvoiceItem::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateInvoiceItem::new(
+        stripe_types::InvoiceitemId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_invoiceitems_invoiceitem(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::DeleteInvoiceItem::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::DeleteInvoiceItem::new(
+        stripe_types::InvoiceitemId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -1753,23 +1807,23 @@ async fn op_get_invoices_search(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_invoices_invoice(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveInvoice::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveInvoice::new(stripe_types::InvoiceId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_invoices_invoice(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateInvoice::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateInvoice::new(stripe_types::InvoiceId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_invoices_invoice(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::DeleteInvoice::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::DeleteInvoice::new(stripe_types::InvoiceId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_invoices_invoice_add_lines(client: &Client) -> Result<(), Error> {
     let req = stripe_types::AddLinesInvoice::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::InvoiceId::new("id_123"),
         vec![stripe_types::invoice::add::Lines::new().amount(1i64)],
     );
     let _answer = req.send(client).await?;
@@ -1777,19 +1831,19 @@ async fn op_post_invoices_invoice_add_lines(client: &Client) -> Result<(), Error
 }
 async fn op_post_invoices_invoice_attach_payment(client: &Client) -> Result<(), Error> {
     let req = stripe_types::AttachPaymentInvoice::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::InvoiceId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_invoices_invoice_finalize(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::FinalizeInvoice::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::FinalizeInvoice::new(stripe_types::InvoiceId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_invoices_invoice_lines(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ListInvoiceLineItems::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::InvoiceId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1798,8 +1852,8 @@ async fn op_post_invoices_invoice_lines_line_item_id(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateInvoiceLineItem::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::InvoiceId::new("id_123"),
+        stripe_types::LineItemId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1808,43 +1862,45 @@ async fn op_post_invoices_invoice_mark_uncollectible(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::MarkUncollectibleInvoice::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::InvoiceId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_invoices_invoice_pay(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::PayInvoice::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::PayInvoice::new(stripe_types::InvoiceId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_invoices_invoice_remove_lines(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RemoveLinesInvoice::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::InvoiceId::new("id_123"),
         vec![
             stripe_types::invoice::remove::Lines::new(< stripe_types::invoice::Behavior
             as std::str::FromStr > ::from_str("delete").unwrap_or_else(| e | match e {}),
-            String::from("x"))
+            stripe_types::LineItemId::new("id_123"))
         ],
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_invoices_invoice_send(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::SendInvoice::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::SendInvoice::new(stripe_types::InvoiceId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_invoices_invoice_update_lines(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateLinesInvoice::new(
-        stripe_types::rt::Id::new("id_123"),
-        vec![stripe_types::invoice::update::Lines::new(String::from("x"))],
+        stripe_types::InvoiceId::new("id_123"),
+        vec![
+            stripe_types::invoice::update::Lines::new(stripe_types::LineItemId::new("id_123"))
+        ],
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_invoices_invoice_void(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::VoidInvoice::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::VoidInvoice::new(stripe_types::InvoiceId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -1857,7 +1913,7 @@ async fn op_get_issuing_authorizations_authorization(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveIssuingAuthorization::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingAuthorizationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1866,7 +1922,7 @@ async fn op_post_issuing_authorizations_authorization(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateIssuingAuthorization::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingAuthorizationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1875,7 +1931,7 @@ async fn op_post_issuing_authorizations_authorization_approve(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ApproveIssuingAuthorization::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingAuthorizationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1884,7 +1940,7 @@ async fn op_post_issuing_authorizations_authorization_decline(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::DeclineIssuingAuthorization::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingAuthorizationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1911,14 +1967,14 @@ async fn op_post_issuing_cardholders(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_issuing_cardholders_cardholder(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveIssuingCardholder::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingCardholderId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_issuing_cardholders_cardholder(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateIssuingCardholder::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingCardholderId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1941,13 +1997,15 @@ async fn op_post_issuing_cards(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_issuing_cards_card(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveIssuingCard::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingCardId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_issuing_cards_card(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateIssuingCard::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateIssuingCard::new(
+        stripe_types::IssuingCardId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -1963,21 +2021,21 @@ async fn op_post_issuing_disputes(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_issuing_disputes_dispute(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveIssuingDispute::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingDisputeId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_issuing_disputes_dispute(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateIssuingDispute::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingDisputeId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_issuing_disputes_dispute_submit(client: &Client) -> Result<(), Error> {
     let req = stripe_types::SubmitIssuingDispute::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingDisputeId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1988,7 +2046,9 @@ async fn op_get_issuing_personalization_designs(client: &Client) -> Result<(), E
     Ok(())
 }
 async fn op_post_issuing_personalization_designs(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateIssuingPersonalizationDesign::new(String::from("x"));
+    let req = stripe_types::CreateIssuingPersonalizationDesign::new(
+        stripe_types::IssuingPhysicalBundleId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -1996,7 +2056,7 @@ async fn op_get_issuing_personalization_designs_personalization_design(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveIssuingPersonalizationDesign::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingPersonalizationDesignId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2005,7 +2065,7 @@ async fn op_post_issuing_personalization_designs_personalization_design(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateIssuingPersonalizationDesign::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingPersonalizationDesignId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2019,40 +2079,42 @@ async fn op_get_issuing_physical_bundles_physical_bundle(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveIssuingPhysicalBundle::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingPhysicalBundleId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_issuing_settlements_settlement(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveIssuingSettlement::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingSettlementId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_issuing_settlements_settlement(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateIssuingSettlement::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingSettlementId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_issuing_tokens(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListIssuingTokens::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::ListIssuingTokens::new(
+        stripe_types::IssuingCardId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_issuing_tokens_token(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveIssuingToken::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingTokenId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_issuing_tokens_token(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateIssuingToken::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingTokenId::new("id_123"),
         <stripe_types::issuing_token::update::Status as std::str::FromStr>::from_str(
                 "active",
             )
@@ -2068,14 +2130,14 @@ async fn op_get_issuing_transactions(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_issuing_transactions_transaction(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveIssuingTransaction::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingTransactionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_issuing_transactions_transaction(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateIssuingTransaction::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingTransactionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2098,7 +2160,7 @@ async fn op_post_link_account_sessions(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_link_account_sessions_session(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveLinkAccountSession::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::FinancialConnectionsSessionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2110,7 +2172,7 @@ async fn op_get_linked_accounts(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_linked_accounts_account(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveLinkedAccount::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::FinancialConnectionsAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2119,14 +2181,14 @@ async fn op_post_linked_accounts_account_disconnect(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::DisconnectLinkedAccount::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::FinancialConnectionsAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_linked_accounts_account_owners(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ListLinkedAccountOwners::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::FinancialConnectionsAccountId::new("id_123"),
         String::from("x"),
     );
     let _answer = req.send(client).await?;
@@ -2134,7 +2196,7 @@ async fn op_get_linked_accounts_account_owners(client: &Client) -> Result<(), Er
 }
 async fn op_post_linked_accounts_account_refresh(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RefreshLinkedAccount::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::FinancialConnectionsAccountId::new("id_123"),
         vec![
             < stripe_types::financial_connections_account::refresh::Features as
             std::str::FromStr > ::from_str("balance").unwrap_or_else(| e | match e {})
@@ -2144,20 +2206,20 @@ async fn op_post_linked_accounts_account_refresh(client: &Client) -> Result<(), 
     Ok(())
 }
 async fn op_get_mandates_mandate(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveMandate::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveMandate::new(stripe_types::MandateId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_payment_attempt_records(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ListPaymentAttemptRecords::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentRecordId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_payment_attempt_records_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrievePaymentAttemptRecord::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentAttemptRecordId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2179,14 +2241,14 @@ async fn op_get_payment_intents_search(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_payment_intents_intent(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrievePaymentIntent::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentIntentId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_payment_intents_intent(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdatePaymentIntent::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentIntentId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2195,7 +2257,7 @@ async fn op_get_payment_intents_intent_amount_details_line_items(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ListPaymentIntentAmountDetailsLineItems::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentIntentId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2204,28 +2266,28 @@ async fn op_post_payment_intents_intent_apply_customer_balance(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ApplyCustomerBalancePaymentIntent::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentIntentId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_payment_intents_intent_cancel(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CancelPaymentIntent::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentIntentId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_payment_intents_intent_capture(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CapturePaymentIntent::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentIntentId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_payment_intents_intent_confirm(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ConfirmPaymentIntent::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentIntentId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2234,7 +2296,7 @@ async fn op_post_payment_intents_intent_increment_authorization(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::IncrementAuthorizationPaymentIntent::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentIntentId::new("id_123"),
         1i64,
     );
     let _answer = req.send(client).await?;
@@ -2244,7 +2306,7 @@ async fn op_post_payment_intents_intent_verify_microdeposits(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::VerifyMicrodepositsPaymentIntent::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentIntentId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2263,13 +2325,15 @@ async fn op_post_payment_links(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_payment_links_payment_link(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrievePaymentLink::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentLinkId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_payment_links_payment_link(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdatePaymentLink::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdatePaymentLink::new(
+        stripe_types::PaymentLinkId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -2277,7 +2341,7 @@ async fn op_get_payment_links_payment_link_line_items(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ListLineItemsPaymentLink::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentLinkId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2296,7 +2360,7 @@ async fn op_get_payment_method_configurations_configuration(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrievePaymentMethodConfiguration::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentMethodConfigurationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2305,7 +2369,7 @@ async fn op_post_payment_method_configurations_configuration(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UpdatePaymentMethodConfiguration::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentMethodConfigurationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2324,7 +2388,7 @@ async fn op_get_payment_method_domains_payment_method_domain(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrievePaymentMethodDomain::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentMethodDomainId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2333,7 +2397,7 @@ async fn op_post_payment_method_domains_payment_method_domain(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UpdatePaymentMethodDomain::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentMethodDomainId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2342,7 +2406,7 @@ async fn op_post_payment_method_domains_payment_method_domain_validate(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ValidatePaymentMethodDomain::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentMethodDomainId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2359,14 +2423,14 @@ async fn op_post_payment_methods(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_payment_methods_payment_method(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrievePaymentMethod::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentMethodId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_payment_methods_payment_method(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdatePaymentMethod::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentMethodId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2375,7 +2439,7 @@ async fn op_post_payment_methods_payment_method_attach(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::AttachPaymentMethod::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentMethodId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2384,7 +2448,7 @@ async fn op_post_payment_methods_payment_method_detach(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::DetachPaymentMethod::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentMethodId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2394,14 +2458,19 @@ async fn op_post_payment_records_report_payment(client: &Client) -> Result<(), E
         stripe_types::payment_record::Amount::new(String::from("x"), 1i64),
         stripe_types::rt::Timestamp(1_700_000_000),
         stripe_types::payment_record::PaymentMethodDetails::new()
-            .payment_method(String::from("x")),
+            .r#type(
+                <stripe_types::payment_record::Type as std::str::FromStr>::from_str(
+                        "custom",
+                    )
+                    .unwrap_or_else(|e| match e {}),
+            ),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_payment_records_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrievePaymentRecord::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentRecordId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2410,7 +2479,7 @@ async fn op_post_payment_records_id_report_payment_attempt(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ReportPaymentAttemptPaymentRecord::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentRecordId::new("id_123"),
         stripe_types::rt::Timestamp(1_700_000_000),
     );
     let _answer = req.send(client).await?;
@@ -2420,7 +2489,7 @@ async fn op_post_payment_records_id_report_payment_attempt_canceled(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ReportPaymentAttemptCanceledPaymentRecord::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentRecordId::new("id_123"),
         stripe_types::rt::Timestamp(1_700_000_000),
     );
     let _answer = req.send(client).await?;
@@ -2430,7 +2499,7 @@ async fn op_post_payment_records_id_report_payment_attempt_failed(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ReportPaymentAttemptFailedPaymentRecord::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentRecordId::new("id_123"),
         stripe_types::rt::Timestamp(1_700_000_000),
     );
     let _answer = req.send(client).await?;
@@ -2440,7 +2509,7 @@ async fn op_post_payment_records_id_report_payment_attempt_guaranteed(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ReportPaymentAttemptGuaranteedPaymentRecord::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentRecordId::new("id_123"),
         stripe_types::rt::Timestamp(1_700_000_000),
     );
     let _answer = req.send(client).await?;
@@ -2450,14 +2519,14 @@ async fn op_post_payment_records_id_report_payment_attempt_informational(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ReportPaymentAttemptInformationalPaymentRecord::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentRecordId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_payment_records_id_report_refund(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ReportRefundPaymentRecord::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PaymentRecordId::new("id_123"),
         <stripe_types::payment_record::report::Outcome as std::str::FromStr>::from_str(
                 "refunded",
             )
@@ -2484,22 +2553,22 @@ async fn op_post_payouts(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_payouts_payout(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrievePayout::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrievePayout::new(stripe_types::PayoutId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_payouts_payout(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdatePayout::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdatePayout::new(stripe_types::PayoutId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_payouts_payout_cancel(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CancelPayout::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::CancelPayout::new(stripe_types::PayoutId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_payouts_payout_reverse(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ReversePayout::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::ReversePayout::new(stripe_types::PayoutId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -2518,17 +2587,17 @@ async fn op_post_plans(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_plans_plan(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrievePlan::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrievePlan::new(stripe_types::PlanId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_plans_plan(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdatePlan::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdatePlan::new(stripe_types::PlanId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_plans_plan(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::DeletePlan::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::DeletePlan::new(stripe_types::PlanId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -2548,12 +2617,12 @@ async fn op_get_prices_search(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_prices_price(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrievePrice::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrievePrice::new(stripe_types::PriceId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_prices_price(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdatePrice::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdatePrice::new(stripe_types::PriceId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -2573,47 +2642,47 @@ async fn op_get_products_search(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_products_id(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveProduct::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveProduct::new(stripe_types::ProductId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_products_id(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateProduct::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateProduct::new(stripe_types::ProductId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_products_id(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::DeleteProduct::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::DeleteProduct::new(stripe_types::ProductId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_products_product_features(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ListProductFeatures::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ProductId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_products_product_features(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateProductFeature::new(
-        stripe_types::rt::Id::new("id_123"),
-        String::from("x"),
+        stripe_types::ProductId::new("id_123"),
+        stripe_types::EntitlementsFeatureId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_products_product_features_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveProductFeature::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ProductId::new("id_123"),
+        stripe_types::ProductFeatureId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_products_product_features_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::DeleteProductFeature::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ProductId::new("id_123"),
+        stripe_types::ProductFeatureId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2635,14 +2704,14 @@ async fn op_post_promotion_codes(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_promotion_codes_promotion_code(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrievePromotionCode::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PromotionCodeId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_promotion_codes_promotion_code(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdatePromotionCode::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::PromotionCodeId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2658,22 +2727,22 @@ async fn op_post_quotes(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_quotes_quote(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveQuote::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveQuote::new(stripe_types::QuoteId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_quotes_quote(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateQuote::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateQuote::new(stripe_types::QuoteId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_quotes_quote_accept(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::AcceptQuote::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::AcceptQuote::new(stripe_types::QuoteId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_quotes_quote_cancel(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CancelQuote::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::CancelQuote::new(stripe_types::QuoteId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -2681,23 +2750,25 @@ async fn op_get_quotes_quote_computed_upfront_line_items(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ListComputedUpfrontLineItemsQuote::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::QuoteId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_quotes_quote_finalize(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::FinalizeQuote::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::FinalizeQuote::new(stripe_types::QuoteId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_quotes_quote_line_items(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListLineItemsQuote::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::ListLineItemsQuote::new(
+        stripe_types::QuoteId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_quotes_quote_pdf(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::PdfQuote::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::PdfQuote::new(stripe_types::QuoteId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -2710,7 +2781,7 @@ async fn op_get_radar_early_fraud_warnings_early_fraud_warning(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveRadarEarlyFraudWarning::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::RadarEarlyFraudWarningId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2718,12 +2789,12 @@ async fn op_get_radar_early_fraud_warnings_early_fraud_warning(
 async fn op_post_radar_payment_evaluations(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateRadarPaymentEvaluation::new(
         stripe_types::radar_payment_evaluation::CustomerDetails::new()
-            .customer(String::from("x")),
+            .customer_account(String::from("x")),
         stripe_types::radar_payment_evaluation::PaymentDetails::new(
             1i64,
             String::from("x"),
             stripe_types::radar_payment_evaluation::PaymentMethodDetails::new(
-                String::from("x"),
+                stripe_types::PaymentMethodId::new("id_123"),
             ),
         ),
     );
@@ -2731,28 +2802,30 @@ async fn op_post_radar_payment_evaluations(client: &Client) -> Result<(), Error>
     Ok(())
 }
 async fn op_get_radar_value_list_items(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListRadarValueListItems::new(String::from("x"));
+    let req = stripe_types::ListRadarValueListItems::new(
+        stripe_types::RadarValueListId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_radar_value_list_items(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateRadarValueListItem::new(stripe_types::CreateRadarValueListItemArgs {
-        value: String::from("x"),
-        value_list: String::from("x"),
-    });
+    let req = stripe_types::CreateRadarValueListItem::new(
+        String::from("x"),
+        stripe_types::RadarValueListId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_radar_value_list_items_item(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveRadarValueListItem::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::RadarValueListItemId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_radar_value_list_items_item(client: &Client) -> Result<(), Error> {
     let req = stripe_types::DeleteRadarValueListItem::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::RadarValueListItemId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2772,21 +2845,21 @@ async fn op_post_radar_value_lists(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_radar_value_lists_value_list(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveRadarValueList::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::RadarValueListId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_radar_value_lists_value_list(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateRadarValueList::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::RadarValueListId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_radar_value_lists_value_list(client: &Client) -> Result<(), Error> {
     let req = stripe_types::DeleteRadarValueList::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::RadarValueListId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2802,17 +2875,17 @@ async fn op_post_refunds(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_refunds_refund(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveRefund::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveRefund::new(stripe_types::RefundId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_refunds_refund(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateRefund::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateRefund::new(stripe_types::RefundId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_refunds_refund_cancel(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CancelRefund::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::CancelRefund::new(stripe_types::RefundId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -2822,13 +2895,15 @@ async fn op_get_reporting_report_runs(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_post_reporting_report_runs(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateReportingReportRun::new(String::from("x"));
+    let req = stripe_types::CreateReportingReportRun::new(
+        stripe_types::ReportingReportTypeId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_reporting_report_runs_report_run(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveReportingReportRun::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ReportingReportRunId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2842,7 +2917,7 @@ async fn op_get_reporting_report_types_report_type(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveReportingReportType::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ReportingReportTypeId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2853,17 +2928,19 @@ async fn op_get_reviews(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_reviews_review(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveReview::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveReview::new(stripe_types::ReviewId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_reviews_review_approve(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ApproveReview::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::ApproveReview::new(stripe_types::ReviewId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_setup_attempts(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListSetupAttempts::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::ListSetupAttempts::new(
+        stripe_types::SetupIntentId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -2879,23 +2956,29 @@ async fn op_post_setup_intents(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_setup_intents_intent(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveSetupIntent::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::SetupIntentId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_setup_intents_intent(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateSetupIntent::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateSetupIntent::new(
+        stripe_types::SetupIntentId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_setup_intents_intent_cancel(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CancelSetupIntent::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::CancelSetupIntent::new(
+        stripe_types::SetupIntentId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_setup_intents_intent_confirm(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ConfirmSetupIntent::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::ConfirmSetupIntent::new(
+        stripe_types::SetupIntentId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -2903,7 +2986,7 @@ async fn op_post_setup_intents_intent_verify_microdeposits(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::VerifyMicrodepositsSetupIntent::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::SetupIntentId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2922,7 +3005,7 @@ async fn op_get_shipping_rates_shipping_rate_token(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveShippingRate::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ShippingRateId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2930,13 +3013,15 @@ async fn op_get_shipping_rates_shipping_rate_token(
 async fn op_post_shipping_rates_shipping_rate_token(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::UpdateShippingRate::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateShippingRate::new(
+        stripe_types::ShippingRateId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_sigma_saved_queries_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateSigmaSavedQuery::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::SigmaSigmaApiQueryId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2950,7 +3035,7 @@ async fn op_get_sigma_scheduled_query_runs_scheduled_query_run(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveSigmaScheduledQueryRun::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::ScheduledQueryRunId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2961,12 +3046,12 @@ async fn op_post_sources(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_sources_source(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveSource::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveSource::new(stripe_types::SourceId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_sources_source(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateSource::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateSource::new(stripe_types::SourceId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -2974,8 +3059,8 @@ async fn op_get_sources_source_mandate_notifications_mandate_notification(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveSourceMandateNotification::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::SourceId::new("id_123"),
+        stripe_types::SourceMandateNotificationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2984,7 +3069,7 @@ async fn op_get_sources_source_source_transactions(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::SourceTransactionsSource::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::SourceId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2993,15 +3078,15 @@ async fn op_get_sources_source_source_transactions_source_transaction(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveSourceSourceTransaction::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::SourceId::new("id_123"),
+        stripe_types::SourceTransactionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_sources_source_verify(client: &Client) -> Result<(), Error> {
     let req = stripe_types::VerifySource::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::SourceId::new("id_123"),
         vec![String::from("x")],
     );
     let _answer = req.send(client).await?;
@@ -3009,35 +3094,35 @@ async fn op_post_sources_source_verify(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_subscription_items(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ListSubscriptionItems::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::SubscriptionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_subscription_items(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateSubscriptionItem::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::SubscriptionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_subscription_items_item(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveSubscriptionItem::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::SubscriptionItemId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_subscription_items_item(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateSubscriptionItem::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::SubscriptionItemId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_subscription_items_item(client: &Client) -> Result<(), Error> {
     let req = stripe_types::DeleteSubscriptionItem::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::SubscriptionItemId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3054,14 +3139,14 @@ async fn op_post_subscription_schedules(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_subscription_schedules_schedule(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveSubscriptionSchedule::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::SubscriptionScheduleId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_subscription_schedules_schedule(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateSubscriptionSchedule::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::SubscriptionScheduleId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3070,7 +3155,7 @@ async fn op_post_subscription_schedules_schedule_cancel(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::CancelSubscriptionSchedule::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::SubscriptionScheduleId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3079,7 +3164,7 @@ async fn op_post_subscription_schedules_schedule_release(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ReleaseSubscriptionSchedule::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::SubscriptionScheduleId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3103,7 +3188,7 @@ async fn op_get_subscriptions_subscription_exposed_id(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveSubscription::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::SubscriptionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3111,14 +3196,18 @@ async fn op_get_subscriptions_subscription_exposed_id(
 async fn op_post_subscriptions_subscription_exposed_id(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::UpdateSubscription::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateSubscription::new(
+        stripe_types::SubscriptionId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_subscriptions_subscription_exposed_id(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CancelSubscription::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::CancelSubscription::new(
+        stripe_types::SubscriptionId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3126,7 +3215,7 @@ async fn op_delete_subscriptions_subscription_exposed_id_discount(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::DeleteDiscountSubscription::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::SubscriptionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3135,7 +3224,7 @@ async fn op_post_subscriptions_subscription_migrate(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::MigrateSubscription::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::SubscriptionId::new("id_123"),
         stripe_types::subscription::BillingMode::new(
             <stripe_types::subscription::BillingModeType as std::str::FromStr>::from_str(
                     "flexible",
@@ -3149,12 +3238,16 @@ async fn op_post_subscriptions_subscription_migrate(
 async fn op_post_subscriptions_subscription_resume(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::ResumeSubscription::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::ResumeSubscription::new(
+        stripe_types::SubscriptionId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_tax_associations_find(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::FindTaxAssociation::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::FindTaxAssociation::new(
+        stripe_types::PaymentIntentId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3168,7 +3261,7 @@ async fn op_post_tax_calculations(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_tax_calculations_calculation(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveTaxCalculation::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TaxCalculationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3177,7 +3270,7 @@ async fn op_get_tax_calculations_calculation_line_items(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ListLineItemsTaxCalculation::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TaxCalculationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3208,14 +3301,14 @@ async fn op_post_tax_registrations(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_tax_registrations_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveTaxRegistration::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TaxRegistrationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_tax_registrations_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateTaxRegistration::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TaxRegistrationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3233,10 +3326,10 @@ async fn op_post_tax_settings(client: &Client) -> Result<(), Error> {
 async fn op_post_tax_transactions_create_from_calculation(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CreateFromCalculationTaxTransaction::new(stripe_types::CreateFromCalculationTaxTransactionArgs {
-        calculation: String::from("x"),
-        reference: String::from("x"),
-    });
+    let req = stripe_types::CreateFromCalculationTaxTransaction::new(
+        stripe_types::TaxCalculationId::new("id_123"),
+        String::from("x"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3254,7 +3347,7 @@ async fn op_post_tax_transactions_create_reversal(client: &Client) -> Result<(),
 }
 async fn op_get_tax_transactions_transaction(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveTaxTransaction::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TaxTransactionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3263,7 +3356,7 @@ async fn op_get_tax_transactions_transaction_line_items(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ListLineItemsTaxTransaction::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TaxTransactionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3274,7 +3367,7 @@ async fn op_get_tax_codes(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_tax_codes_id(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveTaxCode::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveTaxCode::new(stripe_types::TaxCodeId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3293,12 +3386,12 @@ async fn op_post_tax_ids(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_tax_ids_id(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveTaxId::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveTaxId::new(stripe_types::TaxIdId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_tax_ids_id(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::DeleteTaxId::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::DeleteTaxId::new(stripe_types::TaxIdId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3313,12 +3406,12 @@ async fn op_post_tax_rates(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_tax_rates_tax_rate(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveTaxRate::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveTaxRate::new(stripe_types::TaxRateId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_tax_rates_tax_rate(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateTaxRate::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateTaxRate::new(stripe_types::TaxRateId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3336,7 +3429,7 @@ async fn op_get_terminal_configurations_configuration(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveTerminalConfiguration::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TerminalConfigurationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3345,7 +3438,7 @@ async fn op_post_terminal_configurations_configuration(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateTerminalConfiguration::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TerminalConfigurationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3354,7 +3447,7 @@ async fn op_delete_terminal_configurations_configuration(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::DeleteTerminalConfiguration::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TerminalConfigurationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3376,21 +3469,21 @@ async fn op_post_terminal_locations(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_terminal_locations_location(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveTerminalLocation::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TerminalLocationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_terminal_locations_location(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateTerminalLocation::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TerminalLocationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_terminal_locations_location(client: &Client) -> Result<(), Error> {
     let req = stripe_types::DeleteTerminalLocation::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TerminalLocationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3423,21 +3516,21 @@ async fn op_post_terminal_readers(client: &Client) -> Result<(), Error> {
 }
 async fn op_get_terminal_readers_reader(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveTerminalReader::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TerminalReaderId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_terminal_readers_reader(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateTerminalReader::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TerminalReaderId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_terminal_readers_reader(client: &Client) -> Result<(), Error> {
     let req = stripe_types::DeleteTerminalReader::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TerminalReaderId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3446,7 +3539,7 @@ async fn op_post_terminal_readers_reader_cancel_action(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::CancelActionTerminalReader::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TerminalReaderId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3455,7 +3548,7 @@ async fn op_post_terminal_readers_reader_collect_inputs(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::CollectInputsTerminalReader::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TerminalReaderId::new("id_123"),
         vec![
             stripe_types::terminal_reader::Inputs::new(stripe_types::terminal_reader::CustomText::new(String::from("x")),
             < stripe_types::terminal_reader::InputsType as std::str::FromStr >
@@ -3469,8 +3562,8 @@ async fn op_post_terminal_readers_reader_collect_payment_method(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::CollectPaymentMethodTerminalReader::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TerminalReaderId::new("id_123"),
+        stripe_types::PaymentIntentId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3479,8 +3572,8 @@ async fn op_post_terminal_readers_reader_confirm_payment_intent(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ConfirmPaymentIntentTerminalReader::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TerminalReaderId::new("id_123"),
+        stripe_types::PaymentIntentId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3489,8 +3582,8 @@ async fn op_post_terminal_readers_reader_process_payment_intent(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ProcessPaymentIntentTerminalReader::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TerminalReaderId::new("id_123"),
+        stripe_types::PaymentIntentId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3499,12 +3592,12 @@ async fn op_post_terminal_readers_reader_process_setup_intent(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ProcessSetupIntentTerminalReader::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TerminalReaderId::new("id_123"),
         <stripe_types::payment_method::AllowRedisplay as std::str::FromStr>::from_str(
                 "always",
             )
             .unwrap_or_else(|e| match e {}),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::SetupIntentId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3513,7 +3606,7 @@ async fn op_post_terminal_readers_reader_refund_payment(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RefundPaymentTerminalReader::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TerminalReaderId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3522,7 +3615,7 @@ async fn op_post_terminal_readers_reader_set_reader_display(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::SetReaderDisplayTerminalReader::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TerminalReaderId::new("id_123"),
         <stripe_types::terminal_reader::set::Type as std::str::FromStr>::from_str("cart")
             .unwrap_or_else(|e| match e {}),
     );
@@ -3538,7 +3631,7 @@ async fn op_post_test_helpers_customers_customer_fund_cash_balance(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::FundCashBalanceTestHelpersCustomer::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::CustomerId::new("id_123"),
         1i64,
         String::from("x"),
     );
@@ -3549,7 +3642,7 @@ async fn op_post_test_helpers_issuing_authorizations(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::CreateTestHelpersIssuingAuthorization::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingCardId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3558,7 +3651,7 @@ async fn op_post_test_helpers_issuing_authorizations_authorization_capture(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::CaptureTestHelpersIssuingAuthorization::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingAuthorizationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3567,7 +3660,7 @@ async fn op_post_test_helpers_issuing_authorizations_authorization_expire(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ExpireTestHelpersIssuingAuthorization::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingAuthorizationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3576,7 +3669,7 @@ async fn op_post_test_helpers_issuing_authorizations_authorization_finalize_amou
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::FinalizeAmountTestHelpersIssuingAuthorization::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingAuthorizationId::new("id_123"),
         1i64,
     );
     let _answer = req.send(client).await?;
@@ -3586,7 +3679,7 @@ async fn op_post_test_helpers_issuing_authorizations_authorization_fraud_challen
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RespondTestHelpersIssuingAuthorization::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingAuthorizationId::new("id_123"),
         true,
     );
     let _answer = req.send(client).await?;
@@ -3596,7 +3689,7 @@ async fn op_post_test_helpers_issuing_authorizations_authorization_increment(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::IncrementTestHelpersIssuingAuthorization::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingAuthorizationId::new("id_123"),
         1i64,
     );
     let _answer = req.send(client).await?;
@@ -3606,7 +3699,7 @@ async fn op_post_test_helpers_issuing_authorizations_authorization_reverse(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ReverseTestHelpersIssuingAuthorization::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingAuthorizationId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3615,7 +3708,7 @@ async fn op_post_test_helpers_issuing_cards_card_shipping_deliver(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::DeliverTestHelpersIssuingCard::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingCardId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3624,7 +3717,7 @@ async fn op_post_test_helpers_issuing_cards_card_shipping_fail(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::FailTestHelpersIssuingCard::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingCardId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3633,7 +3726,7 @@ async fn op_post_test_helpers_issuing_cards_card_shipping_return(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ReturnTestHelpersIssuingCard::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingCardId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3642,7 +3735,7 @@ async fn op_post_test_helpers_issuing_cards_card_shipping_ship(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ShipTestHelpersIssuingCard::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingCardId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3651,7 +3744,7 @@ async fn op_post_test_helpers_issuing_cards_card_shipping_submit(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::SubmitTestHelpersIssuingCard::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingCardId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3660,7 +3753,7 @@ async fn op_post_test_helpers_issuing_personalization_designs_personalization_de
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ActivateTestHelpersIssuingPersonalizationDesign::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingPersonalizationDesignId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3669,7 +3762,7 @@ async fn op_post_test_helpers_issuing_personalization_designs_personalization_de
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::DeactivateTestHelpersIssuingPersonalizationDesign::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingPersonalizationDesignId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3678,7 +3771,7 @@ async fn op_post_test_helpers_issuing_personalization_designs_personalization_de
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RejectTestHelpersIssuingPersonalizationDesign::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingPersonalizationDesignId::new("id_123"),
         stripe_types::issuing_personalization_design::RejectionReasons::new()
             .card_logo(
                 vec![
@@ -3706,7 +3799,7 @@ async fn op_post_test_helpers_issuing_settlements_settlement_complete(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::CompleteTestHelpersIssuingSettlement::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingSettlementId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3716,7 +3809,7 @@ async fn op_post_test_helpers_issuing_transactions_create_force_capture(
 ) -> Result<(), Error> {
     let req = stripe_types::CreateForceCaptureTestHelpersIssuingTransaction::new(
         1i64,
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingCardId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3726,7 +3819,7 @@ async fn op_post_test_helpers_issuing_transactions_create_unlinked_refund(
 ) -> Result<(), Error> {
     let req = stripe_types::CreateUnlinkedRefundTestHelpersIssuingTransaction::new(
         1i64,
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingCardId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3735,7 +3828,7 @@ async fn op_post_test_helpers_issuing_transactions_transaction_refund(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RefundTestHelpersIssuingTransaction::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::IssuingTransactionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3744,7 +3837,7 @@ async fn op_post_test_helpers_refunds_refund_expire(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ExpireTestHelpersRefund::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::RefundId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3753,7 +3846,7 @@ async fn op_post_test_helpers_terminal_readers_reader_present_payment_method(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::PresentPaymentMethodTestHelpersTerminalReader::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TerminalReaderId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3762,7 +3855,7 @@ async fn op_post_test_helpers_terminal_readers_reader_succeed_input_collection(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::SucceedInputCollectionTestHelpersTerminalReader::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TerminalReaderId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3771,7 +3864,7 @@ async fn op_post_test_helpers_terminal_readers_reader_timeout_input_collection(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::TimeoutInputCollectionTestHelpersTerminalReader::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TerminalReaderId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3792,7 +3885,7 @@ async fn op_get_test_helpers_test_clocks_test_clock(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveTestHelpersTestClock::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TestHelpersTestClockId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3801,7 +3894,7 @@ async fn op_delete_test_helpers_test_clocks_test_clock(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::DeleteTestHelpersTestClock::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TestHelpersTestClockId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3810,7 +3903,7 @@ async fn op_post_test_helpers_test_clocks_test_clock_advance(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::AdvanceTestHelpersTestClock::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TestHelpersTestClockId::new("id_123"),
         stripe_types::rt::Timestamp(1_700_000_000),
     );
     let _answer = req.send(client).await?;
@@ -3820,7 +3913,7 @@ async fn op_post_test_helpers_treasury_inbound_transfers_id_fail(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::FailTestHelpersTreasuryInboundTransfer::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryInboundTransferId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3829,7 +3922,7 @@ async fn op_post_test_helpers_treasury_inbound_transfers_id_return(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ReturnTestHelpersTreasuryInboundTransfer::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryInboundTransferId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3838,7 +3931,7 @@ async fn op_post_test_helpers_treasury_inbound_transfers_id_succeed(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::SucceedTestHelpersTreasuryInboundTransfer::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryInboundTransferId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3847,7 +3940,7 @@ async fn op_post_test_helpers_treasury_outbound_payments_id(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateTestHelpersTreasuryOutboundPayment::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryOutboundPaymentId::new("id_123"),
         stripe_types::treasury_outbound_payment::TrackingDetails::new(
             <stripe_types::treasury_outbound_payment::TrackingDetailsType as std::str::FromStr>::from_str(
                     "ach",
@@ -3862,7 +3955,7 @@ async fn op_post_test_helpers_treasury_outbound_payments_id_fail(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::FailTestHelpersTreasuryOutboundPayment::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryOutboundPaymentId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3871,7 +3964,7 @@ async fn op_post_test_helpers_treasury_outbound_payments_id_post(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::PostTestHelpersTreasuryOutboundPayment::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryOutboundPaymentId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3880,7 +3973,7 @@ async fn op_post_test_helpers_treasury_outbound_payments_id_return(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ReturnTestHelpersTreasuryOutboundPayment::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryOutboundPaymentId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3889,7 +3982,7 @@ async fn op_post_test_helpers_treasury_outbound_transfers_outbound_transfer(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateTestHelpersTreasuryOutboundTransfer::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryOutboundTransferId::new("id_123"),
         stripe_types::treasury_outbound_payment::TrackingDetails::new(
             <stripe_types::treasury_outbound_payment::TrackingDetailsType as std::str::FromStr>::from_str(
                     "ach",
@@ -3904,7 +3997,7 @@ async fn op_post_test_helpers_treasury_outbound_transfers_outbound_transfer_fail
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::FailTestHelpersTreasuryOutboundTransfer::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryOutboundTransferId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3913,7 +4006,7 @@ async fn op_post_test_helpers_treasury_outbound_transfers_outbound_transfer_post
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::PostTestHelpersTreasuryOutboundTransfer::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryOutboundTransferId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3922,7 +4015,7 @@ async fn op_post_test_helpers_treasury_outbound_transfers_outbound_transfer_retu
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ReturnTestHelpersTreasuryOutboundTransfer::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryOutboundTransferId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3930,30 +4023,30 @@ async fn op_post_test_helpers_treasury_outbound_transfers_outbound_transfer_retu
 async fn op_post_test_helpers_treasury_received_credits(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CreateTestHelpersTreasuryReceivedCredit::new(stripe_types::CreateTestHelpersTreasuryReceivedCreditArgs {
-        amount: 1i64,
-        currency: String::from("x"),
-        financial_account: String::from("x"),
-        network: <stripe_types::treasury_received_credit::create::Network as std::str::FromStr>::from_str(
+    let req = stripe_types::CreateTestHelpersTreasuryReceivedCredit::new(
+        1i64,
+        String::from("x"),
+        stripe_types::TreasuryFinancialAccountId::new("id_123"),
+        <stripe_types::treasury_received_credit::create::Network as std::str::FromStr>::from_str(
                 "ach",
             )
             .unwrap_or_else(|e| match e {}),
-    });
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_test_helpers_treasury_received_debits(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CreateTestHelpersTreasuryReceivedDebit::new(stripe_types::CreateTestHelpersTreasuryReceivedDebitArgs {
-        amount: 1i64,
-        currency: String::from("x"),
-        financial_account: String::from("x"),
-        network: <stripe_types::treasury_received_debit::create::Network as std::str::FromStr>::from_str(
+    let req = stripe_types::CreateTestHelpersTreasuryReceivedDebit::new(
+        1i64,
+        String::from("x"),
+        stripe_types::TreasuryFinancialAccountId::new("id_123"),
+        <stripe_types::treasury_received_debit::create::Network as std::str::FromStr>::from_str(
                 "ach",
             )
             .unwrap_or_else(|e| match e {}),
-    });
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3963,7 +4056,7 @@ async fn op_post_tokens(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_tokens_token(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveToken::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveToken::new(stripe_types::TokenId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3978,17 +4071,17 @@ async fn op_post_topups(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_topups_topup(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveTopup::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveTopup::new(stripe_types::TopupId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_topups_topup(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateTopup::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateTopup::new(stripe_types::TopupId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_topups_topup_cancel(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CancelTopup::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::CancelTopup::new(stripe_types::TopupId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3998,60 +4091,66 @@ async fn op_get_transfers(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_post_transfers(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateTransfer::new(stripe_types::CreateTransferArgs {
-        currency: String::from("x"),
-        destination: String::from("x"),
-    });
+    let req = stripe_types::CreateTransfer::new(
+        String::from("x"),
+        stripe_types::AccountId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_transfers_id_reversals(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ListTransferReversals::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TransferId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_transfers_id_reversals(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateTransferReversal::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TransferId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_transfers_transfer(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveTransfer::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveTransfer::new(
+        stripe_types::TransferId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_transfers_transfer(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateTransfer::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateTransfer::new(stripe_types::TransferId::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_transfers_transfer_reversals_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveTransferReversal::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TransferId::new("id_123"),
+        stripe_types::TransferReversalId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_transfers_transfer_reversals_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateTransferReversal::new(
-        stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TransferId::new("id_123"),
+        stripe_types::TransferReversalId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_treasury_credit_reversals(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListTreasuryCreditReversals::new(String::from("x"));
+    let req = stripe_types::ListTreasuryCreditReversals::new(
+        stripe_types::TreasuryFinancialAccountId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_treasury_credit_reversals(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateTreasuryCreditReversal::new(String::from("x"));
+    let req = stripe_types::CreateTreasuryCreditReversal::new(
+        stripe_types::TreasuryReceivedCreditId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -4059,18 +4158,22 @@ async fn op_get_treasury_credit_reversals_credit_reversal(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveTreasuryCreditReversal::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryCreditReversalId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_treasury_debit_reversals(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListTreasuryDebitReversals::new(String::from("x"));
+    let req = stripe_types::ListTreasuryDebitReversals::new(
+        stripe_types::TreasuryFinancialAccountId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_treasury_debit_reversals(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateTreasuryDebitReversal::new(String::from("x"));
+    let req = stripe_types::CreateTreasuryDebitReversal::new(
+        stripe_types::TreasuryReceivedDebitId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -4078,7 +4181,7 @@ async fn op_get_treasury_debit_reversals_debit_reversal(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveTreasuryDebitReversal::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryDebitReversalId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -4097,7 +4200,7 @@ async fn op_get_treasury_financial_accounts_financial_account(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveTreasuryFinancialAccount::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryFinancialAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -4106,7 +4209,7 @@ async fn op_post_treasury_financial_accounts_financial_account(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateTreasuryFinancialAccount::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryFinancialAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -4115,7 +4218,7 @@ async fn op_post_treasury_financial_accounts_financial_account_close(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::CloseTreasuryFinancialAccount::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryFinancialAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -4124,7 +4227,7 @@ async fn op_get_treasury_financial_accounts_financial_account_features(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveFeaturesTreasuryFinancialAccount::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryFinancialAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -4133,13 +4236,15 @@ async fn op_post_treasury_financial_accounts_financial_account_features(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateFeaturesTreasuryFinancialAccount::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryFinancialAccountId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_treasury_inbound_transfers(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListTreasuryInboundTransfers::new(String::from("x"));
+    let req = stripe_types::ListTreasuryInboundTransfers::new(
+        stripe_types::TreasuryFinancialAccountId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -4147,7 +4252,7 @@ async fn op_post_treasury_inbound_transfers(client: &Client) -> Result<(), Error
     let req = stripe_types::CreateTreasuryInboundTransfer::new(stripe_types::CreateTreasuryInboundTransferArgs {
         amount: 1i64,
         currency: String::from("x"),
-        financial_account: String::from("x"),
+        financial_account: stripe_types::TreasuryFinancialAccountId::new("id_123"),
         origin_payment_method: String::from("x"),
     });
     let _answer = req.send(client).await?;
@@ -4155,7 +4260,7 @@ async fn op_post_treasury_inbound_transfers(client: &Client) -> Result<(), Error
 }
 async fn op_get_treasury_inbound_transfers_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveTreasuryInboundTransfer::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryInboundTransferId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -4164,28 +4269,30 @@ async fn op_post_treasury_inbound_transfers_inbound_transfer_cancel(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::CancelTreasuryInboundTransfer::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryInboundTransferId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_treasury_outbound_payments(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListTreasuryOutboundPayments::new(String::from("x"));
+    let req = stripe_types::ListTreasuryOutboundPayments::new(
+        stripe_types::TreasuryFinancialAccountId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_treasury_outbound_payments(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateTreasuryOutboundPayment::new(stripe_types::CreateTreasuryOutboundPaymentArgs {
-        amount: 1i64,
-        currency: String::from("x"),
-        financial_account: String::from("x"),
-    });
+    let req = stripe_types::CreateTreasuryOutboundPayment::new(
+        1i64,
+        String::from("x"),
+        stripe_types::TreasuryFinancialAccountId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_treasury_outbound_payments_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveTreasuryOutboundPayment::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryOutboundPaymentId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -4194,22 +4301,24 @@ async fn op_post_treasury_outbound_payments_id_cancel(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::CancelTreasuryOutboundPayment::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryOutboundPaymentId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_treasury_outbound_transfers(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListTreasuryOutboundTransfers::new(String::from("x"));
+    let req = stripe_types::ListTreasuryOutboundTransfers::new(
+        stripe_types::TreasuryFinancialAccountId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_treasury_outbound_transfers(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateTreasuryOutboundTransfer::new(stripe_types::CreateTreasuryOutboundTransferArgs {
-        amount: 1i64,
-        currency: String::from("x"),
-        financial_account: String::from("x"),
-    });
+    let req = stripe_types::CreateTreasuryOutboundTransfer::new(
+        1i64,
+        String::from("x"),
+        stripe_types::TreasuryFinancialAccountId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -4217,7 +4326,7 @@ async fn op_get_treasury_outbound_transfers_outbound_transfer(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveTreasuryOutboundTransfer::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryOutboundTransferId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -4226,55 +4335,63 @@ async fn op_post_treasury_outbound_transfers_outbound_transfer_cancel(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::CancelTreasuryOutboundTransfer::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryOutboundTransferId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_treasury_received_credits(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListTreasuryReceivedCredits::new(String::from("x"));
+    let req = stripe_types::ListTreasuryReceivedCredits::new(
+        stripe_types::TreasuryFinancialAccountId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_treasury_received_credits_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveTreasuryReceivedCredit::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryReceivedCreditId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_treasury_received_debits(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListTreasuryReceivedDebits::new(String::from("x"));
+    let req = stripe_types::ListTreasuryReceivedDebits::new(
+        stripe_types::TreasuryFinancialAccountId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_treasury_received_debits_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveTreasuryReceivedDebit::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryReceivedDebitId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_treasury_transaction_entries(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListTreasuryTransactionEntries::new(String::from("x"));
+    let req = stripe_types::ListTreasuryTransactionEntries::new(
+        stripe_types::TreasuryFinancialAccountId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_treasury_transaction_entries_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveTreasuryTransactionEntry::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryTransactionEntryId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_treasury_transactions(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListTreasuryTransactions::new(String::from("x"));
+    let req = stripe_types::ListTreasuryTransactions::new(
+        stripe_types::TreasuryFinancialAccountId::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_treasury_transactions_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveTreasuryTransaction::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::TreasuryTransactionId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -4299,7 +4416,7 @@ async fn op_get_webhook_endpoints_webhook_endpoint(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveWebhookEndpoint::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::WebhookEndpointId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -4308,7 +4425,7 @@ async fn op_post_webhook_endpoints_webhook_endpoint(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateWebhookEndpoint::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::WebhookEndpointId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -4317,7 +4434,7 @@ async fn op_delete_webhook_endpoints_webhook_endpoint(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::DeleteWebhookEndpoint::new(
-        stripe_types::rt::Id::new("id_123"),
+        stripe_types::WebhookEndpointId::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())

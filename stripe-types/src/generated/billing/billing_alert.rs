@@ -412,7 +412,7 @@ pub struct ListBillingAlerts {
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// Filter results to only include alerts with the given meter.
-    pub meter: Option<String>,
+    pub meter: Option<crate::BillingMeterId>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
@@ -480,7 +480,7 @@ impl ListBillingAlerts {
         self
     }
     /// Filter results to only include alerts with the given meter.
-    pub fn meter(mut self, v: impl Into<String>) -> Self {
+    pub fn meter(mut self, v: impl Into<crate::BillingMeterId>) -> Self {
         self.meter = Some(v.into());
         self
     }

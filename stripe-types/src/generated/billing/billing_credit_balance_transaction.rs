@@ -177,7 +177,7 @@ impl serde::Serialize for BillingCreditBalanceTransaction {
 #[non_exhaustive]
 pub struct ListBillingCreditBalanceTransactions {
     /// The credit grant for which to fetch credit balance transactions.
-    pub credit_grant: Option<String>,
+    pub credit_grant: Option<crate::BillingCreditGrantId>,
     /// The customer whose credit balance transactions you're retrieving.
     pub customer: Option<crate::CustomerId>,
     /// The account representing the customer whose credit balance transactions you're retrieving.
@@ -236,7 +236,7 @@ impl ListBillingCreditBalanceTransactions {
         }
     }
     /// The credit grant for which to fetch credit balance transactions.
-    pub fn credit_grant(mut self, v: impl Into<String>) -> Self {
+    pub fn credit_grant(mut self, v: impl Into<crate::BillingCreditGrantId>) -> Self {
         self.credit_grant = Some(v.into());
         self
     }

@@ -213,7 +213,7 @@ impl serde::Serialize for BillingPortalSession {
 #[non_exhaustive]
 pub struct CreateBillingPortalSession {
     /// The ID of an existing [configuration](https://docs.stripe.com/api/customer_portal/configuration) to use for this session, describing its functionality and features. If not specified, the session uses the default configuration.
-    pub configuration: Option<String>,
+    pub configuration: Option<crate::BillingPortalConfigurationId>,
     /// The ID of an existing customer.
     pub customer: Option<crate::CustomerId>,
     /// The ID of an existing account.
@@ -278,7 +278,10 @@ impl CreateBillingPortalSession {
         }
     }
     /// The ID of an existing [configuration](https://docs.stripe.com/api/customer_portal/configuration) to use for this session, describing its functionality and features. If not specified, the session uses the default configuration.
-    pub fn configuration(mut self, v: impl Into<String>) -> Self {
+    pub fn configuration(
+        mut self,
+        v: impl Into<crate::BillingPortalConfigurationId>,
+    ) -> Self {
         self.configuration = Some(v.into());
         self
     }

@@ -413,7 +413,7 @@ pub struct CreateCoupon {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Unique string of your choice that will be used to identify this coupon when applying it to a customer. If you don't want to specify a particular code, you can leave the ID blank and we'll generate a random code for you.
-    pub id: Option<String>,
+    pub id: Option<crate::CouponId>,
     /// A positive integer specifying the number of times the coupon can be redeemed before it's no longer valid. For example, you might have a 50% off coupon that the first 20 readers of your blog can use.
     pub max_redemptions: Option<i64>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -532,7 +532,7 @@ impl CreateCoupon {
         self
     }
     /// Unique string of your choice that will be used to identify this coupon when applying it to a customer. If you don't want to specify a particular code, you can leave the ID blank and we'll generate a random code for you.
-    pub fn id(mut self, v: impl Into<String>) -> Self {
+    pub fn id(mut self, v: impl Into<crate::CouponId>) -> Self {
         self.id = Some(v.into());
         self
     }
@@ -633,7 +633,7 @@ pub struct DeletedCoupon {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: crate::DeletedCouponId,
+    pub id: crate::CouponId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -642,16 +642,13 @@ impl DeletedCoupon {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "coupon";
 }
-/// The id of a [`DeletedCoupon`].
-#[cfg(feature = "coupons")]
-pub type DeletedCouponId = crate::rt::Id<DeletedCoupon>;
 #[cfg(feature = "coupons")]
 impl crate::rt::Decode for DeletedCoupon {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::DeletedCouponId>,
+            f1: crate::rt::json::Slot<crate::CouponId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -184,7 +184,7 @@ impl crate::rt::StripeRequest for AttachPaymentInvoice {
 #[non_exhaustive]
 pub struct CreateInvoice {
     /// The account tax IDs associated with the invoice. Only editable when the invoice is a draft.
-    pub account_tax_ids: Option<crate::rt::Clearable<Vec<String>>>,
+    pub account_tax_ids: Option<crate::rt::Clearable<Vec<crate::TaxIdId>>>,
     /// A fee in cents (or local equivalent) that will be applied to the invoice and transferred to the application owner's Stripe account. The request must be made with an OAuth key or the Stripe-Account header in order to take an application fee. For more information, see the application fees [documentation](https://docs.stripe.com/billing/invoices/connect#collecting-fees).
     pub application_fee_amount: Option<i64>,
     /// Controls whether Stripe performs [automatic collection](https://docs.stripe.com/invoicing/integration/automatic-advancement-collection) of the invoice. If `false`, the invoice's state doesn't automatically advance without an explicit action. Defaults to false.
@@ -206,11 +206,11 @@ pub struct CreateInvoice {
     /// The number of days from when the invoice is created until it is due. Valid only for invoices where `collection_method=send_invoice`.
     pub days_until_due: Option<i64>,
     /// ID of the default payment method for the invoice. It must belong to the customer associated with the invoice. If not set, defaults to the subscription's default payment method, if any, or to the default payment method in the customer's invoice settings.
-    pub default_payment_method: Option<String>,
+    pub default_payment_method: Option<crate::PaymentMethodId>,
     /// ID of the default payment source for the invoice. It must belong to the customer associated with the invoice and be in a chargeable state. If not set, defaults to the subscription's default source, if any, or to the customer's default source.
-    pub default_source: Option<String>,
+    pub default_source: Option<crate::BankAccountOrCardOrSourceId>,
     /// The tax rates that will apply to any line item that does not have `tax_rates` set.
-    pub default_tax_rates: Option<Vec<String>>,
+    pub default_tax_rates: Option<Vec<crate::TaxRateId>>,
     /// An arbitrary string attached to the object. Often useful for displaying to users. Referenced as 'memo' in the Dashboard.
     pub description: Option<String>,
     /// The coupons and promotion codes to redeem into discounts for the invoice. If not specified, inherits the discount from the invoice's customer. Pass an empty string to avoid inheriting any discounts.
@@ -232,7 +232,7 @@ pub struct CreateInvoice {
     /// Set the number for this invoice. If no number is present then a number will be assigned automatically when the invoice is finalized. In many markets, regulations require invoices to be unique, sequential and / or gapless. You are responsible for ensuring this is true across all your different invoicing systems in the event that you edit the invoice number using our API. If you use only Stripe for your invoices and do not change invoice numbers, Stripe handles this aspect of compliance for you automatically.
     pub number: Option<String>,
     /// The account (if any) for which the funds of the invoice payment are intended. If set, the invoice will be presented with the branding and support information of the specified account. See the [Invoices with Connect](https://docs.stripe.com/billing/invoices/connect) documentation for details.
-    pub on_behalf_of: Option<String>,
+    pub on_behalf_of: Option<crate::AccountId>,
     /// Configuration settings for the PaymentIntent that is generated when the invoice is finalized.
     pub payment_settings: Option<crate::invoice::PaymentSettings>,
     /// How to handle pending invoice items on invoice creation. Defaults to `exclude` if the parameter is omitted.
@@ -405,7 +405,7 @@ impl CreateInvoice {
     /// The account tax IDs associated with the invoice. Only editable when the invoice is a draft.
     pub fn account_tax_ids(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxIdId>>>,
     ) -> Self {
         self.account_tax_ids = Some(v.into());
         self
@@ -470,19 +470,25 @@ impl CreateInvoice {
         self
     }
     /// ID of the default payment method for the invoice. It must belong to the customer associated with the invoice. If not set, defaults to the subscription's default payment method, if any, or to the default payment method in the customer's invoice settings.
-    pub fn default_payment_method(mut self, v: impl Into<String>) -> Self {
+    pub fn default_payment_method(
+        mut self,
+        v: impl Into<crate::PaymentMethodId>,
+    ) -> Self {
         self.default_payment_method = Some(v.into());
         self
     }
     /// ID of the default payment source for the invoice. It must belong to the customer associated with the invoice and be in a chargeable state. If not set, defaults to the subscription's default source, if any, or to the customer's default source.
-    pub fn default_source(mut self, v: impl Into<String>) -> Self {
+    pub fn default_source(
+        mut self,
+        v: impl Into<crate::BankAccountOrCardOrSourceId>,
+    ) -> Self {
         self.default_source = Some(v.into());
         self
     }
     /// The tax rates that will apply to any line item that does not have `tax_rates` set.
     pub fn default_tax_rates(
         mut self,
-        v: impl IntoIterator<Item = impl Into<String>>,
+        v: impl IntoIterator<Item = impl Into<crate::TaxRateId>>,
     ) -> Self {
         self.default_tax_rates = Some(v.into_iter().map(Into::into).collect());
         self
@@ -544,7 +550,7 @@ impl CreateInvoice {
         self
     }
     /// The account (if any) for which the funds of the invoice payment are intended. If set, the invoice will be presented with the branding and support information of the specified account. See the [Invoices with Connect](https://docs.stripe.com/billing/invoices/connect) documentation for details.
-    pub fn on_behalf_of(mut self, v: impl Into<String>) -> Self {
+    pub fn on_behalf_of(mut self, v: impl Into<crate::AccountId>) -> Self {
         self.on_behalf_of = Some(v.into());
         self
     }
@@ -649,7 +655,7 @@ pub struct CreatePreviewInvoice {
     /// The connected account that issues the invoice. The invoice is presented with the branding and support information of the specified account.
     pub issuer: Option<crate::invoice::Issuer>,
     /// The account (if any) for which the funds of the invoice payment are intended. If set, the invoice will be presented with the branding and support information of the specified account. See the [Invoices with Connect](https://docs.stripe.com/billing/invoices/connect) documentation for details.
-    pub on_behalf_of: Option<crate::rt::Clearable<String>>,
+    pub on_behalf_of: Option<crate::rt::Clearable<crate::AccountId>>,
     /// Customizes the types of values to include when calculating the invoice. Defaults to `next` if unspecified.
     pub preview_mode: Option<crate::invoice::PreviewMode>,
     /// The identifier of the schedule whose upcoming invoice you'd like to retrieve. Cannot be used with subscription or subscription fields.
@@ -792,7 +798,10 @@ impl CreatePreviewInvoice {
         self
     }
     /// The account (if any) for which the funds of the invoice payment are intended. If set, the invoice will be presented with the branding and support information of the specified account. See the [Invoices with Connect](https://docs.stripe.com/billing/invoices/connect) documentation for details.
-    pub fn on_behalf_of(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
+    pub fn on_behalf_of(
+        mut self,
+        v: impl Into<crate::rt::Clearable<crate::AccountId>>,
+    ) -> Self {
         self.on_behalf_of = Some(v.into());
         self
     }
@@ -898,7 +907,7 @@ pub struct DeletedInvoice {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: crate::DeletedInvoiceId,
+    pub id: crate::InvoiceId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -907,15 +916,13 @@ impl DeletedInvoice {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "invoice";
 }
-/// The id of a [`DeletedInvoice`].
-pub type DeletedInvoiceId = crate::rt::Id<crate::gated::DeletedInvoice>;
 #[cfg(feature = "invoices")]
 impl crate::rt::Decode for DeletedInvoice {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::DeletedInvoiceId>,
+            f1: crate::rt::json::Slot<crate::InvoiceId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -3471,7 +3478,7 @@ pub struct PayInvoice {
     /// Passing `forgive=false` will fail the charge if the source hasn't been pre-funded with the right amount. An example for this case is with ACH Credit Transfers and wires: if the amount wired is less than the amount due by a small amount, you might want to forgive the difference. Defaults to `false`.
     pub forgive: Option<bool>,
     /// ID of the mandate to be used for this invoice. It must correspond to the payment method used to pay the invoice, including the payment_method param or the invoice's default_payment_method or default_source, if set.
-    pub mandate: Option<crate::rt::Clearable<String>>,
+    pub mandate: Option<crate::rt::Clearable<crate::MandateId>>,
     /// Indicates if a customer is on or off-session while an invoice payment is attempted. Defaults to `true` (off-session).
     pub off_session: Option<bool>,
     /// Boolean representing whether an invoice is paid outside of Stripe. This will result in no charge being made. Defaults to `false`.
@@ -3539,7 +3546,10 @@ impl PayInvoice {
         self
     }
     /// ID of the mandate to be used for this invoice. It must correspond to the payment method used to pay the invoice, including the payment_method param or the invoice's default_payment_method or default_source, if set.
-    pub fn mandate(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
+    pub fn mandate(
+        mut self,
+        v: impl Into<crate::rt::Clearable<crate::MandateId>>,
+    ) -> Self {
         self.mandate = Some(v.into());
         self
     }
@@ -4023,7 +4033,7 @@ pub struct UpdateInvoice {
     /// The `invoice` parameter.
     pub invoice: crate::InvoiceId,
     /// The account tax IDs associated with the invoice. Only editable when the invoice is a draft.
-    pub account_tax_ids: Option<crate::rt::Clearable<Vec<String>>>,
+    pub account_tax_ids: Option<crate::rt::Clearable<Vec<crate::TaxIdId>>>,
     /// A fee in cents (or local equivalent) that will be applied to the invoice and transferred to the application owner's Stripe account. The request must be made with an OAuth key or the Stripe-Account header in order to take an application fee. For more information, see the application fees [documentation](https://docs.stripe.com/billing/invoices/connect#collecting-fees).
     pub application_fee_amount: Option<i64>,
     /// Controls whether Stripe performs [automatic collection](https://docs.stripe.com/invoicing/integration/automatic-advancement-collection) of the invoice.
@@ -4039,11 +4049,11 @@ pub struct UpdateInvoice {
     /// The number of days from which the invoice is created until it is due. Only valid for invoices where `collection_method=send_invoice`. This field can only be updated on `draft` invoices.
     pub days_until_due: Option<i64>,
     /// ID of the default payment method for the invoice. It must belong to the customer associated with the invoice. If not set, defaults to the subscription's default payment method, if any, or to the default payment method in the customer's invoice settings.
-    pub default_payment_method: Option<String>,
+    pub default_payment_method: Option<crate::PaymentMethodId>,
     /// ID of the default payment source for the invoice. It must belong to the customer associated with the invoice and be in a chargeable state. If not set, defaults to the subscription's default source, if any, or to the customer's default source.
-    pub default_source: Option<crate::rt::Clearable<String>>,
+    pub default_source: Option<crate::rt::Clearable<crate::BankAccountOrCardOrSourceId>>,
     /// The tax rates that will apply to any line item that does not have `tax_rates` set. Pass an empty string to remove previously-defined tax rates.
-    pub default_tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+    pub default_tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     /// An arbitrary string attached to the object. Often useful for displaying to users. Referenced as 'memo' in the Dashboard.
     pub description: Option<String>,
     /// The discounts that will apply to the invoice. Pass an empty string to remove previously-defined discounts.
@@ -4063,7 +4073,7 @@ pub struct UpdateInvoice {
     /// Set the number for this invoice. If no number is present then a number will be assigned automatically when the invoice is finalized. In many markets, regulations require invoices to be unique, sequential and / or gapless. You are responsible for ensuring this is true across all your different invoicing systems in the event that you edit the invoice number using our API. If you use only Stripe for your invoices and do not change invoice numbers, Stripe handles this aspect of compliance for you automatically.
     pub number: Option<crate::rt::Clearable<String>>,
     /// The account (if any) for which the funds of the invoice payment are intended. If set, the invoice will be presented with the branding and support information of the specified account. See the [Invoices with Connect](https://docs.stripe.com/billing/invoices/connect) documentation for details.
-    pub on_behalf_of: Option<crate::rt::Clearable<String>>,
+    pub on_behalf_of: Option<crate::rt::Clearable<crate::AccountId>>,
     /// Configuration settings for the PaymentIntent that is generated when the invoice is finalized.
     pub payment_settings: Option<crate::invoice::PaymentSettings>,
     /// The rendering-related settings that control how the invoice is displayed on customer-facing surfaces such as PDF and Hosted Invoice Page.
@@ -4207,7 +4217,7 @@ impl UpdateInvoice {
     /// The account tax IDs associated with the invoice. Only editable when the invoice is a draft.
     pub fn account_tax_ids(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxIdId>>>,
     ) -> Self {
         self.account_tax_ids = Some(v.into());
         self
@@ -4257,19 +4267,25 @@ impl UpdateInvoice {
         self
     }
     /// ID of the default payment method for the invoice. It must belong to the customer associated with the invoice. If not set, defaults to the subscription's default payment method, if any, or to the default payment method in the customer's invoice settings.
-    pub fn default_payment_method(mut self, v: impl Into<String>) -> Self {
+    pub fn default_payment_method(
+        mut self,
+        v: impl Into<crate::PaymentMethodId>,
+    ) -> Self {
         self.default_payment_method = Some(v.into());
         self
     }
     /// ID of the default payment source for the invoice. It must belong to the customer associated with the invoice and be in a chargeable state. If not set, defaults to the subscription's default source, if any, or to the customer's default source.
-    pub fn default_source(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
+    pub fn default_source(
+        mut self,
+        v: impl Into<crate::rt::Clearable<crate::BankAccountOrCardOrSourceId>>,
+    ) -> Self {
         self.default_source = Some(v.into());
         self
     }
     /// The tax rates that will apply to any line item that does not have `tax_rates` set. Pass an empty string to remove previously-defined tax rates.
     pub fn default_tax_rates(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     ) -> Self {
         self.default_tax_rates = Some(v.into());
         self
@@ -4329,7 +4345,10 @@ impl UpdateInvoice {
         self
     }
     /// The account (if any) for which the funds of the invoice payment are intended. If set, the invoice will be presented with the branding and support information of the specified account. See the [Invoices with Connect](https://docs.stripe.com/billing/invoices/connect) documentation for details.
-    pub fn on_behalf_of(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
+    pub fn on_behalf_of(
+        mut self,
+        v: impl Into<crate::rt::Clearable<crate::AccountId>>,
+    ) -> Self {
         self.on_behalf_of = Some(v.into());
         self
     }

@@ -42,9 +42,9 @@ pub struct CreateInvoiceItem {
     /// Only required if a [default tax behavior](https://docs.stripe.com/tax/products-prices-tax-categories-tax-behavior#setting-a-default-tax-behavior-(recommended)) was not provided in the Stripe Tax settings. Specifies whether the price is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`. Once specified as either `inclusive` or `exclusive`, it cannot be changed.
     pub tax_behavior: Option<crate::invoice::TaxBehavior>,
     /// A [tax code](https://docs.stripe.com/tax/tax-categories) ID.
-    pub tax_code: Option<crate::rt::Clearable<String>>,
+    pub tax_code: Option<crate::rt::Clearable<crate::TaxCodeId>>,
     /// The tax rates which apply to the invoice item. When set, the `default_tax_rates` on the invoice do not apply to this invoice item.
-    pub tax_rates: Option<Vec<String>>,
+    pub tax_rates: Option<Vec<crate::TaxRateId>>,
     /// The decimal unit amount in cents (or local equivalent) of the charge to be applied to the upcoming invoice. This `unit_amount_decimal` will be multiplied by the quantity to get the full amount. Passing in a negative `unit_amount_decimal` will reduce the `amount_due` on the invoice. Accepts at most 12 decimal places.
     pub unit_amount_decimal: Option<crate::rt::Decimal>,
 }
@@ -227,12 +227,18 @@ impl CreateInvoiceItem {
         self
     }
     /// A [tax code](https://docs.stripe.com/tax/tax-categories) ID.
-    pub fn tax_code(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
+    pub fn tax_code(
+        mut self,
+        v: impl Into<crate::rt::Clearable<crate::TaxCodeId>>,
+    ) -> Self {
         self.tax_code = Some(v.into());
         self
     }
     /// The tax rates which apply to the invoice item. When set, the `default_tax_rates` on the invoice do not apply to this invoice item.
-    pub fn tax_rates(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn tax_rates(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<crate::TaxRateId>>,
+    ) -> Self {
         self.tax_rates = Some(v.into_iter().map(Into::into).collect());
         self
     }
@@ -315,7 +321,7 @@ pub struct DeletedInvoiceitem {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: crate::DeletedInvoiceitemId,
+    pub id: crate::InvoiceitemId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -324,16 +330,13 @@ impl DeletedInvoiceitem {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "invoiceitem";
 }
-/// The id of a [`DeletedInvoiceitem`].
-#[cfg(feature = "invoiceitems")]
-pub type DeletedInvoiceitemId = crate::rt::Id<DeletedInvoiceitem>;
 #[cfg(feature = "invoiceitems")]
 impl crate::rt::Decode for DeletedInvoiceitem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::DeletedInvoiceitemId>,
+            f1: crate::rt::json::Slot<crate::InvoiceitemId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -458,8 +461,7 @@ impl Invoiceitem {
     pub const OBJECT_NAME: &'static str = "invoiceitem";
 }
 /// The id of a [`Invoiceitem`].
-#[cfg(feature = "invoiceitems")]
-pub type InvoiceitemId = crate::rt::Id<Invoiceitem>;
+pub type InvoiceitemId = crate::rt::Id<crate::gated::Invoiceitem>;
 #[cfg(feature = "invoiceitems")]
 impl crate::rt::Decode for Invoiceitem {
     #[inline(never)]
@@ -947,9 +949,9 @@ pub struct UpdateInvoiceItem {
     /// Only required if a [default tax behavior](https://docs.stripe.com/tax/products-prices-tax-categories-tax-behavior#setting-a-default-tax-behavior-(recommended)) was not provided in the Stripe Tax settings. Specifies whether the price is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`. Once specified as either `inclusive` or `exclusive`, it cannot be changed.
     pub tax_behavior: Option<crate::invoice::TaxBehavior>,
     /// A [tax code](https://docs.stripe.com/tax/tax-categories) ID.
-    pub tax_code: Option<crate::rt::Clearable<String>>,
+    pub tax_code: Option<crate::rt::Clearable<crate::TaxCodeId>>,
     /// The tax rates which apply to the invoice item. When set, the `default_tax_rates` on the invoice do not apply to this invoice item. Pass an empty string to remove previously-defined tax rates.
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+    pub tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     /// The decimal unit amount in cents (or local equivalent) of the charge to be applied to the upcoming invoice. This `unit_amount_decimal` will be multiplied by the quantity to get the full amount. Passing in a negative `unit_amount_decimal` will reduce the `amount_due` on the invoice. Accepts at most 12 decimal places.
     pub unit_amount_decimal: Option<crate::rt::Decimal>,
 }
@@ -1088,12 +1090,18 @@ impl UpdateInvoiceItem {
         self
     }
     /// A [tax code](https://docs.stripe.com/tax/tax-categories) ID.
-    pub fn tax_code(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
+    pub fn tax_code(
+        mut self,
+        v: impl Into<crate::rt::Clearable<crate::TaxCodeId>>,
+    ) -> Self {
         self.tax_code = Some(v.into());
         self
     }
     /// The tax rates which apply to the invoice item. When set, the `default_tax_rates` on the invoice do not apply to this invoice item. Pass an empty string to remove previously-defined tax rates.
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
+    pub fn tax_rates(
+        mut self,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
+    ) -> Self {
         self.tax_rates = Some(v.into());
         self
     }

@@ -133,7 +133,7 @@ pub struct UpdateInvoiceLineItem {
     /// A list of up to 10 tax amounts for this line item. This can be useful if you calculate taxes on your own or use a third-party to calculate them. You cannot set tax amounts if any line item has [tax_rates](https://docs.stripe.com/api/invoices/line_item#invoice_line_item_object-tax_rates) or if the invoice has [default_tax_rates](https://docs.stripe.com/api/invoices/object#invoice_object-default_tax_rates) or uses [automatic tax](https://docs.stripe.com/tax/invoicing). Pass an empty string to remove previously defined tax amounts.
     pub tax_amounts: Option<crate::rt::Clearable<Vec<crate::invoice::TaxAmounts>>>,
     /// The tax rates which apply to the line item. When set, the `default_tax_rates` on the invoice do not apply to this line item. Pass an empty string to remove previously-defined tax rates.
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+    pub tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
 }
 #[cfg(feature = "invoice_lines")]
 impl serde::Serialize for UpdateInvoiceLineItem {
@@ -269,7 +269,10 @@ impl UpdateInvoiceLineItem {
         self
     }
     /// The tax rates which apply to the line item. When set, the `default_tax_rates` on the invoice do not apply to this line item. Pass an empty string to remove previously-defined tax rates.
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
+    pub fn tax_rates(
+        mut self,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
+    ) -> Self {
         self.tax_rates = Some(v.into());
         self
     }

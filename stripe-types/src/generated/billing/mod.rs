@@ -304,9 +304,7 @@ pub use invoice_payment::*;
 mod invoice_rendering_template;
 #[cfg_attr(not(docsrs), cfg(feature = "invoice_rendering_templates"))]
 pub use invoice_rendering_template::*;
-#[cfg_attr(not(docsrs), cfg(feature = "invoiceitems"))]
 mod invoiceitem;
-#[cfg_attr(not(docsrs), cfg(feature = "invoiceitems"))]
 pub use invoiceitem::*;
 #[cfg_attr(
     not(docsrs),
@@ -480,85 +478,11 @@ pub use quote_pdf::*;
 mod subscription;
 #[cfg_attr(not(docsrs), cfg(feature = "subscriptions"))]
 pub use subscription::*;
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "subscription_items",
-            feature = "subscription_schedules",
-            feature = "subscriptions"
-        )
-    )
-)]
 mod subscription_item;
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "subscription_items",
-            feature = "subscription_schedules",
-            feature = "subscriptions"
-        )
-    )
-)]
 pub use subscription_item::*;
 mod subscription_schedule;
 pub use subscription_schedule::*;
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "checkout_session_line_items",
-            feature = "checkout_sessions",
-            feature = "credit_note_lines",
-            feature = "credit_notes",
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "invoiceitems",
-            feature = "invoices",
-            feature = "payment_link_line_items",
-            feature = "payment_links",
-            feature = "quote_computed_upfront_line_items",
-            feature = "quote_line_items",
-            feature = "quotes",
-            feature = "subscription_items",
-            feature = "subscription_schedules",
-            feature = "subscriptions",
-            feature = "tax_calculations",
-            feature = "tax_rates"
-        )
-    )
-)]
 mod tax_rate;
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "checkout_session_line_items",
-            feature = "checkout_sessions",
-            feature = "credit_note_lines",
-            feature = "credit_notes",
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "invoiceitems",
-            feature = "invoices",
-            feature = "payment_link_line_items",
-            feature = "payment_links",
-            feature = "quote_computed_upfront_line_items",
-            feature = "quote_line_items",
-            feature = "quotes",
-            feature = "subscription_items",
-            feature = "subscription_schedules",
-            feature = "subscriptions",
-            feature = "tax_calculations",
-            feature = "tax_rates"
-        )
-    )
-)]
 pub use tax_rate::*;
 #[cfg_attr(not(docsrs), cfg(feature = "test_clocks"))]
 mod test_helpers_test_clock;

@@ -272,7 +272,7 @@ pub struct DeletedPrice {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: String,
+    pub id: crate::PriceId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -287,7 +287,7 @@ impl crate::rt::Decode for DeletedPrice {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::PriceId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -12,7 +12,7 @@ pub struct CreateProductFeature {
     /// The `product` parameter.
     pub product: crate::ProductId,
     /// The ID of the [Feature](https://docs.stripe.com/api/entitlements/feature) object attached to this product.
-    pub entitlement_feature: String,
+    pub entitlement_feature: crate::EntitlementsFeatureId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -34,7 +34,7 @@ impl CreateProductFeature {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         product: impl Into<crate::ProductId>,
-        entitlement_feature: impl Into<String>,
+        entitlement_feature: impl Into<crate::EntitlementsFeatureId>,
     ) -> Self {
         Self {
             product: product.into(),

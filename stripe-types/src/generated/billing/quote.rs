@@ -142,7 +142,7 @@ pub struct CreateQuote {
     /// The account for which this quote belongs to. A customer or account is required before finalizing the quote. Once specified, it cannot be changed.
     pub customer_account: Option<String>,
     /// The tax rates that will apply to any line item that does not have `tax_rates` set.
-    pub default_tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+    pub default_tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     /// A description that will be displayed on the quote PDF. If no value is passed, the default description configured in your [quote template settings](https://dashboard.stripe.com/settings/billing/quote) will be used.
     pub description: Option<crate::rt::Clearable<String>>,
     /// The discounts applied to the quote.
@@ -164,11 +164,11 @@ pub struct CreateQuote {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The account on behalf of which to charge.
-    pub on_behalf_of: Option<crate::rt::Clearable<String>>,
+    pub on_behalf_of: Option<crate::rt::Clearable<crate::AccountId>>,
     /// When creating a subscription or subscription schedule, the specified configuration data will be used. There must be at least one line item with a recurring price for a subscription or subscription schedule to be created. A subscription schedule is created if `subscription_data[effective_date]` is present and in the future, otherwise a subscription is created.
     pub subscription_data: Option<crate::quote::create::SubscriptionData>,
     /// ID of the test clock to attach to the quote.
-    pub test_clock: Option<String>,
+    pub test_clock: Option<crate::TestHelpersTestClockId>,
     /// The data with which to automatically create a Transfer for each of the invoices.
     pub transfer_data: Option<crate::rt::Clearable<crate::quote::TransferData>>,
 }
@@ -314,7 +314,7 @@ impl CreateQuote {
     /// The tax rates that will apply to any line item that does not have `tax_rates` set.
     pub fn default_tax_rates(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     ) -> Self {
         self.default_tax_rates = Some(v.into());
         self
@@ -379,7 +379,10 @@ impl CreateQuote {
         self
     }
     /// The account on behalf of which to charge.
-    pub fn on_behalf_of(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
+    pub fn on_behalf_of(
+        mut self,
+        v: impl Into<crate::rt::Clearable<crate::AccountId>>,
+    ) -> Self {
         self.on_behalf_of = Some(v.into());
         self
     }
@@ -392,7 +395,7 @@ impl CreateQuote {
         self
     }
     /// ID of the test clock to attach to the quote.
-    pub fn test_clock(mut self, v: impl Into<String>) -> Self {
+    pub fn test_clock(mut self, v: impl Into<crate::TestHelpersTestClockId>) -> Self {
         self.test_clock = Some(v.into());
         self
     }
@@ -516,7 +519,7 @@ pub struct ListQuotes {
     /// The status of the quote.
     pub status: Option<crate::quote::list::Status>,
     /// Provides a list of quotes that are associated with the specified test clock. The response will not include quotes with test clocks if this and the customer parameter is not set.
-    pub test_clock: Option<String>,
+    pub test_clock: Option<crate::TestHelpersTestClockId>,
 }
 #[cfg(feature = "quotes")]
 impl serde::Serialize for ListQuotes {
@@ -602,7 +605,7 @@ impl ListQuotes {
         self
     }
     /// Provides a list of quotes that are associated with the specified test clock. The response will not include quotes with test clocks if this and the customer parameter is not set.
-    pub fn test_clock(mut self, v: impl Into<String>) -> Self {
+    pub fn test_clock(mut self, v: impl Into<crate::TestHelpersTestClockId>) -> Self {
         self.test_clock = Some(v.into());
         self
     }
@@ -655,7 +658,7 @@ pub struct Quote {
     /// The account representing the customer who received this quote. A customer or account is required to finalize the quote. Once specified, you can't change it.
     pub customer_account: Option<String>,
     /// The tax rates applied to this quote.
-    pub default_tax_rates: Option<Vec<crate::rt::Expandable<crate::TaxRate>>>,
+    pub default_tax_rates: Option<Vec<crate::rt::Expandable<crate::gated::TaxRate>>>,
     /// A description that will be displayed on the quote PDF.
     pub description: Option<String>,
     /// The discounts applied to this quote.
@@ -733,7 +736,9 @@ impl crate::rt::Decode for Quote {
                 crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
             >,
             f11: crate::rt::json::Slot<String>,
-            f12: crate::rt::json::Slot<Vec<crate::rt::Expandable<crate::TaxRate>>>,
+            f12: crate::rt::json::Slot<
+                Vec<crate::rt::Expandable<crate::gated::TaxRate>>,
+            >,
             f13: crate::rt::json::Slot<String>,
             f14: crate::rt::json::Slot<
                 Vec<crate::rt::Expandable<crate::gated::Discount>>,
@@ -1169,7 +1174,7 @@ pub struct UpdateQuote {
     /// The account for which this quote belongs to. A customer or account is required before finalizing the quote. Once specified, it cannot be changed.
     pub customer_account: Option<String>,
     /// The tax rates that will apply to any line item that does not have `tax_rates` set.
-    pub default_tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+    pub default_tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     /// A description that will be displayed on the quote PDF.
     pub description: Option<crate::rt::Clearable<String>>,
     /// The discounts applied to the quote.
@@ -1189,7 +1194,7 @@ pub struct UpdateQuote {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The account on behalf of which to charge.
-    pub on_behalf_of: Option<crate::rt::Clearable<String>>,
+    pub on_behalf_of: Option<crate::rt::Clearable<crate::AccountId>>,
     /// When creating a subscription or subscription schedule, the specified configuration data will be used. There must be at least one line item with a recurring price for a subscription or subscription schedule to be created. A subscription schedule is created if `subscription_data[effective_date]` is present and in the future, otherwise a subscription is created.
     pub subscription_data: Option<crate::quote::update::SubscriptionData>,
     /// The data with which to automatically create a Transfer for each of the invoices.
@@ -1330,7 +1335,7 @@ impl UpdateQuote {
     /// The tax rates that will apply to any line item that does not have `tax_rates` set.
     pub fn default_tax_rates(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     ) -> Self {
         self.default_tax_rates = Some(v.into());
         self
@@ -1390,7 +1395,10 @@ impl UpdateQuote {
         self
     }
     /// The account on behalf of which to charge.
-    pub fn on_behalf_of(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
+    pub fn on_behalf_of(
+        mut self,
+        v: impl Into<crate::rt::Clearable<crate::AccountId>>,
+    ) -> Self {
         self.on_behalf_of = Some(v.into());
         self
     }

@@ -40,7 +40,7 @@ pub struct CreateSubscriptionItem {
     /// The identifier of the subscription to modify.
     pub subscription: crate::SubscriptionId,
     /// A list of [Tax Rate](https://docs.stripe.com/api/tax_rates) ids. These Tax Rates will override the [`default_tax_rates`](https://docs.stripe.com/api/subscriptions/create#create_subscription-default_tax_rates) on the Subscription. When updating, pass an empty string to remove previously-defined tax rates.
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+    pub tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
 }
 #[cfg(feature = "subscription_items")]
 impl serde::Serialize for CreateSubscriptionItem {
@@ -173,7 +173,10 @@ impl CreateSubscriptionItem {
         self
     }
     /// A list of [Tax Rate](https://docs.stripe.com/api/tax_rates) ids. These Tax Rates will override the [`default_tax_rates`](https://docs.stripe.com/api/subscriptions/create#create_subscription-default_tax_rates) on the Subscription. When updating, pass an empty string to remove previously-defined tax rates.
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
+    pub fn tax_rates(
+        mut self,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
+    ) -> Self {
         self.tax_rates = Some(v.into());
         self
     }
@@ -287,7 +290,7 @@ pub struct DeletedSubscriptionItem {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: crate::DeletedSubscriptionItemId,
+    pub id: crate::SubscriptionItemId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -296,16 +299,13 @@ impl DeletedSubscriptionItem {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "subscription_item";
 }
-/// The id of a [`DeletedSubscriptionItem`].
-#[cfg(feature = "subscription_items")]
-pub type DeletedSubscriptionItemId = crate::rt::Id<DeletedSubscriptionItem>;
 #[cfg(feature = "subscription_items")]
 impl crate::rt::Decode for DeletedSubscriptionItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::DeletedSubscriptionItemId>,
+            f1: crate::rt::json::Slot<crate::SubscriptionItemId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -569,15 +569,7 @@ impl SubscriptionItem {
     pub const OBJECT_NAME: &'static str = "subscription_item";
 }
 /// The id of a [`SubscriptionItem`].
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscription_items",
-        feature = "subscriptions"
-    )
-)]
-pub type SubscriptionItemId = crate::rt::Id<SubscriptionItem>;
+pub type SubscriptionItemId = crate::rt::Id<crate::gated::SubscriptionItem>;
 #[cfg(
     any(
         feature = "customer_subscriptions",
@@ -911,7 +903,7 @@ pub struct UpdateSubscriptionItem {
     /// The quantity you'd like to apply to the subscription item you're creating.
     pub quantity: Option<i64>,
     /// A list of [Tax Rate](https://docs.stripe.com/api/tax_rates) ids. These Tax Rates will override the [`default_tax_rates`](https://docs.stripe.com/api/subscriptions/create#create_subscription-default_tax_rates) on the Subscription. When updating, pass an empty string to remove previously-defined tax rates.
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+    pub tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
 }
 #[cfg(feature = "subscription_items")]
 impl serde::Serialize for UpdateSubscriptionItem {
@@ -1055,7 +1047,10 @@ impl UpdateSubscriptionItem {
         self
     }
     /// A list of [Tax Rate](https://docs.stripe.com/api/tax_rates) ids. These Tax Rates will override the [`default_tax_rates`](https://docs.stripe.com/api/subscriptions/create#create_subscription-default_tax_rates) on the Subscription. When updating, pass an empty string to remove previously-defined tax rates.
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
+    pub fn tax_rates(
+        mut self,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
+    ) -> Self {
         self.tax_rates = Some(v.into());
         self
     }

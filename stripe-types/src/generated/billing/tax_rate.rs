@@ -419,28 +419,7 @@ impl TaxRate {
     pub const OBJECT_NAME: &'static str = "tax_rate";
 }
 /// The id of a [`TaxRate`].
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "credit_note_lines",
-        feature = "credit_notes",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoiceitems",
-        feature = "invoices",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscription_items",
-        feature = "subscription_schedules",
-        feature = "subscriptions",
-        feature = "tax_rates"
-    )
-)]
-pub type TaxRateId = crate::rt::Id<TaxRate>;
+pub type TaxRateId = crate::rt::Id<crate::gated::TaxRate>;
 #[cfg(
     any(
         feature = "checkout_session_line_items",

@@ -46,7 +46,7 @@ pub struct CreatePaymentLink {
     /// Controls settings applied for collecting the customer's name.
     pub name_collection: Option<crate::payment_link::NameCollection>,
     /// The account on behalf of which to charge.
-    pub on_behalf_of: Option<String>,
+    pub on_behalf_of: Option<crate::AccountId>,
     /// A list of optional items the customer can add to their order at checkout. Use this parameter to pass one-time or recurring [Prices](https://docs.stripe.com/api/prices).
     /// There is a maximum of 10 optional items allowed on a payment link, and the existing limits on the number of line items allowed on a payment link apply to the combined number of line items and optional items.
     /// There is a maximum of 20 combined line items and optional items.
@@ -327,7 +327,7 @@ impl CreatePaymentLink {
         self
     }
     /// The account on behalf of which to charge.
-    pub fn on_behalf_of(mut self, v: impl Into<String>) -> Self {
+    pub fn on_behalf_of(mut self, v: impl Into<crate::AccountId>) -> Self {
         self.on_behalf_of = Some(v.into());
         self
     }

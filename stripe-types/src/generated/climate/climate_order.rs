@@ -392,7 +392,7 @@ pub struct CreateClimateOrder {
     /// Requested number of tons for the order. Either this or `amount` must be specified.
     pub metric_tons: Option<crate::rt::Decimal>,
     /// Unique identifier of the Climate product.
-    pub product: crate::ProductId,
+    pub product: crate::ClimateProductId,
 }
 #[cfg(feature = "climate_orders")]
 impl serde::Serialize for CreateClimateOrder {
@@ -425,7 +425,7 @@ impl serde::Serialize for CreateClimateOrder {
 impl CreateClimateOrder {
     /// Start with the required parameters: `product`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(product: impl Into<crate::ProductId>) -> Self {
+    pub fn new(product: impl Into<crate::ClimateProductId>) -> Self {
         Self {
             amount: None,
             beneficiary: None,

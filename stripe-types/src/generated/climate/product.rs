@@ -8,7 +8,7 @@ pub struct DeletedProduct {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: crate::DeletedProductId,
+    pub id: crate::ProductId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17,15 +17,13 @@ impl DeletedProduct {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "product";
 }
-/// The id of a [`DeletedProduct`].
-pub type DeletedProductId = crate::rt::Id<crate::gated::DeletedProduct>;
 #[cfg(feature = "products")]
 impl crate::rt::Decode for DeletedProduct {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::DeletedProductId>,
+            f1: crate::rt::json::Slot<crate::ProductId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -8,7 +8,7 @@ pub struct DeletedProductFeature {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: crate::DeletedProductFeatureId,
+    pub id: crate::ProductFeatureId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17,16 +17,13 @@ impl DeletedProductFeature {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "product_feature";
 }
-/// The id of a [`DeletedProductFeature`].
-#[cfg(feature = "product_features")]
-pub type DeletedProductFeatureId = crate::rt::Id<DeletedProductFeature>;
 #[cfg(feature = "product_features")]
 impl crate::rt::Decode for DeletedProductFeature {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::DeletedProductFeatureId>,
+            f1: crate::rt::json::Slot<crate::ProductFeatureId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -4136,7 +4136,7 @@ pub struct DeletedAccount {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: crate::DeletedAccountId,
+    pub id: crate::AccountId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -4145,16 +4145,13 @@ impl DeletedAccount {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "account";
 }
-/// The id of a [`DeletedAccount`].
-#[cfg(feature = "accounts")]
-pub type DeletedAccountId = crate::rt::Id<DeletedAccount>;
 #[cfg(feature = "accounts")]
 impl crate::rt::Decode for DeletedAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::DeletedAccountId>,
+            f1: crate::rt::json::Slot<crate::AccountId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -585,7 +585,7 @@ pub struct DeletedBankAccount {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: String,
+    pub id: crate::BankAccountId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -601,7 +601,7 @@ impl crate::rt::Decode for DeletedBankAccount {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<bool>,
-            f2: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::BankAccountId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -228,7 +228,7 @@ pub struct DeleteAccountBankAccount {
     /// The `account` parameter.
     pub account: crate::AccountId,
     /// Unique identifier for the external account to be deleted.
-    pub id: crate::BankAccountId,
+    pub id: crate::ExternalAccountId,
 }
 #[cfg(feature = "account_bank_accounts")]
 impl serde::Serialize for DeleteAccountBankAccount {
@@ -244,7 +244,7 @@ impl DeleteAccountBankAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         account: impl Into<crate::AccountId>,
-        id: impl Into<crate::BankAccountId>,
+        id: impl Into<crate::ExternalAccountId>,
     ) -> Self {
         Self {
             account: account.into(),
@@ -284,7 +284,7 @@ pub struct DeleteAccountExternalAccount {
     /// The `account` parameter.
     pub account: crate::AccountId,
     /// Unique identifier for the external account to be deleted.
-    pub id: String,
+    pub id: crate::ExternalAccountId,
 }
 #[cfg(feature = "account_external_accounts")]
 impl serde::Serialize for DeleteAccountExternalAccount {
@@ -298,7 +298,10 @@ impl serde::Serialize for DeleteAccountExternalAccount {
 impl DeleteAccountExternalAccount {
     /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account: impl Into<crate::AccountId>, id: impl Into<String>) -> Self {
+    pub fn new(
+        account: impl Into<crate::AccountId>,
+        id: impl Into<crate::ExternalAccountId>,
+    ) -> Self {
         Self {
             account: account.into(),
             id: id.into(),
@@ -456,6 +459,67 @@ pub enum ExternalAccount {
     Card(crate::rt::Boxed<crate::gated::Card>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
+}
+/// The id of a [`ExternalAccount`]: the id of one of its objects, which each convert into it.
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "external_accounts"
+    )
+)]
+pub type ExternalAccountId = crate::rt::Id<ExternalAccount>;
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "external_accounts"
+    )
+)]
+impl From<crate::BankAccountId> for ExternalAccountId {
+    #[inline]
+    fn from(v: crate::BankAccountId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "external_accounts"
+    )
+)]
+impl From<&crate::BankAccountId> for ExternalAccountId {
+    #[inline]
+    fn from(v: &crate::BankAccountId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "external_accounts"
+    )
+)]
+impl From<crate::CardId> for ExternalAccountId {
+    #[inline]
+    fn from(v: crate::CardId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "external_accounts"
+    )
+)]
+impl From<&crate::CardId> for ExternalAccountId {
+    #[inline]
+    fn from(v: &crate::CardId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
 }
 #[cfg(
     any(
@@ -682,7 +746,7 @@ pub struct RetrieveAccountBankAccount {
     /// The `account` parameter.
     pub account: crate::AccountId,
     /// Unique identifier for the external account to be retrieved.
-    pub id: crate::BankAccountId,
+    pub id: crate::ExternalAccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -703,7 +767,7 @@ impl RetrieveAccountBankAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         account: impl Into<crate::AccountId>,
-        id: impl Into<crate::BankAccountId>,
+        id: impl Into<crate::ExternalAccountId>,
     ) -> Self {
         Self {
             account: account.into(),
@@ -749,7 +813,7 @@ pub struct RetrieveAccountExternalAccount {
     /// The `account` parameter.
     pub account: crate::AccountId,
     /// Unique identifier for the external account to be retrieved.
-    pub id: String,
+    pub id: crate::ExternalAccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -768,7 +832,10 @@ impl serde::Serialize for RetrieveAccountExternalAccount {
 impl RetrieveAccountExternalAccount {
     /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account: impl Into<crate::AccountId>, id: impl Into<String>) -> Self {
+    pub fn new(
+        account: impl Into<crate::AccountId>,
+        id: impl Into<crate::ExternalAccountId>,
+    ) -> Self {
         Self {
             account: account.into(),
             id: id.into(),
@@ -819,7 +886,7 @@ pub struct UpdateAccountBankAccount {
     /// The `account` parameter.
     pub account: crate::AccountId,
     /// The `id` parameter.
-    pub id: crate::BankAccountId,
+    pub id: crate::ExternalAccountId,
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
@@ -915,7 +982,7 @@ impl UpdateAccountBankAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         account: impl Into<crate::AccountId>,
-        id: impl Into<crate::BankAccountId>,
+        id: impl Into<crate::ExternalAccountId>,
     ) -> Self {
         Self {
             account: account.into(),
@@ -1068,7 +1135,7 @@ pub struct UpdateAccountExternalAccount {
     /// The `account` parameter.
     pub account: crate::AccountId,
     /// The `id` parameter.
-    pub id: String,
+    pub id: crate::ExternalAccountId,
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
@@ -1162,7 +1229,10 @@ impl serde::Serialize for UpdateAccountExternalAccount {
 impl UpdateAccountExternalAccount {
     /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account: impl Into<crate::AccountId>, id: impl Into<String>) -> Self {
+    pub fn new(
+        account: impl Into<crate::AccountId>,
+        id: impl Into<crate::ExternalAccountId>,
+    ) -> Self {
         Self {
             account: account.into(),
             id: id.into(),
@@ -1313,7 +1383,7 @@ impl crate::rt::StripeRequest for UpdateAccountExternalAccount {
 #[non_exhaustive]
 pub struct UpdateExternalAccount {
     /// The `id` parameter.
-    pub id: String,
+    pub id: crate::ExternalAccountId,
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
@@ -1407,7 +1477,7 @@ impl serde::Serialize for UpdateExternalAccount {
 impl UpdateExternalAccount {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::ExternalAccountId>) -> Self {
         Self {
             id: id.into(),
             account_holder_name: None,

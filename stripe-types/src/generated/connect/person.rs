@@ -894,7 +894,7 @@ pub struct DeletedPerson {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: crate::DeletedPersonId,
+    pub id: crate::PersonId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -903,16 +903,13 @@ impl DeletedPerson {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "person";
 }
-/// The id of a [`DeletedPerson`].
-#[cfg(any(feature = "account_people", feature = "account_persons"))]
-pub type DeletedPersonId = crate::rt::Id<DeletedPerson>;
 #[cfg(any(feature = "account_people", feature = "account_persons"))]
 impl crate::rt::Decode for DeletedPerson {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::DeletedPersonId>,
+            f1: crate::rt::json::Slot<crate::PersonId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

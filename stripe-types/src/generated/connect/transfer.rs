@@ -16,13 +16,13 @@ pub struct CreateTransfer {
     /// An arbitrary string attached to the object. Often useful for displaying to users.
     pub description: Option<String>,
     /// The ID of a connected Stripe account. [See the Connect documentation](https://docs.stripe.com/docs/connect/separate-charges-and-transfers) for details.
-    pub destination: String,
+    pub destination: crate::AccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// You can use this parameter to transfer funds from a charge before they are added to your available balance. A pending balance will transfer immediately but the funds will not become available until the original charge becomes available. [See the Connect documentation](https://docs.stripe.com/connect/separate-charges-and-transfers#transfer-availability) for details.
-    pub source_transaction: Option<crate::SourceTransactionId>,
+    pub source_transaction: Option<crate::ChargeId>,
     /// The source balance to use for this transfer. One of `bank_account`, `card`, or `fpx`. For most users, this will default to `card`.
     pub source_type: Option<crate::payout::SourceType>,
     /// A string that identifies this transaction as part of a group. See the [Connect documentation](https://docs.stripe.com/connect/separate-charges-and-transfers#transfer-options) for details.
@@ -59,25 +59,19 @@ impl serde::Serialize for CreateTransfer {
         map.end()
     }
 }
-/// The required parameters of [`CreateTransfer::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "transfers")]
-#[derive(Clone, Debug)]
-pub struct CreateTransferArgs {
-    /// Three-letter [ISO code for currency](https://www.iso.org/iso-4217-currency-codes.html) in lowercase. Must be a [supported currency](https://docs.stripe.com/currencies).
-    pub currency: String,
-    /// The ID of a connected Stripe account. [See the Connect documentation](https://docs.stripe.com/docs/connect/separate-charges-and-transfers) for details.
-    pub destination: String,
-}
 #[cfg(feature = "transfers")]
 impl CreateTransfer {
-    /// Start with the required parameters, named in [`CreateTransferArgs`]: `currency`, `destination`.
+    /// Start with the required parameters: `currency`, `destination`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: CreateTransferArgs) -> Self {
+    pub fn new(
+        currency: impl Into<String>,
+        destination: impl Into<crate::AccountId>,
+    ) -> Self {
         Self {
             amount: None,
-            currency: args.currency,
+            currency: currency.into(),
             description: None,
-            destination: args.destination,
+            destination: destination.into(),
             expand: None,
             metadata: None,
             source_transaction: None,
@@ -106,10 +100,7 @@ impl CreateTransfer {
         self
     }
     /// You can use this parameter to transfer funds from a charge before they are added to your available balance. A pending balance will transfer immediately but the funds will not become available until the original charge becomes available. [See the Connect documentation](https://docs.stripe.com/connect/separate-charges-and-transfers#transfer-availability) for details.
-    pub fn source_transaction(
-        mut self,
-        v: impl Into<crate::SourceTransactionId>,
-    ) -> Self {
+    pub fn source_transaction(mut self, v: impl Into<crate::ChargeId>) -> Self {
         self.source_transaction = Some(v.into());
         self
     }
@@ -151,7 +142,7 @@ pub struct ListTransfers {
     /// Only return transfers that were created during the given date interval.
     pub created: Option<crate::transfer::Created>,
     /// Only return transfers for the destination specified by this account ID.
-    pub destination: Option<String>,
+    pub destination: Option<crate::AccountId>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -213,7 +204,7 @@ impl ListTransfers {
         self
     }
     /// Only return transfers for the destination specified by this account ID.
-    pub fn destination(mut self, v: impl Into<String>) -> Self {
+    pub fn destination(mut self, v: impl Into<crate::AccountId>) -> Self {
         self.destination = Some(v.into());
         self
     }

@@ -231,6 +231,44 @@ pub enum BankAccountOrCardOrSource {
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+/// The id of a [`BankAccountOrCardOrSource`]: the id of one of its objects, which each convert into it.
+pub type BankAccountOrCardOrSourceId = crate::rt::Id<BankAccountOrCardOrSource>;
+impl From<crate::BankAccountId> for BankAccountOrCardOrSourceId {
+    #[inline]
+    fn from(v: crate::BankAccountId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+impl From<&crate::BankAccountId> for BankAccountOrCardOrSourceId {
+    #[inline]
+    fn from(v: &crate::BankAccountId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+impl From<crate::CardId> for BankAccountOrCardOrSourceId {
+    #[inline]
+    fn from(v: crate::CardId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+impl From<&crate::CardId> for BankAccountOrCardOrSourceId {
+    #[inline]
+    fn from(v: &crate::CardId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+impl From<crate::SourceId> for BankAccountOrCardOrSourceId {
+    #[inline]
+    fn from(v: crate::SourceId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+impl From<&crate::SourceId> for BankAccountOrCardOrSourceId {
+    #[inline]
+    fn from(v: &crate::SourceId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
 #[cfg(feature = "serialize")]
 impl serde::Serialize for BankAccountOrCardOrSource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

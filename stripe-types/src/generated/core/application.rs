@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct Application {
     /// Unique identifier for the object.
-    pub id: String,
+    pub id: crate::ApplicationId,
     /// The name of the application.
     pub name: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -15,11 +15,13 @@ impl Application {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "application";
 }
+/// The id of a [`Application`].
+pub type ApplicationId = crate::rt::Id<Application>;
 impl crate::rt::Decode for Application {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<String>,
+            f0: crate::rt::json::Slot<crate::ApplicationId>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {

@@ -11,7 +11,7 @@ pub struct ConnectCollectionTransfer {
     /// ID of the account that funds are being collected for.
     pub destination: crate::rt::Expandable<crate::gated::Account>,
     /// Unique identifier for the object.
-    pub id: String,
+    pub id: crate::ConnectCollectionTransferId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -21,6 +21,8 @@ impl ConnectCollectionTransfer {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "connect_collection_transfer";
 }
+/// The id of a [`ConnectCollectionTransfer`].
+pub type ConnectCollectionTransferId = crate::rt::Id<ConnectCollectionTransfer>;
 impl crate::rt::Decode for ConnectCollectionTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -28,7 +30,7 @@ impl crate::rt::Decode for ConnectCollectionTransfer {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
-            f3: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::ConnectCollectionTransferId>,
             f4: crate::rt::json::Slot<bool>,
         }
         let mut b = Slots {

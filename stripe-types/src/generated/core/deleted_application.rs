@@ -7,7 +7,7 @@ pub struct DeletedApplication {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: String,
+    pub id: crate::ApplicationId,
     /// The name of the application.
     pub name: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -22,7 +22,7 @@ impl crate::rt::Decode for DeletedApplication {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::ApplicationId>,
             f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {

@@ -84,6 +84,119 @@ pub enum PaymentSource {
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+/// The id of a [`PaymentSource`]: the id of one of its objects, which each convert into it.
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources"
+    )
+)]
+pub type PaymentSourceId = crate::rt::Id<PaymentSource>;
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources"
+    )
+)]
+impl From<crate::AccountId> for PaymentSourceId {
+    #[inline]
+    fn from(v: crate::AccountId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources"
+    )
+)]
+impl From<&crate::AccountId> for PaymentSourceId {
+    #[inline]
+    fn from(v: &crate::AccountId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources"
+    )
+)]
+impl From<crate::BankAccountId> for PaymentSourceId {
+    #[inline]
+    fn from(v: crate::BankAccountId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources"
+    )
+)]
+impl From<&crate::BankAccountId> for PaymentSourceId {
+    #[inline]
+    fn from(v: &crate::BankAccountId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources"
+    )
+)]
+impl From<crate::CardId> for PaymentSourceId {
+    #[inline]
+    fn from(v: crate::CardId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources"
+    )
+)]
+impl From<&crate::CardId> for PaymentSourceId {
+    #[inline]
+    fn from(v: &crate::CardId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources"
+    )
+)]
+impl From<crate::SourceId> for PaymentSourceId {
+    #[inline]
+    fn from(v: crate::SourceId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources"
+    )
+)]
+impl From<&crate::SourceId> for PaymentSourceId {
+    #[inline]
+    fn from(v: &crate::SourceId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
 #[cfg(
     any(
         feature = "customer_bank_accounts",

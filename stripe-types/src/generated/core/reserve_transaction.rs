@@ -11,7 +11,7 @@ pub struct ReserveTransaction {
     /// An arbitrary string attached to the object. Often useful for displaying to users.
     pub description: Option<String>,
     /// Unique identifier for the object.
-    pub id: String,
+    pub id: crate::ReserveTransactionId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19,6 +19,8 @@ impl ReserveTransaction {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "reserve_transaction";
 }
+/// The id of a [`ReserveTransaction`].
+pub type ReserveTransactionId = crate::rt::Id<ReserveTransaction>;
 impl crate::rt::Decode for ReserveTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
@@ -26,7 +28,7 @@ impl crate::rt::Decode for ReserveTransaction {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::ReserveTransactionId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

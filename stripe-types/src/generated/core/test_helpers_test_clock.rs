@@ -8,7 +8,7 @@ pub struct DeletedTestHelpersTestClock {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: crate::DeletedTestHelpersTestClockId,
+    pub id: crate::TestHelpersTestClockId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17,16 +17,13 @@ impl DeletedTestHelpersTestClock {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "test_helpers.test_clock";
 }
-/// The id of a [`DeletedTestHelpersTestClock`].
-#[cfg(feature = "test_clocks")]
-pub type DeletedTestHelpersTestClockId = crate::rt::Id<DeletedTestHelpersTestClock>;
 #[cfg(feature = "test_clocks")]
 impl crate::rt::Decode for DeletedTestHelpersTestClock {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::DeletedTestHelpersTestClockId>,
+            f1: crate::rt::json::Slot<crate::TestHelpersTestClockId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

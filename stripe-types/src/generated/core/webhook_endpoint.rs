@@ -165,7 +165,7 @@ pub struct DeletedWebhookEndpoint {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: crate::DeletedWebhookEndpointId,
+    pub id: crate::WebhookEndpointId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -173,14 +173,12 @@ impl DeletedWebhookEndpoint {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "webhook_endpoint";
 }
-/// The id of a [`DeletedWebhookEndpoint`].
-pub type DeletedWebhookEndpointId = crate::rt::Id<DeletedWebhookEndpoint>;
 impl crate::rt::Decode for DeletedWebhookEndpoint {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::DeletedWebhookEndpointId>,
+            f1: crate::rt::json::Slot<crate::WebhookEndpointId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -482,7 +482,7 @@ pub struct FinancialConnectionsAccountOwnership {
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Unique identifier for the object.
-    pub id: String,
+    pub id: crate::FinancialConnectionsAccountOwnershipId,
     /// A paginated list of owners for this account.
     pub owners: crate::rt::List<crate::FinancialConnectionsAccountOwner>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -493,13 +493,17 @@ impl FinancialConnectionsAccountOwnership {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "financial_connections.account_ownership";
 }
+/// The id of a [`FinancialConnectionsAccountOwnership`].
+pub type FinancialConnectionsAccountOwnershipId = crate::rt::Id<
+    crate::gated::FinancialConnectionsAccountOwnership,
+>;
 #[cfg(feature = "financial_connections_accounts")]
 impl crate::rt::Decode for FinancialConnectionsAccountOwnership {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f1: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::FinancialConnectionsAccountOwnershipId>,
             f2: crate::rt::json::Slot<
                 crate::rt::List<crate::FinancialConnectionsAccountOwner>,
             >,
@@ -590,7 +594,7 @@ pub struct ListFinancialConnectionsAccounts {
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// If present, only return accounts that were collected as part of the given session.
-    pub session: Option<String>,
+    pub session: Option<crate::FinancialConnectionsSessionId>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
@@ -658,7 +662,10 @@ impl ListFinancialConnectionsAccounts {
         self
     }
     /// If present, only return accounts that were collected as part of the given session.
-    pub fn session(mut self, v: impl Into<String>) -> Self {
+    pub fn session(
+        mut self,
+        v: impl Into<crate::FinancialConnectionsSessionId>,
+    ) -> Self {
         self.session = Some(v.into());
         self
     }

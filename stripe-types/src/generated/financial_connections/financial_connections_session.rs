@@ -254,10 +254,9 @@ impl FinancialConnectionsSession {
     pub const OBJECT_NAME: &'static str = "financial_connections.session";
 }
 /// The id of a [`FinancialConnectionsSession`].
-#[cfg(
-    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
-)]
-pub type FinancialConnectionsSessionId = crate::rt::Id<FinancialConnectionsSession>;
+pub type FinancialConnectionsSessionId = crate::rt::Id<
+    crate::gated::FinancialConnectionsSession,
+>;
 #[cfg(
     any(feature = "financial_connections_sessions", feature = "link_account_sessions")
 )]

@@ -214,7 +214,7 @@ impl serde::Serialize for FinancialConnectionsTransaction {
 #[non_exhaustive]
 pub struct ListFinancialConnectionsTransactions {
     /// The ID of the Financial Connections Account whose transactions will be retrieved.
-    pub account: crate::AccountId,
+    pub account: crate::FinancialConnectionsAccountId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -261,7 +261,7 @@ impl serde::Serialize for ListFinancialConnectionsTransactions {
 impl ListFinancialConnectionsTransactions {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account: impl Into<crate::AccountId>) -> Self {
+    pub fn new(account: impl Into<crate::FinancialConnectionsAccountId>) -> Self {
         Self {
             account: account.into(),
             ending_before: None,

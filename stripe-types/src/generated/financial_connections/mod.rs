@@ -24,25 +24,7 @@ mod financial_connections_account_owner;
     )
 )]
 pub use financial_connections_account_owner::*;
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "financial_connections_sessions",
-            feature = "link_account_sessions"
-        )
-    )
-)]
 mod financial_connections_session;
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "financial_connections_sessions",
-            feature = "link_account_sessions"
-        )
-    )
-)]
 pub use financial_connections_session::*;
 #[cfg_attr(not(docsrs), cfg(feature = "financial_connections_transactions"))]
 mod financial_connections_transaction;

@@ -238,7 +238,7 @@ pub struct ListIdentityVerificationReports {
     /// Only return VerificationReports of this type
     pub r#type: Option<crate::identity_verification_report::list::Type>,
     /// Only return VerificationReports created by this VerificationSession ID. It is allowed to provide a VerificationIntent ID.
-    pub verification_session: Option<String>,
+    pub verification_session: Option<crate::IdentityVerificationSessionId>,
 }
 #[cfg(feature = "identity_verification_reports")]
 impl serde::Serialize for ListIdentityVerificationReports {
@@ -330,7 +330,10 @@ impl ListIdentityVerificationReports {
         self
     }
     /// Only return VerificationReports created by this VerificationSession ID. It is allowed to provide a VerificationIntent ID.
-    pub fn verification_session(mut self, v: impl Into<String>) -> Self {
+    pub fn verification_session(
+        mut self,
+        v: impl Into<crate::IdentityVerificationSessionId>,
+    ) -> Self {
         self.verification_session = Some(v.into());
         self
     }

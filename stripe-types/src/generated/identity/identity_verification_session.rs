@@ -308,8 +308,9 @@ impl IdentityVerificationSession {
     pub const OBJECT_NAME: &'static str = "identity.verification_session";
 }
 /// The id of a [`IdentityVerificationSession`].
-#[cfg(feature = "identity_verification_sessions")]
-pub type IdentityVerificationSessionId = crate::rt::Id<IdentityVerificationSession>;
+pub type IdentityVerificationSessionId = crate::rt::Id<
+    crate::gated::IdentityVerificationSession,
+>;
 #[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::Decode for IdentityVerificationSession {
     #[inline(never)]

@@ -2,9 +2,7 @@
 
 mod identity_verification_report;
 pub use identity_verification_report::*;
-#[cfg_attr(not(docsrs), cfg(feature = "identity_verification_sessions"))]
 mod identity_verification_session;
-#[cfg_attr(not(docsrs), cfg(feature = "identity_verification_sessions"))]
 pub use identity_verification_session::*;
 #[cfg_attr(not(docsrs), cfg(feature = "identity_verification_sessions"))]
 mod verification_session_redaction;

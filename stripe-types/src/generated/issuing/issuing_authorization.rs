@@ -202,7 +202,7 @@ pub struct CreateTestHelpersIssuingAuthorization {
         crate::issuing_authorization::create::AuthorizationMethod,
     >,
     /// Card associated with this authorization.
-    pub card: crate::CardId,
+    pub card: crate::IssuingCardId,
     /// The currency of the authorization. If not provided, defaults to the currency of the card. Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -293,7 +293,7 @@ impl serde::Serialize for CreateTestHelpersIssuingAuthorization {
 impl CreateTestHelpersIssuingAuthorization {
     /// Start with the required parameters: `card`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(card: impl Into<crate::CardId>) -> Self {
+    pub fn new(card: impl Into<crate::IssuingCardId>) -> Self {
         Self {
             amount: None,
             amount_details: None,
@@ -3412,9 +3412,9 @@ impl serde::Serialize for IssuingAuthorizationVerificationData {
 #[non_exhaustive]
 pub struct ListIssuingAuthorizations {
     /// Only return authorizations that belong to the given card.
-    pub card: Option<crate::CardId>,
+    pub card: Option<crate::IssuingCardId>,
     /// Only return authorizations that belong to the given cardholder.
-    pub cardholder: Option<String>,
+    pub cardholder: Option<crate::IssuingCardholderId>,
     /// Only return authorizations that were created during the given date interval.
     pub created: Option<crate::issuing_authorization::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
@@ -3477,12 +3477,12 @@ impl ListIssuingAuthorizations {
         }
     }
     /// Only return authorizations that belong to the given card.
-    pub fn card(mut self, v: impl Into<crate::CardId>) -> Self {
+    pub fn card(mut self, v: impl Into<crate::IssuingCardId>) -> Self {
         self.card = Some(v.into());
         self
     }
     /// Only return authorizations that belong to the given cardholder.
-    pub fn cardholder(mut self, v: impl Into<String>) -> Self {
+    pub fn cardholder(mut self, v: impl Into<crate::IssuingCardholderId>) -> Self {
         self.cardholder = Some(v.into());
         self
     }

@@ -10,7 +10,7 @@
 #[non_exhaustive]
 pub struct CreateIssuingCard {
     /// The [Cardholder](https://docs.stripe.com/api#issuing_cardholder_object) object with which the card will be associated.
-    pub cardholder: Option<String>,
+    pub cardholder: Option<crate::IssuingCardholderId>,
     /// The currency for the card.
     pub currency: String,
     /// The desired expiration month (1-12) for this card if [specifying a custom expiration date](/issuing/cards/virtual/issue-cards?testing-method=with-code#exp-dates).
@@ -24,11 +24,11 @@ pub struct CreateIssuingCard {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The personalization design object belonging to this card.
-    pub personalization_design: Option<String>,
+    pub personalization_design: Option<crate::IssuingPersonalizationDesignId>,
     /// The desired PIN for this card.
     pub pin: Option<crate::issuing_card::Pin>,
     /// The card this is meant to be a replacement for (if any).
-    pub replacement_for: Option<String>,
+    pub replacement_for: Option<crate::IssuingCardId>,
     /// If `replacement_for` is specified, this should indicate why that card is being replaced.
     pub replacement_reason: Option<crate::issuing_card::create::ReplacementReason>,
     /// The second line to print on the card. Max length: 24 characters.
@@ -122,7 +122,7 @@ impl CreateIssuingCard {
         }
     }
     /// The [Cardholder](https://docs.stripe.com/api#issuing_cardholder_object) object with which the card will be associated.
-    pub fn cardholder(mut self, v: impl Into<String>) -> Self {
+    pub fn cardholder(mut self, v: impl Into<crate::IssuingCardholderId>) -> Self {
         self.cardholder = Some(v.into());
         self
     }
@@ -152,7 +152,10 @@ impl CreateIssuingCard {
         self
     }
     /// The personalization design object belonging to this card.
-    pub fn personalization_design(mut self, v: impl Into<String>) -> Self {
+    pub fn personalization_design(
+        mut self,
+        v: impl Into<crate::IssuingPersonalizationDesignId>,
+    ) -> Self {
         self.personalization_design = Some(v.into());
         self
     }
@@ -162,7 +165,7 @@ impl CreateIssuingCard {
         self
     }
     /// The card this is meant to be a replacement for (if any).
-    pub fn replacement_for(mut self, v: impl Into<String>) -> Self {
+    pub fn replacement_for(mut self, v: impl Into<crate::IssuingCardId>) -> Self {
         self.replacement_for = Some(v.into());
         self
     }
@@ -1920,7 +1923,7 @@ impl serde::Serialize for IssuingCardWallets {
 #[non_exhaustive]
 pub struct ListIssuingCards {
     /// Only return cards belonging to the Cardholder with the provided ID.
-    pub cardholder: Option<String>,
+    pub cardholder: Option<crate::IssuingCardholderId>,
     /// Only return cards that were issued during the given date interval.
     pub created: Option<crate::issuing_card::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
@@ -1936,7 +1939,7 @@ pub struct ListIssuingCards {
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// The `personalization_design` parameter.
-    pub personalization_design: Option<String>,
+    pub personalization_design: Option<crate::IssuingPersonalizationDesignId>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return cards that have the given status. One of `active`, `inactive`, or `canceled`.
@@ -2009,7 +2012,7 @@ impl ListIssuingCards {
         }
     }
     /// Only return cards belonging to the Cardholder with the provided ID.
-    pub fn cardholder(mut self, v: impl Into<String>) -> Self {
+    pub fn cardholder(mut self, v: impl Into<crate::IssuingCardholderId>) -> Self {
         self.cardholder = Some(v.into());
         self
     }
@@ -2049,7 +2052,10 @@ impl ListIssuingCards {
         self
     }
     /// The `personalization_design` parameter.
-    pub fn personalization_design(mut self, v: impl Into<String>) -> Self {
+    pub fn personalization_design(
+        mut self,
+        v: impl Into<crate::IssuingPersonalizationDesignId>,
+    ) -> Self {
         self.personalization_design = Some(v.into());
         self
     }
@@ -2345,7 +2351,7 @@ pub struct UpdateIssuingCard {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// The `personalization_design` parameter.
-    pub personalization_design: Option<String>,
+    pub personalization_design: Option<crate::IssuingPersonalizationDesignId>,
     /// The desired new PIN for this card.
     pub pin: Option<crate::issuing_card::Pin>,
     /// Updated shipping information for the card.
@@ -2426,7 +2432,10 @@ impl UpdateIssuingCard {
         self
     }
     /// The `personalization_design` parameter.
-    pub fn personalization_design(mut self, v: impl Into<String>) -> Self {
+    pub fn personalization_design(
+        mut self,
+        v: impl Into<crate::IssuingPersonalizationDesignId>,
+    ) -> Self {
         self.personalization_design = Some(v.into());
         self
     }

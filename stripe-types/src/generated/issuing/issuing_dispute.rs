@@ -18,7 +18,7 @@ pub struct CreateIssuingDispute {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The ID of the issuing transaction to create a dispute for. For transaction on Treasury FinancialAccounts, use `treasury.received_debit`.
-    pub transaction: Option<String>,
+    pub transaction: Option<crate::IssuingTransactionId>,
     /// Params for disputes related to Treasury FinancialAccounts
     pub treasury: Option<crate::issuing_dispute::Treasury>,
 }
@@ -83,7 +83,7 @@ impl CreateIssuingDispute {
         self
     }
     /// The ID of the issuing transaction to create a dispute for. For transaction on Treasury FinancialAccounts, use `treasury.received_debit`.
-    pub fn transaction(mut self, v: impl Into<String>) -> Self {
+    pub fn transaction(mut self, v: impl Into<crate::IssuingTransactionId>) -> Self {
         self.transaction = Some(v.into());
         self
     }
@@ -1410,7 +1410,7 @@ pub struct ListIssuingDisputes {
     /// Select Issuing disputes with the given status.
     pub status: Option<crate::issuing_dispute::list::Status>,
     /// Select the Issuing dispute for the given transaction.
-    pub transaction: Option<String>,
+    pub transaction: Option<crate::IssuingTransactionId>,
 }
 #[cfg(feature = "issuing_disputes")]
 impl serde::Serialize for ListIssuingDisputes {
@@ -1487,7 +1487,7 @@ impl ListIssuingDisputes {
         self
     }
     /// Select the Issuing dispute for the given transaction.
-    pub fn transaction(mut self, v: impl Into<String>) -> Self {
+    pub fn transaction(mut self, v: impl Into<crate::IssuingTransactionId>) -> Self {
         self.transaction = Some(v.into());
         self
     }

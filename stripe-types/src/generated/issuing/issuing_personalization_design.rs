@@ -73,7 +73,7 @@ impl crate::rt::StripeRequest for ActivateTestHelpersIssuingPersonalizationDesig
 #[non_exhaustive]
 pub struct CreateIssuingPersonalizationDesign {
     /// The file for the card logo, for use with physical bundles that support card logos. Must have a `purpose` value of `issuing_logo`.
-    pub card_logo: Option<String>,
+    pub card_logo: Option<crate::FileId>,
     /// Hash containing carrier text, for use with physical bundles that support carrier text.
     pub carrier_text: Option<crate::issuing_personalization_design::CarrierText>,
     /// Specifies which fields in the response should be expanded.
@@ -85,7 +85,7 @@ pub struct CreateIssuingPersonalizationDesign {
     /// Friendly display name.
     pub name: Option<String>,
     /// The physical bundle object belonging to this personalization design.
-    pub physical_bundle: String,
+    pub physical_bundle: crate::IssuingPhysicalBundleId,
     /// Information on whether this personalization design is used to create cards when one is not specified.
     pub preferences: Option<crate::issuing_personalization_design::Preferences>,
     /// If set to true, will atomically remove the lookup key from the existing personalization design, and assign it to this personalization design.
@@ -128,7 +128,7 @@ impl serde::Serialize for CreateIssuingPersonalizationDesign {
 impl CreateIssuingPersonalizationDesign {
     /// Start with the required parameters: `physical_bundle`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(physical_bundle: impl Into<String>) -> Self {
+    pub fn new(physical_bundle: impl Into<crate::IssuingPhysicalBundleId>) -> Self {
         Self {
             card_logo: None,
             carrier_text: None,
@@ -142,7 +142,7 @@ impl CreateIssuingPersonalizationDesign {
         }
     }
     /// The file for the card logo, for use with physical bundles that support card logos. Must have a `purpose` value of `issuing_logo`.
-    pub fn card_logo(mut self, v: impl Into<String>) -> Self {
+    pub fn card_logo(mut self, v: impl Into<crate::FileId>) -> Self {
         self.card_logo = Some(v.into());
         self
     }
@@ -1001,7 +1001,7 @@ pub struct UpdateIssuingPersonalizationDesign {
     /// The `personalization_design` parameter.
     pub personalization_design: crate::IssuingPersonalizationDesignId,
     /// The file for the card logo, for use with physical bundles that support card logos. Must have a `purpose` value of `issuing_logo`.
-    pub card_logo: Option<crate::rt::Clearable<String>>,
+    pub card_logo: Option<crate::rt::Clearable<crate::FileId>>,
     /// Hash containing carrier text, for use with physical bundles that support carrier text.
     pub carrier_text: Option<
         crate::rt::Clearable<crate::issuing_personalization_design::CarrierText>,
@@ -1015,7 +1015,7 @@ pub struct UpdateIssuingPersonalizationDesign {
     /// Friendly display name. Providing an empty string will set the field to null.
     pub name: Option<crate::rt::Clearable<String>>,
     /// The physical bundle object belonging to this personalization design.
-    pub physical_bundle: Option<String>,
+    pub physical_bundle: Option<crate::IssuingPhysicalBundleId>,
     /// Information on whether this personalization design is used to create cards when one is not specified.
     pub preferences: Option<crate::issuing_personalization_design::Preferences>,
     /// If set to true, will atomically remove the lookup key from the existing personalization design, and assign it to this personalization design.
@@ -1077,7 +1077,10 @@ impl UpdateIssuingPersonalizationDesign {
         }
     }
     /// The file for the card logo, for use with physical bundles that support card logos. Must have a `purpose` value of `issuing_logo`.
-    pub fn card_logo(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
+    pub fn card_logo(
+        mut self,
+        v: impl Into<crate::rt::Clearable<crate::FileId>>,
+    ) -> Self {
         self.card_logo = Some(v.into());
         self
     }
@@ -1112,7 +1115,10 @@ impl UpdateIssuingPersonalizationDesign {
         self
     }
     /// The physical bundle object belonging to this personalization design.
-    pub fn physical_bundle(mut self, v: impl Into<String>) -> Self {
+    pub fn physical_bundle(
+        mut self,
+        v: impl Into<crate::IssuingPhysicalBundleId>,
+    ) -> Self {
         self.physical_bundle = Some(v.into());
         self
     }

@@ -197,7 +197,7 @@ impl serde::Serialize for IssuingToken {
 #[non_exhaustive]
 pub struct ListIssuingTokens {
     /// The Issuing card identifier to list tokens for.
-    pub card: crate::CardId,
+    pub card: crate::IssuingCardId,
     /// Only return Issuing tokens that were created during the given date interval.
     pub created: Option<crate::issuing_token::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
@@ -242,7 +242,7 @@ impl serde::Serialize for ListIssuingTokens {
 impl ListIssuingTokens {
     /// Start with the required parameters: `card`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(card: impl Into<crate::CardId>) -> Self {
+    pub fn new(card: impl Into<crate::IssuingCardId>) -> Self {
         Self {
             card: card.into(),
             created: None,

@@ -12,7 +12,7 @@ pub struct CreateForceCaptureTestHelpersIssuingTransaction {
     /// The total amount to attempt to capture. This amount is in the provided currency, or defaults to the cards currency, and in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
     pub amount: i64,
     /// Card associated with this transaction.
-    pub card: crate::CardId,
+    pub card: crate::IssuingCardId,
     /// The currency of the capture. If not provided, defaults to the currency of the card. Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -48,7 +48,7 @@ impl serde::Serialize for CreateForceCaptureTestHelpersIssuingTransaction {
 impl CreateForceCaptureTestHelpersIssuingTransaction {
     /// Start with the required parameters: `amount`, `card`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(amount: impl Into<i64>, card: impl Into<crate::CardId>) -> Self {
+    pub fn new(amount: impl Into<i64>, card: impl Into<crate::IssuingCardId>) -> Self {
         Self {
             amount: amount.into(),
             card: card.into(),
@@ -114,7 +114,7 @@ pub struct CreateUnlinkedRefundTestHelpersIssuingTransaction {
     /// The total amount to attempt to refund. This amount is in the provided currency, or defaults to the cards currency, and in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
     pub amount: i64,
     /// Card associated with this unlinked refund transaction.
-    pub card: crate::CardId,
+    pub card: crate::IssuingCardId,
     /// The currency of the unlinked refund. If not provided, defaults to the currency of the card. Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -150,7 +150,7 @@ impl serde::Serialize for CreateUnlinkedRefundTestHelpersIssuingTransaction {
 impl CreateUnlinkedRefundTestHelpersIssuingTransaction {
     /// Start with the required parameters: `amount`, `card`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(amount: impl Into<i64>, card: impl Into<crate::CardId>) -> Self {
+    pub fn new(amount: impl Into<i64>, card: impl Into<crate::IssuingCardId>) -> Self {
         Self {
             amount: amount.into(),
             card: card.into(),
@@ -2393,9 +2393,9 @@ impl serde::Serialize for IssuingTransactionTreasury {
 #[non_exhaustive]
 pub struct ListIssuingTransactions {
     /// Only return transactions that belong to the given card.
-    pub card: Option<crate::CardId>,
+    pub card: Option<crate::IssuingCardId>,
     /// Only return transactions that belong to the given cardholder.
-    pub cardholder: Option<String>,
+    pub cardholder: Option<crate::IssuingCardholderId>,
     /// Only return transactions that were created during the given date interval.
     pub created: Option<crate::balance_transaction::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
@@ -2458,12 +2458,12 @@ impl ListIssuingTransactions {
         }
     }
     /// Only return transactions that belong to the given card.
-    pub fn card(mut self, v: impl Into<crate::CardId>) -> Self {
+    pub fn card(mut self, v: impl Into<crate::IssuingCardId>) -> Self {
         self.card = Some(v.into());
         self
     }
     /// Only return transactions that belong to the given cardholder.
-    pub fn cardholder(mut self, v: impl Into<String>) -> Self {
+    pub fn cardholder(mut self, v: impl Into<crate::IssuingCardholderId>) -> Self {
         self.cardholder = Some(v.into());
         self
     }

@@ -1092,9 +1092,9 @@ impl crate::rt::Decode for BoletoPayments {
 #[non_exhaustive]
 pub struct Branding {
     /// The `icon` parameter.
-    pub icon: Option<String>,
+    pub icon: Option<crate::FileId>,
     /// The `logo` parameter.
-    pub logo: Option<String>,
+    pub logo: Option<crate::FileId>,
     /// The `primary_color` parameter.
     pub primary_color: Option<String>,
     /// The `secondary_color` parameter.
@@ -1133,12 +1133,12 @@ impl Branding {
         }
     }
     /// The `icon` parameter.
-    pub fn icon(mut self, v: impl Into<String>) -> Self {
+    pub fn icon(mut self, v: impl Into<crate::FileId>) -> Self {
         self.icon = Some(v.into());
         self
     }
     /// The `logo` parameter.
-    pub fn logo(mut self, v: impl Into<String>) -> Self {
+    pub fn logo(mut self, v: impl Into<crate::FileId>) -> Self {
         self.logo = Some(v.into());
         self
     }
@@ -3384,9 +3384,9 @@ impl DirectorshipDeclaration {
 #[non_exhaustive]
 pub struct Document {
     /// The `back` parameter.
-    pub back: Option<String>,
+    pub back: Option<crate::FileId>,
     /// The `front` parameter.
-    pub front: Option<String>,
+    pub front: Option<crate::FileId>,
 }
 #[cfg(any(feature = "accounts", feature = "tokens"))]
 impl serde::Serialize for Document {
@@ -3410,12 +3410,12 @@ impl Document {
         Self { back: None, front: None }
     }
     /// The `back` parameter.
-    pub fn back(mut self, v: impl Into<String>) -> Self {
+    pub fn back(mut self, v: impl Into<crate::FileId>) -> Self {
         self.back = Some(v.into());
         self
     }
     /// The `front` parameter.
-    pub fn front(mut self, v: impl Into<String>) -> Self {
+    pub fn front(mut self, v: impl Into<crate::FileId>) -> Self {
         self.front = Some(v.into());
         self
     }
@@ -3582,7 +3582,7 @@ impl Documents {
 #[non_exhaustive]
 pub struct DocumentsParam {
     /// The `files` parameter.
-    pub files: Option<Vec<String>>,
+    pub files: Option<Vec<crate::FileId>>,
 }
 #[cfg(
     any(
@@ -3617,7 +3617,10 @@ impl DocumentsParam {
         Self { files: None }
     }
     /// The `files` parameter.
-    pub fn files(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn files(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<crate::FileId>>,
+    ) -> Self {
         self.files = Some(v.into_iter().map(Into::into).collect());
         self
     }
@@ -6591,7 +6594,7 @@ impl SettingsTreasury {
 #[non_exhaustive]
 pub struct Signer {
     /// The `person` parameter.
-    pub person: Option<String>,
+    pub person: Option<crate::PersonId>,
 }
 #[cfg(feature = "accounts")]
 impl serde::Serialize for Signer {
@@ -6612,7 +6615,7 @@ impl Signer {
         Self { person: None }
     }
     /// The `person` parameter.
-    pub fn person(mut self, v: impl Into<String>) -> Self {
+    pub fn person(mut self, v: impl Into<crate::PersonId>) -> Self {
         self.person = Some(v.into());
         self
     }
@@ -6623,7 +6626,7 @@ impl Signer {
 #[non_exhaustive]
 pub struct SignerParam {
     /// The `files` parameter.
-    pub files: Option<Vec<String>>,
+    pub files: Option<Vec<crate::FileId>>,
     /// The `signer` parameter.
     pub signer: Option<crate::account::Signer>,
 }
@@ -6649,7 +6652,10 @@ impl SignerParam {
         Self { files: None, signer: None }
     }
     /// The `files` parameter.
-    pub fn files(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn files(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<crate::FileId>>,
+    ) -> Self {
         self.files = Some(v.into_iter().map(Into::into).collect());
         self
     }
@@ -10288,7 +10294,7 @@ pub mod update {
     #[non_exhaustive]
     pub struct Invoices {
         /// The `default_account_tax_ids` parameter.
-        pub default_account_tax_ids: Option<crate::rt::Clearable<Vec<String>>>,
+        pub default_account_tax_ids: Option<crate::rt::Clearable<Vec<crate::TaxIdId>>>,
         /// The `hosted_payment_method_save` parameter.
         pub hosted_payment_method_save: Option<
             crate::account::InvoicesHostedPaymentMethodSave,
@@ -10321,7 +10327,7 @@ pub mod update {
         /// The `default_account_tax_ids` parameter.
         pub fn default_account_tax_ids(
             mut self,
-            v: impl Into<crate::rt::Clearable<Vec<String>>>,
+            v: impl Into<crate::rt::Clearable<Vec<crate::TaxIdId>>>,
         ) -> Self {
             self.default_account_tax_ids = Some(v.into());
             self

@@ -268,6 +268,596 @@ pub enum Source {
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+/// The id of a [`Source`]: the id of one of its objects, which each convert into it.
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+pub type SourceId = crate::rt::Id<Source>;
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<crate::ApplicationFeeId> for SourceId {
+    #[inline]
+    fn from(v: crate::ApplicationFeeId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<&crate::ApplicationFeeId> for SourceId {
+    #[inline]
+    fn from(v: &crate::ApplicationFeeId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<crate::ChargeId> for SourceId {
+    #[inline]
+    fn from(v: crate::ChargeId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<&crate::ChargeId> for SourceId {
+    #[inline]
+    fn from(v: &crate::ChargeId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<crate::ConnectCollectionTransferId> for SourceId {
+    #[inline]
+    fn from(v: crate::ConnectCollectionTransferId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<&crate::ConnectCollectionTransferId> for SourceId {
+    #[inline]
+    fn from(v: &crate::ConnectCollectionTransferId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<crate::CustomerCashBalanceTransactionId> for SourceId {
+    #[inline]
+    fn from(v: crate::CustomerCashBalanceTransactionId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<&crate::CustomerCashBalanceTransactionId> for SourceId {
+    #[inline]
+    fn from(v: &crate::CustomerCashBalanceTransactionId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<crate::DisputeId> for SourceId {
+    #[inline]
+    fn from(v: crate::DisputeId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<&crate::DisputeId> for SourceId {
+    #[inline]
+    fn from(v: &crate::DisputeId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<crate::FeeRefundId> for SourceId {
+    #[inline]
+    fn from(v: crate::FeeRefundId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<&crate::FeeRefundId> for SourceId {
+    #[inline]
+    fn from(v: &crate::FeeRefundId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<crate::IssuingAuthorizationId> for SourceId {
+    #[inline]
+    fn from(v: crate::IssuingAuthorizationId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<&crate::IssuingAuthorizationId> for SourceId {
+    #[inline]
+    fn from(v: &crate::IssuingAuthorizationId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<crate::IssuingDisputeId> for SourceId {
+    #[inline]
+    fn from(v: crate::IssuingDisputeId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<&crate::IssuingDisputeId> for SourceId {
+    #[inline]
+    fn from(v: &crate::IssuingDisputeId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<crate::IssuingTransactionId> for SourceId {
+    #[inline]
+    fn from(v: crate::IssuingTransactionId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<&crate::IssuingTransactionId> for SourceId {
+    #[inline]
+    fn from(v: &crate::IssuingTransactionId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<crate::PayoutId> for SourceId {
+    #[inline]
+    fn from(v: crate::PayoutId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<&crate::PayoutId> for SourceId {
+    #[inline]
+    fn from(v: &crate::PayoutId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<crate::RefundId> for SourceId {
+    #[inline]
+    fn from(v: crate::RefundId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<&crate::RefundId> for SourceId {
+    #[inline]
+    fn from(v: &crate::RefundId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<crate::ReserveTransactionId> for SourceId {
+    #[inline]
+    fn from(v: crate::ReserveTransactionId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<&crate::ReserveTransactionId> for SourceId {
+    #[inline]
+    fn from(v: &crate::ReserveTransactionId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<crate::TaxDeductedAtSourceId> for SourceId {
+    #[inline]
+    fn from(v: crate::TaxDeductedAtSourceId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<&crate::TaxDeductedAtSourceId> for SourceId {
+    #[inline]
+    fn from(v: &crate::TaxDeductedAtSourceId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<crate::TopupId> for SourceId {
+    #[inline]
+    fn from(v: crate::TopupId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<&crate::TopupId> for SourceId {
+    #[inline]
+    fn from(v: &crate::TopupId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<crate::TransferId> for SourceId {
+    #[inline]
+    fn from(v: crate::TransferId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<&crate::TransferId> for SourceId {
+    #[inline]
+    fn from(v: &crate::TransferId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<crate::TransferReversalId> for SourceId {
+    #[inline]
+    fn from(v: crate::TransferReversalId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<&crate::TransferReversalId> for SourceId {
+    #[inline]
+    fn from(v: &crate::TransferReversalId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
 #[cfg(
     any(
         feature = "balance",

@@ -63,7 +63,7 @@ impl crate::rt::Decode for AlertType {
 #[non_exhaustive]
 pub struct Filters {
     /// The `customer` parameter.
-    pub customer: Option<String>,
+    pub customer: Option<crate::CustomerId>,
     /// The `type` parameter.
     pub r#type: crate::billing_alert::Type,
 }
@@ -90,7 +90,7 @@ impl Filters {
         }
     }
     /// The `customer` parameter.
-    pub fn customer(mut self, v: impl Into<String>) -> Self {
+    pub fn customer(mut self, v: impl Into<crate::CustomerId>) -> Self {
         self.customer = Some(v.into());
         self
     }
@@ -272,7 +272,7 @@ pub struct UsageThreshold {
     /// The `gte` parameter.
     pub gte: i64,
     /// The `meter` parameter.
-    pub meter: String,
+    pub meter: crate::BillingMeterId,
     /// The `recurrence` parameter.
     pub recurrence: crate::billing_alert::Recurrence,
 }
@@ -296,7 +296,7 @@ impl UsageThreshold {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         gte: impl Into<i64>,
-        meter: impl Into<String>,
+        meter: impl Into<crate::BillingMeterId>,
         recurrence: impl Into<crate::billing_alert::Recurrence>,
     ) -> Self {
         Self {

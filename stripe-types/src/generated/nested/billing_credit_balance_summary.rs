@@ -8,7 +8,7 @@ pub struct Filter {
     /// The `applicability_scope` parameter.
     pub applicability_scope: Option<crate::billing_credit_balance_summary::ScopeParam>,
     /// The `credit_grant` parameter.
-    pub credit_grant: Option<String>,
+    pub credit_grant: Option<crate::BillingCreditGrantId>,
     /// The `type` parameter.
     pub r#type: crate::billing_credit_balance_summary::Type,
 }
@@ -47,7 +47,7 @@ impl Filter {
         self
     }
     /// The `credit_grant` parameter.
-    pub fn credit_grant(mut self, v: impl Into<String>) -> Self {
+    pub fn credit_grant(mut self, v: impl Into<crate::BillingCreditGrantId>) -> Self {
         self.credit_grant = Some(v.into());
         self
     }

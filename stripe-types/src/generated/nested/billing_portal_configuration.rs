@@ -386,7 +386,9 @@ pub struct PaymentMethodUpdate {
     /// The `enabled` parameter.
     pub enabled: bool,
     /// The `payment_method_configuration` parameter.
-    pub payment_method_configuration: Option<crate::rt::Clearable<String>>,
+    pub payment_method_configuration: Option<
+        crate::rt::Clearable<crate::PaymentMethodConfigurationId>,
+    >,
 }
 #[cfg(feature = "billing_portal_configurations")]
 impl serde::Serialize for PaymentMethodUpdate {
@@ -413,7 +415,7 @@ impl PaymentMethodUpdate {
     /// The `payment_method_configuration` parameter.
     pub fn payment_method_configuration(
         mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
+        v: impl Into<crate::rt::Clearable<crate::PaymentMethodConfigurationId>>,
     ) -> Self {
         self.payment_method_configuration = Some(v.into());
         self
@@ -429,9 +431,9 @@ pub struct Products {
         crate::billing_portal_configuration::AdjustableQuantity,
     >,
     /// The `prices` parameter.
-    pub prices: Vec<String>,
+    pub prices: Vec<crate::PriceId>,
     /// The `product` parameter.
-    pub product: String,
+    pub product: crate::ProductId,
 }
 #[cfg(feature = "billing_portal_configurations")]
 impl serde::Serialize for Products {
@@ -451,8 +453,8 @@ impl Products {
     /// Start with the required parameters: `prices`, `product`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        prices: impl IntoIterator<Item = impl Into<String>>,
-        product: impl Into<String>,
+        prices: impl IntoIterator<Item = impl Into<crate::PriceId>>,
+        product: impl Into<crate::ProductId>,
     ) -> Self {
         Self {
             adjustable_quantity: None,

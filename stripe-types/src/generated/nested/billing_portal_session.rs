@@ -125,7 +125,7 @@ impl<'de> serde::Deserialize<'de> for AfterCompletionType {
 #[non_exhaustive]
 pub struct CouponOffer {
     /// The `coupon` parameter.
-    pub coupon: String,
+    pub coupon: crate::CouponId,
 }
 #[cfg(feature = "billing_portal_sessions")]
 impl serde::Serialize for CouponOffer {
@@ -140,7 +140,7 @@ impl serde::Serialize for CouponOffer {
 impl CouponOffer {
     /// Start with the required parameters: `coupon`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(coupon: impl Into<String>) -> Self {
+    pub fn new(coupon: impl Into<crate::CouponId>) -> Self {
         Self { coupon: coupon.into() }
     }
 }
@@ -150,9 +150,9 @@ impl CouponOffer {
 #[non_exhaustive]
 pub struct Discounts {
     /// The `coupon` parameter.
-    pub coupon: Option<String>,
+    pub coupon: Option<crate::CouponId>,
     /// The `promotion_code` parameter.
-    pub promotion_code: Option<String>,
+    pub promotion_code: Option<crate::PromotionCodeId>,
 }
 #[cfg(feature = "billing_portal_sessions")]
 impl serde::Serialize for Discounts {
@@ -179,12 +179,12 @@ impl Discounts {
         }
     }
     /// The `coupon` parameter.
-    pub fn coupon(mut self, v: impl Into<String>) -> Self {
+    pub fn coupon(mut self, v: impl Into<crate::CouponId>) -> Self {
         self.coupon = Some(v.into());
         self
     }
     /// The `promotion_code` parameter.
-    pub fn promotion_code(mut self, v: impl Into<String>) -> Self {
+    pub fn promotion_code(mut self, v: impl Into<crate::PromotionCodeId>) -> Self {
         self.promotion_code = Some(v.into());
         self
     }
@@ -385,7 +385,7 @@ pub struct Items {
     /// The `id` parameter.
     pub id: String,
     /// The `price` parameter.
-    pub price: Option<String>,
+    pub price: Option<crate::PriceId>,
     /// The `quantity` parameter.
     pub quantity: Option<i64>,
 }
@@ -416,7 +416,7 @@ impl Items {
         }
     }
     /// The `price` parameter.
-    pub fn price(mut self, v: impl Into<String>) -> Self {
+    pub fn price(mut self, v: impl Into<crate::PriceId>) -> Self {
         self.price = Some(v.into());
         self
     }
@@ -838,7 +838,7 @@ pub struct SubscriptionCancel {
     /// The `retention` parameter.
     pub retention: Option<crate::billing_portal_session::Retention>,
     /// The `subscription` parameter.
-    pub subscription: String,
+    pub subscription: crate::SubscriptionId,
 }
 #[cfg(feature = "billing_portal_sessions")]
 impl serde::Serialize for SubscriptionCancel {
@@ -856,7 +856,7 @@ impl serde::Serialize for SubscriptionCancel {
 impl SubscriptionCancel {
     /// Start with the required parameters: `subscription`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(subscription: impl Into<String>) -> Self {
+    pub fn new(subscription: impl Into<crate::SubscriptionId>) -> Self {
         Self {
             retention: None,
             subscription: subscription.into(),
@@ -877,7 +877,7 @@ impl SubscriptionCancel {
 #[non_exhaustive]
 pub struct SubscriptionUpdate {
     /// The `subscription` parameter.
-    pub subscription: String,
+    pub subscription: crate::SubscriptionId,
 }
 #[cfg(feature = "billing_portal_sessions")]
 impl serde::Serialize for SubscriptionUpdate {
@@ -892,7 +892,7 @@ impl serde::Serialize for SubscriptionUpdate {
 impl SubscriptionUpdate {
     /// Start with the required parameters: `subscription`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(subscription: impl Into<String>) -> Self {
+    pub fn new(subscription: impl Into<crate::SubscriptionId>) -> Self {
         Self {
             subscription: subscription.into(),
         }
@@ -908,7 +908,7 @@ pub struct SubscriptionUpdateConfirm {
     /// The `items` parameter.
     pub items: Vec<crate::billing_portal_session::Items>,
     /// The `subscription` parameter.
-    pub subscription: String,
+    pub subscription: crate::SubscriptionId,
 }
 #[cfg(feature = "billing_portal_sessions")]
 impl serde::Serialize for SubscriptionUpdateConfirm {
@@ -929,7 +929,7 @@ impl SubscriptionUpdateConfirm {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         items: impl IntoIterator<Item = impl Into<crate::billing_portal_session::Items>>,
-        subscription: impl Into<String>,
+        subscription: impl Into<crate::SubscriptionId>,
     ) -> Self {
         Self {
             discounts: None,

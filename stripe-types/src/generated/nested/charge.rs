@@ -175,7 +175,7 @@ impl From<String> for Destination {
 #[non_exhaustive]
 pub struct DestinationSpecs {
     /// The `account` parameter.
-    pub account: String,
+    pub account: crate::AccountId,
     /// The `amount` parameter.
     pub amount: Option<i64>,
 }
@@ -195,7 +195,7 @@ impl serde::Serialize for DestinationSpecs {
 impl DestinationSpecs {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account: impl Into<String>) -> Self {
+    pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
             account: account.into(),
             amount: None,

@@ -1359,9 +1359,9 @@ impl DeliveryEstimate {
 #[non_exhaustive]
 pub struct Discounts {
     /// The `coupon` parameter.
-    pub coupon: Option<String>,
+    pub coupon: Option<crate::CouponId>,
     /// The `promotion_code` parameter.
-    pub promotion_code: Option<String>,
+    pub promotion_code: Option<crate::PromotionCodeId>,
 }
 #[cfg(feature = "checkout_sessions")]
 impl serde::Serialize for Discounts {
@@ -1388,12 +1388,12 @@ impl Discounts {
         }
     }
     /// The `coupon` parameter.
-    pub fn coupon(mut self, v: impl Into<String>) -> Self {
+    pub fn coupon(mut self, v: impl Into<crate::CouponId>) -> Self {
         self.coupon = Some(v.into());
         self
     }
     /// The `promotion_code` parameter.
-    pub fn promotion_code(mut self, v: impl Into<String>) -> Self {
+    pub fn promotion_code(mut self, v: impl Into<crate::PromotionCodeId>) -> Self {
         self.promotion_code = Some(v.into());
         self
     }
@@ -1744,7 +1744,7 @@ impl<'de> serde::Deserialize<'de> for FontFamily {
 #[non_exhaustive]
 pub struct Icon {
     /// The `file` parameter.
-    pub file: Option<String>,
+    pub file: Option<crate::FileId>,
     /// The `type` parameter.
     pub r#type: crate::checkout_session::IconType,
     /// The `url` parameter.
@@ -1777,7 +1777,7 @@ impl Icon {
         }
     }
     /// The `file` parameter.
-    pub fn file(mut self, v: impl Into<String>) -> Self {
+    pub fn file(mut self, v: impl Into<crate::FileId>) -> Self {
         self.file = Some(v.into());
         self
     }
@@ -1921,7 +1921,7 @@ impl InvoiceCreation {
 #[non_exhaustive]
 pub struct InvoiceData {
     /// The `account_tax_ids` parameter.
-    pub account_tax_ids: Option<crate::rt::Clearable<Vec<String>>>,
+    pub account_tax_ids: Option<crate::rt::Clearable<Vec<crate::TaxIdId>>>,
     /// The `custom_fields` parameter.
     pub custom_fields: Option<crate::rt::Clearable<Vec<crate::customer::CustomFields>>>,
     /// The `description` parameter.
@@ -1984,7 +1984,7 @@ impl InvoiceData {
     /// The `account_tax_ids` parameter.
     pub fn account_tax_ids(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxIdId>>>,
     ) -> Self {
         self.account_tax_ids = Some(v.into());
         self
@@ -2474,7 +2474,7 @@ impl crate::rt::Decode for Locale {
 #[non_exhaustive]
 pub struct Logo {
     /// The `file` parameter.
-    pub file: Option<String>,
+    pub file: Option<crate::FileId>,
     /// The `type` parameter.
     pub r#type: crate::checkout_session::LogoType,
     /// The `url` parameter.
@@ -2507,7 +2507,7 @@ impl Logo {
         }
     }
     /// The `file` parameter.
-    pub fn file(mut self, v: impl Into<String>) -> Self {
+    pub fn file(mut self, v: impl Into<crate::FileId>) -> Self {
         self.file = Some(v.into());
         self
     }
@@ -3038,7 +3038,7 @@ pub struct OptionalItems {
         crate::checkout_session::OptionalItemsAdjustableQuantity,
     >,
     /// The `price` parameter.
-    pub price: String,
+    pub price: crate::PriceId,
     /// The `quantity` parameter.
     pub quantity: i64,
 }
@@ -3059,7 +3059,7 @@ impl serde::Serialize for OptionalItems {
 impl OptionalItems {
     /// Start with the required parameters: `price`, `quantity`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(price: impl Into<String>, quantity: impl Into<i64>) -> Self {
+    pub fn new(price: impl Into<crate::PriceId>, quantity: impl Into<i64>) -> Self {
         Self {
             adjustable_quantity: None,
             price: price.into(),
@@ -4748,7 +4748,7 @@ pub struct PriceData {
     /// The `currency` parameter.
     pub currency: String,
     /// The `product` parameter.
-    pub product: Option<String>,
+    pub product: Option<crate::ProductId>,
     /// The `product_data` parameter.
     pub product_data: Option<crate::checkout_session::ProductData>,
     /// The `recurring` parameter.
@@ -4803,7 +4803,7 @@ impl PriceData {
         }
     }
     /// The `product` parameter.
-    pub fn product(mut self, v: impl Into<String>) -> Self {
+    pub fn product(mut self, v: impl Into<crate::ProductId>) -> Self {
         self.product = Some(v.into());
         self
     }
@@ -4857,7 +4857,7 @@ pub struct ProductData {
     /// The `name` parameter.
     pub name: String,
     /// The `tax_code` parameter.
-    pub tax_code: Option<String>,
+    pub tax_code: Option<crate::TaxCodeId>,
     /// The `unit_label` parameter.
     pub unit_label: Option<String>,
 }
@@ -4929,7 +4929,7 @@ impl ProductData {
         self
     }
     /// The `tax_code` parameter.
-    pub fn tax_code(mut self, v: impl Into<String>) -> Self {
+    pub fn tax_code(mut self, v: impl Into<crate::TaxCodeId>) -> Self {
         self.tax_code = Some(v.into());
         self
     }
@@ -5438,7 +5438,7 @@ impl ShippingDetailsAddress {
 #[non_exhaustive]
 pub struct ShippingOptions {
     /// The `shipping_rate` parameter.
-    pub shipping_rate: Option<String>,
+    pub shipping_rate: Option<crate::ShippingRateId>,
     /// The `shipping_rate_data` parameter.
     pub shipping_rate_data: Option<crate::checkout_session::ShippingRateData>,
 }
@@ -5467,7 +5467,7 @@ impl ShippingOptions {
         }
     }
     /// The `shipping_rate` parameter.
-    pub fn shipping_rate(mut self, v: impl Into<String>) -> Self {
+    pub fn shipping_rate(mut self, v: impl Into<crate::ShippingRateId>) -> Self {
         self.shipping_rate = Some(v.into());
         self
     }
@@ -5496,7 +5496,7 @@ pub struct ShippingRateData {
     /// The `tax_behavior` parameter.
     pub tax_behavior: Option<crate::invoice::TaxBehavior>,
     /// The `tax_code` parameter.
-    pub tax_code: Option<String>,
+    pub tax_code: Option<crate::TaxCodeId>,
     /// The `type` parameter.
     pub r#type: Option<crate::checkout_session::ShippingRateDataType>,
 }
@@ -5569,7 +5569,7 @@ impl ShippingRateData {
         self
     }
     /// The `tax_code` parameter.
-    pub fn tax_code(mut self, v: impl Into<String>) -> Self {
+    pub fn tax_code(mut self, v: impl Into<crate::TaxCodeId>) -> Self {
         self.tax_code = Some(v.into());
         self
     }
@@ -6050,7 +6050,7 @@ pub struct TransferData {
     /// The `amount` parameter.
     pub amount: Option<i64>,
     /// The `destination` parameter.
-    pub destination: String,
+    pub destination: crate::AccountId,
 }
 #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
 impl serde::Serialize for TransferData {
@@ -6068,7 +6068,7 @@ impl serde::Serialize for TransferData {
 impl TransferData {
     /// Start with the required parameters: `destination`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(destination: impl Into<String>) -> Self {
+    pub fn new(destination: impl Into<crate::AccountId>) -> Self {
         Self {
             amount: None,
             destination: destination.into(),
@@ -6477,13 +6477,13 @@ pub mod create {
         /// The `metadata` parameter.
         pub metadata: Option<crate::rt::Metadata>,
         /// The `price` parameter.
-        pub price: Option<String>,
+        pub price: Option<crate::PriceId>,
         /// The `price_data` parameter.
         pub price_data: Option<crate::checkout_session::PriceData>,
         /// The `quantity` parameter.
         pub quantity: Option<i64>,
         /// The `tax_rates` parameter.
-        pub tax_rates: Option<Vec<String>>,
+        pub tax_rates: Option<Vec<crate::TaxRateId>>,
     }
     #[cfg(feature = "checkout_sessions")]
     impl serde::Serialize for LineItems {
@@ -6551,7 +6551,7 @@ pub mod create {
             self
         }
         /// The `price` parameter.
-        pub fn price(mut self, v: impl Into<String>) -> Self {
+        pub fn price(mut self, v: impl Into<crate::PriceId>) -> Self {
             self.price = Some(v.into());
             self
         }
@@ -6571,7 +6571,7 @@ pub mod create {
         /// The `tax_rates` parameter.
         pub fn tax_rates(
             mut self,
-            v: impl IntoIterator<Item = impl Into<String>>,
+            v: impl IntoIterator<Item = impl Into<crate::TaxRateId>>,
         ) -> Self {
             self.tax_rates = Some(v.into_iter().map(Into::into).collect());
             self
@@ -7143,17 +7143,17 @@ pub mod update {
             crate::checkout_session::LineItemsAdjustableQuantity,
         >,
         /// The `id` parameter.
-        pub id: Option<String>,
+        pub id: Option<crate::ItemId>,
         /// The `metadata` parameter.
         pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
         /// The `price` parameter.
-        pub price: Option<String>,
+        pub price: Option<crate::PriceId>,
         /// The `price_data` parameter.
         pub price_data: Option<crate::checkout_session::PriceData>,
         /// The `quantity` parameter.
         pub quantity: Option<i64>,
         /// The `tax_rates` parameter.
-        pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+        pub tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     }
     #[cfg(feature = "checkout_sessions")]
     impl serde::Serialize for LineItems {
@@ -7208,7 +7208,7 @@ pub mod update {
             self
         }
         /// The `id` parameter.
-        pub fn id(mut self, v: impl Into<String>) -> Self {
+        pub fn id(mut self, v: impl Into<crate::ItemId>) -> Self {
             self.id = Some(v.into());
             self
         }
@@ -7221,7 +7221,7 @@ pub mod update {
             self
         }
         /// The `price` parameter.
-        pub fn price(mut self, v: impl Into<String>) -> Self {
+        pub fn price(mut self, v: impl Into<crate::PriceId>) -> Self {
             self.price = Some(v.into());
             self
         }
@@ -7241,7 +7241,7 @@ pub mod update {
         /// The `tax_rates` parameter.
         pub fn tax_rates(
             mut self,
-            v: impl Into<crate::rt::Clearable<Vec<String>>>,
+            v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
         ) -> Self {
             self.tax_rates = Some(v.into());
             self

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct AppliesTo {
     /// The `products` parameter.
-    pub products: Option<Vec<String>>,
+    pub products: Option<Vec<crate::ProductId>>,
 }
 #[cfg(feature = "coupons")]
 impl serde::Serialize for AppliesTo {
@@ -27,7 +27,10 @@ impl AppliesTo {
         Self { products: None }
     }
     /// The `products` parameter.
-    pub fn products(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn products(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<crate::ProductId>>,
+    ) -> Self {
         self.products = Some(v.into_iter().map(Into::into).collect());
         self
     }

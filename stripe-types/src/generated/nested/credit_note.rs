@@ -104,7 +104,7 @@ pub struct Lines {
     /// The `tax_amounts` parameter.
     pub tax_amounts: Option<crate::rt::Clearable<Vec<crate::credit_note::TaxAmounts>>>,
     /// The `tax_rates` parameter.
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+    pub tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     /// The `type` parameter.
     pub r#type: crate::credit_note::LinesType,
     /// The `unit_amount` parameter.
@@ -191,7 +191,10 @@ impl Lines {
         self
     }
     /// The `tax_rates` parameter.
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
+    pub fn tax_rates(
+        mut self,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
+    ) -> Self {
         self.tax_rates = Some(v.into());
         self
     }
@@ -270,7 +273,7 @@ impl<'de> serde::Deserialize<'de> for LinesType {
 #[non_exhaustive]
 pub struct PaymentRecordRefund {
     /// The `payment_record` parameter.
-    pub payment_record: String,
+    pub payment_record: crate::PaymentRecordId,
     /// The `refund_group` parameter.
     pub refund_group: String,
 }
@@ -284,23 +287,17 @@ impl serde::Serialize for PaymentRecordRefund {
         map.end()
     }
 }
-/// The required parameters of [`PaymentRecordRefund::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "credit_notes")]
-#[derive(Clone, Debug)]
-pub struct PaymentRecordRefundArgs {
-    /// The `payment_record` parameter.
-    pub payment_record: String,
-    /// The `refund_group` parameter.
-    pub refund_group: String,
-}
 #[cfg(feature = "credit_notes")]
 impl PaymentRecordRefund {
-    /// Start with the required parameters, named in [`PaymentRecordRefundArgs`]: `payment_record`, `refund_group`.
+    /// Start with the required parameters: `payment_record`, `refund_group`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: PaymentRecordRefundArgs) -> Self {
+    pub fn new(
+        payment_record: impl Into<crate::PaymentRecordId>,
+        refund_group: impl Into<String>,
+    ) -> Self {
         Self {
-            payment_record: args.payment_record,
-            refund_group: args.refund_group,
+            payment_record: payment_record.into(),
+            refund_group: refund_group.into(),
         }
     }
 }
@@ -386,7 +383,7 @@ pub struct Refunds {
     /// The `payment_record_refund` parameter.
     pub payment_record_refund: Option<crate::credit_note::PaymentRecordRefund>,
     /// The `refund` parameter.
-    pub refund: Option<String>,
+    pub refund: Option<crate::RefundId>,
     /// The `type` parameter.
     pub r#type: Option<crate::credit_note::RefundsType>,
 }
@@ -436,7 +433,7 @@ impl Refunds {
         self
     }
     /// The `refund` parameter.
-    pub fn refund(mut self, v: impl Into<String>) -> Self {
+    pub fn refund(mut self, v: impl Into<crate::RefundId>) -> Self {
         self.refund = Some(v.into());
         self
     }
@@ -507,7 +504,7 @@ impl<'de> serde::Deserialize<'de> for RefundsType {
 #[non_exhaustive]
 pub struct ShippingCost {
     /// The `shipping_rate` parameter.
-    pub shipping_rate: Option<String>,
+    pub shipping_rate: Option<crate::ShippingRateId>,
 }
 #[cfg(feature = "credit_notes")]
 impl serde::Serialize for ShippingCost {
@@ -528,7 +525,7 @@ impl ShippingCost {
         Self { shipping_rate: None }
     }
     /// The `shipping_rate` parameter.
-    pub fn shipping_rate(mut self, v: impl Into<String>) -> Self {
+    pub fn shipping_rate(mut self, v: impl Into<crate::ShippingRateId>) -> Self {
         self.shipping_rate = Some(v.into());
         self
     }
@@ -602,7 +599,7 @@ pub struct TaxAmounts {
     /// The `amount` parameter.
     pub amount: i64,
     /// The `tax_rate` parameter.
-    pub tax_rate: String,
+    pub tax_rate: crate::TaxRateId,
     /// The `taxable_amount` parameter.
     pub taxable_amount: i64,
 }
@@ -624,7 +621,7 @@ pub struct TaxAmountsArgs {
     /// The `amount` parameter.
     pub amount: i64,
     /// The `tax_rate` parameter.
-    pub tax_rate: String,
+    pub tax_rate: crate::TaxRateId,
     /// The `taxable_amount` parameter.
     pub taxable_amount: i64,
 }

@@ -443,7 +443,7 @@ pub struct InvoiceSettings {
     /// The `custom_fields` parameter.
     pub custom_fields: Option<crate::rt::Clearable<Vec<crate::customer::CustomFields>>>,
     /// The `default_payment_method` parameter.
-    pub default_payment_method: Option<String>,
+    pub default_payment_method: Option<crate::PaymentMethodId>,
     /// The `footer` parameter.
     pub footer: Option<String>,
     /// The `rendering_options` parameter.
@@ -492,7 +492,10 @@ impl InvoiceSettings {
         self
     }
     /// The `default_payment_method` parameter.
-    pub fn default_payment_method(mut self, v: impl Into<String>) -> Self {
+    pub fn default_payment_method(
+        mut self,
+        v: impl Into<crate::PaymentMethodId>,
+    ) -> Self {
         self.default_payment_method = Some(v.into());
         self
     }

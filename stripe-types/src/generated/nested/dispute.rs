@@ -489,13 +489,13 @@ pub struct Evidence {
     /// The `billing_address` parameter.
     pub billing_address: Option<String>,
     /// The `cancellation_policy` parameter.
-    pub cancellation_policy: Option<String>,
+    pub cancellation_policy: Option<crate::FileId>,
     /// The `cancellation_policy_disclosure` parameter.
     pub cancellation_policy_disclosure: Option<String>,
     /// The `cancellation_rebuttal` parameter.
     pub cancellation_rebuttal: Option<String>,
     /// The `customer_communication` parameter.
-    pub customer_communication: Option<String>,
+    pub customer_communication: Option<crate::FileId>,
     /// The `customer_email_address` parameter.
     pub customer_email_address: Option<String>,
     /// The `customer_name` parameter.
@@ -503,9 +503,9 @@ pub struct Evidence {
     /// The `customer_purchase_ip` parameter.
     pub customer_purchase_ip: Option<String>,
     /// The `customer_signature` parameter.
-    pub customer_signature: Option<String>,
+    pub customer_signature: Option<crate::FileId>,
     /// The `duplicate_charge_documentation` parameter.
-    pub duplicate_charge_documentation: Option<String>,
+    pub duplicate_charge_documentation: Option<crate::FileId>,
     /// The `duplicate_charge_explanation` parameter.
     pub duplicate_charge_explanation: Option<String>,
     /// The `duplicate_charge_id` parameter.
@@ -517,9 +517,9 @@ pub struct Evidence {
     /// The `product_description` parameter.
     pub product_description: Option<String>,
     /// The `receipt` parameter.
-    pub receipt: Option<String>,
+    pub receipt: Option<crate::FileId>,
     /// The `refund_policy` parameter.
-    pub refund_policy: Option<String>,
+    pub refund_policy: Option<crate::FileId>,
     /// The `refund_policy_disclosure` parameter.
     pub refund_policy_disclosure: Option<String>,
     /// The `refund_refusal_explanation` parameter.
@@ -527,7 +527,7 @@ pub struct Evidence {
     /// The `service_date` parameter.
     pub service_date: Option<String>,
     /// The `service_documentation` parameter.
-    pub service_documentation: Option<String>,
+    pub service_documentation: Option<crate::FileId>,
     /// The `shipping_address` parameter.
     pub shipping_address: Option<String>,
     /// The `shipping_carrier` parameter.
@@ -535,11 +535,11 @@ pub struct Evidence {
     /// The `shipping_date` parameter.
     pub shipping_date: Option<String>,
     /// The `shipping_documentation` parameter.
-    pub shipping_documentation: Option<String>,
+    pub shipping_documentation: Option<crate::FileId>,
     /// The `shipping_tracking_number` parameter.
     pub shipping_tracking_number: Option<String>,
     /// The `uncategorized_file` parameter.
-    pub uncategorized_file: Option<String>,
+    pub uncategorized_file: Option<crate::FileId>,
     /// The `uncategorized_text` parameter.
     pub uncategorized_text: Option<String>,
 }
@@ -682,7 +682,7 @@ impl Evidence {
         self
     }
     /// The `cancellation_policy` parameter.
-    pub fn cancellation_policy(mut self, v: impl Into<String>) -> Self {
+    pub fn cancellation_policy(mut self, v: impl Into<crate::FileId>) -> Self {
         self.cancellation_policy = Some(v.into());
         self
     }
@@ -697,7 +697,7 @@ impl Evidence {
         self
     }
     /// The `customer_communication` parameter.
-    pub fn customer_communication(mut self, v: impl Into<String>) -> Self {
+    pub fn customer_communication(mut self, v: impl Into<crate::FileId>) -> Self {
         self.customer_communication = Some(v.into());
         self
     }
@@ -717,12 +717,15 @@ impl Evidence {
         self
     }
     /// The `customer_signature` parameter.
-    pub fn customer_signature(mut self, v: impl Into<String>) -> Self {
+    pub fn customer_signature(mut self, v: impl Into<crate::FileId>) -> Self {
         self.customer_signature = Some(v.into());
         self
     }
     /// The `duplicate_charge_documentation` parameter.
-    pub fn duplicate_charge_documentation(mut self, v: impl Into<String>) -> Self {
+    pub fn duplicate_charge_documentation(
+        mut self,
+        v: impl Into<crate::FileId>,
+    ) -> Self {
         self.duplicate_charge_documentation = Some(v.into());
         self
     }
@@ -750,12 +753,12 @@ impl Evidence {
         self
     }
     /// The `receipt` parameter.
-    pub fn receipt(mut self, v: impl Into<String>) -> Self {
+    pub fn receipt(mut self, v: impl Into<crate::FileId>) -> Self {
         self.receipt = Some(v.into());
         self
     }
     /// The `refund_policy` parameter.
-    pub fn refund_policy(mut self, v: impl Into<String>) -> Self {
+    pub fn refund_policy(mut self, v: impl Into<crate::FileId>) -> Self {
         self.refund_policy = Some(v.into());
         self
     }
@@ -775,7 +778,7 @@ impl Evidence {
         self
     }
     /// The `service_documentation` parameter.
-    pub fn service_documentation(mut self, v: impl Into<String>) -> Self {
+    pub fn service_documentation(mut self, v: impl Into<crate::FileId>) -> Self {
         self.service_documentation = Some(v.into());
         self
     }
@@ -795,7 +798,7 @@ impl Evidence {
         self
     }
     /// The `shipping_documentation` parameter.
-    pub fn shipping_documentation(mut self, v: impl Into<String>) -> Self {
+    pub fn shipping_documentation(mut self, v: impl Into<crate::FileId>) -> Self {
         self.shipping_documentation = Some(v.into());
         self
     }
@@ -805,7 +808,7 @@ impl Evidence {
         self
     }
     /// The `uncategorized_file` parameter.
-    pub fn uncategorized_file(mut self, v: impl Into<String>) -> Self {
+    pub fn uncategorized_file(mut self, v: impl Into<crate::FileId>) -> Self {
         self.uncategorized_file = Some(v.into());
         self
     }
@@ -821,7 +824,7 @@ impl Evidence {
 #[non_exhaustive]
 pub struct PriorUndisputedTransactions {
     /// The `charge` parameter.
-    pub charge: String,
+    pub charge: crate::ChargeId,
     /// The `customer_account_id` parameter.
     pub customer_account_id: Option<crate::rt::Clearable<String>>,
     /// The `customer_device_fingerprint` parameter.
@@ -871,7 +874,7 @@ impl serde::Serialize for PriorUndisputedTransactions {
 impl PriorUndisputedTransactions {
     /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(charge: impl Into<String>) -> Self {
+    pub fn new(charge: impl Into<crate::ChargeId>) -> Self {
         Self {
             charge: charge.into(),
             customer_account_id: None,

@@ -221,9 +221,9 @@ impl ProvidedDetails {
 #[non_exhaustive]
 pub struct RelatedPerson {
     /// The `account` parameter.
-    pub account: String,
+    pub account: crate::AccountId,
     /// The `person` parameter.
-    pub person: String,
+    pub person: crate::PersonId,
 }
 #[cfg(feature = "identity_verification_sessions")]
 impl serde::Serialize for RelatedPerson {
@@ -235,23 +235,17 @@ impl serde::Serialize for RelatedPerson {
         map.end()
     }
 }
-/// The required parameters of [`RelatedPerson::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "identity_verification_sessions")]
-#[derive(Clone, Debug)]
-pub struct RelatedPersonArgs {
-    /// The `account` parameter.
-    pub account: String,
-    /// The `person` parameter.
-    pub person: String,
-}
 #[cfg(feature = "identity_verification_sessions")]
 impl RelatedPerson {
-    /// Start with the required parameters, named in [`RelatedPersonArgs`]: `account`, `person`.
+    /// Start with the required parameters: `account`, `person`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: RelatedPersonArgs) -> Self {
+    pub fn new(
+        account: impl Into<crate::AccountId>,
+        person: impl Into<crate::PersonId>,
+    ) -> Self {
         Self {
-            account: args.account,
-            person: args.person,
+            account: account.into(),
+            person: person.into(),
         }
     }
 }

@@ -1128,7 +1128,7 @@ pub struct FromInvoice {
     /// The `action` parameter.
     pub action: crate::invoice::Action,
     /// The `invoice` parameter.
-    pub invoice: String,
+    pub invoice: crate::InvoiceId,
 }
 #[cfg(feature = "invoices")]
 impl serde::Serialize for FromInvoice {
@@ -1146,7 +1146,7 @@ impl FromInvoice {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         action: impl Into<crate::invoice::Action>,
-        invoice: impl Into<String>,
+        invoice: impl Into<crate::InvoiceId>,
     ) -> Self {
         Self {
             action: action.into(),
@@ -1170,13 +1170,13 @@ pub struct InvoiceItems {
     /// The `discounts` parameter.
     pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     /// The `invoiceitem` parameter.
-    pub invoiceitem: Option<String>,
+    pub invoiceitem: Option<crate::InvoiceitemId>,
     /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// The `period` parameter.
     pub period: Option<crate::invoice::Period>,
     /// The `price` parameter.
-    pub price: Option<String>,
+    pub price: Option<crate::PriceId>,
     /// The `price_data` parameter.
     pub price_data: Option<crate::invoiceitem::PriceData>,
     /// The `quantity` parameter.
@@ -1184,9 +1184,9 @@ pub struct InvoiceItems {
     /// The `tax_behavior` parameter.
     pub tax_behavior: Option<crate::invoice::TaxBehavior>,
     /// The `tax_code` parameter.
-    pub tax_code: Option<crate::rt::Clearable<String>>,
+    pub tax_code: Option<crate::rt::Clearable<crate::TaxCodeId>>,
     /// The `tax_rates` parameter.
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+    pub tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     /// The `unit_amount` parameter.
     pub unit_amount: Option<i64>,
     /// The `unit_amount_decimal` parameter.
@@ -1301,7 +1301,7 @@ impl InvoiceItems {
         self
     }
     /// The `invoiceitem` parameter.
-    pub fn invoiceitem(mut self, v: impl Into<String>) -> Self {
+    pub fn invoiceitem(mut self, v: impl Into<crate::InvoiceitemId>) -> Self {
         self.invoiceitem = Some(v.into());
         self
     }
@@ -1319,7 +1319,7 @@ impl InvoiceItems {
         self
     }
     /// The `price` parameter.
-    pub fn price(mut self, v: impl Into<String>) -> Self {
+    pub fn price(mut self, v: impl Into<crate::PriceId>) -> Self {
         self.price = Some(v.into());
         self
     }
@@ -1339,12 +1339,18 @@ impl InvoiceItems {
         self
     }
     /// The `tax_code` parameter.
-    pub fn tax_code(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
+    pub fn tax_code(
+        mut self,
+        v: impl Into<crate::rt::Clearable<crate::TaxCodeId>>,
+    ) -> Self {
         self.tax_code = Some(v.into());
         self
     }
     /// The `tax_rates` parameter.
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
+    pub fn tax_rates(
+        mut self,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
+    ) -> Self {
         self.tax_rates = Some(v.into());
         self
     }
@@ -1375,7 +1381,7 @@ impl InvoiceItems {
 #[non_exhaustive]
 pub struct Issuer {
     /// The `account` parameter.
-    pub account: Option<String>,
+    pub account: Option<crate::AccountId>,
     /// The `type` parameter.
     pub r#type: crate::invoice::IssuerType,
 }
@@ -1422,7 +1428,7 @@ impl Issuer {
         }
     }
     /// The `account` parameter.
-    pub fn account(mut self, v: impl Into<String>) -> Self {
+    pub fn account(mut self, v: impl Into<crate::AccountId>) -> Self {
         self.account = Some(v.into());
         self
     }
@@ -1632,7 +1638,7 @@ impl<'de> serde::Deserialize<'de> for JurisdictionLevel {
 #[non_exhaustive]
 pub struct Liability {
     /// The `account` parameter.
-    pub account: Option<String>,
+    pub account: Option<crate::AccountId>,
     /// The `type` parameter.
     pub r#type: crate::invoice::LiabilityType,
 }
@@ -1679,7 +1685,7 @@ impl Liability {
         }
     }
     /// The `account` parameter.
-    pub fn account(mut self, v: impl Into<String>) -> Self {
+    pub fn account(mut self, v: impl Into<crate::AccountId>) -> Self {
         self.account = Some(v.into());
         self
     }
@@ -2219,9 +2225,9 @@ pub struct Phases {
     /// The `collection_method` parameter.
     pub collection_method: Option<crate::subscription::params::CollectionMethod>,
     /// The `default_payment_method` parameter.
-    pub default_payment_method: Option<String>,
+    pub default_payment_method: Option<crate::PaymentMethodId>,
     /// The `default_tax_rates` parameter.
-    pub default_tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+    pub default_tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     /// The `description` parameter.
     pub description: Option<crate::rt::Clearable<String>>,
     /// The `discounts` parameter.
@@ -2239,7 +2245,7 @@ pub struct Phases {
     /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Metadata>,
     /// The `on_behalf_of` parameter.
-    pub on_behalf_of: Option<String>,
+    pub on_behalf_of: Option<crate::AccountId>,
     /// The `proration_behavior` parameter.
     pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
     /// The `start_date` parameter.
@@ -2401,14 +2407,17 @@ impl Phases {
         self
     }
     /// The `default_payment_method` parameter.
-    pub fn default_payment_method(mut self, v: impl Into<String>) -> Self {
+    pub fn default_payment_method(
+        mut self,
+        v: impl Into<crate::PaymentMethodId>,
+    ) -> Self {
         self.default_payment_method = Some(v.into());
         self
     }
     /// The `default_tax_rates` parameter.
     pub fn default_tax_rates(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     ) -> Self {
         self.default_tax_rates = Some(v.into());
         self
@@ -2453,7 +2462,7 @@ impl Phases {
         self
     }
     /// The `on_behalf_of` parameter.
-    pub fn on_behalf_of(mut self, v: impl Into<String>) -> Self {
+    pub fn on_behalf_of(mut self, v: impl Into<crate::AccountId>) -> Self {
         self.on_behalf_of = Some(v.into());
         self
     }
@@ -2555,7 +2564,7 @@ pub struct PriceData {
     /// The `currency` parameter.
     pub currency: String,
     /// The `product` parameter.
-    pub product: Option<String>,
+    pub product: Option<crate::ProductId>,
     /// The `product_data` parameter.
     pub product_data: Option<crate::checkout_session::ProductData>,
     /// The `tax_behavior` parameter.
@@ -2604,7 +2613,7 @@ impl PriceData {
         }
     }
     /// The `product` parameter.
-    pub fn product(mut self, v: impl Into<String>) -> Self {
+    pub fn product(mut self, v: impl Into<crate::ProductId>) -> Self {
         self.product = Some(v.into());
         self
     }
@@ -2638,7 +2647,7 @@ impl PriceData {
 #[non_exhaustive]
 pub struct Pricing {
     /// The `price` parameter.
-    pub price: Option<String>,
+    pub price: Option<crate::PriceId>,
 }
 #[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
 impl serde::Serialize for Pricing {
@@ -2659,7 +2668,7 @@ impl Pricing {
         Self { price: None }
     }
     /// The `price` parameter.
-    pub fn price(mut self, v: impl Into<String>) -> Self {
+    pub fn price(mut self, v: impl Into<crate::PriceId>) -> Self {
         self.price = Some(v.into());
         self
     }
@@ -3012,7 +3021,7 @@ impl ScheduleDetails {
 #[non_exhaustive]
 pub struct ShippingCost {
     /// The `shipping_rate` parameter.
-    pub shipping_rate: Option<String>,
+    pub shipping_rate: Option<crate::ShippingRateId>,
     /// The `shipping_rate_data` parameter.
     pub shipping_rate_data: Option<crate::checkout_session::ShippingRateData>,
 }
@@ -3041,7 +3050,7 @@ impl ShippingCost {
         }
     }
     /// The `shipping_rate` parameter.
-    pub fn shipping_rate(mut self, v: impl Into<String>) -> Self {
+    pub fn shipping_rate(mut self, v: impl Into<crate::ShippingRateId>) -> Self {
         self.shipping_rate = Some(v.into());
         self
     }
@@ -4553,7 +4562,7 @@ pub struct TransferData {
     /// The `amount` parameter.
     pub amount: Option<i64>,
     /// The `destination` parameter.
-    pub destination: String,
+    pub destination: crate::AccountId,
 }
 #[cfg(any(feature = "charges", feature = "invoices"))]
 impl serde::Serialize for TransferData {
@@ -4571,7 +4580,7 @@ impl serde::Serialize for TransferData {
 impl TransferData {
     /// Start with the required parameters: `destination`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(destination: impl Into<String>) -> Self {
+    pub fn new(destination: impl Into<crate::AccountId>) -> Self {
         Self {
             amount: None,
             destination: destination.into(),
@@ -4646,7 +4655,7 @@ pub mod add {
         /// The `tax_amounts` parameter.
         pub tax_amounts: Option<crate::rt::Clearable<Vec<crate::invoice::TaxAmounts>>>,
         /// The `tax_rates` parameter.
-        pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+        pub tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     }
     #[cfg(feature = "invoices")]
     impl serde::Serialize for Lines {
@@ -4779,7 +4788,7 @@ pub mod add {
         /// The `tax_rates` parameter.
         pub fn tax_rates(
             mut self,
-            v: impl Into<crate::rt::Clearable<Vec<String>>>,
+            v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
         ) -> Self {
             self.tax_rates = Some(v.into());
             self
@@ -4869,7 +4878,7 @@ pub mod remove {
         /// The `behavior` parameter.
         pub behavior: crate::invoice::Behavior,
         /// The `id` parameter.
-        pub id: String,
+        pub id: crate::LineItemId,
     }
     #[cfg(feature = "invoices")]
     impl serde::Serialize for Lines {
@@ -4887,7 +4896,7 @@ pub mod remove {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             behavior: impl Into<crate::invoice::Behavior>,
-            id: impl Into<String>,
+            id: impl Into<crate::LineItemId>,
         ) -> Self {
             Self {
                 behavior: behavior.into(),
@@ -4980,7 +4989,7 @@ pub mod update {
         /// The `discounts` parameter.
         pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
         /// The `id` parameter.
-        pub id: String,
+        pub id: crate::LineItemId,
         /// The `metadata` parameter.
         pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
         /// The `period` parameter.
@@ -4994,7 +5003,7 @@ pub mod update {
         /// The `tax_amounts` parameter.
         pub tax_amounts: Option<crate::rt::Clearable<Vec<crate::invoice::TaxAmounts>>>,
         /// The `tax_rates` parameter.
-        pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+        pub tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     }
     #[cfg(feature = "invoices")]
     impl serde::Serialize for Lines {
@@ -5042,7 +5051,7 @@ pub mod update {
     impl Lines {
         /// Start with the required parameters: `id`.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(id: impl Into<String>) -> Self {
+        pub fn new(id: impl Into<crate::LineItemId>) -> Self {
             Self {
                 amount: None,
                 description: None,
@@ -5120,7 +5129,7 @@ pub mod update {
         /// The `tax_rates` parameter.
         pub fn tax_rates(
             mut self,
-            v: impl Into<crate::rt::Clearable<Vec<String>>>,
+            v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
         ) -> Self {
             self.tax_rates = Some(v.into());
             self

@@ -317,9 +317,9 @@ impl From<i64> for Created {
 #[non_exhaustive]
 pub struct Payment {
     /// The `payment_intent` parameter.
-    pub payment_intent: Option<String>,
+    pub payment_intent: Option<crate::PaymentIntentId>,
     /// The `payment_record` parameter.
-    pub payment_record: Option<String>,
+    pub payment_record: Option<crate::PaymentRecordId>,
     /// The `type` parameter.
     pub r#type: crate::invoice_payment::Type,
 }
@@ -350,12 +350,12 @@ impl Payment {
         }
     }
     /// The `payment_intent` parameter.
-    pub fn payment_intent(mut self, v: impl Into<String>) -> Self {
+    pub fn payment_intent(mut self, v: impl Into<crate::PaymentIntentId>) -> Self {
         self.payment_intent = Some(v.into());
         self
     }
     /// The `payment_record` parameter.
-    pub fn payment_record(mut self, v: impl Into<String>) -> Self {
+    pub fn payment_record(mut self, v: impl Into<crate::PaymentRecordId>) -> Self {
         self.payment_record = Some(v.into());
         self
     }

@@ -41,7 +41,7 @@ pub struct PriceData {
     /// The `currency` parameter.
     pub currency: String,
     /// The `product` parameter.
-    pub product: String,
+    pub product: crate::ProductId,
     /// The `tax_behavior` parameter.
     pub tax_behavior: Option<crate::invoice::TaxBehavior>,
     /// The `unit_amount` parameter.
@@ -68,23 +68,17 @@ impl serde::Serialize for PriceData {
         map.end()
     }
 }
-/// The required parameters of [`PriceData::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(any(feature = "invoiceitems", feature = "invoices"))]
-#[derive(Clone, Debug)]
-pub struct PriceDataArgs {
-    /// The `currency` parameter.
-    pub currency: String,
-    /// The `product` parameter.
-    pub product: String,
-}
 #[cfg(any(feature = "invoiceitems", feature = "invoices"))]
 impl PriceData {
-    /// Start with the required parameters, named in [`PriceDataArgs`]: `currency`, `product`.
+    /// Start with the required parameters: `currency`, `product`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: PriceDataArgs) -> Self {
+    pub fn new(
+        currency: impl Into<String>,
+        product: impl Into<crate::ProductId>,
+    ) -> Self {
         Self {
-            currency: args.currency,
-            product: args.product,
+            currency: currency.into(),
+            product: product.into(),
             tax_behavior: None,
             unit_amount: None,
             unit_amount_decimal: None,

@@ -261,9 +261,9 @@ impl crate::rt::Decode for DisabledReason {
 #[non_exhaustive]
 pub struct Document {
     /// The `back` parameter.
-    pub back: Option<String>,
+    pub back: Option<crate::FileId>,
     /// The `front` parameter.
-    pub front: Option<String>,
+    pub front: Option<crate::FileId>,
 }
 #[cfg(feature = "issuing_cardholders")]
 impl serde::Serialize for Document {
@@ -287,12 +287,12 @@ impl Document {
         Self { back: None, front: None }
     }
     /// The `back` parameter.
-    pub fn back(mut self, v: impl Into<String>) -> Self {
+    pub fn back(mut self, v: impl Into<crate::FileId>) -> Self {
         self.back = Some(v.into());
         self
     }
     /// The `front` parameter.
-    pub fn front(mut self, v: impl Into<String>) -> Self {
+    pub fn front(mut self, v: impl Into<crate::FileId>) -> Self {
         self.front = Some(v.into());
         self
     }

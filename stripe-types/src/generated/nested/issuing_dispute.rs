@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct Canceled {
     /// The `additional_documentation` parameter.
-    pub additional_documentation: Option<crate::rt::Clearable<String>>,
+    pub additional_documentation: Option<crate::rt::Clearable<crate::FileId>>,
     /// The `canceled_at` parameter.
     pub canceled_at: Option<crate::rt::Clearable<crate::rt::Timestamp>>,
     /// The `cancellation_policy_provided` parameter.
@@ -85,7 +85,7 @@ impl Canceled {
     /// The `additional_documentation` parameter.
     pub fn additional_documentation(
         mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
+        v: impl Into<crate::rt::Clearable<crate::FileId>>,
     ) -> Self {
         self.additional_documentation = Some(v.into());
         self
@@ -166,13 +166,13 @@ impl Canceled {
 #[non_exhaustive]
 pub struct Duplicate {
     /// The `additional_documentation` parameter.
-    pub additional_documentation: Option<crate::rt::Clearable<String>>,
+    pub additional_documentation: Option<crate::rt::Clearable<crate::FileId>>,
     /// The `card_statement` parameter.
-    pub card_statement: Option<crate::rt::Clearable<String>>,
+    pub card_statement: Option<crate::rt::Clearable<crate::FileId>>,
     /// The `cash_receipt` parameter.
-    pub cash_receipt: Option<crate::rt::Clearable<String>>,
+    pub cash_receipt: Option<crate::rt::Clearable<crate::FileId>>,
     /// The `check_image` parameter.
-    pub check_image: Option<crate::rt::Clearable<String>>,
+    pub check_image: Option<crate::rt::Clearable<crate::FileId>>,
     /// The `explanation` parameter.
     pub explanation: Option<crate::rt::Clearable<String>>,
     /// The `original_transaction` parameter.
@@ -221,23 +221,32 @@ impl Duplicate {
     /// The `additional_documentation` parameter.
     pub fn additional_documentation(
         mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
+        v: impl Into<crate::rt::Clearable<crate::FileId>>,
     ) -> Self {
         self.additional_documentation = Some(v.into());
         self
     }
     /// The `card_statement` parameter.
-    pub fn card_statement(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
+    pub fn card_statement(
+        mut self,
+        v: impl Into<crate::rt::Clearable<crate::FileId>>,
+    ) -> Self {
         self.card_statement = Some(v.into());
         self
     }
     /// The `cash_receipt` parameter.
-    pub fn cash_receipt(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
+    pub fn cash_receipt(
+        mut self,
+        v: impl Into<crate::rt::Clearable<crate::FileId>>,
+    ) -> Self {
         self.cash_receipt = Some(v.into());
         self
     }
     /// The `check_image` parameter.
-    pub fn check_image(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
+    pub fn check_image(
+        mut self,
+        v: impl Into<crate::rt::Clearable<crate::FileId>>,
+    ) -> Self {
         self.check_image = Some(v.into());
         self
     }
@@ -506,7 +515,7 @@ impl<'de> serde::Deserialize<'de> for EvidenceReason {
 #[non_exhaustive]
 pub struct Fraudulent {
     /// The `additional_documentation` parameter.
-    pub additional_documentation: Option<crate::rt::Clearable<String>>,
+    pub additional_documentation: Option<crate::rt::Clearable<crate::FileId>>,
     /// The `explanation` parameter.
     pub explanation: Option<crate::rt::Clearable<String>>,
 }
@@ -537,7 +546,7 @@ impl Fraudulent {
     /// The `additional_documentation` parameter.
     pub fn additional_documentation(
         mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
+        v: impl Into<crate::rt::Clearable<crate::FileId>>,
     ) -> Self {
         self.additional_documentation = Some(v.into());
         self
@@ -731,7 +740,7 @@ impl crate::rt::Decode for LossReason {
 #[non_exhaustive]
 pub struct MerchandiseNotAsDescribed {
     /// The `additional_documentation` parameter.
-    pub additional_documentation: Option<crate::rt::Clearable<String>>,
+    pub additional_documentation: Option<crate::rt::Clearable<crate::FileId>>,
     /// The `explanation` parameter.
     pub explanation: Option<crate::rt::Clearable<String>>,
     /// The `received_at` parameter.
@@ -786,7 +795,7 @@ impl MerchandiseNotAsDescribed {
     /// The `additional_documentation` parameter.
     pub fn additional_documentation(
         mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
+        v: impl Into<crate::rt::Clearable<crate::FileId>>,
     ) -> Self {
         self.additional_documentation = Some(v.into());
         self
@@ -835,7 +844,7 @@ impl MerchandiseNotAsDescribed {
 #[non_exhaustive]
 pub struct NoValidAuthorization {
     /// The `additional_documentation` parameter.
-    pub additional_documentation: Option<crate::rt::Clearable<String>>,
+    pub additional_documentation: Option<crate::rt::Clearable<crate::FileId>>,
     /// The `explanation` parameter.
     pub explanation: Option<crate::rt::Clearable<String>>,
 }
@@ -866,7 +875,7 @@ impl NoValidAuthorization {
     /// The `additional_documentation` parameter.
     pub fn additional_documentation(
         mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
+        v: impl Into<crate::rt::Clearable<crate::FileId>>,
     ) -> Self {
         self.additional_documentation = Some(v.into());
         self
@@ -883,7 +892,7 @@ impl NoValidAuthorization {
 #[non_exhaustive]
 pub struct NotReceived {
     /// The `additional_documentation` parameter.
-    pub additional_documentation: Option<crate::rt::Clearable<String>>,
+    pub additional_documentation: Option<crate::rt::Clearable<crate::FileId>>,
     /// The `expected_at` parameter.
     pub expected_at: Option<crate::rt::Clearable<crate::rt::Timestamp>>,
     /// The `explanation` parameter.
@@ -932,7 +941,7 @@ impl NotReceived {
     /// The `additional_documentation` parameter.
     pub fn additional_documentation(
         mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
+        v: impl Into<crate::rt::Clearable<crate::FileId>>,
     ) -> Self {
         self.additional_documentation = Some(v.into());
         self
@@ -973,7 +982,7 @@ impl NotReceived {
 #[non_exhaustive]
 pub struct Other {
     /// The `additional_documentation` parameter.
-    pub additional_documentation: Option<crate::rt::Clearable<String>>,
+    pub additional_documentation: Option<crate::rt::Clearable<crate::FileId>>,
     /// The `explanation` parameter.
     pub explanation: Option<crate::rt::Clearable<String>>,
     /// The `product_description` parameter.
@@ -1016,7 +1025,7 @@ impl Other {
     /// The `additional_documentation` parameter.
     pub fn additional_documentation(
         mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
+        v: impl Into<crate::rt::Clearable<crate::FileId>>,
     ) -> Self {
         self.additional_documentation = Some(v.into());
         self
@@ -1159,7 +1168,7 @@ impl<'de> serde::Deserialize<'de> for ReturnStatus {
 #[non_exhaustive]
 pub struct ServiceNotAsDescribed {
     /// The `additional_documentation` parameter.
-    pub additional_documentation: Option<crate::rt::Clearable<String>>,
+    pub additional_documentation: Option<crate::rt::Clearable<crate::FileId>>,
     /// The `canceled_at` parameter.
     pub canceled_at: Option<crate::rt::Clearable<crate::rt::Timestamp>>,
     /// The `cancellation_reason` parameter.
@@ -1208,7 +1217,7 @@ impl ServiceNotAsDescribed {
     /// The `additional_documentation` parameter.
     pub fn additional_documentation(
         mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
+        v: impl Into<crate::rt::Clearable<crate::FileId>>,
     ) -> Self {
         self.additional_documentation = Some(v.into());
         self

@@ -12857,7 +12857,7 @@ pub mod create {
         /// The `amount` parameter.
         pub amount: Option<i64>,
         /// The `destination` parameter.
-        pub destination: String,
+        pub destination: crate::AccountId,
     }
     #[cfg(feature = "payment_intents")]
     impl serde::Serialize for TransferData {
@@ -12875,7 +12875,7 @@ pub mod create {
     impl TransferData {
         /// Start with the required parameters: `destination`.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(destination: impl Into<String>) -> Self {
+        pub fn new(destination: impl Into<crate::AccountId>) -> Self {
             Self {
                 amount: None,
                 destination: destination.into(),

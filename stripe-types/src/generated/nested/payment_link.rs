@@ -1929,7 +1929,7 @@ impl Individual {
 #[non_exhaustive]
 pub struct InvoiceData {
     /// The `account_tax_ids` parameter.
-    pub account_tax_ids: Option<crate::rt::Clearable<Vec<String>>>,
+    pub account_tax_ids: Option<crate::rt::Clearable<Vec<crate::TaxIdId>>>,
     /// The `custom_fields` parameter.
     pub custom_fields: Option<crate::rt::Clearable<Vec<crate::customer::CustomFields>>>,
     /// The `description` parameter.
@@ -1992,7 +1992,7 @@ impl InvoiceData {
     /// The `account_tax_ids` parameter.
     pub fn account_tax_ids(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxIdId>>>,
     ) -> Self {
         self.account_tax_ids = Some(v.into());
         self
@@ -2635,7 +2635,7 @@ pub struct PriceData {
     /// The `currency` parameter.
     pub currency: String,
     /// The `product` parameter.
-    pub product: Option<String>,
+    pub product: Option<crate::ProductId>,
     /// The `product_data` parameter.
     pub product_data: Option<crate::checkout_session::ProductData>,
     /// The `recurring` parameter.
@@ -2690,7 +2690,7 @@ impl PriceData {
         }
     }
     /// The `product` parameter.
-    pub fn product(mut self, v: impl Into<String>) -> Self {
+    pub fn product(mut self, v: impl Into<crate::ProductId>) -> Self {
         self.product = Some(v.into());
         self
     }
@@ -2917,7 +2917,7 @@ impl ShippingAddressCollection {
 #[non_exhaustive]
 pub struct ShippingOptions {
     /// The `shipping_rate` parameter.
-    pub shipping_rate: Option<String>,
+    pub shipping_rate: Option<crate::ShippingRateId>,
 }
 #[cfg(feature = "payment_links")]
 impl serde::Serialize for ShippingOptions {
@@ -2938,7 +2938,7 @@ impl ShippingOptions {
         Self { shipping_rate: None }
     }
     /// The `shipping_rate` parameter.
-    pub fn shipping_rate(mut self, v: impl Into<String>) -> Self {
+    pub fn shipping_rate(mut self, v: impl Into<crate::ShippingRateId>) -> Self {
         self.shipping_rate = Some(v.into());
         self
     }
@@ -3160,7 +3160,7 @@ pub mod create {
             crate::checkout_session::LineItemsAdjustableQuantity,
         >,
         /// The `price` parameter.
-        pub price: Option<String>,
+        pub price: Option<crate::PriceId>,
         /// The `price_data` parameter.
         pub price_data: Option<crate::payment_link::PriceData>,
         /// The `quantity` parameter.
@@ -3205,7 +3205,7 @@ pub mod create {
             self
         }
         /// The `price` parameter.
-        pub fn price(mut self, v: impl Into<String>) -> Self {
+        pub fn price(mut self, v: impl Into<crate::PriceId>) -> Self {
             self.price = Some(v.into());
             self
         }
@@ -3717,7 +3717,7 @@ pub mod update {
             crate::checkout_session::LineItemsAdjustableQuantity,
         >,
         /// The `id` parameter.
-        pub id: String,
+        pub id: crate::ItemId,
         /// The `quantity` parameter.
         pub quantity: Option<i64>,
     }
@@ -3740,7 +3740,7 @@ pub mod update {
     impl LineItems {
         /// Start with the required parameters: `id`.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(id: impl Into<String>) -> Self {
+        pub fn new(id: impl Into<crate::ItemId>) -> Self {
             Self {
                 adjustable_quantity: None,
                 id: id.into(),

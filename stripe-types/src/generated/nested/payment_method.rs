@@ -3137,7 +3137,7 @@ impl crate::rt::Decode for TokenCurrency {
 #[non_exhaustive]
 pub struct TokenParams {
     /// The `token` parameter.
-    pub token: String,
+    pub token: crate::TokenId,
 }
 #[cfg(feature = "payment_methods")]
 impl serde::Serialize for TokenParams {
@@ -3152,7 +3152,7 @@ impl serde::Serialize for TokenParams {
 impl TokenParams {
     /// Start with the required parameters: `token`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(token: impl Into<String>) -> Self {
+    pub fn new(token: impl Into<crate::TokenId>) -> Self {
         Self { token: token.into() }
     }
 }

@@ -193,7 +193,7 @@ impl BillingDetails {
 #[non_exhaustive]
 pub struct CustomerDetails {
     /// The `customer` parameter.
-    pub customer: Option<String>,
+    pub customer: Option<crate::CustomerId>,
     /// The `email` parameter.
     pub email: Option<String>,
     /// The `name` parameter.
@@ -234,7 +234,7 @@ impl CustomerDetails {
         }
     }
     /// The `customer` parameter.
-    pub fn customer(mut self, v: impl Into<String>) -> Self {
+    pub fn customer(mut self, v: impl Into<crate::CustomerId>) -> Self {
         self.customer = Some(v.into());
         self
     }
@@ -428,7 +428,7 @@ pub struct PaymentMethodDetails {
     /// The `custom` parameter.
     pub custom: Option<crate::payment_record::PaymentMethodDetailsCustom>,
     /// The `payment_method` parameter.
-    pub payment_method: Option<String>,
+    pub payment_method: Option<crate::PaymentMethodId>,
     /// The `type` parameter.
     pub r#type: Option<crate::payment_record::Type>,
 }
@@ -481,7 +481,7 @@ impl PaymentMethodDetails {
         self
     }
     /// The `payment_method` parameter.
-    pub fn payment_method(mut self, v: impl Into<String>) -> Self {
+    pub fn payment_method(mut self, v: impl Into<crate::PaymentMethodId>) -> Self {
         self.payment_method = Some(v.into());
         self
     }

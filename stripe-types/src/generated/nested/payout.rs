@@ -89,6 +89,72 @@ pub enum Destination {
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+/// The id of a [`Destination`]: the id of one of its objects, which each convert into it.
+#[cfg(
+    any(
+        feature = "payouts",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+pub type DestinationId = crate::rt::Id<Destination>;
+#[cfg(
+    any(
+        feature = "payouts",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<crate::BankAccountId> for DestinationId {
+    #[inline]
+    fn from(v: crate::BankAccountId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "payouts",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<&crate::BankAccountId> for DestinationId {
+    #[inline]
+    fn from(v: &crate::BankAccountId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "payouts",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<crate::CardId> for DestinationId {
+    #[inline]
+    fn from(v: crate::CardId) -> Self {
+        crate::rt::Id::new(v.into_inner())
+    }
+}
+#[cfg(
+    any(
+        feature = "payouts",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl From<&crate::CardId> for DestinationId {
+    #[inline]
+    fn from(v: &crate::CardId) -> Self {
+        crate::rt::Id::new(v.as_str())
+    }
+}
 #[cfg(
     any(
         feature = "payouts",

@@ -288,7 +288,7 @@ impl Documents {
 #[non_exhaustive]
 pub struct DocumentsParam {
     /// The `files` parameter.
-    pub files: Option<Vec<crate::rt::Clearable<String>>>,
+    pub files: Option<Vec<crate::rt::Clearable<crate::FileId>>>,
 }
 #[cfg(any(feature = "account_people", feature = "account_persons", feature = "tokens"))]
 impl serde::Serialize for DocumentsParam {
@@ -311,7 +311,7 @@ impl DocumentsParam {
     /// The `files` parameter.
     pub fn files(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::rt::Clearable<String>>>,
+        v: impl IntoIterator<Item = impl Into<crate::rt::Clearable<crate::FileId>>>,
     ) -> Self {
         self.files = Some(v.into_iter().map(Into::into).collect());
         self
@@ -466,9 +466,9 @@ impl<'de> serde::Deserialize<'de> for EthnicityDetailsEthnicity {
 #[non_exhaustive]
 pub struct PersonVerificationDocumentSpecs {
     /// The `back` parameter.
-    pub back: Option<String>,
+    pub back: Option<crate::FileId>,
     /// The `front` parameter.
-    pub front: Option<String>,
+    pub front: Option<crate::FileId>,
 }
 #[cfg(
     any(
@@ -506,12 +506,12 @@ impl PersonVerificationDocumentSpecs {
         Self { back: None, front: None }
     }
     /// The `back` parameter.
-    pub fn back(mut self, v: impl Into<String>) -> Self {
+    pub fn back(mut self, v: impl Into<crate::FileId>) -> Self {
         self.back = Some(v.into());
         self
     }
     /// The `front` parameter.
-    pub fn front(mut self, v: impl Into<String>) -> Self {
+    pub fn front(mut self, v: impl Into<crate::FileId>) -> Self {
         self.front = Some(v.into());
         self
     }

@@ -214,7 +214,7 @@ pub struct InlineProductParams {
     /// The `active` parameter.
     pub active: Option<bool>,
     /// The `id` parameter.
-    pub id: Option<String>,
+    pub id: Option<crate::ProductId>,
     /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Metadata>,
     /// The `name` parameter.
@@ -222,7 +222,7 @@ pub struct InlineProductParams {
     /// The `statement_descriptor` parameter.
     pub statement_descriptor: Option<String>,
     /// The `tax_code` parameter.
-    pub tax_code: Option<String>,
+    pub tax_code: Option<crate::TaxCodeId>,
     /// The `unit_label` parameter.
     pub unit_label: Option<String>,
 }
@@ -274,7 +274,7 @@ impl InlineProductParams {
         self
     }
     /// The `id` parameter.
-    pub fn id(mut self, v: impl Into<String>) -> Self {
+    pub fn id(mut self, v: impl Into<crate::ProductId>) -> Self {
         self.id = Some(v.into());
         self
     }
@@ -289,7 +289,7 @@ impl InlineProductParams {
         self
     }
     /// The `tax_code` parameter.
-    pub fn tax_code(mut self, v: impl Into<String>) -> Self {
+    pub fn tax_code(mut self, v: impl Into<crate::TaxCodeId>) -> Self {
         self.tax_code = Some(v.into());
         self
     }

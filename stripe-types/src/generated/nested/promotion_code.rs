@@ -39,7 +39,7 @@ impl From<i64> for Created {
 #[non_exhaustive]
 pub struct Promotion {
     /// The `coupon` parameter.
-    pub coupon: Option<String>,
+    pub coupon: Option<crate::CouponId>,
     /// The `type` parameter.
     pub r#type: crate::promotion_code::Type,
 }
@@ -66,7 +66,7 @@ impl Promotion {
         }
     }
     /// The `coupon` parameter.
-    pub fn coupon(mut self, v: impl Into<String>) -> Self {
+    pub fn coupon(mut self, v: impl Into<crate::CouponId>) -> Self {
         self.coupon = Some(v.into());
         self
     }

@@ -92,7 +92,7 @@ pub struct FromQuote {
     /// The `is_revision` parameter.
     pub is_revision: Option<bool>,
     /// The `quote` parameter.
-    pub quote: String,
+    pub quote: crate::QuoteId,
 }
 #[cfg(feature = "quotes")]
 impl serde::Serialize for FromQuote {
@@ -110,7 +110,7 @@ impl serde::Serialize for FromQuote {
 impl FromQuote {
     /// Start with the required parameters: `quote`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(quote: impl Into<String>) -> Self {
+    pub fn new(quote: impl Into<crate::QuoteId>) -> Self {
         Self {
             is_revision: None,
             quote: quote.into(),
@@ -175,7 +175,7 @@ pub struct PriceData {
     /// The `currency` parameter.
     pub currency: String,
     /// The `product` parameter.
-    pub product: String,
+    pub product: crate::ProductId,
     /// The `recurring` parameter.
     pub recurring: Option<crate::subscription::Recurring>,
     /// The `tax_behavior` parameter.
@@ -207,23 +207,17 @@ impl serde::Serialize for PriceData {
         map.end()
     }
 }
-/// The required parameters of [`PriceData::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "quotes")]
-#[derive(Clone, Debug)]
-pub struct PriceDataArgs {
-    /// The `currency` parameter.
-    pub currency: String,
-    /// The `product` parameter.
-    pub product: String,
-}
 #[cfg(feature = "quotes")]
 impl PriceData {
-    /// Start with the required parameters, named in [`PriceDataArgs`]: `currency`, `product`.
+    /// Start with the required parameters: `currency`, `product`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: PriceDataArgs) -> Self {
+    pub fn new(
+        currency: impl Into<String>,
+        product: impl Into<crate::ProductId>,
+    ) -> Self {
         Self {
-            currency: args.currency,
-            product: args.product,
+            currency: currency.into(),
+            product: product.into(),
             recurring: None,
             tax_behavior: None,
             unit_amount: None,
@@ -333,7 +327,7 @@ pub struct TransferData {
     /// The `amount_percent` parameter.
     pub amount_percent: Option<f64>,
     /// The `destination` parameter.
-    pub destination: String,
+    pub destination: crate::AccountId,
 }
 #[cfg(feature = "quotes")]
 impl serde::Serialize for TransferData {
@@ -354,7 +348,7 @@ impl serde::Serialize for TransferData {
 impl TransferData {
     /// Start with the required parameters: `destination`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(destination: impl Into<String>) -> Self {
+    pub fn new(destination: impl Into<crate::AccountId>) -> Self {
         Self {
             amount: None,
             amount_percent: None,
@@ -382,13 +376,13 @@ pub mod create {
         /// The `discounts` parameter.
         pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
         /// The `price` parameter.
-        pub price: Option<String>,
+        pub price: Option<crate::PriceId>,
         /// The `price_data` parameter.
         pub price_data: Option<crate::quote::PriceData>,
         /// The `quantity` parameter.
         pub quantity: Option<i64>,
         /// The `tax_rates` parameter.
-        pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+        pub tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     }
     #[cfg(feature = "quotes")]
     impl serde::Serialize for LineItems {
@@ -435,7 +429,7 @@ pub mod create {
             self
         }
         /// The `price` parameter.
-        pub fn price(mut self, v: impl Into<String>) -> Self {
+        pub fn price(mut self, v: impl Into<crate::PriceId>) -> Self {
             self.price = Some(v.into());
             self
         }
@@ -452,7 +446,7 @@ pub mod create {
         /// The `tax_rates` parameter.
         pub fn tax_rates(
             mut self,
-            v: impl Into<crate::rt::Clearable<Vec<String>>>,
+            v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
         ) -> Self {
             self.tax_rates = Some(v.into());
             self
@@ -625,15 +619,15 @@ pub mod update {
         /// The `discounts` parameter.
         pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
         /// The `id` parameter.
-        pub id: Option<String>,
+        pub id: Option<crate::ItemId>,
         /// The `price` parameter.
-        pub price: Option<String>,
+        pub price: Option<crate::PriceId>,
         /// The `price_data` parameter.
         pub price_data: Option<crate::quote::PriceData>,
         /// The `quantity` parameter.
         pub quantity: Option<i64>,
         /// The `tax_rates` parameter.
-        pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+        pub tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     }
     #[cfg(feature = "quotes")]
     impl serde::Serialize for LineItems {
@@ -684,12 +678,12 @@ pub mod update {
             self
         }
         /// The `id` parameter.
-        pub fn id(mut self, v: impl Into<String>) -> Self {
+        pub fn id(mut self, v: impl Into<crate::ItemId>) -> Self {
             self.id = Some(v.into());
             self
         }
         /// The `price` parameter.
-        pub fn price(mut self, v: impl Into<String>) -> Self {
+        pub fn price(mut self, v: impl Into<crate::PriceId>) -> Self {
             self.price = Some(v.into());
             self
         }
@@ -706,7 +700,7 @@ pub mod update {
         /// The `tax_rates` parameter.
         pub fn tax_rates(
             mut self,
-            v: impl Into<crate::rt::Clearable<Vec<String>>>,
+            v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
         ) -> Self {
             self.tax_rates = Some(v.into());
             self

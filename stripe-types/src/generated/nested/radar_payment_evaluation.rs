@@ -84,7 +84,7 @@ impl ClientDeviceMetadataDetails {
 #[non_exhaustive]
 pub struct CustomerDetails {
     /// The `customer` parameter.
-    pub customer: Option<String>,
+    pub customer: Option<crate::CustomerId>,
     /// The `customer_account` parameter.
     pub customer_account: Option<String>,
     /// The `email` parameter.
@@ -131,7 +131,7 @@ impl CustomerDetails {
         }
     }
     /// The `customer` parameter.
-    pub fn customer(mut self, v: impl Into<String>) -> Self {
+    pub fn customer(mut self, v: impl Into<crate::CustomerId>) -> Self {
         self.customer = Some(v.into());
         self
     }
@@ -350,7 +350,7 @@ pub struct PaymentMethodDetails {
     /// The `billing_details` parameter.
     pub billing_details: Option<crate::payment_record::BillingDetails>,
     /// The `payment_method` parameter.
-    pub payment_method: String,
+    pub payment_method: crate::PaymentMethodId,
 }
 #[cfg(feature = "radar_payment_evaluations")]
 impl serde::Serialize for PaymentMethodDetails {
@@ -368,7 +368,7 @@ impl serde::Serialize for PaymentMethodDetails {
 impl PaymentMethodDetails {
     /// Start with the required parameters: `payment_method`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(payment_method: impl Into<String>) -> Self {
+    pub fn new(payment_method: impl Into<crate::PaymentMethodId>) -> Self {
         Self {
             billing_details: None,
             payment_method: payment_method.into(),

@@ -49,7 +49,7 @@ pub struct Parameters {
     /// The `interval_start` parameter.
     pub interval_start: Option<crate::rt::Timestamp>,
     /// The `payout` parameter.
-    pub payout: Option<String>,
+    pub payout: Option<crate::PayoutId>,
     /// The `reporting_category` parameter.
     pub reporting_category: Option<crate::reporting_report_run::ReportingCategory>,
     /// The `timezone` parameter.
@@ -129,7 +129,7 @@ impl Parameters {
         self
     }
     /// The `payout` parameter.
-    pub fn payout(mut self, v: impl Into<String>) -> Self {
+    pub fn payout(mut self, v: impl Into<crate::PayoutId>) -> Self {
         self.payout = Some(v.into());
         self
     }

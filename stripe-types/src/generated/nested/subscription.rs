@@ -237,13 +237,13 @@ pub struct AddInvoiceItems {
     /// The `period` parameter.
     pub period: Option<crate::subscription::Period>,
     /// The `price` parameter.
-    pub price: Option<String>,
+    pub price: Option<crate::PriceId>,
     /// The `price_data` parameter.
     pub price_data: Option<crate::subscription::AddInvoiceItemsPriceData>,
     /// The `quantity` parameter.
     pub quantity: Option<i64>,
     /// The `tax_rates` parameter.
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+    pub tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
 }
 #[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
 impl serde::Serialize for AddInvoiceItems {
@@ -308,7 +308,7 @@ impl AddInvoiceItems {
         self
     }
     /// The `price` parameter.
-    pub fn price(mut self, v: impl Into<String>) -> Self {
+    pub fn price(mut self, v: impl Into<crate::PriceId>) -> Self {
         self.price = Some(v.into());
         self
     }
@@ -326,7 +326,10 @@ impl AddInvoiceItems {
         self
     }
     /// The `tax_rates` parameter.
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
+    pub fn tax_rates(
+        mut self,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
+    ) -> Self {
         self.tax_rates = Some(v.into());
         self
     }
@@ -346,7 +349,7 @@ pub struct AddInvoiceItemsPriceData {
     /// The `currency` parameter.
     pub currency: String,
     /// The `product` parameter.
-    pub product: String,
+    pub product: crate::ProductId,
     /// The `tax_behavior` parameter.
     pub tax_behavior: Option<crate::invoice::TaxBehavior>,
     /// The `unit_amount` parameter.
@@ -380,22 +383,6 @@ impl serde::Serialize for AddInvoiceItemsPriceData {
         map.end()
     }
 }
-/// The required parameters of [`AddInvoiceItemsPriceData::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "invoices",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-#[derive(Clone, Debug)]
-pub struct AddInvoiceItemsPriceDataArgs {
-    /// The `currency` parameter.
-    pub currency: String,
-    /// The `product` parameter.
-    pub product: String,
-}
 #[cfg(
     any(
         feature = "customer_subscriptions",
@@ -405,12 +392,15 @@ pub struct AddInvoiceItemsPriceDataArgs {
     )
 )]
 impl AddInvoiceItemsPriceData {
-    /// Start with the required parameters, named in [`AddInvoiceItemsPriceDataArgs`]: `currency`, `product`.
+    /// Start with the required parameters: `currency`, `product`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: AddInvoiceItemsPriceDataArgs) -> Self {
+    pub fn new(
+        currency: impl Into<String>,
+        product: impl Into<crate::ProductId>,
+    ) -> Self {
         Self {
-            currency: args.currency,
-            product: args.product,
+            currency: currency.into(),
+            product: product.into(),
             tax_behavior: None,
             unit_amount: None,
             unit_amount_decimal: None,
@@ -1703,11 +1693,11 @@ impl crate::rt::Decode for DisabledReason {
 #[non_exhaustive]
 pub struct Discounts {
     /// The `coupon` parameter.
-    pub coupon: Option<String>,
+    pub coupon: Option<crate::CouponId>,
     /// The `discount` parameter.
-    pub discount: Option<String>,
+    pub discount: Option<crate::DiscountId>,
     /// The `promotion_code` parameter.
-    pub promotion_code: Option<String>,
+    pub promotion_code: Option<crate::PromotionCodeId>,
 }
 #[cfg(
     any(
@@ -1760,17 +1750,17 @@ impl Discounts {
         }
     }
     /// The `coupon` parameter.
-    pub fn coupon(mut self, v: impl Into<String>) -> Self {
+    pub fn coupon(mut self, v: impl Into<crate::CouponId>) -> Self {
         self.coupon = Some(v.into());
         self
     }
     /// The `discount` parameter.
-    pub fn discount(mut self, v: impl Into<String>) -> Self {
+    pub fn discount(mut self, v: impl Into<crate::DiscountId>) -> Self {
         self.discount = Some(v.into());
         self
     }
     /// The `promotion_code` parameter.
-    pub fn promotion_code(mut self, v: impl Into<String>) -> Self {
+    pub fn promotion_code(mut self, v: impl Into<crate::PromotionCodeId>) -> Self {
         self.promotion_code = Some(v.into());
         self
     }
@@ -2232,7 +2222,7 @@ impl InvoicePaymentMethodOptionsParam {
 #[non_exhaustive]
 pub struct InvoiceSettings {
     /// The `account_tax_ids` parameter.
-    pub account_tax_ids: Option<crate::rt::Clearable<Vec<String>>>,
+    pub account_tax_ids: Option<crate::rt::Clearable<Vec<crate::TaxIdId>>>,
     /// The `issuer` parameter.
     pub issuer: Option<crate::invoice::Issuer>,
 }
@@ -2263,7 +2253,7 @@ impl InvoiceSettings {
     /// The `account_tax_ids` parameter.
     pub fn account_tax_ids(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxIdId>>>,
     ) -> Self {
         self.account_tax_ids = Some(v.into());
         self
@@ -2296,17 +2286,17 @@ pub struct Items {
     /// The `discounts` parameter.
     pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     /// The `id` parameter.
-    pub id: Option<String>,
+    pub id: Option<crate::SubscriptionItemId>,
     /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// The `price` parameter.
-    pub price: Option<String>,
+    pub price: Option<crate::PriceId>,
     /// The `price_data` parameter.
     pub price_data: Option<crate::subscription::PriceData>,
     /// The `quantity` parameter.
     pub quantity: Option<i64>,
     /// The `tax_rates` parameter.
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+    pub tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
 }
 #[cfg(
     any(
@@ -2403,7 +2393,7 @@ impl Items {
         self
     }
     /// The `id` parameter.
-    pub fn id(mut self, v: impl Into<String>) -> Self {
+    pub fn id(mut self, v: impl Into<crate::SubscriptionItemId>) -> Self {
         self.id = Some(v.into());
         self
     }
@@ -2416,7 +2406,7 @@ impl Items {
         self
     }
     /// The `price` parameter.
-    pub fn price(mut self, v: impl Into<String>) -> Self {
+    pub fn price(mut self, v: impl Into<crate::PriceId>) -> Self {
         self.price = Some(v.into());
         self
     }
@@ -2431,7 +2421,10 @@ impl Items {
         self
     }
     /// The `tax_rates` parameter.
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
+    pub fn tax_rates(
+        mut self,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
+    ) -> Self {
         self.tax_rates = Some(v.into());
         self
     }
@@ -3958,7 +3951,7 @@ pub struct PriceData {
     /// The `currency` parameter.
     pub currency: String,
     /// The `product` parameter.
-    pub product: String,
+    pub product: crate::ProductId,
     /// The `recurring` parameter.
     pub recurring: crate::subscription::Recurring,
     /// The `tax_behavior` parameter.
@@ -3996,25 +3989,6 @@ impl serde::Serialize for PriceData {
         map.end()
     }
 }
-/// The required parameters of [`PriceData::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "invoices",
-        feature = "subscription_items",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-#[derive(Clone, Debug)]
-pub struct PriceDataArgs {
-    /// The `currency` parameter.
-    pub currency: String,
-    /// The `product` parameter.
-    pub product: String,
-    /// The `recurring` parameter.
-    pub recurring: crate::subscription::Recurring,
-}
 #[cfg(
     any(
         feature = "customer_subscriptions",
@@ -4025,13 +3999,17 @@ pub struct PriceDataArgs {
     )
 )]
 impl PriceData {
-    /// Start with the required parameters, named in [`PriceDataArgs`]: `currency`, `product`, `recurring`.
+    /// Start with the required parameters: `currency`, `product`, `recurring`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: PriceDataArgs) -> Self {
+    pub fn new(
+        currency: impl Into<String>,
+        product: impl Into<crate::ProductId>,
+        recurring: impl Into<crate::subscription::Recurring>,
+    ) -> Self {
         Self {
-            currency: args.currency,
-            product: args.product,
-            recurring: args.recurring,
+            currency: currency.into(),
+            product: product.into(),
+            recurring: recurring.into(),
             tax_behavior: None,
             unit_amount: None,
             unit_amount_decimal: None,
@@ -5076,7 +5054,7 @@ pub struct TransferData {
     /// The `amount_percent` parameter.
     pub amount_percent: Option<f64>,
     /// The `destination` parameter.
-    pub destination: String,
+    pub destination: crate::AccountId,
 }
 #[cfg(
     any(
@@ -5110,7 +5088,7 @@ impl serde::Serialize for TransferData {
 impl TransferData {
     /// Start with the required parameters: `destination`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(destination: impl Into<String>) -> Self {
+    pub fn new(destination: impl Into<crate::AccountId>) -> Self {
         Self {
             amount_percent: None,
             destination: destination.into(),
@@ -5521,13 +5499,13 @@ pub mod create {
         /// The `metadata` parameter.
         pub metadata: Option<crate::rt::Metadata>,
         /// The `price` parameter.
-        pub price: Option<String>,
+        pub price: Option<crate::PriceId>,
         /// The `price_data` parameter.
         pub price_data: Option<crate::subscription::PriceData>,
         /// The `quantity` parameter.
         pub quantity: Option<i64>,
         /// The `tax_rates` parameter.
-        pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+        pub tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     }
     #[cfg(any(feature = "customer_subscriptions", feature = "subscriptions"))]
     impl serde::Serialize for Items {
@@ -5595,7 +5573,7 @@ pub mod create {
             self
         }
         /// The `price` parameter.
-        pub fn price(mut self, v: impl Into<String>) -> Self {
+        pub fn price(mut self, v: impl Into<crate::PriceId>) -> Self {
             self.price = Some(v.into());
             self
         }
@@ -5615,7 +5593,7 @@ pub mod create {
         /// The `tax_rates` parameter.
         pub fn tax_rates(
             mut self,
-            v: impl Into<crate::rt::Clearable<Vec<String>>>,
+            v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
         ) -> Self {
             self.tax_rates = Some(v.into());
             self

@@ -12,13 +12,13 @@ pub struct AddInvoiceItems {
     /// The `period` parameter.
     pub period: Option<crate::subscription_schedule::Period>,
     /// The `price` parameter.
-    pub price: Option<String>,
+    pub price: Option<crate::PriceId>,
     /// The `price_data` parameter.
     pub price_data: Option<crate::subscription::AddInvoiceItemsPriceData>,
     /// The `quantity` parameter.
     pub quantity: Option<i64>,
     /// The `tax_rates` parameter.
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+    pub tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
 }
 #[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
 impl serde::Serialize for AddInvoiceItems {
@@ -83,7 +83,7 @@ impl AddInvoiceItems {
         self
     }
     /// The `price` parameter.
-    pub fn price(mut self, v: impl Into<String>) -> Self {
+    pub fn price(mut self, v: impl Into<crate::PriceId>) -> Self {
         self.price = Some(v.into());
         self
     }
@@ -101,7 +101,10 @@ impl AddInvoiceItems {
         self
     }
     /// The `tax_rates` parameter.
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
+    pub fn tax_rates(
+        mut self,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
+    ) -> Self {
         self.tax_rates = Some(v.into());
         self
     }
@@ -278,7 +281,7 @@ pub struct DefaultSettings {
     /// The `collection_method` parameter.
     pub collection_method: Option<crate::subscription::params::CollectionMethod>,
     /// The `default_payment_method` parameter.
-    pub default_payment_method: Option<String>,
+    pub default_payment_method: Option<crate::PaymentMethodId>,
     /// The `description` parameter.
     pub description: Option<crate::rt::Clearable<String>>,
     /// The `invoice_settings` parameter.
@@ -286,7 +289,7 @@ pub struct DefaultSettings {
         crate::subscription_schedule::DefaultSettingsInvoiceSettings,
     >,
     /// The `on_behalf_of` parameter.
-    pub on_behalf_of: Option<crate::rt::Clearable<String>>,
+    pub on_behalf_of: Option<crate::rt::Clearable<crate::AccountId>>,
     /// The `transfer_data` parameter.
     pub transfer_data: Option<crate::rt::Clearable<crate::subscription::TransferData>>,
 }
@@ -386,7 +389,10 @@ impl DefaultSettings {
         self
     }
     /// The `default_payment_method` parameter.
-    pub fn default_payment_method(mut self, v: impl Into<String>) -> Self {
+    pub fn default_payment_method(
+        mut self,
+        v: impl Into<crate::PaymentMethodId>,
+    ) -> Self {
         self.default_payment_method = Some(v.into());
         self
     }
@@ -404,7 +410,10 @@ impl DefaultSettings {
         self
     }
     /// The `on_behalf_of` parameter.
-    pub fn on_behalf_of(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
+    pub fn on_behalf_of(
+        mut self,
+        v: impl Into<crate::rt::Clearable<crate::AccountId>>,
+    ) -> Self {
         self.on_behalf_of = Some(v.into());
         self
     }
@@ -423,7 +432,7 @@ impl DefaultSettings {
 #[non_exhaustive]
 pub struct DefaultSettingsInvoiceSettings {
     /// The `account_tax_ids` parameter.
-    pub account_tax_ids: Option<crate::rt::Clearable<Vec<String>>>,
+    pub account_tax_ids: Option<crate::rt::Clearable<Vec<crate::TaxIdId>>>,
     /// The `days_until_due` parameter.
     pub days_until_due: Option<i64>,
     /// The `issuer` parameter.
@@ -460,7 +469,7 @@ impl DefaultSettingsInvoiceSettings {
     /// The `account_tax_ids` parameter.
     pub fn account_tax_ids(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxIdId>>>,
     ) -> Self {
         self.account_tax_ids = Some(v.into());
         self
@@ -482,11 +491,11 @@ impl DefaultSettingsInvoiceSettings {
 #[non_exhaustive]
 pub struct Discounts {
     /// The `coupon` parameter.
-    pub coupon: Option<String>,
+    pub coupon: Option<crate::CouponId>,
     /// The `discount` parameter.
-    pub discount: Option<String>,
+    pub discount: Option<crate::DiscountId>,
     /// The `promotion_code` parameter.
-    pub promotion_code: Option<String>,
+    pub promotion_code: Option<crate::PromotionCodeId>,
 }
 #[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
 impl serde::Serialize for Discounts {
@@ -517,17 +526,17 @@ impl Discounts {
         }
     }
     /// The `coupon` parameter.
-    pub fn coupon(mut self, v: impl Into<String>) -> Self {
+    pub fn coupon(mut self, v: impl Into<crate::CouponId>) -> Self {
         self.coupon = Some(v.into());
         self
     }
     /// The `discount` parameter.
-    pub fn discount(mut self, v: impl Into<String>) -> Self {
+    pub fn discount(mut self, v: impl Into<crate::DiscountId>) -> Self {
         self.discount = Some(v.into());
         self
     }
     /// The `promotion_code` parameter.
-    pub fn promotion_code(mut self, v: impl Into<String>) -> Self {
+    pub fn promotion_code(mut self, v: impl Into<crate::PromotionCodeId>) -> Self {
         self.promotion_code = Some(v.into());
         self
     }
@@ -869,13 +878,13 @@ pub struct Items {
     /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Metadata>,
     /// The `price` parameter.
-    pub price: Option<String>,
+    pub price: Option<crate::PriceId>,
     /// The `price_data` parameter.
     pub price_data: Option<crate::subscription::PriceData>,
     /// The `quantity` parameter.
     pub quantity: Option<i64>,
     /// The `tax_rates` parameter.
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+    pub tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
 }
 #[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
 impl serde::Serialize for Items {
@@ -943,7 +952,7 @@ impl Items {
         self
     }
     /// The `price` parameter.
-    pub fn price(mut self, v: impl Into<String>) -> Self {
+    pub fn price(mut self, v: impl Into<crate::PriceId>) -> Self {
         self.price = Some(v.into());
         self
     }
@@ -958,7 +967,10 @@ impl Items {
         self
     }
     /// The `tax_rates` parameter.
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
+    pub fn tax_rates(
+        mut self,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
+    ) -> Self {
         self.tax_rates = Some(v.into());
         self
     }
@@ -1019,9 +1031,9 @@ pub struct Phases {
     /// The `currency` parameter.
     pub currency: Option<String>,
     /// The `default_payment_method` parameter.
-    pub default_payment_method: Option<String>,
+    pub default_payment_method: Option<crate::PaymentMethodId>,
     /// The `default_tax_rates` parameter.
-    pub default_tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+    pub default_tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     /// The `description` parameter.
     pub description: Option<crate::rt::Clearable<String>>,
     /// The `discounts` parameter.
@@ -1039,7 +1051,7 @@ pub struct Phases {
     /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Metadata>,
     /// The `on_behalf_of` parameter.
-    pub on_behalf_of: Option<String>,
+    pub on_behalf_of: Option<crate::AccountId>,
     /// The `proration_behavior` parameter.
     pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
     /// The `transfer_data` parameter.
@@ -1204,14 +1216,17 @@ impl Phases {
         self
     }
     /// The `default_payment_method` parameter.
-    pub fn default_payment_method(mut self, v: impl Into<String>) -> Self {
+    pub fn default_payment_method(
+        mut self,
+        v: impl Into<crate::PaymentMethodId>,
+    ) -> Self {
         self.default_payment_method = Some(v.into());
         self
     }
     /// The `default_tax_rates` parameter.
     pub fn default_tax_rates(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     ) -> Self {
         self.default_tax_rates = Some(v.into());
         self
@@ -1256,7 +1271,7 @@ impl Phases {
         self
     }
     /// The `on_behalf_of` parameter.
-    pub fn on_behalf_of(mut self, v: impl Into<String>) -> Self {
+    pub fn on_behalf_of(mut self, v: impl Into<crate::AccountId>) -> Self {
         self.on_behalf_of = Some(v.into());
         self
     }
@@ -1293,7 +1308,7 @@ impl Phases {
 #[non_exhaustive]
 pub struct PhasesInvoiceSettings {
     /// The `account_tax_ids` parameter.
-    pub account_tax_ids: Option<crate::rt::Clearable<Vec<String>>>,
+    pub account_tax_ids: Option<crate::rt::Clearable<Vec<crate::TaxIdId>>>,
     /// The `days_until_due` parameter.
     pub days_until_due: Option<i64>,
     /// The `issuer` parameter.
@@ -1330,7 +1345,7 @@ impl PhasesInvoiceSettings {
     /// The `account_tax_ids` parameter.
     pub fn account_tax_ids(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::TaxIdId>>>,
     ) -> Self {
         self.account_tax_ids = Some(v.into());
         self

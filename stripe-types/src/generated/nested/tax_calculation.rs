@@ -237,7 +237,7 @@ pub struct LineItems {
     /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Metadata>,
     /// The `product` parameter.
-    pub product: Option<String>,
+    pub product: Option<crate::ProductId>,
     /// The `quantity` parameter.
     pub quantity: Option<i64>,
     /// The `reference` parameter.
@@ -245,7 +245,7 @@ pub struct LineItems {
     /// The `tax_behavior` parameter.
     pub tax_behavior: Option<crate::tax_calculation::TaxBehavior>,
     /// The `tax_code` parameter.
-    pub tax_code: Option<String>,
+    pub tax_code: Option<crate::TaxCodeId>,
 }
 #[cfg(feature = "tax_calculations")]
 impl serde::Serialize for LineItems {
@@ -295,7 +295,7 @@ impl LineItems {
         self
     }
     /// The `product` parameter.
-    pub fn product(mut self, v: impl Into<String>) -> Self {
+    pub fn product(mut self, v: impl Into<crate::ProductId>) -> Self {
         self.product = Some(v.into());
         self
     }
@@ -318,7 +318,7 @@ impl LineItems {
         self
     }
     /// The `tax_code` parameter.
-    pub fn tax_code(mut self, v: impl Into<String>) -> Self {
+    pub fn tax_code(mut self, v: impl Into<crate::TaxCodeId>) -> Self {
         self.tax_code = Some(v.into());
         self
     }
@@ -440,11 +440,11 @@ pub struct ShippingCost {
     /// The `amount` parameter.
     pub amount: Option<i64>,
     /// The `shipping_rate` parameter.
-    pub shipping_rate: Option<String>,
+    pub shipping_rate: Option<crate::ShippingRateId>,
     /// The `tax_behavior` parameter.
     pub tax_behavior: Option<crate::tax_calculation::TaxBehavior>,
     /// The `tax_code` parameter.
-    pub tax_code: Option<String>,
+    pub tax_code: Option<crate::TaxCodeId>,
 }
 #[cfg(feature = "tax_calculations")]
 impl serde::Serialize for ShippingCost {
@@ -484,7 +484,7 @@ impl ShippingCost {
         self
     }
     /// The `shipping_rate` parameter.
-    pub fn shipping_rate(mut self, v: impl Into<String>) -> Self {
+    pub fn shipping_rate(mut self, v: impl Into<crate::ShippingRateId>) -> Self {
         self.shipping_rate = Some(v.into());
         self
     }
@@ -497,7 +497,7 @@ impl ShippingCost {
         self
     }
     /// The `tax_code` parameter.
-    pub fn tax_code(mut self, v: impl Into<String>) -> Self {
+    pub fn tax_code(mut self, v: impl Into<crate::TaxCodeId>) -> Self {
         self.tax_code = Some(v.into());
         self
     }

@@ -6,9 +6,9 @@
 #[non_exhaustive]
 pub struct Owner {
     /// The `account` parameter.
-    pub account: Option<String>,
+    pub account: Option<crate::AccountId>,
     /// The `customer` parameter.
-    pub customer: Option<String>,
+    pub customer: Option<crate::CustomerId>,
     /// The `customer_account` parameter.
     pub customer_account: Option<String>,
     /// The `type` parameter.
@@ -45,12 +45,12 @@ impl Owner {
         }
     }
     /// The `account` parameter.
-    pub fn account(mut self, v: impl Into<String>) -> Self {
+    pub fn account(mut self, v: impl Into<crate::AccountId>) -> Self {
         self.account = Some(v.into());
         self
     }
     /// The `customer` parameter.
-    pub fn customer(mut self, v: impl Into<String>) -> Self {
+    pub fn customer(mut self, v: impl Into<crate::CustomerId>) -> Self {
         self.customer = Some(v.into());
         self
     }

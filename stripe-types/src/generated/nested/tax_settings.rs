@@ -97,7 +97,7 @@ pub struct Defaults {
     /// The `tax_behavior` parameter.
     pub tax_behavior: Option<crate::tax_settings::TaxBehavior>,
     /// The `tax_code` parameter.
-    pub tax_code: Option<String>,
+    pub tax_code: Option<crate::TaxCodeId>,
 }
 #[cfg(feature = "tax_settings")]
 impl serde::Serialize for Defaults {
@@ -132,7 +132,7 @@ impl Defaults {
         self
     }
     /// The `tax_code` parameter.
-    pub fn tax_code(mut self, v: impl Into<String>) -> Self {
+    pub fn tax_code(mut self, v: impl Into<crate::TaxCodeId>) -> Self {
         self.tax_code = Some(v.into());
         self
     }

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct BbposWisepad3 {
     /// The `splashscreen` parameter.
-    pub splashscreen: Option<crate::rt::Clearable<String>>,
+    pub splashscreen: Option<crate::rt::Clearable<crate::FileId>>,
 }
 #[cfg(feature = "terminal_configurations")]
 impl serde::Serialize for BbposWisepad3 {
@@ -27,7 +27,10 @@ impl BbposWisepad3 {
         Self { splashscreen: None }
     }
     /// The `splashscreen` parameter.
-    pub fn splashscreen(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
+    pub fn splashscreen(
+        mut self,
+        v: impl Into<crate::rt::Clearable<crate::FileId>>,
+    ) -> Self {
         self.splashscreen = Some(v.into());
         self
     }
@@ -38,7 +41,7 @@ impl BbposWisepad3 {
 #[non_exhaustive]
 pub struct BbposWiseposE {
     /// The `splashscreen` parameter.
-    pub splashscreen: Option<crate::rt::Clearable<String>>,
+    pub splashscreen: Option<crate::rt::Clearable<crate::FileId>>,
 }
 #[cfg(feature = "terminal_configurations")]
 impl serde::Serialize for BbposWiseposE {
@@ -59,7 +62,10 @@ impl BbposWiseposE {
         Self { splashscreen: None }
     }
     /// The `splashscreen` parameter.
-    pub fn splashscreen(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
+    pub fn splashscreen(
+        mut self,
+        v: impl Into<crate::rt::Clearable<crate::FileId>>,
+    ) -> Self {
         self.splashscreen = Some(v.into());
         self
     }
@@ -356,7 +362,7 @@ impl RebootWindow {
 #[non_exhaustive]
 pub struct StripeS700 {
     /// The `splashscreen` parameter.
-    pub splashscreen: Option<crate::rt::Clearable<String>>,
+    pub splashscreen: Option<crate::rt::Clearable<crate::FileId>>,
 }
 #[cfg(feature = "terminal_configurations")]
 impl serde::Serialize for StripeS700 {
@@ -377,7 +383,10 @@ impl StripeS700 {
         Self { splashscreen: None }
     }
     /// The `splashscreen` parameter.
-    pub fn splashscreen(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
+    pub fn splashscreen(
+        mut self,
+        v: impl Into<crate::rt::Clearable<crate::FileId>>,
+    ) -> Self {
         self.splashscreen = Some(v.into());
         self
     }
@@ -705,7 +714,7 @@ impl Tipping {
 #[non_exhaustive]
 pub struct VerifoneP400 {
     /// The `splashscreen` parameter.
-    pub splashscreen: Option<crate::rt::Clearable<String>>,
+    pub splashscreen: Option<crate::rt::Clearable<crate::FileId>>,
 }
 #[cfg(feature = "terminal_configurations")]
 impl serde::Serialize for VerifoneP400 {
@@ -726,7 +735,10 @@ impl VerifoneP400 {
         Self { splashscreen: None }
     }
     /// The `splashscreen` parameter.
-    pub fn splashscreen(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
+    pub fn splashscreen(
+        mut self,
+        v: impl Into<crate::rt::Clearable<crate::FileId>>,
+    ) -> Self {
         self.splashscreen = Some(v.into());
         self
     }

@@ -88,7 +88,7 @@ pub struct BankAccount {
     /// The `currency` parameter.
     pub currency: Option<String>,
     /// The `payment_method` parameter.
-    pub payment_method: Option<String>,
+    pub payment_method: Option<crate::PaymentMethodId>,
     /// The `routing_number` parameter.
     pub routing_number: Option<String>,
 }
@@ -172,7 +172,7 @@ impl BankAccount {
         self
     }
     /// The `payment_method` parameter.
-    pub fn payment_method(mut self, v: impl Into<String>) -> Self {
+    pub fn payment_method(mut self, v: impl Into<crate::PaymentMethodId>) -> Self {
         self.payment_method = Some(v.into());
         self
     }

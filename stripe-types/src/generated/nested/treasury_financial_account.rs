@@ -420,9 +420,9 @@ impl FinancialAddresses {
 #[non_exhaustive]
 pub struct ForwardingSettings {
     /// The `financial_account` parameter.
-    pub financial_account: Option<String>,
+    pub financial_account: Option<crate::TreasuryFinancialAccountId>,
     /// The `payment_method` parameter.
-    pub payment_method: Option<String>,
+    pub payment_method: Option<crate::PaymentMethodId>,
     /// The `type` parameter.
     pub r#type: crate::treasury_financial_account::Type,
 }
@@ -453,12 +453,15 @@ impl ForwardingSettings {
         }
     }
     /// The `financial_account` parameter.
-    pub fn financial_account(mut self, v: impl Into<String>) -> Self {
+    pub fn financial_account(
+        mut self,
+        v: impl Into<crate::TreasuryFinancialAccountId>,
+    ) -> Self {
         self.financial_account = Some(v.into());
         self
     }
     /// The `payment_method` parameter.
-    pub fn payment_method(mut self, v: impl Into<String>) -> Self {
+    pub fn payment_method(mut self, v: impl Into<crate::PaymentMethodId>) -> Self {
         self.payment_method = Some(v.into());
         self
     }

@@ -222,7 +222,7 @@ pub struct DestinationPaymentMethodData {
     /// The `billing_details` parameter.
     pub billing_details: Option<crate::treasury_outbound_payment::BillingDetails>,
     /// The `financial_account` parameter.
-    pub financial_account: Option<String>,
+    pub financial_account: Option<crate::TreasuryFinancialAccountId>,
     /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Metadata>,
     /// The `type` parameter.
@@ -277,7 +277,10 @@ impl DestinationPaymentMethodData {
         self
     }
     /// The `financial_account` parameter.
-    pub fn financial_account(mut self, v: impl Into<String>) -> Self {
+    pub fn financial_account(
+        mut self,
+        v: impl Into<crate::TreasuryFinancialAccountId>,
+    ) -> Self {
         self.financial_account = Some(v.into());
         self
     }

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct DestinationPaymentMethodData {
     /// The `financial_account` parameter.
-    pub financial_account: Option<String>,
+    pub financial_account: Option<crate::TreasuryFinancialAccountId>,
     /// The `type` parameter.
     pub r#type: crate::treasury_outbound_transfer::Type,
 }
@@ -33,7 +33,10 @@ impl DestinationPaymentMethodData {
         }
     }
     /// The `financial_account` parameter.
-    pub fn financial_account(mut self, v: impl Into<String>) -> Self {
+    pub fn financial_account(
+        mut self,
+        v: impl Into<crate::TreasuryFinancialAccountId>,
+    ) -> Self {
         self.financial_account = Some(v.into());
         self
     }

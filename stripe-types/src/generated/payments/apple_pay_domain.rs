@@ -216,7 +216,7 @@ pub struct DeletedApplePayDomain {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: crate::DeletedApplePayDomainId,
+    pub id: crate::ApplePayDomainId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -225,16 +225,13 @@ impl DeletedApplePayDomain {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "apple_pay_domain";
 }
-/// The id of a [`DeletedApplePayDomain`].
-#[cfg(feature = "apple_pay_domains")]
-pub type DeletedApplePayDomainId = crate::rt::Id<DeletedApplePayDomain>;
 #[cfg(feature = "apple_pay_domains")]
 impl crate::rt::Decode for DeletedApplePayDomain {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::DeletedApplePayDomainId>,
+            f1: crate::rt::json::Slot<crate::ApplePayDomainId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

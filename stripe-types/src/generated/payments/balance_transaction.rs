@@ -335,7 +335,7 @@ pub struct ListBalanceHistory {
     /// For automatic Stripe payouts only, only returns transactions that were paid out on the specified payout ID.
     pub payout: Option<crate::PayoutId>,
     /// Only returns transactions associated with the given object.
-    pub source: Option<crate::SourceId>,
+    pub source: Option<crate::balance_transaction::SourceId>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only returns transactions of the given type. One of: `adjustment`, `advance`, `advance_funding`, `anticipation_repayment`, `application_fee`, `application_fee_refund`, `charge`, `climate_order_purchase`, `climate_order_refund`, `connect_collection_transfer`, `contribution`, `issuing_authorization_hold`, `issuing_authorization_release`, `issuing_dispute`, `issuing_transaction`, `obligation_outbound`, `obligation_reversal_inbound`, `payment`, `payment_failure_refund`, `payment_network_reserve_hold`, `payment_network_reserve_release`, `payment_refund`, `payment_reversal`, `payment_unreconciled`, `payout`, `payout_cancel`, `payout_failure`, `payout_minimum_balance_hold`, `payout_minimum_balance_release`, `refund`, `refund_failure`, `reserve_transaction`, `reserved_funds`, `reserve_hold`, `reserve_release`, `stripe_fee`, `stripe_fx_fee`, `stripe_balance_payment_debit`, `stripe_balance_payment_debit_reversal`, `tax_fee`, `topup`, `topup_reversal`, `transfer`, `transfer_cancel`, `transfer_failure`, or `transfer_refund`.
@@ -427,7 +427,7 @@ impl ListBalanceHistory {
         self
     }
     /// Only returns transactions associated with the given object.
-    pub fn source(mut self, v: impl Into<crate::SourceId>) -> Self {
+    pub fn source(mut self, v: impl Into<crate::balance_transaction::SourceId>) -> Self {
         self.source = Some(v.into());
         self
     }
@@ -481,7 +481,7 @@ pub struct ListBalanceTransactions {
     /// For automatic Stripe payouts only, only returns transactions that were paid out on the specified payout ID.
     pub payout: Option<crate::PayoutId>,
     /// Only returns transactions associated with the given object.
-    pub source: Option<crate::SourceId>,
+    pub source: Option<crate::balance_transaction::SourceId>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only returns transactions of the given type. One of: `adjustment`, `advance`, `advance_funding`, `anticipation_repayment`, `application_fee`, `application_fee_refund`, `charge`, `climate_order_purchase`, `climate_order_refund`, `connect_collection_transfer`, `contribution`, `issuing_authorization_hold`, `issuing_authorization_release`, `issuing_dispute`, `issuing_transaction`, `obligation_outbound`, `obligation_reversal_inbound`, `payment`, `payment_failure_refund`, `payment_network_reserve_hold`, `payment_network_reserve_release`, `payment_refund`, `payment_reversal`, `payment_unreconciled`, `payout`, `payout_cancel`, `payout_failure`, `payout_minimum_balance_hold`, `payout_minimum_balance_release`, `refund`, `refund_failure`, `reserve_transaction`, `reserved_funds`, `reserve_hold`, `reserve_release`, `stripe_fee`, `stripe_fx_fee`, `stripe_balance_payment_debit`, `stripe_balance_payment_debit_reversal`, `tax_fee`, `topup`, `topup_reversal`, `transfer`, `transfer_cancel`, `transfer_failure`, or `transfer_refund`.
@@ -570,7 +570,7 @@ impl ListBalanceTransactions {
         self
     }
     /// Only returns transactions associated with the given object.
-    pub fn source(mut self, v: impl Into<crate::SourceId>) -> Self {
+    pub fn source(mut self, v: impl Into<crate::balance_transaction::SourceId>) -> Self {
         self.source = Some(v.into());
         self
     }

@@ -174,7 +174,7 @@ pub struct VerifyBankAccount {
     /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// The `id` parameter.
-    pub id: crate::SourceId,
+    pub id: crate::BankAccountId,
     /// Two positive integers, in *cents*, equal to the values of the microdeposits sent to the bank account.
     pub amounts: Option<Vec<i64>>,
     /// Specifies which fields in the response should be expanded.
@@ -200,7 +200,7 @@ impl VerifyBankAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         customer: impl Into<crate::CustomerId>,
-        id: impl Into<crate::SourceId>,
+        id: impl Into<crate::BankAccountId>,
     ) -> Self {
         Self {
             customer: customer.into(),

@@ -651,7 +651,7 @@ pub struct DeletedCard {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: String,
+    pub id: crate::CardId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -667,7 +667,7 @@ impl crate::rt::Decode for DeletedCard {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<bool>,
-            f2: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::CardId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -1055,7 +1055,7 @@ pub struct CreateCharge {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// The Stripe account ID for which these funds are intended. You can specify the business of record as the connected account using the `on_behalf_of` attribute on the charge. For details, see [Creating Separate Charges and Transfers](https://docs.stripe.com/connect/separate-charges-and-transfers#settlement-merchant).
-    pub on_behalf_of: Option<String>,
+    pub on_behalf_of: Option<crate::AccountId>,
     /// Options to configure Radar. See [Radar Session](https://docs.stripe.com/radar/radar-session) for more information.
     pub radar_options: Option<crate::payment_intent::RadarOptions>,
     /// The email address to which this charge's [receipt](https://docs.stripe.com/dashboard/receipts) will be sent. The receipt will not be sent until the charge is paid, and no receipts will be sent for test mode charges. If this charge is for a [Customer](https://docs.stripe.com/api/customers/object), the email address specified here will override the customer's email address. If `receipt_email` is specified for a charge in live mode, a receipt will be sent regardless of your [email settings](https://dashboard.stripe.com/account/emails).
@@ -1230,7 +1230,7 @@ impl CreateCharge {
         self
     }
     /// The Stripe account ID for which these funds are intended. You can specify the business of record as the connected account using the `on_behalf_of` attribute on the charge. For details, see [Creating Separate Charges and Transfers](https://docs.stripe.com/connect/separate-charges-and-transfers#settlement-merchant).
-    pub fn on_behalf_of(mut self, v: impl Into<String>) -> Self {
+    pub fn on_behalf_of(mut self, v: impl Into<crate::AccountId>) -> Self {
         self.on_behalf_of = Some(v.into());
         self
     }

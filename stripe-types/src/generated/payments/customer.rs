@@ -52,7 +52,7 @@ pub struct CreateCustomer {
     /// The customer's tax IDs.
     pub tax_id_data: Option<Vec<crate::customer::TaxIdData>>,
     /// ID of the test clock to attach to the customer.
-    pub test_clock: Option<String>,
+    pub test_clock: Option<crate::TestHelpersTestClockId>,
 }
 #[cfg(feature = "customers")]
 impl serde::Serialize for CreateCustomer {
@@ -288,7 +288,7 @@ impl CreateCustomer {
         self
     }
     /// ID of the test clock to attach to the customer.
-    pub fn test_clock(mut self, v: impl Into<String>) -> Self {
+    pub fn test_clock(mut self, v: impl Into<crate::TestHelpersTestClockId>) -> Self {
         self.test_clock = Some(v.into());
         self
     }
@@ -2060,7 +2060,7 @@ pub struct DeletedCustomer {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: crate::DeletedCustomerId,
+    pub id: crate::CustomerId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -2069,15 +2069,13 @@ impl DeletedCustomer {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "customer";
 }
-/// The id of a [`DeletedCustomer`].
-pub type DeletedCustomerId = crate::rt::Id<crate::gated::DeletedCustomer>;
 #[cfg(feature = "customers")]
 impl crate::rt::Decode for DeletedCustomer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::DeletedCustomerId>,
+            f1: crate::rt::json::Slot<crate::CustomerId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -2161,7 +2159,7 @@ pub struct ListCustomers {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Provides a list of customers that are associated with the specified test clock. The response will not include customers with test clocks if this parameter is not set.
-    pub test_clock: Option<String>,
+    pub test_clock: Option<crate::TestHelpersTestClockId>,
 }
 #[cfg(feature = "customers")]
 impl serde::Serialize for ListCustomers {
@@ -2238,7 +2236,7 @@ impl ListCustomers {
         self
     }
     /// Provides a list of customers that are associated with the specified test clock. The response will not include customers with test clocks if this parameter is not set.
-    pub fn test_clock(mut self, v: impl Into<String>) -> Self {
+    pub fn test_clock(mut self, v: impl Into<crate::TestHelpersTestClockId>) -> Self {
         self.test_clock = Some(v.into());
         self
     }
@@ -2436,7 +2434,7 @@ pub struct UpdateCustomer {
     /// Provide the ID of a payment source already attached to this customer to make it this customer's default payment source.
     ///
     /// If you want to add a new payment source and make it the default, see the [source](https://docs.stripe.com/api/customers/update#update_customer-source) property.
-    pub default_source: Option<String>,
+    pub default_source: Option<crate::BankAccountOrCardOrSourceId>,
     /// An arbitrary string that you can attach to a customer object. It is displayed alongside the customer in the dashboard.
     pub description: Option<String>,
     /// Customer's email address. It's displayed alongside the customer in your dashboard and can be useful for searching and tracking. This may be up to *512 characters*.
@@ -2641,7 +2639,10 @@ impl UpdateCustomer {
     /// Provide the ID of a payment source already attached to this customer to make it this customer's default payment source.
     ///
     /// If you want to add a new payment source and make it the default, see the [source](https://docs.stripe.com/api/customers/update#update_customer-source) property.
-    pub fn default_source(mut self, v: impl Into<String>) -> Self {
+    pub fn default_source(
+        mut self,
+        v: impl Into<crate::BankAccountOrCardOrSourceId>,
+    ) -> Self {
         self.default_source = Some(v.into());
         self
     }

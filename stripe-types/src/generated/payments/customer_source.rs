@@ -12,7 +12,7 @@ pub struct DeletePaymentSource {
     /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// The `id` parameter.
-    pub id: crate::SourceId,
+    pub id: crate::PaymentSourceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -33,7 +33,7 @@ impl DeletePaymentSource {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         customer: impl Into<crate::CustomerId>,
-        id: impl Into<crate::SourceId>,
+        id: impl Into<crate::PaymentSourceId>,
     ) -> Self {
         Self {
             customer: customer.into(),
@@ -180,7 +180,7 @@ pub struct UpdatePaymentSource {
     /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// The `id` parameter.
-    pub id: crate::SourceId,
+    pub id: crate::PaymentSourceId,
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
@@ -266,7 +266,7 @@ impl UpdatePaymentSource {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         customer: impl Into<crate::CustomerId>,
-        id: impl Into<crate::SourceId>,
+        id: impl Into<crate::PaymentSourceId>,
     ) -> Self {
         Self {
             customer: customer.into(),

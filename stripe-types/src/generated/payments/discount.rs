@@ -125,7 +125,7 @@ pub struct DeletedDiscount {
     /// Always true for a deleted object
     pub deleted: bool,
     /// The ID of the discount object. Discounts cannot be fetched by ID. Use `expand[]=discounts` in API calls to expand discount IDs in an array.
-    pub id: crate::DeletedDiscountId,
+    pub id: crate::DiscountId,
     /// The invoice that the discount's coupon was applied to, if it was applied directly to a particular invoice.
     pub invoice: Option<String>,
     /// The invoice item `id` (or invoice line item `id` for invoice line items of type='subscription') that the discount's coupon was applied to, if it was applied directly to a particular invoice item or invoice line item.
@@ -154,8 +154,6 @@ impl DeletedDiscount {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "discount";
 }
-/// The id of a [`DeletedDiscount`].
-pub type DeletedDiscountId = crate::rt::Id<crate::gated::DeletedDiscount>;
 #[cfg(
     any(
         feature = "customer_discount",
@@ -173,7 +171,7 @@ impl crate::rt::Decode for DeletedDiscount {
             >,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<bool>,
-            f4: crate::rt::json::Slot<crate::DeletedDiscountId>,
+            f4: crate::rt::json::Slot<crate::DiscountId>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<

@@ -162,7 +162,9 @@ pub use source::*;
 mod source_mandate_notification;
 #[cfg_attr(not(docsrs), cfg(feature = "source_mandate_notifications"))]
 pub use source_mandate_notification::*;
+#[cfg_attr(not(docsrs), cfg(any(feature = "source_transactions", feature = "sources")))]
 mod source_transaction;
+#[cfg_attr(not(docsrs), cfg(any(feature = "source_transactions", feature = "sources")))]
 pub use source_transaction::*;
 mod subscription;
 pub use subscription::*;

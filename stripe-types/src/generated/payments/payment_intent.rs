@@ -852,7 +852,7 @@ pub struct CreatePaymentIntent {
     /// Set to `true` to indicate that the customer isn't in your checkout flow during this payment attempt and can't authenticate. Use this parameter in scenarios where you collect card details and [charge them later](https://docs.stripe.com/payments/cards/charging-saved-cards). This parameter can only be used with [`confirm=true`](https://docs.stripe.com/api/payment_intents/create#create_payment_intent-confirm).
     pub off_session: Option<crate::payment_intent::OffSession>,
     /// The Stripe account ID that these funds are intended for. Learn more about the [use case for connected accounts](https://docs.stripe.com/payments/connected-accounts).
-    pub on_behalf_of: Option<String>,
+    pub on_behalf_of: Option<crate::AccountId>,
     /// Provides industry-specific information about the charge.
     pub payment_details: Option<crate::payment_intent::PaymentDetails>,
     /// ID of the payment method (a PaymentMethod, Card, or [compatible Source](https://docs.stripe.com/payments/payment-methods/transitioning#compatibility) object) to attach to this PaymentIntent.
@@ -1193,7 +1193,7 @@ impl CreatePaymentIntent {
         self
     }
     /// The Stripe account ID that these funds are intended for. Learn more about the [use case for connected accounts](https://docs.stripe.com/payments/connected-accounts).
-    pub fn on_behalf_of(mut self, v: impl Into<String>) -> Self {
+    pub fn on_behalf_of(mut self, v: impl Into<crate::AccountId>) -> Self {
         self.on_behalf_of = Some(v.into());
         self
     }

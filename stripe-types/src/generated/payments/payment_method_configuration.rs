@@ -875,7 +875,7 @@ impl crate::rt::StripeRequest for CreatePaymentMethodConfiguration {
 #[non_exhaustive]
 pub struct ListPaymentMethodConfigurations {
     /// The Connect application to filter by.
-    pub application: Option<crate::rt::Clearable<String>>,
+    pub application: Option<crate::rt::Clearable<crate::ApplicationId>>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -922,7 +922,10 @@ impl ListPaymentMethodConfigurations {
         }
     }
     /// The Connect application to filter by.
-    pub fn application(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
+    pub fn application(
+        mut self,
+        v: impl Into<crate::rt::Clearable<crate::ApplicationId>>,
+    ) -> Self {
         self.application = Some(v.into());
         self
     }

@@ -388,7 +388,7 @@ pub struct RetrievePaymentSource {
     /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// The `id` parameter.
-    pub id: crate::SourceId,
+    pub id: crate::PaymentSourceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -409,7 +409,7 @@ impl RetrievePaymentSource {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         customer: impl Into<crate::CustomerId>,
-        id: impl Into<crate::SourceId>,
+        id: impl Into<crate::PaymentSourceId>,
     ) -> Self {
         Self {
             customer: customer.into(),

@@ -81,7 +81,7 @@ pub struct CreatePayout {
     /// An arbitrary string attached to the object. Often useful for displaying to users.
     pub description: Option<String>,
     /// The ID of a bank account or a card to send the payout to. If you don't provide a destination, we use the default external account for the specified currency.
-    pub destination: Option<String>,
+    pub destination: Option<crate::payout::DestinationId>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -153,7 +153,7 @@ impl CreatePayout {
         self
     }
     /// The ID of a bank account or a card to send the payout to. If you don't provide a destination, we use the default external account for the specified currency.
-    pub fn destination(mut self, v: impl Into<String>) -> Self {
+    pub fn destination(mut self, v: impl Into<crate::payout::DestinationId>) -> Self {
         self.destination = Some(v.into());
         self
     }
@@ -217,7 +217,7 @@ pub struct ListPayouts {
     /// Only return payouts that were created during the given date interval.
     pub created: Option<crate::payout::Created>,
     /// The ID of an external account - only return payouts sent to this external account.
-    pub destination: Option<String>,
+    pub destination: Option<crate::payout::DestinationId>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -288,7 +288,7 @@ impl ListPayouts {
         self
     }
     /// The ID of an external account - only return payouts sent to this external account.
-    pub fn destination(mut self, v: impl Into<String>) -> Self {
+    pub fn destination(mut self, v: impl Into<crate::payout::DestinationId>) -> Self {
         self.destination = Some(v.into());
         self
     }

@@ -111,7 +111,8 @@ impl SourceTransaction {
     pub const OBJECT_NAME: &'static str = "source_transaction";
 }
 /// The id of a [`SourceTransaction`].
-pub type SourceTransactionId = crate::rt::Id<crate::gated::SourceTransaction>;
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
+pub type SourceTransactionId = crate::rt::Id<SourceTransaction>;
 #[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl crate::rt::Decode for SourceTransaction {
     #[inline(never)]

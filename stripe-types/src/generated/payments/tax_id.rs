@@ -137,7 +137,7 @@ pub struct DeletedTaxId {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: crate::DeletedTaxIdId,
+    pub id: crate::TaxIdId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -146,15 +146,13 @@ impl DeletedTaxId {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "tax_id";
 }
-/// The id of a [`DeletedTaxId`].
-pub type DeletedTaxIdId = crate::rt::Id<crate::gated::DeletedTaxId>;
 #[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
 impl crate::rt::Decode for DeletedTaxId {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::DeletedTaxIdId>,
+            f1: crate::rt::json::Slot<crate::TaxIdId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -40,9 +40,7 @@ pub use radar_review_resource_location::*;
 mod radar_review_resource_session;
 #[cfg_attr(not(docsrs), cfg(feature = "reviews"))]
 pub use radar_review_resource_session::*;
-#[cfg_attr(not(docsrs), cfg(feature = "radar_value_lists"))]
 mod radar_value_list;
-#[cfg_attr(not(docsrs), cfg(feature = "radar_value_lists"))]
 pub use radar_value_list::*;
 #[cfg_attr(
     not(docsrs),

@@ -153,7 +153,7 @@ pub struct DeletedRadarValueList {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: crate::DeletedRadarValueListId,
+    pub id: crate::RadarValueListId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -162,16 +162,13 @@ impl DeletedRadarValueList {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "radar.value_list";
 }
-/// The id of a [`DeletedRadarValueList`].
-#[cfg(feature = "radar_value_lists")]
-pub type DeletedRadarValueListId = crate::rt::Id<DeletedRadarValueList>;
 #[cfg(feature = "radar_value_lists")]
 impl crate::rt::Decode for DeletedRadarValueList {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::DeletedRadarValueListId>,
+            f1: crate::rt::json::Slot<crate::RadarValueListId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -386,8 +383,7 @@ impl RadarValueList {
     pub const OBJECT_NAME: &'static str = "radar.value_list";
 }
 /// The id of a [`RadarValueList`].
-#[cfg(feature = "radar_value_lists")]
-pub type RadarValueListId = crate::rt::Id<RadarValueList>;
+pub type RadarValueListId = crate::rt::Id<crate::gated::RadarValueList>;
 #[cfg(feature = "radar_value_lists")]
 impl crate::rt::Decode for RadarValueList {
     #[inline(never)]

@@ -14,7 +14,7 @@ pub struct CreateRadarValueListItem {
     /// The value of the item (whose type must match the type of the parent value list).
     pub value: String,
     /// The identifier of the value list which the created item will be added to.
-    pub value_list: String,
+    pub value_list: crate::RadarValueListId,
 }
 #[cfg(feature = "radar_value_list_items")]
 impl serde::Serialize for CreateRadarValueListItem {
@@ -29,24 +29,18 @@ impl serde::Serialize for CreateRadarValueListItem {
         map.end()
     }
 }
-/// The required parameters of [`CreateRadarValueListItem::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "radar_value_list_items")]
-#[derive(Clone, Debug)]
-pub struct CreateRadarValueListItemArgs {
-    /// The value of the item (whose type must match the type of the parent value list).
-    pub value: String,
-    /// The identifier of the value list which the created item will be added to.
-    pub value_list: String,
-}
 #[cfg(feature = "radar_value_list_items")]
 impl CreateRadarValueListItem {
-    /// Start with the required parameters, named in [`CreateRadarValueListItemArgs`]: `value`, `value_list`.
+    /// Start with the required parameters: `value`, `value_list`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: CreateRadarValueListItemArgs) -> Self {
+    pub fn new(
+        value: impl Into<String>,
+        value_list: impl Into<crate::RadarValueListId>,
+    ) -> Self {
         Self {
             expand: None,
-            value: args.value,
-            value_list: args.value_list,
+            value: value.into(),
+            value_list: value_list.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -126,7 +120,7 @@ pub struct DeletedRadarValueListItem {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: crate::DeletedRadarValueListItemId,
+    pub id: crate::RadarValueListItemId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -135,16 +129,13 @@ impl DeletedRadarValueListItem {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "radar.value_list_item";
 }
-/// The id of a [`DeletedRadarValueListItem`].
-#[cfg(feature = "radar_value_list_items")]
-pub type DeletedRadarValueListItemId = crate::rt::Id<DeletedRadarValueListItem>;
 #[cfg(feature = "radar_value_list_items")]
 impl crate::rt::Decode for DeletedRadarValueListItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::DeletedRadarValueListItemId>,
+            f1: crate::rt::json::Slot<crate::RadarValueListItemId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -228,7 +219,7 @@ pub struct ListRadarValueListItems {
     /// Return items belonging to the parent list whose value matches the specified value (using an "is like" match).
     pub value: Option<String>,
     /// Identifier for the parent value list this item belongs to.
-    pub value_list: String,
+    pub value_list: crate::RadarValueListId,
 }
 #[cfg(feature = "radar_value_list_items")]
 impl serde::Serialize for ListRadarValueListItems {
@@ -261,7 +252,7 @@ impl serde::Serialize for ListRadarValueListItems {
 impl ListRadarValueListItems {
     /// Start with the required parameters: `value_list`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(value_list: impl Into<String>) -> Self {
+    pub fn new(value_list: impl Into<crate::RadarValueListId>) -> Self {
         Self {
             created: None,
             ending_before: None,

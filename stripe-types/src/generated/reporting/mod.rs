@@ -4,9 +4,7 @@
 mod reporting_report_run;
 #[cfg_attr(not(docsrs), cfg(feature = "reporting_report_runs"))]
 pub use reporting_report_run::*;
-#[cfg_attr(not(docsrs), cfg(feature = "reporting_report_types"))]
 mod reporting_report_type;
-#[cfg_attr(not(docsrs), cfg(feature = "reporting_report_types"))]
 pub use reporting_report_type::*;
 #[cfg_attr(not(docsrs), cfg(feature = "sigma_scheduled_query_runs"))]
 mod scheduled_query_run;

@@ -14,7 +14,7 @@ pub struct CreateReportingReportRun {
     /// Parameters specifying how the report should be run. Different Report Types have different required and optional parameters, listed in the [API Access to Reports](https://docs.stripe.com/reporting/statements/api) documentation.
     pub parameters: Option<crate::reporting_report_run::Parameters>,
     /// The ID of the [report type](https://docs.stripe.com/reporting/statements/api#report-types) to run, such as `"balance.summary.1"`.
-    pub report_type: String,
+    pub report_type: crate::ReportingReportTypeId,
 }
 #[cfg(feature = "reporting_report_runs")]
 impl serde::Serialize for CreateReportingReportRun {
@@ -35,7 +35,7 @@ impl serde::Serialize for CreateReportingReportRun {
 impl CreateReportingReportRun {
     /// Start with the required parameters: `report_type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(report_type: impl Into<String>) -> Self {
+    pub fn new(report_type: impl Into<crate::ReportingReportTypeId>) -> Self {
         Self {
             expand: None,
             parameters: None,

@@ -88,8 +88,7 @@ impl ReportingReportType {
     pub const OBJECT_NAME: &'static str = "reporting.report_type";
 }
 /// The id of a [`ReportingReportType`].
-#[cfg(feature = "reporting_report_types")]
-pub type ReportingReportTypeId = crate::rt::Id<ReportingReportType>;
+pub type ReportingReportTypeId = crate::rt::Id<crate::gated::ReportingReportType>;
 #[cfg(feature = "reporting_report_types")]
 impl crate::rt::Decode for ReportingReportType {
     #[inline(never)]

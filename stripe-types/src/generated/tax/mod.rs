@@ -18,9 +18,7 @@ mod tax_calculation_line_item;
 pub use tax_calculation_line_item::*;
 mod tax_code;
 pub use tax_code::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax"))]
 mod tax_deducted_at_source;
-#[cfg_attr(not(docsrs), cfg(feature = "tax"))]
 pub use tax_deducted_at_source::*;
 #[cfg_attr(
     not(docsrs),

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct TaxDeductedAtSource {
     /// Unique identifier for the object.
-    pub id: String,
+    pub id: crate::TaxDeductedAtSourceId,
     /// The end of the invoicing period. This TDS applies to Stripe fees collected during this invoicing period.
     pub period_end: crate::rt::Timestamp,
     /// The start of the invoicing period. This TDS applies to Stripe fees collected during this invoicing period.
@@ -21,12 +21,14 @@ impl TaxDeductedAtSource {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "tax_deducted_at_source";
 }
+/// The id of a [`TaxDeductedAtSource`].
+pub type TaxDeductedAtSourceId = crate::rt::Id<crate::gated::TaxDeductedAtSource>;
 #[cfg(feature = "tax")]
 impl crate::rt::Decode for TaxDeductedAtSource {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<String>,
+            f0: crate::rt::json::Slot<crate::TaxDeductedAtSourceId>,
             f1: crate::rt::json::Slot<crate::rt::Timestamp>,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<String>,

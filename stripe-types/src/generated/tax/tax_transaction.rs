@@ -10,7 +10,7 @@
 #[non_exhaustive]
 pub struct CreateFromCalculationTaxTransaction {
     /// Tax Calculation ID to be used as input when creating the transaction.
-    pub calculation: String,
+    pub calculation: crate::TaxCalculationId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -39,26 +39,20 @@ impl serde::Serialize for CreateFromCalculationTaxTransaction {
         map.end()
     }
 }
-/// The required parameters of [`CreateFromCalculationTaxTransaction::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "tax_transactions")]
-#[derive(Clone, Debug)]
-pub struct CreateFromCalculationTaxTransactionArgs {
-    /// Tax Calculation ID to be used as input when creating the transaction.
-    pub calculation: String,
-    /// A custom order or sale identifier, such as 'myOrder_123'. Must be unique across all transactions, including reversals.
-    pub reference: String,
-}
 #[cfg(feature = "tax_transactions")]
 impl CreateFromCalculationTaxTransaction {
-    /// Start with the required parameters, named in [`CreateFromCalculationTaxTransactionArgs`]: `calculation`, `reference`.
+    /// Start with the required parameters: `calculation`, `reference`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: CreateFromCalculationTaxTransactionArgs) -> Self {
+    pub fn new(
+        calculation: impl Into<crate::TaxCalculationId>,
+        reference: impl Into<String>,
+    ) -> Self {
         Self {
-            calculation: args.calculation,
+            calculation: calculation.into(),
             expand: None,
             metadata: None,
             posted_at: None,
-            reference: args.reference,
+            reference: reference.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.

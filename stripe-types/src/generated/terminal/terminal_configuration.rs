@@ -234,7 +234,7 @@ pub struct DeletedTerminalConfiguration {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: crate::DeletedTerminalConfigurationId,
+    pub id: crate::TerminalConfigurationId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -243,16 +243,13 @@ impl DeletedTerminalConfiguration {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "terminal.configuration";
 }
-/// The id of a [`DeletedTerminalConfiguration`].
-#[cfg(feature = "terminal_configurations")]
-pub type DeletedTerminalConfigurationId = crate::rt::Id<DeletedTerminalConfiguration>;
 #[cfg(feature = "terminal_configurations")]
 impl crate::rt::Decode for DeletedTerminalConfiguration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::DeletedTerminalConfigurationId>,
+            f1: crate::rt::json::Slot<crate::TerminalConfigurationId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

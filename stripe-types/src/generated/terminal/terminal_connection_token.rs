@@ -12,7 +12,7 @@ pub struct CreateTerminalConnectionToken {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The id of the location that this connection token is scoped to. If specified the connection token will only be usable with readers assigned to that location, otherwise the connection token will be usable with all readers. Note that location scoping only applies to internet-connected readers. For more details, see [the docs on scoping connection tokens](https://docs.stripe.com/terminal/fleet/locations-and-zones?dashboard-or-api=api#connection-tokens).
-    pub location: Option<String>,
+    pub location: Option<crate::TerminalLocationId>,
 }
 #[cfg(feature = "terminal_connection_tokens")]
 impl serde::Serialize for CreateTerminalConnectionToken {
@@ -44,7 +44,7 @@ impl CreateTerminalConnectionToken {
         self
     }
     /// The id of the location that this connection token is scoped to. If specified the connection token will only be usable with readers assigned to that location, otherwise the connection token will be usable with all readers. Note that location scoping only applies to internet-connected readers. For more details, see [the docs on scoping connection tokens](https://docs.stripe.com/terminal/fleet/locations-and-zones?dashboard-or-api=api#connection-tokens).
-    pub fn location(mut self, v: impl Into<String>) -> Self {
+    pub fn location(mut self, v: impl Into<crate::TerminalLocationId>) -> Self {
         self.location = Some(v.into());
         self
     }

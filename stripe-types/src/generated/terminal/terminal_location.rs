@@ -212,7 +212,7 @@ pub struct DeletedTerminalLocation {
     /// Always true for a deleted object
     pub deleted: bool,
     /// Unique identifier for the object.
-    pub id: crate::DeletedTerminalLocationId,
+    pub id: crate::TerminalLocationId,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -221,16 +221,13 @@ impl DeletedTerminalLocation {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "terminal.location";
 }
-/// The id of a [`DeletedTerminalLocation`].
-#[cfg(feature = "terminal_locations")]
-pub type DeletedTerminalLocationId = crate::rt::Id<DeletedTerminalLocation>;
 #[cfg(feature = "terminal_locations")]
 impl crate::rt::Decode for DeletedTerminalLocation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::DeletedTerminalLocationId>,
+            f1: crate::rt::json::Slot<crate::TerminalLocationId>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -672,27 +672,7 @@ mod treasury_outbound_transfers_resource_us_domestic_wire_tracking_details;
     )
 )]
 pub use treasury_outbound_transfers_resource_us_domestic_wire_tracking_details::*;
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "treasury_received_credits",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )
-)]
 mod treasury_received_credit;
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "treasury_received_credits",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )
-)]
 pub use treasury_received_credit::*;
 #[cfg_attr(
     not(docsrs),
@@ -784,27 +764,7 @@ mod treasury_received_credits_resource_status_transitions;
     )
 )]
 pub use treasury_received_credits_resource_status_transitions::*;
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "treasury_received_debits",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )
-)]
 mod treasury_received_debit;
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "treasury_received_debits",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )
-)]
 pub use treasury_received_debit::*;
 #[cfg_attr(
     not(docsrs),

@@ -14,7 +14,7 @@ pub struct CreateTreasuryCreditReversal {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The ReceivedCredit to reverse.
-    pub received_credit: String,
+    pub received_credit: crate::TreasuryReceivedCreditId,
 }
 #[cfg(feature = "treasury_credit_reversals")]
 impl serde::Serialize for CreateTreasuryCreditReversal {
@@ -35,7 +35,7 @@ impl serde::Serialize for CreateTreasuryCreditReversal {
 impl CreateTreasuryCreditReversal {
     /// Start with the required parameters: `received_credit`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(received_credit: impl Into<String>) -> Self {
+    pub fn new(received_credit: impl Into<crate::TreasuryReceivedCreditId>) -> Self {
         Self {
             expand: None,
             metadata: None,
@@ -82,11 +82,11 @@ pub struct ListTreasuryCreditReversals {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Returns objects associated with this FinancialAccount.
-    pub financial_account: String,
+    pub financial_account: crate::TreasuryFinancialAccountId,
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// Only return CreditReversals for the ReceivedCredit ID.
-    pub received_credit: Option<String>,
+    pub received_credit: Option<crate::TreasuryReceivedCreditId>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return CreditReversals for a given status.
@@ -123,7 +123,7 @@ impl serde::Serialize for ListTreasuryCreditReversals {
 impl ListTreasuryCreditReversals {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(financial_account: impl Into<String>) -> Self {
+    pub fn new(financial_account: impl Into<crate::TreasuryFinancialAccountId>) -> Self {
         Self {
             ending_before: None,
             expand: None,
@@ -150,7 +150,10 @@ impl ListTreasuryCreditReversals {
         self
     }
     /// Only return CreditReversals for the ReceivedCredit ID.
-    pub fn received_credit(mut self, v: impl Into<String>) -> Self {
+    pub fn received_credit(
+        mut self,
+        v: impl Into<crate::TreasuryReceivedCreditId>,
+    ) -> Self {
         self.received_credit = Some(v.into());
         self
     }

@@ -14,7 +14,7 @@ pub struct CreateTreasuryDebitReversal {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The ReceivedDebit to reverse.
-    pub received_debit: String,
+    pub received_debit: crate::TreasuryReceivedDebitId,
 }
 #[cfg(feature = "treasury_debit_reversals")]
 impl serde::Serialize for CreateTreasuryDebitReversal {
@@ -35,7 +35,7 @@ impl serde::Serialize for CreateTreasuryDebitReversal {
 impl CreateTreasuryDebitReversal {
     /// Start with the required parameters: `received_debit`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(received_debit: impl Into<String>) -> Self {
+    pub fn new(received_debit: impl Into<crate::TreasuryReceivedDebitId>) -> Self {
         Self {
             expand: None,
             metadata: None,
@@ -82,11 +82,11 @@ pub struct ListTreasuryDebitReversals {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Returns objects associated with this FinancialAccount.
-    pub financial_account: String,
+    pub financial_account: crate::TreasuryFinancialAccountId,
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// Only return DebitReversals for the ReceivedDebit ID.
-    pub received_debit: Option<String>,
+    pub received_debit: Option<crate::TreasuryReceivedDebitId>,
     /// Only return DebitReversals for a given resolution.
     pub resolution: Option<crate::treasury_debit_reversal::Resolution>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
@@ -128,7 +128,7 @@ impl serde::Serialize for ListTreasuryDebitReversals {
 impl ListTreasuryDebitReversals {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(financial_account: impl Into<String>) -> Self {
+    pub fn new(financial_account: impl Into<crate::TreasuryFinancialAccountId>) -> Self {
         Self {
             ending_before: None,
             expand: None,
@@ -156,7 +156,10 @@ impl ListTreasuryDebitReversals {
         self
     }
     /// Only return DebitReversals for the ReceivedDebit ID.
-    pub fn received_debit(mut self, v: impl Into<String>) -> Self {
+    pub fn received_debit(
+        mut self,
+        v: impl Into<crate::TreasuryReceivedDebitId>,
+    ) -> Self {
         self.received_debit = Some(v.into());
         self
     }

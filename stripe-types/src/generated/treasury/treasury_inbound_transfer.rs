@@ -79,7 +79,7 @@ pub struct CreateTreasuryInboundTransfer {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The FinancialAccount to send funds to.
-    pub financial_account: String,
+    pub financial_account: crate::TreasuryFinancialAccountId,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The origin payment method to be debited for the InboundTransfer.
@@ -120,7 +120,7 @@ pub struct CreateTreasuryInboundTransferArgs {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// The FinancialAccount to send funds to.
-    pub financial_account: String,
+    pub financial_account: crate::TreasuryFinancialAccountId,
     /// The origin payment method to be debited for the InboundTransfer.
     pub origin_payment_method: String,
 }
@@ -265,7 +265,7 @@ pub struct ListTreasuryInboundTransfers {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Returns objects associated with this FinancialAccount.
-    pub financial_account: String,
+    pub financial_account: crate::TreasuryFinancialAccountId,
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
@@ -301,7 +301,7 @@ impl serde::Serialize for ListTreasuryInboundTransfers {
 impl ListTreasuryInboundTransfers {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(financial_account: impl Into<String>) -> Self {
+    pub fn new(financial_account: impl Into<crate::TreasuryFinancialAccountId>) -> Self {
         Self {
             ending_before: None,
             expand: None,

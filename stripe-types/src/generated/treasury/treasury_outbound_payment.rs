@@ -93,7 +93,7 @@ pub struct CreateTreasuryOutboundPayment {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The FinancialAccount to pull funds from.
-    pub financial_account: String,
+    pub financial_account: crate::TreasuryFinancialAccountId,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The description that appears on the receiving end for this OutboundPayment (for example, bank statement for external bank transfer). Maximum 10 characters for `ach` payments, 140 characters for `us_domestic_wire` payments, or 500 characters for `stripe` network transfers. Can only include -#.$&*, spaces, and alphanumeric characters. The default value is "payment".
@@ -137,25 +137,18 @@ impl serde::Serialize for CreateTreasuryOutboundPayment {
         map.end()
     }
 }
-/// The required parameters of [`CreateTreasuryOutboundPayment::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "treasury_outbound_payments")]
-#[derive(Clone, Debug)]
-pub struct CreateTreasuryOutboundPaymentArgs {
-    /// Amount (in cents) to be transferred.
-    pub amount: i64,
-    /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
-    pub currency: String,
-    /// The FinancialAccount to pull funds from.
-    pub financial_account: String,
-}
 #[cfg(feature = "treasury_outbound_payments")]
 impl CreateTreasuryOutboundPayment {
-    /// Start with the required parameters, named in [`CreateTreasuryOutboundPaymentArgs`]: `amount`, `currency`, `financial_account`.
+    /// Start with the required parameters: `amount`, `currency`, `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: CreateTreasuryOutboundPaymentArgs) -> Self {
+    pub fn new(
+        amount: impl Into<i64>,
+        currency: impl Into<String>,
+        financial_account: impl Into<crate::TreasuryFinancialAccountId>,
+    ) -> Self {
         Self {
-            amount: args.amount,
-            currency: args.currency,
+            amount: amount.into(),
+            currency: currency.into(),
             customer: None,
             description: None,
             destination_payment_method: None,
@@ -163,7 +156,7 @@ impl CreateTreasuryOutboundPayment {
             destination_payment_method_options: None,
             end_user_details: None,
             expand: None,
-            financial_account: args.financial_account,
+            financial_account: financial_account.into(),
             metadata: None,
             statement_descriptor: None,
         }
@@ -317,7 +310,7 @@ pub struct ListTreasuryOutboundPayments {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Returns objects associated with this FinancialAccount.
-    pub financial_account: String,
+    pub financial_account: crate::TreasuryFinancialAccountId,
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
@@ -359,7 +352,7 @@ impl serde::Serialize for ListTreasuryOutboundPayments {
 impl ListTreasuryOutboundPayments {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(financial_account: impl Into<String>) -> Self {
+    pub fn new(financial_account: impl Into<crate::TreasuryFinancialAccountId>) -> Self {
         Self {
             created: None,
             customer: None,

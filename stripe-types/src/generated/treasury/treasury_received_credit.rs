@@ -18,7 +18,7 @@ pub struct CreateTestHelpersTreasuryReceivedCredit {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The FinancialAccount to send funds to.
-    pub financial_account: String,
+    pub financial_account: crate::TreasuryFinancialAccountId,
     /// Initiating payment method details for the object.
     pub initiating_payment_method_details: Option<
         crate::treasury_received_credit::InitiatingPaymentMethodDetails,
@@ -47,32 +47,24 @@ impl serde::Serialize for CreateTestHelpersTreasuryReceivedCredit {
         map.end()
     }
 }
-/// The required parameters of [`CreateTestHelpersTreasuryReceivedCredit::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "treasury_received_credits")]
-#[derive(Clone, Debug)]
-pub struct CreateTestHelpersTreasuryReceivedCreditArgs {
-    /// Amount (in cents) to be transferred.
-    pub amount: i64,
-    /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
-    pub currency: String,
-    /// The FinancialAccount to send funds to.
-    pub financial_account: String,
-    /// Specifies the network rails to be used. If not set, will default to the PaymentMethod's preferred network. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
-    pub network: crate::treasury_received_credit::create::Network,
-}
 #[cfg(feature = "treasury_received_credits")]
 impl CreateTestHelpersTreasuryReceivedCredit {
-    /// Start with the required parameters, named in [`CreateTestHelpersTreasuryReceivedCreditArgs`]: `amount`, `currency`, `financial_account`, `network`.
+    /// Start with the required parameters: `amount`, `currency`, `financial_account`, `network`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: CreateTestHelpersTreasuryReceivedCreditArgs) -> Self {
+    pub fn new(
+        amount: impl Into<i64>,
+        currency: impl Into<String>,
+        financial_account: impl Into<crate::TreasuryFinancialAccountId>,
+        network: impl Into<crate::treasury_received_credit::create::Network>,
+    ) -> Self {
         Self {
-            amount: args.amount,
-            currency: args.currency,
+            amount: amount.into(),
+            currency: currency.into(),
             description: None,
             expand: None,
-            financial_account: args.financial_account,
+            financial_account: financial_account.into(),
             initiating_payment_method_details: None,
-            network: args.network,
+            network: network.into(),
         }
     }
     /// An arbitrary string attached to the object. Often useful for displaying to users.
@@ -125,7 +117,7 @@ pub struct ListTreasuryReceivedCredits {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The FinancialAccount that received the funds.
-    pub financial_account: String,
+    pub financial_account: crate::TreasuryFinancialAccountId,
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// Only return ReceivedCredits described by the flow.
@@ -166,7 +158,7 @@ impl serde::Serialize for ListTreasuryReceivedCredits {
 impl ListTreasuryReceivedCredits {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(financial_account: impl Into<String>) -> Self {
+    pub fn new(financial_account: impl Into<crate::TreasuryFinancialAccountId>) -> Self {
         Self {
             ending_before: None,
             expand: None,
@@ -346,14 +338,7 @@ impl TreasuryReceivedCredit {
     pub const OBJECT_NAME: &'static str = "treasury.received_credit";
 }
 /// The id of a [`TreasuryReceivedCredit`].
-#[cfg(
-    any(
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-pub type TreasuryReceivedCreditId = crate::rt::Id<TreasuryReceivedCredit>;
+pub type TreasuryReceivedCreditId = crate::rt::Id<crate::gated::TreasuryReceivedCredit>;
 #[cfg(
     any(
         feature = "treasury_received_credits",

@@ -18,7 +18,7 @@ pub struct CreateTestHelpersTreasuryReceivedDebit {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The FinancialAccount to pull funds from.
-    pub financial_account: String,
+    pub financial_account: crate::TreasuryFinancialAccountId,
     /// Initiating payment method details for the object.
     pub initiating_payment_method_details: Option<
         crate::treasury_received_credit::InitiatingPaymentMethodDetails,
@@ -47,32 +47,24 @@ impl serde::Serialize for CreateTestHelpersTreasuryReceivedDebit {
         map.end()
     }
 }
-/// The required parameters of [`CreateTestHelpersTreasuryReceivedDebit::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "treasury_received_debits")]
-#[derive(Clone, Debug)]
-pub struct CreateTestHelpersTreasuryReceivedDebitArgs {
-    /// Amount (in cents) to be transferred.
-    pub amount: i64,
-    /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
-    pub currency: String,
-    /// The FinancialAccount to pull funds from.
-    pub financial_account: String,
-    /// Specifies the network rails to be used. If not set, will default to the PaymentMethod's preferred network. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
-    pub network: crate::treasury_received_debit::create::Network,
-}
 #[cfg(feature = "treasury_received_debits")]
 impl CreateTestHelpersTreasuryReceivedDebit {
-    /// Start with the required parameters, named in [`CreateTestHelpersTreasuryReceivedDebitArgs`]: `amount`, `currency`, `financial_account`, `network`.
+    /// Start with the required parameters: `amount`, `currency`, `financial_account`, `network`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: CreateTestHelpersTreasuryReceivedDebitArgs) -> Self {
+    pub fn new(
+        amount: impl Into<i64>,
+        currency: impl Into<String>,
+        financial_account: impl Into<crate::TreasuryFinancialAccountId>,
+        network: impl Into<crate::treasury_received_debit::create::Network>,
+    ) -> Self {
         Self {
-            amount: args.amount,
-            currency: args.currency,
+            amount: amount.into(),
+            currency: currency.into(),
             description: None,
             expand: None,
-            financial_account: args.financial_account,
+            financial_account: financial_account.into(),
             initiating_payment_method_details: None,
-            network: args.network,
+            network: network.into(),
         }
     }
     /// An arbitrary string attached to the object. Often useful for displaying to users.
@@ -125,7 +117,7 @@ pub struct ListTreasuryReceivedDebits {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The FinancialAccount that funds were pulled from.
-    pub financial_account: String,
+    pub financial_account: crate::TreasuryFinancialAccountId,
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
@@ -161,7 +153,7 @@ impl serde::Serialize for ListTreasuryReceivedDebits {
 impl ListTreasuryReceivedDebits {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(financial_account: impl Into<String>) -> Self {
+    pub fn new(financial_account: impl Into<crate::TreasuryFinancialAccountId>) -> Self {
         Self {
             ending_before: None,
             expand: None,
@@ -334,14 +326,7 @@ impl TreasuryReceivedDebit {
     pub const OBJECT_NAME: &'static str = "treasury.received_debit";
 }
 /// The id of a [`TreasuryReceivedDebit`].
-#[cfg(
-    any(
-        feature = "treasury_received_debits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-pub type TreasuryReceivedDebitId = crate::rt::Id<TreasuryReceivedDebit>;
+pub type TreasuryReceivedDebitId = crate::rt::Id<crate::gated::TreasuryReceivedDebit>;
 #[cfg(
     any(
         feature = "treasury_received_debits",

@@ -16,7 +16,7 @@ pub struct ListTreasuryTransactions {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Returns objects associated with this FinancialAccount.
-    pub financial_account: String,
+    pub financial_account: crate::TreasuryFinancialAccountId,
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// The results are in reverse chronological order by `created` or `posted_at`. The default is `created`.
@@ -65,7 +65,7 @@ impl serde::Serialize for ListTreasuryTransactions {
 impl ListTreasuryTransactions {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(financial_account: impl Into<String>) -> Self {
+    pub fn new(financial_account: impl Into<crate::TreasuryFinancialAccountId>) -> Self {
         Self {
             created: None,
             ending_before: None,

@@ -18,7 +18,7 @@ pub struct ListTreasuryTransactionEntries {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Returns objects associated with this FinancialAccount.
-    pub financial_account: String,
+    pub financial_account: crate::TreasuryFinancialAccountId,
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// The results are in reverse chronological order by `created` or `effective_at`. The default is `created`.
@@ -26,7 +26,7 @@ pub struct ListTreasuryTransactionEntries {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return TransactionEntries associated with this Transaction.
-    pub transaction: Option<String>,
+    pub transaction: Option<crate::TreasuryTransactionId>,
 }
 #[cfg(feature = "treasury_transaction_entries")]
 impl serde::Serialize for ListTreasuryTransactionEntries {
@@ -65,7 +65,7 @@ impl serde::Serialize for ListTreasuryTransactionEntries {
 impl ListTreasuryTransactionEntries {
     /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(financial_account: impl Into<String>) -> Self {
+    pub fn new(financial_account: impl Into<crate::TreasuryFinancialAccountId>) -> Self {
         Self {
             created: None,
             effective_at: None,
@@ -123,7 +123,7 @@ impl ListTreasuryTransactionEntries {
         self
     }
     /// Only return TransactionEntries associated with this Transaction.
-    pub fn transaction(mut self, v: impl Into<String>) -> Self {
+    pub fn transaction(mut self, v: impl Into<crate::TreasuryTransactionId>) -> Self {
         self.transaction = Some(v.into());
         self
     }

@@ -70,7 +70,7 @@ pub struct V2BillingMeterEventAdjustment {
     /// The name of the meter event. Corresponds with the `event_name` field on a meter.
     pub event_name: String,
     /// The unique id of this meter event adjustment.
-    pub id: String,
+    pub id: crate::V2BillingMeterEventAdjustmentId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Open Enum. The meter event adjustment’s status.
@@ -85,6 +85,9 @@ impl V2BillingMeterEventAdjustment {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "v2.billing.meter_event_adjustment";
 }
+/// The id of a [`V2BillingMeterEventAdjustment`].
+#[cfg(feature = "v2")]
+pub type V2BillingMeterEventAdjustmentId = crate::rt::Id<V2BillingMeterEventAdjustment>;
 #[cfg(feature = "v2")]
 impl crate::rt::Decode for V2BillingMeterEventAdjustment {
     #[inline(never)]
@@ -93,7 +96,7 @@ impl crate::rt::Decode for V2BillingMeterEventAdjustment {
             f0: crate::rt::json::Slot<crate::v2_billing_meter_event_adjustment::Cancel>,
             f1: crate::rt::json::Slot<crate::rt::DateTime>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::V2BillingMeterEventAdjustmentId>,
             f4: crate::rt::json::Slot<bool>,
             f5: crate::rt::json::Slot<crate::billing_meter_event_adjustment::Status>,
             f6: crate::rt::json::Slot<crate::billing_meter_event_adjustment::Type>,

@@ -53,7 +53,7 @@ pub struct V2BillingMeterEventSession {
     /// The time at which this session will expire.
     pub expires_at: crate::rt::DateTime,
     /// The unique id of this auth session.
-    pub id: String,
+    pub id: crate::V2BillingMeterEventSessionId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -64,6 +64,9 @@ impl V2BillingMeterEventSession {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "v2.billing.meter_event_session";
 }
+/// The id of a [`V2BillingMeterEventSession`].
+#[cfg(feature = "v2")]
+pub type V2BillingMeterEventSessionId = crate::rt::Id<V2BillingMeterEventSession>;
 #[cfg(feature = "v2")]
 impl crate::rt::Decode for V2BillingMeterEventSession {
     #[inline(never)]
@@ -72,7 +75,7 @@ impl crate::rt::Decode for V2BillingMeterEventSession {
             f0: crate::rt::json::Slot<crate::rt::Secret<String>>,
             f1: crate::rt::json::Slot<crate::rt::DateTime>,
             f2: crate::rt::json::Slot<crate::rt::DateTime>,
-            f3: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::V2BillingMeterEventSessionId>,
             f4: crate::rt::json::Slot<bool>,
         }
         let mut b = Slots {

@@ -10,7 +10,7 @@
 #[non_exhaustive]
 pub struct CreateV2CoreAccountLink {
     /// The ID of the Account to create link for.
-    pub account: crate::AccountId,
+    pub account: crate::V2CoreAccountId,
     /// The use case of the AccountLink.
     pub use_case: crate::v2_core_account_link::create::UseCase,
 }
@@ -29,7 +29,7 @@ impl CreateV2CoreAccountLink {
     /// Start with the required parameters: `account`, `use_case`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        account: impl Into<crate::AccountId>,
+        account: impl Into<crate::V2CoreAccountId>,
         use_case: impl Into<crate::v2_core_account_link::create::UseCase>,
     ) -> Self {
         Self {

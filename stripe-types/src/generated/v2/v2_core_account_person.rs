@@ -10,7 +10,7 @@
 #[non_exhaustive]
 pub struct CreateV2CoreAccountPerson {
     /// Account the Person should be associated with.
-    pub account_id: crate::AccountId,
+    pub account_id: crate::V2CoreAccountId,
     /// Additional addresses associated with the person.
     pub additional_addresses: Option<
         Vec<crate::v2_core_account::create::AdditionalAddresses>,
@@ -123,7 +123,7 @@ impl serde::Serialize for CreateV2CoreAccountPerson {
 impl CreateV2CoreAccountPerson {
     /// Start with the required parameters: `account_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account_id: impl Into<crate::AccountId>) -> Self {
+    pub fn new(account_id: impl Into<crate::V2CoreAccountId>) -> Self {
         Self {
             account_id: account_id.into(),
             additional_addresses: None,
@@ -316,7 +316,7 @@ impl crate::rt::StripeRequest for CreateV2CoreAccountPerson {
 #[non_exhaustive]
 pub struct ListV2CoreAccountPersons {
     /// Account the Persons are associated with.
-    pub account_id: crate::AccountId,
+    pub account_id: crate::V2CoreAccountId,
     /// The upper limit on the number of accounts returned by the List Account request.
     pub limit: Option<i64>,
     /// The page token to navigate to next or previous batch of accounts given by the list request.
@@ -340,7 +340,7 @@ impl serde::Serialize for ListV2CoreAccountPersons {
 impl ListV2CoreAccountPersons {
     /// Start with the required parameters: `account_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account_id: impl Into<crate::AccountId>) -> Self {
+    pub fn new(account_id: impl Into<crate::V2CoreAccountId>) -> Self {
         Self {
             account_id: account_id.into(),
             limit: None,
@@ -388,9 +388,9 @@ impl crate::rt::StripeRequest for ListV2CoreAccountPersons {
 #[non_exhaustive]
 pub struct RetrieveV2CoreAccountPerson {
     /// The Account the Person is associated with.
-    pub account_id: crate::AccountId,
+    pub account_id: crate::V2CoreAccountId,
     /// The ID of the Person to retrieve.
-    pub id: crate::PersonId,
+    pub id: crate::V2CoreAccountPersonId,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for RetrieveV2CoreAccountPerson {
@@ -405,8 +405,8 @@ impl RetrieveV2CoreAccountPerson {
     /// Start with the required parameters: `account_id`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        account_id: impl Into<crate::AccountId>,
-        id: impl Into<crate::PersonId>,
+        account_id: impl Into<crate::V2CoreAccountId>,
+        id: impl Into<crate::V2CoreAccountPersonId>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -444,9 +444,9 @@ impl crate::rt::StripeRequest for RetrieveV2CoreAccountPerson {
 #[non_exhaustive]
 pub struct UpdateV2CoreAccountPerson {
     /// The Account the Person is associated with.
-    pub account_id: crate::AccountId,
+    pub account_id: crate::V2CoreAccountId,
     /// The ID of the Person to update.
-    pub id: crate::PersonId,
+    pub id: crate::V2CoreAccountPersonId,
     /// Additional addresses associated with the person.
     pub additional_addresses: Option<
         Vec<crate::v2_core_account::params::AdditionalAddresses>,
@@ -560,8 +560,8 @@ impl UpdateV2CoreAccountPerson {
     /// Start with the required parameters: `account_id`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        account_id: impl Into<crate::AccountId>,
-        id: impl Into<crate::PersonId>,
+        account_id: impl Into<crate::V2CoreAccountId>,
+        id: impl Into<crate::V2CoreAccountPersonId>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -774,7 +774,7 @@ pub struct V2CoreAccountPerson {
     /// The person's first name.
     pub given_name: Option<String>,
     /// Unique identifier for the Person.
-    pub id: String,
+    pub id: crate::V2CoreAccountPersonId,
     /// The identification numbers (e.g., SSN) associated with the person.
     pub id_numbers: Option<Vec<crate::v2_core_account::IdNumbers>>,
     /// The person's gender (International regulations require either "male" or "female").
@@ -807,6 +807,9 @@ impl V2CoreAccountPerson {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "v2.core.account_person";
 }
+/// The id of a [`V2CoreAccountPerson`].
+#[cfg(feature = "v2")]
+pub type V2CoreAccountPersonId = crate::rt::Id<V2CoreAccountPerson>;
 #[cfg(feature = "v2")]
 impl crate::rt::Decode for V2CoreAccountPerson {
     #[inline(never)]
@@ -824,7 +827,7 @@ impl crate::rt::Decode for V2CoreAccountPerson {
             f7: crate::rt::json::Slot<crate::v2_core_account_person::Documents>,
             f8: crate::rt::json::Slot<String>,
             f9: crate::rt::json::Slot<String>,
-            f10: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<crate::V2CoreAccountPersonId>,
             f11: crate::rt::json::Slot<Vec<crate::v2_core_account::IdNumbers>>,
             f12: crate::rt::json::Slot<crate::v2_core_account::LegalGender>,
             f13: crate::rt::json::Slot<bool>,

@@ -10,7 +10,7 @@
 #[non_exhaustive]
 pub struct PersonTokensV2CoreAccount {
     /// The Account the Person is associated with.
-    pub account_id: crate::AccountId,
+    pub account_id: crate::V2CoreAccountId,
     /// Additional addresses associated with the person.
     pub additional_addresses: Option<
         Vec<crate::v2_core_account::params::AdditionalAddresses>,
@@ -118,7 +118,7 @@ impl serde::Serialize for PersonTokensV2CoreAccount {
 impl PersonTokensV2CoreAccount {
     /// Start with the required parameters: `account_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account_id: impl Into<crate::AccountId>) -> Self {
+    pub fn new(account_id: impl Into<crate::V2CoreAccountId>) -> Self {
         Self {
             account_id: account_id.into(),
             additional_addresses: None,
@@ -305,9 +305,9 @@ impl crate::rt::StripeRequest for PersonTokensV2CoreAccount {
 #[non_exhaustive]
 pub struct RetrieveV2CoreAccountPersonToken {
     /// The Account the Person is associated with.
-    pub account_id: crate::AccountId,
+    pub account_id: crate::V2CoreAccountId,
     /// The ID of the Person Token to retrieve.
-    pub id: String,
+    pub id: crate::V2CoreAccountPersonTokenId,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for RetrieveV2CoreAccountPersonToken {
@@ -321,7 +321,10 @@ impl serde::Serialize for RetrieveV2CoreAccountPersonToken {
 impl RetrieveV2CoreAccountPersonToken {
     /// Start with the required parameters: `account_id`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account_id: impl Into<crate::AccountId>, id: impl Into<String>) -> Self {
+    pub fn new(
+        account_id: impl Into<crate::V2CoreAccountId>,
+        id: impl Into<crate::V2CoreAccountPersonTokenId>,
+    ) -> Self {
         Self {
             account_id: account_id.into(),
             id: id.into(),
@@ -359,7 +362,7 @@ pub struct V2CoreAccountPersonToken {
     /// Time at which the token will expire.
     pub expires_at: crate::rt::DateTime,
     /// Unique identifier for the token.
-    pub id: String,
+    pub id: crate::V2CoreAccountPersonTokenId,
     /// Has the value `true` if the token exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Determines if the token has already been used (tokens can only be used once).
@@ -372,6 +375,9 @@ impl V2CoreAccountPersonToken {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "v2.core.account_person_token";
 }
+/// The id of a [`V2CoreAccountPersonToken`].
+#[cfg(feature = "v2")]
+pub type V2CoreAccountPersonTokenId = crate::rt::Id<V2CoreAccountPersonToken>;
 #[cfg(feature = "v2")]
 impl crate::rt::Decode for V2CoreAccountPersonToken {
     #[inline(never)]
@@ -379,7 +385,7 @@ impl crate::rt::Decode for V2CoreAccountPersonToken {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::DateTime>,
             f1: crate::rt::json::Slot<crate::rt::DateTime>,
-            f2: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::V2CoreAccountPersonTokenId>,
             f3: crate::rt::json::Slot<bool>,
             f4: crate::rt::json::Slot<bool>,
         }

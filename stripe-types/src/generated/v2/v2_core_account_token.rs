@@ -99,7 +99,7 @@ impl crate::rt::StripeRequest for CreateV2CoreAccountToken {
 #[non_exhaustive]
 pub struct RetrieveV2CoreAccountToken {
     /// The ID of the Account Token to retrieve.
-    pub id: String,
+    pub id: crate::V2CoreAccountTokenId,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for RetrieveV2CoreAccountToken {
@@ -113,7 +113,7 @@ impl serde::Serialize for RetrieveV2CoreAccountToken {
 impl RetrieveV2CoreAccountToken {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::V2CoreAccountTokenId>) -> Self {
         Self { id: id.into() }
     }
 }
@@ -147,7 +147,7 @@ pub struct V2CoreAccountToken {
     /// Time at which the token will expire.
     pub expires_at: crate::rt::DateTime,
     /// Unique identifier for the token.
-    pub id: String,
+    pub id: crate::V2CoreAccountTokenId,
     /// Has the value `true` if the token exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Determines if the token has already been used (tokens can only be used once).
@@ -160,6 +160,9 @@ impl V2CoreAccountToken {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "v2.core.account_token";
 }
+/// The id of a [`V2CoreAccountToken`].
+#[cfg(feature = "v2")]
+pub type V2CoreAccountTokenId = crate::rt::Id<V2CoreAccountToken>;
 #[cfg(feature = "v2")]
 impl crate::rt::Decode for V2CoreAccountToken {
     #[inline(never)]
@@ -167,7 +170,7 @@ impl crate::rt::Decode for V2CoreAccountToken {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::DateTime>,
             f1: crate::rt::json::Slot<crate::rt::DateTime>,
-            f2: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::V2CoreAccountTokenId>,
             f3: crate::rt::json::Slot<bool>,
             f4: crate::rt::json::Slot<bool>,
         }

@@ -107,7 +107,7 @@ impl crate::rt::StripeRequest for ListV2CoreEvents {
 #[non_exhaustive]
 pub struct PingV2CoreEventDestination {
     /// Identifier for the event destination to ping.
-    pub id: String,
+    pub id: crate::V2CoreEventDestinationId,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for PingV2CoreEventDestination {
@@ -121,7 +121,7 @@ impl serde::Serialize for PingV2CoreEventDestination {
 impl PingV2CoreEventDestination {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::V2CoreEventDestinationId>) -> Self {
         Self { id: id.into() }
     }
 }
@@ -155,7 +155,7 @@ impl crate::rt::StripeRequest for PingV2CoreEventDestination {
 #[non_exhaustive]
 pub struct RetrieveV2CoreEvent {
     /// Unique identifier for the object.
-    pub id: crate::event::EventId,
+    pub id: crate::V2CoreEventId,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for RetrieveV2CoreEvent {
@@ -169,7 +169,7 @@ impl serde::Serialize for RetrieveV2CoreEvent {
 impl RetrieveV2CoreEvent {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<crate::event::EventId>) -> Self {
+    pub fn new(id: impl Into<crate::V2CoreEventId>) -> Self {
         Self { id: id.into() }
     }
 }
@@ -204,7 +204,7 @@ pub struct V2CoreEvent {
     /// Additional data about the event.
     pub data: Option<serde_json::Value>,
     /// Unique identifier for the event.
-    pub id: String,
+    pub id: crate::V2CoreEventId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Reason for the event.
@@ -221,6 +221,9 @@ impl V2CoreEvent {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "v2.core.event";
 }
+/// The id of a [`V2CoreEvent`].
+#[cfg(feature = "v2")]
+pub type V2CoreEventId = crate::rt::Id<V2CoreEvent>;
 #[cfg(feature = "v2")]
 impl crate::rt::Decode for V2CoreEvent {
     #[inline(never)]
@@ -230,7 +233,7 @@ impl crate::rt::Decode for V2CoreEvent {
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<crate::rt::DateTime>,
             f3: crate::rt::json::Slot<serde_json::Value>,
-            f4: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::V2CoreEventId>,
             f5: crate::rt::json::Slot<bool>,
             f6: crate::rt::json::Slot<crate::v2_core_event::Reason>,
             f7: crate::rt::json::Slot<crate::v2_core_event::RelatedObject>,

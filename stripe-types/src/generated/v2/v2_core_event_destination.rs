@@ -170,7 +170,7 @@ impl crate::rt::StripeRequest for CreateV2CoreEventDestination {
 #[non_exhaustive]
 pub struct DisableV2CoreEventDestination {
     /// Identifier for the event destination to disable.
-    pub id: String,
+    pub id: crate::V2CoreEventDestinationId,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for DisableV2CoreEventDestination {
@@ -184,7 +184,7 @@ impl serde::Serialize for DisableV2CoreEventDestination {
 impl DisableV2CoreEventDestination {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::V2CoreEventDestinationId>) -> Self {
         Self { id: id.into() }
     }
 }
@@ -218,7 +218,7 @@ impl crate::rt::StripeRequest for DisableV2CoreEventDestination {
 #[non_exhaustive]
 pub struct EnableV2CoreEventDestination {
     /// Identifier for the event destination to enable.
-    pub id: String,
+    pub id: crate::V2CoreEventDestinationId,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for EnableV2CoreEventDestination {
@@ -232,7 +232,7 @@ impl serde::Serialize for EnableV2CoreEventDestination {
 impl EnableV2CoreEventDestination {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::V2CoreEventDestinationId>) -> Self {
         Self { id: id.into() }
     }
 }
@@ -346,7 +346,7 @@ impl crate::rt::StripeRequest for ListV2CoreEventDestinations {
 #[non_exhaustive]
 pub struct RetrieveV2CoreEventDestination {
     /// Identifier for the event destination to retrieve.
-    pub id: String,
+    pub id: crate::V2CoreEventDestinationId,
     /// Additional fields to include in the response.
     pub include: Option<Vec<crate::v2_core_event_destination::Include>>,
 }
@@ -365,7 +365,7 @@ impl serde::Serialize for RetrieveV2CoreEventDestination {
 impl RetrieveV2CoreEventDestination {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::V2CoreEventDestinationId>) -> Self {
         Self {
             id: id.into(),
             include: None,
@@ -410,7 +410,7 @@ impl crate::rt::StripeRequest for RetrieveV2CoreEventDestination {
 #[non_exhaustive]
 pub struct UpdateV2CoreEventDestination {
     /// Identifier for the event destination to update.
-    pub id: String,
+    pub id: crate::V2CoreEventDestinationId,
     /// An optional description of what the event destination is used for.
     pub description: Option<String>,
     /// The list of events to enable for this endpoint.
@@ -456,7 +456,7 @@ impl serde::Serialize for UpdateV2CoreEventDestination {
 impl UpdateV2CoreEventDestination {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::V2CoreEventDestinationId>) -> Self {
         Self {
             id: id.into(),
             description: None,
@@ -545,7 +545,7 @@ pub struct V2CoreEventDestination {
     /// Where events should be routed from.
     pub events_from: Option<Vec<crate::v2_core_event_destination::EventsFrom>>,
     /// Unique identifier for the object.
-    pub id: String,
+    pub id: crate::V2CoreEventDestinationId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Metadata.
@@ -572,6 +572,9 @@ impl V2CoreEventDestination {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "v2.core.event_destination";
 }
+/// The id of a [`V2CoreEventDestination`].
+#[cfg(feature = "v2")]
+pub type V2CoreEventDestinationId = crate::rt::Id<V2CoreEventDestination>;
 #[cfg(feature = "v2")]
 impl crate::rt::Decode for V2CoreEventDestination {
     #[inline(never)]
@@ -585,7 +588,7 @@ impl crate::rt::Decode for V2CoreEventDestination {
             f3: crate::rt::json::Slot<Vec<String>>,
             f4: crate::rt::json::Slot<crate::v2_core_event_destination::EventPayload>,
             f5: crate::rt::json::Slot<Vec<crate::v2_core_event_destination::EventsFrom>>,
-            f6: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::V2CoreEventDestinationId>,
             f7: crate::rt::json::Slot<bool>,
             f8: crate::rt::json::Slot<crate::rt::Metadata>,
             f9: crate::rt::json::Slot<String>,

@@ -10,9 +10,9 @@
 #[non_exhaustive]
 pub struct DeleteV2CoreAccountPerson {
     /// The Account the Person is associated with.
-    pub account_id: crate::AccountId,
+    pub account_id: crate::V2CoreAccountId,
     /// The ID of the Person to delete.
-    pub id: crate::PersonId,
+    pub id: crate::V2CoreAccountPersonId,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for DeleteV2CoreAccountPerson {
@@ -27,8 +27,8 @@ impl DeleteV2CoreAccountPerson {
     /// Start with the required parameters: `account_id`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        account_id: impl Into<crate::AccountId>,
-        id: impl Into<crate::PersonId>,
+        account_id: impl Into<crate::V2CoreAccountId>,
+        id: impl Into<crate::V2CoreAccountPersonId>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -66,7 +66,7 @@ impl crate::rt::StripeRequest for DeleteV2CoreAccountPerson {
 #[non_exhaustive]
 pub struct DeleteV2CoreEventDestination {
     /// Identifier for the event destination to delete.
-    pub id: String,
+    pub id: crate::V2CoreEventDestinationId,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for DeleteV2CoreEventDestination {
@@ -80,7 +80,7 @@ impl serde::Serialize for DeleteV2CoreEventDestination {
 impl DeleteV2CoreEventDestination {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::V2CoreEventDestinationId>) -> Self {
         Self { id: id.into() }
     }
 }
