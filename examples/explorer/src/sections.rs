@@ -450,12 +450,9 @@ pub async fn connect(t: &mut Tour) -> R {
         link.expires_at, link.url
     ));
 
-    let transfer = call!(CreateTransfer::new(CreateTransferArgs {
-        currency: "usd".into(),
-        destination: (&account.id).into(),
-    })
-    .amount(1000)
-    .send(&client))
+    let transfer = call!(CreateTransfer::new("usd", &account.id)
+        .amount(1000)
+        .send(&client))
     .await;
     match transfer {
         Ok(tr) => note(&format!(

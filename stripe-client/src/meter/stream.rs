@@ -61,7 +61,7 @@ impl MeterEventSession {
         })?;
         let created = s.created.unix_seconds().unwrap_or(expires - 900);
         Ok(MeterEventSession {
-            id: s.id,
+            id: s.id.into_inner(),
             authentication_token: s.authentication_token,
             created: s.created,
             expires_at: s.expires_at,
