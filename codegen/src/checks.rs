@@ -38,6 +38,10 @@ pub struct Checks {
     pub enum_pairs: Vec<(bool, String)>,
     /// Request enums linked to a response enum, by `(request, response)` pair.
     pub enum_links: usize,
+    /// Of those, pairs that are one enum.
+    pub enum_shared: usize,
+    /// Of those, pairs that convert both ways with `From`.
+    pub enum_converted: usize,
     /// Generated doc lines that name a type the generated code does not define.
     pub dangling_docs: Vec<String>,
     /// v1 operations that Stripe's SDKs do not name.
@@ -192,6 +196,11 @@ pub fn measure(m: &Model) -> Checks {
         e.0 |= top;
     }
     c.enum_links = pairs.len();
+    c.enum_shared = pairs.keys().filter(|(r, s)| r == s).count();
+    c.enum_converted = pairs
+        .keys()
+        .filter(|p| m.enum_conversions.contains(p))
+        .count();
     for ((req, resp), v) in pairs {
         if req != resp && !m.enum_conversions.contains(&(req, resp)) {
             c.enum_pairs.push(v);

@@ -307,7 +307,7 @@ impl<'a> Emitter<'a> {
         };
         let doc = doc_attrs(Some(item.doc.as_deref().unwrap_or(&fallback)));
         let decls = fields.iter().map(|f| {
-            let fd = doc_attrs(Some(&field_doc(f, what)));
+            let fd = doc_attrs(Some(&self.param_doc(id, f, what)));
             let fi = ident(&f.ident);
             let ft = self.field_ty(f);
             quote!(#fd pub #fi: #ft,)
@@ -602,7 +602,7 @@ impl<'a> Emitter<'a> {
             .join(", ");
         let (new_doc, signature, args_struct) = if by_name {
             let decls = required.iter().map(|f| {
-                let fd = doc_attrs(Some(&field_doc(f, "parameter")));
+                let fd = doc_attrs(Some(&self.param_doc(id, f, "parameter")));
                 let fi = ident(&f.ident);
                 let ft = self.ty(&f.ty);
                 quote!(#fd pub #fi: #ft,)
@@ -644,7 +644,7 @@ impl<'a> Emitter<'a> {
             };
             let fi = ident(&f.ident);
             let (at, conv) = self.setter_arg(&f.ty);
-            let fd = doc_attrs(Some(&field_doc(f, "parameter")));
+            let fd = doc_attrs(Some(&self.param_doc(id, f, "parameter")));
             let val = if f.boxed {
                 quote!(crate::rt::Boxed::new(#conv))
             } else {
@@ -771,6 +771,7 @@ impl<'a> Emitter<'a> {
             .zip(values)
             .map(|(v, s)| quote!(#name::#v => #s,));
         let (names, from) = from_table(&quote!(#name), &variants, values);
+        let conversions = self.enum_conversions(id);
         // Only response enums are decoded (a non-generic impl is always compiled).
         let decode = if item.roles.de {
             quote! {
@@ -825,7 +826,46 @@ impl<'a> Emitter<'a> {
                 fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> { crate::rt::de::str_enum(d) }
             }
             #decode
+            #conversions
         }
+    }
+
+    /// A field's doc ([`field_doc`]); for a parameter that takes fewer values than its enum
+    /// holds, which ones it takes.
+    fn param_doc(&self, id: ItemId, f: &Field, what: &str) -> String {
+        let doc = field_doc(f, what);
+        match self.m.accepts.get(&(id, f.name.clone())) {
+            Some(values) => {
+                let listed: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+                format!("{doc}\n\nThis parameter takes {}.", listed.join(", "))
+            }
+            None => doc,
+        }
+    }
+
+    /// `From` both ways between a request enum and the response enum of the same property
+    /// that it cannot be (it takes values the response never holds): by wire value, so an
+    /// unknown value survives.
+    fn enum_conversions(&self, id: ItemId) -> TokenStream {
+        let mut out = TokenStream::new();
+        for &(req, resp) in self.m.enum_conversions.iter().filter(|(r, _)| *r == id) {
+            let (a, b) = (self.ty(&Ty::Named(req)), self.ty(&Ty::Named(resp)));
+            let cfg = cfg_all(&[
+                self.m.items[req].cfg.clone(),
+                self.m.items[resp].cfg.clone(),
+            ]);
+            for (from, to) in [(&a, &b), (&b, &a)] {
+                out.extend(quote! {
+                    #cfg
+                    impl From<#from> for #to {
+                        fn from(v: #from) -> Self {
+                            <#to as std::str::FromStr>::from_str(v.as_str()).unwrap_or_else(|e| match e {})
+                        }
+                    }
+                });
+            }
+        }
+        out
     }
 
     /// A union variant's type: through `crate::gated` when the union only names it.
@@ -1604,9 +1644,10 @@ fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
                     let args: Vec<TokenStream> = fields
                         .iter()
                         .filter(|f| f.required && f.location == Location::Params)
-                        .map(|f| sample(e, &f.ty, depth + 1))
+                        .map(|f| sample_field(e, id, f, depth + 1))
                         .collect();
-                    let mut expr = constructor_call(m, id, fields, |f| sample(e, &f.ty, depth + 1));
+                    let mut expr =
+                        constructor_call(m, id, fields, |f| sample_field(e, id, f, depth + 1));
                     // An object with only optional fields would encode to nothing, which the
                     // API reads as absent: set one field, preferring a scalar one.
                     if args.is_empty() && depth > 0 && depth < 8 {
@@ -1624,7 +1665,7 @@ fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
                             } else {
                                 ident(&f.ident)
                             };
-                            let v = sample(e, &f.ty, depth + 1);
+                            let v = sample_field(e, id, f, depth + 1);
                             expr = quote!(#expr.#method(#v));
                         }
                     }
@@ -1632,6 +1673,37 @@ fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
                 }
             }
         }
+    }
+}
+
+/// A value for field `f` of struct `id`: [`sample`], but an enum the field shares with the
+/// response takes a value the parameter takes ([`Model::accepts`]).
+fn sample_field(e: &Emitter<'_>, id: ItemId, f: &Field, depth: usize) -> TokenStream {
+    fn with_value(e: &Emitter<'_>, t: &Ty, value: &str, depth: usize) -> TokenStream {
+        match t {
+            Ty::Named(i) if matches!(e.m.items[e.m.resolve(*i)].kind, Kind::Enum { .. }) => {
+                let name = item_path(e.m, *i, quote!(stripe_types));
+                quote!(<#name as std::str::FromStr>::from_str(#value).unwrap_or_else(|e| match e {}))
+            }
+            Ty::Vec(inner) => {
+                let v = with_value(e, inner, value, depth + 1);
+                quote!(vec![#v])
+            }
+            Ty::Clearable(inner) => {
+                let v = with_value(e, inner, value, depth + 1);
+                quote!(stripe_types::rt::Clearable::Set(#v))
+            }
+            t => sample(e, t, depth),
+        }
+    }
+    match e
+        .m
+        .accepts
+        .get(&(e.m.resolve(id), f.name.clone()))
+        .and_then(|v| v.first())
+    {
+        Some(value) => with_value(e, &f.ty, value, depth),
+        None => sample(e, &f.ty, depth),
     }
 }
 
@@ -1658,13 +1730,13 @@ pub fn mock_test(m: &Model, sha256: &str) -> Result<String, crate::Error> {
             continue;
         };
         let fname = format_ident!("op_{}", field_ident(&op.id).trim_start_matches("r#"));
-        let call = constructor_call(m, op.params, fields, |f| sample(&e, &f.ty, 1));
+        let call = constructor_call(m, op.params, fields, |f| sample_field(&e, op.params, f, 1));
         let guarded = fields
             .iter()
             .filter(|f| !f.required && GUARD_REQUIRED.contains(&(op.id.as_str(), f.name.as_str())))
             .map(|f| {
                 let method = ident(&f.ident);
-                let v = sample(&e, &f.ty, 1);
+                let v = sample_field(&e, op.params, f, 1);
                 quote!(.#method(#v))
             });
         let op_id = &op.id;

@@ -39,6 +39,15 @@
 //!   refuses a v1 account's id in the v2 Account API. A v2 path never falls back to a v1
 //!   resource. Where an id does work in both, the conversion is explicit
 //!   (`AccountId::new(v2_account.id.as_str())`).
+//! - **One enum per wire concept**: a request parameter that the spec links to a response
+//!   enum (the same property of the resource) takes that very enum when every value it takes
+//!   is one the response holds: `CreatePaymentIntent.capture_method` and
+//!   `PaymentIntent.capture_method` are both `payment_intent::CaptureMethod`, what
+//!   `CreateCustomer`, `UpdateCustomer` and `Customer` say of `tax_exempt` is one
+//!   `customer::TaxExempt`. Enums linked so form groups, each one enum with every value of
+//!   its members. A request enum that takes values the response never holds (a list filter's
+//!   `all`) stays apart and converts both ways with `From`; unknown values survive as
+//!   `Unknown` either way ([`links::share_enums`]).
 //! - **No swappable arguments**: `new` takes the required parameters positionally, unless two
 //!   of them would have one Rust type; then it takes one `<Name>Args` struct of named fields
 //!   ([`emit::takes_args_struct`]).
@@ -47,7 +56,7 @@
 //! - **Type names**: component schemas and operation structs keep their names at the crate
 //!   root (`stripe_types::PaymentIntent`, `stripe_types::CreatePaymentIntent`). Every type
 //!   nested in them lives in the module of its resource, named by the end of its field path
-//!   (`payment_intent::CaptureMethod`, `price::RecurringInterval`). A type several operations
+//!   (`payment_intent::CaptureMethod`, `customer::TaxExempt`). A type several operations
 //!   share is named by the path its uses have in common, in the resource most of them belong
 //!   to, never after one of them. A collision lengthens the name by one field at a time; types
 //!   that share a whole field path move into a submodule named after the operation that owns
@@ -495,10 +504,12 @@ impl Stats {
             count(checks::Slot::List, true),
         ));
         s.push_str(&format!(
-            "enums: request/response pairs without a conversion: {} ({} at the top level) of {} linked pairs\n",
+            "enums: request/response pairs without a conversion: {} ({} at the top level) of {} linked pairs ({} one enum, {} convert with From)\n",
             c.enum_pairs.len(),
             c.enum_pairs.iter().filter(|(t, _)| *t).count(),
-            c.enum_links
+            c.enum_links,
+            c.enum_shared,
+            c.enum_converted
         ));
         s.push_str(&format!(
             "docs: doc lines naming a missing type: {}\n",

@@ -445,3 +445,129 @@ pub fn type_links(m: &mut Model) {
         }
     }
 }
+
+/// One enum per wire concept: a request enum that the spec links to a response enum (the
+/// same property of the resource) becomes that enum, when every value it takes is one the
+/// response carries (`CreatePaymentIntent.capture_method` takes `payment_intent::CaptureMethod`,
+/// the type `PaymentIntent.capture_method` holds). Enums linked so form groups (one request
+/// enum, deduplicated, may stand for the same property of several resources, and several
+/// request enums for one response enum); each group becomes one enum with every value of its
+/// members; a parameter that takes fewer of them says which in its doc
+/// ([`Model::accepts`]). A request enum that takes values the response never holds (a list filter's `all`)
+/// stays apart and converts both ways with `From` ([`Model::enum_conversions`]); an unknown
+/// value survives either way. Runs after deduplication.
+pub fn share_enums(m: &mut Model) {
+    let values = |m: &Model, i: ItemId| -> Vec<String> {
+        match &m.items[i].kind {
+            Kind::Enum { values } => values.clone(),
+            _ => Vec::new(),
+        }
+    };
+    let pairs = |m: &Model| -> std::collections::BTreeSet<(ItemId, ItemId)> {
+        let mut out = std::collections::BTreeSet::new();
+        for s in &m.links {
+            let Link::Enum(resp) = s.link else { continue };
+            let Kind::Struct { fields, .. } = &m.items[m.resolve(s.item)].kind else {
+                continue;
+            };
+            let Some(f) = fields.get(s.index) else {
+                continue;
+            };
+            if let Leaf::Enum(req) = param_leaf(m, &f.ty) {
+                out.insert((m.resolve(req), m.resolve(resp)));
+            }
+        }
+        out
+    };
+    // Union-find over the pairs whose request values the response carries.
+    let mut parent: BTreeMap<ItemId, ItemId> = BTreeMap::new();
+    fn find(parent: &mut BTreeMap<ItemId, ItemId>, x: ItemId) -> ItemId {
+        let p = *parent.entry(x).or_insert(x);
+        if p == x {
+            return x;
+        }
+        let r = find(parent, p);
+        parent.insert(x, r);
+        r
+    }
+    for (r, s) in pairs(m) {
+        let (vr, vs) = (values(m, r), values(m, s));
+        if r != s && vr.iter().all(|v| vs.contains(v)) {
+            let (a, b) = (find(&mut parent, r), find(&mut parent, s));
+            if a != b {
+                parent.insert(a.max(b), a.min(b));
+            }
+        }
+    }
+    let mut groups: BTreeMap<ItemId, Vec<ItemId>> = BTreeMap::new();
+    for x in parent.keys().copied().collect::<Vec<_>>() {
+        let root = find(&mut parent, x);
+        groups.entry(root).or_default().push(x);
+    }
+    // What each parameter of a merged request enum takes, before it takes the group's enum.
+    let merging: std::collections::BTreeSet<ItemId> = groups
+        .values()
+        .filter(|g| g.len() > 1)
+        .flatten()
+        .copied()
+        .collect();
+    let mut takes: Vec<((ItemId, String), ItemId)> = Vec::new();
+    for (id, item) in m.items.iter().enumerate() {
+        if item.merged_into.is_some() || !item.roles.ser {
+            continue;
+        }
+        if let Kind::Struct { fields, .. } = &item.kind {
+            for f in fields {
+                if let Leaf::Enum(e) = param_leaf(m, &f.ty) {
+                    if merging.contains(&e) {
+                        takes.push(((id, f.name.clone()), e));
+                    }
+                }
+            }
+        }
+    }
+    let takes: Vec<((ItemId, String), Vec<String>)> =
+        takes.into_iter().map(|(k, e)| (k, values(m, e))).collect();
+    for members in groups.values().filter(|g| g.len() > 1) {
+        // The response enum with the most values (then the first) stands for the group.
+        let rep = *members
+            .iter()
+            .max_by_key(|&&i| {
+                (
+                    m.items[i].roles.de,
+                    values(m, i).len(),
+                    std::cmp::Reverse(i),
+                )
+            })
+            .expect("a group has members");
+        let mut all: Vec<String> = members.iter().flat_map(|&i| values(m, i)).collect();
+        all.sort();
+        all.dedup();
+        for &i in members.iter().filter(|&&i| i != rep) {
+            let r = m.items[i].roles;
+            m.items[rep].roles.de |= r.de;
+            m.items[rep].roles.ser |= r.ser;
+            m.items[i].merged_into = Some(rep);
+        }
+        m.items[rep].kind = Kind::Enum { values: all };
+    }
+    crate::passes::rewrite_refs(m);
+    for ((item, field), took) in takes {
+        let now = match &m.items[item].kind {
+            Kind::Struct { fields, .. } => {
+                fields
+                    .iter()
+                    .find(|f| f.name == field)
+                    .and_then(|f| match param_leaf(m, &f.ty) {
+                        Leaf::Enum(e) => Some(values(m, e)),
+                        _ => None,
+                    })
+            }
+            _ => None,
+        };
+        if now.is_some_and(|v| v != took) {
+            m.accepts.insert((item, field), took);
+        }
+    }
+    m.enum_conversions = pairs(m).into_iter().filter(|(r, s)| r != s).collect();
+}

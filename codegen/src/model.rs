@@ -380,6 +380,9 @@ pub struct Model {
     pub links: Vec<LinkSite>,
     /// Parameter names that hold a value, never an id (`spec/policy.toml`'s `not_ids`).
     pub not_ids: BTreeSet<String>,
+    /// Parameters whose enum, shared with the response ([`crate::links::share_enums`]), has
+    /// values the parameter does not take: the values it takes, by (struct, field name).
+    pub accepts: BTreeMap<(ItemId, String), Vec<String>>,
     /// `(request enum, response enum)` pairs that convert both ways with `From`.
     pub enum_conversions: BTreeSet<(ItemId, ItemId)>,
 }

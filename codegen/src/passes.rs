@@ -9,6 +9,7 @@ pub fn run_all(m: &mut Model) {
     crate::links::link_params(m);
     crate::links::type_links(m);
     dedup_inline_types(m);
+    crate::links::share_enums(m);
     assign_roles(m);
     box_recursive_fields(m);
     assign_names(m);
@@ -36,7 +37,7 @@ fn map_ty(ty: &Ty, f: &impl Fn(ItemId) -> ItemId) -> Ty {
 }
 
 /// Rewrite every reference through `resolve` (after merges).
-fn rewrite_refs(m: &mut Model) {
+pub(crate) fn rewrite_refs(m: &mut Model) {
     let resolved: Vec<ItemId> = (0..m.items.len()).map(|i| m.resolve(i)).collect();
     let f = |i: ItemId| resolved[i];
     for item in m.items.iter_mut() {
@@ -648,8 +649,13 @@ pub fn assign_names(m: &mut Model) {
         // A path that is only a reserved word (`Result`): the owners' name goes first.
         let owner = crate::names::type_ident(&scope);
         scoped.push((scope.clone(), format!("{owner}{}", segs.concat())));
-        // Last, the longer path of the first use, when the shared part settles nothing.
-        let first = &paths[0];
+        // Last, the longer path of the use with the longest one, when the shared part
+        // settles nothing.
+        let first = paths
+            .iter()
+            .max_by_key(|p| p.len())
+            .copied()
+            .unwrap_or(paths[0]);
         scoped.extend(
             (segs.len() + 1..=first.len())
                 .map(|k| (scope.clone(), first[first.len() - k..].concat())),
@@ -695,7 +701,12 @@ pub fn assign_names(m: &mut Model) {
                     .candidates
                     .get(n.level + 1)
                     .is_some_and(|(s, _)| !s.is_empty() && sub.is_empty());
-                let stays = n.owners == most && with_most == 1 && into_scope && !blocked;
+                // Within a scope too, the one with the most uses keeps the name and the
+                // others take their longer paths.
+                let stays = n.owners == most
+                    && with_most == 1
+                    && (into_scope || !sub.is_empty())
+                    && !blocked;
                 if (members.len() > 1 || blocked) && !stays {
                     advance.push(k);
                 }

@@ -33,4 +33,18 @@ fn parameters_take_the_linked_ids() {
     // v2 objects have ids of their own.
     let thing: V2CoreThingId = rt::Id::new("thing_123");
     let _ = RetrieveV2CoreThing::new(thing);
+    // A filter that takes a value the response never holds (`all`) keeps its own enum and
+    // converts both ways; values the other side does not know survive as `Unknown`.
+    use financial_connections_transaction::{list::Status as Filter, Status};
+    assert_eq!(Filter::from(Status::Posted), Filter::Posted);
+    assert_eq!(Filter::from(Status::Void), Filter::Unknown("void".into()));
+    assert_eq!(Status::from(Filter::All), Status::Unknown("all".into()));
+    assert_eq!(
+        Status::from(Filter::Unknown("new".into())),
+        Status::Unknown("new".into())
+    );
+    let read: Status = "pending".parse().unwrap();
+    let _ = ListFinancialConnectionsTransactions::new("fca_123").status(read);
+    // A request enum whose values the response holds is that enum.
+    let _ = ListIssuingTokens::new("ic_123").status(issuing_token::Status::Active);
 }

@@ -121,7 +121,7 @@ impl serde::Serialize for Price {
 #[non_exhaustive]
 pub struct Recurring {
     /// The `interval` field.
-    pub interval: crate::recurring::Interval,
+    pub interval: crate::price::Interval,
     /// The `usage_type` field.
     pub usage_type: crate::recurring::UsageType,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -131,7 +131,7 @@ impl crate::rt::Decode for Recurring {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::recurring::Interval>,
+            f0: crate::rt::json::Slot<crate::price::Interval>,
             f1: crate::rt::json::Slot<crate::recurring::UsageType>,
         }
         let mut b = Slots {
@@ -190,87 +190,7 @@ impl serde::Serialize for Recurring {
     }
 }
 pub mod price {
-    /// Values of `recurring.interval` in `CreatePrice`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Interval {
-        /// `day`
-        Day,
-        /// `month`
-        Month,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    impl Interval {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Interval::Day => "day",
-                Interval::Month => "month",
-                Interval::Unknown(v) => v,
-            }
-        }
-    }
-    impl std::str::FromStr for Interval {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["day", "month"]) {
-                    Some(0) => Interval::Day,
-                    Some(1) => Interval::Month,
-                    _ => Interval::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    impl std::fmt::Display for Interval {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl serde::Serialize for Interval {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Interval {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// `recurring` in the parameters of `CreatePrice`.
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct Recurring {
-        /// The `interval` parameter.
-        pub interval: Option<crate::price::Interval>,
-    }
-    impl serde::Serialize for Recurring {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.interval {
-                map.serialize_entry("interval", v)?;
-            }
-            map.end()
-        }
-    }
-    impl Recurring {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self { interval: None }
-        }
-        /// The `interval` parameter.
-        pub fn interval(mut self, v: impl Into<crate::price::Interval>) -> Self {
-            self.interval = Some(v.into());
-            self
-        }
-    }
-}
-pub mod recurring {
-    /// Values of `interval` in `Recurring`.
+    /// Values of `interval` in `CreatePrice` and `Recurring`.
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum Interval {
@@ -332,6 +252,41 @@ pub mod recurring {
             r.str_enum()
         }
     }
+    /// `recurring` in the parameters of `CreatePrice`.
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Recurring {
+        /// The `interval` parameter.
+        ///
+        /// This parameter takes `day`, `month`.
+        pub interval: Option<crate::price::Interval>,
+    }
+    impl serde::Serialize for Recurring {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.interval {
+                map.serialize_entry("interval", v)?;
+            }
+            map.end()
+        }
+    }
+    impl Recurring {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self { interval: None }
+        }
+        /// The `interval` parameter.
+        ///
+        /// This parameter takes `day`, `month`.
+        pub fn interval(mut self, v: impl Into<crate::price::Interval>) -> Self {
+            self.interval = Some(v.into());
+            self
+        }
+    }
+}
+pub mod recurring {
     /// Values of `usage_type` in `Recurring`.
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
